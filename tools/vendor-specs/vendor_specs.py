@@ -38,6 +38,8 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     data = os.path.join(os.path.dirname(botocore.__file__), "data")
     rows = []
+    # A small routing index, so the server can route without parsing every model at start-up.
+    index = []
     for name in SERVICES:
         versions = sorted(os.listdir(os.path.join(data, name)))
         version = versions[-1]
@@ -55,11 +57,22 @@ def main():
             f.write("\n")
         md = model["metadata"]
         rows.append((name, version, md.get("protocol"), len(model["operations"]), len(model["shapes"])))
+        index.append({
+            "name": name,
+            "apiVersion": md.get("apiVersion"),
+            "protocols": md.get("protocols") or [md.get("protocol")],
+            "signingName": md.get("signingName") or md.get("endpointPrefix"),
+            "endpointPrefix": md.get("endpointPrefix"),
+            "targetPrefix": md.get("targetPrefix"),
+        })
     with open(os.path.join(out_dir, "..", "VERSIONS.tsv"), "w", encoding="utf-8") as f:
         f.write("# source: botocore %s (pip package), data/<service>/<api-version>/service-2.json\n" % botocore.__version__)
         f.write("service\tapiVersion\tprotocol\toperations\tshapes\n")
         for r in rows:
             f.write("\t".join(str(x) for x in r) + "\n")
+    with open(os.path.join(out_dir, "..", "index.json"), "w", encoding="utf-8") as f:
+        json.dump(index, f, indent=1, sort_keys=True)
+        f.write("\n")
     print("vendored %d models from botocore %s" % (len(rows), botocore.__version__), file=sys.stderr)
 
 

@@ -36,6 +36,8 @@ public sealed class SqliteStateStore : IStateStore
     /// <param name="ownedLock">Released when the store is disposed (the data-directory lock).</param>
     public static SqliteStateStore Open(string dbPath, IDisposable? ownedLock = null)
     {
+        // Explicit init: Microsoft.Data.Sqlite otherwise finds the native provider by reflection, which AOT trims.
+        SQLitePCL.Batteries_V2.Init();
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(dbPath))!);
         var cs = new SqliteConnectionStringBuilder
         {

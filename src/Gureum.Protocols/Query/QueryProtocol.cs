@@ -1,0 +1,129 @@
+using System.Text;
+using System.Xml;
+using Gureum.Core;
+using Gureum.Protocols.Model;
+using Gureum.Protocols.Serialization;
+using Gureum.Protocols.Wire;
+
+namespace Gureum.Protocols.Query;
+
+/// <summary>
+/// The AWS query protocol (IAM, STS, SNS, CloudFormation, ...) and its EC2 variant:
+/// form-encoded parameters in, XML out.
+/// </summary>
+public sealed class QueryProtocol : IProtocol
+{
+    private readonly bool _ec2;
+
+    public QueryProtocol(bool ec2) => _ec2 = ec2;
+
+    public string Name => _ec2 ? "ec2" : "query";
+
+    /// <summary>All parameters of a query request: the URL's, then the form body's.</summary>
+    public static List<KeyValuePair<string, string>> Parameters(WireRequest request)
+    {
+        var parameters = new List<KeyValuePair<string, string>>(request.Query);
+        if (!request.Body.IsEmpty)
+        {
+            parameters.AddRange(QueryString.Parse(Encoding.UTF8.GetString(request.Body.Span)));
+        }
+        return parameters;
+    }
+
+    public Dictionary<string, object?> ParseRequest(OperationModel operation, WireRequest request, IReadOnlyDictionary<string, string>? uriLabels)
+    {
+        if (operation.Input is null)
+        {
+            return ValueTree.NewStruct();
+        }
+        try
+        {
+            return new QueryParameterReader(Parameters(request), _ec2).ReadStructure(operation.Input, "");
+        }
+        catch (ParameterFormatException e)
+        {
+            var conventions = ServiceConventions.For(operation.Service);
+            throw new AwsServiceException(conventions.ValidationCode, e.Message, 400);
+        }
+    }
+
+    public WireResponse SerializeResponse(OperationModel operation, Dictionary<string, object?>? output, ResponseInfo info)
+    {
+        var response = new WireResponse { ContentType = "text/xml" };
+        response.AddHeader("x-amzn-RequestId", info.RequestId);
+        using var buffer = new MemoryStream();
+        using (var writer = XmlWriter.Create(buffer, XmlShapeWriter.Settings))
+        {
+            writer.WriteStartElement(operation.Name + "Response", XmlNamespace(operation.Service));
+            if (_ec2)
+            {
+                writer.WriteElementString("requestId", info.RequestId);
+                if (operation.Output is not null && output is not null)
+                {
+                    XmlShapeWriter.WriteMembers(writer, operation.Output, output, ec2: true);
+                }
+            }
+            else
+            {
+                if (operation.Output is not null)
+                {
+                    writer.WriteStartElement(operation.ResultWrapper ?? operation.Name + "Result");
+                    if (output is not null)
+                    {
+                        XmlShapeWriter.WriteMembers(writer, operation.Output, output);
+                    }
+                    writer.WriteEndElement();
+                }
+                writer.WriteStartElement("ResponseMetadata");
+                writer.WriteElementString("RequestId", info.RequestId);
+                writer.WriteEndElement();
+            }
+            writer.WriteEndElement();
+        }
+        response.Body = buffer.ToArray();
+        return response;
+    }
+
+    public WireResponse SerializeError(ServiceModel service, OperationModel? operation, AwsServiceException error, ResponseInfo info)
+    {
+        var response = new WireResponse { Status = error.HttpStatus, ContentType = "text/xml" };
+        response.AddHeader("x-amzn-RequestId", info.RequestId);
+        var code = service.ErrorsByCode.TryGetValue(error.Code, out var shape) ? shape.ErrorCode ?? shape.Name : error.Code;
+        using var buffer = new MemoryStream();
+        using (var writer = XmlWriter.Create(buffer, XmlShapeWriter.Settings))
+        {
+            if (_ec2)
+            {
+                writer.WriteStartElement("Response");
+                writer.WriteStartElement("Errors");
+                writer.WriteStartElement("Error");
+                writer.WriteElementString("Code", code);
+                writer.WriteElementString("Message", error.Message);
+                writer.WriteEndElement();
+                writer.WriteEndElement();
+                writer.WriteElementString("RequestID", info.RequestId);
+                writer.WriteEndElement();
+            }
+            else
+            {
+                writer.WriteStartElement("ErrorResponse", XmlNamespace(service));
+                writer.WriteStartElement("Error");
+                writer.WriteElementString("Type", error.SenderFault ? "Sender" : "Receiver");
+                writer.WriteElementString("Code", code);
+                writer.WriteElementString("Message", error.Message);
+                if (error.Fields is not null && shape is not null)
+                {
+                    XmlShapeWriter.WriteMembers(writer, shape, error.Fields);
+                }
+                writer.WriteEndElement();
+                writer.WriteElementString("RequestId", info.RequestId);
+                writer.WriteEndElement();
+            }
+        }
+        response.Body = buffer.ToArray();
+        return response;
+    }
+
+    private static string XmlNamespace(ServiceModel service) =>
+        service.XmlNamespace ?? $"https://{service.EndpointPrefix}.amazonaws.com/doc/{service.ApiVersion}/";
+}

@@ -1,0 +1,290 @@
+using System.Buffers;
+using System.Diagnostics;
+using Gureum.Auth;
+using Gureum.Core;
+using Gureum.Protocols;
+using Gureum.Protocols.Model;
+using Gureum.Protocols.Routing;
+using Gureum.Protocols.Validation;
+using Gureum.Protocols.Wire;
+using Gureum.Server.Audit;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Gureum.Server.Pipeline;
+
+/// <summary>
+/// One request, start to finish: context → route → authenticate → parse and validate →
+/// service → serialize → audit and log. Every failure becomes an AWS-shaped error.
+/// </summary>
+public sealed class RequestPipeline
+{
+    /// <summary>Bodies of non-streaming operations are buffered up to this size (AWS's largest, Lambda's 6 MB payload, fits).</summary>
+    public const int MaxBufferedBody = 20 * 1024 * 1024;
+
+    private readonly ServerOptions _options;
+    private readonly RequestRouter _router = new();
+    private readonly ProtocolRegistry _protocols;
+    private readonly ServiceRegistry _services;
+    private readonly SigV4Verifier _verifier;
+    private readonly AuditLog _audit;
+    private readonly RequestLog _log;
+    private readonly TimeProvider _clock;
+
+    public RequestPipeline(ServerOptions options, ProtocolRegistry protocols, ServiceRegistry services,
+        ICredentialResolver credentials, AuditLog audit, RequestLog log, TimeProvider clock)
+    {
+        _options = options;
+        _protocols = protocols;
+        _services = services;
+        _audit = audit;
+        _log = log;
+        _clock = clock;
+        _verifier = new SigV4Verifier(credentials, options.Auth, clock, options.Account);
+    }
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var received = _clock.GetUtcNow();
+        var requestId = RequestIds.New();
+        var wire = ToWire(http);
+        ServiceModel? service = null;
+        OperationModel? operation = null;
+        var protocolName = "rest-xml";
+        AuthResult? auth = null;
+        WireResponse response;
+        AwsServiceException? failure = null;
+        var info = new ResponseInfo(requestId, received);
+        try
+        {
+            var bucket = RequestRouter.ApplyVirtualHost(wire);
+            if (IsForm(wire))
+            {
+                await BufferBodyAsync(http, wire).ConfigureAwait(false);
+            }
+            RouteResult route;
+            try
+            {
+                route = _router.Route(wire, bucket);
+            }
+            catch (RouteException e)
+            {
+                service = e.Service;
+                protocolName = e.Protocol;
+                throw e.Error;
+            }
+            service = route.Service;
+            operation = route.Operation;
+            protocolName = route.Protocol;
+            var protocol = _protocols.Find(protocolName)
+                ?? throw CommonErrors.NotImplemented(service.Name, $"{operation.Name} over the {protocolName} protocol");
+
+            var streaming = HasStreamingInput(operation);
+            if (!streaming && wire.Body.IsEmpty)
+            {
+                await BufferBodyAsync(http, wire).ConfigureAwait(false);
+            }
+            auth = _verifier.Verify(new AuthRequest(wire.Method, OriginalPath(http), wire.RawQuery, wire.Headers.ToList()), wire.Body.Span, !streaming);
+            if (!auth.Success)
+            {
+                throw AuthErrors.For(protocolName, service.Name, auth.Failure!);
+            }
+            if (auth.IsAnonymous && service.Name != "s3")
+            {
+                throw AuthErrors.For(protocolName, service.Name, new AuthFailure(AuthFailureKind.MissingAuthenticationToken, "Request is missing Authentication Token"));
+            }
+            if (streaming)
+            {
+                wire.BodyStream = BodyStreams.Open(http.Request.Body, wire, auth);
+            }
+            else if (IsChunked(wire))
+            {
+                await DecodeBufferedChunkedAsync(wire, auth).ConfigureAwait(false);
+            }
+
+            var context = new RequestContext
+            {
+                RequestId = requestId,
+                Service = service.Name,
+                Operation = operation.Name,
+                AccountId = auth.IsAnonymous ? _options.Account : auth.AccountId,
+                Region = auth.Region ?? _options.Region,
+                ReceivedAt = received,
+                Clock = _clock,
+                Caller = CredentialStore.Caller(auth, _options.Account),
+                BaseUrl = $"{http.Request.Scheme}://{http.Request.Host.Value}",
+                SourceIp = http.Connection.RemoteIpAddress?.ToString(),
+                UserAgent = wire.Headers["User-Agent"],
+            };
+            var input = protocol.ParseRequest(operation, wire, route.UriLabels);
+            InputValidator.Validate(operation, input);
+            var provider = _services.Find(service.Name) ?? throw CommonErrors.NotImplemented(service.Name, operation.Name);
+            var output = await provider.DispatchAsync(context, operation.Name, input, http.RequestAborted).ConfigureAwait(false);
+            response = protocol.SerializeResponse(operation, output, info);
+        }
+        catch (AwsServiceException e)
+        {
+            failure = e;
+            response = SerializeError(service, operation, protocolName, e, info);
+        }
+        catch (AwsAuthException e)
+        {
+            failure = AuthErrors.For(protocolName, service?.Name ?? "s3", e.Failure);
+            response = SerializeError(service, operation, protocolName, failure, info);
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception e)
+        {
+            _log.Error($"request_id={requestId} unhandled {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}\n{e.StackTrace}");
+            failure = CommonErrors.InternalFailure(requestId);
+            response = SerializeError(service, operation, protocolName, failure, info);
+        }
+
+        try
+        {
+            await WriteResponseAsync(http, response).ConfigureAwait(false);
+        }
+        finally
+        {
+            var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var account = auth is { Success: true, IsAnonymous: false } ? auth.AccountId : _options.Account;
+            var region = auth?.Region ?? _options.Region;
+            var serviceName = service?.Name ?? "unknown";
+            var operationName = operation?.Name ?? "unknown";
+            _log.Write(requestId, serviceName, operationName, response.Status, failure?.Code, latency, account, region);
+            _audit.Record(AuditEvents.Create(requestId, received, service, operationName, region, http, wire, auth, account,
+                response.Status, failure, latency));
+        }
+    }
+
+    private WireResponse SerializeError(ServiceModel? service, OperationModel? operation, string protocolName,
+        AwsServiceException error, ResponseInfo info)
+    {
+        service ??= ModelCatalog.Get(protocolName == "rest-xml" ? "s3" : "sts");
+        var protocol = _protocols.Find(protocolName) ?? _protocols.Find(service.Protocol) ?? _protocols.Find("query")!;
+        var response = protocol.SerializeError(service, operation, error, info);
+        if (error.Headers is not null)
+        {
+            foreach (var (name, value) in error.Headers)
+            {
+                response.AddHeader(name, value);
+            }
+        }
+        return response;
+    }
+
+    private static WireRequest ToWire(HttpContext http)
+    {
+        var request = http.Request;
+        var target = http.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (request.PathBase + request.Path + request.QueryString).ToString();
+        var question = target.IndexOf('?', StringComparison.Ordinal);
+        var headers = new HeaderCollection();
+        foreach (var (name, values) in request.Headers)
+        {
+            foreach (var value in values)
+            {
+                headers.Add(name, value ?? "");
+            }
+        }
+        return new WireRequest
+        {
+            Method = request.Method,
+            RawPath = question < 0 ? target : target[..question],
+            RawQuery = question < 0 ? "" : target[(question + 1)..],
+            Headers = headers,
+            Host = request.Host.Value ?? "",
+        };
+    }
+
+    /// <summary>The path the client signed: before the virtual-host rewrite.</summary>
+    private static string OriginalPath(HttpContext http)
+    {
+        var target = http.Features.Get<IHttpRequestFeature>()?.RawTarget ?? http.Request.Path.ToString();
+        var question = target.IndexOf('?', StringComparison.Ordinal);
+        return question < 0 ? target : target[..question];
+    }
+
+    private static bool IsForm(WireRequest wire) =>
+        wire.Headers["Content-Type"] is { } type && type.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsChunked(WireRequest wire) =>
+        wire.Headers["x-amz-content-sha256"] is { } sha && sha.StartsWith("STREAMING-", StringComparison.Ordinal);
+
+    private static bool HasStreamingInput(OperationModel operation) =>
+        operation.Input is { Payload: { } payload } input && input.MembersByName[payload].Shape.Streaming;
+
+    private static async Task BufferBodyAsync(HttpContext http, WireRequest wire)
+    {
+        var declared = http.Request.ContentLength;
+        if (declared > MaxBufferedBody)
+        {
+            throw CommonErrors.RequestEntityTooLarge(MaxBufferedBody);
+        }
+        using var buffer = new MemoryStream(declared is > 0 ? (int)declared.Value : 256);
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await http.Request.Body.ReadAsync(chunk, http.RequestAborted).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > MaxBufferedBody)
+                {
+                    throw CommonErrors.RequestEntityTooLarge(MaxBufferedBody);
+                }
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+        wire.Body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
+    private static async Task DecodeBufferedChunkedAsync(WireRequest wire, AuthResult auth)
+    {
+        await using var decoder = new AwsChunkedDecodingStream(new MemoryStream(wire.Body.ToArray()), auth.Payload, auth.ChunkSigning);
+        using var decoded = new MemoryStream();
+        await decoder.CopyToAsync(decoded).ConfigureAwait(false);
+        wire.Body = decoded.ToArray();
+    }
+
+    private static async Task WriteResponseAsync(HttpContext http, WireResponse response)
+    {
+        var outgoing = http.Response;
+        outgoing.StatusCode = response.Status;
+        foreach (var (name, value) in response.Headers)
+        {
+            outgoing.Headers.Append(name, value);
+        }
+        if (response.ContentType is not null)
+        {
+            outgoing.ContentType = response.ContentType;
+        }
+        var isHead = HttpMethods.IsHead(http.Request.Method);
+        if (response.BodyStream is { } stream)
+        {
+            await using (stream.ConfigureAwait(false))
+            {
+                if (response.ContentLength is { } length)
+                {
+                    outgoing.ContentLength = length;
+                }
+                if (!isHead)
+                {
+                    await stream.CopyToAsync(outgoing.Body, http.RequestAborted).ConfigureAwait(false);
+                }
+            }
+            return;
+        }
+        outgoing.ContentLength = response.ContentLength ?? response.Body.Length;
+        if (!isHead && response.Body.Length > 0)
+        {
+            await outgoing.Body.WriteAsync(response.Body, http.RequestAborted).ConfigureAwait(false);
+        }
+    }
+}
