@@ -5,6 +5,9 @@ using Gureum.Services.Sts;
 using Gureum.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 
@@ -68,7 +71,8 @@ public sealed class GureumHost : IAsyncDisposable
     public async Task StartAsync()
     {
         await _app.StartAsync().ConfigureAwait(false);
-        Url = _app.Urls.FirstOrDefault() ?? "";
+        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>();
+        Url = addresses?.Addresses.FirstOrDefault() ?? _app.Urls.FirstOrDefault() ?? "";
     }
 
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();

@@ -1,3 +1,6 @@
+using Gureum.Protocols.Cbor;
+using Gureum.Protocols.Json;
+using Gureum.Protocols.Rest;
 using Gureum.Server.Pipeline;
 
 namespace Gureum.Server;
@@ -7,6 +10,9 @@ internal static class ProtocolSetup
 {
     public static void AddAll(ProtocolRegistry protocols)
     {
-        _ = protocols;
+        protocols.Add(new JsonProtocol());
+        protocols.Add(new RestJsonProtocol());
+        protocols.Add(new RestXmlProtocol());
+        protocols.Add(new RpcV2CborProtocol());
     }
 }

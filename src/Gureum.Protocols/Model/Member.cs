@@ -49,7 +49,14 @@ public sealed class Member
 
     public bool HostLabel { get; internal set; }
 
-    public bool Streaming => Shape.Streaming;
+    /// <summary>Streaming payload: botocore models put the trait on the member ref (S3 Body) or the shape.</summary>
+    public bool Streaming
+    {
+        get => _streaming || Shape.Streaming;
+        internal set => _streaming = value;
+    }
+
+    private bool _streaming;
 
     /// <summary>The name used on the wire for body serialization.</summary>
     public string WireName => LocationName ?? Name;

@@ -192,6 +192,7 @@ public static class ModelLoader
             TimestampFormat = Str(json, "timestampFormat"),
             IdempotencyToken = Bool(json, "idempotencyToken"),
             HostLabel = Bool(json, "hostLabel"),
+            Streaming = Bool(json, "streaming"),
         };
         if (json.TryGetProperty("flattened", out var flattened))
         {

@@ -56,7 +56,7 @@ public static class AuthErrors
             AuthFailureKind.RequestExpired or AuthFailureKind.RequestNotYetValid => family switch
             {
                 Family.S3 => new("AccessDenied", message, 403),
-                Family.Query => new("ExpiredToken", message, 403),
+                Family.Query => new("RequestExpired", message, 400),
                 _ => new("InvalidSignatureException", message, 400),
             },
             AuthFailureKind.AuthorizationQueryParametersError => new(family == Family.S3 ? "AuthorizationQueryParametersError" : "IncompleteSignature", message, 400),
