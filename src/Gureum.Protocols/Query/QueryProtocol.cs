@@ -52,7 +52,7 @@ public sealed class QueryProtocol : IProtocol
         var response = new WireResponse { ContentType = "text/xml" };
         response.AddHeader("x-amzn-RequestId", info.RequestId);
         using var buffer = new MemoryStream();
-        using (var writer = XmlWriter.Create(buffer, XmlShapeWriter.Settings))
+        using (var writer = XmlWriter.Create(buffer, XmlShapeWriter.NoDeclarationSettings))
         {
             writer.WriteStartElement(operation.Name + "Response", XmlNamespace(operation.Service));
             if (_ec2)
@@ -90,7 +90,7 @@ public sealed class QueryProtocol : IProtocol
         response.AddHeader("x-amzn-RequestId", info.RequestId);
         var code = service.ErrorsByCode.TryGetValue(error.Code, out var shape) ? shape.ErrorCode ?? shape.Name : error.Code;
         using var buffer = new MemoryStream();
-        using (var writer = XmlWriter.Create(buffer, XmlShapeWriter.Settings))
+        using (var writer = XmlWriter.Create(buffer, XmlShapeWriter.NoDeclarationSettings))
         {
             if (_ec2)
             {

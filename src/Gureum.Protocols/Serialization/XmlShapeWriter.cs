@@ -162,6 +162,15 @@ public static class XmlShapeWriter
         : double.IsNegativeInfinity(value) ? "-Infinity"
         : value.ToString("R", CultureInfo.InvariantCulture);
 
+    /// <summary>Query and EC2 responses carry no XML declaration, as AWS sends them.</summary>
+    public static XmlWriterSettings NoDeclarationSettings { get; } = new()
+    {
+        Encoding = new System.Text.UTF8Encoding(false),
+        OmitXmlDeclaration = true,
+        Indent = false,
+        CheckCharacters = false,
+    };
+
     public static XmlWriterSettings Settings { get; } = new()
     {
         Encoding = new System.Text.UTF8Encoding(false),
