@@ -98,6 +98,9 @@ public static class ModelLoader
         }
         op.Deprecated = Bool(json, "deprecated");
         op.HttpChecksumRequired = Bool(json, "httpChecksumRequired");
+        op.AllowsAnonymous = Str(json, "authtype") == "none"
+            || json.TryGetProperty("auth", out var auth) && auth.ValueKind == JsonValueKind.Array
+               && auth.EnumerateArray().Any(a => a.GetString() == "smithy.api#noAuth");
         op.Template = UriTemplate.Parse(op.RequestUri);
         return op;
     }

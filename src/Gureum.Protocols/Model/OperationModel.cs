@@ -40,6 +40,9 @@ public sealed class OperationModel
 
     public bool HttpChecksumRequired { get; internal set; }
 
+    /// <summary>The model says the operation takes no SigV4 auth (authtype none / smithy.api#noAuth), e.g. Cognito SignUp.</summary>
+    public bool AllowsAnonymous { get; internal set; }
+
     public UriTemplate? Template { get; internal set; }
 
     public override string ToString() => $"{Service.Name}.{Name}";

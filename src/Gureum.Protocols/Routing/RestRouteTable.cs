@@ -13,12 +13,14 @@ internal sealed class RestRouteTable
 {
     private readonly ConcurrentDictionary<string, ILookup<string, OperationModel>> _byMethod = new(StringComparer.Ordinal);
 
-    internal sealed record Match(OperationModel Operation, Dictionary<string, string> Labels, (int, int, int, int) Score);
+    internal sealed record Match(OperationModel Operation, Dictionary<string, string> Labels, (int, int, int, int, int) Score);
 
     public Match? Find(ServiceModel service, WireRequest request)
     {
         var table = _byMethod.GetOrAdd(service.Name, _ => service.Operations.Values.ToLookup(o => o.HttpMethod, StringComparer.OrdinalIgnoreCase));
         Match? best = null;
+        // Clients name the operation in x-id (e.g. ListDirectoryBuckets shares GET / with ListBuckets).
+        var xId = request.QueryValue("x-id");
         foreach (var operation in table[request.Method])
         {
             var template = operation.Template!;
@@ -30,7 +32,7 @@ internal sealed class RestRouteTable
             {
                 continue;
             }
-            var score = (template.QueryLiterals.Count, required, template.LiteralLength, operation.Deprecated ? 0 : 1);
+            var score = (operation.Name == xId ? 1 : 0, template.QueryLiterals.Count, required, template.LiteralLength, operation.Deprecated ? 0 : 1);
             if (best is null || score.CompareTo(best.Score) > 0)
             {
                 best = new Match(operation, labels!, score);

@@ -14,8 +14,26 @@ public static class ServiceIndex
     public static ILookup<string, ServiceIndexEntry> BySigningName { get; } =
         All.ToLookup(e => e.SigningName, StringComparer.Ordinal);
 
-    public static IReadOnlyDictionary<string, ServiceIndexEntry> ByTargetPrefix { get; } =
-        All.Where(e => e.TargetPrefix is not null).ToDictionary(e => e.TargetPrefix!, StringComparer.Ordinal);
+    /// <summary>
+    /// By X-Amz-Target prefix. Clients send either the model's full targetPrefix or only its last
+    /// segment (CloudTrail: "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101" vs "CloudTrail_20131101").
+    /// </summary>
+    public static IReadOnlyDictionary<string, ServiceIndexEntry> ByTargetPrefix { get; } = TargetPrefixes();
+
+    private static Dictionary<string, ServiceIndexEntry> TargetPrefixes()
+    {
+        var result = new Dictionary<string, ServiceIndexEntry>(StringComparer.Ordinal);
+        foreach (var entry in All.Where(e => e.TargetPrefix is not null))
+        {
+            result[entry.TargetPrefix!] = entry;
+            var dot = entry.TargetPrefix!.LastIndexOf('.');
+            if (dot > 0)
+            {
+                result.TryAdd(entry.TargetPrefix[(dot + 1)..], entry);
+            }
+        }
+        return result;
+    }
 
     public static ILookup<string, ServiceIndexEntry> ByEndpointPrefix { get; } =
         All.ToLookup(e => e.EndpointPrefix, StringComparer.OrdinalIgnoreCase);

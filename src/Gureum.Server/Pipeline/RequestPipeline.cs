@@ -90,7 +90,7 @@ public sealed class RequestPipeline
             {
                 throw AuthErrors.For(protocolName, service.Name, auth.Failure!);
             }
-            if (auth.IsAnonymous && service.Name != "s3")
+            if (auth.IsAnonymous && service.Name != "s3" && !operation.AllowsAnonymous)
             {
                 throw AuthErrors.For(protocolName, service.Name, new AuthFailure(AuthFailureKind.MissingAuthenticationToken, "Request is missing Authentication Token"));
             }
