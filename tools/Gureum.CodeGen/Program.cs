@@ -16,7 +16,13 @@ var expected = new HashSet<string>(StringComparer.Ordinal);
 foreach (var file in Directory.GetFiles(modelsDir, "*.json").Order(StringComparer.Ordinal))
 {
     var name = Path.GetFileNameWithoutExtension(file);
-    using var stream = File.OpenRead(file);
+    var bytes = File.ReadAllBytes(file);
+    var patchFile = Path.Combine(modelsDir, "..", "patches", name + ".json");
+    if (File.Exists(patchFile))
+    {
+        bytes = Gureum.Protocols.Model.ModelPatch.Apply(bytes, File.ReadAllBytes(patchFile));
+    }
+    using var stream = new MemoryStream(bytes);
     var model = Gureum.Protocols.Model.ModelLoader.Load(name, stream);
     foreach (var (relative, text) in new ServiceGenerator(model).Generate())
     {

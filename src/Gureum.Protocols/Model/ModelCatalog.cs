@@ -26,8 +26,22 @@ public static class ModelCatalog
 
     private static ServiceModel Load(string name)
     {
-        using var stream = typeof(ModelCatalog).Assembly.GetManifestResourceStream($"models/{name}.json")
+        var assembly = typeof(ModelCatalog).Assembly;
+        using var stream = assembly.GetManifestResourceStream($"models/{name}.json")
             ?? throw new KeyNotFoundException($"No vendored model named '{name}'.");
-        return ModelLoader.Load(name, stream);
+        using var patch = assembly.GetManifestResourceStream($"patches/{name}.json");
+        if (patch is null)
+        {
+            return ModelLoader.Load(name, stream);
+        }
+        using var patched = new MemoryStream(ModelPatch.Apply(ReadAll(stream), ReadAll(patch)));
+        return ModelLoader.Load(name, patched);
+    }
+
+    private static byte[] ReadAll(Stream stream)
+    {
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return buffer.ToArray();
     }
 }
