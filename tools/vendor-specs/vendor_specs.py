@@ -53,7 +53,7 @@ def main():
                 model = json.load(f)
         model = strip(model)
         with open(os.path.join(out_dir, name + ".json"), "w", encoding="utf-8") as f:
-            json.dump(model, f, separators=(",", ":"), sort_keys=True)
+            json.dump(model, f, separators=(",", ":"))  # keep model order: AWS serializes members in it
             f.write("\n")
         md = model["metadata"]
         rows.append((name, version, md.get("protocol"), len(model["operations"]), len(model["shapes"])))

@@ -153,10 +153,11 @@ public class RestXmlProtocolTests
         Assert.Equal(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             + "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-            + "<CommonPrefixes><Prefix>dir/sub/</Prefix></CommonPrefixes>"
-            + "<Contents><ETag>\"abc\"</ETag><Key>dir/a&amp;b.txt</Key><LastModified>2024-01-02T03:04:05.123Z</LastModified>"
+            + "<IsTruncated>false</IsTruncated>"
+            + "<Contents><Key>dir/a&amp;b.txt</Key><LastModified>2024-01-02T03:04:05.123Z</LastModified><ETag>\"abc\"</ETag>"
             + "<Size>5</Size><StorageClass>STANDARD</StorageClass></Contents>"
-            + "<IsTruncated>false</IsTruncated><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><Name>my-bucket</Name><Prefix>dir/</Prefix>"
+            + "<Name>my-bucket</Name><Prefix>dir/</Prefix><MaxKeys>1000</MaxKeys>"
+            + "<CommonPrefixes><Prefix>dir/sub/</Prefix></CommonPrefixes><KeyCount>1</KeyCount>"
             + "</ListBucketResult>",
             Fixtures.Text(response));
     }

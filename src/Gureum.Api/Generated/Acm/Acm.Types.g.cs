@@ -9,8 +9,6 @@ public sealed partial class AcmCertificateMetadata
 {
     public global::System.DateTimeOffset? CreatedAt { get; set; }
 
-    public string? ExportOption { get; set; }
-
     public bool? Exported { get; set; }
 
     public global::System.DateTimeOffset? ImportedAt { get; set; }
@@ -19,17 +17,19 @@ public sealed partial class AcmCertificateMetadata
 
     public global::System.DateTimeOffset? IssuedAt { get; set; }
 
-    public string? ManagedBy { get; set; }
-
     public string? RenewalEligibility { get; set; }
-
-    public string? RenewalStatus { get; set; }
 
     public global::System.DateTimeOffset? RevokedAt { get; set; }
 
     public string? Status { get; set; }
 
+    public string? RenewalStatus { get; set; }
+
     public string? Type { get; set; }
+
+    public string? ExportOption { get; set; }
+
+    public string? ManagedBy { get; set; }
 
     public string? ValidationMethod { get; set; }
 
@@ -41,17 +41,17 @@ public sealed partial class AcmCertificateMetadata
         }
         var result = new AcmCertificateMetadata();
         result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedAt"));
-        result.ExportOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExportOption"));
         result.Exported = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Exported"));
         result.ImportedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ImportedAt"));
         result.InUse = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "InUse"));
         result.IssuedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "IssuedAt"));
-        result.ManagedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ManagedBy"));
         result.RenewalEligibility = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RenewalEligibility"));
-        result.RenewalStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RenewalStatus"));
         result.RevokedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "RevokedAt"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.RenewalStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RenewalStatus"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.ExportOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExportOption"));
+        result.ManagedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ManagedBy"));
         result.ValidationMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ValidationMethod"));
         return result;
     }
@@ -60,17 +60,17 @@ public sealed partial class AcmCertificateMetadata
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "CreatedAt", CreatedAt);
-        global::Gureum.Core.ValueTree.Put(node, "ExportOption", ExportOption);
         global::Gureum.Core.ValueTree.Put(node, "Exported", Exported);
         global::Gureum.Core.ValueTree.Put(node, "ImportedAt", ImportedAt);
         global::Gureum.Core.ValueTree.Put(node, "InUse", InUse);
         global::Gureum.Core.ValueTree.Put(node, "IssuedAt", IssuedAt);
-        global::Gureum.Core.ValueTree.Put(node, "ManagedBy", ManagedBy);
         global::Gureum.Core.ValueTree.Put(node, "RenewalEligibility", RenewalEligibility);
-        global::Gureum.Core.ValueTree.Put(node, "RenewalStatus", RenewalStatus);
         global::Gureum.Core.ValueTree.Put(node, "RevokedAt", RevokedAt);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "RenewalStatus", RenewalStatus);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "ExportOption", ExportOption);
+        global::Gureum.Core.ValueTree.Put(node, "ManagedBy", ManagedBy);
         global::Gureum.Core.ValueTree.Put(node, "ValidationMethod", ValidationMethod);
         return node;
     }
@@ -78,19 +78,19 @@ public sealed partial class AcmCertificateMetadata
 
 public sealed partial class AcmCertificateMetadataFilter
 {
-    public string? ExportOption { get; set; }
-
-    public bool? Exported { get; set; }
-
-    public bool? InUse { get; set; }
-
-    public string? ManagedBy { get; set; }
+    public string? Status { get; set; }
 
     public string? RenewalStatus { get; set; }
 
-    public string? Status { get; set; }
-
     public string? Type { get; set; }
+
+    public bool? InUse { get; set; }
+
+    public bool? Exported { get; set; }
+
+    public string? ExportOption { get; set; }
+
+    public string? ManagedBy { get; set; }
 
     public string? ValidationMethod { get; set; }
 
@@ -101,13 +101,13 @@ public sealed partial class AcmCertificateMetadataFilter
             return null;
         }
         var result = new AcmCertificateMetadataFilter();
-        result.ExportOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExportOption"));
-        result.Exported = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Exported"));
-        result.InUse = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "InUse"));
-        result.ManagedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ManagedBy"));
-        result.RenewalStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RenewalStatus"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.RenewalStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RenewalStatus"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.InUse = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "InUse"));
+        result.Exported = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Exported"));
+        result.ExportOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExportOption"));
+        result.ManagedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ManagedBy"));
         result.ValidationMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ValidationMethod"));
         return result;
     }
@@ -115,13 +115,13 @@ public sealed partial class AcmCertificateMetadataFilter
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ExportOption", ExportOption);
-        global::Gureum.Core.ValueTree.Put(node, "Exported", Exported);
-        global::Gureum.Core.ValueTree.Put(node, "InUse", InUse);
-        global::Gureum.Core.ValueTree.Put(node, "ManagedBy", ManagedBy);
-        global::Gureum.Core.ValueTree.Put(node, "RenewalStatus", RenewalStatus);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "RenewalStatus", RenewalStatus);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "InUse", InUse);
+        global::Gureum.Core.ValueTree.Put(node, "Exported", Exported);
+        global::Gureum.Core.ValueTree.Put(node, "ExportOption", ExportOption);
+        global::Gureum.Core.ValueTree.Put(node, "ManagedBy", ManagedBy);
         global::Gureum.Core.ValueTree.Put(node, "ValidationMethod", ValidationMethod);
         return node;
     }
@@ -158,57 +158,57 @@ public sealed partial class CertificateDetail
 {
     public string? CertificateArn { get; set; }
 
-    public string? CertificateAuthorityArn { get; set; }
-
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
-
     public string? DomainName { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Acm.DomainValidation>? DomainValidationOptions { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Acm.ExtendedKeyUsage>? ExtendedKeyUsages { get; set; }
-
-    public string? FailureReason { get; set; }
-
-    public global::System.DateTimeOffset? ImportedAt { get; set; }
-
-    public global::System.Collections.Generic.List<string>? InUseBy { get; set; }
-
-    public global::System.DateTimeOffset? IssuedAt { get; set; }
-
-    public string? Issuer { get; set; }
-
-    public string? KeyAlgorithm { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Acm.KeyUsage>? KeyUsages { get; set; }
-
-    public string? ManagedBy { get; set; }
-
-    public global::System.DateTimeOffset? NotAfter { get; set; }
-
-    public global::System.DateTimeOffset? NotBefore { get; set; }
-
-    public global::Gureum.Api.Acm.CertificateOptions? Options { get; set; }
-
-    public string? RenewalEligibility { get; set; }
-
-    public global::Gureum.Api.Acm.RenewalSummary? RenewalSummary { get; set; }
-
-    public string? RevocationReason { get; set; }
-
-    public global::System.DateTimeOffset? RevokedAt { get; set; }
-
-    public string? Serial { get; set; }
-
-    public string? SignatureAlgorithm { get; set; }
-
-    public string? Status { get; set; }
-
-    public string? Subject { get; set; }
 
     public global::System.Collections.Generic.List<string>? SubjectAlternativeNames { get; set; }
 
+    public string? ManagedBy { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Acm.DomainValidation>? DomainValidationOptions { get; set; }
+
+    public string? Serial { get; set; }
+
+    public string? Subject { get; set; }
+
+    public string? Issuer { get; set; }
+
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
+
+    public global::System.DateTimeOffset? IssuedAt { get; set; }
+
+    public global::System.DateTimeOffset? ImportedAt { get; set; }
+
+    public string? Status { get; set; }
+
+    public global::System.DateTimeOffset? RevokedAt { get; set; }
+
+    public string? RevocationReason { get; set; }
+
+    public global::System.DateTimeOffset? NotBefore { get; set; }
+
+    public global::System.DateTimeOffset? NotAfter { get; set; }
+
+    public string? KeyAlgorithm { get; set; }
+
+    public string? SignatureAlgorithm { get; set; }
+
+    public global::System.Collections.Generic.List<string>? InUseBy { get; set; }
+
+    public string? FailureReason { get; set; }
+
     public string? Type { get; set; }
+
+    public global::Gureum.Api.Acm.RenewalSummary? RenewalSummary { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Acm.KeyUsage>? KeyUsages { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Acm.ExtendedKeyUsage>? ExtendedKeyUsages { get; set; }
+
+    public string? CertificateAuthorityArn { get; set; }
+
+    public string? RenewalEligibility { get; set; }
+
+    public global::Gureum.Api.Acm.CertificateOptions? Options { get; set; }
 
     public static CertificateDetail? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -218,32 +218,32 @@ public sealed partial class CertificateDetail
         }
         var result = new CertificateDetail();
         result.CertificateArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateArn"));
-        result.CertificateAuthorityArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateAuthorityArn"));
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedAt"));
         result.DomainName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DomainName"));
-        result.DomainValidationOptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DomainValidationOptions"), x => global::Gureum.Api.Acm.DomainValidation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ExtendedKeyUsages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExtendedKeyUsages"), x => global::Gureum.Api.Acm.ExtendedKeyUsage.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.FailureReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureReason"));
-        result.ImportedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ImportedAt"));
-        result.InUseBy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InUseBy"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.IssuedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "IssuedAt"));
-        result.Issuer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Issuer"));
-        result.KeyAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyAlgorithm"));
-        result.KeyUsages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeyUsages"), x => global::Gureum.Api.Acm.KeyUsage.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ManagedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ManagedBy"));
-        result.NotAfter = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "NotAfter"));
-        result.NotBefore = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "NotBefore"));
-        result.Options = global::Gureum.Api.Acm.CertificateOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Options")));
-        result.RenewalEligibility = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RenewalEligibility"));
-        result.RenewalSummary = global::Gureum.Api.Acm.RenewalSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RenewalSummary")));
-        result.RevocationReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevocationReason"));
-        result.RevokedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "RevokedAt"));
-        result.Serial = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Serial"));
-        result.SignatureAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SignatureAlgorithm"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.Subject = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Subject"));
         result.SubjectAlternativeNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SubjectAlternativeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ManagedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ManagedBy"));
+        result.DomainValidationOptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DomainValidationOptions"), x => global::Gureum.Api.Acm.DomainValidation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Serial = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Serial"));
+        result.Subject = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Subject"));
+        result.Issuer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Issuer"));
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedAt"));
+        result.IssuedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "IssuedAt"));
+        result.ImportedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ImportedAt"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.RevokedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "RevokedAt"));
+        result.RevocationReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevocationReason"));
+        result.NotBefore = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "NotBefore"));
+        result.NotAfter = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "NotAfter"));
+        result.KeyAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyAlgorithm"));
+        result.SignatureAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SignatureAlgorithm"));
+        result.InUseBy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InUseBy"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.FailureReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureReason"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.RenewalSummary = global::Gureum.Api.Acm.RenewalSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RenewalSummary")));
+        result.KeyUsages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeyUsages"), x => global::Gureum.Api.Acm.KeyUsage.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ExtendedKeyUsages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExtendedKeyUsages"), x => global::Gureum.Api.Acm.ExtendedKeyUsage.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.CertificateAuthorityArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateAuthorityArn"));
+        result.RenewalEligibility = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RenewalEligibility"));
+        result.Options = global::Gureum.Api.Acm.CertificateOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Options")));
         return result;
     }
 
@@ -251,32 +251,32 @@ public sealed partial class CertificateDetail
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "CertificateArn", CertificateArn);
-        global::Gureum.Core.ValueTree.Put(node, "CertificateAuthorityArn", CertificateAuthorityArn);
-        global::Gureum.Core.ValueTree.Put(node, "CreatedAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "DomainName", DomainName);
-        global::Gureum.Core.ValueTree.Put(node, "DomainValidationOptions", global::Gureum.Core.ValueTree.WriteList(DomainValidationOptions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ExtendedKeyUsages", global::Gureum.Core.ValueTree.WriteList(ExtendedKeyUsages, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "FailureReason", FailureReason);
-        global::Gureum.Core.ValueTree.Put(node, "ImportedAt", ImportedAt);
-        global::Gureum.Core.ValueTree.Put(node, "InUseBy", global::Gureum.Core.ValueTree.WriteList(InUseBy, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "IssuedAt", IssuedAt);
-        global::Gureum.Core.ValueTree.Put(node, "Issuer", Issuer);
-        global::Gureum.Core.ValueTree.Put(node, "KeyAlgorithm", KeyAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "KeyUsages", global::Gureum.Core.ValueTree.WriteList(KeyUsages, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ManagedBy", ManagedBy);
-        global::Gureum.Core.ValueTree.Put(node, "NotAfter", NotAfter);
-        global::Gureum.Core.ValueTree.Put(node, "NotBefore", NotBefore);
-        global::Gureum.Core.ValueTree.Put(node, "Options", Options?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RenewalEligibility", RenewalEligibility);
-        global::Gureum.Core.ValueTree.Put(node, "RenewalSummary", RenewalSummary?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RevocationReason", RevocationReason);
-        global::Gureum.Core.ValueTree.Put(node, "RevokedAt", RevokedAt);
-        global::Gureum.Core.ValueTree.Put(node, "Serial", Serial);
-        global::Gureum.Core.ValueTree.Put(node, "SignatureAlgorithm", SignatureAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "Subject", Subject);
         global::Gureum.Core.ValueTree.Put(node, "SubjectAlternativeNames", global::Gureum.Core.ValueTree.WriteList(SubjectAlternativeNames, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ManagedBy", ManagedBy);
+        global::Gureum.Core.ValueTree.Put(node, "DomainValidationOptions", global::Gureum.Core.ValueTree.WriteList(DomainValidationOptions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Serial", Serial);
+        global::Gureum.Core.ValueTree.Put(node, "Subject", Subject);
+        global::Gureum.Core.ValueTree.Put(node, "Issuer", Issuer);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedAt", CreatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "IssuedAt", IssuedAt);
+        global::Gureum.Core.ValueTree.Put(node, "ImportedAt", ImportedAt);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "RevokedAt", RevokedAt);
+        global::Gureum.Core.ValueTree.Put(node, "RevocationReason", RevocationReason);
+        global::Gureum.Core.ValueTree.Put(node, "NotBefore", NotBefore);
+        global::Gureum.Core.ValueTree.Put(node, "NotAfter", NotAfter);
+        global::Gureum.Core.ValueTree.Put(node, "KeyAlgorithm", KeyAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "SignatureAlgorithm", SignatureAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "InUseBy", global::Gureum.Core.ValueTree.WriteList(InUseBy, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "FailureReason", FailureReason);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "RenewalSummary", RenewalSummary?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "KeyUsages", global::Gureum.Core.ValueTree.WriteList(KeyUsages, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ExtendedKeyUsages", global::Gureum.Core.ValueTree.WriteList(ExtendedKeyUsages, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "CertificateAuthorityArn", CertificateAuthorityArn);
+        global::Gureum.Core.ValueTree.Put(node, "RenewalEligibility", RenewalEligibility);
+        global::Gureum.Core.ValueTree.Put(node, "Options", Options?.ToTree());
         return node;
     }
 }
@@ -290,11 +290,11 @@ public static class CertificateExport
 
 public sealed partial class CertificateFilter
 {
-    public global::Gureum.Api.Acm.AcmCertificateMetadataFilter? AcmCertificateMetadataFilter { get; set; }
-
     public string? CertificateArn { get; set; }
 
     public global::Gureum.Api.Acm.X509AttributeFilter? X509AttributeFilter { get; set; }
+
+    public global::Gureum.Api.Acm.AcmCertificateMetadataFilter? AcmCertificateMetadataFilter { get; set; }
 
     public static CertificateFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -303,18 +303,18 @@ public sealed partial class CertificateFilter
             return null;
         }
         var result = new CertificateFilter();
-        result.AcmCertificateMetadataFilter = global::Gureum.Api.Acm.AcmCertificateMetadataFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AcmCertificateMetadataFilter")));
         result.CertificateArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateArn"));
         result.X509AttributeFilter = global::Gureum.Api.Acm.X509AttributeFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "X509AttributeFilter")));
+        result.AcmCertificateMetadataFilter = global::Gureum.Api.Acm.AcmCertificateMetadataFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AcmCertificateMetadataFilter")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AcmCertificateMetadataFilter", AcmCertificateMetadataFilter?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CertificateArn", CertificateArn);
         global::Gureum.Core.ValueTree.Put(node, "X509AttributeFilter", X509AttributeFilter?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AcmCertificateMetadataFilter", AcmCertificateMetadataFilter?.ToTree());
         return node;
     }
 }
@@ -323,11 +323,11 @@ public sealed partial class CertificateFilterStatement
 {
     public global::System.Collections.Generic.List<global::Gureum.Api.Acm.CertificateFilterStatement>? And { get; set; }
 
-    public global::Gureum.Api.Acm.CertificateFilter? Filter { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Acm.CertificateFilterStatement>? Or { get; set; }
 
     public global::Gureum.Api.Acm.CertificateFilterStatement? Not { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Acm.CertificateFilterStatement>? Or { get; set; }
+    public global::Gureum.Api.Acm.CertificateFilter? Filter { get; set; }
 
     public static CertificateFilterStatement? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -337,9 +337,9 @@ public sealed partial class CertificateFilterStatement
         }
         var result = new CertificateFilterStatement();
         result.And = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "And"), x => global::Gureum.Api.Acm.CertificateFilterStatement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Filter = global::Gureum.Api.Acm.CertificateFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Filter")));
-        result.Not = global::Gureum.Api.Acm.CertificateFilterStatement.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Not")));
         result.Or = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Or"), x => global::Gureum.Api.Acm.CertificateFilterStatement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Not = global::Gureum.Api.Acm.CertificateFilterStatement.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Not")));
+        result.Filter = global::Gureum.Api.Acm.CertificateFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Filter")));
         return result;
     }
 
@@ -347,9 +347,9 @@ public sealed partial class CertificateFilterStatement
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "And", global::Gureum.Core.ValueTree.WriteList(And, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Filter", Filter?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Not", Not?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Or", global::Gureum.Core.ValueTree.WriteList(Or, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Not", Not?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Filter", Filter?.ToTree());
         return node;
     }
 }
@@ -414,9 +414,9 @@ public sealed partial class CertificateSearchResult
 {
     public string? CertificateArn { get; set; }
 
-    public global::Gureum.Api.Acm.CertificateMetadata? CertificateMetadata { get; set; }
-
     public global::Gureum.Api.Acm.X509Attributes? X509Attributes { get; set; }
+
+    public global::Gureum.Api.Acm.CertificateMetadata? CertificateMetadata { get; set; }
 
     public static CertificateSearchResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -426,8 +426,8 @@ public sealed partial class CertificateSearchResult
         }
         var result = new CertificateSearchResult();
         result.CertificateArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateArn"));
-        result.CertificateMetadata = global::Gureum.Api.Acm.CertificateMetadata.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CertificateMetadata")));
         result.X509Attributes = global::Gureum.Api.Acm.X509Attributes.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "X509Attributes")));
+        result.CertificateMetadata = global::Gureum.Api.Acm.CertificateMetadata.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CertificateMetadata")));
         return result;
     }
 
@@ -435,8 +435,8 @@ public sealed partial class CertificateSearchResult
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "CertificateArn", CertificateArn);
-        global::Gureum.Core.ValueTree.Put(node, "CertificateMetadata", CertificateMetadata?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "X509Attributes", X509Attributes?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CertificateMetadata", CertificateMetadata?.ToTree());
         return node;
     }
 }
@@ -457,43 +457,43 @@ public sealed partial class CertificateSummary
 {
     public string? CertificateArn { get; set; }
 
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
-
     public string? DomainName { get; set; }
 
-    public string? ExportOption { get; set; }
-
-    public bool? Exported { get; set; }
-
-    public global::System.Collections.Generic.List<string>? ExtendedKeyUsages { get; set; }
+    public global::System.Collections.Generic.List<string>? SubjectAlternativeNameSummaries { get; set; }
 
     public bool? HasAdditionalSubjectAlternativeNames { get; set; }
 
-    public global::System.DateTimeOffset? ImportedAt { get; set; }
+    public string? Status { get; set; }
 
-    public bool? InUse { get; set; }
-
-    public global::System.DateTimeOffset? IssuedAt { get; set; }
+    public string? Type { get; set; }
 
     public string? KeyAlgorithm { get; set; }
 
     public global::System.Collections.Generic.List<string>? KeyUsages { get; set; }
 
-    public string? ManagedBy { get; set; }
+    public global::System.Collections.Generic.List<string>? ExtendedKeyUsages { get; set; }
 
-    public global::System.DateTimeOffset? NotAfter { get; set; }
+    public string? ExportOption { get; set; }
 
-    public global::System.DateTimeOffset? NotBefore { get; set; }
+    public bool? InUse { get; set; }
+
+    public bool? Exported { get; set; }
 
     public string? RenewalEligibility { get; set; }
 
+    public global::System.DateTimeOffset? NotBefore { get; set; }
+
+    public global::System.DateTimeOffset? NotAfter { get; set; }
+
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
+
+    public global::System.DateTimeOffset? IssuedAt { get; set; }
+
+    public global::System.DateTimeOffset? ImportedAt { get; set; }
+
     public global::System.DateTimeOffset? RevokedAt { get; set; }
 
-    public string? Status { get; set; }
-
-    public global::System.Collections.Generic.List<string>? SubjectAlternativeNameSummaries { get; set; }
-
-    public string? Type { get; set; }
+    public string? ManagedBy { get; set; }
 
     public static CertificateSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -503,25 +503,25 @@ public sealed partial class CertificateSummary
         }
         var result = new CertificateSummary();
         result.CertificateArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateArn"));
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedAt"));
         result.DomainName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DomainName"));
-        result.ExportOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExportOption"));
-        result.Exported = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Exported"));
-        result.ExtendedKeyUsages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExtendedKeyUsages"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SubjectAlternativeNameSummaries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SubjectAlternativeNameSummaries"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.HasAdditionalSubjectAlternativeNames = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HasAdditionalSubjectAlternativeNames"));
-        result.ImportedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ImportedAt"));
-        result.InUse = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "InUse"));
-        result.IssuedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "IssuedAt"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.KeyAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyAlgorithm"));
         result.KeyUsages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeyUsages"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ManagedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ManagedBy"));
-        result.NotAfter = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "NotAfter"));
-        result.NotBefore = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "NotBefore"));
+        result.ExtendedKeyUsages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExtendedKeyUsages"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ExportOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExportOption"));
+        result.InUse = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "InUse"));
+        result.Exported = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Exported"));
         result.RenewalEligibility = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RenewalEligibility"));
+        result.NotBefore = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "NotBefore"));
+        result.NotAfter = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "NotAfter"));
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedAt"));
+        result.IssuedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "IssuedAt"));
+        result.ImportedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ImportedAt"));
         result.RevokedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "RevokedAt"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.SubjectAlternativeNameSummaries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SubjectAlternativeNameSummaries"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.ManagedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ManagedBy"));
         return result;
     }
 
@@ -529,25 +529,25 @@ public sealed partial class CertificateSummary
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "CertificateArn", CertificateArn);
-        global::Gureum.Core.ValueTree.Put(node, "CreatedAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "DomainName", DomainName);
-        global::Gureum.Core.ValueTree.Put(node, "ExportOption", ExportOption);
-        global::Gureum.Core.ValueTree.Put(node, "Exported", Exported);
-        global::Gureum.Core.ValueTree.Put(node, "ExtendedKeyUsages", global::Gureum.Core.ValueTree.WriteList(ExtendedKeyUsages, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SubjectAlternativeNameSummaries", global::Gureum.Core.ValueTree.WriteList(SubjectAlternativeNameSummaries, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "HasAdditionalSubjectAlternativeNames", HasAdditionalSubjectAlternativeNames);
-        global::Gureum.Core.ValueTree.Put(node, "ImportedAt", ImportedAt);
-        global::Gureum.Core.ValueTree.Put(node, "InUse", InUse);
-        global::Gureum.Core.ValueTree.Put(node, "IssuedAt", IssuedAt);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "KeyAlgorithm", KeyAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "KeyUsages", global::Gureum.Core.ValueTree.WriteList(KeyUsages, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ManagedBy", ManagedBy);
-        global::Gureum.Core.ValueTree.Put(node, "NotAfter", NotAfter);
-        global::Gureum.Core.ValueTree.Put(node, "NotBefore", NotBefore);
+        global::Gureum.Core.ValueTree.Put(node, "ExtendedKeyUsages", global::Gureum.Core.ValueTree.WriteList(ExtendedKeyUsages, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ExportOption", ExportOption);
+        global::Gureum.Core.ValueTree.Put(node, "InUse", InUse);
+        global::Gureum.Core.ValueTree.Put(node, "Exported", Exported);
         global::Gureum.Core.ValueTree.Put(node, "RenewalEligibility", RenewalEligibility);
+        global::Gureum.Core.ValueTree.Put(node, "NotBefore", NotBefore);
+        global::Gureum.Core.ValueTree.Put(node, "NotAfter", NotAfter);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedAt", CreatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "IssuedAt", IssuedAt);
+        global::Gureum.Core.ValueTree.Put(node, "ImportedAt", ImportedAt);
         global::Gureum.Core.ValueTree.Put(node, "RevokedAt", RevokedAt);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "SubjectAlternativeNameSummaries", global::Gureum.Core.ValueTree.WriteList(SubjectAlternativeNameSummaries, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "ManagedBy", ManagedBy);
         return node;
     }
 }
@@ -569,9 +569,9 @@ public static class CertificateType
 
 public sealed partial class CommonNameFilter
 {
-    public string? ComparisonOperator { get; set; }
-
     public string? Value { get; set; }
+
+    public string? ComparisonOperator { get; set; }
 
     public static CommonNameFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -580,16 +580,16 @@ public sealed partial class CommonNameFilter
             return null;
         }
         var result = new CommonNameFilter();
-        result.ComparisonOperator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComparisonOperator"));
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Value"));
+        result.ComparisonOperator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComparisonOperator"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ComparisonOperator", ComparisonOperator);
         global::Gureum.Core.ValueTree.Put(node, "Value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "ComparisonOperator", ComparisonOperator);
         return node;
     }
 }
@@ -701,13 +701,13 @@ public sealed partial class DistinguishedName
 {
     public string? CommonName { get; set; }
 
+    public global::System.Collections.Generic.List<string>? DomainComponents { get; set; }
+
     public string? Country { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Acm.CustomAttribute>? CustomAttributes { get; set; }
 
     public string? DistinguishedNameQualifier { get; set; }
-
-    public global::System.Collections.Generic.List<string>? DomainComponents { get; set; }
 
     public string? GenerationQualifier { get; set; }
 
@@ -739,10 +739,10 @@ public sealed partial class DistinguishedName
         }
         var result = new DistinguishedName();
         result.CommonName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CommonName"));
+        result.DomainComponents = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DomainComponents"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Country = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Country"));
         result.CustomAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CustomAttributes"), x => global::Gureum.Api.Acm.CustomAttribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.DistinguishedNameQualifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DistinguishedNameQualifier"));
-        result.DomainComponents = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DomainComponents"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.GenerationQualifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GenerationQualifier"));
         result.GivenName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GivenName"));
         result.Initials = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Initials"));
@@ -761,10 +761,10 @@ public sealed partial class DistinguishedName
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "CommonName", CommonName);
+        global::Gureum.Core.ValueTree.Put(node, "DomainComponents", global::Gureum.Core.ValueTree.WriteList(DomainComponents, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Country", Country);
         global::Gureum.Core.ValueTree.Put(node, "CustomAttributes", global::Gureum.Core.ValueTree.WriteList(CustomAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "DistinguishedNameQualifier", DistinguishedNameQualifier);
-        global::Gureum.Core.ValueTree.Put(node, "DomainComponents", global::Gureum.Core.ValueTree.WriteList(DomainComponents, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "GenerationQualifier", GenerationQualifier);
         global::Gureum.Core.ValueTree.Put(node, "GivenName", GivenName);
         global::Gureum.Core.ValueTree.Put(node, "Initials", Initials);
@@ -782,9 +782,9 @@ public sealed partial class DistinguishedName
 
 public sealed partial class DnsNameFilter
 {
-    public string? ComparisonOperator { get; set; }
-
     public string? Value { get; set; }
+
+    public string? ComparisonOperator { get; set; }
 
     public static DnsNameFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -793,16 +793,16 @@ public sealed partial class DnsNameFilter
             return null;
         }
         var result = new DnsNameFilter();
-        result.ComparisonOperator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComparisonOperator"));
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Value"));
+        result.ComparisonOperator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComparisonOperator"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ComparisonOperator", ComparisonOperator);
         global::Gureum.Core.ValueTree.Put(node, "Value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "ComparisonOperator", ComparisonOperator);
         return node;
     }
 }
@@ -819,17 +819,17 @@ public sealed partial class DomainValidation
 {
     public string? DomainName { get; set; }
 
-    public global::Gureum.Api.Acm.HttpRedirect? HttpRedirect { get; set; }
-
-    public global::Gureum.Api.Acm.ResourceRecord? ResourceRecord { get; set; }
+    public global::System.Collections.Generic.List<string>? ValidationEmails { get; set; }
 
     public string? ValidationDomain { get; set; }
 
-    public global::System.Collections.Generic.List<string>? ValidationEmails { get; set; }
+    public string? ValidationStatus { get; set; }
+
+    public global::Gureum.Api.Acm.ResourceRecord? ResourceRecord { get; set; }
+
+    public global::Gureum.Api.Acm.HttpRedirect? HttpRedirect { get; set; }
 
     public string? ValidationMethod { get; set; }
-
-    public string? ValidationStatus { get; set; }
 
     public static DomainValidation? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -839,12 +839,12 @@ public sealed partial class DomainValidation
         }
         var result = new DomainValidation();
         result.DomainName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DomainName"));
-        result.HttpRedirect = global::Gureum.Api.Acm.HttpRedirect.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HttpRedirect")));
-        result.ResourceRecord = global::Gureum.Api.Acm.ResourceRecord.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ResourceRecord")));
-        result.ValidationDomain = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ValidationDomain"));
         result.ValidationEmails = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ValidationEmails"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ValidationMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ValidationMethod"));
+        result.ValidationDomain = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ValidationDomain"));
         result.ValidationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ValidationStatus"));
+        result.ResourceRecord = global::Gureum.Api.Acm.ResourceRecord.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ResourceRecord")));
+        result.HttpRedirect = global::Gureum.Api.Acm.HttpRedirect.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HttpRedirect")));
+        result.ValidationMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ValidationMethod"));
         return result;
     }
 
@@ -852,12 +852,12 @@ public sealed partial class DomainValidation
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "DomainName", DomainName);
-        global::Gureum.Core.ValueTree.Put(node, "HttpRedirect", HttpRedirect?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ResourceRecord", ResourceRecord?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ValidationDomain", ValidationDomain);
         global::Gureum.Core.ValueTree.Put(node, "ValidationEmails", global::Gureum.Core.ValueTree.WriteList(ValidationEmails, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ValidationMethod", ValidationMethod);
+        global::Gureum.Core.ValueTree.Put(node, "ValidationDomain", ValidationDomain);
         global::Gureum.Core.ValueTree.Put(node, "ValidationStatus", ValidationStatus);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceRecord", ResourceRecord?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "HttpRedirect", HttpRedirect?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ValidationMethod", ValidationMethod);
         return node;
     }
 }
@@ -1038,13 +1038,13 @@ public static class FailureReason
 
 public sealed partial class Filters
 {
-    public string? ExportOption { get; set; }
-
     public global::System.Collections.Generic.List<string>? ExtendedKeyUsage { get; set; }
+
+    public global::System.Collections.Generic.List<string>? KeyUsage { get; set; }
 
     public global::System.Collections.Generic.List<string>? KeyTypes { get; set; }
 
-    public global::System.Collections.Generic.List<string>? KeyUsage { get; set; }
+    public string? ExportOption { get; set; }
 
     public string? ManagedBy { get; set; }
 
@@ -1055,10 +1055,10 @@ public sealed partial class Filters
             return null;
         }
         var result = new Filters();
-        result.ExportOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "exportOption"));
         result.ExtendedKeyUsage = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "extendedKeyUsage"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.KeyTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "keyTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.KeyUsage = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "keyUsage"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.KeyTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "keyTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ExportOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "exportOption"));
         result.ManagedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "managedBy"));
         return result;
     }
@@ -1066,10 +1066,10 @@ public sealed partial class Filters
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "exportOption", ExportOption);
         global::Gureum.Core.ValueTree.Put(node, "extendedKeyUsage", global::Gureum.Core.ValueTree.WriteList(ExtendedKeyUsage, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "keyTypes", global::Gureum.Core.ValueTree.WriteList(KeyTypes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "keyUsage", global::Gureum.Core.ValueTree.WriteList(KeyUsage, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "keyTypes", global::Gureum.Core.ValueTree.WriteList(KeyTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "exportOption", ExportOption);
         global::Gureum.Core.ValueTree.Put(node, "managedBy", ManagedBy);
         return node;
     }
@@ -1224,13 +1224,13 @@ public sealed partial class HttpRedirect
 
 public sealed partial class ImportCertificateRequest
 {
-    public byte[]? Certificate { get; set; }
-
     public string? CertificateArn { get; set; }
 
-    public byte[]? CertificateChain { get; set; }
+    public byte[]? Certificate { get; set; }
 
     public byte[]? PrivateKey { get; set; }
+
+    public byte[]? CertificateChain { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Acm.Tag>? Tags { get; set; }
 
@@ -1241,10 +1241,10 @@ public sealed partial class ImportCertificateRequest
             return null;
         }
         var result = new ImportCertificateRequest();
-        result.Certificate = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Certificate"));
         result.CertificateArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateArn"));
-        result.CertificateChain = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "CertificateChain"));
+        result.Certificate = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Certificate"));
         result.PrivateKey = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "PrivateKey"));
+        result.CertificateChain = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "CertificateChain"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Acm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -1252,10 +1252,10 @@ public sealed partial class ImportCertificateRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Certificate", Certificate);
         global::Gureum.Core.ValueTree.Put(node, "CertificateArn", CertificateArn);
-        global::Gureum.Core.ValueTree.Put(node, "CertificateChain", CertificateChain);
+        global::Gureum.Core.ValueTree.Put(node, "Certificate", Certificate);
         global::Gureum.Core.ValueTree.Put(node, "PrivateKey", PrivateKey);
+        global::Gureum.Core.ValueTree.Put(node, "CertificateChain", CertificateChain);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
@@ -1341,9 +1341,9 @@ public sealed partial class ListCertificatesRequest
 
     public global::Gureum.Api.Acm.Filters? Includes { get; set; }
 
-    public int? MaxItems { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxItems { get; set; }
 
     public string? SortBy { get; set; }
 
@@ -1358,8 +1358,8 @@ public sealed partial class ListCertificatesRequest
         var result = new ListCertificatesRequest();
         result.CertificateStatuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CertificateStatuses"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Includes = global::Gureum.Api.Acm.Filters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Includes")));
-        result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
         result.SortBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SortBy"));
         result.SortOrder = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SortOrder"));
         return result;
@@ -1370,8 +1370,8 @@ public sealed partial class ListCertificatesRequest
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "CertificateStatuses", global::Gureum.Core.ValueTree.WriteList(CertificateStatuses, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Includes", Includes?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
         global::Gureum.Core.ValueTree.Put(node, "SortBy", SortBy);
         global::Gureum.Core.ValueTree.Put(node, "SortOrder", SortOrder);
         return node;
@@ -1380,9 +1380,9 @@ public sealed partial class ListCertificatesRequest
 
 public sealed partial class ListCertificatesResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Acm.CertificateSummary>? CertificateSummaryList { get; set; }
-
     public string? NextToken { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Acm.CertificateSummary>? CertificateSummaryList { get; set; }
 
     public static ListCertificatesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1391,16 +1391,16 @@ public sealed partial class ListCertificatesResponse
             return null;
         }
         var result = new ListCertificatesResponse();
-        result.CertificateSummaryList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CertificateSummaryList"), x => global::Gureum.Api.Acm.CertificateSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.CertificateSummaryList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CertificateSummaryList"), x => global::Gureum.Api.Acm.CertificateSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CertificateSummaryList", global::Gureum.Core.ValueTree.WriteList(CertificateSummaryList, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "CertificateSummaryList", global::Gureum.Core.ValueTree.WriteList(CertificateSummaryList, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -1579,9 +1579,9 @@ public static class RenewalStatus
 
 public sealed partial class RenewalSummary
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Acm.DomainValidation>? DomainValidationOptions { get; set; }
-
     public string? RenewalStatus { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Acm.DomainValidation>? DomainValidationOptions { get; set; }
 
     public string? RenewalStatusReason { get; set; }
 
@@ -1594,8 +1594,8 @@ public sealed partial class RenewalSummary
             return null;
         }
         var result = new RenewalSummary();
-        result.DomainValidationOptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DomainValidationOptions"), x => global::Gureum.Api.Acm.DomainValidation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.RenewalStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RenewalStatus"));
+        result.DomainValidationOptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DomainValidationOptions"), x => global::Gureum.Api.Acm.DomainValidation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.RenewalStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RenewalStatusReason"));
         result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UpdatedAt"));
         return result;
@@ -1604,8 +1604,8 @@ public sealed partial class RenewalSummary
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DomainValidationOptions", global::Gureum.Core.ValueTree.WriteList(DomainValidationOptions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "RenewalStatus", RenewalStatus);
+        global::Gureum.Core.ValueTree.Put(node, "DomainValidationOptions", global::Gureum.Core.ValueTree.WriteList(DomainValidationOptions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "RenewalStatusReason", RenewalStatusReason);
         global::Gureum.Core.ValueTree.Put(node, "UpdatedAt", UpdatedAt);
         return node;
@@ -1614,25 +1614,25 @@ public sealed partial class RenewalSummary
 
 public sealed partial class RequestCertificateRequest
 {
-    public string? CertificateAuthorityArn { get; set; }
-
     public string? DomainName { get; set; }
+
+    public string? ValidationMethod { get; set; }
+
+    public global::System.Collections.Generic.List<string>? SubjectAlternativeNames { get; set; }
+
+    public string? IdempotencyToken { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Acm.DomainValidationOption>? DomainValidationOptions { get; set; }
 
-    public string? IdempotencyToken { get; set; }
+    public global::Gureum.Api.Acm.CertificateOptions? Options { get; set; }
+
+    public string? CertificateAuthorityArn { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Acm.Tag>? Tags { get; set; }
 
     public string? KeyAlgorithm { get; set; }
 
     public string? ManagedBy { get; set; }
-
-    public global::Gureum.Api.Acm.CertificateOptions? Options { get; set; }
-
-    public global::System.Collections.Generic.List<string>? SubjectAlternativeNames { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Acm.Tag>? Tags { get; set; }
-
-    public string? ValidationMethod { get; set; }
 
     public static RequestCertificateRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1641,32 +1641,32 @@ public sealed partial class RequestCertificateRequest
             return null;
         }
         var result = new RequestCertificateRequest();
-        result.CertificateAuthorityArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateAuthorityArn"));
         result.DomainName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DomainName"));
-        result.DomainValidationOptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DomainValidationOptions"), x => global::Gureum.Api.Acm.DomainValidationOption.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ValidationMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ValidationMethod"));
+        result.SubjectAlternativeNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SubjectAlternativeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.IdempotencyToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdempotencyToken"));
+        result.DomainValidationOptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DomainValidationOptions"), x => global::Gureum.Api.Acm.DomainValidationOption.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Options = global::Gureum.Api.Acm.CertificateOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Options")));
+        result.CertificateAuthorityArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateAuthorityArn"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Acm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.KeyAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyAlgorithm"));
         result.ManagedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ManagedBy"));
-        result.Options = global::Gureum.Api.Acm.CertificateOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Options")));
-        result.SubjectAlternativeNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SubjectAlternativeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Acm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ValidationMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ValidationMethod"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CertificateAuthorityArn", CertificateAuthorityArn);
         global::Gureum.Core.ValueTree.Put(node, "DomainName", DomainName);
-        global::Gureum.Core.ValueTree.Put(node, "DomainValidationOptions", global::Gureum.Core.ValueTree.WriteList(DomainValidationOptions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ValidationMethod", ValidationMethod);
+        global::Gureum.Core.ValueTree.Put(node, "SubjectAlternativeNames", global::Gureum.Core.ValueTree.WriteList(SubjectAlternativeNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "IdempotencyToken", IdempotencyToken);
+        global::Gureum.Core.ValueTree.Put(node, "DomainValidationOptions", global::Gureum.Core.ValueTree.WriteList(DomainValidationOptions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Options", Options?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CertificateAuthorityArn", CertificateAuthorityArn);
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "KeyAlgorithm", KeyAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ManagedBy", ManagedBy);
-        global::Gureum.Core.ValueTree.Put(node, "Options", Options?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SubjectAlternativeNames", global::Gureum.Core.ValueTree.WriteList(SubjectAlternativeNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ValidationMethod", ValidationMethod);
         return node;
     }
 }
@@ -1863,9 +1863,9 @@ public sealed partial class SearchCertificatesRequest
 
 public sealed partial class SearchCertificatesResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Acm.CertificateSearchResult>? Results { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static SearchCertificatesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1874,16 +1874,16 @@ public sealed partial class SearchCertificatesResponse
             return null;
         }
         var result = new SearchCertificatesResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Results = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Results"), x => global::Gureum.Api.Acm.CertificateSearchResult.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Results", global::Gureum.Core.ValueTree.WriteList(Results, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -2033,9 +2033,9 @@ public sealed partial class ThrottlingReason
 
 public sealed partial class TimestampRange
 {
-    public global::System.DateTimeOffset? End { get; set; }
-
     public global::System.DateTimeOffset? Start { get; set; }
+
+    public global::System.DateTimeOffset? End { get; set; }
 
     public static TimestampRange? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2044,16 +2044,16 @@ public sealed partial class TimestampRange
             return null;
         }
         var result = new TimestampRange();
-        result.End = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "End"));
         result.Start = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Start"));
+        result.End = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "End"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "End", End);
         global::Gureum.Core.ValueTree.Put(node, "Start", Start);
+        global::Gureum.Core.ValueTree.Put(node, "End", End);
         return node;
     }
 }
@@ -2095,21 +2095,21 @@ public static class ValidationMethod
 
 public sealed partial class X509AttributeFilter
 {
+    public global::Gureum.Api.Acm.SubjectFilter? Subject { get; set; }
+
+    public global::Gureum.Api.Acm.SubjectAlternativeNameFilter? SubjectAlternativeName { get; set; }
+
     public string? ExtendedKeyUsage { get; set; }
+
+    public string? KeyUsage { get; set; }
 
     public string? KeyAlgorithm { get; set; }
 
-    public string? KeyUsage { get; set; }
+    public string? SerialNumber { get; set; }
 
     public global::Gureum.Api.Acm.TimestampRange? NotAfter { get; set; }
 
     public global::Gureum.Api.Acm.TimestampRange? NotBefore { get; set; }
-
-    public string? SerialNumber { get; set; }
-
-    public global::Gureum.Api.Acm.SubjectFilter? Subject { get; set; }
-
-    public global::Gureum.Api.Acm.SubjectAlternativeNameFilter? SubjectAlternativeName { get; set; }
 
     public static X509AttributeFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2118,51 +2118,51 @@ public sealed partial class X509AttributeFilter
             return null;
         }
         var result = new X509AttributeFilter();
-        result.ExtendedKeyUsage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExtendedKeyUsage"));
-        result.KeyAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyAlgorithm"));
-        result.KeyUsage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyUsage"));
-        result.NotAfter = global::Gureum.Api.Acm.TimestampRange.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NotAfter")));
-        result.NotBefore = global::Gureum.Api.Acm.TimestampRange.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NotBefore")));
-        result.SerialNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SerialNumber"));
         result.Subject = global::Gureum.Api.Acm.SubjectFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Subject")));
         result.SubjectAlternativeName = global::Gureum.Api.Acm.SubjectAlternativeNameFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SubjectAlternativeName")));
+        result.ExtendedKeyUsage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExtendedKeyUsage"));
+        result.KeyUsage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyUsage"));
+        result.KeyAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyAlgorithm"));
+        result.SerialNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SerialNumber"));
+        result.NotAfter = global::Gureum.Api.Acm.TimestampRange.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NotAfter")));
+        result.NotBefore = global::Gureum.Api.Acm.TimestampRange.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NotBefore")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ExtendedKeyUsage", ExtendedKeyUsage);
-        global::Gureum.Core.ValueTree.Put(node, "KeyAlgorithm", KeyAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "KeyUsage", KeyUsage);
-        global::Gureum.Core.ValueTree.Put(node, "NotAfter", NotAfter?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "NotBefore", NotBefore?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SerialNumber", SerialNumber);
         global::Gureum.Core.ValueTree.Put(node, "Subject", Subject?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SubjectAlternativeName", SubjectAlternativeName?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExtendedKeyUsage", ExtendedKeyUsage);
+        global::Gureum.Core.ValueTree.Put(node, "KeyUsage", KeyUsage);
+        global::Gureum.Core.ValueTree.Put(node, "KeyAlgorithm", KeyAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "SerialNumber", SerialNumber);
+        global::Gureum.Core.ValueTree.Put(node, "NotAfter", NotAfter?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "NotBefore", NotBefore?.ToTree());
         return node;
     }
 }
 
 public sealed partial class X509Attributes
 {
-    public global::System.Collections.Generic.List<string>? ExtendedKeyUsages { get; set; }
-
     public global::Gureum.Api.Acm.DistinguishedName? Issuer { get; set; }
+
+    public global::Gureum.Api.Acm.DistinguishedName? Subject { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Acm.GeneralName>? SubjectAlternativeNames { get; set; }
+
+    public global::System.Collections.Generic.List<string>? ExtendedKeyUsages { get; set; }
 
     public string? KeyAlgorithm { get; set; }
 
     public global::System.Collections.Generic.List<string>? KeyUsages { get; set; }
 
+    public string? SerialNumber { get; set; }
+
     public global::System.DateTimeOffset? NotAfter { get; set; }
 
     public global::System.DateTimeOffset? NotBefore { get; set; }
-
-    public string? SerialNumber { get; set; }
-
-    public global::Gureum.Api.Acm.DistinguishedName? Subject { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Acm.GeneralName>? SubjectAlternativeNames { get; set; }
 
     public static X509Attributes? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2171,30 +2171,30 @@ public sealed partial class X509Attributes
             return null;
         }
         var result = new X509Attributes();
-        result.ExtendedKeyUsages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExtendedKeyUsages"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Issuer = global::Gureum.Api.Acm.DistinguishedName.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Issuer")));
-        result.KeyAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyAlgorithm"));
-        result.KeyUsages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeyUsages"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.NotAfter = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "NotAfter"));
-        result.NotBefore = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "NotBefore"));
-        result.SerialNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SerialNumber"));
         result.Subject = global::Gureum.Api.Acm.DistinguishedName.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Subject")));
         result.SubjectAlternativeNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SubjectAlternativeNames"), x => global::Gureum.Api.Acm.GeneralName.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ExtendedKeyUsages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExtendedKeyUsages"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.KeyAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyAlgorithm"));
+        result.KeyUsages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeyUsages"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SerialNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SerialNumber"));
+        result.NotAfter = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "NotAfter"));
+        result.NotBefore = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "NotBefore"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ExtendedKeyUsages", global::Gureum.Core.ValueTree.WriteList(ExtendedKeyUsages, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Issuer", Issuer?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "KeyAlgorithm", KeyAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "KeyUsages", global::Gureum.Core.ValueTree.WriteList(KeyUsages, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "NotAfter", NotAfter);
-        global::Gureum.Core.ValueTree.Put(node, "NotBefore", NotBefore);
-        global::Gureum.Core.ValueTree.Put(node, "SerialNumber", SerialNumber);
         global::Gureum.Core.ValueTree.Put(node, "Subject", Subject?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SubjectAlternativeNames", global::Gureum.Core.ValueTree.WriteList(SubjectAlternativeNames, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ExtendedKeyUsages", global::Gureum.Core.ValueTree.WriteList(ExtendedKeyUsages, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "KeyAlgorithm", KeyAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "KeyUsages", global::Gureum.Core.ValueTree.WriteList(KeyUsages, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SerialNumber", SerialNumber);
+        global::Gureum.Core.ValueTree.Put(node, "NotAfter", NotAfter);
+        global::Gureum.Core.ValueTree.Put(node, "NotBefore", NotBefore);
         return node;
     }
 }

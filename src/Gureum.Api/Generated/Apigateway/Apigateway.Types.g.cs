@@ -13,9 +13,9 @@ public static class AccessAssociationSourceType
 
 public sealed partial class AccessLogSettings
 {
-    public string? DestinationArn { get; set; }
-
     public string? Format { get; set; }
+
+    public string? DestinationArn { get; set; }
 
     public static AccessLogSettings? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -24,29 +24,29 @@ public sealed partial class AccessLogSettings
             return null;
         }
         var result = new AccessLogSettings();
-        result.DestinationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destinationArn"));
         result.Format = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "format"));
+        result.DestinationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destinationArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "destinationArn", DestinationArn);
         global::Gureum.Core.ValueTree.Put(node, "format", Format);
+        global::Gureum.Core.ValueTree.Put(node, "destinationArn", DestinationArn);
         return node;
     }
 }
 
 public sealed partial class Account
 {
-    public string? ApiKeyVersion { get; set; }
-
     public string? CloudwatchRoleArn { get; set; }
+
+    public global::Gureum.Api.Apigateway.ThrottleSettings? ThrottleSettings { get; set; }
 
     public global::System.Collections.Generic.List<string>? Features { get; set; }
 
-    public global::Gureum.Api.Apigateway.ThrottleSettings? ThrottleSettings { get; set; }
+    public string? ApiKeyVersion { get; set; }
 
     public static Account? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -55,27 +55,31 @@ public sealed partial class Account
             return null;
         }
         var result = new Account();
-        result.ApiKeyVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "apiKeyVersion"));
         result.CloudwatchRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cloudwatchRoleArn"));
-        result.Features = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "features"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ThrottleSettings = global::Gureum.Api.Apigateway.ThrottleSettings.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "throttleSettings")));
+        result.Features = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "features"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ApiKeyVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "apiKeyVersion"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "apiKeyVersion", ApiKeyVersion);
         global::Gureum.Core.ValueTree.Put(node, "cloudwatchRoleArn", CloudwatchRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "features", global::Gureum.Core.ValueTree.WriteList(Features, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "throttleSettings", ThrottleSettings?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "features", global::Gureum.Core.ValueTree.WriteList(Features, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "apiKeyVersion", ApiKeyVersion);
         return node;
     }
 }
 
 public sealed partial class ApiKey
 {
-    public global::System.DateTimeOffset? CreatedDate { get; set; }
+    public string? Id { get; set; }
+
+    public string? Value { get; set; }
+
+    public string? Name { get; set; }
 
     public string? CustomerId { get; set; }
 
@@ -83,17 +87,13 @@ public sealed partial class ApiKey
 
     public bool? Enabled { get; set; }
 
-    public string? Id { get; set; }
+    public global::System.DateTimeOffset? CreatedDate { get; set; }
 
     public global::System.DateTimeOffset? LastUpdatedDate { get; set; }
-
-    public string? Name { get; set; }
 
     public global::System.Collections.Generic.List<string>? StageKeys { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
-
-    public string? Value { get; set; }
 
     public static ApiKey? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -102,32 +102,32 @@ public sealed partial class ApiKey
             return null;
         }
         var result = new ApiKey();
-        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdDate"));
+        result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "id"));
+        result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "value"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.CustomerId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customerId"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enabled"));
-        result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "id"));
+        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdDate"));
         result.LastUpdatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedDate"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.StageKeys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "stageKeys"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "value"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "createdDate", CreatedDate);
+        global::Gureum.Core.ValueTree.Put(node, "id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "customerId", CustomerId);
         global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "enabled", Enabled);
-        global::Gureum.Core.ValueTree.Put(node, "id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "createdDate", CreatedDate);
         global::Gureum.Core.ValueTree.Put(node, "lastUpdatedDate", LastUpdatedDate);
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "stageKeys", global::Gureum.Core.ValueTree.WriteList(StageKeys, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "value", Value);
         return node;
     }
 }
@@ -168,11 +168,11 @@ public static class ApiKeySourceType
 
 public sealed partial class ApiKeys
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.ApiKey>? Items { get; set; }
+    public global::System.Collections.Generic.List<string>? Warnings { get; set; }
 
     public string? Position { get; set; }
 
-    public global::System.Collections.Generic.List<string>? Warnings { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.ApiKey>? Items { get; set; }
 
     public static ApiKeys? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -181,18 +181,18 @@ public sealed partial class ApiKeys
             return null;
         }
         var result = new ApiKeys();
-        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.ApiKey.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
         result.Warnings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "warnings"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.ApiKey.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "position", Position);
         global::Gureum.Core.ValueTree.Put(node, "warnings", global::Gureum.Core.ValueTree.WriteList(Warnings, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -245,25 +245,25 @@ public static class ApiStatus
 
 public sealed partial class Authorizer
 {
+    public string? Id { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? Type { get; set; }
+
+    public global::System.Collections.Generic.List<string>? ProviderARNs { get; set; }
+
     public string? AuthType { get; set; }
-
-    public string? AuthorizerCredentials { get; set; }
-
-    public int? AuthorizerResultTtlInSeconds { get; set; }
 
     public string? AuthorizerUri { get; set; }
 
-    public string? Id { get; set; }
+    public string? AuthorizerCredentials { get; set; }
 
     public string? IdentitySource { get; set; }
 
     public string? IdentityValidationExpression { get; set; }
 
-    public string? Name { get; set; }
-
-    public global::System.Collections.Generic.List<string>? ProviderARNs { get; set; }
-
-    public string? Type { get; set; }
+    public int? AuthorizerResultTtlInSeconds { get; set; }
 
     public static Authorizer? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -272,32 +272,32 @@ public sealed partial class Authorizer
             return null;
         }
         var result = new Authorizer();
-        result.AuthType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "authType"));
-        result.AuthorizerCredentials = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "authorizerCredentials"));
-        result.AuthorizerResultTtlInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "authorizerResultTtlInSeconds"));
-        result.AuthorizerUri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "authorizerUri"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "id"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.ProviderARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "providerARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AuthType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "authType"));
+        result.AuthorizerUri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "authorizerUri"));
+        result.AuthorizerCredentials = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "authorizerCredentials"));
         result.IdentitySource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "identitySource"));
         result.IdentityValidationExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "identityValidationExpression"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
-        result.ProviderARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "providerARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.AuthorizerResultTtlInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "authorizerResultTtlInSeconds"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "authType", AuthType);
-        global::Gureum.Core.ValueTree.Put(node, "authorizerCredentials", AuthorizerCredentials);
-        global::Gureum.Core.ValueTree.Put(node, "authorizerResultTtlInSeconds", AuthorizerResultTtlInSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "authorizerUri", AuthorizerUri);
         global::Gureum.Core.ValueTree.Put(node, "id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "providerARNs", global::Gureum.Core.ValueTree.WriteList(ProviderARNs, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "authType", AuthType);
+        global::Gureum.Core.ValueTree.Put(node, "authorizerUri", AuthorizerUri);
+        global::Gureum.Core.ValueTree.Put(node, "authorizerCredentials", AuthorizerCredentials);
         global::Gureum.Core.ValueTree.Put(node, "identitySource", IdentitySource);
         global::Gureum.Core.ValueTree.Put(node, "identityValidationExpression", IdentityValidationExpression);
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "providerARNs", global::Gureum.Core.ValueTree.WriteList(ProviderARNs, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "authorizerResultTtlInSeconds", AuthorizerResultTtlInSeconds);
         return node;
     }
 }
@@ -312,9 +312,9 @@ public static class AuthorizerType
 
 public sealed partial class Authorizers
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.Authorizer>? Items { get; set; }
-
     public string? Position { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.Authorizer>? Items { get; set; }
 
     public static Authorizers? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -323,16 +323,16 @@ public sealed partial class Authorizers
             return null;
         }
         var result = new Authorizers();
-        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.Authorizer.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.Authorizer.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -370,9 +370,9 @@ public sealed partial class BasePathMapping
 
 public sealed partial class BasePathMappings
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.BasePathMapping>? Items { get; set; }
-
     public string? Position { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.BasePathMapping>? Items { get; set; }
 
     public static BasePathMappings? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -381,16 +381,16 @@ public sealed partial class BasePathMappings
             return null;
         }
         var result = new BasePathMappings();
-        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.BasePathMapping.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.BasePathMapping.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -420,9 +420,9 @@ public static class CacheClusterStatus
 
 public sealed partial class CanarySettings
 {
-    public string? DeploymentId { get; set; }
-
     public double? PercentTraffic { get; set; }
+
+    public string? DeploymentId { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? StageVariableOverrides { get; set; }
 
@@ -435,8 +435,8 @@ public sealed partial class CanarySettings
             return null;
         }
         var result = new CanarySettings();
-        result.DeploymentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deploymentId"));
         result.PercentTraffic = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "percentTraffic"));
+        result.DeploymentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deploymentId"));
         result.StageVariableOverrides = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "stageVariableOverrides"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.UseStageCache = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "useStageCache"));
         return result;
@@ -445,8 +445,8 @@ public sealed partial class CanarySettings
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "deploymentId", DeploymentId);
         global::Gureum.Core.ValueTree.Put(node, "percentTraffic", PercentTraffic);
+        global::Gureum.Core.ValueTree.Put(node, "deploymentId", DeploymentId);
         global::Gureum.Core.ValueTree.Put(node, "stageVariableOverrides", global::Gureum.Core.ValueTree.WriteMap(StageVariableOverrides, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "useStageCache", UseStageCache);
         return node;
@@ -457,13 +457,13 @@ public sealed partial class ClientCertificate
 {
     public string? ClientCertificateId { get; set; }
 
-    public global::System.DateTimeOffset? CreatedDate { get; set; }
-
     public string? Description { get; set; }
 
-    public global::System.DateTimeOffset? ExpirationDate { get; set; }
-
     public string? PemEncodedCertificate { get; set; }
+
+    public global::System.DateTimeOffset? CreatedDate { get; set; }
+
+    public global::System.DateTimeOffset? ExpirationDate { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
 
@@ -475,10 +475,10 @@ public sealed partial class ClientCertificate
         }
         var result = new ClientCertificate();
         result.ClientCertificateId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clientCertificateId"));
-        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdDate"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.ExpirationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "expirationDate"));
         result.PemEncodedCertificate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "pemEncodedCertificate"));
+        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdDate"));
+        result.ExpirationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "expirationDate"));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -487,10 +487,10 @@ public sealed partial class ClientCertificate
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "clientCertificateId", ClientCertificateId);
-        global::Gureum.Core.ValueTree.Put(node, "createdDate", CreatedDate);
         global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "expirationDate", ExpirationDate);
         global::Gureum.Core.ValueTree.Put(node, "pemEncodedCertificate", PemEncodedCertificate);
+        global::Gureum.Core.ValueTree.Put(node, "createdDate", CreatedDate);
+        global::Gureum.Core.ValueTree.Put(node, "expirationDate", ExpirationDate);
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         return node;
     }
@@ -498,9 +498,9 @@ public sealed partial class ClientCertificate
 
 public sealed partial class ClientCertificates
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.ClientCertificate>? Items { get; set; }
-
     public string? Position { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.ClientCertificate>? Items { get; set; }
 
     public static ClientCertificates? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -509,16 +509,16 @@ public sealed partial class ClientCertificates
             return null;
         }
         var result = new ClientCertificates();
-        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.ClientCertificate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.ClientCertificate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -539,7 +539,7 @@ public static class ContentHandlingStrategy
 
 public sealed partial class CreateApiKeyRequest
 {
-    public string? CustomerId { get; set; }
+    public string? Name { get; set; }
 
     public string? Description { get; set; }
 
@@ -547,13 +547,13 @@ public sealed partial class CreateApiKeyRequest
 
     public bool? GenerateDistinctId { get; set; }
 
-    public string? Name { get; set; }
+    public string? Value { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.StageKey>? StageKeys { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
+    public string? CustomerId { get; set; }
 
-    public string? Value { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
 
     public static CreateApiKeyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -562,53 +562,53 @@ public sealed partial class CreateApiKeyRequest
             return null;
         }
         var result = new CreateApiKeyRequest();
-        result.CustomerId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customerId"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enabled"));
         result.GenerateDistinctId = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "generateDistinctId"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
-        result.StageKeys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "stageKeys"), x => global::Gureum.Api.Apigateway.StageKey.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "value"));
+        result.StageKeys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "stageKeys"), x => global::Gureum.Api.Apigateway.StageKey.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.CustomerId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customerId"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "customerId", CustomerId);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "enabled", Enabled);
         global::Gureum.Core.ValueTree.Put(node, "generateDistinctId", GenerateDistinctId);
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "stageKeys", global::Gureum.Core.ValueTree.WriteList(StageKeys, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "stageKeys", global::Gureum.Core.ValueTree.WriteList(StageKeys, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "customerId", CustomerId);
+        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class CreateAuthorizerRequest
 {
+    public string? RestApiId { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? Type { get; set; }
+
+    public global::System.Collections.Generic.List<string>? ProviderARNs { get; set; }
+
     public string? AuthType { get; set; }
 
-    public string? AuthorizerCredentials { get; set; }
-
-    public int? AuthorizerResultTtlInSeconds { get; set; }
-
     public string? AuthorizerUri { get; set; }
+
+    public string? AuthorizerCredentials { get; set; }
 
     public string? IdentitySource { get; set; }
 
     public string? IdentityValidationExpression { get; set; }
 
-    public string? Name { get; set; }
-
-    public global::System.Collections.Generic.List<string>? ProviderARNs { get; set; }
-
-    public string? RestApiId { get; set; }
-
-    public string? Type { get; set; }
+    public int? AuthorizerResultTtlInSeconds { get; set; }
 
     public static CreateAuthorizerRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -617,43 +617,43 @@ public sealed partial class CreateAuthorizerRequest
             return null;
         }
         var result = new CreateAuthorizerRequest();
+        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.ProviderARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "providerARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.AuthType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "authType"));
-        result.AuthorizerCredentials = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "authorizerCredentials"));
-        result.AuthorizerResultTtlInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "authorizerResultTtlInSeconds"));
         result.AuthorizerUri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "authorizerUri"));
+        result.AuthorizerCredentials = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "authorizerCredentials"));
         result.IdentitySource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "identitySource"));
         result.IdentityValidationExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "identityValidationExpression"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
-        result.ProviderARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "providerARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.AuthorizerResultTtlInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "authorizerResultTtlInSeconds"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "providerARNs", global::Gureum.Core.ValueTree.WriteList(ProviderARNs, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "authType", AuthType);
-        global::Gureum.Core.ValueTree.Put(node, "authorizerCredentials", AuthorizerCredentials);
-        global::Gureum.Core.ValueTree.Put(node, "authorizerResultTtlInSeconds", AuthorizerResultTtlInSeconds);
         global::Gureum.Core.ValueTree.Put(node, "authorizerUri", AuthorizerUri);
+        global::Gureum.Core.ValueTree.Put(node, "authorizerCredentials", AuthorizerCredentials);
         global::Gureum.Core.ValueTree.Put(node, "identitySource", IdentitySource);
         global::Gureum.Core.ValueTree.Put(node, "identityValidationExpression", IdentityValidationExpression);
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "providerARNs", global::Gureum.Core.ValueTree.WriteList(ProviderARNs, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
-        global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "authorizerResultTtlInSeconds", AuthorizerResultTtlInSeconds);
         return node;
     }
 }
 
 public sealed partial class CreateBasePathMappingRequest
 {
-    public string? BasePath { get; set; }
-
     public string? DomainName { get; set; }
 
     public string? DomainNameId { get; set; }
+
+    public string? BasePath { get; set; }
 
     public string? RestApiId { get; set; }
 
@@ -666,9 +666,9 @@ public sealed partial class CreateBasePathMappingRequest
             return null;
         }
         var result = new CreateBasePathMappingRequest();
-        result.BasePath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "basePath"));
         result.DomainName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainName"));
         result.DomainNameId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainNameId"));
+        result.BasePath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "basePath"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         result.Stage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stage"));
         return result;
@@ -677,9 +677,9 @@ public sealed partial class CreateBasePathMappingRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "basePath", BasePath);
         global::Gureum.Core.ValueTree.Put(node, "domainName", DomainName);
         global::Gureum.Core.ValueTree.Put(node, "domainNameId", DomainNameId);
+        global::Gureum.Core.ValueTree.Put(node, "basePath", BasePath);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         global::Gureum.Core.ValueTree.Put(node, "stage", Stage);
         return node;
@@ -688,23 +688,23 @@ public sealed partial class CreateBasePathMappingRequest
 
 public sealed partial class CreateDeploymentRequest
 {
+    public string? RestApiId { get; set; }
+
+    public string? StageName { get; set; }
+
+    public string? StageDescription { get; set; }
+
+    public string? Description { get; set; }
+
     public bool? CacheClusterEnabled { get; set; }
 
     public string? CacheClusterSize { get; set; }
 
+    public global::System.Collections.Generic.Dictionary<string, string>? Variables { get; set; }
+
     public global::Gureum.Api.Apigateway.DeploymentCanarySettings? CanarySettings { get; set; }
 
-    public string? Description { get; set; }
-
-    public string? RestApiId { get; set; }
-
-    public string? StageDescription { get; set; }
-
-    public string? StageName { get; set; }
-
     public bool? TracingEnabled { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? Variables { get; set; }
 
     public static CreateDeploymentRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -713,41 +713,41 @@ public sealed partial class CreateDeploymentRequest
             return null;
         }
         var result = new CreateDeploymentRequest();
+        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.StageName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stageName"));
+        result.StageDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stageDescription"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.CacheClusterEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "cacheClusterEnabled"));
         result.CacheClusterSize = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cacheClusterSize"));
-        result.CanarySettings = global::Gureum.Api.Apigateway.DeploymentCanarySettings.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "canarySettings")));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
-        result.StageDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stageDescription"));
-        result.StageName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stageName"));
-        result.TracingEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "tracingEnabled"));
         result.Variables = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "variables"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CanarySettings = global::Gureum.Api.Apigateway.DeploymentCanarySettings.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "canarySettings")));
+        result.TracingEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "tracingEnabled"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "stageName", StageName);
+        global::Gureum.Core.ValueTree.Put(node, "stageDescription", StageDescription);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "cacheClusterEnabled", CacheClusterEnabled);
         global::Gureum.Core.ValueTree.Put(node, "cacheClusterSize", CacheClusterSize);
-        global::Gureum.Core.ValueTree.Put(node, "canarySettings", CanarySettings?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
-        global::Gureum.Core.ValueTree.Put(node, "stageDescription", StageDescription);
-        global::Gureum.Core.ValueTree.Put(node, "stageName", StageName);
-        global::Gureum.Core.ValueTree.Put(node, "tracingEnabled", TracingEnabled);
         global::Gureum.Core.ValueTree.Put(node, "variables", global::Gureum.Core.ValueTree.WriteMap(Variables, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "canarySettings", CanarySettings?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "tracingEnabled", TracingEnabled);
         return node;
     }
 }
 
 public sealed partial class CreateDocumentationPartRequest
 {
+    public string? RestApiId { get; set; }
+
     public global::Gureum.Api.Apigateway.DocumentationPartLocation? Location { get; set; }
 
     public string? Properties { get; set; }
-
-    public string? RestApiId { get; set; }
 
     public static CreateDocumentationPartRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -756,31 +756,31 @@ public sealed partial class CreateDocumentationPartRequest
             return null;
         }
         var result = new CreateDocumentationPartRequest();
+        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         result.Location = global::Gureum.Api.Apigateway.DocumentationPartLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "location")));
         result.Properties = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "properties"));
-        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         global::Gureum.Core.ValueTree.Put(node, "location", Location?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "properties", Properties);
-        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         return node;
     }
 }
 
 public sealed partial class CreateDocumentationVersionRequest
 {
-    public string? Description { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? DocumentationVersion { get; set; }
 
-    public string? RestApiId { get; set; }
-
     public string? StageName { get; set; }
+
+    public string? Description { get; set; }
 
     public static CreateDocumentationVersionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -789,31 +789,31 @@ public sealed partial class CreateDocumentationVersionRequest
             return null;
         }
         var result = new CreateDocumentationVersionRequest();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.DocumentationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "documentationVersion"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.DocumentationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "documentationVersion"));
         result.StageName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stageName"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "documentationVersion", DocumentationVersion);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "documentationVersion", DocumentationVersion);
         global::Gureum.Core.ValueTree.Put(node, "stageName", StageName);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         return node;
     }
 }
 
 public sealed partial class CreateDomainNameAccessAssociationRequest
 {
-    public string? AccessAssociationSource { get; set; }
+    public string? DomainNameArn { get; set; }
 
     public string? AccessAssociationSourceType { get; set; }
 
-    public string? DomainNameArn { get; set; }
+    public string? AccessAssociationSource { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
 
@@ -824,9 +824,9 @@ public sealed partial class CreateDomainNameAccessAssociationRequest
             return null;
         }
         var result = new CreateDomainNameAccessAssociationRequest();
-        result.AccessAssociationSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "accessAssociationSource"));
-        result.AccessAssociationSourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "accessAssociationSourceType"));
         result.DomainNameArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainNameArn"));
+        result.AccessAssociationSourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "accessAssociationSourceType"));
+        result.AccessAssociationSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "accessAssociationSource"));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -834,9 +834,9 @@ public sealed partial class CreateDomainNameAccessAssociationRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "accessAssociationSource", AccessAssociationSource);
-        global::Gureum.Core.ValueTree.Put(node, "accessAssociationSourceType", AccessAssociationSourceType);
         global::Gureum.Core.ValueTree.Put(node, "domainNameArn", DomainNameArn);
+        global::Gureum.Core.ValueTree.Put(node, "accessAssociationSourceType", AccessAssociationSourceType);
+        global::Gureum.Core.ValueTree.Put(node, "accessAssociationSource", AccessAssociationSource);
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         return node;
     }
@@ -844,21 +844,29 @@ public sealed partial class CreateDomainNameAccessAssociationRequest
 
 public sealed partial class CreateDomainNameRequest
 {
-    public string? CertificateArn { get; set; }
-
-    public string? CertificateBody { get; set; }
-
-    public string? CertificateChain { get; set; }
+    public string? DomainName { get; set; }
 
     public string? CertificateName { get; set; }
 
+    public string? CertificateBody { get; set; }
+
     public string? CertificatePrivateKey { get; set; }
 
-    public string? DomainName { get; set; }
+    public string? CertificateChain { get; set; }
 
-    public string? EndpointAccessMode { get; set; }
+    public string? CertificateArn { get; set; }
+
+    public string? RegionalCertificateName { get; set; }
+
+    public string? RegionalCertificateArn { get; set; }
 
     public global::Gureum.Api.Apigateway.EndpointConfiguration? EndpointConfiguration { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
+
+    public string? SecurityPolicy { get; set; }
+
+    public string? EndpointAccessMode { get; set; }
 
     public global::Gureum.Api.Apigateway.MutualTlsAuthenticationInput? MutualTlsAuthentication { get; set; }
 
@@ -866,15 +874,7 @@ public sealed partial class CreateDomainNameRequest
 
     public string? Policy { get; set; }
 
-    public string? RegionalCertificateArn { get; set; }
-
-    public string? RegionalCertificateName { get; set; }
-
     public string? RoutingMode { get; set; }
-
-    public string? SecurityPolicy { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
 
     public static CreateDomainNameRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -883,59 +883,59 @@ public sealed partial class CreateDomainNameRequest
             return null;
         }
         var result = new CreateDomainNameRequest();
-        result.CertificateArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "certificateArn"));
-        result.CertificateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "certificateBody"));
-        result.CertificateChain = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "certificateChain"));
-        result.CertificateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "certificateName"));
-        result.CertificatePrivateKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "certificatePrivateKey"));
         result.DomainName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainName"));
-        result.EndpointAccessMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "endpointAccessMode"));
+        result.CertificateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "certificateName"));
+        result.CertificateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "certificateBody"));
+        result.CertificatePrivateKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "certificatePrivateKey"));
+        result.CertificateChain = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "certificateChain"));
+        result.CertificateArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "certificateArn"));
+        result.RegionalCertificateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "regionalCertificateName"));
+        result.RegionalCertificateArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "regionalCertificateArn"));
         result.EndpointConfiguration = global::Gureum.Api.Apigateway.EndpointConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "endpointConfiguration")));
+        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SecurityPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "securityPolicy"));
+        result.EndpointAccessMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "endpointAccessMode"));
         result.MutualTlsAuthentication = global::Gureum.Api.Apigateway.MutualTlsAuthenticationInput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "mutualTlsAuthentication")));
         result.OwnershipVerificationCertificateArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ownershipVerificationCertificateArn"));
         result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policy"));
-        result.RegionalCertificateArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "regionalCertificateArn"));
-        result.RegionalCertificateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "regionalCertificateName"));
         result.RoutingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "routingMode"));
-        result.SecurityPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "securityPolicy"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "certificateArn", CertificateArn);
-        global::Gureum.Core.ValueTree.Put(node, "certificateBody", CertificateBody);
-        global::Gureum.Core.ValueTree.Put(node, "certificateChain", CertificateChain);
-        global::Gureum.Core.ValueTree.Put(node, "certificateName", CertificateName);
-        global::Gureum.Core.ValueTree.Put(node, "certificatePrivateKey", CertificatePrivateKey);
         global::Gureum.Core.ValueTree.Put(node, "domainName", DomainName);
-        global::Gureum.Core.ValueTree.Put(node, "endpointAccessMode", EndpointAccessMode);
+        global::Gureum.Core.ValueTree.Put(node, "certificateName", CertificateName);
+        global::Gureum.Core.ValueTree.Put(node, "certificateBody", CertificateBody);
+        global::Gureum.Core.ValueTree.Put(node, "certificatePrivateKey", CertificatePrivateKey);
+        global::Gureum.Core.ValueTree.Put(node, "certificateChain", CertificateChain);
+        global::Gureum.Core.ValueTree.Put(node, "certificateArn", CertificateArn);
+        global::Gureum.Core.ValueTree.Put(node, "regionalCertificateName", RegionalCertificateName);
+        global::Gureum.Core.ValueTree.Put(node, "regionalCertificateArn", RegionalCertificateArn);
         global::Gureum.Core.ValueTree.Put(node, "endpointConfiguration", EndpointConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "securityPolicy", SecurityPolicy);
+        global::Gureum.Core.ValueTree.Put(node, "endpointAccessMode", EndpointAccessMode);
         global::Gureum.Core.ValueTree.Put(node, "mutualTlsAuthentication", MutualTlsAuthentication?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ownershipVerificationCertificateArn", OwnershipVerificationCertificateArn);
         global::Gureum.Core.ValueTree.Put(node, "policy", Policy);
-        global::Gureum.Core.ValueTree.Put(node, "regionalCertificateArn", RegionalCertificateArn);
-        global::Gureum.Core.ValueTree.Put(node, "regionalCertificateName", RegionalCertificateName);
         global::Gureum.Core.ValueTree.Put(node, "routingMode", RoutingMode);
-        global::Gureum.Core.ValueTree.Put(node, "securityPolicy", SecurityPolicy);
-        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class CreateModelRequest
 {
-    public string? ContentType { get; set; }
-
-    public string? Description { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? Name { get; set; }
 
-    public string? RestApiId { get; set; }
+    public string? Description { get; set; }
 
     public string? Schema { get; set; }
+
+    public string? ContentType { get; set; }
 
     public static CreateModelRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -944,31 +944,31 @@ public sealed partial class CreateModelRequest
             return null;
         }
         var result = new CreateModelRequest();
-        result.ContentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "contentType"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.Schema = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "schema"));
+        result.ContentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "contentType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "contentType", ContentType);
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "schema", Schema);
+        global::Gureum.Core.ValueTree.Put(node, "contentType", ContentType);
         return node;
     }
 }
 
 public sealed partial class CreateRequestValidatorRequest
 {
-    public string? Name { get; set; }
-
     public string? RestApiId { get; set; }
+
+    public string? Name { get; set; }
 
     public bool? ValidateRequestBody { get; set; }
 
@@ -981,8 +981,8 @@ public sealed partial class CreateRequestValidatorRequest
             return null;
         }
         var result = new CreateRequestValidatorRequest();
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.ValidateRequestBody = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "validateRequestBody"));
         result.ValidateRequestParameters = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "validateRequestParameters"));
         return result;
@@ -991,8 +991,8 @@ public sealed partial class CreateRequestValidatorRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "validateRequestBody", ValidateRequestBody);
         global::Gureum.Core.ValueTree.Put(node, "validateRequestParameters", ValidateRequestParameters);
         return node;
@@ -1001,11 +1001,11 @@ public sealed partial class CreateRequestValidatorRequest
 
 public sealed partial class CreateResourceRequest
 {
+    public string? RestApiId { get; set; }
+
     public string? ParentId { get; set; }
 
     public string? PathPart { get; set; }
-
-    public string? RestApiId { get; set; }
 
     public static CreateResourceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1014,49 +1014,49 @@ public sealed partial class CreateResourceRequest
             return null;
         }
         var result = new CreateResourceRequest();
+        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         result.ParentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "parentId"));
         result.PathPart = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "pathPart"));
-        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         global::Gureum.Core.ValueTree.Put(node, "parentId", ParentId);
         global::Gureum.Core.ValueTree.Put(node, "pathPart", PathPart);
-        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         return node;
     }
 }
 
 public sealed partial class CreateRestApiRequest
 {
-    public string? ApiKeySource { get; set; }
-
-    public global::System.Collections.Generic.List<string>? BinaryMediaTypes { get; set; }
-
-    public string? CloneFrom { get; set; }
+    public string? Name { get; set; }
 
     public string? Description { get; set; }
 
-    public bool? DisableExecuteApiEndpoint { get; set; }
+    public string? Version { get; set; }
 
-    public string? EndpointAccessMode { get; set; }
+    public string? CloneFrom { get; set; }
 
-    public global::Gureum.Api.Apigateway.EndpointConfiguration? EndpointConfiguration { get; set; }
+    public global::System.Collections.Generic.List<string>? BinaryMediaTypes { get; set; }
 
     public int? MinimumCompressionSize { get; set; }
 
-    public string? Name { get; set; }
+    public string? ApiKeySource { get; set; }
+
+    public global::Gureum.Api.Apigateway.EndpointConfiguration? EndpointConfiguration { get; set; }
 
     public string? Policy { get; set; }
 
-    public string? SecurityPolicy { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
 
-    public string? Version { get; set; }
+    public bool? DisableExecuteApiEndpoint { get; set; }
+
+    public string? SecurityPolicy { get; set; }
+
+    public string? EndpointAccessMode { get; set; }
 
     public static CreateRestApiRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1065,65 +1065,65 @@ public sealed partial class CreateRestApiRequest
             return null;
         }
         var result = new CreateRestApiRequest();
-        result.ApiKeySource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "apiKeySource"));
-        result.BinaryMediaTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "binaryMediaTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CloneFrom = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cloneFrom"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "disableExecuteApiEndpoint"));
-        result.EndpointAccessMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "endpointAccessMode"));
-        result.EndpointConfiguration = global::Gureum.Api.Apigateway.EndpointConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "endpointConfiguration")));
-        result.MinimumCompressionSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "minimumCompressionSize"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
-        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policy"));
-        result.SecurityPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "securityPolicy"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.Version = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "version"));
+        result.CloneFrom = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cloneFrom"));
+        result.BinaryMediaTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "binaryMediaTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.MinimumCompressionSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "minimumCompressionSize"));
+        result.ApiKeySource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "apiKeySource"));
+        result.EndpointConfiguration = global::Gureum.Api.Apigateway.EndpointConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "endpointConfiguration")));
+        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policy"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "disableExecuteApiEndpoint"));
+        result.SecurityPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "securityPolicy"));
+        result.EndpointAccessMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "endpointAccessMode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "apiKeySource", ApiKeySource);
-        global::Gureum.Core.ValueTree.Put(node, "binaryMediaTypes", global::Gureum.Core.ValueTree.WriteList(BinaryMediaTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "cloneFrom", CloneFrom);
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "disableExecuteApiEndpoint", DisableExecuteApiEndpoint);
-        global::Gureum.Core.ValueTree.Put(node, "endpointAccessMode", EndpointAccessMode);
-        global::Gureum.Core.ValueTree.Put(node, "endpointConfiguration", EndpointConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "minimumCompressionSize", MinimumCompressionSize);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "policy", Policy);
-        global::Gureum.Core.ValueTree.Put(node, "securityPolicy", SecurityPolicy);
-        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "version", Version);
+        global::Gureum.Core.ValueTree.Put(node, "cloneFrom", CloneFrom);
+        global::Gureum.Core.ValueTree.Put(node, "binaryMediaTypes", global::Gureum.Core.ValueTree.WriteList(BinaryMediaTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "minimumCompressionSize", MinimumCompressionSize);
+        global::Gureum.Core.ValueTree.Put(node, "apiKeySource", ApiKeySource);
+        global::Gureum.Core.ValueTree.Put(node, "endpointConfiguration", EndpointConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "policy", Policy);
+        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "disableExecuteApiEndpoint", DisableExecuteApiEndpoint);
+        global::Gureum.Core.ValueTree.Put(node, "securityPolicy", SecurityPolicy);
+        global::Gureum.Core.ValueTree.Put(node, "endpointAccessMode", EndpointAccessMode);
         return node;
     }
 }
 
 public sealed partial class CreateStageRequest
 {
-    public bool? CacheClusterEnabled { get; set; }
+    public string? RestApiId { get; set; }
 
-    public string? CacheClusterSize { get; set; }
-
-    public global::Gureum.Api.Apigateway.CanarySettings? CanarySettings { get; set; }
+    public string? StageName { get; set; }
 
     public string? DeploymentId { get; set; }
 
     public string? Description { get; set; }
 
+    public bool? CacheClusterEnabled { get; set; }
+
+    public string? CacheClusterSize { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Variables { get; set; }
+
     public string? DocumentationVersion { get; set; }
 
-    public string? RestApiId { get; set; }
-
-    public string? StageName { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
+    public global::Gureum.Api.Apigateway.CanarySettings? CanarySettings { get; set; }
 
     public bool? TracingEnabled { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? Variables { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
 
     public static CreateStageRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1132,45 +1132,45 @@ public sealed partial class CreateStageRequest
             return null;
         }
         var result = new CreateStageRequest();
-        result.CacheClusterEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "cacheClusterEnabled"));
-        result.CacheClusterSize = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cacheClusterSize"));
-        result.CanarySettings = global::Gureum.Api.Apigateway.CanarySettings.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "canarySettings")));
-        result.DeploymentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deploymentId"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.DocumentationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "documentationVersion"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         result.StageName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stageName"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.TracingEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "tracingEnabled"));
+        result.DeploymentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deploymentId"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
+        result.CacheClusterEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "cacheClusterEnabled"));
+        result.CacheClusterSize = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cacheClusterSize"));
         result.Variables = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "variables"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DocumentationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "documentationVersion"));
+        result.CanarySettings = global::Gureum.Api.Apigateway.CanarySettings.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "canarySettings")));
+        result.TracingEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "tracingEnabled"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cacheClusterEnabled", CacheClusterEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "cacheClusterSize", CacheClusterSize);
-        global::Gureum.Core.ValueTree.Put(node, "canarySettings", CanarySettings?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "deploymentId", DeploymentId);
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "documentationVersion", DocumentationVersion);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         global::Gureum.Core.ValueTree.Put(node, "stageName", StageName);
-        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "tracingEnabled", TracingEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "deploymentId", DeploymentId);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "cacheClusterEnabled", CacheClusterEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "cacheClusterSize", CacheClusterSize);
         global::Gureum.Core.ValueTree.Put(node, "variables", global::Gureum.Core.ValueTree.WriteMap(Variables, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "documentationVersion", DocumentationVersion);
+        global::Gureum.Core.ValueTree.Put(node, "canarySettings", CanarySettings?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "tracingEnabled", TracingEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class CreateUsagePlanKeyRequest
 {
+    public string? UsagePlanId { get; set; }
+
     public string? KeyId { get; set; }
 
     public string? KeyType { get; set; }
-
-    public string? UsagePlanId { get; set; }
 
     public static CreateUsagePlanKeyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1179,35 +1179,35 @@ public sealed partial class CreateUsagePlanKeyRequest
             return null;
         }
         var result = new CreateUsagePlanKeyRequest();
+        result.UsagePlanId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "usagePlanId"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "keyId"));
         result.KeyType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "keyType"));
-        result.UsagePlanId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "usagePlanId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "usagePlanId", UsagePlanId);
         global::Gureum.Core.ValueTree.Put(node, "keyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "keyType", KeyType);
-        global::Gureum.Core.ValueTree.Put(node, "usagePlanId", UsagePlanId);
         return node;
     }
 }
 
 public sealed partial class CreateUsagePlanRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.ApiStage>? ApiStages { get; set; }
+    public string? Name { get; set; }
 
     public string? Description { get; set; }
 
-    public string? Name { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.ApiStage>? ApiStages { get; set; }
+
+    public global::Gureum.Api.Apigateway.ThrottleSettings? Throttle { get; set; }
 
     public global::Gureum.Api.Apigateway.QuotaSettings? Quota { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
-
-    public global::Gureum.Api.Apigateway.ThrottleSettings? Throttle { get; set; }
 
     public static CreateUsagePlanRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1216,37 +1216,37 @@ public sealed partial class CreateUsagePlanRequest
             return null;
         }
         var result = new CreateUsagePlanRequest();
-        result.ApiStages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "apiStages"), x => global::Gureum.Api.Apigateway.ApiStage.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
+        result.ApiStages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "apiStages"), x => global::Gureum.Api.Apigateway.ApiStage.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Throttle = global::Gureum.Api.Apigateway.ThrottleSettings.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "throttle")));
         result.Quota = global::Gureum.Api.Apigateway.QuotaSettings.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "quota")));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Throttle = global::Gureum.Api.Apigateway.ThrottleSettings.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "throttle")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "apiStages", global::Gureum.Core.ValueTree.WriteList(ApiStages, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "apiStages", global::Gureum.Core.ValueTree.WriteList(ApiStages, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "throttle", Throttle?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "quota", Quota?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "throttle", Throttle?.ToTree());
         return node;
     }
 }
 
 public sealed partial class CreateVpcLinkRequest
 {
-    public string? Description { get; set; }
-
     public string? Name { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
+    public string? Description { get; set; }
 
     public global::System.Collections.Generic.List<string>? TargetArns { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
 
     public static CreateVpcLinkRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1255,20 +1255,20 @@ public sealed partial class CreateVpcLinkRequest
             return null;
         }
         var result = new CreateVpcLinkRequest();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.TargetArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "targetArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "targetArns", global::Gureum.Core.ValueTree.WriteList(TargetArns, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         return node;
     }
 }
@@ -1298,9 +1298,9 @@ public sealed partial class DeleteApiKeyRequest
 
 public sealed partial class DeleteAuthorizerRequest
 {
-    public string? AuthorizerId { get; set; }
-
     public string? RestApiId { get; set; }
+
+    public string? AuthorizerId { get; set; }
 
     public static DeleteAuthorizerRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1309,27 +1309,27 @@ public sealed partial class DeleteAuthorizerRequest
             return null;
         }
         var result = new DeleteAuthorizerRequest();
-        result.AuthorizerId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "authorizerId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.AuthorizerId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "authorizerId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "authorizerId", AuthorizerId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "authorizerId", AuthorizerId);
         return node;
     }
 }
 
 public sealed partial class DeleteBasePathMappingRequest
 {
-    public string? BasePath { get; set; }
-
     public string? DomainName { get; set; }
 
     public string? DomainNameId { get; set; }
+
+    public string? BasePath { get; set; }
 
     public static DeleteBasePathMappingRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1338,18 +1338,18 @@ public sealed partial class DeleteBasePathMappingRequest
             return null;
         }
         var result = new DeleteBasePathMappingRequest();
-        result.BasePath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "basePath"));
         result.DomainName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainName"));
         result.DomainNameId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainNameId"));
+        result.BasePath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "basePath"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "basePath", BasePath);
         global::Gureum.Core.ValueTree.Put(node, "domainName", DomainName);
         global::Gureum.Core.ValueTree.Put(node, "domainNameId", DomainNameId);
+        global::Gureum.Core.ValueTree.Put(node, "basePath", BasePath);
         return node;
     }
 }
@@ -1379,9 +1379,9 @@ public sealed partial class DeleteClientCertificateRequest
 
 public sealed partial class DeleteDeploymentRequest
 {
-    public string? DeploymentId { get; set; }
-
     public string? RestApiId { get; set; }
+
+    public string? DeploymentId { get; set; }
 
     public static DeleteDeploymentRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1390,25 +1390,25 @@ public sealed partial class DeleteDeploymentRequest
             return null;
         }
         var result = new DeleteDeploymentRequest();
-        result.DeploymentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deploymentId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.DeploymentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deploymentId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "deploymentId", DeploymentId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "deploymentId", DeploymentId);
         return node;
     }
 }
 
 public sealed partial class DeleteDocumentationPartRequest
 {
-    public string? DocumentationPartId { get; set; }
-
     public string? RestApiId { get; set; }
+
+    public string? DocumentationPartId { get; set; }
 
     public static DeleteDocumentationPartRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1417,25 +1417,25 @@ public sealed partial class DeleteDocumentationPartRequest
             return null;
         }
         var result = new DeleteDocumentationPartRequest();
-        result.DocumentationPartId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "documentationPartId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.DocumentationPartId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "documentationPartId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "documentationPartId", DocumentationPartId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "documentationPartId", DocumentationPartId);
         return node;
     }
 }
 
 public sealed partial class DeleteDocumentationVersionRequest
 {
-    public string? DocumentationVersion { get; set; }
-
     public string? RestApiId { get; set; }
+
+    public string? DocumentationVersion { get; set; }
 
     public static DeleteDocumentationVersionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1444,16 +1444,16 @@ public sealed partial class DeleteDocumentationVersionRequest
             return null;
         }
         var result = new DeleteDocumentationVersionRequest();
-        result.DocumentationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "documentationVersion"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.DocumentationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "documentationVersion"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "documentationVersion", DocumentationVersion);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "documentationVersion", DocumentationVersion);
         return node;
     }
 }
@@ -1510,9 +1510,9 @@ public sealed partial class DeleteDomainNameRequest
 
 public sealed partial class DeleteGatewayResponseRequest
 {
-    public string? ResponseType { get; set; }
-
     public string? RestApiId { get; set; }
+
+    public string? ResponseType { get; set; }
 
     public static DeleteGatewayResponseRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1521,27 +1521,27 @@ public sealed partial class DeleteGatewayResponseRequest
             return null;
         }
         var result = new DeleteGatewayResponseRequest();
-        result.ResponseType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "responseType"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResponseType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "responseType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "responseType", ResponseType);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "responseType", ResponseType);
         return node;
     }
 }
 
 public sealed partial class DeleteIntegrationRequest
 {
-    public string? HttpMethod { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? ResourceId { get; set; }
 
-    public string? RestApiId { get; set; }
+    public string? HttpMethod { get; set; }
 
     public static DeleteIntegrationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1550,29 +1550,29 @@ public sealed partial class DeleteIntegrationRequest
             return null;
         }
         var result = new DeleteIntegrationRequest();
-        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
+        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
-        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
         return node;
     }
 }
 
 public sealed partial class DeleteIntegrationResponseRequest
 {
-    public string? HttpMethod { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? ResourceId { get; set; }
 
-    public string? RestApiId { get; set; }
+    public string? HttpMethod { get; set; }
 
     public string? StatusCode { get; set; }
 
@@ -1583,9 +1583,9 @@ public sealed partial class DeleteIntegrationResponseRequest
             return null;
         }
         var result = new DeleteIntegrationResponseRequest();
-        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
+        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
         result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusCode"));
         return result;
     }
@@ -1593,9 +1593,9 @@ public sealed partial class DeleteIntegrationResponseRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
-        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
         global::Gureum.Core.ValueTree.Put(node, "statusCode", StatusCode);
         return node;
     }
@@ -1603,11 +1603,11 @@ public sealed partial class DeleteIntegrationResponseRequest
 
 public sealed partial class DeleteMethodRequest
 {
-    public string? HttpMethod { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? ResourceId { get; set; }
 
-    public string? RestApiId { get; set; }
+    public string? HttpMethod { get; set; }
 
     public static DeleteMethodRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1616,29 +1616,29 @@ public sealed partial class DeleteMethodRequest
             return null;
         }
         var result = new DeleteMethodRequest();
-        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
+        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
-        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
         return node;
     }
 }
 
 public sealed partial class DeleteMethodResponseRequest
 {
-    public string? HttpMethod { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? ResourceId { get; set; }
 
-    public string? RestApiId { get; set; }
+    public string? HttpMethod { get; set; }
 
     public string? StatusCode { get; set; }
 
@@ -1649,9 +1649,9 @@ public sealed partial class DeleteMethodResponseRequest
             return null;
         }
         var result = new DeleteMethodResponseRequest();
-        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
+        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
         result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusCode"));
         return result;
     }
@@ -1659,9 +1659,9 @@ public sealed partial class DeleteMethodResponseRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
-        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
         global::Gureum.Core.ValueTree.Put(node, "statusCode", StatusCode);
         return node;
     }
@@ -1669,9 +1669,9 @@ public sealed partial class DeleteMethodResponseRequest
 
 public sealed partial class DeleteModelRequest
 {
-    public string? ModelName { get; set; }
-
     public string? RestApiId { get; set; }
+
+    public string? ModelName { get; set; }
 
     public static DeleteModelRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1680,25 +1680,25 @@ public sealed partial class DeleteModelRequest
             return null;
         }
         var result = new DeleteModelRequest();
-        result.ModelName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "modelName"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ModelName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "modelName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "modelName", ModelName);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "modelName", ModelName);
         return node;
     }
 }
 
 public sealed partial class DeleteRequestValidatorRequest
 {
-    public string? RequestValidatorId { get; set; }
-
     public string? RestApiId { get; set; }
+
+    public string? RequestValidatorId { get; set; }
 
     public static DeleteRequestValidatorRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1707,25 +1707,25 @@ public sealed partial class DeleteRequestValidatorRequest
             return null;
         }
         var result = new DeleteRequestValidatorRequest();
-        result.RequestValidatorId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "requestValidatorId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.RequestValidatorId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "requestValidatorId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "requestValidatorId", RequestValidatorId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "requestValidatorId", RequestValidatorId);
         return node;
     }
 }
 
 public sealed partial class DeleteResourceRequest
 {
-    public string? ResourceId { get; set; }
-
     public string? RestApiId { get; set; }
+
+    public string? ResourceId { get; set; }
 
     public static DeleteResourceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1734,16 +1734,16 @@ public sealed partial class DeleteResourceRequest
             return null;
         }
         var result = new DeleteResourceRequest();
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
         return node;
     }
 }
@@ -1800,9 +1800,9 @@ public sealed partial class DeleteStageRequest
 
 public sealed partial class DeleteUsagePlanKeyRequest
 {
-    public string? KeyId { get; set; }
-
     public string? UsagePlanId { get; set; }
+
+    public string? KeyId { get; set; }
 
     public static DeleteUsagePlanKeyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1811,16 +1811,16 @@ public sealed partial class DeleteUsagePlanKeyRequest
             return null;
         }
         var result = new DeleteUsagePlanKeyRequest();
-        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "keyId"));
         result.UsagePlanId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "usagePlanId"));
+        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "keyId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "keyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "usagePlanId", UsagePlanId);
+        global::Gureum.Core.ValueTree.Put(node, "keyId", KeyId);
         return node;
     }
 }
@@ -1873,13 +1873,13 @@ public sealed partial class DeleteVpcLinkRequest
 
 public sealed partial class Deployment
 {
-    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Apigateway.MethodSnapshot>>? ApiSummary { get; set; }
-
-    public global::System.DateTimeOffset? CreatedDate { get; set; }
+    public string? Id { get; set; }
 
     public string? Description { get; set; }
 
-    public string? Id { get; set; }
+    public global::System.DateTimeOffset? CreatedDate { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Apigateway.MethodSnapshot>>? ApiSummary { get; set; }
 
     public static Deployment? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1888,20 +1888,20 @@ public sealed partial class Deployment
             return null;
         }
         var result = new Deployment();
-        result.ApiSummary = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "apiSummary"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Api.Apigateway.MethodSnapshot.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!)!);
-        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdDate"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "id"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
+        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdDate"));
+        result.ApiSummary = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "apiSummary"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Api.Apigateway.MethodSnapshot.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "apiSummary", global::Gureum.Core.ValueTree.WriteMap(ApiSummary, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)x.ToTree())));
-        global::Gureum.Core.ValueTree.Put(node, "createdDate", CreatedDate);
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "createdDate", CreatedDate);
+        global::Gureum.Core.ValueTree.Put(node, "apiSummary", global::Gureum.Core.ValueTree.WriteMap(ApiSummary, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)x.ToTree())));
         return node;
     }
 }
@@ -1939,9 +1939,9 @@ public sealed partial class DeploymentCanarySettings
 
 public sealed partial class Deployments
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.Deployment>? Items { get; set; }
-
     public string? Position { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.Deployment>? Items { get; set; }
 
     public static Deployments? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1950,16 +1950,16 @@ public sealed partial class Deployments
             return null;
         }
         var result = new Deployments();
-        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.Deployment.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.Deployment.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -2024,15 +2024,15 @@ public sealed partial class DocumentationPartIds
 
 public sealed partial class DocumentationPartLocation
 {
-    public string? Method { get; set; }
-
-    public string? Name { get; set; }
+    public string? Type { get; set; }
 
     public string? Path { get; set; }
 
+    public string? Method { get; set; }
+
     public string? StatusCode { get; set; }
 
-    public string? Type { get; set; }
+    public string? Name { get; set; }
 
     public static DocumentationPartLocation? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2041,22 +2041,22 @@ public sealed partial class DocumentationPartLocation
             return null;
         }
         var result = new DocumentationPartLocation();
-        result.Method = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "method"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
-        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "path"));
-        result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusCode"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "path"));
+        result.Method = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "method"));
+        result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusCode"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "method", Method);
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "path", Path);
-        global::Gureum.Core.ValueTree.Put(node, "statusCode", StatusCode);
         global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "path", Path);
+        global::Gureum.Core.ValueTree.Put(node, "method", Method);
+        global::Gureum.Core.ValueTree.Put(node, "statusCode", StatusCode);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         return node;
     }
 }
@@ -2080,9 +2080,9 @@ public static class DocumentationPartType
 
 public sealed partial class DocumentationParts
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.DocumentationPart>? Items { get; set; }
-
     public string? Position { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.DocumentationPart>? Items { get; set; }
 
     public static DocumentationParts? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2091,27 +2091,27 @@ public sealed partial class DocumentationParts
             return null;
         }
         var result = new DocumentationParts();
-        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.DocumentationPart.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.DocumentationPart.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class DocumentationVersion
 {
+    public string? Version { get; set; }
+
     public global::System.DateTimeOffset? CreatedDate { get; set; }
 
     public string? Description { get; set; }
-
-    public string? Version { get; set; }
 
     public static DocumentationVersion? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2120,27 +2120,27 @@ public sealed partial class DocumentationVersion
             return null;
         }
         var result = new DocumentationVersion();
+        result.Version = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "version"));
         result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdDate"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.Version = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "version"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "version", Version);
         global::Gureum.Core.ValueTree.Put(node, "createdDate", CreatedDate);
         global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "version", Version);
         return node;
     }
 }
 
 public sealed partial class DocumentationVersions
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.DocumentationVersion>? Items { get; set; }
-
     public string? Position { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.DocumentationVersion>? Items { get; set; }
 
     public static DocumentationVersions? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2149,67 +2149,67 @@ public sealed partial class DocumentationVersions
             return null;
         }
         var result = new DocumentationVersions();
-        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.DocumentationVersion.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.DocumentationVersion.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class DomainName
 {
-    public string? CertificateArn { get; set; }
-
-    public string? CertificateName { get; set; }
-
-    public global::System.DateTimeOffset? CertificateUploadDate { get; set; }
-
-    public string? DistributionDomainName { get; set; }
-
-    public string? DistributionHostedZoneId { get; set; }
-
     public string? DomainNameValue { get; set; }
-
-    public string? DomainNameArn { get; set; }
 
     public string? DomainNameId { get; set; }
 
-    public string? DomainNameStatus { get; set; }
+    public string? DomainNameArn { get; set; }
 
-    public string? DomainNameStatusMessage { get; set; }
+    public string? CertificateName { get; set; }
 
-    public string? EndpointAccessMode { get; set; }
+    public string? CertificateArn { get; set; }
 
-    public global::Gureum.Api.Apigateway.EndpointConfiguration? EndpointConfiguration { get; set; }
-
-    public string? ManagementPolicy { get; set; }
-
-    public global::Gureum.Api.Apigateway.MutualTlsAuthentication? MutualTlsAuthentication { get; set; }
-
-    public string? OwnershipVerificationCertificateArn { get; set; }
-
-    public string? Policy { get; set; }
-
-    public string? RegionalCertificateArn { get; set; }
-
-    public string? RegionalCertificateName { get; set; }
+    public global::System.DateTimeOffset? CertificateUploadDate { get; set; }
 
     public string? RegionalDomainName { get; set; }
 
     public string? RegionalHostedZoneId { get; set; }
 
-    public string? RoutingMode { get; set; }
+    public string? RegionalCertificateName { get; set; }
+
+    public string? RegionalCertificateArn { get; set; }
+
+    public string? DistributionDomainName { get; set; }
+
+    public string? DistributionHostedZoneId { get; set; }
+
+    public global::Gureum.Api.Apigateway.EndpointConfiguration? EndpointConfiguration { get; set; }
+
+    public string? DomainNameStatus { get; set; }
+
+    public string? DomainNameStatusMessage { get; set; }
 
     public string? SecurityPolicy { get; set; }
 
+    public string? EndpointAccessMode { get; set; }
+
     public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
+
+    public global::Gureum.Api.Apigateway.MutualTlsAuthentication? MutualTlsAuthentication { get; set; }
+
+    public string? OwnershipVerificationCertificateArn { get; set; }
+
+    public string? ManagementPolicy { get; set; }
+
+    public string? Policy { get; set; }
+
+    public string? RoutingMode { get; set; }
 
     public static DomainName? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2218,71 +2218,71 @@ public sealed partial class DomainName
             return null;
         }
         var result = new DomainName();
-        result.CertificateArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "certificateArn"));
-        result.CertificateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "certificateName"));
-        result.CertificateUploadDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "certificateUploadDate"));
-        result.DistributionDomainName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "distributionDomainName"));
-        result.DistributionHostedZoneId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "distributionHostedZoneId"));
         result.DomainNameValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainName"));
-        result.DomainNameArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainNameArn"));
         result.DomainNameId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainNameId"));
-        result.DomainNameStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainNameStatus"));
-        result.DomainNameStatusMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainNameStatusMessage"));
-        result.EndpointAccessMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "endpointAccessMode"));
-        result.EndpointConfiguration = global::Gureum.Api.Apigateway.EndpointConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "endpointConfiguration")));
-        result.ManagementPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "managementPolicy"));
-        result.MutualTlsAuthentication = global::Gureum.Api.Apigateway.MutualTlsAuthentication.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "mutualTlsAuthentication")));
-        result.OwnershipVerificationCertificateArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ownershipVerificationCertificateArn"));
-        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policy"));
-        result.RegionalCertificateArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "regionalCertificateArn"));
-        result.RegionalCertificateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "regionalCertificateName"));
+        result.DomainNameArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainNameArn"));
+        result.CertificateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "certificateName"));
+        result.CertificateArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "certificateArn"));
+        result.CertificateUploadDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "certificateUploadDate"));
         result.RegionalDomainName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "regionalDomainName"));
         result.RegionalHostedZoneId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "regionalHostedZoneId"));
-        result.RoutingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "routingMode"));
+        result.RegionalCertificateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "regionalCertificateName"));
+        result.RegionalCertificateArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "regionalCertificateArn"));
+        result.DistributionDomainName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "distributionDomainName"));
+        result.DistributionHostedZoneId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "distributionHostedZoneId"));
+        result.EndpointConfiguration = global::Gureum.Api.Apigateway.EndpointConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "endpointConfiguration")));
+        result.DomainNameStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainNameStatus"));
+        result.DomainNameStatusMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainNameStatusMessage"));
         result.SecurityPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "securityPolicy"));
+        result.EndpointAccessMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "endpointAccessMode"));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.MutualTlsAuthentication = global::Gureum.Api.Apigateway.MutualTlsAuthentication.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "mutualTlsAuthentication")));
+        result.OwnershipVerificationCertificateArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ownershipVerificationCertificateArn"));
+        result.ManagementPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "managementPolicy"));
+        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policy"));
+        result.RoutingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "routingMode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "certificateArn", CertificateArn);
-        global::Gureum.Core.ValueTree.Put(node, "certificateName", CertificateName);
-        global::Gureum.Core.ValueTree.Put(node, "certificateUploadDate", CertificateUploadDate);
-        global::Gureum.Core.ValueTree.Put(node, "distributionDomainName", DistributionDomainName);
-        global::Gureum.Core.ValueTree.Put(node, "distributionHostedZoneId", DistributionHostedZoneId);
         global::Gureum.Core.ValueTree.Put(node, "domainName", DomainNameValue);
-        global::Gureum.Core.ValueTree.Put(node, "domainNameArn", DomainNameArn);
         global::Gureum.Core.ValueTree.Put(node, "domainNameId", DomainNameId);
-        global::Gureum.Core.ValueTree.Put(node, "domainNameStatus", DomainNameStatus);
-        global::Gureum.Core.ValueTree.Put(node, "domainNameStatusMessage", DomainNameStatusMessage);
-        global::Gureum.Core.ValueTree.Put(node, "endpointAccessMode", EndpointAccessMode);
-        global::Gureum.Core.ValueTree.Put(node, "endpointConfiguration", EndpointConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "managementPolicy", ManagementPolicy);
-        global::Gureum.Core.ValueTree.Put(node, "mutualTlsAuthentication", MutualTlsAuthentication?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ownershipVerificationCertificateArn", OwnershipVerificationCertificateArn);
-        global::Gureum.Core.ValueTree.Put(node, "policy", Policy);
-        global::Gureum.Core.ValueTree.Put(node, "regionalCertificateArn", RegionalCertificateArn);
-        global::Gureum.Core.ValueTree.Put(node, "regionalCertificateName", RegionalCertificateName);
+        global::Gureum.Core.ValueTree.Put(node, "domainNameArn", DomainNameArn);
+        global::Gureum.Core.ValueTree.Put(node, "certificateName", CertificateName);
+        global::Gureum.Core.ValueTree.Put(node, "certificateArn", CertificateArn);
+        global::Gureum.Core.ValueTree.Put(node, "certificateUploadDate", CertificateUploadDate);
         global::Gureum.Core.ValueTree.Put(node, "regionalDomainName", RegionalDomainName);
         global::Gureum.Core.ValueTree.Put(node, "regionalHostedZoneId", RegionalHostedZoneId);
-        global::Gureum.Core.ValueTree.Put(node, "routingMode", RoutingMode);
+        global::Gureum.Core.ValueTree.Put(node, "regionalCertificateName", RegionalCertificateName);
+        global::Gureum.Core.ValueTree.Put(node, "regionalCertificateArn", RegionalCertificateArn);
+        global::Gureum.Core.ValueTree.Put(node, "distributionDomainName", DistributionDomainName);
+        global::Gureum.Core.ValueTree.Put(node, "distributionHostedZoneId", DistributionHostedZoneId);
+        global::Gureum.Core.ValueTree.Put(node, "endpointConfiguration", EndpointConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "domainNameStatus", DomainNameStatus);
+        global::Gureum.Core.ValueTree.Put(node, "domainNameStatusMessage", DomainNameStatusMessage);
         global::Gureum.Core.ValueTree.Put(node, "securityPolicy", SecurityPolicy);
+        global::Gureum.Core.ValueTree.Put(node, "endpointAccessMode", EndpointAccessMode);
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "mutualTlsAuthentication", MutualTlsAuthentication?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ownershipVerificationCertificateArn", OwnershipVerificationCertificateArn);
+        global::Gureum.Core.ValueTree.Put(node, "managementPolicy", ManagementPolicy);
+        global::Gureum.Core.ValueTree.Put(node, "policy", Policy);
+        global::Gureum.Core.ValueTree.Put(node, "routingMode", RoutingMode);
         return node;
     }
 }
 
 public sealed partial class DomainNameAccessAssociation
 {
-    public string? AccessAssociationSource { get; set; }
-
-    public string? AccessAssociationSourceType { get; set; }
-
     public string? DomainNameAccessAssociationArn { get; set; }
 
     public string? DomainNameArn { get; set; }
+
+    public string? AccessAssociationSourceType { get; set; }
+
+    public string? AccessAssociationSource { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
 
@@ -2293,10 +2293,10 @@ public sealed partial class DomainNameAccessAssociation
             return null;
         }
         var result = new DomainNameAccessAssociation();
-        result.AccessAssociationSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "accessAssociationSource"));
-        result.AccessAssociationSourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "accessAssociationSourceType"));
         result.DomainNameAccessAssociationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainNameAccessAssociationArn"));
         result.DomainNameArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainNameArn"));
+        result.AccessAssociationSourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "accessAssociationSourceType"));
+        result.AccessAssociationSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "accessAssociationSource"));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -2304,10 +2304,10 @@ public sealed partial class DomainNameAccessAssociation
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "accessAssociationSource", AccessAssociationSource);
-        global::Gureum.Core.ValueTree.Put(node, "accessAssociationSourceType", AccessAssociationSourceType);
         global::Gureum.Core.ValueTree.Put(node, "domainNameAccessAssociationArn", DomainNameAccessAssociationArn);
         global::Gureum.Core.ValueTree.Put(node, "domainNameArn", DomainNameArn);
+        global::Gureum.Core.ValueTree.Put(node, "accessAssociationSourceType", AccessAssociationSourceType);
+        global::Gureum.Core.ValueTree.Put(node, "accessAssociationSource", AccessAssociationSource);
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         return node;
     }
@@ -2315,9 +2315,9 @@ public sealed partial class DomainNameAccessAssociation
 
 public sealed partial class DomainNameAccessAssociations
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.DomainNameAccessAssociation>? Items { get; set; }
-
     public string? Position { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.DomainNameAccessAssociation>? Items { get; set; }
 
     public static DomainNameAccessAssociations? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2326,16 +2326,16 @@ public sealed partial class DomainNameAccessAssociations
             return null;
         }
         var result = new DomainNameAccessAssociations();
-        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.DomainNameAccessAssociation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.DomainNameAccessAssociation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -2353,9 +2353,9 @@ public static class DomainNameStatus
 
 public sealed partial class DomainNames
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.DomainName>? Items { get; set; }
-
     public string? Position { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.DomainName>? Items { get; set; }
 
     public static DomainNames? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2364,16 +2364,16 @@ public sealed partial class DomainNames
             return null;
         }
         var result = new DomainNames();
-        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.DomainName.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.DomainName.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -2387,9 +2387,9 @@ public static class EndpointAccessMode
 
 public sealed partial class EndpointConfiguration
 {
-    public string? IpAddressType { get; set; }
-
     public global::System.Collections.Generic.List<string>? Types { get; set; }
+
+    public string? IpAddressType { get; set; }
 
     public global::System.Collections.Generic.List<string>? VpcEndpointIds { get; set; }
 
@@ -2400,8 +2400,8 @@ public sealed partial class EndpointConfiguration
             return null;
         }
         var result = new EndpointConfiguration();
-        result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ipAddressType"));
         result.Types = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "types"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ipAddressType"));
         result.VpcEndpointIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "vpcEndpointIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -2409,8 +2409,8 @@ public sealed partial class EndpointConfiguration
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ipAddressType", IpAddressType);
         global::Gureum.Core.ValueTree.Put(node, "types", global::Gureum.Core.ValueTree.WriteList(Types, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ipAddressType", IpAddressType);
         global::Gureum.Core.ValueTree.Put(node, "vpcEndpointIds", global::Gureum.Core.ValueTree.WriteList(VpcEndpointIds, x => (object?)x));
         return node;
     }
@@ -2426,11 +2426,11 @@ public static class EndpointType
 
 public sealed partial class ExportResponse
 {
-    public byte[]? Body { get; set; }
+    public string? ContentType { get; set; }
 
     public string? ContentDisposition { get; set; }
 
-    public string? ContentType { get; set; }
+    public byte[]? Body { get; set; }
 
     public static ExportResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2439,18 +2439,18 @@ public sealed partial class ExportResponse
             return null;
         }
         var result = new ExportResponse();
-        result.Body = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "body"));
-        result.ContentDisposition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "contentDisposition"));
         result.ContentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "contentType"));
+        result.ContentDisposition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "contentDisposition"));
+        result.Body = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "body"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "body", Body);
-        global::Gureum.Core.ValueTree.Put(node, "contentDisposition", ContentDisposition);
         global::Gureum.Core.ValueTree.Put(node, "contentType", ContentType);
+        global::Gureum.Core.ValueTree.Put(node, "contentDisposition", ContentDisposition);
+        global::Gureum.Core.ValueTree.Put(node, "body", Body);
         return node;
     }
 }
@@ -2511,15 +2511,15 @@ public sealed partial class FlushStageCacheRequest
 
 public sealed partial class GatewayResponse
 {
-    public bool? DefaultResponse { get; set; }
+    public string? ResponseType { get; set; }
+
+    public string? StatusCode { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ResponseParameters { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ResponseTemplates { get; set; }
 
-    public string? ResponseType { get; set; }
-
-    public string? StatusCode { get; set; }
+    public bool? DefaultResponse { get; set; }
 
     public static GatewayResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2528,22 +2528,22 @@ public sealed partial class GatewayResponse
             return null;
         }
         var result = new GatewayResponse();
-        result.DefaultResponse = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "defaultResponse"));
-        result.ResponseParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "responseParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ResponseTemplates = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "responseTemplates"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ResponseType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "responseType"));
         result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusCode"));
+        result.ResponseParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "responseParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ResponseTemplates = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "responseTemplates"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DefaultResponse = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "defaultResponse"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "defaultResponse", DefaultResponse);
-        global::Gureum.Core.ValueTree.Put(node, "responseParameters", global::Gureum.Core.ValueTree.WriteMap(ResponseParameters, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "responseTemplates", global::Gureum.Core.ValueTree.WriteMap(ResponseTemplates, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "responseType", ResponseType);
         global::Gureum.Core.ValueTree.Put(node, "statusCode", StatusCode);
+        global::Gureum.Core.ValueTree.Put(node, "responseParameters", global::Gureum.Core.ValueTree.WriteMap(ResponseParameters, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "responseTemplates", global::Gureum.Core.ValueTree.WriteMap(ResponseTemplates, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "defaultResponse", DefaultResponse);
         return node;
     }
 }
@@ -2576,9 +2576,9 @@ public static class GatewayResponseType
 
 public sealed partial class GatewayResponses
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.GatewayResponse>? Items { get; set; }
-
     public string? Position { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.GatewayResponse>? Items { get; set; }
 
     public static GatewayResponses? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2587,16 +2587,16 @@ public sealed partial class GatewayResponses
             return null;
         }
         var result = new GatewayResponses();
-        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.GatewayResponse.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.GatewayResponse.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -2676,15 +2676,15 @@ public sealed partial class GetApiKeyRequest
 
 public sealed partial class GetApiKeysRequest
 {
-    public string? CustomerId { get; set; }
-
-    public bool? IncludeValues { get; set; }
+    public string? Position { get; set; }
 
     public int? Limit { get; set; }
 
     public string? NameQuery { get; set; }
 
-    public string? Position { get; set; }
+    public string? CustomerId { get; set; }
+
+    public bool? IncludeValues { get; set; }
 
     public static GetApiKeysRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2693,31 +2693,31 @@ public sealed partial class GetApiKeysRequest
             return null;
         }
         var result = new GetApiKeysRequest();
-        result.CustomerId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customerId"));
-        result.IncludeValues = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "includeValues"));
+        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
         result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.NameQuery = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nameQuery"));
-        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.CustomerId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customerId"));
+        result.IncludeValues = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "includeValues"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "customerId", CustomerId);
-        global::Gureum.Core.ValueTree.Put(node, "includeValues", IncludeValues);
+        global::Gureum.Core.ValueTree.Put(node, "position", Position);
         global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "nameQuery", NameQuery);
-        global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "customerId", CustomerId);
+        global::Gureum.Core.ValueTree.Put(node, "includeValues", IncludeValues);
         return node;
     }
 }
 
 public sealed partial class GetAuthorizerRequest
 {
-    public string? AuthorizerId { get; set; }
-
     public string? RestApiId { get; set; }
+
+    public string? AuthorizerId { get; set; }
 
     public static GetAuthorizerRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2726,27 +2726,27 @@ public sealed partial class GetAuthorizerRequest
             return null;
         }
         var result = new GetAuthorizerRequest();
-        result.AuthorizerId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "authorizerId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.AuthorizerId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "authorizerId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "authorizerId", AuthorizerId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "authorizerId", AuthorizerId);
         return node;
     }
 }
 
 public sealed partial class GetAuthorizersRequest
 {
-    public int? Limit { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? Position { get; set; }
 
-    public string? RestApiId { get; set; }
+    public int? Limit { get; set; }
 
     public static GetAuthorizersRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2755,29 +2755,29 @@ public sealed partial class GetAuthorizersRequest
             return null;
         }
         var result = new GetAuthorizersRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
-        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "position", Position);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
 
 public sealed partial class GetBasePathMappingRequest
 {
-    public string? BasePath { get; set; }
-
     public string? DomainName { get; set; }
 
     public string? DomainNameId { get; set; }
+
+    public string? BasePath { get; set; }
 
     public static GetBasePathMappingRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2786,18 +2786,18 @@ public sealed partial class GetBasePathMappingRequest
             return null;
         }
         var result = new GetBasePathMappingRequest();
-        result.BasePath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "basePath"));
         result.DomainName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainName"));
         result.DomainNameId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainNameId"));
+        result.BasePath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "basePath"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "basePath", BasePath);
         global::Gureum.Core.ValueTree.Put(node, "domainName", DomainName);
         global::Gureum.Core.ValueTree.Put(node, "domainNameId", DomainNameId);
+        global::Gureum.Core.ValueTree.Put(node, "basePath", BasePath);
         return node;
     }
 }
@@ -2808,9 +2808,9 @@ public sealed partial class GetBasePathMappingsRequest
 
     public string? DomainNameId { get; set; }
 
-    public int? Limit { get; set; }
-
     public string? Position { get; set; }
+
+    public int? Limit { get; set; }
 
     public static GetBasePathMappingsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2821,8 +2821,8 @@ public sealed partial class GetBasePathMappingsRequest
         var result = new GetBasePathMappingsRequest();
         result.DomainName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainName"));
         result.DomainNameId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainNameId"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
@@ -2831,8 +2831,8 @@ public sealed partial class GetBasePathMappingsRequest
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "domainName", DomainName);
         global::Gureum.Core.ValueTree.Put(node, "domainNameId", DomainNameId);
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
@@ -2862,9 +2862,9 @@ public sealed partial class GetClientCertificateRequest
 
 public sealed partial class GetClientCertificatesRequest
 {
-    public int? Limit { get; set; }
-
     public string? Position { get; set; }
+
+    public int? Limit { get; set; }
 
     public static GetClientCertificatesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2873,27 +2873,27 @@ public sealed partial class GetClientCertificatesRequest
             return null;
         }
         var result = new GetClientCertificatesRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
 
 public sealed partial class GetDeploymentRequest
 {
+    public string? RestApiId { get; set; }
+
     public string? DeploymentId { get; set; }
 
     public global::System.Collections.Generic.List<string>? Embed { get; set; }
-
-    public string? RestApiId { get; set; }
 
     public static GetDeploymentRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2902,29 +2902,29 @@ public sealed partial class GetDeploymentRequest
             return null;
         }
         var result = new GetDeploymentRequest();
+        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         result.DeploymentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deploymentId"));
         result.Embed = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "embed"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         global::Gureum.Core.ValueTree.Put(node, "deploymentId", DeploymentId);
         global::Gureum.Core.ValueTree.Put(node, "embed", global::Gureum.Core.ValueTree.WriteList(Embed, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         return node;
     }
 }
 
 public sealed partial class GetDeploymentsRequest
 {
-    public int? Limit { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? Position { get; set; }
 
-    public string? RestApiId { get; set; }
+    public int? Limit { get; set; }
 
     public static GetDeploymentsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2933,27 +2933,27 @@ public sealed partial class GetDeploymentsRequest
             return null;
         }
         var result = new GetDeploymentsRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
-        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "position", Position);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
 
 public sealed partial class GetDocumentationPartRequest
 {
-    public string? DocumentationPartId { get; set; }
-
     public string? RestApiId { get; set; }
+
+    public string? DocumentationPartId { get; set; }
 
     public static GetDocumentationPartRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2962,25 +2962,25 @@ public sealed partial class GetDocumentationPartRequest
             return null;
         }
         var result = new GetDocumentationPartRequest();
-        result.DocumentationPartId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "documentationPartId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.DocumentationPartId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "documentationPartId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "documentationPartId", DocumentationPartId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "documentationPartId", DocumentationPartId);
         return node;
     }
 }
 
 public sealed partial class GetDocumentationPartsRequest
 {
-    public int? Limit { get; set; }
+    public string? RestApiId { get; set; }
 
-    public string? LocationStatus { get; set; }
+    public string? Type { get; set; }
 
     public string? NameQuery { get; set; }
 
@@ -2988,9 +2988,9 @@ public sealed partial class GetDocumentationPartsRequest
 
     public string? Position { get; set; }
 
-    public string? RestApiId { get; set; }
+    public int? Limit { get; set; }
 
-    public string? Type { get; set; }
+    public string? LocationStatus { get; set; }
 
     public static GetDocumentationPartsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2999,35 +2999,35 @@ public sealed partial class GetDocumentationPartsRequest
             return null;
         }
         var result = new GetDocumentationPartsRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
-        result.LocationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "locationStatus"));
+        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
         result.NameQuery = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nameQuery"));
         result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "path"));
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
-        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
+        result.LocationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "locationStatus"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "locationStatus", LocationStatus);
+        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "type", Type);
         global::Gureum.Core.ValueTree.Put(node, "nameQuery", NameQuery);
         global::Gureum.Core.ValueTree.Put(node, "path", Path);
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
-        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
-        global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
+        global::Gureum.Core.ValueTree.Put(node, "locationStatus", LocationStatus);
         return node;
     }
 }
 
 public sealed partial class GetDocumentationVersionRequest
 {
-    public string? DocumentationVersion { get; set; }
-
     public string? RestApiId { get; set; }
+
+    public string? DocumentationVersion { get; set; }
 
     public static GetDocumentationVersionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3036,27 +3036,27 @@ public sealed partial class GetDocumentationVersionRequest
             return null;
         }
         var result = new GetDocumentationVersionRequest();
-        result.DocumentationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "documentationVersion"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.DocumentationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "documentationVersion"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "documentationVersion", DocumentationVersion);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "documentationVersion", DocumentationVersion);
         return node;
     }
 }
 
 public sealed partial class GetDocumentationVersionsRequest
 {
-    public int? Limit { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? Position { get; set; }
 
-    public string? RestApiId { get; set; }
+    public int? Limit { get; set; }
 
     public static GetDocumentationVersionsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3065,27 +3065,27 @@ public sealed partial class GetDocumentationVersionsRequest
             return null;
         }
         var result = new GetDocumentationVersionsRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
-        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "position", Position);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
 
 public sealed partial class GetDomainNameAccessAssociationsRequest
 {
-    public int? Limit { get; set; }
-
     public string? Position { get; set; }
+
+    public int? Limit { get; set; }
 
     public string? ResourceOwner { get; set; }
 
@@ -3096,8 +3096,8 @@ public sealed partial class GetDomainNameAccessAssociationsRequest
             return null;
         }
         var result = new GetDomainNameAccessAssociationsRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.ResourceOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceOwner"));
         return result;
     }
@@ -3105,8 +3105,8 @@ public sealed partial class GetDomainNameAccessAssociationsRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "resourceOwner", ResourceOwner);
         return node;
     }
@@ -3141,9 +3141,9 @@ public sealed partial class GetDomainNameRequest
 
 public sealed partial class GetDomainNamesRequest
 {
-    public int? Limit { get; set; }
-
     public string? Position { get; set; }
+
+    public int? Limit { get; set; }
 
     public string? ResourceOwner { get; set; }
 
@@ -3154,8 +3154,8 @@ public sealed partial class GetDomainNamesRequest
             return null;
         }
         var result = new GetDomainNamesRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.ResourceOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceOwner"));
         return result;
     }
@@ -3163,8 +3163,8 @@ public sealed partial class GetDomainNamesRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "resourceOwner", ResourceOwner);
         return node;
     }
@@ -3172,15 +3172,15 @@ public sealed partial class GetDomainNamesRequest
 
 public sealed partial class GetExportRequest
 {
-    public string? Accepts { get; set; }
+    public string? RestApiId { get; set; }
+
+    public string? StageName { get; set; }
 
     public string? ExportType { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Parameters { get; set; }
 
-    public string? RestApiId { get; set; }
-
-    public string? StageName { get; set; }
+    public string? Accepts { get; set; }
 
     public static GetExportRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3189,31 +3189,31 @@ public sealed partial class GetExportRequest
             return null;
         }
         var result = new GetExportRequest();
-        result.Accepts = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "accepts"));
-        result.ExportType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "exportType"));
-        result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "parameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         result.StageName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stageName"));
+        result.ExportType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "exportType"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "parameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Accepts = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "accepts"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "accepts", Accepts);
-        global::Gureum.Core.ValueTree.Put(node, "exportType", ExportType);
-        global::Gureum.Core.ValueTree.Put(node, "parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         global::Gureum.Core.ValueTree.Put(node, "stageName", StageName);
+        global::Gureum.Core.ValueTree.Put(node, "exportType", ExportType);
+        global::Gureum.Core.ValueTree.Put(node, "parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "accepts", Accepts);
         return node;
     }
 }
 
 public sealed partial class GetGatewayResponseRequest
 {
-    public string? ResponseType { get; set; }
-
     public string? RestApiId { get; set; }
+
+    public string? ResponseType { get; set; }
 
     public static GetGatewayResponseRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3222,27 +3222,27 @@ public sealed partial class GetGatewayResponseRequest
             return null;
         }
         var result = new GetGatewayResponseRequest();
-        result.ResponseType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "responseType"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResponseType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "responseType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "responseType", ResponseType);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "responseType", ResponseType);
         return node;
     }
 }
 
 public sealed partial class GetGatewayResponsesRequest
 {
-    public int? Limit { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? Position { get; set; }
 
-    public string? RestApiId { get; set; }
+    public int? Limit { get; set; }
 
     public static GetGatewayResponsesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3251,29 +3251,29 @@ public sealed partial class GetGatewayResponsesRequest
             return null;
         }
         var result = new GetGatewayResponsesRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
-        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "position", Position);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
 
 public sealed partial class GetIntegrationRequest
 {
-    public string? HttpMethod { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? ResourceId { get; set; }
 
-    public string? RestApiId { get; set; }
+    public string? HttpMethod { get; set; }
 
     public static GetIntegrationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3282,29 +3282,29 @@ public sealed partial class GetIntegrationRequest
             return null;
         }
         var result = new GetIntegrationRequest();
-        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
+        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
-        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
         return node;
     }
 }
 
 public sealed partial class GetIntegrationResponseRequest
 {
-    public string? HttpMethod { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? ResourceId { get; set; }
 
-    public string? RestApiId { get; set; }
+    public string? HttpMethod { get; set; }
 
     public string? StatusCode { get; set; }
 
@@ -3315,9 +3315,9 @@ public sealed partial class GetIntegrationResponseRequest
             return null;
         }
         var result = new GetIntegrationResponseRequest();
-        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
+        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
         result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusCode"));
         return result;
     }
@@ -3325,9 +3325,9 @@ public sealed partial class GetIntegrationResponseRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
-        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
         global::Gureum.Core.ValueTree.Put(node, "statusCode", StatusCode);
         return node;
     }
@@ -3335,11 +3335,11 @@ public sealed partial class GetIntegrationResponseRequest
 
 public sealed partial class GetMethodRequest
 {
-    public string? HttpMethod { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? ResourceId { get; set; }
 
-    public string? RestApiId { get; set; }
+    public string? HttpMethod { get; set; }
 
     public static GetMethodRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3348,29 +3348,29 @@ public sealed partial class GetMethodRequest
             return null;
         }
         var result = new GetMethodRequest();
-        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
+        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
-        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
         return node;
     }
 }
 
 public sealed partial class GetMethodResponseRequest
 {
-    public string? HttpMethod { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? ResourceId { get; set; }
 
-    public string? RestApiId { get; set; }
+    public string? HttpMethod { get; set; }
 
     public string? StatusCode { get; set; }
 
@@ -3381,9 +3381,9 @@ public sealed partial class GetMethodResponseRequest
             return null;
         }
         var result = new GetMethodResponseRequest();
-        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
+        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
         result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusCode"));
         return result;
     }
@@ -3391,9 +3391,9 @@ public sealed partial class GetMethodResponseRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
-        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
         global::Gureum.Core.ValueTree.Put(node, "statusCode", StatusCode);
         return node;
     }
@@ -3401,11 +3401,11 @@ public sealed partial class GetMethodResponseRequest
 
 public sealed partial class GetModelRequest
 {
-    public bool? Flatten { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? ModelName { get; set; }
 
-    public string? RestApiId { get; set; }
+    public bool? Flatten { get; set; }
 
     public static GetModelRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3414,27 +3414,27 @@ public sealed partial class GetModelRequest
             return null;
         }
         var result = new GetModelRequest();
-        result.Flatten = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "flatten"));
-        result.ModelName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "modelName"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ModelName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "modelName"));
+        result.Flatten = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "flatten"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "flatten", Flatten);
-        global::Gureum.Core.ValueTree.Put(node, "modelName", ModelName);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "modelName", ModelName);
+        global::Gureum.Core.ValueTree.Put(node, "flatten", Flatten);
         return node;
     }
 }
 
 public sealed partial class GetModelTemplateRequest
 {
-    public string? ModelName { get; set; }
-
     public string? RestApiId { get; set; }
+
+    public string? ModelName { get; set; }
 
     public static GetModelTemplateRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3443,27 +3443,27 @@ public sealed partial class GetModelTemplateRequest
             return null;
         }
         var result = new GetModelTemplateRequest();
-        result.ModelName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "modelName"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ModelName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "modelName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "modelName", ModelName);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "modelName", ModelName);
         return node;
     }
 }
 
 public sealed partial class GetModelsRequest
 {
-    public int? Limit { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? Position { get; set; }
 
-    public string? RestApiId { get; set; }
+    public int? Limit { get; set; }
 
     public static GetModelsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3472,27 +3472,27 @@ public sealed partial class GetModelsRequest
             return null;
         }
         var result = new GetModelsRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
-        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "position", Position);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
 
 public sealed partial class GetRequestValidatorRequest
 {
-    public string? RequestValidatorId { get; set; }
-
     public string? RestApiId { get; set; }
+
+    public string? RequestValidatorId { get; set; }
 
     public static GetRequestValidatorRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3501,27 +3501,27 @@ public sealed partial class GetRequestValidatorRequest
             return null;
         }
         var result = new GetRequestValidatorRequest();
-        result.RequestValidatorId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "requestValidatorId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.RequestValidatorId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "requestValidatorId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "requestValidatorId", RequestValidatorId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "requestValidatorId", RequestValidatorId);
         return node;
     }
 }
 
 public sealed partial class GetRequestValidatorsRequest
 {
-    public int? Limit { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? Position { get; set; }
 
-    public string? RestApiId { get; set; }
+    public int? Limit { get; set; }
 
     public static GetRequestValidatorsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3530,29 +3530,29 @@ public sealed partial class GetRequestValidatorsRequest
             return null;
         }
         var result = new GetRequestValidatorsRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
-        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "position", Position);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
 
 public sealed partial class GetResourceRequest
 {
-    public global::System.Collections.Generic.List<string>? Embed { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? ResourceId { get; set; }
 
-    public string? RestApiId { get; set; }
+    public global::System.Collections.Generic.List<string>? Embed { get; set; }
 
     public static GetResourceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3561,31 +3561,31 @@ public sealed partial class GetResourceRequest
             return null;
         }
         var result = new GetResourceRequest();
-        result.Embed = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "embed"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
+        result.Embed = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "embed"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "embed", global::Gureum.Core.ValueTree.WriteList(Embed, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "embed", global::Gureum.Core.ValueTree.WriteList(Embed, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class GetResourcesRequest
 {
-    public global::System.Collections.Generic.List<string>? Embed { get; set; }
-
-    public int? Limit { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? Position { get; set; }
 
-    public string? RestApiId { get; set; }
+    public int? Limit { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Embed { get; set; }
 
     public static GetResourcesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3594,20 +3594,20 @@ public sealed partial class GetResourcesRequest
             return null;
         }
         var result = new GetResourcesRequest();
-        result.Embed = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "embed"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
-        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
+        result.Embed = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "embed"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "embed", global::Gureum.Core.ValueTree.WriteList(Embed, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "position", Position);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
+        global::Gureum.Core.ValueTree.Put(node, "embed", global::Gureum.Core.ValueTree.WriteList(Embed, x => (object?)x));
         return node;
     }
 }
@@ -3637,9 +3637,9 @@ public sealed partial class GetRestApiRequest
 
 public sealed partial class GetRestApisRequest
 {
-    public int? Limit { get; set; }
-
     public string? Position { get; set; }
+
+    public int? Limit { get; set; }
 
     public static GetRestApisRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3648,29 +3648,29 @@ public sealed partial class GetRestApisRequest
             return null;
         }
         var result = new GetRestApisRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
 
 public sealed partial class GetSdkRequest
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? Parameters { get; set; }
-
     public string? RestApiId { get; set; }
+
+    public string? StageName { get; set; }
 
     public string? SdkType { get; set; }
 
-    public string? StageName { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? Parameters { get; set; }
 
     public static GetSdkRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3679,20 +3679,20 @@ public sealed partial class GetSdkRequest
             return null;
         }
         var result = new GetSdkRequest();
-        result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "parameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
-        result.SdkType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "sdkType"));
         result.StageName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stageName"));
+        result.SdkType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "sdkType"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "parameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
-        global::Gureum.Core.ValueTree.Put(node, "sdkType", SdkType);
         global::Gureum.Core.ValueTree.Put(node, "stageName", StageName);
+        global::Gureum.Core.ValueTree.Put(node, "sdkType", SdkType);
+        global::Gureum.Core.ValueTree.Put(node, "parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)x));
         return node;
     }
 }
@@ -3722,9 +3722,9 @@ public sealed partial class GetSdkTypeRequest
 
 public sealed partial class GetSdkTypesRequest
 {
-    public int? Limit { get; set; }
-
     public string? Position { get; set; }
+
+    public int? Limit { get; set; }
 
     public static GetSdkTypesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3733,16 +3733,16 @@ public sealed partial class GetSdkTypesRequest
             return null;
         }
         var result = new GetSdkTypesRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
@@ -3776,9 +3776,9 @@ public sealed partial class GetStageRequest
 
 public sealed partial class GetStagesRequest
 {
-    public string? DeploymentId { get; set; }
-
     public string? RestApiId { get; set; }
+
+    public string? DeploymentId { get; set; }
 
     public static GetStagesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3787,27 +3787,27 @@ public sealed partial class GetStagesRequest
             return null;
         }
         var result = new GetStagesRequest();
-        result.DeploymentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deploymentId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.DeploymentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deploymentId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "deploymentId", DeploymentId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "deploymentId", DeploymentId);
         return node;
     }
 }
 
 public sealed partial class GetTagsRequest
 {
-    public int? Limit { get; set; }
+    public string? ResourceArn { get; set; }
 
     public string? Position { get; set; }
 
-    public string? ResourceArn { get; set; }
+    public int? Limit { get; set; }
 
     public static GetTagsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3816,27 +3816,27 @@ public sealed partial class GetTagsRequest
             return null;
         }
         var result = new GetTagsRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
-        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
         result.ResourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceArn"));
+        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "position", Position);
         global::Gureum.Core.ValueTree.Put(node, "resourceArn", ResourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
 
 public sealed partial class GetUsagePlanKeyRequest
 {
-    public string? KeyId { get; set; }
-
     public string? UsagePlanId { get; set; }
+
+    public string? KeyId { get; set; }
 
     public static GetUsagePlanKeyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3845,29 +3845,29 @@ public sealed partial class GetUsagePlanKeyRequest
             return null;
         }
         var result = new GetUsagePlanKeyRequest();
-        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "keyId"));
         result.UsagePlanId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "usagePlanId"));
+        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "keyId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "keyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "usagePlanId", UsagePlanId);
+        global::Gureum.Core.ValueTree.Put(node, "keyId", KeyId);
         return node;
     }
 }
 
 public sealed partial class GetUsagePlanKeysRequest
 {
-    public int? Limit { get; set; }
-
-    public string? NameQuery { get; set; }
+    public string? UsagePlanId { get; set; }
 
     public string? Position { get; set; }
 
-    public string? UsagePlanId { get; set; }
+    public int? Limit { get; set; }
+
+    public string? NameQuery { get; set; }
 
     public static GetUsagePlanKeysRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3876,20 +3876,20 @@ public sealed partial class GetUsagePlanKeysRequest
             return null;
         }
         var result = new GetUsagePlanKeysRequest();
+        result.UsagePlanId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "usagePlanId"));
+        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
         result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.NameQuery = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nameQuery"));
-        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
-        result.UsagePlanId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "usagePlanId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "usagePlanId", UsagePlanId);
+        global::Gureum.Core.ValueTree.Put(node, "position", Position);
         global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "nameQuery", NameQuery);
-        global::Gureum.Core.ValueTree.Put(node, "position", Position);
-        global::Gureum.Core.ValueTree.Put(node, "usagePlanId", UsagePlanId);
         return node;
     }
 }
@@ -3919,11 +3919,11 @@ public sealed partial class GetUsagePlanRequest
 
 public sealed partial class GetUsagePlansRequest
 {
+    public string? Position { get; set; }
+
     public string? KeyId { get; set; }
 
     public int? Limit { get; set; }
-
-    public string? Position { get; set; }
 
     public static GetUsagePlansRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3932,35 +3932,35 @@ public sealed partial class GetUsagePlansRequest
             return null;
         }
         var result = new GetUsagePlansRequest();
+        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "keyId"));
         result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
-        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "position", Position);
         global::Gureum.Core.ValueTree.Put(node, "keyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "position", Position);
         return node;
     }
 }
 
 public sealed partial class GetUsageRequest
 {
-    public string? EndDate { get; set; }
+    public string? UsagePlanId { get; set; }
 
     public string? KeyId { get; set; }
 
-    public int? Limit { get; set; }
+    public string? StartDate { get; set; }
+
+    public string? EndDate { get; set; }
 
     public string? Position { get; set; }
 
-    public string? StartDate { get; set; }
-
-    public string? UsagePlanId { get; set; }
+    public int? Limit { get; set; }
 
     public static GetUsageRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3969,24 +3969,24 @@ public sealed partial class GetUsageRequest
             return null;
         }
         var result = new GetUsageRequest();
-        result.EndDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "endDate"));
-        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "keyId"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
-        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
-        result.StartDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "startDate"));
         result.UsagePlanId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "usagePlanId"));
+        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "keyId"));
+        result.StartDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "startDate"));
+        result.EndDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "endDate"));
+        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "endDate", EndDate);
-        global::Gureum.Core.ValueTree.Put(node, "keyId", KeyId);
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "position", Position);
-        global::Gureum.Core.ValueTree.Put(node, "startDate", StartDate);
         global::Gureum.Core.ValueTree.Put(node, "usagePlanId", UsagePlanId);
+        global::Gureum.Core.ValueTree.Put(node, "keyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "startDate", StartDate);
+        global::Gureum.Core.ValueTree.Put(node, "endDate", EndDate);
+        global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
@@ -4016,9 +4016,9 @@ public sealed partial class GetVpcLinkRequest
 
 public sealed partial class GetVpcLinksRequest
 {
-    public int? Limit { get; set; }
-
     public string? Position { get; set; }
+
+    public int? Limit { get; set; }
 
     public static GetVpcLinksRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4027,16 +4027,16 @@ public sealed partial class GetVpcLinksRequest
             return null;
         }
         var result = new GetVpcLinksRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
@@ -4045,9 +4045,9 @@ public sealed partial class ImportApiKeysRequest
 {
     public byte[]? Body { get; set; }
 
-    public bool? FailOnWarnings { get; set; }
-
     public string? Format { get; set; }
+
+    public bool? FailOnWarnings { get; set; }
 
     public static ImportApiKeysRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4057,8 +4057,8 @@ public sealed partial class ImportApiKeysRequest
         }
         var result = new ImportApiKeysRequest();
         result.Body = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "body"));
-        result.FailOnWarnings = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "failOnWarnings"));
         result.Format = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "format"));
+        result.FailOnWarnings = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "failOnWarnings"));
         return result;
     }
 
@@ -4066,21 +4066,21 @@ public sealed partial class ImportApiKeysRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "body", Body);
-        global::Gureum.Core.ValueTree.Put(node, "failOnWarnings", FailOnWarnings);
         global::Gureum.Core.ValueTree.Put(node, "format", Format);
+        global::Gureum.Core.ValueTree.Put(node, "failOnWarnings", FailOnWarnings);
         return node;
     }
 }
 
 public sealed partial class ImportDocumentationPartsRequest
 {
-    public byte[]? Body { get; set; }
-
-    public bool? FailOnWarnings { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? Mode { get; set; }
 
-    public string? RestApiId { get; set; }
+    public bool? FailOnWarnings { get; set; }
+
+    public byte[]? Body { get; set; }
 
     public static ImportDocumentationPartsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4089,31 +4089,31 @@ public sealed partial class ImportDocumentationPartsRequest
             return null;
         }
         var result = new ImportDocumentationPartsRequest();
-        result.Body = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "body"));
-        result.FailOnWarnings = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "failOnWarnings"));
-        result.Mode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "mode"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.Mode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "mode"));
+        result.FailOnWarnings = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "failOnWarnings"));
+        result.Body = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "body"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "body", Body);
-        global::Gureum.Core.ValueTree.Put(node, "failOnWarnings", FailOnWarnings);
-        global::Gureum.Core.ValueTree.Put(node, "mode", Mode);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "mode", Mode);
+        global::Gureum.Core.ValueTree.Put(node, "failOnWarnings", FailOnWarnings);
+        global::Gureum.Core.ValueTree.Put(node, "body", Body);
         return node;
     }
 }
 
 public sealed partial class ImportRestApiRequest
 {
-    public byte[]? Body { get; set; }
-
     public bool? FailOnWarnings { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Parameters { get; set; }
+
+    public byte[]? Body { get; set; }
 
     public static ImportRestApiRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4122,57 +4122,57 @@ public sealed partial class ImportRestApiRequest
             return null;
         }
         var result = new ImportRestApiRequest();
-        result.Body = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "body"));
         result.FailOnWarnings = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "failOnWarnings"));
         result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "parameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Body = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "body"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "body", Body);
         global::Gureum.Core.ValueTree.Put(node, "failOnWarnings", FailOnWarnings);
         global::Gureum.Core.ValueTree.Put(node, "parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "body", Body);
         return node;
     }
 }
 
 public sealed partial class Integration
 {
-    public global::System.Collections.Generic.List<string>? CacheKeyParameters { get; set; }
-
-    public string? CacheNamespace { get; set; }
-
-    public string? ConnectionId { get; set; }
-
-    public string? ConnectionType { get; set; }
-
-    public string? ContentHandling { get; set; }
-
-    public string? Credentials { get; set; }
+    public string? Type { get; set; }
 
     public string? HttpMethod { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Apigateway.IntegrationResponse>? IntegrationResponses { get; set; }
+    public string? Uri { get; set; }
 
-    public string? IntegrationTarget { get; set; }
+    public string? ConnectionType { get; set; }
 
-    public string? PassthroughBehavior { get; set; }
+    public string? ConnectionId { get; set; }
+
+    public string? Credentials { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? RequestParameters { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? RequestTemplates { get; set; }
 
-    public string? ResponseTransferMode { get; set; }
+    public string? PassthroughBehavior { get; set; }
+
+    public string? ContentHandling { get; set; }
 
     public int? TimeoutInMillis { get; set; }
 
+    public string? CacheNamespace { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CacheKeyParameters { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Apigateway.IntegrationResponse>? IntegrationResponses { get; set; }
+
     public global::Gureum.Api.Apigateway.TlsConfig? TlsConfig { get; set; }
 
-    public string? Type { get; set; }
+    public string? ResponseTransferMode { get; set; }
 
-    public string? Uri { get; set; }
+    public string? IntegrationTarget { get; set; }
 
     public static Integration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4181,61 +4181,61 @@ public sealed partial class Integration
             return null;
         }
         var result = new Integration();
-        result.CacheKeyParameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "cacheKeyParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CacheNamespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cacheNamespace"));
-        result.ConnectionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "connectionId"));
-        result.ConnectionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "connectionType"));
-        result.ContentHandling = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "contentHandling"));
-        result.Credentials = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "credentials"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
         result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
-        result.IntegrationResponses = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "integrationResponses"), x => global::Gureum.Api.Apigateway.IntegrationResponse.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.IntegrationTarget = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationTarget"));
-        result.PassthroughBehavior = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "passthroughBehavior"));
+        result.Uri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "uri"));
+        result.ConnectionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "connectionType"));
+        result.ConnectionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "connectionId"));
+        result.Credentials = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "credentials"));
         result.RequestParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "requestParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.RequestTemplates = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "requestTemplates"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ResponseTransferMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "responseTransferMode"));
+        result.PassthroughBehavior = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "passthroughBehavior"));
+        result.ContentHandling = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "contentHandling"));
         result.TimeoutInMillis = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "timeoutInMillis"));
+        result.CacheNamespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cacheNamespace"));
+        result.CacheKeyParameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "cacheKeyParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.IntegrationResponses = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "integrationResponses"), x => global::Gureum.Api.Apigateway.IntegrationResponse.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TlsConfig = global::Gureum.Api.Apigateway.TlsConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "tlsConfig")));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
-        result.Uri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "uri"));
+        result.ResponseTransferMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "responseTransferMode"));
+        result.IntegrationTarget = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationTarget"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cacheKeyParameters", global::Gureum.Core.ValueTree.WriteList(CacheKeyParameters, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "cacheNamespace", CacheNamespace);
-        global::Gureum.Core.ValueTree.Put(node, "connectionId", ConnectionId);
-        global::Gureum.Core.ValueTree.Put(node, "connectionType", ConnectionType);
-        global::Gureum.Core.ValueTree.Put(node, "contentHandling", ContentHandling);
-        global::Gureum.Core.ValueTree.Put(node, "credentials", Credentials);
+        global::Gureum.Core.ValueTree.Put(node, "type", Type);
         global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
-        global::Gureum.Core.ValueTree.Put(node, "integrationResponses", global::Gureum.Core.ValueTree.WriteMap(IntegrationResponses, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "integrationTarget", IntegrationTarget);
-        global::Gureum.Core.ValueTree.Put(node, "passthroughBehavior", PassthroughBehavior);
+        global::Gureum.Core.ValueTree.Put(node, "uri", Uri);
+        global::Gureum.Core.ValueTree.Put(node, "connectionType", ConnectionType);
+        global::Gureum.Core.ValueTree.Put(node, "connectionId", ConnectionId);
+        global::Gureum.Core.ValueTree.Put(node, "credentials", Credentials);
         global::Gureum.Core.ValueTree.Put(node, "requestParameters", global::Gureum.Core.ValueTree.WriteMap(RequestParameters, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "requestTemplates", global::Gureum.Core.ValueTree.WriteMap(RequestTemplates, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "responseTransferMode", ResponseTransferMode);
+        global::Gureum.Core.ValueTree.Put(node, "passthroughBehavior", PassthroughBehavior);
+        global::Gureum.Core.ValueTree.Put(node, "contentHandling", ContentHandling);
         global::Gureum.Core.ValueTree.Put(node, "timeoutInMillis", TimeoutInMillis);
+        global::Gureum.Core.ValueTree.Put(node, "cacheNamespace", CacheNamespace);
+        global::Gureum.Core.ValueTree.Put(node, "cacheKeyParameters", global::Gureum.Core.ValueTree.WriteList(CacheKeyParameters, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "integrationResponses", global::Gureum.Core.ValueTree.WriteMap(IntegrationResponses, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "tlsConfig", TlsConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "type", Type);
-        global::Gureum.Core.ValueTree.Put(node, "uri", Uri);
+        global::Gureum.Core.ValueTree.Put(node, "responseTransferMode", ResponseTransferMode);
+        global::Gureum.Core.ValueTree.Put(node, "integrationTarget", IntegrationTarget);
         return node;
     }
 }
 
 public sealed partial class IntegrationResponse
 {
-    public string? ContentHandling { get; set; }
+    public string? StatusCode { get; set; }
+
+    public string? SelectionPattern { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ResponseParameters { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ResponseTemplates { get; set; }
 
-    public string? SelectionPattern { get; set; }
-
-    public string? StatusCode { get; set; }
+    public string? ContentHandling { get; set; }
 
     public static IntegrationResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4244,22 +4244,22 @@ public sealed partial class IntegrationResponse
             return null;
         }
         var result = new IntegrationResponse();
-        result.ContentHandling = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "contentHandling"));
+        result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusCode"));
+        result.SelectionPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "selectionPattern"));
         result.ResponseParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "responseParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ResponseTemplates = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "responseTemplates"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.SelectionPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "selectionPattern"));
-        result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusCode"));
+        result.ContentHandling = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "contentHandling"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "contentHandling", ContentHandling);
+        global::Gureum.Core.ValueTree.Put(node, "statusCode", StatusCode);
+        global::Gureum.Core.ValueTree.Put(node, "selectionPattern", SelectionPattern);
         global::Gureum.Core.ValueTree.Put(node, "responseParameters", global::Gureum.Core.ValueTree.WriteMap(ResponseParameters, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "responseTemplates", global::Gureum.Core.ValueTree.WriteMap(ResponseTemplates, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "selectionPattern", SelectionPattern);
-        global::Gureum.Core.ValueTree.Put(node, "statusCode", StatusCode);
+        global::Gureum.Core.ValueTree.Put(node, "contentHandling", ContentHandling);
         return node;
     }
 }
@@ -4290,27 +4290,27 @@ public static class LocationStatusType
 
 public sealed partial class Method
 {
-    public bool? ApiKeyRequired { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AuthorizationScopes { get; set; }
+    public string? HttpMethod { get; set; }
 
     public string? AuthorizationType { get; set; }
 
     public string? AuthorizerId { get; set; }
 
-    public string? HttpMethod { get; set; }
+    public bool? ApiKeyRequired { get; set; }
 
-    public global::Gureum.Api.Apigateway.Integration? MethodIntegration { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Apigateway.MethodResponse>? MethodResponses { get; set; }
+    public string? RequestValidatorId { get; set; }
 
     public string? OperationName { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? RequestModels { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, bool>? RequestParameters { get; set; }
 
-    public string? RequestValidatorId { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? RequestModels { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Apigateway.MethodResponse>? MethodResponses { get; set; }
+
+    public global::Gureum.Api.Apigateway.Integration? MethodIntegration { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AuthorizationScopes { get; set; }
 
     public static Method? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4319,45 +4319,45 @@ public sealed partial class Method
             return null;
         }
         var result = new Method();
-        result.ApiKeyRequired = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "apiKeyRequired"));
-        result.AuthorizationScopes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "authorizationScopes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
         result.AuthorizationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "authorizationType"));
         result.AuthorizerId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "authorizerId"));
-        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
-        result.MethodIntegration = global::Gureum.Api.Apigateway.Integration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "methodIntegration")));
-        result.MethodResponses = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "methodResponses"), x => global::Gureum.Api.Apigateway.MethodResponse.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.OperationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "operationName"));
-        result.RequestModels = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "requestModels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.RequestParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "requestParameters"), x => global::Gureum.Core.ValueConvert.AsBool(x) ?? default);
+        result.ApiKeyRequired = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "apiKeyRequired"));
         result.RequestValidatorId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "requestValidatorId"));
+        result.OperationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "operationName"));
+        result.RequestParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "requestParameters"), x => global::Gureum.Core.ValueConvert.AsBool(x) ?? default);
+        result.RequestModels = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "requestModels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.MethodResponses = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "methodResponses"), x => global::Gureum.Api.Apigateway.MethodResponse.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.MethodIntegration = global::Gureum.Api.Apigateway.Integration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "methodIntegration")));
+        result.AuthorizationScopes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "authorizationScopes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "apiKeyRequired", ApiKeyRequired);
-        global::Gureum.Core.ValueTree.Put(node, "authorizationScopes", global::Gureum.Core.ValueTree.WriteList(AuthorizationScopes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
         global::Gureum.Core.ValueTree.Put(node, "authorizationType", AuthorizationType);
         global::Gureum.Core.ValueTree.Put(node, "authorizerId", AuthorizerId);
-        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
-        global::Gureum.Core.ValueTree.Put(node, "methodIntegration", MethodIntegration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "methodResponses", global::Gureum.Core.ValueTree.WriteMap(MethodResponses, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "operationName", OperationName);
-        global::Gureum.Core.ValueTree.Put(node, "requestModels", global::Gureum.Core.ValueTree.WriteMap(RequestModels, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "requestParameters", global::Gureum.Core.ValueTree.WriteMap(RequestParameters, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "apiKeyRequired", ApiKeyRequired);
         global::Gureum.Core.ValueTree.Put(node, "requestValidatorId", RequestValidatorId);
+        global::Gureum.Core.ValueTree.Put(node, "operationName", OperationName);
+        global::Gureum.Core.ValueTree.Put(node, "requestParameters", global::Gureum.Core.ValueTree.WriteMap(RequestParameters, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "requestModels", global::Gureum.Core.ValueTree.WriteMap(RequestModels, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "methodResponses", global::Gureum.Core.ValueTree.WriteMap(MethodResponses, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "methodIntegration", MethodIntegration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "authorizationScopes", global::Gureum.Core.ValueTree.WriteList(AuthorizationScopes, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class MethodResponse
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? ResponseModels { get; set; }
+    public string? StatusCode { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, bool>? ResponseParameters { get; set; }
 
-    public string? StatusCode { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? ResponseModels { get; set; }
 
     public static MethodResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4366,41 +4366,41 @@ public sealed partial class MethodResponse
             return null;
         }
         var result = new MethodResponse();
-        result.ResponseModels = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "responseModels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ResponseParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "responseParameters"), x => global::Gureum.Core.ValueConvert.AsBool(x) ?? default);
         result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusCode"));
+        result.ResponseParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "responseParameters"), x => global::Gureum.Core.ValueConvert.AsBool(x) ?? default);
+        result.ResponseModels = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "responseModels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "responseModels", global::Gureum.Core.ValueTree.WriteMap(ResponseModels, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "responseParameters", global::Gureum.Core.ValueTree.WriteMap(ResponseParameters, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "statusCode", StatusCode);
+        global::Gureum.Core.ValueTree.Put(node, "responseParameters", global::Gureum.Core.ValueTree.WriteMap(ResponseParameters, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "responseModels", global::Gureum.Core.ValueTree.WriteMap(ResponseModels, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class MethodSetting
 {
-    public bool? CacheDataEncrypted { get; set; }
-
-    public int? CacheTtlInSeconds { get; set; }
-
-    public bool? CachingEnabled { get; set; }
-
-    public bool? DataTraceEnabled { get; set; }
+    public bool? MetricsEnabled { get; set; }
 
     public string? LoggingLevel { get; set; }
 
-    public bool? MetricsEnabled { get; set; }
-
-    public bool? RequireAuthorizationForCacheControl { get; set; }
+    public bool? DataTraceEnabled { get; set; }
 
     public int? ThrottlingBurstLimit { get; set; }
 
     public double? ThrottlingRateLimit { get; set; }
+
+    public bool? CachingEnabled { get; set; }
+
+    public int? CacheTtlInSeconds { get; set; }
+
+    public bool? CacheDataEncrypted { get; set; }
+
+    public bool? RequireAuthorizationForCacheControl { get; set; }
 
     public string? UnauthorizedCacheControlHeaderStrategy { get; set; }
 
@@ -4411,15 +4411,15 @@ public sealed partial class MethodSetting
             return null;
         }
         var result = new MethodSetting();
-        result.CacheDataEncrypted = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "cacheDataEncrypted"));
-        result.CacheTtlInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "cacheTtlInSeconds"));
-        result.CachingEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "cachingEnabled"));
-        result.DataTraceEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "dataTraceEnabled"));
-        result.LoggingLevel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "loggingLevel"));
         result.MetricsEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "metricsEnabled"));
-        result.RequireAuthorizationForCacheControl = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "requireAuthorizationForCacheControl"));
+        result.LoggingLevel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "loggingLevel"));
+        result.DataTraceEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "dataTraceEnabled"));
         result.ThrottlingBurstLimit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "throttlingBurstLimit"));
         result.ThrottlingRateLimit = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "throttlingRateLimit"));
+        result.CachingEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "cachingEnabled"));
+        result.CacheTtlInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "cacheTtlInSeconds"));
+        result.CacheDataEncrypted = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "cacheDataEncrypted"));
+        result.RequireAuthorizationForCacheControl = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "requireAuthorizationForCacheControl"));
         result.UnauthorizedCacheControlHeaderStrategy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "unauthorizedCacheControlHeaderStrategy"));
         return result;
     }
@@ -4427,15 +4427,15 @@ public sealed partial class MethodSetting
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cacheDataEncrypted", CacheDataEncrypted);
-        global::Gureum.Core.ValueTree.Put(node, "cacheTtlInSeconds", CacheTtlInSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "cachingEnabled", CachingEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "dataTraceEnabled", DataTraceEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "loggingLevel", LoggingLevel);
         global::Gureum.Core.ValueTree.Put(node, "metricsEnabled", MetricsEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "requireAuthorizationForCacheControl", RequireAuthorizationForCacheControl);
+        global::Gureum.Core.ValueTree.Put(node, "loggingLevel", LoggingLevel);
+        global::Gureum.Core.ValueTree.Put(node, "dataTraceEnabled", DataTraceEnabled);
         global::Gureum.Core.ValueTree.Put(node, "throttlingBurstLimit", ThrottlingBurstLimit);
         global::Gureum.Core.ValueTree.Put(node, "throttlingRateLimit", ThrottlingRateLimit);
+        global::Gureum.Core.ValueTree.Put(node, "cachingEnabled", CachingEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "cacheTtlInSeconds", CacheTtlInSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "cacheDataEncrypted", CacheDataEncrypted);
+        global::Gureum.Core.ValueTree.Put(node, "requireAuthorizationForCacheControl", RequireAuthorizationForCacheControl);
         global::Gureum.Core.ValueTree.Put(node, "unauthorizedCacheControlHeaderStrategy", UnauthorizedCacheControlHeaderStrategy);
         return node;
     }
@@ -4443,9 +4443,9 @@ public sealed partial class MethodSetting
 
 public sealed partial class MethodSnapshot
 {
-    public bool? ApiKeyRequired { get; set; }
-
     public string? AuthorizationType { get; set; }
+
+    public bool? ApiKeyRequired { get; set; }
 
     public static MethodSnapshot? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4454,31 +4454,31 @@ public sealed partial class MethodSnapshot
             return null;
         }
         var result = new MethodSnapshot();
-        result.ApiKeyRequired = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "apiKeyRequired"));
         result.AuthorizationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "authorizationType"));
+        result.ApiKeyRequired = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "apiKeyRequired"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "apiKeyRequired", ApiKeyRequired);
         global::Gureum.Core.ValueTree.Put(node, "authorizationType", AuthorizationType);
+        global::Gureum.Core.ValueTree.Put(node, "apiKeyRequired", ApiKeyRequired);
         return node;
     }
 }
 
 public sealed partial class Model
 {
-    public string? ContentType { get; set; }
-
-    public string? Description { get; set; }
-
     public string? Id { get; set; }
 
     public string? Name { get; set; }
 
+    public string? Description { get; set; }
+
     public string? Schema { get; set; }
+
+    public string? ContentType { get; set; }
 
     public static Model? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4487,31 +4487,31 @@ public sealed partial class Model
             return null;
         }
         var result = new Model();
-        result.ContentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "contentType"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "id"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.Schema = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "schema"));
+        result.ContentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "contentType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "contentType", ContentType);
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "id", Id);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "schema", Schema);
+        global::Gureum.Core.ValueTree.Put(node, "contentType", ContentType);
         return node;
     }
 }
 
 public sealed partial class Models
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.Model>? Items { get; set; }
-
     public string? Position { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.Model>? Items { get; set; }
 
     public static Models? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4520,16 +4520,16 @@ public sealed partial class Models
             return null;
         }
         var result = new Models();
-        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.Model.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.Model.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -4605,13 +4605,13 @@ public static class Op
 
 public sealed partial class PatchOperation
 {
-    public string? From { get; set; }
-
     public string? Op { get; set; }
 
     public string? Path { get; set; }
 
     public string? Value { get; set; }
+
+    public string? From { get; set; }
 
     public static PatchOperation? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4620,35 +4620,35 @@ public sealed partial class PatchOperation
             return null;
         }
         var result = new PatchOperation();
-        result.From = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "from"));
         result.Op = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "op"));
         result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "path"));
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "value"));
+        result.From = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "from"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "from", From);
         global::Gureum.Core.ValueTree.Put(node, "op", Op);
         global::Gureum.Core.ValueTree.Put(node, "path", Path);
         global::Gureum.Core.ValueTree.Put(node, "value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "from", From);
         return node;
     }
 }
 
 public sealed partial class PutGatewayResponseRequest
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? ResponseParameters { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? ResponseTemplates { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? ResponseType { get; set; }
 
-    public string? RestApiId { get; set; }
-
     public string? StatusCode { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? ResponseParameters { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? ResponseTemplates { get; set; }
 
     public static PutGatewayResponseRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4657,65 +4657,65 @@ public sealed partial class PutGatewayResponseRequest
             return null;
         }
         var result = new PutGatewayResponseRequest();
+        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResponseType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "responseType"));
+        result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusCode"));
         result.ResponseParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "responseParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ResponseTemplates = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "responseTemplates"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ResponseType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "responseType"));
-        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
-        result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusCode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "responseType", ResponseType);
+        global::Gureum.Core.ValueTree.Put(node, "statusCode", StatusCode);
         global::Gureum.Core.ValueTree.Put(node, "responseParameters", global::Gureum.Core.ValueTree.WriteMap(ResponseParameters, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "responseTemplates", global::Gureum.Core.ValueTree.WriteMap(ResponseTemplates, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "responseType", ResponseType);
-        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
-        global::Gureum.Core.ValueTree.Put(node, "statusCode", StatusCode);
         return node;
     }
 }
 
 public sealed partial class PutIntegrationRequest
 {
-    public global::System.Collections.Generic.List<string>? CacheKeyParameters { get; set; }
+    public string? RestApiId { get; set; }
 
-    public string? CacheNamespace { get; set; }
-
-    public string? ConnectionId { get; set; }
-
-    public string? ConnectionType { get; set; }
-
-    public string? ContentHandling { get; set; }
-
-    public string? Credentials { get; set; }
+    public string? ResourceId { get; set; }
 
     public string? HttpMethod { get; set; }
 
+    public string? Type { get; set; }
+
     public string? IntegrationHttpMethod { get; set; }
 
-    public string? IntegrationTarget { get; set; }
+    public string? Uri { get; set; }
 
-    public string? PassthroughBehavior { get; set; }
+    public string? ConnectionType { get; set; }
+
+    public string? ConnectionId { get; set; }
+
+    public string? Credentials { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? RequestParameters { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? RequestTemplates { get; set; }
 
-    public string? ResourceId { get; set; }
+    public string? PassthroughBehavior { get; set; }
 
-    public string? ResponseTransferMode { get; set; }
+    public string? CacheNamespace { get; set; }
 
-    public string? RestApiId { get; set; }
+    public global::System.Collections.Generic.List<string>? CacheKeyParameters { get; set; }
+
+    public string? ContentHandling { get; set; }
 
     public int? TimeoutInMillis { get; set; }
 
     public global::Gureum.Api.Apigateway.TlsConfig? TlsConfig { get; set; }
 
-    public string? Type { get; set; }
+    public string? ResponseTransferMode { get; set; }
 
-    public string? Uri { get; set; }
+    public string? IntegrationTarget { get; set; }
 
     public static PutIntegrationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4724,71 +4724,71 @@ public sealed partial class PutIntegrationRequest
             return null;
         }
         var result = new PutIntegrationRequest();
-        result.CacheKeyParameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "cacheKeyParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CacheNamespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cacheNamespace"));
-        result.ConnectionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "connectionId"));
-        result.ConnectionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "connectionType"));
-        result.ContentHandling = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "contentHandling"));
-        result.Credentials = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "credentials"));
+        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
         result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
         result.IntegrationHttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationHttpMethod"));
-        result.IntegrationTarget = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationTarget"));
-        result.PassthroughBehavior = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "passthroughBehavior"));
+        result.Uri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "uri"));
+        result.ConnectionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "connectionType"));
+        result.ConnectionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "connectionId"));
+        result.Credentials = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "credentials"));
         result.RequestParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "requestParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.RequestTemplates = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "requestTemplates"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
-        result.ResponseTransferMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "responseTransferMode"));
-        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.PassthroughBehavior = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "passthroughBehavior"));
+        result.CacheNamespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cacheNamespace"));
+        result.CacheKeyParameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "cacheKeyParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ContentHandling = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "contentHandling"));
         result.TimeoutInMillis = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "timeoutInMillis"));
         result.TlsConfig = global::Gureum.Api.Apigateway.TlsConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "tlsConfig")));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
-        result.Uri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "uri"));
+        result.ResponseTransferMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "responseTransferMode"));
+        result.IntegrationTarget = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationTarget"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cacheKeyParameters", global::Gureum.Core.ValueTree.WriteList(CacheKeyParameters, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "cacheNamespace", CacheNamespace);
-        global::Gureum.Core.ValueTree.Put(node, "connectionId", ConnectionId);
-        global::Gureum.Core.ValueTree.Put(node, "connectionType", ConnectionType);
-        global::Gureum.Core.ValueTree.Put(node, "contentHandling", ContentHandling);
-        global::Gureum.Core.ValueTree.Put(node, "credentials", Credentials);
+        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
+        global::Gureum.Core.ValueTree.Put(node, "type", Type);
         global::Gureum.Core.ValueTree.Put(node, "integrationHttpMethod", IntegrationHttpMethod);
-        global::Gureum.Core.ValueTree.Put(node, "integrationTarget", IntegrationTarget);
-        global::Gureum.Core.ValueTree.Put(node, "passthroughBehavior", PassthroughBehavior);
+        global::Gureum.Core.ValueTree.Put(node, "uri", Uri);
+        global::Gureum.Core.ValueTree.Put(node, "connectionType", ConnectionType);
+        global::Gureum.Core.ValueTree.Put(node, "connectionId", ConnectionId);
+        global::Gureum.Core.ValueTree.Put(node, "credentials", Credentials);
         global::Gureum.Core.ValueTree.Put(node, "requestParameters", global::Gureum.Core.ValueTree.WriteMap(RequestParameters, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "requestTemplates", global::Gureum.Core.ValueTree.WriteMap(RequestTemplates, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
-        global::Gureum.Core.ValueTree.Put(node, "responseTransferMode", ResponseTransferMode);
-        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "passthroughBehavior", PassthroughBehavior);
+        global::Gureum.Core.ValueTree.Put(node, "cacheNamespace", CacheNamespace);
+        global::Gureum.Core.ValueTree.Put(node, "cacheKeyParameters", global::Gureum.Core.ValueTree.WriteList(CacheKeyParameters, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "contentHandling", ContentHandling);
         global::Gureum.Core.ValueTree.Put(node, "timeoutInMillis", TimeoutInMillis);
         global::Gureum.Core.ValueTree.Put(node, "tlsConfig", TlsConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "type", Type);
-        global::Gureum.Core.ValueTree.Put(node, "uri", Uri);
+        global::Gureum.Core.ValueTree.Put(node, "responseTransferMode", ResponseTransferMode);
+        global::Gureum.Core.ValueTree.Put(node, "integrationTarget", IntegrationTarget);
         return node;
     }
 }
 
 public sealed partial class PutIntegrationResponseRequest
 {
-    public string? ContentHandling { get; set; }
+    public string? RestApiId { get; set; }
+
+    public string? ResourceId { get; set; }
 
     public string? HttpMethod { get; set; }
 
-    public string? ResourceId { get; set; }
+    public string? StatusCode { get; set; }
+
+    public string? SelectionPattern { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ResponseParameters { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ResponseTemplates { get; set; }
 
-    public string? RestApiId { get; set; }
-
-    public string? SelectionPattern { get; set; }
-
-    public string? StatusCode { get; set; }
+    public string? ContentHandling { get; set; }
 
     public static PutIntegrationResponseRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4797,55 +4797,55 @@ public sealed partial class PutIntegrationResponseRequest
             return null;
         }
         var result = new PutIntegrationResponseRequest();
-        result.ContentHandling = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "contentHandling"));
-        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
+        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
+        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
+        result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusCode"));
+        result.SelectionPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "selectionPattern"));
         result.ResponseParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "responseParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ResponseTemplates = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "responseTemplates"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
-        result.SelectionPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "selectionPattern"));
-        result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusCode"));
+        result.ContentHandling = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "contentHandling"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "contentHandling", ContentHandling);
-        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
+        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
+        global::Gureum.Core.ValueTree.Put(node, "statusCode", StatusCode);
+        global::Gureum.Core.ValueTree.Put(node, "selectionPattern", SelectionPattern);
         global::Gureum.Core.ValueTree.Put(node, "responseParameters", global::Gureum.Core.ValueTree.WriteMap(ResponseParameters, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "responseTemplates", global::Gureum.Core.ValueTree.WriteMap(ResponseTemplates, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
-        global::Gureum.Core.ValueTree.Put(node, "selectionPattern", SelectionPattern);
-        global::Gureum.Core.ValueTree.Put(node, "statusCode", StatusCode);
+        global::Gureum.Core.ValueTree.Put(node, "contentHandling", ContentHandling);
         return node;
     }
 }
 
 public sealed partial class PutMethodRequest
 {
-    public bool? ApiKeyRequired { get; set; }
+    public string? RestApiId { get; set; }
 
-    public global::System.Collections.Generic.List<string>? AuthorizationScopes { get; set; }
+    public string? ResourceId { get; set; }
+
+    public string? HttpMethod { get; set; }
 
     public string? AuthorizationType { get; set; }
 
     public string? AuthorizerId { get; set; }
 
-    public string? HttpMethod { get; set; }
+    public bool? ApiKeyRequired { get; set; }
 
     public string? OperationName { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? RequestModels { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, bool>? RequestParameters { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? RequestModels { get; set; }
 
     public string? RequestValidatorId { get; set; }
 
-    public string? ResourceId { get; set; }
-
-    public string? RestApiId { get; set; }
+    public global::System.Collections.Generic.List<string>? AuthorizationScopes { get; set; }
 
     public static PutMethodRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4854,51 +4854,51 @@ public sealed partial class PutMethodRequest
             return null;
         }
         var result = new PutMethodRequest();
-        result.ApiKeyRequired = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "apiKeyRequired"));
-        result.AuthorizationScopes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "authorizationScopes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
+        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
         result.AuthorizationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "authorizationType"));
         result.AuthorizerId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "authorizerId"));
-        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
+        result.ApiKeyRequired = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "apiKeyRequired"));
         result.OperationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "operationName"));
-        result.RequestModels = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "requestModels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.RequestParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "requestParameters"), x => global::Gureum.Core.ValueConvert.AsBool(x) ?? default);
+        result.RequestModels = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "requestModels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.RequestValidatorId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "requestValidatorId"));
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
-        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.AuthorizationScopes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "authorizationScopes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "apiKeyRequired", ApiKeyRequired);
-        global::Gureum.Core.ValueTree.Put(node, "authorizationScopes", global::Gureum.Core.ValueTree.WriteList(AuthorizationScopes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
         global::Gureum.Core.ValueTree.Put(node, "authorizationType", AuthorizationType);
         global::Gureum.Core.ValueTree.Put(node, "authorizerId", AuthorizerId);
-        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
+        global::Gureum.Core.ValueTree.Put(node, "apiKeyRequired", ApiKeyRequired);
         global::Gureum.Core.ValueTree.Put(node, "operationName", OperationName);
-        global::Gureum.Core.ValueTree.Put(node, "requestModels", global::Gureum.Core.ValueTree.WriteMap(RequestModels, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "requestParameters", global::Gureum.Core.ValueTree.WriteMap(RequestParameters, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "requestModels", global::Gureum.Core.ValueTree.WriteMap(RequestModels, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "requestValidatorId", RequestValidatorId);
-        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
-        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "authorizationScopes", global::Gureum.Core.ValueTree.WriteList(AuthorizationScopes, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class PutMethodResponseRequest
 {
-    public string? HttpMethod { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? ResourceId { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? ResponseModels { get; set; }
+    public string? HttpMethod { get; set; }
+
+    public string? StatusCode { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, bool>? ResponseParameters { get; set; }
 
-    public string? RestApiId { get; set; }
-
-    public string? StatusCode { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? ResponseModels { get; set; }
 
     public static PutMethodResponseRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4907,24 +4907,24 @@ public sealed partial class PutMethodResponseRequest
             return null;
         }
         var result = new PutMethodResponseRequest();
-        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
-        result.ResponseModels = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "responseModels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ResponseParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "responseParameters"), x => global::Gureum.Core.ValueConvert.AsBool(x) ?? default);
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
+        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
         result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusCode"));
+        result.ResponseParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "responseParameters"), x => global::Gureum.Core.ValueConvert.AsBool(x) ?? default);
+        result.ResponseModels = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "responseModels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
-        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
-        global::Gureum.Core.ValueTree.Put(node, "responseModels", global::Gureum.Core.ValueTree.WriteMap(ResponseModels, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "responseParameters", global::Gureum.Core.ValueTree.WriteMap(ResponseParameters, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
         global::Gureum.Core.ValueTree.Put(node, "statusCode", StatusCode);
+        global::Gureum.Core.ValueTree.Put(node, "responseParameters", global::Gureum.Core.ValueTree.WriteMap(ResponseParameters, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "responseModels", global::Gureum.Core.ValueTree.WriteMap(ResponseModels, x => (object?)x));
         return node;
     }
 }
@@ -4938,15 +4938,15 @@ public static class PutMode
 
 public sealed partial class PutRestApiRequest
 {
-    public byte[]? Body { get; set; }
-
-    public bool? FailOnWarnings { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? Mode { get; set; }
 
+    public bool? FailOnWarnings { get; set; }
+
     public global::System.Collections.Generic.Dictionary<string, string>? Parameters { get; set; }
 
-    public string? RestApiId { get; set; }
+    public byte[]? Body { get; set; }
 
     public static PutRestApiRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4955,22 +4955,22 @@ public sealed partial class PutRestApiRequest
             return null;
         }
         var result = new PutRestApiRequest();
-        result.Body = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "body"));
-        result.FailOnWarnings = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "failOnWarnings"));
-        result.Mode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "mode"));
-        result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "parameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.Mode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "mode"));
+        result.FailOnWarnings = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "failOnWarnings"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "parameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Body = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "body"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "body", Body);
-        global::Gureum.Core.ValueTree.Put(node, "failOnWarnings", FailOnWarnings);
-        global::Gureum.Core.ValueTree.Put(node, "mode", Mode);
-        global::Gureum.Core.ValueTree.Put(node, "parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "mode", Mode);
+        global::Gureum.Core.ValueTree.Put(node, "failOnWarnings", FailOnWarnings);
+        global::Gureum.Core.ValueTree.Put(node, "parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "body", Body);
         return node;
     }
 }
@@ -5078,9 +5078,9 @@ public sealed partial class RequestValidator
 
 public sealed partial class RequestValidators
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.RequestValidator>? Items { get; set; }
-
     public string? Position { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.RequestValidator>? Items { get; set; }
 
     public static RequestValidators? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5089,16 +5089,16 @@ public sealed partial class RequestValidators
             return null;
         }
         var result = new RequestValidators();
-        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.RequestValidator.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.RequestValidator.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -5109,9 +5109,9 @@ public sealed partial class Resource
 
     public string? ParentId { get; set; }
 
-    public string? Path { get; set; }
-
     public string? PathPart { get; set; }
+
+    public string? Path { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Apigateway.Method>? ResourceMethods { get; set; }
 
@@ -5124,8 +5124,8 @@ public sealed partial class Resource
         var result = new Resource();
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "id"));
         result.ParentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "parentId"));
-        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "path"));
         result.PathPart = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "pathPart"));
+        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "path"));
         result.ResourceMethods = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "resourceMethods"), x => global::Gureum.Api.Apigateway.Method.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -5135,8 +5135,8 @@ public sealed partial class Resource
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "id", Id);
         global::Gureum.Core.ValueTree.Put(node, "parentId", ParentId);
-        global::Gureum.Core.ValueTree.Put(node, "path", Path);
         global::Gureum.Core.ValueTree.Put(node, "pathPart", PathPart);
+        global::Gureum.Core.ValueTree.Put(node, "path", Path);
         global::Gureum.Core.ValueTree.Put(node, "resourceMethods", global::Gureum.Core.ValueTree.WriteMap(ResourceMethods, x => (object?)x.ToTree()));
         return node;
     }
@@ -5151,9 +5151,9 @@ public static class ResourceOwner
 
 public sealed partial class Resources
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.Resource>? Items { get; set; }
-
     public string? Position { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.Resource>? Items { get; set; }
 
     public static Resources? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5162,16 +5162,16 @@ public sealed partial class Resources
             return null;
         }
         var result = new Resources();
-        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.Resource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.Resource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -5185,41 +5185,41 @@ public static class ResponseTransferMode
 
 public sealed partial class RestApi
 {
-    public string? ApiKeySource { get; set; }
-
-    public string? ApiStatus { get; set; }
-
-    public string? ApiStatusMessage { get; set; }
-
-    public global::System.Collections.Generic.List<string>? BinaryMediaTypes { get; set; }
-
-    public global::System.DateTimeOffset? CreatedDate { get; set; }
-
-    public string? Description { get; set; }
-
-    public bool? DisableExecuteApiEndpoint { get; set; }
-
-    public string? EndpointAccessMode { get; set; }
-
-    public global::Gureum.Api.Apigateway.EndpointConfiguration? EndpointConfiguration { get; set; }
-
     public string? Id { get; set; }
-
-    public int? MinimumCompressionSize { get; set; }
 
     public string? Name { get; set; }
 
+    public string? Description { get; set; }
+
+    public global::System.DateTimeOffset? CreatedDate { get; set; }
+
+    public string? Version { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Warnings { get; set; }
+
+    public global::System.Collections.Generic.List<string>? BinaryMediaTypes { get; set; }
+
+    public int? MinimumCompressionSize { get; set; }
+
+    public string? ApiKeySource { get; set; }
+
+    public global::Gureum.Api.Apigateway.EndpointConfiguration? EndpointConfiguration { get; set; }
+
     public string? Policy { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
+
+    public bool? DisableExecuteApiEndpoint { get; set; }
 
     public string? RootResourceId { get; set; }
 
     public string? SecurityPolicy { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
+    public string? EndpointAccessMode { get; set; }
 
-    public string? Version { get; set; }
+    public string? ApiStatus { get; set; }
 
-    public global::System.Collections.Generic.List<string>? Warnings { get; set; }
+    public string? ApiStatusMessage { get; set; }
 
     public static RestApi? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5228,57 +5228,57 @@ public sealed partial class RestApi
             return null;
         }
         var result = new RestApi();
-        result.ApiKeySource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "apiKeySource"));
-        result.ApiStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "apiStatus"));
-        result.ApiStatusMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "apiStatusMessage"));
-        result.BinaryMediaTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "binaryMediaTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdDate"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "disableExecuteApiEndpoint"));
-        result.EndpointAccessMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "endpointAccessMode"));
-        result.EndpointConfiguration = global::Gureum.Api.Apigateway.EndpointConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "endpointConfiguration")));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "id"));
-        result.MinimumCompressionSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "minimumCompressionSize"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
-        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policy"));
-        result.RootResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "rootResourceId"));
-        result.SecurityPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "securityPolicy"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
+        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdDate"));
         result.Version = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "version"));
         result.Warnings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "warnings"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.BinaryMediaTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "binaryMediaTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.MinimumCompressionSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "minimumCompressionSize"));
+        result.ApiKeySource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "apiKeySource"));
+        result.EndpointConfiguration = global::Gureum.Api.Apigateway.EndpointConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "endpointConfiguration")));
+        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policy"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "disableExecuteApiEndpoint"));
+        result.RootResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "rootResourceId"));
+        result.SecurityPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "securityPolicy"));
+        result.EndpointAccessMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "endpointAccessMode"));
+        result.ApiStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "apiStatus"));
+        result.ApiStatusMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "apiStatusMessage"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "apiKeySource", ApiKeySource);
-        global::Gureum.Core.ValueTree.Put(node, "apiStatus", ApiStatus);
-        global::Gureum.Core.ValueTree.Put(node, "apiStatusMessage", ApiStatusMessage);
-        global::Gureum.Core.ValueTree.Put(node, "binaryMediaTypes", global::Gureum.Core.ValueTree.WriteList(BinaryMediaTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "createdDate", CreatedDate);
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "disableExecuteApiEndpoint", DisableExecuteApiEndpoint);
-        global::Gureum.Core.ValueTree.Put(node, "endpointAccessMode", EndpointAccessMode);
-        global::Gureum.Core.ValueTree.Put(node, "endpointConfiguration", EndpointConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "id", Id);
-        global::Gureum.Core.ValueTree.Put(node, "minimumCompressionSize", MinimumCompressionSize);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "policy", Policy);
-        global::Gureum.Core.ValueTree.Put(node, "rootResourceId", RootResourceId);
-        global::Gureum.Core.ValueTree.Put(node, "securityPolicy", SecurityPolicy);
-        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "createdDate", CreatedDate);
         global::Gureum.Core.ValueTree.Put(node, "version", Version);
         global::Gureum.Core.ValueTree.Put(node, "warnings", global::Gureum.Core.ValueTree.WriteList(Warnings, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "binaryMediaTypes", global::Gureum.Core.ValueTree.WriteList(BinaryMediaTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "minimumCompressionSize", MinimumCompressionSize);
+        global::Gureum.Core.ValueTree.Put(node, "apiKeySource", ApiKeySource);
+        global::Gureum.Core.ValueTree.Put(node, "endpointConfiguration", EndpointConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "policy", Policy);
+        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "disableExecuteApiEndpoint", DisableExecuteApiEndpoint);
+        global::Gureum.Core.ValueTree.Put(node, "rootResourceId", RootResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "securityPolicy", SecurityPolicy);
+        global::Gureum.Core.ValueTree.Put(node, "endpointAccessMode", EndpointAccessMode);
+        global::Gureum.Core.ValueTree.Put(node, "apiStatus", ApiStatus);
+        global::Gureum.Core.ValueTree.Put(node, "apiStatusMessage", ApiStatusMessage);
         return node;
     }
 }
 
 public sealed partial class RestApis
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.RestApi>? Items { get; set; }
-
     public string? Position { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.RestApi>? Items { get; set; }
 
     public static RestApis? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5287,16 +5287,16 @@ public sealed partial class RestApis
             return null;
         }
         var result = new RestApis();
-        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.RestApi.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.RestApi.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -5311,15 +5311,15 @@ public static class RoutingMode
 
 public sealed partial class SdkConfigurationProperty
 {
-    public string? DefaultValue { get; set; }
-
-    public string? Description { get; set; }
+    public string? Name { get; set; }
 
     public string? FriendlyName { get; set; }
 
-    public string? Name { get; set; }
+    public string? Description { get; set; }
 
     public bool? Required { get; set; }
+
+    public string? DefaultValue { get; set; }
 
     public static SdkConfigurationProperty? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5328,33 +5328,33 @@ public sealed partial class SdkConfigurationProperty
             return null;
         }
         var result = new SdkConfigurationProperty();
-        result.DefaultValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "defaultValue"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.FriendlyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "friendlyName"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.FriendlyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "friendlyName"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.Required = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "required"));
+        result.DefaultValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "defaultValue"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "defaultValue", DefaultValue);
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "friendlyName", FriendlyName);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "friendlyName", FriendlyName);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "required", Required);
+        global::Gureum.Core.ValueTree.Put(node, "defaultValue", DefaultValue);
         return node;
     }
 }
 
 public sealed partial class SdkResponse
 {
-    public byte[]? Body { get; set; }
+    public string? ContentType { get; set; }
 
     public string? ContentDisposition { get; set; }
 
-    public string? ContentType { get; set; }
+    public byte[]? Body { get; set; }
 
     public static SdkResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5363,31 +5363,31 @@ public sealed partial class SdkResponse
             return null;
         }
         var result = new SdkResponse();
-        result.Body = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "body"));
-        result.ContentDisposition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "contentDisposition"));
         result.ContentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "contentType"));
+        result.ContentDisposition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "contentDisposition"));
+        result.Body = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "body"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "body", Body);
-        global::Gureum.Core.ValueTree.Put(node, "contentDisposition", ContentDisposition);
         global::Gureum.Core.ValueTree.Put(node, "contentType", ContentType);
+        global::Gureum.Core.ValueTree.Put(node, "contentDisposition", ContentDisposition);
+        global::Gureum.Core.ValueTree.Put(node, "body", Body);
         return node;
     }
 }
 
 public sealed partial class SdkType
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.SdkConfigurationProperty>? ConfigurationProperties { get; set; }
-
-    public string? Description { get; set; }
+    public string? Id { get; set; }
 
     public string? FriendlyName { get; set; }
 
-    public string? Id { get; set; }
+    public string? Description { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.SdkConfigurationProperty>? ConfigurationProperties { get; set; }
 
     public static SdkType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5396,29 +5396,29 @@ public sealed partial class SdkType
             return null;
         }
         var result = new SdkType();
-        result.ConfigurationProperties = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "configurationProperties"), x => global::Gureum.Api.Apigateway.SdkConfigurationProperty.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.FriendlyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "friendlyName"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "id"));
+        result.FriendlyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "friendlyName"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
+        result.ConfigurationProperties = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "configurationProperties"), x => global::Gureum.Api.Apigateway.SdkConfigurationProperty.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "configurationProperties", global::Gureum.Core.ValueTree.WriteList(ConfigurationProperties, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "friendlyName", FriendlyName);
         global::Gureum.Core.ValueTree.Put(node, "id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "friendlyName", FriendlyName);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "configurationProperties", global::Gureum.Core.ValueTree.WriteList(ConfigurationProperties, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class SdkTypes
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.SdkType>? Items { get; set; }
-
     public string? Position { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.SdkType>? Items { get; set; }
 
     public static SdkTypes? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5427,16 +5427,16 @@ public sealed partial class SdkTypes
             return null;
         }
         var result = new SdkTypes();
-        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.SdkType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.SdkType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -5460,7 +5460,13 @@ public static class SecurityPolicy
 
 public sealed partial class Stage
 {
-    public global::Gureum.Api.Apigateway.AccessLogSettings? AccessLogSettings { get; set; }
+    public string? DeploymentId { get; set; }
+
+    public string? ClientCertificateId { get; set; }
+
+    public string? StageName { get; set; }
+
+    public string? Description { get; set; }
 
     public bool? CacheClusterEnabled { get; set; }
 
@@ -5468,31 +5474,25 @@ public sealed partial class Stage
 
     public string? CacheClusterStatus { get; set; }
 
-    public global::Gureum.Api.Apigateway.CanarySettings? CanarySettings { get; set; }
-
-    public string? ClientCertificateId { get; set; }
-
-    public global::System.DateTimeOffset? CreatedDate { get; set; }
-
-    public string? DeploymentId { get; set; }
-
-    public string? Description { get; set; }
-
-    public string? DocumentationVersion { get; set; }
-
-    public global::System.DateTimeOffset? LastUpdatedDate { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Apigateway.MethodSetting>? MethodSettings { get; set; }
-
-    public string? StageName { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
-
-    public bool? TracingEnabled { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Variables { get; set; }
 
+    public string? DocumentationVersion { get; set; }
+
+    public global::Gureum.Api.Apigateway.AccessLogSettings? AccessLogSettings { get; set; }
+
+    public global::Gureum.Api.Apigateway.CanarySettings? CanarySettings { get; set; }
+
+    public bool? TracingEnabled { get; set; }
+
     public string? WebAclArn { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
+
+    public global::System.DateTimeOffset? CreatedDate { get; set; }
+
+    public global::System.DateTimeOffset? LastUpdatedDate { get; set; }
 
     public static Stage? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5501,46 +5501,46 @@ public sealed partial class Stage
             return null;
         }
         var result = new Stage();
-        result.AccessLogSettings = global::Gureum.Api.Apigateway.AccessLogSettings.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "accessLogSettings")));
+        result.DeploymentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deploymentId"));
+        result.ClientCertificateId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clientCertificateId"));
+        result.StageName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stageName"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.CacheClusterEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "cacheClusterEnabled"));
         result.CacheClusterSize = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cacheClusterSize"));
         result.CacheClusterStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cacheClusterStatus"));
-        result.CanarySettings = global::Gureum.Api.Apigateway.CanarySettings.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "canarySettings")));
-        result.ClientCertificateId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clientCertificateId"));
-        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdDate"));
-        result.DeploymentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deploymentId"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.DocumentationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "documentationVersion"));
-        result.LastUpdatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedDate"));
         result.MethodSettings = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "methodSettings"), x => global::Gureum.Api.Apigateway.MethodSetting.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.StageName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stageName"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.TracingEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "tracingEnabled"));
         result.Variables = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "variables"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DocumentationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "documentationVersion"));
+        result.AccessLogSettings = global::Gureum.Api.Apigateway.AccessLogSettings.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "accessLogSettings")));
+        result.CanarySettings = global::Gureum.Api.Apigateway.CanarySettings.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "canarySettings")));
+        result.TracingEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "tracingEnabled"));
         result.WebAclArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "webAclArn"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdDate"));
+        result.LastUpdatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "accessLogSettings", AccessLogSettings?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "deploymentId", DeploymentId);
+        global::Gureum.Core.ValueTree.Put(node, "clientCertificateId", ClientCertificateId);
+        global::Gureum.Core.ValueTree.Put(node, "stageName", StageName);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "cacheClusterEnabled", CacheClusterEnabled);
         global::Gureum.Core.ValueTree.Put(node, "cacheClusterSize", CacheClusterSize);
         global::Gureum.Core.ValueTree.Put(node, "cacheClusterStatus", CacheClusterStatus);
-        global::Gureum.Core.ValueTree.Put(node, "canarySettings", CanarySettings?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "clientCertificateId", ClientCertificateId);
-        global::Gureum.Core.ValueTree.Put(node, "createdDate", CreatedDate);
-        global::Gureum.Core.ValueTree.Put(node, "deploymentId", DeploymentId);
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "documentationVersion", DocumentationVersion);
-        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedDate", LastUpdatedDate);
         global::Gureum.Core.ValueTree.Put(node, "methodSettings", global::Gureum.Core.ValueTree.WriteMap(MethodSettings, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "stageName", StageName);
-        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "tracingEnabled", TracingEnabled);
         global::Gureum.Core.ValueTree.Put(node, "variables", global::Gureum.Core.ValueTree.WriteMap(Variables, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "documentationVersion", DocumentationVersion);
+        global::Gureum.Core.ValueTree.Put(node, "accessLogSettings", AccessLogSettings?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "canarySettings", CanarySettings?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "tracingEnabled", TracingEnabled);
         global::Gureum.Core.ValueTree.Put(node, "webAclArn", WebAclArn);
+        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "createdDate", CreatedDate);
+        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedDate", LastUpdatedDate);
         return node;
     }
 }
@@ -5670,11 +5670,9 @@ public sealed partial class Template
 
 public sealed partial class TestInvokeAuthorizerRequest
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? AdditionalContext { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? AuthorizerId { get; set; }
-
-    public string? Body { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Headers { get; set; }
 
@@ -5682,9 +5680,11 @@ public sealed partial class TestInvokeAuthorizerRequest
 
     public string? PathWithQueryString { get; set; }
 
-    public string? RestApiId { get; set; }
+    public string? Body { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? StageVariables { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? AdditionalContext { get; set; }
 
     public static TestInvokeAuthorizerRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5693,47 +5693,47 @@ public sealed partial class TestInvokeAuthorizerRequest
             return null;
         }
         var result = new TestInvokeAuthorizerRequest();
-        result.AdditionalContext = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "additionalContext"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         result.AuthorizerId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "authorizerId"));
-        result.Body = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "body"));
         result.Headers = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "headers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.MultiValueHeaders = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "multiValueHeaders"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
         result.PathWithQueryString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "pathWithQueryString"));
-        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.Body = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "body"));
         result.StageVariables = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "stageVariables"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AdditionalContext = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "additionalContext"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "additionalContext", global::Gureum.Core.ValueTree.WriteMap(AdditionalContext, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         global::Gureum.Core.ValueTree.Put(node, "authorizerId", AuthorizerId);
-        global::Gureum.Core.ValueTree.Put(node, "body", Body);
         global::Gureum.Core.ValueTree.Put(node, "headers", global::Gureum.Core.ValueTree.WriteMap(Headers, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "multiValueHeaders", global::Gureum.Core.ValueTree.WriteMap(MultiValueHeaders, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
         global::Gureum.Core.ValueTree.Put(node, "pathWithQueryString", PathWithQueryString);
-        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "body", Body);
         global::Gureum.Core.ValueTree.Put(node, "stageVariables", global::Gureum.Core.ValueTree.WriteMap(StageVariables, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "additionalContext", global::Gureum.Core.ValueTree.WriteMap(AdditionalContext, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class TestInvokeAuthorizerResponse
 {
-    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Authorization { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? Claims { get; set; }
-
     public int? ClientStatus { get; set; }
-
-    public long? Latency { get; set; }
 
     public string? Log { get; set; }
 
-    public string? Policy { get; set; }
+    public long? Latency { get; set; }
 
     public string? PrincipalId { get; set; }
+
+    public string? Policy { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Authorization { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Claims { get; set; }
 
     public static TestInvokeAuthorizerResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5742,47 +5742,47 @@ public sealed partial class TestInvokeAuthorizerResponse
             return null;
         }
         var result = new TestInvokeAuthorizerResponse();
+        result.ClientStatus = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "clientStatus"));
+        result.Log = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "log"));
+        result.Latency = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "latency"));
+        result.PrincipalId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "principalId"));
+        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policy"));
         result.Authorization = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "authorization"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
         result.Claims = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "claims"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ClientStatus = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "clientStatus"));
-        result.Latency = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "latency"));
-        result.Log = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "log"));
-        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policy"));
-        result.PrincipalId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "principalId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "clientStatus", ClientStatus);
+        global::Gureum.Core.ValueTree.Put(node, "log", Log);
+        global::Gureum.Core.ValueTree.Put(node, "latency", Latency);
+        global::Gureum.Core.ValueTree.Put(node, "principalId", PrincipalId);
+        global::Gureum.Core.ValueTree.Put(node, "policy", Policy);
         global::Gureum.Core.ValueTree.Put(node, "authorization", global::Gureum.Core.ValueTree.WriteMap(Authorization, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
         global::Gureum.Core.ValueTree.Put(node, "claims", global::Gureum.Core.ValueTree.WriteMap(Claims, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "clientStatus", ClientStatus);
-        global::Gureum.Core.ValueTree.Put(node, "latency", Latency);
-        global::Gureum.Core.ValueTree.Put(node, "log", Log);
-        global::Gureum.Core.ValueTree.Put(node, "policy", Policy);
-        global::Gureum.Core.ValueTree.Put(node, "principalId", PrincipalId);
         return node;
     }
 }
 
 public sealed partial class TestInvokeMethodRequest
 {
-    public string? Body { get; set; }
-
-    public string? ClientCertificateId { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? Headers { get; set; }
-
-    public string? HttpMethod { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? MultiValueHeaders { get; set; }
-
-    public string? PathWithQueryString { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? ResourceId { get; set; }
 
-    public string? RestApiId { get; set; }
+    public string? HttpMethod { get; set; }
+
+    public string? PathWithQueryString { get; set; }
+
+    public string? Body { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Headers { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? MultiValueHeaders { get; set; }
+
+    public string? ClientCertificateId { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? StageVariables { get; set; }
 
@@ -5793,14 +5793,14 @@ public sealed partial class TestInvokeMethodRequest
             return null;
         }
         var result = new TestInvokeMethodRequest();
-        result.Body = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "body"));
-        result.ClientCertificateId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clientCertificateId"));
-        result.Headers = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "headers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
-        result.MultiValueHeaders = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "multiValueHeaders"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
-        result.PathWithQueryString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "pathWithQueryString"));
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
+        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
+        result.PathWithQueryString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "pathWithQueryString"));
+        result.Body = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "body"));
+        result.Headers = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "headers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.MultiValueHeaders = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "multiValueHeaders"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
+        result.ClientCertificateId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clientCertificateId"));
         result.StageVariables = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "stageVariables"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -5808,14 +5808,14 @@ public sealed partial class TestInvokeMethodRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "body", Body);
-        global::Gureum.Core.ValueTree.Put(node, "clientCertificateId", ClientCertificateId);
-        global::Gureum.Core.ValueTree.Put(node, "headers", global::Gureum.Core.ValueTree.WriteMap(Headers, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
-        global::Gureum.Core.ValueTree.Put(node, "multiValueHeaders", global::Gureum.Core.ValueTree.WriteMap(MultiValueHeaders, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
-        global::Gureum.Core.ValueTree.Put(node, "pathWithQueryString", PathWithQueryString);
-        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
+        global::Gureum.Core.ValueTree.Put(node, "pathWithQueryString", PathWithQueryString);
+        global::Gureum.Core.ValueTree.Put(node, "body", Body);
+        global::Gureum.Core.ValueTree.Put(node, "headers", global::Gureum.Core.ValueTree.WriteMap(Headers, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "multiValueHeaders", global::Gureum.Core.ValueTree.WriteMap(MultiValueHeaders, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
+        global::Gureum.Core.ValueTree.Put(node, "clientCertificateId", ClientCertificateId);
         global::Gureum.Core.ValueTree.Put(node, "stageVariables", global::Gureum.Core.ValueTree.WriteMap(StageVariables, x => (object?)x));
         return node;
     }
@@ -5823,17 +5823,17 @@ public sealed partial class TestInvokeMethodRequest
 
 public sealed partial class TestInvokeMethodResponse
 {
+    public int? Status { get; set; }
+
     public string? Body { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Headers { get; set; }
 
-    public long? Latency { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? MultiValueHeaders { get; set; }
 
     public string? Log { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? MultiValueHeaders { get; set; }
-
-    public int? Status { get; set; }
+    public long? Latency { get; set; }
 
     public static TestInvokeMethodResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5842,24 +5842,24 @@ public sealed partial class TestInvokeMethodResponse
             return null;
         }
         var result = new TestInvokeMethodResponse();
+        result.Status = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.Body = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "body"));
         result.Headers = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "headers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Latency = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "latency"));
-        result.Log = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "log"));
         result.MultiValueHeaders = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "multiValueHeaders"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
-        result.Status = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.Log = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "log"));
+        result.Latency = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "latency"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "body", Body);
         global::Gureum.Core.ValueTree.Put(node, "headers", global::Gureum.Core.ValueTree.WriteMap(Headers, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "latency", Latency);
-        global::Gureum.Core.ValueTree.Put(node, "log", Log);
         global::Gureum.Core.ValueTree.Put(node, "multiValueHeaders", global::Gureum.Core.ValueTree.WriteMap(MultiValueHeaders, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
-        global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "log", Log);
+        global::Gureum.Core.ValueTree.Put(node, "latency", Latency);
         return node;
     }
 }
@@ -6001,11 +6001,11 @@ public sealed partial class UpdateApiKeyRequest
 
 public sealed partial class UpdateAuthorizerRequest
 {
+    public string? RestApiId { get; set; }
+
     public string? AuthorizerId { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
-
-    public string? RestApiId { get; set; }
 
     public static UpdateAuthorizerRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6014,29 +6014,29 @@ public sealed partial class UpdateAuthorizerRequest
             return null;
         }
         var result = new UpdateAuthorizerRequest();
+        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         result.AuthorizerId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "authorizerId"));
         result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         global::Gureum.Core.ValueTree.Put(node, "authorizerId", AuthorizerId);
         global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         return node;
     }
 }
 
 public sealed partial class UpdateBasePathMappingRequest
 {
-    public string? BasePath { get; set; }
-
     public string? DomainName { get; set; }
 
     public string? DomainNameId { get; set; }
+
+    public string? BasePath { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
 
@@ -6047,9 +6047,9 @@ public sealed partial class UpdateBasePathMappingRequest
             return null;
         }
         var result = new UpdateBasePathMappingRequest();
-        result.BasePath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "basePath"));
         result.DomainName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainName"));
         result.DomainNameId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainNameId"));
+        result.BasePath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "basePath"));
         result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -6057,9 +6057,9 @@ public sealed partial class UpdateBasePathMappingRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "basePath", BasePath);
         global::Gureum.Core.ValueTree.Put(node, "domainName", DomainName);
         global::Gureum.Core.ValueTree.Put(node, "domainNameId", DomainNameId);
+        global::Gureum.Core.ValueTree.Put(node, "basePath", BasePath);
         global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
         return node;
     }
@@ -6094,11 +6094,11 @@ public sealed partial class UpdateClientCertificateRequest
 
 public sealed partial class UpdateDeploymentRequest
 {
+    public string? RestApiId { get; set; }
+
     public string? DeploymentId { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
-
-    public string? RestApiId { get; set; }
 
     public static UpdateDeploymentRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6107,29 +6107,29 @@ public sealed partial class UpdateDeploymentRequest
             return null;
         }
         var result = new UpdateDeploymentRequest();
+        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         result.DeploymentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deploymentId"));
         result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         global::Gureum.Core.ValueTree.Put(node, "deploymentId", DeploymentId);
         global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         return node;
     }
 }
 
 public sealed partial class UpdateDocumentationPartRequest
 {
+    public string? RestApiId { get; set; }
+
     public string? DocumentationPartId { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
-
-    public string? RestApiId { get; set; }
 
     public static UpdateDocumentationPartRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6138,29 +6138,29 @@ public sealed partial class UpdateDocumentationPartRequest
             return null;
         }
         var result = new UpdateDocumentationPartRequest();
+        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         result.DocumentationPartId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "documentationPartId"));
         result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         global::Gureum.Core.ValueTree.Put(node, "documentationPartId", DocumentationPartId);
         global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         return node;
     }
 }
 
 public sealed partial class UpdateDocumentationVersionRequest
 {
+    public string? RestApiId { get; set; }
+
     public string? DocumentationVersion { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
-
-    public string? RestApiId { get; set; }
 
     public static UpdateDocumentationVersionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6169,18 +6169,18 @@ public sealed partial class UpdateDocumentationVersionRequest
             return null;
         }
         var result = new UpdateDocumentationVersionRequest();
+        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         result.DocumentationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "documentationVersion"));
         result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         global::Gureum.Core.ValueTree.Put(node, "documentationVersion", DocumentationVersion);
         global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         return node;
     }
 }
@@ -6218,11 +6218,11 @@ public sealed partial class UpdateDomainNameRequest
 
 public sealed partial class UpdateGatewayResponseRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? ResponseType { get; set; }
 
-    public string? RestApiId { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
 
     public static UpdateGatewayResponseRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6231,31 +6231,31 @@ public sealed partial class UpdateGatewayResponseRequest
             return null;
         }
         var result = new UpdateGatewayResponseRequest();
-        result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ResponseType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "responseType"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResponseType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "responseType"));
+        result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "responseType", ResponseType);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "responseType", ResponseType);
+        global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class UpdateIntegrationRequest
 {
-    public string? HttpMethod { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? ResourceId { get; set; }
 
-    public string? RestApiId { get; set; }
+    public string? HttpMethod { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
 
     public static UpdateIntegrationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6264,35 +6264,35 @@ public sealed partial class UpdateIntegrationRequest
             return null;
         }
         var result = new UpdateIntegrationRequest();
+        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
         result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
         result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
-        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
         global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
-        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         return node;
     }
 }
 
 public sealed partial class UpdateIntegrationResponseRequest
 {
-    public string? HttpMethod { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? ResourceId { get; set; }
 
-    public string? RestApiId { get; set; }
+    public string? HttpMethod { get; set; }
 
     public string? StatusCode { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
 
     public static UpdateIntegrationResponseRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6301,35 +6301,35 @@ public sealed partial class UpdateIntegrationResponseRequest
             return null;
         }
         var result = new UpdateIntegrationResponseRequest();
-        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
-        result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
+        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
         result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusCode"));
+        result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
-        global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
         global::Gureum.Core.ValueTree.Put(node, "statusCode", StatusCode);
+        global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class UpdateMethodRequest
 {
-    public string? HttpMethod { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? ResourceId { get; set; }
 
-    public string? RestApiId { get; set; }
+    public string? HttpMethod { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
 
     public static UpdateMethodRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6338,35 +6338,35 @@ public sealed partial class UpdateMethodRequest
             return null;
         }
         var result = new UpdateMethodRequest();
+        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
         result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
         result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
-        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
         global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
-        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         return node;
     }
 }
 
 public sealed partial class UpdateMethodResponseRequest
 {
-    public string? HttpMethod { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? ResourceId { get; set; }
 
-    public string? RestApiId { get; set; }
+    public string? HttpMethod { get; set; }
 
     public string? StatusCode { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
 
     public static UpdateMethodResponseRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6375,33 +6375,33 @@ public sealed partial class UpdateMethodResponseRequest
             return null;
         }
         var result = new UpdateMethodResponseRequest();
-        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
-        result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
+        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "httpMethod"));
         result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusCode"));
+        result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
-        global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "httpMethod", HttpMethod);
         global::Gureum.Core.ValueTree.Put(node, "statusCode", StatusCode);
+        global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class UpdateModelRequest
 {
+    public string? RestApiId { get; set; }
+
     public string? ModelName { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
-
-    public string? RestApiId { get; set; }
 
     public static UpdateModelRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6410,29 +6410,29 @@ public sealed partial class UpdateModelRequest
             return null;
         }
         var result = new UpdateModelRequest();
+        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         result.ModelName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "modelName"));
         result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         global::Gureum.Core.ValueTree.Put(node, "modelName", ModelName);
         global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         return node;
     }
 }
 
 public sealed partial class UpdateRequestValidatorRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? RequestValidatorId { get; set; }
 
-    public string? RestApiId { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
 
     public static UpdateRequestValidatorRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6441,29 +6441,29 @@ public sealed partial class UpdateRequestValidatorRequest
             return null;
         }
         var result = new UpdateRequestValidatorRequest();
-        result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.RequestValidatorId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "requestValidatorId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.RequestValidatorId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "requestValidatorId"));
+        result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "requestValidatorId", RequestValidatorId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "requestValidatorId", RequestValidatorId);
+        global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class UpdateResourceRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
+    public string? RestApiId { get; set; }
 
     public string? ResourceId { get; set; }
 
-    public string? RestApiId { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
 
     public static UpdateResourceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6472,27 +6472,27 @@ public sealed partial class UpdateResourceRequest
             return null;
         }
         var result = new UpdateResourceRequest();
-        result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceId"));
+        result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "resourceId", ResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class UpdateRestApiRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
-
     public string? RestApiId { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
 
     public static UpdateRestApiRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6501,27 +6501,27 @@ public sealed partial class UpdateRestApiRequest
             return null;
         }
         var result = new UpdateRestApiRequest();
-        result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
+        result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
+        global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class UpdateStageRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
-
     public string? RestApiId { get; set; }
 
     public string? StageName { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
 
     public static UpdateStageRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6530,27 +6530,27 @@ public sealed partial class UpdateStageRequest
             return null;
         }
         var result = new UpdateStageRequest();
-        result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.RestApiId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "restApiId"));
         result.StageName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stageName"));
+        result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "restApiId", RestApiId);
         global::Gureum.Core.ValueTree.Put(node, "stageName", StageName);
+        global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class UpdateUsagePlanRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
-
     public string? UsagePlanId { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
 
     public static UpdateUsagePlanRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6559,27 +6559,27 @@ public sealed partial class UpdateUsagePlanRequest
             return null;
         }
         var result = new UpdateUsagePlanRequest();
-        result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.UsagePlanId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "usagePlanId"));
+        result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "usagePlanId", UsagePlanId);
+        global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class UpdateUsageRequest
 {
+    public string? UsagePlanId { get; set; }
+
     public string? KeyId { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
-
-    public string? UsagePlanId { get; set; }
 
     public static UpdateUsageRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6588,27 +6588,27 @@ public sealed partial class UpdateUsageRequest
             return null;
         }
         var result = new UpdateUsageRequest();
+        result.UsagePlanId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "usagePlanId"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "keyId"));
         result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.UsagePlanId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "usagePlanId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "usagePlanId", UsagePlanId);
         global::Gureum.Core.ValueTree.Put(node, "keyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "usagePlanId", UsagePlanId);
         return node;
     }
 }
 
 public sealed partial class UpdateVpcLinkRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
-
     public string? VpcLinkId { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.PatchOperation>? PatchOperations { get; set; }
 
     public static UpdateVpcLinkRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6617,31 +6617,31 @@ public sealed partial class UpdateVpcLinkRequest
             return null;
         }
         var result = new UpdateVpcLinkRequest();
-        result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.VpcLinkId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "vpcLinkId"));
+        result.PatchOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patchOperations"), x => global::Gureum.Api.Apigateway.PatchOperation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "vpcLinkId", VpcLinkId);
+        global::Gureum.Core.ValueTree.Put(node, "patchOperations", global::Gureum.Core.ValueTree.WriteList(PatchOperations, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class Usage
 {
-    public string? EndDate { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<global::System.Collections.Generic.List<long>>>? Items { get; set; }
-
-    public string? Position { get; set; }
+    public string? UsagePlanId { get; set; }
 
     public string? StartDate { get; set; }
 
-    public string? UsagePlanId { get; set; }
+    public string? EndDate { get; set; }
+
+    public string? Position { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<global::System.Collections.Generic.List<long>>>? Items { get; set; }
 
     public static Usage? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6650,43 +6650,43 @@ public sealed partial class Usage
             return null;
         }
         var result = new Usage();
-        result.EndDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "endDate"));
-        result.Items = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsLong(x) ?? default)!)!);
-        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
-        result.StartDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "startDate"));
         result.UsagePlanId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "usagePlanId"));
+        result.StartDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "startDate"));
+        result.EndDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "endDate"));
+        result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Items = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsLong(x) ?? default)!)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "endDate", EndDate);
-        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteMap(Items, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x))));
-        global::Gureum.Core.ValueTree.Put(node, "position", Position);
-        global::Gureum.Core.ValueTree.Put(node, "startDate", StartDate);
         global::Gureum.Core.ValueTree.Put(node, "usagePlanId", UsagePlanId);
+        global::Gureum.Core.ValueTree.Put(node, "startDate", StartDate);
+        global::Gureum.Core.ValueTree.Put(node, "endDate", EndDate);
+        global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteMap(Items, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x))));
         return node;
     }
 }
 
 public sealed partial class UsagePlan
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.ApiStage>? ApiStages { get; set; }
-
-    public string? Description { get; set; }
-
     public string? Id { get; set; }
 
     public string? Name { get; set; }
 
-    public string? ProductCode { get; set; }
+    public string? Description { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.ApiStage>? ApiStages { get; set; }
+
+    public global::Gureum.Api.Apigateway.ThrottleSettings? Throttle { get; set; }
 
     public global::Gureum.Api.Apigateway.QuotaSettings? Quota { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
+    public string? ProductCode { get; set; }
 
-    public global::Gureum.Api.Apigateway.ThrottleSettings? Throttle { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
 
     public static UsagePlan? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6695,28 +6695,28 @@ public sealed partial class UsagePlan
             return null;
         }
         var result = new UsagePlan();
-        result.ApiStages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "apiStages"), x => global::Gureum.Api.Apigateway.ApiStage.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "id"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
-        result.ProductCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "productCode"));
-        result.Quota = global::Gureum.Api.Apigateway.QuotaSettings.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "quota")));
-        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
+        result.ApiStages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "apiStages"), x => global::Gureum.Api.Apigateway.ApiStage.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Throttle = global::Gureum.Api.Apigateway.ThrottleSettings.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "throttle")));
+        result.Quota = global::Gureum.Api.Apigateway.QuotaSettings.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "quota")));
+        result.ProductCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "productCode"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "apiStages", global::Gureum.Core.ValueTree.WriteList(ApiStages, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "id", Id);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "productCode", ProductCode);
-        global::Gureum.Core.ValueTree.Put(node, "quota", Quota?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "apiStages", global::Gureum.Core.ValueTree.WriteList(ApiStages, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "throttle", Throttle?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "quota", Quota?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "productCode", ProductCode);
+        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         return node;
     }
 }
@@ -6725,11 +6725,11 @@ public sealed partial class UsagePlanKey
 {
     public string? Id { get; set; }
 
-    public string? Name { get; set; }
-
     public string? Type { get; set; }
 
     public string? Value { get; set; }
+
+    public string? Name { get; set; }
 
     public static UsagePlanKey? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6739,9 +6739,9 @@ public sealed partial class UsagePlanKey
         }
         var result = new UsagePlanKey();
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "id"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "value"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         return result;
     }
 
@@ -6749,18 +6749,18 @@ public sealed partial class UsagePlanKey
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "id", Id);
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "type", Type);
         global::Gureum.Core.ValueTree.Put(node, "value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         return node;
     }
 }
 
 public sealed partial class UsagePlanKeys
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.UsagePlanKey>? Items { get; set; }
-
     public string? Position { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.UsagePlanKey>? Items { get; set; }
 
     public static UsagePlanKeys? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6769,25 +6769,25 @@ public sealed partial class UsagePlanKeys
             return null;
         }
         var result = new UsagePlanKeys();
-        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.UsagePlanKey.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.UsagePlanKey.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class UsagePlans
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.UsagePlan>? Items { get; set; }
-
     public string? Position { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.UsagePlan>? Items { get; set; }
 
     public static UsagePlans? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6796,35 +6796,35 @@ public sealed partial class UsagePlans
             return null;
         }
         var result = new UsagePlans();
-        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.UsagePlan.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.UsagePlan.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class VpcLink
 {
-    public string? Description { get; set; }
-
     public string? Id { get; set; }
 
     public string? Name { get; set; }
+
+    public string? Description { get; set; }
+
+    public global::System.Collections.Generic.List<string>? TargetArns { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusMessage { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
-
-    public global::System.Collections.Generic.List<string>? TargetArns { get; set; }
 
     public static VpcLink? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6833,26 +6833,26 @@ public sealed partial class VpcLink
             return null;
         }
         var result = new VpcLink();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "id"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
+        result.TargetArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "targetArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.StatusMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusMessage"));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.TargetArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "targetArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "id", Id);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "targetArns", global::Gureum.Core.ValueTree.WriteList(TargetArns, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "statusMessage", StatusMessage);
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "targetArns", global::Gureum.Core.ValueTree.WriteList(TargetArns, x => (object?)x));
         return node;
     }
 }
@@ -6868,9 +6868,9 @@ public static class VpcLinkStatus
 
 public sealed partial class VpcLinks
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.VpcLink>? Items { get; set; }
-
     public string? Position { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Apigateway.VpcLink>? Items { get; set; }
 
     public static VpcLinks? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6879,16 +6879,16 @@ public sealed partial class VpcLinks
             return null;
         }
         var result = new VpcLinks();
-        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.VpcLink.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Position = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "position"));
+        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "items"), x => global::Gureum.Api.Apigateway.VpcLink.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "position", Position);
+        global::Gureum.Core.ValueTree.Put(node, "items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         return node;
     }
 }

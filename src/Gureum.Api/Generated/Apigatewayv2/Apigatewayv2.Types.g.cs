@@ -98,9 +98,9 @@ public sealed partial class Api
 
     public string? Description { get; set; }
 
-    public bool? DisableExecuteApiEndpoint { get; set; }
-
     public bool? DisableSchemaValidation { get; set; }
+
+    public bool? DisableExecuteApiEndpoint { get; set; }
 
     public global::System.Collections.Generic.List<string>? ImportInfo { get; set; }
 
@@ -132,8 +132,8 @@ public sealed partial class Api
         result.CorsConfiguration = global::Gureum.Api.Apigatewayv2.Cors.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CorsConfiguration")));
         result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableExecuteApiEndpoint"));
         result.DisableSchemaValidation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableSchemaValidation"));
+        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableExecuteApiEndpoint"));
         result.ImportInfo = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ImportInfo"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
@@ -155,8 +155,8 @@ public sealed partial class Api
         global::Gureum.Core.ValueTree.Put(node, "CorsConfiguration", CorsConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "DisableExecuteApiEndpoint", DisableExecuteApiEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "DisableSchemaValidation", DisableSchemaValidation);
+        global::Gureum.Core.ValueTree.Put(node, "DisableExecuteApiEndpoint", DisableExecuteApiEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "ImportInfo", global::Gureum.Core.ValueTree.WriteList(ImportInfo, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
@@ -535,9 +535,9 @@ public sealed partial class CreateApiInput
 
     public string? Description { get; set; }
 
-    public bool? DisableExecuteApiEndpoint { get; set; }
-
     public bool? DisableSchemaValidation { get; set; }
+
+    public bool? DisableExecuteApiEndpoint { get; set; }
 
     public string? Name { get; set; }
 
@@ -564,8 +564,8 @@ public sealed partial class CreateApiInput
         result.CorsConfiguration = global::Gureum.Api.Apigatewayv2.Cors.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CorsConfiguration")));
         result.CredentialsArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CredentialsArn"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableExecuteApiEndpoint"));
         result.DisableSchemaValidation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableSchemaValidation"));
+        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableExecuteApiEndpoint"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.ProtocolType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProtocolType"));
         result.RouteKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RouteKey"));
@@ -583,8 +583,8 @@ public sealed partial class CreateApiInput
         global::Gureum.Core.ValueTree.Put(node, "CorsConfiguration", CorsConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CredentialsArn", CredentialsArn);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "DisableExecuteApiEndpoint", DisableExecuteApiEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "DisableSchemaValidation", DisableSchemaValidation);
+        global::Gureum.Core.ValueTree.Put(node, "DisableExecuteApiEndpoint", DisableExecuteApiEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "ProtocolType", ProtocolType);
         global::Gureum.Core.ValueTree.Put(node, "RouteKey", RouteKey);
@@ -707,9 +707,9 @@ public sealed partial class CreateApiRequest
 
     public string? Description { get; set; }
 
-    public bool? DisableExecuteApiEndpoint { get; set; }
-
     public bool? DisableSchemaValidation { get; set; }
+
+    public bool? DisableExecuteApiEndpoint { get; set; }
 
     public string? IpAddressType { get; set; }
 
@@ -738,8 +738,8 @@ public sealed partial class CreateApiRequest
         result.CorsConfiguration = global::Gureum.Api.Apigatewayv2.Cors.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CorsConfiguration")));
         result.CredentialsArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CredentialsArn"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableExecuteApiEndpoint"));
         result.DisableSchemaValidation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableSchemaValidation"));
+        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableExecuteApiEndpoint"));
         result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.ProtocolType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProtocolType"));
@@ -758,8 +758,8 @@ public sealed partial class CreateApiRequest
         global::Gureum.Core.ValueTree.Put(node, "CorsConfiguration", CorsConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CredentialsArn", CredentialsArn);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "DisableExecuteApiEndpoint", DisableExecuteApiEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "DisableSchemaValidation", DisableSchemaValidation);
+        global::Gureum.Core.ValueTree.Put(node, "DisableExecuteApiEndpoint", DisableExecuteApiEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "ProtocolType", ProtocolType);
@@ -788,9 +788,9 @@ public sealed partial class CreateApiResponse
 
     public string? Description { get; set; }
 
-    public bool? DisableExecuteApiEndpoint { get; set; }
-
     public bool? DisableSchemaValidation { get; set; }
+
+    public bool? DisableExecuteApiEndpoint { get; set; }
 
     public global::System.Collections.Generic.List<string>? ImportInfo { get; set; }
 
@@ -822,8 +822,8 @@ public sealed partial class CreateApiResponse
         result.CorsConfiguration = global::Gureum.Api.Apigatewayv2.Cors.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CorsConfiguration")));
         result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableExecuteApiEndpoint"));
         result.DisableSchemaValidation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableSchemaValidation"));
+        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableExecuteApiEndpoint"));
         result.ImportInfo = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ImportInfo"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
@@ -845,8 +845,8 @@ public sealed partial class CreateApiResponse
         global::Gureum.Core.ValueTree.Put(node, "CorsConfiguration", CorsConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "DisableExecuteApiEndpoint", DisableExecuteApiEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "DisableSchemaValidation", DisableSchemaValidation);
+        global::Gureum.Core.ValueTree.Put(node, "DisableExecuteApiEndpoint", DisableExecuteApiEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "ImportInfo", global::Gureum.Core.ValueTree.WriteList(ImportInfo, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
@@ -4092,9 +4092,9 @@ public sealed partial class DomainNameConfiguration
 
     public string? IpAddressType { get; set; }
 
-    public string? OwnershipVerificationCertificateArn { get; set; }
-
     public string? SecurityPolicy { get; set; }
+
+    public string? OwnershipVerificationCertificateArn { get; set; }
 
     public static DomainNameConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4112,8 +4112,8 @@ public sealed partial class DomainNameConfiguration
         result.EndpointType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndpointType"));
         result.HostedZoneId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HostedZoneId"));
         result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
-        result.OwnershipVerificationCertificateArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnershipVerificationCertificateArn"));
         result.SecurityPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecurityPolicy"));
+        result.OwnershipVerificationCertificateArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnershipVerificationCertificateArn"));
         return result;
     }
 
@@ -4129,8 +4129,8 @@ public sealed partial class DomainNameConfiguration
         global::Gureum.Core.ValueTree.Put(node, "EndpointType", EndpointType);
         global::Gureum.Core.ValueTree.Put(node, "HostedZoneId", HostedZoneId);
         global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
-        global::Gureum.Core.ValueTree.Put(node, "OwnershipVerificationCertificateArn", OwnershipVerificationCertificateArn);
         global::Gureum.Core.ValueTree.Put(node, "SecurityPolicy", SecurityPolicy);
+        global::Gureum.Core.ValueTree.Put(node, "OwnershipVerificationCertificateArn", OwnershipVerificationCertificateArn);
         return node;
     }
 }
@@ -4523,9 +4523,9 @@ public sealed partial class GetApiResponse
 
     public string? Description { get; set; }
 
-    public bool? DisableExecuteApiEndpoint { get; set; }
-
     public bool? DisableSchemaValidation { get; set; }
+
+    public bool? DisableExecuteApiEndpoint { get; set; }
 
     public global::System.Collections.Generic.List<string>? ImportInfo { get; set; }
 
@@ -4557,8 +4557,8 @@ public sealed partial class GetApiResponse
         result.CorsConfiguration = global::Gureum.Api.Apigatewayv2.Cors.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CorsConfiguration")));
         result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableExecuteApiEndpoint"));
         result.DisableSchemaValidation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableSchemaValidation"));
+        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableExecuteApiEndpoint"));
         result.ImportInfo = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ImportInfo"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
@@ -4580,8 +4580,8 @@ public sealed partial class GetApiResponse
         global::Gureum.Core.ValueTree.Put(node, "CorsConfiguration", CorsConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "DisableExecuteApiEndpoint", DisableExecuteApiEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "DisableSchemaValidation", DisableSchemaValidation);
+        global::Gureum.Core.ValueTree.Put(node, "DisableExecuteApiEndpoint", DisableExecuteApiEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "ImportInfo", global::Gureum.Core.ValueTree.WriteList(ImportInfo, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
@@ -6960,9 +6960,9 @@ public sealed partial class ImportApiResponse
 
     public string? Description { get; set; }
 
-    public bool? DisableExecuteApiEndpoint { get; set; }
-
     public bool? DisableSchemaValidation { get; set; }
+
+    public bool? DisableExecuteApiEndpoint { get; set; }
 
     public global::System.Collections.Generic.List<string>? ImportInfo { get; set; }
 
@@ -6994,8 +6994,8 @@ public sealed partial class ImportApiResponse
         result.CorsConfiguration = global::Gureum.Api.Apigatewayv2.Cors.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CorsConfiguration")));
         result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableExecuteApiEndpoint"));
         result.DisableSchemaValidation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableSchemaValidation"));
+        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableExecuteApiEndpoint"));
         result.ImportInfo = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ImportInfo"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
@@ -7017,8 +7017,8 @@ public sealed partial class ImportApiResponse
         global::Gureum.Core.ValueTree.Put(node, "CorsConfiguration", CorsConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "DisableExecuteApiEndpoint", DisableExecuteApiEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "DisableSchemaValidation", DisableSchemaValidation);
+        global::Gureum.Core.ValueTree.Put(node, "DisableExecuteApiEndpoint", DisableExecuteApiEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "ImportInfo", global::Gureum.Core.ValueTree.WriteList(ImportInfo, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
@@ -8599,9 +8599,9 @@ public sealed partial class ReimportApiResponse
 
     public string? Description { get; set; }
 
-    public bool? DisableExecuteApiEndpoint { get; set; }
-
     public bool? DisableSchemaValidation { get; set; }
+
+    public bool? DisableExecuteApiEndpoint { get; set; }
 
     public global::System.Collections.Generic.List<string>? ImportInfo { get; set; }
 
@@ -8633,8 +8633,8 @@ public sealed partial class ReimportApiResponse
         result.CorsConfiguration = global::Gureum.Api.Apigatewayv2.Cors.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CorsConfiguration")));
         result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableExecuteApiEndpoint"));
         result.DisableSchemaValidation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableSchemaValidation"));
+        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableExecuteApiEndpoint"));
         result.ImportInfo = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ImportInfo"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
@@ -8656,8 +8656,8 @@ public sealed partial class ReimportApiResponse
         global::Gureum.Core.ValueTree.Put(node, "CorsConfiguration", CorsConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "DisableExecuteApiEndpoint", DisableExecuteApiEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "DisableSchemaValidation", DisableSchemaValidation);
+        global::Gureum.Core.ValueTree.Put(node, "DisableExecuteApiEndpoint", DisableExecuteApiEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "ImportInfo", global::Gureum.Core.ValueTree.WriteList(ImportInfo, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
@@ -9709,9 +9709,9 @@ public sealed partial class UpdateApiRequest
 
     public string? Description { get; set; }
 
-    public bool? DisableExecuteApiEndpoint { get; set; }
-
     public bool? DisableSchemaValidation { get; set; }
+
+    public bool? DisableExecuteApiEndpoint { get; set; }
 
     public string? IpAddressType { get; set; }
 
@@ -9737,8 +9737,8 @@ public sealed partial class UpdateApiRequest
         result.CorsConfiguration = global::Gureum.Api.Apigatewayv2.Cors.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CorsConfiguration")));
         result.CredentialsArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CredentialsArn"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableExecuteApiEndpoint"));
         result.DisableSchemaValidation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableSchemaValidation"));
+        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableExecuteApiEndpoint"));
         result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.RouteKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RouteKey"));
@@ -9756,8 +9756,8 @@ public sealed partial class UpdateApiRequest
         global::Gureum.Core.ValueTree.Put(node, "CorsConfiguration", CorsConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CredentialsArn", CredentialsArn);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "DisableExecuteApiEndpoint", DisableExecuteApiEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "DisableSchemaValidation", DisableSchemaValidation);
+        global::Gureum.Core.ValueTree.Put(node, "DisableExecuteApiEndpoint", DisableExecuteApiEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "RouteKey", RouteKey);
@@ -9784,9 +9784,9 @@ public sealed partial class UpdateApiResponse
 
     public string? Description { get; set; }
 
-    public bool? DisableExecuteApiEndpoint { get; set; }
-
     public bool? DisableSchemaValidation { get; set; }
+
+    public bool? DisableExecuteApiEndpoint { get; set; }
 
     public global::System.Collections.Generic.List<string>? ImportInfo { get; set; }
 
@@ -9818,8 +9818,8 @@ public sealed partial class UpdateApiResponse
         result.CorsConfiguration = global::Gureum.Api.Apigatewayv2.Cors.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CorsConfiguration")));
         result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableExecuteApiEndpoint"));
         result.DisableSchemaValidation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableSchemaValidation"));
+        result.DisableExecuteApiEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableExecuteApiEndpoint"));
         result.ImportInfo = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ImportInfo"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
@@ -9841,8 +9841,8 @@ public sealed partial class UpdateApiResponse
         global::Gureum.Core.ValueTree.Put(node, "CorsConfiguration", CorsConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "DisableExecuteApiEndpoint", DisableExecuteApiEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "DisableSchemaValidation", DisableSchemaValidation);
+        global::Gureum.Core.ValueTree.Put(node, "DisableExecuteApiEndpoint", DisableExecuteApiEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "ImportInfo", global::Gureum.Core.ValueTree.WriteList(ImportInfo, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);

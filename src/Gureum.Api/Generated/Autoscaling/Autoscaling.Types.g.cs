@@ -7,9 +7,9 @@ namespace Gureum.Api.Autoscaling;
 
 public sealed partial class AcceleratorCountRequest
 {
-    public int? Max { get; set; }
-
     public int? Min { get; set; }
+
+    public int? Max { get; set; }
 
     public static AcceleratorCountRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -18,16 +18,16 @@ public sealed partial class AcceleratorCountRequest
             return null;
         }
         var result = new AcceleratorCountRequest();
-        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Max"));
         result.Min = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Min"));
+        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Max"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Max", Max);
         global::Gureum.Core.ValueTree.Put(node, "Min", Min);
+        global::Gureum.Core.ValueTree.Put(node, "Max", Max);
         return node;
     }
 }
@@ -55,9 +55,9 @@ public static class AcceleratorName
 
 public sealed partial class AcceleratorTotalMemoryMiBRequest
 {
-    public int? Max { get; set; }
-
     public int? Min { get; set; }
+
+    public int? Max { get; set; }
 
     public static AcceleratorTotalMemoryMiBRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -66,16 +66,16 @@ public sealed partial class AcceleratorTotalMemoryMiBRequest
             return null;
         }
         var result = new AcceleratorTotalMemoryMiBRequest();
-        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Max"));
         result.Min = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Min"));
+        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Max"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Max", Max);
         global::Gureum.Core.ValueTree.Put(node, "Min", Min);
+        global::Gureum.Core.ValueTree.Put(node, "Max", Max);
         return node;
     }
 }
@@ -119,27 +119,27 @@ public sealed partial class Activity
 {
     public string? ActivityId { get; set; }
 
-    public string? AutoScalingGroupARN { get; set; }
-
     public string? AutoScalingGroupName { get; set; }
-
-    public string? AutoScalingGroupState { get; set; }
-
-    public string? Cause { get; set; }
 
     public string? Description { get; set; }
 
-    public string? Details { get; set; }
-
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
-    public int? Progress { get; set; }
+    public string? Cause { get; set; }
 
     public global::System.DateTimeOffset? StartTime { get; set; }
+
+    public global::System.DateTimeOffset? EndTime { get; set; }
 
     public string? StatusCode { get; set; }
 
     public string? StatusMessage { get; set; }
+
+    public int? Progress { get; set; }
+
+    public string? Details { get; set; }
+
+    public string? AutoScalingGroupState { get; set; }
+
+    public string? AutoScalingGroupARN { get; set; }
 
     public static Activity? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -149,17 +149,17 @@ public sealed partial class Activity
         }
         var result = new Activity();
         result.ActivityId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActivityId"));
-        result.AutoScalingGroupARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupARN"));
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.AutoScalingGroupState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupState"));
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Cause"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.Details = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Details"));
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.Progress = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Progress"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Cause"));
         result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusCode"));
         result.StatusMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusMessage"));
+        result.Progress = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Progress"));
+        result.Details = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Details"));
+        result.AutoScalingGroupState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupState"));
+        result.AutoScalingGroupARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupARN"));
         return result;
     }
 
@@ -167,17 +167,17 @@ public sealed partial class Activity
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ActivityId", ActivityId);
-        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupARN", AutoScalingGroupARN);
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupState", AutoScalingGroupState);
-        global::Gureum.Core.ValueTree.Put(node, "Cause", Cause);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "Details", Details);
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "Progress", Progress);
+        global::Gureum.Core.ValueTree.Put(node, "Cause", Cause);
         global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         global::Gureum.Core.ValueTree.Put(node, "StatusCode", StatusCode);
         global::Gureum.Core.ValueTree.Put(node, "StatusMessage", StatusMessage);
+        global::Gureum.Core.ValueTree.Put(node, "Progress", Progress);
+        global::Gureum.Core.ValueTree.Put(node, "Details", Details);
+        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupState", AutoScalingGroupState);
+        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupARN", AutoScalingGroupARN);
         return node;
     }
 }
@@ -230,9 +230,9 @@ public sealed partial class AdjustmentType
 
 public sealed partial class Alarm
 {
-    public string? AlarmARN { get; set; }
-
     public string? AlarmName { get; set; }
+
+    public string? AlarmARN { get; set; }
 
     public static Alarm? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -241,16 +241,16 @@ public sealed partial class Alarm
             return null;
         }
         var result = new Alarm();
-        result.AlarmARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmARN"));
         result.AlarmName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmName"));
+        result.AlarmARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmARN"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlarmARN", AlarmARN);
         global::Gureum.Core.ValueTree.Put(node, "AlarmName", AlarmName);
+        global::Gureum.Core.ValueTree.Put(node, "AlarmARN", AlarmARN);
         return node;
     }
 }
@@ -280,9 +280,9 @@ public sealed partial class AlarmSpecification
 
 public sealed partial class AttachInstancesQuery
 {
-    public string? AutoScalingGroupName { get; set; }
-
     public global::System.Collections.Generic.List<string>? InstanceIds { get; set; }
+
+    public string? AutoScalingGroupName { get; set; }
 
     public static AttachInstancesQuery? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -291,16 +291,16 @@ public sealed partial class AttachInstancesQuery
             return null;
         }
         var result = new AttachInstancesQuery();
-        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
         result.InstanceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InstanceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
         global::Gureum.Core.ValueTree.Put(node, "InstanceIds", global::Gureum.Core.ValueTree.WriteList(InstanceIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
         return node;
     }
 }
@@ -420,9 +420,9 @@ public sealed partial class AttachTrafficSourcesType
 {
     public string? AutoScalingGroupName { get; set; }
 
-    public bool? SkipZonalShiftValidation { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.TrafficSourceIdentifier>? TrafficSources { get; set; }
+
+    public bool? SkipZonalShiftValidation { get; set; }
 
     public static AttachTrafficSourcesType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -432,8 +432,8 @@ public sealed partial class AttachTrafficSourcesType
         }
         var result = new AttachTrafficSourcesType();
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.SkipZonalShiftValidation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "SkipZonalShiftValidation"));
         result.TrafficSources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TrafficSources"), x => global::Gureum.Api.Autoscaling.TrafficSourceIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.SkipZonalShiftValidation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "SkipZonalShiftValidation"));
         return result;
     }
 
@@ -441,95 +441,95 @@ public sealed partial class AttachTrafficSourcesType
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "SkipZonalShiftValidation", SkipZonalShiftValidation);
         global::Gureum.Core.ValueTree.Put(node, "TrafficSources", global::Gureum.Core.ValueTree.WriteList(TrafficSources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "SkipZonalShiftValidation", SkipZonalShiftValidation);
         return node;
     }
 }
 
 public sealed partial class AutoScalingGroup
 {
-    public string? AutoScalingGroupARN { get; set; }
-
     public string? AutoScalingGroupName { get; set; }
 
-    public global::Gureum.Api.Autoscaling.AvailabilityZoneDistribution? AvailabilityZoneDistribution { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AvailabilityZoneIds { get; set; }
-
-    public global::Gureum.Api.Autoscaling.AvailabilityZoneImpairmentPolicy? AvailabilityZoneImpairmentPolicy { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AvailabilityZones { get; set; }
-
-    public bool? CapacityRebalance { get; set; }
-
-    public global::Gureum.Api.Autoscaling.CapacityReservationSpecification? CapacityReservationSpecification { get; set; }
-
-    public string? Context { get; set; }
-
-    public global::System.DateTimeOffset? CreatedTime { get; set; }
-
-    public int? DefaultCooldown { get; set; }
-
-    public int? DefaultInstanceWarmup { get; set; }
-
-    public string? DeletionProtection { get; set; }
-
-    public int? DesiredCapacity { get; set; }
-
-    public string? DesiredCapacityType { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.EnabledMetric>? EnabledMetrics { get; set; }
-
-    public int? HealthCheckGracePeriod { get; set; }
-
-    public string? HealthCheckType { get; set; }
-
-    public global::Gureum.Api.Autoscaling.InstanceLifecyclePolicy? InstanceLifecyclePolicy { get; set; }
-
-    public global::Gureum.Api.Autoscaling.InstanceMaintenancePolicy? InstanceMaintenancePolicy { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.Instance>? Instances { get; set; }
+    public string? AutoScalingGroupARN { get; set; }
 
     public string? LaunchConfigurationName { get; set; }
 
     public global::Gureum.Api.Autoscaling.LaunchTemplateSpecification? LaunchTemplate { get; set; }
 
-    public global::System.Collections.Generic.List<string>? LoadBalancerNames { get; set; }
-
-    public int? MaxInstanceLifetime { get; set; }
-
-    public int? MaxSize { get; set; }
+    public global::Gureum.Api.Autoscaling.MixedInstancesPolicy? MixedInstancesPolicy { get; set; }
 
     public int? MinSize { get; set; }
 
-    public global::Gureum.Api.Autoscaling.MixedInstancesPolicy? MixedInstancesPolicy { get; set; }
+    public int? MaxSize { get; set; }
 
-    public bool? NewInstancesProtectedFromScaleIn { get; set; }
-
-    public string? PlacementGroup { get; set; }
+    public int? DesiredCapacity { get; set; }
 
     public int? PredictedCapacity { get; set; }
 
-    public string? ServiceLinkedRoleARN { get; set; }
+    public int? DefaultCooldown { get; set; }
 
-    public string? Status { get; set; }
+    public global::System.Collections.Generic.List<string>? AvailabilityZones { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.SuspendedProcess>? SuspendedProcesses { get; set; }
+    public global::System.Collections.Generic.List<string>? AvailabilityZoneIds { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.TagDescription>? Tags { get; set; }
+    public global::System.Collections.Generic.List<string>? LoadBalancerNames { get; set; }
 
     public global::System.Collections.Generic.List<string>? TargetGroupARNs { get; set; }
 
-    public global::System.Collections.Generic.List<string>? TerminationPolicies { get; set; }
+    public string? HealthCheckType { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.TrafficSourceIdentifier>? TrafficSources { get; set; }
+    public int? HealthCheckGracePeriod { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.Instance>? Instances { get; set; }
+
+    public global::System.DateTimeOffset? CreatedTime { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.SuspendedProcess>? SuspendedProcesses { get; set; }
+
+    public string? PlacementGroup { get; set; }
 
     public string? VPCZoneIdentifier { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.EnabledMetric>? EnabledMetrics { get; set; }
+
+    public string? Status { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.TagDescription>? Tags { get; set; }
+
+    public global::System.Collections.Generic.List<string>? TerminationPolicies { get; set; }
+
+    public bool? NewInstancesProtectedFromScaleIn { get; set; }
+
+    public string? ServiceLinkedRoleARN { get; set; }
+
+    public int? MaxInstanceLifetime { get; set; }
+
+    public bool? CapacityRebalance { get; set; }
 
     public global::Gureum.Api.Autoscaling.WarmPoolConfiguration? WarmPoolConfiguration { get; set; }
 
     public int? WarmPoolSize { get; set; }
+
+    public string? Context { get; set; }
+
+    public string? DesiredCapacityType { get; set; }
+
+    public int? DefaultInstanceWarmup { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.TrafficSourceIdentifier>? TrafficSources { get; set; }
+
+    public global::Gureum.Api.Autoscaling.InstanceMaintenancePolicy? InstanceMaintenancePolicy { get; set; }
+
+    public string? DeletionProtection { get; set; }
+
+    public global::Gureum.Api.Autoscaling.AvailabilityZoneDistribution? AvailabilityZoneDistribution { get; set; }
+
+    public global::Gureum.Api.Autoscaling.AvailabilityZoneImpairmentPolicy? AvailabilityZoneImpairmentPolicy { get; set; }
+
+    public global::Gureum.Api.Autoscaling.CapacityReservationSpecification? CapacityReservationSpecification { get; set; }
+
+    public global::Gureum.Api.Autoscaling.InstanceLifecyclePolicy? InstanceLifecyclePolicy { get; set; }
 
     public static AutoScalingGroup? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -538,94 +538,94 @@ public sealed partial class AutoScalingGroup
             return null;
         }
         var result = new AutoScalingGroup();
-        result.AutoScalingGroupARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupARN"));
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.AvailabilityZoneDistribution = global::Gureum.Api.Autoscaling.AvailabilityZoneDistribution.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneDistribution")));
-        result.AvailabilityZoneIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.AvailabilityZoneImpairmentPolicy = global::Gureum.Api.Autoscaling.AvailabilityZoneImpairmentPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneImpairmentPolicy")));
-        result.AvailabilityZones = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZones"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CapacityRebalance = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "CapacityRebalance"));
-        result.CapacityReservationSpecification = global::Gureum.Api.Autoscaling.CapacityReservationSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CapacityReservationSpecification")));
-        result.Context = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Context"));
-        result.CreatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTime"));
-        result.DefaultCooldown = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DefaultCooldown"));
-        result.DefaultInstanceWarmup = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DefaultInstanceWarmup"));
-        result.DeletionProtection = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeletionProtection"));
-        result.DesiredCapacity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DesiredCapacity"));
-        result.DesiredCapacityType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DesiredCapacityType"));
-        result.EnabledMetrics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EnabledMetrics"), x => global::Gureum.Api.Autoscaling.EnabledMetric.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.HealthCheckGracePeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HealthCheckGracePeriod"));
-        result.HealthCheckType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckType"));
-        result.InstanceLifecyclePolicy = global::Gureum.Api.Autoscaling.InstanceLifecyclePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceLifecyclePolicy")));
-        result.InstanceMaintenancePolicy = global::Gureum.Api.Autoscaling.InstanceMaintenancePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceMaintenancePolicy")));
-        result.Instances = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Instances"), x => global::Gureum.Api.Autoscaling.Instance.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AutoScalingGroupARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupARN"));
         result.LaunchConfigurationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LaunchConfigurationName"));
         result.LaunchTemplate = global::Gureum.Api.Autoscaling.LaunchTemplateSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LaunchTemplate")));
-        result.LoadBalancerNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.MaxInstanceLifetime = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxInstanceLifetime"));
-        result.MaxSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxSize"));
-        result.MinSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinSize"));
         result.MixedInstancesPolicy = global::Gureum.Api.Autoscaling.MixedInstancesPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MixedInstancesPolicy")));
-        result.NewInstancesProtectedFromScaleIn = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "NewInstancesProtectedFromScaleIn"));
-        result.PlacementGroup = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlacementGroup"));
+        result.MinSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinSize"));
+        result.MaxSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxSize"));
+        result.DesiredCapacity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DesiredCapacity"));
         result.PredictedCapacity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PredictedCapacity"));
-        result.ServiceLinkedRoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceLinkedRoleARN"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.SuspendedProcesses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SuspendedProcesses"), x => global::Gureum.Api.Autoscaling.SuspendedProcess.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Autoscaling.TagDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DefaultCooldown = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DefaultCooldown"));
+        result.AvailabilityZones = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZones"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AvailabilityZoneIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.LoadBalancerNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.TargetGroupARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetGroupARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.TerminationPolicies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TerminationPolicies"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.TrafficSources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TrafficSources"), x => global::Gureum.Api.Autoscaling.TrafficSourceIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.HealthCheckType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckType"));
+        result.HealthCheckGracePeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HealthCheckGracePeriod"));
+        result.Instances = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Instances"), x => global::Gureum.Api.Autoscaling.Instance.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.CreatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTime"));
+        result.SuspendedProcesses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SuspendedProcesses"), x => global::Gureum.Api.Autoscaling.SuspendedProcess.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PlacementGroup = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlacementGroup"));
         result.VPCZoneIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VPCZoneIdentifier"));
+        result.EnabledMetrics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EnabledMetrics"), x => global::Gureum.Api.Autoscaling.EnabledMetric.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Autoscaling.TagDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TerminationPolicies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TerminationPolicies"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NewInstancesProtectedFromScaleIn = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "NewInstancesProtectedFromScaleIn"));
+        result.ServiceLinkedRoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceLinkedRoleARN"));
+        result.MaxInstanceLifetime = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxInstanceLifetime"));
+        result.CapacityRebalance = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "CapacityRebalance"));
         result.WarmPoolConfiguration = global::Gureum.Api.Autoscaling.WarmPoolConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WarmPoolConfiguration")));
         result.WarmPoolSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "WarmPoolSize"));
+        result.Context = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Context"));
+        result.DesiredCapacityType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DesiredCapacityType"));
+        result.DefaultInstanceWarmup = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DefaultInstanceWarmup"));
+        result.TrafficSources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TrafficSources"), x => global::Gureum.Api.Autoscaling.TrafficSourceIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.InstanceMaintenancePolicy = global::Gureum.Api.Autoscaling.InstanceMaintenancePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceMaintenancePolicy")));
+        result.DeletionProtection = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeletionProtection"));
+        result.AvailabilityZoneDistribution = global::Gureum.Api.Autoscaling.AvailabilityZoneDistribution.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneDistribution")));
+        result.AvailabilityZoneImpairmentPolicy = global::Gureum.Api.Autoscaling.AvailabilityZoneImpairmentPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneImpairmentPolicy")));
+        result.CapacityReservationSpecification = global::Gureum.Api.Autoscaling.CapacityReservationSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CapacityReservationSpecification")));
+        result.InstanceLifecyclePolicy = global::Gureum.Api.Autoscaling.InstanceLifecyclePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceLifecyclePolicy")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupARN", AutoScalingGroupARN);
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneDistribution", AvailabilityZoneDistribution?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneIds", global::Gureum.Core.ValueTree.WriteList(AvailabilityZoneIds, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneImpairmentPolicy", AvailabilityZoneImpairmentPolicy?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZones", global::Gureum.Core.ValueTree.WriteList(AvailabilityZones, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "CapacityRebalance", CapacityRebalance);
-        global::Gureum.Core.ValueTree.Put(node, "CapacityReservationSpecification", CapacityReservationSpecification?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Context", Context);
-        global::Gureum.Core.ValueTree.Put(node, "CreatedTime", CreatedTime);
-        global::Gureum.Core.ValueTree.Put(node, "DefaultCooldown", DefaultCooldown);
-        global::Gureum.Core.ValueTree.Put(node, "DefaultInstanceWarmup", DefaultInstanceWarmup);
-        global::Gureum.Core.ValueTree.Put(node, "DeletionProtection", DeletionProtection);
-        global::Gureum.Core.ValueTree.Put(node, "DesiredCapacity", DesiredCapacity);
-        global::Gureum.Core.ValueTree.Put(node, "DesiredCapacityType", DesiredCapacityType);
-        global::Gureum.Core.ValueTree.Put(node, "EnabledMetrics", global::Gureum.Core.ValueTree.WriteList(EnabledMetrics, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckGracePeriod", HealthCheckGracePeriod);
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckType", HealthCheckType);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceLifecyclePolicy", InstanceLifecyclePolicy?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "InstanceMaintenancePolicy", InstanceMaintenancePolicy?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Instances", global::Gureum.Core.ValueTree.WriteList(Instances, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupARN", AutoScalingGroupARN);
         global::Gureum.Core.ValueTree.Put(node, "LaunchConfigurationName", LaunchConfigurationName);
         global::Gureum.Core.ValueTree.Put(node, "LaunchTemplate", LaunchTemplate?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "LoadBalancerNames", global::Gureum.Core.ValueTree.WriteList(LoadBalancerNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "MaxInstanceLifetime", MaxInstanceLifetime);
-        global::Gureum.Core.ValueTree.Put(node, "MaxSize", MaxSize);
-        global::Gureum.Core.ValueTree.Put(node, "MinSize", MinSize);
         global::Gureum.Core.ValueTree.Put(node, "MixedInstancesPolicy", MixedInstancesPolicy?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "NewInstancesProtectedFromScaleIn", NewInstancesProtectedFromScaleIn);
-        global::Gureum.Core.ValueTree.Put(node, "PlacementGroup", PlacementGroup);
+        global::Gureum.Core.ValueTree.Put(node, "MinSize", MinSize);
+        global::Gureum.Core.ValueTree.Put(node, "MaxSize", MaxSize);
+        global::Gureum.Core.ValueTree.Put(node, "DesiredCapacity", DesiredCapacity);
         global::Gureum.Core.ValueTree.Put(node, "PredictedCapacity", PredictedCapacity);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceLinkedRoleARN", ServiceLinkedRoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "SuspendedProcesses", global::Gureum.Core.ValueTree.WriteList(SuspendedProcesses, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "DefaultCooldown", DefaultCooldown);
+        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZones", global::Gureum.Core.ValueTree.WriteList(AvailabilityZones, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneIds", global::Gureum.Core.ValueTree.WriteList(AvailabilityZoneIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "LoadBalancerNames", global::Gureum.Core.ValueTree.WriteList(LoadBalancerNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "TargetGroupARNs", global::Gureum.Core.ValueTree.WriteList(TargetGroupARNs, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "TerminationPolicies", global::Gureum.Core.ValueTree.WriteList(TerminationPolicies, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "TrafficSources", global::Gureum.Core.ValueTree.WriteList(TrafficSources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckType", HealthCheckType);
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckGracePeriod", HealthCheckGracePeriod);
+        global::Gureum.Core.ValueTree.Put(node, "Instances", global::Gureum.Core.ValueTree.WriteList(Instances, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "CreatedTime", CreatedTime);
+        global::Gureum.Core.ValueTree.Put(node, "SuspendedProcesses", global::Gureum.Core.ValueTree.WriteList(SuspendedProcesses, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "PlacementGroup", PlacementGroup);
         global::Gureum.Core.ValueTree.Put(node, "VPCZoneIdentifier", VPCZoneIdentifier);
+        global::Gureum.Core.ValueTree.Put(node, "EnabledMetrics", global::Gureum.Core.ValueTree.WriteList(EnabledMetrics, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TerminationPolicies", global::Gureum.Core.ValueTree.WriteList(TerminationPolicies, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "NewInstancesProtectedFromScaleIn", NewInstancesProtectedFromScaleIn);
+        global::Gureum.Core.ValueTree.Put(node, "ServiceLinkedRoleARN", ServiceLinkedRoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "MaxInstanceLifetime", MaxInstanceLifetime);
+        global::Gureum.Core.ValueTree.Put(node, "CapacityRebalance", CapacityRebalance);
         global::Gureum.Core.ValueTree.Put(node, "WarmPoolConfiguration", WarmPoolConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "WarmPoolSize", WarmPoolSize);
+        global::Gureum.Core.ValueTree.Put(node, "Context", Context);
+        global::Gureum.Core.ValueTree.Put(node, "DesiredCapacityType", DesiredCapacityType);
+        global::Gureum.Core.ValueTree.Put(node, "DefaultInstanceWarmup", DefaultInstanceWarmup);
+        global::Gureum.Core.ValueTree.Put(node, "TrafficSources", global::Gureum.Core.ValueTree.WriteList(TrafficSources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "InstanceMaintenancePolicy", InstanceMaintenancePolicy?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DeletionProtection", DeletionProtection);
+        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneDistribution", AvailabilityZoneDistribution?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneImpairmentPolicy", AvailabilityZoneImpairmentPolicy?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CapacityReservationSpecification", CapacityReservationSpecification?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "InstanceLifecyclePolicy", InstanceLifecyclePolicy?.ToTree());
         return node;
     }
 }
@@ -634,13 +634,13 @@ public sealed partial class AutoScalingGroupNamesType
 {
     public global::System.Collections.Generic.List<string>? AutoScalingGroupNames { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.Filter>? Filters { get; set; }
-
     public bool? IncludeInstances { get; set; }
+
+    public string? NextToken { get; set; }
 
     public int? MaxRecords { get; set; }
 
-    public string? NextToken { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.Filter>? Filters { get; set; }
 
     public static AutoScalingGroupNamesType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -650,10 +650,10 @@ public sealed partial class AutoScalingGroupNamesType
         }
         var result = new AutoScalingGroupNamesType();
         result.AutoScalingGroupNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Autoscaling.Filter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IncludeInstances = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeInstances"));
-        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
+        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Autoscaling.Filter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -661,10 +661,10 @@ public sealed partial class AutoScalingGroupNamesType
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupNames", global::Gureum.Core.ValueTree.WriteList(AutoScalingGroupNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IncludeInstances", IncludeInstances);
-        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
+        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -698,25 +698,25 @@ public sealed partial class AutoScalingGroupsType
 
 public sealed partial class AutoScalingInstanceDetails
 {
+    public string? InstanceId { get; set; }
+
+    public string? InstanceType { get; set; }
+
     public string? AutoScalingGroupName { get; set; }
 
     public string? AvailabilityZone { get; set; }
 
     public string? AvailabilityZoneId { get; set; }
 
+    public string? LifecycleState { get; set; }
+
     public string? HealthStatus { get; set; }
-
-    public string? ImageId { get; set; }
-
-    public string? InstanceId { get; set; }
-
-    public string? InstanceType { get; set; }
 
     public string? LaunchConfigurationName { get; set; }
 
     public global::Gureum.Api.Autoscaling.LaunchTemplateSpecification? LaunchTemplate { get; set; }
 
-    public string? LifecycleState { get; set; }
+    public string? ImageId { get; set; }
 
     public bool? ProtectedFromScaleIn { get; set; }
 
@@ -729,16 +729,16 @@ public sealed partial class AutoScalingInstanceDetails
             return null;
         }
         var result = new AutoScalingInstanceDetails();
+        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
+        result.InstanceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceType"));
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
         result.AvailabilityZone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZone"));
         result.AvailabilityZoneId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneId"));
+        result.LifecycleState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LifecycleState"));
         result.HealthStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthStatus"));
-        result.ImageId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImageId"));
-        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
-        result.InstanceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceType"));
         result.LaunchConfigurationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LaunchConfigurationName"));
         result.LaunchTemplate = global::Gureum.Api.Autoscaling.LaunchTemplateSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LaunchTemplate")));
-        result.LifecycleState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LifecycleState"));
+        result.ImageId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImageId"));
         result.ProtectedFromScaleIn = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ProtectedFromScaleIn"));
         result.WeightedCapacity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WeightedCapacity"));
         return result;
@@ -747,16 +747,16 @@ public sealed partial class AutoScalingInstanceDetails
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceType", InstanceType);
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
         global::Gureum.Core.ValueTree.Put(node, "AvailabilityZone", AvailabilityZone);
         global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneId", AvailabilityZoneId);
+        global::Gureum.Core.ValueTree.Put(node, "LifecycleState", LifecycleState);
         global::Gureum.Core.ValueTree.Put(node, "HealthStatus", HealthStatus);
-        global::Gureum.Core.ValueTree.Put(node, "ImageId", ImageId);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceType", InstanceType);
         global::Gureum.Core.ValueTree.Put(node, "LaunchConfigurationName", LaunchConfigurationName);
         global::Gureum.Core.ValueTree.Put(node, "LaunchTemplate", LaunchTemplate?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "LifecycleState", LifecycleState);
+        global::Gureum.Core.ValueTree.Put(node, "ImageId", ImageId);
         global::Gureum.Core.ValueTree.Put(node, "ProtectedFromScaleIn", ProtectedFromScaleIn);
         global::Gureum.Core.ValueTree.Put(node, "WeightedCapacity", WeightedCapacity);
         return node;
@@ -815,9 +815,9 @@ public sealed partial class AvailabilityZoneDistribution
 
 public sealed partial class AvailabilityZoneImpairmentPolicy
 {
-    public string? ImpairedZoneHealthCheckBehavior { get; set; }
-
     public bool? ZonalShiftEnabled { get; set; }
+
+    public string? ImpairedZoneHealthCheckBehavior { get; set; }
 
     public static AvailabilityZoneImpairmentPolicy? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -826,16 +826,16 @@ public sealed partial class AvailabilityZoneImpairmentPolicy
             return null;
         }
         var result = new AvailabilityZoneImpairmentPolicy();
-        result.ImpairedZoneHealthCheckBehavior = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImpairedZoneHealthCheckBehavior"));
         result.ZonalShiftEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ZonalShiftEnabled"));
+        result.ImpairedZoneHealthCheckBehavior = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImpairedZoneHealthCheckBehavior"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ImpairedZoneHealthCheckBehavior", ImpairedZoneHealthCheckBehavior);
         global::Gureum.Core.ValueTree.Put(node, "ZonalShiftEnabled", ZonalShiftEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "ImpairedZoneHealthCheckBehavior", ImpairedZoneHealthCheckBehavior);
         return node;
     }
 }
@@ -850,9 +850,9 @@ public static class BareMetal
 
 public sealed partial class BaselineEbsBandwidthMbpsRequest
 {
-    public int? Max { get; set; }
-
     public int? Min { get; set; }
+
+    public int? Max { get; set; }
 
     public static BaselineEbsBandwidthMbpsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -861,16 +861,16 @@ public sealed partial class BaselineEbsBandwidthMbpsRequest
             return null;
         }
         var result = new BaselineEbsBandwidthMbpsRequest();
-        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Max"));
         result.Min = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Min"));
+        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Max"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Max", Max);
         global::Gureum.Core.ValueTree.Put(node, "Min", Min);
+        global::Gureum.Core.ValueTree.Put(node, "Max", Max);
         return node;
     }
 }
@@ -1000,13 +1000,13 @@ public sealed partial class BatchPutScheduledUpdateGroupActionType
 
 public sealed partial class BlockDeviceMapping
 {
+    public string? VirtualName { get; set; }
+
     public string? DeviceName { get; set; }
 
     public global::Gureum.Api.Autoscaling.Ebs? Ebs { get; set; }
 
     public bool? NoDevice { get; set; }
-
-    public string? VirtualName { get; set; }
 
     public static BlockDeviceMapping? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1015,20 +1015,20 @@ public sealed partial class BlockDeviceMapping
             return null;
         }
         var result = new BlockDeviceMapping();
+        result.VirtualName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VirtualName"));
         result.DeviceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeviceName"));
         result.Ebs = global::Gureum.Api.Autoscaling.Ebs.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Ebs")));
         result.NoDevice = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "NoDevice"));
-        result.VirtualName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VirtualName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "VirtualName", VirtualName);
         global::Gureum.Core.ValueTree.Put(node, "DeviceName", DeviceName);
         global::Gureum.Core.ValueTree.Put(node, "Ebs", Ebs?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "NoDevice", NoDevice);
-        global::Gureum.Core.ValueTree.Put(node, "VirtualName", VirtualName);
         return node;
     }
 }
@@ -1209,15 +1209,15 @@ public sealed partial class CompleteLifecycleActionAnswer
 
 public sealed partial class CompleteLifecycleActionType
 {
+    public string? LifecycleHookName { get; set; }
+
     public string? AutoScalingGroupName { get; set; }
-
-    public string? InstanceId { get; set; }
-
-    public string? LifecycleActionResult { get; set; }
 
     public string? LifecycleActionToken { get; set; }
 
-    public string? LifecycleHookName { get; set; }
+    public string? LifecycleActionResult { get; set; }
+
+    public string? InstanceId { get; set; }
 
     public static CompleteLifecycleActionType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1226,22 +1226,22 @@ public sealed partial class CompleteLifecycleActionType
             return null;
         }
         var result = new CompleteLifecycleActionType();
-        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
-        result.LifecycleActionResult = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LifecycleActionResult"));
-        result.LifecycleActionToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LifecycleActionToken"));
         result.LifecycleHookName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LifecycleHookName"));
+        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
+        result.LifecycleActionToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LifecycleActionToken"));
+        result.LifecycleActionResult = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LifecycleActionResult"));
+        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
-        global::Gureum.Core.ValueTree.Put(node, "LifecycleActionResult", LifecycleActionResult);
-        global::Gureum.Core.ValueTree.Put(node, "LifecycleActionToken", LifecycleActionToken);
         global::Gureum.Core.ValueTree.Put(node, "LifecycleHookName", LifecycleHookName);
+        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
+        global::Gureum.Core.ValueTree.Put(node, "LifecycleActionToken", LifecycleActionToken);
+        global::Gureum.Core.ValueTree.Put(node, "LifecycleActionResult", LifecycleActionResult);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
         return node;
     }
 }
@@ -1282,73 +1282,73 @@ public sealed partial class CreateAutoScalingGroupType
 {
     public string? AutoScalingGroupName { get; set; }
 
-    public global::Gureum.Api.Autoscaling.AvailabilityZoneDistribution? AvailabilityZoneDistribution { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AvailabilityZoneIds { get; set; }
-
-    public global::Gureum.Api.Autoscaling.AvailabilityZoneImpairmentPolicy? AvailabilityZoneImpairmentPolicy { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AvailabilityZones { get; set; }
-
-    public bool? CapacityRebalance { get; set; }
-
-    public global::Gureum.Api.Autoscaling.CapacityReservationSpecification? CapacityReservationSpecification { get; set; }
-
-    public string? Context { get; set; }
-
-    public int? DefaultCooldown { get; set; }
-
-    public int? DefaultInstanceWarmup { get; set; }
-
-    public string? DeletionProtection { get; set; }
-
-    public int? DesiredCapacity { get; set; }
-
-    public string? DesiredCapacityType { get; set; }
-
-    public int? HealthCheckGracePeriod { get; set; }
-
-    public string? HealthCheckType { get; set; }
-
-    public string? InstanceId { get; set; }
-
-    public global::Gureum.Api.Autoscaling.InstanceLifecyclePolicy? InstanceLifecyclePolicy { get; set; }
-
-    public global::Gureum.Api.Autoscaling.InstanceMaintenancePolicy? InstanceMaintenancePolicy { get; set; }
-
     public string? LaunchConfigurationName { get; set; }
 
     public global::Gureum.Api.Autoscaling.LaunchTemplateSpecification? LaunchTemplate { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.LifecycleHookSpecification>? LifecycleHookSpecificationList { get; set; }
+    public global::Gureum.Api.Autoscaling.MixedInstancesPolicy? MixedInstancesPolicy { get; set; }
 
-    public global::System.Collections.Generic.List<string>? LoadBalancerNames { get; set; }
-
-    public int? MaxInstanceLifetime { get; set; }
-
-    public int? MaxSize { get; set; }
+    public string? InstanceId { get; set; }
 
     public int? MinSize { get; set; }
 
-    public global::Gureum.Api.Autoscaling.MixedInstancesPolicy? MixedInstancesPolicy { get; set; }
+    public int? MaxSize { get; set; }
 
-    public bool? NewInstancesProtectedFromScaleIn { get; set; }
+    public int? DesiredCapacity { get; set; }
 
-    public string? PlacementGroup { get; set; }
+    public int? DefaultCooldown { get; set; }
 
-    public string? ServiceLinkedRoleARN { get; set; }
+    public global::System.Collections.Generic.List<string>? AvailabilityZones { get; set; }
 
-    public bool? SkipZonalShiftValidation { get; set; }
+    public global::System.Collections.Generic.List<string>? AvailabilityZoneIds { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.Tag>? Tags { get; set; }
+    public global::System.Collections.Generic.List<string>? LoadBalancerNames { get; set; }
 
     public global::System.Collections.Generic.List<string>? TargetGroupARNs { get; set; }
 
+    public string? HealthCheckType { get; set; }
+
+    public int? HealthCheckGracePeriod { get; set; }
+
+    public string? PlacementGroup { get; set; }
+
+    public string? VPCZoneIdentifier { get; set; }
+
     public global::System.Collections.Generic.List<string>? TerminationPolicies { get; set; }
+
+    public bool? NewInstancesProtectedFromScaleIn { get; set; }
+
+    public bool? CapacityRebalance { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.LifecycleHookSpecification>? LifecycleHookSpecificationList { get; set; }
+
+    public string? DeletionProtection { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.Tag>? Tags { get; set; }
+
+    public string? ServiceLinkedRoleARN { get; set; }
+
+    public int? MaxInstanceLifetime { get; set; }
+
+    public string? Context { get; set; }
+
+    public string? DesiredCapacityType { get; set; }
+
+    public int? DefaultInstanceWarmup { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.TrafficSourceIdentifier>? TrafficSources { get; set; }
 
-    public string? VPCZoneIdentifier { get; set; }
+    public global::Gureum.Api.Autoscaling.InstanceMaintenancePolicy? InstanceMaintenancePolicy { get; set; }
+
+    public global::Gureum.Api.Autoscaling.AvailabilityZoneDistribution? AvailabilityZoneDistribution { get; set; }
+
+    public global::Gureum.Api.Autoscaling.AvailabilityZoneImpairmentPolicy? AvailabilityZoneImpairmentPolicy { get; set; }
+
+    public bool? SkipZonalShiftValidation { get; set; }
+
+    public global::Gureum.Api.Autoscaling.CapacityReservationSpecification? CapacityReservationSpecification { get; set; }
+
+    public global::Gureum.Api.Autoscaling.InstanceLifecyclePolicy? InstanceLifecyclePolicy { get; set; }
 
     public static CreateAutoScalingGroupType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1358,40 +1358,40 @@ public sealed partial class CreateAutoScalingGroupType
         }
         var result = new CreateAutoScalingGroupType();
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.AvailabilityZoneDistribution = global::Gureum.Api.Autoscaling.AvailabilityZoneDistribution.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneDistribution")));
-        result.AvailabilityZoneIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.AvailabilityZoneImpairmentPolicy = global::Gureum.Api.Autoscaling.AvailabilityZoneImpairmentPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneImpairmentPolicy")));
-        result.AvailabilityZones = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZones"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CapacityRebalance = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "CapacityRebalance"));
-        result.CapacityReservationSpecification = global::Gureum.Api.Autoscaling.CapacityReservationSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CapacityReservationSpecification")));
-        result.Context = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Context"));
-        result.DefaultCooldown = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DefaultCooldown"));
-        result.DefaultInstanceWarmup = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DefaultInstanceWarmup"));
-        result.DeletionProtection = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeletionProtection"));
-        result.DesiredCapacity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DesiredCapacity"));
-        result.DesiredCapacityType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DesiredCapacityType"));
-        result.HealthCheckGracePeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HealthCheckGracePeriod"));
-        result.HealthCheckType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckType"));
-        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
-        result.InstanceLifecyclePolicy = global::Gureum.Api.Autoscaling.InstanceLifecyclePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceLifecyclePolicy")));
-        result.InstanceMaintenancePolicy = global::Gureum.Api.Autoscaling.InstanceMaintenancePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceMaintenancePolicy")));
         result.LaunchConfigurationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LaunchConfigurationName"));
         result.LaunchTemplate = global::Gureum.Api.Autoscaling.LaunchTemplateSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LaunchTemplate")));
-        result.LifecycleHookSpecificationList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LifecycleHookSpecificationList"), x => global::Gureum.Api.Autoscaling.LifecycleHookSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.LoadBalancerNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.MaxInstanceLifetime = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxInstanceLifetime"));
-        result.MaxSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxSize"));
-        result.MinSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinSize"));
         result.MixedInstancesPolicy = global::Gureum.Api.Autoscaling.MixedInstancesPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MixedInstancesPolicy")));
-        result.NewInstancesProtectedFromScaleIn = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "NewInstancesProtectedFromScaleIn"));
-        result.PlacementGroup = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlacementGroup"));
-        result.ServiceLinkedRoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceLinkedRoleARN"));
-        result.SkipZonalShiftValidation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "SkipZonalShiftValidation"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Autoscaling.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
+        result.MinSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinSize"));
+        result.MaxSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxSize"));
+        result.DesiredCapacity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DesiredCapacity"));
+        result.DefaultCooldown = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DefaultCooldown"));
+        result.AvailabilityZones = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZones"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AvailabilityZoneIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.LoadBalancerNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.TargetGroupARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetGroupARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.TerminationPolicies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TerminationPolicies"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.TrafficSources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TrafficSources"), x => global::Gureum.Api.Autoscaling.TrafficSourceIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.HealthCheckType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckType"));
+        result.HealthCheckGracePeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HealthCheckGracePeriod"));
+        result.PlacementGroup = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlacementGroup"));
         result.VPCZoneIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VPCZoneIdentifier"));
+        result.TerminationPolicies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TerminationPolicies"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NewInstancesProtectedFromScaleIn = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "NewInstancesProtectedFromScaleIn"));
+        result.CapacityRebalance = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "CapacityRebalance"));
+        result.LifecycleHookSpecificationList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LifecycleHookSpecificationList"), x => global::Gureum.Api.Autoscaling.LifecycleHookSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DeletionProtection = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeletionProtection"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Autoscaling.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ServiceLinkedRoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceLinkedRoleARN"));
+        result.MaxInstanceLifetime = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxInstanceLifetime"));
+        result.Context = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Context"));
+        result.DesiredCapacityType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DesiredCapacityType"));
+        result.DefaultInstanceWarmup = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DefaultInstanceWarmup"));
+        result.TrafficSources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TrafficSources"), x => global::Gureum.Api.Autoscaling.TrafficSourceIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.InstanceMaintenancePolicy = global::Gureum.Api.Autoscaling.InstanceMaintenancePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceMaintenancePolicy")));
+        result.AvailabilityZoneDistribution = global::Gureum.Api.Autoscaling.AvailabilityZoneDistribution.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneDistribution")));
+        result.AvailabilityZoneImpairmentPolicy = global::Gureum.Api.Autoscaling.AvailabilityZoneImpairmentPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneImpairmentPolicy")));
+        result.SkipZonalShiftValidation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "SkipZonalShiftValidation"));
+        result.CapacityReservationSpecification = global::Gureum.Api.Autoscaling.CapacityReservationSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CapacityReservationSpecification")));
+        result.InstanceLifecyclePolicy = global::Gureum.Api.Autoscaling.InstanceLifecyclePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceLifecyclePolicy")));
         return result;
     }
 
@@ -1399,83 +1399,83 @@ public sealed partial class CreateAutoScalingGroupType
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneDistribution", AvailabilityZoneDistribution?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneIds", global::Gureum.Core.ValueTree.WriteList(AvailabilityZoneIds, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneImpairmentPolicy", AvailabilityZoneImpairmentPolicy?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZones", global::Gureum.Core.ValueTree.WriteList(AvailabilityZones, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "CapacityRebalance", CapacityRebalance);
-        global::Gureum.Core.ValueTree.Put(node, "CapacityReservationSpecification", CapacityReservationSpecification?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Context", Context);
-        global::Gureum.Core.ValueTree.Put(node, "DefaultCooldown", DefaultCooldown);
-        global::Gureum.Core.ValueTree.Put(node, "DefaultInstanceWarmup", DefaultInstanceWarmup);
-        global::Gureum.Core.ValueTree.Put(node, "DeletionProtection", DeletionProtection);
-        global::Gureum.Core.ValueTree.Put(node, "DesiredCapacity", DesiredCapacity);
-        global::Gureum.Core.ValueTree.Put(node, "DesiredCapacityType", DesiredCapacityType);
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckGracePeriod", HealthCheckGracePeriod);
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckType", HealthCheckType);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceLifecyclePolicy", InstanceLifecyclePolicy?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "InstanceMaintenancePolicy", InstanceMaintenancePolicy?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "LaunchConfigurationName", LaunchConfigurationName);
         global::Gureum.Core.ValueTree.Put(node, "LaunchTemplate", LaunchTemplate?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "LifecycleHookSpecificationList", global::Gureum.Core.ValueTree.WriteList(LifecycleHookSpecificationList, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "LoadBalancerNames", global::Gureum.Core.ValueTree.WriteList(LoadBalancerNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "MaxInstanceLifetime", MaxInstanceLifetime);
-        global::Gureum.Core.ValueTree.Put(node, "MaxSize", MaxSize);
-        global::Gureum.Core.ValueTree.Put(node, "MinSize", MinSize);
         global::Gureum.Core.ValueTree.Put(node, "MixedInstancesPolicy", MixedInstancesPolicy?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "NewInstancesProtectedFromScaleIn", NewInstancesProtectedFromScaleIn);
-        global::Gureum.Core.ValueTree.Put(node, "PlacementGroup", PlacementGroup);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceLinkedRoleARN", ServiceLinkedRoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "SkipZonalShiftValidation", SkipZonalShiftValidation);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
+        global::Gureum.Core.ValueTree.Put(node, "MinSize", MinSize);
+        global::Gureum.Core.ValueTree.Put(node, "MaxSize", MaxSize);
+        global::Gureum.Core.ValueTree.Put(node, "DesiredCapacity", DesiredCapacity);
+        global::Gureum.Core.ValueTree.Put(node, "DefaultCooldown", DefaultCooldown);
+        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZones", global::Gureum.Core.ValueTree.WriteList(AvailabilityZones, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneIds", global::Gureum.Core.ValueTree.WriteList(AvailabilityZoneIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "LoadBalancerNames", global::Gureum.Core.ValueTree.WriteList(LoadBalancerNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "TargetGroupARNs", global::Gureum.Core.ValueTree.WriteList(TargetGroupARNs, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "TerminationPolicies", global::Gureum.Core.ValueTree.WriteList(TerminationPolicies, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "TrafficSources", global::Gureum.Core.ValueTree.WriteList(TrafficSources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckType", HealthCheckType);
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckGracePeriod", HealthCheckGracePeriod);
+        global::Gureum.Core.ValueTree.Put(node, "PlacementGroup", PlacementGroup);
         global::Gureum.Core.ValueTree.Put(node, "VPCZoneIdentifier", VPCZoneIdentifier);
+        global::Gureum.Core.ValueTree.Put(node, "TerminationPolicies", global::Gureum.Core.ValueTree.WriteList(TerminationPolicies, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "NewInstancesProtectedFromScaleIn", NewInstancesProtectedFromScaleIn);
+        global::Gureum.Core.ValueTree.Put(node, "CapacityRebalance", CapacityRebalance);
+        global::Gureum.Core.ValueTree.Put(node, "LifecycleHookSpecificationList", global::Gureum.Core.ValueTree.WriteList(LifecycleHookSpecificationList, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "DeletionProtection", DeletionProtection);
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ServiceLinkedRoleARN", ServiceLinkedRoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "MaxInstanceLifetime", MaxInstanceLifetime);
+        global::Gureum.Core.ValueTree.Put(node, "Context", Context);
+        global::Gureum.Core.ValueTree.Put(node, "DesiredCapacityType", DesiredCapacityType);
+        global::Gureum.Core.ValueTree.Put(node, "DefaultInstanceWarmup", DefaultInstanceWarmup);
+        global::Gureum.Core.ValueTree.Put(node, "TrafficSources", global::Gureum.Core.ValueTree.WriteList(TrafficSources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "InstanceMaintenancePolicy", InstanceMaintenancePolicy?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneDistribution", AvailabilityZoneDistribution?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneImpairmentPolicy", AvailabilityZoneImpairmentPolicy?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SkipZonalShiftValidation", SkipZonalShiftValidation);
+        global::Gureum.Core.ValueTree.Put(node, "CapacityReservationSpecification", CapacityReservationSpecification?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "InstanceLifecyclePolicy", InstanceLifecyclePolicy?.ToTree());
         return node;
     }
 }
 
 public sealed partial class CreateLaunchConfigurationType
 {
-    public bool? AssociatePublicIpAddress { get; set; }
+    public string? LaunchConfigurationName { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.BlockDeviceMapping>? BlockDeviceMappings { get; set; }
+    public string? ImageId { get; set; }
+
+    public string? KeyName { get; set; }
+
+    public global::System.Collections.Generic.List<string>? SecurityGroups { get; set; }
 
     public string? ClassicLinkVPCId { get; set; }
 
     public global::System.Collections.Generic.List<string>? ClassicLinkVPCSecurityGroups { get; set; }
 
-    public bool? EbsOptimized { get; set; }
-
-    public string? IamInstanceProfile { get; set; }
-
-    public string? ImageId { get; set; }
+    public string? UserData { get; set; }
 
     public string? InstanceId { get; set; }
-
-    public global::Gureum.Api.Autoscaling.InstanceMonitoring? InstanceMonitoring { get; set; }
 
     public string? InstanceType { get; set; }
 
     public string? KernelId { get; set; }
 
-    public string? KeyName { get; set; }
-
-    public string? LaunchConfigurationName { get; set; }
-
-    public global::Gureum.Api.Autoscaling.InstanceMetadataOptions? MetadataOptions { get; set; }
-
-    public string? PlacementTenancy { get; set; }
-
     public string? RamdiskId { get; set; }
 
-    public global::System.Collections.Generic.List<string>? SecurityGroups { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.BlockDeviceMapping>? BlockDeviceMappings { get; set; }
+
+    public global::Gureum.Api.Autoscaling.InstanceMonitoring? InstanceMonitoring { get; set; }
 
     public string? SpotPrice { get; set; }
 
-    public string? UserData { get; set; }
+    public string? IamInstanceProfile { get; set; }
+
+    public bool? EbsOptimized { get; set; }
+
+    public bool? AssociatePublicIpAddress { get; set; }
+
+    public string? PlacementTenancy { get; set; }
+
+    public global::Gureum.Api.Autoscaling.InstanceMetadataOptions? MetadataOptions { get; set; }
 
     public static CreateLaunchConfigurationType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1484,50 +1484,50 @@ public sealed partial class CreateLaunchConfigurationType
             return null;
         }
         var result = new CreateLaunchConfigurationType();
-        result.AssociatePublicIpAddress = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AssociatePublicIpAddress"));
-        result.BlockDeviceMappings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "BlockDeviceMappings"), x => global::Gureum.Api.Autoscaling.BlockDeviceMapping.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LaunchConfigurationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LaunchConfigurationName"));
+        result.ImageId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImageId"));
+        result.KeyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyName"));
+        result.SecurityGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecurityGroups"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ClassicLinkVPCId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClassicLinkVPCId"));
         result.ClassicLinkVPCSecurityGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ClassicLinkVPCSecurityGroups"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.EbsOptimized = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EbsOptimized"));
-        result.IamInstanceProfile = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IamInstanceProfile"));
-        result.ImageId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImageId"));
+        result.UserData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserData"));
         result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
-        result.InstanceMonitoring = global::Gureum.Api.Autoscaling.InstanceMonitoring.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceMonitoring")));
         result.InstanceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceType"));
         result.KernelId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KernelId"));
-        result.KeyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyName"));
-        result.LaunchConfigurationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LaunchConfigurationName"));
-        result.MetadataOptions = global::Gureum.Api.Autoscaling.InstanceMetadataOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetadataOptions")));
-        result.PlacementTenancy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlacementTenancy"));
         result.RamdiskId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RamdiskId"));
-        result.SecurityGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecurityGroups"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.BlockDeviceMappings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "BlockDeviceMappings"), x => global::Gureum.Api.Autoscaling.BlockDeviceMapping.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.InstanceMonitoring = global::Gureum.Api.Autoscaling.InstanceMonitoring.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceMonitoring")));
         result.SpotPrice = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SpotPrice"));
-        result.UserData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserData"));
+        result.IamInstanceProfile = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IamInstanceProfile"));
+        result.EbsOptimized = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EbsOptimized"));
+        result.AssociatePublicIpAddress = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AssociatePublicIpAddress"));
+        result.PlacementTenancy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlacementTenancy"));
+        result.MetadataOptions = global::Gureum.Api.Autoscaling.InstanceMetadataOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetadataOptions")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AssociatePublicIpAddress", AssociatePublicIpAddress);
-        global::Gureum.Core.ValueTree.Put(node, "BlockDeviceMappings", global::Gureum.Core.ValueTree.WriteList(BlockDeviceMappings, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "LaunchConfigurationName", LaunchConfigurationName);
+        global::Gureum.Core.ValueTree.Put(node, "ImageId", ImageId);
+        global::Gureum.Core.ValueTree.Put(node, "KeyName", KeyName);
+        global::Gureum.Core.ValueTree.Put(node, "SecurityGroups", global::Gureum.Core.ValueTree.WriteList(SecurityGroups, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ClassicLinkVPCId", ClassicLinkVPCId);
         global::Gureum.Core.ValueTree.Put(node, "ClassicLinkVPCSecurityGroups", global::Gureum.Core.ValueTree.WriteList(ClassicLinkVPCSecurityGroups, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "EbsOptimized", EbsOptimized);
-        global::Gureum.Core.ValueTree.Put(node, "IamInstanceProfile", IamInstanceProfile);
-        global::Gureum.Core.ValueTree.Put(node, "ImageId", ImageId);
+        global::Gureum.Core.ValueTree.Put(node, "UserData", UserData);
         global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceMonitoring", InstanceMonitoring?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "InstanceType", InstanceType);
         global::Gureum.Core.ValueTree.Put(node, "KernelId", KernelId);
-        global::Gureum.Core.ValueTree.Put(node, "KeyName", KeyName);
-        global::Gureum.Core.ValueTree.Put(node, "LaunchConfigurationName", LaunchConfigurationName);
-        global::Gureum.Core.ValueTree.Put(node, "MetadataOptions", MetadataOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "PlacementTenancy", PlacementTenancy);
         global::Gureum.Core.ValueTree.Put(node, "RamdiskId", RamdiskId);
-        global::Gureum.Core.ValueTree.Put(node, "SecurityGroups", global::Gureum.Core.ValueTree.WriteList(SecurityGroups, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "BlockDeviceMappings", global::Gureum.Core.ValueTree.WriteList(BlockDeviceMappings, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "InstanceMonitoring", InstanceMonitoring?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SpotPrice", SpotPrice);
-        global::Gureum.Core.ValueTree.Put(node, "UserData", UserData);
+        global::Gureum.Core.ValueTree.Put(node, "IamInstanceProfile", IamInstanceProfile);
+        global::Gureum.Core.ValueTree.Put(node, "EbsOptimized", EbsOptimized);
+        global::Gureum.Core.ValueTree.Put(node, "AssociatePublicIpAddress", AssociatePublicIpAddress);
+        global::Gureum.Core.ValueTree.Put(node, "PlacementTenancy", PlacementTenancy);
+        global::Gureum.Core.ValueTree.Put(node, "MetadataOptions", MetadataOptions?.ToTree());
         return node;
     }
 }
@@ -1557,19 +1557,19 @@ public sealed partial class CreateOrUpdateTagsType
 
 public sealed partial class CustomizedMetricSpecification
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.MetricDimension>? Dimensions { get; set; }
-
     public string? MetricName { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.TargetTrackingMetricDataQuery>? Metrics { get; set; }
 
     public string? Namespace { get; set; }
 
-    public int? Period { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.MetricDimension>? Dimensions { get; set; }
 
     public string? Statistic { get; set; }
 
     public string? Unit { get; set; }
+
+    public int? Period { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.TargetTrackingMetricDataQuery>? Metrics { get; set; }
 
     public static CustomizedMetricSpecification? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1578,26 +1578,26 @@ public sealed partial class CustomizedMetricSpecification
             return null;
         }
         var result = new CustomizedMetricSpecification();
-        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Autoscaling.MetricDimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
-        result.Metrics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Metrics"), x => global::Gureum.Api.Autoscaling.TargetTrackingMetricDataQuery.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Namespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Namespace"));
-        result.Period = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Period"));
+        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Autoscaling.MetricDimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Statistic = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Statistic"));
         result.Unit = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Unit"));
+        result.Period = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Period"));
+        result.Metrics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Metrics"), x => global::Gureum.Api.Autoscaling.TargetTrackingMetricDataQuery.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
-        global::Gureum.Core.ValueTree.Put(node, "Metrics", global::Gureum.Core.ValueTree.WriteList(Metrics, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Namespace", Namespace);
-        global::Gureum.Core.ValueTree.Put(node, "Period", Period);
+        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Statistic", Statistic);
         global::Gureum.Core.ValueTree.Put(node, "Unit", Unit);
+        global::Gureum.Core.ValueTree.Put(node, "Period", Period);
+        global::Gureum.Core.ValueTree.Put(node, "Metrics", global::Gureum.Core.ValueTree.WriteList(Metrics, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -1650,9 +1650,9 @@ public sealed partial class DeleteLifecycleHookAnswer
 
 public sealed partial class DeleteLifecycleHookType
 {
-    public string? AutoScalingGroupName { get; set; }
-
     public string? LifecycleHookName { get; set; }
+
+    public string? AutoScalingGroupName { get; set; }
 
     public static DeleteLifecycleHookType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1661,16 +1661,16 @@ public sealed partial class DeleteLifecycleHookType
             return null;
         }
         var result = new DeleteLifecycleHookType();
-        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
         result.LifecycleHookName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LifecycleHookName"));
+        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
         global::Gureum.Core.ValueTree.Put(node, "LifecycleHookName", LifecycleHookName);
+        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
         return node;
     }
 }
@@ -1978,9 +1978,9 @@ public sealed partial class DescribeInstanceRefreshesType
 
     public global::System.Collections.Generic.List<string>? InstanceRefreshIds { get; set; }
 
-    public int? MaxRecords { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxRecords { get; set; }
 
     public static DescribeInstanceRefreshesType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1991,8 +1991,8 @@ public sealed partial class DescribeInstanceRefreshesType
         var result = new DescribeInstanceRefreshesType();
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
         result.InstanceRefreshIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InstanceRefreshIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
         return result;
     }
 
@@ -2001,8 +2001,8 @@ public sealed partial class DescribeInstanceRefreshesType
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
         global::Gureum.Core.ValueTree.Put(node, "InstanceRefreshIds", global::Gureum.Core.ValueTree.WriteList(InstanceRefreshIds, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
         return node;
     }
 }
@@ -2084,9 +2084,9 @@ public sealed partial class DescribeLoadBalancerTargetGroupsRequest
 {
     public string? AutoScalingGroupName { get; set; }
 
-    public int? MaxRecords { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxRecords { get; set; }
 
     public static DescribeLoadBalancerTargetGroupsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2096,8 +2096,8 @@ public sealed partial class DescribeLoadBalancerTargetGroupsRequest
         }
         var result = new DescribeLoadBalancerTargetGroupsRequest();
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
         return result;
     }
 
@@ -2105,8 +2105,8 @@ public sealed partial class DescribeLoadBalancerTargetGroupsRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
         return node;
     }
 }
@@ -2142,9 +2142,9 @@ public sealed partial class DescribeLoadBalancersRequest
 {
     public string? AutoScalingGroupName { get; set; }
 
-    public int? MaxRecords { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxRecords { get; set; }
 
     public static DescribeLoadBalancersRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2154,8 +2154,8 @@ public sealed partial class DescribeLoadBalancersRequest
         }
         var result = new DescribeLoadBalancersRequest();
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
         return result;
     }
 
@@ -2163,8 +2163,8 @@ public sealed partial class DescribeLoadBalancersRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
         return node;
     }
 }
@@ -2198,9 +2198,9 @@ public sealed partial class DescribeLoadBalancersResponse
 
 public sealed partial class DescribeMetricCollectionTypesAnswer
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.MetricGranularityType>? Granularities { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.MetricCollectionType>? Metrics { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.MetricGranularityType>? Granularities { get; set; }
 
     public static DescribeMetricCollectionTypesAnswer? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2209,25 +2209,25 @@ public sealed partial class DescribeMetricCollectionTypesAnswer
             return null;
         }
         var result = new DescribeMetricCollectionTypesAnswer();
-        result.Granularities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Granularities"), x => global::Gureum.Api.Autoscaling.MetricGranularityType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Metrics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Metrics"), x => global::Gureum.Api.Autoscaling.MetricCollectionType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Granularities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Granularities"), x => global::Gureum.Api.Autoscaling.MetricGranularityType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Granularities", global::Gureum.Core.ValueTree.WriteList(Granularities, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Metrics", global::Gureum.Core.ValueTree.WriteList(Metrics, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Granularities", global::Gureum.Core.ValueTree.WriteList(Granularities, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class DescribeNotificationConfigurationsAnswer
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.NotificationConfiguration>? NotificationConfigurations { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeNotificationConfigurationsAnswer? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2236,16 +2236,16 @@ public sealed partial class DescribeNotificationConfigurationsAnswer
             return null;
         }
         var result = new DescribeNotificationConfigurationsAnswer();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.NotificationConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NotificationConfigurations"), x => global::Gureum.Api.Autoscaling.NotificationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "NotificationConfigurations", global::Gureum.Core.ValueTree.WriteList(NotificationConfigurations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -2254,9 +2254,9 @@ public sealed partial class DescribeNotificationConfigurationsType
 {
     public global::System.Collections.Generic.List<string>? AutoScalingGroupNames { get; set; }
 
-    public int? MaxRecords { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxRecords { get; set; }
 
     public static DescribeNotificationConfigurationsType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2266,8 +2266,8 @@ public sealed partial class DescribeNotificationConfigurationsType
         }
         var result = new DescribeNotificationConfigurationsType();
         result.AutoScalingGroupNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
         return result;
     }
 
@@ -2275,8 +2275,8 @@ public sealed partial class DescribeNotificationConfigurationsType
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupNames", global::Gureum.Core.ValueTree.WriteList(AutoScalingGroupNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
         return node;
     }
 }
@@ -2285,13 +2285,13 @@ public sealed partial class DescribePoliciesType
 {
     public string? AutoScalingGroupName { get; set; }
 
-    public int? MaxRecords { get; set; }
-
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<string>? PolicyNames { get; set; }
 
     public global::System.Collections.Generic.List<string>? PolicyTypes { get; set; }
+
+    public string? NextToken { get; set; }
+
+    public int? MaxRecords { get; set; }
 
     public static DescribePoliciesType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2301,10 +2301,10 @@ public sealed partial class DescribePoliciesType
         }
         var result = new DescribePoliciesType();
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.PolicyNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.PolicyTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
         return result;
     }
 
@@ -2312,10 +2312,10 @@ public sealed partial class DescribePoliciesType
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "PolicyNames", global::Gureum.Core.ValueTree.WriteList(PolicyNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "PolicyTypes", global::Gureum.Core.ValueTree.WriteList(PolicyTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
         return node;
     }
 }
@@ -2326,13 +2326,13 @@ public sealed partial class DescribeScalingActivitiesType
 
     public string? AutoScalingGroupName { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.Filter>? Filters { get; set; }
-
     public bool? IncludeDeletedGroups { get; set; }
 
     public int? MaxRecords { get; set; }
 
     public string? NextToken { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.Filter>? Filters { get; set; }
 
     public static DescribeScalingActivitiesType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2343,10 +2343,10 @@ public sealed partial class DescribeScalingActivitiesType
         var result = new DescribeScalingActivitiesType();
         result.ActivityIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ActivityIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Autoscaling.Filter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IncludeDeletedGroups = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeDeletedGroups"));
         result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Autoscaling.Filter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -2355,10 +2355,10 @@ public sealed partial class DescribeScalingActivitiesType
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ActivityIds", global::Gureum.Core.ValueTree.WriteList(ActivityIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IncludeDeletedGroups", IncludeDeletedGroups);
         global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -2367,15 +2367,15 @@ public sealed partial class DescribeScheduledActionsType
 {
     public string? AutoScalingGroupName { get; set; }
 
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
-    public int? MaxRecords { get; set; }
-
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<string>? ScheduledActionNames { get; set; }
 
     public global::System.DateTimeOffset? StartTime { get; set; }
+
+    public global::System.DateTimeOffset? EndTime { get; set; }
+
+    public string? NextToken { get; set; }
+
+    public int? MaxRecords { get; set; }
 
     public static DescribeScheduledActionsType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2385,11 +2385,11 @@ public sealed partial class DescribeScheduledActionsType
         }
         var result = new DescribeScheduledActionsType();
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ScheduledActionNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ScheduledActionNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
         return result;
     }
 
@@ -2397,11 +2397,11 @@ public sealed partial class DescribeScheduledActionsType
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ScheduledActionNames", global::Gureum.Core.ValueTree.WriteList(ScheduledActionNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
         return node;
     }
 }
@@ -2410,9 +2410,9 @@ public sealed partial class DescribeTagsType
 {
     public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.Filter>? Filters { get; set; }
 
-    public int? MaxRecords { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxRecords { get; set; }
 
     public static DescribeTagsType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2422,8 +2422,8 @@ public sealed partial class DescribeTagsType
         }
         var result = new DescribeTagsType();
         result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Autoscaling.Filter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
         return result;
     }
 
@@ -2431,8 +2431,8 @@ public sealed partial class DescribeTagsType
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
         return node;
     }
 }
@@ -2464,11 +2464,11 @@ public sealed partial class DescribeTrafficSourcesRequest
 {
     public string? AutoScalingGroupName { get; set; }
 
-    public int? MaxRecords { get; set; }
+    public string? TrafficSourceType { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? TrafficSourceType { get; set; }
+    public int? MaxRecords { get; set; }
 
     public static DescribeTrafficSourcesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2478,9 +2478,9 @@ public sealed partial class DescribeTrafficSourcesRequest
         }
         var result = new DescribeTrafficSourcesRequest();
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.TrafficSourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrafficSourceType"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
         return result;
     }
 
@@ -2488,18 +2488,18 @@ public sealed partial class DescribeTrafficSourcesRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "TrafficSourceType", TrafficSourceType);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
         return node;
     }
 }
 
 public sealed partial class DescribeTrafficSourcesResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.TrafficSourceState>? TrafficSources { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeTrafficSourcesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2508,27 +2508,27 @@ public sealed partial class DescribeTrafficSourcesResponse
             return null;
         }
         var result = new DescribeTrafficSourcesResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.TrafficSources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TrafficSources"), x => global::Gureum.Api.Autoscaling.TrafficSourceState.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "TrafficSources", global::Gureum.Core.ValueTree.WriteList(TrafficSources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DescribeWarmPoolAnswer
 {
+    public global::Gureum.Api.Autoscaling.WarmPoolConfiguration? WarmPoolConfiguration { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.Instance>? Instances { get; set; }
 
     public string? NextToken { get; set; }
-
-    public global::Gureum.Api.Autoscaling.WarmPoolConfiguration? WarmPoolConfiguration { get; set; }
 
     public static DescribeWarmPoolAnswer? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2537,18 +2537,18 @@ public sealed partial class DescribeWarmPoolAnswer
             return null;
         }
         var result = new DescribeWarmPoolAnswer();
+        result.WarmPoolConfiguration = global::Gureum.Api.Autoscaling.WarmPoolConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WarmPoolConfiguration")));
         result.Instances = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Instances"), x => global::Gureum.Api.Autoscaling.Instance.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.WarmPoolConfiguration = global::Gureum.Api.Autoscaling.WarmPoolConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WarmPoolConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "WarmPoolConfiguration", WarmPoolConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Instances", global::Gureum.Core.ValueTree.WriteList(Instances, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "WarmPoolConfiguration", WarmPoolConfiguration?.ToTree());
         return node;
     }
 }
@@ -2636,9 +2636,9 @@ public sealed partial class DetachInstancesAnswer
 
 public sealed partial class DetachInstancesQuery
 {
-    public string? AutoScalingGroupName { get; set; }
-
     public global::System.Collections.Generic.List<string>? InstanceIds { get; set; }
+
+    public string? AutoScalingGroupName { get; set; }
 
     public bool? ShouldDecrementDesiredCapacity { get; set; }
 
@@ -2649,8 +2649,8 @@ public sealed partial class DetachInstancesQuery
             return null;
         }
         var result = new DetachInstancesQuery();
-        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
         result.InstanceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InstanceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
         result.ShouldDecrementDesiredCapacity = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ShouldDecrementDesiredCapacity"));
         return result;
     }
@@ -2658,8 +2658,8 @@ public sealed partial class DetachInstancesQuery
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
         global::Gureum.Core.ValueTree.Put(node, "InstanceIds", global::Gureum.Core.ValueTree.WriteList(InstanceIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
         global::Gureum.Core.ValueTree.Put(node, "ShouldDecrementDesiredCapacity", ShouldDecrementDesiredCapacity);
         return node;
     }
@@ -2832,19 +2832,19 @@ public sealed partial class DisableMetricsCollectionQuery
 
 public sealed partial class Ebs
 {
-    public bool? DeleteOnTermination { get; set; }
-
-    public bool? Encrypted { get; set; }
-
-    public int? Iops { get; set; }
-
     public string? SnapshotId { get; set; }
-
-    public int? Throughput { get; set; }
 
     public int? VolumeSize { get; set; }
 
     public string? VolumeType { get; set; }
+
+    public bool? DeleteOnTermination { get; set; }
+
+    public int? Iops { get; set; }
+
+    public bool? Encrypted { get; set; }
+
+    public int? Throughput { get; set; }
 
     public static Ebs? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2853,26 +2853,26 @@ public sealed partial class Ebs
             return null;
         }
         var result = new Ebs();
-        result.DeleteOnTermination = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DeleteOnTermination"));
-        result.Encrypted = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Encrypted"));
-        result.Iops = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Iops"));
         result.SnapshotId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnapshotId"));
-        result.Throughput = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Throughput"));
         result.VolumeSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "VolumeSize"));
         result.VolumeType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VolumeType"));
+        result.DeleteOnTermination = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DeleteOnTermination"));
+        result.Iops = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Iops"));
+        result.Encrypted = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Encrypted"));
+        result.Throughput = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Throughput"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DeleteOnTermination", DeleteOnTermination);
-        global::Gureum.Core.ValueTree.Put(node, "Encrypted", Encrypted);
-        global::Gureum.Core.ValueTree.Put(node, "Iops", Iops);
         global::Gureum.Core.ValueTree.Put(node, "SnapshotId", SnapshotId);
-        global::Gureum.Core.ValueTree.Put(node, "Throughput", Throughput);
         global::Gureum.Core.ValueTree.Put(node, "VolumeSize", VolumeSize);
         global::Gureum.Core.ValueTree.Put(node, "VolumeType", VolumeType);
+        global::Gureum.Core.ValueTree.Put(node, "DeleteOnTermination", DeleteOnTermination);
+        global::Gureum.Core.ValueTree.Put(node, "Iops", Iops);
+        global::Gureum.Core.ValueTree.Put(node, "Encrypted", Encrypted);
+        global::Gureum.Core.ValueTree.Put(node, "Throughput", Throughput);
         return node;
     }
 }
@@ -2881,9 +2881,9 @@ public sealed partial class EnableMetricsCollectionQuery
 {
     public string? AutoScalingGroupName { get; set; }
 
-    public string? Granularity { get; set; }
-
     public global::System.Collections.Generic.List<string>? Metrics { get; set; }
+
+    public string? Granularity { get; set; }
 
     public static EnableMetricsCollectionQuery? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2893,8 +2893,8 @@ public sealed partial class EnableMetricsCollectionQuery
         }
         var result = new EnableMetricsCollectionQuery();
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.Granularity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Granularity"));
         result.Metrics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Metrics"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Granularity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Granularity"));
         return result;
     }
 
@@ -2902,17 +2902,17 @@ public sealed partial class EnableMetricsCollectionQuery
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "Granularity", Granularity);
         global::Gureum.Core.ValueTree.Put(node, "Metrics", global::Gureum.Core.ValueTree.WriteList(Metrics, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Granularity", Granularity);
         return node;
     }
 }
 
 public sealed partial class EnabledMetric
 {
-    public string? Granularity { get; set; }
-
     public string? Metric { get; set; }
+
+    public string? Granularity { get; set; }
 
     public static EnabledMetric? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2921,16 +2921,16 @@ public sealed partial class EnabledMetric
             return null;
         }
         var result = new EnabledMetric();
-        result.Granularity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Granularity"));
         result.Metric = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Metric"));
+        result.Granularity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Granularity"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Granularity", Granularity);
         global::Gureum.Core.ValueTree.Put(node, "Metric", Metric);
+        global::Gureum.Core.ValueTree.Put(node, "Granularity", Granularity);
         return node;
     }
 }
@@ -2960,9 +2960,9 @@ public sealed partial class EnterStandbyAnswer
 
 public sealed partial class EnterStandbyQuery
 {
-    public string? AutoScalingGroupName { get; set; }
-
     public global::System.Collections.Generic.List<string>? InstanceIds { get; set; }
+
+    public string? AutoScalingGroupName { get; set; }
 
     public bool? ShouldDecrementDesiredCapacity { get; set; }
 
@@ -2973,8 +2973,8 @@ public sealed partial class EnterStandbyQuery
             return null;
         }
         var result = new EnterStandbyQuery();
-        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
         result.InstanceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InstanceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
         result.ShouldDecrementDesiredCapacity = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ShouldDecrementDesiredCapacity"));
         return result;
     }
@@ -2982,8 +2982,8 @@ public sealed partial class EnterStandbyQuery
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
         global::Gureum.Core.ValueTree.Put(node, "InstanceIds", global::Gureum.Core.ValueTree.WriteList(InstanceIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
         global::Gureum.Core.ValueTree.Put(node, "ShouldDecrementDesiredCapacity", ShouldDecrementDesiredCapacity);
         return node;
     }
@@ -2993,13 +2993,13 @@ public sealed partial class ExecutePolicyType
 {
     public string? AutoScalingGroupName { get; set; }
 
-    public double? BreachThreshold { get; set; }
+    public string? PolicyName { get; set; }
 
     public bool? HonorCooldown { get; set; }
 
     public double? MetricValue { get; set; }
 
-    public string? PolicyName { get; set; }
+    public double? BreachThreshold { get; set; }
 
     public static ExecutePolicyType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3009,10 +3009,10 @@ public sealed partial class ExecutePolicyType
         }
         var result = new ExecutePolicyType();
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.BreachThreshold = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "BreachThreshold"));
+        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
         result.HonorCooldown = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HonorCooldown"));
         result.MetricValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "MetricValue"));
-        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
+        result.BreachThreshold = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "BreachThreshold"));
         return result;
     }
 
@@ -3020,10 +3020,10 @@ public sealed partial class ExecutePolicyType
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "BreachThreshold", BreachThreshold);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
         global::Gureum.Core.ValueTree.Put(node, "HonorCooldown", HonorCooldown);
         global::Gureum.Core.ValueTree.Put(node, "MetricValue", MetricValue);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
+        global::Gureum.Core.ValueTree.Put(node, "BreachThreshold", BreachThreshold);
         return node;
     }
 }
@@ -3053,9 +3053,9 @@ public sealed partial class ExitStandbyAnswer
 
 public sealed partial class ExitStandbyQuery
 {
-    public string? AutoScalingGroupName { get; set; }
-
     public global::System.Collections.Generic.List<string>? InstanceIds { get; set; }
+
+    public string? AutoScalingGroupName { get; set; }
 
     public static ExitStandbyQuery? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3064,27 +3064,27 @@ public sealed partial class ExitStandbyQuery
             return null;
         }
         var result = new ExitStandbyQuery();
-        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
         result.InstanceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InstanceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
         global::Gureum.Core.ValueTree.Put(node, "InstanceIds", global::Gureum.Core.ValueTree.WriteList(InstanceIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
         return node;
     }
 }
 
 public sealed partial class FailedScheduledUpdateGroupActionRequest
 {
+    public string? ScheduledActionName { get; set; }
+
     public string? ErrorCode { get; set; }
 
     public string? ErrorMessage { get; set; }
-
-    public string? ScheduledActionName { get; set; }
 
     public static FailedScheduledUpdateGroupActionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3093,18 +3093,18 @@ public sealed partial class FailedScheduledUpdateGroupActionRequest
             return null;
         }
         var result = new FailedScheduledUpdateGroupActionRequest();
+        result.ScheduledActionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduledActionName"));
         result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
         result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorMessage"));
-        result.ScheduledActionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduledActionName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ScheduledActionName", ScheduledActionName);
         global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
         global::Gureum.Core.ValueTree.Put(node, "ErrorMessage", ErrorMessage);
-        global::Gureum.Core.ValueTree.Put(node, "ScheduledActionName", ScheduledActionName);
         return node;
     }
 }
@@ -3138,9 +3138,9 @@ public sealed partial class Filter
 
 public sealed partial class GetPredictiveScalingForecastAnswer
 {
-    public global::Gureum.Api.Autoscaling.CapacityForecast? CapacityForecast { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.LoadForecast>? LoadForecast { get; set; }
+
+    public global::Gureum.Api.Autoscaling.CapacityForecast? CapacityForecast { get; set; }
 
     public global::System.DateTimeOffset? UpdateTime { get; set; }
 
@@ -3151,8 +3151,8 @@ public sealed partial class GetPredictiveScalingForecastAnswer
             return null;
         }
         var result = new GetPredictiveScalingForecastAnswer();
-        result.CapacityForecast = global::Gureum.Api.Autoscaling.CapacityForecast.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CapacityForecast")));
         result.LoadForecast = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LoadForecast"), x => global::Gureum.Api.Autoscaling.LoadForecast.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.CapacityForecast = global::Gureum.Api.Autoscaling.CapacityForecast.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CapacityForecast")));
         result.UpdateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UpdateTime"));
         return result;
     }
@@ -3160,8 +3160,8 @@ public sealed partial class GetPredictiveScalingForecastAnswer
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CapacityForecast", CapacityForecast?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "LoadForecast", global::Gureum.Core.ValueTree.WriteList(LoadForecast, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "CapacityForecast", CapacityForecast?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "UpdateTime", UpdateTime);
         return node;
     }
@@ -3171,11 +3171,11 @@ public sealed partial class GetPredictiveScalingForecastType
 {
     public string? AutoScalingGroupName { get; set; }
 
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
     public string? PolicyName { get; set; }
 
     public global::System.DateTimeOffset? StartTime { get; set; }
+
+    public global::System.DateTimeOffset? EndTime { get; set; }
 
     public static GetPredictiveScalingForecastType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3185,9 +3185,9 @@ public sealed partial class GetPredictiveScalingForecastType
         }
         var result = new GetPredictiveScalingForecastType();
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
         result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         return result;
     }
 
@@ -3195,9 +3195,9 @@ public sealed partial class GetPredictiveScalingForecastType
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
         global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         return node;
     }
 }
@@ -3211,23 +3211,23 @@ public static class ImpairedZoneHealthCheckBehavior
 
 public sealed partial class Instance
 {
+    public string? InstanceId { get; set; }
+
+    public string? InstanceType { get; set; }
+
     public string? AvailabilityZone { get; set; }
 
     public string? AvailabilityZoneId { get; set; }
 
+    public string? LifecycleState { get; set; }
+
     public string? HealthStatus { get; set; }
-
-    public string? ImageId { get; set; }
-
-    public string? InstanceId { get; set; }
-
-    public string? InstanceType { get; set; }
 
     public string? LaunchConfigurationName { get; set; }
 
     public global::Gureum.Api.Autoscaling.LaunchTemplateSpecification? LaunchTemplate { get; set; }
 
-    public string? LifecycleState { get; set; }
+    public string? ImageId { get; set; }
 
     public bool? ProtectedFromScaleIn { get; set; }
 
@@ -3240,15 +3240,15 @@ public sealed partial class Instance
             return null;
         }
         var result = new Instance();
-        result.AvailabilityZone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZone"));
-        result.AvailabilityZoneId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneId"));
-        result.HealthStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthStatus"));
-        result.ImageId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImageId"));
         result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
         result.InstanceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceType"));
+        result.AvailabilityZone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZone"));
+        result.AvailabilityZoneId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneId"));
+        result.LifecycleState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LifecycleState"));
+        result.HealthStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthStatus"));
         result.LaunchConfigurationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LaunchConfigurationName"));
         result.LaunchTemplate = global::Gureum.Api.Autoscaling.LaunchTemplateSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LaunchTemplate")));
-        result.LifecycleState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LifecycleState"));
+        result.ImageId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImageId"));
         result.ProtectedFromScaleIn = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ProtectedFromScaleIn"));
         result.WeightedCapacity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WeightedCapacity"));
         return result;
@@ -3257,15 +3257,15 @@ public sealed partial class Instance
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZone", AvailabilityZone);
-        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneId", AvailabilityZoneId);
-        global::Gureum.Core.ValueTree.Put(node, "HealthStatus", HealthStatus);
-        global::Gureum.Core.ValueTree.Put(node, "ImageId", ImageId);
         global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
         global::Gureum.Core.ValueTree.Put(node, "InstanceType", InstanceType);
+        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZone", AvailabilityZone);
+        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneId", AvailabilityZoneId);
+        global::Gureum.Core.ValueTree.Put(node, "LifecycleState", LifecycleState);
+        global::Gureum.Core.ValueTree.Put(node, "HealthStatus", HealthStatus);
         global::Gureum.Core.ValueTree.Put(node, "LaunchConfigurationName", LaunchConfigurationName);
         global::Gureum.Core.ValueTree.Put(node, "LaunchTemplate", LaunchTemplate?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "LifecycleState", LifecycleState);
+        global::Gureum.Core.ValueTree.Put(node, "ImageId", ImageId);
         global::Gureum.Core.ValueTree.Put(node, "ProtectedFromScaleIn", ProtectedFromScaleIn);
         global::Gureum.Core.ValueTree.Put(node, "WeightedCapacity", WeightedCapacity);
         return node;
@@ -3274,17 +3274,17 @@ public sealed partial class Instance
 
 public sealed partial class InstanceCollection
 {
-    public string? AvailabilityZone { get; set; }
-
-    public string? AvailabilityZoneId { get; set; }
-
-    public global::System.Collections.Generic.List<string>? InstanceIds { get; set; }
-
     public string? InstanceType { get; set; }
 
     public string? MarketType { get; set; }
 
     public string? SubnetId { get; set; }
+
+    public string? AvailabilityZone { get; set; }
+
+    public string? AvailabilityZoneId { get; set; }
+
+    public global::System.Collections.Generic.List<string>? InstanceIds { get; set; }
 
     public static InstanceCollection? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3293,24 +3293,24 @@ public sealed partial class InstanceCollection
             return null;
         }
         var result = new InstanceCollection();
-        result.AvailabilityZone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZone"));
-        result.AvailabilityZoneId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneId"));
-        result.InstanceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InstanceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.InstanceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceType"));
         result.MarketType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MarketType"));
         result.SubnetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SubnetId"));
+        result.AvailabilityZone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZone"));
+        result.AvailabilityZoneId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneId"));
+        result.InstanceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InstanceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZone", AvailabilityZone);
-        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneId", AvailabilityZoneId);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceIds", global::Gureum.Core.ValueTree.WriteList(InstanceIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "InstanceType", InstanceType);
         global::Gureum.Core.ValueTree.Put(node, "MarketType", MarketType);
         global::Gureum.Core.ValueTree.Put(node, "SubnetId", SubnetId);
+        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZone", AvailabilityZone);
+        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneId", AvailabilityZoneId);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceIds", global::Gureum.Core.ValueTree.WriteList(InstanceIds, x => (object?)x));
         return node;
     }
 }
@@ -3347,9 +3347,9 @@ public sealed partial class InstanceLifecyclePolicy
 
 public sealed partial class InstanceMaintenancePolicy
 {
-    public int? MaxHealthyPercentage { get; set; }
-
     public int? MinHealthyPercentage { get; set; }
+
+    public int? MaxHealthyPercentage { get; set; }
 
     public static InstanceMaintenancePolicy? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3358,16 +3358,16 @@ public sealed partial class InstanceMaintenancePolicy
             return null;
         }
         var result = new InstanceMaintenancePolicy();
-        result.MaxHealthyPercentage = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxHealthyPercentage"));
         result.MinHealthyPercentage = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinHealthyPercentage"));
+        result.MaxHealthyPercentage = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxHealthyPercentage"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxHealthyPercentage", MaxHealthyPercentage);
         global::Gureum.Core.ValueTree.Put(node, "MinHealthyPercentage", MinHealthyPercentage);
+        global::Gureum.Core.ValueTree.Put(node, "MaxHealthyPercentage", MaxHealthyPercentage);
         return node;
     }
 }
@@ -3388,11 +3388,11 @@ public static class InstanceMetadataHttpTokensState
 
 public sealed partial class InstanceMetadataOptions
 {
-    public string? HttpEndpoint { get; set; }
+    public string? HttpTokens { get; set; }
 
     public int? HttpPutResponseHopLimit { get; set; }
 
-    public string? HttpTokens { get; set; }
+    public string? HttpEndpoint { get; set; }
 
     public static InstanceMetadataOptions? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3401,18 +3401,18 @@ public sealed partial class InstanceMetadataOptions
             return null;
         }
         var result = new InstanceMetadataOptions();
-        result.HttpEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HttpEndpoint"));
-        result.HttpPutResponseHopLimit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HttpPutResponseHopLimit"));
         result.HttpTokens = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HttpTokens"));
+        result.HttpPutResponseHopLimit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HttpPutResponseHopLimit"));
+        result.HttpEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HttpEndpoint"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "HttpEndpoint", HttpEndpoint);
-        global::Gureum.Core.ValueTree.Put(node, "HttpPutResponseHopLimit", HttpPutResponseHopLimit);
         global::Gureum.Core.ValueTree.Put(node, "HttpTokens", HttpTokens);
+        global::Gureum.Core.ValueTree.Put(node, "HttpPutResponseHopLimit", HttpPutResponseHopLimit);
+        global::Gureum.Core.ValueTree.Put(node, "HttpEndpoint", HttpEndpoint);
         return node;
     }
 }
@@ -3442,29 +3442,29 @@ public sealed partial class InstanceMonitoring
 
 public sealed partial class InstanceRefresh
 {
-    public string? AutoScalingGroupName { get; set; }
-
-    public global::Gureum.Api.Autoscaling.DesiredConfiguration? DesiredConfiguration { get; set; }
-
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
     public string? InstanceRefreshId { get; set; }
 
-    public int? InstancesToUpdate { get; set; }
-
-    public int? PercentageComplete { get; set; }
-
-    public global::Gureum.Api.Autoscaling.RefreshPreferences? Preferences { get; set; }
-
-    public global::Gureum.Api.Autoscaling.InstanceRefreshProgressDetails? ProgressDetails { get; set; }
-
-    public global::Gureum.Api.Autoscaling.RollbackDetails? RollbackDetails { get; set; }
-
-    public global::System.DateTimeOffset? StartTime { get; set; }
+    public string? AutoScalingGroupName { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
+
+    public global::System.DateTimeOffset? StartTime { get; set; }
+
+    public global::System.DateTimeOffset? EndTime { get; set; }
+
+    public int? PercentageComplete { get; set; }
+
+    public int? InstancesToUpdate { get; set; }
+
+    public global::Gureum.Api.Autoscaling.InstanceRefreshProgressDetails? ProgressDetails { get; set; }
+
+    public global::Gureum.Api.Autoscaling.RefreshPreferences? Preferences { get; set; }
+
+    public global::Gureum.Api.Autoscaling.DesiredConfiguration? DesiredConfiguration { get; set; }
+
+    public global::Gureum.Api.Autoscaling.RollbackDetails? RollbackDetails { get; set; }
 
     public string? Strategy { get; set; }
 
@@ -3475,18 +3475,18 @@ public sealed partial class InstanceRefresh
             return null;
         }
         var result = new InstanceRefresh();
-        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.DesiredConfiguration = global::Gureum.Api.Autoscaling.DesiredConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DesiredConfiguration")));
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         result.InstanceRefreshId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceRefreshId"));
-        result.InstancesToUpdate = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesToUpdate"));
-        result.PercentageComplete = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PercentageComplete"));
-        result.Preferences = global::Gureum.Api.Autoscaling.RefreshPreferences.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Preferences")));
-        result.ProgressDetails = global::Gureum.Api.Autoscaling.InstanceRefreshProgressDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProgressDetails")));
-        result.RollbackDetails = global::Gureum.Api.Autoscaling.RollbackDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RollbackDetails")));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusReason"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.PercentageComplete = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PercentageComplete"));
+        result.InstancesToUpdate = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesToUpdate"));
+        result.ProgressDetails = global::Gureum.Api.Autoscaling.InstanceRefreshProgressDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProgressDetails")));
+        result.Preferences = global::Gureum.Api.Autoscaling.RefreshPreferences.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Preferences")));
+        result.DesiredConfiguration = global::Gureum.Api.Autoscaling.DesiredConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DesiredConfiguration")));
+        result.RollbackDetails = global::Gureum.Api.Autoscaling.RollbackDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RollbackDetails")));
         result.Strategy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Strategy"));
         return result;
     }
@@ -3494,18 +3494,18 @@ public sealed partial class InstanceRefresh
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "DesiredConfiguration", DesiredConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         global::Gureum.Core.ValueTree.Put(node, "InstanceRefreshId", InstanceRefreshId);
-        global::Gureum.Core.ValueTree.Put(node, "InstancesToUpdate", InstancesToUpdate);
-        global::Gureum.Core.ValueTree.Put(node, "PercentageComplete", PercentageComplete);
-        global::Gureum.Core.ValueTree.Put(node, "Preferences", Preferences?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ProgressDetails", ProgressDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RollbackDetails", RollbackDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusReason", StatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "PercentageComplete", PercentageComplete);
+        global::Gureum.Core.ValueTree.Put(node, "InstancesToUpdate", InstancesToUpdate);
+        global::Gureum.Core.ValueTree.Put(node, "ProgressDetails", ProgressDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Preferences", Preferences?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DesiredConfiguration", DesiredConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RollbackDetails", RollbackDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Strategy", Strategy);
         return node;
     }
@@ -3513,9 +3513,9 @@ public sealed partial class InstanceRefresh
 
 public sealed partial class InstanceRefreshLivePoolProgress
 {
-    public int? InstancesToUpdate { get; set; }
-
     public int? PercentageComplete { get; set; }
+
+    public int? InstancesToUpdate { get; set; }
 
     public static InstanceRefreshLivePoolProgress? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3524,16 +3524,16 @@ public sealed partial class InstanceRefreshLivePoolProgress
             return null;
         }
         var result = new InstanceRefreshLivePoolProgress();
-        result.InstancesToUpdate = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesToUpdate"));
         result.PercentageComplete = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PercentageComplete"));
+        result.InstancesToUpdate = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesToUpdate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "InstancesToUpdate", InstancesToUpdate);
         global::Gureum.Core.ValueTree.Put(node, "PercentageComplete", PercentageComplete);
+        global::Gureum.Core.ValueTree.Put(node, "InstancesToUpdate", InstancesToUpdate);
         return node;
     }
 }
@@ -3582,9 +3582,9 @@ public static class InstanceRefreshStatus
 
 public sealed partial class InstanceRefreshWarmPoolProgress
 {
-    public int? InstancesToUpdate { get; set; }
-
     public int? PercentageComplete { get; set; }
+
+    public int? InstancesToUpdate { get; set; }
 
     public static InstanceRefreshWarmPoolProgress? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3593,22 +3593,58 @@ public sealed partial class InstanceRefreshWarmPoolProgress
             return null;
         }
         var result = new InstanceRefreshWarmPoolProgress();
-        result.InstancesToUpdate = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesToUpdate"));
         result.PercentageComplete = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PercentageComplete"));
+        result.InstancesToUpdate = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesToUpdate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "InstancesToUpdate", InstancesToUpdate);
         global::Gureum.Core.ValueTree.Put(node, "PercentageComplete", PercentageComplete);
+        global::Gureum.Core.ValueTree.Put(node, "InstancesToUpdate", InstancesToUpdate);
         return node;
     }
 }
 
 public sealed partial class InstanceRequirements
 {
+    public global::Gureum.Api.Autoscaling.VCpuCountRequest? VCpuCount { get; set; }
+
+    public global::Gureum.Api.Autoscaling.MemoryMiBRequest? MemoryMiB { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CpuManufacturers { get; set; }
+
+    public global::Gureum.Api.Autoscaling.MemoryGiBPerVCpuRequest? MemoryGiBPerVCpu { get; set; }
+
+    public global::System.Collections.Generic.List<string>? ExcludedInstanceTypes { get; set; }
+
+    public global::System.Collections.Generic.List<string>? InstanceGenerations { get; set; }
+
+    public int? SpotMaxPricePercentageOverLowestPrice { get; set; }
+
+    public int? MaxSpotPriceAsPercentageOfOptimalOnDemandPrice { get; set; }
+
+    public int? OnDemandMaxPricePercentageOverLowestPrice { get; set; }
+
+    public string? BareMetal { get; set; }
+
+    public string? BurstablePerformance { get; set; }
+
+    public bool? RequireHibernateSupport { get; set; }
+
+    public global::Gureum.Api.Autoscaling.NetworkInterfaceCountRequest? NetworkInterfaceCount { get; set; }
+
+    public string? LocalStorage { get; set; }
+
+    public global::System.Collections.Generic.List<string>? LocalStorageTypes { get; set; }
+
+    public global::Gureum.Api.Autoscaling.TotalLocalStorageGBRequest? TotalLocalStorageGB { get; set; }
+
+    public global::Gureum.Api.Autoscaling.BaselineEbsBandwidthMbpsRequest? BaselineEbsBandwidthMbps { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AcceleratorTypes { get; set; }
+
     public global::Gureum.Api.Autoscaling.AcceleratorCountRequest? AcceleratorCount { get; set; }
 
     public global::System.Collections.Generic.List<string>? AcceleratorManufacturers { get; set; }
@@ -3617,47 +3653,11 @@ public sealed partial class InstanceRequirements
 
     public global::Gureum.Api.Autoscaling.AcceleratorTotalMemoryMiBRequest? AcceleratorTotalMemoryMiB { get; set; }
 
-    public global::System.Collections.Generic.List<string>? AcceleratorTypes { get; set; }
+    public global::Gureum.Api.Autoscaling.NetworkBandwidthGbpsRequest? NetworkBandwidthGbps { get; set; }
 
     public global::System.Collections.Generic.List<string>? AllowedInstanceTypes { get; set; }
 
-    public string? BareMetal { get; set; }
-
-    public global::Gureum.Api.Autoscaling.BaselineEbsBandwidthMbpsRequest? BaselineEbsBandwidthMbps { get; set; }
-
     public global::Gureum.Api.Autoscaling.BaselinePerformanceFactorsRequest? BaselinePerformanceFactors { get; set; }
-
-    public string? BurstablePerformance { get; set; }
-
-    public global::System.Collections.Generic.List<string>? CpuManufacturers { get; set; }
-
-    public global::System.Collections.Generic.List<string>? ExcludedInstanceTypes { get; set; }
-
-    public global::System.Collections.Generic.List<string>? InstanceGenerations { get; set; }
-
-    public string? LocalStorage { get; set; }
-
-    public global::System.Collections.Generic.List<string>? LocalStorageTypes { get; set; }
-
-    public int? MaxSpotPriceAsPercentageOfOptimalOnDemandPrice { get; set; }
-
-    public global::Gureum.Api.Autoscaling.MemoryGiBPerVCpuRequest? MemoryGiBPerVCpu { get; set; }
-
-    public global::Gureum.Api.Autoscaling.MemoryMiBRequest? MemoryMiB { get; set; }
-
-    public global::Gureum.Api.Autoscaling.NetworkBandwidthGbpsRequest? NetworkBandwidthGbps { get; set; }
-
-    public global::Gureum.Api.Autoscaling.NetworkInterfaceCountRequest? NetworkInterfaceCount { get; set; }
-
-    public int? OnDemandMaxPricePercentageOverLowestPrice { get; set; }
-
-    public bool? RequireHibernateSupport { get; set; }
-
-    public int? SpotMaxPricePercentageOverLowestPrice { get; set; }
-
-    public global::Gureum.Api.Autoscaling.TotalLocalStorageGBRequest? TotalLocalStorageGB { get; set; }
-
-    public global::Gureum.Api.Autoscaling.VCpuCountRequest? VCpuCount { get; set; }
 
     public static InstanceRequirements? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3666,62 +3666,62 @@ public sealed partial class InstanceRequirements
             return null;
         }
         var result = new InstanceRequirements();
+        result.VCpuCount = global::Gureum.Api.Autoscaling.VCpuCountRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "VCpuCount")));
+        result.MemoryMiB = global::Gureum.Api.Autoscaling.MemoryMiBRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MemoryMiB")));
+        result.CpuManufacturers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CpuManufacturers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.MemoryGiBPerVCpu = global::Gureum.Api.Autoscaling.MemoryGiBPerVCpuRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MemoryGiBPerVCpu")));
+        result.ExcludedInstanceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExcludedInstanceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.InstanceGenerations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InstanceGenerations"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SpotMaxPricePercentageOverLowestPrice = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SpotMaxPricePercentageOverLowestPrice"));
+        result.MaxSpotPriceAsPercentageOfOptimalOnDemandPrice = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice"));
+        result.OnDemandMaxPricePercentageOverLowestPrice = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "OnDemandMaxPricePercentageOverLowestPrice"));
+        result.BareMetal = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BareMetal"));
+        result.BurstablePerformance = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BurstablePerformance"));
+        result.RequireHibernateSupport = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireHibernateSupport"));
+        result.NetworkInterfaceCount = global::Gureum.Api.Autoscaling.NetworkInterfaceCountRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NetworkInterfaceCount")));
+        result.LocalStorage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LocalStorage"));
+        result.LocalStorageTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LocalStorageTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.TotalLocalStorageGB = global::Gureum.Api.Autoscaling.TotalLocalStorageGBRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TotalLocalStorageGB")));
+        result.BaselineEbsBandwidthMbps = global::Gureum.Api.Autoscaling.BaselineEbsBandwidthMbpsRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BaselineEbsBandwidthMbps")));
+        result.AcceleratorTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AcceleratorTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.AcceleratorCount = global::Gureum.Api.Autoscaling.AcceleratorCountRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AcceleratorCount")));
         result.AcceleratorManufacturers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AcceleratorManufacturers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.AcceleratorNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AcceleratorNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.AcceleratorTotalMemoryMiB = global::Gureum.Api.Autoscaling.AcceleratorTotalMemoryMiBRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AcceleratorTotalMemoryMiB")));
-        result.AcceleratorTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AcceleratorTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.AllowedInstanceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AllowedInstanceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.BareMetal = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BareMetal"));
-        result.BaselineEbsBandwidthMbps = global::Gureum.Api.Autoscaling.BaselineEbsBandwidthMbpsRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BaselineEbsBandwidthMbps")));
-        result.BaselinePerformanceFactors = global::Gureum.Api.Autoscaling.BaselinePerformanceFactorsRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BaselinePerformanceFactors")));
-        result.BurstablePerformance = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BurstablePerformance"));
-        result.CpuManufacturers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CpuManufacturers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ExcludedInstanceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExcludedInstanceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.InstanceGenerations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InstanceGenerations"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.LocalStorage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LocalStorage"));
-        result.LocalStorageTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LocalStorageTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.MaxSpotPriceAsPercentageOfOptimalOnDemandPrice = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice"));
-        result.MemoryGiBPerVCpu = global::Gureum.Api.Autoscaling.MemoryGiBPerVCpuRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MemoryGiBPerVCpu")));
-        result.MemoryMiB = global::Gureum.Api.Autoscaling.MemoryMiBRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MemoryMiB")));
         result.NetworkBandwidthGbps = global::Gureum.Api.Autoscaling.NetworkBandwidthGbpsRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NetworkBandwidthGbps")));
-        result.NetworkInterfaceCount = global::Gureum.Api.Autoscaling.NetworkInterfaceCountRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NetworkInterfaceCount")));
-        result.OnDemandMaxPricePercentageOverLowestPrice = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "OnDemandMaxPricePercentageOverLowestPrice"));
-        result.RequireHibernateSupport = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireHibernateSupport"));
-        result.SpotMaxPricePercentageOverLowestPrice = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SpotMaxPricePercentageOverLowestPrice"));
-        result.TotalLocalStorageGB = global::Gureum.Api.Autoscaling.TotalLocalStorageGBRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TotalLocalStorageGB")));
-        result.VCpuCount = global::Gureum.Api.Autoscaling.VCpuCountRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "VCpuCount")));
+        result.AllowedInstanceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AllowedInstanceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.BaselinePerformanceFactors = global::Gureum.Api.Autoscaling.BaselinePerformanceFactorsRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BaselinePerformanceFactors")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "VCpuCount", VCpuCount?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MemoryMiB", MemoryMiB?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CpuManufacturers", global::Gureum.Core.ValueTree.WriteList(CpuManufacturers, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "MemoryGiBPerVCpu", MemoryGiBPerVCpu?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExcludedInstanceTypes", global::Gureum.Core.ValueTree.WriteList(ExcludedInstanceTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "InstanceGenerations", global::Gureum.Core.ValueTree.WriteList(InstanceGenerations, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SpotMaxPricePercentageOverLowestPrice", SpotMaxPricePercentageOverLowestPrice);
+        global::Gureum.Core.ValueTree.Put(node, "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", MaxSpotPriceAsPercentageOfOptimalOnDemandPrice);
+        global::Gureum.Core.ValueTree.Put(node, "OnDemandMaxPricePercentageOverLowestPrice", OnDemandMaxPricePercentageOverLowestPrice);
+        global::Gureum.Core.ValueTree.Put(node, "BareMetal", BareMetal);
+        global::Gureum.Core.ValueTree.Put(node, "BurstablePerformance", BurstablePerformance);
+        global::Gureum.Core.ValueTree.Put(node, "RequireHibernateSupport", RequireHibernateSupport);
+        global::Gureum.Core.ValueTree.Put(node, "NetworkInterfaceCount", NetworkInterfaceCount?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "LocalStorage", LocalStorage);
+        global::Gureum.Core.ValueTree.Put(node, "LocalStorageTypes", global::Gureum.Core.ValueTree.WriteList(LocalStorageTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "TotalLocalStorageGB", TotalLocalStorageGB?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "BaselineEbsBandwidthMbps", BaselineEbsBandwidthMbps?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AcceleratorTypes", global::Gureum.Core.ValueTree.WriteList(AcceleratorTypes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "AcceleratorCount", AcceleratorCount?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "AcceleratorManufacturers", global::Gureum.Core.ValueTree.WriteList(AcceleratorManufacturers, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "AcceleratorNames", global::Gureum.Core.ValueTree.WriteList(AcceleratorNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "AcceleratorTotalMemoryMiB", AcceleratorTotalMemoryMiB?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AcceleratorTypes", global::Gureum.Core.ValueTree.WriteList(AcceleratorTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "AllowedInstanceTypes", global::Gureum.Core.ValueTree.WriteList(AllowedInstanceTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "BareMetal", BareMetal);
-        global::Gureum.Core.ValueTree.Put(node, "BaselineEbsBandwidthMbps", BaselineEbsBandwidthMbps?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "BaselinePerformanceFactors", BaselinePerformanceFactors?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "BurstablePerformance", BurstablePerformance);
-        global::Gureum.Core.ValueTree.Put(node, "CpuManufacturers", global::Gureum.Core.ValueTree.WriteList(CpuManufacturers, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ExcludedInstanceTypes", global::Gureum.Core.ValueTree.WriteList(ExcludedInstanceTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "InstanceGenerations", global::Gureum.Core.ValueTree.WriteList(InstanceGenerations, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "LocalStorage", LocalStorage);
-        global::Gureum.Core.ValueTree.Put(node, "LocalStorageTypes", global::Gureum.Core.ValueTree.WriteList(LocalStorageTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", MaxSpotPriceAsPercentageOfOptimalOnDemandPrice);
-        global::Gureum.Core.ValueTree.Put(node, "MemoryGiBPerVCpu", MemoryGiBPerVCpu?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MemoryMiB", MemoryMiB?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "NetworkBandwidthGbps", NetworkBandwidthGbps?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "NetworkInterfaceCount", NetworkInterfaceCount?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "OnDemandMaxPricePercentageOverLowestPrice", OnDemandMaxPricePercentageOverLowestPrice);
-        global::Gureum.Core.ValueTree.Put(node, "RequireHibernateSupport", RequireHibernateSupport);
-        global::Gureum.Core.ValueTree.Put(node, "SpotMaxPricePercentageOverLowestPrice", SpotMaxPricePercentageOverLowestPrice);
-        global::Gureum.Core.ValueTree.Put(node, "TotalLocalStorageGB", TotalLocalStorageGB?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "VCpuCount", VCpuCount?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AllowedInstanceTypes", global::Gureum.Core.ValueTree.WriteList(AllowedInstanceTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "BaselinePerformanceFactors", BaselinePerformanceFactors?.ToTree());
         return node;
     }
 }
@@ -3794,45 +3794,45 @@ public sealed partial class InstancesDistribution
 
 public sealed partial class LaunchConfiguration
 {
-    public bool? AssociatePublicIpAddress { get; set; }
+    public string? LaunchConfigurationName { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.BlockDeviceMapping>? BlockDeviceMappings { get; set; }
+    public string? LaunchConfigurationARN { get; set; }
+
+    public string? ImageId { get; set; }
+
+    public string? KeyName { get; set; }
+
+    public global::System.Collections.Generic.List<string>? SecurityGroups { get; set; }
 
     public string? ClassicLinkVPCId { get; set; }
 
     public global::System.Collections.Generic.List<string>? ClassicLinkVPCSecurityGroups { get; set; }
 
-    public global::System.DateTimeOffset? CreatedTime { get; set; }
-
-    public bool? EbsOptimized { get; set; }
-
-    public string? IamInstanceProfile { get; set; }
-
-    public string? ImageId { get; set; }
-
-    public global::Gureum.Api.Autoscaling.InstanceMonitoring? InstanceMonitoring { get; set; }
+    public string? UserData { get; set; }
 
     public string? InstanceType { get; set; }
 
     public string? KernelId { get; set; }
 
-    public string? KeyName { get; set; }
-
-    public string? LaunchConfigurationARN { get; set; }
-
-    public string? LaunchConfigurationName { get; set; }
-
-    public global::Gureum.Api.Autoscaling.InstanceMetadataOptions? MetadataOptions { get; set; }
-
-    public string? PlacementTenancy { get; set; }
-
     public string? RamdiskId { get; set; }
 
-    public global::System.Collections.Generic.List<string>? SecurityGroups { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.BlockDeviceMapping>? BlockDeviceMappings { get; set; }
+
+    public global::Gureum.Api.Autoscaling.InstanceMonitoring? InstanceMonitoring { get; set; }
 
     public string? SpotPrice { get; set; }
 
-    public string? UserData { get; set; }
+    public string? IamInstanceProfile { get; set; }
+
+    public global::System.DateTimeOffset? CreatedTime { get; set; }
+
+    public bool? EbsOptimized { get; set; }
+
+    public bool? AssociatePublicIpAddress { get; set; }
+
+    public string? PlacementTenancy { get; set; }
+
+    public global::Gureum.Api.Autoscaling.InstanceMetadataOptions? MetadataOptions { get; set; }
 
     public static LaunchConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3841,52 +3841,52 @@ public sealed partial class LaunchConfiguration
             return null;
         }
         var result = new LaunchConfiguration();
-        result.AssociatePublicIpAddress = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AssociatePublicIpAddress"));
-        result.BlockDeviceMappings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "BlockDeviceMappings"), x => global::Gureum.Api.Autoscaling.BlockDeviceMapping.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LaunchConfigurationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LaunchConfigurationName"));
+        result.LaunchConfigurationARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LaunchConfigurationARN"));
+        result.ImageId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImageId"));
+        result.KeyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyName"));
+        result.SecurityGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecurityGroups"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ClassicLinkVPCId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClassicLinkVPCId"));
         result.ClassicLinkVPCSecurityGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ClassicLinkVPCSecurityGroups"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CreatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTime"));
-        result.EbsOptimized = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EbsOptimized"));
-        result.IamInstanceProfile = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IamInstanceProfile"));
-        result.ImageId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImageId"));
-        result.InstanceMonitoring = global::Gureum.Api.Autoscaling.InstanceMonitoring.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceMonitoring")));
+        result.UserData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserData"));
         result.InstanceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceType"));
         result.KernelId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KernelId"));
-        result.KeyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyName"));
-        result.LaunchConfigurationARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LaunchConfigurationARN"));
-        result.LaunchConfigurationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LaunchConfigurationName"));
-        result.MetadataOptions = global::Gureum.Api.Autoscaling.InstanceMetadataOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetadataOptions")));
-        result.PlacementTenancy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlacementTenancy"));
         result.RamdiskId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RamdiskId"));
-        result.SecurityGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecurityGroups"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.BlockDeviceMappings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "BlockDeviceMappings"), x => global::Gureum.Api.Autoscaling.BlockDeviceMapping.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.InstanceMonitoring = global::Gureum.Api.Autoscaling.InstanceMonitoring.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceMonitoring")));
         result.SpotPrice = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SpotPrice"));
-        result.UserData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserData"));
+        result.IamInstanceProfile = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IamInstanceProfile"));
+        result.CreatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTime"));
+        result.EbsOptimized = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EbsOptimized"));
+        result.AssociatePublicIpAddress = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AssociatePublicIpAddress"));
+        result.PlacementTenancy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlacementTenancy"));
+        result.MetadataOptions = global::Gureum.Api.Autoscaling.InstanceMetadataOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetadataOptions")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AssociatePublicIpAddress", AssociatePublicIpAddress);
-        global::Gureum.Core.ValueTree.Put(node, "BlockDeviceMappings", global::Gureum.Core.ValueTree.WriteList(BlockDeviceMappings, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "LaunchConfigurationName", LaunchConfigurationName);
+        global::Gureum.Core.ValueTree.Put(node, "LaunchConfigurationARN", LaunchConfigurationARN);
+        global::Gureum.Core.ValueTree.Put(node, "ImageId", ImageId);
+        global::Gureum.Core.ValueTree.Put(node, "KeyName", KeyName);
+        global::Gureum.Core.ValueTree.Put(node, "SecurityGroups", global::Gureum.Core.ValueTree.WriteList(SecurityGroups, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ClassicLinkVPCId", ClassicLinkVPCId);
         global::Gureum.Core.ValueTree.Put(node, "ClassicLinkVPCSecurityGroups", global::Gureum.Core.ValueTree.WriteList(ClassicLinkVPCSecurityGroups, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "CreatedTime", CreatedTime);
-        global::Gureum.Core.ValueTree.Put(node, "EbsOptimized", EbsOptimized);
-        global::Gureum.Core.ValueTree.Put(node, "IamInstanceProfile", IamInstanceProfile);
-        global::Gureum.Core.ValueTree.Put(node, "ImageId", ImageId);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceMonitoring", InstanceMonitoring?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "UserData", UserData);
         global::Gureum.Core.ValueTree.Put(node, "InstanceType", InstanceType);
         global::Gureum.Core.ValueTree.Put(node, "KernelId", KernelId);
-        global::Gureum.Core.ValueTree.Put(node, "KeyName", KeyName);
-        global::Gureum.Core.ValueTree.Put(node, "LaunchConfigurationARN", LaunchConfigurationARN);
-        global::Gureum.Core.ValueTree.Put(node, "LaunchConfigurationName", LaunchConfigurationName);
-        global::Gureum.Core.ValueTree.Put(node, "MetadataOptions", MetadataOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "PlacementTenancy", PlacementTenancy);
         global::Gureum.Core.ValueTree.Put(node, "RamdiskId", RamdiskId);
-        global::Gureum.Core.ValueTree.Put(node, "SecurityGroups", global::Gureum.Core.ValueTree.WriteList(SecurityGroups, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "BlockDeviceMappings", global::Gureum.Core.ValueTree.WriteList(BlockDeviceMappings, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "InstanceMonitoring", InstanceMonitoring?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SpotPrice", SpotPrice);
-        global::Gureum.Core.ValueTree.Put(node, "UserData", UserData);
+        global::Gureum.Core.ValueTree.Put(node, "IamInstanceProfile", IamInstanceProfile);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedTime", CreatedTime);
+        global::Gureum.Core.ValueTree.Put(node, "EbsOptimized", EbsOptimized);
+        global::Gureum.Core.ValueTree.Put(node, "AssociatePublicIpAddress", AssociatePublicIpAddress);
+        global::Gureum.Core.ValueTree.Put(node, "PlacementTenancy", PlacementTenancy);
+        global::Gureum.Core.ValueTree.Put(node, "MetadataOptions", MetadataOptions?.ToTree());
         return node;
     }
 }
@@ -3918,9 +3918,9 @@ public sealed partial class LaunchConfigurationNamesType
 {
     public global::System.Collections.Generic.List<string>? LaunchConfigurationNames { get; set; }
 
-    public int? MaxRecords { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxRecords { get; set; }
 
     public static LaunchConfigurationNamesType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3930,8 +3930,8 @@ public sealed partial class LaunchConfigurationNamesType
         }
         var result = new LaunchConfigurationNamesType();
         result.LaunchConfigurationNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LaunchConfigurationNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
         return result;
     }
 
@@ -3939,8 +3939,8 @@ public sealed partial class LaunchConfigurationNamesType
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "LaunchConfigurationNames", global::Gureum.Core.ValueTree.WriteList(LaunchConfigurationNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
         return node;
     }
 }
@@ -3974,6 +3974,12 @@ public sealed partial class LaunchConfigurationsType
 
 public sealed partial class LaunchInstancesError
 {
+    public string? InstanceType { get; set; }
+
+    public string? MarketType { get; set; }
+
+    public string? SubnetId { get; set; }
+
     public string? AvailabilityZone { get; set; }
 
     public string? AvailabilityZoneId { get; set; }
@@ -3982,12 +3988,6 @@ public sealed partial class LaunchInstancesError
 
     public string? ErrorMessage { get; set; }
 
-    public string? InstanceType { get; set; }
-
-    public string? MarketType { get; set; }
-
-    public string? SubnetId { get; set; }
-
     public static LaunchInstancesError? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -3995,26 +3995,26 @@ public sealed partial class LaunchInstancesError
             return null;
         }
         var result = new LaunchInstancesError();
+        result.InstanceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceType"));
+        result.MarketType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MarketType"));
+        result.SubnetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SubnetId"));
         result.AvailabilityZone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZone"));
         result.AvailabilityZoneId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneId"));
         result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
         result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorMessage"));
-        result.InstanceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceType"));
-        result.MarketType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MarketType"));
-        result.SubnetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SubnetId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "InstanceType", InstanceType);
+        global::Gureum.Core.ValueTree.Put(node, "MarketType", MarketType);
+        global::Gureum.Core.ValueTree.Put(node, "SubnetId", SubnetId);
         global::Gureum.Core.ValueTree.Put(node, "AvailabilityZone", AvailabilityZone);
         global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneId", AvailabilityZoneId);
         global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
         global::Gureum.Core.ValueTree.Put(node, "ErrorMessage", ErrorMessage);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceType", InstanceType);
-        global::Gureum.Core.ValueTree.Put(node, "MarketType", MarketType);
-        global::Gureum.Core.ValueTree.Put(node, "SubnetId", SubnetId);
         return node;
     }
 }
@@ -4023,17 +4023,17 @@ public sealed partial class LaunchInstancesRequest
 {
     public string? AutoScalingGroupName { get; set; }
 
-    public global::System.Collections.Generic.List<string>? AvailabilityZoneIds { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AvailabilityZones { get; set; }
+    public int? RequestedCapacity { get; set; }
 
     public string? ClientToken { get; set; }
 
-    public int? RequestedCapacity { get; set; }
+    public global::System.Collections.Generic.List<string>? AvailabilityZones { get; set; }
 
-    public string? RetryStrategy { get; set; }
+    public global::System.Collections.Generic.List<string>? AvailabilityZoneIds { get; set; }
 
     public global::System.Collections.Generic.List<string>? SubnetIds { get; set; }
+
+    public string? RetryStrategy { get; set; }
 
     public static LaunchInstancesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4043,12 +4043,12 @@ public sealed partial class LaunchInstancesRequest
         }
         var result = new LaunchInstancesRequest();
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.AvailabilityZoneIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.AvailabilityZones = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZones"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
         result.RequestedCapacity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RequestedCapacity"));
-        result.RetryStrategy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RetryStrategy"));
+        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
+        result.AvailabilityZones = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZones"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AvailabilityZoneIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.SubnetIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SubnetIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.RetryStrategy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RetryStrategy"));
         return result;
     }
 
@@ -4056,12 +4056,12 @@ public sealed partial class LaunchInstancesRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneIds", global::Gureum.Core.ValueTree.WriteList(AvailabilityZoneIds, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZones", global::Gureum.Core.ValueTree.WriteList(AvailabilityZones, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
         global::Gureum.Core.ValueTree.Put(node, "RequestedCapacity", RequestedCapacity);
-        global::Gureum.Core.ValueTree.Put(node, "RetryStrategy", RetryStrategy);
+        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
+        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZones", global::Gureum.Core.ValueTree.WriteList(AvailabilityZones, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneIds", global::Gureum.Core.ValueTree.WriteList(AvailabilityZoneIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "SubnetIds", global::Gureum.Core.ValueTree.WriteList(SubnetIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "RetryStrategy", RetryStrategy);
         return node;
     }
 }
@@ -4072,9 +4072,9 @@ public sealed partial class LaunchInstancesResult
 
     public string? ClientToken { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.LaunchInstancesError>? Errors { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.InstanceCollection>? Instances { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.LaunchInstancesError>? Errors { get; set; }
 
     public static LaunchInstancesResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4085,8 +4085,8 @@ public sealed partial class LaunchInstancesResult
         var result = new LaunchInstancesResult();
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
         result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
-        result.Errors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Errors"), x => global::Gureum.Api.Autoscaling.LaunchInstancesError.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Instances = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Instances"), x => global::Gureum.Api.Autoscaling.InstanceCollection.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Errors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Errors"), x => global::Gureum.Api.Autoscaling.LaunchInstancesError.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -4095,8 +4095,8 @@ public sealed partial class LaunchInstancesResult
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
         global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
-        global::Gureum.Core.ValueTree.Put(node, "Errors", global::Gureum.Core.ValueTree.WriteList(Errors, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Instances", global::Gureum.Core.ValueTree.WriteList(Instances, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Errors", global::Gureum.Core.ValueTree.WriteList(Errors, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -4130,15 +4130,15 @@ public sealed partial class LaunchTemplate
 
 public sealed partial class LaunchTemplateOverrides
 {
-    public string? ImageId { get; set; }
-
-    public global::Gureum.Api.Autoscaling.InstanceRequirements? InstanceRequirements { get; set; }
-
     public string? InstanceType { get; set; }
+
+    public string? WeightedCapacity { get; set; }
 
     public global::Gureum.Api.Autoscaling.LaunchTemplateSpecification? LaunchTemplateSpecification { get; set; }
 
-    public string? WeightedCapacity { get; set; }
+    public global::Gureum.Api.Autoscaling.InstanceRequirements? InstanceRequirements { get; set; }
+
+    public string? ImageId { get; set; }
 
     public static LaunchTemplateOverrides? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4147,22 +4147,22 @@ public sealed partial class LaunchTemplateOverrides
             return null;
         }
         var result = new LaunchTemplateOverrides();
-        result.ImageId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImageId"));
-        result.InstanceRequirements = global::Gureum.Api.Autoscaling.InstanceRequirements.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceRequirements")));
         result.InstanceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceType"));
-        result.LaunchTemplateSpecification = global::Gureum.Api.Autoscaling.LaunchTemplateSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LaunchTemplateSpecification")));
         result.WeightedCapacity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WeightedCapacity"));
+        result.LaunchTemplateSpecification = global::Gureum.Api.Autoscaling.LaunchTemplateSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LaunchTemplateSpecification")));
+        result.InstanceRequirements = global::Gureum.Api.Autoscaling.InstanceRequirements.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceRequirements")));
+        result.ImageId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImageId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ImageId", ImageId);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceRequirements", InstanceRequirements?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "InstanceType", InstanceType);
-        global::Gureum.Core.ValueTree.Put(node, "LaunchTemplateSpecification", LaunchTemplateSpecification?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "WeightedCapacity", WeightedCapacity);
+        global::Gureum.Core.ValueTree.Put(node, "LaunchTemplateSpecification", LaunchTemplateSpecification?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "InstanceRequirements", InstanceRequirements?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ImageId", ImageId);
         return node;
     }
 }
@@ -4200,23 +4200,23 @@ public sealed partial class LaunchTemplateSpecification
 
 public sealed partial class LifecycleHook
 {
-    public string? AutoScalingGroupName { get; set; }
-
-    public string? DefaultResult { get; set; }
-
-    public int? GlobalTimeout { get; set; }
-
-    public int? HeartbeatTimeout { get; set; }
-
     public string? LifecycleHookName { get; set; }
 
-    public string? LifecycleTransition { get; set; }
+    public string? AutoScalingGroupName { get; set; }
 
-    public string? NotificationMetadata { get; set; }
+    public string? LifecycleTransition { get; set; }
 
     public string? NotificationTargetARN { get; set; }
 
     public string? RoleARN { get; set; }
+
+    public string? NotificationMetadata { get; set; }
+
+    public int? HeartbeatTimeout { get; set; }
+
+    public int? GlobalTimeout { get; set; }
+
+    public string? DefaultResult { get; set; }
 
     public static LifecycleHook? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4225,45 +4225,45 @@ public sealed partial class LifecycleHook
             return null;
         }
         var result = new LifecycleHook();
-        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.DefaultResult = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultResult"));
-        result.GlobalTimeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "GlobalTimeout"));
-        result.HeartbeatTimeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HeartbeatTimeout"));
         result.LifecycleHookName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LifecycleHookName"));
+        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
         result.LifecycleTransition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LifecycleTransition"));
-        result.NotificationMetadata = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NotificationMetadata"));
         result.NotificationTargetARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NotificationTargetARN"));
         result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.NotificationMetadata = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NotificationMetadata"));
+        result.HeartbeatTimeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HeartbeatTimeout"));
+        result.GlobalTimeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "GlobalTimeout"));
+        result.DefaultResult = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultResult"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "DefaultResult", DefaultResult);
-        global::Gureum.Core.ValueTree.Put(node, "GlobalTimeout", GlobalTimeout);
-        global::Gureum.Core.ValueTree.Put(node, "HeartbeatTimeout", HeartbeatTimeout);
         global::Gureum.Core.ValueTree.Put(node, "LifecycleHookName", LifecycleHookName);
+        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
         global::Gureum.Core.ValueTree.Put(node, "LifecycleTransition", LifecycleTransition);
-        global::Gureum.Core.ValueTree.Put(node, "NotificationMetadata", NotificationMetadata);
         global::Gureum.Core.ValueTree.Put(node, "NotificationTargetARN", NotificationTargetARN);
         global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "NotificationMetadata", NotificationMetadata);
+        global::Gureum.Core.ValueTree.Put(node, "HeartbeatTimeout", HeartbeatTimeout);
+        global::Gureum.Core.ValueTree.Put(node, "GlobalTimeout", GlobalTimeout);
+        global::Gureum.Core.ValueTree.Put(node, "DefaultResult", DefaultResult);
         return node;
     }
 }
 
 public sealed partial class LifecycleHookSpecification
 {
-    public string? DefaultResult { get; set; }
-
-    public int? HeartbeatTimeout { get; set; }
-
     public string? LifecycleHookName { get; set; }
 
     public string? LifecycleTransition { get; set; }
 
     public string? NotificationMetadata { get; set; }
+
+    public int? HeartbeatTimeout { get; set; }
+
+    public string? DefaultResult { get; set; }
 
     public string? NotificationTargetARN { get; set; }
 
@@ -4276,11 +4276,11 @@ public sealed partial class LifecycleHookSpecification
             return null;
         }
         var result = new LifecycleHookSpecification();
-        result.DefaultResult = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultResult"));
-        result.HeartbeatTimeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HeartbeatTimeout"));
         result.LifecycleHookName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LifecycleHookName"));
         result.LifecycleTransition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LifecycleTransition"));
         result.NotificationMetadata = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NotificationMetadata"));
+        result.HeartbeatTimeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HeartbeatTimeout"));
+        result.DefaultResult = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultResult"));
         result.NotificationTargetARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NotificationTargetARN"));
         result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         return result;
@@ -4289,11 +4289,11 @@ public sealed partial class LifecycleHookSpecification
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DefaultResult", DefaultResult);
-        global::Gureum.Core.ValueTree.Put(node, "HeartbeatTimeout", HeartbeatTimeout);
         global::Gureum.Core.ValueTree.Put(node, "LifecycleHookName", LifecycleHookName);
         global::Gureum.Core.ValueTree.Put(node, "LifecycleTransition", LifecycleTransition);
         global::Gureum.Core.ValueTree.Put(node, "NotificationMetadata", NotificationMetadata);
+        global::Gureum.Core.ValueTree.Put(node, "HeartbeatTimeout", HeartbeatTimeout);
+        global::Gureum.Core.ValueTree.Put(node, "DefaultResult", DefaultResult);
         global::Gureum.Core.ValueTree.Put(node, "NotificationTargetARN", NotificationTargetARN);
         global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         return node;
@@ -4391,11 +4391,11 @@ public sealed partial class LoadBalancerTargetGroupState
 
 public sealed partial class LoadForecast
 {
-    public global::Gureum.Api.Autoscaling.PredictiveScalingMetricSpecification? MetricSpecification { get; set; }
-
     public global::System.Collections.Generic.List<global::System.DateTimeOffset>? Timestamps { get; set; }
 
     public global::System.Collections.Generic.List<double>? Values { get; set; }
+
+    public global::Gureum.Api.Autoscaling.PredictiveScalingMetricSpecification? MetricSpecification { get; set; }
 
     public static LoadForecast? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4404,18 +4404,18 @@ public sealed partial class LoadForecast
             return null;
         }
         var result = new LoadForecast();
-        result.MetricSpecification = global::Gureum.Api.Autoscaling.PredictiveScalingMetricSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricSpecification")));
         result.Timestamps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Timestamps"), x => global::Gureum.Core.ValueConvert.AsTime(x) ?? default);
         result.Values = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Values"), x => global::Gureum.Core.ValueConvert.AsDouble(x) ?? default);
+        result.MetricSpecification = global::Gureum.Api.Autoscaling.PredictiveScalingMetricSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricSpecification")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MetricSpecification", MetricSpecification?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Timestamps", global::Gureum.Core.ValueTree.WriteList(Timestamps, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Values", global::Gureum.Core.ValueTree.WriteList(Values, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "MetricSpecification", MetricSpecification?.ToTree());
         return node;
     }
 }
@@ -4437,9 +4437,9 @@ public static class LocalStorageType
 
 public sealed partial class MemoryGiBPerVCpuRequest
 {
-    public double? Max { get; set; }
-
     public double? Min { get; set; }
+
+    public double? Max { get; set; }
 
     public static MemoryGiBPerVCpuRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4448,25 +4448,25 @@ public sealed partial class MemoryGiBPerVCpuRequest
             return null;
         }
         var result = new MemoryGiBPerVCpuRequest();
-        result.Max = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Max"));
         result.Min = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Min"));
+        result.Max = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Max"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Max", Max);
         global::Gureum.Core.ValueTree.Put(node, "Min", Min);
+        global::Gureum.Core.ValueTree.Put(node, "Max", Max);
         return node;
     }
 }
 
 public sealed partial class MemoryMiBRequest
 {
-    public int? Max { get; set; }
-
     public int? Min { get; set; }
+
+    public int? Max { get; set; }
 
     public static MemoryMiBRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4475,27 +4475,27 @@ public sealed partial class MemoryMiBRequest
             return null;
         }
         var result = new MemoryMiBRequest();
-        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Max"));
         result.Min = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Min"));
+        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Max"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Max", Max);
         global::Gureum.Core.ValueTree.Put(node, "Min", Min);
+        global::Gureum.Core.ValueTree.Put(node, "Max", Max);
         return node;
     }
 }
 
 public sealed partial class Metric
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.MetricDimension>? Dimensions { get; set; }
+    public string? Namespace { get; set; }
 
     public string? MetricName { get; set; }
 
-    public string? Namespace { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.MetricDimension>? Dimensions { get; set; }
 
     public static Metric? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4504,18 +4504,18 @@ public sealed partial class Metric
             return null;
         }
         var result = new Metric();
-        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Autoscaling.MetricDimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
         result.Namespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Namespace"));
+        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
+        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Autoscaling.MetricDimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
         global::Gureum.Core.ValueTree.Put(node, "Namespace", Namespace);
+        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
+        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -4545,13 +4545,13 @@ public sealed partial class MetricCollectionType
 
 public sealed partial class MetricDataQuery
 {
-    public string? Expression { get; set; }
-
     public string? Id { get; set; }
 
-    public string? Label { get; set; }
+    public string? Expression { get; set; }
 
     public global::Gureum.Api.Autoscaling.MetricStat? MetricStat { get; set; }
+
+    public string? Label { get; set; }
 
     public bool? ReturnData { get; set; }
 
@@ -4562,10 +4562,10 @@ public sealed partial class MetricDataQuery
             return null;
         }
         var result = new MetricDataQuery();
-        result.Expression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expression"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
-        result.Label = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Label"));
+        result.Expression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expression"));
         result.MetricStat = global::Gureum.Api.Autoscaling.MetricStat.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricStat")));
+        result.Label = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Label"));
         result.ReturnData = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ReturnData"));
         return result;
     }
@@ -4573,10 +4573,10 @@ public sealed partial class MetricDataQuery
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Expression", Expression);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
-        global::Gureum.Core.ValueTree.Put(node, "Label", Label);
+        global::Gureum.Core.ValueTree.Put(node, "Expression", Expression);
         global::Gureum.Core.ValueTree.Put(node, "MetricStat", MetricStat?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Label", Label);
         global::Gureum.Core.ValueTree.Put(node, "ReturnData", ReturnData);
         return node;
     }
@@ -4684,9 +4684,9 @@ public static class MetricType
 
 public sealed partial class MixedInstancesPolicy
 {
-    public global::Gureum.Api.Autoscaling.InstancesDistribution? InstancesDistribution { get; set; }
-
     public global::Gureum.Api.Autoscaling.LaunchTemplate? LaunchTemplate { get; set; }
+
+    public global::Gureum.Api.Autoscaling.InstancesDistribution? InstancesDistribution { get; set; }
 
     public static MixedInstancesPolicy? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4695,25 +4695,25 @@ public sealed partial class MixedInstancesPolicy
             return null;
         }
         var result = new MixedInstancesPolicy();
-        result.InstancesDistribution = global::Gureum.Api.Autoscaling.InstancesDistribution.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstancesDistribution")));
         result.LaunchTemplate = global::Gureum.Api.Autoscaling.LaunchTemplate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LaunchTemplate")));
+        result.InstancesDistribution = global::Gureum.Api.Autoscaling.InstancesDistribution.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstancesDistribution")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "InstancesDistribution", InstancesDistribution?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "LaunchTemplate", LaunchTemplate?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "InstancesDistribution", InstancesDistribution?.ToTree());
         return node;
     }
 }
 
 public sealed partial class NetworkBandwidthGbpsRequest
 {
-    public double? Max { get; set; }
-
     public double? Min { get; set; }
+
+    public double? Max { get; set; }
 
     public static NetworkBandwidthGbpsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4722,25 +4722,25 @@ public sealed partial class NetworkBandwidthGbpsRequest
             return null;
         }
         var result = new NetworkBandwidthGbpsRequest();
-        result.Max = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Max"));
         result.Min = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Min"));
+        result.Max = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Max"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Max", Max);
         global::Gureum.Core.ValueTree.Put(node, "Min", Min);
+        global::Gureum.Core.ValueTree.Put(node, "Max", Max);
         return node;
     }
 }
 
 public sealed partial class NetworkInterfaceCountRequest
 {
-    public int? Max { get; set; }
-
     public int? Min { get; set; }
+
+    public int? Max { get; set; }
 
     public static NetworkInterfaceCountRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4749,16 +4749,16 @@ public sealed partial class NetworkInterfaceCountRequest
             return null;
         }
         var result = new NetworkInterfaceCountRequest();
-        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Max"));
         result.Min = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Min"));
+        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Max"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Max", Max);
         global::Gureum.Core.ValueTree.Put(node, "Min", Min);
+        global::Gureum.Core.ValueTree.Put(node, "Max", Max);
         return node;
     }
 }
@@ -4767,9 +4767,9 @@ public sealed partial class NotificationConfiguration
 {
     public string? AutoScalingGroupName { get; set; }
 
-    public string? NotificationType { get; set; }
-
     public string? TopicARN { get; set; }
+
+    public string? NotificationType { get; set; }
 
     public static NotificationConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4779,8 +4779,8 @@ public sealed partial class NotificationConfiguration
         }
         var result = new NotificationConfiguration();
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.NotificationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NotificationType"));
         result.TopicARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TopicARN"));
+        result.NotificationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NotificationType"));
         return result;
     }
 
@@ -4788,8 +4788,8 @@ public sealed partial class NotificationConfiguration
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "NotificationType", NotificationType);
         global::Gureum.Core.ValueTree.Put(node, "TopicARN", TopicARN);
+        global::Gureum.Core.ValueTree.Put(node, "NotificationType", NotificationType);
         return node;
     }
 }
@@ -4819,9 +4819,9 @@ public sealed partial class PerformanceFactorReferenceRequest
 
 public sealed partial class PoliciesType
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.ScalingPolicy>? ScalingPolicies { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static PoliciesType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4830,25 +4830,25 @@ public sealed partial class PoliciesType
             return null;
         }
         var result = new PoliciesType();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ScalingPolicies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ScalingPolicies"), x => global::Gureum.Api.Autoscaling.ScalingPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ScalingPolicies", global::Gureum.Core.ValueTree.WriteList(ScalingPolicies, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class PolicyARNType
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.Alarm>? Alarms { get; set; }
-
     public string? PolicyARN { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.Alarm>? Alarms { get; set; }
 
     public static PolicyARNType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4857,16 +4857,16 @@ public sealed partial class PolicyARNType
             return null;
         }
         var result = new PolicyARNType();
-        result.Alarms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Alarms"), x => global::Gureum.Api.Autoscaling.Alarm.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.PolicyARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyARN"));
+        result.Alarms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Alarms"), x => global::Gureum.Api.Autoscaling.Alarm.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Alarms", global::Gureum.Core.ValueTree.WriteList(Alarms, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "PolicyARN", PolicyARN);
+        global::Gureum.Core.ValueTree.Put(node, "Alarms", global::Gureum.Core.ValueTree.WriteList(Alarms, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -4927,15 +4927,15 @@ public static class PredefinedScalingMetricType
 
 public sealed partial class PredictiveScalingConfiguration
 {
-    public string? MaxCapacityBreachBehavior { get; set; }
-
-    public int? MaxCapacityBuffer { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.PredictiveScalingMetricSpecification>? MetricSpecifications { get; set; }
 
     public string? Mode { get; set; }
 
     public int? SchedulingBufferTime { get; set; }
+
+    public string? MaxCapacityBreachBehavior { get; set; }
+
+    public int? MaxCapacityBuffer { get; set; }
 
     public static PredictiveScalingConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4944,22 +4944,22 @@ public sealed partial class PredictiveScalingConfiguration
             return null;
         }
         var result = new PredictiveScalingConfiguration();
-        result.MaxCapacityBreachBehavior = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxCapacityBreachBehavior"));
-        result.MaxCapacityBuffer = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxCapacityBuffer"));
         result.MetricSpecifications = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MetricSpecifications"), x => global::Gureum.Api.Autoscaling.PredictiveScalingMetricSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Mode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Mode"));
         result.SchedulingBufferTime = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SchedulingBufferTime"));
+        result.MaxCapacityBreachBehavior = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxCapacityBreachBehavior"));
+        result.MaxCapacityBuffer = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxCapacityBuffer"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxCapacityBreachBehavior", MaxCapacityBreachBehavior);
-        global::Gureum.Core.ValueTree.Put(node, "MaxCapacityBuffer", MaxCapacityBuffer);
         global::Gureum.Core.ValueTree.Put(node, "MetricSpecifications", global::Gureum.Core.ValueTree.WriteList(MetricSpecifications, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Mode", Mode);
         global::Gureum.Core.ValueTree.Put(node, "SchedulingBufferTime", SchedulingBufferTime);
+        global::Gureum.Core.ValueTree.Put(node, "MaxCapacityBreachBehavior", MaxCapacityBreachBehavior);
+        global::Gureum.Core.ValueTree.Put(node, "MaxCapacityBuffer", MaxCapacityBuffer);
         return node;
     }
 }
@@ -5042,19 +5042,19 @@ public static class PredictiveScalingMaxCapacityBreachBehavior
 
 public sealed partial class PredictiveScalingMetricSpecification
 {
-    public global::Gureum.Api.Autoscaling.PredictiveScalingCustomizedCapacityMetric? CustomizedCapacityMetricSpecification { get; set; }
-
-    public global::Gureum.Api.Autoscaling.PredictiveScalingCustomizedLoadMetric? CustomizedLoadMetricSpecification { get; set; }
-
-    public global::Gureum.Api.Autoscaling.PredictiveScalingCustomizedScalingMetric? CustomizedScalingMetricSpecification { get; set; }
-
-    public global::Gureum.Api.Autoscaling.PredictiveScalingPredefinedLoadMetric? PredefinedLoadMetricSpecification { get; set; }
+    public double? TargetValue { get; set; }
 
     public global::Gureum.Api.Autoscaling.PredictiveScalingPredefinedMetricPair? PredefinedMetricPairSpecification { get; set; }
 
     public global::Gureum.Api.Autoscaling.PredictiveScalingPredefinedScalingMetric? PredefinedScalingMetricSpecification { get; set; }
 
-    public double? TargetValue { get; set; }
+    public global::Gureum.Api.Autoscaling.PredictiveScalingPredefinedLoadMetric? PredefinedLoadMetricSpecification { get; set; }
+
+    public global::Gureum.Api.Autoscaling.PredictiveScalingCustomizedScalingMetric? CustomizedScalingMetricSpecification { get; set; }
+
+    public global::Gureum.Api.Autoscaling.PredictiveScalingCustomizedLoadMetric? CustomizedLoadMetricSpecification { get; set; }
+
+    public global::Gureum.Api.Autoscaling.PredictiveScalingCustomizedCapacityMetric? CustomizedCapacityMetricSpecification { get; set; }
 
     public static PredictiveScalingMetricSpecification? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5063,26 +5063,26 @@ public sealed partial class PredictiveScalingMetricSpecification
             return null;
         }
         var result = new PredictiveScalingMetricSpecification();
-        result.CustomizedCapacityMetricSpecification = global::Gureum.Api.Autoscaling.PredictiveScalingCustomizedCapacityMetric.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CustomizedCapacityMetricSpecification")));
-        result.CustomizedLoadMetricSpecification = global::Gureum.Api.Autoscaling.PredictiveScalingCustomizedLoadMetric.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CustomizedLoadMetricSpecification")));
-        result.CustomizedScalingMetricSpecification = global::Gureum.Api.Autoscaling.PredictiveScalingCustomizedScalingMetric.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CustomizedScalingMetricSpecification")));
-        result.PredefinedLoadMetricSpecification = global::Gureum.Api.Autoscaling.PredictiveScalingPredefinedLoadMetric.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PredefinedLoadMetricSpecification")));
+        result.TargetValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "TargetValue"));
         result.PredefinedMetricPairSpecification = global::Gureum.Api.Autoscaling.PredictiveScalingPredefinedMetricPair.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PredefinedMetricPairSpecification")));
         result.PredefinedScalingMetricSpecification = global::Gureum.Api.Autoscaling.PredictiveScalingPredefinedScalingMetric.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PredefinedScalingMetricSpecification")));
-        result.TargetValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "TargetValue"));
+        result.PredefinedLoadMetricSpecification = global::Gureum.Api.Autoscaling.PredictiveScalingPredefinedLoadMetric.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PredefinedLoadMetricSpecification")));
+        result.CustomizedScalingMetricSpecification = global::Gureum.Api.Autoscaling.PredictiveScalingCustomizedScalingMetric.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CustomizedScalingMetricSpecification")));
+        result.CustomizedLoadMetricSpecification = global::Gureum.Api.Autoscaling.PredictiveScalingCustomizedLoadMetric.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CustomizedLoadMetricSpecification")));
+        result.CustomizedCapacityMetricSpecification = global::Gureum.Api.Autoscaling.PredictiveScalingCustomizedCapacityMetric.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CustomizedCapacityMetricSpecification")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CustomizedCapacityMetricSpecification", CustomizedCapacityMetricSpecification?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CustomizedLoadMetricSpecification", CustomizedLoadMetricSpecification?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CustomizedScalingMetricSpecification", CustomizedScalingMetricSpecification?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "PredefinedLoadMetricSpecification", PredefinedLoadMetricSpecification?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "TargetValue", TargetValue);
         global::Gureum.Core.ValueTree.Put(node, "PredefinedMetricPairSpecification", PredefinedMetricPairSpecification?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "PredefinedScalingMetricSpecification", PredefinedScalingMetricSpecification?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TargetValue", TargetValue);
+        global::Gureum.Core.ValueTree.Put(node, "PredefinedLoadMetricSpecification", PredefinedLoadMetricSpecification?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CustomizedScalingMetricSpecification", CustomizedScalingMetricSpecification?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CustomizedLoadMetricSpecification", CustomizedLoadMetricSpecification?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CustomizedCapacityMetricSpecification", CustomizedCapacityMetricSpecification?.ToTree());
         return node;
     }
 }
@@ -5242,21 +5242,21 @@ public sealed partial class PutLifecycleHookAnswer
 
 public sealed partial class PutLifecycleHookType
 {
-    public string? AutoScalingGroupName { get; set; }
-
-    public string? DefaultResult { get; set; }
-
-    public int? HeartbeatTimeout { get; set; }
-
     public string? LifecycleHookName { get; set; }
+
+    public string? AutoScalingGroupName { get; set; }
 
     public string? LifecycleTransition { get; set; }
 
-    public string? NotificationMetadata { get; set; }
+    public string? RoleARN { get; set; }
 
     public string? NotificationTargetARN { get; set; }
 
-    public string? RoleARN { get; set; }
+    public string? NotificationMetadata { get; set; }
+
+    public int? HeartbeatTimeout { get; set; }
+
+    public string? DefaultResult { get; set; }
 
     public static PutLifecycleHookType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5265,28 +5265,28 @@ public sealed partial class PutLifecycleHookType
             return null;
         }
         var result = new PutLifecycleHookType();
-        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.DefaultResult = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultResult"));
-        result.HeartbeatTimeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HeartbeatTimeout"));
         result.LifecycleHookName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LifecycleHookName"));
+        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
         result.LifecycleTransition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LifecycleTransition"));
-        result.NotificationMetadata = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NotificationMetadata"));
-        result.NotificationTargetARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NotificationTargetARN"));
         result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.NotificationTargetARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NotificationTargetARN"));
+        result.NotificationMetadata = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NotificationMetadata"));
+        result.HeartbeatTimeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HeartbeatTimeout"));
+        result.DefaultResult = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultResult"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "DefaultResult", DefaultResult);
-        global::Gureum.Core.ValueTree.Put(node, "HeartbeatTimeout", HeartbeatTimeout);
         global::Gureum.Core.ValueTree.Put(node, "LifecycleHookName", LifecycleHookName);
+        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
         global::Gureum.Core.ValueTree.Put(node, "LifecycleTransition", LifecycleTransition);
-        global::Gureum.Core.ValueTree.Put(node, "NotificationMetadata", NotificationMetadata);
-        global::Gureum.Core.ValueTree.Put(node, "NotificationTargetARN", NotificationTargetARN);
         global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "NotificationTargetARN", NotificationTargetARN);
+        global::Gureum.Core.ValueTree.Put(node, "NotificationMetadata", NotificationMetadata);
+        global::Gureum.Core.ValueTree.Put(node, "HeartbeatTimeout", HeartbeatTimeout);
+        global::Gureum.Core.ValueTree.Put(node, "DefaultResult", DefaultResult);
         return node;
     }
 }
@@ -5295,9 +5295,9 @@ public sealed partial class PutNotificationConfigurationType
 {
     public string? AutoScalingGroupName { get; set; }
 
-    public global::System.Collections.Generic.List<string>? NotificationTypes { get; set; }
-
     public string? TopicARN { get; set; }
+
+    public global::System.Collections.Generic.List<string>? NotificationTypes { get; set; }
 
     public static PutNotificationConfigurationType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5307,8 +5307,8 @@ public sealed partial class PutNotificationConfigurationType
         }
         var result = new PutNotificationConfigurationType();
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.NotificationTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NotificationTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.TopicARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TopicARN"));
+        result.NotificationTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NotificationTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -5316,41 +5316,41 @@ public sealed partial class PutNotificationConfigurationType
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "NotificationTypes", global::Gureum.Core.ValueTree.WriteList(NotificationTypes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "TopicARN", TopicARN);
+        global::Gureum.Core.ValueTree.Put(node, "NotificationTypes", global::Gureum.Core.ValueTree.WriteList(NotificationTypes, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class PutScalingPolicyType
 {
-    public string? AdjustmentType { get; set; }
-
     public string? AutoScalingGroupName { get; set; }
-
-    public int? Cooldown { get; set; }
-
-    public bool? Enabled { get; set; }
-
-    public int? EstimatedInstanceWarmup { get; set; }
-
-    public string? MetricAggregationType { get; set; }
-
-    public int? MinAdjustmentMagnitude { get; set; }
-
-    public int? MinAdjustmentStep { get; set; }
 
     public string? PolicyName { get; set; }
 
     public string? PolicyType { get; set; }
 
-    public global::Gureum.Api.Autoscaling.PredictiveScalingConfiguration? PredictiveScalingConfiguration { get; set; }
+    public string? AdjustmentType { get; set; }
+
+    public int? MinAdjustmentStep { get; set; }
+
+    public int? MinAdjustmentMagnitude { get; set; }
 
     public int? ScalingAdjustment { get; set; }
 
+    public int? Cooldown { get; set; }
+
+    public string? MetricAggregationType { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.StepAdjustment>? StepAdjustments { get; set; }
 
+    public int? EstimatedInstanceWarmup { get; set; }
+
     public global::Gureum.Api.Autoscaling.TargetTrackingConfiguration? TargetTrackingConfiguration { get; set; }
+
+    public bool? Enabled { get; set; }
+
+    public global::Gureum.Api.Autoscaling.PredictiveScalingConfiguration? PredictiveScalingConfiguration { get; set; }
 
     public static PutScalingPolicyType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5359,40 +5359,40 @@ public sealed partial class PutScalingPolicyType
             return null;
         }
         var result = new PutScalingPolicyType();
-        result.AdjustmentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AdjustmentType"));
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.Cooldown = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Cooldown"));
-        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
-        result.EstimatedInstanceWarmup = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "EstimatedInstanceWarmup"));
-        result.MetricAggregationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricAggregationType"));
-        result.MinAdjustmentMagnitude = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinAdjustmentMagnitude"));
-        result.MinAdjustmentStep = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinAdjustmentStep"));
         result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
         result.PolicyType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyType"));
-        result.PredictiveScalingConfiguration = global::Gureum.Api.Autoscaling.PredictiveScalingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PredictiveScalingConfiguration")));
+        result.AdjustmentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AdjustmentType"));
+        result.MinAdjustmentStep = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinAdjustmentStep"));
+        result.MinAdjustmentMagnitude = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinAdjustmentMagnitude"));
         result.ScalingAdjustment = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScalingAdjustment"));
+        result.Cooldown = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Cooldown"));
+        result.MetricAggregationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricAggregationType"));
         result.StepAdjustments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StepAdjustments"), x => global::Gureum.Api.Autoscaling.StepAdjustment.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EstimatedInstanceWarmup = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "EstimatedInstanceWarmup"));
         result.TargetTrackingConfiguration = global::Gureum.Api.Autoscaling.TargetTrackingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TargetTrackingConfiguration")));
+        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
+        result.PredictiveScalingConfiguration = global::Gureum.Api.Autoscaling.PredictiveScalingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PredictiveScalingConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdjustmentType", AdjustmentType);
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "Cooldown", Cooldown);
-        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
-        global::Gureum.Core.ValueTree.Put(node, "EstimatedInstanceWarmup", EstimatedInstanceWarmup);
-        global::Gureum.Core.ValueTree.Put(node, "MetricAggregationType", MetricAggregationType);
-        global::Gureum.Core.ValueTree.Put(node, "MinAdjustmentMagnitude", MinAdjustmentMagnitude);
-        global::Gureum.Core.ValueTree.Put(node, "MinAdjustmentStep", MinAdjustmentStep);
         global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
         global::Gureum.Core.ValueTree.Put(node, "PolicyType", PolicyType);
-        global::Gureum.Core.ValueTree.Put(node, "PredictiveScalingConfiguration", PredictiveScalingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AdjustmentType", AdjustmentType);
+        global::Gureum.Core.ValueTree.Put(node, "MinAdjustmentStep", MinAdjustmentStep);
+        global::Gureum.Core.ValueTree.Put(node, "MinAdjustmentMagnitude", MinAdjustmentMagnitude);
         global::Gureum.Core.ValueTree.Put(node, "ScalingAdjustment", ScalingAdjustment);
+        global::Gureum.Core.ValueTree.Put(node, "Cooldown", Cooldown);
+        global::Gureum.Core.ValueTree.Put(node, "MetricAggregationType", MetricAggregationType);
         global::Gureum.Core.ValueTree.Put(node, "StepAdjustments", global::Gureum.Core.ValueTree.WriteList(StepAdjustments, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "EstimatedInstanceWarmup", EstimatedInstanceWarmup);
         global::Gureum.Core.ValueTree.Put(node, "TargetTrackingConfiguration", TargetTrackingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
+        global::Gureum.Core.ValueTree.Put(node, "PredictiveScalingConfiguration", PredictiveScalingConfiguration?.ToTree());
         return node;
     }
 }
@@ -5401,21 +5401,21 @@ public sealed partial class PutScheduledUpdateGroupActionType
 {
     public string? AutoScalingGroupName { get; set; }
 
-    public int? DesiredCapacity { get; set; }
-
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
-    public int? MaxSize { get; set; }
-
-    public int? MinSize { get; set; }
-
-    public string? Recurrence { get; set; }
-
     public string? ScheduledActionName { get; set; }
+
+    public global::System.DateTimeOffset? Time { get; set; }
 
     public global::System.DateTimeOffset? StartTime { get; set; }
 
-    public global::System.DateTimeOffset? Time { get; set; }
+    public global::System.DateTimeOffset? EndTime { get; set; }
+
+    public string? Recurrence { get; set; }
+
+    public int? MinSize { get; set; }
+
+    public int? MaxSize { get; set; }
+
+    public int? DesiredCapacity { get; set; }
 
     public string? TimeZone { get; set; }
 
@@ -5427,14 +5427,14 @@ public sealed partial class PutScheduledUpdateGroupActionType
         }
         var result = new PutScheduledUpdateGroupActionType();
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.DesiredCapacity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DesiredCapacity"));
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.MaxSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxSize"));
-        result.MinSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinSize"));
-        result.Recurrence = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Recurrence"));
         result.ScheduledActionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduledActionName"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
         result.Time = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Time"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.Recurrence = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Recurrence"));
+        result.MinSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinSize"));
+        result.MaxSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxSize"));
+        result.DesiredCapacity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DesiredCapacity"));
         result.TimeZone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TimeZone"));
         return result;
     }
@@ -5443,14 +5443,14 @@ public sealed partial class PutScheduledUpdateGroupActionType
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "DesiredCapacity", DesiredCapacity);
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "MaxSize", MaxSize);
-        global::Gureum.Core.ValueTree.Put(node, "MinSize", MinSize);
-        global::Gureum.Core.ValueTree.Put(node, "Recurrence", Recurrence);
         global::Gureum.Core.ValueTree.Put(node, "ScheduledActionName", ScheduledActionName);
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
         global::Gureum.Core.ValueTree.Put(node, "Time", Time);
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "Recurrence", Recurrence);
+        global::Gureum.Core.ValueTree.Put(node, "MinSize", MinSize);
+        global::Gureum.Core.ValueTree.Put(node, "MaxSize", MaxSize);
+        global::Gureum.Core.ValueTree.Put(node, "DesiredCapacity", DesiredCapacity);
         global::Gureum.Core.ValueTree.Put(node, "TimeZone", TimeZone);
         return node;
     }
@@ -5479,13 +5479,13 @@ public sealed partial class PutWarmPoolType
 {
     public string? AutoScalingGroupName { get; set; }
 
-    public global::Gureum.Api.Autoscaling.InstanceReusePolicy? InstanceReusePolicy { get; set; }
-
     public int? MaxGroupPreparedCapacity { get; set; }
 
     public int? MinSize { get; set; }
 
     public string? PoolState { get; set; }
+
+    public global::Gureum.Api.Autoscaling.InstanceReusePolicy? InstanceReusePolicy { get; set; }
 
     public static PutWarmPoolType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5495,10 +5495,10 @@ public sealed partial class PutWarmPoolType
         }
         var result = new PutWarmPoolType();
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.InstanceReusePolicy = global::Gureum.Api.Autoscaling.InstanceReusePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceReusePolicy")));
         result.MaxGroupPreparedCapacity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxGroupPreparedCapacity"));
         result.MinSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinSize"));
         result.PoolState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PoolState"));
+        result.InstanceReusePolicy = global::Gureum.Api.Autoscaling.InstanceReusePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceReusePolicy")));
         return result;
     }
 
@@ -5506,10 +5506,10 @@ public sealed partial class PutWarmPoolType
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceReusePolicy", InstanceReusePolicy?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "MaxGroupPreparedCapacity", MaxGroupPreparedCapacity);
         global::Gureum.Core.ValueTree.Put(node, "MinSize", MinSize);
         global::Gureum.Core.ValueTree.Put(node, "PoolState", PoolState);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceReusePolicy", InstanceReusePolicy?.ToTree());
         return node;
     }
 }
@@ -5535,13 +5535,13 @@ public sealed partial class RecordLifecycleActionHeartbeatAnswer
 
 public sealed partial class RecordLifecycleActionHeartbeatType
 {
-    public string? AutoScalingGroupName { get; set; }
+    public string? LifecycleHookName { get; set; }
 
-    public string? InstanceId { get; set; }
+    public string? AutoScalingGroupName { get; set; }
 
     public string? LifecycleActionToken { get; set; }
 
-    public string? LifecycleHookName { get; set; }
+    public string? InstanceId { get; set; }
 
     public static RecordLifecycleActionHeartbeatType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5550,47 +5550,47 @@ public sealed partial class RecordLifecycleActionHeartbeatType
             return null;
         }
         var result = new RecordLifecycleActionHeartbeatType();
-        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
-        result.LifecycleActionToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LifecycleActionToken"));
         result.LifecycleHookName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LifecycleHookName"));
+        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
+        result.LifecycleActionToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LifecycleActionToken"));
+        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
-        global::Gureum.Core.ValueTree.Put(node, "LifecycleActionToken", LifecycleActionToken);
         global::Gureum.Core.ValueTree.Put(node, "LifecycleHookName", LifecycleHookName);
+        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
+        global::Gureum.Core.ValueTree.Put(node, "LifecycleActionToken", LifecycleActionToken);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
         return node;
     }
 }
 
 public sealed partial class RefreshPreferences
 {
-    public global::Gureum.Api.Autoscaling.AlarmSpecification? AlarmSpecification { get; set; }
-
-    public bool? AutoRollback { get; set; }
-
-    public int? BakeTime { get; set; }
-
-    public int? CheckpointDelay { get; set; }
-
-    public global::System.Collections.Generic.List<int>? CheckpointPercentages { get; set; }
+    public int? MinHealthyPercentage { get; set; }
 
     public int? InstanceWarmup { get; set; }
 
-    public int? MaxHealthyPercentage { get; set; }
+    public global::System.Collections.Generic.List<int>? CheckpointPercentages { get; set; }
 
-    public int? MinHealthyPercentage { get; set; }
-
-    public string? ScaleInProtectedInstances { get; set; }
+    public int? CheckpointDelay { get; set; }
 
     public bool? SkipMatching { get; set; }
 
+    public bool? AutoRollback { get; set; }
+
+    public string? ScaleInProtectedInstances { get; set; }
+
     public string? StandbyInstances { get; set; }
+
+    public global::Gureum.Api.Autoscaling.AlarmSpecification? AlarmSpecification { get; set; }
+
+    public int? MaxHealthyPercentage { get; set; }
+
+    public int? BakeTime { get; set; }
 
     public static RefreshPreferences? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5599,34 +5599,34 @@ public sealed partial class RefreshPreferences
             return null;
         }
         var result = new RefreshPreferences();
-        result.AlarmSpecification = global::Gureum.Api.Autoscaling.AlarmSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmSpecification")));
-        result.AutoRollback = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AutoRollback"));
-        result.BakeTime = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "BakeTime"));
-        result.CheckpointDelay = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "CheckpointDelay"));
-        result.CheckpointPercentages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CheckpointPercentages"), x => global::Gureum.Core.ValueConvert.AsInt(x) ?? default);
-        result.InstanceWarmup = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstanceWarmup"));
-        result.MaxHealthyPercentage = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxHealthyPercentage"));
         result.MinHealthyPercentage = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinHealthyPercentage"));
-        result.ScaleInProtectedInstances = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScaleInProtectedInstances"));
+        result.InstanceWarmup = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstanceWarmup"));
+        result.CheckpointPercentages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CheckpointPercentages"), x => global::Gureum.Core.ValueConvert.AsInt(x) ?? default);
+        result.CheckpointDelay = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "CheckpointDelay"));
         result.SkipMatching = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "SkipMatching"));
+        result.AutoRollback = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AutoRollback"));
+        result.ScaleInProtectedInstances = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScaleInProtectedInstances"));
         result.StandbyInstances = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StandbyInstances"));
+        result.AlarmSpecification = global::Gureum.Api.Autoscaling.AlarmSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmSpecification")));
+        result.MaxHealthyPercentage = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxHealthyPercentage"));
+        result.BakeTime = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "BakeTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlarmSpecification", AlarmSpecification?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AutoRollback", AutoRollback);
-        global::Gureum.Core.ValueTree.Put(node, "BakeTime", BakeTime);
-        global::Gureum.Core.ValueTree.Put(node, "CheckpointDelay", CheckpointDelay);
-        global::Gureum.Core.ValueTree.Put(node, "CheckpointPercentages", global::Gureum.Core.ValueTree.WriteList(CheckpointPercentages, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "InstanceWarmup", InstanceWarmup);
-        global::Gureum.Core.ValueTree.Put(node, "MaxHealthyPercentage", MaxHealthyPercentage);
         global::Gureum.Core.ValueTree.Put(node, "MinHealthyPercentage", MinHealthyPercentage);
-        global::Gureum.Core.ValueTree.Put(node, "ScaleInProtectedInstances", ScaleInProtectedInstances);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceWarmup", InstanceWarmup);
+        global::Gureum.Core.ValueTree.Put(node, "CheckpointPercentages", global::Gureum.Core.ValueTree.WriteList(CheckpointPercentages, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "CheckpointDelay", CheckpointDelay);
         global::Gureum.Core.ValueTree.Put(node, "SkipMatching", SkipMatching);
+        global::Gureum.Core.ValueTree.Put(node, "AutoRollback", AutoRollback);
+        global::Gureum.Core.ValueTree.Put(node, "ScaleInProtectedInstances", ScaleInProtectedInstances);
         global::Gureum.Core.ValueTree.Put(node, "StandbyInstances", StandbyInstances);
+        global::Gureum.Core.ValueTree.Put(node, "AlarmSpecification", AlarmSpecification?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MaxHealthyPercentage", MaxHealthyPercentage);
+        global::Gureum.Core.ValueTree.Put(node, "BakeTime", BakeTime);
         return node;
     }
 }
@@ -5677,15 +5677,15 @@ public static class RetryStrategy
 
 public sealed partial class RollbackDetails
 {
-    public int? InstancesToUpdateOnRollback { get; set; }
-
-    public int? PercentageCompleteOnRollback { get; set; }
-
-    public global::Gureum.Api.Autoscaling.InstanceRefreshProgressDetails? ProgressDetailsOnRollback { get; set; }
-
     public string? RollbackReason { get; set; }
 
     public global::System.DateTimeOffset? RollbackStartTime { get; set; }
+
+    public int? PercentageCompleteOnRollback { get; set; }
+
+    public int? InstancesToUpdateOnRollback { get; set; }
+
+    public global::Gureum.Api.Autoscaling.InstanceRefreshProgressDetails? ProgressDetailsOnRollback { get; set; }
 
     public static RollbackDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5694,22 +5694,22 @@ public sealed partial class RollbackDetails
             return null;
         }
         var result = new RollbackDetails();
-        result.InstancesToUpdateOnRollback = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesToUpdateOnRollback"));
-        result.PercentageCompleteOnRollback = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PercentageCompleteOnRollback"));
-        result.ProgressDetailsOnRollback = global::Gureum.Api.Autoscaling.InstanceRefreshProgressDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProgressDetailsOnRollback")));
         result.RollbackReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RollbackReason"));
         result.RollbackStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "RollbackStartTime"));
+        result.PercentageCompleteOnRollback = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PercentageCompleteOnRollback"));
+        result.InstancesToUpdateOnRollback = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesToUpdateOnRollback"));
+        result.ProgressDetailsOnRollback = global::Gureum.Api.Autoscaling.InstanceRefreshProgressDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProgressDetailsOnRollback")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "InstancesToUpdateOnRollback", InstancesToUpdateOnRollback);
-        global::Gureum.Core.ValueTree.Put(node, "PercentageCompleteOnRollback", PercentageCompleteOnRollback);
-        global::Gureum.Core.ValueTree.Put(node, "ProgressDetailsOnRollback", ProgressDetailsOnRollback?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RollbackReason", RollbackReason);
         global::Gureum.Core.ValueTree.Put(node, "RollbackStartTime", RollbackStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "PercentageCompleteOnRollback", PercentageCompleteOnRollback);
+        global::Gureum.Core.ValueTree.Put(node, "InstancesToUpdateOnRollback", InstancesToUpdateOnRollback);
+        global::Gureum.Core.ValueTree.Put(node, "ProgressDetailsOnRollback", ProgressDetailsOnRollback?.ToTree());
         return node;
     }
 }
@@ -5791,37 +5791,37 @@ public static class ScalingActivityStatusCode
 
 public sealed partial class ScalingPolicy
 {
-    public string? AdjustmentType { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.Alarm>? Alarms { get; set; }
-
     public string? AutoScalingGroupName { get; set; }
-
-    public int? Cooldown { get; set; }
-
-    public bool? Enabled { get; set; }
-
-    public int? EstimatedInstanceWarmup { get; set; }
-
-    public string? MetricAggregationType { get; set; }
-
-    public int? MinAdjustmentMagnitude { get; set; }
-
-    public int? MinAdjustmentStep { get; set; }
-
-    public string? PolicyARN { get; set; }
 
     public string? PolicyName { get; set; }
 
+    public string? PolicyARN { get; set; }
+
     public string? PolicyType { get; set; }
 
-    public global::Gureum.Api.Autoscaling.PredictiveScalingConfiguration? PredictiveScalingConfiguration { get; set; }
+    public string? AdjustmentType { get; set; }
+
+    public int? MinAdjustmentStep { get; set; }
+
+    public int? MinAdjustmentMagnitude { get; set; }
 
     public int? ScalingAdjustment { get; set; }
 
+    public int? Cooldown { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.StepAdjustment>? StepAdjustments { get; set; }
 
+    public string? MetricAggregationType { get; set; }
+
+    public int? EstimatedInstanceWarmup { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.Alarm>? Alarms { get; set; }
+
     public global::Gureum.Api.Autoscaling.TargetTrackingConfiguration? TargetTrackingConfiguration { get; set; }
+
+    public bool? Enabled { get; set; }
+
+    public global::Gureum.Api.Autoscaling.PredictiveScalingConfiguration? PredictiveScalingConfiguration { get; set; }
 
     public static ScalingPolicy? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5830,44 +5830,44 @@ public sealed partial class ScalingPolicy
             return null;
         }
         var result = new ScalingPolicy();
-        result.AdjustmentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AdjustmentType"));
-        result.Alarms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Alarms"), x => global::Gureum.Api.Autoscaling.Alarm.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.Cooldown = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Cooldown"));
-        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
-        result.EstimatedInstanceWarmup = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "EstimatedInstanceWarmup"));
-        result.MetricAggregationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricAggregationType"));
-        result.MinAdjustmentMagnitude = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinAdjustmentMagnitude"));
-        result.MinAdjustmentStep = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinAdjustmentStep"));
-        result.PolicyARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyARN"));
         result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
+        result.PolicyARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyARN"));
         result.PolicyType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyType"));
-        result.PredictiveScalingConfiguration = global::Gureum.Api.Autoscaling.PredictiveScalingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PredictiveScalingConfiguration")));
+        result.AdjustmentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AdjustmentType"));
+        result.MinAdjustmentStep = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinAdjustmentStep"));
+        result.MinAdjustmentMagnitude = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinAdjustmentMagnitude"));
         result.ScalingAdjustment = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScalingAdjustment"));
+        result.Cooldown = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Cooldown"));
         result.StepAdjustments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StepAdjustments"), x => global::Gureum.Api.Autoscaling.StepAdjustment.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.MetricAggregationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricAggregationType"));
+        result.EstimatedInstanceWarmup = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "EstimatedInstanceWarmup"));
+        result.Alarms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Alarms"), x => global::Gureum.Api.Autoscaling.Alarm.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TargetTrackingConfiguration = global::Gureum.Api.Autoscaling.TargetTrackingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TargetTrackingConfiguration")));
+        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
+        result.PredictiveScalingConfiguration = global::Gureum.Api.Autoscaling.PredictiveScalingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PredictiveScalingConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdjustmentType", AdjustmentType);
-        global::Gureum.Core.ValueTree.Put(node, "Alarms", global::Gureum.Core.ValueTree.WriteList(Alarms, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "Cooldown", Cooldown);
-        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
-        global::Gureum.Core.ValueTree.Put(node, "EstimatedInstanceWarmup", EstimatedInstanceWarmup);
-        global::Gureum.Core.ValueTree.Put(node, "MetricAggregationType", MetricAggregationType);
-        global::Gureum.Core.ValueTree.Put(node, "MinAdjustmentMagnitude", MinAdjustmentMagnitude);
-        global::Gureum.Core.ValueTree.Put(node, "MinAdjustmentStep", MinAdjustmentStep);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyARN", PolicyARN);
         global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyARN", PolicyARN);
         global::Gureum.Core.ValueTree.Put(node, "PolicyType", PolicyType);
-        global::Gureum.Core.ValueTree.Put(node, "PredictiveScalingConfiguration", PredictiveScalingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AdjustmentType", AdjustmentType);
+        global::Gureum.Core.ValueTree.Put(node, "MinAdjustmentStep", MinAdjustmentStep);
+        global::Gureum.Core.ValueTree.Put(node, "MinAdjustmentMagnitude", MinAdjustmentMagnitude);
         global::Gureum.Core.ValueTree.Put(node, "ScalingAdjustment", ScalingAdjustment);
+        global::Gureum.Core.ValueTree.Put(node, "Cooldown", Cooldown);
         global::Gureum.Core.ValueTree.Put(node, "StepAdjustments", global::Gureum.Core.ValueTree.WriteList(StepAdjustments, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "MetricAggregationType", MetricAggregationType);
+        global::Gureum.Core.ValueTree.Put(node, "EstimatedInstanceWarmup", EstimatedInstanceWarmup);
+        global::Gureum.Core.ValueTree.Put(node, "Alarms", global::Gureum.Core.ValueTree.WriteList(Alarms, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TargetTrackingConfiguration", TargetTrackingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
+        global::Gureum.Core.ValueTree.Put(node, "PredictiveScalingConfiguration", PredictiveScalingConfiguration?.ToTree());
         return node;
     }
 }
@@ -5901,9 +5901,9 @@ public sealed partial class ScalingProcessQuery
 
 public sealed partial class ScheduledActionsType
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.ScheduledUpdateGroupAction>? ScheduledUpdateGroupActions { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ScheduledActionsType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5912,16 +5912,16 @@ public sealed partial class ScheduledActionsType
             return null;
         }
         var result = new ScheduledActionsType();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ScheduledUpdateGroupActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ScheduledUpdateGroupActions"), x => global::Gureum.Api.Autoscaling.ScheduledUpdateGroupAction.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ScheduledUpdateGroupActions", global::Gureum.Core.ValueTree.WriteList(ScheduledUpdateGroupActions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -5930,23 +5930,23 @@ public sealed partial class ScheduledUpdateGroupAction
 {
     public string? AutoScalingGroupName { get; set; }
 
-    public int? DesiredCapacity { get; set; }
-
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
-    public int? MaxSize { get; set; }
-
-    public int? MinSize { get; set; }
-
-    public string? Recurrence { get; set; }
+    public string? ScheduledActionName { get; set; }
 
     public string? ScheduledActionARN { get; set; }
 
-    public string? ScheduledActionName { get; set; }
+    public global::System.DateTimeOffset? Time { get; set; }
 
     public global::System.DateTimeOffset? StartTime { get; set; }
 
-    public global::System.DateTimeOffset? Time { get; set; }
+    public global::System.DateTimeOffset? EndTime { get; set; }
+
+    public string? Recurrence { get; set; }
+
+    public int? MinSize { get; set; }
+
+    public int? MaxSize { get; set; }
+
+    public int? DesiredCapacity { get; set; }
 
     public string? TimeZone { get; set; }
 
@@ -5958,15 +5958,15 @@ public sealed partial class ScheduledUpdateGroupAction
         }
         var result = new ScheduledUpdateGroupAction();
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.DesiredCapacity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DesiredCapacity"));
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.MaxSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxSize"));
-        result.MinSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinSize"));
-        result.Recurrence = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Recurrence"));
-        result.ScheduledActionARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduledActionARN"));
         result.ScheduledActionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduledActionName"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.ScheduledActionARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduledActionARN"));
         result.Time = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Time"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.Recurrence = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Recurrence"));
+        result.MinSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinSize"));
+        result.MaxSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxSize"));
+        result.DesiredCapacity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DesiredCapacity"));
         result.TimeZone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TimeZone"));
         return result;
     }
@@ -5975,15 +5975,15 @@ public sealed partial class ScheduledUpdateGroupAction
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "DesiredCapacity", DesiredCapacity);
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "MaxSize", MaxSize);
-        global::Gureum.Core.ValueTree.Put(node, "MinSize", MinSize);
-        global::Gureum.Core.ValueTree.Put(node, "Recurrence", Recurrence);
-        global::Gureum.Core.ValueTree.Put(node, "ScheduledActionARN", ScheduledActionARN);
         global::Gureum.Core.ValueTree.Put(node, "ScheduledActionName", ScheduledActionName);
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "ScheduledActionARN", ScheduledActionARN);
         global::Gureum.Core.ValueTree.Put(node, "Time", Time);
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "Recurrence", Recurrence);
+        global::Gureum.Core.ValueTree.Put(node, "MinSize", MinSize);
+        global::Gureum.Core.ValueTree.Put(node, "MaxSize", MaxSize);
+        global::Gureum.Core.ValueTree.Put(node, "DesiredCapacity", DesiredCapacity);
         global::Gureum.Core.ValueTree.Put(node, "TimeZone", TimeZone);
         return node;
     }
@@ -5991,19 +5991,19 @@ public sealed partial class ScheduledUpdateGroupAction
 
 public sealed partial class ScheduledUpdateGroupActionRequest
 {
-    public int? DesiredCapacity { get; set; }
-
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
-    public int? MaxSize { get; set; }
-
-    public int? MinSize { get; set; }
-
-    public string? Recurrence { get; set; }
-
     public string? ScheduledActionName { get; set; }
 
     public global::System.DateTimeOffset? StartTime { get; set; }
+
+    public global::System.DateTimeOffset? EndTime { get; set; }
+
+    public string? Recurrence { get; set; }
+
+    public int? MinSize { get; set; }
+
+    public int? MaxSize { get; set; }
+
+    public int? DesiredCapacity { get; set; }
 
     public string? TimeZone { get; set; }
 
@@ -6014,13 +6014,13 @@ public sealed partial class ScheduledUpdateGroupActionRequest
             return null;
         }
         var result = new ScheduledUpdateGroupActionRequest();
-        result.DesiredCapacity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DesiredCapacity"));
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.MaxSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxSize"));
-        result.MinSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinSize"));
-        result.Recurrence = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Recurrence"));
         result.ScheduledActionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduledActionName"));
         result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.Recurrence = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Recurrence"));
+        result.MinSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinSize"));
+        result.MaxSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxSize"));
+        result.DesiredCapacity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DesiredCapacity"));
         result.TimeZone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TimeZone"));
         return result;
     }
@@ -6028,13 +6028,13 @@ public sealed partial class ScheduledUpdateGroupActionRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DesiredCapacity", DesiredCapacity);
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "MaxSize", MaxSize);
-        global::Gureum.Core.ValueTree.Put(node, "MinSize", MinSize);
-        global::Gureum.Core.ValueTree.Put(node, "Recurrence", Recurrence);
         global::Gureum.Core.ValueTree.Put(node, "ScheduledActionName", ScheduledActionName);
         global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "Recurrence", Recurrence);
+        global::Gureum.Core.ValueTree.Put(node, "MinSize", MinSize);
+        global::Gureum.Core.ValueTree.Put(node, "MaxSize", MaxSize);
+        global::Gureum.Core.ValueTree.Put(node, "DesiredCapacity", DesiredCapacity);
         global::Gureum.Core.ValueTree.Put(node, "TimeZone", TimeZone);
         return node;
     }
@@ -6073,9 +6073,9 @@ public sealed partial class SetDesiredCapacityType
 
 public sealed partial class SetInstanceHealthQuery
 {
-    public string? HealthStatus { get; set; }
-
     public string? InstanceId { get; set; }
+
+    public string? HealthStatus { get; set; }
 
     public bool? ShouldRespectGracePeriod { get; set; }
 
@@ -6086,8 +6086,8 @@ public sealed partial class SetInstanceHealthQuery
             return null;
         }
         var result = new SetInstanceHealthQuery();
-        result.HealthStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthStatus"));
         result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
+        result.HealthStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthStatus"));
         result.ShouldRespectGracePeriod = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ShouldRespectGracePeriod"));
         return result;
     }
@@ -6095,8 +6095,8 @@ public sealed partial class SetInstanceHealthQuery
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "HealthStatus", HealthStatus);
         global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
+        global::Gureum.Core.ValueTree.Put(node, "HealthStatus", HealthStatus);
         global::Gureum.Core.ValueTree.Put(node, "ShouldRespectGracePeriod", ShouldRespectGracePeriod);
         return node;
     }
@@ -6123,9 +6123,9 @@ public sealed partial class SetInstanceProtectionAnswer
 
 public sealed partial class SetInstanceProtectionQuery
 {
-    public string? AutoScalingGroupName { get; set; }
-
     public global::System.Collections.Generic.List<string>? InstanceIds { get; set; }
+
+    public string? AutoScalingGroupName { get; set; }
 
     public bool? ProtectedFromScaleIn { get; set; }
 
@@ -6136,8 +6136,8 @@ public sealed partial class SetInstanceProtectionQuery
             return null;
         }
         var result = new SetInstanceProtectionQuery();
-        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
         result.InstanceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InstanceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
         result.ProtectedFromScaleIn = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ProtectedFromScaleIn"));
         return result;
     }
@@ -6145,8 +6145,8 @@ public sealed partial class SetInstanceProtectionQuery
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
         global::Gureum.Core.ValueTree.Put(node, "InstanceIds", global::Gureum.Core.ValueTree.WriteList(InstanceIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
         global::Gureum.Core.ValueTree.Put(node, "ProtectedFromScaleIn", ProtectedFromScaleIn);
         return node;
     }
@@ -6187,11 +6187,11 @@ public sealed partial class StartInstanceRefreshType
 {
     public string? AutoScalingGroupName { get; set; }
 
+    public string? Strategy { get; set; }
+
     public global::Gureum.Api.Autoscaling.DesiredConfiguration? DesiredConfiguration { get; set; }
 
     public global::Gureum.Api.Autoscaling.RefreshPreferences? Preferences { get; set; }
-
-    public string? Strategy { get; set; }
 
     public static StartInstanceRefreshType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6201,9 +6201,9 @@ public sealed partial class StartInstanceRefreshType
         }
         var result = new StartInstanceRefreshType();
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
+        result.Strategy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Strategy"));
         result.DesiredConfiguration = global::Gureum.Api.Autoscaling.DesiredConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DesiredConfiguration")));
         result.Preferences = global::Gureum.Api.Autoscaling.RefreshPreferences.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Preferences")));
-        result.Strategy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Strategy"));
         return result;
     }
 
@@ -6211,9 +6211,9 @@ public sealed partial class StartInstanceRefreshType
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
+        global::Gureum.Core.ValueTree.Put(node, "Strategy", Strategy);
         global::Gureum.Core.ValueTree.Put(node, "DesiredConfiguration", DesiredConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Preferences", Preferences?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Strategy", Strategy);
         return node;
     }
 }
@@ -6278,15 +6278,15 @@ public sealed partial class SuspendedProcess
 
 public sealed partial class Tag
 {
-    public string? Key { get; set; }
-
-    public bool? PropagateAtLaunch { get; set; }
-
     public string? ResourceId { get; set; }
 
     public string? ResourceType { get; set; }
 
+    public string? Key { get; set; }
+
     public string? Value { get; set; }
+
+    public bool? PropagateAtLaunch { get; set; }
 
     public static Tag? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6295,37 +6295,37 @@ public sealed partial class Tag
             return null;
         }
         var result = new Tag();
-        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.PropagateAtLaunch = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "PropagateAtLaunch"));
         result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceId"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
+        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Value"));
+        result.PropagateAtLaunch = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "PropagateAtLaunch"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "PropagateAtLaunch", PropagateAtLaunch);
         global::Gureum.Core.ValueTree.Put(node, "ResourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
         global::Gureum.Core.ValueTree.Put(node, "Value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "PropagateAtLaunch", PropagateAtLaunch);
         return node;
     }
 }
 
 public sealed partial class TagDescription
 {
-    public string? Key { get; set; }
-
-    public bool? PropagateAtLaunch { get; set; }
-
     public string? ResourceId { get; set; }
 
     public string? ResourceType { get; set; }
 
+    public string? Key { get; set; }
+
     public string? Value { get; set; }
+
+    public bool? PropagateAtLaunch { get; set; }
 
     public static TagDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6334,31 +6334,31 @@ public sealed partial class TagDescription
             return null;
         }
         var result = new TagDescription();
-        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.PropagateAtLaunch = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "PropagateAtLaunch"));
         result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceId"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
+        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Value"));
+        result.PropagateAtLaunch = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "PropagateAtLaunch"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "PropagateAtLaunch", PropagateAtLaunch);
         global::Gureum.Core.ValueTree.Put(node, "ResourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
         global::Gureum.Core.ValueTree.Put(node, "Value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "PropagateAtLaunch", PropagateAtLaunch);
         return node;
     }
 }
 
 public sealed partial class TagsType
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Autoscaling.TagDescription>? Tags { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static TagsType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6367,29 +6367,29 @@ public sealed partial class TagsType
             return null;
         }
         var result = new TagsType();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Autoscaling.TagDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class TargetTrackingConfiguration
 {
-    public global::Gureum.Api.Autoscaling.CustomizedMetricSpecification? CustomizedMetricSpecification { get; set; }
-
-    public bool? DisableScaleIn { get; set; }
-
     public global::Gureum.Api.Autoscaling.PredefinedMetricSpecification? PredefinedMetricSpecification { get; set; }
 
+    public global::Gureum.Api.Autoscaling.CustomizedMetricSpecification? CustomizedMetricSpecification { get; set; }
+
     public double? TargetValue { get; set; }
+
+    public bool? DisableScaleIn { get; set; }
 
     public static TargetTrackingConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6398,33 +6398,33 @@ public sealed partial class TargetTrackingConfiguration
             return null;
         }
         var result = new TargetTrackingConfiguration();
-        result.CustomizedMetricSpecification = global::Gureum.Api.Autoscaling.CustomizedMetricSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CustomizedMetricSpecification")));
-        result.DisableScaleIn = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableScaleIn"));
         result.PredefinedMetricSpecification = global::Gureum.Api.Autoscaling.PredefinedMetricSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PredefinedMetricSpecification")));
+        result.CustomizedMetricSpecification = global::Gureum.Api.Autoscaling.CustomizedMetricSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CustomizedMetricSpecification")));
         result.TargetValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "TargetValue"));
+        result.DisableScaleIn = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableScaleIn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CustomizedMetricSpecification", CustomizedMetricSpecification?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DisableScaleIn", DisableScaleIn);
         global::Gureum.Core.ValueTree.Put(node, "PredefinedMetricSpecification", PredefinedMetricSpecification?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CustomizedMetricSpecification", CustomizedMetricSpecification?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TargetValue", TargetValue);
+        global::Gureum.Core.ValueTree.Put(node, "DisableScaleIn", DisableScaleIn);
         return node;
     }
 }
 
 public sealed partial class TargetTrackingMetricDataQuery
 {
-    public string? Expression { get; set; }
-
     public string? Id { get; set; }
 
-    public string? Label { get; set; }
+    public string? Expression { get; set; }
 
     public global::Gureum.Api.Autoscaling.TargetTrackingMetricStat? MetricStat { get; set; }
+
+    public string? Label { get; set; }
 
     public int? Period { get; set; }
 
@@ -6437,10 +6437,10 @@ public sealed partial class TargetTrackingMetricDataQuery
             return null;
         }
         var result = new TargetTrackingMetricDataQuery();
-        result.Expression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expression"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
-        result.Label = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Label"));
+        result.Expression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expression"));
         result.MetricStat = global::Gureum.Api.Autoscaling.TargetTrackingMetricStat.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricStat")));
+        result.Label = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Label"));
         result.Period = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Period"));
         result.ReturnData = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ReturnData"));
         return result;
@@ -6449,10 +6449,10 @@ public sealed partial class TargetTrackingMetricDataQuery
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Expression", Expression);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
-        global::Gureum.Core.ValueTree.Put(node, "Label", Label);
+        global::Gureum.Core.ValueTree.Put(node, "Expression", Expression);
         global::Gureum.Core.ValueTree.Put(node, "MetricStat", MetricStat?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Label", Label);
         global::Gureum.Core.ValueTree.Put(node, "Period", Period);
         global::Gureum.Core.ValueTree.Put(node, "ReturnData", ReturnData);
         return node;
@@ -6463,11 +6463,11 @@ public sealed partial class TargetTrackingMetricStat
 {
     public global::Gureum.Api.Autoscaling.Metric? Metric { get; set; }
 
-    public int? Period { get; set; }
-
     public string? Stat { get; set; }
 
     public string? Unit { get; set; }
+
+    public int? Period { get; set; }
 
     public static TargetTrackingMetricStat? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6477,9 +6477,9 @@ public sealed partial class TargetTrackingMetricStat
         }
         var result = new TargetTrackingMetricStat();
         result.Metric = global::Gureum.Api.Autoscaling.Metric.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Metric")));
-        result.Period = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Period"));
         result.Stat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Stat"));
         result.Unit = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Unit"));
+        result.Period = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Period"));
         return result;
     }
 
@@ -6487,9 +6487,9 @@ public sealed partial class TargetTrackingMetricStat
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Metric", Metric?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Period", Period);
         global::Gureum.Core.ValueTree.Put(node, "Stat", Stat);
         global::Gureum.Core.ValueTree.Put(node, "Unit", Unit);
+        global::Gureum.Core.ValueTree.Put(node, "Period", Period);
         return node;
     }
 }
@@ -6523,9 +6523,9 @@ public sealed partial class TerminateInstanceInAutoScalingGroupType
 
 public sealed partial class TotalLocalStorageGBRequest
 {
-    public double? Max { get; set; }
-
     public double? Min { get; set; }
+
+    public double? Max { get; set; }
 
     public static TotalLocalStorageGBRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6534,16 +6534,16 @@ public sealed partial class TotalLocalStorageGBRequest
             return null;
         }
         var result = new TotalLocalStorageGBRequest();
-        result.Max = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Max"));
         result.Min = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Min"));
+        result.Max = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Max"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Max", Max);
         global::Gureum.Core.ValueTree.Put(node, "Min", Min);
+        global::Gureum.Core.ValueTree.Put(node, "Max", Max);
         return node;
     }
 }
@@ -6577,11 +6577,11 @@ public sealed partial class TrafficSourceIdentifier
 
 public sealed partial class TrafficSourceState
 {
-    public string? Identifier { get; set; }
+    public string? TrafficSource { get; set; }
 
     public string? State { get; set; }
 
-    public string? TrafficSource { get; set; }
+    public string? Identifier { get; set; }
 
     public string? Type { get; set; }
 
@@ -6592,9 +6592,9 @@ public sealed partial class TrafficSourceState
             return null;
         }
         var result = new TrafficSourceState();
-        result.Identifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Identifier"));
-        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
         result.TrafficSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrafficSource"));
+        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
+        result.Identifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Identifier"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         return result;
     }
@@ -6602,9 +6602,9 @@ public sealed partial class TrafficSourceState
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Identifier", Identifier);
-        global::Gureum.Core.ValueTree.Put(node, "State", State);
         global::Gureum.Core.ValueTree.Put(node, "TrafficSource", TrafficSource);
+        global::Gureum.Core.ValueTree.Put(node, "State", State);
+        global::Gureum.Core.ValueTree.Put(node, "Identifier", Identifier);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         return node;
     }
@@ -6614,61 +6614,61 @@ public sealed partial class UpdateAutoScalingGroupType
 {
     public string? AutoScalingGroupName { get; set; }
 
-    public global::Gureum.Api.Autoscaling.AvailabilityZoneDistribution? AvailabilityZoneDistribution { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AvailabilityZoneIds { get; set; }
-
-    public global::Gureum.Api.Autoscaling.AvailabilityZoneImpairmentPolicy? AvailabilityZoneImpairmentPolicy { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AvailabilityZones { get; set; }
-
-    public bool? CapacityRebalance { get; set; }
-
-    public global::Gureum.Api.Autoscaling.CapacityReservationSpecification? CapacityReservationSpecification { get; set; }
-
-    public string? Context { get; set; }
-
-    public int? DefaultCooldown { get; set; }
-
-    public int? DefaultInstanceWarmup { get; set; }
-
-    public string? DeletionProtection { get; set; }
-
-    public int? DesiredCapacity { get; set; }
-
-    public string? DesiredCapacityType { get; set; }
-
-    public int? HealthCheckGracePeriod { get; set; }
-
-    public string? HealthCheckType { get; set; }
-
-    public global::Gureum.Api.Autoscaling.InstanceLifecyclePolicy? InstanceLifecyclePolicy { get; set; }
-
-    public global::Gureum.Api.Autoscaling.InstanceMaintenancePolicy? InstanceMaintenancePolicy { get; set; }
-
     public string? LaunchConfigurationName { get; set; }
 
     public global::Gureum.Api.Autoscaling.LaunchTemplateSpecification? LaunchTemplate { get; set; }
 
-    public int? MaxInstanceLifetime { get; set; }
-
-    public int? MaxSize { get; set; }
+    public global::Gureum.Api.Autoscaling.MixedInstancesPolicy? MixedInstancesPolicy { get; set; }
 
     public int? MinSize { get; set; }
 
-    public global::Gureum.Api.Autoscaling.MixedInstancesPolicy? MixedInstancesPolicy { get; set; }
+    public int? MaxSize { get; set; }
 
-    public bool? NewInstancesProtectedFromScaleIn { get; set; }
+    public int? DesiredCapacity { get; set; }
+
+    public int? DefaultCooldown { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AvailabilityZones { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AvailabilityZoneIds { get; set; }
+
+    public string? HealthCheckType { get; set; }
+
+    public int? HealthCheckGracePeriod { get; set; }
 
     public string? PlacementGroup { get; set; }
 
-    public string? ServiceLinkedRoleARN { get; set; }
-
-    public bool? SkipZonalShiftValidation { get; set; }
+    public string? VPCZoneIdentifier { get; set; }
 
     public global::System.Collections.Generic.List<string>? TerminationPolicies { get; set; }
 
-    public string? VPCZoneIdentifier { get; set; }
+    public bool? NewInstancesProtectedFromScaleIn { get; set; }
+
+    public string? ServiceLinkedRoleARN { get; set; }
+
+    public int? MaxInstanceLifetime { get; set; }
+
+    public bool? CapacityRebalance { get; set; }
+
+    public string? Context { get; set; }
+
+    public string? DesiredCapacityType { get; set; }
+
+    public int? DefaultInstanceWarmup { get; set; }
+
+    public global::Gureum.Api.Autoscaling.InstanceMaintenancePolicy? InstanceMaintenancePolicy { get; set; }
+
+    public global::Gureum.Api.Autoscaling.AvailabilityZoneDistribution? AvailabilityZoneDistribution { get; set; }
+
+    public global::Gureum.Api.Autoscaling.AvailabilityZoneImpairmentPolicy? AvailabilityZoneImpairmentPolicy { get; set; }
+
+    public bool? SkipZonalShiftValidation { get; set; }
+
+    public global::Gureum.Api.Autoscaling.CapacityReservationSpecification? CapacityReservationSpecification { get; set; }
+
+    public global::Gureum.Api.Autoscaling.InstanceLifecyclePolicy? InstanceLifecyclePolicy { get; set; }
+
+    public string? DeletionProtection { get; set; }
 
     public static UpdateAutoScalingGroupType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6678,34 +6678,34 @@ public sealed partial class UpdateAutoScalingGroupType
         }
         var result = new UpdateAutoScalingGroupType();
         result.AutoScalingGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingGroupName"));
-        result.AvailabilityZoneDistribution = global::Gureum.Api.Autoscaling.AvailabilityZoneDistribution.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneDistribution")));
-        result.AvailabilityZoneIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.AvailabilityZoneImpairmentPolicy = global::Gureum.Api.Autoscaling.AvailabilityZoneImpairmentPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneImpairmentPolicy")));
-        result.AvailabilityZones = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZones"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CapacityRebalance = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "CapacityRebalance"));
-        result.CapacityReservationSpecification = global::Gureum.Api.Autoscaling.CapacityReservationSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CapacityReservationSpecification")));
-        result.Context = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Context"));
-        result.DefaultCooldown = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DefaultCooldown"));
-        result.DefaultInstanceWarmup = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DefaultInstanceWarmup"));
-        result.DeletionProtection = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeletionProtection"));
-        result.DesiredCapacity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DesiredCapacity"));
-        result.DesiredCapacityType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DesiredCapacityType"));
-        result.HealthCheckGracePeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HealthCheckGracePeriod"));
-        result.HealthCheckType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckType"));
-        result.InstanceLifecyclePolicy = global::Gureum.Api.Autoscaling.InstanceLifecyclePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceLifecyclePolicy")));
-        result.InstanceMaintenancePolicy = global::Gureum.Api.Autoscaling.InstanceMaintenancePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceMaintenancePolicy")));
         result.LaunchConfigurationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LaunchConfigurationName"));
         result.LaunchTemplate = global::Gureum.Api.Autoscaling.LaunchTemplateSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LaunchTemplate")));
-        result.MaxInstanceLifetime = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxInstanceLifetime"));
-        result.MaxSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxSize"));
-        result.MinSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinSize"));
         result.MixedInstancesPolicy = global::Gureum.Api.Autoscaling.MixedInstancesPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MixedInstancesPolicy")));
-        result.NewInstancesProtectedFromScaleIn = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "NewInstancesProtectedFromScaleIn"));
+        result.MinSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinSize"));
+        result.MaxSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxSize"));
+        result.DesiredCapacity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DesiredCapacity"));
+        result.DefaultCooldown = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DefaultCooldown"));
+        result.AvailabilityZones = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZones"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AvailabilityZoneIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.HealthCheckType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckType"));
+        result.HealthCheckGracePeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HealthCheckGracePeriod"));
         result.PlacementGroup = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlacementGroup"));
-        result.ServiceLinkedRoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceLinkedRoleARN"));
-        result.SkipZonalShiftValidation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "SkipZonalShiftValidation"));
-        result.TerminationPolicies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TerminationPolicies"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.VPCZoneIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VPCZoneIdentifier"));
+        result.TerminationPolicies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TerminationPolicies"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NewInstancesProtectedFromScaleIn = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "NewInstancesProtectedFromScaleIn"));
+        result.ServiceLinkedRoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceLinkedRoleARN"));
+        result.MaxInstanceLifetime = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxInstanceLifetime"));
+        result.CapacityRebalance = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "CapacityRebalance"));
+        result.Context = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Context"));
+        result.DesiredCapacityType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DesiredCapacityType"));
+        result.DefaultInstanceWarmup = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DefaultInstanceWarmup"));
+        result.InstanceMaintenancePolicy = global::Gureum.Api.Autoscaling.InstanceMaintenancePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceMaintenancePolicy")));
+        result.AvailabilityZoneDistribution = global::Gureum.Api.Autoscaling.AvailabilityZoneDistribution.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneDistribution")));
+        result.AvailabilityZoneImpairmentPolicy = global::Gureum.Api.Autoscaling.AvailabilityZoneImpairmentPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZoneImpairmentPolicy")));
+        result.SkipZonalShiftValidation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "SkipZonalShiftValidation"));
+        result.CapacityReservationSpecification = global::Gureum.Api.Autoscaling.CapacityReservationSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CapacityReservationSpecification")));
+        result.InstanceLifecyclePolicy = global::Gureum.Api.Autoscaling.InstanceLifecyclePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceLifecyclePolicy")));
+        result.DeletionProtection = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeletionProtection"));
         return result;
     }
 
@@ -6713,43 +6713,43 @@ public sealed partial class UpdateAutoScalingGroupType
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingGroupName", AutoScalingGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneDistribution", AvailabilityZoneDistribution?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneIds", global::Gureum.Core.ValueTree.WriteList(AvailabilityZoneIds, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneImpairmentPolicy", AvailabilityZoneImpairmentPolicy?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZones", global::Gureum.Core.ValueTree.WriteList(AvailabilityZones, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "CapacityRebalance", CapacityRebalance);
-        global::Gureum.Core.ValueTree.Put(node, "CapacityReservationSpecification", CapacityReservationSpecification?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Context", Context);
-        global::Gureum.Core.ValueTree.Put(node, "DefaultCooldown", DefaultCooldown);
-        global::Gureum.Core.ValueTree.Put(node, "DefaultInstanceWarmup", DefaultInstanceWarmup);
-        global::Gureum.Core.ValueTree.Put(node, "DeletionProtection", DeletionProtection);
-        global::Gureum.Core.ValueTree.Put(node, "DesiredCapacity", DesiredCapacity);
-        global::Gureum.Core.ValueTree.Put(node, "DesiredCapacityType", DesiredCapacityType);
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckGracePeriod", HealthCheckGracePeriod);
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckType", HealthCheckType);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceLifecyclePolicy", InstanceLifecyclePolicy?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "InstanceMaintenancePolicy", InstanceMaintenancePolicy?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "LaunchConfigurationName", LaunchConfigurationName);
         global::Gureum.Core.ValueTree.Put(node, "LaunchTemplate", LaunchTemplate?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MaxInstanceLifetime", MaxInstanceLifetime);
-        global::Gureum.Core.ValueTree.Put(node, "MaxSize", MaxSize);
-        global::Gureum.Core.ValueTree.Put(node, "MinSize", MinSize);
         global::Gureum.Core.ValueTree.Put(node, "MixedInstancesPolicy", MixedInstancesPolicy?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "NewInstancesProtectedFromScaleIn", NewInstancesProtectedFromScaleIn);
+        global::Gureum.Core.ValueTree.Put(node, "MinSize", MinSize);
+        global::Gureum.Core.ValueTree.Put(node, "MaxSize", MaxSize);
+        global::Gureum.Core.ValueTree.Put(node, "DesiredCapacity", DesiredCapacity);
+        global::Gureum.Core.ValueTree.Put(node, "DefaultCooldown", DefaultCooldown);
+        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZones", global::Gureum.Core.ValueTree.WriteList(AvailabilityZones, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneIds", global::Gureum.Core.ValueTree.WriteList(AvailabilityZoneIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckType", HealthCheckType);
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckGracePeriod", HealthCheckGracePeriod);
         global::Gureum.Core.ValueTree.Put(node, "PlacementGroup", PlacementGroup);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceLinkedRoleARN", ServiceLinkedRoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "SkipZonalShiftValidation", SkipZonalShiftValidation);
-        global::Gureum.Core.ValueTree.Put(node, "TerminationPolicies", global::Gureum.Core.ValueTree.WriteList(TerminationPolicies, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "VPCZoneIdentifier", VPCZoneIdentifier);
+        global::Gureum.Core.ValueTree.Put(node, "TerminationPolicies", global::Gureum.Core.ValueTree.WriteList(TerminationPolicies, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "NewInstancesProtectedFromScaleIn", NewInstancesProtectedFromScaleIn);
+        global::Gureum.Core.ValueTree.Put(node, "ServiceLinkedRoleARN", ServiceLinkedRoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "MaxInstanceLifetime", MaxInstanceLifetime);
+        global::Gureum.Core.ValueTree.Put(node, "CapacityRebalance", CapacityRebalance);
+        global::Gureum.Core.ValueTree.Put(node, "Context", Context);
+        global::Gureum.Core.ValueTree.Put(node, "DesiredCapacityType", DesiredCapacityType);
+        global::Gureum.Core.ValueTree.Put(node, "DefaultInstanceWarmup", DefaultInstanceWarmup);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceMaintenancePolicy", InstanceMaintenancePolicy?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneDistribution", AvailabilityZoneDistribution?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZoneImpairmentPolicy", AvailabilityZoneImpairmentPolicy?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SkipZonalShiftValidation", SkipZonalShiftValidation);
+        global::Gureum.Core.ValueTree.Put(node, "CapacityReservationSpecification", CapacityReservationSpecification?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "InstanceLifecyclePolicy", InstanceLifecyclePolicy?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DeletionProtection", DeletionProtection);
         return node;
     }
 }
 
 public sealed partial class VCpuCountRequest
 {
-    public int? Max { get; set; }
-
     public int? Min { get; set; }
+
+    public int? Max { get; set; }
 
     public static VCpuCountRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6758,24 +6758,22 @@ public sealed partial class VCpuCountRequest
             return null;
         }
         var result = new VCpuCountRequest();
-        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Max"));
         result.Min = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Min"));
+        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Max"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Max", Max);
         global::Gureum.Core.ValueTree.Put(node, "Min", Min);
+        global::Gureum.Core.ValueTree.Put(node, "Max", Max);
         return node;
     }
 }
 
 public sealed partial class WarmPoolConfiguration
 {
-    public global::Gureum.Api.Autoscaling.InstanceReusePolicy? InstanceReusePolicy { get; set; }
-
     public int? MaxGroupPreparedCapacity { get; set; }
 
     public int? MinSize { get; set; }
@@ -6784,6 +6782,8 @@ public sealed partial class WarmPoolConfiguration
 
     public string? Status { get; set; }
 
+    public global::Gureum.Api.Autoscaling.InstanceReusePolicy? InstanceReusePolicy { get; set; }
+
     public static WarmPoolConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -6791,22 +6791,22 @@ public sealed partial class WarmPoolConfiguration
             return null;
         }
         var result = new WarmPoolConfiguration();
-        result.InstanceReusePolicy = global::Gureum.Api.Autoscaling.InstanceReusePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceReusePolicy")));
         result.MaxGroupPreparedCapacity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxGroupPreparedCapacity"));
         result.MinSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinSize"));
         result.PoolState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PoolState"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.InstanceReusePolicy = global::Gureum.Api.Autoscaling.InstanceReusePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceReusePolicy")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "InstanceReusePolicy", InstanceReusePolicy?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "MaxGroupPreparedCapacity", MaxGroupPreparedCapacity);
         global::Gureum.Core.ValueTree.Put(node, "MinSize", MinSize);
         global::Gureum.Core.ValueTree.Put(node, "PoolState", PoolState);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceReusePolicy", InstanceReusePolicy?.ToTree());
         return node;
     }
 }

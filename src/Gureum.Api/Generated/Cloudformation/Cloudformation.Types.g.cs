@@ -116,25 +116,25 @@ public sealed partial class ActivateOrganizationsAccessOutput
 
 public sealed partial class ActivateTypeInput
 {
-    public bool? AutoUpdate { get; set; }
-
-    public string? ExecutionRoleArn { get; set; }
-
-    public global::Gureum.Api.Cloudformation.LoggingConfig? LoggingConfig { get; set; }
-
-    public long? MajorVersion { get; set; }
+    public string? Type { get; set; }
 
     public string? PublicTypeArn { get; set; }
 
     public string? PublisherId { get; set; }
 
-    public string? Type { get; set; }
-
     public string? TypeName { get; set; }
 
     public string? TypeNameAlias { get; set; }
 
+    public bool? AutoUpdate { get; set; }
+
+    public global::Gureum.Api.Cloudformation.LoggingConfig? LoggingConfig { get; set; }
+
+    public string? ExecutionRoleArn { get; set; }
+
     public string? VersionBump { get; set; }
+
+    public long? MajorVersion { get; set; }
 
     public static ActivateTypeInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -143,32 +143,32 @@ public sealed partial class ActivateTypeInput
             return null;
         }
         var result = new ActivateTypeInput();
-        result.AutoUpdate = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AutoUpdate"));
-        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionRoleArn"));
-        result.LoggingConfig = global::Gureum.Api.Cloudformation.LoggingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingConfig")));
-        result.MajorVersion = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "MajorVersion"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.PublicTypeArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublicTypeArn"));
         result.PublisherId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublisherId"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
         result.TypeNameAlias = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeNameAlias"));
+        result.AutoUpdate = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AutoUpdate"));
+        result.LoggingConfig = global::Gureum.Api.Cloudformation.LoggingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingConfig")));
+        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionRoleArn"));
         result.VersionBump = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionBump"));
+        result.MajorVersion = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "MajorVersion"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AutoUpdate", AutoUpdate);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionRoleArn", ExecutionRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "LoggingConfig", LoggingConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MajorVersion", MajorVersion);
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "PublicTypeArn", PublicTypeArn);
         global::Gureum.Core.ValueTree.Put(node, "PublisherId", PublisherId);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
         global::Gureum.Core.ValueTree.Put(node, "TypeNameAlias", TypeNameAlias);
+        global::Gureum.Core.ValueTree.Put(node, "AutoUpdate", AutoUpdate);
+        global::Gureum.Core.ValueTree.Put(node, "LoggingConfig", LoggingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionRoleArn", ExecutionRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "VersionBump", VersionBump);
+        global::Gureum.Core.ValueTree.Put(node, "MajorVersion", MajorVersion);
         return node;
     }
 }
@@ -206,15 +206,15 @@ public sealed partial class Annotation
 {
     public string? AnnotationName { get; set; }
 
-    public string? RemediationLink { get; set; }
-
-    public string? RemediationMessage { get; set; }
-
-    public string? SeverityLevel { get; set; }
-
     public string? Status { get; set; }
 
     public string? StatusMessage { get; set; }
+
+    public string? RemediationMessage { get; set; }
+
+    public string? RemediationLink { get; set; }
+
+    public string? SeverityLevel { get; set; }
 
     public static Annotation? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -224,11 +224,11 @@ public sealed partial class Annotation
         }
         var result = new Annotation();
         result.AnnotationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AnnotationName"));
-        result.RemediationLink = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RemediationLink"));
-        result.RemediationMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RemediationMessage"));
-        result.SeverityLevel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SeverityLevel"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusMessage"));
+        result.RemediationMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RemediationMessage"));
+        result.RemediationLink = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RemediationLink"));
+        result.SeverityLevel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SeverityLevel"));
         return result;
     }
 
@@ -236,11 +236,11 @@ public sealed partial class Annotation
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AnnotationName", AnnotationName);
-        global::Gureum.Core.ValueTree.Put(node, "RemediationLink", RemediationLink);
-        global::Gureum.Core.ValueTree.Put(node, "RemediationMessage", RemediationMessage);
-        global::Gureum.Core.ValueTree.Put(node, "SeverityLevel", SeverityLevel);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusMessage", StatusMessage);
+        global::Gureum.Core.ValueTree.Put(node, "RemediationMessage", RemediationMessage);
+        global::Gureum.Core.ValueTree.Put(node, "RemediationLink", RemediationLink);
+        global::Gureum.Core.ValueTree.Put(node, "SeverityLevel", SeverityLevel);
         return node;
     }
 }
@@ -274,11 +274,11 @@ public static class AttributeChangeType
 
 public sealed partial class AutoDeployment
 {
-    public global::System.Collections.Generic.List<string>? DependsOn { get; set; }
-
     public bool? Enabled { get; set; }
 
     public bool? RetainStacksOnAccountRemoval { get; set; }
+
+    public global::System.Collections.Generic.List<string>? DependsOn { get; set; }
 
     public static AutoDeployment? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -287,18 +287,18 @@ public sealed partial class AutoDeployment
             return null;
         }
         var result = new AutoDeployment();
-        result.DependsOn = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DependsOn"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
         result.RetainStacksOnAccountRemoval = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RetainStacksOnAccountRemoval"));
+        result.DependsOn = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DependsOn"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DependsOn", global::Gureum.Core.ValueTree.WriteList(DependsOn, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
         global::Gureum.Core.ValueTree.Put(node, "RetainStacksOnAccountRemoval", RetainStacksOnAccountRemoval);
+        global::Gureum.Core.ValueTree.Put(node, "DependsOn", global::Gureum.Core.ValueTree.WriteList(DependsOn, x => (object?)x));
         return node;
     }
 }
@@ -361,9 +361,9 @@ public sealed partial class BatchDescribeTypeConfigurationsOutput
 {
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.BatchDescribeTypeConfigurationsError>? Errors { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.TypeConfigurationDetails>? TypeConfigurations { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.TypeConfigurationIdentifier>? UnprocessedTypeConfigurations { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.TypeConfigurationDetails>? TypeConfigurations { get; set; }
 
     public static BatchDescribeTypeConfigurationsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -373,8 +373,8 @@ public sealed partial class BatchDescribeTypeConfigurationsOutput
         }
         var result = new BatchDescribeTypeConfigurationsOutput();
         result.Errors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Errors"), x => global::Gureum.Api.Cloudformation.BatchDescribeTypeConfigurationsError.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TypeConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TypeConfigurations"), x => global::Gureum.Api.Cloudformation.TypeConfigurationDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.UnprocessedTypeConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UnprocessedTypeConfigurations"), x => global::Gureum.Api.Cloudformation.TypeConfigurationIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TypeConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TypeConfigurations"), x => global::Gureum.Api.Cloudformation.TypeConfigurationDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -382,8 +382,8 @@ public sealed partial class BatchDescribeTypeConfigurationsOutput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Errors", global::Gureum.Core.ValueTree.WriteList(Errors, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TypeConfigurations", global::Gureum.Core.ValueTree.WriteList(TypeConfigurations, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "UnprocessedTypeConfigurations", global::Gureum.Core.ValueTree.WriteList(UnprocessedTypeConfigurations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TypeConfigurations", global::Gureum.Core.ValueTree.WriteList(TypeConfigurations, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -412,9 +412,9 @@ public static class CallAs
 
 public sealed partial class CancelUpdateStackInput
 {
-    public string? ClientRequestToken { get; set; }
-
     public string? StackName { get; set; }
+
+    public string? ClientRequestToken { get; set; }
 
     public static CancelUpdateStackInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -423,16 +423,16 @@ public sealed partial class CancelUpdateStackInput
             return null;
         }
         var result = new CancelUpdateStackInput();
-        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
         return node;
     }
 }
@@ -456,11 +456,11 @@ public static class Category
 
 public sealed partial class Change
 {
+    public string? Type { get; set; }
+
     public int? HookInvocationCount { get; set; }
 
     public global::Gureum.Api.Cloudformation.ResourceChange? ResourceChange { get; set; }
-
-    public string? Type { get; set; }
 
     public static Change? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -469,18 +469,18 @@ public sealed partial class Change
             return null;
         }
         var result = new Change();
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.HookInvocationCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HookInvocationCount"));
         result.ResourceChange = global::Gureum.Api.Cloudformation.ResourceChange.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ResourceChange")));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "HookInvocationCount", HookInvocationCount);
         global::Gureum.Core.ValueTree.Put(node, "ResourceChange", ResourceChange?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         return node;
     }
 }
@@ -498,17 +498,17 @@ public static class ChangeAction
 
 public sealed partial class ChangeSetHook
 {
-    public string? FailureMode { get; set; }
-
     public string? InvocationPoint { get; set; }
 
-    public global::Gureum.Api.Cloudformation.ChangeSetHookTargetDetails? TargetDetails { get; set; }
-
-    public string? TypeConfigurationVersionId { get; set; }
+    public string? FailureMode { get; set; }
 
     public string? TypeName { get; set; }
 
     public string? TypeVersionId { get; set; }
+
+    public string? TypeConfigurationVersionId { get; set; }
+
+    public global::Gureum.Api.Cloudformation.ChangeSetHookTargetDetails? TargetDetails { get; set; }
 
     public static ChangeSetHook? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -517,24 +517,24 @@ public sealed partial class ChangeSetHook
             return null;
         }
         var result = new ChangeSetHook();
-        result.FailureMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureMode"));
         result.InvocationPoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvocationPoint"));
-        result.TargetDetails = global::Gureum.Api.Cloudformation.ChangeSetHookTargetDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TargetDetails")));
-        result.TypeConfigurationVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeConfigurationVersionId"));
+        result.FailureMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureMode"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
         result.TypeVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeVersionId"));
+        result.TypeConfigurationVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeConfigurationVersionId"));
+        result.TargetDetails = global::Gureum.Api.Cloudformation.ChangeSetHookTargetDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TargetDetails")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "FailureMode", FailureMode);
         global::Gureum.Core.ValueTree.Put(node, "InvocationPoint", InvocationPoint);
-        global::Gureum.Core.ValueTree.Put(node, "TargetDetails", TargetDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TypeConfigurationVersionId", TypeConfigurationVersionId);
+        global::Gureum.Core.ValueTree.Put(node, "FailureMode", FailureMode);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
         global::Gureum.Core.ValueTree.Put(node, "TypeVersionId", TypeVersionId);
+        global::Gureum.Core.ValueTree.Put(node, "TypeConfigurationVersionId", TypeConfigurationVersionId);
+        global::Gureum.Core.ValueTree.Put(node, "TargetDetails", TargetDetails?.ToTree());
         return node;
     }
 }
@@ -543,9 +543,9 @@ public sealed partial class ChangeSetHookResourceTargetDetails
 {
     public string? LogicalResourceId { get; set; }
 
-    public string? ResourceAction { get; set; }
-
     public string? ResourceType { get; set; }
+
+    public string? ResourceAction { get; set; }
 
     public static ChangeSetHookResourceTargetDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -555,8 +555,8 @@ public sealed partial class ChangeSetHookResourceTargetDetails
         }
         var result = new ChangeSetHookResourceTargetDetails();
         result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
-        result.ResourceAction = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceAction"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
+        result.ResourceAction = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceAction"));
         return result;
     }
 
@@ -564,17 +564,17 @@ public sealed partial class ChangeSetHookResourceTargetDetails
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceAction", ResourceAction);
         global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceAction", ResourceAction);
         return node;
     }
 }
 
 public sealed partial class ChangeSetHookTargetDetails
 {
-    public global::Gureum.Api.Cloudformation.ChangeSetHookResourceTargetDetails? ResourceTargetDetails { get; set; }
-
     public string? TargetType { get; set; }
+
+    public global::Gureum.Api.Cloudformation.ChangeSetHookResourceTargetDetails? ResourceTargetDetails { get; set; }
 
     public static ChangeSetHookTargetDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -583,16 +583,16 @@ public sealed partial class ChangeSetHookTargetDetails
             return null;
         }
         var result = new ChangeSetHookTargetDetails();
-        result.ResourceTargetDetails = global::Gureum.Api.Cloudformation.ChangeSetHookResourceTargetDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ResourceTargetDetails")));
         result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetType"));
+        result.ResourceTargetDetails = global::Gureum.Api.Cloudformation.ChangeSetHookResourceTargetDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ResourceTargetDetails")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ResourceTargetDetails", ResourceTargetDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TargetType", TargetType);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceTargetDetails", ResourceTargetDetails?.ToTree());
         return node;
     }
 }
@@ -620,17 +620,23 @@ public static class ChangeSetStatus
 
 public sealed partial class ChangeSetSummary
 {
+    public string? StackId { get; set; }
+
+    public string? StackName { get; set; }
+
     public string? ChangeSetId { get; set; }
 
     public string? ChangeSetName { get; set; }
 
+    public string? ExecutionStatus { get; set; }
+
+    public string? Status { get; set; }
+
+    public string? StatusReason { get; set; }
+
     public global::System.DateTimeOffset? CreationTime { get; set; }
 
     public string? Description { get; set; }
-
-    public string? ExecutionStatus { get; set; }
-
-    public bool? ImportExistingResources { get; set; }
 
     public bool? IncludeNestedStacks { get; set; }
 
@@ -638,13 +644,7 @@ public sealed partial class ChangeSetSummary
 
     public string? RootChangeSetId { get; set; }
 
-    public string? StackId { get; set; }
-
-    public string? StackName { get; set; }
-
-    public string? Status { get; set; }
-
-    public string? StatusReason { get; set; }
+    public bool? ImportExistingResources { get; set; }
 
     public static ChangeSetSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -653,38 +653,38 @@ public sealed partial class ChangeSetSummary
             return null;
         }
         var result = new ChangeSetSummary();
+        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
+        result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
         result.ChangeSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSetId"));
         result.ChangeSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSetName"));
+        result.ExecutionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionStatus"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusReason"));
         result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.ExecutionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionStatus"));
-        result.ImportExistingResources = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ImportExistingResources"));
         result.IncludeNestedStacks = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeNestedStacks"));
         result.ParentChangeSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParentChangeSetId"));
         result.RootChangeSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RootChangeSetId"));
-        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
-        result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusReason"));
+        result.ImportExistingResources = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ImportExistingResources"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
+        global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
         global::Gureum.Core.ValueTree.Put(node, "ChangeSetId", ChangeSetId);
         global::Gureum.Core.ValueTree.Put(node, "ChangeSetName", ChangeSetName);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionStatus", ExecutionStatus);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "StatusReason", StatusReason);
         global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionStatus", ExecutionStatus);
-        global::Gureum.Core.ValueTree.Put(node, "ImportExistingResources", ImportExistingResources);
         global::Gureum.Core.ValueTree.Put(node, "IncludeNestedStacks", IncludeNestedStacks);
         global::Gureum.Core.ValueTree.Put(node, "ParentChangeSetId", ParentChangeSetId);
         global::Gureum.Core.ValueTree.Put(node, "RootChangeSetId", RootChangeSetId);
-        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
-        global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "StatusReason", StatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "ImportExistingResources", ImportExistingResources);
         return node;
     }
 }
@@ -723,13 +723,13 @@ public static class ConcurrencyMode
 
 public sealed partial class ContinueUpdateRollbackInput
 {
-    public string? ClientRequestToken { get; set; }
-
-    public global::System.Collections.Generic.List<string>? ResourcesToSkip { get; set; }
+    public string? StackName { get; set; }
 
     public string? RoleARN { get; set; }
 
-    public string? StackName { get; set; }
+    public global::System.Collections.Generic.List<string>? ResourcesToSkip { get; set; }
+
+    public string? ClientRequestToken { get; set; }
 
     public static ContinueUpdateRollbackInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -738,20 +738,20 @@ public sealed partial class ContinueUpdateRollbackInput
             return null;
         }
         var result = new ContinueUpdateRollbackInput();
-        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
-        result.ResourcesToSkip = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourcesToSkip"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.ResourcesToSkip = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourcesToSkip"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
-        global::Gureum.Core.ValueTree.Put(node, "ResourcesToSkip", global::Gureum.Core.ValueTree.WriteList(ResourcesToSkip, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "ResourcesToSkip", global::Gureum.Core.ValueTree.WriteList(ResourcesToSkip, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
         return node;
     }
 }
@@ -777,45 +777,45 @@ public sealed partial class ContinueUpdateRollbackOutput
 
 public sealed partial class CreateChangeSetInput
 {
-    public global::System.Collections.Generic.List<string>? Capabilities { get; set; }
-
-    public string? ChangeSetName { get; set; }
-
-    public string? ChangeSetType { get; set; }
-
-    public string? ClientToken { get; set; }
-
-    public string? DeploymentMode { get; set; }
-
-    public string? Description { get; set; }
-
-    public bool? ImportExistingResources { get; set; }
-
-    public bool? IncludeNestedStacks { get; set; }
-
-    public global::System.Collections.Generic.List<string>? NotificationARNs { get; set; }
-
-    public string? OnStackFailure { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Parameter>? Parameters { get; set; }
-
-    public global::System.Collections.Generic.List<string>? ResourceTypes { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ResourceToImport>? ResourcesToImport { get; set; }
-
-    public string? RoleARN { get; set; }
-
-    public global::Gureum.Api.Cloudformation.RollbackConfiguration? RollbackConfiguration { get; set; }
-
     public string? StackName { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Tag>? Tags { get; set; }
 
     public string? TemplateBody { get; set; }
 
     public string? TemplateURL { get; set; }
 
     public bool? UsePreviousTemplate { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Parameter>? Parameters { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Capabilities { get; set; }
+
+    public global::System.Collections.Generic.List<string>? ResourceTypes { get; set; }
+
+    public string? RoleARN { get; set; }
+
+    public global::Gureum.Api.Cloudformation.RollbackConfiguration? RollbackConfiguration { get; set; }
+
+    public global::System.Collections.Generic.List<string>? NotificationARNs { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Tag>? Tags { get; set; }
+
+    public string? ChangeSetName { get; set; }
+
+    public string? ClientToken { get; set; }
+
+    public string? Description { get; set; }
+
+    public string? ChangeSetType { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ResourceToImport>? ResourcesToImport { get; set; }
+
+    public bool? IncludeNestedStacks { get; set; }
+
+    public string? OnStackFailure { get; set; }
+
+    public bool? ImportExistingResources { get; set; }
+
+    public string? DeploymentMode { get; set; }
 
     public static CreateChangeSetInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -824,52 +824,52 @@ public sealed partial class CreateChangeSetInput
             return null;
         }
         var result = new CreateChangeSetInput();
-        result.Capabilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Capabilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ChangeSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSetName"));
-        result.ChangeSetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSetType"));
-        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
-        result.DeploymentMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeploymentMode"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.ImportExistingResources = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ImportExistingResources"));
-        result.IncludeNestedStacks = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeNestedStacks"));
-        result.NotificationARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NotificationARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.OnStackFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OnStackFailure"));
-        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ResourceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ResourcesToImport = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourcesToImport"), x => global::Gureum.Api.Cloudformation.ResourceToImport.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
-        result.RollbackConfiguration = global::Gureum.Api.Cloudformation.RollbackConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RollbackConfiguration")));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudformation.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TemplateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateBody"));
         result.TemplateURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateURL"));
         result.UsePreviousTemplate = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "UsePreviousTemplate"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Capabilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Capabilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ResourceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.RollbackConfiguration = global::Gureum.Api.Cloudformation.RollbackConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RollbackConfiguration")));
+        result.NotificationARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NotificationARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudformation.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ChangeSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSetName"));
+        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.ChangeSetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSetType"));
+        result.ResourcesToImport = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourcesToImport"), x => global::Gureum.Api.Cloudformation.ResourceToImport.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.IncludeNestedStacks = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeNestedStacks"));
+        result.OnStackFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OnStackFailure"));
+        result.ImportExistingResources = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ImportExistingResources"));
+        result.DeploymentMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeploymentMode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Capabilities", global::Gureum.Core.ValueTree.WriteList(Capabilities, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ChangeSetName", ChangeSetName);
-        global::Gureum.Core.ValueTree.Put(node, "ChangeSetType", ChangeSetType);
-        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
-        global::Gureum.Core.ValueTree.Put(node, "DeploymentMode", DeploymentMode);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "ImportExistingResources", ImportExistingResources);
-        global::Gureum.Core.ValueTree.Put(node, "IncludeNestedStacks", IncludeNestedStacks);
-        global::Gureum.Core.ValueTree.Put(node, "NotificationARNs", global::Gureum.Core.ValueTree.WriteList(NotificationARNs, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "OnStackFailure", OnStackFailure);
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ResourceTypes", global::Gureum.Core.ValueTree.WriteList(ResourceTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ResourcesToImport", global::Gureum.Core.ValueTree.WriteList(ResourcesToImport, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "RollbackConfiguration", RollbackConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TemplateBody", TemplateBody);
         global::Gureum.Core.ValueTree.Put(node, "TemplateURL", TemplateURL);
         global::Gureum.Core.ValueTree.Put(node, "UsePreviousTemplate", UsePreviousTemplate);
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Capabilities", global::Gureum.Core.ValueTree.WriteList(Capabilities, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ResourceTypes", global::Gureum.Core.ValueTree.WriteList(ResourceTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "RollbackConfiguration", RollbackConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "NotificationARNs", global::Gureum.Core.ValueTree.WriteList(NotificationARNs, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ChangeSetName", ChangeSetName);
+        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "ChangeSetType", ChangeSetType);
+        global::Gureum.Core.ValueTree.Put(node, "ResourcesToImport", global::Gureum.Core.ValueTree.WriteList(ResourcesToImport, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "IncludeNestedStacks", IncludeNestedStacks);
+        global::Gureum.Core.ValueTree.Put(node, "OnStackFailure", OnStackFailure);
+        global::Gureum.Core.ValueTree.Put(node, "ImportExistingResources", ImportExistingResources);
+        global::Gureum.Core.ValueTree.Put(node, "DeploymentMode", DeploymentMode);
         return node;
     }
 }
@@ -903,9 +903,9 @@ public sealed partial class CreateChangeSetOutput
 
 public sealed partial class CreateGeneratedTemplateInput
 {
-    public string? GeneratedTemplateName { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ResourceDefinition>? Resources { get; set; }
+
+    public string? GeneratedTemplateName { get; set; }
 
     public string? StackName { get; set; }
 
@@ -918,8 +918,8 @@ public sealed partial class CreateGeneratedTemplateInput
             return null;
         }
         var result = new CreateGeneratedTemplateInput();
-        result.GeneratedTemplateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GeneratedTemplateName"));
         result.Resources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Resources"), x => global::Gureum.Api.Cloudformation.ResourceDefinition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.GeneratedTemplateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GeneratedTemplateName"));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
         result.TemplateConfiguration = global::Gureum.Api.Cloudformation.TemplateConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TemplateConfiguration")));
         return result;
@@ -928,8 +928,8 @@ public sealed partial class CreateGeneratedTemplateInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "GeneratedTemplateName", GeneratedTemplateName);
         global::Gureum.Core.ValueTree.Put(node, "Resources", global::Gureum.Core.ValueTree.WriteList(Resources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "GeneratedTemplateName", GeneratedTemplateName);
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
         global::Gureum.Core.ValueTree.Put(node, "TemplateConfiguration", TemplateConfiguration?.ToTree());
         return node;
@@ -961,29 +961,29 @@ public sealed partial class CreateGeneratedTemplateOutput
 
 public sealed partial class CreateStackInput
 {
-    public global::System.Collections.Generic.List<string>? Capabilities { get; set; }
+    public string? StackName { get; set; }
 
-    public string? ClientRequestToken { get; set; }
+    public string? TemplateBody { get; set; }
 
-    public bool? DisableRollback { get; set; }
-
-    public bool? EnableTerminationProtection { get; set; }
-
-    public global::System.Collections.Generic.List<string>? NotificationARNs { get; set; }
-
-    public string? OnFailure { get; set; }
+    public string? TemplateURL { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Parameter>? Parameters { get; set; }
 
-    public global::System.Collections.Generic.List<string>? ResourceTypes { get; set; }
-
-    public bool? RetainExceptOnCreate { get; set; }
-
-    public string? RoleARN { get; set; }
+    public bool? DisableRollback { get; set; }
 
     public global::Gureum.Api.Cloudformation.RollbackConfiguration? RollbackConfiguration { get; set; }
 
-    public string? StackName { get; set; }
+    public int? TimeoutInMinutes { get; set; }
+
+    public global::System.Collections.Generic.List<string>? NotificationARNs { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Capabilities { get; set; }
+
+    public global::System.Collections.Generic.List<string>? ResourceTypes { get; set; }
+
+    public string? RoleARN { get; set; }
+
+    public string? OnFailure { get; set; }
 
     public string? StackPolicyBody { get; set; }
 
@@ -991,11 +991,11 @@ public sealed partial class CreateStackInput
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Tag>? Tags { get; set; }
 
-    public string? TemplateBody { get; set; }
+    public string? ClientRequestToken { get; set; }
 
-    public string? TemplateURL { get; set; }
+    public bool? EnableTerminationProtection { get; set; }
 
-    public int? TimeoutInMinutes { get; set; }
+    public bool? RetainExceptOnCreate { get; set; }
 
     public static CreateStackInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1004,69 +1004,69 @@ public sealed partial class CreateStackInput
             return null;
         }
         var result = new CreateStackInput();
-        result.Capabilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Capabilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
-        result.DisableRollback = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableRollback"));
-        result.EnableTerminationProtection = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableTerminationProtection"));
-        result.NotificationARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NotificationARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.OnFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OnFailure"));
-        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ResourceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.RetainExceptOnCreate = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RetainExceptOnCreate"));
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
-        result.RollbackConfiguration = global::Gureum.Api.Cloudformation.RollbackConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RollbackConfiguration")));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.TemplateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateBody"));
+        result.TemplateURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateURL"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DisableRollback = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableRollback"));
+        result.RollbackConfiguration = global::Gureum.Api.Cloudformation.RollbackConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RollbackConfiguration")));
+        result.TimeoutInMinutes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TimeoutInMinutes"));
+        result.NotificationARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NotificationARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Capabilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Capabilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ResourceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.OnFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OnFailure"));
         result.StackPolicyBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackPolicyBody"));
         result.StackPolicyURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackPolicyURL"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudformation.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TemplateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateBody"));
-        result.TemplateURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateURL"));
-        result.TimeoutInMinutes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TimeoutInMinutes"));
+        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
+        result.EnableTerminationProtection = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableTerminationProtection"));
+        result.RetainExceptOnCreate = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RetainExceptOnCreate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Capabilities", global::Gureum.Core.ValueTree.WriteList(Capabilities, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
-        global::Gureum.Core.ValueTree.Put(node, "DisableRollback", DisableRollback);
-        global::Gureum.Core.ValueTree.Put(node, "EnableTerminationProtection", EnableTerminationProtection);
-        global::Gureum.Core.ValueTree.Put(node, "NotificationARNs", global::Gureum.Core.ValueTree.WriteList(NotificationARNs, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "OnFailure", OnFailure);
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ResourceTypes", global::Gureum.Core.ValueTree.WriteList(ResourceTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "RetainExceptOnCreate", RetainExceptOnCreate);
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "RollbackConfiguration", RollbackConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "TemplateBody", TemplateBody);
+        global::Gureum.Core.ValueTree.Put(node, "TemplateURL", TemplateURL);
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "DisableRollback", DisableRollback);
+        global::Gureum.Core.ValueTree.Put(node, "RollbackConfiguration", RollbackConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "TimeoutInMinutes", TimeoutInMinutes);
+        global::Gureum.Core.ValueTree.Put(node, "NotificationARNs", global::Gureum.Core.ValueTree.WriteList(NotificationARNs, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Capabilities", global::Gureum.Core.ValueTree.WriteList(Capabilities, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ResourceTypes", global::Gureum.Core.ValueTree.WriteList(ResourceTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "OnFailure", OnFailure);
         global::Gureum.Core.ValueTree.Put(node, "StackPolicyBody", StackPolicyBody);
         global::Gureum.Core.ValueTree.Put(node, "StackPolicyURL", StackPolicyURL);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TemplateBody", TemplateBody);
-        global::Gureum.Core.ValueTree.Put(node, "TemplateURL", TemplateURL);
-        global::Gureum.Core.ValueTree.Put(node, "TimeoutInMinutes", TimeoutInMinutes);
+        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
+        global::Gureum.Core.ValueTree.Put(node, "EnableTerminationProtection", EnableTerminationProtection);
+        global::Gureum.Core.ValueTree.Put(node, "RetainExceptOnCreate", RetainExceptOnCreate);
         return node;
     }
 }
 
 public sealed partial class CreateStackInstancesInput
 {
-    public global::System.Collections.Generic.List<string>? Accounts { get; set; }
+    public string? StackSetName { get; set; }
 
-    public string? CallAs { get; set; }
+    public global::System.Collections.Generic.List<string>? Accounts { get; set; }
 
     public global::Gureum.Api.Cloudformation.DeploymentTargets? DeploymentTargets { get; set; }
 
-    public string? OperationId { get; set; }
-
-    public global::Gureum.Api.Cloudformation.StackSetOperationPreferences? OperationPreferences { get; set; }
+    public global::System.Collections.Generic.List<string>? Regions { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Parameter>? ParameterOverrides { get; set; }
 
-    public global::System.Collections.Generic.List<string>? Regions { get; set; }
+    public global::Gureum.Api.Cloudformation.StackSetOperationPreferences? OperationPreferences { get; set; }
 
-    public string? StackSetName { get; set; }
+    public string? OperationId { get; set; }
+
+    public string? CallAs { get; set; }
 
     public static CreateStackInstancesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1075,28 +1075,28 @@ public sealed partial class CreateStackInstancesInput
             return null;
         }
         var result = new CreateStackInstancesInput();
-        result.Accounts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Accounts"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
-        result.DeploymentTargets = global::Gureum.Api.Cloudformation.DeploymentTargets.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeploymentTargets")));
-        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
-        result.OperationPreferences = global::Gureum.Api.Cloudformation.StackSetOperationPreferences.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OperationPreferences")));
-        result.ParameterOverrides = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ParameterOverrides"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Regions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Regions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
+        result.Accounts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Accounts"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DeploymentTargets = global::Gureum.Api.Cloudformation.DeploymentTargets.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeploymentTargets")));
+        result.Regions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Regions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ParameterOverrides = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ParameterOverrides"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.OperationPreferences = global::Gureum.Api.Cloudformation.StackSetOperationPreferences.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OperationPreferences")));
+        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
+        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Accounts", global::Gureum.Core.ValueTree.WriteList(Accounts, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
-        global::Gureum.Core.ValueTree.Put(node, "DeploymentTargets", DeploymentTargets?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
-        global::Gureum.Core.ValueTree.Put(node, "OperationPreferences", OperationPreferences?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ParameterOverrides", global::Gureum.Core.ValueTree.WriteList(ParameterOverrides, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Regions", global::Gureum.Core.ValueTree.WriteList(Regions, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
+        global::Gureum.Core.ValueTree.Put(node, "Accounts", global::Gureum.Core.ValueTree.WriteList(Accounts, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "DeploymentTargets", DeploymentTargets?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Regions", global::Gureum.Core.ValueTree.WriteList(Regions, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ParameterOverrides", global::Gureum.Core.ValueTree.WriteList(ParameterOverrides, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "OperationPreferences", OperationPreferences?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
+        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
         return node;
     }
 }
@@ -1126,9 +1126,9 @@ public sealed partial class CreateStackInstancesOutput
 
 public sealed partial class CreateStackOutput
 {
-    public string? OperationId { get; set; }
-
     public string? StackId { get; set; }
+
+    public string? OperationId { get; set; }
 
     public static CreateStackOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1137,16 +1137,16 @@ public sealed partial class CreateStackOutput
             return null;
         }
         var result = new CreateStackOutput();
-        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
         result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
+        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
         global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
+        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
         return node;
     }
 }
@@ -1211,35 +1211,35 @@ public sealed partial class CreateStackRefactorOutput
 
 public sealed partial class CreateStackSetInput
 {
+    public string? StackSetName { get; set; }
+
+    public string? Description { get; set; }
+
+    public string? TemplateBody { get; set; }
+
+    public string? TemplateURL { get; set; }
+
+    public string? StackId { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Parameter>? Parameters { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Capabilities { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Tag>? Tags { get; set; }
+
     public string? AdministrationRoleARN { get; set; }
+
+    public string? ExecutionRoleName { get; set; }
+
+    public string? PermissionModel { get; set; }
 
     public global::Gureum.Api.Cloudformation.AutoDeployment? AutoDeployment { get; set; }
 
     public string? CallAs { get; set; }
 
-    public global::System.Collections.Generic.List<string>? Capabilities { get; set; }
-
     public string? ClientRequestToken { get; set; }
 
-    public string? Description { get; set; }
-
-    public string? ExecutionRoleName { get; set; }
-
     public global::Gureum.Api.Cloudformation.ManagedExecution? ManagedExecution { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Parameter>? Parameters { get; set; }
-
-    public string? PermissionModel { get; set; }
-
-    public string? StackId { get; set; }
-
-    public string? StackSetName { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Tag>? Tags { get; set; }
-
-    public string? TemplateBody { get; set; }
-
-    public string? TemplateURL { get; set; }
 
     public static CreateStackSetInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1248,42 +1248,42 @@ public sealed partial class CreateStackSetInput
             return null;
         }
         var result = new CreateStackSetInput();
-        result.AdministrationRoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AdministrationRoleARN"));
-        result.AutoDeployment = global::Gureum.Api.Cloudformation.AutoDeployment.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AutoDeployment")));
-        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
-        result.Capabilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Capabilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.ExecutionRoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionRoleName"));
-        result.ManagedExecution = global::Gureum.Api.Cloudformation.ManagedExecution.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ManagedExecution")));
-        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.PermissionModel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionModel"));
-        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
         result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudformation.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.TemplateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateBody"));
         result.TemplateURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateURL"));
+        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Capabilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Capabilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudformation.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AdministrationRoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AdministrationRoleARN"));
+        result.ExecutionRoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionRoleName"));
+        result.PermissionModel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionModel"));
+        result.AutoDeployment = global::Gureum.Api.Cloudformation.AutoDeployment.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AutoDeployment")));
+        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
+        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
+        result.ManagedExecution = global::Gureum.Api.Cloudformation.ManagedExecution.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ManagedExecution")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdministrationRoleARN", AdministrationRoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "AutoDeployment", AutoDeployment?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
-        global::Gureum.Core.ValueTree.Put(node, "Capabilities", global::Gureum.Core.ValueTree.WriteList(Capabilities, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionRoleName", ExecutionRoleName);
-        global::Gureum.Core.ValueTree.Put(node, "ManagedExecution", ManagedExecution?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "PermissionModel", PermissionModel);
-        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
         global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "TemplateBody", TemplateBody);
         global::Gureum.Core.ValueTree.Put(node, "TemplateURL", TemplateURL);
+        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Capabilities", global::Gureum.Core.ValueTree.WriteList(Capabilities, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AdministrationRoleARN", AdministrationRoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionRoleName", ExecutionRoleName);
+        global::Gureum.Core.ValueTree.Put(node, "PermissionModel", PermissionModel);
+        global::Gureum.Core.ValueTree.Put(node, "AutoDeployment", AutoDeployment?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
+        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
+        global::Gureum.Core.ValueTree.Put(node, "ManagedExecution", ManagedExecution?.ToTree());
         return node;
     }
 }
@@ -1351,11 +1351,11 @@ public sealed partial class DeactivateOrganizationsAccessOutput
 
 public sealed partial class DeactivateTypeInput
 {
-    public string? Arn { get; set; }
+    public string? TypeName { get; set; }
 
     public string? Type { get; set; }
 
-    public string? TypeName { get; set; }
+    public string? Arn { get; set; }
 
     public static DeactivateTypeInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1364,18 +1364,18 @@ public sealed partial class DeactivateTypeInput
             return null;
         }
         var result = new DeactivateTypeInput();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
         return node;
     }
 }
@@ -1470,15 +1470,15 @@ public sealed partial class DeleteGeneratedTemplateInput
 
 public sealed partial class DeleteStackInput
 {
-    public string? ClientRequestToken { get; set; }
-
-    public string? DeletionMode { get; set; }
+    public string? StackName { get; set; }
 
     public global::System.Collections.Generic.List<string>? RetainResources { get; set; }
 
     public string? RoleARN { get; set; }
 
-    public string? StackName { get; set; }
+    public string? ClientRequestToken { get; set; }
+
+    public string? DeletionMode { get; set; }
 
     public static DeleteStackInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1487,43 +1487,43 @@ public sealed partial class DeleteStackInput
             return null;
         }
         var result = new DeleteStackInput();
-        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
-        result.DeletionMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeletionMode"));
+        result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
         result.RetainResources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RetainResources"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
-        result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
+        result.DeletionMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeletionMode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
-        global::Gureum.Core.ValueTree.Put(node, "DeletionMode", DeletionMode);
+        global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
         global::Gureum.Core.ValueTree.Put(node, "RetainResources", global::Gureum.Core.ValueTree.WriteList(RetainResources, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
+        global::Gureum.Core.ValueTree.Put(node, "DeletionMode", DeletionMode);
         return node;
     }
 }
 
 public sealed partial class DeleteStackInstancesInput
 {
-    public global::System.Collections.Generic.List<string>? Accounts { get; set; }
+    public string? StackSetName { get; set; }
 
-    public string? CallAs { get; set; }
+    public global::System.Collections.Generic.List<string>? Accounts { get; set; }
 
     public global::Gureum.Api.Cloudformation.DeploymentTargets? DeploymentTargets { get; set; }
 
-    public string? OperationId { get; set; }
+    public global::System.Collections.Generic.List<string>? Regions { get; set; }
 
     public global::Gureum.Api.Cloudformation.StackSetOperationPreferences? OperationPreferences { get; set; }
 
-    public global::System.Collections.Generic.List<string>? Regions { get; set; }
-
     public bool? RetainStacks { get; set; }
 
-    public string? StackSetName { get; set; }
+    public string? OperationId { get; set; }
+
+    public string? CallAs { get; set; }
 
     public static DeleteStackInstancesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1532,28 +1532,28 @@ public sealed partial class DeleteStackInstancesInput
             return null;
         }
         var result = new DeleteStackInstancesInput();
-        result.Accounts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Accounts"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
-        result.DeploymentTargets = global::Gureum.Api.Cloudformation.DeploymentTargets.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeploymentTargets")));
-        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
-        result.OperationPreferences = global::Gureum.Api.Cloudformation.StackSetOperationPreferences.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OperationPreferences")));
-        result.Regions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Regions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.RetainStacks = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RetainStacks"));
         result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
+        result.Accounts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Accounts"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DeploymentTargets = global::Gureum.Api.Cloudformation.DeploymentTargets.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeploymentTargets")));
+        result.Regions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Regions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.OperationPreferences = global::Gureum.Api.Cloudformation.StackSetOperationPreferences.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OperationPreferences")));
+        result.RetainStacks = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RetainStacks"));
+        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
+        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Accounts", global::Gureum.Core.ValueTree.WriteList(Accounts, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
-        global::Gureum.Core.ValueTree.Put(node, "DeploymentTargets", DeploymentTargets?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
-        global::Gureum.Core.ValueTree.Put(node, "OperationPreferences", OperationPreferences?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Regions", global::Gureum.Core.ValueTree.WriteList(Regions, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "RetainStacks", RetainStacks);
         global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
+        global::Gureum.Core.ValueTree.Put(node, "Accounts", global::Gureum.Core.ValueTree.WriteList(Accounts, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "DeploymentTargets", DeploymentTargets?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Regions", global::Gureum.Core.ValueTree.WriteList(Regions, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "OperationPreferences", OperationPreferences?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RetainStacks", RetainStacks);
+        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
+        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
         return node;
     }
 }
@@ -1583,9 +1583,9 @@ public sealed partial class DeleteStackInstancesOutput
 
 public sealed partial class DeleteStackSetInput
 {
-    public string? CallAs { get; set; }
-
     public string? StackSetName { get; set; }
+
+    public string? CallAs { get; set; }
 
     public static DeleteStackSetInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1594,16 +1594,16 @@ public sealed partial class DeleteStackSetInput
             return null;
         }
         var result = new DeleteStackSetInput();
-        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
         result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
+        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
         global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
+        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
         return node;
     }
 }
@@ -1642,13 +1642,13 @@ public static class DeploymentMode
 
 public sealed partial class DeploymentTargets
 {
-    public string? AccountFilterType { get; set; }
-
     public global::System.Collections.Generic.List<string>? Accounts { get; set; }
 
     public string? AccountsUrl { get; set; }
 
     public global::System.Collections.Generic.List<string>? OrganizationalUnitIds { get; set; }
+
+    public string? AccountFilterType { get; set; }
 
     public static DeploymentTargets? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1657,20 +1657,20 @@ public sealed partial class DeploymentTargets
             return null;
         }
         var result = new DeploymentTargets();
-        result.AccountFilterType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountFilterType"));
         result.Accounts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Accounts"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.AccountsUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountsUrl"));
         result.OrganizationalUnitIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OrganizationalUnitIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AccountFilterType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountFilterType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccountFilterType", AccountFilterType);
         global::Gureum.Core.ValueTree.Put(node, "Accounts", global::Gureum.Core.ValueTree.WriteList(Accounts, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "AccountsUrl", AccountsUrl);
         global::Gureum.Core.ValueTree.Put(node, "OrganizationalUnitIds", global::Gureum.Core.ValueTree.WriteList(OrganizationalUnitIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AccountFilterType", AccountFilterType);
         return node;
     }
 }
@@ -1790,11 +1790,11 @@ public sealed partial class DescribeChangeSetHooksInput
 {
     public string? ChangeSetName { get; set; }
 
-    public string? LogicalResourceId { get; set; }
+    public string? StackName { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? StackName { get; set; }
+    public string? LogicalResourceId { get; set; }
 
     public static DescribeChangeSetHooksInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1804,9 +1804,9 @@ public sealed partial class DescribeChangeSetHooksInput
         }
         var result = new DescribeChangeSetHooksInput();
         result.ChangeSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSetName"));
-        result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
         return result;
     }
 
@@ -1814,9 +1814,9 @@ public sealed partial class DescribeChangeSetHooksInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ChangeSetName", ChangeSetName);
-        global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
         return node;
     }
 }
@@ -1829,13 +1829,13 @@ public sealed partial class DescribeChangeSetHooksOutput
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ChangeSetHook>? Hooks { get; set; }
 
+    public string? Status { get; set; }
+
     public string? NextToken { get; set; }
 
     public string? StackId { get; set; }
 
     public string? StackName { get; set; }
-
-    public string? Status { get; set; }
 
     public static DescribeChangeSetHooksOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1847,10 +1847,10 @@ public sealed partial class DescribeChangeSetHooksOutput
         result.ChangeSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSetId"));
         result.ChangeSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSetName"));
         result.Hooks = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Hooks"), x => global::Gureum.Api.Cloudformation.ChangeSetHook.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         return result;
     }
 
@@ -1860,10 +1860,10 @@ public sealed partial class DescribeChangeSetHooksOutput
         global::Gureum.Core.ValueTree.Put(node, "ChangeSetId", ChangeSetId);
         global::Gureum.Core.ValueTree.Put(node, "ChangeSetName", ChangeSetName);
         global::Gureum.Core.ValueTree.Put(node, "Hooks", global::Gureum.Core.ValueTree.WriteList(Hooks, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         return node;
     }
 }
@@ -1872,11 +1872,11 @@ public sealed partial class DescribeChangeSetInput
 {
     public string? ChangeSetName { get; set; }
 
-    public bool? IncludePropertyValues { get; set; }
+    public string? StackName { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? StackName { get; set; }
+    public bool? IncludePropertyValues { get; set; }
 
     public static DescribeChangeSetInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1886,9 +1886,9 @@ public sealed partial class DescribeChangeSetInput
         }
         var result = new DescribeChangeSetInput();
         result.ChangeSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSetName"));
-        result.IncludePropertyValues = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludePropertyValues"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.IncludePropertyValues = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludePropertyValues"));
         return result;
     }
 
@@ -1896,60 +1896,60 @@ public sealed partial class DescribeChangeSetInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ChangeSetName", ChangeSetName);
-        global::Gureum.Core.ValueTree.Put(node, "IncludePropertyValues", IncludePropertyValues);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "IncludePropertyValues", IncludePropertyValues);
         return node;
     }
 }
 
 public sealed partial class DescribeChangeSetOutput
 {
-    public global::System.Collections.Generic.List<string>? Capabilities { get; set; }
-
-    public string? ChangeSetId { get; set; }
-
     public string? ChangeSetName { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Change>? Changes { get; set; }
-
-    public global::System.DateTimeOffset? CreationTime { get; set; }
-
-    public string? DeploymentMode { get; set; }
-
-    public string? Description { get; set; }
-
-    public string? ExecutionStatus { get; set; }
-
-    public bool? ImportExistingResources { get; set; }
-
-    public bool? IncludeNestedStacks { get; set; }
-
-    public string? NextToken { get; set; }
-
-    public global::System.Collections.Generic.List<string>? NotificationARNs { get; set; }
-
-    public string? OnStackFailure { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Parameter>? Parameters { get; set; }
-
-    public string? ParentChangeSetId { get; set; }
-
-    public global::Gureum.Api.Cloudformation.RollbackConfiguration? RollbackConfiguration { get; set; }
-
-    public string? RootChangeSetId { get; set; }
-
-    public string? StackDriftStatus { get; set; }
+    public string? ChangeSetId { get; set; }
 
     public string? StackId { get; set; }
 
     public string? StackName { get; set; }
 
+    public string? Description { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Parameter>? Parameters { get; set; }
+
+    public global::System.DateTimeOffset? CreationTime { get; set; }
+
+    public string? ExecutionStatus { get; set; }
+
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
 
+    public string? StackDriftStatus { get; set; }
+
+    public global::System.Collections.Generic.List<string>? NotificationARNs { get; set; }
+
+    public global::Gureum.Api.Cloudformation.RollbackConfiguration? RollbackConfiguration { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Capabilities { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Tag>? Tags { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Change>? Changes { get; set; }
+
+    public string? NextToken { get; set; }
+
+    public bool? IncludeNestedStacks { get; set; }
+
+    public string? ParentChangeSetId { get; set; }
+
+    public string? RootChangeSetId { get; set; }
+
+    public string? OnStackFailure { get; set; }
+
+    public bool? ImportExistingResources { get; set; }
+
+    public string? DeploymentMode { get; set; }
 
     public static DescribeChangeSetOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1958,73 +1958,73 @@ public sealed partial class DescribeChangeSetOutput
             return null;
         }
         var result = new DescribeChangeSetOutput();
-        result.Capabilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Capabilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ChangeSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSetId"));
         result.ChangeSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSetName"));
-        result.Changes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Changes"), x => global::Gureum.Api.Cloudformation.Change.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
-        result.DeploymentMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeploymentMode"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.ExecutionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionStatus"));
-        result.ImportExistingResources = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ImportExistingResources"));
-        result.IncludeNestedStacks = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeNestedStacks"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.NotificationARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NotificationARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.OnStackFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OnStackFailure"));
-        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ParentChangeSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParentChangeSetId"));
-        result.RollbackConfiguration = global::Gureum.Api.Cloudformation.RollbackConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RollbackConfiguration")));
-        result.RootChangeSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RootChangeSetId"));
-        result.StackDriftStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackDriftStatus"));
+        result.ChangeSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSetId"));
         result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
+        result.ExecutionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionStatus"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusReason"));
+        result.StackDriftStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackDriftStatus"));
+        result.NotificationARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NotificationARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.RollbackConfiguration = global::Gureum.Api.Cloudformation.RollbackConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RollbackConfiguration")));
+        result.Capabilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Capabilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudformation.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Changes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Changes"), x => global::Gureum.Api.Cloudformation.Change.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.IncludeNestedStacks = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeNestedStacks"));
+        result.ParentChangeSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParentChangeSetId"));
+        result.RootChangeSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RootChangeSetId"));
+        result.OnStackFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OnStackFailure"));
+        result.ImportExistingResources = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ImportExistingResources"));
+        result.DeploymentMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeploymentMode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Capabilities", global::Gureum.Core.ValueTree.WriteList(Capabilities, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ChangeSetId", ChangeSetId);
         global::Gureum.Core.ValueTree.Put(node, "ChangeSetName", ChangeSetName);
-        global::Gureum.Core.ValueTree.Put(node, "Changes", global::Gureum.Core.ValueTree.WriteList(Changes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "DeploymentMode", DeploymentMode);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionStatus", ExecutionStatus);
-        global::Gureum.Core.ValueTree.Put(node, "ImportExistingResources", ImportExistingResources);
-        global::Gureum.Core.ValueTree.Put(node, "IncludeNestedStacks", IncludeNestedStacks);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "NotificationARNs", global::Gureum.Core.ValueTree.WriteList(NotificationARNs, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "OnStackFailure", OnStackFailure);
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ParentChangeSetId", ParentChangeSetId);
-        global::Gureum.Core.ValueTree.Put(node, "RollbackConfiguration", RollbackConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RootChangeSetId", RootChangeSetId);
-        global::Gureum.Core.ValueTree.Put(node, "StackDriftStatus", StackDriftStatus);
+        global::Gureum.Core.ValueTree.Put(node, "ChangeSetId", ChangeSetId);
         global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionStatus", ExecutionStatus);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusReason", StatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "StackDriftStatus", StackDriftStatus);
+        global::Gureum.Core.ValueTree.Put(node, "NotificationARNs", global::Gureum.Core.ValueTree.WriteList(NotificationARNs, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "RollbackConfiguration", RollbackConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Capabilities", global::Gureum.Core.ValueTree.WriteList(Capabilities, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Changes", global::Gureum.Core.ValueTree.WriteList(Changes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "IncludeNestedStacks", IncludeNestedStacks);
+        global::Gureum.Core.ValueTree.Put(node, "ParentChangeSetId", ParentChangeSetId);
+        global::Gureum.Core.ValueTree.Put(node, "RootChangeSetId", RootChangeSetId);
+        global::Gureum.Core.ValueTree.Put(node, "OnStackFailure", OnStackFailure);
+        global::Gureum.Core.ValueTree.Put(node, "ImportExistingResources", ImportExistingResources);
+        global::Gureum.Core.ValueTree.Put(node, "DeploymentMode", DeploymentMode);
         return node;
     }
 }
 
 public sealed partial class DescribeEventsInput
 {
+    public string? StackName { get; set; }
+
     public string? ChangeSetName { get; set; }
+
+    public string? OperationId { get; set; }
 
     public global::Gureum.Api.Cloudformation.EventFilter? Filters { get; set; }
 
     public string? NextToken { get; set; }
-
-    public string? OperationId { get; set; }
-
-    public string? StackName { get; set; }
 
     public static DescribeEventsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2033,31 +2033,31 @@ public sealed partial class DescribeEventsInput
             return null;
         }
         var result = new DescribeEventsInput();
+        result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
         result.ChangeSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSetName"));
+        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
         result.Filters = global::Gureum.Api.Cloudformation.EventFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Filters")));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
-        result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
         global::Gureum.Core.ValueTree.Put(node, "ChangeSetName", ChangeSetName);
+        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
         global::Gureum.Core.ValueTree.Put(node, "Filters", Filters?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
-        global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
         return node;
     }
 }
 
 public sealed partial class DescribeEventsOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.OperationEvent>? OperationEvents { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeEventsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2066,16 +2066,16 @@ public sealed partial class DescribeEventsOutput
             return null;
         }
         var result = new DescribeEventsOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.OperationEvents = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OperationEvents"), x => global::Gureum.Api.Cloudformation.OperationEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "OperationEvents", global::Gureum.Core.ValueTree.WriteList(OperationEvents, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -2105,23 +2105,23 @@ public sealed partial class DescribeGeneratedTemplateInput
 
 public sealed partial class DescribeGeneratedTemplateOutput
 {
-    public global::System.DateTimeOffset? CreationTime { get; set; }
-
     public string? GeneratedTemplateId { get; set; }
 
     public string? GeneratedTemplateName { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ResourceDetail>? Resources { get; set; }
+
+    public string? Status { get; set; }
+
+    public string? StatusReason { get; set; }
+
+    public global::System.DateTimeOffset? CreationTime { get; set; }
 
     public global::System.DateTimeOffset? LastUpdatedTime { get; set; }
 
     public global::Gureum.Api.Cloudformation.TemplateProgress? Progress { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ResourceDetail>? Resources { get; set; }
-
     public string? StackId { get; set; }
-
-    public string? Status { get; set; }
-
-    public string? StatusReason { get; set; }
 
     public global::Gureum.Api.Cloudformation.TemplateConfiguration? TemplateConfiguration { get; set; }
 
@@ -2134,15 +2134,15 @@ public sealed partial class DescribeGeneratedTemplateOutput
             return null;
         }
         var result = new DescribeGeneratedTemplateOutput();
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
         result.GeneratedTemplateId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GeneratedTemplateId"));
         result.GeneratedTemplateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GeneratedTemplateName"));
-        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdatedTime"));
-        result.Progress = global::Gureum.Api.Cloudformation.TemplateProgress.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Progress")));
         result.Resources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Resources"), x => global::Gureum.Api.Cloudformation.ResourceDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusReason"));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
+        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdatedTime"));
+        result.Progress = global::Gureum.Api.Cloudformation.TemplateProgress.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Progress")));
+        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
         result.TemplateConfiguration = global::Gureum.Api.Cloudformation.TemplateConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TemplateConfiguration")));
         result.TotalWarnings = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TotalWarnings"));
         return result;
@@ -2151,15 +2151,15 @@ public sealed partial class DescribeGeneratedTemplateOutput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
         global::Gureum.Core.ValueTree.Put(node, "GeneratedTemplateId", GeneratedTemplateId);
         global::Gureum.Core.ValueTree.Put(node, "GeneratedTemplateName", GeneratedTemplateName);
-        global::Gureum.Core.ValueTree.Put(node, "LastUpdatedTime", LastUpdatedTime);
-        global::Gureum.Core.ValueTree.Put(node, "Progress", Progress?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Resources", global::Gureum.Core.ValueTree.WriteList(Resources, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusReason", StatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
+        global::Gureum.Core.ValueTree.Put(node, "LastUpdatedTime", LastUpdatedTime);
+        global::Gureum.Core.ValueTree.Put(node, "Progress", Progress?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
         global::Gureum.Core.ValueTree.Put(node, "TemplateConfiguration", TemplateConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TotalWarnings", TotalWarnings);
         return node;
@@ -2237,13 +2237,13 @@ public sealed partial class DescribePublisherInput
 
 public sealed partial class DescribePublisherOutput
 {
-    public string? IdentityProvider { get; set; }
-
     public string? PublisherId { get; set; }
 
-    public string? PublisherProfile { get; set; }
-
     public string? PublisherStatus { get; set; }
+
+    public string? IdentityProvider { get; set; }
+
+    public string? PublisherProfile { get; set; }
 
     public static DescribePublisherOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2252,20 +2252,20 @@ public sealed partial class DescribePublisherOutput
             return null;
         }
         var result = new DescribePublisherOutput();
-        result.IdentityProvider = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityProvider"));
         result.PublisherId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublisherId"));
-        result.PublisherProfile = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublisherProfile"));
         result.PublisherStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublisherStatus"));
+        result.IdentityProvider = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityProvider"));
+        result.PublisherProfile = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublisherProfile"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "IdentityProvider", IdentityProvider);
         global::Gureum.Core.ValueTree.Put(node, "PublisherId", PublisherId);
-        global::Gureum.Core.ValueTree.Put(node, "PublisherProfile", PublisherProfile);
         global::Gureum.Core.ValueTree.Put(node, "PublisherStatus", PublisherStatus);
+        global::Gureum.Core.ValueTree.Put(node, "IdentityProvider", IdentityProvider);
+        global::Gureum.Core.ValueTree.Put(node, "PublisherProfile", PublisherProfile);
         return node;
     }
 }
@@ -2295,25 +2295,25 @@ public sealed partial class DescribeResourceScanInput
 
 public sealed partial class DescribeResourceScanOutput
 {
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
-    public double? PercentageCompleted { get; set; }
-
     public string? ResourceScanId { get; set; }
-
-    public global::System.Collections.Generic.List<string>? ResourceTypes { get; set; }
-
-    public int? ResourcesRead { get; set; }
-
-    public int? ResourcesScanned { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ScanFilter>? ScanFilters { get; set; }
-
-    public global::System.DateTimeOffset? StartTime { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
+
+    public global::System.DateTimeOffset? StartTime { get; set; }
+
+    public global::System.DateTimeOffset? EndTime { get; set; }
+
+    public double? PercentageCompleted { get; set; }
+
+    public global::System.Collections.Generic.List<string>? ResourceTypes { get; set; }
+
+    public int? ResourcesScanned { get; set; }
+
+    public int? ResourcesRead { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ScanFilter>? ScanFilters { get; set; }
 
     public static DescribeResourceScanOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2322,32 +2322,32 @@ public sealed partial class DescribeResourceScanOutput
             return null;
         }
         var result = new DescribeResourceScanOutput();
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.PercentageCompleted = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "PercentageCompleted"));
         result.ResourceScanId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceScanId"));
-        result.ResourceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ResourcesRead = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ResourcesRead"));
-        result.ResourcesScanned = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ResourcesScanned"));
-        result.ScanFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ScanFilters"), x => global::Gureum.Api.Cloudformation.ScanFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusReason"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.PercentageCompleted = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "PercentageCompleted"));
+        result.ResourceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ResourcesScanned = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ResourcesScanned"));
+        result.ResourcesRead = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ResourcesRead"));
+        result.ScanFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ScanFilters"), x => global::Gureum.Api.Cloudformation.ScanFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "PercentageCompleted", PercentageCompleted);
         global::Gureum.Core.ValueTree.Put(node, "ResourceScanId", ResourceScanId);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceTypes", global::Gureum.Core.ValueTree.WriteList(ResourceTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ResourcesRead", ResourcesRead);
-        global::Gureum.Core.ValueTree.Put(node, "ResourcesScanned", ResourcesScanned);
-        global::Gureum.Core.ValueTree.Put(node, "ScanFilters", global::Gureum.Core.ValueTree.WriteList(ScanFilters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusReason", StatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "PercentageCompleted", PercentageCompleted);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceTypes", global::Gureum.Core.ValueTree.WriteList(ResourceTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ResourcesScanned", ResourcesScanned);
+        global::Gureum.Core.ValueTree.Put(node, "ResourcesRead", ResourcesRead);
+        global::Gureum.Core.ValueTree.Put(node, "ScanFilters", global::Gureum.Core.ValueTree.WriteList(ScanFilters, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -2377,17 +2377,17 @@ public sealed partial class DescribeStackDriftDetectionStatusInput
 
 public sealed partial class DescribeStackDriftDetectionStatusOutput
 {
-    public string? DetectionStatus { get; set; }
-
-    public string? DetectionStatusReason { get; set; }
-
-    public int? DriftedStackResourceCount { get; set; }
+    public string? StackId { get; set; }
 
     public string? StackDriftDetectionId { get; set; }
 
     public string? StackDriftStatus { get; set; }
 
-    public string? StackId { get; set; }
+    public string? DetectionStatus { get; set; }
+
+    public string? DetectionStatusReason { get; set; }
+
+    public int? DriftedStackResourceCount { get; set; }
 
     public global::System.DateTimeOffset? Timestamp { get; set; }
 
@@ -2398,12 +2398,12 @@ public sealed partial class DescribeStackDriftDetectionStatusOutput
             return null;
         }
         var result = new DescribeStackDriftDetectionStatusOutput();
+        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
+        result.StackDriftDetectionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackDriftDetectionId"));
+        result.StackDriftStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackDriftStatus"));
         result.DetectionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetectionStatus"));
         result.DetectionStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetectionStatusReason"));
         result.DriftedStackResourceCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DriftedStackResourceCount"));
-        result.StackDriftDetectionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackDriftDetectionId"));
-        result.StackDriftStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackDriftStatus"));
-        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
         result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
         return result;
     }
@@ -2411,12 +2411,12 @@ public sealed partial class DescribeStackDriftDetectionStatusOutput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
+        global::Gureum.Core.ValueTree.Put(node, "StackDriftDetectionId", StackDriftDetectionId);
+        global::Gureum.Core.ValueTree.Put(node, "StackDriftStatus", StackDriftStatus);
         global::Gureum.Core.ValueTree.Put(node, "DetectionStatus", DetectionStatus);
         global::Gureum.Core.ValueTree.Put(node, "DetectionStatusReason", DetectionStatusReason);
         global::Gureum.Core.ValueTree.Put(node, "DriftedStackResourceCount", DriftedStackResourceCount);
-        global::Gureum.Core.ValueTree.Put(node, "StackDriftDetectionId", StackDriftDetectionId);
-        global::Gureum.Core.ValueTree.Put(node, "StackDriftStatus", StackDriftStatus);
-        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
         global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
         return node;
     }
@@ -2424,9 +2424,9 @@ public sealed partial class DescribeStackDriftDetectionStatusOutput
 
 public sealed partial class DescribeStackEventsInput
 {
-    public string? NextToken { get; set; }
-
     public string? StackName { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeStackEventsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2435,25 +2435,25 @@ public sealed partial class DescribeStackEventsInput
             return null;
         }
         var result = new DescribeStackEventsInput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DescribeStackEventsOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.StackEvent>? StackEvents { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeStackEventsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2462,29 +2462,29 @@ public sealed partial class DescribeStackEventsOutput
             return null;
         }
         var result = new DescribeStackEventsOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.StackEvents = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StackEvents"), x => global::Gureum.Api.Cloudformation.StackEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "StackEvents", global::Gureum.Core.ValueTree.WriteList(StackEvents, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DescribeStackInstanceInput
 {
-    public string? CallAs { get; set; }
+    public string? StackSetName { get; set; }
 
     public string? StackInstanceAccount { get; set; }
 
     public string? StackInstanceRegion { get; set; }
 
-    public string? StackSetName { get; set; }
+    public string? CallAs { get; set; }
 
     public static DescribeStackInstanceInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2493,20 +2493,20 @@ public sealed partial class DescribeStackInstanceInput
             return null;
         }
         var result = new DescribeStackInstanceInput();
-        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
+        result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
         result.StackInstanceAccount = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackInstanceAccount"));
         result.StackInstanceRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackInstanceRegion"));
-        result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
+        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
+        global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
         global::Gureum.Core.ValueTree.Put(node, "StackInstanceAccount", StackInstanceAccount);
         global::Gureum.Core.ValueTree.Put(node, "StackInstanceRegion", StackInstanceRegion);
-        global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
+        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
         return node;
     }
 }
@@ -2561,13 +2561,13 @@ public sealed partial class DescribeStackRefactorOutput
 {
     public string? Description { get; set; }
 
-    public string? ExecutionStatus { get; set; }
-
-    public string? ExecutionStatusReason { get; set; }
+    public string? StackRefactorId { get; set; }
 
     public global::System.Collections.Generic.List<string>? StackIds { get; set; }
 
-    public string? StackRefactorId { get; set; }
+    public string? ExecutionStatus { get; set; }
+
+    public string? ExecutionStatusReason { get; set; }
 
     public string? Status { get; set; }
 
@@ -2581,10 +2581,10 @@ public sealed partial class DescribeStackRefactorOutput
         }
         var result = new DescribeStackRefactorOutput();
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.StackRefactorId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackRefactorId"));
+        result.StackIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StackIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ExecutionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionStatus"));
         result.ExecutionStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionStatusReason"));
-        result.StackIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StackIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.StackRefactorId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackRefactorId"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusReason"));
         return result;
@@ -2594,10 +2594,10 @@ public sealed partial class DescribeStackRefactorOutput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "StackRefactorId", StackRefactorId);
+        global::Gureum.Core.ValueTree.Put(node, "StackIds", global::Gureum.Core.ValueTree.WriteList(StackIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ExecutionStatus", ExecutionStatus);
         global::Gureum.Core.ValueTree.Put(node, "ExecutionStatusReason", ExecutionStatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "StackIds", global::Gureum.Core.ValueTree.WriteList(StackIds, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "StackRefactorId", StackRefactorId);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusReason", StatusReason);
         return node;
@@ -2606,13 +2606,13 @@ public sealed partial class DescribeStackRefactorOutput
 
 public sealed partial class DescribeStackResourceDriftsInput
 {
-    public int? MaxResults { get; set; }
-
-    public string? NextToken { get; set; }
-
     public string? StackName { get; set; }
 
     public global::System.Collections.Generic.List<string>? StackResourceDriftStatusFilters { get; set; }
+
+    public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static DescribeStackResourceDriftsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2621,29 +2621,29 @@ public sealed partial class DescribeStackResourceDriftsInput
             return null;
         }
         var result = new DescribeStackResourceDriftsInput();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
         result.StackResourceDriftStatusFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StackResourceDriftStatusFilters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
         global::Gureum.Core.ValueTree.Put(node, "StackResourceDriftStatusFilters", global::Gureum.Core.ValueTree.WriteList(StackResourceDriftStatusFilters, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class DescribeStackResourceDriftsOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.StackResourceDrift>? StackResourceDrifts { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeStackResourceDriftsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2652,25 +2652,25 @@ public sealed partial class DescribeStackResourceDriftsOutput
             return null;
         }
         var result = new DescribeStackResourceDriftsOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.StackResourceDrifts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StackResourceDrifts"), x => global::Gureum.Api.Cloudformation.StackResourceDrift.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "StackResourceDrifts", global::Gureum.Core.ValueTree.WriteList(StackResourceDrifts, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DescribeStackResourceInput
 {
-    public string? LogicalResourceId { get; set; }
-
     public string? StackName { get; set; }
+
+    public string? LogicalResourceId { get; set; }
 
     public static DescribeStackResourceInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2679,16 +2679,16 @@ public sealed partial class DescribeStackResourceInput
             return null;
         }
         var result = new DescribeStackResourceInput();
-        result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
         return node;
     }
 }
@@ -2718,11 +2718,11 @@ public sealed partial class DescribeStackResourceOutput
 
 public sealed partial class DescribeStackResourcesInput
 {
+    public string? StackName { get; set; }
+
     public string? LogicalResourceId { get; set; }
 
     public string? PhysicalResourceId { get; set; }
-
-    public string? StackName { get; set; }
 
     public static DescribeStackResourcesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2731,18 +2731,18 @@ public sealed partial class DescribeStackResourcesInput
             return null;
         }
         var result = new DescribeStackResourcesInput();
+        result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
         result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
         result.PhysicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PhysicalResourceId"));
-        result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
         global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
         global::Gureum.Core.ValueTree.Put(node, "PhysicalResourceId", PhysicalResourceId);
-        global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
         return node;
     }
 }
@@ -2772,9 +2772,9 @@ public sealed partial class DescribeStackResourcesOutput
 
 public sealed partial class DescribeStackSetInput
 {
-    public string? CallAs { get; set; }
-
     public string? StackSetName { get; set; }
+
+    public string? CallAs { get; set; }
 
     public static DescribeStackSetInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2783,27 +2783,27 @@ public sealed partial class DescribeStackSetInput
             return null;
         }
         var result = new DescribeStackSetInput();
-        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
         result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
+        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
         global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
+        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
         return node;
     }
 }
 
 public sealed partial class DescribeStackSetOperationInput
 {
-    public string? CallAs { get; set; }
+    public string? StackSetName { get; set; }
 
     public string? OperationId { get; set; }
 
-    public string? StackSetName { get; set; }
+    public string? CallAs { get; set; }
 
     public static DescribeStackSetOperationInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2812,18 +2812,18 @@ public sealed partial class DescribeStackSetOperationInput
             return null;
         }
         var result = new DescribeStackSetOperationInput();
-        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
-        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
         result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
+        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
+        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
-        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
         global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
+        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
+        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
         return node;
     }
 }
@@ -2876,9 +2876,9 @@ public sealed partial class DescribeStackSetOutput
 
 public sealed partial class DescribeStacksInput
 {
-    public string? NextToken { get; set; }
-
     public string? StackName { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeStacksInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2887,25 +2887,25 @@ public sealed partial class DescribeStacksInput
             return null;
         }
         var result = new DescribeStacksInput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DescribeStacksOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Stack>? Stacks { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeStacksOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2914,33 +2914,33 @@ public sealed partial class DescribeStacksOutput
             return null;
         }
         var result = new DescribeStacksOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Stacks = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Stacks"), x => global::Gureum.Api.Cloudformation.Stack.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Stacks", global::Gureum.Core.ValueTree.WriteList(Stacks, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DescribeTypeInput
 {
-    public string? Arn { get; set; }
-
-    public string? PublicVersionNumber { get; set; }
-
-    public string? PublisherId { get; set; }
-
     public string? Type { get; set; }
 
     public string? TypeName { get; set; }
 
+    public string? Arn { get; set; }
+
     public string? VersionId { get; set; }
+
+    public string? PublisherId { get; set; }
+
+    public string? PublicVersionNumber { get; set; }
 
     public static DescribeTypeInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2949,24 +2949,24 @@ public sealed partial class DescribeTypeInput
             return null;
         }
         var result = new DescribeTypeInput();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.PublicVersionNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublicVersionNumber"));
-        result.PublisherId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublisherId"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.PublisherId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublisherId"));
+        result.PublicVersionNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublicVersionNumber"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "PublicVersionNumber", PublicVersionNumber);
-        global::Gureum.Core.ValueTree.Put(node, "PublisherId", PublisherId);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "PublisherId", PublisherId);
+        global::Gureum.Core.ValueTree.Put(node, "PublicVersionNumber", PublicVersionNumber);
         return node;
     }
 }
@@ -2975,57 +2975,57 @@ public sealed partial class DescribeTypeOutput
 {
     public string? Arn { get; set; }
 
-    public bool? AutoUpdate { get; set; }
-
-    public string? ConfigurationSchema { get; set; }
-
-    public string? DefaultVersionId { get; set; }
-
-    public string? DeprecatedStatus { get; set; }
-
-    public string? Description { get; set; }
-
-    public string? DocumentationUrl { get; set; }
-
-    public string? ExecutionRoleArn { get; set; }
-
-    public bool? IsActivated { get; set; }
-
-    public bool? IsDefaultVersion { get; set; }
-
-    public global::System.DateTimeOffset? LastUpdated { get; set; }
-
-    public string? LatestPublicVersion { get; set; }
-
-    public global::Gureum.Api.Cloudformation.LoggingConfig? LoggingConfig { get; set; }
-
-    public string? OriginalTypeArn { get; set; }
-
-    public string? OriginalTypeName { get; set; }
-
-    public string? ProvisioningType { get; set; }
-
-    public string? PublicVersionNumber { get; set; }
-
-    public string? PublisherId { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.RequiredActivatedType>? RequiredActivatedTypes { get; set; }
-
-    public string? Schema { get; set; }
-
-    public string? SourceUrl { get; set; }
-
-    public global::System.DateTimeOffset? TimeCreated { get; set; }
-
     public string? Type { get; set; }
 
     public string? TypeName { get; set; }
+
+    public string? DefaultVersionId { get; set; }
+
+    public bool? IsDefaultVersion { get; set; }
 
     public string? TypeTestsStatus { get; set; }
 
     public string? TypeTestsStatusDescription { get; set; }
 
+    public string? Description { get; set; }
+
+    public string? Schema { get; set; }
+
+    public string? ProvisioningType { get; set; }
+
+    public string? DeprecatedStatus { get; set; }
+
+    public global::Gureum.Api.Cloudformation.LoggingConfig? LoggingConfig { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.RequiredActivatedType>? RequiredActivatedTypes { get; set; }
+
+    public string? ExecutionRoleArn { get; set; }
+
     public string? Visibility { get; set; }
+
+    public string? SourceUrl { get; set; }
+
+    public string? DocumentationUrl { get; set; }
+
+    public global::System.DateTimeOffset? LastUpdated { get; set; }
+
+    public global::System.DateTimeOffset? TimeCreated { get; set; }
+
+    public string? ConfigurationSchema { get; set; }
+
+    public string? PublisherId { get; set; }
+
+    public string? OriginalTypeName { get; set; }
+
+    public string? OriginalTypeArn { get; set; }
+
+    public string? PublicVersionNumber { get; set; }
+
+    public string? LatestPublicVersion { get; set; }
+
+    public bool? IsActivated { get; set; }
+
+    public bool? AutoUpdate { get; set; }
 
     public static DescribeTypeOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3035,32 +3035,32 @@ public sealed partial class DescribeTypeOutput
         }
         var result = new DescribeTypeOutput();
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.AutoUpdate = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AutoUpdate"));
-        result.ConfigurationSchema = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConfigurationSchema"));
-        result.DefaultVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultVersionId"));
-        result.DeprecatedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeprecatedStatus"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.DocumentationUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentationUrl"));
-        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionRoleArn"));
-        result.IsActivated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsActivated"));
-        result.IsDefaultVersion = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsDefaultVersion"));
-        result.LastUpdated = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdated"));
-        result.LatestPublicVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestPublicVersion"));
-        result.LoggingConfig = global::Gureum.Api.Cloudformation.LoggingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingConfig")));
-        result.OriginalTypeArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OriginalTypeArn"));
-        result.OriginalTypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OriginalTypeName"));
-        result.ProvisioningType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProvisioningType"));
-        result.PublicVersionNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublicVersionNumber"));
-        result.PublisherId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublisherId"));
-        result.RequiredActivatedTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RequiredActivatedTypes"), x => global::Gureum.Api.Cloudformation.RequiredActivatedType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Schema = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Schema"));
-        result.SourceUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceUrl"));
-        result.TimeCreated = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "TimeCreated"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.DefaultVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultVersionId"));
+        result.IsDefaultVersion = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsDefaultVersion"));
         result.TypeTestsStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeTestsStatus"));
         result.TypeTestsStatusDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeTestsStatusDescription"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.Schema = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Schema"));
+        result.ProvisioningType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProvisioningType"));
+        result.DeprecatedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeprecatedStatus"));
+        result.LoggingConfig = global::Gureum.Api.Cloudformation.LoggingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingConfig")));
+        result.RequiredActivatedTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RequiredActivatedTypes"), x => global::Gureum.Api.Cloudformation.RequiredActivatedType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionRoleArn"));
         result.Visibility = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Visibility"));
+        result.SourceUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceUrl"));
+        result.DocumentationUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentationUrl"));
+        result.LastUpdated = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdated"));
+        result.TimeCreated = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "TimeCreated"));
+        result.ConfigurationSchema = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConfigurationSchema"));
+        result.PublisherId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublisherId"));
+        result.OriginalTypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OriginalTypeName"));
+        result.OriginalTypeArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OriginalTypeArn"));
+        result.PublicVersionNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublicVersionNumber"));
+        result.LatestPublicVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestPublicVersion"));
+        result.IsActivated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsActivated"));
+        result.AutoUpdate = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AutoUpdate"));
         return result;
     }
 
@@ -3068,32 +3068,32 @@ public sealed partial class DescribeTypeOutput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "AutoUpdate", AutoUpdate);
-        global::Gureum.Core.ValueTree.Put(node, "ConfigurationSchema", ConfigurationSchema);
-        global::Gureum.Core.ValueTree.Put(node, "DefaultVersionId", DefaultVersionId);
-        global::Gureum.Core.ValueTree.Put(node, "DeprecatedStatus", DeprecatedStatus);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentationUrl", DocumentationUrl);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionRoleArn", ExecutionRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "IsActivated", IsActivated);
-        global::Gureum.Core.ValueTree.Put(node, "IsDefaultVersion", IsDefaultVersion);
-        global::Gureum.Core.ValueTree.Put(node, "LastUpdated", LastUpdated);
-        global::Gureum.Core.ValueTree.Put(node, "LatestPublicVersion", LatestPublicVersion);
-        global::Gureum.Core.ValueTree.Put(node, "LoggingConfig", LoggingConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "OriginalTypeArn", OriginalTypeArn);
-        global::Gureum.Core.ValueTree.Put(node, "OriginalTypeName", OriginalTypeName);
-        global::Gureum.Core.ValueTree.Put(node, "ProvisioningType", ProvisioningType);
-        global::Gureum.Core.ValueTree.Put(node, "PublicVersionNumber", PublicVersionNumber);
-        global::Gureum.Core.ValueTree.Put(node, "PublisherId", PublisherId);
-        global::Gureum.Core.ValueTree.Put(node, "RequiredActivatedTypes", global::Gureum.Core.ValueTree.WriteList(RequiredActivatedTypes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Schema", Schema);
-        global::Gureum.Core.ValueTree.Put(node, "SourceUrl", SourceUrl);
-        global::Gureum.Core.ValueTree.Put(node, "TimeCreated", TimeCreated);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "DefaultVersionId", DefaultVersionId);
+        global::Gureum.Core.ValueTree.Put(node, "IsDefaultVersion", IsDefaultVersion);
         global::Gureum.Core.ValueTree.Put(node, "TypeTestsStatus", TypeTestsStatus);
         global::Gureum.Core.ValueTree.Put(node, "TypeTestsStatusDescription", TypeTestsStatusDescription);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "Schema", Schema);
+        global::Gureum.Core.ValueTree.Put(node, "ProvisioningType", ProvisioningType);
+        global::Gureum.Core.ValueTree.Put(node, "DeprecatedStatus", DeprecatedStatus);
+        global::Gureum.Core.ValueTree.Put(node, "LoggingConfig", LoggingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RequiredActivatedTypes", global::Gureum.Core.ValueTree.WriteList(RequiredActivatedTypes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionRoleArn", ExecutionRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "Visibility", Visibility);
+        global::Gureum.Core.ValueTree.Put(node, "SourceUrl", SourceUrl);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentationUrl", DocumentationUrl);
+        global::Gureum.Core.ValueTree.Put(node, "LastUpdated", LastUpdated);
+        global::Gureum.Core.ValueTree.Put(node, "TimeCreated", TimeCreated);
+        global::Gureum.Core.ValueTree.Put(node, "ConfigurationSchema", ConfigurationSchema);
+        global::Gureum.Core.ValueTree.Put(node, "PublisherId", PublisherId);
+        global::Gureum.Core.ValueTree.Put(node, "OriginalTypeName", OriginalTypeName);
+        global::Gureum.Core.ValueTree.Put(node, "OriginalTypeArn", OriginalTypeArn);
+        global::Gureum.Core.ValueTree.Put(node, "PublicVersionNumber", PublicVersionNumber);
+        global::Gureum.Core.ValueTree.Put(node, "LatestPublicVersion", LatestPublicVersion);
+        global::Gureum.Core.ValueTree.Put(node, "IsActivated", IsActivated);
+        global::Gureum.Core.ValueTree.Put(node, "AutoUpdate", AutoUpdate);
         return node;
     }
 }
@@ -3123,9 +3123,9 @@ public sealed partial class DescribeTypeRegistrationInput
 
 public sealed partial class DescribeTypeRegistrationOutput
 {
-    public string? Description { get; set; }
-
     public string? ProgressStatus { get; set; }
+
+    public string? Description { get; set; }
 
     public string? TypeArn { get; set; }
 
@@ -3138,8 +3138,8 @@ public sealed partial class DescribeTypeRegistrationOutput
             return null;
         }
         var result = new DescribeTypeRegistrationOutput();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.ProgressStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProgressStatus"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.TypeArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeArn"));
         result.TypeVersionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeVersionArn"));
         return result;
@@ -3148,8 +3148,8 @@ public sealed partial class DescribeTypeRegistrationOutput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "ProgressStatus", ProgressStatus);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "TypeArn", TypeArn);
         global::Gureum.Core.ValueTree.Put(node, "TypeVersionArn", TypeVersionArn);
         return node;
@@ -3165,9 +3165,9 @@ public static class DetailedStatus
 
 public sealed partial class DetectStackDriftInput
 {
-    public global::System.Collections.Generic.List<string>? LogicalResourceIds { get; set; }
-
     public string? StackName { get; set; }
+
+    public global::System.Collections.Generic.List<string>? LogicalResourceIds { get; set; }
 
     public static DetectStackDriftInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3176,16 +3176,16 @@ public sealed partial class DetectStackDriftInput
             return null;
         }
         var result = new DetectStackDriftInput();
-        result.LogicalResourceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.LogicalResourceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LogicalResourceIds", global::Gureum.Core.ValueTree.WriteList(LogicalResourceIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "LogicalResourceIds", global::Gureum.Core.ValueTree.WriteList(LogicalResourceIds, x => (object?)x));
         return node;
     }
 }
@@ -3215,9 +3215,9 @@ public sealed partial class DetectStackDriftOutput
 
 public sealed partial class DetectStackResourceDriftInput
 {
-    public string? LogicalResourceId { get; set; }
-
     public string? StackName { get; set; }
+
+    public string? LogicalResourceId { get; set; }
 
     public static DetectStackResourceDriftInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3226,16 +3226,16 @@ public sealed partial class DetectStackResourceDriftInput
             return null;
         }
         var result = new DetectStackResourceDriftInput();
-        result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
         return node;
     }
 }
@@ -3265,13 +3265,13 @@ public sealed partial class DetectStackResourceDriftOutput
 
 public sealed partial class DetectStackSetDriftInput
 {
-    public string? CallAs { get; set; }
-
-    public string? OperationId { get; set; }
+    public string? StackSetName { get; set; }
 
     public global::Gureum.Api.Cloudformation.StackSetOperationPreferences? OperationPreferences { get; set; }
 
-    public string? StackSetName { get; set; }
+    public string? OperationId { get; set; }
+
+    public string? CallAs { get; set; }
 
     public static DetectStackSetDriftInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3280,20 +3280,20 @@ public sealed partial class DetectStackSetDriftInput
             return null;
         }
         var result = new DetectStackSetDriftInput();
-        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
-        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
-        result.OperationPreferences = global::Gureum.Api.Cloudformation.StackSetOperationPreferences.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OperationPreferences")));
         result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
+        result.OperationPreferences = global::Gureum.Api.Cloudformation.StackSetOperationPreferences.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OperationPreferences")));
+        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
+        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
-        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
-        global::Gureum.Core.ValueTree.Put(node, "OperationPreferences", OperationPreferences?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
+        global::Gureum.Core.ValueTree.Put(node, "OperationPreferences", OperationPreferences?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
+        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
         return node;
     }
 }
@@ -3338,11 +3338,11 @@ public static class DriftIgnoredReason
 
 public sealed partial class EstimateTemplateCostInput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Parameter>? Parameters { get; set; }
-
     public string? TemplateBody { get; set; }
 
     public string? TemplateURL { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Parameter>? Parameters { get; set; }
 
     public static EstimateTemplateCostInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3351,18 +3351,18 @@ public sealed partial class EstimateTemplateCostInput
             return null;
         }
         var result = new EstimateTemplateCostInput();
-        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TemplateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateBody"));
         result.TemplateURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateURL"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TemplateBody", TemplateBody);
         global::Gureum.Core.ValueTree.Put(node, "TemplateURL", TemplateURL);
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -3434,13 +3434,13 @@ public sealed partial class ExecuteChangeSetInput
 {
     public string? ChangeSetName { get; set; }
 
+    public string? StackName { get; set; }
+
     public string? ClientRequestToken { get; set; }
 
     public bool? DisableRollback { get; set; }
 
     public bool? RetainExceptOnCreate { get; set; }
-
-    public string? StackName { get; set; }
 
     public static ExecuteChangeSetInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3450,10 +3450,10 @@ public sealed partial class ExecuteChangeSetInput
         }
         var result = new ExecuteChangeSetInput();
         result.ChangeSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSetName"));
+        result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
         result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
         result.DisableRollback = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableRollback"));
         result.RetainExceptOnCreate = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RetainExceptOnCreate"));
-        result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
         return result;
     }
 
@@ -3461,10 +3461,10 @@ public sealed partial class ExecuteChangeSetInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ChangeSetName", ChangeSetName);
+        global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
         global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
         global::Gureum.Core.ValueTree.Put(node, "DisableRollback", DisableRollback);
         global::Gureum.Core.ValueTree.Put(node, "RetainExceptOnCreate", RetainExceptOnCreate);
-        global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
         return node;
     }
 }
@@ -3668,31 +3668,31 @@ public sealed partial class GetHookResultInput
 
 public sealed partial class GetHookResultOutput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Annotation>? Annotations { get; set; }
-
-    public string? FailureMode { get; set; }
-
     public string? HookResultId { get; set; }
-
-    public string? HookStatusReason { get; set; }
 
     public string? InvocationPoint { get; set; }
 
-    public global::System.DateTimeOffset? InvokedAt { get; set; }
-
-    public string? OriginalTypeName { get; set; }
-
-    public string? Status { get; set; }
-
-    public global::Gureum.Api.Cloudformation.HookTarget? Target { get; set; }
-
-    public string? TypeArn { get; set; }
-
-    public string? TypeConfigurationVersionId { get; set; }
+    public string? FailureMode { get; set; }
 
     public string? TypeName { get; set; }
 
+    public string? OriginalTypeName { get; set; }
+
     public string? TypeVersionId { get; set; }
+
+    public string? TypeConfigurationVersionId { get; set; }
+
+    public string? TypeArn { get; set; }
+
+    public string? Status { get; set; }
+
+    public string? HookStatusReason { get; set; }
+
+    public global::System.DateTimeOffset? InvokedAt { get; set; }
+
+    public global::Gureum.Api.Cloudformation.HookTarget? Target { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Annotation>? Annotations { get; set; }
 
     public static GetHookResultOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3701,38 +3701,38 @@ public sealed partial class GetHookResultOutput
             return null;
         }
         var result = new GetHookResultOutput();
-        result.Annotations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Annotations"), x => global::Gureum.Api.Cloudformation.Annotation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.FailureMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureMode"));
         result.HookResultId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookResultId"));
-        result.HookStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookStatusReason"));
         result.InvocationPoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvocationPoint"));
-        result.InvokedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "InvokedAt"));
-        result.OriginalTypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OriginalTypeName"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.Target = global::Gureum.Api.Cloudformation.HookTarget.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Target")));
-        result.TypeArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeArn"));
-        result.TypeConfigurationVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeConfigurationVersionId"));
+        result.FailureMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureMode"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.OriginalTypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OriginalTypeName"));
         result.TypeVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeVersionId"));
+        result.TypeConfigurationVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeConfigurationVersionId"));
+        result.TypeArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeArn"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.HookStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookStatusReason"));
+        result.InvokedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "InvokedAt"));
+        result.Target = global::Gureum.Api.Cloudformation.HookTarget.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Target")));
+        result.Annotations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Annotations"), x => global::Gureum.Api.Cloudformation.Annotation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Annotations", global::Gureum.Core.ValueTree.WriteList(Annotations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "FailureMode", FailureMode);
         global::Gureum.Core.ValueTree.Put(node, "HookResultId", HookResultId);
-        global::Gureum.Core.ValueTree.Put(node, "HookStatusReason", HookStatusReason);
         global::Gureum.Core.ValueTree.Put(node, "InvocationPoint", InvocationPoint);
-        global::Gureum.Core.ValueTree.Put(node, "InvokedAt", InvokedAt);
-        global::Gureum.Core.ValueTree.Put(node, "OriginalTypeName", OriginalTypeName);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "Target", Target?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TypeArn", TypeArn);
-        global::Gureum.Core.ValueTree.Put(node, "TypeConfigurationVersionId", TypeConfigurationVersionId);
+        global::Gureum.Core.ValueTree.Put(node, "FailureMode", FailureMode);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "OriginalTypeName", OriginalTypeName);
         global::Gureum.Core.ValueTree.Put(node, "TypeVersionId", TypeVersionId);
+        global::Gureum.Core.ValueTree.Put(node, "TypeConfigurationVersionId", TypeConfigurationVersionId);
+        global::Gureum.Core.ValueTree.Put(node, "TypeArn", TypeArn);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "HookStatusReason", HookStatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "InvokedAt", InvokedAt);
+        global::Gureum.Core.ValueTree.Put(node, "Target", Target?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Annotations", global::Gureum.Core.ValueTree.WriteList(Annotations, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -3785,9 +3785,9 @@ public sealed partial class GetStackPolicyOutput
 
 public sealed partial class GetTemplateInput
 {
-    public string? ChangeSetName { get; set; }
-
     public string? StackName { get; set; }
+
+    public string? ChangeSetName { get; set; }
 
     public string? TemplateStage { get; set; }
 
@@ -3798,8 +3798,8 @@ public sealed partial class GetTemplateInput
             return null;
         }
         var result = new GetTemplateInput();
-        result.ChangeSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSetName"));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.ChangeSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSetName"));
         result.TemplateStage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateStage"));
         return result;
     }
@@ -3807,8 +3807,8 @@ public sealed partial class GetTemplateInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ChangeSetName", ChangeSetName);
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "ChangeSetName", ChangeSetName);
         global::Gureum.Core.ValueTree.Put(node, "TemplateStage", TemplateStage);
         return node;
     }
@@ -3816,9 +3816,9 @@ public sealed partial class GetTemplateInput
 
 public sealed partial class GetTemplateOutput
 {
-    public global::System.Collections.Generic.List<string>? StagesAvailable { get; set; }
-
     public string? TemplateBody { get; set; }
+
+    public global::System.Collections.Generic.List<string>? StagesAvailable { get; set; }
 
     public static GetTemplateOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3827,33 +3827,33 @@ public sealed partial class GetTemplateOutput
             return null;
         }
         var result = new GetTemplateOutput();
-        result.StagesAvailable = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StagesAvailable"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.TemplateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateBody"));
+        result.StagesAvailable = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StagesAvailable"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "StagesAvailable", global::Gureum.Core.ValueTree.WriteList(StagesAvailable, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "TemplateBody", TemplateBody);
+        global::Gureum.Core.ValueTree.Put(node, "StagesAvailable", global::Gureum.Core.ValueTree.WriteList(StagesAvailable, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class GetTemplateSummaryInput
 {
-    public string? CallAs { get; set; }
+    public string? TemplateBody { get; set; }
+
+    public string? TemplateURL { get; set; }
 
     public string? StackName { get; set; }
 
     public string? StackSetName { get; set; }
 
-    public string? TemplateBody { get; set; }
+    public string? CallAs { get; set; }
 
     public global::Gureum.Api.Cloudformation.TemplateSummaryConfig? TemplateSummaryConfig { get; set; }
-
-    public string? TemplateURL { get; set; }
 
     public static GetTemplateSummaryInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3862,47 +3862,47 @@ public sealed partial class GetTemplateSummaryInput
             return null;
         }
         var result = new GetTemplateSummaryInput();
-        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
+        result.TemplateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateBody"));
+        result.TemplateURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateURL"));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
         result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
-        result.TemplateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateBody"));
+        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
         result.TemplateSummaryConfig = global::Gureum.Api.Cloudformation.TemplateSummaryConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TemplateSummaryConfig")));
-        result.TemplateURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateURL"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
+        global::Gureum.Core.ValueTree.Put(node, "TemplateBody", TemplateBody);
+        global::Gureum.Core.ValueTree.Put(node, "TemplateURL", TemplateURL);
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
         global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
-        global::Gureum.Core.ValueTree.Put(node, "TemplateBody", TemplateBody);
+        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
         global::Gureum.Core.ValueTree.Put(node, "TemplateSummaryConfig", TemplateSummaryConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TemplateURL", TemplateURL);
         return node;
     }
 }
 
 public sealed partial class GetTemplateSummaryOutput
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ParameterDeclaration>? Parameters { get; set; }
+
+    public string? Description { get; set; }
+
     public global::System.Collections.Generic.List<string>? Capabilities { get; set; }
 
     public string? CapabilitiesReason { get; set; }
 
-    public global::System.Collections.Generic.List<string>? DeclaredTransforms { get; set; }
-
-    public string? Description { get; set; }
-
-    public string? Metadata { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ParameterDeclaration>? Parameters { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ResourceIdentifierSummary>? ResourceIdentifierSummaries { get; set; }
-
     public global::System.Collections.Generic.List<string>? ResourceTypes { get; set; }
 
     public string? Version { get; set; }
+
+    public string? Metadata { get; set; }
+
+    public global::System.Collections.Generic.List<string>? DeclaredTransforms { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ResourceIdentifierSummary>? ResourceIdentifierSummaries { get; set; }
 
     public global::Gureum.Api.Cloudformation.Warnings? Warnings { get; set; }
 
@@ -3913,15 +3913,15 @@ public sealed partial class GetTemplateSummaryOutput
             return null;
         }
         var result = new GetTemplateSummaryOutput();
+        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.ParameterDeclaration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.Capabilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Capabilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.CapabilitiesReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CapabilitiesReason"));
-        result.DeclaredTransforms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DeclaredTransforms"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.Metadata = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Metadata"));
-        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.ParameterDeclaration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ResourceIdentifierSummaries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceIdentifierSummaries"), x => global::Gureum.Api.Cloudformation.ResourceIdentifierSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ResourceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Version = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Version"));
+        result.Metadata = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Metadata"));
+        result.DeclaredTransforms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DeclaredTransforms"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ResourceIdentifierSummaries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceIdentifierSummaries"), x => global::Gureum.Api.Cloudformation.ResourceIdentifierSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Warnings = global::Gureum.Api.Cloudformation.Warnings.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Warnings")));
         return result;
     }
@@ -3929,15 +3929,15 @@ public sealed partial class GetTemplateSummaryOutput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "Capabilities", global::Gureum.Core.ValueTree.WriteList(Capabilities, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "CapabilitiesReason", CapabilitiesReason);
-        global::Gureum.Core.ValueTree.Put(node, "DeclaredTransforms", global::Gureum.Core.ValueTree.WriteList(DeclaredTransforms, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "Metadata", Metadata);
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ResourceIdentifierSummaries", global::Gureum.Core.ValueTree.WriteList(ResourceIdentifierSummaries, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ResourceTypes", global::Gureum.Core.ValueTree.WriteList(ResourceTypes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Version", Version);
+        global::Gureum.Core.ValueTree.Put(node, "Metadata", Metadata);
+        global::Gureum.Core.ValueTree.Put(node, "DeclaredTransforms", global::Gureum.Core.ValueTree.WriteList(DeclaredTransforms, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ResourceIdentifierSummaries", global::Gureum.Core.ValueTree.WriteList(ResourceIdentifierSummaries, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Warnings", Warnings?.ToTree());
         return node;
     }
@@ -3982,31 +3982,31 @@ public static class HookInvocationPoint
 
 public sealed partial class HookResultSummary
 {
-    public string? FailureMode { get; set; }
-
-    public string? HookExecutionTarget { get; set; }
-
     public string? HookResultId { get; set; }
-
-    public string? HookStatusReason { get; set; }
 
     public string? InvocationPoint { get; set; }
 
-    public global::System.DateTimeOffset? InvokedAt { get; set; }
-
-    public string? Status { get; set; }
-
-    public string? TargetId { get; set; }
-
-    public string? TargetType { get; set; }
-
-    public string? TypeArn { get; set; }
-
-    public string? TypeConfigurationVersionId { get; set; }
+    public string? FailureMode { get; set; }
 
     public string? TypeName { get; set; }
 
     public string? TypeVersionId { get; set; }
+
+    public string? TypeConfigurationVersionId { get; set; }
+
+    public string? Status { get; set; }
+
+    public string? HookStatusReason { get; set; }
+
+    public global::System.DateTimeOffset? InvokedAt { get; set; }
+
+    public string? TargetType { get; set; }
+
+    public string? TargetId { get; set; }
+
+    public string? TypeArn { get; set; }
+
+    public string? HookExecutionTarget { get; set; }
 
     public static HookResultSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4015,38 +4015,38 @@ public sealed partial class HookResultSummary
             return null;
         }
         var result = new HookResultSummary();
-        result.FailureMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureMode"));
-        result.HookExecutionTarget = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookExecutionTarget"));
         result.HookResultId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookResultId"));
-        result.HookStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookStatusReason"));
         result.InvocationPoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvocationPoint"));
-        result.InvokedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "InvokedAt"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.TargetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetId"));
-        result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetType"));
-        result.TypeArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeArn"));
-        result.TypeConfigurationVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeConfigurationVersionId"));
+        result.FailureMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureMode"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
         result.TypeVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeVersionId"));
+        result.TypeConfigurationVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeConfigurationVersionId"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.HookStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookStatusReason"));
+        result.InvokedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "InvokedAt"));
+        result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetType"));
+        result.TargetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetId"));
+        result.TypeArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeArn"));
+        result.HookExecutionTarget = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookExecutionTarget"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "FailureMode", FailureMode);
-        global::Gureum.Core.ValueTree.Put(node, "HookExecutionTarget", HookExecutionTarget);
         global::Gureum.Core.ValueTree.Put(node, "HookResultId", HookResultId);
-        global::Gureum.Core.ValueTree.Put(node, "HookStatusReason", HookStatusReason);
         global::Gureum.Core.ValueTree.Put(node, "InvocationPoint", InvocationPoint);
-        global::Gureum.Core.ValueTree.Put(node, "InvokedAt", InvokedAt);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "TargetId", TargetId);
-        global::Gureum.Core.ValueTree.Put(node, "TargetType", TargetType);
-        global::Gureum.Core.ValueTree.Put(node, "TypeArn", TypeArn);
-        global::Gureum.Core.ValueTree.Put(node, "TypeConfigurationVersionId", TypeConfigurationVersionId);
+        global::Gureum.Core.ValueTree.Put(node, "FailureMode", FailureMode);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
         global::Gureum.Core.ValueTree.Put(node, "TypeVersionId", TypeVersionId);
+        global::Gureum.Core.ValueTree.Put(node, "TypeConfigurationVersionId", TypeConfigurationVersionId);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "HookStatusReason", HookStatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "InvokedAt", InvokedAt);
+        global::Gureum.Core.ValueTree.Put(node, "TargetType", TargetType);
+        global::Gureum.Core.ValueTree.Put(node, "TargetId", TargetId);
+        global::Gureum.Core.ValueTree.Put(node, "TypeArn", TypeArn);
+        global::Gureum.Core.ValueTree.Put(node, "HookExecutionTarget", HookExecutionTarget);
         return node;
     }
 }
@@ -4062,13 +4062,13 @@ public static class HookStatus
 
 public sealed partial class HookTarget
 {
-    public string? Action { get; set; }
-
-    public string? TargetId { get; set; }
-
     public string? TargetType { get; set; }
 
     public string? TargetTypeName { get; set; }
+
+    public string? TargetId { get; set; }
+
+    public string? Action { get; set; }
 
     public static HookTarget? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4077,20 +4077,20 @@ public sealed partial class HookTarget
             return null;
         }
         var result = new HookTarget();
-        result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Action"));
-        result.TargetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetId"));
         result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetType"));
         result.TargetTypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetTypeName"));
+        result.TargetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetId"));
+        result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Action"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Action", Action);
-        global::Gureum.Core.ValueTree.Put(node, "TargetId", TargetId);
         global::Gureum.Core.ValueTree.Put(node, "TargetType", TargetType);
         global::Gureum.Core.ValueTree.Put(node, "TargetTypeName", TargetTypeName);
+        global::Gureum.Core.ValueTree.Put(node, "TargetId", TargetId);
+        global::Gureum.Core.ValueTree.Put(node, "Action", Action);
         return node;
     }
 }
@@ -4120,19 +4120,19 @@ public static class IdentityProvider
 
 public sealed partial class ImportStacksToStackSetInput
 {
-    public string? CallAs { get; set; }
-
-    public string? OperationId { get; set; }
-
-    public global::Gureum.Api.Cloudformation.StackSetOperationPreferences? OperationPreferences { get; set; }
-
-    public global::System.Collections.Generic.List<string>? OrganizationalUnitIds { get; set; }
+    public string? StackSetName { get; set; }
 
     public global::System.Collections.Generic.List<string>? StackIds { get; set; }
 
     public string? StackIdsUrl { get; set; }
 
-    public string? StackSetName { get; set; }
+    public global::System.Collections.Generic.List<string>? OrganizationalUnitIds { get; set; }
+
+    public global::Gureum.Api.Cloudformation.StackSetOperationPreferences? OperationPreferences { get; set; }
+
+    public string? OperationId { get; set; }
+
+    public string? CallAs { get; set; }
 
     public static ImportStacksToStackSetInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4141,26 +4141,26 @@ public sealed partial class ImportStacksToStackSetInput
             return null;
         }
         var result = new ImportStacksToStackSetInput();
-        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
-        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
-        result.OperationPreferences = global::Gureum.Api.Cloudformation.StackSetOperationPreferences.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OperationPreferences")));
-        result.OrganizationalUnitIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OrganizationalUnitIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
         result.StackIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StackIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.StackIdsUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackIdsUrl"));
-        result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
+        result.OrganizationalUnitIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OrganizationalUnitIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.OperationPreferences = global::Gureum.Api.Cloudformation.StackSetOperationPreferences.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OperationPreferences")));
+        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
+        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
-        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
-        global::Gureum.Core.ValueTree.Put(node, "OperationPreferences", OperationPreferences?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "OrganizationalUnitIds", global::Gureum.Core.ValueTree.WriteList(OrganizationalUnitIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
         global::Gureum.Core.ValueTree.Put(node, "StackIds", global::Gureum.Core.ValueTree.WriteList(StackIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "StackIdsUrl", StackIdsUrl);
-        global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
+        global::Gureum.Core.ValueTree.Put(node, "OrganizationalUnitIds", global::Gureum.Core.ValueTree.WriteList(OrganizationalUnitIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "OperationPreferences", OperationPreferences?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
+        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
         return node;
     }
 }
@@ -4190,9 +4190,9 @@ public sealed partial class ImportStacksToStackSetOutput
 
 public sealed partial class ListChangeSetsInput
 {
-    public string? NextToken { get; set; }
-
     public string? StackName { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListChangeSetsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4201,25 +4201,25 @@ public sealed partial class ListChangeSetsInput
             return null;
         }
         var result = new ListChangeSetsInput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListChangeSetsOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ChangeSetSummary>? Summaries { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListChangeSetsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4228,16 +4228,16 @@ public sealed partial class ListChangeSetsOutput
             return null;
         }
         var result = new ListChangeSetsOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Summaries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Summaries"), x => global::Gureum.Api.Cloudformation.ChangeSetSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Summaries", global::Gureum.Core.ValueTree.WriteList(Summaries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -4294,9 +4294,9 @@ public sealed partial class ListExportsOutput
 
 public sealed partial class ListGeneratedTemplatesInput
 {
-    public int? MaxResults { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListGeneratedTemplatesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4305,25 +4305,25 @@ public sealed partial class ListGeneratedTemplatesInput
             return null;
         }
         var result = new ListGeneratedTemplatesInput();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListGeneratedTemplatesOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.TemplateSummary>? Summaries { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListGeneratedTemplatesOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4332,31 +4332,31 @@ public sealed partial class ListGeneratedTemplatesOutput
             return null;
         }
         var result = new ListGeneratedTemplatesOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Summaries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Summaries"), x => global::Gureum.Api.Cloudformation.TemplateSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Summaries", global::Gureum.Core.ValueTree.WriteList(Summaries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListHookResultsInput
 {
-    public string? NextToken { get; set; }
-
-    public string? Status { get; set; }
+    public string? TargetType { get; set; }
 
     public string? TargetId { get; set; }
 
-    public string? TargetType { get; set; }
-
     public string? TypeArn { get; set; }
+
+    public string? Status { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListHookResultsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4365,35 +4365,35 @@ public sealed partial class ListHookResultsInput
             return null;
         }
         var result = new ListHookResultsInput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.TargetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetId"));
         result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetType"));
+        result.TargetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetId"));
         result.TypeArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeArn"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "TargetId", TargetId);
         global::Gureum.Core.ValueTree.Put(node, "TargetType", TargetType);
+        global::Gureum.Core.ValueTree.Put(node, "TargetId", TargetId);
         global::Gureum.Core.ValueTree.Put(node, "TypeArn", TypeArn);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListHookResultsOutput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.HookResultSummary>? HookResults { get; set; }
-
-    public string? NextToken { get; set; }
+    public string? TargetType { get; set; }
 
     public string? TargetId { get; set; }
 
-    public string? TargetType { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.HookResultSummary>? HookResults { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListHookResultsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4402,20 +4402,20 @@ public sealed partial class ListHookResultsOutput
             return null;
         }
         var result = new ListHookResultsOutput();
+        result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetType"));
+        result.TargetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetId"));
         result.HookResults = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "HookResults"), x => global::Gureum.Api.Cloudformation.HookResultSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.TargetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetId"));
-        result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TargetType", TargetType);
+        global::Gureum.Core.ValueTree.Put(node, "TargetId", TargetId);
         global::Gureum.Core.ValueTree.Put(node, "HookResults", global::Gureum.Core.ValueTree.WriteList(HookResults, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "TargetId", TargetId);
-        global::Gureum.Core.ValueTree.Put(node, "TargetType", TargetType);
         return node;
     }
 }
@@ -4485,13 +4485,13 @@ public sealed partial class ListImportsOutput
 
 public sealed partial class ListResourceScanRelatedResourcesInput
 {
-    public int? MaxResults { get; set; }
-
-    public string? NextToken { get; set; }
-
     public string? ResourceScanId { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ScannedResourceIdentifier>? Resources { get; set; }
+
+    public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListResourceScanRelatedResourcesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4500,29 +4500,29 @@ public sealed partial class ListResourceScanRelatedResourcesInput
             return null;
         }
         var result = new ListResourceScanRelatedResourcesInput();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ResourceScanId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceScanId"));
         result.Resources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Resources"), x => global::Gureum.Api.Cloudformation.ScannedResourceIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ResourceScanId", ResourceScanId);
         global::Gureum.Core.ValueTree.Put(node, "Resources", global::Gureum.Core.ValueTree.WriteList(Resources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListResourceScanRelatedResourcesOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ScannedResource>? RelatedResources { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListResourceScanRelatedResourcesOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4531,35 +4531,35 @@ public sealed partial class ListResourceScanRelatedResourcesOutput
             return null;
         }
         var result = new ListResourceScanRelatedResourcesOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.RelatedResources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RelatedResources"), x => global::Gureum.Api.Cloudformation.ScannedResource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "RelatedResources", global::Gureum.Core.ValueTree.WriteList(RelatedResources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListResourceScanResourcesInput
 {
-    public int? MaxResults { get; set; }
-
-    public string? NextToken { get; set; }
+    public string? ResourceScanId { get; set; }
 
     public string? ResourceIdentifier { get; set; }
-
-    public string? ResourceScanId { get; set; }
 
     public string? ResourceTypePrefix { get; set; }
 
     public string? TagKey { get; set; }
 
     public string? TagValue { get; set; }
+
+    public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListResourceScanResourcesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4568,35 +4568,35 @@ public sealed partial class ListResourceScanResourcesInput
             return null;
         }
         var result = new ListResourceScanResourcesInput();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.ResourceIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceIdentifier"));
         result.ResourceScanId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceScanId"));
+        result.ResourceIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceIdentifier"));
         result.ResourceTypePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceTypePrefix"));
         result.TagKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TagKey"));
         result.TagValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TagValue"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceIdentifier", ResourceIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "ResourceScanId", ResourceScanId);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceIdentifier", ResourceIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "ResourceTypePrefix", ResourceTypePrefix);
         global::Gureum.Core.ValueTree.Put(node, "TagKey", TagKey);
         global::Gureum.Core.ValueTree.Put(node, "TagValue", TagValue);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListResourceScanResourcesOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ScannedResource>? Resources { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListResourceScanResourcesOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4605,25 +4605,25 @@ public sealed partial class ListResourceScanResourcesOutput
             return null;
         }
         var result = new ListResourceScanResourcesOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Resources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Resources"), x => global::Gureum.Api.Cloudformation.ScannedResource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Resources", global::Gureum.Core.ValueTree.WriteList(Resources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListResourceScansInput
 {
-    public int? MaxResults { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public string? ScanTypeFilter { get; set; }
 
@@ -4634,8 +4634,8 @@ public sealed partial class ListResourceScansInput
             return null;
         }
         var result = new ListResourceScansInput();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.ScanTypeFilter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScanTypeFilter"));
         return result;
     }
@@ -4643,8 +4643,8 @@ public sealed partial class ListResourceScansInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "ScanTypeFilter", ScanTypeFilter);
         return node;
     }
@@ -4652,9 +4652,9 @@ public sealed partial class ListResourceScansInput
 
 public sealed partial class ListResourceScansOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ResourceScanSummary>? ResourceScanSummaries { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListResourceScansOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4663,37 +4663,37 @@ public sealed partial class ListResourceScansOutput
             return null;
         }
         var result = new ListResourceScansOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ResourceScanSummaries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceScanSummaries"), x => global::Gureum.Api.Cloudformation.ResourceScanSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ResourceScanSummaries", global::Gureum.Core.ValueTree.WriteList(ResourceScanSummaries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListStackInstanceResourceDriftsInput
 {
-    public string? CallAs { get; set; }
-
-    public int? MaxResults { get; set; }
+    public string? StackSetName { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? OperationId { get; set; }
+    public int? MaxResults { get; set; }
+
+    public global::System.Collections.Generic.List<string>? StackInstanceResourceDriftStatuses { get; set; }
 
     public string? StackInstanceAccount { get; set; }
 
     public string? StackInstanceRegion { get; set; }
 
-    public global::System.Collections.Generic.List<string>? StackInstanceResourceDriftStatuses { get; set; }
+    public string? OperationId { get; set; }
 
-    public string? StackSetName { get; set; }
+    public string? CallAs { get; set; }
 
     public static ListStackInstanceResourceDriftsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4702,37 +4702,37 @@ public sealed partial class ListStackInstanceResourceDriftsInput
             return null;
         }
         var result = new ListStackInstanceResourceDriftsInput();
-        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
+        result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
+        result.StackInstanceResourceDriftStatuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StackInstanceResourceDriftStatuses"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.StackInstanceAccount = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackInstanceAccount"));
         result.StackInstanceRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackInstanceRegion"));
-        result.StackInstanceResourceDriftStatuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StackInstanceResourceDriftStatuses"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
+        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
+        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
+        global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
+        global::Gureum.Core.ValueTree.Put(node, "StackInstanceResourceDriftStatuses", global::Gureum.Core.ValueTree.WriteList(StackInstanceResourceDriftStatuses, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "StackInstanceAccount", StackInstanceAccount);
         global::Gureum.Core.ValueTree.Put(node, "StackInstanceRegion", StackInstanceRegion);
-        global::Gureum.Core.ValueTree.Put(node, "StackInstanceResourceDriftStatuses", global::Gureum.Core.ValueTree.WriteList(StackInstanceResourceDriftStatuses, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
+        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
+        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
         return node;
     }
 }
 
 public sealed partial class ListStackInstanceResourceDriftsOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.StackInstanceResourceDriftsSummary>? Summaries { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListStackInstanceResourceDriftsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4741,35 +4741,35 @@ public sealed partial class ListStackInstanceResourceDriftsOutput
             return null;
         }
         var result = new ListStackInstanceResourceDriftsOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Summaries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Summaries"), x => global::Gureum.Api.Cloudformation.StackInstanceResourceDriftsSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Summaries", global::Gureum.Core.ValueTree.WriteList(Summaries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListStackInstancesInput
 {
-    public string? CallAs { get; set; }
+    public string? StackSetName { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.StackInstanceFilter>? Filters { get; set; }
+    public string? NextToken { get; set; }
 
     public int? MaxResults { get; set; }
 
-    public string? NextToken { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.StackInstanceFilter>? Filters { get; set; }
 
     public string? StackInstanceAccount { get; set; }
 
     public string? StackInstanceRegion { get; set; }
 
-    public string? StackSetName { get; set; }
+    public string? CallAs { get; set; }
 
     public static ListStackInstancesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4778,35 +4778,35 @@ public sealed partial class ListStackInstancesInput
             return null;
         }
         var result = new ListStackInstancesInput();
-        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
-        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Cloudformation.StackInstanceFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
+        result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
+        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Cloudformation.StackInstanceFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.StackInstanceAccount = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackInstanceAccount"));
         result.StackInstanceRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackInstanceRegion"));
-        result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
+        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
-        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
+        global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
+        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "StackInstanceAccount", StackInstanceAccount);
         global::Gureum.Core.ValueTree.Put(node, "StackInstanceRegion", StackInstanceRegion);
-        global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
+        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
         return node;
     }
 }
 
 public sealed partial class ListStackInstancesOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.StackInstanceSummary>? Summaries { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListStackInstancesOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4815,27 +4815,27 @@ public sealed partial class ListStackInstancesOutput
             return null;
         }
         var result = new ListStackInstancesOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Summaries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Summaries"), x => global::Gureum.Api.Cloudformation.StackInstanceSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Summaries", global::Gureum.Core.ValueTree.WriteList(Summaries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListStackRefactorActionsInput
 {
-    public int? MaxResults { get; set; }
+    public string? StackRefactorId { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? StackRefactorId { get; set; }
+    public int? MaxResults { get; set; }
 
     public static ListStackRefactorActionsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4844,27 +4844,27 @@ public sealed partial class ListStackRefactorActionsInput
             return null;
         }
         var result = new ListStackRefactorActionsInput();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.StackRefactorId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackRefactorId"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "StackRefactorId", StackRefactorId);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListStackRefactorActionsOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.StackRefactorAction>? StackRefactorActions { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListStackRefactorActionsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4873,16 +4873,16 @@ public sealed partial class ListStackRefactorActionsOutput
             return null;
         }
         var result = new ListStackRefactorActionsOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.StackRefactorActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StackRefactorActions"), x => global::Gureum.Api.Cloudformation.StackRefactorAction.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "StackRefactorActions", global::Gureum.Core.ValueTree.WriteList(StackRefactorActions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -4891,9 +4891,9 @@ public sealed partial class ListStackRefactorsInput
 {
     public global::System.Collections.Generic.List<string>? ExecutionStatusFilter { get; set; }
 
-    public int? MaxResults { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListStackRefactorsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4903,8 +4903,8 @@ public sealed partial class ListStackRefactorsInput
         }
         var result = new ListStackRefactorsInput();
         result.ExecutionStatusFilter = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExecutionStatusFilter"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
@@ -4912,17 +4912,17 @@ public sealed partial class ListStackRefactorsInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ExecutionStatusFilter", global::Gureum.Core.ValueTree.WriteList(ExecutionStatusFilter, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListStackRefactorsOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.StackRefactorSummary>? StackRefactorSummaries { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListStackRefactorsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4931,25 +4931,25 @@ public sealed partial class ListStackRefactorsOutput
             return null;
         }
         var result = new ListStackRefactorsOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.StackRefactorSummaries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StackRefactorSummaries"), x => global::Gureum.Api.Cloudformation.StackRefactorSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "StackRefactorSummaries", global::Gureum.Core.ValueTree.WriteList(StackRefactorSummaries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListStackResourcesInput
 {
-    public string? NextToken { get; set; }
-
     public string? StackName { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListStackResourcesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4958,25 +4958,25 @@ public sealed partial class ListStackResourcesInput
             return null;
         }
         var result = new ListStackResourcesInput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListStackResourcesOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.StackResourceSummary>? StackResourceSummaries { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListStackResourcesOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4985,29 +4985,29 @@ public sealed partial class ListStackResourcesOutput
             return null;
         }
         var result = new ListStackResourcesOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.StackResourceSummaries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StackResourceSummaries"), x => global::Gureum.Api.Cloudformation.StackResourceSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "StackResourceSummaries", global::Gureum.Core.ValueTree.WriteList(StackResourceSummaries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListStackSetAutoDeploymentTargetsInput
 {
-    public string? CallAs { get; set; }
-
-    public int? MaxResults { get; set; }
+    public string? StackSetName { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? StackSetName { get; set; }
+    public int? MaxResults { get; set; }
+
+    public string? CallAs { get; set; }
 
     public static ListStackSetAutoDeploymentTargetsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5016,29 +5016,29 @@ public sealed partial class ListStackSetAutoDeploymentTargetsInput
             return null;
         }
         var result = new ListStackSetAutoDeploymentTargetsInput();
-        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
+        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
+        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
         return node;
     }
 }
 
 public sealed partial class ListStackSetAutoDeploymentTargetsOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.StackSetAutoDeploymentTargetSummary>? Summaries { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListStackSetAutoDeploymentTargetsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5047,33 +5047,33 @@ public sealed partial class ListStackSetAutoDeploymentTargetsOutput
             return null;
         }
         var result = new ListStackSetAutoDeploymentTargetsOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Summaries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Summaries"), x => global::Gureum.Api.Cloudformation.StackSetAutoDeploymentTargetSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Summaries", global::Gureum.Core.ValueTree.WriteList(Summaries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListStackSetOperationResultsInput
 {
-    public string? CallAs { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.OperationResultFilter>? Filters { get; set; }
-
-    public int? MaxResults { get; set; }
-
-    public string? NextToken { get; set; }
+    public string? StackSetName { get; set; }
 
     public string? OperationId { get; set; }
 
-    public string? StackSetName { get; set; }
+    public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
+
+    public string? CallAs { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.OperationResultFilter>? Filters { get; set; }
 
     public static ListStackSetOperationResultsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5082,33 +5082,33 @@ public sealed partial class ListStackSetOperationResultsInput
             return null;
         }
         var result = new ListStackSetOperationResultsInput();
+        result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
+        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
         result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Cloudformation.OperationResultFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
-        result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
+        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
         global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
-        global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
         return node;
     }
 }
 
 public sealed partial class ListStackSetOperationResultsOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.StackSetOperationResultSummary>? Summaries { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListStackSetOperationResultsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5117,29 +5117,29 @@ public sealed partial class ListStackSetOperationResultsOutput
             return null;
         }
         var result = new ListStackSetOperationResultsOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Summaries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Summaries"), x => global::Gureum.Api.Cloudformation.StackSetOperationResultSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Summaries", global::Gureum.Core.ValueTree.WriteList(Summaries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListStackSetOperationsInput
 {
-    public string? CallAs { get; set; }
-
-    public int? MaxResults { get; set; }
+    public string? StackSetName { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? StackSetName { get; set; }
+    public int? MaxResults { get; set; }
+
+    public string? CallAs { get; set; }
 
     public static ListStackSetOperationsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5148,29 +5148,29 @@ public sealed partial class ListStackSetOperationsInput
             return null;
         }
         var result = new ListStackSetOperationsInput();
-        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
+        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
+        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
         return node;
     }
 }
 
 public sealed partial class ListStackSetOperationsOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.StackSetOperationSummary>? Summaries { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListStackSetOperationsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5179,29 +5179,29 @@ public sealed partial class ListStackSetOperationsOutput
             return null;
         }
         var result = new ListStackSetOperationsOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Summaries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Summaries"), x => global::Gureum.Api.Cloudformation.StackSetOperationSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Summaries", global::Gureum.Core.ValueTree.WriteList(Summaries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListStackSetsInput
 {
-    public string? CallAs { get; set; }
+    public string? NextToken { get; set; }
 
     public int? MaxResults { get; set; }
 
-    public string? NextToken { get; set; }
-
     public string? Status { get; set; }
+
+    public string? CallAs { get; set; }
 
     public static ListStackSetsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5210,29 +5210,29 @@ public sealed partial class ListStackSetsInput
             return null;
         }
         var result = new ListStackSetsInput();
-        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
         return node;
     }
 }
 
 public sealed partial class ListStackSetsOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.StackSetSummary>? Summaries { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListStackSetsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5241,16 +5241,16 @@ public sealed partial class ListStackSetsOutput
             return null;
         }
         var result = new ListStackSetsOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Summaries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Summaries"), x => global::Gureum.Api.Cloudformation.StackSetSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Summaries", global::Gureum.Core.ValueTree.WriteList(Summaries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -5284,9 +5284,9 @@ public sealed partial class ListStacksInput
 
 public sealed partial class ListStacksOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.StackSummary>? StackSummaries { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListStacksOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5295,33 +5295,33 @@ public sealed partial class ListStacksOutput
             return null;
         }
         var result = new ListStacksOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.StackSummaries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StackSummaries"), x => global::Gureum.Api.Cloudformation.StackSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "StackSummaries", global::Gureum.Core.ValueTree.WriteList(StackSummaries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListTypeRegistrationsInput
 {
-    public int? MaxResults { get; set; }
-
-    public string? NextToken { get; set; }
-
-    public string? RegistrationStatusFilter { get; set; }
-
     public string? Type { get; set; }
+
+    public string? TypeName { get; set; }
 
     public string? TypeArn { get; set; }
 
-    public string? TypeName { get; set; }
+    public string? RegistrationStatusFilter { get; set; }
+
+    public int? MaxResults { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListTypeRegistrationsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5330,33 +5330,33 @@ public sealed partial class ListTypeRegistrationsInput
             return null;
         }
         var result = new ListTypeRegistrationsInput();
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.TypeArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeArn"));
+        result.RegistrationStatusFilter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RegistrationStatusFilter"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.RegistrationStatusFilter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RegistrationStatusFilter"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
-        result.TypeArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeArn"));
-        result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "TypeArn", TypeArn);
+        global::Gureum.Core.ValueTree.Put(node, "RegistrationStatusFilter", RegistrationStatusFilter);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "RegistrationStatusFilter", RegistrationStatusFilter);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
-        global::Gureum.Core.ValueTree.Put(node, "TypeArn", TypeArn);
-        global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
         return node;
     }
 }
 
 public sealed partial class ListTypeRegistrationsOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<string>? RegistrationTokenList { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListTypeRegistrationsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5365,35 +5365,35 @@ public sealed partial class ListTypeRegistrationsOutput
             return null;
         }
         var result = new ListTypeRegistrationsOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.RegistrationTokenList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RegistrationTokenList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "RegistrationTokenList", global::Gureum.Core.ValueTree.WriteList(RegistrationTokenList, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListTypeVersionsInput
 {
-    public string? Arn { get; set; }
+    public string? Type { get; set; }
 
-    public string? DeprecatedStatus { get; set; }
+    public string? TypeName { get; set; }
+
+    public string? Arn { get; set; }
 
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
 
+    public string? DeprecatedStatus { get; set; }
+
     public string? PublisherId { get; set; }
-
-    public string? Type { get; set; }
-
-    public string? TypeName { get; set; }
 
     public static ListTypeVersionsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5402,35 +5402,35 @@ public sealed partial class ListTypeVersionsInput
             return null;
         }
         var result = new ListTypeVersionsInput();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.DeprecatedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeprecatedStatus"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.PublisherId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublisherId"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.DeprecatedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeprecatedStatus"));
+        result.PublisherId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublisherId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "DeprecatedStatus", DeprecatedStatus);
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "PublisherId", PublisherId);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "DeprecatedStatus", DeprecatedStatus);
+        global::Gureum.Core.ValueTree.Put(node, "PublisherId", PublisherId);
         return node;
     }
 }
 
 public sealed partial class ListTypeVersionsOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.TypeVersionSummary>? TypeVersionSummaries { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListTypeVersionsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5439,35 +5439,35 @@ public sealed partial class ListTypeVersionsOutput
             return null;
         }
         var result = new ListTypeVersionsOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.TypeVersionSummaries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TypeVersionSummaries"), x => global::Gureum.Api.Cloudformation.TypeVersionSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "TypeVersionSummaries", global::Gureum.Core.ValueTree.WriteList(TypeVersionSummaries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListTypesInput
 {
+    public string? Visibility { get; set; }
+
+    public string? ProvisioningType { get; set; }
+
     public string? DeprecatedStatus { get; set; }
+
+    public string? Type { get; set; }
 
     public global::Gureum.Api.Cloudformation.TypeFilters? Filters { get; set; }
 
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public string? ProvisioningType { get; set; }
-
-    public string? Type { get; set; }
-
-    public string? Visibility { get; set; }
 
     public static ListTypesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5476,35 +5476,35 @@ public sealed partial class ListTypesInput
             return null;
         }
         var result = new ListTypesInput();
+        result.Visibility = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Visibility"));
+        result.ProvisioningType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProvisioningType"));
         result.DeprecatedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeprecatedStatus"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.Filters = global::Gureum.Api.Cloudformation.TypeFilters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Filters")));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.ProvisioningType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProvisioningType"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
-        result.Visibility = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Visibility"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Visibility", Visibility);
+        global::Gureum.Core.ValueTree.Put(node, "ProvisioningType", ProvisioningType);
         global::Gureum.Core.ValueTree.Put(node, "DeprecatedStatus", DeprecatedStatus);
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "Filters", Filters?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "ProvisioningType", ProvisioningType);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
-        global::Gureum.Core.ValueTree.Put(node, "Visibility", Visibility);
         return node;
     }
 }
 
 public sealed partial class ListTypesOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.TypeSummary>? TypeSummaries { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListTypesOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5513,27 +5513,27 @@ public sealed partial class ListTypesOutput
             return null;
         }
         var result = new ListTypesOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.TypeSummaries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TypeSummaries"), x => global::Gureum.Api.Cloudformation.TypeSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "TypeSummaries", global::Gureum.Core.ValueTree.WriteList(TypeSummaries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class LiveResourceDrift
 {
+    public string? PreviousValue { get; set; }
+
     public string? ActualValue { get; set; }
 
     public global::System.DateTimeOffset? DriftDetectionTimestamp { get; set; }
-
-    public string? PreviousValue { get; set; }
 
     public static LiveResourceDrift? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5542,27 +5542,27 @@ public sealed partial class LiveResourceDrift
             return null;
         }
         var result = new LiveResourceDrift();
+        result.PreviousValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreviousValue"));
         result.ActualValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActualValue"));
         result.DriftDetectionTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DriftDetectionTimestamp"));
-        result.PreviousValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreviousValue"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PreviousValue", PreviousValue);
         global::Gureum.Core.ValueTree.Put(node, "ActualValue", ActualValue);
         global::Gureum.Core.ValueTree.Put(node, "DriftDetectionTimestamp", DriftDetectionTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "PreviousValue", PreviousValue);
         return node;
     }
 }
 
 public sealed partial class LoggingConfig
 {
-    public string? LogGroupName { get; set; }
-
     public string? LogRoleArn { get; set; }
+
+    public string? LogGroupName { get; set; }
 
     public static LoggingConfig? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5571,16 +5571,16 @@ public sealed partial class LoggingConfig
             return null;
         }
         var result = new LoggingConfig();
-        result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogGroupName"));
         result.LogRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogRoleArn"));
+        result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogGroupName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LogGroupName", LogGroupName);
         global::Gureum.Core.ValueTree.Put(node, "LogRoleArn", LogRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "LogGroupName", LogGroupName);
         return node;
     }
 }
@@ -5610,9 +5610,9 @@ public sealed partial class ManagedExecution
 
 public sealed partial class ModuleInfo
 {
-    public string? LogicalIdHierarchy { get; set; }
-
     public string? TypeHierarchy { get; set; }
+
+    public string? LogicalIdHierarchy { get; set; }
 
     public static ModuleInfo? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5621,16 +5621,16 @@ public sealed partial class ModuleInfo
             return null;
         }
         var result = new ModuleInfo();
-        result.LogicalIdHierarchy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalIdHierarchy"));
         result.TypeHierarchy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeHierarchy"));
+        result.LogicalIdHierarchy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalIdHierarchy"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LogicalIdHierarchy", LogicalIdHierarchy);
         global::Gureum.Core.ValueTree.Put(node, "TypeHierarchy", TypeHierarchy);
+        global::Gureum.Core.ValueTree.Put(node, "LogicalIdHierarchy", LogicalIdHierarchy);
         return node;
     }
 }
@@ -5653,9 +5653,9 @@ public static class OnStackFailure
 
 public sealed partial class OperationEntry
 {
-    public string? OperationId { get; set; }
-
     public string? OperationType { get; set; }
+
+    public string? OperationId { get; set; }
 
     public static OperationEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5664,75 +5664,75 @@ public sealed partial class OperationEntry
             return null;
         }
         var result = new OperationEntry();
-        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
         result.OperationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationType"));
+        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
         global::Gureum.Core.ValueTree.Put(node, "OperationType", OperationType);
+        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
         return node;
     }
 }
 
 public sealed partial class OperationEvent
 {
-    public string? ClientRequestToken { get; set; }
-
-    public string? DetailedStatus { get; set; }
-
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
     public string? EventId { get; set; }
 
-    public string? EventType { get; set; }
-
-    public string? HookFailureMode { get; set; }
-
-    public string? HookInvocationPoint { get; set; }
-
-    public string? HookStatus { get; set; }
-
-    public string? HookStatusReason { get; set; }
-
-    public string? HookType { get; set; }
-
-    public string? LogicalResourceId { get; set; }
+    public string? StackId { get; set; }
 
     public string? OperationId { get; set; }
 
+    public string? OperationType { get; set; }
+
     public string? OperationStatus { get; set; }
 
-    public string? OperationType { get; set; }
+    public string? EventType { get; set; }
+
+    public string? LogicalResourceId { get; set; }
 
     public string? PhysicalResourceId { get; set; }
 
-    public string? ResourceProperties { get; set; }
+    public string? ResourceType { get; set; }
+
+    public global::System.DateTimeOffset? Timestamp { get; set; }
+
+    public global::System.DateTimeOffset? StartTime { get; set; }
+
+    public global::System.DateTimeOffset? EndTime { get; set; }
 
     public string? ResourceStatus { get; set; }
 
     public string? ResourceStatusReason { get; set; }
 
-    public string? ResourceType { get; set; }
+    public string? ResourceProperties { get; set; }
 
-    public string? StackId { get; set; }
+    public string? ClientRequestToken { get; set; }
 
-    public global::System.DateTimeOffset? StartTime { get; set; }
+    public string? HookType { get; set; }
 
-    public global::System.DateTimeOffset? Timestamp { get; set; }
+    public string? HookStatus { get; set; }
+
+    public string? HookStatusReason { get; set; }
+
+    public string? HookInvocationPoint { get; set; }
+
+    public string? HookFailureMode { get; set; }
+
+    public string? DetailedStatus { get; set; }
 
     public string? ValidationFailureMode { get; set; }
 
     public string? ValidationName { get; set; }
 
-    public string? ValidationPath { get; set; }
-
     public string? ValidationStatus { get; set; }
 
     public string? ValidationStatusReason { get; set; }
+
+    public string? ValidationPath { get; set; }
 
     public static OperationEvent? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5741,66 +5741,66 @@ public sealed partial class OperationEvent
             return null;
         }
         var result = new OperationEvent();
-        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
-        result.DetailedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetailedStatus"));
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         result.EventId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventId"));
-        result.EventType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventType"));
-        result.HookFailureMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookFailureMode"));
-        result.HookInvocationPoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookInvocationPoint"));
-        result.HookStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookStatus"));
-        result.HookStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookStatusReason"));
-        result.HookType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookType"));
-        result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
+        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
         result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
-        result.OperationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationStatus"));
         result.OperationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationType"));
+        result.OperationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationStatus"));
+        result.EventType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventType"));
+        result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
         result.PhysicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PhysicalResourceId"));
-        result.ResourceProperties = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceProperties"));
+        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
+        result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         result.ResourceStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceStatus"));
         result.ResourceStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceStatusReason"));
-        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
-        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
-        result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
+        result.ResourceProperties = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceProperties"));
+        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
+        result.HookType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookType"));
+        result.HookStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookStatus"));
+        result.HookStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookStatusReason"));
+        result.HookInvocationPoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookInvocationPoint"));
+        result.HookFailureMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookFailureMode"));
+        result.DetailedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetailedStatus"));
         result.ValidationFailureMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ValidationFailureMode"));
         result.ValidationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ValidationName"));
-        result.ValidationPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ValidationPath"));
         result.ValidationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ValidationStatus"));
         result.ValidationStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ValidationStatusReason"));
+        result.ValidationPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ValidationPath"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
-        global::Gureum.Core.ValueTree.Put(node, "DetailedStatus", DetailedStatus);
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         global::Gureum.Core.ValueTree.Put(node, "EventId", EventId);
-        global::Gureum.Core.ValueTree.Put(node, "EventType", EventType);
-        global::Gureum.Core.ValueTree.Put(node, "HookFailureMode", HookFailureMode);
-        global::Gureum.Core.ValueTree.Put(node, "HookInvocationPoint", HookInvocationPoint);
-        global::Gureum.Core.ValueTree.Put(node, "HookStatus", HookStatus);
-        global::Gureum.Core.ValueTree.Put(node, "HookStatusReason", HookStatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "HookType", HookType);
-        global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
         global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
-        global::Gureum.Core.ValueTree.Put(node, "OperationStatus", OperationStatus);
         global::Gureum.Core.ValueTree.Put(node, "OperationType", OperationType);
+        global::Gureum.Core.ValueTree.Put(node, "OperationStatus", OperationStatus);
+        global::Gureum.Core.ValueTree.Put(node, "EventType", EventType);
+        global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
         global::Gureum.Core.ValueTree.Put(node, "PhysicalResourceId", PhysicalResourceId);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceProperties", ResourceProperties);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         global::Gureum.Core.ValueTree.Put(node, "ResourceStatus", ResourceStatus);
         global::Gureum.Core.ValueTree.Put(node, "ResourceStatusReason", ResourceStatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
-        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
-        global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceProperties", ResourceProperties);
+        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
+        global::Gureum.Core.ValueTree.Put(node, "HookType", HookType);
+        global::Gureum.Core.ValueTree.Put(node, "HookStatus", HookStatus);
+        global::Gureum.Core.ValueTree.Put(node, "HookStatusReason", HookStatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "HookInvocationPoint", HookInvocationPoint);
+        global::Gureum.Core.ValueTree.Put(node, "HookFailureMode", HookFailureMode);
+        global::Gureum.Core.ValueTree.Put(node, "DetailedStatus", DetailedStatus);
         global::Gureum.Core.ValueTree.Put(node, "ValidationFailureMode", ValidationFailureMode);
         global::Gureum.Core.ValueTree.Put(node, "ValidationName", ValidationName);
-        global::Gureum.Core.ValueTree.Put(node, "ValidationPath", ValidationPath);
         global::Gureum.Core.ValueTree.Put(node, "ValidationStatus", ValidationStatus);
         global::Gureum.Core.ValueTree.Put(node, "ValidationStatusReason", ValidationStatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "ValidationPath", ValidationPath);
         return node;
     }
 }
@@ -5868,13 +5868,13 @@ public static class OrganizationStatus
 
 public sealed partial class Output
 {
-    public string? Description { get; set; }
-
-    public string? ExportName { get; set; }
-
     public string? OutputKey { get; set; }
 
     public string? OutputValue { get; set; }
+
+    public string? Description { get; set; }
+
+    public string? ExportName { get; set; }
 
     public static Output? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5883,20 +5883,20 @@ public sealed partial class Output
             return null;
         }
         var result = new Output();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.ExportName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExportName"));
         result.OutputKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputKey"));
         result.OutputValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputValue"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.ExportName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExportName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "ExportName", ExportName);
         global::Gureum.Core.ValueTree.Put(node, "OutputKey", OutputKey);
         global::Gureum.Core.ValueTree.Put(node, "OutputValue", OutputValue);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "ExportName", ExportName);
         return node;
     }
 }
@@ -5907,9 +5907,9 @@ public sealed partial class Parameter
 
     public string? ParameterValue { get; set; }
 
-    public string? ResolvedValue { get; set; }
-
     public bool? UsePreviousValue { get; set; }
+
+    public string? ResolvedValue { get; set; }
 
     public static Parameter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5920,8 +5920,8 @@ public sealed partial class Parameter
         var result = new Parameter();
         result.ParameterKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParameterKey"));
         result.ParameterValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParameterValue"));
-        result.ResolvedValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResolvedValue"));
         result.UsePreviousValue = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "UsePreviousValue"));
+        result.ResolvedValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResolvedValue"));
         return result;
     }
 
@@ -5930,8 +5930,8 @@ public sealed partial class Parameter
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ParameterKey", ParameterKey);
         global::Gureum.Core.ValueTree.Put(node, "ParameterValue", ParameterValue);
-        global::Gureum.Core.ValueTree.Put(node, "ResolvedValue", ResolvedValue);
         global::Gureum.Core.ValueTree.Put(node, "UsePreviousValue", UsePreviousValue);
+        global::Gureum.Core.ValueTree.Put(node, "ResolvedValue", ResolvedValue);
         return node;
     }
 }
@@ -5961,17 +5961,17 @@ public sealed partial class ParameterConstraints
 
 public sealed partial class ParameterDeclaration
 {
+    public string? ParameterKey { get; set; }
+
     public string? DefaultValue { get; set; }
 
-    public string? Description { get; set; }
+    public string? ParameterType { get; set; }
 
     public bool? NoEcho { get; set; }
 
+    public string? Description { get; set; }
+
     public global::Gureum.Api.Cloudformation.ParameterConstraints? ParameterConstraints { get; set; }
-
-    public string? ParameterKey { get; set; }
-
-    public string? ParameterType { get; set; }
 
     public static ParameterDeclaration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5980,24 +5980,24 @@ public sealed partial class ParameterDeclaration
             return null;
         }
         var result = new ParameterDeclaration();
-        result.DefaultValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultValue"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.NoEcho = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "NoEcho"));
-        result.ParameterConstraints = global::Gureum.Api.Cloudformation.ParameterConstraints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ParameterConstraints")));
         result.ParameterKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParameterKey"));
+        result.DefaultValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultValue"));
         result.ParameterType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParameterType"));
+        result.NoEcho = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "NoEcho"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.ParameterConstraints = global::Gureum.Api.Cloudformation.ParameterConstraints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ParameterConstraints")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DefaultValue", DefaultValue);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "NoEcho", NoEcho);
-        global::Gureum.Core.ValueTree.Put(node, "ParameterConstraints", ParameterConstraints?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ParameterKey", ParameterKey);
+        global::Gureum.Core.ValueTree.Put(node, "DefaultValue", DefaultValue);
         global::Gureum.Core.ValueTree.Put(node, "ParameterType", ParameterType);
+        global::Gureum.Core.ValueTree.Put(node, "NoEcho", NoEcho);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "ParameterConstraints", ParameterConstraints?.ToTree());
         return node;
     }
 }
@@ -6049,13 +6049,13 @@ public static class PolicyAction
 
 public sealed partial class PropertyDifference
 {
-    public string? ActualValue { get; set; }
-
-    public string? DifferenceType { get; set; }
+    public string? PropertyPath { get; set; }
 
     public string? ExpectedValue { get; set; }
 
-    public string? PropertyPath { get; set; }
+    public string? ActualValue { get; set; }
+
+    public string? DifferenceType { get; set; }
 
     public static PropertyDifference? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6064,20 +6064,20 @@ public sealed partial class PropertyDifference
             return null;
         }
         var result = new PropertyDifference();
+        result.PropertyPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PropertyPath"));
+        result.ExpectedValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedValue"));
         result.ActualValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActualValue"));
         result.DifferenceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DifferenceType"));
-        result.ExpectedValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedValue"));
-        result.PropertyPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PropertyPath"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PropertyPath", PropertyPath);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedValue", ExpectedValue);
         global::Gureum.Core.ValueTree.Put(node, "ActualValue", ActualValue);
         global::Gureum.Core.ValueTree.Put(node, "DifferenceType", DifferenceType);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedValue", ExpectedValue);
-        global::Gureum.Core.ValueTree.Put(node, "PropertyPath", PropertyPath);
         return node;
     }
 }
@@ -6092,13 +6092,13 @@ public static class ProvisioningType
 
 public sealed partial class PublishTypeInput
 {
-    public string? Arn { get; set; }
-
-    public string? PublicVersionNumber { get; set; }
-
     public string? Type { get; set; }
 
+    public string? Arn { get; set; }
+
     public string? TypeName { get; set; }
+
+    public string? PublicVersionNumber { get; set; }
 
     public static PublishTypeInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6107,20 +6107,20 @@ public sealed partial class PublishTypeInput
             return null;
         }
         var result = new PublishTypeInput();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.PublicVersionNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublicVersionNumber"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.PublicVersionNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublicVersionNumber"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "PublicVersionNumber", PublicVersionNumber);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "PublicVersionNumber", PublicVersionNumber);
         return node;
     }
 }
@@ -6159,17 +6159,17 @@ public sealed partial class RecordHandlerProgressInput
 {
     public string? BearerToken { get; set; }
 
-    public string? ClientRequestToken { get; set; }
+    public string? OperationStatus { get; set; }
 
     public string? CurrentOperationStatus { get; set; }
 
-    public string? ErrorCode { get; set; }
+    public string? StatusMessage { get; set; }
 
-    public string? OperationStatus { get; set; }
+    public string? ErrorCode { get; set; }
 
     public string? ResourceModel { get; set; }
 
-    public string? StatusMessage { get; set; }
+    public string? ClientRequestToken { get; set; }
 
     public static RecordHandlerProgressInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6179,12 +6179,12 @@ public sealed partial class RecordHandlerProgressInput
         }
         var result = new RecordHandlerProgressInput();
         result.BearerToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BearerToken"));
-        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
-        result.CurrentOperationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CurrentOperationStatus"));
-        result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
         result.OperationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationStatus"));
-        result.ResourceModel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceModel"));
+        result.CurrentOperationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CurrentOperationStatus"));
         result.StatusMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusMessage"));
+        result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
+        result.ResourceModel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceModel"));
+        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
         return result;
     }
 
@@ -6192,12 +6192,12 @@ public sealed partial class RecordHandlerProgressInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "BearerToken", BearerToken);
-        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
-        global::Gureum.Core.ValueTree.Put(node, "CurrentOperationStatus", CurrentOperationStatus);
-        global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
         global::Gureum.Core.ValueTree.Put(node, "OperationStatus", OperationStatus);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceModel", ResourceModel);
+        global::Gureum.Core.ValueTree.Put(node, "CurrentOperationStatus", CurrentOperationStatus);
         global::Gureum.Core.ValueTree.Put(node, "StatusMessage", StatusMessage);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceModel", ResourceModel);
+        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
         return node;
     }
 }
@@ -6280,17 +6280,17 @@ public sealed partial class RegisterPublisherOutput
 
 public sealed partial class RegisterTypeInput
 {
-    public string? ClientRequestToken { get; set; }
-
-    public string? ExecutionRoleArn { get; set; }
-
-    public global::Gureum.Api.Cloudformation.LoggingConfig? LoggingConfig { get; set; }
-
-    public string? SchemaHandlerPackage { get; set; }
-
     public string? Type { get; set; }
 
     public string? TypeName { get; set; }
+
+    public string? SchemaHandlerPackage { get; set; }
+
+    public global::Gureum.Api.Cloudformation.LoggingConfig? LoggingConfig { get; set; }
+
+    public string? ExecutionRoleArn { get; set; }
+
+    public string? ClientRequestToken { get; set; }
 
     public static RegisterTypeInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6299,24 +6299,24 @@ public sealed partial class RegisterTypeInput
             return null;
         }
         var result = new RegisterTypeInput();
-        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
-        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionRoleArn"));
-        result.LoggingConfig = global::Gureum.Api.Cloudformation.LoggingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingConfig")));
-        result.SchemaHandlerPackage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SchemaHandlerPackage"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.SchemaHandlerPackage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SchemaHandlerPackage"));
+        result.LoggingConfig = global::Gureum.Api.Cloudformation.LoggingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingConfig")));
+        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionRoleArn"));
+        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionRoleArn", ExecutionRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "LoggingConfig", LoggingConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SchemaHandlerPackage", SchemaHandlerPackage);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "SchemaHandlerPackage", SchemaHandlerPackage);
+        global::Gureum.Core.ValueTree.Put(node, "LoggingConfig", LoggingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionRoleArn", ExecutionRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
         return node;
     }
 }
@@ -6370,13 +6370,13 @@ public static class Replacement
 
 public sealed partial class RequiredActivatedType
 {
+    public string? TypeNameAlias { get; set; }
+
     public string? OriginalTypeName { get; set; }
 
     public string? PublisherId { get; set; }
 
     public global::System.Collections.Generic.List<int>? SupportedMajorVersions { get; set; }
-
-    public string? TypeNameAlias { get; set; }
 
     public static RequiredActivatedType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6385,20 +6385,20 @@ public sealed partial class RequiredActivatedType
             return null;
         }
         var result = new RequiredActivatedType();
+        result.TypeNameAlias = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeNameAlias"));
         result.OriginalTypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OriginalTypeName"));
         result.PublisherId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublisherId"));
         result.SupportedMajorVersions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SupportedMajorVersions"), x => global::Gureum.Core.ValueConvert.AsInt(x) ?? default);
-        result.TypeNameAlias = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeNameAlias"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TypeNameAlias", TypeNameAlias);
         global::Gureum.Core.ValueTree.Put(node, "OriginalTypeName", OriginalTypeName);
         global::Gureum.Core.ValueTree.Put(node, "PublisherId", PublisherId);
         global::Gureum.Core.ValueTree.Put(node, "SupportedMajorVersions", global::Gureum.Core.ValueTree.WriteList(SupportedMajorVersions, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "TypeNameAlias", TypeNameAlias);
         return node;
     }
 }
@@ -6425,35 +6425,35 @@ public static class ResourceAttribute
 
 public sealed partial class ResourceChange
 {
+    public string? PolicyAction { get; set; }
+
     public string? Action { get; set; }
-
-    public string? AfterContext { get; set; }
-
-    public string? BeforeContext { get; set; }
-
-    public string? ChangeSetId { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ResourceChangeDetail>? Details { get; set; }
 
     public string? LogicalResourceId { get; set; }
 
-    public global::Gureum.Api.Cloudformation.ModuleInfo? ModuleInfo { get; set; }
-
     public string? PhysicalResourceId { get; set; }
-
-    public string? PolicyAction { get; set; }
-
-    public string? PreviousDeploymentContext { get; set; }
-
-    public string? Replacement { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ResourceDriftIgnoredAttribute>? ResourceDriftIgnoredAttributes { get; set; }
-
-    public string? ResourceDriftStatus { get; set; }
 
     public string? ResourceType { get; set; }
 
+    public string? Replacement { get; set; }
+
     public global::System.Collections.Generic.List<string>? Scope { get; set; }
+
+    public string? ResourceDriftStatus { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ResourceDriftIgnoredAttribute>? ResourceDriftIgnoredAttributes { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ResourceChangeDetail>? Details { get; set; }
+
+    public string? ChangeSetId { get; set; }
+
+    public global::Gureum.Api.Cloudformation.ModuleInfo? ModuleInfo { get; set; }
+
+    public string? BeforeContext { get; set; }
+
+    public string? AfterContext { get; set; }
+
+    public string? PreviousDeploymentContext { get; set; }
 
     public static ResourceChange? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6462,55 +6462,55 @@ public sealed partial class ResourceChange
             return null;
         }
         var result = new ResourceChange();
-        result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Action"));
-        result.AfterContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AfterContext"));
-        result.BeforeContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BeforeContext"));
-        result.ChangeSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSetId"));
-        result.Details = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Details"), x => global::Gureum.Api.Cloudformation.ResourceChangeDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
-        result.ModuleInfo = global::Gureum.Api.Cloudformation.ModuleInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ModuleInfo")));
-        result.PhysicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PhysicalResourceId"));
         result.PolicyAction = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyAction"));
-        result.PreviousDeploymentContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreviousDeploymentContext"));
-        result.Replacement = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Replacement"));
-        result.ResourceDriftIgnoredAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceDriftIgnoredAttributes"), x => global::Gureum.Api.Cloudformation.ResourceDriftIgnoredAttribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ResourceDriftStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceDriftStatus"));
+        result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Action"));
+        result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
+        result.PhysicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PhysicalResourceId"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
+        result.Replacement = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Replacement"));
         result.Scope = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Scope"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ResourceDriftStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceDriftStatus"));
+        result.ResourceDriftIgnoredAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceDriftIgnoredAttributes"), x => global::Gureum.Api.Cloudformation.ResourceDriftIgnoredAttribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Details = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Details"), x => global::Gureum.Api.Cloudformation.ResourceChangeDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ChangeSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSetId"));
+        result.ModuleInfo = global::Gureum.Api.Cloudformation.ModuleInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ModuleInfo")));
+        result.BeforeContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BeforeContext"));
+        result.AfterContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AfterContext"));
+        result.PreviousDeploymentContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreviousDeploymentContext"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Action", Action);
-        global::Gureum.Core.ValueTree.Put(node, "AfterContext", AfterContext);
-        global::Gureum.Core.ValueTree.Put(node, "BeforeContext", BeforeContext);
-        global::Gureum.Core.ValueTree.Put(node, "ChangeSetId", ChangeSetId);
-        global::Gureum.Core.ValueTree.Put(node, "Details", global::Gureum.Core.ValueTree.WriteList(Details, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
-        global::Gureum.Core.ValueTree.Put(node, "ModuleInfo", ModuleInfo?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "PhysicalResourceId", PhysicalResourceId);
         global::Gureum.Core.ValueTree.Put(node, "PolicyAction", PolicyAction);
-        global::Gureum.Core.ValueTree.Put(node, "PreviousDeploymentContext", PreviousDeploymentContext);
-        global::Gureum.Core.ValueTree.Put(node, "Replacement", Replacement);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceDriftIgnoredAttributes", global::Gureum.Core.ValueTree.WriteList(ResourceDriftIgnoredAttributes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ResourceDriftStatus", ResourceDriftStatus);
+        global::Gureum.Core.ValueTree.Put(node, "Action", Action);
+        global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "PhysicalResourceId", PhysicalResourceId);
         global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "Replacement", Replacement);
         global::Gureum.Core.ValueTree.Put(node, "Scope", global::Gureum.Core.ValueTree.WriteList(Scope, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ResourceDriftStatus", ResourceDriftStatus);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceDriftIgnoredAttributes", global::Gureum.Core.ValueTree.WriteList(ResourceDriftIgnoredAttributes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Details", global::Gureum.Core.ValueTree.WriteList(Details, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ChangeSetId", ChangeSetId);
+        global::Gureum.Core.ValueTree.Put(node, "ModuleInfo", ModuleInfo?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "BeforeContext", BeforeContext);
+        global::Gureum.Core.ValueTree.Put(node, "AfterContext", AfterContext);
+        global::Gureum.Core.ValueTree.Put(node, "PreviousDeploymentContext", PreviousDeploymentContext);
         return node;
     }
 }
 
 public sealed partial class ResourceChangeDetail
 {
-    public string? CausingEntity { get; set; }
-
-    public string? ChangeSource { get; set; }
+    public global::Gureum.Api.Cloudformation.ResourceTargetDefinition? Target { get; set; }
 
     public string? Evaluation { get; set; }
 
-    public global::Gureum.Api.Cloudformation.ResourceTargetDefinition? Target { get; set; }
+    public string? ChangeSource { get; set; }
+
+    public string? CausingEntity { get; set; }
 
     public static ResourceChangeDetail? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6519,31 +6519,31 @@ public sealed partial class ResourceChangeDetail
             return null;
         }
         var result = new ResourceChangeDetail();
-        result.CausingEntity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CausingEntity"));
-        result.ChangeSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSource"));
-        result.Evaluation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Evaluation"));
         result.Target = global::Gureum.Api.Cloudformation.ResourceTargetDefinition.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Target")));
+        result.Evaluation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Evaluation"));
+        result.ChangeSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSource"));
+        result.CausingEntity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CausingEntity"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CausingEntity", CausingEntity);
-        global::Gureum.Core.ValueTree.Put(node, "ChangeSource", ChangeSource);
-        global::Gureum.Core.ValueTree.Put(node, "Evaluation", Evaluation);
         global::Gureum.Core.ValueTree.Put(node, "Target", Target?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Evaluation", Evaluation);
+        global::Gureum.Core.ValueTree.Put(node, "ChangeSource", ChangeSource);
+        global::Gureum.Core.ValueTree.Put(node, "CausingEntity", CausingEntity);
         return node;
     }
 }
 
 public sealed partial class ResourceDefinition
 {
+    public string? ResourceType { get; set; }
+
     public string? LogicalResourceId { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ResourceIdentifier { get; set; }
-
-    public string? ResourceType { get; set; }
 
     public static ResourceDefinition? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6552,24 +6552,26 @@ public sealed partial class ResourceDefinition
             return null;
         }
         var result = new ResourceDefinition();
+        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
         result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
         result.ResourceIdentifier = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ResourceIdentifier"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
         global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
         global::Gureum.Core.ValueTree.Put(node, "ResourceIdentifier", global::Gureum.Core.ValueTree.WriteMap(ResourceIdentifier, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
         return node;
     }
 }
 
 public sealed partial class ResourceDetail
 {
+    public string? ResourceType { get; set; }
+
     public string? LogicalResourceId { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ResourceIdentifier { get; set; }
@@ -6577,8 +6579,6 @@ public sealed partial class ResourceDetail
     public string? ResourceStatus { get; set; }
 
     public string? ResourceStatusReason { get; set; }
-
-    public string? ResourceType { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.WarningDetail>? Warnings { get; set; }
 
@@ -6589,11 +6589,11 @@ public sealed partial class ResourceDetail
             return null;
         }
         var result = new ResourceDetail();
+        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
         result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
         result.ResourceIdentifier = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ResourceIdentifier"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ResourceStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceStatus"));
         result.ResourceStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceStatusReason"));
-        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
         result.Warnings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Warnings"), x => global::Gureum.Api.Cloudformation.WarningDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -6601,11 +6601,11 @@ public sealed partial class ResourceDetail
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
         global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
         global::Gureum.Core.ValueTree.Put(node, "ResourceIdentifier", global::Gureum.Core.ValueTree.WriteMap(ResourceIdentifier, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ResourceStatus", ResourceStatus);
         global::Gureum.Core.ValueTree.Put(node, "ResourceStatusReason", ResourceStatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
         global::Gureum.Core.ValueTree.Put(node, "Warnings", global::Gureum.Core.ValueTree.WriteList(Warnings, x => (object?)x.ToTree()));
         return node;
     }
@@ -6640,11 +6640,11 @@ public sealed partial class ResourceDriftIgnoredAttribute
 
 public sealed partial class ResourceIdentifierSummary
 {
+    public string? ResourceType { get; set; }
+
     public global::System.Collections.Generic.List<string>? LogicalResourceIds { get; set; }
 
     public global::System.Collections.Generic.List<string>? ResourceIdentifiers { get; set; }
-
-    public string? ResourceType { get; set; }
 
     public static ResourceIdentifierSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6653,27 +6653,27 @@ public sealed partial class ResourceIdentifierSummary
             return null;
         }
         var result = new ResourceIdentifierSummary();
+        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
         result.LogicalResourceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ResourceIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
         global::Gureum.Core.ValueTree.Put(node, "LogicalResourceIds", global::Gureum.Core.ValueTree.WriteList(LogicalResourceIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ResourceIdentifiers", global::Gureum.Core.ValueTree.WriteList(ResourceIdentifiers, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
         return node;
     }
 }
 
 public sealed partial class ResourceLocation
 {
-    public string? LogicalResourceId { get; set; }
-
     public string? StackName { get; set; }
+
+    public string? LogicalResourceId { get; set; }
 
     public static ResourceLocation? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6682,25 +6682,25 @@ public sealed partial class ResourceLocation
             return null;
         }
         var result = new ResourceLocation();
-        result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
         return node;
     }
 }
 
 public sealed partial class ResourceMapping
 {
-    public global::Gureum.Api.Cloudformation.ResourceLocation? Destination { get; set; }
-
     public global::Gureum.Api.Cloudformation.ResourceLocation? Source { get; set; }
+
+    public global::Gureum.Api.Cloudformation.ResourceLocation? Destination { get; set; }
 
     public static ResourceMapping? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6709,16 +6709,16 @@ public sealed partial class ResourceMapping
             return null;
         }
         var result = new ResourceMapping();
-        result.Destination = global::Gureum.Api.Cloudformation.ResourceLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Destination")));
         result.Source = global::Gureum.Api.Cloudformation.ResourceLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Source")));
+        result.Destination = global::Gureum.Api.Cloudformation.ResourceLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Destination")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Destination", Destination?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Source", Source?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Destination", Destination?.ToTree());
         return node;
     }
 }
@@ -6734,19 +6734,19 @@ public static class ResourceScanStatus
 
 public sealed partial class ResourceScanSummary
 {
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
-    public double? PercentageCompleted { get; set; }
-
     public string? ResourceScanId { get; set; }
-
-    public string? ScanType { get; set; }
-
-    public global::System.DateTimeOffset? StartTime { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
+
+    public global::System.DateTimeOffset? StartTime { get; set; }
+
+    public global::System.DateTimeOffset? EndTime { get; set; }
+
+    public double? PercentageCompleted { get; set; }
+
+    public string? ScanType { get; set; }
 
     public static ResourceScanSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6755,26 +6755,26 @@ public sealed partial class ResourceScanSummary
             return null;
         }
         var result = new ResourceScanSummary();
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.PercentageCompleted = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "PercentageCompleted"));
         result.ResourceScanId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceScanId"));
-        result.ScanType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScanType"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusReason"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.PercentageCompleted = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "PercentageCompleted"));
+        result.ScanType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScanType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "PercentageCompleted", PercentageCompleted);
         global::Gureum.Core.ValueTree.Put(node, "ResourceScanId", ResourceScanId);
-        global::Gureum.Core.ValueTree.Put(node, "ScanType", ScanType);
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusReason", StatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "PercentageCompleted", PercentageCompleted);
+        global::Gureum.Core.ValueTree.Put(node, "ScanType", ScanType);
         return node;
     }
 }
@@ -6821,25 +6821,25 @@ public static class ResourceStatus
 
 public sealed partial class ResourceTargetDefinition
 {
-    public string? AfterValue { get; set; }
-
-    public string? AfterValueFrom { get; set; }
-
     public string? Attribute { get; set; }
-
-    public string? AttributeChangeType { get; set; }
-
-    public string? BeforeValue { get; set; }
-
-    public string? BeforeValueFrom { get; set; }
-
-    public global::Gureum.Api.Cloudformation.LiveResourceDrift? Drift { get; set; }
 
     public string? Name { get; set; }
 
+    public string? RequiresRecreation { get; set; }
+
     public string? Path { get; set; }
 
-    public string? RequiresRecreation { get; set; }
+    public string? BeforeValue { get; set; }
+
+    public string? AfterValue { get; set; }
+
+    public string? BeforeValueFrom { get; set; }
+
+    public string? AfterValueFrom { get; set; }
+
+    public global::Gureum.Api.Cloudformation.LiveResourceDrift? Drift { get; set; }
+
+    public string? AttributeChangeType { get; set; }
 
     public static ResourceTargetDefinition? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6848,43 +6848,43 @@ public sealed partial class ResourceTargetDefinition
             return null;
         }
         var result = new ResourceTargetDefinition();
-        result.AfterValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AfterValue"));
-        result.AfterValueFrom = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AfterValueFrom"));
         result.Attribute = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Attribute"));
-        result.AttributeChangeType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AttributeChangeType"));
-        result.BeforeValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BeforeValue"));
-        result.BeforeValueFrom = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BeforeValueFrom"));
-        result.Drift = global::Gureum.Api.Cloudformation.LiveResourceDrift.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Drift")));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
         result.RequiresRecreation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequiresRecreation"));
+        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
+        result.BeforeValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BeforeValue"));
+        result.AfterValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AfterValue"));
+        result.BeforeValueFrom = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BeforeValueFrom"));
+        result.AfterValueFrom = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AfterValueFrom"));
+        result.Drift = global::Gureum.Api.Cloudformation.LiveResourceDrift.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Drift")));
+        result.AttributeChangeType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AttributeChangeType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AfterValue", AfterValue);
-        global::Gureum.Core.ValueTree.Put(node, "AfterValueFrom", AfterValueFrom);
         global::Gureum.Core.ValueTree.Put(node, "Attribute", Attribute);
-        global::Gureum.Core.ValueTree.Put(node, "AttributeChangeType", AttributeChangeType);
-        global::Gureum.Core.ValueTree.Put(node, "BeforeValue", BeforeValue);
-        global::Gureum.Core.ValueTree.Put(node, "BeforeValueFrom", BeforeValueFrom);
-        global::Gureum.Core.ValueTree.Put(node, "Drift", Drift?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Path", Path);
         global::Gureum.Core.ValueTree.Put(node, "RequiresRecreation", RequiresRecreation);
+        global::Gureum.Core.ValueTree.Put(node, "Path", Path);
+        global::Gureum.Core.ValueTree.Put(node, "BeforeValue", BeforeValue);
+        global::Gureum.Core.ValueTree.Put(node, "AfterValue", AfterValue);
+        global::Gureum.Core.ValueTree.Put(node, "BeforeValueFrom", BeforeValueFrom);
+        global::Gureum.Core.ValueTree.Put(node, "AfterValueFrom", AfterValueFrom);
+        global::Gureum.Core.ValueTree.Put(node, "Drift", Drift?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AttributeChangeType", AttributeChangeType);
         return node;
     }
 }
 
 public sealed partial class ResourceToImport
 {
+    public string? ResourceType { get; set; }
+
     public string? LogicalResourceId { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ResourceIdentifier { get; set; }
-
-    public string? ResourceType { get; set; }
 
     public static ResourceToImport? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6893,27 +6893,27 @@ public sealed partial class ResourceToImport
             return null;
         }
         var result = new ResourceToImport();
+        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
         result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
         result.ResourceIdentifier = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ResourceIdentifier"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
         global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
         global::Gureum.Core.ValueTree.Put(node, "ResourceIdentifier", global::Gureum.Core.ValueTree.WriteMap(ResourceIdentifier, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
         return node;
     }
 }
 
 public sealed partial class RollbackConfiguration
 {
-    public int? MonitoringTimeInMinutes { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.RollbackTrigger>? RollbackTriggers { get; set; }
+
+    public int? MonitoringTimeInMinutes { get; set; }
 
     public static RollbackConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6922,29 +6922,29 @@ public sealed partial class RollbackConfiguration
             return null;
         }
         var result = new RollbackConfiguration();
-        result.MonitoringTimeInMinutes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MonitoringTimeInMinutes"));
         result.RollbackTriggers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RollbackTriggers"), x => global::Gureum.Api.Cloudformation.RollbackTrigger.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.MonitoringTimeInMinutes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MonitoringTimeInMinutes"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MonitoringTimeInMinutes", MonitoringTimeInMinutes);
         global::Gureum.Core.ValueTree.Put(node, "RollbackTriggers", global::Gureum.Core.ValueTree.WriteList(RollbackTriggers, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "MonitoringTimeInMinutes", MonitoringTimeInMinutes);
         return node;
     }
 }
 
 public sealed partial class RollbackStackInput
 {
-    public string? ClientRequestToken { get; set; }
-
-    public bool? RetainExceptOnCreate { get; set; }
+    public string? StackName { get; set; }
 
     public string? RoleARN { get; set; }
 
-    public string? StackName { get; set; }
+    public string? ClientRequestToken { get; set; }
+
+    public bool? RetainExceptOnCreate { get; set; }
 
     public static RollbackStackInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6953,29 +6953,29 @@ public sealed partial class RollbackStackInput
             return null;
         }
         var result = new RollbackStackInput();
+        result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
         result.RetainExceptOnCreate = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RetainExceptOnCreate"));
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
-        result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
         global::Gureum.Core.ValueTree.Put(node, "RetainExceptOnCreate", RetainExceptOnCreate);
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
         return node;
     }
 }
 
 public sealed partial class RollbackStackOutput
 {
-    public string? OperationId { get; set; }
-
     public string? StackId { get; set; }
+
+    public string? OperationId { get; set; }
 
     public static RollbackStackOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6984,16 +6984,16 @@ public sealed partial class RollbackStackOutput
             return null;
         }
         var result = new RollbackStackOutput();
-        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
         result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
+        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
         global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
+        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
         return node;
     }
 }
@@ -7057,11 +7057,11 @@ public static class ScanType
 
 public sealed partial class ScannedResource
 {
-    public bool? ManagedByStack { get; set; }
+    public string? ResourceType { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ResourceIdentifier { get; set; }
 
-    public string? ResourceType { get; set; }
+    public bool? ManagedByStack { get; set; }
 
     public static ScannedResource? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7070,27 +7070,27 @@ public sealed partial class ScannedResource
             return null;
         }
         var result = new ScannedResource();
-        result.ManagedByStack = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ManagedByStack"));
-        result.ResourceIdentifier = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ResourceIdentifier"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
+        result.ResourceIdentifier = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ResourceIdentifier"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ManagedByStack = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ManagedByStack"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ManagedByStack", ManagedByStack);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceIdentifier", global::Gureum.Core.ValueTree.WriteMap(ResourceIdentifier, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceIdentifier", global::Gureum.Core.ValueTree.WriteMap(ResourceIdentifier, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ManagedByStack", ManagedByStack);
         return node;
     }
 }
 
 public sealed partial class ScannedResourceIdentifier
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? ResourceIdentifier { get; set; }
-
     public string? ResourceType { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? ResourceIdentifier { get; set; }
 
     public static ScannedResourceIdentifier? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7099,16 +7099,16 @@ public sealed partial class ScannedResourceIdentifier
             return null;
         }
         var result = new ScannedResourceIdentifier();
-        result.ResourceIdentifier = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ResourceIdentifier"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
+        result.ResourceIdentifier = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ResourceIdentifier"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ResourceIdentifier", global::Gureum.Core.ValueTree.WriteMap(ResourceIdentifier, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceIdentifier", global::Gureum.Core.ValueTree.WriteMap(ResourceIdentifier, x => (object?)x));
         return node;
     }
 }
@@ -7146,15 +7146,15 @@ public sealed partial class SetStackPolicyInput
 
 public sealed partial class SetTypeConfigurationInput
 {
+    public string? TypeArn { get; set; }
+
     public string? Configuration { get; set; }
 
     public string? ConfigurationAlias { get; set; }
 
-    public string? Type { get; set; }
-
-    public string? TypeArn { get; set; }
-
     public string? TypeName { get; set; }
+
+    public string? Type { get; set; }
 
     public static SetTypeConfigurationInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7163,22 +7163,22 @@ public sealed partial class SetTypeConfigurationInput
             return null;
         }
         var result = new SetTypeConfigurationInput();
+        result.TypeArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeArn"));
         result.Configuration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Configuration"));
         result.ConfigurationAlias = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConfigurationAlias"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
-        result.TypeArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeArn"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TypeArn", TypeArn);
         global::Gureum.Core.ValueTree.Put(node, "Configuration", Configuration);
         global::Gureum.Core.ValueTree.Put(node, "ConfigurationAlias", ConfigurationAlias);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
-        global::Gureum.Core.ValueTree.Put(node, "TypeArn", TypeArn);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         return node;
     }
 }
@@ -7262,13 +7262,13 @@ public sealed partial class SetTypeDefaultVersionOutput
 
 public sealed partial class SignalResourceInput
 {
-    public string? LogicalResourceId { get; set; }
-
     public string? StackName { get; set; }
 
-    public string? Status { get; set; }
+    public string? LogicalResourceId { get; set; }
 
     public string? UniqueId { get; set; }
+
+    public string? Status { get; set; }
 
     public static SignalResourceInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7277,77 +7277,77 @@ public sealed partial class SignalResourceInput
             return null;
         }
         var result = new SignalResourceInput();
-        result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
         result.UniqueId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UniqueId"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
         global::Gureum.Core.ValueTree.Put(node, "UniqueId", UniqueId);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         return node;
     }
 }
 
 public sealed partial class Stack
 {
-    public global::System.Collections.Generic.List<string>? Capabilities { get; set; }
-
-    public string? ChangeSetId { get; set; }
-
-    public global::System.DateTimeOffset? CreationTime { get; set; }
-
-    public string? DeletionMode { get; set; }
-
-    public global::System.DateTimeOffset? DeletionTime { get; set; }
-
-    public string? Description { get; set; }
-
-    public string? DetailedStatus { get; set; }
-
-    public bool? DisableRollback { get; set; }
-
-    public global::Gureum.Api.Cloudformation.StackDriftInformation? DriftInformation { get; set; }
-
-    public bool? EnableTerminationProtection { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.OperationEntry>? LastOperations { get; set; }
-
-    public global::System.DateTimeOffset? LastUpdatedTime { get; set; }
-
-    public global::System.Collections.Generic.List<string>? NotificationARNs { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Output>? Outputs { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Parameter>? Parameters { get; set; }
-
-    public string? ParentId { get; set; }
-
-    public bool? RetainExceptOnCreate { get; set; }
-
-    public string? RoleARN { get; set; }
-
-    public global::Gureum.Api.Cloudformation.RollbackConfiguration? RollbackConfiguration { get; set; }
-
-    public string? RootId { get; set; }
-
     public string? StackId { get; set; }
 
     public string? StackName { get; set; }
+
+    public string? ChangeSetId { get; set; }
+
+    public string? Description { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Parameter>? Parameters { get; set; }
+
+    public global::System.DateTimeOffset? CreationTime { get; set; }
+
+    public global::System.DateTimeOffset? DeletionTime { get; set; }
+
+    public global::System.DateTimeOffset? LastUpdatedTime { get; set; }
+
+    public global::Gureum.Api.Cloudformation.RollbackConfiguration? RollbackConfiguration { get; set; }
 
     public string? StackStatus { get; set; }
 
     public string? StackStatusReason { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Tag>? Tags { get; set; }
+    public bool? DisableRollback { get; set; }
+
+    public global::System.Collections.Generic.List<string>? NotificationARNs { get; set; }
 
     public int? TimeoutInMinutes { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Capabilities { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Output>? Outputs { get; set; }
+
+    public string? RoleARN { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Tag>? Tags { get; set; }
+
+    public bool? EnableTerminationProtection { get; set; }
+
+    public string? ParentId { get; set; }
+
+    public string? RootId { get; set; }
+
+    public global::Gureum.Api.Cloudformation.StackDriftInformation? DriftInformation { get; set; }
+
+    public bool? RetainExceptOnCreate { get; set; }
+
+    public string? DeletionMode { get; set; }
+
+    public string? DetailedStatus { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.OperationEntry>? LastOperations { get; set; }
 
     public static Stack? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7356,64 +7356,64 @@ public sealed partial class Stack
             return null;
         }
         var result = new Stack();
-        result.Capabilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Capabilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ChangeSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSetId"));
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
-        result.DeletionMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeletionMode"));
-        result.DeletionTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeletionTime"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.DetailedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetailedStatus"));
-        result.DisableRollback = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableRollback"));
-        result.DriftInformation = global::Gureum.Api.Cloudformation.StackDriftInformation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DriftInformation")));
-        result.EnableTerminationProtection = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableTerminationProtection"));
-        result.LastOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LastOperations"), x => global::Gureum.Api.Cloudformation.OperationEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdatedTime"));
-        result.NotificationARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NotificationARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Outputs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Outputs"), x => global::Gureum.Api.Cloudformation.Output.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ParentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParentId"));
-        result.RetainExceptOnCreate = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RetainExceptOnCreate"));
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
-        result.RollbackConfiguration = global::Gureum.Api.Cloudformation.RollbackConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RollbackConfiguration")));
-        result.RootId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RootId"));
         result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.ChangeSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeSetId"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
+        result.DeletionTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeletionTime"));
+        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdatedTime"));
+        result.RollbackConfiguration = global::Gureum.Api.Cloudformation.RollbackConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RollbackConfiguration")));
         result.StackStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackStatus"));
         result.StackStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackStatusReason"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudformation.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DisableRollback = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableRollback"));
+        result.NotificationARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NotificationARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.TimeoutInMinutes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TimeoutInMinutes"));
+        result.Capabilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Capabilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Outputs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Outputs"), x => global::Gureum.Api.Cloudformation.Output.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudformation.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EnableTerminationProtection = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableTerminationProtection"));
+        result.ParentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParentId"));
+        result.RootId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RootId"));
+        result.DriftInformation = global::Gureum.Api.Cloudformation.StackDriftInformation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DriftInformation")));
+        result.RetainExceptOnCreate = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RetainExceptOnCreate"));
+        result.DeletionMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeletionMode"));
+        result.DetailedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetailedStatus"));
+        result.LastOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LastOperations"), x => global::Gureum.Api.Cloudformation.OperationEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Capabilities", global::Gureum.Core.ValueTree.WriteList(Capabilities, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ChangeSetId", ChangeSetId);
-        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "DeletionMode", DeletionMode);
-        global::Gureum.Core.ValueTree.Put(node, "DeletionTime", DeletionTime);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "DetailedStatus", DetailedStatus);
-        global::Gureum.Core.ValueTree.Put(node, "DisableRollback", DisableRollback);
-        global::Gureum.Core.ValueTree.Put(node, "DriftInformation", DriftInformation?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EnableTerminationProtection", EnableTerminationProtection);
-        global::Gureum.Core.ValueTree.Put(node, "LastOperations", global::Gureum.Core.ValueTree.WriteList(LastOperations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "LastUpdatedTime", LastUpdatedTime);
-        global::Gureum.Core.ValueTree.Put(node, "NotificationARNs", global::Gureum.Core.ValueTree.WriteList(NotificationARNs, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Outputs", global::Gureum.Core.ValueTree.WriteList(Outputs, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ParentId", ParentId);
-        global::Gureum.Core.ValueTree.Put(node, "RetainExceptOnCreate", RetainExceptOnCreate);
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "RollbackConfiguration", RollbackConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RootId", RootId);
         global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "ChangeSetId", ChangeSetId);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
+        global::Gureum.Core.ValueTree.Put(node, "DeletionTime", DeletionTime);
+        global::Gureum.Core.ValueTree.Put(node, "LastUpdatedTime", LastUpdatedTime);
+        global::Gureum.Core.ValueTree.Put(node, "RollbackConfiguration", RollbackConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "StackStatus", StackStatus);
         global::Gureum.Core.ValueTree.Put(node, "StackStatusReason", StackStatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "DisableRollback", DisableRollback);
+        global::Gureum.Core.ValueTree.Put(node, "NotificationARNs", global::Gureum.Core.ValueTree.WriteList(NotificationARNs, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "TimeoutInMinutes", TimeoutInMinutes);
+        global::Gureum.Core.ValueTree.Put(node, "Capabilities", global::Gureum.Core.ValueTree.WriteList(Capabilities, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Outputs", global::Gureum.Core.ValueTree.WriteList(Outputs, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "EnableTerminationProtection", EnableTerminationProtection);
+        global::Gureum.Core.ValueTree.Put(node, "ParentId", ParentId);
+        global::Gureum.Core.ValueTree.Put(node, "RootId", RootId);
+        global::Gureum.Core.ValueTree.Put(node, "DriftInformation", DriftInformation?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RetainExceptOnCreate", RetainExceptOnCreate);
+        global::Gureum.Core.ValueTree.Put(node, "DeletionMode", DeletionMode);
+        global::Gureum.Core.ValueTree.Put(node, "DetailedStatus", DetailedStatus);
+        global::Gureum.Core.ValueTree.Put(node, "LastOperations", global::Gureum.Core.ValueTree.WriteList(LastOperations, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -7459,9 +7459,9 @@ public static class StackDriftDetectionStatus
 
 public sealed partial class StackDriftInformation
 {
-    public global::System.DateTimeOffset? LastCheckTimestamp { get; set; }
-
     public string? StackDriftStatus { get; set; }
+
+    public global::System.DateTimeOffset? LastCheckTimestamp { get; set; }
 
     public static StackDriftInformation? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7470,25 +7470,25 @@ public sealed partial class StackDriftInformation
             return null;
         }
         var result = new StackDriftInformation();
-        result.LastCheckTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastCheckTimestamp"));
         result.StackDriftStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackDriftStatus"));
+        result.LastCheckTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastCheckTimestamp"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LastCheckTimestamp", LastCheckTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "StackDriftStatus", StackDriftStatus);
+        global::Gureum.Core.ValueTree.Put(node, "LastCheckTimestamp", LastCheckTimestamp);
         return node;
     }
 }
 
 public sealed partial class StackDriftInformationSummary
 {
-    public global::System.DateTimeOffset? LastCheckTimestamp { get; set; }
-
     public string? StackDriftStatus { get; set; }
+
+    public global::System.DateTimeOffset? LastCheckTimestamp { get; set; }
 
     public static StackDriftInformationSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7497,16 +7497,16 @@ public sealed partial class StackDriftInformationSummary
             return null;
         }
         var result = new StackDriftInformationSummary();
-        result.LastCheckTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastCheckTimestamp"));
         result.StackDriftStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackDriftStatus"));
+        result.LastCheckTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastCheckTimestamp"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LastCheckTimestamp", LastCheckTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "StackDriftStatus", StackDriftStatus);
+        global::Gureum.Core.ValueTree.Put(node, "LastCheckTimestamp", LastCheckTimestamp);
         return node;
     }
 }
@@ -7522,43 +7522,43 @@ public static class StackDriftStatus
 
 public sealed partial class StackEvent
 {
-    public string? ClientRequestToken { get; set; }
-
-    public string? DetailedStatus { get; set; }
+    public string? StackId { get; set; }
 
     public string? EventId { get; set; }
 
-    public string? HookFailureMode { get; set; }
-
-    public string? HookInvocationId { get; set; }
-
-    public string? HookInvocationPoint { get; set; }
-
-    public string? HookStatus { get; set; }
-
-    public string? HookStatusReason { get; set; }
-
-    public string? HookType { get; set; }
-
-    public string? LogicalResourceId { get; set; }
+    public string? StackName { get; set; }
 
     public string? OperationId { get; set; }
 
+    public string? LogicalResourceId { get; set; }
+
     public string? PhysicalResourceId { get; set; }
 
-    public string? ResourceProperties { get; set; }
+    public string? ResourceType { get; set; }
+
+    public global::System.DateTimeOffset? Timestamp { get; set; }
 
     public string? ResourceStatus { get; set; }
 
     public string? ResourceStatusReason { get; set; }
 
-    public string? ResourceType { get; set; }
+    public string? ResourceProperties { get; set; }
 
-    public string? StackId { get; set; }
+    public string? ClientRequestToken { get; set; }
 
-    public string? StackName { get; set; }
+    public string? HookType { get; set; }
 
-    public global::System.DateTimeOffset? Timestamp { get; set; }
+    public string? HookStatus { get; set; }
+
+    public string? HookStatusReason { get; set; }
+
+    public string? HookInvocationPoint { get; set; }
+
+    public string? HookInvocationId { get; set; }
+
+    public string? HookFailureMode { get; set; }
+
+    public string? DetailedStatus { get; set; }
 
     public static StackEvent? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7567,79 +7567,79 @@ public sealed partial class StackEvent
             return null;
         }
         var result = new StackEvent();
-        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
-        result.DetailedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetailedStatus"));
+        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
         result.EventId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventId"));
-        result.HookFailureMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookFailureMode"));
-        result.HookInvocationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookInvocationId"));
-        result.HookInvocationPoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookInvocationPoint"));
-        result.HookStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookStatus"));
-        result.HookStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookStatusReason"));
-        result.HookType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookType"));
-        result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
+        result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
         result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
+        result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
         result.PhysicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PhysicalResourceId"));
-        result.ResourceProperties = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceProperties"));
+        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
+        result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
         result.ResourceStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceStatus"));
         result.ResourceStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceStatusReason"));
-        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
-        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
-        result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
-        result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
+        result.ResourceProperties = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceProperties"));
+        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
+        result.HookType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookType"));
+        result.HookStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookStatus"));
+        result.HookStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookStatusReason"));
+        result.HookInvocationPoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookInvocationPoint"));
+        result.HookInvocationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookInvocationId"));
+        result.HookFailureMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HookFailureMode"));
+        result.DetailedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetailedStatus"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
-        global::Gureum.Core.ValueTree.Put(node, "DetailedStatus", DetailedStatus);
+        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
         global::Gureum.Core.ValueTree.Put(node, "EventId", EventId);
-        global::Gureum.Core.ValueTree.Put(node, "HookFailureMode", HookFailureMode);
-        global::Gureum.Core.ValueTree.Put(node, "HookInvocationId", HookInvocationId);
-        global::Gureum.Core.ValueTree.Put(node, "HookInvocationPoint", HookInvocationPoint);
-        global::Gureum.Core.ValueTree.Put(node, "HookStatus", HookStatus);
-        global::Gureum.Core.ValueTree.Put(node, "HookStatusReason", HookStatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "HookType", HookType);
-        global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
         global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
+        global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
         global::Gureum.Core.ValueTree.Put(node, "PhysicalResourceId", PhysicalResourceId);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceProperties", ResourceProperties);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
         global::Gureum.Core.ValueTree.Put(node, "ResourceStatus", ResourceStatus);
         global::Gureum.Core.ValueTree.Put(node, "ResourceStatusReason", ResourceStatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
-        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
-        global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
-        global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceProperties", ResourceProperties);
+        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
+        global::Gureum.Core.ValueTree.Put(node, "HookType", HookType);
+        global::Gureum.Core.ValueTree.Put(node, "HookStatus", HookStatus);
+        global::Gureum.Core.ValueTree.Put(node, "HookStatusReason", HookStatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "HookInvocationPoint", HookInvocationPoint);
+        global::Gureum.Core.ValueTree.Put(node, "HookInvocationId", HookInvocationId);
+        global::Gureum.Core.ValueTree.Put(node, "HookFailureMode", HookFailureMode);
+        global::Gureum.Core.ValueTree.Put(node, "DetailedStatus", DetailedStatus);
         return node;
     }
 }
 
 public sealed partial class StackInstance
 {
+    public string? StackSetId { get; set; }
+
+    public string? Region { get; set; }
+
     public string? Account { get; set; }
+
+    public string? StackId { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Parameter>? ParameterOverrides { get; set; }
+
+    public string? Status { get; set; }
+
+    public global::Gureum.Api.Cloudformation.StackInstanceComprehensiveStatus? StackInstanceStatus { get; set; }
+
+    public string? StatusReason { get; set; }
+
+    public string? OrganizationalUnitId { get; set; }
 
     public string? DriftStatus { get; set; }
 
     public global::System.DateTimeOffset? LastDriftCheckTimestamp { get; set; }
 
     public string? LastOperationId { get; set; }
-
-    public string? OrganizationalUnitId { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Parameter>? ParameterOverrides { get; set; }
-
-    public string? Region { get; set; }
-
-    public string? StackId { get; set; }
-
-    public global::Gureum.Api.Cloudformation.StackInstanceComprehensiveStatus? StackInstanceStatus { get; set; }
-
-    public string? StackSetId { get; set; }
-
-    public string? Status { get; set; }
-
-    public string? StatusReason { get; set; }
 
     public static StackInstance? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7648,36 +7648,36 @@ public sealed partial class StackInstance
             return null;
         }
         var result = new StackInstance();
+        result.StackSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetId"));
+        result.Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Region"));
         result.Account = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Account"));
+        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
+        result.ParameterOverrides = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ParameterOverrides"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.StackInstanceStatus = global::Gureum.Api.Cloudformation.StackInstanceComprehensiveStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StackInstanceStatus")));
+        result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusReason"));
+        result.OrganizationalUnitId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OrganizationalUnitId"));
         result.DriftStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DriftStatus"));
         result.LastDriftCheckTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastDriftCheckTimestamp"));
         result.LastOperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastOperationId"));
-        result.OrganizationalUnitId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OrganizationalUnitId"));
-        result.ParameterOverrides = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ParameterOverrides"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Region"));
-        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
-        result.StackInstanceStatus = global::Gureum.Api.Cloudformation.StackInstanceComprehensiveStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StackInstanceStatus")));
-        result.StackSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetId"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusReason"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StackSetId", StackSetId);
+        global::Gureum.Core.ValueTree.Put(node, "Region", Region);
         global::Gureum.Core.ValueTree.Put(node, "Account", Account);
+        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
+        global::Gureum.Core.ValueTree.Put(node, "ParameterOverrides", global::Gureum.Core.ValueTree.WriteList(ParameterOverrides, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "StackInstanceStatus", StackInstanceStatus?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "StatusReason", StatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "OrganizationalUnitId", OrganizationalUnitId);
         global::Gureum.Core.ValueTree.Put(node, "DriftStatus", DriftStatus);
         global::Gureum.Core.ValueTree.Put(node, "LastDriftCheckTimestamp", LastDriftCheckTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "LastOperationId", LastOperationId);
-        global::Gureum.Core.ValueTree.Put(node, "OrganizationalUnitId", OrganizationalUnitId);
-        global::Gureum.Core.ValueTree.Put(node, "ParameterOverrides", global::Gureum.Core.ValueTree.WriteList(ParameterOverrides, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Region", Region);
-        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
-        global::Gureum.Core.ValueTree.Put(node, "StackInstanceStatus", StackInstanceStatus?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "StackSetId", StackSetId);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "StatusReason", StatusReason);
         return node;
     }
 }
@@ -7755,17 +7755,17 @@ public static class StackInstanceFilterName
 
 public sealed partial class StackInstanceResourceDriftsSummary
 {
+    public string? StackId { get; set; }
+
     public string? LogicalResourceId { get; set; }
 
     public string? PhysicalResourceId { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.PhysicalResourceIdContextKeyValuePair>? PhysicalResourceIdContext { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.PropertyDifference>? PropertyDifferences { get; set; }
-
     public string? ResourceType { get; set; }
 
-    public string? StackId { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.PropertyDifference>? PropertyDifferences { get; set; }
 
     public string? StackResourceDriftStatus { get; set; }
 
@@ -7778,12 +7778,12 @@ public sealed partial class StackInstanceResourceDriftsSummary
             return null;
         }
         var result = new StackInstanceResourceDriftsSummary();
+        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
         result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
         result.PhysicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PhysicalResourceId"));
         result.PhysicalResourceIdContext = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PhysicalResourceIdContext"), x => global::Gureum.Api.Cloudformation.PhysicalResourceIdContextKeyValuePair.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.PropertyDifferences = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PropertyDifferences"), x => global::Gureum.Api.Cloudformation.PropertyDifference.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
-        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
+        result.PropertyDifferences = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PropertyDifferences"), x => global::Gureum.Api.Cloudformation.PropertyDifference.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.StackResourceDriftStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackResourceDriftStatus"));
         result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
         return result;
@@ -7792,12 +7792,12 @@ public sealed partial class StackInstanceResourceDriftsSummary
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
         global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
         global::Gureum.Core.ValueTree.Put(node, "PhysicalResourceId", PhysicalResourceId);
         global::Gureum.Core.ValueTree.Put(node, "PhysicalResourceIdContext", global::Gureum.Core.ValueTree.WriteList(PhysicalResourceIdContext, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "PropertyDifferences", global::Gureum.Core.ValueTree.WriteList(PropertyDifferences, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
-        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
+        global::Gureum.Core.ValueTree.Put(node, "PropertyDifferences", global::Gureum.Core.ValueTree.WriteList(PropertyDifferences, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "StackResourceDriftStatus", StackResourceDriftStatus);
         global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
         return node;
@@ -7814,27 +7814,27 @@ public static class StackInstanceStatus
 
 public sealed partial class StackInstanceSummary
 {
+    public string? StackSetId { get; set; }
+
+    public string? Region { get; set; }
+
     public string? Account { get; set; }
+
+    public string? StackId { get; set; }
+
+    public string? Status { get; set; }
+
+    public string? StatusReason { get; set; }
+
+    public global::Gureum.Api.Cloudformation.StackInstanceComprehensiveStatus? StackInstanceStatus { get; set; }
+
+    public string? OrganizationalUnitId { get; set; }
 
     public string? DriftStatus { get; set; }
 
     public global::System.DateTimeOffset? LastDriftCheckTimestamp { get; set; }
 
     public string? LastOperationId { get; set; }
-
-    public string? OrganizationalUnitId { get; set; }
-
-    public string? Region { get; set; }
-
-    public string? StackId { get; set; }
-
-    public global::Gureum.Api.Cloudformation.StackInstanceComprehensiveStatus? StackInstanceStatus { get; set; }
-
-    public string? StackSetId { get; set; }
-
-    public string? Status { get; set; }
-
-    public string? StatusReason { get; set; }
 
     public static StackInstanceSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7843,34 +7843,34 @@ public sealed partial class StackInstanceSummary
             return null;
         }
         var result = new StackInstanceSummary();
+        result.StackSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetId"));
+        result.Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Region"));
         result.Account = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Account"));
+        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusReason"));
+        result.StackInstanceStatus = global::Gureum.Api.Cloudformation.StackInstanceComprehensiveStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StackInstanceStatus")));
+        result.OrganizationalUnitId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OrganizationalUnitId"));
         result.DriftStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DriftStatus"));
         result.LastDriftCheckTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastDriftCheckTimestamp"));
         result.LastOperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastOperationId"));
-        result.OrganizationalUnitId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OrganizationalUnitId"));
-        result.Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Region"));
-        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
-        result.StackInstanceStatus = global::Gureum.Api.Cloudformation.StackInstanceComprehensiveStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StackInstanceStatus")));
-        result.StackSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetId"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusReason"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StackSetId", StackSetId);
+        global::Gureum.Core.ValueTree.Put(node, "Region", Region);
         global::Gureum.Core.ValueTree.Put(node, "Account", Account);
+        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "StatusReason", StatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "StackInstanceStatus", StackInstanceStatus?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OrganizationalUnitId", OrganizationalUnitId);
         global::Gureum.Core.ValueTree.Put(node, "DriftStatus", DriftStatus);
         global::Gureum.Core.ValueTree.Put(node, "LastDriftCheckTimestamp", LastDriftCheckTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "LastOperationId", LastOperationId);
-        global::Gureum.Core.ValueTree.Put(node, "OrganizationalUnitId", OrganizationalUnitId);
-        global::Gureum.Core.ValueTree.Put(node, "Region", Region);
-        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
-        global::Gureum.Core.ValueTree.Put(node, "StackInstanceStatus", StackInstanceStatus?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "StackSetId", StackSetId);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "StatusReason", StatusReason);
         return node;
     }
 }
@@ -7879,23 +7879,23 @@ public sealed partial class StackRefactorAction
 {
     public string? Action { get; set; }
 
-    public string? Description { get; set; }
-
-    public string? Detection { get; set; }
-
-    public string? DetectionReason { get; set; }
-
     public string? Entity { get; set; }
 
     public string? PhysicalResourceId { get; set; }
 
     public string? ResourceIdentifier { get; set; }
 
-    public global::Gureum.Api.Cloudformation.ResourceMapping? ResourceMapping { get; set; }
+    public string? Description { get; set; }
+
+    public string? Detection { get; set; }
+
+    public string? DetectionReason { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Tag>? TagResources { get; set; }
 
     public global::System.Collections.Generic.List<string>? UntagResources { get; set; }
+
+    public global::Gureum.Api.Cloudformation.ResourceMapping? ResourceMapping { get; set; }
 
     public static StackRefactorAction? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7905,15 +7905,15 @@ public sealed partial class StackRefactorAction
         }
         var result = new StackRefactorAction();
         result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Action"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.Detection = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Detection"));
-        result.DetectionReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetectionReason"));
         result.Entity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Entity"));
         result.PhysicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PhysicalResourceId"));
         result.ResourceIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceIdentifier"));
-        result.ResourceMapping = global::Gureum.Api.Cloudformation.ResourceMapping.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ResourceMapping")));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.Detection = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Detection"));
+        result.DetectionReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetectionReason"));
         result.TagResources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TagResources"), x => global::Gureum.Api.Cloudformation.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.UntagResources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UntagResources"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ResourceMapping = global::Gureum.Api.Cloudformation.ResourceMapping.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ResourceMapping")));
         return result;
     }
 
@@ -7921,15 +7921,15 @@ public sealed partial class StackRefactorAction
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Action", Action);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "Detection", Detection);
-        global::Gureum.Core.ValueTree.Put(node, "DetectionReason", DetectionReason);
         global::Gureum.Core.ValueTree.Put(node, "Entity", Entity);
         global::Gureum.Core.ValueTree.Put(node, "PhysicalResourceId", PhysicalResourceId);
         global::Gureum.Core.ValueTree.Put(node, "ResourceIdentifier", ResourceIdentifier);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceMapping", ResourceMapping?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "Detection", Detection);
+        global::Gureum.Core.ValueTree.Put(node, "DetectionReason", DetectionReason);
         global::Gureum.Core.ValueTree.Put(node, "TagResources", global::Gureum.Core.ValueTree.WriteList(TagResources, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "UntagResources", global::Gureum.Core.ValueTree.WriteList(UntagResources, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ResourceMapping", ResourceMapping?.ToTree());
         return node;
     }
 }
@@ -7982,13 +7982,13 @@ public static class StackRefactorStatus
 
 public sealed partial class StackRefactorSummary
 {
+    public string? StackRefactorId { get; set; }
+
     public string? Description { get; set; }
 
     public string? ExecutionStatus { get; set; }
 
     public string? ExecutionStatusReason { get; set; }
-
-    public string? StackRefactorId { get; set; }
 
     public string? Status { get; set; }
 
@@ -8001,10 +8001,10 @@ public sealed partial class StackRefactorSummary
             return null;
         }
         var result = new StackRefactorSummary();
+        result.StackRefactorId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackRefactorId"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.ExecutionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionStatus"));
         result.ExecutionStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionStatusReason"));
-        result.StackRefactorId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackRefactorId"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusReason"));
         return result;
@@ -8013,10 +8013,10 @@ public sealed partial class StackRefactorSummary
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StackRefactorId", StackRefactorId);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "ExecutionStatus", ExecutionStatus);
         global::Gureum.Core.ValueTree.Put(node, "ExecutionStatusReason", ExecutionStatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "StackRefactorId", StackRefactorId);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusReason", StatusReason);
         return node;
@@ -8025,27 +8025,27 @@ public sealed partial class StackRefactorSummary
 
 public sealed partial class StackResource
 {
-    public string? Description { get; set; }
+    public string? StackName { get; set; }
 
-    public global::Gureum.Api.Cloudformation.StackResourceDriftInformation? DriftInformation { get; set; }
+    public string? StackId { get; set; }
 
     public string? LogicalResourceId { get; set; }
 
-    public global::Gureum.Api.Cloudformation.ModuleInfo? ModuleInfo { get; set; }
-
     public string? PhysicalResourceId { get; set; }
+
+    public string? ResourceType { get; set; }
+
+    public global::System.DateTimeOffset? Timestamp { get; set; }
 
     public string? ResourceStatus { get; set; }
 
     public string? ResourceStatusReason { get; set; }
 
-    public string? ResourceType { get; set; }
+    public string? Description { get; set; }
 
-    public string? StackId { get; set; }
+    public global::Gureum.Api.Cloudformation.StackResourceDriftInformation? DriftInformation { get; set; }
 
-    public string? StackName { get; set; }
-
-    public global::System.DateTimeOffset? Timestamp { get; set; }
+    public global::Gureum.Api.Cloudformation.ModuleInfo? ModuleInfo { get; set; }
 
     public static StackResource? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8054,63 +8054,63 @@ public sealed partial class StackResource
             return null;
         }
         var result = new StackResource();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.DriftInformation = global::Gureum.Api.Cloudformation.StackResourceDriftInformation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DriftInformation")));
+        result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
         result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
-        result.ModuleInfo = global::Gureum.Api.Cloudformation.ModuleInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ModuleInfo")));
         result.PhysicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PhysicalResourceId"));
+        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
+        result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
         result.ResourceStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceStatus"));
         result.ResourceStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceStatusReason"));
-        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
-        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
-        result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
-        result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.DriftInformation = global::Gureum.Api.Cloudformation.StackResourceDriftInformation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DriftInformation")));
+        result.ModuleInfo = global::Gureum.Api.Cloudformation.ModuleInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ModuleInfo")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "DriftInformation", DriftInformation?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
         global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
-        global::Gureum.Core.ValueTree.Put(node, "ModuleInfo", ModuleInfo?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "PhysicalResourceId", PhysicalResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
         global::Gureum.Core.ValueTree.Put(node, "ResourceStatus", ResourceStatus);
         global::Gureum.Core.ValueTree.Put(node, "ResourceStatusReason", ResourceStatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
-        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
-        global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
-        global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "DriftInformation", DriftInformation?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ModuleInfo", ModuleInfo?.ToTree());
         return node;
     }
 }
 
 public sealed partial class StackResourceDetail
 {
-    public string? Description { get; set; }
+    public string? StackName { get; set; }
 
-    public global::Gureum.Api.Cloudformation.StackResourceDriftInformation? DriftInformation { get; set; }
-
-    public global::System.DateTimeOffset? LastUpdatedTimestamp { get; set; }
+    public string? StackId { get; set; }
 
     public string? LogicalResourceId { get; set; }
 
-    public string? Metadata { get; set; }
-
-    public global::Gureum.Api.Cloudformation.ModuleInfo? ModuleInfo { get; set; }
-
     public string? PhysicalResourceId { get; set; }
+
+    public string? ResourceType { get; set; }
+
+    public global::System.DateTimeOffset? LastUpdatedTimestamp { get; set; }
 
     public string? ResourceStatus { get; set; }
 
     public string? ResourceStatusReason { get; set; }
 
-    public string? ResourceType { get; set; }
+    public string? Description { get; set; }
 
-    public string? StackId { get; set; }
+    public string? Metadata { get; set; }
 
-    public string? StackName { get; set; }
+    public global::Gureum.Api.Cloudformation.StackResourceDriftInformation? DriftInformation { get; set; }
+
+    public global::Gureum.Api.Cloudformation.ModuleInfo? ModuleInfo { get; set; }
 
     public static StackResourceDetail? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8119,65 +8119,65 @@ public sealed partial class StackResourceDetail
             return null;
         }
         var result = new StackResourceDetail();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.DriftInformation = global::Gureum.Api.Cloudformation.StackResourceDriftInformation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DriftInformation")));
-        result.LastUpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdatedTimestamp"));
+        result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
         result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
-        result.Metadata = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Metadata"));
-        result.ModuleInfo = global::Gureum.Api.Cloudformation.ModuleInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ModuleInfo")));
         result.PhysicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PhysicalResourceId"));
+        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
+        result.LastUpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdatedTimestamp"));
         result.ResourceStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceStatus"));
         result.ResourceStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceStatusReason"));
-        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
-        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
-        result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.Metadata = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Metadata"));
+        result.DriftInformation = global::Gureum.Api.Cloudformation.StackResourceDriftInformation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DriftInformation")));
+        result.ModuleInfo = global::Gureum.Api.Cloudformation.ModuleInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ModuleInfo")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "DriftInformation", DriftInformation?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "LastUpdatedTimestamp", LastUpdatedTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
         global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
-        global::Gureum.Core.ValueTree.Put(node, "Metadata", Metadata);
-        global::Gureum.Core.ValueTree.Put(node, "ModuleInfo", ModuleInfo?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "PhysicalResourceId", PhysicalResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "LastUpdatedTimestamp", LastUpdatedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "ResourceStatus", ResourceStatus);
         global::Gureum.Core.ValueTree.Put(node, "ResourceStatusReason", ResourceStatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
-        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
-        global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "Metadata", Metadata);
+        global::Gureum.Core.ValueTree.Put(node, "DriftInformation", DriftInformation?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ModuleInfo", ModuleInfo?.ToTree());
         return node;
     }
 }
 
 public sealed partial class StackResourceDrift
 {
-    public string? ActualProperties { get; set; }
-
-    public string? DriftStatusReason { get; set; }
-
-    public string? ExpectedProperties { get; set; }
+    public string? StackId { get; set; }
 
     public string? LogicalResourceId { get; set; }
-
-    public global::Gureum.Api.Cloudformation.ModuleInfo? ModuleInfo { get; set; }
 
     public string? PhysicalResourceId { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.PhysicalResourceIdContextKeyValuePair>? PhysicalResourceIdContext { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.PropertyDifference>? PropertyDifferences { get; set; }
-
     public string? ResourceType { get; set; }
 
-    public string? StackId { get; set; }
+    public string? ExpectedProperties { get; set; }
+
+    public string? ActualProperties { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.PropertyDifference>? PropertyDifferences { get; set; }
 
     public string? StackResourceDriftStatus { get; set; }
 
     public global::System.DateTimeOffset? Timestamp { get; set; }
+
+    public global::Gureum.Api.Cloudformation.ModuleInfo? ModuleInfo { get; set; }
+
+    public string? DriftStatusReason { get; set; }
 
     public static StackResourceDrift? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8186,45 +8186,45 @@ public sealed partial class StackResourceDrift
             return null;
         }
         var result = new StackResourceDrift();
-        result.ActualProperties = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActualProperties"));
-        result.DriftStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DriftStatusReason"));
-        result.ExpectedProperties = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedProperties"));
+        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
         result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
-        result.ModuleInfo = global::Gureum.Api.Cloudformation.ModuleInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ModuleInfo")));
         result.PhysicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PhysicalResourceId"));
         result.PhysicalResourceIdContext = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PhysicalResourceIdContext"), x => global::Gureum.Api.Cloudformation.PhysicalResourceIdContextKeyValuePair.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.PropertyDifferences = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PropertyDifferences"), x => global::Gureum.Api.Cloudformation.PropertyDifference.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
-        result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
+        result.ExpectedProperties = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedProperties"));
+        result.ActualProperties = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActualProperties"));
+        result.PropertyDifferences = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PropertyDifferences"), x => global::Gureum.Api.Cloudformation.PropertyDifference.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.StackResourceDriftStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackResourceDriftStatus"));
         result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
+        result.ModuleInfo = global::Gureum.Api.Cloudformation.ModuleInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ModuleInfo")));
+        result.DriftStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DriftStatusReason"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ActualProperties", ActualProperties);
-        global::Gureum.Core.ValueTree.Put(node, "DriftStatusReason", DriftStatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedProperties", ExpectedProperties);
+        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
         global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
-        global::Gureum.Core.ValueTree.Put(node, "ModuleInfo", ModuleInfo?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "PhysicalResourceId", PhysicalResourceId);
         global::Gureum.Core.ValueTree.Put(node, "PhysicalResourceIdContext", global::Gureum.Core.ValueTree.WriteList(PhysicalResourceIdContext, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "PropertyDifferences", global::Gureum.Core.ValueTree.WriteList(PropertyDifferences, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
-        global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedProperties", ExpectedProperties);
+        global::Gureum.Core.ValueTree.Put(node, "ActualProperties", ActualProperties);
+        global::Gureum.Core.ValueTree.Put(node, "PropertyDifferences", global::Gureum.Core.ValueTree.WriteList(PropertyDifferences, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "StackResourceDriftStatus", StackResourceDriftStatus);
         global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
+        global::Gureum.Core.ValueTree.Put(node, "ModuleInfo", ModuleInfo?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DriftStatusReason", DriftStatusReason);
         return node;
     }
 }
 
 public sealed partial class StackResourceDriftInformation
 {
-    public global::System.DateTimeOffset? LastCheckTimestamp { get; set; }
-
     public string? StackResourceDriftStatus { get; set; }
+
+    public global::System.DateTimeOffset? LastCheckTimestamp { get; set; }
 
     public static StackResourceDriftInformation? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8233,25 +8233,25 @@ public sealed partial class StackResourceDriftInformation
             return null;
         }
         var result = new StackResourceDriftInformation();
-        result.LastCheckTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastCheckTimestamp"));
         result.StackResourceDriftStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackResourceDriftStatus"));
+        result.LastCheckTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastCheckTimestamp"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LastCheckTimestamp", LastCheckTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "StackResourceDriftStatus", StackResourceDriftStatus);
+        global::Gureum.Core.ValueTree.Put(node, "LastCheckTimestamp", LastCheckTimestamp);
         return node;
     }
 }
 
 public sealed partial class StackResourceDriftInformationSummary
 {
-    public global::System.DateTimeOffset? LastCheckTimestamp { get; set; }
-
     public string? StackResourceDriftStatus { get; set; }
+
+    public global::System.DateTimeOffset? LastCheckTimestamp { get; set; }
 
     public static StackResourceDriftInformationSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8260,16 +8260,16 @@ public sealed partial class StackResourceDriftInformationSummary
             return null;
         }
         var result = new StackResourceDriftInformationSummary();
-        result.LastCheckTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastCheckTimestamp"));
         result.StackResourceDriftStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackResourceDriftStatus"));
+        result.LastCheckTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastCheckTimestamp"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LastCheckTimestamp", LastCheckTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "StackResourceDriftStatus", StackResourceDriftStatus);
+        global::Gureum.Core.ValueTree.Put(node, "LastCheckTimestamp", LastCheckTimestamp);
         return node;
     }
 }
@@ -8287,21 +8287,21 @@ public static class StackResourceDriftStatus
 
 public sealed partial class StackResourceSummary
 {
-    public global::Gureum.Api.Cloudformation.StackResourceDriftInformationSummary? DriftInformation { get; set; }
-
-    public global::System.DateTimeOffset? LastUpdatedTimestamp { get; set; }
-
     public string? LogicalResourceId { get; set; }
 
-    public global::Gureum.Api.Cloudformation.ModuleInfo? ModuleInfo { get; set; }
-
     public string? PhysicalResourceId { get; set; }
+
+    public string? ResourceType { get; set; }
+
+    public global::System.DateTimeOffset? LastUpdatedTimestamp { get; set; }
 
     public string? ResourceStatus { get; set; }
 
     public string? ResourceStatusReason { get; set; }
 
-    public string? ResourceType { get; set; }
+    public global::Gureum.Api.Cloudformation.StackResourceDriftInformationSummary? DriftInformation { get; set; }
+
+    public global::Gureum.Api.Cloudformation.ModuleInfo? ModuleInfo { get; set; }
 
     public static StackResourceSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8310,67 +8310,67 @@ public sealed partial class StackResourceSummary
             return null;
         }
         var result = new StackResourceSummary();
-        result.DriftInformation = global::Gureum.Api.Cloudformation.StackResourceDriftInformationSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DriftInformation")));
-        result.LastUpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdatedTimestamp"));
         result.LogicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogicalResourceId"));
-        result.ModuleInfo = global::Gureum.Api.Cloudformation.ModuleInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ModuleInfo")));
         result.PhysicalResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PhysicalResourceId"));
+        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
+        result.LastUpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdatedTimestamp"));
         result.ResourceStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceStatus"));
         result.ResourceStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceStatusReason"));
-        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
+        result.DriftInformation = global::Gureum.Api.Cloudformation.StackResourceDriftInformationSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DriftInformation")));
+        result.ModuleInfo = global::Gureum.Api.Cloudformation.ModuleInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ModuleInfo")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DriftInformation", DriftInformation?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "LastUpdatedTimestamp", LastUpdatedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "LogicalResourceId", LogicalResourceId);
-        global::Gureum.Core.ValueTree.Put(node, "ModuleInfo", ModuleInfo?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "PhysicalResourceId", PhysicalResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "LastUpdatedTimestamp", LastUpdatedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "ResourceStatus", ResourceStatus);
         global::Gureum.Core.ValueTree.Put(node, "ResourceStatusReason", ResourceStatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "DriftInformation", DriftInformation?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ModuleInfo", ModuleInfo?.ToTree());
         return node;
     }
 }
 
 public sealed partial class StackSet
 {
-    public string? AdministrationRoleARN { get; set; }
-
-    public global::Gureum.Api.Cloudformation.AutoDeployment? AutoDeployment { get; set; }
-
-    public global::System.Collections.Generic.List<string>? Capabilities { get; set; }
-
-    public string? Description { get; set; }
-
-    public string? ExecutionRoleName { get; set; }
-
-    public global::Gureum.Api.Cloudformation.ManagedExecution? ManagedExecution { get; set; }
-
-    public global::System.Collections.Generic.List<string>? OrganizationalUnitIds { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Parameter>? Parameters { get; set; }
-
-    public string? PermissionModel { get; set; }
-
-    public global::System.Collections.Generic.List<string>? Regions { get; set; }
-
-    public string? StackSetARN { get; set; }
-
-    public global::Gureum.Api.Cloudformation.StackSetDriftDetectionDetails? StackSetDriftDetectionDetails { get; set; }
+    public string? StackSetName { get; set; }
 
     public string? StackSetId { get; set; }
 
-    public string? StackSetName { get; set; }
+    public string? Description { get; set; }
 
     public string? Status { get; set; }
 
+    public string? TemplateBody { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Parameter>? Parameters { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Capabilities { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Tag>? Tags { get; set; }
 
-    public string? TemplateBody { get; set; }
+    public string? StackSetARN { get; set; }
+
+    public string? AdministrationRoleARN { get; set; }
+
+    public string? ExecutionRoleName { get; set; }
+
+    public global::Gureum.Api.Cloudformation.StackSetDriftDetectionDetails? StackSetDriftDetectionDetails { get; set; }
+
+    public global::Gureum.Api.Cloudformation.AutoDeployment? AutoDeployment { get; set; }
+
+    public string? PermissionModel { get; set; }
+
+    public global::System.Collections.Generic.List<string>? OrganizationalUnitIds { get; set; }
+
+    public global::Gureum.Api.Cloudformation.ManagedExecution? ManagedExecution { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Regions { get; set; }
 
     public static StackSet? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8379,46 +8379,46 @@ public sealed partial class StackSet
             return null;
         }
         var result = new StackSet();
-        result.AdministrationRoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AdministrationRoleARN"));
-        result.AutoDeployment = global::Gureum.Api.Cloudformation.AutoDeployment.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AutoDeployment")));
-        result.Capabilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Capabilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.ExecutionRoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionRoleName"));
-        result.ManagedExecution = global::Gureum.Api.Cloudformation.ManagedExecution.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ManagedExecution")));
-        result.OrganizationalUnitIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OrganizationalUnitIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.PermissionModel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionModel"));
-        result.Regions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Regions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.StackSetARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetARN"));
-        result.StackSetDriftDetectionDetails = global::Gureum.Api.Cloudformation.StackSetDriftDetectionDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StackSetDriftDetectionDetails")));
-        result.StackSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetId"));
         result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
+        result.StackSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetId"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudformation.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TemplateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateBody"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Capabilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Capabilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudformation.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.StackSetARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetARN"));
+        result.AdministrationRoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AdministrationRoleARN"));
+        result.ExecutionRoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionRoleName"));
+        result.StackSetDriftDetectionDetails = global::Gureum.Api.Cloudformation.StackSetDriftDetectionDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StackSetDriftDetectionDetails")));
+        result.AutoDeployment = global::Gureum.Api.Cloudformation.AutoDeployment.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AutoDeployment")));
+        result.PermissionModel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionModel"));
+        result.OrganizationalUnitIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OrganizationalUnitIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ManagedExecution = global::Gureum.Api.Cloudformation.ManagedExecution.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ManagedExecution")));
+        result.Regions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Regions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdministrationRoleARN", AdministrationRoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "AutoDeployment", AutoDeployment?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Capabilities", global::Gureum.Core.ValueTree.WriteList(Capabilities, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionRoleName", ExecutionRoleName);
-        global::Gureum.Core.ValueTree.Put(node, "ManagedExecution", ManagedExecution?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "OrganizationalUnitIds", global::Gureum.Core.ValueTree.WriteList(OrganizationalUnitIds, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "PermissionModel", PermissionModel);
-        global::Gureum.Core.ValueTree.Put(node, "Regions", global::Gureum.Core.ValueTree.WriteList(Regions, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "StackSetARN", StackSetARN);
-        global::Gureum.Core.ValueTree.Put(node, "StackSetDriftDetectionDetails", StackSetDriftDetectionDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "StackSetId", StackSetId);
         global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
+        global::Gureum.Core.ValueTree.Put(node, "StackSetId", StackSetId);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TemplateBody", TemplateBody);
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Capabilities", global::Gureum.Core.ValueTree.WriteList(Capabilities, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "StackSetARN", StackSetARN);
+        global::Gureum.Core.ValueTree.Put(node, "AdministrationRoleARN", AdministrationRoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionRoleName", ExecutionRoleName);
+        global::Gureum.Core.ValueTree.Put(node, "StackSetDriftDetectionDetails", StackSetDriftDetectionDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AutoDeployment", AutoDeployment?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "PermissionModel", PermissionModel);
+        global::Gureum.Core.ValueTree.Put(node, "OrganizationalUnitIds", global::Gureum.Core.ValueTree.WriteList(OrganizationalUnitIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ManagedExecution", ManagedExecution?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Regions", global::Gureum.Core.ValueTree.WriteList(Regions, x => (object?)x));
         return node;
     }
 }
@@ -8452,21 +8452,21 @@ public sealed partial class StackSetAutoDeploymentTargetSummary
 
 public sealed partial class StackSetDriftDetectionDetails
 {
-    public string? DriftDetectionStatus { get; set; }
-
     public string? DriftStatus { get; set; }
 
-    public int? DriftedStackInstancesCount { get; set; }
-
-    public int? FailedStackInstancesCount { get; set; }
-
-    public int? InProgressStackInstancesCount { get; set; }
-
-    public int? InSyncStackInstancesCount { get; set; }
+    public string? DriftDetectionStatus { get; set; }
 
     public global::System.DateTimeOffset? LastDriftCheckTimestamp { get; set; }
 
     public int? TotalStackInstancesCount { get; set; }
+
+    public int? DriftedStackInstancesCount { get; set; }
+
+    public int? InSyncStackInstancesCount { get; set; }
+
+    public int? InProgressStackInstancesCount { get; set; }
+
+    public int? FailedStackInstancesCount { get; set; }
 
     public static StackSetDriftDetectionDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8475,28 +8475,28 @@ public sealed partial class StackSetDriftDetectionDetails
             return null;
         }
         var result = new StackSetDriftDetectionDetails();
-        result.DriftDetectionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DriftDetectionStatus"));
         result.DriftStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DriftStatus"));
-        result.DriftedStackInstancesCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DriftedStackInstancesCount"));
-        result.FailedStackInstancesCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "FailedStackInstancesCount"));
-        result.InProgressStackInstancesCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InProgressStackInstancesCount"));
-        result.InSyncStackInstancesCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InSyncStackInstancesCount"));
+        result.DriftDetectionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DriftDetectionStatus"));
         result.LastDriftCheckTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastDriftCheckTimestamp"));
         result.TotalStackInstancesCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TotalStackInstancesCount"));
+        result.DriftedStackInstancesCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DriftedStackInstancesCount"));
+        result.InSyncStackInstancesCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InSyncStackInstancesCount"));
+        result.InProgressStackInstancesCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InProgressStackInstancesCount"));
+        result.FailedStackInstancesCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "FailedStackInstancesCount"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DriftDetectionStatus", DriftDetectionStatus);
         global::Gureum.Core.ValueTree.Put(node, "DriftStatus", DriftStatus);
-        global::Gureum.Core.ValueTree.Put(node, "DriftedStackInstancesCount", DriftedStackInstancesCount);
-        global::Gureum.Core.ValueTree.Put(node, "FailedStackInstancesCount", FailedStackInstancesCount);
-        global::Gureum.Core.ValueTree.Put(node, "InProgressStackInstancesCount", InProgressStackInstancesCount);
-        global::Gureum.Core.ValueTree.Put(node, "InSyncStackInstancesCount", InSyncStackInstancesCount);
+        global::Gureum.Core.ValueTree.Put(node, "DriftDetectionStatus", DriftDetectionStatus);
         global::Gureum.Core.ValueTree.Put(node, "LastDriftCheckTimestamp", LastDriftCheckTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "TotalStackInstancesCount", TotalStackInstancesCount);
+        global::Gureum.Core.ValueTree.Put(node, "DriftedStackInstancesCount", DriftedStackInstancesCount);
+        global::Gureum.Core.ValueTree.Put(node, "InSyncStackInstancesCount", InSyncStackInstancesCount);
+        global::Gureum.Core.ValueTree.Put(node, "InProgressStackInstancesCount", InProgressStackInstancesCount);
+        global::Gureum.Core.ValueTree.Put(node, "FailedStackInstancesCount", FailedStackInstancesCount);
         return node;
     }
 }
@@ -8521,33 +8521,33 @@ public static class StackSetDriftStatus
 
 public sealed partial class StackSetOperation
 {
+    public string? OperationId { get; set; }
+
+    public string? StackSetId { get; set; }
+
     public string? Action { get; set; }
 
-    public string? AdministrationRoleARN { get; set; }
-
-    public global::System.DateTimeOffset? CreationTimestamp { get; set; }
-
-    public global::Gureum.Api.Cloudformation.DeploymentTargets? DeploymentTargets { get; set; }
-
-    public global::System.DateTimeOffset? EndTimestamp { get; set; }
-
-    public string? ExecutionRoleName { get; set; }
-
-    public string? OperationId { get; set; }
+    public string? Status { get; set; }
 
     public global::Gureum.Api.Cloudformation.StackSetOperationPreferences? OperationPreferences { get; set; }
 
     public bool? RetainStacks { get; set; }
 
+    public string? AdministrationRoleARN { get; set; }
+
+    public string? ExecutionRoleName { get; set; }
+
+    public global::System.DateTimeOffset? CreationTimestamp { get; set; }
+
+    public global::System.DateTimeOffset? EndTimestamp { get; set; }
+
+    public global::Gureum.Api.Cloudformation.DeploymentTargets? DeploymentTargets { get; set; }
+
     public global::Gureum.Api.Cloudformation.StackSetDriftDetectionDetails? StackSetDriftDetectionDetails { get; set; }
 
-    public string? StackSetId { get; set; }
-
-    public string? Status { get; set; }
+    public string? StatusReason { get; set; }
 
     public global::Gureum.Api.Cloudformation.StackSetOperationStatusDetails? StatusDetails { get; set; }
-
-    public string? StatusReason { get; set; }
 
     public static StackSetOperation? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8556,40 +8556,40 @@ public sealed partial class StackSetOperation
             return null;
         }
         var result = new StackSetOperation();
-        result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Action"));
-        result.AdministrationRoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AdministrationRoleARN"));
-        result.CreationTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTimestamp"));
-        result.DeploymentTargets = global::Gureum.Api.Cloudformation.DeploymentTargets.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeploymentTargets")));
-        result.EndTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTimestamp"));
-        result.ExecutionRoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionRoleName"));
         result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
+        result.StackSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetId"));
+        result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Action"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.OperationPreferences = global::Gureum.Api.Cloudformation.StackSetOperationPreferences.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OperationPreferences")));
         result.RetainStacks = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RetainStacks"));
+        result.AdministrationRoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AdministrationRoleARN"));
+        result.ExecutionRoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionRoleName"));
+        result.CreationTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTimestamp"));
+        result.EndTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTimestamp"));
+        result.DeploymentTargets = global::Gureum.Api.Cloudformation.DeploymentTargets.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeploymentTargets")));
         result.StackSetDriftDetectionDetails = global::Gureum.Api.Cloudformation.StackSetDriftDetectionDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StackSetDriftDetectionDetails")));
-        result.StackSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetId"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.StatusDetails = global::Gureum.Api.Cloudformation.StackSetOperationStatusDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StatusDetails")));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusReason"));
+        result.StatusDetails = global::Gureum.Api.Cloudformation.StackSetOperationStatusDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StatusDetails")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Action", Action);
-        global::Gureum.Core.ValueTree.Put(node, "AdministrationRoleARN", AdministrationRoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "CreationTimestamp", CreationTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "DeploymentTargets", DeploymentTargets?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EndTimestamp", EndTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionRoleName", ExecutionRoleName);
         global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
+        global::Gureum.Core.ValueTree.Put(node, "StackSetId", StackSetId);
+        global::Gureum.Core.ValueTree.Put(node, "Action", Action);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "OperationPreferences", OperationPreferences?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RetainStacks", RetainStacks);
+        global::Gureum.Core.ValueTree.Put(node, "AdministrationRoleARN", AdministrationRoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionRoleName", ExecutionRoleName);
+        global::Gureum.Core.ValueTree.Put(node, "CreationTimestamp", CreationTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "EndTimestamp", EndTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "DeploymentTargets", DeploymentTargets?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "StackSetDriftDetectionDetails", StackSetDriftDetectionDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "StackSetId", StackSetId);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "StatusDetails", StatusDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "StatusReason", StatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "StatusDetails", StatusDetails?.ToTree());
         return node;
     }
 }
@@ -8605,7 +8605,9 @@ public static class StackSetOperationAction
 
 public sealed partial class StackSetOperationPreferences
 {
-    public string? ConcurrencyMode { get; set; }
+    public string? RegionConcurrencyType { get; set; }
+
+    public global::System.Collections.Generic.List<string>? RegionOrder { get; set; }
 
     public int? FailureToleranceCount { get; set; }
 
@@ -8615,9 +8617,7 @@ public sealed partial class StackSetOperationPreferences
 
     public int? MaxConcurrentPercentage { get; set; }
 
-    public string? RegionConcurrencyType { get; set; }
-
-    public global::System.Collections.Generic.List<string>? RegionOrder { get; set; }
+    public string? ConcurrencyMode { get; set; }
 
     public static StackSetOperationPreferences? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8626,26 +8626,26 @@ public sealed partial class StackSetOperationPreferences
             return null;
         }
         var result = new StackSetOperationPreferences();
-        result.ConcurrencyMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConcurrencyMode"));
+        result.RegionConcurrencyType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RegionConcurrencyType"));
+        result.RegionOrder = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RegionOrder"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.FailureToleranceCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "FailureToleranceCount"));
         result.FailureTolerancePercentage = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "FailureTolerancePercentage"));
         result.MaxConcurrentCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrentCount"));
         result.MaxConcurrentPercentage = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrentPercentage"));
-        result.RegionConcurrencyType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RegionConcurrencyType"));
-        result.RegionOrder = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RegionOrder"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ConcurrencyMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConcurrencyMode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConcurrencyMode", ConcurrencyMode);
+        global::Gureum.Core.ValueTree.Put(node, "RegionConcurrencyType", RegionConcurrencyType);
+        global::Gureum.Core.ValueTree.Put(node, "RegionOrder", global::Gureum.Core.ValueTree.WriteList(RegionOrder, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "FailureToleranceCount", FailureToleranceCount);
         global::Gureum.Core.ValueTree.Put(node, "FailureTolerancePercentage", FailureTolerancePercentage);
         global::Gureum.Core.ValueTree.Put(node, "MaxConcurrentCount", MaxConcurrentCount);
         global::Gureum.Core.ValueTree.Put(node, "MaxConcurrentPercentage", MaxConcurrentPercentage);
-        global::Gureum.Core.ValueTree.Put(node, "RegionConcurrencyType", RegionConcurrencyType);
-        global::Gureum.Core.ValueTree.Put(node, "RegionOrder", global::Gureum.Core.ValueTree.WriteList(RegionOrder, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ConcurrencyMode", ConcurrencyMode);
         return node;
     }
 }
@@ -8664,15 +8664,15 @@ public sealed partial class StackSetOperationResultSummary
 {
     public string? Account { get; set; }
 
-    public global::Gureum.Api.Cloudformation.AccountGateResult? AccountGateResult { get; set; }
-
-    public string? OrganizationalUnitId { get; set; }
-
     public string? Region { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
+
+    public global::Gureum.Api.Cloudformation.AccountGateResult? AccountGateResult { get; set; }
+
+    public string? OrganizationalUnitId { get; set; }
 
     public static StackSetOperationResultSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8682,11 +8682,11 @@ public sealed partial class StackSetOperationResultSummary
         }
         var result = new StackSetOperationResultSummary();
         result.Account = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Account"));
-        result.AccountGateResult = global::Gureum.Api.Cloudformation.AccountGateResult.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AccountGateResult")));
-        result.OrganizationalUnitId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OrganizationalUnitId"));
         result.Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Region"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusReason"));
+        result.AccountGateResult = global::Gureum.Api.Cloudformation.AccountGateResult.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AccountGateResult")));
+        result.OrganizationalUnitId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OrganizationalUnitId"));
         return result;
     }
 
@@ -8694,11 +8694,11 @@ public sealed partial class StackSetOperationResultSummary
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Account", Account);
-        global::Gureum.Core.ValueTree.Put(node, "AccountGateResult", AccountGateResult?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "OrganizationalUnitId", OrganizationalUnitId);
         global::Gureum.Core.ValueTree.Put(node, "Region", Region);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusReason", StatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "AccountGateResult", AccountGateResult?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OrganizationalUnitId", OrganizationalUnitId);
         return node;
     }
 }
@@ -8739,21 +8739,21 @@ public sealed partial class StackSetOperationStatusDetails
 
 public sealed partial class StackSetOperationSummary
 {
+    public string? OperationId { get; set; }
+
     public string? Action { get; set; }
+
+    public string? Status { get; set; }
 
     public global::System.DateTimeOffset? CreationTimestamp { get; set; }
 
     public global::System.DateTimeOffset? EndTimestamp { get; set; }
 
-    public string? OperationId { get; set; }
-
-    public global::Gureum.Api.Cloudformation.StackSetOperationPreferences? OperationPreferences { get; set; }
-
-    public string? Status { get; set; }
+    public string? StatusReason { get; set; }
 
     public global::Gureum.Api.Cloudformation.StackSetOperationStatusDetails? StatusDetails { get; set; }
 
-    public string? StatusReason { get; set; }
+    public global::Gureum.Api.Cloudformation.StackSetOperationPreferences? OperationPreferences { get; set; }
 
     public static StackSetOperationSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8762,28 +8762,28 @@ public sealed partial class StackSetOperationSummary
             return null;
         }
         var result = new StackSetOperationSummary();
+        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
         result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Action"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.CreationTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTimestamp"));
         result.EndTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTimestamp"));
-        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
-        result.OperationPreferences = global::Gureum.Api.Cloudformation.StackSetOperationPreferences.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OperationPreferences")));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.StatusDetails = global::Gureum.Api.Cloudformation.StackSetOperationStatusDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StatusDetails")));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusReason"));
+        result.StatusDetails = global::Gureum.Api.Cloudformation.StackSetOperationStatusDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StatusDetails")));
+        result.OperationPreferences = global::Gureum.Api.Cloudformation.StackSetOperationPreferences.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OperationPreferences")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
         global::Gureum.Core.ValueTree.Put(node, "Action", Action);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "CreationTimestamp", CreationTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "EndTimestamp", EndTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
-        global::Gureum.Core.ValueTree.Put(node, "OperationPreferences", OperationPreferences?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "StatusDetails", StatusDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "StatusReason", StatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "StatusDetails", StatusDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OperationPreferences", OperationPreferences?.ToTree());
         return node;
     }
 }
@@ -8797,23 +8797,23 @@ public static class StackSetStatus
 
 public sealed partial class StackSetSummary
 {
-    public global::Gureum.Api.Cloudformation.AutoDeployment? AutoDeployment { get; set; }
+    public string? StackSetName { get; set; }
+
+    public string? StackSetId { get; set; }
 
     public string? Description { get; set; }
+
+    public string? Status { get; set; }
+
+    public global::Gureum.Api.Cloudformation.AutoDeployment? AutoDeployment { get; set; }
+
+    public string? PermissionModel { get; set; }
 
     public string? DriftStatus { get; set; }
 
     public global::System.DateTimeOffset? LastDriftCheckTimestamp { get; set; }
 
     public global::Gureum.Api.Cloudformation.ManagedExecution? ManagedExecution { get; set; }
-
-    public string? PermissionModel { get; set; }
-
-    public string? StackSetId { get; set; }
-
-    public string? StackSetName { get; set; }
-
-    public string? Status { get; set; }
 
     public static StackSetSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8822,30 +8822,30 @@ public sealed partial class StackSetSummary
             return null;
         }
         var result = new StackSetSummary();
-        result.AutoDeployment = global::Gureum.Api.Cloudformation.AutoDeployment.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AutoDeployment")));
+        result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
+        result.StackSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetId"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.AutoDeployment = global::Gureum.Api.Cloudformation.AutoDeployment.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AutoDeployment")));
+        result.PermissionModel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionModel"));
         result.DriftStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DriftStatus"));
         result.LastDriftCheckTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastDriftCheckTimestamp"));
         result.ManagedExecution = global::Gureum.Api.Cloudformation.ManagedExecution.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ManagedExecution")));
-        result.PermissionModel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionModel"));
-        result.StackSetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetId"));
-        result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AutoDeployment", AutoDeployment?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
+        global::Gureum.Core.ValueTree.Put(node, "StackSetId", StackSetId);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "AutoDeployment", AutoDeployment?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "PermissionModel", PermissionModel);
         global::Gureum.Core.ValueTree.Put(node, "DriftStatus", DriftStatus);
         global::Gureum.Core.ValueTree.Put(node, "LastDriftCheckTimestamp", LastDriftCheckTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "ManagedExecution", ManagedExecution?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "PermissionModel", PermissionModel);
-        global::Gureum.Core.ValueTree.Put(node, "StackSetId", StackSetId);
-        global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         return node;
     }
 }
@@ -8880,29 +8880,29 @@ public static class StackStatus
 
 public sealed partial class StackSummary
 {
-    public global::System.DateTimeOffset? CreationTime { get; set; }
-
-    public global::System.DateTimeOffset? DeletionTime { get; set; }
-
-    public global::Gureum.Api.Cloudformation.StackDriftInformationSummary? DriftInformation { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.OperationEntry>? LastOperations { get; set; }
-
-    public global::System.DateTimeOffset? LastUpdatedTime { get; set; }
-
-    public string? ParentId { get; set; }
-
-    public string? RootId { get; set; }
-
     public string? StackId { get; set; }
 
     public string? StackName { get; set; }
+
+    public string? TemplateDescription { get; set; }
+
+    public global::System.DateTimeOffset? CreationTime { get; set; }
+
+    public global::System.DateTimeOffset? LastUpdatedTime { get; set; }
+
+    public global::System.DateTimeOffset? DeletionTime { get; set; }
 
     public string? StackStatus { get; set; }
 
     public string? StackStatusReason { get; set; }
 
-    public string? TemplateDescription { get; set; }
+    public string? ParentId { get; set; }
+
+    public string? RootId { get; set; }
+
+    public global::Gureum.Api.Cloudformation.StackDriftInformationSummary? DriftInformation { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.OperationEntry>? LastOperations { get; set; }
 
     public static StackSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8911,36 +8911,36 @@ public sealed partial class StackSummary
             return null;
         }
         var result = new StackSummary();
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
-        result.DeletionTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeletionTime"));
-        result.DriftInformation = global::Gureum.Api.Cloudformation.StackDriftInformationSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DriftInformation")));
-        result.LastOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LastOperations"), x => global::Gureum.Api.Cloudformation.OperationEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdatedTime"));
-        result.ParentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParentId"));
-        result.RootId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RootId"));
         result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
+        result.TemplateDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateDescription"));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
+        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdatedTime"));
+        result.DeletionTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeletionTime"));
         result.StackStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackStatus"));
         result.StackStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackStatusReason"));
-        result.TemplateDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateDescription"));
+        result.ParentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParentId"));
+        result.RootId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RootId"));
+        result.DriftInformation = global::Gureum.Api.Cloudformation.StackDriftInformationSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DriftInformation")));
+        result.LastOperations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LastOperations"), x => global::Gureum.Api.Cloudformation.OperationEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "DeletionTime", DeletionTime);
-        global::Gureum.Core.ValueTree.Put(node, "DriftInformation", DriftInformation?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "LastOperations", global::Gureum.Core.ValueTree.WriteList(LastOperations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "LastUpdatedTime", LastUpdatedTime);
-        global::Gureum.Core.ValueTree.Put(node, "ParentId", ParentId);
-        global::Gureum.Core.ValueTree.Put(node, "RootId", RootId);
         global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
+        global::Gureum.Core.ValueTree.Put(node, "TemplateDescription", TemplateDescription);
+        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
+        global::Gureum.Core.ValueTree.Put(node, "LastUpdatedTime", LastUpdatedTime);
+        global::Gureum.Core.ValueTree.Put(node, "DeletionTime", DeletionTime);
         global::Gureum.Core.ValueTree.Put(node, "StackStatus", StackStatus);
         global::Gureum.Core.ValueTree.Put(node, "StackStatusReason", StackStatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "TemplateDescription", TemplateDescription);
+        global::Gureum.Core.ValueTree.Put(node, "ParentId", ParentId);
+        global::Gureum.Core.ValueTree.Put(node, "RootId", RootId);
+        global::Gureum.Core.ValueTree.Put(node, "DriftInformation", DriftInformation?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "LastOperations", global::Gureum.Core.ValueTree.WriteList(LastOperations, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -8997,11 +8997,11 @@ public sealed partial class StartResourceScanOutput
 
 public sealed partial class StopStackSetOperationInput
 {
-    public string? CallAs { get; set; }
+    public string? StackSetName { get; set; }
 
     public string? OperationId { get; set; }
 
-    public string? StackSetName { get; set; }
+    public string? CallAs { get; set; }
 
     public static StopStackSetOperationInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9010,18 +9010,18 @@ public sealed partial class StopStackSetOperationInput
             return null;
         }
         var result = new StopStackSetOperationInput();
-        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
-        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
         result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
+        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
+        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
-        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
         global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
+        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
+        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
         return node;
     }
 }
@@ -9108,13 +9108,13 @@ public static class TemplateFormat
 
 public sealed partial class TemplateParameter
 {
-    public string? DefaultValue { get; set; }
+    public string? ParameterKey { get; set; }
 
-    public string? Description { get; set; }
+    public string? DefaultValue { get; set; }
 
     public bool? NoEcho { get; set; }
 
-    public string? ParameterKey { get; set; }
+    public string? Description { get; set; }
 
     public static TemplateParameter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9123,33 +9123,33 @@ public sealed partial class TemplateParameter
             return null;
         }
         var result = new TemplateParameter();
-        result.DefaultValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultValue"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.NoEcho = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "NoEcho"));
         result.ParameterKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParameterKey"));
+        result.DefaultValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultValue"));
+        result.NoEcho = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "NoEcho"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DefaultValue", DefaultValue);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "NoEcho", NoEcho);
         global::Gureum.Core.ValueTree.Put(node, "ParameterKey", ParameterKey);
+        global::Gureum.Core.ValueTree.Put(node, "DefaultValue", DefaultValue);
+        global::Gureum.Core.ValueTree.Put(node, "NoEcho", NoEcho);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         return node;
     }
 }
 
 public sealed partial class TemplateProgress
 {
-    public int? ResourcesFailed { get; set; }
+    public int? ResourcesSucceeded { get; set; }
 
-    public int? ResourcesPending { get; set; }
+    public int? ResourcesFailed { get; set; }
 
     public int? ResourcesProcessing { get; set; }
 
-    public int? ResourcesSucceeded { get; set; }
+    public int? ResourcesPending { get; set; }
 
     public static TemplateProgress? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9158,20 +9158,20 @@ public sealed partial class TemplateProgress
             return null;
         }
         var result = new TemplateProgress();
-        result.ResourcesFailed = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ResourcesFailed"));
-        result.ResourcesPending = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ResourcesPending"));
-        result.ResourcesProcessing = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ResourcesProcessing"));
         result.ResourcesSucceeded = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ResourcesSucceeded"));
+        result.ResourcesFailed = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ResourcesFailed"));
+        result.ResourcesProcessing = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ResourcesProcessing"));
+        result.ResourcesPending = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ResourcesPending"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ResourcesFailed", ResourcesFailed);
-        global::Gureum.Core.ValueTree.Put(node, "ResourcesPending", ResourcesPending);
-        global::Gureum.Core.ValueTree.Put(node, "ResourcesProcessing", ResourcesProcessing);
         global::Gureum.Core.ValueTree.Put(node, "ResourcesSucceeded", ResourcesSucceeded);
+        global::Gureum.Core.ValueTree.Put(node, "ResourcesFailed", ResourcesFailed);
+        global::Gureum.Core.ValueTree.Put(node, "ResourcesProcessing", ResourcesProcessing);
+        global::Gureum.Core.ValueTree.Put(node, "ResourcesPending", ResourcesPending);
         return node;
     }
 }
@@ -9185,19 +9185,19 @@ public static class TemplateStage
 
 public sealed partial class TemplateSummary
 {
-    public global::System.DateTimeOffset? CreationTime { get; set; }
-
     public string? GeneratedTemplateId { get; set; }
 
     public string? GeneratedTemplateName { get; set; }
 
-    public global::System.DateTimeOffset? LastUpdatedTime { get; set; }
-
-    public int? NumberOfResources { get; set; }
-
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
+
+    public global::System.DateTimeOffset? CreationTime { get; set; }
+
+    public global::System.DateTimeOffset? LastUpdatedTime { get; set; }
+
+    public int? NumberOfResources { get; set; }
 
     public static TemplateSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9206,26 +9206,26 @@ public sealed partial class TemplateSummary
             return null;
         }
         var result = new TemplateSummary();
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
         result.GeneratedTemplateId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GeneratedTemplateId"));
         result.GeneratedTemplateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GeneratedTemplateName"));
-        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdatedTime"));
-        result.NumberOfResources = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "NumberOfResources"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusReason"));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
+        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdatedTime"));
+        result.NumberOfResources = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "NumberOfResources"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
         global::Gureum.Core.ValueTree.Put(node, "GeneratedTemplateId", GeneratedTemplateId);
         global::Gureum.Core.ValueTree.Put(node, "GeneratedTemplateName", GeneratedTemplateName);
-        global::Gureum.Core.ValueTree.Put(node, "LastUpdatedTime", LastUpdatedTime);
-        global::Gureum.Core.ValueTree.Put(node, "NumberOfResources", NumberOfResources);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusReason", StatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
+        global::Gureum.Core.ValueTree.Put(node, "LastUpdatedTime", LastUpdatedTime);
+        global::Gureum.Core.ValueTree.Put(node, "NumberOfResources", NumberOfResources);
         return node;
     }
 }
@@ -9257,13 +9257,13 @@ public sealed partial class TestTypeInput
 {
     public string? Arn { get; set; }
 
-    public string? LogDeliveryBucket { get; set; }
-
     public string? Type { get; set; }
 
     public string? TypeName { get; set; }
 
     public string? VersionId { get; set; }
+
+    public string? LogDeliveryBucket { get; set; }
 
     public static TestTypeInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9273,10 +9273,10 @@ public sealed partial class TestTypeInput
         }
         var result = new TestTypeInput();
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.LogDeliveryBucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogDeliveryBucket"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.LogDeliveryBucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogDeliveryBucket"));
         return result;
     }
 
@@ -9284,10 +9284,10 @@ public sealed partial class TestTypeInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "LogDeliveryBucket", LogDeliveryBucket);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "LogDeliveryBucket", LogDeliveryBucket);
         return node;
     }
 }
@@ -9325,19 +9325,19 @@ public static class ThirdPartyType
 
 public sealed partial class TypeConfigurationDetails
 {
-    public string? Alias { get; set; }
-
     public string? Arn { get; set; }
 
-    public string? Configuration { get; set; }
+    public string? Alias { get; set; }
 
-    public bool? IsDefaultConfiguration { get; set; }
+    public string? Configuration { get; set; }
 
     public global::System.DateTimeOffset? LastUpdated { get; set; }
 
     public string? TypeArn { get; set; }
 
     public string? TypeName { get; set; }
+
+    public bool? IsDefaultConfiguration { get; set; }
 
     public static TypeConfigurationDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9346,39 +9346,39 @@ public sealed partial class TypeConfigurationDetails
             return null;
         }
         var result = new TypeConfigurationDetails();
-        result.Alias = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Alias"));
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
+        result.Alias = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Alias"));
         result.Configuration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Configuration"));
-        result.IsDefaultConfiguration = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsDefaultConfiguration"));
         result.LastUpdated = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdated"));
         result.TypeArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeArn"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.IsDefaultConfiguration = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsDefaultConfiguration"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Alias", Alias);
         global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
+        global::Gureum.Core.ValueTree.Put(node, "Alias", Alias);
         global::Gureum.Core.ValueTree.Put(node, "Configuration", Configuration);
-        global::Gureum.Core.ValueTree.Put(node, "IsDefaultConfiguration", IsDefaultConfiguration);
         global::Gureum.Core.ValueTree.Put(node, "LastUpdated", LastUpdated);
         global::Gureum.Core.ValueTree.Put(node, "TypeArn", TypeArn);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "IsDefaultConfiguration", IsDefaultConfiguration);
         return node;
     }
 }
 
 public sealed partial class TypeConfigurationIdentifier
 {
-    public string? Type { get; set; }
-
     public string? TypeArn { get; set; }
 
     public string? TypeConfigurationAlias { get; set; }
 
     public string? TypeConfigurationArn { get; set; }
+
+    public string? Type { get; set; }
 
     public string? TypeName { get; set; }
 
@@ -9389,10 +9389,10 @@ public sealed partial class TypeConfigurationIdentifier
             return null;
         }
         var result = new TypeConfigurationIdentifier();
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.TypeArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeArn"));
         result.TypeConfigurationAlias = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeConfigurationAlias"));
         result.TypeConfigurationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeConfigurationArn"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
         return result;
     }
@@ -9400,10 +9400,10 @@ public sealed partial class TypeConfigurationIdentifier
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "TypeArn", TypeArn);
         global::Gureum.Core.ValueTree.Put(node, "TypeConfigurationAlias", TypeConfigurationAlias);
         global::Gureum.Core.ValueTree.Put(node, "TypeConfigurationArn", TypeConfigurationArn);
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
         return node;
     }
@@ -9442,31 +9442,31 @@ public sealed partial class TypeFilters
 
 public sealed partial class TypeSummary
 {
+    public string? Type { get; set; }
+
+    public string? TypeName { get; set; }
+
     public string? DefaultVersionId { get; set; }
 
-    public string? Description { get; set; }
-
-    public bool? IsActivated { get; set; }
+    public string? TypeArn { get; set; }
 
     public global::System.DateTimeOffset? LastUpdated { get; set; }
 
-    public string? LatestPublicVersion { get; set; }
+    public string? Description { get; set; }
+
+    public string? PublisherId { get; set; }
 
     public string? OriginalTypeName { get; set; }
 
     public string? PublicVersionNumber { get; set; }
 
-    public string? PublisherId { get; set; }
+    public string? LatestPublicVersion { get; set; }
 
     public string? PublisherIdentity { get; set; }
 
     public string? PublisherName { get; set; }
 
-    public string? Type { get; set; }
-
-    public string? TypeArn { get; set; }
-
-    public string? TypeName { get; set; }
+    public bool? IsActivated { get; set; }
 
     public static TypeSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9475,38 +9475,38 @@ public sealed partial class TypeSummary
             return null;
         }
         var result = new TypeSummary();
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
         result.DefaultVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultVersionId"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.IsActivated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsActivated"));
+        result.TypeArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeArn"));
         result.LastUpdated = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdated"));
-        result.LatestPublicVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestPublicVersion"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.PublisherId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublisherId"));
         result.OriginalTypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OriginalTypeName"));
         result.PublicVersionNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublicVersionNumber"));
-        result.PublisherId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublisherId"));
+        result.LatestPublicVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestPublicVersion"));
         result.PublisherIdentity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublisherIdentity"));
         result.PublisherName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublisherName"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
-        result.TypeArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeArn"));
-        result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.IsActivated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsActivated"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
         global::Gureum.Core.ValueTree.Put(node, "DefaultVersionId", DefaultVersionId);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "IsActivated", IsActivated);
+        global::Gureum.Core.ValueTree.Put(node, "TypeArn", TypeArn);
         global::Gureum.Core.ValueTree.Put(node, "LastUpdated", LastUpdated);
-        global::Gureum.Core.ValueTree.Put(node, "LatestPublicVersion", LatestPublicVersion);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "PublisherId", PublisherId);
         global::Gureum.Core.ValueTree.Put(node, "OriginalTypeName", OriginalTypeName);
         global::Gureum.Core.ValueTree.Put(node, "PublicVersionNumber", PublicVersionNumber);
-        global::Gureum.Core.ValueTree.Put(node, "PublisherId", PublisherId);
+        global::Gureum.Core.ValueTree.Put(node, "LatestPublicVersion", LatestPublicVersion);
         global::Gureum.Core.ValueTree.Put(node, "PublisherIdentity", PublisherIdentity);
         global::Gureum.Core.ValueTree.Put(node, "PublisherName", PublisherName);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
-        global::Gureum.Core.ValueTree.Put(node, "TypeArn", TypeArn);
-        global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "IsActivated", IsActivated);
         return node;
     }
 }
@@ -9522,21 +9522,21 @@ public static class TypeTestsStatus
 
 public sealed partial class TypeVersionSummary
 {
-    public string? Arn { get; set; }
-
-    public string? Description { get; set; }
-
-    public bool? IsDefaultVersion { get; set; }
-
-    public string? PublicVersionNumber { get; set; }
-
-    public global::System.DateTimeOffset? TimeCreated { get; set; }
-
     public string? Type { get; set; }
 
     public string? TypeName { get; set; }
 
     public string? VersionId { get; set; }
+
+    public bool? IsDefaultVersion { get; set; }
+
+    public string? Arn { get; set; }
+
+    public global::System.DateTimeOffset? TimeCreated { get; set; }
+
+    public string? Description { get; set; }
+
+    public string? PublicVersionNumber { get; set; }
 
     public static TypeVersionSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9545,43 +9545,43 @@ public sealed partial class TypeVersionSummary
             return null;
         }
         var result = new TypeVersionSummary();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.IsDefaultVersion = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsDefaultVersion"));
-        result.PublicVersionNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublicVersionNumber"));
-        result.TimeCreated = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "TimeCreated"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.IsDefaultVersion = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsDefaultVersion"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
+        result.TimeCreated = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "TimeCreated"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.PublicVersionNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublicVersionNumber"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "IsDefaultVersion", IsDefaultVersion);
-        global::Gureum.Core.ValueTree.Put(node, "PublicVersionNumber", PublicVersionNumber);
-        global::Gureum.Core.ValueTree.Put(node, "TimeCreated", TimeCreated);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "IsDefaultVersion", IsDefaultVersion);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
+        global::Gureum.Core.ValueTree.Put(node, "TimeCreated", TimeCreated);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "PublicVersionNumber", PublicVersionNumber);
         return node;
     }
 }
 
 public sealed partial class UpdateGeneratedTemplateInput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ResourceDefinition>? AddResources { get; set; }
-
     public string? GeneratedTemplateName { get; set; }
 
     public string? NewGeneratedTemplateName { get; set; }
 
-    public bool? RefreshAllResources { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.ResourceDefinition>? AddResources { get; set; }
 
     public global::System.Collections.Generic.List<string>? RemoveResources { get; set; }
+
+    public bool? RefreshAllResources { get; set; }
 
     public global::Gureum.Api.Cloudformation.TemplateConfiguration? TemplateConfiguration { get; set; }
 
@@ -9592,11 +9592,11 @@ public sealed partial class UpdateGeneratedTemplateInput
             return null;
         }
         var result = new UpdateGeneratedTemplateInput();
-        result.AddResources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AddResources"), x => global::Gureum.Api.Cloudformation.ResourceDefinition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.GeneratedTemplateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GeneratedTemplateName"));
         result.NewGeneratedTemplateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NewGeneratedTemplateName"));
-        result.RefreshAllResources = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RefreshAllResources"));
+        result.AddResources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AddResources"), x => global::Gureum.Api.Cloudformation.ResourceDefinition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.RemoveResources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RemoveResources"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.RefreshAllResources = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RefreshAllResources"));
         result.TemplateConfiguration = global::Gureum.Api.Cloudformation.TemplateConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TemplateConfiguration")));
         return result;
     }
@@ -9604,11 +9604,11 @@ public sealed partial class UpdateGeneratedTemplateInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AddResources", global::Gureum.Core.ValueTree.WriteList(AddResources, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "GeneratedTemplateName", GeneratedTemplateName);
         global::Gureum.Core.ValueTree.Put(node, "NewGeneratedTemplateName", NewGeneratedTemplateName);
-        global::Gureum.Core.ValueTree.Put(node, "RefreshAllResources", RefreshAllResources);
+        global::Gureum.Core.ValueTree.Put(node, "AddResources", global::Gureum.Core.ValueTree.WriteList(AddResources, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "RemoveResources", global::Gureum.Core.ValueTree.WriteList(RemoveResources, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "RefreshAllResources", RefreshAllResources);
         global::Gureum.Core.ValueTree.Put(node, "TemplateConfiguration", TemplateConfiguration?.ToTree());
         return node;
     }
@@ -9639,41 +9639,41 @@ public sealed partial class UpdateGeneratedTemplateOutput
 
 public sealed partial class UpdateStackInput
 {
-    public global::System.Collections.Generic.List<string>? Capabilities { get; set; }
-
-    public string? ClientRequestToken { get; set; }
-
-    public bool? DisableRollback { get; set; }
-
-    public global::System.Collections.Generic.List<string>? NotificationARNs { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Parameter>? Parameters { get; set; }
-
-    public global::System.Collections.Generic.List<string>? ResourceTypes { get; set; }
-
-    public bool? RetainExceptOnCreate { get; set; }
-
-    public string? RoleARN { get; set; }
-
-    public global::Gureum.Api.Cloudformation.RollbackConfiguration? RollbackConfiguration { get; set; }
-
     public string? StackName { get; set; }
-
-    public string? StackPolicyBody { get; set; }
-
-    public string? StackPolicyDuringUpdateBody { get; set; }
-
-    public string? StackPolicyDuringUpdateURL { get; set; }
-
-    public string? StackPolicyURL { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Tag>? Tags { get; set; }
 
     public string? TemplateBody { get; set; }
 
     public string? TemplateURL { get; set; }
 
     public bool? UsePreviousTemplate { get; set; }
+
+    public string? StackPolicyDuringUpdateBody { get; set; }
+
+    public string? StackPolicyDuringUpdateURL { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Parameter>? Parameters { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Capabilities { get; set; }
+
+    public global::System.Collections.Generic.List<string>? ResourceTypes { get; set; }
+
+    public string? RoleARN { get; set; }
+
+    public global::Gureum.Api.Cloudformation.RollbackConfiguration? RollbackConfiguration { get; set; }
+
+    public string? StackPolicyBody { get; set; }
+
+    public string? StackPolicyURL { get; set; }
+
+    public global::System.Collections.Generic.List<string>? NotificationARNs { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Tag>? Tags { get; set; }
+
+    public bool? DisableRollback { get; set; }
+
+    public string? ClientRequestToken { get; set; }
+
+    public bool? RetainExceptOnCreate { get; set; }
 
     public static UpdateStackInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9682,69 +9682,69 @@ public sealed partial class UpdateStackInput
             return null;
         }
         var result = new UpdateStackInput();
-        result.Capabilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Capabilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
-        result.DisableRollback = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableRollback"));
-        result.NotificationARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NotificationARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ResourceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.RetainExceptOnCreate = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RetainExceptOnCreate"));
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
-        result.RollbackConfiguration = global::Gureum.Api.Cloudformation.RollbackConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RollbackConfiguration")));
         result.StackName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackName"));
-        result.StackPolicyBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackPolicyBody"));
-        result.StackPolicyDuringUpdateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackPolicyDuringUpdateBody"));
-        result.StackPolicyDuringUpdateURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackPolicyDuringUpdateURL"));
-        result.StackPolicyURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackPolicyURL"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudformation.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TemplateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateBody"));
         result.TemplateURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateURL"));
         result.UsePreviousTemplate = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "UsePreviousTemplate"));
+        result.StackPolicyDuringUpdateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackPolicyDuringUpdateBody"));
+        result.StackPolicyDuringUpdateURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackPolicyDuringUpdateURL"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Capabilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Capabilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ResourceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.RollbackConfiguration = global::Gureum.Api.Cloudformation.RollbackConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RollbackConfiguration")));
+        result.StackPolicyBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackPolicyBody"));
+        result.StackPolicyURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackPolicyURL"));
+        result.NotificationARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NotificationARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudformation.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DisableRollback = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DisableRollback"));
+        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
+        result.RetainExceptOnCreate = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RetainExceptOnCreate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Capabilities", global::Gureum.Core.ValueTree.WriteList(Capabilities, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
-        global::Gureum.Core.ValueTree.Put(node, "DisableRollback", DisableRollback);
-        global::Gureum.Core.ValueTree.Put(node, "NotificationARNs", global::Gureum.Core.ValueTree.WriteList(NotificationARNs, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ResourceTypes", global::Gureum.Core.ValueTree.WriteList(ResourceTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "RetainExceptOnCreate", RetainExceptOnCreate);
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "RollbackConfiguration", RollbackConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "StackName", StackName);
-        global::Gureum.Core.ValueTree.Put(node, "StackPolicyBody", StackPolicyBody);
-        global::Gureum.Core.ValueTree.Put(node, "StackPolicyDuringUpdateBody", StackPolicyDuringUpdateBody);
-        global::Gureum.Core.ValueTree.Put(node, "StackPolicyDuringUpdateURL", StackPolicyDuringUpdateURL);
-        global::Gureum.Core.ValueTree.Put(node, "StackPolicyURL", StackPolicyURL);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TemplateBody", TemplateBody);
         global::Gureum.Core.ValueTree.Put(node, "TemplateURL", TemplateURL);
         global::Gureum.Core.ValueTree.Put(node, "UsePreviousTemplate", UsePreviousTemplate);
+        global::Gureum.Core.ValueTree.Put(node, "StackPolicyDuringUpdateBody", StackPolicyDuringUpdateBody);
+        global::Gureum.Core.ValueTree.Put(node, "StackPolicyDuringUpdateURL", StackPolicyDuringUpdateURL);
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Capabilities", global::Gureum.Core.ValueTree.WriteList(Capabilities, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ResourceTypes", global::Gureum.Core.ValueTree.WriteList(ResourceTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "RollbackConfiguration", RollbackConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "StackPolicyBody", StackPolicyBody);
+        global::Gureum.Core.ValueTree.Put(node, "StackPolicyURL", StackPolicyURL);
+        global::Gureum.Core.ValueTree.Put(node, "NotificationARNs", global::Gureum.Core.ValueTree.WriteList(NotificationARNs, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "DisableRollback", DisableRollback);
+        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
+        global::Gureum.Core.ValueTree.Put(node, "RetainExceptOnCreate", RetainExceptOnCreate);
         return node;
     }
 }
 
 public sealed partial class UpdateStackInstancesInput
 {
-    public global::System.Collections.Generic.List<string>? Accounts { get; set; }
+    public string? StackSetName { get; set; }
 
-    public string? CallAs { get; set; }
+    public global::System.Collections.Generic.List<string>? Accounts { get; set; }
 
     public global::Gureum.Api.Cloudformation.DeploymentTargets? DeploymentTargets { get; set; }
 
-    public string? OperationId { get; set; }
-
-    public global::Gureum.Api.Cloudformation.StackSetOperationPreferences? OperationPreferences { get; set; }
+    public global::System.Collections.Generic.List<string>? Regions { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Parameter>? ParameterOverrides { get; set; }
 
-    public global::System.Collections.Generic.List<string>? Regions { get; set; }
+    public global::Gureum.Api.Cloudformation.StackSetOperationPreferences? OperationPreferences { get; set; }
 
-    public string? StackSetName { get; set; }
+    public string? OperationId { get; set; }
+
+    public string? CallAs { get; set; }
 
     public static UpdateStackInstancesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9753,28 +9753,28 @@ public sealed partial class UpdateStackInstancesInput
             return null;
         }
         var result = new UpdateStackInstancesInput();
-        result.Accounts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Accounts"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
-        result.DeploymentTargets = global::Gureum.Api.Cloudformation.DeploymentTargets.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeploymentTargets")));
-        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
-        result.OperationPreferences = global::Gureum.Api.Cloudformation.StackSetOperationPreferences.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OperationPreferences")));
-        result.ParameterOverrides = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ParameterOverrides"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Regions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Regions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
+        result.Accounts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Accounts"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DeploymentTargets = global::Gureum.Api.Cloudformation.DeploymentTargets.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeploymentTargets")));
+        result.Regions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Regions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ParameterOverrides = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ParameterOverrides"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.OperationPreferences = global::Gureum.Api.Cloudformation.StackSetOperationPreferences.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OperationPreferences")));
+        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
+        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Accounts", global::Gureum.Core.ValueTree.WriteList(Accounts, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
-        global::Gureum.Core.ValueTree.Put(node, "DeploymentTargets", DeploymentTargets?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
-        global::Gureum.Core.ValueTree.Put(node, "OperationPreferences", OperationPreferences?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ParameterOverrides", global::Gureum.Core.ValueTree.WriteList(ParameterOverrides, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Regions", global::Gureum.Core.ValueTree.WriteList(Regions, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
+        global::Gureum.Core.ValueTree.Put(node, "Accounts", global::Gureum.Core.ValueTree.WriteList(Accounts, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "DeploymentTargets", DeploymentTargets?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Regions", global::Gureum.Core.ValueTree.WriteList(Regions, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ParameterOverrides", global::Gureum.Core.ValueTree.WriteList(ParameterOverrides, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "OperationPreferences", OperationPreferences?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
+        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
         return node;
     }
 }
@@ -9804,9 +9804,9 @@ public sealed partial class UpdateStackInstancesOutput
 
 public sealed partial class UpdateStackOutput
 {
-    public string? OperationId { get; set; }
-
     public string? StackId { get; set; }
+
+    public string? OperationId { get; set; }
 
     public static UpdateStackOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9815,59 +9815,59 @@ public sealed partial class UpdateStackOutput
             return null;
         }
         var result = new UpdateStackOutput();
-        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
         result.StackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackId"));
+        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
         global::Gureum.Core.ValueTree.Put(node, "StackId", StackId);
+        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
         return node;
     }
 }
 
 public sealed partial class UpdateStackSetInput
 {
-    public global::System.Collections.Generic.List<string>? Accounts { get; set; }
-
-    public string? AdministrationRoleARN { get; set; }
-
-    public global::Gureum.Api.Cloudformation.AutoDeployment? AutoDeployment { get; set; }
-
-    public string? CallAs { get; set; }
-
-    public global::System.Collections.Generic.List<string>? Capabilities { get; set; }
-
-    public global::Gureum.Api.Cloudformation.DeploymentTargets? DeploymentTargets { get; set; }
-
-    public string? Description { get; set; }
-
-    public string? ExecutionRoleName { get; set; }
-
-    public global::Gureum.Api.Cloudformation.ManagedExecution? ManagedExecution { get; set; }
-
-    public string? OperationId { get; set; }
-
-    public global::Gureum.Api.Cloudformation.StackSetOperationPreferences? OperationPreferences { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Parameter>? Parameters { get; set; }
-
-    public string? PermissionModel { get; set; }
-
-    public global::System.Collections.Generic.List<string>? Regions { get; set; }
-
     public string? StackSetName { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Tag>? Tags { get; set; }
+    public string? Description { get; set; }
 
     public string? TemplateBody { get; set; }
 
     public string? TemplateURL { get; set; }
 
     public bool? UsePreviousTemplate { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Parameter>? Parameters { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Capabilities { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.Tag>? Tags { get; set; }
+
+    public global::Gureum.Api.Cloudformation.StackSetOperationPreferences? OperationPreferences { get; set; }
+
+    public string? AdministrationRoleARN { get; set; }
+
+    public string? ExecutionRoleName { get; set; }
+
+    public global::Gureum.Api.Cloudformation.DeploymentTargets? DeploymentTargets { get; set; }
+
+    public string? PermissionModel { get; set; }
+
+    public global::Gureum.Api.Cloudformation.AutoDeployment? AutoDeployment { get; set; }
+
+    public string? OperationId { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Accounts { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Regions { get; set; }
+
+    public string? CallAs { get; set; }
+
+    public global::Gureum.Api.Cloudformation.ManagedExecution? ManagedExecution { get; set; }
 
     public static UpdateStackSetInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9876,50 +9876,50 @@ public sealed partial class UpdateStackSetInput
             return null;
         }
         var result = new UpdateStackSetInput();
-        result.Accounts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Accounts"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.AdministrationRoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AdministrationRoleARN"));
-        result.AutoDeployment = global::Gureum.Api.Cloudformation.AutoDeployment.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AutoDeployment")));
-        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
-        result.Capabilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Capabilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.DeploymentTargets = global::Gureum.Api.Cloudformation.DeploymentTargets.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeploymentTargets")));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.ExecutionRoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionRoleName"));
-        result.ManagedExecution = global::Gureum.Api.Cloudformation.ManagedExecution.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ManagedExecution")));
-        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
-        result.OperationPreferences = global::Gureum.Api.Cloudformation.StackSetOperationPreferences.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OperationPreferences")));
-        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.PermissionModel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionModel"));
-        result.Regions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Regions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.StackSetName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StackSetName"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudformation.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.TemplateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateBody"));
         result.TemplateURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateURL"));
         result.UsePreviousTemplate = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "UsePreviousTemplate"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Capabilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Capabilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudformation.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.OperationPreferences = global::Gureum.Api.Cloudformation.StackSetOperationPreferences.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OperationPreferences")));
+        result.AdministrationRoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AdministrationRoleARN"));
+        result.ExecutionRoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionRoleName"));
+        result.DeploymentTargets = global::Gureum.Api.Cloudformation.DeploymentTargets.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeploymentTargets")));
+        result.PermissionModel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionModel"));
+        result.AutoDeployment = global::Gureum.Api.Cloudformation.AutoDeployment.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AutoDeployment")));
+        result.OperationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperationId"));
+        result.Accounts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Accounts"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Regions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Regions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CallAs = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallAs"));
+        result.ManagedExecution = global::Gureum.Api.Cloudformation.ManagedExecution.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ManagedExecution")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Accounts", global::Gureum.Core.ValueTree.WriteList(Accounts, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "AdministrationRoleARN", AdministrationRoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "AutoDeployment", AutoDeployment?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
-        global::Gureum.Core.ValueTree.Put(node, "Capabilities", global::Gureum.Core.ValueTree.WriteList(Capabilities, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "DeploymentTargets", DeploymentTargets?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionRoleName", ExecutionRoleName);
-        global::Gureum.Core.ValueTree.Put(node, "ManagedExecution", ManagedExecution?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
-        global::Gureum.Core.ValueTree.Put(node, "OperationPreferences", OperationPreferences?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "PermissionModel", PermissionModel);
-        global::Gureum.Core.ValueTree.Put(node, "Regions", global::Gureum.Core.ValueTree.WriteList(Regions, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "StackSetName", StackSetName);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "TemplateBody", TemplateBody);
         global::Gureum.Core.ValueTree.Put(node, "TemplateURL", TemplateURL);
         global::Gureum.Core.ValueTree.Put(node, "UsePreviousTemplate", UsePreviousTemplate);
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Capabilities", global::Gureum.Core.ValueTree.WriteList(Capabilities, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "OperationPreferences", OperationPreferences?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AdministrationRoleARN", AdministrationRoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionRoleName", ExecutionRoleName);
+        global::Gureum.Core.ValueTree.Put(node, "DeploymentTargets", DeploymentTargets?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "PermissionModel", PermissionModel);
+        global::Gureum.Core.ValueTree.Put(node, "AutoDeployment", AutoDeployment?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OperationId", OperationId);
+        global::Gureum.Core.ValueTree.Put(node, "Accounts", global::Gureum.Core.ValueTree.WriteList(Accounts, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Regions", global::Gureum.Core.ValueTree.WriteList(Regions, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "CallAs", CallAs);
+        global::Gureum.Core.ValueTree.Put(node, "ManagedExecution", ManagedExecution?.ToTree());
         return node;
     }
 }
@@ -10026,15 +10026,15 @@ public sealed partial class ValidateTemplateInput
 
 public sealed partial class ValidateTemplateOutput
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.TemplateParameter>? Parameters { get; set; }
+
+    public string? Description { get; set; }
+
     public global::System.Collections.Generic.List<string>? Capabilities { get; set; }
 
     public string? CapabilitiesReason { get; set; }
 
     public global::System.Collections.Generic.List<string>? DeclaredTransforms { get; set; }
-
-    public string? Description { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.TemplateParameter>? Parameters { get; set; }
 
     public static ValidateTemplateOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10043,22 +10043,22 @@ public sealed partial class ValidateTemplateOutput
             return null;
         }
         var result = new ValidateTemplateOutput();
+        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.TemplateParameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.Capabilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Capabilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.CapabilitiesReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CapabilitiesReason"));
         result.DeclaredTransforms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DeclaredTransforms"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Cloudformation.TemplateParameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "Capabilities", global::Gureum.Core.ValueTree.WriteList(Capabilities, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "CapabilitiesReason", CapabilitiesReason);
         global::Gureum.Core.ValueTree.Put(node, "DeclaredTransforms", global::Gureum.Core.ValueTree.WriteList(DeclaredTransforms, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -10086,9 +10086,9 @@ public static class Visibility
 
 public sealed partial class WarningDetail
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.WarningProperty>? Properties { get; set; }
-
     public string? Type { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudformation.WarningProperty>? Properties { get; set; }
 
     public static WarningDetail? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10097,27 +10097,27 @@ public sealed partial class WarningDetail
             return null;
         }
         var result = new WarningDetail();
-        result.Properties = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Properties"), x => global::Gureum.Api.Cloudformation.WarningProperty.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.Properties = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Properties"), x => global::Gureum.Api.Cloudformation.WarningProperty.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Properties", global::Gureum.Core.ValueTree.WriteList(Properties, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Properties", global::Gureum.Core.ValueTree.WriteList(Properties, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class WarningProperty
 {
-    public string? Description { get; set; }
-
     public string? PropertyPath { get; set; }
 
     public bool? Required { get; set; }
+
+    public string? Description { get; set; }
 
     public static WarningProperty? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10126,18 +10126,18 @@ public sealed partial class WarningProperty
             return null;
         }
         var result = new WarningProperty();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.PropertyPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PropertyPath"));
         result.Required = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Required"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "PropertyPath", PropertyPath);
         global::Gureum.Core.ValueTree.Put(node, "Required", Required);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         return node;
     }
 }

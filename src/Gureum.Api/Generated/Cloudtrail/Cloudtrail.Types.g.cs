@@ -53,9 +53,9 @@ public sealed partial class AddTagsResponse
 
 public sealed partial class AdvancedEventSelector
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedFieldSelector>? FieldSelectors { get; set; }
-
     public string? Name { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedFieldSelector>? FieldSelectors { get; set; }
 
     public static AdvancedEventSelector? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -64,35 +64,35 @@ public sealed partial class AdvancedEventSelector
             return null;
         }
         var result = new AdvancedEventSelector();
-        result.FieldSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FieldSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedFieldSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.FieldSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FieldSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedFieldSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "FieldSelectors", global::Gureum.Core.ValueTree.WriteList(FieldSelectors, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "FieldSelectors", global::Gureum.Core.ValueTree.WriteList(FieldSelectors, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class AdvancedFieldSelector
 {
-    public global::System.Collections.Generic.List<string>? EndsWith { get; set; }
+    public string? Field { get; set; }
 
     public global::System.Collections.Generic.List<string>? EqualsValue { get; set; }
 
-    public string? Field { get; set; }
+    public global::System.Collections.Generic.List<string>? StartsWith { get; set; }
 
-    public global::System.Collections.Generic.List<string>? NotEndsWith { get; set; }
+    public global::System.Collections.Generic.List<string>? EndsWith { get; set; }
 
     public global::System.Collections.Generic.List<string>? NotEquals { get; set; }
 
     public global::System.Collections.Generic.List<string>? NotStartsWith { get; set; }
 
-    public global::System.Collections.Generic.List<string>? StartsWith { get; set; }
+    public global::System.Collections.Generic.List<string>? NotEndsWith { get; set; }
 
     public static AdvancedFieldSelector? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -101,35 +101,35 @@ public sealed partial class AdvancedFieldSelector
             return null;
         }
         var result = new AdvancedFieldSelector();
-        result.EndsWith = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EndsWith"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.EqualsValue = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Equals"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Field = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Field"));
-        result.NotEndsWith = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NotEndsWith"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.EqualsValue = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Equals"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.StartsWith = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StartsWith"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.EndsWith = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EndsWith"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.NotEquals = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NotEquals"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.NotStartsWith = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NotStartsWith"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.StartsWith = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StartsWith"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NotEndsWith = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NotEndsWith"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndsWith", global::Gureum.Core.ValueTree.WriteList(EndsWith, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Equals", global::Gureum.Core.ValueTree.WriteList(EqualsValue, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Field", Field);
-        global::Gureum.Core.ValueTree.Put(node, "NotEndsWith", global::Gureum.Core.ValueTree.WriteList(NotEndsWith, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Equals", global::Gureum.Core.ValueTree.WriteList(EqualsValue, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "StartsWith", global::Gureum.Core.ValueTree.WriteList(StartsWith, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "EndsWith", global::Gureum.Core.ValueTree.WriteList(EndsWith, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "NotEquals", global::Gureum.Core.ValueTree.WriteList(NotEquals, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "NotStartsWith", global::Gureum.Core.ValueTree.WriteList(NotStartsWith, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "StartsWith", global::Gureum.Core.ValueTree.WriteList(StartsWith, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "NotEndsWith", global::Gureum.Core.ValueTree.WriteList(NotEndsWith, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class AggregationConfiguration
 {
-    public string? EventCategory { get; set; }
-
     public global::System.Collections.Generic.List<string>? Templates { get; set; }
+
+    public string? EventCategory { get; set; }
 
     public static AggregationConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -138,16 +138,16 @@ public sealed partial class AggregationConfiguration
             return null;
         }
         var result = new AggregationConfiguration();
-        result.EventCategory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventCategory"));
         result.Templates = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Templates"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.EventCategory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventCategory"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventCategory", EventCategory);
         global::Gureum.Core.ValueTree.Put(node, "Templates", global::Gureum.Core.ValueTree.WriteList(Templates, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "EventCategory", EventCategory);
         return node;
     }
 }
@@ -163,9 +163,9 @@ public sealed partial class CancelQueryRequest
 {
     public string? EventDataStore { get; set; }
 
-    public string? EventDataStoreOwnerAccountId { get; set; }
-
     public string? QueryId { get; set; }
+
+    public string? EventDataStoreOwnerAccountId { get; set; }
 
     public static CancelQueryRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -175,8 +175,8 @@ public sealed partial class CancelQueryRequest
         }
         var result = new CancelQueryRequest();
         result.EventDataStore = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStore"));
-        result.EventDataStoreOwnerAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreOwnerAccountId"));
         result.QueryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryId"));
+        result.EventDataStoreOwnerAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreOwnerAccountId"));
         return result;
     }
 
@@ -184,19 +184,19 @@ public sealed partial class CancelQueryRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "EventDataStore", EventDataStore);
-        global::Gureum.Core.ValueTree.Put(node, "EventDataStoreOwnerAccountId", EventDataStoreOwnerAccountId);
         global::Gureum.Core.ValueTree.Put(node, "QueryId", QueryId);
+        global::Gureum.Core.ValueTree.Put(node, "EventDataStoreOwnerAccountId", EventDataStoreOwnerAccountId);
         return node;
     }
 }
 
 public sealed partial class CancelQueryResponse
 {
-    public string? EventDataStoreOwnerAccountId { get; set; }
-
     public string? QueryId { get; set; }
 
     public string? QueryStatus { get; set; }
+
+    public string? EventDataStoreOwnerAccountId { get; set; }
 
     public static CancelQueryResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -205,18 +205,18 @@ public sealed partial class CancelQueryResponse
             return null;
         }
         var result = new CancelQueryResponse();
-        result.EventDataStoreOwnerAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreOwnerAccountId"));
         result.QueryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryId"));
         result.QueryStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryStatus"));
+        result.EventDataStoreOwnerAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreOwnerAccountId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventDataStoreOwnerAccountId", EventDataStoreOwnerAccountId);
         global::Gureum.Core.ValueTree.Put(node, "QueryId", QueryId);
         global::Gureum.Core.ValueTree.Put(node, "QueryStatus", QueryStatus);
+        global::Gureum.Core.ValueTree.Put(node, "EventDataStoreOwnerAccountId", EventDataStoreOwnerAccountId);
         return node;
     }
 }
@@ -250,9 +250,9 @@ public sealed partial class Channel
 
 public sealed partial class ContextKeySelector
 {
-    public global::System.Collections.Generic.List<string>? EqualsValue { get; set; }
-
     public string? Type { get; set; }
+
+    public global::System.Collections.Generic.List<string>? EqualsValue { get; set; }
 
     public static ContextKeySelector? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -261,27 +261,27 @@ public sealed partial class ContextKeySelector
             return null;
         }
         var result = new ContextKeySelector();
-        result.EqualsValue = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Equals"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.EqualsValue = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Equals"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Equals", global::Gureum.Core.ValueTree.WriteList(EqualsValue, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Equals", global::Gureum.Core.ValueTree.WriteList(EqualsValue, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class CreateChannelRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.Destination>? Destinations { get; set; }
-
     public string? Name { get; set; }
 
     public string? Source { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.Destination>? Destinations { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.Tag>? Tags { get; set; }
 
@@ -292,9 +292,9 @@ public sealed partial class CreateChannelRequest
             return null;
         }
         var result = new CreateChannelRequest();
-        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Destinations"), x => global::Gureum.Api.Cloudtrail.Destination.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Source"));
+        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Destinations"), x => global::Gureum.Api.Cloudtrail.Destination.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudtrail.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -302,9 +302,9 @@ public sealed partial class CreateChannelRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Source", Source);
+        global::Gureum.Core.ValueTree.Put(node, "Destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
@@ -314,11 +314,11 @@ public sealed partial class CreateChannelResponse
 {
     public string? ChannelArn { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.Destination>? Destinations { get; set; }
-
     public string? Name { get; set; }
 
     public string? Source { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.Destination>? Destinations { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.Tag>? Tags { get; set; }
 
@@ -330,9 +330,9 @@ public sealed partial class CreateChannelResponse
         }
         var result = new CreateChannelResponse();
         result.ChannelArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChannelArn"));
-        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Destinations"), x => global::Gureum.Api.Cloudtrail.Destination.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Source"));
+        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Destinations"), x => global::Gureum.Api.Cloudtrail.Destination.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudtrail.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -341,9 +341,9 @@ public sealed partial class CreateChannelResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ChannelArn", ChannelArn);
-        global::Gureum.Core.ValueTree.Put(node, "Destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Source", Source);
+        global::Gureum.Core.ValueTree.Put(node, "Destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
@@ -394,15 +394,15 @@ public sealed partial class CreateDashboardResponse
 
     public string? Name { get; set; }
 
-    public global::Gureum.Api.Cloudtrail.RefreshSchedule? RefreshSchedule { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.Tag>? TagsList { get; set; }
-
-    public bool? TerminationProtectionEnabled { get; set; }
-
     public string? Type { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.Widget>? Widgets { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.Tag>? TagsList { get; set; }
+
+    public global::Gureum.Api.Cloudtrail.RefreshSchedule? RefreshSchedule { get; set; }
+
+    public bool? TerminationProtectionEnabled { get; set; }
 
     public static CreateDashboardResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -413,11 +413,11 @@ public sealed partial class CreateDashboardResponse
         var result = new CreateDashboardResponse();
         result.DashboardArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DashboardArn"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.RefreshSchedule = global::Gureum.Api.Cloudtrail.RefreshSchedule.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RefreshSchedule")));
-        result.TagsList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TagsList"), x => global::Gureum.Api.Cloudtrail.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TerminationProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "TerminationProtectionEnabled"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.Widgets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Widgets"), x => global::Gureum.Api.Cloudtrail.Widget.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TagsList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TagsList"), x => global::Gureum.Api.Cloudtrail.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.RefreshSchedule = global::Gureum.Api.Cloudtrail.RefreshSchedule.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RefreshSchedule")));
+        result.TerminationProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "TerminationProtectionEnabled"));
         return result;
     }
 
@@ -426,36 +426,36 @@ public sealed partial class CreateDashboardResponse
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "DashboardArn", DashboardArn);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "RefreshSchedule", RefreshSchedule?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TagsList", global::Gureum.Core.ValueTree.WriteList(TagsList, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TerminationProtectionEnabled", TerminationProtectionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "Widgets", global::Gureum.Core.ValueTree.WriteList(Widgets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TagsList", global::Gureum.Core.ValueTree.WriteList(TagsList, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "RefreshSchedule", RefreshSchedule?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "TerminationProtectionEnabled", TerminationProtectionEnabled);
         return node;
     }
 }
 
 public sealed partial class CreateEventDataStoreRequest
 {
+    public string? Name { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedEventSelector>? AdvancedEventSelectors { get; set; }
 
-    public string? BillingMode { get; set; }
-
-    public string? KmsKeyId { get; set; }
-
     public bool? MultiRegionEnabled { get; set; }
-
-    public string? Name { get; set; }
 
     public bool? OrganizationEnabled { get; set; }
 
     public int? RetentionPeriod { get; set; }
 
-    public bool? StartIngestion { get; set; }
+    public bool? TerminationProtectionEnabled { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.Tag>? TagsList { get; set; }
 
-    public bool? TerminationProtectionEnabled { get; set; }
+    public string? KmsKeyId { get; set; }
+
+    public bool? StartIngestion { get; set; }
+
+    public string? BillingMode { get; set; }
 
     public static CreateEventDataStoreRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -464,63 +464,63 @@ public sealed partial class CreateEventDataStoreRequest
             return null;
         }
         var result = new CreateEventDataStoreRequest();
-        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.BillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingMode"));
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
-        result.MultiRegionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "MultiRegionEnabled"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.MultiRegionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "MultiRegionEnabled"));
         result.OrganizationEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "OrganizationEnabled"));
         result.RetentionPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RetentionPeriod"));
-        result.StartIngestion = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "StartIngestion"));
-        result.TagsList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TagsList"), x => global::Gureum.Api.Cloudtrail.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TerminationProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "TerminationProtectionEnabled"));
+        result.TagsList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TagsList"), x => global::Gureum.Api.Cloudtrail.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
+        result.StartIngestion = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "StartIngestion"));
+        result.BillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingMode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "BillingMode", BillingMode);
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "MultiRegionEnabled", MultiRegionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "MultiRegionEnabled", MultiRegionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "OrganizationEnabled", OrganizationEnabled);
         global::Gureum.Core.ValueTree.Put(node, "RetentionPeriod", RetentionPeriod);
-        global::Gureum.Core.ValueTree.Put(node, "StartIngestion", StartIngestion);
-        global::Gureum.Core.ValueTree.Put(node, "TagsList", global::Gureum.Core.ValueTree.WriteList(TagsList, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TerminationProtectionEnabled", TerminationProtectionEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "TagsList", global::Gureum.Core.ValueTree.WriteList(TagsList, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "StartIngestion", StartIngestion);
+        global::Gureum.Core.ValueTree.Put(node, "BillingMode", BillingMode);
         return node;
     }
 }
 
 public sealed partial class CreateEventDataStoreResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedEventSelector>? AdvancedEventSelectors { get; set; }
-
-    public string? BillingMode { get; set; }
-
-    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
-
     public string? EventDataStoreArn { get; set; }
 
-    public string? KmsKeyId { get; set; }
+    public string? Name { get; set; }
+
+    public string? Status { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedEventSelector>? AdvancedEventSelectors { get; set; }
 
     public bool? MultiRegionEnabled { get; set; }
-
-    public string? Name { get; set; }
 
     public bool? OrganizationEnabled { get; set; }
 
     public int? RetentionPeriod { get; set; }
 
-    public string? Status { get; set; }
+    public bool? TerminationProtectionEnabled { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.Tag>? TagsList { get; set; }
 
-    public bool? TerminationProtectionEnabled { get; set; }
+    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
 
     public global::System.DateTimeOffset? UpdatedTimestamp { get; set; }
+
+    public string? KmsKeyId { get; set; }
+
+    public string? BillingMode { get; set; }
 
     public static CreateEventDataStoreResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -529,58 +529,44 @@ public sealed partial class CreateEventDataStoreResponse
             return null;
         }
         var result = new CreateEventDataStoreResponse();
-        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.BillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingMode"));
-        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
         result.EventDataStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreArn"));
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
-        result.MultiRegionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "MultiRegionEnabled"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.MultiRegionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "MultiRegionEnabled"));
         result.OrganizationEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "OrganizationEnabled"));
         result.RetentionPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RetentionPeriod"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.TagsList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TagsList"), x => global::Gureum.Api.Cloudtrail.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TerminationProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "TerminationProtectionEnabled"));
+        result.TagsList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TagsList"), x => global::Gureum.Api.Cloudtrail.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
         result.UpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UpdatedTimestamp"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
+        result.BillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingMode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "BillingMode", BillingMode);
-        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "EventDataStoreArn", EventDataStoreArn);
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "MultiRegionEnabled", MultiRegionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "MultiRegionEnabled", MultiRegionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "OrganizationEnabled", OrganizationEnabled);
         global::Gureum.Core.ValueTree.Put(node, "RetentionPeriod", RetentionPeriod);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "TagsList", global::Gureum.Core.ValueTree.WriteList(TagsList, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TerminationProtectionEnabled", TerminationProtectionEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "TagsList", global::Gureum.Core.ValueTree.WriteList(TagsList, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "UpdatedTimestamp", UpdatedTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "BillingMode", BillingMode);
         return node;
     }
 }
 
 public sealed partial class CreateTrailRequest
 {
-    public string? CloudWatchLogsLogGroupArn { get; set; }
-
-    public string? CloudWatchLogsRoleArn { get; set; }
-
-    public bool? EnableLogFileValidation { get; set; }
-
-    public bool? IncludeGlobalServiceEvents { get; set; }
-
-    public bool? IsMultiRegionTrail { get; set; }
-
-    public bool? IsOrganizationTrail { get; set; }
-
-    public string? KmsKeyId { get; set; }
-
     public string? Name { get; set; }
 
     public string? S3BucketName { get; set; }
@@ -588,6 +574,20 @@ public sealed partial class CreateTrailRequest
     public string? S3KeyPrefix { get; set; }
 
     public string? SnsTopicName { get; set; }
+
+    public bool? IncludeGlobalServiceEvents { get; set; }
+
+    public bool? IsMultiRegionTrail { get; set; }
+
+    public bool? EnableLogFileValidation { get; set; }
+
+    public string? CloudWatchLogsLogGroupArn { get; set; }
+
+    public string? CloudWatchLogsRoleArn { get; set; }
+
+    public string? KmsKeyId { get; set; }
+
+    public bool? IsOrganizationTrail { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.Tag>? TagsList { get; set; }
 
@@ -598,17 +598,17 @@ public sealed partial class CreateTrailRequest
             return null;
         }
         var result = new CreateTrailRequest();
-        result.CloudWatchLogsLogGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsLogGroupArn"));
-        result.CloudWatchLogsRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsRoleArn"));
-        result.EnableLogFileValidation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableLogFileValidation"));
-        result.IncludeGlobalServiceEvents = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeGlobalServiceEvents"));
-        result.IsMultiRegionTrail = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsMultiRegionTrail"));
-        result.IsOrganizationTrail = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsOrganizationTrail"));
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.S3BucketName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BucketName"));
         result.S3KeyPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3KeyPrefix"));
         result.SnsTopicName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnsTopicName"));
+        result.IncludeGlobalServiceEvents = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeGlobalServiceEvents"));
+        result.IsMultiRegionTrail = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsMultiRegionTrail"));
+        result.EnableLogFileValidation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableLogFileValidation"));
+        result.CloudWatchLogsLogGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsLogGroupArn"));
+        result.CloudWatchLogsRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsRoleArn"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
+        result.IsOrganizationTrail = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsOrganizationTrail"));
         result.TagsList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TagsList"), x => global::Gureum.Api.Cloudtrail.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -616,17 +616,17 @@ public sealed partial class CreateTrailRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsLogGroupArn", CloudWatchLogsLogGroupArn);
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsRoleArn", CloudWatchLogsRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "EnableLogFileValidation", EnableLogFileValidation);
-        global::Gureum.Core.ValueTree.Put(node, "IncludeGlobalServiceEvents", IncludeGlobalServiceEvents);
-        global::Gureum.Core.ValueTree.Put(node, "IsMultiRegionTrail", IsMultiRegionTrail);
-        global::Gureum.Core.ValueTree.Put(node, "IsOrganizationTrail", IsOrganizationTrail);
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "S3BucketName", S3BucketName);
         global::Gureum.Core.ValueTree.Put(node, "S3KeyPrefix", S3KeyPrefix);
         global::Gureum.Core.ValueTree.Put(node, "SnsTopicName", SnsTopicName);
+        global::Gureum.Core.ValueTree.Put(node, "IncludeGlobalServiceEvents", IncludeGlobalServiceEvents);
+        global::Gureum.Core.ValueTree.Put(node, "IsMultiRegionTrail", IsMultiRegionTrail);
+        global::Gureum.Core.ValueTree.Put(node, "EnableLogFileValidation", EnableLogFileValidation);
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsLogGroupArn", CloudWatchLogsLogGroupArn);
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsRoleArn", CloudWatchLogsRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "IsOrganizationTrail", IsOrganizationTrail);
         global::Gureum.Core.ValueTree.Put(node, "TagsList", global::Gureum.Core.ValueTree.WriteList(TagsList, x => (object?)x.ToTree()));
         return node;
     }
@@ -634,31 +634,31 @@ public sealed partial class CreateTrailRequest
 
 public sealed partial class CreateTrailResponse
 {
-    public string? CloudWatchLogsLogGroupArn { get; set; }
-
-    public string? CloudWatchLogsRoleArn { get; set; }
-
-    public bool? IncludeGlobalServiceEvents { get; set; }
-
-    public bool? IsMultiRegionTrail { get; set; }
-
-    public bool? IsOrganizationTrail { get; set; }
-
-    public string? KmsKeyId { get; set; }
-
-    public bool? LogFileValidationEnabled { get; set; }
-
     public string? Name { get; set; }
 
     public string? S3BucketName { get; set; }
 
     public string? S3KeyPrefix { get; set; }
 
-    public string? SnsTopicARN { get; set; }
-
     public string? SnsTopicName { get; set; }
 
+    public string? SnsTopicARN { get; set; }
+
+    public bool? IncludeGlobalServiceEvents { get; set; }
+
+    public bool? IsMultiRegionTrail { get; set; }
+
     public string? TrailARN { get; set; }
+
+    public bool? LogFileValidationEnabled { get; set; }
+
+    public string? CloudWatchLogsLogGroupArn { get; set; }
+
+    public string? CloudWatchLogsRoleArn { get; set; }
+
+    public string? KmsKeyId { get; set; }
+
+    public bool? IsOrganizationTrail { get; set; }
 
     public static CreateTrailResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -667,38 +667,38 @@ public sealed partial class CreateTrailResponse
             return null;
         }
         var result = new CreateTrailResponse();
-        result.CloudWatchLogsLogGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsLogGroupArn"));
-        result.CloudWatchLogsRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsRoleArn"));
-        result.IncludeGlobalServiceEvents = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeGlobalServiceEvents"));
-        result.IsMultiRegionTrail = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsMultiRegionTrail"));
-        result.IsOrganizationTrail = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsOrganizationTrail"));
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
-        result.LogFileValidationEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "LogFileValidationEnabled"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.S3BucketName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BucketName"));
         result.S3KeyPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3KeyPrefix"));
-        result.SnsTopicARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnsTopicARN"));
         result.SnsTopicName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnsTopicName"));
+        result.SnsTopicARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnsTopicARN"));
+        result.IncludeGlobalServiceEvents = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeGlobalServiceEvents"));
+        result.IsMultiRegionTrail = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsMultiRegionTrail"));
         result.TrailARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrailARN"));
+        result.LogFileValidationEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "LogFileValidationEnabled"));
+        result.CloudWatchLogsLogGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsLogGroupArn"));
+        result.CloudWatchLogsRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsRoleArn"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
+        result.IsOrganizationTrail = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsOrganizationTrail"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsLogGroupArn", CloudWatchLogsLogGroupArn);
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsRoleArn", CloudWatchLogsRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "IncludeGlobalServiceEvents", IncludeGlobalServiceEvents);
-        global::Gureum.Core.ValueTree.Put(node, "IsMultiRegionTrail", IsMultiRegionTrail);
-        global::Gureum.Core.ValueTree.Put(node, "IsOrganizationTrail", IsOrganizationTrail);
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "LogFileValidationEnabled", LogFileValidationEnabled);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "S3BucketName", S3BucketName);
         global::Gureum.Core.ValueTree.Put(node, "S3KeyPrefix", S3KeyPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "SnsTopicARN", SnsTopicARN);
         global::Gureum.Core.ValueTree.Put(node, "SnsTopicName", SnsTopicName);
+        global::Gureum.Core.ValueTree.Put(node, "SnsTopicARN", SnsTopicARN);
+        global::Gureum.Core.ValueTree.Put(node, "IncludeGlobalServiceEvents", IncludeGlobalServiceEvents);
+        global::Gureum.Core.ValueTree.Put(node, "IsMultiRegionTrail", IsMultiRegionTrail);
         global::Gureum.Core.ValueTree.Put(node, "TrailARN", TrailARN);
+        global::Gureum.Core.ValueTree.Put(node, "LogFileValidationEnabled", LogFileValidationEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsLogGroupArn", CloudWatchLogsLogGroupArn);
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsRoleArn", CloudWatchLogsRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "IsOrganizationTrail", IsOrganizationTrail);
         return node;
     }
 }
@@ -1044,13 +1044,13 @@ public sealed partial class DescribeQueryRequest
 {
     public string? EventDataStore { get; set; }
 
-    public string? EventDataStoreOwnerAccountId { get; set; }
+    public string? QueryId { get; set; }
 
     public string? QueryAlias { get; set; }
 
-    public string? QueryId { get; set; }
-
     public string? RefreshId { get; set; }
+
+    public string? EventDataStoreOwnerAccountId { get; set; }
 
     public static DescribeQueryRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1060,10 +1060,10 @@ public sealed partial class DescribeQueryRequest
         }
         var result = new DescribeQueryRequest();
         result.EventDataStore = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStore"));
-        result.EventDataStoreOwnerAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreOwnerAccountId"));
-        result.QueryAlias = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryAlias"));
         result.QueryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryId"));
+        result.QueryAlias = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryAlias"));
         result.RefreshId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RefreshId"));
+        result.EventDataStoreOwnerAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreOwnerAccountId"));
         return result;
     }
 
@@ -1071,33 +1071,33 @@ public sealed partial class DescribeQueryRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "EventDataStore", EventDataStore);
-        global::Gureum.Core.ValueTree.Put(node, "EventDataStoreOwnerAccountId", EventDataStoreOwnerAccountId);
-        global::Gureum.Core.ValueTree.Put(node, "QueryAlias", QueryAlias);
         global::Gureum.Core.ValueTree.Put(node, "QueryId", QueryId);
+        global::Gureum.Core.ValueTree.Put(node, "QueryAlias", QueryAlias);
         global::Gureum.Core.ValueTree.Put(node, "RefreshId", RefreshId);
+        global::Gureum.Core.ValueTree.Put(node, "EventDataStoreOwnerAccountId", EventDataStoreOwnerAccountId);
         return node;
     }
 }
 
 public sealed partial class DescribeQueryResponse
 {
+    public string? QueryId { get; set; }
+
+    public string? QueryString { get; set; }
+
+    public string? QueryStatus { get; set; }
+
+    public global::Gureum.Api.Cloudtrail.QueryStatisticsForDescribeQuery? QueryStatistics { get; set; }
+
+    public string? ErrorMessage { get; set; }
+
     public string? DeliveryS3Uri { get; set; }
 
     public string? DeliveryStatus { get; set; }
 
-    public string? ErrorMessage { get; set; }
-
-    public string? EventDataStoreOwnerAccountId { get; set; }
-
     public string? Prompt { get; set; }
 
-    public string? QueryId { get; set; }
-
-    public global::Gureum.Api.Cloudtrail.QueryStatisticsForDescribeQuery? QueryStatistics { get; set; }
-
-    public string? QueryStatus { get; set; }
-
-    public string? QueryString { get; set; }
+    public string? EventDataStoreOwnerAccountId { get; set; }
 
     public static DescribeQueryResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1106,39 +1106,39 @@ public sealed partial class DescribeQueryResponse
             return null;
         }
         var result = new DescribeQueryResponse();
+        result.QueryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryId"));
+        result.QueryString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryString"));
+        result.QueryStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryStatus"));
+        result.QueryStatistics = global::Gureum.Api.Cloudtrail.QueryStatisticsForDescribeQuery.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "QueryStatistics")));
+        result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorMessage"));
         result.DeliveryS3Uri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeliveryS3Uri"));
         result.DeliveryStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeliveryStatus"));
-        result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorMessage"));
-        result.EventDataStoreOwnerAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreOwnerAccountId"));
         result.Prompt = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prompt"));
-        result.QueryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryId"));
-        result.QueryStatistics = global::Gureum.Api.Cloudtrail.QueryStatisticsForDescribeQuery.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "QueryStatistics")));
-        result.QueryStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryStatus"));
-        result.QueryString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryString"));
+        result.EventDataStoreOwnerAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreOwnerAccountId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "QueryId", QueryId);
+        global::Gureum.Core.ValueTree.Put(node, "QueryString", QueryString);
+        global::Gureum.Core.ValueTree.Put(node, "QueryStatus", QueryStatus);
+        global::Gureum.Core.ValueTree.Put(node, "QueryStatistics", QueryStatistics?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ErrorMessage", ErrorMessage);
         global::Gureum.Core.ValueTree.Put(node, "DeliveryS3Uri", DeliveryS3Uri);
         global::Gureum.Core.ValueTree.Put(node, "DeliveryStatus", DeliveryStatus);
-        global::Gureum.Core.ValueTree.Put(node, "ErrorMessage", ErrorMessage);
-        global::Gureum.Core.ValueTree.Put(node, "EventDataStoreOwnerAccountId", EventDataStoreOwnerAccountId);
         global::Gureum.Core.ValueTree.Put(node, "Prompt", Prompt);
-        global::Gureum.Core.ValueTree.Put(node, "QueryId", QueryId);
-        global::Gureum.Core.ValueTree.Put(node, "QueryStatistics", QueryStatistics?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "QueryStatus", QueryStatus);
-        global::Gureum.Core.ValueTree.Put(node, "QueryString", QueryString);
+        global::Gureum.Core.ValueTree.Put(node, "EventDataStoreOwnerAccountId", EventDataStoreOwnerAccountId);
         return node;
     }
 }
 
 public sealed partial class DescribeTrailsRequest
 {
-    public bool? IncludeShadowTrails { get; set; }
-
     public global::System.Collections.Generic.List<string>? TrailNameList { get; set; }
+
+    public bool? IncludeShadowTrails { get; set; }
 
     public static DescribeTrailsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1147,16 +1147,16 @@ public sealed partial class DescribeTrailsRequest
             return null;
         }
         var result = new DescribeTrailsRequest();
-        result.IncludeShadowTrails = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "includeShadowTrails"));
         result.TrailNameList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "trailNameList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.IncludeShadowTrails = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "includeShadowTrails"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "includeShadowTrails", IncludeShadowTrails);
         global::Gureum.Core.ValueTree.Put(node, "trailNameList", global::Gureum.Core.ValueTree.WriteList(TrailNameList, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "includeShadowTrails", IncludeShadowTrails);
         return node;
     }
 }
@@ -1186,9 +1186,9 @@ public sealed partial class DescribeTrailsResponse
 
 public sealed partial class Destination
 {
-    public string? Location { get; set; }
-
     public string? Type { get; set; }
+
+    public string? Location { get; set; }
 
     public static Destination? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1197,16 +1197,16 @@ public sealed partial class Destination
             return null;
         }
         var result = new Destination();
-        result.Location = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Location"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.Location = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Location"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Location", Location);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Location", Location);
         return node;
     }
 }
@@ -1299,9 +1299,9 @@ public sealed partial class EnableFederationResponse
 {
     public string? EventDataStoreArn { get; set; }
 
-    public string? FederationRoleArn { get; set; }
-
     public string? FederationStatus { get; set; }
+
+    public string? FederationRoleArn { get; set; }
 
     public static EnableFederationResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1311,8 +1311,8 @@ public sealed partial class EnableFederationResponse
         }
         var result = new EnableFederationResponse();
         result.EventDataStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreArn"));
-        result.FederationRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FederationRoleArn"));
         result.FederationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FederationStatus"));
+        result.FederationRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FederationRoleArn"));
         return result;
     }
 
@@ -1320,31 +1320,31 @@ public sealed partial class EnableFederationResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "EventDataStoreArn", EventDataStoreArn);
-        global::Gureum.Core.ValueTree.Put(node, "FederationRoleArn", FederationRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "FederationStatus", FederationStatus);
+        global::Gureum.Core.ValueTree.Put(node, "FederationRoleArn", FederationRoleArn);
         return node;
     }
 }
 
 public sealed partial class Event
 {
-    public string? AccessKeyId { get; set; }
-
-    public string? CloudTrailEvent { get; set; }
-
     public string? EventId { get; set; }
 
     public string? EventName { get; set; }
 
-    public string? EventSource { get; set; }
+    public string? ReadOnly { get; set; }
+
+    public string? AccessKeyId { get; set; }
 
     public global::System.DateTimeOffset? EventTime { get; set; }
 
-    public string? ReadOnly { get; set; }
+    public string? EventSource { get; set; }
+
+    public string? Username { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.Resource>? Resources { get; set; }
 
-    public string? Username { get; set; }
+    public string? CloudTrailEvent { get; set; }
 
     public static Event? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1353,30 +1353,30 @@ public sealed partial class Event
             return null;
         }
         var result = new Event();
-        result.AccessKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessKeyId"));
-        result.CloudTrailEvent = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudTrailEvent"));
         result.EventId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventId"));
         result.EventName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventName"));
-        result.EventSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSource"));
-        result.EventTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EventTime"));
         result.ReadOnly = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReadOnly"));
-        result.Resources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Resources"), x => global::Gureum.Api.Cloudtrail.Resource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AccessKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessKeyId"));
+        result.EventTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EventTime"));
+        result.EventSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSource"));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.Resources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Resources"), x => global::Gureum.Api.Cloudtrail.Resource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.CloudTrailEvent = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudTrailEvent"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessKeyId", AccessKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "CloudTrailEvent", CloudTrailEvent);
         global::Gureum.Core.ValueTree.Put(node, "EventId", EventId);
         global::Gureum.Core.ValueTree.Put(node, "EventName", EventName);
-        global::Gureum.Core.ValueTree.Put(node, "EventSource", EventSource);
-        global::Gureum.Core.ValueTree.Put(node, "EventTime", EventTime);
         global::Gureum.Core.ValueTree.Put(node, "ReadOnly", ReadOnly);
-        global::Gureum.Core.ValueTree.Put(node, "Resources", global::Gureum.Core.ValueTree.WriteList(Resources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AccessKeyId", AccessKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "EventTime", EventTime);
+        global::Gureum.Core.ValueTree.Put(node, "EventSource", EventSource);
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "Resources", global::Gureum.Core.ValueTree.WriteList(Resources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "CloudTrailEvent", CloudTrailEvent);
         return node;
     }
 }
@@ -1395,23 +1395,23 @@ public static class EventCategoryAggregation
 
 public sealed partial class EventDataStore
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedEventSelector>? AdvancedEventSelectors { get; set; }
-
-    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
-
     public string? EventDataStoreArn { get; set; }
 
-    public bool? MultiRegionEnabled { get; set; }
-
     public string? Name { get; set; }
+
+    public bool? TerminationProtectionEnabled { get; set; }
+
+    public string? Status { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedEventSelector>? AdvancedEventSelectors { get; set; }
+
+    public bool? MultiRegionEnabled { get; set; }
 
     public bool? OrganizationEnabled { get; set; }
 
     public int? RetentionPeriod { get; set; }
 
-    public string? Status { get; set; }
-
-    public bool? TerminationProtectionEnabled { get; set; }
+    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
 
     public global::System.DateTimeOffset? UpdatedTimestamp { get; set; }
 
@@ -1422,15 +1422,15 @@ public sealed partial class EventDataStore
             return null;
         }
         var result = new EventDataStore();
-        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
         result.EventDataStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreArn"));
-        result.MultiRegionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "MultiRegionEnabled"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.TerminationProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "TerminationProtectionEnabled"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.MultiRegionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "MultiRegionEnabled"));
         result.OrganizationEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "OrganizationEnabled"));
         result.RetentionPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RetentionPeriod"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.TerminationProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "TerminationProtectionEnabled"));
+        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
         result.UpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UpdatedTimestamp"));
         return result;
     }
@@ -1438,15 +1438,15 @@ public sealed partial class EventDataStore
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "EventDataStoreArn", EventDataStoreArn);
-        global::Gureum.Core.ValueTree.Put(node, "MultiRegionEnabled", MultiRegionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "TerminationProtectionEnabled", TerminationProtectionEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "MultiRegionEnabled", MultiRegionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "OrganizationEnabled", OrganizationEnabled);
         global::Gureum.Core.ValueTree.Put(node, "RetentionPeriod", RetentionPeriod);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "TerminationProtectionEnabled", TerminationProtectionEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "UpdatedTimestamp", UpdatedTimestamp);
         return node;
     }
@@ -1465,13 +1465,13 @@ public static class EventDataStoreStatus
 
 public sealed partial class EventSelector
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.DataResource>? DataResources { get; set; }
-
-    public global::System.Collections.Generic.List<string>? ExcludeManagementEventSources { get; set; }
+    public string? ReadWriteType { get; set; }
 
     public bool? IncludeManagementEvents { get; set; }
 
-    public string? ReadWriteType { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.DataResource>? DataResources { get; set; }
+
+    public global::System.Collections.Generic.List<string>? ExcludeManagementEventSources { get; set; }
 
     public static EventSelector? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1480,20 +1480,20 @@ public sealed partial class EventSelector
             return null;
         }
         var result = new EventSelector();
+        result.ReadWriteType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReadWriteType"));
+        result.IncludeManagementEvents = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeManagementEvents"));
         result.DataResources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DataResources"), x => global::Gureum.Api.Cloudtrail.DataResource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ExcludeManagementEventSources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExcludeManagementEventSources"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.IncludeManagementEvents = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeManagementEvents"));
-        result.ReadWriteType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReadWriteType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ReadWriteType", ReadWriteType);
+        global::Gureum.Core.ValueTree.Put(node, "IncludeManagementEvents", IncludeManagementEvents);
         global::Gureum.Core.ValueTree.Put(node, "DataResources", global::Gureum.Core.ValueTree.WriteList(DataResources, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ExcludeManagementEventSources", global::Gureum.Core.ValueTree.WriteList(ExcludeManagementEventSources, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "IncludeManagementEvents", IncludeManagementEvents);
-        global::Gureum.Core.ValueTree.Put(node, "ReadWriteType", ReadWriteType);
         return node;
     }
 }
@@ -1536,11 +1536,11 @@ public sealed partial class GenerateQueryRequest
 
 public sealed partial class GenerateQueryResponse
 {
-    public string? EventDataStoreOwnerAccountId { get; set; }
+    public string? QueryStatement { get; set; }
 
     public string? QueryAlias { get; set; }
 
-    public string? QueryStatement { get; set; }
+    public string? EventDataStoreOwnerAccountId { get; set; }
 
     public static GenerateQueryResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1549,18 +1549,18 @@ public sealed partial class GenerateQueryResponse
             return null;
         }
         var result = new GenerateQueryResponse();
-        result.EventDataStoreOwnerAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreOwnerAccountId"));
-        result.QueryAlias = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryAlias"));
         result.QueryStatement = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryStatement"));
+        result.QueryAlias = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryAlias"));
+        result.EventDataStoreOwnerAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreOwnerAccountId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventDataStoreOwnerAccountId", EventDataStoreOwnerAccountId);
-        global::Gureum.Core.ValueTree.Put(node, "QueryAlias", QueryAlias);
         global::Gureum.Core.ValueTree.Put(node, "QueryStatement", QueryStatement);
+        global::Gureum.Core.ValueTree.Put(node, "QueryAlias", QueryAlias);
+        global::Gureum.Core.ValueTree.Put(node, "EventDataStoreOwnerAccountId", EventDataStoreOwnerAccountId);
         return node;
     }
 }
@@ -1592,15 +1592,15 @@ public sealed partial class GetChannelResponse
 {
     public string? ChannelArn { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.Destination>? Destinations { get; set; }
-
-    public global::Gureum.Api.Cloudtrail.IngestionStatus? IngestionStatus { get; set; }
-
     public string? Name { get; set; }
 
     public string? Source { get; set; }
 
     public global::Gureum.Api.Cloudtrail.SourceConfig? SourceConfig { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.Destination>? Destinations { get; set; }
+
+    public global::Gureum.Api.Cloudtrail.IngestionStatus? IngestionStatus { get; set; }
 
     public static GetChannelResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1610,11 +1610,11 @@ public sealed partial class GetChannelResponse
         }
         var result = new GetChannelResponse();
         result.ChannelArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChannelArn"));
-        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Destinations"), x => global::Gureum.Api.Cloudtrail.Destination.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.IngestionStatus = global::Gureum.Api.Cloudtrail.IngestionStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "IngestionStatus")));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Source"));
         result.SourceConfig = global::Gureum.Api.Cloudtrail.SourceConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SourceConfig")));
+        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Destinations"), x => global::Gureum.Api.Cloudtrail.Destination.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.IngestionStatus = global::Gureum.Api.Cloudtrail.IngestionStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "IngestionStatus")));
         return result;
     }
 
@@ -1622,11 +1622,11 @@ public sealed partial class GetChannelResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ChannelArn", ChannelArn);
-        global::Gureum.Core.ValueTree.Put(node, "Destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "IngestionStatus", IngestionStatus?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Source", Source);
         global::Gureum.Core.ValueTree.Put(node, "SourceConfig", SourceConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "IngestionStatus", IngestionStatus?.ToTree());
         return node;
     }
 }
@@ -1656,25 +1656,25 @@ public sealed partial class GetDashboardRequest
 
 public sealed partial class GetDashboardResponse
 {
-    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
-
     public string? DashboardArn { get; set; }
-
-    public string? LastRefreshFailureReason { get; set; }
-
-    public string? LastRefreshId { get; set; }
-
-    public global::Gureum.Api.Cloudtrail.RefreshSchedule? RefreshSchedule { get; set; }
-
-    public string? Status { get; set; }
-
-    public bool? TerminationProtectionEnabled { get; set; }
 
     public string? Type { get; set; }
 
-    public global::System.DateTimeOffset? UpdatedTimestamp { get; set; }
+    public string? Status { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.Widget>? Widgets { get; set; }
+
+    public global::Gureum.Api.Cloudtrail.RefreshSchedule? RefreshSchedule { get; set; }
+
+    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
+
+    public global::System.DateTimeOffset? UpdatedTimestamp { get; set; }
+
+    public string? LastRefreshId { get; set; }
+
+    public string? LastRefreshFailureReason { get; set; }
+
+    public bool? TerminationProtectionEnabled { get; set; }
 
     public static GetDashboardResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1683,41 +1683,41 @@ public sealed partial class GetDashboardResponse
             return null;
         }
         var result = new GetDashboardResponse();
-        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
         result.DashboardArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DashboardArn"));
-        result.LastRefreshFailureReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastRefreshFailureReason"));
-        result.LastRefreshId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastRefreshId"));
-        result.RefreshSchedule = global::Gureum.Api.Cloudtrail.RefreshSchedule.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RefreshSchedule")));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.TerminationProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "TerminationProtectionEnabled"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
-        result.UpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UpdatedTimestamp"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.Widgets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Widgets"), x => global::Gureum.Api.Cloudtrail.Widget.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.RefreshSchedule = global::Gureum.Api.Cloudtrail.RefreshSchedule.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RefreshSchedule")));
+        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
+        result.UpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UpdatedTimestamp"));
+        result.LastRefreshId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastRefreshId"));
+        result.LastRefreshFailureReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastRefreshFailureReason"));
+        result.TerminationProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "TerminationProtectionEnabled"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "DashboardArn", DashboardArn);
-        global::Gureum.Core.ValueTree.Put(node, "LastRefreshFailureReason", LastRefreshFailureReason);
-        global::Gureum.Core.ValueTree.Put(node, "LastRefreshId", LastRefreshId);
-        global::Gureum.Core.ValueTree.Put(node, "RefreshSchedule", RefreshSchedule?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "TerminationProtectionEnabled", TerminationProtectionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
-        global::Gureum.Core.ValueTree.Put(node, "UpdatedTimestamp", UpdatedTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "Widgets", global::Gureum.Core.ValueTree.WriteList(Widgets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "RefreshSchedule", RefreshSchedule?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "UpdatedTimestamp", UpdatedTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "LastRefreshId", LastRefreshId);
+        global::Gureum.Core.ValueTree.Put(node, "LastRefreshFailureReason", LastRefreshFailureReason);
+        global::Gureum.Core.ValueTree.Put(node, "TerminationProtectionEnabled", TerminationProtectionEnabled);
         return node;
     }
 }
 
 public sealed partial class GetEventConfigurationRequest
 {
-    public string? EventDataStore { get; set; }
-
     public string? TrailName { get; set; }
+
+    public string? EventDataStore { get; set; }
 
     public static GetEventConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1726,31 +1726,31 @@ public sealed partial class GetEventConfigurationRequest
             return null;
         }
         var result = new GetEventConfigurationRequest();
-        result.EventDataStore = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStore"));
         result.TrailName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrailName"));
+        result.EventDataStore = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStore"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventDataStore", EventDataStore);
         global::Gureum.Core.ValueTree.Put(node, "TrailName", TrailName);
+        global::Gureum.Core.ValueTree.Put(node, "EventDataStore", EventDataStore);
         return node;
     }
 }
 
 public sealed partial class GetEventConfigurationResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AggregationConfiguration>? AggregationConfigurations { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.ContextKeySelector>? ContextKeySelectors { get; set; }
+    public string? TrailARN { get; set; }
 
     public string? EventDataStoreArn { get; set; }
 
     public string? MaxEventSize { get; set; }
 
-    public string? TrailARN { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.ContextKeySelector>? ContextKeySelectors { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AggregationConfiguration>? AggregationConfigurations { get; set; }
 
     public static GetEventConfigurationResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1759,22 +1759,22 @@ public sealed partial class GetEventConfigurationResponse
             return null;
         }
         var result = new GetEventConfigurationResponse();
-        result.AggregationConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AggregationConfigurations"), x => global::Gureum.Api.Cloudtrail.AggregationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ContextKeySelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ContextKeySelectors"), x => global::Gureum.Api.Cloudtrail.ContextKeySelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TrailARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrailARN"));
         result.EventDataStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreArn"));
         result.MaxEventSize = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxEventSize"));
-        result.TrailARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrailARN"));
+        result.ContextKeySelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ContextKeySelectors"), x => global::Gureum.Api.Cloudtrail.ContextKeySelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AggregationConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AggregationConfigurations"), x => global::Gureum.Api.Cloudtrail.AggregationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AggregationConfigurations", global::Gureum.Core.ValueTree.WriteList(AggregationConfigurations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ContextKeySelectors", global::Gureum.Core.ValueTree.WriteList(ContextKeySelectors, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TrailARN", TrailARN);
         global::Gureum.Core.ValueTree.Put(node, "EventDataStoreArn", EventDataStoreArn);
         global::Gureum.Core.ValueTree.Put(node, "MaxEventSize", MaxEventSize);
-        global::Gureum.Core.ValueTree.Put(node, "TrailARN", TrailARN);
+        global::Gureum.Core.ValueTree.Put(node, "ContextKeySelectors", global::Gureum.Core.ValueTree.WriteList(ContextKeySelectors, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AggregationConfigurations", global::Gureum.Core.ValueTree.WriteList(AggregationConfigurations, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -1804,35 +1804,35 @@ public sealed partial class GetEventDataStoreRequest
 
 public sealed partial class GetEventDataStoreResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedEventSelector>? AdvancedEventSelectors { get; set; }
-
-    public string? BillingMode { get; set; }
-
-    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
-
     public string? EventDataStoreArn { get; set; }
-
-    public string? FederationRoleArn { get; set; }
-
-    public string? FederationStatus { get; set; }
-
-    public string? KmsKeyId { get; set; }
-
-    public bool? MultiRegionEnabled { get; set; }
 
     public string? Name { get; set; }
 
-    public bool? OrganizationEnabled { get; set; }
+    public string? Status { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.PartitionKey>? PartitionKeys { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedEventSelector>? AdvancedEventSelectors { get; set; }
+
+    public bool? MultiRegionEnabled { get; set; }
+
+    public bool? OrganizationEnabled { get; set; }
 
     public int? RetentionPeriod { get; set; }
 
-    public string? Status { get; set; }
-
     public bool? TerminationProtectionEnabled { get; set; }
 
+    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
+
     public global::System.DateTimeOffset? UpdatedTimestamp { get; set; }
+
+    public string? KmsKeyId { get; set; }
+
+    public string? BillingMode { get; set; }
+
+    public string? FederationStatus { get; set; }
+
+    public string? FederationRoleArn { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.PartitionKey>? PartitionKeys { get; set; }
 
     public static GetEventDataStoreResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1841,42 +1841,42 @@ public sealed partial class GetEventDataStoreResponse
             return null;
         }
         var result = new GetEventDataStoreResponse();
-        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.BillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingMode"));
-        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
         result.EventDataStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreArn"));
-        result.FederationRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FederationRoleArn"));
-        result.FederationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FederationStatus"));
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
-        result.MultiRegionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "MultiRegionEnabled"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.OrganizationEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "OrganizationEnabled"));
-        result.PartitionKeys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PartitionKeys"), x => global::Gureum.Api.Cloudtrail.PartitionKey.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.RetentionPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RetentionPeriod"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.MultiRegionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "MultiRegionEnabled"));
+        result.OrganizationEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "OrganizationEnabled"));
+        result.RetentionPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RetentionPeriod"));
         result.TerminationProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "TerminationProtectionEnabled"));
+        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
         result.UpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UpdatedTimestamp"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
+        result.BillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingMode"));
+        result.FederationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FederationStatus"));
+        result.FederationRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FederationRoleArn"));
+        result.PartitionKeys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PartitionKeys"), x => global::Gureum.Api.Cloudtrail.PartitionKey.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "BillingMode", BillingMode);
-        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "EventDataStoreArn", EventDataStoreArn);
-        global::Gureum.Core.ValueTree.Put(node, "FederationRoleArn", FederationRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "FederationStatus", FederationStatus);
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "MultiRegionEnabled", MultiRegionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "OrganizationEnabled", OrganizationEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "PartitionKeys", global::Gureum.Core.ValueTree.WriteList(PartitionKeys, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "RetentionPeriod", RetentionPeriod);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "MultiRegionEnabled", MultiRegionEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "OrganizationEnabled", OrganizationEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "RetentionPeriod", RetentionPeriod);
         global::Gureum.Core.ValueTree.Put(node, "TerminationProtectionEnabled", TerminationProtectionEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "UpdatedTimestamp", UpdatedTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "BillingMode", BillingMode);
+        global::Gureum.Core.ValueTree.Put(node, "FederationStatus", FederationStatus);
+        global::Gureum.Core.ValueTree.Put(node, "FederationRoleArn", FederationRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "PartitionKeys", global::Gureum.Core.ValueTree.WriteList(PartitionKeys, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -1906,11 +1906,11 @@ public sealed partial class GetEventSelectorsRequest
 
 public sealed partial class GetEventSelectorsResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedEventSelector>? AdvancedEventSelectors { get; set; }
+    public string? TrailARN { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.EventSelector>? EventSelectors { get; set; }
 
-    public string? TrailARN { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedEventSelector>? AdvancedEventSelectors { get; set; }
 
     public static GetEventSelectorsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1919,18 +1919,18 @@ public sealed partial class GetEventSelectorsResponse
             return null;
         }
         var result = new GetEventSelectorsResponse();
-        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.EventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventSelectors"), x => global::Gureum.Api.Cloudtrail.EventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TrailARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrailARN"));
+        result.EventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventSelectors"), x => global::Gureum.Api.Cloudtrail.EventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "EventSelectors", global::Gureum.Core.ValueTree.WriteList(EventSelectors, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TrailARN", TrailARN);
+        global::Gureum.Core.ValueTree.Put(node, "EventSelectors", global::Gureum.Core.ValueTree.WriteList(EventSelectors, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -1960,23 +1960,23 @@ public sealed partial class GetImportRequest
 
 public sealed partial class GetImportResponse
 {
-    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
+    public string? ImportId { get; set; }
 
     public global::System.Collections.Generic.List<string>? Destinations { get; set; }
 
-    public global::System.DateTimeOffset? EndEventTime { get; set; }
-
-    public string? ImportId { get; set; }
-
     public global::Gureum.Api.Cloudtrail.ImportSource? ImportSource { get; set; }
-
-    public global::Gureum.Api.Cloudtrail.ImportStatistics? ImportStatistics { get; set; }
-
-    public string? ImportStatus { get; set; }
 
     public global::System.DateTimeOffset? StartEventTime { get; set; }
 
+    public global::System.DateTimeOffset? EndEventTime { get; set; }
+
+    public string? ImportStatus { get; set; }
+
+    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
+
     public global::System.DateTimeOffset? UpdatedTimestamp { get; set; }
+
+    public global::Gureum.Api.Cloudtrail.ImportStatistics? ImportStatistics { get; set; }
 
     public static GetImportResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1985,39 +1985,39 @@ public sealed partial class GetImportResponse
             return null;
         }
         var result = new GetImportResponse();
-        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
-        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Destinations"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.EndEventTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndEventTime"));
         result.ImportId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImportId"));
+        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Destinations"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ImportSource = global::Gureum.Api.Cloudtrail.ImportSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ImportSource")));
-        result.ImportStatistics = global::Gureum.Api.Cloudtrail.ImportStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ImportStatistics")));
-        result.ImportStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImportStatus"));
         result.StartEventTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartEventTime"));
+        result.EndEventTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndEventTime"));
+        result.ImportStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImportStatus"));
+        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
         result.UpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UpdatedTimestamp"));
+        result.ImportStatistics = global::Gureum.Api.Cloudtrail.ImportStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ImportStatistics")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "Destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "EndEventTime", EndEventTime);
         global::Gureum.Core.ValueTree.Put(node, "ImportId", ImportId);
+        global::Gureum.Core.ValueTree.Put(node, "Destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ImportSource", ImportSource?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ImportStatistics", ImportStatistics?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ImportStatus", ImportStatus);
         global::Gureum.Core.ValueTree.Put(node, "StartEventTime", StartEventTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndEventTime", EndEventTime);
+        global::Gureum.Core.ValueTree.Put(node, "ImportStatus", ImportStatus);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "UpdatedTimestamp", UpdatedTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "ImportStatistics", ImportStatistics?.ToTree());
         return node;
     }
 }
 
 public sealed partial class GetInsightSelectorsRequest
 {
-    public string? EventDataStore { get; set; }
-
     public string? TrailName { get; set; }
+
+    public string? EventDataStore { get; set; }
 
     public static GetInsightSelectorsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2026,29 +2026,29 @@ public sealed partial class GetInsightSelectorsRequest
             return null;
         }
         var result = new GetInsightSelectorsRequest();
-        result.EventDataStore = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStore"));
         result.TrailName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrailName"));
+        result.EventDataStore = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStore"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventDataStore", EventDataStore);
         global::Gureum.Core.ValueTree.Put(node, "TrailName", TrailName);
+        global::Gureum.Core.ValueTree.Put(node, "EventDataStore", EventDataStore);
         return node;
     }
 }
 
 public sealed partial class GetInsightSelectorsResponse
 {
-    public string? EventDataStoreArn { get; set; }
+    public string? TrailARN { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.InsightSelector>? InsightSelectors { get; set; }
 
-    public string? InsightsDestination { get; set; }
+    public string? EventDataStoreArn { get; set; }
 
-    public string? TrailARN { get; set; }
+    public string? InsightsDestination { get; set; }
 
     public static GetInsightSelectorsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2057,20 +2057,20 @@ public sealed partial class GetInsightSelectorsResponse
             return null;
         }
         var result = new GetInsightSelectorsResponse();
-        result.EventDataStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreArn"));
-        result.InsightSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InsightSelectors"), x => global::Gureum.Api.Cloudtrail.InsightSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.InsightsDestination = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InsightsDestination"));
         result.TrailARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrailARN"));
+        result.InsightSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InsightSelectors"), x => global::Gureum.Api.Cloudtrail.InsightSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EventDataStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreArn"));
+        result.InsightsDestination = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InsightsDestination"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventDataStoreArn", EventDataStoreArn);
-        global::Gureum.Core.ValueTree.Put(node, "InsightSelectors", global::Gureum.Core.ValueTree.WriteList(InsightSelectors, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "InsightsDestination", InsightsDestination);
         global::Gureum.Core.ValueTree.Put(node, "TrailARN", TrailARN);
+        global::Gureum.Core.ValueTree.Put(node, "InsightSelectors", global::Gureum.Core.ValueTree.WriteList(InsightSelectors, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "EventDataStoreArn", EventDataStoreArn);
+        global::Gureum.Core.ValueTree.Put(node, "InsightsDestination", InsightsDestination);
         return node;
     }
 }
@@ -2079,13 +2079,13 @@ public sealed partial class GetQueryResultsRequest
 {
     public string? EventDataStore { get; set; }
 
-    public string? EventDataStoreOwnerAccountId { get; set; }
-
-    public int? MaxQueryResults { get; set; }
+    public string? QueryId { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? QueryId { get; set; }
+    public int? MaxQueryResults { get; set; }
+
+    public string? EventDataStoreOwnerAccountId { get; set; }
 
     public static GetQueryResultsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2095,10 +2095,10 @@ public sealed partial class GetQueryResultsRequest
         }
         var result = new GetQueryResultsRequest();
         result.EventDataStore = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStore"));
-        result.EventDataStoreOwnerAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreOwnerAccountId"));
-        result.MaxQueryResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxQueryResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.QueryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryId"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxQueryResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxQueryResults"));
+        result.EventDataStoreOwnerAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreOwnerAccountId"));
         return result;
     }
 
@@ -2106,25 +2106,25 @@ public sealed partial class GetQueryResultsRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "EventDataStore", EventDataStore);
-        global::Gureum.Core.ValueTree.Put(node, "EventDataStoreOwnerAccountId", EventDataStoreOwnerAccountId);
-        global::Gureum.Core.ValueTree.Put(node, "MaxQueryResults", MaxQueryResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "QueryId", QueryId);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxQueryResults", MaxQueryResults);
+        global::Gureum.Core.ValueTree.Put(node, "EventDataStoreOwnerAccountId", EventDataStoreOwnerAccountId);
         return node;
     }
 }
 
 public sealed partial class GetQueryResultsResponse
 {
-    public string? ErrorMessage { get; set; }
-
-    public string? NextToken { get; set; }
-
-    public global::System.Collections.Generic.List<global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, string>>>? QueryResultRows { get; set; }
+    public string? QueryStatus { get; set; }
 
     public global::Gureum.Api.Cloudtrail.QueryStatistics? QueryStatistics { get; set; }
 
-    public string? QueryStatus { get; set; }
+    public global::System.Collections.Generic.List<global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, string>>>? QueryResultRows { get; set; }
+
+    public string? NextToken { get; set; }
+
+    public string? ErrorMessage { get; set; }
 
     public static GetQueryResultsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2133,22 +2133,22 @@ public sealed partial class GetQueryResultsResponse
             return null;
         }
         var result = new GetQueryResultsResponse();
-        result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorMessage"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.QueryResultRows = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "QueryResultRows"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!)!);
-        result.QueryStatistics = global::Gureum.Api.Cloudtrail.QueryStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "QueryStatistics")));
         result.QueryStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryStatus"));
+        result.QueryStatistics = global::Gureum.Api.Cloudtrail.QueryStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "QueryStatistics")));
+        result.QueryResultRows = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "QueryResultRows"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorMessage"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ErrorMessage", ErrorMessage);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "QueryResultRows", global::Gureum.Core.ValueTree.WriteList(QueryResultRows, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)x))));
-        global::Gureum.Core.ValueTree.Put(node, "QueryStatistics", QueryStatistics?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "QueryStatus", QueryStatus);
+        global::Gureum.Core.ValueTree.Put(node, "QueryStatistics", QueryStatistics?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "QueryResultRows", global::Gureum.Core.ValueTree.WriteList(QueryResultRows, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)x))));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorMessage", ErrorMessage);
         return node;
     }
 }
@@ -2178,11 +2178,11 @@ public sealed partial class GetResourcePolicyRequest
 
 public sealed partial class GetResourcePolicyResponse
 {
-    public string? DelegatedAdminResourcePolicy { get; set; }
-
     public string? ResourceArn { get; set; }
 
     public string? ResourcePolicy { get; set; }
+
+    public string? DelegatedAdminResourcePolicy { get; set; }
 
     public static GetResourcePolicyResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2191,18 +2191,18 @@ public sealed partial class GetResourcePolicyResponse
             return null;
         }
         var result = new GetResourcePolicyResponse();
-        result.DelegatedAdminResourcePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DelegatedAdminResourcePolicy"));
         result.ResourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceArn"));
         result.ResourcePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourcePolicy"));
+        result.DelegatedAdminResourcePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DelegatedAdminResourcePolicy"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DelegatedAdminResourcePolicy", DelegatedAdminResourcePolicy);
         global::Gureum.Core.ValueTree.Put(node, "ResourceArn", ResourceArn);
         global::Gureum.Core.ValueTree.Put(node, "ResourcePolicy", ResourcePolicy);
+        global::Gureum.Core.ValueTree.Put(node, "DelegatedAdminResourcePolicy", DelegatedAdminResourcePolicy);
         return node;
     }
 }
@@ -2280,33 +2280,33 @@ public sealed partial class GetTrailStatusResponse
 {
     public bool? IsLogging { get; set; }
 
-    public string? LatestCloudWatchLogsDeliveryError { get; set; }
-
-    public global::System.DateTimeOffset? LatestCloudWatchLogsDeliveryTime { get; set; }
-
-    public string? LatestDeliveryAttemptSucceeded { get; set; }
-
-    public string? LatestDeliveryAttemptTime { get; set; }
-
     public string? LatestDeliveryError { get; set; }
 
-    public global::System.DateTimeOffset? LatestDeliveryTime { get; set; }
-
-    public string? LatestDigestDeliveryError { get; set; }
-
-    public global::System.DateTimeOffset? LatestDigestDeliveryTime { get; set; }
-
-    public string? LatestNotificationAttemptSucceeded { get; set; }
-
-    public string? LatestNotificationAttemptTime { get; set; }
-
     public string? LatestNotificationError { get; set; }
+
+    public global::System.DateTimeOffset? LatestDeliveryTime { get; set; }
 
     public global::System.DateTimeOffset? LatestNotificationTime { get; set; }
 
     public global::System.DateTimeOffset? StartLoggingTime { get; set; }
 
     public global::System.DateTimeOffset? StopLoggingTime { get; set; }
+
+    public string? LatestCloudWatchLogsDeliveryError { get; set; }
+
+    public global::System.DateTimeOffset? LatestCloudWatchLogsDeliveryTime { get; set; }
+
+    public global::System.DateTimeOffset? LatestDigestDeliveryTime { get; set; }
+
+    public string? LatestDigestDeliveryError { get; set; }
+
+    public string? LatestDeliveryAttemptTime { get; set; }
+
+    public string? LatestNotificationAttemptTime { get; set; }
+
+    public string? LatestNotificationAttemptSucceeded { get; set; }
+
+    public string? LatestDeliveryAttemptSucceeded { get; set; }
 
     public string? TimeLoggingStarted { get; set; }
 
@@ -2320,20 +2320,20 @@ public sealed partial class GetTrailStatusResponse
         }
         var result = new GetTrailStatusResponse();
         result.IsLogging = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsLogging"));
-        result.LatestCloudWatchLogsDeliveryError = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestCloudWatchLogsDeliveryError"));
-        result.LatestCloudWatchLogsDeliveryTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LatestCloudWatchLogsDeliveryTime"));
-        result.LatestDeliveryAttemptSucceeded = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestDeliveryAttemptSucceeded"));
-        result.LatestDeliveryAttemptTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestDeliveryAttemptTime"));
         result.LatestDeliveryError = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestDeliveryError"));
-        result.LatestDeliveryTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LatestDeliveryTime"));
-        result.LatestDigestDeliveryError = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestDigestDeliveryError"));
-        result.LatestDigestDeliveryTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LatestDigestDeliveryTime"));
-        result.LatestNotificationAttemptSucceeded = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestNotificationAttemptSucceeded"));
-        result.LatestNotificationAttemptTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestNotificationAttemptTime"));
         result.LatestNotificationError = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestNotificationError"));
+        result.LatestDeliveryTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LatestDeliveryTime"));
         result.LatestNotificationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LatestNotificationTime"));
         result.StartLoggingTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartLoggingTime"));
         result.StopLoggingTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StopLoggingTime"));
+        result.LatestCloudWatchLogsDeliveryError = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestCloudWatchLogsDeliveryError"));
+        result.LatestCloudWatchLogsDeliveryTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LatestCloudWatchLogsDeliveryTime"));
+        result.LatestDigestDeliveryTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LatestDigestDeliveryTime"));
+        result.LatestDigestDeliveryError = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestDigestDeliveryError"));
+        result.LatestDeliveryAttemptTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestDeliveryAttemptTime"));
+        result.LatestNotificationAttemptTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestNotificationAttemptTime"));
+        result.LatestNotificationAttemptSucceeded = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestNotificationAttemptSucceeded"));
+        result.LatestDeliveryAttemptSucceeded = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestDeliveryAttemptSucceeded"));
         result.TimeLoggingStarted = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TimeLoggingStarted"));
         result.TimeLoggingStopped = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TimeLoggingStopped"));
         return result;
@@ -2343,20 +2343,20 @@ public sealed partial class GetTrailStatusResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "IsLogging", IsLogging);
-        global::Gureum.Core.ValueTree.Put(node, "LatestCloudWatchLogsDeliveryError", LatestCloudWatchLogsDeliveryError);
-        global::Gureum.Core.ValueTree.Put(node, "LatestCloudWatchLogsDeliveryTime", LatestCloudWatchLogsDeliveryTime);
-        global::Gureum.Core.ValueTree.Put(node, "LatestDeliveryAttemptSucceeded", LatestDeliveryAttemptSucceeded);
-        global::Gureum.Core.ValueTree.Put(node, "LatestDeliveryAttemptTime", LatestDeliveryAttemptTime);
         global::Gureum.Core.ValueTree.Put(node, "LatestDeliveryError", LatestDeliveryError);
-        global::Gureum.Core.ValueTree.Put(node, "LatestDeliveryTime", LatestDeliveryTime);
-        global::Gureum.Core.ValueTree.Put(node, "LatestDigestDeliveryError", LatestDigestDeliveryError);
-        global::Gureum.Core.ValueTree.Put(node, "LatestDigestDeliveryTime", LatestDigestDeliveryTime);
-        global::Gureum.Core.ValueTree.Put(node, "LatestNotificationAttemptSucceeded", LatestNotificationAttemptSucceeded);
-        global::Gureum.Core.ValueTree.Put(node, "LatestNotificationAttemptTime", LatestNotificationAttemptTime);
         global::Gureum.Core.ValueTree.Put(node, "LatestNotificationError", LatestNotificationError);
+        global::Gureum.Core.ValueTree.Put(node, "LatestDeliveryTime", LatestDeliveryTime);
         global::Gureum.Core.ValueTree.Put(node, "LatestNotificationTime", LatestNotificationTime);
         global::Gureum.Core.ValueTree.Put(node, "StartLoggingTime", StartLoggingTime);
         global::Gureum.Core.ValueTree.Put(node, "StopLoggingTime", StopLoggingTime);
+        global::Gureum.Core.ValueTree.Put(node, "LatestCloudWatchLogsDeliveryError", LatestCloudWatchLogsDeliveryError);
+        global::Gureum.Core.ValueTree.Put(node, "LatestCloudWatchLogsDeliveryTime", LatestCloudWatchLogsDeliveryTime);
+        global::Gureum.Core.ValueTree.Put(node, "LatestDigestDeliveryTime", LatestDigestDeliveryTime);
+        global::Gureum.Core.ValueTree.Put(node, "LatestDigestDeliveryError", LatestDigestDeliveryError);
+        global::Gureum.Core.ValueTree.Put(node, "LatestDeliveryAttemptTime", LatestDeliveryAttemptTime);
+        global::Gureum.Core.ValueTree.Put(node, "LatestNotificationAttemptTime", LatestNotificationAttemptTime);
+        global::Gureum.Core.ValueTree.Put(node, "LatestNotificationAttemptSucceeded", LatestNotificationAttemptSucceeded);
+        global::Gureum.Core.ValueTree.Put(node, "LatestDeliveryAttemptSucceeded", LatestDeliveryAttemptSucceeded);
         global::Gureum.Core.ValueTree.Put(node, "TimeLoggingStarted", TimeLoggingStarted);
         global::Gureum.Core.ValueTree.Put(node, "TimeLoggingStopped", TimeLoggingStopped);
         return node;
@@ -2365,15 +2365,15 @@ public sealed partial class GetTrailStatusResponse
 
 public sealed partial class ImportFailureListItem
 {
-    public string? ErrorMessage { get; set; }
-
-    public string? ErrorType { get; set; }
-
-    public global::System.DateTimeOffset? LastUpdatedTime { get; set; }
-
     public string? Location { get; set; }
 
     public string? Status { get; set; }
+
+    public string? ErrorType { get; set; }
+
+    public string? ErrorMessage { get; set; }
+
+    public global::System.DateTimeOffset? LastUpdatedTime { get; set; }
 
     public static ImportFailureListItem? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2382,22 +2382,22 @@ public sealed partial class ImportFailureListItem
             return null;
         }
         var result = new ImportFailureListItem();
-        result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorMessage"));
-        result.ErrorType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorType"));
-        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdatedTime"));
         result.Location = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Location"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.ErrorType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorType"));
+        result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorMessage"));
+        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdatedTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ErrorMessage", ErrorMessage);
-        global::Gureum.Core.ValueTree.Put(node, "ErrorType", ErrorType);
-        global::Gureum.Core.ValueTree.Put(node, "LastUpdatedTime", LastUpdatedTime);
         global::Gureum.Core.ValueTree.Put(node, "Location", Location);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorType", ErrorType);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorMessage", ErrorMessage);
+        global::Gureum.Core.ValueTree.Put(node, "LastUpdatedTime", LastUpdatedTime);
         return node;
     }
 }
@@ -2435,15 +2435,15 @@ public sealed partial class ImportSource
 
 public sealed partial class ImportStatistics
 {
-    public long? EventsCompleted { get; set; }
-
-    public long? FailedEntries { get; set; }
-
-    public long? FilesCompleted { get; set; }
+    public long? PrefixesFound { get; set; }
 
     public long? PrefixesCompleted { get; set; }
 
-    public long? PrefixesFound { get; set; }
+    public long? FilesCompleted { get; set; }
+
+    public long? EventsCompleted { get; set; }
+
+    public long? FailedEntries { get; set; }
 
     public static ImportStatistics? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2452,22 +2452,22 @@ public sealed partial class ImportStatistics
             return null;
         }
         var result = new ImportStatistics();
+        result.PrefixesFound = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "PrefixesFound"));
+        result.PrefixesCompleted = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "PrefixesCompleted"));
+        result.FilesCompleted = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "FilesCompleted"));
         result.EventsCompleted = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "EventsCompleted"));
         result.FailedEntries = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "FailedEntries"));
-        result.FilesCompleted = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "FilesCompleted"));
-        result.PrefixesCompleted = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "PrefixesCompleted"));
-        result.PrefixesFound = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "PrefixesFound"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PrefixesFound", PrefixesFound);
+        global::Gureum.Core.ValueTree.Put(node, "PrefixesCompleted", PrefixesCompleted);
+        global::Gureum.Core.ValueTree.Put(node, "FilesCompleted", FilesCompleted);
         global::Gureum.Core.ValueTree.Put(node, "EventsCompleted", EventsCompleted);
         global::Gureum.Core.ValueTree.Put(node, "FailedEntries", FailedEntries);
-        global::Gureum.Core.ValueTree.Put(node, "FilesCompleted", FilesCompleted);
-        global::Gureum.Core.ValueTree.Put(node, "PrefixesCompleted", PrefixesCompleted);
-        global::Gureum.Core.ValueTree.Put(node, "PrefixesFound", PrefixesFound);
         return node;
     }
 }
@@ -2484,13 +2484,13 @@ public static class ImportStatus
 
 public sealed partial class ImportsListItem
 {
-    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
-
-    public global::System.Collections.Generic.List<string>? Destinations { get; set; }
-
     public string? ImportId { get; set; }
 
     public string? ImportStatus { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Destinations { get; set; }
+
+    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
 
     public global::System.DateTimeOffset? UpdatedTimestamp { get; set; }
 
@@ -2501,10 +2501,10 @@ public sealed partial class ImportsListItem
             return null;
         }
         var result = new ImportsListItem();
-        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
-        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Destinations"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ImportId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImportId"));
         result.ImportStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImportStatus"));
+        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Destinations"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
         result.UpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UpdatedTimestamp"));
         return result;
     }
@@ -2512,10 +2512,10 @@ public sealed partial class ImportsListItem
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "Destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ImportId", ImportId);
         global::Gureum.Core.ValueTree.Put(node, "ImportStatus", ImportStatus);
+        global::Gureum.Core.ValueTree.Put(node, "Destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "UpdatedTimestamp", UpdatedTimestamp);
         return node;
     }
@@ -2523,15 +2523,15 @@ public sealed partial class ImportsListItem
 
 public sealed partial class IngestionStatus
 {
-    public string? LatestIngestionAttemptEventID { get; set; }
-
-    public global::System.DateTimeOffset? LatestIngestionAttemptTime { get; set; }
-
-    public string? LatestIngestionErrorCode { get; set; }
+    public global::System.DateTimeOffset? LatestIngestionSuccessTime { get; set; }
 
     public string? LatestIngestionSuccessEventID { get; set; }
 
-    public global::System.DateTimeOffset? LatestIngestionSuccessTime { get; set; }
+    public string? LatestIngestionErrorCode { get; set; }
+
+    public global::System.DateTimeOffset? LatestIngestionAttemptTime { get; set; }
+
+    public string? LatestIngestionAttemptEventID { get; set; }
 
     public static IngestionStatus? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2540,31 +2540,31 @@ public sealed partial class IngestionStatus
             return null;
         }
         var result = new IngestionStatus();
-        result.LatestIngestionAttemptEventID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestIngestionAttemptEventID"));
-        result.LatestIngestionAttemptTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LatestIngestionAttemptTime"));
-        result.LatestIngestionErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestIngestionErrorCode"));
-        result.LatestIngestionSuccessEventID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestIngestionSuccessEventID"));
         result.LatestIngestionSuccessTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LatestIngestionSuccessTime"));
+        result.LatestIngestionSuccessEventID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestIngestionSuccessEventID"));
+        result.LatestIngestionErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestIngestionErrorCode"));
+        result.LatestIngestionAttemptTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LatestIngestionAttemptTime"));
+        result.LatestIngestionAttemptEventID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestIngestionAttemptEventID"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LatestIngestionAttemptEventID", LatestIngestionAttemptEventID);
-        global::Gureum.Core.ValueTree.Put(node, "LatestIngestionAttemptTime", LatestIngestionAttemptTime);
-        global::Gureum.Core.ValueTree.Put(node, "LatestIngestionErrorCode", LatestIngestionErrorCode);
-        global::Gureum.Core.ValueTree.Put(node, "LatestIngestionSuccessEventID", LatestIngestionSuccessEventID);
         global::Gureum.Core.ValueTree.Put(node, "LatestIngestionSuccessTime", LatestIngestionSuccessTime);
+        global::Gureum.Core.ValueTree.Put(node, "LatestIngestionSuccessEventID", LatestIngestionSuccessEventID);
+        global::Gureum.Core.ValueTree.Put(node, "LatestIngestionErrorCode", LatestIngestionErrorCode);
+        global::Gureum.Core.ValueTree.Put(node, "LatestIngestionAttemptTime", LatestIngestionAttemptTime);
+        global::Gureum.Core.ValueTree.Put(node, "LatestIngestionAttemptEventID", LatestIngestionAttemptEventID);
         return node;
     }
 }
 
 public sealed partial class InsightSelector
 {
-    public global::System.Collections.Generic.List<string>? EventCategories { get; set; }
-
     public string? InsightType { get; set; }
+
+    public global::System.Collections.Generic.List<string>? EventCategories { get; set; }
 
     public static InsightSelector? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2573,16 +2573,16 @@ public sealed partial class InsightSelector
             return null;
         }
         var result = new InsightSelector();
-        result.EventCategories = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventCategories"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.InsightType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InsightType"));
+        result.EventCategories = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventCategories"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventCategories", global::Gureum.Core.ValueTree.WriteList(EventCategories, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "InsightType", InsightType);
+        global::Gureum.Core.ValueTree.Put(node, "EventCategories", global::Gureum.Core.ValueTree.WriteList(EventCategories, x => (object?)x));
         return node;
     }
 }
@@ -2657,13 +2657,13 @@ public sealed partial class ListChannelsResponse
 
 public sealed partial class ListDashboardsRequest
 {
-    public int? MaxResults { get; set; }
-
     public string? NamePrefix { get; set; }
+
+    public string? Type { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? Type { get; set; }
+    public int? MaxResults { get; set; }
 
     public static ListDashboardsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2672,20 +2672,20 @@ public sealed partial class ListDashboardsRequest
             return null;
         }
         var result = new ListDashboardsRequest();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NamePrefix"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NamePrefix", NamePrefix);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
@@ -2719,9 +2719,9 @@ public sealed partial class ListDashboardsResponse
 
 public sealed partial class ListEventDataStoresRequest
 {
-    public int? MaxResults { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListEventDataStoresRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2730,16 +2730,16 @@ public sealed partial class ListEventDataStoresRequest
             return null;
         }
         var result = new ListEventDataStoresRequest();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
@@ -2831,11 +2831,11 @@ public sealed partial class ListImportFailuresResponse
 
 public sealed partial class ListImportsRequest
 {
+    public int? MaxResults { get; set; }
+
     public string? Destination { get; set; }
 
     public string? ImportStatus { get; set; }
-
-    public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
 
@@ -2846,9 +2846,9 @@ public sealed partial class ListImportsRequest
             return null;
         }
         var result = new ListImportsRequest();
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.Destination = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Destination"));
         result.ImportStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImportStatus"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
@@ -2856,9 +2856,9 @@ public sealed partial class ListImportsRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "Destination", Destination);
         global::Gureum.Core.ValueTree.Put(node, "ImportStatus", ImportStatus);
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
@@ -2901,19 +2901,19 @@ public static class ListInsightsDataDimensionKey
 
 public sealed partial class ListInsightsDataRequest
 {
+    public string? InsightSource { get; set; }
+
     public string? DataType { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Dimensions { get; set; }
 
-    public global::System.DateTimeOffset? EndTime { get; set; }
+    public global::System.DateTimeOffset? StartTime { get; set; }
 
-    public string? InsightSource { get; set; }
+    public global::System.DateTimeOffset? EndTime { get; set; }
 
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public global::System.DateTimeOffset? StartTime { get; set; }
 
     public static ListInsightsDataRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2922,26 +2922,26 @@ public sealed partial class ListInsightsDataRequest
             return null;
         }
         var result = new ListInsightsDataRequest();
+        result.InsightSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InsightSource"));
         result.DataType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataType"));
         result.Dimensions = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
         result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.InsightSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InsightSource"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "InsightSource", InsightSource);
         global::Gureum.Core.ValueTree.Put(node, "DataType", DataType);
         global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteMap(Dimensions, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
         global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "InsightSource", InsightSource);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
         return node;
     }
 }
@@ -2981,27 +2981,27 @@ public static class ListInsightsDataType
 
 public sealed partial class ListInsightsMetricDataRequest
 {
-    public string? DataType { get; set; }
-
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
-    public string? ErrorCode { get; set; }
-
-    public string? EventName { get; set; }
+    public string? TrailName { get; set; }
 
     public string? EventSource { get; set; }
 
+    public string? EventName { get; set; }
+
     public string? InsightType { get; set; }
+
+    public string? ErrorCode { get; set; }
+
+    public global::System.DateTimeOffset? StartTime { get; set; }
+
+    public global::System.DateTimeOffset? EndTime { get; set; }
+
+    public int? Period { get; set; }
+
+    public string? DataType { get; set; }
 
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public int? Period { get; set; }
-
-    public global::System.DateTimeOffset? StartTime { get; set; }
-
-    public string? TrailName { get; set; }
 
     public static ListInsightsMetricDataRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3010,55 +3010,55 @@ public sealed partial class ListInsightsMetricDataRequest
             return null;
         }
         var result = new ListInsightsMetricDataRequest();
-        result.DataType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataType"));
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
-        result.EventName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventName"));
+        result.TrailName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrailName"));
         result.EventSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSource"));
+        result.EventName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventName"));
         result.InsightType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InsightType"));
+        result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.Period = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Period"));
+        result.DataType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataType"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.Period = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Period"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
-        result.TrailName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrailName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DataType", DataType);
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
-        global::Gureum.Core.ValueTree.Put(node, "EventName", EventName);
+        global::Gureum.Core.ValueTree.Put(node, "TrailName", TrailName);
         global::Gureum.Core.ValueTree.Put(node, "EventSource", EventSource);
+        global::Gureum.Core.ValueTree.Put(node, "EventName", EventName);
         global::Gureum.Core.ValueTree.Put(node, "InsightType", InsightType);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "Period", Period);
+        global::Gureum.Core.ValueTree.Put(node, "DataType", DataType);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "Period", Period);
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
-        global::Gureum.Core.ValueTree.Put(node, "TrailName", TrailName);
         return node;
     }
 }
 
 public sealed partial class ListInsightsMetricDataResponse
 {
-    public string? ErrorCode { get; set; }
-
-    public string? EventName { get; set; }
+    public string? TrailARN { get; set; }
 
     public string? EventSource { get; set; }
 
+    public string? EventName { get; set; }
+
     public string? InsightType { get; set; }
 
-    public string? NextToken { get; set; }
+    public string? ErrorCode { get; set; }
 
     public global::System.Collections.Generic.List<global::System.DateTimeOffset>? Timestamps { get; set; }
 
-    public string? TrailARN { get; set; }
-
     public global::System.Collections.Generic.List<double>? Values { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListInsightsMetricDataResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3067,39 +3067,39 @@ public sealed partial class ListInsightsMetricDataResponse
             return null;
         }
         var result = new ListInsightsMetricDataResponse();
-        result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
-        result.EventName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventName"));
-        result.EventSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSource"));
-        result.InsightType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InsightType"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.Timestamps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Timestamps"), x => global::Gureum.Core.ValueConvert.AsTime(x) ?? default);
         result.TrailARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrailARN"));
+        result.EventSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSource"));
+        result.EventName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventName"));
+        result.InsightType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InsightType"));
+        result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
+        result.Timestamps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Timestamps"), x => global::Gureum.Core.ValueConvert.AsTime(x) ?? default);
         result.Values = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Values"), x => global::Gureum.Core.ValueConvert.AsDouble(x) ?? default);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
-        global::Gureum.Core.ValueTree.Put(node, "EventName", EventName);
-        global::Gureum.Core.ValueTree.Put(node, "EventSource", EventSource);
-        global::Gureum.Core.ValueTree.Put(node, "InsightType", InsightType);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "Timestamps", global::Gureum.Core.ValueTree.WriteList(Timestamps, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "TrailARN", TrailARN);
+        global::Gureum.Core.ValueTree.Put(node, "EventSource", EventSource);
+        global::Gureum.Core.ValueTree.Put(node, "EventName", EventName);
+        global::Gureum.Core.ValueTree.Put(node, "InsightType", InsightType);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
+        global::Gureum.Core.ValueTree.Put(node, "Timestamps", global::Gureum.Core.ValueTree.WriteList(Timestamps, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Values", global::Gureum.Core.ValueTree.WriteList(Values, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListPublicKeysRequest
 {
+    public global::System.DateTimeOffset? StartTime { get; set; }
+
     public global::System.DateTimeOffset? EndTime { get; set; }
 
     public string? NextToken { get; set; }
-
-    public global::System.DateTimeOffset? StartTime { get; set; }
 
     public static ListPublicKeysRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3108,27 +3108,27 @@ public sealed partial class ListPublicKeysRequest
             return null;
         }
         var result = new ListPublicKeysRequest();
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
         result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
         global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
         return node;
     }
 }
 
 public sealed partial class ListPublicKeysResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.PublicKey>? PublicKeyList { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListPublicKeysResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3137,33 +3137,33 @@ public sealed partial class ListPublicKeysResponse
             return null;
         }
         var result = new ListPublicKeysResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.PublicKeyList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PublicKeyList"), x => global::Gureum.Api.Cloudtrail.PublicKey.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "PublicKeyList", global::Gureum.Core.ValueTree.WriteList(PublicKeyList, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListQueriesRequest
 {
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
     public string? EventDataStore { get; set; }
-
-    public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? QueryStatus { get; set; }
+    public int? MaxResults { get; set; }
 
     public global::System.DateTimeOffset? StartTime { get; set; }
+
+    public global::System.DateTimeOffset? EndTime { get; set; }
+
+    public string? QueryStatus { get; set; }
 
     public static ListQueriesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3172,33 +3172,33 @@ public sealed partial class ListQueriesRequest
             return null;
         }
         var result = new ListQueriesRequest();
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         result.EventDataStore = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStore"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.QueryStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryStatus"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.QueryStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryStatus"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         global::Gureum.Core.ValueTree.Put(node, "EventDataStore", EventDataStore);
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "QueryStatus", QueryStatus);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "QueryStatus", QueryStatus);
         return node;
     }
 }
 
 public sealed partial class ListQueriesResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.Query>? Queries { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListQueriesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3207,25 +3207,25 @@ public sealed partial class ListQueriesResponse
             return null;
         }
         var result = new ListQueriesResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Queries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Queries"), x => global::Gureum.Api.Cloudtrail.Query.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Queries", global::Gureum.Core.ValueTree.WriteList(Queries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListTagsRequest
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<string>? ResourceIdList { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListTagsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3234,25 +3234,25 @@ public sealed partial class ListTagsRequest
             return null;
         }
         var result = new ListTagsRequest();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ResourceIdList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceIdList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ResourceIdList", global::Gureum.Core.ValueTree.WriteList(ResourceIdList, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListTagsResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.ResourceTag>? ResourceTagList { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListTagsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3261,16 +3261,16 @@ public sealed partial class ListTagsResponse
             return null;
         }
         var result = new ListTagsResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ResourceTagList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceTagList"), x => global::Gureum.Api.Cloudtrail.ResourceTag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ResourceTagList", global::Gureum.Core.ValueTree.WriteList(ResourceTagList, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -3300,9 +3300,9 @@ public sealed partial class ListTrailsRequest
 
 public sealed partial class ListTrailsResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.TrailInfo>? Trails { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListTrailsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3311,16 +3311,16 @@ public sealed partial class ListTrailsResponse
             return null;
         }
         var result = new ListTrailsResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Trails = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Trails"), x => global::Gureum.Api.Cloudtrail.TrailInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Trails", global::Gureum.Core.ValueTree.WriteList(Trails, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -3367,17 +3367,17 @@ public static class LookupAttributeKey
 
 public sealed partial class LookupEventsRequest
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.LookupAttribute>? LookupAttributes { get; set; }
+
+    public global::System.DateTimeOffset? StartTime { get; set; }
+
     public global::System.DateTimeOffset? EndTime { get; set; }
 
     public string? EventCategory { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.LookupAttribute>? LookupAttributes { get; set; }
-
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public global::System.DateTimeOffset? StartTime { get; set; }
 
     public static LookupEventsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3386,24 +3386,24 @@ public sealed partial class LookupEventsRequest
             return null;
         }
         var result = new LookupEventsRequest();
+        result.LookupAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LookupAttributes"), x => global::Gureum.Api.Cloudtrail.LookupAttribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
         result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         result.EventCategory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventCategory"));
-        result.LookupAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LookupAttributes"), x => global::Gureum.Api.Cloudtrail.LookupAttribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "LookupAttributes", global::Gureum.Core.ValueTree.WriteList(LookupAttributes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
         global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         global::Gureum.Core.ValueTree.Put(node, "EventCategory", EventCategory);
-        global::Gureum.Core.ValueTree.Put(node, "LookupAttributes", global::Gureum.Core.ValueTree.WriteList(LookupAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
         return node;
     }
 }
@@ -3471,13 +3471,13 @@ public sealed partial class PartitionKey
 
 public sealed partial class PublicKey
 {
-    public string? Fingerprint { get; set; }
-
-    public global::System.DateTimeOffset? ValidityEndTime { get; set; }
+    public byte[]? Value { get; set; }
 
     public global::System.DateTimeOffset? ValidityStartTime { get; set; }
 
-    public byte[]? Value { get; set; }
+    public global::System.DateTimeOffset? ValidityEndTime { get; set; }
+
+    public string? Fingerprint { get; set; }
 
     public static PublicKey? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3486,35 +3486,35 @@ public sealed partial class PublicKey
             return null;
         }
         var result = new PublicKey();
-        result.Fingerprint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Fingerprint"));
-        result.ValidityEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ValidityEndTime"));
-        result.ValidityStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ValidityStartTime"));
         result.Value = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Value"));
+        result.ValidityStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ValidityStartTime"));
+        result.ValidityEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ValidityEndTime"));
+        result.Fingerprint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Fingerprint"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Fingerprint", Fingerprint);
-        global::Gureum.Core.ValueTree.Put(node, "ValidityEndTime", ValidityEndTime);
-        global::Gureum.Core.ValueTree.Put(node, "ValidityStartTime", ValidityStartTime);
         global::Gureum.Core.ValueTree.Put(node, "Value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "ValidityStartTime", ValidityStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "ValidityEndTime", ValidityEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "Fingerprint", Fingerprint);
         return node;
     }
 }
 
 public sealed partial class PutEventConfigurationRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AggregationConfiguration>? AggregationConfigurations { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.ContextKeySelector>? ContextKeySelectors { get; set; }
+    public string? TrailName { get; set; }
 
     public string? EventDataStore { get; set; }
 
     public string? MaxEventSize { get; set; }
 
-    public string? TrailName { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.ContextKeySelector>? ContextKeySelectors { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AggregationConfiguration>? AggregationConfigurations { get; set; }
 
     public static PutEventConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3523,37 +3523,37 @@ public sealed partial class PutEventConfigurationRequest
             return null;
         }
         var result = new PutEventConfigurationRequest();
-        result.AggregationConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AggregationConfigurations"), x => global::Gureum.Api.Cloudtrail.AggregationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ContextKeySelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ContextKeySelectors"), x => global::Gureum.Api.Cloudtrail.ContextKeySelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TrailName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrailName"));
         result.EventDataStore = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStore"));
         result.MaxEventSize = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxEventSize"));
-        result.TrailName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrailName"));
+        result.ContextKeySelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ContextKeySelectors"), x => global::Gureum.Api.Cloudtrail.ContextKeySelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AggregationConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AggregationConfigurations"), x => global::Gureum.Api.Cloudtrail.AggregationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AggregationConfigurations", global::Gureum.Core.ValueTree.WriteList(AggregationConfigurations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ContextKeySelectors", global::Gureum.Core.ValueTree.WriteList(ContextKeySelectors, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TrailName", TrailName);
         global::Gureum.Core.ValueTree.Put(node, "EventDataStore", EventDataStore);
         global::Gureum.Core.ValueTree.Put(node, "MaxEventSize", MaxEventSize);
-        global::Gureum.Core.ValueTree.Put(node, "TrailName", TrailName);
+        global::Gureum.Core.ValueTree.Put(node, "ContextKeySelectors", global::Gureum.Core.ValueTree.WriteList(ContextKeySelectors, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AggregationConfigurations", global::Gureum.Core.ValueTree.WriteList(AggregationConfigurations, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class PutEventConfigurationResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AggregationConfiguration>? AggregationConfigurations { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.ContextKeySelector>? ContextKeySelectors { get; set; }
+    public string? TrailARN { get; set; }
 
     public string? EventDataStoreArn { get; set; }
 
     public string? MaxEventSize { get; set; }
 
-    public string? TrailARN { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.ContextKeySelector>? ContextKeySelectors { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AggregationConfiguration>? AggregationConfigurations { get; set; }
 
     public static PutEventConfigurationResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3562,33 +3562,33 @@ public sealed partial class PutEventConfigurationResponse
             return null;
         }
         var result = new PutEventConfigurationResponse();
-        result.AggregationConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AggregationConfigurations"), x => global::Gureum.Api.Cloudtrail.AggregationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ContextKeySelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ContextKeySelectors"), x => global::Gureum.Api.Cloudtrail.ContextKeySelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TrailARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrailARN"));
         result.EventDataStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreArn"));
         result.MaxEventSize = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxEventSize"));
-        result.TrailARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrailARN"));
+        result.ContextKeySelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ContextKeySelectors"), x => global::Gureum.Api.Cloudtrail.ContextKeySelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AggregationConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AggregationConfigurations"), x => global::Gureum.Api.Cloudtrail.AggregationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AggregationConfigurations", global::Gureum.Core.ValueTree.WriteList(AggregationConfigurations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ContextKeySelectors", global::Gureum.Core.ValueTree.WriteList(ContextKeySelectors, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TrailARN", TrailARN);
         global::Gureum.Core.ValueTree.Put(node, "EventDataStoreArn", EventDataStoreArn);
         global::Gureum.Core.ValueTree.Put(node, "MaxEventSize", MaxEventSize);
-        global::Gureum.Core.ValueTree.Put(node, "TrailARN", TrailARN);
+        global::Gureum.Core.ValueTree.Put(node, "ContextKeySelectors", global::Gureum.Core.ValueTree.WriteList(ContextKeySelectors, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AggregationConfigurations", global::Gureum.Core.ValueTree.WriteList(AggregationConfigurations, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class PutEventSelectorsRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedEventSelector>? AdvancedEventSelectors { get; set; }
+    public string? TrailName { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.EventSelector>? EventSelectors { get; set; }
 
-    public string? TrailName { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedEventSelector>? AdvancedEventSelectors { get; set; }
 
     public static PutEventSelectorsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3597,29 +3597,29 @@ public sealed partial class PutEventSelectorsRequest
             return null;
         }
         var result = new PutEventSelectorsRequest();
-        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.EventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventSelectors"), x => global::Gureum.Api.Cloudtrail.EventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TrailName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrailName"));
+        result.EventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventSelectors"), x => global::Gureum.Api.Cloudtrail.EventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "EventSelectors", global::Gureum.Core.ValueTree.WriteList(EventSelectors, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TrailName", TrailName);
+        global::Gureum.Core.ValueTree.Put(node, "EventSelectors", global::Gureum.Core.ValueTree.WriteList(EventSelectors, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class PutEventSelectorsResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedEventSelector>? AdvancedEventSelectors { get; set; }
+    public string? TrailARN { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.EventSelector>? EventSelectors { get; set; }
 
-    public string? TrailARN { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedEventSelector>? AdvancedEventSelectors { get; set; }
 
     public static PutEventSelectorsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3628,31 +3628,31 @@ public sealed partial class PutEventSelectorsResponse
             return null;
         }
         var result = new PutEventSelectorsResponse();
-        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.EventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventSelectors"), x => global::Gureum.Api.Cloudtrail.EventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TrailARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrailARN"));
+        result.EventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventSelectors"), x => global::Gureum.Api.Cloudtrail.EventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "EventSelectors", global::Gureum.Core.ValueTree.WriteList(EventSelectors, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TrailARN", TrailARN);
+        global::Gureum.Core.ValueTree.Put(node, "EventSelectors", global::Gureum.Core.ValueTree.WriteList(EventSelectors, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class PutInsightSelectorsRequest
 {
-    public string? EventDataStore { get; set; }
+    public string? TrailName { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.InsightSelector>? InsightSelectors { get; set; }
 
-    public string? InsightsDestination { get; set; }
+    public string? EventDataStore { get; set; }
 
-    public string? TrailName { get; set; }
+    public string? InsightsDestination { get; set; }
 
     public static PutInsightSelectorsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3661,33 +3661,33 @@ public sealed partial class PutInsightSelectorsRequest
             return null;
         }
         var result = new PutInsightSelectorsRequest();
-        result.EventDataStore = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStore"));
-        result.InsightSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InsightSelectors"), x => global::Gureum.Api.Cloudtrail.InsightSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.InsightsDestination = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InsightsDestination"));
         result.TrailName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrailName"));
+        result.InsightSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InsightSelectors"), x => global::Gureum.Api.Cloudtrail.InsightSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EventDataStore = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStore"));
+        result.InsightsDestination = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InsightsDestination"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventDataStore", EventDataStore);
-        global::Gureum.Core.ValueTree.Put(node, "InsightSelectors", global::Gureum.Core.ValueTree.WriteList(InsightSelectors, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "InsightsDestination", InsightsDestination);
         global::Gureum.Core.ValueTree.Put(node, "TrailName", TrailName);
+        global::Gureum.Core.ValueTree.Put(node, "InsightSelectors", global::Gureum.Core.ValueTree.WriteList(InsightSelectors, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "EventDataStore", EventDataStore);
+        global::Gureum.Core.ValueTree.Put(node, "InsightsDestination", InsightsDestination);
         return node;
     }
 }
 
 public sealed partial class PutInsightSelectorsResponse
 {
-    public string? EventDataStoreArn { get; set; }
+    public string? TrailARN { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.InsightSelector>? InsightSelectors { get; set; }
 
-    public string? InsightsDestination { get; set; }
+    public string? EventDataStoreArn { get; set; }
 
-    public string? TrailARN { get; set; }
+    public string? InsightsDestination { get; set; }
 
     public static PutInsightSelectorsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3696,20 +3696,20 @@ public sealed partial class PutInsightSelectorsResponse
             return null;
         }
         var result = new PutInsightSelectorsResponse();
-        result.EventDataStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreArn"));
-        result.InsightSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InsightSelectors"), x => global::Gureum.Api.Cloudtrail.InsightSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.InsightsDestination = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InsightsDestination"));
         result.TrailARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrailARN"));
+        result.InsightSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InsightSelectors"), x => global::Gureum.Api.Cloudtrail.InsightSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EventDataStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreArn"));
+        result.InsightsDestination = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InsightsDestination"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventDataStoreArn", EventDataStoreArn);
-        global::Gureum.Core.ValueTree.Put(node, "InsightSelectors", global::Gureum.Core.ValueTree.WriteList(InsightSelectors, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "InsightsDestination", InsightsDestination);
         global::Gureum.Core.ValueTree.Put(node, "TrailARN", TrailARN);
+        global::Gureum.Core.ValueTree.Put(node, "InsightSelectors", global::Gureum.Core.ValueTree.WriteList(InsightSelectors, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "EventDataStoreArn", EventDataStoreArn);
+        global::Gureum.Core.ValueTree.Put(node, "InsightsDestination", InsightsDestination);
         return node;
     }
 }
@@ -3743,11 +3743,11 @@ public sealed partial class PutResourcePolicyRequest
 
 public sealed partial class PutResourcePolicyResponse
 {
-    public string? DelegatedAdminResourcePolicy { get; set; }
-
     public string? ResourceArn { get; set; }
 
     public string? ResourcePolicy { get; set; }
+
+    public string? DelegatedAdminResourcePolicy { get; set; }
 
     public static PutResourcePolicyResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3756,29 +3756,29 @@ public sealed partial class PutResourcePolicyResponse
             return null;
         }
         var result = new PutResourcePolicyResponse();
-        result.DelegatedAdminResourcePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DelegatedAdminResourcePolicy"));
         result.ResourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceArn"));
         result.ResourcePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourcePolicy"));
+        result.DelegatedAdminResourcePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DelegatedAdminResourcePolicy"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DelegatedAdminResourcePolicy", DelegatedAdminResourcePolicy);
         global::Gureum.Core.ValueTree.Put(node, "ResourceArn", ResourceArn);
         global::Gureum.Core.ValueTree.Put(node, "ResourcePolicy", ResourcePolicy);
+        global::Gureum.Core.ValueTree.Put(node, "DelegatedAdminResourcePolicy", DelegatedAdminResourcePolicy);
         return node;
     }
 }
 
 public sealed partial class Query
 {
-    public global::System.DateTimeOffset? CreationTime { get; set; }
-
     public string? QueryId { get; set; }
 
     public string? QueryStatus { get; set; }
+
+    public global::System.DateTimeOffset? CreationTime { get; set; }
 
     public static Query? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3787,29 +3787,29 @@ public sealed partial class Query
             return null;
         }
         var result = new Query();
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
         result.QueryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryId"));
         result.QueryStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryStatus"));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
         global::Gureum.Core.ValueTree.Put(node, "QueryId", QueryId);
         global::Gureum.Core.ValueTree.Put(node, "QueryStatus", QueryStatus);
+        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
         return node;
     }
 }
 
 public sealed partial class QueryStatistics
 {
-    public long? BytesScanned { get; set; }
-
     public int? ResultsCount { get; set; }
 
     public int? TotalResultsCount { get; set; }
+
+    public long? BytesScanned { get; set; }
 
     public static QueryStatistics? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3818,33 +3818,33 @@ public sealed partial class QueryStatistics
             return null;
         }
         var result = new QueryStatistics();
-        result.BytesScanned = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "BytesScanned"));
         result.ResultsCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ResultsCount"));
         result.TotalResultsCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TotalResultsCount"));
+        result.BytesScanned = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "BytesScanned"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BytesScanned", BytesScanned);
         global::Gureum.Core.ValueTree.Put(node, "ResultsCount", ResultsCount);
         global::Gureum.Core.ValueTree.Put(node, "TotalResultsCount", TotalResultsCount);
+        global::Gureum.Core.ValueTree.Put(node, "BytesScanned", BytesScanned);
         return node;
     }
 }
 
 public sealed partial class QueryStatisticsForDescribeQuery
 {
-    public long? BytesScanned { get; set; }
-
-    public global::System.DateTimeOffset? CreationTime { get; set; }
-
     public long? EventsMatched { get; set; }
 
     public long? EventsScanned { get; set; }
 
+    public long? BytesScanned { get; set; }
+
     public int? ExecutionTimeInMillis { get; set; }
+
+    public global::System.DateTimeOffset? CreationTime { get; set; }
 
     public static QueryStatisticsForDescribeQuery? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3853,22 +3853,22 @@ public sealed partial class QueryStatisticsForDescribeQuery
             return null;
         }
         var result = new QueryStatisticsForDescribeQuery();
-        result.BytesScanned = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "BytesScanned"));
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
         result.EventsMatched = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "EventsMatched"));
         result.EventsScanned = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "EventsScanned"));
+        result.BytesScanned = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "BytesScanned"));
         result.ExecutionTimeInMillis = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ExecutionTimeInMillis"));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BytesScanned", BytesScanned);
-        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
         global::Gureum.Core.ValueTree.Put(node, "EventsMatched", EventsMatched);
         global::Gureum.Core.ValueTree.Put(node, "EventsScanned", EventsScanned);
+        global::Gureum.Core.ValueTree.Put(node, "BytesScanned", BytesScanned);
         global::Gureum.Core.ValueTree.Put(node, "ExecutionTimeInMillis", ExecutionTimeInMillis);
+        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
         return node;
     }
 }
@@ -4054,9 +4054,9 @@ public sealed partial class RemoveTagsResponse
 
 public sealed partial class RequestWidget
 {
-    public global::System.Collections.Generic.List<string>? QueryParameters { get; set; }
-
     public string? QueryStatement { get; set; }
+
+    public global::System.Collections.Generic.List<string>? QueryParameters { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ViewProperties { get; set; }
 
@@ -4067,8 +4067,8 @@ public sealed partial class RequestWidget
             return null;
         }
         var result = new RequestWidget();
-        result.QueryParameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "QueryParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.QueryStatement = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryStatement"));
+        result.QueryParameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "QueryParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ViewProperties = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ViewProperties"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -4076,8 +4076,8 @@ public sealed partial class RequestWidget
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "QueryParameters", global::Gureum.Core.ValueTree.WriteList(QueryParameters, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "QueryStatement", QueryStatement);
+        global::Gureum.Core.ValueTree.Put(node, "QueryParameters", global::Gureum.Core.ValueTree.WriteList(QueryParameters, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ViewProperties", global::Gureum.Core.ValueTree.WriteMap(ViewProperties, x => (object?)x));
         return node;
     }
@@ -4085,9 +4085,9 @@ public sealed partial class RequestWidget
 
 public sealed partial class Resource
 {
-    public string? ResourceName { get; set; }
-
     public string? ResourceType { get; set; }
+
+    public string? ResourceName { get; set; }
 
     public static Resource? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4096,16 +4096,16 @@ public sealed partial class Resource
             return null;
         }
         var result = new Resource();
-        result.ResourceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceName"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
+        result.ResourceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ResourceName", ResourceName);
         global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceName", ResourceName);
         return node;
     }
 }
@@ -4162,29 +4162,29 @@ public sealed partial class RestoreEventDataStoreRequest
 
 public sealed partial class RestoreEventDataStoreResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedEventSelector>? AdvancedEventSelectors { get; set; }
-
-    public string? BillingMode { get; set; }
-
-    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
-
     public string? EventDataStoreArn { get; set; }
 
-    public string? KmsKeyId { get; set; }
+    public string? Name { get; set; }
+
+    public string? Status { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedEventSelector>? AdvancedEventSelectors { get; set; }
 
     public bool? MultiRegionEnabled { get; set; }
-
-    public string? Name { get; set; }
 
     public bool? OrganizationEnabled { get; set; }
 
     public int? RetentionPeriod { get; set; }
 
-    public string? Status { get; set; }
-
     public bool? TerminationProtectionEnabled { get; set; }
 
+    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
+
     public global::System.DateTimeOffset? UpdatedTimestamp { get; set; }
+
+    public string? KmsKeyId { get; set; }
+
+    public string? BillingMode { get; set; }
 
     public static RestoreEventDataStoreResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4193,47 +4193,47 @@ public sealed partial class RestoreEventDataStoreResponse
             return null;
         }
         var result = new RestoreEventDataStoreResponse();
-        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.BillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingMode"));
-        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
         result.EventDataStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreArn"));
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
-        result.MultiRegionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "MultiRegionEnabled"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.MultiRegionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "MultiRegionEnabled"));
         result.OrganizationEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "OrganizationEnabled"));
         result.RetentionPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RetentionPeriod"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.TerminationProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "TerminationProtectionEnabled"));
+        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
         result.UpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UpdatedTimestamp"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
+        result.BillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingMode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "BillingMode", BillingMode);
-        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "EventDataStoreArn", EventDataStoreArn);
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "MultiRegionEnabled", MultiRegionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "MultiRegionEnabled", MultiRegionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "OrganizationEnabled", OrganizationEnabled);
         global::Gureum.Core.ValueTree.Put(node, "RetentionPeriod", RetentionPeriod);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "TerminationProtectionEnabled", TerminationProtectionEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "UpdatedTimestamp", UpdatedTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "BillingMode", BillingMode);
         return node;
     }
 }
 
 public sealed partial class S3ImportSource
 {
-    public string? S3BucketAccessRoleArn { get; set; }
+    public string? S3LocationUri { get; set; }
 
     public string? S3BucketRegion { get; set; }
 
-    public string? S3LocationUri { get; set; }
+    public string? S3BucketAccessRoleArn { get; set; }
 
     public static S3ImportSource? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4242,29 +4242,29 @@ public sealed partial class S3ImportSource
             return null;
         }
         var result = new S3ImportSource();
-        result.S3BucketAccessRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BucketAccessRoleArn"));
-        result.S3BucketRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BucketRegion"));
         result.S3LocationUri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3LocationUri"));
+        result.S3BucketRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BucketRegion"));
+        result.S3BucketAccessRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BucketAccessRoleArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "S3BucketAccessRoleArn", S3BucketAccessRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "S3BucketRegion", S3BucketRegion);
         global::Gureum.Core.ValueTree.Put(node, "S3LocationUri", S3LocationUri);
+        global::Gureum.Core.ValueTree.Put(node, "S3BucketRegion", S3BucketRegion);
+        global::Gureum.Core.ValueTree.Put(node, "S3BucketAccessRoleArn", S3BucketAccessRoleArn);
         return node;
     }
 }
 
 public sealed partial class SearchSampleQueriesRequest
 {
+    public string? SearchPhrase { get; set; }
+
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public string? SearchPhrase { get; set; }
 
     public static SearchSampleQueriesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4273,27 +4273,27 @@ public sealed partial class SearchSampleQueriesRequest
             return null;
         }
         var result = new SearchSampleQueriesRequest();
+        result.SearchPhrase = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SearchPhrase"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.SearchPhrase = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SearchPhrase"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "SearchPhrase", SearchPhrase);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "SearchPhrase", SearchPhrase);
         return node;
     }
 }
 
 public sealed partial class SearchSampleQueriesResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.SearchSampleQueriesSearchResult>? SearchResults { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static SearchSampleQueriesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4302,29 +4302,29 @@ public sealed partial class SearchSampleQueriesResponse
             return null;
         }
         var result = new SearchSampleQueriesResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.SearchResults = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SearchResults"), x => global::Gureum.Api.Cloudtrail.SearchSampleQueriesSearchResult.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "SearchResults", global::Gureum.Core.ValueTree.WriteList(SearchResults, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class SearchSampleQueriesSearchResult
 {
-    public string? Description { get; set; }
-
     public string? Name { get; set; }
 
-    public float? Relevance { get; set; }
+    public string? Description { get; set; }
 
     public string? SQL { get; set; }
+
+    public float? Relevance { get; set; }
 
     public static SearchSampleQueriesSearchResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4333,29 +4333,29 @@ public sealed partial class SearchSampleQueriesSearchResult
             return null;
         }
         var result = new SearchSampleQueriesSearchResult();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Relevance = global::Gureum.Core.ValueConvert.AsFloat(global::Gureum.Core.ValueTree.Get(node, "Relevance"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.SQL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SQL"));
+        result.Relevance = global::Gureum.Core.ValueConvert.AsFloat(global::Gureum.Core.ValueTree.Get(node, "Relevance"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Relevance", Relevance);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "SQL", SQL);
+        global::Gureum.Core.ValueTree.Put(node, "Relevance", Relevance);
         return node;
     }
 }
 
 public sealed partial class SourceConfig
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedEventSelector>? AdvancedEventSelectors { get; set; }
-
     public bool? ApplyToAllRegions { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedEventSelector>? AdvancedEventSelectors { get; set; }
 
     public static SourceConfig? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4364,16 +4364,16 @@ public sealed partial class SourceConfig
             return null;
         }
         var result = new SourceConfig();
-        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ApplyToAllRegions = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ApplyToAllRegions"));
+        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ApplyToAllRegions", ApplyToAllRegions);
+        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -4481,13 +4481,13 @@ public sealed partial class StartImportRequest
 {
     public global::System.Collections.Generic.List<string>? Destinations { get; set; }
 
-    public global::System.DateTimeOffset? EndEventTime { get; set; }
-
-    public string? ImportId { get; set; }
-
     public global::Gureum.Api.Cloudtrail.ImportSource? ImportSource { get; set; }
 
     public global::System.DateTimeOffset? StartEventTime { get; set; }
+
+    public global::System.DateTimeOffset? EndEventTime { get; set; }
+
+    public string? ImportId { get; set; }
 
     public static StartImportRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4497,10 +4497,10 @@ public sealed partial class StartImportRequest
         }
         var result = new StartImportRequest();
         result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Destinations"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.EndEventTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndEventTime"));
-        result.ImportId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImportId"));
         result.ImportSource = global::Gureum.Api.Cloudtrail.ImportSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ImportSource")));
         result.StartEventTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartEventTime"));
+        result.EndEventTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndEventTime"));
+        result.ImportId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImportId"));
         return result;
     }
 
@@ -4508,29 +4508,29 @@ public sealed partial class StartImportRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "EndEventTime", EndEventTime);
-        global::Gureum.Core.ValueTree.Put(node, "ImportId", ImportId);
         global::Gureum.Core.ValueTree.Put(node, "ImportSource", ImportSource?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "StartEventTime", StartEventTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndEventTime", EndEventTime);
+        global::Gureum.Core.ValueTree.Put(node, "ImportId", ImportId);
         return node;
     }
 }
 
 public sealed partial class StartImportResponse
 {
-    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
+    public string? ImportId { get; set; }
 
     public global::System.Collections.Generic.List<string>? Destinations { get; set; }
 
-    public global::System.DateTimeOffset? EndEventTime { get; set; }
-
-    public string? ImportId { get; set; }
-
     public global::Gureum.Api.Cloudtrail.ImportSource? ImportSource { get; set; }
+
+    public global::System.DateTimeOffset? StartEventTime { get; set; }
+
+    public global::System.DateTimeOffset? EndEventTime { get; set; }
 
     public string? ImportStatus { get; set; }
 
-    public global::System.DateTimeOffset? StartEventTime { get; set; }
+    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
 
     public global::System.DateTimeOffset? UpdatedTimestamp { get; set; }
 
@@ -4541,13 +4541,13 @@ public sealed partial class StartImportResponse
             return null;
         }
         var result = new StartImportResponse();
-        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
-        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Destinations"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.EndEventTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndEventTime"));
         result.ImportId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImportId"));
+        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Destinations"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ImportSource = global::Gureum.Api.Cloudtrail.ImportSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ImportSource")));
-        result.ImportStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImportStatus"));
         result.StartEventTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartEventTime"));
+        result.EndEventTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndEventTime"));
+        result.ImportStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImportStatus"));
+        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
         result.UpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UpdatedTimestamp"));
         return result;
     }
@@ -4555,13 +4555,13 @@ public sealed partial class StartImportResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "Destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "EndEventTime", EndEventTime);
         global::Gureum.Core.ValueTree.Put(node, "ImportId", ImportId);
+        global::Gureum.Core.ValueTree.Put(node, "Destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ImportSource", ImportSource?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ImportStatus", ImportStatus);
         global::Gureum.Core.ValueTree.Put(node, "StartEventTime", StartEventTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndEventTime", EndEventTime);
+        global::Gureum.Core.ValueTree.Put(node, "ImportStatus", ImportStatus);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "UpdatedTimestamp", UpdatedTimestamp);
         return node;
     }
@@ -4611,15 +4611,15 @@ public sealed partial class StartLoggingResponse
 
 public sealed partial class StartQueryRequest
 {
-    public string? DeliveryS3Uri { get; set; }
+    public string? QueryStatement { get; set; }
 
-    public string? EventDataStoreOwnerAccountId { get; set; }
+    public string? DeliveryS3Uri { get; set; }
 
     public string? QueryAlias { get; set; }
 
     public global::System.Collections.Generic.List<string>? QueryParameters { get; set; }
 
-    public string? QueryStatement { get; set; }
+    public string? EventDataStoreOwnerAccountId { get; set; }
 
     public static StartQueryRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4628,31 +4628,31 @@ public sealed partial class StartQueryRequest
             return null;
         }
         var result = new StartQueryRequest();
+        result.QueryStatement = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryStatement"));
         result.DeliveryS3Uri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeliveryS3Uri"));
-        result.EventDataStoreOwnerAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreOwnerAccountId"));
         result.QueryAlias = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryAlias"));
         result.QueryParameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "QueryParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.QueryStatement = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryStatement"));
+        result.EventDataStoreOwnerAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreOwnerAccountId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "QueryStatement", QueryStatement);
         global::Gureum.Core.ValueTree.Put(node, "DeliveryS3Uri", DeliveryS3Uri);
-        global::Gureum.Core.ValueTree.Put(node, "EventDataStoreOwnerAccountId", EventDataStoreOwnerAccountId);
         global::Gureum.Core.ValueTree.Put(node, "QueryAlias", QueryAlias);
         global::Gureum.Core.ValueTree.Put(node, "QueryParameters", global::Gureum.Core.ValueTree.WriteList(QueryParameters, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "QueryStatement", QueryStatement);
+        global::Gureum.Core.ValueTree.Put(node, "EventDataStoreOwnerAccountId", EventDataStoreOwnerAccountId);
         return node;
     }
 }
 
 public sealed partial class StartQueryResponse
 {
-    public string? EventDataStoreOwnerAccountId { get; set; }
-
     public string? QueryId { get; set; }
+
+    public string? EventDataStoreOwnerAccountId { get; set; }
 
     public static StartQueryResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4661,16 +4661,16 @@ public sealed partial class StartQueryResponse
             return null;
         }
         var result = new StartQueryResponse();
-        result.EventDataStoreOwnerAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreOwnerAccountId"));
         result.QueryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryId"));
+        result.EventDataStoreOwnerAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreOwnerAccountId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventDataStoreOwnerAccountId", EventDataStoreOwnerAccountId);
         global::Gureum.Core.ValueTree.Put(node, "QueryId", QueryId);
+        global::Gureum.Core.ValueTree.Put(node, "EventDataStoreOwnerAccountId", EventDataStoreOwnerAccountId);
         return node;
     }
 }
@@ -4742,23 +4742,23 @@ public sealed partial class StopImportRequest
 
 public sealed partial class StopImportResponse
 {
-    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
-
-    public global::System.Collections.Generic.List<string>? Destinations { get; set; }
-
-    public global::System.DateTimeOffset? EndEventTime { get; set; }
-
     public string? ImportId { get; set; }
 
     public global::Gureum.Api.Cloudtrail.ImportSource? ImportSource { get; set; }
 
-    public global::Gureum.Api.Cloudtrail.ImportStatistics? ImportStatistics { get; set; }
+    public global::System.Collections.Generic.List<string>? Destinations { get; set; }
 
     public string? ImportStatus { get; set; }
 
-    public global::System.DateTimeOffset? StartEventTime { get; set; }
+    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
 
     public global::System.DateTimeOffset? UpdatedTimestamp { get; set; }
+
+    public global::System.DateTimeOffset? StartEventTime { get; set; }
+
+    public global::System.DateTimeOffset? EndEventTime { get; set; }
+
+    public global::Gureum.Api.Cloudtrail.ImportStatistics? ImportStatistics { get; set; }
 
     public static StopImportResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4767,30 +4767,30 @@ public sealed partial class StopImportResponse
             return null;
         }
         var result = new StopImportResponse();
-        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
-        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Destinations"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.EndEventTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndEventTime"));
         result.ImportId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImportId"));
         result.ImportSource = global::Gureum.Api.Cloudtrail.ImportSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ImportSource")));
-        result.ImportStatistics = global::Gureum.Api.Cloudtrail.ImportStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ImportStatistics")));
+        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Destinations"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ImportStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImportStatus"));
-        result.StartEventTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartEventTime"));
+        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
         result.UpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UpdatedTimestamp"));
+        result.StartEventTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartEventTime"));
+        result.EndEventTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndEventTime"));
+        result.ImportStatistics = global::Gureum.Api.Cloudtrail.ImportStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ImportStatistics")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "Destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "EndEventTime", EndEventTime);
         global::Gureum.Core.ValueTree.Put(node, "ImportId", ImportId);
         global::Gureum.Core.ValueTree.Put(node, "ImportSource", ImportSource?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ImportStatistics", ImportStatistics?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ImportStatus", ImportStatus);
-        global::Gureum.Core.ValueTree.Put(node, "StartEventTime", StartEventTime);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "UpdatedTimestamp", UpdatedTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "StartEventTime", StartEventTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndEventTime", EndEventTime);
+        global::Gureum.Core.ValueTree.Put(node, "ImportStatistics", ImportStatistics?.ToTree());
         return node;
     }
 }
@@ -4874,37 +4874,37 @@ public static class Template
 
 public sealed partial class Trail
 {
-    public string? CloudWatchLogsLogGroupArn { get; set; }
-
-    public string? CloudWatchLogsRoleArn { get; set; }
-
-    public bool? HasCustomEventSelectors { get; set; }
-
-    public bool? HasInsightSelectors { get; set; }
-
-    public string? HomeRegion { get; set; }
-
-    public bool? IncludeGlobalServiceEvents { get; set; }
-
-    public bool? IsMultiRegionTrail { get; set; }
-
-    public bool? IsOrganizationTrail { get; set; }
-
-    public string? KmsKeyId { get; set; }
-
-    public bool? LogFileValidationEnabled { get; set; }
-
     public string? Name { get; set; }
 
     public string? S3BucketName { get; set; }
 
     public string? S3KeyPrefix { get; set; }
 
-    public string? SnsTopicARN { get; set; }
-
     public string? SnsTopicName { get; set; }
 
+    public string? SnsTopicARN { get; set; }
+
+    public bool? IncludeGlobalServiceEvents { get; set; }
+
+    public bool? IsMultiRegionTrail { get; set; }
+
+    public string? HomeRegion { get; set; }
+
     public string? TrailARN { get; set; }
+
+    public bool? LogFileValidationEnabled { get; set; }
+
+    public string? CloudWatchLogsLogGroupArn { get; set; }
+
+    public string? CloudWatchLogsRoleArn { get; set; }
+
+    public string? KmsKeyId { get; set; }
+
+    public bool? HasCustomEventSelectors { get; set; }
+
+    public bool? HasInsightSelectors { get; set; }
+
+    public bool? IsOrganizationTrail { get; set; }
 
     public static Trail? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4913,55 +4913,55 @@ public sealed partial class Trail
             return null;
         }
         var result = new Trail();
-        result.CloudWatchLogsLogGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsLogGroupArn"));
-        result.CloudWatchLogsRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsRoleArn"));
-        result.HasCustomEventSelectors = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HasCustomEventSelectors"));
-        result.HasInsightSelectors = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HasInsightSelectors"));
-        result.HomeRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HomeRegion"));
-        result.IncludeGlobalServiceEvents = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeGlobalServiceEvents"));
-        result.IsMultiRegionTrail = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsMultiRegionTrail"));
-        result.IsOrganizationTrail = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsOrganizationTrail"));
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
-        result.LogFileValidationEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "LogFileValidationEnabled"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.S3BucketName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BucketName"));
         result.S3KeyPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3KeyPrefix"));
-        result.SnsTopicARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnsTopicARN"));
         result.SnsTopicName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnsTopicName"));
+        result.SnsTopicARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnsTopicARN"));
+        result.IncludeGlobalServiceEvents = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeGlobalServiceEvents"));
+        result.IsMultiRegionTrail = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsMultiRegionTrail"));
+        result.HomeRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HomeRegion"));
         result.TrailARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrailARN"));
+        result.LogFileValidationEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "LogFileValidationEnabled"));
+        result.CloudWatchLogsLogGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsLogGroupArn"));
+        result.CloudWatchLogsRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsRoleArn"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
+        result.HasCustomEventSelectors = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HasCustomEventSelectors"));
+        result.HasInsightSelectors = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HasInsightSelectors"));
+        result.IsOrganizationTrail = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsOrganizationTrail"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsLogGroupArn", CloudWatchLogsLogGroupArn);
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsRoleArn", CloudWatchLogsRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "HasCustomEventSelectors", HasCustomEventSelectors);
-        global::Gureum.Core.ValueTree.Put(node, "HasInsightSelectors", HasInsightSelectors);
-        global::Gureum.Core.ValueTree.Put(node, "HomeRegion", HomeRegion);
-        global::Gureum.Core.ValueTree.Put(node, "IncludeGlobalServiceEvents", IncludeGlobalServiceEvents);
-        global::Gureum.Core.ValueTree.Put(node, "IsMultiRegionTrail", IsMultiRegionTrail);
-        global::Gureum.Core.ValueTree.Put(node, "IsOrganizationTrail", IsOrganizationTrail);
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "LogFileValidationEnabled", LogFileValidationEnabled);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "S3BucketName", S3BucketName);
         global::Gureum.Core.ValueTree.Put(node, "S3KeyPrefix", S3KeyPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "SnsTopicARN", SnsTopicARN);
         global::Gureum.Core.ValueTree.Put(node, "SnsTopicName", SnsTopicName);
+        global::Gureum.Core.ValueTree.Put(node, "SnsTopicARN", SnsTopicARN);
+        global::Gureum.Core.ValueTree.Put(node, "IncludeGlobalServiceEvents", IncludeGlobalServiceEvents);
+        global::Gureum.Core.ValueTree.Put(node, "IsMultiRegionTrail", IsMultiRegionTrail);
+        global::Gureum.Core.ValueTree.Put(node, "HomeRegion", HomeRegion);
         global::Gureum.Core.ValueTree.Put(node, "TrailARN", TrailARN);
+        global::Gureum.Core.ValueTree.Put(node, "LogFileValidationEnabled", LogFileValidationEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsLogGroupArn", CloudWatchLogsLogGroupArn);
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsRoleArn", CloudWatchLogsRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "HasCustomEventSelectors", HasCustomEventSelectors);
+        global::Gureum.Core.ValueTree.Put(node, "HasInsightSelectors", HasInsightSelectors);
+        global::Gureum.Core.ValueTree.Put(node, "IsOrganizationTrail", IsOrganizationTrail);
         return node;
     }
 }
 
 public sealed partial class TrailInfo
 {
-    public string? HomeRegion { get; set; }
+    public string? TrailARN { get; set; }
 
     public string? Name { get; set; }
 
-    public string? TrailARN { get; set; }
+    public string? HomeRegion { get; set; }
 
     public static TrailInfo? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4970,18 +4970,18 @@ public sealed partial class TrailInfo
             return null;
         }
         var result = new TrailInfo();
-        result.HomeRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HomeRegion"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.TrailARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrailARN"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.HomeRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HomeRegion"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "HomeRegion", HomeRegion);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "TrailARN", TrailARN);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "HomeRegion", HomeRegion);
         return node;
     }
 }
@@ -5028,11 +5028,11 @@ public sealed partial class UpdateChannelResponse
 {
     public string? ChannelArn { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.Destination>? Destinations { get; set; }
-
     public string? Name { get; set; }
 
     public string? Source { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.Destination>? Destinations { get; set; }
 
     public static UpdateChannelResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5042,9 +5042,9 @@ public sealed partial class UpdateChannelResponse
         }
         var result = new UpdateChannelResponse();
         result.ChannelArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChannelArn"));
-        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Destinations"), x => global::Gureum.Api.Cloudtrail.Destination.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Source"));
+        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Destinations"), x => global::Gureum.Api.Cloudtrail.Destination.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -5052,9 +5052,9 @@ public sealed partial class UpdateChannelResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ChannelArn", ChannelArn);
-        global::Gureum.Core.ValueTree.Put(node, "Destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Source", Source);
+        global::Gureum.Core.ValueTree.Put(node, "Destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -5063,11 +5063,11 @@ public sealed partial class UpdateDashboardRequest
 {
     public string? DashboardId { get; set; }
 
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.RequestWidget>? Widgets { get; set; }
+
     public global::Gureum.Api.Cloudtrail.RefreshSchedule? RefreshSchedule { get; set; }
 
     public bool? TerminationProtectionEnabled { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.RequestWidget>? Widgets { get; set; }
 
     public static UpdateDashboardRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5077,9 +5077,9 @@ public sealed partial class UpdateDashboardRequest
         }
         var result = new UpdateDashboardRequest();
         result.DashboardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DashboardId"));
+        result.Widgets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Widgets"), x => global::Gureum.Api.Cloudtrail.RequestWidget.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.RefreshSchedule = global::Gureum.Api.Cloudtrail.RefreshSchedule.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RefreshSchedule")));
         result.TerminationProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "TerminationProtectionEnabled"));
-        result.Widgets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Widgets"), x => global::Gureum.Api.Cloudtrail.RequestWidget.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -5087,30 +5087,30 @@ public sealed partial class UpdateDashboardRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "DashboardId", DashboardId);
+        global::Gureum.Core.ValueTree.Put(node, "Widgets", global::Gureum.Core.ValueTree.WriteList(Widgets, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "RefreshSchedule", RefreshSchedule?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TerminationProtectionEnabled", TerminationProtectionEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "Widgets", global::Gureum.Core.ValueTree.WriteList(Widgets, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class UpdateDashboardResponse
 {
-    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
-
     public string? DashboardArn { get; set; }
 
     public string? Name { get; set; }
+
+    public string? Type { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.Widget>? Widgets { get; set; }
 
     public global::Gureum.Api.Cloudtrail.RefreshSchedule? RefreshSchedule { get; set; }
 
     public bool? TerminationProtectionEnabled { get; set; }
 
-    public string? Type { get; set; }
+    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
 
     public global::System.DateTimeOffset? UpdatedTimestamp { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.Widget>? Widgets { get; set; }
 
     public static UpdateDashboardResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5119,51 +5119,51 @@ public sealed partial class UpdateDashboardResponse
             return null;
         }
         var result = new UpdateDashboardResponse();
-        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
         result.DashboardArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DashboardArn"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.Widgets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Widgets"), x => global::Gureum.Api.Cloudtrail.Widget.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.RefreshSchedule = global::Gureum.Api.Cloudtrail.RefreshSchedule.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RefreshSchedule")));
         result.TerminationProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "TerminationProtectionEnabled"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
         result.UpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UpdatedTimestamp"));
-        result.Widgets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Widgets"), x => global::Gureum.Api.Cloudtrail.Widget.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "DashboardArn", DashboardArn);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Widgets", global::Gureum.Core.ValueTree.WriteList(Widgets, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "RefreshSchedule", RefreshSchedule?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TerminationProtectionEnabled", TerminationProtectionEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "UpdatedTimestamp", UpdatedTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "Widgets", global::Gureum.Core.ValueTree.WriteList(Widgets, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class UpdateEventDataStoreRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedEventSelector>? AdvancedEventSelectors { get; set; }
-
-    public string? BillingMode { get; set; }
-
     public string? EventDataStore { get; set; }
 
-    public string? KmsKeyId { get; set; }
+    public string? Name { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedEventSelector>? AdvancedEventSelectors { get; set; }
 
     public bool? MultiRegionEnabled { get; set; }
-
-    public string? Name { get; set; }
 
     public bool? OrganizationEnabled { get; set; }
 
     public int? RetentionPeriod { get; set; }
 
     public bool? TerminationProtectionEnabled { get; set; }
+
+    public string? KmsKeyId { get; set; }
+
+    public string? BillingMode { get; set; }
 
     public static UpdateEventDataStoreRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5172,63 +5172,63 @@ public sealed partial class UpdateEventDataStoreRequest
             return null;
         }
         var result = new UpdateEventDataStoreRequest();
-        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.BillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingMode"));
         result.EventDataStore = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStore"));
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
-        result.MultiRegionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "MultiRegionEnabled"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.MultiRegionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "MultiRegionEnabled"));
         result.OrganizationEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "OrganizationEnabled"));
         result.RetentionPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RetentionPeriod"));
         result.TerminationProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "TerminationProtectionEnabled"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
+        result.BillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingMode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "BillingMode", BillingMode);
         global::Gureum.Core.ValueTree.Put(node, "EventDataStore", EventDataStore);
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "MultiRegionEnabled", MultiRegionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "MultiRegionEnabled", MultiRegionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "OrganizationEnabled", OrganizationEnabled);
         global::Gureum.Core.ValueTree.Put(node, "RetentionPeriod", RetentionPeriod);
         global::Gureum.Core.ValueTree.Put(node, "TerminationProtectionEnabled", TerminationProtectionEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "BillingMode", BillingMode);
         return node;
     }
 }
 
 public sealed partial class UpdateEventDataStoreResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedEventSelector>? AdvancedEventSelectors { get; set; }
-
-    public string? BillingMode { get; set; }
-
-    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
-
     public string? EventDataStoreArn { get; set; }
 
-    public string? FederationRoleArn { get; set; }
+    public string? Name { get; set; }
 
-    public string? FederationStatus { get; set; }
+    public string? Status { get; set; }
 
-    public string? KmsKeyId { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudtrail.AdvancedEventSelector>? AdvancedEventSelectors { get; set; }
 
     public bool? MultiRegionEnabled { get; set; }
-
-    public string? Name { get; set; }
 
     public bool? OrganizationEnabled { get; set; }
 
     public int? RetentionPeriod { get; set; }
 
-    public string? Status { get; set; }
-
     public bool? TerminationProtectionEnabled { get; set; }
 
+    public global::System.DateTimeOffset? CreatedTimestamp { get; set; }
+
     public global::System.DateTimeOffset? UpdatedTimestamp { get; set; }
+
+    public string? KmsKeyId { get; set; }
+
+    public string? BillingMode { get; set; }
+
+    public string? FederationStatus { get; set; }
+
+    public string? FederationRoleArn { get; set; }
 
     public static UpdateEventDataStoreResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5237,60 +5237,46 @@ public sealed partial class UpdateEventDataStoreResponse
             return null;
         }
         var result = new UpdateEventDataStoreResponse();
-        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.BillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingMode"));
-        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
         result.EventDataStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventDataStoreArn"));
-        result.FederationRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FederationRoleArn"));
-        result.FederationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FederationStatus"));
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
-        result.MultiRegionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "MultiRegionEnabled"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.AdvancedEventSelectors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvancedEventSelectors"), x => global::Gureum.Api.Cloudtrail.AdvancedEventSelector.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.MultiRegionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "MultiRegionEnabled"));
         result.OrganizationEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "OrganizationEnabled"));
         result.RetentionPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RetentionPeriod"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.TerminationProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "TerminationProtectionEnabled"));
+        result.CreatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTimestamp"));
         result.UpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UpdatedTimestamp"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
+        result.BillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingMode"));
+        result.FederationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FederationStatus"));
+        result.FederationRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FederationRoleArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "BillingMode", BillingMode);
-        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "EventDataStoreArn", EventDataStoreArn);
-        global::Gureum.Core.ValueTree.Put(node, "FederationRoleArn", FederationRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "FederationStatus", FederationStatus);
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "MultiRegionEnabled", MultiRegionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "AdvancedEventSelectors", global::Gureum.Core.ValueTree.WriteList(AdvancedEventSelectors, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "MultiRegionEnabled", MultiRegionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "OrganizationEnabled", OrganizationEnabled);
         global::Gureum.Core.ValueTree.Put(node, "RetentionPeriod", RetentionPeriod);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "TerminationProtectionEnabled", TerminationProtectionEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedTimestamp", CreatedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "UpdatedTimestamp", UpdatedTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "BillingMode", BillingMode);
+        global::Gureum.Core.ValueTree.Put(node, "FederationStatus", FederationStatus);
+        global::Gureum.Core.ValueTree.Put(node, "FederationRoleArn", FederationRoleArn);
         return node;
     }
 }
 
 public sealed partial class UpdateTrailRequest
 {
-    public string? CloudWatchLogsLogGroupArn { get; set; }
-
-    public string? CloudWatchLogsRoleArn { get; set; }
-
-    public bool? EnableLogFileValidation { get; set; }
-
-    public bool? IncludeGlobalServiceEvents { get; set; }
-
-    public bool? IsMultiRegionTrail { get; set; }
-
-    public bool? IsOrganizationTrail { get; set; }
-
-    public string? KmsKeyId { get; set; }
-
     public string? Name { get; set; }
 
     public string? S3BucketName { get; set; }
@@ -5298,6 +5284,20 @@ public sealed partial class UpdateTrailRequest
     public string? S3KeyPrefix { get; set; }
 
     public string? SnsTopicName { get; set; }
+
+    public bool? IncludeGlobalServiceEvents { get; set; }
+
+    public bool? IsMultiRegionTrail { get; set; }
+
+    public bool? EnableLogFileValidation { get; set; }
+
+    public string? CloudWatchLogsLogGroupArn { get; set; }
+
+    public string? CloudWatchLogsRoleArn { get; set; }
+
+    public string? KmsKeyId { get; set; }
+
+    public bool? IsOrganizationTrail { get; set; }
 
     public static UpdateTrailRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5306,65 +5306,65 @@ public sealed partial class UpdateTrailRequest
             return null;
         }
         var result = new UpdateTrailRequest();
-        result.CloudWatchLogsLogGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsLogGroupArn"));
-        result.CloudWatchLogsRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsRoleArn"));
-        result.EnableLogFileValidation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableLogFileValidation"));
-        result.IncludeGlobalServiceEvents = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeGlobalServiceEvents"));
-        result.IsMultiRegionTrail = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsMultiRegionTrail"));
-        result.IsOrganizationTrail = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsOrganizationTrail"));
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.S3BucketName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BucketName"));
         result.S3KeyPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3KeyPrefix"));
         result.SnsTopicName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnsTopicName"));
+        result.IncludeGlobalServiceEvents = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeGlobalServiceEvents"));
+        result.IsMultiRegionTrail = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsMultiRegionTrail"));
+        result.EnableLogFileValidation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableLogFileValidation"));
+        result.CloudWatchLogsLogGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsLogGroupArn"));
+        result.CloudWatchLogsRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsRoleArn"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
+        result.IsOrganizationTrail = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsOrganizationTrail"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsLogGroupArn", CloudWatchLogsLogGroupArn);
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsRoleArn", CloudWatchLogsRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "EnableLogFileValidation", EnableLogFileValidation);
-        global::Gureum.Core.ValueTree.Put(node, "IncludeGlobalServiceEvents", IncludeGlobalServiceEvents);
-        global::Gureum.Core.ValueTree.Put(node, "IsMultiRegionTrail", IsMultiRegionTrail);
-        global::Gureum.Core.ValueTree.Put(node, "IsOrganizationTrail", IsOrganizationTrail);
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "S3BucketName", S3BucketName);
         global::Gureum.Core.ValueTree.Put(node, "S3KeyPrefix", S3KeyPrefix);
         global::Gureum.Core.ValueTree.Put(node, "SnsTopicName", SnsTopicName);
+        global::Gureum.Core.ValueTree.Put(node, "IncludeGlobalServiceEvents", IncludeGlobalServiceEvents);
+        global::Gureum.Core.ValueTree.Put(node, "IsMultiRegionTrail", IsMultiRegionTrail);
+        global::Gureum.Core.ValueTree.Put(node, "EnableLogFileValidation", EnableLogFileValidation);
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsLogGroupArn", CloudWatchLogsLogGroupArn);
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsRoleArn", CloudWatchLogsRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "IsOrganizationTrail", IsOrganizationTrail);
         return node;
     }
 }
 
 public sealed partial class UpdateTrailResponse
 {
-    public string? CloudWatchLogsLogGroupArn { get; set; }
-
-    public string? CloudWatchLogsRoleArn { get; set; }
-
-    public bool? IncludeGlobalServiceEvents { get; set; }
-
-    public bool? IsMultiRegionTrail { get; set; }
-
-    public bool? IsOrganizationTrail { get; set; }
-
-    public string? KmsKeyId { get; set; }
-
-    public bool? LogFileValidationEnabled { get; set; }
-
     public string? Name { get; set; }
 
     public string? S3BucketName { get; set; }
 
     public string? S3KeyPrefix { get; set; }
 
-    public string? SnsTopicARN { get; set; }
-
     public string? SnsTopicName { get; set; }
 
+    public string? SnsTopicARN { get; set; }
+
+    public bool? IncludeGlobalServiceEvents { get; set; }
+
+    public bool? IsMultiRegionTrail { get; set; }
+
     public string? TrailARN { get; set; }
+
+    public bool? LogFileValidationEnabled { get; set; }
+
+    public string? CloudWatchLogsLogGroupArn { get; set; }
+
+    public string? CloudWatchLogsRoleArn { get; set; }
+
+    public string? KmsKeyId { get; set; }
+
+    public bool? IsOrganizationTrail { get; set; }
 
     public static UpdateTrailResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5373,38 +5373,38 @@ public sealed partial class UpdateTrailResponse
             return null;
         }
         var result = new UpdateTrailResponse();
-        result.CloudWatchLogsLogGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsLogGroupArn"));
-        result.CloudWatchLogsRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsRoleArn"));
-        result.IncludeGlobalServiceEvents = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeGlobalServiceEvents"));
-        result.IsMultiRegionTrail = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsMultiRegionTrail"));
-        result.IsOrganizationTrail = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsOrganizationTrail"));
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
-        result.LogFileValidationEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "LogFileValidationEnabled"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.S3BucketName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BucketName"));
         result.S3KeyPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3KeyPrefix"));
-        result.SnsTopicARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnsTopicARN"));
         result.SnsTopicName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnsTopicName"));
+        result.SnsTopicARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnsTopicARN"));
+        result.IncludeGlobalServiceEvents = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeGlobalServiceEvents"));
+        result.IsMultiRegionTrail = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsMultiRegionTrail"));
         result.TrailARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrailARN"));
+        result.LogFileValidationEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "LogFileValidationEnabled"));
+        result.CloudWatchLogsLogGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsLogGroupArn"));
+        result.CloudWatchLogsRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsRoleArn"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
+        result.IsOrganizationTrail = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsOrganizationTrail"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsLogGroupArn", CloudWatchLogsLogGroupArn);
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsRoleArn", CloudWatchLogsRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "IncludeGlobalServiceEvents", IncludeGlobalServiceEvents);
-        global::Gureum.Core.ValueTree.Put(node, "IsMultiRegionTrail", IsMultiRegionTrail);
-        global::Gureum.Core.ValueTree.Put(node, "IsOrganizationTrail", IsOrganizationTrail);
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "LogFileValidationEnabled", LogFileValidationEnabled);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "S3BucketName", S3BucketName);
         global::Gureum.Core.ValueTree.Put(node, "S3KeyPrefix", S3KeyPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "SnsTopicARN", SnsTopicARN);
         global::Gureum.Core.ValueTree.Put(node, "SnsTopicName", SnsTopicName);
+        global::Gureum.Core.ValueTree.Put(node, "SnsTopicARN", SnsTopicARN);
+        global::Gureum.Core.ValueTree.Put(node, "IncludeGlobalServiceEvents", IncludeGlobalServiceEvents);
+        global::Gureum.Core.ValueTree.Put(node, "IsMultiRegionTrail", IsMultiRegionTrail);
         global::Gureum.Core.ValueTree.Put(node, "TrailARN", TrailARN);
+        global::Gureum.Core.ValueTree.Put(node, "LogFileValidationEnabled", LogFileValidationEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsLogGroupArn", CloudWatchLogsLogGroupArn);
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsRoleArn", CloudWatchLogsRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "IsOrganizationTrail", IsOrganizationTrail);
         return node;
     }
 }
@@ -5413,9 +5413,9 @@ public sealed partial class Widget
 {
     public string? QueryAlias { get; set; }
 
-    public global::System.Collections.Generic.List<string>? QueryParameters { get; set; }
-
     public string? QueryStatement { get; set; }
+
+    public global::System.Collections.Generic.List<string>? QueryParameters { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ViewProperties { get; set; }
 
@@ -5427,8 +5427,8 @@ public sealed partial class Widget
         }
         var result = new Widget();
         result.QueryAlias = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryAlias"));
-        result.QueryParameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "QueryParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.QueryStatement = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueryStatement"));
+        result.QueryParameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "QueryParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ViewProperties = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ViewProperties"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -5437,8 +5437,8 @@ public sealed partial class Widget
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "QueryAlias", QueryAlias);
-        global::Gureum.Core.ValueTree.Put(node, "QueryParameters", global::Gureum.Core.ValueTree.WriteList(QueryParameters, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "QueryStatement", QueryStatement);
+        global::Gureum.Core.ValueTree.Put(node, "QueryParameters", global::Gureum.Core.ValueTree.WriteList(QueryParameters, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ViewProperties", global::Gureum.Core.ValueTree.WriteMap(ViewProperties, x => (object?)x));
         return node;
     }

@@ -164,16 +164,16 @@ public sealed partial class ResourceNotFoundException2 : global::Gureum.Core.Aws
     {
     }
 
-    public string? ResourceId
-    {
-        get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "ResourceId"));
-        set => With("ResourceId", value);
-    }
-
     public string? ResourceType
     {
         get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "ResourceType"));
         set => With("ResourceType", value);
+    }
+
+    public string? ResourceId
+    {
+        get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "ResourceId"));
+        set => With("ResourceId", value);
     }
 }
 

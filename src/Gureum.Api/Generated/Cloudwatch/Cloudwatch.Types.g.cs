@@ -15,9 +15,9 @@ public static class ActionsSuppressedBy
 
 public sealed partial class AlarmContributor
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? ContributorAttributes { get; set; }
-
     public string? ContributorId { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? ContributorAttributes { get; set; }
 
     public string? StateReason { get; set; }
 
@@ -30,8 +30,8 @@ public sealed partial class AlarmContributor
             return null;
         }
         var result = new AlarmContributor();
-        result.ContributorAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ContributorAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ContributorId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContributorId"));
+        result.ContributorAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ContributorAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.StateReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateReason"));
         result.StateTransitionedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StateTransitionedTimestamp"));
         return result;
@@ -40,8 +40,8 @@ public sealed partial class AlarmContributor
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ContributorAttributes", global::Gureum.Core.ValueTree.WriteMap(ContributorAttributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ContributorId", ContributorId);
+        global::Gureum.Core.ValueTree.Put(node, "ContributorAttributes", global::Gureum.Core.ValueTree.WriteMap(ContributorAttributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "StateReason", StateReason);
         global::Gureum.Core.ValueTree.Put(node, "StateTransitionedTimestamp", StateTransitionedTimestamp);
         return node;
@@ -50,21 +50,21 @@ public sealed partial class AlarmContributor
 
 public sealed partial class AlarmHistoryItem
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? AlarmContributorAttributes { get; set; }
+    public string? AlarmName { get; set; }
 
     public string? AlarmContributorId { get; set; }
 
-    public string? AlarmName { get; set; }
-
     public string? AlarmType { get; set; }
 
-    public string? HistoryData { get; set; }
+    public global::System.DateTimeOffset? Timestamp { get; set; }
 
     public string? HistoryItemType { get; set; }
 
     public string? HistorySummary { get; set; }
 
-    public global::System.DateTimeOffset? Timestamp { get; set; }
+    public string? HistoryData { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? AlarmContributorAttributes { get; set; }
 
     public static AlarmHistoryItem? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -73,28 +73,28 @@ public sealed partial class AlarmHistoryItem
             return null;
         }
         var result = new AlarmHistoryItem();
-        result.AlarmContributorAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "AlarmContributorAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.AlarmContributorId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmContributorId"));
         result.AlarmName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmName"));
+        result.AlarmContributorId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmContributorId"));
         result.AlarmType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmType"));
-        result.HistoryData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HistoryData"));
+        result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
         result.HistoryItemType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HistoryItemType"));
         result.HistorySummary = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HistorySummary"));
-        result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
+        result.HistoryData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HistoryData"));
+        result.AlarmContributorAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "AlarmContributorAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlarmContributorAttributes", global::Gureum.Core.ValueTree.WriteMap(AlarmContributorAttributes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "AlarmContributorId", AlarmContributorId);
         global::Gureum.Core.ValueTree.Put(node, "AlarmName", AlarmName);
+        global::Gureum.Core.ValueTree.Put(node, "AlarmContributorId", AlarmContributorId);
         global::Gureum.Core.ValueTree.Put(node, "AlarmType", AlarmType);
-        global::Gureum.Core.ValueTree.Put(node, "HistoryData", HistoryData);
+        global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
         global::Gureum.Core.ValueTree.Put(node, "HistoryItemType", HistoryItemType);
         global::Gureum.Core.ValueTree.Put(node, "HistorySummary", HistorySummary);
-        global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
+        global::Gureum.Core.ValueTree.Put(node, "HistoryData", HistoryData);
+        global::Gureum.Core.ValueTree.Put(node, "AlarmContributorAttributes", global::Gureum.Core.ValueTree.WriteMap(AlarmContributorAttributes, x => (object?)x));
         return node;
     }
 }
@@ -113,11 +113,11 @@ public sealed partial class AlarmMuteRuleSummary
 
     public global::System.DateTimeOffset? ExpireDate { get; set; }
 
-    public global::System.DateTimeOffset? LastUpdatedTimestamp { get; set; }
+    public string? Status { get; set; }
 
     public string? MuteType { get; set; }
 
-    public string? Status { get; set; }
+    public global::System.DateTimeOffset? LastUpdatedTimestamp { get; set; }
 
     public static AlarmMuteRuleSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -128,9 +128,9 @@ public sealed partial class AlarmMuteRuleSummary
         var result = new AlarmMuteRuleSummary();
         result.AlarmMuteRuleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmMuteRuleArn"));
         result.ExpireDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExpireDate"));
-        result.LastUpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdatedTimestamp"));
-        result.MuteType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MuteType"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.MuteType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MuteType"));
+        result.LastUpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdatedTimestamp"));
         return result;
     }
 
@@ -139,18 +139,18 @@ public sealed partial class AlarmMuteRuleSummary
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AlarmMuteRuleArn", AlarmMuteRuleArn);
         global::Gureum.Core.ValueTree.Put(node, "ExpireDate", ExpireDate);
-        global::Gureum.Core.ValueTree.Put(node, "LastUpdatedTimestamp", LastUpdatedTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "MuteType", MuteType);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "MuteType", MuteType);
+        global::Gureum.Core.ValueTree.Put(node, "LastUpdatedTimestamp", LastUpdatedTimestamp);
         return node;
     }
 }
 
 public sealed partial class AlarmPromQLCriteria
 {
-    public int? PendingPeriod { get; set; }
-
     public string? Query { get; set; }
+
+    public int? PendingPeriod { get; set; }
 
     public int? RecoveryPeriod { get; set; }
 
@@ -161,8 +161,8 @@ public sealed partial class AlarmPromQLCriteria
             return null;
         }
         var result = new AlarmPromQLCriteria();
-        result.PendingPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PendingPeriod"));
         result.Query = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Query"));
+        result.PendingPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PendingPeriod"));
         result.RecoveryPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RecoveryPeriod"));
         return result;
     }
@@ -170,8 +170,8 @@ public sealed partial class AlarmPromQLCriteria
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PendingPeriod", PendingPeriod);
         global::Gureum.Core.ValueTree.Put(node, "Query", Query);
+        global::Gureum.Core.ValueTree.Put(node, "PendingPeriod", PendingPeriod);
         global::Gureum.Core.ValueTree.Put(node, "RecoveryPeriod", RecoveryPeriod);
         return node;
     }
@@ -186,23 +186,23 @@ public static class AlarmType
 
 public sealed partial class AnomalyDetector
 {
-    public global::Gureum.Api.Cloudwatch.AnomalyDetectorConfiguration? Configuration { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Dimension>? Dimensions { get; set; }
-
-    public global::Gureum.Api.Cloudwatch.MetricCharacteristics? MetricCharacteristics { get; set; }
-
-    public global::Gureum.Api.Cloudwatch.MetricMathAnomalyDetector? MetricMathAnomalyDetector { get; set; }
+    public string? Namespace { get; set; }
 
     public string? MetricName { get; set; }
 
-    public string? Namespace { get; set; }
-
-    public global::Gureum.Api.Cloudwatch.SingleMetricAnomalyDetector? SingleMetricAnomalyDetector { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Dimension>? Dimensions { get; set; }
 
     public string? Stat { get; set; }
 
+    public global::Gureum.Api.Cloudwatch.AnomalyDetectorConfiguration? Configuration { get; set; }
+
     public string? StateValue { get; set; }
+
+    public global::Gureum.Api.Cloudwatch.MetricCharacteristics? MetricCharacteristics { get; set; }
+
+    public global::Gureum.Api.Cloudwatch.SingleMetricAnomalyDetector? SingleMetricAnomalyDetector { get; set; }
+
+    public global::Gureum.Api.Cloudwatch.MetricMathAnomalyDetector? MetricMathAnomalyDetector { get; set; }
 
     public static AnomalyDetector? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -211,30 +211,30 @@ public sealed partial class AnomalyDetector
             return null;
         }
         var result = new AnomalyDetector();
-        result.Configuration = global::Gureum.Api.Cloudwatch.AnomalyDetectorConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Configuration")));
-        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MetricCharacteristics = global::Gureum.Api.Cloudwatch.MetricCharacteristics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricCharacteristics")));
-        result.MetricMathAnomalyDetector = global::Gureum.Api.Cloudwatch.MetricMathAnomalyDetector.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricMathAnomalyDetector")));
-        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
         result.Namespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Namespace"));
-        result.SingleMetricAnomalyDetector = global::Gureum.Api.Cloudwatch.SingleMetricAnomalyDetector.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SingleMetricAnomalyDetector")));
+        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
+        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Stat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Stat"));
+        result.Configuration = global::Gureum.Api.Cloudwatch.AnomalyDetectorConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Configuration")));
         result.StateValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateValue"));
+        result.MetricCharacteristics = global::Gureum.Api.Cloudwatch.MetricCharacteristics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricCharacteristics")));
+        result.SingleMetricAnomalyDetector = global::Gureum.Api.Cloudwatch.SingleMetricAnomalyDetector.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SingleMetricAnomalyDetector")));
+        result.MetricMathAnomalyDetector = global::Gureum.Api.Cloudwatch.MetricMathAnomalyDetector.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricMathAnomalyDetector")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Configuration", Configuration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MetricCharacteristics", MetricCharacteristics?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MetricMathAnomalyDetector", MetricMathAnomalyDetector?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
         global::Gureum.Core.ValueTree.Put(node, "Namespace", Namespace);
-        global::Gureum.Core.ValueTree.Put(node, "SingleMetricAnomalyDetector", SingleMetricAnomalyDetector?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
+        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Stat", Stat);
+        global::Gureum.Core.ValueTree.Put(node, "Configuration", Configuration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "StateValue", StateValue);
+        global::Gureum.Core.ValueTree.Put(node, "MetricCharacteristics", MetricCharacteristics?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SingleMetricAnomalyDetector", SingleMetricAnomalyDetector?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MetricMathAnomalyDetector", MetricMathAnomalyDetector?.ToTree());
         return node;
     }
 }
@@ -297,16 +297,6 @@ public sealed partial class CompositeAlarm
 {
     public bool? ActionsEnabled { get; set; }
 
-    public string? ActionsSuppressedBy { get; set; }
-
-    public string? ActionsSuppressedReason { get; set; }
-
-    public string? ActionsSuppressor { get; set; }
-
-    public int? ActionsSuppressorExtensionPeriod { get; set; }
-
-    public int? ActionsSuppressorWaitPeriod { get; set; }
-
     public global::System.Collections.Generic.List<string>? AlarmActions { get; set; }
 
     public string? AlarmArn { get; set; }
@@ -327,11 +317,21 @@ public sealed partial class CompositeAlarm
 
     public string? StateReasonData { get; set; }
 
-    public global::System.DateTimeOffset? StateTransitionedTimestamp { get; set; }
-
     public global::System.DateTimeOffset? StateUpdatedTimestamp { get; set; }
 
     public string? StateValue { get; set; }
+
+    public global::System.DateTimeOffset? StateTransitionedTimestamp { get; set; }
+
+    public string? ActionsSuppressedBy { get; set; }
+
+    public string? ActionsSuppressedReason { get; set; }
+
+    public string? ActionsSuppressor { get; set; }
+
+    public int? ActionsSuppressorWaitPeriod { get; set; }
+
+    public int? ActionsSuppressorExtensionPeriod { get; set; }
 
     public static CompositeAlarm? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -341,11 +341,6 @@ public sealed partial class CompositeAlarm
         }
         var result = new CompositeAlarm();
         result.ActionsEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ActionsEnabled"));
-        result.ActionsSuppressedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActionsSuppressedBy"));
-        result.ActionsSuppressedReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActionsSuppressedReason"));
-        result.ActionsSuppressor = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActionsSuppressor"));
-        result.ActionsSuppressorExtensionPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ActionsSuppressorExtensionPeriod"));
-        result.ActionsSuppressorWaitPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ActionsSuppressorWaitPeriod"));
         result.AlarmActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AlarmActions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.AlarmArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmArn"));
         result.AlarmConfigurationUpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "AlarmConfigurationUpdatedTimestamp"));
@@ -356,9 +351,14 @@ public sealed partial class CompositeAlarm
         result.OKActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OKActions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.StateReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateReason"));
         result.StateReasonData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateReasonData"));
-        result.StateTransitionedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StateTransitionedTimestamp"));
         result.StateUpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StateUpdatedTimestamp"));
         result.StateValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateValue"));
+        result.StateTransitionedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StateTransitionedTimestamp"));
+        result.ActionsSuppressedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActionsSuppressedBy"));
+        result.ActionsSuppressedReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActionsSuppressedReason"));
+        result.ActionsSuppressor = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActionsSuppressor"));
+        result.ActionsSuppressorWaitPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ActionsSuppressorWaitPeriod"));
+        result.ActionsSuppressorExtensionPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ActionsSuppressorExtensionPeriod"));
         return result;
     }
 
@@ -366,11 +366,6 @@ public sealed partial class CompositeAlarm
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ActionsEnabled", ActionsEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "ActionsSuppressedBy", ActionsSuppressedBy);
-        global::Gureum.Core.ValueTree.Put(node, "ActionsSuppressedReason", ActionsSuppressedReason);
-        global::Gureum.Core.ValueTree.Put(node, "ActionsSuppressor", ActionsSuppressor);
-        global::Gureum.Core.ValueTree.Put(node, "ActionsSuppressorExtensionPeriod", ActionsSuppressorExtensionPeriod);
-        global::Gureum.Core.ValueTree.Put(node, "ActionsSuppressorWaitPeriod", ActionsSuppressorWaitPeriod);
         global::Gureum.Core.ValueTree.Put(node, "AlarmActions", global::Gureum.Core.ValueTree.WriteList(AlarmActions, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "AlarmArn", AlarmArn);
         global::Gureum.Core.ValueTree.Put(node, "AlarmConfigurationUpdatedTimestamp", AlarmConfigurationUpdatedTimestamp);
@@ -381,18 +376,23 @@ public sealed partial class CompositeAlarm
         global::Gureum.Core.ValueTree.Put(node, "OKActions", global::Gureum.Core.ValueTree.WriteList(OKActions, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "StateReason", StateReason);
         global::Gureum.Core.ValueTree.Put(node, "StateReasonData", StateReasonData);
-        global::Gureum.Core.ValueTree.Put(node, "StateTransitionedTimestamp", StateTransitionedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "StateUpdatedTimestamp", StateUpdatedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "StateValue", StateValue);
+        global::Gureum.Core.ValueTree.Put(node, "StateTransitionedTimestamp", StateTransitionedTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "ActionsSuppressedBy", ActionsSuppressedBy);
+        global::Gureum.Core.ValueTree.Put(node, "ActionsSuppressedReason", ActionsSuppressedReason);
+        global::Gureum.Core.ValueTree.Put(node, "ActionsSuppressor", ActionsSuppressor);
+        global::Gureum.Core.ValueTree.Put(node, "ActionsSuppressorWaitPeriod", ActionsSuppressorWaitPeriod);
+        global::Gureum.Core.ValueTree.Put(node, "ActionsSuppressorExtensionPeriod", ActionsSuppressorExtensionPeriod);
         return node;
     }
 }
 
 public sealed partial class DashboardEntry
 {
-    public string? DashboardArn { get; set; }
-
     public string? DashboardName { get; set; }
+
+    public string? DashboardArn { get; set; }
 
     public global::System.DateTimeOffset? LastModified { get; set; }
 
@@ -405,8 +405,8 @@ public sealed partial class DashboardEntry
             return null;
         }
         var result = new DashboardEntry();
-        result.DashboardArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DashboardArn"));
         result.DashboardName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DashboardName"));
+        result.DashboardArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DashboardArn"));
         result.LastModified = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
         result.Size = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "Size"));
         return result;
@@ -415,8 +415,8 @@ public sealed partial class DashboardEntry
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DashboardArn", DashboardArn);
         global::Gureum.Core.ValueTree.Put(node, "DashboardName", DashboardName);
+        global::Gureum.Core.ValueTree.Put(node, "DashboardArn", DashboardArn);
         global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
         global::Gureum.Core.ValueTree.Put(node, "Size", Size);
         return node;
@@ -452,21 +452,21 @@ public sealed partial class DashboardValidationMessage
 
 public sealed partial class Datapoint
 {
-    public double? Average { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, double>? ExtendedStatistics { get; set; }
-
-    public double? Maximum { get; set; }
-
-    public double? Minimum { get; set; }
+    public global::System.DateTimeOffset? Timestamp { get; set; }
 
     public double? SampleCount { get; set; }
 
+    public double? Average { get; set; }
+
     public double? Sum { get; set; }
 
-    public global::System.DateTimeOffset? Timestamp { get; set; }
+    public double? Minimum { get; set; }
+
+    public double? Maximum { get; set; }
 
     public string? Unit { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, double>? ExtendedStatistics { get; set; }
 
     public static Datapoint? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -475,28 +475,28 @@ public sealed partial class Datapoint
             return null;
         }
         var result = new Datapoint();
-        result.Average = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Average"));
-        result.ExtendedStatistics = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExtendedStatistics"), x => global::Gureum.Core.ValueConvert.AsDouble(x) ?? default);
-        result.Maximum = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Maximum"));
-        result.Minimum = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Minimum"));
-        result.SampleCount = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "SampleCount"));
-        result.Sum = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Sum"));
         result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
+        result.SampleCount = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "SampleCount"));
+        result.Average = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Average"));
+        result.Sum = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Sum"));
+        result.Minimum = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Minimum"));
+        result.Maximum = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Maximum"));
         result.Unit = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Unit"));
+        result.ExtendedStatistics = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExtendedStatistics"), x => global::Gureum.Core.ValueConvert.AsDouble(x) ?? default);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Average", Average);
-        global::Gureum.Core.ValueTree.Put(node, "ExtendedStatistics", global::Gureum.Core.ValueTree.WriteMap(ExtendedStatistics, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Maximum", Maximum);
-        global::Gureum.Core.ValueTree.Put(node, "Minimum", Minimum);
-        global::Gureum.Core.ValueTree.Put(node, "SampleCount", SampleCount);
-        global::Gureum.Core.ValueTree.Put(node, "Sum", Sum);
         global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
+        global::Gureum.Core.ValueTree.Put(node, "SampleCount", SampleCount);
+        global::Gureum.Core.ValueTree.Put(node, "Average", Average);
+        global::Gureum.Core.ValueTree.Put(node, "Sum", Sum);
+        global::Gureum.Core.ValueTree.Put(node, "Minimum", Minimum);
+        global::Gureum.Core.ValueTree.Put(node, "Maximum", Maximum);
         global::Gureum.Core.ValueTree.Put(node, "Unit", Unit);
+        global::Gureum.Core.ValueTree.Put(node, "ExtendedStatistics", global::Gureum.Core.ValueTree.WriteMap(ExtendedStatistics, x => (object?)x));
         return node;
     }
 }
@@ -549,17 +549,17 @@ public sealed partial class DeleteAlarmsInput
 
 public sealed partial class DeleteAnomalyDetectorInput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Dimension>? Dimensions { get; set; }
-
-    public global::Gureum.Api.Cloudwatch.MetricMathAnomalyDetector? MetricMathAnomalyDetector { get; set; }
+    public string? Namespace { get; set; }
 
     public string? MetricName { get; set; }
 
-    public string? Namespace { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Dimension>? Dimensions { get; set; }
+
+    public string? Stat { get; set; }
 
     public global::Gureum.Api.Cloudwatch.SingleMetricAnomalyDetector? SingleMetricAnomalyDetector { get; set; }
 
-    public string? Stat { get; set; }
+    public global::Gureum.Api.Cloudwatch.MetricMathAnomalyDetector? MetricMathAnomalyDetector { get; set; }
 
     public static DeleteAnomalyDetectorInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -568,24 +568,24 @@ public sealed partial class DeleteAnomalyDetectorInput
             return null;
         }
         var result = new DeleteAnomalyDetectorInput();
-        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MetricMathAnomalyDetector = global::Gureum.Api.Cloudwatch.MetricMathAnomalyDetector.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricMathAnomalyDetector")));
-        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
         result.Namespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Namespace"));
-        result.SingleMetricAnomalyDetector = global::Gureum.Api.Cloudwatch.SingleMetricAnomalyDetector.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SingleMetricAnomalyDetector")));
+        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
+        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Stat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Stat"));
+        result.SingleMetricAnomalyDetector = global::Gureum.Api.Cloudwatch.SingleMetricAnomalyDetector.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SingleMetricAnomalyDetector")));
+        result.MetricMathAnomalyDetector = global::Gureum.Api.Cloudwatch.MetricMathAnomalyDetector.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricMathAnomalyDetector")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MetricMathAnomalyDetector", MetricMathAnomalyDetector?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
         global::Gureum.Core.ValueTree.Put(node, "Namespace", Namespace);
-        global::Gureum.Core.ValueTree.Put(node, "SingleMetricAnomalyDetector", SingleMetricAnomalyDetector?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
+        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Stat", Stat);
+        global::Gureum.Core.ValueTree.Put(node, "SingleMetricAnomalyDetector", SingleMetricAnomalyDetector?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MetricMathAnomalyDetector", MetricMathAnomalyDetector?.ToTree());
         return node;
     }
 }
@@ -795,23 +795,23 @@ public sealed partial class DescribeAlarmContributorsOutput
 
 public sealed partial class DescribeAlarmHistoryInput
 {
-    public string? AlarmContributorId { get; set; }
-
     public string? AlarmName { get; set; }
+
+    public string? AlarmContributorId { get; set; }
 
     public global::System.Collections.Generic.List<string>? AlarmTypes { get; set; }
 
-    public global::System.DateTimeOffset? EndDate { get; set; }
-
     public string? HistoryItemType { get; set; }
+
+    public global::System.DateTimeOffset? StartDate { get; set; }
+
+    public global::System.DateTimeOffset? EndDate { get; set; }
 
     public int? MaxRecords { get; set; }
 
     public string? NextToken { get; set; }
 
     public string? ScanBy { get; set; }
-
-    public global::System.DateTimeOffset? StartDate { get; set; }
 
     public static DescribeAlarmHistoryInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -820,30 +820,30 @@ public sealed partial class DescribeAlarmHistoryInput
             return null;
         }
         var result = new DescribeAlarmHistoryInput();
-        result.AlarmContributorId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmContributorId"));
         result.AlarmName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmName"));
+        result.AlarmContributorId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmContributorId"));
         result.AlarmTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AlarmTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.EndDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndDate"));
         result.HistoryItemType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HistoryItemType"));
+        result.StartDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartDate"));
+        result.EndDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndDate"));
         result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ScanBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScanBy"));
-        result.StartDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlarmContributorId", AlarmContributorId);
         global::Gureum.Core.ValueTree.Put(node, "AlarmName", AlarmName);
+        global::Gureum.Core.ValueTree.Put(node, "AlarmContributorId", AlarmContributorId);
         global::Gureum.Core.ValueTree.Put(node, "AlarmTypes", global::Gureum.Core.ValueTree.WriteList(AlarmTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "EndDate", EndDate);
         global::Gureum.Core.ValueTree.Put(node, "HistoryItemType", HistoryItemType);
+        global::Gureum.Core.ValueTree.Put(node, "StartDate", StartDate);
+        global::Gureum.Core.ValueTree.Put(node, "EndDate", EndDate);
         global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ScanBy", ScanBy);
-        global::Gureum.Core.ValueTree.Put(node, "StartDate", StartDate);
         return node;
     }
 }
@@ -877,17 +877,17 @@ public sealed partial class DescribeAlarmHistoryOutput
 
 public sealed partial class DescribeAlarmsForMetricInput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Dimension>? Dimensions { get; set; }
-
-    public string? ExtendedStatistic { get; set; }
-
     public string? MetricName { get; set; }
 
     public string? Namespace { get; set; }
 
-    public int? Period { get; set; }
-
     public string? Statistic { get; set; }
+
+    public string? ExtendedStatistic { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Dimension>? Dimensions { get; set; }
+
+    public int? Period { get; set; }
 
     public string? Unit { get; set; }
 
@@ -898,12 +898,12 @@ public sealed partial class DescribeAlarmsForMetricInput
             return null;
         }
         var result = new DescribeAlarmsForMetricInput();
-        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ExtendedStatistic = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExtendedStatistic"));
         result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
         result.Namespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Namespace"));
-        result.Period = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Period"));
         result.Statistic = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Statistic"));
+        result.ExtendedStatistic = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExtendedStatistic"));
+        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Period = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Period"));
         result.Unit = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Unit"));
         return result;
     }
@@ -911,12 +911,12 @@ public sealed partial class DescribeAlarmsForMetricInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ExtendedStatistic", ExtendedStatistic);
         global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
         global::Gureum.Core.ValueTree.Put(node, "Namespace", Namespace);
-        global::Gureum.Core.ValueTree.Put(node, "Period", Period);
         global::Gureum.Core.ValueTree.Put(node, "Statistic", Statistic);
+        global::Gureum.Core.ValueTree.Put(node, "ExtendedStatistic", ExtendedStatistic);
+        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Period", Period);
         global::Gureum.Core.ValueTree.Put(node, "Unit", Unit);
         return node;
     }
@@ -947,23 +947,23 @@ public sealed partial class DescribeAlarmsForMetricOutput
 
 public sealed partial class DescribeAlarmsInput
 {
-    public string? ActionPrefix { get; set; }
+    public global::System.Collections.Generic.List<string>? AlarmNames { get; set; }
 
     public string? AlarmNamePrefix { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AlarmNames { get; set; }
 
     public global::System.Collections.Generic.List<string>? AlarmTypes { get; set; }
 
     public string? ChildrenOfAlarmName { get; set; }
 
-    public int? MaxRecords { get; set; }
-
-    public string? NextToken { get; set; }
-
     public string? ParentsOfAlarmName { get; set; }
 
     public string? StateValue { get; set; }
+
+    public string? ActionPrefix { get; set; }
+
+    public int? MaxRecords { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeAlarmsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -972,30 +972,30 @@ public sealed partial class DescribeAlarmsInput
             return null;
         }
         var result = new DescribeAlarmsInput();
-        result.ActionPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActionPrefix"));
-        result.AlarmNamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmNamePrefix"));
         result.AlarmNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AlarmNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AlarmNamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmNamePrefix"));
         result.AlarmTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AlarmTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ChildrenOfAlarmName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChildrenOfAlarmName"));
-        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ParentsOfAlarmName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParentsOfAlarmName"));
         result.StateValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateValue"));
+        result.ActionPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActionPrefix"));
+        result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ActionPrefix", ActionPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "AlarmNamePrefix", AlarmNamePrefix);
         global::Gureum.Core.ValueTree.Put(node, "AlarmNames", global::Gureum.Core.ValueTree.WriteList(AlarmNames, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AlarmNamePrefix", AlarmNamePrefix);
         global::Gureum.Core.ValueTree.Put(node, "AlarmTypes", global::Gureum.Core.ValueTree.WriteList(AlarmTypes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ChildrenOfAlarmName", ChildrenOfAlarmName);
-        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ParentsOfAlarmName", ParentsOfAlarmName);
         global::Gureum.Core.ValueTree.Put(node, "StateValue", StateValue);
+        global::Gureum.Core.ValueTree.Put(node, "ActionPrefix", ActionPrefix);
+        global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -1033,17 +1033,17 @@ public sealed partial class DescribeAlarmsOutput
 
 public sealed partial class DescribeAnomalyDetectorsInput
 {
-    public global::System.Collections.Generic.List<string>? AnomalyDetectorTypes { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Dimension>? Dimensions { get; set; }
+    public string? NextToken { get; set; }
 
     public int? MaxResults { get; set; }
 
-    public string? MetricName { get; set; }
-
     public string? Namespace { get; set; }
 
-    public string? NextToken { get; set; }
+    public string? MetricName { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Dimension>? Dimensions { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AnomalyDetectorTypes { get; set; }
 
     public static DescribeAnomalyDetectorsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1052,24 +1052,24 @@ public sealed partial class DescribeAnomalyDetectorsInput
             return null;
         }
         var result = new DescribeAnomalyDetectorsInput();
-        result.AnomalyDetectorTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AnomalyDetectorTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
-        result.Namespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Namespace"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
+        result.Namespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Namespace"));
+        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
+        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AnomalyDetectorTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AnomalyDetectorTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AnomalyDetectorTypes", global::Gureum.Core.ValueTree.WriteList(AnomalyDetectorTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
-        global::Gureum.Core.ValueTree.Put(node, "Namespace", Namespace);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
+        global::Gureum.Core.ValueTree.Put(node, "Namespace", Namespace);
+        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
+        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AnomalyDetectorTypes", global::Gureum.Core.ValueTree.WriteList(AnomalyDetectorTypes, x => (object?)x));
         return node;
     }
 }
@@ -1103,9 +1103,9 @@ public sealed partial class DescribeAnomalyDetectorsOutput
 
 public sealed partial class DescribeInsightRulesInput
 {
-    public int? MaxResults { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static DescribeInsightRulesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1114,25 +1114,25 @@ public sealed partial class DescribeInsightRulesInput
             return null;
         }
         var result = new DescribeInsightRulesInput();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class DescribeInsightRulesOutput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.InsightRule>? InsightRules { get; set; }
-
     public string? NextToken { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.InsightRule>? InsightRules { get; set; }
 
     public static DescribeInsightRulesOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1141,16 +1141,16 @@ public sealed partial class DescribeInsightRulesOutput
             return null;
         }
         var result = new DescribeInsightRulesOutput();
-        result.InsightRules = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InsightRules"), x => global::Gureum.Api.Cloudwatch.InsightRule.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.InsightRules = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InsightRules"), x => global::Gureum.Api.Cloudwatch.InsightRule.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "InsightRules", global::Gureum.Core.ValueTree.WriteList(InsightRules, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "InsightRules", global::Gureum.Core.ValueTree.WriteList(InsightRules, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -1349,9 +1349,9 @@ public sealed partial class EnableInsightRulesOutput
 
 public sealed partial class Entity
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, string>? KeyAttributes { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
 
     public static Entity? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1360,16 +1360,16 @@ public sealed partial class Entity
             return null;
         }
         var result = new Entity();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.KeyAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "KeyAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "KeyAttributes", global::Gureum.Core.ValueTree.WriteMap(KeyAttributes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         return node;
     }
 }
@@ -1457,25 +1457,25 @@ public sealed partial class GetAlarmMuteRuleInput
 
 public sealed partial class GetAlarmMuteRuleOutput
 {
+    public string? Name { get; set; }
+
     public string? AlarmMuteRuleArn { get; set; }
 
     public string? Description { get; set; }
 
-    public global::System.DateTimeOffset? ExpireDate { get; set; }
-
-    public global::System.DateTimeOffset? LastUpdatedTimestamp { get; set; }
+    public global::Gureum.Api.Cloudwatch.Rule? Rule { get; set; }
 
     public global::Gureum.Api.Cloudwatch.MuteTargets? MuteTargets { get; set; }
 
-    public string? MuteType { get; set; }
-
-    public string? Name { get; set; }
-
-    public global::Gureum.Api.Cloudwatch.Rule? Rule { get; set; }
-
     public global::System.DateTimeOffset? StartDate { get; set; }
 
+    public global::System.DateTimeOffset? ExpireDate { get; set; }
+
     public string? Status { get; set; }
+
+    public global::System.DateTimeOffset? LastUpdatedTimestamp { get; set; }
+
+    public string? MuteType { get; set; }
 
     public static GetAlarmMuteRuleOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1484,32 +1484,32 @@ public sealed partial class GetAlarmMuteRuleOutput
             return null;
         }
         var result = new GetAlarmMuteRuleOutput();
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.AlarmMuteRuleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmMuteRuleArn"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.ExpireDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExpireDate"));
-        result.LastUpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdatedTimestamp"));
-        result.MuteTargets = global::Gureum.Api.Cloudwatch.MuteTargets.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MuteTargets")));
-        result.MuteType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MuteType"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Rule = global::Gureum.Api.Cloudwatch.Rule.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Rule")));
+        result.MuteTargets = global::Gureum.Api.Cloudwatch.MuteTargets.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MuteTargets")));
         result.StartDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartDate"));
+        result.ExpireDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExpireDate"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.LastUpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdatedTimestamp"));
+        result.MuteType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MuteType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "AlarmMuteRuleArn", AlarmMuteRuleArn);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "ExpireDate", ExpireDate);
-        global::Gureum.Core.ValueTree.Put(node, "LastUpdatedTimestamp", LastUpdatedTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "MuteTargets", MuteTargets?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MuteType", MuteType);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Rule", Rule?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MuteTargets", MuteTargets?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "StartDate", StartDate);
+        global::Gureum.Core.ValueTree.Put(node, "ExpireDate", ExpireDate);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "LastUpdatedTimestamp", LastUpdatedTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "MuteType", MuteType);
         return node;
     }
 }
@@ -1570,19 +1570,19 @@ public sealed partial class GetDashboardOutput
 
 public sealed partial class GetInsightRuleReportInput
 {
+    public string? RuleName { get; set; }
+
+    public global::System.DateTimeOffset? StartTime { get; set; }
+
     public global::System.DateTimeOffset? EndTime { get; set; }
+
+    public int? Period { get; set; }
 
     public int? MaxContributorCount { get; set; }
 
     public global::System.Collections.Generic.List<string>? Metrics { get; set; }
 
     public string? OrderBy { get; set; }
-
-    public int? Period { get; set; }
-
-    public string? RuleName { get; set; }
-
-    public global::System.DateTimeOffset? StartTime { get; set; }
 
     public static GetInsightRuleReportInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1591,41 +1591,41 @@ public sealed partial class GetInsightRuleReportInput
             return null;
         }
         var result = new GetInsightRuleReportInput();
+        result.RuleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleName"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
         result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.Period = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Period"));
         result.MaxContributorCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxContributorCount"));
         result.Metrics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Metrics"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.OrderBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OrderBy"));
-        result.Period = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Period"));
-        result.RuleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleName"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "RuleName", RuleName);
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
         global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "Period", Period);
         global::Gureum.Core.ValueTree.Put(node, "MaxContributorCount", MaxContributorCount);
         global::Gureum.Core.ValueTree.Put(node, "Metrics", global::Gureum.Core.ValueTree.WriteList(Metrics, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "OrderBy", OrderBy);
-        global::Gureum.Core.ValueTree.Put(node, "Period", Period);
-        global::Gureum.Core.ValueTree.Put(node, "RuleName", RuleName);
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
         return node;
     }
 }
 
 public sealed partial class GetInsightRuleReportOutput
 {
-    public double? AggregateValue { get; set; }
+    public global::System.Collections.Generic.List<string>? KeyLabels { get; set; }
 
     public string? AggregationStatistic { get; set; }
+
+    public double? AggregateValue { get; set; }
 
     public long? ApproximateUniqueCount { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.InsightRuleContributor>? Contributors { get; set; }
-
-    public global::System.Collections.Generic.List<string>? KeyLabels { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.InsightRuleMetricDatapoint>? MetricDatapoints { get; set; }
 
@@ -1636,11 +1636,11 @@ public sealed partial class GetInsightRuleReportOutput
             return null;
         }
         var result = new GetInsightRuleReportOutput();
-        result.AggregateValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "AggregateValue"));
+        result.KeyLabels = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeyLabels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.AggregationStatistic = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AggregationStatistic"));
+        result.AggregateValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "AggregateValue"));
         result.ApproximateUniqueCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ApproximateUniqueCount"));
         result.Contributors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Contributors"), x => global::Gureum.Api.Cloudwatch.InsightRuleContributor.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.KeyLabels = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeyLabels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.MetricDatapoints = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MetricDatapoints"), x => global::Gureum.Api.Cloudwatch.InsightRuleMetricDatapoint.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -1648,11 +1648,11 @@ public sealed partial class GetInsightRuleReportOutput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AggregateValue", AggregateValue);
+        global::Gureum.Core.ValueTree.Put(node, "KeyLabels", global::Gureum.Core.ValueTree.WriteList(KeyLabels, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "AggregationStatistic", AggregationStatistic);
+        global::Gureum.Core.ValueTree.Put(node, "AggregateValue", AggregateValue);
         global::Gureum.Core.ValueTree.Put(node, "ApproximateUniqueCount", ApproximateUniqueCount);
         global::Gureum.Core.ValueTree.Put(node, "Contributors", global::Gureum.Core.ValueTree.WriteList(Contributors, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "KeyLabels", global::Gureum.Core.ValueTree.WriteList(KeyLabels, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "MetricDatapoints", global::Gureum.Core.ValueTree.WriteList(MetricDatapoints, x => (object?)x.ToTree()));
         return node;
     }
@@ -1660,19 +1660,19 @@ public sealed partial class GetInsightRuleReportOutput
 
 public sealed partial class GetMetricDataInput
 {
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
-    public global::Gureum.Api.Cloudwatch.LabelOptions? LabelOptions { get; set; }
-
-    public int? MaxDatapoints { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MetricDataQuery>? MetricDataQueries { get; set; }
+
+    public global::System.DateTimeOffset? StartTime { get; set; }
+
+    public global::System.DateTimeOffset? EndTime { get; set; }
 
     public string? NextToken { get; set; }
 
     public string? ScanBy { get; set; }
 
-    public global::System.DateTimeOffset? StartTime { get; set; }
+    public int? MaxDatapoints { get; set; }
+
+    public global::Gureum.Api.Cloudwatch.LabelOptions? LabelOptions { get; set; }
 
     public static GetMetricDataInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1681,37 +1681,37 @@ public sealed partial class GetMetricDataInput
             return null;
         }
         var result = new GetMetricDataInput();
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.LabelOptions = global::Gureum.Api.Cloudwatch.LabelOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LabelOptions")));
-        result.MaxDatapoints = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxDatapoints"));
         result.MetricDataQueries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MetricDataQueries"), x => global::Gureum.Api.Cloudwatch.MetricDataQuery.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ScanBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScanBy"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.MaxDatapoints = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxDatapoints"));
+        result.LabelOptions = global::Gureum.Api.Cloudwatch.LabelOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LabelOptions")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "LabelOptions", LabelOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MaxDatapoints", MaxDatapoints);
         global::Gureum.Core.ValueTree.Put(node, "MetricDataQueries", global::Gureum.Core.ValueTree.WriteList(MetricDataQueries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ScanBy", ScanBy);
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "MaxDatapoints", MaxDatapoints);
+        global::Gureum.Core.ValueTree.Put(node, "LabelOptions", LabelOptions?.ToTree());
         return node;
     }
 }
 
 public sealed partial class GetMetricDataOutput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MessageData>? Messages { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MetricDataResult>? MetricDataResults { get; set; }
 
     public string? NextToken { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MessageData>? Messages { get; set; }
 
     public static GetMetricDataOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1720,39 +1720,39 @@ public sealed partial class GetMetricDataOutput
             return null;
         }
         var result = new GetMetricDataOutput();
-        result.Messages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Messages"), x => global::Gureum.Api.Cloudwatch.MessageData.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MetricDataResults = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MetricDataResults"), x => global::Gureum.Api.Cloudwatch.MetricDataResult.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.Messages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Messages"), x => global::Gureum.Api.Cloudwatch.MessageData.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Messages", global::Gureum.Core.ValueTree.WriteList(Messages, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MetricDataResults", global::Gureum.Core.ValueTree.WriteList(MetricDataResults, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "Messages", global::Gureum.Core.ValueTree.WriteList(Messages, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class GetMetricStatisticsInput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Dimension>? Dimensions { get; set; }
-
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
-    public global::System.Collections.Generic.List<string>? ExtendedStatistics { get; set; }
+    public string? Namespace { get; set; }
 
     public string? MetricName { get; set; }
 
-    public string? Namespace { get; set; }
-
-    public int? Period { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Dimension>? Dimensions { get; set; }
 
     public global::System.DateTimeOffset? StartTime { get; set; }
 
+    public global::System.DateTimeOffset? EndTime { get; set; }
+
+    public int? Period { get; set; }
+
     public global::System.Collections.Generic.List<string>? Statistics { get; set; }
+
+    public global::System.Collections.Generic.List<string>? ExtendedStatistics { get; set; }
 
     public string? Unit { get; set; }
 
@@ -1763,14 +1763,14 @@ public sealed partial class GetMetricStatisticsInput
             return null;
         }
         var result = new GetMetricStatisticsInput();
-        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.ExtendedStatistics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExtendedStatistics"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
         result.Namespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Namespace"));
-        result.Period = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Period"));
+        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
+        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.Period = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Period"));
         result.Statistics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Statistics"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ExtendedStatistics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExtendedStatistics"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Unit = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Unit"));
         return result;
     }
@@ -1778,14 +1778,14 @@ public sealed partial class GetMetricStatisticsInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "ExtendedStatistics", global::Gureum.Core.ValueTree.WriteList(ExtendedStatistics, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
         global::Gureum.Core.ValueTree.Put(node, "Namespace", Namespace);
-        global::Gureum.Core.ValueTree.Put(node, "Period", Period);
+        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
+        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "Period", Period);
         global::Gureum.Core.ValueTree.Put(node, "Statistics", global::Gureum.Core.ValueTree.WriteList(Statistics, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ExtendedStatistics", global::Gureum.Core.ValueTree.WriteList(ExtendedStatistics, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Unit", Unit);
         return node;
     }
@@ -1793,9 +1793,9 @@ public sealed partial class GetMetricStatisticsInput
 
 public sealed partial class GetMetricStatisticsOutput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Datapoint>? Datapoints { get; set; }
-
     public string? Label { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Datapoint>? Datapoints { get; set; }
 
     public static GetMetricStatisticsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1804,16 +1804,16 @@ public sealed partial class GetMetricStatisticsOutput
             return null;
         }
         var result = new GetMetricStatisticsOutput();
-        result.Datapoints = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Datapoints"), x => global::Gureum.Api.Cloudwatch.Datapoint.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Label = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Label"));
+        result.Datapoints = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Datapoints"), x => global::Gureum.Api.Cloudwatch.Datapoint.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Datapoints", global::Gureum.Core.ValueTree.WriteList(Datapoints, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Label", Label);
+        global::Gureum.Core.ValueTree.Put(node, "Datapoints", global::Gureum.Core.ValueTree.WriteList(Datapoints, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -1845,27 +1845,27 @@ public sealed partial class GetMetricStreamOutput
 {
     public string? Arn { get; set; }
 
-    public global::System.DateTimeOffset? CreationDate { get; set; }
+    public string? Name { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MetricStreamFilter>? IncludeFilters { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MetricStreamFilter>? ExcludeFilters { get; set; }
 
     public string? FirehoseArn { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MetricStreamFilter>? IncludeFilters { get; set; }
-
-    public bool? IncludeLinkedAccountsMetrics { get; set; }
-
-    public global::System.DateTimeOffset? LastUpdateDate { get; set; }
-
-    public string? Name { get; set; }
-
-    public string? OutputFormat { get; set; }
-
     public string? RoleArn { get; set; }
 
     public string? State { get; set; }
 
+    public global::System.DateTimeOffset? CreationDate { get; set; }
+
+    public global::System.DateTimeOffset? LastUpdateDate { get; set; }
+
+    public string? OutputFormat { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MetricStreamStatisticsConfiguration>? StatisticsConfigurations { get; set; }
+
+    public bool? IncludeLinkedAccountsMetrics { get; set; }
 
     public static GetMetricStreamOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1875,17 +1875,17 @@ public sealed partial class GetMetricStreamOutput
         }
         var result = new GetMetricStreamOutput();
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.IncludeFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "IncludeFilters"), x => global::Gureum.Api.Cloudwatch.MetricStreamFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ExcludeFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExcludeFilters"), x => global::Gureum.Api.Cloudwatch.MetricStreamFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.FirehoseArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FirehoseArn"));
-        result.IncludeFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "IncludeFilters"), x => global::Gureum.Api.Cloudwatch.MetricStreamFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.IncludeLinkedAccountsMetrics = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeLinkedAccountsMetrics"));
-        result.LastUpdateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdateDate"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.OutputFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputFormat"));
         result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
+        result.LastUpdateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdateDate"));
+        result.OutputFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputFormat"));
         result.StatisticsConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StatisticsConfigurations"), x => global::Gureum.Api.Cloudwatch.MetricStreamStatisticsConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.IncludeLinkedAccountsMetrics = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeLinkedAccountsMetrics"));
         return result;
     }
 
@@ -1893,17 +1893,17 @@ public sealed partial class GetMetricStreamOutput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "IncludeFilters", global::Gureum.Core.ValueTree.WriteList(IncludeFilters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ExcludeFilters", global::Gureum.Core.ValueTree.WriteList(ExcludeFilters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "FirehoseArn", FirehoseArn);
-        global::Gureum.Core.ValueTree.Put(node, "IncludeFilters", global::Gureum.Core.ValueTree.WriteList(IncludeFilters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "IncludeLinkedAccountsMetrics", IncludeLinkedAccountsMetrics);
-        global::Gureum.Core.ValueTree.Put(node, "LastUpdateDate", LastUpdateDate);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "OutputFormat", OutputFormat);
         global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "State", State);
+        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
+        global::Gureum.Core.ValueTree.Put(node, "LastUpdateDate", LastUpdateDate);
+        global::Gureum.Core.ValueTree.Put(node, "OutputFormat", OutputFormat);
         global::Gureum.Core.ValueTree.Put(node, "StatisticsConfigurations", global::Gureum.Core.ValueTree.WriteList(StatisticsConfigurations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "IncludeLinkedAccountsMetrics", IncludeLinkedAccountsMetrics);
         return node;
     }
 }
@@ -2012,17 +2012,17 @@ public static class HistoryItemType
 
 public sealed partial class InsightRule
 {
-    public bool? ApplyOnTransformedLogs { get; set; }
+    public string? Name { get; set; }
+
+    public string? State { get; set; }
+
+    public string? Schema { get; set; }
 
     public string? Definition { get; set; }
 
     public bool? ManagedRule { get; set; }
 
-    public string? Name { get; set; }
-
-    public string? Schema { get; set; }
-
-    public string? State { get; set; }
+    public bool? ApplyOnTransformedLogs { get; set; }
 
     public static InsightRule? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2031,35 +2031,35 @@ public sealed partial class InsightRule
             return null;
         }
         var result = new InsightRule();
-        result.ApplyOnTransformedLogs = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ApplyOnTransformedLogs"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
+        result.Schema = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Schema"));
         result.Definition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Definition"));
         result.ManagedRule = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ManagedRule"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Schema = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Schema"));
-        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
+        result.ApplyOnTransformedLogs = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ApplyOnTransformedLogs"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ApplyOnTransformedLogs", ApplyOnTransformedLogs);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "State", State);
+        global::Gureum.Core.ValueTree.Put(node, "Schema", Schema);
         global::Gureum.Core.ValueTree.Put(node, "Definition", Definition);
         global::Gureum.Core.ValueTree.Put(node, "ManagedRule", ManagedRule);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Schema", Schema);
-        global::Gureum.Core.ValueTree.Put(node, "State", State);
+        global::Gureum.Core.ValueTree.Put(node, "ApplyOnTransformedLogs", ApplyOnTransformedLogs);
         return node;
     }
 }
 
 public sealed partial class InsightRuleContributor
 {
+    public global::System.Collections.Generic.List<string>? Keys { get; set; }
+
     public double? ApproximateAggregateValue { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.InsightRuleContributorDatapoint>? Datapoints { get; set; }
-
-    public global::System.Collections.Generic.List<string>? Keys { get; set; }
 
     public static InsightRuleContributor? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2068,27 +2068,27 @@ public sealed partial class InsightRuleContributor
             return null;
         }
         var result = new InsightRuleContributor();
+        result.Keys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Keys"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ApproximateAggregateValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "ApproximateAggregateValue"));
         result.Datapoints = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Datapoints"), x => global::Gureum.Api.Cloudwatch.InsightRuleContributorDatapoint.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Keys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Keys"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Keys", global::Gureum.Core.ValueTree.WriteList(Keys, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ApproximateAggregateValue", ApproximateAggregateValue);
         global::Gureum.Core.ValueTree.Put(node, "Datapoints", global::Gureum.Core.ValueTree.WriteList(Datapoints, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Keys", global::Gureum.Core.ValueTree.WriteList(Keys, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class InsightRuleContributorDatapoint
 {
-    public double? ApproximateValue { get; set; }
-
     public global::System.DateTimeOffset? Timestamp { get; set; }
+
+    public double? ApproximateValue { get; set; }
 
     public static InsightRuleContributorDatapoint? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2097,37 +2097,37 @@ public sealed partial class InsightRuleContributorDatapoint
             return null;
         }
         var result = new InsightRuleContributorDatapoint();
-        result.ApproximateValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "ApproximateValue"));
         result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
+        result.ApproximateValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "ApproximateValue"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ApproximateValue", ApproximateValue);
         global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
+        global::Gureum.Core.ValueTree.Put(node, "ApproximateValue", ApproximateValue);
         return node;
     }
 }
 
 public sealed partial class InsightRuleMetricDatapoint
 {
-    public double? Average { get; set; }
-
-    public double? MaxContributorValue { get; set; }
-
-    public double? Maximum { get; set; }
-
-    public double? Minimum { get; set; }
-
-    public double? SampleCount { get; set; }
-
-    public double? Sum { get; set; }
-
     public global::System.DateTimeOffset? Timestamp { get; set; }
 
     public double? UniqueContributors { get; set; }
+
+    public double? MaxContributorValue { get; set; }
+
+    public double? SampleCount { get; set; }
+
+    public double? Average { get; set; }
+
+    public double? Sum { get; set; }
+
+    public double? Minimum { get; set; }
+
+    public double? Maximum { get; set; }
 
     public static InsightRuleMetricDatapoint? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2136,28 +2136,28 @@ public sealed partial class InsightRuleMetricDatapoint
             return null;
         }
         var result = new InsightRuleMetricDatapoint();
-        result.Average = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Average"));
-        result.MaxContributorValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "MaxContributorValue"));
-        result.Maximum = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Maximum"));
-        result.Minimum = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Minimum"));
-        result.SampleCount = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "SampleCount"));
-        result.Sum = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Sum"));
         result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
         result.UniqueContributors = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "UniqueContributors"));
+        result.MaxContributorValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "MaxContributorValue"));
+        result.SampleCount = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "SampleCount"));
+        result.Average = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Average"));
+        result.Sum = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Sum"));
+        result.Minimum = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Minimum"));
+        result.Maximum = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Maximum"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Average", Average);
-        global::Gureum.Core.ValueTree.Put(node, "MaxContributorValue", MaxContributorValue);
-        global::Gureum.Core.ValueTree.Put(node, "Maximum", Maximum);
-        global::Gureum.Core.ValueTree.Put(node, "Minimum", Minimum);
-        global::Gureum.Core.ValueTree.Put(node, "SampleCount", SampleCount);
-        global::Gureum.Core.ValueTree.Put(node, "Sum", Sum);
         global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
         global::Gureum.Core.ValueTree.Put(node, "UniqueContributors", UniqueContributors);
+        global::Gureum.Core.ValueTree.Put(node, "MaxContributorValue", MaxContributorValue);
+        global::Gureum.Core.ValueTree.Put(node, "SampleCount", SampleCount);
+        global::Gureum.Core.ValueTree.Put(node, "Average", Average);
+        global::Gureum.Core.ValueTree.Put(node, "Sum", Sum);
+        global::Gureum.Core.ValueTree.Put(node, "Minimum", Minimum);
+        global::Gureum.Core.ValueTree.Put(node, "Maximum", Maximum);
         return node;
     }
 }
@@ -2189,11 +2189,11 @@ public sealed partial class ListAlarmMuteRulesInput
 {
     public string? AlarmName { get; set; }
 
+    public global::System.Collections.Generic.List<string>? Statuses { get; set; }
+
     public int? MaxRecords { get; set; }
 
     public string? NextToken { get; set; }
-
-    public global::System.Collections.Generic.List<string>? Statuses { get; set; }
 
     public static ListAlarmMuteRulesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2203,9 +2203,9 @@ public sealed partial class ListAlarmMuteRulesInput
         }
         var result = new ListAlarmMuteRulesInput();
         result.AlarmName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmName"));
+        result.Statuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Statuses"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.MaxRecords = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecords"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.Statuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Statuses"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -2213,9 +2213,9 @@ public sealed partial class ListAlarmMuteRulesInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AlarmName", AlarmName);
+        global::Gureum.Core.ValueTree.Put(node, "Statuses", global::Gureum.Core.ValueTree.WriteList(Statuses, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "MaxRecords", MaxRecords);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "Statuses", global::Gureum.Core.ValueTree.WriteList(Statuses, x => (object?)x));
         return node;
     }
 }
@@ -2303,11 +2303,11 @@ public sealed partial class ListDashboardsOutput
 
 public sealed partial class ListManagedInsightRulesInput
 {
-    public int? MaxResults { get; set; }
+    public string? ResourceARN { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? ResourceARN { get; set; }
+    public int? MaxResults { get; set; }
 
     public static ListManagedInsightRulesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2316,18 +2316,18 @@ public sealed partial class ListManagedInsightRulesInput
             return null;
         }
         var result = new ListManagedInsightRulesInput();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ResourceARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceARN"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ResourceARN", ResourceARN);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
@@ -2361,9 +2361,9 @@ public sealed partial class ListManagedInsightRulesOutput
 
 public sealed partial class ListMetricStreamsInput
 {
-    public int? MaxResults { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListMetricStreamsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2372,25 +2372,25 @@ public sealed partial class ListMetricStreamsInput
             return null;
         }
         var result = new ListMetricStreamsInput();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListMetricStreamsOutput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MetricStreamEntry>? Entries { get; set; }
-
     public string? NextToken { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MetricStreamEntry>? Entries { get; set; }
 
     public static ListMetricStreamsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2399,35 +2399,35 @@ public sealed partial class ListMetricStreamsOutput
             return null;
         }
         var result = new ListMetricStreamsOutput();
-        result.Entries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Entries"), x => global::Gureum.Api.Cloudwatch.MetricStreamEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.Entries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Entries"), x => global::Gureum.Api.Cloudwatch.MetricStreamEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Entries", global::Gureum.Core.ValueTree.WriteList(Entries, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "Entries", global::Gureum.Core.ValueTree.WriteList(Entries, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ListMetricsInput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.DimensionFilter>? Dimensions { get; set; }
-
-    public bool? IncludeLinkedAccounts { get; set; }
+    public string? Namespace { get; set; }
 
     public string? MetricName { get; set; }
 
-    public string? Namespace { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.DimensionFilter>? Dimensions { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? OwningAccount { get; set; }
-
     public string? RecentlyActive { get; set; }
+
+    public bool? IncludeLinkedAccounts { get; set; }
+
+    public string? OwningAccount { get; set; }
 
     public static ListMetricsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2436,26 +2436,26 @@ public sealed partial class ListMetricsInput
             return null;
         }
         var result = new ListMetricsInput();
-        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.DimensionFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.IncludeLinkedAccounts = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeLinkedAccounts"));
-        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
         result.Namespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Namespace"));
+        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
+        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.DimensionFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.OwningAccount = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwningAccount"));
         result.RecentlyActive = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RecentlyActive"));
+        result.IncludeLinkedAccounts = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeLinkedAccounts"));
+        result.OwningAccount = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwningAccount"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "IncludeLinkedAccounts", IncludeLinkedAccounts);
-        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
         global::Gureum.Core.ValueTree.Put(node, "Namespace", Namespace);
+        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
+        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "OwningAccount", OwningAccount);
         global::Gureum.Core.ValueTree.Put(node, "RecentlyActive", RecentlyActive);
+        global::Gureum.Core.ValueTree.Put(node, "IncludeLinkedAccounts", IncludeLinkedAccounts);
+        global::Gureum.Core.ValueTree.Put(node, "OwningAccount", OwningAccount);
         return node;
     }
 }
@@ -2539,11 +2539,11 @@ public sealed partial class ListTagsForResourceOutput
 
 public sealed partial class ManagedRule
 {
+    public string? TemplateName { get; set; }
+
     public string? ResourceARN { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Tag>? Tags { get; set; }
-
-    public string? TemplateName { get; set; }
 
     public static ManagedRule? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2552,29 +2552,29 @@ public sealed partial class ManagedRule
             return null;
         }
         var result = new ManagedRule();
+        result.TemplateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateName"));
         result.ResourceARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceARN"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudwatch.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TemplateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TemplateName", TemplateName);
         global::Gureum.Core.ValueTree.Put(node, "ResourceARN", ResourceARN);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TemplateName", TemplateName);
         return node;
     }
 }
 
 public sealed partial class ManagedRuleDescription
 {
+    public string? TemplateName { get; set; }
+
     public string? ResourceARN { get; set; }
 
     public global::Gureum.Api.Cloudwatch.ManagedRuleState? RuleState { get; set; }
-
-    public string? TemplateName { get; set; }
 
     public static ManagedRuleDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2583,18 +2583,18 @@ public sealed partial class ManagedRuleDescription
             return null;
         }
         var result = new ManagedRuleDescription();
+        result.TemplateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateName"));
         result.ResourceARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceARN"));
         result.RuleState = global::Gureum.Api.Cloudwatch.ManagedRuleState.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RuleState")));
-        result.TemplateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemplateName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TemplateName", TemplateName);
         global::Gureum.Core.ValueTree.Put(node, "ResourceARN", ResourceARN);
         global::Gureum.Core.ValueTree.Put(node, "RuleState", RuleState?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TemplateName", TemplateName);
         return node;
     }
 }
@@ -2655,11 +2655,11 @@ public sealed partial class MessageData
 
 public sealed partial class Metric
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Dimension>? Dimensions { get; set; }
+    public string? Namespace { get; set; }
 
     public string? MetricName { get; set; }
 
-    public string? Namespace { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Dimension>? Dimensions { get; set; }
 
     public static Metric? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2668,85 +2668,85 @@ public sealed partial class Metric
             return null;
         }
         var result = new Metric();
-        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
         result.Namespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Namespace"));
+        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
+        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
         global::Gureum.Core.ValueTree.Put(node, "Namespace", Namespace);
+        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
+        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class MetricAlarm
 {
-    public bool? ActionsEnabled { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AlarmActions { get; set; }
+    public string? AlarmName { get; set; }
 
     public string? AlarmArn { get; set; }
 
-    public global::System.DateTimeOffset? AlarmConfigurationUpdatedTimestamp { get; set; }
-
     public string? AlarmDescription { get; set; }
 
-    public string? AlarmName { get; set; }
+    public global::System.DateTimeOffset? AlarmConfigurationUpdatedTimestamp { get; set; }
 
-    public string? ComparisonOperator { get; set; }
-
-    public int? DatapointsToAlarm { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Dimension>? Dimensions { get; set; }
-
-    public string? EvaluateLowSampleCountPercentile { get; set; }
-
-    public global::Gureum.Api.Cloudwatch.EvaluationCriteria? EvaluationCriteria { get; set; }
-
-    public int? EvaluationInterval { get; set; }
-
-    public int? EvaluationPeriods { get; set; }
-
-    public string? EvaluationState { get; set; }
-
-    public string? ExtendedStatistic { get; set; }
-
-    public global::System.Collections.Generic.List<string>? InsufficientDataActions { get; set; }
-
-    public string? MetricName { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MetricDataQuery>? Metrics { get; set; }
-
-    public string? Namespace { get; set; }
+    public bool? ActionsEnabled { get; set; }
 
     public global::System.Collections.Generic.List<string>? OKActions { get; set; }
 
-    public int? Period { get; set; }
+    public global::System.Collections.Generic.List<string>? AlarmActions { get; set; }
+
+    public global::System.Collections.Generic.List<string>? InsufficientDataActions { get; set; }
+
+    public string? StateValue { get; set; }
 
     public string? StateReason { get; set; }
 
     public string? StateReasonData { get; set; }
 
-    public global::System.DateTimeOffset? StateTransitionedTimestamp { get; set; }
-
     public global::System.DateTimeOffset? StateUpdatedTimestamp { get; set; }
 
-    public string? StateValue { get; set; }
+    public string? MetricName { get; set; }
+
+    public string? Namespace { get; set; }
 
     public string? Statistic { get; set; }
 
+    public string? ExtendedStatistic { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Dimension>? Dimensions { get; set; }
+
+    public int? Period { get; set; }
+
+    public string? Unit { get; set; }
+
+    public int? EvaluationPeriods { get; set; }
+
+    public int? DatapointsToAlarm { get; set; }
+
     public double? Threshold { get; set; }
 
-    public string? ThresholdMetricId { get; set; }
+    public string? ComparisonOperator { get; set; }
 
     public string? TreatMissingData { get; set; }
 
-    public string? Unit { get; set; }
+    public string? EvaluateLowSampleCountPercentile { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MetricDataQuery>? Metrics { get; set; }
+
+    public string? ThresholdMetricId { get; set; }
+
+    public string? EvaluationState { get; set; }
+
+    public global::System.DateTimeOffset? StateTransitionedTimestamp { get; set; }
+
+    public global::Gureum.Api.Cloudwatch.EvaluationCriteria? EvaluationCriteria { get; set; }
+
+    public int? EvaluationInterval { get; set; }
 
     public static MetricAlarm? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2755,74 +2755,74 @@ public sealed partial class MetricAlarm
             return null;
         }
         var result = new MetricAlarm();
-        result.ActionsEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ActionsEnabled"));
-        result.AlarmActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AlarmActions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.AlarmArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmArn"));
-        result.AlarmConfigurationUpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "AlarmConfigurationUpdatedTimestamp"));
-        result.AlarmDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmDescription"));
         result.AlarmName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmName"));
-        result.ComparisonOperator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComparisonOperator"));
-        result.DatapointsToAlarm = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DatapointsToAlarm"));
-        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.EvaluateLowSampleCountPercentile = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EvaluateLowSampleCountPercentile"));
-        result.EvaluationCriteria = global::Gureum.Api.Cloudwatch.EvaluationCriteria.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EvaluationCriteria")));
-        result.EvaluationInterval = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "EvaluationInterval"));
-        result.EvaluationPeriods = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "EvaluationPeriods"));
-        result.EvaluationState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EvaluationState"));
-        result.ExtendedStatistic = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExtendedStatistic"));
-        result.InsufficientDataActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InsufficientDataActions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
-        result.Metrics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Metrics"), x => global::Gureum.Api.Cloudwatch.MetricDataQuery.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Namespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Namespace"));
+        result.AlarmArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmArn"));
+        result.AlarmDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmDescription"));
+        result.AlarmConfigurationUpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "AlarmConfigurationUpdatedTimestamp"));
+        result.ActionsEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ActionsEnabled"));
         result.OKActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OKActions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Period = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Period"));
+        result.AlarmActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AlarmActions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.InsufficientDataActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InsufficientDataActions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.StateValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateValue"));
         result.StateReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateReason"));
         result.StateReasonData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateReasonData"));
-        result.StateTransitionedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StateTransitionedTimestamp"));
         result.StateUpdatedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StateUpdatedTimestamp"));
-        result.StateValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateValue"));
+        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
+        result.Namespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Namespace"));
         result.Statistic = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Statistic"));
-        result.Threshold = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Threshold"));
-        result.ThresholdMetricId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ThresholdMetricId"));
-        result.TreatMissingData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TreatMissingData"));
+        result.ExtendedStatistic = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExtendedStatistic"));
+        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Period = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Period"));
         result.Unit = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Unit"));
+        result.EvaluationPeriods = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "EvaluationPeriods"));
+        result.DatapointsToAlarm = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DatapointsToAlarm"));
+        result.Threshold = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Threshold"));
+        result.ComparisonOperator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComparisonOperator"));
+        result.TreatMissingData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TreatMissingData"));
+        result.EvaluateLowSampleCountPercentile = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EvaluateLowSampleCountPercentile"));
+        result.Metrics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Metrics"), x => global::Gureum.Api.Cloudwatch.MetricDataQuery.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ThresholdMetricId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ThresholdMetricId"));
+        result.EvaluationState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EvaluationState"));
+        result.StateTransitionedTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StateTransitionedTimestamp"));
+        result.EvaluationCriteria = global::Gureum.Api.Cloudwatch.EvaluationCriteria.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EvaluationCriteria")));
+        result.EvaluationInterval = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "EvaluationInterval"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ActionsEnabled", ActionsEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "AlarmActions", global::Gureum.Core.ValueTree.WriteList(AlarmActions, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "AlarmArn", AlarmArn);
-        global::Gureum.Core.ValueTree.Put(node, "AlarmConfigurationUpdatedTimestamp", AlarmConfigurationUpdatedTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "AlarmDescription", AlarmDescription);
         global::Gureum.Core.ValueTree.Put(node, "AlarmName", AlarmName);
-        global::Gureum.Core.ValueTree.Put(node, "ComparisonOperator", ComparisonOperator);
-        global::Gureum.Core.ValueTree.Put(node, "DatapointsToAlarm", DatapointsToAlarm);
-        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "EvaluateLowSampleCountPercentile", EvaluateLowSampleCountPercentile);
-        global::Gureum.Core.ValueTree.Put(node, "EvaluationCriteria", EvaluationCriteria?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EvaluationInterval", EvaluationInterval);
-        global::Gureum.Core.ValueTree.Put(node, "EvaluationPeriods", EvaluationPeriods);
-        global::Gureum.Core.ValueTree.Put(node, "EvaluationState", EvaluationState);
-        global::Gureum.Core.ValueTree.Put(node, "ExtendedStatistic", ExtendedStatistic);
-        global::Gureum.Core.ValueTree.Put(node, "InsufficientDataActions", global::Gureum.Core.ValueTree.WriteList(InsufficientDataActions, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
-        global::Gureum.Core.ValueTree.Put(node, "Metrics", global::Gureum.Core.ValueTree.WriteList(Metrics, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Namespace", Namespace);
+        global::Gureum.Core.ValueTree.Put(node, "AlarmArn", AlarmArn);
+        global::Gureum.Core.ValueTree.Put(node, "AlarmDescription", AlarmDescription);
+        global::Gureum.Core.ValueTree.Put(node, "AlarmConfigurationUpdatedTimestamp", AlarmConfigurationUpdatedTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "ActionsEnabled", ActionsEnabled);
         global::Gureum.Core.ValueTree.Put(node, "OKActions", global::Gureum.Core.ValueTree.WriteList(OKActions, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Period", Period);
+        global::Gureum.Core.ValueTree.Put(node, "AlarmActions", global::Gureum.Core.ValueTree.WriteList(AlarmActions, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "InsufficientDataActions", global::Gureum.Core.ValueTree.WriteList(InsufficientDataActions, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "StateValue", StateValue);
         global::Gureum.Core.ValueTree.Put(node, "StateReason", StateReason);
         global::Gureum.Core.ValueTree.Put(node, "StateReasonData", StateReasonData);
-        global::Gureum.Core.ValueTree.Put(node, "StateTransitionedTimestamp", StateTransitionedTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "StateUpdatedTimestamp", StateUpdatedTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "StateValue", StateValue);
+        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
+        global::Gureum.Core.ValueTree.Put(node, "Namespace", Namespace);
         global::Gureum.Core.ValueTree.Put(node, "Statistic", Statistic);
-        global::Gureum.Core.ValueTree.Put(node, "Threshold", Threshold);
-        global::Gureum.Core.ValueTree.Put(node, "ThresholdMetricId", ThresholdMetricId);
-        global::Gureum.Core.ValueTree.Put(node, "TreatMissingData", TreatMissingData);
+        global::Gureum.Core.ValueTree.Put(node, "ExtendedStatistic", ExtendedStatistic);
+        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Period", Period);
         global::Gureum.Core.ValueTree.Put(node, "Unit", Unit);
+        global::Gureum.Core.ValueTree.Put(node, "EvaluationPeriods", EvaluationPeriods);
+        global::Gureum.Core.ValueTree.Put(node, "DatapointsToAlarm", DatapointsToAlarm);
+        global::Gureum.Core.ValueTree.Put(node, "Threshold", Threshold);
+        global::Gureum.Core.ValueTree.Put(node, "ComparisonOperator", ComparisonOperator);
+        global::Gureum.Core.ValueTree.Put(node, "TreatMissingData", TreatMissingData);
+        global::Gureum.Core.ValueTree.Put(node, "EvaluateLowSampleCountPercentile", EvaluateLowSampleCountPercentile);
+        global::Gureum.Core.ValueTree.Put(node, "Metrics", global::Gureum.Core.ValueTree.WriteList(Metrics, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ThresholdMetricId", ThresholdMetricId);
+        global::Gureum.Core.ValueTree.Put(node, "EvaluationState", EvaluationState);
+        global::Gureum.Core.ValueTree.Put(node, "StateTransitionedTimestamp", StateTransitionedTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "EvaluationCriteria", EvaluationCriteria?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EvaluationInterval", EvaluationInterval);
         return node;
     }
 }
@@ -2852,19 +2852,19 @@ public sealed partial class MetricCharacteristics
 
 public sealed partial class MetricDataQuery
 {
-    public string? AccountId { get; set; }
-
-    public string? Expression { get; set; }
-
     public string? Id { get; set; }
-
-    public string? Label { get; set; }
 
     public global::Gureum.Api.Cloudwatch.MetricStat? MetricStat { get; set; }
 
-    public int? Period { get; set; }
+    public string? Expression { get; set; }
+
+    public string? Label { get; set; }
 
     public bool? ReturnData { get; set; }
+
+    public int? Period { get; set; }
+
+    public string? AccountId { get; set; }
 
     public static MetricDataQuery? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2873,26 +2873,26 @@ public sealed partial class MetricDataQuery
             return null;
         }
         var result = new MetricDataQuery();
-        result.AccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountId"));
-        result.Expression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expression"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
-        result.Label = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Label"));
         result.MetricStat = global::Gureum.Api.Cloudwatch.MetricStat.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricStat")));
-        result.Period = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Period"));
+        result.Expression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expression"));
+        result.Label = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Label"));
         result.ReturnData = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ReturnData"));
+        result.Period = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Period"));
+        result.AccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccountId", AccountId);
-        global::Gureum.Core.ValueTree.Put(node, "Expression", Expression);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
-        global::Gureum.Core.ValueTree.Put(node, "Label", Label);
         global::Gureum.Core.ValueTree.Put(node, "MetricStat", MetricStat?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Period", Period);
+        global::Gureum.Core.ValueTree.Put(node, "Expression", Expression);
+        global::Gureum.Core.ValueTree.Put(node, "Label", Label);
         global::Gureum.Core.ValueTree.Put(node, "ReturnData", ReturnData);
+        global::Gureum.Core.ValueTree.Put(node, "Period", Period);
+        global::Gureum.Core.ValueTree.Put(node, "AccountId", AccountId);
         return node;
     }
 }
@@ -2903,13 +2903,13 @@ public sealed partial class MetricDataResult
 
     public string? Label { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MessageData>? Messages { get; set; }
-
-    public string? StatusCode { get; set; }
-
     public global::System.Collections.Generic.List<global::System.DateTimeOffset>? Timestamps { get; set; }
 
     public global::System.Collections.Generic.List<double>? Values { get; set; }
+
+    public string? StatusCode { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MessageData>? Messages { get; set; }
 
     public static MetricDataResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2920,10 +2920,10 @@ public sealed partial class MetricDataResult
         var result = new MetricDataResult();
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
         result.Label = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Label"));
-        result.Messages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Messages"), x => global::Gureum.Api.Cloudwatch.MessageData.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusCode"));
         result.Timestamps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Timestamps"), x => global::Gureum.Core.ValueConvert.AsTime(x) ?? default);
         result.Values = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Values"), x => global::Gureum.Core.ValueConvert.AsDouble(x) ?? default);
+        result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusCode"));
+        result.Messages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Messages"), x => global::Gureum.Api.Cloudwatch.MessageData.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -2932,33 +2932,33 @@ public sealed partial class MetricDataResult
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
         global::Gureum.Core.ValueTree.Put(node, "Label", Label);
-        global::Gureum.Core.ValueTree.Put(node, "Messages", global::Gureum.Core.ValueTree.WriteList(Messages, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "StatusCode", StatusCode);
         global::Gureum.Core.ValueTree.Put(node, "Timestamps", global::Gureum.Core.ValueTree.WriteList(Timestamps, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Values", global::Gureum.Core.ValueTree.WriteList(Values, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "StatusCode", StatusCode);
+        global::Gureum.Core.ValueTree.Put(node, "Messages", global::Gureum.Core.ValueTree.WriteList(Messages, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class MetricDatum
 {
-    public global::System.Collections.Generic.List<double>? Counts { get; set; }
+    public string? MetricName { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Dimension>? Dimensions { get; set; }
 
-    public string? MetricName { get; set; }
-
-    public global::Gureum.Api.Cloudwatch.StatisticSet? StatisticValues { get; set; }
-
-    public int? StorageResolution { get; set; }
-
     public global::System.DateTimeOffset? Timestamp { get; set; }
-
-    public string? Unit { get; set; }
 
     public double? Value { get; set; }
 
+    public global::Gureum.Api.Cloudwatch.StatisticSet? StatisticValues { get; set; }
+
     public global::System.Collections.Generic.List<double>? Values { get; set; }
+
+    public global::System.Collections.Generic.List<double>? Counts { get; set; }
+
+    public string? Unit { get; set; }
+
+    public int? StorageResolution { get; set; }
 
     public static MetricDatum? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2967,30 +2967,30 @@ public sealed partial class MetricDatum
             return null;
         }
         var result = new MetricDatum();
-        result.Counts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Counts"), x => global::Gureum.Core.ValueConvert.AsDouble(x) ?? default);
-        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
-        result.StatisticValues = global::Gureum.Api.Cloudwatch.StatisticSet.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StatisticValues")));
-        result.StorageResolution = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "StorageResolution"));
+        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
-        result.Unit = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Unit"));
         result.Value = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Value"));
+        result.StatisticValues = global::Gureum.Api.Cloudwatch.StatisticSet.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StatisticValues")));
         result.Values = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Values"), x => global::Gureum.Core.ValueConvert.AsDouble(x) ?? default);
+        result.Counts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Counts"), x => global::Gureum.Core.ValueConvert.AsDouble(x) ?? default);
+        result.Unit = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Unit"));
+        result.StorageResolution = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "StorageResolution"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Counts", global::Gureum.Core.ValueTree.WriteList(Counts, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
-        global::Gureum.Core.ValueTree.Put(node, "StatisticValues", StatisticValues?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "StorageResolution", StorageResolution);
+        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
-        global::Gureum.Core.ValueTree.Put(node, "Unit", Unit);
         global::Gureum.Core.ValueTree.Put(node, "Value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "StatisticValues", StatisticValues?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Values", global::Gureum.Core.ValueTree.WriteList(Values, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Counts", global::Gureum.Core.ValueTree.WriteList(Counts, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Unit", Unit);
+        global::Gureum.Core.ValueTree.Put(node, "StorageResolution", StorageResolution);
         return node;
     }
 }
@@ -3059,15 +3059,15 @@ public sealed partial class MetricStreamEntry
 
     public global::System.DateTimeOffset? CreationDate { get; set; }
 
-    public string? FirehoseArn { get; set; }
-
     public global::System.DateTimeOffset? LastUpdateDate { get; set; }
 
     public string? Name { get; set; }
 
-    public string? OutputFormat { get; set; }
+    public string? FirehoseArn { get; set; }
 
     public string? State { get; set; }
+
+    public string? OutputFormat { get; set; }
 
     public static MetricStreamEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3078,11 +3078,11 @@ public sealed partial class MetricStreamEntry
         var result = new MetricStreamEntry();
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
         result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
-        result.FirehoseArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FirehoseArn"));
         result.LastUpdateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdateDate"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.OutputFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputFormat"));
+        result.FirehoseArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FirehoseArn"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
+        result.OutputFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputFormat"));
         return result;
     }
 
@@ -3091,20 +3091,20 @@ public sealed partial class MetricStreamEntry
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
         global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
-        global::Gureum.Core.ValueTree.Put(node, "FirehoseArn", FirehoseArn);
         global::Gureum.Core.ValueTree.Put(node, "LastUpdateDate", LastUpdateDate);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "OutputFormat", OutputFormat);
+        global::Gureum.Core.ValueTree.Put(node, "FirehoseArn", FirehoseArn);
         global::Gureum.Core.ValueTree.Put(node, "State", State);
+        global::Gureum.Core.ValueTree.Put(node, "OutputFormat", OutputFormat);
         return node;
     }
 }
 
 public sealed partial class MetricStreamFilter
 {
-    public global::System.Collections.Generic.List<string>? MetricNames { get; set; }
-
     public string? Namespace { get; set; }
+
+    public global::System.Collections.Generic.List<string>? MetricNames { get; set; }
 
     public static MetricStreamFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3113,16 +3113,16 @@ public sealed partial class MetricStreamFilter
             return null;
         }
         var result = new MetricStreamFilter();
-        result.MetricNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MetricNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Namespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Namespace"));
+        result.MetricNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MetricNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MetricNames", global::Gureum.Core.ValueTree.WriteList(MetricNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Namespace", Namespace);
+        global::Gureum.Core.ValueTree.Put(node, "MetricNames", global::Gureum.Core.ValueTree.WriteList(MetricNames, x => (object?)x));
         return node;
     }
 }
@@ -3137,9 +3137,9 @@ public static class MetricStreamOutputFormat
 
 public sealed partial class MetricStreamStatisticsConfiguration
 {
-    public global::System.Collections.Generic.List<string>? AdditionalStatistics { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MetricStreamStatisticsMetric>? IncludeMetrics { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AdditionalStatistics { get; set; }
 
     public static MetricStreamStatisticsConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3148,25 +3148,25 @@ public sealed partial class MetricStreamStatisticsConfiguration
             return null;
         }
         var result = new MetricStreamStatisticsConfiguration();
-        result.AdditionalStatistics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdditionalStatistics"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.IncludeMetrics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "IncludeMetrics"), x => global::Gureum.Api.Cloudwatch.MetricStreamStatisticsMetric.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AdditionalStatistics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdditionalStatistics"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdditionalStatistics", global::Gureum.Core.ValueTree.WriteList(AdditionalStatistics, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "IncludeMetrics", global::Gureum.Core.ValueTree.WriteList(IncludeMetrics, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AdditionalStatistics", global::Gureum.Core.ValueTree.WriteList(AdditionalStatistics, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class MetricStreamStatisticsMetric
 {
-    public string? MetricName { get; set; }
-
     public string? Namespace { get; set; }
+
+    public string? MetricName { get; set; }
 
     public static MetricStreamStatisticsMetric? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3175,16 +3175,16 @@ public sealed partial class MetricStreamStatisticsMetric
             return null;
         }
         var result = new MetricStreamStatisticsMetric();
-        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
         result.Namespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Namespace"));
+        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
         global::Gureum.Core.ValueTree.Put(node, "Namespace", Namespace);
+        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
         return node;
     }
 }
@@ -3221,13 +3221,13 @@ public static class OTelEnrichmentStatus
 
 public sealed partial class PartialFailure
 {
+    public string? FailureResource { get; set; }
+
     public string? ExceptionType { get; set; }
 
     public string? FailureCode { get; set; }
 
     public string? FailureDescription { get; set; }
-
-    public string? FailureResource { get; set; }
 
     public static PartialFailure? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3236,39 +3236,39 @@ public sealed partial class PartialFailure
             return null;
         }
         var result = new PartialFailure();
+        result.FailureResource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureResource"));
         result.ExceptionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExceptionType"));
         result.FailureCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureCode"));
         result.FailureDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureDescription"));
-        result.FailureResource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureResource"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "FailureResource", FailureResource);
         global::Gureum.Core.ValueTree.Put(node, "ExceptionType", ExceptionType);
         global::Gureum.Core.ValueTree.Put(node, "FailureCode", FailureCode);
         global::Gureum.Core.ValueTree.Put(node, "FailureDescription", FailureDescription);
-        global::Gureum.Core.ValueTree.Put(node, "FailureResource", FailureResource);
         return node;
     }
 }
 
 public sealed partial class PutAlarmMuteRuleInput
 {
-    public string? Description { get; set; }
-
-    public global::System.DateTimeOffset? ExpireDate { get; set; }
-
-    public global::Gureum.Api.Cloudwatch.MuteTargets? MuteTargets { get; set; }
-
     public string? Name { get; set; }
+
+    public string? Description { get; set; }
 
     public global::Gureum.Api.Cloudwatch.Rule? Rule { get; set; }
 
-    public global::System.DateTimeOffset? StartDate { get; set; }
+    public global::Gureum.Api.Cloudwatch.MuteTargets? MuteTargets { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Tag>? Tags { get; set; }
+
+    public global::System.DateTimeOffset? StartDate { get; set; }
+
+    public global::System.DateTimeOffset? ExpireDate { get; set; }
 
     public static PutAlarmMuteRuleInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3277,47 +3277,47 @@ public sealed partial class PutAlarmMuteRuleInput
             return null;
         }
         var result = new PutAlarmMuteRuleInput();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.ExpireDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExpireDate"));
-        result.MuteTargets = global::Gureum.Api.Cloudwatch.MuteTargets.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MuteTargets")));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.Rule = global::Gureum.Api.Cloudwatch.Rule.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Rule")));
-        result.StartDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartDate"));
+        result.MuteTargets = global::Gureum.Api.Cloudwatch.MuteTargets.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MuteTargets")));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudwatch.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.StartDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartDate"));
+        result.ExpireDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExpireDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "ExpireDate", ExpireDate);
-        global::Gureum.Core.ValueTree.Put(node, "MuteTargets", MuteTargets?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "Rule", Rule?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "StartDate", StartDate);
+        global::Gureum.Core.ValueTree.Put(node, "MuteTargets", MuteTargets?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "StartDate", StartDate);
+        global::Gureum.Core.ValueTree.Put(node, "ExpireDate", ExpireDate);
         return node;
     }
 }
 
 public sealed partial class PutAnomalyDetectorInput
 {
-    public global::Gureum.Api.Cloudwatch.AnomalyDetectorConfiguration? Configuration { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Dimension>? Dimensions { get; set; }
-
-    public global::Gureum.Api.Cloudwatch.MetricCharacteristics? MetricCharacteristics { get; set; }
-
-    public global::Gureum.Api.Cloudwatch.MetricMathAnomalyDetector? MetricMathAnomalyDetector { get; set; }
+    public string? Namespace { get; set; }
 
     public string? MetricName { get; set; }
 
-    public string? Namespace { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Dimension>? Dimensions { get; set; }
+
+    public string? Stat { get; set; }
+
+    public global::Gureum.Api.Cloudwatch.AnomalyDetectorConfiguration? Configuration { get; set; }
+
+    public global::Gureum.Api.Cloudwatch.MetricCharacteristics? MetricCharacteristics { get; set; }
 
     public global::Gureum.Api.Cloudwatch.SingleMetricAnomalyDetector? SingleMetricAnomalyDetector { get; set; }
 
-    public string? Stat { get; set; }
+    public global::Gureum.Api.Cloudwatch.MetricMathAnomalyDetector? MetricMathAnomalyDetector { get; set; }
 
     public static PutAnomalyDetectorInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3326,28 +3326,28 @@ public sealed partial class PutAnomalyDetectorInput
             return null;
         }
         var result = new PutAnomalyDetectorInput();
-        result.Configuration = global::Gureum.Api.Cloudwatch.AnomalyDetectorConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Configuration")));
-        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MetricCharacteristics = global::Gureum.Api.Cloudwatch.MetricCharacteristics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricCharacteristics")));
-        result.MetricMathAnomalyDetector = global::Gureum.Api.Cloudwatch.MetricMathAnomalyDetector.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricMathAnomalyDetector")));
-        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
         result.Namespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Namespace"));
-        result.SingleMetricAnomalyDetector = global::Gureum.Api.Cloudwatch.SingleMetricAnomalyDetector.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SingleMetricAnomalyDetector")));
+        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
+        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Stat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Stat"));
+        result.Configuration = global::Gureum.Api.Cloudwatch.AnomalyDetectorConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Configuration")));
+        result.MetricCharacteristics = global::Gureum.Api.Cloudwatch.MetricCharacteristics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricCharacteristics")));
+        result.SingleMetricAnomalyDetector = global::Gureum.Api.Cloudwatch.SingleMetricAnomalyDetector.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SingleMetricAnomalyDetector")));
+        result.MetricMathAnomalyDetector = global::Gureum.Api.Cloudwatch.MetricMathAnomalyDetector.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricMathAnomalyDetector")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Configuration", Configuration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MetricCharacteristics", MetricCharacteristics?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MetricMathAnomalyDetector", MetricMathAnomalyDetector?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
         global::Gureum.Core.ValueTree.Put(node, "Namespace", Namespace);
-        global::Gureum.Core.ValueTree.Put(node, "SingleMetricAnomalyDetector", SingleMetricAnomalyDetector?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
+        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Stat", Stat);
+        global::Gureum.Core.ValueTree.Put(node, "Configuration", Configuration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MetricCharacteristics", MetricCharacteristics?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SingleMetricAnomalyDetector", SingleMetricAnomalyDetector?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MetricMathAnomalyDetector", MetricMathAnomalyDetector?.ToTree());
         return node;
     }
 }
@@ -3375,12 +3375,6 @@ public sealed partial class PutCompositeAlarmInput
 {
     public bool? ActionsEnabled { get; set; }
 
-    public string? ActionsSuppressor { get; set; }
-
-    public int? ActionsSuppressorExtensionPeriod { get; set; }
-
-    public int? ActionsSuppressorWaitPeriod { get; set; }
-
     public global::System.Collections.Generic.List<string>? AlarmActions { get; set; }
 
     public string? AlarmDescription { get; set; }
@@ -3395,6 +3389,12 @@ public sealed partial class PutCompositeAlarmInput
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Tag>? Tags { get; set; }
 
+    public string? ActionsSuppressor { get; set; }
+
+    public int? ActionsSuppressorWaitPeriod { get; set; }
+
+    public int? ActionsSuppressorExtensionPeriod { get; set; }
+
     public static PutCompositeAlarmInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -3403,9 +3403,6 @@ public sealed partial class PutCompositeAlarmInput
         }
         var result = new PutCompositeAlarmInput();
         result.ActionsEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ActionsEnabled"));
-        result.ActionsSuppressor = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActionsSuppressor"));
-        result.ActionsSuppressorExtensionPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ActionsSuppressorExtensionPeriod"));
-        result.ActionsSuppressorWaitPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ActionsSuppressorWaitPeriod"));
         result.AlarmActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AlarmActions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.AlarmDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmDescription"));
         result.AlarmName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmName"));
@@ -3413,6 +3410,9 @@ public sealed partial class PutCompositeAlarmInput
         result.InsufficientDataActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InsufficientDataActions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.OKActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OKActions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudwatch.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ActionsSuppressor = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActionsSuppressor"));
+        result.ActionsSuppressorWaitPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ActionsSuppressorWaitPeriod"));
+        result.ActionsSuppressorExtensionPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ActionsSuppressorExtensionPeriod"));
         return result;
     }
 
@@ -3420,9 +3420,6 @@ public sealed partial class PutCompositeAlarmInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ActionsEnabled", ActionsEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "ActionsSuppressor", ActionsSuppressor);
-        global::Gureum.Core.ValueTree.Put(node, "ActionsSuppressorExtensionPeriod", ActionsSuppressorExtensionPeriod);
-        global::Gureum.Core.ValueTree.Put(node, "ActionsSuppressorWaitPeriod", ActionsSuppressorWaitPeriod);
         global::Gureum.Core.ValueTree.Put(node, "AlarmActions", global::Gureum.Core.ValueTree.WriteList(AlarmActions, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "AlarmDescription", AlarmDescription);
         global::Gureum.Core.ValueTree.Put(node, "AlarmName", AlarmName);
@@ -3430,15 +3427,18 @@ public sealed partial class PutCompositeAlarmInput
         global::Gureum.Core.ValueTree.Put(node, "InsufficientDataActions", global::Gureum.Core.ValueTree.WriteList(InsufficientDataActions, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "OKActions", global::Gureum.Core.ValueTree.WriteList(OKActions, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ActionsSuppressor", ActionsSuppressor);
+        global::Gureum.Core.ValueTree.Put(node, "ActionsSuppressorWaitPeriod", ActionsSuppressorWaitPeriod);
+        global::Gureum.Core.ValueTree.Put(node, "ActionsSuppressorExtensionPeriod", ActionsSuppressorExtensionPeriod);
         return node;
     }
 }
 
 public sealed partial class PutDashboardInput
 {
-    public string? DashboardBody { get; set; }
-
     public string? DashboardName { get; set; }
+
+    public string? DashboardBody { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Tag>? Tags { get; set; }
 
@@ -3449,8 +3449,8 @@ public sealed partial class PutDashboardInput
             return null;
         }
         var result = new PutDashboardInput();
-        result.DashboardBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DashboardBody"));
         result.DashboardName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DashboardName"));
+        result.DashboardBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DashboardBody"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudwatch.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -3458,8 +3458,8 @@ public sealed partial class PutDashboardInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DashboardBody", DashboardBody);
         global::Gureum.Core.ValueTree.Put(node, "DashboardName", DashboardName);
+        global::Gureum.Core.ValueTree.Put(node, "DashboardBody", DashboardBody);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
@@ -3490,15 +3490,15 @@ public sealed partial class PutDashboardOutput
 
 public sealed partial class PutInsightRuleInput
 {
-    public bool? ApplyOnTransformedLogs { get; set; }
-
-    public string? RuleDefinition { get; set; }
-
     public string? RuleName { get; set; }
 
     public string? RuleState { get; set; }
 
+    public string? RuleDefinition { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Tag>? Tags { get; set; }
+
+    public bool? ApplyOnTransformedLogs { get; set; }
 
     public static PutInsightRuleInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3507,22 +3507,22 @@ public sealed partial class PutInsightRuleInput
             return null;
         }
         var result = new PutInsightRuleInput();
-        result.ApplyOnTransformedLogs = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ApplyOnTransformedLogs"));
-        result.RuleDefinition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleDefinition"));
         result.RuleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleName"));
         result.RuleState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleState"));
+        result.RuleDefinition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleDefinition"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudwatch.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ApplyOnTransformedLogs = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ApplyOnTransformedLogs"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ApplyOnTransformedLogs", ApplyOnTransformedLogs);
-        global::Gureum.Core.ValueTree.Put(node, "RuleDefinition", RuleDefinition);
         global::Gureum.Core.ValueTree.Put(node, "RuleName", RuleName);
         global::Gureum.Core.ValueTree.Put(node, "RuleState", RuleState);
+        global::Gureum.Core.ValueTree.Put(node, "RuleDefinition", RuleDefinition);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ApplyOnTransformedLogs", ApplyOnTransformedLogs);
         return node;
     }
 }
@@ -3594,53 +3594,53 @@ public sealed partial class PutManagedInsightRulesOutput
 
 public sealed partial class PutMetricAlarmInput
 {
-    public bool? ActionsEnabled { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AlarmActions { get; set; }
+    public string? AlarmName { get; set; }
 
     public string? AlarmDescription { get; set; }
 
-    public string? AlarmName { get; set; }
+    public bool? ActionsEnabled { get; set; }
 
-    public string? ComparisonOperator { get; set; }
+    public global::System.Collections.Generic.List<string>? OKActions { get; set; }
 
-    public int? DatapointsToAlarm { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Dimension>? Dimensions { get; set; }
-
-    public string? EvaluateLowSampleCountPercentile { get; set; }
-
-    public global::Gureum.Api.Cloudwatch.EvaluationCriteria? EvaluationCriteria { get; set; }
-
-    public int? EvaluationInterval { get; set; }
-
-    public int? EvaluationPeriods { get; set; }
-
-    public string? ExtendedStatistic { get; set; }
+    public global::System.Collections.Generic.List<string>? AlarmActions { get; set; }
 
     public global::System.Collections.Generic.List<string>? InsufficientDataActions { get; set; }
 
     public string? MetricName { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MetricDataQuery>? Metrics { get; set; }
-
     public string? Namespace { get; set; }
-
-    public global::System.Collections.Generic.List<string>? OKActions { get; set; }
-
-    public int? Period { get; set; }
 
     public string? Statistic { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Tag>? Tags { get; set; }
+    public string? ExtendedStatistic { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Dimension>? Dimensions { get; set; }
+
+    public int? Period { get; set; }
+
+    public string? Unit { get; set; }
+
+    public int? EvaluationPeriods { get; set; }
+
+    public int? DatapointsToAlarm { get; set; }
 
     public double? Threshold { get; set; }
 
-    public string? ThresholdMetricId { get; set; }
+    public string? ComparisonOperator { get; set; }
 
     public string? TreatMissingData { get; set; }
 
-    public string? Unit { get; set; }
+    public string? EvaluateLowSampleCountPercentile { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MetricDataQuery>? Metrics { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Tag>? Tags { get; set; }
+
+    public string? ThresholdMetricId { get; set; }
+
+    public global::Gureum.Api.Cloudwatch.EvaluationCriteria? EvaluationCriteria { get; set; }
+
+    public int? EvaluationInterval { get; set; }
 
     public static PutMetricAlarmInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3649,71 +3649,71 @@ public sealed partial class PutMetricAlarmInput
             return null;
         }
         var result = new PutMetricAlarmInput();
-        result.ActionsEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ActionsEnabled"));
-        result.AlarmActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AlarmActions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.AlarmDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmDescription"));
         result.AlarmName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmName"));
-        result.ComparisonOperator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComparisonOperator"));
-        result.DatapointsToAlarm = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DatapointsToAlarm"));
-        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.EvaluateLowSampleCountPercentile = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EvaluateLowSampleCountPercentile"));
-        result.EvaluationCriteria = global::Gureum.Api.Cloudwatch.EvaluationCriteria.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EvaluationCriteria")));
-        result.EvaluationInterval = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "EvaluationInterval"));
-        result.EvaluationPeriods = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "EvaluationPeriods"));
-        result.ExtendedStatistic = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExtendedStatistic"));
+        result.AlarmDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmDescription"));
+        result.ActionsEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ActionsEnabled"));
+        result.OKActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OKActions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AlarmActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AlarmActions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.InsufficientDataActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InsufficientDataActions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
-        result.Metrics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Metrics"), x => global::Gureum.Api.Cloudwatch.MetricDataQuery.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Namespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Namespace"));
-        result.OKActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OKActions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Period = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Period"));
         result.Statistic = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Statistic"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudwatch.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Threshold = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Threshold"));
-        result.ThresholdMetricId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ThresholdMetricId"));
-        result.TreatMissingData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TreatMissingData"));
+        result.ExtendedStatistic = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExtendedStatistic"));
+        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Period = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Period"));
         result.Unit = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Unit"));
+        result.EvaluationPeriods = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "EvaluationPeriods"));
+        result.DatapointsToAlarm = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DatapointsToAlarm"));
+        result.Threshold = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Threshold"));
+        result.ComparisonOperator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComparisonOperator"));
+        result.TreatMissingData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TreatMissingData"));
+        result.EvaluateLowSampleCountPercentile = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EvaluateLowSampleCountPercentile"));
+        result.Metrics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Metrics"), x => global::Gureum.Api.Cloudwatch.MetricDataQuery.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudwatch.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ThresholdMetricId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ThresholdMetricId"));
+        result.EvaluationCriteria = global::Gureum.Api.Cloudwatch.EvaluationCriteria.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EvaluationCriteria")));
+        result.EvaluationInterval = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "EvaluationInterval"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ActionsEnabled", ActionsEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "AlarmActions", global::Gureum.Core.ValueTree.WriteList(AlarmActions, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "AlarmDescription", AlarmDescription);
         global::Gureum.Core.ValueTree.Put(node, "AlarmName", AlarmName);
-        global::Gureum.Core.ValueTree.Put(node, "ComparisonOperator", ComparisonOperator);
-        global::Gureum.Core.ValueTree.Put(node, "DatapointsToAlarm", DatapointsToAlarm);
-        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "EvaluateLowSampleCountPercentile", EvaluateLowSampleCountPercentile);
-        global::Gureum.Core.ValueTree.Put(node, "EvaluationCriteria", EvaluationCriteria?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EvaluationInterval", EvaluationInterval);
-        global::Gureum.Core.ValueTree.Put(node, "EvaluationPeriods", EvaluationPeriods);
-        global::Gureum.Core.ValueTree.Put(node, "ExtendedStatistic", ExtendedStatistic);
+        global::Gureum.Core.ValueTree.Put(node, "AlarmDescription", AlarmDescription);
+        global::Gureum.Core.ValueTree.Put(node, "ActionsEnabled", ActionsEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "OKActions", global::Gureum.Core.ValueTree.WriteList(OKActions, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AlarmActions", global::Gureum.Core.ValueTree.WriteList(AlarmActions, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "InsufficientDataActions", global::Gureum.Core.ValueTree.WriteList(InsufficientDataActions, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
-        global::Gureum.Core.ValueTree.Put(node, "Metrics", global::Gureum.Core.ValueTree.WriteList(Metrics, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Namespace", Namespace);
-        global::Gureum.Core.ValueTree.Put(node, "OKActions", global::Gureum.Core.ValueTree.WriteList(OKActions, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Period", Period);
         global::Gureum.Core.ValueTree.Put(node, "Statistic", Statistic);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Threshold", Threshold);
-        global::Gureum.Core.ValueTree.Put(node, "ThresholdMetricId", ThresholdMetricId);
-        global::Gureum.Core.ValueTree.Put(node, "TreatMissingData", TreatMissingData);
+        global::Gureum.Core.ValueTree.Put(node, "ExtendedStatistic", ExtendedStatistic);
+        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Period", Period);
         global::Gureum.Core.ValueTree.Put(node, "Unit", Unit);
+        global::Gureum.Core.ValueTree.Put(node, "EvaluationPeriods", EvaluationPeriods);
+        global::Gureum.Core.ValueTree.Put(node, "DatapointsToAlarm", DatapointsToAlarm);
+        global::Gureum.Core.ValueTree.Put(node, "Threshold", Threshold);
+        global::Gureum.Core.ValueTree.Put(node, "ComparisonOperator", ComparisonOperator);
+        global::Gureum.Core.ValueTree.Put(node, "TreatMissingData", TreatMissingData);
+        global::Gureum.Core.ValueTree.Put(node, "EvaluateLowSampleCountPercentile", EvaluateLowSampleCountPercentile);
+        global::Gureum.Core.ValueTree.Put(node, "Metrics", global::Gureum.Core.ValueTree.WriteList(Metrics, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ThresholdMetricId", ThresholdMetricId);
+        global::Gureum.Core.ValueTree.Put(node, "EvaluationCriteria", EvaluationCriteria?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EvaluationInterval", EvaluationInterval);
         return node;
     }
 }
 
 public sealed partial class PutMetricDataInput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.EntityMetricData>? EntityMetricData { get; set; }
+    public string? Namespace { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MetricDatum>? MetricData { get; set; }
 
-    public string? Namespace { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.EntityMetricData>? EntityMetricData { get; set; }
 
     public bool? StrictEntityValidation { get; set; }
 
@@ -3724,9 +3724,9 @@ public sealed partial class PutMetricDataInput
             return null;
         }
         var result = new PutMetricDataInput();
-        result.EntityMetricData = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EntityMetricData"), x => global::Gureum.Api.Cloudwatch.EntityMetricData.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MetricData = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MetricData"), x => global::Gureum.Api.Cloudwatch.MetricDatum.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Namespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Namespace"));
+        result.MetricData = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MetricData"), x => global::Gureum.Api.Cloudwatch.MetricDatum.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EntityMetricData = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EntityMetricData"), x => global::Gureum.Api.Cloudwatch.EntityMetricData.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.StrictEntityValidation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "StrictEntityValidation"));
         return result;
     }
@@ -3734,9 +3734,9 @@ public sealed partial class PutMetricDataInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EntityMetricData", global::Gureum.Core.ValueTree.WriteList(EntityMetricData, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MetricData", global::Gureum.Core.ValueTree.WriteList(MetricData, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Namespace", Namespace);
+        global::Gureum.Core.ValueTree.Put(node, "MetricData", global::Gureum.Core.ValueTree.WriteList(MetricData, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "EntityMetricData", global::Gureum.Core.ValueTree.WriteList(EntityMetricData, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "StrictEntityValidation", StrictEntityValidation);
         return node;
     }
@@ -3744,23 +3744,23 @@ public sealed partial class PutMetricDataInput
 
 public sealed partial class PutMetricStreamInput
 {
+    public string? Name { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MetricStreamFilter>? IncludeFilters { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MetricStreamFilter>? ExcludeFilters { get; set; }
 
     public string? FirehoseArn { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MetricStreamFilter>? IncludeFilters { get; set; }
-
-    public bool? IncludeLinkedAccountsMetrics { get; set; }
-
-    public string? Name { get; set; }
+    public string? RoleArn { get; set; }
 
     public string? OutputFormat { get; set; }
 
-    public string? RoleArn { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Tag>? Tags { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.MetricStreamStatisticsConfiguration>? StatisticsConfigurations { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Tag>? Tags { get; set; }
+    public bool? IncludeLinkedAccountsMetrics { get; set; }
 
     public static PutMetricStreamInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3769,30 +3769,30 @@ public sealed partial class PutMetricStreamInput
             return null;
         }
         var result = new PutMetricStreamInput();
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.IncludeFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "IncludeFilters"), x => global::Gureum.Api.Cloudwatch.MetricStreamFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ExcludeFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExcludeFilters"), x => global::Gureum.Api.Cloudwatch.MetricStreamFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.FirehoseArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FirehoseArn"));
-        result.IncludeFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "IncludeFilters"), x => global::Gureum.Api.Cloudwatch.MetricStreamFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.IncludeLinkedAccountsMetrics = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeLinkedAccountsMetrics"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.OutputFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputFormat"));
         result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
-        result.StatisticsConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StatisticsConfigurations"), x => global::Gureum.Api.Cloudwatch.MetricStreamStatisticsConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.OutputFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputFormat"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Cloudwatch.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.StatisticsConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StatisticsConfigurations"), x => global::Gureum.Api.Cloudwatch.MetricStreamStatisticsConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.IncludeLinkedAccountsMetrics = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeLinkedAccountsMetrics"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "IncludeFilters", global::Gureum.Core.ValueTree.WriteList(IncludeFilters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ExcludeFilters", global::Gureum.Core.ValueTree.WriteList(ExcludeFilters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "FirehoseArn", FirehoseArn);
-        global::Gureum.Core.ValueTree.Put(node, "IncludeFilters", global::Gureum.Core.ValueTree.WriteList(IncludeFilters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "IncludeLinkedAccountsMetrics", IncludeLinkedAccountsMetrics);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "OutputFormat", OutputFormat);
         global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "StatisticsConfigurations", global::Gureum.Core.ValueTree.WriteList(StatisticsConfigurations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "OutputFormat", OutputFormat);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "StatisticsConfigurations", global::Gureum.Core.ValueTree.WriteList(StatisticsConfigurations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "IncludeLinkedAccountsMetrics", IncludeLinkedAccountsMetrics);
         return node;
     }
 }
@@ -3822,9 +3822,9 @@ public sealed partial class PutMetricStreamOutput
 
 public sealed partial class Range
 {
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
     public global::System.DateTimeOffset? StartTime { get; set; }
+
+    public global::System.DateTimeOffset? EndTime { get; set; }
 
     public static Range? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3833,16 +3833,16 @@ public sealed partial class Range
             return null;
         }
         var result = new Range();
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         return node;
     }
 }
@@ -3885,9 +3885,9 @@ public static class ScanBy
 
 public sealed partial class Schedule
 {
-    public string? Duration { get; set; }
-
     public string? Expression { get; set; }
+
+    public string? Duration { get; set; }
 
     public string? Timezone { get; set; }
 
@@ -3898,8 +3898,8 @@ public sealed partial class Schedule
             return null;
         }
         var result = new Schedule();
-        result.Duration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Duration"));
         result.Expression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expression"));
+        result.Duration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Duration"));
         result.Timezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Timezone"));
         return result;
     }
@@ -3907,8 +3907,8 @@ public sealed partial class Schedule
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
         global::Gureum.Core.ValueTree.Put(node, "Expression", Expression);
+        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
         global::Gureum.Core.ValueTree.Put(node, "Timezone", Timezone);
         return node;
     }
@@ -3918,11 +3918,11 @@ public sealed partial class SetAlarmStateInput
 {
     public string? AlarmName { get; set; }
 
+    public string? StateValue { get; set; }
+
     public string? StateReason { get; set; }
 
     public string? StateReasonData { get; set; }
-
-    public string? StateValue { get; set; }
 
     public static SetAlarmStateInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3932,9 +3932,9 @@ public sealed partial class SetAlarmStateInput
         }
         var result = new SetAlarmStateInput();
         result.AlarmName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AlarmName"));
+        result.StateValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateValue"));
         result.StateReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateReason"));
         result.StateReasonData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateReasonData"));
-        result.StateValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateValue"));
         return result;
     }
 
@@ -3942,9 +3942,9 @@ public sealed partial class SetAlarmStateInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AlarmName", AlarmName);
+        global::Gureum.Core.ValueTree.Put(node, "StateValue", StateValue);
         global::Gureum.Core.ValueTree.Put(node, "StateReason", StateReason);
         global::Gureum.Core.ValueTree.Put(node, "StateReasonData", StateReasonData);
-        global::Gureum.Core.ValueTree.Put(node, "StateValue", StateValue);
         return node;
     }
 }
@@ -3953,11 +3953,11 @@ public sealed partial class SingleMetricAnomalyDetector
 {
     public string? AccountId { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Dimension>? Dimensions { get; set; }
+    public string? Namespace { get; set; }
 
     public string? MetricName { get; set; }
 
-    public string? Namespace { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Cloudwatch.Dimension>? Dimensions { get; set; }
 
     public string? Stat { get; set; }
 
@@ -3969,9 +3969,9 @@ public sealed partial class SingleMetricAnomalyDetector
         }
         var result = new SingleMetricAnomalyDetector();
         result.AccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountId"));
-        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
         result.Namespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Namespace"));
+        result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetricName"));
+        result.Dimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Dimensions"), x => global::Gureum.Api.Cloudwatch.Dimension.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Stat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Stat"));
         return result;
     }
@@ -3980,9 +3980,9 @@ public sealed partial class SingleMetricAnomalyDetector
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AccountId", AccountId);
-        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
         global::Gureum.Core.ValueTree.Put(node, "Namespace", Namespace);
+        global::Gureum.Core.ValueTree.Put(node, "MetricName", MetricName);
+        global::Gureum.Core.ValueTree.Put(node, "Dimensions", global::Gureum.Core.ValueTree.WriteList(Dimensions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Stat", Stat);
         return node;
     }
@@ -4120,13 +4120,13 @@ public static class Statistic
 
 public sealed partial class StatisticSet
 {
-    public double? Maximum { get; set; }
-
-    public double? Minimum { get; set; }
-
     public double? SampleCount { get; set; }
 
     public double? Sum { get; set; }
+
+    public double? Minimum { get; set; }
+
+    public double? Maximum { get; set; }
 
     public static StatisticSet? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4135,20 +4135,20 @@ public sealed partial class StatisticSet
             return null;
         }
         var result = new StatisticSet();
-        result.Maximum = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Maximum"));
-        result.Minimum = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Minimum"));
         result.SampleCount = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "SampleCount"));
         result.Sum = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Sum"));
+        result.Minimum = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Minimum"));
+        result.Maximum = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Maximum"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Maximum", Maximum);
-        global::Gureum.Core.ValueTree.Put(node, "Minimum", Minimum);
         global::Gureum.Core.ValueTree.Put(node, "SampleCount", SampleCount);
         global::Gureum.Core.ValueTree.Put(node, "Sum", Sum);
+        global::Gureum.Core.ValueTree.Put(node, "Minimum", Minimum);
+        global::Gureum.Core.ValueTree.Put(node, "Maximum", Maximum);
         return node;
     }
 }

@@ -14,9 +14,9 @@ public static class AmbiguousRoleResolutionType
 
 public sealed partial class CognitoIdentityProvider
 {
-    public string? ClientId { get; set; }
-
     public string? ProviderName { get; set; }
+
+    public string? ClientId { get; set; }
 
     public bool? ServerSideTokenCheck { get; set; }
 
@@ -27,8 +27,8 @@ public sealed partial class CognitoIdentityProvider
             return null;
         }
         var result = new CognitoIdentityProvider();
-        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         result.ProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProviderName"));
+        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         result.ServerSideTokenCheck = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ServerSideTokenCheck"));
         return result;
     }
@@ -36,8 +36,8 @@ public sealed partial class CognitoIdentityProvider
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         global::Gureum.Core.ValueTree.Put(node, "ProviderName", ProviderName);
+        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         global::Gureum.Core.ValueTree.Put(node, "ServerSideTokenCheck", ServerSideTokenCheck);
         return node;
     }
@@ -45,23 +45,23 @@ public sealed partial class CognitoIdentityProvider
 
 public sealed partial class CreateIdentityPoolInput
 {
-    public bool? AllowClassicFlow { get; set; }
+    public string? IdentityPoolName { get; set; }
 
     public bool? AllowUnauthenticatedIdentities { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdentity.CognitoIdentityProvider>? CognitoIdentityProviders { get; set; }
+    public bool? AllowClassicFlow { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? SupportedLoginProviders { get; set; }
 
     public string? DeveloperProviderName { get; set; }
 
-    public string? IdentityPoolName { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? IdentityPoolTags { get; set; }
-
     public global::System.Collections.Generic.List<string>? OpenIdConnectProviderARNs { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdentity.CognitoIdentityProvider>? CognitoIdentityProviders { get; set; }
 
     public global::System.Collections.Generic.List<string>? SamlProviderARNs { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? SupportedLoginProviders { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? IdentityPoolTags { get; set; }
 
     public static CreateIdentityPoolInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -70,30 +70,30 @@ public sealed partial class CreateIdentityPoolInput
             return null;
         }
         var result = new CreateIdentityPoolInput();
-        result.AllowClassicFlow = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowClassicFlow"));
-        result.AllowUnauthenticatedIdentities = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowUnauthenticatedIdentities"));
-        result.CognitoIdentityProviders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CognitoIdentityProviders"), x => global::Gureum.Api.CognitoIdentity.CognitoIdentityProvider.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.DeveloperProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeveloperProviderName"));
         result.IdentityPoolName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityPoolName"));
-        result.IdentityPoolTags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "IdentityPoolTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.OpenIdConnectProviderARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OpenIdConnectProviderARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.SamlProviderARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SamlProviderARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AllowUnauthenticatedIdentities = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowUnauthenticatedIdentities"));
+        result.AllowClassicFlow = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowClassicFlow"));
         result.SupportedLoginProviders = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "SupportedLoginProviders"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DeveloperProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeveloperProviderName"));
+        result.OpenIdConnectProviderARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OpenIdConnectProviderARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CognitoIdentityProviders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CognitoIdentityProviders"), x => global::Gureum.Api.CognitoIdentity.CognitoIdentityProvider.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.SamlProviderARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SamlProviderARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.IdentityPoolTags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "IdentityPoolTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AllowClassicFlow", AllowClassicFlow);
-        global::Gureum.Core.ValueTree.Put(node, "AllowUnauthenticatedIdentities", AllowUnauthenticatedIdentities);
-        global::Gureum.Core.ValueTree.Put(node, "CognitoIdentityProviders", global::Gureum.Core.ValueTree.WriteList(CognitoIdentityProviders, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "DeveloperProviderName", DeveloperProviderName);
         global::Gureum.Core.ValueTree.Put(node, "IdentityPoolName", IdentityPoolName);
-        global::Gureum.Core.ValueTree.Put(node, "IdentityPoolTags", global::Gureum.Core.ValueTree.WriteMap(IdentityPoolTags, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "OpenIdConnectProviderARNs", global::Gureum.Core.ValueTree.WriteList(OpenIdConnectProviderARNs, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "SamlProviderARNs", global::Gureum.Core.ValueTree.WriteList(SamlProviderARNs, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AllowUnauthenticatedIdentities", AllowUnauthenticatedIdentities);
+        global::Gureum.Core.ValueTree.Put(node, "AllowClassicFlow", AllowClassicFlow);
         global::Gureum.Core.ValueTree.Put(node, "SupportedLoginProviders", global::Gureum.Core.ValueTree.WriteMap(SupportedLoginProviders, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "DeveloperProviderName", DeveloperProviderName);
+        global::Gureum.Core.ValueTree.Put(node, "OpenIdConnectProviderARNs", global::Gureum.Core.ValueTree.WriteList(OpenIdConnectProviderARNs, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "CognitoIdentityProviders", global::Gureum.Core.ValueTree.WriteList(CognitoIdentityProviders, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "SamlProviderARNs", global::Gureum.Core.ValueTree.WriteList(SamlProviderARNs, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "IdentityPoolTags", global::Gureum.Core.ValueTree.WriteMap(IdentityPoolTags, x => (object?)x));
         return node;
     }
 }
@@ -102,11 +102,11 @@ public sealed partial class Credentials
 {
     public string? AccessKeyId { get; set; }
 
-    public global::System.DateTimeOffset? Expiration { get; set; }
-
     public string? SecretKey { get; set; }
 
     public string? SessionToken { get; set; }
+
+    public global::System.DateTimeOffset? Expiration { get; set; }
 
     public static Credentials? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -116,9 +116,9 @@ public sealed partial class Credentials
         }
         var result = new Credentials();
         result.AccessKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessKeyId"));
-        result.Expiration = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
         result.SecretKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretKey"));
         result.SessionToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SessionToken"));
+        result.Expiration = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
         return result;
     }
 
@@ -126,9 +126,9 @@ public sealed partial class Credentials
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AccessKeyId", AccessKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
         global::Gureum.Core.ValueTree.Put(node, "SecretKey", SecretKey);
         global::Gureum.Core.ValueTree.Put(node, "SessionToken", SessionToken);
+        global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
         return node;
     }
 }
@@ -257,11 +257,11 @@ public static class ErrorCode
 
 public sealed partial class GetCredentialsForIdentityInput
 {
-    public string? CustomRoleArn { get; set; }
-
     public string? IdentityId { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Logins { get; set; }
+
+    public string? CustomRoleArn { get; set; }
 
     public static GetCredentialsForIdentityInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -270,27 +270,27 @@ public sealed partial class GetCredentialsForIdentityInput
             return null;
         }
         var result = new GetCredentialsForIdentityInput();
-        result.CustomRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomRoleArn"));
         result.IdentityId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityId"));
         result.Logins = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Logins"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CustomRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomRoleArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CustomRoleArn", CustomRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "IdentityId", IdentityId);
         global::Gureum.Core.ValueTree.Put(node, "Logins", global::Gureum.Core.ValueTree.WriteMap(Logins, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "CustomRoleArn", CustomRoleArn);
         return node;
     }
 }
 
 public sealed partial class GetCredentialsForIdentityResponse
 {
-    public global::Gureum.Api.CognitoIdentity.Credentials? Credentials { get; set; }
-
     public string? IdentityId { get; set; }
+
+    public global::Gureum.Api.CognitoIdentity.Credentials? Credentials { get; set; }
 
     public static GetCredentialsForIdentityResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -299,16 +299,16 @@ public sealed partial class GetCredentialsForIdentityResponse
             return null;
         }
         var result = new GetCredentialsForIdentityResponse();
-        result.Credentials = global::Gureum.Api.CognitoIdentity.Credentials.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Credentials")));
         result.IdentityId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityId"));
+        result.Credentials = global::Gureum.Api.CognitoIdentity.Credentials.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Credentials")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Credentials", Credentials?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "IdentityId", IdentityId);
+        global::Gureum.Core.ValueTree.Put(node, "Credentials", Credentials?.ToTree());
         return node;
     }
 }
@@ -394,9 +394,9 @@ public sealed partial class GetIdentityPoolRolesResponse
 {
     public string? IdentityPoolId { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.CognitoIdentity.RoleMapping>? RoleMappings { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, string>? Roles { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.CognitoIdentity.RoleMapping>? RoleMappings { get; set; }
 
     public static GetIdentityPoolRolesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -406,8 +406,8 @@ public sealed partial class GetIdentityPoolRolesResponse
         }
         var result = new GetIdentityPoolRolesResponse();
         result.IdentityPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityPoolId"));
-        result.RoleMappings = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "RoleMappings"), x => global::Gureum.Api.CognitoIdentity.RoleMapping.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Roles = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Roles"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.RoleMappings = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "RoleMappings"), x => global::Gureum.Api.CognitoIdentity.RoleMapping.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -415,17 +415,17 @@ public sealed partial class GetIdentityPoolRolesResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "IdentityPoolId", IdentityPoolId);
-        global::Gureum.Core.ValueTree.Put(node, "RoleMappings", global::Gureum.Core.ValueTree.WriteMap(RoleMappings, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Roles", global::Gureum.Core.ValueTree.WriteMap(Roles, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "RoleMappings", global::Gureum.Core.ValueTree.WriteMap(RoleMappings, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class GetOpenIdTokenForDeveloperIdentityInput
 {
-    public string? IdentityId { get; set; }
-
     public string? IdentityPoolId { get; set; }
+
+    public string? IdentityId { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Logins { get; set; }
 
@@ -440,8 +440,8 @@ public sealed partial class GetOpenIdTokenForDeveloperIdentityInput
             return null;
         }
         var result = new GetOpenIdTokenForDeveloperIdentityInput();
-        result.IdentityId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityId"));
         result.IdentityPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityPoolId"));
+        result.IdentityId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityId"));
         result.Logins = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Logins"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.PrincipalTags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "PrincipalTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.TokenDuration = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "TokenDuration"));
@@ -451,8 +451,8 @@ public sealed partial class GetOpenIdTokenForDeveloperIdentityInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "IdentityId", IdentityId);
         global::Gureum.Core.ValueTree.Put(node, "IdentityPoolId", IdentityPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "IdentityId", IdentityId);
         global::Gureum.Core.ValueTree.Put(node, "Logins", global::Gureum.Core.ValueTree.WriteMap(Logins, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "PrincipalTags", global::Gureum.Core.ValueTree.WriteMap(PrincipalTags, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "TokenDuration", TokenDuration);
@@ -574,9 +574,9 @@ public sealed partial class GetPrincipalTagAttributeMapResponse
 
     public string? IdentityProviderName { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? PrincipalTags { get; set; }
-
     public bool? UseDefaults { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? PrincipalTags { get; set; }
 
     public static GetPrincipalTagAttributeMapResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -587,8 +587,8 @@ public sealed partial class GetPrincipalTagAttributeMapResponse
         var result = new GetPrincipalTagAttributeMapResponse();
         result.IdentityPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityPoolId"));
         result.IdentityProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityProviderName"));
-        result.PrincipalTags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "PrincipalTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.UseDefaults = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "UseDefaults"));
+        result.PrincipalTags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "PrincipalTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -597,21 +597,21 @@ public sealed partial class GetPrincipalTagAttributeMapResponse
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "IdentityPoolId", IdentityPoolId);
         global::Gureum.Core.ValueTree.Put(node, "IdentityProviderName", IdentityProviderName);
-        global::Gureum.Core.ValueTree.Put(node, "PrincipalTags", global::Gureum.Core.ValueTree.WriteMap(PrincipalTags, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "UseDefaults", UseDefaults);
+        global::Gureum.Core.ValueTree.Put(node, "PrincipalTags", global::Gureum.Core.ValueTree.WriteMap(PrincipalTags, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class IdentityDescription
 {
-    public global::System.DateTimeOffset? CreationDate { get; set; }
-
     public string? IdentityId { get; set; }
 
-    public global::System.DateTimeOffset? LastModifiedDate { get; set; }
-
     public global::System.Collections.Generic.List<string>? Logins { get; set; }
+
+    public global::System.DateTimeOffset? CreationDate { get; set; }
+
+    public global::System.DateTimeOffset? LastModifiedDate { get; set; }
 
     public static IdentityDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -620,45 +620,45 @@ public sealed partial class IdentityDescription
             return null;
         }
         var result = new IdentityDescription();
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
         result.IdentityId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityId"));
-        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
         result.Logins = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Logins"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
+        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
         global::Gureum.Core.ValueTree.Put(node, "IdentityId", IdentityId);
-        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
         global::Gureum.Core.ValueTree.Put(node, "Logins", global::Gureum.Core.ValueTree.WriteList(Logins, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
+        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
         return node;
     }
 }
 
 public sealed partial class IdentityPool
 {
-    public bool? AllowClassicFlow { get; set; }
-
-    public bool? AllowUnauthenticatedIdentities { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdentity.CognitoIdentityProvider>? CognitoIdentityProviders { get; set; }
-
-    public string? DeveloperProviderName { get; set; }
-
     public string? IdentityPoolId { get; set; }
 
     public string? IdentityPoolName { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? IdentityPoolTags { get; set; }
+    public bool? AllowUnauthenticatedIdentities { get; set; }
+
+    public bool? AllowClassicFlow { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? SupportedLoginProviders { get; set; }
+
+    public string? DeveloperProviderName { get; set; }
 
     public global::System.Collections.Generic.List<string>? OpenIdConnectProviderARNs { get; set; }
 
+    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdentity.CognitoIdentityProvider>? CognitoIdentityProviders { get; set; }
+
     public global::System.Collections.Generic.List<string>? SamlProviderARNs { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? SupportedLoginProviders { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? IdentityPoolTags { get; set; }
 
     public static IdentityPool? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -667,32 +667,32 @@ public sealed partial class IdentityPool
             return null;
         }
         var result = new IdentityPool();
-        result.AllowClassicFlow = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowClassicFlow"));
-        result.AllowUnauthenticatedIdentities = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowUnauthenticatedIdentities"));
-        result.CognitoIdentityProviders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CognitoIdentityProviders"), x => global::Gureum.Api.CognitoIdentity.CognitoIdentityProvider.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.DeveloperProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeveloperProviderName"));
         result.IdentityPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityPoolId"));
         result.IdentityPoolName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityPoolName"));
-        result.IdentityPoolTags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "IdentityPoolTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.OpenIdConnectProviderARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OpenIdConnectProviderARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.SamlProviderARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SamlProviderARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AllowUnauthenticatedIdentities = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowUnauthenticatedIdentities"));
+        result.AllowClassicFlow = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowClassicFlow"));
         result.SupportedLoginProviders = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "SupportedLoginProviders"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DeveloperProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeveloperProviderName"));
+        result.OpenIdConnectProviderARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OpenIdConnectProviderARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CognitoIdentityProviders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CognitoIdentityProviders"), x => global::Gureum.Api.CognitoIdentity.CognitoIdentityProvider.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.SamlProviderARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SamlProviderARNs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.IdentityPoolTags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "IdentityPoolTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AllowClassicFlow", AllowClassicFlow);
-        global::Gureum.Core.ValueTree.Put(node, "AllowUnauthenticatedIdentities", AllowUnauthenticatedIdentities);
-        global::Gureum.Core.ValueTree.Put(node, "CognitoIdentityProviders", global::Gureum.Core.ValueTree.WriteList(CognitoIdentityProviders, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "DeveloperProviderName", DeveloperProviderName);
         global::Gureum.Core.ValueTree.Put(node, "IdentityPoolId", IdentityPoolId);
         global::Gureum.Core.ValueTree.Put(node, "IdentityPoolName", IdentityPoolName);
-        global::Gureum.Core.ValueTree.Put(node, "IdentityPoolTags", global::Gureum.Core.ValueTree.WriteMap(IdentityPoolTags, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "OpenIdConnectProviderARNs", global::Gureum.Core.ValueTree.WriteList(OpenIdConnectProviderARNs, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "SamlProviderARNs", global::Gureum.Core.ValueTree.WriteList(SamlProviderARNs, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AllowUnauthenticatedIdentities", AllowUnauthenticatedIdentities);
+        global::Gureum.Core.ValueTree.Put(node, "AllowClassicFlow", AllowClassicFlow);
         global::Gureum.Core.ValueTree.Put(node, "SupportedLoginProviders", global::Gureum.Core.ValueTree.WriteMap(SupportedLoginProviders, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "DeveloperProviderName", DeveloperProviderName);
+        global::Gureum.Core.ValueTree.Put(node, "OpenIdConnectProviderARNs", global::Gureum.Core.ValueTree.WriteList(OpenIdConnectProviderARNs, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "CognitoIdentityProviders", global::Gureum.Core.ValueTree.WriteList(CognitoIdentityProviders, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "SamlProviderARNs", global::Gureum.Core.ValueTree.WriteList(SamlProviderARNs, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "IdentityPoolTags", global::Gureum.Core.ValueTree.WriteMap(IdentityPoolTags, x => (object?)x));
         return node;
     }
 }
@@ -726,13 +726,13 @@ public sealed partial class IdentityPoolShortDescription
 
 public sealed partial class ListIdentitiesInput
 {
-    public bool? HideDisabled { get; set; }
-
     public string? IdentityPoolId { get; set; }
 
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
+
+    public bool? HideDisabled { get; set; }
 
     public static ListIdentitiesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -741,29 +741,29 @@ public sealed partial class ListIdentitiesInput
             return null;
         }
         var result = new ListIdentitiesInput();
-        result.HideDisabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HideDisabled"));
         result.IdentityPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityPoolId"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.HideDisabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HideDisabled"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "HideDisabled", HideDisabled);
         global::Gureum.Core.ValueTree.Put(node, "IdentityPoolId", IdentityPoolId);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "HideDisabled", HideDisabled);
         return node;
     }
 }
 
 public sealed partial class ListIdentitiesResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdentity.IdentityDescription>? Identities { get; set; }
-
     public string? IdentityPoolId { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdentity.IdentityDescription>? Identities { get; set; }
 
     public string? NextToken { get; set; }
 
@@ -774,8 +774,8 @@ public sealed partial class ListIdentitiesResponse
             return null;
         }
         var result = new ListIdentitiesResponse();
-        result.Identities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Identities"), x => global::Gureum.Api.CognitoIdentity.IdentityDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IdentityPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityPoolId"));
+        result.Identities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Identities"), x => global::Gureum.Api.CognitoIdentity.IdentityDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
@@ -783,8 +783,8 @@ public sealed partial class ListIdentitiesResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Identities", global::Gureum.Core.ValueTree.WriteList(Identities, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IdentityPoolId", IdentityPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "Identities", global::Gureum.Core.ValueTree.WriteList(Identities, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
@@ -892,11 +892,11 @@ public sealed partial class ListTagsForResourceResponse
 
 public sealed partial class LookupDeveloperIdentityInput
 {
-    public string? DeveloperUserIdentifier { get; set; }
+    public string? IdentityPoolId { get; set; }
 
     public string? IdentityId { get; set; }
 
-    public string? IdentityPoolId { get; set; }
+    public string? DeveloperUserIdentifier { get; set; }
 
     public int? MaxResults { get; set; }
 
@@ -909,9 +909,9 @@ public sealed partial class LookupDeveloperIdentityInput
             return null;
         }
         var result = new LookupDeveloperIdentityInput();
-        result.DeveloperUserIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeveloperUserIdentifier"));
-        result.IdentityId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityId"));
         result.IdentityPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityPoolId"));
+        result.IdentityId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityId"));
+        result.DeveloperUserIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeveloperUserIdentifier"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
@@ -920,9 +920,9 @@ public sealed partial class LookupDeveloperIdentityInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DeveloperUserIdentifier", DeveloperUserIdentifier);
-        global::Gureum.Core.ValueTree.Put(node, "IdentityId", IdentityId);
         global::Gureum.Core.ValueTree.Put(node, "IdentityPoolId", IdentityPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "IdentityId", IdentityId);
+        global::Gureum.Core.ValueTree.Put(node, "DeveloperUserIdentifier", DeveloperUserIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
@@ -931,9 +931,9 @@ public sealed partial class LookupDeveloperIdentityInput
 
 public sealed partial class LookupDeveloperIdentityResponse
 {
-    public global::System.Collections.Generic.List<string>? DeveloperUserIdentifierList { get; set; }
-
     public string? IdentityId { get; set; }
+
+    public global::System.Collections.Generic.List<string>? DeveloperUserIdentifierList { get; set; }
 
     public string? NextToken { get; set; }
 
@@ -944,8 +944,8 @@ public sealed partial class LookupDeveloperIdentityResponse
             return null;
         }
         var result = new LookupDeveloperIdentityResponse();
-        result.DeveloperUserIdentifierList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DeveloperUserIdentifierList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.IdentityId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityId"));
+        result.DeveloperUserIdentifierList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DeveloperUserIdentifierList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
@@ -953,8 +953,8 @@ public sealed partial class LookupDeveloperIdentityResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DeveloperUserIdentifierList", global::Gureum.Core.ValueTree.WriteList(DeveloperUserIdentifierList, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "IdentityId", IdentityId);
+        global::Gureum.Core.ValueTree.Put(node, "DeveloperUserIdentifierList", global::Gureum.Core.ValueTree.WriteList(DeveloperUserIdentifierList, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
@@ -966,9 +966,9 @@ public sealed partial class MappingRule
 
     public string? MatchType { get; set; }
 
-    public string? RoleARN { get; set; }
-
     public string? Value { get; set; }
+
+    public string? RoleARN { get; set; }
 
     public static MappingRule? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -979,8 +979,8 @@ public sealed partial class MappingRule
         var result = new MappingRule();
         result.Claim = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Claim"));
         result.MatchType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MatchType"));
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Value"));
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         return result;
     }
 
@@ -989,8 +989,8 @@ public sealed partial class MappingRule
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Claim", Claim);
         global::Gureum.Core.ValueTree.Put(node, "MatchType", MatchType);
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "Value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         return node;
     }
 }
@@ -1006,13 +1006,13 @@ public static class MappingRuleMatchType
 
 public sealed partial class MergeDeveloperIdentitiesInput
 {
+    public string? SourceUserIdentifier { get; set; }
+
     public string? DestinationUserIdentifier { get; set; }
 
     public string? DeveloperProviderName { get; set; }
 
     public string? IdentityPoolId { get; set; }
-
-    public string? SourceUserIdentifier { get; set; }
 
     public static MergeDeveloperIdentitiesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1021,20 +1021,20 @@ public sealed partial class MergeDeveloperIdentitiesInput
             return null;
         }
         var result = new MergeDeveloperIdentitiesInput();
+        result.SourceUserIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceUserIdentifier"));
         result.DestinationUserIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationUserIdentifier"));
         result.DeveloperProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeveloperProviderName"));
         result.IdentityPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityPoolId"));
-        result.SourceUserIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceUserIdentifier"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "SourceUserIdentifier", SourceUserIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "DestinationUserIdentifier", DestinationUserIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "DeveloperProviderName", DeveloperProviderName);
         global::Gureum.Core.ValueTree.Put(node, "IdentityPoolId", IdentityPoolId);
-        global::Gureum.Core.ValueTree.Put(node, "SourceUserIdentifier", SourceUserIdentifier);
         return node;
     }
 }
@@ -1064,11 +1064,11 @@ public sealed partial class MergeDeveloperIdentitiesResponse
 
 public sealed partial class RoleMapping
 {
+    public string? Type { get; set; }
+
     public string? AmbiguousRoleResolution { get; set; }
 
     public global::Gureum.Api.CognitoIdentity.RulesConfigurationType? RulesConfiguration { get; set; }
-
-    public string? Type { get; set; }
 
     public static RoleMapping? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1077,18 +1077,18 @@ public sealed partial class RoleMapping
             return null;
         }
         var result = new RoleMapping();
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.AmbiguousRoleResolution = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AmbiguousRoleResolution"));
         result.RulesConfiguration = global::Gureum.Api.CognitoIdentity.RulesConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RulesConfiguration")));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "AmbiguousRoleResolution", AmbiguousRoleResolution);
         global::Gureum.Core.ValueTree.Put(node, "RulesConfiguration", RulesConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         return node;
     }
 }
@@ -1127,9 +1127,9 @@ public sealed partial class SetIdentityPoolRolesInput
 {
     public string? IdentityPoolId { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.CognitoIdentity.RoleMapping>? RoleMappings { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, string>? Roles { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.CognitoIdentity.RoleMapping>? RoleMappings { get; set; }
 
     public static SetIdentityPoolRolesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1139,8 +1139,8 @@ public sealed partial class SetIdentityPoolRolesInput
         }
         var result = new SetIdentityPoolRolesInput();
         result.IdentityPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityPoolId"));
-        result.RoleMappings = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "RoleMappings"), x => global::Gureum.Api.CognitoIdentity.RoleMapping.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Roles = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Roles"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.RoleMappings = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "RoleMappings"), x => global::Gureum.Api.CognitoIdentity.RoleMapping.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -1148,8 +1148,8 @@ public sealed partial class SetIdentityPoolRolesInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "IdentityPoolId", IdentityPoolId);
-        global::Gureum.Core.ValueTree.Put(node, "RoleMappings", global::Gureum.Core.ValueTree.WriteMap(RoleMappings, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Roles", global::Gureum.Core.ValueTree.WriteMap(Roles, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "RoleMappings", global::Gureum.Core.ValueTree.WriteMap(RoleMappings, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -1160,9 +1160,9 @@ public sealed partial class SetPrincipalTagAttributeMapInput
 
     public string? IdentityProviderName { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? PrincipalTags { get; set; }
-
     public bool? UseDefaults { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? PrincipalTags { get; set; }
 
     public static SetPrincipalTagAttributeMapInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1173,8 +1173,8 @@ public sealed partial class SetPrincipalTagAttributeMapInput
         var result = new SetPrincipalTagAttributeMapInput();
         result.IdentityPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityPoolId"));
         result.IdentityProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityProviderName"));
-        result.PrincipalTags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "PrincipalTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.UseDefaults = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "UseDefaults"));
+        result.PrincipalTags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "PrincipalTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -1183,8 +1183,8 @@ public sealed partial class SetPrincipalTagAttributeMapInput
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "IdentityPoolId", IdentityPoolId);
         global::Gureum.Core.ValueTree.Put(node, "IdentityProviderName", IdentityProviderName);
-        global::Gureum.Core.ValueTree.Put(node, "PrincipalTags", global::Gureum.Core.ValueTree.WriteMap(PrincipalTags, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "UseDefaults", UseDefaults);
+        global::Gureum.Core.ValueTree.Put(node, "PrincipalTags", global::Gureum.Core.ValueTree.WriteMap(PrincipalTags, x => (object?)x));
         return node;
     }
 }
@@ -1195,9 +1195,9 @@ public sealed partial class SetPrincipalTagAttributeMapResponse
 
     public string? IdentityProviderName { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? PrincipalTags { get; set; }
-
     public bool? UseDefaults { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? PrincipalTags { get; set; }
 
     public static SetPrincipalTagAttributeMapResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1208,8 +1208,8 @@ public sealed partial class SetPrincipalTagAttributeMapResponse
         var result = new SetPrincipalTagAttributeMapResponse();
         result.IdentityPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityPoolId"));
         result.IdentityProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityProviderName"));
-        result.PrincipalTags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "PrincipalTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.UseDefaults = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "UseDefaults"));
+        result.PrincipalTags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "PrincipalTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -1218,8 +1218,8 @@ public sealed partial class SetPrincipalTagAttributeMapResponse
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "IdentityPoolId", IdentityPoolId);
         global::Gureum.Core.ValueTree.Put(node, "IdentityProviderName", IdentityProviderName);
-        global::Gureum.Core.ValueTree.Put(node, "PrincipalTags", global::Gureum.Core.ValueTree.WriteMap(PrincipalTags, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "UseDefaults", UseDefaults);
+        global::Gureum.Core.ValueTree.Put(node, "PrincipalTags", global::Gureum.Core.ValueTree.WriteMap(PrincipalTags, x => (object?)x));
         return node;
     }
 }
@@ -1272,13 +1272,13 @@ public sealed partial class TagResourceResponse
 
 public sealed partial class UnlinkDeveloperIdentityInput
 {
-    public string? DeveloperProviderName { get; set; }
-
-    public string? DeveloperUserIdentifier { get; set; }
-
     public string? IdentityId { get; set; }
 
     public string? IdentityPoolId { get; set; }
+
+    public string? DeveloperProviderName { get; set; }
+
+    public string? DeveloperUserIdentifier { get; set; }
 
     public static UnlinkDeveloperIdentityInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1287,20 +1287,20 @@ public sealed partial class UnlinkDeveloperIdentityInput
             return null;
         }
         var result = new UnlinkDeveloperIdentityInput();
-        result.DeveloperProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeveloperProviderName"));
-        result.DeveloperUserIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeveloperUserIdentifier"));
         result.IdentityId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityId"));
         result.IdentityPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityPoolId"));
+        result.DeveloperProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeveloperProviderName"));
+        result.DeveloperUserIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeveloperUserIdentifier"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DeveloperProviderName", DeveloperProviderName);
-        global::Gureum.Core.ValueTree.Put(node, "DeveloperUserIdentifier", DeveloperUserIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "IdentityId", IdentityId);
         global::Gureum.Core.ValueTree.Put(node, "IdentityPoolId", IdentityPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "DeveloperProviderName", DeveloperProviderName);
+        global::Gureum.Core.ValueTree.Put(node, "DeveloperUserIdentifier", DeveloperUserIdentifier);
         return node;
     }
 }
@@ -1338,9 +1338,9 @@ public sealed partial class UnlinkIdentityInput
 
 public sealed partial class UnprocessedIdentityId
 {
-    public string? ErrorCode { get; set; }
-
     public string? IdentityId { get; set; }
+
+    public string? ErrorCode { get; set; }
 
     public static UnprocessedIdentityId? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1349,16 +1349,16 @@ public sealed partial class UnprocessedIdentityId
             return null;
         }
         var result = new UnprocessedIdentityId();
-        result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
         result.IdentityId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdentityId"));
+        result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
         global::Gureum.Core.ValueTree.Put(node, "IdentityId", IdentityId);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
         return node;
     }
 }

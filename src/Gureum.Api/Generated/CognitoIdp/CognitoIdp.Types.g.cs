@@ -30,9 +30,9 @@ public sealed partial class AccountRecoverySettingType
 
 public sealed partial class AccountTakeoverActionType
 {
-    public string? EventAction { get; set; }
-
     public bool? Notify { get; set; }
+
+    public string? EventAction { get; set; }
 
     public static AccountTakeoverActionType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -41,27 +41,27 @@ public sealed partial class AccountTakeoverActionType
             return null;
         }
         var result = new AccountTakeoverActionType();
-        result.EventAction = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventAction"));
         result.Notify = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Notify"));
+        result.EventAction = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventAction"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventAction", EventAction);
         global::Gureum.Core.ValueTree.Put(node, "Notify", Notify);
+        global::Gureum.Core.ValueTree.Put(node, "EventAction", EventAction);
         return node;
     }
 }
 
 public sealed partial class AccountTakeoverActionsType
 {
-    public global::Gureum.Api.CognitoIdp.AccountTakeoverActionType? HighAction { get; set; }
-
     public global::Gureum.Api.CognitoIdp.AccountTakeoverActionType? LowAction { get; set; }
 
     public global::Gureum.Api.CognitoIdp.AccountTakeoverActionType? MediumAction { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.AccountTakeoverActionType? HighAction { get; set; }
 
     public static AccountTakeoverActionsType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -70,18 +70,18 @@ public sealed partial class AccountTakeoverActionsType
             return null;
         }
         var result = new AccountTakeoverActionsType();
-        result.HighAction = global::Gureum.Api.CognitoIdp.AccountTakeoverActionType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HighAction")));
         result.LowAction = global::Gureum.Api.CognitoIdp.AccountTakeoverActionType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LowAction")));
         result.MediumAction = global::Gureum.Api.CognitoIdp.AccountTakeoverActionType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MediumAction")));
+        result.HighAction = global::Gureum.Api.CognitoIdp.AccountTakeoverActionType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HighAction")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "HighAction", HighAction?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "LowAction", LowAction?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "MediumAction", MediumAction?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "HighAction", HighAction?.ToTree());
         return node;
     }
 }
@@ -97,9 +97,9 @@ public static class AccountTakeoverEventActionType
 
 public sealed partial class AccountTakeoverRiskConfigurationType
 {
-    public global::Gureum.Api.CognitoIdp.AccountTakeoverActionsType? Actions { get; set; }
-
     public global::Gureum.Api.CognitoIdp.NotifyConfigurationType? NotifyConfiguration { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.AccountTakeoverActionsType? Actions { get; set; }
 
     public static AccountTakeoverRiskConfigurationType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -108,25 +108,25 @@ public sealed partial class AccountTakeoverRiskConfigurationType
             return null;
         }
         var result = new AccountTakeoverRiskConfigurationType();
-        result.Actions = global::Gureum.Api.CognitoIdp.AccountTakeoverActionsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Actions")));
         result.NotifyConfiguration = global::Gureum.Api.CognitoIdp.NotifyConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NotifyConfiguration")));
+        result.Actions = global::Gureum.Api.CognitoIdp.AccountTakeoverActionsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Actions")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Actions", Actions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "NotifyConfiguration", NotifyConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Actions", Actions?.ToTree());
         return node;
     }
 }
 
 public sealed partial class AddCustomAttributesRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.SchemaAttributeType>? CustomAttributes { get; set; }
-
     public string? UserPoolId { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.SchemaAttributeType>? CustomAttributes { get; set; }
 
     public static AddCustomAttributesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -135,16 +135,16 @@ public sealed partial class AddCustomAttributesRequest
             return null;
         }
         var result = new AddCustomAttributesRequest();
-        result.CustomAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CustomAttributes"), x => global::Gureum.Api.CognitoIdp.SchemaAttributeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.CustomAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CustomAttributes"), x => global::Gureum.Api.CognitoIdp.SchemaAttributeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CustomAttributes", global::Gureum.Core.ValueTree.WriteList(CustomAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "CustomAttributes", global::Gureum.Core.ValueTree.WriteList(CustomAttributes, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -170,11 +170,11 @@ public sealed partial class AddCustomAttributesResponse
 
 public sealed partial class AddUserPoolClientSecretRequest
 {
+    public string? UserPoolId { get; set; }
+
     public string? ClientId { get; set; }
 
     public string? ClientSecret { get; set; }
-
-    public string? UserPoolId { get; set; }
 
     public static AddUserPoolClientSecretRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -183,18 +183,18 @@ public sealed partial class AddUserPoolClientSecretRequest
             return null;
         }
         var result = new AddUserPoolClientSecretRequest();
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         result.ClientSecret = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientSecret"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         global::Gureum.Core.ValueTree.Put(node, "ClientSecret", ClientSecret);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         return node;
     }
 }
@@ -224,11 +224,11 @@ public sealed partial class AddUserPoolClientSecretResponse
 
 public sealed partial class AdminAddUserToGroupRequest
 {
-    public string? GroupName { get; set; }
-
     public string? UserPoolId { get; set; }
 
     public string? Username { get; set; }
+
+    public string? GroupName { get; set; }
 
     public static AdminAddUserToGroupRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -237,29 +237,29 @@ public sealed partial class AdminAddUserToGroupRequest
             return null;
         }
         var result = new AdminAddUserToGroupRequest();
-        result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
         return node;
     }
 }
 
 public sealed partial class AdminConfirmSignUpRequest
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
-
     public string? UserPoolId { get; set; }
 
     public string? Username { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
 
     public static AdminConfirmSignUpRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -268,18 +268,18 @@ public sealed partial class AdminConfirmSignUpRequest
             return null;
         }
         var result = new AdminConfirmSignUpRequest();
-        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
         return node;
     }
 }
@@ -307,9 +307,9 @@ public sealed partial class AdminCreateUserConfigType
 {
     public bool? AllowAdminCreateUserOnly { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.MessageTemplateType? InviteMessageTemplate { get; set; }
-
     public int? UnusedAccountValidityDays { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.MessageTemplateType? InviteMessageTemplate { get; set; }
 
     public static AdminCreateUserConfigType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -319,8 +319,8 @@ public sealed partial class AdminCreateUserConfigType
         }
         var result = new AdminCreateUserConfigType();
         result.AllowAdminCreateUserOnly = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowAdminCreateUserOnly"));
-        result.InviteMessageTemplate = global::Gureum.Api.CognitoIdp.MessageTemplateType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InviteMessageTemplate")));
         result.UnusedAccountValidityDays = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "UnusedAccountValidityDays"));
+        result.InviteMessageTemplate = global::Gureum.Api.CognitoIdp.MessageTemplateType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InviteMessageTemplate")));
         return result;
     }
 
@@ -328,31 +328,31 @@ public sealed partial class AdminCreateUserConfigType
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AllowAdminCreateUserOnly", AllowAdminCreateUserOnly);
-        global::Gureum.Core.ValueTree.Put(node, "InviteMessageTemplate", InviteMessageTemplate?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "UnusedAccountValidityDays", UnusedAccountValidityDays);
+        global::Gureum.Core.ValueTree.Put(node, "InviteMessageTemplate", InviteMessageTemplate?.ToTree());
         return node;
     }
 }
 
 public sealed partial class AdminCreateUserRequest
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
+    public string? UserPoolId { get; set; }
 
-    public global::System.Collections.Generic.List<string>? DesiredDeliveryMediums { get; set; }
+    public string? Username { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.AttributeType>? UserAttributes { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.AttributeType>? ValidationData { get; set; }
+
+    public string? TemporaryPassword { get; set; }
 
     public bool? ForceAliasCreation { get; set; }
 
     public string? MessageAction { get; set; }
 
-    public string? TemporaryPassword { get; set; }
+    public global::System.Collections.Generic.List<string>? DesiredDeliveryMediums { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.AttributeType>? UserAttributes { get; set; }
-
-    public string? UserPoolId { get; set; }
-
-    public string? Username { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.AttributeType>? ValidationData { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
 
     public static AdminCreateUserRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -361,30 +361,30 @@ public sealed partial class AdminCreateUserRequest
             return null;
         }
         var result = new AdminCreateUserRequest();
-        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.DesiredDeliveryMediums = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DesiredDeliveryMediums"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ForceAliasCreation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ForceAliasCreation"));
-        result.MessageAction = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageAction"));
-        result.TemporaryPassword = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemporaryPassword"));
-        result.UserAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserAttributes"), x => global::Gureum.Api.CognitoIdp.AttributeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.UserAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserAttributes"), x => global::Gureum.Api.CognitoIdp.AttributeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ValidationData = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ValidationData"), x => global::Gureum.Api.CognitoIdp.AttributeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TemporaryPassword = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TemporaryPassword"));
+        result.ForceAliasCreation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ForceAliasCreation"));
+        result.MessageAction = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageAction"));
+        result.DesiredDeliveryMediums = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DesiredDeliveryMediums"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "DesiredDeliveryMediums", global::Gureum.Core.ValueTree.WriteList(DesiredDeliveryMediums, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ForceAliasCreation", ForceAliasCreation);
-        global::Gureum.Core.ValueTree.Put(node, "MessageAction", MessageAction);
-        global::Gureum.Core.ValueTree.Put(node, "TemporaryPassword", TemporaryPassword);
-        global::Gureum.Core.ValueTree.Put(node, "UserAttributes", global::Gureum.Core.ValueTree.WriteList(UserAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "UserAttributes", global::Gureum.Core.ValueTree.WriteList(UserAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ValidationData", global::Gureum.Core.ValueTree.WriteList(ValidationData, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TemporaryPassword", TemporaryPassword);
+        global::Gureum.Core.ValueTree.Put(node, "ForceAliasCreation", ForceAliasCreation);
+        global::Gureum.Core.ValueTree.Put(node, "MessageAction", MessageAction);
+        global::Gureum.Core.ValueTree.Put(node, "DesiredDeliveryMediums", global::Gureum.Core.ValueTree.WriteList(DesiredDeliveryMediums, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
         return node;
     }
 }
@@ -414,11 +414,11 @@ public sealed partial class AdminCreateUserResponse
 
 public sealed partial class AdminDeleteUserAttributesRequest
 {
-    public global::System.Collections.Generic.List<string>? UserAttributeNames { get; set; }
-
     public string? UserPoolId { get; set; }
 
     public string? Username { get; set; }
+
+    public global::System.Collections.Generic.List<string>? UserAttributeNames { get; set; }
 
     public static AdminDeleteUserAttributesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -427,18 +427,18 @@ public sealed partial class AdminDeleteUserAttributesRequest
             return null;
         }
         var result = new AdminDeleteUserAttributesRequest();
-        result.UserAttributeNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.UserAttributeNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "UserAttributeNames", global::Gureum.Core.ValueTree.WriteList(UserAttributeNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "UserAttributeNames", global::Gureum.Core.ValueTree.WriteList(UserAttributeNames, x => (object?)x));
         return node;
     }
 }
@@ -491,9 +491,9 @@ public sealed partial class AdminDeleteUserRequest
 
 public sealed partial class AdminDisableProviderForUserRequest
 {
-    public global::Gureum.Api.CognitoIdp.ProviderUserIdentifierType? User { get; set; }
-
     public string? UserPoolId { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.ProviderUserIdentifierType? User { get; set; }
 
     public static AdminDisableProviderForUserRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -502,16 +502,16 @@ public sealed partial class AdminDisableProviderForUserRequest
             return null;
         }
         var result = new AdminDisableProviderForUserRequest();
-        result.User = global::Gureum.Api.CognitoIdp.ProviderUserIdentifierType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "User")));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.User = global::Gureum.Api.CognitoIdp.ProviderUserIdentifierType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "User")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "User", User?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "User", User?.ToTree());
         return node;
     }
 }
@@ -629,11 +629,11 @@ public sealed partial class AdminEnableUserResponse
 
 public sealed partial class AdminForgetDeviceRequest
 {
-    public string? DeviceKey { get; set; }
-
     public string? UserPoolId { get; set; }
 
     public string? Username { get; set; }
+
+    public string? DeviceKey { get; set; }
 
     public static AdminForgetDeviceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -642,18 +642,18 @@ public sealed partial class AdminForgetDeviceRequest
             return null;
         }
         var result = new AdminForgetDeviceRequest();
-        result.DeviceKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeviceKey"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.DeviceKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeviceKey"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DeviceKey", DeviceKey);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "DeviceKey", DeviceKey);
         return node;
     }
 }
@@ -741,11 +741,7 @@ public sealed partial class AdminGetUserRequest
 
 public sealed partial class AdminGetUserResponse
 {
-    public bool? Enabled { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.MFAOptionType>? MFAOptions { get; set; }
-
-    public string? PreferredMfaSetting { get; set; }
+    public string? Username { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.AttributeType>? UserAttributes { get; set; }
 
@@ -753,11 +749,15 @@ public sealed partial class AdminGetUserResponse
 
     public global::System.DateTimeOffset? UserLastModifiedDate { get; set; }
 
-    public global::System.Collections.Generic.List<string>? UserMFASettingList { get; set; }
+    public bool? Enabled { get; set; }
 
     public string? UserStatus { get; set; }
 
-    public string? Username { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.MFAOptionType>? MFAOptions { get; set; }
+
+    public string? PreferredMfaSetting { get; set; }
+
+    public global::System.Collections.Generic.List<string>? UserMFASettingList { get; set; }
 
     public static AdminGetUserResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -766,51 +766,51 @@ public sealed partial class AdminGetUserResponse
             return null;
         }
         var result = new AdminGetUserResponse();
-        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
-        result.MFAOptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MFAOptions"), x => global::Gureum.Api.CognitoIdp.MFAOptionType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.PreferredMfaSetting = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreferredMfaSetting"));
+        result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
         result.UserAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserAttributes"), x => global::Gureum.Api.CognitoIdp.AttributeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.UserCreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UserCreateDate"));
         result.UserLastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UserLastModifiedDate"));
-        result.UserMFASettingList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserMFASettingList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
         result.UserStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserStatus"));
-        result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.MFAOptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MFAOptions"), x => global::Gureum.Api.CognitoIdp.MFAOptionType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PreferredMfaSetting = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreferredMfaSetting"));
+        result.UserMFASettingList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserMFASettingList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
-        global::Gureum.Core.ValueTree.Put(node, "MFAOptions", global::Gureum.Core.ValueTree.WriteList(MFAOptions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "PreferredMfaSetting", PreferredMfaSetting);
+        global::Gureum.Core.ValueTree.Put(node, "Username", Username);
         global::Gureum.Core.ValueTree.Put(node, "UserAttributes", global::Gureum.Core.ValueTree.WriteList(UserAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "UserCreateDate", UserCreateDate);
         global::Gureum.Core.ValueTree.Put(node, "UserLastModifiedDate", UserLastModifiedDate);
-        global::Gureum.Core.ValueTree.Put(node, "UserMFASettingList", global::Gureum.Core.ValueTree.WriteList(UserMFASettingList, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
         global::Gureum.Core.ValueTree.Put(node, "UserStatus", UserStatus);
-        global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "MFAOptions", global::Gureum.Core.ValueTree.WriteList(MFAOptions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "PreferredMfaSetting", PreferredMfaSetting);
+        global::Gureum.Core.ValueTree.Put(node, "UserMFASettingList", global::Gureum.Core.ValueTree.WriteList(UserMFASettingList, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class AdminInitiateAuthRequest
 {
-    public global::Gureum.Api.CognitoIdp.AnalyticsMetadataType? AnalyticsMetadata { get; set; }
+    public string? UserPoolId { get; set; }
+
+    public string? ClientId { get; set; }
 
     public string? AuthFlow { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? AuthParameters { get; set; }
 
-    public string? ClientId { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.AnalyticsMetadataType? AnalyticsMetadata { get; set; }
 
     public global::Gureum.Api.CognitoIdp.ContextDataType? ContextData { get; set; }
 
     public string? Session { get; set; }
-
-    public string? UserPoolId { get; set; }
 
     public static AdminInitiateAuthRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -819,43 +819,43 @@ public sealed partial class AdminInitiateAuthRequest
             return null;
         }
         var result = new AdminInitiateAuthRequest();
-        result.AnalyticsMetadata = global::Gureum.Api.CognitoIdp.AnalyticsMetadataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsMetadata")));
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         result.AuthFlow = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthFlow"));
         result.AuthParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "AuthParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AnalyticsMetadata = global::Gureum.Api.CognitoIdp.AnalyticsMetadataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsMetadata")));
         result.ContextData = global::Gureum.Api.CognitoIdp.ContextDataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ContextData")));
         result.Session = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Session"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AnalyticsMetadata", AnalyticsMetadata?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         global::Gureum.Core.ValueTree.Put(node, "AuthFlow", AuthFlow);
         global::Gureum.Core.ValueTree.Put(node, "AuthParameters", global::Gureum.Core.ValueTree.WriteMap(AuthParameters, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AnalyticsMetadata", AnalyticsMetadata?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ContextData", ContextData?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Session", Session);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         return node;
     }
 }
 
 public sealed partial class AdminInitiateAuthResponse
 {
-    public global::Gureum.Api.CognitoIdp.AuthenticationResultType? AuthenticationResult { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AvailableChallenges { get; set; }
-
     public string? ChallengeName { get; set; }
+
+    public string? Session { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ChallengeParameters { get; set; }
 
-    public string? Session { get; set; }
+    public global::Gureum.Api.CognitoIdp.AuthenticationResultType? AuthenticationResult { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AvailableChallenges { get; set; }
 
     public static AdminInitiateAuthResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -864,33 +864,33 @@ public sealed partial class AdminInitiateAuthResponse
             return null;
         }
         var result = new AdminInitiateAuthResponse();
+        result.ChallengeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChallengeName"));
+        result.Session = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Session"));
+        result.ChallengeParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ChallengeParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.AuthenticationResult = global::Gureum.Api.CognitoIdp.AuthenticationResultType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AuthenticationResult")));
         result.AvailableChallenges = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailableChallenges"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ChallengeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChallengeName"));
-        result.ChallengeParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ChallengeParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Session = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Session"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ChallengeName", ChallengeName);
+        global::Gureum.Core.ValueTree.Put(node, "Session", Session);
+        global::Gureum.Core.ValueTree.Put(node, "ChallengeParameters", global::Gureum.Core.ValueTree.WriteMap(ChallengeParameters, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "AuthenticationResult", AuthenticationResult?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "AvailableChallenges", global::Gureum.Core.ValueTree.WriteList(AvailableChallenges, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ChallengeName", ChallengeName);
-        global::Gureum.Core.ValueTree.Put(node, "ChallengeParameters", global::Gureum.Core.ValueTree.WriteMap(ChallengeParameters, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Session", Session);
         return node;
     }
 }
 
 public sealed partial class AdminLinkProviderForUserRequest
 {
+    public string? UserPoolId { get; set; }
+
     public global::Gureum.Api.CognitoIdp.ProviderUserIdentifierType? DestinationUser { get; set; }
 
     public global::Gureum.Api.CognitoIdp.ProviderUserIdentifierType? SourceUser { get; set; }
-
-    public string? UserPoolId { get; set; }
 
     public static AdminLinkProviderForUserRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -899,18 +899,18 @@ public sealed partial class AdminLinkProviderForUserRequest
             return null;
         }
         var result = new AdminLinkProviderForUserRequest();
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.DestinationUser = global::Gureum.Api.CognitoIdp.ProviderUserIdentifierType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DestinationUser")));
         result.SourceUser = global::Gureum.Api.CognitoIdp.ProviderUserIdentifierType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SourceUser")));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "DestinationUser", DestinationUser?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SourceUser", SourceUser?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         return node;
     }
 }
@@ -936,13 +936,13 @@ public sealed partial class AdminLinkProviderForUserResponse
 
 public sealed partial class AdminListDevicesRequest
 {
-    public int? Limit { get; set; }
-
-    public string? PaginationToken { get; set; }
-
     public string? UserPoolId { get; set; }
 
     public string? Username { get; set; }
+
+    public int? Limit { get; set; }
+
+    public string? PaginationToken { get; set; }
 
     public static AdminListDevicesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -951,20 +951,20 @@ public sealed partial class AdminListDevicesRequest
             return null;
         }
         var result = new AdminListDevicesRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
-        result.PaginationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PaginationToken"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
+        result.PaginationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PaginationToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "PaginationToken", PaginationToken);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
+        global::Gureum.Core.ValueTree.Put(node, "PaginationToken", PaginationToken);
         return node;
     }
 }
@@ -998,13 +998,13 @@ public sealed partial class AdminListDevicesResponse
 
 public sealed partial class AdminListGroupsForUserRequest
 {
-    public int? Limit { get; set; }
-
-    public string? NextToken { get; set; }
+    public string? Username { get; set; }
 
     public string? UserPoolId { get; set; }
 
-    public string? Username { get; set; }
+    public int? Limit { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static AdminListGroupsForUserRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1013,20 +1013,20 @@ public sealed partial class AdminListGroupsForUserRequest
             return null;
         }
         var result = new AdminListGroupsForUserRequest();
+        result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
-        result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
-        global::Gureum.Core.ValueTree.Put(node, "Username", Username);
         return node;
     }
 }
@@ -1060,13 +1060,13 @@ public sealed partial class AdminListGroupsForUserResponse
 
 public sealed partial class AdminListUserAuthEventsRequest
 {
-    public int? MaxResults { get; set; }
-
-    public string? NextToken { get; set; }
-
     public string? UserPoolId { get; set; }
 
     public string? Username { get; set; }
+
+    public int? MaxResults { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static AdminListUserAuthEventsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1075,20 +1075,20 @@ public sealed partial class AdminListUserAuthEventsRequest
             return null;
         }
         var result = new AdminListUserAuthEventsRequest();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -1122,11 +1122,11 @@ public sealed partial class AdminListUserAuthEventsResponse
 
 public sealed partial class AdminRemoveUserFromGroupRequest
 {
-    public string? GroupName { get; set; }
-
     public string? UserPoolId { get; set; }
 
     public string? Username { get; set; }
+
+    public string? GroupName { get; set; }
 
     public static AdminRemoveUserFromGroupRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1135,29 +1135,29 @@ public sealed partial class AdminRemoveUserFromGroupRequest
             return null;
         }
         var result = new AdminRemoveUserFromGroupRequest();
-        result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
         return node;
     }
 }
 
 public sealed partial class AdminResetUserPasswordRequest
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
-
     public string? UserPoolId { get; set; }
 
     public string? Username { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
 
     public static AdminResetUserPasswordRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1166,18 +1166,18 @@ public sealed partial class AdminResetUserPasswordRequest
             return null;
         }
         var result = new AdminResetUserPasswordRequest();
-        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
         return node;
     }
 }
@@ -1203,21 +1203,21 @@ public sealed partial class AdminResetUserPasswordResponse
 
 public sealed partial class AdminRespondToAuthChallengeRequest
 {
-    public global::Gureum.Api.CognitoIdp.AnalyticsMetadataType? AnalyticsMetadata { get; set; }
+    public string? UserPoolId { get; set; }
+
+    public string? ClientId { get; set; }
 
     public string? ChallengeName { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ChallengeResponses { get; set; }
 
-    public string? ClientId { get; set; }
+    public string? Session { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
+    public global::Gureum.Api.CognitoIdp.AnalyticsMetadataType? AnalyticsMetadata { get; set; }
 
     public global::Gureum.Api.CognitoIdp.ContextDataType? ContextData { get; set; }
 
-    public string? Session { get; set; }
-
-    public string? UserPoolId { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
 
     public static AdminRespondToAuthChallengeRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1226,41 +1226,41 @@ public sealed partial class AdminRespondToAuthChallengeRequest
             return null;
         }
         var result = new AdminRespondToAuthChallengeRequest();
-        result.AnalyticsMetadata = global::Gureum.Api.CognitoIdp.AnalyticsMetadataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsMetadata")));
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         result.ChallengeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChallengeName"));
         result.ChallengeResponses = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ChallengeResponses"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
-        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ContextData = global::Gureum.Api.CognitoIdp.ContextDataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ContextData")));
         result.Session = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Session"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.AnalyticsMetadata = global::Gureum.Api.CognitoIdp.AnalyticsMetadataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsMetadata")));
+        result.ContextData = global::Gureum.Api.CognitoIdp.ContextDataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ContextData")));
+        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AnalyticsMetadata", AnalyticsMetadata?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         global::Gureum.Core.ValueTree.Put(node, "ChallengeName", ChallengeName);
         global::Gureum.Core.ValueTree.Put(node, "ChallengeResponses", global::Gureum.Core.ValueTree.WriteMap(ChallengeResponses, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
-        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ContextData", ContextData?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Session", Session);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "AnalyticsMetadata", AnalyticsMetadata?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ContextData", ContextData?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class AdminRespondToAuthChallengeResponse
 {
-    public global::Gureum.Api.CognitoIdp.AuthenticationResultType? AuthenticationResult { get; set; }
-
     public string? ChallengeName { get; set; }
+
+    public string? Session { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ChallengeParameters { get; set; }
 
-    public string? Session { get; set; }
+    public global::Gureum.Api.CognitoIdp.AuthenticationResultType? AuthenticationResult { get; set; }
 
     public static AdminRespondToAuthChallengeResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1269,37 +1269,37 @@ public sealed partial class AdminRespondToAuthChallengeResponse
             return null;
         }
         var result = new AdminRespondToAuthChallengeResponse();
-        result.AuthenticationResult = global::Gureum.Api.CognitoIdp.AuthenticationResultType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AuthenticationResult")));
         result.ChallengeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChallengeName"));
-        result.ChallengeParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ChallengeParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Session = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Session"));
+        result.ChallengeParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ChallengeParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AuthenticationResult = global::Gureum.Api.CognitoIdp.AuthenticationResultType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AuthenticationResult")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AuthenticationResult", AuthenticationResult?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ChallengeName", ChallengeName);
-        global::Gureum.Core.ValueTree.Put(node, "ChallengeParameters", global::Gureum.Core.ValueTree.WriteMap(ChallengeParameters, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Session", Session);
+        global::Gureum.Core.ValueTree.Put(node, "ChallengeParameters", global::Gureum.Core.ValueTree.WriteMap(ChallengeParameters, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AuthenticationResult", AuthenticationResult?.ToTree());
         return node;
     }
 }
 
 public sealed partial class AdminSetUserMFAPreferenceRequest
 {
-    public global::Gureum.Api.CognitoIdp.EmailMfaSettingsType? EmailMfaSettings { get; set; }
-
     public global::Gureum.Api.CognitoIdp.SMSMfaSettingsType? SMSMfaSettings { get; set; }
 
     public global::Gureum.Api.CognitoIdp.SoftwareTokenMfaSettingsType? SoftwareTokenMfaSettings { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public global::Gureum.Api.CognitoIdp.EmailMfaSettingsType? EmailMfaSettings { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.WebAuthnMfaSettingsType? WebAuthnMfaSettings { get; set; }
 
     public string? Username { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.WebAuthnMfaSettingsType? WebAuthnMfaSettings { get; set; }
+    public string? UserPoolId { get; set; }
 
     public static AdminSetUserMFAPreferenceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1308,24 +1308,24 @@ public sealed partial class AdminSetUserMFAPreferenceRequest
             return null;
         }
         var result = new AdminSetUserMFAPreferenceRequest();
-        result.EmailMfaSettings = global::Gureum.Api.CognitoIdp.EmailMfaSettingsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EmailMfaSettings")));
         result.SMSMfaSettings = global::Gureum.Api.CognitoIdp.SMSMfaSettingsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SMSMfaSettings")));
         result.SoftwareTokenMfaSettings = global::Gureum.Api.CognitoIdp.SoftwareTokenMfaSettingsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SoftwareTokenMfaSettings")));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
-        result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.EmailMfaSettings = global::Gureum.Api.CognitoIdp.EmailMfaSettingsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EmailMfaSettings")));
         result.WebAuthnMfaSettings = global::Gureum.Api.CognitoIdp.WebAuthnMfaSettingsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WebAuthnMfaSettings")));
+        result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EmailMfaSettings", EmailMfaSettings?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SMSMfaSettings", SMSMfaSettings?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SoftwareTokenMfaSettings", SoftwareTokenMfaSettings?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
-        global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "EmailMfaSettings", EmailMfaSettings?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "WebAuthnMfaSettings", WebAuthnMfaSettings?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         return node;
     }
 }
@@ -1351,13 +1351,13 @@ public sealed partial class AdminSetUserMFAPreferenceResponse
 
 public sealed partial class AdminSetUserPasswordRequest
 {
-    public string? Password { get; set; }
-
-    public bool? Permanent { get; set; }
-
     public string? UserPoolId { get; set; }
 
     public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    public bool? Permanent { get; set; }
 
     public static AdminSetUserPasswordRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1366,20 +1366,20 @@ public sealed partial class AdminSetUserPasswordRequest
             return null;
         }
         var result = new AdminSetUserPasswordRequest();
-        result.Password = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Password"));
-        result.Permanent = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Permanent"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.Password = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Password"));
+        result.Permanent = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Permanent"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Password", Password);
-        global::Gureum.Core.ValueTree.Put(node, "Permanent", Permanent);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "Password", Password);
+        global::Gureum.Core.ValueTree.Put(node, "Permanent", Permanent);
         return node;
     }
 }
@@ -1405,11 +1405,11 @@ public sealed partial class AdminSetUserPasswordResponse
 
 public sealed partial class AdminSetUserSettingsRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.MFAOptionType>? MFAOptions { get; set; }
-
     public string? UserPoolId { get; set; }
 
     public string? Username { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.MFAOptionType>? MFAOptions { get; set; }
 
     public static AdminSetUserSettingsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1418,18 +1418,18 @@ public sealed partial class AdminSetUserSettingsRequest
             return null;
         }
         var result = new AdminSetUserSettingsRequest();
-        result.MFAOptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MFAOptions"), x => global::Gureum.Api.CognitoIdp.MFAOptionType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.MFAOptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MFAOptions"), x => global::Gureum.Api.CognitoIdp.MFAOptionType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MFAOptions", global::Gureum.Core.ValueTree.WriteList(MFAOptions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "MFAOptions", global::Gureum.Core.ValueTree.WriteList(MFAOptions, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -1455,13 +1455,13 @@ public sealed partial class AdminSetUserSettingsResponse
 
 public sealed partial class AdminUpdateAuthEventFeedbackRequest
 {
-    public string? EventId { get; set; }
-
-    public string? FeedbackValue { get; set; }
-
     public string? UserPoolId { get; set; }
 
     public string? Username { get; set; }
+
+    public string? EventId { get; set; }
+
+    public string? FeedbackValue { get; set; }
 
     public static AdminUpdateAuthEventFeedbackRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1470,20 +1470,20 @@ public sealed partial class AdminUpdateAuthEventFeedbackRequest
             return null;
         }
         var result = new AdminUpdateAuthEventFeedbackRequest();
-        result.EventId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventId"));
-        result.FeedbackValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FeedbackValue"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.EventId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventId"));
+        result.FeedbackValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FeedbackValue"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventId", EventId);
-        global::Gureum.Core.ValueTree.Put(node, "FeedbackValue", FeedbackValue);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "EventId", EventId);
+        global::Gureum.Core.ValueTree.Put(node, "FeedbackValue", FeedbackValue);
         return node;
     }
 }
@@ -1509,13 +1509,13 @@ public sealed partial class AdminUpdateAuthEventFeedbackResponse
 
 public sealed partial class AdminUpdateDeviceStatusRequest
 {
-    public string? DeviceKey { get; set; }
-
-    public string? DeviceRememberedStatus { get; set; }
-
     public string? UserPoolId { get; set; }
 
     public string? Username { get; set; }
+
+    public string? DeviceKey { get; set; }
+
+    public string? DeviceRememberedStatus { get; set; }
 
     public static AdminUpdateDeviceStatusRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1524,20 +1524,20 @@ public sealed partial class AdminUpdateDeviceStatusRequest
             return null;
         }
         var result = new AdminUpdateDeviceStatusRequest();
-        result.DeviceKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeviceKey"));
-        result.DeviceRememberedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeviceRememberedStatus"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.DeviceKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeviceKey"));
+        result.DeviceRememberedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeviceRememberedStatus"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DeviceKey", DeviceKey);
-        global::Gureum.Core.ValueTree.Put(node, "DeviceRememberedStatus", DeviceRememberedStatus);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "DeviceKey", DeviceKey);
+        global::Gureum.Core.ValueTree.Put(node, "DeviceRememberedStatus", DeviceRememberedStatus);
         return node;
     }
 }
@@ -1563,13 +1563,13 @@ public sealed partial class AdminUpdateDeviceStatusResponse
 
 public sealed partial class AdminUpdateUserAttributesRequest
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.AttributeType>? UserAttributes { get; set; }
-
     public string? UserPoolId { get; set; }
 
     public string? Username { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.AttributeType>? UserAttributes { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
 
     public static AdminUpdateUserAttributesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1578,20 +1578,20 @@ public sealed partial class AdminUpdateUserAttributesRequest
             return null;
         }
         var result = new AdminUpdateUserAttributesRequest();
-        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.UserAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserAttributes"), x => global::Gureum.Api.CognitoIdp.AttributeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.UserAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserAttributes"), x => global::Gureum.Api.CognitoIdp.AttributeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "UserAttributes", global::Gureum.Core.ValueTree.WriteList(UserAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "UserAttributes", global::Gureum.Core.ValueTree.WriteList(UserAttributes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
         return node;
     }
 }
@@ -1709,13 +1709,13 @@ public static class AliasAttributeType
 
 public sealed partial class AnalyticsConfigurationType
 {
-    public string? ApplicationArn { get; set; }
-
     public string? ApplicationId { get; set; }
 
-    public string? ExternalId { get; set; }
+    public string? ApplicationArn { get; set; }
 
     public string? RoleArn { get; set; }
+
+    public string? ExternalId { get; set; }
 
     public bool? UserDataShared { get; set; }
 
@@ -1726,10 +1726,10 @@ public sealed partial class AnalyticsConfigurationType
             return null;
         }
         var result = new AnalyticsConfigurationType();
-        result.ApplicationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ApplicationArn"));
         result.ApplicationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ApplicationId"));
-        result.ExternalId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExternalId"));
+        result.ApplicationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ApplicationArn"));
         result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
+        result.ExternalId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExternalId"));
         result.UserDataShared = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "UserDataShared"));
         return result;
     }
@@ -1737,10 +1737,10 @@ public sealed partial class AnalyticsConfigurationType
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ApplicationArn", ApplicationArn);
         global::Gureum.Core.ValueTree.Put(node, "ApplicationId", ApplicationId);
-        global::Gureum.Core.ValueTree.Put(node, "ExternalId", ExternalId);
+        global::Gureum.Core.ValueTree.Put(node, "ApplicationArn", ApplicationArn);
         global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "ExternalId", ExternalId);
         global::Gureum.Core.ValueTree.Put(node, "UserDataShared", UserDataShared);
         return node;
     }
@@ -1801,13 +1801,13 @@ public static class AssetExtensionType
 
 public sealed partial class AssetType
 {
-    public byte[]? Bytes { get; set; }
-
     public string? Category { get; set; }
 
     public string? ColorMode { get; set; }
 
     public string? Extension { get; set; }
+
+    public byte[]? Bytes { get; set; }
 
     public string? ResourceId { get; set; }
 
@@ -1818,10 +1818,10 @@ public sealed partial class AssetType
             return null;
         }
         var result = new AssetType();
-        result.Bytes = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Bytes"));
         result.Category = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Category"));
         result.ColorMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ColorMode"));
         result.Extension = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Extension"));
+        result.Bytes = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Bytes"));
         result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceId"));
         return result;
     }
@@ -1829,10 +1829,10 @@ public sealed partial class AssetType
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Bytes", Bytes);
         global::Gureum.Core.ValueTree.Put(node, "Category", Category);
         global::Gureum.Core.ValueTree.Put(node, "ColorMode", ColorMode);
         global::Gureum.Core.ValueTree.Put(node, "Extension", Extension);
+        global::Gureum.Core.ValueTree.Put(node, "Bytes", Bytes);
         global::Gureum.Core.ValueTree.Put(node, "ResourceId", ResourceId);
         return node;
     }
@@ -1930,21 +1930,21 @@ public sealed partial class AttributeType
 
 public sealed partial class AuthEventType
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.ChallengeResponseType>? ChallengeResponses { get; set; }
+    public string? EventId { get; set; }
+
+    public string? EventType { get; set; }
 
     public global::System.DateTimeOffset? CreationDate { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.EventContextDataType? EventContextData { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.EventFeedbackType? EventFeedback { get; set; }
-
-    public string? EventId { get; set; }
 
     public string? EventResponse { get; set; }
 
     public global::Gureum.Api.CognitoIdp.EventRiskType? EventRisk { get; set; }
 
-    public string? EventType { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.ChallengeResponseType>? ChallengeResponses { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.EventContextDataType? EventContextData { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.EventFeedbackType? EventFeedback { get; set; }
 
     public static AuthEventType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1953,28 +1953,28 @@ public sealed partial class AuthEventType
             return null;
         }
         var result = new AuthEventType();
-        result.ChallengeResponses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ChallengeResponses"), x => global::Gureum.Api.CognitoIdp.ChallengeResponseType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
-        result.EventContextData = global::Gureum.Api.CognitoIdp.EventContextDataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EventContextData")));
-        result.EventFeedback = global::Gureum.Api.CognitoIdp.EventFeedbackType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EventFeedback")));
         result.EventId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventId"));
+        result.EventType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventType"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
         result.EventResponse = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventResponse"));
         result.EventRisk = global::Gureum.Api.CognitoIdp.EventRiskType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EventRisk")));
-        result.EventType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventType"));
+        result.ChallengeResponses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ChallengeResponses"), x => global::Gureum.Api.CognitoIdp.ChallengeResponseType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EventContextData = global::Gureum.Api.CognitoIdp.EventContextDataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EventContextData")));
+        result.EventFeedback = global::Gureum.Api.CognitoIdp.EventFeedbackType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EventFeedback")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ChallengeResponses", global::Gureum.Core.ValueTree.WriteList(ChallengeResponses, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
-        global::Gureum.Core.ValueTree.Put(node, "EventContextData", EventContextData?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EventFeedback", EventFeedback?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "EventId", EventId);
+        global::Gureum.Core.ValueTree.Put(node, "EventType", EventType);
+        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
         global::Gureum.Core.ValueTree.Put(node, "EventResponse", EventResponse);
         global::Gureum.Core.ValueTree.Put(node, "EventRisk", EventRisk?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EventType", EventType);
+        global::Gureum.Core.ValueTree.Put(node, "ChallengeResponses", global::Gureum.Core.ValueTree.WriteList(ChallengeResponses, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "EventContextData", EventContextData?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EventFeedback", EventFeedback?.ToTree());
         return node;
     }
 }
@@ -2007,13 +2007,13 @@ public sealed partial class AuthenticationResultType
 
     public int? ExpiresIn { get; set; }
 
-    public string? IdToken { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.NewDeviceMetadataType? NewDeviceMetadata { get; set; }
+    public string? TokenType { get; set; }
 
     public string? RefreshToken { get; set; }
 
-    public string? TokenType { get; set; }
+    public string? IdToken { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.NewDeviceMetadataType? NewDeviceMetadata { get; set; }
 
     public static AuthenticationResultType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2024,10 +2024,10 @@ public sealed partial class AuthenticationResultType
         var result = new AuthenticationResultType();
         result.AccessToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessToken"));
         result.ExpiresIn = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ExpiresIn"));
+        result.TokenType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TokenType"));
+        result.RefreshToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RefreshToken"));
         result.IdToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdToken"));
         result.NewDeviceMetadata = global::Gureum.Api.CognitoIdp.NewDeviceMetadataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NewDeviceMetadata")));
-        result.RefreshToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RefreshToken"));
-        result.TokenType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TokenType"));
         return result;
     }
 
@@ -2036,10 +2036,10 @@ public sealed partial class AuthenticationResultType
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AccessToken", AccessToken);
         global::Gureum.Core.ValueTree.Put(node, "ExpiresIn", ExpiresIn);
+        global::Gureum.Core.ValueTree.Put(node, "TokenType", TokenType);
+        global::Gureum.Core.ValueTree.Put(node, "RefreshToken", RefreshToken);
         global::Gureum.Core.ValueTree.Put(node, "IdToken", IdToken);
         global::Gureum.Core.ValueTree.Put(node, "NewDeviceMetadata", NewDeviceMetadata?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RefreshToken", RefreshToken);
-        global::Gureum.Core.ValueTree.Put(node, "TokenType", TokenType);
         return node;
     }
 }
@@ -2108,11 +2108,11 @@ public sealed partial class ChallengeResponseType
 
 public sealed partial class ChangePasswordRequest
 {
-    public string? AccessToken { get; set; }
-
     public string? PreviousPassword { get; set; }
 
     public string? ProposedPassword { get; set; }
+
+    public string? AccessToken { get; set; }
 
     public static ChangePasswordRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2121,18 +2121,18 @@ public sealed partial class ChangePasswordRequest
             return null;
         }
         var result = new ChangePasswordRequest();
-        result.AccessToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessToken"));
         result.PreviousPassword = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreviousPassword"));
         result.ProposedPassword = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProposedPassword"));
+        result.AccessToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessToken", AccessToken);
         global::Gureum.Core.ValueTree.Put(node, "PreviousPassword", PreviousPassword);
         global::Gureum.Core.ValueTree.Put(node, "ProposedPassword", ProposedPassword);
+        global::Gureum.Core.ValueTree.Put(node, "AccessToken", AccessToken);
         return node;
     }
 }
@@ -2158,11 +2158,11 @@ public sealed partial class ChangePasswordResponse
 
 public sealed partial class ClientSecretDescriptorType
 {
-    public global::System.DateTimeOffset? ClientSecretCreateDate { get; set; }
-
     public string? ClientSecretId { get; set; }
 
     public string? ClientSecretValue { get; set; }
+
+    public global::System.DateTimeOffset? ClientSecretCreateDate { get; set; }
 
     public static ClientSecretDescriptorType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2171,18 +2171,18 @@ public sealed partial class ClientSecretDescriptorType
             return null;
         }
         var result = new ClientSecretDescriptorType();
-        result.ClientSecretCreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ClientSecretCreateDate"));
         result.ClientSecretId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientSecretId"));
         result.ClientSecretValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientSecretValue"));
+        result.ClientSecretCreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ClientSecretCreateDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientSecretCreateDate", ClientSecretCreateDate);
         global::Gureum.Core.ValueTree.Put(node, "ClientSecretId", ClientSecretId);
         global::Gureum.Core.ValueTree.Put(node, "ClientSecretValue", ClientSecretValue);
+        global::Gureum.Core.ValueTree.Put(node, "ClientSecretCreateDate", ClientSecretCreateDate);
         return node;
     }
 }
@@ -2212,11 +2212,11 @@ public sealed partial class CloudWatchLogsConfigurationType
 
 public sealed partial class CodeDeliveryDetailsType
 {
-    public string? AttributeName { get; set; }
+    public string? Destination { get; set; }
 
     public string? DeliveryMedium { get; set; }
 
-    public string? Destination { get; set; }
+    public string? AttributeName { get; set; }
 
     public static CodeDeliveryDetailsType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2225,18 +2225,18 @@ public sealed partial class CodeDeliveryDetailsType
             return null;
         }
         var result = new CodeDeliveryDetailsType();
-        result.AttributeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AttributeName"));
-        result.DeliveryMedium = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeliveryMedium"));
         result.Destination = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Destination"));
+        result.DeliveryMedium = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeliveryMedium"));
+        result.AttributeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AttributeName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AttributeName", AttributeName);
-        global::Gureum.Core.ValueTree.Put(node, "DeliveryMedium", DeliveryMedium);
         global::Gureum.Core.ValueTree.Put(node, "Destination", Destination);
+        global::Gureum.Core.ValueTree.Put(node, "DeliveryMedium", DeliveryMedium);
+        global::Gureum.Core.ValueTree.Put(node, "AttributeName", AttributeName);
         return node;
     }
 }
@@ -2327,9 +2327,9 @@ public static class CompromisedCredentialsEventActionType
 
 public sealed partial class CompromisedCredentialsRiskConfigurationType
 {
-    public global::Gureum.Api.CognitoIdp.CompromisedCredentialsActionsType? Actions { get; set; }
-
     public global::System.Collections.Generic.List<string>? EventFilter { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.CompromisedCredentialsActionsType? Actions { get; set; }
 
     public static CompromisedCredentialsRiskConfigurationType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2338,16 +2338,16 @@ public sealed partial class CompromisedCredentialsRiskConfigurationType
             return null;
         }
         var result = new CompromisedCredentialsRiskConfigurationType();
-        result.Actions = global::Gureum.Api.CognitoIdp.CompromisedCredentialsActionsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Actions")));
         result.EventFilter = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventFilter"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Actions = global::Gureum.Api.CognitoIdp.CompromisedCredentialsActionsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Actions")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Actions", Actions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "EventFilter", global::Gureum.Core.ValueTree.WriteList(EventFilter, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Actions", Actions?.ToTree());
         return node;
     }
 }
@@ -2358,9 +2358,9 @@ public sealed partial class ConfirmDeviceRequest
 
     public string? DeviceKey { get; set; }
 
-    public string? DeviceName { get; set; }
-
     public global::Gureum.Api.CognitoIdp.DeviceSecretVerifierConfigType? DeviceSecretVerifierConfig { get; set; }
+
+    public string? DeviceName { get; set; }
 
     public static ConfirmDeviceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2371,8 +2371,8 @@ public sealed partial class ConfirmDeviceRequest
         var result = new ConfirmDeviceRequest();
         result.AccessToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessToken"));
         result.DeviceKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeviceKey"));
-        result.DeviceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeviceName"));
         result.DeviceSecretVerifierConfig = global::Gureum.Api.CognitoIdp.DeviceSecretVerifierConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeviceSecretVerifierConfig")));
+        result.DeviceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeviceName"));
         return result;
     }
 
@@ -2381,8 +2381,8 @@ public sealed partial class ConfirmDeviceRequest
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AccessToken", AccessToken);
         global::Gureum.Core.ValueTree.Put(node, "DeviceKey", DeviceKey);
-        global::Gureum.Core.ValueTree.Put(node, "DeviceName", DeviceName);
         global::Gureum.Core.ValueTree.Put(node, "DeviceSecretVerifierConfig", DeviceSecretVerifierConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DeviceName", DeviceName);
         return node;
     }
 }
@@ -2412,21 +2412,21 @@ public sealed partial class ConfirmDeviceResponse
 
 public sealed partial class ConfirmForgotPasswordRequest
 {
-    public global::Gureum.Api.CognitoIdp.AnalyticsMetadataType? AnalyticsMetadata { get; set; }
-
     public string? ClientId { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
+    public string? SecretHash { get; set; }
+
+    public string? Username { get; set; }
 
     public string? ConfirmationCode { get; set; }
 
     public string? Password { get; set; }
 
-    public string? SecretHash { get; set; }
+    public global::Gureum.Api.CognitoIdp.AnalyticsMetadataType? AnalyticsMetadata { get; set; }
 
     public global::Gureum.Api.CognitoIdp.UserContextDataType? UserContextData { get; set; }
 
-    public string? Username { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
 
     public static ConfirmForgotPasswordRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2435,28 +2435,28 @@ public sealed partial class ConfirmForgotPasswordRequest
             return null;
         }
         var result = new ConfirmForgotPasswordRequest();
-        result.AnalyticsMetadata = global::Gureum.Api.CognitoIdp.AnalyticsMetadataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsMetadata")));
         result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
-        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SecretHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretHash"));
+        result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
         result.ConfirmationCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConfirmationCode"));
         result.Password = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Password"));
-        result.SecretHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretHash"));
+        result.AnalyticsMetadata = global::Gureum.Api.CognitoIdp.AnalyticsMetadataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsMetadata")));
         result.UserContextData = global::Gureum.Api.CognitoIdp.UserContextDataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UserContextData")));
-        result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AnalyticsMetadata", AnalyticsMetadata?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
-        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SecretHash", SecretHash);
+        global::Gureum.Core.ValueTree.Put(node, "Username", Username);
         global::Gureum.Core.ValueTree.Put(node, "ConfirmationCode", ConfirmationCode);
         global::Gureum.Core.ValueTree.Put(node, "Password", Password);
-        global::Gureum.Core.ValueTree.Put(node, "SecretHash", SecretHash);
+        global::Gureum.Core.ValueTree.Put(node, "AnalyticsMetadata", AnalyticsMetadata?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "UserContextData", UserContextData?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
         return node;
     }
 }
@@ -2482,23 +2482,23 @@ public sealed partial class ConfirmForgotPasswordResponse
 
 public sealed partial class ConfirmSignUpRequest
 {
-    public global::Gureum.Api.CognitoIdp.AnalyticsMetadataType? AnalyticsMetadata { get; set; }
-
     public string? ClientId { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
+    public string? SecretHash { get; set; }
+
+    public string? Username { get; set; }
 
     public string? ConfirmationCode { get; set; }
 
     public bool? ForceAliasCreation { get; set; }
 
-    public string? SecretHash { get; set; }
-
-    public string? Session { get; set; }
+    public global::Gureum.Api.CognitoIdp.AnalyticsMetadataType? AnalyticsMetadata { get; set; }
 
     public global::Gureum.Api.CognitoIdp.UserContextDataType? UserContextData { get; set; }
 
-    public string? Username { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
+
+    public string? Session { get; set; }
 
     public static ConfirmSignUpRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2507,30 +2507,30 @@ public sealed partial class ConfirmSignUpRequest
             return null;
         }
         var result = new ConfirmSignUpRequest();
-        result.AnalyticsMetadata = global::Gureum.Api.CognitoIdp.AnalyticsMetadataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsMetadata")));
         result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
-        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SecretHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretHash"));
+        result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
         result.ConfirmationCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConfirmationCode"));
         result.ForceAliasCreation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ForceAliasCreation"));
-        result.SecretHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretHash"));
-        result.Session = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Session"));
+        result.AnalyticsMetadata = global::Gureum.Api.CognitoIdp.AnalyticsMetadataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsMetadata")));
         result.UserContextData = global::Gureum.Api.CognitoIdp.UserContextDataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UserContextData")));
-        result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Session = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Session"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AnalyticsMetadata", AnalyticsMetadata?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
-        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SecretHash", SecretHash);
+        global::Gureum.Core.ValueTree.Put(node, "Username", Username);
         global::Gureum.Core.ValueTree.Put(node, "ConfirmationCode", ConfirmationCode);
         global::Gureum.Core.ValueTree.Put(node, "ForceAliasCreation", ForceAliasCreation);
-        global::Gureum.Core.ValueTree.Put(node, "SecretHash", SecretHash);
-        global::Gureum.Core.ValueTree.Put(node, "Session", Session);
+        global::Gureum.Core.ValueTree.Put(node, "AnalyticsMetadata", AnalyticsMetadata?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "UserContextData", UserContextData?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Session", Session);
         return node;
     }
 }
@@ -2560,15 +2560,15 @@ public sealed partial class ConfirmSignUpResponse
 
 public sealed partial class ContextDataType
 {
-    public string? EncodedData { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.HttpHeader>? HttpHeaders { get; set; }
-
     public string? IpAddress { get; set; }
 
     public string? ServerName { get; set; }
 
     public string? ServerPath { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.HttpHeader>? HttpHeaders { get; set; }
+
+    public string? EncodedData { get; set; }
 
     public static ContextDataType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2577,37 +2577,37 @@ public sealed partial class ContextDataType
             return null;
         }
         var result = new ContextDataType();
-        result.EncodedData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncodedData"));
-        result.HttpHeaders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "HttpHeaders"), x => global::Gureum.Api.CognitoIdp.HttpHeader.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IpAddress = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddress"));
         result.ServerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerName"));
         result.ServerPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerPath"));
+        result.HttpHeaders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "HttpHeaders"), x => global::Gureum.Api.CognitoIdp.HttpHeader.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EncodedData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncodedData"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EncodedData", EncodedData);
-        global::Gureum.Core.ValueTree.Put(node, "HttpHeaders", global::Gureum.Core.ValueTree.WriteList(HttpHeaders, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IpAddress", IpAddress);
         global::Gureum.Core.ValueTree.Put(node, "ServerName", ServerName);
         global::Gureum.Core.ValueTree.Put(node, "ServerPath", ServerPath);
+        global::Gureum.Core.ValueTree.Put(node, "HttpHeaders", global::Gureum.Core.ValueTree.WriteList(HttpHeaders, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "EncodedData", EncodedData);
         return node;
     }
 }
 
 public sealed partial class CreateGroupRequest
 {
-    public string? Description { get; set; }
-
     public string? GroupName { get; set; }
 
-    public int? Precedence { get; set; }
+    public string? UserPoolId { get; set; }
+
+    public string? Description { get; set; }
 
     public string? RoleArn { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public int? Precedence { get; set; }
 
     public static CreateGroupRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2616,22 +2616,22 @@ public sealed partial class CreateGroupRequest
             return null;
         }
         var result = new CreateGroupRequest();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
-        result.Precedence = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Precedence"));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
+        result.Precedence = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Precedence"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
-        global::Gureum.Core.ValueTree.Put(node, "Precedence", Precedence);
-        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "Precedence", Precedence);
         return node;
     }
 }
@@ -2661,17 +2661,17 @@ public sealed partial class CreateGroupResponse
 
 public sealed partial class CreateIdentityProviderRequest
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? AttributeMapping { get; set; }
-
-    public global::System.Collections.Generic.List<string>? IdpIdentifiers { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? ProviderDetails { get; set; }
+    public string? UserPoolId { get; set; }
 
     public string? ProviderName { get; set; }
 
     public string? ProviderType { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? ProviderDetails { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? AttributeMapping { get; set; }
+
+    public global::System.Collections.Generic.List<string>? IdpIdentifiers { get; set; }
 
     public static CreateIdentityProviderRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2680,24 +2680,24 @@ public sealed partial class CreateIdentityProviderRequest
             return null;
         }
         var result = new CreateIdentityProviderRequest();
-        result.AttributeMapping = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "AttributeMapping"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.IdpIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "IdpIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ProviderDetails = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ProviderDetails"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.ProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProviderName"));
         result.ProviderType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProviderType"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ProviderDetails = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ProviderDetails"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AttributeMapping = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "AttributeMapping"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.IdpIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "IdpIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AttributeMapping", global::Gureum.Core.ValueTree.WriteMap(AttributeMapping, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "IdpIdentifiers", global::Gureum.Core.ValueTree.WriteList(IdpIdentifiers, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ProviderDetails", global::Gureum.Core.ValueTree.WriteMap(ProviderDetails, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "ProviderName", ProviderName);
         global::Gureum.Core.ValueTree.Put(node, "ProviderType", ProviderType);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ProviderDetails", global::Gureum.Core.ValueTree.WriteMap(ProviderDetails, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AttributeMapping", global::Gureum.Core.ValueTree.WriteMap(AttributeMapping, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "IdpIdentifiers", global::Gureum.Core.ValueTree.WriteList(IdpIdentifiers, x => (object?)x));
         return node;
     }
 }
@@ -2727,15 +2727,15 @@ public sealed partial class CreateIdentityProviderResponse
 
 public sealed partial class CreateManagedLoginBrandingRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.AssetType>? Assets { get; set; }
+    public string? UserPoolId { get; set; }
 
     public string? ClientId { get; set; }
 
-    public object? Settings { get; set; }
-
     public bool? UseCognitoProvidedValues { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public object? Settings { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.AssetType>? Assets { get; set; }
 
     public static CreateManagedLoginBrandingRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2744,22 +2744,22 @@ public sealed partial class CreateManagedLoginBrandingRequest
             return null;
         }
         var result = new CreateManagedLoginBrandingRequest();
-        result.Assets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Assets"), x => global::Gureum.Api.CognitoIdp.AssetType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
-        result.Settings = global::Gureum.Core.ValueTree.Get(node, "Settings");
-        result.UseCognitoProvidedValues = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "UseCognitoProvidedValues"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
+        result.UseCognitoProvidedValues = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "UseCognitoProvidedValues"));
+        result.Settings = global::Gureum.Core.ValueTree.Get(node, "Settings");
+        result.Assets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Assets"), x => global::Gureum.Api.CognitoIdp.AssetType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Assets", global::Gureum.Core.ValueTree.WriteList(Assets, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
-        global::Gureum.Core.ValueTree.Put(node, "Settings", Settings);
-        global::Gureum.Core.ValueTree.Put(node, "UseCognitoProvidedValues", UseCognitoProvidedValues);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
+        global::Gureum.Core.ValueTree.Put(node, "UseCognitoProvidedValues", UseCognitoProvidedValues);
+        global::Gureum.Core.ValueTree.Put(node, "Settings", Settings);
+        global::Gureum.Core.ValueTree.Put(node, "Assets", global::Gureum.Core.ValueTree.WriteList(Assets, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -2789,13 +2789,13 @@ public sealed partial class CreateManagedLoginBrandingResponse
 
 public sealed partial class CreateResourceServerRequest
 {
+    public string? UserPoolId { get; set; }
+
     public string? Identifier { get; set; }
 
     public string? Name { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.ResourceServerScopeType>? Scopes { get; set; }
-
-    public string? UserPoolId { get; set; }
 
     public static CreateResourceServerRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2804,20 +2804,20 @@ public sealed partial class CreateResourceServerRequest
             return null;
         }
         var result = new CreateResourceServerRequest();
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.Identifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Identifier"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Scopes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Scopes"), x => global::Gureum.Api.CognitoIdp.ResourceServerScopeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "Identifier", Identifier);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Scopes", global::Gureum.Core.ValueTree.WriteList(Scopes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         return node;
     }
 }
@@ -2847,17 +2847,17 @@ public sealed partial class CreateResourceServerResponse
 
 public sealed partial class CreateTermsRequest
 {
+    public string? UserPoolId { get; set; }
+
     public string? ClientId { get; set; }
-
-    public string? Enforcement { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? Links { get; set; }
 
     public string? TermsName { get; set; }
 
     public string? TermsSource { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public string? Enforcement { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Links { get; set; }
 
     public static CreateTermsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2866,24 +2866,24 @@ public sealed partial class CreateTermsRequest
             return null;
         }
         var result = new CreateTermsRequest();
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
-        result.Enforcement = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Enforcement"));
-        result.Links = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Links"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.TermsName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TermsName"));
         result.TermsSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TermsSource"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.Enforcement = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Enforcement"));
+        result.Links = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Links"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
-        global::Gureum.Core.ValueTree.Put(node, "Enforcement", Enforcement);
-        global::Gureum.Core.ValueTree.Put(node, "Links", global::Gureum.Core.ValueTree.WriteMap(Links, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "TermsName", TermsName);
         global::Gureum.Core.ValueTree.Put(node, "TermsSource", TermsSource);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "Enforcement", Enforcement);
+        global::Gureum.Core.ValueTree.Put(node, "Links", global::Gureum.Core.ValueTree.WriteMap(Links, x => (object?)x));
         return node;
     }
 }
@@ -2913,11 +2913,11 @@ public sealed partial class CreateTermsResponse
 
 public sealed partial class CreateUserImportJobRequest
 {
-    public string? CloudWatchLogsRoleArn { get; set; }
-
     public string? JobName { get; set; }
 
     public string? UserPoolId { get; set; }
+
+    public string? CloudWatchLogsRoleArn { get; set; }
 
     public static CreateUserImportJobRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2926,18 +2926,18 @@ public sealed partial class CreateUserImportJobRequest
             return null;
         }
         var result = new CreateUserImportJobRequest();
-        result.CloudWatchLogsRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsRoleArn"));
         result.JobName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "JobName"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.CloudWatchLogsRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsRoleArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsRoleArn", CloudWatchLogsRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "JobName", JobName);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsRoleArn", CloudWatchLogsRoleArn);
         return node;
     }
 }
@@ -2967,53 +2967,53 @@ public sealed partial class CreateUserImportJobResponse
 
 public sealed partial class CreateUserPoolClientRequest
 {
-    public int? AccessTokenValidity { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AllowedOAuthFlows { get; set; }
-
-    public bool? AllowedOAuthFlowsUserPoolClient { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AllowedOAuthScopes { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.AnalyticsConfigurationType? AnalyticsConfiguration { get; set; }
-
-    public int? AuthSessionValidity { get; set; }
-
-    public global::System.Collections.Generic.List<string>? CallbackURLs { get; set; }
+    public string? UserPoolId { get; set; }
 
     public string? ClientName { get; set; }
 
-    public string? ClientSecret { get; set; }
-
-    public string? DefaultRedirectURI { get; set; }
-
-    public bool? EnablePropagateAdditionalUserContextData { get; set; }
-
-    public bool? EnableTokenRevocation { get; set; }
-
-    public global::System.Collections.Generic.List<string>? ExplicitAuthFlows { get; set; }
-
     public bool? GenerateSecret { get; set; }
 
-    public int? IdTokenValidity { get; set; }
-
-    public global::System.Collections.Generic.List<string>? LogoutURLs { get; set; }
-
-    public string? PreventUserExistenceErrors { get; set; }
-
-    public global::System.Collections.Generic.List<string>? ReadAttributes { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.RefreshTokenRotationType? RefreshTokenRotation { get; set; }
+    public string? ClientSecret { get; set; }
 
     public int? RefreshTokenValidity { get; set; }
 
-    public global::System.Collections.Generic.List<string>? SupportedIdentityProviders { get; set; }
+    public int? AccessTokenValidity { get; set; }
+
+    public int? IdTokenValidity { get; set; }
 
     public global::Gureum.Api.CognitoIdp.TokenValidityUnitsType? TokenValidityUnits { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public global::System.Collections.Generic.List<string>? ReadAttributes { get; set; }
 
     public global::System.Collections.Generic.List<string>? WriteAttributes { get; set; }
+
+    public global::System.Collections.Generic.List<string>? ExplicitAuthFlows { get; set; }
+
+    public global::System.Collections.Generic.List<string>? SupportedIdentityProviders { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CallbackURLs { get; set; }
+
+    public global::System.Collections.Generic.List<string>? LogoutURLs { get; set; }
+
+    public string? DefaultRedirectURI { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AllowedOAuthFlows { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AllowedOAuthScopes { get; set; }
+
+    public bool? AllowedOAuthFlowsUserPoolClient { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.AnalyticsConfigurationType? AnalyticsConfiguration { get; set; }
+
+    public string? PreventUserExistenceErrors { get; set; }
+
+    public bool? EnableTokenRevocation { get; set; }
+
+    public bool? EnablePropagateAdditionalUserContextData { get; set; }
+
+    public int? AuthSessionValidity { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.RefreshTokenRotationType? RefreshTokenRotation { get; set; }
 
     public static CreateUserPoolClientRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3022,60 +3022,60 @@ public sealed partial class CreateUserPoolClientRequest
             return null;
         }
         var result = new CreateUserPoolClientRequest();
-        result.AccessTokenValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AccessTokenValidity"));
-        result.AllowedOAuthFlows = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AllowedOAuthFlows"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.AllowedOAuthFlowsUserPoolClient = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowedOAuthFlowsUserPoolClient"));
-        result.AllowedOAuthScopes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AllowedOAuthScopes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.AnalyticsConfiguration = global::Gureum.Api.CognitoIdp.AnalyticsConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsConfiguration")));
-        result.AuthSessionValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AuthSessionValidity"));
-        result.CallbackURLs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CallbackURLs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ClientName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientName"));
-        result.ClientSecret = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientSecret"));
-        result.DefaultRedirectURI = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultRedirectURI"));
-        result.EnablePropagateAdditionalUserContextData = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnablePropagateAdditionalUserContextData"));
-        result.EnableTokenRevocation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableTokenRevocation"));
-        result.ExplicitAuthFlows = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExplicitAuthFlows"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.GenerateSecret = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "GenerateSecret"));
-        result.IdTokenValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "IdTokenValidity"));
-        result.LogoutURLs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LogoutURLs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.PreventUserExistenceErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreventUserExistenceErrors"));
-        result.ReadAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReadAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.RefreshTokenRotation = global::Gureum.Api.CognitoIdp.RefreshTokenRotationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RefreshTokenRotation")));
-        result.RefreshTokenValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RefreshTokenValidity"));
-        result.SupportedIdentityProviders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SupportedIdentityProviders"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.TokenValidityUnits = global::Gureum.Api.CognitoIdp.TokenValidityUnitsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TokenValidityUnits")));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ClientName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientName"));
+        result.GenerateSecret = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "GenerateSecret"));
+        result.ClientSecret = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientSecret"));
+        result.RefreshTokenValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RefreshTokenValidity"));
+        result.AccessTokenValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AccessTokenValidity"));
+        result.IdTokenValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "IdTokenValidity"));
+        result.TokenValidityUnits = global::Gureum.Api.CognitoIdp.TokenValidityUnitsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TokenValidityUnits")));
+        result.ReadAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReadAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.WriteAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "WriteAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ExplicitAuthFlows = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExplicitAuthFlows"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SupportedIdentityProviders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SupportedIdentityProviders"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CallbackURLs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CallbackURLs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.LogoutURLs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LogoutURLs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DefaultRedirectURI = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultRedirectURI"));
+        result.AllowedOAuthFlows = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AllowedOAuthFlows"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AllowedOAuthScopes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AllowedOAuthScopes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AllowedOAuthFlowsUserPoolClient = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowedOAuthFlowsUserPoolClient"));
+        result.AnalyticsConfiguration = global::Gureum.Api.CognitoIdp.AnalyticsConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsConfiguration")));
+        result.PreventUserExistenceErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreventUserExistenceErrors"));
+        result.EnableTokenRevocation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableTokenRevocation"));
+        result.EnablePropagateAdditionalUserContextData = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnablePropagateAdditionalUserContextData"));
+        result.AuthSessionValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AuthSessionValidity"));
+        result.RefreshTokenRotation = global::Gureum.Api.CognitoIdp.RefreshTokenRotationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RefreshTokenRotation")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessTokenValidity", AccessTokenValidity);
-        global::Gureum.Core.ValueTree.Put(node, "AllowedOAuthFlows", global::Gureum.Core.ValueTree.WriteList(AllowedOAuthFlows, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "AllowedOAuthFlowsUserPoolClient", AllowedOAuthFlowsUserPoolClient);
-        global::Gureum.Core.ValueTree.Put(node, "AllowedOAuthScopes", global::Gureum.Core.ValueTree.WriteList(AllowedOAuthScopes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "AnalyticsConfiguration", AnalyticsConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AuthSessionValidity", AuthSessionValidity);
-        global::Gureum.Core.ValueTree.Put(node, "CallbackURLs", global::Gureum.Core.ValueTree.WriteList(CallbackURLs, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ClientName", ClientName);
-        global::Gureum.Core.ValueTree.Put(node, "ClientSecret", ClientSecret);
-        global::Gureum.Core.ValueTree.Put(node, "DefaultRedirectURI", DefaultRedirectURI);
-        global::Gureum.Core.ValueTree.Put(node, "EnablePropagateAdditionalUserContextData", EnablePropagateAdditionalUserContextData);
-        global::Gureum.Core.ValueTree.Put(node, "EnableTokenRevocation", EnableTokenRevocation);
-        global::Gureum.Core.ValueTree.Put(node, "ExplicitAuthFlows", global::Gureum.Core.ValueTree.WriteList(ExplicitAuthFlows, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "GenerateSecret", GenerateSecret);
-        global::Gureum.Core.ValueTree.Put(node, "IdTokenValidity", IdTokenValidity);
-        global::Gureum.Core.ValueTree.Put(node, "LogoutURLs", global::Gureum.Core.ValueTree.WriteList(LogoutURLs, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "PreventUserExistenceErrors", PreventUserExistenceErrors);
-        global::Gureum.Core.ValueTree.Put(node, "ReadAttributes", global::Gureum.Core.ValueTree.WriteList(ReadAttributes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "RefreshTokenRotation", RefreshTokenRotation?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RefreshTokenValidity", RefreshTokenValidity);
-        global::Gureum.Core.ValueTree.Put(node, "SupportedIdentityProviders", global::Gureum.Core.ValueTree.WriteList(SupportedIdentityProviders, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "TokenValidityUnits", TokenValidityUnits?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ClientName", ClientName);
+        global::Gureum.Core.ValueTree.Put(node, "GenerateSecret", GenerateSecret);
+        global::Gureum.Core.ValueTree.Put(node, "ClientSecret", ClientSecret);
+        global::Gureum.Core.ValueTree.Put(node, "RefreshTokenValidity", RefreshTokenValidity);
+        global::Gureum.Core.ValueTree.Put(node, "AccessTokenValidity", AccessTokenValidity);
+        global::Gureum.Core.ValueTree.Put(node, "IdTokenValidity", IdTokenValidity);
+        global::Gureum.Core.ValueTree.Put(node, "TokenValidityUnits", TokenValidityUnits?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ReadAttributes", global::Gureum.Core.ValueTree.WriteList(ReadAttributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "WriteAttributes", global::Gureum.Core.ValueTree.WriteList(WriteAttributes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ExplicitAuthFlows", global::Gureum.Core.ValueTree.WriteList(ExplicitAuthFlows, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SupportedIdentityProviders", global::Gureum.Core.ValueTree.WriteList(SupportedIdentityProviders, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "CallbackURLs", global::Gureum.Core.ValueTree.WriteList(CallbackURLs, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "LogoutURLs", global::Gureum.Core.ValueTree.WriteList(LogoutURLs, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "DefaultRedirectURI", DefaultRedirectURI);
+        global::Gureum.Core.ValueTree.Put(node, "AllowedOAuthFlows", global::Gureum.Core.ValueTree.WriteList(AllowedOAuthFlows, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AllowedOAuthScopes", global::Gureum.Core.ValueTree.WriteList(AllowedOAuthScopes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AllowedOAuthFlowsUserPoolClient", AllowedOAuthFlowsUserPoolClient);
+        global::Gureum.Core.ValueTree.Put(node, "AnalyticsConfiguration", AnalyticsConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "PreventUserExistenceErrors", PreventUserExistenceErrors);
+        global::Gureum.Core.ValueTree.Put(node, "EnableTokenRevocation", EnableTokenRevocation);
+        global::Gureum.Core.ValueTree.Put(node, "EnablePropagateAdditionalUserContextData", EnablePropagateAdditionalUserContextData);
+        global::Gureum.Core.ValueTree.Put(node, "AuthSessionValidity", AuthSessionValidity);
+        global::Gureum.Core.ValueTree.Put(node, "RefreshTokenRotation", RefreshTokenRotation?.ToTree());
         return node;
     }
 }
@@ -3105,13 +3105,13 @@ public sealed partial class CreateUserPoolClientResponse
 
 public sealed partial class CreateUserPoolDomainRequest
 {
-    public global::Gureum.Api.CognitoIdp.CustomDomainConfigType? CustomDomainConfig { get; set; }
-
     public string? Domain { get; set; }
+
+    public string? UserPoolId { get; set; }
 
     public int? ManagedLoginVersion { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public global::Gureum.Api.CognitoIdp.CustomDomainConfigType? CustomDomainConfig { get; set; }
 
     public static CreateUserPoolDomainRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3120,29 +3120,29 @@ public sealed partial class CreateUserPoolDomainRequest
             return null;
         }
         var result = new CreateUserPoolDomainRequest();
-        result.CustomDomainConfig = global::Gureum.Api.CognitoIdp.CustomDomainConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CustomDomainConfig")));
         result.Domain = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Domain"));
-        result.ManagedLoginVersion = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ManagedLoginVersion"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ManagedLoginVersion = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ManagedLoginVersion"));
+        result.CustomDomainConfig = global::Gureum.Api.CognitoIdp.CustomDomainConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CustomDomainConfig")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CustomDomainConfig", CustomDomainConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Domain", Domain);
-        global::Gureum.Core.ValueTree.Put(node, "ManagedLoginVersion", ManagedLoginVersion);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ManagedLoginVersion", ManagedLoginVersion);
+        global::Gureum.Core.ValueTree.Put(node, "CustomDomainConfig", CustomDomainConfig?.ToTree());
         return node;
     }
 }
 
 public sealed partial class CreateUserPoolDomainResponse
 {
-    public string? CloudFrontDomain { get; set; }
-
     public int? ManagedLoginVersion { get; set; }
+
+    public string? CloudFrontDomain { get; set; }
 
     public static CreateUserPoolDomainResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3151,69 +3151,69 @@ public sealed partial class CreateUserPoolDomainResponse
             return null;
         }
         var result = new CreateUserPoolDomainResponse();
-        result.CloudFrontDomain = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudFrontDomain"));
         result.ManagedLoginVersion = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ManagedLoginVersion"));
+        result.CloudFrontDomain = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudFrontDomain"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudFrontDomain", CloudFrontDomain);
         global::Gureum.Core.ValueTree.Put(node, "ManagedLoginVersion", ManagedLoginVersion);
+        global::Gureum.Core.ValueTree.Put(node, "CloudFrontDomain", CloudFrontDomain);
         return node;
     }
 }
 
 public sealed partial class CreateUserPoolRequest
 {
-    public global::Gureum.Api.CognitoIdp.AccountRecoverySettingType? AccountRecoverySetting { get; set; }
+    public string? PoolName { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.AdminCreateUserConfigType? AdminCreateUserConfig { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AliasAttributes { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AutoVerifiedAttributes { get; set; }
+    public global::Gureum.Api.CognitoIdp.UserPoolPolicyType? Policies { get; set; }
 
     public string? DeletionProtection { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.DeviceConfigurationType? DeviceConfiguration { get; set; }
+    public global::Gureum.Api.CognitoIdp.LambdaConfigType? LambdaConfig { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.EmailConfigurationType? EmailConfiguration { get; set; }
+    public global::System.Collections.Generic.List<string>? AutoVerifiedAttributes { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AliasAttributes { get; set; }
+
+    public global::System.Collections.Generic.List<string>? UsernameAttributes { get; set; }
+
+    public string? SmsVerificationMessage { get; set; }
 
     public string? EmailVerificationMessage { get; set; }
 
     public string? EmailVerificationSubject { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.LambdaConfigType? LambdaConfig { get; set; }
-
-    public string? MfaConfiguration { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.UserPoolPolicyType? Policies { get; set; }
-
-    public string? PoolName { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.SchemaAttributeType>? Schema { get; set; }
+    public global::Gureum.Api.CognitoIdp.VerificationMessageTemplateType? VerificationMessageTemplate { get; set; }
 
     public string? SmsAuthenticationMessage { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.SmsConfigurationType? SmsConfiguration { get; set; }
-
-    public string? SmsVerificationMessage { get; set; }
+    public string? MfaConfiguration { get; set; }
 
     public global::Gureum.Api.CognitoIdp.UserAttributeUpdateSettingsType? UserAttributeUpdateSettings { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.UserPoolAddOnsType? UserPoolAddOns { get; set; }
+    public global::Gureum.Api.CognitoIdp.DeviceConfigurationType? DeviceConfiguration { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.EmailConfigurationType? EmailConfiguration { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.SmsConfigurationType? SmsConfiguration { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? UserPoolTags { get; set; }
 
-    public string? UserPoolTier { get; set; }
+    public global::Gureum.Api.CognitoIdp.AdminCreateUserConfigType? AdminCreateUserConfig { get; set; }
 
-    public global::System.Collections.Generic.List<string>? UsernameAttributes { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.SchemaAttributeType>? Schema { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.UserPoolAddOnsType? UserPoolAddOns { get; set; }
 
     public global::Gureum.Api.CognitoIdp.UsernameConfigurationType? UsernameConfiguration { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.VerificationMessageTemplateType? VerificationMessageTemplate { get; set; }
+    public global::Gureum.Api.CognitoIdp.AccountRecoverySettingType? AccountRecoverySetting { get; set; }
+
+    public string? UserPoolTier { get; set; }
 
     public static CreateUserPoolRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3222,60 +3222,60 @@ public sealed partial class CreateUserPoolRequest
             return null;
         }
         var result = new CreateUserPoolRequest();
-        result.AccountRecoverySetting = global::Gureum.Api.CognitoIdp.AccountRecoverySettingType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AccountRecoverySetting")));
-        result.AdminCreateUserConfig = global::Gureum.Api.CognitoIdp.AdminCreateUserConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AdminCreateUserConfig")));
-        result.AliasAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AliasAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.AutoVerifiedAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AutoVerifiedAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.PoolName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PoolName"));
+        result.Policies = global::Gureum.Api.CognitoIdp.UserPoolPolicyType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Policies")));
         result.DeletionProtection = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeletionProtection"));
-        result.DeviceConfiguration = global::Gureum.Api.CognitoIdp.DeviceConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeviceConfiguration")));
-        result.EmailConfiguration = global::Gureum.Api.CognitoIdp.EmailConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EmailConfiguration")));
+        result.LambdaConfig = global::Gureum.Api.CognitoIdp.LambdaConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LambdaConfig")));
+        result.AutoVerifiedAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AutoVerifiedAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AliasAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AliasAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.UsernameAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UsernameAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SmsVerificationMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SmsVerificationMessage"));
         result.EmailVerificationMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EmailVerificationMessage"));
         result.EmailVerificationSubject = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EmailVerificationSubject"));
-        result.LambdaConfig = global::Gureum.Api.CognitoIdp.LambdaConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LambdaConfig")));
-        result.MfaConfiguration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MfaConfiguration"));
-        result.Policies = global::Gureum.Api.CognitoIdp.UserPoolPolicyType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Policies")));
-        result.PoolName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PoolName"));
-        result.Schema = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Schema"), x => global::Gureum.Api.CognitoIdp.SchemaAttributeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.SmsAuthenticationMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SmsAuthenticationMessage"));
-        result.SmsConfiguration = global::Gureum.Api.CognitoIdp.SmsConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SmsConfiguration")));
-        result.SmsVerificationMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SmsVerificationMessage"));
-        result.UserAttributeUpdateSettings = global::Gureum.Api.CognitoIdp.UserAttributeUpdateSettingsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UserAttributeUpdateSettings")));
-        result.UserPoolAddOns = global::Gureum.Api.CognitoIdp.UserPoolAddOnsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UserPoolAddOns")));
-        result.UserPoolTags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "UserPoolTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.UserPoolTier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolTier"));
-        result.UsernameAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UsernameAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.UsernameConfiguration = global::Gureum.Api.CognitoIdp.UsernameConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UsernameConfiguration")));
         result.VerificationMessageTemplate = global::Gureum.Api.CognitoIdp.VerificationMessageTemplateType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "VerificationMessageTemplate")));
+        result.SmsAuthenticationMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SmsAuthenticationMessage"));
+        result.MfaConfiguration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MfaConfiguration"));
+        result.UserAttributeUpdateSettings = global::Gureum.Api.CognitoIdp.UserAttributeUpdateSettingsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UserAttributeUpdateSettings")));
+        result.DeviceConfiguration = global::Gureum.Api.CognitoIdp.DeviceConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeviceConfiguration")));
+        result.EmailConfiguration = global::Gureum.Api.CognitoIdp.EmailConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EmailConfiguration")));
+        result.SmsConfiguration = global::Gureum.Api.CognitoIdp.SmsConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SmsConfiguration")));
+        result.UserPoolTags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "UserPoolTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AdminCreateUserConfig = global::Gureum.Api.CognitoIdp.AdminCreateUserConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AdminCreateUserConfig")));
+        result.Schema = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Schema"), x => global::Gureum.Api.CognitoIdp.SchemaAttributeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.UserPoolAddOns = global::Gureum.Api.CognitoIdp.UserPoolAddOnsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UserPoolAddOns")));
+        result.UsernameConfiguration = global::Gureum.Api.CognitoIdp.UsernameConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UsernameConfiguration")));
+        result.AccountRecoverySetting = global::Gureum.Api.CognitoIdp.AccountRecoverySettingType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AccountRecoverySetting")));
+        result.UserPoolTier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolTier"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccountRecoverySetting", AccountRecoverySetting?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AdminCreateUserConfig", AdminCreateUserConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AliasAttributes", global::Gureum.Core.ValueTree.WriteList(AliasAttributes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "AutoVerifiedAttributes", global::Gureum.Core.ValueTree.WriteList(AutoVerifiedAttributes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "PoolName", PoolName);
+        global::Gureum.Core.ValueTree.Put(node, "Policies", Policies?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "DeletionProtection", DeletionProtection);
-        global::Gureum.Core.ValueTree.Put(node, "DeviceConfiguration", DeviceConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EmailConfiguration", EmailConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "LambdaConfig", LambdaConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AutoVerifiedAttributes", global::Gureum.Core.ValueTree.WriteList(AutoVerifiedAttributes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AliasAttributes", global::Gureum.Core.ValueTree.WriteList(AliasAttributes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "UsernameAttributes", global::Gureum.Core.ValueTree.WriteList(UsernameAttributes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SmsVerificationMessage", SmsVerificationMessage);
         global::Gureum.Core.ValueTree.Put(node, "EmailVerificationMessage", EmailVerificationMessage);
         global::Gureum.Core.ValueTree.Put(node, "EmailVerificationSubject", EmailVerificationSubject);
-        global::Gureum.Core.ValueTree.Put(node, "LambdaConfig", LambdaConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MfaConfiguration", MfaConfiguration);
-        global::Gureum.Core.ValueTree.Put(node, "Policies", Policies?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "PoolName", PoolName);
-        global::Gureum.Core.ValueTree.Put(node, "Schema", global::Gureum.Core.ValueTree.WriteList(Schema, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "SmsAuthenticationMessage", SmsAuthenticationMessage);
-        global::Gureum.Core.ValueTree.Put(node, "SmsConfiguration", SmsConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SmsVerificationMessage", SmsVerificationMessage);
-        global::Gureum.Core.ValueTree.Put(node, "UserAttributeUpdateSettings", UserAttributeUpdateSettings?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolAddOns", UserPoolAddOns?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolTags", global::Gureum.Core.ValueTree.WriteMap(UserPoolTags, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolTier", UserPoolTier);
-        global::Gureum.Core.ValueTree.Put(node, "UsernameAttributes", global::Gureum.Core.ValueTree.WriteList(UsernameAttributes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "UsernameConfiguration", UsernameConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "VerificationMessageTemplate", VerificationMessageTemplate?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SmsAuthenticationMessage", SmsAuthenticationMessage);
+        global::Gureum.Core.ValueTree.Put(node, "MfaConfiguration", MfaConfiguration);
+        global::Gureum.Core.ValueTree.Put(node, "UserAttributeUpdateSettings", UserAttributeUpdateSettings?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DeviceConfiguration", DeviceConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EmailConfiguration", EmailConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SmsConfiguration", SmsConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolTags", global::Gureum.Core.ValueTree.WriteMap(UserPoolTags, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AdminCreateUserConfig", AdminCreateUserConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Schema", global::Gureum.Core.ValueTree.WriteList(Schema, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolAddOns", UserPoolAddOns?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "UsernameConfiguration", UsernameConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AccountRecoverySetting", AccountRecoverySetting?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolTier", UserPoolTier);
         return node;
     }
 }
@@ -3328,9 +3328,9 @@ public sealed partial class CustomDomainConfigType
 
 public sealed partial class CustomEmailLambdaVersionConfigType
 {
-    public string? LambdaArn { get; set; }
-
     public string? LambdaVersion { get; set; }
+
+    public string? LambdaArn { get; set; }
 
     public static CustomEmailLambdaVersionConfigType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3339,16 +3339,16 @@ public sealed partial class CustomEmailLambdaVersionConfigType
             return null;
         }
         var result = new CustomEmailLambdaVersionConfigType();
-        result.LambdaArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LambdaArn"));
         result.LambdaVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LambdaVersion"));
+        result.LambdaArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LambdaArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LambdaArn", LambdaArn);
         global::Gureum.Core.ValueTree.Put(node, "LambdaVersion", LambdaVersion);
+        global::Gureum.Core.ValueTree.Put(node, "LambdaArn", LambdaArn);
         return node;
     }
 }
@@ -3361,9 +3361,9 @@ public static class CustomEmailSenderLambdaVersionType
 
 public sealed partial class CustomSMSLambdaVersionConfigType
 {
-    public string? LambdaArn { get; set; }
-
     public string? LambdaVersion { get; set; }
+
+    public string? LambdaArn { get; set; }
 
     public static CustomSMSLambdaVersionConfigType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3372,16 +3372,16 @@ public sealed partial class CustomSMSLambdaVersionConfigType
             return null;
         }
         var result = new CustomSMSLambdaVersionConfigType();
-        result.LambdaArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LambdaArn"));
         result.LambdaVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LambdaVersion"));
+        result.LambdaArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LambdaArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LambdaArn", LambdaArn);
         global::Gureum.Core.ValueTree.Put(node, "LambdaVersion", LambdaVersion);
+        global::Gureum.Core.ValueTree.Put(node, "LambdaArn", LambdaArn);
         return node;
     }
 }
@@ -3428,9 +3428,9 @@ public sealed partial class DeleteGroupRequest
 
 public sealed partial class DeleteIdentityProviderRequest
 {
-    public string? ProviderName { get; set; }
-
     public string? UserPoolId { get; set; }
+
+    public string? ProviderName { get; set; }
 
     public static DeleteIdentityProviderRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3439,16 +3439,16 @@ public sealed partial class DeleteIdentityProviderRequest
             return null;
         }
         var result = new DeleteIdentityProviderRequest();
-        result.ProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProviderName"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProviderName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ProviderName", ProviderName);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ProviderName", ProviderName);
         return node;
     }
 }
@@ -3482,9 +3482,9 @@ public sealed partial class DeleteManagedLoginBrandingRequest
 
 public sealed partial class DeleteResourceServerRequest
 {
-    public string? Identifier { get; set; }
-
     public string? UserPoolId { get; set; }
+
+    public string? Identifier { get; set; }
 
     public static DeleteResourceServerRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3493,16 +3493,16 @@ public sealed partial class DeleteResourceServerRequest
             return null;
         }
         var result = new DeleteResourceServerRequest();
-        result.Identifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Identifier"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.Identifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Identifier"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Identifier", Identifier);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "Identifier", Identifier);
         return node;
     }
 }
@@ -3536,9 +3536,9 @@ public sealed partial class DeleteTermsRequest
 
 public sealed partial class DeleteUserAttributesRequest
 {
-    public string? AccessToken { get; set; }
-
     public global::System.Collections.Generic.List<string>? UserAttributeNames { get; set; }
+
+    public string? AccessToken { get; set; }
 
     public static DeleteUserAttributesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3547,16 +3547,16 @@ public sealed partial class DeleteUserAttributesRequest
             return null;
         }
         var result = new DeleteUserAttributesRequest();
-        result.AccessToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessToken"));
         result.UserAttributeNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AccessToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessToken", AccessToken);
         global::Gureum.Core.ValueTree.Put(node, "UserAttributeNames", global::Gureum.Core.ValueTree.WriteList(UserAttributeNames, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AccessToken", AccessToken);
         return node;
     }
 }
@@ -3582,9 +3582,9 @@ public sealed partial class DeleteUserAttributesResponse
 
 public sealed partial class DeleteUserPoolClientRequest
 {
-    public string? ClientId { get; set; }
-
     public string? UserPoolId { get; set; }
+
+    public string? ClientId { get; set; }
 
     public static DeleteUserPoolClientRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3593,27 +3593,27 @@ public sealed partial class DeleteUserPoolClientRequest
             return null;
         }
         var result = new DeleteUserPoolClientRequest();
-        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         return node;
     }
 }
 
 public sealed partial class DeleteUserPoolClientSecretRequest
 {
+    public string? UserPoolId { get; set; }
+
     public string? ClientId { get; set; }
 
     public string? ClientSecretId { get; set; }
-
-    public string? UserPoolId { get; set; }
 
     public static DeleteUserPoolClientSecretRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3622,18 +3622,18 @@ public sealed partial class DeleteUserPoolClientSecretRequest
             return null;
         }
         var result = new DeleteUserPoolClientSecretRequest();
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         result.ClientSecretId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientSecretId"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         global::Gureum.Core.ValueTree.Put(node, "ClientSecretId", ClientSecretId);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         return node;
     }
 }
@@ -3811,9 +3811,9 @@ public static class DeliveryMediumType
 
 public sealed partial class DescribeIdentityProviderRequest
 {
-    public string? ProviderName { get; set; }
-
     public string? UserPoolId { get; set; }
+
+    public string? ProviderName { get; set; }
 
     public static DescribeIdentityProviderRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3822,16 +3822,16 @@ public sealed partial class DescribeIdentityProviderRequest
             return null;
         }
         var result = new DescribeIdentityProviderRequest();
-        result.ProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProviderName"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProviderName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ProviderName", ProviderName);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ProviderName", ProviderName);
         return node;
     }
 }
@@ -3861,11 +3861,11 @@ public sealed partial class DescribeIdentityProviderResponse
 
 public sealed partial class DescribeManagedLoginBrandingByClientRequest
 {
+    public string? UserPoolId { get; set; }
+
     public string? ClientId { get; set; }
 
     public bool? ReturnMergedResources { get; set; }
-
-    public string? UserPoolId { get; set; }
 
     public static DescribeManagedLoginBrandingByClientRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3874,18 +3874,18 @@ public sealed partial class DescribeManagedLoginBrandingByClientRequest
             return null;
         }
         var result = new DescribeManagedLoginBrandingByClientRequest();
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         result.ReturnMergedResources = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ReturnMergedResources"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         global::Gureum.Core.ValueTree.Put(node, "ReturnMergedResources", ReturnMergedResources);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         return node;
     }
 }
@@ -3915,11 +3915,11 @@ public sealed partial class DescribeManagedLoginBrandingByClientResponse
 
 public sealed partial class DescribeManagedLoginBrandingRequest
 {
+    public string? UserPoolId { get; set; }
+
     public string? ManagedLoginBrandingId { get; set; }
 
     public bool? ReturnMergedResources { get; set; }
-
-    public string? UserPoolId { get; set; }
 
     public static DescribeManagedLoginBrandingRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3928,18 +3928,18 @@ public sealed partial class DescribeManagedLoginBrandingRequest
             return null;
         }
         var result = new DescribeManagedLoginBrandingRequest();
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.ManagedLoginBrandingId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ManagedLoginBrandingId"));
         result.ReturnMergedResources = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ReturnMergedResources"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "ManagedLoginBrandingId", ManagedLoginBrandingId);
         global::Gureum.Core.ValueTree.Put(node, "ReturnMergedResources", ReturnMergedResources);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         return node;
     }
 }
@@ -3969,9 +3969,9 @@ public sealed partial class DescribeManagedLoginBrandingResponse
 
 public sealed partial class DescribeResourceServerRequest
 {
-    public string? Identifier { get; set; }
-
     public string? UserPoolId { get; set; }
+
+    public string? Identifier { get; set; }
 
     public static DescribeResourceServerRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3980,16 +3980,16 @@ public sealed partial class DescribeResourceServerRequest
             return null;
         }
         var result = new DescribeResourceServerRequest();
-        result.Identifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Identifier"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.Identifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Identifier"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Identifier", Identifier);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "Identifier", Identifier);
         return node;
     }
 }
@@ -4019,9 +4019,9 @@ public sealed partial class DescribeResourceServerResponse
 
 public sealed partial class DescribeRiskConfigurationRequest
 {
-    public string? ClientId { get; set; }
-
     public string? UserPoolId { get; set; }
+
+    public string? ClientId { get; set; }
 
     public static DescribeRiskConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4030,16 +4030,16 @@ public sealed partial class DescribeRiskConfigurationRequest
             return null;
         }
         var result = new DescribeRiskConfigurationRequest();
-        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         return node;
     }
 }
@@ -4119,9 +4119,9 @@ public sealed partial class DescribeTermsResponse
 
 public sealed partial class DescribeUserImportJobRequest
 {
-    public string? JobId { get; set; }
-
     public string? UserPoolId { get; set; }
+
+    public string? JobId { get; set; }
 
     public static DescribeUserImportJobRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4130,16 +4130,16 @@ public sealed partial class DescribeUserImportJobRequest
             return null;
         }
         var result = new DescribeUserImportJobRequest();
-        result.JobId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "JobId"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.JobId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "JobId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "JobId", JobId);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "JobId", JobId);
         return node;
     }
 }
@@ -4169,9 +4169,9 @@ public sealed partial class DescribeUserImportJobResponse
 
 public sealed partial class DescribeUserPoolClientRequest
 {
-    public string? ClientId { get; set; }
-
     public string? UserPoolId { get; set; }
+
+    public string? ClientId { get; set; }
 
     public static DescribeUserPoolClientRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4180,16 +4180,16 @@ public sealed partial class DescribeUserPoolClientRequest
             return null;
         }
         var result = new DescribeUserPoolClientRequest();
-        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         return node;
     }
 }
@@ -4372,15 +4372,15 @@ public sealed partial class DeviceSecretVerifierConfigType
 
 public sealed partial class DeviceType
 {
+    public string? DeviceKey { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.AttributeType>? DeviceAttributes { get; set; }
 
     public global::System.DateTimeOffset? DeviceCreateDate { get; set; }
 
-    public string? DeviceKey { get; set; }
+    public global::System.DateTimeOffset? DeviceLastModifiedDate { get; set; }
 
     public global::System.DateTimeOffset? DeviceLastAuthenticatedDate { get; set; }
-
-    public global::System.DateTimeOffset? DeviceLastModifiedDate { get; set; }
 
     public static DeviceType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4389,22 +4389,22 @@ public sealed partial class DeviceType
             return null;
         }
         var result = new DeviceType();
+        result.DeviceKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeviceKey"));
         result.DeviceAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DeviceAttributes"), x => global::Gureum.Api.CognitoIdp.AttributeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.DeviceCreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeviceCreateDate"));
-        result.DeviceKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeviceKey"));
-        result.DeviceLastAuthenticatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeviceLastAuthenticatedDate"));
         result.DeviceLastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeviceLastModifiedDate"));
+        result.DeviceLastAuthenticatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeviceLastAuthenticatedDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "DeviceKey", DeviceKey);
         global::Gureum.Core.ValueTree.Put(node, "DeviceAttributes", global::Gureum.Core.ValueTree.WriteList(DeviceAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "DeviceCreateDate", DeviceCreateDate);
-        global::Gureum.Core.ValueTree.Put(node, "DeviceKey", DeviceKey);
-        global::Gureum.Core.ValueTree.Put(node, "DeviceLastAuthenticatedDate", DeviceLastAuthenticatedDate);
         global::Gureum.Core.ValueTree.Put(node, "DeviceLastModifiedDate", DeviceLastModifiedDate);
+        global::Gureum.Core.ValueTree.Put(node, "DeviceLastAuthenticatedDate", DeviceLastAuthenticatedDate);
         return node;
     }
 }
@@ -4430,23 +4430,23 @@ public sealed partial class Document
 
 public sealed partial class DomainDescriptionType
 {
+    public string? UserPoolId { get; set; }
+
     public string? AWSAccountId { get; set; }
-
-    public string? CloudFrontDistribution { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.CustomDomainConfigType? CustomDomainConfig { get; set; }
 
     public string? Domain { get; set; }
 
-    public int? ManagedLoginVersion { get; set; }
-
     public string? S3Bucket { get; set; }
+
+    public string? CloudFrontDistribution { get; set; }
+
+    public string? Version { get; set; }
 
     public string? Status { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public global::Gureum.Api.CognitoIdp.CustomDomainConfigType? CustomDomainConfig { get; set; }
 
-    public string? Version { get; set; }
+    public int? ManagedLoginVersion { get; set; }
 
     public static DomainDescriptionType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4455,30 +4455,30 @@ public sealed partial class DomainDescriptionType
             return null;
         }
         var result = new DomainDescriptionType();
-        result.AWSAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AWSAccountId"));
-        result.CloudFrontDistribution = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudFrontDistribution"));
-        result.CustomDomainConfig = global::Gureum.Api.CognitoIdp.CustomDomainConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CustomDomainConfig")));
-        result.Domain = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Domain"));
-        result.ManagedLoginVersion = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ManagedLoginVersion"));
-        result.S3Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3Bucket"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.AWSAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AWSAccountId"));
+        result.Domain = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Domain"));
+        result.S3Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3Bucket"));
+        result.CloudFrontDistribution = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudFrontDistribution"));
         result.Version = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Version"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.CustomDomainConfig = global::Gureum.Api.CognitoIdp.CustomDomainConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CustomDomainConfig")));
+        result.ManagedLoginVersion = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ManagedLoginVersion"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AWSAccountId", AWSAccountId);
-        global::Gureum.Core.ValueTree.Put(node, "CloudFrontDistribution", CloudFrontDistribution);
-        global::Gureum.Core.ValueTree.Put(node, "CustomDomainConfig", CustomDomainConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Domain", Domain);
-        global::Gureum.Core.ValueTree.Put(node, "ManagedLoginVersion", ManagedLoginVersion);
-        global::Gureum.Core.ValueTree.Put(node, "S3Bucket", S3Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "AWSAccountId", AWSAccountId);
+        global::Gureum.Core.ValueTree.Put(node, "Domain", Domain);
+        global::Gureum.Core.ValueTree.Put(node, "S3Bucket", S3Bucket);
+        global::Gureum.Core.ValueTree.Put(node, "CloudFrontDistribution", CloudFrontDistribution);
         global::Gureum.Core.ValueTree.Put(node, "Version", Version);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "CustomDomainConfig", CustomDomainConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ManagedLoginVersion", ManagedLoginVersion);
         return node;
     }
 }
@@ -4495,15 +4495,15 @@ public static class DomainStatusType
 
 public sealed partial class EmailConfigurationType
 {
-    public string? ConfigurationSet { get; set; }
+    public string? SourceArn { get; set; }
+
+    public string? ReplyToEmailAddress { get; set; }
 
     public string? EmailSendingAccount { get; set; }
 
     public string? From { get; set; }
 
-    public string? ReplyToEmailAddress { get; set; }
-
-    public string? SourceArn { get; set; }
+    public string? ConfigurationSet { get; set; }
 
     public static EmailConfigurationType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4512,22 +4512,22 @@ public sealed partial class EmailConfigurationType
             return null;
         }
         var result = new EmailConfigurationType();
-        result.ConfigurationSet = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConfigurationSet"));
+        result.SourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceArn"));
+        result.ReplyToEmailAddress = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplyToEmailAddress"));
         result.EmailSendingAccount = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EmailSendingAccount"));
         result.From = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "From"));
-        result.ReplyToEmailAddress = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplyToEmailAddress"));
-        result.SourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceArn"));
+        result.ConfigurationSet = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConfigurationSet"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConfigurationSet", ConfigurationSet);
+        global::Gureum.Core.ValueTree.Put(node, "SourceArn", SourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "ReplyToEmailAddress", ReplyToEmailAddress);
         global::Gureum.Core.ValueTree.Put(node, "EmailSendingAccount", EmailSendingAccount);
         global::Gureum.Core.ValueTree.Put(node, "From", From);
-        global::Gureum.Core.ValueTree.Put(node, "ReplyToEmailAddress", ReplyToEmailAddress);
-        global::Gureum.Core.ValueTree.Put(node, "SourceArn", SourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "ConfigurationSet", ConfigurationSet);
         return node;
     }
 }
@@ -4595,15 +4595,15 @@ public static class EmailSendingAccountType
 
 public sealed partial class EventContextDataType
 {
-    public string? City { get; set; }
-
-    public string? Country { get; set; }
+    public string? IpAddress { get; set; }
 
     public string? DeviceName { get; set; }
 
-    public string? IpAddress { get; set; }
-
     public string? Timezone { get; set; }
+
+    public string? City { get; set; }
+
+    public string? Country { get; set; }
 
     public static EventContextDataType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4612,33 +4612,33 @@ public sealed partial class EventContextDataType
             return null;
         }
         var result = new EventContextDataType();
+        result.IpAddress = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddress"));
+        result.DeviceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeviceName"));
+        result.Timezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Timezone"));
         result.City = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "City"));
         result.Country = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Country"));
-        result.DeviceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeviceName"));
-        result.IpAddress = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddress"));
-        result.Timezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Timezone"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "IpAddress", IpAddress);
+        global::Gureum.Core.ValueTree.Put(node, "DeviceName", DeviceName);
+        global::Gureum.Core.ValueTree.Put(node, "Timezone", Timezone);
         global::Gureum.Core.ValueTree.Put(node, "City", City);
         global::Gureum.Core.ValueTree.Put(node, "Country", Country);
-        global::Gureum.Core.ValueTree.Put(node, "DeviceName", DeviceName);
-        global::Gureum.Core.ValueTree.Put(node, "IpAddress", IpAddress);
-        global::Gureum.Core.ValueTree.Put(node, "Timezone", Timezone);
         return node;
     }
 }
 
 public sealed partial class EventFeedbackType
 {
-    public global::System.DateTimeOffset? FeedbackDate { get; set; }
-
     public string? FeedbackValue { get; set; }
 
     public string? Provider { get; set; }
+
+    public global::System.DateTimeOffset? FeedbackDate { get; set; }
 
     public static EventFeedbackType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4647,18 +4647,18 @@ public sealed partial class EventFeedbackType
             return null;
         }
         var result = new EventFeedbackType();
-        result.FeedbackDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "FeedbackDate"));
         result.FeedbackValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FeedbackValue"));
         result.Provider = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Provider"));
+        result.FeedbackDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "FeedbackDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "FeedbackDate", FeedbackDate);
         global::Gureum.Core.ValueTree.Put(node, "FeedbackValue", FeedbackValue);
         global::Gureum.Core.ValueTree.Put(node, "Provider", Provider);
+        global::Gureum.Core.ValueTree.Put(node, "FeedbackDate", FeedbackDate);
         return node;
     }
 }
@@ -4681,11 +4681,11 @@ public static class EventResponseType
 
 public sealed partial class EventRiskType
 {
-    public bool? CompromisedCredentialsDetected { get; set; }
-
     public string? RiskDecision { get; set; }
 
     public string? RiskLevel { get; set; }
+
+    public bool? CompromisedCredentialsDetected { get; set; }
 
     public static EventRiskType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4694,18 +4694,18 @@ public sealed partial class EventRiskType
             return null;
         }
         var result = new EventRiskType();
-        result.CompromisedCredentialsDetected = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "CompromisedCredentialsDetected"));
         result.RiskDecision = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RiskDecision"));
         result.RiskLevel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RiskLevel"));
+        result.CompromisedCredentialsDetected = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "CompromisedCredentialsDetected"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CompromisedCredentialsDetected", CompromisedCredentialsDetected);
         global::Gureum.Core.ValueTree.Put(node, "RiskDecision", RiskDecision);
         global::Gureum.Core.ValueTree.Put(node, "RiskLevel", RiskLevel);
+        global::Gureum.Core.ValueTree.Put(node, "CompromisedCredentialsDetected", CompromisedCredentialsDetected);
         return node;
     }
 }
@@ -4807,17 +4807,17 @@ public sealed partial class ForgetDeviceRequest
 
 public sealed partial class ForgotPasswordRequest
 {
-    public global::Gureum.Api.CognitoIdp.AnalyticsMetadataType? AnalyticsMetadata { get; set; }
-
     public string? ClientId { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
 
     public string? SecretHash { get; set; }
 
     public global::Gureum.Api.CognitoIdp.UserContextDataType? UserContextData { get; set; }
 
     public string? Username { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.AnalyticsMetadataType? AnalyticsMetadata { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
 
     public static ForgotPasswordRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4826,24 +4826,24 @@ public sealed partial class ForgotPasswordRequest
             return null;
         }
         var result = new ForgotPasswordRequest();
-        result.AnalyticsMetadata = global::Gureum.Api.CognitoIdp.AnalyticsMetadataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsMetadata")));
         result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
-        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.SecretHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretHash"));
         result.UserContextData = global::Gureum.Api.CognitoIdp.UserContextDataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UserContextData")));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.AnalyticsMetadata = global::Gureum.Api.CognitoIdp.AnalyticsMetadataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsMetadata")));
+        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AnalyticsMetadata", AnalyticsMetadata?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
-        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "SecretHash", SecretHash);
         global::Gureum.Core.ValueTree.Put(node, "UserContextData", UserContextData?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "AnalyticsMetadata", AnalyticsMetadata?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
         return node;
     }
 }
@@ -4896,9 +4896,9 @@ public sealed partial class GetCSVHeaderRequest
 
 public sealed partial class GetCSVHeaderResponse
 {
-    public global::System.Collections.Generic.List<string>? CSVHeader { get; set; }
-
     public string? UserPoolId { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CSVHeader { get; set; }
 
     public static GetCSVHeaderResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4907,25 +4907,25 @@ public sealed partial class GetCSVHeaderResponse
             return null;
         }
         var result = new GetCSVHeaderResponse();
-        result.CSVHeader = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CSVHeader"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.CSVHeader = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CSVHeader"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CSVHeader", global::Gureum.Core.ValueTree.WriteList(CSVHeader, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "CSVHeader", global::Gureum.Core.ValueTree.WriteList(CSVHeader, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class GetDeviceRequest
 {
-    public string? AccessToken { get; set; }
-
     public string? DeviceKey { get; set; }
+
+    public string? AccessToken { get; set; }
 
     public static GetDeviceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4934,16 +4934,16 @@ public sealed partial class GetDeviceRequest
             return null;
         }
         var result = new GetDeviceRequest();
-        result.AccessToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessToken"));
         result.DeviceKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeviceKey"));
+        result.AccessToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessToken", AccessToken);
         global::Gureum.Core.ValueTree.Put(node, "DeviceKey", DeviceKey);
+        global::Gureum.Core.ValueTree.Put(node, "AccessToken", AccessToken);
         return node;
     }
 }
@@ -5023,9 +5023,9 @@ public sealed partial class GetGroupResponse
 
 public sealed partial class GetIdentityProviderByIdentifierRequest
 {
-    public string? IdpIdentifier { get; set; }
-
     public string? UserPoolId { get; set; }
+
+    public string? IdpIdentifier { get; set; }
 
     public static GetIdentityProviderByIdentifierRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5034,16 +5034,16 @@ public sealed partial class GetIdentityProviderByIdentifierRequest
             return null;
         }
         var result = new GetIdentityProviderByIdentifierRequest();
-        result.IdpIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdpIdentifier"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.IdpIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IdpIdentifier"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "IdpIdentifier", IdpIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "IdpIdentifier", IdpIdentifier);
         return node;
     }
 }
@@ -5165,15 +5165,15 @@ public sealed partial class GetSigningCertificateResponse
 
 public sealed partial class GetTokensFromRefreshTokenRequest
 {
-    public string? ClientId { get; set; }
+    public string? RefreshToken { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
+    public string? ClientId { get; set; }
 
     public string? ClientSecret { get; set; }
 
     public string? DeviceKey { get; set; }
 
-    public string? RefreshToken { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
 
     public static GetTokensFromRefreshTokenRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5182,22 +5182,22 @@ public sealed partial class GetTokensFromRefreshTokenRequest
             return null;
         }
         var result = new GetTokensFromRefreshTokenRequest();
+        result.RefreshToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RefreshToken"));
         result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
-        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ClientSecret = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientSecret"));
         result.DeviceKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeviceKey"));
-        result.RefreshToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RefreshToken"));
+        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "RefreshToken", RefreshToken);
         global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
-        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ClientSecret", ClientSecret);
         global::Gureum.Core.ValueTree.Put(node, "DeviceKey", DeviceKey);
-        global::Gureum.Core.ValueTree.Put(node, "RefreshToken", RefreshToken);
+        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
         return node;
     }
 }
@@ -5227,9 +5227,9 @@ public sealed partial class GetTokensFromRefreshTokenResponse
 
 public sealed partial class GetUICustomizationRequest
 {
-    public string? ClientId { get; set; }
-
     public string? UserPoolId { get; set; }
+
+    public string? ClientId { get; set; }
 
     public static GetUICustomizationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5238,16 +5238,16 @@ public sealed partial class GetUICustomizationRequest
             return null;
         }
         var result = new GetUICustomizationRequest();
-        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         return node;
     }
 }
@@ -5354,13 +5354,13 @@ public sealed partial class GetUserAuthFactorsRequest
 
 public sealed partial class GetUserAuthFactorsResponse
 {
-    public global::System.Collections.Generic.List<string>? ConfiguredUserAuthFactors { get; set; }
+    public string? Username { get; set; }
 
     public string? PreferredMfaSetting { get; set; }
 
     public global::System.Collections.Generic.List<string>? UserMFASettingList { get; set; }
 
-    public string? Username { get; set; }
+    public global::System.Collections.Generic.List<string>? ConfiguredUserAuthFactors { get; set; }
 
     public static GetUserAuthFactorsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5369,20 +5369,20 @@ public sealed partial class GetUserAuthFactorsResponse
             return null;
         }
         var result = new GetUserAuthFactorsResponse();
-        result.ConfiguredUserAuthFactors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ConfiguredUserAuthFactors"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
         result.PreferredMfaSetting = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreferredMfaSetting"));
         result.UserMFASettingList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserMFASettingList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.ConfiguredUserAuthFactors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ConfiguredUserAuthFactors"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConfiguredUserAuthFactors", global::Gureum.Core.ValueTree.WriteList(ConfiguredUserAuthFactors, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Username", Username);
         global::Gureum.Core.ValueTree.Put(node, "PreferredMfaSetting", PreferredMfaSetting);
         global::Gureum.Core.ValueTree.Put(node, "UserMFASettingList", global::Gureum.Core.ValueTree.WriteList(UserMFASettingList, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "ConfiguredUserAuthFactors", global::Gureum.Core.ValueTree.WriteList(ConfiguredUserAuthFactors, x => (object?)x));
         return node;
     }
 }
@@ -5412,13 +5412,13 @@ public sealed partial class GetUserPoolMfaConfigRequest
 
 public sealed partial class GetUserPoolMfaConfigResponse
 {
-    public global::Gureum.Api.CognitoIdp.EmailMfaConfigType? EmailMfaConfiguration { get; set; }
-
-    public string? MfaConfiguration { get; set; }
-
     public global::Gureum.Api.CognitoIdp.SmsMfaConfigType? SmsMfaConfiguration { get; set; }
 
     public global::Gureum.Api.CognitoIdp.SoftwareTokenMfaConfigType? SoftwareTokenMfaConfiguration { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.EmailMfaConfigType? EmailMfaConfiguration { get; set; }
+
+    public string? MfaConfiguration { get; set; }
 
     public global::Gureum.Api.CognitoIdp.WebAuthnConfigurationType? WebAuthnConfiguration { get; set; }
 
@@ -5429,10 +5429,10 @@ public sealed partial class GetUserPoolMfaConfigResponse
             return null;
         }
         var result = new GetUserPoolMfaConfigResponse();
-        result.EmailMfaConfiguration = global::Gureum.Api.CognitoIdp.EmailMfaConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EmailMfaConfiguration")));
-        result.MfaConfiguration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MfaConfiguration"));
         result.SmsMfaConfiguration = global::Gureum.Api.CognitoIdp.SmsMfaConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SmsMfaConfiguration")));
         result.SoftwareTokenMfaConfiguration = global::Gureum.Api.CognitoIdp.SoftwareTokenMfaConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SoftwareTokenMfaConfiguration")));
+        result.EmailMfaConfiguration = global::Gureum.Api.CognitoIdp.EmailMfaConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EmailMfaConfiguration")));
+        result.MfaConfiguration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MfaConfiguration"));
         result.WebAuthnConfiguration = global::Gureum.Api.CognitoIdp.WebAuthnConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WebAuthnConfiguration")));
         return result;
     }
@@ -5440,10 +5440,10 @@ public sealed partial class GetUserPoolMfaConfigResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EmailMfaConfiguration", EmailMfaConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MfaConfiguration", MfaConfiguration);
         global::Gureum.Core.ValueTree.Put(node, "SmsMfaConfiguration", SmsMfaConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SoftwareTokenMfaConfiguration", SoftwareTokenMfaConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EmailMfaConfiguration", EmailMfaConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MfaConfiguration", MfaConfiguration);
         global::Gureum.Core.ValueTree.Put(node, "WebAuthnConfiguration", WebAuthnConfiguration?.ToTree());
         return node;
     }
@@ -5474,15 +5474,15 @@ public sealed partial class GetUserRequest
 
 public sealed partial class GetUserResponse
 {
+    public string? Username { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.AttributeType>? UserAttributes { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.MFAOptionType>? MFAOptions { get; set; }
 
     public string? PreferredMfaSetting { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.AttributeType>? UserAttributes { get; set; }
-
     public global::System.Collections.Generic.List<string>? UserMFASettingList { get; set; }
-
-    public string? Username { get; set; }
 
     public static GetUserResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5491,22 +5491,22 @@ public sealed partial class GetUserResponse
             return null;
         }
         var result = new GetUserResponse();
+        result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.UserAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserAttributes"), x => global::Gureum.Api.CognitoIdp.AttributeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MFAOptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MFAOptions"), x => global::Gureum.Api.CognitoIdp.MFAOptionType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.PreferredMfaSetting = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreferredMfaSetting"));
-        result.UserAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserAttributes"), x => global::Gureum.Api.CognitoIdp.AttributeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.UserMFASettingList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserMFASettingList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "UserAttributes", global::Gureum.Core.ValueTree.WriteList(UserAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MFAOptions", global::Gureum.Core.ValueTree.WriteList(MFAOptions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "PreferredMfaSetting", PreferredMfaSetting);
-        global::Gureum.Core.ValueTree.Put(node, "UserAttributes", global::Gureum.Core.ValueTree.WriteList(UserAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "UserMFASettingList", global::Gureum.Core.ValueTree.WriteList(UserMFASettingList, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Username", Username);
         return node;
     }
 }
@@ -5555,19 +5555,19 @@ public sealed partial class GlobalSignOutResponse
 
 public sealed partial class GroupType
 {
-    public global::System.DateTimeOffset? CreationDate { get; set; }
+    public string? GroupName { get; set; }
+
+    public string? UserPoolId { get; set; }
 
     public string? Description { get; set; }
 
-    public string? GroupName { get; set; }
-
-    public global::System.DateTimeOffset? LastModifiedDate { get; set; }
+    public string? RoleArn { get; set; }
 
     public int? Precedence { get; set; }
 
-    public string? RoleArn { get; set; }
+    public global::System.DateTimeOffset? LastModifiedDate { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public global::System.DateTimeOffset? CreationDate { get; set; }
 
     public static GroupType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5576,26 +5576,26 @@ public sealed partial class GroupType
             return null;
         }
         var result = new GroupType();
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
-        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
-        result.Precedence = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Precedence"));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
+        result.Precedence = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Precedence"));
+        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
-        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
-        global::Gureum.Core.ValueTree.Put(node, "Precedence", Precedence);
-        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "Precedence", Precedence);
+        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
+        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
         return node;
     }
 }
@@ -5629,21 +5629,21 @@ public sealed partial class HttpHeader
 
 public sealed partial class IdentityProviderType
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? AttributeMapping { get; set; }
-
-    public global::System.DateTimeOffset? CreationDate { get; set; }
-
-    public global::System.Collections.Generic.List<string>? IdpIdentifiers { get; set; }
-
-    public global::System.DateTimeOffset? LastModifiedDate { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? ProviderDetails { get; set; }
+    public string? UserPoolId { get; set; }
 
     public string? ProviderName { get; set; }
 
     public string? ProviderType { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? ProviderDetails { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? AttributeMapping { get; set; }
+
+    public global::System.Collections.Generic.List<string>? IdpIdentifiers { get; set; }
+
+    public global::System.DateTimeOffset? LastModifiedDate { get; set; }
+
+    public global::System.DateTimeOffset? CreationDate { get; set; }
 
     public static IdentityProviderType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5652,28 +5652,28 @@ public sealed partial class IdentityProviderType
             return null;
         }
         var result = new IdentityProviderType();
-        result.AttributeMapping = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "AttributeMapping"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
-        result.IdpIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "IdpIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
-        result.ProviderDetails = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ProviderDetails"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.ProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProviderName"));
         result.ProviderType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProviderType"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ProviderDetails = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ProviderDetails"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AttributeMapping = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "AttributeMapping"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.IdpIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "IdpIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AttributeMapping", global::Gureum.Core.ValueTree.WriteMap(AttributeMapping, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
-        global::Gureum.Core.ValueTree.Put(node, "IdpIdentifiers", global::Gureum.Core.ValueTree.WriteList(IdpIdentifiers, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
-        global::Gureum.Core.ValueTree.Put(node, "ProviderDetails", global::Gureum.Core.ValueTree.WriteMap(ProviderDetails, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "ProviderName", ProviderName);
         global::Gureum.Core.ValueTree.Put(node, "ProviderType", ProviderType);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ProviderDetails", global::Gureum.Core.ValueTree.WriteMap(ProviderDetails, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AttributeMapping", global::Gureum.Core.ValueTree.WriteMap(AttributeMapping, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "IdpIdentifiers", global::Gureum.Core.ValueTree.WriteList(IdpIdentifiers, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
+        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
         return node;
     }
 }
@@ -5691,9 +5691,9 @@ public static class IdentityProviderTypeType
 
 public sealed partial class InboundFederationLambdaType
 {
-    public string? LambdaArn { get; set; }
-
     public string? LambdaVersion { get; set; }
+
+    public string? LambdaArn { get; set; }
 
     public static InboundFederationLambdaType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5702,16 +5702,16 @@ public sealed partial class InboundFederationLambdaType
             return null;
         }
         var result = new InboundFederationLambdaType();
-        result.LambdaArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LambdaArn"));
         result.LambdaVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LambdaVersion"));
+        result.LambdaArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LambdaArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LambdaArn", LambdaArn);
         global::Gureum.Core.ValueTree.Put(node, "LambdaVersion", LambdaVersion);
+        global::Gureum.Core.ValueTree.Put(node, "LambdaArn", LambdaArn);
         return node;
     }
 }
@@ -5724,19 +5724,19 @@ public static class InboundFederationLambdaVersionType
 
 public sealed partial class InitiateAuthRequest
 {
-    public global::Gureum.Api.CognitoIdp.AnalyticsMetadataType? AnalyticsMetadata { get; set; }
-
     public string? AuthFlow { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? AuthParameters { get; set; }
 
-    public string? ClientId { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
 
-    public string? Session { get; set; }
+    public string? ClientId { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.AnalyticsMetadataType? AnalyticsMetadata { get; set; }
 
     public global::Gureum.Api.CognitoIdp.UserContextDataType? UserContextData { get; set; }
+
+    public string? Session { get; set; }
 
     public static InitiateAuthRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5745,41 +5745,41 @@ public sealed partial class InitiateAuthRequest
             return null;
         }
         var result = new InitiateAuthRequest();
-        result.AnalyticsMetadata = global::Gureum.Api.CognitoIdp.AnalyticsMetadataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsMetadata")));
         result.AuthFlow = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthFlow"));
         result.AuthParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "AuthParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Session = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Session"));
+        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
+        result.AnalyticsMetadata = global::Gureum.Api.CognitoIdp.AnalyticsMetadataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsMetadata")));
         result.UserContextData = global::Gureum.Api.CognitoIdp.UserContextDataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UserContextData")));
+        result.Session = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Session"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AnalyticsMetadata", AnalyticsMetadata?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "AuthFlow", AuthFlow);
         global::Gureum.Core.ValueTree.Put(node, "AuthParameters", global::Gureum.Core.ValueTree.WriteMap(AuthParameters, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Session", Session);
+        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
+        global::Gureum.Core.ValueTree.Put(node, "AnalyticsMetadata", AnalyticsMetadata?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "UserContextData", UserContextData?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Session", Session);
         return node;
     }
 }
 
 public sealed partial class InitiateAuthResponse
 {
-    public global::Gureum.Api.CognitoIdp.AuthenticationResultType? AuthenticationResult { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AvailableChallenges { get; set; }
-
     public string? ChallengeName { get; set; }
+
+    public string? Session { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ChallengeParameters { get; set; }
 
-    public string? Session { get; set; }
+    public global::Gureum.Api.CognitoIdp.AuthenticationResultType? AuthenticationResult { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AvailableChallenges { get; set; }
 
     public static InitiateAuthResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5788,57 +5788,57 @@ public sealed partial class InitiateAuthResponse
             return null;
         }
         var result = new InitiateAuthResponse();
+        result.ChallengeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChallengeName"));
+        result.Session = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Session"));
+        result.ChallengeParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ChallengeParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.AuthenticationResult = global::Gureum.Api.CognitoIdp.AuthenticationResultType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AuthenticationResult")));
         result.AvailableChallenges = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailableChallenges"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ChallengeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChallengeName"));
-        result.ChallengeParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ChallengeParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Session = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Session"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ChallengeName", ChallengeName);
+        global::Gureum.Core.ValueTree.Put(node, "Session", Session);
+        global::Gureum.Core.ValueTree.Put(node, "ChallengeParameters", global::Gureum.Core.ValueTree.WriteMap(ChallengeParameters, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "AuthenticationResult", AuthenticationResult?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "AvailableChallenges", global::Gureum.Core.ValueTree.WriteList(AvailableChallenges, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ChallengeName", ChallengeName);
-        global::Gureum.Core.ValueTree.Put(node, "ChallengeParameters", global::Gureum.Core.ValueTree.WriteMap(ChallengeParameters, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Session", Session);
         return node;
     }
 }
 
 public sealed partial class LambdaConfigType
 {
-    public string? CreateAuthChallenge { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.CustomEmailLambdaVersionConfigType? CustomEmailSender { get; set; }
+    public string? PreSignUp { get; set; }
 
     public string? CustomMessage { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.CustomSMSLambdaVersionConfigType? CustomSMSSender { get; set; }
-
-    public string? DefineAuthChallenge { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.InboundFederationLambdaType? InboundFederation { get; set; }
-
-    public string? KMSKeyID { get; set; }
-
-    public string? PostAuthentication { get; set; }
 
     public string? PostConfirmation { get; set; }
 
     public string? PreAuthentication { get; set; }
 
-    public string? PreSignUp { get; set; }
+    public string? PostAuthentication { get; set; }
+
+    public string? DefineAuthChallenge { get; set; }
+
+    public string? CreateAuthChallenge { get; set; }
+
+    public string? VerifyAuthChallengeResponse { get; set; }
 
     public string? PreTokenGeneration { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.PreTokenGenerationVersionConfigType? PreTokenGenerationConfig { get; set; }
-
     public string? UserMigration { get; set; }
 
-    public string? VerifyAuthChallengeResponse { get; set; }
+    public global::Gureum.Api.CognitoIdp.PreTokenGenerationVersionConfigType? PreTokenGenerationConfig { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.CustomSMSLambdaVersionConfigType? CustomSMSSender { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.CustomEmailLambdaVersionConfigType? CustomEmailSender { get; set; }
+
+    public string? KMSKeyID { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.InboundFederationLambdaType? InboundFederation { get; set; }
 
     public static LambdaConfigType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5847,42 +5847,42 @@ public sealed partial class LambdaConfigType
             return null;
         }
         var result = new LambdaConfigType();
-        result.CreateAuthChallenge = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CreateAuthChallenge"));
-        result.CustomEmailSender = global::Gureum.Api.CognitoIdp.CustomEmailLambdaVersionConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CustomEmailSender")));
+        result.PreSignUp = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreSignUp"));
         result.CustomMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomMessage"));
-        result.CustomSMSSender = global::Gureum.Api.CognitoIdp.CustomSMSLambdaVersionConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CustomSMSSender")));
-        result.DefineAuthChallenge = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefineAuthChallenge"));
-        result.InboundFederation = global::Gureum.Api.CognitoIdp.InboundFederationLambdaType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InboundFederation")));
-        result.KMSKeyID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSKeyID"));
-        result.PostAuthentication = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PostAuthentication"));
         result.PostConfirmation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PostConfirmation"));
         result.PreAuthentication = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreAuthentication"));
-        result.PreSignUp = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreSignUp"));
-        result.PreTokenGeneration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreTokenGeneration"));
-        result.PreTokenGenerationConfig = global::Gureum.Api.CognitoIdp.PreTokenGenerationVersionConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PreTokenGenerationConfig")));
-        result.UserMigration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserMigration"));
+        result.PostAuthentication = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PostAuthentication"));
+        result.DefineAuthChallenge = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefineAuthChallenge"));
+        result.CreateAuthChallenge = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CreateAuthChallenge"));
         result.VerifyAuthChallengeResponse = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VerifyAuthChallengeResponse"));
+        result.PreTokenGeneration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreTokenGeneration"));
+        result.UserMigration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserMigration"));
+        result.PreTokenGenerationConfig = global::Gureum.Api.CognitoIdp.PreTokenGenerationVersionConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PreTokenGenerationConfig")));
+        result.CustomSMSSender = global::Gureum.Api.CognitoIdp.CustomSMSLambdaVersionConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CustomSMSSender")));
+        result.CustomEmailSender = global::Gureum.Api.CognitoIdp.CustomEmailLambdaVersionConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CustomEmailSender")));
+        result.KMSKeyID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSKeyID"));
+        result.InboundFederation = global::Gureum.Api.CognitoIdp.InboundFederationLambdaType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InboundFederation")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreateAuthChallenge", CreateAuthChallenge);
-        global::Gureum.Core.ValueTree.Put(node, "CustomEmailSender", CustomEmailSender?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "PreSignUp", PreSignUp);
         global::Gureum.Core.ValueTree.Put(node, "CustomMessage", CustomMessage);
-        global::Gureum.Core.ValueTree.Put(node, "CustomSMSSender", CustomSMSSender?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DefineAuthChallenge", DefineAuthChallenge);
-        global::Gureum.Core.ValueTree.Put(node, "InboundFederation", InboundFederation?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "KMSKeyID", KMSKeyID);
-        global::Gureum.Core.ValueTree.Put(node, "PostAuthentication", PostAuthentication);
         global::Gureum.Core.ValueTree.Put(node, "PostConfirmation", PostConfirmation);
         global::Gureum.Core.ValueTree.Put(node, "PreAuthentication", PreAuthentication);
-        global::Gureum.Core.ValueTree.Put(node, "PreSignUp", PreSignUp);
-        global::Gureum.Core.ValueTree.Put(node, "PreTokenGeneration", PreTokenGeneration);
-        global::Gureum.Core.ValueTree.Put(node, "PreTokenGenerationConfig", PreTokenGenerationConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "UserMigration", UserMigration);
+        global::Gureum.Core.ValueTree.Put(node, "PostAuthentication", PostAuthentication);
+        global::Gureum.Core.ValueTree.Put(node, "DefineAuthChallenge", DefineAuthChallenge);
+        global::Gureum.Core.ValueTree.Put(node, "CreateAuthChallenge", CreateAuthChallenge);
         global::Gureum.Core.ValueTree.Put(node, "VerifyAuthChallengeResponse", VerifyAuthChallengeResponse);
+        global::Gureum.Core.ValueTree.Put(node, "PreTokenGeneration", PreTokenGeneration);
+        global::Gureum.Core.ValueTree.Put(node, "UserMigration", UserMigration);
+        global::Gureum.Core.ValueTree.Put(node, "PreTokenGenerationConfig", PreTokenGenerationConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CustomSMSSender", CustomSMSSender?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CustomEmailSender", CustomEmailSender?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "KMSKeyID", KMSKeyID);
+        global::Gureum.Core.ValueTree.Put(node, "InboundFederation", InboundFederation?.ToTree());
         return node;
     }
 }
@@ -5947,11 +5947,11 @@ public sealed partial class ListDevicesResponse
 
 public sealed partial class ListGroupsRequest
 {
+    public string? UserPoolId { get; set; }
+
     public int? Limit { get; set; }
 
     public string? NextToken { get; set; }
-
-    public string? UserPoolId { get; set; }
 
     public static ListGroupsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5960,18 +5960,18 @@ public sealed partial class ListGroupsRequest
             return null;
         }
         var result = new ListGroupsRequest();
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         return node;
     }
 }
@@ -6005,11 +6005,11 @@ public sealed partial class ListGroupsResponse
 
 public sealed partial class ListIdentityProvidersRequest
 {
+    public string? UserPoolId { get; set; }
+
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public string? UserPoolId { get; set; }
 
     public static ListIdentityProvidersRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6018,27 +6018,27 @@ public sealed partial class ListIdentityProvidersRequest
             return null;
         }
         var result = new ListIdentityProvidersRequest();
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         return node;
     }
 }
 
 public sealed partial class ListIdentityProvidersResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.ProviderDescription>? Providers { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListIdentityProvidersResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6047,27 +6047,27 @@ public sealed partial class ListIdentityProvidersResponse
             return null;
         }
         var result = new ListIdentityProvidersResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Providers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Providers"), x => global::Gureum.Api.CognitoIdp.ProviderDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Providers", global::Gureum.Core.ValueTree.WriteList(Providers, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListResourceServersRequest
 {
+    public string? UserPoolId { get; set; }
+
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public string? UserPoolId { get; set; }
 
     public static ListResourceServersRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6076,27 +6076,27 @@ public sealed partial class ListResourceServersRequest
             return null;
         }
         var result = new ListResourceServersRequest();
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         return node;
     }
 }
 
 public sealed partial class ListResourceServersResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.ResourceServerType>? ResourceServers { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListResourceServersResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6105,16 +6105,16 @@ public sealed partial class ListResourceServersResponse
             return null;
         }
         var result = new ListResourceServersResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ResourceServers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceServers"), x => global::Gureum.Api.CognitoIdp.ResourceServerType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ResourceServers", global::Gureum.Core.ValueTree.WriteList(ResourceServers, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -6167,11 +6167,11 @@ public sealed partial class ListTagsForResourceResponse
 
 public sealed partial class ListTermsRequest
 {
+    public string? UserPoolId { get; set; }
+
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public string? UserPoolId { get; set; }
 
     public static ListTermsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6180,27 +6180,27 @@ public sealed partial class ListTermsRequest
             return null;
         }
         var result = new ListTermsRequest();
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         return node;
     }
 }
 
 public sealed partial class ListTermsResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.TermsDescriptionType>? Terms { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListTermsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6209,27 +6209,27 @@ public sealed partial class ListTermsResponse
             return null;
         }
         var result = new ListTermsResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Terms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Terms"), x => global::Gureum.Api.CognitoIdp.TermsDescriptionType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Terms", global::Gureum.Core.ValueTree.WriteList(Terms, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListUserImportJobsRequest
 {
+    public string? UserPoolId { get; set; }
+
     public int? MaxResults { get; set; }
 
     public string? PaginationToken { get; set; }
-
-    public string? UserPoolId { get; set; }
 
     public static ListUserImportJobsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6238,27 +6238,27 @@ public sealed partial class ListUserImportJobsRequest
             return null;
         }
         var result = new ListUserImportJobsRequest();
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.PaginationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PaginationToken"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "PaginationToken", PaginationToken);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         return node;
     }
 }
 
 public sealed partial class ListUserImportJobsResponse
 {
-    public string? PaginationToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.UserImportJobType>? UserImportJobs { get; set; }
+
+    public string? PaginationToken { get; set; }
 
     public static ListUserImportJobsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6267,27 +6267,27 @@ public sealed partial class ListUserImportJobsResponse
             return null;
         }
         var result = new ListUserImportJobsResponse();
-        result.PaginationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PaginationToken"));
         result.UserImportJobs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserImportJobs"), x => global::Gureum.Api.CognitoIdp.UserImportJobType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PaginationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PaginationToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PaginationToken", PaginationToken);
         global::Gureum.Core.ValueTree.Put(node, "UserImportJobs", global::Gureum.Core.ValueTree.WriteList(UserImportJobs, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "PaginationToken", PaginationToken);
         return node;
     }
 }
 
 public sealed partial class ListUserPoolClientSecretsRequest
 {
+    public string? UserPoolId { get; set; }
+
     public string? ClientId { get; set; }
 
     public string? NextToken { get; set; }
-
-    public string? UserPoolId { get; set; }
 
     public static ListUserPoolClientSecretsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6296,18 +6296,18 @@ public sealed partial class ListUserPoolClientSecretsRequest
             return null;
         }
         var result = new ListUserPoolClientSecretsRequest();
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         return node;
     }
 }
@@ -6341,11 +6341,11 @@ public sealed partial class ListUserPoolClientSecretsResponse
 
 public sealed partial class ListUserPoolClientsRequest
 {
+    public string? UserPoolId { get; set; }
+
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public string? UserPoolId { get; set; }
 
     public static ListUserPoolClientsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6354,27 +6354,27 @@ public sealed partial class ListUserPoolClientsRequest
             return null;
         }
         var result = new ListUserPoolClientsRequest();
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         return node;
     }
 }
 
 public sealed partial class ListUserPoolClientsResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.UserPoolClientDescription>? UserPoolClients { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListUserPoolClientsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6383,25 +6383,25 @@ public sealed partial class ListUserPoolClientsResponse
             return null;
         }
         var result = new ListUserPoolClientsResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.UserPoolClients = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserPoolClients"), x => global::Gureum.Api.CognitoIdp.UserPoolClientDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolClients", global::Gureum.Core.ValueTree.WriteList(UserPoolClients, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListUserPoolsRequest
 {
-    public int? MaxResults { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListUserPoolsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6410,25 +6410,25 @@ public sealed partial class ListUserPoolsRequest
             return null;
         }
         var result = new ListUserPoolsRequest();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListUserPoolsResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.UserPoolDescriptionType>? UserPools { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListUserPoolsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6437,29 +6437,29 @@ public sealed partial class ListUserPoolsResponse
             return null;
         }
         var result = new ListUserPoolsResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.UserPools = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserPools"), x => global::Gureum.Api.CognitoIdp.UserPoolDescriptionType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "UserPools", global::Gureum.Core.ValueTree.WriteList(UserPools, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListUsersInGroupRequest
 {
+    public string? UserPoolId { get; set; }
+
     public string? GroupName { get; set; }
 
     public int? Limit { get; set; }
 
     public string? NextToken { get; set; }
-
-    public string? UserPoolId { get; set; }
 
     public static ListUsersInGroupRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6468,29 +6468,29 @@ public sealed partial class ListUsersInGroupRequest
             return null;
         }
         var result = new ListUsersInGroupRequest();
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
         result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
         global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         return node;
     }
 }
 
 public sealed partial class ListUsersInGroupResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.UserType>? Users { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListUsersInGroupResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6499,31 +6499,31 @@ public sealed partial class ListUsersInGroupResponse
             return null;
         }
         var result = new ListUsersInGroupResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Users = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Users"), x => global::Gureum.Api.CognitoIdp.UserType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Users", global::Gureum.Core.ValueTree.WriteList(Users, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListUsersRequest
 {
-    public global::System.Collections.Generic.List<string>? AttributesToGet { get; set; }
+    public string? UserPoolId { get; set; }
 
-    public string? Filter { get; set; }
+    public global::System.Collections.Generic.List<string>? AttributesToGet { get; set; }
 
     public int? Limit { get; set; }
 
     public string? PaginationToken { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public string? Filter { get; set; }
 
     public static ListUsersRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6532,31 +6532,31 @@ public sealed partial class ListUsersRequest
             return null;
         }
         var result = new ListUsersRequest();
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.AttributesToGet = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttributesToGet"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Filter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Filter"));
         result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.PaginationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PaginationToken"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.Filter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Filter"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "AttributesToGet", global::Gureum.Core.ValueTree.WriteList(AttributesToGet, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Filter", Filter);
         global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "PaginationToken", PaginationToken);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "Filter", Filter);
         return node;
     }
 }
 
 public sealed partial class ListUsersResponse
 {
-    public string? PaginationToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.UserType>? Users { get; set; }
+
+    public string? PaginationToken { get; set; }
 
     public static ListUsersResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6565,16 +6565,16 @@ public sealed partial class ListUsersResponse
             return null;
         }
         var result = new ListUsersResponse();
-        result.PaginationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PaginationToken"));
         result.Users = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Users"), x => global::Gureum.Api.CognitoIdp.UserType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PaginationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PaginationToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PaginationToken", PaginationToken);
         global::Gureum.Core.ValueTree.Put(node, "Users", global::Gureum.Core.ValueTree.WriteList(Users, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "PaginationToken", PaginationToken);
         return node;
     }
 }
@@ -6583,9 +6583,9 @@ public sealed partial class ListWebAuthnCredentialsRequest
 {
     public string? AccessToken { get; set; }
 
-    public int? MaxResults { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListWebAuthnCredentialsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6595,8 +6595,8 @@ public sealed partial class ListWebAuthnCredentialsRequest
         }
         var result = new ListWebAuthnCredentialsRequest();
         result.AccessToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessToken"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
@@ -6604,8 +6604,8 @@ public sealed partial class ListWebAuthnCredentialsRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AccessToken", AccessToken);
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
@@ -6639,15 +6639,15 @@ public sealed partial class ListWebAuthnCredentialsResponse
 
 public sealed partial class LogConfigurationType
 {
-    public global::Gureum.Api.CognitoIdp.CloudWatchLogsConfigurationType? CloudWatchLogsConfiguration { get; set; }
+    public string? LogLevel { get; set; }
 
     public string? EventSource { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.FirehoseConfigurationType? FirehoseConfiguration { get; set; }
-
-    public string? LogLevel { get; set; }
+    public global::Gureum.Api.CognitoIdp.CloudWatchLogsConfigurationType? CloudWatchLogsConfiguration { get; set; }
 
     public global::Gureum.Api.CognitoIdp.S3ConfigurationType? S3Configuration { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.FirehoseConfigurationType? FirehoseConfiguration { get; set; }
 
     public static LogConfigurationType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6656,31 +6656,31 @@ public sealed partial class LogConfigurationType
             return null;
         }
         var result = new LogConfigurationType();
-        result.CloudWatchLogsConfiguration = global::Gureum.Api.CognitoIdp.CloudWatchLogsConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsConfiguration")));
-        result.EventSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSource"));
-        result.FirehoseConfiguration = global::Gureum.Api.CognitoIdp.FirehoseConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FirehoseConfiguration")));
         result.LogLevel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogLevel"));
+        result.EventSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSource"));
+        result.CloudWatchLogsConfiguration = global::Gureum.Api.CognitoIdp.CloudWatchLogsConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsConfiguration")));
         result.S3Configuration = global::Gureum.Api.CognitoIdp.S3ConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Configuration")));
+        result.FirehoseConfiguration = global::Gureum.Api.CognitoIdp.FirehoseConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FirehoseConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsConfiguration", CloudWatchLogsConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EventSource", EventSource);
-        global::Gureum.Core.ValueTree.Put(node, "FirehoseConfiguration", FirehoseConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "LogLevel", LogLevel);
+        global::Gureum.Core.ValueTree.Put(node, "EventSource", EventSource);
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsConfiguration", CloudWatchLogsConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "S3Configuration", S3Configuration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "FirehoseConfiguration", FirehoseConfiguration?.ToTree());
         return node;
     }
 }
 
 public sealed partial class LogDeliveryConfigurationType
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.LogConfigurationType>? LogConfigurations { get; set; }
-
     public string? UserPoolId { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.LogConfigurationType>? LogConfigurations { get; set; }
 
     public static LogDeliveryConfigurationType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6689,16 +6689,16 @@ public sealed partial class LogDeliveryConfigurationType
             return null;
         }
         var result = new LogDeliveryConfigurationType();
-        result.LogConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LogConfigurations"), x => global::Gureum.Api.CognitoIdp.LogConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.LogConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LogConfigurations"), x => global::Gureum.Api.CognitoIdp.LogConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LogConfigurations", global::Gureum.Core.ValueTree.WriteList(LogConfigurations, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "LogConfigurations", global::Gureum.Core.ValueTree.WriteList(LogConfigurations, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -6712,9 +6712,9 @@ public static class LogLevel
 
 public sealed partial class MFAOptionType
 {
-    public string? AttributeName { get; set; }
-
     public string? DeliveryMedium { get; set; }
+
+    public string? AttributeName { get; set; }
 
     public static MFAOptionType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6723,35 +6723,35 @@ public sealed partial class MFAOptionType
             return null;
         }
         var result = new MFAOptionType();
-        result.AttributeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AttributeName"));
         result.DeliveryMedium = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeliveryMedium"));
+        result.AttributeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AttributeName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AttributeName", AttributeName);
         global::Gureum.Core.ValueTree.Put(node, "DeliveryMedium", DeliveryMedium);
+        global::Gureum.Core.ValueTree.Put(node, "AttributeName", AttributeName);
         return node;
     }
 }
 
 public sealed partial class ManagedLoginBrandingType
 {
+    public string? ManagedLoginBrandingId { get; set; }
+
+    public string? UserPoolId { get; set; }
+
+    public bool? UseCognitoProvidedValues { get; set; }
+
+    public object? Settings { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.AssetType>? Assets { get; set; }
 
     public global::System.DateTimeOffset? CreationDate { get; set; }
 
     public global::System.DateTimeOffset? LastModifiedDate { get; set; }
-
-    public string? ManagedLoginBrandingId { get; set; }
-
-    public object? Settings { get; set; }
-
-    public bool? UseCognitoProvidedValues { get; set; }
-
-    public string? UserPoolId { get; set; }
 
     public static ManagedLoginBrandingType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6760,26 +6760,26 @@ public sealed partial class ManagedLoginBrandingType
             return null;
         }
         var result = new ManagedLoginBrandingType();
+        result.ManagedLoginBrandingId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ManagedLoginBrandingId"));
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.UseCognitoProvidedValues = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "UseCognitoProvidedValues"));
+        result.Settings = global::Gureum.Core.ValueTree.Get(node, "Settings");
         result.Assets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Assets"), x => global::Gureum.Api.CognitoIdp.AssetType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
         result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
-        result.ManagedLoginBrandingId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ManagedLoginBrandingId"));
-        result.Settings = global::Gureum.Core.ValueTree.Get(node, "Settings");
-        result.UseCognitoProvidedValues = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "UseCognitoProvidedValues"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ManagedLoginBrandingId", ManagedLoginBrandingId);
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "UseCognitoProvidedValues", UseCognitoProvidedValues);
+        global::Gureum.Core.ValueTree.Put(node, "Settings", Settings);
         global::Gureum.Core.ValueTree.Put(node, "Assets", global::Gureum.Core.ValueTree.WriteList(Assets, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
-        global::Gureum.Core.ValueTree.Put(node, "ManagedLoginBrandingId", ManagedLoginBrandingId);
-        global::Gureum.Core.ValueTree.Put(node, "Settings", Settings);
-        global::Gureum.Core.ValueTree.Put(node, "UseCognitoProvidedValues", UseCognitoProvidedValues);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         return node;
     }
 }
@@ -6793,11 +6793,11 @@ public static class MessageActionType
 
 public sealed partial class MessageTemplateType
 {
+    public string? SMSMessage { get; set; }
+
     public string? EmailMessage { get; set; }
 
     public string? EmailSubject { get; set; }
-
-    public string? SMSMessage { get; set; }
 
     public static MessageTemplateType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6806,27 +6806,27 @@ public sealed partial class MessageTemplateType
             return null;
         }
         var result = new MessageTemplateType();
+        result.SMSMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SMSMessage"));
         result.EmailMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EmailMessage"));
         result.EmailSubject = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EmailSubject"));
-        result.SMSMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SMSMessage"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "SMSMessage", SMSMessage);
         global::Gureum.Core.ValueTree.Put(node, "EmailMessage", EmailMessage);
         global::Gureum.Core.ValueTree.Put(node, "EmailSubject", EmailSubject);
-        global::Gureum.Core.ValueTree.Put(node, "SMSMessage", SMSMessage);
         return node;
     }
 }
 
 public sealed partial class NewDeviceMetadataType
 {
-    public string? DeviceGroupKey { get; set; }
-
     public string? DeviceKey { get; set; }
+
+    public string? DeviceGroupKey { get; set; }
 
     public static NewDeviceMetadataType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6835,33 +6835,33 @@ public sealed partial class NewDeviceMetadataType
             return null;
         }
         var result = new NewDeviceMetadataType();
-        result.DeviceGroupKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeviceGroupKey"));
         result.DeviceKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeviceKey"));
+        result.DeviceGroupKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeviceGroupKey"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DeviceGroupKey", DeviceGroupKey);
         global::Gureum.Core.ValueTree.Put(node, "DeviceKey", DeviceKey);
+        global::Gureum.Core.ValueTree.Put(node, "DeviceGroupKey", DeviceGroupKey);
         return node;
     }
 }
 
 public sealed partial class NotifyConfigurationType
 {
-    public global::Gureum.Api.CognitoIdp.NotifyEmailType? BlockEmail { get; set; }
-
     public string? From { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.NotifyEmailType? MfaEmail { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.NotifyEmailType? NoActionEmail { get; set; }
 
     public string? ReplyTo { get; set; }
 
     public string? SourceArn { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.NotifyEmailType? BlockEmail { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.NotifyEmailType? NoActionEmail { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.NotifyEmailType? MfaEmail { get; set; }
 
     public static NotifyConfigurationType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6870,33 +6870,33 @@ public sealed partial class NotifyConfigurationType
             return null;
         }
         var result = new NotifyConfigurationType();
-        result.BlockEmail = global::Gureum.Api.CognitoIdp.NotifyEmailType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BlockEmail")));
         result.From = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "From"));
-        result.MfaEmail = global::Gureum.Api.CognitoIdp.NotifyEmailType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MfaEmail")));
-        result.NoActionEmail = global::Gureum.Api.CognitoIdp.NotifyEmailType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NoActionEmail")));
         result.ReplyTo = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplyTo"));
         result.SourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceArn"));
+        result.BlockEmail = global::Gureum.Api.CognitoIdp.NotifyEmailType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BlockEmail")));
+        result.NoActionEmail = global::Gureum.Api.CognitoIdp.NotifyEmailType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NoActionEmail")));
+        result.MfaEmail = global::Gureum.Api.CognitoIdp.NotifyEmailType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MfaEmail")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BlockEmail", BlockEmail?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "From", From);
-        global::Gureum.Core.ValueTree.Put(node, "MfaEmail", MfaEmail?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "NoActionEmail", NoActionEmail?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ReplyTo", ReplyTo);
         global::Gureum.Core.ValueTree.Put(node, "SourceArn", SourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "BlockEmail", BlockEmail?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "NoActionEmail", NoActionEmail?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MfaEmail", MfaEmail?.ToTree());
         return node;
     }
 }
 
 public sealed partial class NotifyEmailType
 {
-    public string? HtmlBody { get; set; }
-
     public string? Subject { get; set; }
+
+    public string? HtmlBody { get; set; }
 
     public string? TextBody { get; set; }
 
@@ -6907,8 +6907,8 @@ public sealed partial class NotifyEmailType
             return null;
         }
         var result = new NotifyEmailType();
-        result.HtmlBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HtmlBody"));
         result.Subject = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Subject"));
+        result.HtmlBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HtmlBody"));
         result.TextBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TextBody"));
         return result;
     }
@@ -6916,8 +6916,8 @@ public sealed partial class NotifyEmailType
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "HtmlBody", HtmlBody);
         global::Gureum.Core.ValueTree.Put(node, "Subject", Subject);
+        global::Gureum.Core.ValueTree.Put(node, "HtmlBody", HtmlBody);
         global::Gureum.Core.ValueTree.Put(node, "TextBody", TextBody);
         return node;
     }
@@ -6925,9 +6925,9 @@ public sealed partial class NotifyEmailType
 
 public sealed partial class NumberAttributeConstraintsType
 {
-    public string? MaxValue { get; set; }
-
     public string? MinValue { get; set; }
+
+    public string? MaxValue { get; set; }
 
     public static NumberAttributeConstraintsType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6936,16 +6936,16 @@ public sealed partial class NumberAttributeConstraintsType
             return null;
         }
         var result = new NumberAttributeConstraintsType();
-        result.MaxValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxValue"));
         result.MinValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MinValue"));
+        result.MaxValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxValue"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxValue", MaxValue);
         global::Gureum.Core.ValueTree.Put(node, "MinValue", MinValue);
+        global::Gureum.Core.ValueTree.Put(node, "MaxValue", MaxValue);
         return node;
     }
 }
@@ -6962,7 +6962,7 @@ public sealed partial class PasswordPolicyType
 {
     public int? MinimumLength { get; set; }
 
-    public int? PasswordHistorySize { get; set; }
+    public bool? RequireUppercase { get; set; }
 
     public bool? RequireLowercase { get; set; }
 
@@ -6970,7 +6970,7 @@ public sealed partial class PasswordPolicyType
 
     public bool? RequireSymbols { get; set; }
 
-    public bool? RequireUppercase { get; set; }
+    public int? PasswordHistorySize { get; set; }
 
     public int? TemporaryPasswordValidityDays { get; set; }
 
@@ -6982,11 +6982,11 @@ public sealed partial class PasswordPolicyType
         }
         var result = new PasswordPolicyType();
         result.MinimumLength = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinimumLength"));
-        result.PasswordHistorySize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PasswordHistorySize"));
+        result.RequireUppercase = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireUppercase"));
         result.RequireLowercase = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireLowercase"));
         result.RequireNumbers = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireNumbers"));
         result.RequireSymbols = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireSymbols"));
-        result.RequireUppercase = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireUppercase"));
+        result.PasswordHistorySize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PasswordHistorySize"));
         result.TemporaryPasswordValidityDays = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TemporaryPasswordValidityDays"));
         return result;
     }
@@ -6995,11 +6995,11 @@ public sealed partial class PasswordPolicyType
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "MinimumLength", MinimumLength);
-        global::Gureum.Core.ValueTree.Put(node, "PasswordHistorySize", PasswordHistorySize);
+        global::Gureum.Core.ValueTree.Put(node, "RequireUppercase", RequireUppercase);
         global::Gureum.Core.ValueTree.Put(node, "RequireLowercase", RequireLowercase);
         global::Gureum.Core.ValueTree.Put(node, "RequireNumbers", RequireNumbers);
         global::Gureum.Core.ValueTree.Put(node, "RequireSymbols", RequireSymbols);
-        global::Gureum.Core.ValueTree.Put(node, "RequireUppercase", RequireUppercase);
+        global::Gureum.Core.ValueTree.Put(node, "PasswordHistorySize", PasswordHistorySize);
         global::Gureum.Core.ValueTree.Put(node, "TemporaryPasswordValidityDays", TemporaryPasswordValidityDays);
         return node;
     }
@@ -7015,9 +7015,9 @@ public static class PreTokenGenerationLambdaVersionType
 
 public sealed partial class PreTokenGenerationVersionConfigType
 {
-    public string? LambdaArn { get; set; }
-
     public string? LambdaVersion { get; set; }
+
+    public string? LambdaArn { get; set; }
 
     public static PreTokenGenerationVersionConfigType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7026,16 +7026,16 @@ public sealed partial class PreTokenGenerationVersionConfigType
             return null;
         }
         var result = new PreTokenGenerationVersionConfigType();
-        result.LambdaArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LambdaArn"));
         result.LambdaVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LambdaVersion"));
+        result.LambdaArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LambdaArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LambdaArn", LambdaArn);
         global::Gureum.Core.ValueTree.Put(node, "LambdaVersion", LambdaVersion);
+        global::Gureum.Core.ValueTree.Put(node, "LambdaArn", LambdaArn);
         return node;
     }
 }
@@ -7049,13 +7049,13 @@ public static class PreventUserExistenceErrorTypes
 
 public sealed partial class ProviderDescription
 {
-    public global::System.DateTimeOffset? CreationDate { get; set; }
-
-    public global::System.DateTimeOffset? LastModifiedDate { get; set; }
-
     public string? ProviderName { get; set; }
 
     public string? ProviderType { get; set; }
+
+    public global::System.DateTimeOffset? LastModifiedDate { get; set; }
+
+    public global::System.DateTimeOffset? CreationDate { get; set; }
 
     public static ProviderDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7064,31 +7064,31 @@ public sealed partial class ProviderDescription
             return null;
         }
         var result = new ProviderDescription();
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
-        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
         result.ProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProviderName"));
         result.ProviderType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProviderType"));
+        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
-        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
         global::Gureum.Core.ValueTree.Put(node, "ProviderName", ProviderName);
         global::Gureum.Core.ValueTree.Put(node, "ProviderType", ProviderType);
+        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
+        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
         return node;
     }
 }
 
 public sealed partial class ProviderUserIdentifierType
 {
+    public string? ProviderName { get; set; }
+
     public string? ProviderAttributeName { get; set; }
 
     public string? ProviderAttributeValue { get; set; }
-
-    public string? ProviderName { get; set; }
 
     public static ProviderUserIdentifierType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7097,18 +7097,18 @@ public sealed partial class ProviderUserIdentifierType
             return null;
         }
         var result = new ProviderUserIdentifierType();
+        result.ProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProviderName"));
         result.ProviderAttributeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProviderAttributeName"));
         result.ProviderAttributeValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProviderAttributeValue"));
-        result.ProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProviderName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ProviderName", ProviderName);
         global::Gureum.Core.ValueTree.Put(node, "ProviderAttributeName", ProviderAttributeName);
         global::Gureum.Core.ValueTree.Put(node, "ProviderAttributeValue", ProviderAttributeValue);
-        global::Gureum.Core.ValueTree.Put(node, "ProviderName", ProviderName);
         return node;
     }
 }
@@ -7123,9 +7123,9 @@ public static class RecoveryOptionNameType
 
 public sealed partial class RecoveryOptionType
 {
-    public string? Name { get; set; }
-
     public int? Priority { get; set; }
+
+    public string? Name { get; set; }
 
     public static RecoveryOptionType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7134,16 +7134,16 @@ public sealed partial class RecoveryOptionType
             return null;
         }
         var result = new RecoveryOptionType();
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         return node;
     }
 }
@@ -7177,17 +7177,17 @@ public sealed partial class RefreshTokenRotationType
 
 public sealed partial class ResendConfirmationCodeRequest
 {
-    public global::Gureum.Api.CognitoIdp.AnalyticsMetadataType? AnalyticsMetadata { get; set; }
-
     public string? ClientId { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
 
     public string? SecretHash { get; set; }
 
     public global::Gureum.Api.CognitoIdp.UserContextDataType? UserContextData { get; set; }
 
     public string? Username { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.AnalyticsMetadataType? AnalyticsMetadata { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
 
     public static ResendConfirmationCodeRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7196,24 +7196,24 @@ public sealed partial class ResendConfirmationCodeRequest
             return null;
         }
         var result = new ResendConfirmationCodeRequest();
-        result.AnalyticsMetadata = global::Gureum.Api.CognitoIdp.AnalyticsMetadataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsMetadata")));
         result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
-        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.SecretHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretHash"));
         result.UserContextData = global::Gureum.Api.CognitoIdp.UserContextDataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UserContextData")));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.AnalyticsMetadata = global::Gureum.Api.CognitoIdp.AnalyticsMetadataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsMetadata")));
+        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AnalyticsMetadata", AnalyticsMetadata?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
-        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "SecretHash", SecretHash);
         global::Gureum.Core.ValueTree.Put(node, "UserContextData", UserContextData?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "AnalyticsMetadata", AnalyticsMetadata?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
         return node;
     }
 }
@@ -7243,9 +7243,9 @@ public sealed partial class ResendConfirmationCodeResponse
 
 public sealed partial class ResourceServerScopeType
 {
-    public string? ScopeDescription { get; set; }
-
     public string? ScopeName { get; set; }
+
+    public string? ScopeDescription { get; set; }
 
     public static ResourceServerScopeType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7254,29 +7254,29 @@ public sealed partial class ResourceServerScopeType
             return null;
         }
         var result = new ResourceServerScopeType();
-        result.ScopeDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScopeDescription"));
         result.ScopeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScopeName"));
+        result.ScopeDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScopeDescription"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ScopeDescription", ScopeDescription);
         global::Gureum.Core.ValueTree.Put(node, "ScopeName", ScopeName);
+        global::Gureum.Core.ValueTree.Put(node, "ScopeDescription", ScopeDescription);
         return node;
     }
 }
 
 public sealed partial class ResourceServerType
 {
+    public string? UserPoolId { get; set; }
+
     public string? Identifier { get; set; }
 
     public string? Name { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.ResourceServerScopeType>? Scopes { get; set; }
-
-    public string? UserPoolId { get; set; }
 
     public static ResourceServerType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7285,39 +7285,39 @@ public sealed partial class ResourceServerType
             return null;
         }
         var result = new ResourceServerType();
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.Identifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Identifier"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Scopes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Scopes"), x => global::Gureum.Api.CognitoIdp.ResourceServerScopeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "Identifier", Identifier);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Scopes", global::Gureum.Core.ValueTree.WriteList(Scopes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         return node;
     }
 }
 
 public sealed partial class RespondToAuthChallengeRequest
 {
-    public global::Gureum.Api.CognitoIdp.AnalyticsMetadataType? AnalyticsMetadata { get; set; }
+    public string? ClientId { get; set; }
 
     public string? ChallengeName { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? ChallengeResponses { get; set; }
-
-    public string? ClientId { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
-
     public string? Session { get; set; }
 
+    public global::System.Collections.Generic.Dictionary<string, string>? ChallengeResponses { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.AnalyticsMetadataType? AnalyticsMetadata { get; set; }
+
     public global::Gureum.Api.CognitoIdp.UserContextDataType? UserContextData { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
 
     public static RespondToAuthChallengeRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7326,39 +7326,39 @@ public sealed partial class RespondToAuthChallengeRequest
             return null;
         }
         var result = new RespondToAuthChallengeRequest();
-        result.AnalyticsMetadata = global::Gureum.Api.CognitoIdp.AnalyticsMetadataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsMetadata")));
-        result.ChallengeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChallengeName"));
-        result.ChallengeResponses = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ChallengeResponses"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
-        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ChallengeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChallengeName"));
         result.Session = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Session"));
+        result.ChallengeResponses = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ChallengeResponses"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AnalyticsMetadata = global::Gureum.Api.CognitoIdp.AnalyticsMetadataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsMetadata")));
         result.UserContextData = global::Gureum.Api.CognitoIdp.UserContextDataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UserContextData")));
+        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AnalyticsMetadata", AnalyticsMetadata?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ChallengeName", ChallengeName);
-        global::Gureum.Core.ValueTree.Put(node, "ChallengeResponses", global::Gureum.Core.ValueTree.WriteMap(ChallengeResponses, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
-        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ChallengeName", ChallengeName);
         global::Gureum.Core.ValueTree.Put(node, "Session", Session);
+        global::Gureum.Core.ValueTree.Put(node, "ChallengeResponses", global::Gureum.Core.ValueTree.WriteMap(ChallengeResponses, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AnalyticsMetadata", AnalyticsMetadata?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "UserContextData", UserContextData?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class RespondToAuthChallengeResponse
 {
-    public global::Gureum.Api.CognitoIdp.AuthenticationResultType? AuthenticationResult { get; set; }
-
     public string? ChallengeName { get; set; }
+
+    public string? Session { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ChallengeParameters { get; set; }
 
-    public string? Session { get; set; }
+    public global::Gureum.Api.CognitoIdp.AuthenticationResultType? AuthenticationResult { get; set; }
 
     public static RespondToAuthChallengeResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7367,31 +7367,31 @@ public sealed partial class RespondToAuthChallengeResponse
             return null;
         }
         var result = new RespondToAuthChallengeResponse();
-        result.AuthenticationResult = global::Gureum.Api.CognitoIdp.AuthenticationResultType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AuthenticationResult")));
         result.ChallengeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChallengeName"));
-        result.ChallengeParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ChallengeParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Session = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Session"));
+        result.ChallengeParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ChallengeParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AuthenticationResult = global::Gureum.Api.CognitoIdp.AuthenticationResultType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AuthenticationResult")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AuthenticationResult", AuthenticationResult?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ChallengeName", ChallengeName);
-        global::Gureum.Core.ValueTree.Put(node, "ChallengeParameters", global::Gureum.Core.ValueTree.WriteMap(ChallengeParameters, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Session", Session);
+        global::Gureum.Core.ValueTree.Put(node, "ChallengeParameters", global::Gureum.Core.ValueTree.WriteMap(ChallengeParameters, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AuthenticationResult", AuthenticationResult?.ToTree());
         return node;
     }
 }
 
 public sealed partial class RevokeTokenRequest
 {
+    public string? Token { get; set; }
+
     public string? ClientId { get; set; }
 
     public string? ClientSecret { get; set; }
-
-    public string? Token { get; set; }
 
     public static RevokeTokenRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7400,18 +7400,18 @@ public sealed partial class RevokeTokenRequest
             return null;
         }
         var result = new RevokeTokenRequest();
+        result.Token = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Token"));
         result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         result.ClientSecret = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientSecret"));
-        result.Token = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Token"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Token", Token);
         global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         global::Gureum.Core.ValueTree.Put(node, "ClientSecret", ClientSecret);
-        global::Gureum.Core.ValueTree.Put(node, "Token", Token);
         return node;
     }
 }
@@ -7437,17 +7437,17 @@ public sealed partial class RevokeTokenResponse
 
 public sealed partial class RiskConfigurationType
 {
-    public global::Gureum.Api.CognitoIdp.AccountTakeoverRiskConfigurationType? AccountTakeoverRiskConfiguration { get; set; }
+    public string? UserPoolId { get; set; }
 
     public string? ClientId { get; set; }
 
     public global::Gureum.Api.CognitoIdp.CompromisedCredentialsRiskConfigurationType? CompromisedCredentialsRiskConfiguration { get; set; }
 
-    public global::System.DateTimeOffset? LastModifiedDate { get; set; }
+    public global::Gureum.Api.CognitoIdp.AccountTakeoverRiskConfigurationType? AccountTakeoverRiskConfiguration { get; set; }
 
     public global::Gureum.Api.CognitoIdp.RiskExceptionConfigurationType? RiskExceptionConfiguration { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public global::System.DateTimeOffset? LastModifiedDate { get; set; }
 
     public static RiskConfigurationType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7456,24 +7456,24 @@ public sealed partial class RiskConfigurationType
             return null;
         }
         var result = new RiskConfigurationType();
-        result.AccountTakeoverRiskConfiguration = global::Gureum.Api.CognitoIdp.AccountTakeoverRiskConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AccountTakeoverRiskConfiguration")));
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         result.CompromisedCredentialsRiskConfiguration = global::Gureum.Api.CognitoIdp.CompromisedCredentialsRiskConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CompromisedCredentialsRiskConfiguration")));
-        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
+        result.AccountTakeoverRiskConfiguration = global::Gureum.Api.CognitoIdp.AccountTakeoverRiskConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AccountTakeoverRiskConfiguration")));
         result.RiskExceptionConfiguration = global::Gureum.Api.CognitoIdp.RiskExceptionConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RiskExceptionConfiguration")));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccountTakeoverRiskConfiguration", AccountTakeoverRiskConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         global::Gureum.Core.ValueTree.Put(node, "CompromisedCredentialsRiskConfiguration", CompromisedCredentialsRiskConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
+        global::Gureum.Core.ValueTree.Put(node, "AccountTakeoverRiskConfiguration", AccountTakeoverRiskConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RiskExceptionConfiguration", RiskExceptionConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
         return node;
     }
 }
@@ -7573,17 +7573,17 @@ public sealed partial class SMSMfaSettingsType
 
 public sealed partial class SchemaAttributeType
 {
+    public string? Name { get; set; }
+
     public string? AttributeDataType { get; set; }
 
     public bool? DeveloperOnlyAttribute { get; set; }
 
     public bool? Mutable { get; set; }
 
-    public string? Name { get; set; }
+    public bool? Required { get; set; }
 
     public global::Gureum.Api.CognitoIdp.NumberAttributeConstraintsType? NumberAttributeConstraints { get; set; }
-
-    public bool? Required { get; set; }
 
     public global::Gureum.Api.CognitoIdp.StringAttributeConstraintsType? StringAttributeConstraints { get; set; }
 
@@ -7594,12 +7594,12 @@ public sealed partial class SchemaAttributeType
             return null;
         }
         var result = new SchemaAttributeType();
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.AttributeDataType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AttributeDataType"));
         result.DeveloperOnlyAttribute = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DeveloperOnlyAttribute"));
         result.Mutable = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Mutable"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.NumberAttributeConstraints = global::Gureum.Api.CognitoIdp.NumberAttributeConstraintsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NumberAttributeConstraints")));
         result.Required = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Required"));
+        result.NumberAttributeConstraints = global::Gureum.Api.CognitoIdp.NumberAttributeConstraintsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NumberAttributeConstraints")));
         result.StringAttributeConstraints = global::Gureum.Api.CognitoIdp.StringAttributeConstraintsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StringAttributeConstraints")));
         return result;
     }
@@ -7607,12 +7607,12 @@ public sealed partial class SchemaAttributeType
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "AttributeDataType", AttributeDataType);
         global::Gureum.Core.ValueTree.Put(node, "DeveloperOnlyAttribute", DeveloperOnlyAttribute);
         global::Gureum.Core.ValueTree.Put(node, "Mutable", Mutable);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "NumberAttributeConstraints", NumberAttributeConstraints?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Required", Required);
+        global::Gureum.Core.ValueTree.Put(node, "NumberAttributeConstraints", NumberAttributeConstraints?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "StringAttributeConstraints", StringAttributeConstraints?.ToTree());
         return node;
     }
@@ -7620,9 +7620,9 @@ public sealed partial class SchemaAttributeType
 
 public sealed partial class SetLogDeliveryConfigurationRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.LogConfigurationType>? LogConfigurations { get; set; }
-
     public string? UserPoolId { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.LogConfigurationType>? LogConfigurations { get; set; }
 
     public static SetLogDeliveryConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7631,16 +7631,16 @@ public sealed partial class SetLogDeliveryConfigurationRequest
             return null;
         }
         var result = new SetLogDeliveryConfigurationRequest();
-        result.LogConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LogConfigurations"), x => global::Gureum.Api.CognitoIdp.LogConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.LogConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LogConfigurations"), x => global::Gureum.Api.CognitoIdp.LogConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LogConfigurations", global::Gureum.Core.ValueTree.WriteList(LogConfigurations, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "LogConfigurations", global::Gureum.Core.ValueTree.WriteList(LogConfigurations, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -7670,15 +7670,15 @@ public sealed partial class SetLogDeliveryConfigurationResponse
 
 public sealed partial class SetRiskConfigurationRequest
 {
-    public global::Gureum.Api.CognitoIdp.AccountTakeoverRiskConfigurationType? AccountTakeoverRiskConfiguration { get; set; }
+    public string? UserPoolId { get; set; }
 
     public string? ClientId { get; set; }
 
     public global::Gureum.Api.CognitoIdp.CompromisedCredentialsRiskConfigurationType? CompromisedCredentialsRiskConfiguration { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.RiskExceptionConfigurationType? RiskExceptionConfiguration { get; set; }
+    public global::Gureum.Api.CognitoIdp.AccountTakeoverRiskConfigurationType? AccountTakeoverRiskConfiguration { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public global::Gureum.Api.CognitoIdp.RiskExceptionConfigurationType? RiskExceptionConfiguration { get; set; }
 
     public static SetRiskConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7687,22 +7687,22 @@ public sealed partial class SetRiskConfigurationRequest
             return null;
         }
         var result = new SetRiskConfigurationRequest();
-        result.AccountTakeoverRiskConfiguration = global::Gureum.Api.CognitoIdp.AccountTakeoverRiskConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AccountTakeoverRiskConfiguration")));
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         result.CompromisedCredentialsRiskConfiguration = global::Gureum.Api.CognitoIdp.CompromisedCredentialsRiskConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CompromisedCredentialsRiskConfiguration")));
+        result.AccountTakeoverRiskConfiguration = global::Gureum.Api.CognitoIdp.AccountTakeoverRiskConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AccountTakeoverRiskConfiguration")));
         result.RiskExceptionConfiguration = global::Gureum.Api.CognitoIdp.RiskExceptionConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RiskExceptionConfiguration")));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccountTakeoverRiskConfiguration", AccountTakeoverRiskConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         global::Gureum.Core.ValueTree.Put(node, "CompromisedCredentialsRiskConfiguration", CompromisedCredentialsRiskConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AccountTakeoverRiskConfiguration", AccountTakeoverRiskConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RiskExceptionConfiguration", RiskExceptionConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         return node;
     }
 }
@@ -7732,13 +7732,13 @@ public sealed partial class SetRiskConfigurationResponse
 
 public sealed partial class SetUICustomizationRequest
 {
-    public string? CSS { get; set; }
+    public string? UserPoolId { get; set; }
 
     public string? ClientId { get; set; }
 
-    public byte[]? ImageFile { get; set; }
+    public string? CSS { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public byte[]? ImageFile { get; set; }
 
     public static SetUICustomizationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7747,20 +7747,20 @@ public sealed partial class SetUICustomizationRequest
             return null;
         }
         var result = new SetUICustomizationRequest();
-        result.CSS = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CSS"));
-        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
-        result.ImageFile = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "ImageFile"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
+        result.CSS = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CSS"));
+        result.ImageFile = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "ImageFile"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CSS", CSS);
-        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
-        global::Gureum.Core.ValueTree.Put(node, "ImageFile", ImageFile);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
+        global::Gureum.Core.ValueTree.Put(node, "CSS", CSS);
+        global::Gureum.Core.ValueTree.Put(node, "ImageFile", ImageFile);
         return node;
     }
 }
@@ -7790,15 +7790,15 @@ public sealed partial class SetUICustomizationResponse
 
 public sealed partial class SetUserMFAPreferenceRequest
 {
-    public string? AccessToken { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.EmailMfaSettingsType? EmailMfaSettings { get; set; }
-
     public global::Gureum.Api.CognitoIdp.SMSMfaSettingsType? SMSMfaSettings { get; set; }
 
     public global::Gureum.Api.CognitoIdp.SoftwareTokenMfaSettingsType? SoftwareTokenMfaSettings { get; set; }
 
+    public global::Gureum.Api.CognitoIdp.EmailMfaSettingsType? EmailMfaSettings { get; set; }
+
     public global::Gureum.Api.CognitoIdp.WebAuthnMfaSettingsType? WebAuthnMfaSettings { get; set; }
+
+    public string? AccessToken { get; set; }
 
     public static SetUserMFAPreferenceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7807,22 +7807,22 @@ public sealed partial class SetUserMFAPreferenceRequest
             return null;
         }
         var result = new SetUserMFAPreferenceRequest();
-        result.AccessToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessToken"));
-        result.EmailMfaSettings = global::Gureum.Api.CognitoIdp.EmailMfaSettingsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EmailMfaSettings")));
         result.SMSMfaSettings = global::Gureum.Api.CognitoIdp.SMSMfaSettingsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SMSMfaSettings")));
         result.SoftwareTokenMfaSettings = global::Gureum.Api.CognitoIdp.SoftwareTokenMfaSettingsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SoftwareTokenMfaSettings")));
+        result.EmailMfaSettings = global::Gureum.Api.CognitoIdp.EmailMfaSettingsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EmailMfaSettings")));
         result.WebAuthnMfaSettings = global::Gureum.Api.CognitoIdp.WebAuthnMfaSettingsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WebAuthnMfaSettings")));
+        result.AccessToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessToken", AccessToken);
-        global::Gureum.Core.ValueTree.Put(node, "EmailMfaSettings", EmailMfaSettings?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SMSMfaSettings", SMSMfaSettings?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SoftwareTokenMfaSettings", SoftwareTokenMfaSettings?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EmailMfaSettings", EmailMfaSettings?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "WebAuthnMfaSettings", WebAuthnMfaSettings?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AccessToken", AccessToken);
         return node;
     }
 }
@@ -7848,15 +7848,15 @@ public sealed partial class SetUserMFAPreferenceResponse
 
 public sealed partial class SetUserPoolMfaConfigRequest
 {
-    public global::Gureum.Api.CognitoIdp.EmailMfaConfigType? EmailMfaConfiguration { get; set; }
-
-    public string? MfaConfiguration { get; set; }
+    public string? UserPoolId { get; set; }
 
     public global::Gureum.Api.CognitoIdp.SmsMfaConfigType? SmsMfaConfiguration { get; set; }
 
     public global::Gureum.Api.CognitoIdp.SoftwareTokenMfaConfigType? SoftwareTokenMfaConfiguration { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public global::Gureum.Api.CognitoIdp.EmailMfaConfigType? EmailMfaConfiguration { get; set; }
+
+    public string? MfaConfiguration { get; set; }
 
     public global::Gureum.Api.CognitoIdp.WebAuthnConfigurationType? WebAuthnConfiguration { get; set; }
 
@@ -7867,11 +7867,11 @@ public sealed partial class SetUserPoolMfaConfigRequest
             return null;
         }
         var result = new SetUserPoolMfaConfigRequest();
-        result.EmailMfaConfiguration = global::Gureum.Api.CognitoIdp.EmailMfaConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EmailMfaConfiguration")));
-        result.MfaConfiguration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MfaConfiguration"));
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.SmsMfaConfiguration = global::Gureum.Api.CognitoIdp.SmsMfaConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SmsMfaConfiguration")));
         result.SoftwareTokenMfaConfiguration = global::Gureum.Api.CognitoIdp.SoftwareTokenMfaConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SoftwareTokenMfaConfiguration")));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.EmailMfaConfiguration = global::Gureum.Api.CognitoIdp.EmailMfaConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EmailMfaConfiguration")));
+        result.MfaConfiguration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MfaConfiguration"));
         result.WebAuthnConfiguration = global::Gureum.Api.CognitoIdp.WebAuthnConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WebAuthnConfiguration")));
         return result;
     }
@@ -7879,11 +7879,11 @@ public sealed partial class SetUserPoolMfaConfigRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EmailMfaConfiguration", EmailMfaConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MfaConfiguration", MfaConfiguration);
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "SmsMfaConfiguration", SmsMfaConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SoftwareTokenMfaConfiguration", SoftwareTokenMfaConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "EmailMfaConfiguration", EmailMfaConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MfaConfiguration", MfaConfiguration);
         global::Gureum.Core.ValueTree.Put(node, "WebAuthnConfiguration", WebAuthnConfiguration?.ToTree());
         return node;
     }
@@ -7891,13 +7891,13 @@ public sealed partial class SetUserPoolMfaConfigRequest
 
 public sealed partial class SetUserPoolMfaConfigResponse
 {
-    public global::Gureum.Api.CognitoIdp.EmailMfaConfigType? EmailMfaConfiguration { get; set; }
-
-    public string? MfaConfiguration { get; set; }
-
     public global::Gureum.Api.CognitoIdp.SmsMfaConfigType? SmsMfaConfiguration { get; set; }
 
     public global::Gureum.Api.CognitoIdp.SoftwareTokenMfaConfigType? SoftwareTokenMfaConfiguration { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.EmailMfaConfigType? EmailMfaConfiguration { get; set; }
+
+    public string? MfaConfiguration { get; set; }
 
     public global::Gureum.Api.CognitoIdp.WebAuthnConfigurationType? WebAuthnConfiguration { get; set; }
 
@@ -7908,10 +7908,10 @@ public sealed partial class SetUserPoolMfaConfigResponse
             return null;
         }
         var result = new SetUserPoolMfaConfigResponse();
-        result.EmailMfaConfiguration = global::Gureum.Api.CognitoIdp.EmailMfaConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EmailMfaConfiguration")));
-        result.MfaConfiguration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MfaConfiguration"));
         result.SmsMfaConfiguration = global::Gureum.Api.CognitoIdp.SmsMfaConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SmsMfaConfiguration")));
         result.SoftwareTokenMfaConfiguration = global::Gureum.Api.CognitoIdp.SoftwareTokenMfaConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SoftwareTokenMfaConfiguration")));
+        result.EmailMfaConfiguration = global::Gureum.Api.CognitoIdp.EmailMfaConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EmailMfaConfiguration")));
+        result.MfaConfiguration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MfaConfiguration"));
         result.WebAuthnConfiguration = global::Gureum.Api.CognitoIdp.WebAuthnConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WebAuthnConfiguration")));
         return result;
     }
@@ -7919,10 +7919,10 @@ public sealed partial class SetUserPoolMfaConfigResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EmailMfaConfiguration", EmailMfaConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MfaConfiguration", MfaConfiguration);
         global::Gureum.Core.ValueTree.Put(node, "SmsMfaConfiguration", SmsMfaConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SoftwareTokenMfaConfiguration", SoftwareTokenMfaConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EmailMfaConfiguration", EmailMfaConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MfaConfiguration", MfaConfiguration);
         global::Gureum.Core.ValueTree.Put(node, "WebAuthnConfiguration", WebAuthnConfiguration?.ToTree());
         return node;
     }
@@ -7999,23 +7999,23 @@ public sealed partial class SignInPolicyType
 
 public sealed partial class SignUpRequest
 {
-    public global::Gureum.Api.CognitoIdp.AnalyticsMetadataType? AnalyticsMetadata { get; set; }
-
     public string? ClientId { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
-
-    public string? Password { get; set; }
 
     public string? SecretHash { get; set; }
 
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.AttributeType>? UserAttributes { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.AttributeType>? ValidationData { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.AnalyticsMetadataType? AnalyticsMetadata { get; set; }
 
     public global::Gureum.Api.CognitoIdp.UserContextDataType? UserContextData { get; set; }
 
-    public string? Username { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.AttributeType>? ValidationData { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
 
     public static SignUpRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8024,43 +8024,43 @@ public sealed partial class SignUpRequest
             return null;
         }
         var result = new SignUpRequest();
-        result.AnalyticsMetadata = global::Gureum.Api.CognitoIdp.AnalyticsMetadataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsMetadata")));
         result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
-        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Password = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Password"));
         result.SecretHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretHash"));
-        result.UserAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserAttributes"), x => global::Gureum.Api.CognitoIdp.AttributeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.UserContextData = global::Gureum.Api.CognitoIdp.UserContextDataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UserContextData")));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.Password = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Password"));
+        result.UserAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserAttributes"), x => global::Gureum.Api.CognitoIdp.AttributeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ValidationData = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ValidationData"), x => global::Gureum.Api.CognitoIdp.AttributeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AnalyticsMetadata = global::Gureum.Api.CognitoIdp.AnalyticsMetadataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsMetadata")));
+        result.UserContextData = global::Gureum.Api.CognitoIdp.UserContextDataType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UserContextData")));
+        result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AnalyticsMetadata", AnalyticsMetadata?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
-        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Password", Password);
         global::Gureum.Core.ValueTree.Put(node, "SecretHash", SecretHash);
-        global::Gureum.Core.ValueTree.Put(node, "UserAttributes", global::Gureum.Core.ValueTree.WriteList(UserAttributes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "UserContextData", UserContextData?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "Password", Password);
+        global::Gureum.Core.ValueTree.Put(node, "UserAttributes", global::Gureum.Core.ValueTree.WriteList(UserAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ValidationData", global::Gureum.Core.ValueTree.WriteList(ValidationData, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AnalyticsMetadata", AnalyticsMetadata?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "UserContextData", UserContextData?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class SignUpResponse
 {
-    public global::Gureum.Api.CognitoIdp.CodeDeliveryDetailsType? CodeDeliveryDetails { get; set; }
-
-    public string? Session { get; set; }
-
     public bool? UserConfirmed { get; set; }
 
+    public global::Gureum.Api.CognitoIdp.CodeDeliveryDetailsType? CodeDeliveryDetails { get; set; }
+
     public string? UserSub { get; set; }
+
+    public string? Session { get; set; }
 
     public static SignUpResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8069,29 +8069,29 @@ public sealed partial class SignUpResponse
             return null;
         }
         var result = new SignUpResponse();
-        result.CodeDeliveryDetails = global::Gureum.Api.CognitoIdp.CodeDeliveryDetailsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CodeDeliveryDetails")));
-        result.Session = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Session"));
         result.UserConfirmed = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "UserConfirmed"));
+        result.CodeDeliveryDetails = global::Gureum.Api.CognitoIdp.CodeDeliveryDetailsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CodeDeliveryDetails")));
         result.UserSub = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserSub"));
+        result.Session = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Session"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CodeDeliveryDetails", CodeDeliveryDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Session", Session);
         global::Gureum.Core.ValueTree.Put(node, "UserConfirmed", UserConfirmed);
+        global::Gureum.Core.ValueTree.Put(node, "CodeDeliveryDetails", CodeDeliveryDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "UserSub", UserSub);
+        global::Gureum.Core.ValueTree.Put(node, "Session", Session);
         return node;
     }
 }
 
 public sealed partial class SmsConfigurationType
 {
-    public string? ExternalId { get; set; }
-
     public string? SnsCallerArn { get; set; }
+
+    public string? ExternalId { get; set; }
 
     public string? SnsRegion { get; set; }
 
@@ -8102,8 +8102,8 @@ public sealed partial class SmsConfigurationType
             return null;
         }
         var result = new SmsConfigurationType();
-        result.ExternalId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExternalId"));
         result.SnsCallerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnsCallerArn"));
+        result.ExternalId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExternalId"));
         result.SnsRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnsRegion"));
         return result;
     }
@@ -8111,8 +8111,8 @@ public sealed partial class SmsConfigurationType
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ExternalId", ExternalId);
         global::Gureum.Core.ValueTree.Put(node, "SnsCallerArn", SnsCallerArn);
+        global::Gureum.Core.ValueTree.Put(node, "ExternalId", ExternalId);
         global::Gureum.Core.ValueTree.Put(node, "SnsRegion", SnsRegion);
         return node;
     }
@@ -8197,9 +8197,9 @@ public sealed partial class SoftwareTokenMfaSettingsType
 
 public sealed partial class StartUserImportJobRequest
 {
-    public string? JobId { get; set; }
-
     public string? UserPoolId { get; set; }
+
+    public string? JobId { get; set; }
 
     public static StartUserImportJobRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8208,16 +8208,16 @@ public sealed partial class StartUserImportJobRequest
             return null;
         }
         var result = new StartUserImportJobRequest();
-        result.JobId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "JobId"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.JobId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "JobId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "JobId", JobId);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "JobId", JobId);
         return node;
     }
 }
@@ -8300,9 +8300,9 @@ public static class StatusType
 
 public sealed partial class StopUserImportJobRequest
 {
-    public string? JobId { get; set; }
-
     public string? UserPoolId { get; set; }
+
+    public string? JobId { get; set; }
 
     public static StopUserImportJobRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8311,16 +8311,16 @@ public sealed partial class StopUserImportJobRequest
             return null;
         }
         var result = new StopUserImportJobRequest();
-        result.JobId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "JobId"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.JobId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "JobId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "JobId", JobId);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "JobId", JobId);
         return node;
     }
 }
@@ -8350,9 +8350,9 @@ public sealed partial class StopUserImportJobResponse
 
 public sealed partial class StringAttributeConstraintsType
 {
-    public string? MaxLength { get; set; }
-
     public string? MinLength { get; set; }
+
+    public string? MaxLength { get; set; }
 
     public static StringAttributeConstraintsType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8361,16 +8361,16 @@ public sealed partial class StringAttributeConstraintsType
             return null;
         }
         var result = new StringAttributeConstraintsType();
-        result.MaxLength = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxLength"));
         result.MinLength = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MinLength"));
+        result.MaxLength = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxLength"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxLength", MaxLength);
         global::Gureum.Core.ValueTree.Put(node, "MinLength", MinLength);
+        global::Gureum.Core.ValueTree.Put(node, "MaxLength", MaxLength);
         return node;
     }
 }
@@ -8423,15 +8423,15 @@ public sealed partial class TagResourceResponse
 
 public sealed partial class TermsDescriptionType
 {
-    public global::System.DateTimeOffset? CreationDate { get; set; }
-
-    public string? Enforcement { get; set; }
-
-    public global::System.DateTimeOffset? LastModifiedDate { get; set; }
-
     public string? TermsId { get; set; }
 
     public string? TermsName { get; set; }
+
+    public string? Enforcement { get; set; }
+
+    public global::System.DateTimeOffset? CreationDate { get; set; }
+
+    public global::System.DateTimeOffset? LastModifiedDate { get; set; }
 
     public static TermsDescriptionType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8440,22 +8440,22 @@ public sealed partial class TermsDescriptionType
             return null;
         }
         var result = new TermsDescriptionType();
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
-        result.Enforcement = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Enforcement"));
-        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
         result.TermsId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TermsId"));
         result.TermsName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TermsName"));
+        result.Enforcement = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Enforcement"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
+        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
-        global::Gureum.Core.ValueTree.Put(node, "Enforcement", Enforcement);
-        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
         global::Gureum.Core.ValueTree.Put(node, "TermsId", TermsId);
         global::Gureum.Core.ValueTree.Put(node, "TermsName", TermsName);
+        global::Gureum.Core.ValueTree.Put(node, "Enforcement", Enforcement);
+        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
+        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
         return node;
     }
 }
@@ -8474,23 +8474,23 @@ public static class TermsSourceType
 
 public sealed partial class TermsType
 {
-    public string? ClientId { get; set; }
-
-    public global::System.DateTimeOffset? CreationDate { get; set; }
-
-    public string? Enforcement { get; set; }
-
-    public global::System.DateTimeOffset? LastModifiedDate { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? Links { get; set; }
-
     public string? TermsId { get; set; }
+
+    public string? UserPoolId { get; set; }
+
+    public string? ClientId { get; set; }
 
     public string? TermsName { get; set; }
 
     public string? TermsSource { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public string? Enforcement { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Links { get; set; }
+
+    public global::System.DateTimeOffset? CreationDate { get; set; }
+
+    public global::System.DateTimeOffset? LastModifiedDate { get; set; }
 
     public static TermsType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8499,30 +8499,30 @@ public sealed partial class TermsType
             return null;
         }
         var result = new TermsType();
-        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
-        result.Enforcement = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Enforcement"));
-        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
-        result.Links = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Links"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.TermsId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TermsId"));
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         result.TermsName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TermsName"));
         result.TermsSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TermsSource"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.Enforcement = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Enforcement"));
+        result.Links = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Links"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
+        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
-        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
-        global::Gureum.Core.ValueTree.Put(node, "Enforcement", Enforcement);
-        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
-        global::Gureum.Core.ValueTree.Put(node, "Links", global::Gureum.Core.ValueTree.WriteMap(Links, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "TermsId", TermsId);
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         global::Gureum.Core.ValueTree.Put(node, "TermsName", TermsName);
         global::Gureum.Core.ValueTree.Put(node, "TermsSource", TermsSource);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "Enforcement", Enforcement);
+        global::Gureum.Core.ValueTree.Put(node, "Links", global::Gureum.Core.ValueTree.WriteMap(Links, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
+        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
         return node;
     }
 }
@@ -8569,19 +8569,19 @@ public sealed partial class TokenValidityUnitsType
 
 public sealed partial class UICustomizationType
 {
+    public string? UserPoolId { get; set; }
+
+    public string? ClientId { get; set; }
+
+    public string? ImageUrl { get; set; }
+
     public string? CSS { get; set; }
 
     public string? CSSVersion { get; set; }
 
-    public string? ClientId { get; set; }
-
-    public global::System.DateTimeOffset? CreationDate { get; set; }
-
-    public string? ImageUrl { get; set; }
-
     public global::System.DateTimeOffset? LastModifiedDate { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public global::System.DateTimeOffset? CreationDate { get; set; }
 
     public static UICustomizationType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8590,26 +8590,26 @@ public sealed partial class UICustomizationType
             return null;
         }
         var result = new UICustomizationType();
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
+        result.ImageUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImageUrl"));
         result.CSS = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CSS"));
         result.CSSVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CSSVersion"));
-        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
-        result.ImageUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImageUrl"));
         result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
+        global::Gureum.Core.ValueTree.Put(node, "ImageUrl", ImageUrl);
         global::Gureum.Core.ValueTree.Put(node, "CSS", CSS);
         global::Gureum.Core.ValueTree.Put(node, "CSSVersion", CSSVersion);
-        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
-        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
-        global::Gureum.Core.ValueTree.Put(node, "ImageUrl", ImageUrl);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
         return node;
     }
 }
@@ -8662,15 +8662,15 @@ public sealed partial class UntagResourceResponse
 
 public sealed partial class UpdateAuthEventFeedbackRequest
 {
+    public string? UserPoolId { get; set; }
+
+    public string? Username { get; set; }
+
     public string? EventId { get; set; }
 
     public string? FeedbackToken { get; set; }
 
     public string? FeedbackValue { get; set; }
-
-    public string? UserPoolId { get; set; }
-
-    public string? Username { get; set; }
 
     public static UpdateAuthEventFeedbackRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8679,22 +8679,22 @@ public sealed partial class UpdateAuthEventFeedbackRequest
             return null;
         }
         var result = new UpdateAuthEventFeedbackRequest();
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
         result.EventId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventId"));
         result.FeedbackToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FeedbackToken"));
         result.FeedbackValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FeedbackValue"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
-        result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "Username", Username);
         global::Gureum.Core.ValueTree.Put(node, "EventId", EventId);
         global::Gureum.Core.ValueTree.Put(node, "FeedbackToken", FeedbackToken);
         global::Gureum.Core.ValueTree.Put(node, "FeedbackValue", FeedbackValue);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
-        global::Gureum.Core.ValueTree.Put(node, "Username", Username);
         return node;
     }
 }
@@ -8770,15 +8770,15 @@ public sealed partial class UpdateDeviceStatusResponse
 
 public sealed partial class UpdateGroupRequest
 {
-    public string? Description { get; set; }
-
     public string? GroupName { get; set; }
 
-    public int? Precedence { get; set; }
+    public string? UserPoolId { get; set; }
+
+    public string? Description { get; set; }
 
     public string? RoleArn { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public int? Precedence { get; set; }
 
     public static UpdateGroupRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8787,22 +8787,22 @@ public sealed partial class UpdateGroupRequest
             return null;
         }
         var result = new UpdateGroupRequest();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
-        result.Precedence = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Precedence"));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
+        result.Precedence = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Precedence"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
-        global::Gureum.Core.ValueTree.Put(node, "Precedence", Precedence);
-        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "Precedence", Precedence);
         return node;
     }
 }
@@ -8832,15 +8832,15 @@ public sealed partial class UpdateGroupResponse
 
 public sealed partial class UpdateIdentityProviderRequest
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? AttributeMapping { get; set; }
-
-    public global::System.Collections.Generic.List<string>? IdpIdentifiers { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? ProviderDetails { get; set; }
+    public string? UserPoolId { get; set; }
 
     public string? ProviderName { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? ProviderDetails { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? AttributeMapping { get; set; }
+
+    public global::System.Collections.Generic.List<string>? IdpIdentifiers { get; set; }
 
     public static UpdateIdentityProviderRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8849,22 +8849,22 @@ public sealed partial class UpdateIdentityProviderRequest
             return null;
         }
         var result = new UpdateIdentityProviderRequest();
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProviderName"));
+        result.ProviderDetails = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ProviderDetails"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.AttributeMapping = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "AttributeMapping"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.IdpIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "IdpIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ProviderDetails = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ProviderDetails"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProviderName"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ProviderName", ProviderName);
+        global::Gureum.Core.ValueTree.Put(node, "ProviderDetails", global::Gureum.Core.ValueTree.WriteMap(ProviderDetails, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "AttributeMapping", global::Gureum.Core.ValueTree.WriteMap(AttributeMapping, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "IdpIdentifiers", global::Gureum.Core.ValueTree.WriteList(IdpIdentifiers, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ProviderDetails", global::Gureum.Core.ValueTree.WriteMap(ProviderDetails, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ProviderName", ProviderName);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         return node;
     }
 }
@@ -8894,15 +8894,15 @@ public sealed partial class UpdateIdentityProviderResponse
 
 public sealed partial class UpdateManagedLoginBrandingRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.AssetType>? Assets { get; set; }
+    public string? UserPoolId { get; set; }
 
     public string? ManagedLoginBrandingId { get; set; }
 
-    public object? Settings { get; set; }
-
     public bool? UseCognitoProvidedValues { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public object? Settings { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.AssetType>? Assets { get; set; }
 
     public static UpdateManagedLoginBrandingRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8911,22 +8911,22 @@ public sealed partial class UpdateManagedLoginBrandingRequest
             return null;
         }
         var result = new UpdateManagedLoginBrandingRequest();
-        result.Assets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Assets"), x => global::Gureum.Api.CognitoIdp.AssetType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ManagedLoginBrandingId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ManagedLoginBrandingId"));
-        result.Settings = global::Gureum.Core.ValueTree.Get(node, "Settings");
-        result.UseCognitoProvidedValues = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "UseCognitoProvidedValues"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ManagedLoginBrandingId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ManagedLoginBrandingId"));
+        result.UseCognitoProvidedValues = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "UseCognitoProvidedValues"));
+        result.Settings = global::Gureum.Core.ValueTree.Get(node, "Settings");
+        result.Assets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Assets"), x => global::Gureum.Api.CognitoIdp.AssetType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Assets", global::Gureum.Core.ValueTree.WriteList(Assets, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ManagedLoginBrandingId", ManagedLoginBrandingId);
-        global::Gureum.Core.ValueTree.Put(node, "Settings", Settings);
-        global::Gureum.Core.ValueTree.Put(node, "UseCognitoProvidedValues", UseCognitoProvidedValues);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ManagedLoginBrandingId", ManagedLoginBrandingId);
+        global::Gureum.Core.ValueTree.Put(node, "UseCognitoProvidedValues", UseCognitoProvidedValues);
+        global::Gureum.Core.ValueTree.Put(node, "Settings", Settings);
+        global::Gureum.Core.ValueTree.Put(node, "Assets", global::Gureum.Core.ValueTree.WriteList(Assets, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -8956,13 +8956,13 @@ public sealed partial class UpdateManagedLoginBrandingResponse
 
 public sealed partial class UpdateResourceServerRequest
 {
+    public string? UserPoolId { get; set; }
+
     public string? Identifier { get; set; }
 
     public string? Name { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.ResourceServerScopeType>? Scopes { get; set; }
-
-    public string? UserPoolId { get; set; }
 
     public static UpdateResourceServerRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8971,20 +8971,20 @@ public sealed partial class UpdateResourceServerRequest
             return null;
         }
         var result = new UpdateResourceServerRequest();
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.Identifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Identifier"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Scopes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Scopes"), x => global::Gureum.Api.CognitoIdp.ResourceServerScopeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "Identifier", Identifier);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Scopes", global::Gureum.Core.ValueTree.WriteList(Scopes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         return node;
     }
 }
@@ -9014,17 +9014,17 @@ public sealed partial class UpdateResourceServerResponse
 
 public sealed partial class UpdateTermsRequest
 {
-    public string? Enforcement { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? Links { get; set; }
-
     public string? TermsId { get; set; }
+
+    public string? UserPoolId { get; set; }
 
     public string? TermsName { get; set; }
 
     public string? TermsSource { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public string? Enforcement { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Links { get; set; }
 
     public static UpdateTermsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9033,24 +9033,24 @@ public sealed partial class UpdateTermsRequest
             return null;
         }
         var result = new UpdateTermsRequest();
-        result.Enforcement = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Enforcement"));
-        result.Links = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Links"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.TermsId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TermsId"));
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.TermsName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TermsName"));
         result.TermsSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TermsSource"));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.Enforcement = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Enforcement"));
+        result.Links = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Links"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Enforcement", Enforcement);
-        global::Gureum.Core.ValueTree.Put(node, "Links", global::Gureum.Core.ValueTree.WriteMap(Links, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "TermsId", TermsId);
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "TermsName", TermsName);
         global::Gureum.Core.ValueTree.Put(node, "TermsSource", TermsSource);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "Enforcement", Enforcement);
+        global::Gureum.Core.ValueTree.Put(node, "Links", global::Gureum.Core.ValueTree.WriteMap(Links, x => (object?)x));
         return node;
     }
 }
@@ -9080,11 +9080,11 @@ public sealed partial class UpdateTermsResponse
 
 public sealed partial class UpdateUserAttributesRequest
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.AttributeType>? UserAttributes { get; set; }
+
     public string? AccessToken { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ClientMetadata { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.AttributeType>? UserAttributes { get; set; }
 
     public static UpdateUserAttributesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9093,18 +9093,18 @@ public sealed partial class UpdateUserAttributesRequest
             return null;
         }
         var result = new UpdateUserAttributesRequest();
+        result.UserAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserAttributes"), x => global::Gureum.Api.CognitoIdp.AttributeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.AccessToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessToken"));
         result.ClientMetadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ClientMetadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.UserAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserAttributes"), x => global::Gureum.Api.CognitoIdp.AttributeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserAttributes", global::Gureum.Core.ValueTree.WriteList(UserAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "AccessToken", AccessToken);
         global::Gureum.Core.ValueTree.Put(node, "ClientMetadata", global::Gureum.Core.ValueTree.WriteMap(ClientMetadata, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "UserAttributes", global::Gureum.Core.ValueTree.WriteList(UserAttributes, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -9134,51 +9134,51 @@ public sealed partial class UpdateUserAttributesResponse
 
 public sealed partial class UpdateUserPoolClientRequest
 {
-    public int? AccessTokenValidity { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AllowedOAuthFlows { get; set; }
-
-    public bool? AllowedOAuthFlowsUserPoolClient { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AllowedOAuthScopes { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.AnalyticsConfigurationType? AnalyticsConfiguration { get; set; }
-
-    public int? AuthSessionValidity { get; set; }
-
-    public global::System.Collections.Generic.List<string>? CallbackURLs { get; set; }
+    public string? UserPoolId { get; set; }
 
     public string? ClientId { get; set; }
 
     public string? ClientName { get; set; }
 
-    public string? DefaultRedirectURI { get; set; }
+    public int? RefreshTokenValidity { get; set; }
 
-    public bool? EnablePropagateAdditionalUserContextData { get; set; }
-
-    public bool? EnableTokenRevocation { get; set; }
-
-    public global::System.Collections.Generic.List<string>? ExplicitAuthFlows { get; set; }
+    public int? AccessTokenValidity { get; set; }
 
     public int? IdTokenValidity { get; set; }
 
-    public global::System.Collections.Generic.List<string>? LogoutURLs { get; set; }
-
-    public string? PreventUserExistenceErrors { get; set; }
+    public global::Gureum.Api.CognitoIdp.TokenValidityUnitsType? TokenValidityUnits { get; set; }
 
     public global::System.Collections.Generic.List<string>? ReadAttributes { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.RefreshTokenRotationType? RefreshTokenRotation { get; set; }
+    public global::System.Collections.Generic.List<string>? WriteAttributes { get; set; }
 
-    public int? RefreshTokenValidity { get; set; }
+    public global::System.Collections.Generic.List<string>? ExplicitAuthFlows { get; set; }
 
     public global::System.Collections.Generic.List<string>? SupportedIdentityProviders { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.TokenValidityUnitsType? TokenValidityUnits { get; set; }
+    public global::System.Collections.Generic.List<string>? CallbackURLs { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public global::System.Collections.Generic.List<string>? LogoutURLs { get; set; }
 
-    public global::System.Collections.Generic.List<string>? WriteAttributes { get; set; }
+    public string? DefaultRedirectURI { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AllowedOAuthFlows { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AllowedOAuthScopes { get; set; }
+
+    public bool? AllowedOAuthFlowsUserPoolClient { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.AnalyticsConfigurationType? AnalyticsConfiguration { get; set; }
+
+    public string? PreventUserExistenceErrors { get; set; }
+
+    public bool? EnableTokenRevocation { get; set; }
+
+    public bool? EnablePropagateAdditionalUserContextData { get; set; }
+
+    public int? AuthSessionValidity { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.RefreshTokenRotationType? RefreshTokenRotation { get; set; }
 
     public static UpdateUserPoolClientRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9187,58 +9187,58 @@ public sealed partial class UpdateUserPoolClientRequest
             return null;
         }
         var result = new UpdateUserPoolClientRequest();
-        result.AccessTokenValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AccessTokenValidity"));
-        result.AllowedOAuthFlows = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AllowedOAuthFlows"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.AllowedOAuthFlowsUserPoolClient = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowedOAuthFlowsUserPoolClient"));
-        result.AllowedOAuthScopes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AllowedOAuthScopes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.AnalyticsConfiguration = global::Gureum.Api.CognitoIdp.AnalyticsConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsConfiguration")));
-        result.AuthSessionValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AuthSessionValidity"));
-        result.CallbackURLs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CallbackURLs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
         result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         result.ClientName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientName"));
-        result.DefaultRedirectURI = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultRedirectURI"));
-        result.EnablePropagateAdditionalUserContextData = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnablePropagateAdditionalUserContextData"));
-        result.EnableTokenRevocation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableTokenRevocation"));
-        result.ExplicitAuthFlows = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExplicitAuthFlows"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.IdTokenValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "IdTokenValidity"));
-        result.LogoutURLs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LogoutURLs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.PreventUserExistenceErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreventUserExistenceErrors"));
-        result.ReadAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReadAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.RefreshTokenRotation = global::Gureum.Api.CognitoIdp.RefreshTokenRotationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RefreshTokenRotation")));
         result.RefreshTokenValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RefreshTokenValidity"));
-        result.SupportedIdentityProviders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SupportedIdentityProviders"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AccessTokenValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AccessTokenValidity"));
+        result.IdTokenValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "IdTokenValidity"));
         result.TokenValidityUnits = global::Gureum.Api.CognitoIdp.TokenValidityUnitsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TokenValidityUnits")));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ReadAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReadAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.WriteAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "WriteAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ExplicitAuthFlows = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExplicitAuthFlows"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SupportedIdentityProviders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SupportedIdentityProviders"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CallbackURLs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CallbackURLs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.LogoutURLs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LogoutURLs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DefaultRedirectURI = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultRedirectURI"));
+        result.AllowedOAuthFlows = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AllowedOAuthFlows"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AllowedOAuthScopes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AllowedOAuthScopes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AllowedOAuthFlowsUserPoolClient = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowedOAuthFlowsUserPoolClient"));
+        result.AnalyticsConfiguration = global::Gureum.Api.CognitoIdp.AnalyticsConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsConfiguration")));
+        result.PreventUserExistenceErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreventUserExistenceErrors"));
+        result.EnableTokenRevocation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableTokenRevocation"));
+        result.EnablePropagateAdditionalUserContextData = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnablePropagateAdditionalUserContextData"));
+        result.AuthSessionValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AuthSessionValidity"));
+        result.RefreshTokenRotation = global::Gureum.Api.CognitoIdp.RefreshTokenRotationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RefreshTokenRotation")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessTokenValidity", AccessTokenValidity);
-        global::Gureum.Core.ValueTree.Put(node, "AllowedOAuthFlows", global::Gureum.Core.ValueTree.WriteList(AllowedOAuthFlows, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "AllowedOAuthFlowsUserPoolClient", AllowedOAuthFlowsUserPoolClient);
-        global::Gureum.Core.ValueTree.Put(node, "AllowedOAuthScopes", global::Gureum.Core.ValueTree.WriteList(AllowedOAuthScopes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "AnalyticsConfiguration", AnalyticsConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AuthSessionValidity", AuthSessionValidity);
-        global::Gureum.Core.ValueTree.Put(node, "CallbackURLs", global::Gureum.Core.ValueTree.WriteList(CallbackURLs, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
         global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         global::Gureum.Core.ValueTree.Put(node, "ClientName", ClientName);
-        global::Gureum.Core.ValueTree.Put(node, "DefaultRedirectURI", DefaultRedirectURI);
-        global::Gureum.Core.ValueTree.Put(node, "EnablePropagateAdditionalUserContextData", EnablePropagateAdditionalUserContextData);
-        global::Gureum.Core.ValueTree.Put(node, "EnableTokenRevocation", EnableTokenRevocation);
-        global::Gureum.Core.ValueTree.Put(node, "ExplicitAuthFlows", global::Gureum.Core.ValueTree.WriteList(ExplicitAuthFlows, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "IdTokenValidity", IdTokenValidity);
-        global::Gureum.Core.ValueTree.Put(node, "LogoutURLs", global::Gureum.Core.ValueTree.WriteList(LogoutURLs, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "PreventUserExistenceErrors", PreventUserExistenceErrors);
-        global::Gureum.Core.ValueTree.Put(node, "ReadAttributes", global::Gureum.Core.ValueTree.WriteList(ReadAttributes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "RefreshTokenRotation", RefreshTokenRotation?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RefreshTokenValidity", RefreshTokenValidity);
-        global::Gureum.Core.ValueTree.Put(node, "SupportedIdentityProviders", global::Gureum.Core.ValueTree.WriteList(SupportedIdentityProviders, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AccessTokenValidity", AccessTokenValidity);
+        global::Gureum.Core.ValueTree.Put(node, "IdTokenValidity", IdTokenValidity);
         global::Gureum.Core.ValueTree.Put(node, "TokenValidityUnits", TokenValidityUnits?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ReadAttributes", global::Gureum.Core.ValueTree.WriteList(ReadAttributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "WriteAttributes", global::Gureum.Core.ValueTree.WriteList(WriteAttributes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ExplicitAuthFlows", global::Gureum.Core.ValueTree.WriteList(ExplicitAuthFlows, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SupportedIdentityProviders", global::Gureum.Core.ValueTree.WriteList(SupportedIdentityProviders, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "CallbackURLs", global::Gureum.Core.ValueTree.WriteList(CallbackURLs, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "LogoutURLs", global::Gureum.Core.ValueTree.WriteList(LogoutURLs, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "DefaultRedirectURI", DefaultRedirectURI);
+        global::Gureum.Core.ValueTree.Put(node, "AllowedOAuthFlows", global::Gureum.Core.ValueTree.WriteList(AllowedOAuthFlows, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AllowedOAuthScopes", global::Gureum.Core.ValueTree.WriteList(AllowedOAuthScopes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AllowedOAuthFlowsUserPoolClient", AllowedOAuthFlowsUserPoolClient);
+        global::Gureum.Core.ValueTree.Put(node, "AnalyticsConfiguration", AnalyticsConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "PreventUserExistenceErrors", PreventUserExistenceErrors);
+        global::Gureum.Core.ValueTree.Put(node, "EnableTokenRevocation", EnableTokenRevocation);
+        global::Gureum.Core.ValueTree.Put(node, "EnablePropagateAdditionalUserContextData", EnablePropagateAdditionalUserContextData);
+        global::Gureum.Core.ValueTree.Put(node, "AuthSessionValidity", AuthSessionValidity);
+        global::Gureum.Core.ValueTree.Put(node, "RefreshTokenRotation", RefreshTokenRotation?.ToTree());
         return node;
     }
 }
@@ -9268,13 +9268,13 @@ public sealed partial class UpdateUserPoolClientResponse
 
 public sealed partial class UpdateUserPoolDomainRequest
 {
-    public global::Gureum.Api.CognitoIdp.CustomDomainConfigType? CustomDomainConfig { get; set; }
-
     public string? Domain { get; set; }
+
+    public string? UserPoolId { get; set; }
 
     public int? ManagedLoginVersion { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public global::Gureum.Api.CognitoIdp.CustomDomainConfigType? CustomDomainConfig { get; set; }
 
     public static UpdateUserPoolDomainRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9283,29 +9283,29 @@ public sealed partial class UpdateUserPoolDomainRequest
             return null;
         }
         var result = new UpdateUserPoolDomainRequest();
-        result.CustomDomainConfig = global::Gureum.Api.CognitoIdp.CustomDomainConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CustomDomainConfig")));
         result.Domain = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Domain"));
-        result.ManagedLoginVersion = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ManagedLoginVersion"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ManagedLoginVersion = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ManagedLoginVersion"));
+        result.CustomDomainConfig = global::Gureum.Api.CognitoIdp.CustomDomainConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CustomDomainConfig")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CustomDomainConfig", CustomDomainConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Domain", Domain);
-        global::Gureum.Core.ValueTree.Put(node, "ManagedLoginVersion", ManagedLoginVersion);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ManagedLoginVersion", ManagedLoginVersion);
+        global::Gureum.Core.ValueTree.Put(node, "CustomDomainConfig", CustomDomainConfig?.ToTree());
         return node;
     }
 }
 
 public sealed partial class UpdateUserPoolDomainResponse
 {
-    public string? CloudFrontDomain { get; set; }
-
     public int? ManagedLoginVersion { get; set; }
+
+    public string? CloudFrontDomain { get; set; }
 
     public static UpdateUserPoolDomainResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9314,63 +9314,63 @@ public sealed partial class UpdateUserPoolDomainResponse
             return null;
         }
         var result = new UpdateUserPoolDomainResponse();
-        result.CloudFrontDomain = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudFrontDomain"));
         result.ManagedLoginVersion = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ManagedLoginVersion"));
+        result.CloudFrontDomain = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudFrontDomain"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudFrontDomain", CloudFrontDomain);
         global::Gureum.Core.ValueTree.Put(node, "ManagedLoginVersion", ManagedLoginVersion);
+        global::Gureum.Core.ValueTree.Put(node, "CloudFrontDomain", CloudFrontDomain);
         return node;
     }
 }
 
 public sealed partial class UpdateUserPoolRequest
 {
-    public global::Gureum.Api.CognitoIdp.AccountRecoverySettingType? AccountRecoverySetting { get; set; }
+    public string? UserPoolId { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.AdminCreateUserConfigType? AdminCreateUserConfig { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AutoVerifiedAttributes { get; set; }
+    public global::Gureum.Api.CognitoIdp.UserPoolPolicyType? Policies { get; set; }
 
     public string? DeletionProtection { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.DeviceConfigurationType? DeviceConfiguration { get; set; }
+    public global::Gureum.Api.CognitoIdp.LambdaConfigType? LambdaConfig { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.EmailConfigurationType? EmailConfiguration { get; set; }
+    public global::System.Collections.Generic.List<string>? AutoVerifiedAttributes { get; set; }
+
+    public string? SmsVerificationMessage { get; set; }
 
     public string? EmailVerificationMessage { get; set; }
 
     public string? EmailVerificationSubject { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.LambdaConfigType? LambdaConfig { get; set; }
-
-    public string? MfaConfiguration { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.UserPoolPolicyType? Policies { get; set; }
-
-    public string? PoolName { get; set; }
+    public global::Gureum.Api.CognitoIdp.VerificationMessageTemplateType? VerificationMessageTemplate { get; set; }
 
     public string? SmsAuthenticationMessage { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.SmsConfigurationType? SmsConfiguration { get; set; }
-
-    public string? SmsVerificationMessage { get; set; }
-
     public global::Gureum.Api.CognitoIdp.UserAttributeUpdateSettingsType? UserAttributeUpdateSettings { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.UserPoolAddOnsType? UserPoolAddOns { get; set; }
+    public string? MfaConfiguration { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public global::Gureum.Api.CognitoIdp.DeviceConfigurationType? DeviceConfiguration { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.EmailConfigurationType? EmailConfiguration { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.SmsConfigurationType? SmsConfiguration { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? UserPoolTags { get; set; }
 
-    public string? UserPoolTier { get; set; }
+    public global::Gureum.Api.CognitoIdp.AdminCreateUserConfigType? AdminCreateUserConfig { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.VerificationMessageTemplateType? VerificationMessageTemplate { get; set; }
+    public global::Gureum.Api.CognitoIdp.UserPoolAddOnsType? UserPoolAddOns { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.AccountRecoverySettingType? AccountRecoverySetting { get; set; }
+
+    public string? PoolName { get; set; }
+
+    public string? UserPoolTier { get; set; }
 
     public static UpdateUserPoolRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9379,54 +9379,54 @@ public sealed partial class UpdateUserPoolRequest
             return null;
         }
         var result = new UpdateUserPoolRequest();
-        result.AccountRecoverySetting = global::Gureum.Api.CognitoIdp.AccountRecoverySettingType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AccountRecoverySetting")));
-        result.AdminCreateUserConfig = global::Gureum.Api.CognitoIdp.AdminCreateUserConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AdminCreateUserConfig")));
-        result.AutoVerifiedAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AutoVerifiedAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.Policies = global::Gureum.Api.CognitoIdp.UserPoolPolicyType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Policies")));
         result.DeletionProtection = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeletionProtection"));
-        result.DeviceConfiguration = global::Gureum.Api.CognitoIdp.DeviceConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeviceConfiguration")));
-        result.EmailConfiguration = global::Gureum.Api.CognitoIdp.EmailConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EmailConfiguration")));
+        result.LambdaConfig = global::Gureum.Api.CognitoIdp.LambdaConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LambdaConfig")));
+        result.AutoVerifiedAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AutoVerifiedAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SmsVerificationMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SmsVerificationMessage"));
         result.EmailVerificationMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EmailVerificationMessage"));
         result.EmailVerificationSubject = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EmailVerificationSubject"));
-        result.LambdaConfig = global::Gureum.Api.CognitoIdp.LambdaConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LambdaConfig")));
-        result.MfaConfiguration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MfaConfiguration"));
-        result.Policies = global::Gureum.Api.CognitoIdp.UserPoolPolicyType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Policies")));
-        result.PoolName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PoolName"));
-        result.SmsAuthenticationMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SmsAuthenticationMessage"));
-        result.SmsConfiguration = global::Gureum.Api.CognitoIdp.SmsConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SmsConfiguration")));
-        result.SmsVerificationMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SmsVerificationMessage"));
-        result.UserAttributeUpdateSettings = global::Gureum.Api.CognitoIdp.UserAttributeUpdateSettingsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UserAttributeUpdateSettings")));
-        result.UserPoolAddOns = global::Gureum.Api.CognitoIdp.UserPoolAddOnsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UserPoolAddOns")));
-        result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
-        result.UserPoolTags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "UserPoolTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.UserPoolTier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolTier"));
         result.VerificationMessageTemplate = global::Gureum.Api.CognitoIdp.VerificationMessageTemplateType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "VerificationMessageTemplate")));
+        result.SmsAuthenticationMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SmsAuthenticationMessage"));
+        result.UserAttributeUpdateSettings = global::Gureum.Api.CognitoIdp.UserAttributeUpdateSettingsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UserAttributeUpdateSettings")));
+        result.MfaConfiguration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MfaConfiguration"));
+        result.DeviceConfiguration = global::Gureum.Api.CognitoIdp.DeviceConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeviceConfiguration")));
+        result.EmailConfiguration = global::Gureum.Api.CognitoIdp.EmailConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EmailConfiguration")));
+        result.SmsConfiguration = global::Gureum.Api.CognitoIdp.SmsConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SmsConfiguration")));
+        result.UserPoolTags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "UserPoolTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AdminCreateUserConfig = global::Gureum.Api.CognitoIdp.AdminCreateUserConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AdminCreateUserConfig")));
+        result.UserPoolAddOns = global::Gureum.Api.CognitoIdp.UserPoolAddOnsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UserPoolAddOns")));
+        result.AccountRecoverySetting = global::Gureum.Api.CognitoIdp.AccountRecoverySettingType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AccountRecoverySetting")));
+        result.PoolName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PoolName"));
+        result.UserPoolTier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolTier"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccountRecoverySetting", AccountRecoverySetting?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AdminCreateUserConfig", AdminCreateUserConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AutoVerifiedAttributes", global::Gureum.Core.ValueTree.WriteList(AutoVerifiedAttributes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "Policies", Policies?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "DeletionProtection", DeletionProtection);
-        global::Gureum.Core.ValueTree.Put(node, "DeviceConfiguration", DeviceConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EmailConfiguration", EmailConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "LambdaConfig", LambdaConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AutoVerifiedAttributes", global::Gureum.Core.ValueTree.WriteList(AutoVerifiedAttributes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SmsVerificationMessage", SmsVerificationMessage);
         global::Gureum.Core.ValueTree.Put(node, "EmailVerificationMessage", EmailVerificationMessage);
         global::Gureum.Core.ValueTree.Put(node, "EmailVerificationSubject", EmailVerificationSubject);
-        global::Gureum.Core.ValueTree.Put(node, "LambdaConfig", LambdaConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MfaConfiguration", MfaConfiguration);
-        global::Gureum.Core.ValueTree.Put(node, "Policies", Policies?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "PoolName", PoolName);
-        global::Gureum.Core.ValueTree.Put(node, "SmsAuthenticationMessage", SmsAuthenticationMessage);
-        global::Gureum.Core.ValueTree.Put(node, "SmsConfiguration", SmsConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SmsVerificationMessage", SmsVerificationMessage);
-        global::Gureum.Core.ValueTree.Put(node, "UserAttributeUpdateSettings", UserAttributeUpdateSettings?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolAddOns", UserPoolAddOns?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolTags", global::Gureum.Core.ValueTree.WriteMap(UserPoolTags, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolTier", UserPoolTier);
         global::Gureum.Core.ValueTree.Put(node, "VerificationMessageTemplate", VerificationMessageTemplate?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SmsAuthenticationMessage", SmsAuthenticationMessage);
+        global::Gureum.Core.ValueTree.Put(node, "UserAttributeUpdateSettings", UserAttributeUpdateSettings?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MfaConfiguration", MfaConfiguration);
+        global::Gureum.Core.ValueTree.Put(node, "DeviceConfiguration", DeviceConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EmailConfiguration", EmailConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SmsConfiguration", SmsConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolTags", global::Gureum.Core.ValueTree.WriteMap(UserPoolTags, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AdminCreateUserConfig", AdminCreateUserConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolAddOns", UserPoolAddOns?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AccountRecoverySetting", AccountRecoverySetting?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "PoolName", PoolName);
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolTier", UserPoolTier);
         return node;
     }
 }
@@ -9475,9 +9475,9 @@ public sealed partial class UserAttributeUpdateSettingsType
 
 public sealed partial class UserContextDataType
 {
-    public string? EncodedData { get; set; }
-
     public string? IpAddress { get; set; }
+
+    public string? EncodedData { get; set; }
 
     public static UserContextDataType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9486,16 +9486,16 @@ public sealed partial class UserContextDataType
             return null;
         }
         var result = new UserContextDataType();
-        result.EncodedData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncodedData"));
         result.IpAddress = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddress"));
+        result.EncodedData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncodedData"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EncodedData", EncodedData);
         global::Gureum.Core.ValueTree.Put(node, "IpAddress", IpAddress);
+        global::Gureum.Core.ValueTree.Put(node, "EncodedData", EncodedData);
         return node;
     }
 }
@@ -9515,31 +9515,31 @@ public static class UserImportJobStatusType
 
 public sealed partial class UserImportJobType
 {
-    public string? CloudWatchLogsRoleArn { get; set; }
-
-    public global::System.DateTimeOffset? CompletionDate { get; set; }
-
-    public string? CompletionMessage { get; set; }
-
-    public global::System.DateTimeOffset? CreationDate { get; set; }
-
-    public long? FailedUsers { get; set; }
-
-    public long? ImportedUsers { get; set; }
+    public string? JobName { get; set; }
 
     public string? JobId { get; set; }
 
-    public string? JobName { get; set; }
+    public string? UserPoolId { get; set; }
 
     public string? PreSignedUrl { get; set; }
 
-    public long? SkippedUsers { get; set; }
+    public global::System.DateTimeOffset? CreationDate { get; set; }
 
     public global::System.DateTimeOffset? StartDate { get; set; }
 
+    public global::System.DateTimeOffset? CompletionDate { get; set; }
+
     public string? Status { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public string? CloudWatchLogsRoleArn { get; set; }
+
+    public long? ImportedUsers { get; set; }
+
+    public long? SkippedUsers { get; set; }
+
+    public long? FailedUsers { get; set; }
+
+    public string? CompletionMessage { get; set; }
 
     public static UserImportJobType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9548,47 +9548,47 @@ public sealed partial class UserImportJobType
             return null;
         }
         var result = new UserImportJobType();
-        result.CloudWatchLogsRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsRoleArn"));
-        result.CompletionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CompletionDate"));
-        result.CompletionMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CompletionMessage"));
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
-        result.FailedUsers = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "FailedUsers"));
-        result.ImportedUsers = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ImportedUsers"));
-        result.JobId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "JobId"));
         result.JobName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "JobName"));
-        result.PreSignedUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreSignedUrl"));
-        result.SkippedUsers = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "SkippedUsers"));
-        result.StartDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartDate"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.JobId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "JobId"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.PreSignedUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreSignedUrl"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
+        result.StartDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartDate"));
+        result.CompletionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CompletionDate"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.CloudWatchLogsRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogsRoleArn"));
+        result.ImportedUsers = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ImportedUsers"));
+        result.SkippedUsers = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "SkippedUsers"));
+        result.FailedUsers = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "FailedUsers"));
+        result.CompletionMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CompletionMessage"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsRoleArn", CloudWatchLogsRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "CompletionDate", CompletionDate);
-        global::Gureum.Core.ValueTree.Put(node, "CompletionMessage", CompletionMessage);
-        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
-        global::Gureum.Core.ValueTree.Put(node, "FailedUsers", FailedUsers);
-        global::Gureum.Core.ValueTree.Put(node, "ImportedUsers", ImportedUsers);
-        global::Gureum.Core.ValueTree.Put(node, "JobId", JobId);
         global::Gureum.Core.ValueTree.Put(node, "JobName", JobName);
-        global::Gureum.Core.ValueTree.Put(node, "PreSignedUrl", PreSignedUrl);
-        global::Gureum.Core.ValueTree.Put(node, "SkippedUsers", SkippedUsers);
-        global::Gureum.Core.ValueTree.Put(node, "StartDate", StartDate);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "JobId", JobId);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "PreSignedUrl", PreSignedUrl);
+        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
+        global::Gureum.Core.ValueTree.Put(node, "StartDate", StartDate);
+        global::Gureum.Core.ValueTree.Put(node, "CompletionDate", CompletionDate);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogsRoleArn", CloudWatchLogsRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "ImportedUsers", ImportedUsers);
+        global::Gureum.Core.ValueTree.Put(node, "SkippedUsers", SkippedUsers);
+        global::Gureum.Core.ValueTree.Put(node, "FailedUsers", FailedUsers);
+        global::Gureum.Core.ValueTree.Put(node, "CompletionMessage", CompletionMessage);
         return node;
     }
 }
 
 public sealed partial class UserPoolAddOnsType
 {
-    public global::Gureum.Api.CognitoIdp.AdvancedSecurityAdditionalFlowsType? AdvancedSecurityAdditionalFlows { get; set; }
-
     public string? AdvancedSecurityMode { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.AdvancedSecurityAdditionalFlowsType? AdvancedSecurityAdditionalFlows { get; set; }
 
     public static UserPoolAddOnsType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9597,16 +9597,16 @@ public sealed partial class UserPoolAddOnsType
             return null;
         }
         var result = new UserPoolAddOnsType();
-        result.AdvancedSecurityAdditionalFlows = global::Gureum.Api.CognitoIdp.AdvancedSecurityAdditionalFlowsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AdvancedSecurityAdditionalFlows")));
         result.AdvancedSecurityMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AdvancedSecurityMode"));
+        result.AdvancedSecurityAdditionalFlows = global::Gureum.Api.CognitoIdp.AdvancedSecurityAdditionalFlowsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AdvancedSecurityAdditionalFlows")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdvancedSecurityAdditionalFlows", AdvancedSecurityAdditionalFlows?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "AdvancedSecurityMode", AdvancedSecurityMode);
+        global::Gureum.Core.ValueTree.Put(node, "AdvancedSecurityAdditionalFlows", AdvancedSecurityAdditionalFlows?.ToTree());
         return node;
     }
 }
@@ -9615,9 +9615,9 @@ public sealed partial class UserPoolClientDescription
 {
     public string? ClientId { get; set; }
 
-    public string? ClientName { get; set; }
-
     public string? UserPoolId { get; set; }
+
+    public string? ClientName { get; set; }
 
     public static UserPoolClientDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9627,8 +9627,8 @@ public sealed partial class UserPoolClientDescription
         }
         var result = new UserPoolClientDescription();
         result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
-        result.ClientName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientName"));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ClientName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientName"));
         return result;
     }
 
@@ -9636,65 +9636,65 @@ public sealed partial class UserPoolClientDescription
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
-        global::Gureum.Core.ValueTree.Put(node, "ClientName", ClientName);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ClientName", ClientName);
         return node;
     }
 }
 
 public sealed partial class UserPoolClientType
 {
-    public int? AccessTokenValidity { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AllowedOAuthFlows { get; set; }
-
-    public bool? AllowedOAuthFlowsUserPoolClient { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AllowedOAuthScopes { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.AnalyticsConfigurationType? AnalyticsConfiguration { get; set; }
-
-    public int? AuthSessionValidity { get; set; }
-
-    public global::System.Collections.Generic.List<string>? CallbackURLs { get; set; }
-
-    public string? ClientId { get; set; }
+    public string? UserPoolId { get; set; }
 
     public string? ClientName { get; set; }
 
+    public string? ClientId { get; set; }
+
     public string? ClientSecret { get; set; }
-
-    public global::System.DateTimeOffset? CreationDate { get; set; }
-
-    public string? DefaultRedirectURI { get; set; }
-
-    public bool? EnablePropagateAdditionalUserContextData { get; set; }
-
-    public bool? EnableTokenRevocation { get; set; }
-
-    public global::System.Collections.Generic.List<string>? ExplicitAuthFlows { get; set; }
-
-    public int? IdTokenValidity { get; set; }
 
     public global::System.DateTimeOffset? LastModifiedDate { get; set; }
 
-    public global::System.Collections.Generic.List<string>? LogoutURLs { get; set; }
-
-    public string? PreventUserExistenceErrors { get; set; }
-
-    public global::System.Collections.Generic.List<string>? ReadAttributes { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.RefreshTokenRotationType? RefreshTokenRotation { get; set; }
+    public global::System.DateTimeOffset? CreationDate { get; set; }
 
     public int? RefreshTokenValidity { get; set; }
 
-    public global::System.Collections.Generic.List<string>? SupportedIdentityProviders { get; set; }
+    public int? AccessTokenValidity { get; set; }
+
+    public int? IdTokenValidity { get; set; }
 
     public global::Gureum.Api.CognitoIdp.TokenValidityUnitsType? TokenValidityUnits { get; set; }
 
-    public string? UserPoolId { get; set; }
+    public global::System.Collections.Generic.List<string>? ReadAttributes { get; set; }
 
     public global::System.Collections.Generic.List<string>? WriteAttributes { get; set; }
+
+    public global::System.Collections.Generic.List<string>? ExplicitAuthFlows { get; set; }
+
+    public global::System.Collections.Generic.List<string>? SupportedIdentityProviders { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CallbackURLs { get; set; }
+
+    public global::System.Collections.Generic.List<string>? LogoutURLs { get; set; }
+
+    public string? DefaultRedirectURI { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AllowedOAuthFlows { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AllowedOAuthScopes { get; set; }
+
+    public bool? AllowedOAuthFlowsUserPoolClient { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.AnalyticsConfigurationType? AnalyticsConfiguration { get; set; }
+
+    public string? PreventUserExistenceErrors { get; set; }
+
+    public bool? EnableTokenRevocation { get; set; }
+
+    public bool? EnablePropagateAdditionalUserContextData { get; set; }
+
+    public int? AuthSessionValidity { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.RefreshTokenRotationType? RefreshTokenRotation { get; set; }
 
     public static UserPoolClientType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9703,81 +9703,81 @@ public sealed partial class UserPoolClientType
             return null;
         }
         var result = new UserPoolClientType();
-        result.AccessTokenValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AccessTokenValidity"));
-        result.AllowedOAuthFlows = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AllowedOAuthFlows"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.AllowedOAuthFlowsUserPoolClient = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowedOAuthFlowsUserPoolClient"));
-        result.AllowedOAuthScopes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AllowedOAuthScopes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.AnalyticsConfiguration = global::Gureum.Api.CognitoIdp.AnalyticsConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsConfiguration")));
-        result.AuthSessionValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AuthSessionValidity"));
-        result.CallbackURLs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CallbackURLs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
-        result.ClientName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientName"));
-        result.ClientSecret = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientSecret"));
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
-        result.DefaultRedirectURI = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultRedirectURI"));
-        result.EnablePropagateAdditionalUserContextData = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnablePropagateAdditionalUserContextData"));
-        result.EnableTokenRevocation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableTokenRevocation"));
-        result.ExplicitAuthFlows = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExplicitAuthFlows"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.IdTokenValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "IdTokenValidity"));
-        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
-        result.LogoutURLs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LogoutURLs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.PreventUserExistenceErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreventUserExistenceErrors"));
-        result.ReadAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReadAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.RefreshTokenRotation = global::Gureum.Api.CognitoIdp.RefreshTokenRotationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RefreshTokenRotation")));
-        result.RefreshTokenValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RefreshTokenValidity"));
-        result.SupportedIdentityProviders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SupportedIdentityProviders"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.TokenValidityUnits = global::Gureum.Api.CognitoIdp.TokenValidityUnitsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TokenValidityUnits")));
         result.UserPoolId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolId"));
+        result.ClientName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientName"));
+        result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
+        result.ClientSecret = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientSecret"));
+        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
+        result.RefreshTokenValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RefreshTokenValidity"));
+        result.AccessTokenValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AccessTokenValidity"));
+        result.IdTokenValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "IdTokenValidity"));
+        result.TokenValidityUnits = global::Gureum.Api.CognitoIdp.TokenValidityUnitsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TokenValidityUnits")));
+        result.ReadAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReadAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.WriteAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "WriteAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ExplicitAuthFlows = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExplicitAuthFlows"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SupportedIdentityProviders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SupportedIdentityProviders"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CallbackURLs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CallbackURLs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.LogoutURLs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LogoutURLs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DefaultRedirectURI = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultRedirectURI"));
+        result.AllowedOAuthFlows = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AllowedOAuthFlows"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AllowedOAuthScopes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AllowedOAuthScopes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AllowedOAuthFlowsUserPoolClient = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowedOAuthFlowsUserPoolClient"));
+        result.AnalyticsConfiguration = global::Gureum.Api.CognitoIdp.AnalyticsConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsConfiguration")));
+        result.PreventUserExistenceErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PreventUserExistenceErrors"));
+        result.EnableTokenRevocation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableTokenRevocation"));
+        result.EnablePropagateAdditionalUserContextData = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnablePropagateAdditionalUserContextData"));
+        result.AuthSessionValidity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AuthSessionValidity"));
+        result.RefreshTokenRotation = global::Gureum.Api.CognitoIdp.RefreshTokenRotationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RefreshTokenRotation")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessTokenValidity", AccessTokenValidity);
-        global::Gureum.Core.ValueTree.Put(node, "AllowedOAuthFlows", global::Gureum.Core.ValueTree.WriteList(AllowedOAuthFlows, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "AllowedOAuthFlowsUserPoolClient", AllowedOAuthFlowsUserPoolClient);
-        global::Gureum.Core.ValueTree.Put(node, "AllowedOAuthScopes", global::Gureum.Core.ValueTree.WriteList(AllowedOAuthScopes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "AnalyticsConfiguration", AnalyticsConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AuthSessionValidity", AuthSessionValidity);
-        global::Gureum.Core.ValueTree.Put(node, "CallbackURLs", global::Gureum.Core.ValueTree.WriteList(CallbackURLs, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
-        global::Gureum.Core.ValueTree.Put(node, "ClientName", ClientName);
-        global::Gureum.Core.ValueTree.Put(node, "ClientSecret", ClientSecret);
-        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
-        global::Gureum.Core.ValueTree.Put(node, "DefaultRedirectURI", DefaultRedirectURI);
-        global::Gureum.Core.ValueTree.Put(node, "EnablePropagateAdditionalUserContextData", EnablePropagateAdditionalUserContextData);
-        global::Gureum.Core.ValueTree.Put(node, "EnableTokenRevocation", EnableTokenRevocation);
-        global::Gureum.Core.ValueTree.Put(node, "ExplicitAuthFlows", global::Gureum.Core.ValueTree.WriteList(ExplicitAuthFlows, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "IdTokenValidity", IdTokenValidity);
-        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
-        global::Gureum.Core.ValueTree.Put(node, "LogoutURLs", global::Gureum.Core.ValueTree.WriteList(LogoutURLs, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "PreventUserExistenceErrors", PreventUserExistenceErrors);
-        global::Gureum.Core.ValueTree.Put(node, "ReadAttributes", global::Gureum.Core.ValueTree.WriteList(ReadAttributes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "RefreshTokenRotation", RefreshTokenRotation?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RefreshTokenValidity", RefreshTokenValidity);
-        global::Gureum.Core.ValueTree.Put(node, "SupportedIdentityProviders", global::Gureum.Core.ValueTree.WriteList(SupportedIdentityProviders, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "TokenValidityUnits", TokenValidityUnits?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "UserPoolId", UserPoolId);
+        global::Gureum.Core.ValueTree.Put(node, "ClientName", ClientName);
+        global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
+        global::Gureum.Core.ValueTree.Put(node, "ClientSecret", ClientSecret);
+        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
+        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
+        global::Gureum.Core.ValueTree.Put(node, "RefreshTokenValidity", RefreshTokenValidity);
+        global::Gureum.Core.ValueTree.Put(node, "AccessTokenValidity", AccessTokenValidity);
+        global::Gureum.Core.ValueTree.Put(node, "IdTokenValidity", IdTokenValidity);
+        global::Gureum.Core.ValueTree.Put(node, "TokenValidityUnits", TokenValidityUnits?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ReadAttributes", global::Gureum.Core.ValueTree.WriteList(ReadAttributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "WriteAttributes", global::Gureum.Core.ValueTree.WriteList(WriteAttributes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ExplicitAuthFlows", global::Gureum.Core.ValueTree.WriteList(ExplicitAuthFlows, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SupportedIdentityProviders", global::Gureum.Core.ValueTree.WriteList(SupportedIdentityProviders, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "CallbackURLs", global::Gureum.Core.ValueTree.WriteList(CallbackURLs, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "LogoutURLs", global::Gureum.Core.ValueTree.WriteList(LogoutURLs, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "DefaultRedirectURI", DefaultRedirectURI);
+        global::Gureum.Core.ValueTree.Put(node, "AllowedOAuthFlows", global::Gureum.Core.ValueTree.WriteList(AllowedOAuthFlows, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AllowedOAuthScopes", global::Gureum.Core.ValueTree.WriteList(AllowedOAuthScopes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AllowedOAuthFlowsUserPoolClient", AllowedOAuthFlowsUserPoolClient);
+        global::Gureum.Core.ValueTree.Put(node, "AnalyticsConfiguration", AnalyticsConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "PreventUserExistenceErrors", PreventUserExistenceErrors);
+        global::Gureum.Core.ValueTree.Put(node, "EnableTokenRevocation", EnableTokenRevocation);
+        global::Gureum.Core.ValueTree.Put(node, "EnablePropagateAdditionalUserContextData", EnablePropagateAdditionalUserContextData);
+        global::Gureum.Core.ValueTree.Put(node, "AuthSessionValidity", AuthSessionValidity);
+        global::Gureum.Core.ValueTree.Put(node, "RefreshTokenRotation", RefreshTokenRotation?.ToTree());
         return node;
     }
 }
 
 public sealed partial class UserPoolDescriptionType
 {
-    public global::System.DateTimeOffset? CreationDate { get; set; }
-
     public string? Id { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.LambdaConfigType? LambdaConfig { get; set; }
-
-    public global::System.DateTimeOffset? LastModifiedDate { get; set; }
 
     public string? Name { get; set; }
 
+    public global::Gureum.Api.CognitoIdp.LambdaConfigType? LambdaConfig { get; set; }
+
     public string? Status { get; set; }
+
+    public global::System.DateTimeOffset? LastModifiedDate { get; set; }
+
+    public global::System.DateTimeOffset? CreationDate { get; set; }
 
     public static UserPoolDescriptionType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9786,24 +9786,24 @@ public sealed partial class UserPoolDescriptionType
             return null;
         }
         var result = new UserPoolDescriptionType();
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
-        result.LambdaConfig = global::Gureum.Api.CognitoIdp.LambdaConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LambdaConfig")));
-        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.LambdaConfig = global::Gureum.Api.CognitoIdp.LambdaConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LambdaConfig")));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
-        global::Gureum.Core.ValueTree.Put(node, "LambdaConfig", LambdaConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "LambdaConfig", LambdaConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
+        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
         return node;
     }
 }
@@ -9853,73 +9853,73 @@ public static class UserPoolTierType
 
 public sealed partial class UserPoolType
 {
-    public global::Gureum.Api.CognitoIdp.AccountRecoverySettingType? AccountRecoverySetting { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.AdminCreateUserConfigType? AdminCreateUserConfig { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AliasAttributes { get; set; }
-
-    public string? Arn { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AutoVerifiedAttributes { get; set; }
-
-    public global::System.DateTimeOffset? CreationDate { get; set; }
-
-    public string? CustomDomain { get; set; }
-
-    public string? DeletionProtection { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.DeviceConfigurationType? DeviceConfiguration { get; set; }
-
-    public string? Domain { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.EmailConfigurationType? EmailConfiguration { get; set; }
-
-    public string? EmailConfigurationFailure { get; set; }
-
-    public string? EmailVerificationMessage { get; set; }
-
-    public string? EmailVerificationSubject { get; set; }
-
-    public int? EstimatedNumberOfUsers { get; set; }
-
     public string? Id { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.LambdaConfigType? LambdaConfig { get; set; }
-
-    public global::System.DateTimeOffset? LastModifiedDate { get; set; }
-
-    public string? MfaConfiguration { get; set; }
 
     public string? Name { get; set; }
 
     public global::Gureum.Api.CognitoIdp.UserPoolPolicyType? Policies { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.SchemaAttributeType>? SchemaAttributes { get; set; }
+    public string? DeletionProtection { get; set; }
 
-    public string? SmsAuthenticationMessage { get; set; }
-
-    public global::Gureum.Api.CognitoIdp.SmsConfigurationType? SmsConfiguration { get; set; }
-
-    public string? SmsConfigurationFailure { get; set; }
-
-    public string? SmsVerificationMessage { get; set; }
+    public global::Gureum.Api.CognitoIdp.LambdaConfigType? LambdaConfig { get; set; }
 
     public string? Status { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.UserAttributeUpdateSettingsType? UserAttributeUpdateSettings { get; set; }
+    public global::System.DateTimeOffset? LastModifiedDate { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.UserPoolAddOnsType? UserPoolAddOns { get; set; }
+    public global::System.DateTimeOffset? CreationDate { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? UserPoolTags { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.SchemaAttributeType>? SchemaAttributes { get; set; }
 
-    public string? UserPoolTier { get; set; }
+    public global::System.Collections.Generic.List<string>? AutoVerifiedAttributes { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AliasAttributes { get; set; }
 
     public global::System.Collections.Generic.List<string>? UsernameAttributes { get; set; }
 
-    public global::Gureum.Api.CognitoIdp.UsernameConfigurationType? UsernameConfiguration { get; set; }
+    public string? SmsVerificationMessage { get; set; }
+
+    public string? EmailVerificationMessage { get; set; }
+
+    public string? EmailVerificationSubject { get; set; }
 
     public global::Gureum.Api.CognitoIdp.VerificationMessageTemplateType? VerificationMessageTemplate { get; set; }
+
+    public string? SmsAuthenticationMessage { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.UserAttributeUpdateSettingsType? UserAttributeUpdateSettings { get; set; }
+
+    public string? MfaConfiguration { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.DeviceConfigurationType? DeviceConfiguration { get; set; }
+
+    public int? EstimatedNumberOfUsers { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.EmailConfigurationType? EmailConfiguration { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.SmsConfigurationType? SmsConfiguration { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? UserPoolTags { get; set; }
+
+    public string? SmsConfigurationFailure { get; set; }
+
+    public string? EmailConfigurationFailure { get; set; }
+
+    public string? Domain { get; set; }
+
+    public string? CustomDomain { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.AdminCreateUserConfigType? AdminCreateUserConfig { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.UserPoolAddOnsType? UserPoolAddOns { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.UsernameConfigurationType? UsernameConfiguration { get; set; }
+
+    public string? Arn { get; set; }
+
+    public global::Gureum.Api.CognitoIdp.AccountRecoverySettingType? AccountRecoverySetting { get; set; }
+
+    public string? UserPoolTier { get; set; }
 
     public static UserPoolType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9928,80 +9928,80 @@ public sealed partial class UserPoolType
             return null;
         }
         var result = new UserPoolType();
-        result.AccountRecoverySetting = global::Gureum.Api.CognitoIdp.AccountRecoverySettingType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AccountRecoverySetting")));
-        result.AdminCreateUserConfig = global::Gureum.Api.CognitoIdp.AdminCreateUserConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AdminCreateUserConfig")));
-        result.AliasAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AliasAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.AutoVerifiedAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AutoVerifiedAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
-        result.CustomDomain = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomDomain"));
-        result.DeletionProtection = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeletionProtection"));
-        result.DeviceConfiguration = global::Gureum.Api.CognitoIdp.DeviceConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeviceConfiguration")));
-        result.Domain = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Domain"));
-        result.EmailConfiguration = global::Gureum.Api.CognitoIdp.EmailConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EmailConfiguration")));
-        result.EmailConfigurationFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EmailConfigurationFailure"));
-        result.EmailVerificationMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EmailVerificationMessage"));
-        result.EmailVerificationSubject = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EmailVerificationSubject"));
-        result.EstimatedNumberOfUsers = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "EstimatedNumberOfUsers"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
-        result.LambdaConfig = global::Gureum.Api.CognitoIdp.LambdaConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LambdaConfig")));
-        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
-        result.MfaConfiguration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MfaConfiguration"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Policies = global::Gureum.Api.CognitoIdp.UserPoolPolicyType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Policies")));
-        result.SchemaAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SchemaAttributes"), x => global::Gureum.Api.CognitoIdp.SchemaAttributeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.SmsAuthenticationMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SmsAuthenticationMessage"));
-        result.SmsConfiguration = global::Gureum.Api.CognitoIdp.SmsConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SmsConfiguration")));
-        result.SmsConfigurationFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SmsConfigurationFailure"));
-        result.SmsVerificationMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SmsVerificationMessage"));
+        result.DeletionProtection = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeletionProtection"));
+        result.LambdaConfig = global::Gureum.Api.CognitoIdp.LambdaConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LambdaConfig")));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.UserAttributeUpdateSettings = global::Gureum.Api.CognitoIdp.UserAttributeUpdateSettingsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UserAttributeUpdateSettings")));
-        result.UserPoolAddOns = global::Gureum.Api.CognitoIdp.UserPoolAddOnsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UserPoolAddOns")));
-        result.UserPoolTags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "UserPoolTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.UserPoolTier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolTier"));
+        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
+        result.SchemaAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SchemaAttributes"), x => global::Gureum.Api.CognitoIdp.SchemaAttributeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AutoVerifiedAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AutoVerifiedAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AliasAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AliasAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.UsernameAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UsernameAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.UsernameConfiguration = global::Gureum.Api.CognitoIdp.UsernameConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UsernameConfiguration")));
+        result.SmsVerificationMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SmsVerificationMessage"));
+        result.EmailVerificationMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EmailVerificationMessage"));
+        result.EmailVerificationSubject = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EmailVerificationSubject"));
         result.VerificationMessageTemplate = global::Gureum.Api.CognitoIdp.VerificationMessageTemplateType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "VerificationMessageTemplate")));
+        result.SmsAuthenticationMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SmsAuthenticationMessage"));
+        result.UserAttributeUpdateSettings = global::Gureum.Api.CognitoIdp.UserAttributeUpdateSettingsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UserAttributeUpdateSettings")));
+        result.MfaConfiguration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MfaConfiguration"));
+        result.DeviceConfiguration = global::Gureum.Api.CognitoIdp.DeviceConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeviceConfiguration")));
+        result.EstimatedNumberOfUsers = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "EstimatedNumberOfUsers"));
+        result.EmailConfiguration = global::Gureum.Api.CognitoIdp.EmailConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EmailConfiguration")));
+        result.SmsConfiguration = global::Gureum.Api.CognitoIdp.SmsConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SmsConfiguration")));
+        result.UserPoolTags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "UserPoolTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SmsConfigurationFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SmsConfigurationFailure"));
+        result.EmailConfigurationFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EmailConfigurationFailure"));
+        result.Domain = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Domain"));
+        result.CustomDomain = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomDomain"));
+        result.AdminCreateUserConfig = global::Gureum.Api.CognitoIdp.AdminCreateUserConfigType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AdminCreateUserConfig")));
+        result.UserPoolAddOns = global::Gureum.Api.CognitoIdp.UserPoolAddOnsType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UserPoolAddOns")));
+        result.UsernameConfiguration = global::Gureum.Api.CognitoIdp.UsernameConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UsernameConfiguration")));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
+        result.AccountRecoverySetting = global::Gureum.Api.CognitoIdp.AccountRecoverySettingType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AccountRecoverySetting")));
+        result.UserPoolTier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolTier"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccountRecoverySetting", AccountRecoverySetting?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AdminCreateUserConfig", AdminCreateUserConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AliasAttributes", global::Gureum.Core.ValueTree.WriteList(AliasAttributes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "AutoVerifiedAttributes", global::Gureum.Core.ValueTree.WriteList(AutoVerifiedAttributes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
-        global::Gureum.Core.ValueTree.Put(node, "CustomDomain", CustomDomain);
-        global::Gureum.Core.ValueTree.Put(node, "DeletionProtection", DeletionProtection);
-        global::Gureum.Core.ValueTree.Put(node, "DeviceConfiguration", DeviceConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Domain", Domain);
-        global::Gureum.Core.ValueTree.Put(node, "EmailConfiguration", EmailConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EmailConfigurationFailure", EmailConfigurationFailure);
-        global::Gureum.Core.ValueTree.Put(node, "EmailVerificationMessage", EmailVerificationMessage);
-        global::Gureum.Core.ValueTree.Put(node, "EmailVerificationSubject", EmailVerificationSubject);
-        global::Gureum.Core.ValueTree.Put(node, "EstimatedNumberOfUsers", EstimatedNumberOfUsers);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
-        global::Gureum.Core.ValueTree.Put(node, "LambdaConfig", LambdaConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
-        global::Gureum.Core.ValueTree.Put(node, "MfaConfiguration", MfaConfiguration);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Policies", Policies?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SchemaAttributes", global::Gureum.Core.ValueTree.WriteList(SchemaAttributes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "SmsAuthenticationMessage", SmsAuthenticationMessage);
-        global::Gureum.Core.ValueTree.Put(node, "SmsConfiguration", SmsConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SmsConfigurationFailure", SmsConfigurationFailure);
-        global::Gureum.Core.ValueTree.Put(node, "SmsVerificationMessage", SmsVerificationMessage);
+        global::Gureum.Core.ValueTree.Put(node, "DeletionProtection", DeletionProtection);
+        global::Gureum.Core.ValueTree.Put(node, "LambdaConfig", LambdaConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "UserAttributeUpdateSettings", UserAttributeUpdateSettings?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolAddOns", UserPoolAddOns?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolTags", global::Gureum.Core.ValueTree.WriteMap(UserPoolTags, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "UserPoolTier", UserPoolTier);
+        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
+        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
+        global::Gureum.Core.ValueTree.Put(node, "SchemaAttributes", global::Gureum.Core.ValueTree.WriteList(SchemaAttributes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AutoVerifiedAttributes", global::Gureum.Core.ValueTree.WriteList(AutoVerifiedAttributes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AliasAttributes", global::Gureum.Core.ValueTree.WriteList(AliasAttributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "UsernameAttributes", global::Gureum.Core.ValueTree.WriteList(UsernameAttributes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "UsernameConfiguration", UsernameConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SmsVerificationMessage", SmsVerificationMessage);
+        global::Gureum.Core.ValueTree.Put(node, "EmailVerificationMessage", EmailVerificationMessage);
+        global::Gureum.Core.ValueTree.Put(node, "EmailVerificationSubject", EmailVerificationSubject);
         global::Gureum.Core.ValueTree.Put(node, "VerificationMessageTemplate", VerificationMessageTemplate?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SmsAuthenticationMessage", SmsAuthenticationMessage);
+        global::Gureum.Core.ValueTree.Put(node, "UserAttributeUpdateSettings", UserAttributeUpdateSettings?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MfaConfiguration", MfaConfiguration);
+        global::Gureum.Core.ValueTree.Put(node, "DeviceConfiguration", DeviceConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EstimatedNumberOfUsers", EstimatedNumberOfUsers);
+        global::Gureum.Core.ValueTree.Put(node, "EmailConfiguration", EmailConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SmsConfiguration", SmsConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolTags", global::Gureum.Core.ValueTree.WriteMap(UserPoolTags, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SmsConfigurationFailure", SmsConfigurationFailure);
+        global::Gureum.Core.ValueTree.Put(node, "EmailConfigurationFailure", EmailConfigurationFailure);
+        global::Gureum.Core.ValueTree.Put(node, "Domain", Domain);
+        global::Gureum.Core.ValueTree.Put(node, "CustomDomain", CustomDomain);
+        global::Gureum.Core.ValueTree.Put(node, "AdminCreateUserConfig", AdminCreateUserConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolAddOns", UserPoolAddOns?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "UsernameConfiguration", UsernameConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
+        global::Gureum.Core.ValueTree.Put(node, "AccountRecoverySetting", AccountRecoverySetting?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "UserPoolTier", UserPoolTier);
         return node;
     }
 }
@@ -10021,19 +10021,19 @@ public static class UserStatusType
 
 public sealed partial class UserType
 {
+    public string? Username { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.AttributeType>? Attributes { get; set; }
-
-    public bool? Enabled { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.MFAOptionType>? MFAOptions { get; set; }
 
     public global::System.DateTimeOffset? UserCreateDate { get; set; }
 
     public global::System.DateTimeOffset? UserLastModifiedDate { get; set; }
 
+    public bool? Enabled { get; set; }
+
     public string? UserStatus { get; set; }
 
-    public string? Username { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.CognitoIdp.MFAOptionType>? MFAOptions { get; set; }
 
     public static UserType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10042,26 +10042,26 @@ public sealed partial class UserType
             return null;
         }
         var result = new UserType();
+        result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
         result.Attributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Api.CognitoIdp.AttributeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
-        result.MFAOptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MFAOptions"), x => global::Gureum.Api.CognitoIdp.MFAOptionType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.UserCreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UserCreateDate"));
         result.UserLastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UserLastModifiedDate"));
+        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
         result.UserStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserStatus"));
-        result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.MFAOptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MFAOptions"), x => global::Gureum.Api.CognitoIdp.MFAOptionType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Username", Username);
         global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteList(Attributes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
-        global::Gureum.Core.ValueTree.Put(node, "MFAOptions", global::Gureum.Core.ValueTree.WriteList(MFAOptions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "UserCreateDate", UserCreateDate);
         global::Gureum.Core.ValueTree.Put(node, "UserLastModifiedDate", UserLastModifiedDate);
+        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
         global::Gureum.Core.ValueTree.Put(node, "UserStatus", UserStatus);
-        global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "MFAOptions", global::Gureum.Core.ValueTree.WriteList(MFAOptions, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -10105,17 +10105,17 @@ public sealed partial class UsernameConfigurationType
 
 public sealed partial class VerificationMessageTemplateType
 {
-    public string? DefaultEmailOption { get; set; }
+    public string? SmsMessage { get; set; }
 
     public string? EmailMessage { get; set; }
 
-    public string? EmailMessageByLink { get; set; }
-
     public string? EmailSubject { get; set; }
+
+    public string? EmailMessageByLink { get; set; }
 
     public string? EmailSubjectByLink { get; set; }
 
-    public string? SmsMessage { get; set; }
+    public string? DefaultEmailOption { get; set; }
 
     public static VerificationMessageTemplateType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10124,24 +10124,24 @@ public sealed partial class VerificationMessageTemplateType
             return null;
         }
         var result = new VerificationMessageTemplateType();
-        result.DefaultEmailOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultEmailOption"));
-        result.EmailMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EmailMessage"));
-        result.EmailMessageByLink = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EmailMessageByLink"));
-        result.EmailSubject = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EmailSubject"));
-        result.EmailSubjectByLink = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EmailSubjectByLink"));
         result.SmsMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SmsMessage"));
+        result.EmailMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EmailMessage"));
+        result.EmailSubject = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EmailSubject"));
+        result.EmailMessageByLink = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EmailMessageByLink"));
+        result.EmailSubjectByLink = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EmailSubjectByLink"));
+        result.DefaultEmailOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultEmailOption"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DefaultEmailOption", DefaultEmailOption);
-        global::Gureum.Core.ValueTree.Put(node, "EmailMessage", EmailMessage);
-        global::Gureum.Core.ValueTree.Put(node, "EmailMessageByLink", EmailMessageByLink);
-        global::Gureum.Core.ValueTree.Put(node, "EmailSubject", EmailSubject);
-        global::Gureum.Core.ValueTree.Put(node, "EmailSubjectByLink", EmailSubjectByLink);
         global::Gureum.Core.ValueTree.Put(node, "SmsMessage", SmsMessage);
+        global::Gureum.Core.ValueTree.Put(node, "EmailMessage", EmailMessage);
+        global::Gureum.Core.ValueTree.Put(node, "EmailSubject", EmailSubject);
+        global::Gureum.Core.ValueTree.Put(node, "EmailMessageByLink", EmailMessageByLink);
+        global::Gureum.Core.ValueTree.Put(node, "EmailSubjectByLink", EmailSubjectByLink);
+        global::Gureum.Core.ValueTree.Put(node, "DefaultEmailOption", DefaultEmailOption);
         return node;
     }
 }
@@ -10157,11 +10157,11 @@ public sealed partial class VerifySoftwareTokenRequest
 {
     public string? AccessToken { get; set; }
 
-    public string? FriendlyDeviceName { get; set; }
-
     public string? Session { get; set; }
 
     public string? UserCode { get; set; }
+
+    public string? FriendlyDeviceName { get; set; }
 
     public static VerifySoftwareTokenRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10171,9 +10171,9 @@ public sealed partial class VerifySoftwareTokenRequest
         }
         var result = new VerifySoftwareTokenRequest();
         result.AccessToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessToken"));
-        result.FriendlyDeviceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FriendlyDeviceName"));
         result.Session = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Session"));
         result.UserCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserCode"));
+        result.FriendlyDeviceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FriendlyDeviceName"));
         return result;
     }
 
@@ -10181,18 +10181,18 @@ public sealed partial class VerifySoftwareTokenRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AccessToken", AccessToken);
-        global::Gureum.Core.ValueTree.Put(node, "FriendlyDeviceName", FriendlyDeviceName);
         global::Gureum.Core.ValueTree.Put(node, "Session", Session);
         global::Gureum.Core.ValueTree.Put(node, "UserCode", UserCode);
+        global::Gureum.Core.ValueTree.Put(node, "FriendlyDeviceName", FriendlyDeviceName);
         return node;
     }
 }
 
 public sealed partial class VerifySoftwareTokenResponse
 {
-    public string? Session { get; set; }
-
     public string? Status { get; set; }
+
+    public string? Session { get; set; }
 
     public static VerifySoftwareTokenResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10201,16 +10201,16 @@ public sealed partial class VerifySoftwareTokenResponse
             return null;
         }
         var result = new VerifySoftwareTokenResponse();
-        result.Session = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Session"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.Session = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Session"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Session", Session);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "Session", Session);
         return node;
     }
 }
@@ -10274,11 +10274,11 @@ public sealed partial class VerifyUserAttributeResponse
 
 public sealed partial class WebAuthnConfigurationType
 {
-    public string? FactorConfiguration { get; set; }
-
     public string? RelyingPartyId { get; set; }
 
     public string? UserVerification { get; set; }
+
+    public string? FactorConfiguration { get; set; }
 
     public static WebAuthnConfigurationType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10287,35 +10287,35 @@ public sealed partial class WebAuthnConfigurationType
             return null;
         }
         var result = new WebAuthnConfigurationType();
-        result.FactorConfiguration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FactorConfiguration"));
         result.RelyingPartyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RelyingPartyId"));
         result.UserVerification = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserVerification"));
+        result.FactorConfiguration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FactorConfiguration"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "FactorConfiguration", FactorConfiguration);
         global::Gureum.Core.ValueTree.Put(node, "RelyingPartyId", RelyingPartyId);
         global::Gureum.Core.ValueTree.Put(node, "UserVerification", UserVerification);
+        global::Gureum.Core.ValueTree.Put(node, "FactorConfiguration", FactorConfiguration);
         return node;
     }
 }
 
 public sealed partial class WebAuthnCredentialDescription
 {
-    public string? AuthenticatorAttachment { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AuthenticatorTransports { get; set; }
-
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
-
     public string? CredentialId { get; set; }
 
     public string? FriendlyCredentialName { get; set; }
 
     public string? RelyingPartyId { get; set; }
+
+    public string? AuthenticatorAttachment { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AuthenticatorTransports { get; set; }
+
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
 
     public static WebAuthnCredentialDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10324,24 +10324,24 @@ public sealed partial class WebAuthnCredentialDescription
             return null;
         }
         var result = new WebAuthnCredentialDescription();
-        result.AuthenticatorAttachment = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthenticatorAttachment"));
-        result.AuthenticatorTransports = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AuthenticatorTransports"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedAt"));
         result.CredentialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CredentialId"));
         result.FriendlyCredentialName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FriendlyCredentialName"));
         result.RelyingPartyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RelyingPartyId"));
+        result.AuthenticatorAttachment = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthenticatorAttachment"));
+        result.AuthenticatorTransports = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AuthenticatorTransports"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedAt"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AuthenticatorAttachment", AuthenticatorAttachment);
-        global::Gureum.Core.ValueTree.Put(node, "AuthenticatorTransports", global::Gureum.Core.ValueTree.WriteList(AuthenticatorTransports, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "CreatedAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "CredentialId", CredentialId);
         global::Gureum.Core.ValueTree.Put(node, "FriendlyCredentialName", FriendlyCredentialName);
         global::Gureum.Core.ValueTree.Put(node, "RelyingPartyId", RelyingPartyId);
+        global::Gureum.Core.ValueTree.Put(node, "AuthenticatorAttachment", AuthenticatorAttachment);
+        global::Gureum.Core.ValueTree.Put(node, "AuthenticatorTransports", global::Gureum.Core.ValueTree.WriteList(AuthenticatorTransports, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "CreatedAt", CreatedAt);
         return node;
     }
 }

@@ -14,11 +14,11 @@ public static class ApproximateCreationDateTimePrecision
 
 public sealed partial class ArchivalSummary
 {
-    public string? ArchivalBackupArn { get; set; }
-
     public global::System.DateTimeOffset? ArchivalDateTime { get; set; }
 
     public string? ArchivalReason { get; set; }
+
+    public string? ArchivalBackupArn { get; set; }
 
     public static ArchivalSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -27,18 +27,18 @@ public sealed partial class ArchivalSummary
             return null;
         }
         var result = new ArchivalSummary();
-        result.ArchivalBackupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ArchivalBackupArn"));
         result.ArchivalDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ArchivalDateTime"));
         result.ArchivalReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ArchivalReason"));
+        result.ArchivalBackupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ArchivalBackupArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ArchivalBackupArn", ArchivalBackupArn);
         global::Gureum.Core.ValueTree.Put(node, "ArchivalDateTime", ArchivalDateTime);
         global::Gureum.Core.ValueTree.Put(node, "ArchivalReason", ArchivalReason);
+        global::Gureum.Core.ValueTree.Put(node, "ArchivalBackupArn", ArchivalBackupArn);
         return node;
     }
 }
@@ -80,25 +80,25 @@ public sealed partial class AttributeDefinition
 
 public sealed partial class AttributeValue
 {
-    public byte[]? B { get; set; }
-
-    public bool? BOOL { get; set; }
-
-    public global::System.Collections.Generic.List<byte[]>? BS { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.AttributeValue>? L { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? M { get; set; }
+    public string? S { get; set; }
 
     public string? N { get; set; }
 
+    public byte[]? B { get; set; }
+
+    public global::System.Collections.Generic.List<string>? SS { get; set; }
+
     public global::System.Collections.Generic.List<string>? NS { get; set; }
+
+    public global::System.Collections.Generic.List<byte[]>? BS { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? M { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.AttributeValue>? L { get; set; }
 
     public bool? NULL { get; set; }
 
-    public string? S { get; set; }
-
-    public global::System.Collections.Generic.List<string>? SS { get; set; }
+    public bool? BOOL { get; set; }
 
     public static AttributeValue? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -107,41 +107,41 @@ public sealed partial class AttributeValue
             return null;
         }
         var result = new AttributeValue();
-        result.B = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "B"));
-        result.BOOL = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BOOL"));
-        result.BS = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "BS"), x => global::Gureum.Core.ValueConvert.AsBytes(x)!);
-        result.L = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "L"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.M = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "M"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.N = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "N"));
-        result.NS = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NS"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.NULL = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "NULL"));
         result.S = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S"));
+        result.N = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "N"));
+        result.B = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "B"));
         result.SS = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SS"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NS = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NS"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.BS = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "BS"), x => global::Gureum.Core.ValueConvert.AsBytes(x)!);
+        result.M = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "M"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.L = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "L"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NULL = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "NULL"));
+        result.BOOL = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BOOL"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "B", B);
-        global::Gureum.Core.ValueTree.Put(node, "BOOL", BOOL);
-        global::Gureum.Core.ValueTree.Put(node, "BS", global::Gureum.Core.ValueTree.WriteList(BS, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "L", global::Gureum.Core.ValueTree.WriteList(L, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "M", global::Gureum.Core.ValueTree.WriteMap(M, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "N", N);
-        global::Gureum.Core.ValueTree.Put(node, "NS", global::Gureum.Core.ValueTree.WriteList(NS, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "NULL", NULL);
         global::Gureum.Core.ValueTree.Put(node, "S", S);
+        global::Gureum.Core.ValueTree.Put(node, "N", N);
+        global::Gureum.Core.ValueTree.Put(node, "B", B);
         global::Gureum.Core.ValueTree.Put(node, "SS", global::Gureum.Core.ValueTree.WriteList(SS, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "NS", global::Gureum.Core.ValueTree.WriteList(NS, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "BS", global::Gureum.Core.ValueTree.WriteList(BS, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "M", global::Gureum.Core.ValueTree.WriteMap(M, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "L", global::Gureum.Core.ValueTree.WriteList(L, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NULL", NULL);
+        global::Gureum.Core.ValueTree.Put(node, "BOOL", BOOL);
         return node;
     }
 }
 
 public sealed partial class AttributeValueUpdate
 {
-    public string? Action { get; set; }
-
     public global::Gureum.Api.Dynamodb.AttributeValue? Value { get; set; }
+
+    public string? Action { get; set; }
 
     public static AttributeValueUpdate? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -150,16 +150,16 @@ public sealed partial class AttributeValueUpdate
             return null;
         }
         var result = new AttributeValueUpdate();
-        result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Action"));
         result.Value = global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Value")));
+        result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Action"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Action", Action);
         global::Gureum.Core.ValueTree.Put(node, "Value", Value?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Action", Action);
         return node;
     }
 }
@@ -220,13 +220,13 @@ public sealed partial class AutoScalingPolicyUpdate
 
 public sealed partial class AutoScalingSettingsDescription
 {
-    public bool? AutoScalingDisabled { get; set; }
-
-    public string? AutoScalingRoleArn { get; set; }
+    public long? MinimumUnits { get; set; }
 
     public long? MaximumUnits { get; set; }
 
-    public long? MinimumUnits { get; set; }
+    public bool? AutoScalingDisabled { get; set; }
+
+    public string? AutoScalingRoleArn { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.AutoScalingPolicyDescription>? ScalingPolicies { get; set; }
 
@@ -237,10 +237,10 @@ public sealed partial class AutoScalingSettingsDescription
             return null;
         }
         var result = new AutoScalingSettingsDescription();
+        result.MinimumUnits = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "MinimumUnits"));
+        result.MaximumUnits = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "MaximumUnits"));
         result.AutoScalingDisabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AutoScalingDisabled"));
         result.AutoScalingRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingRoleArn"));
-        result.MaximumUnits = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "MaximumUnits"));
-        result.MinimumUnits = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "MinimumUnits"));
         result.ScalingPolicies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ScalingPolicies"), x => global::Gureum.Api.Dynamodb.AutoScalingPolicyDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -248,10 +248,10 @@ public sealed partial class AutoScalingSettingsDescription
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "MinimumUnits", MinimumUnits);
+        global::Gureum.Core.ValueTree.Put(node, "MaximumUnits", MaximumUnits);
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingDisabled", AutoScalingDisabled);
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingRoleArn", AutoScalingRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "MaximumUnits", MaximumUnits);
-        global::Gureum.Core.ValueTree.Put(node, "MinimumUnits", MinimumUnits);
         global::Gureum.Core.ValueTree.Put(node, "ScalingPolicies", global::Gureum.Core.ValueTree.WriteList(ScalingPolicies, x => (object?)x.ToTree()));
         return node;
     }
@@ -259,13 +259,13 @@ public sealed partial class AutoScalingSettingsDescription
 
 public sealed partial class AutoScalingSettingsUpdate
 {
-    public bool? AutoScalingDisabled { get; set; }
-
-    public string? AutoScalingRoleArn { get; set; }
+    public long? MinimumUnits { get; set; }
 
     public long? MaximumUnits { get; set; }
 
-    public long? MinimumUnits { get; set; }
+    public bool? AutoScalingDisabled { get; set; }
+
+    public string? AutoScalingRoleArn { get; set; }
 
     public global::Gureum.Api.Dynamodb.AutoScalingPolicyUpdate? ScalingPolicyUpdate { get; set; }
 
@@ -276,10 +276,10 @@ public sealed partial class AutoScalingSettingsUpdate
             return null;
         }
         var result = new AutoScalingSettingsUpdate();
+        result.MinimumUnits = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "MinimumUnits"));
+        result.MaximumUnits = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "MaximumUnits"));
         result.AutoScalingDisabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AutoScalingDisabled"));
         result.AutoScalingRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutoScalingRoleArn"));
-        result.MaximumUnits = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "MaximumUnits"));
-        result.MinimumUnits = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "MinimumUnits"));
         result.ScalingPolicyUpdate = global::Gureum.Api.Dynamodb.AutoScalingPolicyUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ScalingPolicyUpdate")));
         return result;
     }
@@ -287,10 +287,10 @@ public sealed partial class AutoScalingSettingsUpdate
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "MinimumUnits", MinimumUnits);
+        global::Gureum.Core.ValueTree.Put(node, "MaximumUnits", MaximumUnits);
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingDisabled", AutoScalingDisabled);
         global::Gureum.Core.ValueTree.Put(node, "AutoScalingRoleArn", AutoScalingRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "MaximumUnits", MaximumUnits);
-        global::Gureum.Core.ValueTree.Put(node, "MinimumUnits", MinimumUnits);
         global::Gureum.Core.ValueTree.Put(node, "ScalingPolicyUpdate", ScalingPolicyUpdate?.ToTree());
         return node;
     }
@@ -401,10 +401,6 @@ public sealed partial class BackupDetails
 {
     public string? BackupArn { get; set; }
 
-    public global::System.DateTimeOffset? BackupCreationDateTime { get; set; }
-
-    public global::System.DateTimeOffset? BackupExpiryDateTime { get; set; }
-
     public string? BackupName { get; set; }
 
     public long? BackupSizeBytes { get; set; }
@@ -412,6 +408,10 @@ public sealed partial class BackupDetails
     public string? BackupStatus { get; set; }
 
     public string? BackupType { get; set; }
+
+    public global::System.DateTimeOffset? BackupCreationDateTime { get; set; }
+
+    public global::System.DateTimeOffset? BackupExpiryDateTime { get; set; }
 
     public static BackupDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -421,12 +421,12 @@ public sealed partial class BackupDetails
         }
         var result = new BackupDetails();
         result.BackupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BackupArn"));
-        result.BackupCreationDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "BackupCreationDateTime"));
-        result.BackupExpiryDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "BackupExpiryDateTime"));
         result.BackupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BackupName"));
         result.BackupSizeBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "BackupSizeBytes"));
         result.BackupStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BackupStatus"));
         result.BackupType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BackupType"));
+        result.BackupCreationDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "BackupCreationDateTime"));
+        result.BackupExpiryDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "BackupExpiryDateTime"));
         return result;
     }
 
@@ -434,12 +434,12 @@ public sealed partial class BackupDetails
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "BackupArn", BackupArn);
-        global::Gureum.Core.ValueTree.Put(node, "BackupCreationDateTime", BackupCreationDateTime);
-        global::Gureum.Core.ValueTree.Put(node, "BackupExpiryDateTime", BackupExpiryDateTime);
         global::Gureum.Core.ValueTree.Put(node, "BackupName", BackupName);
         global::Gureum.Core.ValueTree.Put(node, "BackupSizeBytes", BackupSizeBytes);
         global::Gureum.Core.ValueTree.Put(node, "BackupStatus", BackupStatus);
         global::Gureum.Core.ValueTree.Put(node, "BackupType", BackupType);
+        global::Gureum.Core.ValueTree.Put(node, "BackupCreationDateTime", BackupCreationDateTime);
+        global::Gureum.Core.ValueTree.Put(node, "BackupExpiryDateTime", BackupExpiryDateTime);
         return node;
     }
 }
@@ -454,25 +454,25 @@ public static class BackupStatus
 
 public sealed partial class BackupSummary
 {
+    public string? TableName { get; set; }
+
+    public string? TableId { get; set; }
+
+    public string? TableArn { get; set; }
+
     public string? BackupArn { get; set; }
+
+    public string? BackupName { get; set; }
 
     public global::System.DateTimeOffset? BackupCreationDateTime { get; set; }
 
     public global::System.DateTimeOffset? BackupExpiryDateTime { get; set; }
 
-    public string? BackupName { get; set; }
-
-    public long? BackupSizeBytes { get; set; }
-
     public string? BackupStatus { get; set; }
 
     public string? BackupType { get; set; }
 
-    public string? TableArn { get; set; }
-
-    public string? TableId { get; set; }
-
-    public string? TableName { get; set; }
+    public long? BackupSizeBytes { get; set; }
 
     public static BackupSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -481,32 +481,32 @@ public sealed partial class BackupSummary
             return null;
         }
         var result = new BackupSummary();
+        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.TableId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableId"));
+        result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
         result.BackupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BackupArn"));
+        result.BackupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BackupName"));
         result.BackupCreationDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "BackupCreationDateTime"));
         result.BackupExpiryDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "BackupExpiryDateTime"));
-        result.BackupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BackupName"));
-        result.BackupSizeBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "BackupSizeBytes"));
         result.BackupStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BackupStatus"));
         result.BackupType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BackupType"));
-        result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
-        result.TableId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableId"));
-        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.BackupSizeBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "BackupSizeBytes"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "TableId", TableId);
+        global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
         global::Gureum.Core.ValueTree.Put(node, "BackupArn", BackupArn);
+        global::Gureum.Core.ValueTree.Put(node, "BackupName", BackupName);
         global::Gureum.Core.ValueTree.Put(node, "BackupCreationDateTime", BackupCreationDateTime);
         global::Gureum.Core.ValueTree.Put(node, "BackupExpiryDateTime", BackupExpiryDateTime);
-        global::Gureum.Core.ValueTree.Put(node, "BackupName", BackupName);
-        global::Gureum.Core.ValueTree.Put(node, "BackupSizeBytes", BackupSizeBytes);
         global::Gureum.Core.ValueTree.Put(node, "BackupStatus", BackupStatus);
         global::Gureum.Core.ValueTree.Put(node, "BackupType", BackupType);
-        global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
-        global::Gureum.Core.ValueTree.Put(node, "TableId", TableId);
-        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "BackupSizeBytes", BackupSizeBytes);
         return node;
     }
 }
@@ -530,9 +530,9 @@ public static class BackupTypeFilter
 
 public sealed partial class BatchExecuteStatementInput
 {
-    public string? ReturnConsumedCapacity { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.BatchStatementRequest>? Statements { get; set; }
+
+    public string? ReturnConsumedCapacity { get; set; }
 
     public static BatchExecuteStatementInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -541,25 +541,25 @@ public sealed partial class BatchExecuteStatementInput
             return null;
         }
         var result = new BatchExecuteStatementInput();
-        result.ReturnConsumedCapacity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnConsumedCapacity"));
         result.Statements = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Statements"), x => global::Gureum.Api.Dynamodb.BatchStatementRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ReturnConsumedCapacity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnConsumedCapacity"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ReturnConsumedCapacity", ReturnConsumedCapacity);
         global::Gureum.Core.ValueTree.Put(node, "Statements", global::Gureum.Core.ValueTree.WriteList(Statements, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ReturnConsumedCapacity", ReturnConsumedCapacity);
         return node;
     }
 }
 
 public sealed partial class BatchExecuteStatementOutput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ConsumedCapacity>? ConsumedCapacity { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.BatchStatementResponse>? Responses { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ConsumedCapacity>? ConsumedCapacity { get; set; }
 
     public static BatchExecuteStatementOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -568,16 +568,16 @@ public sealed partial class BatchExecuteStatementOutput
             return null;
         }
         var result = new BatchExecuteStatementOutput();
-        result.ConsumedCapacity = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ConsumedCapacity"), x => global::Gureum.Api.Dynamodb.ConsumedCapacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Responses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Responses"), x => global::Gureum.Api.Dynamodb.BatchStatementResponse.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ConsumedCapacity = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ConsumedCapacity"), x => global::Gureum.Api.Dynamodb.ConsumedCapacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConsumedCapacity", global::Gureum.Core.ValueTree.WriteList(ConsumedCapacity, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Responses", global::Gureum.Core.ValueTree.WriteList(Responses, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ConsumedCapacity", global::Gureum.Core.ValueTree.WriteList(ConsumedCapacity, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -611,11 +611,11 @@ public sealed partial class BatchGetItemInput
 
 public sealed partial class BatchGetItemOutput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ConsumedCapacity>? ConsumedCapacity { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>>>? Responses { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.KeysAndAttributes>? UnprocessedKeys { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ConsumedCapacity>? ConsumedCapacity { get; set; }
 
     public static BatchGetItemOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -624,18 +624,18 @@ public sealed partial class BatchGetItemOutput
             return null;
         }
         var result = new BatchGetItemOutput();
-        result.ConsumedCapacity = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ConsumedCapacity"), x => global::Gureum.Api.Dynamodb.ConsumedCapacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Responses = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Responses"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!)!)!);
         result.UnprocessedKeys = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "UnprocessedKeys"), x => global::Gureum.Api.Dynamodb.KeysAndAttributes.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ConsumedCapacity = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ConsumedCapacity"), x => global::Gureum.Api.Dynamodb.ConsumedCapacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConsumedCapacity", global::Gureum.Core.ValueTree.WriteList(ConsumedCapacity, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Responses", global::Gureum.Core.ValueTree.WriteMap(Responses, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)x.ToTree()))));
         global::Gureum.Core.ValueTree.Put(node, "UnprocessedKeys", global::Gureum.Core.ValueTree.WriteMap(UnprocessedKeys, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ConsumedCapacity", global::Gureum.Core.ValueTree.WriteList(ConsumedCapacity, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -644,9 +644,9 @@ public sealed partial class BatchStatementError
 {
     public string? Code { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Item { get; set; }
-
     public string? Message { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Item { get; set; }
 
     public static BatchStatementError? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -656,8 +656,8 @@ public sealed partial class BatchStatementError
         }
         var result = new BatchStatementError();
         result.Code = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Code"));
-        result.Item = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Item"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Message"));
+        result.Item = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Item"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -665,8 +665,8 @@ public sealed partial class BatchStatementError
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Code", Code);
-        global::Gureum.Core.ValueTree.Put(node, "Item", global::Gureum.Core.ValueTree.WriteMap(Item, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Message", Message);
+        global::Gureum.Core.ValueTree.Put(node, "Item", global::Gureum.Core.ValueTree.WriteMap(Item, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -689,13 +689,13 @@ public static class BatchStatementErrorCodeEnum
 
 public sealed partial class BatchStatementRequest
 {
-    public bool? ConsistentRead { get; set; }
+    public string? Statement { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.AttributeValue>? Parameters { get; set; }
 
-    public string? ReturnValuesOnConditionCheckFailure { get; set; }
+    public bool? ConsistentRead { get; set; }
 
-    public string? Statement { get; set; }
+    public string? ReturnValuesOnConditionCheckFailure { get; set; }
 
     public static BatchStatementRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -704,20 +704,20 @@ public sealed partial class BatchStatementRequest
             return null;
         }
         var result = new BatchStatementRequest();
-        result.ConsistentRead = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ConsistentRead"));
-        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ReturnValuesOnConditionCheckFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnValuesOnConditionCheckFailure"));
         result.Statement = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Statement"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ConsistentRead = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ConsistentRead"));
+        result.ReturnValuesOnConditionCheckFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnValuesOnConditionCheckFailure"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConsistentRead", ConsistentRead);
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure);
         global::Gureum.Core.ValueTree.Put(node, "Statement", Statement);
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ConsistentRead", ConsistentRead);
+        global::Gureum.Core.ValueTree.Put(node, "ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure);
         return node;
     }
 }
@@ -726,9 +726,9 @@ public sealed partial class BatchStatementResponse
 {
     public global::Gureum.Api.Dynamodb.BatchStatementError? Error { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Item { get; set; }
-
     public string? TableName { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Item { get; set; }
 
     public static BatchStatementResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -738,8 +738,8 @@ public sealed partial class BatchStatementResponse
         }
         var result = new BatchStatementResponse();
         result.Error = global::Gureum.Api.Dynamodb.BatchStatementError.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
-        result.Item = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Item"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.Item = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Item"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -747,8 +747,8 @@ public sealed partial class BatchStatementResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Item", global::Gureum.Core.ValueTree.WriteMap(Item, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "Item", global::Gureum.Core.ValueTree.WriteMap(Item, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -786,11 +786,11 @@ public sealed partial class BatchWriteItemInput
 
 public sealed partial class BatchWriteItemOutput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ConsumedCapacity>? ConsumedCapacity { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.WriteRequest>>? UnprocessedItems { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ItemCollectionMetrics>>? ItemCollectionMetrics { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.WriteRequest>>? UnprocessedItems { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ConsumedCapacity>? ConsumedCapacity { get; set; }
 
     public static BatchWriteItemOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -799,18 +799,18 @@ public sealed partial class BatchWriteItemOutput
             return null;
         }
         var result = new BatchWriteItemOutput();
-        result.ConsumedCapacity = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ConsumedCapacity"), x => global::Gureum.Api.Dynamodb.ConsumedCapacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ItemCollectionMetrics = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ItemCollectionMetrics"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Api.Dynamodb.ItemCollectionMetrics.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!)!);
         result.UnprocessedItems = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "UnprocessedItems"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Api.Dynamodb.WriteRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!)!);
+        result.ItemCollectionMetrics = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ItemCollectionMetrics"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Api.Dynamodb.ItemCollectionMetrics.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!)!);
+        result.ConsumedCapacity = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ConsumedCapacity"), x => global::Gureum.Api.Dynamodb.ConsumedCapacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConsumedCapacity", global::Gureum.Core.ValueTree.WriteList(ConsumedCapacity, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ItemCollectionMetrics", global::Gureum.Core.ValueTree.WriteMap(ItemCollectionMetrics, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x.ToTree())));
         global::Gureum.Core.ValueTree.Put(node, "UnprocessedItems", global::Gureum.Core.ValueTree.WriteMap(UnprocessedItems, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x.ToTree())));
+        global::Gureum.Core.ValueTree.Put(node, "ItemCollectionMetrics", global::Gureum.Core.ValueTree.WriteMap(ItemCollectionMetrics, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x.ToTree())));
+        global::Gureum.Core.ValueTree.Put(node, "ConsumedCapacity", global::Gureum.Core.ValueTree.WriteList(ConsumedCapacity, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -851,9 +851,9 @@ public sealed partial class BillingModeSummary
 
 public sealed partial class CancellationReason
 {
-    public string? Code { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Item { get; set; }
+
+    public string? Code { get; set; }
 
     public string? Message { get; set; }
 
@@ -864,8 +864,8 @@ public sealed partial class CancellationReason
             return null;
         }
         var result = new CancellationReason();
-        result.Code = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Code"));
         result.Item = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Item"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Code = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Code"));
         result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Message"));
         return result;
     }
@@ -873,8 +873,8 @@ public sealed partial class CancellationReason
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Code", Code);
         global::Gureum.Core.ValueTree.Put(node, "Item", global::Gureum.Core.ValueTree.WriteMap(Item, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Code", Code);
         global::Gureum.Core.ValueTree.Put(node, "Message", Message);
         return node;
     }
@@ -882,11 +882,11 @@ public sealed partial class CancellationReason
 
 public sealed partial class Capacity
 {
-    public double? CapacityUnits { get; set; }
-
     public double? ReadCapacityUnits { get; set; }
 
     public double? WriteCapacityUnits { get; set; }
+
+    public double? CapacityUnits { get; set; }
 
     public static Capacity? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -895,18 +895,18 @@ public sealed partial class Capacity
             return null;
         }
         var result = new Capacity();
-        result.CapacityUnits = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "CapacityUnits"));
         result.ReadCapacityUnits = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "ReadCapacityUnits"));
         result.WriteCapacityUnits = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "WriteCapacityUnits"));
+        result.CapacityUnits = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "CapacityUnits"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CapacityUnits", CapacityUnits);
         global::Gureum.Core.ValueTree.Put(node, "ReadCapacityUnits", ReadCapacityUnits);
         global::Gureum.Core.ValueTree.Put(node, "WriteCapacityUnits", WriteCapacityUnits);
+        global::Gureum.Core.ValueTree.Put(node, "CapacityUnits", CapacityUnits);
         return node;
     }
 }
@@ -958,17 +958,17 @@ public sealed partial class Condition
 
 public sealed partial class ConditionCheck
 {
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Key { get; set; }
+
+    public string? TableName { get; set; }
+
     public string? ConditionExpression { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ExpressionAttributeNames { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? ExpressionAttributeValues { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Key { get; set; }
-
     public string? ReturnValuesOnConditionCheckFailure { get; set; }
-
-    public string? TableName { get; set; }
 
     public static ConditionCheck? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -977,24 +977,24 @@ public sealed partial class ConditionCheck
             return null;
         }
         var result = new ConditionCheck();
+        result.Key = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Key"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         result.ConditionExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConditionExpression"));
         result.ExpressionAttributeNames = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ExpressionAttributeValues = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeValues"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Key = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Key"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ReturnValuesOnConditionCheckFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnValuesOnConditionCheckFailure"));
-        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Key", global::Gureum.Core.ValueTree.WriteMap(Key, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         global::Gureum.Core.ValueTree.Put(node, "ConditionExpression", ConditionExpression);
         global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeNames", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeValues", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeValues, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Key", global::Gureum.Core.ValueTree.WriteMap(Key, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure);
-        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         return node;
     }
 }
@@ -1008,19 +1008,19 @@ public static class ConditionalOperator
 
 public sealed partial class ConsumedCapacity
 {
+    public string? TableName { get; set; }
+
     public double? CapacityUnits { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.Capacity>? GlobalSecondaryIndexes { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.Capacity>? LocalSecondaryIndexes { get; set; }
 
     public double? ReadCapacityUnits { get; set; }
 
+    public double? WriteCapacityUnits { get; set; }
+
     public global::Gureum.Api.Dynamodb.Capacity? Table { get; set; }
 
-    public string? TableName { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.Capacity>? LocalSecondaryIndexes { get; set; }
 
-    public double? WriteCapacityUnits { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.Capacity>? GlobalSecondaryIndexes { get; set; }
 
     public static ConsumedCapacity? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1029,26 +1029,26 @@ public sealed partial class ConsumedCapacity
             return null;
         }
         var result = new ConsumedCapacity();
-        result.CapacityUnits = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "CapacityUnits"));
-        result.GlobalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.Capacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.LocalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "LocalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.Capacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ReadCapacityUnits = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "ReadCapacityUnits"));
-        result.Table = global::Gureum.Api.Dynamodb.Capacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Table")));
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.CapacityUnits = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "CapacityUnits"));
+        result.ReadCapacityUnits = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "ReadCapacityUnits"));
         result.WriteCapacityUnits = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "WriteCapacityUnits"));
+        result.Table = global::Gureum.Api.Dynamodb.Capacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Table")));
+        result.LocalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "LocalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.Capacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.GlobalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.Capacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CapacityUnits", CapacityUnits);
-        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteMap(GlobalSecondaryIndexes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "LocalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteMap(LocalSecondaryIndexes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ReadCapacityUnits", ReadCapacityUnits);
-        global::Gureum.Core.ValueTree.Put(node, "Table", Table?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "CapacityUnits", CapacityUnits);
+        global::Gureum.Core.ValueTree.Put(node, "ReadCapacityUnits", ReadCapacityUnits);
         global::Gureum.Core.ValueTree.Put(node, "WriteCapacityUnits", WriteCapacityUnits);
+        global::Gureum.Core.ValueTree.Put(node, "Table", Table?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "LocalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteMap(LocalSecondaryIndexes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteMap(GlobalSecondaryIndexes, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -1113,13 +1113,13 @@ public static class ContributorInsightsStatus
 
 public sealed partial class ContributorInsightsSummary
 {
-    public string? ContributorInsightsMode { get; set; }
-
-    public string? ContributorInsightsStatus { get; set; }
+    public string? TableName { get; set; }
 
     public string? IndexName { get; set; }
 
-    public string? TableName { get; set; }
+    public string? ContributorInsightsStatus { get; set; }
+
+    public string? ContributorInsightsMode { get; set; }
 
     public static ContributorInsightsSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1128,29 +1128,29 @@ public sealed partial class ContributorInsightsSummary
             return null;
         }
         var result = new ContributorInsightsSummary();
-        result.ContributorInsightsMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContributorInsightsMode"));
-        result.ContributorInsightsStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContributorInsightsStatus"));
-        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
+        result.ContributorInsightsStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContributorInsightsStatus"));
+        result.ContributorInsightsMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContributorInsightsMode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ContributorInsightsMode", ContributorInsightsMode);
-        global::Gureum.Core.ValueTree.Put(node, "ContributorInsightsStatus", ContributorInsightsStatus);
-        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
+        global::Gureum.Core.ValueTree.Put(node, "ContributorInsightsStatus", ContributorInsightsStatus);
+        global::Gureum.Core.ValueTree.Put(node, "ContributorInsightsMode", ContributorInsightsMode);
         return node;
     }
 }
 
 public sealed partial class CreateBackupInput
 {
-    public string? BackupName { get; set; }
-
     public string? TableName { get; set; }
+
+    public string? BackupName { get; set; }
 
     public static CreateBackupInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1159,16 +1159,16 @@ public sealed partial class CreateBackupInput
             return null;
         }
         var result = new CreateBackupInput();
-        result.BackupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BackupName"));
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.BackupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BackupName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BackupName", BackupName);
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "BackupName", BackupName);
         return node;
     }
 }
@@ -1202,11 +1202,11 @@ public sealed partial class CreateGlobalSecondaryIndexAction
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.KeySchemaElement>? KeySchema { get; set; }
 
-    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughput { get; set; }
-
     public global::Gureum.Api.Dynamodb.Projection? Projection { get; set; }
 
     public global::Gureum.Api.Dynamodb.ProvisionedThroughput? ProvisionedThroughput { get; set; }
+
+    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughput { get; set; }
 
     public global::Gureum.Api.Dynamodb.WarmThroughput? WarmThroughput { get; set; }
 
@@ -1219,9 +1219,9 @@ public sealed partial class CreateGlobalSecondaryIndexAction
         var result = new CreateGlobalSecondaryIndexAction();
         result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
         result.KeySchema = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeySchema"), x => global::Gureum.Api.Dynamodb.KeySchemaElement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.OnDemandThroughput = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughput")));
         result.Projection = global::Gureum.Api.Dynamodb.Projection.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Projection")));
         result.ProvisionedThroughput = global::Gureum.Api.Dynamodb.ProvisionedThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughput")));
+        result.OnDemandThroughput = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughput")));
         result.WarmThroughput = global::Gureum.Api.Dynamodb.WarmThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WarmThroughput")));
         return result;
     }
@@ -1231,9 +1231,9 @@ public sealed partial class CreateGlobalSecondaryIndexAction
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
         global::Gureum.Core.ValueTree.Put(node, "KeySchema", global::Gureum.Core.ValueTree.WriteList(KeySchema, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughput", OnDemandThroughput?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Projection", Projection?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughput", ProvisionedThroughput?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughput", OnDemandThroughput?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "WarmThroughput", WarmThroughput?.ToTree());
         return node;
     }
@@ -1337,15 +1337,15 @@ public sealed partial class CreateReplicaAction
 
 public sealed partial class CreateReplicationGroupMemberAction
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndex>? GlobalSecondaryIndexes { get; set; }
+    public string? RegionName { get; set; }
 
     public string? KMSMasterKeyId { get; set; }
 
-    public global::Gureum.Api.Dynamodb.OnDemandThroughputOverride? OnDemandThroughputOverride { get; set; }
-
     public global::Gureum.Api.Dynamodb.ProvisionedThroughputOverride? ProvisionedThroughputOverride { get; set; }
 
-    public string? RegionName { get; set; }
+    public global::Gureum.Api.Dynamodb.OnDemandThroughputOverride? OnDemandThroughputOverride { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndex>? GlobalSecondaryIndexes { get; set; }
 
     public string? TableClassOverride { get; set; }
 
@@ -1356,11 +1356,11 @@ public sealed partial class CreateReplicationGroupMemberAction
             return null;
         }
         var result = new CreateReplicationGroupMemberAction();
-        result.GlobalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndex.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.KMSMasterKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSMasterKeyId"));
-        result.OnDemandThroughputOverride = global::Gureum.Api.Dynamodb.OnDemandThroughputOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughputOverride")));
-        result.ProvisionedThroughputOverride = global::Gureum.Api.Dynamodb.ProvisionedThroughputOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughputOverride")));
         result.RegionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RegionName"));
+        result.KMSMasterKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSMasterKeyId"));
+        result.ProvisionedThroughputOverride = global::Gureum.Api.Dynamodb.ProvisionedThroughputOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughputOverride")));
+        result.OnDemandThroughputOverride = global::Gureum.Api.Dynamodb.OnDemandThroughputOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughputOverride")));
+        result.GlobalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndex.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TableClassOverride = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableClassOverride"));
         return result;
     }
@@ -1368,11 +1368,11 @@ public sealed partial class CreateReplicationGroupMemberAction
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "KMSMasterKeyId", KMSMasterKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughputOverride", OnDemandThroughputOverride?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughputOverride", ProvisionedThroughputOverride?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RegionName", RegionName);
+        global::Gureum.Core.ValueTree.Put(node, "KMSMasterKeyId", KMSMasterKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughputOverride", ProvisionedThroughputOverride?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughputOverride", OnDemandThroughputOverride?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TableClassOverride", TableClassOverride);
         return node;
     }
@@ -1382,37 +1382,37 @@ public sealed partial class CreateTableInput
 {
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.AttributeDefinition>? AttributeDefinitions { get; set; }
 
-    public string? BillingMode { get; set; }
-
-    public bool? DeletionProtectionEnabled { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.GlobalSecondaryIndex>? GlobalSecondaryIndexes { get; set; }
-
-    public string? GlobalTableSettingsReplicationMode { get; set; }
-
-    public string? GlobalTableSourceArn { get; set; }
+    public string? TableName { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.KeySchemaElement>? KeySchema { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.LocalSecondaryIndex>? LocalSecondaryIndexes { get; set; }
 
-    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughput { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.GlobalSecondaryIndex>? GlobalSecondaryIndexes { get; set; }
+
+    public string? BillingMode { get; set; }
 
     public global::Gureum.Api.Dynamodb.ProvisionedThroughput? ProvisionedThroughput { get; set; }
 
-    public string? ResourcePolicy { get; set; }
+    public global::Gureum.Api.Dynamodb.StreamSpecification? StreamSpecification { get; set; }
 
     public global::Gureum.Api.Dynamodb.SSESpecification? SSESpecification { get; set; }
 
-    public global::Gureum.Api.Dynamodb.StreamSpecification? StreamSpecification { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.Tag>? Tags { get; set; }
 
     public string? TableClass { get; set; }
 
-    public string? TableName { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.Tag>? Tags { get; set; }
+    public bool? DeletionProtectionEnabled { get; set; }
 
     public global::Gureum.Api.Dynamodb.WarmThroughput? WarmThroughput { get; set; }
+
+    public string? ResourcePolicy { get; set; }
+
+    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughput { get; set; }
+
+    public string? GlobalTableSourceArn { get; set; }
+
+    public string? GlobalTableSettingsReplicationMode { get; set; }
 
     public static CreateTableInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1422,22 +1422,22 @@ public sealed partial class CreateTableInput
         }
         var result = new CreateTableInput();
         result.AttributeDefinitions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttributeDefinitions"), x => global::Gureum.Api.Dynamodb.AttributeDefinition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.BillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingMode"));
-        result.DeletionProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DeletionProtectionEnabled"));
-        result.GlobalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.GlobalSecondaryIndex.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.GlobalTableSettingsReplicationMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GlobalTableSettingsReplicationMode"));
-        result.GlobalTableSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GlobalTableSourceArn"));
+        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         result.KeySchema = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeySchema"), x => global::Gureum.Api.Dynamodb.KeySchemaElement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.LocalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LocalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.LocalSecondaryIndex.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.OnDemandThroughput = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughput")));
+        result.GlobalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.GlobalSecondaryIndex.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.BillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingMode"));
         result.ProvisionedThroughput = global::Gureum.Api.Dynamodb.ProvisionedThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughput")));
-        result.ResourcePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourcePolicy"));
-        result.SSESpecification = global::Gureum.Api.Dynamodb.SSESpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SSESpecification")));
         result.StreamSpecification = global::Gureum.Api.Dynamodb.StreamSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StreamSpecification")));
-        result.TableClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableClass"));
-        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.SSESpecification = global::Gureum.Api.Dynamodb.SSESpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SSESpecification")));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Dynamodb.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TableClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableClass"));
+        result.DeletionProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DeletionProtectionEnabled"));
         result.WarmThroughput = global::Gureum.Api.Dynamodb.WarmThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WarmThroughput")));
+        result.ResourcePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourcePolicy"));
+        result.OnDemandThroughput = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughput")));
+        result.GlobalTableSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GlobalTableSourceArn"));
+        result.GlobalTableSettingsReplicationMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GlobalTableSettingsReplicationMode"));
         return result;
     }
 
@@ -1445,22 +1445,22 @@ public sealed partial class CreateTableInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AttributeDefinitions", global::Gureum.Core.ValueTree.WriteList(AttributeDefinitions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "BillingMode", BillingMode);
-        global::Gureum.Core.ValueTree.Put(node, "DeletionProtectionEnabled", DeletionProtectionEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "GlobalTableSettingsReplicationMode", GlobalTableSettingsReplicationMode);
-        global::Gureum.Core.ValueTree.Put(node, "GlobalTableSourceArn", GlobalTableSourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         global::Gureum.Core.ValueTree.Put(node, "KeySchema", global::Gureum.Core.ValueTree.WriteList(KeySchema, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "LocalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteList(LocalSecondaryIndexes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughput", OnDemandThroughput?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "BillingMode", BillingMode);
         global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughput", ProvisionedThroughput?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ResourcePolicy", ResourcePolicy);
-        global::Gureum.Core.ValueTree.Put(node, "SSESpecification", SSESpecification?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "StreamSpecification", StreamSpecification?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TableClass", TableClass);
-        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "SSESpecification", SSESpecification?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TableClass", TableClass);
+        global::Gureum.Core.ValueTree.Put(node, "DeletionProtectionEnabled", DeletionProtectionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "WarmThroughput", WarmThroughput?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ResourcePolicy", ResourcePolicy);
+        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughput", OnDemandThroughput?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "GlobalTableSourceArn", GlobalTableSourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "GlobalTableSettingsReplicationMode", GlobalTableSettingsReplicationMode);
         return node;
     }
 }
@@ -1517,17 +1517,17 @@ public sealed partial class CsvOptions
 
 public sealed partial class Delete
 {
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Key { get; set; }
+
+    public string? TableName { get; set; }
+
     public string? ConditionExpression { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ExpressionAttributeNames { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? ExpressionAttributeValues { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Key { get; set; }
-
     public string? ReturnValuesOnConditionCheckFailure { get; set; }
-
-    public string? TableName { get; set; }
 
     public static Delete? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1536,24 +1536,24 @@ public sealed partial class Delete
             return null;
         }
         var result = new Delete();
+        result.Key = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Key"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         result.ConditionExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConditionExpression"));
         result.ExpressionAttributeNames = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ExpressionAttributeValues = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeValues"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Key = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Key"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ReturnValuesOnConditionCheckFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnValuesOnConditionCheckFailure"));
-        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Key", global::Gureum.Core.ValueTree.WriteMap(Key, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         global::Gureum.Core.ValueTree.Put(node, "ConditionExpression", ConditionExpression);
         global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeNames", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeValues", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeValues, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Key", global::Gureum.Core.ValueTree.WriteMap(Key, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure);
-        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         return node;
     }
 }
@@ -1652,27 +1652,27 @@ public sealed partial class DeleteGlobalTableWitnessGroupMemberAction
 
 public sealed partial class DeleteItemInput
 {
-    public string? ConditionExpression { get; set; }
+    public string? TableName { get; set; }
 
-    public string? ConditionalOperator { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Key { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.ExpectedAttributeValue>? Expected { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? ExpressionAttributeNames { get; set; }
+    public string? ConditionalOperator { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? ExpressionAttributeValues { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Key { get; set; }
+    public string? ReturnValues { get; set; }
 
     public string? ReturnConsumedCapacity { get; set; }
 
     public string? ReturnItemCollectionMetrics { get; set; }
 
-    public string? ReturnValues { get; set; }
+    public string? ConditionExpression { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? ExpressionAttributeNames { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? ExpressionAttributeValues { get; set; }
 
     public string? ReturnValuesOnConditionCheckFailure { get; set; }
-
-    public string? TableName { get; set; }
 
     public static DeleteItemInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1681,34 +1681,34 @@ public sealed partial class DeleteItemInput
             return null;
         }
         var result = new DeleteItemInput();
-        result.ConditionExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConditionExpression"));
-        result.ConditionalOperator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConditionalOperator"));
-        result.Expected = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Expected"), x => global::Gureum.Api.Dynamodb.ExpectedAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ExpressionAttributeNames = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ExpressionAttributeValues = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeValues"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         result.Key = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Key"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Expected = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Expected"), x => global::Gureum.Api.Dynamodb.ExpectedAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ConditionalOperator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConditionalOperator"));
+        result.ReturnValues = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnValues"));
         result.ReturnConsumedCapacity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnConsumedCapacity"));
         result.ReturnItemCollectionMetrics = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnItemCollectionMetrics"));
-        result.ReturnValues = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnValues"));
+        result.ConditionExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConditionExpression"));
+        result.ExpressionAttributeNames = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ExpressionAttributeValues = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeValues"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ReturnValuesOnConditionCheckFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnValuesOnConditionCheckFailure"));
-        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConditionExpression", ConditionExpression);
-        global::Gureum.Core.ValueTree.Put(node, "ConditionalOperator", ConditionalOperator);
-        global::Gureum.Core.ValueTree.Put(node, "Expected", global::Gureum.Core.ValueTree.WriteMap(Expected, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeNames", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeValues", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeValues, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         global::Gureum.Core.ValueTree.Put(node, "Key", global::Gureum.Core.ValueTree.WriteMap(Key, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Expected", global::Gureum.Core.ValueTree.WriteMap(Expected, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ConditionalOperator", ConditionalOperator);
+        global::Gureum.Core.ValueTree.Put(node, "ReturnValues", ReturnValues);
         global::Gureum.Core.ValueTree.Put(node, "ReturnConsumedCapacity", ReturnConsumedCapacity);
         global::Gureum.Core.ValueTree.Put(node, "ReturnItemCollectionMetrics", ReturnItemCollectionMetrics);
-        global::Gureum.Core.ValueTree.Put(node, "ReturnValues", ReturnValues);
+        global::Gureum.Core.ValueTree.Put(node, "ConditionExpression", ConditionExpression);
+        global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeNames", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeNames, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeValues", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeValues, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure);
-        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         return node;
     }
 }
@@ -1815,9 +1815,9 @@ public sealed partial class DeleteRequest
 
 public sealed partial class DeleteResourcePolicyInput
 {
-    public string? ExpectedRevisionId { get; set; }
-
     public string? ResourceArn { get; set; }
+
+    public string? ExpectedRevisionId { get; set; }
 
     public static DeleteResourcePolicyInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1826,16 +1826,16 @@ public sealed partial class DeleteResourcePolicyInput
             return null;
         }
         var result = new DeleteResourcePolicyInput();
-        result.ExpectedRevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedRevisionId"));
         result.ResourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceArn"));
+        result.ExpectedRevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedRevisionId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedRevisionId", ExpectedRevisionId);
         global::Gureum.Core.ValueTree.Put(node, "ResourceArn", ResourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedRevisionId", ExpectedRevisionId);
         return node;
     }
 }
@@ -2003,9 +2003,9 @@ public sealed partial class DescribeContinuousBackupsOutput
 
 public sealed partial class DescribeContributorInsightsInput
 {
-    public string? IndexName { get; set; }
-
     public string? TableName { get; set; }
+
+    public string? IndexName { get; set; }
 
     public static DescribeContributorInsightsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2014,35 +2014,35 @@ public sealed partial class DescribeContributorInsightsInput
             return null;
         }
         var result = new DescribeContributorInsightsInput();
-        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
         return node;
     }
 }
 
 public sealed partial class DescribeContributorInsightsOutput
 {
-    public string? ContributorInsightsMode { get; set; }
+    public string? TableName { get; set; }
+
+    public string? IndexName { get; set; }
 
     public global::System.Collections.Generic.List<string>? ContributorInsightsRuleList { get; set; }
 
     public string? ContributorInsightsStatus { get; set; }
 
-    public global::Gureum.Api.Dynamodb.FailureException? FailureException { get; set; }
-
-    public string? IndexName { get; set; }
-
     public global::System.DateTimeOffset? LastUpdateDateTime { get; set; }
 
-    public string? TableName { get; set; }
+    public global::Gureum.Api.Dynamodb.FailureException? FailureException { get; set; }
+
+    public string? ContributorInsightsMode { get; set; }
 
     public static DescribeContributorInsightsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2051,26 +2051,26 @@ public sealed partial class DescribeContributorInsightsOutput
             return null;
         }
         var result = new DescribeContributorInsightsOutput();
-        result.ContributorInsightsMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContributorInsightsMode"));
+        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
         result.ContributorInsightsRuleList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ContributorInsightsRuleList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ContributorInsightsStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContributorInsightsStatus"));
-        result.FailureException = global::Gureum.Api.Dynamodb.FailureException.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FailureException")));
-        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
         result.LastUpdateDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdateDateTime"));
-        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.FailureException = global::Gureum.Api.Dynamodb.FailureException.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FailureException")));
+        result.ContributorInsightsMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContributorInsightsMode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ContributorInsightsMode", ContributorInsightsMode);
+        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
         global::Gureum.Core.ValueTree.Put(node, "ContributorInsightsRuleList", global::Gureum.Core.ValueTree.WriteList(ContributorInsightsRuleList, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ContributorInsightsStatus", ContributorInsightsStatus);
-        global::Gureum.Core.ValueTree.Put(node, "FailureException", FailureException?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
         global::Gureum.Core.ValueTree.Put(node, "LastUpdateDateTime", LastUpdateDateTime);
-        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "FailureException", FailureException?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ContributorInsightsMode", ContributorInsightsMode);
         return node;
     }
 }
@@ -2330,9 +2330,9 @@ public sealed partial class DescribeKinesisStreamingDestinationInput
 
 public sealed partial class DescribeKinesisStreamingDestinationOutput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.KinesisDataStreamDestination>? KinesisDataStreamDestinations { get; set; }
-
     public string? TableName { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.KinesisDataStreamDestination>? KinesisDataStreamDestinations { get; set; }
 
     public static DescribeKinesisStreamingDestinationOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2341,16 +2341,16 @@ public sealed partial class DescribeKinesisStreamingDestinationOutput
             return null;
         }
         var result = new DescribeKinesisStreamingDestinationOutput();
-        result.KinesisDataStreamDestinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KinesisDataStreamDestinations"), x => global::Gureum.Api.Dynamodb.KinesisDataStreamDestination.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.KinesisDataStreamDestinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KinesisDataStreamDestinations"), x => global::Gureum.Api.Dynamodb.KinesisDataStreamDestination.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "KinesisDataStreamDestinations", global::Gureum.Core.ValueTree.WriteList(KinesisDataStreamDestinations, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "KinesisDataStreamDestinations", global::Gureum.Core.ValueTree.WriteList(KinesisDataStreamDestinations, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -2610,19 +2610,19 @@ public sealed partial class Endpoint
 
 public sealed partial class ExecuteStatementInput
 {
-    public bool? ConsistentRead { get; set; }
-
-    public int? Limit { get; set; }
-
-    public string? NextToken { get; set; }
+    public string? Statement { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.AttributeValue>? Parameters { get; set; }
 
+    public bool? ConsistentRead { get; set; }
+
+    public string? NextToken { get; set; }
+
     public string? ReturnConsumedCapacity { get; set; }
 
-    public string? ReturnValuesOnConditionCheckFailure { get; set; }
+    public int? Limit { get; set; }
 
-    public string? Statement { get; set; }
+    public string? ReturnValuesOnConditionCheckFailure { get; set; }
 
     public static ExecuteStatementInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2631,39 +2631,39 @@ public sealed partial class ExecuteStatementInput
             return null;
         }
         var result = new ExecuteStatementInput();
-        result.ConsistentRead = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ConsistentRead"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ReturnConsumedCapacity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnConsumedCapacity"));
-        result.ReturnValuesOnConditionCheckFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnValuesOnConditionCheckFailure"));
         result.Statement = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Statement"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ConsistentRead = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ConsistentRead"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.ReturnConsumedCapacity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnConsumedCapacity"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
+        result.ReturnValuesOnConditionCheckFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnValuesOnConditionCheckFailure"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConsistentRead", ConsistentRead);
-        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ReturnConsumedCapacity", ReturnConsumedCapacity);
-        global::Gureum.Core.ValueTree.Put(node, "ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure);
         global::Gureum.Core.ValueTree.Put(node, "Statement", Statement);
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ConsistentRead", ConsistentRead);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "ReturnConsumedCapacity", ReturnConsumedCapacity);
+        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
+        global::Gureum.Core.ValueTree.Put(node, "ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure);
         return node;
     }
 }
 
 public sealed partial class ExecuteStatementOutput
 {
-    public global::Gureum.Api.Dynamodb.ConsumedCapacity? ConsumedCapacity { get; set; }
-
     public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>>? Items { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? LastEvaluatedKey { get; set; }
-
     public string? NextToken { get; set; }
+
+    public global::Gureum.Api.Dynamodb.ConsumedCapacity? ConsumedCapacity { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? LastEvaluatedKey { get; set; }
 
     public static ExecuteStatementOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2672,31 +2672,31 @@ public sealed partial class ExecuteStatementOutput
             return null;
         }
         var result = new ExecuteStatementOutput();
-        result.ConsumedCapacity = global::Gureum.Api.Dynamodb.ConsumedCapacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ConsumedCapacity")));
         result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Items"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!)!);
-        result.LastEvaluatedKey = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "LastEvaluatedKey"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.ConsumedCapacity = global::Gureum.Api.Dynamodb.ConsumedCapacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ConsumedCapacity")));
+        result.LastEvaluatedKey = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "LastEvaluatedKey"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConsumedCapacity", ConsumedCapacity?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)x.ToTree())));
-        global::Gureum.Core.ValueTree.Put(node, "LastEvaluatedKey", global::Gureum.Core.ValueTree.WriteMap(LastEvaluatedKey, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "ConsumedCapacity", ConsumedCapacity?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "LastEvaluatedKey", global::Gureum.Core.ValueTree.WriteMap(LastEvaluatedKey, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ExecuteTransactionInput
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ParameterizedStatement>? TransactStatements { get; set; }
+
     public string? ClientRequestToken { get; set; }
 
     public string? ReturnConsumedCapacity { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ParameterizedStatement>? TransactStatements { get; set; }
 
     public static ExecuteTransactionInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2705,27 +2705,27 @@ public sealed partial class ExecuteTransactionInput
             return null;
         }
         var result = new ExecuteTransactionInput();
+        result.TransactStatements = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TransactStatements"), x => global::Gureum.Api.Dynamodb.ParameterizedStatement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
         result.ReturnConsumedCapacity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnConsumedCapacity"));
-        result.TransactStatements = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TransactStatements"), x => global::Gureum.Api.Dynamodb.ParameterizedStatement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TransactStatements", global::Gureum.Core.ValueTree.WriteList(TransactStatements, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
         global::Gureum.Core.ValueTree.Put(node, "ReturnConsumedCapacity", ReturnConsumedCapacity);
-        global::Gureum.Core.ValueTree.Put(node, "TransactStatements", global::Gureum.Core.ValueTree.WriteList(TransactStatements, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ExecuteTransactionOutput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ConsumedCapacity>? ConsumedCapacity { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ItemResponse>? Responses { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ConsumedCapacity>? ConsumedCapacity { get; set; }
 
     public static ExecuteTransactionOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2734,29 +2734,29 @@ public sealed partial class ExecuteTransactionOutput
             return null;
         }
         var result = new ExecuteTransactionOutput();
-        result.ConsumedCapacity = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ConsumedCapacity"), x => global::Gureum.Api.Dynamodb.ConsumedCapacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Responses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Responses"), x => global::Gureum.Api.Dynamodb.ItemResponse.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ConsumedCapacity = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ConsumedCapacity"), x => global::Gureum.Api.Dynamodb.ConsumedCapacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConsumedCapacity", global::Gureum.Core.ValueTree.WriteList(ConsumedCapacity, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Responses", global::Gureum.Core.ValueTree.WriteList(Responses, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ConsumedCapacity", global::Gureum.Core.ValueTree.WriteList(ConsumedCapacity, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ExpectedAttributeValue
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.AttributeValue>? AttributeValueList { get; set; }
-
-    public string? ComparisonOperator { get; set; }
+    public global::Gureum.Api.Dynamodb.AttributeValue? Value { get; set; }
 
     public bool? Exists { get; set; }
 
-    public global::Gureum.Api.Dynamodb.AttributeValue? Value { get; set; }
+    public string? ComparisonOperator { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.AttributeValue>? AttributeValueList { get; set; }
 
     public static ExpectedAttributeValue? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2765,51 +2765,43 @@ public sealed partial class ExpectedAttributeValue
             return null;
         }
         var result = new ExpectedAttributeValue();
-        result.AttributeValueList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttributeValueList"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ComparisonOperator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComparisonOperator"));
-        result.Exists = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Exists"));
         result.Value = global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Value")));
+        result.Exists = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Exists"));
+        result.ComparisonOperator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComparisonOperator"));
+        result.AttributeValueList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttributeValueList"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AttributeValueList", global::Gureum.Core.ValueTree.WriteList(AttributeValueList, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ComparisonOperator", ComparisonOperator);
-        global::Gureum.Core.ValueTree.Put(node, "Exists", Exists);
         global::Gureum.Core.ValueTree.Put(node, "Value", Value?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Exists", Exists);
+        global::Gureum.Core.ValueTree.Put(node, "ComparisonOperator", ComparisonOperator);
+        global::Gureum.Core.ValueTree.Put(node, "AttributeValueList", global::Gureum.Core.ValueTree.WriteList(AttributeValueList, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ExportDescription
 {
-    public long? BilledSizeBytes { get; set; }
-
-    public string? ClientToken { get; set; }
-
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
     public string? ExportArn { get; set; }
-
-    public string? ExportFormat { get; set; }
-
-    public string? ExportManifest { get; set; }
 
     public string? ExportStatus { get; set; }
 
+    public global::System.DateTimeOffset? StartTime { get; set; }
+
+    public global::System.DateTimeOffset? EndTime { get; set; }
+
+    public string? ExportManifest { get; set; }
+
+    public string? TableArn { get; set; }
+
+    public string? TableId { get; set; }
+
     public global::System.DateTimeOffset? ExportTime { get; set; }
 
-    public string? ExportType { get; set; }
-
-    public string? FailureCode { get; set; }
-
-    public string? FailureMessage { get; set; }
-
-    public global::Gureum.Api.Dynamodb.IncrementalExportSpecification? IncrementalExportSpecification { get; set; }
-
-    public long? ItemCount { get; set; }
+    public string? ClientToken { get; set; }
 
     public string? S3Bucket { get; set; }
 
@@ -2821,11 +2813,19 @@ public sealed partial class ExportDescription
 
     public string? S3SseKmsKeyId { get; set; }
 
-    public global::System.DateTimeOffset? StartTime { get; set; }
+    public string? FailureCode { get; set; }
 
-    public string? TableArn { get; set; }
+    public string? FailureMessage { get; set; }
 
-    public string? TableId { get; set; }
+    public string? ExportFormat { get; set; }
+
+    public long? BilledSizeBytes { get; set; }
+
+    public long? ItemCount { get; set; }
+
+    public string? ExportType { get; set; }
+
+    public global::Gureum.Api.Dynamodb.IncrementalExportSpecification? IncrementalExportSpecification { get; set; }
 
     public static ExportDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2834,54 +2834,54 @@ public sealed partial class ExportDescription
             return null;
         }
         var result = new ExportDescription();
-        result.BilledSizeBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "BilledSizeBytes"));
-        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         result.ExportArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExportArn"));
-        result.ExportFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExportFormat"));
-        result.ExportManifest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExportManifest"));
         result.ExportStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExportStatus"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.ExportManifest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExportManifest"));
+        result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
+        result.TableId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableId"));
         result.ExportTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExportTime"));
-        result.ExportType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExportType"));
-        result.FailureCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureCode"));
-        result.FailureMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureMessage"));
-        result.IncrementalExportSpecification = global::Gureum.Api.Dynamodb.IncrementalExportSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "IncrementalExportSpecification")));
-        result.ItemCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ItemCount"));
+        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
         result.S3Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3Bucket"));
         result.S3BucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BucketOwner"));
         result.S3Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3Prefix"));
         result.S3SseAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3SseAlgorithm"));
         result.S3SseKmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3SseKmsKeyId"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
-        result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
-        result.TableId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableId"));
+        result.FailureCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureCode"));
+        result.FailureMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureMessage"));
+        result.ExportFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExportFormat"));
+        result.BilledSizeBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "BilledSizeBytes"));
+        result.ItemCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ItemCount"));
+        result.ExportType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExportType"));
+        result.IncrementalExportSpecification = global::Gureum.Api.Dynamodb.IncrementalExportSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "IncrementalExportSpecification")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BilledSizeBytes", BilledSizeBytes);
-        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         global::Gureum.Core.ValueTree.Put(node, "ExportArn", ExportArn);
-        global::Gureum.Core.ValueTree.Put(node, "ExportFormat", ExportFormat);
-        global::Gureum.Core.ValueTree.Put(node, "ExportManifest", ExportManifest);
         global::Gureum.Core.ValueTree.Put(node, "ExportStatus", ExportStatus);
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "ExportManifest", ExportManifest);
+        global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
+        global::Gureum.Core.ValueTree.Put(node, "TableId", TableId);
         global::Gureum.Core.ValueTree.Put(node, "ExportTime", ExportTime);
-        global::Gureum.Core.ValueTree.Put(node, "ExportType", ExportType);
-        global::Gureum.Core.ValueTree.Put(node, "FailureCode", FailureCode);
-        global::Gureum.Core.ValueTree.Put(node, "FailureMessage", FailureMessage);
-        global::Gureum.Core.ValueTree.Put(node, "IncrementalExportSpecification", IncrementalExportSpecification?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ItemCount", ItemCount);
+        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
         global::Gureum.Core.ValueTree.Put(node, "S3Bucket", S3Bucket);
         global::Gureum.Core.ValueTree.Put(node, "S3BucketOwner", S3BucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "S3Prefix", S3Prefix);
         global::Gureum.Core.ValueTree.Put(node, "S3SseAlgorithm", S3SseAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "S3SseKmsKeyId", S3SseKmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
-        global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
-        global::Gureum.Core.ValueTree.Put(node, "TableId", TableId);
+        global::Gureum.Core.ValueTree.Put(node, "FailureCode", FailureCode);
+        global::Gureum.Core.ValueTree.Put(node, "FailureMessage", FailureMessage);
+        global::Gureum.Core.ValueTree.Put(node, "ExportFormat", ExportFormat);
+        global::Gureum.Core.ValueTree.Put(node, "BilledSizeBytes", BilledSizeBytes);
+        global::Gureum.Core.ValueTree.Put(node, "ItemCount", ItemCount);
+        global::Gureum.Core.ValueTree.Put(node, "ExportType", ExportType);
+        global::Gureum.Core.ValueTree.Put(node, "IncrementalExportSpecification", IncrementalExportSpecification?.ToTree());
         return node;
     }
 }
@@ -2934,15 +2934,11 @@ public sealed partial class ExportSummary
 
 public sealed partial class ExportTableToPointInTimeInput
 {
-    public string? ClientToken { get; set; }
-
-    public string? ExportFormat { get; set; }
+    public string? TableArn { get; set; }
 
     public global::System.DateTimeOffset? ExportTime { get; set; }
 
-    public string? ExportType { get; set; }
-
-    public global::Gureum.Api.Dynamodb.IncrementalExportSpecification? IncrementalExportSpecification { get; set; }
+    public string? ClientToken { get; set; }
 
     public string? S3Bucket { get; set; }
 
@@ -2954,7 +2950,11 @@ public sealed partial class ExportTableToPointInTimeInput
 
     public string? S3SseKmsKeyId { get; set; }
 
-    public string? TableArn { get; set; }
+    public string? ExportFormat { get; set; }
+
+    public string? ExportType { get; set; }
+
+    public global::Gureum.Api.Dynamodb.IncrementalExportSpecification? IncrementalExportSpecification { get; set; }
 
     public static ExportTableToPointInTimeInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2963,34 +2963,34 @@ public sealed partial class ExportTableToPointInTimeInput
             return null;
         }
         var result = new ExportTableToPointInTimeInput();
-        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
-        result.ExportFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExportFormat"));
+        result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
         result.ExportTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExportTime"));
-        result.ExportType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExportType"));
-        result.IncrementalExportSpecification = global::Gureum.Api.Dynamodb.IncrementalExportSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "IncrementalExportSpecification")));
+        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
         result.S3Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3Bucket"));
         result.S3BucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BucketOwner"));
         result.S3Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3Prefix"));
         result.S3SseAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3SseAlgorithm"));
         result.S3SseKmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3SseKmsKeyId"));
-        result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
+        result.ExportFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExportFormat"));
+        result.ExportType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExportType"));
+        result.IncrementalExportSpecification = global::Gureum.Api.Dynamodb.IncrementalExportSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "IncrementalExportSpecification")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
-        global::Gureum.Core.ValueTree.Put(node, "ExportFormat", ExportFormat);
+        global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
         global::Gureum.Core.ValueTree.Put(node, "ExportTime", ExportTime);
-        global::Gureum.Core.ValueTree.Put(node, "ExportType", ExportType);
-        global::Gureum.Core.ValueTree.Put(node, "IncrementalExportSpecification", IncrementalExportSpecification?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
         global::Gureum.Core.ValueTree.Put(node, "S3Bucket", S3Bucket);
         global::Gureum.Core.ValueTree.Put(node, "S3BucketOwner", S3BucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "S3Prefix", S3Prefix);
         global::Gureum.Core.ValueTree.Put(node, "S3SseAlgorithm", S3SseAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "S3SseKmsKeyId", S3SseKmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
+        global::Gureum.Core.ValueTree.Put(node, "ExportFormat", ExportFormat);
+        global::Gureum.Core.ValueTree.Put(node, "ExportType", ExportType);
+        global::Gureum.Core.ValueTree.Put(node, "IncrementalExportSpecification", IncrementalExportSpecification?.ToTree());
         return node;
     }
 }
@@ -3034,9 +3034,9 @@ public static class ExportViewType
 
 public sealed partial class FailureException
 {
-    public string? ExceptionDescription { get; set; }
-
     public string? ExceptionName { get; set; }
+
+    public string? ExceptionDescription { get; set; }
 
     public static FailureException? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3045,29 +3045,29 @@ public sealed partial class FailureException
             return null;
         }
         var result = new FailureException();
-        result.ExceptionDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExceptionDescription"));
         result.ExceptionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExceptionName"));
+        result.ExceptionDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExceptionDescription"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ExceptionDescription", ExceptionDescription);
         global::Gureum.Core.ValueTree.Put(node, "ExceptionName", ExceptionName);
+        global::Gureum.Core.ValueTree.Put(node, "ExceptionDescription", ExceptionDescription);
         return node;
     }
 }
 
 public sealed partial class Get
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? ExpressionAttributeNames { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Key { get; set; }
+
+    public string? TableName { get; set; }
 
     public string? ProjectionExpression { get; set; }
 
-    public string? TableName { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? ExpressionAttributeNames { get; set; }
 
     public static Get? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3076,39 +3076,39 @@ public sealed partial class Get
             return null;
         }
         var result = new Get();
-        result.ExpressionAttributeNames = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Key = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Key"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ProjectionExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProjectionExpression"));
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.ProjectionExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProjectionExpression"));
+        result.ExpressionAttributeNames = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeNames", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Key", global::Gureum.Core.ValueTree.WriteMap(Key, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ProjectionExpression", ProjectionExpression);
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "ProjectionExpression", ProjectionExpression);
+        global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeNames", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeNames, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class GetItemInput
 {
+    public string? TableName { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Key { get; set; }
+
     public global::System.Collections.Generic.List<string>? AttributesToGet { get; set; }
 
     public bool? ConsistentRead { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? ExpressionAttributeNames { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Key { get; set; }
+    public string? ReturnConsumedCapacity { get; set; }
 
     public string? ProjectionExpression { get; set; }
 
-    public string? ReturnConsumedCapacity { get; set; }
-
-    public string? TableName { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? ExpressionAttributeNames { get; set; }
 
     public static GetItemInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3117,35 +3117,35 @@ public sealed partial class GetItemInput
             return null;
         }
         var result = new GetItemInput();
+        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.Key = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Key"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.AttributesToGet = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttributesToGet"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ConsistentRead = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ConsistentRead"));
-        result.ExpressionAttributeNames = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Key = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Key"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ProjectionExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProjectionExpression"));
         result.ReturnConsumedCapacity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnConsumedCapacity"));
-        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.ProjectionExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProjectionExpression"));
+        result.ExpressionAttributeNames = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "Key", global::Gureum.Core.ValueTree.WriteMap(Key, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "AttributesToGet", global::Gureum.Core.ValueTree.WriteList(AttributesToGet, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ConsistentRead", ConsistentRead);
-        global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeNames", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Key", global::Gureum.Core.ValueTree.WriteMap(Key, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ProjectionExpression", ProjectionExpression);
         global::Gureum.Core.ValueTree.Put(node, "ReturnConsumedCapacity", ReturnConsumedCapacity);
-        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "ProjectionExpression", ProjectionExpression);
+        global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeNames", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeNames, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class GetItemOutput
 {
-    public global::Gureum.Api.Dynamodb.ConsumedCapacity? ConsumedCapacity { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Item { get; set; }
+
+    public global::Gureum.Api.Dynamodb.ConsumedCapacity? ConsumedCapacity { get; set; }
 
     public static GetItemOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3154,16 +3154,16 @@ public sealed partial class GetItemOutput
             return null;
         }
         var result = new GetItemOutput();
-        result.ConsumedCapacity = global::Gureum.Api.Dynamodb.ConsumedCapacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ConsumedCapacity")));
         result.Item = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Item"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ConsumedCapacity = global::Gureum.Api.Dynamodb.ConsumedCapacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ConsumedCapacity")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConsumedCapacity", ConsumedCapacity?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Item", global::Gureum.Core.ValueTree.WriteMap(Item, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ConsumedCapacity", ConsumedCapacity?.ToTree());
         return node;
     }
 }
@@ -3224,11 +3224,11 @@ public sealed partial class GlobalSecondaryIndex
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.KeySchemaElement>? KeySchema { get; set; }
 
-    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughput { get; set; }
-
     public global::Gureum.Api.Dynamodb.Projection? Projection { get; set; }
 
     public global::Gureum.Api.Dynamodb.ProvisionedThroughput? ProvisionedThroughput { get; set; }
+
+    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughput { get; set; }
 
     public global::Gureum.Api.Dynamodb.WarmThroughput? WarmThroughput { get; set; }
 
@@ -3241,9 +3241,9 @@ public sealed partial class GlobalSecondaryIndex
         var result = new GlobalSecondaryIndex();
         result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
         result.KeySchema = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeySchema"), x => global::Gureum.Api.Dynamodb.KeySchemaElement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.OnDemandThroughput = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughput")));
         result.Projection = global::Gureum.Api.Dynamodb.Projection.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Projection")));
         result.ProvisionedThroughput = global::Gureum.Api.Dynamodb.ProvisionedThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughput")));
+        result.OnDemandThroughput = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughput")));
         result.WarmThroughput = global::Gureum.Api.Dynamodb.WarmThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WarmThroughput")));
         return result;
     }
@@ -3253,9 +3253,9 @@ public sealed partial class GlobalSecondaryIndex
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
         global::Gureum.Core.ValueTree.Put(node, "KeySchema", global::Gureum.Core.ValueTree.WriteList(KeySchema, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughput", OnDemandThroughput?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Projection", Projection?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughput", ProvisionedThroughput?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughput", OnDemandThroughput?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "WarmThroughput", WarmThroughput?.ToTree());
         return node;
     }
@@ -3290,25 +3290,25 @@ public sealed partial class GlobalSecondaryIndexAutoScalingUpdate
 
 public sealed partial class GlobalSecondaryIndexDescription
 {
-    public bool? Backfilling { get; set; }
-
-    public string? IndexArn { get; set; }
-
     public string? IndexName { get; set; }
-
-    public long? IndexSizeBytes { get; set; }
-
-    public string? IndexStatus { get; set; }
-
-    public long? ItemCount { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.KeySchemaElement>? KeySchema { get; set; }
 
-    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughput { get; set; }
-
     public global::Gureum.Api.Dynamodb.Projection? Projection { get; set; }
 
+    public string? IndexStatus { get; set; }
+
+    public bool? Backfilling { get; set; }
+
     public global::Gureum.Api.Dynamodb.ProvisionedThroughputDescription? ProvisionedThroughput { get; set; }
+
+    public long? IndexSizeBytes { get; set; }
+
+    public long? ItemCount { get; set; }
+
+    public string? IndexArn { get; set; }
+
+    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughput { get; set; }
 
     public global::Gureum.Api.Dynamodb.GlobalSecondaryIndexWarmThroughputDescription? WarmThroughput { get; set; }
 
@@ -3319,16 +3319,16 @@ public sealed partial class GlobalSecondaryIndexDescription
             return null;
         }
         var result = new GlobalSecondaryIndexDescription();
-        result.Backfilling = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Backfilling"));
-        result.IndexArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexArn"));
         result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
-        result.IndexSizeBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "IndexSizeBytes"));
-        result.IndexStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexStatus"));
-        result.ItemCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ItemCount"));
         result.KeySchema = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeySchema"), x => global::Gureum.Api.Dynamodb.KeySchemaElement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.OnDemandThroughput = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughput")));
         result.Projection = global::Gureum.Api.Dynamodb.Projection.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Projection")));
+        result.IndexStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexStatus"));
+        result.Backfilling = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Backfilling"));
         result.ProvisionedThroughput = global::Gureum.Api.Dynamodb.ProvisionedThroughputDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughput")));
+        result.IndexSizeBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "IndexSizeBytes"));
+        result.ItemCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ItemCount"));
+        result.IndexArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexArn"));
+        result.OnDemandThroughput = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughput")));
         result.WarmThroughput = global::Gureum.Api.Dynamodb.GlobalSecondaryIndexWarmThroughputDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WarmThroughput")));
         return result;
     }
@@ -3336,16 +3336,16 @@ public sealed partial class GlobalSecondaryIndexDescription
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Backfilling", Backfilling);
-        global::Gureum.Core.ValueTree.Put(node, "IndexArn", IndexArn);
         global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
-        global::Gureum.Core.ValueTree.Put(node, "IndexSizeBytes", IndexSizeBytes);
-        global::Gureum.Core.ValueTree.Put(node, "IndexStatus", IndexStatus);
-        global::Gureum.Core.ValueTree.Put(node, "ItemCount", ItemCount);
         global::Gureum.Core.ValueTree.Put(node, "KeySchema", global::Gureum.Core.ValueTree.WriteList(KeySchema, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughput", OnDemandThroughput?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Projection", Projection?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "IndexStatus", IndexStatus);
+        global::Gureum.Core.ValueTree.Put(node, "Backfilling", Backfilling);
         global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughput", ProvisionedThroughput?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "IndexSizeBytes", IndexSizeBytes);
+        global::Gureum.Core.ValueTree.Put(node, "ItemCount", ItemCount);
+        global::Gureum.Core.ValueTree.Put(node, "IndexArn", IndexArn);
+        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughput", OnDemandThroughput?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "WarmThroughput", WarmThroughput?.ToTree());
         return node;
     }
@@ -3357,11 +3357,11 @@ public sealed partial class GlobalSecondaryIndexInfo
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.KeySchemaElement>? KeySchema { get; set; }
 
-    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughput { get; set; }
-
     public global::Gureum.Api.Dynamodb.Projection? Projection { get; set; }
 
     public global::Gureum.Api.Dynamodb.ProvisionedThroughput? ProvisionedThroughput { get; set; }
+
+    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughput { get; set; }
 
     public static GlobalSecondaryIndexInfo? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3372,9 +3372,9 @@ public sealed partial class GlobalSecondaryIndexInfo
         var result = new GlobalSecondaryIndexInfo();
         result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
         result.KeySchema = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeySchema"), x => global::Gureum.Api.Dynamodb.KeySchemaElement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.OnDemandThroughput = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughput")));
         result.Projection = global::Gureum.Api.Dynamodb.Projection.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Projection")));
         result.ProvisionedThroughput = global::Gureum.Api.Dynamodb.ProvisionedThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughput")));
+        result.OnDemandThroughput = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughput")));
         return result;
     }
 
@@ -3383,20 +3383,20 @@ public sealed partial class GlobalSecondaryIndexInfo
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
         global::Gureum.Core.ValueTree.Put(node, "KeySchema", global::Gureum.Core.ValueTree.WriteList(KeySchema, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughput", OnDemandThroughput?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Projection", Projection?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughput", ProvisionedThroughput?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughput", OnDemandThroughput?.ToTree());
         return node;
     }
 }
 
 public sealed partial class GlobalSecondaryIndexUpdate
 {
+    public global::Gureum.Api.Dynamodb.UpdateGlobalSecondaryIndexAction? Update { get; set; }
+
     public global::Gureum.Api.Dynamodb.CreateGlobalSecondaryIndexAction? Create { get; set; }
 
     public global::Gureum.Api.Dynamodb.DeleteGlobalSecondaryIndexAction? Delete { get; set; }
-
-    public global::Gureum.Api.Dynamodb.UpdateGlobalSecondaryIndexAction? Update { get; set; }
 
     public static GlobalSecondaryIndexUpdate? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3405,18 +3405,18 @@ public sealed partial class GlobalSecondaryIndexUpdate
             return null;
         }
         var result = new GlobalSecondaryIndexUpdate();
+        result.Update = global::Gureum.Api.Dynamodb.UpdateGlobalSecondaryIndexAction.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Update")));
         result.Create = global::Gureum.Api.Dynamodb.CreateGlobalSecondaryIndexAction.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Create")));
         result.Delete = global::Gureum.Api.Dynamodb.DeleteGlobalSecondaryIndexAction.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Delete")));
-        result.Update = global::Gureum.Api.Dynamodb.UpdateGlobalSecondaryIndexAction.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Update")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Update", Update?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Create", Create?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Delete", Delete?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Update", Update?.ToTree());
         return node;
     }
 }
@@ -3425,9 +3425,9 @@ public sealed partial class GlobalSecondaryIndexWarmThroughputDescription
 {
     public long? ReadUnitsPerSecond { get; set; }
 
-    public string? Status { get; set; }
-
     public long? WriteUnitsPerSecond { get; set; }
+
+    public string? Status { get; set; }
 
     public static GlobalSecondaryIndexWarmThroughputDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3437,8 +3437,8 @@ public sealed partial class GlobalSecondaryIndexWarmThroughputDescription
         }
         var result = new GlobalSecondaryIndexWarmThroughputDescription();
         result.ReadUnitsPerSecond = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ReadUnitsPerSecond"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.WriteUnitsPerSecond = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "WriteUnitsPerSecond"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         return result;
     }
 
@@ -3446,8 +3446,8 @@ public sealed partial class GlobalSecondaryIndexWarmThroughputDescription
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ReadUnitsPerSecond", ReadUnitsPerSecond);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "WriteUnitsPerSecond", WriteUnitsPerSecond);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         return node;
     }
 }
@@ -3481,15 +3481,15 @@ public sealed partial class GlobalTable
 
 public sealed partial class GlobalTableDescription
 {
-    public global::System.DateTimeOffset? CreationDateTime { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ReplicaDescription>? ReplicationGroup { get; set; }
 
     public string? GlobalTableArn { get; set; }
 
-    public string? GlobalTableName { get; set; }
+    public global::System.DateTimeOffset? CreationDateTime { get; set; }
 
     public string? GlobalTableStatus { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ReplicaDescription>? ReplicationGroup { get; set; }
+    public string? GlobalTableName { get; set; }
 
     public static GlobalTableDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3498,22 +3498,22 @@ public sealed partial class GlobalTableDescription
             return null;
         }
         var result = new GlobalTableDescription();
-        result.CreationDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDateTime"));
-        result.GlobalTableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GlobalTableArn"));
-        result.GlobalTableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GlobalTableName"));
-        result.GlobalTableStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GlobalTableStatus"));
         result.ReplicationGroup = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReplicationGroup"), x => global::Gureum.Api.Dynamodb.ReplicaDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.GlobalTableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GlobalTableArn"));
+        result.CreationDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDateTime"));
+        result.GlobalTableStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GlobalTableStatus"));
+        result.GlobalTableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GlobalTableName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreationDateTime", CreationDateTime);
-        global::Gureum.Core.ValueTree.Put(node, "GlobalTableArn", GlobalTableArn);
-        global::Gureum.Core.ValueTree.Put(node, "GlobalTableName", GlobalTableName);
-        global::Gureum.Core.ValueTree.Put(node, "GlobalTableStatus", GlobalTableStatus);
         global::Gureum.Core.ValueTree.Put(node, "ReplicationGroup", global::Gureum.Core.ValueTree.WriteList(ReplicationGroup, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "GlobalTableArn", GlobalTableArn);
+        global::Gureum.Core.ValueTree.Put(node, "CreationDateTime", CreationDateTime);
+        global::Gureum.Core.ValueTree.Put(node, "GlobalTableStatus", GlobalTableStatus);
+        global::Gureum.Core.ValueTree.Put(node, "GlobalTableName", GlobalTableName);
         return node;
     }
 }
@@ -3522,9 +3522,9 @@ public sealed partial class GlobalTableGlobalSecondaryIndexSettingsUpdate
 {
     public string? IndexName { get; set; }
 
-    public global::Gureum.Api.Dynamodb.AutoScalingSettingsUpdate? ProvisionedWriteCapacityAutoScalingSettingsUpdate { get; set; }
-
     public long? ProvisionedWriteCapacityUnits { get; set; }
+
+    public global::Gureum.Api.Dynamodb.AutoScalingSettingsUpdate? ProvisionedWriteCapacityAutoScalingSettingsUpdate { get; set; }
 
     public static GlobalTableGlobalSecondaryIndexSettingsUpdate? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3534,8 +3534,8 @@ public sealed partial class GlobalTableGlobalSecondaryIndexSettingsUpdate
         }
         var result = new GlobalTableGlobalSecondaryIndexSettingsUpdate();
         result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
-        result.ProvisionedWriteCapacityAutoScalingSettingsUpdate = global::Gureum.Api.Dynamodb.AutoScalingSettingsUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedWriteCapacityAutoScalingSettingsUpdate")));
         result.ProvisionedWriteCapacityUnits = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ProvisionedWriteCapacityUnits"));
+        result.ProvisionedWriteCapacityAutoScalingSettingsUpdate = global::Gureum.Api.Dynamodb.AutoScalingSettingsUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedWriteCapacityAutoScalingSettingsUpdate")));
         return result;
     }
 
@@ -3543,8 +3543,8 @@ public sealed partial class GlobalTableGlobalSecondaryIndexSettingsUpdate
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
-        global::Gureum.Core.ValueTree.Put(node, "ProvisionedWriteCapacityAutoScalingSettingsUpdate", ProvisionedWriteCapacityAutoScalingSettingsUpdate?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ProvisionedWriteCapacityUnits", ProvisionedWriteCapacityUnits);
+        global::Gureum.Core.ValueTree.Put(node, "ProvisionedWriteCapacityAutoScalingSettingsUpdate", ProvisionedWriteCapacityAutoScalingSettingsUpdate?.ToTree());
         return node;
     }
 }
@@ -3632,21 +3632,21 @@ public static class ImportStatus
 
 public sealed partial class ImportSummary
 {
-    public string? CloudWatchLogGroupArn { get; set; }
-
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
     public string? ImportArn { get; set; }
 
     public string? ImportStatus { get; set; }
 
-    public string? InputFormat { get; set; }
+    public string? TableArn { get; set; }
 
     public global::Gureum.Api.Dynamodb.S3BucketSource? S3BucketSource { get; set; }
 
+    public string? CloudWatchLogGroupArn { get; set; }
+
+    public string? InputFormat { get; set; }
+
     public global::System.DateTimeOffset? StartTime { get; set; }
 
-    public string? TableArn { get; set; }
+    public global::System.DateTimeOffset? EndTime { get; set; }
 
     public static ImportSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3655,71 +3655,71 @@ public sealed partial class ImportSummary
             return null;
         }
         var result = new ImportSummary();
-        result.CloudWatchLogGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogGroupArn"));
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         result.ImportArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImportArn"));
         result.ImportStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImportStatus"));
-        result.InputFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InputFormat"));
-        result.S3BucketSource = global::Gureum.Api.Dynamodb.S3BucketSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3BucketSource")));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
         result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
+        result.S3BucketSource = global::Gureum.Api.Dynamodb.S3BucketSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3BucketSource")));
+        result.CloudWatchLogGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogGroupArn"));
+        result.InputFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InputFormat"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogGroupArn", CloudWatchLogGroupArn);
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         global::Gureum.Core.ValueTree.Put(node, "ImportArn", ImportArn);
         global::Gureum.Core.ValueTree.Put(node, "ImportStatus", ImportStatus);
-        global::Gureum.Core.ValueTree.Put(node, "InputFormat", InputFormat);
-        global::Gureum.Core.ValueTree.Put(node, "S3BucketSource", S3BucketSource?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
         global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
+        global::Gureum.Core.ValueTree.Put(node, "S3BucketSource", S3BucketSource?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogGroupArn", CloudWatchLogGroupArn);
+        global::Gureum.Core.ValueTree.Put(node, "InputFormat", InputFormat);
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         return node;
     }
 }
 
 public sealed partial class ImportTableDescription
 {
-    public string? ClientToken { get; set; }
-
-    public string? CloudWatchLogGroupArn { get; set; }
-
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
-    public long? ErrorCount { get; set; }
-
-    public string? FailureCode { get; set; }
-
-    public string? FailureMessage { get; set; }
-
     public string? ImportArn { get; set; }
 
     public string? ImportStatus { get; set; }
 
-    public long? ImportedItemCount { get; set; }
+    public string? TableArn { get; set; }
 
-    public string? InputCompressionType { get; set; }
+    public string? TableId { get; set; }
+
+    public string? ClientToken { get; set; }
+
+    public global::Gureum.Api.Dynamodb.S3BucketSource? S3BucketSource { get; set; }
+
+    public long? ErrorCount { get; set; }
+
+    public string? CloudWatchLogGroupArn { get; set; }
 
     public string? InputFormat { get; set; }
 
     public global::Gureum.Api.Dynamodb.InputFormatOptions? InputFormatOptions { get; set; }
 
-    public long? ProcessedItemCount { get; set; }
-
-    public long? ProcessedSizeBytes { get; set; }
-
-    public global::Gureum.Api.Dynamodb.S3BucketSource? S3BucketSource { get; set; }
-
-    public global::System.DateTimeOffset? StartTime { get; set; }
-
-    public string? TableArn { get; set; }
+    public string? InputCompressionType { get; set; }
 
     public global::Gureum.Api.Dynamodb.TableCreationParameters? TableCreationParameters { get; set; }
 
-    public string? TableId { get; set; }
+    public global::System.DateTimeOffset? StartTime { get; set; }
+
+    public global::System.DateTimeOffset? EndTime { get; set; }
+
+    public long? ProcessedSizeBytes { get; set; }
+
+    public long? ProcessedItemCount { get; set; }
+
+    public long? ImportedItemCount { get; set; }
+
+    public string? FailureCode { get; set; }
+
+    public string? FailureMessage { get; set; }
 
     public static ImportTableDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3728,50 +3728,50 @@ public sealed partial class ImportTableDescription
             return null;
         }
         var result = new ImportTableDescription();
-        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
-        result.CloudWatchLogGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogGroupArn"));
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.ErrorCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ErrorCount"));
-        result.FailureCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureCode"));
-        result.FailureMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureMessage"));
         result.ImportArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImportArn"));
         result.ImportStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImportStatus"));
-        result.ImportedItemCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ImportedItemCount"));
-        result.InputCompressionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InputCompressionType"));
+        result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
+        result.TableId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableId"));
+        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
+        result.S3BucketSource = global::Gureum.Api.Dynamodb.S3BucketSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3BucketSource")));
+        result.ErrorCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ErrorCount"));
+        result.CloudWatchLogGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLogGroupArn"));
         result.InputFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InputFormat"));
         result.InputFormatOptions = global::Gureum.Api.Dynamodb.InputFormatOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InputFormatOptions")));
-        result.ProcessedItemCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ProcessedItemCount"));
-        result.ProcessedSizeBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ProcessedSizeBytes"));
-        result.S3BucketSource = global::Gureum.Api.Dynamodb.S3BucketSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3BucketSource")));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
-        result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
+        result.InputCompressionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InputCompressionType"));
         result.TableCreationParameters = global::Gureum.Api.Dynamodb.TableCreationParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TableCreationParameters")));
-        result.TableId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableId"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.ProcessedSizeBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ProcessedSizeBytes"));
+        result.ProcessedItemCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ProcessedItemCount"));
+        result.ImportedItemCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ImportedItemCount"));
+        result.FailureCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureCode"));
+        result.FailureMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureMessage"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogGroupArn", CloudWatchLogGroupArn);
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "ErrorCount", ErrorCount);
-        global::Gureum.Core.ValueTree.Put(node, "FailureCode", FailureCode);
-        global::Gureum.Core.ValueTree.Put(node, "FailureMessage", FailureMessage);
         global::Gureum.Core.ValueTree.Put(node, "ImportArn", ImportArn);
         global::Gureum.Core.ValueTree.Put(node, "ImportStatus", ImportStatus);
-        global::Gureum.Core.ValueTree.Put(node, "ImportedItemCount", ImportedItemCount);
-        global::Gureum.Core.ValueTree.Put(node, "InputCompressionType", InputCompressionType);
+        global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
+        global::Gureum.Core.ValueTree.Put(node, "TableId", TableId);
+        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
+        global::Gureum.Core.ValueTree.Put(node, "S3BucketSource", S3BucketSource?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ErrorCount", ErrorCount);
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLogGroupArn", CloudWatchLogGroupArn);
         global::Gureum.Core.ValueTree.Put(node, "InputFormat", InputFormat);
         global::Gureum.Core.ValueTree.Put(node, "InputFormatOptions", InputFormatOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ProcessedItemCount", ProcessedItemCount);
-        global::Gureum.Core.ValueTree.Put(node, "ProcessedSizeBytes", ProcessedSizeBytes);
-        global::Gureum.Core.ValueTree.Put(node, "S3BucketSource", S3BucketSource?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
-        global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
+        global::Gureum.Core.ValueTree.Put(node, "InputCompressionType", InputCompressionType);
         global::Gureum.Core.ValueTree.Put(node, "TableCreationParameters", TableCreationParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TableId", TableId);
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "ProcessedSizeBytes", ProcessedSizeBytes);
+        global::Gureum.Core.ValueTree.Put(node, "ProcessedItemCount", ProcessedItemCount);
+        global::Gureum.Core.ValueTree.Put(node, "ImportedItemCount", ImportedItemCount);
+        global::Gureum.Core.ValueTree.Put(node, "FailureCode", FailureCode);
+        global::Gureum.Core.ValueTree.Put(node, "FailureMessage", FailureMessage);
         return node;
     }
 }
@@ -3780,13 +3780,13 @@ public sealed partial class ImportTableInput
 {
     public string? ClientToken { get; set; }
 
-    public string? InputCompressionType { get; set; }
+    public global::Gureum.Api.Dynamodb.S3BucketSource? S3BucketSource { get; set; }
 
     public string? InputFormat { get; set; }
 
     public global::Gureum.Api.Dynamodb.InputFormatOptions? InputFormatOptions { get; set; }
 
-    public global::Gureum.Api.Dynamodb.S3BucketSource? S3BucketSource { get; set; }
+    public string? InputCompressionType { get; set; }
 
     public global::Gureum.Api.Dynamodb.TableCreationParameters? TableCreationParameters { get; set; }
 
@@ -3798,10 +3798,10 @@ public sealed partial class ImportTableInput
         }
         var result = new ImportTableInput();
         result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
-        result.InputCompressionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InputCompressionType"));
+        result.S3BucketSource = global::Gureum.Api.Dynamodb.S3BucketSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3BucketSource")));
         result.InputFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InputFormat"));
         result.InputFormatOptions = global::Gureum.Api.Dynamodb.InputFormatOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InputFormatOptions")));
-        result.S3BucketSource = global::Gureum.Api.Dynamodb.S3BucketSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3BucketSource")));
+        result.InputCompressionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InputCompressionType"));
         result.TableCreationParameters = global::Gureum.Api.Dynamodb.TableCreationParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TableCreationParameters")));
         return result;
     }
@@ -3810,10 +3810,10 @@ public sealed partial class ImportTableInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
-        global::Gureum.Core.ValueTree.Put(node, "InputCompressionType", InputCompressionType);
+        global::Gureum.Core.ValueTree.Put(node, "S3BucketSource", S3BucketSource?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "InputFormat", InputFormat);
         global::Gureum.Core.ValueTree.Put(node, "InputFormatOptions", InputFormatOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "S3BucketSource", S3BucketSource?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "InputCompressionType", InputCompressionType);
         global::Gureum.Core.ValueTree.Put(node, "TableCreationParameters", TableCreationParameters?.ToTree());
         return node;
     }
@@ -4007,15 +4007,15 @@ public static class KeyType
 
 public sealed partial class KeysAndAttributes
 {
+    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>>? Keys { get; set; }
+
     public global::System.Collections.Generic.List<string>? AttributesToGet { get; set; }
 
     public bool? ConsistentRead { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? ExpressionAttributeNames { get; set; }
-
-    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>>? Keys { get; set; }
-
     public string? ProjectionExpression { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? ExpressionAttributeNames { get; set; }
 
     public static KeysAndAttributes? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4024,35 +4024,35 @@ public sealed partial class KeysAndAttributes
             return null;
         }
         var result = new KeysAndAttributes();
+        result.Keys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Keys"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!)!);
         result.AttributesToGet = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttributesToGet"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ConsistentRead = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ConsistentRead"));
-        result.ExpressionAttributeNames = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Keys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Keys"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!)!);
         result.ProjectionExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProjectionExpression"));
+        result.ExpressionAttributeNames = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Keys", global::Gureum.Core.ValueTree.WriteList(Keys, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)x.ToTree())));
         global::Gureum.Core.ValueTree.Put(node, "AttributesToGet", global::Gureum.Core.ValueTree.WriteList(AttributesToGet, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ConsistentRead", ConsistentRead);
-        global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeNames", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Keys", global::Gureum.Core.ValueTree.WriteList(Keys, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)x.ToTree())));
         global::Gureum.Core.ValueTree.Put(node, "ProjectionExpression", ProjectionExpression);
+        global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeNames", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeNames, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class KinesisDataStreamDestination
 {
-    public string? ApproximateCreationDateTimePrecision { get; set; }
+    public string? StreamArn { get; set; }
 
     public string? DestinationStatus { get; set; }
 
     public string? DestinationStatusDescription { get; set; }
 
-    public string? StreamArn { get; set; }
+    public string? ApproximateCreationDateTimePrecision { get; set; }
 
     public static KinesisDataStreamDestination? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4061,31 +4061,31 @@ public sealed partial class KinesisDataStreamDestination
             return null;
         }
         var result = new KinesisDataStreamDestination();
-        result.ApproximateCreationDateTimePrecision = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ApproximateCreationDateTimePrecision"));
+        result.StreamArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamArn"));
         result.DestinationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationStatus"));
         result.DestinationStatusDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationStatusDescription"));
-        result.StreamArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamArn"));
+        result.ApproximateCreationDateTimePrecision = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ApproximateCreationDateTimePrecision"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ApproximateCreationDateTimePrecision", ApproximateCreationDateTimePrecision);
+        global::Gureum.Core.ValueTree.Put(node, "StreamArn", StreamArn);
         global::Gureum.Core.ValueTree.Put(node, "DestinationStatus", DestinationStatus);
         global::Gureum.Core.ValueTree.Put(node, "DestinationStatusDescription", DestinationStatusDescription);
-        global::Gureum.Core.ValueTree.Put(node, "StreamArn", StreamArn);
+        global::Gureum.Core.ValueTree.Put(node, "ApproximateCreationDateTimePrecision", ApproximateCreationDateTimePrecision);
         return node;
     }
 }
 
 public sealed partial class KinesisStreamingDestinationInput
 {
-    public global::Gureum.Api.Dynamodb.EnableKinesisStreamingConfiguration? EnableKinesisStreamingConfiguration { get; set; }
+    public string? TableName { get; set; }
 
     public string? StreamArn { get; set; }
 
-    public string? TableName { get; set; }
+    public global::Gureum.Api.Dynamodb.EnableKinesisStreamingConfiguration? EnableKinesisStreamingConfiguration { get; set; }
 
     public static KinesisStreamingDestinationInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4094,31 +4094,31 @@ public sealed partial class KinesisStreamingDestinationInput
             return null;
         }
         var result = new KinesisStreamingDestinationInput();
-        result.EnableKinesisStreamingConfiguration = global::Gureum.Api.Dynamodb.EnableKinesisStreamingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EnableKinesisStreamingConfiguration")));
-        result.StreamArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamArn"));
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.StreamArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamArn"));
+        result.EnableKinesisStreamingConfiguration = global::Gureum.Api.Dynamodb.EnableKinesisStreamingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EnableKinesisStreamingConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EnableKinesisStreamingConfiguration", EnableKinesisStreamingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "StreamArn", StreamArn);
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "StreamArn", StreamArn);
+        global::Gureum.Core.ValueTree.Put(node, "EnableKinesisStreamingConfiguration", EnableKinesisStreamingConfiguration?.ToTree());
         return node;
     }
 }
 
 public sealed partial class KinesisStreamingDestinationOutput
 {
-    public string? DestinationStatus { get; set; }
-
-    public global::Gureum.Api.Dynamodb.EnableKinesisStreamingConfiguration? EnableKinesisStreamingConfiguration { get; set; }
+    public string? TableName { get; set; }
 
     public string? StreamArn { get; set; }
 
-    public string? TableName { get; set; }
+    public string? DestinationStatus { get; set; }
+
+    public global::Gureum.Api.Dynamodb.EnableKinesisStreamingConfiguration? EnableKinesisStreamingConfiguration { get; set; }
 
     public static KinesisStreamingDestinationOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4127,37 +4127,37 @@ public sealed partial class KinesisStreamingDestinationOutput
             return null;
         }
         var result = new KinesisStreamingDestinationOutput();
+        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.StreamArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamArn"));
         result.DestinationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationStatus"));
         result.EnableKinesisStreamingConfiguration = global::Gureum.Api.Dynamodb.EnableKinesisStreamingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EnableKinesisStreamingConfiguration")));
-        result.StreamArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamArn"));
-        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "StreamArn", StreamArn);
         global::Gureum.Core.ValueTree.Put(node, "DestinationStatus", DestinationStatus);
         global::Gureum.Core.ValueTree.Put(node, "EnableKinesisStreamingConfiguration", EnableKinesisStreamingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "StreamArn", StreamArn);
-        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         return node;
     }
 }
 
 public sealed partial class ListBackupsInput
 {
-    public string? BackupType { get; set; }
-
-    public string? ExclusiveStartBackupArn { get; set; }
+    public string? TableName { get; set; }
 
     public int? Limit { get; set; }
-
-    public string? TableName { get; set; }
 
     public global::System.DateTimeOffset? TimeRangeLowerBound { get; set; }
 
     public global::System.DateTimeOffset? TimeRangeUpperBound { get; set; }
+
+    public string? ExclusiveStartBackupArn { get; set; }
+
+    public string? BackupType { get; set; }
 
     public static ListBackupsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4166,24 +4166,24 @@ public sealed partial class ListBackupsInput
             return null;
         }
         var result = new ListBackupsInput();
-        result.BackupType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BackupType"));
-        result.ExclusiveStartBackupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExclusiveStartBackupArn"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.TimeRangeLowerBound = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "TimeRangeLowerBound"));
         result.TimeRangeUpperBound = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "TimeRangeUpperBound"));
+        result.ExclusiveStartBackupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExclusiveStartBackupArn"));
+        result.BackupType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BackupType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BackupType", BackupType);
-        global::Gureum.Core.ValueTree.Put(node, "ExclusiveStartBackupArn", ExclusiveStartBackupArn);
-        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "TimeRangeLowerBound", TimeRangeLowerBound);
         global::Gureum.Core.ValueTree.Put(node, "TimeRangeUpperBound", TimeRangeUpperBound);
+        global::Gureum.Core.ValueTree.Put(node, "ExclusiveStartBackupArn", ExclusiveStartBackupArn);
+        global::Gureum.Core.ValueTree.Put(node, "BackupType", BackupType);
         return node;
     }
 }
@@ -4217,11 +4217,11 @@ public sealed partial class ListBackupsOutput
 
 public sealed partial class ListContributorInsightsInput
 {
-    public int? MaxResults { get; set; }
+    public string? TableName { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? TableName { get; set; }
+    public int? MaxResults { get; set; }
 
     public static ListContributorInsightsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4230,18 +4230,18 @@ public sealed partial class ListContributorInsightsInput
             return null;
         }
         var result = new ListContributorInsightsInput();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
@@ -4275,11 +4275,11 @@ public sealed partial class ListContributorInsightsOutput
 
 public sealed partial class ListExportsInput
 {
+    public string? TableArn { get; set; }
+
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public string? TableArn { get; set; }
 
     public static ListExportsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4288,18 +4288,18 @@ public sealed partial class ListExportsInput
             return null;
         }
         var result = new ListExportsInput();
+        result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
         return node;
     }
 }
@@ -4391,11 +4391,11 @@ public sealed partial class ListGlobalTablesOutput
 
 public sealed partial class ListImportsInput
 {
-    public string? NextToken { get; set; }
+    public string? TableArn { get; set; }
 
     public int? PageSize { get; set; }
 
-    public string? TableArn { get; set; }
+    public string? NextToken { get; set; }
 
     public static ListImportsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4404,18 +4404,18 @@ public sealed partial class ListImportsInput
             return null;
         }
         var result = new ListImportsInput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.PageSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PageSize"));
         result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
+        result.PageSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PageSize"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "PageSize", PageSize);
         global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
+        global::Gureum.Core.ValueTree.Put(node, "PageSize", PageSize);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -4476,9 +4476,9 @@ public sealed partial class ListTablesInput
 
 public sealed partial class ListTablesOutput
 {
-    public string? LastEvaluatedTableName { get; set; }
-
     public global::System.Collections.Generic.List<string>? TableNames { get; set; }
+
+    public string? LastEvaluatedTableName { get; set; }
 
     public static ListTablesOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4487,25 +4487,25 @@ public sealed partial class ListTablesOutput
             return null;
         }
         var result = new ListTablesOutput();
-        result.LastEvaluatedTableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastEvaluatedTableName"));
         result.TableNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TableNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.LastEvaluatedTableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastEvaluatedTableName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LastEvaluatedTableName", LastEvaluatedTableName);
         global::Gureum.Core.ValueTree.Put(node, "TableNames", global::Gureum.Core.ValueTree.WriteList(TableNames, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "LastEvaluatedTableName", LastEvaluatedTableName);
         return node;
     }
 }
 
 public sealed partial class ListTagsOfResourceInput
 {
-    public string? NextToken { get; set; }
-
     public string? ResourceArn { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListTagsOfResourceInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4514,25 +4514,25 @@ public sealed partial class ListTagsOfResourceInput
             return null;
         }
         var result = new ListTagsOfResourceInput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ResourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceArn"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ResourceArn", ResourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListTagsOfResourceOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.Tag>? Tags { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListTagsOfResourceOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4541,16 +4541,16 @@ public sealed partial class ListTagsOfResourceOutput
             return null;
         }
         var result = new ListTagsOfResourceOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Dynamodb.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -4588,17 +4588,17 @@ public sealed partial class LocalSecondaryIndex
 
 public sealed partial class LocalSecondaryIndexDescription
 {
-    public string? IndexArn { get; set; }
-
     public string? IndexName { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.KeySchemaElement>? KeySchema { get; set; }
+
+    public global::Gureum.Api.Dynamodb.Projection? Projection { get; set; }
 
     public long? IndexSizeBytes { get; set; }
 
     public long? ItemCount { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.KeySchemaElement>? KeySchema { get; set; }
-
-    public global::Gureum.Api.Dynamodb.Projection? Projection { get; set; }
+    public string? IndexArn { get; set; }
 
     public static LocalSecondaryIndexDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4607,24 +4607,24 @@ public sealed partial class LocalSecondaryIndexDescription
             return null;
         }
         var result = new LocalSecondaryIndexDescription();
-        result.IndexArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexArn"));
         result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
-        result.IndexSizeBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "IndexSizeBytes"));
-        result.ItemCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ItemCount"));
         result.KeySchema = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeySchema"), x => global::Gureum.Api.Dynamodb.KeySchemaElement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Projection = global::Gureum.Api.Dynamodb.Projection.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Projection")));
+        result.IndexSizeBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "IndexSizeBytes"));
+        result.ItemCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ItemCount"));
+        result.IndexArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "IndexArn", IndexArn);
         global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
-        global::Gureum.Core.ValueTree.Put(node, "IndexSizeBytes", IndexSizeBytes);
-        global::Gureum.Core.ValueTree.Put(node, "ItemCount", ItemCount);
         global::Gureum.Core.ValueTree.Put(node, "KeySchema", global::Gureum.Core.ValueTree.WriteList(KeySchema, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Projection", Projection?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "IndexSizeBytes", IndexSizeBytes);
+        global::Gureum.Core.ValueTree.Put(node, "ItemCount", ItemCount);
+        global::Gureum.Core.ValueTree.Put(node, "IndexArn", IndexArn);
         return node;
     }
 }
@@ -4719,11 +4719,11 @@ public sealed partial class OnDemandThroughputOverride
 
 public sealed partial class ParameterizedStatement
 {
+    public string? Statement { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.AttributeValue>? Parameters { get; set; }
 
     public string? ReturnValuesOnConditionCheckFailure { get; set; }
-
-    public string? Statement { get; set; }
 
     public static ParameterizedStatement? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4732,31 +4732,31 @@ public sealed partial class ParameterizedStatement
             return null;
         }
         var result = new ParameterizedStatement();
+        result.Statement = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Statement"));
         result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ReturnValuesOnConditionCheckFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnValuesOnConditionCheckFailure"));
-        result.Statement = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Statement"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Statement", Statement);
         global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure);
-        global::Gureum.Core.ValueTree.Put(node, "Statement", Statement);
         return node;
     }
 }
 
 public sealed partial class PointInTimeRecoveryDescription
 {
-    public global::System.DateTimeOffset? EarliestRestorableDateTime { get; set; }
-
-    public global::System.DateTimeOffset? LatestRestorableDateTime { get; set; }
-
     public string? PointInTimeRecoveryStatus { get; set; }
 
     public int? RecoveryPeriodInDays { get; set; }
+
+    public global::System.DateTimeOffset? EarliestRestorableDateTime { get; set; }
+
+    public global::System.DateTimeOffset? LatestRestorableDateTime { get; set; }
 
     public static PointInTimeRecoveryDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4765,20 +4765,20 @@ public sealed partial class PointInTimeRecoveryDescription
             return null;
         }
         var result = new PointInTimeRecoveryDescription();
-        result.EarliestRestorableDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EarliestRestorableDateTime"));
-        result.LatestRestorableDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LatestRestorableDateTime"));
         result.PointInTimeRecoveryStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PointInTimeRecoveryStatus"));
         result.RecoveryPeriodInDays = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RecoveryPeriodInDays"));
+        result.EarliestRestorableDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EarliestRestorableDateTime"));
+        result.LatestRestorableDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LatestRestorableDateTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EarliestRestorableDateTime", EarliestRestorableDateTime);
-        global::Gureum.Core.ValueTree.Put(node, "LatestRestorableDateTime", LatestRestorableDateTime);
         global::Gureum.Core.ValueTree.Put(node, "PointInTimeRecoveryStatus", PointInTimeRecoveryStatus);
         global::Gureum.Core.ValueTree.Put(node, "RecoveryPeriodInDays", RecoveryPeriodInDays);
+        global::Gureum.Core.ValueTree.Put(node, "EarliestRestorableDateTime", EarliestRestorableDateTime);
+        global::Gureum.Core.ValueTree.Put(node, "LatestRestorableDateTime", LatestRestorableDateTime);
         return node;
     }
 }
@@ -4819,9 +4819,9 @@ public static class PointInTimeRecoveryStatus
 
 public sealed partial class Projection
 {
-    public global::System.Collections.Generic.List<string>? NonKeyAttributes { get; set; }
-
     public string? ProjectionType { get; set; }
+
+    public global::System.Collections.Generic.List<string>? NonKeyAttributes { get; set; }
 
     public static Projection? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4830,16 +4830,16 @@ public sealed partial class Projection
             return null;
         }
         var result = new Projection();
-        result.NonKeyAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NonKeyAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ProjectionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProjectionType"));
+        result.NonKeyAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NonKeyAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NonKeyAttributes", global::Gureum.Core.ValueTree.WriteList(NonKeyAttributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ProjectionType", ProjectionType);
+        global::Gureum.Core.ValueTree.Put(node, "NonKeyAttributes", global::Gureum.Core.ValueTree.WriteList(NonKeyAttributes, x => (object?)x));
         return node;
     }
 }
@@ -4881,9 +4881,9 @@ public sealed partial class ProvisionedThroughput
 
 public sealed partial class ProvisionedThroughputDescription
 {
-    public global::System.DateTimeOffset? LastDecreaseDateTime { get; set; }
-
     public global::System.DateTimeOffset? LastIncreaseDateTime { get; set; }
+
+    public global::System.DateTimeOffset? LastDecreaseDateTime { get; set; }
 
     public long? NumberOfDecreasesToday { get; set; }
 
@@ -4898,8 +4898,8 @@ public sealed partial class ProvisionedThroughputDescription
             return null;
         }
         var result = new ProvisionedThroughputDescription();
-        result.LastDecreaseDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastDecreaseDateTime"));
         result.LastIncreaseDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastIncreaseDateTime"));
+        result.LastDecreaseDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastDecreaseDateTime"));
         result.NumberOfDecreasesToday = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "NumberOfDecreasesToday"));
         result.ReadCapacityUnits = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ReadCapacityUnits"));
         result.WriteCapacityUnits = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "WriteCapacityUnits"));
@@ -4909,8 +4909,8 @@ public sealed partial class ProvisionedThroughputDescription
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LastDecreaseDateTime", LastDecreaseDateTime);
         global::Gureum.Core.ValueTree.Put(node, "LastIncreaseDateTime", LastIncreaseDateTime);
+        global::Gureum.Core.ValueTree.Put(node, "LastDecreaseDateTime", LastDecreaseDateTime);
         global::Gureum.Core.ValueTree.Put(node, "NumberOfDecreasesToday", NumberOfDecreasesToday);
         global::Gureum.Core.ValueTree.Put(node, "ReadCapacityUnits", ReadCapacityUnits);
         global::Gureum.Core.ValueTree.Put(node, "WriteCapacityUnits", WriteCapacityUnits);
@@ -4943,17 +4943,17 @@ public sealed partial class ProvisionedThroughputOverride
 
 public sealed partial class Put
 {
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Item { get; set; }
+
+    public string? TableName { get; set; }
+
     public string? ConditionExpression { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ExpressionAttributeNames { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? ExpressionAttributeValues { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Item { get; set; }
-
     public string? ReturnValuesOnConditionCheckFailure { get; set; }
-
-    public string? TableName { get; set; }
 
     public static Put? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4962,51 +4962,51 @@ public sealed partial class Put
             return null;
         }
         var result = new Put();
+        result.Item = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Item"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         result.ConditionExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConditionExpression"));
         result.ExpressionAttributeNames = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ExpressionAttributeValues = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeValues"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Item = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Item"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ReturnValuesOnConditionCheckFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnValuesOnConditionCheckFailure"));
-        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Item", global::Gureum.Core.ValueTree.WriteMap(Item, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         global::Gureum.Core.ValueTree.Put(node, "ConditionExpression", ConditionExpression);
         global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeNames", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeValues", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeValues, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Item", global::Gureum.Core.ValueTree.WriteMap(Item, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure);
-        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         return node;
     }
 }
 
 public sealed partial class PutItemInput
 {
-    public string? ConditionExpression { get; set; }
+    public string? TableName { get; set; }
 
-    public string? ConditionalOperator { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Item { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.ExpectedAttributeValue>? Expected { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? ExpressionAttributeNames { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? ExpressionAttributeValues { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Item { get; set; }
+    public string? ReturnValues { get; set; }
 
     public string? ReturnConsumedCapacity { get; set; }
 
     public string? ReturnItemCollectionMetrics { get; set; }
 
-    public string? ReturnValues { get; set; }
+    public string? ConditionalOperator { get; set; }
+
+    public string? ConditionExpression { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? ExpressionAttributeNames { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? ExpressionAttributeValues { get; set; }
 
     public string? ReturnValuesOnConditionCheckFailure { get; set; }
-
-    public string? TableName { get; set; }
 
     public static PutItemInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5015,34 +5015,34 @@ public sealed partial class PutItemInput
             return null;
         }
         var result = new PutItemInput();
-        result.ConditionExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConditionExpression"));
-        result.ConditionalOperator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConditionalOperator"));
-        result.Expected = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Expected"), x => global::Gureum.Api.Dynamodb.ExpectedAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ExpressionAttributeNames = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ExpressionAttributeValues = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeValues"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         result.Item = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Item"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Expected = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Expected"), x => global::Gureum.Api.Dynamodb.ExpectedAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ReturnValues = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnValues"));
         result.ReturnConsumedCapacity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnConsumedCapacity"));
         result.ReturnItemCollectionMetrics = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnItemCollectionMetrics"));
-        result.ReturnValues = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnValues"));
+        result.ConditionalOperator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConditionalOperator"));
+        result.ConditionExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConditionExpression"));
+        result.ExpressionAttributeNames = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ExpressionAttributeValues = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeValues"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ReturnValuesOnConditionCheckFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnValuesOnConditionCheckFailure"));
-        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConditionExpression", ConditionExpression);
-        global::Gureum.Core.ValueTree.Put(node, "ConditionalOperator", ConditionalOperator);
-        global::Gureum.Core.ValueTree.Put(node, "Expected", global::Gureum.Core.ValueTree.WriteMap(Expected, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeNames", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeValues", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeValues, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         global::Gureum.Core.ValueTree.Put(node, "Item", global::Gureum.Core.ValueTree.WriteMap(Item, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Expected", global::Gureum.Core.ValueTree.WriteMap(Expected, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ReturnValues", ReturnValues);
         global::Gureum.Core.ValueTree.Put(node, "ReturnConsumedCapacity", ReturnConsumedCapacity);
         global::Gureum.Core.ValueTree.Put(node, "ReturnItemCollectionMetrics", ReturnItemCollectionMetrics);
-        global::Gureum.Core.ValueTree.Put(node, "ReturnValues", ReturnValues);
+        global::Gureum.Core.ValueTree.Put(node, "ConditionalOperator", ConditionalOperator);
+        global::Gureum.Core.ValueTree.Put(node, "ConditionExpression", ConditionExpression);
+        global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeNames", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeNames, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeValues", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeValues, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure);
-        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         return node;
     }
 }
@@ -5103,13 +5103,13 @@ public sealed partial class PutRequest
 
 public sealed partial class PutResourcePolicyInput
 {
-    public bool? ConfirmRemoveSelfResourceAccess { get; set; }
-
-    public string? ExpectedRevisionId { get; set; }
+    public string? ResourceArn { get; set; }
 
     public string? Policy { get; set; }
 
-    public string? ResourceArn { get; set; }
+    public string? ExpectedRevisionId { get; set; }
+
+    public bool? ConfirmRemoveSelfResourceAccess { get; set; }
 
     public static PutResourcePolicyInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5118,20 +5118,20 @@ public sealed partial class PutResourcePolicyInput
             return null;
         }
         var result = new PutResourcePolicyInput();
-        result.ConfirmRemoveSelfResourceAccess = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ConfirmRemoveSelfResourceAccess"));
-        result.ExpectedRevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedRevisionId"));
-        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
         result.ResourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceArn"));
+        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
+        result.ExpectedRevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedRevisionId"));
+        result.ConfirmRemoveSelfResourceAccess = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ConfirmRemoveSelfResourceAccess"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConfirmRemoveSelfResourceAccess", ConfirmRemoveSelfResourceAccess);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedRevisionId", ExpectedRevisionId);
-        global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
         global::Gureum.Core.ValueTree.Put(node, "ResourceArn", ResourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedRevisionId", ExpectedRevisionId);
+        global::Gureum.Core.ValueTree.Put(node, "ConfirmRemoveSelfResourceAccess", ConfirmRemoveSelfResourceAccess);
         return node;
     }
 }
@@ -5161,39 +5161,39 @@ public sealed partial class PutResourcePolicyOutput
 
 public sealed partial class QueryInput
 {
+    public string? TableName { get; set; }
+
+    public string? IndexName { get; set; }
+
+    public string? Select { get; set; }
+
     public global::System.Collections.Generic.List<string>? AttributesToGet { get; set; }
 
-    public string? ConditionalOperator { get; set; }
+    public int? Limit { get; set; }
 
     public bool? ConsistentRead { get; set; }
 
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.Condition>? KeyConditions { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.Condition>? QueryFilter { get; set; }
+
+    public string? ConditionalOperator { get; set; }
+
+    public bool? ScanIndexForward { get; set; }
+
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? ExclusiveStartKey { get; set; }
+
+    public string? ReturnConsumedCapacity { get; set; }
+
+    public string? ProjectionExpression { get; set; }
+
+    public string? FilterExpression { get; set; }
+
+    public string? KeyConditionExpression { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ExpressionAttributeNames { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? ExpressionAttributeValues { get; set; }
-
-    public string? FilterExpression { get; set; }
-
-    public string? IndexName { get; set; }
-
-    public string? KeyConditionExpression { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.Condition>? KeyConditions { get; set; }
-
-    public int? Limit { get; set; }
-
-    public string? ProjectionExpression { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.Condition>? QueryFilter { get; set; }
-
-    public string? ReturnConsumedCapacity { get; set; }
-
-    public bool? ScanIndexForward { get; set; }
-
-    public string? Select { get; set; }
-
-    public string? TableName { get; set; }
 
     public static QueryInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5202,61 +5202,61 @@ public sealed partial class QueryInput
             return null;
         }
         var result = new QueryInput();
+        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
+        result.Select = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Select"));
         result.AttributesToGet = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttributesToGet"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ConditionalOperator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConditionalOperator"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.ConsistentRead = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ConsistentRead"));
+        result.KeyConditions = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "KeyConditions"), x => global::Gureum.Api.Dynamodb.Condition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.QueryFilter = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "QueryFilter"), x => global::Gureum.Api.Dynamodb.Condition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ConditionalOperator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConditionalOperator"));
+        result.ScanIndexForward = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ScanIndexForward"));
         result.ExclusiveStartKey = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExclusiveStartKey"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ReturnConsumedCapacity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnConsumedCapacity"));
+        result.ProjectionExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProjectionExpression"));
+        result.FilterExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FilterExpression"));
+        result.KeyConditionExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyConditionExpression"));
         result.ExpressionAttributeNames = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ExpressionAttributeValues = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeValues"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.FilterExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FilterExpression"));
-        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
-        result.KeyConditionExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyConditionExpression"));
-        result.KeyConditions = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "KeyConditions"), x => global::Gureum.Api.Dynamodb.Condition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
-        result.ProjectionExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProjectionExpression"));
-        result.QueryFilter = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "QueryFilter"), x => global::Gureum.Api.Dynamodb.Condition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ReturnConsumedCapacity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnConsumedCapacity"));
-        result.ScanIndexForward = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ScanIndexForward"));
-        result.Select = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Select"));
-        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
+        global::Gureum.Core.ValueTree.Put(node, "Select", Select);
         global::Gureum.Core.ValueTree.Put(node, "AttributesToGet", global::Gureum.Core.ValueTree.WriteList(AttributesToGet, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ConditionalOperator", ConditionalOperator);
+        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "ConsistentRead", ConsistentRead);
+        global::Gureum.Core.ValueTree.Put(node, "KeyConditions", global::Gureum.Core.ValueTree.WriteMap(KeyConditions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "QueryFilter", global::Gureum.Core.ValueTree.WriteMap(QueryFilter, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ConditionalOperator", ConditionalOperator);
+        global::Gureum.Core.ValueTree.Put(node, "ScanIndexForward", ScanIndexForward);
         global::Gureum.Core.ValueTree.Put(node, "ExclusiveStartKey", global::Gureum.Core.ValueTree.WriteMap(ExclusiveStartKey, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ReturnConsumedCapacity", ReturnConsumedCapacity);
+        global::Gureum.Core.ValueTree.Put(node, "ProjectionExpression", ProjectionExpression);
+        global::Gureum.Core.ValueTree.Put(node, "FilterExpression", FilterExpression);
+        global::Gureum.Core.ValueTree.Put(node, "KeyConditionExpression", KeyConditionExpression);
         global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeNames", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeValues", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeValues, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "FilterExpression", FilterExpression);
-        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
-        global::Gureum.Core.ValueTree.Put(node, "KeyConditionExpression", KeyConditionExpression);
-        global::Gureum.Core.ValueTree.Put(node, "KeyConditions", global::Gureum.Core.ValueTree.WriteMap(KeyConditions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "ProjectionExpression", ProjectionExpression);
-        global::Gureum.Core.ValueTree.Put(node, "QueryFilter", global::Gureum.Core.ValueTree.WriteMap(QueryFilter, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ReturnConsumedCapacity", ReturnConsumedCapacity);
-        global::Gureum.Core.ValueTree.Put(node, "ScanIndexForward", ScanIndexForward);
-        global::Gureum.Core.ValueTree.Put(node, "Select", Select);
-        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         return node;
     }
 }
 
 public sealed partial class QueryOutput
 {
-    public global::Gureum.Api.Dynamodb.ConsumedCapacity? ConsumedCapacity { get; set; }
+    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>>? Items { get; set; }
 
     public int? Count { get; set; }
 
-    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>>? Items { get; set; }
+    public int? ScannedCount { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? LastEvaluatedKey { get; set; }
 
-    public int? ScannedCount { get; set; }
+    public global::Gureum.Api.Dynamodb.ConsumedCapacity? ConsumedCapacity { get; set; }
 
     public static QueryOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5265,22 +5265,22 @@ public sealed partial class QueryOutput
             return null;
         }
         var result = new QueryOutput();
-        result.ConsumedCapacity = global::Gureum.Api.Dynamodb.ConsumedCapacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ConsumedCapacity")));
-        result.Count = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Count"));
         result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Items"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!)!);
-        result.LastEvaluatedKey = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "LastEvaluatedKey"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Count = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Count"));
         result.ScannedCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScannedCount"));
+        result.LastEvaluatedKey = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "LastEvaluatedKey"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ConsumedCapacity = global::Gureum.Api.Dynamodb.ConsumedCapacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ConsumedCapacity")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConsumedCapacity", ConsumedCapacity?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Count", Count);
         global::Gureum.Core.ValueTree.Put(node, "Items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)x.ToTree())));
-        global::Gureum.Core.ValueTree.Put(node, "LastEvaluatedKey", global::Gureum.Core.ValueTree.WriteMap(LastEvaluatedKey, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Count", Count);
         global::Gureum.Core.ValueTree.Put(node, "ScannedCount", ScannedCount);
+        global::Gureum.Core.ValueTree.Put(node, "LastEvaluatedKey", global::Gureum.Core.ValueTree.WriteMap(LastEvaluatedKey, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ConsumedCapacity", ConsumedCapacity?.ToTree());
         return node;
     }
 }
@@ -5310,9 +5310,9 @@ public sealed partial class Replica
 
 public sealed partial class ReplicaAutoScalingDescription
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndexAutoScalingDescription>? GlobalSecondaryIndexes { get; set; }
-
     public string? RegionName { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndexAutoScalingDescription>? GlobalSecondaryIndexes { get; set; }
 
     public global::Gureum.Api.Dynamodb.AutoScalingSettingsDescription? ReplicaProvisionedReadCapacityAutoScalingSettings { get; set; }
 
@@ -5327,8 +5327,8 @@ public sealed partial class ReplicaAutoScalingDescription
             return null;
         }
         var result = new ReplicaAutoScalingDescription();
-        result.GlobalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndexAutoScalingDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.RegionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RegionName"));
+        result.GlobalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndexAutoScalingDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ReplicaProvisionedReadCapacityAutoScalingSettings = global::Gureum.Api.Dynamodb.AutoScalingSettingsDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicaProvisionedReadCapacityAutoScalingSettings")));
         result.ReplicaProvisionedWriteCapacityAutoScalingSettings = global::Gureum.Api.Dynamodb.AutoScalingSettingsDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicaProvisionedWriteCapacityAutoScalingSettings")));
         result.ReplicaStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplicaStatus"));
@@ -5338,8 +5338,8 @@ public sealed partial class ReplicaAutoScalingDescription
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "RegionName", RegionName);
+        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ReplicaProvisionedReadCapacityAutoScalingSettings", ReplicaProvisionedReadCapacityAutoScalingSettings?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ReplicaProvisionedWriteCapacityAutoScalingSettings", ReplicaProvisionedWriteCapacityAutoScalingSettings?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ReplicaStatus", ReplicaStatus);
@@ -5380,31 +5380,31 @@ public sealed partial class ReplicaAutoScalingUpdate
 
 public sealed partial class ReplicaDescription
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndexDescription>? GlobalSecondaryIndexes { get; set; }
-
-    public string? GlobalTableSettingsReplicationMode { get; set; }
-
-    public string? KMSMasterKeyId { get; set; }
-
-    public global::Gureum.Api.Dynamodb.OnDemandThroughputOverride? OnDemandThroughputOverride { get; set; }
-
-    public global::Gureum.Api.Dynamodb.ProvisionedThroughputOverride? ProvisionedThroughputOverride { get; set; }
-
     public string? RegionName { get; set; }
 
-    public string? ReplicaArn { get; set; }
-
-    public global::System.DateTimeOffset? ReplicaInaccessibleDateTime { get; set; }
-
     public string? ReplicaStatus { get; set; }
+
+    public string? ReplicaArn { get; set; }
 
     public string? ReplicaStatusDescription { get; set; }
 
     public string? ReplicaStatusPercentProgress { get; set; }
 
-    public global::Gureum.Api.Dynamodb.TableClassSummary? ReplicaTableClassSummary { get; set; }
+    public string? KMSMasterKeyId { get; set; }
+
+    public global::Gureum.Api.Dynamodb.ProvisionedThroughputOverride? ProvisionedThroughputOverride { get; set; }
+
+    public global::Gureum.Api.Dynamodb.OnDemandThroughputOverride? OnDemandThroughputOverride { get; set; }
 
     public global::Gureum.Api.Dynamodb.TableWarmThroughputDescription? WarmThroughput { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndexDescription>? GlobalSecondaryIndexes { get; set; }
+
+    public global::System.DateTimeOffset? ReplicaInaccessibleDateTime { get; set; }
+
+    public global::Gureum.Api.Dynamodb.TableClassSummary? ReplicaTableClassSummary { get; set; }
+
+    public string? GlobalTableSettingsReplicationMode { get; set; }
 
     public static ReplicaDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5413,38 +5413,38 @@ public sealed partial class ReplicaDescription
             return null;
         }
         var result = new ReplicaDescription();
-        result.GlobalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndexDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.GlobalTableSettingsReplicationMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GlobalTableSettingsReplicationMode"));
-        result.KMSMasterKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSMasterKeyId"));
-        result.OnDemandThroughputOverride = global::Gureum.Api.Dynamodb.OnDemandThroughputOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughputOverride")));
-        result.ProvisionedThroughputOverride = global::Gureum.Api.Dynamodb.ProvisionedThroughputOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughputOverride")));
         result.RegionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RegionName"));
-        result.ReplicaArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplicaArn"));
-        result.ReplicaInaccessibleDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ReplicaInaccessibleDateTime"));
         result.ReplicaStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplicaStatus"));
+        result.ReplicaArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplicaArn"));
         result.ReplicaStatusDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplicaStatusDescription"));
         result.ReplicaStatusPercentProgress = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplicaStatusPercentProgress"));
-        result.ReplicaTableClassSummary = global::Gureum.Api.Dynamodb.TableClassSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicaTableClassSummary")));
+        result.KMSMasterKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSMasterKeyId"));
+        result.ProvisionedThroughputOverride = global::Gureum.Api.Dynamodb.ProvisionedThroughputOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughputOverride")));
+        result.OnDemandThroughputOverride = global::Gureum.Api.Dynamodb.OnDemandThroughputOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughputOverride")));
         result.WarmThroughput = global::Gureum.Api.Dynamodb.TableWarmThroughputDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WarmThroughput")));
+        result.GlobalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndexDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ReplicaInaccessibleDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ReplicaInaccessibleDateTime"));
+        result.ReplicaTableClassSummary = global::Gureum.Api.Dynamodb.TableClassSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicaTableClassSummary")));
+        result.GlobalTableSettingsReplicationMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GlobalTableSettingsReplicationMode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "GlobalTableSettingsReplicationMode", GlobalTableSettingsReplicationMode);
-        global::Gureum.Core.ValueTree.Put(node, "KMSMasterKeyId", KMSMasterKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughputOverride", OnDemandThroughputOverride?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughputOverride", ProvisionedThroughputOverride?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RegionName", RegionName);
-        global::Gureum.Core.ValueTree.Put(node, "ReplicaArn", ReplicaArn);
-        global::Gureum.Core.ValueTree.Put(node, "ReplicaInaccessibleDateTime", ReplicaInaccessibleDateTime);
         global::Gureum.Core.ValueTree.Put(node, "ReplicaStatus", ReplicaStatus);
+        global::Gureum.Core.ValueTree.Put(node, "ReplicaArn", ReplicaArn);
         global::Gureum.Core.ValueTree.Put(node, "ReplicaStatusDescription", ReplicaStatusDescription);
         global::Gureum.Core.ValueTree.Put(node, "ReplicaStatusPercentProgress", ReplicaStatusPercentProgress);
-        global::Gureum.Core.ValueTree.Put(node, "ReplicaTableClassSummary", ReplicaTableClassSummary?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "KMSMasterKeyId", KMSMasterKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughputOverride", ProvisionedThroughputOverride?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughputOverride", OnDemandThroughputOverride?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "WarmThroughput", WarmThroughput?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ReplicaInaccessibleDateTime", ReplicaInaccessibleDateTime);
+        global::Gureum.Core.ValueTree.Put(node, "ReplicaTableClassSummary", ReplicaTableClassSummary?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "GlobalTableSettingsReplicationMode", GlobalTableSettingsReplicationMode);
         return node;
     }
 }
@@ -5453,9 +5453,9 @@ public sealed partial class ReplicaGlobalSecondaryIndex
 {
     public string? IndexName { get; set; }
 
-    public global::Gureum.Api.Dynamodb.OnDemandThroughputOverride? OnDemandThroughputOverride { get; set; }
-
     public global::Gureum.Api.Dynamodb.ProvisionedThroughputOverride? ProvisionedThroughputOverride { get; set; }
+
+    public global::Gureum.Api.Dynamodb.OnDemandThroughputOverride? OnDemandThroughputOverride { get; set; }
 
     public static ReplicaGlobalSecondaryIndex? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5465,8 +5465,8 @@ public sealed partial class ReplicaGlobalSecondaryIndex
         }
         var result = new ReplicaGlobalSecondaryIndex();
         result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
-        result.OnDemandThroughputOverride = global::Gureum.Api.Dynamodb.OnDemandThroughputOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughputOverride")));
         result.ProvisionedThroughputOverride = global::Gureum.Api.Dynamodb.ProvisionedThroughputOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughputOverride")));
+        result.OnDemandThroughputOverride = global::Gureum.Api.Dynamodb.OnDemandThroughputOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughputOverride")));
         return result;
     }
 
@@ -5474,8 +5474,8 @@ public sealed partial class ReplicaGlobalSecondaryIndex
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
-        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughputOverride", OnDemandThroughputOverride?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughputOverride", ProvisionedThroughputOverride?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughputOverride", OnDemandThroughputOverride?.ToTree());
         return node;
     }
 }
@@ -5546,9 +5546,9 @@ public sealed partial class ReplicaGlobalSecondaryIndexDescription
 {
     public string? IndexName { get; set; }
 
-    public global::Gureum.Api.Dynamodb.OnDemandThroughputOverride? OnDemandThroughputOverride { get; set; }
-
     public global::Gureum.Api.Dynamodb.ProvisionedThroughputOverride? ProvisionedThroughputOverride { get; set; }
+
+    public global::Gureum.Api.Dynamodb.OnDemandThroughputOverride? OnDemandThroughputOverride { get; set; }
 
     public global::Gureum.Api.Dynamodb.GlobalSecondaryIndexWarmThroughputDescription? WarmThroughput { get; set; }
 
@@ -5560,8 +5560,8 @@ public sealed partial class ReplicaGlobalSecondaryIndexDescription
         }
         var result = new ReplicaGlobalSecondaryIndexDescription();
         result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
-        result.OnDemandThroughputOverride = global::Gureum.Api.Dynamodb.OnDemandThroughputOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughputOverride")));
         result.ProvisionedThroughputOverride = global::Gureum.Api.Dynamodb.ProvisionedThroughputOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughputOverride")));
+        result.OnDemandThroughputOverride = global::Gureum.Api.Dynamodb.OnDemandThroughputOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughputOverride")));
         result.WarmThroughput = global::Gureum.Api.Dynamodb.GlobalSecondaryIndexWarmThroughputDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WarmThroughput")));
         return result;
     }
@@ -5570,8 +5570,8 @@ public sealed partial class ReplicaGlobalSecondaryIndexDescription
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
-        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughputOverride", OnDemandThroughputOverride?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughputOverride", ProvisionedThroughputOverride?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughputOverride", OnDemandThroughputOverride?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "WarmThroughput", WarmThroughput?.ToTree());
         return node;
     }
@@ -5583,13 +5583,13 @@ public sealed partial class ReplicaGlobalSecondaryIndexSettingsDescription
 
     public string? IndexStatus { get; set; }
 
-    public global::Gureum.Api.Dynamodb.AutoScalingSettingsDescription? ProvisionedReadCapacityAutoScalingSettings { get; set; }
-
     public long? ProvisionedReadCapacityUnits { get; set; }
 
-    public global::Gureum.Api.Dynamodb.AutoScalingSettingsDescription? ProvisionedWriteCapacityAutoScalingSettings { get; set; }
+    public global::Gureum.Api.Dynamodb.AutoScalingSettingsDescription? ProvisionedReadCapacityAutoScalingSettings { get; set; }
 
     public long? ProvisionedWriteCapacityUnits { get; set; }
+
+    public global::Gureum.Api.Dynamodb.AutoScalingSettingsDescription? ProvisionedWriteCapacityAutoScalingSettings { get; set; }
 
     public static ReplicaGlobalSecondaryIndexSettingsDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5600,10 +5600,10 @@ public sealed partial class ReplicaGlobalSecondaryIndexSettingsDescription
         var result = new ReplicaGlobalSecondaryIndexSettingsDescription();
         result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
         result.IndexStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexStatus"));
-        result.ProvisionedReadCapacityAutoScalingSettings = global::Gureum.Api.Dynamodb.AutoScalingSettingsDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedReadCapacityAutoScalingSettings")));
         result.ProvisionedReadCapacityUnits = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ProvisionedReadCapacityUnits"));
-        result.ProvisionedWriteCapacityAutoScalingSettings = global::Gureum.Api.Dynamodb.AutoScalingSettingsDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedWriteCapacityAutoScalingSettings")));
+        result.ProvisionedReadCapacityAutoScalingSettings = global::Gureum.Api.Dynamodb.AutoScalingSettingsDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedReadCapacityAutoScalingSettings")));
         result.ProvisionedWriteCapacityUnits = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ProvisionedWriteCapacityUnits"));
+        result.ProvisionedWriteCapacityAutoScalingSettings = global::Gureum.Api.Dynamodb.AutoScalingSettingsDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedWriteCapacityAutoScalingSettings")));
         return result;
     }
 
@@ -5612,10 +5612,10 @@ public sealed partial class ReplicaGlobalSecondaryIndexSettingsDescription
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
         global::Gureum.Core.ValueTree.Put(node, "IndexStatus", IndexStatus);
-        global::Gureum.Core.ValueTree.Put(node, "ProvisionedReadCapacityAutoScalingSettings", ProvisionedReadCapacityAutoScalingSettings?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ProvisionedReadCapacityUnits", ProvisionedReadCapacityUnits);
-        global::Gureum.Core.ValueTree.Put(node, "ProvisionedWriteCapacityAutoScalingSettings", ProvisionedWriteCapacityAutoScalingSettings?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProvisionedReadCapacityAutoScalingSettings", ProvisionedReadCapacityAutoScalingSettings?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ProvisionedWriteCapacityUnits", ProvisionedWriteCapacityUnits);
+        global::Gureum.Core.ValueTree.Put(node, "ProvisionedWriteCapacityAutoScalingSettings", ProvisionedWriteCapacityAutoScalingSettings?.ToTree());
         return node;
     }
 }
@@ -5624,9 +5624,9 @@ public sealed partial class ReplicaGlobalSecondaryIndexSettingsUpdate
 {
     public string? IndexName { get; set; }
 
-    public global::Gureum.Api.Dynamodb.AutoScalingSettingsUpdate? ProvisionedReadCapacityAutoScalingSettingsUpdate { get; set; }
-
     public long? ProvisionedReadCapacityUnits { get; set; }
+
+    public global::Gureum.Api.Dynamodb.AutoScalingSettingsUpdate? ProvisionedReadCapacityAutoScalingSettingsUpdate { get; set; }
 
     public static ReplicaGlobalSecondaryIndexSettingsUpdate? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5636,8 +5636,8 @@ public sealed partial class ReplicaGlobalSecondaryIndexSettingsUpdate
         }
         var result = new ReplicaGlobalSecondaryIndexSettingsUpdate();
         result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
-        result.ProvisionedReadCapacityAutoScalingSettingsUpdate = global::Gureum.Api.Dynamodb.AutoScalingSettingsUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedReadCapacityAutoScalingSettingsUpdate")));
         result.ProvisionedReadCapacityUnits = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ProvisionedReadCapacityUnits"));
+        result.ProvisionedReadCapacityAutoScalingSettingsUpdate = global::Gureum.Api.Dynamodb.AutoScalingSettingsUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedReadCapacityAutoScalingSettingsUpdate")));
         return result;
     }
 
@@ -5645,8 +5645,8 @@ public sealed partial class ReplicaGlobalSecondaryIndexSettingsUpdate
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
-        global::Gureum.Core.ValueTree.Put(node, "ProvisionedReadCapacityAutoScalingSettingsUpdate", ProvisionedReadCapacityAutoScalingSettingsUpdate?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ProvisionedReadCapacityUnits", ProvisionedReadCapacityUnits);
+        global::Gureum.Core.ValueTree.Put(node, "ProvisionedReadCapacityAutoScalingSettingsUpdate", ProvisionedReadCapacityAutoScalingSettingsUpdate?.ToTree());
         return node;
     }
 }
@@ -5655,19 +5655,19 @@ public sealed partial class ReplicaSettingsDescription
 {
     public string? RegionName { get; set; }
 
+    public string? ReplicaStatus { get; set; }
+
     public global::Gureum.Api.Dynamodb.BillingModeSummary? ReplicaBillingModeSummary { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndexSettingsDescription>? ReplicaGlobalSecondaryIndexSettings { get; set; }
-
-    public global::Gureum.Api.Dynamodb.AutoScalingSettingsDescription? ReplicaProvisionedReadCapacityAutoScalingSettings { get; set; }
 
     public long? ReplicaProvisionedReadCapacityUnits { get; set; }
 
-    public global::Gureum.Api.Dynamodb.AutoScalingSettingsDescription? ReplicaProvisionedWriteCapacityAutoScalingSettings { get; set; }
+    public global::Gureum.Api.Dynamodb.AutoScalingSettingsDescription? ReplicaProvisionedReadCapacityAutoScalingSettings { get; set; }
 
     public long? ReplicaProvisionedWriteCapacityUnits { get; set; }
 
-    public string? ReplicaStatus { get; set; }
+    public global::Gureum.Api.Dynamodb.AutoScalingSettingsDescription? ReplicaProvisionedWriteCapacityAutoScalingSettings { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndexSettingsDescription>? ReplicaGlobalSecondaryIndexSettings { get; set; }
 
     public global::Gureum.Api.Dynamodb.TableClassSummary? ReplicaTableClassSummary { get; set; }
 
@@ -5679,13 +5679,13 @@ public sealed partial class ReplicaSettingsDescription
         }
         var result = new ReplicaSettingsDescription();
         result.RegionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RegionName"));
-        result.ReplicaBillingModeSummary = global::Gureum.Api.Dynamodb.BillingModeSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicaBillingModeSummary")));
-        result.ReplicaGlobalSecondaryIndexSettings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReplicaGlobalSecondaryIndexSettings"), x => global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndexSettingsDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ReplicaProvisionedReadCapacityAutoScalingSettings = global::Gureum.Api.Dynamodb.AutoScalingSettingsDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicaProvisionedReadCapacityAutoScalingSettings")));
-        result.ReplicaProvisionedReadCapacityUnits = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ReplicaProvisionedReadCapacityUnits"));
-        result.ReplicaProvisionedWriteCapacityAutoScalingSettings = global::Gureum.Api.Dynamodb.AutoScalingSettingsDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicaProvisionedWriteCapacityAutoScalingSettings")));
-        result.ReplicaProvisionedWriteCapacityUnits = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ReplicaProvisionedWriteCapacityUnits"));
         result.ReplicaStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplicaStatus"));
+        result.ReplicaBillingModeSummary = global::Gureum.Api.Dynamodb.BillingModeSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicaBillingModeSummary")));
+        result.ReplicaProvisionedReadCapacityUnits = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ReplicaProvisionedReadCapacityUnits"));
+        result.ReplicaProvisionedReadCapacityAutoScalingSettings = global::Gureum.Api.Dynamodb.AutoScalingSettingsDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicaProvisionedReadCapacityAutoScalingSettings")));
+        result.ReplicaProvisionedWriteCapacityUnits = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ReplicaProvisionedWriteCapacityUnits"));
+        result.ReplicaProvisionedWriteCapacityAutoScalingSettings = global::Gureum.Api.Dynamodb.AutoScalingSettingsDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicaProvisionedWriteCapacityAutoScalingSettings")));
+        result.ReplicaGlobalSecondaryIndexSettings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReplicaGlobalSecondaryIndexSettings"), x => global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndexSettingsDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ReplicaTableClassSummary = global::Gureum.Api.Dynamodb.TableClassSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicaTableClassSummary")));
         return result;
     }
@@ -5694,13 +5694,13 @@ public sealed partial class ReplicaSettingsDescription
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "RegionName", RegionName);
-        global::Gureum.Core.ValueTree.Put(node, "ReplicaBillingModeSummary", ReplicaBillingModeSummary?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ReplicaGlobalSecondaryIndexSettings", global::Gureum.Core.ValueTree.WriteList(ReplicaGlobalSecondaryIndexSettings, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ReplicaProvisionedReadCapacityAutoScalingSettings", ReplicaProvisionedReadCapacityAutoScalingSettings?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ReplicaProvisionedReadCapacityUnits", ReplicaProvisionedReadCapacityUnits);
-        global::Gureum.Core.ValueTree.Put(node, "ReplicaProvisionedWriteCapacityAutoScalingSettings", ReplicaProvisionedWriteCapacityAutoScalingSettings?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ReplicaProvisionedWriteCapacityUnits", ReplicaProvisionedWriteCapacityUnits);
         global::Gureum.Core.ValueTree.Put(node, "ReplicaStatus", ReplicaStatus);
+        global::Gureum.Core.ValueTree.Put(node, "ReplicaBillingModeSummary", ReplicaBillingModeSummary?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ReplicaProvisionedReadCapacityUnits", ReplicaProvisionedReadCapacityUnits);
+        global::Gureum.Core.ValueTree.Put(node, "ReplicaProvisionedReadCapacityAutoScalingSettings", ReplicaProvisionedReadCapacityAutoScalingSettings?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ReplicaProvisionedWriteCapacityUnits", ReplicaProvisionedWriteCapacityUnits);
+        global::Gureum.Core.ValueTree.Put(node, "ReplicaProvisionedWriteCapacityAutoScalingSettings", ReplicaProvisionedWriteCapacityAutoScalingSettings?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ReplicaGlobalSecondaryIndexSettings", global::Gureum.Core.ValueTree.WriteList(ReplicaGlobalSecondaryIndexSettings, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ReplicaTableClassSummary", ReplicaTableClassSummary?.ToTree());
         return node;
     }
@@ -5710,11 +5710,11 @@ public sealed partial class ReplicaSettingsUpdate
 {
     public string? RegionName { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndexSettingsUpdate>? ReplicaGlobalSecondaryIndexSettingsUpdate { get; set; }
+    public long? ReplicaProvisionedReadCapacityUnits { get; set; }
 
     public global::Gureum.Api.Dynamodb.AutoScalingSettingsUpdate? ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate { get; set; }
 
-    public long? ReplicaProvisionedReadCapacityUnits { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndexSettingsUpdate>? ReplicaGlobalSecondaryIndexSettingsUpdate { get; set; }
 
     public string? ReplicaTableClass { get; set; }
 
@@ -5726,9 +5726,9 @@ public sealed partial class ReplicaSettingsUpdate
         }
         var result = new ReplicaSettingsUpdate();
         result.RegionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RegionName"));
-        result.ReplicaGlobalSecondaryIndexSettingsUpdate = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReplicaGlobalSecondaryIndexSettingsUpdate"), x => global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndexSettingsUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate = global::Gureum.Api.Dynamodb.AutoScalingSettingsUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate")));
         result.ReplicaProvisionedReadCapacityUnits = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ReplicaProvisionedReadCapacityUnits"));
+        result.ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate = global::Gureum.Api.Dynamodb.AutoScalingSettingsUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate")));
+        result.ReplicaGlobalSecondaryIndexSettingsUpdate = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReplicaGlobalSecondaryIndexSettingsUpdate"), x => global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndexSettingsUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ReplicaTableClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplicaTableClass"));
         return result;
     }
@@ -5737,9 +5737,9 @@ public sealed partial class ReplicaSettingsUpdate
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "RegionName", RegionName);
-        global::Gureum.Core.ValueTree.Put(node, "ReplicaGlobalSecondaryIndexSettingsUpdate", global::Gureum.Core.ValueTree.WriteList(ReplicaGlobalSecondaryIndexSettingsUpdate, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate", ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ReplicaProvisionedReadCapacityUnits", ReplicaProvisionedReadCapacityUnits);
+        global::Gureum.Core.ValueTree.Put(node, "ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate", ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ReplicaGlobalSecondaryIndexSettingsUpdate", global::Gureum.Core.ValueTree.WriteList(ReplicaGlobalSecondaryIndexSettingsUpdate, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ReplicaTableClass", ReplicaTableClass);
         return node;
     }
@@ -5791,9 +5791,9 @@ public sealed partial class ReplicationGroupUpdate
 {
     public global::Gureum.Api.Dynamodb.CreateReplicationGroupMemberAction? Create { get; set; }
 
-    public global::Gureum.Api.Dynamodb.DeleteReplicationGroupMemberAction? Delete { get; set; }
-
     public global::Gureum.Api.Dynamodb.UpdateReplicationGroupMemberAction? Update { get; set; }
+
+    public global::Gureum.Api.Dynamodb.DeleteReplicationGroupMemberAction? Delete { get; set; }
 
     public static ReplicationGroupUpdate? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5803,8 +5803,8 @@ public sealed partial class ReplicationGroupUpdate
         }
         var result = new ReplicationGroupUpdate();
         result.Create = global::Gureum.Api.Dynamodb.CreateReplicationGroupMemberAction.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Create")));
-        result.Delete = global::Gureum.Api.Dynamodb.DeleteReplicationGroupMemberAction.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Delete")));
         result.Update = global::Gureum.Api.Dynamodb.UpdateReplicationGroupMemberAction.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Update")));
+        result.Delete = global::Gureum.Api.Dynamodb.DeleteReplicationGroupMemberAction.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Delete")));
         return result;
     }
 
@@ -5812,21 +5812,21 @@ public sealed partial class ReplicationGroupUpdate
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Create", Create?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Delete", Delete?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Update", Update?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Delete", Delete?.ToTree());
         return node;
     }
 }
 
 public sealed partial class RestoreSummary
 {
-    public global::System.DateTimeOffset? RestoreDateTime { get; set; }
-
-    public bool? RestoreInProgress { get; set; }
-
     public string? SourceBackupArn { get; set; }
 
     public string? SourceTableArn { get; set; }
+
+    public global::System.DateTimeOffset? RestoreDateTime { get; set; }
+
+    public bool? RestoreInProgress { get; set; }
 
     public static RestoreSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5835,26 +5835,28 @@ public sealed partial class RestoreSummary
             return null;
         }
         var result = new RestoreSummary();
-        result.RestoreDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "RestoreDateTime"));
-        result.RestoreInProgress = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RestoreInProgress"));
         result.SourceBackupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceBackupArn"));
         result.SourceTableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceTableArn"));
+        result.RestoreDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "RestoreDateTime"));
+        result.RestoreInProgress = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RestoreInProgress"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "RestoreDateTime", RestoreDateTime);
-        global::Gureum.Core.ValueTree.Put(node, "RestoreInProgress", RestoreInProgress);
         global::Gureum.Core.ValueTree.Put(node, "SourceBackupArn", SourceBackupArn);
         global::Gureum.Core.ValueTree.Put(node, "SourceTableArn", SourceTableArn);
+        global::Gureum.Core.ValueTree.Put(node, "RestoreDateTime", RestoreDateTime);
+        global::Gureum.Core.ValueTree.Put(node, "RestoreInProgress", RestoreInProgress);
         return node;
     }
 }
 
 public sealed partial class RestoreTableFromBackupInput
 {
+    public string? TargetTableName { get; set; }
+
     public string? BackupArn { get; set; }
 
     public string? BillingModeOverride { get; set; }
@@ -5863,13 +5865,11 @@ public sealed partial class RestoreTableFromBackupInput
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.LocalSecondaryIndex>? LocalSecondaryIndexOverride { get; set; }
 
-    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughputOverride { get; set; }
-
     public global::Gureum.Api.Dynamodb.ProvisionedThroughput? ProvisionedThroughputOverride { get; set; }
 
-    public global::Gureum.Api.Dynamodb.SSESpecification? SSESpecificationOverride { get; set; }
+    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughputOverride { get; set; }
 
-    public string? TargetTableName { get; set; }
+    public global::Gureum.Api.Dynamodb.SSESpecification? SSESpecificationOverride { get; set; }
 
     public static RestoreTableFromBackupInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5878,28 +5878,28 @@ public sealed partial class RestoreTableFromBackupInput
             return null;
         }
         var result = new RestoreTableFromBackupInput();
+        result.TargetTableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetTableName"));
         result.BackupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BackupArn"));
         result.BillingModeOverride = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingModeOverride"));
         result.GlobalSecondaryIndexOverride = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexOverride"), x => global::Gureum.Api.Dynamodb.GlobalSecondaryIndex.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.LocalSecondaryIndexOverride = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LocalSecondaryIndexOverride"), x => global::Gureum.Api.Dynamodb.LocalSecondaryIndex.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.OnDemandThroughputOverride = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughputOverride")));
         result.ProvisionedThroughputOverride = global::Gureum.Api.Dynamodb.ProvisionedThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughputOverride")));
+        result.OnDemandThroughputOverride = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughputOverride")));
         result.SSESpecificationOverride = global::Gureum.Api.Dynamodb.SSESpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SSESpecificationOverride")));
-        result.TargetTableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetTableName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TargetTableName", TargetTableName);
         global::Gureum.Core.ValueTree.Put(node, "BackupArn", BackupArn);
         global::Gureum.Core.ValueTree.Put(node, "BillingModeOverride", BillingModeOverride);
         global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexOverride", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexOverride, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "LocalSecondaryIndexOverride", global::Gureum.Core.ValueTree.WriteList(LocalSecondaryIndexOverride, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughputOverride", OnDemandThroughputOverride?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughputOverride", ProvisionedThroughputOverride?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughputOverride", OnDemandThroughputOverride?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SSESpecificationOverride", SSESpecificationOverride?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TargetTableName", TargetTableName);
         return node;
     }
 }
@@ -5929,20 +5929,6 @@ public sealed partial class RestoreTableFromBackupOutput
 
 public sealed partial class RestoreTableToPointInTimeInput
 {
-    public string? BillingModeOverride { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.GlobalSecondaryIndex>? GlobalSecondaryIndexOverride { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.LocalSecondaryIndex>? LocalSecondaryIndexOverride { get; set; }
-
-    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughputOverride { get; set; }
-
-    public global::Gureum.Api.Dynamodb.ProvisionedThroughput? ProvisionedThroughputOverride { get; set; }
-
-    public global::System.DateTimeOffset? RestoreDateTime { get; set; }
-
-    public global::Gureum.Api.Dynamodb.SSESpecification? SSESpecificationOverride { get; set; }
-
     public string? SourceTableArn { get; set; }
 
     public string? SourceTableName { get; set; }
@@ -5951,6 +5937,20 @@ public sealed partial class RestoreTableToPointInTimeInput
 
     public bool? UseLatestRestorableTime { get; set; }
 
+    public global::System.DateTimeOffset? RestoreDateTime { get; set; }
+
+    public string? BillingModeOverride { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.GlobalSecondaryIndex>? GlobalSecondaryIndexOverride { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.LocalSecondaryIndex>? LocalSecondaryIndexOverride { get; set; }
+
+    public global::Gureum.Api.Dynamodb.ProvisionedThroughput? ProvisionedThroughputOverride { get; set; }
+
+    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughputOverride { get; set; }
+
+    public global::Gureum.Api.Dynamodb.SSESpecification? SSESpecificationOverride { get; set; }
+
     public static RestoreTableToPointInTimeInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -5958,34 +5958,34 @@ public sealed partial class RestoreTableToPointInTimeInput
             return null;
         }
         var result = new RestoreTableToPointInTimeInput();
-        result.BillingModeOverride = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingModeOverride"));
-        result.GlobalSecondaryIndexOverride = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexOverride"), x => global::Gureum.Api.Dynamodb.GlobalSecondaryIndex.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.LocalSecondaryIndexOverride = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LocalSecondaryIndexOverride"), x => global::Gureum.Api.Dynamodb.LocalSecondaryIndex.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.OnDemandThroughputOverride = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughputOverride")));
-        result.ProvisionedThroughputOverride = global::Gureum.Api.Dynamodb.ProvisionedThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughputOverride")));
-        result.RestoreDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "RestoreDateTime"));
-        result.SSESpecificationOverride = global::Gureum.Api.Dynamodb.SSESpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SSESpecificationOverride")));
         result.SourceTableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceTableArn"));
         result.SourceTableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceTableName"));
         result.TargetTableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetTableName"));
         result.UseLatestRestorableTime = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "UseLatestRestorableTime"));
+        result.RestoreDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "RestoreDateTime"));
+        result.BillingModeOverride = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingModeOverride"));
+        result.GlobalSecondaryIndexOverride = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexOverride"), x => global::Gureum.Api.Dynamodb.GlobalSecondaryIndex.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LocalSecondaryIndexOverride = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LocalSecondaryIndexOverride"), x => global::Gureum.Api.Dynamodb.LocalSecondaryIndex.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ProvisionedThroughputOverride = global::Gureum.Api.Dynamodb.ProvisionedThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughputOverride")));
+        result.OnDemandThroughputOverride = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughputOverride")));
+        result.SSESpecificationOverride = global::Gureum.Api.Dynamodb.SSESpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SSESpecificationOverride")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BillingModeOverride", BillingModeOverride);
-        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexOverride", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexOverride, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "LocalSecondaryIndexOverride", global::Gureum.Core.ValueTree.WriteList(LocalSecondaryIndexOverride, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughputOverride", OnDemandThroughputOverride?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughputOverride", ProvisionedThroughputOverride?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RestoreDateTime", RestoreDateTime);
-        global::Gureum.Core.ValueTree.Put(node, "SSESpecificationOverride", SSESpecificationOverride?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SourceTableArn", SourceTableArn);
         global::Gureum.Core.ValueTree.Put(node, "SourceTableName", SourceTableName);
         global::Gureum.Core.ValueTree.Put(node, "TargetTableName", TargetTableName);
         global::Gureum.Core.ValueTree.Put(node, "UseLatestRestorableTime", UseLatestRestorableTime);
+        global::Gureum.Core.ValueTree.Put(node, "RestoreDateTime", RestoreDateTime);
+        global::Gureum.Core.ValueTree.Put(node, "BillingModeOverride", BillingModeOverride);
+        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexOverride", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexOverride, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "LocalSecondaryIndexOverride", global::Gureum.Core.ValueTree.WriteList(LocalSecondaryIndexOverride, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughputOverride", ProvisionedThroughputOverride?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughputOverride", OnDemandThroughputOverride?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SSESpecificationOverride", SSESpecificationOverride?.ToTree());
         return node;
     }
 }
@@ -6047,9 +6047,9 @@ public static class ReturnValuesOnConditionCheckFailure
 
 public sealed partial class S3BucketSource
 {
-    public string? S3Bucket { get; set; }
-
     public string? S3BucketOwner { get; set; }
+
+    public string? S3Bucket { get; set; }
 
     public string? S3KeyPrefix { get; set; }
 
@@ -6060,8 +6060,8 @@ public sealed partial class S3BucketSource
             return null;
         }
         var result = new S3BucketSource();
-        result.S3Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3Bucket"));
         result.S3BucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BucketOwner"));
+        result.S3Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3Bucket"));
         result.S3KeyPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3KeyPrefix"));
         return result;
     }
@@ -6069,8 +6069,8 @@ public sealed partial class S3BucketSource
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "S3Bucket", S3Bucket);
         global::Gureum.Core.ValueTree.Put(node, "S3BucketOwner", S3BucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "S3Bucket", S3Bucket);
         global::Gureum.Core.ValueTree.Put(node, "S3KeyPrefix", S3KeyPrefix);
         return node;
     }
@@ -6085,13 +6085,13 @@ public static class S3SseAlgorithm
 
 public sealed partial class SSEDescription
 {
-    public global::System.DateTimeOffset? InaccessibleEncryptionDateTime { get; set; }
-
-    public string? KMSMasterKeyArn { get; set; }
+    public string? Status { get; set; }
 
     public string? SSEType { get; set; }
 
-    public string? Status { get; set; }
+    public string? KMSMasterKeyArn { get; set; }
+
+    public global::System.DateTimeOffset? InaccessibleEncryptionDateTime { get; set; }
 
     public static SSEDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6100,20 +6100,20 @@ public sealed partial class SSEDescription
             return null;
         }
         var result = new SSEDescription();
-        result.InaccessibleEncryptionDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "InaccessibleEncryptionDateTime"));
-        result.KMSMasterKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSMasterKeyArn"));
-        result.SSEType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEType"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.SSEType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEType"));
+        result.KMSMasterKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSMasterKeyArn"));
+        result.InaccessibleEncryptionDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "InaccessibleEncryptionDateTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "InaccessibleEncryptionDateTime", InaccessibleEncryptionDateTime);
-        global::Gureum.Core.ValueTree.Put(node, "KMSMasterKeyArn", KMSMasterKeyArn);
-        global::Gureum.Core.ValueTree.Put(node, "SSEType", SSEType);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "SSEType", SSEType);
+        global::Gureum.Core.ValueTree.Put(node, "KMSMasterKeyArn", KMSMasterKeyArn);
+        global::Gureum.Core.ValueTree.Put(node, "InaccessibleEncryptionDateTime", InaccessibleEncryptionDateTime);
         return node;
     }
 }
@@ -6122,9 +6122,9 @@ public sealed partial class SSESpecification
 {
     public bool? Enabled { get; set; }
 
-    public string? KMSMasterKeyId { get; set; }
-
     public string? SSEType { get; set; }
+
+    public string? KMSMasterKeyId { get; set; }
 
     public static SSESpecification? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6134,8 +6134,8 @@ public sealed partial class SSESpecification
         }
         var result = new SSESpecification();
         result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
-        result.KMSMasterKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSMasterKeyId"));
         result.SSEType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEType"));
+        result.KMSMasterKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSMasterKeyId"));
         return result;
     }
 
@@ -6143,8 +6143,8 @@ public sealed partial class SSESpecification
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
-        global::Gureum.Core.ValueTree.Put(node, "KMSMasterKeyId", KMSMasterKeyId);
         global::Gureum.Core.ValueTree.Put(node, "SSEType", SSEType);
+        global::Gureum.Core.ValueTree.Put(node, "KMSMasterKeyId", KMSMasterKeyId);
         return node;
     }
 }
@@ -6176,37 +6176,37 @@ public static class ScalarAttributeType
 
 public sealed partial class ScanInput
 {
+    public string? TableName { get; set; }
+
+    public string? IndexName { get; set; }
+
     public global::System.Collections.Generic.List<string>? AttributesToGet { get; set; }
+
+    public int? Limit { get; set; }
+
+    public string? Select { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.Condition>? ScanFilter { get; set; }
 
     public string? ConditionalOperator { get; set; }
 
-    public bool? ConsistentRead { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? ExclusiveStartKey { get; set; }
+
+    public string? ReturnConsumedCapacity { get; set; }
+
+    public int? TotalSegments { get; set; }
+
+    public int? Segment { get; set; }
+
+    public string? ProjectionExpression { get; set; }
+
+    public string? FilterExpression { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ExpressionAttributeNames { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? ExpressionAttributeValues { get; set; }
 
-    public string? FilterExpression { get; set; }
-
-    public string? IndexName { get; set; }
-
-    public int? Limit { get; set; }
-
-    public string? ProjectionExpression { get; set; }
-
-    public string? ReturnConsumedCapacity { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.Condition>? ScanFilter { get; set; }
-
-    public int? Segment { get; set; }
-
-    public string? Select { get; set; }
-
-    public string? TableName { get; set; }
-
-    public int? TotalSegments { get; set; }
+    public bool? ConsistentRead { get; set; }
 
     public static ScanInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6215,59 +6215,59 @@ public sealed partial class ScanInput
             return null;
         }
         var result = new ScanInput();
+        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
         result.AttributesToGet = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttributesToGet"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
+        result.Select = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Select"));
+        result.ScanFilter = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ScanFilter"), x => global::Gureum.Api.Dynamodb.Condition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ConditionalOperator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConditionalOperator"));
-        result.ConsistentRead = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ConsistentRead"));
         result.ExclusiveStartKey = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExclusiveStartKey"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ReturnConsumedCapacity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnConsumedCapacity"));
+        result.TotalSegments = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TotalSegments"));
+        result.Segment = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Segment"));
+        result.ProjectionExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProjectionExpression"));
+        result.FilterExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FilterExpression"));
         result.ExpressionAttributeNames = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ExpressionAttributeValues = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeValues"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.FilterExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FilterExpression"));
-        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
-        result.ProjectionExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProjectionExpression"));
-        result.ReturnConsumedCapacity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnConsumedCapacity"));
-        result.ScanFilter = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ScanFilter"), x => global::Gureum.Api.Dynamodb.Condition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Segment = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Segment"));
-        result.Select = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Select"));
-        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
-        result.TotalSegments = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TotalSegments"));
+        result.ConsistentRead = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ConsistentRead"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
         global::Gureum.Core.ValueTree.Put(node, "AttributesToGet", global::Gureum.Core.ValueTree.WriteList(AttributesToGet, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
+        global::Gureum.Core.ValueTree.Put(node, "Select", Select);
+        global::Gureum.Core.ValueTree.Put(node, "ScanFilter", global::Gureum.Core.ValueTree.WriteMap(ScanFilter, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ConditionalOperator", ConditionalOperator);
-        global::Gureum.Core.ValueTree.Put(node, "ConsistentRead", ConsistentRead);
         global::Gureum.Core.ValueTree.Put(node, "ExclusiveStartKey", global::Gureum.Core.ValueTree.WriteMap(ExclusiveStartKey, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ReturnConsumedCapacity", ReturnConsumedCapacity);
+        global::Gureum.Core.ValueTree.Put(node, "TotalSegments", TotalSegments);
+        global::Gureum.Core.ValueTree.Put(node, "Segment", Segment);
+        global::Gureum.Core.ValueTree.Put(node, "ProjectionExpression", ProjectionExpression);
+        global::Gureum.Core.ValueTree.Put(node, "FilterExpression", FilterExpression);
         global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeNames", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeValues", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeValues, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "FilterExpression", FilterExpression);
-        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
-        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "ProjectionExpression", ProjectionExpression);
-        global::Gureum.Core.ValueTree.Put(node, "ReturnConsumedCapacity", ReturnConsumedCapacity);
-        global::Gureum.Core.ValueTree.Put(node, "ScanFilter", global::Gureum.Core.ValueTree.WriteMap(ScanFilter, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Segment", Segment);
-        global::Gureum.Core.ValueTree.Put(node, "Select", Select);
-        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
-        global::Gureum.Core.ValueTree.Put(node, "TotalSegments", TotalSegments);
+        global::Gureum.Core.ValueTree.Put(node, "ConsistentRead", ConsistentRead);
         return node;
     }
 }
 
 public sealed partial class ScanOutput
 {
-    public global::Gureum.Api.Dynamodb.ConsumedCapacity? ConsumedCapacity { get; set; }
+    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>>? Items { get; set; }
 
     public int? Count { get; set; }
 
-    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>>? Items { get; set; }
+    public int? ScannedCount { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? LastEvaluatedKey { get; set; }
 
-    public int? ScannedCount { get; set; }
+    public global::Gureum.Api.Dynamodb.ConsumedCapacity? ConsumedCapacity { get; set; }
 
     public static ScanOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6276,22 +6276,22 @@ public sealed partial class ScanOutput
             return null;
         }
         var result = new ScanOutput();
-        result.ConsumedCapacity = global::Gureum.Api.Dynamodb.ConsumedCapacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ConsumedCapacity")));
-        result.Count = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Count"));
         result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Items"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!)!);
-        result.LastEvaluatedKey = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "LastEvaluatedKey"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Count = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Count"));
         result.ScannedCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScannedCount"));
+        result.LastEvaluatedKey = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "LastEvaluatedKey"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ConsumedCapacity = global::Gureum.Api.Dynamodb.ConsumedCapacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ConsumedCapacity")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConsumedCapacity", ConsumedCapacity?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Count", Count);
         global::Gureum.Core.ValueTree.Put(node, "Items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)x.ToTree())));
-        global::Gureum.Core.ValueTree.Put(node, "LastEvaluatedKey", global::Gureum.Core.ValueTree.WriteMap(LastEvaluatedKey, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Count", Count);
         global::Gureum.Core.ValueTree.Put(node, "ScannedCount", ScannedCount);
+        global::Gureum.Core.ValueTree.Put(node, "LastEvaluatedKey", global::Gureum.Core.ValueTree.WriteMap(LastEvaluatedKey, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ConsumedCapacity", ConsumedCapacity?.ToTree());
         return node;
     }
 }
@@ -6307,25 +6307,25 @@ public static class Select
 
 public sealed partial class SourceTableDetails
 {
-    public string? BillingMode { get; set; }
-
-    public long? ItemCount { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.KeySchemaElement>? KeySchema { get; set; }
-
-    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughput { get; set; }
-
-    public global::Gureum.Api.Dynamodb.ProvisionedThroughput? ProvisionedThroughput { get; set; }
-
-    public string? TableArn { get; set; }
-
-    public global::System.DateTimeOffset? TableCreationDateTime { get; set; }
+    public string? TableName { get; set; }
 
     public string? TableId { get; set; }
 
-    public string? TableName { get; set; }
+    public string? TableArn { get; set; }
 
     public long? TableSizeBytes { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.KeySchemaElement>? KeySchema { get; set; }
+
+    public global::System.DateTimeOffset? TableCreationDateTime { get; set; }
+
+    public global::Gureum.Api.Dynamodb.ProvisionedThroughput? ProvisionedThroughput { get; set; }
+
+    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughput { get; set; }
+
+    public long? ItemCount { get; set; }
+
+    public string? BillingMode { get; set; }
 
     public static SourceTableDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6334,47 +6334,47 @@ public sealed partial class SourceTableDetails
             return null;
         }
         var result = new SourceTableDetails();
-        result.BillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingMode"));
-        result.ItemCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ItemCount"));
-        result.KeySchema = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeySchema"), x => global::Gureum.Api.Dynamodb.KeySchemaElement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.OnDemandThroughput = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughput")));
-        result.ProvisionedThroughput = global::Gureum.Api.Dynamodb.ProvisionedThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughput")));
-        result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
-        result.TableCreationDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "TableCreationDateTime"));
-        result.TableId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableId"));
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.TableId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableId"));
+        result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
         result.TableSizeBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "TableSizeBytes"));
+        result.KeySchema = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeySchema"), x => global::Gureum.Api.Dynamodb.KeySchemaElement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TableCreationDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "TableCreationDateTime"));
+        result.ProvisionedThroughput = global::Gureum.Api.Dynamodb.ProvisionedThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughput")));
+        result.OnDemandThroughput = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughput")));
+        result.ItemCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ItemCount"));
+        result.BillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingMode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BillingMode", BillingMode);
-        global::Gureum.Core.ValueTree.Put(node, "ItemCount", ItemCount);
-        global::Gureum.Core.ValueTree.Put(node, "KeySchema", global::Gureum.Core.ValueTree.WriteList(KeySchema, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughput", OnDemandThroughput?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughput", ProvisionedThroughput?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
-        global::Gureum.Core.ValueTree.Put(node, "TableCreationDateTime", TableCreationDateTime);
-        global::Gureum.Core.ValueTree.Put(node, "TableId", TableId);
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "TableId", TableId);
+        global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
         global::Gureum.Core.ValueTree.Put(node, "TableSizeBytes", TableSizeBytes);
+        global::Gureum.Core.ValueTree.Put(node, "KeySchema", global::Gureum.Core.ValueTree.WriteList(KeySchema, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TableCreationDateTime", TableCreationDateTime);
+        global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughput", ProvisionedThroughput?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughput", OnDemandThroughput?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ItemCount", ItemCount);
+        global::Gureum.Core.ValueTree.Put(node, "BillingMode", BillingMode);
         return node;
     }
 }
 
 public sealed partial class SourceTableFeatureDetails
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.GlobalSecondaryIndexInfo>? GlobalSecondaryIndexes { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.LocalSecondaryIndexInfo>? LocalSecondaryIndexes { get; set; }
 
-    public global::Gureum.Api.Dynamodb.SSEDescription? SSEDescription { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.GlobalSecondaryIndexInfo>? GlobalSecondaryIndexes { get; set; }
 
     public global::Gureum.Api.Dynamodb.StreamSpecification? StreamDescription { get; set; }
 
     public global::Gureum.Api.Dynamodb.TimeToLiveDescription? TimeToLiveDescription { get; set; }
+
+    public global::Gureum.Api.Dynamodb.SSEDescription? SSEDescription { get; set; }
 
     public static SourceTableFeatureDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6383,22 +6383,22 @@ public sealed partial class SourceTableFeatureDetails
             return null;
         }
         var result = new SourceTableFeatureDetails();
-        result.GlobalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.GlobalSecondaryIndexInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.LocalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LocalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.LocalSecondaryIndexInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.SSEDescription = global::Gureum.Api.Dynamodb.SSEDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SSEDescription")));
+        result.GlobalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.GlobalSecondaryIndexInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.StreamDescription = global::Gureum.Api.Dynamodb.StreamSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StreamDescription")));
         result.TimeToLiveDescription = global::Gureum.Api.Dynamodb.TimeToLiveDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TimeToLiveDescription")));
+        result.SSEDescription = global::Gureum.Api.Dynamodb.SSEDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SSEDescription")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "LocalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteList(LocalSecondaryIndexes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "SSEDescription", SSEDescription?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "StreamDescription", StreamDescription?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TimeToLiveDescription", TimeToLiveDescription?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SSEDescription", SSEDescription?.ToTree());
         return node;
     }
 }
@@ -6441,11 +6441,11 @@ public static class StreamViewType
 
 public sealed partial class TableAutoScalingDescription
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ReplicaAutoScalingDescription>? Replicas { get; set; }
-
     public string? TableName { get; set; }
 
     public string? TableStatus { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ReplicaAutoScalingDescription>? Replicas { get; set; }
 
     public static TableAutoScalingDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6454,18 +6454,18 @@ public sealed partial class TableAutoScalingDescription
             return null;
         }
         var result = new TableAutoScalingDescription();
-        result.Replicas = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Replicas"), x => global::Gureum.Api.Dynamodb.ReplicaAutoScalingDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         result.TableStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableStatus"));
+        result.Replicas = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Replicas"), x => global::Gureum.Api.Dynamodb.ReplicaAutoScalingDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Replicas", global::Gureum.Core.ValueTree.WriteList(Replicas, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         global::Gureum.Core.ValueTree.Put(node, "TableStatus", TableStatus);
+        global::Gureum.Core.ValueTree.Put(node, "Replicas", global::Gureum.Core.ValueTree.WriteList(Replicas, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -6479,9 +6479,9 @@ public static class TableClass
 
 public sealed partial class TableClassSummary
 {
-    public global::System.DateTimeOffset? LastUpdateDateTime { get; set; }
-
     public string? TableClass { get; set; }
+
+    public global::System.DateTimeOffset? LastUpdateDateTime { get; set; }
 
     public static TableClassSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6490,37 +6490,37 @@ public sealed partial class TableClassSummary
             return null;
         }
         var result = new TableClassSummary();
-        result.LastUpdateDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdateDateTime"));
         result.TableClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableClass"));
+        result.LastUpdateDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdateDateTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LastUpdateDateTime", LastUpdateDateTime);
         global::Gureum.Core.ValueTree.Put(node, "TableClass", TableClass);
+        global::Gureum.Core.ValueTree.Put(node, "LastUpdateDateTime", LastUpdateDateTime);
         return node;
     }
 }
 
 public sealed partial class TableCreationParameters
 {
+    public string? TableName { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.AttributeDefinition>? AttributeDefinitions { get; set; }
-
-    public string? BillingMode { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.GlobalSecondaryIndex>? GlobalSecondaryIndexes { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.KeySchemaElement>? KeySchema { get; set; }
 
-    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughput { get; set; }
+    public string? BillingMode { get; set; }
 
     public global::Gureum.Api.Dynamodb.ProvisionedThroughput? ProvisionedThroughput { get; set; }
 
+    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughput { get; set; }
+
     public global::Gureum.Api.Dynamodb.SSESpecification? SSESpecification { get; set; }
 
-    public string? TableName { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.GlobalSecondaryIndex>? GlobalSecondaryIndexes { get; set; }
 
     public static TableCreationParameters? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6529,89 +6529,89 @@ public sealed partial class TableCreationParameters
             return null;
         }
         var result = new TableCreationParameters();
-        result.AttributeDefinitions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttributeDefinitions"), x => global::Gureum.Api.Dynamodb.AttributeDefinition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.BillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingMode"));
-        result.GlobalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.GlobalSecondaryIndex.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.KeySchema = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeySchema"), x => global::Gureum.Api.Dynamodb.KeySchemaElement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.OnDemandThroughput = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughput")));
-        result.ProvisionedThroughput = global::Gureum.Api.Dynamodb.ProvisionedThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughput")));
-        result.SSESpecification = global::Gureum.Api.Dynamodb.SSESpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SSESpecification")));
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.AttributeDefinitions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttributeDefinitions"), x => global::Gureum.Api.Dynamodb.AttributeDefinition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.KeySchema = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeySchema"), x => global::Gureum.Api.Dynamodb.KeySchemaElement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.BillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingMode"));
+        result.ProvisionedThroughput = global::Gureum.Api.Dynamodb.ProvisionedThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughput")));
+        result.OnDemandThroughput = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughput")));
+        result.SSESpecification = global::Gureum.Api.Dynamodb.SSESpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SSESpecification")));
+        result.GlobalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.GlobalSecondaryIndex.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AttributeDefinitions", global::Gureum.Core.ValueTree.WriteList(AttributeDefinitions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "BillingMode", BillingMode);
-        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "KeySchema", global::Gureum.Core.ValueTree.WriteList(KeySchema, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughput", OnDemandThroughput?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughput", ProvisionedThroughput?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SSESpecification", SSESpecification?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "AttributeDefinitions", global::Gureum.Core.ValueTree.WriteList(AttributeDefinitions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "KeySchema", global::Gureum.Core.ValueTree.WriteList(KeySchema, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "BillingMode", BillingMode);
+        global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughput", ProvisionedThroughput?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughput", OnDemandThroughput?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SSESpecification", SSESpecification?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexes, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class TableDescription
 {
-    public global::Gureum.Api.Dynamodb.ArchivalSummary? ArchivalSummary { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.AttributeDefinition>? AttributeDefinitions { get; set; }
 
-    public global::Gureum.Api.Dynamodb.BillingModeSummary? BillingModeSummary { get; set; }
-
-    public global::System.DateTimeOffset? CreationDateTime { get; set; }
-
-    public bool? DeletionProtectionEnabled { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.GlobalSecondaryIndexDescription>? GlobalSecondaryIndexes { get; set; }
-
-    public string? GlobalTableSettingsReplicationMode { get; set; }
-
-    public string? GlobalTableVersion { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.GlobalTableWitnessDescription>? GlobalTableWitnesses { get; set; }
-
-    public long? ItemCount { get; set; }
+    public string? TableName { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.KeySchemaElement>? KeySchema { get; set; }
 
-    public string? LatestStreamArn { get; set; }
+    public string? TableStatus { get; set; }
 
-    public string? LatestStreamLabel { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.LocalSecondaryIndexDescription>? LocalSecondaryIndexes { get; set; }
-
-    public string? MultiRegionConsistency { get; set; }
-
-    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughput { get; set; }
+    public global::System.DateTimeOffset? CreationDateTime { get; set; }
 
     public global::Gureum.Api.Dynamodb.ProvisionedThroughputDescription? ProvisionedThroughput { get; set; }
 
+    public long? TableSizeBytes { get; set; }
+
+    public long? ItemCount { get; set; }
+
+    public string? TableArn { get; set; }
+
+    public string? TableId { get; set; }
+
+    public global::Gureum.Api.Dynamodb.BillingModeSummary? BillingModeSummary { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.LocalSecondaryIndexDescription>? LocalSecondaryIndexes { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.GlobalSecondaryIndexDescription>? GlobalSecondaryIndexes { get; set; }
+
+    public global::Gureum.Api.Dynamodb.StreamSpecification? StreamSpecification { get; set; }
+
+    public string? LatestStreamLabel { get; set; }
+
+    public string? LatestStreamArn { get; set; }
+
+    public string? GlobalTableVersion { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ReplicaDescription>? Replicas { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.GlobalTableWitnessDescription>? GlobalTableWitnesses { get; set; }
+
+    public string? GlobalTableSettingsReplicationMode { get; set; }
 
     public global::Gureum.Api.Dynamodb.RestoreSummary? RestoreSummary { get; set; }
 
     public global::Gureum.Api.Dynamodb.SSEDescription? SSEDescription { get; set; }
 
-    public global::Gureum.Api.Dynamodb.StreamSpecification? StreamSpecification { get; set; }
-
-    public string? TableArn { get; set; }
+    public global::Gureum.Api.Dynamodb.ArchivalSummary? ArchivalSummary { get; set; }
 
     public global::Gureum.Api.Dynamodb.TableClassSummary? TableClassSummary { get; set; }
 
-    public string? TableId { get; set; }
+    public bool? DeletionProtectionEnabled { get; set; }
 
-    public string? TableName { get; set; }
-
-    public long? TableSizeBytes { get; set; }
-
-    public string? TableStatus { get; set; }
+    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughput { get; set; }
 
     public global::Gureum.Api.Dynamodb.TableWarmThroughputDescription? WarmThroughput { get; set; }
+
+    public string? MultiRegionConsistency { get; set; }
 
     public static TableDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6620,68 +6620,68 @@ public sealed partial class TableDescription
             return null;
         }
         var result = new TableDescription();
-        result.ArchivalSummary = global::Gureum.Api.Dynamodb.ArchivalSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ArchivalSummary")));
         result.AttributeDefinitions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttributeDefinitions"), x => global::Gureum.Api.Dynamodb.AttributeDefinition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.BillingModeSummary = global::Gureum.Api.Dynamodb.BillingModeSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BillingModeSummary")));
-        result.CreationDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDateTime"));
-        result.DeletionProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DeletionProtectionEnabled"));
-        result.GlobalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.GlobalSecondaryIndexDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.GlobalTableSettingsReplicationMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GlobalTableSettingsReplicationMode"));
-        result.GlobalTableVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GlobalTableVersion"));
-        result.GlobalTableWitnesses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalTableWitnesses"), x => global::Gureum.Api.Dynamodb.GlobalTableWitnessDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ItemCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ItemCount"));
+        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         result.KeySchema = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeySchema"), x => global::Gureum.Api.Dynamodb.KeySchemaElement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.LatestStreamArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestStreamArn"));
-        result.LatestStreamLabel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestStreamLabel"));
-        result.LocalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LocalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.LocalSecondaryIndexDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MultiRegionConsistency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MultiRegionConsistency"));
-        result.OnDemandThroughput = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughput")));
+        result.TableStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableStatus"));
+        result.CreationDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDateTime"));
         result.ProvisionedThroughput = global::Gureum.Api.Dynamodb.ProvisionedThroughputDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughput")));
+        result.TableSizeBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "TableSizeBytes"));
+        result.ItemCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ItemCount"));
+        result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
+        result.TableId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableId"));
+        result.BillingModeSummary = global::Gureum.Api.Dynamodb.BillingModeSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BillingModeSummary")));
+        result.LocalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LocalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.LocalSecondaryIndexDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.GlobalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.GlobalSecondaryIndexDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.StreamSpecification = global::Gureum.Api.Dynamodb.StreamSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StreamSpecification")));
+        result.LatestStreamLabel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestStreamLabel"));
+        result.LatestStreamArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestStreamArn"));
+        result.GlobalTableVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GlobalTableVersion"));
         result.Replicas = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Replicas"), x => global::Gureum.Api.Dynamodb.ReplicaDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.GlobalTableWitnesses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalTableWitnesses"), x => global::Gureum.Api.Dynamodb.GlobalTableWitnessDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.GlobalTableSettingsReplicationMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GlobalTableSettingsReplicationMode"));
         result.RestoreSummary = global::Gureum.Api.Dynamodb.RestoreSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RestoreSummary")));
         result.SSEDescription = global::Gureum.Api.Dynamodb.SSEDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SSEDescription")));
-        result.StreamSpecification = global::Gureum.Api.Dynamodb.StreamSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StreamSpecification")));
-        result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
+        result.ArchivalSummary = global::Gureum.Api.Dynamodb.ArchivalSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ArchivalSummary")));
         result.TableClassSummary = global::Gureum.Api.Dynamodb.TableClassSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TableClassSummary")));
-        result.TableId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableId"));
-        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
-        result.TableSizeBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "TableSizeBytes"));
-        result.TableStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableStatus"));
+        result.DeletionProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DeletionProtectionEnabled"));
+        result.OnDemandThroughput = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughput")));
         result.WarmThroughput = global::Gureum.Api.Dynamodb.TableWarmThroughputDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WarmThroughput")));
+        result.MultiRegionConsistency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MultiRegionConsistency"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ArchivalSummary", ArchivalSummary?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "AttributeDefinitions", global::Gureum.Core.ValueTree.WriteList(AttributeDefinitions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "BillingModeSummary", BillingModeSummary?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CreationDateTime", CreationDateTime);
-        global::Gureum.Core.ValueTree.Put(node, "DeletionProtectionEnabled", DeletionProtectionEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "GlobalTableSettingsReplicationMode", GlobalTableSettingsReplicationMode);
-        global::Gureum.Core.ValueTree.Put(node, "GlobalTableVersion", GlobalTableVersion);
-        global::Gureum.Core.ValueTree.Put(node, "GlobalTableWitnesses", global::Gureum.Core.ValueTree.WriteList(GlobalTableWitnesses, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ItemCount", ItemCount);
+        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         global::Gureum.Core.ValueTree.Put(node, "KeySchema", global::Gureum.Core.ValueTree.WriteList(KeySchema, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "LatestStreamArn", LatestStreamArn);
-        global::Gureum.Core.ValueTree.Put(node, "LatestStreamLabel", LatestStreamLabel);
-        global::Gureum.Core.ValueTree.Put(node, "LocalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteList(LocalSecondaryIndexes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MultiRegionConsistency", MultiRegionConsistency);
-        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughput", OnDemandThroughput?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "TableStatus", TableStatus);
+        global::Gureum.Core.ValueTree.Put(node, "CreationDateTime", CreationDateTime);
         global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughput", ProvisionedThroughput?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "TableSizeBytes", TableSizeBytes);
+        global::Gureum.Core.ValueTree.Put(node, "ItemCount", ItemCount);
+        global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
+        global::Gureum.Core.ValueTree.Put(node, "TableId", TableId);
+        global::Gureum.Core.ValueTree.Put(node, "BillingModeSummary", BillingModeSummary?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "LocalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteList(LocalSecondaryIndexes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "StreamSpecification", StreamSpecification?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "LatestStreamLabel", LatestStreamLabel);
+        global::Gureum.Core.ValueTree.Put(node, "LatestStreamArn", LatestStreamArn);
+        global::Gureum.Core.ValueTree.Put(node, "GlobalTableVersion", GlobalTableVersion);
         global::Gureum.Core.ValueTree.Put(node, "Replicas", global::Gureum.Core.ValueTree.WriteList(Replicas, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "GlobalTableWitnesses", global::Gureum.Core.ValueTree.WriteList(GlobalTableWitnesses, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "GlobalTableSettingsReplicationMode", GlobalTableSettingsReplicationMode);
         global::Gureum.Core.ValueTree.Put(node, "RestoreSummary", RestoreSummary?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SSEDescription", SSEDescription?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "StreamSpecification", StreamSpecification?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
+        global::Gureum.Core.ValueTree.Put(node, "ArchivalSummary", ArchivalSummary?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TableClassSummary", TableClassSummary?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TableId", TableId);
-        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
-        global::Gureum.Core.ValueTree.Put(node, "TableSizeBytes", TableSizeBytes);
-        global::Gureum.Core.ValueTree.Put(node, "TableStatus", TableStatus);
+        global::Gureum.Core.ValueTree.Put(node, "DeletionProtectionEnabled", DeletionProtectionEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughput", OnDemandThroughput?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "WarmThroughput", WarmThroughput?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MultiRegionConsistency", MultiRegionConsistency);
         return node;
     }
 }
@@ -6703,9 +6703,9 @@ public sealed partial class TableWarmThroughputDescription
 {
     public long? ReadUnitsPerSecond { get; set; }
 
-    public string? Status { get; set; }
-
     public long? WriteUnitsPerSecond { get; set; }
+
+    public string? Status { get; set; }
 
     public static TableWarmThroughputDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6715,8 +6715,8 @@ public sealed partial class TableWarmThroughputDescription
         }
         var result = new TableWarmThroughputDescription();
         result.ReadUnitsPerSecond = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ReadUnitsPerSecond"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.WriteUnitsPerSecond = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "WriteUnitsPerSecond"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         return result;
     }
 
@@ -6724,8 +6724,8 @@ public sealed partial class TableWarmThroughputDescription
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ReadUnitsPerSecond", ReadUnitsPerSecond);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "WriteUnitsPerSecond", WriteUnitsPerSecond);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         return node;
     }
 }
@@ -6813,9 +6813,9 @@ public sealed partial class ThrottlingReason
 
 public sealed partial class TimeToLiveDescription
 {
-    public string? AttributeName { get; set; }
-
     public string? TimeToLiveStatus { get; set; }
+
+    public string? AttributeName { get; set; }
 
     public static TimeToLiveDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6824,25 +6824,25 @@ public sealed partial class TimeToLiveDescription
             return null;
         }
         var result = new TimeToLiveDescription();
-        result.AttributeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AttributeName"));
         result.TimeToLiveStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TimeToLiveStatus"));
+        result.AttributeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AttributeName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AttributeName", AttributeName);
         global::Gureum.Core.ValueTree.Put(node, "TimeToLiveStatus", TimeToLiveStatus);
+        global::Gureum.Core.ValueTree.Put(node, "AttributeName", AttributeName);
         return node;
     }
 }
 
 public sealed partial class TimeToLiveSpecification
 {
-    public string? AttributeName { get; set; }
-
     public bool? Enabled { get; set; }
+
+    public string? AttributeName { get; set; }
 
     public static TimeToLiveSpecification? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6851,16 +6851,16 @@ public sealed partial class TimeToLiveSpecification
             return null;
         }
         var result = new TimeToLiveSpecification();
-        result.AttributeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AttributeName"));
         result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
+        result.AttributeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AttributeName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AttributeName", AttributeName);
         global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
+        global::Gureum.Core.ValueTree.Put(node, "AttributeName", AttributeName);
         return node;
     }
 }
@@ -6899,9 +6899,9 @@ public sealed partial class TransactGetItem
 
 public sealed partial class TransactGetItemsInput
 {
-    public string? ReturnConsumedCapacity { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.TransactGetItem>? TransactItems { get; set; }
+
+    public string? ReturnConsumedCapacity { get; set; }
 
     public static TransactGetItemsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6910,16 +6910,16 @@ public sealed partial class TransactGetItemsInput
             return null;
         }
         var result = new TransactGetItemsInput();
-        result.ReturnConsumedCapacity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnConsumedCapacity"));
         result.TransactItems = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TransactItems"), x => global::Gureum.Api.Dynamodb.TransactGetItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ReturnConsumedCapacity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnConsumedCapacity"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ReturnConsumedCapacity", ReturnConsumedCapacity);
         global::Gureum.Core.ValueTree.Put(node, "TransactItems", global::Gureum.Core.ValueTree.WriteList(TransactItems, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ReturnConsumedCapacity", ReturnConsumedCapacity);
         return node;
     }
 }
@@ -6955,9 +6955,9 @@ public sealed partial class TransactWriteItem
 {
     public global::Gureum.Api.Dynamodb.ConditionCheck? ConditionCheck { get; set; }
 
-    public global::Gureum.Api.Dynamodb.Delete? Delete { get; set; }
-
     public global::Gureum.Api.Dynamodb.Put? Put { get; set; }
+
+    public global::Gureum.Api.Dynamodb.Delete? Delete { get; set; }
 
     public global::Gureum.Api.Dynamodb.Update? Update { get; set; }
 
@@ -6969,8 +6969,8 @@ public sealed partial class TransactWriteItem
         }
         var result = new TransactWriteItem();
         result.ConditionCheck = global::Gureum.Api.Dynamodb.ConditionCheck.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ConditionCheck")));
-        result.Delete = global::Gureum.Api.Dynamodb.Delete.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Delete")));
         result.Put = global::Gureum.Api.Dynamodb.Put.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Put")));
+        result.Delete = global::Gureum.Api.Dynamodb.Delete.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Delete")));
         result.Update = global::Gureum.Api.Dynamodb.Update.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Update")));
         return result;
     }
@@ -6979,8 +6979,8 @@ public sealed partial class TransactWriteItem
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ConditionCheck", ConditionCheck?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Delete", Delete?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Put", Put?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Delete", Delete?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Update", Update?.ToTree());
         return node;
     }
@@ -6988,13 +6988,13 @@ public sealed partial class TransactWriteItem
 
 public sealed partial class TransactWriteItemsInput
 {
-    public string? ClientRequestToken { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.TransactWriteItem>? TransactItems { get; set; }
 
     public string? ReturnConsumedCapacity { get; set; }
 
     public string? ReturnItemCollectionMetrics { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.TransactWriteItem>? TransactItems { get; set; }
+    public string? ClientRequestToken { get; set; }
 
     public static TransactWriteItemsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7003,20 +7003,20 @@ public sealed partial class TransactWriteItemsInput
             return null;
         }
         var result = new TransactWriteItemsInput();
-        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
+        result.TransactItems = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TransactItems"), x => global::Gureum.Api.Dynamodb.TransactWriteItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ReturnConsumedCapacity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnConsumedCapacity"));
         result.ReturnItemCollectionMetrics = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnItemCollectionMetrics"));
-        result.TransactItems = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TransactItems"), x => global::Gureum.Api.Dynamodb.TransactWriteItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
+        global::Gureum.Core.ValueTree.Put(node, "TransactItems", global::Gureum.Core.ValueTree.WriteList(TransactItems, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ReturnConsumedCapacity", ReturnConsumedCapacity);
         global::Gureum.Core.ValueTree.Put(node, "ReturnItemCollectionMetrics", ReturnItemCollectionMetrics);
-        global::Gureum.Core.ValueTree.Put(node, "TransactItems", global::Gureum.Core.ValueTree.WriteList(TransactItems, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
         return node;
     }
 }
@@ -7077,19 +7077,19 @@ public sealed partial class UntagResourceInput
 
 public sealed partial class Update
 {
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Key { get; set; }
+
+    public string? UpdateExpression { get; set; }
+
+    public string? TableName { get; set; }
+
     public string? ConditionExpression { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ExpressionAttributeNames { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? ExpressionAttributeValues { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Key { get; set; }
-
     public string? ReturnValuesOnConditionCheckFailure { get; set; }
-
-    public string? TableName { get; set; }
-
-    public string? UpdateExpression { get; set; }
 
     public static Update? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7098,35 +7098,35 @@ public sealed partial class Update
             return null;
         }
         var result = new Update();
+        result.Key = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Key"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.UpdateExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UpdateExpression"));
+        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         result.ConditionExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConditionExpression"));
         result.ExpressionAttributeNames = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ExpressionAttributeValues = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeValues"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Key = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Key"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ReturnValuesOnConditionCheckFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnValuesOnConditionCheckFailure"));
-        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
-        result.UpdateExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UpdateExpression"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Key", global::Gureum.Core.ValueTree.WriteMap(Key, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "UpdateExpression", UpdateExpression);
+        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         global::Gureum.Core.ValueTree.Put(node, "ConditionExpression", ConditionExpression);
         global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeNames", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeValues", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeValues, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Key", global::Gureum.Core.ValueTree.WriteMap(Key, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure);
-        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
-        global::Gureum.Core.ValueTree.Put(node, "UpdateExpression", UpdateExpression);
         return node;
     }
 }
 
 public sealed partial class UpdateContinuousBackupsInput
 {
-    public global::Gureum.Api.Dynamodb.PointInTimeRecoverySpecification? PointInTimeRecoverySpecification { get; set; }
-
     public string? TableName { get; set; }
+
+    public global::Gureum.Api.Dynamodb.PointInTimeRecoverySpecification? PointInTimeRecoverySpecification { get; set; }
 
     public static UpdateContinuousBackupsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7135,16 +7135,16 @@ public sealed partial class UpdateContinuousBackupsInput
             return null;
         }
         var result = new UpdateContinuousBackupsInput();
-        result.PointInTimeRecoverySpecification = global::Gureum.Api.Dynamodb.PointInTimeRecoverySpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PointInTimeRecoverySpecification")));
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.PointInTimeRecoverySpecification = global::Gureum.Api.Dynamodb.PointInTimeRecoverySpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PointInTimeRecoverySpecification")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PointInTimeRecoverySpecification", PointInTimeRecoverySpecification?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "PointInTimeRecoverySpecification", PointInTimeRecoverySpecification?.ToTree());
         return node;
     }
 }
@@ -7174,13 +7174,13 @@ public sealed partial class UpdateContinuousBackupsOutput
 
 public sealed partial class UpdateContributorInsightsInput
 {
-    public string? ContributorInsightsAction { get; set; }
-
-    public string? ContributorInsightsMode { get; set; }
+    public string? TableName { get; set; }
 
     public string? IndexName { get; set; }
 
-    public string? TableName { get; set; }
+    public string? ContributorInsightsAction { get; set; }
+
+    public string? ContributorInsightsMode { get; set; }
 
     public static UpdateContributorInsightsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7189,33 +7189,33 @@ public sealed partial class UpdateContributorInsightsInput
             return null;
         }
         var result = new UpdateContributorInsightsInput();
+        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
         result.ContributorInsightsAction = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContributorInsightsAction"));
         result.ContributorInsightsMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContributorInsightsMode"));
-        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
-        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
         global::Gureum.Core.ValueTree.Put(node, "ContributorInsightsAction", ContributorInsightsAction);
         global::Gureum.Core.ValueTree.Put(node, "ContributorInsightsMode", ContributorInsightsMode);
-        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
-        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         return node;
     }
 }
 
 public sealed partial class UpdateContributorInsightsOutput
 {
-    public string? ContributorInsightsMode { get; set; }
-
-    public string? ContributorInsightsStatus { get; set; }
+    public string? TableName { get; set; }
 
     public string? IndexName { get; set; }
 
-    public string? TableName { get; set; }
+    public string? ContributorInsightsStatus { get; set; }
+
+    public string? ContributorInsightsMode { get; set; }
 
     public static UpdateContributorInsightsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7224,20 +7224,20 @@ public sealed partial class UpdateContributorInsightsOutput
             return null;
         }
         var result = new UpdateContributorInsightsOutput();
-        result.ContributorInsightsMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContributorInsightsMode"));
-        result.ContributorInsightsStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContributorInsightsStatus"));
-        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
+        result.ContributorInsightsStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContributorInsightsStatus"));
+        result.ContributorInsightsMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContributorInsightsMode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ContributorInsightsMode", ContributorInsightsMode);
-        global::Gureum.Core.ValueTree.Put(node, "ContributorInsightsStatus", ContributorInsightsStatus);
-        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
+        global::Gureum.Core.ValueTree.Put(node, "ContributorInsightsStatus", ContributorInsightsStatus);
+        global::Gureum.Core.ValueTree.Put(node, "ContributorInsightsMode", ContributorInsightsMode);
         return node;
     }
 }
@@ -7246,9 +7246,9 @@ public sealed partial class UpdateGlobalSecondaryIndexAction
 {
     public string? IndexName { get; set; }
 
-    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughput { get; set; }
-
     public global::Gureum.Api.Dynamodb.ProvisionedThroughput? ProvisionedThroughput { get; set; }
+
+    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughput { get; set; }
 
     public global::Gureum.Api.Dynamodb.WarmThroughput? WarmThroughput { get; set; }
 
@@ -7260,8 +7260,8 @@ public sealed partial class UpdateGlobalSecondaryIndexAction
         }
         var result = new UpdateGlobalSecondaryIndexAction();
         result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
-        result.OnDemandThroughput = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughput")));
         result.ProvisionedThroughput = global::Gureum.Api.Dynamodb.ProvisionedThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughput")));
+        result.OnDemandThroughput = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughput")));
         result.WarmThroughput = global::Gureum.Api.Dynamodb.WarmThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WarmThroughput")));
         return result;
     }
@@ -7270,8 +7270,8 @@ public sealed partial class UpdateGlobalSecondaryIndexAction
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
-        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughput", OnDemandThroughput?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughput", ProvisionedThroughput?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughput", OnDemandThroughput?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "WarmThroughput", WarmThroughput?.ToTree());
         return node;
     }
@@ -7329,15 +7329,15 @@ public sealed partial class UpdateGlobalTableOutput
 
 public sealed partial class UpdateGlobalTableSettingsInput
 {
+    public string? GlobalTableName { get; set; }
+
     public string? GlobalTableBillingMode { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.GlobalTableGlobalSecondaryIndexSettingsUpdate>? GlobalTableGlobalSecondaryIndexSettingsUpdate { get; set; }
-
-    public string? GlobalTableName { get; set; }
+    public long? GlobalTableProvisionedWriteCapacityUnits { get; set; }
 
     public global::Gureum.Api.Dynamodb.AutoScalingSettingsUpdate? GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate { get; set; }
 
-    public long? GlobalTableProvisionedWriteCapacityUnits { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.GlobalTableGlobalSecondaryIndexSettingsUpdate>? GlobalTableGlobalSecondaryIndexSettingsUpdate { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ReplicaSettingsUpdate>? ReplicaSettingsUpdate { get; set; }
 
@@ -7348,11 +7348,11 @@ public sealed partial class UpdateGlobalTableSettingsInput
             return null;
         }
         var result = new UpdateGlobalTableSettingsInput();
-        result.GlobalTableBillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GlobalTableBillingMode"));
-        result.GlobalTableGlobalSecondaryIndexSettingsUpdate = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalTableGlobalSecondaryIndexSettingsUpdate"), x => global::Gureum.Api.Dynamodb.GlobalTableGlobalSecondaryIndexSettingsUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.GlobalTableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GlobalTableName"));
-        result.GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate = global::Gureum.Api.Dynamodb.AutoScalingSettingsUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate")));
+        result.GlobalTableBillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GlobalTableBillingMode"));
         result.GlobalTableProvisionedWriteCapacityUnits = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "GlobalTableProvisionedWriteCapacityUnits"));
+        result.GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate = global::Gureum.Api.Dynamodb.AutoScalingSettingsUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate")));
+        result.GlobalTableGlobalSecondaryIndexSettingsUpdate = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalTableGlobalSecondaryIndexSettingsUpdate"), x => global::Gureum.Api.Dynamodb.GlobalTableGlobalSecondaryIndexSettingsUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ReplicaSettingsUpdate = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReplicaSettingsUpdate"), x => global::Gureum.Api.Dynamodb.ReplicaSettingsUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -7360,11 +7360,11 @@ public sealed partial class UpdateGlobalTableSettingsInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "GlobalTableBillingMode", GlobalTableBillingMode);
-        global::Gureum.Core.ValueTree.Put(node, "GlobalTableGlobalSecondaryIndexSettingsUpdate", global::Gureum.Core.ValueTree.WriteList(GlobalTableGlobalSecondaryIndexSettingsUpdate, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "GlobalTableName", GlobalTableName);
-        global::Gureum.Core.ValueTree.Put(node, "GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate", GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "GlobalTableBillingMode", GlobalTableBillingMode);
         global::Gureum.Core.ValueTree.Put(node, "GlobalTableProvisionedWriteCapacityUnits", GlobalTableProvisionedWriteCapacityUnits);
+        global::Gureum.Core.ValueTree.Put(node, "GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate", GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "GlobalTableGlobalSecondaryIndexSettingsUpdate", global::Gureum.Core.ValueTree.WriteList(GlobalTableGlobalSecondaryIndexSettingsUpdate, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ReplicaSettingsUpdate", global::Gureum.Core.ValueTree.WriteList(ReplicaSettingsUpdate, x => (object?)x.ToTree()));
         return node;
     }
@@ -7399,31 +7399,31 @@ public sealed partial class UpdateGlobalTableSettingsOutput
 
 public sealed partial class UpdateItemInput
 {
+    public string? TableName { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Key { get; set; }
+
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValueUpdate>? AttributeUpdates { get; set; }
-
-    public string? ConditionExpression { get; set; }
-
-    public string? ConditionalOperator { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.ExpectedAttributeValue>? Expected { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? ExpressionAttributeNames { get; set; }
+    public string? ConditionalOperator { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? ExpressionAttributeValues { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? Key { get; set; }
+    public string? ReturnValues { get; set; }
 
     public string? ReturnConsumedCapacity { get; set; }
 
     public string? ReturnItemCollectionMetrics { get; set; }
 
-    public string? ReturnValues { get; set; }
+    public string? UpdateExpression { get; set; }
+
+    public string? ConditionExpression { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? ExpressionAttributeNames { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodb.AttributeValue>? ExpressionAttributeValues { get; set; }
 
     public string? ReturnValuesOnConditionCheckFailure { get; set; }
-
-    public string? TableName { get; set; }
-
-    public string? UpdateExpression { get; set; }
 
     public static UpdateItemInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7432,38 +7432,38 @@ public sealed partial class UpdateItemInput
             return null;
         }
         var result = new UpdateItemInput();
-        result.AttributeUpdates = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "AttributeUpdates"), x => global::Gureum.Api.Dynamodb.AttributeValueUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ConditionExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConditionExpression"));
-        result.ConditionalOperator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConditionalOperator"));
-        result.Expected = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Expected"), x => global::Gureum.Api.Dynamodb.ExpectedAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ExpressionAttributeNames = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ExpressionAttributeValues = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeValues"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         result.Key = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Key"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AttributeUpdates = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "AttributeUpdates"), x => global::Gureum.Api.Dynamodb.AttributeValueUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Expected = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Expected"), x => global::Gureum.Api.Dynamodb.ExpectedAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ConditionalOperator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConditionalOperator"));
+        result.ReturnValues = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnValues"));
         result.ReturnConsumedCapacity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnConsumedCapacity"));
         result.ReturnItemCollectionMetrics = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnItemCollectionMetrics"));
-        result.ReturnValues = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnValues"));
-        result.ReturnValuesOnConditionCheckFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnValuesOnConditionCheckFailure"));
-        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         result.UpdateExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UpdateExpression"));
+        result.ConditionExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConditionExpression"));
+        result.ExpressionAttributeNames = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ExpressionAttributeValues = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ExpressionAttributeValues"), x => global::Gureum.Api.Dynamodb.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ReturnValuesOnConditionCheckFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReturnValuesOnConditionCheckFailure"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AttributeUpdates", global::Gureum.Core.ValueTree.WriteMap(AttributeUpdates, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ConditionExpression", ConditionExpression);
-        global::Gureum.Core.ValueTree.Put(node, "ConditionalOperator", ConditionalOperator);
-        global::Gureum.Core.ValueTree.Put(node, "Expected", global::Gureum.Core.ValueTree.WriteMap(Expected, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeNames", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeValues", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeValues, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         global::Gureum.Core.ValueTree.Put(node, "Key", global::Gureum.Core.ValueTree.WriteMap(Key, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AttributeUpdates", global::Gureum.Core.ValueTree.WriteMap(AttributeUpdates, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Expected", global::Gureum.Core.ValueTree.WriteMap(Expected, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ConditionalOperator", ConditionalOperator);
+        global::Gureum.Core.ValueTree.Put(node, "ReturnValues", ReturnValues);
         global::Gureum.Core.ValueTree.Put(node, "ReturnConsumedCapacity", ReturnConsumedCapacity);
         global::Gureum.Core.ValueTree.Put(node, "ReturnItemCollectionMetrics", ReturnItemCollectionMetrics);
-        global::Gureum.Core.ValueTree.Put(node, "ReturnValues", ReturnValues);
-        global::Gureum.Core.ValueTree.Put(node, "ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure);
-        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         global::Gureum.Core.ValueTree.Put(node, "UpdateExpression", UpdateExpression);
+        global::Gureum.Core.ValueTree.Put(node, "ConditionExpression", ConditionExpression);
+        global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeNames", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeNames, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ExpressionAttributeValues", global::Gureum.Core.ValueTree.WriteMap(ExpressionAttributeValues, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure);
         return node;
     }
 }
@@ -7524,9 +7524,9 @@ public sealed partial class UpdateKinesisStreamingConfiguration
 
 public sealed partial class UpdateKinesisStreamingDestinationInput
 {
-    public string? StreamArn { get; set; }
-
     public string? TableName { get; set; }
+
+    public string? StreamArn { get; set; }
 
     public global::Gureum.Api.Dynamodb.UpdateKinesisStreamingConfiguration? UpdateKinesisStreamingConfiguration { get; set; }
 
@@ -7537,8 +7537,8 @@ public sealed partial class UpdateKinesisStreamingDestinationInput
             return null;
         }
         var result = new UpdateKinesisStreamingDestinationInput();
-        result.StreamArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamArn"));
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.StreamArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamArn"));
         result.UpdateKinesisStreamingConfiguration = global::Gureum.Api.Dynamodb.UpdateKinesisStreamingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UpdateKinesisStreamingConfiguration")));
         return result;
     }
@@ -7546,8 +7546,8 @@ public sealed partial class UpdateKinesisStreamingDestinationInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "StreamArn", StreamArn);
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "StreamArn", StreamArn);
         global::Gureum.Core.ValueTree.Put(node, "UpdateKinesisStreamingConfiguration", UpdateKinesisStreamingConfiguration?.ToTree());
         return node;
     }
@@ -7555,11 +7555,11 @@ public sealed partial class UpdateKinesisStreamingDestinationInput
 
 public sealed partial class UpdateKinesisStreamingDestinationOutput
 {
-    public string? DestinationStatus { get; set; }
+    public string? TableName { get; set; }
 
     public string? StreamArn { get; set; }
 
-    public string? TableName { get; set; }
+    public string? DestinationStatus { get; set; }
 
     public global::Gureum.Api.Dynamodb.UpdateKinesisStreamingConfiguration? UpdateKinesisStreamingConfiguration { get; set; }
 
@@ -7570,9 +7570,9 @@ public sealed partial class UpdateKinesisStreamingDestinationOutput
             return null;
         }
         var result = new UpdateKinesisStreamingDestinationOutput();
-        result.DestinationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationStatus"));
-        result.StreamArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamArn"));
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.StreamArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamArn"));
+        result.DestinationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationStatus"));
         result.UpdateKinesisStreamingConfiguration = global::Gureum.Api.Dynamodb.UpdateKinesisStreamingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UpdateKinesisStreamingConfiguration")));
         return result;
     }
@@ -7580,9 +7580,9 @@ public sealed partial class UpdateKinesisStreamingDestinationOutput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DestinationStatus", DestinationStatus);
-        global::Gureum.Core.ValueTree.Put(node, "StreamArn", StreamArn);
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "StreamArn", StreamArn);
+        global::Gureum.Core.ValueTree.Put(node, "DestinationStatus", DestinationStatus);
         global::Gureum.Core.ValueTree.Put(node, "UpdateKinesisStreamingConfiguration", UpdateKinesisStreamingConfiguration?.ToTree());
         return node;
     }
@@ -7590,15 +7590,15 @@ public sealed partial class UpdateKinesisStreamingDestinationOutput
 
 public sealed partial class UpdateReplicationGroupMemberAction
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndex>? GlobalSecondaryIndexes { get; set; }
+    public string? RegionName { get; set; }
 
     public string? KMSMasterKeyId { get; set; }
 
-    public global::Gureum.Api.Dynamodb.OnDemandThroughputOverride? OnDemandThroughputOverride { get; set; }
-
     public global::Gureum.Api.Dynamodb.ProvisionedThroughputOverride? ProvisionedThroughputOverride { get; set; }
 
-    public string? RegionName { get; set; }
+    public global::Gureum.Api.Dynamodb.OnDemandThroughputOverride? OnDemandThroughputOverride { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndex>? GlobalSecondaryIndexes { get; set; }
 
     public string? TableClassOverride { get; set; }
 
@@ -7609,11 +7609,11 @@ public sealed partial class UpdateReplicationGroupMemberAction
             return null;
         }
         var result = new UpdateReplicationGroupMemberAction();
-        result.GlobalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndex.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.KMSMasterKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSMasterKeyId"));
-        result.OnDemandThroughputOverride = global::Gureum.Api.Dynamodb.OnDemandThroughputOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughputOverride")));
-        result.ProvisionedThroughputOverride = global::Gureum.Api.Dynamodb.ProvisionedThroughputOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughputOverride")));
         result.RegionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RegionName"));
+        result.KMSMasterKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSMasterKeyId"));
+        result.ProvisionedThroughputOverride = global::Gureum.Api.Dynamodb.ProvisionedThroughputOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughputOverride")));
+        result.OnDemandThroughputOverride = global::Gureum.Api.Dynamodb.OnDemandThroughputOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughputOverride")));
+        result.GlobalSecondaryIndexes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexes"), x => global::Gureum.Api.Dynamodb.ReplicaGlobalSecondaryIndex.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TableClassOverride = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableClassOverride"));
         return result;
     }
@@ -7621,11 +7621,11 @@ public sealed partial class UpdateReplicationGroupMemberAction
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "KMSMasterKeyId", KMSMasterKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughputOverride", OnDemandThroughputOverride?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughputOverride", ProvisionedThroughputOverride?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RegionName", RegionName);
+        global::Gureum.Core.ValueTree.Put(node, "KMSMasterKeyId", KMSMasterKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughputOverride", ProvisionedThroughputOverride?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughputOverride", OnDemandThroughputOverride?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexes", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TableClassOverride", TableClassOverride);
         return node;
     }
@@ -7635,33 +7635,33 @@ public sealed partial class UpdateTableInput
 {
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.AttributeDefinition>? AttributeDefinitions { get; set; }
 
+    public string? TableName { get; set; }
+
     public string? BillingMode { get; set; }
-
-    public bool? DeletionProtectionEnabled { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.GlobalSecondaryIndexUpdate>? GlobalSecondaryIndexUpdates { get; set; }
-
-    public string? GlobalTableSettingsReplicationMode { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.GlobalTableWitnessGroupUpdate>? GlobalTableWitnessUpdates { get; set; }
-
-    public string? MultiRegionConsistency { get; set; }
-
-    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughput { get; set; }
 
     public global::Gureum.Api.Dynamodb.ProvisionedThroughput? ProvisionedThroughput { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ReplicationGroupUpdate>? ReplicaUpdates { get; set; }
-
-    public global::Gureum.Api.Dynamodb.SSESpecification? SSESpecification { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.GlobalSecondaryIndexUpdate>? GlobalSecondaryIndexUpdates { get; set; }
 
     public global::Gureum.Api.Dynamodb.StreamSpecification? StreamSpecification { get; set; }
 
+    public global::Gureum.Api.Dynamodb.SSESpecification? SSESpecification { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ReplicationGroupUpdate>? ReplicaUpdates { get; set; }
+
     public string? TableClass { get; set; }
 
-    public string? TableName { get; set; }
+    public bool? DeletionProtectionEnabled { get; set; }
+
+    public string? MultiRegionConsistency { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.GlobalTableWitnessGroupUpdate>? GlobalTableWitnessUpdates { get; set; }
+
+    public global::Gureum.Api.Dynamodb.OnDemandThroughput? OnDemandThroughput { get; set; }
 
     public global::Gureum.Api.Dynamodb.WarmThroughput? WarmThroughput { get; set; }
+
+    public string? GlobalTableSettingsReplicationMode { get; set; }
 
     public static UpdateTableInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7671,20 +7671,20 @@ public sealed partial class UpdateTableInput
         }
         var result = new UpdateTableInput();
         result.AttributeDefinitions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttributeDefinitions"), x => global::Gureum.Api.Dynamodb.AttributeDefinition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.BillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingMode"));
-        result.DeletionProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DeletionProtectionEnabled"));
-        result.GlobalSecondaryIndexUpdates = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexUpdates"), x => global::Gureum.Api.Dynamodb.GlobalSecondaryIndexUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.GlobalTableSettingsReplicationMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GlobalTableSettingsReplicationMode"));
-        result.GlobalTableWitnessUpdates = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalTableWitnessUpdates"), x => global::Gureum.Api.Dynamodb.GlobalTableWitnessGroupUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MultiRegionConsistency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MultiRegionConsistency"));
-        result.OnDemandThroughput = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughput")));
-        result.ProvisionedThroughput = global::Gureum.Api.Dynamodb.ProvisionedThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughput")));
-        result.ReplicaUpdates = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReplicaUpdates"), x => global::Gureum.Api.Dynamodb.ReplicationGroupUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.SSESpecification = global::Gureum.Api.Dynamodb.SSESpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SSESpecification")));
-        result.StreamSpecification = global::Gureum.Api.Dynamodb.StreamSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StreamSpecification")));
-        result.TableClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableClass"));
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.BillingMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BillingMode"));
+        result.ProvisionedThroughput = global::Gureum.Api.Dynamodb.ProvisionedThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedThroughput")));
+        result.GlobalSecondaryIndexUpdates = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexUpdates"), x => global::Gureum.Api.Dynamodb.GlobalSecondaryIndexUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.StreamSpecification = global::Gureum.Api.Dynamodb.StreamSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StreamSpecification")));
+        result.SSESpecification = global::Gureum.Api.Dynamodb.SSESpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SSESpecification")));
+        result.ReplicaUpdates = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReplicaUpdates"), x => global::Gureum.Api.Dynamodb.ReplicationGroupUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TableClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableClass"));
+        result.DeletionProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DeletionProtectionEnabled"));
+        result.MultiRegionConsistency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MultiRegionConsistency"));
+        result.GlobalTableWitnessUpdates = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalTableWitnessUpdates"), x => global::Gureum.Api.Dynamodb.GlobalTableWitnessGroupUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.OnDemandThroughput = global::Gureum.Api.Dynamodb.OnDemandThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnDemandThroughput")));
         result.WarmThroughput = global::Gureum.Api.Dynamodb.WarmThroughput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WarmThroughput")));
+        result.GlobalTableSettingsReplicationMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GlobalTableSettingsReplicationMode"));
         return result;
     }
 
@@ -7692,20 +7692,20 @@ public sealed partial class UpdateTableInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AttributeDefinitions", global::Gureum.Core.ValueTree.WriteList(AttributeDefinitions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "BillingMode", BillingMode);
-        global::Gureum.Core.ValueTree.Put(node, "DeletionProtectionEnabled", DeletionProtectionEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexUpdates", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexUpdates, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "GlobalTableSettingsReplicationMode", GlobalTableSettingsReplicationMode);
-        global::Gureum.Core.ValueTree.Put(node, "GlobalTableWitnessUpdates", global::Gureum.Core.ValueTree.WriteList(GlobalTableWitnessUpdates, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MultiRegionConsistency", MultiRegionConsistency);
-        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughput", OnDemandThroughput?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughput", ProvisionedThroughput?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ReplicaUpdates", global::Gureum.Core.ValueTree.WriteList(ReplicaUpdates, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "SSESpecification", SSESpecification?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "StreamSpecification", StreamSpecification?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TableClass", TableClass);
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "BillingMode", BillingMode);
+        global::Gureum.Core.ValueTree.Put(node, "ProvisionedThroughput", ProvisionedThroughput?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexUpdates", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexUpdates, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "StreamSpecification", StreamSpecification?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SSESpecification", SSESpecification?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ReplicaUpdates", global::Gureum.Core.ValueTree.WriteList(ReplicaUpdates, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TableClass", TableClass);
+        global::Gureum.Core.ValueTree.Put(node, "DeletionProtectionEnabled", DeletionProtectionEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "MultiRegionConsistency", MultiRegionConsistency);
+        global::Gureum.Core.ValueTree.Put(node, "GlobalTableWitnessUpdates", global::Gureum.Core.ValueTree.WriteList(GlobalTableWitnessUpdates, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "OnDemandThroughput", OnDemandThroughput?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "WarmThroughput", WarmThroughput?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "GlobalTableSettingsReplicationMode", GlobalTableSettingsReplicationMode);
         return node;
     }
 }
@@ -7737,11 +7737,11 @@ public sealed partial class UpdateTableReplicaAutoScalingInput
 {
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.GlobalSecondaryIndexAutoScalingUpdate>? GlobalSecondaryIndexUpdates { get; set; }
 
+    public string? TableName { get; set; }
+
     public global::Gureum.Api.Dynamodb.AutoScalingSettingsUpdate? ProvisionedWriteCapacityAutoScalingUpdate { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodb.ReplicaAutoScalingUpdate>? ReplicaUpdates { get; set; }
-
-    public string? TableName { get; set; }
 
     public static UpdateTableReplicaAutoScalingInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7751,9 +7751,9 @@ public sealed partial class UpdateTableReplicaAutoScalingInput
         }
         var result = new UpdateTableReplicaAutoScalingInput();
         result.GlobalSecondaryIndexUpdates = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GlobalSecondaryIndexUpdates"), x => global::Gureum.Api.Dynamodb.GlobalSecondaryIndexAutoScalingUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         result.ProvisionedWriteCapacityAutoScalingUpdate = global::Gureum.Api.Dynamodb.AutoScalingSettingsUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedWriteCapacityAutoScalingUpdate")));
         result.ReplicaUpdates = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReplicaUpdates"), x => global::Gureum.Api.Dynamodb.ReplicaAutoScalingUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         return result;
     }
 
@@ -7761,9 +7761,9 @@ public sealed partial class UpdateTableReplicaAutoScalingInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "GlobalSecondaryIndexUpdates", global::Gureum.Core.ValueTree.WriteList(GlobalSecondaryIndexUpdates, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         global::Gureum.Core.ValueTree.Put(node, "ProvisionedWriteCapacityAutoScalingUpdate", ProvisionedWriteCapacityAutoScalingUpdate?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ReplicaUpdates", global::Gureum.Core.ValueTree.WriteList(ReplicaUpdates, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         return node;
     }
 }
@@ -7878,9 +7878,9 @@ public static class WitnessStatus
 
 public sealed partial class WriteRequest
 {
-    public global::Gureum.Api.Dynamodb.DeleteRequest? DeleteRequest { get; set; }
-
     public global::Gureum.Api.Dynamodb.PutRequest? PutRequest { get; set; }
+
+    public global::Gureum.Api.Dynamodb.DeleteRequest? DeleteRequest { get; set; }
 
     public static WriteRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7889,16 +7889,16 @@ public sealed partial class WriteRequest
             return null;
         }
         var result = new WriteRequest();
-        result.DeleteRequest = global::Gureum.Api.Dynamodb.DeleteRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeleteRequest")));
         result.PutRequest = global::Gureum.Api.Dynamodb.PutRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PutRequest")));
+        result.DeleteRequest = global::Gureum.Api.Dynamodb.DeleteRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeleteRequest")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DeleteRequest", DeleteRequest?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "PutRequest", PutRequest?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DeleteRequest", DeleteRequest?.ToTree());
         return node;
     }
 }

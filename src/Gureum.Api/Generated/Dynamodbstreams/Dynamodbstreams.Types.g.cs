@@ -7,25 +7,25 @@ namespace Gureum.Api.Dynamodbstreams;
 
 public sealed partial class AttributeValue
 {
-    public byte[]? B { get; set; }
-
-    public bool? BOOL { get; set; }
-
-    public global::System.Collections.Generic.List<byte[]>? BS { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodbstreams.AttributeValue>? L { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodbstreams.AttributeValue>? M { get; set; }
+    public string? S { get; set; }
 
     public string? N { get; set; }
 
+    public byte[]? B { get; set; }
+
+    public global::System.Collections.Generic.List<string>? SS { get; set; }
+
     public global::System.Collections.Generic.List<string>? NS { get; set; }
+
+    public global::System.Collections.Generic.List<byte[]>? BS { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Dynamodbstreams.AttributeValue>? M { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodbstreams.AttributeValue>? L { get; set; }
 
     public bool? NULL { get; set; }
 
-    public string? S { get; set; }
-
-    public global::System.Collections.Generic.List<string>? SS { get; set; }
+    public bool? BOOL { get; set; }
 
     public static AttributeValue? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -34,45 +34,45 @@ public sealed partial class AttributeValue
             return null;
         }
         var result = new AttributeValue();
-        result.B = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "B"));
-        result.BOOL = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BOOL"));
-        result.BS = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "BS"), x => global::Gureum.Core.ValueConvert.AsBytes(x)!);
-        result.L = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "L"), x => global::Gureum.Api.Dynamodbstreams.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.M = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "M"), x => global::Gureum.Api.Dynamodbstreams.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.N = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "N"));
-        result.NS = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NS"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.NULL = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "NULL"));
         result.S = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S"));
+        result.N = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "N"));
+        result.B = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "B"));
         result.SS = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SS"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NS = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NS"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.BS = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "BS"), x => global::Gureum.Core.ValueConvert.AsBytes(x)!);
+        result.M = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "M"), x => global::Gureum.Api.Dynamodbstreams.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.L = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "L"), x => global::Gureum.Api.Dynamodbstreams.AttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NULL = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "NULL"));
+        result.BOOL = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BOOL"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "B", B);
-        global::Gureum.Core.ValueTree.Put(node, "BOOL", BOOL);
-        global::Gureum.Core.ValueTree.Put(node, "BS", global::Gureum.Core.ValueTree.WriteList(BS, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "L", global::Gureum.Core.ValueTree.WriteList(L, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "M", global::Gureum.Core.ValueTree.WriteMap(M, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "N", N);
-        global::Gureum.Core.ValueTree.Put(node, "NS", global::Gureum.Core.ValueTree.WriteList(NS, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "NULL", NULL);
         global::Gureum.Core.ValueTree.Put(node, "S", S);
+        global::Gureum.Core.ValueTree.Put(node, "N", N);
+        global::Gureum.Core.ValueTree.Put(node, "B", B);
         global::Gureum.Core.ValueTree.Put(node, "SS", global::Gureum.Core.ValueTree.WriteList(SS, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "NS", global::Gureum.Core.ValueTree.WriteList(NS, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "BS", global::Gureum.Core.ValueTree.WriteList(BS, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "M", global::Gureum.Core.ValueTree.WriteMap(M, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "L", global::Gureum.Core.ValueTree.WriteList(L, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NULL", NULL);
+        global::Gureum.Core.ValueTree.Put(node, "BOOL", BOOL);
         return node;
     }
 }
 
 public sealed partial class DescribeStreamInput
 {
-    public string? ExclusiveStartShardId { get; set; }
+    public string? StreamArn { get; set; }
 
     public int? Limit { get; set; }
 
-    public global::Gureum.Api.Dynamodbstreams.ShardFilter? ShardFilter { get; set; }
+    public string? ExclusiveStartShardId { get; set; }
 
-    public string? StreamArn { get; set; }
+    public global::Gureum.Api.Dynamodbstreams.ShardFilter? ShardFilter { get; set; }
 
     public static DescribeStreamInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -81,20 +81,20 @@ public sealed partial class DescribeStreamInput
             return null;
         }
         var result = new DescribeStreamInput();
-        result.ExclusiveStartShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExclusiveStartShardId"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
-        result.ShardFilter = global::Gureum.Api.Dynamodbstreams.ShardFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ShardFilter")));
         result.StreamArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamArn"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
+        result.ExclusiveStartShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExclusiveStartShardId"));
+        result.ShardFilter = global::Gureum.Api.Dynamodbstreams.ShardFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ShardFilter")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ExclusiveStartShardId", ExclusiveStartShardId);
-        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "ShardFilter", ShardFilter?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "StreamArn", StreamArn);
+        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
+        global::Gureum.Core.ValueTree.Put(node, "ExclusiveStartShardId", ExclusiveStartShardId);
+        global::Gureum.Core.ValueTree.Put(node, "ShardFilter", ShardFilter?.ToTree());
         return node;
     }
 }
@@ -124,9 +124,9 @@ public sealed partial class DescribeStreamOutput
 
 public sealed partial class GetRecordsInput
 {
-    public int? Limit { get; set; }
-
     public string? ShardIterator { get; set; }
+
+    public int? Limit { get; set; }
 
     public static GetRecordsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -135,25 +135,25 @@ public sealed partial class GetRecordsInput
             return null;
         }
         var result = new GetRecordsInput();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.ShardIterator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ShardIterator"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "ShardIterator", ShardIterator);
+        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         return node;
     }
 }
 
 public sealed partial class GetRecordsOutput
 {
-    public string? NextShardIterator { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodbstreams.Record>? Records { get; set; }
+
+    public string? NextShardIterator { get; set; }
 
     public static GetRecordsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -162,29 +162,29 @@ public sealed partial class GetRecordsOutput
             return null;
         }
         var result = new GetRecordsOutput();
-        result.NextShardIterator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextShardIterator"));
         result.Records = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Records"), x => global::Gureum.Api.Dynamodbstreams.Record.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextShardIterator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextShardIterator"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextShardIterator", NextShardIterator);
         global::Gureum.Core.ValueTree.Put(node, "Records", global::Gureum.Core.ValueTree.WriteList(Records, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextShardIterator", NextShardIterator);
         return node;
     }
 }
 
 public sealed partial class GetShardIteratorInput
 {
-    public string? SequenceNumber { get; set; }
+    public string? StreamArn { get; set; }
 
     public string? ShardId { get; set; }
 
     public string? ShardIteratorType { get; set; }
 
-    public string? StreamArn { get; set; }
+    public string? SequenceNumber { get; set; }
 
     public static GetShardIteratorInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -193,20 +193,20 @@ public sealed partial class GetShardIteratorInput
             return null;
         }
         var result = new GetShardIteratorInput();
-        result.SequenceNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SequenceNumber"));
+        result.StreamArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamArn"));
         result.ShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ShardId"));
         result.ShardIteratorType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ShardIteratorType"));
-        result.StreamArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamArn"));
+        result.SequenceNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SequenceNumber"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "SequenceNumber", SequenceNumber);
+        global::Gureum.Core.ValueTree.Put(node, "StreamArn", StreamArn);
         global::Gureum.Core.ValueTree.Put(node, "ShardId", ShardId);
         global::Gureum.Core.ValueTree.Put(node, "ShardIteratorType", ShardIteratorType);
-        global::Gureum.Core.ValueTree.Put(node, "StreamArn", StreamArn);
+        global::Gureum.Core.ValueTree.Put(node, "SequenceNumber", SequenceNumber);
         return node;
     }
 }
@@ -297,11 +297,11 @@ public static class KeyType
 
 public sealed partial class ListStreamsInput
 {
-    public string? ExclusiveStartStreamArn { get; set; }
+    public string? TableName { get; set; }
 
     public int? Limit { get; set; }
 
-    public string? TableName { get; set; }
+    public string? ExclusiveStartStreamArn { get; set; }
 
     public static ListStreamsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -310,27 +310,27 @@ public sealed partial class ListStreamsInput
             return null;
         }
         var result = new ListStreamsInput();
-        result.ExclusiveStartStreamArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExclusiveStartStreamArn"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
+        result.ExclusiveStartStreamArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExclusiveStartStreamArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ExclusiveStartStreamArn", ExclusiveStartStreamArn);
-        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
+        global::Gureum.Core.ValueTree.Put(node, "ExclusiveStartStreamArn", ExclusiveStartStreamArn);
         return node;
     }
 }
 
 public sealed partial class ListStreamsOutput
 {
-    public string? LastEvaluatedStreamArn { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodbstreams.Stream>? Streams { get; set; }
+
+    public string? LastEvaluatedStreamArn { get; set; }
 
     public static ListStreamsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -339,16 +339,16 @@ public sealed partial class ListStreamsOutput
             return null;
         }
         var result = new ListStreamsOutput();
-        result.LastEvaluatedStreamArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastEvaluatedStreamArn"));
         result.Streams = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Streams"), x => global::Gureum.Api.Dynamodbstreams.Stream.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LastEvaluatedStreamArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastEvaluatedStreamArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LastEvaluatedStreamArn", LastEvaluatedStreamArn);
         global::Gureum.Core.ValueTree.Put(node, "Streams", global::Gureum.Core.ValueTree.WriteList(Streams, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "LastEvaluatedStreamArn", LastEvaluatedStreamArn);
         return node;
     }
 }
@@ -363,17 +363,17 @@ public static class OperationType
 
 public sealed partial class Record
 {
-    public string? AwsRegion { get; set; }
-
-    public global::Gureum.Api.Dynamodbstreams.StreamRecord? Dynamodb { get; set; }
-
     public string? EventID { get; set; }
 
     public string? EventName { get; set; }
 
+    public string? EventVersion { get; set; }
+
     public string? EventSource { get; set; }
 
-    public string? EventVersion { get; set; }
+    public string? AwsRegion { get; set; }
+
+    public global::Gureum.Api.Dynamodbstreams.StreamRecord? Dynamodb { get; set; }
 
     public global::Gureum.Api.Dynamodbstreams.Identity? UserIdentity { get; set; }
 
@@ -384,12 +384,12 @@ public sealed partial class Record
             return null;
         }
         var result = new Record();
-        result.AwsRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "awsRegion"));
-        result.Dynamodb = global::Gureum.Api.Dynamodbstreams.StreamRecord.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "dynamodb")));
         result.EventID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "eventID"));
         result.EventName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "eventName"));
-        result.EventSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "eventSource"));
         result.EventVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "eventVersion"));
+        result.EventSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "eventSource"));
+        result.AwsRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "awsRegion"));
+        result.Dynamodb = global::Gureum.Api.Dynamodbstreams.StreamRecord.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "dynamodb")));
         result.UserIdentity = global::Gureum.Api.Dynamodbstreams.Identity.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "userIdentity")));
         return result;
     }
@@ -397,12 +397,12 @@ public sealed partial class Record
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "awsRegion", AwsRegion);
-        global::Gureum.Core.ValueTree.Put(node, "dynamodb", Dynamodb?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "eventID", EventID);
         global::Gureum.Core.ValueTree.Put(node, "eventName", EventName);
-        global::Gureum.Core.ValueTree.Put(node, "eventSource", EventSource);
         global::Gureum.Core.ValueTree.Put(node, "eventVersion", EventVersion);
+        global::Gureum.Core.ValueTree.Put(node, "eventSource", EventSource);
+        global::Gureum.Core.ValueTree.Put(node, "awsRegion", AwsRegion);
+        global::Gureum.Core.ValueTree.Put(node, "dynamodb", Dynamodb?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "userIdentity", UserIdentity?.ToTree());
         return node;
     }
@@ -410,9 +410,9 @@ public sealed partial class Record
 
 public sealed partial class SequenceNumberRange
 {
-    public string? EndingSequenceNumber { get; set; }
-
     public string? StartingSequenceNumber { get; set; }
+
+    public string? EndingSequenceNumber { get; set; }
 
     public static SequenceNumberRange? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -421,27 +421,27 @@ public sealed partial class SequenceNumberRange
             return null;
         }
         var result = new SequenceNumberRange();
-        result.EndingSequenceNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndingSequenceNumber"));
         result.StartingSequenceNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StartingSequenceNumber"));
+        result.EndingSequenceNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndingSequenceNumber"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndingSequenceNumber", EndingSequenceNumber);
         global::Gureum.Core.ValueTree.Put(node, "StartingSequenceNumber", StartingSequenceNumber);
+        global::Gureum.Core.ValueTree.Put(node, "EndingSequenceNumber", EndingSequenceNumber);
         return node;
     }
 }
 
 public sealed partial class Shard
 {
-    public string? ParentShardId { get; set; }
+    public string? ShardId { get; set; }
 
     public global::Gureum.Api.Dynamodbstreams.SequenceNumberRange? SequenceNumberRange { get; set; }
 
-    public string? ShardId { get; set; }
+    public string? ParentShardId { get; set; }
 
     public static Shard? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -450,27 +450,27 @@ public sealed partial class Shard
             return null;
         }
         var result = new Shard();
-        result.ParentShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParentShardId"));
-        result.SequenceNumberRange = global::Gureum.Api.Dynamodbstreams.SequenceNumberRange.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SequenceNumberRange")));
         result.ShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ShardId"));
+        result.SequenceNumberRange = global::Gureum.Api.Dynamodbstreams.SequenceNumberRange.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SequenceNumberRange")));
+        result.ParentShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParentShardId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ParentShardId", ParentShardId);
-        global::Gureum.Core.ValueTree.Put(node, "SequenceNumberRange", SequenceNumberRange?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ShardId", ShardId);
+        global::Gureum.Core.ValueTree.Put(node, "SequenceNumberRange", SequenceNumberRange?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ParentShardId", ParentShardId);
         return node;
     }
 }
 
 public sealed partial class ShardFilter
 {
-    public string? ShardId { get; set; }
-
     public string? Type { get; set; }
+
+    public string? ShardId { get; set; }
 
     public static ShardFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -479,16 +479,16 @@ public sealed partial class ShardFilter
             return null;
         }
         var result = new ShardFilter();
-        result.ShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ShardId"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.ShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ShardId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ShardId", ShardId);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "ShardId", ShardId);
         return node;
     }
 }
@@ -512,9 +512,9 @@ public sealed partial class Stream
 {
     public string? StreamArn { get; set; }
 
-    public string? StreamLabel { get; set; }
-
     public string? TableName { get; set; }
+
+    public string? StreamLabel { get; set; }
 
     public static Stream? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -524,8 +524,8 @@ public sealed partial class Stream
         }
         var result = new Stream();
         result.StreamArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamArn"));
-        result.StreamLabel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamLabel"));
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.StreamLabel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamLabel"));
         return result;
     }
 
@@ -533,22 +533,14 @@ public sealed partial class Stream
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "StreamArn", StreamArn);
-        global::Gureum.Core.ValueTree.Put(node, "StreamLabel", StreamLabel);
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "StreamLabel", StreamLabel);
         return node;
     }
 }
 
 public sealed partial class StreamDescription
 {
-    public global::System.DateTimeOffset? CreationRequestDateTime { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodbstreams.KeySchemaElement>? KeySchema { get; set; }
-
-    public string? LastEvaluatedShardId { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodbstreams.Shard>? Shards { get; set; }
-
     public string? StreamArn { get; set; }
 
     public string? StreamLabel { get; set; }
@@ -557,7 +549,15 @@ public sealed partial class StreamDescription
 
     public string? StreamViewType { get; set; }
 
+    public global::System.DateTimeOffset? CreationRequestDateTime { get; set; }
+
     public string? TableName { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodbstreams.KeySchemaElement>? KeySchema { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Dynamodbstreams.Shard>? Shards { get; set; }
+
+    public string? LastEvaluatedShardId { get; set; }
 
     public static StreamDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -566,30 +566,30 @@ public sealed partial class StreamDescription
             return null;
         }
         var result = new StreamDescription();
-        result.CreationRequestDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationRequestDateTime"));
-        result.KeySchema = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeySchema"), x => global::Gureum.Api.Dynamodbstreams.KeySchemaElement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.LastEvaluatedShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastEvaluatedShardId"));
-        result.Shards = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Shards"), x => global::Gureum.Api.Dynamodbstreams.Shard.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.StreamArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamArn"));
         result.StreamLabel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamLabel"));
         result.StreamStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamStatus"));
         result.StreamViewType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamViewType"));
+        result.CreationRequestDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationRequestDateTime"));
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.KeySchema = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeySchema"), x => global::Gureum.Api.Dynamodbstreams.KeySchemaElement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Shards = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Shards"), x => global::Gureum.Api.Dynamodbstreams.Shard.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LastEvaluatedShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastEvaluatedShardId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreationRequestDateTime", CreationRequestDateTime);
-        global::Gureum.Core.ValueTree.Put(node, "KeySchema", global::Gureum.Core.ValueTree.WriteList(KeySchema, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "LastEvaluatedShardId", LastEvaluatedShardId);
-        global::Gureum.Core.ValueTree.Put(node, "Shards", global::Gureum.Core.ValueTree.WriteList(Shards, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "StreamArn", StreamArn);
         global::Gureum.Core.ValueTree.Put(node, "StreamLabel", StreamLabel);
         global::Gureum.Core.ValueTree.Put(node, "StreamStatus", StreamStatus);
         global::Gureum.Core.ValueTree.Put(node, "StreamViewType", StreamViewType);
+        global::Gureum.Core.ValueTree.Put(node, "CreationRequestDateTime", CreationRequestDateTime);
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "KeySchema", global::Gureum.Core.ValueTree.WriteList(KeySchema, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Shards", global::Gureum.Core.ValueTree.WriteList(Shards, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "LastEvaluatedShardId", LastEvaluatedShardId);
         return node;
     }
 }

@@ -136,12 +136,6 @@ public sealed partial class InvalidLayerPartException : global::Gureum.Core.AwsS
     {
     }
 
-    public long? LastValidByteReceived
-    {
-        get => global::Gureum.Core.ValueConvert.AsLong(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "lastValidByteReceived"));
-        set => With("lastValidByteReceived", value);
-    }
-
     public string? RegistryId
     {
         get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "registryId"));
@@ -158,6 +152,12 @@ public sealed partial class InvalidLayerPartException : global::Gureum.Core.AwsS
     {
         get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "uploadId"));
         set => With("uploadId", value);
+    }
+
+    public long? LastValidByteReceived
+    {
+        get => global::Gureum.Core.ValueConvert.AsLong(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "lastValidByteReceived"));
+        set => With("lastValidByteReceived", value);
     }
 }
 

@@ -90,13 +90,13 @@ public sealed partial class AwsEcrContainerImageDetails
 
     public global::System.Collections.Generic.List<string>? ImageTags { get; set; }
 
-    public long? InUseCount { get; set; }
-
-    public global::System.DateTimeOffset? LastInUseAt { get; set; }
-
     public string? Platform { get; set; }
 
     public global::System.DateTimeOffset? PushedAt { get; set; }
+
+    public global::System.DateTimeOffset? LastInUseAt { get; set; }
+
+    public long? InUseCount { get; set; }
 
     public string? Registry { get; set; }
 
@@ -113,10 +113,10 @@ public sealed partial class AwsEcrContainerImageDetails
         result.Author = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "author"));
         result.ImageHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageHash"));
         result.ImageTags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.InUseCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "inUseCount"));
-        result.LastInUseAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "lastInUseAt"));
         result.Platform = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platform"));
         result.PushedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "pushedAt"));
+        result.LastInUseAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "lastInUseAt"));
+        result.InUseCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "inUseCount"));
         result.Registry = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registry"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
         return result;
@@ -129,10 +129,10 @@ public sealed partial class AwsEcrContainerImageDetails
         global::Gureum.Core.ValueTree.Put(node, "author", Author);
         global::Gureum.Core.ValueTree.Put(node, "imageHash", ImageHash);
         global::Gureum.Core.ValueTree.Put(node, "imageTags", global::Gureum.Core.ValueTree.WriteList(ImageTags, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "inUseCount", InUseCount);
-        global::Gureum.Core.ValueTree.Put(node, "lastInUseAt", LastInUseAt);
         global::Gureum.Core.ValueTree.Put(node, "platform", Platform);
         global::Gureum.Core.ValueTree.Put(node, "pushedAt", PushedAt);
+        global::Gureum.Core.ValueTree.Put(node, "lastInUseAt", LastInUseAt);
+        global::Gureum.Core.ValueTree.Put(node, "inUseCount", InUseCount);
         global::Gureum.Core.ValueTree.Put(node, "registry", Registry);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
         return node;
@@ -141,11 +141,11 @@ public sealed partial class AwsEcrContainerImageDetails
 
 public sealed partial class BatchCheckLayerAvailabilityRequest
 {
-    public global::System.Collections.Generic.List<string>? LayerDigests { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public global::System.Collections.Generic.List<string>? LayerDigests { get; set; }
 
     public static BatchCheckLayerAvailabilityRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -154,27 +154,27 @@ public sealed partial class BatchCheckLayerAvailabilityRequest
             return null;
         }
         var result = new BatchCheckLayerAvailabilityRequest();
-        result.LayerDigests = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "layerDigests"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.LayerDigests = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "layerDigests"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "layerDigests", global::Gureum.Core.ValueTree.WriteList(LayerDigests, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "layerDigests", global::Gureum.Core.ValueTree.WriteList(LayerDigests, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class BatchCheckLayerAvailabilityResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.LayerFailure>? Failures { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.Layer>? Layers { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.LayerFailure>? Failures { get; set; }
 
     public static BatchCheckLayerAvailabilityResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -183,27 +183,27 @@ public sealed partial class BatchCheckLayerAvailabilityResponse
             return null;
         }
         var result = new BatchCheckLayerAvailabilityResponse();
-        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecr.LayerFailure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Layers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "layers"), x => global::Gureum.Api.Ecr.Layer.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecr.LayerFailure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "layers", global::Gureum.Core.ValueTree.WriteList(Layers, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class BatchDeleteImageRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageIdentifier>? ImageIds { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageIdentifier>? ImageIds { get; set; }
 
     public static BatchDeleteImageRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -212,27 +212,27 @@ public sealed partial class BatchDeleteImageRequest
             return null;
         }
         var result = new BatchDeleteImageRequest();
-        result.ImageIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageIds"), x => global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.ImageIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageIds"), x => global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "imageIds", global::Gureum.Core.ValueTree.WriteList(ImageIds, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "imageIds", global::Gureum.Core.ValueTree.WriteList(ImageIds, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class BatchDeleteImageResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageFailure>? Failures { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageIdentifier>? ImageIds { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageFailure>? Failures { get; set; }
 
     public static BatchDeleteImageResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -241,29 +241,29 @@ public sealed partial class BatchDeleteImageResponse
             return null;
         }
         var result = new BatchDeleteImageResponse();
-        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecr.ImageFailure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ImageIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageIds"), x => global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecr.ImageFailure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "imageIds", global::Gureum.Core.ValueTree.WriteList(ImageIds, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class BatchGetImageRequest
 {
-    public global::System.Collections.Generic.List<string>? AcceptedMediaTypes { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageIdentifier>? ImageIds { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageIdentifier>? ImageIds { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AcceptedMediaTypes { get; set; }
 
     public static BatchGetImageRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -272,29 +272,29 @@ public sealed partial class BatchGetImageRequest
             return null;
         }
         var result = new BatchGetImageRequest();
-        result.AcceptedMediaTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "acceptedMediaTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ImageIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageIds"), x => global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.ImageIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageIds"), x => global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AcceptedMediaTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "acceptedMediaTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "acceptedMediaTypes", global::Gureum.Core.ValueTree.WriteList(AcceptedMediaTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "imageIds", global::Gureum.Core.ValueTree.WriteList(ImageIds, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "imageIds", global::Gureum.Core.ValueTree.WriteList(ImageIds, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "acceptedMediaTypes", global::Gureum.Core.ValueTree.WriteList(AcceptedMediaTypes, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class BatchGetImageResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageFailure>? Failures { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.Image>? Images { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageFailure>? Failures { get; set; }
 
     public static BatchGetImageResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -303,16 +303,16 @@ public sealed partial class BatchGetImageResponse
             return null;
         }
         var result = new BatchGetImageResponse();
-        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecr.ImageFailure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Images = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "images"), x => global::Gureum.Api.Ecr.Image.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecr.ImageFailure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "images", global::Gureum.Core.ValueTree.WriteList(Images, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -342,9 +342,9 @@ public sealed partial class BatchGetRepositoryScanningConfigurationRequest
 
 public sealed partial class BatchGetRepositoryScanningConfigurationResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.RepositoryScanningConfigurationFailure>? Failures { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.RepositoryScanningConfiguration>? ScanningConfigurations { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.RepositoryScanningConfigurationFailure>? Failures { get; set; }
 
     public static BatchGetRepositoryScanningConfigurationResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -353,29 +353,29 @@ public sealed partial class BatchGetRepositoryScanningConfigurationResponse
             return null;
         }
         var result = new BatchGetRepositoryScanningConfigurationResponse();
-        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecr.RepositoryScanningConfigurationFailure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ScanningConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "scanningConfigurations"), x => global::Gureum.Api.Ecr.RepositoryScanningConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecr.RepositoryScanningConfigurationFailure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "scanningConfigurations", global::Gureum.Core.ValueTree.WriteList(ScanningConfigurations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class CompleteLayerUploadRequest
 {
-    public global::System.Collections.Generic.List<string>? LayerDigests { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
 
     public string? UploadId { get; set; }
+
+    public global::System.Collections.Generic.List<string>? LayerDigests { get; set; }
 
     public static CompleteLayerUploadRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -384,33 +384,33 @@ public sealed partial class CompleteLayerUploadRequest
             return null;
         }
         var result = new CompleteLayerUploadRequest();
-        result.LayerDigests = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "layerDigests"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
         result.UploadId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "uploadId"));
+        result.LayerDigests = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "layerDigests"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "layerDigests", global::Gureum.Core.ValueTree.WriteList(LayerDigests, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
         global::Gureum.Core.ValueTree.Put(node, "uploadId", UploadId);
+        global::Gureum.Core.ValueTree.Put(node, "layerDigests", global::Gureum.Core.ValueTree.WriteList(LayerDigests, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class CompleteLayerUploadResponse
 {
-    public string? LayerDigest { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
 
     public string? UploadId { get; set; }
+
+    public string? LayerDigest { get; set; }
 
     public static CompleteLayerUploadResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -419,37 +419,37 @@ public sealed partial class CompleteLayerUploadResponse
             return null;
         }
         var result = new CompleteLayerUploadResponse();
-        result.LayerDigest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "layerDigest"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
         result.UploadId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "uploadId"));
+        result.LayerDigest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "layerDigest"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "layerDigest", LayerDigest);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
         global::Gureum.Core.ValueTree.Put(node, "uploadId", UploadId);
+        global::Gureum.Core.ValueTree.Put(node, "layerDigest", LayerDigest);
         return node;
     }
 }
 
 public sealed partial class CreatePullThroughCacheRuleRequest
 {
-    public string? CredentialArn { get; set; }
-
-    public string? CustomRoleArn { get; set; }
-
     public string? EcrRepositoryPrefix { get; set; }
+
+    public string? UpstreamRegistryUrl { get; set; }
 
     public string? RegistryId { get; set; }
 
     public string? UpstreamRegistry { get; set; }
 
-    public string? UpstreamRegistryUrl { get; set; }
+    public string? CredentialArn { get; set; }
+
+    public string? CustomRoleArn { get; set; }
 
     public string? UpstreamRepositoryPrefix { get; set; }
 
@@ -460,12 +460,12 @@ public sealed partial class CreatePullThroughCacheRuleRequest
             return null;
         }
         var result = new CreatePullThroughCacheRuleRequest();
-        result.CredentialArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "credentialArn"));
-        result.CustomRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customRoleArn"));
         result.EcrRepositoryPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ecrRepositoryPrefix"));
+        result.UpstreamRegistryUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "upstreamRegistryUrl"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.UpstreamRegistry = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "upstreamRegistry"));
-        result.UpstreamRegistryUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "upstreamRegistryUrl"));
+        result.CredentialArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "credentialArn"));
+        result.CustomRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customRoleArn"));
         result.UpstreamRepositoryPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "upstreamRepositoryPrefix"));
         return result;
     }
@@ -473,12 +473,12 @@ public sealed partial class CreatePullThroughCacheRuleRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "credentialArn", CredentialArn);
-        global::Gureum.Core.ValueTree.Put(node, "customRoleArn", CustomRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "ecrRepositoryPrefix", EcrRepositoryPrefix);
+        global::Gureum.Core.ValueTree.Put(node, "upstreamRegistryUrl", UpstreamRegistryUrl);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "upstreamRegistry", UpstreamRegistry);
-        global::Gureum.Core.ValueTree.Put(node, "upstreamRegistryUrl", UpstreamRegistryUrl);
+        global::Gureum.Core.ValueTree.Put(node, "credentialArn", CredentialArn);
+        global::Gureum.Core.ValueTree.Put(node, "customRoleArn", CustomRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "upstreamRepositoryPrefix", UpstreamRepositoryPrefix);
         return node;
     }
@@ -486,19 +486,19 @@ public sealed partial class CreatePullThroughCacheRuleRequest
 
 public sealed partial class CreatePullThroughCacheRuleResponse
 {
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
-
-    public string? CredentialArn { get; set; }
-
-    public string? CustomRoleArn { get; set; }
-
     public string? EcrRepositoryPrefix { get; set; }
+
+    public string? UpstreamRegistryUrl { get; set; }
+
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
 
     public string? RegistryId { get; set; }
 
     public string? UpstreamRegistry { get; set; }
 
-    public string? UpstreamRegistryUrl { get; set; }
+    public string? CredentialArn { get; set; }
+
+    public string? CustomRoleArn { get; set; }
 
     public string? UpstreamRepositoryPrefix { get; set; }
 
@@ -509,13 +509,13 @@ public sealed partial class CreatePullThroughCacheRuleResponse
             return null;
         }
         var result = new CreatePullThroughCacheRuleResponse();
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
-        result.CredentialArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "credentialArn"));
-        result.CustomRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customRoleArn"));
         result.EcrRepositoryPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ecrRepositoryPrefix"));
+        result.UpstreamRegistryUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "upstreamRegistryUrl"));
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.UpstreamRegistry = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "upstreamRegistry"));
-        result.UpstreamRegistryUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "upstreamRegistryUrl"));
+        result.CredentialArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "credentialArn"));
+        result.CustomRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customRoleArn"));
         result.UpstreamRepositoryPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "upstreamRepositoryPrefix"));
         return result;
     }
@@ -523,13 +523,13 @@ public sealed partial class CreatePullThroughCacheRuleResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
-        global::Gureum.Core.ValueTree.Put(node, "credentialArn", CredentialArn);
-        global::Gureum.Core.ValueTree.Put(node, "customRoleArn", CustomRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "ecrRepositoryPrefix", EcrRepositoryPrefix);
+        global::Gureum.Core.ValueTree.Put(node, "upstreamRegistryUrl", UpstreamRegistryUrl);
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "upstreamRegistry", UpstreamRegistry);
-        global::Gureum.Core.ValueTree.Put(node, "upstreamRegistryUrl", UpstreamRegistryUrl);
+        global::Gureum.Core.ValueTree.Put(node, "credentialArn", CredentialArn);
+        global::Gureum.Core.ValueTree.Put(node, "customRoleArn", CustomRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "upstreamRepositoryPrefix", UpstreamRepositoryPrefix);
         return node;
     }
@@ -537,25 +537,25 @@ public sealed partial class CreatePullThroughCacheRuleResponse
 
 public sealed partial class CreateRepositoryCreationTemplateRequest
 {
-    public global::System.Collections.Generic.List<string>? AppliedFor { get; set; }
-
-    public string? CustomRoleArn { get; set; }
+    public string? Prefix { get; set; }
 
     public string? Description { get; set; }
 
     public global::Gureum.Api.Ecr.EncryptionConfigurationForRepositoryCreationTemplate? EncryptionConfiguration { get; set; }
 
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.Tag>? ResourceTags { get; set; }
+
     public string? ImageTagMutability { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageTagMutabilityExclusionFilter>? ImageTagMutabilityExclusionFilters { get; set; }
 
-    public string? LifecyclePolicy { get; set; }
-
-    public string? Prefix { get; set; }
-
     public string? RepositoryPolicy { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.Tag>? ResourceTags { get; set; }
+    public string? LifecyclePolicy { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AppliedFor { get; set; }
+
+    public string? CustomRoleArn { get; set; }
 
     public static CreateRepositoryCreationTemplateRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -564,32 +564,32 @@ public sealed partial class CreateRepositoryCreationTemplateRequest
             return null;
         }
         var result = new CreateRepositoryCreationTemplateRequest();
-        result.AppliedFor = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "appliedFor"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CustomRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customRoleArn"));
+        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "prefix"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.EncryptionConfiguration = global::Gureum.Api.Ecr.EncryptionConfigurationForRepositoryCreationTemplate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "encryptionConfiguration")));
+        result.ResourceTags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "resourceTags"), x => global::Gureum.Api.Ecr.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ImageTagMutability = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageTagMutability"));
         result.ImageTagMutabilityExclusionFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageTagMutabilityExclusionFilters"), x => global::Gureum.Api.Ecr.ImageTagMutabilityExclusionFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.LifecyclePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicy"));
-        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "prefix"));
         result.RepositoryPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryPolicy"));
-        result.ResourceTags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "resourceTags"), x => global::Gureum.Api.Ecr.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LifecyclePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicy"));
+        result.AppliedFor = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "appliedFor"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CustomRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customRoleArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "appliedFor", global::Gureum.Core.ValueTree.WriteList(AppliedFor, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "customRoleArn", CustomRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "prefix", Prefix);
         global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "encryptionConfiguration", EncryptionConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "resourceTags", global::Gureum.Core.ValueTree.WriteList(ResourceTags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "imageTagMutability", ImageTagMutability);
         global::Gureum.Core.ValueTree.Put(node, "imageTagMutabilityExclusionFilters", global::Gureum.Core.ValueTree.WriteList(ImageTagMutabilityExclusionFilters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicy", LifecyclePolicy);
-        global::Gureum.Core.ValueTree.Put(node, "prefix", Prefix);
         global::Gureum.Core.ValueTree.Put(node, "repositoryPolicy", RepositoryPolicy);
-        global::Gureum.Core.ValueTree.Put(node, "resourceTags", global::Gureum.Core.ValueTree.WriteList(ResourceTags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicy", LifecyclePolicy);
+        global::Gureum.Core.ValueTree.Put(node, "appliedFor", global::Gureum.Core.ValueTree.WriteList(AppliedFor, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "customRoleArn", CustomRoleArn);
         return node;
     }
 }
@@ -623,19 +623,19 @@ public sealed partial class CreateRepositoryCreationTemplateResponse
 
 public sealed partial class CreateRepositoryRequest
 {
-    public global::Gureum.Api.Ecr.EncryptionConfiguration? EncryptionConfiguration { get; set; }
-
-    public global::Gureum.Api.Ecr.ImageScanningConfiguration? ImageScanningConfiguration { get; set; }
-
-    public string? ImageTagMutability { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageTagMutabilityExclusionFilter>? ImageTagMutabilityExclusionFilters { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.Tag>? Tags { get; set; }
+
+    public string? ImageTagMutability { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageTagMutabilityExclusionFilter>? ImageTagMutabilityExclusionFilters { get; set; }
+
+    public global::Gureum.Api.Ecr.ImageScanningConfiguration? ImageScanningConfiguration { get; set; }
+
+    public global::Gureum.Api.Ecr.EncryptionConfiguration? EncryptionConfiguration { get; set; }
 
     public static CreateRepositoryRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -644,26 +644,26 @@ public sealed partial class CreateRepositoryRequest
             return null;
         }
         var result = new CreateRepositoryRequest();
-        result.EncryptionConfiguration = global::Gureum.Api.Ecr.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "encryptionConfiguration")));
-        result.ImageScanningConfiguration = global::Gureum.Api.Ecr.ImageScanningConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageScanningConfiguration")));
-        result.ImageTagMutability = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageTagMutability"));
-        result.ImageTagMutabilityExclusionFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageTagMutabilityExclusionFilters"), x => global::Gureum.Api.Ecr.ImageTagMutabilityExclusionFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecr.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ImageTagMutability = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageTagMutability"));
+        result.ImageTagMutabilityExclusionFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageTagMutabilityExclusionFilters"), x => global::Gureum.Api.Ecr.ImageTagMutabilityExclusionFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ImageScanningConfiguration = global::Gureum.Api.Ecr.ImageScanningConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageScanningConfiguration")));
+        result.EncryptionConfiguration = global::Gureum.Api.Ecr.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "encryptionConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "encryptionConfiguration", EncryptionConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "imageScanningConfiguration", ImageScanningConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "imageTagMutability", ImageTagMutability);
-        global::Gureum.Core.ValueTree.Put(node, "imageTagMutabilityExclusionFilters", global::Gureum.Core.ValueTree.WriteList(ImageTagMutabilityExclusionFilters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "imageTagMutability", ImageTagMutability);
+        global::Gureum.Core.ValueTree.Put(node, "imageTagMutabilityExclusionFilters", global::Gureum.Core.ValueTree.WriteList(ImageTagMutabilityExclusionFilters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "imageScanningConfiguration", ImageScanningConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "encryptionConfiguration", EncryptionConfiguration?.ToTree());
         return node;
     }
 }
@@ -821,13 +821,13 @@ public sealed partial class DeleteLifecyclePolicyRequest
 
 public sealed partial class DeleteLifecyclePolicyResponse
 {
-    public global::System.DateTimeOffset? LastEvaluatedAt { get; set; }
-
-    public string? LifecyclePolicyText { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public string? LifecyclePolicyText { get; set; }
+
+    public global::System.DateTimeOffset? LastEvaluatedAt { get; set; }
 
     public static DeleteLifecyclePolicyResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -836,20 +836,20 @@ public sealed partial class DeleteLifecyclePolicyResponse
             return null;
         }
         var result = new DeleteLifecyclePolicyResponse();
-        result.LastEvaluatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "lastEvaluatedAt"));
-        result.LifecyclePolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicyText"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.LifecyclePolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicyText"));
+        result.LastEvaluatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "lastEvaluatedAt"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "lastEvaluatedAt", LastEvaluatedAt);
-        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicyText", LifecyclePolicyText);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicyText", LifecyclePolicyText);
+        global::Gureum.Core.ValueTree.Put(node, "lastEvaluatedAt", LastEvaluatedAt);
         return node;
     }
 }
@@ -883,17 +883,17 @@ public sealed partial class DeletePullThroughCacheRuleRequest
 
 public sealed partial class DeletePullThroughCacheRuleResponse
 {
+    public string? EcrRepositoryPrefix { get; set; }
+
+    public string? UpstreamRegistryUrl { get; set; }
+
     public global::System.DateTimeOffset? CreatedAt { get; set; }
+
+    public string? RegistryId { get; set; }
 
     public string? CredentialArn { get; set; }
 
     public string? CustomRoleArn { get; set; }
-
-    public string? EcrRepositoryPrefix { get; set; }
-
-    public string? RegistryId { get; set; }
-
-    public string? UpstreamRegistryUrl { get; set; }
 
     public string? UpstreamRepositoryPrefix { get; set; }
 
@@ -904,12 +904,12 @@ public sealed partial class DeletePullThroughCacheRuleResponse
             return null;
         }
         var result = new DeletePullThroughCacheRuleResponse();
+        result.EcrRepositoryPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ecrRepositoryPrefix"));
+        result.UpstreamRegistryUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "upstreamRegistryUrl"));
         result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
+        result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.CredentialArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "credentialArn"));
         result.CustomRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customRoleArn"));
-        result.EcrRepositoryPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ecrRepositoryPrefix"));
-        result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
-        result.UpstreamRegistryUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "upstreamRegistryUrl"));
         result.UpstreamRepositoryPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "upstreamRepositoryPrefix"));
         return result;
     }
@@ -917,12 +917,12 @@ public sealed partial class DeletePullThroughCacheRuleResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ecrRepositoryPrefix", EcrRepositoryPrefix);
+        global::Gureum.Core.ValueTree.Put(node, "upstreamRegistryUrl", UpstreamRegistryUrl);
         global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "credentialArn", CredentialArn);
         global::Gureum.Core.ValueTree.Put(node, "customRoleArn", CustomRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "ecrRepositoryPrefix", EcrRepositoryPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
-        global::Gureum.Core.ValueTree.Put(node, "upstreamRegistryUrl", UpstreamRegistryUrl);
         global::Gureum.Core.ValueTree.Put(node, "upstreamRepositoryPrefix", UpstreamRepositoryPrefix);
         return node;
     }
@@ -949,9 +949,9 @@ public sealed partial class DeleteRegistryPolicyRequest
 
 public sealed partial class DeleteRegistryPolicyResponse
 {
-    public string? PolicyText { get; set; }
-
     public string? RegistryId { get; set; }
+
+    public string? PolicyText { get; set; }
 
     public static DeleteRegistryPolicyResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -960,16 +960,16 @@ public sealed partial class DeleteRegistryPolicyResponse
             return null;
         }
         var result = new DeleteRegistryPolicyResponse();
-        result.PolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyText"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
+        result.PolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyText"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "policyText", PolicyText);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
+        global::Gureum.Core.ValueTree.Put(node, "policyText", PolicyText);
         return node;
     }
 }
@@ -1053,11 +1053,11 @@ public sealed partial class DeleteRepositoryPolicyRequest
 
 public sealed partial class DeleteRepositoryPolicyResponse
 {
-    public string? PolicyText { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public string? PolicyText { get; set; }
 
     public static DeleteRepositoryPolicyResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1066,29 +1066,29 @@ public sealed partial class DeleteRepositoryPolicyResponse
             return null;
         }
         var result = new DeleteRepositoryPolicyResponse();
-        result.PolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyText"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.PolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyText"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "policyText", PolicyText);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "policyText", PolicyText);
         return node;
     }
 }
 
 public sealed partial class DeleteRepositoryRequest
 {
-    public bool? Force { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public bool? Force { get; set; }
 
     public static DeleteRepositoryRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1097,18 +1097,18 @@ public sealed partial class DeleteRepositoryRequest
             return null;
         }
         var result = new DeleteRepositoryRequest();
-        result.Force = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "force"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.Force = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "force"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "force", Force);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "force", Force);
         return node;
     }
 }
@@ -1230,11 +1230,11 @@ public sealed partial class DeregisterPullTimeUpdateExclusionResponse
 
 public sealed partial class DescribeImageReplicationStatusRequest
 {
+    public string? RepositoryName { get; set; }
+
     public global::Gureum.Api.Ecr.ImageIdentifier? ImageId { get; set; }
 
     public string? RegistryId { get; set; }
-
-    public string? RepositoryName { get; set; }
 
     public static DescribeImageReplicationStatusRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1243,29 +1243,29 @@ public sealed partial class DescribeImageReplicationStatusRequest
             return null;
         }
         var result = new DescribeImageReplicationStatusRequest();
+        result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
         result.ImageId = global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageId")));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
-        result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
         global::Gureum.Core.ValueTree.Put(node, "imageId", ImageId?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
-        global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
         return node;
     }
 }
 
 public sealed partial class DescribeImageReplicationStatusResponse
 {
+    public string? RepositoryName { get; set; }
+
     public global::Gureum.Api.Ecr.ImageIdentifier? ImageId { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageReplicationStatus>? ReplicationStatuses { get; set; }
-
-    public string? RepositoryName { get; set; }
 
     public static DescribeImageReplicationStatusResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1274,33 +1274,33 @@ public sealed partial class DescribeImageReplicationStatusResponse
             return null;
         }
         var result = new DescribeImageReplicationStatusResponse();
+        result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
         result.ImageId = global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageId")));
         result.ReplicationStatuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "replicationStatuses"), x => global::Gureum.Api.Ecr.ImageReplicationStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
         global::Gureum.Core.ValueTree.Put(node, "imageId", ImageId?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "replicationStatuses", global::Gureum.Core.ValueTree.WriteList(ReplicationStatuses, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
         return node;
     }
 }
 
 public sealed partial class DescribeImageScanFindingsRequest
 {
-    public global::Gureum.Api.Ecr.ImageIdentifier? ImageId { get; set; }
-
-    public int? MaxResults { get; set; }
-
-    public string? NextToken { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public global::Gureum.Api.Ecr.ImageIdentifier? ImageId { get; set; }
+
+    public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static DescribeImageScanFindingsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1309,39 +1309,39 @@ public sealed partial class DescribeImageScanFindingsRequest
             return null;
         }
         var result = new DescribeImageScanFindingsRequest();
-        result.ImageId = global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageId")));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.ImageId = global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageId")));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "imageId", ImageId?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "imageId", ImageId?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class DescribeImageScanFindingsResponse
 {
-    public global::Gureum.Api.Ecr.ImageIdentifier? ImageId { get; set; }
-
-    public global::Gureum.Api.Ecr.ImageScanFindings? ImageScanFindings { get; set; }
-
-    public global::Gureum.Api.Ecr.ImageScanStatus? ImageScanStatus { get; set; }
-
-    public string? NextToken { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public global::Gureum.Api.Ecr.ImageIdentifier? ImageId { get; set; }
+
+    public global::Gureum.Api.Ecr.ImageScanStatus? ImageScanStatus { get; set; }
+
+    public global::Gureum.Api.Ecr.ImageScanFindings? ImageScanFindings { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeImageScanFindingsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1350,35 +1350,35 @@ public sealed partial class DescribeImageScanFindingsResponse
             return null;
         }
         var result = new DescribeImageScanFindingsResponse();
-        result.ImageId = global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageId")));
-        result.ImageScanFindings = global::Gureum.Api.Ecr.ImageScanFindings.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageScanFindings")));
-        result.ImageScanStatus = global::Gureum.Api.Ecr.ImageScanStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageScanStatus")));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.ImageId = global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageId")));
+        result.ImageScanStatus = global::Gureum.Api.Ecr.ImageScanStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageScanStatus")));
+        result.ImageScanFindings = global::Gureum.Api.Ecr.ImageScanFindings.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageScanFindings")));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "imageId", ImageId?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "imageScanFindings", ImageScanFindings?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "imageScanStatus", ImageScanStatus?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "imageId", ImageId?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "imageScanStatus", ImageScanStatus?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "imageScanFindings", ImageScanFindings?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DescribeImageSigningStatusRequest
 {
+    public string? RepositoryName { get; set; }
+
     public global::Gureum.Api.Ecr.ImageIdentifier? ImageId { get; set; }
 
     public string? RegistryId { get; set; }
-
-    public string? RepositoryName { get; set; }
 
     public static DescribeImageSigningStatusRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1387,29 +1387,29 @@ public sealed partial class DescribeImageSigningStatusRequest
             return null;
         }
         var result = new DescribeImageSigningStatusRequest();
+        result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
         result.ImageId = global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageId")));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
-        result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
         global::Gureum.Core.ValueTree.Put(node, "imageId", ImageId?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
-        global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
         return node;
     }
 }
 
 public sealed partial class DescribeImageSigningStatusResponse
 {
+    public string? RepositoryName { get; set; }
+
     public global::Gureum.Api.Ecr.ImageIdentifier? ImageId { get; set; }
 
     public string? RegistryId { get; set; }
-
-    public string? RepositoryName { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageSigningStatus>? SigningStatuses { get; set; }
 
@@ -1420,9 +1420,9 @@ public sealed partial class DescribeImageSigningStatusResponse
             return null;
         }
         var result = new DescribeImageSigningStatusResponse();
+        result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
         result.ImageId = global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageId")));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
-        result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
         result.SigningStatuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "signingStatuses"), x => global::Gureum.Api.Ecr.ImageSigningStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -1430,9 +1430,9 @@ public sealed partial class DescribeImageSigningStatusResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
         global::Gureum.Core.ValueTree.Put(node, "imageId", ImageId?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
-        global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
         global::Gureum.Core.ValueTree.Put(node, "signingStatuses", global::Gureum.Core.ValueTree.WriteList(SigningStatuses, x => (object?)x.ToTree()));
         return node;
     }
@@ -1440,9 +1440,9 @@ public sealed partial class DescribeImageSigningStatusResponse
 
 public sealed partial class DescribeImagesFilter
 {
-    public string? ImageStatus { get; set; }
-
     public string? TagStatus { get; set; }
+
+    public string? ImageStatus { get; set; }
 
     public static DescribeImagesFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1451,33 +1451,33 @@ public sealed partial class DescribeImagesFilter
             return null;
         }
         var result = new DescribeImagesFilter();
-        result.ImageStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageStatus"));
         result.TagStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "tagStatus"));
+        result.ImageStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageStatus"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "imageStatus", ImageStatus);
         global::Gureum.Core.ValueTree.Put(node, "tagStatus", TagStatus);
+        global::Gureum.Core.ValueTree.Put(node, "imageStatus", ImageStatus);
         return node;
     }
 }
 
 public sealed partial class DescribeImagesRequest
 {
-    public global::Gureum.Api.Ecr.DescribeImagesFilter? Filter { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageIdentifier>? ImageIds { get; set; }
-
-    public int? MaxResults { get; set; }
-
-    public string? NextToken { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageIdentifier>? ImageIds { get; set; }
+
+    public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
+
+    public global::Gureum.Api.Ecr.DescribeImagesFilter? Filter { get; set; }
 
     public static DescribeImagesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1486,24 +1486,24 @@ public sealed partial class DescribeImagesRequest
             return null;
         }
         var result = new DescribeImagesRequest();
-        result.Filter = global::Gureum.Api.Ecr.DescribeImagesFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "filter")));
-        result.ImageIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageIds"), x => global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.ImageIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageIds"), x => global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
+        result.Filter = global::Gureum.Api.Ecr.DescribeImagesFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "filter")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "filter", Filter?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "imageIds", global::Gureum.Core.ValueTree.WriteList(ImageIds, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "imageIds", global::Gureum.Core.ValueTree.WriteList(ImageIds, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
+        global::Gureum.Core.ValueTree.Put(node, "filter", Filter?.ToTree());
         return node;
     }
 }
@@ -1537,13 +1537,13 @@ public sealed partial class DescribeImagesResponse
 
 public sealed partial class DescribePullThroughCacheRulesRequest
 {
-    public global::System.Collections.Generic.List<string>? EcrRepositoryPrefixes { get; set; }
+    public string? RegistryId { get; set; }
 
-    public int? MaxResults { get; set; }
+    public global::System.Collections.Generic.List<string>? EcrRepositoryPrefixes { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? RegistryId { get; set; }
+    public int? MaxResults { get; set; }
 
     public static DescribePullThroughCacheRulesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1552,29 +1552,29 @@ public sealed partial class DescribePullThroughCacheRulesRequest
             return null;
         }
         var result = new DescribePullThroughCacheRulesRequest();
-        result.EcrRepositoryPrefixes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ecrRepositoryPrefixes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
+        result.EcrRepositoryPrefixes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ecrRepositoryPrefixes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ecrRepositoryPrefixes", global::Gureum.Core.ValueTree.WriteList(EcrRepositoryPrefixes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
+        global::Gureum.Core.ValueTree.Put(node, "ecrRepositoryPrefixes", global::Gureum.Core.ValueTree.WriteList(EcrRepositoryPrefixes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class DescribePullThroughCacheRulesResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.PullThroughCacheRule>? PullThroughCacheRules { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribePullThroughCacheRulesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1583,16 +1583,16 @@ public sealed partial class DescribePullThroughCacheRulesResponse
             return null;
         }
         var result = new DescribePullThroughCacheRulesResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.PullThroughCacheRules = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "pullThroughCacheRules"), x => global::Gureum.Api.Ecr.PullThroughCacheRule.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "pullThroughCacheRules", global::Gureum.Core.ValueTree.WriteList(PullThroughCacheRules, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
@@ -1645,13 +1645,13 @@ public sealed partial class DescribeRegistryResponse
 
 public sealed partial class DescribeRepositoriesRequest
 {
-    public int? MaxResults { get; set; }
-
-    public string? NextToken { get; set; }
-
     public string? RegistryId { get; set; }
 
     public global::System.Collections.Generic.List<string>? RepositoryNames { get; set; }
+
+    public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static DescribeRepositoriesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1660,29 +1660,29 @@ public sealed partial class DescribeRepositoriesRequest
             return null;
         }
         var result = new DescribeRepositoriesRequest();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "repositoryNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryNames", global::Gureum.Core.ValueTree.WriteList(RepositoryNames, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class DescribeRepositoriesResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.Repository>? Repositories { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeRepositoriesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1691,27 +1691,27 @@ public sealed partial class DescribeRepositoriesResponse
             return null;
         }
         var result = new DescribeRepositoriesResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.Repositories = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "repositories"), x => global::Gureum.Api.Ecr.Repository.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "repositories", global::Gureum.Core.ValueTree.WriteList(Repositories, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DescribeRepositoryCreationTemplatesRequest
 {
-    public int? MaxResults { get; set; }
+    public global::System.Collections.Generic.List<string>? Prefixes { get; set; }
 
     public string? NextToken { get; set; }
 
-    public global::System.Collections.Generic.List<string>? Prefixes { get; set; }
+    public int? MaxResults { get; set; }
 
     public static DescribeRepositoryCreationTemplatesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1720,29 +1720,29 @@ public sealed partial class DescribeRepositoryCreationTemplatesRequest
             return null;
         }
         var result = new DescribeRepositoryCreationTemplatesRequest();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.Prefixes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "prefixes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "prefixes", global::Gureum.Core.ValueTree.WriteList(Prefixes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class DescribeRepositoryCreationTemplatesResponse
 {
-    public string? NextToken { get; set; }
-
     public string? RegistryId { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.RepositoryCreationTemplate>? RepositoryCreationTemplates { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeRepositoryCreationTemplatesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1751,18 +1751,18 @@ public sealed partial class DescribeRepositoryCreationTemplatesResponse
             return null;
         }
         var result = new DescribeRepositoryCreationTemplatesResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryCreationTemplates = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "repositoryCreationTemplates"), x => global::Gureum.Api.Ecr.RepositoryCreationTemplate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryCreationTemplates", global::Gureum.Core.ValueTree.WriteList(RepositoryCreationTemplates, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
@@ -1835,13 +1835,9 @@ public sealed partial class EnhancedImageScanFinding
 
     public string? Description { get; set; }
 
-    public string? ExploitAvailable { get; set; }
-
     public string? FindingArn { get; set; }
 
     public global::System.DateTimeOffset? FirstObservedAt { get; set; }
-
-    public string? FixAvailable { get; set; }
 
     public global::System.DateTimeOffset? LastObservedAt { get; set; }
 
@@ -1865,6 +1861,10 @@ public sealed partial class EnhancedImageScanFinding
 
     public global::System.DateTimeOffset? UpdatedAt { get; set; }
 
+    public string? FixAvailable { get; set; }
+
+    public string? ExploitAvailable { get; set; }
+
     public static EnhancedImageScanFinding? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -1874,10 +1874,8 @@ public sealed partial class EnhancedImageScanFinding
         var result = new EnhancedImageScanFinding();
         result.AwsAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "awsAccountId"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.ExploitAvailable = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "exploitAvailable"));
         result.FindingArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "findingArn"));
         result.FirstObservedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "firstObservedAt"));
-        result.FixAvailable = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fixAvailable"));
         result.LastObservedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "lastObservedAt"));
         result.PackageVulnerabilityDetails = global::Gureum.Api.Ecr.PackageVulnerabilityDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "packageVulnerabilityDetails")));
         result.Remediation = global::Gureum.Api.Ecr.Remediation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "remediation")));
@@ -1889,6 +1887,8 @@ public sealed partial class EnhancedImageScanFinding
         result.Title = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "title"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
         result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
+        result.FixAvailable = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fixAvailable"));
+        result.ExploitAvailable = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "exploitAvailable"));
         return result;
     }
 
@@ -1897,10 +1897,8 @@ public sealed partial class EnhancedImageScanFinding
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "awsAccountId", AwsAccountId);
         global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "exploitAvailable", ExploitAvailable);
         global::Gureum.Core.ValueTree.Put(node, "findingArn", FindingArn);
         global::Gureum.Core.ValueTree.Put(node, "firstObservedAt", FirstObservedAt);
-        global::Gureum.Core.ValueTree.Put(node, "fixAvailable", FixAvailable);
         global::Gureum.Core.ValueTree.Put(node, "lastObservedAt", LastObservedAt);
         global::Gureum.Core.ValueTree.Put(node, "packageVulnerabilityDetails", PackageVulnerabilityDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "remediation", Remediation?.ToTree());
@@ -1912,6 +1910,8 @@ public sealed partial class EnhancedImageScanFinding
         global::Gureum.Core.ValueTree.Put(node, "title", Title);
         global::Gureum.Core.ValueTree.Put(node, "type", Type);
         global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "fixAvailable", FixAvailable);
+        global::Gureum.Core.ValueTree.Put(node, "exploitAvailable", ExploitAvailable);
         return node;
     }
 }
@@ -2025,11 +2025,11 @@ public sealed partial class GetAuthorizationTokenResponse
 
 public sealed partial class GetDownloadUrlForLayerRequest
 {
-    public string? LayerDigest { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public string? LayerDigest { get; set; }
 
     public static GetDownloadUrlForLayerRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2038,18 +2038,18 @@ public sealed partial class GetDownloadUrlForLayerRequest
             return null;
         }
         var result = new GetDownloadUrlForLayerRequest();
-        result.LayerDigest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "layerDigest"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.LayerDigest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "layerDigest"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "layerDigest", LayerDigest);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "layerDigest", LayerDigest);
         return node;
     }
 }
@@ -2083,17 +2083,17 @@ public sealed partial class GetDownloadUrlForLayerResponse
 
 public sealed partial class GetLifecyclePolicyPreviewRequest
 {
-    public global::Gureum.Api.Ecr.LifecyclePolicyPreviewFilter? Filter { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageIdentifier>? ImageIds { get; set; }
-
-    public int? MaxResults { get; set; }
-
-    public string? NextToken { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageIdentifier>? ImageIds { get; set; }
+
+    public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
+
+    public global::Gureum.Api.Ecr.LifecyclePolicyPreviewFilter? Filter { get; set; }
 
     public static GetLifecyclePolicyPreviewRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2102,41 +2102,41 @@ public sealed partial class GetLifecyclePolicyPreviewRequest
             return null;
         }
         var result = new GetLifecyclePolicyPreviewRequest();
-        result.Filter = global::Gureum.Api.Ecr.LifecyclePolicyPreviewFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "filter")));
-        result.ImageIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageIds"), x => global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.ImageIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageIds"), x => global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
+        result.Filter = global::Gureum.Api.Ecr.LifecyclePolicyPreviewFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "filter")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "filter", Filter?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "imageIds", global::Gureum.Core.ValueTree.WriteList(ImageIds, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "imageIds", global::Gureum.Core.ValueTree.WriteList(ImageIds, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
+        global::Gureum.Core.ValueTree.Put(node, "filter", Filter?.ToTree());
         return node;
     }
 }
 
 public sealed partial class GetLifecyclePolicyPreviewResponse
 {
-    public string? LifecyclePolicyText { get; set; }
-
-    public string? NextToken { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.LifecyclePolicyPreviewResult>? PreviewResults { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
 
+    public string? LifecyclePolicyText { get; set; }
+
     public string? Status { get; set; }
+
+    public string? NextToken { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.LifecyclePolicyPreviewResult>? PreviewResults { get; set; }
 
     public global::Gureum.Api.Ecr.LifecyclePolicyPreviewSummary? Summary { get; set; }
 
@@ -2147,12 +2147,12 @@ public sealed partial class GetLifecyclePolicyPreviewResponse
             return null;
         }
         var result = new GetLifecyclePolicyPreviewResponse();
-        result.LifecyclePolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicyText"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
-        result.PreviewResults = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "previewResults"), x => global::Gureum.Api.Ecr.LifecyclePolicyPreviewResult.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.LifecyclePolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicyText"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.PreviewResults = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "previewResults"), x => global::Gureum.Api.Ecr.LifecyclePolicyPreviewResult.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Summary = global::Gureum.Api.Ecr.LifecyclePolicyPreviewSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "summary")));
         return result;
     }
@@ -2160,12 +2160,12 @@ public sealed partial class GetLifecyclePolicyPreviewResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicyText", LifecyclePolicyText);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "previewResults", global::Gureum.Core.ValueTree.WriteList(PreviewResults, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicyText", LifecyclePolicyText);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "previewResults", global::Gureum.Core.ValueTree.WriteList(PreviewResults, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "summary", Summary?.ToTree());
         return node;
     }
@@ -2200,13 +2200,13 @@ public sealed partial class GetLifecyclePolicyRequest
 
 public sealed partial class GetLifecyclePolicyResponse
 {
-    public global::System.DateTimeOffset? LastEvaluatedAt { get; set; }
-
-    public string? LifecyclePolicyText { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public string? LifecyclePolicyText { get; set; }
+
+    public global::System.DateTimeOffset? LastEvaluatedAt { get; set; }
 
     public static GetLifecyclePolicyResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2215,20 +2215,20 @@ public sealed partial class GetLifecyclePolicyResponse
             return null;
         }
         var result = new GetLifecyclePolicyResponse();
-        result.LastEvaluatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "lastEvaluatedAt"));
-        result.LifecyclePolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicyText"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.LifecyclePolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicyText"));
+        result.LastEvaluatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "lastEvaluatedAt"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "lastEvaluatedAt", LastEvaluatedAt);
-        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicyText", LifecyclePolicyText);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicyText", LifecyclePolicyText);
+        global::Gureum.Core.ValueTree.Put(node, "lastEvaluatedAt", LastEvaluatedAt);
         return node;
     }
 }
@@ -2254,9 +2254,9 @@ public sealed partial class GetRegistryPolicyRequest
 
 public sealed partial class GetRegistryPolicyResponse
 {
-    public string? PolicyText { get; set; }
-
     public string? RegistryId { get; set; }
+
+    public string? PolicyText { get; set; }
 
     public static GetRegistryPolicyResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2265,16 +2265,16 @@ public sealed partial class GetRegistryPolicyResponse
             return null;
         }
         var result = new GetRegistryPolicyResponse();
-        result.PolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyText"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
+        result.PolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyText"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "policyText", PolicyText);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
+        global::Gureum.Core.ValueTree.Put(node, "policyText", PolicyText);
         return node;
     }
 }
@@ -2354,11 +2354,11 @@ public sealed partial class GetRepositoryPolicyRequest
 
 public sealed partial class GetRepositoryPolicyResponse
 {
-    public string? PolicyText { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public string? PolicyText { get; set; }
 
     public static GetRepositoryPolicyResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2367,18 +2367,18 @@ public sealed partial class GetRepositoryPolicyResponse
             return null;
         }
         var result = new GetRepositoryPolicyResponse();
-        result.PolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyText"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.PolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyText"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "policyText", PolicyText);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "policyText", PolicyText);
         return node;
     }
 }
@@ -2431,15 +2431,15 @@ public sealed partial class GetSigningConfigurationResponse
 
 public sealed partial class Image
 {
+    public string? RegistryId { get; set; }
+
+    public string? RepositoryName { get; set; }
+
     public global::Gureum.Api.Ecr.ImageIdentifier? ImageId { get; set; }
 
     public string? ImageManifest { get; set; }
 
     public string? ImageManifestMediaType { get; set; }
-
-    public string? RegistryId { get; set; }
-
-    public string? RepositoryName { get; set; }
 
     public static Image? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2448,22 +2448,22 @@ public sealed partial class Image
             return null;
         }
         var result = new Image();
+        result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
+        result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
         result.ImageId = global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageId")));
         result.ImageManifest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageManifest"));
         result.ImageManifestMediaType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageManifestMediaType"));
-        result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
-        result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
+        global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
         global::Gureum.Core.ValueTree.Put(node, "imageId", ImageId?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "imageManifest", ImageManifest);
         global::Gureum.Core.ValueTree.Put(node, "imageManifestMediaType", ImageManifestMediaType);
-        global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
-        global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
         return node;
     }
 }
@@ -2477,35 +2477,35 @@ public static class ImageActionType
 
 public sealed partial class ImageDetail
 {
-    public string? ArtifactMediaType { get; set; }
-
-    public string? ImageDigest { get; set; }
-
-    public string? ImageManifestMediaType { get; set; }
-
-    public global::System.DateTimeOffset? ImagePushedAt { get; set; }
-
-    public global::Gureum.Api.Ecr.ImageScanFindingsSummary? ImageScanFindingsSummary { get; set; }
-
-    public global::Gureum.Api.Ecr.ImageScanStatus? ImageScanStatus { get; set; }
-
-    public long? ImageSizeInBytes { get; set; }
-
-    public string? ImageStatus { get; set; }
-
-    public global::System.Collections.Generic.List<string>? ImageTags { get; set; }
-
-    public global::System.DateTimeOffset? LastActivatedAt { get; set; }
-
-    public global::System.DateTimeOffset? LastArchivedAt { get; set; }
-
-    public global::System.DateTimeOffset? LastRecordedPullTime { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
 
+    public string? ImageDigest { get; set; }
+
+    public global::System.Collections.Generic.List<string>? ImageTags { get; set; }
+
+    public long? ImageSizeInBytes { get; set; }
+
+    public global::System.DateTimeOffset? ImagePushedAt { get; set; }
+
+    public global::Gureum.Api.Ecr.ImageScanStatus? ImageScanStatus { get; set; }
+
+    public global::Gureum.Api.Ecr.ImageScanFindingsSummary? ImageScanFindingsSummary { get; set; }
+
+    public string? ImageManifestMediaType { get; set; }
+
+    public string? ArtifactMediaType { get; set; }
+
+    public global::System.DateTimeOffset? LastRecordedPullTime { get; set; }
+
     public string? SubjectManifestDigest { get; set; }
+
+    public string? ImageStatus { get; set; }
+
+    public global::System.DateTimeOffset? LastArchivedAt { get; set; }
+
+    public global::System.DateTimeOffset? LastActivatedAt { get; set; }
 
     public static ImageDetail? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2514,53 +2514,53 @@ public sealed partial class ImageDetail
             return null;
         }
         var result = new ImageDetail();
-        result.ArtifactMediaType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "artifactMediaType"));
-        result.ImageDigest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageDigest"));
-        result.ImageManifestMediaType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageManifestMediaType"));
-        result.ImagePushedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "imagePushedAt"));
-        result.ImageScanFindingsSummary = global::Gureum.Api.Ecr.ImageScanFindingsSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageScanFindingsSummary")));
-        result.ImageScanStatus = global::Gureum.Api.Ecr.ImageScanStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageScanStatus")));
-        result.ImageSizeInBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "imageSizeInBytes"));
-        result.ImageStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageStatus"));
-        result.ImageTags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.LastActivatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "lastActivatedAt"));
-        result.LastArchivedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "lastArchivedAt"));
-        result.LastRecordedPullTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "lastRecordedPullTime"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.ImageDigest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageDigest"));
+        result.ImageTags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ImageSizeInBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "imageSizeInBytes"));
+        result.ImagePushedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "imagePushedAt"));
+        result.ImageScanStatus = global::Gureum.Api.Ecr.ImageScanStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageScanStatus")));
+        result.ImageScanFindingsSummary = global::Gureum.Api.Ecr.ImageScanFindingsSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageScanFindingsSummary")));
+        result.ImageManifestMediaType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageManifestMediaType"));
+        result.ArtifactMediaType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "artifactMediaType"));
+        result.LastRecordedPullTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "lastRecordedPullTime"));
         result.SubjectManifestDigest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "subjectManifestDigest"));
+        result.ImageStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageStatus"));
+        result.LastArchivedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "lastArchivedAt"));
+        result.LastActivatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "lastActivatedAt"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "artifactMediaType", ArtifactMediaType);
-        global::Gureum.Core.ValueTree.Put(node, "imageDigest", ImageDigest);
-        global::Gureum.Core.ValueTree.Put(node, "imageManifestMediaType", ImageManifestMediaType);
-        global::Gureum.Core.ValueTree.Put(node, "imagePushedAt", ImagePushedAt);
-        global::Gureum.Core.ValueTree.Put(node, "imageScanFindingsSummary", ImageScanFindingsSummary?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "imageScanStatus", ImageScanStatus?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "imageSizeInBytes", ImageSizeInBytes);
-        global::Gureum.Core.ValueTree.Put(node, "imageStatus", ImageStatus);
-        global::Gureum.Core.ValueTree.Put(node, "imageTags", global::Gureum.Core.ValueTree.WriteList(ImageTags, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "lastActivatedAt", LastActivatedAt);
-        global::Gureum.Core.ValueTree.Put(node, "lastArchivedAt", LastArchivedAt);
-        global::Gureum.Core.ValueTree.Put(node, "lastRecordedPullTime", LastRecordedPullTime);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "imageDigest", ImageDigest);
+        global::Gureum.Core.ValueTree.Put(node, "imageTags", global::Gureum.Core.ValueTree.WriteList(ImageTags, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "imageSizeInBytes", ImageSizeInBytes);
+        global::Gureum.Core.ValueTree.Put(node, "imagePushedAt", ImagePushedAt);
+        global::Gureum.Core.ValueTree.Put(node, "imageScanStatus", ImageScanStatus?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "imageScanFindingsSummary", ImageScanFindingsSummary?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "imageManifestMediaType", ImageManifestMediaType);
+        global::Gureum.Core.ValueTree.Put(node, "artifactMediaType", ArtifactMediaType);
+        global::Gureum.Core.ValueTree.Put(node, "lastRecordedPullTime", LastRecordedPullTime);
         global::Gureum.Core.ValueTree.Put(node, "subjectManifestDigest", SubjectManifestDigest);
+        global::Gureum.Core.ValueTree.Put(node, "imageStatus", ImageStatus);
+        global::Gureum.Core.ValueTree.Put(node, "lastArchivedAt", LastArchivedAt);
+        global::Gureum.Core.ValueTree.Put(node, "lastActivatedAt", LastActivatedAt);
         return node;
     }
 }
 
 public sealed partial class ImageFailure
 {
+    public global::Gureum.Api.Ecr.ImageIdentifier? ImageId { get; set; }
+
     public string? FailureCode { get; set; }
 
     public string? FailureReason { get; set; }
-
-    public global::Gureum.Api.Ecr.ImageIdentifier? ImageId { get; set; }
 
     public static ImageFailure? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2569,18 +2569,18 @@ public sealed partial class ImageFailure
             return null;
         }
         var result = new ImageFailure();
+        result.ImageId = global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageId")));
         result.FailureCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "failureCode"));
         result.FailureReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "failureReason"));
-        result.ImageId = global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageId")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "imageId", ImageId?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "failureCode", FailureCode);
         global::Gureum.Core.ValueTree.Put(node, "failureReason", FailureReason);
-        global::Gureum.Core.ValueTree.Put(node, "imageId", ImageId?.ToTree());
         return node;
     }
 }
@@ -2630,17 +2630,17 @@ public sealed partial class ImageIdentifier
 
 public sealed partial class ImageReferrer
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? Annotations { get; set; }
-
-    public string? ArtifactStatus { get; set; }
-
-    public string? ArtifactType { get; set; }
-
     public string? Digest { get; set; }
 
     public string? MediaType { get; set; }
 
+    public string? ArtifactType { get; set; }
+
     public long? Size { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Annotations { get; set; }
+
+    public string? ArtifactStatus { get; set; }
 
     public static ImageReferrer? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2649,37 +2649,37 @@ public sealed partial class ImageReferrer
             return null;
         }
         var result = new ImageReferrer();
-        result.Annotations = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "annotations"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ArtifactStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "artifactStatus"));
-        result.ArtifactType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "artifactType"));
         result.Digest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "digest"));
         result.MediaType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "mediaType"));
+        result.ArtifactType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "artifactType"));
         result.Size = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "size"));
+        result.Annotations = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "annotations"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ArtifactStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "artifactStatus"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "annotations", global::Gureum.Core.ValueTree.WriteMap(Annotations, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "artifactStatus", ArtifactStatus);
-        global::Gureum.Core.ValueTree.Put(node, "artifactType", ArtifactType);
         global::Gureum.Core.ValueTree.Put(node, "digest", Digest);
         global::Gureum.Core.ValueTree.Put(node, "mediaType", MediaType);
+        global::Gureum.Core.ValueTree.Put(node, "artifactType", ArtifactType);
         global::Gureum.Core.ValueTree.Put(node, "size", Size);
+        global::Gureum.Core.ValueTree.Put(node, "annotations", global::Gureum.Core.ValueTree.WriteMap(Annotations, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "artifactStatus", ArtifactStatus);
         return node;
     }
 }
 
 public sealed partial class ImageReplicationStatus
 {
-    public string? FailureCode { get; set; }
-
     public string? Region { get; set; }
 
     public string? RegistryId { get; set; }
 
     public string? Status { get; set; }
+
+    public string? FailureCode { get; set; }
 
     public static ImageReplicationStatus? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2688,35 +2688,35 @@ public sealed partial class ImageReplicationStatus
             return null;
         }
         var result = new ImageReplicationStatus();
-        result.FailureCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "failureCode"));
         result.Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "region"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.FailureCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "failureCode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "failureCode", FailureCode);
         global::Gureum.Core.ValueTree.Put(node, "region", Region);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "failureCode", FailureCode);
         return node;
     }
 }
 
 public sealed partial class ImageScanFinding
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.Attribute>? Attributes { get; set; }
+    public string? Name { get; set; }
 
     public string? Description { get; set; }
 
-    public string? Name { get; set; }
+    public string? Uri { get; set; }
 
     public string? Severity { get; set; }
 
-    public string? Uri { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.Attribute>? Attributes { get; set; }
 
     public static ImageScanFinding? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2725,37 +2725,37 @@ public sealed partial class ImageScanFinding
             return null;
         }
         var result = new ImageScanFinding();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "attributes"), x => global::Gureum.Api.Ecr.Attribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
-        result.Severity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "severity"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.Uri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "uri"));
+        result.Severity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "severity"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "attributes"), x => global::Gureum.Api.Ecr.Attribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "attributes", global::Gureum.Core.ValueTree.WriteList(Attributes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "severity", Severity);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "uri", Uri);
+        global::Gureum.Core.ValueTree.Put(node, "severity", Severity);
+        global::Gureum.Core.ValueTree.Put(node, "attributes", global::Gureum.Core.ValueTree.WriteList(Attributes, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ImageScanFindings
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.EnhancedImageScanFinding>? EnhancedFindings { get; set; }
+    public global::System.DateTimeOffset? ImageScanCompletedAt { get; set; }
+
+    public global::System.DateTimeOffset? VulnerabilitySourceUpdatedAt { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, int>? FindingSeverityCounts { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageScanFinding>? Findings { get; set; }
 
-    public global::System.DateTimeOffset? ImageScanCompletedAt { get; set; }
-
-    public global::System.DateTimeOffset? VulnerabilitySourceUpdatedAt { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.EnhancedImageScanFinding>? EnhancedFindings { get; set; }
 
     public static ImageScanFindings? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2764,33 +2764,33 @@ public sealed partial class ImageScanFindings
             return null;
         }
         var result = new ImageScanFindings();
-        result.EnhancedFindings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "enhancedFindings"), x => global::Gureum.Api.Ecr.EnhancedImageScanFinding.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.FindingSeverityCounts = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "findingSeverityCounts"), x => global::Gureum.Core.ValueConvert.AsInt(x) ?? default);
-        result.Findings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "findings"), x => global::Gureum.Api.Ecr.ImageScanFinding.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ImageScanCompletedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "imageScanCompletedAt"));
         result.VulnerabilitySourceUpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "vulnerabilitySourceUpdatedAt"));
+        result.FindingSeverityCounts = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "findingSeverityCounts"), x => global::Gureum.Core.ValueConvert.AsInt(x) ?? default);
+        result.Findings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "findings"), x => global::Gureum.Api.Ecr.ImageScanFinding.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EnhancedFindings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "enhancedFindings"), x => global::Gureum.Api.Ecr.EnhancedImageScanFinding.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "enhancedFindings", global::Gureum.Core.ValueTree.WriteList(EnhancedFindings, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "findingSeverityCounts", global::Gureum.Core.ValueTree.WriteMap(FindingSeverityCounts, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "findings", global::Gureum.Core.ValueTree.WriteList(Findings, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "imageScanCompletedAt", ImageScanCompletedAt);
         global::Gureum.Core.ValueTree.Put(node, "vulnerabilitySourceUpdatedAt", VulnerabilitySourceUpdatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "findingSeverityCounts", global::Gureum.Core.ValueTree.WriteMap(FindingSeverityCounts, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "findings", global::Gureum.Core.ValueTree.WriteList(Findings, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "enhancedFindings", global::Gureum.Core.ValueTree.WriteList(EnhancedFindings, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ImageScanFindingsSummary
 {
-    public global::System.Collections.Generic.Dictionary<string, int>? FindingSeverityCounts { get; set; }
-
     public global::System.DateTimeOffset? ImageScanCompletedAt { get; set; }
 
     public global::System.DateTimeOffset? VulnerabilitySourceUpdatedAt { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, int>? FindingSeverityCounts { get; set; }
 
     public static ImageScanFindingsSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2799,27 +2799,27 @@ public sealed partial class ImageScanFindingsSummary
             return null;
         }
         var result = new ImageScanFindingsSummary();
-        result.FindingSeverityCounts = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "findingSeverityCounts"), x => global::Gureum.Core.ValueConvert.AsInt(x) ?? default);
         result.ImageScanCompletedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "imageScanCompletedAt"));
         result.VulnerabilitySourceUpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "vulnerabilitySourceUpdatedAt"));
+        result.FindingSeverityCounts = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "findingSeverityCounts"), x => global::Gureum.Core.ValueConvert.AsInt(x) ?? default);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "findingSeverityCounts", global::Gureum.Core.ValueTree.WriteMap(FindingSeverityCounts, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "imageScanCompletedAt", ImageScanCompletedAt);
         global::Gureum.Core.ValueTree.Put(node, "vulnerabilitySourceUpdatedAt", VulnerabilitySourceUpdatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "findingSeverityCounts", global::Gureum.Core.ValueTree.WriteMap(FindingSeverityCounts, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class ImageScanStatus
 {
-    public string? Description { get; set; }
-
     public string? Status { get; set; }
+
+    public string? Description { get; set; }
 
     public static ImageScanStatus? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2828,16 +2828,16 @@ public sealed partial class ImageScanStatus
             return null;
         }
         var result = new ImageScanStatus();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         return node;
     }
 }
@@ -2867,11 +2867,11 @@ public sealed partial class ImageScanningConfiguration
 
 public sealed partial class ImageSigningStatus
 {
+    public string? SigningProfileArn { get; set; }
+
     public string? FailureCode { get; set; }
 
     public string? FailureReason { get; set; }
-
-    public string? SigningProfileArn { get; set; }
 
     public string? Status { get; set; }
 
@@ -2882,9 +2882,9 @@ public sealed partial class ImageSigningStatus
             return null;
         }
         var result = new ImageSigningStatus();
+        result.SigningProfileArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "signingProfileArn"));
         result.FailureCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "failureCode"));
         result.FailureReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "failureReason"));
-        result.SigningProfileArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "signingProfileArn"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         return result;
     }
@@ -2892,9 +2892,9 @@ public sealed partial class ImageSigningStatus
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "signingProfileArn", SigningProfileArn);
         global::Gureum.Core.ValueTree.Put(node, "failureCode", FailureCode);
         global::Gureum.Core.ValueTree.Put(node, "failureReason", FailureReason);
-        global::Gureum.Core.ValueTree.Put(node, "signingProfileArn", SigningProfileArn);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         return node;
     }
@@ -2928,9 +2928,9 @@ public static class ImageTagMutability
 
 public sealed partial class ImageTagMutabilityExclusionFilter
 {
-    public string? Filter { get; set; }
-
     public string? FilterType { get; set; }
+
+    public string? Filter { get; set; }
 
     public static ImageTagMutabilityExclusionFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2939,16 +2939,16 @@ public sealed partial class ImageTagMutabilityExclusionFilter
             return null;
         }
         var result = new ImageTagMutabilityExclusionFilter();
-        result.Filter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filter"));
         result.FilterType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterType"));
+        result.Filter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filter"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "filter", Filter);
         global::Gureum.Core.ValueTree.Put(node, "filterType", FilterType);
+        global::Gureum.Core.ValueTree.Put(node, "filter", Filter);
         return node;
     }
 }
@@ -2988,9 +2988,9 @@ public sealed partial class InitiateLayerUploadRequest
 
 public sealed partial class InitiateLayerUploadResponse
 {
-    public long? PartSize { get; set; }
-
     public string? UploadId { get; set; }
+
+    public long? PartSize { get; set; }
 
     public static InitiateLayerUploadResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2999,25 +2999,25 @@ public sealed partial class InitiateLayerUploadResponse
             return null;
         }
         var result = new InitiateLayerUploadResponse();
-        result.PartSize = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "partSize"));
         result.UploadId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "uploadId"));
+        result.PartSize = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "partSize"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "partSize", PartSize);
         global::Gureum.Core.ValueTree.Put(node, "uploadId", UploadId);
+        global::Gureum.Core.ValueTree.Put(node, "partSize", PartSize);
         return node;
     }
 }
 
 public sealed partial class Layer
 {
-    public string? LayerAvailability { get; set; }
-
     public string? LayerDigest { get; set; }
+
+    public string? LayerAvailability { get; set; }
 
     public long? LayerSize { get; set; }
 
@@ -3030,8 +3030,8 @@ public sealed partial class Layer
             return null;
         }
         var result = new Layer();
-        result.LayerAvailability = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "layerAvailability"));
         result.LayerDigest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "layerDigest"));
+        result.LayerAvailability = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "layerAvailability"));
         result.LayerSize = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "layerSize"));
         result.MediaType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "mediaType"));
         return result;
@@ -3040,8 +3040,8 @@ public sealed partial class Layer
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "layerAvailability", LayerAvailability);
         global::Gureum.Core.ValueTree.Put(node, "layerDigest", LayerDigest);
+        global::Gureum.Core.ValueTree.Put(node, "layerAvailability", LayerAvailability);
         global::Gureum.Core.ValueTree.Put(node, "layerSize", LayerSize);
         global::Gureum.Core.ValueTree.Put(node, "mediaType", MediaType);
         return node;
@@ -3058,11 +3058,11 @@ public static class LayerAvailability
 
 public sealed partial class LayerFailure
 {
+    public string? LayerDigest { get; set; }
+
     public string? FailureCode { get; set; }
 
     public string? FailureReason { get; set; }
-
-    public string? LayerDigest { get; set; }
 
     public static LayerFailure? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3071,18 +3071,18 @@ public sealed partial class LayerFailure
             return null;
         }
         var result = new LayerFailure();
+        result.LayerDigest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "layerDigest"));
         result.FailureCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "failureCode"));
         result.FailureReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "failureReason"));
-        result.LayerDigest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "layerDigest"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "layerDigest", LayerDigest);
         global::Gureum.Core.ValueTree.Put(node, "failureCode", FailureCode);
         global::Gureum.Core.ValueTree.Put(node, "failureReason", FailureReason);
-        global::Gureum.Core.ValueTree.Put(node, "layerDigest", LayerDigest);
         return node;
     }
 }
@@ -3119,15 +3119,15 @@ public sealed partial class LifecyclePolicyPreviewFilter
 
 public sealed partial class LifecyclePolicyPreviewResult
 {
-    public global::Gureum.Api.Ecr.LifecyclePolicyRuleAction? Action { get; set; }
-
-    public int? AppliedRulePriority { get; set; }
+    public global::System.Collections.Generic.List<string>? ImageTags { get; set; }
 
     public string? ImageDigest { get; set; }
 
     public global::System.DateTimeOffset? ImagePushedAt { get; set; }
 
-    public global::System.Collections.Generic.List<string>? ImageTags { get; set; }
+    public global::Gureum.Api.Ecr.LifecyclePolicyRuleAction? Action { get; set; }
+
+    public int? AppliedRulePriority { get; set; }
 
     public string? StorageClass { get; set; }
 
@@ -3138,11 +3138,11 @@ public sealed partial class LifecyclePolicyPreviewResult
             return null;
         }
         var result = new LifecyclePolicyPreviewResult();
-        result.Action = global::Gureum.Api.Ecr.LifecyclePolicyRuleAction.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "action")));
-        result.AppliedRulePriority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "appliedRulePriority"));
+        result.ImageTags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ImageDigest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageDigest"));
         result.ImagePushedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "imagePushedAt"));
-        result.ImageTags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageTags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Action = global::Gureum.Api.Ecr.LifecyclePolicyRuleAction.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "action")));
+        result.AppliedRulePriority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "appliedRulePriority"));
         result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "storageClass"));
         return result;
     }
@@ -3150,11 +3150,11 @@ public sealed partial class LifecyclePolicyPreviewResult
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "action", Action?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "appliedRulePriority", AppliedRulePriority);
+        global::Gureum.Core.ValueTree.Put(node, "imageTags", global::Gureum.Core.ValueTree.WriteList(ImageTags, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "imageDigest", ImageDigest);
         global::Gureum.Core.ValueTree.Put(node, "imagePushedAt", ImagePushedAt);
-        global::Gureum.Core.ValueTree.Put(node, "imageTags", global::Gureum.Core.ValueTree.WriteList(ImageTags, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "action", Action?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "appliedRulePriority", AppliedRulePriority);
         global::Gureum.Core.ValueTree.Put(node, "storageClass", StorageClass);
         return node;
     }
@@ -3198,9 +3198,9 @@ public sealed partial class LifecyclePolicyPreviewSummary
 
 public sealed partial class LifecyclePolicyRuleAction
 {
-    public string? TargetStorageClass { get; set; }
-
     public string? Type { get; set; }
+
+    public string? TargetStorageClass { get; set; }
 
     public static LifecyclePolicyRuleAction? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3209,16 +3209,16 @@ public sealed partial class LifecyclePolicyRuleAction
             return null;
         }
         var result = new LifecyclePolicyRuleAction();
-        result.TargetStorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetStorageClass"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.TargetStorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetStorageClass"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "targetStorageClass", TargetStorageClass);
         global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "targetStorageClass", TargetStorageClass);
         return node;
     }
 }
@@ -3238,9 +3238,9 @@ public static class LifecyclePolicyTargetStorageClass
 
 public sealed partial class ListImageReferrersFilter
 {
-    public string? ArtifactStatus { get; set; }
-
     public global::System.Collections.Generic.List<string>? ArtifactTypes { get; set; }
+
+    public string? ArtifactStatus { get; set; }
 
     public static ListImageReferrersFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3249,33 +3249,33 @@ public sealed partial class ListImageReferrersFilter
             return null;
         }
         var result = new ListImageReferrersFilter();
-        result.ArtifactStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "artifactStatus"));
         result.ArtifactTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "artifactTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ArtifactStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "artifactStatus"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "artifactStatus", ArtifactStatus);
         global::Gureum.Core.ValueTree.Put(node, "artifactTypes", global::Gureum.Core.ValueTree.WriteList(ArtifactTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "artifactStatus", ArtifactStatus);
         return node;
     }
 }
 
 public sealed partial class ListImageReferrersRequest
 {
-    public global::Gureum.Api.Ecr.ListImageReferrersFilter? Filter { get; set; }
-
-    public int? MaxResults { get; set; }
-
-    public string? NextToken { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
 
     public global::Gureum.Api.Ecr.SubjectIdentifier? SubjectId { get; set; }
+
+    public global::Gureum.Api.Ecr.ListImageReferrersFilter? Filter { get; set; }
+
+    public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListImageReferrersRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3284,33 +3284,33 @@ public sealed partial class ListImageReferrersRequest
             return null;
         }
         var result = new ListImageReferrersRequest();
-        result.Filter = global::Gureum.Api.Ecr.ListImageReferrersFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "filter")));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
         result.SubjectId = global::Gureum.Api.Ecr.SubjectIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "subjectId")));
+        result.Filter = global::Gureum.Api.Ecr.ListImageReferrersFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "filter")));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "filter", Filter?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
         global::Gureum.Core.ValueTree.Put(node, "subjectId", SubjectId?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "filter", Filter?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListImageReferrersResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageReferrer>? Referrers { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListImageReferrersResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3319,25 +3319,25 @@ public sealed partial class ListImageReferrersResponse
             return null;
         }
         var result = new ListImageReferrersResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.Referrers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "referrers"), x => global::Gureum.Api.Ecr.ImageReferrer.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "referrers", global::Gureum.Core.ValueTree.WriteList(Referrers, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListImagesFilter
 {
-    public string? ImageStatus { get; set; }
-
     public string? TagStatus { get; set; }
+
+    public string? ImageStatus { get; set; }
 
     public static ListImagesFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3346,31 +3346,31 @@ public sealed partial class ListImagesFilter
             return null;
         }
         var result = new ListImagesFilter();
-        result.ImageStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageStatus"));
         result.TagStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "tagStatus"));
+        result.ImageStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageStatus"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "imageStatus", ImageStatus);
         global::Gureum.Core.ValueTree.Put(node, "tagStatus", TagStatus);
+        global::Gureum.Core.ValueTree.Put(node, "imageStatus", ImageStatus);
         return node;
     }
 }
 
 public sealed partial class ListImagesRequest
 {
-    public global::Gureum.Api.Ecr.ListImagesFilter? Filter { get; set; }
-
-    public int? MaxResults { get; set; }
-
-    public string? NextToken { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
+
+    public global::Gureum.Api.Ecr.ListImagesFilter? Filter { get; set; }
 
     public static ListImagesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3379,22 +3379,22 @@ public sealed partial class ListImagesRequest
             return null;
         }
         var result = new ListImagesRequest();
-        result.Filter = global::Gureum.Api.Ecr.ListImagesFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "filter")));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
+        result.Filter = global::Gureum.Api.Ecr.ListImagesFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "filter")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "filter", Filter?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
+        global::Gureum.Core.ValueTree.Put(node, "filter", Filter?.ToTree());
         return node;
     }
 }
@@ -3455,9 +3455,9 @@ public sealed partial class ListPullTimeUpdateExclusionsRequest
 
 public sealed partial class ListPullTimeUpdateExclusionsResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<string>? PullTimeUpdateExclusions { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListPullTimeUpdateExclusionsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3466,16 +3466,16 @@ public sealed partial class ListPullTimeUpdateExclusionsResponse
             return null;
         }
         var result = new ListPullTimeUpdateExclusionsResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.PullTimeUpdateExclusions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "pullTimeUpdateExclusions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "pullTimeUpdateExclusions", global::Gureum.Core.ValueTree.WriteList(PullTimeUpdateExclusions, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
@@ -3587,23 +3587,23 @@ public sealed partial class PackageVulnerabilityDetails
 
 public sealed partial class PullThroughCacheRule
 {
+    public string? EcrRepositoryPrefix { get; set; }
+
+    public string? UpstreamRegistryUrl { get; set; }
+
     public global::System.DateTimeOffset? CreatedAt { get; set; }
+
+    public string? RegistryId { get; set; }
 
     public string? CredentialArn { get; set; }
 
     public string? CustomRoleArn { get; set; }
 
-    public string? EcrRepositoryPrefix { get; set; }
-
-    public string? RegistryId { get; set; }
-
-    public global::System.DateTimeOffset? UpdatedAt { get; set; }
+    public string? UpstreamRepositoryPrefix { get; set; }
 
     public string? UpstreamRegistry { get; set; }
 
-    public string? UpstreamRegistryUrl { get; set; }
-
-    public string? UpstreamRepositoryPrefix { get; set; }
+    public global::System.DateTimeOffset? UpdatedAt { get; set; }
 
     public static PullThroughCacheRule? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3612,30 +3612,30 @@ public sealed partial class PullThroughCacheRule
             return null;
         }
         var result = new PullThroughCacheRule();
+        result.EcrRepositoryPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ecrRepositoryPrefix"));
+        result.UpstreamRegistryUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "upstreamRegistryUrl"));
         result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
+        result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.CredentialArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "credentialArn"));
         result.CustomRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customRoleArn"));
-        result.EcrRepositoryPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ecrRepositoryPrefix"));
-        result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
-        result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
-        result.UpstreamRegistry = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "upstreamRegistry"));
-        result.UpstreamRegistryUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "upstreamRegistryUrl"));
         result.UpstreamRepositoryPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "upstreamRepositoryPrefix"));
+        result.UpstreamRegistry = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "upstreamRegistry"));
+        result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ecrRepositoryPrefix", EcrRepositoryPrefix);
+        global::Gureum.Core.ValueTree.Put(node, "upstreamRegistryUrl", UpstreamRegistryUrl);
         global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "credentialArn", CredentialArn);
         global::Gureum.Core.ValueTree.Put(node, "customRoleArn", CustomRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "ecrRepositoryPrefix", EcrRepositoryPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
-        global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
-        global::Gureum.Core.ValueTree.Put(node, "upstreamRegistry", UpstreamRegistry);
-        global::Gureum.Core.ValueTree.Put(node, "upstreamRegistryUrl", UpstreamRegistryUrl);
         global::Gureum.Core.ValueTree.Put(node, "upstreamRepositoryPrefix", UpstreamRepositoryPrefix);
+        global::Gureum.Core.ValueTree.Put(node, "upstreamRegistry", UpstreamRegistry);
+        global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
         return node;
     }
 }
@@ -3696,7 +3696,9 @@ public sealed partial class PutAccountSettingResponse
 
 public sealed partial class PutImageRequest
 {
-    public string? ImageDigest { get; set; }
+    public string? RegistryId { get; set; }
+
+    public string? RepositoryName { get; set; }
 
     public string? ImageManifest { get; set; }
 
@@ -3704,9 +3706,7 @@ public sealed partial class PutImageRequest
 
     public string? ImageTag { get; set; }
 
-    public string? RegistryId { get; set; }
-
-    public string? RepositoryName { get; set; }
+    public string? ImageDigest { get; set; }
 
     public static PutImageRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3715,24 +3715,24 @@ public sealed partial class PutImageRequest
             return null;
         }
         var result = new PutImageRequest();
-        result.ImageDigest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageDigest"));
+        result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
+        result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
         result.ImageManifest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageManifest"));
         result.ImageManifestMediaType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageManifestMediaType"));
         result.ImageTag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageTag"));
-        result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
-        result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.ImageDigest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageDigest"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "imageDigest", ImageDigest);
+        global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
+        global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
         global::Gureum.Core.ValueTree.Put(node, "imageManifest", ImageManifest);
         global::Gureum.Core.ValueTree.Put(node, "imageManifestMediaType", ImageManifestMediaType);
         global::Gureum.Core.ValueTree.Put(node, "imageTag", ImageTag);
-        global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
-        global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "imageDigest", ImageDigest);
         return node;
     }
 }
@@ -3762,11 +3762,11 @@ public sealed partial class PutImageResponse
 
 public sealed partial class PutImageScanningConfigurationRequest
 {
-    public global::Gureum.Api.Ecr.ImageScanningConfiguration? ImageScanningConfiguration { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public global::Gureum.Api.Ecr.ImageScanningConfiguration? ImageScanningConfiguration { get; set; }
 
     public static PutImageScanningConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3775,29 +3775,29 @@ public sealed partial class PutImageScanningConfigurationRequest
             return null;
         }
         var result = new PutImageScanningConfigurationRequest();
-        result.ImageScanningConfiguration = global::Gureum.Api.Ecr.ImageScanningConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageScanningConfiguration")));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.ImageScanningConfiguration = global::Gureum.Api.Ecr.ImageScanningConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageScanningConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "imageScanningConfiguration", ImageScanningConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "imageScanningConfiguration", ImageScanningConfiguration?.ToTree());
         return node;
     }
 }
 
 public sealed partial class PutImageScanningConfigurationResponse
 {
-    public global::Gureum.Api.Ecr.ImageScanningConfiguration? ImageScanningConfiguration { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public global::Gureum.Api.Ecr.ImageScanningConfiguration? ImageScanningConfiguration { get; set; }
 
     public static PutImageScanningConfigurationResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3806,31 +3806,31 @@ public sealed partial class PutImageScanningConfigurationResponse
             return null;
         }
         var result = new PutImageScanningConfigurationResponse();
-        result.ImageScanningConfiguration = global::Gureum.Api.Ecr.ImageScanningConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageScanningConfiguration")));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.ImageScanningConfiguration = global::Gureum.Api.Ecr.ImageScanningConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageScanningConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "imageScanningConfiguration", ImageScanningConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "imageScanningConfiguration", ImageScanningConfiguration?.ToTree());
         return node;
     }
 }
 
 public sealed partial class PutImageTagMutabilityRequest
 {
-    public string? ImageTagMutability { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageTagMutabilityExclusionFilter>? ImageTagMutabilityExclusionFilters { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public string? ImageTagMutability { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageTagMutabilityExclusionFilter>? ImageTagMutabilityExclusionFilters { get; set; }
 
     public static PutImageTagMutabilityRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3839,33 +3839,33 @@ public sealed partial class PutImageTagMutabilityRequest
             return null;
         }
         var result = new PutImageTagMutabilityRequest();
-        result.ImageTagMutability = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageTagMutability"));
-        result.ImageTagMutabilityExclusionFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageTagMutabilityExclusionFilters"), x => global::Gureum.Api.Ecr.ImageTagMutabilityExclusionFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.ImageTagMutability = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageTagMutability"));
+        result.ImageTagMutabilityExclusionFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageTagMutabilityExclusionFilters"), x => global::Gureum.Api.Ecr.ImageTagMutabilityExclusionFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "imageTagMutability", ImageTagMutability);
-        global::Gureum.Core.ValueTree.Put(node, "imageTagMutabilityExclusionFilters", global::Gureum.Core.ValueTree.WriteList(ImageTagMutabilityExclusionFilters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "imageTagMutability", ImageTagMutability);
+        global::Gureum.Core.ValueTree.Put(node, "imageTagMutabilityExclusionFilters", global::Gureum.Core.ValueTree.WriteList(ImageTagMutabilityExclusionFilters, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class PutImageTagMutabilityResponse
 {
-    public string? ImageTagMutability { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageTagMutabilityExclusionFilter>? ImageTagMutabilityExclusionFilters { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public string? ImageTagMutability { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageTagMutabilityExclusionFilter>? ImageTagMutabilityExclusionFilters { get; set; }
 
     public static PutImageTagMutabilityResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3874,31 +3874,31 @@ public sealed partial class PutImageTagMutabilityResponse
             return null;
         }
         var result = new PutImageTagMutabilityResponse();
-        result.ImageTagMutability = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageTagMutability"));
-        result.ImageTagMutabilityExclusionFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageTagMutabilityExclusionFilters"), x => global::Gureum.Api.Ecr.ImageTagMutabilityExclusionFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.ImageTagMutability = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageTagMutability"));
+        result.ImageTagMutabilityExclusionFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageTagMutabilityExclusionFilters"), x => global::Gureum.Api.Ecr.ImageTagMutabilityExclusionFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "imageTagMutability", ImageTagMutability);
-        global::Gureum.Core.ValueTree.Put(node, "imageTagMutabilityExclusionFilters", global::Gureum.Core.ValueTree.WriteList(ImageTagMutabilityExclusionFilters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "imageTagMutability", ImageTagMutability);
+        global::Gureum.Core.ValueTree.Put(node, "imageTagMutabilityExclusionFilters", global::Gureum.Core.ValueTree.WriteList(ImageTagMutabilityExclusionFilters, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class PutLifecyclePolicyRequest
 {
-    public string? LifecyclePolicyText { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public string? LifecyclePolicyText { get; set; }
 
     public static PutLifecyclePolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3907,29 +3907,29 @@ public sealed partial class PutLifecyclePolicyRequest
             return null;
         }
         var result = new PutLifecyclePolicyRequest();
-        result.LifecyclePolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicyText"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.LifecyclePolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicyText"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicyText", LifecyclePolicyText);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicyText", LifecyclePolicyText);
         return node;
     }
 }
 
 public sealed partial class PutLifecyclePolicyResponse
 {
-    public string? LifecyclePolicyText { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public string? LifecyclePolicyText { get; set; }
 
     public static PutLifecyclePolicyResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3938,18 +3938,18 @@ public sealed partial class PutLifecyclePolicyResponse
             return null;
         }
         var result = new PutLifecyclePolicyResponse();
-        result.LifecyclePolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicyText"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.LifecyclePolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicyText"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicyText", LifecyclePolicyText);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicyText", LifecyclePolicyText);
         return node;
     }
 }
@@ -3979,9 +3979,9 @@ public sealed partial class PutRegistryPolicyRequest
 
 public sealed partial class PutRegistryPolicyResponse
 {
-    public string? PolicyText { get; set; }
-
     public string? RegistryId { get; set; }
+
+    public string? PolicyText { get; set; }
 
     public static PutRegistryPolicyResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3990,25 +3990,25 @@ public sealed partial class PutRegistryPolicyResponse
             return null;
         }
         var result = new PutRegistryPolicyResponse();
-        result.PolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyText"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
+        result.PolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyText"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "policyText", PolicyText);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
+        global::Gureum.Core.ValueTree.Put(node, "policyText", PolicyText);
         return node;
     }
 }
 
 public sealed partial class PutRegistryScanningConfigurationRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.RegistryScanningRule>? Rules { get; set; }
-
     public string? ScanType { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.RegistryScanningRule>? Rules { get; set; }
 
     public static PutRegistryScanningConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4017,16 +4017,16 @@ public sealed partial class PutRegistryScanningConfigurationRequest
             return null;
         }
         var result = new PutRegistryScanningConfigurationRequest();
-        result.Rules = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "rules"), x => global::Gureum.Api.Ecr.RegistryScanningRule.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ScanType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scanType"));
+        result.Rules = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "rules"), x => global::Gureum.Api.Ecr.RegistryScanningRule.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "rules", global::Gureum.Core.ValueTree.WriteList(Rules, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "scanType", ScanType);
+        global::Gureum.Core.ValueTree.Put(node, "rules", global::Gureum.Core.ValueTree.WriteList(Rules, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -4156,9 +4156,9 @@ public static class RCTAppliedFor
 
 public sealed partial class Recommendation
 {
-    public string? Text { get; set; }
-
     public string? Url { get; set; }
+
+    public string? Text { get; set; }
 
     public static Recommendation? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4167,16 +4167,16 @@ public sealed partial class Recommendation
             return null;
         }
         var result = new Recommendation();
-        result.Text = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "text"));
         result.Url = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "url"));
+        result.Text = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "text"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "text", Text);
         global::Gureum.Core.ValueTree.Put(node, "url", Url);
+        global::Gureum.Core.ValueTree.Put(node, "text", Text);
         return node;
     }
 }
@@ -4206,9 +4206,9 @@ public sealed partial class RegisterPullTimeUpdateExclusionRequest
 
 public sealed partial class RegisterPullTimeUpdateExclusionResponse
 {
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
-
     public string? PrincipalArn { get; set; }
+
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
 
     public static RegisterPullTimeUpdateExclusionResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4217,25 +4217,25 @@ public sealed partial class RegisterPullTimeUpdateExclusionResponse
             return null;
         }
         var result = new RegisterPullTimeUpdateExclusionResponse();
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.PrincipalArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "principalArn"));
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "principalArn", PrincipalArn);
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         return node;
     }
 }
 
 public sealed partial class RegistryScanningConfiguration
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.RegistryScanningRule>? Rules { get; set; }
-
     public string? ScanType { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.RegistryScanningRule>? Rules { get; set; }
 
     public static RegistryScanningConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4244,25 +4244,25 @@ public sealed partial class RegistryScanningConfiguration
             return null;
         }
         var result = new RegistryScanningConfiguration();
-        result.Rules = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "rules"), x => global::Gureum.Api.Ecr.RegistryScanningRule.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ScanType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scanType"));
+        result.Rules = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "rules"), x => global::Gureum.Api.Ecr.RegistryScanningRule.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "rules", global::Gureum.Core.ValueTree.WriteList(Rules, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "scanType", ScanType);
+        global::Gureum.Core.ValueTree.Put(node, "rules", global::Gureum.Core.ValueTree.WriteList(Rules, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class RegistryScanningRule
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ScanningRepositoryFilter>? RepositoryFilters { get; set; }
-
     public string? ScanFrequency { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ScanningRepositoryFilter>? RepositoryFilters { get; set; }
 
     public static RegistryScanningRule? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4271,16 +4271,16 @@ public sealed partial class RegistryScanningRule
             return null;
         }
         var result = new RegistryScanningRule();
-        result.RepositoryFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "repositoryFilters"), x => global::Gureum.Api.Ecr.ScanningRepositoryFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ScanFrequency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scanFrequency"));
+        result.RepositoryFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "repositoryFilters"), x => global::Gureum.Api.Ecr.ScanningRepositoryFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "repositoryFilters", global::Gureum.Core.ValueTree.WriteList(RepositoryFilters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "scanFrequency", ScanFrequency);
+        global::Gureum.Core.ValueTree.Put(node, "repositoryFilters", global::Gureum.Core.ValueTree.WriteList(RepositoryFilters, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -4395,23 +4395,23 @@ public static class ReplicationStatus
 
 public sealed partial class Repository
 {
+    public string? RepositoryArn { get; set; }
+
+    public string? RegistryId { get; set; }
+
+    public string? RepositoryName { get; set; }
+
+    public string? RepositoryUri { get; set; }
+
     public global::System.DateTimeOffset? CreatedAt { get; set; }
-
-    public global::Gureum.Api.Ecr.EncryptionConfiguration? EncryptionConfiguration { get; set; }
-
-    public global::Gureum.Api.Ecr.ImageScanningConfiguration? ImageScanningConfiguration { get; set; }
 
     public string? ImageTagMutability { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageTagMutabilityExclusionFilter>? ImageTagMutabilityExclusionFilters { get; set; }
 
-    public string? RegistryId { get; set; }
+    public global::Gureum.Api.Ecr.ImageScanningConfiguration? ImageScanningConfiguration { get; set; }
 
-    public string? RepositoryArn { get; set; }
-
-    public string? RepositoryName { get; set; }
-
-    public string? RepositoryUri { get; set; }
+    public global::Gureum.Api.Ecr.EncryptionConfiguration? EncryptionConfiguration { get; set; }
 
     public static Repository? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4420,57 +4420,57 @@ public sealed partial class Repository
             return null;
         }
         var result = new Repository();
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
-        result.EncryptionConfiguration = global::Gureum.Api.Ecr.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "encryptionConfiguration")));
-        result.ImageScanningConfiguration = global::Gureum.Api.Ecr.ImageScanningConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageScanningConfiguration")));
-        result.ImageTagMutability = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageTagMutability"));
-        result.ImageTagMutabilityExclusionFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageTagMutabilityExclusionFilters"), x => global::Gureum.Api.Ecr.ImageTagMutabilityExclusionFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryArn"));
+        result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
         result.RepositoryUri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryUri"));
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
+        result.ImageTagMutability = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageTagMutability"));
+        result.ImageTagMutabilityExclusionFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageTagMutabilityExclusionFilters"), x => global::Gureum.Api.Ecr.ImageTagMutabilityExclusionFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ImageScanningConfiguration = global::Gureum.Api.Ecr.ImageScanningConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageScanningConfiguration")));
+        result.EncryptionConfiguration = global::Gureum.Api.Ecr.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "encryptionConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
-        global::Gureum.Core.ValueTree.Put(node, "encryptionConfiguration", EncryptionConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "imageScanningConfiguration", ImageScanningConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "imageTagMutability", ImageTagMutability);
-        global::Gureum.Core.ValueTree.Put(node, "imageTagMutabilityExclusionFilters", global::Gureum.Core.ValueTree.WriteList(ImageTagMutabilityExclusionFilters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryArn", RepositoryArn);
+        global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
         global::Gureum.Core.ValueTree.Put(node, "repositoryUri", RepositoryUri);
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "imageTagMutability", ImageTagMutability);
+        global::Gureum.Core.ValueTree.Put(node, "imageTagMutabilityExclusionFilters", global::Gureum.Core.ValueTree.WriteList(ImageTagMutabilityExclusionFilters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "imageScanningConfiguration", ImageScanningConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "encryptionConfiguration", EncryptionConfiguration?.ToTree());
         return node;
     }
 }
 
 public sealed partial class RepositoryCreationTemplate
 {
-    public global::System.Collections.Generic.List<string>? AppliedFor { get; set; }
-
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
-
-    public string? CustomRoleArn { get; set; }
+    public string? Prefix { get; set; }
 
     public string? Description { get; set; }
 
     public global::Gureum.Api.Ecr.EncryptionConfigurationForRepositoryCreationTemplate? EncryptionConfiguration { get; set; }
 
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.Tag>? ResourceTags { get; set; }
+
     public string? ImageTagMutability { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageTagMutabilityExclusionFilter>? ImageTagMutabilityExclusionFilters { get; set; }
 
-    public string? LifecyclePolicy { get; set; }
-
-    public string? Prefix { get; set; }
-
     public string? RepositoryPolicy { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.Tag>? ResourceTags { get; set; }
+    public string? LifecyclePolicy { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AppliedFor { get; set; }
+
+    public string? CustomRoleArn { get; set; }
+
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
 
     public global::System.DateTimeOffset? UpdatedAt { get; set; }
 
@@ -4481,17 +4481,17 @@ public sealed partial class RepositoryCreationTemplate
             return null;
         }
         var result = new RepositoryCreationTemplate();
-        result.AppliedFor = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "appliedFor"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
-        result.CustomRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customRoleArn"));
+        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "prefix"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.EncryptionConfiguration = global::Gureum.Api.Ecr.EncryptionConfigurationForRepositoryCreationTemplate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "encryptionConfiguration")));
+        result.ResourceTags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "resourceTags"), x => global::Gureum.Api.Ecr.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ImageTagMutability = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageTagMutability"));
         result.ImageTagMutabilityExclusionFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageTagMutabilityExclusionFilters"), x => global::Gureum.Api.Ecr.ImageTagMutabilityExclusionFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.LifecyclePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicy"));
-        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "prefix"));
         result.RepositoryPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryPolicy"));
-        result.ResourceTags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "resourceTags"), x => global::Gureum.Api.Ecr.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LifecyclePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicy"));
+        result.AppliedFor = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "appliedFor"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CustomRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customRoleArn"));
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
         return result;
     }
@@ -4499,17 +4499,17 @@ public sealed partial class RepositoryCreationTemplate
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "appliedFor", global::Gureum.Core.ValueTree.WriteList(AppliedFor, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
-        global::Gureum.Core.ValueTree.Put(node, "customRoleArn", CustomRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "prefix", Prefix);
         global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "encryptionConfiguration", EncryptionConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "resourceTags", global::Gureum.Core.ValueTree.WriteList(ResourceTags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "imageTagMutability", ImageTagMutability);
         global::Gureum.Core.ValueTree.Put(node, "imageTagMutabilityExclusionFilters", global::Gureum.Core.ValueTree.WriteList(ImageTagMutabilityExclusionFilters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicy", LifecyclePolicy);
-        global::Gureum.Core.ValueTree.Put(node, "prefix", Prefix);
         global::Gureum.Core.ValueTree.Put(node, "repositoryPolicy", RepositoryPolicy);
-        global::Gureum.Core.ValueTree.Put(node, "resourceTags", global::Gureum.Core.ValueTree.WriteList(ResourceTags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicy", LifecyclePolicy);
+        global::Gureum.Core.ValueTree.Put(node, "appliedFor", global::Gureum.Core.ValueTree.WriteList(AppliedFor, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "customRoleArn", CustomRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
         return node;
     }
@@ -4550,15 +4550,15 @@ public static class RepositoryFilterType
 
 public sealed partial class RepositoryScanningConfiguration
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ScanningRepositoryFilter>? AppliedScanFilters { get; set; }
-
     public string? RepositoryArn { get; set; }
 
     public string? RepositoryName { get; set; }
 
+    public bool? ScanOnPush { get; set; }
+
     public string? ScanFrequency { get; set; }
 
-    public bool? ScanOnPush { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ScanningRepositoryFilter>? AppliedScanFilters { get; set; }
 
     public static RepositoryScanningConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4567,33 +4567,33 @@ public sealed partial class RepositoryScanningConfiguration
             return null;
         }
         var result = new RepositoryScanningConfiguration();
-        result.AppliedScanFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "appliedScanFilters"), x => global::Gureum.Api.Ecr.ScanningRepositoryFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.RepositoryArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryArn"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
-        result.ScanFrequency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scanFrequency"));
         result.ScanOnPush = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "scanOnPush"));
+        result.ScanFrequency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scanFrequency"));
+        result.AppliedScanFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "appliedScanFilters"), x => global::Gureum.Api.Ecr.ScanningRepositoryFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "appliedScanFilters", global::Gureum.Core.ValueTree.WriteList(AppliedScanFilters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "repositoryArn", RepositoryArn);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
-        global::Gureum.Core.ValueTree.Put(node, "scanFrequency", ScanFrequency);
         global::Gureum.Core.ValueTree.Put(node, "scanOnPush", ScanOnPush);
+        global::Gureum.Core.ValueTree.Put(node, "scanFrequency", ScanFrequency);
+        global::Gureum.Core.ValueTree.Put(node, "appliedScanFilters", global::Gureum.Core.ValueTree.WriteList(AppliedScanFilters, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class RepositoryScanningConfigurationFailure
 {
+    public string? RepositoryName { get; set; }
+
     public string? FailureCode { get; set; }
 
     public string? FailureReason { get; set; }
-
-    public string? RepositoryName { get; set; }
 
     public static RepositoryScanningConfigurationFailure? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4602,18 +4602,18 @@ public sealed partial class RepositoryScanningConfigurationFailure
             return null;
         }
         var result = new RepositoryScanningConfigurationFailure();
+        result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
         result.FailureCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "failureCode"));
         result.FailureReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "failureReason"));
-        result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
         global::Gureum.Core.ValueTree.Put(node, "failureCode", FailureCode);
         global::Gureum.Core.ValueTree.Put(node, "failureReason", FailureReason);
-        global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
         return node;
     }
 }
@@ -4770,13 +4770,13 @@ public sealed partial class ScoreDetails
 
 public sealed partial class SetRepositoryPolicyRequest
 {
-    public bool? Force { get; set; }
-
-    public string? PolicyText { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public string? PolicyText { get; set; }
+
+    public bool? Force { get; set; }
 
     public static SetRepositoryPolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4785,31 +4785,31 @@ public sealed partial class SetRepositoryPolicyRequest
             return null;
         }
         var result = new SetRepositoryPolicyRequest();
-        result.Force = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "force"));
-        result.PolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyText"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.PolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyText"));
+        result.Force = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "force"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "force", Force);
-        global::Gureum.Core.ValueTree.Put(node, "policyText", PolicyText);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "policyText", PolicyText);
+        global::Gureum.Core.ValueTree.Put(node, "force", Force);
         return node;
     }
 }
 
 public sealed partial class SetRepositoryPolicyResponse
 {
-    public string? PolicyText { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public string? PolicyText { get; set; }
 
     public static SetRepositoryPolicyResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4818,18 +4818,18 @@ public sealed partial class SetRepositoryPolicyResponse
             return null;
         }
         var result = new SetRepositoryPolicyResponse();
-        result.PolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyText"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.PolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyText"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "policyText", PolicyText);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "policyText", PolicyText);
         return node;
     }
 }
@@ -4892,9 +4892,9 @@ public static class SigningRepositoryFilterType
 
 public sealed partial class SigningRule
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.SigningRepositoryFilter>? RepositoryFilters { get; set; }
-
     public string? SigningProfileArn { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.SigningRepositoryFilter>? RepositoryFilters { get; set; }
 
     public static SigningRule? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4903,16 +4903,16 @@ public sealed partial class SigningRule
             return null;
         }
         var result = new SigningRule();
-        result.RepositoryFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "repositoryFilters"), x => global::Gureum.Api.Ecr.SigningRepositoryFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.SigningProfileArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "signingProfileArn"));
+        result.RepositoryFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "repositoryFilters"), x => global::Gureum.Api.Ecr.SigningRepositoryFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "repositoryFilters", global::Gureum.Core.ValueTree.WriteList(RepositoryFilters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "signingProfileArn", SigningProfileArn);
+        global::Gureum.Core.ValueTree.Put(node, "repositoryFilters", global::Gureum.Core.ValueTree.WriteList(RepositoryFilters, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -4927,11 +4927,11 @@ public static class SigningStatus
 
 public sealed partial class StartImageScanRequest
 {
-    public global::Gureum.Api.Ecr.ImageIdentifier? ImageId { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public global::Gureum.Api.Ecr.ImageIdentifier? ImageId { get; set; }
 
     public static StartImageScanRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4940,31 +4940,31 @@ public sealed partial class StartImageScanRequest
             return null;
         }
         var result = new StartImageScanRequest();
-        result.ImageId = global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageId")));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.ImageId = global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageId")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "imageId", ImageId?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "imageId", ImageId?.ToTree());
         return node;
     }
 }
 
 public sealed partial class StartImageScanResponse
 {
-    public global::Gureum.Api.Ecr.ImageIdentifier? ImageId { get; set; }
-
-    public global::Gureum.Api.Ecr.ImageScanStatus? ImageScanStatus { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public global::Gureum.Api.Ecr.ImageIdentifier? ImageId { get; set; }
+
+    public global::Gureum.Api.Ecr.ImageScanStatus? ImageScanStatus { get; set; }
 
     public static StartImageScanResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4973,31 +4973,31 @@ public sealed partial class StartImageScanResponse
             return null;
         }
         var result = new StartImageScanResponse();
-        result.ImageId = global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageId")));
-        result.ImageScanStatus = global::Gureum.Api.Ecr.ImageScanStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageScanStatus")));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.ImageId = global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageId")));
+        result.ImageScanStatus = global::Gureum.Api.Ecr.ImageScanStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageScanStatus")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "imageId", ImageId?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "imageScanStatus", ImageScanStatus?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "imageId", ImageId?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "imageScanStatus", ImageScanStatus?.ToTree());
         return node;
     }
 }
 
 public sealed partial class StartLifecyclePolicyPreviewRequest
 {
-    public string? LifecyclePolicyText { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public string? LifecyclePolicyText { get; set; }
 
     public static StartLifecyclePolicyPreviewRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5006,29 +5006,29 @@ public sealed partial class StartLifecyclePolicyPreviewRequest
             return null;
         }
         var result = new StartLifecyclePolicyPreviewRequest();
-        result.LifecyclePolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicyText"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.LifecyclePolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicyText"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicyText", LifecyclePolicyText);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicyText", LifecyclePolicyText);
         return node;
     }
 }
 
 public sealed partial class StartLifecyclePolicyPreviewResponse
 {
-    public string? LifecyclePolicyText { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public string? LifecyclePolicyText { get; set; }
 
     public string? Status { get; set; }
 
@@ -5039,9 +5039,9 @@ public sealed partial class StartLifecyclePolicyPreviewResponse
             return null;
         }
         var result = new StartLifecyclePolicyPreviewResponse();
-        result.LifecyclePolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicyText"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.LifecyclePolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicyText"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         return result;
     }
@@ -5049,9 +5049,9 @@ public sealed partial class StartLifecyclePolicyPreviewResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicyText", LifecyclePolicyText);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicyText", LifecyclePolicyText);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         return node;
     }
@@ -5170,9 +5170,9 @@ public static class TargetStorageClass
 
 public sealed partial class TransitioningImageTotalCount
 {
-    public int? ImageTotalCount { get; set; }
-
     public string? TargetStorageClass { get; set; }
+
+    public int? ImageTotalCount { get; set; }
 
     public static TransitioningImageTotalCount? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5181,16 +5181,16 @@ public sealed partial class TransitioningImageTotalCount
             return null;
         }
         var result = new TransitioningImageTotalCount();
-        result.ImageTotalCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "imageTotalCount"));
         result.TargetStorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetStorageClass"));
+        result.ImageTotalCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "imageTotalCount"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "imageTotalCount", ImageTotalCount);
         global::Gureum.Core.ValueTree.Put(node, "targetStorageClass", TargetStorageClass);
+        global::Gureum.Core.ValueTree.Put(node, "imageTotalCount", ImageTotalCount);
         return node;
     }
 }
@@ -5243,11 +5243,11 @@ public sealed partial class UntagResourceResponse
 
 public sealed partial class UpdateImageStorageClassRequest
 {
-    public global::Gureum.Api.Ecr.ImageIdentifier? ImageId { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public global::Gureum.Api.Ecr.ImageIdentifier? ImageId { get; set; }
 
     public string? TargetStorageClass { get; set; }
 
@@ -5258,9 +5258,9 @@ public sealed partial class UpdateImageStorageClassRequest
             return null;
         }
         var result = new UpdateImageStorageClassRequest();
-        result.ImageId = global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageId")));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.ImageId = global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageId")));
         result.TargetStorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetStorageClass"));
         return result;
     }
@@ -5268,9 +5268,9 @@ public sealed partial class UpdateImageStorageClassRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "imageId", ImageId?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "imageId", ImageId?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "targetStorageClass", TargetStorageClass);
         return node;
     }
@@ -5278,13 +5278,13 @@ public sealed partial class UpdateImageStorageClassRequest
 
 public sealed partial class UpdateImageStorageClassResponse
 {
-    public global::Gureum.Api.Ecr.ImageIdentifier? ImageId { get; set; }
-
-    public string? ImageStatus { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
+
+    public global::Gureum.Api.Ecr.ImageIdentifier? ImageId { get; set; }
+
+    public string? ImageStatus { get; set; }
 
     public static UpdateImageStorageClassResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5293,33 +5293,33 @@ public sealed partial class UpdateImageStorageClassResponse
             return null;
         }
         var result = new UpdateImageStorageClassResponse();
-        result.ImageId = global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageId")));
-        result.ImageStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageStatus"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
+        result.ImageId = global::Gureum.Api.Ecr.ImageIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "imageId")));
+        result.ImageStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageStatus"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "imageId", ImageId?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "imageStatus", ImageStatus);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
+        global::Gureum.Core.ValueTree.Put(node, "imageId", ImageId?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "imageStatus", ImageStatus);
         return node;
     }
 }
 
 public sealed partial class UpdatePullThroughCacheRuleRequest
 {
-    public string? CredentialArn { get; set; }
-
-    public string? CustomRoleArn { get; set; }
+    public string? RegistryId { get; set; }
 
     public string? EcrRepositoryPrefix { get; set; }
 
-    public string? RegistryId { get; set; }
+    public string? CredentialArn { get; set; }
+
+    public string? CustomRoleArn { get; set; }
 
     public static UpdatePullThroughCacheRuleRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5328,35 +5328,35 @@ public sealed partial class UpdatePullThroughCacheRuleRequest
             return null;
         }
         var result = new UpdatePullThroughCacheRuleRequest();
+        result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
+        result.EcrRepositoryPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ecrRepositoryPrefix"));
         result.CredentialArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "credentialArn"));
         result.CustomRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customRoleArn"));
-        result.EcrRepositoryPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ecrRepositoryPrefix"));
-        result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
+        global::Gureum.Core.ValueTree.Put(node, "ecrRepositoryPrefix", EcrRepositoryPrefix);
         global::Gureum.Core.ValueTree.Put(node, "credentialArn", CredentialArn);
         global::Gureum.Core.ValueTree.Put(node, "customRoleArn", CustomRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "ecrRepositoryPrefix", EcrRepositoryPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         return node;
     }
 }
 
 public sealed partial class UpdatePullThroughCacheRuleResponse
 {
-    public string? CredentialArn { get; set; }
-
-    public string? CustomRoleArn { get; set; }
-
     public string? EcrRepositoryPrefix { get; set; }
 
     public string? RegistryId { get; set; }
 
     public global::System.DateTimeOffset? UpdatedAt { get; set; }
+
+    public string? CredentialArn { get; set; }
+
+    public string? CustomRoleArn { get; set; }
 
     public string? UpstreamRepositoryPrefix { get; set; }
 
@@ -5367,11 +5367,11 @@ public sealed partial class UpdatePullThroughCacheRuleResponse
             return null;
         }
         var result = new UpdatePullThroughCacheRuleResponse();
-        result.CredentialArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "credentialArn"));
-        result.CustomRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customRoleArn"));
         result.EcrRepositoryPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ecrRepositoryPrefix"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
+        result.CredentialArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "credentialArn"));
+        result.CustomRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customRoleArn"));
         result.UpstreamRepositoryPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "upstreamRepositoryPrefix"));
         return result;
     }
@@ -5379,11 +5379,11 @@ public sealed partial class UpdatePullThroughCacheRuleResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "credentialArn", CredentialArn);
-        global::Gureum.Core.ValueTree.Put(node, "customRoleArn", CustomRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "ecrRepositoryPrefix", EcrRepositoryPrefix);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "credentialArn", CredentialArn);
+        global::Gureum.Core.ValueTree.Put(node, "customRoleArn", CustomRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "upstreamRepositoryPrefix", UpstreamRepositoryPrefix);
         return node;
     }
@@ -5391,25 +5391,25 @@ public sealed partial class UpdatePullThroughCacheRuleResponse
 
 public sealed partial class UpdateRepositoryCreationTemplateRequest
 {
-    public global::System.Collections.Generic.List<string>? AppliedFor { get; set; }
-
-    public string? CustomRoleArn { get; set; }
+    public string? Prefix { get; set; }
 
     public string? Description { get; set; }
 
     public global::Gureum.Api.Ecr.EncryptionConfigurationForRepositoryCreationTemplate? EncryptionConfiguration { get; set; }
 
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.Tag>? ResourceTags { get; set; }
+
     public string? ImageTagMutability { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.ImageTagMutabilityExclusionFilter>? ImageTagMutabilityExclusionFilters { get; set; }
 
-    public string? LifecyclePolicy { get; set; }
-
-    public string? Prefix { get; set; }
-
     public string? RepositoryPolicy { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecr.Tag>? ResourceTags { get; set; }
+    public string? LifecyclePolicy { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AppliedFor { get; set; }
+
+    public string? CustomRoleArn { get; set; }
 
     public static UpdateRepositoryCreationTemplateRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5418,32 +5418,32 @@ public sealed partial class UpdateRepositoryCreationTemplateRequest
             return null;
         }
         var result = new UpdateRepositoryCreationTemplateRequest();
-        result.AppliedFor = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "appliedFor"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CustomRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customRoleArn"));
+        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "prefix"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.EncryptionConfiguration = global::Gureum.Api.Ecr.EncryptionConfigurationForRepositoryCreationTemplate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "encryptionConfiguration")));
+        result.ResourceTags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "resourceTags"), x => global::Gureum.Api.Ecr.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ImageTagMutability = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageTagMutability"));
         result.ImageTagMutabilityExclusionFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "imageTagMutabilityExclusionFilters"), x => global::Gureum.Api.Ecr.ImageTagMutabilityExclusionFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.LifecyclePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicy"));
-        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "prefix"));
         result.RepositoryPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryPolicy"));
-        result.ResourceTags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "resourceTags"), x => global::Gureum.Api.Ecr.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LifecyclePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicy"));
+        result.AppliedFor = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "appliedFor"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CustomRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customRoleArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "appliedFor", global::Gureum.Core.ValueTree.WriteList(AppliedFor, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "customRoleArn", CustomRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "prefix", Prefix);
         global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "encryptionConfiguration", EncryptionConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "resourceTags", global::Gureum.Core.ValueTree.WriteList(ResourceTags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "imageTagMutability", ImageTagMutability);
         global::Gureum.Core.ValueTree.Put(node, "imageTagMutabilityExclusionFilters", global::Gureum.Core.ValueTree.WriteList(ImageTagMutabilityExclusionFilters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicy", LifecyclePolicy);
-        global::Gureum.Core.ValueTree.Put(node, "prefix", Prefix);
         global::Gureum.Core.ValueTree.Put(node, "repositoryPolicy", RepositoryPolicy);
-        global::Gureum.Core.ValueTree.Put(node, "resourceTags", global::Gureum.Core.ValueTree.WriteList(ResourceTags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicy", LifecyclePolicy);
+        global::Gureum.Core.ValueTree.Put(node, "appliedFor", global::Gureum.Core.ValueTree.WriteList(AppliedFor, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "customRoleArn", CustomRoleArn);
         return node;
     }
 }
@@ -5477,17 +5477,17 @@ public sealed partial class UpdateRepositoryCreationTemplateResponse
 
 public sealed partial class UploadLayerPartRequest
 {
-    public byte[]? LayerPartBlob { get; set; }
-
-    public long? PartFirstByte { get; set; }
-
-    public long? PartLastByte { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
 
     public string? UploadId { get; set; }
+
+    public long? PartFirstByte { get; set; }
+
+    public long? PartLastByte { get; set; }
+
+    public byte[]? LayerPartBlob { get; set; }
 
     public static UploadLayerPartRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5496,37 +5496,37 @@ public sealed partial class UploadLayerPartRequest
             return null;
         }
         var result = new UploadLayerPartRequest();
-        result.LayerPartBlob = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "layerPartBlob"));
-        result.PartFirstByte = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "partFirstByte"));
-        result.PartLastByte = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "partLastByte"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
         result.UploadId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "uploadId"));
+        result.PartFirstByte = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "partFirstByte"));
+        result.PartLastByte = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "partLastByte"));
+        result.LayerPartBlob = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "layerPartBlob"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "layerPartBlob", LayerPartBlob);
-        global::Gureum.Core.ValueTree.Put(node, "partFirstByte", PartFirstByte);
-        global::Gureum.Core.ValueTree.Put(node, "partLastByte", PartLastByte);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
         global::Gureum.Core.ValueTree.Put(node, "uploadId", UploadId);
+        global::Gureum.Core.ValueTree.Put(node, "partFirstByte", PartFirstByte);
+        global::Gureum.Core.ValueTree.Put(node, "partLastByte", PartLastByte);
+        global::Gureum.Core.ValueTree.Put(node, "layerPartBlob", LayerPartBlob);
         return node;
     }
 }
 
 public sealed partial class UploadLayerPartResponse
 {
-    public long? LastByteReceived { get; set; }
-
     public string? RegistryId { get; set; }
 
     public string? RepositoryName { get; set; }
 
     public string? UploadId { get; set; }
+
+    public long? LastByteReceived { get; set; }
 
     public static UploadLayerPartResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5535,20 +5535,20 @@ public sealed partial class UploadLayerPartResponse
             return null;
         }
         var result = new UploadLayerPartResponse();
-        result.LastByteReceived = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastByteReceived"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.RepositoryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "repositoryName"));
         result.UploadId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "uploadId"));
+        result.LastByteReceived = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastByteReceived"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "lastByteReceived", LastByteReceived);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "repositoryName", RepositoryName);
         global::Gureum.Core.ValueTree.Put(node, "uploadId", UploadId);
+        global::Gureum.Core.ValueTree.Put(node, "lastByteReceived", LastByteReceived);
         return node;
     }
 }
@@ -5596,21 +5596,21 @@ public sealed partial class ValidatePullThroughCacheRuleRequest
 
 public sealed partial class ValidatePullThroughCacheRuleResponse
 {
-    public string? CredentialArn { get; set; }
-
-    public string? CustomRoleArn { get; set; }
-
     public string? EcrRepositoryPrefix { get; set; }
-
-    public string? Failure { get; set; }
-
-    public bool? IsValid { get; set; }
 
     public string? RegistryId { get; set; }
 
     public string? UpstreamRegistryUrl { get; set; }
 
+    public string? CredentialArn { get; set; }
+
+    public string? CustomRoleArn { get; set; }
+
     public string? UpstreamRepositoryPrefix { get; set; }
+
+    public bool? IsValid { get; set; }
+
+    public string? Failure { get; set; }
 
     public static ValidatePullThroughCacheRuleResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5619,28 +5619,28 @@ public sealed partial class ValidatePullThroughCacheRuleResponse
             return null;
         }
         var result = new ValidatePullThroughCacheRuleResponse();
-        result.CredentialArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "credentialArn"));
-        result.CustomRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customRoleArn"));
         result.EcrRepositoryPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ecrRepositoryPrefix"));
-        result.Failure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "failure"));
-        result.IsValid = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "isValid"));
         result.RegistryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryId"));
         result.UpstreamRegistryUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "upstreamRegistryUrl"));
+        result.CredentialArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "credentialArn"));
+        result.CustomRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "customRoleArn"));
         result.UpstreamRepositoryPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "upstreamRepositoryPrefix"));
+        result.IsValid = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "isValid"));
+        result.Failure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "failure"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "credentialArn", CredentialArn);
-        global::Gureum.Core.ValueTree.Put(node, "customRoleArn", CustomRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "ecrRepositoryPrefix", EcrRepositoryPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "failure", Failure);
-        global::Gureum.Core.ValueTree.Put(node, "isValid", IsValid);
         global::Gureum.Core.ValueTree.Put(node, "registryId", RegistryId);
         global::Gureum.Core.ValueTree.Put(node, "upstreamRegistryUrl", UpstreamRegistryUrl);
+        global::Gureum.Core.ValueTree.Put(node, "credentialArn", CredentialArn);
+        global::Gureum.Core.ValueTree.Put(node, "customRoleArn", CustomRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "upstreamRepositoryPrefix", UpstreamRepositoryPrefix);
+        global::Gureum.Core.ValueTree.Put(node, "isValid", IsValid);
+        global::Gureum.Core.ValueTree.Put(node, "failure", Failure);
         return node;
     }
 }
@@ -5653,8 +5653,6 @@ public sealed partial class VulnerablePackage
 
     public string? FilePath { get; set; }
 
-    public string? FixedInVersion { get; set; }
-
     public string? Name { get; set; }
 
     public string? PackageManager { get; set; }
@@ -5664,6 +5662,8 @@ public sealed partial class VulnerablePackage
     public string? SourceLayerHash { get; set; }
 
     public string? Version { get; set; }
+
+    public string? FixedInVersion { get; set; }
 
     public static VulnerablePackage? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5675,12 +5675,12 @@ public sealed partial class VulnerablePackage
         result.Arch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arch"));
         result.Epoch = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "epoch"));
         result.FilePath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filePath"));
-        result.FixedInVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fixedInVersion"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.PackageManager = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "packageManager"));
         result.Release = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "release"));
         result.SourceLayerHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "sourceLayerHash"));
         result.Version = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "version"));
+        result.FixedInVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fixedInVersion"));
         return result;
     }
 
@@ -5690,12 +5690,12 @@ public sealed partial class VulnerablePackage
         global::Gureum.Core.ValueTree.Put(node, "arch", Arch);
         global::Gureum.Core.ValueTree.Put(node, "epoch", Epoch);
         global::Gureum.Core.ValueTree.Put(node, "filePath", FilePath);
-        global::Gureum.Core.ValueTree.Put(node, "fixedInVersion", FixedInVersion);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "packageManager", PackageManager);
         global::Gureum.Core.ValueTree.Put(node, "release", Release);
         global::Gureum.Core.ValueTree.Put(node, "sourceLayerHash", SourceLayerHash);
         global::Gureum.Core.ValueTree.Put(node, "version", Version);
+        global::Gureum.Core.ValueTree.Put(node, "fixedInVersion", FixedInVersion);
         return node;
     }
 }

@@ -7,9 +7,9 @@ namespace Gureum.Api.Ecs;
 
 public sealed partial class AcceleratorCountRequest
 {
-    public int? Max { get; set; }
-
     public int? Min { get; set; }
+
+    public int? Max { get; set; }
 
     public static AcceleratorCountRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -18,16 +18,16 @@ public sealed partial class AcceleratorCountRequest
             return null;
         }
         var result = new AcceleratorCountRequest();
-        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "max"));
         result.Min = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "min"));
+        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "max"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "max", Max);
         global::Gureum.Core.ValueTree.Put(node, "min", Min);
+        global::Gureum.Core.ValueTree.Put(node, "max", Max);
         return node;
     }
 }
@@ -61,9 +61,9 @@ public static class AcceleratorName
 
 public sealed partial class AcceleratorTotalMemoryMiBRequest
 {
-    public int? Max { get; set; }
-
     public int? Min { get; set; }
+
+    public int? Max { get; set; }
 
     public static AcceleratorTotalMemoryMiBRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -72,16 +72,16 @@ public sealed partial class AcceleratorTotalMemoryMiBRequest
             return null;
         }
         var result = new AcceleratorTotalMemoryMiBRequest();
-        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "max"));
         result.Min = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "min"));
+        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "max"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "max", Max);
         global::Gureum.Core.ValueTree.Put(node, "min", Min);
+        global::Gureum.Core.ValueTree.Put(node, "max", Max);
         return node;
     }
 }
@@ -107,9 +107,9 @@ public sealed partial class AdvancedConfiguration
 
     public string? ProductionListenerRule { get; set; }
 
-    public string? RoleArn { get; set; }
-
     public string? TestListenerRule { get; set; }
+
+    public string? RoleArn { get; set; }
 
     public static AdvancedConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -120,8 +120,8 @@ public sealed partial class AdvancedConfiguration
         var result = new AdvancedConfiguration();
         result.AlternateTargetGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "alternateTargetGroupArn"));
         result.ProductionListenerRule = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "productionListenerRule"));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
         result.TestListenerRule = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "testListenerRule"));
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
         return result;
     }
 
@@ -130,8 +130,8 @@ public sealed partial class AdvancedConfiguration
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "alternateTargetGroupArn", AlternateTargetGroupArn);
         global::Gureum.Core.ValueTree.Put(node, "productionListenerRule", ProductionListenerRule);
-        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "testListenerRule", TestListenerRule);
+        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
         return node;
     }
 }
@@ -164,13 +164,13 @@ public static class AssignPublicIp
 
 public sealed partial class Attachment
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.KeyValuePair>? Details { get; set; }
-
     public string? Id { get; set; }
+
+    public string? Type { get; set; }
 
     public string? Status { get; set; }
 
-    public string? Type { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.KeyValuePair>? Details { get; set; }
 
     public static Attachment? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -179,20 +179,20 @@ public sealed partial class Attachment
             return null;
         }
         var result = new Attachment();
-        result.Details = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "details"), x => global::Gureum.Api.Ecs.KeyValuePair.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "id"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.Details = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "details"), x => global::Gureum.Api.Ecs.KeyValuePair.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "details", global::Gureum.Core.ValueTree.WriteList(Details, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "id", Id);
-        global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "details", global::Gureum.Core.ValueTree.WriteList(Details, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -228,11 +228,11 @@ public sealed partial class Attribute
 {
     public string? Name { get; set; }
 
-    public string? TargetId { get; set; }
+    public string? Value { get; set; }
 
     public string? TargetType { get; set; }
 
-    public string? Value { get; set; }
+    public string? TargetId { get; set; }
 
     public static Attribute? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -242,9 +242,9 @@ public sealed partial class Attribute
         }
         var result = new Attribute();
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
-        result.TargetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetId"));
-        result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetType"));
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "value"));
+        result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetType"));
+        result.TargetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetId"));
         return result;
     }
 
@@ -252,9 +252,9 @@ public sealed partial class Attribute
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "targetId", TargetId);
-        global::Gureum.Core.ValueTree.Put(node, "targetType", TargetType);
         global::Gureum.Core.ValueTree.Put(node, "value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "targetType", TargetType);
+        global::Gureum.Core.ValueTree.Put(node, "targetId", TargetId);
         return node;
     }
 }
@@ -293,11 +293,11 @@ public sealed partial class AutoScalingGroupProvider
 {
     public string? AutoScalingGroupArn { get; set; }
 
-    public string? ManagedDraining { get; set; }
-
     public global::Gureum.Api.Ecs.ManagedScaling? ManagedScaling { get; set; }
 
     public string? ManagedTerminationProtection { get; set; }
+
+    public string? ManagedDraining { get; set; }
 
     public static AutoScalingGroupProvider? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -307,9 +307,9 @@ public sealed partial class AutoScalingGroupProvider
         }
         var result = new AutoScalingGroupProvider();
         result.AutoScalingGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "autoScalingGroupArn"));
-        result.ManagedDraining = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "managedDraining"));
         result.ManagedScaling = global::Gureum.Api.Ecs.ManagedScaling.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "managedScaling")));
         result.ManagedTerminationProtection = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "managedTerminationProtection"));
+        result.ManagedDraining = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "managedDraining"));
         return result;
     }
 
@@ -317,20 +317,20 @@ public sealed partial class AutoScalingGroupProvider
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "autoScalingGroupArn", AutoScalingGroupArn);
-        global::Gureum.Core.ValueTree.Put(node, "managedDraining", ManagedDraining);
         global::Gureum.Core.ValueTree.Put(node, "managedScaling", ManagedScaling?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "managedTerminationProtection", ManagedTerminationProtection);
+        global::Gureum.Core.ValueTree.Put(node, "managedDraining", ManagedDraining);
         return node;
     }
 }
 
 public sealed partial class AutoScalingGroupProviderUpdate
 {
-    public string? ManagedDraining { get; set; }
-
     public global::Gureum.Api.Ecs.ManagedScaling? ManagedScaling { get; set; }
 
     public string? ManagedTerminationProtection { get; set; }
+
+    public string? ManagedDraining { get; set; }
 
     public static AutoScalingGroupProviderUpdate? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -339,18 +339,18 @@ public sealed partial class AutoScalingGroupProviderUpdate
             return null;
         }
         var result = new AutoScalingGroupProviderUpdate();
-        result.ManagedDraining = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "managedDraining"));
         result.ManagedScaling = global::Gureum.Api.Ecs.ManagedScaling.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "managedScaling")));
         result.ManagedTerminationProtection = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "managedTerminationProtection"));
+        result.ManagedDraining = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "managedDraining"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "managedDraining", ManagedDraining);
         global::Gureum.Core.ValueTree.Put(node, "managedScaling", ManagedScaling?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "managedTerminationProtection", ManagedTerminationProtection);
+        global::Gureum.Core.ValueTree.Put(node, "managedDraining", ManagedDraining);
         return node;
     }
 }
@@ -364,11 +364,11 @@ public static class AvailabilityZoneRebalancing
 
 public sealed partial class AwsVpcConfiguration
 {
-    public string? AssignPublicIp { get; set; }
+    public global::System.Collections.Generic.List<string>? Subnets { get; set; }
 
     public global::System.Collections.Generic.List<string>? SecurityGroups { get; set; }
 
-    public global::System.Collections.Generic.List<string>? Subnets { get; set; }
+    public string? AssignPublicIp { get; set; }
 
     public static AwsVpcConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -377,18 +377,18 @@ public sealed partial class AwsVpcConfiguration
             return null;
         }
         var result = new AwsVpcConfiguration();
-        result.AssignPublicIp = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "assignPublicIp"));
-        result.SecurityGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "securityGroups"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Subnets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "subnets"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SecurityGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "securityGroups"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AssignPublicIp = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "assignPublicIp"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "assignPublicIp", AssignPublicIp);
-        global::Gureum.Core.ValueTree.Put(node, "securityGroups", global::Gureum.Core.ValueTree.WriteList(SecurityGroups, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "subnets", global::Gureum.Core.ValueTree.WriteList(Subnets, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "securityGroups", global::Gureum.Core.ValueTree.WriteList(SecurityGroups, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "assignPublicIp", AssignPublicIp);
         return node;
     }
 }
@@ -403,9 +403,9 @@ public static class BareMetal
 
 public sealed partial class BaselineEbsBandwidthMbpsRequest
 {
-    public int? Max { get; set; }
-
     public int? Min { get; set; }
+
+    public int? Max { get; set; }
 
     public static BaselineEbsBandwidthMbpsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -414,16 +414,16 @@ public sealed partial class BaselineEbsBandwidthMbpsRequest
             return null;
         }
         var result = new BaselineEbsBandwidthMbpsRequest();
-        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "max"));
         result.Min = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "min"));
+        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "max"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "max", Max);
         global::Gureum.Core.ValueTree.Put(node, "min", Min);
+        global::Gureum.Core.ValueTree.Put(node, "max", Max);
         return node;
     }
 }
@@ -445,9 +445,9 @@ public static class CPUArchitecture
 
 public sealed partial class CanaryConfiguration
 {
-    public int? CanaryBakeTimeInMinutes { get; set; }
-
     public double? CanaryPercent { get; set; }
+
+    public int? CanaryBakeTimeInMinutes { get; set; }
 
     public static CanaryConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -456,16 +456,16 @@ public sealed partial class CanaryConfiguration
             return null;
         }
         var result = new CanaryConfiguration();
-        result.CanaryBakeTimeInMinutes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "canaryBakeTimeInMinutes"));
         result.CanaryPercent = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "canaryPercent"));
+        result.CanaryBakeTimeInMinutes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "canaryBakeTimeInMinutes"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "canaryBakeTimeInMinutes", CanaryBakeTimeInMinutes);
         global::Gureum.Core.ValueTree.Put(node, "canaryPercent", CanaryPercent);
+        global::Gureum.Core.ValueTree.Put(node, "canaryBakeTimeInMinutes", CanaryBakeTimeInMinutes);
         return node;
     }
 }
@@ -480,25 +480,25 @@ public static class CapacityOptionType
 
 public sealed partial class CapacityProvider
 {
-    public global::Gureum.Api.Ecs.AutoScalingGroupProvider? AutoScalingGroupProvider { get; set; }
-
     public string? CapacityProviderArn { get; set; }
-
-    public string? Cluster { get; set; }
-
-    public global::Gureum.Api.Ecs.ManagedInstancesProvider? ManagedInstancesProvider { get; set; }
 
     public string? Name { get; set; }
 
+    public string? Cluster { get; set; }
+
     public string? Status { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
+    public global::Gureum.Api.Ecs.AutoScalingGroupProvider? AutoScalingGroupProvider { get; set; }
 
-    public string? Type { get; set; }
+    public global::Gureum.Api.Ecs.ManagedInstancesProvider? ManagedInstancesProvider { get; set; }
 
     public string? UpdateStatus { get; set; }
 
     public string? UpdateStatusReason { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
+
+    public string? Type { get; set; }
 
     public static CapacityProvider? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -507,32 +507,32 @@ public sealed partial class CapacityProvider
             return null;
         }
         var result = new CapacityProvider();
-        result.AutoScalingGroupProvider = global::Gureum.Api.Ecs.AutoScalingGroupProvider.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "autoScalingGroupProvider")));
         result.CapacityProviderArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "capacityProviderArn"));
-        result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.ManagedInstancesProvider = global::Gureum.Api.Ecs.ManagedInstancesProvider.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "managedInstancesProvider")));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.AutoScalingGroupProvider = global::Gureum.Api.Ecs.AutoScalingGroupProvider.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "autoScalingGroupProvider")));
+        result.ManagedInstancesProvider = global::Gureum.Api.Ecs.ManagedInstancesProvider.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "managedInstancesProvider")));
         result.UpdateStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "updateStatus"));
         result.UpdateStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "updateStatusReason"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "autoScalingGroupProvider", AutoScalingGroupProvider?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "capacityProviderArn", CapacityProviderArn);
-        global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "managedInstancesProvider", ManagedInstancesProvider?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "autoScalingGroupProvider", AutoScalingGroupProvider?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "managedInstancesProvider", ManagedInstancesProvider?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "updateStatus", UpdateStatus);
         global::Gureum.Core.ValueTree.Put(node, "updateStatusReason", UpdateStatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "type", Type);
         return node;
     }
 }
@@ -554,11 +554,11 @@ public static class CapacityProviderStatus
 
 public sealed partial class CapacityProviderStrategyItem
 {
-    public int? Base { get; set; }
-
     public string? CapacityProvider { get; set; }
 
     public int? Weight { get; set; }
+
+    public int? Base { get; set; }
 
     public static CapacityProviderStrategyItem? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -567,18 +567,18 @@ public sealed partial class CapacityProviderStrategyItem
             return null;
         }
         var result = new CapacityProviderStrategyItem();
-        result.Base = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "base"));
         result.CapacityProvider = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "capacityProvider"));
         result.Weight = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "weight"));
+        result.Base = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "base"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "base", Base);
         global::Gureum.Core.ValueTree.Put(node, "capacityProvider", CapacityProvider);
         global::Gureum.Core.ValueTree.Put(node, "weight", Weight);
+        global::Gureum.Core.ValueTree.Put(node, "base", Base);
         return node;
     }
 }
@@ -643,37 +643,37 @@ public sealed partial class CapacityReservationRequest
 
 public sealed partial class Cluster
 {
-    public int? ActiveServicesCount { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Attachment>? Attachments { get; set; }
-
-    public string? AttachmentsStatus { get; set; }
-
-    public global::System.Collections.Generic.List<string>? CapacityProviders { get; set; }
-
     public string? ClusterArn { get; set; }
 
     public string? ClusterName { get; set; }
 
     public global::Gureum.Api.Ecs.ClusterConfiguration? Configuration { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.CapacityProviderStrategyItem>? DefaultCapacityProviderStrategy { get; set; }
-
-    public int? PendingTasksCount { get; set; }
+    public string? Status { get; set; }
 
     public int? RegisteredContainerInstancesCount { get; set; }
 
     public int? RunningTasksCount { get; set; }
 
-    public global::Gureum.Api.Ecs.ClusterServiceConnectDefaults? ServiceConnectDefaults { get; set; }
+    public int? PendingTasksCount { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ClusterSetting>? Settings { get; set; }
+    public int? ActiveServicesCount { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.KeyValuePair>? Statistics { get; set; }
 
-    public string? Status { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ClusterSetting>? Settings { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CapacityProviders { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.CapacityProviderStrategyItem>? DefaultCapacityProviderStrategy { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Attachment>? Attachments { get; set; }
+
+    public string? AttachmentsStatus { get; set; }
+
+    public global::Gureum.Api.Ecs.ClusterServiceConnectDefaults? ServiceConnectDefaults { get; set; }
 
     public static Cluster? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -682,44 +682,44 @@ public sealed partial class Cluster
             return null;
         }
         var result = new Cluster();
-        result.ActiveServicesCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "activeServicesCount"));
-        result.Attachments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "attachments"), x => global::Gureum.Api.Ecs.Attachment.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.AttachmentsStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "attachmentsStatus"));
-        result.CapacityProviders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviders"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ClusterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterArn"));
         result.ClusterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterName"));
         result.Configuration = global::Gureum.Api.Ecs.ClusterConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "configuration")));
-        result.DefaultCapacityProviderStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "defaultCapacityProviderStrategy"), x => global::Gureum.Api.Ecs.CapacityProviderStrategyItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.PendingTasksCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "pendingTasksCount"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.RegisteredContainerInstancesCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "registeredContainerInstancesCount"));
         result.RunningTasksCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "runningTasksCount"));
-        result.ServiceConnectDefaults = global::Gureum.Api.Ecs.ClusterServiceConnectDefaults.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "serviceConnectDefaults")));
-        result.Settings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "settings"), x => global::Gureum.Api.Ecs.ClusterSetting.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PendingTasksCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "pendingTasksCount"));
+        result.ActiveServicesCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "activeServicesCount"));
         result.Statistics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "statistics"), x => global::Gureum.Api.Ecs.KeyValuePair.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Settings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "settings"), x => global::Gureum.Api.Ecs.ClusterSetting.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.CapacityProviders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviders"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DefaultCapacityProviderStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "defaultCapacityProviderStrategy"), x => global::Gureum.Api.Ecs.CapacityProviderStrategyItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Attachments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "attachments"), x => global::Gureum.Api.Ecs.Attachment.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AttachmentsStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "attachmentsStatus"));
+        result.ServiceConnectDefaults = global::Gureum.Api.Ecs.ClusterServiceConnectDefaults.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "serviceConnectDefaults")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "activeServicesCount", ActiveServicesCount);
-        global::Gureum.Core.ValueTree.Put(node, "attachments", global::Gureum.Core.ValueTree.WriteList(Attachments, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "attachmentsStatus", AttachmentsStatus);
-        global::Gureum.Core.ValueTree.Put(node, "capacityProviders", global::Gureum.Core.ValueTree.WriteList(CapacityProviders, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "clusterArn", ClusterArn);
         global::Gureum.Core.ValueTree.Put(node, "clusterName", ClusterName);
         global::Gureum.Core.ValueTree.Put(node, "configuration", Configuration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "defaultCapacityProviderStrategy", global::Gureum.Core.ValueTree.WriteList(DefaultCapacityProviderStrategy, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "pendingTasksCount", PendingTasksCount);
+        global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "registeredContainerInstancesCount", RegisteredContainerInstancesCount);
         global::Gureum.Core.ValueTree.Put(node, "runningTasksCount", RunningTasksCount);
-        global::Gureum.Core.ValueTree.Put(node, "serviceConnectDefaults", ServiceConnectDefaults?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "settings", global::Gureum.Core.ValueTree.WriteList(Settings, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "pendingTasksCount", PendingTasksCount);
+        global::Gureum.Core.ValueTree.Put(node, "activeServicesCount", ActiveServicesCount);
         global::Gureum.Core.ValueTree.Put(node, "statistics", global::Gureum.Core.ValueTree.WriteList(Statistics, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "settings", global::Gureum.Core.ValueTree.WriteList(Settings, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "capacityProviders", global::Gureum.Core.ValueTree.WriteList(CapacityProviders, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "defaultCapacityProviderStrategy", global::Gureum.Core.ValueTree.WriteList(DefaultCapacityProviderStrategy, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "attachments", global::Gureum.Core.ValueTree.WriteList(Attachments, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "attachmentsStatus", AttachmentsStatus);
+        global::Gureum.Core.ValueTree.Put(node, "serviceConnectDefaults", ServiceConnectDefaults?.ToTree());
         return node;
     }
 }
@@ -860,37 +860,37 @@ public sealed partial class Container
 {
     public string? ContainerArn { get; set; }
 
-    public string? Cpu { get; set; }
+    public string? TaskArn { get; set; }
 
-    public int? ExitCode { get; set; }
-
-    public global::System.Collections.Generic.List<string>? GpuIds { get; set; }
-
-    public string? HealthStatus { get; set; }
+    public string? Name { get; set; }
 
     public string? Image { get; set; }
 
     public string? ImageDigest { get; set; }
 
+    public string? RuntimeId { get; set; }
+
     public string? LastStatus { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ManagedAgent>? ManagedAgents { get; set; }
+    public int? ExitCode { get; set; }
 
-    public string? Memory { get; set; }
-
-    public string? MemoryReservation { get; set; }
-
-    public string? Name { get; set; }
+    public string? Reason { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.NetworkBinding>? NetworkBindings { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.NetworkInterface>? NetworkInterfaces { get; set; }
 
-    public string? Reason { get; set; }
+    public string? HealthStatus { get; set; }
 
-    public string? RuntimeId { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ManagedAgent>? ManagedAgents { get; set; }
 
-    public string? TaskArn { get; set; }
+    public string? Cpu { get; set; }
+
+    public string? Memory { get; set; }
+
+    public string? MemoryReservation { get; set; }
+
+    public global::System.Collections.Generic.List<string>? GpuIds { get; set; }
 
     public static Container? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -900,22 +900,22 @@ public sealed partial class Container
         }
         var result = new Container();
         result.ContainerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerArn"));
-        result.Cpu = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cpu"));
-        result.ExitCode = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "exitCode"));
-        result.GpuIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "gpuIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.HealthStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "healthStatus"));
+        result.TaskArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskArn"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.Image = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "image"));
         result.ImageDigest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageDigest"));
+        result.RuntimeId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "runtimeId"));
         result.LastStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lastStatus"));
-        result.ManagedAgents = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "managedAgents"), x => global::Gureum.Api.Ecs.ManagedAgent.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Memory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "memory"));
-        result.MemoryReservation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "memoryReservation"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.ExitCode = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "exitCode"));
+        result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "reason"));
         result.NetworkBindings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "networkBindings"), x => global::Gureum.Api.Ecs.NetworkBinding.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.NetworkInterfaces = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "networkInterfaces"), x => global::Gureum.Api.Ecs.NetworkInterface.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "reason"));
-        result.RuntimeId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "runtimeId"));
-        result.TaskArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskArn"));
+        result.HealthStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "healthStatus"));
+        result.ManagedAgents = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "managedAgents"), x => global::Gureum.Api.Ecs.ManagedAgent.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Cpu = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cpu"));
+        result.Memory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "memory"));
+        result.MemoryReservation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "memoryReservation"));
+        result.GpuIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "gpuIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -923,22 +923,22 @@ public sealed partial class Container
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "containerArn", ContainerArn);
-        global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
-        global::Gureum.Core.ValueTree.Put(node, "exitCode", ExitCode);
-        global::Gureum.Core.ValueTree.Put(node, "gpuIds", global::Gureum.Core.ValueTree.WriteList(GpuIds, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "healthStatus", HealthStatus);
+        global::Gureum.Core.ValueTree.Put(node, "taskArn", TaskArn);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "image", Image);
         global::Gureum.Core.ValueTree.Put(node, "imageDigest", ImageDigest);
+        global::Gureum.Core.ValueTree.Put(node, "runtimeId", RuntimeId);
         global::Gureum.Core.ValueTree.Put(node, "lastStatus", LastStatus);
-        global::Gureum.Core.ValueTree.Put(node, "managedAgents", global::Gureum.Core.ValueTree.WriteList(ManagedAgents, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "memory", Memory);
-        global::Gureum.Core.ValueTree.Put(node, "memoryReservation", MemoryReservation);
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "exitCode", ExitCode);
+        global::Gureum.Core.ValueTree.Put(node, "reason", Reason);
         global::Gureum.Core.ValueTree.Put(node, "networkBindings", global::Gureum.Core.ValueTree.WriteList(NetworkBindings, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "networkInterfaces", global::Gureum.Core.ValueTree.WriteList(NetworkInterfaces, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "reason", Reason);
-        global::Gureum.Core.ValueTree.Put(node, "runtimeId", RuntimeId);
-        global::Gureum.Core.ValueTree.Put(node, "taskArn", TaskArn);
+        global::Gureum.Core.ValueTree.Put(node, "healthStatus", HealthStatus);
+        global::Gureum.Core.ValueTree.Put(node, "managedAgents", global::Gureum.Core.ValueTree.WriteList(ManagedAgents, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
+        global::Gureum.Core.ValueTree.Put(node, "memory", Memory);
+        global::Gureum.Core.ValueTree.Put(node, "memoryReservation", MemoryReservation);
+        global::Gureum.Core.ValueTree.Put(node, "gpuIds", global::Gureum.Core.ValueTree.WriteList(GpuIds, x => (object?)x));
         return node;
     }
 }
@@ -954,89 +954,89 @@ public static class ContainerCondition
 
 public sealed partial class ContainerDefinition
 {
-    public global::System.Collections.Generic.List<string>? Command { get; set; }
-
-    public int? Cpu { get; set; }
-
-    public global::System.Collections.Generic.List<string>? CredentialSpecs { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ContainerDependency>? DependsOn { get; set; }
-
-    public bool? DisableNetworking { get; set; }
-
-    public global::System.Collections.Generic.List<string>? DnsSearchDomains { get; set; }
-
-    public global::System.Collections.Generic.List<string>? DnsServers { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? DockerLabels { get; set; }
-
-    public global::System.Collections.Generic.List<string>? DockerSecurityOptions { get; set; }
-
-    public global::System.Collections.Generic.List<string>? EntryPoint { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.KeyValuePair>? Environment { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.EnvironmentFile>? EnvironmentFiles { get; set; }
-
-    public bool? Essential { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.HostEntry>? ExtraHosts { get; set; }
-
-    public global::Gureum.Api.Ecs.FirelensConfiguration? FirelensConfiguration { get; set; }
-
-    public global::Gureum.Api.Ecs.HealthCheck? HealthCheck { get; set; }
-
-    public string? Hostname { get; set; }
+    public string? Name { get; set; }
 
     public string? Image { get; set; }
 
-    public bool? Interactive { get; set; }
+    public global::Gureum.Api.Ecs.RepositoryCredentials? RepositoryCredentials { get; set; }
 
-    public global::System.Collections.Generic.List<string>? Links { get; set; }
-
-    public global::Gureum.Api.Ecs.LinuxParameters? LinuxParameters { get; set; }
-
-    public global::Gureum.Api.Ecs.LogConfiguration? LogConfiguration { get; set; }
+    public int? Cpu { get; set; }
 
     public int? Memory { get; set; }
 
     public int? MemoryReservation { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.MountPoint>? MountPoints { get; set; }
-
-    public string? Name { get; set; }
+    public global::System.Collections.Generic.List<string>? Links { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.PortMapping>? PortMappings { get; set; }
 
-    public bool? Privileged { get; set; }
-
-    public bool? PseudoTerminal { get; set; }
-
-    public bool? ReadonlyRootFilesystem { get; set; }
-
-    public global::Gureum.Api.Ecs.RepositoryCredentials? RepositoryCredentials { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ResourceRequirement>? ResourceRequirements { get; set; }
+    public bool? Essential { get; set; }
 
     public global::Gureum.Api.Ecs.ContainerRestartPolicy? RestartPolicy { get; set; }
 
+    public global::System.Collections.Generic.List<string>? EntryPoint { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Command { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.KeyValuePair>? Environment { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.EnvironmentFile>? EnvironmentFiles { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.MountPoint>? MountPoints { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.VolumeFrom>? VolumesFrom { get; set; }
+
+    public global::Gureum.Api.Ecs.LinuxParameters? LinuxParameters { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Secret>? Secrets { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ContainerDependency>? DependsOn { get; set; }
 
     public int? StartTimeout { get; set; }
 
     public int? StopTimeout { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.SystemControl>? SystemControls { get; set; }
+    public string? VersionConsistency { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Ulimit>? Ulimits { get; set; }
+    public string? Hostname { get; set; }
 
     public string? User { get; set; }
 
-    public string? VersionConsistency { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.VolumeFrom>? VolumesFrom { get; set; }
-
     public string? WorkingDirectory { get; set; }
+
+    public bool? DisableNetworking { get; set; }
+
+    public bool? Privileged { get; set; }
+
+    public bool? ReadonlyRootFilesystem { get; set; }
+
+    public global::System.Collections.Generic.List<string>? DnsServers { get; set; }
+
+    public global::System.Collections.Generic.List<string>? DnsSearchDomains { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.HostEntry>? ExtraHosts { get; set; }
+
+    public global::System.Collections.Generic.List<string>? DockerSecurityOptions { get; set; }
+
+    public bool? Interactive { get; set; }
+
+    public bool? PseudoTerminal { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? DockerLabels { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Ulimit>? Ulimits { get; set; }
+
+    public global::Gureum.Api.Ecs.LogConfiguration? LogConfiguration { get; set; }
+
+    public global::Gureum.Api.Ecs.HealthCheck? HealthCheck { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.SystemControl>? SystemControls { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ResourceRequirement>? ResourceRequirements { get; set; }
+
+    public global::Gureum.Api.Ecs.FirelensConfiguration? FirelensConfiguration { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CredentialSpecs { get; set; }
 
     public static ContainerDefinition? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1045,105 +1045,105 @@ public sealed partial class ContainerDefinition
             return null;
         }
         var result = new ContainerDefinition();
-        result.Command = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "command"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Cpu = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "cpu"));
-        result.CredentialSpecs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "credentialSpecs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.DependsOn = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "dependsOn"), x => global::Gureum.Api.Ecs.ContainerDependency.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.DisableNetworking = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "disableNetworking"));
-        result.DnsSearchDomains = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "dnsSearchDomains"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.DnsServers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "dnsServers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.DockerLabels = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "dockerLabels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.DockerSecurityOptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "dockerSecurityOptions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.EntryPoint = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "entryPoint"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Environment = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "environment"), x => global::Gureum.Api.Ecs.KeyValuePair.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.EnvironmentFiles = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "environmentFiles"), x => global::Gureum.Api.Ecs.EnvironmentFile.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Essential = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "essential"));
-        result.ExtraHosts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "extraHosts"), x => global::Gureum.Api.Ecs.HostEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.FirelensConfiguration = global::Gureum.Api.Ecs.FirelensConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "firelensConfiguration")));
-        result.HealthCheck = global::Gureum.Api.Ecs.HealthCheck.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "healthCheck")));
-        result.Hostname = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "hostname"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.Image = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "image"));
-        result.Interactive = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "interactive"));
-        result.Links = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "links"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.LinuxParameters = global::Gureum.Api.Ecs.LinuxParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "linuxParameters")));
-        result.LogConfiguration = global::Gureum.Api.Ecs.LogConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "logConfiguration")));
+        result.RepositoryCredentials = global::Gureum.Api.Ecs.RepositoryCredentials.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "repositoryCredentials")));
+        result.Cpu = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "cpu"));
         result.Memory = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "memory"));
         result.MemoryReservation = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "memoryReservation"));
-        result.MountPoints = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "mountPoints"), x => global::Gureum.Api.Ecs.MountPoint.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Links = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "links"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.PortMappings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "portMappings"), x => global::Gureum.Api.Ecs.PortMapping.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Privileged = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "privileged"));
-        result.PseudoTerminal = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "pseudoTerminal"));
-        result.ReadonlyRootFilesystem = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "readonlyRootFilesystem"));
-        result.RepositoryCredentials = global::Gureum.Api.Ecs.RepositoryCredentials.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "repositoryCredentials")));
-        result.ResourceRequirements = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "resourceRequirements"), x => global::Gureum.Api.Ecs.ResourceRequirement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Essential = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "essential"));
         result.RestartPolicy = global::Gureum.Api.Ecs.ContainerRestartPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "restartPolicy")));
+        result.EntryPoint = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "entryPoint"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Command = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "command"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Environment = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "environment"), x => global::Gureum.Api.Ecs.KeyValuePair.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EnvironmentFiles = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "environmentFiles"), x => global::Gureum.Api.Ecs.EnvironmentFile.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.MountPoints = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "mountPoints"), x => global::Gureum.Api.Ecs.MountPoint.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.VolumesFrom = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "volumesFrom"), x => global::Gureum.Api.Ecs.VolumeFrom.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LinuxParameters = global::Gureum.Api.Ecs.LinuxParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "linuxParameters")));
         result.Secrets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "secrets"), x => global::Gureum.Api.Ecs.Secret.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DependsOn = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "dependsOn"), x => global::Gureum.Api.Ecs.ContainerDependency.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.StartTimeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "startTimeout"));
         result.StopTimeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "stopTimeout"));
-        result.SystemControls = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "systemControls"), x => global::Gureum.Api.Ecs.SystemControl.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Ulimits = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ulimits"), x => global::Gureum.Api.Ecs.Ulimit.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.User = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "user"));
         result.VersionConsistency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "versionConsistency"));
-        result.VolumesFrom = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "volumesFrom"), x => global::Gureum.Api.Ecs.VolumeFrom.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Hostname = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "hostname"));
+        result.User = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "user"));
         result.WorkingDirectory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "workingDirectory"));
+        result.DisableNetworking = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "disableNetworking"));
+        result.Privileged = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "privileged"));
+        result.ReadonlyRootFilesystem = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "readonlyRootFilesystem"));
+        result.DnsServers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "dnsServers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DnsSearchDomains = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "dnsSearchDomains"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ExtraHosts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "extraHosts"), x => global::Gureum.Api.Ecs.HostEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DockerSecurityOptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "dockerSecurityOptions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Interactive = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "interactive"));
+        result.PseudoTerminal = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "pseudoTerminal"));
+        result.DockerLabels = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "dockerLabels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Ulimits = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ulimits"), x => global::Gureum.Api.Ecs.Ulimit.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LogConfiguration = global::Gureum.Api.Ecs.LogConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "logConfiguration")));
+        result.HealthCheck = global::Gureum.Api.Ecs.HealthCheck.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "healthCheck")));
+        result.SystemControls = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "systemControls"), x => global::Gureum.Api.Ecs.SystemControl.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ResourceRequirements = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "resourceRequirements"), x => global::Gureum.Api.Ecs.ResourceRequirement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.FirelensConfiguration = global::Gureum.Api.Ecs.FirelensConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "firelensConfiguration")));
+        result.CredentialSpecs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "credentialSpecs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "command", global::Gureum.Core.ValueTree.WriteList(Command, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
-        global::Gureum.Core.ValueTree.Put(node, "credentialSpecs", global::Gureum.Core.ValueTree.WriteList(CredentialSpecs, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "dependsOn", global::Gureum.Core.ValueTree.WriteList(DependsOn, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "disableNetworking", DisableNetworking);
-        global::Gureum.Core.ValueTree.Put(node, "dnsSearchDomains", global::Gureum.Core.ValueTree.WriteList(DnsSearchDomains, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "dnsServers", global::Gureum.Core.ValueTree.WriteList(DnsServers, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "dockerLabels", global::Gureum.Core.ValueTree.WriteMap(DockerLabels, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "dockerSecurityOptions", global::Gureum.Core.ValueTree.WriteList(DockerSecurityOptions, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "entryPoint", global::Gureum.Core.ValueTree.WriteList(EntryPoint, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "environment", global::Gureum.Core.ValueTree.WriteList(Environment, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "environmentFiles", global::Gureum.Core.ValueTree.WriteList(EnvironmentFiles, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "essential", Essential);
-        global::Gureum.Core.ValueTree.Put(node, "extraHosts", global::Gureum.Core.ValueTree.WriteList(ExtraHosts, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "firelensConfiguration", FirelensConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "healthCheck", HealthCheck?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "hostname", Hostname);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "image", Image);
-        global::Gureum.Core.ValueTree.Put(node, "interactive", Interactive);
-        global::Gureum.Core.ValueTree.Put(node, "links", global::Gureum.Core.ValueTree.WriteList(Links, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "linuxParameters", LinuxParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "logConfiguration", LogConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "repositoryCredentials", RepositoryCredentials?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
         global::Gureum.Core.ValueTree.Put(node, "memory", Memory);
         global::Gureum.Core.ValueTree.Put(node, "memoryReservation", MemoryReservation);
-        global::Gureum.Core.ValueTree.Put(node, "mountPoints", global::Gureum.Core.ValueTree.WriteList(MountPoints, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "links", global::Gureum.Core.ValueTree.WriteList(Links, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "portMappings", global::Gureum.Core.ValueTree.WriteList(PortMappings, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "privileged", Privileged);
-        global::Gureum.Core.ValueTree.Put(node, "pseudoTerminal", PseudoTerminal);
-        global::Gureum.Core.ValueTree.Put(node, "readonlyRootFilesystem", ReadonlyRootFilesystem);
-        global::Gureum.Core.ValueTree.Put(node, "repositoryCredentials", RepositoryCredentials?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "resourceRequirements", global::Gureum.Core.ValueTree.WriteList(ResourceRequirements, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "essential", Essential);
         global::Gureum.Core.ValueTree.Put(node, "restartPolicy", RestartPolicy?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "entryPoint", global::Gureum.Core.ValueTree.WriteList(EntryPoint, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "command", global::Gureum.Core.ValueTree.WriteList(Command, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "environment", global::Gureum.Core.ValueTree.WriteList(Environment, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "environmentFiles", global::Gureum.Core.ValueTree.WriteList(EnvironmentFiles, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "mountPoints", global::Gureum.Core.ValueTree.WriteList(MountPoints, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "volumesFrom", global::Gureum.Core.ValueTree.WriteList(VolumesFrom, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "linuxParameters", LinuxParameters?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "secrets", global::Gureum.Core.ValueTree.WriteList(Secrets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "dependsOn", global::Gureum.Core.ValueTree.WriteList(DependsOn, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "startTimeout", StartTimeout);
         global::Gureum.Core.ValueTree.Put(node, "stopTimeout", StopTimeout);
-        global::Gureum.Core.ValueTree.Put(node, "systemControls", global::Gureum.Core.ValueTree.WriteList(SystemControls, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ulimits", global::Gureum.Core.ValueTree.WriteList(Ulimits, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "user", User);
         global::Gureum.Core.ValueTree.Put(node, "versionConsistency", VersionConsistency);
-        global::Gureum.Core.ValueTree.Put(node, "volumesFrom", global::Gureum.Core.ValueTree.WriteList(VolumesFrom, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "hostname", Hostname);
+        global::Gureum.Core.ValueTree.Put(node, "user", User);
         global::Gureum.Core.ValueTree.Put(node, "workingDirectory", WorkingDirectory);
+        global::Gureum.Core.ValueTree.Put(node, "disableNetworking", DisableNetworking);
+        global::Gureum.Core.ValueTree.Put(node, "privileged", Privileged);
+        global::Gureum.Core.ValueTree.Put(node, "readonlyRootFilesystem", ReadonlyRootFilesystem);
+        global::Gureum.Core.ValueTree.Put(node, "dnsServers", global::Gureum.Core.ValueTree.WriteList(DnsServers, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "dnsSearchDomains", global::Gureum.Core.ValueTree.WriteList(DnsSearchDomains, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "extraHosts", global::Gureum.Core.ValueTree.WriteList(ExtraHosts, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "dockerSecurityOptions", global::Gureum.Core.ValueTree.WriteList(DockerSecurityOptions, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "interactive", Interactive);
+        global::Gureum.Core.ValueTree.Put(node, "pseudoTerminal", PseudoTerminal);
+        global::Gureum.Core.ValueTree.Put(node, "dockerLabels", global::Gureum.Core.ValueTree.WriteMap(DockerLabels, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ulimits", global::Gureum.Core.ValueTree.WriteList(Ulimits, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "logConfiguration", LogConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "healthCheck", HealthCheck?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "systemControls", global::Gureum.Core.ValueTree.WriteList(SystemControls, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "resourceRequirements", global::Gureum.Core.ValueTree.WriteList(ResourceRequirements, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "firelensConfiguration", FirelensConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "credentialSpecs", global::Gureum.Core.ValueTree.WriteList(CredentialSpecs, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class ContainerDependency
 {
-    public string? Condition { get; set; }
-
     public string? ContainerName { get; set; }
+
+    public string? Condition { get; set; }
 
     public static ContainerDependency? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1152,16 +1152,16 @@ public sealed partial class ContainerDependency
             return null;
         }
         var result = new ContainerDependency();
-        result.Condition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "condition"));
         result.ContainerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerName"));
+        result.Condition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "condition"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "condition", Condition);
         global::Gureum.Core.ValueTree.Put(node, "containerName", ContainerName);
+        global::Gureum.Core.ValueTree.Put(node, "condition", Condition);
         return node;
     }
 }
@@ -1170,9 +1170,9 @@ public sealed partial class ContainerImage
 {
     public string? ContainerName { get; set; }
 
-    public string? Image { get; set; }
-
     public string? ImageDigest { get; set; }
+
+    public string? Image { get; set; }
 
     public static ContainerImage? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1182,8 +1182,8 @@ public sealed partial class ContainerImage
         }
         var result = new ContainerImage();
         result.ContainerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerName"));
-        result.Image = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "image"));
         result.ImageDigest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageDigest"));
+        result.Image = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "image"));
         return result;
     }
 
@@ -1191,49 +1191,49 @@ public sealed partial class ContainerImage
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "containerName", ContainerName);
-        global::Gureum.Core.ValueTree.Put(node, "image", Image);
         global::Gureum.Core.ValueTree.Put(node, "imageDigest", ImageDigest);
+        global::Gureum.Core.ValueTree.Put(node, "image", Image);
         return node;
     }
 }
 
 public sealed partial class ContainerInstance
 {
-    public bool? AgentConnected { get; set; }
-
-    public string? AgentUpdateStatus { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Attachment>? Attachments { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Attribute>? Attributes { get; set; }
-
-    public string? CapacityProviderName { get; set; }
-
     public string? ContainerInstanceArn { get; set; }
 
     public string? Ec2InstanceId { get; set; }
 
-    public global::Gureum.Api.Ecs.ContainerInstanceHealthStatus? HealthStatus { get; set; }
+    public string? CapacityProviderName { get; set; }
 
-    public int? PendingTasksCount { get; set; }
+    public long? Version { get; set; }
 
-    public global::System.DateTimeOffset? RegisteredAt { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Resource>? RegisteredResources { get; set; }
+    public global::Gureum.Api.Ecs.VersionInfo? VersionInfo { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Resource>? RemainingResources { get; set; }
 
-    public int? RunningTasksCount { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Resource>? RegisteredResources { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
 
+    public bool? AgentConnected { get; set; }
+
+    public int? RunningTasksCount { get; set; }
+
+    public int? PendingTasksCount { get; set; }
+
+    public string? AgentUpdateStatus { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Attribute>? Attributes { get; set; }
+
+    public global::System.DateTimeOffset? RegisteredAt { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Attachment>? Attachments { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
 
-    public long? Version { get; set; }
-
-    public global::Gureum.Api.Ecs.VersionInfo? VersionInfo { get; set; }
+    public global::Gureum.Api.Ecs.ContainerInstanceHealthStatus? HealthStatus { get; set; }
 
     public static ContainerInstance? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1242,48 +1242,48 @@ public sealed partial class ContainerInstance
             return null;
         }
         var result = new ContainerInstance();
-        result.AgentConnected = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "agentConnected"));
-        result.AgentUpdateStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "agentUpdateStatus"));
-        result.Attachments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "attachments"), x => global::Gureum.Api.Ecs.Attachment.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Attributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "attributes"), x => global::Gureum.Api.Ecs.Attribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.CapacityProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "capacityProviderName"));
         result.ContainerInstanceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerInstanceArn"));
         result.Ec2InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ec2InstanceId"));
-        result.HealthStatus = global::Gureum.Api.Ecs.ContainerInstanceHealthStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "healthStatus")));
-        result.PendingTasksCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "pendingTasksCount"));
-        result.RegisteredAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "registeredAt"));
-        result.RegisteredResources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "registeredResources"), x => global::Gureum.Api.Ecs.Resource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.RemainingResources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "remainingResources"), x => global::Gureum.Api.Ecs.Resource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.RunningTasksCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "runningTasksCount"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
-        result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusReason"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.CapacityProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "capacityProviderName"));
         result.Version = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "version"));
         result.VersionInfo = global::Gureum.Api.Ecs.VersionInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "versionInfo")));
+        result.RemainingResources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "remainingResources"), x => global::Gureum.Api.Ecs.Resource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.RegisteredResources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "registeredResources"), x => global::Gureum.Api.Ecs.Resource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusReason"));
+        result.AgentConnected = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "agentConnected"));
+        result.RunningTasksCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "runningTasksCount"));
+        result.PendingTasksCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "pendingTasksCount"));
+        result.AgentUpdateStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "agentUpdateStatus"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "attributes"), x => global::Gureum.Api.Ecs.Attribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.RegisteredAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "registeredAt"));
+        result.Attachments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "attachments"), x => global::Gureum.Api.Ecs.Attachment.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.HealthStatus = global::Gureum.Api.Ecs.ContainerInstanceHealthStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "healthStatus")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "agentConnected", AgentConnected);
-        global::Gureum.Core.ValueTree.Put(node, "agentUpdateStatus", AgentUpdateStatus);
-        global::Gureum.Core.ValueTree.Put(node, "attachments", global::Gureum.Core.ValueTree.WriteList(Attachments, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "attributes", global::Gureum.Core.ValueTree.WriteList(Attributes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "capacityProviderName", CapacityProviderName);
         global::Gureum.Core.ValueTree.Put(node, "containerInstanceArn", ContainerInstanceArn);
         global::Gureum.Core.ValueTree.Put(node, "ec2InstanceId", Ec2InstanceId);
-        global::Gureum.Core.ValueTree.Put(node, "healthStatus", HealthStatus?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "pendingTasksCount", PendingTasksCount);
-        global::Gureum.Core.ValueTree.Put(node, "registeredAt", RegisteredAt);
-        global::Gureum.Core.ValueTree.Put(node, "registeredResources", global::Gureum.Core.ValueTree.WriteList(RegisteredResources, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "remainingResources", global::Gureum.Core.ValueTree.WriteList(RemainingResources, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "runningTasksCount", RunningTasksCount);
-        global::Gureum.Core.ValueTree.Put(node, "status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "statusReason", StatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "capacityProviderName", CapacityProviderName);
         global::Gureum.Core.ValueTree.Put(node, "version", Version);
         global::Gureum.Core.ValueTree.Put(node, "versionInfo", VersionInfo?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "remainingResources", global::Gureum.Core.ValueTree.WriteList(RemainingResources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "registeredResources", global::Gureum.Core.ValueTree.WriteList(RegisteredResources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "statusReason", StatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "agentConnected", AgentConnected);
+        global::Gureum.Core.ValueTree.Put(node, "runningTasksCount", RunningTasksCount);
+        global::Gureum.Core.ValueTree.Put(node, "pendingTasksCount", PendingTasksCount);
+        global::Gureum.Core.ValueTree.Put(node, "agentUpdateStatus", AgentUpdateStatus);
+        global::Gureum.Core.ValueTree.Put(node, "attributes", global::Gureum.Core.ValueTree.WriteList(Attributes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "registeredAt", RegisteredAt);
+        global::Gureum.Core.ValueTree.Put(node, "attachments", global::Gureum.Core.ValueTree.WriteList(Attachments, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "healthStatus", HealthStatus?.ToTree());
         return node;
     }
 }
@@ -1297,9 +1297,9 @@ public static class ContainerInstanceField
 
 public sealed partial class ContainerInstanceHealthStatus
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.InstanceHealthCheckResult>? Details { get; set; }
-
     public string? OverallStatus { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.InstanceHealthCheckResult>? Details { get; set; }
 
     public static ContainerInstanceHealthStatus? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1308,16 +1308,16 @@ public sealed partial class ContainerInstanceHealthStatus
             return null;
         }
         var result = new ContainerInstanceHealthStatus();
-        result.Details = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "details"), x => global::Gureum.Api.Ecs.InstanceHealthCheckResult.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.OverallStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "overallStatus"));
+        result.Details = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "details"), x => global::Gureum.Api.Ecs.InstanceHealthCheckResult.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "details", global::Gureum.Core.ValueTree.WriteList(Details, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "overallStatus", OverallStatus);
+        global::Gureum.Core.ValueTree.Put(node, "details", global::Gureum.Core.ValueTree.WriteList(Details, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -1334,19 +1334,19 @@ public static class ContainerInstanceStatus
 
 public sealed partial class ContainerOverride
 {
-    public global::System.Collections.Generic.List<string>? Command { get; set; }
+    public string? Name { get; set; }
 
-    public int? Cpu { get; set; }
+    public global::System.Collections.Generic.List<string>? Command { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.KeyValuePair>? Environment { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.EnvironmentFile>? EnvironmentFiles { get; set; }
 
+    public int? Cpu { get; set; }
+
     public int? Memory { get; set; }
 
     public int? MemoryReservation { get; set; }
-
-    public string? Name { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ResourceRequirement>? ResourceRequirements { get; set; }
 
@@ -1357,13 +1357,13 @@ public sealed partial class ContainerOverride
             return null;
         }
         var result = new ContainerOverride();
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.Command = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "command"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Cpu = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "cpu"));
         result.Environment = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "environment"), x => global::Gureum.Api.Ecs.KeyValuePair.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.EnvironmentFiles = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "environmentFiles"), x => global::Gureum.Api.Ecs.EnvironmentFile.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Cpu = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "cpu"));
         result.Memory = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "memory"));
         result.MemoryReservation = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "memoryReservation"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.ResourceRequirements = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "resourceRequirements"), x => global::Gureum.Api.Ecs.ResourceRequirement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -1371,13 +1371,13 @@ public sealed partial class ContainerOverride
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "command", global::Gureum.Core.ValueTree.WriteList(Command, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
         global::Gureum.Core.ValueTree.Put(node, "environment", global::Gureum.Core.ValueTree.WriteList(Environment, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "environmentFiles", global::Gureum.Core.ValueTree.WriteList(EnvironmentFiles, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
         global::Gureum.Core.ValueTree.Put(node, "memory", Memory);
         global::Gureum.Core.ValueTree.Put(node, "memoryReservation", MemoryReservation);
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "resourceRequirements", global::Gureum.Core.ValueTree.WriteList(ResourceRequirements, x => (object?)x.ToTree()));
         return node;
     }
@@ -1418,15 +1418,15 @@ public sealed partial class ContainerStateChange
 {
     public string? ContainerName { get; set; }
 
-    public int? ExitCode { get; set; }
-
     public string? ImageDigest { get; set; }
+
+    public string? RuntimeId { get; set; }
+
+    public int? ExitCode { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.NetworkBinding>? NetworkBindings { get; set; }
 
     public string? Reason { get; set; }
-
-    public string? RuntimeId { get; set; }
 
     public string? Status { get; set; }
 
@@ -1438,11 +1438,11 @@ public sealed partial class ContainerStateChange
         }
         var result = new ContainerStateChange();
         result.ContainerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerName"));
-        result.ExitCode = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "exitCode"));
         result.ImageDigest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageDigest"));
+        result.RuntimeId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "runtimeId"));
+        result.ExitCode = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "exitCode"));
         result.NetworkBindings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "networkBindings"), x => global::Gureum.Api.Ecs.NetworkBinding.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "reason"));
-        result.RuntimeId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "runtimeId"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         return result;
     }
@@ -1451,11 +1451,11 @@ public sealed partial class ContainerStateChange
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "containerName", ContainerName);
-        global::Gureum.Core.ValueTree.Put(node, "exitCode", ExitCode);
         global::Gureum.Core.ValueTree.Put(node, "imageDigest", ImageDigest);
+        global::Gureum.Core.ValueTree.Put(node, "runtimeId", RuntimeId);
+        global::Gureum.Core.ValueTree.Put(node, "exitCode", ExitCode);
         global::Gureum.Core.ValueTree.Put(node, "networkBindings", global::Gureum.Core.ValueTree.WriteList(NetworkBindings, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "reason", Reason);
-        global::Gureum.Core.ValueTree.Put(node, "runtimeId", RuntimeId);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         return node;
     }
@@ -1463,11 +1463,11 @@ public sealed partial class ContainerStateChange
 
 public sealed partial class ContinueServiceDeploymentRequest
 {
-    public string? Action { get; set; }
+    public string? ServiceDeploymentArn { get; set; }
 
     public string? HookId { get; set; }
 
-    public string? ServiceDeploymentArn { get; set; }
+    public string? Action { get; set; }
 
     public static ContinueServiceDeploymentRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1476,18 +1476,18 @@ public sealed partial class ContinueServiceDeploymentRequest
             return null;
         }
         var result = new ContinueServiceDeploymentRequest();
-        result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "action"));
-        result.HookId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "hookId"));
         result.ServiceDeploymentArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceDeploymentArn"));
+        result.HookId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "hookId"));
+        result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "action"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "action", Action);
-        global::Gureum.Core.ValueTree.Put(node, "hookId", HookId);
         global::Gureum.Core.ValueTree.Put(node, "serviceDeploymentArn", ServiceDeploymentArn);
+        global::Gureum.Core.ValueTree.Put(node, "hookId", HookId);
+        global::Gureum.Core.ValueTree.Put(node, "action", Action);
         return node;
     }
 }
@@ -1525,13 +1525,13 @@ public static class CpuManufacturer
 
 public sealed partial class CreateCapacityProviderRequest
 {
-    public global::Gureum.Api.Ecs.AutoScalingGroupProvider? AutoScalingGroupProvider { get; set; }
+    public string? Name { get; set; }
 
     public string? Cluster { get; set; }
 
-    public global::Gureum.Api.Ecs.CreateManagedInstancesProviderConfiguration? ManagedInstancesProvider { get; set; }
+    public global::Gureum.Api.Ecs.AutoScalingGroupProvider? AutoScalingGroupProvider { get; set; }
 
-    public string? Name { get; set; }
+    public global::Gureum.Api.Ecs.CreateManagedInstancesProviderConfiguration? ManagedInstancesProvider { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
 
@@ -1542,10 +1542,10 @@ public sealed partial class CreateCapacityProviderRequest
             return null;
         }
         var result = new CreateCapacityProviderRequest();
-        result.AutoScalingGroupProvider = global::Gureum.Api.Ecs.AutoScalingGroupProvider.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "autoScalingGroupProvider")));
-        result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.ManagedInstancesProvider = global::Gureum.Api.Ecs.CreateManagedInstancesProviderConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "managedInstancesProvider")));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
+        result.AutoScalingGroupProvider = global::Gureum.Api.Ecs.AutoScalingGroupProvider.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "autoScalingGroupProvider")));
+        result.ManagedInstancesProvider = global::Gureum.Api.Ecs.CreateManagedInstancesProviderConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "managedInstancesProvider")));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -1553,10 +1553,10 @@ public sealed partial class CreateCapacityProviderRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "autoScalingGroupProvider", AutoScalingGroupProvider?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "managedInstancesProvider", ManagedInstancesProvider?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
+        global::Gureum.Core.ValueTree.Put(node, "autoScalingGroupProvider", AutoScalingGroupProvider?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "managedInstancesProvider", ManagedInstancesProvider?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
@@ -1587,19 +1587,19 @@ public sealed partial class CreateCapacityProviderResponse
 
 public sealed partial class CreateClusterRequest
 {
-    public global::System.Collections.Generic.List<string>? CapacityProviders { get; set; }
-
     public string? ClusterName { get; set; }
 
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ClusterSetting>? Settings { get; set; }
+
     public global::Gureum.Api.Ecs.ClusterConfiguration? Configuration { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CapacityProviders { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.CapacityProviderStrategyItem>? DefaultCapacityProviderStrategy { get; set; }
 
     public global::Gureum.Api.Ecs.ClusterServiceConnectDefaultsRequest? ServiceConnectDefaults { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ClusterSetting>? Settings { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
 
     public static CreateClusterRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1608,26 +1608,26 @@ public sealed partial class CreateClusterRequest
             return null;
         }
         var result = new CreateClusterRequest();
-        result.CapacityProviders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviders"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ClusterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterName"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Settings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "settings"), x => global::Gureum.Api.Ecs.ClusterSetting.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Configuration = global::Gureum.Api.Ecs.ClusterConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "configuration")));
+        result.CapacityProviders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviders"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.DefaultCapacityProviderStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "defaultCapacityProviderStrategy"), x => global::Gureum.Api.Ecs.CapacityProviderStrategyItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ServiceConnectDefaults = global::Gureum.Api.Ecs.ClusterServiceConnectDefaultsRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "serviceConnectDefaults")));
-        result.Settings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "settings"), x => global::Gureum.Api.Ecs.ClusterSetting.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "capacityProviders", global::Gureum.Core.ValueTree.WriteList(CapacityProviders, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "clusterName", ClusterName);
+        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "settings", global::Gureum.Core.ValueTree.WriteList(Settings, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "configuration", Configuration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "capacityProviders", global::Gureum.Core.ValueTree.WriteList(CapacityProviders, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "defaultCapacityProviderStrategy", global::Gureum.Core.ValueTree.WriteList(DefaultCapacityProviderStrategy, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "serviceConnectDefaults", ServiceConnectDefaults?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "settings", global::Gureum.Core.ValueTree.WriteList(Settings, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -1657,25 +1657,25 @@ public sealed partial class CreateClusterResponse
 
 public sealed partial class CreateDaemonRequest
 {
-    public global::System.Collections.Generic.List<string>? CapacityProviderArns { get; set; }
-
-    public string? ClientToken { get; set; }
+    public string? DaemonName { get; set; }
 
     public string? ClusterArn { get; set; }
 
-    public string? DaemonName { get; set; }
-
     public string? DaemonTaskDefinitionArn { get; set; }
 
+    public global::System.Collections.Generic.List<string>? CapacityProviderArns { get; set; }
+
     public global::Gureum.Api.Ecs.DaemonDeploymentConfiguration? DeploymentConfiguration { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
+
+    public string? PropagateTags { get; set; }
 
     public bool? EnableECSManagedTags { get; set; }
 
     public bool? EnableExecuteCommand { get; set; }
 
-    public string? PropagateTags { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
+    public string? ClientToken { get; set; }
 
     public static CreateDaemonRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1684,45 +1684,45 @@ public sealed partial class CreateDaemonRequest
             return null;
         }
         var result = new CreateDaemonRequest();
-        result.CapacityProviderArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviderArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clientToken"));
-        result.ClusterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterArn"));
         result.DaemonName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "daemonName"));
+        result.ClusterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterArn"));
         result.DaemonTaskDefinitionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "daemonTaskDefinitionArn"));
+        result.CapacityProviderArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviderArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.DeploymentConfiguration = global::Gureum.Api.Ecs.DaemonDeploymentConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deploymentConfiguration")));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PropagateTags = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "propagateTags"));
         result.EnableECSManagedTags = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableECSManagedTags"));
         result.EnableExecuteCommand = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableExecuteCommand"));
-        result.PropagateTags = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "propagateTags"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clientToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "capacityProviderArns", global::Gureum.Core.ValueTree.WriteList(CapacityProviderArns, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "clientToken", ClientToken);
-        global::Gureum.Core.ValueTree.Put(node, "clusterArn", ClusterArn);
         global::Gureum.Core.ValueTree.Put(node, "daemonName", DaemonName);
+        global::Gureum.Core.ValueTree.Put(node, "clusterArn", ClusterArn);
         global::Gureum.Core.ValueTree.Put(node, "daemonTaskDefinitionArn", DaemonTaskDefinitionArn);
+        global::Gureum.Core.ValueTree.Put(node, "capacityProviderArns", global::Gureum.Core.ValueTree.WriteList(CapacityProviderArns, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "deploymentConfiguration", DeploymentConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "propagateTags", PropagateTags);
         global::Gureum.Core.ValueTree.Put(node, "enableECSManagedTags", EnableECSManagedTags);
         global::Gureum.Core.ValueTree.Put(node, "enableExecuteCommand", EnableExecuteCommand);
-        global::Gureum.Core.ValueTree.Put(node, "propagateTags", PropagateTags);
-        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "clientToken", ClientToken);
         return node;
     }
 }
 
 public sealed partial class CreateDaemonResponse
 {
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
-
     public string? DaemonArn { get; set; }
 
-    public string? DeploymentArn { get; set; }
-
     public string? Status { get; set; }
+
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
+
+    public string? DeploymentArn { get; set; }
 
     public static CreateDaemonResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1731,49 +1731,49 @@ public sealed partial class CreateDaemonResponse
             return null;
         }
         var result = new CreateDaemonResponse();
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.DaemonArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "daemonArn"));
-        result.DeploymentArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deploymentArn"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
+        result.DeploymentArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deploymentArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "daemonArn", DaemonArn);
-        global::Gureum.Core.ValueTree.Put(node, "deploymentArn", DeploymentArn);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "deploymentArn", DeploymentArn);
         return node;
     }
 }
 
 public sealed partial class CreateExpressGatewayServiceRequest
 {
-    public string? Cluster { get; set; }
-
-    public string? Cpu { get; set; }
-
     public string? ExecutionRoleArn { get; set; }
-
-    public string? HealthCheckPath { get; set; }
 
     public string? InfrastructureRoleArn { get; set; }
 
-    public string? Memory { get; set; }
+    public string? ServiceName { get; set; }
 
-    public global::Gureum.Api.Ecs.ExpressGatewayServiceNetworkConfiguration? NetworkConfiguration { get; set; }
+    public string? Cluster { get; set; }
+
+    public string? HealthCheckPath { get; set; }
 
     public global::Gureum.Api.Ecs.ExpressGatewayContainer? PrimaryContainer { get; set; }
 
+    public string? TaskRoleArn { get; set; }
+
+    public global::Gureum.Api.Ecs.ExpressGatewayServiceNetworkConfiguration? NetworkConfiguration { get; set; }
+
+    public string? Cpu { get; set; }
+
+    public string? Memory { get; set; }
+
     public global::Gureum.Api.Ecs.ExpressGatewayScalingTarget? ScalingTarget { get; set; }
 
-    public string? ServiceName { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
-
-    public string? TaskRoleArn { get; set; }
 
     public static CreateExpressGatewayServiceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1782,36 +1782,36 @@ public sealed partial class CreateExpressGatewayServiceRequest
             return null;
         }
         var result = new CreateExpressGatewayServiceRequest();
-        result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.Cpu = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cpu"));
         result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionRoleArn"));
-        result.HealthCheckPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "healthCheckPath"));
         result.InfrastructureRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "infrastructureRoleArn"));
-        result.Memory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "memory"));
-        result.NetworkConfiguration = global::Gureum.Api.Ecs.ExpressGatewayServiceNetworkConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkConfiguration")));
-        result.PrimaryContainer = global::Gureum.Api.Ecs.ExpressGatewayContainer.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "primaryContainer")));
-        result.ScalingTarget = global::Gureum.Api.Ecs.ExpressGatewayScalingTarget.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "scalingTarget")));
         result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceName"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
+        result.HealthCheckPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "healthCheckPath"));
+        result.PrimaryContainer = global::Gureum.Api.Ecs.ExpressGatewayContainer.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "primaryContainer")));
         result.TaskRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskRoleArn"));
+        result.NetworkConfiguration = global::Gureum.Api.Ecs.ExpressGatewayServiceNetworkConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkConfiguration")));
+        result.Cpu = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cpu"));
+        result.Memory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "memory"));
+        result.ScalingTarget = global::Gureum.Api.Ecs.ExpressGatewayScalingTarget.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "scalingTarget")));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
         global::Gureum.Core.ValueTree.Put(node, "executionRoleArn", ExecutionRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "healthCheckPath", HealthCheckPath);
         global::Gureum.Core.ValueTree.Put(node, "infrastructureRoleArn", InfrastructureRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "memory", Memory);
-        global::Gureum.Core.ValueTree.Put(node, "networkConfiguration", NetworkConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "primaryContainer", PrimaryContainer?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "scalingTarget", ScalingTarget?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "serviceName", ServiceName);
-        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
+        global::Gureum.Core.ValueTree.Put(node, "healthCheckPath", HealthCheckPath);
+        global::Gureum.Core.ValueTree.Put(node, "primaryContainer", PrimaryContainer?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "taskRoleArn", TaskRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "networkConfiguration", NetworkConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
+        global::Gureum.Core.ValueTree.Put(node, "memory", Memory);
+        global::Gureum.Core.ValueTree.Put(node, "scalingTarget", ScalingTarget?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -1841,15 +1841,15 @@ public sealed partial class CreateExpressGatewayServiceResponse
 
 public sealed partial class CreateManagedInstancesProviderConfiguration
 {
-    public global::Gureum.Api.Ecs.AutoRepairConfiguration? AutoRepairConfiguration { get; set; }
-
-    public global::Gureum.Api.Ecs.InfrastructureOptimization? InfrastructureOptimization { get; set; }
-
     public string? InfrastructureRoleArn { get; set; }
 
     public global::Gureum.Api.Ecs.InstanceLaunchTemplate? InstanceLaunchTemplate { get; set; }
 
     public string? PropagateTags { get; set; }
+
+    public global::Gureum.Api.Ecs.InfrastructureOptimization? InfrastructureOptimization { get; set; }
+
+    public global::Gureum.Api.Ecs.AutoRepairConfiguration? AutoRepairConfiguration { get; set; }
 
     public static CreateManagedInstancesProviderConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1858,75 +1858,75 @@ public sealed partial class CreateManagedInstancesProviderConfiguration
             return null;
         }
         var result = new CreateManagedInstancesProviderConfiguration();
-        result.AutoRepairConfiguration = global::Gureum.Api.Ecs.AutoRepairConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "autoRepairConfiguration")));
-        result.InfrastructureOptimization = global::Gureum.Api.Ecs.InfrastructureOptimization.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "infrastructureOptimization")));
         result.InfrastructureRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "infrastructureRoleArn"));
         result.InstanceLaunchTemplate = global::Gureum.Api.Ecs.InstanceLaunchTemplate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "instanceLaunchTemplate")));
         result.PropagateTags = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "propagateTags"));
+        result.InfrastructureOptimization = global::Gureum.Api.Ecs.InfrastructureOptimization.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "infrastructureOptimization")));
+        result.AutoRepairConfiguration = global::Gureum.Api.Ecs.AutoRepairConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "autoRepairConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "autoRepairConfiguration", AutoRepairConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "infrastructureOptimization", InfrastructureOptimization?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "infrastructureRoleArn", InfrastructureRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "instanceLaunchTemplate", InstanceLaunchTemplate?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "propagateTags", PropagateTags);
+        global::Gureum.Core.ValueTree.Put(node, "infrastructureOptimization", InfrastructureOptimization?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "autoRepairConfiguration", AutoRepairConfiguration?.ToTree());
         return node;
     }
 }
 
 public sealed partial class CreateServiceRequest
 {
-    public string? AvailabilityZoneRebalancing { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.CapacityProviderStrategyItem>? CapacityProviderStrategy { get; set; }
-
-    public string? ClientToken { get; set; }
-
     public string? Cluster { get; set; }
 
-    public global::Gureum.Api.Ecs.DeploymentConfiguration? DeploymentConfiguration { get; set; }
+    public string? ServiceName { get; set; }
 
-    public global::Gureum.Api.Ecs.DeploymentController? DeploymentController { get; set; }
+    public string? TaskDefinition { get; set; }
 
-    public int? DesiredCount { get; set; }
-
-    public bool? EnableECSManagedTags { get; set; }
-
-    public bool? EnableExecuteCommand { get; set; }
-
-    public int? HealthCheckGracePeriodSeconds { get; set; }
-
-    public string? LaunchType { get; set; }
+    public string? AvailabilityZoneRebalancing { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.LoadBalancer>? LoadBalancers { get; set; }
 
-    public global::Gureum.Api.Ecs.NetworkConfiguration? NetworkConfiguration { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceRegistry>? ServiceRegistries { get; set; }
+
+    public int? DesiredCount { get; set; }
+
+    public string? ClientToken { get; set; }
+
+    public string? LaunchType { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.CapacityProviderStrategyItem>? CapacityProviderStrategy { get; set; }
+
+    public string? PlatformVersion { get; set; }
+
+    public string? Role { get; set; }
+
+    public global::Gureum.Api.Ecs.DeploymentConfiguration? DeploymentConfiguration { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.PlacementConstraint>? PlacementConstraints { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.PlacementStrategy>? PlacementStrategy { get; set; }
 
-    public string? PlatformVersion { get; set; }
+    public global::Gureum.Api.Ecs.NetworkConfiguration? NetworkConfiguration { get; set; }
 
-    public string? PropagateTags { get; set; }
-
-    public string? Role { get; set; }
+    public int? HealthCheckGracePeriodSeconds { get; set; }
 
     public string? SchedulingStrategy { get; set; }
 
-    public global::Gureum.Api.Ecs.ServiceConnectConfiguration? ServiceConnectConfiguration { get; set; }
-
-    public string? ServiceName { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceRegistry>? ServiceRegistries { get; set; }
+    public global::Gureum.Api.Ecs.DeploymentController? DeploymentController { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
 
-    public string? TaskDefinition { get; set; }
+    public bool? EnableECSManagedTags { get; set; }
+
+    public string? PropagateTags { get; set; }
+
+    public bool? EnableExecuteCommand { get; set; }
+
+    public global::Gureum.Api.Ecs.ServiceConnectConfiguration? ServiceConnectConfiguration { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceVolumeConfiguration>? VolumeConfigurations { get; set; }
 
@@ -1939,30 +1939,30 @@ public sealed partial class CreateServiceRequest
             return null;
         }
         var result = new CreateServiceRequest();
-        result.AvailabilityZoneRebalancing = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "availabilityZoneRebalancing"));
-        result.CapacityProviderStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviderStrategy"), x => global::Gureum.Api.Ecs.CapacityProviderStrategyItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clientToken"));
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.DeploymentConfiguration = global::Gureum.Api.Ecs.DeploymentConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deploymentConfiguration")));
-        result.DeploymentController = global::Gureum.Api.Ecs.DeploymentController.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deploymentController")));
-        result.DesiredCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "desiredCount"));
-        result.EnableECSManagedTags = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableECSManagedTags"));
-        result.EnableExecuteCommand = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableExecuteCommand"));
-        result.HealthCheckGracePeriodSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "healthCheckGracePeriodSeconds"));
-        result.LaunchType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "launchType"));
+        result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceName"));
+        result.TaskDefinition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskDefinition"));
+        result.AvailabilityZoneRebalancing = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "availabilityZoneRebalancing"));
         result.LoadBalancers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "loadBalancers"), x => global::Gureum.Api.Ecs.LoadBalancer.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.NetworkConfiguration = global::Gureum.Api.Ecs.NetworkConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkConfiguration")));
+        result.ServiceRegistries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "serviceRegistries"), x => global::Gureum.Api.Ecs.ServiceRegistry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DesiredCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "desiredCount"));
+        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clientToken"));
+        result.LaunchType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "launchType"));
+        result.CapacityProviderStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviderStrategy"), x => global::Gureum.Api.Ecs.CapacityProviderStrategyItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PlatformVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformVersion"));
+        result.Role = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "role"));
+        result.DeploymentConfiguration = global::Gureum.Api.Ecs.DeploymentConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deploymentConfiguration")));
         result.PlacementConstraints = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "placementConstraints"), x => global::Gureum.Api.Ecs.PlacementConstraint.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.PlacementStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "placementStrategy"), x => global::Gureum.Api.Ecs.PlacementStrategy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.PlatformVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformVersion"));
-        result.PropagateTags = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "propagateTags"));
-        result.Role = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "role"));
+        result.NetworkConfiguration = global::Gureum.Api.Ecs.NetworkConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkConfiguration")));
+        result.HealthCheckGracePeriodSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "healthCheckGracePeriodSeconds"));
         result.SchedulingStrategy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "schedulingStrategy"));
-        result.ServiceConnectConfiguration = global::Gureum.Api.Ecs.ServiceConnectConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "serviceConnectConfiguration")));
-        result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceName"));
-        result.ServiceRegistries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "serviceRegistries"), x => global::Gureum.Api.Ecs.ServiceRegistry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DeploymentController = global::Gureum.Api.Ecs.DeploymentController.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deploymentController")));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TaskDefinition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskDefinition"));
+        result.EnableECSManagedTags = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableECSManagedTags"));
+        result.PropagateTags = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "propagateTags"));
+        result.EnableExecuteCommand = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableExecuteCommand"));
+        result.ServiceConnectConfiguration = global::Gureum.Api.Ecs.ServiceConnectConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "serviceConnectConfiguration")));
         result.VolumeConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "volumeConfigurations"), x => global::Gureum.Api.Ecs.ServiceVolumeConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.VpcLatticeConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "vpcLatticeConfigurations"), x => global::Gureum.Api.Ecs.VpcLatticeConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
@@ -1971,30 +1971,30 @@ public sealed partial class CreateServiceRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "availabilityZoneRebalancing", AvailabilityZoneRebalancing);
-        global::Gureum.Core.ValueTree.Put(node, "capacityProviderStrategy", global::Gureum.Core.ValueTree.WriteList(CapacityProviderStrategy, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "clientToken", ClientToken);
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "deploymentConfiguration", DeploymentConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "deploymentController", DeploymentController?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "desiredCount", DesiredCount);
-        global::Gureum.Core.ValueTree.Put(node, "enableECSManagedTags", EnableECSManagedTags);
-        global::Gureum.Core.ValueTree.Put(node, "enableExecuteCommand", EnableExecuteCommand);
-        global::Gureum.Core.ValueTree.Put(node, "healthCheckGracePeriodSeconds", HealthCheckGracePeriodSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "launchType", LaunchType);
+        global::Gureum.Core.ValueTree.Put(node, "serviceName", ServiceName);
+        global::Gureum.Core.ValueTree.Put(node, "taskDefinition", TaskDefinition);
+        global::Gureum.Core.ValueTree.Put(node, "availabilityZoneRebalancing", AvailabilityZoneRebalancing);
         global::Gureum.Core.ValueTree.Put(node, "loadBalancers", global::Gureum.Core.ValueTree.WriteList(LoadBalancers, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "networkConfiguration", NetworkConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "serviceRegistries", global::Gureum.Core.ValueTree.WriteList(ServiceRegistries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "desiredCount", DesiredCount);
+        global::Gureum.Core.ValueTree.Put(node, "clientToken", ClientToken);
+        global::Gureum.Core.ValueTree.Put(node, "launchType", LaunchType);
+        global::Gureum.Core.ValueTree.Put(node, "capacityProviderStrategy", global::Gureum.Core.ValueTree.WriteList(CapacityProviderStrategy, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "platformVersion", PlatformVersion);
+        global::Gureum.Core.ValueTree.Put(node, "role", Role);
+        global::Gureum.Core.ValueTree.Put(node, "deploymentConfiguration", DeploymentConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "placementConstraints", global::Gureum.Core.ValueTree.WriteList(PlacementConstraints, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "placementStrategy", global::Gureum.Core.ValueTree.WriteList(PlacementStrategy, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "platformVersion", PlatformVersion);
-        global::Gureum.Core.ValueTree.Put(node, "propagateTags", PropagateTags);
-        global::Gureum.Core.ValueTree.Put(node, "role", Role);
+        global::Gureum.Core.ValueTree.Put(node, "networkConfiguration", NetworkConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "healthCheckGracePeriodSeconds", HealthCheckGracePeriodSeconds);
         global::Gureum.Core.ValueTree.Put(node, "schedulingStrategy", SchedulingStrategy);
-        global::Gureum.Core.ValueTree.Put(node, "serviceConnectConfiguration", ServiceConnectConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "serviceName", ServiceName);
-        global::Gureum.Core.ValueTree.Put(node, "serviceRegistries", global::Gureum.Core.ValueTree.WriteList(ServiceRegistries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "deploymentController", DeploymentController?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "taskDefinition", TaskDefinition);
+        global::Gureum.Core.ValueTree.Put(node, "enableECSManagedTags", EnableECSManagedTags);
+        global::Gureum.Core.ValueTree.Put(node, "propagateTags", PropagateTags);
+        global::Gureum.Core.ValueTree.Put(node, "enableExecuteCommand", EnableExecuteCommand);
+        global::Gureum.Core.ValueTree.Put(node, "serviceConnectConfiguration", ServiceConnectConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "volumeConfigurations", global::Gureum.Core.ValueTree.WriteList(VolumeConfigurations, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "vpcLatticeConfigurations", global::Gureum.Core.ValueTree.WriteList(VpcLatticeConfigurations, x => (object?)x.ToTree()));
         return node;
@@ -2026,31 +2026,31 @@ public sealed partial class CreateServiceResponse
 
 public sealed partial class CreateTaskSetRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.CapacityProviderStrategyItem>? CapacityProviderStrategy { get; set; }
-
-    public string? ClientToken { get; set; }
+    public string? Service { get; set; }
 
     public string? Cluster { get; set; }
 
     public string? ExternalId { get; set; }
 
-    public string? LaunchType { get; set; }
+    public string? TaskDefinition { get; set; }
+
+    public global::Gureum.Api.Ecs.NetworkConfiguration? NetworkConfiguration { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.LoadBalancer>? LoadBalancers { get; set; }
 
-    public global::Gureum.Api.Ecs.NetworkConfiguration? NetworkConfiguration { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceRegistry>? ServiceRegistries { get; set; }
+
+    public string? LaunchType { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.CapacityProviderStrategyItem>? CapacityProviderStrategy { get; set; }
 
     public string? PlatformVersion { get; set; }
 
     public global::Gureum.Api.Ecs.Scale? Scale { get; set; }
 
-    public string? Service { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceRegistry>? ServiceRegistries { get; set; }
+    public string? ClientToken { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
-
-    public string? TaskDefinition { get; set; }
 
     public static CreateTaskSetRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2059,38 +2059,38 @@ public sealed partial class CreateTaskSetRequest
             return null;
         }
         var result = new CreateTaskSetRequest();
-        result.CapacityProviderStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviderStrategy"), x => global::Gureum.Api.Ecs.CapacityProviderStrategyItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clientToken"));
+        result.Service = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "service"));
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
         result.ExternalId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "externalId"));
-        result.LaunchType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "launchType"));
-        result.LoadBalancers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "loadBalancers"), x => global::Gureum.Api.Ecs.LoadBalancer.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TaskDefinition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskDefinition"));
         result.NetworkConfiguration = global::Gureum.Api.Ecs.NetworkConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkConfiguration")));
+        result.LoadBalancers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "loadBalancers"), x => global::Gureum.Api.Ecs.LoadBalancer.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ServiceRegistries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "serviceRegistries"), x => global::Gureum.Api.Ecs.ServiceRegistry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LaunchType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "launchType"));
+        result.CapacityProviderStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviderStrategy"), x => global::Gureum.Api.Ecs.CapacityProviderStrategyItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.PlatformVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformVersion"));
         result.Scale = global::Gureum.Api.Ecs.Scale.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "scale")));
-        result.Service = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "service"));
-        result.ServiceRegistries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "serviceRegistries"), x => global::Gureum.Api.Ecs.ServiceRegistry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clientToken"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TaskDefinition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskDefinition"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "capacityProviderStrategy", global::Gureum.Core.ValueTree.WriteList(CapacityProviderStrategy, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "clientToken", ClientToken);
+        global::Gureum.Core.ValueTree.Put(node, "service", Service);
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
         global::Gureum.Core.ValueTree.Put(node, "externalId", ExternalId);
-        global::Gureum.Core.ValueTree.Put(node, "launchType", LaunchType);
-        global::Gureum.Core.ValueTree.Put(node, "loadBalancers", global::Gureum.Core.ValueTree.WriteList(LoadBalancers, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "taskDefinition", TaskDefinition);
         global::Gureum.Core.ValueTree.Put(node, "networkConfiguration", NetworkConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "loadBalancers", global::Gureum.Core.ValueTree.WriteList(LoadBalancers, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "serviceRegistries", global::Gureum.Core.ValueTree.WriteList(ServiceRegistries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "launchType", LaunchType);
+        global::Gureum.Core.ValueTree.Put(node, "capacityProviderStrategy", global::Gureum.Core.ValueTree.WriteList(CapacityProviderStrategy, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "platformVersion", PlatformVersion);
         global::Gureum.Core.ValueTree.Put(node, "scale", Scale?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "service", Service);
-        global::Gureum.Core.ValueTree.Put(node, "serviceRegistries", global::Gureum.Core.ValueTree.WriteList(ServiceRegistries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "clientToken", ClientToken);
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "taskDefinition", TaskDefinition);
         return node;
     }
 }
@@ -2120,9 +2120,9 @@ public sealed partial class CreateTaskSetResponse
 
 public sealed partial class CreatedAt
 {
-    public global::System.DateTimeOffset? After { get; set; }
-
     public global::System.DateTimeOffset? Before { get; set; }
+
+    public global::System.DateTimeOffset? After { get; set; }
 
     public static CreatedAt? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2131,16 +2131,16 @@ public sealed partial class CreatedAt
             return null;
         }
         var result = new CreatedAt();
-        result.After = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "after"));
         result.Before = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "before"));
+        result.After = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "after"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "after", After);
         global::Gureum.Core.ValueTree.Put(node, "before", Before);
+        global::Gureum.Core.ValueTree.Put(node, "after", After);
         return node;
     }
 }
@@ -2232,51 +2232,51 @@ public sealed partial class DaemonCircuitBreaker
 
 public sealed partial class DaemonContainerDefinition
 {
-    public global::System.Collections.Generic.List<string>? Command { get; set; }
-
-    public int? Cpu { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ContainerDependency>? DependsOn { get; set; }
-
-    public global::System.Collections.Generic.List<string>? EntryPoint { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.KeyValuePair>? Environment { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.EnvironmentFile>? EnvironmentFiles { get; set; }
-
-    public bool? Essential { get; set; }
-
-    public global::Gureum.Api.Ecs.FirelensConfiguration? FirelensConfiguration { get; set; }
-
-    public global::Gureum.Api.Ecs.HealthCheck? HealthCheck { get; set; }
+    public string? Name { get; set; }
 
     public string? Image { get; set; }
-
-    public bool? Interactive { get; set; }
-
-    public global::Gureum.Api.Ecs.DaemonLinuxParameters? LinuxParameters { get; set; }
-
-    public global::Gureum.Api.Ecs.LogConfiguration? LogConfiguration { get; set; }
 
     public int? Memory { get; set; }
 
     public int? MemoryReservation { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.MountPoint>? MountPoints { get; set; }
+    public global::Gureum.Api.Ecs.RepositoryCredentials? RepositoryCredentials { get; set; }
 
-    public string? Name { get; set; }
+    public global::Gureum.Api.Ecs.HealthCheck? HealthCheck { get; set; }
 
-    public bool? Privileged { get; set; }
+    public int? Cpu { get; set; }
 
-    public bool? PseudoTerminal { get; set; }
+    public bool? Essential { get; set; }
+
+    public global::System.Collections.Generic.List<string>? EntryPoint { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Command { get; set; }
+
+    public string? WorkingDirectory { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.EnvironmentFile>? EnvironmentFiles { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.KeyValuePair>? Environment { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Secret>? Secrets { get; set; }
 
     public bool? ReadonlyRootFilesystem { get; set; }
 
-    public global::Gureum.Api.Ecs.RepositoryCredentials? RepositoryCredentials { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.MountPoint>? MountPoints { get; set; }
 
-    public global::Gureum.Api.Ecs.ContainerRestartPolicy? RestartPolicy { get; set; }
+    public global::Gureum.Api.Ecs.LogConfiguration? LogConfiguration { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Secret>? Secrets { get; set; }
+    public global::Gureum.Api.Ecs.FirelensConfiguration? FirelensConfiguration { get; set; }
+
+    public bool? Privileged { get; set; }
+
+    public string? User { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Ulimit>? Ulimits { get; set; }
+
+    public global::Gureum.Api.Ecs.DaemonLinuxParameters? LinuxParameters { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ContainerDependency>? DependsOn { get; set; }
 
     public int? StartTimeout { get; set; }
 
@@ -2284,11 +2284,11 @@ public sealed partial class DaemonContainerDefinition
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.SystemControl>? SystemControls { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Ulimit>? Ulimits { get; set; }
+    public bool? Interactive { get; set; }
 
-    public string? User { get; set; }
+    public bool? PseudoTerminal { get; set; }
 
-    public string? WorkingDirectory { get; set; }
+    public global::Gureum.Api.Ecs.ContainerRestartPolicy? RestartPolicy { get; set; }
 
     public static DaemonContainerDefinition? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2297,70 +2297,70 @@ public sealed partial class DaemonContainerDefinition
             return null;
         }
         var result = new DaemonContainerDefinition();
-        result.Command = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "command"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Cpu = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "cpu"));
-        result.DependsOn = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "dependsOn"), x => global::Gureum.Api.Ecs.ContainerDependency.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.EntryPoint = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "entryPoint"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Environment = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "environment"), x => global::Gureum.Api.Ecs.KeyValuePair.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.EnvironmentFiles = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "environmentFiles"), x => global::Gureum.Api.Ecs.EnvironmentFile.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Essential = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "essential"));
-        result.FirelensConfiguration = global::Gureum.Api.Ecs.FirelensConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "firelensConfiguration")));
-        result.HealthCheck = global::Gureum.Api.Ecs.HealthCheck.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "healthCheck")));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.Image = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "image"));
-        result.Interactive = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "interactive"));
-        result.LinuxParameters = global::Gureum.Api.Ecs.DaemonLinuxParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "linuxParameters")));
-        result.LogConfiguration = global::Gureum.Api.Ecs.LogConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "logConfiguration")));
         result.Memory = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "memory"));
         result.MemoryReservation = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "memoryReservation"));
-        result.MountPoints = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "mountPoints"), x => global::Gureum.Api.Ecs.MountPoint.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
-        result.Privileged = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "privileged"));
-        result.PseudoTerminal = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "pseudoTerminal"));
-        result.ReadonlyRootFilesystem = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "readonlyRootFilesystem"));
         result.RepositoryCredentials = global::Gureum.Api.Ecs.RepositoryCredentials.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "repositoryCredentials")));
-        result.RestartPolicy = global::Gureum.Api.Ecs.ContainerRestartPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "restartPolicy")));
+        result.HealthCheck = global::Gureum.Api.Ecs.HealthCheck.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "healthCheck")));
+        result.Cpu = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "cpu"));
+        result.Essential = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "essential"));
+        result.EntryPoint = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "entryPoint"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Command = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "command"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.WorkingDirectory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "workingDirectory"));
+        result.EnvironmentFiles = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "environmentFiles"), x => global::Gureum.Api.Ecs.EnvironmentFile.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Environment = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "environment"), x => global::Gureum.Api.Ecs.KeyValuePair.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Secrets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "secrets"), x => global::Gureum.Api.Ecs.Secret.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ReadonlyRootFilesystem = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "readonlyRootFilesystem"));
+        result.MountPoints = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "mountPoints"), x => global::Gureum.Api.Ecs.MountPoint.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LogConfiguration = global::Gureum.Api.Ecs.LogConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "logConfiguration")));
+        result.FirelensConfiguration = global::Gureum.Api.Ecs.FirelensConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "firelensConfiguration")));
+        result.Privileged = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "privileged"));
+        result.User = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "user"));
+        result.Ulimits = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ulimits"), x => global::Gureum.Api.Ecs.Ulimit.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LinuxParameters = global::Gureum.Api.Ecs.DaemonLinuxParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "linuxParameters")));
+        result.DependsOn = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "dependsOn"), x => global::Gureum.Api.Ecs.ContainerDependency.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.StartTimeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "startTimeout"));
         result.StopTimeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "stopTimeout"));
         result.SystemControls = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "systemControls"), x => global::Gureum.Api.Ecs.SystemControl.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Ulimits = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ulimits"), x => global::Gureum.Api.Ecs.Ulimit.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.User = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "user"));
-        result.WorkingDirectory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "workingDirectory"));
+        result.Interactive = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "interactive"));
+        result.PseudoTerminal = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "pseudoTerminal"));
+        result.RestartPolicy = global::Gureum.Api.Ecs.ContainerRestartPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "restartPolicy")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "command", global::Gureum.Core.ValueTree.WriteList(Command, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
-        global::Gureum.Core.ValueTree.Put(node, "dependsOn", global::Gureum.Core.ValueTree.WriteList(DependsOn, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "entryPoint", global::Gureum.Core.ValueTree.WriteList(EntryPoint, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "environment", global::Gureum.Core.ValueTree.WriteList(Environment, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "environmentFiles", global::Gureum.Core.ValueTree.WriteList(EnvironmentFiles, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "essential", Essential);
-        global::Gureum.Core.ValueTree.Put(node, "firelensConfiguration", FirelensConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "healthCheck", HealthCheck?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "image", Image);
-        global::Gureum.Core.ValueTree.Put(node, "interactive", Interactive);
-        global::Gureum.Core.ValueTree.Put(node, "linuxParameters", LinuxParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "logConfiguration", LogConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "memory", Memory);
         global::Gureum.Core.ValueTree.Put(node, "memoryReservation", MemoryReservation);
-        global::Gureum.Core.ValueTree.Put(node, "mountPoints", global::Gureum.Core.ValueTree.WriteList(MountPoints, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "privileged", Privileged);
-        global::Gureum.Core.ValueTree.Put(node, "pseudoTerminal", PseudoTerminal);
-        global::Gureum.Core.ValueTree.Put(node, "readonlyRootFilesystem", ReadonlyRootFilesystem);
         global::Gureum.Core.ValueTree.Put(node, "repositoryCredentials", RepositoryCredentials?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "restartPolicy", RestartPolicy?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "healthCheck", HealthCheck?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
+        global::Gureum.Core.ValueTree.Put(node, "essential", Essential);
+        global::Gureum.Core.ValueTree.Put(node, "entryPoint", global::Gureum.Core.ValueTree.WriteList(EntryPoint, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "command", global::Gureum.Core.ValueTree.WriteList(Command, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "workingDirectory", WorkingDirectory);
+        global::Gureum.Core.ValueTree.Put(node, "environmentFiles", global::Gureum.Core.ValueTree.WriteList(EnvironmentFiles, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "environment", global::Gureum.Core.ValueTree.WriteList(Environment, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "secrets", global::Gureum.Core.ValueTree.WriteList(Secrets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "readonlyRootFilesystem", ReadonlyRootFilesystem);
+        global::Gureum.Core.ValueTree.Put(node, "mountPoints", global::Gureum.Core.ValueTree.WriteList(MountPoints, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "logConfiguration", LogConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "firelensConfiguration", FirelensConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "privileged", Privileged);
+        global::Gureum.Core.ValueTree.Put(node, "user", User);
+        global::Gureum.Core.ValueTree.Put(node, "ulimits", global::Gureum.Core.ValueTree.WriteList(Ulimits, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "linuxParameters", LinuxParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "dependsOn", global::Gureum.Core.ValueTree.WriteList(DependsOn, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "startTimeout", StartTimeout);
         global::Gureum.Core.ValueTree.Put(node, "stopTimeout", StopTimeout);
         global::Gureum.Core.ValueTree.Put(node, "systemControls", global::Gureum.Core.ValueTree.WriteList(SystemControls, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ulimits", global::Gureum.Core.ValueTree.WriteList(Ulimits, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "user", User);
-        global::Gureum.Core.ValueTree.Put(node, "workingDirectory", WorkingDirectory);
+        global::Gureum.Core.ValueTree.Put(node, "interactive", Interactive);
+        global::Gureum.Core.ValueTree.Put(node, "pseudoTerminal", PseudoTerminal);
+        global::Gureum.Core.ValueTree.Put(node, "restartPolicy", RestartPolicy?.ToTree());
         return node;
     }
 }
@@ -2369,9 +2369,9 @@ public sealed partial class DaemonContainerImage
 {
     public string? ContainerName { get; set; }
 
-    public string? Image { get; set; }
-
     public string? ImageDigest { get; set; }
+
+    public string? Image { get; set; }
 
     public static DaemonContainerImage? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2381,8 +2381,8 @@ public sealed partial class DaemonContainerImage
         }
         var result = new DaemonContainerImage();
         result.ContainerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerName"));
-        result.Image = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "image"));
         result.ImageDigest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "imageDigest"));
+        result.Image = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "image"));
         return result;
     }
 
@@ -2390,41 +2390,41 @@ public sealed partial class DaemonContainerImage
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "containerName", ContainerName);
-        global::Gureum.Core.ValueTree.Put(node, "image", Image);
         global::Gureum.Core.ValueTree.Put(node, "imageDigest", ImageDigest);
+        global::Gureum.Core.ValueTree.Put(node, "image", Image);
         return node;
     }
 }
 
 public sealed partial class DaemonDeployment
 {
-    public global::Gureum.Api.Ecs.DaemonDeploymentAlarms? Alarms { get; set; }
-
-    public global::Gureum.Api.Ecs.DaemonCircuitBreaker? CircuitBreaker { get; set; }
-
-    public string? ClusterArn { get; set; }
-
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
-
     public string? DaemonDeploymentArn { get; set; }
 
-    public global::Gureum.Api.Ecs.DaemonDeploymentConfiguration? DeploymentConfiguration { get; set; }
-
-    public global::System.DateTimeOffset? FinishedAt { get; set; }
-
-    public global::Gureum.Api.Ecs.DaemonRollback? Rollback { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.DaemonDeploymentRevisionDetail>? SourceDaemonRevisions { get; set; }
-
-    public global::System.DateTimeOffset? StartedAt { get; set; }
+    public string? ClusterArn { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
 
+    public global::Gureum.Api.Ecs.DaemonDeploymentRevisionDetail? TargetDaemonRevision { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.DaemonDeploymentRevisionDetail>? SourceDaemonRevisions { get; set; }
+
+    public global::Gureum.Api.Ecs.DaemonCircuitBreaker? CircuitBreaker { get; set; }
+
+    public global::Gureum.Api.Ecs.DaemonDeploymentAlarms? Alarms { get; set; }
+
+    public global::Gureum.Api.Ecs.DaemonRollback? Rollback { get; set; }
+
+    public global::Gureum.Api.Ecs.DaemonDeploymentConfiguration? DeploymentConfiguration { get; set; }
+
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
+
+    public global::System.DateTimeOffset? StartedAt { get; set; }
+
     public global::System.DateTimeOffset? StoppedAt { get; set; }
 
-    public global::Gureum.Api.Ecs.DaemonDeploymentRevisionDetail? TargetDaemonRevision { get; set; }
+    public global::System.DateTimeOffset? FinishedAt { get; set; }
 
     public static DaemonDeployment? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2433,49 +2433,49 @@ public sealed partial class DaemonDeployment
             return null;
         }
         var result = new DaemonDeployment();
-        result.Alarms = global::Gureum.Api.Ecs.DaemonDeploymentAlarms.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "alarms")));
-        result.CircuitBreaker = global::Gureum.Api.Ecs.DaemonCircuitBreaker.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "circuitBreaker")));
-        result.ClusterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterArn"));
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.DaemonDeploymentArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "daemonDeploymentArn"));
-        result.DeploymentConfiguration = global::Gureum.Api.Ecs.DaemonDeploymentConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deploymentConfiguration")));
-        result.FinishedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "finishedAt"));
-        result.Rollback = global::Gureum.Api.Ecs.DaemonRollback.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "rollback")));
-        result.SourceDaemonRevisions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "sourceDaemonRevisions"), x => global::Gureum.Api.Ecs.DaemonDeploymentRevisionDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.StartedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "startedAt"));
+        result.ClusterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterArn"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusReason"));
-        result.StoppedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "stoppedAt"));
         result.TargetDaemonRevision = global::Gureum.Api.Ecs.DaemonDeploymentRevisionDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "targetDaemonRevision")));
+        result.SourceDaemonRevisions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "sourceDaemonRevisions"), x => global::Gureum.Api.Ecs.DaemonDeploymentRevisionDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.CircuitBreaker = global::Gureum.Api.Ecs.DaemonCircuitBreaker.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "circuitBreaker")));
+        result.Alarms = global::Gureum.Api.Ecs.DaemonDeploymentAlarms.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "alarms")));
+        result.Rollback = global::Gureum.Api.Ecs.DaemonRollback.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "rollback")));
+        result.DeploymentConfiguration = global::Gureum.Api.Ecs.DaemonDeploymentConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deploymentConfiguration")));
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
+        result.StartedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "startedAt"));
+        result.StoppedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "stoppedAt"));
+        result.FinishedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "finishedAt"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "alarms", Alarms?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "circuitBreaker", CircuitBreaker?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "clusterArn", ClusterArn);
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "daemonDeploymentArn", DaemonDeploymentArn);
-        global::Gureum.Core.ValueTree.Put(node, "deploymentConfiguration", DeploymentConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "finishedAt", FinishedAt);
-        global::Gureum.Core.ValueTree.Put(node, "rollback", Rollback?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "sourceDaemonRevisions", global::Gureum.Core.ValueTree.WriteList(SourceDaemonRevisions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "startedAt", StartedAt);
+        global::Gureum.Core.ValueTree.Put(node, "clusterArn", ClusterArn);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "statusReason", StatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "stoppedAt", StoppedAt);
         global::Gureum.Core.ValueTree.Put(node, "targetDaemonRevision", TargetDaemonRevision?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "sourceDaemonRevisions", global::Gureum.Core.ValueTree.WriteList(SourceDaemonRevisions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "circuitBreaker", CircuitBreaker?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "alarms", Alarms?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "rollback", Rollback?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "deploymentConfiguration", DeploymentConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "startedAt", StartedAt);
+        global::Gureum.Core.ValueTree.Put(node, "stoppedAt", StoppedAt);
+        global::Gureum.Core.ValueTree.Put(node, "finishedAt", FinishedAt);
         return node;
     }
 }
 
 public sealed partial class DaemonDeploymentAlarms
 {
-    public global::System.Collections.Generic.List<string>? AlarmNames { get; set; }
-
     public string? Status { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AlarmNames { get; set; }
 
     public global::System.Collections.Generic.List<string>? TriggeredAlarmNames { get; set; }
 
@@ -2486,8 +2486,8 @@ public sealed partial class DaemonDeploymentAlarms
             return null;
         }
         var result = new DaemonDeploymentAlarms();
-        result.AlarmNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "alarmNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.AlarmNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "alarmNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.TriggeredAlarmNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "triggeredAlarmNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -2495,8 +2495,8 @@ public sealed partial class DaemonDeploymentAlarms
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "alarmNames", global::Gureum.Core.ValueTree.WriteList(AlarmNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "alarmNames", global::Gureum.Core.ValueTree.WriteList(AlarmNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "triggeredAlarmNames", global::Gureum.Core.ValueTree.WriteList(TriggeredAlarmNames, x => (object?)x));
         return node;
     }
@@ -2506,9 +2506,9 @@ public sealed partial class DaemonDeploymentCapacityProvider
 {
     public string? Arn { get; set; }
 
-    public int? DrainingInstanceCount { get; set; }
-
     public int? RunningInstanceCount { get; set; }
+
+    public int? DrainingInstanceCount { get; set; }
 
     public static DaemonDeploymentCapacityProvider? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2518,8 +2518,8 @@ public sealed partial class DaemonDeploymentCapacityProvider
         }
         var result = new DaemonDeploymentCapacityProvider();
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
-        result.DrainingInstanceCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "drainingInstanceCount"));
         result.RunningInstanceCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "runningInstanceCount"));
+        result.DrainingInstanceCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "drainingInstanceCount"));
         return result;
     }
 
@@ -2527,19 +2527,19 @@ public sealed partial class DaemonDeploymentCapacityProvider
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "drainingInstanceCount", DrainingInstanceCount);
         global::Gureum.Core.ValueTree.Put(node, "runningInstanceCount", RunningInstanceCount);
+        global::Gureum.Core.ValueTree.Put(node, "drainingInstanceCount", DrainingInstanceCount);
         return node;
     }
 }
 
 public sealed partial class DaemonDeploymentConfiguration
 {
+    public double? DrainPercent { get; set; }
+
     public global::Gureum.Api.Ecs.DaemonAlarmConfiguration? Alarms { get; set; }
 
     public int? BakeTimeInMinutes { get; set; }
-
-    public double? DrainPercent { get; set; }
 
     public static DaemonDeploymentConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2548,18 +2548,18 @@ public sealed partial class DaemonDeploymentConfiguration
             return null;
         }
         var result = new DaemonDeploymentConfiguration();
+        result.DrainPercent = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "drainPercent"));
         result.Alarms = global::Gureum.Api.Ecs.DaemonAlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "alarms")));
         result.BakeTimeInMinutes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "bakeTimeInMinutes"));
-        result.DrainPercent = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "drainPercent"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "drainPercent", DrainPercent);
         global::Gureum.Core.ValueTree.Put(node, "alarms", Alarms?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "bakeTimeInMinutes", BakeTimeInMinutes);
-        global::Gureum.Core.ValueTree.Put(node, "drainPercent", DrainPercent);
         return node;
     }
 }
@@ -2570,9 +2570,9 @@ public sealed partial class DaemonDeploymentRevisionDetail
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.DaemonDeploymentCapacityProvider>? CapacityProviders { get; set; }
 
-    public int? TotalDrainingInstanceCount { get; set; }
-
     public int? TotalRunningInstanceCount { get; set; }
+
+    public int? TotalDrainingInstanceCount { get; set; }
 
     public static DaemonDeploymentRevisionDetail? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2583,8 +2583,8 @@ public sealed partial class DaemonDeploymentRevisionDetail
         var result = new DaemonDeploymentRevisionDetail();
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
         result.CapacityProviders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviders"), x => global::Gureum.Api.Ecs.DaemonDeploymentCapacityProvider.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TotalDrainingInstanceCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "totalDrainingInstanceCount"));
         result.TotalRunningInstanceCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "totalRunningInstanceCount"));
+        result.TotalDrainingInstanceCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "totalDrainingInstanceCount"));
         return result;
     }
 
@@ -2593,8 +2593,8 @@ public sealed partial class DaemonDeploymentRevisionDetail
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
         global::Gureum.Core.ValueTree.Put(node, "capacityProviders", global::Gureum.Core.ValueTree.WriteList(CapacityProviders, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "totalDrainingInstanceCount", TotalDrainingInstanceCount);
         global::Gureum.Core.ValueTree.Put(node, "totalRunningInstanceCount", TotalRunningInstanceCount);
+        global::Gureum.Core.ValueTree.Put(node, "totalDrainingInstanceCount", TotalDrainingInstanceCount);
         return node;
     }
 }
@@ -2623,25 +2623,25 @@ public static class DaemonDeploymentStatus
 
 public sealed partial class DaemonDeploymentSummary
 {
-    public string? ClusterArn { get; set; }
-
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
+    public string? DaemonDeploymentArn { get; set; }
 
     public string? DaemonArn { get; set; }
 
-    public string? DaemonDeploymentArn { get; set; }
-
-    public global::System.DateTimeOffset? FinishedAt { get; set; }
-
-    public global::System.DateTimeOffset? StartedAt { get; set; }
+    public string? ClusterArn { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
 
+    public string? TargetDaemonRevisionArn { get; set; }
+
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
+
+    public global::System.DateTimeOffset? StartedAt { get; set; }
+
     public global::System.DateTimeOffset? StoppedAt { get; set; }
 
-    public string? TargetDaemonRevisionArn { get; set; }
+    public global::System.DateTimeOffset? FinishedAt { get; set; }
 
     public static DaemonDeploymentSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2650,49 +2650,49 @@ public sealed partial class DaemonDeploymentSummary
             return null;
         }
         var result = new DaemonDeploymentSummary();
-        result.ClusterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterArn"));
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
-        result.DaemonArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "daemonArn"));
         result.DaemonDeploymentArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "daemonDeploymentArn"));
-        result.FinishedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "finishedAt"));
-        result.StartedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "startedAt"));
+        result.DaemonArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "daemonArn"));
+        result.ClusterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterArn"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusReason"));
-        result.StoppedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "stoppedAt"));
         result.TargetDaemonRevisionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetDaemonRevisionArn"));
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
+        result.StartedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "startedAt"));
+        result.StoppedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "stoppedAt"));
+        result.FinishedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "finishedAt"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "clusterArn", ClusterArn);
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
-        global::Gureum.Core.ValueTree.Put(node, "daemonArn", DaemonArn);
         global::Gureum.Core.ValueTree.Put(node, "daemonDeploymentArn", DaemonDeploymentArn);
-        global::Gureum.Core.ValueTree.Put(node, "finishedAt", FinishedAt);
-        global::Gureum.Core.ValueTree.Put(node, "startedAt", StartedAt);
+        global::Gureum.Core.ValueTree.Put(node, "daemonArn", DaemonArn);
+        global::Gureum.Core.ValueTree.Put(node, "clusterArn", ClusterArn);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "statusReason", StatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "stoppedAt", StoppedAt);
         global::Gureum.Core.ValueTree.Put(node, "targetDaemonRevisionArn", TargetDaemonRevisionArn);
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "startedAt", StartedAt);
+        global::Gureum.Core.ValueTree.Put(node, "stoppedAt", StoppedAt);
+        global::Gureum.Core.ValueTree.Put(node, "finishedAt", FinishedAt);
         return node;
     }
 }
 
 public sealed partial class DaemonDetail
 {
+    public string? DaemonArn { get; set; }
+
     public string? ClusterArn { get; set; }
 
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
+    public string? Status { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.DaemonRevisionDetail>? CurrentRevisions { get; set; }
 
-    public string? DaemonArn { get; set; }
-
     public string? DeploymentArn { get; set; }
 
-    public string? Status { get; set; }
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
 
     public global::System.DateTimeOffset? UpdatedAt { get; set; }
 
@@ -2703,12 +2703,12 @@ public sealed partial class DaemonDetail
             return null;
         }
         var result = new DaemonDetail();
-        result.ClusterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterArn"));
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
-        result.CurrentRevisions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "currentRevisions"), x => global::Gureum.Api.Ecs.DaemonRevisionDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.DaemonArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "daemonArn"));
-        result.DeploymentArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deploymentArn"));
+        result.ClusterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterArn"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.CurrentRevisions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "currentRevisions"), x => global::Gureum.Api.Ecs.DaemonRevisionDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DeploymentArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deploymentArn"));
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
         return result;
     }
@@ -2716,12 +2716,12 @@ public sealed partial class DaemonDetail
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "clusterArn", ClusterArn);
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
-        global::Gureum.Core.ValueTree.Put(node, "currentRevisions", global::Gureum.Core.ValueTree.WriteList(CurrentRevisions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "daemonArn", DaemonArn);
-        global::Gureum.Core.ValueTree.Put(node, "deploymentArn", DeploymentArn);
+        global::Gureum.Core.ValueTree.Put(node, "clusterArn", ClusterArn);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "currentRevisions", global::Gureum.Core.ValueTree.WriteList(CurrentRevisions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "deploymentArn", DeploymentArn);
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
         return node;
     }
@@ -2771,23 +2771,23 @@ public static class DaemonPropagateTags
 
 public sealed partial class DaemonRevision
 {
+    public string? DaemonRevisionArn { get; set; }
+
     public string? ClusterArn { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.DaemonContainerImage>? ContainerImages { get; set; }
-
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
 
     public string? DaemonArn { get; set; }
 
-    public string? DaemonRevisionArn { get; set; }
-
     public string? DaemonTaskDefinitionArn { get; set; }
+
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.DaemonContainerImage>? ContainerImages { get; set; }
+
+    public string? PropagateTags { get; set; }
 
     public bool? EnableECSManagedTags { get; set; }
 
     public bool? EnableExecuteCommand { get; set; }
-
-    public string? PropagateTags { get; set; }
 
     public static DaemonRevision? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2796,30 +2796,30 @@ public sealed partial class DaemonRevision
             return null;
         }
         var result = new DaemonRevision();
-        result.ClusterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterArn"));
-        result.ContainerImages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "containerImages"), x => global::Gureum.Api.Ecs.DaemonContainerImage.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
-        result.DaemonArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "daemonArn"));
         result.DaemonRevisionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "daemonRevisionArn"));
+        result.ClusterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterArn"));
+        result.DaemonArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "daemonArn"));
         result.DaemonTaskDefinitionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "daemonTaskDefinitionArn"));
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
+        result.ContainerImages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "containerImages"), x => global::Gureum.Api.Ecs.DaemonContainerImage.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PropagateTags = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "propagateTags"));
         result.EnableECSManagedTags = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableECSManagedTags"));
         result.EnableExecuteCommand = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableExecuteCommand"));
-        result.PropagateTags = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "propagateTags"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "clusterArn", ClusterArn);
-        global::Gureum.Core.ValueTree.Put(node, "containerImages", global::Gureum.Core.ValueTree.WriteList(ContainerImages, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
-        global::Gureum.Core.ValueTree.Put(node, "daemonArn", DaemonArn);
         global::Gureum.Core.ValueTree.Put(node, "daemonRevisionArn", DaemonRevisionArn);
+        global::Gureum.Core.ValueTree.Put(node, "clusterArn", ClusterArn);
+        global::Gureum.Core.ValueTree.Put(node, "daemonArn", DaemonArn);
         global::Gureum.Core.ValueTree.Put(node, "daemonTaskDefinitionArn", DaemonTaskDefinitionArn);
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "containerImages", global::Gureum.Core.ValueTree.WriteList(ContainerImages, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "propagateTags", PropagateTags);
         global::Gureum.Core.ValueTree.Put(node, "enableECSManagedTags", EnableECSManagedTags);
         global::Gureum.Core.ValueTree.Put(node, "enableExecuteCommand", EnableExecuteCommand);
-        global::Gureum.Core.ValueTree.Put(node, "propagateTags", PropagateTags);
         return node;
     }
 }
@@ -2859,11 +2859,11 @@ public sealed partial class DaemonRollback
 {
     public string? Reason { get; set; }
 
-    public global::System.Collections.Generic.List<string>? RollbackCapacityProviders { get; set; }
+    public global::System.DateTimeOffset? StartedAt { get; set; }
 
     public string? RollbackTargetDaemonRevisionArn { get; set; }
 
-    public global::System.DateTimeOffset? StartedAt { get; set; }
+    public global::System.Collections.Generic.List<string>? RollbackCapacityProviders { get; set; }
 
     public static DaemonRollback? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2873,9 +2873,9 @@ public sealed partial class DaemonRollback
         }
         var result = new DaemonRollback();
         result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "reason"));
-        result.RollbackCapacityProviders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "rollbackCapacityProviders"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.RollbackTargetDaemonRevisionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "rollbackTargetDaemonRevisionArn"));
         result.StartedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "startedAt"));
+        result.RollbackTargetDaemonRevisionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "rollbackTargetDaemonRevisionArn"));
+        result.RollbackCapacityProviders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "rollbackCapacityProviders"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -2883,9 +2883,9 @@ public sealed partial class DaemonRollback
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "reason", Reason);
-        global::Gureum.Core.ValueTree.Put(node, "rollbackCapacityProviders", global::Gureum.Core.ValueTree.WriteList(RollbackCapacityProviders, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "rollbackTargetDaemonRevisionArn", RollbackTargetDaemonRevisionArn);
         global::Gureum.Core.ValueTree.Put(node, "startedAt", StartedAt);
+        global::Gureum.Core.ValueTree.Put(node, "rollbackTargetDaemonRevisionArn", RollbackTargetDaemonRevisionArn);
+        global::Gureum.Core.ValueTree.Put(node, "rollbackCapacityProviders", global::Gureum.Core.ValueTree.WriteList(RollbackCapacityProviders, x => (object?)x));
         return node;
     }
 }
@@ -2899,11 +2899,11 @@ public static class DaemonStatus
 
 public sealed partial class DaemonSummary
 {
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
-
     public string? DaemonArn { get; set; }
 
     public string? Status { get; set; }
+
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
 
     public global::System.DateTimeOffset? UpdatedAt { get; set; }
 
@@ -2914,9 +2914,9 @@ public sealed partial class DaemonSummary
             return null;
         }
         var result = new DaemonSummary();
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.DaemonArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "daemonArn"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
         return result;
     }
@@ -2924,9 +2924,9 @@ public sealed partial class DaemonSummary
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "daemonArn", DaemonArn);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
         return node;
     }
@@ -2934,31 +2934,31 @@ public sealed partial class DaemonSummary
 
 public sealed partial class DaemonTaskDefinition
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.DaemonContainerDefinition>? ContainerDefinitions { get; set; }
-
-    public string? Cpu { get; set; }
-
     public string? DaemonTaskDefinitionArn { get; set; }
-
-    public global::System.DateTimeOffset? DeleteRequestedAt { get; set; }
-
-    public string? ExecutionRoleArn { get; set; }
 
     public string? Family { get; set; }
 
-    public string? Memory { get; set; }
-
-    public global::System.DateTimeOffset? RegisteredAt { get; set; }
-
-    public string? RegisteredBy { get; set; }
-
     public int? Revision { get; set; }
-
-    public string? Status { get; set; }
 
     public string? TaskRoleArn { get; set; }
 
+    public string? ExecutionRoleArn { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.DaemonContainerDefinition>? ContainerDefinitions { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.DaemonVolume>? Volumes { get; set; }
+
+    public string? Cpu { get; set; }
+
+    public string? Memory { get; set; }
+
+    public string? Status { get; set; }
+
+    public global::System.DateTimeOffset? RegisteredAt { get; set; }
+
+    public global::System.DateTimeOffset? DeleteRequestedAt { get; set; }
+
+    public string? RegisteredBy { get; set; }
 
     public static DaemonTaskDefinition? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2967,38 +2967,38 @@ public sealed partial class DaemonTaskDefinition
             return null;
         }
         var result = new DaemonTaskDefinition();
-        result.ContainerDefinitions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "containerDefinitions"), x => global::Gureum.Api.Ecs.DaemonContainerDefinition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Cpu = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cpu"));
         result.DaemonTaskDefinitionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "daemonTaskDefinitionArn"));
-        result.DeleteRequestedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "deleteRequestedAt"));
-        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionRoleArn"));
         result.Family = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "family"));
-        result.Memory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "memory"));
-        result.RegisteredAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "registeredAt"));
-        result.RegisteredBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registeredBy"));
         result.Revision = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "revision"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.TaskRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskRoleArn"));
+        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionRoleArn"));
+        result.ContainerDefinitions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "containerDefinitions"), x => global::Gureum.Api.Ecs.DaemonContainerDefinition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Volumes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "volumes"), x => global::Gureum.Api.Ecs.DaemonVolume.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Cpu = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cpu"));
+        result.Memory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "memory"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.RegisteredAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "registeredAt"));
+        result.DeleteRequestedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "deleteRequestedAt"));
+        result.RegisteredBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registeredBy"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "containerDefinitions", global::Gureum.Core.ValueTree.WriteList(ContainerDefinitions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
         global::Gureum.Core.ValueTree.Put(node, "daemonTaskDefinitionArn", DaemonTaskDefinitionArn);
-        global::Gureum.Core.ValueTree.Put(node, "deleteRequestedAt", DeleteRequestedAt);
-        global::Gureum.Core.ValueTree.Put(node, "executionRoleArn", ExecutionRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "family", Family);
-        global::Gureum.Core.ValueTree.Put(node, "memory", Memory);
-        global::Gureum.Core.ValueTree.Put(node, "registeredAt", RegisteredAt);
-        global::Gureum.Core.ValueTree.Put(node, "registeredBy", RegisteredBy);
         global::Gureum.Core.ValueTree.Put(node, "revision", Revision);
-        global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "taskRoleArn", TaskRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "executionRoleArn", ExecutionRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "containerDefinitions", global::Gureum.Core.ValueTree.WriteList(ContainerDefinitions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "volumes", global::Gureum.Core.ValueTree.WriteList(Volumes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
+        global::Gureum.Core.ValueTree.Put(node, "memory", Memory);
+        global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "registeredAt", RegisteredAt);
+        global::Gureum.Core.ValueTree.Put(node, "deleteRequestedAt", DeleteRequestedAt);
+        global::Gureum.Core.ValueTree.Put(node, "registeredBy", RegisteredBy);
         return node;
     }
 }
@@ -3029,11 +3029,11 @@ public sealed partial class DaemonTaskDefinitionSummary
 {
     public string? Arn { get; set; }
 
-    public global::System.DateTimeOffset? DeleteRequestedAt { get; set; }
-
     public global::System.DateTimeOffset? RegisteredAt { get; set; }
 
     public string? RegisteredBy { get; set; }
+
+    public global::System.DateTimeOffset? DeleteRequestedAt { get; set; }
 
     public string? Status { get; set; }
 
@@ -3045,9 +3045,9 @@ public sealed partial class DaemonTaskDefinitionSummary
         }
         var result = new DaemonTaskDefinitionSummary();
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
-        result.DeleteRequestedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "deleteRequestedAt"));
         result.RegisteredAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "registeredAt"));
         result.RegisteredBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registeredBy"));
+        result.DeleteRequestedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "deleteRequestedAt"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         return result;
     }
@@ -3056,9 +3056,9 @@ public sealed partial class DaemonTaskDefinitionSummary
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "deleteRequestedAt", DeleteRequestedAt);
         global::Gureum.Core.ValueTree.Put(node, "registeredAt", RegisteredAt);
         global::Gureum.Core.ValueTree.Put(node, "registeredBy", RegisteredBy);
+        global::Gureum.Core.ValueTree.Put(node, "deleteRequestedAt", DeleteRequestedAt);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         return node;
     }
@@ -3066,9 +3066,9 @@ public sealed partial class DaemonTaskDefinitionSummary
 
 public sealed partial class DaemonVolume
 {
-    public global::Gureum.Api.Ecs.HostVolumeProperties? Host { get; set; }
-
     public string? Name { get; set; }
+
+    public global::Gureum.Api.Ecs.HostVolumeProperties? Host { get; set; }
 
     public static DaemonVolume? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3077,16 +3077,16 @@ public sealed partial class DaemonVolume
             return null;
         }
         var result = new DaemonVolume();
-        result.Host = global::Gureum.Api.Ecs.HostVolumeProperties.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "host")));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Host = global::Gureum.Api.Ecs.HostVolumeProperties.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "host")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "host", Host?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "host", Host?.ToTree());
         return node;
     }
 }
@@ -3143,9 +3143,9 @@ public sealed partial class DeleteAccountSettingResponse
 
 public sealed partial class DeleteAttributesRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Attribute>? Attributes { get; set; }
-
     public string? Cluster { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Attribute>? Attributes { get; set; }
 
     public static DeleteAttributesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3154,16 +3154,16 @@ public sealed partial class DeleteAttributesRequest
             return null;
         }
         var result = new DeleteAttributesRequest();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "attributes"), x => global::Gureum.Api.Ecs.Attribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "attributes"), x => global::Gureum.Api.Ecs.Attribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "attributes", global::Gureum.Core.ValueTree.WriteList(Attributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
+        global::Gureum.Core.ValueTree.Put(node, "attributes", global::Gureum.Core.ValueTree.WriteList(Attributes, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -3312,15 +3312,15 @@ public sealed partial class DeleteDaemonRequest
 
 public sealed partial class DeleteDaemonResponse
 {
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
-
     public string? DaemonArn { get; set; }
-
-    public string? DeploymentArn { get; set; }
 
     public string? Status { get; set; }
 
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
+
     public global::System.DateTimeOffset? UpdatedAt { get; set; }
+
+    public string? DeploymentArn { get; set; }
 
     public static DeleteDaemonResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3329,22 +3329,22 @@ public sealed partial class DeleteDaemonResponse
             return null;
         }
         var result = new DeleteDaemonResponse();
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.DaemonArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "daemonArn"));
-        result.DeploymentArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deploymentArn"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
+        result.DeploymentArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deploymentArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "daemonArn", DaemonArn);
-        global::Gureum.Core.ValueTree.Put(node, "deploymentArn", DeploymentArn);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "deploymentArn", DeploymentArn);
         return node;
     }
 }
@@ -3445,9 +3445,9 @@ public sealed partial class DeleteServiceRequest
 {
     public string? Cluster { get; set; }
 
-    public bool? Force { get; set; }
-
     public string? Service { get; set; }
+
+    public bool? Force { get; set; }
 
     public static DeleteServiceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3457,8 +3457,8 @@ public sealed partial class DeleteServiceRequest
         }
         var result = new DeleteServiceRequest();
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.Force = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "force"));
         result.Service = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "service"));
+        result.Force = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "force"));
         return result;
     }
 
@@ -3466,8 +3466,8 @@ public sealed partial class DeleteServiceRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "force", Force);
         global::Gureum.Core.ValueTree.Put(node, "service", Service);
+        global::Gureum.Core.ValueTree.Put(node, "force", Force);
         return node;
     }
 }
@@ -3520,9 +3520,9 @@ public sealed partial class DeleteTaskDefinitionsRequest
 
 public sealed partial class DeleteTaskDefinitionsResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Failure>? Failures { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.TaskDefinition>? TaskDefinitions { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Failure>? Failures { get; set; }
 
     public static DeleteTaskDefinitionsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3531,16 +3531,16 @@ public sealed partial class DeleteTaskDefinitionsResponse
             return null;
         }
         var result = new DeleteTaskDefinitionsResponse();
-        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecs.Failure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TaskDefinitions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "taskDefinitions"), x => global::Gureum.Api.Ecs.TaskDefinition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecs.Failure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "taskDefinitions", global::Gureum.Core.ValueTree.WriteList(TaskDefinitions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -3549,11 +3549,11 @@ public sealed partial class DeleteTaskSetRequest
 {
     public string? Cluster { get; set; }
 
-    public bool? Force { get; set; }
-
     public string? Service { get; set; }
 
     public string? TaskSet { get; set; }
+
+    public bool? Force { get; set; }
 
     public static DeleteTaskSetRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3563,9 +3563,9 @@ public sealed partial class DeleteTaskSetRequest
         }
         var result = new DeleteTaskSetRequest();
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.Force = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "force"));
         result.Service = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "service"));
         result.TaskSet = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskSet"));
+        result.Force = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "force"));
         return result;
     }
 
@@ -3573,9 +3573,9 @@ public sealed partial class DeleteTaskSetRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "force", Force);
         global::Gureum.Core.ValueTree.Put(node, "service", Service);
         global::Gureum.Core.ValueTree.Put(node, "taskSet", TaskSet);
+        global::Gureum.Core.ValueTree.Put(node, "force", Force);
         return node;
     }
 }
@@ -3605,45 +3605,45 @@ public sealed partial class DeleteTaskSetResponse
 
 public sealed partial class Deployment
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.CapacityProviderStrategyItem>? CapacityProviderStrategy { get; set; }
-
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
-
-    public int? DesiredCount { get; set; }
-
-    public int? FailedTasks { get; set; }
-
-    public global::Gureum.Api.Ecs.DeploymentEphemeralStorage? FargateEphemeralStorage { get; set; }
-
     public string? Id { get; set; }
-
-    public string? LaunchType { get; set; }
-
-    public global::Gureum.Api.Ecs.NetworkConfiguration? NetworkConfiguration { get; set; }
-
-    public int? PendingCount { get; set; }
-
-    public string? PlatformFamily { get; set; }
-
-    public string? PlatformVersion { get; set; }
-
-    public string? RolloutState { get; set; }
-
-    public string? RolloutStateReason { get; set; }
-
-    public int? RunningCount { get; set; }
-
-    public global::Gureum.Api.Ecs.ServiceConnectConfiguration? ServiceConnectConfiguration { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceConnectServiceResource>? ServiceConnectResources { get; set; }
 
     public string? Status { get; set; }
 
     public string? TaskDefinition { get; set; }
 
+    public int? DesiredCount { get; set; }
+
+    public int? PendingCount { get; set; }
+
+    public int? RunningCount { get; set; }
+
+    public int? FailedTasks { get; set; }
+
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
+
     public global::System.DateTimeOffset? UpdatedAt { get; set; }
 
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.CapacityProviderStrategyItem>? CapacityProviderStrategy { get; set; }
+
+    public string? LaunchType { get; set; }
+
+    public string? PlatformVersion { get; set; }
+
+    public string? PlatformFamily { get; set; }
+
+    public global::Gureum.Api.Ecs.NetworkConfiguration? NetworkConfiguration { get; set; }
+
+    public string? RolloutState { get; set; }
+
+    public string? RolloutStateReason { get; set; }
+
+    public global::Gureum.Api.Ecs.ServiceConnectConfiguration? ServiceConnectConfiguration { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceConnectServiceResource>? ServiceConnectResources { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceVolumeConfiguration>? VolumeConfigurations { get; set; }
+
+    public global::Gureum.Api.Ecs.DeploymentEphemeralStorage? FargateEphemeralStorage { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.VpcLatticeConfiguration>? VpcLatticeConfigurations { get; set; }
 
@@ -3654,26 +3654,26 @@ public sealed partial class Deployment
             return null;
         }
         var result = new Deployment();
-        result.CapacityProviderStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviderStrategy"), x => global::Gureum.Api.Ecs.CapacityProviderStrategyItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
-        result.DesiredCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "desiredCount"));
-        result.FailedTasks = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "failedTasks"));
-        result.FargateEphemeralStorage = global::Gureum.Api.Ecs.DeploymentEphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "fargateEphemeralStorage")));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "id"));
-        result.LaunchType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "launchType"));
-        result.NetworkConfiguration = global::Gureum.Api.Ecs.NetworkConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkConfiguration")));
-        result.PendingCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "pendingCount"));
-        result.PlatformFamily = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformFamily"));
-        result.PlatformVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformVersion"));
-        result.RolloutState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "rolloutState"));
-        result.RolloutStateReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "rolloutStateReason"));
-        result.RunningCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "runningCount"));
-        result.ServiceConnectConfiguration = global::Gureum.Api.Ecs.ServiceConnectConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "serviceConnectConfiguration")));
-        result.ServiceConnectResources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "serviceConnectResources"), x => global::Gureum.Api.Ecs.ServiceConnectServiceResource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.TaskDefinition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskDefinition"));
+        result.DesiredCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "desiredCount"));
+        result.PendingCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "pendingCount"));
+        result.RunningCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "runningCount"));
+        result.FailedTasks = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "failedTasks"));
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
+        result.CapacityProviderStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviderStrategy"), x => global::Gureum.Api.Ecs.CapacityProviderStrategyItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LaunchType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "launchType"));
+        result.PlatformVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformVersion"));
+        result.PlatformFamily = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformFamily"));
+        result.NetworkConfiguration = global::Gureum.Api.Ecs.NetworkConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkConfiguration")));
+        result.RolloutState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "rolloutState"));
+        result.RolloutStateReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "rolloutStateReason"));
+        result.ServiceConnectConfiguration = global::Gureum.Api.Ecs.ServiceConnectConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "serviceConnectConfiguration")));
+        result.ServiceConnectResources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "serviceConnectResources"), x => global::Gureum.Api.Ecs.ServiceConnectServiceResource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.VolumeConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "volumeConfigurations"), x => global::Gureum.Api.Ecs.ServiceVolumeConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.FargateEphemeralStorage = global::Gureum.Api.Ecs.DeploymentEphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "fargateEphemeralStorage")));
         result.VpcLatticeConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "vpcLatticeConfigurations"), x => global::Gureum.Api.Ecs.VpcLatticeConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -3681,26 +3681,26 @@ public sealed partial class Deployment
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "capacityProviderStrategy", global::Gureum.Core.ValueTree.WriteList(CapacityProviderStrategy, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
-        global::Gureum.Core.ValueTree.Put(node, "desiredCount", DesiredCount);
-        global::Gureum.Core.ValueTree.Put(node, "failedTasks", FailedTasks);
-        global::Gureum.Core.ValueTree.Put(node, "fargateEphemeralStorage", FargateEphemeralStorage?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "id", Id);
-        global::Gureum.Core.ValueTree.Put(node, "launchType", LaunchType);
-        global::Gureum.Core.ValueTree.Put(node, "networkConfiguration", NetworkConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "pendingCount", PendingCount);
-        global::Gureum.Core.ValueTree.Put(node, "platformFamily", PlatformFamily);
-        global::Gureum.Core.ValueTree.Put(node, "platformVersion", PlatformVersion);
-        global::Gureum.Core.ValueTree.Put(node, "rolloutState", RolloutState);
-        global::Gureum.Core.ValueTree.Put(node, "rolloutStateReason", RolloutStateReason);
-        global::Gureum.Core.ValueTree.Put(node, "runningCount", RunningCount);
-        global::Gureum.Core.ValueTree.Put(node, "serviceConnectConfiguration", ServiceConnectConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "serviceConnectResources", global::Gureum.Core.ValueTree.WriteList(ServiceConnectResources, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "taskDefinition", TaskDefinition);
+        global::Gureum.Core.ValueTree.Put(node, "desiredCount", DesiredCount);
+        global::Gureum.Core.ValueTree.Put(node, "pendingCount", PendingCount);
+        global::Gureum.Core.ValueTree.Put(node, "runningCount", RunningCount);
+        global::Gureum.Core.ValueTree.Put(node, "failedTasks", FailedTasks);
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "capacityProviderStrategy", global::Gureum.Core.ValueTree.WriteList(CapacityProviderStrategy, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "launchType", LaunchType);
+        global::Gureum.Core.ValueTree.Put(node, "platformVersion", PlatformVersion);
+        global::Gureum.Core.ValueTree.Put(node, "platformFamily", PlatformFamily);
+        global::Gureum.Core.ValueTree.Put(node, "networkConfiguration", NetworkConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "rolloutState", RolloutState);
+        global::Gureum.Core.ValueTree.Put(node, "rolloutStateReason", RolloutStateReason);
+        global::Gureum.Core.ValueTree.Put(node, "serviceConnectConfiguration", ServiceConnectConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "serviceConnectResources", global::Gureum.Core.ValueTree.WriteList(ServiceConnectResources, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "volumeConfigurations", global::Gureum.Core.ValueTree.WriteList(VolumeConfigurations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "fargateEphemeralStorage", FargateEphemeralStorage?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "vpcLatticeConfigurations", global::Gureum.Core.ValueTree.WriteList(VpcLatticeConfigurations, x => (object?)x.ToTree()));
         return node;
     }
@@ -3710,9 +3710,9 @@ public sealed partial class DeploymentAlarms
 {
     public global::System.Collections.Generic.List<string>? AlarmNames { get; set; }
 
-    public bool? Enable { get; set; }
-
     public bool? Rollback { get; set; }
+
+    public bool? Enable { get; set; }
 
     public static DeploymentAlarms? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3722,8 +3722,8 @@ public sealed partial class DeploymentAlarms
         }
         var result = new DeploymentAlarms();
         result.AlarmNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "alarmNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Enable = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enable"));
         result.Rollback = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "rollback"));
+        result.Enable = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enable"));
         return result;
     }
 
@@ -3731,8 +3731,8 @@ public sealed partial class DeploymentAlarms
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "alarmNames", global::Gureum.Core.ValueTree.WriteList(AlarmNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "enable", Enable);
         global::Gureum.Core.ValueTree.Put(node, "rollback", Rollback);
+        global::Gureum.Core.ValueTree.Put(node, "enable", Enable);
         return node;
     }
 }
@@ -3766,23 +3766,23 @@ public sealed partial class DeploymentCircuitBreaker
 
 public sealed partial class DeploymentConfiguration
 {
-    public global::Gureum.Api.Ecs.DeploymentAlarms? Alarms { get; set; }
-
-    public int? BakeTimeInMinutes { get; set; }
-
-    public global::Gureum.Api.Ecs.CanaryConfiguration? CanaryConfiguration { get; set; }
-
     public global::Gureum.Api.Ecs.DeploymentCircuitBreaker? DeploymentCircuitBreaker { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.DeploymentLifecycleHook>? LifecycleHooks { get; set; }
-
-    public global::Gureum.Api.Ecs.LinearConfiguration? LinearConfiguration { get; set; }
 
     public int? MaximumPercent { get; set; }
 
     public int? MinimumHealthyPercent { get; set; }
 
+    public global::Gureum.Api.Ecs.DeploymentAlarms? Alarms { get; set; }
+
     public string? Strategy { get; set; }
+
+    public int? BakeTimeInMinutes { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.DeploymentLifecycleHook>? LifecycleHooks { get; set; }
+
+    public global::Gureum.Api.Ecs.LinearConfiguration? LinearConfiguration { get; set; }
+
+    public global::Gureum.Api.Ecs.CanaryConfiguration? CanaryConfiguration { get; set; }
 
     public static DeploymentConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3791,30 +3791,30 @@ public sealed partial class DeploymentConfiguration
             return null;
         }
         var result = new DeploymentConfiguration();
-        result.Alarms = global::Gureum.Api.Ecs.DeploymentAlarms.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "alarms")));
-        result.BakeTimeInMinutes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "bakeTimeInMinutes"));
-        result.CanaryConfiguration = global::Gureum.Api.Ecs.CanaryConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "canaryConfiguration")));
         result.DeploymentCircuitBreaker = global::Gureum.Api.Ecs.DeploymentCircuitBreaker.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deploymentCircuitBreaker")));
-        result.LifecycleHooks = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "lifecycleHooks"), x => global::Gureum.Api.Ecs.DeploymentLifecycleHook.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.LinearConfiguration = global::Gureum.Api.Ecs.LinearConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "linearConfiguration")));
         result.MaximumPercent = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maximumPercent"));
         result.MinimumHealthyPercent = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "minimumHealthyPercent"));
+        result.Alarms = global::Gureum.Api.Ecs.DeploymentAlarms.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "alarms")));
         result.Strategy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "strategy"));
+        result.BakeTimeInMinutes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "bakeTimeInMinutes"));
+        result.LifecycleHooks = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "lifecycleHooks"), x => global::Gureum.Api.Ecs.DeploymentLifecycleHook.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LinearConfiguration = global::Gureum.Api.Ecs.LinearConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "linearConfiguration")));
+        result.CanaryConfiguration = global::Gureum.Api.Ecs.CanaryConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "canaryConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "alarms", Alarms?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "bakeTimeInMinutes", BakeTimeInMinutes);
-        global::Gureum.Core.ValueTree.Put(node, "canaryConfiguration", CanaryConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "deploymentCircuitBreaker", DeploymentCircuitBreaker?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "lifecycleHooks", global::Gureum.Core.ValueTree.WriteList(LifecycleHooks, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "linearConfiguration", LinearConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "maximumPercent", MaximumPercent);
         global::Gureum.Core.ValueTree.Put(node, "minimumHealthyPercent", MinimumHealthyPercent);
+        global::Gureum.Core.ValueTree.Put(node, "alarms", Alarms?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "strategy", Strategy);
+        global::Gureum.Core.ValueTree.Put(node, "bakeTimeInMinutes", BakeTimeInMinutes);
+        global::Gureum.Core.ValueTree.Put(node, "lifecycleHooks", global::Gureum.Core.ValueTree.WriteList(LifecycleHooks, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "linearConfiguration", LinearConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "canaryConfiguration", CanaryConfiguration?.ToTree());
         return node;
     }
 }
@@ -3875,15 +3875,15 @@ public sealed partial class DeploymentEphemeralStorage
 
 public sealed partial class DeploymentLifecycleHook
 {
-    public object? HookDetails { get; set; }
+    public string? TargetType { get; set; }
 
     public string? HookTargetArn { get; set; }
 
-    public global::System.Collections.Generic.List<string>? LifecycleStages { get; set; }
-
     public string? RoleArn { get; set; }
 
-    public string? TargetType { get; set; }
+    public global::System.Collections.Generic.List<string>? LifecycleStages { get; set; }
+
+    public object? HookDetails { get; set; }
 
     public global::Gureum.Api.Ecs.DeploymentLifecycleHookTimeoutConfiguration? TimeoutConfiguration { get; set; }
 
@@ -3894,11 +3894,11 @@ public sealed partial class DeploymentLifecycleHook
             return null;
         }
         var result = new DeploymentLifecycleHook();
-        result.HookDetails = global::Gureum.Core.ValueTree.Get(node, "hookDetails");
-        result.HookTargetArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "hookTargetArn"));
-        result.LifecycleStages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "lifecycleStages"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
         result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetType"));
+        result.HookTargetArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "hookTargetArn"));
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
+        result.LifecycleStages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "lifecycleStages"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.HookDetails = global::Gureum.Core.ValueTree.Get(node, "hookDetails");
         result.TimeoutConfiguration = global::Gureum.Api.Ecs.DeploymentLifecycleHookTimeoutConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "timeoutConfiguration")));
         return result;
     }
@@ -3906,11 +3906,11 @@ public sealed partial class DeploymentLifecycleHook
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "hookDetails", HookDetails);
-        global::Gureum.Core.ValueTree.Put(node, "hookTargetArn", HookTargetArn);
-        global::Gureum.Core.ValueTree.Put(node, "lifecycleStages", global::Gureum.Core.ValueTree.WriteList(LifecycleStages, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "targetType", TargetType);
+        global::Gureum.Core.ValueTree.Put(node, "hookTargetArn", HookTargetArn);
+        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "lifecycleStages", global::Gureum.Core.ValueTree.WriteList(LifecycleStages, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "hookDetails", HookDetails);
         global::Gureum.Core.ValueTree.Put(node, "timeoutConfiguration", TimeoutConfiguration?.ToTree());
         return node;
     }
@@ -3925,15 +3925,15 @@ public static class DeploymentLifecycleHookAction
 
 public sealed partial class DeploymentLifecycleHookDetail
 {
-    public global::System.DateTimeOffset? ExpiresAt { get; set; }
-
     public string? HookId { get; set; }
 
-    public string? Status { get; set; }
+    public string? TargetType { get; set; }
 
     public string? TargetArn { get; set; }
 
-    public string? TargetType { get; set; }
+    public string? Status { get; set; }
+
+    public global::System.DateTimeOffset? ExpiresAt { get; set; }
 
     public string? TimeoutAction { get; set; }
 
@@ -3944,11 +3944,11 @@ public sealed partial class DeploymentLifecycleHookDetail
             return null;
         }
         var result = new DeploymentLifecycleHookDetail();
-        result.ExpiresAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "expiresAt"));
         result.HookId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "hookId"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
-        result.TargetArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetArn"));
         result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetType"));
+        result.TargetArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetArn"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.ExpiresAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "expiresAt"));
         result.TimeoutAction = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "timeoutAction"));
         return result;
     }
@@ -3956,11 +3956,11 @@ public sealed partial class DeploymentLifecycleHookDetail
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "expiresAt", ExpiresAt);
         global::Gureum.Core.ValueTree.Put(node, "hookId", HookId);
-        global::Gureum.Core.ValueTree.Put(node, "status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "targetArn", TargetArn);
         global::Gureum.Core.ValueTree.Put(node, "targetType", TargetType);
+        global::Gureum.Core.ValueTree.Put(node, "targetArn", TargetArn);
+        global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "expiresAt", ExpiresAt);
         global::Gureum.Core.ValueTree.Put(node, "timeoutAction", TimeoutAction);
         return node;
     }
@@ -3998,9 +3998,9 @@ public static class DeploymentLifecycleHookTargetType
 
 public sealed partial class DeploymentLifecycleHookTimeoutConfiguration
 {
-    public string? Action { get; set; }
-
     public int? TimeoutInMinutes { get; set; }
+
+    public string? Action { get; set; }
 
     public static DeploymentLifecycleHookTimeoutConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4009,16 +4009,16 @@ public sealed partial class DeploymentLifecycleHookTimeoutConfiguration
             return null;
         }
         var result = new DeploymentLifecycleHookTimeoutConfiguration();
-        result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "action"));
         result.TimeoutInMinutes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "timeoutInMinutes"));
+        result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "action"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "action", Action);
         global::Gureum.Core.ValueTree.Put(node, "timeoutInMinutes", TimeoutInMinutes);
+        global::Gureum.Core.ValueTree.Put(node, "action", Action);
         return node;
     }
 }
@@ -4347,9 +4347,9 @@ public sealed partial class DescribeDaemonDeploymentsRequest
 
 public sealed partial class DescribeDaemonDeploymentsResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.DaemonDeployment>? DaemonDeployments { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Failure>? Failures { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.DaemonDeployment>? DaemonDeployments { get; set; }
 
     public static DescribeDaemonDeploymentsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4358,16 +4358,16 @@ public sealed partial class DescribeDaemonDeploymentsResponse
             return null;
         }
         var result = new DescribeDaemonDeploymentsResponse();
-        result.DaemonDeployments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "daemonDeployments"), x => global::Gureum.Api.Ecs.DaemonDeployment.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecs.Failure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DaemonDeployments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "daemonDeployments"), x => global::Gureum.Api.Ecs.DaemonDeployment.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "daemonDeployments", global::Gureum.Core.ValueTree.WriteList(DaemonDeployments, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "daemonDeployments", global::Gureum.Core.ValueTree.WriteList(DaemonDeployments, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -4516,9 +4516,9 @@ public sealed partial class DescribeDaemonTaskDefinitionResponse
 
 public sealed partial class DescribeExpressGatewayServiceRequest
 {
-    public global::System.Collections.Generic.List<string>? Include { get; set; }
-
     public string? ServiceArn { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Include { get; set; }
 
     public static DescribeExpressGatewayServiceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4527,16 +4527,16 @@ public sealed partial class DescribeExpressGatewayServiceRequest
             return null;
         }
         var result = new DescribeExpressGatewayServiceRequest();
-        result.Include = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "include"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ServiceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceArn"));
+        result.Include = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "include"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "include", global::Gureum.Core.ValueTree.WriteList(Include, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "serviceArn", ServiceArn);
+        global::Gureum.Core.ValueTree.Put(node, "include", global::Gureum.Core.ValueTree.WriteList(Include, x => (object?)x));
         return node;
     }
 }
@@ -4589,9 +4589,9 @@ public sealed partial class DescribeServiceDeploymentsRequest
 
 public sealed partial class DescribeServiceDeploymentsResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Failure>? Failures { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceDeployment>? ServiceDeployments { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Failure>? Failures { get; set; }
 
     public static DescribeServiceDeploymentsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4600,16 +4600,16 @@ public sealed partial class DescribeServiceDeploymentsResponse
             return null;
         }
         var result = new DescribeServiceDeploymentsResponse();
-        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecs.Failure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ServiceDeployments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "serviceDeployments"), x => global::Gureum.Api.Ecs.ServiceDeployment.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecs.Failure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "serviceDeployments", global::Gureum.Core.ValueTree.WriteList(ServiceDeployments, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -4639,9 +4639,9 @@ public sealed partial class DescribeServiceRevisionsRequest
 
 public sealed partial class DescribeServiceRevisionsResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Failure>? Failures { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceRevision>? ServiceRevisions { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Failure>? Failures { get; set; }
 
     public static DescribeServiceRevisionsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4650,16 +4650,16 @@ public sealed partial class DescribeServiceRevisionsResponse
             return null;
         }
         var result = new DescribeServiceRevisionsResponse();
-        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecs.Failure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ServiceRevisions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "serviceRevisions"), x => global::Gureum.Api.Ecs.ServiceRevision.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecs.Failure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "serviceRevisions", global::Gureum.Core.ValueTree.WriteList(ServiceRevisions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -4668,9 +4668,9 @@ public sealed partial class DescribeServicesRequest
 {
     public string? Cluster { get; set; }
 
-    public global::System.Collections.Generic.List<string>? Include { get; set; }
-
     public global::System.Collections.Generic.List<string>? Services { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Include { get; set; }
 
     public static DescribeServicesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4680,8 +4680,8 @@ public sealed partial class DescribeServicesRequest
         }
         var result = new DescribeServicesRequest();
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.Include = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "include"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Services = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "services"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Include = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "include"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -4689,17 +4689,17 @@ public sealed partial class DescribeServicesRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "include", global::Gureum.Core.ValueTree.WriteList(Include, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "services", global::Gureum.Core.ValueTree.WriteList(Services, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "include", global::Gureum.Core.ValueTree.WriteList(Include, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class DescribeServicesResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Failure>? Failures { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Service>? Services { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Failure>? Failures { get; set; }
 
     public static DescribeServicesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4708,25 +4708,25 @@ public sealed partial class DescribeServicesResponse
             return null;
         }
         var result = new DescribeServicesResponse();
-        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecs.Failure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Services = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "services"), x => global::Gureum.Api.Ecs.Service.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecs.Failure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "services", global::Gureum.Core.ValueTree.WriteList(Services, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class DescribeTaskDefinitionRequest
 {
-    public global::System.Collections.Generic.List<string>? Include { get; set; }
-
     public string? TaskDefinition { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Include { get; set; }
 
     public static DescribeTaskDefinitionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4735,25 +4735,25 @@ public sealed partial class DescribeTaskDefinitionRequest
             return null;
         }
         var result = new DescribeTaskDefinitionRequest();
-        result.Include = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "include"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.TaskDefinition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskDefinition"));
+        result.Include = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "include"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "include", global::Gureum.Core.ValueTree.WriteList(Include, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "taskDefinition", TaskDefinition);
+        global::Gureum.Core.ValueTree.Put(node, "include", global::Gureum.Core.ValueTree.WriteList(Include, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class DescribeTaskDefinitionResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
-
     public global::Gureum.Api.Ecs.TaskDefinition? TaskDefinition { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
 
     public static DescribeTaskDefinitionResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4762,16 +4762,16 @@ public sealed partial class DescribeTaskDefinitionResponse
             return null;
         }
         var result = new DescribeTaskDefinitionResponse();
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TaskDefinition = global::Gureum.Api.Ecs.TaskDefinition.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "taskDefinition")));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "taskDefinition", TaskDefinition?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -4780,11 +4780,11 @@ public sealed partial class DescribeTaskSetsRequest
 {
     public string? Cluster { get; set; }
 
-    public global::System.Collections.Generic.List<string>? Include { get; set; }
-
     public string? Service { get; set; }
 
     public global::System.Collections.Generic.List<string>? TaskSets { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Include { get; set; }
 
     public static DescribeTaskSetsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4794,9 +4794,9 @@ public sealed partial class DescribeTaskSetsRequest
         }
         var result = new DescribeTaskSetsRequest();
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.Include = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "include"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Service = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "service"));
         result.TaskSets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "taskSets"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Include = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "include"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -4804,18 +4804,18 @@ public sealed partial class DescribeTaskSetsRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "include", global::Gureum.Core.ValueTree.WriteList(Include, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "service", Service);
         global::Gureum.Core.ValueTree.Put(node, "taskSets", global::Gureum.Core.ValueTree.WriteList(TaskSets, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "include", global::Gureum.Core.ValueTree.WriteList(Include, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class DescribeTaskSetsResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Failure>? Failures { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.TaskSet>? TaskSets { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Failure>? Failures { get; set; }
 
     public static DescribeTaskSetsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4824,16 +4824,16 @@ public sealed partial class DescribeTaskSetsResponse
             return null;
         }
         var result = new DescribeTaskSetsResponse();
-        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecs.Failure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TaskSets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "taskSets"), x => global::Gureum.Api.Ecs.TaskSet.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecs.Failure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "taskSets", global::Gureum.Core.ValueTree.WriteList(TaskSets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -4842,9 +4842,9 @@ public sealed partial class DescribeTasksRequest
 {
     public string? Cluster { get; set; }
 
-    public global::System.Collections.Generic.List<string>? Include { get; set; }
-
     public global::System.Collections.Generic.List<string>? Tasks { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Include { get; set; }
 
     public static DescribeTasksRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4854,8 +4854,8 @@ public sealed partial class DescribeTasksRequest
         }
         var result = new DescribeTasksRequest();
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.Include = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "include"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Tasks = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tasks"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Include = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "include"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -4863,17 +4863,17 @@ public sealed partial class DescribeTasksRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "include", global::Gureum.Core.ValueTree.WriteList(Include, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "tasks", global::Gureum.Core.ValueTree.WriteList(Tasks, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "include", global::Gureum.Core.ValueTree.WriteList(Include, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class DescribeTasksResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Failure>? Failures { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Task>? Tasks { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Failure>? Failures { get; set; }
 
     public static DescribeTasksResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4882,16 +4882,16 @@ public sealed partial class DescribeTasksResponse
             return null;
         }
         var result = new DescribeTasksResponse();
-        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecs.Failure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Tasks = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tasks"), x => global::Gureum.Api.Ecs.Task.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecs.Failure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "tasks", global::Gureum.Core.ValueTree.WriteList(Tasks, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -4906,9 +4906,9 @@ public static class DesiredStatus
 
 public sealed partial class Device
 {
-    public string? ContainerPath { get; set; }
-
     public string? HostPath { get; set; }
+
+    public string? ContainerPath { get; set; }
 
     public global::System.Collections.Generic.List<string>? Permissions { get; set; }
 
@@ -4919,8 +4919,8 @@ public sealed partial class Device
             return null;
         }
         var result = new Device();
-        result.ContainerPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerPath"));
         result.HostPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "hostPath"));
+        result.ContainerPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerPath"));
         result.Permissions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "permissions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -4928,8 +4928,8 @@ public sealed partial class Device
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "containerPath", ContainerPath);
         global::Gureum.Core.ValueTree.Put(node, "hostPath", HostPath);
+        global::Gureum.Core.ValueTree.Put(node, "containerPath", ContainerPath);
         global::Gureum.Core.ValueTree.Put(node, "permissions", global::Gureum.Core.ValueTree.WriteList(Permissions, x => (object?)x));
         return node;
     }
@@ -4945,9 +4945,9 @@ public static class DeviceCgroupPermission
 
 public sealed partial class DiscoverPollEndpointRequest
 {
-    public string? Cluster { get; set; }
-
     public string? ContainerInstance { get; set; }
+
+    public string? Cluster { get; set; }
 
     public static DiscoverPollEndpointRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4956,16 +4956,16 @@ public sealed partial class DiscoverPollEndpointRequest
             return null;
         }
         var result = new DiscoverPollEndpointRequest();
-        result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
         result.ContainerInstance = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerInstance"));
+        result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
         global::Gureum.Core.ValueTree.Put(node, "containerInstance", ContainerInstance);
+        global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
         return node;
     }
 }
@@ -4974,9 +4974,9 @@ public sealed partial class DiscoverPollEndpointResponse
 {
     public string? Endpoint { get; set; }
 
-    public string? ServiceConnectEndpoint { get; set; }
-
     public string? TelemetryEndpoint { get; set; }
+
+    public string? ServiceConnectEndpoint { get; set; }
 
     public static DiscoverPollEndpointResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4986,8 +4986,8 @@ public sealed partial class DiscoverPollEndpointResponse
         }
         var result = new DiscoverPollEndpointResponse();
         result.Endpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "endpoint"));
-        result.ServiceConnectEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceConnectEndpoint"));
         result.TelemetryEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "telemetryEndpoint"));
+        result.ServiceConnectEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceConnectEndpoint"));
         return result;
     }
 
@@ -4995,14 +4995,16 @@ public sealed partial class DiscoverPollEndpointResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "endpoint", Endpoint);
-        global::Gureum.Core.ValueTree.Put(node, "serviceConnectEndpoint", ServiceConnectEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "telemetryEndpoint", TelemetryEndpoint);
+        global::Gureum.Core.ValueTree.Put(node, "serviceConnectEndpoint", ServiceConnectEndpoint);
         return node;
     }
 }
 
 public sealed partial class DockerVolumeConfiguration
 {
+    public string? Scope { get; set; }
+
     public bool? Autoprovision { get; set; }
 
     public string? Driver { get; set; }
@@ -5011,8 +5013,6 @@ public sealed partial class DockerVolumeConfiguration
 
     public global::System.Collections.Generic.Dictionary<string, string>? Labels { get; set; }
 
-    public string? Scope { get; set; }
-
     public static DockerVolumeConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -5020,22 +5020,22 @@ public sealed partial class DockerVolumeConfiguration
             return null;
         }
         var result = new DockerVolumeConfiguration();
+        result.Scope = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scope"));
         result.Autoprovision = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "autoprovision"));
         result.Driver = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "driver"));
         result.DriverOpts = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "driverOpts"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Labels = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "labels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Scope = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scope"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "scope", Scope);
         global::Gureum.Core.ValueTree.Put(node, "autoprovision", Autoprovision);
         global::Gureum.Core.ValueTree.Put(node, "driver", Driver);
         global::Gureum.Core.ValueTree.Put(node, "driverOpts", global::Gureum.Core.ValueTree.WriteMap(DriverOpts, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "labels", global::Gureum.Core.ValueTree.WriteMap(Labels, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "scope", Scope);
         return node;
     }
 }
@@ -5048,11 +5048,11 @@ public static class EBSResourceType
 
 public sealed partial class EBSTagSpecification
 {
-    public string? PropagateTags { get; set; }
-
     public string? ResourceType { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
+
+    public string? PropagateTags { get; set; }
 
     public static EBSTagSpecification? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5061,41 +5061,41 @@ public sealed partial class EBSTagSpecification
             return null;
         }
         var result = new EBSTagSpecification();
-        result.PropagateTags = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "propagateTags"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceType"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PropagateTags = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "propagateTags"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "propagateTags", PropagateTags);
         global::Gureum.Core.ValueTree.Put(node, "resourceType", ResourceType);
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "propagateTags", PropagateTags);
         return node;
     }
 }
 
 public sealed partial class ECSExpressGatewayService
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ExpressGatewayServiceConfiguration>? ActiveConfigurations { get; set; }
-
     public string? Cluster { get; set; }
-
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
-
-    public string? CurrentDeployment { get; set; }
-
-    public string? InfrastructureRoleArn { get; set; }
-
-    public string? ServiceArn { get; set; }
 
     public string? ServiceName { get; set; }
 
+    public string? ServiceArn { get; set; }
+
+    public string? InfrastructureRoleArn { get; set; }
+
     public global::Gureum.Api.Ecs.ExpressGatewayServiceStatus? Status { get; set; }
 
+    public string? CurrentDeployment { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ExpressGatewayServiceConfiguration>? ActiveConfigurations { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
+
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
 
     public global::System.DateTimeOffset? UpdatedAt { get; set; }
 
@@ -5106,15 +5106,15 @@ public sealed partial class ECSExpressGatewayService
             return null;
         }
         var result = new ECSExpressGatewayService();
-        result.ActiveConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "activeConfigurations"), x => global::Gureum.Api.Ecs.ExpressGatewayServiceConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
-        result.CurrentDeployment = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "currentDeployment"));
-        result.InfrastructureRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "infrastructureRoleArn"));
-        result.ServiceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceArn"));
         result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceName"));
+        result.ServiceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceArn"));
+        result.InfrastructureRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "infrastructureRoleArn"));
         result.Status = global::Gureum.Api.Ecs.ExpressGatewayServiceStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "status")));
+        result.CurrentDeployment = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "currentDeployment"));
+        result.ActiveConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "activeConfigurations"), x => global::Gureum.Api.Ecs.ExpressGatewayServiceConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
         return result;
     }
@@ -5122,15 +5122,15 @@ public sealed partial class ECSExpressGatewayService
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "activeConfigurations", global::Gureum.Core.ValueTree.WriteList(ActiveConfigurations, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
-        global::Gureum.Core.ValueTree.Put(node, "currentDeployment", CurrentDeployment);
-        global::Gureum.Core.ValueTree.Put(node, "infrastructureRoleArn", InfrastructureRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "serviceArn", ServiceArn);
         global::Gureum.Core.ValueTree.Put(node, "serviceName", ServiceName);
+        global::Gureum.Core.ValueTree.Put(node, "serviceArn", ServiceArn);
+        global::Gureum.Core.ValueTree.Put(node, "infrastructureRoleArn", InfrastructureRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "status", Status?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "currentDeployment", CurrentDeployment);
+        global::Gureum.Core.ValueTree.Put(node, "activeConfigurations", global::Gureum.Core.ValueTree.WriteList(ActiveConfigurations, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
         return node;
     }
@@ -5138,15 +5138,15 @@ public sealed partial class ECSExpressGatewayService
 
 public sealed partial class ECSManagedResources
 {
-    public global::Gureum.Api.Ecs.ManagedAutoScaling? AutoScaling { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ManagedIngressPath>? IngressPaths { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ManagedLogGroup>? LogGroups { get; set; }
+    public global::Gureum.Api.Ecs.ManagedAutoScaling? AutoScaling { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ManagedMetricAlarm>? MetricAlarms { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ManagedSecurityGroup>? ServiceSecurityGroups { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ManagedLogGroup>? LogGroups { get; set; }
 
     public static ECSManagedResources? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5155,22 +5155,22 @@ public sealed partial class ECSManagedResources
             return null;
         }
         var result = new ECSManagedResources();
-        result.AutoScaling = global::Gureum.Api.Ecs.ManagedAutoScaling.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "autoScaling")));
         result.IngressPaths = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ingressPaths"), x => global::Gureum.Api.Ecs.ManagedIngressPath.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.LogGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroups"), x => global::Gureum.Api.Ecs.ManagedLogGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AutoScaling = global::Gureum.Api.Ecs.ManagedAutoScaling.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "autoScaling")));
         result.MetricAlarms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "metricAlarms"), x => global::Gureum.Api.Ecs.ManagedMetricAlarm.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ServiceSecurityGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "serviceSecurityGroups"), x => global::Gureum.Api.Ecs.ManagedSecurityGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LogGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroups"), x => global::Gureum.Api.Ecs.ManagedLogGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "autoScaling", AutoScaling?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ingressPaths", global::Gureum.Core.ValueTree.WriteList(IngressPaths, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "logGroups", global::Gureum.Core.ValueTree.WriteList(LogGroups, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "autoScaling", AutoScaling?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "metricAlarms", global::Gureum.Core.ValueTree.WriteList(MetricAlarms, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "serviceSecurityGroups", global::Gureum.Core.ValueTree.WriteList(ServiceSecurityGroups, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "logGroups", global::Gureum.Core.ValueTree.WriteList(LogGroups, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -5218,8 +5218,6 @@ public static class EFSTransitEncryption
 
 public sealed partial class EFSVolumeConfiguration
 {
-    public global::Gureum.Api.Ecs.EFSAuthorizationConfig? AuthorizationConfig { get; set; }
-
     public string? FileSystemId { get; set; }
 
     public string? RootDirectory { get; set; }
@@ -5228,6 +5226,8 @@ public sealed partial class EFSVolumeConfiguration
 
     public int? TransitEncryptionPort { get; set; }
 
+    public global::Gureum.Api.Ecs.EFSAuthorizationConfig? AuthorizationConfig { get; set; }
+
     public static EFSVolumeConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -5235,31 +5235,31 @@ public sealed partial class EFSVolumeConfiguration
             return null;
         }
         var result = new EFSVolumeConfiguration();
-        result.AuthorizationConfig = global::Gureum.Api.Ecs.EFSAuthorizationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "authorizationConfig")));
         result.FileSystemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fileSystemId"));
         result.RootDirectory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "rootDirectory"));
         result.TransitEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "transitEncryption"));
         result.TransitEncryptionPort = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "transitEncryptionPort"));
+        result.AuthorizationConfig = global::Gureum.Api.Ecs.EFSAuthorizationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "authorizationConfig")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "authorizationConfig", AuthorizationConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "fileSystemId", FileSystemId);
         global::Gureum.Core.ValueTree.Put(node, "rootDirectory", RootDirectory);
         global::Gureum.Core.ValueTree.Put(node, "transitEncryption", TransitEncryption);
         global::Gureum.Core.ValueTree.Put(node, "transitEncryptionPort", TransitEncryptionPort);
+        global::Gureum.Core.ValueTree.Put(node, "authorizationConfig", AuthorizationConfig?.ToTree());
         return node;
     }
 }
 
 public sealed partial class EnvironmentFile
 {
-    public string? Type { get; set; }
-
     public string? Value { get; set; }
+
+    public string? Type { get; set; }
 
     public static EnvironmentFile? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5268,16 +5268,16 @@ public sealed partial class EnvironmentFile
             return null;
         }
         var result = new EnvironmentFile();
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "value"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "type", Type);
         global::Gureum.Core.ValueTree.Put(node, "value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "type", Type);
         return node;
     }
 }
@@ -5315,9 +5315,9 @@ public sealed partial class ExecuteCommandConfiguration
 {
     public string? KmsKeyId { get; set; }
 
-    public global::Gureum.Api.Ecs.ExecuteCommandLogConfiguration? LogConfiguration { get; set; }
-
     public string? Logging { get; set; }
+
+    public global::Gureum.Api.Ecs.ExecuteCommandLogConfiguration? LogConfiguration { get; set; }
 
     public static ExecuteCommandConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5327,8 +5327,8 @@ public sealed partial class ExecuteCommandConfiguration
         }
         var result = new ExecuteCommandConfiguration();
         result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
-        result.LogConfiguration = global::Gureum.Api.Ecs.ExecuteCommandLogConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "logConfiguration")));
         result.Logging = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logging"));
+        result.LogConfiguration = global::Gureum.Api.Ecs.ExecuteCommandLogConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "logConfiguration")));
         return result;
     }
 
@@ -5336,17 +5336,17 @@ public sealed partial class ExecuteCommandConfiguration
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "logConfiguration", LogConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "logging", Logging);
+        global::Gureum.Core.ValueTree.Put(node, "logConfiguration", LogConfiguration?.ToTree());
         return node;
     }
 }
 
 public sealed partial class ExecuteCommandLogConfiguration
 {
-    public bool? CloudWatchEncryptionEnabled { get; set; }
-
     public string? CloudWatchLogGroupName { get; set; }
+
+    public bool? CloudWatchEncryptionEnabled { get; set; }
 
     public string? S3BucketName { get; set; }
 
@@ -5361,8 +5361,8 @@ public sealed partial class ExecuteCommandLogConfiguration
             return null;
         }
         var result = new ExecuteCommandLogConfiguration();
-        result.CloudWatchEncryptionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "cloudWatchEncryptionEnabled"));
         result.CloudWatchLogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cloudWatchLogGroupName"));
+        result.CloudWatchEncryptionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "cloudWatchEncryptionEnabled"));
         result.S3BucketName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "s3BucketName"));
         result.S3EncryptionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "s3EncryptionEnabled"));
         result.S3KeyPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "s3KeyPrefix"));
@@ -5372,8 +5372,8 @@ public sealed partial class ExecuteCommandLogConfiguration
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cloudWatchEncryptionEnabled", CloudWatchEncryptionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "cloudWatchLogGroupName", CloudWatchLogGroupName);
+        global::Gureum.Core.ValueTree.Put(node, "cloudWatchEncryptionEnabled", CloudWatchEncryptionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "s3BucketName", S3BucketName);
         global::Gureum.Core.ValueTree.Put(node, "s3EncryptionEnabled", S3EncryptionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "s3KeyPrefix", S3KeyPrefix);
@@ -5393,9 +5393,9 @@ public sealed partial class ExecuteCommandRequest
 {
     public string? Cluster { get; set; }
 
-    public string? Command { get; set; }
-
     public string? Container { get; set; }
+
+    public string? Command { get; set; }
 
     public bool? Interactive { get; set; }
 
@@ -5409,8 +5409,8 @@ public sealed partial class ExecuteCommandRequest
         }
         var result = new ExecuteCommandRequest();
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.Command = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "command"));
         result.Container = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "container"));
+        result.Command = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "command"));
         result.Interactive = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "interactive"));
         result.Task = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "task"));
         return result;
@@ -5420,8 +5420,8 @@ public sealed partial class ExecuteCommandRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "command", Command);
         global::Gureum.Core.ValueTree.Put(node, "container", Container);
+        global::Gureum.Core.ValueTree.Put(node, "command", Command);
         global::Gureum.Core.ValueTree.Put(node, "interactive", Interactive);
         global::Gureum.Core.ValueTree.Put(node, "task", Task);
         return node;
@@ -5473,17 +5473,17 @@ public sealed partial class ExecuteCommandResponse
 
 public sealed partial class ExpressGatewayContainer
 {
-    public global::Gureum.Api.Ecs.ExpressGatewayServiceAwsLogsConfiguration? AwsLogsConfiguration { get; set; }
-
-    public global::System.Collections.Generic.List<string>? Command { get; set; }
+    public string? Image { get; set; }
 
     public int? ContainerPort { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.KeyValuePair>? Environment { get; set; }
-
-    public string? Image { get; set; }
+    public global::Gureum.Api.Ecs.ExpressGatewayServiceAwsLogsConfiguration? AwsLogsConfiguration { get; set; }
 
     public global::Gureum.Api.Ecs.ExpressGatewayRepositoryCredentials? RepositoryCredentials { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Command { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.KeyValuePair>? Environment { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Secret>? Secrets { get; set; }
 
@@ -5494,12 +5494,12 @@ public sealed partial class ExpressGatewayContainer
             return null;
         }
         var result = new ExpressGatewayContainer();
-        result.AwsLogsConfiguration = global::Gureum.Api.Ecs.ExpressGatewayServiceAwsLogsConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "awsLogsConfiguration")));
-        result.Command = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "command"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ContainerPort = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "containerPort"));
-        result.Environment = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "environment"), x => global::Gureum.Api.Ecs.KeyValuePair.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Image = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "image"));
+        result.ContainerPort = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "containerPort"));
+        result.AwsLogsConfiguration = global::Gureum.Api.Ecs.ExpressGatewayServiceAwsLogsConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "awsLogsConfiguration")));
         result.RepositoryCredentials = global::Gureum.Api.Ecs.ExpressGatewayRepositoryCredentials.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "repositoryCredentials")));
+        result.Command = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "command"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Environment = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "environment"), x => global::Gureum.Api.Ecs.KeyValuePair.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Secrets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "secrets"), x => global::Gureum.Api.Ecs.Secret.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -5507,12 +5507,12 @@ public sealed partial class ExpressGatewayContainer
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "awsLogsConfiguration", AwsLogsConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "command", global::Gureum.Core.ValueTree.WriteList(Command, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "containerPort", ContainerPort);
-        global::Gureum.Core.ValueTree.Put(node, "environment", global::Gureum.Core.ValueTree.WriteList(Environment, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "image", Image);
+        global::Gureum.Core.ValueTree.Put(node, "containerPort", ContainerPort);
+        global::Gureum.Core.ValueTree.Put(node, "awsLogsConfiguration", AwsLogsConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "repositoryCredentials", RepositoryCredentials?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "command", global::Gureum.Core.ValueTree.WriteList(Command, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "environment", global::Gureum.Core.ValueTree.WriteList(Environment, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "secrets", global::Gureum.Core.ValueTree.WriteList(Secrets, x => (object?)x.ToTree()));
         return node;
     }
@@ -5543,13 +5543,13 @@ public sealed partial class ExpressGatewayRepositoryCredentials
 
 public sealed partial class ExpressGatewayScalingTarget
 {
-    public string? AutoScalingMetric { get; set; }
-
-    public int? AutoScalingTargetValue { get; set; }
+    public int? MinTaskCount { get; set; }
 
     public int? MaxTaskCount { get; set; }
 
-    public int? MinTaskCount { get; set; }
+    public string? AutoScalingMetric { get; set; }
+
+    public int? AutoScalingTargetValue { get; set; }
 
     public static ExpressGatewayScalingTarget? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5558,20 +5558,20 @@ public sealed partial class ExpressGatewayScalingTarget
             return null;
         }
         var result = new ExpressGatewayScalingTarget();
+        result.MinTaskCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "minTaskCount"));
+        result.MaxTaskCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxTaskCount"));
         result.AutoScalingMetric = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "autoScalingMetric"));
         result.AutoScalingTargetValue = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "autoScalingTargetValue"));
-        result.MaxTaskCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxTaskCount"));
-        result.MinTaskCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "minTaskCount"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "minTaskCount", MinTaskCount);
+        global::Gureum.Core.ValueTree.Put(node, "maxTaskCount", MaxTaskCount);
         global::Gureum.Core.ValueTree.Put(node, "autoScalingMetric", AutoScalingMetric);
         global::Gureum.Core.ValueTree.Put(node, "autoScalingTargetValue", AutoScalingTargetValue);
-        global::Gureum.Core.ValueTree.Put(node, "maxTaskCount", MaxTaskCount);
-        global::Gureum.Core.ValueTree.Put(node, "minTaskCount", MinTaskCount);
         return node;
     }
 }
@@ -5605,27 +5605,27 @@ public sealed partial class ExpressGatewayServiceAwsLogsConfiguration
 
 public sealed partial class ExpressGatewayServiceConfiguration
 {
-    public string? Cpu { get; set; }
-
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
+    public string? ServiceRevisionArn { get; set; }
 
     public string? ExecutionRoleArn { get; set; }
 
-    public string? HealthCheckPath { get; set; }
+    public string? TaskRoleArn { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.IngressPathSummary>? IngressPaths { get; set; }
+    public string? Cpu { get; set; }
 
     public string? Memory { get; set; }
 
     public global::Gureum.Api.Ecs.ExpressGatewayServiceNetworkConfiguration? NetworkConfiguration { get; set; }
 
+    public string? HealthCheckPath { get; set; }
+
     public global::Gureum.Api.Ecs.ExpressGatewayContainer? PrimaryContainer { get; set; }
 
     public global::Gureum.Api.Ecs.ExpressGatewayScalingTarget? ScalingTarget { get; set; }
 
-    public string? ServiceRevisionArn { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.IngressPathSummary>? IngressPaths { get; set; }
 
-    public string? TaskRoleArn { get; set; }
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
 
     public static ExpressGatewayServiceConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5634,34 +5634,34 @@ public sealed partial class ExpressGatewayServiceConfiguration
             return null;
         }
         var result = new ExpressGatewayServiceConfiguration();
-        result.Cpu = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cpu"));
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
+        result.ServiceRevisionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceRevisionArn"));
         result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionRoleArn"));
-        result.HealthCheckPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "healthCheckPath"));
-        result.IngressPaths = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ingressPaths"), x => global::Gureum.Api.Ecs.IngressPathSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TaskRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskRoleArn"));
+        result.Cpu = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cpu"));
         result.Memory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "memory"));
         result.NetworkConfiguration = global::Gureum.Api.Ecs.ExpressGatewayServiceNetworkConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkConfiguration")));
+        result.HealthCheckPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "healthCheckPath"));
         result.PrimaryContainer = global::Gureum.Api.Ecs.ExpressGatewayContainer.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "primaryContainer")));
         result.ScalingTarget = global::Gureum.Api.Ecs.ExpressGatewayScalingTarget.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "scalingTarget")));
-        result.ServiceRevisionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceRevisionArn"));
-        result.TaskRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskRoleArn"));
+        result.IngressPaths = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ingressPaths"), x => global::Gureum.Api.Ecs.IngressPathSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "serviceRevisionArn", ServiceRevisionArn);
         global::Gureum.Core.ValueTree.Put(node, "executionRoleArn", ExecutionRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "healthCheckPath", HealthCheckPath);
-        global::Gureum.Core.ValueTree.Put(node, "ingressPaths", global::Gureum.Core.ValueTree.WriteList(IngressPaths, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "taskRoleArn", TaskRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
         global::Gureum.Core.ValueTree.Put(node, "memory", Memory);
         global::Gureum.Core.ValueTree.Put(node, "networkConfiguration", NetworkConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "healthCheckPath", HealthCheckPath);
         global::Gureum.Core.ValueTree.Put(node, "primaryContainer", PrimaryContainer?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "scalingTarget", ScalingTarget?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "serviceRevisionArn", ServiceRevisionArn);
-        global::Gureum.Core.ValueTree.Put(node, "taskRoleArn", TaskRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "ingressPaths", global::Gureum.Core.ValueTree.WriteList(IngressPaths, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         return node;
     }
 }
@@ -5771,11 +5771,11 @@ public sealed partial class FSxWindowsFileServerAuthorizationConfig
 
 public sealed partial class FSxWindowsFileServerVolumeConfiguration
 {
-    public global::Gureum.Api.Ecs.FSxWindowsFileServerAuthorizationConfig? AuthorizationConfig { get; set; }
-
     public string? FileSystemId { get; set; }
 
     public string? RootDirectory { get; set; }
+
+    public global::Gureum.Api.Ecs.FSxWindowsFileServerAuthorizationConfig? AuthorizationConfig { get; set; }
 
     public static FSxWindowsFileServerVolumeConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5784,18 +5784,18 @@ public sealed partial class FSxWindowsFileServerVolumeConfiguration
             return null;
         }
         var result = new FSxWindowsFileServerVolumeConfiguration();
-        result.AuthorizationConfig = global::Gureum.Api.Ecs.FSxWindowsFileServerAuthorizationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "authorizationConfig")));
         result.FileSystemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fileSystemId"));
         result.RootDirectory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "rootDirectory"));
+        result.AuthorizationConfig = global::Gureum.Api.Ecs.FSxWindowsFileServerAuthorizationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "authorizationConfig")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "authorizationConfig", AuthorizationConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "fileSystemId", FileSystemId);
         global::Gureum.Core.ValueTree.Put(node, "rootDirectory", RootDirectory);
+        global::Gureum.Core.ValueTree.Put(node, "authorizationConfig", AuthorizationConfig?.ToTree());
         return node;
     }
 }
@@ -5804,9 +5804,9 @@ public sealed partial class Failure
 {
     public string? Arn { get; set; }
 
-    public string? Detail { get; set; }
-
     public string? Reason { get; set; }
+
+    public string? Detail { get; set; }
 
     public static Failure? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5816,8 +5816,8 @@ public sealed partial class Failure
         }
         var result = new Failure();
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
-        result.Detail = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "detail"));
         result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "reason"));
+        result.Detail = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "detail"));
         return result;
     }
 
@@ -5825,17 +5825,17 @@ public sealed partial class Failure
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "detail", Detail);
         global::Gureum.Core.ValueTree.Put(node, "reason", Reason);
+        global::Gureum.Core.ValueTree.Put(node, "detail", Detail);
         return node;
     }
 }
 
 public sealed partial class FirelensConfiguration
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? Options { get; set; }
-
     public string? Type { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Options { get; set; }
 
     public static FirelensConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5844,16 +5844,16 @@ public sealed partial class FirelensConfiguration
             return null;
         }
         var result = new FirelensConfiguration();
-        result.Options = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "options"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.Options = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "options"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "options", global::Gureum.Core.ValueTree.WriteMap(Options, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "options", global::Gureum.Core.ValueTree.WriteMap(Options, x => (object?)x));
         return node;
     }
 }
@@ -5894,9 +5894,9 @@ public sealed partial class GetTaskProtectionRequest
 
 public sealed partial class GetTaskProtectionResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Failure>? Failures { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ProtectedTask>? ProtectedTasks { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Failure>? Failures { get; set; }
 
     public static GetTaskProtectionResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5905,16 +5905,16 @@ public sealed partial class GetTaskProtectionResponse
             return null;
         }
         var result = new GetTaskProtectionResponse();
-        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecs.Failure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ProtectedTasks = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "protectedTasks"), x => global::Gureum.Api.Ecs.ProtectedTask.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecs.Failure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "protectedTasks", global::Gureum.Core.ValueTree.WriteList(ProtectedTasks, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -5925,11 +5925,11 @@ public sealed partial class HealthCheck
 
     public int? Interval { get; set; }
 
+    public int? Timeout { get; set; }
+
     public int? Retries { get; set; }
 
     public int? StartPeriod { get; set; }
-
-    public int? Timeout { get; set; }
 
     public static HealthCheck? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5940,9 +5940,9 @@ public sealed partial class HealthCheck
         var result = new HealthCheck();
         result.Command = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "command"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Interval = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "interval"));
+        result.Timeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "timeout"));
         result.Retries = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "retries"));
         result.StartPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "startPeriod"));
-        result.Timeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "timeout"));
         return result;
     }
 
@@ -5951,9 +5951,9 @@ public sealed partial class HealthCheck
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "command", global::Gureum.Core.ValueTree.WriteList(Command, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "interval", Interval);
+        global::Gureum.Core.ValueTree.Put(node, "timeout", Timeout);
         global::Gureum.Core.ValueTree.Put(node, "retries", Retries);
         global::Gureum.Core.ValueTree.Put(node, "startPeriod", StartPeriod);
-        global::Gureum.Core.ValueTree.Put(node, "timeout", Timeout);
         return node;
     }
 }
@@ -6148,15 +6148,15 @@ public static class InstanceGeneration
 
 public sealed partial class InstanceHealthCheckResult
 {
-    public global::System.DateTimeOffset? LastStatusChange { get; set; }
-
-    public global::System.DateTimeOffset? LastUpdated { get; set; }
+    public string? Type { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
 
-    public string? Type { get; set; }
+    public global::System.DateTimeOffset? LastUpdated { get; set; }
+
+    public global::System.DateTimeOffset? LastStatusChange { get; set; }
 
     public static InstanceHealthCheckResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6165,22 +6165,22 @@ public sealed partial class InstanceHealthCheckResult
             return null;
         }
         var result = new InstanceHealthCheckResult();
-        result.LastStatusChange = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "lastStatusChange"));
-        result.LastUpdated = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "lastUpdated"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusReason"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.LastUpdated = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "lastUpdated"));
+        result.LastStatusChange = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "lastStatusChange"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "lastStatusChange", LastStatusChange);
-        global::Gureum.Core.ValueTree.Put(node, "lastUpdated", LastUpdated);
+        global::Gureum.Core.ValueTree.Put(node, "type", Type);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "statusReason", StatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "lastUpdated", LastUpdated);
+        global::Gureum.Core.ValueTree.Put(node, "lastStatusChange", LastStatusChange);
         return node;
     }
 }
@@ -6204,25 +6204,25 @@ public static class InstanceHealthCheckType
 
 public sealed partial class InstanceLaunchTemplate
 {
-    public string? CapacityOptionType { get; set; }
-
-    public global::Gureum.Api.Ecs.CapacityReservationRequest? CapacityReservations { get; set; }
-
     public string? Ec2InstanceProfileArn { get; set; }
 
-    public bool? FipsEnabled { get; set; }
+    public global::Gureum.Api.Ecs.ManagedInstancesNetworkConfiguration? NetworkConfiguration { get; set; }
 
-    public bool? InstanceMetadataTagsPropagation { get; set; }
-
-    public global::Gureum.Api.Ecs.InstanceRequirementsRequest? InstanceRequirements { get; set; }
+    public global::Gureum.Api.Ecs.ManagedInstancesStorageConfiguration? StorageConfiguration { get; set; }
 
     public global::Gureum.Api.Ecs.ManagedInstancesLocalStorageConfiguration? LocalStorageConfiguration { get; set; }
 
     public string? Monitoring { get; set; }
 
-    public global::Gureum.Api.Ecs.ManagedInstancesNetworkConfiguration? NetworkConfiguration { get; set; }
+    public string? CapacityOptionType { get; set; }
 
-    public global::Gureum.Api.Ecs.ManagedInstancesStorageConfiguration? StorageConfiguration { get; set; }
+    public bool? InstanceMetadataTagsPropagation { get; set; }
+
+    public global::Gureum.Api.Ecs.InstanceRequirementsRequest? InstanceRequirements { get; set; }
+
+    public bool? FipsEnabled { get; set; }
+
+    public global::Gureum.Api.Ecs.CapacityReservationRequest? CapacityReservations { get; set; }
 
     public static InstanceLaunchTemplate? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6231,53 +6231,53 @@ public sealed partial class InstanceLaunchTemplate
             return null;
         }
         var result = new InstanceLaunchTemplate();
-        result.CapacityOptionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "capacityOptionType"));
-        result.CapacityReservations = global::Gureum.Api.Ecs.CapacityReservationRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "capacityReservations")));
         result.Ec2InstanceProfileArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ec2InstanceProfileArn"));
-        result.FipsEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "fipsEnabled"));
-        result.InstanceMetadataTagsPropagation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "instanceMetadataTagsPropagation"));
-        result.InstanceRequirements = global::Gureum.Api.Ecs.InstanceRequirementsRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "instanceRequirements")));
-        result.LocalStorageConfiguration = global::Gureum.Api.Ecs.ManagedInstancesLocalStorageConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "localStorageConfiguration")));
-        result.Monitoring = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "monitoring"));
         result.NetworkConfiguration = global::Gureum.Api.Ecs.ManagedInstancesNetworkConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkConfiguration")));
         result.StorageConfiguration = global::Gureum.Api.Ecs.ManagedInstancesStorageConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "storageConfiguration")));
+        result.LocalStorageConfiguration = global::Gureum.Api.Ecs.ManagedInstancesLocalStorageConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "localStorageConfiguration")));
+        result.Monitoring = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "monitoring"));
+        result.CapacityOptionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "capacityOptionType"));
+        result.InstanceMetadataTagsPropagation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "instanceMetadataTagsPropagation"));
+        result.InstanceRequirements = global::Gureum.Api.Ecs.InstanceRequirementsRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "instanceRequirements")));
+        result.FipsEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "fipsEnabled"));
+        result.CapacityReservations = global::Gureum.Api.Ecs.CapacityReservationRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "capacityReservations")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "capacityOptionType", CapacityOptionType);
-        global::Gureum.Core.ValueTree.Put(node, "capacityReservations", CapacityReservations?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ec2InstanceProfileArn", Ec2InstanceProfileArn);
-        global::Gureum.Core.ValueTree.Put(node, "fipsEnabled", FipsEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "instanceMetadataTagsPropagation", InstanceMetadataTagsPropagation);
-        global::Gureum.Core.ValueTree.Put(node, "instanceRequirements", InstanceRequirements?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "localStorageConfiguration", LocalStorageConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "monitoring", Monitoring);
         global::Gureum.Core.ValueTree.Put(node, "networkConfiguration", NetworkConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "storageConfiguration", StorageConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "localStorageConfiguration", LocalStorageConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "monitoring", Monitoring);
+        global::Gureum.Core.ValueTree.Put(node, "capacityOptionType", CapacityOptionType);
+        global::Gureum.Core.ValueTree.Put(node, "instanceMetadataTagsPropagation", InstanceMetadataTagsPropagation);
+        global::Gureum.Core.ValueTree.Put(node, "instanceRequirements", InstanceRequirements?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "fipsEnabled", FipsEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "capacityReservations", CapacityReservations?.ToTree());
         return node;
     }
 }
 
 public sealed partial class InstanceLaunchTemplateUpdate
 {
-    public global::Gureum.Api.Ecs.CapacityReservationRequest? CapacityReservations { get; set; }
-
     public string? Ec2InstanceProfileArn { get; set; }
 
-    public bool? InstanceMetadataTagsPropagation { get; set; }
+    public global::Gureum.Api.Ecs.ManagedInstancesNetworkConfiguration? NetworkConfiguration { get; set; }
 
-    public global::Gureum.Api.Ecs.InstanceRequirementsRequest? InstanceRequirements { get; set; }
+    public global::Gureum.Api.Ecs.ManagedInstancesStorageConfiguration? StorageConfiguration { get; set; }
+
+    public bool? InstanceMetadataTagsPropagation { get; set; }
 
     public global::Gureum.Api.Ecs.ManagedInstancesLocalStorageConfiguration? LocalStorageConfiguration { get; set; }
 
     public string? Monitoring { get; set; }
 
-    public global::Gureum.Api.Ecs.ManagedInstancesNetworkConfiguration? NetworkConfiguration { get; set; }
+    public global::Gureum.Api.Ecs.InstanceRequirementsRequest? InstanceRequirements { get; set; }
 
-    public global::Gureum.Api.Ecs.ManagedInstancesStorageConfiguration? StorageConfiguration { get; set; }
+    public global::Gureum.Api.Ecs.CapacityReservationRequest? CapacityReservations { get; set; }
 
     public static InstanceLaunchTemplateUpdate? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6286,34 +6286,68 @@ public sealed partial class InstanceLaunchTemplateUpdate
             return null;
         }
         var result = new InstanceLaunchTemplateUpdate();
-        result.CapacityReservations = global::Gureum.Api.Ecs.CapacityReservationRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "capacityReservations")));
         result.Ec2InstanceProfileArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ec2InstanceProfileArn"));
-        result.InstanceMetadataTagsPropagation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "instanceMetadataTagsPropagation"));
-        result.InstanceRequirements = global::Gureum.Api.Ecs.InstanceRequirementsRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "instanceRequirements")));
-        result.LocalStorageConfiguration = global::Gureum.Api.Ecs.ManagedInstancesLocalStorageConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "localStorageConfiguration")));
-        result.Monitoring = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "monitoring"));
         result.NetworkConfiguration = global::Gureum.Api.Ecs.ManagedInstancesNetworkConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkConfiguration")));
         result.StorageConfiguration = global::Gureum.Api.Ecs.ManagedInstancesStorageConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "storageConfiguration")));
+        result.InstanceMetadataTagsPropagation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "instanceMetadataTagsPropagation"));
+        result.LocalStorageConfiguration = global::Gureum.Api.Ecs.ManagedInstancesLocalStorageConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "localStorageConfiguration")));
+        result.Monitoring = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "monitoring"));
+        result.InstanceRequirements = global::Gureum.Api.Ecs.InstanceRequirementsRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "instanceRequirements")));
+        result.CapacityReservations = global::Gureum.Api.Ecs.CapacityReservationRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "capacityReservations")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "capacityReservations", CapacityReservations?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ec2InstanceProfileArn", Ec2InstanceProfileArn);
-        global::Gureum.Core.ValueTree.Put(node, "instanceMetadataTagsPropagation", InstanceMetadataTagsPropagation);
-        global::Gureum.Core.ValueTree.Put(node, "instanceRequirements", InstanceRequirements?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "localStorageConfiguration", LocalStorageConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "monitoring", Monitoring);
         global::Gureum.Core.ValueTree.Put(node, "networkConfiguration", NetworkConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "storageConfiguration", StorageConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "instanceMetadataTagsPropagation", InstanceMetadataTagsPropagation);
+        global::Gureum.Core.ValueTree.Put(node, "localStorageConfiguration", LocalStorageConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "monitoring", Monitoring);
+        global::Gureum.Core.ValueTree.Put(node, "instanceRequirements", InstanceRequirements?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "capacityReservations", CapacityReservations?.ToTree());
         return node;
     }
 }
 
 public sealed partial class InstanceRequirementsRequest
 {
+    public global::Gureum.Api.Ecs.VCpuCountRangeRequest? VCpuCount { get; set; }
+
+    public global::Gureum.Api.Ecs.MemoryMiBRequest? MemoryMiB { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CpuManufacturers { get; set; }
+
+    public global::Gureum.Api.Ecs.MemoryGiBPerVCpuRequest? MemoryGiBPerVCpu { get; set; }
+
+    public global::System.Collections.Generic.List<string>? ExcludedInstanceTypes { get; set; }
+
+    public global::System.Collections.Generic.List<string>? InstanceGenerations { get; set; }
+
+    public int? SpotMaxPricePercentageOverLowestPrice { get; set; }
+
+    public int? OnDemandMaxPricePercentageOverLowestPrice { get; set; }
+
+    public string? BareMetal { get; set; }
+
+    public string? BurstablePerformance { get; set; }
+
+    public bool? RequireHibernateSupport { get; set; }
+
+    public global::Gureum.Api.Ecs.NetworkInterfaceCountRequest? NetworkInterfaceCount { get; set; }
+
+    public string? LocalStorage { get; set; }
+
+    public global::System.Collections.Generic.List<string>? LocalStorageTypes { get; set; }
+
+    public global::Gureum.Api.Ecs.TotalLocalStorageGBRequest? TotalLocalStorageGB { get; set; }
+
+    public global::Gureum.Api.Ecs.BaselineEbsBandwidthMbpsRequest? BaselineEbsBandwidthMbps { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AcceleratorTypes { get; set; }
+
     public global::Gureum.Api.Ecs.AcceleratorCountRequest? AcceleratorCount { get; set; }
 
     public global::System.Collections.Generic.List<string>? AcceleratorManufacturers { get; set; }
@@ -6322,45 +6356,11 @@ public sealed partial class InstanceRequirementsRequest
 
     public global::Gureum.Api.Ecs.AcceleratorTotalMemoryMiBRequest? AcceleratorTotalMemoryMiB { get; set; }
 
-    public global::System.Collections.Generic.List<string>? AcceleratorTypes { get; set; }
+    public global::Gureum.Api.Ecs.NetworkBandwidthGbpsRequest? NetworkBandwidthGbps { get; set; }
 
     public global::System.Collections.Generic.List<string>? AllowedInstanceTypes { get; set; }
 
-    public string? BareMetal { get; set; }
-
-    public global::Gureum.Api.Ecs.BaselineEbsBandwidthMbpsRequest? BaselineEbsBandwidthMbps { get; set; }
-
-    public string? BurstablePerformance { get; set; }
-
-    public global::System.Collections.Generic.List<string>? CpuManufacturers { get; set; }
-
-    public global::System.Collections.Generic.List<string>? ExcludedInstanceTypes { get; set; }
-
-    public global::System.Collections.Generic.List<string>? InstanceGenerations { get; set; }
-
-    public string? LocalStorage { get; set; }
-
-    public global::System.Collections.Generic.List<string>? LocalStorageTypes { get; set; }
-
     public int? MaxSpotPriceAsPercentageOfOptimalOnDemandPrice { get; set; }
-
-    public global::Gureum.Api.Ecs.MemoryGiBPerVCpuRequest? MemoryGiBPerVCpu { get; set; }
-
-    public global::Gureum.Api.Ecs.MemoryMiBRequest? MemoryMiB { get; set; }
-
-    public global::Gureum.Api.Ecs.NetworkBandwidthGbpsRequest? NetworkBandwidthGbps { get; set; }
-
-    public global::Gureum.Api.Ecs.NetworkInterfaceCountRequest? NetworkInterfaceCount { get; set; }
-
-    public int? OnDemandMaxPricePercentageOverLowestPrice { get; set; }
-
-    public bool? RequireHibernateSupport { get; set; }
-
-    public int? SpotMaxPricePercentageOverLowestPrice { get; set; }
-
-    public global::Gureum.Api.Ecs.TotalLocalStorageGBRequest? TotalLocalStorageGB { get; set; }
-
-    public global::Gureum.Api.Ecs.VCpuCountRangeRequest? VCpuCount { get; set; }
 
     public static InstanceRequirementsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6369,60 +6369,60 @@ public sealed partial class InstanceRequirementsRequest
             return null;
         }
         var result = new InstanceRequirementsRequest();
+        result.VCpuCount = global::Gureum.Api.Ecs.VCpuCountRangeRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "vCpuCount")));
+        result.MemoryMiB = global::Gureum.Api.Ecs.MemoryMiBRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "memoryMiB")));
+        result.CpuManufacturers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "cpuManufacturers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.MemoryGiBPerVCpu = global::Gureum.Api.Ecs.MemoryGiBPerVCpuRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "memoryGiBPerVCpu")));
+        result.ExcludedInstanceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "excludedInstanceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.InstanceGenerations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "instanceGenerations"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SpotMaxPricePercentageOverLowestPrice = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "spotMaxPricePercentageOverLowestPrice"));
+        result.OnDemandMaxPricePercentageOverLowestPrice = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "onDemandMaxPricePercentageOverLowestPrice"));
+        result.BareMetal = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "bareMetal"));
+        result.BurstablePerformance = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "burstablePerformance"));
+        result.RequireHibernateSupport = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "requireHibernateSupport"));
+        result.NetworkInterfaceCount = global::Gureum.Api.Ecs.NetworkInterfaceCountRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkInterfaceCount")));
+        result.LocalStorage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "localStorage"));
+        result.LocalStorageTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "localStorageTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.TotalLocalStorageGB = global::Gureum.Api.Ecs.TotalLocalStorageGBRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "totalLocalStorageGB")));
+        result.BaselineEbsBandwidthMbps = global::Gureum.Api.Ecs.BaselineEbsBandwidthMbpsRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "baselineEbsBandwidthMbps")));
+        result.AcceleratorTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "acceleratorTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.AcceleratorCount = global::Gureum.Api.Ecs.AcceleratorCountRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "acceleratorCount")));
         result.AcceleratorManufacturers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "acceleratorManufacturers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.AcceleratorNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "acceleratorNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.AcceleratorTotalMemoryMiB = global::Gureum.Api.Ecs.AcceleratorTotalMemoryMiBRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "acceleratorTotalMemoryMiB")));
-        result.AcceleratorTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "acceleratorTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.AllowedInstanceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "allowedInstanceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.BareMetal = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "bareMetal"));
-        result.BaselineEbsBandwidthMbps = global::Gureum.Api.Ecs.BaselineEbsBandwidthMbpsRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "baselineEbsBandwidthMbps")));
-        result.BurstablePerformance = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "burstablePerformance"));
-        result.CpuManufacturers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "cpuManufacturers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ExcludedInstanceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "excludedInstanceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.InstanceGenerations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "instanceGenerations"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.LocalStorage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "localStorage"));
-        result.LocalStorageTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "localStorageTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.MaxSpotPriceAsPercentageOfOptimalOnDemandPrice = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxSpotPriceAsPercentageOfOptimalOnDemandPrice"));
-        result.MemoryGiBPerVCpu = global::Gureum.Api.Ecs.MemoryGiBPerVCpuRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "memoryGiBPerVCpu")));
-        result.MemoryMiB = global::Gureum.Api.Ecs.MemoryMiBRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "memoryMiB")));
         result.NetworkBandwidthGbps = global::Gureum.Api.Ecs.NetworkBandwidthGbpsRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkBandwidthGbps")));
-        result.NetworkInterfaceCount = global::Gureum.Api.Ecs.NetworkInterfaceCountRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkInterfaceCount")));
-        result.OnDemandMaxPricePercentageOverLowestPrice = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "onDemandMaxPricePercentageOverLowestPrice"));
-        result.RequireHibernateSupport = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "requireHibernateSupport"));
-        result.SpotMaxPricePercentageOverLowestPrice = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "spotMaxPricePercentageOverLowestPrice"));
-        result.TotalLocalStorageGB = global::Gureum.Api.Ecs.TotalLocalStorageGBRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "totalLocalStorageGB")));
-        result.VCpuCount = global::Gureum.Api.Ecs.VCpuCountRangeRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "vCpuCount")));
+        result.AllowedInstanceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "allowedInstanceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.MaxSpotPriceAsPercentageOfOptimalOnDemandPrice = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxSpotPriceAsPercentageOfOptimalOnDemandPrice"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "vCpuCount", VCpuCount?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "memoryMiB", MemoryMiB?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "cpuManufacturers", global::Gureum.Core.ValueTree.WriteList(CpuManufacturers, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "memoryGiBPerVCpu", MemoryGiBPerVCpu?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "excludedInstanceTypes", global::Gureum.Core.ValueTree.WriteList(ExcludedInstanceTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "instanceGenerations", global::Gureum.Core.ValueTree.WriteList(InstanceGenerations, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "spotMaxPricePercentageOverLowestPrice", SpotMaxPricePercentageOverLowestPrice);
+        global::Gureum.Core.ValueTree.Put(node, "onDemandMaxPricePercentageOverLowestPrice", OnDemandMaxPricePercentageOverLowestPrice);
+        global::Gureum.Core.ValueTree.Put(node, "bareMetal", BareMetal);
+        global::Gureum.Core.ValueTree.Put(node, "burstablePerformance", BurstablePerformance);
+        global::Gureum.Core.ValueTree.Put(node, "requireHibernateSupport", RequireHibernateSupport);
+        global::Gureum.Core.ValueTree.Put(node, "networkInterfaceCount", NetworkInterfaceCount?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "localStorage", LocalStorage);
+        global::Gureum.Core.ValueTree.Put(node, "localStorageTypes", global::Gureum.Core.ValueTree.WriteList(LocalStorageTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "totalLocalStorageGB", TotalLocalStorageGB?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "baselineEbsBandwidthMbps", BaselineEbsBandwidthMbps?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "acceleratorTypes", global::Gureum.Core.ValueTree.WriteList(AcceleratorTypes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "acceleratorCount", AcceleratorCount?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "acceleratorManufacturers", global::Gureum.Core.ValueTree.WriteList(AcceleratorManufacturers, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "acceleratorNames", global::Gureum.Core.ValueTree.WriteList(AcceleratorNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "acceleratorTotalMemoryMiB", AcceleratorTotalMemoryMiB?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "acceleratorTypes", global::Gureum.Core.ValueTree.WriteList(AcceleratorTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "allowedInstanceTypes", global::Gureum.Core.ValueTree.WriteList(AllowedInstanceTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "bareMetal", BareMetal);
-        global::Gureum.Core.ValueTree.Put(node, "baselineEbsBandwidthMbps", BaselineEbsBandwidthMbps?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "burstablePerformance", BurstablePerformance);
-        global::Gureum.Core.ValueTree.Put(node, "cpuManufacturers", global::Gureum.Core.ValueTree.WriteList(CpuManufacturers, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "excludedInstanceTypes", global::Gureum.Core.ValueTree.WriteList(ExcludedInstanceTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "instanceGenerations", global::Gureum.Core.ValueTree.WriteList(InstanceGenerations, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "localStorage", LocalStorage);
-        global::Gureum.Core.ValueTree.Put(node, "localStorageTypes", global::Gureum.Core.ValueTree.WriteList(LocalStorageTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "maxSpotPriceAsPercentageOfOptimalOnDemandPrice", MaxSpotPriceAsPercentageOfOptimalOnDemandPrice);
-        global::Gureum.Core.ValueTree.Put(node, "memoryGiBPerVCpu", MemoryGiBPerVCpu?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "memoryMiB", MemoryMiB?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "networkBandwidthGbps", NetworkBandwidthGbps?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "networkInterfaceCount", NetworkInterfaceCount?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "onDemandMaxPricePercentageOverLowestPrice", OnDemandMaxPricePercentageOverLowestPrice);
-        global::Gureum.Core.ValueTree.Put(node, "requireHibernateSupport", RequireHibernateSupport);
-        global::Gureum.Core.ValueTree.Put(node, "spotMaxPricePercentageOverLowestPrice", SpotMaxPricePercentageOverLowestPrice);
-        global::Gureum.Core.ValueTree.Put(node, "totalLocalStorageGB", TotalLocalStorageGB?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "vCpuCount", VCpuCount?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "allowedInstanceTypes", global::Gureum.Core.ValueTree.WriteList(AllowedInstanceTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "maxSpotPriceAsPercentageOfOptimalOnDemandPrice", MaxSpotPriceAsPercentageOfOptimalOnDemandPrice);
         return node;
     }
 }
@@ -6500,9 +6500,9 @@ public static class LaunchType
 
 public sealed partial class LinearConfiguration
 {
-    public int? StepBakeTimeInMinutes { get; set; }
-
     public double? StepPercent { get; set; }
+
+    public int? StepBakeTimeInMinutes { get; set; }
 
     public static LinearConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6511,16 +6511,16 @@ public sealed partial class LinearConfiguration
             return null;
         }
         var result = new LinearConfiguration();
-        result.StepBakeTimeInMinutes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "stepBakeTimeInMinutes"));
         result.StepPercent = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "stepPercent"));
+        result.StepBakeTimeInMinutes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "stepBakeTimeInMinutes"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "stepBakeTimeInMinutes", StepBakeTimeInMinutes);
         global::Gureum.Core.ValueTree.Put(node, "stepPercent", StepPercent);
+        global::Gureum.Core.ValueTree.Put(node, "stepBakeTimeInMinutes", StepBakeTimeInMinutes);
         return node;
     }
 }
@@ -6533,13 +6533,13 @@ public sealed partial class LinuxParameters
 
     public bool? InitProcessEnabled { get; set; }
 
-    public int? MaxSwap { get; set; }
-
     public int? SharedMemorySize { get; set; }
 
-    public int? Swappiness { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tmpfs>? Tmpfs { get; set; }
+
+    public int? MaxSwap { get; set; }
+
+    public int? Swappiness { get; set; }
 
     public static LinuxParameters? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6551,10 +6551,10 @@ public sealed partial class LinuxParameters
         result.Capabilities = global::Gureum.Api.Ecs.KernelCapabilities.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "capabilities")));
         result.Devices = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "devices"), x => global::Gureum.Api.Ecs.Device.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.InitProcessEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "initProcessEnabled"));
-        result.MaxSwap = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxSwap"));
         result.SharedMemorySize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "sharedMemorySize"));
-        result.Swappiness = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "swappiness"));
         result.Tmpfs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tmpfs"), x => global::Gureum.Api.Ecs.Tmpfs.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.MaxSwap = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxSwap"));
+        result.Swappiness = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "swappiness"));
         return result;
     }
 
@@ -6564,27 +6564,27 @@ public sealed partial class LinuxParameters
         global::Gureum.Core.ValueTree.Put(node, "capabilities", Capabilities?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "devices", global::Gureum.Core.ValueTree.WriteList(Devices, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "initProcessEnabled", InitProcessEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "maxSwap", MaxSwap);
         global::Gureum.Core.ValueTree.Put(node, "sharedMemorySize", SharedMemorySize);
-        global::Gureum.Core.ValueTree.Put(node, "swappiness", Swappiness);
         global::Gureum.Core.ValueTree.Put(node, "tmpfs", global::Gureum.Core.ValueTree.WriteList(Tmpfs, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "maxSwap", MaxSwap);
+        global::Gureum.Core.ValueTree.Put(node, "swappiness", Swappiness);
         return node;
     }
 }
 
 public sealed partial class ListAccountSettingsRequest
 {
-    public bool? EffectiveSettings { get; set; }
-
-    public int? MaxResults { get; set; }
-
     public string? Name { get; set; }
 
-    public string? NextToken { get; set; }
+    public string? Value { get; set; }
 
     public string? PrincipalArn { get; set; }
 
-    public string? Value { get; set; }
+    public bool? EffectiveSettings { get; set; }
+
+    public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListAccountSettingsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6593,33 +6593,33 @@ public sealed partial class ListAccountSettingsRequest
             return null;
         }
         var result = new ListAccountSettingsRequest();
-        result.EffectiveSettings = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "effectiveSettings"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
-        result.PrincipalArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "principalArn"));
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "value"));
+        result.PrincipalArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "principalArn"));
+        result.EffectiveSettings = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "effectiveSettings"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "effectiveSettings", EffectiveSettings);
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "principalArn", PrincipalArn);
         global::Gureum.Core.ValueTree.Put(node, "value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "principalArn", PrincipalArn);
+        global::Gureum.Core.ValueTree.Put(node, "effectiveSettings", EffectiveSettings);
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListAccountSettingsResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Setting>? Settings { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListAccountSettingsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6628,33 +6628,33 @@ public sealed partial class ListAccountSettingsResponse
             return null;
         }
         var result = new ListAccountSettingsResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.Settings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "settings"), x => global::Gureum.Api.Ecs.Setting.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "settings", global::Gureum.Core.ValueTree.WriteList(Settings, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListAttributesRequest
 {
+    public string? Cluster { get; set; }
+
+    public string? TargetType { get; set; }
+
     public string? AttributeName { get; set; }
 
     public string? AttributeValue { get; set; }
 
-    public string? Cluster { get; set; }
-
-    public int? MaxResults { get; set; }
-
     public string? NextToken { get; set; }
 
-    public string? TargetType { get; set; }
+    public int? MaxResults { get; set; }
 
     public static ListAttributesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6663,24 +6663,24 @@ public sealed partial class ListAttributesRequest
             return null;
         }
         var result = new ListAttributesRequest();
+        result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
+        result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetType"));
         result.AttributeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "attributeName"));
         result.AttributeValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "attributeValue"));
-        result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
-        result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetType"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
+        global::Gureum.Core.ValueTree.Put(node, "targetType", TargetType);
         global::Gureum.Core.ValueTree.Put(node, "attributeName", AttributeName);
         global::Gureum.Core.ValueTree.Put(node, "attributeValue", AttributeValue);
-        global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "targetType", TargetType);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         return node;
     }
 }
@@ -6714,9 +6714,9 @@ public sealed partial class ListAttributesResponse
 
 public sealed partial class ListClustersRequest
 {
-    public int? MaxResults { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListClustersRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6725,16 +6725,16 @@ public sealed partial class ListClustersRequest
             return null;
         }
         var result = new ListClustersRequest();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         return node;
     }
 }
@@ -6772,9 +6772,9 @@ public sealed partial class ListContainerInstancesRequest
 
     public string? Filter { get; set; }
 
-    public int? MaxResults { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public string? Status { get; set; }
 
@@ -6787,8 +6787,8 @@ public sealed partial class ListContainerInstancesRequest
         var result = new ListContainerInstancesRequest();
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
         result.Filter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filter"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         return result;
     }
@@ -6798,8 +6798,8 @@ public sealed partial class ListContainerInstancesRequest
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
         global::Gureum.Core.ValueTree.Put(node, "filter", Filter);
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         return node;
     }
@@ -6834,15 +6834,15 @@ public sealed partial class ListContainerInstancesResponse
 
 public sealed partial class ListDaemonDeploymentsRequest
 {
-    public global::Gureum.Api.Ecs.CreatedAt? CreatedAt { get; set; }
-
     public string? DaemonArn { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Status { get; set; }
+
+    public global::Gureum.Api.Ecs.CreatedAt? CreatedAt { get; set; }
 
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public global::System.Collections.Generic.List<string>? Status { get; set; }
 
     public static ListDaemonDeploymentsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6851,31 +6851,31 @@ public sealed partial class ListDaemonDeploymentsRequest
             return null;
         }
         var result = new ListDaemonDeploymentsRequest();
-        result.CreatedAt = global::Gureum.Api.Ecs.CreatedAt.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "createdAt")));
         result.DaemonArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "daemonArn"));
+        result.Status = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "status"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CreatedAt = global::Gureum.Api.Ecs.CreatedAt.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "createdAt")));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
-        result.Status = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "status"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "daemonArn", DaemonArn);
+        global::Gureum.Core.ValueTree.Put(node, "status", global::Gureum.Core.ValueTree.WriteList(Status, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "status", global::Gureum.Core.ValueTree.WriteList(Status, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class ListDaemonDeploymentsResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.DaemonDeploymentSummary>? DaemonDeployments { get; set; }
-
     public string? NextToken { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.DaemonDeploymentSummary>? DaemonDeployments { get; set; }
 
     public static ListDaemonDeploymentsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6884,35 +6884,35 @@ public sealed partial class ListDaemonDeploymentsResponse
             return null;
         }
         var result = new ListDaemonDeploymentsResponse();
-        result.DaemonDeployments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "daemonDeployments"), x => global::Gureum.Api.Ecs.DaemonDeploymentSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.DaemonDeployments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "daemonDeployments"), x => global::Gureum.Api.Ecs.DaemonDeploymentSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "daemonDeployments", global::Gureum.Core.ValueTree.WriteList(DaemonDeployments, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "daemonDeployments", global::Gureum.Core.ValueTree.WriteList(DaemonDeployments, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ListDaemonTaskDefinitionsRequest
 {
-    public string? Family { get; set; }
-
     public string? FamilyPrefix { get; set; }
 
-    public int? MaxResults { get; set; }
-
-    public string? NextToken { get; set; }
+    public string? Family { get; set; }
 
     public string? Revision { get; set; }
 
+    public string? Status { get; set; }
+
     public string? Sort { get; set; }
 
-    public string? Status { get; set; }
+    public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListDaemonTaskDefinitionsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6921,26 +6921,26 @@ public sealed partial class ListDaemonTaskDefinitionsRequest
             return null;
         }
         var result = new ListDaemonTaskDefinitionsRequest();
-        result.Family = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "family"));
         result.FamilyPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "familyPrefix"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.Family = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "family"));
         result.Revision = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "revision"));
-        result.Sort = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "sort"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.Sort = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "sort"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "family", Family);
         global::Gureum.Core.ValueTree.Put(node, "familyPrefix", FamilyPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "family", Family);
         global::Gureum.Core.ValueTree.Put(node, "revision", Revision);
-        global::Gureum.Core.ValueTree.Put(node, "sort", Sort);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "sort", Sort);
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         return node;
     }
 }
@@ -6974,9 +6974,9 @@ public sealed partial class ListDaemonTaskDefinitionsResponse
 
 public sealed partial class ListDaemonsRequest
 {
-    public global::System.Collections.Generic.List<string>? CapacityProviderArns { get; set; }
-
     public string? ClusterArn { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CapacityProviderArns { get; set; }
 
     public int? MaxResults { get; set; }
 
@@ -6989,8 +6989,8 @@ public sealed partial class ListDaemonsRequest
             return null;
         }
         var result = new ListDaemonsRequest();
-        result.CapacityProviderArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviderArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ClusterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterArn"));
+        result.CapacityProviderArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviderArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
@@ -6999,8 +6999,8 @@ public sealed partial class ListDaemonsRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "capacityProviderArns", global::Gureum.Core.ValueTree.WriteList(CapacityProviderArns, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "clusterArn", ClusterArn);
+        global::Gureum.Core.ValueTree.Put(node, "capacityProviderArns", global::Gureum.Core.ValueTree.WriteList(CapacityProviderArns, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
@@ -7036,17 +7036,17 @@ public sealed partial class ListDaemonsResponse
 
 public sealed partial class ListServiceDeploymentsRequest
 {
+    public string? Service { get; set; }
+
     public string? Cluster { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Status { get; set; }
 
     public global::Gureum.Api.Ecs.CreatedAt? CreatedAt { get; set; }
 
-    public int? MaxResults { get; set; }
-
     public string? NextToken { get; set; }
 
-    public string? Service { get; set; }
-
-    public global::System.Collections.Generic.List<string>? Status { get; set; }
+    public int? MaxResults { get; set; }
 
     public static ListServiceDeploymentsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7055,33 +7055,33 @@ public sealed partial class ListServiceDeploymentsRequest
             return null;
         }
         var result = new ListServiceDeploymentsRequest();
-        result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.CreatedAt = global::Gureum.Api.Ecs.CreatedAt.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "createdAt")));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.Service = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "service"));
+        result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
         result.Status = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "status"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CreatedAt = global::Gureum.Api.Ecs.CreatedAt.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "createdAt")));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "service", Service);
+        global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
         global::Gureum.Core.ValueTree.Put(node, "status", global::Gureum.Core.ValueTree.WriteList(Status, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListServiceDeploymentsResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceDeploymentBrief>? ServiceDeployments { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListServiceDeploymentsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7090,27 +7090,27 @@ public sealed partial class ListServiceDeploymentsResponse
             return null;
         }
         var result = new ListServiceDeploymentsResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.ServiceDeployments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "serviceDeployments"), x => global::Gureum.Api.Ecs.ServiceDeploymentBrief.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "serviceDeployments", global::Gureum.Core.ValueTree.WriteList(ServiceDeployments, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListServicesByNamespaceRequest
 {
-    public int? MaxResults { get; set; }
-
     public string? Namespace { get; set; }
 
     public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListServicesByNamespaceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7119,27 +7119,27 @@ public sealed partial class ListServicesByNamespaceRequest
             return null;
         }
         var result = new ListServicesByNamespaceRequest();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         result.Namespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "namespace"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "namespace", Namespace);
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListServicesByNamespaceResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<string>? ServiceArns { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListServicesByNamespaceResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7148,16 +7148,16 @@ public sealed partial class ListServicesByNamespaceResponse
             return null;
         }
         var result = new ListServicesByNamespaceResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.ServiceArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "serviceArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "serviceArns", global::Gureum.Core.ValueTree.WriteList(ServiceArns, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
@@ -7166,15 +7166,15 @@ public sealed partial class ListServicesRequest
 {
     public string? Cluster { get; set; }
 
-    public string? LaunchType { get; set; }
+    public string? NextToken { get; set; }
 
     public int? MaxResults { get; set; }
 
-    public string? NextToken { get; set; }
-
-    public string? ResourceManagementType { get; set; }
+    public string? LaunchType { get; set; }
 
     public string? SchedulingStrategy { get; set; }
+
+    public string? ResourceManagementType { get; set; }
 
     public static ListServicesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7184,11 +7184,11 @@ public sealed partial class ListServicesRequest
         }
         var result = new ListServicesRequest();
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.LaunchType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "launchType"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
-        result.ResourceManagementType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceManagementType"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
+        result.LaunchType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "launchType"));
         result.SchedulingStrategy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "schedulingStrategy"));
+        result.ResourceManagementType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceManagementType"));
         return result;
     }
 
@@ -7196,20 +7196,20 @@ public sealed partial class ListServicesRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "launchType", LaunchType);
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "resourceManagementType", ResourceManagementType);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
+        global::Gureum.Core.ValueTree.Put(node, "launchType", LaunchType);
         global::Gureum.Core.ValueTree.Put(node, "schedulingStrategy", SchedulingStrategy);
+        global::Gureum.Core.ValueTree.Put(node, "resourceManagementType", ResourceManagementType);
         return node;
     }
 }
 
 public sealed partial class ListServicesResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<string>? ServiceArns { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListServicesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7218,16 +7218,16 @@ public sealed partial class ListServicesResponse
             return null;
         }
         var result = new ListServicesResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.ServiceArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "serviceArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "serviceArns", global::Gureum.Core.ValueTree.WriteList(ServiceArns, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
@@ -7282,11 +7282,11 @@ public sealed partial class ListTaskDefinitionFamiliesRequest
 {
     public string? FamilyPrefix { get; set; }
 
-    public int? MaxResults { get; set; }
+    public string? Status { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? Status { get; set; }
+    public int? MaxResults { get; set; }
 
     public static ListTaskDefinitionFamiliesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7296,9 +7296,9 @@ public sealed partial class ListTaskDefinitionFamiliesRequest
         }
         var result = new ListTaskDefinitionFamiliesRequest();
         result.FamilyPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "familyPrefix"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         return result;
     }
 
@@ -7306,9 +7306,9 @@ public sealed partial class ListTaskDefinitionFamiliesRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "familyPrefix", FamilyPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         return node;
     }
 }
@@ -7344,13 +7344,13 @@ public sealed partial class ListTaskDefinitionsRequest
 {
     public string? FamilyPrefix { get; set; }
 
-    public int? MaxResults { get; set; }
-
-    public string? NextToken { get; set; }
+    public string? Status { get; set; }
 
     public string? Sort { get; set; }
 
-    public string? Status { get; set; }
+    public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListTaskDefinitionsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7360,10 +7360,10 @@ public sealed partial class ListTaskDefinitionsRequest
         }
         var result = new ListTaskDefinitionsRequest();
         result.FamilyPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "familyPrefix"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
-        result.Sort = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "sort"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.Sort = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "sort"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         return result;
     }
 
@@ -7371,19 +7371,19 @@ public sealed partial class ListTaskDefinitionsRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "familyPrefix", FamilyPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "sort", Sort);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "sort", Sort);
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListTaskDefinitionsResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<string>? TaskDefinitionArns { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListTaskDefinitionsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7392,16 +7392,16 @@ public sealed partial class ListTaskDefinitionsResponse
             return null;
         }
         var result = new ListTaskDefinitionsResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.TaskDefinitionArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "taskDefinitionArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "taskDefinitionArns", global::Gureum.Core.ValueTree.WriteList(TaskDefinitionArns, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
@@ -7412,21 +7412,21 @@ public sealed partial class ListTasksRequest
 
     public string? ContainerInstance { get; set; }
 
-    public string? DaemonName { get; set; }
-
-    public string? DesiredStatus { get; set; }
-
     public string? Family { get; set; }
-
-    public string? LaunchType { get; set; }
-
-    public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? ServiceName { get; set; }
+    public int? MaxResults { get; set; }
 
     public string? StartedBy { get; set; }
+
+    public string? ServiceName { get; set; }
+
+    public string? DesiredStatus { get; set; }
+
+    public string? LaunchType { get; set; }
+
+    public string? DaemonName { get; set; }
 
     public static ListTasksRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7437,14 +7437,14 @@ public sealed partial class ListTasksRequest
         var result = new ListTasksRequest();
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
         result.ContainerInstance = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerInstance"));
-        result.DaemonName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "daemonName"));
-        result.DesiredStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "desiredStatus"));
         result.Family = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "family"));
-        result.LaunchType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "launchType"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
-        result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceName"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         result.StartedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "startedBy"));
+        result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceName"));
+        result.DesiredStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "desiredStatus"));
+        result.LaunchType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "launchType"));
+        result.DaemonName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "daemonName"));
         return result;
     }
 
@@ -7453,23 +7453,23 @@ public sealed partial class ListTasksRequest
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
         global::Gureum.Core.ValueTree.Put(node, "containerInstance", ContainerInstance);
-        global::Gureum.Core.ValueTree.Put(node, "daemonName", DaemonName);
-        global::Gureum.Core.ValueTree.Put(node, "desiredStatus", DesiredStatus);
         global::Gureum.Core.ValueTree.Put(node, "family", Family);
-        global::Gureum.Core.ValueTree.Put(node, "launchType", LaunchType);
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "serviceName", ServiceName);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "startedBy", StartedBy);
+        global::Gureum.Core.ValueTree.Put(node, "serviceName", ServiceName);
+        global::Gureum.Core.ValueTree.Put(node, "desiredStatus", DesiredStatus);
+        global::Gureum.Core.ValueTree.Put(node, "launchType", LaunchType);
+        global::Gureum.Core.ValueTree.Put(node, "daemonName", DaemonName);
         return node;
     }
 }
 
 public sealed partial class ListTasksResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<string>? TaskArns { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListTasksResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7478,31 +7478,31 @@ public sealed partial class ListTasksResponse
             return null;
         }
         var result = new ListTasksResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.TaskArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "taskArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "taskArns", global::Gureum.Core.ValueTree.WriteList(TaskArns, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class LoadBalancer
 {
-    public global::Gureum.Api.Ecs.AdvancedConfiguration? AdvancedConfiguration { get; set; }
+    public string? TargetGroupArn { get; set; }
+
+    public string? LoadBalancerName { get; set; }
 
     public string? ContainerName { get; set; }
 
     public int? ContainerPort { get; set; }
 
-    public string? LoadBalancerName { get; set; }
-
-    public string? TargetGroupArn { get; set; }
+    public global::Gureum.Api.Ecs.AdvancedConfiguration? AdvancedConfiguration { get; set; }
 
     public static LoadBalancer? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7511,22 +7511,22 @@ public sealed partial class LoadBalancer
             return null;
         }
         var result = new LoadBalancer();
-        result.AdvancedConfiguration = global::Gureum.Api.Ecs.AdvancedConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "advancedConfiguration")));
+        result.TargetGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetGroupArn"));
+        result.LoadBalancerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "loadBalancerName"));
         result.ContainerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerName"));
         result.ContainerPort = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "containerPort"));
-        result.LoadBalancerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "loadBalancerName"));
-        result.TargetGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetGroupArn"));
+        result.AdvancedConfiguration = global::Gureum.Api.Ecs.AdvancedConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "advancedConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "advancedConfiguration", AdvancedConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "targetGroupArn", TargetGroupArn);
+        global::Gureum.Core.ValueTree.Put(node, "loadBalancerName", LoadBalancerName);
         global::Gureum.Core.ValueTree.Put(node, "containerName", ContainerName);
         global::Gureum.Core.ValueTree.Put(node, "containerPort", ContainerPort);
-        global::Gureum.Core.ValueTree.Put(node, "loadBalancerName", LoadBalancerName);
-        global::Gureum.Core.ValueTree.Put(node, "targetGroupArn", TargetGroupArn);
+        global::Gureum.Core.ValueTree.Put(node, "advancedConfiguration", AdvancedConfiguration?.ToTree());
         return node;
     }
 }
@@ -7594,11 +7594,11 @@ public sealed partial class ManagedAgent
 {
     public global::System.DateTimeOffset? LastStartedAt { get; set; }
 
-    public string? LastStatus { get; set; }
-
     public string? Name { get; set; }
 
     public string? Reason { get; set; }
+
+    public string? LastStatus { get; set; }
 
     public static ManagedAgent? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7608,9 +7608,9 @@ public sealed partial class ManagedAgent
         }
         var result = new ManagedAgent();
         result.LastStartedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "lastStartedAt"));
-        result.LastStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lastStatus"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "reason"));
+        result.LastStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lastStatus"));
         return result;
     }
 
@@ -7618,9 +7618,9 @@ public sealed partial class ManagedAgent
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "lastStartedAt", LastStartedAt);
-        global::Gureum.Core.ValueTree.Put(node, "lastStatus", LastStatus);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "reason", Reason);
+        global::Gureum.Core.ValueTree.Put(node, "lastStatus", LastStatus);
         return node;
     }
 }
@@ -7637,9 +7637,9 @@ public sealed partial class ManagedAgentStateChange
 
     public string? ManagedAgentName { get; set; }
 
-    public string? Reason { get; set; }
-
     public string? Status { get; set; }
+
+    public string? Reason { get; set; }
 
     public static ManagedAgentStateChange? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7650,8 +7650,8 @@ public sealed partial class ManagedAgentStateChange
         var result = new ManagedAgentStateChange();
         result.ContainerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerName"));
         result.ManagedAgentName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "managedAgentName"));
-        result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "reason"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "reason"));
         return result;
     }
 
@@ -7660,8 +7660,8 @@ public sealed partial class ManagedAgentStateChange
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "containerName", ContainerName);
         global::Gureum.Core.ValueTree.Put(node, "managedAgentName", ManagedAgentName);
-        global::Gureum.Core.ValueTree.Put(node, "reason", Reason);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "reason", Reason);
         return node;
     }
 }
@@ -7670,17 +7670,17 @@ public sealed partial class ManagedApplicationAutoScalingPolicy
 {
     public string? Arn { get; set; }
 
-    public string? Metric { get; set; }
-
-    public string? PolicyType { get; set; }
-
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
 
+    public global::System.DateTimeOffset? UpdatedAt { get; set; }
+
+    public string? PolicyType { get; set; }
+
     public double? TargetValue { get; set; }
 
-    public global::System.DateTimeOffset? UpdatedAt { get; set; }
+    public string? Metric { get; set; }
 
     public static ManagedApplicationAutoScalingPolicy? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7690,12 +7690,12 @@ public sealed partial class ManagedApplicationAutoScalingPolicy
         }
         var result = new ManagedApplicationAutoScalingPolicy();
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
-        result.Metric = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "metric"));
-        result.PolicyType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyType"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusReason"));
-        result.TargetValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "targetValue"));
         result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
+        result.PolicyType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyType"));
+        result.TargetValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "targetValue"));
+        result.Metric = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "metric"));
         return result;
     }
 
@@ -7703,21 +7703,21 @@ public sealed partial class ManagedApplicationAutoScalingPolicy
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "metric", Metric);
-        global::Gureum.Core.ValueTree.Put(node, "policyType", PolicyType);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "statusReason", StatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "targetValue", TargetValue);
         global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "policyType", PolicyType);
+        global::Gureum.Core.ValueTree.Put(node, "targetValue", TargetValue);
+        global::Gureum.Core.ValueTree.Put(node, "metric", Metric);
         return node;
     }
 }
 
 public sealed partial class ManagedAutoScaling
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ManagedApplicationAutoScalingPolicy>? ApplicationAutoScalingPolicies { get; set; }
-
     public global::Gureum.Api.Ecs.ManagedScalableTarget? ScalableTarget { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ManagedApplicationAutoScalingPolicy>? ApplicationAutoScalingPolicies { get; set; }
 
     public static ManagedAutoScaling? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7726,16 +7726,16 @@ public sealed partial class ManagedAutoScaling
             return null;
         }
         var result = new ManagedAutoScaling();
-        result.ApplicationAutoScalingPolicies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "applicationAutoScalingPolicies"), x => global::Gureum.Api.Ecs.ManagedApplicationAutoScalingPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ScalableTarget = global::Gureum.Api.Ecs.ManagedScalableTarget.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "scalableTarget")));
+        result.ApplicationAutoScalingPolicies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "applicationAutoScalingPolicies"), x => global::Gureum.Api.Ecs.ManagedApplicationAutoScalingPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "applicationAutoScalingPolicies", global::Gureum.Core.ValueTree.WriteList(ApplicationAutoScalingPolicies, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "scalableTarget", ScalableTarget?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "applicationAutoScalingPolicies", global::Gureum.Core.ValueTree.WriteList(ApplicationAutoScalingPolicies, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -7744,13 +7744,13 @@ public sealed partial class ManagedCertificate
 {
     public string? Arn { get; set; }
 
-    public string? DomainName { get; set; }
-
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
 
     public global::System.DateTimeOffset? UpdatedAt { get; set; }
+
+    public string? DomainName { get; set; }
 
     public static ManagedCertificate? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7760,10 +7760,10 @@ public sealed partial class ManagedCertificate
         }
         var result = new ManagedCertificate();
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
-        result.DomainName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainName"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusReason"));
         result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
+        result.DomainName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "domainName"));
         return result;
     }
 
@@ -7771,10 +7771,10 @@ public sealed partial class ManagedCertificate
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "domainName", DomainName);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "statusReason", StatusReason);
         global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "domainName", DomainName);
         return node;
     }
 }
@@ -7790,15 +7790,15 @@ public sealed partial class ManagedIngressPath
 {
     public string? AccessType { get; set; }
 
-    public global::Gureum.Api.Ecs.ManagedCertificate? Certificate { get; set; }
-
     public string? Endpoint { get; set; }
-
-    public global::Gureum.Api.Ecs.ManagedListener? Listener { get; set; }
 
     public global::Gureum.Api.Ecs.ManagedLoadBalancer? LoadBalancer { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ManagedSecurityGroup>? LoadBalancerSecurityGroups { get; set; }
+
+    public global::Gureum.Api.Ecs.ManagedCertificate? Certificate { get; set; }
+
+    public global::Gureum.Api.Ecs.ManagedListener? Listener { get; set; }
 
     public global::Gureum.Api.Ecs.ManagedListenerRule? Rule { get; set; }
 
@@ -7812,11 +7812,11 @@ public sealed partial class ManagedIngressPath
         }
         var result = new ManagedIngressPath();
         result.AccessType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "accessType"));
-        result.Certificate = global::Gureum.Api.Ecs.ManagedCertificate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "certificate")));
         result.Endpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "endpoint"));
-        result.Listener = global::Gureum.Api.Ecs.ManagedListener.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "listener")));
         result.LoadBalancer = global::Gureum.Api.Ecs.ManagedLoadBalancer.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "loadBalancer")));
         result.LoadBalancerSecurityGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "loadBalancerSecurityGroups"), x => global::Gureum.Api.Ecs.ManagedSecurityGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Certificate = global::Gureum.Api.Ecs.ManagedCertificate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "certificate")));
+        result.Listener = global::Gureum.Api.Ecs.ManagedListener.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "listener")));
         result.Rule = global::Gureum.Api.Ecs.ManagedListenerRule.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "rule")));
         result.TargetGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "targetGroups"), x => global::Gureum.Api.Ecs.ManagedTargetGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
@@ -7826,11 +7826,11 @@ public sealed partial class ManagedIngressPath
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "accessType", AccessType);
-        global::Gureum.Core.ValueTree.Put(node, "certificate", Certificate?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "endpoint", Endpoint);
-        global::Gureum.Core.ValueTree.Put(node, "listener", Listener?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "loadBalancer", LoadBalancer?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "loadBalancerSecurityGroups", global::Gureum.Core.ValueTree.WriteList(LoadBalancerSecurityGroups, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "certificate", Certificate?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "listener", Listener?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "rule", Rule?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "targetGroups", global::Gureum.Core.ValueTree.WriteList(TargetGroups, x => (object?)x.ToTree()));
         return node;
@@ -7869,9 +7869,9 @@ public static class ManagedInstancesMonitoringOptions
 
 public sealed partial class ManagedInstancesNetworkConfiguration
 {
-    public global::System.Collections.Generic.List<string>? SecurityGroups { get; set; }
-
     public global::System.Collections.Generic.List<string>? Subnets { get; set; }
+
+    public global::System.Collections.Generic.List<string>? SecurityGroups { get; set; }
 
     public static ManagedInstancesNetworkConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7880,31 +7880,31 @@ public sealed partial class ManagedInstancesNetworkConfiguration
             return null;
         }
         var result = new ManagedInstancesNetworkConfiguration();
-        result.SecurityGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "securityGroups"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Subnets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "subnets"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SecurityGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "securityGroups"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "securityGroups", global::Gureum.Core.ValueTree.WriteList(SecurityGroups, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "subnets", global::Gureum.Core.ValueTree.WriteList(Subnets, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "securityGroups", global::Gureum.Core.ValueTree.WriteList(SecurityGroups, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class ManagedInstancesProvider
 {
-    public global::Gureum.Api.Ecs.AutoRepairConfiguration? AutoRepairConfiguration { get; set; }
-
-    public global::Gureum.Api.Ecs.InfrastructureOptimization? InfrastructureOptimization { get; set; }
-
     public string? InfrastructureRoleArn { get; set; }
 
     public global::Gureum.Api.Ecs.InstanceLaunchTemplate? InstanceLaunchTemplate { get; set; }
 
     public string? PropagateTags { get; set; }
+
+    public global::Gureum.Api.Ecs.InfrastructureOptimization? InfrastructureOptimization { get; set; }
+
+    public global::Gureum.Api.Ecs.AutoRepairConfiguration? AutoRepairConfiguration { get; set; }
 
     public static ManagedInstancesProvider? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7913,22 +7913,22 @@ public sealed partial class ManagedInstancesProvider
             return null;
         }
         var result = new ManagedInstancesProvider();
-        result.AutoRepairConfiguration = global::Gureum.Api.Ecs.AutoRepairConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "autoRepairConfiguration")));
-        result.InfrastructureOptimization = global::Gureum.Api.Ecs.InfrastructureOptimization.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "infrastructureOptimization")));
         result.InfrastructureRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "infrastructureRoleArn"));
         result.InstanceLaunchTemplate = global::Gureum.Api.Ecs.InstanceLaunchTemplate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "instanceLaunchTemplate")));
         result.PropagateTags = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "propagateTags"));
+        result.InfrastructureOptimization = global::Gureum.Api.Ecs.InfrastructureOptimization.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "infrastructureOptimization")));
+        result.AutoRepairConfiguration = global::Gureum.Api.Ecs.AutoRepairConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "autoRepairConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "autoRepairConfiguration", AutoRepairConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "infrastructureOptimization", InfrastructureOptimization?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "infrastructureRoleArn", InfrastructureRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "instanceLaunchTemplate", InstanceLaunchTemplate?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "propagateTags", PropagateTags);
+        global::Gureum.Core.ValueTree.Put(node, "infrastructureOptimization", InfrastructureOptimization?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "autoRepairConfiguration", AutoRepairConfiguration?.ToTree());
         return node;
     }
 }
@@ -8030,17 +8030,17 @@ public sealed partial class ManagedLoadBalancer
 {
     public string? Arn { get; set; }
 
-    public string? Scheme { get; set; }
-
-    public global::System.Collections.Generic.List<string>? SecurityGroupIds { get; set; }
-
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
 
+    public global::System.DateTimeOffset? UpdatedAt { get; set; }
+
+    public string? Scheme { get; set; }
+
     public global::System.Collections.Generic.List<string>? SubnetIds { get; set; }
 
-    public global::System.DateTimeOffset? UpdatedAt { get; set; }
+    public global::System.Collections.Generic.List<string>? SecurityGroupIds { get; set; }
 
     public static ManagedLoadBalancer? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8050,12 +8050,12 @@ public sealed partial class ManagedLoadBalancer
         }
         var result = new ManagedLoadBalancer();
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
-        result.Scheme = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scheme"));
-        result.SecurityGroupIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "securityGroupIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusReason"));
-        result.SubnetIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "subnetIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
+        result.Scheme = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scheme"));
+        result.SubnetIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "subnetIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SecurityGroupIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "securityGroupIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -8063,12 +8063,12 @@ public sealed partial class ManagedLoadBalancer
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "scheme", Scheme);
-        global::Gureum.Core.ValueTree.Put(node, "securityGroupIds", global::Gureum.Core.ValueTree.WriteList(SecurityGroupIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "statusReason", StatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "subnetIds", global::Gureum.Core.ValueTree.WriteList(SubnetIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "scheme", Scheme);
+        global::Gureum.Core.ValueTree.Put(node, "subnetIds", global::Gureum.Core.ValueTree.WriteList(SubnetIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "securityGroupIds", global::Gureum.Core.ValueTree.WriteList(SecurityGroupIds, x => (object?)x));
         return node;
     }
 }
@@ -8077,13 +8077,13 @@ public sealed partial class ManagedLogGroup
 {
     public string? Arn { get; set; }
 
-    public string? LogGroupName { get; set; }
-
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
 
     public global::System.DateTimeOffset? UpdatedAt { get; set; }
+
+    public string? LogGroupName { get; set; }
 
     public static ManagedLogGroup? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8093,10 +8093,10 @@ public sealed partial class ManagedLogGroup
         }
         var result = new ManagedLogGroup();
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
-        result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusReason"));
         result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
+        result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
         return result;
     }
 
@@ -8104,10 +8104,10 @@ public sealed partial class ManagedLogGroup
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "statusReason", StatusReason);
         global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
         return node;
     }
 }
@@ -8161,15 +8161,15 @@ public sealed partial class ManagedScalableTarget
 {
     public string? Arn { get; set; }
 
-    public int? MaxCapacity { get; set; }
-
-    public int? MinCapacity { get; set; }
-
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
 
     public global::System.DateTimeOffset? UpdatedAt { get; set; }
+
+    public int? MinCapacity { get; set; }
+
+    public int? MaxCapacity { get; set; }
 
     public static ManagedScalableTarget? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8179,11 +8179,11 @@ public sealed partial class ManagedScalableTarget
         }
         var result = new ManagedScalableTarget();
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
-        result.MaxCapacity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxCapacity"));
-        result.MinCapacity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "minCapacity"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusReason"));
         result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
+        result.MinCapacity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "minCapacity"));
+        result.MaxCapacity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxCapacity"));
         return result;
     }
 
@@ -8191,26 +8191,26 @@ public sealed partial class ManagedScalableTarget
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "maxCapacity", MaxCapacity);
-        global::Gureum.Core.ValueTree.Put(node, "minCapacity", MinCapacity);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "statusReason", StatusReason);
         global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "minCapacity", MinCapacity);
+        global::Gureum.Core.ValueTree.Put(node, "maxCapacity", MaxCapacity);
         return node;
     }
 }
 
 public sealed partial class ManagedScaling
 {
-    public int? InstanceWarmupPeriod { get; set; }
-
-    public int? MaximumScalingStepSize { get; set; }
-
-    public int? MinimumScalingStepSize { get; set; }
-
     public string? Status { get; set; }
 
     public int? TargetCapacity { get; set; }
+
+    public int? MinimumScalingStepSize { get; set; }
+
+    public int? MaximumScalingStepSize { get; set; }
+
+    public int? InstanceWarmupPeriod { get; set; }
 
     public static ManagedScaling? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8219,22 +8219,22 @@ public sealed partial class ManagedScaling
             return null;
         }
         var result = new ManagedScaling();
-        result.InstanceWarmupPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "instanceWarmupPeriod"));
-        result.MaximumScalingStepSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maximumScalingStepSize"));
-        result.MinimumScalingStepSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "minimumScalingStepSize"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.TargetCapacity = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "targetCapacity"));
+        result.MinimumScalingStepSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "minimumScalingStepSize"));
+        result.MaximumScalingStepSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maximumScalingStepSize"));
+        result.InstanceWarmupPeriod = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "instanceWarmupPeriod"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "instanceWarmupPeriod", InstanceWarmupPeriod);
-        global::Gureum.Core.ValueTree.Put(node, "maximumScalingStepSize", MaximumScalingStepSize);
-        global::Gureum.Core.ValueTree.Put(node, "minimumScalingStepSize", MinimumScalingStepSize);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "targetCapacity", TargetCapacity);
+        global::Gureum.Core.ValueTree.Put(node, "minimumScalingStepSize", MinimumScalingStepSize);
+        global::Gureum.Core.ValueTree.Put(node, "maximumScalingStepSize", MaximumScalingStepSize);
+        global::Gureum.Core.ValueTree.Put(node, "instanceWarmupPeriod", InstanceWarmupPeriod);
         return node;
     }
 }
@@ -8283,9 +8283,9 @@ public sealed partial class ManagedSecurityGroup
 
 public sealed partial class ManagedStorageConfiguration
 {
-    public string? FargateEphemeralStorageKmsKeyId { get; set; }
-
     public string? KmsKeyId { get; set; }
+
+    public string? FargateEphemeralStorageKmsKeyId { get; set; }
 
     public static ManagedStorageConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8294,16 +8294,16 @@ public sealed partial class ManagedStorageConfiguration
             return null;
         }
         var result = new ManagedStorageConfiguration();
-        result.FargateEphemeralStorageKmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fargateEphemeralStorageKmsKeyId"));
         result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
+        result.FargateEphemeralStorageKmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fargateEphemeralStorageKmsKeyId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "fargateEphemeralStorageKmsKeyId", FargateEphemeralStorageKmsKeyId);
         global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "fargateEphemeralStorageKmsKeyId", FargateEphemeralStorageKmsKeyId);
         return node;
     }
 }
@@ -8312,17 +8312,17 @@ public sealed partial class ManagedTargetGroup
 {
     public string? Arn { get; set; }
 
-    public string? HealthCheckPath { get; set; }
-
-    public int? HealthCheckPort { get; set; }
-
-    public int? Port { get; set; }
-
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
 
     public global::System.DateTimeOffset? UpdatedAt { get; set; }
+
+    public string? HealthCheckPath { get; set; }
+
+    public int? HealthCheckPort { get; set; }
+
+    public int? Port { get; set; }
 
     public static ManagedTargetGroup? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8332,12 +8332,12 @@ public sealed partial class ManagedTargetGroup
         }
         var result = new ManagedTargetGroup();
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
-        result.HealthCheckPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "healthCheckPath"));
-        result.HealthCheckPort = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "healthCheckPort"));
-        result.Port = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "port"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusReason"));
         result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
+        result.HealthCheckPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "healthCheckPath"));
+        result.HealthCheckPort = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "healthCheckPort"));
+        result.Port = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "port"));
         return result;
     }
 
@@ -8345,12 +8345,12 @@ public sealed partial class ManagedTargetGroup
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "healthCheckPath", HealthCheckPath);
-        global::Gureum.Core.ValueTree.Put(node, "healthCheckPort", HealthCheckPort);
-        global::Gureum.Core.ValueTree.Put(node, "port", Port);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "statusReason", StatusReason);
         global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "healthCheckPath", HealthCheckPath);
+        global::Gureum.Core.ValueTree.Put(node, "healthCheckPort", HealthCheckPort);
+        global::Gureum.Core.ValueTree.Put(node, "port", Port);
         return node;
     }
 }
@@ -8364,9 +8364,9 @@ public static class ManagedTerminationProtection
 
 public sealed partial class MemoryGiBPerVCpuRequest
 {
-    public double? Max { get; set; }
-
     public double? Min { get; set; }
+
+    public double? Max { get; set; }
 
     public static MemoryGiBPerVCpuRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8375,25 +8375,25 @@ public sealed partial class MemoryGiBPerVCpuRequest
             return null;
         }
         var result = new MemoryGiBPerVCpuRequest();
-        result.Max = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "max"));
         result.Min = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "min"));
+        result.Max = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "max"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "max", Max);
         global::Gureum.Core.ValueTree.Put(node, "min", Min);
+        global::Gureum.Core.ValueTree.Put(node, "max", Max);
         return node;
     }
 }
 
 public sealed partial class MemoryMiBRequest
 {
-    public int? Max { get; set; }
-
     public int? Min { get; set; }
+
+    public int? Max { get; set; }
 
     public static MemoryMiBRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8402,27 +8402,27 @@ public sealed partial class MemoryMiBRequest
             return null;
         }
         var result = new MemoryMiBRequest();
-        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "max"));
         result.Min = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "min"));
+        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "max"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "max", Max);
         global::Gureum.Core.ValueTree.Put(node, "min", Min);
+        global::Gureum.Core.ValueTree.Put(node, "max", Max);
         return node;
     }
 }
 
 public sealed partial class MountPoint
 {
+    public string? SourceVolume { get; set; }
+
     public string? ContainerPath { get; set; }
 
     public bool? ReadOnly { get; set; }
-
-    public string? SourceVolume { get; set; }
 
     public static MountPoint? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8431,27 +8431,27 @@ public sealed partial class MountPoint
             return null;
         }
         var result = new MountPoint();
+        result.SourceVolume = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "sourceVolume"));
         result.ContainerPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerPath"));
         result.ReadOnly = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "readOnly"));
-        result.SourceVolume = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "sourceVolume"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "sourceVolume", SourceVolume);
         global::Gureum.Core.ValueTree.Put(node, "containerPath", ContainerPath);
         global::Gureum.Core.ValueTree.Put(node, "readOnly", ReadOnly);
-        global::Gureum.Core.ValueTree.Put(node, "sourceVolume", SourceVolume);
         return node;
     }
 }
 
 public sealed partial class NetworkBandwidthGbpsRequest
 {
-    public double? Max { get; set; }
-
     public double? Min { get; set; }
+
+    public double? Max { get; set; }
 
     public static NetworkBandwidthGbpsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8460,16 +8460,16 @@ public sealed partial class NetworkBandwidthGbpsRequest
             return null;
         }
         var result = new NetworkBandwidthGbpsRequest();
-        result.Max = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "max"));
         result.Min = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "min"));
+        result.Max = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "max"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "max", Max);
         global::Gureum.Core.ValueTree.Put(node, "min", Min);
+        global::Gureum.Core.ValueTree.Put(node, "max", Max);
         return node;
     }
 }
@@ -8480,13 +8480,13 @@ public sealed partial class NetworkBinding
 
     public int? ContainerPort { get; set; }
 
-    public string? ContainerPortRange { get; set; }
-
     public int? HostPort { get; set; }
 
-    public string? HostPortRange { get; set; }
-
     public string? Protocol { get; set; }
+
+    public string? ContainerPortRange { get; set; }
+
+    public string? HostPortRange { get; set; }
 
     public static NetworkBinding? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8497,10 +8497,10 @@ public sealed partial class NetworkBinding
         var result = new NetworkBinding();
         result.BindIP = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "bindIP"));
         result.ContainerPort = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "containerPort"));
-        result.ContainerPortRange = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerPortRange"));
         result.HostPort = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "hostPort"));
-        result.HostPortRange = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "hostPortRange"));
         result.Protocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "protocol"));
+        result.ContainerPortRange = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerPortRange"));
+        result.HostPortRange = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "hostPortRange"));
         return result;
     }
 
@@ -8509,10 +8509,10 @@ public sealed partial class NetworkBinding
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "bindIP", BindIP);
         global::Gureum.Core.ValueTree.Put(node, "containerPort", ContainerPort);
-        global::Gureum.Core.ValueTree.Put(node, "containerPortRange", ContainerPortRange);
         global::Gureum.Core.ValueTree.Put(node, "hostPort", HostPort);
-        global::Gureum.Core.ValueTree.Put(node, "hostPortRange", HostPortRange);
         global::Gureum.Core.ValueTree.Put(node, "protocol", Protocol);
+        global::Gureum.Core.ValueTree.Put(node, "containerPortRange", ContainerPortRange);
+        global::Gureum.Core.ValueTree.Put(node, "hostPortRange", HostPortRange);
         return node;
     }
 }
@@ -8544,9 +8544,9 @@ public sealed partial class NetworkInterface
 {
     public string? AttachmentId { get; set; }
 
-    public string? Ipv6Address { get; set; }
-
     public string? PrivateIpv4Address { get; set; }
+
+    public string? Ipv6Address { get; set; }
 
     public static NetworkInterface? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8556,8 +8556,8 @@ public sealed partial class NetworkInterface
         }
         var result = new NetworkInterface();
         result.AttachmentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "attachmentId"));
-        result.Ipv6Address = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ipv6Address"));
         result.PrivateIpv4Address = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "privateIpv4Address"));
+        result.Ipv6Address = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ipv6Address"));
         return result;
     }
 
@@ -8565,17 +8565,17 @@ public sealed partial class NetworkInterface
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "attachmentId", AttachmentId);
-        global::Gureum.Core.ValueTree.Put(node, "ipv6Address", Ipv6Address);
         global::Gureum.Core.ValueTree.Put(node, "privateIpv4Address", PrivateIpv4Address);
+        global::Gureum.Core.ValueTree.Put(node, "ipv6Address", Ipv6Address);
         return node;
     }
 }
 
 public sealed partial class NetworkInterfaceCountRequest
 {
-    public int? Max { get; set; }
-
     public int? Min { get; set; }
+
+    public int? Max { get; set; }
 
     public static NetworkInterfaceCountRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8584,16 +8584,16 @@ public sealed partial class NetworkInterfaceCountRequest
             return null;
         }
         var result = new NetworkInterfaceCountRequest();
-        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "max"));
         result.Min = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "min"));
+        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "max"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "max", Max);
         global::Gureum.Core.ValueTree.Put(node, "min", Min);
+        global::Gureum.Core.ValueTree.Put(node, "max", Max);
         return node;
     }
 }
@@ -8631,9 +8631,9 @@ public static class PidMode
 
 public sealed partial class PlacementConstraint
 {
-    public string? Expression { get; set; }
-
     public string? Type { get; set; }
+
+    public string? Expression { get; set; }
 
     public static PlacementConstraint? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8642,16 +8642,16 @@ public sealed partial class PlacementConstraint
             return null;
         }
         var result = new PlacementConstraint();
-        result.Expression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "expression"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.Expression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "expression"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "expression", Expression);
         global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "expression", Expression);
         return node;
     }
 }
@@ -8665,9 +8665,9 @@ public static class PlacementConstraintType
 
 public sealed partial class PlacementStrategy
 {
-    public string? Field { get; set; }
-
     public string? Type { get; set; }
+
+    public string? Field { get; set; }
 
     public static PlacementStrategy? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8676,16 +8676,16 @@ public sealed partial class PlacementStrategy
             return null;
         }
         var result = new PlacementStrategy();
-        result.Field = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "field"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.Field = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "field"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "field", Field);
         global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "field", Field);
         return node;
     }
 }
@@ -8733,17 +8733,17 @@ public static class PlatformDeviceType
 
 public sealed partial class PortMapping
 {
-    public string? AppProtocol { get; set; }
-
     public int? ContainerPort { get; set; }
-
-    public string? ContainerPortRange { get; set; }
 
     public int? HostPort { get; set; }
 
+    public string? Protocol { get; set; }
+
     public string? Name { get; set; }
 
-    public string? Protocol { get; set; }
+    public string? AppProtocol { get; set; }
+
+    public string? ContainerPortRange { get; set; }
 
     public static PortMapping? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8752,24 +8752,24 @@ public sealed partial class PortMapping
             return null;
         }
         var result = new PortMapping();
-        result.AppProtocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "appProtocol"));
         result.ContainerPort = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "containerPort"));
-        result.ContainerPortRange = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerPortRange"));
         result.HostPort = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "hostPort"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.Protocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "protocol"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.AppProtocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "appProtocol"));
+        result.ContainerPortRange = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerPortRange"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "appProtocol", AppProtocol);
         global::Gureum.Core.ValueTree.Put(node, "containerPort", ContainerPort);
-        global::Gureum.Core.ValueTree.Put(node, "containerPortRange", ContainerPortRange);
         global::Gureum.Core.ValueTree.Put(node, "hostPort", HostPort);
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "protocol", Protocol);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "appProtocol", AppProtocol);
+        global::Gureum.Core.ValueTree.Put(node, "containerPortRange", ContainerPortRange);
         return node;
     }
 }
@@ -8791,11 +8791,11 @@ public static class PropagateTags
 
 public sealed partial class ProtectedTask
 {
-    public global::System.DateTimeOffset? ExpirationDate { get; set; }
+    public string? TaskArn { get; set; }
 
     public bool? ProtectionEnabled { get; set; }
 
-    public string? TaskArn { get; set; }
+    public global::System.DateTimeOffset? ExpirationDate { get; set; }
 
     public static ProtectedTask? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8804,29 +8804,29 @@ public sealed partial class ProtectedTask
             return null;
         }
         var result = new ProtectedTask();
-        result.ExpirationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "expirationDate"));
-        result.ProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "protectionEnabled"));
         result.TaskArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskArn"));
+        result.ProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "protectionEnabled"));
+        result.ExpirationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "expirationDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "expirationDate", ExpirationDate);
-        global::Gureum.Core.ValueTree.Put(node, "protectionEnabled", ProtectionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "taskArn", TaskArn);
+        global::Gureum.Core.ValueTree.Put(node, "protectionEnabled", ProtectionEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "expirationDate", ExpirationDate);
         return node;
     }
 }
 
 public sealed partial class ProxyConfiguration
 {
+    public string? Type { get; set; }
+
     public string? ContainerName { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.KeyValuePair>? Properties { get; set; }
-
-    public string? Type { get; set; }
 
     public static ProxyConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8835,18 +8835,18 @@ public sealed partial class ProxyConfiguration
             return null;
         }
         var result = new ProxyConfiguration();
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
         result.ContainerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerName"));
         result.Properties = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "properties"), x => global::Gureum.Api.Ecs.KeyValuePair.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "type", Type);
         global::Gureum.Core.ValueTree.Put(node, "containerName", ContainerName);
         global::Gureum.Core.ValueTree.Put(node, "properties", global::Gureum.Core.ValueTree.WriteList(Properties, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "type", Type);
         return node;
     }
 }
@@ -8911,9 +8911,9 @@ public sealed partial class PutAccountSettingRequest
 {
     public string? Name { get; set; }
 
-    public string? PrincipalArn { get; set; }
-
     public string? Value { get; set; }
+
+    public string? PrincipalArn { get; set; }
 
     public static PutAccountSettingRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8923,8 +8923,8 @@ public sealed partial class PutAccountSettingRequest
         }
         var result = new PutAccountSettingRequest();
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
-        result.PrincipalArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "principalArn"));
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "value"));
+        result.PrincipalArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "principalArn"));
         return result;
     }
 
@@ -8932,8 +8932,8 @@ public sealed partial class PutAccountSettingRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "principalArn", PrincipalArn);
         global::Gureum.Core.ValueTree.Put(node, "value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "principalArn", PrincipalArn);
         return node;
     }
 }
@@ -8963,9 +8963,9 @@ public sealed partial class PutAccountSettingResponse
 
 public sealed partial class PutAttributesRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Attribute>? Attributes { get; set; }
-
     public string? Cluster { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Attribute>? Attributes { get; set; }
 
     public static PutAttributesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8974,16 +8974,16 @@ public sealed partial class PutAttributesRequest
             return null;
         }
         var result = new PutAttributesRequest();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "attributes"), x => global::Gureum.Api.Ecs.Attribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "attributes"), x => global::Gureum.Api.Ecs.Attribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "attributes", global::Gureum.Core.ValueTree.WriteList(Attributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
+        global::Gureum.Core.ValueTree.Put(node, "attributes", global::Gureum.Core.ValueTree.WriteList(Attributes, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -9013,9 +9013,9 @@ public sealed partial class PutAttributesResponse
 
 public sealed partial class PutClusterCapacityProvidersRequest
 {
-    public global::System.Collections.Generic.List<string>? CapacityProviders { get; set; }
-
     public string? Cluster { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CapacityProviders { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.CapacityProviderStrategyItem>? DefaultCapacityProviderStrategy { get; set; }
 
@@ -9026,8 +9026,8 @@ public sealed partial class PutClusterCapacityProvidersRequest
             return null;
         }
         var result = new PutClusterCapacityProvidersRequest();
-        result.CapacityProviders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviders"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
+        result.CapacityProviders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviders"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.DefaultCapacityProviderStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "defaultCapacityProviderStrategy"), x => global::Gureum.Api.Ecs.CapacityProviderStrategyItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -9035,8 +9035,8 @@ public sealed partial class PutClusterCapacityProvidersRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "capacityProviders", global::Gureum.Core.ValueTree.WriteList(CapacityProviders, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
+        global::Gureum.Core.ValueTree.Put(node, "capacityProviders", global::Gureum.Core.ValueTree.WriteList(CapacityProviders, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "defaultCapacityProviderStrategy", global::Gureum.Core.ValueTree.WriteList(DefaultCapacityProviderStrategy, x => (object?)x.ToTree()));
         return node;
     }
@@ -9067,23 +9067,23 @@ public sealed partial class PutClusterCapacityProvidersResponse
 
 public sealed partial class RegisterContainerInstanceRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Attribute>? Attributes { get; set; }
-
     public string? Cluster { get; set; }
-
-    public string? ContainerInstanceArn { get; set; }
 
     public string? InstanceIdentityDocument { get; set; }
 
     public string? InstanceIdentityDocumentSignature { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.PlatformDevice>? PlatformDevices { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Resource>? TotalResources { get; set; }
 
     public global::Gureum.Api.Ecs.VersionInfo? VersionInfo { get; set; }
+
+    public string? ContainerInstanceArn { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Attribute>? Attributes { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.PlatformDevice>? PlatformDevices { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
 
     public static RegisterContainerInstanceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9092,30 +9092,30 @@ public sealed partial class RegisterContainerInstanceRequest
             return null;
         }
         var result = new RegisterContainerInstanceRequest();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "attributes"), x => global::Gureum.Api.Ecs.Attribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.ContainerInstanceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerInstanceArn"));
         result.InstanceIdentityDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "instanceIdentityDocument"));
         result.InstanceIdentityDocumentSignature = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "instanceIdentityDocumentSignature"));
-        result.PlatformDevices = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "platformDevices"), x => global::Gureum.Api.Ecs.PlatformDevice.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TotalResources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "totalResources"), x => global::Gureum.Api.Ecs.Resource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.VersionInfo = global::Gureum.Api.Ecs.VersionInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "versionInfo")));
+        result.ContainerInstanceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerInstanceArn"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "attributes"), x => global::Gureum.Api.Ecs.Attribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PlatformDevices = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "platformDevices"), x => global::Gureum.Api.Ecs.PlatformDevice.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "attributes", global::Gureum.Core.ValueTree.WriteList(Attributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "containerInstanceArn", ContainerInstanceArn);
         global::Gureum.Core.ValueTree.Put(node, "instanceIdentityDocument", InstanceIdentityDocument);
         global::Gureum.Core.ValueTree.Put(node, "instanceIdentityDocumentSignature", InstanceIdentityDocumentSignature);
-        global::Gureum.Core.ValueTree.Put(node, "platformDevices", global::Gureum.Core.ValueTree.WriteList(PlatformDevices, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "totalResources", global::Gureum.Core.ValueTree.WriteList(TotalResources, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "versionInfo", VersionInfo?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "containerInstanceArn", ContainerInstanceArn);
+        global::Gureum.Core.ValueTree.Put(node, "attributes", global::Gureum.Core.ValueTree.WriteList(Attributes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "platformDevices", global::Gureum.Core.ValueTree.WriteList(PlatformDevices, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -9145,21 +9145,21 @@ public sealed partial class RegisterContainerInstanceResponse
 
 public sealed partial class RegisterDaemonTaskDefinitionRequest
 {
+    public string? Family { get; set; }
+
+    public string? TaskRoleArn { get; set; }
+
+    public string? ExecutionRoleArn { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.DaemonContainerDefinition>? ContainerDefinitions { get; set; }
 
     public string? Cpu { get; set; }
 
-    public string? ExecutionRoleArn { get; set; }
-
-    public string? Family { get; set; }
-
     public string? Memory { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
-
-    public string? TaskRoleArn { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.DaemonVolume>? Volumes { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
 
     public static RegisterDaemonTaskDefinitionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9168,28 +9168,28 @@ public sealed partial class RegisterDaemonTaskDefinitionRequest
             return null;
         }
         var result = new RegisterDaemonTaskDefinitionRequest();
+        result.Family = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "family"));
+        result.TaskRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskRoleArn"));
+        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionRoleArn"));
         result.ContainerDefinitions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "containerDefinitions"), x => global::Gureum.Api.Ecs.DaemonContainerDefinition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Cpu = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cpu"));
-        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionRoleArn"));
-        result.Family = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "family"));
         result.Memory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "memory"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TaskRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskRoleArn"));
         result.Volumes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "volumes"), x => global::Gureum.Api.Ecs.DaemonVolume.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "family", Family);
+        global::Gureum.Core.ValueTree.Put(node, "taskRoleArn", TaskRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "executionRoleArn", ExecutionRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "containerDefinitions", global::Gureum.Core.ValueTree.WriteList(ContainerDefinitions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
-        global::Gureum.Core.ValueTree.Put(node, "executionRoleArn", ExecutionRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "family", Family);
         global::Gureum.Core.ValueTree.Put(node, "memory", Memory);
-        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "taskRoleArn", TaskRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "volumes", global::Gureum.Core.ValueTree.WriteList(Volumes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -9219,41 +9219,41 @@ public sealed partial class RegisterDaemonTaskDefinitionResponse
 
 public sealed partial class RegisterTaskDefinitionRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ContainerDefinition>? ContainerDefinitions { get; set; }
-
-    public string? Cpu { get; set; }
-
-    public bool? EnableFaultInjection { get; set; }
-
-    public global::Gureum.Api.Ecs.EphemeralStorage? EphemeralStorage { get; set; }
-
-    public string? ExecutionRoleArn { get; set; }
-
     public string? Family { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.InferenceAccelerator>? InferenceAccelerators { get; set; }
-
-    public string? IpcMode { get; set; }
-
-    public string? Memory { get; set; }
-
-    public string? NetworkMode { get; set; }
-
-    public string? PidMode { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.TaskDefinitionPlacementConstraint>? PlacementConstraints { get; set; }
-
-    public global::Gureum.Api.Ecs.ProxyConfiguration? ProxyConfiguration { get; set; }
-
-    public global::System.Collections.Generic.List<string>? RequiresCompatibilities { get; set; }
-
-    public global::Gureum.Api.Ecs.RuntimePlatform? RuntimePlatform { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
 
     public string? TaskRoleArn { get; set; }
 
+    public string? ExecutionRoleArn { get; set; }
+
+    public string? NetworkMode { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ContainerDefinition>? ContainerDefinitions { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Volume>? Volumes { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.TaskDefinitionPlacementConstraint>? PlacementConstraints { get; set; }
+
+    public global::System.Collections.Generic.List<string>? RequiresCompatibilities { get; set; }
+
+    public string? Cpu { get; set; }
+
+    public string? Memory { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
+
+    public string? PidMode { get; set; }
+
+    public string? IpcMode { get; set; }
+
+    public global::Gureum.Api.Ecs.ProxyConfiguration? ProxyConfiguration { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.InferenceAccelerator>? InferenceAccelerators { get; set; }
+
+    public global::Gureum.Api.Ecs.EphemeralStorage? EphemeralStorage { get; set; }
+
+    public global::Gureum.Api.Ecs.RuntimePlatform? RuntimePlatform { get; set; }
+
+    public bool? EnableFaultInjection { get; set; }
 
     public static RegisterTaskDefinitionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9262,57 +9262,57 @@ public sealed partial class RegisterTaskDefinitionRequest
             return null;
         }
         var result = new RegisterTaskDefinitionRequest();
-        result.ContainerDefinitions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "containerDefinitions"), x => global::Gureum.Api.Ecs.ContainerDefinition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Cpu = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cpu"));
-        result.EnableFaultInjection = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableFaultInjection"));
-        result.EphemeralStorage = global::Gureum.Api.Ecs.EphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ephemeralStorage")));
-        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionRoleArn"));
         result.Family = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "family"));
-        result.InferenceAccelerators = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "inferenceAccelerators"), x => global::Gureum.Api.Ecs.InferenceAccelerator.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.IpcMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ipcMode"));
-        result.Memory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "memory"));
-        result.NetworkMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "networkMode"));
-        result.PidMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "pidMode"));
-        result.PlacementConstraints = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "placementConstraints"), x => global::Gureum.Api.Ecs.TaskDefinitionPlacementConstraint.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ProxyConfiguration = global::Gureum.Api.Ecs.ProxyConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "proxyConfiguration")));
-        result.RequiresCompatibilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "requiresCompatibilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.RuntimePlatform = global::Gureum.Api.Ecs.RuntimePlatform.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "runtimePlatform")));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TaskRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskRoleArn"));
+        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionRoleArn"));
+        result.NetworkMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "networkMode"));
+        result.ContainerDefinitions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "containerDefinitions"), x => global::Gureum.Api.Ecs.ContainerDefinition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Volumes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "volumes"), x => global::Gureum.Api.Ecs.Volume.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PlacementConstraints = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "placementConstraints"), x => global::Gureum.Api.Ecs.TaskDefinitionPlacementConstraint.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.RequiresCompatibilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "requiresCompatibilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Cpu = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cpu"));
+        result.Memory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "memory"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PidMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "pidMode"));
+        result.IpcMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ipcMode"));
+        result.ProxyConfiguration = global::Gureum.Api.Ecs.ProxyConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "proxyConfiguration")));
+        result.InferenceAccelerators = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "inferenceAccelerators"), x => global::Gureum.Api.Ecs.InferenceAccelerator.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EphemeralStorage = global::Gureum.Api.Ecs.EphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ephemeralStorage")));
+        result.RuntimePlatform = global::Gureum.Api.Ecs.RuntimePlatform.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "runtimePlatform")));
+        result.EnableFaultInjection = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableFaultInjection"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "containerDefinitions", global::Gureum.Core.ValueTree.WriteList(ContainerDefinitions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
-        global::Gureum.Core.ValueTree.Put(node, "enableFaultInjection", EnableFaultInjection);
-        global::Gureum.Core.ValueTree.Put(node, "ephemeralStorage", EphemeralStorage?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "executionRoleArn", ExecutionRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "family", Family);
-        global::Gureum.Core.ValueTree.Put(node, "inferenceAccelerators", global::Gureum.Core.ValueTree.WriteList(InferenceAccelerators, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ipcMode", IpcMode);
-        global::Gureum.Core.ValueTree.Put(node, "memory", Memory);
-        global::Gureum.Core.ValueTree.Put(node, "networkMode", NetworkMode);
-        global::Gureum.Core.ValueTree.Put(node, "pidMode", PidMode);
-        global::Gureum.Core.ValueTree.Put(node, "placementConstraints", global::Gureum.Core.ValueTree.WriteList(PlacementConstraints, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "proxyConfiguration", ProxyConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "requiresCompatibilities", global::Gureum.Core.ValueTree.WriteList(RequiresCompatibilities, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "runtimePlatform", RuntimePlatform?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "taskRoleArn", TaskRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "executionRoleArn", ExecutionRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "networkMode", NetworkMode);
+        global::Gureum.Core.ValueTree.Put(node, "containerDefinitions", global::Gureum.Core.ValueTree.WriteList(ContainerDefinitions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "volumes", global::Gureum.Core.ValueTree.WriteList(Volumes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "placementConstraints", global::Gureum.Core.ValueTree.WriteList(PlacementConstraints, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "requiresCompatibilities", global::Gureum.Core.ValueTree.WriteList(RequiresCompatibilities, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
+        global::Gureum.Core.ValueTree.Put(node, "memory", Memory);
+        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "pidMode", PidMode);
+        global::Gureum.Core.ValueTree.Put(node, "ipcMode", IpcMode);
+        global::Gureum.Core.ValueTree.Put(node, "proxyConfiguration", ProxyConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "inferenceAccelerators", global::Gureum.Core.ValueTree.WriteList(InferenceAccelerators, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ephemeralStorage", EphemeralStorage?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "runtimePlatform", RuntimePlatform?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "enableFaultInjection", EnableFaultInjection);
         return node;
     }
 }
 
 public sealed partial class RegisterTaskDefinitionResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
-
     public global::Gureum.Api.Ecs.TaskDefinition? TaskDefinition { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
 
     public static RegisterTaskDefinitionResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9321,16 +9321,16 @@ public sealed partial class RegisterTaskDefinitionResponse
             return null;
         }
         var result = new RegisterTaskDefinitionResponse();
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TaskDefinition = global::Gureum.Api.Ecs.TaskDefinition.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "taskDefinition")));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "taskDefinition", TaskDefinition?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -9383,17 +9383,17 @@ public sealed partial class ResolvedConfiguration
 
 public sealed partial class Resource
 {
-    public double? DoubleValue { get; set; }
+    public string? Name { get; set; }
 
-    public int? IntegerValue { get; set; }
+    public string? Type { get; set; }
+
+    public double? DoubleValue { get; set; }
 
     public long? LongValue { get; set; }
 
-    public string? Name { get; set; }
+    public int? IntegerValue { get; set; }
 
     public global::System.Collections.Generic.List<string>? StringSetValue { get; set; }
-
-    public string? Type { get; set; }
 
     public static Resource? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9402,24 +9402,24 @@ public sealed partial class Resource
             return null;
         }
         var result = new Resource();
-        result.DoubleValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "doubleValue"));
-        result.IntegerValue = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "integerValue"));
-        result.LongValue = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "longValue"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
-        result.StringSetValue = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "stringSetValue"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.DoubleValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "doubleValue"));
+        result.LongValue = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "longValue"));
+        result.IntegerValue = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "integerValue"));
+        result.StringSetValue = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "stringSetValue"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "doubleValue", DoubleValue);
-        global::Gureum.Core.ValueTree.Put(node, "integerValue", IntegerValue);
-        global::Gureum.Core.ValueTree.Put(node, "longValue", LongValue);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "stringSetValue", global::Gureum.Core.ValueTree.WriteList(StringSetValue, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "doubleValue", DoubleValue);
+        global::Gureum.Core.ValueTree.Put(node, "longValue", LongValue);
+        global::Gureum.Core.ValueTree.Put(node, "integerValue", IntegerValue);
+        global::Gureum.Core.ValueTree.Put(node, "stringSetValue", global::Gureum.Core.ValueTree.WriteList(StringSetValue, x => (object?)x));
         return node;
     }
 }
@@ -9433,9 +9433,9 @@ public static class ResourceManagementType
 
 public sealed partial class ResourceRequirement
 {
-    public string? Type { get; set; }
-
     public string? Value { get; set; }
+
+    public string? Type { get; set; }
 
     public static ResourceRequirement? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9444,16 +9444,16 @@ public sealed partial class ResourceRequirement
             return null;
         }
         var result = new ResourceRequirement();
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "value"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "type", Type);
         global::Gureum.Core.ValueTree.Put(node, "value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "type", Type);
         return node;
     }
 }
@@ -9469,9 +9469,9 @@ public sealed partial class Rollback
 {
     public string? Reason { get; set; }
 
-    public string? ServiceRevisionArn { get; set; }
-
     public global::System.DateTimeOffset? StartedAt { get; set; }
+
+    public string? ServiceRevisionArn { get; set; }
 
     public static Rollback? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9481,8 +9481,8 @@ public sealed partial class Rollback
         }
         var result = new Rollback();
         result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "reason"));
-        result.ServiceRevisionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceRevisionArn"));
         result.StartedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "startedAt"));
+        result.ServiceRevisionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceRevisionArn"));
         return result;
     }
 
@@ -9490,8 +9490,8 @@ public sealed partial class Rollback
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "reason", Reason);
-        global::Gureum.Core.ValueTree.Put(node, "serviceRevisionArn", ServiceRevisionArn);
         global::Gureum.Core.ValueTree.Put(node, "startedAt", StartedAt);
+        global::Gureum.Core.ValueTree.Put(node, "serviceRevisionArn", ServiceRevisionArn);
         return node;
     }
 }
@@ -9499,8 +9499,6 @@ public sealed partial class Rollback
 public sealed partial class RunTaskRequest
 {
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.CapacityProviderStrategyItem>? CapacityProviderStrategy { get; set; }
-
-    public string? ClientToken { get; set; }
 
     public string? Cluster { get; set; }
 
@@ -9534,6 +9532,8 @@ public sealed partial class RunTaskRequest
 
     public string? TaskDefinition { get; set; }
 
+    public string? ClientToken { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.TaskVolumeConfiguration>? VolumeConfigurations { get; set; }
 
     public static RunTaskRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
@@ -9544,7 +9544,6 @@ public sealed partial class RunTaskRequest
         }
         var result = new RunTaskRequest();
         result.CapacityProviderStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviderStrategy"), x => global::Gureum.Api.Ecs.CapacityProviderStrategyItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clientToken"));
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
         result.Count = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "count"));
         result.EnableECSManagedTags = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableECSManagedTags"));
@@ -9561,6 +9560,7 @@ public sealed partial class RunTaskRequest
         result.StartedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "startedBy"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TaskDefinition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskDefinition"));
+        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clientToken"));
         result.VolumeConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "volumeConfigurations"), x => global::Gureum.Api.Ecs.TaskVolumeConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -9569,7 +9569,6 @@ public sealed partial class RunTaskRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "capacityProviderStrategy", global::Gureum.Core.ValueTree.WriteList(CapacityProviderStrategy, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "clientToken", ClientToken);
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
         global::Gureum.Core.ValueTree.Put(node, "count", Count);
         global::Gureum.Core.ValueTree.Put(node, "enableECSManagedTags", EnableECSManagedTags);
@@ -9586,6 +9585,7 @@ public sealed partial class RunTaskRequest
         global::Gureum.Core.ValueTree.Put(node, "startedBy", StartedBy);
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "taskDefinition", TaskDefinition);
+        global::Gureum.Core.ValueTree.Put(node, "clientToken", ClientToken);
         global::Gureum.Core.ValueTree.Put(node, "volumeConfigurations", global::Gureum.Core.ValueTree.WriteList(VolumeConfigurations, x => (object?)x.ToTree()));
         return node;
     }
@@ -9593,9 +9593,9 @@ public sealed partial class RunTaskRequest
 
 public sealed partial class RunTaskResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Failure>? Failures { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Task>? Tasks { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Failure>? Failures { get; set; }
 
     public static RunTaskResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9604,16 +9604,16 @@ public sealed partial class RunTaskResponse
             return null;
         }
         var result = new RunTaskResponse();
-        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecs.Failure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Tasks = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tasks"), x => global::Gureum.Api.Ecs.Task.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecs.Failure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "tasks", global::Gureum.Core.ValueTree.WriteList(Tasks, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -9647,13 +9647,13 @@ public sealed partial class RuntimePlatform
 
 public sealed partial class S3FilesVolumeConfiguration
 {
-    public string? AccessPointArn { get; set; }
-
     public string? FileSystemArn { get; set; }
 
     public string? RootDirectory { get; set; }
 
     public int? TransitEncryptionPort { get; set; }
+
+    public string? AccessPointArn { get; set; }
 
     public static S3FilesVolumeConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9662,29 +9662,29 @@ public sealed partial class S3FilesVolumeConfiguration
             return null;
         }
         var result = new S3FilesVolumeConfiguration();
-        result.AccessPointArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "accessPointArn"));
         result.FileSystemArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fileSystemArn"));
         result.RootDirectory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "rootDirectory"));
         result.TransitEncryptionPort = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "transitEncryptionPort"));
+        result.AccessPointArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "accessPointArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "accessPointArn", AccessPointArn);
         global::Gureum.Core.ValueTree.Put(node, "fileSystemArn", FileSystemArn);
         global::Gureum.Core.ValueTree.Put(node, "rootDirectory", RootDirectory);
         global::Gureum.Core.ValueTree.Put(node, "transitEncryptionPort", TransitEncryptionPort);
+        global::Gureum.Core.ValueTree.Put(node, "accessPointArn", AccessPointArn);
         return node;
     }
 }
 
 public sealed partial class Scale
 {
-    public string? Unit { get; set; }
-
     public double? Value { get; set; }
+
+    public string? Unit { get; set; }
 
     public static Scale? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9693,16 +9693,16 @@ public sealed partial class Scale
             return null;
         }
         var result = new Scale();
-        result.Unit = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "unit"));
         result.Value = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "value"));
+        result.Unit = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "unit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "unit", Unit);
         global::Gureum.Core.ValueTree.Put(node, "value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "unit", Unit);
         return node;
     }
 }
@@ -9756,75 +9756,75 @@ public sealed partial class Secret
 
 public sealed partial class Service
 {
-    public string? AvailabilityZoneRebalancing { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.CapacityProviderStrategyItem>? CapacityProviderStrategy { get; set; }
-
-    public string? ClusterArn { get; set; }
-
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
-
-    public string? CreatedBy { get; set; }
-
-    public string? CurrentServiceDeployment { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceCurrentRevisionSummary>? CurrentServiceRevisions { get; set; }
-
-    public global::Gureum.Api.Ecs.DeploymentConfiguration? DeploymentConfiguration { get; set; }
-
-    public global::Gureum.Api.Ecs.DeploymentController? DeploymentController { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Deployment>? Deployments { get; set; }
-
-    public int? DesiredCount { get; set; }
-
-    public bool? EnableECSManagedTags { get; set; }
-
-    public bool? EnableExecuteCommand { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceEvent>? Events { get; set; }
-
-    public int? HealthCheckGracePeriodSeconds { get; set; }
-
-    public string? LaunchType { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.LoadBalancer>? LoadBalancers { get; set; }
-
-    public global::Gureum.Api.Ecs.NetworkConfiguration? NetworkConfiguration { get; set; }
-
-    public int? PendingCount { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.PlacementConstraint>? PlacementConstraints { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.PlacementStrategy>? PlacementStrategy { get; set; }
-
-    public string? PlatformFamily { get; set; }
-
-    public string? PlatformVersion { get; set; }
-
-    public string? PropagateTags { get; set; }
-
-    public string? ResourceManagementType { get; set; }
-
-    public string? RoleArn { get; set; }
-
-    public int? RunningCount { get; set; }
-
-    public string? SchedulingStrategy { get; set; }
-
     public string? ServiceArn { get; set; }
 
     public string? ServiceName { get; set; }
+
+    public string? ClusterArn { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.LoadBalancer>? LoadBalancers { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceRegistry>? ServiceRegistries { get; set; }
 
     public string? Status { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
+    public int? DesiredCount { get; set; }
+
+    public int? RunningCount { get; set; }
+
+    public int? PendingCount { get; set; }
+
+    public string? LaunchType { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.CapacityProviderStrategyItem>? CapacityProviderStrategy { get; set; }
+
+    public string? PlatformVersion { get; set; }
+
+    public string? PlatformFamily { get; set; }
 
     public string? TaskDefinition { get; set; }
 
+    public global::Gureum.Api.Ecs.DeploymentConfiguration? DeploymentConfiguration { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.TaskSet>? TaskSets { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Deployment>? Deployments { get; set; }
+
+    public string? RoleArn { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceEvent>? Events { get; set; }
+
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
+
+    public string? CurrentServiceDeployment { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceCurrentRevisionSummary>? CurrentServiceRevisions { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.PlacementConstraint>? PlacementConstraints { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.PlacementStrategy>? PlacementStrategy { get; set; }
+
+    public global::Gureum.Api.Ecs.NetworkConfiguration? NetworkConfiguration { get; set; }
+
+    public int? HealthCheckGracePeriodSeconds { get; set; }
+
+    public string? SchedulingStrategy { get; set; }
+
+    public global::Gureum.Api.Ecs.DeploymentController? DeploymentController { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
+
+    public string? CreatedBy { get; set; }
+
+    public bool? EnableECSManagedTags { get; set; }
+
+    public string? PropagateTags { get; set; }
+
+    public bool? EnableExecuteCommand { get; set; }
+
+    public string? AvailabilityZoneRebalancing { get; set; }
+
+    public string? ResourceManagementType { get; set; }
 
     public static Service? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9833,82 +9833,82 @@ public sealed partial class Service
             return null;
         }
         var result = new Service();
-        result.AvailabilityZoneRebalancing = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "availabilityZoneRebalancing"));
-        result.CapacityProviderStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviderStrategy"), x => global::Gureum.Api.Ecs.CapacityProviderStrategyItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ClusterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterArn"));
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
-        result.CreatedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "createdBy"));
-        result.CurrentServiceDeployment = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "currentServiceDeployment"));
-        result.CurrentServiceRevisions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "currentServiceRevisions"), x => global::Gureum.Api.Ecs.ServiceCurrentRevisionSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.DeploymentConfiguration = global::Gureum.Api.Ecs.DeploymentConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deploymentConfiguration")));
-        result.DeploymentController = global::Gureum.Api.Ecs.DeploymentController.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deploymentController")));
-        result.Deployments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "deployments"), x => global::Gureum.Api.Ecs.Deployment.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.DesiredCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "desiredCount"));
-        result.EnableECSManagedTags = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableECSManagedTags"));
-        result.EnableExecuteCommand = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableExecuteCommand"));
-        result.Events = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "events"), x => global::Gureum.Api.Ecs.ServiceEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.HealthCheckGracePeriodSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "healthCheckGracePeriodSeconds"));
-        result.LaunchType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "launchType"));
-        result.LoadBalancers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "loadBalancers"), x => global::Gureum.Api.Ecs.LoadBalancer.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.NetworkConfiguration = global::Gureum.Api.Ecs.NetworkConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkConfiguration")));
-        result.PendingCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "pendingCount"));
-        result.PlacementConstraints = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "placementConstraints"), x => global::Gureum.Api.Ecs.PlacementConstraint.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.PlacementStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "placementStrategy"), x => global::Gureum.Api.Ecs.PlacementStrategy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.PlatformFamily = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformFamily"));
-        result.PlatformVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformVersion"));
-        result.PropagateTags = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "propagateTags"));
-        result.ResourceManagementType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceManagementType"));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
-        result.RunningCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "runningCount"));
-        result.SchedulingStrategy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "schedulingStrategy"));
         result.ServiceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceArn"));
         result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceName"));
+        result.ClusterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterArn"));
+        result.LoadBalancers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "loadBalancers"), x => global::Gureum.Api.Ecs.LoadBalancer.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ServiceRegistries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "serviceRegistries"), x => global::Gureum.Api.Ecs.ServiceRegistry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DesiredCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "desiredCount"));
+        result.RunningCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "runningCount"));
+        result.PendingCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "pendingCount"));
+        result.LaunchType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "launchType"));
+        result.CapacityProviderStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviderStrategy"), x => global::Gureum.Api.Ecs.CapacityProviderStrategyItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PlatformVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformVersion"));
+        result.PlatformFamily = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformFamily"));
         result.TaskDefinition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskDefinition"));
+        result.DeploymentConfiguration = global::Gureum.Api.Ecs.DeploymentConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deploymentConfiguration")));
         result.TaskSets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "taskSets"), x => global::Gureum.Api.Ecs.TaskSet.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Deployments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "deployments"), x => global::Gureum.Api.Ecs.Deployment.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
+        result.Events = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "events"), x => global::Gureum.Api.Ecs.ServiceEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
+        result.CurrentServiceDeployment = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "currentServiceDeployment"));
+        result.CurrentServiceRevisions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "currentServiceRevisions"), x => global::Gureum.Api.Ecs.ServiceCurrentRevisionSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PlacementConstraints = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "placementConstraints"), x => global::Gureum.Api.Ecs.PlacementConstraint.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PlacementStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "placementStrategy"), x => global::Gureum.Api.Ecs.PlacementStrategy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NetworkConfiguration = global::Gureum.Api.Ecs.NetworkConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkConfiguration")));
+        result.HealthCheckGracePeriodSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "healthCheckGracePeriodSeconds"));
+        result.SchedulingStrategy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "schedulingStrategy"));
+        result.DeploymentController = global::Gureum.Api.Ecs.DeploymentController.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deploymentController")));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.CreatedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "createdBy"));
+        result.EnableECSManagedTags = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableECSManagedTags"));
+        result.PropagateTags = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "propagateTags"));
+        result.EnableExecuteCommand = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableExecuteCommand"));
+        result.AvailabilityZoneRebalancing = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "availabilityZoneRebalancing"));
+        result.ResourceManagementType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceManagementType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "availabilityZoneRebalancing", AvailabilityZoneRebalancing);
-        global::Gureum.Core.ValueTree.Put(node, "capacityProviderStrategy", global::Gureum.Core.ValueTree.WriteList(CapacityProviderStrategy, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "clusterArn", ClusterArn);
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
-        global::Gureum.Core.ValueTree.Put(node, "createdBy", CreatedBy);
-        global::Gureum.Core.ValueTree.Put(node, "currentServiceDeployment", CurrentServiceDeployment);
-        global::Gureum.Core.ValueTree.Put(node, "currentServiceRevisions", global::Gureum.Core.ValueTree.WriteList(CurrentServiceRevisions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "deploymentConfiguration", DeploymentConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "deploymentController", DeploymentController?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "deployments", global::Gureum.Core.ValueTree.WriteList(Deployments, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "desiredCount", DesiredCount);
-        global::Gureum.Core.ValueTree.Put(node, "enableECSManagedTags", EnableECSManagedTags);
-        global::Gureum.Core.ValueTree.Put(node, "enableExecuteCommand", EnableExecuteCommand);
-        global::Gureum.Core.ValueTree.Put(node, "events", global::Gureum.Core.ValueTree.WriteList(Events, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "healthCheckGracePeriodSeconds", HealthCheckGracePeriodSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "launchType", LaunchType);
-        global::Gureum.Core.ValueTree.Put(node, "loadBalancers", global::Gureum.Core.ValueTree.WriteList(LoadBalancers, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "networkConfiguration", NetworkConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "pendingCount", PendingCount);
-        global::Gureum.Core.ValueTree.Put(node, "placementConstraints", global::Gureum.Core.ValueTree.WriteList(PlacementConstraints, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "placementStrategy", global::Gureum.Core.ValueTree.WriteList(PlacementStrategy, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "platformFamily", PlatformFamily);
-        global::Gureum.Core.ValueTree.Put(node, "platformVersion", PlatformVersion);
-        global::Gureum.Core.ValueTree.Put(node, "propagateTags", PropagateTags);
-        global::Gureum.Core.ValueTree.Put(node, "resourceManagementType", ResourceManagementType);
-        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "runningCount", RunningCount);
-        global::Gureum.Core.ValueTree.Put(node, "schedulingStrategy", SchedulingStrategy);
         global::Gureum.Core.ValueTree.Put(node, "serviceArn", ServiceArn);
         global::Gureum.Core.ValueTree.Put(node, "serviceName", ServiceName);
+        global::Gureum.Core.ValueTree.Put(node, "clusterArn", ClusterArn);
+        global::Gureum.Core.ValueTree.Put(node, "loadBalancers", global::Gureum.Core.ValueTree.WriteList(LoadBalancers, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "serviceRegistries", global::Gureum.Core.ValueTree.WriteList(ServiceRegistries, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "desiredCount", DesiredCount);
+        global::Gureum.Core.ValueTree.Put(node, "runningCount", RunningCount);
+        global::Gureum.Core.ValueTree.Put(node, "pendingCount", PendingCount);
+        global::Gureum.Core.ValueTree.Put(node, "launchType", LaunchType);
+        global::Gureum.Core.ValueTree.Put(node, "capacityProviderStrategy", global::Gureum.Core.ValueTree.WriteList(CapacityProviderStrategy, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "platformVersion", PlatformVersion);
+        global::Gureum.Core.ValueTree.Put(node, "platformFamily", PlatformFamily);
         global::Gureum.Core.ValueTree.Put(node, "taskDefinition", TaskDefinition);
+        global::Gureum.Core.ValueTree.Put(node, "deploymentConfiguration", DeploymentConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "taskSets", global::Gureum.Core.ValueTree.WriteList(TaskSets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "deployments", global::Gureum.Core.ValueTree.WriteList(Deployments, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "events", global::Gureum.Core.ValueTree.WriteList(Events, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "currentServiceDeployment", CurrentServiceDeployment);
+        global::Gureum.Core.ValueTree.Put(node, "currentServiceRevisions", global::Gureum.Core.ValueTree.WriteList(CurrentServiceRevisions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "placementConstraints", global::Gureum.Core.ValueTree.WriteList(PlacementConstraints, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "placementStrategy", global::Gureum.Core.ValueTree.WriteList(PlacementStrategy, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "networkConfiguration", NetworkConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "healthCheckGracePeriodSeconds", HealthCheckGracePeriodSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "schedulingStrategy", SchedulingStrategy);
+        global::Gureum.Core.ValueTree.Put(node, "deploymentController", DeploymentController?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "createdBy", CreatedBy);
+        global::Gureum.Core.ValueTree.Put(node, "enableECSManagedTags", EnableECSManagedTags);
+        global::Gureum.Core.ValueTree.Put(node, "propagateTags", PropagateTags);
+        global::Gureum.Core.ValueTree.Put(node, "enableExecuteCommand", EnableExecuteCommand);
+        global::Gureum.Core.ValueTree.Put(node, "availabilityZoneRebalancing", AvailabilityZoneRebalancing);
+        global::Gureum.Core.ValueTree.Put(node, "resourceManagementType", ResourceManagementType);
         return node;
     }
 }
@@ -9949,9 +9949,9 @@ public static class ServiceConnectAccessLoggingFormat
 
 public sealed partial class ServiceConnectClientAlias
 {
-    public string? DnsName { get; set; }
-
     public int? Port { get; set; }
+
+    public string? DnsName { get; set; }
 
     public global::Gureum.Api.Ecs.ServiceConnectTestTrafficRules? TestTrafficRules { get; set; }
 
@@ -9962,8 +9962,8 @@ public sealed partial class ServiceConnectClientAlias
             return null;
         }
         var result = new ServiceConnectClientAlias();
-        result.DnsName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "dnsName"));
         result.Port = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "port"));
+        result.DnsName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "dnsName"));
         result.TestTrafficRules = global::Gureum.Api.Ecs.ServiceConnectTestTrafficRules.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "testTrafficRules")));
         return result;
     }
@@ -9971,8 +9971,8 @@ public sealed partial class ServiceConnectClientAlias
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "dnsName", DnsName);
         global::Gureum.Core.ValueTree.Put(node, "port", Port);
+        global::Gureum.Core.ValueTree.Put(node, "dnsName", DnsName);
         global::Gureum.Core.ValueTree.Put(node, "testTrafficRules", TestTrafficRules?.ToTree());
         return node;
     }
@@ -9980,15 +9980,15 @@ public sealed partial class ServiceConnectClientAlias
 
 public sealed partial class ServiceConnectConfiguration
 {
-    public global::Gureum.Api.Ecs.ServiceConnectAccessLogConfiguration? AccessLogConfiguration { get; set; }
-
     public bool? Enabled { get; set; }
-
-    public global::Gureum.Api.Ecs.LogConfiguration? LogConfiguration { get; set; }
 
     public string? Namespace { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceConnectService>? Services { get; set; }
+
+    public global::Gureum.Api.Ecs.LogConfiguration? LogConfiguration { get; set; }
+
+    public global::Gureum.Api.Ecs.ServiceConnectAccessLogConfiguration? AccessLogConfiguration { get; set; }
 
     public static ServiceConnectConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9997,22 +9997,22 @@ public sealed partial class ServiceConnectConfiguration
             return null;
         }
         var result = new ServiceConnectConfiguration();
-        result.AccessLogConfiguration = global::Gureum.Api.Ecs.ServiceConnectAccessLogConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "accessLogConfiguration")));
         result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enabled"));
-        result.LogConfiguration = global::Gureum.Api.Ecs.LogConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "logConfiguration")));
         result.Namespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "namespace"));
         result.Services = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "services"), x => global::Gureum.Api.Ecs.ServiceConnectService.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LogConfiguration = global::Gureum.Api.Ecs.LogConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "logConfiguration")));
+        result.AccessLogConfiguration = global::Gureum.Api.Ecs.ServiceConnectAccessLogConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "accessLogConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "accessLogConfiguration", AccessLogConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "enabled", Enabled);
-        global::Gureum.Core.ValueTree.Put(node, "logConfiguration", LogConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "namespace", Namespace);
         global::Gureum.Core.ValueTree.Put(node, "services", global::Gureum.Core.ValueTree.WriteList(Services, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "logConfiguration", LogConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "accessLogConfiguration", AccessLogConfiguration?.ToTree());
         return node;
     }
 }
@@ -10026,13 +10026,13 @@ public static class ServiceConnectIncludeQueryParameters
 
 public sealed partial class ServiceConnectService
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceConnectClientAlias>? ClientAliases { get; set; }
+    public string? PortName { get; set; }
 
     public string? DiscoveryName { get; set; }
 
-    public int? IngressPortOverride { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceConnectClientAlias>? ClientAliases { get; set; }
 
-    public string? PortName { get; set; }
+    public int? IngressPortOverride { get; set; }
 
     public global::Gureum.Api.Ecs.TimeoutConfiguration? Timeout { get; set; }
 
@@ -10045,10 +10045,10 @@ public sealed partial class ServiceConnectService
             return null;
         }
         var result = new ServiceConnectService();
-        result.ClientAliases = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "clientAliases"), x => global::Gureum.Api.Ecs.ServiceConnectClientAlias.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.DiscoveryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "discoveryName"));
-        result.IngressPortOverride = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ingressPortOverride"));
         result.PortName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "portName"));
+        result.DiscoveryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "discoveryName"));
+        result.ClientAliases = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "clientAliases"), x => global::Gureum.Api.Ecs.ServiceConnectClientAlias.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.IngressPortOverride = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ingressPortOverride"));
         result.Timeout = global::Gureum.Api.Ecs.TimeoutConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "timeout")));
         result.Tls = global::Gureum.Api.Ecs.ServiceConnectTlsConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "tls")));
         return result;
@@ -10057,10 +10057,10 @@ public sealed partial class ServiceConnectService
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "clientAliases", global::Gureum.Core.ValueTree.WriteList(ClientAliases, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "discoveryName", DiscoveryName);
-        global::Gureum.Core.ValueTree.Put(node, "ingressPortOverride", IngressPortOverride);
         global::Gureum.Core.ValueTree.Put(node, "portName", PortName);
+        global::Gureum.Core.ValueTree.Put(node, "discoveryName", DiscoveryName);
+        global::Gureum.Core.ValueTree.Put(node, "clientAliases", global::Gureum.Core.ValueTree.WriteList(ClientAliases, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ingressPortOverride", IngressPortOverride);
         global::Gureum.Core.ValueTree.Put(node, "timeout", Timeout?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "tls", Tls?.ToTree());
         return node;
@@ -10069,9 +10069,9 @@ public sealed partial class ServiceConnectService
 
 public sealed partial class ServiceConnectServiceResource
 {
-    public string? DiscoveryArn { get; set; }
-
     public string? DiscoveryName { get; set; }
+
+    public string? DiscoveryArn { get; set; }
 
     public static ServiceConnectServiceResource? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10080,16 +10080,16 @@ public sealed partial class ServiceConnectServiceResource
             return null;
         }
         var result = new ServiceConnectServiceResource();
-        result.DiscoveryArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "discoveryArn"));
         result.DiscoveryName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "discoveryName"));
+        result.DiscoveryArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "discoveryArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "discoveryArn", DiscoveryArn);
         global::Gureum.Core.ValueTree.Put(node, "discoveryName", DiscoveryName);
+        global::Gureum.Core.ValueTree.Put(node, "discoveryArn", DiscoveryArn);
         return node;
     }
 }
@@ -10225,11 +10225,11 @@ public sealed partial class ServiceCurrentRevisionSummary
 {
     public string? Arn { get; set; }
 
-    public int? PendingTaskCount { get; set; }
-
     public int? RequestedTaskCount { get; set; }
 
     public int? RunningTaskCount { get; set; }
+
+    public int? PendingTaskCount { get; set; }
 
     public static ServiceCurrentRevisionSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10239,9 +10239,9 @@ public sealed partial class ServiceCurrentRevisionSummary
         }
         var result = new ServiceCurrentRevisionSummary();
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
-        result.PendingTaskCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "pendingTaskCount"));
         result.RequestedTaskCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "requestedTaskCount"));
         result.RunningTaskCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "runningTaskCount"));
+        result.PendingTaskCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "pendingTaskCount"));
         return result;
     }
 
@@ -10249,50 +10249,50 @@ public sealed partial class ServiceCurrentRevisionSummary
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "pendingTaskCount", PendingTaskCount);
         global::Gureum.Core.ValueTree.Put(node, "requestedTaskCount", RequestedTaskCount);
         global::Gureum.Core.ValueTree.Put(node, "runningTaskCount", RunningTaskCount);
+        global::Gureum.Core.ValueTree.Put(node, "pendingTaskCount", PendingTaskCount);
         return node;
     }
 }
 
 public sealed partial class ServiceDeployment
 {
-    public global::Gureum.Api.Ecs.ServiceDeploymentAlarms? Alarms { get; set; }
+    public string? ServiceDeploymentArn { get; set; }
+
+    public string? ServiceArn { get; set; }
 
     public string? ClusterArn { get; set; }
 
     public global::System.DateTimeOffset? CreatedAt { get; set; }
 
-    public global::Gureum.Api.Ecs.ServiceDeploymentCircuitBreaker? DeploymentCircuitBreaker { get; set; }
-
-    public global::Gureum.Api.Ecs.DeploymentConfiguration? DeploymentConfiguration { get; set; }
+    public global::System.DateTimeOffset? StartedAt { get; set; }
 
     public global::System.DateTimeOffset? FinishedAt { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.DeploymentLifecycleHookDetail>? LifecycleHookDetails { get; set; }
+    public global::System.DateTimeOffset? StoppedAt { get; set; }
 
-    public string? LifecycleStage { get; set; }
-
-    public global::Gureum.Api.Ecs.Rollback? Rollback { get; set; }
-
-    public string? ServiceArn { get; set; }
-
-    public string? ServiceDeploymentArn { get; set; }
+    public global::System.DateTimeOffset? UpdatedAt { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceRevisionSummary>? SourceServiceRevisions { get; set; }
 
-    public global::System.DateTimeOffset? StartedAt { get; set; }
+    public global::Gureum.Api.Ecs.ServiceRevisionSummary? TargetServiceRevision { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
 
-    public global::System.DateTimeOffset? StoppedAt { get; set; }
+    public string? LifecycleStage { get; set; }
 
-    public global::Gureum.Api.Ecs.ServiceRevisionSummary? TargetServiceRevision { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.DeploymentLifecycleHookDetail>? LifecycleHookDetails { get; set; }
 
-    public global::System.DateTimeOffset? UpdatedAt { get; set; }
+    public global::Gureum.Api.Ecs.DeploymentConfiguration? DeploymentConfiguration { get; set; }
+
+    public global::Gureum.Api.Ecs.Rollback? Rollback { get; set; }
+
+    public global::Gureum.Api.Ecs.ServiceDeploymentCircuitBreaker? DeploymentCircuitBreaker { get; set; }
+
+    public global::Gureum.Api.Ecs.ServiceDeploymentAlarms? Alarms { get; set; }
 
     public static ServiceDeployment? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10301,57 +10301,57 @@ public sealed partial class ServiceDeployment
             return null;
         }
         var result = new ServiceDeployment();
-        result.Alarms = global::Gureum.Api.Ecs.ServiceDeploymentAlarms.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "alarms")));
+        result.ServiceDeploymentArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceDeploymentArn"));
+        result.ServiceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceArn"));
         result.ClusterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterArn"));
         result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
-        result.DeploymentCircuitBreaker = global::Gureum.Api.Ecs.ServiceDeploymentCircuitBreaker.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deploymentCircuitBreaker")));
-        result.DeploymentConfiguration = global::Gureum.Api.Ecs.DeploymentConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deploymentConfiguration")));
-        result.FinishedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "finishedAt"));
-        result.LifecycleHookDetails = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "lifecycleHookDetails"), x => global::Gureum.Api.Ecs.DeploymentLifecycleHookDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.LifecycleStage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecycleStage"));
-        result.Rollback = global::Gureum.Api.Ecs.Rollback.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "rollback")));
-        result.ServiceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceArn"));
-        result.ServiceDeploymentArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceDeploymentArn"));
-        result.SourceServiceRevisions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "sourceServiceRevisions"), x => global::Gureum.Api.Ecs.ServiceRevisionSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.StartedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "startedAt"));
+        result.FinishedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "finishedAt"));
+        result.StoppedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "stoppedAt"));
+        result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
+        result.SourceServiceRevisions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "sourceServiceRevisions"), x => global::Gureum.Api.Ecs.ServiceRevisionSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TargetServiceRevision = global::Gureum.Api.Ecs.ServiceRevisionSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "targetServiceRevision")));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusReason"));
-        result.StoppedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "stoppedAt"));
-        result.TargetServiceRevision = global::Gureum.Api.Ecs.ServiceRevisionSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "targetServiceRevision")));
-        result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
+        result.LifecycleStage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lifecycleStage"));
+        result.LifecycleHookDetails = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "lifecycleHookDetails"), x => global::Gureum.Api.Ecs.DeploymentLifecycleHookDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DeploymentConfiguration = global::Gureum.Api.Ecs.DeploymentConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deploymentConfiguration")));
+        result.Rollback = global::Gureum.Api.Ecs.Rollback.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "rollback")));
+        result.DeploymentCircuitBreaker = global::Gureum.Api.Ecs.ServiceDeploymentCircuitBreaker.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deploymentCircuitBreaker")));
+        result.Alarms = global::Gureum.Api.Ecs.ServiceDeploymentAlarms.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "alarms")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "alarms", Alarms?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "serviceDeploymentArn", ServiceDeploymentArn);
+        global::Gureum.Core.ValueTree.Put(node, "serviceArn", ServiceArn);
         global::Gureum.Core.ValueTree.Put(node, "clusterArn", ClusterArn);
         global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
-        global::Gureum.Core.ValueTree.Put(node, "deploymentCircuitBreaker", DeploymentCircuitBreaker?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "deploymentConfiguration", DeploymentConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "finishedAt", FinishedAt);
-        global::Gureum.Core.ValueTree.Put(node, "lifecycleHookDetails", global::Gureum.Core.ValueTree.WriteList(LifecycleHookDetails, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "lifecycleStage", LifecycleStage);
-        global::Gureum.Core.ValueTree.Put(node, "rollback", Rollback?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "serviceArn", ServiceArn);
-        global::Gureum.Core.ValueTree.Put(node, "serviceDeploymentArn", ServiceDeploymentArn);
-        global::Gureum.Core.ValueTree.Put(node, "sourceServiceRevisions", global::Gureum.Core.ValueTree.WriteList(SourceServiceRevisions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "startedAt", StartedAt);
+        global::Gureum.Core.ValueTree.Put(node, "finishedAt", FinishedAt);
+        global::Gureum.Core.ValueTree.Put(node, "stoppedAt", StoppedAt);
+        global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "sourceServiceRevisions", global::Gureum.Core.ValueTree.WriteList(SourceServiceRevisions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "targetServiceRevision", TargetServiceRevision?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "statusReason", StatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "stoppedAt", StoppedAt);
-        global::Gureum.Core.ValueTree.Put(node, "targetServiceRevision", TargetServiceRevision?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "lifecycleStage", LifecycleStage);
+        global::Gureum.Core.ValueTree.Put(node, "lifecycleHookDetails", global::Gureum.Core.ValueTree.WriteList(LifecycleHookDetails, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "deploymentConfiguration", DeploymentConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "rollback", Rollback?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "deploymentCircuitBreaker", DeploymentCircuitBreaker?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "alarms", Alarms?.ToTree());
         return node;
     }
 }
 
 public sealed partial class ServiceDeploymentAlarms
 {
-    public global::System.Collections.Generic.List<string>? AlarmNames { get; set; }
-
     public string? Status { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AlarmNames { get; set; }
 
     public global::System.Collections.Generic.List<string>? TriggeredAlarmNames { get; set; }
 
@@ -10362,8 +10362,8 @@ public sealed partial class ServiceDeploymentAlarms
             return null;
         }
         var result = new ServiceDeploymentAlarms();
-        result.AlarmNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "alarmNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.AlarmNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "alarmNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.TriggeredAlarmNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "triggeredAlarmNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -10371,8 +10371,8 @@ public sealed partial class ServiceDeploymentAlarms
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "alarmNames", global::Gureum.Core.ValueTree.WriteList(AlarmNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "alarmNames", global::Gureum.Core.ValueTree.WriteList(AlarmNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "triggeredAlarmNames", global::Gureum.Core.ValueTree.WriteList(TriggeredAlarmNames, x => (object?)x));
         return node;
     }
@@ -10380,23 +10380,23 @@ public sealed partial class ServiceDeploymentAlarms
 
 public sealed partial class ServiceDeploymentBrief
 {
+    public string? ServiceDeploymentArn { get; set; }
+
+    public string? ServiceArn { get; set; }
+
     public string? ClusterArn { get; set; }
+
+    public global::System.DateTimeOffset? StartedAt { get; set; }
 
     public global::System.DateTimeOffset? CreatedAt { get; set; }
 
     public global::System.DateTimeOffset? FinishedAt { get; set; }
 
-    public string? ServiceArn { get; set; }
-
-    public string? ServiceDeploymentArn { get; set; }
-
-    public global::System.DateTimeOffset? StartedAt { get; set; }
+    public string? TargetServiceRevisionArn { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
-
-    public string? TargetServiceRevisionArn { get; set; }
 
     public static ServiceDeploymentBrief? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10405,39 +10405,39 @@ public sealed partial class ServiceDeploymentBrief
             return null;
         }
         var result = new ServiceDeploymentBrief();
+        result.ServiceDeploymentArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceDeploymentArn"));
+        result.ServiceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceArn"));
         result.ClusterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterArn"));
+        result.StartedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "startedAt"));
         result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.FinishedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "finishedAt"));
-        result.ServiceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceArn"));
-        result.ServiceDeploymentArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceDeploymentArn"));
-        result.StartedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "startedAt"));
+        result.TargetServiceRevisionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetServiceRevisionArn"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusReason"));
-        result.TargetServiceRevisionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetServiceRevisionArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "serviceDeploymentArn", ServiceDeploymentArn);
+        global::Gureum.Core.ValueTree.Put(node, "serviceArn", ServiceArn);
         global::Gureum.Core.ValueTree.Put(node, "clusterArn", ClusterArn);
+        global::Gureum.Core.ValueTree.Put(node, "startedAt", StartedAt);
         global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "finishedAt", FinishedAt);
-        global::Gureum.Core.ValueTree.Put(node, "serviceArn", ServiceArn);
-        global::Gureum.Core.ValueTree.Put(node, "serviceDeploymentArn", ServiceDeploymentArn);
-        global::Gureum.Core.ValueTree.Put(node, "startedAt", StartedAt);
+        global::Gureum.Core.ValueTree.Put(node, "targetServiceRevisionArn", TargetServiceRevisionArn);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "statusReason", StatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "targetServiceRevisionArn", TargetServiceRevisionArn);
         return node;
     }
 }
 
 public sealed partial class ServiceDeploymentCircuitBreaker
 {
-    public int? FailureCount { get; set; }
-
     public string? Status { get; set; }
+
+    public int? FailureCount { get; set; }
 
     public int? Threshold { get; set; }
 
@@ -10448,8 +10448,8 @@ public sealed partial class ServiceDeploymentCircuitBreaker
             return null;
         }
         var result = new ServiceDeploymentCircuitBreaker();
-        result.FailureCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "failureCount"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.FailureCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "failureCount"));
         result.Threshold = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "threshold"));
         return result;
     }
@@ -10457,8 +10457,8 @@ public sealed partial class ServiceDeploymentCircuitBreaker
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "failureCount", FailureCount);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "failureCount", FailureCount);
         global::Gureum.Core.ValueTree.Put(node, "threshold", Threshold);
         return node;
     }
@@ -10504,9 +10504,9 @@ public static class ServiceDeploymentStatus
 
 public sealed partial class ServiceEvent
 {
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
-
     public string? Id { get; set; }
+
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
 
     public string? Message { get; set; }
 
@@ -10517,8 +10517,8 @@ public sealed partial class ServiceEvent
             return null;
         }
         var result = new ServiceEvent();
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "id"));
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "message"));
         return result;
     }
@@ -10526,8 +10526,8 @@ public sealed partial class ServiceEvent
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "message", Message);
         return node;
     }
@@ -10543,25 +10543,25 @@ public sealed partial class ServiceManagedEBSVolumeConfiguration
 {
     public bool? Encrypted { get; set; }
 
-    public string? FilesystemType { get; set; }
-
-    public int? Iops { get; set; }
-
     public string? KmsKeyId { get; set; }
 
-    public string? RoleArn { get; set; }
+    public string? VolumeType { get; set; }
 
     public int? SizeInGiB { get; set; }
 
     public string? SnapshotId { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.EBSTagSpecification>? TagSpecifications { get; set; }
+    public int? VolumeInitializationRate { get; set; }
+
+    public int? Iops { get; set; }
 
     public int? Throughput { get; set; }
 
-    public int? VolumeInitializationRate { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.EBSTagSpecification>? TagSpecifications { get; set; }
 
-    public string? VolumeType { get; set; }
+    public string? RoleArn { get; set; }
+
+    public string? FilesystemType { get; set; }
 
     public static ServiceManagedEBSVolumeConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10571,16 +10571,16 @@ public sealed partial class ServiceManagedEBSVolumeConfiguration
         }
         var result = new ServiceManagedEBSVolumeConfiguration();
         result.Encrypted = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "encrypted"));
-        result.FilesystemType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filesystemType"));
-        result.Iops = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "iops"));
         result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
+        result.VolumeType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "volumeType"));
         result.SizeInGiB = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "sizeInGiB"));
         result.SnapshotId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "snapshotId"));
-        result.TagSpecifications = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tagSpecifications"), x => global::Gureum.Api.Ecs.EBSTagSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Throughput = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "throughput"));
         result.VolumeInitializationRate = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "volumeInitializationRate"));
-        result.VolumeType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "volumeType"));
+        result.Iops = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "iops"));
+        result.Throughput = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "throughput"));
+        result.TagSpecifications = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tagSpecifications"), x => global::Gureum.Api.Ecs.EBSTagSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
+        result.FilesystemType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filesystemType"));
         return result;
     }
 
@@ -10588,29 +10588,29 @@ public sealed partial class ServiceManagedEBSVolumeConfiguration
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "encrypted", Encrypted);
-        global::Gureum.Core.ValueTree.Put(node, "filesystemType", FilesystemType);
-        global::Gureum.Core.ValueTree.Put(node, "iops", Iops);
         global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "volumeType", VolumeType);
         global::Gureum.Core.ValueTree.Put(node, "sizeInGiB", SizeInGiB);
         global::Gureum.Core.ValueTree.Put(node, "snapshotId", SnapshotId);
-        global::Gureum.Core.ValueTree.Put(node, "tagSpecifications", global::Gureum.Core.ValueTree.WriteList(TagSpecifications, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "throughput", Throughput);
         global::Gureum.Core.ValueTree.Put(node, "volumeInitializationRate", VolumeInitializationRate);
-        global::Gureum.Core.ValueTree.Put(node, "volumeType", VolumeType);
+        global::Gureum.Core.ValueTree.Put(node, "iops", Iops);
+        global::Gureum.Core.ValueTree.Put(node, "throughput", Throughput);
+        global::Gureum.Core.ValueTree.Put(node, "tagSpecifications", global::Gureum.Core.ValueTree.WriteList(TagSpecifications, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "filesystemType", FilesystemType);
         return node;
     }
 }
 
 public sealed partial class ServiceRegistry
 {
-    public string? ContainerName { get; set; }
-
-    public int? ContainerPort { get; set; }
+    public string? RegistryArn { get; set; }
 
     public int? Port { get; set; }
 
-    public string? RegistryArn { get; set; }
+    public string? ContainerName { get; set; }
+
+    public int? ContainerPort { get; set; }
 
     public static ServiceRegistry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10619,65 +10619,65 @@ public sealed partial class ServiceRegistry
             return null;
         }
         var result = new ServiceRegistry();
+        result.RegistryArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryArn"));
+        result.Port = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "port"));
         result.ContainerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerName"));
         result.ContainerPort = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "containerPort"));
-        result.Port = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "port"));
-        result.RegistryArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registryArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "registryArn", RegistryArn);
+        global::Gureum.Core.ValueTree.Put(node, "port", Port);
         global::Gureum.Core.ValueTree.Put(node, "containerName", ContainerName);
         global::Gureum.Core.ValueTree.Put(node, "containerPort", ContainerPort);
-        global::Gureum.Core.ValueTree.Put(node, "port", Port);
-        global::Gureum.Core.ValueTree.Put(node, "registryArn", RegistryArn);
         return node;
     }
 }
 
 public sealed partial class ServiceRevision
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.CapacityProviderStrategyItem>? CapacityProviderStrategy { get; set; }
-
-    public string? ClusterArn { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ContainerImage>? ContainerImages { get; set; }
-
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
-
-    public global::Gureum.Api.Ecs.ECSManagedResources? EcsManagedResources { get; set; }
-
-    public global::Gureum.Api.Ecs.DeploymentEphemeralStorage? FargateEphemeralStorage { get; set; }
-
-    public bool? GuardDutyEnabled { get; set; }
-
-    public string? LaunchType { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.LoadBalancer>? LoadBalancers { get; set; }
-
-    public global::Gureum.Api.Ecs.NetworkConfiguration? NetworkConfiguration { get; set; }
-
-    public string? PlatformFamily { get; set; }
-
-    public string? PlatformVersion { get; set; }
-
-    public global::Gureum.Api.Ecs.ResolvedConfiguration? ResolvedConfiguration { get; set; }
+    public string? ServiceRevisionArn { get; set; }
 
     public string? ServiceArn { get; set; }
 
-    public global::Gureum.Api.Ecs.ServiceConnectConfiguration? ServiceConnectConfiguration { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceRegistry>? ServiceRegistries { get; set; }
-
-    public string? ServiceRevisionArn { get; set; }
+    public string? ClusterArn { get; set; }
 
     public string? TaskDefinition { get; set; }
 
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.CapacityProviderStrategyItem>? CapacityProviderStrategy { get; set; }
+
+    public string? LaunchType { get; set; }
+
+    public string? PlatformVersion { get; set; }
+
+    public string? PlatformFamily { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.LoadBalancer>? LoadBalancers { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceRegistry>? ServiceRegistries { get; set; }
+
+    public global::Gureum.Api.Ecs.NetworkConfiguration? NetworkConfiguration { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ContainerImage>? ContainerImages { get; set; }
+
+    public bool? GuardDutyEnabled { get; set; }
+
+    public global::Gureum.Api.Ecs.ServiceConnectConfiguration? ServiceConnectConfiguration { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceVolumeConfiguration>? VolumeConfigurations { get; set; }
 
+    public global::Gureum.Api.Ecs.DeploymentEphemeralStorage? FargateEphemeralStorage { get; set; }
+
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.VpcLatticeConfiguration>? VpcLatticeConfigurations { get; set; }
+
+    public global::Gureum.Api.Ecs.ResolvedConfiguration? ResolvedConfiguration { get; set; }
+
+    public global::Gureum.Api.Ecs.ECSManagedResources? EcsManagedResources { get; set; }
 
     public static ServiceRevision? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10686,61 +10686,61 @@ public sealed partial class ServiceRevision
             return null;
         }
         var result = new ServiceRevision();
-        result.CapacityProviderStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviderStrategy"), x => global::Gureum.Api.Ecs.CapacityProviderStrategyItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ClusterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterArn"));
-        result.ContainerImages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "containerImages"), x => global::Gureum.Api.Ecs.ContainerImage.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
-        result.EcsManagedResources = global::Gureum.Api.Ecs.ECSManagedResources.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ecsManagedResources")));
-        result.FargateEphemeralStorage = global::Gureum.Api.Ecs.DeploymentEphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "fargateEphemeralStorage")));
-        result.GuardDutyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "guardDutyEnabled"));
-        result.LaunchType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "launchType"));
-        result.LoadBalancers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "loadBalancers"), x => global::Gureum.Api.Ecs.LoadBalancer.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.NetworkConfiguration = global::Gureum.Api.Ecs.NetworkConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkConfiguration")));
-        result.PlatformFamily = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformFamily"));
-        result.PlatformVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformVersion"));
-        result.ResolvedConfiguration = global::Gureum.Api.Ecs.ResolvedConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "resolvedConfiguration")));
-        result.ServiceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceArn"));
-        result.ServiceConnectConfiguration = global::Gureum.Api.Ecs.ServiceConnectConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "serviceConnectConfiguration")));
-        result.ServiceRegistries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "serviceRegistries"), x => global::Gureum.Api.Ecs.ServiceRegistry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ServiceRevisionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceRevisionArn"));
+        result.ServiceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceArn"));
+        result.ClusterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterArn"));
         result.TaskDefinition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskDefinition"));
+        result.CapacityProviderStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviderStrategy"), x => global::Gureum.Api.Ecs.CapacityProviderStrategyItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LaunchType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "launchType"));
+        result.PlatformVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformVersion"));
+        result.PlatformFamily = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformFamily"));
+        result.LoadBalancers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "loadBalancers"), x => global::Gureum.Api.Ecs.LoadBalancer.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ServiceRegistries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "serviceRegistries"), x => global::Gureum.Api.Ecs.ServiceRegistry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NetworkConfiguration = global::Gureum.Api.Ecs.NetworkConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkConfiguration")));
+        result.ContainerImages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "containerImages"), x => global::Gureum.Api.Ecs.ContainerImage.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.GuardDutyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "guardDutyEnabled"));
+        result.ServiceConnectConfiguration = global::Gureum.Api.Ecs.ServiceConnectConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "serviceConnectConfiguration")));
         result.VolumeConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "volumeConfigurations"), x => global::Gureum.Api.Ecs.ServiceVolumeConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.FargateEphemeralStorage = global::Gureum.Api.Ecs.DeploymentEphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "fargateEphemeralStorage")));
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.VpcLatticeConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "vpcLatticeConfigurations"), x => global::Gureum.Api.Ecs.VpcLatticeConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ResolvedConfiguration = global::Gureum.Api.Ecs.ResolvedConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "resolvedConfiguration")));
+        result.EcsManagedResources = global::Gureum.Api.Ecs.ECSManagedResources.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ecsManagedResources")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "capacityProviderStrategy", global::Gureum.Core.ValueTree.WriteList(CapacityProviderStrategy, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "clusterArn", ClusterArn);
-        global::Gureum.Core.ValueTree.Put(node, "containerImages", global::Gureum.Core.ValueTree.WriteList(ContainerImages, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
-        global::Gureum.Core.ValueTree.Put(node, "ecsManagedResources", EcsManagedResources?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "fargateEphemeralStorage", FargateEphemeralStorage?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "guardDutyEnabled", GuardDutyEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "launchType", LaunchType);
-        global::Gureum.Core.ValueTree.Put(node, "loadBalancers", global::Gureum.Core.ValueTree.WriteList(LoadBalancers, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "networkConfiguration", NetworkConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "platformFamily", PlatformFamily);
-        global::Gureum.Core.ValueTree.Put(node, "platformVersion", PlatformVersion);
-        global::Gureum.Core.ValueTree.Put(node, "resolvedConfiguration", ResolvedConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "serviceArn", ServiceArn);
-        global::Gureum.Core.ValueTree.Put(node, "serviceConnectConfiguration", ServiceConnectConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "serviceRegistries", global::Gureum.Core.ValueTree.WriteList(ServiceRegistries, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "serviceRevisionArn", ServiceRevisionArn);
+        global::Gureum.Core.ValueTree.Put(node, "serviceArn", ServiceArn);
+        global::Gureum.Core.ValueTree.Put(node, "clusterArn", ClusterArn);
         global::Gureum.Core.ValueTree.Put(node, "taskDefinition", TaskDefinition);
+        global::Gureum.Core.ValueTree.Put(node, "capacityProviderStrategy", global::Gureum.Core.ValueTree.WriteList(CapacityProviderStrategy, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "launchType", LaunchType);
+        global::Gureum.Core.ValueTree.Put(node, "platformVersion", PlatformVersion);
+        global::Gureum.Core.ValueTree.Put(node, "platformFamily", PlatformFamily);
+        global::Gureum.Core.ValueTree.Put(node, "loadBalancers", global::Gureum.Core.ValueTree.WriteList(LoadBalancers, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "serviceRegistries", global::Gureum.Core.ValueTree.WriteList(ServiceRegistries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "networkConfiguration", NetworkConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "containerImages", global::Gureum.Core.ValueTree.WriteList(ContainerImages, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "guardDutyEnabled", GuardDutyEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "serviceConnectConfiguration", ServiceConnectConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "volumeConfigurations", global::Gureum.Core.ValueTree.WriteList(VolumeConfigurations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "fargateEphemeralStorage", FargateEphemeralStorage?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "vpcLatticeConfigurations", global::Gureum.Core.ValueTree.WriteList(VpcLatticeConfigurations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "resolvedConfiguration", ResolvedConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ecsManagedResources", EcsManagedResources?.ToTree());
         return node;
     }
 }
 
 public sealed partial class ServiceRevisionLoadBalancer
 {
-    public string? ProductionListenerRule { get; set; }
-
     public string? TargetGroupArn { get; set; }
+
+    public string? ProductionListenerRule { get; set; }
 
     public static ServiceRevisionLoadBalancer? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10749,16 +10749,16 @@ public sealed partial class ServiceRevisionLoadBalancer
             return null;
         }
         var result = new ServiceRevisionLoadBalancer();
-        result.ProductionListenerRule = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "productionListenerRule"));
         result.TargetGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetGroupArn"));
+        result.ProductionListenerRule = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "productionListenerRule"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "productionListenerRule", ProductionListenerRule);
         global::Gureum.Core.ValueTree.Put(node, "targetGroupArn", TargetGroupArn);
+        global::Gureum.Core.ValueTree.Put(node, "productionListenerRule", ProductionListenerRule);
         return node;
     }
 }
@@ -10767,15 +10767,15 @@ public sealed partial class ServiceRevisionSummary
 {
     public string? Arn { get; set; }
 
-    public int? PendingTaskCount { get; set; }
-
-    public double? RequestedProductionTrafficWeight { get; set; }
-
     public int? RequestedTaskCount { get; set; }
+
+    public int? RunningTaskCount { get; set; }
+
+    public int? PendingTaskCount { get; set; }
 
     public double? RequestedTestTrafficWeight { get; set; }
 
-    public int? RunningTaskCount { get; set; }
+    public double? RequestedProductionTrafficWeight { get; set; }
 
     public static ServiceRevisionSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10785,11 +10785,11 @@ public sealed partial class ServiceRevisionSummary
         }
         var result = new ServiceRevisionSummary();
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
-        result.PendingTaskCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "pendingTaskCount"));
-        result.RequestedProductionTrafficWeight = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "requestedProductionTrafficWeight"));
         result.RequestedTaskCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "requestedTaskCount"));
-        result.RequestedTestTrafficWeight = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "requestedTestTrafficWeight"));
         result.RunningTaskCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "runningTaskCount"));
+        result.PendingTaskCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "pendingTaskCount"));
+        result.RequestedTestTrafficWeight = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "requestedTestTrafficWeight"));
+        result.RequestedProductionTrafficWeight = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "requestedProductionTrafficWeight"));
         return result;
     }
 
@@ -10797,20 +10797,20 @@ public sealed partial class ServiceRevisionSummary
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "pendingTaskCount", PendingTaskCount);
-        global::Gureum.Core.ValueTree.Put(node, "requestedProductionTrafficWeight", RequestedProductionTrafficWeight);
         global::Gureum.Core.ValueTree.Put(node, "requestedTaskCount", RequestedTaskCount);
-        global::Gureum.Core.ValueTree.Put(node, "requestedTestTrafficWeight", RequestedTestTrafficWeight);
         global::Gureum.Core.ValueTree.Put(node, "runningTaskCount", RunningTaskCount);
+        global::Gureum.Core.ValueTree.Put(node, "pendingTaskCount", PendingTaskCount);
+        global::Gureum.Core.ValueTree.Put(node, "requestedTestTrafficWeight", RequestedTestTrafficWeight);
+        global::Gureum.Core.ValueTree.Put(node, "requestedProductionTrafficWeight", RequestedProductionTrafficWeight);
         return node;
     }
 }
 
 public sealed partial class ServiceVolumeConfiguration
 {
-    public global::Gureum.Api.Ecs.ServiceManagedEBSVolumeConfiguration? ManagedEBSVolume { get; set; }
-
     public string? Name { get; set; }
+
+    public global::Gureum.Api.Ecs.ServiceManagedEBSVolumeConfiguration? ManagedEBSVolume { get; set; }
 
     public static ServiceVolumeConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10819,16 +10819,16 @@ public sealed partial class ServiceVolumeConfiguration
             return null;
         }
         var result = new ServiceVolumeConfiguration();
-        result.ManagedEBSVolume = global::Gureum.Api.Ecs.ServiceManagedEBSVolumeConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "managedEBSVolume")));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.ManagedEBSVolume = global::Gureum.Api.Ecs.ServiceManagedEBSVolumeConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "managedEBSVolume")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "managedEBSVolume", ManagedEBSVolume?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "managedEBSVolume", ManagedEBSVolume?.ToTree());
         return node;
     }
 }
@@ -10868,11 +10868,11 @@ public sealed partial class Setting
 {
     public string? Name { get; set; }
 
+    public string? Value { get; set; }
+
     public string? PrincipalArn { get; set; }
 
     public string? Type { get; set; }
-
-    public string? Value { get; set; }
 
     public static Setting? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10882,9 +10882,9 @@ public sealed partial class Setting
         }
         var result = new Setting();
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "value"));
         result.PrincipalArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "principalArn"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
-        result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "value"));
         return result;
     }
 
@@ -10892,9 +10892,9 @@ public sealed partial class Setting
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "value", Value);
         global::Gureum.Core.ValueTree.Put(node, "principalArn", PrincipalArn);
         global::Gureum.Core.ValueTree.Put(node, "type", Type);
-        global::Gureum.Core.ValueTree.Put(node, "value", Value);
         return node;
     }
 }
@@ -11009,9 +11009,9 @@ public sealed partial class StartTaskRequest
 
 public sealed partial class StartTaskResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Failure>? Failures { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Task>? Tasks { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Failure>? Failures { get; set; }
 
     public static StartTaskResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11020,16 +11020,16 @@ public sealed partial class StartTaskResponse
             return null;
         }
         var result = new StartTaskResponse();
-        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecs.Failure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Tasks = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tasks"), x => global::Gureum.Api.Ecs.Task.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecs.Failure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "tasks", global::Gureum.Core.ValueTree.WriteList(Tasks, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -11095,9 +11095,9 @@ public sealed partial class StopTaskRequest
 {
     public string? Cluster { get; set; }
 
-    public string? Reason { get; set; }
-
     public string? Task { get; set; }
+
+    public string? Reason { get; set; }
 
     public static StopTaskRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11107,8 +11107,8 @@ public sealed partial class StopTaskRequest
         }
         var result = new StopTaskRequest();
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "reason"));
         result.Task = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "task"));
+        result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "reason"));
         return result;
     }
 
@@ -11116,8 +11116,8 @@ public sealed partial class StopTaskRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "reason", Reason);
         global::Gureum.Core.ValueTree.Put(node, "task", Task);
+        global::Gureum.Core.ValueTree.Put(node, "reason", Reason);
         return node;
     }
 }
@@ -11147,9 +11147,9 @@ public sealed partial class StopTaskResponse
 
 public sealed partial class SubmitAttachmentStateChangesRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.AttachmentStateChange>? Attachments { get; set; }
-
     public string? Cluster { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.AttachmentStateChange>? Attachments { get; set; }
 
     public static SubmitAttachmentStateChangesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11158,16 +11158,16 @@ public sealed partial class SubmitAttachmentStateChangesRequest
             return null;
         }
         var result = new SubmitAttachmentStateChangesRequest();
-        result.Attachments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "attachments"), x => global::Gureum.Api.Ecs.AttachmentStateChange.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
+        result.Attachments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "attachments"), x => global::Gureum.Api.Ecs.AttachmentStateChange.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "attachments", global::Gureum.Core.ValueTree.WriteList(Attachments, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
+        global::Gureum.Core.ValueTree.Put(node, "attachments", global::Gureum.Core.ValueTree.WriteList(Attachments, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -11199,19 +11199,19 @@ public sealed partial class SubmitContainerStateChangeRequest
 {
     public string? Cluster { get; set; }
 
+    public string? Task { get; set; }
+
     public string? ContainerName { get; set; }
-
-    public int? ExitCode { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.NetworkBinding>? NetworkBindings { get; set; }
-
-    public string? Reason { get; set; }
 
     public string? RuntimeId { get; set; }
 
     public string? Status { get; set; }
 
-    public string? Task { get; set; }
+    public int? ExitCode { get; set; }
+
+    public string? Reason { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.NetworkBinding>? NetworkBindings { get; set; }
 
     public static SubmitContainerStateChangeRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11221,13 +11221,13 @@ public sealed partial class SubmitContainerStateChangeRequest
         }
         var result = new SubmitContainerStateChangeRequest();
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
+        result.Task = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "task"));
         result.ContainerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerName"));
-        result.ExitCode = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "exitCode"));
-        result.NetworkBindings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "networkBindings"), x => global::Gureum.Api.Ecs.NetworkBinding.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "reason"));
         result.RuntimeId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "runtimeId"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
-        result.Task = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "task"));
+        result.ExitCode = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "exitCode"));
+        result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "reason"));
+        result.NetworkBindings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "networkBindings"), x => global::Gureum.Api.Ecs.NetworkBinding.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -11235,13 +11235,13 @@ public sealed partial class SubmitContainerStateChangeRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
+        global::Gureum.Core.ValueTree.Put(node, "task", Task);
         global::Gureum.Core.ValueTree.Put(node, "containerName", ContainerName);
-        global::Gureum.Core.ValueTree.Put(node, "exitCode", ExitCode);
-        global::Gureum.Core.ValueTree.Put(node, "networkBindings", global::Gureum.Core.ValueTree.WriteList(NetworkBindings, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "reason", Reason);
         global::Gureum.Core.ValueTree.Put(node, "runtimeId", RuntimeId);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "task", Task);
+        global::Gureum.Core.ValueTree.Put(node, "exitCode", ExitCode);
+        global::Gureum.Core.ValueTree.Put(node, "reason", Reason);
+        global::Gureum.Core.ValueTree.Put(node, "networkBindings", global::Gureum.Core.ValueTree.WriteList(NetworkBindings, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -11271,13 +11271,17 @@ public sealed partial class SubmitContainerStateChangeResponse
 
 public sealed partial class SubmitTaskStateChangeRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.AttachmentStateChange>? Attachments { get; set; }
-
     public string? Cluster { get; set; }
+
+    public string? Task { get; set; }
+
+    public string? Status { get; set; }
+
+    public string? Reason { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ContainerStateChange>? Containers { get; set; }
 
-    public global::System.DateTimeOffset? ExecutionStoppedAt { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.AttachmentStateChange>? Attachments { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ManagedAgentStateChange>? ManagedAgents { get; set; }
 
@@ -11285,11 +11289,7 @@ public sealed partial class SubmitTaskStateChangeRequest
 
     public global::System.DateTimeOffset? PullStoppedAt { get; set; }
 
-    public string? Reason { get; set; }
-
-    public string? Status { get; set; }
-
-    public string? Task { get; set; }
+    public global::System.DateTimeOffset? ExecutionStoppedAt { get; set; }
 
     public static SubmitTaskStateChangeRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11298,32 +11298,32 @@ public sealed partial class SubmitTaskStateChangeRequest
             return null;
         }
         var result = new SubmitTaskStateChangeRequest();
-        result.Attachments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "attachments"), x => global::Gureum.Api.Ecs.AttachmentStateChange.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
+        result.Task = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "task"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "reason"));
         result.Containers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "containers"), x => global::Gureum.Api.Ecs.ContainerStateChange.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ExecutionStoppedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "executionStoppedAt"));
+        result.Attachments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "attachments"), x => global::Gureum.Api.Ecs.AttachmentStateChange.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ManagedAgents = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "managedAgents"), x => global::Gureum.Api.Ecs.ManagedAgentStateChange.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.PullStartedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "pullStartedAt"));
         result.PullStoppedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "pullStoppedAt"));
-        result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "reason"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
-        result.Task = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "task"));
+        result.ExecutionStoppedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "executionStoppedAt"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "attachments", global::Gureum.Core.ValueTree.WriteList(Attachments, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
+        global::Gureum.Core.ValueTree.Put(node, "task", Task);
+        global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "reason", Reason);
         global::Gureum.Core.ValueTree.Put(node, "containers", global::Gureum.Core.ValueTree.WriteList(Containers, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "executionStoppedAt", ExecutionStoppedAt);
+        global::Gureum.Core.ValueTree.Put(node, "attachments", global::Gureum.Core.ValueTree.WriteList(Attachments, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "managedAgents", global::Gureum.Core.ValueTree.WriteList(ManagedAgents, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "pullStartedAt", PullStartedAt);
         global::Gureum.Core.ValueTree.Put(node, "pullStoppedAt", PullStoppedAt);
-        global::Gureum.Core.ValueTree.Put(node, "reason", Reason);
-        global::Gureum.Core.ValueTree.Put(node, "status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "task", Task);
+        global::Gureum.Core.ValueTree.Put(node, "executionStoppedAt", ExecutionStoppedAt);
         return node;
     }
 }
@@ -11485,11 +11485,7 @@ public sealed partial class Task
 
     public bool? EnableExecuteCommand { get; set; }
 
-    public global::Gureum.Api.Ecs.EphemeralStorage? EphemeralStorage { get; set; }
-
     public global::System.DateTimeOffset? ExecutionStoppedAt { get; set; }
-
-    public global::Gureum.Api.Ecs.TaskEphemeralStorage? FargateEphemeralStorage { get; set; }
 
     public string? Group { get; set; }
 
@@ -11505,9 +11501,9 @@ public sealed partial class Task
 
     public global::Gureum.Api.Ecs.TaskOverride? Overrides { get; set; }
 
-    public string? PlatformFamily { get; set; }
-
     public string? PlatformVersion { get; set; }
+
+    public string? PlatformFamily { get; set; }
 
     public global::System.DateTimeOffset? PullStartedAt { get; set; }
 
@@ -11533,6 +11529,10 @@ public sealed partial class Task
 
     public long? Version { get; set; }
 
+    public global::Gureum.Api.Ecs.EphemeralStorage? EphemeralStorage { get; set; }
+
+    public global::Gureum.Api.Ecs.TaskEphemeralStorage? FargateEphemeralStorage { get; set; }
+
     public static Task? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -11553,9 +11553,7 @@ public sealed partial class Task
         result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.DesiredStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "desiredStatus"));
         result.EnableExecuteCommand = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableExecuteCommand"));
-        result.EphemeralStorage = global::Gureum.Api.Ecs.EphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ephemeralStorage")));
         result.ExecutionStoppedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "executionStoppedAt"));
-        result.FargateEphemeralStorage = global::Gureum.Api.Ecs.TaskEphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "fargateEphemeralStorage")));
         result.Group = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "group"));
         result.HealthStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "healthStatus"));
         result.InferenceAccelerators = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "inferenceAccelerators"), x => global::Gureum.Api.Ecs.InferenceAccelerator.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
@@ -11563,8 +11561,8 @@ public sealed partial class Task
         result.LaunchType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "launchType"));
         result.Memory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "memory"));
         result.Overrides = global::Gureum.Api.Ecs.TaskOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "overrides")));
-        result.PlatformFamily = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformFamily"));
         result.PlatformVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformVersion"));
+        result.PlatformFamily = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformFamily"));
         result.PullStartedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "pullStartedAt"));
         result.PullStoppedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "pullStoppedAt"));
         result.StartedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "startedAt"));
@@ -11577,6 +11575,8 @@ public sealed partial class Task
         result.TaskArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskArn"));
         result.TaskDefinitionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskDefinitionArn"));
         result.Version = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "version"));
+        result.EphemeralStorage = global::Gureum.Api.Ecs.EphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ephemeralStorage")));
+        result.FargateEphemeralStorage = global::Gureum.Api.Ecs.TaskEphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "fargateEphemeralStorage")));
         return result;
     }
 
@@ -11596,9 +11596,7 @@ public sealed partial class Task
         global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "desiredStatus", DesiredStatus);
         global::Gureum.Core.ValueTree.Put(node, "enableExecuteCommand", EnableExecuteCommand);
-        global::Gureum.Core.ValueTree.Put(node, "ephemeralStorage", EphemeralStorage?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "executionStoppedAt", ExecutionStoppedAt);
-        global::Gureum.Core.ValueTree.Put(node, "fargateEphemeralStorage", FargateEphemeralStorage?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "group", Group);
         global::Gureum.Core.ValueTree.Put(node, "healthStatus", HealthStatus);
         global::Gureum.Core.ValueTree.Put(node, "inferenceAccelerators", global::Gureum.Core.ValueTree.WriteList(InferenceAccelerators, x => (object?)x.ToTree()));
@@ -11606,8 +11604,8 @@ public sealed partial class Task
         global::Gureum.Core.ValueTree.Put(node, "launchType", LaunchType);
         global::Gureum.Core.ValueTree.Put(node, "memory", Memory);
         global::Gureum.Core.ValueTree.Put(node, "overrides", Overrides?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "platformFamily", PlatformFamily);
         global::Gureum.Core.ValueTree.Put(node, "platformVersion", PlatformVersion);
+        global::Gureum.Core.ValueTree.Put(node, "platformFamily", PlatformFamily);
         global::Gureum.Core.ValueTree.Put(node, "pullStartedAt", PullStartedAt);
         global::Gureum.Core.ValueTree.Put(node, "pullStoppedAt", PullStoppedAt);
         global::Gureum.Core.ValueTree.Put(node, "startedAt", StartedAt);
@@ -11620,63 +11618,65 @@ public sealed partial class Task
         global::Gureum.Core.ValueTree.Put(node, "taskArn", TaskArn);
         global::Gureum.Core.ValueTree.Put(node, "taskDefinitionArn", TaskDefinitionArn);
         global::Gureum.Core.ValueTree.Put(node, "version", Version);
+        global::Gureum.Core.ValueTree.Put(node, "ephemeralStorage", EphemeralStorage?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "fargateEphemeralStorage", FargateEphemeralStorage?.ToTree());
         return node;
     }
 }
 
 public sealed partial class TaskDefinition
 {
-    public global::System.Collections.Generic.List<string>? Compatibilities { get; set; }
+    public string? TaskDefinitionArn { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ContainerDefinition>? ContainerDefinitions { get; set; }
 
-    public string? Cpu { get; set; }
+    public string? Family { get; set; }
 
-    public global::System.DateTimeOffset? DeleteRequestedAt { get; set; }
-
-    public global::System.DateTimeOffset? DeregisteredAt { get; set; }
-
-    public bool? EnableFaultInjection { get; set; }
-
-    public global::Gureum.Api.Ecs.EphemeralStorage? EphemeralStorage { get; set; }
+    public string? TaskRoleArn { get; set; }
 
     public string? ExecutionRoleArn { get; set; }
 
-    public string? Family { get; set; }
+    public string? NetworkMode { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.InferenceAccelerator>? InferenceAccelerators { get; set; }
+    public int? Revision { get; set; }
 
-    public string? IpcMode { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Volume>? Volumes { get; set; }
+
+    public string? Status { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Attribute>? RequiresAttributes { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.TaskDefinitionPlacementConstraint>? PlacementConstraints { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Compatibilities { get; set; }
+
+    public global::Gureum.Api.Ecs.RuntimePlatform? RuntimePlatform { get; set; }
+
+    public global::System.Collections.Generic.List<string>? RequiresCompatibilities { get; set; }
+
+    public string? Cpu { get; set; }
 
     public string? Memory { get; set; }
 
-    public string? NetworkMode { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.InferenceAccelerator>? InferenceAccelerators { get; set; }
 
     public string? PidMode { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.TaskDefinitionPlacementConstraint>? PlacementConstraints { get; set; }
+    public string? IpcMode { get; set; }
 
     public global::Gureum.Api.Ecs.ProxyConfiguration? ProxyConfiguration { get; set; }
 
     public global::System.DateTimeOffset? RegisteredAt { get; set; }
 
+    public global::System.DateTimeOffset? DeregisteredAt { get; set; }
+
+    public global::System.DateTimeOffset? DeleteRequestedAt { get; set; }
+
     public string? RegisteredBy { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Attribute>? RequiresAttributes { get; set; }
+    public global::Gureum.Api.Ecs.EphemeralStorage? EphemeralStorage { get; set; }
 
-    public global::System.Collections.Generic.List<string>? RequiresCompatibilities { get; set; }
-
-    public int? Revision { get; set; }
-
-    public global::Gureum.Api.Ecs.RuntimePlatform? RuntimePlatform { get; set; }
-
-    public string? Status { get; set; }
-
-    public string? TaskDefinitionArn { get; set; }
-
-    public string? TaskRoleArn { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Volume>? Volumes { get; set; }
+    public bool? EnableFaultInjection { get; set; }
 
     public static TaskDefinition? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11685,64 +11685,64 @@ public sealed partial class TaskDefinition
             return null;
         }
         var result = new TaskDefinition();
-        result.Compatibilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "compatibilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.TaskDefinitionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskDefinitionArn"));
         result.ContainerDefinitions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "containerDefinitions"), x => global::Gureum.Api.Ecs.ContainerDefinition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Cpu = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cpu"));
-        result.DeleteRequestedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "deleteRequestedAt"));
-        result.DeregisteredAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "deregisteredAt"));
-        result.EnableFaultInjection = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableFaultInjection"));
-        result.EphemeralStorage = global::Gureum.Api.Ecs.EphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ephemeralStorage")));
-        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionRoleArn"));
         result.Family = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "family"));
-        result.InferenceAccelerators = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "inferenceAccelerators"), x => global::Gureum.Api.Ecs.InferenceAccelerator.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.IpcMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ipcMode"));
-        result.Memory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "memory"));
+        result.TaskRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskRoleArn"));
+        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionRoleArn"));
         result.NetworkMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "networkMode"));
-        result.PidMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "pidMode"));
+        result.Revision = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "revision"));
+        result.Volumes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "volumes"), x => global::Gureum.Api.Ecs.Volume.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.RequiresAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "requiresAttributes"), x => global::Gureum.Api.Ecs.Attribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.PlacementConstraints = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "placementConstraints"), x => global::Gureum.Api.Ecs.TaskDefinitionPlacementConstraint.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Compatibilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "compatibilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.RuntimePlatform = global::Gureum.Api.Ecs.RuntimePlatform.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "runtimePlatform")));
+        result.RequiresCompatibilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "requiresCompatibilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Cpu = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cpu"));
+        result.Memory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "memory"));
+        result.InferenceAccelerators = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "inferenceAccelerators"), x => global::Gureum.Api.Ecs.InferenceAccelerator.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PidMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "pidMode"));
+        result.IpcMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ipcMode"));
         result.ProxyConfiguration = global::Gureum.Api.Ecs.ProxyConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "proxyConfiguration")));
         result.RegisteredAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "registeredAt"));
+        result.DeregisteredAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "deregisteredAt"));
+        result.DeleteRequestedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "deleteRequestedAt"));
         result.RegisteredBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "registeredBy"));
-        result.RequiresAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "requiresAttributes"), x => global::Gureum.Api.Ecs.Attribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.RequiresCompatibilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "requiresCompatibilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Revision = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "revision"));
-        result.RuntimePlatform = global::Gureum.Api.Ecs.RuntimePlatform.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "runtimePlatform")));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
-        result.TaskDefinitionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskDefinitionArn"));
-        result.TaskRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskRoleArn"));
-        result.Volumes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "volumes"), x => global::Gureum.Api.Ecs.Volume.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EphemeralStorage = global::Gureum.Api.Ecs.EphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ephemeralStorage")));
+        result.EnableFaultInjection = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableFaultInjection"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "compatibilities", global::Gureum.Core.ValueTree.WriteList(Compatibilities, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "taskDefinitionArn", TaskDefinitionArn);
         global::Gureum.Core.ValueTree.Put(node, "containerDefinitions", global::Gureum.Core.ValueTree.WriteList(ContainerDefinitions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
-        global::Gureum.Core.ValueTree.Put(node, "deleteRequestedAt", DeleteRequestedAt);
-        global::Gureum.Core.ValueTree.Put(node, "deregisteredAt", DeregisteredAt);
-        global::Gureum.Core.ValueTree.Put(node, "enableFaultInjection", EnableFaultInjection);
-        global::Gureum.Core.ValueTree.Put(node, "ephemeralStorage", EphemeralStorage?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "executionRoleArn", ExecutionRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "family", Family);
-        global::Gureum.Core.ValueTree.Put(node, "inferenceAccelerators", global::Gureum.Core.ValueTree.WriteList(InferenceAccelerators, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ipcMode", IpcMode);
-        global::Gureum.Core.ValueTree.Put(node, "memory", Memory);
+        global::Gureum.Core.ValueTree.Put(node, "taskRoleArn", TaskRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "executionRoleArn", ExecutionRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "networkMode", NetworkMode);
-        global::Gureum.Core.ValueTree.Put(node, "pidMode", PidMode);
+        global::Gureum.Core.ValueTree.Put(node, "revision", Revision);
+        global::Gureum.Core.ValueTree.Put(node, "volumes", global::Gureum.Core.ValueTree.WriteList(Volumes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "requiresAttributes", global::Gureum.Core.ValueTree.WriteList(RequiresAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "placementConstraints", global::Gureum.Core.ValueTree.WriteList(PlacementConstraints, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "compatibilities", global::Gureum.Core.ValueTree.WriteList(Compatibilities, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "runtimePlatform", RuntimePlatform?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "requiresCompatibilities", global::Gureum.Core.ValueTree.WriteList(RequiresCompatibilities, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
+        global::Gureum.Core.ValueTree.Put(node, "memory", Memory);
+        global::Gureum.Core.ValueTree.Put(node, "inferenceAccelerators", global::Gureum.Core.ValueTree.WriteList(InferenceAccelerators, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "pidMode", PidMode);
+        global::Gureum.Core.ValueTree.Put(node, "ipcMode", IpcMode);
         global::Gureum.Core.ValueTree.Put(node, "proxyConfiguration", ProxyConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "registeredAt", RegisteredAt);
+        global::Gureum.Core.ValueTree.Put(node, "deregisteredAt", DeregisteredAt);
+        global::Gureum.Core.ValueTree.Put(node, "deleteRequestedAt", DeleteRequestedAt);
         global::Gureum.Core.ValueTree.Put(node, "registeredBy", RegisteredBy);
-        global::Gureum.Core.ValueTree.Put(node, "requiresAttributes", global::Gureum.Core.ValueTree.WriteList(RequiresAttributes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "requiresCompatibilities", global::Gureum.Core.ValueTree.WriteList(RequiresCompatibilities, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "revision", Revision);
-        global::Gureum.Core.ValueTree.Put(node, "runtimePlatform", RuntimePlatform?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "taskDefinitionArn", TaskDefinitionArn);
-        global::Gureum.Core.ValueTree.Put(node, "taskRoleArn", TaskRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "volumes", global::Gureum.Core.ValueTree.WriteList(Volumes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ephemeralStorage", EphemeralStorage?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "enableFaultInjection", EnableFaultInjection);
         return node;
     }
 }
@@ -11763,9 +11763,9 @@ public static class TaskDefinitionField
 
 public sealed partial class TaskDefinitionPlacementConstraint
 {
-    public string? Expression { get; set; }
-
     public string? Type { get; set; }
+
+    public string? Expression { get; set; }
 
     public static TaskDefinitionPlacementConstraint? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11774,16 +11774,16 @@ public sealed partial class TaskDefinitionPlacementConstraint
             return null;
         }
         var result = new TaskDefinitionPlacementConstraint();
-        result.Expression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "expression"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.Expression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "expression"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "expression", Expression);
         global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "expression", Expression);
         return node;
     }
 }
@@ -11804,9 +11804,9 @@ public static class TaskDefinitionStatus
 
 public sealed partial class TaskEphemeralStorage
 {
-    public string? KmsKeyId { get; set; }
-
     public int? SizeInGiB { get; set; }
+
+    public string? KmsKeyId { get; set; }
 
     public static TaskEphemeralStorage? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11815,16 +11815,16 @@ public sealed partial class TaskEphemeralStorage
             return null;
         }
         var result = new TaskEphemeralStorage();
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
         result.SizeInGiB = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "sizeInGiB"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
         global::Gureum.Core.ValueTree.Put(node, "sizeInGiB", SizeInGiB);
+        global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
         return node;
     }
 }
@@ -11848,27 +11848,27 @@ public sealed partial class TaskManagedEBSVolumeConfiguration
 {
     public bool? Encrypted { get; set; }
 
-    public string? FilesystemType { get; set; }
-
-    public int? Iops { get; set; }
-
     public string? KmsKeyId { get; set; }
 
-    public string? RoleArn { get; set; }
+    public string? VolumeType { get; set; }
 
     public int? SizeInGiB { get; set; }
 
     public string? SnapshotId { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.EBSTagSpecification>? TagSpecifications { get; set; }
+    public int? VolumeInitializationRate { get; set; }
 
-    public global::Gureum.Api.Ecs.TaskManagedEBSVolumeTerminationPolicy? TerminationPolicy { get; set; }
+    public int? Iops { get; set; }
 
     public int? Throughput { get; set; }
 
-    public int? VolumeInitializationRate { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.EBSTagSpecification>? TagSpecifications { get; set; }
 
-    public string? VolumeType { get; set; }
+    public string? RoleArn { get; set; }
+
+    public global::Gureum.Api.Ecs.TaskManagedEBSVolumeTerminationPolicy? TerminationPolicy { get; set; }
+
+    public string? FilesystemType { get; set; }
 
     public static TaskManagedEBSVolumeConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11878,17 +11878,17 @@ public sealed partial class TaskManagedEBSVolumeConfiguration
         }
         var result = new TaskManagedEBSVolumeConfiguration();
         result.Encrypted = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "encrypted"));
-        result.FilesystemType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filesystemType"));
-        result.Iops = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "iops"));
         result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
+        result.VolumeType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "volumeType"));
         result.SizeInGiB = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "sizeInGiB"));
         result.SnapshotId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "snapshotId"));
-        result.TagSpecifications = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tagSpecifications"), x => global::Gureum.Api.Ecs.EBSTagSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TerminationPolicy = global::Gureum.Api.Ecs.TaskManagedEBSVolumeTerminationPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "terminationPolicy")));
-        result.Throughput = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "throughput"));
         result.VolumeInitializationRate = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "volumeInitializationRate"));
-        result.VolumeType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "volumeType"));
+        result.Iops = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "iops"));
+        result.Throughput = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "throughput"));
+        result.TagSpecifications = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tagSpecifications"), x => global::Gureum.Api.Ecs.EBSTagSpecification.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
+        result.TerminationPolicy = global::Gureum.Api.Ecs.TaskManagedEBSVolumeTerminationPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "terminationPolicy")));
+        result.FilesystemType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filesystemType"));
         return result;
     }
 
@@ -11896,17 +11896,17 @@ public sealed partial class TaskManagedEBSVolumeConfiguration
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "encrypted", Encrypted);
-        global::Gureum.Core.ValueTree.Put(node, "filesystemType", FilesystemType);
-        global::Gureum.Core.ValueTree.Put(node, "iops", Iops);
         global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "volumeType", VolumeType);
         global::Gureum.Core.ValueTree.Put(node, "sizeInGiB", SizeInGiB);
         global::Gureum.Core.ValueTree.Put(node, "snapshotId", SnapshotId);
-        global::Gureum.Core.ValueTree.Put(node, "tagSpecifications", global::Gureum.Core.ValueTree.WriteList(TagSpecifications, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "terminationPolicy", TerminationPolicy?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "throughput", Throughput);
         global::Gureum.Core.ValueTree.Put(node, "volumeInitializationRate", VolumeInitializationRate);
-        global::Gureum.Core.ValueTree.Put(node, "volumeType", VolumeType);
+        global::Gureum.Core.ValueTree.Put(node, "iops", Iops);
+        global::Gureum.Core.ValueTree.Put(node, "throughput", Throughput);
+        global::Gureum.Core.ValueTree.Put(node, "tagSpecifications", global::Gureum.Core.ValueTree.WriteList(TagSpecifications, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "terminationPolicy", TerminationPolicy?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "filesystemType", FilesystemType);
         return node;
     }
 }
@@ -11940,15 +11940,15 @@ public sealed partial class TaskOverride
 
     public string? Cpu { get; set; }
 
-    public global::Gureum.Api.Ecs.EphemeralStorage? EphemeralStorage { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.InferenceAcceleratorOverride>? InferenceAcceleratorOverrides { get; set; }
 
     public string? ExecutionRoleArn { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.InferenceAcceleratorOverride>? InferenceAcceleratorOverrides { get; set; }
 
     public string? Memory { get; set; }
 
     public string? TaskRoleArn { get; set; }
+
+    public global::Gureum.Api.Ecs.EphemeralStorage? EphemeralStorage { get; set; }
 
     public static TaskOverride? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11959,11 +11959,11 @@ public sealed partial class TaskOverride
         var result = new TaskOverride();
         result.ContainerOverrides = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "containerOverrides"), x => global::Gureum.Api.Ecs.ContainerOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Cpu = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cpu"));
-        result.EphemeralStorage = global::Gureum.Api.Ecs.EphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ephemeralStorage")));
-        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionRoleArn"));
         result.InferenceAcceleratorOverrides = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "inferenceAcceleratorOverrides"), x => global::Gureum.Api.Ecs.InferenceAcceleratorOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionRoleArn"));
         result.Memory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "memory"));
         result.TaskRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskRoleArn"));
+        result.EphemeralStorage = global::Gureum.Api.Ecs.EphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ephemeralStorage")));
         return result;
     }
 
@@ -11972,66 +11972,66 @@ public sealed partial class TaskOverride
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "containerOverrides", global::Gureum.Core.ValueTree.WriteList(ContainerOverrides, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
-        global::Gureum.Core.ValueTree.Put(node, "ephemeralStorage", EphemeralStorage?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "executionRoleArn", ExecutionRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "inferenceAcceleratorOverrides", global::Gureum.Core.ValueTree.WriteList(InferenceAcceleratorOverrides, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "executionRoleArn", ExecutionRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "memory", Memory);
         global::Gureum.Core.ValueTree.Put(node, "taskRoleArn", TaskRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "ephemeralStorage", EphemeralStorage?.ToTree());
         return node;
     }
 }
 
 public sealed partial class TaskSet
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.CapacityProviderStrategyItem>? CapacityProviderStrategy { get; set; }
-
-    public string? ClusterArn { get; set; }
-
-    public int? ComputedDesiredCount { get; set; }
-
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
-
-    public string? ExternalId { get; set; }
-
-    public global::Gureum.Api.Ecs.DeploymentEphemeralStorage? FargateEphemeralStorage { get; set; }
-
     public string? Id { get; set; }
 
-    public string? LaunchType { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.LoadBalancer>? LoadBalancers { get; set; }
-
-    public global::Gureum.Api.Ecs.NetworkConfiguration? NetworkConfiguration { get; set; }
-
-    public int? PendingCount { get; set; }
-
-    public string? PlatformFamily { get; set; }
-
-    public string? PlatformVersion { get; set; }
-
-    public int? RunningCount { get; set; }
-
-    public global::Gureum.Api.Ecs.Scale? Scale { get; set; }
+    public string? TaskSetArn { get; set; }
 
     public string? ServiceArn { get; set; }
 
+    public string? ClusterArn { get; set; }
+
+    public string? StartedBy { get; set; }
+
+    public string? ExternalId { get; set; }
+
+    public string? Status { get; set; }
+
+    public string? TaskDefinition { get; set; }
+
+    public int? ComputedDesiredCount { get; set; }
+
+    public int? PendingCount { get; set; }
+
+    public int? RunningCount { get; set; }
+
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
+
+    public global::System.DateTimeOffset? UpdatedAt { get; set; }
+
+    public string? LaunchType { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.CapacityProviderStrategyItem>? CapacityProviderStrategy { get; set; }
+
+    public string? PlatformVersion { get; set; }
+
+    public string? PlatformFamily { get; set; }
+
+    public global::Gureum.Api.Ecs.NetworkConfiguration? NetworkConfiguration { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.LoadBalancer>? LoadBalancers { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceRegistry>? ServiceRegistries { get; set; }
+
+    public global::Gureum.Api.Ecs.Scale? Scale { get; set; }
 
     public string? StabilityStatus { get; set; }
 
     public global::System.DateTimeOffset? StabilityStatusAt { get; set; }
 
-    public string? StartedBy { get; set; }
-
-    public string? Status { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Tag>? Tags { get; set; }
 
-    public string? TaskDefinition { get; set; }
-
-    public string? TaskSetArn { get; set; }
-
-    public global::System.DateTimeOffset? UpdatedAt { get; set; }
+    public global::Gureum.Api.Ecs.DeploymentEphemeralStorage? FargateEphemeralStorage { get; set; }
 
     public static TaskSet? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12040,62 +12040,62 @@ public sealed partial class TaskSet
             return null;
         }
         var result = new TaskSet();
-        result.CapacityProviderStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviderStrategy"), x => global::Gureum.Api.Ecs.CapacityProviderStrategyItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ClusterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterArn"));
-        result.ComputedDesiredCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "computedDesiredCount"));
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
-        result.ExternalId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "externalId"));
-        result.FargateEphemeralStorage = global::Gureum.Api.Ecs.DeploymentEphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "fargateEphemeralStorage")));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "id"));
-        result.LaunchType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "launchType"));
-        result.LoadBalancers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "loadBalancers"), x => global::Gureum.Api.Ecs.LoadBalancer.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.NetworkConfiguration = global::Gureum.Api.Ecs.NetworkConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkConfiguration")));
-        result.PendingCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "pendingCount"));
-        result.PlatformFamily = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformFamily"));
-        result.PlatformVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformVersion"));
-        result.RunningCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "runningCount"));
-        result.Scale = global::Gureum.Api.Ecs.Scale.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "scale")));
+        result.TaskSetArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskSetArn"));
         result.ServiceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceArn"));
+        result.ClusterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clusterArn"));
+        result.StartedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "startedBy"));
+        result.ExternalId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "externalId"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.TaskDefinition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskDefinition"));
+        result.ComputedDesiredCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "computedDesiredCount"));
+        result.PendingCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "pendingCount"));
+        result.RunningCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "runningCount"));
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
+        result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
+        result.LaunchType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "launchType"));
+        result.CapacityProviderStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviderStrategy"), x => global::Gureum.Api.Ecs.CapacityProviderStrategyItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PlatformVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformVersion"));
+        result.PlatformFamily = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformFamily"));
+        result.NetworkConfiguration = global::Gureum.Api.Ecs.NetworkConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkConfiguration")));
+        result.LoadBalancers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "loadBalancers"), x => global::Gureum.Api.Ecs.LoadBalancer.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ServiceRegistries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "serviceRegistries"), x => global::Gureum.Api.Ecs.ServiceRegistry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Scale = global::Gureum.Api.Ecs.Scale.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "scale")));
         result.StabilityStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stabilityStatus"));
         result.StabilityStatusAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "stabilityStatusAt"));
-        result.StartedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "startedBy"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Ecs.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TaskDefinition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskDefinition"));
-        result.TaskSetArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskSetArn"));
-        result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
+        result.FargateEphemeralStorage = global::Gureum.Api.Ecs.DeploymentEphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "fargateEphemeralStorage")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "capacityProviderStrategy", global::Gureum.Core.ValueTree.WriteList(CapacityProviderStrategy, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "clusterArn", ClusterArn);
-        global::Gureum.Core.ValueTree.Put(node, "computedDesiredCount", ComputedDesiredCount);
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
-        global::Gureum.Core.ValueTree.Put(node, "externalId", ExternalId);
-        global::Gureum.Core.ValueTree.Put(node, "fargateEphemeralStorage", FargateEphemeralStorage?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "id", Id);
-        global::Gureum.Core.ValueTree.Put(node, "launchType", LaunchType);
-        global::Gureum.Core.ValueTree.Put(node, "loadBalancers", global::Gureum.Core.ValueTree.WriteList(LoadBalancers, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "networkConfiguration", NetworkConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "pendingCount", PendingCount);
-        global::Gureum.Core.ValueTree.Put(node, "platformFamily", PlatformFamily);
-        global::Gureum.Core.ValueTree.Put(node, "platformVersion", PlatformVersion);
-        global::Gureum.Core.ValueTree.Put(node, "runningCount", RunningCount);
-        global::Gureum.Core.ValueTree.Put(node, "scale", Scale?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "taskSetArn", TaskSetArn);
         global::Gureum.Core.ValueTree.Put(node, "serviceArn", ServiceArn);
+        global::Gureum.Core.ValueTree.Put(node, "clusterArn", ClusterArn);
+        global::Gureum.Core.ValueTree.Put(node, "startedBy", StartedBy);
+        global::Gureum.Core.ValueTree.Put(node, "externalId", ExternalId);
+        global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "taskDefinition", TaskDefinition);
+        global::Gureum.Core.ValueTree.Put(node, "computedDesiredCount", ComputedDesiredCount);
+        global::Gureum.Core.ValueTree.Put(node, "pendingCount", PendingCount);
+        global::Gureum.Core.ValueTree.Put(node, "runningCount", RunningCount);
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "launchType", LaunchType);
+        global::Gureum.Core.ValueTree.Put(node, "capacityProviderStrategy", global::Gureum.Core.ValueTree.WriteList(CapacityProviderStrategy, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "platformVersion", PlatformVersion);
+        global::Gureum.Core.ValueTree.Put(node, "platformFamily", PlatformFamily);
+        global::Gureum.Core.ValueTree.Put(node, "networkConfiguration", NetworkConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "loadBalancers", global::Gureum.Core.ValueTree.WriteList(LoadBalancers, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "serviceRegistries", global::Gureum.Core.ValueTree.WriteList(ServiceRegistries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "scale", Scale?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "stabilityStatus", StabilityStatus);
         global::Gureum.Core.ValueTree.Put(node, "stabilityStatusAt", StabilityStatusAt);
-        global::Gureum.Core.ValueTree.Put(node, "startedBy", StartedBy);
-        global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "taskDefinition", TaskDefinition);
-        global::Gureum.Core.ValueTree.Put(node, "taskSetArn", TaskSetArn);
-        global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "fargateEphemeralStorage", FargateEphemeralStorage?.ToTree());
         return node;
     }
 }
@@ -12119,9 +12119,9 @@ public static class TaskStopCode
 
 public sealed partial class TaskVolumeConfiguration
 {
-    public global::Gureum.Api.Ecs.TaskManagedEBSVolumeConfiguration? ManagedEBSVolume { get; set; }
-
     public string? Name { get; set; }
+
+    public global::Gureum.Api.Ecs.TaskManagedEBSVolumeConfiguration? ManagedEBSVolume { get; set; }
 
     public static TaskVolumeConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12130,16 +12130,16 @@ public sealed partial class TaskVolumeConfiguration
             return null;
         }
         var result = new TaskVolumeConfiguration();
-        result.ManagedEBSVolume = global::Gureum.Api.Ecs.TaskManagedEBSVolumeConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "managedEBSVolume")));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.ManagedEBSVolume = global::Gureum.Api.Ecs.TaskManagedEBSVolumeConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "managedEBSVolume")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "managedEBSVolume", ManagedEBSVolume?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "managedEBSVolume", ManagedEBSVolume?.ToTree());
         return node;
     }
 }
@@ -12175,9 +12175,9 @@ public sealed partial class Tmpfs
 {
     public string? ContainerPath { get; set; }
 
-    public global::System.Collections.Generic.List<string>? MountOptions { get; set; }
-
     public int? Size { get; set; }
+
+    public global::System.Collections.Generic.List<string>? MountOptions { get; set; }
 
     public static Tmpfs? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12187,8 +12187,8 @@ public sealed partial class Tmpfs
         }
         var result = new Tmpfs();
         result.ContainerPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "containerPath"));
-        result.MountOptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "mountOptions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Size = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "size"));
+        result.MountOptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "mountOptions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -12196,17 +12196,17 @@ public sealed partial class Tmpfs
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "containerPath", ContainerPath);
-        global::Gureum.Core.ValueTree.Put(node, "mountOptions", global::Gureum.Core.ValueTree.WriteList(MountOptions, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "size", Size);
+        global::Gureum.Core.ValueTree.Put(node, "mountOptions", global::Gureum.Core.ValueTree.WriteList(MountOptions, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class TotalLocalStorageGBRequest
 {
-    public double? Max { get; set; }
-
     public double? Min { get; set; }
+
+    public double? Max { get; set; }
 
     public static TotalLocalStorageGBRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12215,16 +12215,16 @@ public sealed partial class TotalLocalStorageGBRequest
             return null;
         }
         var result = new TotalLocalStorageGBRequest();
-        result.Max = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "max"));
         result.Min = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "min"));
+        result.Max = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "max"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "max", Max);
         global::Gureum.Core.ValueTree.Put(node, "min", Min);
+        global::Gureum.Core.ValueTree.Put(node, "max", Max);
         return node;
     }
 }
@@ -12238,11 +12238,11 @@ public static class TransportProtocol
 
 public sealed partial class Ulimit
 {
-    public int? HardLimit { get; set; }
-
     public string? Name { get; set; }
 
     public int? SoftLimit { get; set; }
+
+    public int? HardLimit { get; set; }
 
     public static Ulimit? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12251,18 +12251,18 @@ public sealed partial class Ulimit
             return null;
         }
         var result = new Ulimit();
-        result.HardLimit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "hardLimit"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.SoftLimit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "softLimit"));
+        result.HardLimit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "hardLimit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "hardLimit", HardLimit);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "softLimit", SoftLimit);
+        global::Gureum.Core.ValueTree.Put(node, "hardLimit", HardLimit);
         return node;
     }
 }
@@ -12335,13 +12335,13 @@ public sealed partial class UntagResourceResponse
 
 public sealed partial class UpdateCapacityProviderRequest
 {
-    public global::Gureum.Api.Ecs.AutoScalingGroupProviderUpdate? AutoScalingGroupProvider { get; set; }
+    public string? Name { get; set; }
 
     public string? Cluster { get; set; }
 
-    public global::Gureum.Api.Ecs.UpdateManagedInstancesProviderConfiguration? ManagedInstancesProvider { get; set; }
+    public global::Gureum.Api.Ecs.AutoScalingGroupProviderUpdate? AutoScalingGroupProvider { get; set; }
 
-    public string? Name { get; set; }
+    public global::Gureum.Api.Ecs.UpdateManagedInstancesProviderConfiguration? ManagedInstancesProvider { get; set; }
 
     public static UpdateCapacityProviderRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12350,20 +12350,20 @@ public sealed partial class UpdateCapacityProviderRequest
             return null;
         }
         var result = new UpdateCapacityProviderRequest();
-        result.AutoScalingGroupProvider = global::Gureum.Api.Ecs.AutoScalingGroupProviderUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "autoScalingGroupProvider")));
-        result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.ManagedInstancesProvider = global::Gureum.Api.Ecs.UpdateManagedInstancesProviderConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "managedInstancesProvider")));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
+        result.AutoScalingGroupProvider = global::Gureum.Api.Ecs.AutoScalingGroupProviderUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "autoScalingGroupProvider")));
+        result.ManagedInstancesProvider = global::Gureum.Api.Ecs.UpdateManagedInstancesProviderConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "managedInstancesProvider")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "autoScalingGroupProvider", AutoScalingGroupProvider?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "managedInstancesProvider", ManagedInstancesProvider?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
+        global::Gureum.Core.ValueTree.Put(node, "autoScalingGroupProvider", AutoScalingGroupProvider?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "managedInstancesProvider", ManagedInstancesProvider?.ToTree());
         return node;
     }
 }
@@ -12395,11 +12395,11 @@ public sealed partial class UpdateClusterRequest
 {
     public string? Cluster { get; set; }
 
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ClusterSetting>? Settings { get; set; }
+
     public global::Gureum.Api.Ecs.ClusterConfiguration? Configuration { get; set; }
 
     public global::Gureum.Api.Ecs.ClusterServiceConnectDefaultsRequest? ServiceConnectDefaults { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ClusterSetting>? Settings { get; set; }
 
     public static UpdateClusterRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12409,9 +12409,9 @@ public sealed partial class UpdateClusterRequest
         }
         var result = new UpdateClusterRequest();
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
+        result.Settings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "settings"), x => global::Gureum.Api.Ecs.ClusterSetting.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Configuration = global::Gureum.Api.Ecs.ClusterConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "configuration")));
         result.ServiceConnectDefaults = global::Gureum.Api.Ecs.ClusterServiceConnectDefaultsRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "serviceConnectDefaults")));
-        result.Settings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "settings"), x => global::Gureum.Api.Ecs.ClusterSetting.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -12419,9 +12419,9 @@ public sealed partial class UpdateClusterRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
+        global::Gureum.Core.ValueTree.Put(node, "settings", global::Gureum.Core.ValueTree.WriteList(Settings, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "configuration", Configuration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "serviceConnectDefaults", ServiceConnectDefaults?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "settings", global::Gureum.Core.ValueTree.WriteList(Settings, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -12609,19 +12609,19 @@ public sealed partial class UpdateContainerInstancesStateResponse
 
 public sealed partial class UpdateDaemonRequest
 {
-    public global::System.Collections.Generic.List<string>? CapacityProviderArns { get; set; }
-
     public string? DaemonArn { get; set; }
 
     public string? DaemonTaskDefinitionArn { get; set; }
 
+    public global::System.Collections.Generic.List<string>? CapacityProviderArns { get; set; }
+
     public global::Gureum.Api.Ecs.DaemonDeploymentConfiguration? DeploymentConfiguration { get; set; }
+
+    public string? PropagateTags { get; set; }
 
     public bool? EnableECSManagedTags { get; set; }
 
     public bool? EnableExecuteCommand { get; set; }
-
-    public string? PropagateTags { get; set; }
 
     public static UpdateDaemonRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12630,41 +12630,41 @@ public sealed partial class UpdateDaemonRequest
             return null;
         }
         var result = new UpdateDaemonRequest();
-        result.CapacityProviderArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviderArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.DaemonArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "daemonArn"));
         result.DaemonTaskDefinitionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "daemonTaskDefinitionArn"));
+        result.CapacityProviderArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviderArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.DeploymentConfiguration = global::Gureum.Api.Ecs.DaemonDeploymentConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deploymentConfiguration")));
+        result.PropagateTags = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "propagateTags"));
         result.EnableECSManagedTags = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableECSManagedTags"));
         result.EnableExecuteCommand = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableExecuteCommand"));
-        result.PropagateTags = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "propagateTags"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "capacityProviderArns", global::Gureum.Core.ValueTree.WriteList(CapacityProviderArns, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "daemonArn", DaemonArn);
         global::Gureum.Core.ValueTree.Put(node, "daemonTaskDefinitionArn", DaemonTaskDefinitionArn);
+        global::Gureum.Core.ValueTree.Put(node, "capacityProviderArns", global::Gureum.Core.ValueTree.WriteList(CapacityProviderArns, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "deploymentConfiguration", DeploymentConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "propagateTags", PropagateTags);
         global::Gureum.Core.ValueTree.Put(node, "enableECSManagedTags", EnableECSManagedTags);
         global::Gureum.Core.ValueTree.Put(node, "enableExecuteCommand", EnableExecuteCommand);
-        global::Gureum.Core.ValueTree.Put(node, "propagateTags", PropagateTags);
         return node;
     }
 }
 
 public sealed partial class UpdateDaemonResponse
 {
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
-
     public string? DaemonArn { get; set; }
-
-    public string? DeploymentArn { get; set; }
 
     public string? Status { get; set; }
 
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
+
     public global::System.DateTimeOffset? UpdatedAt { get; set; }
+
+    public string? DeploymentArn { get; set; }
 
     public static UpdateDaemonResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12673,45 +12673,45 @@ public sealed partial class UpdateDaemonResponse
             return null;
         }
         var result = new UpdateDaemonResponse();
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.DaemonArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "daemonArn"));
-        result.DeploymentArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deploymentArn"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
+        result.DeploymentArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deploymentArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "daemonArn", DaemonArn);
-        global::Gureum.Core.ValueTree.Put(node, "deploymentArn", DeploymentArn);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
+        global::Gureum.Core.ValueTree.Put(node, "deploymentArn", DeploymentArn);
         return node;
     }
 }
 
 public sealed partial class UpdateExpressGatewayServiceRequest
 {
-    public string? Cpu { get; set; }
+    public string? ServiceArn { get; set; }
 
     public string? ExecutionRoleArn { get; set; }
 
     public string? HealthCheckPath { get; set; }
 
-    public string? Memory { get; set; }
+    public global::Gureum.Api.Ecs.ExpressGatewayContainer? PrimaryContainer { get; set; }
+
+    public string? TaskRoleArn { get; set; }
 
     public global::Gureum.Api.Ecs.ExpressGatewayServiceNetworkConfiguration? NetworkConfiguration { get; set; }
 
-    public global::Gureum.Api.Ecs.ExpressGatewayContainer? PrimaryContainer { get; set; }
+    public string? Cpu { get; set; }
+
+    public string? Memory { get; set; }
 
     public global::Gureum.Api.Ecs.ExpressGatewayScalingTarget? ScalingTarget { get; set; }
-
-    public string? ServiceArn { get; set; }
-
-    public string? TaskRoleArn { get; set; }
 
     public static UpdateExpressGatewayServiceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12720,30 +12720,30 @@ public sealed partial class UpdateExpressGatewayServiceRequest
             return null;
         }
         var result = new UpdateExpressGatewayServiceRequest();
-        result.Cpu = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cpu"));
+        result.ServiceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceArn"));
         result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionRoleArn"));
         result.HealthCheckPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "healthCheckPath"));
-        result.Memory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "memory"));
-        result.NetworkConfiguration = global::Gureum.Api.Ecs.ExpressGatewayServiceNetworkConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkConfiguration")));
         result.PrimaryContainer = global::Gureum.Api.Ecs.ExpressGatewayContainer.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "primaryContainer")));
-        result.ScalingTarget = global::Gureum.Api.Ecs.ExpressGatewayScalingTarget.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "scalingTarget")));
-        result.ServiceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceArn"));
         result.TaskRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskRoleArn"));
+        result.NetworkConfiguration = global::Gureum.Api.Ecs.ExpressGatewayServiceNetworkConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkConfiguration")));
+        result.Cpu = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cpu"));
+        result.Memory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "memory"));
+        result.ScalingTarget = global::Gureum.Api.Ecs.ExpressGatewayScalingTarget.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "scalingTarget")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
+        global::Gureum.Core.ValueTree.Put(node, "serviceArn", ServiceArn);
         global::Gureum.Core.ValueTree.Put(node, "executionRoleArn", ExecutionRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "healthCheckPath", HealthCheckPath);
-        global::Gureum.Core.ValueTree.Put(node, "memory", Memory);
-        global::Gureum.Core.ValueTree.Put(node, "networkConfiguration", NetworkConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "primaryContainer", PrimaryContainer?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "scalingTarget", ScalingTarget?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "serviceArn", ServiceArn);
         global::Gureum.Core.ValueTree.Put(node, "taskRoleArn", TaskRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "networkConfiguration", NetworkConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "cpu", Cpu);
+        global::Gureum.Core.ValueTree.Put(node, "memory", Memory);
+        global::Gureum.Core.ValueTree.Put(node, "scalingTarget", ScalingTarget?.ToTree());
         return node;
     }
 }
@@ -12773,15 +12773,15 @@ public sealed partial class UpdateExpressGatewayServiceResponse
 
 public sealed partial class UpdateManagedInstancesProviderConfiguration
 {
-    public global::Gureum.Api.Ecs.AutoRepairConfiguration? AutoRepairConfiguration { get; set; }
-
-    public global::Gureum.Api.Ecs.InfrastructureOptimization? InfrastructureOptimization { get; set; }
-
     public string? InfrastructureRoleArn { get; set; }
 
     public global::Gureum.Api.Ecs.InstanceLaunchTemplateUpdate? InstanceLaunchTemplate { get; set; }
 
     public string? PropagateTags { get; set; }
+
+    public global::Gureum.Api.Ecs.InfrastructureOptimization? InfrastructureOptimization { get; set; }
+
+    public global::Gureum.Api.Ecs.AutoRepairConfiguration? AutoRepairConfiguration { get; set; }
 
     public static UpdateManagedInstancesProviderConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12790,22 +12790,22 @@ public sealed partial class UpdateManagedInstancesProviderConfiguration
             return null;
         }
         var result = new UpdateManagedInstancesProviderConfiguration();
-        result.AutoRepairConfiguration = global::Gureum.Api.Ecs.AutoRepairConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "autoRepairConfiguration")));
-        result.InfrastructureOptimization = global::Gureum.Api.Ecs.InfrastructureOptimization.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "infrastructureOptimization")));
         result.InfrastructureRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "infrastructureRoleArn"));
         result.InstanceLaunchTemplate = global::Gureum.Api.Ecs.InstanceLaunchTemplateUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "instanceLaunchTemplate")));
         result.PropagateTags = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "propagateTags"));
+        result.InfrastructureOptimization = global::Gureum.Api.Ecs.InfrastructureOptimization.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "infrastructureOptimization")));
+        result.AutoRepairConfiguration = global::Gureum.Api.Ecs.AutoRepairConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "autoRepairConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "autoRepairConfiguration", AutoRepairConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "infrastructureOptimization", InfrastructureOptimization?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "infrastructureRoleArn", InfrastructureRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "instanceLaunchTemplate", InstanceLaunchTemplate?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "propagateTags", PropagateTags);
+        global::Gureum.Core.ValueTree.Put(node, "infrastructureOptimization", InfrastructureOptimization?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "autoRepairConfiguration", AutoRepairConfiguration?.ToTree());
         return node;
     }
 }
@@ -12814,9 +12814,9 @@ public sealed partial class UpdateServicePrimaryTaskSetRequest
 {
     public string? Cluster { get; set; }
 
-    public string? PrimaryTaskSet { get; set; }
-
     public string? Service { get; set; }
+
+    public string? PrimaryTaskSet { get; set; }
 
     public static UpdateServicePrimaryTaskSetRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12826,8 +12826,8 @@ public sealed partial class UpdateServicePrimaryTaskSetRequest
         }
         var result = new UpdateServicePrimaryTaskSetRequest();
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.PrimaryTaskSet = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "primaryTaskSet"));
         result.Service = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "service"));
+        result.PrimaryTaskSet = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "primaryTaskSet"));
         return result;
     }
 
@@ -12835,8 +12835,8 @@ public sealed partial class UpdateServicePrimaryTaskSetRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "primaryTaskSet", PrimaryTaskSet);
         global::Gureum.Core.ValueTree.Put(node, "service", Service);
+        global::Gureum.Core.ValueTree.Put(node, "primaryTaskSet", PrimaryTaskSet);
         return node;
     }
 }
@@ -12866,27 +12866,19 @@ public sealed partial class UpdateServicePrimaryTaskSetResponse
 
 public sealed partial class UpdateServiceRequest
 {
-    public string? AvailabilityZoneRebalancing { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.CapacityProviderStrategyItem>? CapacityProviderStrategy { get; set; }
-
     public string? Cluster { get; set; }
 
-    public global::Gureum.Api.Ecs.DeploymentConfiguration? DeploymentConfiguration { get; set; }
-
-    public global::Gureum.Api.Ecs.DeploymentController? DeploymentController { get; set; }
+    public string? Service { get; set; }
 
     public int? DesiredCount { get; set; }
 
-    public bool? EnableECSManagedTags { get; set; }
+    public string? TaskDefinition { get; set; }
 
-    public bool? EnableExecuteCommand { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.CapacityProviderStrategyItem>? CapacityProviderStrategy { get; set; }
 
-    public bool? ForceNewDeployment { get; set; }
+    public global::Gureum.Api.Ecs.DeploymentConfiguration? DeploymentConfiguration { get; set; }
 
-    public int? HealthCheckGracePeriodSeconds { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.LoadBalancer>? LoadBalancers { get; set; }
+    public string? AvailabilityZoneRebalancing { get; set; }
 
     public global::Gureum.Api.Ecs.NetworkConfiguration? NetworkConfiguration { get; set; }
 
@@ -12896,15 +12888,23 @@ public sealed partial class UpdateServiceRequest
 
     public string? PlatformVersion { get; set; }
 
+    public bool? ForceNewDeployment { get; set; }
+
+    public int? HealthCheckGracePeriodSeconds { get; set; }
+
+    public global::Gureum.Api.Ecs.DeploymentController? DeploymentController { get; set; }
+
+    public bool? EnableExecuteCommand { get; set; }
+
+    public bool? EnableECSManagedTags { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.LoadBalancer>? LoadBalancers { get; set; }
+
     public string? PropagateTags { get; set; }
-
-    public string? Service { get; set; }
-
-    public global::Gureum.Api.Ecs.ServiceConnectConfiguration? ServiceConnectConfiguration { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceRegistry>? ServiceRegistries { get; set; }
 
-    public string? TaskDefinition { get; set; }
+    public global::Gureum.Api.Ecs.ServiceConnectConfiguration? ServiceConnectConfiguration { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ServiceVolumeConfiguration>? VolumeConfigurations { get; set; }
 
@@ -12917,26 +12917,26 @@ public sealed partial class UpdateServiceRequest
             return null;
         }
         var result = new UpdateServiceRequest();
-        result.AvailabilityZoneRebalancing = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "availabilityZoneRebalancing"));
-        result.CapacityProviderStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviderStrategy"), x => global::Gureum.Api.Ecs.CapacityProviderStrategyItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.DeploymentConfiguration = global::Gureum.Api.Ecs.DeploymentConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deploymentConfiguration")));
-        result.DeploymentController = global::Gureum.Api.Ecs.DeploymentController.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deploymentController")));
+        result.Service = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "service"));
         result.DesiredCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "desiredCount"));
-        result.EnableECSManagedTags = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableECSManagedTags"));
-        result.EnableExecuteCommand = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableExecuteCommand"));
-        result.ForceNewDeployment = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "forceNewDeployment"));
-        result.HealthCheckGracePeriodSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "healthCheckGracePeriodSeconds"));
-        result.LoadBalancers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "loadBalancers"), x => global::Gureum.Api.Ecs.LoadBalancer.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TaskDefinition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskDefinition"));
+        result.CapacityProviderStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "capacityProviderStrategy"), x => global::Gureum.Api.Ecs.CapacityProviderStrategyItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DeploymentConfiguration = global::Gureum.Api.Ecs.DeploymentConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deploymentConfiguration")));
+        result.AvailabilityZoneRebalancing = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "availabilityZoneRebalancing"));
         result.NetworkConfiguration = global::Gureum.Api.Ecs.NetworkConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkConfiguration")));
         result.PlacementConstraints = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "placementConstraints"), x => global::Gureum.Api.Ecs.PlacementConstraint.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.PlacementStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "placementStrategy"), x => global::Gureum.Api.Ecs.PlacementStrategy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.PlatformVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "platformVersion"));
+        result.ForceNewDeployment = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "forceNewDeployment"));
+        result.HealthCheckGracePeriodSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "healthCheckGracePeriodSeconds"));
+        result.DeploymentController = global::Gureum.Api.Ecs.DeploymentController.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deploymentController")));
+        result.EnableExecuteCommand = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableExecuteCommand"));
+        result.EnableECSManagedTags = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableECSManagedTags"));
+        result.LoadBalancers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "loadBalancers"), x => global::Gureum.Api.Ecs.LoadBalancer.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.PropagateTags = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "propagateTags"));
-        result.Service = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "service"));
-        result.ServiceConnectConfiguration = global::Gureum.Api.Ecs.ServiceConnectConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "serviceConnectConfiguration")));
         result.ServiceRegistries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "serviceRegistries"), x => global::Gureum.Api.Ecs.ServiceRegistry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TaskDefinition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskDefinition"));
+        result.ServiceConnectConfiguration = global::Gureum.Api.Ecs.ServiceConnectConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "serviceConnectConfiguration")));
         result.VolumeConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "volumeConfigurations"), x => global::Gureum.Api.Ecs.ServiceVolumeConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.VpcLatticeConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "vpcLatticeConfigurations"), x => global::Gureum.Api.Ecs.VpcLatticeConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
@@ -12945,26 +12945,26 @@ public sealed partial class UpdateServiceRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "availabilityZoneRebalancing", AvailabilityZoneRebalancing);
-        global::Gureum.Core.ValueTree.Put(node, "capacityProviderStrategy", global::Gureum.Core.ValueTree.WriteList(CapacityProviderStrategy, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "deploymentConfiguration", DeploymentConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "deploymentController", DeploymentController?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "service", Service);
         global::Gureum.Core.ValueTree.Put(node, "desiredCount", DesiredCount);
-        global::Gureum.Core.ValueTree.Put(node, "enableECSManagedTags", EnableECSManagedTags);
-        global::Gureum.Core.ValueTree.Put(node, "enableExecuteCommand", EnableExecuteCommand);
-        global::Gureum.Core.ValueTree.Put(node, "forceNewDeployment", ForceNewDeployment);
-        global::Gureum.Core.ValueTree.Put(node, "healthCheckGracePeriodSeconds", HealthCheckGracePeriodSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "loadBalancers", global::Gureum.Core.ValueTree.WriteList(LoadBalancers, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "taskDefinition", TaskDefinition);
+        global::Gureum.Core.ValueTree.Put(node, "capacityProviderStrategy", global::Gureum.Core.ValueTree.WriteList(CapacityProviderStrategy, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "deploymentConfiguration", DeploymentConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "availabilityZoneRebalancing", AvailabilityZoneRebalancing);
         global::Gureum.Core.ValueTree.Put(node, "networkConfiguration", NetworkConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "placementConstraints", global::Gureum.Core.ValueTree.WriteList(PlacementConstraints, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "placementStrategy", global::Gureum.Core.ValueTree.WriteList(PlacementStrategy, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "platformVersion", PlatformVersion);
+        global::Gureum.Core.ValueTree.Put(node, "forceNewDeployment", ForceNewDeployment);
+        global::Gureum.Core.ValueTree.Put(node, "healthCheckGracePeriodSeconds", HealthCheckGracePeriodSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "deploymentController", DeploymentController?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "enableExecuteCommand", EnableExecuteCommand);
+        global::Gureum.Core.ValueTree.Put(node, "enableECSManagedTags", EnableECSManagedTags);
+        global::Gureum.Core.ValueTree.Put(node, "loadBalancers", global::Gureum.Core.ValueTree.WriteList(LoadBalancers, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "propagateTags", PropagateTags);
-        global::Gureum.Core.ValueTree.Put(node, "service", Service);
-        global::Gureum.Core.ValueTree.Put(node, "serviceConnectConfiguration", ServiceConnectConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "serviceRegistries", global::Gureum.Core.ValueTree.WriteList(ServiceRegistries, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "taskDefinition", TaskDefinition);
+        global::Gureum.Core.ValueTree.Put(node, "serviceConnectConfiguration", ServiceConnectConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "volumeConfigurations", global::Gureum.Core.ValueTree.WriteList(VolumeConfigurations, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "vpcLatticeConfigurations", global::Gureum.Core.ValueTree.WriteList(VpcLatticeConfigurations, x => (object?)x.ToTree()));
         return node;
@@ -12998,11 +12998,11 @@ public sealed partial class UpdateTaskProtectionRequest
 {
     public string? Cluster { get; set; }
 
-    public int? ExpiresInMinutes { get; set; }
+    public global::System.Collections.Generic.List<string>? Tasks { get; set; }
 
     public bool? ProtectionEnabled { get; set; }
 
-    public global::System.Collections.Generic.List<string>? Tasks { get; set; }
+    public int? ExpiresInMinutes { get; set; }
 
     public static UpdateTaskProtectionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13012,9 +13012,9 @@ public sealed partial class UpdateTaskProtectionRequest
         }
         var result = new UpdateTaskProtectionRequest();
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.ExpiresInMinutes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "expiresInMinutes"));
-        result.ProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "protectionEnabled"));
         result.Tasks = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tasks"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "protectionEnabled"));
+        result.ExpiresInMinutes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "expiresInMinutes"));
         return result;
     }
 
@@ -13022,18 +13022,18 @@ public sealed partial class UpdateTaskProtectionRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "expiresInMinutes", ExpiresInMinutes);
-        global::Gureum.Core.ValueTree.Put(node, "protectionEnabled", ProtectionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "tasks", global::Gureum.Core.ValueTree.WriteList(Tasks, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "protectionEnabled", ProtectionEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "expiresInMinutes", ExpiresInMinutes);
         return node;
     }
 }
 
 public sealed partial class UpdateTaskProtectionResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Failure>? Failures { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.ProtectedTask>? ProtectedTasks { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ecs.Failure>? Failures { get; set; }
 
     public static UpdateTaskProtectionResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13042,16 +13042,16 @@ public sealed partial class UpdateTaskProtectionResponse
             return null;
         }
         var result = new UpdateTaskProtectionResponse();
-        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecs.Failure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ProtectedTasks = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "protectedTasks"), x => global::Gureum.Api.Ecs.ProtectedTask.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Failures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "failures"), x => global::Gureum.Api.Ecs.Failure.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "protectedTasks", global::Gureum.Core.ValueTree.WriteList(ProtectedTasks, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "failures", global::Gureum.Core.ValueTree.WriteList(Failures, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -13060,11 +13060,11 @@ public sealed partial class UpdateTaskSetRequest
 {
     public string? Cluster { get; set; }
 
-    public global::Gureum.Api.Ecs.Scale? Scale { get; set; }
-
     public string? Service { get; set; }
 
     public string? TaskSet { get; set; }
+
+    public global::Gureum.Api.Ecs.Scale? Scale { get; set; }
 
     public static UpdateTaskSetRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13074,9 +13074,9 @@ public sealed partial class UpdateTaskSetRequest
         }
         var result = new UpdateTaskSetRequest();
         result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.Scale = global::Gureum.Api.Ecs.Scale.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "scale")));
         result.Service = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "service"));
         result.TaskSet = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskSet"));
+        result.Scale = global::Gureum.Api.Ecs.Scale.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "scale")));
         return result;
     }
 
@@ -13084,9 +13084,9 @@ public sealed partial class UpdateTaskSetRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "scale", Scale?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "service", Service);
         global::Gureum.Core.ValueTree.Put(node, "taskSet", TaskSet);
+        global::Gureum.Core.ValueTree.Put(node, "scale", Scale?.ToTree());
         return node;
     }
 }
@@ -13116,17 +13116,17 @@ public sealed partial class UpdateTaskSetResponse
 
 public sealed partial class UpdatedExpressGatewayService
 {
-    public string? Cluster { get; set; }
-
-    public global::System.DateTimeOffset? CreatedAt { get; set; }
-
     public string? ServiceArn { get; set; }
+
+    public string? Cluster { get; set; }
 
     public string? ServiceName { get; set; }
 
     public global::Gureum.Api.Ecs.ExpressGatewayServiceStatus? Status { get; set; }
 
     public global::Gureum.Api.Ecs.ExpressGatewayServiceConfiguration? TargetConfiguration { get; set; }
+
+    public global::System.DateTimeOffset? CreatedAt { get; set; }
 
     public global::System.DateTimeOffset? UpdatedAt { get; set; }
 
@@ -13137,12 +13137,12 @@ public sealed partial class UpdatedExpressGatewayService
             return null;
         }
         var result = new UpdatedExpressGatewayService();
-        result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.ServiceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceArn"));
+        result.Cluster = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cluster"));
         result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "serviceName"));
         result.Status = global::Gureum.Api.Ecs.ExpressGatewayServiceStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "status")));
         result.TargetConfiguration = global::Gureum.Api.Ecs.ExpressGatewayServiceConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "targetConfiguration")));
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.UpdatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updatedAt"));
         return result;
     }
@@ -13150,12 +13150,12 @@ public sealed partial class UpdatedExpressGatewayService
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "serviceArn", ServiceArn);
+        global::Gureum.Core.ValueTree.Put(node, "cluster", Cluster);
         global::Gureum.Core.ValueTree.Put(node, "serviceName", ServiceName);
         global::Gureum.Core.ValueTree.Put(node, "status", Status?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "targetConfiguration", TargetConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "updatedAt", UpdatedAt);
         return node;
     }
@@ -13163,9 +13163,9 @@ public sealed partial class UpdatedExpressGatewayService
 
 public sealed partial class VCpuCountRangeRequest
 {
-    public int? Max { get; set; }
-
     public int? Min { get; set; }
+
+    public int? Max { get; set; }
 
     public static VCpuCountRangeRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13174,16 +13174,16 @@ public sealed partial class VCpuCountRangeRequest
             return null;
         }
         var result = new VCpuCountRangeRequest();
-        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "max"));
         result.Min = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "min"));
+        result.Max = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "max"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "max", Max);
         global::Gureum.Core.ValueTree.Put(node, "min", Min);
+        global::Gureum.Core.ValueTree.Put(node, "max", Max);
         return node;
     }
 }
@@ -13197,9 +13197,9 @@ public static class VersionConsistency
 
 public sealed partial class VersionInfo
 {
-    public string? AgentHash { get; set; }
-
     public string? AgentVersion { get; set; }
+
+    public string? AgentHash { get; set; }
 
     public string? DockerVersion { get; set; }
 
@@ -13210,8 +13210,8 @@ public sealed partial class VersionInfo
             return null;
         }
         var result = new VersionInfo();
-        result.AgentHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "agentHash"));
         result.AgentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "agentVersion"));
+        result.AgentHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "agentHash"));
         result.DockerVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "dockerVersion"));
         return result;
     }
@@ -13219,8 +13219,8 @@ public sealed partial class VersionInfo
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "agentHash", AgentHash);
         global::Gureum.Core.ValueTree.Put(node, "agentVersion", AgentVersion);
+        global::Gureum.Core.ValueTree.Put(node, "agentHash", AgentHash);
         global::Gureum.Core.ValueTree.Put(node, "dockerVersion", DockerVersion);
         return node;
     }
@@ -13228,19 +13228,19 @@ public sealed partial class VersionInfo
 
 public sealed partial class Volume
 {
-    public bool? ConfiguredAtLaunch { get; set; }
+    public string? Name { get; set; }
+
+    public global::Gureum.Api.Ecs.HostVolumeProperties? Host { get; set; }
 
     public global::Gureum.Api.Ecs.DockerVolumeConfiguration? DockerVolumeConfiguration { get; set; }
 
     public global::Gureum.Api.Ecs.EFSVolumeConfiguration? EfsVolumeConfiguration { get; set; }
 
+    public global::Gureum.Api.Ecs.S3FilesVolumeConfiguration? S3filesVolumeConfiguration { get; set; }
+
     public global::Gureum.Api.Ecs.FSxWindowsFileServerVolumeConfiguration? FsxWindowsFileServerVolumeConfiguration { get; set; }
 
-    public global::Gureum.Api.Ecs.HostVolumeProperties? Host { get; set; }
-
-    public string? Name { get; set; }
-
-    public global::Gureum.Api.Ecs.S3FilesVolumeConfiguration? S3filesVolumeConfiguration { get; set; }
+    public bool? ConfiguredAtLaunch { get; set; }
 
     public static Volume? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13249,35 +13249,35 @@ public sealed partial class Volume
             return null;
         }
         var result = new Volume();
-        result.ConfiguredAtLaunch = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "configuredAtLaunch"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Host = global::Gureum.Api.Ecs.HostVolumeProperties.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "host")));
         result.DockerVolumeConfiguration = global::Gureum.Api.Ecs.DockerVolumeConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "dockerVolumeConfiguration")));
         result.EfsVolumeConfiguration = global::Gureum.Api.Ecs.EFSVolumeConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "efsVolumeConfiguration")));
-        result.FsxWindowsFileServerVolumeConfiguration = global::Gureum.Api.Ecs.FSxWindowsFileServerVolumeConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "fsxWindowsFileServerVolumeConfiguration")));
-        result.Host = global::Gureum.Api.Ecs.HostVolumeProperties.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "host")));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.S3filesVolumeConfiguration = global::Gureum.Api.Ecs.S3FilesVolumeConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "s3filesVolumeConfiguration")));
+        result.FsxWindowsFileServerVolumeConfiguration = global::Gureum.Api.Ecs.FSxWindowsFileServerVolumeConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "fsxWindowsFileServerVolumeConfiguration")));
+        result.ConfiguredAtLaunch = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "configuredAtLaunch"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "configuredAtLaunch", ConfiguredAtLaunch);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "host", Host?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "dockerVolumeConfiguration", DockerVolumeConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "efsVolumeConfiguration", EfsVolumeConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "fsxWindowsFileServerVolumeConfiguration", FsxWindowsFileServerVolumeConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "host", Host?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "s3filesVolumeConfiguration", S3filesVolumeConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "fsxWindowsFileServerVolumeConfiguration", FsxWindowsFileServerVolumeConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "configuredAtLaunch", ConfiguredAtLaunch);
         return node;
     }
 }
 
 public sealed partial class VolumeFrom
 {
-    public bool? ReadOnly { get; set; }
-
     public string? SourceContainer { get; set; }
+
+    public bool? ReadOnly { get; set; }
 
     public static VolumeFrom? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13286,27 +13286,27 @@ public sealed partial class VolumeFrom
             return null;
         }
         var result = new VolumeFrom();
-        result.ReadOnly = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "readOnly"));
         result.SourceContainer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "sourceContainer"));
+        result.ReadOnly = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "readOnly"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "readOnly", ReadOnly);
         global::Gureum.Core.ValueTree.Put(node, "sourceContainer", SourceContainer);
+        global::Gureum.Core.ValueTree.Put(node, "readOnly", ReadOnly);
         return node;
     }
 }
 
 public sealed partial class VpcLatticeConfiguration
 {
-    public string? PortName { get; set; }
-
     public string? RoleArn { get; set; }
 
     public string? TargetGroupArn { get; set; }
+
+    public string? PortName { get; set; }
 
     public static VpcLatticeConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13315,18 +13315,18 @@ public sealed partial class VpcLatticeConfiguration
             return null;
         }
         var result = new VpcLatticeConfiguration();
-        result.PortName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "portName"));
         result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
         result.TargetGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetGroupArn"));
+        result.PortName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "portName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "portName", PortName);
         global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "targetGroupArn", TargetGroupArn);
+        global::Gureum.Core.ValueTree.Put(node, "portName", PortName);
         return node;
     }
 }

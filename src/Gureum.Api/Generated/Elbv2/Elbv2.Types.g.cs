@@ -7,23 +7,23 @@ namespace Gureum.Api.Elbv2;
 
 public sealed partial class Action
 {
-    public global::Gureum.Api.Elbv2.AuthenticateCognitoActionConfig? AuthenticateCognitoConfig { get; set; }
+    public string? Type { get; set; }
+
+    public string? TargetGroupArn { get; set; }
 
     public global::Gureum.Api.Elbv2.AuthenticateOidcActionConfig? AuthenticateOidcConfig { get; set; }
+
+    public global::Gureum.Api.Elbv2.AuthenticateCognitoActionConfig? AuthenticateCognitoConfig { get; set; }
+
+    public int? Order { get; set; }
+
+    public global::Gureum.Api.Elbv2.RedirectActionConfig? RedirectConfig { get; set; }
 
     public global::Gureum.Api.Elbv2.FixedResponseActionConfig? FixedResponseConfig { get; set; }
 
     public global::Gureum.Api.Elbv2.ForwardActionConfig? ForwardConfig { get; set; }
 
     public global::Gureum.Api.Elbv2.JwtValidationActionConfig? JwtValidationConfig { get; set; }
-
-    public int? Order { get; set; }
-
-    public global::Gureum.Api.Elbv2.RedirectActionConfig? RedirectConfig { get; set; }
-
-    public string? TargetGroupArn { get; set; }
-
-    public string? Type { get; set; }
 
     public static Action? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -32,30 +32,30 @@ public sealed partial class Action
             return null;
         }
         var result = new Action();
-        result.AuthenticateCognitoConfig = global::Gureum.Api.Elbv2.AuthenticateCognitoActionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AuthenticateCognitoConfig")));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.TargetGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetGroupArn"));
         result.AuthenticateOidcConfig = global::Gureum.Api.Elbv2.AuthenticateOidcActionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AuthenticateOidcConfig")));
+        result.AuthenticateCognitoConfig = global::Gureum.Api.Elbv2.AuthenticateCognitoActionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AuthenticateCognitoConfig")));
+        result.Order = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Order"));
+        result.RedirectConfig = global::Gureum.Api.Elbv2.RedirectActionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RedirectConfig")));
         result.FixedResponseConfig = global::Gureum.Api.Elbv2.FixedResponseActionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FixedResponseConfig")));
         result.ForwardConfig = global::Gureum.Api.Elbv2.ForwardActionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ForwardConfig")));
         result.JwtValidationConfig = global::Gureum.Api.Elbv2.JwtValidationActionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "JwtValidationConfig")));
-        result.Order = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Order"));
-        result.RedirectConfig = global::Gureum.Api.Elbv2.RedirectActionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RedirectConfig")));
-        result.TargetGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetGroupArn"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AuthenticateCognitoConfig", AuthenticateCognitoConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "TargetGroupArn", TargetGroupArn);
         global::Gureum.Core.ValueTree.Put(node, "AuthenticateOidcConfig", AuthenticateOidcConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AuthenticateCognitoConfig", AuthenticateCognitoConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Order", Order);
+        global::Gureum.Core.ValueTree.Put(node, "RedirectConfig", RedirectConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "FixedResponseConfig", FixedResponseConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ForwardConfig", ForwardConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "JwtValidationConfig", JwtValidationConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Order", Order);
-        global::Gureum.Core.ValueTree.Put(node, "RedirectConfig", RedirectConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TargetGroupArn", TargetGroupArn);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         return node;
     }
 }
@@ -73,9 +73,9 @@ public static class ActionTypeEnum
 
 public sealed partial class AddListenerCertificatesInput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Certificate>? Certificates { get; set; }
-
     public string? ListenerArn { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Certificate>? Certificates { get; set; }
 
     public static AddListenerCertificatesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -84,16 +84,16 @@ public sealed partial class AddListenerCertificatesInput
             return null;
         }
         var result = new AddListenerCertificatesInput();
-        result.Certificates = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Certificates"), x => global::Gureum.Api.Elbv2.Certificate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ListenerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ListenerArn"));
+        result.Certificates = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Certificates"), x => global::Gureum.Api.Elbv2.Certificate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Certificates", global::Gureum.Core.ValueTree.WriteList(Certificates, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ListenerArn", ListenerArn);
+        global::Gureum.Core.ValueTree.Put(node, "Certificates", global::Gureum.Core.ValueTree.WriteList(Certificates, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -169,9 +169,9 @@ public sealed partial class AddTagsOutput
 
 public sealed partial class AddTrustStoreRevocationsInput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.RevocationContent>? RevocationContents { get; set; }
-
     public string? TrustStoreArn { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.RevocationContent>? RevocationContents { get; set; }
 
     public static AddTrustStoreRevocationsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -180,16 +180,16 @@ public sealed partial class AddTrustStoreRevocationsInput
             return null;
         }
         var result = new AddTrustStoreRevocationsInput();
-        result.RevocationContents = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RevocationContents"), x => global::Gureum.Api.Elbv2.RevocationContent.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TrustStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrustStoreArn"));
+        result.RevocationContents = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RevocationContents"), x => global::Gureum.Api.Elbv2.RevocationContent.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "RevocationContents", global::Gureum.Core.ValueTree.WriteList(RevocationContents, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TrustStoreArn", TrustStoreArn);
+        global::Gureum.Core.ValueTree.Put(node, "RevocationContents", global::Gureum.Core.ValueTree.WriteList(RevocationContents, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -219,11 +219,11 @@ public sealed partial class AddTrustStoreRevocationsOutput
 
 public sealed partial class AdministrativeOverride
 {
-    public string? Description { get; set; }
+    public string? State { get; set; }
 
     public string? Reason { get; set; }
 
-    public string? State { get; set; }
+    public string? Description { get; set; }
 
     public static AdministrativeOverride? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -232,18 +232,18 @@ public sealed partial class AdministrativeOverride
             return null;
         }
         var result = new AdministrativeOverride();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Reason"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
+        result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Reason"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "Reason", Reason);
         global::Gureum.Core.ValueTree.Put(node, "State", State);
+        global::Gureum.Core.ValueTree.Put(node, "Reason", Reason);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         return node;
     }
 }
@@ -257,9 +257,9 @@ public static class AdvertiseTrustStoreCaNamesEnum
 
 public sealed partial class AnomalyDetection
 {
-    public string? MitigationInEffect { get; set; }
-
     public string? Result { get; set; }
+
+    public string? MitigationInEffect { get; set; }
 
     public static AnomalyDetection? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -268,16 +268,16 @@ public sealed partial class AnomalyDetection
             return null;
         }
         var result = new AnomalyDetection();
-        result.MitigationInEffect = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MitigationInEffect"));
         result.Result = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Result"));
+        result.MitigationInEffect = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MitigationInEffect"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MitigationInEffect", MitigationInEffect);
         global::Gureum.Core.ValueTree.Put(node, "Result", Result);
+        global::Gureum.Core.ValueTree.Put(node, "MitigationInEffect", MitigationInEffect);
         return node;
     }
 }
@@ -299,21 +299,21 @@ public static class AuthenticateCognitoActionConditionalBehaviorEnum
 
 public sealed partial class AuthenticateCognitoActionConfig
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? AuthenticationRequestExtraParams { get; set; }
-
-    public string? OnUnauthenticatedRequest { get; set; }
-
-    public string? Scope { get; set; }
-
-    public string? SessionCookieName { get; set; }
-
-    public long? SessionTimeout { get; set; }
-
     public string? UserPoolArn { get; set; }
 
     public string? UserPoolClientId { get; set; }
 
     public string? UserPoolDomain { get; set; }
+
+    public string? SessionCookieName { get; set; }
+
+    public string? Scope { get; set; }
+
+    public long? SessionTimeout { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? AuthenticationRequestExtraParams { get; set; }
+
+    public string? OnUnauthenticatedRequest { get; set; }
 
     public static AuthenticateCognitoActionConfig? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -322,28 +322,28 @@ public sealed partial class AuthenticateCognitoActionConfig
             return null;
         }
         var result = new AuthenticateCognitoActionConfig();
-        result.AuthenticationRequestExtraParams = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "AuthenticationRequestExtraParams"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.OnUnauthenticatedRequest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OnUnauthenticatedRequest"));
-        result.Scope = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Scope"));
-        result.SessionCookieName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SessionCookieName"));
-        result.SessionTimeout = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "SessionTimeout"));
         result.UserPoolArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolArn"));
         result.UserPoolClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolClientId"));
         result.UserPoolDomain = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserPoolDomain"));
+        result.SessionCookieName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SessionCookieName"));
+        result.Scope = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Scope"));
+        result.SessionTimeout = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "SessionTimeout"));
+        result.AuthenticationRequestExtraParams = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "AuthenticationRequestExtraParams"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.OnUnauthenticatedRequest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OnUnauthenticatedRequest"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AuthenticationRequestExtraParams", global::Gureum.Core.ValueTree.WriteMap(AuthenticationRequestExtraParams, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "OnUnauthenticatedRequest", OnUnauthenticatedRequest);
-        global::Gureum.Core.ValueTree.Put(node, "Scope", Scope);
-        global::Gureum.Core.ValueTree.Put(node, "SessionCookieName", SessionCookieName);
-        global::Gureum.Core.ValueTree.Put(node, "SessionTimeout", SessionTimeout);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolArn", UserPoolArn);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolClientId", UserPoolClientId);
         global::Gureum.Core.ValueTree.Put(node, "UserPoolDomain", UserPoolDomain);
+        global::Gureum.Core.ValueTree.Put(node, "SessionCookieName", SessionCookieName);
+        global::Gureum.Core.ValueTree.Put(node, "Scope", Scope);
+        global::Gureum.Core.ValueTree.Put(node, "SessionTimeout", SessionTimeout);
+        global::Gureum.Core.ValueTree.Put(node, "AuthenticationRequestExtraParams", global::Gureum.Core.ValueTree.WriteMap(AuthenticationRequestExtraParams, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "OnUnauthenticatedRequest", OnUnauthenticatedRequest);
         return node;
     }
 }
@@ -358,29 +358,29 @@ public static class AuthenticateOidcActionConditionalBehaviorEnum
 
 public sealed partial class AuthenticateOidcActionConfig
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? AuthenticationRequestExtraParams { get; set; }
+    public string? Issuer { get; set; }
 
     public string? AuthorizationEndpoint { get; set; }
+
+    public string? TokenEndpoint { get; set; }
+
+    public string? UserInfoEndpoint { get; set; }
 
     public string? ClientId { get; set; }
 
     public string? ClientSecret { get; set; }
 
-    public string? Issuer { get; set; }
-
-    public string? OnUnauthenticatedRequest { get; set; }
+    public string? SessionCookieName { get; set; }
 
     public string? Scope { get; set; }
 
-    public string? SessionCookieName { get; set; }
-
     public long? SessionTimeout { get; set; }
 
-    public string? TokenEndpoint { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? AuthenticationRequestExtraParams { get; set; }
+
+    public string? OnUnauthenticatedRequest { get; set; }
 
     public bool? UseExistingClientSecret { get; set; }
-
-    public string? UserInfoEndpoint { get; set; }
 
     public static AuthenticateOidcActionConfig? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -389,51 +389,51 @@ public sealed partial class AuthenticateOidcActionConfig
             return null;
         }
         var result = new AuthenticateOidcActionConfig();
-        result.AuthenticationRequestExtraParams = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "AuthenticationRequestExtraParams"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Issuer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Issuer"));
         result.AuthorizationEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthorizationEndpoint"));
+        result.TokenEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TokenEndpoint"));
+        result.UserInfoEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserInfoEndpoint"));
         result.ClientId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientId"));
         result.ClientSecret = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientSecret"));
-        result.Issuer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Issuer"));
-        result.OnUnauthenticatedRequest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OnUnauthenticatedRequest"));
-        result.Scope = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Scope"));
         result.SessionCookieName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SessionCookieName"));
+        result.Scope = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Scope"));
         result.SessionTimeout = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "SessionTimeout"));
-        result.TokenEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TokenEndpoint"));
+        result.AuthenticationRequestExtraParams = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "AuthenticationRequestExtraParams"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.OnUnauthenticatedRequest = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OnUnauthenticatedRequest"));
         result.UseExistingClientSecret = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "UseExistingClientSecret"));
-        result.UserInfoEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserInfoEndpoint"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AuthenticationRequestExtraParams", global::Gureum.Core.ValueTree.WriteMap(AuthenticationRequestExtraParams, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Issuer", Issuer);
         global::Gureum.Core.ValueTree.Put(node, "AuthorizationEndpoint", AuthorizationEndpoint);
+        global::Gureum.Core.ValueTree.Put(node, "TokenEndpoint", TokenEndpoint);
+        global::Gureum.Core.ValueTree.Put(node, "UserInfoEndpoint", UserInfoEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "ClientId", ClientId);
         global::Gureum.Core.ValueTree.Put(node, "ClientSecret", ClientSecret);
-        global::Gureum.Core.ValueTree.Put(node, "Issuer", Issuer);
-        global::Gureum.Core.ValueTree.Put(node, "OnUnauthenticatedRequest", OnUnauthenticatedRequest);
-        global::Gureum.Core.ValueTree.Put(node, "Scope", Scope);
         global::Gureum.Core.ValueTree.Put(node, "SessionCookieName", SessionCookieName);
+        global::Gureum.Core.ValueTree.Put(node, "Scope", Scope);
         global::Gureum.Core.ValueTree.Put(node, "SessionTimeout", SessionTimeout);
-        global::Gureum.Core.ValueTree.Put(node, "TokenEndpoint", TokenEndpoint);
+        global::Gureum.Core.ValueTree.Put(node, "AuthenticationRequestExtraParams", global::Gureum.Core.ValueTree.WriteMap(AuthenticationRequestExtraParams, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "OnUnauthenticatedRequest", OnUnauthenticatedRequest);
         global::Gureum.Core.ValueTree.Put(node, "UseExistingClientSecret", UseExistingClientSecret);
-        global::Gureum.Core.ValueTree.Put(node, "UserInfoEndpoint", UserInfoEndpoint);
         return node;
     }
 }
 
 public sealed partial class AvailabilityZone
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.LoadBalancerAddress>? LoadBalancerAddresses { get; set; }
-
-    public string? OutpostId { get; set; }
-
-    public global::System.Collections.Generic.List<string>? SourceNatIpv6Prefixes { get; set; }
+    public string? ZoneName { get; set; }
 
     public string? SubnetId { get; set; }
 
-    public string? ZoneName { get; set; }
+    public string? OutpostId { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.LoadBalancerAddress>? LoadBalancerAddresses { get; set; }
+
+    public global::System.Collections.Generic.List<string>? SourceNatIpv6Prefixes { get; set; }
 
     public static AvailabilityZone? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -442,22 +442,22 @@ public sealed partial class AvailabilityZone
             return null;
         }
         var result = new AvailabilityZone();
-        result.LoadBalancerAddresses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerAddresses"), x => global::Gureum.Api.Elbv2.LoadBalancerAddress.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.OutpostId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutpostId"));
-        result.SourceNatIpv6Prefixes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SourceNatIpv6Prefixes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.SubnetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SubnetId"));
         result.ZoneName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ZoneName"));
+        result.SubnetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SubnetId"));
+        result.OutpostId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutpostId"));
+        result.LoadBalancerAddresses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerAddresses"), x => global::Gureum.Api.Elbv2.LoadBalancerAddress.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.SourceNatIpv6Prefixes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SourceNatIpv6Prefixes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LoadBalancerAddresses", global::Gureum.Core.ValueTree.WriteList(LoadBalancerAddresses, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "OutpostId", OutpostId);
-        global::Gureum.Core.ValueTree.Put(node, "SourceNatIpv6Prefixes", global::Gureum.Core.ValueTree.WriteList(SourceNatIpv6Prefixes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "SubnetId", SubnetId);
         global::Gureum.Core.ValueTree.Put(node, "ZoneName", ZoneName);
+        global::Gureum.Core.ValueTree.Put(node, "SubnetId", SubnetId);
+        global::Gureum.Core.ValueTree.Put(node, "OutpostId", OutpostId);
+        global::Gureum.Core.ValueTree.Put(node, "LoadBalancerAddresses", global::Gureum.Core.ValueTree.WriteList(LoadBalancerAddresses, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "SourceNatIpv6Prefixes", global::Gureum.Core.ValueTree.WriteList(SourceNatIpv6Prefixes, x => (object?)x));
         return node;
     }
 }
@@ -554,23 +554,23 @@ public sealed partial class Cipher
 
 public sealed partial class CreateListenerInput
 {
-    public global::System.Collections.Generic.List<string>? AlpnPolicy { get; set; }
+    public string? LoadBalancerArn { get; set; }
+
+    public string? Protocol { get; set; }
+
+    public int? Port { get; set; }
+
+    public string? SslPolicy { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Certificate>? Certificates { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Action>? DefaultActions { get; set; }
 
-    public string? LoadBalancerArn { get; set; }
-
-    public global::Gureum.Api.Elbv2.MutualAuthenticationAttributes? MutualAuthentication { get; set; }
-
-    public int? Port { get; set; }
-
-    public string? Protocol { get; set; }
-
-    public string? SslPolicy { get; set; }
+    public global::System.Collections.Generic.List<string>? AlpnPolicy { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Tag>? Tags { get; set; }
+
+    public global::Gureum.Api.Elbv2.MutualAuthenticationAttributes? MutualAuthentication { get; set; }
 
     public static CreateListenerInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -579,30 +579,30 @@ public sealed partial class CreateListenerInput
             return null;
         }
         var result = new CreateListenerInput();
-        result.AlpnPolicy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AlpnPolicy"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.LoadBalancerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerArn"));
+        result.Protocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Protocol"));
+        result.Port = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Port"));
+        result.SslPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SslPolicy"));
         result.Certificates = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Certificates"), x => global::Gureum.Api.Elbv2.Certificate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.DefaultActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DefaultActions"), x => global::Gureum.Api.Elbv2.Action.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.LoadBalancerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerArn"));
-        result.MutualAuthentication = global::Gureum.Api.Elbv2.MutualAuthenticationAttributes.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MutualAuthentication")));
-        result.Port = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Port"));
-        result.Protocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Protocol"));
-        result.SslPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SslPolicy"));
+        result.AlpnPolicy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AlpnPolicy"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Elbv2.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.MutualAuthentication = global::Gureum.Api.Elbv2.MutualAuthenticationAttributes.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MutualAuthentication")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlpnPolicy", global::Gureum.Core.ValueTree.WriteList(AlpnPolicy, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "LoadBalancerArn", LoadBalancerArn);
+        global::Gureum.Core.ValueTree.Put(node, "Protocol", Protocol);
+        global::Gureum.Core.ValueTree.Put(node, "Port", Port);
+        global::Gureum.Core.ValueTree.Put(node, "SslPolicy", SslPolicy);
         global::Gureum.Core.ValueTree.Put(node, "Certificates", global::Gureum.Core.ValueTree.WriteList(Certificates, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "DefaultActions", global::Gureum.Core.ValueTree.WriteList(DefaultActions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "LoadBalancerArn", LoadBalancerArn);
-        global::Gureum.Core.ValueTree.Put(node, "MutualAuthentication", MutualAuthentication?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Port", Port);
-        global::Gureum.Core.ValueTree.Put(node, "Protocol", Protocol);
-        global::Gureum.Core.ValueTree.Put(node, "SslPolicy", SslPolicy);
+        global::Gureum.Core.ValueTree.Put(node, "AlpnPolicy", global::Gureum.Core.ValueTree.WriteList(AlpnPolicy, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "MutualAuthentication", MutualAuthentication?.ToTree());
         return node;
     }
 }
@@ -632,27 +632,27 @@ public sealed partial class CreateListenerOutput
 
 public sealed partial class CreateLoadBalancerInput
 {
-    public string? CustomerOwnedIpv4Pool { get; set; }
-
-    public string? EnablePrefixForIpv6SourceNat { get; set; }
-
-    public string? IpAddressType { get; set; }
-
-    public global::Gureum.Api.Elbv2.IpamPools? IpamPools { get; set; }
-
     public string? Name { get; set; }
 
-    public string? Scheme { get; set; }
-
-    public global::System.Collections.Generic.List<string>? SecurityGroups { get; set; }
+    public global::System.Collections.Generic.List<string>? Subnets { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.SubnetMapping>? SubnetMappings { get; set; }
 
-    public global::System.Collections.Generic.List<string>? Subnets { get; set; }
+    public global::System.Collections.Generic.List<string>? SecurityGroups { get; set; }
+
+    public string? Scheme { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Tag>? Tags { get; set; }
 
     public string? Type { get; set; }
+
+    public string? IpAddressType { get; set; }
+
+    public string? CustomerOwnedIpv4Pool { get; set; }
+
+    public string? EnablePrefixForIpv6SourceNat { get; set; }
+
+    public global::Gureum.Api.Elbv2.IpamPools? IpamPools { get; set; }
 
     public static CreateLoadBalancerInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -661,34 +661,34 @@ public sealed partial class CreateLoadBalancerInput
             return null;
         }
         var result = new CreateLoadBalancerInput();
-        result.CustomerOwnedIpv4Pool = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomerOwnedIpv4Pool"));
-        result.EnablePrefixForIpv6SourceNat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EnablePrefixForIpv6SourceNat"));
-        result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
-        result.IpamPools = global::Gureum.Api.Elbv2.IpamPools.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "IpamPools")));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Scheme = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Scheme"));
-        result.SecurityGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecurityGroups"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.SubnetMappings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SubnetMappings"), x => global::Gureum.Api.Elbv2.SubnetMapping.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Subnets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Subnets"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SubnetMappings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SubnetMappings"), x => global::Gureum.Api.Elbv2.SubnetMapping.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.SecurityGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecurityGroups"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Scheme = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Scheme"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Elbv2.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
+        result.CustomerOwnedIpv4Pool = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomerOwnedIpv4Pool"));
+        result.EnablePrefixForIpv6SourceNat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EnablePrefixForIpv6SourceNat"));
+        result.IpamPools = global::Gureum.Api.Elbv2.IpamPools.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "IpamPools")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CustomerOwnedIpv4Pool", CustomerOwnedIpv4Pool);
-        global::Gureum.Core.ValueTree.Put(node, "EnablePrefixForIpv6SourceNat", EnablePrefixForIpv6SourceNat);
-        global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
-        global::Gureum.Core.ValueTree.Put(node, "IpamPools", IpamPools?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Scheme", Scheme);
-        global::Gureum.Core.ValueTree.Put(node, "SecurityGroups", global::Gureum.Core.ValueTree.WriteList(SecurityGroups, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "SubnetMappings", global::Gureum.Core.ValueTree.WriteList(SubnetMappings, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Subnets", global::Gureum.Core.ValueTree.WriteList(Subnets, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SubnetMappings", global::Gureum.Core.ValueTree.WriteList(SubnetMappings, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "SecurityGroups", global::Gureum.Core.ValueTree.WriteList(SecurityGroups, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Scheme", Scheme);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
+        global::Gureum.Core.ValueTree.Put(node, "CustomerOwnedIpv4Pool", CustomerOwnedIpv4Pool);
+        global::Gureum.Core.ValueTree.Put(node, "EnablePrefixForIpv6SourceNat", EnablePrefixForIpv6SourceNat);
+        global::Gureum.Core.ValueTree.Put(node, "IpamPools", IpamPools?.ToTree());
         return node;
     }
 }
@@ -718,13 +718,13 @@ public sealed partial class CreateLoadBalancerOutput
 
 public sealed partial class CreateRuleInput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Action>? Actions { get; set; }
+    public string? ListenerArn { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.RuleCondition>? Conditions { get; set; }
 
-    public string? ListenerArn { get; set; }
-
     public int? Priority { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Action>? Actions { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Tag>? Tags { get; set; }
 
@@ -737,10 +737,10 @@ public sealed partial class CreateRuleInput
             return null;
         }
         var result = new CreateRuleInput();
-        result.Actions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Actions"), x => global::Gureum.Api.Elbv2.Action.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Conditions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Conditions"), x => global::Gureum.Api.Elbv2.RuleCondition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ListenerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ListenerArn"));
+        result.Conditions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Conditions"), x => global::Gureum.Api.Elbv2.RuleCondition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
+        result.Actions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Actions"), x => global::Gureum.Api.Elbv2.Action.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Elbv2.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Transforms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Transforms"), x => global::Gureum.Api.Elbv2.RuleTransform.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
@@ -749,10 +749,10 @@ public sealed partial class CreateRuleInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Actions", global::Gureum.Core.ValueTree.WriteList(Actions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Conditions", global::Gureum.Core.ValueTree.WriteList(Conditions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ListenerArn", ListenerArn);
+        global::Gureum.Core.ValueTree.Put(node, "Conditions", global::Gureum.Core.ValueTree.WriteList(Conditions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
+        global::Gureum.Core.ValueTree.Put(node, "Actions", global::Gureum.Core.ValueTree.WriteList(Actions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Transforms", global::Gureum.Core.ValueTree.WriteList(Transforms, x => (object?)x.ToTree()));
         return node;
@@ -784,41 +784,41 @@ public sealed partial class CreateRuleOutput
 
 public sealed partial class CreateTargetGroupInput
 {
-    public bool? HealthCheckEnabled { get; set; }
-
-    public int? HealthCheckIntervalSeconds { get; set; }
-
-    public string? HealthCheckPath { get; set; }
-
-    public string? HealthCheckPort { get; set; }
-
-    public string? HealthCheckProtocol { get; set; }
-
-    public int? HealthCheckTimeoutSeconds { get; set; }
-
-    public int? HealthyThresholdCount { get; set; }
-
-    public string? IpAddressType { get; set; }
-
-    public global::Gureum.Api.Elbv2.Matcher? Matcher { get; set; }
-
     public string? Name { get; set; }
-
-    public int? Port { get; set; }
 
     public string? Protocol { get; set; }
 
     public string? ProtocolVersion { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Tag>? Tags { get; set; }
+    public int? Port { get; set; }
 
-    public int? TargetControlPort { get; set; }
+    public string? VpcId { get; set; }
 
-    public string? TargetType { get; set; }
+    public string? HealthCheckProtocol { get; set; }
+
+    public string? HealthCheckPort { get; set; }
+
+    public bool? HealthCheckEnabled { get; set; }
+
+    public string? HealthCheckPath { get; set; }
+
+    public int? HealthCheckIntervalSeconds { get; set; }
+
+    public int? HealthCheckTimeoutSeconds { get; set; }
+
+    public int? HealthyThresholdCount { get; set; }
 
     public int? UnhealthyThresholdCount { get; set; }
 
-    public string? VpcId { get; set; }
+    public global::Gureum.Api.Elbv2.Matcher? Matcher { get; set; }
+
+    public string? TargetType { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Tag>? Tags { get; set; }
+
+    public string? IpAddressType { get; set; }
+
+    public int? TargetControlPort { get; set; }
 
     public static CreateTargetGroupInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -827,48 +827,48 @@ public sealed partial class CreateTargetGroupInput
             return null;
         }
         var result = new CreateTargetGroupInput();
-        result.HealthCheckEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HealthCheckEnabled"));
-        result.HealthCheckIntervalSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HealthCheckIntervalSeconds"));
-        result.HealthCheckPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckPath"));
-        result.HealthCheckPort = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckPort"));
-        result.HealthCheckProtocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckProtocol"));
-        result.HealthCheckTimeoutSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HealthCheckTimeoutSeconds"));
-        result.HealthyThresholdCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HealthyThresholdCount"));
-        result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
-        result.Matcher = global::Gureum.Api.Elbv2.Matcher.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Matcher")));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Port = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Port"));
         result.Protocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Protocol"));
         result.ProtocolVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProtocolVersion"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Elbv2.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TargetControlPort = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TargetControlPort"));
-        result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetType"));
-        result.UnhealthyThresholdCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "UnhealthyThresholdCount"));
+        result.Port = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Port"));
         result.VpcId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VpcId"));
+        result.HealthCheckProtocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckProtocol"));
+        result.HealthCheckPort = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckPort"));
+        result.HealthCheckEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HealthCheckEnabled"));
+        result.HealthCheckPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckPath"));
+        result.HealthCheckIntervalSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HealthCheckIntervalSeconds"));
+        result.HealthCheckTimeoutSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HealthCheckTimeoutSeconds"));
+        result.HealthyThresholdCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HealthyThresholdCount"));
+        result.UnhealthyThresholdCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "UnhealthyThresholdCount"));
+        result.Matcher = global::Gureum.Api.Elbv2.Matcher.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Matcher")));
+        result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetType"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Elbv2.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
+        result.TargetControlPort = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TargetControlPort"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckEnabled", HealthCheckEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckIntervalSeconds", HealthCheckIntervalSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckPath", HealthCheckPath);
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckPort", HealthCheckPort);
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckProtocol", HealthCheckProtocol);
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckTimeoutSeconds", HealthCheckTimeoutSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "HealthyThresholdCount", HealthyThresholdCount);
-        global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
-        global::Gureum.Core.ValueTree.Put(node, "Matcher", Matcher?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Port", Port);
         global::Gureum.Core.ValueTree.Put(node, "Protocol", Protocol);
         global::Gureum.Core.ValueTree.Put(node, "ProtocolVersion", ProtocolVersion);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TargetControlPort", TargetControlPort);
-        global::Gureum.Core.ValueTree.Put(node, "TargetType", TargetType);
-        global::Gureum.Core.ValueTree.Put(node, "UnhealthyThresholdCount", UnhealthyThresholdCount);
+        global::Gureum.Core.ValueTree.Put(node, "Port", Port);
         global::Gureum.Core.ValueTree.Put(node, "VpcId", VpcId);
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckProtocol", HealthCheckProtocol);
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckPort", HealthCheckPort);
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckEnabled", HealthCheckEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckPath", HealthCheckPath);
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckIntervalSeconds", HealthCheckIntervalSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckTimeoutSeconds", HealthCheckTimeoutSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "HealthyThresholdCount", HealthyThresholdCount);
+        global::Gureum.Core.ValueTree.Put(node, "UnhealthyThresholdCount", UnhealthyThresholdCount);
+        global::Gureum.Core.ValueTree.Put(node, "Matcher", Matcher?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "TargetType", TargetType);
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
+        global::Gureum.Core.ValueTree.Put(node, "TargetControlPort", TargetControlPort);
         return node;
     }
 }
@@ -898,13 +898,13 @@ public sealed partial class CreateTargetGroupOutput
 
 public sealed partial class CreateTrustStoreInput
 {
+    public string? Name { get; set; }
+
     public string? CaCertificatesBundleS3Bucket { get; set; }
 
     public string? CaCertificatesBundleS3Key { get; set; }
 
     public string? CaCertificatesBundleS3ObjectVersion { get; set; }
-
-    public string? Name { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Tag>? Tags { get; set; }
 
@@ -915,10 +915,10 @@ public sealed partial class CreateTrustStoreInput
             return null;
         }
         var result = new CreateTrustStoreInput();
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.CaCertificatesBundleS3Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CaCertificatesBundleS3Bucket"));
         result.CaCertificatesBundleS3Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CaCertificatesBundleS3Key"));
         result.CaCertificatesBundleS3ObjectVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CaCertificatesBundleS3ObjectVersion"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Elbv2.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -926,10 +926,10 @@ public sealed partial class CreateTrustStoreInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "CaCertificatesBundleS3Bucket", CaCertificatesBundleS3Bucket);
         global::Gureum.Core.ValueTree.Put(node, "CaCertificatesBundleS3Key", CaCertificatesBundleS3Key);
         global::Gureum.Core.ValueTree.Put(node, "CaCertificatesBundleS3ObjectVersion", CaCertificatesBundleS3ObjectVersion);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
@@ -1086,9 +1086,9 @@ public sealed partial class DeleteRuleOutput
 
 public sealed partial class DeleteSharedTrustStoreAssociationInput
 {
-    public string? ResourceArn { get; set; }
-
     public string? TrustStoreArn { get; set; }
+
+    public string? ResourceArn { get; set; }
 
     public static DeleteSharedTrustStoreAssociationInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1097,16 +1097,16 @@ public sealed partial class DeleteSharedTrustStoreAssociationInput
             return null;
         }
         var result = new DeleteSharedTrustStoreAssociationInput();
-        result.ResourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceArn"));
         result.TrustStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrustStoreArn"));
+        result.ResourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ResourceArn", ResourceArn);
         global::Gureum.Core.ValueTree.Put(node, "TrustStoreArn", TrustStoreArn);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceArn", ResourceArn);
         return node;
     }
 }
@@ -1339,13 +1339,13 @@ public sealed partial class DescribeCapacityReservationInput
 
 public sealed partial class DescribeCapacityReservationOutput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.ZonalCapacityReservationState>? CapacityReservationState { get; set; }
+    public global::System.DateTimeOffset? LastModifiedTime { get; set; }
 
     public int? DecreaseRequestsRemaining { get; set; }
 
-    public global::System.DateTimeOffset? LastModifiedTime { get; set; }
-
     public global::Gureum.Api.Elbv2.MinimumLoadBalancerCapacity? MinimumLoadBalancerCapacity { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.ZonalCapacityReservationState>? CapacityReservationState { get; set; }
 
     public static DescribeCapacityReservationOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1354,20 +1354,20 @@ public sealed partial class DescribeCapacityReservationOutput
             return null;
         }
         var result = new DescribeCapacityReservationOutput();
-        result.CapacityReservationState = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CapacityReservationState"), x => global::Gureum.Api.Elbv2.ZonalCapacityReservationState.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.DecreaseRequestsRemaining = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DecreaseRequestsRemaining"));
         result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
+        result.DecreaseRequestsRemaining = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DecreaseRequestsRemaining"));
         result.MinimumLoadBalancerCapacity = global::Gureum.Api.Elbv2.MinimumLoadBalancerCapacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MinimumLoadBalancerCapacity")));
+        result.CapacityReservationState = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CapacityReservationState"), x => global::Gureum.Api.Elbv2.ZonalCapacityReservationState.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CapacityReservationState", global::Gureum.Core.ValueTree.WriteList(CapacityReservationState, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "DecreaseRequestsRemaining", DecreaseRequestsRemaining);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
+        global::Gureum.Core.ValueTree.Put(node, "DecreaseRequestsRemaining", DecreaseRequestsRemaining);
         global::Gureum.Core.ValueTree.Put(node, "MinimumLoadBalancerCapacity", MinimumLoadBalancerCapacity?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CapacityReservationState", global::Gureum.Core.ValueTree.WriteList(CapacityReservationState, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -1478,9 +1478,9 @@ public sealed partial class DescribeListenerCertificatesOutput
 
 public sealed partial class DescribeListenersInput
 {
-    public global::System.Collections.Generic.List<string>? ListenerArns { get; set; }
-
     public string? LoadBalancerArn { get; set; }
+
+    public global::System.Collections.Generic.List<string>? ListenerArns { get; set; }
 
     public string? Marker { get; set; }
 
@@ -1493,8 +1493,8 @@ public sealed partial class DescribeListenersInput
             return null;
         }
         var result = new DescribeListenersInput();
-        result.ListenerArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ListenerArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.LoadBalancerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerArn"));
+        result.ListenerArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ListenerArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.PageSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PageSize"));
         return result;
@@ -1503,8 +1503,8 @@ public sealed partial class DescribeListenersInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ListenerArns", global::Gureum.Core.ValueTree.WriteList(ListenerArns, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "LoadBalancerArn", LoadBalancerArn);
+        global::Gureum.Core.ValueTree.Put(node, "ListenerArns", global::Gureum.Core.ValueTree.WriteList(ListenerArns, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "PageSize", PageSize);
         return node;
@@ -1588,9 +1588,9 @@ public sealed partial class DescribeLoadBalancersInput
 {
     public global::System.Collections.Generic.List<string>? LoadBalancerArns { get; set; }
 
-    public string? Marker { get; set; }
-
     public global::System.Collections.Generic.List<string>? Names { get; set; }
+
+    public string? Marker { get; set; }
 
     public int? PageSize { get; set; }
 
@@ -1602,8 +1602,8 @@ public sealed partial class DescribeLoadBalancersInput
         }
         var result = new DescribeLoadBalancersInput();
         result.LoadBalancerArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.Names = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Names"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.PageSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PageSize"));
         return result;
     }
@@ -1612,8 +1612,8 @@ public sealed partial class DescribeLoadBalancersInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "LoadBalancerArns", global::Gureum.Core.ValueTree.WriteList(LoadBalancerArns, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "Names", global::Gureum.Core.ValueTree.WriteList(Names, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "PageSize", PageSize);
         return node;
     }
@@ -1650,11 +1650,11 @@ public sealed partial class DescribeRulesInput
 {
     public string? ListenerArn { get; set; }
 
+    public global::System.Collections.Generic.List<string>? RuleArns { get; set; }
+
     public string? Marker { get; set; }
 
     public int? PageSize { get; set; }
-
-    public global::System.Collections.Generic.List<string>? RuleArns { get; set; }
 
     public static DescribeRulesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1664,9 +1664,9 @@ public sealed partial class DescribeRulesInput
         }
         var result = new DescribeRulesInput();
         result.ListenerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ListenerArn"));
+        result.RuleArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RuleArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.PageSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PageSize"));
-        result.RuleArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RuleArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -1674,18 +1674,18 @@ public sealed partial class DescribeRulesInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ListenerArn", ListenerArn);
+        global::Gureum.Core.ValueTree.Put(node, "RuleArns", global::Gureum.Core.ValueTree.WriteList(RuleArns, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "PageSize", PageSize);
-        global::Gureum.Core.ValueTree.Put(node, "RuleArns", global::Gureum.Core.ValueTree.WriteList(RuleArns, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class DescribeRulesOutput
 {
-    public string? NextMarker { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Rule>? Rules { get; set; }
+
+    public string? NextMarker { get; set; }
 
     public static DescribeRulesOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1694,29 +1694,29 @@ public sealed partial class DescribeRulesOutput
             return null;
         }
         var result = new DescribeRulesOutput();
-        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         result.Rules = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Rules"), x => global::Gureum.Api.Elbv2.Rule.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         global::Gureum.Core.ValueTree.Put(node, "Rules", global::Gureum.Core.ValueTree.WriteList(Rules, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         return node;
     }
 }
 
 public sealed partial class DescribeSSLPoliciesInput
 {
-    public string? LoadBalancerType { get; set; }
+    public global::System.Collections.Generic.List<string>? Names { get; set; }
 
     public string? Marker { get; set; }
 
-    public global::System.Collections.Generic.List<string>? Names { get; set; }
-
     public int? PageSize { get; set; }
+
+    public string? LoadBalancerType { get; set; }
 
     public static DescribeSSLPoliciesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1725,29 +1725,29 @@ public sealed partial class DescribeSSLPoliciesInput
             return null;
         }
         var result = new DescribeSSLPoliciesInput();
-        result.LoadBalancerType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerType"));
-        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.Names = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Names"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.PageSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PageSize"));
+        result.LoadBalancerType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LoadBalancerType", LoadBalancerType);
-        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "Names", global::Gureum.Core.ValueTree.WriteList(Names, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "PageSize", PageSize);
+        global::Gureum.Core.ValueTree.Put(node, "LoadBalancerType", LoadBalancerType);
         return node;
     }
 }
 
 public sealed partial class DescribeSSLPoliciesOutput
 {
-    public string? NextMarker { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.SslPolicy>? SslPolicies { get; set; }
+
+    public string? NextMarker { get; set; }
 
     public static DescribeSSLPoliciesOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1756,16 +1756,16 @@ public sealed partial class DescribeSSLPoliciesOutput
             return null;
         }
         var result = new DescribeSSLPoliciesOutput();
-        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         result.SslPolicies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SslPolicies"), x => global::Gureum.Api.Elbv2.SslPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         global::Gureum.Core.ValueTree.Put(node, "SslPolicies", global::Gureum.Core.ValueTree.WriteList(SslPolicies, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         return node;
     }
 }
@@ -1866,13 +1866,13 @@ public sealed partial class DescribeTargetGroupsInput
 {
     public string? LoadBalancerArn { get; set; }
 
-    public string? Marker { get; set; }
+    public global::System.Collections.Generic.List<string>? TargetGroupArns { get; set; }
 
     public global::System.Collections.Generic.List<string>? Names { get; set; }
 
-    public int? PageSize { get; set; }
+    public string? Marker { get; set; }
 
-    public global::System.Collections.Generic.List<string>? TargetGroupArns { get; set; }
+    public int? PageSize { get; set; }
 
     public static DescribeTargetGroupsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1882,10 +1882,10 @@ public sealed partial class DescribeTargetGroupsInput
         }
         var result = new DescribeTargetGroupsInput();
         result.LoadBalancerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerArn"));
-        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.Names = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Names"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.PageSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PageSize"));
         result.TargetGroupArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetGroupArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Names = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Names"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
+        result.PageSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PageSize"));
         return result;
     }
 
@@ -1893,19 +1893,19 @@ public sealed partial class DescribeTargetGroupsInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "LoadBalancerArn", LoadBalancerArn);
-        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "Names", global::Gureum.Core.ValueTree.WriteList(Names, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "PageSize", PageSize);
         global::Gureum.Core.ValueTree.Put(node, "TargetGroupArns", global::Gureum.Core.ValueTree.WriteList(TargetGroupArns, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Names", global::Gureum.Core.ValueTree.WriteList(Names, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
+        global::Gureum.Core.ValueTree.Put(node, "PageSize", PageSize);
         return node;
     }
 }
 
 public sealed partial class DescribeTargetGroupsOutput
 {
-    public string? NextMarker { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.TargetGroup>? TargetGroups { get; set; }
+
+    public string? NextMarker { get; set; }
 
     public static DescribeTargetGroupsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1914,27 +1914,27 @@ public sealed partial class DescribeTargetGroupsOutput
             return null;
         }
         var result = new DescribeTargetGroupsOutput();
-        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         result.TargetGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetGroups"), x => global::Gureum.Api.Elbv2.TargetGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         global::Gureum.Core.ValueTree.Put(node, "TargetGroups", global::Gureum.Core.ValueTree.WriteList(TargetGroups, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         return node;
     }
 }
 
 public sealed partial class DescribeTargetHealthInput
 {
-    public global::System.Collections.Generic.List<string>? Include { get; set; }
-
     public string? TargetGroupArn { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.TargetDescription>? Targets { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Include { get; set; }
 
     public static DescribeTargetHealthInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1943,18 +1943,18 @@ public sealed partial class DescribeTargetHealthInput
             return null;
         }
         var result = new DescribeTargetHealthInput();
-        result.Include = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Include"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.TargetGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetGroupArn"));
         result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Elbv2.TargetDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Include = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Include"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Include", global::Gureum.Core.ValueTree.WriteList(Include, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "TargetGroupArn", TargetGroupArn);
         global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Include", global::Gureum.Core.ValueTree.WriteList(Include, x => (object?)x));
         return node;
     }
 }
@@ -1991,11 +1991,11 @@ public sealed partial class DescribeTargetHealthOutput
 
 public sealed partial class DescribeTrustStoreAssociationsInput
 {
+    public string? TrustStoreArn { get; set; }
+
     public string? Marker { get; set; }
 
     public int? PageSize { get; set; }
-
-    public string? TrustStoreArn { get; set; }
 
     public static DescribeTrustStoreAssociationsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2004,27 +2004,27 @@ public sealed partial class DescribeTrustStoreAssociationsInput
             return null;
         }
         var result = new DescribeTrustStoreAssociationsInput();
+        result.TrustStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrustStoreArn"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.PageSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PageSize"));
-        result.TrustStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrustStoreArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TrustStoreArn", TrustStoreArn);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "PageSize", PageSize);
-        global::Gureum.Core.ValueTree.Put(node, "TrustStoreArn", TrustStoreArn);
         return node;
     }
 }
 
 public sealed partial class DescribeTrustStoreAssociationsOutput
 {
-    public string? NextMarker { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.TrustStoreAssociation>? TrustStoreAssociations { get; set; }
+
+    public string? NextMarker { get; set; }
 
     public static DescribeTrustStoreAssociationsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2033,29 +2033,29 @@ public sealed partial class DescribeTrustStoreAssociationsOutput
             return null;
         }
         var result = new DescribeTrustStoreAssociationsOutput();
-        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         result.TrustStoreAssociations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TrustStoreAssociations"), x => global::Gureum.Api.Elbv2.TrustStoreAssociation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         global::Gureum.Core.ValueTree.Put(node, "TrustStoreAssociations", global::Gureum.Core.ValueTree.WriteList(TrustStoreAssociations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         return node;
     }
 }
 
 public sealed partial class DescribeTrustStoreRevocation
 {
-    public long? NumberOfRevokedEntries { get; set; }
+    public string? TrustStoreArn { get; set; }
 
     public long? RevocationId { get; set; }
 
     public string? RevocationType { get; set; }
 
-    public string? TrustStoreArn { get; set; }
+    public long? NumberOfRevokedEntries { get; set; }
 
     public static DescribeTrustStoreRevocation? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2064,33 +2064,33 @@ public sealed partial class DescribeTrustStoreRevocation
             return null;
         }
         var result = new DescribeTrustStoreRevocation();
-        result.NumberOfRevokedEntries = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "NumberOfRevokedEntries"));
+        result.TrustStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrustStoreArn"));
         result.RevocationId = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "RevocationId"));
         result.RevocationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevocationType"));
-        result.TrustStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrustStoreArn"));
+        result.NumberOfRevokedEntries = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "NumberOfRevokedEntries"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NumberOfRevokedEntries", NumberOfRevokedEntries);
+        global::Gureum.Core.ValueTree.Put(node, "TrustStoreArn", TrustStoreArn);
         global::Gureum.Core.ValueTree.Put(node, "RevocationId", RevocationId);
         global::Gureum.Core.ValueTree.Put(node, "RevocationType", RevocationType);
-        global::Gureum.Core.ValueTree.Put(node, "TrustStoreArn", TrustStoreArn);
+        global::Gureum.Core.ValueTree.Put(node, "NumberOfRevokedEntries", NumberOfRevokedEntries);
         return node;
     }
 }
 
 public sealed partial class DescribeTrustStoreRevocationsInput
 {
-    public string? Marker { get; set; }
-
-    public int? PageSize { get; set; }
+    public string? TrustStoreArn { get; set; }
 
     public global::System.Collections.Generic.List<long>? RevocationIds { get; set; }
 
-    public string? TrustStoreArn { get; set; }
+    public string? Marker { get; set; }
+
+    public int? PageSize { get; set; }
 
     public static DescribeTrustStoreRevocationsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2099,29 +2099,29 @@ public sealed partial class DescribeTrustStoreRevocationsInput
             return null;
         }
         var result = new DescribeTrustStoreRevocationsInput();
+        result.TrustStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrustStoreArn"));
+        result.RevocationIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RevocationIds"), x => global::Gureum.Core.ValueConvert.AsLong(x) ?? default);
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.PageSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PageSize"));
-        result.RevocationIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RevocationIds"), x => global::Gureum.Core.ValueConvert.AsLong(x) ?? default);
-        result.TrustStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrustStoreArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TrustStoreArn", TrustStoreArn);
+        global::Gureum.Core.ValueTree.Put(node, "RevocationIds", global::Gureum.Core.ValueTree.WriteList(RevocationIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "PageSize", PageSize);
-        global::Gureum.Core.ValueTree.Put(node, "RevocationIds", global::Gureum.Core.ValueTree.WriteList(RevocationIds, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "TrustStoreArn", TrustStoreArn);
         return node;
     }
 }
 
 public sealed partial class DescribeTrustStoreRevocationsOutput
 {
-    public string? NextMarker { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.DescribeTrustStoreRevocation>? TrustStoreRevocations { get; set; }
+
+    public string? NextMarker { get; set; }
 
     public static DescribeTrustStoreRevocationsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2130,29 +2130,29 @@ public sealed partial class DescribeTrustStoreRevocationsOutput
             return null;
         }
         var result = new DescribeTrustStoreRevocationsOutput();
-        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         result.TrustStoreRevocations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TrustStoreRevocations"), x => global::Gureum.Api.Elbv2.DescribeTrustStoreRevocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         global::Gureum.Core.ValueTree.Put(node, "TrustStoreRevocations", global::Gureum.Core.ValueTree.WriteList(TrustStoreRevocations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         return node;
     }
 }
 
 public sealed partial class DescribeTrustStoresInput
 {
-    public string? Marker { get; set; }
+    public global::System.Collections.Generic.List<string>? TrustStoreArns { get; set; }
 
     public global::System.Collections.Generic.List<string>? Names { get; set; }
 
-    public int? PageSize { get; set; }
+    public string? Marker { get; set; }
 
-    public global::System.Collections.Generic.List<string>? TrustStoreArns { get; set; }
+    public int? PageSize { get; set; }
 
     public static DescribeTrustStoresInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2161,29 +2161,29 @@ public sealed partial class DescribeTrustStoresInput
             return null;
         }
         var result = new DescribeTrustStoresInput();
-        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.Names = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Names"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.PageSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PageSize"));
         result.TrustStoreArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TrustStoreArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Names = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Names"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
+        result.PageSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PageSize"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "Names", global::Gureum.Core.ValueTree.WriteList(Names, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "PageSize", PageSize);
         global::Gureum.Core.ValueTree.Put(node, "TrustStoreArns", global::Gureum.Core.ValueTree.WriteList(TrustStoreArns, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Names", global::Gureum.Core.ValueTree.WriteList(Names, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
+        global::Gureum.Core.ValueTree.Put(node, "PageSize", PageSize);
         return node;
     }
 }
 
 public sealed partial class DescribeTrustStoresOutput
 {
-    public string? NextMarker { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.TrustStore>? TrustStores { get; set; }
+
+    public string? NextMarker { get; set; }
 
     public static DescribeTrustStoresOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2192,16 +2192,16 @@ public sealed partial class DescribeTrustStoresOutput
             return null;
         }
         var result = new DescribeTrustStoresOutput();
-        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         result.TrustStores = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TrustStores"), x => global::Gureum.Api.Elbv2.TrustStore.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         global::Gureum.Core.ValueTree.Put(node, "TrustStores", global::Gureum.Core.ValueTree.WriteList(TrustStores, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         return node;
     }
 }
@@ -2222,11 +2222,11 @@ public static class EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnum
 
 public sealed partial class FixedResponseActionConfig
 {
-    public string? ContentType { get; set; }
-
     public string? MessageBody { get; set; }
 
     public string? StatusCode { get; set; }
+
+    public string? ContentType { get; set; }
 
     public static FixedResponseActionConfig? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2235,27 +2235,27 @@ public sealed partial class FixedResponseActionConfig
             return null;
         }
         var result = new FixedResponseActionConfig();
-        result.ContentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentType"));
         result.MessageBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageBody"));
         result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusCode"));
+        result.ContentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ContentType", ContentType);
         global::Gureum.Core.ValueTree.Put(node, "MessageBody", MessageBody);
         global::Gureum.Core.ValueTree.Put(node, "StatusCode", StatusCode);
+        global::Gureum.Core.ValueTree.Put(node, "ContentType", ContentType);
         return node;
     }
 }
 
 public sealed partial class ForwardActionConfig
 {
-    public global::Gureum.Api.Elbv2.TargetGroupStickinessConfig? TargetGroupStickinessConfig { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.TargetGroupTuple>? TargetGroups { get; set; }
+
+    public global::Gureum.Api.Elbv2.TargetGroupStickinessConfig? TargetGroupStickinessConfig { get; set; }
 
     public static ForwardActionConfig? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2264,16 +2264,16 @@ public sealed partial class ForwardActionConfig
             return null;
         }
         var result = new ForwardActionConfig();
-        result.TargetGroupStickinessConfig = global::Gureum.Api.Elbv2.TargetGroupStickinessConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TargetGroupStickinessConfig")));
         result.TargetGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetGroups"), x => global::Gureum.Api.Elbv2.TargetGroupTuple.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TargetGroupStickinessConfig = global::Gureum.Api.Elbv2.TargetGroupStickinessConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TargetGroupStickinessConfig")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "TargetGroupStickinessConfig", TargetGroupStickinessConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TargetGroups", global::Gureum.Core.ValueTree.WriteList(TargetGroups, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TargetGroupStickinessConfig", TargetGroupStickinessConfig?.ToTree());
         return node;
     }
 }
@@ -2372,9 +2372,9 @@ public sealed partial class GetTrustStoreCaCertificatesBundleOutput
 
 public sealed partial class GetTrustStoreRevocationContentInput
 {
-    public long? RevocationId { get; set; }
-
     public string? TrustStoreArn { get; set; }
+
+    public long? RevocationId { get; set; }
 
     public static GetTrustStoreRevocationContentInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2383,16 +2383,16 @@ public sealed partial class GetTrustStoreRevocationContentInput
             return null;
         }
         var result = new GetTrustStoreRevocationContentInput();
-        result.RevocationId = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "RevocationId"));
         result.TrustStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrustStoreArn"));
+        result.RevocationId = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "RevocationId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "RevocationId", RevocationId);
         global::Gureum.Core.ValueTree.Put(node, "TrustStoreArn", TrustStoreArn);
+        global::Gureum.Core.ValueTree.Put(node, "RevocationId", RevocationId);
         return node;
     }
 }
@@ -2422,9 +2422,9 @@ public sealed partial class GetTrustStoreRevocationContentOutput
 
 public sealed partial class HostHeaderConditionConfig
 {
-    public global::System.Collections.Generic.List<string>? RegexValues { get; set; }
-
     public global::System.Collections.Generic.List<string>? Values { get; set; }
+
+    public global::System.Collections.Generic.List<string>? RegexValues { get; set; }
 
     public static HostHeaderConditionConfig? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2433,16 +2433,16 @@ public sealed partial class HostHeaderConditionConfig
             return null;
         }
         var result = new HostHeaderConditionConfig();
-        result.RegexValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RegexValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Values = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Values"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.RegexValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RegexValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "RegexValues", global::Gureum.Core.ValueTree.WriteList(RegexValues, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Values", global::Gureum.Core.ValueTree.WriteList(Values, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "RegexValues", global::Gureum.Core.ValueTree.WriteList(RegexValues, x => (object?)x));
         return node;
     }
 }
@@ -2474,9 +2474,9 @@ public sealed partial class HttpHeaderConditionConfig
 {
     public string? HttpHeaderName { get; set; }
 
-    public global::System.Collections.Generic.List<string>? RegexValues { get; set; }
-
     public global::System.Collections.Generic.List<string>? Values { get; set; }
+
+    public global::System.Collections.Generic.List<string>? RegexValues { get; set; }
 
     public static HttpHeaderConditionConfig? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2486,8 +2486,8 @@ public sealed partial class HttpHeaderConditionConfig
         }
         var result = new HttpHeaderConditionConfig();
         result.HttpHeaderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HttpHeaderName"));
-        result.RegexValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RegexValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Values = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Values"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.RegexValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RegexValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -2495,8 +2495,8 @@ public sealed partial class HttpHeaderConditionConfig
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "HttpHeaderName", HttpHeaderName);
-        global::Gureum.Core.ValueTree.Put(node, "RegexValues", global::Gureum.Core.ValueTree.WriteList(RegexValues, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Values", global::Gureum.Core.ValueTree.WriteList(Values, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "RegexValues", global::Gureum.Core.ValueTree.WriteList(RegexValues, x => (object?)x));
         return node;
     }
 }
@@ -2596,11 +2596,11 @@ public static class JwtValidationActionAdditionalClaimFormatEnum
 
 public sealed partial class JwtValidationActionConfig
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.JwtValidationActionAdditionalClaim>? AdditionalClaims { get; set; }
+    public string? JwksEndpoint { get; set; }
 
     public string? Issuer { get; set; }
 
-    public string? JwksEndpoint { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.JwtValidationActionAdditionalClaim>? AdditionalClaims { get; set; }
 
     public static JwtValidationActionConfig? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2609,27 +2609,27 @@ public sealed partial class JwtValidationActionConfig
             return null;
         }
         var result = new JwtValidationActionConfig();
-        result.AdditionalClaims = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdditionalClaims"), x => global::Gureum.Api.Elbv2.JwtValidationActionAdditionalClaim.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Issuer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Issuer"));
         result.JwksEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "JwksEndpoint"));
+        result.Issuer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Issuer"));
+        result.AdditionalClaims = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdditionalClaims"), x => global::Gureum.Api.Elbv2.JwtValidationActionAdditionalClaim.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdditionalClaims", global::Gureum.Core.ValueTree.WriteList(AdditionalClaims, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Issuer", Issuer);
         global::Gureum.Core.ValueTree.Put(node, "JwksEndpoint", JwksEndpoint);
+        global::Gureum.Core.ValueTree.Put(node, "Issuer", Issuer);
+        global::Gureum.Core.ValueTree.Put(node, "AdditionalClaims", global::Gureum.Core.ValueTree.WriteList(AdditionalClaims, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class Limit
 {
-    public string? Max { get; set; }
-
     public string? Name { get; set; }
+
+    public string? Max { get; set; }
 
     public static Limit? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2638,39 +2638,39 @@ public sealed partial class Limit
             return null;
         }
         var result = new Limit();
-        result.Max = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Max"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Max = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Max"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Max", Max);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Max", Max);
         return node;
     }
 }
 
 public sealed partial class Listener
 {
-    public global::System.Collections.Generic.List<string>? AlpnPolicy { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Certificate>? Certificates { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Action>? DefaultActions { get; set; }
-
     public string? ListenerArn { get; set; }
 
     public string? LoadBalancerArn { get; set; }
-
-    public global::Gureum.Api.Elbv2.MutualAuthenticationAttributes? MutualAuthentication { get; set; }
 
     public int? Port { get; set; }
 
     public string? Protocol { get; set; }
 
+    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Certificate>? Certificates { get; set; }
+
     public string? SslPolicy { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Action>? DefaultActions { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AlpnPolicy { get; set; }
+
+    public global::Gureum.Api.Elbv2.MutualAuthenticationAttributes? MutualAuthentication { get; set; }
 
     public static Listener? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2679,30 +2679,30 @@ public sealed partial class Listener
             return null;
         }
         var result = new Listener();
-        result.AlpnPolicy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AlpnPolicy"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Certificates = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Certificates"), x => global::Gureum.Api.Elbv2.Certificate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.DefaultActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DefaultActions"), x => global::Gureum.Api.Elbv2.Action.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ListenerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ListenerArn"));
         result.LoadBalancerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerArn"));
-        result.MutualAuthentication = global::Gureum.Api.Elbv2.MutualAuthenticationAttributes.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MutualAuthentication")));
         result.Port = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Port"));
         result.Protocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Protocol"));
+        result.Certificates = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Certificates"), x => global::Gureum.Api.Elbv2.Certificate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.SslPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SslPolicy"));
+        result.DefaultActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DefaultActions"), x => global::Gureum.Api.Elbv2.Action.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AlpnPolicy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AlpnPolicy"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.MutualAuthentication = global::Gureum.Api.Elbv2.MutualAuthenticationAttributes.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MutualAuthentication")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlpnPolicy", global::Gureum.Core.ValueTree.WriteList(AlpnPolicy, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Certificates", global::Gureum.Core.ValueTree.WriteList(Certificates, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "DefaultActions", global::Gureum.Core.ValueTree.WriteList(DefaultActions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ListenerArn", ListenerArn);
         global::Gureum.Core.ValueTree.Put(node, "LoadBalancerArn", LoadBalancerArn);
-        global::Gureum.Core.ValueTree.Put(node, "MutualAuthentication", MutualAuthentication?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Port", Port);
         global::Gureum.Core.ValueTree.Put(node, "Protocol", Protocol);
+        global::Gureum.Core.ValueTree.Put(node, "Certificates", global::Gureum.Core.ValueTree.WriteList(Certificates, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "SslPolicy", SslPolicy);
+        global::Gureum.Core.ValueTree.Put(node, "DefaultActions", global::Gureum.Core.ValueTree.WriteList(DefaultActions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AlpnPolicy", global::Gureum.Core.ValueTree.WriteList(AlpnPolicy, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "MutualAuthentication", MutualAuthentication?.ToTree());
         return node;
     }
 }
@@ -2736,37 +2736,37 @@ public sealed partial class ListenerAttribute
 
 public sealed partial class LoadBalancer
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.AvailabilityZone>? AvailabilityZones { get; set; }
+    public string? LoadBalancerArn { get; set; }
+
+    public string? DNSName { get; set; }
 
     public string? CanonicalHostedZoneId { get; set; }
 
     public global::System.DateTimeOffset? CreatedTime { get; set; }
 
-    public string? CustomerOwnedIpv4Pool { get; set; }
-
-    public string? DNSName { get; set; }
-
-    public string? EnablePrefixForIpv6SourceNat { get; set; }
-
-    public string? EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic { get; set; }
-
-    public string? IpAddressType { get; set; }
-
-    public global::Gureum.Api.Elbv2.IpamPools? IpamPools { get; set; }
-
-    public string? LoadBalancerArn { get; set; }
-
     public string? LoadBalancerName { get; set; }
 
     public string? Scheme { get; set; }
 
-    public global::System.Collections.Generic.List<string>? SecurityGroups { get; set; }
+    public string? VpcId { get; set; }
 
     public global::Gureum.Api.Elbv2.LoadBalancerState? State { get; set; }
 
     public string? Type { get; set; }
 
-    public string? VpcId { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.AvailabilityZone>? AvailabilityZones { get; set; }
+
+    public global::System.Collections.Generic.List<string>? SecurityGroups { get; set; }
+
+    public string? IpAddressType { get; set; }
+
+    public string? CustomerOwnedIpv4Pool { get; set; }
+
+    public string? EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic { get; set; }
+
+    public string? EnablePrefixForIpv6SourceNat { get; set; }
+
+    public global::Gureum.Api.Elbv2.IpamPools? IpamPools { get; set; }
 
     public static LoadBalancer? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2775,57 +2775,57 @@ public sealed partial class LoadBalancer
             return null;
         }
         var result = new LoadBalancer();
-        result.AvailabilityZones = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZones"), x => global::Gureum.Api.Elbv2.AvailabilityZone.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LoadBalancerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerArn"));
+        result.DNSName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DNSName"));
         result.CanonicalHostedZoneId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CanonicalHostedZoneId"));
         result.CreatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTime"));
-        result.CustomerOwnedIpv4Pool = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomerOwnedIpv4Pool"));
-        result.DNSName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DNSName"));
-        result.EnablePrefixForIpv6SourceNat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EnablePrefixForIpv6SourceNat"));
-        result.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic"));
-        result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
-        result.IpamPools = global::Gureum.Api.Elbv2.IpamPools.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "IpamPools")));
-        result.LoadBalancerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerArn"));
         result.LoadBalancerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerName"));
         result.Scheme = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Scheme"));
-        result.SecurityGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecurityGroups"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.VpcId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VpcId"));
         result.State = global::Gureum.Api.Elbv2.LoadBalancerState.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "State")));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
-        result.VpcId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VpcId"));
+        result.AvailabilityZones = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZones"), x => global::Gureum.Api.Elbv2.AvailabilityZone.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.SecurityGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecurityGroups"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
+        result.CustomerOwnedIpv4Pool = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomerOwnedIpv4Pool"));
+        result.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic"));
+        result.EnablePrefixForIpv6SourceNat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EnablePrefixForIpv6SourceNat"));
+        result.IpamPools = global::Gureum.Api.Elbv2.IpamPools.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "IpamPools")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZones", global::Gureum.Core.ValueTree.WriteList(AvailabilityZones, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "LoadBalancerArn", LoadBalancerArn);
+        global::Gureum.Core.ValueTree.Put(node, "DNSName", DNSName);
         global::Gureum.Core.ValueTree.Put(node, "CanonicalHostedZoneId", CanonicalHostedZoneId);
         global::Gureum.Core.ValueTree.Put(node, "CreatedTime", CreatedTime);
-        global::Gureum.Core.ValueTree.Put(node, "CustomerOwnedIpv4Pool", CustomerOwnedIpv4Pool);
-        global::Gureum.Core.ValueTree.Put(node, "DNSName", DNSName);
-        global::Gureum.Core.ValueTree.Put(node, "EnablePrefixForIpv6SourceNat", EnablePrefixForIpv6SourceNat);
-        global::Gureum.Core.ValueTree.Put(node, "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic", EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic);
-        global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
-        global::Gureum.Core.ValueTree.Put(node, "IpamPools", IpamPools?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "LoadBalancerArn", LoadBalancerArn);
         global::Gureum.Core.ValueTree.Put(node, "LoadBalancerName", LoadBalancerName);
         global::Gureum.Core.ValueTree.Put(node, "Scheme", Scheme);
-        global::Gureum.Core.ValueTree.Put(node, "SecurityGroups", global::Gureum.Core.ValueTree.WriteList(SecurityGroups, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "VpcId", VpcId);
         global::Gureum.Core.ValueTree.Put(node, "State", State?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
-        global::Gureum.Core.ValueTree.Put(node, "VpcId", VpcId);
+        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZones", global::Gureum.Core.ValueTree.WriteList(AvailabilityZones, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "SecurityGroups", global::Gureum.Core.ValueTree.WriteList(SecurityGroups, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
+        global::Gureum.Core.ValueTree.Put(node, "CustomerOwnedIpv4Pool", CustomerOwnedIpv4Pool);
+        global::Gureum.Core.ValueTree.Put(node, "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic", EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic);
+        global::Gureum.Core.ValueTree.Put(node, "EnablePrefixForIpv6SourceNat", EnablePrefixForIpv6SourceNat);
+        global::Gureum.Core.ValueTree.Put(node, "IpamPools", IpamPools?.ToTree());
         return node;
     }
 }
 
 public sealed partial class LoadBalancerAddress
 {
-    public string? AllocationId { get; set; }
-
-    public string? IPv6Address { get; set; }
-
     public string? IpAddress { get; set; }
 
+    public string? AllocationId { get; set; }
+
     public string? PrivateIPv4Address { get; set; }
+
+    public string? IPv6Address { get; set; }
 
     public static LoadBalancerAddress? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2834,20 +2834,20 @@ public sealed partial class LoadBalancerAddress
             return null;
         }
         var result = new LoadBalancerAddress();
-        result.AllocationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AllocationId"));
-        result.IPv6Address = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IPv6Address"));
         result.IpAddress = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddress"));
+        result.AllocationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AllocationId"));
         result.PrivateIPv4Address = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PrivateIPv4Address"));
+        result.IPv6Address = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IPv6Address"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AllocationId", AllocationId);
-        global::Gureum.Core.ValueTree.Put(node, "IPv6Address", IPv6Address);
         global::Gureum.Core.ValueTree.Put(node, "IpAddress", IpAddress);
+        global::Gureum.Core.ValueTree.Put(node, "AllocationId", AllocationId);
         global::Gureum.Core.ValueTree.Put(node, "PrivateIPv4Address", PrivateIPv4Address);
+        global::Gureum.Core.ValueTree.Put(node, "IPv6Address", IPv6Address);
         return node;
     }
 }
@@ -2932,9 +2932,9 @@ public static class LoadBalancerTypeEnum
 
 public sealed partial class Matcher
 {
-    public string? GrpcCode { get; set; }
-
     public string? HttpCode { get; set; }
+
+    public string? GrpcCode { get; set; }
 
     public static Matcher? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2943,16 +2943,16 @@ public sealed partial class Matcher
             return null;
         }
         var result = new Matcher();
-        result.GrpcCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrpcCode"));
         result.HttpCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HttpCode"));
+        result.GrpcCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrpcCode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "GrpcCode", GrpcCode);
         global::Gureum.Core.ValueTree.Put(node, "HttpCode", HttpCode);
+        global::Gureum.Core.ValueTree.Put(node, "GrpcCode", GrpcCode);
         return node;
     }
 }
@@ -3020,13 +3020,13 @@ public sealed partial class ModifyCapacityReservationInput
 
 public sealed partial class ModifyCapacityReservationOutput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.ZonalCapacityReservationState>? CapacityReservationState { get; set; }
+    public global::System.DateTimeOffset? LastModifiedTime { get; set; }
 
     public int? DecreaseRequestsRemaining { get; set; }
 
-    public global::System.DateTimeOffset? LastModifiedTime { get; set; }
-
     public global::Gureum.Api.Elbv2.MinimumLoadBalancerCapacity? MinimumLoadBalancerCapacity { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.ZonalCapacityReservationState>? CapacityReservationState { get; set; }
 
     public static ModifyCapacityReservationOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3035,29 +3035,29 @@ public sealed partial class ModifyCapacityReservationOutput
             return null;
         }
         var result = new ModifyCapacityReservationOutput();
-        result.CapacityReservationState = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CapacityReservationState"), x => global::Gureum.Api.Elbv2.ZonalCapacityReservationState.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.DecreaseRequestsRemaining = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DecreaseRequestsRemaining"));
         result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
+        result.DecreaseRequestsRemaining = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DecreaseRequestsRemaining"));
         result.MinimumLoadBalancerCapacity = global::Gureum.Api.Elbv2.MinimumLoadBalancerCapacity.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MinimumLoadBalancerCapacity")));
+        result.CapacityReservationState = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CapacityReservationState"), x => global::Gureum.Api.Elbv2.ZonalCapacityReservationState.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CapacityReservationState", global::Gureum.Core.ValueTree.WriteList(CapacityReservationState, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "DecreaseRequestsRemaining", DecreaseRequestsRemaining);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
+        global::Gureum.Core.ValueTree.Put(node, "DecreaseRequestsRemaining", DecreaseRequestsRemaining);
         global::Gureum.Core.ValueTree.Put(node, "MinimumLoadBalancerCapacity", MinimumLoadBalancerCapacity?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CapacityReservationState", global::Gureum.Core.ValueTree.WriteList(CapacityReservationState, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ModifyIpPoolsInput
 {
-    public global::Gureum.Api.Elbv2.IpamPools? IpamPools { get; set; }
-
     public string? LoadBalancerArn { get; set; }
+
+    public global::Gureum.Api.Elbv2.IpamPools? IpamPools { get; set; }
 
     public global::System.Collections.Generic.List<string>? RemoveIpamPools { get; set; }
 
@@ -3068,8 +3068,8 @@ public sealed partial class ModifyIpPoolsInput
             return null;
         }
         var result = new ModifyIpPoolsInput();
-        result.IpamPools = global::Gureum.Api.Elbv2.IpamPools.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "IpamPools")));
         result.LoadBalancerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerArn"));
+        result.IpamPools = global::Gureum.Api.Elbv2.IpamPools.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "IpamPools")));
         result.RemoveIpamPools = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RemoveIpamPools"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -3077,8 +3077,8 @@ public sealed partial class ModifyIpPoolsInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "IpamPools", IpamPools?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "LoadBalancerArn", LoadBalancerArn);
+        global::Gureum.Core.ValueTree.Put(node, "IpamPools", IpamPools?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RemoveIpamPools", global::Gureum.Core.ValueTree.WriteList(RemoveIpamPools, x => (object?)x));
         return node;
     }
@@ -3109,9 +3109,9 @@ public sealed partial class ModifyIpPoolsOutput
 
 public sealed partial class ModifyListenerAttributesInput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.ListenerAttribute>? Attributes { get; set; }
-
     public string? ListenerArn { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.ListenerAttribute>? Attributes { get; set; }
 
     public static ModifyListenerAttributesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3120,16 +3120,16 @@ public sealed partial class ModifyListenerAttributesInput
             return null;
         }
         var result = new ModifyListenerAttributesInput();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Api.Elbv2.ListenerAttribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ListenerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ListenerArn"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Api.Elbv2.ListenerAttribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteList(Attributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ListenerArn", ListenerArn);
+        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteList(Attributes, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -3159,21 +3159,21 @@ public sealed partial class ModifyListenerAttributesOutput
 
 public sealed partial class ModifyListenerInput
 {
-    public global::System.Collections.Generic.List<string>? AlpnPolicy { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Certificate>? Certificates { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Action>? DefaultActions { get; set; }
-
     public string? ListenerArn { get; set; }
-
-    public global::Gureum.Api.Elbv2.MutualAuthenticationAttributes? MutualAuthentication { get; set; }
 
     public int? Port { get; set; }
 
     public string? Protocol { get; set; }
 
     public string? SslPolicy { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Certificate>? Certificates { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Action>? DefaultActions { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AlpnPolicy { get; set; }
+
+    public global::Gureum.Api.Elbv2.MutualAuthenticationAttributes? MutualAuthentication { get; set; }
 
     public static ModifyListenerInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3182,28 +3182,28 @@ public sealed partial class ModifyListenerInput
             return null;
         }
         var result = new ModifyListenerInput();
-        result.AlpnPolicy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AlpnPolicy"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Certificates = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Certificates"), x => global::Gureum.Api.Elbv2.Certificate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.DefaultActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DefaultActions"), x => global::Gureum.Api.Elbv2.Action.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ListenerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ListenerArn"));
-        result.MutualAuthentication = global::Gureum.Api.Elbv2.MutualAuthenticationAttributes.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MutualAuthentication")));
         result.Port = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Port"));
         result.Protocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Protocol"));
         result.SslPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SslPolicy"));
+        result.Certificates = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Certificates"), x => global::Gureum.Api.Elbv2.Certificate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DefaultActions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DefaultActions"), x => global::Gureum.Api.Elbv2.Action.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AlpnPolicy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AlpnPolicy"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.MutualAuthentication = global::Gureum.Api.Elbv2.MutualAuthenticationAttributes.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MutualAuthentication")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlpnPolicy", global::Gureum.Core.ValueTree.WriteList(AlpnPolicy, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Certificates", global::Gureum.Core.ValueTree.WriteList(Certificates, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "DefaultActions", global::Gureum.Core.ValueTree.WriteList(DefaultActions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ListenerArn", ListenerArn);
-        global::Gureum.Core.ValueTree.Put(node, "MutualAuthentication", MutualAuthentication?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Port", Port);
         global::Gureum.Core.ValueTree.Put(node, "Protocol", Protocol);
         global::Gureum.Core.ValueTree.Put(node, "SslPolicy", SslPolicy);
+        global::Gureum.Core.ValueTree.Put(node, "Certificates", global::Gureum.Core.ValueTree.WriteList(Certificates, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "DefaultActions", global::Gureum.Core.ValueTree.WriteList(DefaultActions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AlpnPolicy", global::Gureum.Core.ValueTree.WriteList(AlpnPolicy, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "MutualAuthentication", MutualAuthentication?.ToTree());
         return node;
     }
 }
@@ -3233,9 +3233,9 @@ public sealed partial class ModifyListenerOutput
 
 public sealed partial class ModifyLoadBalancerAttributesInput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.LoadBalancerAttribute>? Attributes { get; set; }
-
     public string? LoadBalancerArn { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.LoadBalancerAttribute>? Attributes { get; set; }
 
     public static ModifyLoadBalancerAttributesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3244,16 +3244,16 @@ public sealed partial class ModifyLoadBalancerAttributesInput
             return null;
         }
         var result = new ModifyLoadBalancerAttributesInput();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Api.Elbv2.LoadBalancerAttribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.LoadBalancerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerArn"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Api.Elbv2.LoadBalancerAttribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteList(Attributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "LoadBalancerArn", LoadBalancerArn);
+        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteList(Attributes, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -3283,15 +3283,15 @@ public sealed partial class ModifyLoadBalancerAttributesOutput
 
 public sealed partial class ModifyRuleInput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Action>? Actions { get; set; }
+    public string? RuleArn { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.RuleCondition>? Conditions { get; set; }
 
-    public bool? ResetTransforms { get; set; }
-
-    public string? RuleArn { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Action>? Actions { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.RuleTransform>? Transforms { get; set; }
+
+    public bool? ResetTransforms { get; set; }
 
     public static ModifyRuleInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3300,22 +3300,22 @@ public sealed partial class ModifyRuleInput
             return null;
         }
         var result = new ModifyRuleInput();
-        result.Actions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Actions"), x => global::Gureum.Api.Elbv2.Action.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Conditions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Conditions"), x => global::Gureum.Api.Elbv2.RuleCondition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ResetTransforms = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ResetTransforms"));
         result.RuleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleArn"));
+        result.Conditions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Conditions"), x => global::Gureum.Api.Elbv2.RuleCondition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Actions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Actions"), x => global::Gureum.Api.Elbv2.Action.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Transforms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Transforms"), x => global::Gureum.Api.Elbv2.RuleTransform.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ResetTransforms = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ResetTransforms"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Actions", global::Gureum.Core.ValueTree.WriteList(Actions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Conditions", global::Gureum.Core.ValueTree.WriteList(Conditions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ResetTransforms", ResetTransforms);
         global::Gureum.Core.ValueTree.Put(node, "RuleArn", RuleArn);
+        global::Gureum.Core.ValueTree.Put(node, "Conditions", global::Gureum.Core.ValueTree.WriteList(Conditions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Actions", global::Gureum.Core.ValueTree.WriteList(Actions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Transforms", global::Gureum.Core.ValueTree.WriteList(Transforms, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ResetTransforms", ResetTransforms);
         return node;
     }
 }
@@ -3345,9 +3345,9 @@ public sealed partial class ModifyRuleOutput
 
 public sealed partial class ModifyTargetGroupAttributesInput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.TargetGroupAttribute>? Attributes { get; set; }
-
     public string? TargetGroupArn { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.TargetGroupAttribute>? Attributes { get; set; }
 
     public static ModifyTargetGroupAttributesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3356,16 +3356,16 @@ public sealed partial class ModifyTargetGroupAttributesInput
             return null;
         }
         var result = new ModifyTargetGroupAttributesInput();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Api.Elbv2.TargetGroupAttribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TargetGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetGroupArn"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Api.Elbv2.TargetGroupAttribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteList(Attributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TargetGroupArn", TargetGroupArn);
+        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteList(Attributes, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -3395,25 +3395,25 @@ public sealed partial class ModifyTargetGroupAttributesOutput
 
 public sealed partial class ModifyTargetGroupInput
 {
-    public bool? HealthCheckEnabled { get; set; }
+    public string? TargetGroupArn { get; set; }
 
-    public int? HealthCheckIntervalSeconds { get; set; }
-
-    public string? HealthCheckPath { get; set; }
+    public string? HealthCheckProtocol { get; set; }
 
     public string? HealthCheckPort { get; set; }
 
-    public string? HealthCheckProtocol { get; set; }
+    public string? HealthCheckPath { get; set; }
+
+    public bool? HealthCheckEnabled { get; set; }
+
+    public int? HealthCheckIntervalSeconds { get; set; }
 
     public int? HealthCheckTimeoutSeconds { get; set; }
 
     public int? HealthyThresholdCount { get; set; }
 
-    public global::Gureum.Api.Elbv2.Matcher? Matcher { get; set; }
-
-    public string? TargetGroupArn { get; set; }
-
     public int? UnhealthyThresholdCount { get; set; }
+
+    public global::Gureum.Api.Elbv2.Matcher? Matcher { get; set; }
 
     public static ModifyTargetGroupInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3422,32 +3422,32 @@ public sealed partial class ModifyTargetGroupInput
             return null;
         }
         var result = new ModifyTargetGroupInput();
+        result.TargetGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetGroupArn"));
+        result.HealthCheckProtocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckProtocol"));
+        result.HealthCheckPort = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckPort"));
+        result.HealthCheckPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckPath"));
         result.HealthCheckEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HealthCheckEnabled"));
         result.HealthCheckIntervalSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HealthCheckIntervalSeconds"));
-        result.HealthCheckPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckPath"));
-        result.HealthCheckPort = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckPort"));
-        result.HealthCheckProtocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckProtocol"));
         result.HealthCheckTimeoutSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HealthCheckTimeoutSeconds"));
         result.HealthyThresholdCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HealthyThresholdCount"));
-        result.Matcher = global::Gureum.Api.Elbv2.Matcher.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Matcher")));
-        result.TargetGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetGroupArn"));
         result.UnhealthyThresholdCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "UnhealthyThresholdCount"));
+        result.Matcher = global::Gureum.Api.Elbv2.Matcher.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Matcher")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TargetGroupArn", TargetGroupArn);
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckProtocol", HealthCheckProtocol);
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckPort", HealthCheckPort);
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckPath", HealthCheckPath);
         global::Gureum.Core.ValueTree.Put(node, "HealthCheckEnabled", HealthCheckEnabled);
         global::Gureum.Core.ValueTree.Put(node, "HealthCheckIntervalSeconds", HealthCheckIntervalSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckPath", HealthCheckPath);
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckPort", HealthCheckPort);
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckProtocol", HealthCheckProtocol);
         global::Gureum.Core.ValueTree.Put(node, "HealthCheckTimeoutSeconds", HealthCheckTimeoutSeconds);
         global::Gureum.Core.ValueTree.Put(node, "HealthyThresholdCount", HealthyThresholdCount);
-        global::Gureum.Core.ValueTree.Put(node, "Matcher", Matcher?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TargetGroupArn", TargetGroupArn);
         global::Gureum.Core.ValueTree.Put(node, "UnhealthyThresholdCount", UnhealthyThresholdCount);
+        global::Gureum.Core.ValueTree.Put(node, "Matcher", Matcher?.ToTree());
         return node;
     }
 }
@@ -3477,13 +3477,13 @@ public sealed partial class ModifyTargetGroupOutput
 
 public sealed partial class ModifyTrustStoreInput
 {
+    public string? TrustStoreArn { get; set; }
+
     public string? CaCertificatesBundleS3Bucket { get; set; }
 
     public string? CaCertificatesBundleS3Key { get; set; }
 
     public string? CaCertificatesBundleS3ObjectVersion { get; set; }
-
-    public string? TrustStoreArn { get; set; }
 
     public static ModifyTrustStoreInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3492,20 +3492,20 @@ public sealed partial class ModifyTrustStoreInput
             return null;
         }
         var result = new ModifyTrustStoreInput();
+        result.TrustStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrustStoreArn"));
         result.CaCertificatesBundleS3Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CaCertificatesBundleS3Bucket"));
         result.CaCertificatesBundleS3Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CaCertificatesBundleS3Key"));
         result.CaCertificatesBundleS3ObjectVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CaCertificatesBundleS3ObjectVersion"));
-        result.TrustStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrustStoreArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TrustStoreArn", TrustStoreArn);
         global::Gureum.Core.ValueTree.Put(node, "CaCertificatesBundleS3Bucket", CaCertificatesBundleS3Bucket);
         global::Gureum.Core.ValueTree.Put(node, "CaCertificatesBundleS3Key", CaCertificatesBundleS3Key);
         global::Gureum.Core.ValueTree.Put(node, "CaCertificatesBundleS3ObjectVersion", CaCertificatesBundleS3ObjectVersion);
-        global::Gureum.Core.ValueTree.Put(node, "TrustStoreArn", TrustStoreArn);
         return node;
     }
 }
@@ -3535,15 +3535,15 @@ public sealed partial class ModifyTrustStoreOutput
 
 public sealed partial class MutualAuthenticationAttributes
 {
-    public string? AdvertiseTrustStoreCaNames { get; set; }
-
-    public bool? IgnoreClientCertificateExpiry { get; set; }
-
     public string? Mode { get; set; }
 
     public string? TrustStoreArn { get; set; }
 
+    public bool? IgnoreClientCertificateExpiry { get; set; }
+
     public string? TrustStoreAssociationStatus { get; set; }
+
+    public string? AdvertiseTrustStoreCaNames { get; set; }
 
     public static MutualAuthenticationAttributes? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3552,31 +3552,31 @@ public sealed partial class MutualAuthenticationAttributes
             return null;
         }
         var result = new MutualAuthenticationAttributes();
-        result.AdvertiseTrustStoreCaNames = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AdvertiseTrustStoreCaNames"));
-        result.IgnoreClientCertificateExpiry = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IgnoreClientCertificateExpiry"));
         result.Mode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Mode"));
         result.TrustStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrustStoreArn"));
+        result.IgnoreClientCertificateExpiry = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IgnoreClientCertificateExpiry"));
         result.TrustStoreAssociationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrustStoreAssociationStatus"));
+        result.AdvertiseTrustStoreCaNames = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AdvertiseTrustStoreCaNames"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdvertiseTrustStoreCaNames", AdvertiseTrustStoreCaNames);
-        global::Gureum.Core.ValueTree.Put(node, "IgnoreClientCertificateExpiry", IgnoreClientCertificateExpiry);
         global::Gureum.Core.ValueTree.Put(node, "Mode", Mode);
         global::Gureum.Core.ValueTree.Put(node, "TrustStoreArn", TrustStoreArn);
+        global::Gureum.Core.ValueTree.Put(node, "IgnoreClientCertificateExpiry", IgnoreClientCertificateExpiry);
         global::Gureum.Core.ValueTree.Put(node, "TrustStoreAssociationStatus", TrustStoreAssociationStatus);
+        global::Gureum.Core.ValueTree.Put(node, "AdvertiseTrustStoreCaNames", AdvertiseTrustStoreCaNames);
         return node;
     }
 }
 
 public sealed partial class PathPatternConditionConfig
 {
-    public global::System.Collections.Generic.List<string>? RegexValues { get; set; }
-
     public global::System.Collections.Generic.List<string>? Values { get; set; }
+
+    public global::System.Collections.Generic.List<string>? RegexValues { get; set; }
 
     public static PathPatternConditionConfig? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3585,16 +3585,16 @@ public sealed partial class PathPatternConditionConfig
             return null;
         }
         var result = new PathPatternConditionConfig();
-        result.RegexValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RegexValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Values = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Values"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.RegexValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RegexValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "RegexValues", global::Gureum.Core.ValueTree.WriteList(RegexValues, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Values", global::Gureum.Core.ValueTree.WriteList(Values, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "RegexValues", global::Gureum.Core.ValueTree.WriteList(RegexValues, x => (object?)x));
         return node;
     }
 }
@@ -3665,13 +3665,13 @@ public sealed partial class QueryStringKeyValuePair
 
 public sealed partial class RedirectActionConfig
 {
-    public string? Host { get; set; }
-
-    public string? Path { get; set; }
+    public string? Protocol { get; set; }
 
     public string? Port { get; set; }
 
-    public string? Protocol { get; set; }
+    public string? Host { get; set; }
+
+    public string? Path { get; set; }
 
     public string? Query { get; set; }
 
@@ -3684,10 +3684,10 @@ public sealed partial class RedirectActionConfig
             return null;
         }
         var result = new RedirectActionConfig();
+        result.Protocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Protocol"));
+        result.Port = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Port"));
         result.Host = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Host"));
         result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
-        result.Port = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Port"));
-        result.Protocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Protocol"));
         result.Query = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Query"));
         result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusCode"));
         return result;
@@ -3696,10 +3696,10 @@ public sealed partial class RedirectActionConfig
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Protocol", Protocol);
+        global::Gureum.Core.ValueTree.Put(node, "Port", Port);
         global::Gureum.Core.ValueTree.Put(node, "Host", Host);
         global::Gureum.Core.ValueTree.Put(node, "Path", Path);
-        global::Gureum.Core.ValueTree.Put(node, "Port", Port);
-        global::Gureum.Core.ValueTree.Put(node, "Protocol", Protocol);
         global::Gureum.Core.ValueTree.Put(node, "Query", Query);
         global::Gureum.Core.ValueTree.Put(node, "StatusCode", StatusCode);
         return node;
@@ -3767,9 +3767,9 @@ public static class RemoveIpamPoolEnum
 
 public sealed partial class RemoveListenerCertificatesInput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Certificate>? Certificates { get; set; }
-
     public string? ListenerArn { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Certificate>? Certificates { get; set; }
 
     public static RemoveListenerCertificatesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3778,16 +3778,16 @@ public sealed partial class RemoveListenerCertificatesInput
             return null;
         }
         var result = new RemoveListenerCertificatesInput();
-        result.Certificates = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Certificates"), x => global::Gureum.Api.Elbv2.Certificate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ListenerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ListenerArn"));
+        result.Certificates = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Certificates"), x => global::Gureum.Api.Elbv2.Certificate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Certificates", global::Gureum.Core.ValueTree.WriteList(Certificates, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ListenerArn", ListenerArn);
+        global::Gureum.Core.ValueTree.Put(node, "Certificates", global::Gureum.Core.ValueTree.WriteList(Certificates, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -3859,9 +3859,9 @@ public sealed partial class RemoveTagsOutput
 
 public sealed partial class RemoveTrustStoreRevocationsInput
 {
-    public global::System.Collections.Generic.List<long>? RevocationIds { get; set; }
-
     public string? TrustStoreArn { get; set; }
+
+    public global::System.Collections.Generic.List<long>? RevocationIds { get; set; }
 
     public static RemoveTrustStoreRevocationsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3870,16 +3870,16 @@ public sealed partial class RemoveTrustStoreRevocationsInput
             return null;
         }
         var result = new RemoveTrustStoreRevocationsInput();
-        result.RevocationIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RevocationIds"), x => global::Gureum.Core.ValueConvert.AsLong(x) ?? default);
         result.TrustStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrustStoreArn"));
+        result.RevocationIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RevocationIds"), x => global::Gureum.Core.ValueConvert.AsLong(x) ?? default);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "RevocationIds", global::Gureum.Core.ValueTree.WriteList(RevocationIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "TrustStoreArn", TrustStoreArn);
+        global::Gureum.Core.ValueTree.Put(node, "RevocationIds", global::Gureum.Core.ValueTree.WriteList(RevocationIds, x => (object?)x));
         return node;
     }
 }
@@ -3905,13 +3905,13 @@ public sealed partial class RemoveTrustStoreRevocationsOutput
 
 public sealed partial class RevocationContent
 {
-    public string? RevocationType { get; set; }
-
     public string? S3Bucket { get; set; }
 
     public string? S3Key { get; set; }
 
     public string? S3ObjectVersion { get; set; }
+
+    public string? RevocationType { get; set; }
 
     public static RevocationContent? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3920,20 +3920,20 @@ public sealed partial class RevocationContent
             return null;
         }
         var result = new RevocationContent();
-        result.RevocationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevocationType"));
         result.S3Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3Bucket"));
         result.S3Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3Key"));
         result.S3ObjectVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3ObjectVersion"));
+        result.RevocationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevocationType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "RevocationType", RevocationType);
         global::Gureum.Core.ValueTree.Put(node, "S3Bucket", S3Bucket);
         global::Gureum.Core.ValueTree.Put(node, "S3Key", S3Key);
         global::Gureum.Core.ValueTree.Put(node, "S3ObjectVersion", S3ObjectVersion);
+        global::Gureum.Core.ValueTree.Put(node, "RevocationType", RevocationType);
         return node;
     }
 }
@@ -3973,15 +3973,15 @@ public sealed partial class RewriteConfig
 
 public sealed partial class Rule
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Action>? Actions { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.RuleCondition>? Conditions { get; set; }
-
-    public bool? IsDefault { get; set; }
+    public string? RuleArn { get; set; }
 
     public string? Priority { get; set; }
 
-    public string? RuleArn { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.RuleCondition>? Conditions { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Action>? Actions { get; set; }
+
+    public bool? IsDefault { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.RuleTransform>? Transforms { get; set; }
 
@@ -3992,11 +3992,11 @@ public sealed partial class Rule
             return null;
         }
         var result = new Rule();
-        result.Actions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Actions"), x => global::Gureum.Api.Elbv2.Action.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Conditions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Conditions"), x => global::Gureum.Api.Elbv2.RuleCondition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.IsDefault = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsDefault"));
-        result.Priority = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Priority"));
         result.RuleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleArn"));
+        result.Priority = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Priority"));
+        result.Conditions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Conditions"), x => global::Gureum.Api.Elbv2.RuleCondition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Actions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Actions"), x => global::Gureum.Api.Elbv2.Action.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.IsDefault = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsDefault"));
         result.Transforms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Transforms"), x => global::Gureum.Api.Elbv2.RuleTransform.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -4004,11 +4004,11 @@ public sealed partial class Rule
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Actions", global::Gureum.Core.ValueTree.WriteList(Actions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Conditions", global::Gureum.Core.ValueTree.WriteList(Conditions, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "IsDefault", IsDefault);
-        global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
         global::Gureum.Core.ValueTree.Put(node, "RuleArn", RuleArn);
+        global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
+        global::Gureum.Core.ValueTree.Put(node, "Conditions", global::Gureum.Core.ValueTree.WriteList(Conditions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Actions", global::Gureum.Core.ValueTree.WriteList(Actions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "IsDefault", IsDefault);
         global::Gureum.Core.ValueTree.Put(node, "Transforms", global::Gureum.Core.ValueTree.WriteList(Transforms, x => (object?)x.ToTree()));
         return node;
     }
@@ -4018,21 +4018,21 @@ public sealed partial class RuleCondition
 {
     public string? Field { get; set; }
 
+    public global::System.Collections.Generic.List<string>? Values { get; set; }
+
     public global::Gureum.Api.Elbv2.HostHeaderConditionConfig? HostHeaderConfig { get; set; }
-
-    public global::Gureum.Api.Elbv2.HttpHeaderConditionConfig? HttpHeaderConfig { get; set; }
-
-    public global::Gureum.Api.Elbv2.HttpRequestMethodConditionConfig? HttpRequestMethodConfig { get; set; }
 
     public global::Gureum.Api.Elbv2.PathPatternConditionConfig? PathPatternConfig { get; set; }
 
+    public global::Gureum.Api.Elbv2.HttpHeaderConditionConfig? HttpHeaderConfig { get; set; }
+
     public global::Gureum.Api.Elbv2.QueryStringConditionConfig? QueryStringConfig { get; set; }
 
-    public global::System.Collections.Generic.List<string>? RegexValues { get; set; }
+    public global::Gureum.Api.Elbv2.HttpRequestMethodConditionConfig? HttpRequestMethodConfig { get; set; }
 
     public global::Gureum.Api.Elbv2.SourceIpConditionConfig? SourceIpConfig { get; set; }
 
-    public global::System.Collections.Generic.List<string>? Values { get; set; }
+    public global::System.Collections.Generic.List<string>? RegexValues { get; set; }
 
     public static RuleCondition? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4042,14 +4042,14 @@ public sealed partial class RuleCondition
         }
         var result = new RuleCondition();
         result.Field = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Field"));
-        result.HostHeaderConfig = global::Gureum.Api.Elbv2.HostHeaderConditionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HostHeaderConfig")));
-        result.HttpHeaderConfig = global::Gureum.Api.Elbv2.HttpHeaderConditionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HttpHeaderConfig")));
-        result.HttpRequestMethodConfig = global::Gureum.Api.Elbv2.HttpRequestMethodConditionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HttpRequestMethodConfig")));
-        result.PathPatternConfig = global::Gureum.Api.Elbv2.PathPatternConditionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PathPatternConfig")));
-        result.QueryStringConfig = global::Gureum.Api.Elbv2.QueryStringConditionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "QueryStringConfig")));
-        result.RegexValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RegexValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.SourceIpConfig = global::Gureum.Api.Elbv2.SourceIpConditionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SourceIpConfig")));
         result.Values = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Values"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.HostHeaderConfig = global::Gureum.Api.Elbv2.HostHeaderConditionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HostHeaderConfig")));
+        result.PathPatternConfig = global::Gureum.Api.Elbv2.PathPatternConditionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PathPatternConfig")));
+        result.HttpHeaderConfig = global::Gureum.Api.Elbv2.HttpHeaderConditionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HttpHeaderConfig")));
+        result.QueryStringConfig = global::Gureum.Api.Elbv2.QueryStringConditionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "QueryStringConfig")));
+        result.HttpRequestMethodConfig = global::Gureum.Api.Elbv2.HttpRequestMethodConditionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HttpRequestMethodConfig")));
+        result.SourceIpConfig = global::Gureum.Api.Elbv2.SourceIpConditionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SourceIpConfig")));
+        result.RegexValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RegexValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -4057,23 +4057,23 @@ public sealed partial class RuleCondition
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Field", Field);
-        global::Gureum.Core.ValueTree.Put(node, "HostHeaderConfig", HostHeaderConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "HttpHeaderConfig", HttpHeaderConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "HttpRequestMethodConfig", HttpRequestMethodConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "PathPatternConfig", PathPatternConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "QueryStringConfig", QueryStringConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RegexValues", global::Gureum.Core.ValueTree.WriteList(RegexValues, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "SourceIpConfig", SourceIpConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Values", global::Gureum.Core.ValueTree.WriteList(Values, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "HostHeaderConfig", HostHeaderConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "PathPatternConfig", PathPatternConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "HttpHeaderConfig", HttpHeaderConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "QueryStringConfig", QueryStringConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "HttpRequestMethodConfig", HttpRequestMethodConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SourceIpConfig", SourceIpConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RegexValues", global::Gureum.Core.ValueTree.WriteList(RegexValues, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class RulePriorityPair
 {
-    public int? Priority { get; set; }
-
     public string? RuleArn { get; set; }
+
+    public int? Priority { get; set; }
 
     public static RulePriorityPair? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4082,25 +4082,25 @@ public sealed partial class RulePriorityPair
             return null;
         }
         var result = new RulePriorityPair();
-        result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
         result.RuleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleArn"));
+        result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
         global::Gureum.Core.ValueTree.Put(node, "RuleArn", RuleArn);
+        global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
         return node;
     }
 }
 
 public sealed partial class RuleTransform
 {
-    public global::Gureum.Api.Elbv2.HostHeaderRewriteConfig? HostHeaderRewriteConfig { get; set; }
-
     public string? Type { get; set; }
+
+    public global::Gureum.Api.Elbv2.HostHeaderRewriteConfig? HostHeaderRewriteConfig { get; set; }
 
     public global::Gureum.Api.Elbv2.UrlRewriteConfig? UrlRewriteConfig { get; set; }
 
@@ -4111,8 +4111,8 @@ public sealed partial class RuleTransform
             return null;
         }
         var result = new RuleTransform();
-        result.HostHeaderRewriteConfig = global::Gureum.Api.Elbv2.HostHeaderRewriteConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HostHeaderRewriteConfig")));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.HostHeaderRewriteConfig = global::Gureum.Api.Elbv2.HostHeaderRewriteConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HostHeaderRewriteConfig")));
         result.UrlRewriteConfig = global::Gureum.Api.Elbv2.UrlRewriteConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "UrlRewriteConfig")));
         return result;
     }
@@ -4120,8 +4120,8 @@ public sealed partial class RuleTransform
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "HostHeaderRewriteConfig", HostHeaderRewriteConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "HostHeaderRewriteConfig", HostHeaderRewriteConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "UrlRewriteConfig", UrlRewriteConfig?.ToTree());
         return node;
     }
@@ -4129,9 +4129,9 @@ public sealed partial class RuleTransform
 
 public sealed partial class SetIpAddressTypeInput
 {
-    public string? IpAddressType { get; set; }
-
     public string? LoadBalancerArn { get; set; }
+
+    public string? IpAddressType { get; set; }
 
     public static SetIpAddressTypeInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4140,16 +4140,16 @@ public sealed partial class SetIpAddressTypeInput
             return null;
         }
         var result = new SetIpAddressTypeInput();
-        result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
         result.LoadBalancerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerArn"));
+        result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
         global::Gureum.Core.ValueTree.Put(node, "LoadBalancerArn", LoadBalancerArn);
+        global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
         return node;
     }
 }
@@ -4225,11 +4225,11 @@ public sealed partial class SetRulePrioritiesOutput
 
 public sealed partial class SetSecurityGroupsInput
 {
-    public string? EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic { get; set; }
-
     public string? LoadBalancerArn { get; set; }
 
     public global::System.Collections.Generic.List<string>? SecurityGroups { get; set; }
+
+    public string? EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic { get; set; }
 
     public static SetSecurityGroupsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4238,27 +4238,27 @@ public sealed partial class SetSecurityGroupsInput
             return null;
         }
         var result = new SetSecurityGroupsInput();
-        result.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic"));
         result.LoadBalancerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerArn"));
         result.SecurityGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecurityGroups"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic", EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic);
         global::Gureum.Core.ValueTree.Put(node, "LoadBalancerArn", LoadBalancerArn);
         global::Gureum.Core.ValueTree.Put(node, "SecurityGroups", global::Gureum.Core.ValueTree.WriteList(SecurityGroups, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic", EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic);
         return node;
     }
 }
 
 public sealed partial class SetSecurityGroupsOutput
 {
-    public string? EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic { get; set; }
-
     public global::System.Collections.Generic.List<string>? SecurityGroupIds { get; set; }
+
+    public string? EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic { get; set; }
 
     public static SetSecurityGroupsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4267,31 +4267,31 @@ public sealed partial class SetSecurityGroupsOutput
             return null;
         }
         var result = new SetSecurityGroupsOutput();
-        result.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic"));
         result.SecurityGroupIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecurityGroupIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic", EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic);
         global::Gureum.Core.ValueTree.Put(node, "SecurityGroupIds", global::Gureum.Core.ValueTree.WriteList(SecurityGroupIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic", EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic);
         return node;
     }
 }
 
 public sealed partial class SetSubnetsInput
 {
-    public string? EnablePrefixForIpv6SourceNat { get; set; }
-
-    public string? IpAddressType { get; set; }
-
     public string? LoadBalancerArn { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Subnets { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.SubnetMapping>? SubnetMappings { get; set; }
 
-    public global::System.Collections.Generic.List<string>? Subnets { get; set; }
+    public string? IpAddressType { get; set; }
+
+    public string? EnablePrefixForIpv6SourceNat { get; set; }
 
     public static SetSubnetsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4300,22 +4300,22 @@ public sealed partial class SetSubnetsInput
             return null;
         }
         var result = new SetSubnetsInput();
-        result.EnablePrefixForIpv6SourceNat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EnablePrefixForIpv6SourceNat"));
-        result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
         result.LoadBalancerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerArn"));
-        result.SubnetMappings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SubnetMappings"), x => global::Gureum.Api.Elbv2.SubnetMapping.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Subnets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Subnets"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SubnetMappings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SubnetMappings"), x => global::Gureum.Api.Elbv2.SubnetMapping.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
+        result.EnablePrefixForIpv6SourceNat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EnablePrefixForIpv6SourceNat"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EnablePrefixForIpv6SourceNat", EnablePrefixForIpv6SourceNat);
-        global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
         global::Gureum.Core.ValueTree.Put(node, "LoadBalancerArn", LoadBalancerArn);
-        global::Gureum.Core.ValueTree.Put(node, "SubnetMappings", global::Gureum.Core.ValueTree.WriteList(SubnetMappings, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Subnets", global::Gureum.Core.ValueTree.WriteList(Subnets, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SubnetMappings", global::Gureum.Core.ValueTree.WriteList(SubnetMappings, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
+        global::Gureum.Core.ValueTree.Put(node, "EnablePrefixForIpv6SourceNat", EnablePrefixForIpv6SourceNat);
         return node;
     }
 }
@@ -4324,9 +4324,9 @@ public sealed partial class SetSubnetsOutput
 {
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.AvailabilityZone>? AvailabilityZones { get; set; }
 
-    public string? EnablePrefixForIpv6SourceNat { get; set; }
-
     public string? IpAddressType { get; set; }
+
+    public string? EnablePrefixForIpv6SourceNat { get; set; }
 
     public static SetSubnetsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4336,8 +4336,8 @@ public sealed partial class SetSubnetsOutput
         }
         var result = new SetSubnetsOutput();
         result.AvailabilityZones = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZones"), x => global::Gureum.Api.Elbv2.AvailabilityZone.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.EnablePrefixForIpv6SourceNat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EnablePrefixForIpv6SourceNat"));
         result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
+        result.EnablePrefixForIpv6SourceNat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EnablePrefixForIpv6SourceNat"));
         return result;
     }
 
@@ -4345,8 +4345,8 @@ public sealed partial class SetSubnetsOutput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AvailabilityZones", global::Gureum.Core.ValueTree.WriteList(AvailabilityZones, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "EnablePrefixForIpv6SourceNat", EnablePrefixForIpv6SourceNat);
         global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
+        global::Gureum.Core.ValueTree.Put(node, "EnablePrefixForIpv6SourceNat", EnablePrefixForIpv6SourceNat);
         return node;
     }
 }
@@ -4376,11 +4376,11 @@ public sealed partial class SourceIpConditionConfig
 
 public sealed partial class SslPolicy
 {
+    public global::System.Collections.Generic.List<string>? SslProtocols { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Elbv2.Cipher>? Ciphers { get; set; }
 
     public string? Name { get; set; }
-
-    public global::System.Collections.Generic.List<string>? SslProtocols { get; set; }
 
     public global::System.Collections.Generic.List<string>? SupportedLoadBalancerTypes { get; set; }
 
@@ -4391,9 +4391,9 @@ public sealed partial class SslPolicy
             return null;
         }
         var result = new SslPolicy();
+        result.SslProtocols = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SslProtocols"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Ciphers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Ciphers"), x => global::Gureum.Api.Elbv2.Cipher.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.SslProtocols = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SslProtocols"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.SupportedLoadBalancerTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SupportedLoadBalancerTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -4401,9 +4401,9 @@ public sealed partial class SslPolicy
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "SslProtocols", global::Gureum.Core.ValueTree.WriteList(SslProtocols, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Ciphers", global::Gureum.Core.ValueTree.WriteList(Ciphers, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "SslProtocols", global::Gureum.Core.ValueTree.WriteList(SslProtocols, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "SupportedLoadBalancerTypes", global::Gureum.Core.ValueTree.WriteList(SupportedLoadBalancerTypes, x => (object?)x));
         return node;
     }
@@ -4411,15 +4411,15 @@ public sealed partial class SslPolicy
 
 public sealed partial class SubnetMapping
 {
-    public string? AllocationId { get; set; }
+    public string? SubnetId { get; set; }
 
-    public string? IPv6Address { get; set; }
+    public string? AllocationId { get; set; }
 
     public string? PrivateIPv4Address { get; set; }
 
-    public string? SourceNatIpv6Prefix { get; set; }
+    public string? IPv6Address { get; set; }
 
-    public string? SubnetId { get; set; }
+    public string? SourceNatIpv6Prefix { get; set; }
 
     public static SubnetMapping? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4428,22 +4428,22 @@ public sealed partial class SubnetMapping
             return null;
         }
         var result = new SubnetMapping();
-        result.AllocationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AllocationId"));
-        result.IPv6Address = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IPv6Address"));
-        result.PrivateIPv4Address = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PrivateIPv4Address"));
-        result.SourceNatIpv6Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceNatIpv6Prefix"));
         result.SubnetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SubnetId"));
+        result.AllocationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AllocationId"));
+        result.PrivateIPv4Address = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PrivateIPv4Address"));
+        result.IPv6Address = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IPv6Address"));
+        result.SourceNatIpv6Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceNatIpv6Prefix"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AllocationId", AllocationId);
-        global::Gureum.Core.ValueTree.Put(node, "IPv6Address", IPv6Address);
-        global::Gureum.Core.ValueTree.Put(node, "PrivateIPv4Address", PrivateIPv4Address);
-        global::Gureum.Core.ValueTree.Put(node, "SourceNatIpv6Prefix", SourceNatIpv6Prefix);
         global::Gureum.Core.ValueTree.Put(node, "SubnetId", SubnetId);
+        global::Gureum.Core.ValueTree.Put(node, "AllocationId", AllocationId);
+        global::Gureum.Core.ValueTree.Put(node, "PrivateIPv4Address", PrivateIPv4Address);
+        global::Gureum.Core.ValueTree.Put(node, "IPv6Address", IPv6Address);
+        global::Gureum.Core.ValueTree.Put(node, "SourceNatIpv6Prefix", SourceNatIpv6Prefix);
         return node;
     }
 }
@@ -4522,11 +4522,11 @@ public static class TargetAdministrativeOverrideStateEnum
 
 public sealed partial class TargetDescription
 {
-    public string? AvailabilityZone { get; set; }
-
     public string? Id { get; set; }
 
     public int? Port { get; set; }
+
+    public string? AvailabilityZone { get; set; }
 
     public string? QuicServerId { get; set; }
 
@@ -4537,9 +4537,9 @@ public sealed partial class TargetDescription
             return null;
         }
         var result = new TargetDescription();
-        result.AvailabilityZone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZone"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
         result.Port = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Port"));
+        result.AvailabilityZone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZone"));
         result.QuicServerId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QuicServerId"));
         return result;
     }
@@ -4547,9 +4547,9 @@ public sealed partial class TargetDescription
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZone", AvailabilityZone);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
         global::Gureum.Core.ValueTree.Put(node, "Port", Port);
+        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZone", AvailabilityZone);
         global::Gureum.Core.ValueTree.Put(node, "QuicServerId", QuicServerId);
         return node;
     }
@@ -4557,43 +4557,43 @@ public sealed partial class TargetDescription
 
 public sealed partial class TargetGroup
 {
-    public bool? HealthCheckEnabled { get; set; }
+    public string? TargetGroupArn { get; set; }
 
-    public int? HealthCheckIntervalSeconds { get; set; }
+    public string? TargetGroupName { get; set; }
 
-    public string? HealthCheckPath { get; set; }
+    public string? Protocol { get; set; }
+
+    public int? Port { get; set; }
+
+    public string? VpcId { get; set; }
+
+    public string? HealthCheckProtocol { get; set; }
 
     public string? HealthCheckPort { get; set; }
 
-    public string? HealthCheckProtocol { get; set; }
+    public bool? HealthCheckEnabled { get; set; }
+
+    public int? HealthCheckIntervalSeconds { get; set; }
 
     public int? HealthCheckTimeoutSeconds { get; set; }
 
     public int? HealthyThresholdCount { get; set; }
 
-    public string? IpAddressType { get; set; }
+    public int? UnhealthyThresholdCount { get; set; }
 
-    public global::System.Collections.Generic.List<string>? LoadBalancerArns { get; set; }
+    public string? HealthCheckPath { get; set; }
 
     public global::Gureum.Api.Elbv2.Matcher? Matcher { get; set; }
 
-    public int? Port { get; set; }
-
-    public string? Protocol { get; set; }
-
-    public string? ProtocolVersion { get; set; }
-
-    public int? TargetControlPort { get; set; }
-
-    public string? TargetGroupArn { get; set; }
-
-    public string? TargetGroupName { get; set; }
+    public global::System.Collections.Generic.List<string>? LoadBalancerArns { get; set; }
 
     public string? TargetType { get; set; }
 
-    public int? UnhealthyThresholdCount { get; set; }
+    public string? ProtocolVersion { get; set; }
 
-    public string? VpcId { get; set; }
+    public string? IpAddressType { get; set; }
+
+    public int? TargetControlPort { get; set; }
 
     public static TargetGroup? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4602,50 +4602,50 @@ public sealed partial class TargetGroup
             return null;
         }
         var result = new TargetGroup();
-        result.HealthCheckEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HealthCheckEnabled"));
-        result.HealthCheckIntervalSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HealthCheckIntervalSeconds"));
-        result.HealthCheckPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckPath"));
-        result.HealthCheckPort = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckPort"));
-        result.HealthCheckProtocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckProtocol"));
-        result.HealthCheckTimeoutSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HealthCheckTimeoutSeconds"));
-        result.HealthyThresholdCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HealthyThresholdCount"));
-        result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
-        result.LoadBalancerArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Matcher = global::Gureum.Api.Elbv2.Matcher.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Matcher")));
-        result.Port = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Port"));
-        result.Protocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Protocol"));
-        result.ProtocolVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProtocolVersion"));
-        result.TargetControlPort = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TargetControlPort"));
         result.TargetGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetGroupArn"));
         result.TargetGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetGroupName"));
-        result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetType"));
-        result.UnhealthyThresholdCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "UnhealthyThresholdCount"));
+        result.Protocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Protocol"));
+        result.Port = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Port"));
         result.VpcId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VpcId"));
+        result.HealthCheckProtocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckProtocol"));
+        result.HealthCheckPort = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckPort"));
+        result.HealthCheckEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HealthCheckEnabled"));
+        result.HealthCheckIntervalSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HealthCheckIntervalSeconds"));
+        result.HealthCheckTimeoutSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HealthCheckTimeoutSeconds"));
+        result.HealthyThresholdCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HealthyThresholdCount"));
+        result.UnhealthyThresholdCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "UnhealthyThresholdCount"));
+        result.HealthCheckPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckPath"));
+        result.Matcher = global::Gureum.Api.Elbv2.Matcher.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Matcher")));
+        result.LoadBalancerArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LoadBalancerArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetType"));
+        result.ProtocolVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProtocolVersion"));
+        result.IpAddressType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddressType"));
+        result.TargetControlPort = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TargetControlPort"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckEnabled", HealthCheckEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckIntervalSeconds", HealthCheckIntervalSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckPath", HealthCheckPath);
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckPort", HealthCheckPort);
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckProtocol", HealthCheckProtocol);
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckTimeoutSeconds", HealthCheckTimeoutSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "HealthyThresholdCount", HealthyThresholdCount);
-        global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
-        global::Gureum.Core.ValueTree.Put(node, "LoadBalancerArns", global::Gureum.Core.ValueTree.WriteList(LoadBalancerArns, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Matcher", Matcher?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Port", Port);
-        global::Gureum.Core.ValueTree.Put(node, "Protocol", Protocol);
-        global::Gureum.Core.ValueTree.Put(node, "ProtocolVersion", ProtocolVersion);
-        global::Gureum.Core.ValueTree.Put(node, "TargetControlPort", TargetControlPort);
         global::Gureum.Core.ValueTree.Put(node, "TargetGroupArn", TargetGroupArn);
         global::Gureum.Core.ValueTree.Put(node, "TargetGroupName", TargetGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "TargetType", TargetType);
-        global::Gureum.Core.ValueTree.Put(node, "UnhealthyThresholdCount", UnhealthyThresholdCount);
+        global::Gureum.Core.ValueTree.Put(node, "Protocol", Protocol);
+        global::Gureum.Core.ValueTree.Put(node, "Port", Port);
         global::Gureum.Core.ValueTree.Put(node, "VpcId", VpcId);
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckProtocol", HealthCheckProtocol);
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckPort", HealthCheckPort);
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckEnabled", HealthCheckEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckIntervalSeconds", HealthCheckIntervalSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckTimeoutSeconds", HealthCheckTimeoutSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "HealthyThresholdCount", HealthyThresholdCount);
+        global::Gureum.Core.ValueTree.Put(node, "UnhealthyThresholdCount", UnhealthyThresholdCount);
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckPath", HealthCheckPath);
+        global::Gureum.Core.ValueTree.Put(node, "Matcher", Matcher?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "LoadBalancerArns", global::Gureum.Core.ValueTree.WriteList(LoadBalancerArns, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "TargetType", TargetType);
+        global::Gureum.Core.ValueTree.Put(node, "ProtocolVersion", ProtocolVersion);
+        global::Gureum.Core.ValueTree.Put(node, "IpAddressType", IpAddressType);
+        global::Gureum.Core.ValueTree.Put(node, "TargetControlPort", TargetControlPort);
         return node;
     }
 }
@@ -4686,9 +4686,9 @@ public static class TargetGroupIpAddressTypeEnum
 
 public sealed partial class TargetGroupStickinessConfig
 {
-    public int? DurationSeconds { get; set; }
-
     public bool? Enabled { get; set; }
+
+    public int? DurationSeconds { get; set; }
 
     public static TargetGroupStickinessConfig? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4697,16 +4697,16 @@ public sealed partial class TargetGroupStickinessConfig
             return null;
         }
         var result = new TargetGroupStickinessConfig();
-        result.DurationSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DurationSeconds"));
         result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
+        result.DurationSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DurationSeconds"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DurationSeconds", DurationSeconds);
         global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
+        global::Gureum.Core.ValueTree.Put(node, "DurationSeconds", DurationSeconds);
         return node;
     }
 }
@@ -4740,11 +4740,11 @@ public sealed partial class TargetGroupTuple
 
 public sealed partial class TargetHealth
 {
-    public string? Description { get; set; }
+    public string? State { get; set; }
 
     public string? Reason { get; set; }
 
-    public string? State { get; set; }
+    public string? Description { get; set; }
 
     public static TargetHealth? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4753,33 +4753,33 @@ public sealed partial class TargetHealth
             return null;
         }
         var result = new TargetHealth();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Reason"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
+        result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Reason"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "Reason", Reason);
         global::Gureum.Core.ValueTree.Put(node, "State", State);
+        global::Gureum.Core.ValueTree.Put(node, "Reason", Reason);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         return node;
     }
 }
 
 public sealed partial class TargetHealthDescription
 {
-    public global::Gureum.Api.Elbv2.AdministrativeOverride? AdministrativeOverride { get; set; }
-
-    public global::Gureum.Api.Elbv2.AnomalyDetection? AnomalyDetection { get; set; }
+    public global::Gureum.Api.Elbv2.TargetDescription? Target { get; set; }
 
     public string? HealthCheckPort { get; set; }
 
-    public global::Gureum.Api.Elbv2.TargetDescription? Target { get; set; }
-
     public global::Gureum.Api.Elbv2.TargetHealth? TargetHealth { get; set; }
+
+    public global::Gureum.Api.Elbv2.AnomalyDetection? AnomalyDetection { get; set; }
+
+    public global::Gureum.Api.Elbv2.AdministrativeOverride? AdministrativeOverride { get; set; }
 
     public static TargetHealthDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4788,22 +4788,22 @@ public sealed partial class TargetHealthDescription
             return null;
         }
         var result = new TargetHealthDescription();
-        result.AdministrativeOverride = global::Gureum.Api.Elbv2.AdministrativeOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AdministrativeOverride")));
-        result.AnomalyDetection = global::Gureum.Api.Elbv2.AnomalyDetection.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnomalyDetection")));
-        result.HealthCheckPort = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckPort"));
         result.Target = global::Gureum.Api.Elbv2.TargetDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Target")));
+        result.HealthCheckPort = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HealthCheckPort"));
         result.TargetHealth = global::Gureum.Api.Elbv2.TargetHealth.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TargetHealth")));
+        result.AnomalyDetection = global::Gureum.Api.Elbv2.AnomalyDetection.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnomalyDetection")));
+        result.AdministrativeOverride = global::Gureum.Api.Elbv2.AdministrativeOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AdministrativeOverride")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdministrativeOverride", AdministrativeOverride?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AnomalyDetection", AnomalyDetection?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "HealthCheckPort", HealthCheckPort);
         global::Gureum.Core.ValueTree.Put(node, "Target", Target?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "HealthCheckPort", HealthCheckPort);
         global::Gureum.Core.ValueTree.Put(node, "TargetHealth", TargetHealth?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AnomalyDetection", AnomalyDetection?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AdministrativeOverride", AdministrativeOverride?.ToTree());
         return node;
     }
 }
@@ -4857,13 +4857,13 @@ public sealed partial class TrustStore
 {
     public string? Name { get; set; }
 
-    public int? NumberOfCaCertificates { get; set; }
+    public string? TrustStoreArn { get; set; }
 
     public string? Status { get; set; }
 
-    public long? TotalRevokedEntries { get; set; }
+    public int? NumberOfCaCertificates { get; set; }
 
-    public string? TrustStoreArn { get; set; }
+    public long? TotalRevokedEntries { get; set; }
 
     public static TrustStore? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4873,10 +4873,10 @@ public sealed partial class TrustStore
         }
         var result = new TrustStore();
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.NumberOfCaCertificates = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "NumberOfCaCertificates"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.TotalRevokedEntries = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "TotalRevokedEntries"));
         result.TrustStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrustStoreArn"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.NumberOfCaCertificates = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "NumberOfCaCertificates"));
+        result.TotalRevokedEntries = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "TotalRevokedEntries"));
         return result;
     }
 
@@ -4884,10 +4884,10 @@ public sealed partial class TrustStore
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "NumberOfCaCertificates", NumberOfCaCertificates);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "TotalRevokedEntries", TotalRevokedEntries);
         global::Gureum.Core.ValueTree.Put(node, "TrustStoreArn", TrustStoreArn);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "NumberOfCaCertificates", NumberOfCaCertificates);
+        global::Gureum.Core.ValueTree.Put(node, "TotalRevokedEntries", TotalRevokedEntries);
         return node;
     }
 }
@@ -4924,13 +4924,13 @@ public static class TrustStoreAssociationStatusEnum
 
 public sealed partial class TrustStoreRevocation
 {
-    public long? NumberOfRevokedEntries { get; set; }
+    public string? TrustStoreArn { get; set; }
 
     public long? RevocationId { get; set; }
 
     public string? RevocationType { get; set; }
 
-    public string? TrustStoreArn { get; set; }
+    public long? NumberOfRevokedEntries { get; set; }
 
     public static TrustStoreRevocation? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4939,20 +4939,20 @@ public sealed partial class TrustStoreRevocation
             return null;
         }
         var result = new TrustStoreRevocation();
-        result.NumberOfRevokedEntries = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "NumberOfRevokedEntries"));
+        result.TrustStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrustStoreArn"));
         result.RevocationId = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "RevocationId"));
         result.RevocationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevocationType"));
-        result.TrustStoreArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrustStoreArn"));
+        result.NumberOfRevokedEntries = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "NumberOfRevokedEntries"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NumberOfRevokedEntries", NumberOfRevokedEntries);
+        global::Gureum.Core.ValueTree.Put(node, "TrustStoreArn", TrustStoreArn);
         global::Gureum.Core.ValueTree.Put(node, "RevocationId", RevocationId);
         global::Gureum.Core.ValueTree.Put(node, "RevocationType", RevocationType);
-        global::Gureum.Core.ValueTree.Put(node, "TrustStoreArn", TrustStoreArn);
+        global::Gureum.Core.ValueTree.Put(node, "NumberOfRevokedEntries", NumberOfRevokedEntries);
         return node;
     }
 }
@@ -4989,11 +4989,11 @@ public sealed partial class UrlRewriteConfig
 
 public sealed partial class ZonalCapacityReservationState
 {
+    public global::Gureum.Api.Elbv2.CapacityReservationStatus? State { get; set; }
+
     public string? AvailabilityZone { get; set; }
 
     public double? EffectiveCapacityUnits { get; set; }
-
-    public global::Gureum.Api.Elbv2.CapacityReservationStatus? State { get; set; }
 
     public static ZonalCapacityReservationState? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5002,18 +5002,18 @@ public sealed partial class ZonalCapacityReservationState
             return null;
         }
         var result = new ZonalCapacityReservationState();
+        result.State = global::Gureum.Api.Elbv2.CapacityReservationStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "State")));
         result.AvailabilityZone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZone"));
         result.EffectiveCapacityUnits = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "EffectiveCapacityUnits"));
-        result.State = global::Gureum.Api.Elbv2.CapacityReservationStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "State")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "State", State?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "AvailabilityZone", AvailabilityZone);
         global::Gureum.Core.ValueTree.Put(node, "EffectiveCapacityUnits", EffectiveCapacityUnits);
-        global::Gureum.Core.ValueTree.Put(node, "State", State?.ToTree());
         return node;
     }
 }

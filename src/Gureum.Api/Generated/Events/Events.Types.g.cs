@@ -32,21 +32,21 @@ public sealed partial class ApiDestination
 {
     public string? ApiDestinationArn { get; set; }
 
+    public string? Name { get; set; }
+
     public string? ApiDestinationState { get; set; }
 
     public string? ConnectionArn { get; set; }
 
-    public global::System.DateTimeOffset? CreationTime { get; set; }
+    public string? InvocationEndpoint { get; set; }
 
     public string? HttpMethod { get; set; }
 
-    public string? InvocationEndpoint { get; set; }
-
     public int? InvocationRateLimitPerSecond { get; set; }
 
-    public global::System.DateTimeOffset? LastModifiedTime { get; set; }
+    public global::System.DateTimeOffset? CreationTime { get; set; }
 
-    public string? Name { get; set; }
+    public global::System.DateTimeOffset? LastModifiedTime { get; set; }
 
     public static ApiDestination? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -56,14 +56,14 @@ public sealed partial class ApiDestination
         }
         var result = new ApiDestination();
         result.ApiDestinationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ApiDestinationArn"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.ApiDestinationState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ApiDestinationState"));
         result.ConnectionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionArn"));
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
-        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HttpMethod"));
         result.InvocationEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvocationEndpoint"));
+        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HttpMethod"));
         result.InvocationRateLimitPerSecond = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InvocationRateLimitPerSecond"));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
         result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         return result;
     }
 
@@ -71,14 +71,14 @@ public sealed partial class ApiDestination
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ApiDestinationArn", ApiDestinationArn);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "ApiDestinationState", ApiDestinationState);
         global::Gureum.Core.ValueTree.Put(node, "ConnectionArn", ConnectionArn);
-        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "HttpMethod", HttpMethod);
         global::Gureum.Core.ValueTree.Put(node, "InvocationEndpoint", InvocationEndpoint);
+        global::Gureum.Core.ValueTree.Put(node, "HttpMethod", HttpMethod);
         global::Gureum.Core.ValueTree.Put(node, "InvocationRateLimitPerSecond", InvocationRateLimitPerSecond);
+        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         return node;
     }
 }
@@ -129,19 +129,19 @@ public sealed partial class Archive
 {
     public string? ArchiveName { get; set; }
 
-    public global::System.DateTimeOffset? CreationTime { get; set; }
-
-    public long? EventCount { get; set; }
-
     public string? EventSourceArn { get; set; }
+
+    public string? State { get; set; }
+
+    public string? StateReason { get; set; }
 
     public int? RetentionDays { get; set; }
 
     public long? SizeBytes { get; set; }
 
-    public string? State { get; set; }
+    public long? EventCount { get; set; }
 
-    public string? StateReason { get; set; }
+    public global::System.DateTimeOffset? CreationTime { get; set; }
 
     public static Archive? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -151,13 +151,13 @@ public sealed partial class Archive
         }
         var result = new Archive();
         result.ArchiveName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ArchiveName"));
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
-        result.EventCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "EventCount"));
         result.EventSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceArn"));
-        result.RetentionDays = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RetentionDays"));
-        result.SizeBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "SizeBytes"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
         result.StateReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateReason"));
+        result.RetentionDays = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RetentionDays"));
+        result.SizeBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "SizeBytes"));
+        result.EventCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "EventCount"));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
         return result;
     }
 
@@ -165,13 +165,13 @@ public sealed partial class Archive
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ArchiveName", ArchiveName);
-        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "EventCount", EventCount);
         global::Gureum.Core.ValueTree.Put(node, "EventSourceArn", EventSourceArn);
-        global::Gureum.Core.ValueTree.Put(node, "RetentionDays", RetentionDays);
-        global::Gureum.Core.ValueTree.Put(node, "SizeBytes", SizeBytes);
         global::Gureum.Core.ValueTree.Put(node, "State", State);
         global::Gureum.Core.ValueTree.Put(node, "StateReason", StateReason);
+        global::Gureum.Core.ValueTree.Put(node, "RetentionDays", RetentionDays);
+        global::Gureum.Core.ValueTree.Put(node, "SizeBytes", SizeBytes);
+        global::Gureum.Core.ValueTree.Put(node, "EventCount", EventCount);
+        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
         return node;
     }
 }
@@ -196,11 +196,11 @@ public static class AssignPublicIp
 
 public sealed partial class AwsVpcConfiguration
 {
-    public string? AssignPublicIp { get; set; }
+    public global::System.Collections.Generic.List<string>? Subnets { get; set; }
 
     public global::System.Collections.Generic.List<string>? SecurityGroups { get; set; }
 
-    public global::System.Collections.Generic.List<string>? Subnets { get; set; }
+    public string? AssignPublicIp { get; set; }
 
     public static AwsVpcConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -209,18 +209,18 @@ public sealed partial class AwsVpcConfiguration
             return null;
         }
         var result = new AwsVpcConfiguration();
-        result.AssignPublicIp = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssignPublicIp"));
-        result.SecurityGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecurityGroups"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Subnets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Subnets"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SecurityGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecurityGroups"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AssignPublicIp = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssignPublicIp"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AssignPublicIp", AssignPublicIp);
-        global::Gureum.Core.ValueTree.Put(node, "SecurityGroups", global::Gureum.Core.ValueTree.WriteList(SecurityGroups, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Subnets", global::Gureum.Core.ValueTree.WriteList(Subnets, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SecurityGroups", global::Gureum.Core.ValueTree.WriteList(SecurityGroups, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AssignPublicIp", AssignPublicIp);
         return node;
     }
 }
@@ -250,11 +250,11 @@ public sealed partial class BatchArrayProperties
 
 public sealed partial class BatchParameters
 {
-    public global::Gureum.Api.Events.BatchArrayProperties? ArrayProperties { get; set; }
-
     public string? JobDefinition { get; set; }
 
     public string? JobName { get; set; }
+
+    public global::Gureum.Api.Events.BatchArrayProperties? ArrayProperties { get; set; }
 
     public global::Gureum.Api.Events.BatchRetryStrategy? RetryStrategy { get; set; }
 
@@ -265,9 +265,9 @@ public sealed partial class BatchParameters
             return null;
         }
         var result = new BatchParameters();
-        result.ArrayProperties = global::Gureum.Api.Events.BatchArrayProperties.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ArrayProperties")));
         result.JobDefinition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "JobDefinition"));
         result.JobName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "JobName"));
+        result.ArrayProperties = global::Gureum.Api.Events.BatchArrayProperties.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ArrayProperties")));
         result.RetryStrategy = global::Gureum.Api.Events.BatchRetryStrategy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryStrategy")));
         return result;
     }
@@ -275,9 +275,9 @@ public sealed partial class BatchParameters
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ArrayProperties", ArrayProperties?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "JobDefinition", JobDefinition);
         global::Gureum.Core.ValueTree.Put(node, "JobName", JobName);
+        global::Gureum.Core.ValueTree.Put(node, "ArrayProperties", ArrayProperties?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RetryStrategy", RetryStrategy?.ToTree());
         return node;
     }
@@ -362,11 +362,11 @@ public sealed partial class CancelReplayResponse
 
 public sealed partial class CapacityProviderStrategyItem
 {
-    public int? Base { get; set; }
-
     public string? CapacityProvider { get; set; }
 
     public int? Weight { get; set; }
+
+    public int? Base { get; set; }
 
     public static CapacityProviderStrategyItem? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -375,27 +375,27 @@ public sealed partial class CapacityProviderStrategyItem
             return null;
         }
         var result = new CapacityProviderStrategyItem();
-        result.Base = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "base"));
         result.CapacityProvider = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "capacityProvider"));
         result.Weight = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "weight"));
+        result.Base = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "base"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "base", Base);
         global::Gureum.Core.ValueTree.Put(node, "capacityProvider", CapacityProvider);
         global::Gureum.Core.ValueTree.Put(node, "weight", Weight);
+        global::Gureum.Core.ValueTree.Put(node, "base", Base);
         return node;
     }
 }
 
 public sealed partial class Condition
 {
-    public string? Key { get; set; }
-
     public string? Type { get; set; }
+
+    public string? Key { get; set; }
 
     public string? Value { get; set; }
 
@@ -406,8 +406,8 @@ public sealed partial class Condition
             return null;
         }
         var result = new Condition();
-        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Value"));
         return result;
     }
@@ -415,8 +415,8 @@ public sealed partial class Condition
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
         global::Gureum.Core.ValueTree.Put(node, "Value", Value);
         return node;
     }
@@ -424,21 +424,21 @@ public sealed partial class Condition
 
 public sealed partial class Connection
 {
-    public string? AuthorizationType { get; set; }
-
     public string? ConnectionArn { get; set; }
-
-    public string? ConnectionState { get; set; }
-
-    public global::System.DateTimeOffset? CreationTime { get; set; }
-
-    public global::System.DateTimeOffset? LastAuthorizedTime { get; set; }
-
-    public global::System.DateTimeOffset? LastModifiedTime { get; set; }
 
     public string? Name { get; set; }
 
+    public string? ConnectionState { get; set; }
+
     public string? StateReason { get; set; }
+
+    public string? AuthorizationType { get; set; }
+
+    public global::System.DateTimeOffset? CreationTime { get; set; }
+
+    public global::System.DateTimeOffset? LastModifiedTime { get; set; }
+
+    public global::System.DateTimeOffset? LastAuthorizedTime { get; set; }
 
     public static Connection? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -447,28 +447,28 @@ public sealed partial class Connection
             return null;
         }
         var result = new Connection();
-        result.AuthorizationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthorizationType"));
         result.ConnectionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionArn"));
-        result.ConnectionState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionState"));
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
-        result.LastAuthorizedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAuthorizedTime"));
-        result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.ConnectionState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionState"));
         result.StateReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateReason"));
+        result.AuthorizationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthorizationType"));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
+        result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
+        result.LastAuthorizedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAuthorizedTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AuthorizationType", AuthorizationType);
         global::Gureum.Core.ValueTree.Put(node, "ConnectionArn", ConnectionArn);
-        global::Gureum.Core.ValueTree.Put(node, "ConnectionState", ConnectionState);
-        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "LastAuthorizedTime", LastAuthorizedTime);
-        global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "ConnectionState", ConnectionState);
         global::Gureum.Core.ValueTree.Put(node, "StateReason", StateReason);
+        global::Gureum.Core.ValueTree.Put(node, "AuthorizationType", AuthorizationType);
+        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
+        global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
+        global::Gureum.Core.ValueTree.Put(node, "LastAuthorizedTime", LastAuthorizedTime);
         return node;
     }
 }
@@ -498,15 +498,15 @@ public sealed partial class ConnectionApiKeyAuthResponseParameters
 
 public sealed partial class ConnectionAuthResponseParameters
 {
-    public global::Gureum.Api.Events.ConnectionApiKeyAuthResponseParameters? ApiKeyAuthParameters { get; set; }
-
     public global::Gureum.Api.Events.ConnectionBasicAuthResponseParameters? BasicAuthParameters { get; set; }
 
-    public global::Gureum.Api.Events.DescribeConnectionConnectivityParameters? ConnectivityParameters { get; set; }
+    public global::Gureum.Api.Events.ConnectionOAuthResponseParameters? OAuthParameters { get; set; }
+
+    public global::Gureum.Api.Events.ConnectionApiKeyAuthResponseParameters? ApiKeyAuthParameters { get; set; }
 
     public global::Gureum.Api.Events.ConnectionHttpParameters? InvocationHttpParameters { get; set; }
 
-    public global::Gureum.Api.Events.ConnectionOAuthResponseParameters? OAuthParameters { get; set; }
+    public global::Gureum.Api.Events.DescribeConnectionConnectivityParameters? ConnectivityParameters { get; set; }
 
     public static ConnectionAuthResponseParameters? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -515,22 +515,22 @@ public sealed partial class ConnectionAuthResponseParameters
             return null;
         }
         var result = new ConnectionAuthResponseParameters();
-        result.ApiKeyAuthParameters = global::Gureum.Api.Events.ConnectionApiKeyAuthResponseParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ApiKeyAuthParameters")));
         result.BasicAuthParameters = global::Gureum.Api.Events.ConnectionBasicAuthResponseParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BasicAuthParameters")));
-        result.ConnectivityParameters = global::Gureum.Api.Events.DescribeConnectionConnectivityParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ConnectivityParameters")));
-        result.InvocationHttpParameters = global::Gureum.Api.Events.ConnectionHttpParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InvocationHttpParameters")));
         result.OAuthParameters = global::Gureum.Api.Events.ConnectionOAuthResponseParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OAuthParameters")));
+        result.ApiKeyAuthParameters = global::Gureum.Api.Events.ConnectionApiKeyAuthResponseParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ApiKeyAuthParameters")));
+        result.InvocationHttpParameters = global::Gureum.Api.Events.ConnectionHttpParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InvocationHttpParameters")));
+        result.ConnectivityParameters = global::Gureum.Api.Events.DescribeConnectionConnectivityParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ConnectivityParameters")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ApiKeyAuthParameters", ApiKeyAuthParameters?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "BasicAuthParameters", BasicAuthParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ConnectivityParameters", ConnectivityParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "InvocationHttpParameters", InvocationHttpParameters?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "OAuthParameters", OAuthParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ApiKeyAuthParameters", ApiKeyAuthParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "InvocationHttpParameters", InvocationHttpParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ConnectivityParameters", ConnectivityParameters?.ToTree());
         return node;
     }
 }
@@ -568,11 +568,11 @@ public sealed partial class ConnectionBasicAuthResponseParameters
 
 public sealed partial class ConnectionBodyParameter
 {
-    public bool? IsValueSecret { get; set; }
-
     public string? Key { get; set; }
 
     public string? Value { get; set; }
+
+    public bool? IsValueSecret { get; set; }
 
     public static ConnectionBodyParameter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -581,29 +581,29 @@ public sealed partial class ConnectionBodyParameter
             return null;
         }
         var result = new ConnectionBodyParameter();
-        result.IsValueSecret = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsValueSecret"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Value"));
+        result.IsValueSecret = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsValueSecret"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "IsValueSecret", IsValueSecret);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
         global::Gureum.Core.ValueTree.Put(node, "Value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "IsValueSecret", IsValueSecret);
         return node;
     }
 }
 
 public sealed partial class ConnectionHeaderParameter
 {
-    public bool? IsValueSecret { get; set; }
-
     public string? Key { get; set; }
 
     public string? Value { get; set; }
+
+    public bool? IsValueSecret { get; set; }
 
     public static ConnectionHeaderParameter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -612,29 +612,29 @@ public sealed partial class ConnectionHeaderParameter
             return null;
         }
         var result = new ConnectionHeaderParameter();
-        result.IsValueSecret = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsValueSecret"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Value"));
+        result.IsValueSecret = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsValueSecret"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "IsValueSecret", IsValueSecret);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
         global::Gureum.Core.ValueTree.Put(node, "Value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "IsValueSecret", IsValueSecret);
         return node;
     }
 }
 
 public sealed partial class ConnectionHttpParameters
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Events.ConnectionBodyParameter>? BodyParameters { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Events.ConnectionHeaderParameter>? HeaderParameters { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Events.ConnectionQueryStringParameter>? QueryStringParameters { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Events.ConnectionBodyParameter>? BodyParameters { get; set; }
 
     public static ConnectionHttpParameters? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -643,18 +643,18 @@ public sealed partial class ConnectionHttpParameters
             return null;
         }
         var result = new ConnectionHttpParameters();
-        result.BodyParameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "BodyParameters"), x => global::Gureum.Api.Events.ConnectionBodyParameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.HeaderParameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "HeaderParameters"), x => global::Gureum.Api.Events.ConnectionHeaderParameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.QueryStringParameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "QueryStringParameters"), x => global::Gureum.Api.Events.ConnectionQueryStringParameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.BodyParameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "BodyParameters"), x => global::Gureum.Api.Events.ConnectionBodyParameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BodyParameters", global::Gureum.Core.ValueTree.WriteList(BodyParameters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "HeaderParameters", global::Gureum.Core.ValueTree.WriteList(HeaderParameters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "QueryStringParameters", global::Gureum.Core.ValueTree.WriteList(QueryStringParameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "BodyParameters", global::Gureum.Core.ValueTree.WriteList(BodyParameters, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -692,9 +692,9 @@ public static class ConnectionOAuthHttpMethod
 
 public sealed partial class ConnectionOAuthResponseParameters
 {
-    public string? AuthorizationEndpoint { get; set; }
-
     public global::Gureum.Api.Events.ConnectionOAuthClientResponseParameters? ClientParameters { get; set; }
+
+    public string? AuthorizationEndpoint { get; set; }
 
     public string? HttpMethod { get; set; }
 
@@ -707,8 +707,8 @@ public sealed partial class ConnectionOAuthResponseParameters
             return null;
         }
         var result = new ConnectionOAuthResponseParameters();
-        result.AuthorizationEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthorizationEndpoint"));
         result.ClientParameters = global::Gureum.Api.Events.ConnectionOAuthClientResponseParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ClientParameters")));
+        result.AuthorizationEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthorizationEndpoint"));
         result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HttpMethod"));
         result.OAuthHttpParameters = global::Gureum.Api.Events.ConnectionHttpParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OAuthHttpParameters")));
         return result;
@@ -717,8 +717,8 @@ public sealed partial class ConnectionOAuthResponseParameters
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AuthorizationEndpoint", AuthorizationEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "ClientParameters", ClientParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AuthorizationEndpoint", AuthorizationEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "HttpMethod", HttpMethod);
         global::Gureum.Core.ValueTree.Put(node, "OAuthHttpParameters", OAuthHttpParameters?.ToTree());
         return node;
@@ -727,11 +727,11 @@ public sealed partial class ConnectionOAuthResponseParameters
 
 public sealed partial class ConnectionQueryStringParameter
 {
-    public bool? IsValueSecret { get; set; }
-
     public string? Key { get; set; }
 
     public string? Value { get; set; }
+
+    public bool? IsValueSecret { get; set; }
 
     public static ConnectionQueryStringParameter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -740,18 +740,18 @@ public sealed partial class ConnectionQueryStringParameter
             return null;
         }
         var result = new ConnectionQueryStringParameter();
-        result.IsValueSecret = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsValueSecret"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Value"));
+        result.IsValueSecret = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsValueSecret"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "IsValueSecret", IsValueSecret);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
         global::Gureum.Core.ValueTree.Put(node, "Value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "IsValueSecret", IsValueSecret);
         return node;
     }
 }
@@ -818,17 +818,17 @@ public sealed partial class ConnectivityResourceParameters
 
 public sealed partial class CreateApiDestinationRequest
 {
-    public string? ConnectionArn { get; set; }
+    public string? Name { get; set; }
 
     public string? Description { get; set; }
 
-    public string? HttpMethod { get; set; }
+    public string? ConnectionArn { get; set; }
 
     public string? InvocationEndpoint { get; set; }
 
-    public int? InvocationRateLimitPerSecond { get; set; }
+    public string? HttpMethod { get; set; }
 
-    public string? Name { get; set; }
+    public int? InvocationRateLimitPerSecond { get; set; }
 
     public static CreateApiDestinationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -837,24 +837,24 @@ public sealed partial class CreateApiDestinationRequest
             return null;
         }
         var result = new CreateApiDestinationRequest();
-        result.ConnectionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionArn"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HttpMethod"));
-        result.InvocationEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvocationEndpoint"));
-        result.InvocationRateLimitPerSecond = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InvocationRateLimitPerSecond"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.ConnectionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionArn"));
+        result.InvocationEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvocationEndpoint"));
+        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HttpMethod"));
+        result.InvocationRateLimitPerSecond = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InvocationRateLimitPerSecond"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConnectionArn", ConnectionArn);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "HttpMethod", HttpMethod);
-        global::Gureum.Core.ValueTree.Put(node, "InvocationEndpoint", InvocationEndpoint);
-        global::Gureum.Core.ValueTree.Put(node, "InvocationRateLimitPerSecond", InvocationRateLimitPerSecond);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "ConnectionArn", ConnectionArn);
+        global::Gureum.Core.ValueTree.Put(node, "InvocationEndpoint", InvocationEndpoint);
+        global::Gureum.Core.ValueTree.Put(node, "HttpMethod", HttpMethod);
+        global::Gureum.Core.ValueTree.Put(node, "InvocationRateLimitPerSecond", InvocationRateLimitPerSecond);
         return node;
     }
 }
@@ -898,15 +898,15 @@ public sealed partial class CreateArchiveRequest
 {
     public string? ArchiveName { get; set; }
 
+    public string? EventSourceArn { get; set; }
+
     public string? Description { get; set; }
 
     public string? EventPattern { get; set; }
 
-    public string? EventSourceArn { get; set; }
+    public int? RetentionDays { get; set; }
 
     public string? KmsKeyIdentifier { get; set; }
-
-    public int? RetentionDays { get; set; }
 
     public static CreateArchiveRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -916,11 +916,11 @@ public sealed partial class CreateArchiveRequest
         }
         var result = new CreateArchiveRequest();
         result.ArchiveName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ArchiveName"));
+        result.EventSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceArn"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.EventPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventPattern"));
-        result.EventSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceArn"));
-        result.KmsKeyIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyIdentifier"));
         result.RetentionDays = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RetentionDays"));
+        result.KmsKeyIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyIdentifier"));
         return result;
     }
 
@@ -928,11 +928,11 @@ public sealed partial class CreateArchiveRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ArchiveName", ArchiveName);
+        global::Gureum.Core.ValueTree.Put(node, "EventSourceArn", EventSourceArn);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "EventPattern", EventPattern);
-        global::Gureum.Core.ValueTree.Put(node, "EventSourceArn", EventSourceArn);
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyIdentifier", KmsKeyIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "RetentionDays", RetentionDays);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyIdentifier", KmsKeyIdentifier);
         return node;
     }
 }
@@ -941,11 +941,11 @@ public sealed partial class CreateArchiveResponse
 {
     public string? ArchiveArn { get; set; }
 
-    public global::System.DateTimeOffset? CreationTime { get; set; }
-
     public string? State { get; set; }
 
     public string? StateReason { get; set; }
+
+    public global::System.DateTimeOffset? CreationTime { get; set; }
 
     public static CreateArchiveResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -955,9 +955,9 @@ public sealed partial class CreateArchiveResponse
         }
         var result = new CreateArchiveResponse();
         result.ArchiveArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ArchiveArn"));
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
         result.StateReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateReason"));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
         return result;
     }
 
@@ -965,9 +965,9 @@ public sealed partial class CreateArchiveResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ArchiveArn", ArchiveArn);
-        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
         global::Gureum.Core.ValueTree.Put(node, "State", State);
         global::Gureum.Core.ValueTree.Put(node, "StateReason", StateReason);
+        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
         return node;
     }
 }
@@ -1001,15 +1001,15 @@ public sealed partial class CreateConnectionApiKeyAuthRequestParameters
 
 public sealed partial class CreateConnectionAuthRequestParameters
 {
-    public global::Gureum.Api.Events.CreateConnectionApiKeyAuthRequestParameters? ApiKeyAuthParameters { get; set; }
-
     public global::Gureum.Api.Events.CreateConnectionBasicAuthRequestParameters? BasicAuthParameters { get; set; }
 
-    public global::Gureum.Api.Events.ConnectivityResourceParameters? ConnectivityParameters { get; set; }
+    public global::Gureum.Api.Events.CreateConnectionOAuthRequestParameters? OAuthParameters { get; set; }
+
+    public global::Gureum.Api.Events.CreateConnectionApiKeyAuthRequestParameters? ApiKeyAuthParameters { get; set; }
 
     public global::Gureum.Api.Events.ConnectionHttpParameters? InvocationHttpParameters { get; set; }
 
-    public global::Gureum.Api.Events.CreateConnectionOAuthRequestParameters? OAuthParameters { get; set; }
+    public global::Gureum.Api.Events.ConnectivityResourceParameters? ConnectivityParameters { get; set; }
 
     public static CreateConnectionAuthRequestParameters? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1018,31 +1018,31 @@ public sealed partial class CreateConnectionAuthRequestParameters
             return null;
         }
         var result = new CreateConnectionAuthRequestParameters();
-        result.ApiKeyAuthParameters = global::Gureum.Api.Events.CreateConnectionApiKeyAuthRequestParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ApiKeyAuthParameters")));
         result.BasicAuthParameters = global::Gureum.Api.Events.CreateConnectionBasicAuthRequestParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BasicAuthParameters")));
-        result.ConnectivityParameters = global::Gureum.Api.Events.ConnectivityResourceParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ConnectivityParameters")));
-        result.InvocationHttpParameters = global::Gureum.Api.Events.ConnectionHttpParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InvocationHttpParameters")));
         result.OAuthParameters = global::Gureum.Api.Events.CreateConnectionOAuthRequestParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OAuthParameters")));
+        result.ApiKeyAuthParameters = global::Gureum.Api.Events.CreateConnectionApiKeyAuthRequestParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ApiKeyAuthParameters")));
+        result.InvocationHttpParameters = global::Gureum.Api.Events.ConnectionHttpParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InvocationHttpParameters")));
+        result.ConnectivityParameters = global::Gureum.Api.Events.ConnectivityResourceParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ConnectivityParameters")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ApiKeyAuthParameters", ApiKeyAuthParameters?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "BasicAuthParameters", BasicAuthParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ConnectivityParameters", ConnectivityParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "InvocationHttpParameters", InvocationHttpParameters?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "OAuthParameters", OAuthParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ApiKeyAuthParameters", ApiKeyAuthParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "InvocationHttpParameters", InvocationHttpParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ConnectivityParameters", ConnectivityParameters?.ToTree());
         return node;
     }
 }
 
 public sealed partial class CreateConnectionBasicAuthRequestParameters
 {
-    public string? Password { get; set; }
-
     public string? Username { get; set; }
+
+    public string? Password { get; set; }
 
     public static CreateConnectionBasicAuthRequestParameters? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1051,16 +1051,16 @@ public sealed partial class CreateConnectionBasicAuthRequestParameters
             return null;
         }
         var result = new CreateConnectionBasicAuthRequestParameters();
-        result.Password = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Password"));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.Password = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Password"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Password", Password);
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "Password", Password);
         return node;
     }
 }
@@ -1094,9 +1094,9 @@ public sealed partial class CreateConnectionOAuthClientRequestParameters
 
 public sealed partial class CreateConnectionOAuthRequestParameters
 {
-    public string? AuthorizationEndpoint { get; set; }
-
     public global::Gureum.Api.Events.CreateConnectionOAuthClientRequestParameters? ClientParameters { get; set; }
+
+    public string? AuthorizationEndpoint { get; set; }
 
     public string? HttpMethod { get; set; }
 
@@ -1109,8 +1109,8 @@ public sealed partial class CreateConnectionOAuthRequestParameters
             return null;
         }
         var result = new CreateConnectionOAuthRequestParameters();
-        result.AuthorizationEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthorizationEndpoint"));
         result.ClientParameters = global::Gureum.Api.Events.CreateConnectionOAuthClientRequestParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ClientParameters")));
+        result.AuthorizationEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthorizationEndpoint"));
         result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HttpMethod"));
         result.OAuthHttpParameters = global::Gureum.Api.Events.ConnectionHttpParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OAuthHttpParameters")));
         return result;
@@ -1119,8 +1119,8 @@ public sealed partial class CreateConnectionOAuthRequestParameters
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AuthorizationEndpoint", AuthorizationEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "ClientParameters", ClientParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AuthorizationEndpoint", AuthorizationEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "HttpMethod", HttpMethod);
         global::Gureum.Core.ValueTree.Put(node, "OAuthHttpParameters", OAuthHttpParameters?.ToTree());
         return node;
@@ -1129,17 +1129,17 @@ public sealed partial class CreateConnectionOAuthRequestParameters
 
 public sealed partial class CreateConnectionRequest
 {
-    public global::Gureum.Api.Events.CreateConnectionAuthRequestParameters? AuthParameters { get; set; }
+    public string? Name { get; set; }
+
+    public string? Description { get; set; }
 
     public string? AuthorizationType { get; set; }
 
-    public string? Description { get; set; }
+    public global::Gureum.Api.Events.CreateConnectionAuthRequestParameters? AuthParameters { get; set; }
 
     public global::Gureum.Api.Events.ConnectivityResourceParameters? InvocationConnectivityParameters { get; set; }
 
     public string? KmsKeyIdentifier { get; set; }
-
-    public string? Name { get; set; }
 
     public static CreateConnectionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1148,24 +1148,24 @@ public sealed partial class CreateConnectionRequest
             return null;
         }
         var result = new CreateConnectionRequest();
-        result.AuthParameters = global::Gureum.Api.Events.CreateConnectionAuthRequestParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AuthParameters")));
-        result.AuthorizationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthorizationType"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.AuthorizationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthorizationType"));
+        result.AuthParameters = global::Gureum.Api.Events.CreateConnectionAuthRequestParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AuthParameters")));
         result.InvocationConnectivityParameters = global::Gureum.Api.Events.ConnectivityResourceParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InvocationConnectivityParameters")));
         result.KmsKeyIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyIdentifier"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AuthParameters", AuthParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AuthorizationType", AuthorizationType);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "AuthorizationType", AuthorizationType);
+        global::Gureum.Core.ValueTree.Put(node, "AuthParameters", AuthParameters?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "InvocationConnectivityParameters", InvocationConnectivityParameters?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "KmsKeyIdentifier", KmsKeyIdentifier);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         return node;
     }
 }
@@ -1207,17 +1207,17 @@ public sealed partial class CreateConnectionResponse
 
 public sealed partial class CreateEndpointRequest
 {
+    public string? Name { get; set; }
+
     public string? Description { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Events.EndpointEventBus>? EventBuses { get; set; }
-
-    public string? Name { get; set; }
+    public global::Gureum.Api.Events.RoutingConfig? RoutingConfig { get; set; }
 
     public global::Gureum.Api.Events.ReplicationConfig? ReplicationConfig { get; set; }
 
-    public string? RoleArn { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Events.EndpointEventBus>? EventBuses { get; set; }
 
-    public global::Gureum.Api.Events.RoutingConfig? RoutingConfig { get; set; }
+    public string? RoleArn { get; set; }
 
     public static CreateEndpointRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1226,41 +1226,41 @@ public sealed partial class CreateEndpointRequest
             return null;
         }
         var result = new CreateEndpointRequest();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.EventBuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventBuses"), x => global::Gureum.Api.Events.EndpointEventBus.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.ReplicationConfig = global::Gureum.Api.Events.ReplicationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicationConfig")));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.RoutingConfig = global::Gureum.Api.Events.RoutingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RoutingConfig")));
+        result.ReplicationConfig = global::Gureum.Api.Events.ReplicationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicationConfig")));
+        result.EventBuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventBuses"), x => global::Gureum.Api.Events.EndpointEventBus.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "EventBuses", global::Gureum.Core.ValueTree.WriteList(EventBuses, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "ReplicationConfig", ReplicationConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "RoutingConfig", RoutingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ReplicationConfig", ReplicationConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EventBuses", global::Gureum.Core.ValueTree.WriteList(EventBuses, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
         return node;
     }
 }
 
 public sealed partial class CreateEndpointResponse
 {
+    public string? Name { get; set; }
+
     public string? Arn { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Events.EndpointEventBus>? EventBuses { get; set; }
-
-    public string? Name { get; set; }
+    public global::Gureum.Api.Events.RoutingConfig? RoutingConfig { get; set; }
 
     public global::Gureum.Api.Events.ReplicationConfig? ReplicationConfig { get; set; }
 
-    public string? RoleArn { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Events.EndpointEventBus>? EventBuses { get; set; }
 
-    public global::Gureum.Api.Events.RoutingConfig? RoutingConfig { get; set; }
+    public string? RoleArn { get; set; }
 
     public string? State { get; set; }
 
@@ -1271,12 +1271,12 @@ public sealed partial class CreateEndpointResponse
             return null;
         }
         var result = new CreateEndpointResponse();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.EventBuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventBuses"), x => global::Gureum.Api.Events.EndpointEventBus.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.ReplicationConfig = global::Gureum.Api.Events.ReplicationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicationConfig")));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
         result.RoutingConfig = global::Gureum.Api.Events.RoutingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RoutingConfig")));
+        result.ReplicationConfig = global::Gureum.Api.Events.ReplicationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicationConfig")));
+        result.EventBuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventBuses"), x => global::Gureum.Api.Events.EndpointEventBus.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
         return result;
     }
@@ -1284,12 +1284,12 @@ public sealed partial class CreateEndpointResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "EventBuses", global::Gureum.Core.ValueTree.WriteList(EventBuses, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "ReplicationConfig", ReplicationConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
         global::Gureum.Core.ValueTree.Put(node, "RoutingConfig", RoutingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ReplicationConfig", ReplicationConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EventBuses", global::Gureum.Core.ValueTree.WriteList(EventBuses, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "State", State);
         return node;
     }
@@ -1297,17 +1297,17 @@ public sealed partial class CreateEndpointResponse
 
 public sealed partial class CreateEventBusRequest
 {
-    public global::Gureum.Api.Events.DeadLetterConfig? DeadLetterConfig { get; set; }
-
-    public string? Description { get; set; }
+    public string? Name { get; set; }
 
     public string? EventSourceName { get; set; }
 
+    public string? Description { get; set; }
+
     public string? KmsKeyIdentifier { get; set; }
 
-    public global::Gureum.Api.Events.LogConfig? LogConfig { get; set; }
+    public global::Gureum.Api.Events.DeadLetterConfig? DeadLetterConfig { get; set; }
 
-    public string? Name { get; set; }
+    public global::Gureum.Api.Events.LogConfig? LogConfig { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Events.Tag>? Tags { get; set; }
 
@@ -1318,12 +1318,12 @@ public sealed partial class CreateEventBusRequest
             return null;
         }
         var result = new CreateEventBusRequest();
-        result.DeadLetterConfig = global::Gureum.Api.Events.DeadLetterConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeadLetterConfig")));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.EventSourceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceName"));
-        result.KmsKeyIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyIdentifier"));
-        result.LogConfig = global::Gureum.Api.Events.LogConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LogConfig")));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.EventSourceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceName"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.KmsKeyIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyIdentifier"));
+        result.DeadLetterConfig = global::Gureum.Api.Events.DeadLetterConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeadLetterConfig")));
+        result.LogConfig = global::Gureum.Api.Events.LogConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LogConfig")));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Events.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -1331,12 +1331,12 @@ public sealed partial class CreateEventBusRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DeadLetterConfig", DeadLetterConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "EventSourceName", EventSourceName);
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyIdentifier", KmsKeyIdentifier);
-        global::Gureum.Core.ValueTree.Put(node, "LogConfig", LogConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "EventSourceName", EventSourceName);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyIdentifier", KmsKeyIdentifier);
+        global::Gureum.Core.ValueTree.Put(node, "DeadLetterConfig", DeadLetterConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "LogConfig", LogConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
@@ -1344,13 +1344,13 @@ public sealed partial class CreateEventBusRequest
 
 public sealed partial class CreateEventBusResponse
 {
-    public global::Gureum.Api.Events.DeadLetterConfig? DeadLetterConfig { get; set; }
+    public string? EventBusArn { get; set; }
 
     public string? Description { get; set; }
 
-    public string? EventBusArn { get; set; }
-
     public string? KmsKeyIdentifier { get; set; }
+
+    public global::Gureum.Api.Events.DeadLetterConfig? DeadLetterConfig { get; set; }
 
     public global::Gureum.Api.Events.LogConfig? LogConfig { get; set; }
 
@@ -1361,10 +1361,10 @@ public sealed partial class CreateEventBusResponse
             return null;
         }
         var result = new CreateEventBusResponse();
-        result.DeadLetterConfig = global::Gureum.Api.Events.DeadLetterConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeadLetterConfig")));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.EventBusArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusArn"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.KmsKeyIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyIdentifier"));
+        result.DeadLetterConfig = global::Gureum.Api.Events.DeadLetterConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeadLetterConfig")));
         result.LogConfig = global::Gureum.Api.Events.LogConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LogConfig")));
         return result;
     }
@@ -1372,10 +1372,10 @@ public sealed partial class CreateEventBusResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DeadLetterConfig", DeadLetterConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "EventBusArn", EventBusArn);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "KmsKeyIdentifier", KmsKeyIdentifier);
+        global::Gureum.Core.ValueTree.Put(node, "DeadLetterConfig", DeadLetterConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "LogConfig", LogConfig?.ToTree());
         return node;
     }
@@ -1383,9 +1383,9 @@ public sealed partial class CreateEventBusResponse
 
 public sealed partial class CreatePartnerEventSourceRequest
 {
-    public string? Account { get; set; }
-
     public string? Name { get; set; }
+
+    public string? Account { get; set; }
 
     public static CreatePartnerEventSourceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1394,16 +1394,16 @@ public sealed partial class CreatePartnerEventSourceRequest
             return null;
         }
         var result = new CreatePartnerEventSourceRequest();
-        result.Account = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Account"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Account = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Account"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Account", Account);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Account", Account);
         return node;
     }
 }
@@ -1508,9 +1508,9 @@ public sealed partial class DeauthorizeConnectionResponse
 
     public global::System.DateTimeOffset? CreationTime { get; set; }
 
-    public global::System.DateTimeOffset? LastAuthorizedTime { get; set; }
-
     public global::System.DateTimeOffset? LastModifiedTime { get; set; }
+
+    public global::System.DateTimeOffset? LastAuthorizedTime { get; set; }
 
     public static DeauthorizeConnectionResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1522,8 +1522,8 @@ public sealed partial class DeauthorizeConnectionResponse
         result.ConnectionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionArn"));
         result.ConnectionState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionState"));
         result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
-        result.LastAuthorizedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAuthorizedTime"));
         result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
+        result.LastAuthorizedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAuthorizedTime"));
         return result;
     }
 
@@ -1533,8 +1533,8 @@ public sealed partial class DeauthorizeConnectionResponse
         global::Gureum.Core.ValueTree.Put(node, "ConnectionArn", ConnectionArn);
         global::Gureum.Core.ValueTree.Put(node, "ConnectionState", ConnectionState);
         global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "LastAuthorizedTime", LastAuthorizedTime);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
+        global::Gureum.Core.ValueTree.Put(node, "LastAuthorizedTime", LastAuthorizedTime);
         return node;
     }
 }
@@ -1654,9 +1654,9 @@ public sealed partial class DeleteConnectionResponse
 
     public global::System.DateTimeOffset? CreationTime { get; set; }
 
-    public global::System.DateTimeOffset? LastAuthorizedTime { get; set; }
-
     public global::System.DateTimeOffset? LastModifiedTime { get; set; }
+
+    public global::System.DateTimeOffset? LastAuthorizedTime { get; set; }
 
     public static DeleteConnectionResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1668,8 +1668,8 @@ public sealed partial class DeleteConnectionResponse
         result.ConnectionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionArn"));
         result.ConnectionState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionState"));
         result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
-        result.LastAuthorizedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAuthorizedTime"));
         result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
+        result.LastAuthorizedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAuthorizedTime"));
         return result;
     }
 
@@ -1679,8 +1679,8 @@ public sealed partial class DeleteConnectionResponse
         global::Gureum.Core.ValueTree.Put(node, "ConnectionArn", ConnectionArn);
         global::Gureum.Core.ValueTree.Put(node, "ConnectionState", ConnectionState);
         global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "LastAuthorizedTime", LastAuthorizedTime);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
+        global::Gureum.Core.ValueTree.Put(node, "LastAuthorizedTime", LastAuthorizedTime);
         return node;
     }
 }
@@ -1752,9 +1752,9 @@ public sealed partial class DeleteEventBusRequest
 
 public sealed partial class DeletePartnerEventSourceRequest
 {
-    public string? Account { get; set; }
-
     public string? Name { get; set; }
+
+    public string? Account { get; set; }
 
     public static DeletePartnerEventSourceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1763,27 +1763,27 @@ public sealed partial class DeletePartnerEventSourceRequest
             return null;
         }
         var result = new DeletePartnerEventSourceRequest();
-        result.Account = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Account"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Account = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Account"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Account", Account);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Account", Account);
         return node;
     }
 }
 
 public sealed partial class DeleteRuleRequest
 {
+    public string? Name { get; set; }
+
     public string? EventBusName { get; set; }
 
     public bool? Force { get; set; }
-
-    public string? Name { get; set; }
 
     public static DeleteRuleRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1792,18 +1792,18 @@ public sealed partial class DeleteRuleRequest
             return null;
         }
         var result = new DeleteRuleRequest();
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
         result.Force = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Force"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
         global::Gureum.Core.ValueTree.Put(node, "Force", Force);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         return node;
     }
 }
@@ -1835,23 +1835,23 @@ public sealed partial class DescribeApiDestinationResponse
 {
     public string? ApiDestinationArn { get; set; }
 
+    public string? Name { get; set; }
+
+    public string? Description { get; set; }
+
     public string? ApiDestinationState { get; set; }
 
     public string? ConnectionArn { get; set; }
 
-    public global::System.DateTimeOffset? CreationTime { get; set; }
-
-    public string? Description { get; set; }
+    public string? InvocationEndpoint { get; set; }
 
     public string? HttpMethod { get; set; }
 
-    public string? InvocationEndpoint { get; set; }
-
     public int? InvocationRateLimitPerSecond { get; set; }
 
-    public global::System.DateTimeOffset? LastModifiedTime { get; set; }
+    public global::System.DateTimeOffset? CreationTime { get; set; }
 
-    public string? Name { get; set; }
+    public global::System.DateTimeOffset? LastModifiedTime { get; set; }
 
     public static DescribeApiDestinationResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1861,15 +1861,15 @@ public sealed partial class DescribeApiDestinationResponse
         }
         var result = new DescribeApiDestinationResponse();
         result.ApiDestinationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ApiDestinationArn"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.ApiDestinationState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ApiDestinationState"));
         result.ConnectionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionArn"));
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HttpMethod"));
         result.InvocationEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvocationEndpoint"));
+        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HttpMethod"));
         result.InvocationRateLimitPerSecond = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InvocationRateLimitPerSecond"));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
         result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         return result;
     }
 
@@ -1877,15 +1877,15 @@ public sealed partial class DescribeApiDestinationResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ApiDestinationArn", ApiDestinationArn);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "ApiDestinationState", ApiDestinationState);
         global::Gureum.Core.ValueTree.Put(node, "ConnectionArn", ConnectionArn);
-        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "HttpMethod", HttpMethod);
         global::Gureum.Core.ValueTree.Put(node, "InvocationEndpoint", InvocationEndpoint);
+        global::Gureum.Core.ValueTree.Put(node, "HttpMethod", HttpMethod);
         global::Gureum.Core.ValueTree.Put(node, "InvocationRateLimitPerSecond", InvocationRateLimitPerSecond);
+        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         return node;
     }
 }
@@ -1919,15 +1919,15 @@ public sealed partial class DescribeArchiveResponse
 
     public string? ArchiveName { get; set; }
 
-    public global::System.DateTimeOffset? CreationTime { get; set; }
+    public string? EventSourceArn { get; set; }
 
     public string? Description { get; set; }
 
-    public long? EventCount { get; set; }
-
     public string? EventPattern { get; set; }
 
-    public string? EventSourceArn { get; set; }
+    public string? State { get; set; }
+
+    public string? StateReason { get; set; }
 
     public string? KmsKeyIdentifier { get; set; }
 
@@ -1935,9 +1935,9 @@ public sealed partial class DescribeArchiveResponse
 
     public long? SizeBytes { get; set; }
 
-    public string? State { get; set; }
+    public long? EventCount { get; set; }
 
-    public string? StateReason { get; set; }
+    public global::System.DateTimeOffset? CreationTime { get; set; }
 
     public static DescribeArchiveResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1948,16 +1948,16 @@ public sealed partial class DescribeArchiveResponse
         var result = new DescribeArchiveResponse();
         result.ArchiveArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ArchiveArn"));
         result.ArchiveName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ArchiveName"));
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.EventCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "EventCount"));
-        result.EventPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventPattern"));
         result.EventSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceArn"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.EventPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventPattern"));
+        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
+        result.StateReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateReason"));
         result.KmsKeyIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyIdentifier"));
         result.RetentionDays = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RetentionDays"));
         result.SizeBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "SizeBytes"));
-        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
-        result.StateReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateReason"));
+        result.EventCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "EventCount"));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
         return result;
     }
 
@@ -1966,16 +1966,16 @@ public sealed partial class DescribeArchiveResponse
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ArchiveArn", ArchiveArn);
         global::Gureum.Core.ValueTree.Put(node, "ArchiveName", ArchiveName);
-        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "EventCount", EventCount);
-        global::Gureum.Core.ValueTree.Put(node, "EventPattern", EventPattern);
         global::Gureum.Core.ValueTree.Put(node, "EventSourceArn", EventSourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "EventPattern", EventPattern);
+        global::Gureum.Core.ValueTree.Put(node, "State", State);
+        global::Gureum.Core.ValueTree.Put(node, "StateReason", StateReason);
         global::Gureum.Core.ValueTree.Put(node, "KmsKeyIdentifier", KmsKeyIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "RetentionDays", RetentionDays);
         global::Gureum.Core.ValueTree.Put(node, "SizeBytes", SizeBytes);
-        global::Gureum.Core.ValueTree.Put(node, "State", State);
-        global::Gureum.Core.ValueTree.Put(node, "StateReason", StateReason);
+        global::Gureum.Core.ValueTree.Put(node, "EventCount", EventCount);
+        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
         return node;
     }
 }
@@ -2028,9 +2028,9 @@ public sealed partial class DescribeConnectionRequest
 
 public sealed partial class DescribeConnectionResourceParameters
 {
-    public string? ResourceAssociationArn { get; set; }
-
     public string? ResourceConfigurationArn { get; set; }
+
+    public string? ResourceAssociationArn { get; set; }
 
     public static DescribeConnectionResourceParameters? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2039,47 +2039,47 @@ public sealed partial class DescribeConnectionResourceParameters
             return null;
         }
         var result = new DescribeConnectionResourceParameters();
-        result.ResourceAssociationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceAssociationArn"));
         result.ResourceConfigurationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceConfigurationArn"));
+        result.ResourceAssociationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceAssociationArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ResourceAssociationArn", ResourceAssociationArn);
         global::Gureum.Core.ValueTree.Put(node, "ResourceConfigurationArn", ResourceConfigurationArn);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceAssociationArn", ResourceAssociationArn);
         return node;
     }
 }
 
 public sealed partial class DescribeConnectionResponse
 {
-    public global::Gureum.Api.Events.ConnectionAuthResponseParameters? AuthParameters { get; set; }
-
-    public string? AuthorizationType { get; set; }
-
     public string? ConnectionArn { get; set; }
 
-    public string? ConnectionState { get; set; }
-
-    public global::System.DateTimeOffset? CreationTime { get; set; }
+    public string? Name { get; set; }
 
     public string? Description { get; set; }
 
     public global::Gureum.Api.Events.DescribeConnectionConnectivityParameters? InvocationConnectivityParameters { get; set; }
 
-    public string? KmsKeyIdentifier { get; set; }
+    public string? ConnectionState { get; set; }
 
-    public global::System.DateTimeOffset? LastAuthorizedTime { get; set; }
+    public string? StateReason { get; set; }
 
-    public global::System.DateTimeOffset? LastModifiedTime { get; set; }
-
-    public string? Name { get; set; }
+    public string? AuthorizationType { get; set; }
 
     public string? SecretArn { get; set; }
 
-    public string? StateReason { get; set; }
+    public string? KmsKeyIdentifier { get; set; }
+
+    public global::Gureum.Api.Events.ConnectionAuthResponseParameters? AuthParameters { get; set; }
+
+    public global::System.DateTimeOffset? CreationTime { get; set; }
+
+    public global::System.DateTimeOffset? LastModifiedTime { get; set; }
+
+    public global::System.DateTimeOffset? LastAuthorizedTime { get; set; }
 
     public static DescribeConnectionResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2088,47 +2088,47 @@ public sealed partial class DescribeConnectionResponse
             return null;
         }
         var result = new DescribeConnectionResponse();
-        result.AuthParameters = global::Gureum.Api.Events.ConnectionAuthResponseParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AuthParameters")));
-        result.AuthorizationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthorizationType"));
         result.ConnectionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionArn"));
-        result.ConnectionState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionState"));
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.InvocationConnectivityParameters = global::Gureum.Api.Events.DescribeConnectionConnectivityParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InvocationConnectivityParameters")));
-        result.KmsKeyIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyIdentifier"));
-        result.LastAuthorizedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAuthorizedTime"));
-        result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.SecretArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretArn"));
+        result.ConnectionState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionState"));
         result.StateReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateReason"));
+        result.AuthorizationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthorizationType"));
+        result.SecretArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretArn"));
+        result.KmsKeyIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyIdentifier"));
+        result.AuthParameters = global::Gureum.Api.Events.ConnectionAuthResponseParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AuthParameters")));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
+        result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
+        result.LastAuthorizedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAuthorizedTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AuthParameters", AuthParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AuthorizationType", AuthorizationType);
         global::Gureum.Core.ValueTree.Put(node, "ConnectionArn", ConnectionArn);
-        global::Gureum.Core.ValueTree.Put(node, "ConnectionState", ConnectionState);
-        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "InvocationConnectivityParameters", InvocationConnectivityParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyIdentifier", KmsKeyIdentifier);
-        global::Gureum.Core.ValueTree.Put(node, "LastAuthorizedTime", LastAuthorizedTime);
-        global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "SecretArn", SecretArn);
+        global::Gureum.Core.ValueTree.Put(node, "ConnectionState", ConnectionState);
         global::Gureum.Core.ValueTree.Put(node, "StateReason", StateReason);
+        global::Gureum.Core.ValueTree.Put(node, "AuthorizationType", AuthorizationType);
+        global::Gureum.Core.ValueTree.Put(node, "SecretArn", SecretArn);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyIdentifier", KmsKeyIdentifier);
+        global::Gureum.Core.ValueTree.Put(node, "AuthParameters", AuthParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
+        global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
+        global::Gureum.Core.ValueTree.Put(node, "LastAuthorizedTime", LastAuthorizedTime);
         return node;
     }
 }
 
 public sealed partial class DescribeEndpointRequest
 {
-    public string? HomeRegion { get; set; }
-
     public string? Name { get; set; }
+
+    public string? HomeRegion { get; set; }
 
     public static DescribeEndpointRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2137,47 +2137,47 @@ public sealed partial class DescribeEndpointRequest
             return null;
         }
         var result = new DescribeEndpointRequest();
-        result.HomeRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HomeRegion"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.HomeRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HomeRegion"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "HomeRegion", HomeRegion);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "HomeRegion", HomeRegion);
         return node;
     }
 }
 
 public sealed partial class DescribeEndpointResponse
 {
-    public string? Arn { get; set; }
-
-    public global::System.DateTimeOffset? CreationTime { get; set; }
+    public string? Name { get; set; }
 
     public string? Description { get; set; }
+
+    public string? Arn { get; set; }
+
+    public global::Gureum.Api.Events.RoutingConfig? RoutingConfig { get; set; }
+
+    public global::Gureum.Api.Events.ReplicationConfig? ReplicationConfig { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Events.EndpointEventBus>? EventBuses { get; set; }
+
+    public string? RoleArn { get; set; }
 
     public string? EndpointId { get; set; }
 
     public string? EndpointUrl { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Events.EndpointEventBus>? EventBuses { get; set; }
-
-    public global::System.DateTimeOffset? LastModifiedTime { get; set; }
-
-    public string? Name { get; set; }
-
-    public global::Gureum.Api.Events.ReplicationConfig? ReplicationConfig { get; set; }
-
-    public string? RoleArn { get; set; }
-
-    public global::Gureum.Api.Events.RoutingConfig? RoutingConfig { get; set; }
-
     public string? State { get; set; }
 
     public string? StateReason { get; set; }
+
+    public global::System.DateTimeOffset? CreationTime { get; set; }
+
+    public global::System.DateTimeOffset? LastModifiedTime { get; set; }
 
     public static DescribeEndpointResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2186,38 +2186,38 @@ public sealed partial class DescribeEndpointResponse
             return null;
         }
         var result = new DescribeEndpointResponse();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
+        result.RoutingConfig = global::Gureum.Api.Events.RoutingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RoutingConfig")));
+        result.ReplicationConfig = global::Gureum.Api.Events.ReplicationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicationConfig")));
+        result.EventBuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventBuses"), x => global::Gureum.Api.Events.EndpointEventBus.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
         result.EndpointId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndpointId"));
         result.EndpointUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndpointUrl"));
-        result.EventBuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventBuses"), x => global::Gureum.Api.Events.EndpointEventBus.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.ReplicationConfig = global::Gureum.Api.Events.ReplicationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicationConfig")));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
-        result.RoutingConfig = global::Gureum.Api.Events.RoutingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RoutingConfig")));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
         result.StateReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateReason"));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
+        result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
+        global::Gureum.Core.ValueTree.Put(node, "RoutingConfig", RoutingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ReplicationConfig", ReplicationConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EventBuses", global::Gureum.Core.ValueTree.WriteList(EventBuses, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "EndpointId", EndpointId);
         global::Gureum.Core.ValueTree.Put(node, "EndpointUrl", EndpointUrl);
-        global::Gureum.Core.ValueTree.Put(node, "EventBuses", global::Gureum.Core.ValueTree.WriteList(EventBuses, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "ReplicationConfig", ReplicationConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "RoutingConfig", RoutingConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "State", State);
         global::Gureum.Core.ValueTree.Put(node, "StateReason", StateReason);
+        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
+        global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
         return node;
     }
 }
@@ -2247,23 +2247,23 @@ public sealed partial class DescribeEventBusRequest
 
 public sealed partial class DescribeEventBusResponse
 {
+    public string? Name { get; set; }
+
     public string? Arn { get; set; }
-
-    public global::System.DateTimeOffset? CreationTime { get; set; }
-
-    public global::Gureum.Api.Events.DeadLetterConfig? DeadLetterConfig { get; set; }
 
     public string? Description { get; set; }
 
     public string? KmsKeyIdentifier { get; set; }
 
-    public global::System.DateTimeOffset? LastModifiedTime { get; set; }
+    public global::Gureum.Api.Events.DeadLetterConfig? DeadLetterConfig { get; set; }
+
+    public string? Policy { get; set; }
 
     public global::Gureum.Api.Events.LogConfig? LogConfig { get; set; }
 
-    public string? Name { get; set; }
+    public global::System.DateTimeOffset? CreationTime { get; set; }
 
-    public string? Policy { get; set; }
+    public global::System.DateTimeOffset? LastModifiedTime { get; set; }
 
     public static DescribeEventBusResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2272,30 +2272,30 @@ public sealed partial class DescribeEventBusResponse
             return null;
         }
         var result = new DescribeEventBusResponse();
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
-        result.DeadLetterConfig = global::Gureum.Api.Events.DeadLetterConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeadLetterConfig")));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.KmsKeyIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyIdentifier"));
-        result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
-        result.LogConfig = global::Gureum.Api.Events.LogConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LogConfig")));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.DeadLetterConfig = global::Gureum.Api.Events.DeadLetterConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeadLetterConfig")));
         result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
+        result.LogConfig = global::Gureum.Api.Events.LogConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LogConfig")));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
+        result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "DeadLetterConfig", DeadLetterConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "KmsKeyIdentifier", KmsKeyIdentifier);
-        global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
-        global::Gureum.Core.ValueTree.Put(node, "LogConfig", LogConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "DeadLetterConfig", DeadLetterConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
+        global::Gureum.Core.ValueTree.Put(node, "LogConfig", LogConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
+        global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
         return node;
     }
 }
@@ -2441,29 +2441,29 @@ public sealed partial class DescribeReplayRequest
 
 public sealed partial class DescribeReplayResponse
 {
+    public string? ReplayName { get; set; }
+
+    public string? ReplayArn { get; set; }
+
     public string? Description { get; set; }
 
+    public string? State { get; set; }
+
+    public string? StateReason { get; set; }
+
+    public string? EventSourceArn { get; set; }
+
     public global::Gureum.Api.Events.ReplayDestination? Destination { get; set; }
+
+    public global::System.DateTimeOffset? EventStartTime { get; set; }
 
     public global::System.DateTimeOffset? EventEndTime { get; set; }
 
     public global::System.DateTimeOffset? EventLastReplayedTime { get; set; }
 
-    public string? EventSourceArn { get; set; }
-
-    public global::System.DateTimeOffset? EventStartTime { get; set; }
-
-    public string? ReplayArn { get; set; }
-
-    public global::System.DateTimeOffset? ReplayEndTime { get; set; }
-
-    public string? ReplayName { get; set; }
-
     public global::System.DateTimeOffset? ReplayStartTime { get; set; }
 
-    public string? State { get; set; }
-
-    public string? StateReason { get; set; }
+    public global::System.DateTimeOffset? ReplayEndTime { get; set; }
 
     public static DescribeReplayResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2472,45 +2472,45 @@ public sealed partial class DescribeReplayResponse
             return null;
         }
         var result = new DescribeReplayResponse();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.Destination = global::Gureum.Api.Events.ReplayDestination.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Destination")));
-        result.EventEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EventEndTime"));
-        result.EventLastReplayedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EventLastReplayedTime"));
-        result.EventSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceArn"));
-        result.EventStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EventStartTime"));
-        result.ReplayArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplayArn"));
-        result.ReplayEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ReplayEndTime"));
         result.ReplayName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplayName"));
-        result.ReplayStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ReplayStartTime"));
+        result.ReplayArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplayArn"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
         result.StateReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateReason"));
+        result.EventSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceArn"));
+        result.Destination = global::Gureum.Api.Events.ReplayDestination.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Destination")));
+        result.EventStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EventStartTime"));
+        result.EventEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EventEndTime"));
+        result.EventLastReplayedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EventLastReplayedTime"));
+        result.ReplayStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ReplayStartTime"));
+        result.ReplayEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ReplayEndTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "Destination", Destination?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EventEndTime", EventEndTime);
-        global::Gureum.Core.ValueTree.Put(node, "EventLastReplayedTime", EventLastReplayedTime);
-        global::Gureum.Core.ValueTree.Put(node, "EventSourceArn", EventSourceArn);
-        global::Gureum.Core.ValueTree.Put(node, "EventStartTime", EventStartTime);
-        global::Gureum.Core.ValueTree.Put(node, "ReplayArn", ReplayArn);
-        global::Gureum.Core.ValueTree.Put(node, "ReplayEndTime", ReplayEndTime);
         global::Gureum.Core.ValueTree.Put(node, "ReplayName", ReplayName);
-        global::Gureum.Core.ValueTree.Put(node, "ReplayStartTime", ReplayStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "ReplayArn", ReplayArn);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "State", State);
         global::Gureum.Core.ValueTree.Put(node, "StateReason", StateReason);
+        global::Gureum.Core.ValueTree.Put(node, "EventSourceArn", EventSourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "Destination", Destination?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EventStartTime", EventStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EventEndTime", EventEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "EventLastReplayedTime", EventLastReplayedTime);
+        global::Gureum.Core.ValueTree.Put(node, "ReplayStartTime", ReplayStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "ReplayEndTime", ReplayEndTime);
         return node;
     }
 }
 
 public sealed partial class DescribeRuleRequest
 {
-    public string? EventBusName { get; set; }
-
     public string? Name { get; set; }
+
+    public string? EventBusName { get; set; }
 
     public static DescribeRuleRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2519,41 +2519,41 @@ public sealed partial class DescribeRuleRequest
             return null;
         }
         var result = new DescribeRuleRequest();
-        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
         return node;
     }
 }
 
 public sealed partial class DescribeRuleResponse
 {
-    public string? Arn { get; set; }
-
-    public string? CreatedBy { get; set; }
-
-    public string? Description { get; set; }
-
-    public string? EventBusName { get; set; }
-
-    public string? EventPattern { get; set; }
-
-    public string? ManagedBy { get; set; }
-
     public string? Name { get; set; }
 
-    public string? RoleArn { get; set; }
+    public string? Arn { get; set; }
+
+    public string? EventPattern { get; set; }
 
     public string? ScheduleExpression { get; set; }
 
     public string? State { get; set; }
+
+    public string? Description { get; set; }
+
+    public string? RoleArn { get; set; }
+
+    public string? ManagedBy { get; set; }
+
+    public string? EventBusName { get; set; }
+
+    public string? CreatedBy { get; set; }
 
     public static DescribeRuleResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2562,41 +2562,41 @@ public sealed partial class DescribeRuleResponse
             return null;
         }
         var result = new DescribeRuleResponse();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.CreatedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CreatedBy"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
-        result.EventPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventPattern"));
-        result.ManagedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ManagedBy"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
+        result.EventPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventPattern"));
         result.ScheduleExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleExpression"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
+        result.ManagedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ManagedBy"));
+        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
+        result.CreatedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CreatedBy"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "CreatedBy", CreatedBy);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
-        global::Gureum.Core.ValueTree.Put(node, "EventPattern", EventPattern);
-        global::Gureum.Core.ValueTree.Put(node, "ManagedBy", ManagedBy);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
+        global::Gureum.Core.ValueTree.Put(node, "EventPattern", EventPattern);
         global::Gureum.Core.ValueTree.Put(node, "ScheduleExpression", ScheduleExpression);
         global::Gureum.Core.ValueTree.Put(node, "State", State);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "ManagedBy", ManagedBy);
+        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedBy", CreatedBy);
         return node;
     }
 }
 
 public sealed partial class DisableRuleRequest
 {
-    public string? EventBusName { get; set; }
-
     public string? Name { get; set; }
+
+    public string? EventBusName { get; set; }
 
     public static DisableRuleRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2605,49 +2605,49 @@ public sealed partial class DisableRuleRequest
             return null;
         }
         var result = new DisableRuleRequest();
-        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
         return node;
     }
 }
 
 public sealed partial class EcsParameters
 {
+    public string? TaskDefinitionArn { get; set; }
+
+    public int? TaskCount { get; set; }
+
+    public string? LaunchType { get; set; }
+
+    public global::Gureum.Api.Events.NetworkConfiguration? NetworkConfiguration { get; set; }
+
+    public string? PlatformVersion { get; set; }
+
+    public string? Group { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Events.CapacityProviderStrategyItem>? CapacityProviderStrategy { get; set; }
 
     public bool? EnableECSManagedTags { get; set; }
 
     public bool? EnableExecuteCommand { get; set; }
 
-    public string? Group { get; set; }
-
-    public string? LaunchType { get; set; }
-
-    public global::Gureum.Api.Events.NetworkConfiguration? NetworkConfiguration { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Events.PlacementConstraint>? PlacementConstraints { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Events.PlacementStrategy>? PlacementStrategy { get; set; }
-
-    public string? PlatformVersion { get; set; }
 
     public string? PropagateTags { get; set; }
 
     public string? ReferenceId { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Events.Tag>? Tags { get; set; }
-
-    public int? TaskCount { get; set; }
-
-    public string? TaskDefinitionArn { get; set; }
 
     public static EcsParameters? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2656,49 +2656,49 @@ public sealed partial class EcsParameters
             return null;
         }
         var result = new EcsParameters();
+        result.TaskDefinitionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskDefinitionArn"));
+        result.TaskCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TaskCount"));
+        result.LaunchType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LaunchType"));
+        result.NetworkConfiguration = global::Gureum.Api.Events.NetworkConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NetworkConfiguration")));
+        result.PlatformVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlatformVersion"));
+        result.Group = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Group"));
         result.CapacityProviderStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CapacityProviderStrategy"), x => global::Gureum.Api.Events.CapacityProviderStrategyItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.EnableECSManagedTags = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableECSManagedTags"));
         result.EnableExecuteCommand = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableExecuteCommand"));
-        result.Group = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Group"));
-        result.LaunchType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LaunchType"));
-        result.NetworkConfiguration = global::Gureum.Api.Events.NetworkConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NetworkConfiguration")));
         result.PlacementConstraints = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PlacementConstraints"), x => global::Gureum.Api.Events.PlacementConstraint.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.PlacementStrategy = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PlacementStrategy"), x => global::Gureum.Api.Events.PlacementStrategy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.PlatformVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlatformVersion"));
         result.PropagateTags = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PropagateTags"));
         result.ReferenceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReferenceId"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Events.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TaskCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TaskCount"));
-        result.TaskDefinitionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskDefinitionArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TaskDefinitionArn", TaskDefinitionArn);
+        global::Gureum.Core.ValueTree.Put(node, "TaskCount", TaskCount);
+        global::Gureum.Core.ValueTree.Put(node, "LaunchType", LaunchType);
+        global::Gureum.Core.ValueTree.Put(node, "NetworkConfiguration", NetworkConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "PlatformVersion", PlatformVersion);
+        global::Gureum.Core.ValueTree.Put(node, "Group", Group);
         global::Gureum.Core.ValueTree.Put(node, "CapacityProviderStrategy", global::Gureum.Core.ValueTree.WriteList(CapacityProviderStrategy, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "EnableECSManagedTags", EnableECSManagedTags);
         global::Gureum.Core.ValueTree.Put(node, "EnableExecuteCommand", EnableExecuteCommand);
-        global::Gureum.Core.ValueTree.Put(node, "Group", Group);
-        global::Gureum.Core.ValueTree.Put(node, "LaunchType", LaunchType);
-        global::Gureum.Core.ValueTree.Put(node, "NetworkConfiguration", NetworkConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "PlacementConstraints", global::Gureum.Core.ValueTree.WriteList(PlacementConstraints, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "PlacementStrategy", global::Gureum.Core.ValueTree.WriteList(PlacementStrategy, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "PlatformVersion", PlatformVersion);
         global::Gureum.Core.ValueTree.Put(node, "PropagateTags", PropagateTags);
         global::Gureum.Core.ValueTree.Put(node, "ReferenceId", ReferenceId);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TaskCount", TaskCount);
-        global::Gureum.Core.ValueTree.Put(node, "TaskDefinitionArn", TaskDefinitionArn);
         return node;
     }
 }
 
 public sealed partial class EnableRuleRequest
 {
-    public string? EventBusName { get; set; }
-
     public string? Name { get; set; }
+
+    public string? EventBusName { get; set; }
 
     public static EnableRuleRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2707,47 +2707,47 @@ public sealed partial class EnableRuleRequest
             return null;
         }
         var result = new EnableRuleRequest();
-        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
         return node;
     }
 }
 
 public sealed partial class Endpoint
 {
-    public string? Arn { get; set; }
-
-    public global::System.DateTimeOffset? CreationTime { get; set; }
+    public string? Name { get; set; }
 
     public string? Description { get; set; }
+
+    public string? Arn { get; set; }
+
+    public global::Gureum.Api.Events.RoutingConfig? RoutingConfig { get; set; }
+
+    public global::Gureum.Api.Events.ReplicationConfig? ReplicationConfig { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Events.EndpointEventBus>? EventBuses { get; set; }
+
+    public string? RoleArn { get; set; }
 
     public string? EndpointId { get; set; }
 
     public string? EndpointUrl { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Events.EndpointEventBus>? EventBuses { get; set; }
-
-    public global::System.DateTimeOffset? LastModifiedTime { get; set; }
-
-    public string? Name { get; set; }
-
-    public global::Gureum.Api.Events.ReplicationConfig? ReplicationConfig { get; set; }
-
-    public string? RoleArn { get; set; }
-
-    public global::Gureum.Api.Events.RoutingConfig? RoutingConfig { get; set; }
-
     public string? State { get; set; }
 
     public string? StateReason { get; set; }
+
+    public global::System.DateTimeOffset? CreationTime { get; set; }
+
+    public global::System.DateTimeOffset? LastModifiedTime { get; set; }
 
     public static Endpoint? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2756,38 +2756,38 @@ public sealed partial class Endpoint
             return null;
         }
         var result = new Endpoint();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
+        result.RoutingConfig = global::Gureum.Api.Events.RoutingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RoutingConfig")));
+        result.ReplicationConfig = global::Gureum.Api.Events.ReplicationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicationConfig")));
+        result.EventBuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventBuses"), x => global::Gureum.Api.Events.EndpointEventBus.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
         result.EndpointId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndpointId"));
         result.EndpointUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndpointUrl"));
-        result.EventBuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventBuses"), x => global::Gureum.Api.Events.EndpointEventBus.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.ReplicationConfig = global::Gureum.Api.Events.ReplicationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicationConfig")));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
-        result.RoutingConfig = global::Gureum.Api.Events.RoutingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RoutingConfig")));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
         result.StateReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateReason"));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
+        result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
+        global::Gureum.Core.ValueTree.Put(node, "RoutingConfig", RoutingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ReplicationConfig", ReplicationConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EventBuses", global::Gureum.Core.ValueTree.WriteList(EventBuses, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "EndpointId", EndpointId);
         global::Gureum.Core.ValueTree.Put(node, "EndpointUrl", EndpointUrl);
-        global::Gureum.Core.ValueTree.Put(node, "EventBuses", global::Gureum.Core.ValueTree.WriteList(EventBuses, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "ReplicationConfig", ReplicationConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "RoutingConfig", RoutingConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "State", State);
         global::Gureum.Core.ValueTree.Put(node, "StateReason", StateReason);
+        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
+        global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
         return node;
     }
 }
@@ -2829,17 +2829,17 @@ public static class EndpointState
 
 public sealed partial class EventBus
 {
-    public string? Arn { get; set; }
+    public string? Name { get; set; }
 
-    public global::System.DateTimeOffset? CreationTime { get; set; }
+    public string? Arn { get; set; }
 
     public string? Description { get; set; }
 
-    public global::System.DateTimeOffset? LastModifiedTime { get; set; }
-
-    public string? Name { get; set; }
-
     public string? Policy { get; set; }
+
+    public global::System.DateTimeOffset? CreationTime { get; set; }
+
+    public global::System.DateTimeOffset? LastModifiedTime { get; set; }
 
     public static EventBus? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2848,24 +2848,24 @@ public sealed partial class EventBus
             return null;
         }
         var result = new EventBus();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
+        result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
+        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
+        global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
         return node;
     }
 }
@@ -2950,9 +2950,9 @@ public sealed partial class FailoverConfig
 
 public sealed partial class HttpParameters
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? HeaderParameters { get; set; }
-
     public global::System.Collections.Generic.List<string>? PathParameterValues { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? HeaderParameters { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? QueryStringParameters { get; set; }
 
@@ -2963,8 +2963,8 @@ public sealed partial class HttpParameters
             return null;
         }
         var result = new HttpParameters();
-        result.HeaderParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "HeaderParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.PathParameterValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PathParameterValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.HeaderParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "HeaderParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.QueryStringParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "QueryStringParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -2972,8 +2972,8 @@ public sealed partial class HttpParameters
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "HeaderParameters", global::Gureum.Core.ValueTree.WriteMap(HeaderParameters, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "PathParameterValues", global::Gureum.Core.ValueTree.WriteList(PathParameterValues, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "HeaderParameters", global::Gureum.Core.ValueTree.WriteMap(HeaderParameters, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "QueryStringParameters", global::Gureum.Core.ValueTree.WriteMap(QueryStringParameters, x => (object?)x));
         return node;
     }
@@ -3055,13 +3055,13 @@ public static class Level
 
 public sealed partial class ListApiDestinationsRequest
 {
-    public string? ConnectionArn { get; set; }
-
-    public int? Limit { get; set; }
-
     public string? NamePrefix { get; set; }
 
+    public string? ConnectionArn { get; set; }
+
     public string? NextToken { get; set; }
+
+    public int? Limit { get; set; }
 
     public static ListApiDestinationsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3070,20 +3070,20 @@ public sealed partial class ListApiDestinationsRequest
             return null;
         }
         var result = new ListApiDestinationsRequest();
-        result.ConnectionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionArn"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.NamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NamePrefix"));
+        result.ConnectionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionArn"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConnectionArn", ConnectionArn);
-        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "NamePrefix", NamePrefix);
+        global::Gureum.Core.ValueTree.Put(node, "ConnectionArn", ConnectionArn);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         return node;
     }
 }
@@ -3117,15 +3117,15 @@ public sealed partial class ListApiDestinationsResponse
 
 public sealed partial class ListArchivesRequest
 {
+    public string? NamePrefix { get; set; }
+
     public string? EventSourceArn { get; set; }
 
-    public int? Limit { get; set; }
-
-    public string? NamePrefix { get; set; }
+    public string? State { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? State { get; set; }
+    public int? Limit { get; set; }
 
     public static ListArchivesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3134,22 +3134,22 @@ public sealed partial class ListArchivesRequest
             return null;
         }
         var result = new ListArchivesRequest();
-        result.EventSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceArn"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.NamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NamePrefix"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.EventSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceArn"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventSourceArn", EventSourceArn);
-        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "NamePrefix", NamePrefix);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "EventSourceArn", EventSourceArn);
         global::Gureum.Core.ValueTree.Put(node, "State", State);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         return node;
     }
 }
@@ -3183,13 +3183,13 @@ public sealed partial class ListArchivesResponse
 
 public sealed partial class ListConnectionsRequest
 {
-    public string? ConnectionState { get; set; }
-
-    public int? Limit { get; set; }
-
     public string? NamePrefix { get; set; }
 
+    public string? ConnectionState { get; set; }
+
     public string? NextToken { get; set; }
+
+    public int? Limit { get; set; }
 
     public static ListConnectionsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3198,20 +3198,20 @@ public sealed partial class ListConnectionsRequest
             return null;
         }
         var result = new ListConnectionsRequest();
-        result.ConnectionState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionState"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.NamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NamePrefix"));
+        result.ConnectionState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionState"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConnectionState", ConnectionState);
-        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "NamePrefix", NamePrefix);
+        global::Gureum.Core.ValueTree.Put(node, "ConnectionState", ConnectionState);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         return node;
     }
 }
@@ -3245,13 +3245,13 @@ public sealed partial class ListConnectionsResponse
 
 public sealed partial class ListEndpointsRequest
 {
-    public string? HomeRegion { get; set; }
-
-    public int? MaxResults { get; set; }
-
     public string? NamePrefix { get; set; }
 
+    public string? HomeRegion { get; set; }
+
     public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListEndpointsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3260,20 +3260,20 @@ public sealed partial class ListEndpointsRequest
             return null;
         }
         var result = new ListEndpointsRequest();
-        result.HomeRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HomeRegion"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NamePrefix"));
+        result.HomeRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HomeRegion"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "HomeRegion", HomeRegion);
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NamePrefix", NamePrefix);
+        global::Gureum.Core.ValueTree.Put(node, "HomeRegion", HomeRegion);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
@@ -3307,11 +3307,11 @@ public sealed partial class ListEndpointsResponse
 
 public sealed partial class ListEventBusesRequest
 {
-    public int? Limit { get; set; }
-
     public string? NamePrefix { get; set; }
 
     public string? NextToken { get; set; }
+
+    public int? Limit { get; set; }
 
     public static ListEventBusesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3320,18 +3320,18 @@ public sealed partial class ListEventBusesRequest
             return null;
         }
         var result = new ListEventBusesRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.NamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NamePrefix"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "NamePrefix", NamePrefix);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         return node;
     }
 }
@@ -3365,11 +3365,11 @@ public sealed partial class ListEventBusesResponse
 
 public sealed partial class ListEventSourcesRequest
 {
-    public int? Limit { get; set; }
-
     public string? NamePrefix { get; set; }
 
     public string? NextToken { get; set; }
+
+    public int? Limit { get; set; }
 
     public static ListEventSourcesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3378,18 +3378,18 @@ public sealed partial class ListEventSourcesRequest
             return null;
         }
         var result = new ListEventSourcesRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.NamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NamePrefix"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "NamePrefix", NamePrefix);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         return node;
     }
 }
@@ -3425,9 +3425,9 @@ public sealed partial class ListPartnerEventSourceAccountsRequest
 {
     public string? EventSourceName { get; set; }
 
-    public int? Limit { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? Limit { get; set; }
 
     public static ListPartnerEventSourceAccountsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3437,8 +3437,8 @@ public sealed partial class ListPartnerEventSourceAccountsRequest
         }
         var result = new ListPartnerEventSourceAccountsRequest();
         result.EventSourceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceName"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         return result;
     }
 
@@ -3446,17 +3446,17 @@ public sealed partial class ListPartnerEventSourceAccountsRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "EventSourceName", EventSourceName);
-        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         return node;
     }
 }
 
 public sealed partial class ListPartnerEventSourceAccountsResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Events.PartnerEventSourceAccount>? PartnerEventSourceAccounts { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListPartnerEventSourceAccountsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3465,27 +3465,27 @@ public sealed partial class ListPartnerEventSourceAccountsResponse
             return null;
         }
         var result = new ListPartnerEventSourceAccountsResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.PartnerEventSourceAccounts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PartnerEventSourceAccounts"), x => global::Gureum.Api.Events.PartnerEventSourceAccount.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "PartnerEventSourceAccounts", global::Gureum.Core.ValueTree.WriteList(PartnerEventSourceAccounts, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListPartnerEventSourcesRequest
 {
-    public int? Limit { get; set; }
-
     public string? NamePrefix { get; set; }
 
     public string? NextToken { get; set; }
+
+    public int? Limit { get; set; }
 
     public static ListPartnerEventSourcesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3494,27 +3494,27 @@ public sealed partial class ListPartnerEventSourcesRequest
             return null;
         }
         var result = new ListPartnerEventSourcesRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.NamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NamePrefix"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "NamePrefix", NamePrefix);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         return node;
     }
 }
 
 public sealed partial class ListPartnerEventSourcesResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Events.PartnerEventSource>? PartnerEventSources { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListPartnerEventSourcesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3523,31 +3523,31 @@ public sealed partial class ListPartnerEventSourcesResponse
             return null;
         }
         var result = new ListPartnerEventSourcesResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.PartnerEventSources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PartnerEventSources"), x => global::Gureum.Api.Events.PartnerEventSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "PartnerEventSources", global::Gureum.Core.ValueTree.WriteList(PartnerEventSources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListReplaysRequest
 {
-    public string? EventSourceArn { get; set; }
-
-    public int? Limit { get; set; }
-
     public string? NamePrefix { get; set; }
+
+    public string? State { get; set; }
+
+    public string? EventSourceArn { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? State { get; set; }
+    public int? Limit { get; set; }
 
     public static ListReplaysRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3556,31 +3556,31 @@ public sealed partial class ListReplaysRequest
             return null;
         }
         var result = new ListReplaysRequest();
-        result.EventSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceArn"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.NamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NamePrefix"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
+        result.EventSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceArn"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventSourceArn", EventSourceArn);
-        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "NamePrefix", NamePrefix);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "State", State);
+        global::Gureum.Core.ValueTree.Put(node, "EventSourceArn", EventSourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         return node;
     }
 }
 
 public sealed partial class ListReplaysResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Events.Replay>? Replays { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListReplaysResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3589,29 +3589,29 @@ public sealed partial class ListReplaysResponse
             return null;
         }
         var result = new ListReplaysResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Replays = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Replays"), x => global::Gureum.Api.Events.Replay.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Replays", global::Gureum.Core.ValueTree.WriteList(Replays, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListRuleNamesByTargetRequest
 {
-    public string? EventBusName { get; set; }
+    public string? TargetArn { get; set; }
 
-    public int? Limit { get; set; }
+    public string? EventBusName { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? TargetArn { get; set; }
+    public int? Limit { get; set; }
 
     public static ListRuleNamesByTargetRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3620,29 +3620,29 @@ public sealed partial class ListRuleNamesByTargetRequest
             return null;
         }
         var result = new ListRuleNamesByTargetRequest();
-        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.TargetArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetArn"));
+        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
-        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "TargetArn", TargetArn);
+        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         return node;
     }
 }
 
 public sealed partial class ListRuleNamesByTargetResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<string>? RuleNames { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListRuleNamesByTargetResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3651,29 +3651,29 @@ public sealed partial class ListRuleNamesByTargetResponse
             return null;
         }
         var result = new ListRuleNamesByTargetResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.RuleNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RuleNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "RuleNames", global::Gureum.Core.ValueTree.WriteList(RuleNames, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListRulesRequest
 {
-    public string? EventBusName { get; set; }
-
-    public int? Limit { get; set; }
-
     public string? NamePrefix { get; set; }
 
+    public string? EventBusName { get; set; }
+
     public string? NextToken { get; set; }
+
+    public int? Limit { get; set; }
 
     public static ListRulesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3682,29 +3682,29 @@ public sealed partial class ListRulesRequest
             return null;
         }
         var result = new ListRulesRequest();
-        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.NamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NamePrefix"));
+        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
-        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "NamePrefix", NamePrefix);
+        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         return node;
     }
 }
 
 public sealed partial class ListRulesResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Events.Rule>? Rules { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListRulesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3713,16 +3713,16 @@ public sealed partial class ListRulesResponse
             return null;
         }
         var result = new ListRulesResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Rules = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Rules"), x => global::Gureum.Api.Events.Rule.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Rules", global::Gureum.Core.ValueTree.WriteList(Rules, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -3775,13 +3775,13 @@ public sealed partial class ListTagsForResourceResponse
 
 public sealed partial class ListTargetsByRuleRequest
 {
-    public string? EventBusName { get; set; }
+    public string? Rule { get; set; }
 
-    public int? Limit { get; set; }
+    public string? EventBusName { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? Rule { get; set; }
+    public int? Limit { get; set; }
 
     public static ListTargetsByRuleRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3790,29 +3790,29 @@ public sealed partial class ListTargetsByRuleRequest
             return null;
         }
         var result = new ListTargetsByRuleRequest();
-        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Rule = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Rule"));
+        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
-        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Rule", Rule);
+        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         return node;
     }
 }
 
 public sealed partial class ListTargetsByRuleResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Events.Target>? Targets { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListTargetsByRuleResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3821,16 +3821,16 @@ public sealed partial class ListTargetsByRuleResponse
             return null;
         }
         var result = new ListTargetsByRuleResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Events.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -3949,9 +3949,9 @@ public sealed partial class PartnerEventSourceAccount
 
 public sealed partial class PlacementConstraint
 {
-    public string? Expression { get; set; }
-
     public string? Type { get; set; }
+
+    public string? Expression { get; set; }
 
     public static PlacementConstraint? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3960,16 +3960,16 @@ public sealed partial class PlacementConstraint
             return null;
         }
         var result = new PlacementConstraint();
-        result.Expression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "expression"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.Expression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "expression"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "expression", Expression);
         global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "expression", Expression);
         return node;
     }
 }
@@ -3983,9 +3983,9 @@ public static class PlacementConstraintType
 
 public sealed partial class PlacementStrategy
 {
-    public string? Field { get; set; }
-
     public string? Type { get; set; }
+
+    public string? Field { get; set; }
 
     public static PlacementStrategy? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3994,16 +3994,16 @@ public sealed partial class PlacementStrategy
             return null;
         }
         var result = new PlacementStrategy();
-        result.Field = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "field"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.Field = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "field"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "field", Field);
         global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "field", Field);
         return node;
     }
 }
@@ -4047,9 +4047,9 @@ public static class PropagateTags
 
 public sealed partial class PutEventsRequest
 {
-    public string? EndpointId { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Events.PutEventsRequestEntry>? Entries { get; set; }
+
+    public string? EndpointId { get; set; }
 
     public static PutEventsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4058,33 +4058,33 @@ public sealed partial class PutEventsRequest
             return null;
         }
         var result = new PutEventsRequest();
-        result.EndpointId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndpointId"));
         result.Entries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Entries"), x => global::Gureum.Api.Events.PutEventsRequestEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EndpointId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndpointId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndpointId", EndpointId);
         global::Gureum.Core.ValueTree.Put(node, "Entries", global::Gureum.Core.ValueTree.WriteList(Entries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "EndpointId", EndpointId);
         return node;
     }
 }
 
 public sealed partial class PutEventsRequestEntry
 {
-    public string? Detail { get; set; }
-
-    public string? DetailType { get; set; }
-
-    public string? EventBusName { get; set; }
-
-    public global::System.Collections.Generic.List<string>? Resources { get; set; }
+    public global::System.DateTimeOffset? Time { get; set; }
 
     public string? Source { get; set; }
 
-    public global::System.DateTimeOffset? Time { get; set; }
+    public global::System.Collections.Generic.List<string>? Resources { get; set; }
+
+    public string? DetailType { get; set; }
+
+    public string? Detail { get; set; }
+
+    public string? EventBusName { get; set; }
 
     public string? TraceHeader { get; set; }
 
@@ -4095,12 +4095,12 @@ public sealed partial class PutEventsRequestEntry
             return null;
         }
         var result = new PutEventsRequestEntry();
-        result.Detail = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Detail"));
-        result.DetailType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetailType"));
-        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
-        result.Resources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Resources"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Source"));
         result.Time = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Time"));
+        result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Source"));
+        result.Resources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Resources"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DetailType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetailType"));
+        result.Detail = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Detail"));
+        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
         result.TraceHeader = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TraceHeader"));
         return result;
     }
@@ -4108,12 +4108,12 @@ public sealed partial class PutEventsRequestEntry
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Detail", Detail);
-        global::Gureum.Core.ValueTree.Put(node, "DetailType", DetailType);
-        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
-        global::Gureum.Core.ValueTree.Put(node, "Resources", global::Gureum.Core.ValueTree.WriteList(Resources, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Source", Source);
         global::Gureum.Core.ValueTree.Put(node, "Time", Time);
+        global::Gureum.Core.ValueTree.Put(node, "Source", Source);
+        global::Gureum.Core.ValueTree.Put(node, "Resources", global::Gureum.Core.ValueTree.WriteList(Resources, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "DetailType", DetailType);
+        global::Gureum.Core.ValueTree.Put(node, "Detail", Detail);
+        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
         global::Gureum.Core.ValueTree.Put(node, "TraceHeader", TraceHeader);
         return node;
     }
@@ -4121,9 +4121,9 @@ public sealed partial class PutEventsRequestEntry
 
 public sealed partial class PutEventsResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Events.PutEventsResultEntry>? Entries { get; set; }
-
     public int? FailedEntryCount { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Events.PutEventsResultEntry>? Entries { get; set; }
 
     public static PutEventsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4132,27 +4132,27 @@ public sealed partial class PutEventsResponse
             return null;
         }
         var result = new PutEventsResponse();
-        result.Entries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Entries"), x => global::Gureum.Api.Events.PutEventsResultEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.FailedEntryCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "FailedEntryCount"));
+        result.Entries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Entries"), x => global::Gureum.Api.Events.PutEventsResultEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Entries", global::Gureum.Core.ValueTree.WriteList(Entries, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "FailedEntryCount", FailedEntryCount);
+        global::Gureum.Core.ValueTree.Put(node, "Entries", global::Gureum.Core.ValueTree.WriteList(Entries, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class PutEventsResultEntry
 {
+    public string? EventId { get; set; }
+
     public string? ErrorCode { get; set; }
 
     public string? ErrorMessage { get; set; }
-
-    public string? EventId { get; set; }
 
     public static PutEventsResultEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4161,18 +4161,18 @@ public sealed partial class PutEventsResultEntry
             return null;
         }
         var result = new PutEventsResultEntry();
+        result.EventId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventId"));
         result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
         result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorMessage"));
-        result.EventId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "EventId", EventId);
         global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
         global::Gureum.Core.ValueTree.Put(node, "ErrorMessage", ErrorMessage);
-        global::Gureum.Core.ValueTree.Put(node, "EventId", EventId);
         return node;
     }
 }
@@ -4202,15 +4202,15 @@ public sealed partial class PutPartnerEventsRequest
 
 public sealed partial class PutPartnerEventsRequestEntry
 {
-    public string? Detail { get; set; }
-
-    public string? DetailType { get; set; }
-
-    public global::System.Collections.Generic.List<string>? Resources { get; set; }
+    public global::System.DateTimeOffset? Time { get; set; }
 
     public string? Source { get; set; }
 
-    public global::System.DateTimeOffset? Time { get; set; }
+    public global::System.Collections.Generic.List<string>? Resources { get; set; }
+
+    public string? DetailType { get; set; }
+
+    public string? Detail { get; set; }
 
     public static PutPartnerEventsRequestEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4219,31 +4219,31 @@ public sealed partial class PutPartnerEventsRequestEntry
             return null;
         }
         var result = new PutPartnerEventsRequestEntry();
-        result.Detail = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Detail"));
-        result.DetailType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetailType"));
-        result.Resources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Resources"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Source"));
         result.Time = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Time"));
+        result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Source"));
+        result.Resources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Resources"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DetailType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetailType"));
+        result.Detail = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Detail"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Detail", Detail);
-        global::Gureum.Core.ValueTree.Put(node, "DetailType", DetailType);
-        global::Gureum.Core.ValueTree.Put(node, "Resources", global::Gureum.Core.ValueTree.WriteList(Resources, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Source", Source);
         global::Gureum.Core.ValueTree.Put(node, "Time", Time);
+        global::Gureum.Core.ValueTree.Put(node, "Source", Source);
+        global::Gureum.Core.ValueTree.Put(node, "Resources", global::Gureum.Core.ValueTree.WriteList(Resources, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "DetailType", DetailType);
+        global::Gureum.Core.ValueTree.Put(node, "Detail", Detail);
         return node;
     }
 }
 
 public sealed partial class PutPartnerEventsResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Events.PutPartnerEventsResultEntry>? Entries { get; set; }
-
     public int? FailedEntryCount { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Events.PutPartnerEventsResultEntry>? Entries { get; set; }
 
     public static PutPartnerEventsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4252,27 +4252,27 @@ public sealed partial class PutPartnerEventsResponse
             return null;
         }
         var result = new PutPartnerEventsResponse();
-        result.Entries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Entries"), x => global::Gureum.Api.Events.PutPartnerEventsResultEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.FailedEntryCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "FailedEntryCount"));
+        result.Entries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Entries"), x => global::Gureum.Api.Events.PutPartnerEventsResultEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Entries", global::Gureum.Core.ValueTree.WriteList(Entries, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "FailedEntryCount", FailedEntryCount);
+        global::Gureum.Core.ValueTree.Put(node, "Entries", global::Gureum.Core.ValueTree.WriteList(Entries, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class PutPartnerEventsResultEntry
 {
+    public string? EventId { get; set; }
+
     public string? ErrorCode { get; set; }
 
     public string? ErrorMessage { get; set; }
-
-    public string? EventId { get; set; }
 
     public static PutPartnerEventsResultEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4281,35 +4281,35 @@ public sealed partial class PutPartnerEventsResultEntry
             return null;
         }
         var result = new PutPartnerEventsResultEntry();
+        result.EventId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventId"));
         result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
         result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorMessage"));
-        result.EventId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "EventId", EventId);
         global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
         global::Gureum.Core.ValueTree.Put(node, "ErrorMessage", ErrorMessage);
-        global::Gureum.Core.ValueTree.Put(node, "EventId", EventId);
         return node;
     }
 }
 
 public sealed partial class PutPermissionRequest
 {
-    public string? Action { get; set; }
-
-    public global::Gureum.Api.Events.Condition? Condition { get; set; }
-
     public string? EventBusName { get; set; }
 
-    public string? Policy { get; set; }
+    public string? Action { get; set; }
 
     public string? Principal { get; set; }
 
     public string? StatementId { get; set; }
+
+    public global::Gureum.Api.Events.Condition? Condition { get; set; }
+
+    public string? Policy { get; set; }
 
     public static PutPermissionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4318,45 +4318,45 @@ public sealed partial class PutPermissionRequest
             return null;
         }
         var result = new PutPermissionRequest();
-        result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Action"));
-        result.Condition = global::Gureum.Api.Events.Condition.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Condition")));
         result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
-        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
+        result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Action"));
         result.Principal = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Principal"));
         result.StatementId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatementId"));
+        result.Condition = global::Gureum.Api.Events.Condition.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Condition")));
+        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Action", Action);
-        global::Gureum.Core.ValueTree.Put(node, "Condition", Condition?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
-        global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
+        global::Gureum.Core.ValueTree.Put(node, "Action", Action);
         global::Gureum.Core.ValueTree.Put(node, "Principal", Principal);
         global::Gureum.Core.ValueTree.Put(node, "StatementId", StatementId);
+        global::Gureum.Core.ValueTree.Put(node, "Condition", Condition?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
         return node;
     }
 }
 
 public sealed partial class PutRuleRequest
 {
-    public string? Description { get; set; }
-
-    public string? EventBusName { get; set; }
-
-    public string? EventPattern { get; set; }
-
     public string? Name { get; set; }
-
-    public string? RoleArn { get; set; }
 
     public string? ScheduleExpression { get; set; }
 
+    public string? EventPattern { get; set; }
+
     public string? State { get; set; }
 
+    public string? Description { get; set; }
+
+    public string? RoleArn { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Events.Tag>? Tags { get; set; }
+
+    public string? EventBusName { get; set; }
 
     public static PutRuleRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4365,28 +4365,28 @@ public sealed partial class PutRuleRequest
             return null;
         }
         var result = new PutRuleRequest();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
-        result.EventPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventPattern"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
         result.ScheduleExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleExpression"));
+        result.EventPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventPattern"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Events.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
-        global::Gureum.Core.ValueTree.Put(node, "EventPattern", EventPattern);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "ScheduleExpression", ScheduleExpression);
+        global::Gureum.Core.ValueTree.Put(node, "EventPattern", EventPattern);
         global::Gureum.Core.ValueTree.Put(node, "State", State);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
         return node;
     }
 }
@@ -4416,9 +4416,9 @@ public sealed partial class PutRuleResponse
 
 public sealed partial class PutTargetsRequest
 {
-    public string? EventBusName { get; set; }
-
     public string? Rule { get; set; }
+
+    public string? EventBusName { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Events.Target>? Targets { get; set; }
 
@@ -4429,8 +4429,8 @@ public sealed partial class PutTargetsRequest
             return null;
         }
         var result = new PutTargetsRequest();
-        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
         result.Rule = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Rule"));
+        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
         result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Events.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -4438,8 +4438,8 @@ public sealed partial class PutTargetsRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
         global::Gureum.Core.ValueTree.Put(node, "Rule", Rule);
+        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
         global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
         return node;
     }
@@ -4447,9 +4447,9 @@ public sealed partial class PutTargetsRequest
 
 public sealed partial class PutTargetsResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Events.PutTargetsResultEntry>? FailedEntries { get; set; }
-
     public int? FailedEntryCount { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Events.PutTargetsResultEntry>? FailedEntries { get; set; }
 
     public static PutTargetsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4458,27 +4458,27 @@ public sealed partial class PutTargetsResponse
             return null;
         }
         var result = new PutTargetsResponse();
-        result.FailedEntries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FailedEntries"), x => global::Gureum.Api.Events.PutTargetsResultEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.FailedEntryCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "FailedEntryCount"));
+        result.FailedEntries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FailedEntries"), x => global::Gureum.Api.Events.PutTargetsResultEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "FailedEntries", global::Gureum.Core.ValueTree.WriteList(FailedEntries, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "FailedEntryCount", FailedEntryCount);
+        global::Gureum.Core.ValueTree.Put(node, "FailedEntries", global::Gureum.Core.ValueTree.WriteList(FailedEntries, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class PutTargetsResultEntry
 {
+    public string? TargetId { get; set; }
+
     public string? ErrorCode { get; set; }
 
     public string? ErrorMessage { get; set; }
-
-    public string? TargetId { get; set; }
 
     public static PutTargetsResultEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4487,37 +4487,37 @@ public sealed partial class PutTargetsResultEntry
             return null;
         }
         var result = new PutTargetsResultEntry();
+        result.TargetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetId"));
         result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
         result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorMessage"));
-        result.TargetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TargetId", TargetId);
         global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
         global::Gureum.Core.ValueTree.Put(node, "ErrorMessage", ErrorMessage);
-        global::Gureum.Core.ValueTree.Put(node, "TargetId", TargetId);
         return node;
     }
 }
 
 public sealed partial class RedshiftDataParameters
 {
+    public string? SecretManagerArn { get; set; }
+
     public string? Database { get; set; }
 
     public string? DbUser { get; set; }
 
-    public string? SecretManagerArn { get; set; }
-
     public string? Sql { get; set; }
-
-    public global::System.Collections.Generic.List<string>? Sqls { get; set; }
 
     public string? StatementName { get; set; }
 
     public bool? WithEvent { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Sqls { get; set; }
 
     public static RedshiftDataParameters? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4526,37 +4526,37 @@ public sealed partial class RedshiftDataParameters
             return null;
         }
         var result = new RedshiftDataParameters();
+        result.SecretManagerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretManagerArn"));
         result.Database = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Database"));
         result.DbUser = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DbUser"));
-        result.SecretManagerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretManagerArn"));
         result.Sql = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Sql"));
-        result.Sqls = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Sqls"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.StatementName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatementName"));
         result.WithEvent = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "WithEvent"));
+        result.Sqls = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Sqls"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "SecretManagerArn", SecretManagerArn);
         global::Gureum.Core.ValueTree.Put(node, "Database", Database);
         global::Gureum.Core.ValueTree.Put(node, "DbUser", DbUser);
-        global::Gureum.Core.ValueTree.Put(node, "SecretManagerArn", SecretManagerArn);
         global::Gureum.Core.ValueTree.Put(node, "Sql", Sql);
-        global::Gureum.Core.ValueTree.Put(node, "Sqls", global::Gureum.Core.ValueTree.WriteList(Sqls, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "StatementName", StatementName);
         global::Gureum.Core.ValueTree.Put(node, "WithEvent", WithEvent);
+        global::Gureum.Core.ValueTree.Put(node, "Sqls", global::Gureum.Core.ValueTree.WriteList(Sqls, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class RemovePermissionRequest
 {
-    public string? EventBusName { get; set; }
+    public string? StatementId { get; set; }
 
     public bool? RemoveAllPermissions { get; set; }
 
-    public string? StatementId { get; set; }
+    public string? EventBusName { get; set; }
 
     public static RemovePermissionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4565,31 +4565,31 @@ public sealed partial class RemovePermissionRequest
             return null;
         }
         var result = new RemovePermissionRequest();
-        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
-        result.RemoveAllPermissions = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RemoveAllPermissions"));
         result.StatementId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatementId"));
+        result.RemoveAllPermissions = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RemoveAllPermissions"));
+        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
-        global::Gureum.Core.ValueTree.Put(node, "RemoveAllPermissions", RemoveAllPermissions);
         global::Gureum.Core.ValueTree.Put(node, "StatementId", StatementId);
+        global::Gureum.Core.ValueTree.Put(node, "RemoveAllPermissions", RemoveAllPermissions);
+        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
         return node;
     }
 }
 
 public sealed partial class RemoveTargetsRequest
 {
-    public string? EventBusName { get; set; }
+    public string? Rule { get; set; }
 
-    public bool? Force { get; set; }
+    public string? EventBusName { get; set; }
 
     public global::System.Collections.Generic.List<string>? Ids { get; set; }
 
-    public string? Rule { get; set; }
+    public bool? Force { get; set; }
 
     public static RemoveTargetsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4598,29 +4598,29 @@ public sealed partial class RemoveTargetsRequest
             return null;
         }
         var result = new RemoveTargetsRequest();
-        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
-        result.Force = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Force"));
-        result.Ids = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Ids"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Rule = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Rule"));
+        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
+        result.Ids = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Ids"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Force = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Force"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
-        global::Gureum.Core.ValueTree.Put(node, "Force", Force);
-        global::Gureum.Core.ValueTree.Put(node, "Ids", global::Gureum.Core.ValueTree.WriteList(Ids, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Rule", Rule);
+        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
+        global::Gureum.Core.ValueTree.Put(node, "Ids", global::Gureum.Core.ValueTree.WriteList(Ids, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Force", Force);
         return node;
     }
 }
 
 public sealed partial class RemoveTargetsResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Events.RemoveTargetsResultEntry>? FailedEntries { get; set; }
-
     public int? FailedEntryCount { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Events.RemoveTargetsResultEntry>? FailedEntries { get; set; }
 
     public static RemoveTargetsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4629,27 +4629,27 @@ public sealed partial class RemoveTargetsResponse
             return null;
         }
         var result = new RemoveTargetsResponse();
-        result.FailedEntries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FailedEntries"), x => global::Gureum.Api.Events.RemoveTargetsResultEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.FailedEntryCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "FailedEntryCount"));
+        result.FailedEntries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FailedEntries"), x => global::Gureum.Api.Events.RemoveTargetsResultEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "FailedEntries", global::Gureum.Core.ValueTree.WriteList(FailedEntries, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "FailedEntryCount", FailedEntryCount);
+        global::Gureum.Core.ValueTree.Put(node, "FailedEntries", global::Gureum.Core.ValueTree.WriteList(FailedEntries, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class RemoveTargetsResultEntry
 {
+    public string? TargetId { get; set; }
+
     public string? ErrorCode { get; set; }
 
     public string? ErrorMessage { get; set; }
-
-    public string? TargetId { get; set; }
 
     public static RemoveTargetsResultEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4658,41 +4658,41 @@ public sealed partial class RemoveTargetsResultEntry
             return null;
         }
         var result = new RemoveTargetsResultEntry();
+        result.TargetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetId"));
         result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
         result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorMessage"));
-        result.TargetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TargetId", TargetId);
         global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
         global::Gureum.Core.ValueTree.Put(node, "ErrorMessage", ErrorMessage);
-        global::Gureum.Core.ValueTree.Put(node, "TargetId", TargetId);
         return node;
     }
 }
 
 public sealed partial class Replay
 {
-    public global::System.DateTimeOffset? EventEndTime { get; set; }
-
-    public global::System.DateTimeOffset? EventLastReplayedTime { get; set; }
-
-    public string? EventSourceArn { get; set; }
-
-    public global::System.DateTimeOffset? EventStartTime { get; set; }
-
-    public global::System.DateTimeOffset? ReplayEndTime { get; set; }
-
     public string? ReplayName { get; set; }
 
-    public global::System.DateTimeOffset? ReplayStartTime { get; set; }
+    public string? EventSourceArn { get; set; }
 
     public string? State { get; set; }
 
     public string? StateReason { get; set; }
+
+    public global::System.DateTimeOffset? EventStartTime { get; set; }
+
+    public global::System.DateTimeOffset? EventEndTime { get; set; }
+
+    public global::System.DateTimeOffset? EventLastReplayedTime { get; set; }
+
+    public global::System.DateTimeOffset? ReplayStartTime { get; set; }
+
+    public global::System.DateTimeOffset? ReplayEndTime { get; set; }
 
     public static Replay? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4701,30 +4701,30 @@ public sealed partial class Replay
             return null;
         }
         var result = new Replay();
-        result.EventEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EventEndTime"));
-        result.EventLastReplayedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EventLastReplayedTime"));
-        result.EventSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceArn"));
-        result.EventStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EventStartTime"));
-        result.ReplayEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ReplayEndTime"));
         result.ReplayName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplayName"));
-        result.ReplayStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ReplayStartTime"));
+        result.EventSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceArn"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
         result.StateReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateReason"));
+        result.EventStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EventStartTime"));
+        result.EventEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EventEndTime"));
+        result.EventLastReplayedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EventLastReplayedTime"));
+        result.ReplayStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ReplayStartTime"));
+        result.ReplayEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ReplayEndTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventEndTime", EventEndTime);
-        global::Gureum.Core.ValueTree.Put(node, "EventLastReplayedTime", EventLastReplayedTime);
-        global::Gureum.Core.ValueTree.Put(node, "EventSourceArn", EventSourceArn);
-        global::Gureum.Core.ValueTree.Put(node, "EventStartTime", EventStartTime);
-        global::Gureum.Core.ValueTree.Put(node, "ReplayEndTime", ReplayEndTime);
         global::Gureum.Core.ValueTree.Put(node, "ReplayName", ReplayName);
-        global::Gureum.Core.ValueTree.Put(node, "ReplayStartTime", ReplayStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EventSourceArn", EventSourceArn);
         global::Gureum.Core.ValueTree.Put(node, "State", State);
         global::Gureum.Core.ValueTree.Put(node, "StateReason", StateReason);
+        global::Gureum.Core.ValueTree.Put(node, "EventStartTime", EventStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EventEndTime", EventEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "EventLastReplayedTime", EventLastReplayedTime);
+        global::Gureum.Core.ValueTree.Put(node, "ReplayStartTime", ReplayStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "ReplayEndTime", ReplayEndTime);
         return node;
     }
 }
@@ -4799,9 +4799,9 @@ public static class ReplicationState
 
 public sealed partial class RetryPolicy
 {
-    public int? MaximumEventAgeInSeconds { get; set; }
-
     public int? MaximumRetryAttempts { get; set; }
+
+    public int? MaximumEventAgeInSeconds { get; set; }
 
     public static RetryPolicy? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4810,16 +4810,16 @@ public sealed partial class RetryPolicy
             return null;
         }
         var result = new RetryPolicy();
-        result.MaximumEventAgeInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumEventAgeInSeconds"));
         result.MaximumRetryAttempts = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumRetryAttempts"));
+        result.MaximumEventAgeInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumEventAgeInSeconds"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaximumEventAgeInSeconds", MaximumEventAgeInSeconds);
         global::Gureum.Core.ValueTree.Put(node, "MaximumRetryAttempts", MaximumRetryAttempts);
+        global::Gureum.Core.ValueTree.Put(node, "MaximumEventAgeInSeconds", MaximumEventAgeInSeconds);
         return node;
     }
 }
@@ -4849,23 +4849,23 @@ public sealed partial class RoutingConfig
 
 public sealed partial class Rule
 {
+    public string? Name { get; set; }
+
     public string? Arn { get; set; }
-
-    public string? Description { get; set; }
-
-    public string? EventBusName { get; set; }
 
     public string? EventPattern { get; set; }
 
-    public string? ManagedBy { get; set; }
+    public string? State { get; set; }
 
-    public string? Name { get; set; }
-
-    public string? RoleArn { get; set; }
+    public string? Description { get; set; }
 
     public string? ScheduleExpression { get; set; }
 
-    public string? State { get; set; }
+    public string? RoleArn { get; set; }
+
+    public string? ManagedBy { get; set; }
+
+    public string? EventBusName { get; set; }
 
     public static Rule? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4874,30 +4874,30 @@ public sealed partial class Rule
             return null;
         }
         var result = new Rule();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
-        result.EventPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventPattern"));
-        result.ManagedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ManagedBy"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
-        result.ScheduleExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleExpression"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
+        result.EventPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventPattern"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.ScheduleExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleExpression"));
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
+        result.ManagedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ManagedBy"));
+        result.EventBusName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventBusName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
-        global::Gureum.Core.ValueTree.Put(node, "EventPattern", EventPattern);
-        global::Gureum.Core.ValueTree.Put(node, "ManagedBy", ManagedBy);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "ScheduleExpression", ScheduleExpression);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
+        global::Gureum.Core.ValueTree.Put(node, "EventPattern", EventPattern);
         global::Gureum.Core.ValueTree.Put(node, "State", State);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "ScheduleExpression", ScheduleExpression);
+        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "ManagedBy", ManagedBy);
+        global::Gureum.Core.ValueTree.Put(node, "EventBusName", EventBusName);
         return node;
     }
 }
@@ -5058,17 +5058,17 @@ public sealed partial class SqsParameters
 
 public sealed partial class StartReplayRequest
 {
+    public string? ReplayName { get; set; }
+
     public string? Description { get; set; }
-
-    public global::Gureum.Api.Events.ReplayDestination? Destination { get; set; }
-
-    public global::System.DateTimeOffset? EventEndTime { get; set; }
 
     public string? EventSourceArn { get; set; }
 
     public global::System.DateTimeOffset? EventStartTime { get; set; }
 
-    public string? ReplayName { get; set; }
+    public global::System.DateTimeOffset? EventEndTime { get; set; }
+
+    public global::Gureum.Api.Events.ReplayDestination? Destination { get; set; }
 
     public static StartReplayRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5077,24 +5077,24 @@ public sealed partial class StartReplayRequest
             return null;
         }
         var result = new StartReplayRequest();
+        result.ReplayName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplayName"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.Destination = global::Gureum.Api.Events.ReplayDestination.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Destination")));
-        result.EventEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EventEndTime"));
         result.EventSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceArn"));
         result.EventStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EventStartTime"));
-        result.ReplayName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplayName"));
+        result.EventEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EventEndTime"));
+        result.Destination = global::Gureum.Api.Events.ReplayDestination.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Destination")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ReplayName", ReplayName);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "Destination", Destination?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EventEndTime", EventEndTime);
         global::Gureum.Core.ValueTree.Put(node, "EventSourceArn", EventSourceArn);
         global::Gureum.Core.ValueTree.Put(node, "EventStartTime", EventStartTime);
-        global::Gureum.Core.ValueTree.Put(node, "ReplayName", ReplayName);
+        global::Gureum.Core.ValueTree.Put(node, "EventEndTime", EventEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "Destination", Destination?.ToTree());
         return node;
     }
 }
@@ -5103,11 +5103,11 @@ public sealed partial class StartReplayResponse
 {
     public string? ReplayArn { get; set; }
 
-    public global::System.DateTimeOffset? ReplayStartTime { get; set; }
-
     public string? State { get; set; }
 
     public string? StateReason { get; set; }
+
+    public global::System.DateTimeOffset? ReplayStartTime { get; set; }
 
     public static StartReplayResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5117,9 +5117,9 @@ public sealed partial class StartReplayResponse
         }
         var result = new StartReplayResponse();
         result.ReplayArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplayArn"));
-        result.ReplayStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ReplayStartTime"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
         result.StateReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateReason"));
+        result.ReplayStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ReplayStartTime"));
         return result;
     }
 
@@ -5127,9 +5127,9 @@ public sealed partial class StartReplayResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ReplayArn", ReplayArn);
-        global::Gureum.Core.ValueTree.Put(node, "ReplayStartTime", ReplayStartTime);
         global::Gureum.Core.ValueTree.Put(node, "State", State);
         global::Gureum.Core.ValueTree.Put(node, "StateReason", StateReason);
+        global::Gureum.Core.ValueTree.Put(node, "ReplayStartTime", ReplayStartTime);
         return node;
     }
 }
@@ -5209,19 +5209,11 @@ public sealed partial class TagResourceResponse
 
 public sealed partial class Target
 {
-    public global::Gureum.Api.Events.AppSyncParameters? AppSyncParameters { get; set; }
+    public string? Id { get; set; }
 
     public string? Arn { get; set; }
 
-    public global::Gureum.Api.Events.BatchParameters? BatchParameters { get; set; }
-
-    public global::Gureum.Api.Events.DeadLetterConfig? DeadLetterConfig { get; set; }
-
-    public global::Gureum.Api.Events.EcsParameters? EcsParameters { get; set; }
-
-    public global::Gureum.Api.Events.HttpParameters? HttpParameters { get; set; }
-
-    public string? Id { get; set; }
+    public string? RoleArn { get; set; }
 
     public string? Input { get; set; }
 
@@ -5231,17 +5223,25 @@ public sealed partial class Target
 
     public global::Gureum.Api.Events.KinesisParameters? KinesisParameters { get; set; }
 
-    public global::Gureum.Api.Events.RedshiftDataParameters? RedshiftDataParameters { get; set; }
-
-    public global::Gureum.Api.Events.RetryPolicy? RetryPolicy { get; set; }
-
-    public string? RoleArn { get; set; }
-
     public global::Gureum.Api.Events.RunCommandParameters? RunCommandParameters { get; set; }
+
+    public global::Gureum.Api.Events.EcsParameters? EcsParameters { get; set; }
+
+    public global::Gureum.Api.Events.BatchParameters? BatchParameters { get; set; }
+
+    public global::Gureum.Api.Events.SqsParameters? SqsParameters { get; set; }
+
+    public global::Gureum.Api.Events.HttpParameters? HttpParameters { get; set; }
+
+    public global::Gureum.Api.Events.RedshiftDataParameters? RedshiftDataParameters { get; set; }
 
     public global::Gureum.Api.Events.SageMakerPipelineParameters? SageMakerPipelineParameters { get; set; }
 
-    public global::Gureum.Api.Events.SqsParameters? SqsParameters { get; set; }
+    public global::Gureum.Api.Events.DeadLetterConfig? DeadLetterConfig { get; set; }
+
+    public global::Gureum.Api.Events.RetryPolicy? RetryPolicy { get; set; }
+
+    public global::Gureum.Api.Events.AppSyncParameters? AppSyncParameters { get; set; }
 
     public static Target? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5250,55 +5250,55 @@ public sealed partial class Target
             return null;
         }
         var result = new Target();
-        result.AppSyncParameters = global::Gureum.Api.Events.AppSyncParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AppSyncParameters")));
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.BatchParameters = global::Gureum.Api.Events.BatchParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BatchParameters")));
-        result.DeadLetterConfig = global::Gureum.Api.Events.DeadLetterConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeadLetterConfig")));
-        result.EcsParameters = global::Gureum.Api.Events.EcsParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EcsParameters")));
-        result.HttpParameters = global::Gureum.Api.Events.HttpParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HttpParameters")));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
         result.Input = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Input"));
         result.InputPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InputPath"));
         result.InputTransformer = global::Gureum.Api.Events.InputTransformer.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InputTransformer")));
         result.KinesisParameters = global::Gureum.Api.Events.KinesisParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "KinesisParameters")));
-        result.RedshiftDataParameters = global::Gureum.Api.Events.RedshiftDataParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RedshiftDataParameters")));
-        result.RetryPolicy = global::Gureum.Api.Events.RetryPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryPolicy")));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
         result.RunCommandParameters = global::Gureum.Api.Events.RunCommandParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RunCommandParameters")));
-        result.SageMakerPipelineParameters = global::Gureum.Api.Events.SageMakerPipelineParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SageMakerPipelineParameters")));
+        result.EcsParameters = global::Gureum.Api.Events.EcsParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EcsParameters")));
+        result.BatchParameters = global::Gureum.Api.Events.BatchParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BatchParameters")));
         result.SqsParameters = global::Gureum.Api.Events.SqsParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SqsParameters")));
+        result.HttpParameters = global::Gureum.Api.Events.HttpParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HttpParameters")));
+        result.RedshiftDataParameters = global::Gureum.Api.Events.RedshiftDataParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RedshiftDataParameters")));
+        result.SageMakerPipelineParameters = global::Gureum.Api.Events.SageMakerPipelineParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SageMakerPipelineParameters")));
+        result.DeadLetterConfig = global::Gureum.Api.Events.DeadLetterConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeadLetterConfig")));
+        result.RetryPolicy = global::Gureum.Api.Events.RetryPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryPolicy")));
+        result.AppSyncParameters = global::Gureum.Api.Events.AppSyncParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AppSyncParameters")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AppSyncParameters", AppSyncParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "BatchParameters", BatchParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DeadLetterConfig", DeadLetterConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EcsParameters", EcsParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "HttpParameters", HttpParameters?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
+        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "Input", Input);
         global::Gureum.Core.ValueTree.Put(node, "InputPath", InputPath);
         global::Gureum.Core.ValueTree.Put(node, "InputTransformer", InputTransformer?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "KinesisParameters", KinesisParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RedshiftDataParameters", RedshiftDataParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RetryPolicy", RetryPolicy?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "RunCommandParameters", RunCommandParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SageMakerPipelineParameters", SageMakerPipelineParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EcsParameters", EcsParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "BatchParameters", BatchParameters?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SqsParameters", SqsParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "HttpParameters", HttpParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RedshiftDataParameters", RedshiftDataParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SageMakerPipelineParameters", SageMakerPipelineParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DeadLetterConfig", DeadLetterConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RetryPolicy", RetryPolicy?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AppSyncParameters", AppSyncParameters?.ToTree());
         return node;
     }
 }
 
 public sealed partial class TestEventPatternRequest
 {
-    public string? Event { get; set; }
-
     public string? EventPattern { get; set; }
+
+    public string? Event { get; set; }
 
     public static TestEventPatternRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5307,16 +5307,16 @@ public sealed partial class TestEventPatternRequest
             return null;
         }
         var result = new TestEventPatternRequest();
-        result.Event = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Event"));
         result.EventPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventPattern"));
+        result.Event = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Event"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Event", Event);
         global::Gureum.Core.ValueTree.Put(node, "EventPattern", EventPattern);
+        global::Gureum.Core.ValueTree.Put(node, "Event", Event);
         return node;
     }
 }
@@ -5392,17 +5392,17 @@ public sealed partial class UntagResourceResponse
 
 public sealed partial class UpdateApiDestinationRequest
 {
-    public string? ConnectionArn { get; set; }
+    public string? Name { get; set; }
 
     public string? Description { get; set; }
 
-    public string? HttpMethod { get; set; }
+    public string? ConnectionArn { get; set; }
 
     public string? InvocationEndpoint { get; set; }
 
-    public int? InvocationRateLimitPerSecond { get; set; }
+    public string? HttpMethod { get; set; }
 
-    public string? Name { get; set; }
+    public int? InvocationRateLimitPerSecond { get; set; }
 
     public static UpdateApiDestinationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5411,24 +5411,24 @@ public sealed partial class UpdateApiDestinationRequest
             return null;
         }
         var result = new UpdateApiDestinationRequest();
-        result.ConnectionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionArn"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HttpMethod"));
-        result.InvocationEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvocationEndpoint"));
-        result.InvocationRateLimitPerSecond = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InvocationRateLimitPerSecond"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.ConnectionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionArn"));
+        result.InvocationEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvocationEndpoint"));
+        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HttpMethod"));
+        result.InvocationRateLimitPerSecond = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InvocationRateLimitPerSecond"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConnectionArn", ConnectionArn);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "HttpMethod", HttpMethod);
-        global::Gureum.Core.ValueTree.Put(node, "InvocationEndpoint", InvocationEndpoint);
-        global::Gureum.Core.ValueTree.Put(node, "InvocationRateLimitPerSecond", InvocationRateLimitPerSecond);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "ConnectionArn", ConnectionArn);
+        global::Gureum.Core.ValueTree.Put(node, "InvocationEndpoint", InvocationEndpoint);
+        global::Gureum.Core.ValueTree.Put(node, "HttpMethod", HttpMethod);
+        global::Gureum.Core.ValueTree.Put(node, "InvocationRateLimitPerSecond", InvocationRateLimitPerSecond);
         return node;
     }
 }
@@ -5476,9 +5476,9 @@ public sealed partial class UpdateArchiveRequest
 
     public string? EventPattern { get; set; }
 
-    public string? KmsKeyIdentifier { get; set; }
-
     public int? RetentionDays { get; set; }
+
+    public string? KmsKeyIdentifier { get; set; }
 
     public static UpdateArchiveRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5490,8 +5490,8 @@ public sealed partial class UpdateArchiveRequest
         result.ArchiveName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ArchiveName"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.EventPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventPattern"));
-        result.KmsKeyIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyIdentifier"));
         result.RetentionDays = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RetentionDays"));
+        result.KmsKeyIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyIdentifier"));
         return result;
     }
 
@@ -5501,8 +5501,8 @@ public sealed partial class UpdateArchiveRequest
         global::Gureum.Core.ValueTree.Put(node, "ArchiveName", ArchiveName);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "EventPattern", EventPattern);
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyIdentifier", KmsKeyIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "RetentionDays", RetentionDays);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyIdentifier", KmsKeyIdentifier);
         return node;
     }
 }
@@ -5511,11 +5511,11 @@ public sealed partial class UpdateArchiveResponse
 {
     public string? ArchiveArn { get; set; }
 
-    public global::System.DateTimeOffset? CreationTime { get; set; }
-
     public string? State { get; set; }
 
     public string? StateReason { get; set; }
+
+    public global::System.DateTimeOffset? CreationTime { get; set; }
 
     public static UpdateArchiveResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5525,9 +5525,9 @@ public sealed partial class UpdateArchiveResponse
         }
         var result = new UpdateArchiveResponse();
         result.ArchiveArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ArchiveArn"));
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
         result.StateReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateReason"));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
         return result;
     }
 
@@ -5535,9 +5535,9 @@ public sealed partial class UpdateArchiveResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ArchiveArn", ArchiveArn);
-        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
         global::Gureum.Core.ValueTree.Put(node, "State", State);
         global::Gureum.Core.ValueTree.Put(node, "StateReason", StateReason);
+        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
         return node;
     }
 }
@@ -5571,15 +5571,15 @@ public sealed partial class UpdateConnectionApiKeyAuthRequestParameters
 
 public sealed partial class UpdateConnectionAuthRequestParameters
 {
-    public global::Gureum.Api.Events.UpdateConnectionApiKeyAuthRequestParameters? ApiKeyAuthParameters { get; set; }
-
     public global::Gureum.Api.Events.UpdateConnectionBasicAuthRequestParameters? BasicAuthParameters { get; set; }
 
-    public global::Gureum.Api.Events.ConnectivityResourceParameters? ConnectivityParameters { get; set; }
+    public global::Gureum.Api.Events.UpdateConnectionOAuthRequestParameters? OAuthParameters { get; set; }
+
+    public global::Gureum.Api.Events.UpdateConnectionApiKeyAuthRequestParameters? ApiKeyAuthParameters { get; set; }
 
     public global::Gureum.Api.Events.ConnectionHttpParameters? InvocationHttpParameters { get; set; }
 
-    public global::Gureum.Api.Events.UpdateConnectionOAuthRequestParameters? OAuthParameters { get; set; }
+    public global::Gureum.Api.Events.ConnectivityResourceParameters? ConnectivityParameters { get; set; }
 
     public static UpdateConnectionAuthRequestParameters? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5588,31 +5588,31 @@ public sealed partial class UpdateConnectionAuthRequestParameters
             return null;
         }
         var result = new UpdateConnectionAuthRequestParameters();
-        result.ApiKeyAuthParameters = global::Gureum.Api.Events.UpdateConnectionApiKeyAuthRequestParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ApiKeyAuthParameters")));
         result.BasicAuthParameters = global::Gureum.Api.Events.UpdateConnectionBasicAuthRequestParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BasicAuthParameters")));
-        result.ConnectivityParameters = global::Gureum.Api.Events.ConnectivityResourceParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ConnectivityParameters")));
-        result.InvocationHttpParameters = global::Gureum.Api.Events.ConnectionHttpParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InvocationHttpParameters")));
         result.OAuthParameters = global::Gureum.Api.Events.UpdateConnectionOAuthRequestParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OAuthParameters")));
+        result.ApiKeyAuthParameters = global::Gureum.Api.Events.UpdateConnectionApiKeyAuthRequestParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ApiKeyAuthParameters")));
+        result.InvocationHttpParameters = global::Gureum.Api.Events.ConnectionHttpParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InvocationHttpParameters")));
+        result.ConnectivityParameters = global::Gureum.Api.Events.ConnectivityResourceParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ConnectivityParameters")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ApiKeyAuthParameters", ApiKeyAuthParameters?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "BasicAuthParameters", BasicAuthParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ConnectivityParameters", ConnectivityParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "InvocationHttpParameters", InvocationHttpParameters?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "OAuthParameters", OAuthParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ApiKeyAuthParameters", ApiKeyAuthParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "InvocationHttpParameters", InvocationHttpParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ConnectivityParameters", ConnectivityParameters?.ToTree());
         return node;
     }
 }
 
 public sealed partial class UpdateConnectionBasicAuthRequestParameters
 {
-    public string? Password { get; set; }
-
     public string? Username { get; set; }
+
+    public string? Password { get; set; }
 
     public static UpdateConnectionBasicAuthRequestParameters? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5621,16 +5621,16 @@ public sealed partial class UpdateConnectionBasicAuthRequestParameters
             return null;
         }
         var result = new UpdateConnectionBasicAuthRequestParameters();
-        result.Password = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Password"));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.Password = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Password"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Password", Password);
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "Password", Password);
         return node;
     }
 }
@@ -5664,9 +5664,9 @@ public sealed partial class UpdateConnectionOAuthClientRequestParameters
 
 public sealed partial class UpdateConnectionOAuthRequestParameters
 {
-    public string? AuthorizationEndpoint { get; set; }
-
     public global::Gureum.Api.Events.UpdateConnectionOAuthClientRequestParameters? ClientParameters { get; set; }
+
+    public string? AuthorizationEndpoint { get; set; }
 
     public string? HttpMethod { get; set; }
 
@@ -5679,8 +5679,8 @@ public sealed partial class UpdateConnectionOAuthRequestParameters
             return null;
         }
         var result = new UpdateConnectionOAuthRequestParameters();
-        result.AuthorizationEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthorizationEndpoint"));
         result.ClientParameters = global::Gureum.Api.Events.UpdateConnectionOAuthClientRequestParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ClientParameters")));
+        result.AuthorizationEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthorizationEndpoint"));
         result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HttpMethod"));
         result.OAuthHttpParameters = global::Gureum.Api.Events.ConnectionHttpParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OAuthHttpParameters")));
         return result;
@@ -5689,8 +5689,8 @@ public sealed partial class UpdateConnectionOAuthRequestParameters
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AuthorizationEndpoint", AuthorizationEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "ClientParameters", ClientParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AuthorizationEndpoint", AuthorizationEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "HttpMethod", HttpMethod);
         global::Gureum.Core.ValueTree.Put(node, "OAuthHttpParameters", OAuthHttpParameters?.ToTree());
         return node;
@@ -5699,17 +5699,17 @@ public sealed partial class UpdateConnectionOAuthRequestParameters
 
 public sealed partial class UpdateConnectionRequest
 {
-    public global::Gureum.Api.Events.UpdateConnectionAuthRequestParameters? AuthParameters { get; set; }
+    public string? Name { get; set; }
+
+    public string? Description { get; set; }
 
     public string? AuthorizationType { get; set; }
 
-    public string? Description { get; set; }
+    public global::Gureum.Api.Events.UpdateConnectionAuthRequestParameters? AuthParameters { get; set; }
 
     public global::Gureum.Api.Events.ConnectivityResourceParameters? InvocationConnectivityParameters { get; set; }
 
     public string? KmsKeyIdentifier { get; set; }
-
-    public string? Name { get; set; }
 
     public static UpdateConnectionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5718,24 +5718,24 @@ public sealed partial class UpdateConnectionRequest
             return null;
         }
         var result = new UpdateConnectionRequest();
-        result.AuthParameters = global::Gureum.Api.Events.UpdateConnectionAuthRequestParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AuthParameters")));
-        result.AuthorizationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthorizationType"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.AuthorizationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthorizationType"));
+        result.AuthParameters = global::Gureum.Api.Events.UpdateConnectionAuthRequestParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AuthParameters")));
         result.InvocationConnectivityParameters = global::Gureum.Api.Events.ConnectivityResourceParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InvocationConnectivityParameters")));
         result.KmsKeyIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyIdentifier"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AuthParameters", AuthParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AuthorizationType", AuthorizationType);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "AuthorizationType", AuthorizationType);
+        global::Gureum.Core.ValueTree.Put(node, "AuthParameters", AuthParameters?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "InvocationConnectivityParameters", InvocationConnectivityParameters?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "KmsKeyIdentifier", KmsKeyIdentifier);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         return node;
     }
 }
@@ -5748,9 +5748,9 @@ public sealed partial class UpdateConnectionResponse
 
     public global::System.DateTimeOffset? CreationTime { get; set; }
 
-    public global::System.DateTimeOffset? LastAuthorizedTime { get; set; }
-
     public global::System.DateTimeOffset? LastModifiedTime { get; set; }
+
+    public global::System.DateTimeOffset? LastAuthorizedTime { get; set; }
 
     public static UpdateConnectionResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5762,8 +5762,8 @@ public sealed partial class UpdateConnectionResponse
         result.ConnectionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionArn"));
         result.ConnectionState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionState"));
         result.CreationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
-        result.LastAuthorizedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAuthorizedTime"));
         result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
+        result.LastAuthorizedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAuthorizedTime"));
         return result;
     }
 
@@ -5773,25 +5773,25 @@ public sealed partial class UpdateConnectionResponse
         global::Gureum.Core.ValueTree.Put(node, "ConnectionArn", ConnectionArn);
         global::Gureum.Core.ValueTree.Put(node, "ConnectionState", ConnectionState);
         global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "LastAuthorizedTime", LastAuthorizedTime);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
+        global::Gureum.Core.ValueTree.Put(node, "LastAuthorizedTime", LastAuthorizedTime);
         return node;
     }
 }
 
 public sealed partial class UpdateEndpointRequest
 {
+    public string? Name { get; set; }
+
     public string? Description { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Events.EndpointEventBus>? EventBuses { get; set; }
-
-    public string? Name { get; set; }
+    public global::Gureum.Api.Events.RoutingConfig? RoutingConfig { get; set; }
 
     public global::Gureum.Api.Events.ReplicationConfig? ReplicationConfig { get; set; }
 
-    public string? RoleArn { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Events.EndpointEventBus>? EventBuses { get; set; }
 
-    public global::Gureum.Api.Events.RoutingConfig? RoutingConfig { get; set; }
+    public string? RoleArn { get; set; }
 
     public static UpdateEndpointRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5800,45 +5800,45 @@ public sealed partial class UpdateEndpointRequest
             return null;
         }
         var result = new UpdateEndpointRequest();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.EventBuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventBuses"), x => global::Gureum.Api.Events.EndpointEventBus.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.ReplicationConfig = global::Gureum.Api.Events.ReplicationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicationConfig")));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.RoutingConfig = global::Gureum.Api.Events.RoutingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RoutingConfig")));
+        result.ReplicationConfig = global::Gureum.Api.Events.ReplicationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicationConfig")));
+        result.EventBuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventBuses"), x => global::Gureum.Api.Events.EndpointEventBus.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "EventBuses", global::Gureum.Core.ValueTree.WriteList(EventBuses, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "ReplicationConfig", ReplicationConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "RoutingConfig", RoutingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ReplicationConfig", ReplicationConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EventBuses", global::Gureum.Core.ValueTree.WriteList(EventBuses, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
         return node;
     }
 }
 
 public sealed partial class UpdateEndpointResponse
 {
+    public string? Name { get; set; }
+
     public string? Arn { get; set; }
+
+    public global::Gureum.Api.Events.RoutingConfig? RoutingConfig { get; set; }
+
+    public global::Gureum.Api.Events.ReplicationConfig? ReplicationConfig { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Events.EndpointEventBus>? EventBuses { get; set; }
+
+    public string? RoleArn { get; set; }
 
     public string? EndpointId { get; set; }
 
     public string? EndpointUrl { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Events.EndpointEventBus>? EventBuses { get; set; }
-
-    public string? Name { get; set; }
-
-    public global::Gureum.Api.Events.ReplicationConfig? ReplicationConfig { get; set; }
-
-    public string? RoleArn { get; set; }
-
-    public global::Gureum.Api.Events.RoutingConfig? RoutingConfig { get; set; }
 
     public string? State { get; set; }
 
@@ -5849,14 +5849,14 @@ public sealed partial class UpdateEndpointResponse
             return null;
         }
         var result = new UpdateEndpointResponse();
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
+        result.RoutingConfig = global::Gureum.Api.Events.RoutingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RoutingConfig")));
+        result.ReplicationConfig = global::Gureum.Api.Events.ReplicationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicationConfig")));
+        result.EventBuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventBuses"), x => global::Gureum.Api.Events.EndpointEventBus.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
         result.EndpointId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndpointId"));
         result.EndpointUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndpointUrl"));
-        result.EventBuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventBuses"), x => global::Gureum.Api.Events.EndpointEventBus.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.ReplicationConfig = global::Gureum.Api.Events.ReplicationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicationConfig")));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
-        result.RoutingConfig = global::Gureum.Api.Events.RoutingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RoutingConfig")));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
         return result;
     }
@@ -5864,14 +5864,14 @@ public sealed partial class UpdateEndpointResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
+        global::Gureum.Core.ValueTree.Put(node, "RoutingConfig", RoutingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ReplicationConfig", ReplicationConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EventBuses", global::Gureum.Core.ValueTree.WriteList(EventBuses, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "EndpointId", EndpointId);
         global::Gureum.Core.ValueTree.Put(node, "EndpointUrl", EndpointUrl);
-        global::Gureum.Core.ValueTree.Put(node, "EventBuses", global::Gureum.Core.ValueTree.WriteList(EventBuses, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "ReplicationConfig", ReplicationConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "RoutingConfig", RoutingConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "State", State);
         return node;
     }
@@ -5879,15 +5879,15 @@ public sealed partial class UpdateEndpointResponse
 
 public sealed partial class UpdateEventBusRequest
 {
-    public global::Gureum.Api.Events.DeadLetterConfig? DeadLetterConfig { get; set; }
-
-    public string? Description { get; set; }
+    public string? Name { get; set; }
 
     public string? KmsKeyIdentifier { get; set; }
 
-    public global::Gureum.Api.Events.LogConfig? LogConfig { get; set; }
+    public string? Description { get; set; }
 
-    public string? Name { get; set; }
+    public global::Gureum.Api.Events.DeadLetterConfig? DeadLetterConfig { get; set; }
+
+    public global::Gureum.Api.Events.LogConfig? LogConfig { get; set; }
 
     public static UpdateEventBusRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5896,22 +5896,22 @@ public sealed partial class UpdateEventBusRequest
             return null;
         }
         var result = new UpdateEventBusRequest();
-        result.DeadLetterConfig = global::Gureum.Api.Events.DeadLetterConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeadLetterConfig")));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.KmsKeyIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyIdentifier"));
-        result.LogConfig = global::Gureum.Api.Events.LogConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LogConfig")));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.KmsKeyIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyIdentifier"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.DeadLetterConfig = global::Gureum.Api.Events.DeadLetterConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeadLetterConfig")));
+        result.LogConfig = global::Gureum.Api.Events.LogConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LogConfig")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DeadLetterConfig", DeadLetterConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyIdentifier", KmsKeyIdentifier);
-        global::Gureum.Core.ValueTree.Put(node, "LogConfig", LogConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyIdentifier", KmsKeyIdentifier);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "DeadLetterConfig", DeadLetterConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "LogConfig", LogConfig?.ToTree());
         return node;
     }
 }
@@ -5920,15 +5920,15 @@ public sealed partial class UpdateEventBusResponse
 {
     public string? Arn { get; set; }
 
-    public global::Gureum.Api.Events.DeadLetterConfig? DeadLetterConfig { get; set; }
-
-    public string? Description { get; set; }
+    public string? Name { get; set; }
 
     public string? KmsKeyIdentifier { get; set; }
 
-    public global::Gureum.Api.Events.LogConfig? LogConfig { get; set; }
+    public string? Description { get; set; }
 
-    public string? Name { get; set; }
+    public global::Gureum.Api.Events.DeadLetterConfig? DeadLetterConfig { get; set; }
+
+    public global::Gureum.Api.Events.LogConfig? LogConfig { get; set; }
 
     public static UpdateEventBusResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5938,11 +5938,11 @@ public sealed partial class UpdateEventBusResponse
         }
         var result = new UpdateEventBusResponse();
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.DeadLetterConfig = global::Gureum.Api.Events.DeadLetterConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeadLetterConfig")));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.KmsKeyIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyIdentifier"));
-        result.LogConfig = global::Gureum.Api.Events.LogConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LogConfig")));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.KmsKeyIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyIdentifier"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.DeadLetterConfig = global::Gureum.Api.Events.DeadLetterConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeadLetterConfig")));
+        result.LogConfig = global::Gureum.Api.Events.LogConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LogConfig")));
         return result;
     }
 
@@ -5950,11 +5950,11 @@ public sealed partial class UpdateEventBusResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "DeadLetterConfig", DeadLetterConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyIdentifier", KmsKeyIdentifier);
-        global::Gureum.Core.ValueTree.Put(node, "LogConfig", LogConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyIdentifier", KmsKeyIdentifier);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "DeadLetterConfig", DeadLetterConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "LogConfig", LogConfig?.ToTree());
         return node;
     }
 }

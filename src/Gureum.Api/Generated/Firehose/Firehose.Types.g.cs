@@ -34,23 +34,23 @@ public sealed partial class AmazonOpenSearchServerlessBufferingHints
 
 public sealed partial class AmazonOpenSearchServerlessDestinationConfiguration
 {
-    public global::Gureum.Api.Firehose.AmazonOpenSearchServerlessBufferingHints? BufferingHints { get; set; }
-
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
+    public string? RoleARN { get; set; }
 
     public string? CollectionEndpoint { get; set; }
 
     public string? IndexName { get; set; }
 
-    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+    public global::Gureum.Api.Firehose.AmazonOpenSearchServerlessBufferingHints? BufferingHints { get; set; }
 
     public global::Gureum.Api.Firehose.AmazonOpenSearchServerlessRetryOptions? RetryOptions { get; set; }
-
-    public string? RoleARN { get; set; }
 
     public string? S3BackupMode { get; set; }
 
     public global::Gureum.Api.Firehose.S3DestinationConfiguration? S3Configuration { get; set; }
+
+    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
     public global::Gureum.Api.Firehose.VpcConfiguration? VpcConfiguration { get; set; }
 
@@ -61,15 +61,15 @@ public sealed partial class AmazonOpenSearchServerlessDestinationConfiguration
             return null;
         }
         var result = new AmazonOpenSearchServerlessDestinationConfiguration();
-        result.BufferingHints = global::Gureum.Api.Firehose.AmazonOpenSearchServerlessBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.CollectionEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CollectionEndpoint"));
         result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.BufferingHints = global::Gureum.Api.Firehose.AmazonOpenSearchServerlessBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
         result.RetryOptions = global::Gureum.Api.Firehose.AmazonOpenSearchServerlessRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
         result.S3Configuration = global::Gureum.Api.Firehose.S3DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Configuration")));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         result.VpcConfiguration = global::Gureum.Api.Firehose.VpcConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "VpcConfiguration")));
         return result;
     }
@@ -77,15 +77,15 @@ public sealed partial class AmazonOpenSearchServerlessDestinationConfiguration
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "CollectionEndpoint", CollectionEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
         global::Gureum.Core.ValueTree.Put(node, "S3Configuration", S3Configuration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "VpcConfiguration", VpcConfiguration?.ToTree());
         return node;
     }
@@ -93,23 +93,23 @@ public sealed partial class AmazonOpenSearchServerlessDestinationConfiguration
 
 public sealed partial class AmazonOpenSearchServerlessDestinationDescription
 {
-    public global::Gureum.Api.Firehose.AmazonOpenSearchServerlessBufferingHints? BufferingHints { get; set; }
-
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
+    public string? RoleARN { get; set; }
 
     public string? CollectionEndpoint { get; set; }
 
     public string? IndexName { get; set; }
 
-    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+    public global::Gureum.Api.Firehose.AmazonOpenSearchServerlessBufferingHints? BufferingHints { get; set; }
 
     public global::Gureum.Api.Firehose.AmazonOpenSearchServerlessRetryOptions? RetryOptions { get; set; }
-
-    public string? RoleARN { get; set; }
 
     public string? S3BackupMode { get; set; }
 
     public global::Gureum.Api.Firehose.S3DestinationDescription? S3DestinationDescription { get; set; }
+
+    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
     public global::Gureum.Api.Firehose.VpcConfigurationDescription? VpcConfigurationDescription { get; set; }
 
@@ -120,15 +120,15 @@ public sealed partial class AmazonOpenSearchServerlessDestinationDescription
             return null;
         }
         var result = new AmazonOpenSearchServerlessDestinationDescription();
-        result.BufferingHints = global::Gureum.Api.Firehose.AmazonOpenSearchServerlessBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.CollectionEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CollectionEndpoint"));
         result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.BufferingHints = global::Gureum.Api.Firehose.AmazonOpenSearchServerlessBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
         result.RetryOptions = global::Gureum.Api.Firehose.AmazonOpenSearchServerlessRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
         result.S3DestinationDescription = global::Gureum.Api.Firehose.S3DestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3DestinationDescription")));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         result.VpcConfigurationDescription = global::Gureum.Api.Firehose.VpcConfigurationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "VpcConfigurationDescription")));
         return result;
     }
@@ -136,15 +136,15 @@ public sealed partial class AmazonOpenSearchServerlessDestinationDescription
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "CollectionEndpoint", CollectionEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
         global::Gureum.Core.ValueTree.Put(node, "S3DestinationDescription", S3DestinationDescription?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "VpcConfigurationDescription", VpcConfigurationDescription?.ToTree());
         return node;
     }
@@ -152,21 +152,21 @@ public sealed partial class AmazonOpenSearchServerlessDestinationDescription
 
 public sealed partial class AmazonOpenSearchServerlessDestinationUpdate
 {
-    public global::Gureum.Api.Firehose.AmazonOpenSearchServerlessBufferingHints? BufferingHints { get; set; }
-
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
+    public string? RoleARN { get; set; }
 
     public string? CollectionEndpoint { get; set; }
 
     public string? IndexName { get; set; }
 
-    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+    public global::Gureum.Api.Firehose.AmazonOpenSearchServerlessBufferingHints? BufferingHints { get; set; }
 
     public global::Gureum.Api.Firehose.AmazonOpenSearchServerlessRetryOptions? RetryOptions { get; set; }
 
-    public string? RoleARN { get; set; }
-
     public global::Gureum.Api.Firehose.S3DestinationUpdate? S3Update { get; set; }
+
+    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
     public static AmazonOpenSearchServerlessDestinationUpdate? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -175,28 +175,28 @@ public sealed partial class AmazonOpenSearchServerlessDestinationUpdate
             return null;
         }
         var result = new AmazonOpenSearchServerlessDestinationUpdate();
-        result.BufferingHints = global::Gureum.Api.Firehose.AmazonOpenSearchServerlessBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.CollectionEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CollectionEndpoint"));
         result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.BufferingHints = global::Gureum.Api.Firehose.AmazonOpenSearchServerlessBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
         result.RetryOptions = global::Gureum.Api.Firehose.AmazonOpenSearchServerlessRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.S3Update = global::Gureum.Api.Firehose.S3DestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Update")));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "CollectionEndpoint", CollectionEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "S3Update", S3Update?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         return node;
     }
 }
@@ -260,33 +260,33 @@ public sealed partial class AmazonopensearchserviceBufferingHints
 
 public sealed partial class AmazonopensearchserviceDestinationConfiguration
 {
-    public global::Gureum.Api.Firehose.AmazonopensearchserviceBufferingHints? BufferingHints { get; set; }
-
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
-
-    public string? ClusterEndpoint { get; set; }
-
-    public global::Gureum.Api.Firehose.DocumentIdOptions? DocumentIdOptions { get; set; }
+    public string? RoleARN { get; set; }
 
     public string? DomainARN { get; set; }
 
+    public string? ClusterEndpoint { get; set; }
+
     public string? IndexName { get; set; }
+
+    public string? TypeName { get; set; }
 
     public string? IndexRotationPeriod { get; set; }
 
-    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+    public global::Gureum.Api.Firehose.AmazonopensearchserviceBufferingHints? BufferingHints { get; set; }
 
     public global::Gureum.Api.Firehose.AmazonopensearchserviceRetryOptions? RetryOptions { get; set; }
-
-    public string? RoleARN { get; set; }
 
     public string? S3BackupMode { get; set; }
 
     public global::Gureum.Api.Firehose.S3DestinationConfiguration? S3Configuration { get; set; }
 
-    public string? TypeName { get; set; }
+    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
     public global::Gureum.Api.Firehose.VpcConfiguration? VpcConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.DocumentIdOptions? DocumentIdOptions { get; set; }
 
     public static AmazonopensearchserviceDestinationConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -295,73 +295,73 @@ public sealed partial class AmazonopensearchserviceDestinationConfiguration
             return null;
         }
         var result = new AmazonopensearchserviceDestinationConfiguration();
-        result.BufferingHints = global::Gureum.Api.Firehose.AmazonopensearchserviceBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
-        result.ClusterEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClusterEndpoint"));
-        result.DocumentIdOptions = global::Gureum.Api.Firehose.DocumentIdOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DocumentIdOptions")));
-        result.DomainARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DomainARN"));
-        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
-        result.IndexRotationPeriod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexRotationPeriod"));
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
-        result.RetryOptions = global::Gureum.Api.Firehose.AmazonopensearchserviceRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.DomainARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DomainARN"));
+        result.ClusterEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClusterEndpoint"));
+        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
+        result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.IndexRotationPeriod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexRotationPeriod"));
+        result.BufferingHints = global::Gureum.Api.Firehose.AmazonopensearchserviceBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
+        result.RetryOptions = global::Gureum.Api.Firehose.AmazonopensearchserviceRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
         result.S3Configuration = global::Gureum.Api.Firehose.S3DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Configuration")));
-        result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         result.VpcConfiguration = global::Gureum.Api.Firehose.VpcConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "VpcConfiguration")));
+        result.DocumentIdOptions = global::Gureum.Api.Firehose.DocumentIdOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DocumentIdOptions")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ClusterEndpoint", ClusterEndpoint);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentIdOptions", DocumentIdOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DomainARN", DomainARN);
-        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
-        global::Gureum.Core.ValueTree.Put(node, "IndexRotationPeriod", IndexRotationPeriod);
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "DomainARN", DomainARN);
+        global::Gureum.Core.ValueTree.Put(node, "ClusterEndpoint", ClusterEndpoint);
+        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
+        global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "IndexRotationPeriod", IndexRotationPeriod);
+        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
         global::Gureum.Core.ValueTree.Put(node, "S3Configuration", S3Configuration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "VpcConfiguration", VpcConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DocumentIdOptions", DocumentIdOptions?.ToTree());
         return node;
     }
 }
 
 public sealed partial class AmazonopensearchserviceDestinationDescription
 {
-    public global::Gureum.Api.Firehose.AmazonopensearchserviceBufferingHints? BufferingHints { get; set; }
-
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
-
-    public string? ClusterEndpoint { get; set; }
-
-    public global::Gureum.Api.Firehose.DocumentIdOptions? DocumentIdOptions { get; set; }
+    public string? RoleARN { get; set; }
 
     public string? DomainARN { get; set; }
 
+    public string? ClusterEndpoint { get; set; }
+
     public string? IndexName { get; set; }
+
+    public string? TypeName { get; set; }
 
     public string? IndexRotationPeriod { get; set; }
 
-    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+    public global::Gureum.Api.Firehose.AmazonopensearchserviceBufferingHints? BufferingHints { get; set; }
 
     public global::Gureum.Api.Firehose.AmazonopensearchserviceRetryOptions? RetryOptions { get; set; }
-
-    public string? RoleARN { get; set; }
 
     public string? S3BackupMode { get; set; }
 
     public global::Gureum.Api.Firehose.S3DestinationDescription? S3DestinationDescription { get; set; }
 
-    public string? TypeName { get; set; }
+    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
     public global::Gureum.Api.Firehose.VpcConfigurationDescription? VpcConfigurationDescription { get; set; }
+
+    public global::Gureum.Api.Firehose.DocumentIdOptions? DocumentIdOptions { get; set; }
 
     public static AmazonopensearchserviceDestinationDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -370,69 +370,69 @@ public sealed partial class AmazonopensearchserviceDestinationDescription
             return null;
         }
         var result = new AmazonopensearchserviceDestinationDescription();
-        result.BufferingHints = global::Gureum.Api.Firehose.AmazonopensearchserviceBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
-        result.ClusterEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClusterEndpoint"));
-        result.DocumentIdOptions = global::Gureum.Api.Firehose.DocumentIdOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DocumentIdOptions")));
-        result.DomainARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DomainARN"));
-        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
-        result.IndexRotationPeriod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexRotationPeriod"));
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
-        result.RetryOptions = global::Gureum.Api.Firehose.AmazonopensearchserviceRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.DomainARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DomainARN"));
+        result.ClusterEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClusterEndpoint"));
+        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
+        result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.IndexRotationPeriod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexRotationPeriod"));
+        result.BufferingHints = global::Gureum.Api.Firehose.AmazonopensearchserviceBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
+        result.RetryOptions = global::Gureum.Api.Firehose.AmazonopensearchserviceRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
         result.S3DestinationDescription = global::Gureum.Api.Firehose.S3DestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3DestinationDescription")));
-        result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         result.VpcConfigurationDescription = global::Gureum.Api.Firehose.VpcConfigurationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "VpcConfigurationDescription")));
+        result.DocumentIdOptions = global::Gureum.Api.Firehose.DocumentIdOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DocumentIdOptions")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ClusterEndpoint", ClusterEndpoint);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentIdOptions", DocumentIdOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DomainARN", DomainARN);
-        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
-        global::Gureum.Core.ValueTree.Put(node, "IndexRotationPeriod", IndexRotationPeriod);
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "DomainARN", DomainARN);
+        global::Gureum.Core.ValueTree.Put(node, "ClusterEndpoint", ClusterEndpoint);
+        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
+        global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "IndexRotationPeriod", IndexRotationPeriod);
+        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
         global::Gureum.Core.ValueTree.Put(node, "S3DestinationDescription", S3DestinationDescription?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "VpcConfigurationDescription", VpcConfigurationDescription?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DocumentIdOptions", DocumentIdOptions?.ToTree());
         return node;
     }
 }
 
 public sealed partial class AmazonopensearchserviceDestinationUpdate
 {
-    public global::Gureum.Api.Firehose.AmazonopensearchserviceBufferingHints? BufferingHints { get; set; }
-
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
-
-    public string? ClusterEndpoint { get; set; }
-
-    public global::Gureum.Api.Firehose.DocumentIdOptions? DocumentIdOptions { get; set; }
+    public string? RoleARN { get; set; }
 
     public string? DomainARN { get; set; }
 
+    public string? ClusterEndpoint { get; set; }
+
     public string? IndexName { get; set; }
+
+    public string? TypeName { get; set; }
 
     public string? IndexRotationPeriod { get; set; }
 
-    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+    public global::Gureum.Api.Firehose.AmazonopensearchserviceBufferingHints? BufferingHints { get; set; }
 
     public global::Gureum.Api.Firehose.AmazonopensearchserviceRetryOptions? RetryOptions { get; set; }
 
-    public string? RoleARN { get; set; }
-
     public global::Gureum.Api.Firehose.S3DestinationUpdate? S3Update { get; set; }
 
-    public string? TypeName { get; set; }
+    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
+
+    public global::Gureum.Api.Firehose.DocumentIdOptions? DocumentIdOptions { get; set; }
 
     public static AmazonopensearchserviceDestinationUpdate? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -441,36 +441,36 @@ public sealed partial class AmazonopensearchserviceDestinationUpdate
             return null;
         }
         var result = new AmazonopensearchserviceDestinationUpdate();
-        result.BufferingHints = global::Gureum.Api.Firehose.AmazonopensearchserviceBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
-        result.ClusterEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClusterEndpoint"));
-        result.DocumentIdOptions = global::Gureum.Api.Firehose.DocumentIdOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DocumentIdOptions")));
-        result.DomainARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DomainARN"));
-        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
-        result.IndexRotationPeriod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexRotationPeriod"));
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
-        result.RetryOptions = global::Gureum.Api.Firehose.AmazonopensearchserviceRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
-        result.S3Update = global::Gureum.Api.Firehose.S3DestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Update")));
+        result.DomainARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DomainARN"));
+        result.ClusterEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClusterEndpoint"));
+        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.IndexRotationPeriod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexRotationPeriod"));
+        result.BufferingHints = global::Gureum.Api.Firehose.AmazonopensearchserviceBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
+        result.RetryOptions = global::Gureum.Api.Firehose.AmazonopensearchserviceRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
+        result.S3Update = global::Gureum.Api.Firehose.S3DestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Update")));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
+        result.DocumentIdOptions = global::Gureum.Api.Firehose.DocumentIdOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DocumentIdOptions")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ClusterEndpoint", ClusterEndpoint);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentIdOptions", DocumentIdOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DomainARN", DomainARN);
-        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
-        global::Gureum.Core.ValueTree.Put(node, "IndexRotationPeriod", IndexRotationPeriod);
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "S3Update", S3Update?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DomainARN", DomainARN);
+        global::Gureum.Core.ValueTree.Put(node, "ClusterEndpoint", ClusterEndpoint);
+        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "IndexRotationPeriod", IndexRotationPeriod);
+        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "S3Update", S3Update?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DocumentIdOptions", DocumentIdOptions?.ToTree());
         return node;
     }
 }
@@ -517,9 +517,9 @@ public static class AmazonopensearchserviceS3BackupMode
 
 public sealed partial class AuthenticationConfiguration
 {
-    public string? Connectivity { get; set; }
-
     public string? RoleARN { get; set; }
+
+    public string? Connectivity { get; set; }
 
     public static AuthenticationConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -528,25 +528,25 @@ public sealed partial class AuthenticationConfiguration
             return null;
         }
         var result = new AuthenticationConfiguration();
-        result.Connectivity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Connectivity"));
         result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.Connectivity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Connectivity"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Connectivity", Connectivity);
         global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "Connectivity", Connectivity);
         return node;
     }
 }
 
 public sealed partial class BufferingHints
 {
-    public int? IntervalInSeconds { get; set; }
-
     public int? SizeInMBs { get; set; }
+
+    public int? IntervalInSeconds { get; set; }
 
     public static BufferingHints? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -555,16 +555,16 @@ public sealed partial class BufferingHints
             return null;
         }
         var result = new BufferingHints();
-        result.IntervalInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "IntervalInSeconds"));
         result.SizeInMBs = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SizeInMBs"));
+        result.IntervalInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "IntervalInSeconds"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "IntervalInSeconds", IntervalInSeconds);
         global::Gureum.Core.ValueTree.Put(node, "SizeInMBs", SizeInMBs);
+        global::Gureum.Core.ValueTree.Put(node, "IntervalInSeconds", IntervalInSeconds);
         return node;
     }
 }
@@ -653,11 +653,11 @@ public static class ContentEncoding
 
 public sealed partial class CopyCommand
 {
-    public string? CopyOptions { get; set; }
+    public string? DataTableName { get; set; }
 
     public string? DataTableColumns { get; set; }
 
-    public string? DataTableName { get; set; }
+    public string? CopyOptions { get; set; }
 
     public static CopyCommand? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -666,59 +666,59 @@ public sealed partial class CopyCommand
             return null;
         }
         var result = new CopyCommand();
-        result.CopyOptions = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CopyOptions"));
-        result.DataTableColumns = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataTableColumns"));
         result.DataTableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataTableName"));
+        result.DataTableColumns = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataTableColumns"));
+        result.CopyOptions = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CopyOptions"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CopyOptions", CopyOptions);
-        global::Gureum.Core.ValueTree.Put(node, "DataTableColumns", DataTableColumns);
         global::Gureum.Core.ValueTree.Put(node, "DataTableName", DataTableName);
+        global::Gureum.Core.ValueTree.Put(node, "DataTableColumns", DataTableColumns);
+        global::Gureum.Core.ValueTree.Put(node, "CopyOptions", CopyOptions);
         return node;
     }
 }
 
 public sealed partial class CreateDeliveryStreamInput
 {
-    public global::Gureum.Api.Firehose.AmazonOpenSearchServerlessDestinationConfiguration? AmazonOpenSearchServerlessDestinationConfiguration { get; set; }
-
-    public global::Gureum.Api.Firehose.AmazonopensearchserviceDestinationConfiguration? AmazonopensearchserviceDestinationConfiguration { get; set; }
-
-    public global::Gureum.Api.Firehose.DatabaseSourceConfiguration? DatabaseSourceConfiguration { get; set; }
-
-    public global::Gureum.Api.Firehose.DeliveryStreamEncryptionConfigurationInput? DeliveryStreamEncryptionConfigurationInput { get; set; }
-
     public string? DeliveryStreamName { get; set; }
 
     public string? DeliveryStreamType { get; set; }
 
     public global::Gureum.Api.Firehose.DirectPutSourceConfiguration? DirectPutSourceConfiguration { get; set; }
 
-    public global::Gureum.Api.Firehose.ElasticsearchDestinationConfiguration? ElasticsearchDestinationConfiguration { get; set; }
-
-    public global::Gureum.Api.Firehose.ExtendedS3DestinationConfiguration? ExtendedS3DestinationConfiguration { get; set; }
-
-    public global::Gureum.Api.Firehose.HttpEndpointDestinationConfiguration? HttpEndpointDestinationConfiguration { get; set; }
-
-    public global::Gureum.Api.Firehose.IcebergDestinationConfiguration? IcebergDestinationConfiguration { get; set; }
-
     public global::Gureum.Api.Firehose.KinesisStreamSourceConfiguration? KinesisStreamSourceConfiguration { get; set; }
 
-    public global::Gureum.Api.Firehose.MSKSourceConfiguration? MSKSourceConfiguration { get; set; }
-
-    public global::Gureum.Api.Firehose.RedshiftDestinationConfiguration? RedshiftDestinationConfiguration { get; set; }
+    public global::Gureum.Api.Firehose.DeliveryStreamEncryptionConfigurationInput? DeliveryStreamEncryptionConfigurationInput { get; set; }
 
     public global::Gureum.Api.Firehose.S3DestinationConfiguration? S3DestinationConfiguration { get; set; }
 
-    public global::Gureum.Api.Firehose.SnowflakeDestinationConfiguration? SnowflakeDestinationConfiguration { get; set; }
+    public global::Gureum.Api.Firehose.ExtendedS3DestinationConfiguration? ExtendedS3DestinationConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.RedshiftDestinationConfiguration? RedshiftDestinationConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.ElasticsearchDestinationConfiguration? ElasticsearchDestinationConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.AmazonopensearchserviceDestinationConfiguration? AmazonopensearchserviceDestinationConfiguration { get; set; }
 
     public global::Gureum.Api.Firehose.SplunkDestinationConfiguration? SplunkDestinationConfiguration { get; set; }
 
+    public global::Gureum.Api.Firehose.HttpEndpointDestinationConfiguration? HttpEndpointDestinationConfiguration { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Firehose.Tag>? Tags { get; set; }
+
+    public global::Gureum.Api.Firehose.AmazonOpenSearchServerlessDestinationConfiguration? AmazonOpenSearchServerlessDestinationConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.MSKSourceConfiguration? MSKSourceConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.SnowflakeDestinationConfiguration? SnowflakeDestinationConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.IcebergDestinationConfiguration? IcebergDestinationConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.DatabaseSourceConfiguration? DatabaseSourceConfiguration { get; set; }
 
     public static CreateDeliveryStreamInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -727,48 +727,48 @@ public sealed partial class CreateDeliveryStreamInput
             return null;
         }
         var result = new CreateDeliveryStreamInput();
-        result.AmazonOpenSearchServerlessDestinationConfiguration = global::Gureum.Api.Firehose.AmazonOpenSearchServerlessDestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AmazonOpenSearchServerlessDestinationConfiguration")));
-        result.AmazonopensearchserviceDestinationConfiguration = global::Gureum.Api.Firehose.AmazonopensearchserviceDestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AmazonopensearchserviceDestinationConfiguration")));
-        result.DatabaseSourceConfiguration = global::Gureum.Api.Firehose.DatabaseSourceConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DatabaseSourceConfiguration")));
-        result.DeliveryStreamEncryptionConfigurationInput = global::Gureum.Api.Firehose.DeliveryStreamEncryptionConfigurationInput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeliveryStreamEncryptionConfigurationInput")));
         result.DeliveryStreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeliveryStreamName"));
         result.DeliveryStreamType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeliveryStreamType"));
         result.DirectPutSourceConfiguration = global::Gureum.Api.Firehose.DirectPutSourceConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DirectPutSourceConfiguration")));
-        result.ElasticsearchDestinationConfiguration = global::Gureum.Api.Firehose.ElasticsearchDestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ElasticsearchDestinationConfiguration")));
-        result.ExtendedS3DestinationConfiguration = global::Gureum.Api.Firehose.ExtendedS3DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExtendedS3DestinationConfiguration")));
-        result.HttpEndpointDestinationConfiguration = global::Gureum.Api.Firehose.HttpEndpointDestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HttpEndpointDestinationConfiguration")));
-        result.IcebergDestinationConfiguration = global::Gureum.Api.Firehose.IcebergDestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "IcebergDestinationConfiguration")));
         result.KinesisStreamSourceConfiguration = global::Gureum.Api.Firehose.KinesisStreamSourceConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "KinesisStreamSourceConfiguration")));
-        result.MSKSourceConfiguration = global::Gureum.Api.Firehose.MSKSourceConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MSKSourceConfiguration")));
-        result.RedshiftDestinationConfiguration = global::Gureum.Api.Firehose.RedshiftDestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RedshiftDestinationConfiguration")));
+        result.DeliveryStreamEncryptionConfigurationInput = global::Gureum.Api.Firehose.DeliveryStreamEncryptionConfigurationInput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeliveryStreamEncryptionConfigurationInput")));
         result.S3DestinationConfiguration = global::Gureum.Api.Firehose.S3DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3DestinationConfiguration")));
-        result.SnowflakeDestinationConfiguration = global::Gureum.Api.Firehose.SnowflakeDestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnowflakeDestinationConfiguration")));
+        result.ExtendedS3DestinationConfiguration = global::Gureum.Api.Firehose.ExtendedS3DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExtendedS3DestinationConfiguration")));
+        result.RedshiftDestinationConfiguration = global::Gureum.Api.Firehose.RedshiftDestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RedshiftDestinationConfiguration")));
+        result.ElasticsearchDestinationConfiguration = global::Gureum.Api.Firehose.ElasticsearchDestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ElasticsearchDestinationConfiguration")));
+        result.AmazonopensearchserviceDestinationConfiguration = global::Gureum.Api.Firehose.AmazonopensearchserviceDestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AmazonopensearchserviceDestinationConfiguration")));
         result.SplunkDestinationConfiguration = global::Gureum.Api.Firehose.SplunkDestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SplunkDestinationConfiguration")));
+        result.HttpEndpointDestinationConfiguration = global::Gureum.Api.Firehose.HttpEndpointDestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HttpEndpointDestinationConfiguration")));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Firehose.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AmazonOpenSearchServerlessDestinationConfiguration = global::Gureum.Api.Firehose.AmazonOpenSearchServerlessDestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AmazonOpenSearchServerlessDestinationConfiguration")));
+        result.MSKSourceConfiguration = global::Gureum.Api.Firehose.MSKSourceConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MSKSourceConfiguration")));
+        result.SnowflakeDestinationConfiguration = global::Gureum.Api.Firehose.SnowflakeDestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnowflakeDestinationConfiguration")));
+        result.IcebergDestinationConfiguration = global::Gureum.Api.Firehose.IcebergDestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "IcebergDestinationConfiguration")));
+        result.DatabaseSourceConfiguration = global::Gureum.Api.Firehose.DatabaseSourceConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DatabaseSourceConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AmazonOpenSearchServerlessDestinationConfiguration", AmazonOpenSearchServerlessDestinationConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AmazonopensearchserviceDestinationConfiguration", AmazonopensearchserviceDestinationConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DatabaseSourceConfiguration", DatabaseSourceConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DeliveryStreamEncryptionConfigurationInput", DeliveryStreamEncryptionConfigurationInput?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "DeliveryStreamName", DeliveryStreamName);
         global::Gureum.Core.ValueTree.Put(node, "DeliveryStreamType", DeliveryStreamType);
         global::Gureum.Core.ValueTree.Put(node, "DirectPutSourceConfiguration", DirectPutSourceConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ElasticsearchDestinationConfiguration", ElasticsearchDestinationConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ExtendedS3DestinationConfiguration", ExtendedS3DestinationConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "HttpEndpointDestinationConfiguration", HttpEndpointDestinationConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "IcebergDestinationConfiguration", IcebergDestinationConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "KinesisStreamSourceConfiguration", KinesisStreamSourceConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MSKSourceConfiguration", MSKSourceConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RedshiftDestinationConfiguration", RedshiftDestinationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DeliveryStreamEncryptionConfigurationInput", DeliveryStreamEncryptionConfigurationInput?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "S3DestinationConfiguration", S3DestinationConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SnowflakeDestinationConfiguration", SnowflakeDestinationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExtendedS3DestinationConfiguration", ExtendedS3DestinationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RedshiftDestinationConfiguration", RedshiftDestinationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ElasticsearchDestinationConfiguration", ElasticsearchDestinationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AmazonopensearchserviceDestinationConfiguration", AmazonopensearchserviceDestinationConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SplunkDestinationConfiguration", SplunkDestinationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "HttpEndpointDestinationConfiguration", HttpEndpointDestinationConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AmazonOpenSearchServerlessDestinationConfiguration", AmazonOpenSearchServerlessDestinationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MSKSourceConfiguration", MSKSourceConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SnowflakeDestinationConfiguration", SnowflakeDestinationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "IcebergDestinationConfiguration", IcebergDestinationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DatabaseSourceConfiguration", DatabaseSourceConfiguration?.ToTree());
         return node;
     }
 }
@@ -798,13 +798,13 @@ public sealed partial class CreateDeliveryStreamOutput
 
 public sealed partial class DataFormatConversionConfiguration
 {
-    public bool? Enabled { get; set; }
+    public global::Gureum.Api.Firehose.SchemaConfiguration? SchemaConfiguration { get; set; }
 
     public global::Gureum.Api.Firehose.InputFormatConfiguration? InputFormatConfiguration { get; set; }
 
     public global::Gureum.Api.Firehose.OutputFormatConfiguration? OutputFormatConfiguration { get; set; }
 
-    public global::Gureum.Api.Firehose.SchemaConfiguration? SchemaConfiguration { get; set; }
+    public bool? Enabled { get; set; }
 
     public static DataFormatConversionConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -813,29 +813,29 @@ public sealed partial class DataFormatConversionConfiguration
             return null;
         }
         var result = new DataFormatConversionConfiguration();
-        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
+        result.SchemaConfiguration = global::Gureum.Api.Firehose.SchemaConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SchemaConfiguration")));
         result.InputFormatConfiguration = global::Gureum.Api.Firehose.InputFormatConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InputFormatConfiguration")));
         result.OutputFormatConfiguration = global::Gureum.Api.Firehose.OutputFormatConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputFormatConfiguration")));
-        result.SchemaConfiguration = global::Gureum.Api.Firehose.SchemaConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SchemaConfiguration")));
+        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
+        global::Gureum.Core.ValueTree.Put(node, "SchemaConfiguration", SchemaConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "InputFormatConfiguration", InputFormatConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "OutputFormatConfiguration", OutputFormatConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SchemaConfiguration", SchemaConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
         return node;
     }
 }
 
 public sealed partial class DatabaseColumnList
 {
-    public global::System.Collections.Generic.List<string>? Exclude { get; set; }
-
     public global::System.Collections.Generic.List<string>? Include { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Exclude { get; set; }
 
     public static DatabaseColumnList? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -844,25 +844,25 @@ public sealed partial class DatabaseColumnList
             return null;
         }
         var result = new DatabaseColumnList();
-        result.Exclude = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Exclude"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Include = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Include"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Exclude = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Exclude"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Exclude", global::Gureum.Core.ValueTree.WriteList(Exclude, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Include", global::Gureum.Core.ValueTree.WriteList(Include, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Exclude", global::Gureum.Core.ValueTree.WriteList(Exclude, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class DatabaseList
 {
-    public global::System.Collections.Generic.List<string>? Exclude { get; set; }
-
     public global::System.Collections.Generic.List<string>? Include { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Exclude { get; set; }
 
     public static DatabaseList? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -871,25 +871,25 @@ public sealed partial class DatabaseList
             return null;
         }
         var result = new DatabaseList();
-        result.Exclude = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Exclude"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Include = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Include"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Exclude = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Exclude"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Exclude", global::Gureum.Core.ValueTree.WriteList(Exclude, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Include", global::Gureum.Core.ValueTree.WriteList(Include, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Exclude", global::Gureum.Core.ValueTree.WriteList(Exclude, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class DatabaseSnapshotInfo
 {
-    public global::Gureum.Api.Firehose.FailureDescription? FailureDescription { get; set; }
-
     public string? Id { get; set; }
+
+    public string? Table { get; set; }
 
     public global::System.DateTimeOffset? RequestTimestamp { get; set; }
 
@@ -897,7 +897,7 @@ public sealed partial class DatabaseSnapshotInfo
 
     public string? Status { get; set; }
 
-    public string? Table { get; set; }
+    public global::Gureum.Api.Firehose.FailureDescription? FailureDescription { get; set; }
 
     public static DatabaseSnapshotInfo? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -906,24 +906,24 @@ public sealed partial class DatabaseSnapshotInfo
             return null;
         }
         var result = new DatabaseSnapshotInfo();
-        result.FailureDescription = global::Gureum.Api.Firehose.FailureDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FailureDescription")));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.Table = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Table"));
         result.RequestTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "RequestTimestamp"));
         result.RequestedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestedBy"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.Table = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Table"));
+        result.FailureDescription = global::Gureum.Api.Firehose.FailureDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FailureDescription")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "FailureDescription", FailureDescription?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "Table", Table);
         global::Gureum.Core.ValueTree.Put(node, "RequestTimestamp", RequestTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "RequestedBy", RequestedBy);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "Table", Table);
+        global::Gureum.Core.ValueTree.Put(node, "FailureDescription", FailureDescription?.ToTree());
         return node;
     }
 }
@@ -953,13 +953,7 @@ public sealed partial class DatabaseSourceAuthenticationConfiguration
 
 public sealed partial class DatabaseSourceConfiguration
 {
-    public global::Gureum.Api.Firehose.DatabaseColumnList? Columns { get; set; }
-
-    public global::Gureum.Api.Firehose.DatabaseSourceAuthenticationConfiguration? DatabaseSourceAuthenticationConfiguration { get; set; }
-
-    public global::Gureum.Api.Firehose.DatabaseSourceVPCConfiguration? DatabaseSourceVPCConfiguration { get; set; }
-
-    public global::Gureum.Api.Firehose.DatabaseList? Databases { get; set; }
+    public string? Type { get; set; }
 
     public string? Endpoint { get; set; }
 
@@ -967,13 +961,19 @@ public sealed partial class DatabaseSourceConfiguration
 
     public string? SSLMode { get; set; }
 
-    public string? SnapshotWatermarkTable { get; set; }
-
-    public global::System.Collections.Generic.List<string>? SurrogateKeys { get; set; }
+    public global::Gureum.Api.Firehose.DatabaseList? Databases { get; set; }
 
     public global::Gureum.Api.Firehose.DatabaseTableList? Tables { get; set; }
 
-    public string? Type { get; set; }
+    public global::Gureum.Api.Firehose.DatabaseColumnList? Columns { get; set; }
+
+    public global::System.Collections.Generic.List<string>? SurrogateKeys { get; set; }
+
+    public string? SnapshotWatermarkTable { get; set; }
+
+    public global::Gureum.Api.Firehose.DatabaseSourceAuthenticationConfiguration? DatabaseSourceAuthenticationConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.DatabaseSourceVPCConfiguration? DatabaseSourceVPCConfiguration { get; set; }
 
     public static DatabaseSourceConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -982,47 +982,41 @@ public sealed partial class DatabaseSourceConfiguration
             return null;
         }
         var result = new DatabaseSourceConfiguration();
-        result.Columns = global::Gureum.Api.Firehose.DatabaseColumnList.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Columns")));
-        result.DatabaseSourceAuthenticationConfiguration = global::Gureum.Api.Firehose.DatabaseSourceAuthenticationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DatabaseSourceAuthenticationConfiguration")));
-        result.DatabaseSourceVPCConfiguration = global::Gureum.Api.Firehose.DatabaseSourceVPCConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DatabaseSourceVPCConfiguration")));
-        result.Databases = global::Gureum.Api.Firehose.DatabaseList.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Databases")));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.Endpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Endpoint"));
         result.Port = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Port"));
         result.SSLMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSLMode"));
-        result.SnapshotWatermarkTable = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnapshotWatermarkTable"));
-        result.SurrogateKeys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SurrogateKeys"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Databases = global::Gureum.Api.Firehose.DatabaseList.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Databases")));
         result.Tables = global::Gureum.Api.Firehose.DatabaseTableList.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Tables")));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.Columns = global::Gureum.Api.Firehose.DatabaseColumnList.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Columns")));
+        result.SurrogateKeys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SurrogateKeys"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SnapshotWatermarkTable = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnapshotWatermarkTable"));
+        result.DatabaseSourceAuthenticationConfiguration = global::Gureum.Api.Firehose.DatabaseSourceAuthenticationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DatabaseSourceAuthenticationConfiguration")));
+        result.DatabaseSourceVPCConfiguration = global::Gureum.Api.Firehose.DatabaseSourceVPCConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DatabaseSourceVPCConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Columns", Columns?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DatabaseSourceAuthenticationConfiguration", DatabaseSourceAuthenticationConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DatabaseSourceVPCConfiguration", DatabaseSourceVPCConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Databases", Databases?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "Endpoint", Endpoint);
         global::Gureum.Core.ValueTree.Put(node, "Port", Port);
         global::Gureum.Core.ValueTree.Put(node, "SSLMode", SSLMode);
-        global::Gureum.Core.ValueTree.Put(node, "SnapshotWatermarkTable", SnapshotWatermarkTable);
-        global::Gureum.Core.ValueTree.Put(node, "SurrogateKeys", global::Gureum.Core.ValueTree.WriteList(SurrogateKeys, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Databases", Databases?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Tables", Tables?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Columns", Columns?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SurrogateKeys", global::Gureum.Core.ValueTree.WriteList(SurrogateKeys, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SnapshotWatermarkTable", SnapshotWatermarkTable);
+        global::Gureum.Core.ValueTree.Put(node, "DatabaseSourceAuthenticationConfiguration", DatabaseSourceAuthenticationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DatabaseSourceVPCConfiguration", DatabaseSourceVPCConfiguration?.ToTree());
         return node;
     }
 }
 
 public sealed partial class DatabaseSourceDescription
 {
-    public global::Gureum.Api.Firehose.DatabaseColumnList? Columns { get; set; }
-
-    public global::Gureum.Api.Firehose.DatabaseSourceAuthenticationConfiguration? DatabaseSourceAuthenticationConfiguration { get; set; }
-
-    public global::Gureum.Api.Firehose.DatabaseSourceVPCConfiguration? DatabaseSourceVPCConfiguration { get; set; }
-
-    public global::Gureum.Api.Firehose.DatabaseList? Databases { get; set; }
+    public string? Type { get; set; }
 
     public string? Endpoint { get; set; }
 
@@ -1030,15 +1024,21 @@ public sealed partial class DatabaseSourceDescription
 
     public string? SSLMode { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Firehose.DatabaseSnapshotInfo>? SnapshotInfo { get; set; }
-
-    public string? SnapshotWatermarkTable { get; set; }
-
-    public global::System.Collections.Generic.List<string>? SurrogateKeys { get; set; }
+    public global::Gureum.Api.Firehose.DatabaseList? Databases { get; set; }
 
     public global::Gureum.Api.Firehose.DatabaseTableList? Tables { get; set; }
 
-    public string? Type { get; set; }
+    public global::Gureum.Api.Firehose.DatabaseColumnList? Columns { get; set; }
+
+    public global::System.Collections.Generic.List<string>? SurrogateKeys { get; set; }
+
+    public string? SnapshotWatermarkTable { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Firehose.DatabaseSnapshotInfo>? SnapshotInfo { get; set; }
+
+    public global::Gureum.Api.Firehose.DatabaseSourceAuthenticationConfiguration? DatabaseSourceAuthenticationConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.DatabaseSourceVPCConfiguration? DatabaseSourceVPCConfiguration { get; set; }
 
     public static DatabaseSourceDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1047,36 +1047,36 @@ public sealed partial class DatabaseSourceDescription
             return null;
         }
         var result = new DatabaseSourceDescription();
-        result.Columns = global::Gureum.Api.Firehose.DatabaseColumnList.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Columns")));
-        result.DatabaseSourceAuthenticationConfiguration = global::Gureum.Api.Firehose.DatabaseSourceAuthenticationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DatabaseSourceAuthenticationConfiguration")));
-        result.DatabaseSourceVPCConfiguration = global::Gureum.Api.Firehose.DatabaseSourceVPCConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DatabaseSourceVPCConfiguration")));
-        result.Databases = global::Gureum.Api.Firehose.DatabaseList.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Databases")));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.Endpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Endpoint"));
         result.Port = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Port"));
         result.SSLMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSLMode"));
-        result.SnapshotInfo = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SnapshotInfo"), x => global::Gureum.Api.Firehose.DatabaseSnapshotInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.SnapshotWatermarkTable = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnapshotWatermarkTable"));
-        result.SurrogateKeys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SurrogateKeys"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Databases = global::Gureum.Api.Firehose.DatabaseList.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Databases")));
         result.Tables = global::Gureum.Api.Firehose.DatabaseTableList.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Tables")));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.Columns = global::Gureum.Api.Firehose.DatabaseColumnList.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Columns")));
+        result.SurrogateKeys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SurrogateKeys"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SnapshotWatermarkTable = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnapshotWatermarkTable"));
+        result.SnapshotInfo = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SnapshotInfo"), x => global::Gureum.Api.Firehose.DatabaseSnapshotInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DatabaseSourceAuthenticationConfiguration = global::Gureum.Api.Firehose.DatabaseSourceAuthenticationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DatabaseSourceAuthenticationConfiguration")));
+        result.DatabaseSourceVPCConfiguration = global::Gureum.Api.Firehose.DatabaseSourceVPCConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DatabaseSourceVPCConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Columns", Columns?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DatabaseSourceAuthenticationConfiguration", DatabaseSourceAuthenticationConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DatabaseSourceVPCConfiguration", DatabaseSourceVPCConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Databases", Databases?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "Endpoint", Endpoint);
         global::Gureum.Core.ValueTree.Put(node, "Port", Port);
         global::Gureum.Core.ValueTree.Put(node, "SSLMode", SSLMode);
-        global::Gureum.Core.ValueTree.Put(node, "SnapshotInfo", global::Gureum.Core.ValueTree.WriteList(SnapshotInfo, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "SnapshotWatermarkTable", SnapshotWatermarkTable);
-        global::Gureum.Core.ValueTree.Put(node, "SurrogateKeys", global::Gureum.Core.ValueTree.WriteList(SurrogateKeys, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Databases", Databases?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Tables", Tables?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Columns", Columns?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SurrogateKeys", global::Gureum.Core.ValueTree.WriteList(SurrogateKeys, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SnapshotWatermarkTable", SnapshotWatermarkTable);
+        global::Gureum.Core.ValueTree.Put(node, "SnapshotInfo", global::Gureum.Core.ValueTree.WriteList(SnapshotInfo, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "DatabaseSourceAuthenticationConfiguration", DatabaseSourceAuthenticationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DatabaseSourceVPCConfiguration", DatabaseSourceVPCConfiguration?.ToTree());
         return node;
     }
 }
@@ -1106,9 +1106,9 @@ public sealed partial class DatabaseSourceVPCConfiguration
 
 public sealed partial class DatabaseTableList
 {
-    public global::System.Collections.Generic.List<string>? Exclude { get; set; }
-
     public global::System.Collections.Generic.List<string>? Include { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Exclude { get; set; }
 
     public static DatabaseTableList? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1117,16 +1117,16 @@ public sealed partial class DatabaseTableList
             return null;
         }
         var result = new DatabaseTableList();
-        result.Exclude = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Exclude"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Include = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Include"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Exclude = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Exclude"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Exclude", global::Gureum.Core.ValueTree.WriteList(Exclude, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Include", global::Gureum.Core.ValueTree.WriteList(Include, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Exclude", global::Gureum.Core.ValueTree.WriteList(Exclude, x => (object?)x));
         return node;
     }
 }
@@ -1147,9 +1147,9 @@ public static class DefaultDocumentIdFormat
 
 public sealed partial class DeleteDeliveryStreamInput
 {
-    public bool? AllowForceDelete { get; set; }
-
     public string? DeliveryStreamName { get; set; }
+
+    public bool? AllowForceDelete { get; set; }
 
     public static DeleteDeliveryStreamInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1158,16 +1158,16 @@ public sealed partial class DeleteDeliveryStreamInput
             return null;
         }
         var result = new DeleteDeliveryStreamInput();
-        result.AllowForceDelete = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowForceDelete"));
         result.DeliveryStreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeliveryStreamName"));
+        result.AllowForceDelete = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowForceDelete"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AllowForceDelete", AllowForceDelete);
         global::Gureum.Core.ValueTree.Put(node, "DeliveryStreamName", DeliveryStreamName);
+        global::Gureum.Core.ValueTree.Put(node, "AllowForceDelete", AllowForceDelete);
         return node;
     }
 }
@@ -1193,29 +1193,29 @@ public sealed partial class DeleteDeliveryStreamOutput
 
 public sealed partial class DeliveryStreamDescription
 {
-    public global::System.DateTimeOffset? CreateTimestamp { get; set; }
+    public string? DeliveryStreamName { get; set; }
 
     public string? DeliveryStreamARN { get; set; }
 
-    public global::Gureum.Api.Firehose.DeliveryStreamEncryptionConfiguration? DeliveryStreamEncryptionConfiguration { get; set; }
-
-    public string? DeliveryStreamName { get; set; }
-
     public string? DeliveryStreamStatus { get; set; }
-
-    public string? DeliveryStreamType { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Firehose.DestinationDescription>? Destinations { get; set; }
 
     public global::Gureum.Api.Firehose.FailureDescription? FailureDescription { get; set; }
 
-    public bool? HasMoreDestinations { get; set; }
+    public global::Gureum.Api.Firehose.DeliveryStreamEncryptionConfiguration? DeliveryStreamEncryptionConfiguration { get; set; }
+
+    public string? DeliveryStreamType { get; set; }
+
+    public string? VersionId { get; set; }
+
+    public global::System.DateTimeOffset? CreateTimestamp { get; set; }
 
     public global::System.DateTimeOffset? LastUpdateTimestamp { get; set; }
 
     public global::Gureum.Api.Firehose.SourceDescription? Source { get; set; }
 
-    public string? VersionId { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Firehose.DestinationDescription>? Destinations { get; set; }
+
+    public bool? HasMoreDestinations { get; set; }
 
     public static DeliveryStreamDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1224,49 +1224,49 @@ public sealed partial class DeliveryStreamDescription
             return null;
         }
         var result = new DeliveryStreamDescription();
-        result.CreateTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateTimestamp"));
-        result.DeliveryStreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeliveryStreamARN"));
-        result.DeliveryStreamEncryptionConfiguration = global::Gureum.Api.Firehose.DeliveryStreamEncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeliveryStreamEncryptionConfiguration")));
         result.DeliveryStreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeliveryStreamName"));
+        result.DeliveryStreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeliveryStreamARN"));
         result.DeliveryStreamStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeliveryStreamStatus"));
-        result.DeliveryStreamType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeliveryStreamType"));
-        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Destinations"), x => global::Gureum.Api.Firehose.DestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.FailureDescription = global::Gureum.Api.Firehose.FailureDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FailureDescription")));
-        result.HasMoreDestinations = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HasMoreDestinations"));
+        result.DeliveryStreamEncryptionConfiguration = global::Gureum.Api.Firehose.DeliveryStreamEncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeliveryStreamEncryptionConfiguration")));
+        result.DeliveryStreamType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeliveryStreamType"));
+        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.CreateTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateTimestamp"));
         result.LastUpdateTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdateTimestamp"));
         result.Source = global::Gureum.Api.Firehose.SourceDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Source")));
-        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Destinations"), x => global::Gureum.Api.Firehose.DestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.HasMoreDestinations = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HasMoreDestinations"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreateTimestamp", CreateTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "DeliveryStreamARN", DeliveryStreamARN);
-        global::Gureum.Core.ValueTree.Put(node, "DeliveryStreamEncryptionConfiguration", DeliveryStreamEncryptionConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "DeliveryStreamName", DeliveryStreamName);
+        global::Gureum.Core.ValueTree.Put(node, "DeliveryStreamARN", DeliveryStreamARN);
         global::Gureum.Core.ValueTree.Put(node, "DeliveryStreamStatus", DeliveryStreamStatus);
-        global::Gureum.Core.ValueTree.Put(node, "DeliveryStreamType", DeliveryStreamType);
-        global::Gureum.Core.ValueTree.Put(node, "Destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "FailureDescription", FailureDescription?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "HasMoreDestinations", HasMoreDestinations);
+        global::Gureum.Core.ValueTree.Put(node, "DeliveryStreamEncryptionConfiguration", DeliveryStreamEncryptionConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DeliveryStreamType", DeliveryStreamType);
+        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "CreateTimestamp", CreateTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "LastUpdateTimestamp", LastUpdateTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "Source", Source?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "Destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "HasMoreDestinations", HasMoreDestinations);
         return node;
     }
 }
 
 public sealed partial class DeliveryStreamEncryptionConfiguration
 {
-    public global::Gureum.Api.Firehose.FailureDescription? FailureDescription { get; set; }
-
     public string? KeyARN { get; set; }
 
     public string? KeyType { get; set; }
 
     public string? Status { get; set; }
+
+    public global::Gureum.Api.Firehose.FailureDescription? FailureDescription { get; set; }
 
     public static DeliveryStreamEncryptionConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1275,20 +1275,20 @@ public sealed partial class DeliveryStreamEncryptionConfiguration
             return null;
         }
         var result = new DeliveryStreamEncryptionConfiguration();
-        result.FailureDescription = global::Gureum.Api.Firehose.FailureDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FailureDescription")));
         result.KeyARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyARN"));
         result.KeyType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyType"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.FailureDescription = global::Gureum.Api.Firehose.FailureDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FailureDescription")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "FailureDescription", FailureDescription?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "KeyARN", KeyARN);
         global::Gureum.Core.ValueTree.Put(node, "KeyType", KeyType);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "FailureDescription", FailureDescription?.ToTree());
         return node;
     }
 }
@@ -1376,9 +1376,9 @@ public sealed partial class DescribeDeliveryStreamInput
 {
     public string? DeliveryStreamName { get; set; }
 
-    public string? ExclusiveStartDestinationId { get; set; }
-
     public int? Limit { get; set; }
+
+    public string? ExclusiveStartDestinationId { get; set; }
 
     public static DescribeDeliveryStreamInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1388,8 +1388,8 @@ public sealed partial class DescribeDeliveryStreamInput
         }
         var result = new DescribeDeliveryStreamInput();
         result.DeliveryStreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeliveryStreamName"));
-        result.ExclusiveStartDestinationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExclusiveStartDestinationId"));
         result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
+        result.ExclusiveStartDestinationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExclusiveStartDestinationId"));
         return result;
     }
 
@@ -1397,8 +1397,8 @@ public sealed partial class DescribeDeliveryStreamInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "DeliveryStreamName", DeliveryStreamName);
-        global::Gureum.Core.ValueTree.Put(node, "ExclusiveStartDestinationId", ExclusiveStartDestinationId);
         global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
+        global::Gureum.Core.ValueTree.Put(node, "ExclusiveStartDestinationId", ExclusiveStartDestinationId);
         return node;
     }
 }
@@ -1428,9 +1428,9 @@ public sealed partial class DescribeDeliveryStreamOutput
 
 public sealed partial class Deserializer
 {
-    public global::Gureum.Api.Firehose.HiveJsonSerDe? HiveJsonSerDe { get; set; }
-
     public global::Gureum.Api.Firehose.OpenXJsonSerDe? OpenXJsonSerDe { get; set; }
+
+    public global::Gureum.Api.Firehose.HiveJsonSerDe? HiveJsonSerDe { get; set; }
 
     public static Deserializer? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1439,43 +1439,43 @@ public sealed partial class Deserializer
             return null;
         }
         var result = new Deserializer();
-        result.HiveJsonSerDe = global::Gureum.Api.Firehose.HiveJsonSerDe.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HiveJsonSerDe")));
         result.OpenXJsonSerDe = global::Gureum.Api.Firehose.OpenXJsonSerDe.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OpenXJsonSerDe")));
+        result.HiveJsonSerDe = global::Gureum.Api.Firehose.HiveJsonSerDe.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HiveJsonSerDe")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "HiveJsonSerDe", HiveJsonSerDe?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "OpenXJsonSerDe", OpenXJsonSerDe?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "HiveJsonSerDe", HiveJsonSerDe?.ToTree());
         return node;
     }
 }
 
 public sealed partial class DestinationDescription
 {
-    public global::Gureum.Api.Firehose.AmazonOpenSearchServerlessDestinationDescription? AmazonOpenSearchServerlessDestinationDescription { get; set; }
-
-    public global::Gureum.Api.Firehose.AmazonopensearchserviceDestinationDescription? AmazonopensearchserviceDestinationDescription { get; set; }
-
     public string? DestinationId { get; set; }
-
-    public global::Gureum.Api.Firehose.ElasticsearchDestinationDescription? ElasticsearchDestinationDescription { get; set; }
-
-    public global::Gureum.Api.Firehose.ExtendedS3DestinationDescription? ExtendedS3DestinationDescription { get; set; }
-
-    public global::Gureum.Api.Firehose.HttpEndpointDestinationDescription? HttpEndpointDestinationDescription { get; set; }
-
-    public global::Gureum.Api.Firehose.IcebergDestinationDescription? IcebergDestinationDescription { get; set; }
-
-    public global::Gureum.Api.Firehose.RedshiftDestinationDescription? RedshiftDestinationDescription { get; set; }
 
     public global::Gureum.Api.Firehose.S3DestinationDescription? S3DestinationDescription { get; set; }
 
-    public global::Gureum.Api.Firehose.SnowflakeDestinationDescription? SnowflakeDestinationDescription { get; set; }
+    public global::Gureum.Api.Firehose.ExtendedS3DestinationDescription? ExtendedS3DestinationDescription { get; set; }
+
+    public global::Gureum.Api.Firehose.RedshiftDestinationDescription? RedshiftDestinationDescription { get; set; }
+
+    public global::Gureum.Api.Firehose.ElasticsearchDestinationDescription? ElasticsearchDestinationDescription { get; set; }
+
+    public global::Gureum.Api.Firehose.AmazonopensearchserviceDestinationDescription? AmazonopensearchserviceDestinationDescription { get; set; }
 
     public global::Gureum.Api.Firehose.SplunkDestinationDescription? SplunkDestinationDescription { get; set; }
+
+    public global::Gureum.Api.Firehose.HttpEndpointDestinationDescription? HttpEndpointDestinationDescription { get; set; }
+
+    public global::Gureum.Api.Firehose.SnowflakeDestinationDescription? SnowflakeDestinationDescription { get; set; }
+
+    public global::Gureum.Api.Firehose.AmazonOpenSearchServerlessDestinationDescription? AmazonOpenSearchServerlessDestinationDescription { get; set; }
+
+    public global::Gureum.Api.Firehose.IcebergDestinationDescription? IcebergDestinationDescription { get; set; }
 
     public static DestinationDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1484,49 +1484,49 @@ public sealed partial class DestinationDescription
             return null;
         }
         var result = new DestinationDescription();
-        result.AmazonOpenSearchServerlessDestinationDescription = global::Gureum.Api.Firehose.AmazonOpenSearchServerlessDestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AmazonOpenSearchServerlessDestinationDescription")));
-        result.AmazonopensearchserviceDestinationDescription = global::Gureum.Api.Firehose.AmazonopensearchserviceDestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AmazonopensearchserviceDestinationDescription")));
         result.DestinationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationId"));
-        result.ElasticsearchDestinationDescription = global::Gureum.Api.Firehose.ElasticsearchDestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ElasticsearchDestinationDescription")));
-        result.ExtendedS3DestinationDescription = global::Gureum.Api.Firehose.ExtendedS3DestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExtendedS3DestinationDescription")));
-        result.HttpEndpointDestinationDescription = global::Gureum.Api.Firehose.HttpEndpointDestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HttpEndpointDestinationDescription")));
-        result.IcebergDestinationDescription = global::Gureum.Api.Firehose.IcebergDestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "IcebergDestinationDescription")));
-        result.RedshiftDestinationDescription = global::Gureum.Api.Firehose.RedshiftDestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RedshiftDestinationDescription")));
         result.S3DestinationDescription = global::Gureum.Api.Firehose.S3DestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3DestinationDescription")));
-        result.SnowflakeDestinationDescription = global::Gureum.Api.Firehose.SnowflakeDestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnowflakeDestinationDescription")));
+        result.ExtendedS3DestinationDescription = global::Gureum.Api.Firehose.ExtendedS3DestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExtendedS3DestinationDescription")));
+        result.RedshiftDestinationDescription = global::Gureum.Api.Firehose.RedshiftDestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RedshiftDestinationDescription")));
+        result.ElasticsearchDestinationDescription = global::Gureum.Api.Firehose.ElasticsearchDestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ElasticsearchDestinationDescription")));
+        result.AmazonopensearchserviceDestinationDescription = global::Gureum.Api.Firehose.AmazonopensearchserviceDestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AmazonopensearchserviceDestinationDescription")));
         result.SplunkDestinationDescription = global::Gureum.Api.Firehose.SplunkDestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SplunkDestinationDescription")));
+        result.HttpEndpointDestinationDescription = global::Gureum.Api.Firehose.HttpEndpointDestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HttpEndpointDestinationDescription")));
+        result.SnowflakeDestinationDescription = global::Gureum.Api.Firehose.SnowflakeDestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnowflakeDestinationDescription")));
+        result.AmazonOpenSearchServerlessDestinationDescription = global::Gureum.Api.Firehose.AmazonOpenSearchServerlessDestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AmazonOpenSearchServerlessDestinationDescription")));
+        result.IcebergDestinationDescription = global::Gureum.Api.Firehose.IcebergDestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "IcebergDestinationDescription")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AmazonOpenSearchServerlessDestinationDescription", AmazonOpenSearchServerlessDestinationDescription?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AmazonopensearchserviceDestinationDescription", AmazonopensearchserviceDestinationDescription?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "DestinationId", DestinationId);
-        global::Gureum.Core.ValueTree.Put(node, "ElasticsearchDestinationDescription", ElasticsearchDestinationDescription?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ExtendedS3DestinationDescription", ExtendedS3DestinationDescription?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "HttpEndpointDestinationDescription", HttpEndpointDestinationDescription?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "IcebergDestinationDescription", IcebergDestinationDescription?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RedshiftDestinationDescription", RedshiftDestinationDescription?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "S3DestinationDescription", S3DestinationDescription?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SnowflakeDestinationDescription", SnowflakeDestinationDescription?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExtendedS3DestinationDescription", ExtendedS3DestinationDescription?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RedshiftDestinationDescription", RedshiftDestinationDescription?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ElasticsearchDestinationDescription", ElasticsearchDestinationDescription?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AmazonopensearchserviceDestinationDescription", AmazonopensearchserviceDestinationDescription?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SplunkDestinationDescription", SplunkDestinationDescription?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "HttpEndpointDestinationDescription", HttpEndpointDestinationDescription?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SnowflakeDestinationDescription", SnowflakeDestinationDescription?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AmazonOpenSearchServerlessDestinationDescription", AmazonOpenSearchServerlessDestinationDescription?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "IcebergDestinationDescription", IcebergDestinationDescription?.ToTree());
         return node;
     }
 }
 
 public sealed partial class DestinationTableConfiguration
 {
+    public string? DestinationTableName { get; set; }
+
     public string? DestinationDatabaseName { get; set; }
 
-    public string? DestinationTableName { get; set; }
+    public global::System.Collections.Generic.List<string>? UniqueKeys { get; set; }
 
     public global::Gureum.Api.Firehose.PartitionSpec? PartitionSpec { get; set; }
 
     public string? S3ErrorOutputPrefix { get; set; }
-
-    public global::System.Collections.Generic.List<string>? UniqueKeys { get; set; }
 
     public static DestinationTableConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1535,22 +1535,22 @@ public sealed partial class DestinationTableConfiguration
             return null;
         }
         var result = new DestinationTableConfiguration();
-        result.DestinationDatabaseName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationDatabaseName"));
         result.DestinationTableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationTableName"));
+        result.DestinationDatabaseName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationDatabaseName"));
+        result.UniqueKeys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UniqueKeys"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.PartitionSpec = global::Gureum.Api.Firehose.PartitionSpec.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PartitionSpec")));
         result.S3ErrorOutputPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3ErrorOutputPrefix"));
-        result.UniqueKeys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UniqueKeys"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DestinationDatabaseName", DestinationDatabaseName);
         global::Gureum.Core.ValueTree.Put(node, "DestinationTableName", DestinationTableName);
+        global::Gureum.Core.ValueTree.Put(node, "DestinationDatabaseName", DestinationDatabaseName);
+        global::Gureum.Core.ValueTree.Put(node, "UniqueKeys", global::Gureum.Core.ValueTree.WriteList(UniqueKeys, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "PartitionSpec", PartitionSpec?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "S3ErrorOutputPrefix", S3ErrorOutputPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "UniqueKeys", global::Gureum.Core.ValueTree.WriteList(UniqueKeys, x => (object?)x));
         return node;
     }
 }
@@ -1626,9 +1626,9 @@ public sealed partial class DocumentIdOptions
 
 public sealed partial class DynamicPartitioningConfiguration
 {
-    public bool? Enabled { get; set; }
-
     public global::Gureum.Api.Firehose.RetryOptions? RetryOptions { get; set; }
+
+    public bool? Enabled { get; set; }
 
     public static DynamicPartitioningConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1637,16 +1637,16 @@ public sealed partial class DynamicPartitioningConfiguration
             return null;
         }
         var result = new DynamicPartitioningConfiguration();
-        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
         result.RetryOptions = global::Gureum.Api.Firehose.RetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
+        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
         global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
         return node;
     }
 }
@@ -1680,33 +1680,33 @@ public sealed partial class ElasticsearchBufferingHints
 
 public sealed partial class ElasticsearchDestinationConfiguration
 {
-    public global::Gureum.Api.Firehose.ElasticsearchBufferingHints? BufferingHints { get; set; }
-
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
-
-    public string? ClusterEndpoint { get; set; }
-
-    public global::Gureum.Api.Firehose.DocumentIdOptions? DocumentIdOptions { get; set; }
+    public string? RoleARN { get; set; }
 
     public string? DomainARN { get; set; }
 
+    public string? ClusterEndpoint { get; set; }
+
     public string? IndexName { get; set; }
+
+    public string? TypeName { get; set; }
 
     public string? IndexRotationPeriod { get; set; }
 
-    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+    public global::Gureum.Api.Firehose.ElasticsearchBufferingHints? BufferingHints { get; set; }
 
     public global::Gureum.Api.Firehose.ElasticsearchRetryOptions? RetryOptions { get; set; }
-
-    public string? RoleARN { get; set; }
 
     public string? S3BackupMode { get; set; }
 
     public global::Gureum.Api.Firehose.S3DestinationConfiguration? S3Configuration { get; set; }
 
-    public string? TypeName { get; set; }
+    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
     public global::Gureum.Api.Firehose.VpcConfiguration? VpcConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.DocumentIdOptions? DocumentIdOptions { get; set; }
 
     public static ElasticsearchDestinationConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1715,73 +1715,73 @@ public sealed partial class ElasticsearchDestinationConfiguration
             return null;
         }
         var result = new ElasticsearchDestinationConfiguration();
-        result.BufferingHints = global::Gureum.Api.Firehose.ElasticsearchBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
-        result.ClusterEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClusterEndpoint"));
-        result.DocumentIdOptions = global::Gureum.Api.Firehose.DocumentIdOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DocumentIdOptions")));
-        result.DomainARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DomainARN"));
-        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
-        result.IndexRotationPeriod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexRotationPeriod"));
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
-        result.RetryOptions = global::Gureum.Api.Firehose.ElasticsearchRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.DomainARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DomainARN"));
+        result.ClusterEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClusterEndpoint"));
+        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
+        result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.IndexRotationPeriod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexRotationPeriod"));
+        result.BufferingHints = global::Gureum.Api.Firehose.ElasticsearchBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
+        result.RetryOptions = global::Gureum.Api.Firehose.ElasticsearchRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
         result.S3Configuration = global::Gureum.Api.Firehose.S3DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Configuration")));
-        result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         result.VpcConfiguration = global::Gureum.Api.Firehose.VpcConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "VpcConfiguration")));
+        result.DocumentIdOptions = global::Gureum.Api.Firehose.DocumentIdOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DocumentIdOptions")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ClusterEndpoint", ClusterEndpoint);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentIdOptions", DocumentIdOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DomainARN", DomainARN);
-        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
-        global::Gureum.Core.ValueTree.Put(node, "IndexRotationPeriod", IndexRotationPeriod);
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "DomainARN", DomainARN);
+        global::Gureum.Core.ValueTree.Put(node, "ClusterEndpoint", ClusterEndpoint);
+        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
+        global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "IndexRotationPeriod", IndexRotationPeriod);
+        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
         global::Gureum.Core.ValueTree.Put(node, "S3Configuration", S3Configuration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "VpcConfiguration", VpcConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DocumentIdOptions", DocumentIdOptions?.ToTree());
         return node;
     }
 }
 
 public sealed partial class ElasticsearchDestinationDescription
 {
-    public global::Gureum.Api.Firehose.ElasticsearchBufferingHints? BufferingHints { get; set; }
-
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
-
-    public string? ClusterEndpoint { get; set; }
-
-    public global::Gureum.Api.Firehose.DocumentIdOptions? DocumentIdOptions { get; set; }
+    public string? RoleARN { get; set; }
 
     public string? DomainARN { get; set; }
 
+    public string? ClusterEndpoint { get; set; }
+
     public string? IndexName { get; set; }
+
+    public string? TypeName { get; set; }
 
     public string? IndexRotationPeriod { get; set; }
 
-    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+    public global::Gureum.Api.Firehose.ElasticsearchBufferingHints? BufferingHints { get; set; }
 
     public global::Gureum.Api.Firehose.ElasticsearchRetryOptions? RetryOptions { get; set; }
-
-    public string? RoleARN { get; set; }
 
     public string? S3BackupMode { get; set; }
 
     public global::Gureum.Api.Firehose.S3DestinationDescription? S3DestinationDescription { get; set; }
 
-    public string? TypeName { get; set; }
+    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
     public global::Gureum.Api.Firehose.VpcConfigurationDescription? VpcConfigurationDescription { get; set; }
+
+    public global::Gureum.Api.Firehose.DocumentIdOptions? DocumentIdOptions { get; set; }
 
     public static ElasticsearchDestinationDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1790,69 +1790,69 @@ public sealed partial class ElasticsearchDestinationDescription
             return null;
         }
         var result = new ElasticsearchDestinationDescription();
-        result.BufferingHints = global::Gureum.Api.Firehose.ElasticsearchBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
-        result.ClusterEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClusterEndpoint"));
-        result.DocumentIdOptions = global::Gureum.Api.Firehose.DocumentIdOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DocumentIdOptions")));
-        result.DomainARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DomainARN"));
-        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
-        result.IndexRotationPeriod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexRotationPeriod"));
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
-        result.RetryOptions = global::Gureum.Api.Firehose.ElasticsearchRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.DomainARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DomainARN"));
+        result.ClusterEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClusterEndpoint"));
+        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
+        result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.IndexRotationPeriod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexRotationPeriod"));
+        result.BufferingHints = global::Gureum.Api.Firehose.ElasticsearchBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
+        result.RetryOptions = global::Gureum.Api.Firehose.ElasticsearchRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
         result.S3DestinationDescription = global::Gureum.Api.Firehose.S3DestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3DestinationDescription")));
-        result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         result.VpcConfigurationDescription = global::Gureum.Api.Firehose.VpcConfigurationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "VpcConfigurationDescription")));
+        result.DocumentIdOptions = global::Gureum.Api.Firehose.DocumentIdOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DocumentIdOptions")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ClusterEndpoint", ClusterEndpoint);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentIdOptions", DocumentIdOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DomainARN", DomainARN);
-        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
-        global::Gureum.Core.ValueTree.Put(node, "IndexRotationPeriod", IndexRotationPeriod);
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "DomainARN", DomainARN);
+        global::Gureum.Core.ValueTree.Put(node, "ClusterEndpoint", ClusterEndpoint);
+        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
+        global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "IndexRotationPeriod", IndexRotationPeriod);
+        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
         global::Gureum.Core.ValueTree.Put(node, "S3DestinationDescription", S3DestinationDescription?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "VpcConfigurationDescription", VpcConfigurationDescription?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DocumentIdOptions", DocumentIdOptions?.ToTree());
         return node;
     }
 }
 
 public sealed partial class ElasticsearchDestinationUpdate
 {
-    public global::Gureum.Api.Firehose.ElasticsearchBufferingHints? BufferingHints { get; set; }
-
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
-
-    public string? ClusterEndpoint { get; set; }
-
-    public global::Gureum.Api.Firehose.DocumentIdOptions? DocumentIdOptions { get; set; }
+    public string? RoleARN { get; set; }
 
     public string? DomainARN { get; set; }
 
+    public string? ClusterEndpoint { get; set; }
+
     public string? IndexName { get; set; }
+
+    public string? TypeName { get; set; }
 
     public string? IndexRotationPeriod { get; set; }
 
-    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+    public global::Gureum.Api.Firehose.ElasticsearchBufferingHints? BufferingHints { get; set; }
 
     public global::Gureum.Api.Firehose.ElasticsearchRetryOptions? RetryOptions { get; set; }
 
-    public string? RoleARN { get; set; }
-
     public global::Gureum.Api.Firehose.S3DestinationUpdate? S3Update { get; set; }
 
-    public string? TypeName { get; set; }
+    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
+
+    public global::Gureum.Api.Firehose.DocumentIdOptions? DocumentIdOptions { get; set; }
 
     public static ElasticsearchDestinationUpdate? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1861,36 +1861,36 @@ public sealed partial class ElasticsearchDestinationUpdate
             return null;
         }
         var result = new ElasticsearchDestinationUpdate();
-        result.BufferingHints = global::Gureum.Api.Firehose.ElasticsearchBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
-        result.ClusterEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClusterEndpoint"));
-        result.DocumentIdOptions = global::Gureum.Api.Firehose.DocumentIdOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DocumentIdOptions")));
-        result.DomainARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DomainARN"));
-        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
-        result.IndexRotationPeriod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexRotationPeriod"));
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
-        result.RetryOptions = global::Gureum.Api.Firehose.ElasticsearchRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
-        result.S3Update = global::Gureum.Api.Firehose.S3DestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Update")));
+        result.DomainARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DomainARN"));
+        result.ClusterEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClusterEndpoint"));
+        result.IndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexName"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.IndexRotationPeriod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IndexRotationPeriod"));
+        result.BufferingHints = global::Gureum.Api.Firehose.ElasticsearchBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
+        result.RetryOptions = global::Gureum.Api.Firehose.ElasticsearchRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
+        result.S3Update = global::Gureum.Api.Firehose.S3DestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Update")));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
+        result.DocumentIdOptions = global::Gureum.Api.Firehose.DocumentIdOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DocumentIdOptions")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ClusterEndpoint", ClusterEndpoint);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentIdOptions", DocumentIdOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DomainARN", DomainARN);
-        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
-        global::Gureum.Core.ValueTree.Put(node, "IndexRotationPeriod", IndexRotationPeriod);
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "S3Update", S3Update?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DomainARN", DomainARN);
+        global::Gureum.Core.ValueTree.Put(node, "ClusterEndpoint", ClusterEndpoint);
+        global::Gureum.Core.ValueTree.Put(node, "IndexName", IndexName);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "IndexRotationPeriod", IndexRotationPeriod);
+        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "S3Update", S3Update?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DocumentIdOptions", DocumentIdOptions?.ToTree());
         return node;
     }
 }
@@ -1937,9 +1937,9 @@ public static class ElasticsearchS3BackupMode
 
 public sealed partial class EncryptionConfiguration
 {
-    public global::Gureum.Api.Firehose.KMSEncryptionConfig? KMSEncryptionConfig { get; set; }
-
     public string? NoEncryptionConfig { get; set; }
+
+    public global::Gureum.Api.Firehose.KMSEncryptionConfig? KMSEncryptionConfig { get; set; }
 
     public static EncryptionConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1948,51 +1948,51 @@ public sealed partial class EncryptionConfiguration
             return null;
         }
         var result = new EncryptionConfiguration();
-        result.KMSEncryptionConfig = global::Gureum.Api.Firehose.KMSEncryptionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "KMSEncryptionConfig")));
         result.NoEncryptionConfig = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NoEncryptionConfig"));
+        result.KMSEncryptionConfig = global::Gureum.Api.Firehose.KMSEncryptionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "KMSEncryptionConfig")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "KMSEncryptionConfig", KMSEncryptionConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "NoEncryptionConfig", NoEncryptionConfig);
+        global::Gureum.Core.ValueTree.Put(node, "KMSEncryptionConfig", KMSEncryptionConfig?.ToTree());
         return node;
     }
 }
 
 public sealed partial class ExtendedS3DestinationConfiguration
 {
+    public string? RoleARN { get; set; }
+
     public string? BucketARN { get; set; }
+
+    public string? Prefix { get; set; }
+
+    public string? ErrorOutputPrefix { get; set; }
 
     public global::Gureum.Api.Firehose.BufferingHints? BufferingHints { get; set; }
 
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
-
     public string? CompressionFormat { get; set; }
 
-    public string? CustomTimeZone { get; set; }
+    public global::Gureum.Api.Firehose.EncryptionConfiguration? EncryptionConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
+
+    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+
+    public string? S3BackupMode { get; set; }
+
+    public global::Gureum.Api.Firehose.S3DestinationConfiguration? S3BackupConfiguration { get; set; }
 
     public global::Gureum.Api.Firehose.DataFormatConversionConfiguration? DataFormatConversionConfiguration { get; set; }
 
     public global::Gureum.Api.Firehose.DynamicPartitioningConfiguration? DynamicPartitioningConfiguration { get; set; }
 
-    public global::Gureum.Api.Firehose.EncryptionConfiguration? EncryptionConfiguration { get; set; }
-
-    public string? ErrorOutputPrefix { get; set; }
-
     public string? FileExtension { get; set; }
 
-    public string? Prefix { get; set; }
-
-    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
-
-    public string? RoleARN { get; set; }
-
-    public global::Gureum.Api.Firehose.S3DestinationConfiguration? S3BackupConfiguration { get; set; }
-
-    public string? S3BackupMode { get; set; }
+    public string? CustomTimeZone { get; set; }
 
     public static ExtendedS3DestinationConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2001,77 +2001,77 @@ public sealed partial class ExtendedS3DestinationConfiguration
             return null;
         }
         var result = new ExtendedS3DestinationConfiguration();
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.BucketARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketARN"));
+        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
+        result.ErrorOutputPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorOutputPrefix"));
         result.BufferingHints = global::Gureum.Api.Firehose.BufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         result.CompressionFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CompressionFormat"));
-        result.CustomTimeZone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomTimeZone"));
+        result.EncryptionConfiguration = global::Gureum.Api.Firehose.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EncryptionConfiguration")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
+        result.S3BackupConfiguration = global::Gureum.Api.Firehose.S3DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3BackupConfiguration")));
         result.DataFormatConversionConfiguration = global::Gureum.Api.Firehose.DataFormatConversionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DataFormatConversionConfiguration")));
         result.DynamicPartitioningConfiguration = global::Gureum.Api.Firehose.DynamicPartitioningConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DynamicPartitioningConfiguration")));
-        result.EncryptionConfiguration = global::Gureum.Api.Firehose.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EncryptionConfiguration")));
-        result.ErrorOutputPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorOutputPrefix"));
         result.FileExtension = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FileExtension"));
-        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
-        result.S3BackupConfiguration = global::Gureum.Api.Firehose.S3DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3BackupConfiguration")));
-        result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
+        result.CustomTimeZone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomTimeZone"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "BucketARN", BucketARN);
+        global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorOutputPrefix", ErrorOutputPrefix);
         global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CompressionFormat", CompressionFormat);
-        global::Gureum.Core.ValueTree.Put(node, "CustomTimeZone", CustomTimeZone);
+        global::Gureum.Core.ValueTree.Put(node, "EncryptionConfiguration", EncryptionConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
+        global::Gureum.Core.ValueTree.Put(node, "S3BackupConfiguration", S3BackupConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "DataFormatConversionConfiguration", DataFormatConversionConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "DynamicPartitioningConfiguration", DynamicPartitioningConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EncryptionConfiguration", EncryptionConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ErrorOutputPrefix", ErrorOutputPrefix);
         global::Gureum.Core.ValueTree.Put(node, "FileExtension", FileExtension);
-        global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "S3BackupConfiguration", S3BackupConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
+        global::Gureum.Core.ValueTree.Put(node, "CustomTimeZone", CustomTimeZone);
         return node;
     }
 }
 
 public sealed partial class ExtendedS3DestinationDescription
 {
+    public string? RoleARN { get; set; }
+
     public string? BucketARN { get; set; }
+
+    public string? Prefix { get; set; }
+
+    public string? ErrorOutputPrefix { get; set; }
 
     public global::Gureum.Api.Firehose.BufferingHints? BufferingHints { get; set; }
 
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
-
     public string? CompressionFormat { get; set; }
 
-    public string? CustomTimeZone { get; set; }
+    public global::Gureum.Api.Firehose.EncryptionConfiguration? EncryptionConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
+
+    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+
+    public string? S3BackupMode { get; set; }
+
+    public global::Gureum.Api.Firehose.S3DestinationDescription? S3BackupDescription { get; set; }
 
     public global::Gureum.Api.Firehose.DataFormatConversionConfiguration? DataFormatConversionConfiguration { get; set; }
 
     public global::Gureum.Api.Firehose.DynamicPartitioningConfiguration? DynamicPartitioningConfiguration { get; set; }
 
-    public global::Gureum.Api.Firehose.EncryptionConfiguration? EncryptionConfiguration { get; set; }
-
-    public string? ErrorOutputPrefix { get; set; }
-
     public string? FileExtension { get; set; }
 
-    public string? Prefix { get; set; }
-
-    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
-
-    public string? RoleARN { get; set; }
-
-    public global::Gureum.Api.Firehose.S3DestinationDescription? S3BackupDescription { get; set; }
-
-    public string? S3BackupMode { get; set; }
+    public string? CustomTimeZone { get; set; }
 
     public static ExtendedS3DestinationDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2080,77 +2080,77 @@ public sealed partial class ExtendedS3DestinationDescription
             return null;
         }
         var result = new ExtendedS3DestinationDescription();
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.BucketARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketARN"));
+        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
+        result.ErrorOutputPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorOutputPrefix"));
         result.BufferingHints = global::Gureum.Api.Firehose.BufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         result.CompressionFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CompressionFormat"));
-        result.CustomTimeZone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomTimeZone"));
+        result.EncryptionConfiguration = global::Gureum.Api.Firehose.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EncryptionConfiguration")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
+        result.S3BackupDescription = global::Gureum.Api.Firehose.S3DestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3BackupDescription")));
         result.DataFormatConversionConfiguration = global::Gureum.Api.Firehose.DataFormatConversionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DataFormatConversionConfiguration")));
         result.DynamicPartitioningConfiguration = global::Gureum.Api.Firehose.DynamicPartitioningConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DynamicPartitioningConfiguration")));
-        result.EncryptionConfiguration = global::Gureum.Api.Firehose.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EncryptionConfiguration")));
-        result.ErrorOutputPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorOutputPrefix"));
         result.FileExtension = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FileExtension"));
-        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
-        result.S3BackupDescription = global::Gureum.Api.Firehose.S3DestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3BackupDescription")));
-        result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
+        result.CustomTimeZone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomTimeZone"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "BucketARN", BucketARN);
+        global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorOutputPrefix", ErrorOutputPrefix);
         global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CompressionFormat", CompressionFormat);
-        global::Gureum.Core.ValueTree.Put(node, "CustomTimeZone", CustomTimeZone);
+        global::Gureum.Core.ValueTree.Put(node, "EncryptionConfiguration", EncryptionConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
+        global::Gureum.Core.ValueTree.Put(node, "S3BackupDescription", S3BackupDescription?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "DataFormatConversionConfiguration", DataFormatConversionConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "DynamicPartitioningConfiguration", DynamicPartitioningConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EncryptionConfiguration", EncryptionConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ErrorOutputPrefix", ErrorOutputPrefix);
         global::Gureum.Core.ValueTree.Put(node, "FileExtension", FileExtension);
-        global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "S3BackupDescription", S3BackupDescription?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
+        global::Gureum.Core.ValueTree.Put(node, "CustomTimeZone", CustomTimeZone);
         return node;
     }
 }
 
 public sealed partial class ExtendedS3DestinationUpdate
 {
+    public string? RoleARN { get; set; }
+
     public string? BucketARN { get; set; }
+
+    public string? Prefix { get; set; }
+
+    public string? ErrorOutputPrefix { get; set; }
 
     public global::Gureum.Api.Firehose.BufferingHints? BufferingHints { get; set; }
 
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
-
     public string? CompressionFormat { get; set; }
 
-    public string? CustomTimeZone { get; set; }
+    public global::Gureum.Api.Firehose.EncryptionConfiguration? EncryptionConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
+
+    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+
+    public string? S3BackupMode { get; set; }
+
+    public global::Gureum.Api.Firehose.S3DestinationUpdate? S3BackupUpdate { get; set; }
 
     public global::Gureum.Api.Firehose.DataFormatConversionConfiguration? DataFormatConversionConfiguration { get; set; }
 
     public global::Gureum.Api.Firehose.DynamicPartitioningConfiguration? DynamicPartitioningConfiguration { get; set; }
 
-    public global::Gureum.Api.Firehose.EncryptionConfiguration? EncryptionConfiguration { get; set; }
-
-    public string? ErrorOutputPrefix { get; set; }
-
     public string? FileExtension { get; set; }
 
-    public string? Prefix { get; set; }
-
-    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
-
-    public string? RoleARN { get; set; }
-
-    public string? S3BackupMode { get; set; }
-
-    public global::Gureum.Api.Firehose.S3DestinationUpdate? S3BackupUpdate { get; set; }
+    public string? CustomTimeZone { get; set; }
 
     public static ExtendedS3DestinationUpdate? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2159,51 +2159,51 @@ public sealed partial class ExtendedS3DestinationUpdate
             return null;
         }
         var result = new ExtendedS3DestinationUpdate();
-        result.BucketARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketARN"));
-        result.BufferingHints = global::Gureum.Api.Firehose.BufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
-        result.CompressionFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CompressionFormat"));
-        result.CustomTimeZone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomTimeZone"));
-        result.DataFormatConversionConfiguration = global::Gureum.Api.Firehose.DataFormatConversionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DataFormatConversionConfiguration")));
-        result.DynamicPartitioningConfiguration = global::Gureum.Api.Firehose.DynamicPartitioningConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DynamicPartitioningConfiguration")));
-        result.EncryptionConfiguration = global::Gureum.Api.Firehose.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EncryptionConfiguration")));
-        result.ErrorOutputPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorOutputPrefix"));
-        result.FileExtension = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FileExtension"));
-        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
         result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.BucketARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketARN"));
+        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
+        result.ErrorOutputPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorOutputPrefix"));
+        result.BufferingHints = global::Gureum.Api.Firehose.BufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
+        result.CompressionFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CompressionFormat"));
+        result.EncryptionConfiguration = global::Gureum.Api.Firehose.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EncryptionConfiguration")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
         result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
         result.S3BackupUpdate = global::Gureum.Api.Firehose.S3DestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3BackupUpdate")));
+        result.DataFormatConversionConfiguration = global::Gureum.Api.Firehose.DataFormatConversionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DataFormatConversionConfiguration")));
+        result.DynamicPartitioningConfiguration = global::Gureum.Api.Firehose.DynamicPartitioningConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DynamicPartitioningConfiguration")));
+        result.FileExtension = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FileExtension"));
+        result.CustomTimeZone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomTimeZone"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BucketARN", BucketARN);
-        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CompressionFormat", CompressionFormat);
-        global::Gureum.Core.ValueTree.Put(node, "CustomTimeZone", CustomTimeZone);
-        global::Gureum.Core.ValueTree.Put(node, "DataFormatConversionConfiguration", DataFormatConversionConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DynamicPartitioningConfiguration", DynamicPartitioningConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EncryptionConfiguration", EncryptionConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ErrorOutputPrefix", ErrorOutputPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "FileExtension", FileExtension);
-        global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "BucketARN", BucketARN);
+        global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorOutputPrefix", ErrorOutputPrefix);
+        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CompressionFormat", CompressionFormat);
+        global::Gureum.Core.ValueTree.Put(node, "EncryptionConfiguration", EncryptionConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
         global::Gureum.Core.ValueTree.Put(node, "S3BackupUpdate", S3BackupUpdate?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DataFormatConversionConfiguration", DataFormatConversionConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DynamicPartitioningConfiguration", DynamicPartitioningConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "FileExtension", FileExtension);
+        global::Gureum.Core.ValueTree.Put(node, "CustomTimeZone", CustomTimeZone);
         return node;
     }
 }
 
 public sealed partial class FailureDescription
 {
-    public string? Details { get; set; }
-
     public string? Type { get; set; }
+
+    public string? Details { get; set; }
 
     public static FailureDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2212,16 +2212,16 @@ public sealed partial class FailureDescription
             return null;
         }
         var result = new FailureDescription();
-        result.Details = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Details"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.Details = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Details"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Details", Details);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Details", Details);
         return node;
     }
 }
@@ -2258,9 +2258,9 @@ public sealed partial class HiveJsonSerDe
 
 public sealed partial class HttpEndpointBufferingHints
 {
-    public int? IntervalInSeconds { get; set; }
-
     public int? SizeInMBs { get; set; }
+
+    public int? IntervalInSeconds { get; set; }
 
     public static HttpEndpointBufferingHints? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2269,16 +2269,16 @@ public sealed partial class HttpEndpointBufferingHints
             return null;
         }
         var result = new HttpEndpointBufferingHints();
-        result.IntervalInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "IntervalInSeconds"));
         result.SizeInMBs = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SizeInMBs"));
+        result.IntervalInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "IntervalInSeconds"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "IntervalInSeconds", IntervalInSeconds);
         global::Gureum.Core.ValueTree.Put(node, "SizeInMBs", SizeInMBs);
+        global::Gureum.Core.ValueTree.Put(node, "IntervalInSeconds", IntervalInSeconds);
         return node;
     }
 }
@@ -2312,11 +2312,11 @@ public sealed partial class HttpEndpointCommonAttribute
 
 public sealed partial class HttpEndpointConfiguration
 {
-    public string? AccessKey { get; set; }
+    public string? Url { get; set; }
 
     public string? Name { get; set; }
 
-    public string? Url { get; set; }
+    public string? AccessKey { get; set; }
 
     public static HttpEndpointConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2325,27 +2325,27 @@ public sealed partial class HttpEndpointConfiguration
             return null;
         }
         var result = new HttpEndpointConfiguration();
-        result.AccessKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessKey"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Url = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Url"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.AccessKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessKey"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessKey", AccessKey);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Url", Url);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "AccessKey", AccessKey);
         return node;
     }
 }
 
 public sealed partial class HttpEndpointDescription
 {
-    public string? Name { get; set; }
-
     public string? Url { get; set; }
+
+    public string? Name { get; set; }
 
     public static HttpEndpointDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2354,35 +2354,35 @@ public sealed partial class HttpEndpointDescription
             return null;
         }
         var result = new HttpEndpointDescription();
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Url = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Url"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Url", Url);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         return node;
     }
 }
 
 public sealed partial class HttpEndpointDestinationConfiguration
 {
+    public global::Gureum.Api.Firehose.HttpEndpointConfiguration? EndpointConfiguration { get; set; }
+
     public global::Gureum.Api.Firehose.HttpEndpointBufferingHints? BufferingHints { get; set; }
 
     public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
-    public global::Gureum.Api.Firehose.HttpEndpointConfiguration? EndpointConfiguration { get; set; }
+    public global::Gureum.Api.Firehose.HttpEndpointRequestConfiguration? RequestConfiguration { get; set; }
 
     public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
 
-    public global::Gureum.Api.Firehose.HttpEndpointRequestConfiguration? RequestConfiguration { get; set; }
+    public string? RoleARN { get; set; }
 
     public global::Gureum.Api.Firehose.HttpEndpointRetryOptions? RetryOptions { get; set; }
-
-    public string? RoleARN { get; set; }
 
     public string? S3BackupMode { get; set; }
 
@@ -2397,13 +2397,13 @@ public sealed partial class HttpEndpointDestinationConfiguration
             return null;
         }
         var result = new HttpEndpointDestinationConfiguration();
+        result.EndpointConfiguration = global::Gureum.Api.Firehose.HttpEndpointConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EndpointConfiguration")));
         result.BufferingHints = global::Gureum.Api.Firehose.HttpEndpointBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
         result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
-        result.EndpointConfiguration = global::Gureum.Api.Firehose.HttpEndpointConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EndpointConfiguration")));
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
         result.RequestConfiguration = global::Gureum.Api.Firehose.HttpEndpointRequestConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RequestConfiguration")));
-        result.RetryOptions = global::Gureum.Api.Firehose.HttpEndpointRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
         result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.RetryOptions = global::Gureum.Api.Firehose.HttpEndpointRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
         result.S3Configuration = global::Gureum.Api.Firehose.S3DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Configuration")));
         result.SecretsManagerConfiguration = global::Gureum.Api.Firehose.SecretsManagerConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SecretsManagerConfiguration")));
@@ -2413,13 +2413,13 @@ public sealed partial class HttpEndpointDestinationConfiguration
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "EndpointConfiguration", EndpointConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EndpointConfiguration", EndpointConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RequestConfiguration", RequestConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
         global::Gureum.Core.ValueTree.Put(node, "S3Configuration", S3Configuration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SecretsManagerConfiguration", SecretsManagerConfiguration?.ToTree());
@@ -2429,19 +2429,19 @@ public sealed partial class HttpEndpointDestinationConfiguration
 
 public sealed partial class HttpEndpointDestinationDescription
 {
+    public global::Gureum.Api.Firehose.HttpEndpointDescription? EndpointConfiguration { get; set; }
+
     public global::Gureum.Api.Firehose.HttpEndpointBufferingHints? BufferingHints { get; set; }
 
     public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
-    public global::Gureum.Api.Firehose.HttpEndpointDescription? EndpointConfiguration { get; set; }
+    public global::Gureum.Api.Firehose.HttpEndpointRequestConfiguration? RequestConfiguration { get; set; }
 
     public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
 
-    public global::Gureum.Api.Firehose.HttpEndpointRequestConfiguration? RequestConfiguration { get; set; }
+    public string? RoleARN { get; set; }
 
     public global::Gureum.Api.Firehose.HttpEndpointRetryOptions? RetryOptions { get; set; }
-
-    public string? RoleARN { get; set; }
 
     public string? S3BackupMode { get; set; }
 
@@ -2456,13 +2456,13 @@ public sealed partial class HttpEndpointDestinationDescription
             return null;
         }
         var result = new HttpEndpointDestinationDescription();
+        result.EndpointConfiguration = global::Gureum.Api.Firehose.HttpEndpointDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EndpointConfiguration")));
         result.BufferingHints = global::Gureum.Api.Firehose.HttpEndpointBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
         result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
-        result.EndpointConfiguration = global::Gureum.Api.Firehose.HttpEndpointDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EndpointConfiguration")));
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
         result.RequestConfiguration = global::Gureum.Api.Firehose.HttpEndpointRequestConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RequestConfiguration")));
-        result.RetryOptions = global::Gureum.Api.Firehose.HttpEndpointRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
         result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.RetryOptions = global::Gureum.Api.Firehose.HttpEndpointRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
         result.S3DestinationDescription = global::Gureum.Api.Firehose.S3DestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3DestinationDescription")));
         result.SecretsManagerConfiguration = global::Gureum.Api.Firehose.SecretsManagerConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SecretsManagerConfiguration")));
@@ -2472,13 +2472,13 @@ public sealed partial class HttpEndpointDestinationDescription
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "EndpointConfiguration", EndpointConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EndpointConfiguration", EndpointConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RequestConfiguration", RequestConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
         global::Gureum.Core.ValueTree.Put(node, "S3DestinationDescription", S3DestinationDescription?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SecretsManagerConfiguration", SecretsManagerConfiguration?.ToTree());
@@ -2488,19 +2488,19 @@ public sealed partial class HttpEndpointDestinationDescription
 
 public sealed partial class HttpEndpointDestinationUpdate
 {
+    public global::Gureum.Api.Firehose.HttpEndpointConfiguration? EndpointConfiguration { get; set; }
+
     public global::Gureum.Api.Firehose.HttpEndpointBufferingHints? BufferingHints { get; set; }
 
     public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
-    public global::Gureum.Api.Firehose.HttpEndpointConfiguration? EndpointConfiguration { get; set; }
+    public global::Gureum.Api.Firehose.HttpEndpointRequestConfiguration? RequestConfiguration { get; set; }
 
     public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
 
-    public global::Gureum.Api.Firehose.HttpEndpointRequestConfiguration? RequestConfiguration { get; set; }
+    public string? RoleARN { get; set; }
 
     public global::Gureum.Api.Firehose.HttpEndpointRetryOptions? RetryOptions { get; set; }
-
-    public string? RoleARN { get; set; }
 
     public string? S3BackupMode { get; set; }
 
@@ -2515,13 +2515,13 @@ public sealed partial class HttpEndpointDestinationUpdate
             return null;
         }
         var result = new HttpEndpointDestinationUpdate();
+        result.EndpointConfiguration = global::Gureum.Api.Firehose.HttpEndpointConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EndpointConfiguration")));
         result.BufferingHints = global::Gureum.Api.Firehose.HttpEndpointBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
         result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
-        result.EndpointConfiguration = global::Gureum.Api.Firehose.HttpEndpointConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EndpointConfiguration")));
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
         result.RequestConfiguration = global::Gureum.Api.Firehose.HttpEndpointRequestConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RequestConfiguration")));
-        result.RetryOptions = global::Gureum.Api.Firehose.HttpEndpointRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
         result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.RetryOptions = global::Gureum.Api.Firehose.HttpEndpointRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
         result.S3Update = global::Gureum.Api.Firehose.S3DestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Update")));
         result.SecretsManagerConfiguration = global::Gureum.Api.Firehose.SecretsManagerConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SecretsManagerConfiguration")));
@@ -2531,13 +2531,13 @@ public sealed partial class HttpEndpointDestinationUpdate
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "EndpointConfiguration", EndpointConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EndpointConfiguration", EndpointConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RequestConfiguration", RequestConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
         global::Gureum.Core.ValueTree.Put(node, "S3Update", S3Update?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SecretsManagerConfiguration", SecretsManagerConfiguration?.ToTree());
@@ -2547,9 +2547,9 @@ public sealed partial class HttpEndpointDestinationUpdate
 
 public sealed partial class HttpEndpointRequestConfiguration
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Firehose.HttpEndpointCommonAttribute>? CommonAttributes { get; set; }
-
     public string? ContentEncoding { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Firehose.HttpEndpointCommonAttribute>? CommonAttributes { get; set; }
 
     public static HttpEndpointRequestConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2558,16 +2558,16 @@ public sealed partial class HttpEndpointRequestConfiguration
             return null;
         }
         var result = new HttpEndpointRequestConfiguration();
-        result.CommonAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CommonAttributes"), x => global::Gureum.Api.Firehose.HttpEndpointCommonAttribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ContentEncoding = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentEncoding"));
+        result.CommonAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CommonAttributes"), x => global::Gureum.Api.Firehose.HttpEndpointCommonAttribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CommonAttributes", global::Gureum.Core.ValueTree.WriteList(CommonAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ContentEncoding", ContentEncoding);
+        global::Gureum.Core.ValueTree.Put(node, "CommonAttributes", global::Gureum.Core.ValueTree.WriteList(CommonAttributes, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -2604,29 +2604,29 @@ public static class HttpEndpointS3BackupMode
 
 public sealed partial class IcebergDestinationConfiguration
 {
-    public bool? AppendOnly { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Firehose.DestinationTableConfiguration>? DestinationTableConfigurationList { get; set; }
+
+    public global::Gureum.Api.Firehose.SchemaEvolutionConfiguration? SchemaEvolutionConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.TableCreationConfiguration? TableCreationConfiguration { get; set; }
 
     public global::Gureum.Api.Firehose.BufferingHints? BufferingHints { get; set; }
 
-    public global::Gureum.Api.Firehose.CatalogConfiguration? CatalogConfiguration { get; set; }
-
     public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Firehose.DestinationTableConfiguration>? DestinationTableConfigurationList { get; set; }
-
     public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+
+    public string? S3BackupMode { get; set; }
 
     public global::Gureum.Api.Firehose.RetryOptions? RetryOptions { get; set; }
 
     public string? RoleARN { get; set; }
 
-    public string? S3BackupMode { get; set; }
+    public bool? AppendOnly { get; set; }
+
+    public global::Gureum.Api.Firehose.CatalogConfiguration? CatalogConfiguration { get; set; }
 
     public global::Gureum.Api.Firehose.S3DestinationConfiguration? S3Configuration { get; set; }
-
-    public global::Gureum.Api.Firehose.SchemaEvolutionConfiguration? SchemaEvolutionConfiguration { get; set; }
-
-    public global::Gureum.Api.Firehose.TableCreationConfiguration? TableCreationConfiguration { get; set; }
 
     public static IcebergDestinationConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2635,65 +2635,65 @@ public sealed partial class IcebergDestinationConfiguration
             return null;
         }
         var result = new IcebergDestinationConfiguration();
-        result.AppendOnly = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AppendOnly"));
-        result.BufferingHints = global::Gureum.Api.Firehose.BufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CatalogConfiguration = global::Gureum.Api.Firehose.CatalogConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CatalogConfiguration")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         result.DestinationTableConfigurationList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DestinationTableConfigurationList"), x => global::Gureum.Api.Firehose.DestinationTableConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
-        result.RetryOptions = global::Gureum.Api.Firehose.RetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
-        result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
-        result.S3Configuration = global::Gureum.Api.Firehose.S3DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Configuration")));
         result.SchemaEvolutionConfiguration = global::Gureum.Api.Firehose.SchemaEvolutionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SchemaEvolutionConfiguration")));
         result.TableCreationConfiguration = global::Gureum.Api.Firehose.TableCreationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TableCreationConfiguration")));
+        result.BufferingHints = global::Gureum.Api.Firehose.BufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
+        result.RetryOptions = global::Gureum.Api.Firehose.RetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.AppendOnly = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AppendOnly"));
+        result.CatalogConfiguration = global::Gureum.Api.Firehose.CatalogConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CatalogConfiguration")));
+        result.S3Configuration = global::Gureum.Api.Firehose.S3DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Configuration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AppendOnly", AppendOnly);
-        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CatalogConfiguration", CatalogConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "DestinationTableConfigurationList", global::Gureum.Core.ValueTree.WriteList(DestinationTableConfigurationList, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
-        global::Gureum.Core.ValueTree.Put(node, "S3Configuration", S3Configuration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SchemaEvolutionConfiguration", SchemaEvolutionConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TableCreationConfiguration", TableCreationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
+        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "AppendOnly", AppendOnly);
+        global::Gureum.Core.ValueTree.Put(node, "CatalogConfiguration", CatalogConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "S3Configuration", S3Configuration?.ToTree());
         return node;
     }
 }
 
 public sealed partial class IcebergDestinationDescription
 {
-    public bool? AppendOnly { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Firehose.DestinationTableConfiguration>? DestinationTableConfigurationList { get; set; }
+
+    public global::Gureum.Api.Firehose.SchemaEvolutionConfiguration? SchemaEvolutionConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.TableCreationConfiguration? TableCreationConfiguration { get; set; }
 
     public global::Gureum.Api.Firehose.BufferingHints? BufferingHints { get; set; }
 
-    public global::Gureum.Api.Firehose.CatalogConfiguration? CatalogConfiguration { get; set; }
-
     public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Firehose.DestinationTableConfiguration>? DestinationTableConfigurationList { get; set; }
-
     public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+
+    public string? S3BackupMode { get; set; }
 
     public global::Gureum.Api.Firehose.RetryOptions? RetryOptions { get; set; }
 
     public string? RoleARN { get; set; }
 
-    public string? S3BackupMode { get; set; }
+    public bool? AppendOnly { get; set; }
+
+    public global::Gureum.Api.Firehose.CatalogConfiguration? CatalogConfiguration { get; set; }
 
     public global::Gureum.Api.Firehose.S3DestinationDescription? S3DestinationDescription { get; set; }
-
-    public global::Gureum.Api.Firehose.SchemaEvolutionConfiguration? SchemaEvolutionConfiguration { get; set; }
-
-    public global::Gureum.Api.Firehose.TableCreationConfiguration? TableCreationConfiguration { get; set; }
 
     public static IcebergDestinationDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2702,65 +2702,65 @@ public sealed partial class IcebergDestinationDescription
             return null;
         }
         var result = new IcebergDestinationDescription();
-        result.AppendOnly = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AppendOnly"));
-        result.BufferingHints = global::Gureum.Api.Firehose.BufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CatalogConfiguration = global::Gureum.Api.Firehose.CatalogConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CatalogConfiguration")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         result.DestinationTableConfigurationList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DestinationTableConfigurationList"), x => global::Gureum.Api.Firehose.DestinationTableConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
-        result.RetryOptions = global::Gureum.Api.Firehose.RetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
-        result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
-        result.S3DestinationDescription = global::Gureum.Api.Firehose.S3DestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3DestinationDescription")));
         result.SchemaEvolutionConfiguration = global::Gureum.Api.Firehose.SchemaEvolutionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SchemaEvolutionConfiguration")));
         result.TableCreationConfiguration = global::Gureum.Api.Firehose.TableCreationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TableCreationConfiguration")));
+        result.BufferingHints = global::Gureum.Api.Firehose.BufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
+        result.RetryOptions = global::Gureum.Api.Firehose.RetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.AppendOnly = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AppendOnly"));
+        result.CatalogConfiguration = global::Gureum.Api.Firehose.CatalogConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CatalogConfiguration")));
+        result.S3DestinationDescription = global::Gureum.Api.Firehose.S3DestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3DestinationDescription")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AppendOnly", AppendOnly);
-        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CatalogConfiguration", CatalogConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "DestinationTableConfigurationList", global::Gureum.Core.ValueTree.WriteList(DestinationTableConfigurationList, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
-        global::Gureum.Core.ValueTree.Put(node, "S3DestinationDescription", S3DestinationDescription?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SchemaEvolutionConfiguration", SchemaEvolutionConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TableCreationConfiguration", TableCreationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
+        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "AppendOnly", AppendOnly);
+        global::Gureum.Core.ValueTree.Put(node, "CatalogConfiguration", CatalogConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "S3DestinationDescription", S3DestinationDescription?.ToTree());
         return node;
     }
 }
 
 public sealed partial class IcebergDestinationUpdate
 {
-    public bool? AppendOnly { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Firehose.DestinationTableConfiguration>? DestinationTableConfigurationList { get; set; }
+
+    public global::Gureum.Api.Firehose.SchemaEvolutionConfiguration? SchemaEvolutionConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.TableCreationConfiguration? TableCreationConfiguration { get; set; }
 
     public global::Gureum.Api.Firehose.BufferingHints? BufferingHints { get; set; }
 
-    public global::Gureum.Api.Firehose.CatalogConfiguration? CatalogConfiguration { get; set; }
-
     public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Firehose.DestinationTableConfiguration>? DestinationTableConfigurationList { get; set; }
-
     public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+
+    public string? S3BackupMode { get; set; }
 
     public global::Gureum.Api.Firehose.RetryOptions? RetryOptions { get; set; }
 
     public string? RoleARN { get; set; }
 
-    public string? S3BackupMode { get; set; }
+    public bool? AppendOnly { get; set; }
+
+    public global::Gureum.Api.Firehose.CatalogConfiguration? CatalogConfiguration { get; set; }
 
     public global::Gureum.Api.Firehose.S3DestinationConfiguration? S3Configuration { get; set; }
-
-    public global::Gureum.Api.Firehose.SchemaEvolutionConfiguration? SchemaEvolutionConfiguration { get; set; }
-
-    public global::Gureum.Api.Firehose.TableCreationConfiguration? TableCreationConfiguration { get; set; }
 
     public static IcebergDestinationUpdate? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2769,36 +2769,36 @@ public sealed partial class IcebergDestinationUpdate
             return null;
         }
         var result = new IcebergDestinationUpdate();
-        result.AppendOnly = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AppendOnly"));
-        result.BufferingHints = global::Gureum.Api.Firehose.BufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CatalogConfiguration = global::Gureum.Api.Firehose.CatalogConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CatalogConfiguration")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         result.DestinationTableConfigurationList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DestinationTableConfigurationList"), x => global::Gureum.Api.Firehose.DestinationTableConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
-        result.RetryOptions = global::Gureum.Api.Firehose.RetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
-        result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
-        result.S3Configuration = global::Gureum.Api.Firehose.S3DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Configuration")));
         result.SchemaEvolutionConfiguration = global::Gureum.Api.Firehose.SchemaEvolutionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SchemaEvolutionConfiguration")));
         result.TableCreationConfiguration = global::Gureum.Api.Firehose.TableCreationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TableCreationConfiguration")));
+        result.BufferingHints = global::Gureum.Api.Firehose.BufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
+        result.RetryOptions = global::Gureum.Api.Firehose.RetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.AppendOnly = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AppendOnly"));
+        result.CatalogConfiguration = global::Gureum.Api.Firehose.CatalogConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CatalogConfiguration")));
+        result.S3Configuration = global::Gureum.Api.Firehose.S3DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Configuration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AppendOnly", AppendOnly);
-        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CatalogConfiguration", CatalogConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "DestinationTableConfigurationList", global::Gureum.Core.ValueTree.WriteList(DestinationTableConfigurationList, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
-        global::Gureum.Core.ValueTree.Put(node, "S3Configuration", S3Configuration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SchemaEvolutionConfiguration", SchemaEvolutionConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TableCreationConfiguration", TableCreationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
+        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "AppendOnly", AppendOnly);
+        global::Gureum.Core.ValueTree.Put(node, "CatalogConfiguration", CatalogConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "S3Configuration", S3Configuration?.ToTree());
         return node;
     }
 }
@@ -2892,11 +2892,11 @@ public sealed partial class KinesisStreamSourceConfiguration
 
 public sealed partial class KinesisStreamSourceDescription
 {
-    public global::System.DateTimeOffset? DeliveryStartTimestamp { get; set; }
-
     public string? KinesisStreamARN { get; set; }
 
     public string? RoleARN { get; set; }
+
+    public global::System.DateTimeOffset? DeliveryStartTimestamp { get; set; }
 
     public static KinesisStreamSourceDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2905,29 +2905,29 @@ public sealed partial class KinesisStreamSourceDescription
             return null;
         }
         var result = new KinesisStreamSourceDescription();
-        result.DeliveryStartTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeliveryStartTimestamp"));
         result.KinesisStreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KinesisStreamARN"));
         result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.DeliveryStartTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeliveryStartTimestamp"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DeliveryStartTimestamp", DeliveryStartTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "KinesisStreamARN", KinesisStreamARN);
         global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "DeliveryStartTimestamp", DeliveryStartTimestamp);
         return node;
     }
 }
 
 public sealed partial class ListDeliveryStreamsInput
 {
+    public int? Limit { get; set; }
+
     public string? DeliveryStreamType { get; set; }
 
     public string? ExclusiveStartDeliveryStreamName { get; set; }
-
-    public int? Limit { get; set; }
 
     public static ListDeliveryStreamsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2936,18 +2936,18 @@ public sealed partial class ListDeliveryStreamsInput
             return null;
         }
         var result = new ListDeliveryStreamsInput();
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.DeliveryStreamType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeliveryStreamType"));
         result.ExclusiveStartDeliveryStreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExclusiveStartDeliveryStreamName"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "DeliveryStreamType", DeliveryStreamType);
         global::Gureum.Core.ValueTree.Put(node, "ExclusiveStartDeliveryStreamName", ExclusiveStartDeliveryStreamName);
-        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         return node;
     }
 }
@@ -3012,9 +3012,9 @@ public sealed partial class ListTagsForDeliveryStreamInput
 
 public sealed partial class ListTagsForDeliveryStreamOutput
 {
-    public bool? HasMoreTags { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Firehose.Tag>? Tags { get; set; }
+
+    public bool? HasMoreTags { get; set; }
 
     public static ListTagsForDeliveryStreamOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3023,29 +3023,29 @@ public sealed partial class ListTagsForDeliveryStreamOutput
             return null;
         }
         var result = new ListTagsForDeliveryStreamOutput();
-        result.HasMoreTags = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HasMoreTags"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Firehose.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.HasMoreTags = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HasMoreTags"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "HasMoreTags", HasMoreTags);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "HasMoreTags", HasMoreTags);
         return node;
     }
 }
 
 public sealed partial class MSKSourceConfiguration
 {
-    public global::Gureum.Api.Firehose.AuthenticationConfiguration? AuthenticationConfiguration { get; set; }
-
     public string? MSKClusterARN { get; set; }
 
-    public global::System.DateTimeOffset? ReadFromTimestamp { get; set; }
-
     public string? TopicName { get; set; }
+
+    public global::Gureum.Api.Firehose.AuthenticationConfiguration? AuthenticationConfiguration { get; set; }
+
+    public global::System.DateTimeOffset? ReadFromTimestamp { get; set; }
 
     public static MSKSourceConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3054,35 +3054,35 @@ public sealed partial class MSKSourceConfiguration
             return null;
         }
         var result = new MSKSourceConfiguration();
-        result.AuthenticationConfiguration = global::Gureum.Api.Firehose.AuthenticationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AuthenticationConfiguration")));
         result.MSKClusterARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MSKClusterARN"));
-        result.ReadFromTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ReadFromTimestamp"));
         result.TopicName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TopicName"));
+        result.AuthenticationConfiguration = global::Gureum.Api.Firehose.AuthenticationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AuthenticationConfiguration")));
+        result.ReadFromTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ReadFromTimestamp"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AuthenticationConfiguration", AuthenticationConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "MSKClusterARN", MSKClusterARN);
-        global::Gureum.Core.ValueTree.Put(node, "ReadFromTimestamp", ReadFromTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "TopicName", TopicName);
+        global::Gureum.Core.ValueTree.Put(node, "AuthenticationConfiguration", AuthenticationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ReadFromTimestamp", ReadFromTimestamp);
         return node;
     }
 }
 
 public sealed partial class MSKSourceDescription
 {
+    public string? MSKClusterARN { get; set; }
+
+    public string? TopicName { get; set; }
+
     public global::Gureum.Api.Firehose.AuthenticationConfiguration? AuthenticationConfiguration { get; set; }
 
     public global::System.DateTimeOffset? DeliveryStartTimestamp { get; set; }
 
-    public string? MSKClusterARN { get; set; }
-
     public global::System.DateTimeOffset? ReadFromTimestamp { get; set; }
-
-    public string? TopicName { get; set; }
 
     public static MSKSourceDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3091,22 +3091,22 @@ public sealed partial class MSKSourceDescription
             return null;
         }
         var result = new MSKSourceDescription();
+        result.MSKClusterARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MSKClusterARN"));
+        result.TopicName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TopicName"));
         result.AuthenticationConfiguration = global::Gureum.Api.Firehose.AuthenticationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AuthenticationConfiguration")));
         result.DeliveryStartTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeliveryStartTimestamp"));
-        result.MSKClusterARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MSKClusterARN"));
         result.ReadFromTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ReadFromTimestamp"));
-        result.TopicName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TopicName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "MSKClusterARN", MSKClusterARN);
+        global::Gureum.Core.ValueTree.Put(node, "TopicName", TopicName);
         global::Gureum.Core.ValueTree.Put(node, "AuthenticationConfiguration", AuthenticationConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "DeliveryStartTimestamp", DeliveryStartTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "MSKClusterARN", MSKClusterARN);
         global::Gureum.Core.ValueTree.Put(node, "ReadFromTimestamp", ReadFromTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "TopicName", TopicName);
         return node;
     }
 }
@@ -3119,11 +3119,11 @@ public static class NoEncryptionConfig
 
 public sealed partial class OpenXJsonSerDe
 {
+    public bool? ConvertDotsInJsonKeysToUnderscores { get; set; }
+
     public bool? CaseInsensitive { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ColumnToJsonKeyMappings { get; set; }
-
-    public bool? ConvertDotsInJsonKeysToUnderscores { get; set; }
 
     public static OpenXJsonSerDe? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3132,18 +3132,18 @@ public sealed partial class OpenXJsonSerDe
             return null;
         }
         var result = new OpenXJsonSerDe();
+        result.ConvertDotsInJsonKeysToUnderscores = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ConvertDotsInJsonKeysToUnderscores"));
         result.CaseInsensitive = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "CaseInsensitive"));
         result.ColumnToJsonKeyMappings = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "ColumnToJsonKeyMappings"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ConvertDotsInJsonKeysToUnderscores = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ConvertDotsInJsonKeysToUnderscores"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ConvertDotsInJsonKeysToUnderscores", ConvertDotsInJsonKeysToUnderscores);
         global::Gureum.Core.ValueTree.Put(node, "CaseInsensitive", CaseInsensitive);
         global::Gureum.Core.ValueTree.Put(node, "ColumnToJsonKeyMappings", global::Gureum.Core.ValueTree.WriteMap(ColumnToJsonKeyMappings, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ConvertDotsInJsonKeysToUnderscores", ConvertDotsInJsonKeysToUnderscores);
         return node;
     }
 }
@@ -3165,25 +3165,25 @@ public static class OrcFormatVersion
 
 public sealed partial class OrcSerDe
 {
+    public int? StripeSizeBytes { get; set; }
+
     public int? BlockSizeBytes { get; set; }
+
+    public int? RowIndexStride { get; set; }
+
+    public bool? EnablePadding { get; set; }
+
+    public double? PaddingTolerance { get; set; }
+
+    public string? Compression { get; set; }
 
     public global::System.Collections.Generic.List<string>? BloomFilterColumns { get; set; }
 
     public double? BloomFilterFalsePositiveProbability { get; set; }
 
-    public string? Compression { get; set; }
-
     public double? DictionaryKeyThreshold { get; set; }
 
-    public bool? EnablePadding { get; set; }
-
     public string? FormatVersion { get; set; }
-
-    public double? PaddingTolerance { get; set; }
-
-    public int? RowIndexStride { get; set; }
-
-    public int? StripeSizeBytes { get; set; }
 
     public static OrcSerDe? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3192,32 +3192,32 @@ public sealed partial class OrcSerDe
             return null;
         }
         var result = new OrcSerDe();
+        result.StripeSizeBytes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "StripeSizeBytes"));
         result.BlockSizeBytes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "BlockSizeBytes"));
+        result.RowIndexStride = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RowIndexStride"));
+        result.EnablePadding = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnablePadding"));
+        result.PaddingTolerance = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "PaddingTolerance"));
+        result.Compression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Compression"));
         result.BloomFilterColumns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "BloomFilterColumns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.BloomFilterFalsePositiveProbability = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "BloomFilterFalsePositiveProbability"));
-        result.Compression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Compression"));
         result.DictionaryKeyThreshold = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "DictionaryKeyThreshold"));
-        result.EnablePadding = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnablePadding"));
         result.FormatVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FormatVersion"));
-        result.PaddingTolerance = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "PaddingTolerance"));
-        result.RowIndexStride = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RowIndexStride"));
-        result.StripeSizeBytes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "StripeSizeBytes"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StripeSizeBytes", StripeSizeBytes);
         global::Gureum.Core.ValueTree.Put(node, "BlockSizeBytes", BlockSizeBytes);
+        global::Gureum.Core.ValueTree.Put(node, "RowIndexStride", RowIndexStride);
+        global::Gureum.Core.ValueTree.Put(node, "EnablePadding", EnablePadding);
+        global::Gureum.Core.ValueTree.Put(node, "PaddingTolerance", PaddingTolerance);
+        global::Gureum.Core.ValueTree.Put(node, "Compression", Compression);
         global::Gureum.Core.ValueTree.Put(node, "BloomFilterColumns", global::Gureum.Core.ValueTree.WriteList(BloomFilterColumns, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "BloomFilterFalsePositiveProbability", BloomFilterFalsePositiveProbability);
-        global::Gureum.Core.ValueTree.Put(node, "Compression", Compression);
         global::Gureum.Core.ValueTree.Put(node, "DictionaryKeyThreshold", DictionaryKeyThreshold);
-        global::Gureum.Core.ValueTree.Put(node, "EnablePadding", EnablePadding);
         global::Gureum.Core.ValueTree.Put(node, "FormatVersion", FormatVersion);
-        global::Gureum.Core.ValueTree.Put(node, "PaddingTolerance", PaddingTolerance);
-        global::Gureum.Core.ValueTree.Put(node, "RowIndexStride", RowIndexStride);
-        global::Gureum.Core.ValueTree.Put(node, "StripeSizeBytes", StripeSizeBytes);
         return node;
     }
 }
@@ -3257,13 +3257,13 @@ public sealed partial class ParquetSerDe
 {
     public int? BlockSizeBytes { get; set; }
 
+    public int? PageSizeBytes { get; set; }
+
     public string? Compression { get; set; }
 
     public bool? EnableDictionaryCompression { get; set; }
 
     public int? MaxPaddingBytes { get; set; }
-
-    public int? PageSizeBytes { get; set; }
 
     public string? WriterVersion { get; set; }
 
@@ -3275,10 +3275,10 @@ public sealed partial class ParquetSerDe
         }
         var result = new ParquetSerDe();
         result.BlockSizeBytes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "BlockSizeBytes"));
+        result.PageSizeBytes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PageSizeBytes"));
         result.Compression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Compression"));
         result.EnableDictionaryCompression = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableDictionaryCompression"));
         result.MaxPaddingBytes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxPaddingBytes"));
-        result.PageSizeBytes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PageSizeBytes"));
         result.WriterVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WriterVersion"));
         return result;
     }
@@ -3287,10 +3287,10 @@ public sealed partial class ParquetSerDe
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "BlockSizeBytes", BlockSizeBytes);
+        global::Gureum.Core.ValueTree.Put(node, "PageSizeBytes", PageSizeBytes);
         global::Gureum.Core.ValueTree.Put(node, "Compression", Compression);
         global::Gureum.Core.ValueTree.Put(node, "EnableDictionaryCompression", EnableDictionaryCompression);
         global::Gureum.Core.ValueTree.Put(node, "MaxPaddingBytes", MaxPaddingBytes);
-        global::Gureum.Core.ValueTree.Put(node, "PageSizeBytes", PageSizeBytes);
         global::Gureum.Core.ValueTree.Put(node, "WriterVersion", WriterVersion);
         return node;
     }
@@ -3378,9 +3378,9 @@ public sealed partial class ProcessingConfiguration
 
 public sealed partial class Processor
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Firehose.ProcessorParameter>? Parameters { get; set; }
-
     public string? Type { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Firehose.ProcessorParameter>? Parameters { get; set; }
 
     public static Processor? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3389,16 +3389,16 @@ public sealed partial class Processor
             return null;
         }
         var result = new Processor();
-        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Firehose.ProcessorParameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Firehose.ProcessorParameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -3486,9 +3486,9 @@ public sealed partial class PutRecordBatchInput
 
 public sealed partial class PutRecordBatchOutput
 {
-    public bool? Encrypted { get; set; }
-
     public int? FailedPutCount { get; set; }
+
+    public bool? Encrypted { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Firehose.PutRecordBatchResponseEntry>? RequestResponses { get; set; }
 
@@ -3499,8 +3499,8 @@ public sealed partial class PutRecordBatchOutput
             return null;
         }
         var result = new PutRecordBatchOutput();
-        result.Encrypted = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Encrypted"));
         result.FailedPutCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "FailedPutCount"));
+        result.Encrypted = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Encrypted"));
         result.RequestResponses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RequestResponses"), x => global::Gureum.Api.Firehose.PutRecordBatchResponseEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -3508,8 +3508,8 @@ public sealed partial class PutRecordBatchOutput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Encrypted", Encrypted);
         global::Gureum.Core.ValueTree.Put(node, "FailedPutCount", FailedPutCount);
+        global::Gureum.Core.ValueTree.Put(node, "Encrypted", Encrypted);
         global::Gureum.Core.ValueTree.Put(node, "RequestResponses", global::Gureum.Core.ValueTree.WriteList(RequestResponses, x => (object?)x.ToTree()));
         return node;
     }
@@ -3517,11 +3517,11 @@ public sealed partial class PutRecordBatchOutput
 
 public sealed partial class PutRecordBatchResponseEntry
 {
+    public string? RecordId { get; set; }
+
     public string? ErrorCode { get; set; }
 
     public string? ErrorMessage { get; set; }
-
-    public string? RecordId { get; set; }
 
     public static PutRecordBatchResponseEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3530,18 +3530,18 @@ public sealed partial class PutRecordBatchResponseEntry
             return null;
         }
         var result = new PutRecordBatchResponseEntry();
+        result.RecordId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RecordId"));
         result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
         result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorMessage"));
-        result.RecordId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RecordId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "RecordId", RecordId);
         global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
         global::Gureum.Core.ValueTree.Put(node, "ErrorMessage", ErrorMessage);
-        global::Gureum.Core.ValueTree.Put(node, "RecordId", RecordId);
         return node;
     }
 }
@@ -3575,9 +3575,9 @@ public sealed partial class PutRecordInput
 
 public sealed partial class PutRecordOutput
 {
-    public bool? Encrypted { get; set; }
-
     public string? RecordId { get; set; }
+
+    public bool? Encrypted { get; set; }
 
     public static PutRecordOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3586,16 +3586,16 @@ public sealed partial class PutRecordOutput
             return null;
         }
         var result = new PutRecordOutput();
-        result.Encrypted = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Encrypted"));
         result.RecordId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RecordId"));
+        result.Encrypted = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Encrypted"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Encrypted", Encrypted);
         global::Gureum.Core.ValueTree.Put(node, "RecordId", RecordId);
+        global::Gureum.Core.ValueTree.Put(node, "Encrypted", Encrypted);
         return node;
     }
 }
@@ -3625,29 +3625,29 @@ public sealed partial class Record
 
 public sealed partial class RedshiftDestinationConfiguration
 {
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
+    public string? RoleARN { get; set; }
 
     public string? ClusterJDBCURL { get; set; }
 
     public global::Gureum.Api.Firehose.CopyCommand? CopyCommand { get; set; }
 
-    public string? Password { get; set; }
+    public string? Username { get; set; }
 
-    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+    public string? Password { get; set; }
 
     public global::Gureum.Api.Firehose.RedshiftRetryOptions? RetryOptions { get; set; }
 
-    public string? RoleARN { get; set; }
+    public global::Gureum.Api.Firehose.S3DestinationConfiguration? S3Configuration { get; set; }
 
-    public global::Gureum.Api.Firehose.S3DestinationConfiguration? S3BackupConfiguration { get; set; }
+    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
 
     public string? S3BackupMode { get; set; }
 
-    public global::Gureum.Api.Firehose.S3DestinationConfiguration? S3Configuration { get; set; }
+    public global::Gureum.Api.Firehose.S3DestinationConfiguration? S3BackupConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
     public global::Gureum.Api.Firehose.SecretsManagerConfiguration? SecretsManagerConfiguration { get; set; }
-
-    public string? Username { get; set; }
 
     public static RedshiftDestinationConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3656,63 +3656,63 @@ public sealed partial class RedshiftDestinationConfiguration
             return null;
         }
         var result = new RedshiftDestinationConfiguration();
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.ClusterJDBCURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClusterJDBCURL"));
         result.CopyCommand = global::Gureum.Api.Firehose.CopyCommand.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CopyCommand")));
-        result.Password = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Password"));
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
-        result.RetryOptions = global::Gureum.Api.Firehose.RedshiftRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
-        result.S3BackupConfiguration = global::Gureum.Api.Firehose.S3DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3BackupConfiguration")));
-        result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
-        result.S3Configuration = global::Gureum.Api.Firehose.S3DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Configuration")));
-        result.SecretsManagerConfiguration = global::Gureum.Api.Firehose.SecretsManagerConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SecretsManagerConfiguration")));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.Password = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Password"));
+        result.RetryOptions = global::Gureum.Api.Firehose.RedshiftRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
+        result.S3Configuration = global::Gureum.Api.Firehose.S3DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Configuration")));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
+        result.S3BackupConfiguration = global::Gureum.Api.Firehose.S3DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3BackupConfiguration")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
+        result.SecretsManagerConfiguration = global::Gureum.Api.Firehose.SecretsManagerConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SecretsManagerConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "ClusterJDBCURL", ClusterJDBCURL);
         global::Gureum.Core.ValueTree.Put(node, "CopyCommand", CopyCommand?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Password", Password);
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "S3BackupConfiguration", S3BackupConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
-        global::Gureum.Core.ValueTree.Put(node, "S3Configuration", S3Configuration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SecretsManagerConfiguration", SecretsManagerConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "Password", Password);
+        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "S3Configuration", S3Configuration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
+        global::Gureum.Core.ValueTree.Put(node, "S3BackupConfiguration", S3BackupConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SecretsManagerConfiguration", SecretsManagerConfiguration?.ToTree());
         return node;
     }
 }
 
 public sealed partial class RedshiftDestinationDescription
 {
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
+    public string? RoleARN { get; set; }
 
     public string? ClusterJDBCURL { get; set; }
 
     public global::Gureum.Api.Firehose.CopyCommand? CopyCommand { get; set; }
 
-    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+    public string? Username { get; set; }
 
     public global::Gureum.Api.Firehose.RedshiftRetryOptions? RetryOptions { get; set; }
 
-    public string? RoleARN { get; set; }
+    public global::Gureum.Api.Firehose.S3DestinationDescription? S3DestinationDescription { get; set; }
 
-    public global::Gureum.Api.Firehose.S3DestinationDescription? S3BackupDescription { get; set; }
+    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
 
     public string? S3BackupMode { get; set; }
 
-    public global::Gureum.Api.Firehose.S3DestinationDescription? S3DestinationDescription { get; set; }
+    public global::Gureum.Api.Firehose.S3DestinationDescription? S3BackupDescription { get; set; }
+
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
     public global::Gureum.Api.Firehose.SecretsManagerConfiguration? SecretsManagerConfiguration { get; set; }
-
-    public string? Username { get; set; }
 
     public static RedshiftDestinationDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3721,63 +3721,63 @@ public sealed partial class RedshiftDestinationDescription
             return null;
         }
         var result = new RedshiftDestinationDescription();
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.ClusterJDBCURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClusterJDBCURL"));
         result.CopyCommand = global::Gureum.Api.Firehose.CopyCommand.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CopyCommand")));
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
-        result.RetryOptions = global::Gureum.Api.Firehose.RedshiftRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
-        result.S3BackupDescription = global::Gureum.Api.Firehose.S3DestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3BackupDescription")));
-        result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
-        result.S3DestinationDescription = global::Gureum.Api.Firehose.S3DestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3DestinationDescription")));
-        result.SecretsManagerConfiguration = global::Gureum.Api.Firehose.SecretsManagerConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SecretsManagerConfiguration")));
         result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
+        result.RetryOptions = global::Gureum.Api.Firehose.RedshiftRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
+        result.S3DestinationDescription = global::Gureum.Api.Firehose.S3DestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3DestinationDescription")));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
+        result.S3BackupDescription = global::Gureum.Api.Firehose.S3DestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3BackupDescription")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
+        result.SecretsManagerConfiguration = global::Gureum.Api.Firehose.SecretsManagerConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SecretsManagerConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "ClusterJDBCURL", ClusterJDBCURL);
         global::Gureum.Core.ValueTree.Put(node, "CopyCommand", CopyCommand?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
-        global::Gureum.Core.ValueTree.Put(node, "S3BackupDescription", S3BackupDescription?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
-        global::Gureum.Core.ValueTree.Put(node, "S3DestinationDescription", S3DestinationDescription?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SecretsManagerConfiguration", SecretsManagerConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Username", Username);
+        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "S3DestinationDescription", S3DestinationDescription?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
+        global::Gureum.Core.ValueTree.Put(node, "S3BackupDescription", S3BackupDescription?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SecretsManagerConfiguration", SecretsManagerConfiguration?.ToTree());
         return node;
     }
 }
 
 public sealed partial class RedshiftDestinationUpdate
 {
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
+    public string? RoleARN { get; set; }
 
     public string? ClusterJDBCURL { get; set; }
 
     public global::Gureum.Api.Firehose.CopyCommand? CopyCommand { get; set; }
 
-    public string? Password { get; set; }
+    public string? Username { get; set; }
 
-    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+    public string? Password { get; set; }
 
     public global::Gureum.Api.Firehose.RedshiftRetryOptions? RetryOptions { get; set; }
 
-    public string? RoleARN { get; set; }
+    public global::Gureum.Api.Firehose.S3DestinationUpdate? S3Update { get; set; }
+
+    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
 
     public string? S3BackupMode { get; set; }
 
     public global::Gureum.Api.Firehose.S3DestinationUpdate? S3BackupUpdate { get; set; }
 
-    public global::Gureum.Api.Firehose.S3DestinationUpdate? S3Update { get; set; }
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
     public global::Gureum.Api.Firehose.SecretsManagerConfiguration? SecretsManagerConfiguration { get; set; }
-
-    public string? Username { get; set; }
 
     public static RedshiftDestinationUpdate? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3786,36 +3786,36 @@ public sealed partial class RedshiftDestinationUpdate
             return null;
         }
         var result = new RedshiftDestinationUpdate();
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.ClusterJDBCURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClusterJDBCURL"));
         result.CopyCommand = global::Gureum.Api.Firehose.CopyCommand.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CopyCommand")));
+        result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
         result.Password = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Password"));
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
         result.RetryOptions = global::Gureum.Api.Firehose.RedshiftRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.S3Update = global::Gureum.Api.Firehose.S3DestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Update")));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
         result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
         result.S3BackupUpdate = global::Gureum.Api.Firehose.S3DestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3BackupUpdate")));
-        result.S3Update = global::Gureum.Api.Firehose.S3DestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Update")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         result.SecretsManagerConfiguration = global::Gureum.Api.Firehose.SecretsManagerConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SecretsManagerConfiguration")));
-        result.Username = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Username"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "ClusterJDBCURL", ClusterJDBCURL);
         global::Gureum.Core.ValueTree.Put(node, "CopyCommand", CopyCommand?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Username", Username);
         global::Gureum.Core.ValueTree.Put(node, "Password", Password);
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "S3Update", S3Update?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
         global::Gureum.Core.ValueTree.Put(node, "S3BackupUpdate", S3BackupUpdate?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "S3Update", S3Update?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SecretsManagerConfiguration", SecretsManagerConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Username", Username);
         return node;
     }
 }
@@ -3882,21 +3882,21 @@ public static class S3BackupMode
 
 public sealed partial class S3DestinationConfiguration
 {
+    public string? RoleARN { get; set; }
+
     public string? BucketARN { get; set; }
 
-    public global::Gureum.Api.Firehose.BufferingHints? BufferingHints { get; set; }
+    public string? Prefix { get; set; }
 
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
+    public string? ErrorOutputPrefix { get; set; }
+
+    public global::Gureum.Api.Firehose.BufferingHints? BufferingHints { get; set; }
 
     public string? CompressionFormat { get; set; }
 
     public global::Gureum.Api.Firehose.EncryptionConfiguration? EncryptionConfiguration { get; set; }
 
-    public string? ErrorOutputPrefix { get; set; }
-
-    public string? Prefix { get; set; }
-
-    public string? RoleARN { get; set; }
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
     public static S3DestinationConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3905,49 +3905,49 @@ public sealed partial class S3DestinationConfiguration
             return null;
         }
         var result = new S3DestinationConfiguration();
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.BucketARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketARN"));
+        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
+        result.ErrorOutputPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorOutputPrefix"));
         result.BufferingHints = global::Gureum.Api.Firehose.BufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         result.CompressionFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CompressionFormat"));
         result.EncryptionConfiguration = global::Gureum.Api.Firehose.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EncryptionConfiguration")));
-        result.ErrorOutputPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorOutputPrefix"));
-        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "BucketARN", BucketARN);
+        global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorOutputPrefix", ErrorOutputPrefix);
         global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CompressionFormat", CompressionFormat);
         global::Gureum.Core.ValueTree.Put(node, "EncryptionConfiguration", EncryptionConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ErrorOutputPrefix", ErrorOutputPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         return node;
     }
 }
 
 public sealed partial class S3DestinationDescription
 {
+    public string? RoleARN { get; set; }
+
     public string? BucketARN { get; set; }
 
-    public global::Gureum.Api.Firehose.BufferingHints? BufferingHints { get; set; }
+    public string? Prefix { get; set; }
 
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
+    public string? ErrorOutputPrefix { get; set; }
+
+    public global::Gureum.Api.Firehose.BufferingHints? BufferingHints { get; set; }
 
     public string? CompressionFormat { get; set; }
 
     public global::Gureum.Api.Firehose.EncryptionConfiguration? EncryptionConfiguration { get; set; }
 
-    public string? ErrorOutputPrefix { get; set; }
-
-    public string? Prefix { get; set; }
-
-    public string? RoleARN { get; set; }
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
     public static S3DestinationDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3956,49 +3956,49 @@ public sealed partial class S3DestinationDescription
             return null;
         }
         var result = new S3DestinationDescription();
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.BucketARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketARN"));
+        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
+        result.ErrorOutputPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorOutputPrefix"));
         result.BufferingHints = global::Gureum.Api.Firehose.BufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         result.CompressionFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CompressionFormat"));
         result.EncryptionConfiguration = global::Gureum.Api.Firehose.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EncryptionConfiguration")));
-        result.ErrorOutputPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorOutputPrefix"));
-        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "BucketARN", BucketARN);
+        global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorOutputPrefix", ErrorOutputPrefix);
         global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CompressionFormat", CompressionFormat);
         global::Gureum.Core.ValueTree.Put(node, "EncryptionConfiguration", EncryptionConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ErrorOutputPrefix", ErrorOutputPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         return node;
     }
 }
 
 public sealed partial class S3DestinationUpdate
 {
+    public string? RoleARN { get; set; }
+
     public string? BucketARN { get; set; }
 
-    public global::Gureum.Api.Firehose.BufferingHints? BufferingHints { get; set; }
+    public string? Prefix { get; set; }
 
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
+    public string? ErrorOutputPrefix { get; set; }
+
+    public global::Gureum.Api.Firehose.BufferingHints? BufferingHints { get; set; }
 
     public string? CompressionFormat { get; set; }
 
     public global::Gureum.Api.Firehose.EncryptionConfiguration? EncryptionConfiguration { get; set; }
 
-    public string? ErrorOutputPrefix { get; set; }
-
-    public string? Prefix { get; set; }
-
-    public string? RoleARN { get; set; }
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
     public static S3DestinationUpdate? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4007,28 +4007,28 @@ public sealed partial class S3DestinationUpdate
             return null;
         }
         var result = new S3DestinationUpdate();
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.BucketARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketARN"));
+        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
+        result.ErrorOutputPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorOutputPrefix"));
         result.BufferingHints = global::Gureum.Api.Firehose.BufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         result.CompressionFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CompressionFormat"));
         result.EncryptionConfiguration = global::Gureum.Api.Firehose.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EncryptionConfiguration")));
-        result.ErrorOutputPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorOutputPrefix"));
-        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "BucketARN", BucketARN);
+        global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorOutputPrefix", ErrorOutputPrefix);
         global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CompressionFormat", CompressionFormat);
         global::Gureum.Core.ValueTree.Put(node, "EncryptionConfiguration", EncryptionConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ErrorOutputPrefix", ErrorOutputPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         return node;
     }
 }
@@ -4042,15 +4042,15 @@ public static class SSLMode
 
 public sealed partial class SchemaConfiguration
 {
+    public string? RoleARN { get; set; }
+
     public string? CatalogId { get; set; }
 
     public string? DatabaseName { get; set; }
 
-    public string? Region { get; set; }
-
-    public string? RoleARN { get; set; }
-
     public string? TableName { get; set; }
+
+    public string? Region { get; set; }
 
     public string? VersionId { get; set; }
 
@@ -4061,11 +4061,11 @@ public sealed partial class SchemaConfiguration
             return null;
         }
         var result = new SchemaConfiguration();
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.CatalogId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CatalogId"));
         result.DatabaseName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DatabaseName"));
-        result.Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Region"));
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Region"));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
         return result;
     }
@@ -4073,11 +4073,11 @@ public sealed partial class SchemaConfiguration
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "CatalogId", CatalogId);
         global::Gureum.Core.ValueTree.Put(node, "DatabaseName", DatabaseName);
-        global::Gureum.Core.ValueTree.Put(node, "Region", Region);
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "Region", Region);
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
         return node;
     }
@@ -4108,11 +4108,11 @@ public sealed partial class SchemaEvolutionConfiguration
 
 public sealed partial class SecretsManagerConfiguration
 {
-    public bool? Enabled { get; set; }
+    public string? SecretARN { get; set; }
 
     public string? RoleARN { get; set; }
 
-    public string? SecretARN { get; set; }
+    public bool? Enabled { get; set; }
 
     public static SecretsManagerConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4121,27 +4121,27 @@ public sealed partial class SecretsManagerConfiguration
             return null;
         }
         var result = new SecretsManagerConfiguration();
-        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
-        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.SecretARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretARN"));
+        result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
-        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "SecretARN", SecretARN);
+        global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
         return node;
     }
 }
 
 public sealed partial class Serializer
 {
-    public global::Gureum.Api.Firehose.OrcSerDe? OrcSerDe { get; set; }
-
     public global::Gureum.Api.Firehose.ParquetSerDe? ParquetSerDe { get; set; }
+
+    public global::Gureum.Api.Firehose.OrcSerDe? OrcSerDe { get; set; }
 
     public static Serializer? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4150,16 +4150,16 @@ public sealed partial class Serializer
             return null;
         }
         var result = new Serializer();
-        result.OrcSerDe = global::Gureum.Api.Firehose.OrcSerDe.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OrcSerDe")));
         result.ParquetSerDe = global::Gureum.Api.Firehose.ParquetSerDe.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ParquetSerDe")));
+        result.OrcSerDe = global::Gureum.Api.Firehose.OrcSerDe.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OrcSerDe")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "OrcSerDe", OrcSerDe?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ParquetSerDe", ParquetSerDe?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OrcSerDe", OrcSerDe?.ToTree());
         return node;
     }
 }
@@ -4181,9 +4181,9 @@ public static class SnapshotStatus
 
 public sealed partial class SnowflakeBufferingHints
 {
-    public int? IntervalInSeconds { get; set; }
-
     public int? SizeInMBs { get; set; }
+
+    public int? IntervalInSeconds { get; set; }
 
     public static SnowflakeBufferingHints? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4192,16 +4192,16 @@ public sealed partial class SnowflakeBufferingHints
             return null;
         }
         var result = new SnowflakeBufferingHints();
-        result.IntervalInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "IntervalInSeconds"));
         result.SizeInMBs = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SizeInMBs"));
+        result.IntervalInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "IntervalInSeconds"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "IntervalInSeconds", IntervalInSeconds);
         global::Gureum.Core.ValueTree.Put(node, "SizeInMBs", SizeInMBs);
+        global::Gureum.Core.ValueTree.Put(node, "IntervalInSeconds", IntervalInSeconds);
         return node;
     }
 }
@@ -4218,43 +4218,43 @@ public sealed partial class SnowflakeDestinationConfiguration
 {
     public string? AccountUrl { get; set; }
 
-    public global::Gureum.Api.Firehose.SnowflakeBufferingHints? BufferingHints { get; set; }
-
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
-
-    public string? ContentColumnName { get; set; }
-
-    public string? DataLoadingOption { get; set; }
-
-    public string? Database { get; set; }
+    public string? PrivateKey { get; set; }
 
     public string? KeyPassphrase { get; set; }
 
+    public string? User { get; set; }
+
+    public string? Database { get; set; }
+
+    public string? Schema { get; set; }
+
+    public string? Table { get; set; }
+
+    public global::Gureum.Api.Firehose.SnowflakeRoleConfiguration? SnowflakeRoleConfiguration { get; set; }
+
+    public string? DataLoadingOption { get; set; }
+
     public string? MetaDataColumnName { get; set; }
 
-    public string? PrivateKey { get; set; }
+    public string? ContentColumnName { get; set; }
+
+    public global::Gureum.Api.Firehose.SnowflakeVpcConfiguration? SnowflakeVpcConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
     public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
 
-    public global::Gureum.Api.Firehose.SnowflakeRetryOptions? RetryOptions { get; set; }
-
     public string? RoleARN { get; set; }
+
+    public global::Gureum.Api.Firehose.SnowflakeRetryOptions? RetryOptions { get; set; }
 
     public string? S3BackupMode { get; set; }
 
     public global::Gureum.Api.Firehose.S3DestinationConfiguration? S3Configuration { get; set; }
 
-    public string? Schema { get; set; }
-
     public global::Gureum.Api.Firehose.SecretsManagerConfiguration? SecretsManagerConfiguration { get; set; }
 
-    public global::Gureum.Api.Firehose.SnowflakeRoleConfiguration? SnowflakeRoleConfiguration { get; set; }
-
-    public global::Gureum.Api.Firehose.SnowflakeVpcConfiguration? SnowflakeVpcConfiguration { get; set; }
-
-    public string? Table { get; set; }
-
-    public string? User { get; set; }
+    public global::Gureum.Api.Firehose.SnowflakeBufferingHints? BufferingHints { get; set; }
 
     public static SnowflakeDestinationConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4264,25 +4264,25 @@ public sealed partial class SnowflakeDestinationConfiguration
         }
         var result = new SnowflakeDestinationConfiguration();
         result.AccountUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountUrl"));
-        result.BufferingHints = global::Gureum.Api.Firehose.SnowflakeBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
-        result.ContentColumnName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentColumnName"));
-        result.DataLoadingOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataLoadingOption"));
-        result.Database = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Database"));
-        result.KeyPassphrase = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyPassphrase"));
-        result.MetaDataColumnName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetaDataColumnName"));
         result.PrivateKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PrivateKey"));
+        result.KeyPassphrase = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyPassphrase"));
+        result.User = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "User"));
+        result.Database = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Database"));
+        result.Schema = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Schema"));
+        result.Table = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Table"));
+        result.SnowflakeRoleConfiguration = global::Gureum.Api.Firehose.SnowflakeRoleConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnowflakeRoleConfiguration")));
+        result.DataLoadingOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataLoadingOption"));
+        result.MetaDataColumnName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetaDataColumnName"));
+        result.ContentColumnName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentColumnName"));
+        result.SnowflakeVpcConfiguration = global::Gureum.Api.Firehose.SnowflakeVpcConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnowflakeVpcConfiguration")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
-        result.RetryOptions = global::Gureum.Api.Firehose.SnowflakeRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.RetryOptions = global::Gureum.Api.Firehose.SnowflakeRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
         result.S3Configuration = global::Gureum.Api.Firehose.S3DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Configuration")));
-        result.Schema = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Schema"));
         result.SecretsManagerConfiguration = global::Gureum.Api.Firehose.SecretsManagerConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SecretsManagerConfiguration")));
-        result.SnowflakeRoleConfiguration = global::Gureum.Api.Firehose.SnowflakeRoleConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnowflakeRoleConfiguration")));
-        result.SnowflakeVpcConfiguration = global::Gureum.Api.Firehose.SnowflakeVpcConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnowflakeVpcConfiguration")));
-        result.Table = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Table"));
-        result.User = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "User"));
+        result.BufferingHints = global::Gureum.Api.Firehose.SnowflakeBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
         return result;
     }
 
@@ -4290,25 +4290,25 @@ public sealed partial class SnowflakeDestinationConfiguration
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AccountUrl", AccountUrl);
-        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ContentColumnName", ContentColumnName);
-        global::Gureum.Core.ValueTree.Put(node, "DataLoadingOption", DataLoadingOption);
-        global::Gureum.Core.ValueTree.Put(node, "Database", Database);
-        global::Gureum.Core.ValueTree.Put(node, "KeyPassphrase", KeyPassphrase);
-        global::Gureum.Core.ValueTree.Put(node, "MetaDataColumnName", MetaDataColumnName);
         global::Gureum.Core.ValueTree.Put(node, "PrivateKey", PrivateKey);
+        global::Gureum.Core.ValueTree.Put(node, "KeyPassphrase", KeyPassphrase);
+        global::Gureum.Core.ValueTree.Put(node, "User", User);
+        global::Gureum.Core.ValueTree.Put(node, "Database", Database);
+        global::Gureum.Core.ValueTree.Put(node, "Schema", Schema);
+        global::Gureum.Core.ValueTree.Put(node, "Table", Table);
+        global::Gureum.Core.ValueTree.Put(node, "SnowflakeRoleConfiguration", SnowflakeRoleConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DataLoadingOption", DataLoadingOption);
+        global::Gureum.Core.ValueTree.Put(node, "MetaDataColumnName", MetaDataColumnName);
+        global::Gureum.Core.ValueTree.Put(node, "ContentColumnName", ContentColumnName);
+        global::Gureum.Core.ValueTree.Put(node, "SnowflakeVpcConfiguration", SnowflakeVpcConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
         global::Gureum.Core.ValueTree.Put(node, "S3Configuration", S3Configuration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Schema", Schema);
         global::Gureum.Core.ValueTree.Put(node, "SecretsManagerConfiguration", SecretsManagerConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SnowflakeRoleConfiguration", SnowflakeRoleConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SnowflakeVpcConfiguration", SnowflakeVpcConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Table", Table);
-        global::Gureum.Core.ValueTree.Put(node, "User", User);
+        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
         return node;
     }
 }
@@ -4317,39 +4317,39 @@ public sealed partial class SnowflakeDestinationDescription
 {
     public string? AccountUrl { get; set; }
 
-    public global::Gureum.Api.Firehose.SnowflakeBufferingHints? BufferingHints { get; set; }
-
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
-
-    public string? ContentColumnName { get; set; }
-
-    public string? DataLoadingOption { get; set; }
+    public string? User { get; set; }
 
     public string? Database { get; set; }
 
+    public string? Schema { get; set; }
+
+    public string? Table { get; set; }
+
+    public global::Gureum.Api.Firehose.SnowflakeRoleConfiguration? SnowflakeRoleConfiguration { get; set; }
+
+    public string? DataLoadingOption { get; set; }
+
     public string? MetaDataColumnName { get; set; }
+
+    public string? ContentColumnName { get; set; }
+
+    public global::Gureum.Api.Firehose.SnowflakeVpcConfiguration? SnowflakeVpcConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
     public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
 
-    public global::Gureum.Api.Firehose.SnowflakeRetryOptions? RetryOptions { get; set; }
-
     public string? RoleARN { get; set; }
+
+    public global::Gureum.Api.Firehose.SnowflakeRetryOptions? RetryOptions { get; set; }
 
     public string? S3BackupMode { get; set; }
 
     public global::Gureum.Api.Firehose.S3DestinationDescription? S3DestinationDescription { get; set; }
 
-    public string? Schema { get; set; }
-
     public global::Gureum.Api.Firehose.SecretsManagerConfiguration? SecretsManagerConfiguration { get; set; }
 
-    public global::Gureum.Api.Firehose.SnowflakeRoleConfiguration? SnowflakeRoleConfiguration { get; set; }
-
-    public global::Gureum.Api.Firehose.SnowflakeVpcConfiguration? SnowflakeVpcConfiguration { get; set; }
-
-    public string? Table { get; set; }
-
-    public string? User { get; set; }
+    public global::Gureum.Api.Firehose.SnowflakeBufferingHints? BufferingHints { get; set; }
 
     public static SnowflakeDestinationDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4359,23 +4359,23 @@ public sealed partial class SnowflakeDestinationDescription
         }
         var result = new SnowflakeDestinationDescription();
         result.AccountUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountUrl"));
-        result.BufferingHints = global::Gureum.Api.Firehose.SnowflakeBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
-        result.ContentColumnName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentColumnName"));
-        result.DataLoadingOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataLoadingOption"));
+        result.User = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "User"));
         result.Database = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Database"));
+        result.Schema = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Schema"));
+        result.Table = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Table"));
+        result.SnowflakeRoleConfiguration = global::Gureum.Api.Firehose.SnowflakeRoleConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnowflakeRoleConfiguration")));
+        result.DataLoadingOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataLoadingOption"));
         result.MetaDataColumnName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetaDataColumnName"));
+        result.ContentColumnName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentColumnName"));
+        result.SnowflakeVpcConfiguration = global::Gureum.Api.Firehose.SnowflakeVpcConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnowflakeVpcConfiguration")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
-        result.RetryOptions = global::Gureum.Api.Firehose.SnowflakeRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.RetryOptions = global::Gureum.Api.Firehose.SnowflakeRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
         result.S3DestinationDescription = global::Gureum.Api.Firehose.S3DestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3DestinationDescription")));
-        result.Schema = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Schema"));
         result.SecretsManagerConfiguration = global::Gureum.Api.Firehose.SecretsManagerConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SecretsManagerConfiguration")));
-        result.SnowflakeRoleConfiguration = global::Gureum.Api.Firehose.SnowflakeRoleConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnowflakeRoleConfiguration")));
-        result.SnowflakeVpcConfiguration = global::Gureum.Api.Firehose.SnowflakeVpcConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnowflakeVpcConfiguration")));
-        result.Table = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Table"));
-        result.User = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "User"));
+        result.BufferingHints = global::Gureum.Api.Firehose.SnowflakeBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
         return result;
     }
 
@@ -4383,23 +4383,23 @@ public sealed partial class SnowflakeDestinationDescription
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AccountUrl", AccountUrl);
-        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ContentColumnName", ContentColumnName);
-        global::Gureum.Core.ValueTree.Put(node, "DataLoadingOption", DataLoadingOption);
+        global::Gureum.Core.ValueTree.Put(node, "User", User);
         global::Gureum.Core.ValueTree.Put(node, "Database", Database);
+        global::Gureum.Core.ValueTree.Put(node, "Schema", Schema);
+        global::Gureum.Core.ValueTree.Put(node, "Table", Table);
+        global::Gureum.Core.ValueTree.Put(node, "SnowflakeRoleConfiguration", SnowflakeRoleConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DataLoadingOption", DataLoadingOption);
         global::Gureum.Core.ValueTree.Put(node, "MetaDataColumnName", MetaDataColumnName);
+        global::Gureum.Core.ValueTree.Put(node, "ContentColumnName", ContentColumnName);
+        global::Gureum.Core.ValueTree.Put(node, "SnowflakeVpcConfiguration", SnowflakeVpcConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
         global::Gureum.Core.ValueTree.Put(node, "S3DestinationDescription", S3DestinationDescription?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Schema", Schema);
         global::Gureum.Core.ValueTree.Put(node, "SecretsManagerConfiguration", SecretsManagerConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SnowflakeRoleConfiguration", SnowflakeRoleConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SnowflakeVpcConfiguration", SnowflakeVpcConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Table", Table);
-        global::Gureum.Core.ValueTree.Put(node, "User", User);
+        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
         return node;
     }
 }
@@ -4408,41 +4408,41 @@ public sealed partial class SnowflakeDestinationUpdate
 {
     public string? AccountUrl { get; set; }
 
-    public global::Gureum.Api.Firehose.SnowflakeBufferingHints? BufferingHints { get; set; }
-
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
-
-    public string? ContentColumnName { get; set; }
-
-    public string? DataLoadingOption { get; set; }
-
-    public string? Database { get; set; }
+    public string? PrivateKey { get; set; }
 
     public string? KeyPassphrase { get; set; }
 
+    public string? User { get; set; }
+
+    public string? Database { get; set; }
+
+    public string? Schema { get; set; }
+
+    public string? Table { get; set; }
+
+    public global::Gureum.Api.Firehose.SnowflakeRoleConfiguration? SnowflakeRoleConfiguration { get; set; }
+
+    public string? DataLoadingOption { get; set; }
+
     public string? MetaDataColumnName { get; set; }
 
-    public string? PrivateKey { get; set; }
+    public string? ContentColumnName { get; set; }
+
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
 
     public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
 
-    public global::Gureum.Api.Firehose.SnowflakeRetryOptions? RetryOptions { get; set; }
-
     public string? RoleARN { get; set; }
+
+    public global::Gureum.Api.Firehose.SnowflakeRetryOptions? RetryOptions { get; set; }
 
     public string? S3BackupMode { get; set; }
 
     public global::Gureum.Api.Firehose.S3DestinationUpdate? S3Update { get; set; }
 
-    public string? Schema { get; set; }
-
     public global::Gureum.Api.Firehose.SecretsManagerConfiguration? SecretsManagerConfiguration { get; set; }
 
-    public global::Gureum.Api.Firehose.SnowflakeRoleConfiguration? SnowflakeRoleConfiguration { get; set; }
-
-    public string? Table { get; set; }
-
-    public string? User { get; set; }
+    public global::Gureum.Api.Firehose.SnowflakeBufferingHints? BufferingHints { get; set; }
 
     public static SnowflakeDestinationUpdate? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4452,24 +4452,24 @@ public sealed partial class SnowflakeDestinationUpdate
         }
         var result = new SnowflakeDestinationUpdate();
         result.AccountUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountUrl"));
-        result.BufferingHints = global::Gureum.Api.Firehose.SnowflakeBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
-        result.ContentColumnName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentColumnName"));
-        result.DataLoadingOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataLoadingOption"));
-        result.Database = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Database"));
-        result.KeyPassphrase = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyPassphrase"));
-        result.MetaDataColumnName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetaDataColumnName"));
         result.PrivateKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PrivateKey"));
+        result.KeyPassphrase = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyPassphrase"));
+        result.User = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "User"));
+        result.Database = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Database"));
+        result.Schema = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Schema"));
+        result.Table = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Table"));
+        result.SnowflakeRoleConfiguration = global::Gureum.Api.Firehose.SnowflakeRoleConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnowflakeRoleConfiguration")));
+        result.DataLoadingOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataLoadingOption"));
+        result.MetaDataColumnName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetaDataColumnName"));
+        result.ContentColumnName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentColumnName"));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
         result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
-        result.RetryOptions = global::Gureum.Api.Firehose.SnowflakeRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
+        result.RetryOptions = global::Gureum.Api.Firehose.SnowflakeRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
         result.S3Update = global::Gureum.Api.Firehose.S3DestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Update")));
-        result.Schema = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Schema"));
         result.SecretsManagerConfiguration = global::Gureum.Api.Firehose.SecretsManagerConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SecretsManagerConfiguration")));
-        result.SnowflakeRoleConfiguration = global::Gureum.Api.Firehose.SnowflakeRoleConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnowflakeRoleConfiguration")));
-        result.Table = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Table"));
-        result.User = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "User"));
+        result.BufferingHints = global::Gureum.Api.Firehose.SnowflakeBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
         return result;
     }
 
@@ -4477,24 +4477,24 @@ public sealed partial class SnowflakeDestinationUpdate
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AccountUrl", AccountUrl);
-        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ContentColumnName", ContentColumnName);
-        global::Gureum.Core.ValueTree.Put(node, "DataLoadingOption", DataLoadingOption);
-        global::Gureum.Core.ValueTree.Put(node, "Database", Database);
-        global::Gureum.Core.ValueTree.Put(node, "KeyPassphrase", KeyPassphrase);
-        global::Gureum.Core.ValueTree.Put(node, "MetaDataColumnName", MetaDataColumnName);
         global::Gureum.Core.ValueTree.Put(node, "PrivateKey", PrivateKey);
+        global::Gureum.Core.ValueTree.Put(node, "KeyPassphrase", KeyPassphrase);
+        global::Gureum.Core.ValueTree.Put(node, "User", User);
+        global::Gureum.Core.ValueTree.Put(node, "Database", Database);
+        global::Gureum.Core.ValueTree.Put(node, "Schema", Schema);
+        global::Gureum.Core.ValueTree.Put(node, "Table", Table);
+        global::Gureum.Core.ValueTree.Put(node, "SnowflakeRoleConfiguration", SnowflakeRoleConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DataLoadingOption", DataLoadingOption);
+        global::Gureum.Core.ValueTree.Put(node, "MetaDataColumnName", MetaDataColumnName);
+        global::Gureum.Core.ValueTree.Put(node, "ContentColumnName", ContentColumnName);
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
+        global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
         global::Gureum.Core.ValueTree.Put(node, "S3Update", S3Update?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Schema", Schema);
         global::Gureum.Core.ValueTree.Put(node, "SecretsManagerConfiguration", SecretsManagerConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SnowflakeRoleConfiguration", SnowflakeRoleConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Table", Table);
-        global::Gureum.Core.ValueTree.Put(node, "User", User);
+        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
         return node;
     }
 }
@@ -4581,13 +4581,13 @@ public sealed partial class SnowflakeVpcConfiguration
 
 public sealed partial class SourceDescription
 {
-    public global::Gureum.Api.Firehose.DatabaseSourceDescription? DatabaseSourceDescription { get; set; }
-
     public global::Gureum.Api.Firehose.DirectPutSourceDescription? DirectPutSourceDescription { get; set; }
 
     public global::Gureum.Api.Firehose.KinesisStreamSourceDescription? KinesisStreamSourceDescription { get; set; }
 
     public global::Gureum.Api.Firehose.MSKSourceDescription? MSKSourceDescription { get; set; }
+
+    public global::Gureum.Api.Firehose.DatabaseSourceDescription? DatabaseSourceDescription { get; set; }
 
     public static SourceDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4596,20 +4596,20 @@ public sealed partial class SourceDescription
             return null;
         }
         var result = new SourceDescription();
-        result.DatabaseSourceDescription = global::Gureum.Api.Firehose.DatabaseSourceDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DatabaseSourceDescription")));
         result.DirectPutSourceDescription = global::Gureum.Api.Firehose.DirectPutSourceDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DirectPutSourceDescription")));
         result.KinesisStreamSourceDescription = global::Gureum.Api.Firehose.KinesisStreamSourceDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "KinesisStreamSourceDescription")));
         result.MSKSourceDescription = global::Gureum.Api.Firehose.MSKSourceDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MSKSourceDescription")));
+        result.DatabaseSourceDescription = global::Gureum.Api.Firehose.DatabaseSourceDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DatabaseSourceDescription")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DatabaseSourceDescription", DatabaseSourceDescription?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "DirectPutSourceDescription", DirectPutSourceDescription?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "KinesisStreamSourceDescription", KinesisStreamSourceDescription?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "MSKSourceDescription", MSKSourceDescription?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DatabaseSourceDescription", DatabaseSourceDescription?.ToTree());
         return node;
     }
 }
@@ -4643,25 +4643,25 @@ public sealed partial class SplunkBufferingHints
 
 public sealed partial class SplunkDestinationConfiguration
 {
-    public global::Gureum.Api.Firehose.SplunkBufferingHints? BufferingHints { get; set; }
-
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
-
-    public int? HECAcknowledgmentTimeoutInSeconds { get; set; }
-
     public string? HECEndpoint { get; set; }
 
     public string? HECEndpointType { get; set; }
 
     public string? HECToken { get; set; }
 
-    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+    public int? HECAcknowledgmentTimeoutInSeconds { get; set; }
 
     public global::Gureum.Api.Firehose.SplunkRetryOptions? RetryOptions { get; set; }
 
     public string? S3BackupMode { get; set; }
 
     public global::Gureum.Api.Firehose.S3DestinationConfiguration? S3Configuration { get; set; }
+
+    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
+
+    public global::Gureum.Api.Firehose.SplunkBufferingHints? BufferingHints { get; set; }
 
     public global::Gureum.Api.Firehose.SecretsManagerConfiguration? SecretsManagerConfiguration { get; set; }
 
@@ -4672,16 +4672,16 @@ public sealed partial class SplunkDestinationConfiguration
             return null;
         }
         var result = new SplunkDestinationConfiguration();
-        result.BufferingHints = global::Gureum.Api.Firehose.SplunkBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
-        result.HECAcknowledgmentTimeoutInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HECAcknowledgmentTimeoutInSeconds"));
         result.HECEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HECEndpoint"));
         result.HECEndpointType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HECEndpointType"));
         result.HECToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HECToken"));
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.HECAcknowledgmentTimeoutInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HECAcknowledgmentTimeoutInSeconds"));
         result.RetryOptions = global::Gureum.Api.Firehose.SplunkRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
         result.S3Configuration = global::Gureum.Api.Firehose.S3DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Configuration")));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
+        result.BufferingHints = global::Gureum.Api.Firehose.SplunkBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
         result.SecretsManagerConfiguration = global::Gureum.Api.Firehose.SecretsManagerConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SecretsManagerConfiguration")));
         return result;
     }
@@ -4689,16 +4689,16 @@ public sealed partial class SplunkDestinationConfiguration
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "HECAcknowledgmentTimeoutInSeconds", HECAcknowledgmentTimeoutInSeconds);
         global::Gureum.Core.ValueTree.Put(node, "HECEndpoint", HECEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "HECEndpointType", HECEndpointType);
         global::Gureum.Core.ValueTree.Put(node, "HECToken", HECToken);
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "HECAcknowledgmentTimeoutInSeconds", HECAcknowledgmentTimeoutInSeconds);
         global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
         global::Gureum.Core.ValueTree.Put(node, "S3Configuration", S3Configuration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SecretsManagerConfiguration", SecretsManagerConfiguration?.ToTree());
         return node;
     }
@@ -4706,25 +4706,25 @@ public sealed partial class SplunkDestinationConfiguration
 
 public sealed partial class SplunkDestinationDescription
 {
-    public global::Gureum.Api.Firehose.SplunkBufferingHints? BufferingHints { get; set; }
-
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
-
-    public int? HECAcknowledgmentTimeoutInSeconds { get; set; }
-
     public string? HECEndpoint { get; set; }
 
     public string? HECEndpointType { get; set; }
 
     public string? HECToken { get; set; }
 
-    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+    public int? HECAcknowledgmentTimeoutInSeconds { get; set; }
 
     public global::Gureum.Api.Firehose.SplunkRetryOptions? RetryOptions { get; set; }
 
     public string? S3BackupMode { get; set; }
 
     public global::Gureum.Api.Firehose.S3DestinationDescription? S3DestinationDescription { get; set; }
+
+    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
+
+    public global::Gureum.Api.Firehose.SplunkBufferingHints? BufferingHints { get; set; }
 
     public global::Gureum.Api.Firehose.SecretsManagerConfiguration? SecretsManagerConfiguration { get; set; }
 
@@ -4735,16 +4735,16 @@ public sealed partial class SplunkDestinationDescription
             return null;
         }
         var result = new SplunkDestinationDescription();
-        result.BufferingHints = global::Gureum.Api.Firehose.SplunkBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
-        result.HECAcknowledgmentTimeoutInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HECAcknowledgmentTimeoutInSeconds"));
         result.HECEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HECEndpoint"));
         result.HECEndpointType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HECEndpointType"));
         result.HECToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HECToken"));
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.HECAcknowledgmentTimeoutInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HECAcknowledgmentTimeoutInSeconds"));
         result.RetryOptions = global::Gureum.Api.Firehose.SplunkRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
         result.S3DestinationDescription = global::Gureum.Api.Firehose.S3DestinationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3DestinationDescription")));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
+        result.BufferingHints = global::Gureum.Api.Firehose.SplunkBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
         result.SecretsManagerConfiguration = global::Gureum.Api.Firehose.SecretsManagerConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SecretsManagerConfiguration")));
         return result;
     }
@@ -4752,16 +4752,16 @@ public sealed partial class SplunkDestinationDescription
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "HECAcknowledgmentTimeoutInSeconds", HECAcknowledgmentTimeoutInSeconds);
         global::Gureum.Core.ValueTree.Put(node, "HECEndpoint", HECEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "HECEndpointType", HECEndpointType);
         global::Gureum.Core.ValueTree.Put(node, "HECToken", HECToken);
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "HECAcknowledgmentTimeoutInSeconds", HECAcknowledgmentTimeoutInSeconds);
         global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
         global::Gureum.Core.ValueTree.Put(node, "S3DestinationDescription", S3DestinationDescription?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SecretsManagerConfiguration", SecretsManagerConfiguration?.ToTree());
         return node;
     }
@@ -4769,25 +4769,25 @@ public sealed partial class SplunkDestinationDescription
 
 public sealed partial class SplunkDestinationUpdate
 {
-    public global::Gureum.Api.Firehose.SplunkBufferingHints? BufferingHints { get; set; }
-
-    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
-
-    public int? HECAcknowledgmentTimeoutInSeconds { get; set; }
-
     public string? HECEndpoint { get; set; }
 
     public string? HECEndpointType { get; set; }
 
     public string? HECToken { get; set; }
 
-    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+    public int? HECAcknowledgmentTimeoutInSeconds { get; set; }
 
     public global::Gureum.Api.Firehose.SplunkRetryOptions? RetryOptions { get; set; }
 
     public string? S3BackupMode { get; set; }
 
     public global::Gureum.Api.Firehose.S3DestinationUpdate? S3Update { get; set; }
+
+    public global::Gureum.Api.Firehose.ProcessingConfiguration? ProcessingConfiguration { get; set; }
+
+    public global::Gureum.Api.Firehose.CloudWatchLoggingOptions? CloudWatchLoggingOptions { get; set; }
+
+    public global::Gureum.Api.Firehose.SplunkBufferingHints? BufferingHints { get; set; }
 
     public global::Gureum.Api.Firehose.SecretsManagerConfiguration? SecretsManagerConfiguration { get; set; }
 
@@ -4798,16 +4798,16 @@ public sealed partial class SplunkDestinationUpdate
             return null;
         }
         var result = new SplunkDestinationUpdate();
-        result.BufferingHints = global::Gureum.Api.Firehose.SplunkBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
-        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
-        result.HECAcknowledgmentTimeoutInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HECAcknowledgmentTimeoutInSeconds"));
         result.HECEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HECEndpoint"));
         result.HECEndpointType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HECEndpointType"));
         result.HECToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HECToken"));
-        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.HECAcknowledgmentTimeoutInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HECAcknowledgmentTimeoutInSeconds"));
         result.RetryOptions = global::Gureum.Api.Firehose.SplunkRetryOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RetryOptions")));
         result.S3BackupMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3BackupMode"));
         result.S3Update = global::Gureum.Api.Firehose.S3DestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Update")));
+        result.ProcessingConfiguration = global::Gureum.Api.Firehose.ProcessingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProcessingConfiguration")));
+        result.CloudWatchLoggingOptions = global::Gureum.Api.Firehose.CloudWatchLoggingOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchLoggingOptions")));
+        result.BufferingHints = global::Gureum.Api.Firehose.SplunkBufferingHints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BufferingHints")));
         result.SecretsManagerConfiguration = global::Gureum.Api.Firehose.SecretsManagerConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SecretsManagerConfiguration")));
         return result;
     }
@@ -4815,16 +4815,16 @@ public sealed partial class SplunkDestinationUpdate
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "HECAcknowledgmentTimeoutInSeconds", HECAcknowledgmentTimeoutInSeconds);
         global::Gureum.Core.ValueTree.Put(node, "HECEndpoint", HECEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "HECEndpointType", HECEndpointType);
         global::Gureum.Core.ValueTree.Put(node, "HECToken", HECToken);
-        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "HECAcknowledgmentTimeoutInSeconds", HECAcknowledgmentTimeoutInSeconds);
         global::Gureum.Core.ValueTree.Put(node, "RetryOptions", RetryOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "S3BackupMode", S3BackupMode);
         global::Gureum.Core.ValueTree.Put(node, "S3Update", S3Update?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProcessingConfiguration", ProcessingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchLoggingOptions", CloudWatchLoggingOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "BufferingHints", BufferingHints?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SecretsManagerConfiguration", SecretsManagerConfiguration?.ToTree());
         return node;
     }
@@ -4862,9 +4862,9 @@ public static class SplunkS3BackupMode
 
 public sealed partial class StartDeliveryStreamEncryptionInput
 {
-    public global::Gureum.Api.Firehose.DeliveryStreamEncryptionConfigurationInput? DeliveryStreamEncryptionConfigurationInput { get; set; }
-
     public string? DeliveryStreamName { get; set; }
+
+    public global::Gureum.Api.Firehose.DeliveryStreamEncryptionConfigurationInput? DeliveryStreamEncryptionConfigurationInput { get; set; }
 
     public static StartDeliveryStreamEncryptionInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4873,16 +4873,16 @@ public sealed partial class StartDeliveryStreamEncryptionInput
             return null;
         }
         var result = new StartDeliveryStreamEncryptionInput();
-        result.DeliveryStreamEncryptionConfigurationInput = global::Gureum.Api.Firehose.DeliveryStreamEncryptionConfigurationInput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeliveryStreamEncryptionConfigurationInput")));
         result.DeliveryStreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeliveryStreamName"));
+        result.DeliveryStreamEncryptionConfigurationInput = global::Gureum.Api.Firehose.DeliveryStreamEncryptionConfigurationInput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeliveryStreamEncryptionConfigurationInput")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DeliveryStreamEncryptionConfigurationInput", DeliveryStreamEncryptionConfigurationInput?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "DeliveryStreamName", DeliveryStreamName);
+        global::Gureum.Core.ValueTree.Put(node, "DeliveryStreamEncryptionConfigurationInput", DeliveryStreamEncryptionConfigurationInput?.ToTree());
         return node;
     }
 }
@@ -5092,31 +5092,31 @@ public sealed partial class UntagDeliveryStreamOutput
 
 public sealed partial class UpdateDestinationInput
 {
-    public global::Gureum.Api.Firehose.AmazonOpenSearchServerlessDestinationUpdate? AmazonOpenSearchServerlessDestinationUpdate { get; set; }
-
-    public global::Gureum.Api.Firehose.AmazonopensearchserviceDestinationUpdate? AmazonopensearchserviceDestinationUpdate { get; set; }
+    public string? DeliveryStreamName { get; set; }
 
     public string? CurrentDeliveryStreamVersionId { get; set; }
 
-    public string? DeliveryStreamName { get; set; }
-
     public string? DestinationId { get; set; }
-
-    public global::Gureum.Api.Firehose.ElasticsearchDestinationUpdate? ElasticsearchDestinationUpdate { get; set; }
-
-    public global::Gureum.Api.Firehose.ExtendedS3DestinationUpdate? ExtendedS3DestinationUpdate { get; set; }
-
-    public global::Gureum.Api.Firehose.HttpEndpointDestinationUpdate? HttpEndpointDestinationUpdate { get; set; }
-
-    public global::Gureum.Api.Firehose.IcebergDestinationUpdate? IcebergDestinationUpdate { get; set; }
-
-    public global::Gureum.Api.Firehose.RedshiftDestinationUpdate? RedshiftDestinationUpdate { get; set; }
 
     public global::Gureum.Api.Firehose.S3DestinationUpdate? S3DestinationUpdate { get; set; }
 
-    public global::Gureum.Api.Firehose.SnowflakeDestinationUpdate? SnowflakeDestinationUpdate { get; set; }
+    public global::Gureum.Api.Firehose.ExtendedS3DestinationUpdate? ExtendedS3DestinationUpdate { get; set; }
+
+    public global::Gureum.Api.Firehose.RedshiftDestinationUpdate? RedshiftDestinationUpdate { get; set; }
+
+    public global::Gureum.Api.Firehose.ElasticsearchDestinationUpdate? ElasticsearchDestinationUpdate { get; set; }
+
+    public global::Gureum.Api.Firehose.AmazonopensearchserviceDestinationUpdate? AmazonopensearchserviceDestinationUpdate { get; set; }
 
     public global::Gureum.Api.Firehose.SplunkDestinationUpdate? SplunkDestinationUpdate { get; set; }
+
+    public global::Gureum.Api.Firehose.HttpEndpointDestinationUpdate? HttpEndpointDestinationUpdate { get; set; }
+
+    public global::Gureum.Api.Firehose.AmazonOpenSearchServerlessDestinationUpdate? AmazonOpenSearchServerlessDestinationUpdate { get; set; }
+
+    public global::Gureum.Api.Firehose.SnowflakeDestinationUpdate? SnowflakeDestinationUpdate { get; set; }
+
+    public global::Gureum.Api.Firehose.IcebergDestinationUpdate? IcebergDestinationUpdate { get; set; }
 
     public static UpdateDestinationInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5125,38 +5125,38 @@ public sealed partial class UpdateDestinationInput
             return null;
         }
         var result = new UpdateDestinationInput();
-        result.AmazonOpenSearchServerlessDestinationUpdate = global::Gureum.Api.Firehose.AmazonOpenSearchServerlessDestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AmazonOpenSearchServerlessDestinationUpdate")));
-        result.AmazonopensearchserviceDestinationUpdate = global::Gureum.Api.Firehose.AmazonopensearchserviceDestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AmazonopensearchserviceDestinationUpdate")));
-        result.CurrentDeliveryStreamVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CurrentDeliveryStreamVersionId"));
         result.DeliveryStreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeliveryStreamName"));
+        result.CurrentDeliveryStreamVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CurrentDeliveryStreamVersionId"));
         result.DestinationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationId"));
-        result.ElasticsearchDestinationUpdate = global::Gureum.Api.Firehose.ElasticsearchDestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ElasticsearchDestinationUpdate")));
-        result.ExtendedS3DestinationUpdate = global::Gureum.Api.Firehose.ExtendedS3DestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExtendedS3DestinationUpdate")));
-        result.HttpEndpointDestinationUpdate = global::Gureum.Api.Firehose.HttpEndpointDestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HttpEndpointDestinationUpdate")));
-        result.IcebergDestinationUpdate = global::Gureum.Api.Firehose.IcebergDestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "IcebergDestinationUpdate")));
-        result.RedshiftDestinationUpdate = global::Gureum.Api.Firehose.RedshiftDestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RedshiftDestinationUpdate")));
         result.S3DestinationUpdate = global::Gureum.Api.Firehose.S3DestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3DestinationUpdate")));
-        result.SnowflakeDestinationUpdate = global::Gureum.Api.Firehose.SnowflakeDestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnowflakeDestinationUpdate")));
+        result.ExtendedS3DestinationUpdate = global::Gureum.Api.Firehose.ExtendedS3DestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExtendedS3DestinationUpdate")));
+        result.RedshiftDestinationUpdate = global::Gureum.Api.Firehose.RedshiftDestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RedshiftDestinationUpdate")));
+        result.ElasticsearchDestinationUpdate = global::Gureum.Api.Firehose.ElasticsearchDestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ElasticsearchDestinationUpdate")));
+        result.AmazonopensearchserviceDestinationUpdate = global::Gureum.Api.Firehose.AmazonopensearchserviceDestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AmazonopensearchserviceDestinationUpdate")));
         result.SplunkDestinationUpdate = global::Gureum.Api.Firehose.SplunkDestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SplunkDestinationUpdate")));
+        result.HttpEndpointDestinationUpdate = global::Gureum.Api.Firehose.HttpEndpointDestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HttpEndpointDestinationUpdate")));
+        result.AmazonOpenSearchServerlessDestinationUpdate = global::Gureum.Api.Firehose.AmazonOpenSearchServerlessDestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AmazonOpenSearchServerlessDestinationUpdate")));
+        result.SnowflakeDestinationUpdate = global::Gureum.Api.Firehose.SnowflakeDestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnowflakeDestinationUpdate")));
+        result.IcebergDestinationUpdate = global::Gureum.Api.Firehose.IcebergDestinationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "IcebergDestinationUpdate")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AmazonOpenSearchServerlessDestinationUpdate", AmazonOpenSearchServerlessDestinationUpdate?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AmazonopensearchserviceDestinationUpdate", AmazonopensearchserviceDestinationUpdate?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CurrentDeliveryStreamVersionId", CurrentDeliveryStreamVersionId);
         global::Gureum.Core.ValueTree.Put(node, "DeliveryStreamName", DeliveryStreamName);
+        global::Gureum.Core.ValueTree.Put(node, "CurrentDeliveryStreamVersionId", CurrentDeliveryStreamVersionId);
         global::Gureum.Core.ValueTree.Put(node, "DestinationId", DestinationId);
-        global::Gureum.Core.ValueTree.Put(node, "ElasticsearchDestinationUpdate", ElasticsearchDestinationUpdate?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ExtendedS3DestinationUpdate", ExtendedS3DestinationUpdate?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "HttpEndpointDestinationUpdate", HttpEndpointDestinationUpdate?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "IcebergDestinationUpdate", IcebergDestinationUpdate?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RedshiftDestinationUpdate", RedshiftDestinationUpdate?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "S3DestinationUpdate", S3DestinationUpdate?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SnowflakeDestinationUpdate", SnowflakeDestinationUpdate?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExtendedS3DestinationUpdate", ExtendedS3DestinationUpdate?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RedshiftDestinationUpdate", RedshiftDestinationUpdate?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ElasticsearchDestinationUpdate", ElasticsearchDestinationUpdate?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AmazonopensearchserviceDestinationUpdate", AmazonopensearchserviceDestinationUpdate?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SplunkDestinationUpdate", SplunkDestinationUpdate?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "HttpEndpointDestinationUpdate", HttpEndpointDestinationUpdate?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AmazonOpenSearchServerlessDestinationUpdate", AmazonOpenSearchServerlessDestinationUpdate?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SnowflakeDestinationUpdate", SnowflakeDestinationUpdate?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "IcebergDestinationUpdate", IcebergDestinationUpdate?.ToTree());
         return node;
     }
 }
@@ -5182,11 +5182,11 @@ public sealed partial class UpdateDestinationOutput
 
 public sealed partial class VpcConfiguration
 {
+    public global::System.Collections.Generic.List<string>? SubnetIds { get; set; }
+
     public string? RoleARN { get; set; }
 
     public global::System.Collections.Generic.List<string>? SecurityGroupIds { get; set; }
-
-    public global::System.Collections.Generic.List<string>? SubnetIds { get; set; }
 
     public static VpcConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5195,29 +5195,29 @@ public sealed partial class VpcConfiguration
             return null;
         }
         var result = new VpcConfiguration();
+        result.SubnetIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SubnetIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.SecurityGroupIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecurityGroupIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.SubnetIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SubnetIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "SubnetIds", global::Gureum.Core.ValueTree.WriteList(SubnetIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "SecurityGroupIds", global::Gureum.Core.ValueTree.WriteList(SecurityGroupIds, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "SubnetIds", global::Gureum.Core.ValueTree.WriteList(SubnetIds, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class VpcConfigurationDescription
 {
+    public global::System.Collections.Generic.List<string>? SubnetIds { get; set; }
+
     public string? RoleARN { get; set; }
 
     public global::System.Collections.Generic.List<string>? SecurityGroupIds { get; set; }
-
-    public global::System.Collections.Generic.List<string>? SubnetIds { get; set; }
 
     public string? VpcId { get; set; }
 
@@ -5228,9 +5228,9 @@ public sealed partial class VpcConfigurationDescription
             return null;
         }
         var result = new VpcConfigurationDescription();
+        result.SubnetIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SubnetIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.RoleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleARN"));
         result.SecurityGroupIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecurityGroupIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.SubnetIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SubnetIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.VpcId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VpcId"));
         return result;
     }
@@ -5238,9 +5238,9 @@ public sealed partial class VpcConfigurationDescription
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "SubnetIds", global::Gureum.Core.ValueTree.WriteList(SubnetIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "RoleARN", RoleARN);
         global::Gureum.Core.ValueTree.Put(node, "SecurityGroupIds", global::Gureum.Core.ValueTree.WriteList(SecurityGroupIds, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "SubnetIds", global::Gureum.Core.ValueTree.WriteList(SubnetIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "VpcId", VpcId);
         return node;
     }

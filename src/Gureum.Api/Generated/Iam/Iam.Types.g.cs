@@ -37,15 +37,15 @@ public static class AccessAdvisorUsageGranularityType
 
 public sealed partial class AccessDetail
 {
-    public string? EntityPath { get; set; }
-
-    public global::System.DateTimeOffset? LastAuthenticatedTime { get; set; }
-
-    public string? Region { get; set; }
-
     public string? ServiceName { get; set; }
 
     public string? ServiceNamespace { get; set; }
+
+    public string? Region { get; set; }
+
+    public string? EntityPath { get; set; }
+
+    public global::System.DateTimeOffset? LastAuthenticatedTime { get; set; }
 
     public int? TotalAuthenticatedEntities { get; set; }
 
@@ -56,11 +56,11 @@ public sealed partial class AccessDetail
             return null;
         }
         var result = new AccessDetail();
-        result.EntityPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EntityPath"));
-        result.LastAuthenticatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAuthenticatedTime"));
-        result.Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Region"));
         result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceName"));
         result.ServiceNamespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceNamespace"));
+        result.Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Region"));
+        result.EntityPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EntityPath"));
+        result.LastAuthenticatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAuthenticatedTime"));
         result.TotalAuthenticatedEntities = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TotalAuthenticatedEntities"));
         return result;
     }
@@ -68,11 +68,11 @@ public sealed partial class AccessDetail
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EntityPath", EntityPath);
-        global::Gureum.Core.ValueTree.Put(node, "LastAuthenticatedTime", LastAuthenticatedTime);
-        global::Gureum.Core.ValueTree.Put(node, "Region", Region);
         global::Gureum.Core.ValueTree.Put(node, "ServiceName", ServiceName);
         global::Gureum.Core.ValueTree.Put(node, "ServiceNamespace", ServiceNamespace);
+        global::Gureum.Core.ValueTree.Put(node, "Region", Region);
+        global::Gureum.Core.ValueTree.Put(node, "EntityPath", EntityPath);
+        global::Gureum.Core.ValueTree.Put(node, "LastAuthenticatedTime", LastAuthenticatedTime);
         global::Gureum.Core.ValueTree.Put(node, "TotalAuthenticatedEntities", TotalAuthenticatedEntities);
         return node;
     }
@@ -80,15 +80,15 @@ public sealed partial class AccessDetail
 
 public sealed partial class AccessKey
 {
+    public string? UserName { get; set; }
+
     public string? AccessKeyId { get; set; }
-
-    public global::System.DateTimeOffset? CreateDate { get; set; }
-
-    public string? SecretAccessKey { get; set; }
 
     public string? Status { get; set; }
 
-    public string? UserName { get; set; }
+    public string? SecretAccessKey { get; set; }
+
+    public global::System.DateTimeOffset? CreateDate { get; set; }
 
     public static AccessKey? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -97,22 +97,22 @@ public sealed partial class AccessKey
             return null;
         }
         var result = new AccessKey();
-        result.AccessKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessKeyId"));
-        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
-        result.SecretAccessKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretAccessKey"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.AccessKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessKeyId"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.SecretAccessKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretAccessKey"));
+        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessKeyId", AccessKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
-        global::Gureum.Core.ValueTree.Put(node, "SecretAccessKey", SecretAccessKey);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "AccessKeyId", AccessKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "SecretAccessKey", SecretAccessKey);
+        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
         return node;
     }
 }
@@ -121,9 +121,9 @@ public sealed partial class AccessKeyLastUsed
 {
     public global::System.DateTimeOffset? LastUsedDate { get; set; }
 
-    public string? Region { get; set; }
-
     public string? ServiceName { get; set; }
+
+    public string? Region { get; set; }
 
     public static AccessKeyLastUsed? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -133,8 +133,8 @@ public sealed partial class AccessKeyLastUsed
         }
         var result = new AccessKeyLastUsed();
         result.LastUsedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUsedDate"));
-        result.Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Region"));
         result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceName"));
+        result.Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Region"));
         return result;
     }
 
@@ -142,21 +142,21 @@ public sealed partial class AccessKeyLastUsed
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "LastUsedDate", LastUsedDate);
-        global::Gureum.Core.ValueTree.Put(node, "Region", Region);
         global::Gureum.Core.ValueTree.Put(node, "ServiceName", ServiceName);
+        global::Gureum.Core.ValueTree.Put(node, "Region", Region);
         return node;
     }
 }
 
 public sealed partial class AccessKeyMetadata
 {
-    public string? AccessKeyId { get; set; }
+    public string? UserName { get; set; }
 
-    public global::System.DateTimeOffset? CreateDate { get; set; }
+    public string? AccessKeyId { get; set; }
 
     public string? Status { get; set; }
 
-    public string? UserName { get; set; }
+    public global::System.DateTimeOffset? CreateDate { get; set; }
 
     public static AccessKeyMetadata? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -165,29 +165,29 @@ public sealed partial class AccessKeyMetadata
             return null;
         }
         var result = new AccessKeyMetadata();
-        result.AccessKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessKeyId"));
-        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.AccessKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessKeyId"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessKeyId", AccessKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "AccessKeyId", AccessKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
         return node;
     }
 }
 
 public sealed partial class AddClientIDToOpenIDConnectProviderRequest
 {
-    public string? ClientID { get; set; }
-
     public string? OpenIDConnectProviderArn { get; set; }
+
+    public string? ClientID { get; set; }
 
     public static AddClientIDToOpenIDConnectProviderRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -196,16 +196,16 @@ public sealed partial class AddClientIDToOpenIDConnectProviderRequest
             return null;
         }
         var result = new AddClientIDToOpenIDConnectProviderRequest();
-        result.ClientID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientID"));
         result.OpenIDConnectProviderArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpenIDConnectProviderArn"));
+        result.ClientID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientID"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientID", ClientID);
         global::Gureum.Core.ValueTree.Put(node, "OpenIDConnectProviderArn", OpenIDConnectProviderArn);
+        global::Gureum.Core.ValueTree.Put(node, "ClientID", ClientID);
         return node;
     }
 }
@@ -316,9 +316,9 @@ public sealed partial class AttachGroupPolicyRequest
 
 public sealed partial class AttachRolePolicyRequest
 {
-    public string? PolicyArn { get; set; }
-
     public string? RoleName { get; set; }
+
+    public string? PolicyArn { get; set; }
 
     public static AttachRolePolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -327,25 +327,25 @@ public sealed partial class AttachRolePolicyRequest
             return null;
         }
         var result = new AttachRolePolicyRequest();
-        result.PolicyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyArn"));
         result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
+        result.PolicyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PolicyArn", PolicyArn);
         global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyArn", PolicyArn);
         return node;
     }
 }
 
 public sealed partial class AttachUserPolicyRequest
 {
-    public string? PolicyArn { get; set; }
-
     public string? UserName { get; set; }
+
+    public string? PolicyArn { get; set; }
 
     public static AttachUserPolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -354,25 +354,25 @@ public sealed partial class AttachUserPolicyRequest
             return null;
         }
         var result = new AttachUserPolicyRequest();
-        result.PolicyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyArn"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.PolicyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PolicyArn", PolicyArn);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyArn", PolicyArn);
         return node;
     }
 }
 
 public sealed partial class AttachedPermissionsBoundary
 {
-    public string? PermissionsBoundaryArn { get; set; }
-
     public string? PermissionsBoundaryType { get; set; }
+
+    public string? PermissionsBoundaryArn { get; set; }
 
     public static AttachedPermissionsBoundary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -381,25 +381,25 @@ public sealed partial class AttachedPermissionsBoundary
             return null;
         }
         var result = new AttachedPermissionsBoundary();
-        result.PermissionsBoundaryArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundaryArn"));
         result.PermissionsBoundaryType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundaryType"));
+        result.PermissionsBoundaryArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundaryArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundaryArn", PermissionsBoundaryArn);
         global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundaryType", PermissionsBoundaryType);
+        global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundaryArn", PermissionsBoundaryArn);
         return node;
     }
 }
 
 public sealed partial class AttachedPolicy
 {
-    public string? PolicyArn { get; set; }
-
     public string? PolicyName { get; set; }
+
+    public string? PolicyArn { get; set; }
 
     public static AttachedPolicy? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -408,25 +408,25 @@ public sealed partial class AttachedPolicy
             return null;
         }
         var result = new AttachedPolicy();
-        result.PolicyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyArn"));
         result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
+        result.PolicyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PolicyArn", PolicyArn);
         global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyArn", PolicyArn);
         return node;
     }
 }
 
 public sealed partial class ChangePasswordRequest
 {
-    public string? NewPassword { get; set; }
-
     public string? OldPassword { get; set; }
+
+    public string? NewPassword { get; set; }
 
     public static ChangePasswordRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -435,16 +435,16 @@ public sealed partial class ChangePasswordRequest
             return null;
         }
         var result = new ChangePasswordRequest();
-        result.NewPassword = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NewPassword"));
         result.OldPassword = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OldPassword"));
+        result.NewPassword = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NewPassword"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NewPassword", NewPassword);
         global::Gureum.Core.ValueTree.Put(node, "OldPassword", OldPassword);
+        global::Gureum.Core.ValueTree.Put(node, "NewPassword", NewPassword);
         return node;
     }
 }
@@ -453,9 +453,9 @@ public sealed partial class ContextEntry
 {
     public string? ContextKeyName { get; set; }
 
-    public string? ContextKeyType { get; set; }
-
     public global::System.Collections.Generic.List<string>? ContextKeyValues { get; set; }
+
+    public string? ContextKeyType { get; set; }
 
     public static ContextEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -465,8 +465,8 @@ public sealed partial class ContextEntry
         }
         var result = new ContextEntry();
         result.ContextKeyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContextKeyName"));
-        result.ContextKeyType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContextKeyType"));
         result.ContextKeyValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ContextKeyValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ContextKeyType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContextKeyType"));
         return result;
     }
 
@@ -474,8 +474,8 @@ public sealed partial class ContextEntry
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ContextKeyName", ContextKeyName);
-        global::Gureum.Core.ValueTree.Put(node, "ContextKeyType", ContextKeyType);
         global::Gureum.Core.ValueTree.Put(node, "ContextKeyValues", global::Gureum.Core.ValueTree.WriteList(ContextKeyValues, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ContextKeyType", ContextKeyType);
         return node;
     }
 }
@@ -568,23 +568,23 @@ public sealed partial class CreateAccountAliasRequest
 
 public sealed partial class CreateDelegationRequestRequest
 {
-    public string? Description { get; set; }
-
-    public string? NotificationChannel { get; set; }
-
-    public bool? OnlySendByOwner { get; set; }
-
     public string? OwnerAccountId { get; set; }
 
-    public global::Gureum.Api.Iam.DelegationPermission? Permissions { get; set; }
+    public string? Description { get; set; }
 
-    public string? RedirectUrl { get; set; }
+    public global::Gureum.Api.Iam.DelegationPermission? Permissions { get; set; }
 
     public string? RequestMessage { get; set; }
 
     public string? RequestorWorkflowId { get; set; }
 
+    public string? RedirectUrl { get; set; }
+
+    public string? NotificationChannel { get; set; }
+
     public int? SessionDuration { get; set; }
+
+    public bool? OnlySendByOwner { get; set; }
 
     public static CreateDelegationRequestRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -593,30 +593,30 @@ public sealed partial class CreateDelegationRequestRequest
             return null;
         }
         var result = new CreateDelegationRequestRequest();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.NotificationChannel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NotificationChannel"));
-        result.OnlySendByOwner = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "OnlySendByOwner"));
         result.OwnerAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnerAccountId"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.Permissions = global::Gureum.Api.Iam.DelegationPermission.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Permissions")));
-        result.RedirectUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RedirectUrl"));
         result.RequestMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestMessage"));
         result.RequestorWorkflowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestorWorkflowId"));
+        result.RedirectUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RedirectUrl"));
+        result.NotificationChannel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NotificationChannel"));
         result.SessionDuration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SessionDuration"));
+        result.OnlySendByOwner = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "OnlySendByOwner"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "NotificationChannel", NotificationChannel);
-        global::Gureum.Core.ValueTree.Put(node, "OnlySendByOwner", OnlySendByOwner);
         global::Gureum.Core.ValueTree.Put(node, "OwnerAccountId", OwnerAccountId);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "Permissions", Permissions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RedirectUrl", RedirectUrl);
         global::Gureum.Core.ValueTree.Put(node, "RequestMessage", RequestMessage);
         global::Gureum.Core.ValueTree.Put(node, "RequestorWorkflowId", RequestorWorkflowId);
+        global::Gureum.Core.ValueTree.Put(node, "RedirectUrl", RedirectUrl);
+        global::Gureum.Core.ValueTree.Put(node, "NotificationChannel", NotificationChannel);
         global::Gureum.Core.ValueTree.Put(node, "SessionDuration", SessionDuration);
+        global::Gureum.Core.ValueTree.Put(node, "OnlySendByOwner", OnlySendByOwner);
         return node;
     }
 }
@@ -650,9 +650,9 @@ public sealed partial class CreateDelegationRequestResponse
 
 public sealed partial class CreateGroupRequest
 {
-    public string? GroupName { get; set; }
-
     public string? Path { get; set; }
+
+    public string? GroupName { get; set; }
 
     public static CreateGroupRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -661,16 +661,16 @@ public sealed partial class CreateGroupRequest
             return null;
         }
         var result = new CreateGroupRequest();
-        result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
         result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
+        result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
         global::Gureum.Core.ValueTree.Put(node, "Path", Path);
+        global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
         return node;
     }
 }
@@ -754,11 +754,11 @@ public sealed partial class CreateInstanceProfileResponse
 
 public sealed partial class CreateLoginProfileRequest
 {
+    public string? UserName { get; set; }
+
     public string? Password { get; set; }
 
     public bool? PasswordResetRequired { get; set; }
-
-    public string? UserName { get; set; }
 
     public static CreateLoginProfileRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -767,18 +767,18 @@ public sealed partial class CreateLoginProfileRequest
             return null;
         }
         var result = new CreateLoginProfileRequest();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         result.Password = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Password"));
         result.PasswordResetRequired = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "PasswordResetRequired"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         global::Gureum.Core.ValueTree.Put(node, "Password", Password);
         global::Gureum.Core.ValueTree.Put(node, "PasswordResetRequired", PasswordResetRequired);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
@@ -808,13 +808,13 @@ public sealed partial class CreateLoginProfileResponse
 
 public sealed partial class CreateOpenIDConnectProviderRequest
 {
-    public global::System.Collections.Generic.List<string>? ClientIDList { get; set; }
+    public string? Url { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
+    public global::System.Collections.Generic.List<string>? ClientIDList { get; set; }
 
     public global::System.Collections.Generic.List<string>? ThumbprintList { get; set; }
 
-    public string? Url { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
 
     public static CreateOpenIDConnectProviderRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -823,20 +823,20 @@ public sealed partial class CreateOpenIDConnectProviderRequest
             return null;
         }
         var result = new CreateOpenIDConnectProviderRequest();
-        result.ClientIDList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ClientIDList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ThumbprintList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ThumbprintList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Url = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Url"));
+        result.ClientIDList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ClientIDList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ThumbprintList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ThumbprintList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientIDList", global::Gureum.Core.ValueTree.WriteList(ClientIDList, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ThumbprintList", global::Gureum.Core.ValueTree.WriteList(ThumbprintList, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Url", Url);
+        global::Gureum.Core.ValueTree.Put(node, "ClientIDList", global::Gureum.Core.ValueTree.WriteList(ClientIDList, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ThumbprintList", global::Gureum.Core.ValueTree.WriteList(ThumbprintList, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -870,13 +870,13 @@ public sealed partial class CreateOpenIDConnectProviderResponse
 
 public sealed partial class CreatePolicyRequest
 {
-    public string? Description { get; set; }
+    public string? PolicyName { get; set; }
 
     public string? Path { get; set; }
 
     public string? PolicyDocument { get; set; }
 
-    public string? PolicyName { get; set; }
+    public string? Description { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
 
@@ -887,10 +887,10 @@ public sealed partial class CreatePolicyRequest
             return null;
         }
         var result = new CreatePolicyRequest();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
         result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
         result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyDocument"));
-        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -898,10 +898,10 @@ public sealed partial class CreatePolicyRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
         global::Gureum.Core.ValueTree.Put(node, "Path", Path);
         global::Gureum.Core.ValueTree.Put(node, "PolicyDocument", PolicyDocument);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
@@ -986,17 +986,17 @@ public sealed partial class CreatePolicyVersionResponse
 
 public sealed partial class CreateRoleRequest
 {
+    public string? Path { get; set; }
+
+    public string? RoleName { get; set; }
+
     public string? AssumeRolePolicyDocument { get; set; }
 
     public string? Description { get; set; }
 
     public int? MaxSessionDuration { get; set; }
 
-    public string? Path { get; set; }
-
     public string? PermissionsBoundary { get; set; }
-
-    public string? RoleName { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
 
@@ -1007,12 +1007,12 @@ public sealed partial class CreateRoleRequest
             return null;
         }
         var result = new CreateRoleRequest();
+        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
+        result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
         result.AssumeRolePolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssumeRolePolicyDocument"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.MaxSessionDuration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxSessionDuration"));
-        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
         result.PermissionsBoundary = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundary"));
-        result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -1020,12 +1020,12 @@ public sealed partial class CreateRoleRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Path", Path);
+        global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
         global::Gureum.Core.ValueTree.Put(node, "AssumeRolePolicyDocument", AssumeRolePolicyDocument);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "MaxSessionDuration", MaxSessionDuration);
-        global::Gureum.Core.ValueTree.Put(node, "Path", Path);
         global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundary", PermissionsBoundary);
-        global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
@@ -1056,15 +1056,15 @@ public sealed partial class CreateRoleResponse
 
 public sealed partial class CreateSAMLProviderRequest
 {
-    public string? AddPrivateKey { get; set; }
-
-    public string? AssertionEncryptionMode { get; set; }
+    public string? SAMLMetadataDocument { get; set; }
 
     public string? Name { get; set; }
 
-    public string? SAMLMetadataDocument { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
+
+    public string? AssertionEncryptionMode { get; set; }
+
+    public string? AddPrivateKey { get; set; }
 
     public static CreateSAMLProviderRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1073,22 +1073,22 @@ public sealed partial class CreateSAMLProviderRequest
             return null;
         }
         var result = new CreateSAMLProviderRequest();
-        result.AddPrivateKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AddPrivateKey"));
-        result.AssertionEncryptionMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssertionEncryptionMode"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.SAMLMetadataDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SAMLMetadataDocument"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AssertionEncryptionMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssertionEncryptionMode"));
+        result.AddPrivateKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AddPrivateKey"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AddPrivateKey", AddPrivateKey);
-        global::Gureum.Core.ValueTree.Put(node, "AssertionEncryptionMode", AssertionEncryptionMode);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "SAMLMetadataDocument", SAMLMetadataDocument);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AssertionEncryptionMode", AssertionEncryptionMode);
+        global::Gureum.Core.ValueTree.Put(node, "AddPrivateKey", AddPrivateKey);
         return node;
     }
 }
@@ -1124,9 +1124,9 @@ public sealed partial class CreateServiceLinkedRoleRequest
 {
     public string? AWSServiceName { get; set; }
 
-    public string? CustomSuffix { get; set; }
-
     public string? Description { get; set; }
+
+    public string? CustomSuffix { get; set; }
 
     public static CreateServiceLinkedRoleRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1136,8 +1136,8 @@ public sealed partial class CreateServiceLinkedRoleRequest
         }
         var result = new CreateServiceLinkedRoleRequest();
         result.AWSServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AWSServiceName"));
-        result.CustomSuffix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomSuffix"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.CustomSuffix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomSuffix"));
         return result;
     }
 
@@ -1145,8 +1145,8 @@ public sealed partial class CreateServiceLinkedRoleRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AWSServiceName", AWSServiceName);
-        global::Gureum.Core.ValueTree.Put(node, "CustomSuffix", CustomSuffix);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "CustomSuffix", CustomSuffix);
         return node;
     }
 }
@@ -1176,11 +1176,11 @@ public sealed partial class CreateServiceLinkedRoleResponse
 
 public sealed partial class CreateServiceSpecificCredentialRequest
 {
-    public int? CredentialAgeDays { get; set; }
+    public string? UserName { get; set; }
 
     public string? ServiceName { get; set; }
 
-    public string? UserName { get; set; }
+    public int? CredentialAgeDays { get; set; }
 
     public static CreateServiceSpecificCredentialRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1189,18 +1189,18 @@ public sealed partial class CreateServiceSpecificCredentialRequest
             return null;
         }
         var result = new CreateServiceSpecificCredentialRequest();
-        result.CredentialAgeDays = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "CredentialAgeDays"));
-        result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceName"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceName"));
+        result.CredentialAgeDays = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "CredentialAgeDays"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CredentialAgeDays", CredentialAgeDays);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceName", ServiceName);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "ServiceName", ServiceName);
+        global::Gureum.Core.ValueTree.Put(node, "CredentialAgeDays", CredentialAgeDays);
         return node;
     }
 }
@@ -1232,11 +1232,11 @@ public sealed partial class CreateUserRequest
 {
     public string? Path { get; set; }
 
+    public string? UserName { get; set; }
+
     public string? PermissionsBoundary { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
-
-    public string? UserName { get; set; }
 
     public static CreateUserRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1246,9 +1246,9 @@ public sealed partial class CreateUserRequest
         }
         var result = new CreateUserRequest();
         result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         result.PermissionsBoundary = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundary"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
@@ -1256,9 +1256,9 @@ public sealed partial class CreateUserRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Path", Path);
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundary", PermissionsBoundary);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
@@ -1290,9 +1290,9 @@ public sealed partial class CreateVirtualMFADeviceRequest
 {
     public string? Path { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
-
     public string? VirtualMFADeviceName { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
 
     public static CreateVirtualMFADeviceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1302,8 +1302,8 @@ public sealed partial class CreateVirtualMFADeviceRequest
         }
         var result = new CreateVirtualMFADeviceRequest();
         result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.VirtualMFADeviceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VirtualMFADeviceName"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -1311,8 +1311,8 @@ public sealed partial class CreateVirtualMFADeviceRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Path", Path);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "VirtualMFADeviceName", VirtualMFADeviceName);
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -1342,9 +1342,9 @@ public sealed partial class CreateVirtualMFADeviceResponse
 
 public sealed partial class DeactivateMFADeviceRequest
 {
-    public string? SerialNumber { get; set; }
-
     public string? UserName { get; set; }
+
+    public string? SerialNumber { get; set; }
 
     public static DeactivateMFADeviceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1353,25 +1353,25 @@ public sealed partial class DeactivateMFADeviceRequest
             return null;
         }
         var result = new DeactivateMFADeviceRequest();
-        result.SerialNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SerialNumber"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.SerialNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SerialNumber"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "SerialNumber", SerialNumber);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "SerialNumber", SerialNumber);
         return node;
     }
 }
 
 public sealed partial class DelegationPermission
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.PolicyParameter>? Parameters { get; set; }
-
     public string? PolicyTemplateArn { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.PolicyParameter>? Parameters { get; set; }
 
     public static DelegationPermission? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1380,59 +1380,59 @@ public sealed partial class DelegationPermission
             return null;
         }
         var result = new DelegationPermission();
-        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Iam.PolicyParameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.PolicyTemplateArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyTemplateArn"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Iam.PolicyParameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "PolicyTemplateArn", PolicyTemplateArn);
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class DelegationRequest
 {
-    public string? ApproverId { get; set; }
-
-    public global::System.DateTimeOffset? CreateDate { get; set; }
-
     public string? DelegationRequestId { get; set; }
-
-    public string? Description { get; set; }
-
-    public global::System.DateTimeOffset? ExpirationTime { get; set; }
-
-    public string? Notes { get; set; }
-
-    public bool? OnlySendByOwner { get; set; }
 
     public string? OwnerAccountId { get; set; }
 
-    public string? OwnerId { get; set; }
+    public string? Description { get; set; }
 
-    public string? PermissionPolicy { get; set; }
+    public string? RequestMessage { get; set; }
 
     public global::Gureum.Api.Iam.DelegationPermission? Permissions { get; set; }
 
-    public string? RedirectUrl { get; set; }
+    public string? PermissionPolicy { get; set; }
 
-    public string? RejectionReason { get; set; }
+    public global::System.Collections.Generic.List<string>? RolePermissionRestrictionArns { get; set; }
 
-    public string? RequestMessage { get; set; }
+    public string? OwnerId { get; set; }
+
+    public string? ApproverId { get; set; }
+
+    public string? State { get; set; }
+
+    public global::System.DateTimeOffset? ExpirationTime { get; set; }
 
     public string? RequestorId { get; set; }
 
     public string? RequestorName { get; set; }
 
-    public global::System.Collections.Generic.List<string>? RolePermissionRestrictionArns { get; set; }
+    public global::System.DateTimeOffset? CreateDate { get; set; }
 
     public int? SessionDuration { get; set; }
 
-    public string? State { get; set; }
+    public string? RedirectUrl { get; set; }
+
+    public string? Notes { get; set; }
+
+    public string? RejectionReason { get; set; }
+
+    public bool? OnlySendByOwner { get; set; }
 
     public global::System.DateTimeOffset? UpdatedTime { get; set; }
 
@@ -1443,25 +1443,25 @@ public sealed partial class DelegationRequest
             return null;
         }
         var result = new DelegationRequest();
-        result.ApproverId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ApproverId"));
-        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
         result.DelegationRequestId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DelegationRequestId"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.ExpirationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExpirationTime"));
-        result.Notes = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Notes"));
-        result.OnlySendByOwner = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "OnlySendByOwner"));
         result.OwnerAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnerAccountId"));
-        result.OwnerId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnerId"));
-        result.PermissionPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionPolicy"));
-        result.Permissions = global::Gureum.Api.Iam.DelegationPermission.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Permissions")));
-        result.RedirectUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RedirectUrl"));
-        result.RejectionReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RejectionReason"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.RequestMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestMessage"));
+        result.Permissions = global::Gureum.Api.Iam.DelegationPermission.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Permissions")));
+        result.PermissionPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionPolicy"));
+        result.RolePermissionRestrictionArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RolePermissionRestrictionArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.OwnerId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnerId"));
+        result.ApproverId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ApproverId"));
+        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
+        result.ExpirationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExpirationTime"));
         result.RequestorId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestorId"));
         result.RequestorName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestorName"));
-        result.RolePermissionRestrictionArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RolePermissionRestrictionArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
         result.SessionDuration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SessionDuration"));
-        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
+        result.RedirectUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RedirectUrl"));
+        result.Notes = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Notes"));
+        result.RejectionReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RejectionReason"));
+        result.OnlySendByOwner = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "OnlySendByOwner"));
         result.UpdatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UpdatedTime"));
         return result;
     }
@@ -1469,25 +1469,25 @@ public sealed partial class DelegationRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ApproverId", ApproverId);
-        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
         global::Gureum.Core.ValueTree.Put(node, "DelegationRequestId", DelegationRequestId);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "ExpirationTime", ExpirationTime);
-        global::Gureum.Core.ValueTree.Put(node, "Notes", Notes);
-        global::Gureum.Core.ValueTree.Put(node, "OnlySendByOwner", OnlySendByOwner);
         global::Gureum.Core.ValueTree.Put(node, "OwnerAccountId", OwnerAccountId);
-        global::Gureum.Core.ValueTree.Put(node, "OwnerId", OwnerId);
-        global::Gureum.Core.ValueTree.Put(node, "PermissionPolicy", PermissionPolicy);
-        global::Gureum.Core.ValueTree.Put(node, "Permissions", Permissions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RedirectUrl", RedirectUrl);
-        global::Gureum.Core.ValueTree.Put(node, "RejectionReason", RejectionReason);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "RequestMessage", RequestMessage);
+        global::Gureum.Core.ValueTree.Put(node, "Permissions", Permissions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "PermissionPolicy", PermissionPolicy);
+        global::Gureum.Core.ValueTree.Put(node, "RolePermissionRestrictionArns", global::Gureum.Core.ValueTree.WriteList(RolePermissionRestrictionArns, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "OwnerId", OwnerId);
+        global::Gureum.Core.ValueTree.Put(node, "ApproverId", ApproverId);
+        global::Gureum.Core.ValueTree.Put(node, "State", State);
+        global::Gureum.Core.ValueTree.Put(node, "ExpirationTime", ExpirationTime);
         global::Gureum.Core.ValueTree.Put(node, "RequestorId", RequestorId);
         global::Gureum.Core.ValueTree.Put(node, "RequestorName", RequestorName);
-        global::Gureum.Core.ValueTree.Put(node, "RolePermissionRestrictionArns", global::Gureum.Core.ValueTree.WriteList(RolePermissionRestrictionArns, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
         global::Gureum.Core.ValueTree.Put(node, "SessionDuration", SessionDuration);
-        global::Gureum.Core.ValueTree.Put(node, "State", State);
+        global::Gureum.Core.ValueTree.Put(node, "RedirectUrl", RedirectUrl);
+        global::Gureum.Core.ValueTree.Put(node, "Notes", Notes);
+        global::Gureum.Core.ValueTree.Put(node, "RejectionReason", RejectionReason);
+        global::Gureum.Core.ValueTree.Put(node, "OnlySendByOwner", OnlySendByOwner);
         global::Gureum.Core.ValueTree.Put(node, "UpdatedTime", UpdatedTime);
         return node;
     }
@@ -1495,9 +1495,9 @@ public sealed partial class DelegationRequest
 
 public sealed partial class DeleteAccessKeyRequest
 {
-    public string? AccessKeyId { get; set; }
-
     public string? UserName { get; set; }
+
+    public string? AccessKeyId { get; set; }
 
     public static DeleteAccessKeyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1506,16 +1506,16 @@ public sealed partial class DeleteAccessKeyRequest
             return null;
         }
         var result = new DeleteAccessKeyRequest();
-        result.AccessKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessKeyId"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.AccessKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessKeyId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessKeyId", AccessKeyId);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "AccessKeyId", AccessKeyId);
         return node;
     }
 }
@@ -1737,9 +1737,9 @@ public sealed partial class DeleteRolePermissionsBoundaryRequest
 
 public sealed partial class DeleteRolePolicyRequest
 {
-    public string? PolicyName { get; set; }
-
     public string? RoleName { get; set; }
+
+    public string? PolicyName { get; set; }
 
     public static DeleteRolePolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1748,16 +1748,16 @@ public sealed partial class DeleteRolePolicyRequest
             return null;
         }
         var result = new DeleteRolePolicyRequest();
-        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
         result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
+        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
         global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
         return node;
     }
 }
@@ -1810,9 +1810,9 @@ public sealed partial class DeleteSAMLProviderRequest
 
 public sealed partial class DeleteSSHPublicKeyRequest
 {
-    public string? SSHPublicKeyId { get; set; }
-
     public string? UserName { get; set; }
+
+    public string? SSHPublicKeyId { get; set; }
 
     public static DeleteSSHPublicKeyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1821,16 +1821,16 @@ public sealed partial class DeleteSSHPublicKeyRequest
             return null;
         }
         var result = new DeleteSSHPublicKeyRequest();
-        result.SSHPublicKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSHPublicKeyId"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.SSHPublicKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSHPublicKeyId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "SSHPublicKeyId", SSHPublicKeyId);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "SSHPublicKeyId", SSHPublicKeyId);
         return node;
     }
 }
@@ -1906,9 +1906,9 @@ public sealed partial class DeleteServiceLinkedRoleResponse
 
 public sealed partial class DeleteServiceSpecificCredentialRequest
 {
-    public string? ServiceSpecificCredentialId { get; set; }
-
     public string? UserName { get; set; }
+
+    public string? ServiceSpecificCredentialId { get; set; }
 
     public static DeleteServiceSpecificCredentialRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1917,25 +1917,25 @@ public sealed partial class DeleteServiceSpecificCredentialRequest
             return null;
         }
         var result = new DeleteServiceSpecificCredentialRequest();
-        result.ServiceSpecificCredentialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceSpecificCredentialId"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.ServiceSpecificCredentialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceSpecificCredentialId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ServiceSpecificCredentialId", ServiceSpecificCredentialId);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "ServiceSpecificCredentialId", ServiceSpecificCredentialId);
         return node;
     }
 }
 
 public sealed partial class DeleteSigningCertificateRequest
 {
-    public string? CertificateId { get; set; }
-
     public string? UserName { get; set; }
+
+    public string? CertificateId { get; set; }
 
     public static DeleteSigningCertificateRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1944,16 +1944,16 @@ public sealed partial class DeleteSigningCertificateRequest
             return null;
         }
         var result = new DeleteSigningCertificateRequest();
-        result.CertificateId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateId"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.CertificateId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CertificateId", CertificateId);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "CertificateId", CertificateId);
         return node;
     }
 }
@@ -1983,9 +1983,9 @@ public sealed partial class DeleteUserPermissionsBoundaryRequest
 
 public sealed partial class DeleteUserPolicyRequest
 {
-    public string? PolicyName { get; set; }
-
     public string? UserName { get; set; }
+
+    public string? PolicyName { get; set; }
 
     public static DeleteUserPolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1994,16 +1994,16 @@ public sealed partial class DeleteUserPolicyRequest
             return null;
         }
         var result = new DeleteUserPolicyRequest();
-        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
         return node;
     }
 }
@@ -2119,9 +2119,9 @@ public sealed partial class DetachGroupPolicyRequest
 
 public sealed partial class DetachRolePolicyRequest
 {
-    public string? PolicyArn { get; set; }
-
     public string? RoleName { get; set; }
+
+    public string? PolicyArn { get; set; }
 
     public static DetachRolePolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2130,25 +2130,25 @@ public sealed partial class DetachRolePolicyRequest
             return null;
         }
         var result = new DetachRolePolicyRequest();
-        result.PolicyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyArn"));
         result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
+        result.PolicyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PolicyArn", PolicyArn);
         global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyArn", PolicyArn);
         return node;
     }
 }
 
 public sealed partial class DetachUserPolicyRequest
 {
-    public string? PolicyArn { get; set; }
-
     public string? UserName { get; set; }
+
+    public string? PolicyArn { get; set; }
 
     public static DetachUserPolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2157,16 +2157,16 @@ public sealed partial class DetachUserPolicyRequest
             return null;
         }
         var result = new DetachUserPolicyRequest();
-        result.PolicyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyArn"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.PolicyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PolicyArn", PolicyArn);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyArn", PolicyArn);
         return node;
     }
 }
@@ -2192,9 +2192,9 @@ public sealed partial class DisableOrganizationsRootCredentialsManagementRequest
 
 public sealed partial class DisableOrganizationsRootCredentialsManagementResponse
 {
-    public global::System.Collections.Generic.List<string>? EnabledFeatures { get; set; }
-
     public string? OrganizationId { get; set; }
+
+    public global::System.Collections.Generic.List<string>? EnabledFeatures { get; set; }
 
     public static DisableOrganizationsRootCredentialsManagementResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2203,16 +2203,16 @@ public sealed partial class DisableOrganizationsRootCredentialsManagementRespons
             return null;
         }
         var result = new DisableOrganizationsRootCredentialsManagementResponse();
-        result.EnabledFeatures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EnabledFeatures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.OrganizationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OrganizationId"));
+        result.EnabledFeatures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EnabledFeatures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EnabledFeatures", global::Gureum.Core.ValueTree.WriteList(EnabledFeatures, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "OrganizationId", OrganizationId);
+        global::Gureum.Core.ValueTree.Put(node, "EnabledFeatures", global::Gureum.Core.ValueTree.WriteList(EnabledFeatures, x => (object?)x));
         return node;
     }
 }
@@ -2238,9 +2238,9 @@ public sealed partial class DisableOrganizationsRootSessionsRequest
 
 public sealed partial class DisableOrganizationsRootSessionsResponse
 {
-    public global::System.Collections.Generic.List<string>? EnabledFeatures { get; set; }
-
     public string? OrganizationId { get; set; }
+
+    public global::System.Collections.Generic.List<string>? EnabledFeatures { get; set; }
 
     public static DisableOrganizationsRootSessionsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2249,29 +2249,29 @@ public sealed partial class DisableOrganizationsRootSessionsResponse
             return null;
         }
         var result = new DisableOrganizationsRootSessionsResponse();
-        result.EnabledFeatures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EnabledFeatures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.OrganizationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OrganizationId"));
+        result.EnabledFeatures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EnabledFeatures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EnabledFeatures", global::Gureum.Core.ValueTree.WriteList(EnabledFeatures, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "OrganizationId", OrganizationId);
+        global::Gureum.Core.ValueTree.Put(node, "EnabledFeatures", global::Gureum.Core.ValueTree.WriteList(EnabledFeatures, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class EnableMFADeviceRequest
 {
-    public string? AuthenticationCode1 { get; set; }
-
-    public string? AuthenticationCode2 { get; set; }
+    public string? UserName { get; set; }
 
     public string? SerialNumber { get; set; }
 
-    public string? UserName { get; set; }
+    public string? AuthenticationCode1 { get; set; }
+
+    public string? AuthenticationCode2 { get; set; }
 
     public static EnableMFADeviceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2280,20 +2280,20 @@ public sealed partial class EnableMFADeviceRequest
             return null;
         }
         var result = new EnableMFADeviceRequest();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.SerialNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SerialNumber"));
         result.AuthenticationCode1 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthenticationCode1"));
         result.AuthenticationCode2 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthenticationCode2"));
-        result.SerialNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SerialNumber"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "SerialNumber", SerialNumber);
         global::Gureum.Core.ValueTree.Put(node, "AuthenticationCode1", AuthenticationCode1);
         global::Gureum.Core.ValueTree.Put(node, "AuthenticationCode2", AuthenticationCode2);
-        global::Gureum.Core.ValueTree.Put(node, "SerialNumber", SerialNumber);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
@@ -2319,9 +2319,9 @@ public sealed partial class EnableOrganizationsRootCredentialsManagementRequest
 
 public sealed partial class EnableOrganizationsRootCredentialsManagementResponse
 {
-    public global::System.Collections.Generic.List<string>? EnabledFeatures { get; set; }
-
     public string? OrganizationId { get; set; }
+
+    public global::System.Collections.Generic.List<string>? EnabledFeatures { get; set; }
 
     public static EnableOrganizationsRootCredentialsManagementResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2330,16 +2330,16 @@ public sealed partial class EnableOrganizationsRootCredentialsManagementResponse
             return null;
         }
         var result = new EnableOrganizationsRootCredentialsManagementResponse();
-        result.EnabledFeatures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EnabledFeatures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.OrganizationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OrganizationId"));
+        result.EnabledFeatures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EnabledFeatures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EnabledFeatures", global::Gureum.Core.ValueTree.WriteList(EnabledFeatures, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "OrganizationId", OrganizationId);
+        global::Gureum.Core.ValueTree.Put(node, "EnabledFeatures", global::Gureum.Core.ValueTree.WriteList(EnabledFeatures, x => (object?)x));
         return node;
     }
 }
@@ -2365,9 +2365,9 @@ public sealed partial class EnableOrganizationsRootSessionsRequest
 
 public sealed partial class EnableOrganizationsRootSessionsResponse
 {
-    public global::System.Collections.Generic.List<string>? EnabledFeatures { get; set; }
-
     public string? OrganizationId { get; set; }
+
+    public global::System.Collections.Generic.List<string>? EnabledFeatures { get; set; }
 
     public static EnableOrganizationsRootSessionsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2376,16 +2376,16 @@ public sealed partial class EnableOrganizationsRootSessionsResponse
             return null;
         }
         var result = new EnableOrganizationsRootSessionsResponse();
-        result.EnabledFeatures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EnabledFeatures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.OrganizationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OrganizationId"));
+        result.EnabledFeatures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EnabledFeatures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EnabledFeatures", global::Gureum.Core.ValueTree.WriteList(EnabledFeatures, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "OrganizationId", OrganizationId);
+        global::Gureum.Core.ValueTree.Put(node, "EnabledFeatures", global::Gureum.Core.ValueTree.WriteList(EnabledFeatures, x => (object?)x));
         return node;
     }
 }
@@ -2444,13 +2444,13 @@ public sealed partial class EntityInfo
 {
     public string? Arn { get; set; }
 
-    public string? Id { get; set; }
-
     public string? Name { get; set; }
 
-    public string? Path { get; set; }
-
     public string? Type { get; set; }
+
+    public string? Id { get; set; }
+
+    public string? Path { get; set; }
 
     public static EntityInfo? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2460,10 +2460,10 @@ public sealed partial class EntityInfo
         }
         var result = new EntityInfo();
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
         return result;
     }
 
@@ -2471,10 +2471,10 @@ public sealed partial class EntityInfo
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "Id", Id);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Path", Path);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "Path", Path);
         return node;
     }
 }
@@ -2491,9 +2491,9 @@ public static class EntityType
 
 public sealed partial class ErrorDetails
 {
-    public string? Code { get; set; }
-
     public string? Message { get; set; }
+
+    public string? Code { get; set; }
 
     public static ErrorDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2502,16 +2502,16 @@ public sealed partial class ErrorDetails
             return null;
         }
         var result = new ErrorDetails();
-        result.Code = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Code"));
         result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Message"));
+        result.Code = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Code"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Code", Code);
         global::Gureum.Core.ValueTree.Put(node, "Message", Message);
+        global::Gureum.Core.ValueTree.Put(node, "Code", Code);
         return node;
     }
 }
@@ -2520,11 +2520,9 @@ public sealed partial class EvaluationResult
 {
     public string? EvalActionName { get; set; }
 
-    public string? EvalDecision { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? EvalDecisionDetails { get; set; }
-
     public string? EvalResourceName { get; set; }
+
+    public string? EvalDecision { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Statement>? MatchedStatements { get; set; }
 
@@ -2533,6 +2531,8 @@ public sealed partial class EvaluationResult
     public global::Gureum.Api.Iam.OrganizationsDecisionDetail? OrganizationsDecisionDetail { get; set; }
 
     public global::Gureum.Api.Iam.PermissionsBoundaryDecisionDetail? PermissionsBoundaryDecisionDetail { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? EvalDecisionDetails { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.ResourceSpecificResult>? ResourceSpecificResults { get; set; }
 
@@ -2544,13 +2544,13 @@ public sealed partial class EvaluationResult
         }
         var result = new EvaluationResult();
         result.EvalActionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EvalActionName"));
-        result.EvalDecision = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EvalDecision"));
-        result.EvalDecisionDetails = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "EvalDecisionDetails"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.EvalResourceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EvalResourceName"));
+        result.EvalDecision = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EvalDecision"));
         result.MatchedStatements = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MatchedStatements"), x => global::Gureum.Api.Iam.Statement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MissingContextValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MissingContextValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.OrganizationsDecisionDetail = global::Gureum.Api.Iam.OrganizationsDecisionDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OrganizationsDecisionDetail")));
         result.PermissionsBoundaryDecisionDetail = global::Gureum.Api.Iam.PermissionsBoundaryDecisionDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundaryDecisionDetail")));
+        result.EvalDecisionDetails = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "EvalDecisionDetails"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ResourceSpecificResults = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceSpecificResults"), x => global::Gureum.Api.Iam.ResourceSpecificResult.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -2559,13 +2559,13 @@ public sealed partial class EvaluationResult
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "EvalActionName", EvalActionName);
-        global::Gureum.Core.ValueTree.Put(node, "EvalDecision", EvalDecision);
-        global::Gureum.Core.ValueTree.Put(node, "EvalDecisionDetails", global::Gureum.Core.ValueTree.WriteMap(EvalDecisionDetails, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "EvalResourceName", EvalResourceName);
+        global::Gureum.Core.ValueTree.Put(node, "EvalDecision", EvalDecision);
         global::Gureum.Core.ValueTree.Put(node, "MatchedStatements", global::Gureum.Core.ValueTree.WriteList(MatchedStatements, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MissingContextValues", global::Gureum.Core.ValueTree.WriteList(MissingContextValues, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "OrganizationsDecisionDetail", OrganizationsDecisionDetail?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundaryDecisionDetail", PermissionsBoundaryDecisionDetail?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EvalDecisionDetails", global::Gureum.Core.ValueTree.WriteMap(EvalDecisionDetails, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ResourceSpecificResults", global::Gureum.Core.ValueTree.WriteList(ResourceSpecificResults, x => (object?)x.ToTree()));
         return node;
     }
@@ -2580,9 +2580,9 @@ public static class FeatureType
 
 public sealed partial class GenerateCredentialReportResponse
 {
-    public string? Description { get; set; }
-
     public string? State { get; set; }
+
+    public string? Description { get; set; }
 
     public static GenerateCredentialReportResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2591,16 +2591,16 @@ public sealed partial class GenerateCredentialReportResponse
             return null;
         }
         var result = new GenerateCredentialReportResponse();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "State", State);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         return node;
     }
 }
@@ -2730,9 +2730,9 @@ public sealed partial class GetAccessKeyLastUsedRequest
 
 public sealed partial class GetAccessKeyLastUsedResponse
 {
-    public global::Gureum.Api.Iam.AccessKeyLastUsed? AccessKeyLastUsed { get; set; }
-
     public string? UserName { get; set; }
+
+    public global::Gureum.Api.Iam.AccessKeyLastUsed? AccessKeyLastUsed { get; set; }
 
     public static GetAccessKeyLastUsedResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2741,16 +2741,16 @@ public sealed partial class GetAccessKeyLastUsedResponse
             return null;
         }
         var result = new GetAccessKeyLastUsedResponse();
-        result.AccessKeyLastUsed = global::Gureum.Api.Iam.AccessKeyLastUsed.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AccessKeyLastUsed")));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.AccessKeyLastUsed = global::Gureum.Api.Iam.AccessKeyLastUsed.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AccessKeyLastUsed")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessKeyLastUsed", AccessKeyLastUsed?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "AccessKeyLastUsed", AccessKeyLastUsed?.ToTree());
         return node;
     }
 }
@@ -2759,9 +2759,9 @@ public sealed partial class GetAccountAuthorizationDetailsRequest
 {
     public global::System.Collections.Generic.List<string>? Filter { get; set; }
 
-    public string? Marker { get; set; }
-
     public int? MaxItems { get; set; }
+
+    public string? Marker { get; set; }
 
     public static GetAccountAuthorizationDetailsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2771,8 +2771,8 @@ public sealed partial class GetAccountAuthorizationDetailsRequest
         }
         var result = new GetAccountAuthorizationDetailsRequest();
         result.Filter = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filter"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
+        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         return result;
     }
 
@@ -2780,25 +2780,25 @@ public sealed partial class GetAccountAuthorizationDetailsRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Filter", global::Gureum.Core.ValueTree.WriteList(Filter, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
+        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         return node;
     }
 }
 
 public sealed partial class GetAccountAuthorizationDetailsResponse
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.UserDetail>? UserDetailList { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.GroupDetail>? GroupDetailList { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.RoleDetail>? RoleDetailList { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.ManagedPolicyDetail>? Policies { get; set; }
 
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.ManagedPolicyDetail>? Policies { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.RoleDetail>? RoleDetailList { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.UserDetail>? UserDetailList { get; set; }
 
     public static GetAccountAuthorizationDetailsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2807,24 +2807,24 @@ public sealed partial class GetAccountAuthorizationDetailsResponse
             return null;
         }
         var result = new GetAccountAuthorizationDetailsResponse();
+        result.UserDetailList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserDetailList"), x => global::Gureum.Api.Iam.UserDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.GroupDetailList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GroupDetailList"), x => global::Gureum.Api.Iam.GroupDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.RoleDetailList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RoleDetailList"), x => global::Gureum.Api.Iam.RoleDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Policies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Policies"), x => global::Gureum.Api.Iam.ManagedPolicyDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.Policies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Policies"), x => global::Gureum.Api.Iam.ManagedPolicyDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.RoleDetailList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RoleDetailList"), x => global::Gureum.Api.Iam.RoleDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.UserDetailList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserDetailList"), x => global::Gureum.Api.Iam.UserDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserDetailList", global::Gureum.Core.ValueTree.WriteList(UserDetailList, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "GroupDetailList", global::Gureum.Core.ValueTree.WriteList(GroupDetailList, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "RoleDetailList", global::Gureum.Core.ValueTree.WriteList(RoleDetailList, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Policies", global::Gureum.Core.ValueTree.WriteList(Policies, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "Policies", global::Gureum.Core.ValueTree.WriteList(Policies, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "RoleDetailList", global::Gureum.Core.ValueTree.WriteList(RoleDetailList, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "UserDetailList", global::Gureum.Core.ValueTree.WriteList(UserDetailList, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -2923,9 +2923,9 @@ public sealed partial class GetContextKeysForPolicyResponse
 
 public sealed partial class GetContextKeysForPrincipalPolicyRequest
 {
-    public global::System.Collections.Generic.List<string>? PolicyInputList { get; set; }
-
     public string? PolicySourceArn { get; set; }
+
+    public global::System.Collections.Generic.List<string>? PolicyInputList { get; set; }
 
     public static GetContextKeysForPrincipalPolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2934,16 +2934,16 @@ public sealed partial class GetContextKeysForPrincipalPolicyRequest
             return null;
         }
         var result = new GetContextKeysForPrincipalPolicyRequest();
-        result.PolicyInputList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyInputList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.PolicySourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicySourceArn"));
+        result.PolicyInputList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyInputList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PolicyInputList", global::Gureum.Core.ValueTree.WriteList(PolicyInputList, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "PolicySourceArn", PolicySourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyInputList", global::Gureum.Core.ValueTree.WriteList(PolicyInputList, x => (object?)x));
         return node;
     }
 }
@@ -2952,9 +2952,9 @@ public sealed partial class GetCredentialReportResponse
 {
     public byte[]? Content { get; set; }
 
-    public global::System.DateTimeOffset? GeneratedTime { get; set; }
-
     public string? ReportFormat { get; set; }
+
+    public global::System.DateTimeOffset? GeneratedTime { get; set; }
 
     public static GetCredentialReportResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2964,8 +2964,8 @@ public sealed partial class GetCredentialReportResponse
         }
         var result = new GetCredentialReportResponse();
         result.Content = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Content"));
-        result.GeneratedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "GeneratedTime"));
         result.ReportFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReportFormat"));
+        result.GeneratedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "GeneratedTime"));
         return result;
     }
 
@@ -2973,17 +2973,17 @@ public sealed partial class GetCredentialReportResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Content", Content);
-        global::Gureum.Core.ValueTree.Put(node, "GeneratedTime", GeneratedTime);
         global::Gureum.Core.ValueTree.Put(node, "ReportFormat", ReportFormat);
+        global::Gureum.Core.ValueTree.Put(node, "GeneratedTime", GeneratedTime);
         return node;
     }
 }
 
 public sealed partial class GetDelegationRequestRequest
 {
-    public bool? DelegationPermissionCheck { get; set; }
-
     public string? DelegationRequestId { get; set; }
+
+    public bool? DelegationPermissionCheck { get; set; }
 
     public static GetDelegationRequestRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2992,16 +2992,16 @@ public sealed partial class GetDelegationRequestRequest
             return null;
         }
         var result = new GetDelegationRequestRequest();
-        result.DelegationPermissionCheck = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DelegationPermissionCheck"));
         result.DelegationRequestId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DelegationRequestId"));
+        result.DelegationPermissionCheck = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DelegationPermissionCheck"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DelegationPermissionCheck", DelegationPermissionCheck);
         global::Gureum.Core.ValueTree.Put(node, "DelegationRequestId", DelegationRequestId);
+        global::Gureum.Core.ValueTree.Put(node, "DelegationPermissionCheck", DelegationPermissionCheck);
         return node;
     }
 }
@@ -3010,9 +3010,9 @@ public sealed partial class GetDelegationRequestResponse
 {
     public global::Gureum.Api.Iam.DelegationRequest? DelegationRequest { get; set; }
 
-    public string? PermissionCheckResult { get; set; }
-
     public string? PermissionCheckStatus { get; set; }
+
+    public string? PermissionCheckResult { get; set; }
 
     public static GetDelegationRequestResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3022,8 +3022,8 @@ public sealed partial class GetDelegationRequestResponse
         }
         var result = new GetDelegationRequestResponse();
         result.DelegationRequest = global::Gureum.Api.Iam.DelegationRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DelegationRequest")));
-        result.PermissionCheckResult = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionCheckResult"));
         result.PermissionCheckStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionCheckStatus"));
+        result.PermissionCheckResult = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionCheckResult"));
         return result;
     }
 
@@ -3031,8 +3031,8 @@ public sealed partial class GetDelegationRequestResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "DelegationRequest", DelegationRequest?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "PermissionCheckResult", PermissionCheckResult);
         global::Gureum.Core.ValueTree.Put(node, "PermissionCheckStatus", PermissionCheckStatus);
+        global::Gureum.Core.ValueTree.Put(node, "PermissionCheckResult", PermissionCheckResult);
         return node;
     }
 }
@@ -3068,9 +3068,9 @@ public sealed partial class GetGroupPolicyResponse
 {
     public string? GroupName { get; set; }
 
-    public string? PolicyDocument { get; set; }
-
     public string? PolicyName { get; set; }
+
+    public string? PolicyDocument { get; set; }
 
     public static GetGroupPolicyResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3080,8 +3080,8 @@ public sealed partial class GetGroupPolicyResponse
         }
         var result = new GetGroupPolicyResponse();
         result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
-        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyDocument"));
         result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
+        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyDocument"));
         return result;
     }
 
@@ -3089,8 +3089,8 @@ public sealed partial class GetGroupPolicyResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyDocument", PolicyDocument);
         global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyDocument", PolicyDocument);
         return node;
     }
 }
@@ -3130,11 +3130,11 @@ public sealed partial class GetGroupResponse
 {
     public global::Gureum.Api.Iam.Group? Group { get; set; }
 
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.User>? Users { get; set; }
+
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.User>? Users { get; set; }
 
     public static GetGroupResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3144,9 +3144,9 @@ public sealed partial class GetGroupResponse
         }
         var result = new GetGroupResponse();
         result.Group = global::Gureum.Api.Iam.Group.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Group")));
+        result.Users = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Users"), x => global::Gureum.Api.Iam.User.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.Users = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Users"), x => global::Gureum.Api.Iam.User.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -3154,9 +3154,9 @@ public sealed partial class GetGroupResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Group", Group?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Users", global::Gureum.Core.ValueTree.WriteList(Users, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "Users", global::Gureum.Core.ValueTree.WriteList(Users, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -3190,9 +3190,9 @@ public sealed partial class GetHumanReadableSummaryRequest
 
 public sealed partial class GetHumanReadableSummaryResponse
 {
-    public string? Locale { get; set; }
-
     public string? SummaryContent { get; set; }
+
+    public string? Locale { get; set; }
 
     public string? SummaryState { get; set; }
 
@@ -3203,8 +3203,8 @@ public sealed partial class GetHumanReadableSummaryResponse
             return null;
         }
         var result = new GetHumanReadableSummaryResponse();
-        result.Locale = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Locale"));
         result.SummaryContent = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SummaryContent"));
+        result.Locale = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Locale"));
         result.SummaryState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SummaryState"));
         return result;
     }
@@ -3212,8 +3212,8 @@ public sealed partial class GetHumanReadableSummaryResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Locale", Locale);
         global::Gureum.Core.ValueTree.Put(node, "SummaryContent", SummaryContent);
+        global::Gureum.Core.ValueTree.Put(node, "Locale", Locale);
         global::Gureum.Core.ValueTree.Put(node, "SummaryState", SummaryState);
         return node;
     }
@@ -3340,13 +3340,13 @@ public sealed partial class GetMFADeviceRequest
 
 public sealed partial class GetMFADeviceResponse
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? Certifications { get; set; }
-
-    public global::System.DateTimeOffset? EnableDate { get; set; }
+    public string? UserName { get; set; }
 
     public string? SerialNumber { get; set; }
 
-    public string? UserName { get; set; }
+    public global::System.DateTimeOffset? EnableDate { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Certifications { get; set; }
 
     public static GetMFADeviceResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3355,20 +3355,20 @@ public sealed partial class GetMFADeviceResponse
             return null;
         }
         var result = new GetMFADeviceResponse();
-        result.Certifications = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Certifications"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.EnableDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EnableDate"));
-        result.SerialNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SerialNumber"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.SerialNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SerialNumber"));
+        result.EnableDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EnableDate"));
+        result.Certifications = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Certifications"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Certifications", global::Gureum.Core.ValueTree.WriteMap(Certifications, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "EnableDate", EnableDate);
-        global::Gureum.Core.ValueTree.Put(node, "SerialNumber", SerialNumber);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "SerialNumber", SerialNumber);
+        global::Gureum.Core.ValueTree.Put(node, "EnableDate", EnableDate);
+        global::Gureum.Core.ValueTree.Put(node, "Certifications", global::Gureum.Core.ValueTree.WriteMap(Certifications, x => (object?)x));
         return node;
     }
 }
@@ -3398,15 +3398,15 @@ public sealed partial class GetOpenIDConnectProviderRequest
 
 public sealed partial class GetOpenIDConnectProviderResponse
 {
+    public string? Url { get; set; }
+
     public global::System.Collections.Generic.List<string>? ClientIDList { get; set; }
+
+    public global::System.Collections.Generic.List<string>? ThumbprintList { get; set; }
 
     public global::System.DateTimeOffset? CreateDate { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
-
-    public global::System.Collections.Generic.List<string>? ThumbprintList { get; set; }
-
-    public string? Url { get; set; }
 
     public static GetOpenIDConnectProviderResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3415,22 +3415,22 @@ public sealed partial class GetOpenIDConnectProviderResponse
             return null;
         }
         var result = new GetOpenIDConnectProviderResponse();
+        result.Url = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Url"));
         result.ClientIDList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ClientIDList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ThumbprintList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ThumbprintList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ThumbprintList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ThumbprintList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Url = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Url"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Url", Url);
         global::Gureum.Core.ValueTree.Put(node, "ClientIDList", global::Gureum.Core.ValueTree.WriteList(ClientIDList, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ThumbprintList", global::Gureum.Core.ValueTree.WriteList(ThumbprintList, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ThumbprintList", global::Gureum.Core.ValueTree.WriteList(ThumbprintList, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Url", Url);
         return node;
     }
 }
@@ -3439,9 +3439,9 @@ public sealed partial class GetOrganizationsAccessReportRequest
 {
     public string? JobId { get; set; }
 
-    public string? Marker { get; set; }
-
     public int? MaxItems { get; set; }
+
+    public string? Marker { get; set; }
 
     public string? SortKey { get; set; }
 
@@ -3453,8 +3453,8 @@ public sealed partial class GetOrganizationsAccessReportRequest
         }
         var result = new GetOrganizationsAccessReportRequest();
         result.JobId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "JobId"));
-        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
+        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.SortKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SortKey"));
         return result;
     }
@@ -3463,8 +3463,8 @@ public sealed partial class GetOrganizationsAccessReportRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "JobId", JobId);
-        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
+        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "SortKey", SortKey);
         return node;
     }
@@ -3472,23 +3472,23 @@ public sealed partial class GetOrganizationsAccessReportRequest
 
 public sealed partial class GetOrganizationsAccessReportResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.AccessDetail>? AccessDetails { get; set; }
-
-    public global::Gureum.Api.Iam.ErrorDetails? ErrorDetails { get; set; }
-
-    public bool? IsTruncated { get; set; }
-
-    public global::System.DateTimeOffset? JobCompletionDate { get; set; }
+    public string? JobStatus { get; set; }
 
     public global::System.DateTimeOffset? JobCreationDate { get; set; }
 
-    public string? JobStatus { get; set; }
-
-    public string? Marker { get; set; }
+    public global::System.DateTimeOffset? JobCompletionDate { get; set; }
 
     public int? NumberOfServicesAccessible { get; set; }
 
     public int? NumberOfServicesNotAccessed { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.AccessDetail>? AccessDetails { get; set; }
+
+    public bool? IsTruncated { get; set; }
+
+    public string? Marker { get; set; }
+
+    public global::Gureum.Api.Iam.ErrorDetails? ErrorDetails { get; set; }
 
     public static GetOrganizationsAccessReportResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3497,30 +3497,30 @@ public sealed partial class GetOrganizationsAccessReportResponse
             return null;
         }
         var result = new GetOrganizationsAccessReportResponse();
-        result.AccessDetails = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AccessDetails"), x => global::Gureum.Api.Iam.AccessDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ErrorDetails = global::Gureum.Api.Iam.ErrorDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ErrorDetails")));
-        result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
-        result.JobCompletionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "JobCompletionDate"));
-        result.JobCreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "JobCreationDate"));
         result.JobStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "JobStatus"));
-        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
+        result.JobCreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "JobCreationDate"));
+        result.JobCompletionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "JobCompletionDate"));
         result.NumberOfServicesAccessible = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "NumberOfServicesAccessible"));
         result.NumberOfServicesNotAccessed = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "NumberOfServicesNotAccessed"));
+        result.AccessDetails = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AccessDetails"), x => global::Gureum.Api.Iam.AccessDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
+        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
+        result.ErrorDetails = global::Gureum.Api.Iam.ErrorDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ErrorDetails")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessDetails", global::Gureum.Core.ValueTree.WriteList(AccessDetails, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ErrorDetails", ErrorDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
-        global::Gureum.Core.ValueTree.Put(node, "JobCompletionDate", JobCompletionDate);
-        global::Gureum.Core.ValueTree.Put(node, "JobCreationDate", JobCreationDate);
         global::Gureum.Core.ValueTree.Put(node, "JobStatus", JobStatus);
-        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
+        global::Gureum.Core.ValueTree.Put(node, "JobCreationDate", JobCreationDate);
+        global::Gureum.Core.ValueTree.Put(node, "JobCompletionDate", JobCompletionDate);
         global::Gureum.Core.ValueTree.Put(node, "NumberOfServicesAccessible", NumberOfServicesAccessible);
         global::Gureum.Core.ValueTree.Put(node, "NumberOfServicesNotAccessed", NumberOfServicesNotAccessed);
+        global::Gureum.Core.ValueTree.Put(node, "AccessDetails", global::Gureum.Core.ValueTree.WriteList(AccessDetails, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
+        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorDetails", ErrorDetails?.ToTree());
         return node;
     }
 }
@@ -3650,9 +3650,9 @@ public sealed partial class GetPolicyVersionResponse
 
 public sealed partial class GetRolePolicyRequest
 {
-    public string? PolicyName { get; set; }
-
     public string? RoleName { get; set; }
+
+    public string? PolicyName { get; set; }
 
     public static GetRolePolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3661,27 +3661,27 @@ public sealed partial class GetRolePolicyRequest
             return null;
         }
         var result = new GetRolePolicyRequest();
-        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
         result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
+        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
         global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
         return node;
     }
 }
 
 public sealed partial class GetRolePolicyResponse
 {
-    public string? PolicyDocument { get; set; }
+    public string? RoleName { get; set; }
 
     public string? PolicyName { get; set; }
 
-    public string? RoleName { get; set; }
+    public string? PolicyDocument { get; set; }
 
     public static GetRolePolicyResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3690,18 +3690,18 @@ public sealed partial class GetRolePolicyResponse
             return null;
         }
         var result = new GetRolePolicyResponse();
-        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyDocument"));
-        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
         result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
+        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
+        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyDocument"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PolicyDocument", PolicyDocument);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
         global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyDocument", PolicyDocument);
         return node;
     }
 }
@@ -3777,19 +3777,19 @@ public sealed partial class GetSAMLProviderRequest
 
 public sealed partial class GetSAMLProviderResponse
 {
-    public string? AssertionEncryptionMode { get; set; }
-
-    public global::System.DateTimeOffset? CreateDate { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.SAMLPrivateKey>? PrivateKeyList { get; set; }
+    public string? SAMLProviderUUID { get; set; }
 
     public string? SAMLMetadataDocument { get; set; }
 
-    public string? SAMLProviderUUID { get; set; }
+    public global::System.DateTimeOffset? CreateDate { get; set; }
+
+    public global::System.DateTimeOffset? ValidUntil { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
 
-    public global::System.DateTimeOffset? ValidUntil { get; set; }
+    public string? AssertionEncryptionMode { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.SAMLPrivateKey>? PrivateKeyList { get; set; }
 
     public static GetSAMLProviderResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3798,37 +3798,37 @@ public sealed partial class GetSAMLProviderResponse
             return null;
         }
         var result = new GetSAMLProviderResponse();
-        result.AssertionEncryptionMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssertionEncryptionMode"));
-        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
-        result.PrivateKeyList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PrivateKeyList"), x => global::Gureum.Api.Iam.SAMLPrivateKey.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.SAMLMetadataDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SAMLMetadataDocument"));
         result.SAMLProviderUUID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SAMLProviderUUID"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.SAMLMetadataDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SAMLMetadataDocument"));
+        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
         result.ValidUntil = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ValidUntil"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AssertionEncryptionMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssertionEncryptionMode"));
+        result.PrivateKeyList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PrivateKeyList"), x => global::Gureum.Api.Iam.SAMLPrivateKey.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AssertionEncryptionMode", AssertionEncryptionMode);
-        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
-        global::Gureum.Core.ValueTree.Put(node, "PrivateKeyList", global::Gureum.Core.ValueTree.WriteList(PrivateKeyList, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "SAMLMetadataDocument", SAMLMetadataDocument);
         global::Gureum.Core.ValueTree.Put(node, "SAMLProviderUUID", SAMLProviderUUID);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "SAMLMetadataDocument", SAMLMetadataDocument);
+        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
         global::Gureum.Core.ValueTree.Put(node, "ValidUntil", ValidUntil);
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AssertionEncryptionMode", AssertionEncryptionMode);
+        global::Gureum.Core.ValueTree.Put(node, "PrivateKeyList", global::Gureum.Core.ValueTree.WriteList(PrivateKeyList, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class GetSSHPublicKeyRequest
 {
-    public string? Encoding { get; set; }
+    public string? UserName { get; set; }
 
     public string? SSHPublicKeyId { get; set; }
 
-    public string? UserName { get; set; }
+    public string? Encoding { get; set; }
 
     public static GetSSHPublicKeyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3837,18 +3837,18 @@ public sealed partial class GetSSHPublicKeyRequest
             return null;
         }
         var result = new GetSSHPublicKeyRequest();
-        result.Encoding = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Encoding"));
-        result.SSHPublicKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSHPublicKeyId"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.SSHPublicKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSHPublicKeyId"));
+        result.Encoding = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Encoding"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Encoding", Encoding);
-        global::Gureum.Core.ValueTree.Put(node, "SSHPublicKeyId", SSHPublicKeyId);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "SSHPublicKeyId", SSHPublicKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "Encoding", Encoding);
         return node;
     }
 }
@@ -3926,9 +3926,9 @@ public sealed partial class GetServiceLastAccessedDetailsRequest
 {
     public string? JobId { get; set; }
 
-    public string? Marker { get; set; }
-
     public int? MaxItems { get; set; }
+
+    public string? Marker { get; set; }
 
     public static GetServiceLastAccessedDetailsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3938,8 +3938,8 @@ public sealed partial class GetServiceLastAccessedDetailsRequest
         }
         var result = new GetServiceLastAccessedDetailsRequest();
         result.JobId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "JobId"));
-        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
+        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         return result;
     }
 
@@ -3947,29 +3947,29 @@ public sealed partial class GetServiceLastAccessedDetailsRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "JobId", JobId);
-        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
+        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         return node;
     }
 }
 
 public sealed partial class GetServiceLastAccessedDetailsResponse
 {
-    public global::Gureum.Api.Iam.ErrorDetails? Error { get; set; }
-
-    public bool? IsTruncated { get; set; }
-
-    public global::System.DateTimeOffset? JobCompletionDate { get; set; }
-
-    public global::System.DateTimeOffset? JobCreationDate { get; set; }
-
     public string? JobStatus { get; set; }
 
     public string? JobType { get; set; }
 
-    public string? Marker { get; set; }
+    public global::System.DateTimeOffset? JobCreationDate { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.ServiceLastAccessed>? ServicesLastAccessed { get; set; }
+
+    public global::System.DateTimeOffset? JobCompletionDate { get; set; }
+
+    public bool? IsTruncated { get; set; }
+
+    public string? Marker { get; set; }
+
+    public global::Gureum.Api.Iam.ErrorDetails? Error { get; set; }
 
     public static GetServiceLastAccessedDetailsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3978,28 +3978,28 @@ public sealed partial class GetServiceLastAccessedDetailsResponse
             return null;
         }
         var result = new GetServiceLastAccessedDetailsResponse();
-        result.Error = global::Gureum.Api.Iam.ErrorDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
-        result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
-        result.JobCompletionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "JobCompletionDate"));
-        result.JobCreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "JobCreationDate"));
         result.JobStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "JobStatus"));
         result.JobType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "JobType"));
-        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
+        result.JobCreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "JobCreationDate"));
         result.ServicesLastAccessed = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ServicesLastAccessed"), x => global::Gureum.Api.Iam.ServiceLastAccessed.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.JobCompletionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "JobCompletionDate"));
+        result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
+        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
+        result.Error = global::Gureum.Api.Iam.ErrorDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
-        global::Gureum.Core.ValueTree.Put(node, "JobCompletionDate", JobCompletionDate);
-        global::Gureum.Core.ValueTree.Put(node, "JobCreationDate", JobCreationDate);
         global::Gureum.Core.ValueTree.Put(node, "JobStatus", JobStatus);
         global::Gureum.Core.ValueTree.Put(node, "JobType", JobType);
-        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
+        global::Gureum.Core.ValueTree.Put(node, "JobCreationDate", JobCreationDate);
         global::Gureum.Core.ValueTree.Put(node, "ServicesLastAccessed", global::Gureum.Core.ValueTree.WriteList(ServicesLastAccessed, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "JobCompletionDate", JobCompletionDate);
+        global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
+        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
+        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
         return node;
     }
 }
@@ -4008,11 +4008,11 @@ public sealed partial class GetServiceLastAccessedDetailsWithEntitiesRequest
 {
     public string? JobId { get; set; }
 
-    public string? Marker { get; set; }
+    public string? ServiceNamespace { get; set; }
 
     public int? MaxItems { get; set; }
 
-    public string? ServiceNamespace { get; set; }
+    public string? Marker { get; set; }
 
     public static GetServiceLastAccessedDetailsWithEntitiesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4022,9 +4022,9 @@ public sealed partial class GetServiceLastAccessedDetailsWithEntitiesRequest
         }
         var result = new GetServiceLastAccessedDetailsWithEntitiesRequest();
         result.JobId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "JobId"));
-        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
         result.ServiceNamespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceNamespace"));
+        result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
+        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         return result;
     }
 
@@ -4032,28 +4032,28 @@ public sealed partial class GetServiceLastAccessedDetailsWithEntitiesRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "JobId", JobId);
-        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
         global::Gureum.Core.ValueTree.Put(node, "ServiceNamespace", ServiceNamespace);
+        global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
+        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         return node;
     }
 }
 
 public sealed partial class GetServiceLastAccessedDetailsWithEntitiesResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.EntityDetails>? EntityDetailsList { get; set; }
-
-    public global::Gureum.Api.Iam.ErrorDetails? Error { get; set; }
-
-    public bool? IsTruncated { get; set; }
-
-    public global::System.DateTimeOffset? JobCompletionDate { get; set; }
+    public string? JobStatus { get; set; }
 
     public global::System.DateTimeOffset? JobCreationDate { get; set; }
 
-    public string? JobStatus { get; set; }
+    public global::System.DateTimeOffset? JobCompletionDate { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.EntityDetails>? EntityDetailsList { get; set; }
+
+    public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
+
+    public global::Gureum.Api.Iam.ErrorDetails? Error { get; set; }
 
     public static GetServiceLastAccessedDetailsWithEntitiesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4062,26 +4062,26 @@ public sealed partial class GetServiceLastAccessedDetailsWithEntitiesResponse
             return null;
         }
         var result = new GetServiceLastAccessedDetailsWithEntitiesResponse();
-        result.EntityDetailsList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EntityDetailsList"), x => global::Gureum.Api.Iam.EntityDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Error = global::Gureum.Api.Iam.ErrorDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
-        result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
-        result.JobCompletionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "JobCompletionDate"));
-        result.JobCreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "JobCreationDate"));
         result.JobStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "JobStatus"));
+        result.JobCreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "JobCreationDate"));
+        result.JobCompletionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "JobCompletionDate"));
+        result.EntityDetailsList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EntityDetailsList"), x => global::Gureum.Api.Iam.EntityDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
+        result.Error = global::Gureum.Api.Iam.ErrorDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EntityDetailsList", global::Gureum.Core.ValueTree.WriteList(EntityDetailsList, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
-        global::Gureum.Core.ValueTree.Put(node, "JobCompletionDate", JobCompletionDate);
-        global::Gureum.Core.ValueTree.Put(node, "JobCreationDate", JobCreationDate);
         global::Gureum.Core.ValueTree.Put(node, "JobStatus", JobStatus);
+        global::Gureum.Core.ValueTree.Put(node, "JobCreationDate", JobCreationDate);
+        global::Gureum.Core.ValueTree.Put(node, "JobCompletionDate", JobCompletionDate);
+        global::Gureum.Core.ValueTree.Put(node, "EntityDetailsList", global::Gureum.Core.ValueTree.WriteList(EntityDetailsList, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
+        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
         return node;
     }
 }
@@ -4111,9 +4111,9 @@ public sealed partial class GetServiceLinkedRoleDeletionStatusRequest
 
 public sealed partial class GetServiceLinkedRoleDeletionStatusResponse
 {
-    public global::Gureum.Api.Iam.DeletionTaskFailureReasonType? Reason { get; set; }
-
     public string? Status { get; set; }
+
+    public global::Gureum.Api.Iam.DeletionTaskFailureReasonType? Reason { get; set; }
 
     public static GetServiceLinkedRoleDeletionStatusResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4122,25 +4122,25 @@ public sealed partial class GetServiceLinkedRoleDeletionStatusResponse
             return null;
         }
         var result = new GetServiceLinkedRoleDeletionStatusResponse();
-        result.Reason = global::Gureum.Api.Iam.DeletionTaskFailureReasonType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Reason")));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.Reason = global::Gureum.Api.Iam.DeletionTaskFailureReasonType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Reason")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Reason", Reason?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "Reason", Reason?.ToTree());
         return node;
     }
 }
 
 public sealed partial class GetUserPolicyRequest
 {
-    public string? PolicyName { get; set; }
-
     public string? UserName { get; set; }
+
+    public string? PolicyName { get; set; }
 
     public static GetUserPolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4149,27 +4149,27 @@ public sealed partial class GetUserPolicyRequest
             return null;
         }
         var result = new GetUserPolicyRequest();
-        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
         return node;
     }
 }
 
 public sealed partial class GetUserPolicyResponse
 {
-    public string? PolicyDocument { get; set; }
+    public string? UserName { get; set; }
 
     public string? PolicyName { get; set; }
 
-    public string? UserName { get; set; }
+    public string? PolicyDocument { get; set; }
 
     public static GetUserPolicyResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4178,18 +4178,18 @@ public sealed partial class GetUserPolicyResponse
             return null;
         }
         var result = new GetUserPolicyResponse();
-        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyDocument"));
-        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
+        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyDocument"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PolicyDocument", PolicyDocument);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyDocument", PolicyDocument);
         return node;
     }
 }
@@ -4242,15 +4242,15 @@ public sealed partial class GetUserResponse
 
 public sealed partial class Group
 {
-    public string? Arn { get; set; }
-
-    public global::System.DateTimeOffset? CreateDate { get; set; }
-
-    public string? GroupId { get; set; }
+    public string? Path { get; set; }
 
     public string? GroupName { get; set; }
 
-    public string? Path { get; set; }
+    public string? GroupId { get; set; }
+
+    public string? Arn { get; set; }
+
+    public global::System.DateTimeOffset? CreateDate { get; set; }
 
     public static Group? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4259,41 +4259,41 @@ public sealed partial class Group
             return null;
         }
         var result = new Group();
+        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
+        result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
+        result.GroupId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupId"));
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
         result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
-        result.GroupId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupId"));
-        result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
-        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Path", Path);
+        global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
+        global::Gureum.Core.ValueTree.Put(node, "GroupId", GroupId);
         global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
         global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
-        global::Gureum.Core.ValueTree.Put(node, "GroupId", GroupId);
-        global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
-        global::Gureum.Core.ValueTree.Put(node, "Path", Path);
         return node;
     }
 }
 
 public sealed partial class GroupDetail
 {
-    public string? Arn { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.AttachedPolicy>? AttachedManagedPolicies { get; set; }
-
-    public global::System.DateTimeOffset? CreateDate { get; set; }
-
-    public string? GroupId { get; set; }
+    public string? Path { get; set; }
 
     public string? GroupName { get; set; }
 
+    public string? GroupId { get; set; }
+
+    public string? Arn { get; set; }
+
+    public global::System.DateTimeOffset? CreateDate { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.PolicyDetail>? GroupPolicyList { get; set; }
 
-    public string? Path { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.AttachedPolicy>? AttachedManagedPolicies { get; set; }
 
     public static GroupDetail? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4302,41 +4302,41 @@ public sealed partial class GroupDetail
             return null;
         }
         var result = new GroupDetail();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.AttachedManagedPolicies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttachedManagedPolicies"), x => global::Gureum.Api.Iam.AttachedPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
-        result.GroupId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupId"));
-        result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
-        result.GroupPolicyList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GroupPolicyList"), x => global::Gureum.Api.Iam.PolicyDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
+        result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
+        result.GroupId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupId"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
+        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
+        result.GroupPolicyList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GroupPolicyList"), x => global::Gureum.Api.Iam.PolicyDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AttachedManagedPolicies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttachedManagedPolicies"), x => global::Gureum.Api.Iam.AttachedPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "AttachedManagedPolicies", global::Gureum.Core.ValueTree.WriteList(AttachedManagedPolicies, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
-        global::Gureum.Core.ValueTree.Put(node, "GroupId", GroupId);
-        global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
-        global::Gureum.Core.ValueTree.Put(node, "GroupPolicyList", global::Gureum.Core.ValueTree.WriteList(GroupPolicyList, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Path", Path);
+        global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
+        global::Gureum.Core.ValueTree.Put(node, "GroupId", GroupId);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
+        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
+        global::Gureum.Core.ValueTree.Put(node, "GroupPolicyList", global::Gureum.Core.ValueTree.WriteList(GroupPolicyList, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AttachedManagedPolicies", global::Gureum.Core.ValueTree.WriteList(AttachedManagedPolicies, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class InstanceProfile
 {
-    public string? Arn { get; set; }
-
-    public global::System.DateTimeOffset? CreateDate { get; set; }
-
-    public string? InstanceProfileId { get; set; }
+    public string? Path { get; set; }
 
     public string? InstanceProfileName { get; set; }
 
-    public string? Path { get; set; }
+    public string? InstanceProfileId { get; set; }
+
+    public string? Arn { get; set; }
+
+    public global::System.DateTimeOffset? CreateDate { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Role>? Roles { get; set; }
 
@@ -4349,11 +4349,11 @@ public sealed partial class InstanceProfile
             return null;
         }
         var result = new InstanceProfile();
+        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
+        result.InstanceProfileName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceProfileName"));
+        result.InstanceProfileId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceProfileId"));
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
         result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
-        result.InstanceProfileId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceProfileId"));
-        result.InstanceProfileName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceProfileName"));
-        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
         result.Roles = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Roles"), x => global::Gureum.Api.Iam.Role.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
@@ -4362,11 +4362,11 @@ public sealed partial class InstanceProfile
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Path", Path);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceProfileName", InstanceProfileName);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceProfileId", InstanceProfileId);
         global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
         global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceProfileId", InstanceProfileId);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceProfileName", InstanceProfileName);
-        global::Gureum.Core.ValueTree.Put(node, "Path", Path);
         global::Gureum.Core.ValueTree.Put(node, "Roles", global::Gureum.Core.ValueTree.WriteList(Roles, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
@@ -4375,11 +4375,11 @@ public sealed partial class InstanceProfile
 
 public sealed partial class ListAccessKeysRequest
 {
+    public string? UserName { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? UserName { get; set; }
 
     public static ListAccessKeysRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4388,18 +4388,18 @@ public sealed partial class ListAccessKeysRequest
             return null;
         }
         var result = new ListAccessKeysRequest();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
@@ -4497,11 +4497,11 @@ public sealed partial class ListAttachedGroupPoliciesRequest
 {
     public string? GroupName { get; set; }
 
+    public string? PathPrefix { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? PathPrefix { get; set; }
 
     public static ListAttachedGroupPoliciesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4511,9 +4511,9 @@ public sealed partial class ListAttachedGroupPoliciesRequest
         }
         var result = new ListAttachedGroupPoliciesRequest();
         result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
+        result.PathPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PathPrefix"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.PathPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PathPrefix"));
         return result;
     }
 
@@ -4521,9 +4521,9 @@ public sealed partial class ListAttachedGroupPoliciesRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
+        global::Gureum.Core.ValueTree.Put(node, "PathPrefix", PathPrefix);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "PathPrefix", PathPrefix);
         return node;
     }
 }
@@ -4561,13 +4561,13 @@ public sealed partial class ListAttachedGroupPoliciesResponse
 
 public sealed partial class ListAttachedRolePoliciesRequest
 {
-    public string? Marker { get; set; }
-
-    public int? MaxItems { get; set; }
+    public string? RoleName { get; set; }
 
     public string? PathPrefix { get; set; }
 
-    public string? RoleName { get; set; }
+    public string? Marker { get; set; }
+
+    public int? MaxItems { get; set; }
 
     public static ListAttachedRolePoliciesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4576,20 +4576,20 @@ public sealed partial class ListAttachedRolePoliciesRequest
             return null;
         }
         var result = new ListAttachedRolePoliciesRequest();
+        result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
+        result.PathPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PathPrefix"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.PathPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PathPrefix"));
-        result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
+        global::Gureum.Core.ValueTree.Put(node, "PathPrefix", PathPrefix);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "PathPrefix", PathPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
         return node;
     }
 }
@@ -4627,13 +4627,13 @@ public sealed partial class ListAttachedRolePoliciesResponse
 
 public sealed partial class ListAttachedUserPoliciesRequest
 {
-    public string? Marker { get; set; }
-
-    public int? MaxItems { get; set; }
+    public string? UserName { get; set; }
 
     public string? PathPrefix { get; set; }
 
-    public string? UserName { get; set; }
+    public string? Marker { get; set; }
+
+    public int? MaxItems { get; set; }
 
     public static ListAttachedUserPoliciesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4642,20 +4642,20 @@ public sealed partial class ListAttachedUserPoliciesRequest
             return null;
         }
         var result = new ListAttachedUserPoliciesRequest();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.PathPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PathPrefix"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.PathPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PathPrefix"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "PathPrefix", PathPrefix);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "PathPrefix", PathPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
@@ -4693,11 +4693,11 @@ public sealed partial class ListAttachedUserPoliciesResponse
 
 public sealed partial class ListDelegationRequestsRequest
 {
+    public string? OwnerId { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? OwnerId { get; set; }
 
     public static ListDelegationRequestsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4706,18 +4706,18 @@ public sealed partial class ListDelegationRequestsRequest
             return null;
         }
         var result = new ListDelegationRequestsRequest();
+        result.OwnerId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnerId"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.OwnerId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnerId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "OwnerId", OwnerId);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "OwnerId", OwnerId);
         return node;
     }
 }
@@ -4755,17 +4755,17 @@ public sealed partial class ListDelegationRequestsResponse
 
 public sealed partial class ListEntitiesForPolicyRequest
 {
+    public string? PolicyArn { get; set; }
+
     public string? EntityFilter { get; set; }
+
+    public string? PathPrefix { get; set; }
+
+    public string? PolicyUsageFilter { get; set; }
 
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? PathPrefix { get; set; }
-
-    public string? PolicyArn { get; set; }
-
-    public string? PolicyUsageFilter { get; set; }
 
     public static ListEntitiesForPolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4774,39 +4774,39 @@ public sealed partial class ListEntitiesForPolicyRequest
             return null;
         }
         var result = new ListEntitiesForPolicyRequest();
+        result.PolicyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyArn"));
         result.EntityFilter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EntityFilter"));
+        result.PathPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PathPrefix"));
+        result.PolicyUsageFilter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyUsageFilter"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.PathPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PathPrefix"));
-        result.PolicyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyArn"));
-        result.PolicyUsageFilter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyUsageFilter"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PolicyArn", PolicyArn);
         global::Gureum.Core.ValueTree.Put(node, "EntityFilter", EntityFilter);
+        global::Gureum.Core.ValueTree.Put(node, "PathPrefix", PathPrefix);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyUsageFilter", PolicyUsageFilter);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "PathPrefix", PathPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyArn", PolicyArn);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyUsageFilter", PolicyUsageFilter);
         return node;
     }
 }
 
 public sealed partial class ListEntitiesForPolicyResponse
 {
-    public bool? IsTruncated { get; set; }
-
-    public string? Marker { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.PolicyGroup>? PolicyGroups { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.PolicyUser>? PolicyUsers { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.PolicyRole>? PolicyRoles { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.PolicyUser>? PolicyUsers { get; set; }
+    public bool? IsTruncated { get; set; }
+
+    public string? Marker { get; set; }
 
     public static ListEntitiesForPolicyResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4815,22 +4815,22 @@ public sealed partial class ListEntitiesForPolicyResponse
             return null;
         }
         var result = new ListEntitiesForPolicyResponse();
+        result.PolicyGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyGroups"), x => global::Gureum.Api.Iam.PolicyGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PolicyUsers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyUsers"), x => global::Gureum.Api.Iam.PolicyUser.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PolicyRoles = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyRoles"), x => global::Gureum.Api.Iam.PolicyRole.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.PolicyGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyGroups"), x => global::Gureum.Api.Iam.PolicyGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.PolicyRoles = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyRoles"), x => global::Gureum.Api.Iam.PolicyRole.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.PolicyUsers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyUsers"), x => global::Gureum.Api.Iam.PolicyUser.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PolicyGroups", global::Gureum.Core.ValueTree.WriteList(PolicyGroups, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "PolicyUsers", global::Gureum.Core.ValueTree.WriteList(PolicyUsers, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "PolicyRoles", global::Gureum.Core.ValueTree.WriteList(PolicyRoles, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyGroups", global::Gureum.Core.ValueTree.WriteList(PolicyGroups, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "PolicyRoles", global::Gureum.Core.ValueTree.WriteList(PolicyRoles, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "PolicyUsers", global::Gureum.Core.ValueTree.WriteList(PolicyUsers, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -4868,11 +4868,11 @@ public sealed partial class ListGroupPoliciesRequest
 
 public sealed partial class ListGroupPoliciesResponse
 {
+    public global::System.Collections.Generic.List<string>? PolicyNames { get; set; }
+
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
-
-    public global::System.Collections.Generic.List<string>? PolicyNames { get; set; }
 
     public static ListGroupPoliciesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4881,29 +4881,29 @@ public sealed partial class ListGroupPoliciesResponse
             return null;
         }
         var result = new ListGroupPoliciesResponse();
+        result.PolicyNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.PolicyNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PolicyNames", global::Gureum.Core.ValueTree.WriteList(PolicyNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyNames", global::Gureum.Core.ValueTree.WriteList(PolicyNames, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class ListGroupsForUserRequest
 {
+    public string? UserName { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? UserName { get; set; }
 
     public static ListGroupsForUserRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4912,18 +4912,18 @@ public sealed partial class ListGroupsForUserRequest
             return null;
         }
         var result = new ListGroupsForUserRequest();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
@@ -4961,11 +4961,11 @@ public sealed partial class ListGroupsForUserResponse
 
 public sealed partial class ListGroupsRequest
 {
+    public string? PathPrefix { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? PathPrefix { get; set; }
 
     public static ListGroupsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4974,18 +4974,18 @@ public sealed partial class ListGroupsRequest
             return null;
         }
         var result = new ListGroupsRequest();
+        result.PathPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PathPrefix"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.PathPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PathPrefix"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PathPrefix", PathPrefix);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "PathPrefix", PathPrefix);
         return node;
     }
 }
@@ -5054,11 +5054,11 @@ public sealed partial class ListInstanceProfileTagsRequest
 
 public sealed partial class ListInstanceProfileTagsResponse
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
+
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
 
     public static ListInstanceProfileTagsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5067,29 +5067,29 @@ public sealed partial class ListInstanceProfileTagsResponse
             return null;
         }
         var result = new ListInstanceProfileTagsResponse();
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ListInstanceProfilesForRoleRequest
 {
+    public string? RoleName { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? RoleName { get; set; }
 
     public static ListInstanceProfilesForRoleRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5098,18 +5098,18 @@ public sealed partial class ListInstanceProfilesForRoleRequest
             return null;
         }
         var result = new ListInstanceProfilesForRoleRequest();
+        result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
         return node;
     }
 }
@@ -5147,11 +5147,11 @@ public sealed partial class ListInstanceProfilesForRoleResponse
 
 public sealed partial class ListInstanceProfilesRequest
 {
+    public string? PathPrefix { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? PathPrefix { get; set; }
 
     public static ListInstanceProfilesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5160,18 +5160,18 @@ public sealed partial class ListInstanceProfilesRequest
             return null;
         }
         var result = new ListInstanceProfilesRequest();
+        result.PathPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PathPrefix"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.PathPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PathPrefix"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PathPrefix", PathPrefix);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "PathPrefix", PathPrefix);
         return node;
     }
 }
@@ -5209,11 +5209,11 @@ public sealed partial class ListInstanceProfilesResponse
 
 public sealed partial class ListMFADeviceTagsRequest
 {
+    public string? SerialNumber { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? SerialNumber { get; set; }
 
     public static ListMFADeviceTagsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5222,29 +5222,29 @@ public sealed partial class ListMFADeviceTagsRequest
             return null;
         }
         var result = new ListMFADeviceTagsRequest();
+        result.SerialNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SerialNumber"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.SerialNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SerialNumber"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "SerialNumber", SerialNumber);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "SerialNumber", SerialNumber);
         return node;
     }
 }
 
 public sealed partial class ListMFADeviceTagsResponse
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
+
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
 
     public static ListMFADeviceTagsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5253,29 +5253,29 @@ public sealed partial class ListMFADeviceTagsResponse
             return null;
         }
         var result = new ListMFADeviceTagsResponse();
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ListMFADevicesRequest
 {
+    public string? UserName { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? UserName { get; set; }
 
     public static ListMFADevicesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5284,27 +5284,27 @@ public sealed partial class ListMFADevicesRequest
             return null;
         }
         var result = new ListMFADevicesRequest();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
 
 public sealed partial class ListMFADevicesResponse
 {
-    public bool? IsTruncated { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.MFADevice>? MFADevices { get; set; }
+
+    public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
 
@@ -5315,8 +5315,8 @@ public sealed partial class ListMFADevicesResponse
             return null;
         }
         var result = new ListMFADevicesResponse();
-        result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.MFADevices = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MFADevices"), x => global::Gureum.Api.Iam.MFADevice.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         return result;
     }
@@ -5324,8 +5324,8 @@ public sealed partial class ListMFADevicesResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "MFADevices", global::Gureum.Core.ValueTree.WriteList(MFADevices, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         return node;
     }
@@ -5333,11 +5333,11 @@ public sealed partial class ListMFADevicesResponse
 
 public sealed partial class ListOpenIDConnectProviderTagsRequest
 {
+    public string? OpenIDConnectProviderArn { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? OpenIDConnectProviderArn { get; set; }
 
     public static ListOpenIDConnectProviderTagsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5346,29 +5346,29 @@ public sealed partial class ListOpenIDConnectProviderTagsRequest
             return null;
         }
         var result = new ListOpenIDConnectProviderTagsRequest();
+        result.OpenIDConnectProviderArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpenIDConnectProviderArn"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.OpenIDConnectProviderArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpenIDConnectProviderArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "OpenIDConnectProviderArn", OpenIDConnectProviderArn);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "OpenIDConnectProviderArn", OpenIDConnectProviderArn);
         return node;
     }
 }
 
 public sealed partial class ListOpenIDConnectProviderTagsResponse
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
+
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
 
     public static ListOpenIDConnectProviderTagsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5377,18 +5377,18 @@ public sealed partial class ListOpenIDConnectProviderTagsResponse
             return null;
         }
         var result = new ListOpenIDConnectProviderTagsResponse();
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -5456,9 +5456,9 @@ public sealed partial class ListOrganizationsFeaturesRequest
 
 public sealed partial class ListOrganizationsFeaturesResponse
 {
-    public global::System.Collections.Generic.List<string>? EnabledFeatures { get; set; }
-
     public string? OrganizationId { get; set; }
+
+    public global::System.Collections.Generic.List<string>? EnabledFeatures { get; set; }
 
     public static ListOrganizationsFeaturesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5467,25 +5467,25 @@ public sealed partial class ListOrganizationsFeaturesResponse
             return null;
         }
         var result = new ListOrganizationsFeaturesResponse();
-        result.EnabledFeatures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EnabledFeatures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.OrganizationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OrganizationId"));
+        result.EnabledFeatures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EnabledFeatures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EnabledFeatures", global::Gureum.Core.ValueTree.WriteList(EnabledFeatures, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "OrganizationId", OrganizationId);
+        global::Gureum.Core.ValueTree.Put(node, "EnabledFeatures", global::Gureum.Core.ValueTree.WriteList(EnabledFeatures, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class ListPoliciesGrantingServiceAccessEntry
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.PolicyGrantingServiceAccess>? Policies { get; set; }
-
     public string? ServiceNamespace { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.PolicyGrantingServiceAccess>? Policies { get; set; }
 
     public static ListPoliciesGrantingServiceAccessEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5494,25 +5494,25 @@ public sealed partial class ListPoliciesGrantingServiceAccessEntry
             return null;
         }
         var result = new ListPoliciesGrantingServiceAccessEntry();
-        result.Policies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Policies"), x => global::Gureum.Api.Iam.PolicyGrantingServiceAccess.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ServiceNamespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceNamespace"));
+        result.Policies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Policies"), x => global::Gureum.Api.Iam.PolicyGrantingServiceAccess.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Policies", global::Gureum.Core.ValueTree.WriteList(Policies, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ServiceNamespace", ServiceNamespace);
+        global::Gureum.Core.ValueTree.Put(node, "Policies", global::Gureum.Core.ValueTree.WriteList(Policies, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ListPoliciesGrantingServiceAccessRequest
 {
-    public string? Arn { get; set; }
-
     public string? Marker { get; set; }
+
+    public string? Arn { get; set; }
 
     public global::System.Collections.Generic.List<string>? ServiceNamespaces { get; set; }
 
@@ -5523,8 +5523,8 @@ public sealed partial class ListPoliciesGrantingServiceAccessRequest
             return null;
         }
         var result = new ListPoliciesGrantingServiceAccessRequest();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
         result.ServiceNamespaces = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ServiceNamespaces"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -5532,8 +5532,8 @@ public sealed partial class ListPoliciesGrantingServiceAccessRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
         global::Gureum.Core.ValueTree.Put(node, "ServiceNamespaces", global::Gureum.Core.ValueTree.WriteList(ServiceNamespaces, x => (object?)x));
         return node;
     }
@@ -5541,11 +5541,11 @@ public sealed partial class ListPoliciesGrantingServiceAccessRequest
 
 public sealed partial class ListPoliciesGrantingServiceAccessResponse
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.ListPoliciesGrantingServiceAccessEntry>? PoliciesGrantingServiceAccess { get; set; }
+
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.ListPoliciesGrantingServiceAccessEntry>? PoliciesGrantingServiceAccess { get; set; }
 
     public static ListPoliciesGrantingServiceAccessResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5554,27 +5554,25 @@ public sealed partial class ListPoliciesGrantingServiceAccessResponse
             return null;
         }
         var result = new ListPoliciesGrantingServiceAccessResponse();
+        result.PoliciesGrantingServiceAccess = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PoliciesGrantingServiceAccess"), x => global::Gureum.Api.Iam.ListPoliciesGrantingServiceAccessEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.PoliciesGrantingServiceAccess = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PoliciesGrantingServiceAccess"), x => global::Gureum.Api.Iam.ListPoliciesGrantingServiceAccessEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PoliciesGrantingServiceAccess", global::Gureum.Core.ValueTree.WriteList(PoliciesGrantingServiceAccess, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "PoliciesGrantingServiceAccess", global::Gureum.Core.ValueTree.WriteList(PoliciesGrantingServiceAccess, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ListPoliciesRequest
 {
-    public string? Marker { get; set; }
-
-    public int? MaxItems { get; set; }
+    public string? Scope { get; set; }
 
     public bool? OnlyAttached { get; set; }
 
@@ -5582,7 +5580,9 @@ public sealed partial class ListPoliciesRequest
 
     public string? PolicyUsageFilter { get; set; }
 
-    public string? Scope { get; set; }
+    public string? Marker { get; set; }
+
+    public int? MaxItems { get; set; }
 
     public static ListPoliciesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5591,35 +5591,35 @@ public sealed partial class ListPoliciesRequest
             return null;
         }
         var result = new ListPoliciesRequest();
-        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
+        result.Scope = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Scope"));
         result.OnlyAttached = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "OnlyAttached"));
         result.PathPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PathPrefix"));
         result.PolicyUsageFilter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyUsageFilter"));
-        result.Scope = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Scope"));
+        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
+        result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
+        global::Gureum.Core.ValueTree.Put(node, "Scope", Scope);
         global::Gureum.Core.ValueTree.Put(node, "OnlyAttached", OnlyAttached);
         global::Gureum.Core.ValueTree.Put(node, "PathPrefix", PathPrefix);
         global::Gureum.Core.ValueTree.Put(node, "PolicyUsageFilter", PolicyUsageFilter);
-        global::Gureum.Core.ValueTree.Put(node, "Scope", Scope);
+        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
+        global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
         return node;
     }
 }
 
 public sealed partial class ListPoliciesResponse
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Policy>? Policies { get; set; }
+
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Policy>? Policies { get; set; }
 
     public static ListPoliciesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5628,29 +5628,29 @@ public sealed partial class ListPoliciesResponse
             return null;
         }
         var result = new ListPoliciesResponse();
+        result.Policies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Policies"), x => global::Gureum.Api.Iam.Policy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.Policies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Policies"), x => global::Gureum.Api.Iam.Policy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Policies", global::Gureum.Core.ValueTree.WriteList(Policies, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "Policies", global::Gureum.Core.ValueTree.WriteList(Policies, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ListPolicyTagsRequest
 {
+    public string? PolicyArn { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? PolicyArn { get; set; }
 
     public static ListPolicyTagsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5659,29 +5659,29 @@ public sealed partial class ListPolicyTagsRequest
             return null;
         }
         var result = new ListPolicyTagsRequest();
+        result.PolicyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyArn"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.PolicyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PolicyArn", PolicyArn);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyArn", PolicyArn);
         return node;
     }
 }
 
 public sealed partial class ListPolicyTagsResponse
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
+
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
 
     public static ListPolicyTagsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5690,29 +5690,29 @@ public sealed partial class ListPolicyTagsResponse
             return null;
         }
         var result = new ListPolicyTagsResponse();
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ListPolicyVersionsRequest
 {
+    public string? PolicyArn { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? PolicyArn { get; set; }
 
     public static ListPolicyVersionsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5721,29 +5721,29 @@ public sealed partial class ListPolicyVersionsRequest
             return null;
         }
         var result = new ListPolicyVersionsRequest();
+        result.PolicyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyArn"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.PolicyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PolicyArn", PolicyArn);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyArn", PolicyArn);
         return node;
     }
 }
 
 public sealed partial class ListPolicyVersionsResponse
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.PolicyVersion>? Versions { get; set; }
+
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.PolicyVersion>? Versions { get; set; }
 
     public static ListPolicyVersionsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5752,29 +5752,29 @@ public sealed partial class ListPolicyVersionsResponse
             return null;
         }
         var result = new ListPolicyVersionsResponse();
+        result.Versions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Versions"), x => global::Gureum.Api.Iam.PolicyVersion.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.Versions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Versions"), x => global::Gureum.Api.Iam.PolicyVersion.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Versions", global::Gureum.Core.ValueTree.WriteList(Versions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "Versions", global::Gureum.Core.ValueTree.WriteList(Versions, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ListRolePoliciesRequest
 {
+    public string? RoleName { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? RoleName { get; set; }
 
     public static ListRolePoliciesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5783,29 +5783,29 @@ public sealed partial class ListRolePoliciesRequest
             return null;
         }
         var result = new ListRolePoliciesRequest();
+        result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
         return node;
     }
 }
 
 public sealed partial class ListRolePoliciesResponse
 {
+    public global::System.Collections.Generic.List<string>? PolicyNames { get; set; }
+
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
-
-    public global::System.Collections.Generic.List<string>? PolicyNames { get; set; }
 
     public static ListRolePoliciesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5814,29 +5814,29 @@ public sealed partial class ListRolePoliciesResponse
             return null;
         }
         var result = new ListRolePoliciesResponse();
+        result.PolicyNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.PolicyNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PolicyNames", global::Gureum.Core.ValueTree.WriteList(PolicyNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyNames", global::Gureum.Core.ValueTree.WriteList(PolicyNames, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class ListRoleTagsRequest
 {
+    public string? RoleName { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? RoleName { get; set; }
 
     public static ListRoleTagsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5845,29 +5845,29 @@ public sealed partial class ListRoleTagsRequest
             return null;
         }
         var result = new ListRoleTagsRequest();
+        result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
         return node;
     }
 }
 
 public sealed partial class ListRoleTagsResponse
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
+
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
 
     public static ListRoleTagsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5876,29 +5876,29 @@ public sealed partial class ListRoleTagsResponse
             return null;
         }
         var result = new ListRoleTagsResponse();
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ListRolesRequest
 {
+    public string? PathPrefix { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? PathPrefix { get; set; }
 
     public static ListRolesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5907,29 +5907,29 @@ public sealed partial class ListRolesRequest
             return null;
         }
         var result = new ListRolesRequest();
+        result.PathPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PathPrefix"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.PathPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PathPrefix"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PathPrefix", PathPrefix);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "PathPrefix", PathPrefix);
         return node;
     }
 }
 
 public sealed partial class ListRolesResponse
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Role>? Roles { get; set; }
+
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Role>? Roles { get; set; }
 
     public static ListRolesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5938,29 +5938,29 @@ public sealed partial class ListRolesResponse
             return null;
         }
         var result = new ListRolesResponse();
+        result.Roles = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Roles"), x => global::Gureum.Api.Iam.Role.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.Roles = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Roles"), x => global::Gureum.Api.Iam.Role.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Roles", global::Gureum.Core.ValueTree.WriteList(Roles, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "Roles", global::Gureum.Core.ValueTree.WriteList(Roles, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ListSAMLProviderTagsRequest
 {
+    public string? SAMLProviderArn { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? SAMLProviderArn { get; set; }
 
     public static ListSAMLProviderTagsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5969,29 +5969,29 @@ public sealed partial class ListSAMLProviderTagsRequest
             return null;
         }
         var result = new ListSAMLProviderTagsRequest();
+        result.SAMLProviderArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SAMLProviderArn"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.SAMLProviderArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SAMLProviderArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "SAMLProviderArn", SAMLProviderArn);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "SAMLProviderArn", SAMLProviderArn);
         return node;
     }
 }
 
 public sealed partial class ListSAMLProviderTagsResponse
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
+
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
 
     public static ListSAMLProviderTagsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6000,18 +6000,18 @@ public sealed partial class ListSAMLProviderTagsResponse
             return null;
         }
         var result = new ListSAMLProviderTagsResponse();
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -6060,11 +6060,11 @@ public sealed partial class ListSAMLProvidersResponse
 
 public sealed partial class ListSSHPublicKeysRequest
 {
+    public string? UserName { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? UserName { get; set; }
 
     public static ListSSHPublicKeysRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6073,29 +6073,29 @@ public sealed partial class ListSSHPublicKeysRequest
             return null;
         }
         var result = new ListSSHPublicKeysRequest();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
 
 public sealed partial class ListSSHPublicKeysResponse
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.SSHPublicKeyMetadata>? SSHPublicKeys { get; set; }
+
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.SSHPublicKeyMetadata>? SSHPublicKeys { get; set; }
 
     public static ListSSHPublicKeysResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6104,29 +6104,29 @@ public sealed partial class ListSSHPublicKeysResponse
             return null;
         }
         var result = new ListSSHPublicKeysResponse();
+        result.SSHPublicKeys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SSHPublicKeys"), x => global::Gureum.Api.Iam.SSHPublicKeyMetadata.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.SSHPublicKeys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SSHPublicKeys"), x => global::Gureum.Api.Iam.SSHPublicKeyMetadata.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "SSHPublicKeys", global::Gureum.Core.ValueTree.WriteList(SSHPublicKeys, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "SSHPublicKeys", global::Gureum.Core.ValueTree.WriteList(SSHPublicKeys, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ListServerCertificateTagsRequest
 {
+    public string? ServerCertificateName { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? ServerCertificateName { get; set; }
 
     public static ListServerCertificateTagsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6135,29 +6135,29 @@ public sealed partial class ListServerCertificateTagsRequest
             return null;
         }
         var result = new ListServerCertificateTagsRequest();
+        result.ServerCertificateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerCertificateName"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.ServerCertificateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerCertificateName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ServerCertificateName", ServerCertificateName);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "ServerCertificateName", ServerCertificateName);
         return node;
     }
 }
 
 public sealed partial class ListServerCertificateTagsResponse
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
+
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
 
     public static ListServerCertificateTagsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6166,29 +6166,29 @@ public sealed partial class ListServerCertificateTagsResponse
             return null;
         }
         var result = new ListServerCertificateTagsResponse();
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ListServerCertificatesRequest
 {
+    public string? PathPrefix { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? PathPrefix { get; set; }
 
     public static ListServerCertificatesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6197,29 +6197,29 @@ public sealed partial class ListServerCertificatesRequest
             return null;
         }
         var result = new ListServerCertificatesRequest();
+        result.PathPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PathPrefix"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.PathPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PathPrefix"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PathPrefix", PathPrefix);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "PathPrefix", PathPrefix);
         return node;
     }
 }
 
 public sealed partial class ListServerCertificatesResponse
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.ServerCertificateMetadata>? ServerCertificateMetadataList { get; set; }
+
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.ServerCertificateMetadata>? ServerCertificateMetadataList { get; set; }
 
     public static ListServerCertificatesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6228,33 +6228,33 @@ public sealed partial class ListServerCertificatesResponse
             return null;
         }
         var result = new ListServerCertificatesResponse();
+        result.ServerCertificateMetadataList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ServerCertificateMetadataList"), x => global::Gureum.Api.Iam.ServerCertificateMetadata.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.ServerCertificateMetadataList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ServerCertificateMetadataList"), x => global::Gureum.Api.Iam.ServerCertificateMetadata.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ServerCertificateMetadataList", global::Gureum.Core.ValueTree.WriteList(ServerCertificateMetadataList, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "ServerCertificateMetadataList", global::Gureum.Core.ValueTree.WriteList(ServerCertificateMetadataList, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ListServiceSpecificCredentialsRequest
 {
+    public string? UserName { get; set; }
+
+    public string? ServiceName { get; set; }
+
     public bool? AllUsers { get; set; }
 
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? ServiceName { get; set; }
-
-    public string? UserName { get; set; }
 
     public static ListServiceSpecificCredentialsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6263,33 +6263,33 @@ public sealed partial class ListServiceSpecificCredentialsRequest
             return null;
         }
         var result = new ListServiceSpecificCredentialsRequest();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceName"));
         result.AllUsers = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllUsers"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceName"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "ServiceName", ServiceName);
         global::Gureum.Core.ValueTree.Put(node, "AllUsers", AllUsers);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceName", ServiceName);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
 
 public sealed partial class ListServiceSpecificCredentialsResponse
 {
-    public bool? IsTruncated { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.ServiceSpecificCredentialMetadata>? ServiceSpecificCredentials { get; set; }
 
     public string? Marker { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.ServiceSpecificCredentialMetadata>? ServiceSpecificCredentials { get; set; }
+    public bool? IsTruncated { get; set; }
 
     public static ListServiceSpecificCredentialsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6298,29 +6298,29 @@ public sealed partial class ListServiceSpecificCredentialsResponse
             return null;
         }
         var result = new ListServiceSpecificCredentialsResponse();
-        result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
-        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.ServiceSpecificCredentials = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ServiceSpecificCredentials"), x => global::Gureum.Api.Iam.ServiceSpecificCredentialMetadata.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
+        result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
-        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "ServiceSpecificCredentials", global::Gureum.Core.ValueTree.WriteList(ServiceSpecificCredentials, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
+        global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         return node;
     }
 }
 
 public sealed partial class ListSigningCertificatesRequest
 {
+    public string? UserName { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? UserName { get; set; }
 
     public static ListSigningCertificatesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6329,18 +6329,18 @@ public sealed partial class ListSigningCertificatesRequest
             return null;
         }
         var result = new ListSigningCertificatesRequest();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
@@ -6378,11 +6378,11 @@ public sealed partial class ListSigningCertificatesResponse
 
 public sealed partial class ListUserPoliciesRequest
 {
+    public string? UserName { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? UserName { get; set; }
 
     public static ListUserPoliciesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6391,29 +6391,29 @@ public sealed partial class ListUserPoliciesRequest
             return null;
         }
         var result = new ListUserPoliciesRequest();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
 
 public sealed partial class ListUserPoliciesResponse
 {
+    public global::System.Collections.Generic.List<string>? PolicyNames { get; set; }
+
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
-
-    public global::System.Collections.Generic.List<string>? PolicyNames { get; set; }
 
     public static ListUserPoliciesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6422,29 +6422,29 @@ public sealed partial class ListUserPoliciesResponse
             return null;
         }
         var result = new ListUserPoliciesResponse();
+        result.PolicyNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.PolicyNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PolicyNames", global::Gureum.Core.ValueTree.WriteList(PolicyNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyNames", global::Gureum.Core.ValueTree.WriteList(PolicyNames, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class ListUserTagsRequest
 {
+    public string? UserName { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? UserName { get; set; }
 
     public static ListUserTagsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6453,29 +6453,29 @@ public sealed partial class ListUserTagsRequest
             return null;
         }
         var result = new ListUserTagsRequest();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
 
 public sealed partial class ListUserTagsResponse
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
+
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
 
     public static ListUserTagsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6484,29 +6484,29 @@ public sealed partial class ListUserTagsResponse
             return null;
         }
         var result = new ListUserTagsResponse();
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ListUsersRequest
 {
+    public string? PathPrefix { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? PathPrefix { get; set; }
 
     public static ListUsersRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6515,29 +6515,29 @@ public sealed partial class ListUsersRequest
             return null;
         }
         var result = new ListUsersRequest();
+        result.PathPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PathPrefix"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.PathPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PathPrefix"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PathPrefix", PathPrefix);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "PathPrefix", PathPrefix);
         return node;
     }
 }
 
 public sealed partial class ListUsersResponse
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.User>? Users { get; set; }
+
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.User>? Users { get; set; }
 
     public static ListUsersResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6546,18 +6546,18 @@ public sealed partial class ListUsersResponse
             return null;
         }
         var result = new ListUsersResponse();
+        result.Users = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Users"), x => global::Gureum.Api.Iam.User.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.Users = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Users"), x => global::Gureum.Api.Iam.User.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Users", global::Gureum.Core.ValueTree.WriteList(Users, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "Users", global::Gureum.Core.ValueTree.WriteList(Users, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -6595,11 +6595,11 @@ public sealed partial class ListVirtualMFADevicesRequest
 
 public sealed partial class ListVirtualMFADevicesResponse
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.VirtualMFADevice>? VirtualMFADevices { get; set; }
+
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.VirtualMFADevice>? VirtualMFADevices { get; set; }
 
     public static ListVirtualMFADevicesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6608,29 +6608,29 @@ public sealed partial class ListVirtualMFADevicesResponse
             return null;
         }
         var result = new ListVirtualMFADevicesResponse();
+        result.VirtualMFADevices = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "VirtualMFADevices"), x => global::Gureum.Api.Iam.VirtualMFADevice.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.VirtualMFADevices = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "VirtualMFADevices"), x => global::Gureum.Api.Iam.VirtualMFADevice.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "VirtualMFADevices", global::Gureum.Core.ValueTree.WriteList(VirtualMFADevices, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "VirtualMFADevices", global::Gureum.Core.ValueTree.WriteList(VirtualMFADevices, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class LoginProfile
 {
+    public string? UserName { get; set; }
+
     public global::System.DateTimeOffset? CreateDate { get; set; }
 
     public bool? PasswordResetRequired { get; set; }
-
-    public string? UserName { get; set; }
 
     public static LoginProfile? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6639,29 +6639,29 @@ public sealed partial class LoginProfile
             return null;
         }
         var result = new LoginProfile();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
         result.PasswordResetRequired = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "PasswordResetRequired"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
         global::Gureum.Core.ValueTree.Put(node, "PasswordResetRequired", PasswordResetRequired);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
 
 public sealed partial class MFADevice
 {
-    public global::System.DateTimeOffset? EnableDate { get; set; }
+    public string? UserName { get; set; }
 
     public string? SerialNumber { get; set; }
 
-    public string? UserName { get; set; }
+    public global::System.DateTimeOffset? EnableDate { get; set; }
 
     public static MFADevice? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6670,47 +6670,47 @@ public sealed partial class MFADevice
             return null;
         }
         var result = new MFADevice();
-        result.EnableDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EnableDate"));
-        result.SerialNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SerialNumber"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.SerialNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SerialNumber"));
+        result.EnableDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EnableDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EnableDate", EnableDate);
-        global::Gureum.Core.ValueTree.Put(node, "SerialNumber", SerialNumber);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "SerialNumber", SerialNumber);
+        global::Gureum.Core.ValueTree.Put(node, "EnableDate", EnableDate);
         return node;
     }
 }
 
 public sealed partial class ManagedPolicyDetail
 {
-    public string? Arn { get; set; }
-
-    public int? AttachmentCount { get; set; }
-
-    public global::System.DateTimeOffset? CreateDate { get; set; }
-
-    public string? DefaultVersionId { get; set; }
-
-    public string? Description { get; set; }
-
-    public bool? IsAttachable { get; set; }
-
-    public string? Path { get; set; }
-
-    public int? PermissionsBoundaryUsageCount { get; set; }
+    public string? PolicyName { get; set; }
 
     public string? PolicyId { get; set; }
 
-    public string? PolicyName { get; set; }
+    public string? Arn { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.PolicyVersion>? PolicyVersionList { get; set; }
+    public string? Path { get; set; }
+
+    public string? DefaultVersionId { get; set; }
+
+    public int? AttachmentCount { get; set; }
+
+    public int? PermissionsBoundaryUsageCount { get; set; }
+
+    public bool? IsAttachable { get; set; }
+
+    public string? Description { get; set; }
+
+    public global::System.DateTimeOffset? CreateDate { get; set; }
 
     public global::System.DateTimeOffset? UpdateDate { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.PolicyVersion>? PolicyVersionList { get; set; }
 
     public static ManagedPolicyDetail? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6719,36 +6719,36 @@ public sealed partial class ManagedPolicyDetail
             return null;
         }
         var result = new ManagedPolicyDetail();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.AttachmentCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AttachmentCount"));
-        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
-        result.DefaultVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultVersionId"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.IsAttachable = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsAttachable"));
-        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
-        result.PermissionsBoundaryUsageCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundaryUsageCount"));
-        result.PolicyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyId"));
         result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
-        result.PolicyVersionList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyVersionList"), x => global::Gureum.Api.Iam.PolicyVersion.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PolicyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyId"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
+        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
+        result.DefaultVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultVersionId"));
+        result.AttachmentCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AttachmentCount"));
+        result.PermissionsBoundaryUsageCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundaryUsageCount"));
+        result.IsAttachable = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsAttachable"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
         result.UpdateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UpdateDate"));
+        result.PolicyVersionList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyVersionList"), x => global::Gureum.Api.Iam.PolicyVersion.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "AttachmentCount", AttachmentCount);
-        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
-        global::Gureum.Core.ValueTree.Put(node, "DefaultVersionId", DefaultVersionId);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "IsAttachable", IsAttachable);
-        global::Gureum.Core.ValueTree.Put(node, "Path", Path);
-        global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundaryUsageCount", PermissionsBoundaryUsageCount);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyId", PolicyId);
         global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyVersionList", global::Gureum.Core.ValueTree.WriteList(PolicyVersionList, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "PolicyId", PolicyId);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
+        global::Gureum.Core.ValueTree.Put(node, "Path", Path);
+        global::Gureum.Core.ValueTree.Put(node, "DefaultVersionId", DefaultVersionId);
+        global::Gureum.Core.ValueTree.Put(node, "AttachmentCount", AttachmentCount);
+        global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundaryUsageCount", PermissionsBoundaryUsageCount);
+        global::Gureum.Core.ValueTree.Put(node, "IsAttachable", IsAttachable);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
         global::Gureum.Core.ValueTree.Put(node, "UpdateDate", UpdateDate);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyVersionList", global::Gureum.Core.ValueTree.WriteList(PolicyVersionList, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -6801,25 +6801,25 @@ public sealed partial class OrganizationsDecisionDetail
 
 public sealed partial class PasswordPolicy
 {
+    public int? MinimumPasswordLength { get; set; }
+
+    public bool? RequireSymbols { get; set; }
+
+    public bool? RequireNumbers { get; set; }
+
+    public bool? RequireUppercaseCharacters { get; set; }
+
+    public bool? RequireLowercaseCharacters { get; set; }
+
     public bool? AllowUsersToChangePassword { get; set; }
 
     public bool? ExpirePasswords { get; set; }
 
-    public bool? HardExpiry { get; set; }
-
     public int? MaxPasswordAge { get; set; }
-
-    public int? MinimumPasswordLength { get; set; }
 
     public int? PasswordReusePrevention { get; set; }
 
-    public bool? RequireLowercaseCharacters { get; set; }
-
-    public bool? RequireNumbers { get; set; }
-
-    public bool? RequireSymbols { get; set; }
-
-    public bool? RequireUppercaseCharacters { get; set; }
+    public bool? HardExpiry { get; set; }
 
     public static PasswordPolicy? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6828,32 +6828,32 @@ public sealed partial class PasswordPolicy
             return null;
         }
         var result = new PasswordPolicy();
+        result.MinimumPasswordLength = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinimumPasswordLength"));
+        result.RequireSymbols = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireSymbols"));
+        result.RequireNumbers = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireNumbers"));
+        result.RequireUppercaseCharacters = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireUppercaseCharacters"));
+        result.RequireLowercaseCharacters = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireLowercaseCharacters"));
         result.AllowUsersToChangePassword = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowUsersToChangePassword"));
         result.ExpirePasswords = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ExpirePasswords"));
-        result.HardExpiry = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HardExpiry"));
         result.MaxPasswordAge = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxPasswordAge"));
-        result.MinimumPasswordLength = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinimumPasswordLength"));
         result.PasswordReusePrevention = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PasswordReusePrevention"));
-        result.RequireLowercaseCharacters = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireLowercaseCharacters"));
-        result.RequireNumbers = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireNumbers"));
-        result.RequireSymbols = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireSymbols"));
-        result.RequireUppercaseCharacters = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireUppercaseCharacters"));
+        result.HardExpiry = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HardExpiry"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "MinimumPasswordLength", MinimumPasswordLength);
+        global::Gureum.Core.ValueTree.Put(node, "RequireSymbols", RequireSymbols);
+        global::Gureum.Core.ValueTree.Put(node, "RequireNumbers", RequireNumbers);
+        global::Gureum.Core.ValueTree.Put(node, "RequireUppercaseCharacters", RequireUppercaseCharacters);
+        global::Gureum.Core.ValueTree.Put(node, "RequireLowercaseCharacters", RequireLowercaseCharacters);
         global::Gureum.Core.ValueTree.Put(node, "AllowUsersToChangePassword", AllowUsersToChangePassword);
         global::Gureum.Core.ValueTree.Put(node, "ExpirePasswords", ExpirePasswords);
-        global::Gureum.Core.ValueTree.Put(node, "HardExpiry", HardExpiry);
         global::Gureum.Core.ValueTree.Put(node, "MaxPasswordAge", MaxPasswordAge);
-        global::Gureum.Core.ValueTree.Put(node, "MinimumPasswordLength", MinimumPasswordLength);
         global::Gureum.Core.ValueTree.Put(node, "PasswordReusePrevention", PasswordReusePrevention);
-        global::Gureum.Core.ValueTree.Put(node, "RequireLowercaseCharacters", RequireLowercaseCharacters);
-        global::Gureum.Core.ValueTree.Put(node, "RequireNumbers", RequireNumbers);
-        global::Gureum.Core.ValueTree.Put(node, "RequireSymbols", RequireSymbols);
-        global::Gureum.Core.ValueTree.Put(node, "RequireUppercaseCharacters", RequireUppercaseCharacters);
+        global::Gureum.Core.ValueTree.Put(node, "HardExpiry", HardExpiry);
         return node;
     }
 }
@@ -6889,29 +6889,29 @@ public sealed partial class PermissionsBoundaryDecisionDetail
 
 public sealed partial class Policy
 {
-    public string? Arn { get; set; }
-
-    public int? AttachmentCount { get; set; }
-
-    public global::System.DateTimeOffset? CreateDate { get; set; }
-
-    public string? DefaultVersionId { get; set; }
-
-    public string? Description { get; set; }
-
-    public bool? IsAttachable { get; set; }
-
-    public string? Path { get; set; }
-
-    public int? PermissionsBoundaryUsageCount { get; set; }
+    public string? PolicyName { get; set; }
 
     public string? PolicyId { get; set; }
 
-    public string? PolicyName { get; set; }
+    public string? Arn { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
+    public string? Path { get; set; }
+
+    public string? DefaultVersionId { get; set; }
+
+    public int? AttachmentCount { get; set; }
+
+    public int? PermissionsBoundaryUsageCount { get; set; }
+
+    public bool? IsAttachable { get; set; }
+
+    public string? Description { get; set; }
+
+    public global::System.DateTimeOffset? CreateDate { get; set; }
 
     public global::System.DateTimeOffset? UpdateDate { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
 
     public static Policy? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6920,45 +6920,45 @@ public sealed partial class Policy
             return null;
         }
         var result = new Policy();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.AttachmentCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AttachmentCount"));
-        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
-        result.DefaultVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultVersionId"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.IsAttachable = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsAttachable"));
-        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
-        result.PermissionsBoundaryUsageCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundaryUsageCount"));
-        result.PolicyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyId"));
         result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PolicyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyId"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
+        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
+        result.DefaultVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultVersionId"));
+        result.AttachmentCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AttachmentCount"));
+        result.PermissionsBoundaryUsageCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundaryUsageCount"));
+        result.IsAttachable = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsAttachable"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
         result.UpdateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UpdateDate"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "AttachmentCount", AttachmentCount);
-        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
-        global::Gureum.Core.ValueTree.Put(node, "DefaultVersionId", DefaultVersionId);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "IsAttachable", IsAttachable);
-        global::Gureum.Core.ValueTree.Put(node, "Path", Path);
-        global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundaryUsageCount", PermissionsBoundaryUsageCount);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyId", PolicyId);
         global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "PolicyId", PolicyId);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
+        global::Gureum.Core.ValueTree.Put(node, "Path", Path);
+        global::Gureum.Core.ValueTree.Put(node, "DefaultVersionId", DefaultVersionId);
+        global::Gureum.Core.ValueTree.Put(node, "AttachmentCount", AttachmentCount);
+        global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundaryUsageCount", PermissionsBoundaryUsageCount);
+        global::Gureum.Core.ValueTree.Put(node, "IsAttachable", IsAttachable);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
         global::Gureum.Core.ValueTree.Put(node, "UpdateDate", UpdateDate);
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class PolicyDetail
 {
-    public string? PolicyDocument { get; set; }
-
     public string? PolicyName { get; set; }
+
+    public string? PolicyDocument { get; set; }
 
     public static PolicyDetail? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6967,16 +6967,16 @@ public sealed partial class PolicyDetail
             return null;
         }
         var result = new PolicyDetail();
-        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyDocument"));
         result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
+        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyDocument"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PolicyDocument", PolicyDocument);
         global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyDocument", PolicyDocument);
         return node;
     }
 }
@@ -6991,15 +6991,15 @@ public static class PolicyEvaluationDecisionType
 
 public sealed partial class PolicyGrantingServiceAccess
 {
-    public string? EntityName { get; set; }
-
-    public string? EntityType { get; set; }
-
-    public string? PolicyArn { get; set; }
-
     public string? PolicyName { get; set; }
 
     public string? PolicyType { get; set; }
+
+    public string? PolicyArn { get; set; }
+
+    public string? EntityType { get; set; }
+
+    public string? EntityName { get; set; }
 
     public static PolicyGrantingServiceAccess? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7008,31 +7008,31 @@ public sealed partial class PolicyGrantingServiceAccess
             return null;
         }
         var result = new PolicyGrantingServiceAccess();
-        result.EntityName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EntityName"));
-        result.EntityType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EntityType"));
-        result.PolicyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyArn"));
         result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
         result.PolicyType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyType"));
+        result.PolicyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyArn"));
+        result.EntityType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EntityType"));
+        result.EntityName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EntityName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EntityName", EntityName);
-        global::Gureum.Core.ValueTree.Put(node, "EntityType", EntityType);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyArn", PolicyArn);
         global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
         global::Gureum.Core.ValueTree.Put(node, "PolicyType", PolicyType);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyArn", PolicyArn);
+        global::Gureum.Core.ValueTree.Put(node, "EntityType", EntityType);
+        global::Gureum.Core.ValueTree.Put(node, "EntityName", EntityName);
         return node;
     }
 }
 
 public sealed partial class PolicyGroup
 {
-    public string? GroupId { get; set; }
-
     public string? GroupName { get; set; }
+
+    public string? GroupId { get; set; }
 
     public static PolicyGroup? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7041,16 +7041,16 @@ public sealed partial class PolicyGroup
             return null;
         }
         var result = new PolicyGroup();
-        result.GroupId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupId"));
         result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
+        result.GroupId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "GroupId", GroupId);
         global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
+        global::Gureum.Core.ValueTree.Put(node, "GroupId", GroupId);
         return node;
     }
 }
@@ -7059,9 +7059,9 @@ public sealed partial class PolicyParameter
 {
     public string? Name { get; set; }
 
-    public string? Type { get; set; }
-
     public global::System.Collections.Generic.List<string>? Values { get; set; }
+
+    public string? Type { get; set; }
 
     public static PolicyParameter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7071,8 +7071,8 @@ public sealed partial class PolicyParameter
         }
         var result = new PolicyParameter();
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.Values = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Values"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         return result;
     }
 
@@ -7080,8 +7080,8 @@ public sealed partial class PolicyParameter
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "Values", global::Gureum.Core.ValueTree.WriteList(Values, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         return node;
     }
 }
@@ -7095,9 +7095,9 @@ public static class PolicyParameterTypeEnum
 
 public sealed partial class PolicyRole
 {
-    public string? RoleId { get; set; }
-
     public string? RoleName { get; set; }
+
+    public string? RoleId { get; set; }
 
     public static PolicyRole? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7106,16 +7106,16 @@ public sealed partial class PolicyRole
             return null;
         }
         var result = new PolicyRole();
-        result.RoleId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleId"));
         result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
+        result.RoleId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "RoleId", RoleId);
         global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
+        global::Gureum.Core.ValueTree.Put(node, "RoleId", RoleId);
         return node;
     }
 }
@@ -7141,9 +7141,9 @@ public static class PolicyUsageType
 
 public sealed partial class PolicyUser
 {
-    public string? UserId { get; set; }
-
     public string? UserName { get; set; }
+
+    public string? UserId { get; set; }
 
     public static PolicyUser? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7152,29 +7152,29 @@ public sealed partial class PolicyUser
             return null;
         }
         var result = new PolicyUser();
-        result.UserId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserId"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.UserId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "UserId", UserId);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "UserId", UserId);
         return node;
     }
 }
 
 public sealed partial class PolicyVersion
 {
-    public global::System.DateTimeOffset? CreateDate { get; set; }
-
     public string? Document { get; set; }
+
+    public string? VersionId { get; set; }
 
     public bool? IsDefaultVersion { get; set; }
 
-    public string? VersionId { get; set; }
+    public global::System.DateTimeOffset? CreateDate { get; set; }
 
     public static PolicyVersion? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7183,29 +7183,29 @@ public sealed partial class PolicyVersion
             return null;
         }
         var result = new PolicyVersion();
-        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
         result.Document = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Document"));
-        result.IsDefaultVersion = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsDefaultVersion"));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.IsDefaultVersion = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsDefaultVersion"));
+        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
         global::Gureum.Core.ValueTree.Put(node, "Document", Document);
-        global::Gureum.Core.ValueTree.Put(node, "IsDefaultVersion", IsDefaultVersion);
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "IsDefaultVersion", IsDefaultVersion);
+        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
         return node;
     }
 }
 
 public sealed partial class Position
 {
-    public int? Column { get; set; }
-
     public int? Line { get; set; }
+
+    public int? Column { get; set; }
 
     public static Position? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7214,16 +7214,16 @@ public sealed partial class Position
             return null;
         }
         var result = new Position();
-        result.Column = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Column"));
         result.Line = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Line"));
+        result.Column = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Column"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Column", Column);
         global::Gureum.Core.ValueTree.Put(node, "Line", Line);
+        global::Gureum.Core.ValueTree.Put(node, "Column", Column);
         return node;
     }
 }
@@ -7232,9 +7232,9 @@ public sealed partial class PutGroupPolicyRequest
 {
     public string? GroupName { get; set; }
 
-    public string? PolicyDocument { get; set; }
-
     public string? PolicyName { get; set; }
+
+    public string? PolicyDocument { get; set; }
 
     public static PutGroupPolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7244,8 +7244,8 @@ public sealed partial class PutGroupPolicyRequest
         }
         var result = new PutGroupPolicyRequest();
         result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
-        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyDocument"));
         result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
+        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyDocument"));
         return result;
     }
 
@@ -7253,17 +7253,17 @@ public sealed partial class PutGroupPolicyRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyDocument", PolicyDocument);
         global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyDocument", PolicyDocument);
         return node;
     }
 }
 
 public sealed partial class PutRolePermissionsBoundaryRequest
 {
-    public string? PermissionsBoundary { get; set; }
-
     public string? RoleName { get; set; }
+
+    public string? PermissionsBoundary { get; set; }
 
     public static PutRolePermissionsBoundaryRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7272,27 +7272,27 @@ public sealed partial class PutRolePermissionsBoundaryRequest
             return null;
         }
         var result = new PutRolePermissionsBoundaryRequest();
-        result.PermissionsBoundary = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundary"));
         result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
+        result.PermissionsBoundary = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundary"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundary", PermissionsBoundary);
         global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
+        global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundary", PermissionsBoundary);
         return node;
     }
 }
 
 public sealed partial class PutRolePolicyRequest
 {
-    public string? PolicyDocument { get; set; }
+    public string? RoleName { get; set; }
 
     public string? PolicyName { get; set; }
 
-    public string? RoleName { get; set; }
+    public string? PolicyDocument { get; set; }
 
     public static PutRolePolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7301,27 +7301,27 @@ public sealed partial class PutRolePolicyRequest
             return null;
         }
         var result = new PutRolePolicyRequest();
-        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyDocument"));
-        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
         result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
+        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
+        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyDocument"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PolicyDocument", PolicyDocument);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
         global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyDocument", PolicyDocument);
         return node;
     }
 }
 
 public sealed partial class PutUserPermissionsBoundaryRequest
 {
-    public string? PermissionsBoundary { get; set; }
-
     public string? UserName { get; set; }
+
+    public string? PermissionsBoundary { get; set; }
 
     public static PutUserPermissionsBoundaryRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7330,27 +7330,27 @@ public sealed partial class PutUserPermissionsBoundaryRequest
             return null;
         }
         var result = new PutUserPermissionsBoundaryRequest();
-        result.PermissionsBoundary = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundary"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.PermissionsBoundary = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundary"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundary", PermissionsBoundary);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundary", PermissionsBoundary);
         return node;
     }
 }
 
 public sealed partial class PutUserPolicyRequest
 {
-    public string? PolicyDocument { get; set; }
+    public string? UserName { get; set; }
 
     public string? PolicyName { get; set; }
 
-    public string? UserName { get; set; }
+    public string? PolicyDocument { get; set; }
 
     public static PutUserPolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7359,18 +7359,18 @@ public sealed partial class PutUserPolicyRequest
             return null;
         }
         var result = new PutUserPolicyRequest();
-        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyDocument"));
-        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
+        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyDocument"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PolicyDocument", PolicyDocument);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyDocument", PolicyDocument);
         return node;
     }
 }
@@ -7404,9 +7404,9 @@ public sealed partial class RejectDelegationRequestRequest
 
 public sealed partial class RemoveClientIDFromOpenIDConnectProviderRequest
 {
-    public string? ClientID { get; set; }
-
     public string? OpenIDConnectProviderArn { get; set; }
+
+    public string? ClientID { get; set; }
 
     public static RemoveClientIDFromOpenIDConnectProviderRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7415,16 +7415,16 @@ public sealed partial class RemoveClientIDFromOpenIDConnectProviderRequest
             return null;
         }
         var result = new RemoveClientIDFromOpenIDConnectProviderRequest();
-        result.ClientID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientID"));
         result.OpenIDConnectProviderArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpenIDConnectProviderArn"));
+        result.ClientID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientID"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientID", ClientID);
         global::Gureum.Core.ValueTree.Put(node, "OpenIDConnectProviderArn", OpenIDConnectProviderArn);
+        global::Gureum.Core.ValueTree.Put(node, "ClientID", ClientID);
         return node;
     }
 }
@@ -7499,9 +7499,9 @@ public static class ReportStateType
 
 public sealed partial class ResetServiceSpecificCredentialRequest
 {
-    public string? ServiceSpecificCredentialId { get; set; }
-
     public string? UserName { get; set; }
+
+    public string? ServiceSpecificCredentialId { get; set; }
 
     public static ResetServiceSpecificCredentialRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7510,16 +7510,16 @@ public sealed partial class ResetServiceSpecificCredentialRequest
             return null;
         }
         var result = new ResetServiceSpecificCredentialRequest();
-        result.ServiceSpecificCredentialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceSpecificCredentialId"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.ServiceSpecificCredentialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceSpecificCredentialId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ServiceSpecificCredentialId", ServiceSpecificCredentialId);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "ServiceSpecificCredentialId", ServiceSpecificCredentialId);
         return node;
     }
 }
@@ -7549,15 +7549,15 @@ public sealed partial class ResetServiceSpecificCredentialResponse
 
 public sealed partial class ResourceSpecificResult
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? EvalDecisionDetails { get; set; }
+    public string? EvalResourceName { get; set; }
 
     public string? EvalResourceDecision { get; set; }
-
-    public string? EvalResourceName { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Statement>? MatchedStatements { get; set; }
 
     public global::System.Collections.Generic.List<string>? MissingContextValues { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? EvalDecisionDetails { get; set; }
 
     public global::Gureum.Api.Iam.PermissionsBoundaryDecisionDetail? PermissionsBoundaryDecisionDetail { get; set; }
 
@@ -7568,11 +7568,11 @@ public sealed partial class ResourceSpecificResult
             return null;
         }
         var result = new ResourceSpecificResult();
-        result.EvalDecisionDetails = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "EvalDecisionDetails"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.EvalResourceDecision = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EvalResourceDecision"));
         result.EvalResourceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EvalResourceName"));
+        result.EvalResourceDecision = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EvalResourceDecision"));
         result.MatchedStatements = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MatchedStatements"), x => global::Gureum.Api.Iam.Statement.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MissingContextValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MissingContextValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.EvalDecisionDetails = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "EvalDecisionDetails"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.PermissionsBoundaryDecisionDetail = global::Gureum.Api.Iam.PermissionsBoundaryDecisionDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundaryDecisionDetail")));
         return result;
     }
@@ -7580,11 +7580,11 @@ public sealed partial class ResourceSpecificResult
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EvalDecisionDetails", global::Gureum.Core.ValueTree.WriteMap(EvalDecisionDetails, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "EvalResourceDecision", EvalResourceDecision);
         global::Gureum.Core.ValueTree.Put(node, "EvalResourceName", EvalResourceName);
+        global::Gureum.Core.ValueTree.Put(node, "EvalResourceDecision", EvalResourceDecision);
         global::Gureum.Core.ValueTree.Put(node, "MatchedStatements", global::Gureum.Core.ValueTree.WriteList(MatchedStatements, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MissingContextValues", global::Gureum.Core.ValueTree.WriteList(MissingContextValues, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "EvalDecisionDetails", global::Gureum.Core.ValueTree.WriteMap(EvalDecisionDetails, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundaryDecisionDetail", PermissionsBoundaryDecisionDetail?.ToTree());
         return node;
     }
@@ -7592,13 +7592,13 @@ public sealed partial class ResourceSpecificResult
 
 public sealed partial class ResyncMFADeviceRequest
 {
-    public string? AuthenticationCode1 { get; set; }
-
-    public string? AuthenticationCode2 { get; set; }
+    public string? UserName { get; set; }
 
     public string? SerialNumber { get; set; }
 
-    public string? UserName { get; set; }
+    public string? AuthenticationCode1 { get; set; }
+
+    public string? AuthenticationCode2 { get; set; }
 
     public static ResyncMFADeviceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7607,47 +7607,47 @@ public sealed partial class ResyncMFADeviceRequest
             return null;
         }
         var result = new ResyncMFADeviceRequest();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.SerialNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SerialNumber"));
         result.AuthenticationCode1 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthenticationCode1"));
         result.AuthenticationCode2 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthenticationCode2"));
-        result.SerialNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SerialNumber"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "SerialNumber", SerialNumber);
         global::Gureum.Core.ValueTree.Put(node, "AuthenticationCode1", AuthenticationCode1);
         global::Gureum.Core.ValueTree.Put(node, "AuthenticationCode2", AuthenticationCode2);
-        global::Gureum.Core.ValueTree.Put(node, "SerialNumber", SerialNumber);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
 
 public sealed partial class Role
 {
+    public string? Path { get; set; }
+
+    public string? RoleName { get; set; }
+
+    public string? RoleId { get; set; }
+
     public string? Arn { get; set; }
 
-    public string? AssumeRolePolicyDocument { get; set; }
-
     public global::System.DateTimeOffset? CreateDate { get; set; }
+
+    public string? AssumeRolePolicyDocument { get; set; }
 
     public string? Description { get; set; }
 
     public int? MaxSessionDuration { get; set; }
 
-    public string? Path { get; set; }
-
     public global::Gureum.Api.Iam.AttachedPermissionsBoundary? PermissionsBoundary { get; set; }
 
-    public string? RoleId { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
 
     public global::Gureum.Api.Iam.RoleLastUsed? RoleLastUsed { get; set; }
-
-    public string? RoleName { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
 
     public static Role? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7656,63 +7656,63 @@ public sealed partial class Role
             return null;
         }
         var result = new Role();
+        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
+        result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
+        result.RoleId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleId"));
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.AssumeRolePolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssumeRolePolicyDocument"));
         result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
+        result.AssumeRolePolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssumeRolePolicyDocument"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.MaxSessionDuration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxSessionDuration"));
-        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
         result.PermissionsBoundary = global::Gureum.Api.Iam.AttachedPermissionsBoundary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundary")));
-        result.RoleId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleId"));
-        result.RoleLastUsed = global::Gureum.Api.Iam.RoleLastUsed.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RoleLastUsed")));
-        result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.RoleLastUsed = global::Gureum.Api.Iam.RoleLastUsed.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RoleLastUsed")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Path", Path);
+        global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
+        global::Gureum.Core.ValueTree.Put(node, "RoleId", RoleId);
         global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "AssumeRolePolicyDocument", AssumeRolePolicyDocument);
         global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
+        global::Gureum.Core.ValueTree.Put(node, "AssumeRolePolicyDocument", AssumeRolePolicyDocument);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "MaxSessionDuration", MaxSessionDuration);
-        global::Gureum.Core.ValueTree.Put(node, "Path", Path);
         global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundary", PermissionsBoundary?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RoleId", RoleId);
-        global::Gureum.Core.ValueTree.Put(node, "RoleLastUsed", RoleLastUsed?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "RoleLastUsed", RoleLastUsed?.ToTree());
         return node;
     }
 }
 
 public sealed partial class RoleDetail
 {
-    public string? Arn { get; set; }
-
-    public string? AssumeRolePolicyDocument { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.AttachedPolicy>? AttachedManagedPolicies { get; set; }
-
-    public global::System.DateTimeOffset? CreateDate { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.InstanceProfile>? InstanceProfileList { get; set; }
-
     public string? Path { get; set; }
-
-    public global::Gureum.Api.Iam.AttachedPermissionsBoundary? PermissionsBoundary { get; set; }
-
-    public string? RoleId { get; set; }
-
-    public global::Gureum.Api.Iam.RoleLastUsed? RoleLastUsed { get; set; }
 
     public string? RoleName { get; set; }
 
+    public string? RoleId { get; set; }
+
+    public string? Arn { get; set; }
+
+    public global::System.DateTimeOffset? CreateDate { get; set; }
+
+    public string? AssumeRolePolicyDocument { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.InstanceProfile>? InstanceProfileList { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.PolicyDetail>? RolePolicyList { get; set; }
 
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.AttachedPolicy>? AttachedManagedPolicies { get; set; }
+
+    public global::Gureum.Api.Iam.AttachedPermissionsBoundary? PermissionsBoundary { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
+
+    public global::Gureum.Api.Iam.RoleLastUsed? RoleLastUsed { get; set; }
 
     public static RoleDetail? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7721,36 +7721,36 @@ public sealed partial class RoleDetail
             return null;
         }
         var result = new RoleDetail();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.AssumeRolePolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssumeRolePolicyDocument"));
-        result.AttachedManagedPolicies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttachedManagedPolicies"), x => global::Gureum.Api.Iam.AttachedPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
-        result.InstanceProfileList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InstanceProfileList"), x => global::Gureum.Api.Iam.InstanceProfile.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
-        result.PermissionsBoundary = global::Gureum.Api.Iam.AttachedPermissionsBoundary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundary")));
-        result.RoleId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleId"));
-        result.RoleLastUsed = global::Gureum.Api.Iam.RoleLastUsed.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RoleLastUsed")));
         result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
+        result.RoleId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleId"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
+        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
+        result.AssumeRolePolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssumeRolePolicyDocument"));
+        result.InstanceProfileList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InstanceProfileList"), x => global::Gureum.Api.Iam.InstanceProfile.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.RolePolicyList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RolePolicyList"), x => global::Gureum.Api.Iam.PolicyDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AttachedManagedPolicies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttachedManagedPolicies"), x => global::Gureum.Api.Iam.AttachedPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PermissionsBoundary = global::Gureum.Api.Iam.AttachedPermissionsBoundary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundary")));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.RoleLastUsed = global::Gureum.Api.Iam.RoleLastUsed.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RoleLastUsed")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "AssumeRolePolicyDocument", AssumeRolePolicyDocument);
-        global::Gureum.Core.ValueTree.Put(node, "AttachedManagedPolicies", global::Gureum.Core.ValueTree.WriteList(AttachedManagedPolicies, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceProfileList", global::Gureum.Core.ValueTree.WriteList(InstanceProfileList, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Path", Path);
-        global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundary", PermissionsBoundary?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RoleId", RoleId);
-        global::Gureum.Core.ValueTree.Put(node, "RoleLastUsed", RoleLastUsed?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
+        global::Gureum.Core.ValueTree.Put(node, "RoleId", RoleId);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
+        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
+        global::Gureum.Core.ValueTree.Put(node, "AssumeRolePolicyDocument", AssumeRolePolicyDocument);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceProfileList", global::Gureum.Core.ValueTree.WriteList(InstanceProfileList, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "RolePolicyList", global::Gureum.Core.ValueTree.WriteList(RolePolicyList, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AttachedManagedPolicies", global::Gureum.Core.ValueTree.WriteList(AttachedManagedPolicies, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundary", PermissionsBoundary?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "RoleLastUsed", RoleLastUsed?.ToTree());
         return node;
     }
 }
@@ -7840,9 +7840,9 @@ public sealed partial class SAMLProviderListEntry
 {
     public string? Arn { get; set; }
 
-    public global::System.DateTimeOffset? CreateDate { get; set; }
-
     public global::System.DateTimeOffset? ValidUntil { get; set; }
+
+    public global::System.DateTimeOffset? CreateDate { get; set; }
 
     public static SAMLProviderListEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7852,8 +7852,8 @@ public sealed partial class SAMLProviderListEntry
         }
         var result = new SAMLProviderListEntry();
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
         result.ValidUntil = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ValidUntil"));
+        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
         return result;
     }
 
@@ -7861,25 +7861,25 @@ public sealed partial class SAMLProviderListEntry
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
         global::Gureum.Core.ValueTree.Put(node, "ValidUntil", ValidUntil);
+        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
         return node;
     }
 }
 
 public sealed partial class SSHPublicKey
 {
+    public string? UserName { get; set; }
+
+    public string? SSHPublicKeyId { get; set; }
+
     public string? Fingerprint { get; set; }
 
     public string? SSHPublicKeyBody { get; set; }
 
-    public string? SSHPublicKeyId { get; set; }
-
     public string? Status { get; set; }
 
     public global::System.DateTimeOffset? UploadDate { get; set; }
-
-    public string? UserName { get; set; }
 
     public static SSHPublicKey? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7888,37 +7888,37 @@ public sealed partial class SSHPublicKey
             return null;
         }
         var result = new SSHPublicKey();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.SSHPublicKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSHPublicKeyId"));
         result.Fingerprint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Fingerprint"));
         result.SSHPublicKeyBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSHPublicKeyBody"));
-        result.SSHPublicKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSHPublicKeyId"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.UploadDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UploadDate"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "SSHPublicKeyId", SSHPublicKeyId);
         global::Gureum.Core.ValueTree.Put(node, "Fingerprint", Fingerprint);
         global::Gureum.Core.ValueTree.Put(node, "SSHPublicKeyBody", SSHPublicKeyBody);
-        global::Gureum.Core.ValueTree.Put(node, "SSHPublicKeyId", SSHPublicKeyId);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "UploadDate", UploadDate);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
 
 public sealed partial class SSHPublicKeyMetadata
 {
+    public string? UserName { get; set; }
+
     public string? SSHPublicKeyId { get; set; }
 
     public string? Status { get; set; }
 
     public global::System.DateTimeOffset? UploadDate { get; set; }
-
-    public string? UserName { get; set; }
 
     public static SSHPublicKeyMetadata? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7927,20 +7927,20 @@ public sealed partial class SSHPublicKeyMetadata
             return null;
         }
         var result = new SSHPublicKeyMetadata();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         result.SSHPublicKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSHPublicKeyId"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.UploadDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UploadDate"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         global::Gureum.Core.ValueTree.Put(node, "SSHPublicKeyId", SSHPublicKeyId);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "UploadDate", UploadDate);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
@@ -7970,11 +7970,11 @@ public sealed partial class SendDelegationTokenRequest
 
 public sealed partial class ServerCertificate
 {
+    public global::Gureum.Api.Iam.ServerCertificateMetadata? ServerCertificateMetadata { get; set; }
+
     public string? CertificateBody { get; set; }
 
     public string? CertificateChain { get; set; }
-
-    public global::Gureum.Api.Iam.ServerCertificateMetadata? ServerCertificateMetadata { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
 
@@ -7985,9 +7985,9 @@ public sealed partial class ServerCertificate
             return null;
         }
         var result = new ServerCertificate();
+        result.ServerCertificateMetadata = global::Gureum.Api.Iam.ServerCertificateMetadata.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ServerCertificateMetadata")));
         result.CertificateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateBody"));
         result.CertificateChain = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateChain"));
-        result.ServerCertificateMetadata = global::Gureum.Api.Iam.ServerCertificateMetadata.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ServerCertificateMetadata")));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -7995,9 +7995,9 @@ public sealed partial class ServerCertificate
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ServerCertificateMetadata", ServerCertificateMetadata?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CertificateBody", CertificateBody);
         global::Gureum.Core.ValueTree.Put(node, "CertificateChain", CertificateChain);
-        global::Gureum.Core.ValueTree.Put(node, "ServerCertificateMetadata", ServerCertificateMetadata?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
@@ -8005,17 +8005,17 @@ public sealed partial class ServerCertificate
 
 public sealed partial class ServerCertificateMetadata
 {
-    public string? Arn { get; set; }
-
-    public global::System.DateTimeOffset? Expiration { get; set; }
-
     public string? Path { get; set; }
-
-    public string? ServerCertificateId { get; set; }
 
     public string? ServerCertificateName { get; set; }
 
+    public string? ServerCertificateId { get; set; }
+
+    public string? Arn { get; set; }
+
     public global::System.DateTimeOffset? UploadDate { get; set; }
+
+    public global::System.DateTimeOffset? Expiration { get; set; }
 
     public static ServerCertificateMetadata? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8024,39 +8024,39 @@ public sealed partial class ServerCertificateMetadata
             return null;
         }
         var result = new ServerCertificateMetadata();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.Expiration = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
         result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
-        result.ServerCertificateId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerCertificateId"));
         result.ServerCertificateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerCertificateName"));
+        result.ServerCertificateId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerCertificateId"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
         result.UploadDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UploadDate"));
+        result.Expiration = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
         global::Gureum.Core.ValueTree.Put(node, "Path", Path);
-        global::Gureum.Core.ValueTree.Put(node, "ServerCertificateId", ServerCertificateId);
         global::Gureum.Core.ValueTree.Put(node, "ServerCertificateName", ServerCertificateName);
+        global::Gureum.Core.ValueTree.Put(node, "ServerCertificateId", ServerCertificateId);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
         global::Gureum.Core.ValueTree.Put(node, "UploadDate", UploadDate);
+        global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
         return node;
     }
 }
 
 public sealed partial class ServiceLastAccessed
 {
+    public string? ServiceName { get; set; }
+
     public global::System.DateTimeOffset? LastAuthenticated { get; set; }
+
+    public string? ServiceNamespace { get; set; }
 
     public string? LastAuthenticatedEntity { get; set; }
 
     public string? LastAuthenticatedRegion { get; set; }
-
-    public string? ServiceName { get; set; }
-
-    public string? ServiceNamespace { get; set; }
 
     public int? TotalAuthenticatedEntities { get; set; }
 
@@ -8069,11 +8069,11 @@ public sealed partial class ServiceLastAccessed
             return null;
         }
         var result = new ServiceLastAccessed();
+        result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceName"));
         result.LastAuthenticated = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAuthenticated"));
+        result.ServiceNamespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceNamespace"));
         result.LastAuthenticatedEntity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastAuthenticatedEntity"));
         result.LastAuthenticatedRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastAuthenticatedRegion"));
-        result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceName"));
-        result.ServiceNamespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceNamespace"));
         result.TotalAuthenticatedEntities = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TotalAuthenticatedEntities"));
         result.TrackedActionsLastAccessed = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TrackedActionsLastAccessed"), x => global::Gureum.Api.Iam.TrackedActionLastAccessed.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
@@ -8082,11 +8082,11 @@ public sealed partial class ServiceLastAccessed
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ServiceName", ServiceName);
         global::Gureum.Core.ValueTree.Put(node, "LastAuthenticated", LastAuthenticated);
+        global::Gureum.Core.ValueTree.Put(node, "ServiceNamespace", ServiceNamespace);
         global::Gureum.Core.ValueTree.Put(node, "LastAuthenticatedEntity", LastAuthenticatedEntity);
         global::Gureum.Core.ValueTree.Put(node, "LastAuthenticatedRegion", LastAuthenticatedRegion);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceName", ServiceName);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceNamespace", ServiceNamespace);
         global::Gureum.Core.ValueTree.Put(node, "TotalAuthenticatedEntities", TotalAuthenticatedEntities);
         global::Gureum.Core.ValueTree.Put(node, "TrackedActionsLastAccessed", global::Gureum.Core.ValueTree.WriteList(TrackedActionsLastAccessed, x => (object?)x.ToTree()));
         return node;
@@ -8099,21 +8099,21 @@ public sealed partial class ServiceSpecificCredential
 
     public global::System.DateTimeOffset? ExpirationDate { get; set; }
 
+    public string? ServiceName { get; set; }
+
+    public string? ServiceUserName { get; set; }
+
+    public string? ServicePassword { get; set; }
+
     public string? ServiceCredentialAlias { get; set; }
 
     public string? ServiceCredentialSecret { get; set; }
 
-    public string? ServiceName { get; set; }
-
-    public string? ServicePassword { get; set; }
-
     public string? ServiceSpecificCredentialId { get; set; }
 
-    public string? ServiceUserName { get; set; }
+    public string? UserName { get; set; }
 
     public string? Status { get; set; }
-
-    public string? UserName { get; set; }
 
     public static ServiceSpecificCredential? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8124,14 +8124,14 @@ public sealed partial class ServiceSpecificCredential
         var result = new ServiceSpecificCredential();
         result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
         result.ExpirationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExpirationDate"));
+        result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceName"));
+        result.ServiceUserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceUserName"));
+        result.ServicePassword = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServicePassword"));
         result.ServiceCredentialAlias = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceCredentialAlias"));
         result.ServiceCredentialSecret = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceCredentialSecret"));
-        result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceName"));
-        result.ServicePassword = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServicePassword"));
         result.ServiceSpecificCredentialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceSpecificCredentialId"));
-        result.ServiceUserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceUserName"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         return result;
     }
 
@@ -8140,35 +8140,35 @@ public sealed partial class ServiceSpecificCredential
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
         global::Gureum.Core.ValueTree.Put(node, "ExpirationDate", ExpirationDate);
+        global::Gureum.Core.ValueTree.Put(node, "ServiceName", ServiceName);
+        global::Gureum.Core.ValueTree.Put(node, "ServiceUserName", ServiceUserName);
+        global::Gureum.Core.ValueTree.Put(node, "ServicePassword", ServicePassword);
         global::Gureum.Core.ValueTree.Put(node, "ServiceCredentialAlias", ServiceCredentialAlias);
         global::Gureum.Core.ValueTree.Put(node, "ServiceCredentialSecret", ServiceCredentialSecret);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceName", ServiceName);
-        global::Gureum.Core.ValueTree.Put(node, "ServicePassword", ServicePassword);
         global::Gureum.Core.ValueTree.Put(node, "ServiceSpecificCredentialId", ServiceSpecificCredentialId);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceUserName", ServiceUserName);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         return node;
     }
 }
 
 public sealed partial class ServiceSpecificCredentialMetadata
 {
+    public string? UserName { get; set; }
+
+    public string? Status { get; set; }
+
+    public string? ServiceUserName { get; set; }
+
+    public string? ServiceCredentialAlias { get; set; }
+
     public global::System.DateTimeOffset? CreateDate { get; set; }
 
     public global::System.DateTimeOffset? ExpirationDate { get; set; }
 
-    public string? ServiceCredentialAlias { get; set; }
-
-    public string? ServiceName { get; set; }
-
     public string? ServiceSpecificCredentialId { get; set; }
 
-    public string? ServiceUserName { get; set; }
-
-    public string? Status { get; set; }
-
-    public string? UserName { get; set; }
+    public string? ServiceName { get; set; }
 
     public static ServiceSpecificCredentialMetadata? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8177,28 +8177,28 @@ public sealed partial class ServiceSpecificCredentialMetadata
             return null;
         }
         var result = new ServiceSpecificCredentialMetadata();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.ServiceUserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceUserName"));
+        result.ServiceCredentialAlias = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceCredentialAlias"));
         result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
         result.ExpirationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExpirationDate"));
-        result.ServiceCredentialAlias = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceCredentialAlias"));
-        result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceName"));
         result.ServiceSpecificCredentialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceSpecificCredentialId"));
-        result.ServiceUserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceUserName"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "ServiceUserName", ServiceUserName);
+        global::Gureum.Core.ValueTree.Put(node, "ServiceCredentialAlias", ServiceCredentialAlias);
         global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
         global::Gureum.Core.ValueTree.Put(node, "ExpirationDate", ExpirationDate);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceCredentialAlias", ServiceCredentialAlias);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceName", ServiceName);
         global::Gureum.Core.ValueTree.Put(node, "ServiceSpecificCredentialId", ServiceSpecificCredentialId);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceUserName", ServiceUserName);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "ServiceName", ServiceName);
         return node;
     }
 }
@@ -8255,15 +8255,15 @@ public sealed partial class SetSecurityTokenServicePreferencesRequest
 
 public sealed partial class SigningCertificate
 {
-    public string? CertificateBody { get; set; }
+    public string? UserName { get; set; }
 
     public string? CertificateId { get; set; }
+
+    public string? CertificateBody { get; set; }
 
     public string? Status { get; set; }
 
     public global::System.DateTimeOffset? UploadDate { get; set; }
-
-    public string? UserName { get; set; }
 
     public static SigningCertificate? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8272,49 +8272,49 @@ public sealed partial class SigningCertificate
             return null;
         }
         var result = new SigningCertificate();
-        result.CertificateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateBody"));
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         result.CertificateId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateId"));
+        result.CertificateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateBody"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.UploadDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UploadDate"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CertificateBody", CertificateBody);
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         global::Gureum.Core.ValueTree.Put(node, "CertificateId", CertificateId);
+        global::Gureum.Core.ValueTree.Put(node, "CertificateBody", CertificateBody);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "UploadDate", UploadDate);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
 
 public sealed partial class SimulateCustomPolicyRequest
 {
+    public global::System.Collections.Generic.List<string>? PolicyInputList { get; set; }
+
+    public global::System.Collections.Generic.List<string>? PermissionsBoundaryPolicyInputList { get; set; }
+
     public global::System.Collections.Generic.List<string>? ActionNames { get; set; }
+
+    public global::System.Collections.Generic.List<string>? ResourceArns { get; set; }
+
+    public string? ResourcePolicy { get; set; }
+
+    public string? ResourceOwner { get; set; }
 
     public string? CallerArn { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.ContextEntry>? ContextEntries { get; set; }
 
-    public string? Marker { get; set; }
+    public string? ResourceHandlingOption { get; set; }
 
     public int? MaxItems { get; set; }
 
-    public global::System.Collections.Generic.List<string>? PermissionsBoundaryPolicyInputList { get; set; }
-
-    public global::System.Collections.Generic.List<string>? PolicyInputList { get; set; }
-
-    public global::System.Collections.Generic.List<string>? ResourceArns { get; set; }
-
-    public string? ResourceHandlingOption { get; set; }
-
-    public string? ResourceOwner { get; set; }
-
-    public string? ResourcePolicy { get; set; }
+    public string? Marker { get; set; }
 
     public static SimulateCustomPolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8323,34 +8323,34 @@ public sealed partial class SimulateCustomPolicyRequest
             return null;
         }
         var result = new SimulateCustomPolicyRequest();
+        result.PolicyInputList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyInputList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.PermissionsBoundaryPolicyInputList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundaryPolicyInputList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ActionNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ActionNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ResourceArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ResourcePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourcePolicy"));
+        result.ResourceOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceOwner"));
         result.CallerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallerArn"));
         result.ContextEntries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ContextEntries"), x => global::Gureum.Api.Iam.ContextEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.PermissionsBoundaryPolicyInputList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundaryPolicyInputList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.PolicyInputList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyInputList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ResourceArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ResourceHandlingOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceHandlingOption"));
-        result.ResourceOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceOwner"));
-        result.ResourcePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourcePolicy"));
+        result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
+        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PolicyInputList", global::Gureum.Core.ValueTree.WriteList(PolicyInputList, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundaryPolicyInputList", global::Gureum.Core.ValueTree.WriteList(PermissionsBoundaryPolicyInputList, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ActionNames", global::Gureum.Core.ValueTree.WriteList(ActionNames, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ResourceArns", global::Gureum.Core.ValueTree.WriteList(ResourceArns, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ResourcePolicy", ResourcePolicy);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceOwner", ResourceOwner);
         global::Gureum.Core.ValueTree.Put(node, "CallerArn", CallerArn);
         global::Gureum.Core.ValueTree.Put(node, "ContextEntries", global::Gureum.Core.ValueTree.WriteList(ContextEntries, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundaryPolicyInputList", global::Gureum.Core.ValueTree.WriteList(PermissionsBoundaryPolicyInputList, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "PolicyInputList", global::Gureum.Core.ValueTree.WriteList(PolicyInputList, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ResourceArns", global::Gureum.Core.ValueTree.WriteList(ResourceArns, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ResourceHandlingOption", ResourceHandlingOption);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceOwner", ResourceOwner);
-        global::Gureum.Core.ValueTree.Put(node, "ResourcePolicy", ResourcePolicy);
+        global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
+        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         return node;
     }
 }
@@ -8388,29 +8388,29 @@ public sealed partial class SimulatePolicyResponse
 
 public sealed partial class SimulatePrincipalPolicyRequest
 {
+    public string? PolicySourceArn { get; set; }
+
+    public global::System.Collections.Generic.List<string>? PolicyInputList { get; set; }
+
+    public global::System.Collections.Generic.List<string>? PermissionsBoundaryPolicyInputList { get; set; }
+
     public global::System.Collections.Generic.List<string>? ActionNames { get; set; }
+
+    public global::System.Collections.Generic.List<string>? ResourceArns { get; set; }
+
+    public string? ResourcePolicy { get; set; }
+
+    public string? ResourceOwner { get; set; }
 
     public string? CallerArn { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.ContextEntry>? ContextEntries { get; set; }
 
-    public string? Marker { get; set; }
+    public string? ResourceHandlingOption { get; set; }
 
     public int? MaxItems { get; set; }
 
-    public global::System.Collections.Generic.List<string>? PermissionsBoundaryPolicyInputList { get; set; }
-
-    public global::System.Collections.Generic.List<string>? PolicyInputList { get; set; }
-
-    public string? PolicySourceArn { get; set; }
-
-    public global::System.Collections.Generic.List<string>? ResourceArns { get; set; }
-
-    public string? ResourceHandlingOption { get; set; }
-
-    public string? ResourceOwner { get; set; }
-
-    public string? ResourcePolicy { get; set; }
+    public string? Marker { get; set; }
 
     public static SimulatePrincipalPolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8419,49 +8419,49 @@ public sealed partial class SimulatePrincipalPolicyRequest
             return null;
         }
         var result = new SimulatePrincipalPolicyRequest();
+        result.PolicySourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicySourceArn"));
+        result.PolicyInputList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyInputList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.PermissionsBoundaryPolicyInputList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundaryPolicyInputList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ActionNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ActionNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ResourceArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ResourcePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourcePolicy"));
+        result.ResourceOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceOwner"));
         result.CallerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallerArn"));
         result.ContextEntries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ContextEntries"), x => global::Gureum.Api.Iam.ContextEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.PermissionsBoundaryPolicyInputList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundaryPolicyInputList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.PolicyInputList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyInputList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.PolicySourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicySourceArn"));
-        result.ResourceArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ResourceHandlingOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceHandlingOption"));
-        result.ResourceOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceOwner"));
-        result.ResourcePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourcePolicy"));
+        result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
+        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PolicySourceArn", PolicySourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyInputList", global::Gureum.Core.ValueTree.WriteList(PolicyInputList, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundaryPolicyInputList", global::Gureum.Core.ValueTree.WriteList(PermissionsBoundaryPolicyInputList, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ActionNames", global::Gureum.Core.ValueTree.WriteList(ActionNames, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ResourceArns", global::Gureum.Core.ValueTree.WriteList(ResourceArns, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ResourcePolicy", ResourcePolicy);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceOwner", ResourceOwner);
         global::Gureum.Core.ValueTree.Put(node, "CallerArn", CallerArn);
         global::Gureum.Core.ValueTree.Put(node, "ContextEntries", global::Gureum.Core.ValueTree.WriteList(ContextEntries, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundaryPolicyInputList", global::Gureum.Core.ValueTree.WriteList(PermissionsBoundaryPolicyInputList, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "PolicyInputList", global::Gureum.Core.ValueTree.WriteList(PolicyInputList, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "PolicySourceArn", PolicySourceArn);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceArns", global::Gureum.Core.ValueTree.WriteList(ResourceArns, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ResourceHandlingOption", ResourceHandlingOption);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceOwner", ResourceOwner);
-        global::Gureum.Core.ValueTree.Put(node, "ResourcePolicy", ResourcePolicy);
+        global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
+        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         return node;
     }
 }
 
 public sealed partial class Statement
 {
-    public global::Gureum.Api.Iam.Position? EndPosition { get; set; }
-
     public string? SourcePolicyId { get; set; }
 
     public string? SourcePolicyType { get; set; }
 
     public global::Gureum.Api.Iam.Position? StartPosition { get; set; }
+
+    public global::Gureum.Api.Iam.Position? EndPosition { get; set; }
 
     public static Statement? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8470,20 +8470,20 @@ public sealed partial class Statement
             return null;
         }
         var result = new Statement();
-        result.EndPosition = global::Gureum.Api.Iam.Position.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EndPosition")));
         result.SourcePolicyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourcePolicyId"));
         result.SourcePolicyType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourcePolicyType"));
         result.StartPosition = global::Gureum.Api.Iam.Position.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StartPosition")));
+        result.EndPosition = global::Gureum.Api.Iam.Position.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EndPosition")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndPosition", EndPosition?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SourcePolicyId", SourcePolicyId);
         global::Gureum.Core.ValueTree.Put(node, "SourcePolicyType", SourcePolicyType);
         global::Gureum.Core.ValueTree.Put(node, "StartPosition", StartPosition?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EndPosition", EndPosition?.ToTree());
         return node;
     }
 }
@@ -8706,9 +8706,9 @@ public sealed partial class TagServerCertificateRequest
 
 public sealed partial class TagUserRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
-
     public string? UserName { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
 
     public static TagUserRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8717,16 +8717,16 @@ public sealed partial class TagUserRequest
             return null;
         }
         var result = new TagUserRequest();
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -8737,9 +8737,9 @@ public sealed partial class TrackedActionLastAccessed
 
     public string? LastAccessedEntity { get; set; }
 
-    public string? LastAccessedRegion { get; set; }
-
     public global::System.DateTimeOffset? LastAccessedTime { get; set; }
+
+    public string? LastAccessedRegion { get; set; }
 
     public static TrackedActionLastAccessed? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8750,8 +8750,8 @@ public sealed partial class TrackedActionLastAccessed
         var result = new TrackedActionLastAccessed();
         result.ActionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActionName"));
         result.LastAccessedEntity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastAccessedEntity"));
-        result.LastAccessedRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastAccessedRegion"));
         result.LastAccessedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAccessedTime"));
+        result.LastAccessedRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastAccessedRegion"));
         return result;
     }
 
@@ -8760,8 +8760,8 @@ public sealed partial class TrackedActionLastAccessed
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ActionName", ActionName);
         global::Gureum.Core.ValueTree.Put(node, "LastAccessedEntity", LastAccessedEntity);
-        global::Gureum.Core.ValueTree.Put(node, "LastAccessedRegion", LastAccessedRegion);
         global::Gureum.Core.ValueTree.Put(node, "LastAccessedTime", LastAccessedTime);
+        global::Gureum.Core.ValueTree.Put(node, "LastAccessedRegion", LastAccessedRegion);
         return node;
     }
 }
@@ -8957,9 +8957,9 @@ public sealed partial class UntagServerCertificateRequest
 
 public sealed partial class UntagUserRequest
 {
-    public global::System.Collections.Generic.List<string>? TagKeys { get; set; }
-
     public string? UserName { get; set; }
+
+    public global::System.Collections.Generic.List<string>? TagKeys { get; set; }
 
     public static UntagUserRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8968,27 +8968,27 @@ public sealed partial class UntagUserRequest
             return null;
         }
         var result = new UntagUserRequest();
-        result.TagKeys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TagKeys"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.TagKeys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TagKeys"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "TagKeys", global::Gureum.Core.ValueTree.WriteList(TagKeys, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "TagKeys", global::Gureum.Core.ValueTree.WriteList(TagKeys, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class UpdateAccessKeyRequest
 {
+    public string? UserName { get; set; }
+
     public string? AccessKeyId { get; set; }
 
     public string? Status { get; set; }
-
-    public string? UserName { get; set; }
 
     public static UpdateAccessKeyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8997,41 +8997,41 @@ public sealed partial class UpdateAccessKeyRequest
             return null;
         }
         var result = new UpdateAccessKeyRequest();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         result.AccessKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessKeyId"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         global::Gureum.Core.ValueTree.Put(node, "AccessKeyId", AccessKeyId);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
 
 public sealed partial class UpdateAccountPasswordPolicyRequest
 {
-    public bool? AllowUsersToChangePassword { get; set; }
-
-    public bool? HardExpiry { get; set; }
-
-    public int? MaxPasswordAge { get; set; }
-
     public int? MinimumPasswordLength { get; set; }
-
-    public int? PasswordReusePrevention { get; set; }
-
-    public bool? RequireLowercaseCharacters { get; set; }
-
-    public bool? RequireNumbers { get; set; }
 
     public bool? RequireSymbols { get; set; }
 
+    public bool? RequireNumbers { get; set; }
+
     public bool? RequireUppercaseCharacters { get; set; }
+
+    public bool? RequireLowercaseCharacters { get; set; }
+
+    public bool? AllowUsersToChangePassword { get; set; }
+
+    public int? MaxPasswordAge { get; set; }
+
+    public int? PasswordReusePrevention { get; set; }
+
+    public bool? HardExpiry { get; set; }
 
     public static UpdateAccountPasswordPolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9040,39 +9040,39 @@ public sealed partial class UpdateAccountPasswordPolicyRequest
             return null;
         }
         var result = new UpdateAccountPasswordPolicyRequest();
-        result.AllowUsersToChangePassword = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowUsersToChangePassword"));
-        result.HardExpiry = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HardExpiry"));
-        result.MaxPasswordAge = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxPasswordAge"));
         result.MinimumPasswordLength = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinimumPasswordLength"));
-        result.PasswordReusePrevention = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PasswordReusePrevention"));
-        result.RequireLowercaseCharacters = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireLowercaseCharacters"));
-        result.RequireNumbers = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireNumbers"));
         result.RequireSymbols = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireSymbols"));
+        result.RequireNumbers = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireNumbers"));
         result.RequireUppercaseCharacters = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireUppercaseCharacters"));
+        result.RequireLowercaseCharacters = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireLowercaseCharacters"));
+        result.AllowUsersToChangePassword = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowUsersToChangePassword"));
+        result.MaxPasswordAge = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxPasswordAge"));
+        result.PasswordReusePrevention = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PasswordReusePrevention"));
+        result.HardExpiry = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HardExpiry"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AllowUsersToChangePassword", AllowUsersToChangePassword);
-        global::Gureum.Core.ValueTree.Put(node, "HardExpiry", HardExpiry);
-        global::Gureum.Core.ValueTree.Put(node, "MaxPasswordAge", MaxPasswordAge);
         global::Gureum.Core.ValueTree.Put(node, "MinimumPasswordLength", MinimumPasswordLength);
-        global::Gureum.Core.ValueTree.Put(node, "PasswordReusePrevention", PasswordReusePrevention);
-        global::Gureum.Core.ValueTree.Put(node, "RequireLowercaseCharacters", RequireLowercaseCharacters);
-        global::Gureum.Core.ValueTree.Put(node, "RequireNumbers", RequireNumbers);
         global::Gureum.Core.ValueTree.Put(node, "RequireSymbols", RequireSymbols);
+        global::Gureum.Core.ValueTree.Put(node, "RequireNumbers", RequireNumbers);
         global::Gureum.Core.ValueTree.Put(node, "RequireUppercaseCharacters", RequireUppercaseCharacters);
+        global::Gureum.Core.ValueTree.Put(node, "RequireLowercaseCharacters", RequireLowercaseCharacters);
+        global::Gureum.Core.ValueTree.Put(node, "AllowUsersToChangePassword", AllowUsersToChangePassword);
+        global::Gureum.Core.ValueTree.Put(node, "MaxPasswordAge", MaxPasswordAge);
+        global::Gureum.Core.ValueTree.Put(node, "PasswordReusePrevention", PasswordReusePrevention);
+        global::Gureum.Core.ValueTree.Put(node, "HardExpiry", HardExpiry);
         return node;
     }
 }
 
 public sealed partial class UpdateAssumeRolePolicyRequest
 {
-    public string? PolicyDocument { get; set; }
-
     public string? RoleName { get; set; }
+
+    public string? PolicyDocument { get; set; }
 
     public static UpdateAssumeRolePolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9081,16 +9081,16 @@ public sealed partial class UpdateAssumeRolePolicyRequest
             return null;
         }
         var result = new UpdateAssumeRolePolicyRequest();
-        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyDocument"));
         result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
+        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyDocument"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PolicyDocument", PolicyDocument);
         global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyDocument", PolicyDocument);
         return node;
     }
 }
@@ -9126,9 +9126,9 @@ public sealed partial class UpdateGroupRequest
 {
     public string? GroupName { get; set; }
 
-    public string? NewGroupName { get; set; }
-
     public string? NewPath { get; set; }
+
+    public string? NewGroupName { get; set; }
 
     public static UpdateGroupRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9138,8 +9138,8 @@ public sealed partial class UpdateGroupRequest
         }
         var result = new UpdateGroupRequest();
         result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
-        result.NewGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NewGroupName"));
         result.NewPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NewPath"));
+        result.NewGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NewGroupName"));
         return result;
     }
 
@@ -9147,19 +9147,19 @@ public sealed partial class UpdateGroupRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
-        global::Gureum.Core.ValueTree.Put(node, "NewGroupName", NewGroupName);
         global::Gureum.Core.ValueTree.Put(node, "NewPath", NewPath);
+        global::Gureum.Core.ValueTree.Put(node, "NewGroupName", NewGroupName);
         return node;
     }
 }
 
 public sealed partial class UpdateLoginProfileRequest
 {
+    public string? UserName { get; set; }
+
     public string? Password { get; set; }
 
     public bool? PasswordResetRequired { get; set; }
-
-    public string? UserName { get; set; }
 
     public static UpdateLoginProfileRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9168,18 +9168,18 @@ public sealed partial class UpdateLoginProfileRequest
             return null;
         }
         var result = new UpdateLoginProfileRequest();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         result.Password = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Password"));
         result.PasswordResetRequired = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "PasswordResetRequired"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         global::Gureum.Core.ValueTree.Put(node, "Password", Password);
         global::Gureum.Core.ValueTree.Put(node, "PasswordResetRequired", PasswordResetRequired);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
@@ -9213,9 +9213,9 @@ public sealed partial class UpdateOpenIDConnectProviderThumbprintRequest
 
 public sealed partial class UpdateRoleDescriptionRequest
 {
-    public string? Description { get; set; }
-
     public string? RoleName { get; set; }
+
+    public string? Description { get; set; }
 
     public static UpdateRoleDescriptionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9224,16 +9224,16 @@ public sealed partial class UpdateRoleDescriptionRequest
             return null;
         }
         var result = new UpdateRoleDescriptionRequest();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         return node;
     }
 }
@@ -9263,11 +9263,11 @@ public sealed partial class UpdateRoleDescriptionResponse
 
 public sealed partial class UpdateRoleRequest
 {
+    public string? RoleName { get; set; }
+
     public string? Description { get; set; }
 
     public int? MaxSessionDuration { get; set; }
-
-    public string? RoleName { get; set; }
 
     public static UpdateRoleRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9276,18 +9276,18 @@ public sealed partial class UpdateRoleRequest
             return null;
         }
         var result = new UpdateRoleRequest();
+        result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.MaxSessionDuration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxSessionDuration"));
-        result.RoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "MaxSessionDuration", MaxSessionDuration);
-        global::Gureum.Core.ValueTree.Put(node, "RoleName", RoleName);
         return node;
     }
 }
@@ -9313,15 +9313,15 @@ public sealed partial class UpdateRoleResponse
 
 public sealed partial class UpdateSAMLProviderRequest
 {
-    public string? AddPrivateKey { get; set; }
-
-    public string? AssertionEncryptionMode { get; set; }
-
-    public string? RemovePrivateKey { get; set; }
-
     public string? SAMLMetadataDocument { get; set; }
 
     public string? SAMLProviderArn { get; set; }
+
+    public string? AssertionEncryptionMode { get; set; }
+
+    public string? AddPrivateKey { get; set; }
+
+    public string? RemovePrivateKey { get; set; }
 
     public static UpdateSAMLProviderRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9330,22 +9330,22 @@ public sealed partial class UpdateSAMLProviderRequest
             return null;
         }
         var result = new UpdateSAMLProviderRequest();
-        result.AddPrivateKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AddPrivateKey"));
-        result.AssertionEncryptionMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssertionEncryptionMode"));
-        result.RemovePrivateKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RemovePrivateKey"));
         result.SAMLMetadataDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SAMLMetadataDocument"));
         result.SAMLProviderArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SAMLProviderArn"));
+        result.AssertionEncryptionMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssertionEncryptionMode"));
+        result.AddPrivateKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AddPrivateKey"));
+        result.RemovePrivateKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RemovePrivateKey"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AddPrivateKey", AddPrivateKey);
-        global::Gureum.Core.ValueTree.Put(node, "AssertionEncryptionMode", AssertionEncryptionMode);
-        global::Gureum.Core.ValueTree.Put(node, "RemovePrivateKey", RemovePrivateKey);
         global::Gureum.Core.ValueTree.Put(node, "SAMLMetadataDocument", SAMLMetadataDocument);
         global::Gureum.Core.ValueTree.Put(node, "SAMLProviderArn", SAMLProviderArn);
+        global::Gureum.Core.ValueTree.Put(node, "AssertionEncryptionMode", AssertionEncryptionMode);
+        global::Gureum.Core.ValueTree.Put(node, "AddPrivateKey", AddPrivateKey);
+        global::Gureum.Core.ValueTree.Put(node, "RemovePrivateKey", RemovePrivateKey);
         return node;
     }
 }
@@ -9375,11 +9375,11 @@ public sealed partial class UpdateSAMLProviderResponse
 
 public sealed partial class UpdateSSHPublicKeyRequest
 {
+    public string? UserName { get; set; }
+
     public string? SSHPublicKeyId { get; set; }
 
     public string? Status { get; set; }
-
-    public string? UserName { get; set; }
 
     public static UpdateSSHPublicKeyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9388,29 +9388,29 @@ public sealed partial class UpdateSSHPublicKeyRequest
             return null;
         }
         var result = new UpdateSSHPublicKeyRequest();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         result.SSHPublicKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSHPublicKeyId"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         global::Gureum.Core.ValueTree.Put(node, "SSHPublicKeyId", SSHPublicKeyId);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
 
 public sealed partial class UpdateServerCertificateRequest
 {
+    public string? ServerCertificateName { get; set; }
+
     public string? NewPath { get; set; }
 
     public string? NewServerCertificateName { get; set; }
-
-    public string? ServerCertificateName { get; set; }
 
     public static UpdateServerCertificateRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9419,29 +9419,29 @@ public sealed partial class UpdateServerCertificateRequest
             return null;
         }
         var result = new UpdateServerCertificateRequest();
+        result.ServerCertificateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerCertificateName"));
         result.NewPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NewPath"));
         result.NewServerCertificateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NewServerCertificateName"));
-        result.ServerCertificateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerCertificateName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ServerCertificateName", ServerCertificateName);
         global::Gureum.Core.ValueTree.Put(node, "NewPath", NewPath);
         global::Gureum.Core.ValueTree.Put(node, "NewServerCertificateName", NewServerCertificateName);
-        global::Gureum.Core.ValueTree.Put(node, "ServerCertificateName", ServerCertificateName);
         return node;
     }
 }
 
 public sealed partial class UpdateServiceSpecificCredentialRequest
 {
+    public string? UserName { get; set; }
+
     public string? ServiceSpecificCredentialId { get; set; }
 
     public string? Status { get; set; }
-
-    public string? UserName { get; set; }
 
     public static UpdateServiceSpecificCredentialRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9450,29 +9450,29 @@ public sealed partial class UpdateServiceSpecificCredentialRequest
             return null;
         }
         var result = new UpdateServiceSpecificCredentialRequest();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         result.ServiceSpecificCredentialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceSpecificCredentialId"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         global::Gureum.Core.ValueTree.Put(node, "ServiceSpecificCredentialId", ServiceSpecificCredentialId);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
 
 public sealed partial class UpdateSigningCertificateRequest
 {
+    public string? UserName { get; set; }
+
     public string? CertificateId { get; set; }
 
     public string? Status { get; set; }
-
-    public string? UserName { get; set; }
 
     public static UpdateSigningCertificateRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9481,29 +9481,29 @@ public sealed partial class UpdateSigningCertificateRequest
             return null;
         }
         var result = new UpdateSigningCertificateRequest();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         result.CertificateId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateId"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         global::Gureum.Core.ValueTree.Put(node, "CertificateId", CertificateId);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
 
 public sealed partial class UpdateUserRequest
 {
+    public string? UserName { get; set; }
+
     public string? NewPath { get; set; }
 
     public string? NewUserName { get; set; }
-
-    public string? UserName { get; set; }
 
     public static UpdateUserRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9512,27 +9512,27 @@ public sealed partial class UpdateUserRequest
             return null;
         }
         var result = new UpdateUserRequest();
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         result.NewPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NewPath"));
         result.NewUserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NewUserName"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         global::Gureum.Core.ValueTree.Put(node, "NewPath", NewPath);
         global::Gureum.Core.ValueTree.Put(node, "NewUserName", NewUserName);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
 
 public sealed partial class UploadSSHPublicKeyRequest
 {
-    public string? SSHPublicKeyBody { get; set; }
-
     public string? UserName { get; set; }
+
+    public string? SSHPublicKeyBody { get; set; }
 
     public static UploadSSHPublicKeyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9541,16 +9541,16 @@ public sealed partial class UploadSSHPublicKeyRequest
             return null;
         }
         var result = new UploadSSHPublicKeyRequest();
-        result.SSHPublicKeyBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSHPublicKeyBody"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.SSHPublicKeyBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSHPublicKeyBody"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "SSHPublicKeyBody", SSHPublicKeyBody);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "SSHPublicKeyBody", SSHPublicKeyBody);
         return node;
     }
 }
@@ -9580,15 +9580,15 @@ public sealed partial class UploadSSHPublicKeyResponse
 
 public sealed partial class UploadServerCertificateRequest
 {
-    public string? CertificateBody { get; set; }
-
-    public string? CertificateChain { get; set; }
-
     public string? Path { get; set; }
+
+    public string? ServerCertificateName { get; set; }
+
+    public string? CertificateBody { get; set; }
 
     public string? PrivateKey { get; set; }
 
-    public string? ServerCertificateName { get; set; }
+    public string? CertificateChain { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
 
@@ -9599,11 +9599,11 @@ public sealed partial class UploadServerCertificateRequest
             return null;
         }
         var result = new UploadServerCertificateRequest();
-        result.CertificateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateBody"));
-        result.CertificateChain = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateChain"));
         result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
-        result.PrivateKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PrivateKey"));
         result.ServerCertificateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerCertificateName"));
+        result.CertificateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateBody"));
+        result.PrivateKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PrivateKey"));
+        result.CertificateChain = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateChain"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -9611,11 +9611,11 @@ public sealed partial class UploadServerCertificateRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CertificateBody", CertificateBody);
-        global::Gureum.Core.ValueTree.Put(node, "CertificateChain", CertificateChain);
         global::Gureum.Core.ValueTree.Put(node, "Path", Path);
-        global::Gureum.Core.ValueTree.Put(node, "PrivateKey", PrivateKey);
         global::Gureum.Core.ValueTree.Put(node, "ServerCertificateName", ServerCertificateName);
+        global::Gureum.Core.ValueTree.Put(node, "CertificateBody", CertificateBody);
+        global::Gureum.Core.ValueTree.Put(node, "PrivateKey", PrivateKey);
+        global::Gureum.Core.ValueTree.Put(node, "CertificateChain", CertificateChain);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
@@ -9650,9 +9650,9 @@ public sealed partial class UploadServerCertificateResponse
 
 public sealed partial class UploadSigningCertificateRequest
 {
-    public string? CertificateBody { get; set; }
-
     public string? UserName { get; set; }
+
+    public string? CertificateBody { get; set; }
 
     public static UploadSigningCertificateRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9661,16 +9661,16 @@ public sealed partial class UploadSigningCertificateRequest
             return null;
         }
         var result = new UploadSigningCertificateRequest();
-        result.CertificateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateBody"));
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.CertificateBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CertificateBody"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CertificateBody", CertificateBody);
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "CertificateBody", CertificateBody);
         return node;
     }
 }
@@ -9700,21 +9700,21 @@ public sealed partial class UploadSigningCertificateResponse
 
 public sealed partial class User
 {
+    public string? Path { get; set; }
+
+    public string? UserName { get; set; }
+
+    public string? UserId { get; set; }
+
     public string? Arn { get; set; }
 
     public global::System.DateTimeOffset? CreateDate { get; set; }
 
     public global::System.DateTimeOffset? PasswordLastUsed { get; set; }
 
-    public string? Path { get; set; }
-
     public global::Gureum.Api.Iam.AttachedPermissionsBoundary? PermissionsBoundary { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
-
-    public string? UserId { get; set; }
-
-    public string? UserName { get; set; }
 
     public static User? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9723,53 +9723,53 @@ public sealed partial class User
             return null;
         }
         var result = new User();
+        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.UserId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserId"));
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
         result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
         result.PasswordLastUsed = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "PasswordLastUsed"));
-        result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
         result.PermissionsBoundary = global::Gureum.Api.Iam.AttachedPermissionsBoundary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundary")));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.UserId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserId"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Path", Path);
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "UserId", UserId);
         global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
         global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
         global::Gureum.Core.ValueTree.Put(node, "PasswordLastUsed", PasswordLastUsed);
-        global::Gureum.Core.ValueTree.Put(node, "Path", Path);
         global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundary", PermissionsBoundary?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "UserId", UserId);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
         return node;
     }
 }
 
 public sealed partial class UserDetail
 {
-    public string? Arn { get; set; }
+    public string? Path { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.AttachedPolicy>? AttachedManagedPolicies { get; set; }
+    public string? UserName { get; set; }
+
+    public string? UserId { get; set; }
+
+    public string? Arn { get; set; }
 
     public global::System.DateTimeOffset? CreateDate { get; set; }
 
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.PolicyDetail>? UserPolicyList { get; set; }
+
     public global::System.Collections.Generic.List<string>? GroupList { get; set; }
 
-    public string? Path { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.AttachedPolicy>? AttachedManagedPolicies { get; set; }
 
     public global::Gureum.Api.Iam.AttachedPermissionsBoundary? PermissionsBoundary { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
-
-    public string? UserId { get; set; }
-
-    public string? UserName { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Iam.PolicyDetail>? UserPolicyList { get; set; }
 
     public static UserDetail? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9778,49 +9778,49 @@ public sealed partial class UserDetail
             return null;
         }
         var result = new UserDetail();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.AttachedManagedPolicies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttachedManagedPolicies"), x => global::Gureum.Api.Iam.AttachedPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
-        result.GroupList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GroupList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
+        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.UserId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserId"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
+        result.CreateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateDate"));
+        result.UserPolicyList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserPolicyList"), x => global::Gureum.Api.Iam.PolicyDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.GroupList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GroupList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AttachedManagedPolicies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttachedManagedPolicies"), x => global::Gureum.Api.Iam.AttachedPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.PermissionsBoundary = global::Gureum.Api.Iam.AttachedPermissionsBoundary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PermissionsBoundary")));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.UserId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserId"));
-        result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
-        result.UserPolicyList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserPolicyList"), x => global::Gureum.Api.Iam.PolicyDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "AttachedManagedPolicies", global::Gureum.Core.ValueTree.WriteList(AttachedManagedPolicies, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
-        global::Gureum.Core.ValueTree.Put(node, "GroupList", global::Gureum.Core.ValueTree.WriteList(GroupList, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Path", Path);
+        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "UserId", UserId);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
+        global::Gureum.Core.ValueTree.Put(node, "CreateDate", CreateDate);
+        global::Gureum.Core.ValueTree.Put(node, "UserPolicyList", global::Gureum.Core.ValueTree.WriteList(UserPolicyList, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "GroupList", global::Gureum.Core.ValueTree.WriteList(GroupList, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AttachedManagedPolicies", global::Gureum.Core.ValueTree.WriteList(AttachedManagedPolicies, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "PermissionsBoundary", PermissionsBoundary?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "UserId", UserId);
-        global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
-        global::Gureum.Core.ValueTree.Put(node, "UserPolicyList", global::Gureum.Core.ValueTree.WriteList(UserPolicyList, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class VirtualMFADevice
 {
-    public byte[]? Base32StringSeed { get; set; }
+    public string? SerialNumber { get; set; }
 
-    public global::System.DateTimeOffset? EnableDate { get; set; }
+    public byte[]? Base32StringSeed { get; set; }
 
     public byte[]? QRCodePNG { get; set; }
 
-    public string? SerialNumber { get; set; }
+    public global::Gureum.Api.Iam.User? User { get; set; }
+
+    public global::System.DateTimeOffset? EnableDate { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Iam.Tag>? Tags { get; set; }
-
-    public global::Gureum.Api.Iam.User? User { get; set; }
 
     public static VirtualMFADevice? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9829,24 +9829,24 @@ public sealed partial class VirtualMFADevice
             return null;
         }
         var result = new VirtualMFADevice();
-        result.Base32StringSeed = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Base32StringSeed"));
-        result.EnableDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EnableDate"));
-        result.QRCodePNG = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "QRCodePNG"));
         result.SerialNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SerialNumber"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Base32StringSeed = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Base32StringSeed"));
+        result.QRCodePNG = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "QRCodePNG"));
         result.User = global::Gureum.Api.Iam.User.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "User")));
+        result.EnableDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EnableDate"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Iam.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Base32StringSeed", Base32StringSeed);
-        global::Gureum.Core.ValueTree.Put(node, "EnableDate", EnableDate);
-        global::Gureum.Core.ValueTree.Put(node, "QRCodePNG", QRCodePNG);
         global::Gureum.Core.ValueTree.Put(node, "SerialNumber", SerialNumber);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Base32StringSeed", Base32StringSeed);
+        global::Gureum.Core.ValueTree.Put(node, "QRCodePNG", QRCodePNG);
         global::Gureum.Core.ValueTree.Put(node, "User", User?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EnableDate", EnableDate);
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
 }

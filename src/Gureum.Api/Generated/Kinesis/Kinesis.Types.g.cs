@@ -7,13 +7,13 @@ namespace Gureum.Api.Kinesis;
 
 public sealed partial class AddTagsToStreamInput
 {
-    public string? StreamARN { get; set; }
-
-    public string? StreamId { get; set; }
-
     public string? StreamName { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
+
+    public string? StreamARN { get; set; }
+
+    public string? StreamId { get; set; }
 
     public static AddTagsToStreamInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -22,31 +22,31 @@ public sealed partial class AddTagsToStreamInput
             return null;
         }
         var result = new AddTagsToStreamInput();
-        result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
-        result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
         result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
+        result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
-        global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
         global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
+        global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
         return node;
     }
 }
 
 public sealed partial class ChildShard
 {
-    public global::Gureum.Api.Kinesis.HashKeyRange? HashKeyRange { get; set; }
+    public string? ShardId { get; set; }
 
     public global::System.Collections.Generic.List<string>? ParentShards { get; set; }
 
-    public string? ShardId { get; set; }
+    public global::Gureum.Api.Kinesis.HashKeyRange? HashKeyRange { get; set; }
 
     public static ChildShard? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -55,31 +55,31 @@ public sealed partial class ChildShard
             return null;
         }
         var result = new ChildShard();
-        result.HashKeyRange = global::Gureum.Api.Kinesis.HashKeyRange.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HashKeyRange")));
-        result.ParentShards = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ParentShards"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ShardId"));
+        result.ParentShards = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ParentShards"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.HashKeyRange = global::Gureum.Api.Kinesis.HashKeyRange.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HashKeyRange")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "HashKeyRange", HashKeyRange?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ParentShards", global::Gureum.Core.ValueTree.WriteList(ParentShards, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ShardId", ShardId);
+        global::Gureum.Core.ValueTree.Put(node, "ParentShards", global::Gureum.Core.ValueTree.WriteList(ParentShards, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "HashKeyRange", HashKeyRange?.ToTree());
         return node;
     }
 }
 
 public sealed partial class Consumer
 {
-    public string? ConsumerARN { get; set; }
-
-    public global::System.DateTimeOffset? ConsumerCreationTimestamp { get; set; }
-
     public string? ConsumerName { get; set; }
 
+    public string? ConsumerARN { get; set; }
+
     public string? ConsumerStatus { get; set; }
+
+    public global::System.DateTimeOffset? ConsumerCreationTimestamp { get; set; }
 
     public static Consumer? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -88,33 +88,33 @@ public sealed partial class Consumer
             return null;
         }
         var result = new Consumer();
-        result.ConsumerARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConsumerARN"));
-        result.ConsumerCreationTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ConsumerCreationTimestamp"));
         result.ConsumerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConsumerName"));
+        result.ConsumerARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConsumerARN"));
         result.ConsumerStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConsumerStatus"));
+        result.ConsumerCreationTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ConsumerCreationTimestamp"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConsumerARN", ConsumerARN);
-        global::Gureum.Core.ValueTree.Put(node, "ConsumerCreationTimestamp", ConsumerCreationTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "ConsumerName", ConsumerName);
+        global::Gureum.Core.ValueTree.Put(node, "ConsumerARN", ConsumerARN);
         global::Gureum.Core.ValueTree.Put(node, "ConsumerStatus", ConsumerStatus);
+        global::Gureum.Core.ValueTree.Put(node, "ConsumerCreationTimestamp", ConsumerCreationTimestamp);
         return node;
     }
 }
 
 public sealed partial class ConsumerDescription
 {
-    public string? ConsumerARN { get; set; }
-
-    public global::System.DateTimeOffset? ConsumerCreationTimestamp { get; set; }
-
     public string? ConsumerName { get; set; }
 
+    public string? ConsumerARN { get; set; }
+
     public string? ConsumerStatus { get; set; }
+
+    public global::System.DateTimeOffset? ConsumerCreationTimestamp { get; set; }
 
     public string? StreamARN { get; set; }
 
@@ -125,10 +125,10 @@ public sealed partial class ConsumerDescription
             return null;
         }
         var result = new ConsumerDescription();
-        result.ConsumerARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConsumerARN"));
-        result.ConsumerCreationTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ConsumerCreationTimestamp"));
         result.ConsumerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConsumerName"));
+        result.ConsumerARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConsumerARN"));
         result.ConsumerStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConsumerStatus"));
+        result.ConsumerCreationTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ConsumerCreationTimestamp"));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         return result;
     }
@@ -136,10 +136,10 @@ public sealed partial class ConsumerDescription
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConsumerARN", ConsumerARN);
-        global::Gureum.Core.ValueTree.Put(node, "ConsumerCreationTimestamp", ConsumerCreationTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "ConsumerName", ConsumerName);
+        global::Gureum.Core.ValueTree.Put(node, "ConsumerARN", ConsumerARN);
         global::Gureum.Core.ValueTree.Put(node, "ConsumerStatus", ConsumerStatus);
+        global::Gureum.Core.ValueTree.Put(node, "ConsumerCreationTimestamp", ConsumerCreationTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         return node;
     }
@@ -155,17 +155,17 @@ public static class ConsumerStatus
 
 public sealed partial class CreateStreamInput
 {
-    public int? MaxRecordSizeInKiB { get; set; }
+    public string? StreamName { get; set; }
 
     public int? ShardCount { get; set; }
 
     public global::Gureum.Api.Kinesis.StreamModeDetails? StreamModeDetails { get; set; }
 
-    public string? StreamName { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
 
     public int? WarmThroughputMiBps { get; set; }
+
+    public int? MaxRecordSizeInKiB { get; set; }
 
     public static CreateStreamInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -174,37 +174,37 @@ public sealed partial class CreateStreamInput
             return null;
         }
         var result = new CreateStreamInput();
-        result.MaxRecordSizeInKiB = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecordSizeInKiB"));
+        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         result.ShardCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ShardCount"));
         result.StreamModeDetails = global::Gureum.Api.Kinesis.StreamModeDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StreamModeDetails")));
-        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.WarmThroughputMiBps = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "WarmThroughputMiBps"));
+        result.MaxRecordSizeInKiB = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecordSizeInKiB"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxRecordSizeInKiB", MaxRecordSizeInKiB);
+        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         global::Gureum.Core.ValueTree.Put(node, "ShardCount", ShardCount);
         global::Gureum.Core.ValueTree.Put(node, "StreamModeDetails", StreamModeDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "WarmThroughputMiBps", WarmThroughputMiBps);
+        global::Gureum.Core.ValueTree.Put(node, "MaxRecordSizeInKiB", MaxRecordSizeInKiB);
         return node;
     }
 }
 
 public sealed partial class DecreaseStreamRetentionPeriodInput
 {
+    public string? StreamName { get; set; }
+
     public int? RetentionPeriodHours { get; set; }
 
     public string? StreamARN { get; set; }
 
     public string? StreamId { get; set; }
-
-    public string? StreamName { get; set; }
 
     public static DecreaseStreamRetentionPeriodInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -213,20 +213,20 @@ public sealed partial class DecreaseStreamRetentionPeriodInput
             return null;
         }
         var result = new DecreaseStreamRetentionPeriodInput();
+        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         result.RetentionPeriodHours = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RetentionPeriodHours"));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
-        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         global::Gureum.Core.ValueTree.Put(node, "RetentionPeriodHours", RetentionPeriodHours);
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
-        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         return node;
     }
 }
@@ -260,13 +260,13 @@ public sealed partial class DeleteResourcePolicyInput
 
 public sealed partial class DeleteStreamInput
 {
+    public string? StreamName { get; set; }
+
     public bool? EnforceConsumerDeletion { get; set; }
 
     public string? StreamARN { get; set; }
 
     public string? StreamId { get; set; }
-
-    public string? StreamName { get; set; }
 
     public static DeleteStreamInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -275,31 +275,31 @@ public sealed partial class DeleteStreamInput
             return null;
         }
         var result = new DeleteStreamInput();
+        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         result.EnforceConsumerDeletion = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnforceConsumerDeletion"));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
-        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         global::Gureum.Core.ValueTree.Put(node, "EnforceConsumerDeletion", EnforceConsumerDeletion);
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
-        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         return node;
     }
 }
 
 public sealed partial class DeregisterStreamConsumerInput
 {
-    public string? ConsumerARN { get; set; }
+    public string? StreamARN { get; set; }
 
     public string? ConsumerName { get; set; }
 
-    public string? StreamARN { get; set; }
+    public string? ConsumerARN { get; set; }
 
     public string? StreamId { get; set; }
 
@@ -310,9 +310,9 @@ public sealed partial class DeregisterStreamConsumerInput
             return null;
         }
         var result = new DeregisterStreamConsumerInput();
-        result.ConsumerARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConsumerARN"));
-        result.ConsumerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConsumerName"));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
+        result.ConsumerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConsumerName"));
+        result.ConsumerARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConsumerARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
         return result;
     }
@@ -320,9 +320,9 @@ public sealed partial class DeregisterStreamConsumerInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConsumerARN", ConsumerARN);
-        global::Gureum.Core.ValueTree.Put(node, "ConsumerName", ConsumerName);
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
+        global::Gureum.Core.ValueTree.Put(node, "ConsumerName", ConsumerName);
+        global::Gureum.Core.ValueTree.Put(node, "ConsumerARN", ConsumerARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
         return node;
     }
@@ -391,13 +391,13 @@ public sealed partial class DescribeLimitsInput
 
 public sealed partial class DescribeLimitsOutput
 {
-    public int? OnDemandStreamCount { get; set; }
-
-    public int? OnDemandStreamCountLimit { get; set; }
+    public int? ShardLimit { get; set; }
 
     public int? OpenShardCount { get; set; }
 
-    public int? ShardLimit { get; set; }
+    public int? OnDemandStreamCount { get; set; }
+
+    public int? OnDemandStreamCountLimit { get; set; }
 
     public static DescribeLimitsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -406,31 +406,31 @@ public sealed partial class DescribeLimitsOutput
             return null;
         }
         var result = new DescribeLimitsOutput();
+        result.ShardLimit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ShardLimit"));
+        result.OpenShardCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "OpenShardCount"));
         result.OnDemandStreamCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "OnDemandStreamCount"));
         result.OnDemandStreamCountLimit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "OnDemandStreamCountLimit"));
-        result.OpenShardCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "OpenShardCount"));
-        result.ShardLimit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ShardLimit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ShardLimit", ShardLimit);
+        global::Gureum.Core.ValueTree.Put(node, "OpenShardCount", OpenShardCount);
         global::Gureum.Core.ValueTree.Put(node, "OnDemandStreamCount", OnDemandStreamCount);
         global::Gureum.Core.ValueTree.Put(node, "OnDemandStreamCountLimit", OnDemandStreamCountLimit);
-        global::Gureum.Core.ValueTree.Put(node, "OpenShardCount", OpenShardCount);
-        global::Gureum.Core.ValueTree.Put(node, "ShardLimit", ShardLimit);
         return node;
     }
 }
 
 public sealed partial class DescribeStreamConsumerInput
 {
-    public string? ConsumerARN { get; set; }
+    public string? StreamARN { get; set; }
 
     public string? ConsumerName { get; set; }
 
-    public string? StreamARN { get; set; }
+    public string? ConsumerARN { get; set; }
 
     public string? StreamId { get; set; }
 
@@ -441,9 +441,9 @@ public sealed partial class DescribeStreamConsumerInput
             return null;
         }
         var result = new DescribeStreamConsumerInput();
-        result.ConsumerARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConsumerARN"));
-        result.ConsumerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConsumerName"));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
+        result.ConsumerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConsumerName"));
+        result.ConsumerARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConsumerARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
         return result;
     }
@@ -451,9 +451,9 @@ public sealed partial class DescribeStreamConsumerInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConsumerARN", ConsumerARN);
-        global::Gureum.Core.ValueTree.Put(node, "ConsumerName", ConsumerName);
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
+        global::Gureum.Core.ValueTree.Put(node, "ConsumerName", ConsumerName);
+        global::Gureum.Core.ValueTree.Put(node, "ConsumerARN", ConsumerARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
         return node;
     }
@@ -484,15 +484,15 @@ public sealed partial class DescribeStreamConsumerOutput
 
 public sealed partial class DescribeStreamInput
 {
-    public string? ExclusiveStartShardId { get; set; }
+    public string? StreamName { get; set; }
 
     public int? Limit { get; set; }
+
+    public string? ExclusiveStartShardId { get; set; }
 
     public string? StreamARN { get; set; }
 
     public string? StreamId { get; set; }
-
-    public string? StreamName { get; set; }
 
     public static DescribeStreamInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -501,22 +501,22 @@ public sealed partial class DescribeStreamInput
             return null;
         }
         var result = new DescribeStreamInput();
-        result.ExclusiveStartShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExclusiveStartShardId"));
+        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
+        result.ExclusiveStartShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExclusiveStartShardId"));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
-        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ExclusiveStartShardId", ExclusiveStartShardId);
+        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
+        global::Gureum.Core.ValueTree.Put(node, "ExclusiveStartShardId", ExclusiveStartShardId);
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
-        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         return node;
     }
 }
@@ -546,11 +546,11 @@ public sealed partial class DescribeStreamOutput
 
 public sealed partial class DescribeStreamSummaryInput
 {
+    public string? StreamName { get; set; }
+
     public string? StreamARN { get; set; }
 
     public string? StreamId { get; set; }
-
-    public string? StreamName { get; set; }
 
     public static DescribeStreamSummaryInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -559,18 +559,18 @@ public sealed partial class DescribeStreamSummaryInput
             return null;
         }
         var result = new DescribeStreamSummaryInput();
+        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
-        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
-        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         return node;
     }
 }
@@ -600,13 +600,13 @@ public sealed partial class DescribeStreamSummaryOutput
 
 public sealed partial class DisableEnhancedMonitoringInput
 {
+    public string? StreamName { get; set; }
+
     public global::System.Collections.Generic.List<string>? ShardLevelMetrics { get; set; }
 
     public string? StreamARN { get; set; }
 
     public string? StreamId { get; set; }
-
-    public string? StreamName { get; set; }
 
     public static DisableEnhancedMonitoringInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -615,33 +615,33 @@ public sealed partial class DisableEnhancedMonitoringInput
             return null;
         }
         var result = new DisableEnhancedMonitoringInput();
+        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         result.ShardLevelMetrics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ShardLevelMetrics"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
-        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         global::Gureum.Core.ValueTree.Put(node, "ShardLevelMetrics", global::Gureum.Core.ValueTree.WriteList(ShardLevelMetrics, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
-        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         return node;
     }
 }
 
 public sealed partial class EnableEnhancedMonitoringInput
 {
+    public string? StreamName { get; set; }
+
     public global::System.Collections.Generic.List<string>? ShardLevelMetrics { get; set; }
 
     public string? StreamARN { get; set; }
 
     public string? StreamId { get; set; }
-
-    public string? StreamName { get; set; }
 
     public static EnableEnhancedMonitoringInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -650,20 +650,20 @@ public sealed partial class EnableEnhancedMonitoringInput
             return null;
         }
         var result = new EnableEnhancedMonitoringInput();
+        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         result.ShardLevelMetrics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ShardLevelMetrics"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
-        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         global::Gureum.Core.ValueTree.Put(node, "ShardLevelMetrics", global::Gureum.Core.ValueTree.WriteList(ShardLevelMetrics, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
-        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         return node;
     }
 }
@@ -700,13 +700,13 @@ public sealed partial class EnhancedMetrics
 
 public sealed partial class EnhancedMonitoringOutput
 {
+    public string? StreamName { get; set; }
+
     public global::System.Collections.Generic.List<string>? CurrentShardLevelMetrics { get; set; }
 
     public global::System.Collections.Generic.List<string>? DesiredShardLevelMetrics { get; set; }
 
     public string? StreamARN { get; set; }
-
-    public string? StreamName { get; set; }
 
     public static EnhancedMonitoringOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -715,29 +715,29 @@ public sealed partial class EnhancedMonitoringOutput
             return null;
         }
         var result = new EnhancedMonitoringOutput();
+        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         result.CurrentShardLevelMetrics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CurrentShardLevelMetrics"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.DesiredShardLevelMetrics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DesiredShardLevelMetrics"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
-        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         global::Gureum.Core.ValueTree.Put(node, "CurrentShardLevelMetrics", global::Gureum.Core.ValueTree.WriteList(CurrentShardLevelMetrics, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "DesiredShardLevelMetrics", global::Gureum.Core.ValueTree.WriteList(DesiredShardLevelMetrics, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
-        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         return node;
     }
 }
 
 public sealed partial class GetRecordsInput
 {
-    public int? Limit { get; set; }
-
     public string? ShardIterator { get; set; }
+
+    public int? Limit { get; set; }
 
     public string? StreamARN { get; set; }
 
@@ -750,8 +750,8 @@ public sealed partial class GetRecordsInput
             return null;
         }
         var result = new GetRecordsInput();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.ShardIterator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ShardIterator"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
         return result;
@@ -760,8 +760,8 @@ public sealed partial class GetRecordsInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "ShardIterator", ShardIterator);
+        global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
         return node;
@@ -770,13 +770,13 @@ public sealed partial class GetRecordsInput
 
 public sealed partial class GetRecordsOutput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Kinesis.ChildShard>? ChildShards { get; set; }
-
-    public long? MillisBehindLatest { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Kinesis.Record>? Records { get; set; }
 
     public string? NextShardIterator { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Kinesis.Record>? Records { get; set; }
+    public long? MillisBehindLatest { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Kinesis.ChildShard>? ChildShards { get; set; }
 
     public static GetRecordsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -785,20 +785,20 @@ public sealed partial class GetRecordsOutput
             return null;
         }
         var result = new GetRecordsOutput();
-        result.ChildShards = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ChildShards"), x => global::Gureum.Api.Kinesis.ChildShard.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MillisBehindLatest = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "MillisBehindLatest"));
-        result.NextShardIterator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextShardIterator"));
         result.Records = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Records"), x => global::Gureum.Api.Kinesis.Record.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextShardIterator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextShardIterator"));
+        result.MillisBehindLatest = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "MillisBehindLatest"));
+        result.ChildShards = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ChildShards"), x => global::Gureum.Api.Kinesis.ChildShard.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ChildShards", global::Gureum.Core.ValueTree.WriteList(ChildShards, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MillisBehindLatest", MillisBehindLatest);
-        global::Gureum.Core.ValueTree.Put(node, "NextShardIterator", NextShardIterator);
         global::Gureum.Core.ValueTree.Put(node, "Records", global::Gureum.Core.ValueTree.WriteList(Records, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextShardIterator", NextShardIterator);
+        global::Gureum.Core.ValueTree.Put(node, "MillisBehindLatest", MillisBehindLatest);
+        global::Gureum.Core.ValueTree.Put(node, "ChildShards", global::Gureum.Core.ValueTree.WriteList(ChildShards, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -855,19 +855,19 @@ public sealed partial class GetResourcePolicyOutput
 
 public sealed partial class GetShardIteratorInput
 {
+    public string? StreamName { get; set; }
+
     public string? ShardId { get; set; }
 
     public string? ShardIteratorType { get; set; }
 
     public string? StartingSequenceNumber { get; set; }
 
+    public global::System.DateTimeOffset? Timestamp { get; set; }
+
     public string? StreamARN { get; set; }
 
     public string? StreamId { get; set; }
-
-    public string? StreamName { get; set; }
-
-    public global::System.DateTimeOffset? Timestamp { get; set; }
 
     public static GetShardIteratorInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -876,26 +876,26 @@ public sealed partial class GetShardIteratorInput
             return null;
         }
         var result = new GetShardIteratorInput();
+        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         result.ShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ShardId"));
         result.ShardIteratorType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ShardIteratorType"));
         result.StartingSequenceNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StartingSequenceNumber"));
+        result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
-        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
-        result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         global::Gureum.Core.ValueTree.Put(node, "ShardId", ShardId);
         global::Gureum.Core.ValueTree.Put(node, "ShardIteratorType", ShardIteratorType);
         global::Gureum.Core.ValueTree.Put(node, "StartingSequenceNumber", StartingSequenceNumber);
+        global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
-        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
-        global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
         return node;
     }
 }
@@ -925,9 +925,9 @@ public sealed partial class GetShardIteratorOutput
 
 public sealed partial class HashKeyRange
 {
-    public string? EndingHashKey { get; set; }
-
     public string? StartingHashKey { get; set; }
+
+    public string? EndingHashKey { get; set; }
 
     public static HashKeyRange? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -936,29 +936,29 @@ public sealed partial class HashKeyRange
             return null;
         }
         var result = new HashKeyRange();
-        result.EndingHashKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndingHashKey"));
         result.StartingHashKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StartingHashKey"));
+        result.EndingHashKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndingHashKey"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndingHashKey", EndingHashKey);
         global::Gureum.Core.ValueTree.Put(node, "StartingHashKey", StartingHashKey);
+        global::Gureum.Core.ValueTree.Put(node, "EndingHashKey", EndingHashKey);
         return node;
     }
 }
 
 public sealed partial class IncreaseStreamRetentionPeriodInput
 {
+    public string? StreamName { get; set; }
+
     public int? RetentionPeriodHours { get; set; }
 
     public string? StreamARN { get; set; }
 
     public string? StreamId { get; set; }
-
-    public string? StreamName { get; set; }
 
     public static IncreaseStreamRetentionPeriodInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -967,41 +967,41 @@ public sealed partial class IncreaseStreamRetentionPeriodInput
             return null;
         }
         var result = new IncreaseStreamRetentionPeriodInput();
+        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         result.RetentionPeriodHours = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RetentionPeriodHours"));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
-        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         global::Gureum.Core.ValueTree.Put(node, "RetentionPeriodHours", RetentionPeriodHours);
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
-        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         return node;
     }
 }
 
 public sealed partial class ListShardsInput
 {
+    public string? StreamName { get; set; }
+
+    public string? NextToken { get; set; }
+
     public string? ExclusiveStartShardId { get; set; }
 
     public int? MaxResults { get; set; }
 
-    public string? NextToken { get; set; }
+    public global::System.DateTimeOffset? StreamCreationTimestamp { get; set; }
 
     public global::Gureum.Api.Kinesis.ShardFilter? ShardFilter { get; set; }
 
     public string? StreamARN { get; set; }
 
-    public global::System.DateTimeOffset? StreamCreationTimestamp { get; set; }
-
     public string? StreamId { get; set; }
-
-    public string? StreamName { get; set; }
 
     public static ListShardsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1010,37 +1010,37 @@ public sealed partial class ListShardsInput
             return null;
         }
         var result = new ListShardsInput();
+        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ExclusiveStartShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExclusiveStartShardId"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.StreamCreationTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StreamCreationTimestamp"));
         result.ShardFilter = global::Gureum.Api.Kinesis.ShardFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ShardFilter")));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
-        result.StreamCreationTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StreamCreationTimestamp"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
-        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ExclusiveStartShardId", ExclusiveStartShardId);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "StreamCreationTimestamp", StreamCreationTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "ShardFilter", ShardFilter?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
-        global::Gureum.Core.ValueTree.Put(node, "StreamCreationTimestamp", StreamCreationTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
-        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         return node;
     }
 }
 
 public sealed partial class ListShardsOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Kinesis.Shard>? Shards { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListShardsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1049,27 +1049,27 @@ public sealed partial class ListShardsOutput
             return null;
         }
         var result = new ListShardsOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Shards = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Shards"), x => global::Gureum.Api.Kinesis.Shard.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Shards", global::Gureum.Core.ValueTree.WriteList(Shards, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListStreamConsumersInput
 {
-    public int? MaxResults { get; set; }
+    public string? StreamARN { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? StreamARN { get; set; }
+    public int? MaxResults { get; set; }
 
     public global::System.DateTimeOffset? StreamCreationTimestamp { get; set; }
 
@@ -1082,9 +1082,9 @@ public sealed partial class ListStreamConsumersInput
             return null;
         }
         var result = new ListStreamConsumersInput();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.StreamCreationTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StreamCreationTimestamp"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
         return result;
@@ -1093,9 +1093,9 @@ public sealed partial class ListStreamConsumersInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "StreamCreationTimestamp", StreamCreationTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
         return node;
@@ -1131,9 +1131,9 @@ public sealed partial class ListStreamConsumersOutput
 
 public sealed partial class ListStreamsInput
 {
-    public string? ExclusiveStartStreamName { get; set; }
-
     public int? Limit { get; set; }
+
+    public string? ExclusiveStartStreamName { get; set; }
 
     public string? NextToken { get; set; }
 
@@ -1144,8 +1144,8 @@ public sealed partial class ListStreamsInput
             return null;
         }
         var result = new ListStreamsInput();
-        result.ExclusiveStartStreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExclusiveStartStreamName"));
         result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
+        result.ExclusiveStartStreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExclusiveStartStreamName"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
@@ -1153,8 +1153,8 @@ public sealed partial class ListStreamsInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ExclusiveStartStreamName", ExclusiveStartStreamName);
         global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
+        global::Gureum.Core.ValueTree.Put(node, "ExclusiveStartStreamName", ExclusiveStartStreamName);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
@@ -1162,11 +1162,11 @@ public sealed partial class ListStreamsInput
 
 public sealed partial class ListStreamsOutput
 {
+    public global::System.Collections.Generic.List<string>? StreamNames { get; set; }
+
     public bool? HasMoreStreams { get; set; }
 
     public string? NextToken { get; set; }
-
-    public global::System.Collections.Generic.List<string>? StreamNames { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Kinesis.StreamSummary>? StreamSummaries { get; set; }
 
@@ -1177,9 +1177,9 @@ public sealed partial class ListStreamsOutput
             return null;
         }
         var result = new ListStreamsOutput();
+        result.StreamNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StreamNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.HasMoreStreams = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HasMoreStreams"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.StreamNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StreamNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.StreamSummaries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StreamSummaries"), x => global::Gureum.Api.Kinesis.StreamSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -1187,9 +1187,9 @@ public sealed partial class ListStreamsOutput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StreamNames", global::Gureum.Core.ValueTree.WriteList(StreamNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "HasMoreStreams", HasMoreStreams);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "StreamNames", global::Gureum.Core.ValueTree.WriteList(StreamNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "StreamSummaries", global::Gureum.Core.ValueTree.WriteList(StreamSummaries, x => (object?)x.ToTree()));
         return node;
     }
@@ -1247,6 +1247,8 @@ public sealed partial class ListTagsForResourceOutput
 
 public sealed partial class ListTagsForStreamInput
 {
+    public string? StreamName { get; set; }
+
     public string? ExclusiveStartTagKey { get; set; }
 
     public int? Limit { get; set; }
@@ -1255,8 +1257,6 @@ public sealed partial class ListTagsForStreamInput
 
     public string? StreamId { get; set; }
 
-    public string? StreamName { get; set; }
-
     public static ListTagsForStreamInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -1264,31 +1264,31 @@ public sealed partial class ListTagsForStreamInput
             return null;
         }
         var result = new ListTagsForStreamInput();
+        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         result.ExclusiveStartTagKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExclusiveStartTagKey"));
         result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
-        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         global::Gureum.Core.ValueTree.Put(node, "ExclusiveStartTagKey", ExclusiveStartTagKey);
         global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
-        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         return node;
     }
 }
 
 public sealed partial class ListTagsForStreamOutput
 {
-    public bool? HasMoreTags { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Kinesis.Tag>? Tags { get; set; }
+
+    public bool? HasMoreTags { get; set; }
 
     public static ListTagsForStreamOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1297,31 +1297,31 @@ public sealed partial class ListTagsForStreamOutput
             return null;
         }
         var result = new ListTagsForStreamOutput();
-        result.HasMoreTags = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HasMoreTags"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Kinesis.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.HasMoreTags = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HasMoreTags"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "HasMoreTags", HasMoreTags);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "HasMoreTags", HasMoreTags);
         return node;
     }
 }
 
 public sealed partial class MergeShardsInput
 {
-    public string? AdjacentShardToMerge { get; set; }
+    public string? StreamName { get; set; }
 
     public string? ShardToMerge { get; set; }
+
+    public string? AdjacentShardToMerge { get; set; }
 
     public string? StreamARN { get; set; }
 
     public string? StreamId { get; set; }
-
-    public string? StreamName { get; set; }
 
     public static MergeShardsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1330,22 +1330,22 @@ public sealed partial class MergeShardsInput
             return null;
         }
         var result = new MergeShardsInput();
-        result.AdjacentShardToMerge = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AdjacentShardToMerge"));
+        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         result.ShardToMerge = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ShardToMerge"));
+        result.AdjacentShardToMerge = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AdjacentShardToMerge"));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
-        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdjacentShardToMerge", AdjacentShardToMerge);
+        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         global::Gureum.Core.ValueTree.Put(node, "ShardToMerge", ShardToMerge);
+        global::Gureum.Core.ValueTree.Put(node, "AdjacentShardToMerge", AdjacentShardToMerge);
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
-        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         return node;
     }
 }
@@ -1395,13 +1395,13 @@ public static class MinimumThroughputBillingCommitmentInputStatus
 
 public sealed partial class MinimumThroughputBillingCommitmentOutput
 {
-    public global::System.DateTimeOffset? EarliestAllowedEndAt { get; set; }
-
-    public global::System.DateTimeOffset? EndedAt { get; set; }
+    public string? Status { get; set; }
 
     public global::System.DateTimeOffset? StartedAt { get; set; }
 
-    public string? Status { get; set; }
+    public global::System.DateTimeOffset? EndedAt { get; set; }
+
+    public global::System.DateTimeOffset? EarliestAllowedEndAt { get; set; }
 
     public static MinimumThroughputBillingCommitmentOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1410,20 +1410,20 @@ public sealed partial class MinimumThroughputBillingCommitmentOutput
             return null;
         }
         var result = new MinimumThroughputBillingCommitmentOutput();
-        result.EarliestAllowedEndAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EarliestAllowedEndAt"));
-        result.EndedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndedAt"));
-        result.StartedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartedAt"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.StartedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartedAt"));
+        result.EndedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndedAt"));
+        result.EarliestAllowedEndAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EarliestAllowedEndAt"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EarliestAllowedEndAt", EarliestAllowedEndAt);
-        global::Gureum.Core.ValueTree.Put(node, "EndedAt", EndedAt);
-        global::Gureum.Core.ValueTree.Put(node, "StartedAt", StartedAt);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "StartedAt", StartedAt);
+        global::Gureum.Core.ValueTree.Put(node, "EndedAt", EndedAt);
+        global::Gureum.Core.ValueTree.Put(node, "EarliestAllowedEndAt", EarliestAllowedEndAt);
         return node;
     }
 }
@@ -1438,19 +1438,19 @@ public static class MinimumThroughputBillingCommitmentOutputStatus
 
 public sealed partial class PutRecordInput
 {
+    public string? StreamName { get; set; }
+
     public byte[]? Data { get; set; }
 
-    public string? ExplicitHashKey { get; set; }
-
     public string? PartitionKey { get; set; }
+
+    public string? ExplicitHashKey { get; set; }
 
     public string? SequenceNumberForOrdering { get; set; }
 
     public string? StreamARN { get; set; }
 
     public string? StreamId { get; set; }
-
-    public string? StreamName { get; set; }
 
     public static PutRecordInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1459,37 +1459,37 @@ public sealed partial class PutRecordInput
             return null;
         }
         var result = new PutRecordInput();
+        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         result.Data = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Data"));
-        result.ExplicitHashKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExplicitHashKey"));
         result.PartitionKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PartitionKey"));
+        result.ExplicitHashKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExplicitHashKey"));
         result.SequenceNumberForOrdering = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SequenceNumberForOrdering"));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
-        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         global::Gureum.Core.ValueTree.Put(node, "Data", Data);
-        global::Gureum.Core.ValueTree.Put(node, "ExplicitHashKey", ExplicitHashKey);
         global::Gureum.Core.ValueTree.Put(node, "PartitionKey", PartitionKey);
+        global::Gureum.Core.ValueTree.Put(node, "ExplicitHashKey", ExplicitHashKey);
         global::Gureum.Core.ValueTree.Put(node, "SequenceNumberForOrdering", SequenceNumberForOrdering);
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
-        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         return node;
     }
 }
 
 public sealed partial class PutRecordOutput
 {
-    public string? EncryptionType { get; set; }
+    public string? ShardId { get; set; }
 
     public string? SequenceNumber { get; set; }
 
-    public string? ShardId { get; set; }
+    public string? EncryptionType { get; set; }
 
     public static PutRecordOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1498,18 +1498,18 @@ public sealed partial class PutRecordOutput
             return null;
         }
         var result = new PutRecordOutput();
-        result.EncryptionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncryptionType"));
-        result.SequenceNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SequenceNumber"));
         result.ShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ShardId"));
+        result.SequenceNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SequenceNumber"));
+        result.EncryptionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncryptionType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EncryptionType", EncryptionType);
-        global::Gureum.Core.ValueTree.Put(node, "SequenceNumber", SequenceNumber);
         global::Gureum.Core.ValueTree.Put(node, "ShardId", ShardId);
+        global::Gureum.Core.ValueTree.Put(node, "SequenceNumber", SequenceNumber);
+        global::Gureum.Core.ValueTree.Put(node, "EncryptionType", EncryptionType);
         return node;
     }
 }
@@ -1518,11 +1518,11 @@ public sealed partial class PutRecordsInput
 {
     public global::System.Collections.Generic.List<global::Gureum.Api.Kinesis.PutRecordsRequestEntry>? Records { get; set; }
 
+    public string? StreamName { get; set; }
+
     public string? StreamARN { get; set; }
 
     public string? StreamId { get; set; }
-
-    public string? StreamName { get; set; }
 
     public static PutRecordsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1532,9 +1532,9 @@ public sealed partial class PutRecordsInput
         }
         var result = new PutRecordsInput();
         result.Records = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Records"), x => global::Gureum.Api.Kinesis.PutRecordsRequestEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
-        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         return result;
     }
 
@@ -1542,20 +1542,20 @@ public sealed partial class PutRecordsInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Records", global::Gureum.Core.ValueTree.WriteList(Records, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
-        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         return node;
     }
 }
 
 public sealed partial class PutRecordsOutput
 {
-    public string? EncryptionType { get; set; }
-
     public int? FailedRecordCount { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Kinesis.PutRecordsResultEntry>? Records { get; set; }
+
+    public string? EncryptionType { get; set; }
 
     public static PutRecordsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1564,18 +1564,18 @@ public sealed partial class PutRecordsOutput
             return null;
         }
         var result = new PutRecordsOutput();
-        result.EncryptionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncryptionType"));
         result.FailedRecordCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "FailedRecordCount"));
         result.Records = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Records"), x => global::Gureum.Api.Kinesis.PutRecordsResultEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EncryptionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncryptionType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EncryptionType", EncryptionType);
         global::Gureum.Core.ValueTree.Put(node, "FailedRecordCount", FailedRecordCount);
         global::Gureum.Core.ValueTree.Put(node, "Records", global::Gureum.Core.ValueTree.WriteList(Records, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "EncryptionType", EncryptionType);
         return node;
     }
 }
@@ -1613,13 +1613,13 @@ public sealed partial class PutRecordsRequestEntry
 
 public sealed partial class PutRecordsResultEntry
 {
-    public string? ErrorCode { get; set; }
-
-    public string? ErrorMessage { get; set; }
-
     public string? SequenceNumber { get; set; }
 
     public string? ShardId { get; set; }
+
+    public string? ErrorCode { get; set; }
+
+    public string? ErrorMessage { get; set; }
 
     public static PutRecordsResultEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1628,31 +1628,31 @@ public sealed partial class PutRecordsResultEntry
             return null;
         }
         var result = new PutRecordsResultEntry();
-        result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
-        result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorMessage"));
         result.SequenceNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SequenceNumber"));
         result.ShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ShardId"));
+        result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
+        result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorMessage"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
-        global::Gureum.Core.ValueTree.Put(node, "ErrorMessage", ErrorMessage);
         global::Gureum.Core.ValueTree.Put(node, "SequenceNumber", SequenceNumber);
         global::Gureum.Core.ValueTree.Put(node, "ShardId", ShardId);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorMessage", ErrorMessage);
         return node;
     }
 }
 
 public sealed partial class PutResourcePolicyInput
 {
-    public string? Policy { get; set; }
-
     public string? ResourceARN { get; set; }
 
     public string? StreamId { get; set; }
+
+    public string? Policy { get; set; }
 
     public static PutResourcePolicyInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1661,33 +1661,33 @@ public sealed partial class PutResourcePolicyInput
             return null;
         }
         var result = new PutResourcePolicyInput();
-        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
         result.ResourceARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
+        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
         global::Gureum.Core.ValueTree.Put(node, "ResourceARN", ResourceARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
+        global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
         return node;
     }
 }
 
 public sealed partial class Record
 {
+    public string? SequenceNumber { get; set; }
+
     public global::System.DateTimeOffset? ApproximateArrivalTimestamp { get; set; }
 
     public byte[]? Data { get; set; }
 
-    public string? EncryptionType { get; set; }
-
     public string? PartitionKey { get; set; }
 
-    public string? SequenceNumber { get; set; }
+    public string? EncryptionType { get; set; }
 
     public static Record? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1696,31 +1696,31 @@ public sealed partial class Record
             return null;
         }
         var result = new Record();
+        result.SequenceNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SequenceNumber"));
         result.ApproximateArrivalTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ApproximateArrivalTimestamp"));
         result.Data = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Data"));
-        result.EncryptionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncryptionType"));
         result.PartitionKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PartitionKey"));
-        result.SequenceNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SequenceNumber"));
+        result.EncryptionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncryptionType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "SequenceNumber", SequenceNumber);
         global::Gureum.Core.ValueTree.Put(node, "ApproximateArrivalTimestamp", ApproximateArrivalTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "Data", Data);
-        global::Gureum.Core.ValueTree.Put(node, "EncryptionType", EncryptionType);
         global::Gureum.Core.ValueTree.Put(node, "PartitionKey", PartitionKey);
-        global::Gureum.Core.ValueTree.Put(node, "SequenceNumber", SequenceNumber);
+        global::Gureum.Core.ValueTree.Put(node, "EncryptionType", EncryptionType);
         return node;
     }
 }
 
 public sealed partial class RegisterStreamConsumerInput
 {
-    public string? ConsumerName { get; set; }
-
     public string? StreamARN { get; set; }
+
+    public string? ConsumerName { get; set; }
 
     public string? StreamId { get; set; }
 
@@ -1733,8 +1733,8 @@ public sealed partial class RegisterStreamConsumerInput
             return null;
         }
         var result = new RegisterStreamConsumerInput();
-        result.ConsumerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConsumerName"));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
+        result.ConsumerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConsumerName"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
@@ -1743,8 +1743,8 @@ public sealed partial class RegisterStreamConsumerInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConsumerName", ConsumerName);
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
+        global::Gureum.Core.ValueTree.Put(node, "ConsumerName", ConsumerName);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         return node;
@@ -1776,13 +1776,13 @@ public sealed partial class RegisterStreamConsumerOutput
 
 public sealed partial class RemoveTagsFromStreamInput
 {
-    public string? StreamARN { get; set; }
-
-    public string? StreamId { get; set; }
-
     public string? StreamName { get; set; }
 
     public global::System.Collections.Generic.List<string>? TagKeys { get; set; }
+
+    public string? StreamARN { get; set; }
+
+    public string? StreamId { get; set; }
 
     public static RemoveTagsFromStreamInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1791,20 +1791,20 @@ public sealed partial class RemoveTagsFromStreamInput
             return null;
         }
         var result = new RemoveTagsFromStreamInput();
-        result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
-        result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
         result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         result.TagKeys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TagKeys"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
+        result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
-        global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
         global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         global::Gureum.Core.ValueTree.Put(node, "TagKeys", global::Gureum.Core.ValueTree.WriteList(TagKeys, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
+        global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
         return node;
     }
 }
@@ -1817,9 +1817,9 @@ public static class ScalingType
 
 public sealed partial class SequenceNumberRange
 {
-    public string? EndingSequenceNumber { get; set; }
-
     public string? StartingSequenceNumber { get; set; }
+
+    public string? EndingSequenceNumber { get; set; }
 
     public static SequenceNumberRange? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1828,31 +1828,31 @@ public sealed partial class SequenceNumberRange
             return null;
         }
         var result = new SequenceNumberRange();
-        result.EndingSequenceNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndingSequenceNumber"));
         result.StartingSequenceNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StartingSequenceNumber"));
+        result.EndingSequenceNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndingSequenceNumber"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndingSequenceNumber", EndingSequenceNumber);
         global::Gureum.Core.ValueTree.Put(node, "StartingSequenceNumber", StartingSequenceNumber);
+        global::Gureum.Core.ValueTree.Put(node, "EndingSequenceNumber", EndingSequenceNumber);
         return node;
     }
 }
 
 public sealed partial class Shard
 {
+    public string? ShardId { get; set; }
+
+    public string? ParentShardId { get; set; }
+
     public string? AdjacentParentShardId { get; set; }
 
     public global::Gureum.Api.Kinesis.HashKeyRange? HashKeyRange { get; set; }
 
-    public string? ParentShardId { get; set; }
-
     public global::Gureum.Api.Kinesis.SequenceNumberRange? SequenceNumberRange { get; set; }
-
-    public string? ShardId { get; set; }
 
     public static Shard? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1861,33 +1861,33 @@ public sealed partial class Shard
             return null;
         }
         var result = new Shard();
+        result.ShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ShardId"));
+        result.ParentShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParentShardId"));
         result.AdjacentParentShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AdjacentParentShardId"));
         result.HashKeyRange = global::Gureum.Api.Kinesis.HashKeyRange.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "HashKeyRange")));
-        result.ParentShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParentShardId"));
         result.SequenceNumberRange = global::Gureum.Api.Kinesis.SequenceNumberRange.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SequenceNumberRange")));
-        result.ShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ShardId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ShardId", ShardId);
+        global::Gureum.Core.ValueTree.Put(node, "ParentShardId", ParentShardId);
         global::Gureum.Core.ValueTree.Put(node, "AdjacentParentShardId", AdjacentParentShardId);
         global::Gureum.Core.ValueTree.Put(node, "HashKeyRange", HashKeyRange?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ParentShardId", ParentShardId);
         global::Gureum.Core.ValueTree.Put(node, "SequenceNumberRange", SequenceNumberRange?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ShardId", ShardId);
         return node;
     }
 }
 
 public sealed partial class ShardFilter
 {
+    public string? Type { get; set; }
+
     public string? ShardId { get; set; }
 
     public global::System.DateTimeOffset? Timestamp { get; set; }
-
-    public string? Type { get; set; }
 
     public static ShardFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1896,18 +1896,18 @@ public sealed partial class ShardFilter
             return null;
         }
         var result = new ShardFilter();
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.ShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ShardId"));
         result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "ShardId", ShardId);
         global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         return node;
     }
 }
@@ -1935,15 +1935,15 @@ public static class ShardIteratorType
 
 public sealed partial class SplitShardInput
 {
-    public string? NewStartingHashKey { get; set; }
+    public string? StreamName { get; set; }
 
     public string? ShardToSplit { get; set; }
+
+    public string? NewStartingHashKey { get; set; }
 
     public string? StreamARN { get; set; }
 
     public string? StreamId { get; set; }
-
-    public string? StreamName { get; set; }
 
     public static SplitShardInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1952,28 +1952,30 @@ public sealed partial class SplitShardInput
             return null;
         }
         var result = new SplitShardInput();
-        result.NewStartingHashKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NewStartingHashKey"));
+        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         result.ShardToSplit = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ShardToSplit"));
+        result.NewStartingHashKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NewStartingHashKey"));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
-        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NewStartingHashKey", NewStartingHashKey);
+        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         global::Gureum.Core.ValueTree.Put(node, "ShardToSplit", ShardToSplit);
+        global::Gureum.Core.ValueTree.Put(node, "NewStartingHashKey", NewStartingHashKey);
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
-        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         return node;
     }
 }
 
 public sealed partial class StartStreamEncryptionInput
 {
+    public string? StreamName { get; set; }
+
     public string? EncryptionType { get; set; }
 
     public string? KeyId { get; set; }
@@ -1981,8 +1983,6 @@ public sealed partial class StartStreamEncryptionInput
     public string? StreamARN { get; set; }
 
     public string? StreamId { get; set; }
-
-    public string? StreamName { get; set; }
 
     public static StartStreamEncryptionInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1991,33 +1991,33 @@ public sealed partial class StartStreamEncryptionInput
             return null;
         }
         var result = new StartStreamEncryptionInput();
+        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         result.EncryptionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncryptionType"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
-        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         global::Gureum.Core.ValueTree.Put(node, "EncryptionType", EncryptionType);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
-        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         return node;
     }
 }
 
 public sealed partial class StartingPosition
 {
+    public string? Type { get; set; }
+
     public string? SequenceNumber { get; set; }
 
     public global::System.DateTimeOffset? Timestamp { get; set; }
-
-    public string? Type { get; set; }
 
     public static StartingPosition? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2026,24 +2026,26 @@ public sealed partial class StartingPosition
             return null;
         }
         var result = new StartingPosition();
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.SequenceNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SequenceNumber"));
         result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "SequenceNumber", SequenceNumber);
         global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         return node;
     }
 }
 
 public sealed partial class StopStreamEncryptionInput
 {
+    public string? StreamName { get; set; }
+
     public string? EncryptionType { get; set; }
 
     public string? KeyId { get; set; }
@@ -2051,8 +2053,6 @@ public sealed partial class StopStreamEncryptionInput
     public string? StreamARN { get; set; }
 
     public string? StreamId { get; set; }
-
-    public string? StreamName { get; set; }
 
     public static StopStreamEncryptionInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2061,49 +2061,49 @@ public sealed partial class StopStreamEncryptionInput
             return null;
         }
         var result = new StopStreamEncryptionInput();
+        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         result.EncryptionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncryptionType"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
-        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         global::Gureum.Core.ValueTree.Put(node, "EncryptionType", EncryptionType);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
-        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
         return node;
     }
 }
 
 public sealed partial class StreamDescription
 {
-    public string? EncryptionType { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Kinesis.EnhancedMetrics>? EnhancedMonitoring { get; set; }
-
-    public bool? HasMoreShards { get; set; }
-
-    public string? KeyId { get; set; }
-
-    public int? RetentionPeriodHours { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Kinesis.Shard>? Shards { get; set; }
+    public string? StreamName { get; set; }
 
     public string? StreamARN { get; set; }
 
-    public global::System.DateTimeOffset? StreamCreationTimestamp { get; set; }
+    public string? StreamStatus { get; set; }
 
     public global::Gureum.Api.Kinesis.StreamModeDetails? StreamModeDetails { get; set; }
 
-    public string? StreamName { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Kinesis.Shard>? Shards { get; set; }
 
-    public string? StreamStatus { get; set; }
+    public bool? HasMoreShards { get; set; }
+
+    public int? RetentionPeriodHours { get; set; }
+
+    public global::System.DateTimeOffset? StreamCreationTimestamp { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Kinesis.EnhancedMetrics>? EnhancedMonitoring { get; set; }
+
+    public string? EncryptionType { get; set; }
+
+    public string? KeyId { get; set; }
 
     public static StreamDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2112,67 +2112,67 @@ public sealed partial class StreamDescription
             return null;
         }
         var result = new StreamDescription();
-        result.EncryptionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncryptionType"));
-        result.EnhancedMonitoring = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EnhancedMonitoring"), x => global::Gureum.Api.Kinesis.EnhancedMetrics.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.HasMoreShards = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HasMoreShards"));
-        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
-        result.RetentionPeriodHours = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RetentionPeriodHours"));
-        result.Shards = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Shards"), x => global::Gureum.Api.Kinesis.Shard.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
-        result.StreamCreationTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StreamCreationTimestamp"));
-        result.StreamModeDetails = global::Gureum.Api.Kinesis.StreamModeDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StreamModeDetails")));
         result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
+        result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         result.StreamStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamStatus"));
+        result.StreamModeDetails = global::Gureum.Api.Kinesis.StreamModeDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StreamModeDetails")));
+        result.Shards = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Shards"), x => global::Gureum.Api.Kinesis.Shard.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.HasMoreShards = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HasMoreShards"));
+        result.RetentionPeriodHours = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RetentionPeriodHours"));
+        result.StreamCreationTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StreamCreationTimestamp"));
+        result.EnhancedMonitoring = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EnhancedMonitoring"), x => global::Gureum.Api.Kinesis.EnhancedMetrics.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EncryptionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncryptionType"));
+        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EncryptionType", EncryptionType);
-        global::Gureum.Core.ValueTree.Put(node, "EnhancedMonitoring", global::Gureum.Core.ValueTree.WriteList(EnhancedMonitoring, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "HasMoreShards", HasMoreShards);
-        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
-        global::Gureum.Core.ValueTree.Put(node, "RetentionPeriodHours", RetentionPeriodHours);
-        global::Gureum.Core.ValueTree.Put(node, "Shards", global::Gureum.Core.ValueTree.WriteList(Shards, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
-        global::Gureum.Core.ValueTree.Put(node, "StreamCreationTimestamp", StreamCreationTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "StreamModeDetails", StreamModeDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
+        global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamStatus", StreamStatus);
+        global::Gureum.Core.ValueTree.Put(node, "StreamModeDetails", StreamModeDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Shards", global::Gureum.Core.ValueTree.WriteList(Shards, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "HasMoreShards", HasMoreShards);
+        global::Gureum.Core.ValueTree.Put(node, "RetentionPeriodHours", RetentionPeriodHours);
+        global::Gureum.Core.ValueTree.Put(node, "StreamCreationTimestamp", StreamCreationTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "EnhancedMonitoring", global::Gureum.Core.ValueTree.WriteList(EnhancedMonitoring, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "EncryptionType", EncryptionType);
+        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
         return node;
     }
 }
 
 public sealed partial class StreamDescriptionSummary
 {
-    public int? ConsumerCount { get; set; }
-
-    public string? EncryptionType { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Kinesis.EnhancedMetrics>? EnhancedMonitoring { get; set; }
-
-    public string? KeyId { get; set; }
-
-    public int? MaxRecordSizeInKiB { get; set; }
-
-    public int? OpenShardCount { get; set; }
-
-    public int? RetentionPeriodHours { get; set; }
+    public string? StreamName { get; set; }
 
     public string? StreamARN { get; set; }
 
-    public global::System.DateTimeOffset? StreamCreationTimestamp { get; set; }
-
     public string? StreamId { get; set; }
-
-    public global::Gureum.Api.Kinesis.StreamModeDetails? StreamModeDetails { get; set; }
-
-    public string? StreamName { get; set; }
 
     public string? StreamStatus { get; set; }
 
+    public global::Gureum.Api.Kinesis.StreamModeDetails? StreamModeDetails { get; set; }
+
+    public int? RetentionPeriodHours { get; set; }
+
+    public global::System.DateTimeOffset? StreamCreationTimestamp { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Kinesis.EnhancedMetrics>? EnhancedMonitoring { get; set; }
+
+    public string? EncryptionType { get; set; }
+
+    public string? KeyId { get; set; }
+
+    public int? OpenShardCount { get; set; }
+
+    public int? ConsumerCount { get; set; }
+
     public global::Gureum.Api.Kinesis.WarmThroughputObject? WarmThroughput { get; set; }
+
+    public int? MaxRecordSizeInKiB { get; set; }
 
     public static StreamDescriptionSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2181,40 +2181,40 @@ public sealed partial class StreamDescriptionSummary
             return null;
         }
         var result = new StreamDescriptionSummary();
-        result.ConsumerCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ConsumerCount"));
-        result.EncryptionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncryptionType"));
-        result.EnhancedMonitoring = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EnhancedMonitoring"), x => global::Gureum.Api.Kinesis.EnhancedMetrics.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
-        result.MaxRecordSizeInKiB = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecordSizeInKiB"));
-        result.OpenShardCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "OpenShardCount"));
-        result.RetentionPeriodHours = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RetentionPeriodHours"));
-        result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
-        result.StreamCreationTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StreamCreationTimestamp"));
-        result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
-        result.StreamModeDetails = global::Gureum.Api.Kinesis.StreamModeDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StreamModeDetails")));
         result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
+        result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
+        result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
         result.StreamStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamStatus"));
+        result.StreamModeDetails = global::Gureum.Api.Kinesis.StreamModeDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StreamModeDetails")));
+        result.RetentionPeriodHours = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RetentionPeriodHours"));
+        result.StreamCreationTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StreamCreationTimestamp"));
+        result.EnhancedMonitoring = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EnhancedMonitoring"), x => global::Gureum.Api.Kinesis.EnhancedMetrics.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EncryptionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncryptionType"));
+        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.OpenShardCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "OpenShardCount"));
+        result.ConsumerCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ConsumerCount"));
         result.WarmThroughput = global::Gureum.Api.Kinesis.WarmThroughputObject.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WarmThroughput")));
+        result.MaxRecordSizeInKiB = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecordSizeInKiB"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ConsumerCount", ConsumerCount);
-        global::Gureum.Core.ValueTree.Put(node, "EncryptionType", EncryptionType);
-        global::Gureum.Core.ValueTree.Put(node, "EnhancedMonitoring", global::Gureum.Core.ValueTree.WriteList(EnhancedMonitoring, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
-        global::Gureum.Core.ValueTree.Put(node, "MaxRecordSizeInKiB", MaxRecordSizeInKiB);
-        global::Gureum.Core.ValueTree.Put(node, "OpenShardCount", OpenShardCount);
-        global::Gureum.Core.ValueTree.Put(node, "RetentionPeriodHours", RetentionPeriodHours);
-        global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
-        global::Gureum.Core.ValueTree.Put(node, "StreamCreationTimestamp", StreamCreationTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
-        global::Gureum.Core.ValueTree.Put(node, "StreamModeDetails", StreamModeDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
+        global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
+        global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
         global::Gureum.Core.ValueTree.Put(node, "StreamStatus", StreamStatus);
+        global::Gureum.Core.ValueTree.Put(node, "StreamModeDetails", StreamModeDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RetentionPeriodHours", RetentionPeriodHours);
+        global::Gureum.Core.ValueTree.Put(node, "StreamCreationTimestamp", StreamCreationTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "EnhancedMonitoring", global::Gureum.Core.ValueTree.WriteList(EnhancedMonitoring, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "EncryptionType", EncryptionType);
+        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "OpenShardCount", OpenShardCount);
+        global::Gureum.Core.ValueTree.Put(node, "ConsumerCount", ConsumerCount);
         global::Gureum.Core.ValueTree.Put(node, "WarmThroughput", WarmThroughput?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MaxRecordSizeInKiB", MaxRecordSizeInKiB);
         return node;
     }
 }
@@ -2260,15 +2260,15 @@ public static class StreamStatus
 
 public sealed partial class StreamSummary
 {
+    public string? StreamName { get; set; }
+
     public string? StreamARN { get; set; }
 
-    public global::System.DateTimeOffset? StreamCreationTimestamp { get; set; }
+    public string? StreamStatus { get; set; }
 
     public global::Gureum.Api.Kinesis.StreamModeDetails? StreamModeDetails { get; set; }
 
-    public string? StreamName { get; set; }
-
-    public string? StreamStatus { get; set; }
+    public global::System.DateTimeOffset? StreamCreationTimestamp { get; set; }
 
     public static StreamSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2277,35 +2277,35 @@ public sealed partial class StreamSummary
             return null;
         }
         var result = new StreamSummary();
-        result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
-        result.StreamCreationTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StreamCreationTimestamp"));
-        result.StreamModeDetails = global::Gureum.Api.Kinesis.StreamModeDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StreamModeDetails")));
         result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
+        result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         result.StreamStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamStatus"));
+        result.StreamModeDetails = global::Gureum.Api.Kinesis.StreamModeDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StreamModeDetails")));
+        result.StreamCreationTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StreamCreationTimestamp"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
-        global::Gureum.Core.ValueTree.Put(node, "StreamCreationTimestamp", StreamCreationTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "StreamModeDetails", StreamModeDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
+        global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamStatus", StreamStatus);
+        global::Gureum.Core.ValueTree.Put(node, "StreamModeDetails", StreamModeDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "StreamCreationTimestamp", StreamCreationTimestamp);
         return node;
     }
 }
 
 public sealed partial class SubscribeToShardEvent
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Kinesis.ChildShard>? ChildShards { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Kinesis.Record>? Records { get; set; }
 
     public string? ContinuationSequenceNumber { get; set; }
 
     public long? MillisBehindLatest { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Kinesis.Record>? Records { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Kinesis.ChildShard>? ChildShards { get; set; }
 
     public static SubscribeToShardEvent? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2314,33 +2314,37 @@ public sealed partial class SubscribeToShardEvent
             return null;
         }
         var result = new SubscribeToShardEvent();
-        result.ChildShards = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ChildShards"), x => global::Gureum.Api.Kinesis.ChildShard.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Records = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Records"), x => global::Gureum.Api.Kinesis.Record.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ContinuationSequenceNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContinuationSequenceNumber"));
         result.MillisBehindLatest = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "MillisBehindLatest"));
-        result.Records = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Records"), x => global::Gureum.Api.Kinesis.Record.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ChildShards = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ChildShards"), x => global::Gureum.Api.Kinesis.ChildShard.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ChildShards", global::Gureum.Core.ValueTree.WriteList(ChildShards, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Records", global::Gureum.Core.ValueTree.WriteList(Records, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ContinuationSequenceNumber", ContinuationSequenceNumber);
         global::Gureum.Core.ValueTree.Put(node, "MillisBehindLatest", MillisBehindLatest);
-        global::Gureum.Core.ValueTree.Put(node, "Records", global::Gureum.Core.ValueTree.WriteList(Records, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ChildShards", global::Gureum.Core.ValueTree.WriteList(ChildShards, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class SubscribeToShardEventStream
 {
-    public object? InternalFailureException { get; set; }
+    public global::Gureum.Api.Kinesis.SubscribeToShardEvent? SubscribeToShardEvent { get; set; }
 
-    public object? KMSAccessDeniedException { get; set; }
+    public object? ResourceNotFoundException { get; set; }
+
+    public object? ResourceInUseException { get; set; }
 
     public object? KMSDisabledException { get; set; }
 
     public object? KMSInvalidStateException { get; set; }
+
+    public object? KMSAccessDeniedException { get; set; }
 
     public object? KMSNotFoundException { get; set; }
 
@@ -2348,11 +2352,7 @@ public sealed partial class SubscribeToShardEventStream
 
     public object? KMSThrottlingException { get; set; }
 
-    public object? ResourceInUseException { get; set; }
-
-    public object? ResourceNotFoundException { get; set; }
-
-    public global::Gureum.Api.Kinesis.SubscribeToShardEvent? SubscribeToShardEvent { get; set; }
+    public object? InternalFailureException { get; set; }
 
     public static SubscribeToShardEventStream? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2361,32 +2361,32 @@ public sealed partial class SubscribeToShardEventStream
             return null;
         }
         var result = new SubscribeToShardEventStream();
-        result.InternalFailureException = global::Gureum.Core.ValueTree.Get(node, "InternalFailureException");
-        result.KMSAccessDeniedException = global::Gureum.Core.ValueTree.Get(node, "KMSAccessDeniedException");
+        result.SubscribeToShardEvent = global::Gureum.Api.Kinesis.SubscribeToShardEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SubscribeToShardEvent")));
+        result.ResourceNotFoundException = global::Gureum.Core.ValueTree.Get(node, "ResourceNotFoundException");
+        result.ResourceInUseException = global::Gureum.Core.ValueTree.Get(node, "ResourceInUseException");
         result.KMSDisabledException = global::Gureum.Core.ValueTree.Get(node, "KMSDisabledException");
         result.KMSInvalidStateException = global::Gureum.Core.ValueTree.Get(node, "KMSInvalidStateException");
+        result.KMSAccessDeniedException = global::Gureum.Core.ValueTree.Get(node, "KMSAccessDeniedException");
         result.KMSNotFoundException = global::Gureum.Core.ValueTree.Get(node, "KMSNotFoundException");
         result.KMSOptInRequired = global::Gureum.Core.ValueTree.Get(node, "KMSOptInRequired");
         result.KMSThrottlingException = global::Gureum.Core.ValueTree.Get(node, "KMSThrottlingException");
-        result.ResourceInUseException = global::Gureum.Core.ValueTree.Get(node, "ResourceInUseException");
-        result.ResourceNotFoundException = global::Gureum.Core.ValueTree.Get(node, "ResourceNotFoundException");
-        result.SubscribeToShardEvent = global::Gureum.Api.Kinesis.SubscribeToShardEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SubscribeToShardEvent")));
+        result.InternalFailureException = global::Gureum.Core.ValueTree.Get(node, "InternalFailureException");
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "InternalFailureException", InternalFailureException);
-        global::Gureum.Core.ValueTree.Put(node, "KMSAccessDeniedException", KMSAccessDeniedException);
+        global::Gureum.Core.ValueTree.Put(node, "SubscribeToShardEvent", SubscribeToShardEvent?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ResourceNotFoundException", ResourceNotFoundException);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceInUseException", ResourceInUseException);
         global::Gureum.Core.ValueTree.Put(node, "KMSDisabledException", KMSDisabledException);
         global::Gureum.Core.ValueTree.Put(node, "KMSInvalidStateException", KMSInvalidStateException);
+        global::Gureum.Core.ValueTree.Put(node, "KMSAccessDeniedException", KMSAccessDeniedException);
         global::Gureum.Core.ValueTree.Put(node, "KMSNotFoundException", KMSNotFoundException);
         global::Gureum.Core.ValueTree.Put(node, "KMSOptInRequired", KMSOptInRequired);
         global::Gureum.Core.ValueTree.Put(node, "KMSThrottlingException", KMSThrottlingException);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceInUseException", ResourceInUseException);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceNotFoundException", ResourceNotFoundException);
-        global::Gureum.Core.ValueTree.Put(node, "SubscribeToShardEvent", SubscribeToShardEvent?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "InternalFailureException", InternalFailureException);
         return node;
     }
 }
@@ -2395,11 +2395,11 @@ public sealed partial class SubscribeToShardInput
 {
     public string? ConsumerARN { get; set; }
 
+    public string? StreamId { get; set; }
+
     public string? ShardId { get; set; }
 
     public global::Gureum.Api.Kinesis.StartingPosition? StartingPosition { get; set; }
-
-    public string? StreamId { get; set; }
 
     public static SubscribeToShardInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2409,9 +2409,9 @@ public sealed partial class SubscribeToShardInput
         }
         var result = new SubscribeToShardInput();
         result.ConsumerARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConsumerARN"));
+        result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
         result.ShardId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ShardId"));
         result.StartingPosition = global::Gureum.Api.Kinesis.StartingPosition.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StartingPosition")));
-        result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
         return result;
     }
 
@@ -2419,9 +2419,9 @@ public sealed partial class SubscribeToShardInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ConsumerARN", ConsumerARN);
+        global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
         global::Gureum.Core.ValueTree.Put(node, "ShardId", ShardId);
         global::Gureum.Core.ValueTree.Put(node, "StartingPosition", StartingPosition?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
         return node;
     }
 }
@@ -2478,11 +2478,11 @@ public sealed partial class Tag
 
 public sealed partial class TagResourceInput
 {
+    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
+
     public string? ResourceARN { get; set; }
 
     public string? StreamId { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
 
     public static TagResourceInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2491,29 +2491,29 @@ public sealed partial class TagResourceInput
             return null;
         }
         var result = new TagResourceInput();
+        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ResourceARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ResourceARN", ResourceARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class UntagResourceInput
 {
+    public global::System.Collections.Generic.List<string>? TagKeys { get; set; }
+
     public string? ResourceARN { get; set; }
 
     public string? StreamId { get; set; }
-
-    public global::System.Collections.Generic.List<string>? TagKeys { get; set; }
 
     public static UntagResourceInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2522,18 +2522,18 @@ public sealed partial class UntagResourceInput
             return null;
         }
         var result = new UntagResourceInput();
+        result.TagKeys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TagKeys"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ResourceARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
-        result.TagKeys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TagKeys"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TagKeys", global::Gureum.Core.ValueTree.WriteList(TagKeys, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ResourceARN", ResourceARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
-        global::Gureum.Core.ValueTree.Put(node, "TagKeys", global::Gureum.Core.ValueTree.WriteList(TagKeys, x => (object?)x));
         return node;
     }
 }
@@ -2586,11 +2586,11 @@ public sealed partial class UpdateAccountSettingsOutput
 
 public sealed partial class UpdateMaxRecordSizeInput
 {
-    public int? MaxRecordSizeInKiB { get; set; }
-
     public string? StreamARN { get; set; }
 
     public string? StreamId { get; set; }
+
+    public int? MaxRecordSizeInKiB { get; set; }
 
     public static UpdateMaxRecordSizeInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2599,33 +2599,33 @@ public sealed partial class UpdateMaxRecordSizeInput
             return null;
         }
         var result = new UpdateMaxRecordSizeInput();
-        result.MaxRecordSizeInKiB = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecordSizeInKiB"));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
+        result.MaxRecordSizeInKiB = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxRecordSizeInKiB"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxRecordSizeInKiB", MaxRecordSizeInKiB);
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
+        global::Gureum.Core.ValueTree.Put(node, "MaxRecordSizeInKiB", MaxRecordSizeInKiB);
         return node;
     }
 }
 
 public sealed partial class UpdateShardCountInput
 {
+    public string? StreamName { get; set; }
+
+    public int? TargetShardCount { get; set; }
+
     public string? ScalingType { get; set; }
 
     public string? StreamARN { get; set; }
 
     public string? StreamId { get; set; }
-
-    public string? StreamName { get; set; }
-
-    public int? TargetShardCount { get; set; }
 
     public static UpdateShardCountInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2634,35 +2634,35 @@ public sealed partial class UpdateShardCountInput
             return null;
         }
         var result = new UpdateShardCountInput();
+        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
+        result.TargetShardCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TargetShardCount"));
         result.ScalingType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScalingType"));
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
-        result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
-        result.TargetShardCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TargetShardCount"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
+        global::Gureum.Core.ValueTree.Put(node, "TargetShardCount", TargetShardCount);
         global::Gureum.Core.ValueTree.Put(node, "ScalingType", ScalingType);
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
-        global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
-        global::Gureum.Core.ValueTree.Put(node, "TargetShardCount", TargetShardCount);
         return node;
     }
 }
 
 public sealed partial class UpdateShardCountOutput
 {
-    public int? CurrentShardCount { get; set; }
-
-    public string? StreamARN { get; set; }
-
     public string? StreamName { get; set; }
 
+    public int? CurrentShardCount { get; set; }
+
     public int? TargetShardCount { get; set; }
+
+    public string? StreamARN { get; set; }
 
     public static UpdateShardCountOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2671,20 +2671,20 @@ public sealed partial class UpdateShardCountOutput
             return null;
         }
         var result = new UpdateShardCountOutput();
-        result.CurrentShardCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "CurrentShardCount"));
-        result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
+        result.CurrentShardCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "CurrentShardCount"));
         result.TargetShardCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TargetShardCount"));
+        result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CurrentShardCount", CurrentShardCount);
-        global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
+        global::Gureum.Core.ValueTree.Put(node, "CurrentShardCount", CurrentShardCount);
         global::Gureum.Core.ValueTree.Put(node, "TargetShardCount", TargetShardCount);
+        global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
         return node;
     }
 }
@@ -2728,9 +2728,9 @@ public sealed partial class UpdateStreamWarmThroughputInput
 {
     public string? StreamARN { get; set; }
 
-    public string? StreamId { get; set; }
-
     public string? StreamName { get; set; }
+
+    public string? StreamId { get; set; }
 
     public int? WarmThroughputMiBps { get; set; }
 
@@ -2742,8 +2742,8 @@ public sealed partial class UpdateStreamWarmThroughputInput
         }
         var result = new UpdateStreamWarmThroughputInput();
         result.StreamARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamARN"));
-        result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
         result.StreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamName"));
+        result.StreamId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamId"));
         result.WarmThroughputMiBps = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "WarmThroughputMiBps"));
         return result;
     }
@@ -2752,8 +2752,8 @@ public sealed partial class UpdateStreamWarmThroughputInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "StreamARN", StreamARN);
-        global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
         global::Gureum.Core.ValueTree.Put(node, "StreamName", StreamName);
+        global::Gureum.Core.ValueTree.Put(node, "StreamId", StreamId);
         global::Gureum.Core.ValueTree.Put(node, "WarmThroughputMiBps", WarmThroughputMiBps);
         return node;
     }
@@ -2792,9 +2792,9 @@ public sealed partial class UpdateStreamWarmThroughputOutput
 
 public sealed partial class WarmThroughputObject
 {
-    public int? CurrentMiBps { get; set; }
-
     public int? TargetMiBps { get; set; }
+
+    public int? CurrentMiBps { get; set; }
 
     public static WarmThroughputObject? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2803,16 +2803,16 @@ public sealed partial class WarmThroughputObject
             return null;
         }
         var result = new WarmThroughputObject();
-        result.CurrentMiBps = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "CurrentMiBps"));
         result.TargetMiBps = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TargetMiBps"));
+        result.CurrentMiBps = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "CurrentMiBps"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CurrentMiBps", CurrentMiBps);
         global::Gureum.Core.ValueTree.Put(node, "TargetMiBps", TargetMiBps);
+        global::Gureum.Core.ValueTree.Put(node, "CurrentMiBps", CurrentMiBps);
         return node;
     }
 }

@@ -18,15 +18,15 @@ public static class AlgorithmSpec
 
 public sealed partial class AliasListEntry
 {
+    public string? AliasName { get; set; }
+
     public string? AliasArn { get; set; }
 
-    public string? AliasName { get; set; }
+    public string? TargetKeyId { get; set; }
 
     public global::System.DateTimeOffset? CreationDate { get; set; }
 
     public global::System.DateTimeOffset? LastUpdatedDate { get; set; }
-
-    public string? TargetKeyId { get; set; }
 
     public static AliasListEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -35,22 +35,22 @@ public sealed partial class AliasListEntry
             return null;
         }
         var result = new AliasListEntry();
-        result.AliasArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AliasArn"));
         result.AliasName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AliasName"));
+        result.AliasArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AliasArn"));
+        result.TargetKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetKeyId"));
         result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
         result.LastUpdatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdatedDate"));
-        result.TargetKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetKeyId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AliasArn", AliasArn);
         global::Gureum.Core.ValueTree.Put(node, "AliasName", AliasName);
+        global::Gureum.Core.ValueTree.Put(node, "AliasArn", AliasArn);
+        global::Gureum.Core.ValueTree.Put(node, "TargetKeyId", TargetKeyId);
         global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
         global::Gureum.Core.ValueTree.Put(node, "LastUpdatedDate", LastUpdatedDate);
-        global::Gureum.Core.ValueTree.Put(node, "TargetKeyId", TargetKeyId);
         return node;
     }
 }
@@ -205,19 +205,15 @@ public sealed partial class CreateAliasRequest
 
 public sealed partial class CreateCustomKeyStoreRequest
 {
-    public string? CloudHsmClusterId { get; set; }
-
     public string? CustomKeyStoreName { get; set; }
 
-    public string? CustomKeyStoreType { get; set; }
-
-    public string? KeyStorePassword { get; set; }
+    public string? CloudHsmClusterId { get; set; }
 
     public string? TrustAnchorCertificate { get; set; }
 
-    public global::Gureum.Api.Kms.XksProxyAuthenticationCredentialType? XksProxyAuthenticationCredential { get; set; }
+    public string? KeyStorePassword { get; set; }
 
-    public string? XksProxyConnectivity { get; set; }
+    public string? CustomKeyStoreType { get; set; }
 
     public string? XksProxyUriEndpoint { get; set; }
 
@@ -227,6 +223,10 @@ public sealed partial class CreateCustomKeyStoreRequest
 
     public string? XksProxyVpcEndpointServiceOwner { get; set; }
 
+    public global::Gureum.Api.Kms.XksProxyAuthenticationCredentialType? XksProxyAuthenticationCredential { get; set; }
+
+    public string? XksProxyConnectivity { get; set; }
+
     public static CreateCustomKeyStoreRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -234,34 +234,34 @@ public sealed partial class CreateCustomKeyStoreRequest
             return null;
         }
         var result = new CreateCustomKeyStoreRequest();
-        result.CloudHsmClusterId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudHsmClusterId"));
         result.CustomKeyStoreName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomKeyStoreName"));
-        result.CustomKeyStoreType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomKeyStoreType"));
-        result.KeyStorePassword = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyStorePassword"));
+        result.CloudHsmClusterId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudHsmClusterId"));
         result.TrustAnchorCertificate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrustAnchorCertificate"));
-        result.XksProxyAuthenticationCredential = global::Gureum.Api.Kms.XksProxyAuthenticationCredentialType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "XksProxyAuthenticationCredential")));
-        result.XksProxyConnectivity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "XksProxyConnectivity"));
+        result.KeyStorePassword = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyStorePassword"));
+        result.CustomKeyStoreType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomKeyStoreType"));
         result.XksProxyUriEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "XksProxyUriEndpoint"));
         result.XksProxyUriPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "XksProxyUriPath"));
         result.XksProxyVpcEndpointServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "XksProxyVpcEndpointServiceName"));
         result.XksProxyVpcEndpointServiceOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "XksProxyVpcEndpointServiceOwner"));
+        result.XksProxyAuthenticationCredential = global::Gureum.Api.Kms.XksProxyAuthenticationCredentialType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "XksProxyAuthenticationCredential")));
+        result.XksProxyConnectivity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "XksProxyConnectivity"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudHsmClusterId", CloudHsmClusterId);
         global::Gureum.Core.ValueTree.Put(node, "CustomKeyStoreName", CustomKeyStoreName);
-        global::Gureum.Core.ValueTree.Put(node, "CustomKeyStoreType", CustomKeyStoreType);
-        global::Gureum.Core.ValueTree.Put(node, "KeyStorePassword", KeyStorePassword);
+        global::Gureum.Core.ValueTree.Put(node, "CloudHsmClusterId", CloudHsmClusterId);
         global::Gureum.Core.ValueTree.Put(node, "TrustAnchorCertificate", TrustAnchorCertificate);
-        global::Gureum.Core.ValueTree.Put(node, "XksProxyAuthenticationCredential", XksProxyAuthenticationCredential?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "XksProxyConnectivity", XksProxyConnectivity);
+        global::Gureum.Core.ValueTree.Put(node, "KeyStorePassword", KeyStorePassword);
+        global::Gureum.Core.ValueTree.Put(node, "CustomKeyStoreType", CustomKeyStoreType);
         global::Gureum.Core.ValueTree.Put(node, "XksProxyUriEndpoint", XksProxyUriEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "XksProxyUriPath", XksProxyUriPath);
         global::Gureum.Core.ValueTree.Put(node, "XksProxyVpcEndpointServiceName", XksProxyVpcEndpointServiceName);
         global::Gureum.Core.ValueTree.Put(node, "XksProxyVpcEndpointServiceOwner", XksProxyVpcEndpointServiceOwner);
+        global::Gureum.Core.ValueTree.Put(node, "XksProxyAuthenticationCredential", XksProxyAuthenticationCredential?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "XksProxyConnectivity", XksProxyConnectivity);
         return node;
     }
 }
@@ -291,21 +291,21 @@ public sealed partial class CreateCustomKeyStoreResponse
 
 public sealed partial class CreateGrantRequest
 {
-    public global::Gureum.Api.Kms.GrantConstraints? Constraints { get; set; }
-
-    public bool? DryRun { get; set; }
-
-    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
+    public string? KeyId { get; set; }
 
     public string? GranteePrincipal { get; set; }
 
-    public string? KeyId { get; set; }
-
-    public string? Name { get; set; }
+    public string? RetiringPrincipal { get; set; }
 
     public global::System.Collections.Generic.List<string>? Operations { get; set; }
 
-    public string? RetiringPrincipal { get; set; }
+    public global::Gureum.Api.Kms.GrantConstraints? Constraints { get; set; }
+
+    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
+
+    public string? Name { get; set; }
+
+    public bool? DryRun { get; set; }
 
     public static CreateGrantRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -314,37 +314,37 @@ public sealed partial class CreateGrantRequest
             return null;
         }
         var result = new CreateGrantRequest();
-        result.Constraints = global::Gureum.Api.Kms.GrantConstraints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Constraints")));
-        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
-        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.GranteePrincipal = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GranteePrincipal"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Operations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Operations"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.GranteePrincipal = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GranteePrincipal"));
         result.RetiringPrincipal = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RetiringPrincipal"));
+        result.Operations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Operations"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Constraints = global::Gureum.Api.Kms.GrantConstraints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Constraints")));
+        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Constraints", Constraints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
-        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "GranteePrincipal", GranteePrincipal);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Operations", global::Gureum.Core.ValueTree.WriteList(Operations, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "GranteePrincipal", GranteePrincipal);
         global::Gureum.Core.ValueTree.Put(node, "RetiringPrincipal", RetiringPrincipal);
+        global::Gureum.Core.ValueTree.Put(node, "Operations", global::Gureum.Core.ValueTree.WriteList(Operations, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Constraints", Constraints?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
         return node;
     }
 }
 
 public sealed partial class CreateGrantResponse
 {
-    public string? GrantId { get; set; }
-
     public string? GrantToken { get; set; }
+
+    public string? GrantId { get; set; }
 
     public static CreateGrantResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -353,41 +353,41 @@ public sealed partial class CreateGrantResponse
             return null;
         }
         var result = new CreateGrantResponse();
-        result.GrantId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantId"));
         result.GrantToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantToken"));
+        result.GrantId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "GrantId", GrantId);
         global::Gureum.Core.ValueTree.Put(node, "GrantToken", GrantToken);
+        global::Gureum.Core.ValueTree.Put(node, "GrantId", GrantId);
         return node;
     }
 }
 
 public sealed partial class CreateKeyRequest
 {
-    public bool? BypassPolicyLockoutSafetyCheck { get; set; }
-
-    public string? CustomKeyStoreId { get; set; }
-
-    public string? CustomerMasterKeySpec { get; set; }
+    public string? Policy { get; set; }
 
     public string? Description { get; set; }
 
-    public string? KeySpec { get; set; }
-
     public string? KeyUsage { get; set; }
 
-    public bool? MultiRegion { get; set; }
+    public string? CustomerMasterKeySpec { get; set; }
+
+    public string? KeySpec { get; set; }
 
     public string? Origin { get; set; }
 
-    public string? Policy { get; set; }
+    public string? CustomKeyStoreId { get; set; }
+
+    public bool? BypassPolicyLockoutSafetyCheck { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Kms.Tag>? Tags { get; set; }
+
+    public bool? MultiRegion { get; set; }
 
     public string? XksKeyId { get; set; }
 
@@ -398,16 +398,16 @@ public sealed partial class CreateKeyRequest
             return null;
         }
         var result = new CreateKeyRequest();
-        result.BypassPolicyLockoutSafetyCheck = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BypassPolicyLockoutSafetyCheck"));
-        result.CustomKeyStoreId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomKeyStoreId"));
-        result.CustomerMasterKeySpec = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomerMasterKeySpec"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.KeySpec = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeySpec"));
-        result.KeyUsage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyUsage"));
-        result.MultiRegion = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "MultiRegion"));
-        result.Origin = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Origin"));
         result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.KeyUsage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyUsage"));
+        result.CustomerMasterKeySpec = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomerMasterKeySpec"));
+        result.KeySpec = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeySpec"));
+        result.Origin = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Origin"));
+        result.CustomKeyStoreId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomKeyStoreId"));
+        result.BypassPolicyLockoutSafetyCheck = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BypassPolicyLockoutSafetyCheck"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Kms.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.MultiRegion = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "MultiRegion"));
         result.XksKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "XksKeyId"));
         return result;
     }
@@ -415,16 +415,16 @@ public sealed partial class CreateKeyRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BypassPolicyLockoutSafetyCheck", BypassPolicyLockoutSafetyCheck);
-        global::Gureum.Core.ValueTree.Put(node, "CustomKeyStoreId", CustomKeyStoreId);
-        global::Gureum.Core.ValueTree.Put(node, "CustomerMasterKeySpec", CustomerMasterKeySpec);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "KeySpec", KeySpec);
-        global::Gureum.Core.ValueTree.Put(node, "KeyUsage", KeyUsage);
-        global::Gureum.Core.ValueTree.Put(node, "MultiRegion", MultiRegion);
-        global::Gureum.Core.ValueTree.Put(node, "Origin", Origin);
         global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "KeyUsage", KeyUsage);
+        global::Gureum.Core.ValueTree.Put(node, "CustomerMasterKeySpec", CustomerMasterKeySpec);
+        global::Gureum.Core.ValueTree.Put(node, "KeySpec", KeySpec);
+        global::Gureum.Core.ValueTree.Put(node, "Origin", Origin);
+        global::Gureum.Core.ValueTree.Put(node, "CustomKeyStoreId", CustomKeyStoreId);
+        global::Gureum.Core.ValueTree.Put(node, "BypassPolicyLockoutSafetyCheck", BypassPolicyLockoutSafetyCheck);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "MultiRegion", MultiRegion);
         global::Gureum.Core.ValueTree.Put(node, "XksKeyId", XksKeyId);
         return node;
     }
@@ -462,21 +462,21 @@ public static class CustomKeyStoreType
 
 public sealed partial class CustomKeyStoresListEntry
 {
-    public string? CloudHsmClusterId { get; set; }
-
-    public string? ConnectionErrorCode { get; set; }
-
-    public string? ConnectionState { get; set; }
-
-    public global::System.DateTimeOffset? CreationDate { get; set; }
-
     public string? CustomKeyStoreId { get; set; }
 
     public string? CustomKeyStoreName { get; set; }
 
-    public string? CustomKeyStoreType { get; set; }
+    public string? CloudHsmClusterId { get; set; }
 
     public string? TrustAnchorCertificate { get; set; }
+
+    public string? ConnectionState { get; set; }
+
+    public string? ConnectionErrorCode { get; set; }
+
+    public global::System.DateTimeOffset? CreationDate { get; set; }
+
+    public string? CustomKeyStoreType { get; set; }
 
     public global::Gureum.Api.Kms.XksProxyConfigurationType? XksProxyConfiguration { get; set; }
 
@@ -487,14 +487,14 @@ public sealed partial class CustomKeyStoresListEntry
             return null;
         }
         var result = new CustomKeyStoresListEntry();
-        result.CloudHsmClusterId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudHsmClusterId"));
-        result.ConnectionErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionErrorCode"));
-        result.ConnectionState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionState"));
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
         result.CustomKeyStoreId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomKeyStoreId"));
         result.CustomKeyStoreName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomKeyStoreName"));
-        result.CustomKeyStoreType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomKeyStoreType"));
+        result.CloudHsmClusterId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudHsmClusterId"));
         result.TrustAnchorCertificate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TrustAnchorCertificate"));
+        result.ConnectionState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionState"));
+        result.ConnectionErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConnectionErrorCode"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
+        result.CustomKeyStoreType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomKeyStoreType"));
         result.XksProxyConfiguration = global::Gureum.Api.Kms.XksProxyConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "XksProxyConfiguration")));
         return result;
     }
@@ -502,14 +502,14 @@ public sealed partial class CustomKeyStoresListEntry
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudHsmClusterId", CloudHsmClusterId);
-        global::Gureum.Core.ValueTree.Put(node, "ConnectionErrorCode", ConnectionErrorCode);
-        global::Gureum.Core.ValueTree.Put(node, "ConnectionState", ConnectionState);
-        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
         global::Gureum.Core.ValueTree.Put(node, "CustomKeyStoreId", CustomKeyStoreId);
         global::Gureum.Core.ValueTree.Put(node, "CustomKeyStoreName", CustomKeyStoreName);
-        global::Gureum.Core.ValueTree.Put(node, "CustomKeyStoreType", CustomKeyStoreType);
+        global::Gureum.Core.ValueTree.Put(node, "CloudHsmClusterId", CloudHsmClusterId);
         global::Gureum.Core.ValueTree.Put(node, "TrustAnchorCertificate", TrustAnchorCertificate);
+        global::Gureum.Core.ValueTree.Put(node, "ConnectionState", ConnectionState);
+        global::Gureum.Core.ValueTree.Put(node, "ConnectionErrorCode", ConnectionErrorCode);
+        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
+        global::Gureum.Core.ValueTree.Put(node, "CustomKeyStoreType", CustomKeyStoreType);
         global::Gureum.Core.ValueTree.Put(node, "XksProxyConfiguration", XksProxyConfiguration?.ToTree());
         return node;
     }
@@ -558,19 +558,19 @@ public sealed partial class DecryptRequest
 {
     public byte[]? CiphertextBlob { get; set; }
 
-    public bool? DryRun { get; set; }
-
-    public global::System.Collections.Generic.List<string>? DryRunModifiers { get; set; }
-
-    public string? EncryptionAlgorithm { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, string>? EncryptionContext { get; set; }
 
     public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
 
     public string? KeyId { get; set; }
 
+    public string? EncryptionAlgorithm { get; set; }
+
     public global::Gureum.Api.Kms.RecipientInfo? Recipient { get; set; }
+
+    public bool? DryRun { get; set; }
+
+    public global::System.Collections.Generic.List<string>? DryRunModifiers { get; set; }
 
     public static DecryptRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -580,13 +580,13 @@ public sealed partial class DecryptRequest
         }
         var result = new DecryptRequest();
         result.CiphertextBlob = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "CiphertextBlob"));
-        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
-        result.DryRunModifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DryRunModifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.EncryptionAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncryptionAlgorithm"));
         result.EncryptionContext = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "EncryptionContext"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.EncryptionAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncryptionAlgorithm"));
         result.Recipient = global::Gureum.Api.Kms.RecipientInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Recipient")));
+        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
+        result.DryRunModifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DryRunModifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -594,28 +594,28 @@ public sealed partial class DecryptRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "CiphertextBlob", CiphertextBlob);
-        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
-        global::Gureum.Core.ValueTree.Put(node, "DryRunModifiers", global::Gureum.Core.ValueTree.WriteList(DryRunModifiers, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "EncryptionAlgorithm", EncryptionAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "EncryptionContext", global::Gureum.Core.ValueTree.WriteMap(EncryptionContext, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "EncryptionAlgorithm", EncryptionAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "Recipient", Recipient?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
+        global::Gureum.Core.ValueTree.Put(node, "DryRunModifiers", global::Gureum.Core.ValueTree.WriteList(DryRunModifiers, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class DecryptResponse
 {
-    public byte[]? CiphertextForRecipient { get; set; }
+    public string? KeyId { get; set; }
+
+    public byte[]? Plaintext { get; set; }
 
     public string? EncryptionAlgorithm { get; set; }
 
-    public string? KeyId { get; set; }
+    public byte[]? CiphertextForRecipient { get; set; }
 
     public string? KeyMaterialId { get; set; }
-
-    public byte[]? Plaintext { get; set; }
 
     public static DecryptResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -624,22 +624,22 @@ public sealed partial class DecryptResponse
             return null;
         }
         var result = new DecryptResponse();
-        result.CiphertextForRecipient = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "CiphertextForRecipient"));
-        result.EncryptionAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncryptionAlgorithm"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
-        result.KeyMaterialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyMaterialId"));
         result.Plaintext = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Plaintext"));
+        result.EncryptionAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncryptionAlgorithm"));
+        result.CiphertextForRecipient = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "CiphertextForRecipient"));
+        result.KeyMaterialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyMaterialId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CiphertextForRecipient", CiphertextForRecipient);
-        global::Gureum.Core.ValueTree.Put(node, "EncryptionAlgorithm", EncryptionAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
-        global::Gureum.Core.ValueTree.Put(node, "KeyMaterialId", KeyMaterialId);
         global::Gureum.Core.ValueTree.Put(node, "Plaintext", Plaintext);
+        global::Gureum.Core.ValueTree.Put(node, "EncryptionAlgorithm", EncryptionAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "CiphertextForRecipient", CiphertextForRecipient);
+        global::Gureum.Core.ValueTree.Put(node, "KeyMaterialId", KeyMaterialId);
         return node;
     }
 }
@@ -765,15 +765,15 @@ public sealed partial class DeleteImportedKeyMaterialResponse
 
 public sealed partial class DeriveSharedSecretRequest
 {
-    public bool? DryRun { get; set; }
-
-    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
+    public string? KeyId { get; set; }
 
     public string? KeyAgreementAlgorithm { get; set; }
 
-    public string? KeyId { get; set; }
-
     public byte[]? PublicKey { get; set; }
+
+    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
+
+    public bool? DryRun { get; set; }
 
     public global::Gureum.Api.Kms.RecipientInfo? Recipient { get; set; }
 
@@ -784,11 +784,11 @@ public sealed partial class DeriveSharedSecretRequest
             return null;
         }
         var result = new DeriveSharedSecretRequest();
-        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
-        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.KeyAgreementAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyAgreementAlgorithm"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.KeyAgreementAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyAgreementAlgorithm"));
         result.PublicKey = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "PublicKey"));
+        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
         result.Recipient = global::Gureum.Api.Kms.RecipientInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Recipient")));
         return result;
     }
@@ -796,11 +796,11 @@ public sealed partial class DeriveSharedSecretRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
-        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "KeyAgreementAlgorithm", KeyAgreementAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "KeyAgreementAlgorithm", KeyAgreementAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "PublicKey", PublicKey);
+        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
         global::Gureum.Core.ValueTree.Put(node, "Recipient", Recipient?.ToTree());
         return node;
     }
@@ -808,15 +808,15 @@ public sealed partial class DeriveSharedSecretRequest
 
 public sealed partial class DeriveSharedSecretResponse
 {
+    public string? KeyId { get; set; }
+
+    public byte[]? SharedSecret { get; set; }
+
     public byte[]? CiphertextForRecipient { get; set; }
 
     public string? KeyAgreementAlgorithm { get; set; }
 
-    public string? KeyId { get; set; }
-
     public string? KeyOrigin { get; set; }
-
-    public byte[]? SharedSecret { get; set; }
 
     public static DeriveSharedSecretResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -825,22 +825,22 @@ public sealed partial class DeriveSharedSecretResponse
             return null;
         }
         var result = new DeriveSharedSecretResponse();
+        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.SharedSecret = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "SharedSecret"));
         result.CiphertextForRecipient = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "CiphertextForRecipient"));
         result.KeyAgreementAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyAgreementAlgorithm"));
-        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
         result.KeyOrigin = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyOrigin"));
-        result.SharedSecret = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "SharedSecret"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "SharedSecret", SharedSecret);
         global::Gureum.Core.ValueTree.Put(node, "CiphertextForRecipient", CiphertextForRecipient);
         global::Gureum.Core.ValueTree.Put(node, "KeyAgreementAlgorithm", KeyAgreementAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "KeyOrigin", KeyOrigin);
-        global::Gureum.Core.ValueTree.Put(node, "SharedSecret", SharedSecret);
         return node;
     }
 }
@@ -913,9 +913,9 @@ public sealed partial class DescribeCustomKeyStoresResponse
 
 public sealed partial class DescribeKeyRequest
 {
-    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
-
     public string? KeyId { get; set; }
+
+    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
 
     public static DescribeKeyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -924,16 +924,16 @@ public sealed partial class DescribeKeyRequest
             return null;
         }
         var result = new DescribeKeyRequest();
-        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
         return node;
     }
 }
@@ -1107,17 +1107,17 @@ public sealed partial class EnableKeyRotationRequest
 
 public sealed partial class EncryptRequest
 {
-    public bool? DryRun { get; set; }
+    public string? KeyId { get; set; }
 
-    public string? EncryptionAlgorithm { get; set; }
+    public byte[]? Plaintext { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? EncryptionContext { get; set; }
 
     public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
 
-    public string? KeyId { get; set; }
+    public string? EncryptionAlgorithm { get; set; }
 
-    public byte[]? Plaintext { get; set; }
+    public bool? DryRun { get; set; }
 
     public static EncryptRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1126,24 +1126,24 @@ public sealed partial class EncryptRequest
             return null;
         }
         var result = new EncryptRequest();
-        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
-        result.EncryptionAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncryptionAlgorithm"));
-        result.EncryptionContext = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "EncryptionContext"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
         result.Plaintext = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Plaintext"));
+        result.EncryptionContext = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "EncryptionContext"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.EncryptionAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncryptionAlgorithm"));
+        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
-        global::Gureum.Core.ValueTree.Put(node, "EncryptionAlgorithm", EncryptionAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "EncryptionContext", global::Gureum.Core.ValueTree.WriteMap(EncryptionContext, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "Plaintext", Plaintext);
+        global::Gureum.Core.ValueTree.Put(node, "EncryptionContext", global::Gureum.Core.ValueTree.WriteMap(EncryptionContext, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "EncryptionAlgorithm", EncryptionAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
         return node;
     }
 }
@@ -1152,9 +1152,9 @@ public sealed partial class EncryptResponse
 {
     public byte[]? CiphertextBlob { get; set; }
 
-    public string? EncryptionAlgorithm { get; set; }
-
     public string? KeyId { get; set; }
+
+    public string? EncryptionAlgorithm { get; set; }
 
     public static EncryptResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1164,8 +1164,8 @@ public sealed partial class EncryptResponse
         }
         var result = new EncryptResponse();
         result.CiphertextBlob = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "CiphertextBlob"));
-        result.EncryptionAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncryptionAlgorithm"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.EncryptionAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncryptionAlgorithm"));
         return result;
     }
 
@@ -1173,8 +1173,8 @@ public sealed partial class EncryptResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "CiphertextBlob", CiphertextBlob);
-        global::Gureum.Core.ValueTree.Put(node, "EncryptionAlgorithm", EncryptionAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "EncryptionAlgorithm", EncryptionAlgorithm);
         return node;
     }
 }
@@ -1197,17 +1197,17 @@ public static class ExpirationModelType
 
 public sealed partial class GenerateDataKeyPairRequest
 {
-    public bool? DryRun { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, string>? EncryptionContext { get; set; }
-
-    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
 
     public string? KeyId { get; set; }
 
     public string? KeyPairSpec { get; set; }
 
+    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
+
     public global::Gureum.Api.Kms.RecipientInfo? Recipient { get; set; }
+
+    public bool? DryRun { get; set; }
 
     public static GenerateDataKeyPairRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1216,43 +1216,43 @@ public sealed partial class GenerateDataKeyPairRequest
             return null;
         }
         var result = new GenerateDataKeyPairRequest();
-        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
         result.EncryptionContext = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "EncryptionContext"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
         result.KeyPairSpec = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyPairSpec"));
+        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Recipient = global::Gureum.Api.Kms.RecipientInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Recipient")));
+        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
         global::Gureum.Core.ValueTree.Put(node, "EncryptionContext", global::Gureum.Core.ValueTree.WriteMap(EncryptionContext, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "KeyPairSpec", KeyPairSpec);
+        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Recipient", Recipient?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
         return node;
     }
 }
 
 public sealed partial class GenerateDataKeyPairResponse
 {
-    public byte[]? CiphertextForRecipient { get; set; }
-
-    public string? KeyId { get; set; }
-
-    public string? KeyMaterialId { get; set; }
-
-    public string? KeyPairSpec { get; set; }
-
     public byte[]? PrivateKeyCiphertextBlob { get; set; }
 
     public byte[]? PrivateKeyPlaintext { get; set; }
 
     public byte[]? PublicKey { get; set; }
+
+    public string? KeyId { get; set; }
+
+    public string? KeyPairSpec { get; set; }
+
+    public byte[]? CiphertextForRecipient { get; set; }
+
+    public string? KeyMaterialId { get; set; }
 
     public static GenerateDataKeyPairResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1261,41 +1261,41 @@ public sealed partial class GenerateDataKeyPairResponse
             return null;
         }
         var result = new GenerateDataKeyPairResponse();
-        result.CiphertextForRecipient = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "CiphertextForRecipient"));
-        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
-        result.KeyMaterialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyMaterialId"));
-        result.KeyPairSpec = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyPairSpec"));
         result.PrivateKeyCiphertextBlob = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "PrivateKeyCiphertextBlob"));
         result.PrivateKeyPlaintext = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "PrivateKeyPlaintext"));
         result.PublicKey = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "PublicKey"));
+        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.KeyPairSpec = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyPairSpec"));
+        result.CiphertextForRecipient = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "CiphertextForRecipient"));
+        result.KeyMaterialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyMaterialId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CiphertextForRecipient", CiphertextForRecipient);
-        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
-        global::Gureum.Core.ValueTree.Put(node, "KeyMaterialId", KeyMaterialId);
-        global::Gureum.Core.ValueTree.Put(node, "KeyPairSpec", KeyPairSpec);
         global::Gureum.Core.ValueTree.Put(node, "PrivateKeyCiphertextBlob", PrivateKeyCiphertextBlob);
         global::Gureum.Core.ValueTree.Put(node, "PrivateKeyPlaintext", PrivateKeyPlaintext);
         global::Gureum.Core.ValueTree.Put(node, "PublicKey", PublicKey);
+        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "KeyPairSpec", KeyPairSpec);
+        global::Gureum.Core.ValueTree.Put(node, "CiphertextForRecipient", CiphertextForRecipient);
+        global::Gureum.Core.ValueTree.Put(node, "KeyMaterialId", KeyMaterialId);
         return node;
     }
 }
 
 public sealed partial class GenerateDataKeyPairWithoutPlaintextRequest
 {
-    public bool? DryRun { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, string>? EncryptionContext { get; set; }
-
-    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
 
     public string? KeyId { get; set; }
 
     public string? KeyPairSpec { get; set; }
+
+    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
+
+    public bool? DryRun { get; set; }
 
     public static GenerateDataKeyPairWithoutPlaintextRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1304,37 +1304,37 @@ public sealed partial class GenerateDataKeyPairWithoutPlaintextRequest
             return null;
         }
         var result = new GenerateDataKeyPairWithoutPlaintextRequest();
-        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
         result.EncryptionContext = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "EncryptionContext"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
         result.KeyPairSpec = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyPairSpec"));
+        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
         global::Gureum.Core.ValueTree.Put(node, "EncryptionContext", global::Gureum.Core.ValueTree.WriteMap(EncryptionContext, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "KeyPairSpec", KeyPairSpec);
+        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
         return node;
     }
 }
 
 public sealed partial class GenerateDataKeyPairWithoutPlaintextResponse
 {
-    public string? KeyId { get; set; }
-
-    public string? KeyMaterialId { get; set; }
-
-    public string? KeyPairSpec { get; set; }
-
     public byte[]? PrivateKeyCiphertextBlob { get; set; }
 
     public byte[]? PublicKey { get; set; }
+
+    public string? KeyId { get; set; }
+
+    public string? KeyPairSpec { get; set; }
+
+    public string? KeyMaterialId { get; set; }
 
     public static GenerateDataKeyPairWithoutPlaintextResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1343,41 +1343,41 @@ public sealed partial class GenerateDataKeyPairWithoutPlaintextResponse
             return null;
         }
         var result = new GenerateDataKeyPairWithoutPlaintextResponse();
-        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
-        result.KeyMaterialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyMaterialId"));
-        result.KeyPairSpec = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyPairSpec"));
         result.PrivateKeyCiphertextBlob = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "PrivateKeyCiphertextBlob"));
         result.PublicKey = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "PublicKey"));
+        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.KeyPairSpec = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyPairSpec"));
+        result.KeyMaterialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyMaterialId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
-        global::Gureum.Core.ValueTree.Put(node, "KeyMaterialId", KeyMaterialId);
-        global::Gureum.Core.ValueTree.Put(node, "KeyPairSpec", KeyPairSpec);
         global::Gureum.Core.ValueTree.Put(node, "PrivateKeyCiphertextBlob", PrivateKeyCiphertextBlob);
         global::Gureum.Core.ValueTree.Put(node, "PublicKey", PublicKey);
+        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "KeyPairSpec", KeyPairSpec);
+        global::Gureum.Core.ValueTree.Put(node, "KeyMaterialId", KeyMaterialId);
         return node;
     }
 }
 
 public sealed partial class GenerateDataKeyRequest
 {
-    public bool? DryRun { get; set; }
+    public string? KeyId { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? EncryptionContext { get; set; }
 
-    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
-
-    public string? KeyId { get; set; }
+    public int? NumberOfBytes { get; set; }
 
     public string? KeySpec { get; set; }
 
-    public int? NumberOfBytes { get; set; }
+    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
 
     public global::Gureum.Api.Kms.RecipientInfo? Recipient { get; set; }
+
+    public bool? DryRun { get; set; }
 
     public static GenerateDataKeyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1386,26 +1386,26 @@ public sealed partial class GenerateDataKeyRequest
             return null;
         }
         var result = new GenerateDataKeyRequest();
-        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
-        result.EncryptionContext = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "EncryptionContext"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
-        result.KeySpec = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeySpec"));
+        result.EncryptionContext = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "EncryptionContext"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.NumberOfBytes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "NumberOfBytes"));
+        result.KeySpec = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeySpec"));
+        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Recipient = global::Gureum.Api.Kms.RecipientInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Recipient")));
+        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
-        global::Gureum.Core.ValueTree.Put(node, "EncryptionContext", global::Gureum.Core.ValueTree.WriteMap(EncryptionContext, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
-        global::Gureum.Core.ValueTree.Put(node, "KeySpec", KeySpec);
+        global::Gureum.Core.ValueTree.Put(node, "EncryptionContext", global::Gureum.Core.ValueTree.WriteMap(EncryptionContext, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "NumberOfBytes", NumberOfBytes);
+        global::Gureum.Core.ValueTree.Put(node, "KeySpec", KeySpec);
+        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Recipient", Recipient?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
         return node;
     }
 }
@@ -1414,13 +1414,13 @@ public sealed partial class GenerateDataKeyResponse
 {
     public byte[]? CiphertextBlob { get; set; }
 
-    public byte[]? CiphertextForRecipient { get; set; }
+    public byte[]? Plaintext { get; set; }
 
     public string? KeyId { get; set; }
 
-    public string? KeyMaterialId { get; set; }
+    public byte[]? CiphertextForRecipient { get; set; }
 
-    public byte[]? Plaintext { get; set; }
+    public string? KeyMaterialId { get; set; }
 
     public static GenerateDataKeyResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1430,10 +1430,10 @@ public sealed partial class GenerateDataKeyResponse
         }
         var result = new GenerateDataKeyResponse();
         result.CiphertextBlob = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "CiphertextBlob"));
-        result.CiphertextForRecipient = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "CiphertextForRecipient"));
-        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
-        result.KeyMaterialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyMaterialId"));
         result.Plaintext = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Plaintext"));
+        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.CiphertextForRecipient = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "CiphertextForRecipient"));
+        result.KeyMaterialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyMaterialId"));
         return result;
     }
 
@@ -1441,27 +1441,27 @@ public sealed partial class GenerateDataKeyResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "CiphertextBlob", CiphertextBlob);
-        global::Gureum.Core.ValueTree.Put(node, "CiphertextForRecipient", CiphertextForRecipient);
-        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
-        global::Gureum.Core.ValueTree.Put(node, "KeyMaterialId", KeyMaterialId);
         global::Gureum.Core.ValueTree.Put(node, "Plaintext", Plaintext);
+        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "CiphertextForRecipient", CiphertextForRecipient);
+        global::Gureum.Core.ValueTree.Put(node, "KeyMaterialId", KeyMaterialId);
         return node;
     }
 }
 
 public sealed partial class GenerateDataKeyWithoutPlaintextRequest
 {
-    public bool? DryRun { get; set; }
+    public string? KeyId { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? EncryptionContext { get; set; }
-
-    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
-
-    public string? KeyId { get; set; }
 
     public string? KeySpec { get; set; }
 
     public int? NumberOfBytes { get; set; }
+
+    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
+
+    public bool? DryRun { get; set; }
 
     public static GenerateDataKeyWithoutPlaintextRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1470,24 +1470,24 @@ public sealed partial class GenerateDataKeyWithoutPlaintextRequest
             return null;
         }
         var result = new GenerateDataKeyWithoutPlaintextRequest();
-        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
-        result.EncryptionContext = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "EncryptionContext"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.EncryptionContext = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "EncryptionContext"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.KeySpec = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeySpec"));
         result.NumberOfBytes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "NumberOfBytes"));
+        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
-        global::Gureum.Core.ValueTree.Put(node, "EncryptionContext", global::Gureum.Core.ValueTree.WriteMap(EncryptionContext, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "EncryptionContext", global::Gureum.Core.ValueTree.WriteMap(EncryptionContext, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "KeySpec", KeySpec);
         global::Gureum.Core.ValueTree.Put(node, "NumberOfBytes", NumberOfBytes);
+        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
         return node;
     }
 }
@@ -1525,15 +1525,15 @@ public sealed partial class GenerateDataKeyWithoutPlaintextResponse
 
 public sealed partial class GenerateMacRequest
 {
-    public bool? DryRun { get; set; }
-
-    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
+    public byte[]? Message { get; set; }
 
     public string? KeyId { get; set; }
 
     public string? MacAlgorithm { get; set; }
 
-    public byte[]? Message { get; set; }
+    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
+
+    public bool? DryRun { get; set; }
 
     public static GenerateMacRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1542,33 +1542,33 @@ public sealed partial class GenerateMacRequest
             return null;
         }
         var result = new GenerateMacRequest();
-        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
-        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Message = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Message"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
         result.MacAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MacAlgorithm"));
-        result.Message = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Message"));
+        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
-        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Message", Message);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "MacAlgorithm", MacAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "Message", Message);
+        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
         return node;
     }
 }
 
 public sealed partial class GenerateMacResponse
 {
-    public string? KeyId { get; set; }
-
     public byte[]? Mac { get; set; }
 
     public string? MacAlgorithm { get; set; }
+
+    public string? KeyId { get; set; }
 
     public static GenerateMacResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1577,27 +1577,27 @@ public sealed partial class GenerateMacResponse
             return null;
         }
         var result = new GenerateMacResponse();
-        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
         result.Mac = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Mac"));
         result.MacAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MacAlgorithm"));
+        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "Mac", Mac);
         global::Gureum.Core.ValueTree.Put(node, "MacAlgorithm", MacAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
         return node;
     }
 }
 
 public sealed partial class GenerateRandomRequest
 {
-    public string? CustomKeyStoreId { get; set; }
-
     public int? NumberOfBytes { get; set; }
+
+    public string? CustomKeyStoreId { get; set; }
 
     public global::Gureum.Api.Kms.RecipientInfo? Recipient { get; set; }
 
@@ -1608,8 +1608,8 @@ public sealed partial class GenerateRandomRequest
             return null;
         }
         var result = new GenerateRandomRequest();
-        result.CustomKeyStoreId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomKeyStoreId"));
         result.NumberOfBytes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "NumberOfBytes"));
+        result.CustomKeyStoreId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomKeyStoreId"));
         result.Recipient = global::Gureum.Api.Kms.RecipientInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Recipient")));
         return result;
     }
@@ -1617,8 +1617,8 @@ public sealed partial class GenerateRandomRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CustomKeyStoreId", CustomKeyStoreId);
         global::Gureum.Core.ValueTree.Put(node, "NumberOfBytes", NumberOfBytes);
+        global::Gureum.Core.ValueTree.Put(node, "CustomKeyStoreId", CustomKeyStoreId);
         global::Gureum.Core.ValueTree.Put(node, "Recipient", Recipient?.ToTree());
         return node;
     }
@@ -1626,9 +1626,9 @@ public sealed partial class GenerateRandomRequest
 
 public sealed partial class GenerateRandomResponse
 {
-    public byte[]? CiphertextForRecipient { get; set; }
-
     public byte[]? Plaintext { get; set; }
+
+    public byte[]? CiphertextForRecipient { get; set; }
 
     public static GenerateRandomResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1637,16 +1637,16 @@ public sealed partial class GenerateRandomResponse
             return null;
         }
         var result = new GenerateRandomResponse();
-        result.CiphertextForRecipient = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "CiphertextForRecipient"));
         result.Plaintext = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Plaintext"));
+        result.CiphertextForRecipient = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "CiphertextForRecipient"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CiphertextForRecipient", CiphertextForRecipient);
         global::Gureum.Core.ValueTree.Put(node, "Plaintext", Plaintext);
+        global::Gureum.Core.ValueTree.Put(node, "CiphertextForRecipient", CiphertextForRecipient);
         return node;
     }
 }
@@ -1676,13 +1676,13 @@ public sealed partial class GetKeyLastUsageRequest
 
 public sealed partial class GetKeyLastUsageResponse
 {
-    public global::System.DateTimeOffset? KeyCreationDate { get; set; }
-
     public string? KeyId { get; set; }
 
     public global::Gureum.Api.Kms.KeyLastUsageData? KeyLastUsage { get; set; }
 
     public global::System.DateTimeOffset? TrackingStartDate { get; set; }
+
+    public global::System.DateTimeOffset? KeyCreationDate { get; set; }
 
     public static GetKeyLastUsageResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1691,20 +1691,20 @@ public sealed partial class GetKeyLastUsageResponse
             return null;
         }
         var result = new GetKeyLastUsageResponse();
-        result.KeyCreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "KeyCreationDate"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
         result.KeyLastUsage = global::Gureum.Api.Kms.KeyLastUsageData.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "KeyLastUsage")));
         result.TrackingStartDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "TrackingStartDate"));
+        result.KeyCreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "KeyCreationDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "KeyCreationDate", KeyCreationDate);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "KeyLastUsage", KeyLastUsage?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TrackingStartDate", TrackingStartDate);
+        global::Gureum.Core.ValueTree.Put(node, "KeyCreationDate", KeyCreationDate);
         return node;
     }
 }
@@ -1788,15 +1788,15 @@ public sealed partial class GetKeyRotationStatusRequest
 
 public sealed partial class GetKeyRotationStatusResponse
 {
+    public bool? KeyRotationEnabled { get; set; }
+
     public string? KeyId { get; set; }
 
-    public bool? KeyRotationEnabled { get; set; }
+    public int? RotationPeriodInDays { get; set; }
 
     public global::System.DateTimeOffset? NextRotationDate { get; set; }
 
     public global::System.DateTimeOffset? OnDemandRotationStartDate { get; set; }
-
-    public int? RotationPeriodInDays { get; set; }
 
     public static GetKeyRotationStatusResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1805,22 +1805,22 @@ public sealed partial class GetKeyRotationStatusResponse
             return null;
         }
         var result = new GetKeyRotationStatusResponse();
-        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
         result.KeyRotationEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "KeyRotationEnabled"));
+        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.RotationPeriodInDays = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RotationPeriodInDays"));
         result.NextRotationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "NextRotationDate"));
         result.OnDemandRotationStartDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "OnDemandRotationStartDate"));
-        result.RotationPeriodInDays = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RotationPeriodInDays"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "KeyRotationEnabled", KeyRotationEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "RotationPeriodInDays", RotationPeriodInDays);
         global::Gureum.Core.ValueTree.Put(node, "NextRotationDate", NextRotationDate);
         global::Gureum.Core.ValueTree.Put(node, "OnDemandRotationStartDate", OnDemandRotationStartDate);
-        global::Gureum.Core.ValueTree.Put(node, "RotationPeriodInDays", RotationPeriodInDays);
         return node;
     }
 }
@@ -1858,13 +1858,13 @@ public sealed partial class GetParametersForImportRequest
 
 public sealed partial class GetParametersForImportResponse
 {
-    public byte[]? ImportToken { get; set; }
-
     public string? KeyId { get; set; }
 
-    public global::System.DateTimeOffset? ParametersValidTo { get; set; }
+    public byte[]? ImportToken { get; set; }
 
     public byte[]? PublicKey { get; set; }
+
+    public global::System.DateTimeOffset? ParametersValidTo { get; set; }
 
     public static GetParametersForImportResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1873,29 +1873,29 @@ public sealed partial class GetParametersForImportResponse
             return null;
         }
         var result = new GetParametersForImportResponse();
-        result.ImportToken = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "ImportToken"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
-        result.ParametersValidTo = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ParametersValidTo"));
+        result.ImportToken = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "ImportToken"));
         result.PublicKey = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "PublicKey"));
+        result.ParametersValidTo = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ParametersValidTo"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ImportToken", ImportToken);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
-        global::Gureum.Core.ValueTree.Put(node, "ParametersValidTo", ParametersValidTo);
+        global::Gureum.Core.ValueTree.Put(node, "ImportToken", ImportToken);
         global::Gureum.Core.ValueTree.Put(node, "PublicKey", PublicKey);
+        global::Gureum.Core.ValueTree.Put(node, "ParametersValidTo", ParametersValidTo);
         return node;
     }
 }
 
 public sealed partial class GetPublicKeyRequest
 {
-    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
-
     public string? KeyId { get; set; }
+
+    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
 
     public static GetPublicKeyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1904,37 +1904,37 @@ public sealed partial class GetPublicKeyRequest
             return null;
         }
         var result = new GetPublicKeyRequest();
-        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class GetPublicKeyResponse
 {
-    public string? CustomerMasterKeySpec { get; set; }
-
-    public global::System.Collections.Generic.List<string>? EncryptionAlgorithms { get; set; }
-
-    public global::System.Collections.Generic.List<string>? KeyAgreementAlgorithms { get; set; }
-
     public string? KeyId { get; set; }
+
+    public byte[]? PublicKey { get; set; }
+
+    public string? CustomerMasterKeySpec { get; set; }
 
     public string? KeySpec { get; set; }
 
     public string? KeyUsage { get; set; }
 
-    public byte[]? PublicKey { get; set; }
+    public global::System.Collections.Generic.List<string>? EncryptionAlgorithms { get; set; }
 
     public global::System.Collections.Generic.List<string>? SigningAlgorithms { get; set; }
+
+    public global::System.Collections.Generic.List<string>? KeyAgreementAlgorithms { get; set; }
 
     public static GetPublicKeyResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1943,37 +1943,37 @@ public sealed partial class GetPublicKeyResponse
             return null;
         }
         var result = new GetPublicKeyResponse();
-        result.CustomerMasterKeySpec = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomerMasterKeySpec"));
-        result.EncryptionAlgorithms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EncryptionAlgorithms"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.KeyAgreementAlgorithms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeyAgreementAlgorithms"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.PublicKey = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "PublicKey"));
+        result.CustomerMasterKeySpec = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomerMasterKeySpec"));
         result.KeySpec = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeySpec"));
         result.KeyUsage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyUsage"));
-        result.PublicKey = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "PublicKey"));
+        result.EncryptionAlgorithms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EncryptionAlgorithms"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.SigningAlgorithms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SigningAlgorithms"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.KeyAgreementAlgorithms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeyAgreementAlgorithms"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CustomerMasterKeySpec", CustomerMasterKeySpec);
-        global::Gureum.Core.ValueTree.Put(node, "EncryptionAlgorithms", global::Gureum.Core.ValueTree.WriteList(EncryptionAlgorithms, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "KeyAgreementAlgorithms", global::Gureum.Core.ValueTree.WriteList(KeyAgreementAlgorithms, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "PublicKey", PublicKey);
+        global::Gureum.Core.ValueTree.Put(node, "CustomerMasterKeySpec", CustomerMasterKeySpec);
         global::Gureum.Core.ValueTree.Put(node, "KeySpec", KeySpec);
         global::Gureum.Core.ValueTree.Put(node, "KeyUsage", KeyUsage);
-        global::Gureum.Core.ValueTree.Put(node, "PublicKey", PublicKey);
+        global::Gureum.Core.ValueTree.Put(node, "EncryptionAlgorithms", global::Gureum.Core.ValueTree.WriteList(EncryptionAlgorithms, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "SigningAlgorithms", global::Gureum.Core.ValueTree.WriteList(SigningAlgorithms, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "KeyAgreementAlgorithms", global::Gureum.Core.ValueTree.WriteList(KeyAgreementAlgorithms, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class GrantConstraints
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? EncryptionContextEquals { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, string>? EncryptionContextSubset { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? EncryptionContextEquals { get; set; }
 
     public static GrantConstraints? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1982,39 +1982,39 @@ public sealed partial class GrantConstraints
             return null;
         }
         var result = new GrantConstraints();
-        result.EncryptionContextEquals = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "EncryptionContextEquals"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.EncryptionContextSubset = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "EncryptionContextSubset"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.EncryptionContextEquals = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "EncryptionContextEquals"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EncryptionContextEquals", global::Gureum.Core.ValueTree.WriteMap(EncryptionContextEquals, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "EncryptionContextSubset", global::Gureum.Core.ValueTree.WriteMap(EncryptionContextSubset, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "EncryptionContextEquals", global::Gureum.Core.ValueTree.WriteMap(EncryptionContextEquals, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class GrantListEntry
 {
-    public global::Gureum.Api.Kms.GrantConstraints? Constraints { get; set; }
-
-    public global::System.DateTimeOffset? CreationDate { get; set; }
+    public string? KeyId { get; set; }
 
     public string? GrantId { get; set; }
 
+    public string? Name { get; set; }
+
+    public global::System.DateTimeOffset? CreationDate { get; set; }
+
     public string? GranteePrincipal { get; set; }
+
+    public string? RetiringPrincipal { get; set; }
 
     public string? IssuingAccount { get; set; }
 
-    public string? KeyId { get; set; }
-
-    public string? Name { get; set; }
-
     public global::System.Collections.Generic.List<string>? Operations { get; set; }
 
-    public string? RetiringPrincipal { get; set; }
+    public global::Gureum.Api.Kms.GrantConstraints? Constraints { get; set; }
 
     public static GrantListEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2023,30 +2023,30 @@ public sealed partial class GrantListEntry
             return null;
         }
         var result = new GrantListEntry();
-        result.Constraints = global::Gureum.Api.Kms.GrantConstraints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Constraints")));
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
-        result.GrantId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantId"));
-        result.GranteePrincipal = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GranteePrincipal"));
-        result.IssuingAccount = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IssuingAccount"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.GrantId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantId"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Operations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Operations"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
+        result.GranteePrincipal = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GranteePrincipal"));
         result.RetiringPrincipal = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RetiringPrincipal"));
+        result.IssuingAccount = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IssuingAccount"));
+        result.Operations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Operations"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Constraints = global::Gureum.Api.Kms.GrantConstraints.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Constraints")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Constraints", Constraints?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
-        global::Gureum.Core.ValueTree.Put(node, "GrantId", GrantId);
-        global::Gureum.Core.ValueTree.Put(node, "GranteePrincipal", GranteePrincipal);
-        global::Gureum.Core.ValueTree.Put(node, "IssuingAccount", IssuingAccount);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "GrantId", GrantId);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Operations", global::Gureum.Core.ValueTree.WriteList(Operations, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
+        global::Gureum.Core.ValueTree.Put(node, "GranteePrincipal", GranteePrincipal);
         global::Gureum.Core.ValueTree.Put(node, "RetiringPrincipal", RetiringPrincipal);
+        global::Gureum.Core.ValueTree.Put(node, "IssuingAccount", IssuingAccount);
+        global::Gureum.Core.ValueTree.Put(node, "Operations", global::Gureum.Core.ValueTree.WriteList(Operations, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Constraints", Constraints?.ToTree());
         return node;
     }
 }
@@ -2075,21 +2075,21 @@ public static class GrantOperation
 
 public sealed partial class ImportKeyMaterialRequest
 {
-    public byte[]? EncryptedKeyMaterial { get; set; }
-
-    public string? ExpirationModel { get; set; }
+    public string? KeyId { get; set; }
 
     public byte[]? ImportToken { get; set; }
 
-    public string? ImportType { get; set; }
+    public byte[]? EncryptedKeyMaterial { get; set; }
 
-    public string? KeyId { get; set; }
+    public global::System.DateTimeOffset? ValidTo { get; set; }
+
+    public string? ExpirationModel { get; set; }
+
+    public string? ImportType { get; set; }
 
     public string? KeyMaterialDescription { get; set; }
 
     public string? KeyMaterialId { get; set; }
-
-    public global::System.DateTimeOffset? ValidTo { get; set; }
 
     public static ImportKeyMaterialRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2098,28 +2098,28 @@ public sealed partial class ImportKeyMaterialRequest
             return null;
         }
         var result = new ImportKeyMaterialRequest();
-        result.EncryptedKeyMaterial = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "EncryptedKeyMaterial"));
-        result.ExpirationModel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpirationModel"));
-        result.ImportToken = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "ImportToken"));
-        result.ImportType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImportType"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.ImportToken = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "ImportToken"));
+        result.EncryptedKeyMaterial = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "EncryptedKeyMaterial"));
+        result.ValidTo = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ValidTo"));
+        result.ExpirationModel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpirationModel"));
+        result.ImportType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImportType"));
         result.KeyMaterialDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyMaterialDescription"));
         result.KeyMaterialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyMaterialId"));
-        result.ValidTo = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ValidTo"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EncryptedKeyMaterial", EncryptedKeyMaterial);
-        global::Gureum.Core.ValueTree.Put(node, "ExpirationModel", ExpirationModel);
-        global::Gureum.Core.ValueTree.Put(node, "ImportToken", ImportToken);
-        global::Gureum.Core.ValueTree.Put(node, "ImportType", ImportType);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "ImportToken", ImportToken);
+        global::Gureum.Core.ValueTree.Put(node, "EncryptedKeyMaterial", EncryptedKeyMaterial);
+        global::Gureum.Core.ValueTree.Put(node, "ValidTo", ValidTo);
+        global::Gureum.Core.ValueTree.Put(node, "ExpirationModel", ExpirationModel);
+        global::Gureum.Core.ValueTree.Put(node, "ImportType", ImportType);
         global::Gureum.Core.ValueTree.Put(node, "KeyMaterialDescription", KeyMaterialDescription);
         global::Gureum.Core.ValueTree.Put(node, "KeyMaterialId", KeyMaterialId);
-        global::Gureum.Core.ValueTree.Put(node, "ValidTo", ValidTo);
         return node;
     }
 }
@@ -2186,13 +2186,13 @@ public static class KeyEncryptionMechanism
 
 public sealed partial class KeyLastUsageData
 {
-    public string? CloudTrailEventId { get; set; }
-
-    public string? KmsRequestId { get; set; }
-
     public string? Operation { get; set; }
 
     public global::System.DateTimeOffset? Timestamp { get; set; }
+
+    public string? CloudTrailEventId { get; set; }
+
+    public string? KmsRequestId { get; set; }
 
     public static KeyLastUsageData? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2201,20 +2201,20 @@ public sealed partial class KeyLastUsageData
             return null;
         }
         var result = new KeyLastUsageData();
-        result.CloudTrailEventId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudTrailEventId"));
-        result.KmsRequestId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsRequestId"));
         result.Operation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Operation"));
         result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
+        result.CloudTrailEventId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudTrailEventId"));
+        result.KmsRequestId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsRequestId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudTrailEventId", CloudTrailEventId);
-        global::Gureum.Core.ValueTree.Put(node, "KmsRequestId", KmsRequestId);
         global::Gureum.Core.ValueTree.Put(node, "Operation", Operation);
         global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
+        global::Gureum.Core.ValueTree.Put(node, "CloudTrailEventId", CloudTrailEventId);
+        global::Gureum.Core.ValueTree.Put(node, "KmsRequestId", KmsRequestId);
         return node;
     }
 }
@@ -2238,9 +2238,9 @@ public static class KeyLastUsageTrackingOperation
 
 public sealed partial class KeyListEntry
 {
-    public string? KeyArn { get; set; }
-
     public string? KeyId { get; set; }
+
+    public string? KeyArn { get; set; }
 
     public static KeyListEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2249,16 +2249,16 @@ public sealed partial class KeyListEntry
             return null;
         }
         var result = new KeyListEntry();
-        result.KeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyArn"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.KeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "KeyArn", KeyArn);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "KeyArn", KeyArn);
         return node;
     }
 }
@@ -2283,55 +2283,55 @@ public sealed partial class KeyMetadata
 {
     public string? AWSAccountId { get; set; }
 
-    public string? Arn { get; set; }
+    public string? KeyId { get; set; }
 
-    public string? CloudHsmClusterId { get; set; }
+    public string? Arn { get; set; }
 
     public global::System.DateTimeOffset? CreationDate { get; set; }
 
-    public string? CurrentKeyMaterialId { get; set; }
-
-    public string? CustomKeyStoreId { get; set; }
-
-    public string? CustomerMasterKeySpec { get; set; }
-
-    public global::System.DateTimeOffset? DeletionDate { get; set; }
+    public bool? Enabled { get; set; }
 
     public string? Description { get; set; }
 
-    public bool? Enabled { get; set; }
-
-    public global::System.Collections.Generic.List<string>? EncryptionAlgorithms { get; set; }
-
-    public string? ExpirationModel { get; set; }
-
-    public global::System.Collections.Generic.List<string>? KeyAgreementAlgorithms { get; set; }
-
-    public string? KeyId { get; set; }
-
-    public string? KeyManager { get; set; }
-
-    public string? KeySpec { get; set; }
+    public string? KeyUsage { get; set; }
 
     public string? KeyState { get; set; }
 
-    public string? KeyUsage { get; set; }
+    public global::System.DateTimeOffset? DeletionDate { get; set; }
 
-    public global::System.Collections.Generic.List<string>? MacAlgorithms { get; set; }
+    public global::System.DateTimeOffset? ValidTo { get; set; }
+
+    public string? Origin { get; set; }
+
+    public string? CustomKeyStoreId { get; set; }
+
+    public string? CloudHsmClusterId { get; set; }
+
+    public string? ExpirationModel { get; set; }
+
+    public string? KeyManager { get; set; }
+
+    public string? CustomerMasterKeySpec { get; set; }
+
+    public string? KeySpec { get; set; }
+
+    public global::System.Collections.Generic.List<string>? EncryptionAlgorithms { get; set; }
+
+    public global::System.Collections.Generic.List<string>? SigningAlgorithms { get; set; }
+
+    public global::System.Collections.Generic.List<string>? KeyAgreementAlgorithms { get; set; }
 
     public bool? MultiRegion { get; set; }
 
     public global::Gureum.Api.Kms.MultiRegionConfiguration? MultiRegionConfiguration { get; set; }
 
-    public string? Origin { get; set; }
-
     public int? PendingDeletionWindowInDays { get; set; }
 
-    public global::System.Collections.Generic.List<string>? SigningAlgorithms { get; set; }
-
-    public global::System.DateTimeOffset? ValidTo { get; set; }
+    public global::System.Collections.Generic.List<string>? MacAlgorithms { get; set; }
 
     public global::Gureum.Api.Kms.XksKeyConfigurationType? XksKeyConfiguration { get; set; }
+
+    public string? CurrentKeyMaterialId { get; set; }
 
     public static KeyMetadata? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2341,31 +2341,31 @@ public sealed partial class KeyMetadata
         }
         var result = new KeyMetadata();
         result.AWSAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AWSAccountId"));
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.CloudHsmClusterId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudHsmClusterId"));
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
-        result.CurrentKeyMaterialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CurrentKeyMaterialId"));
-        result.CustomKeyStoreId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomKeyStoreId"));
-        result.CustomerMasterKeySpec = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomerMasterKeySpec"));
-        result.DeletionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeletionDate"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
-        result.EncryptionAlgorithms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EncryptionAlgorithms"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ExpirationModel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpirationModel"));
-        result.KeyAgreementAlgorithms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeyAgreementAlgorithms"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
-        result.KeyManager = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyManager"));
-        result.KeySpec = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeySpec"));
-        result.KeyState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyState"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
+        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.KeyUsage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyUsage"));
-        result.MacAlgorithms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MacAlgorithms"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.KeyState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyState"));
+        result.DeletionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeletionDate"));
+        result.ValidTo = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ValidTo"));
+        result.Origin = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Origin"));
+        result.CustomKeyStoreId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomKeyStoreId"));
+        result.CloudHsmClusterId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudHsmClusterId"));
+        result.ExpirationModel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpirationModel"));
+        result.KeyManager = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyManager"));
+        result.CustomerMasterKeySpec = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomerMasterKeySpec"));
+        result.KeySpec = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeySpec"));
+        result.EncryptionAlgorithms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EncryptionAlgorithms"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SigningAlgorithms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SigningAlgorithms"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.KeyAgreementAlgorithms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeyAgreementAlgorithms"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.MultiRegion = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "MultiRegion"));
         result.MultiRegionConfiguration = global::Gureum.Api.Kms.MultiRegionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MultiRegionConfiguration")));
-        result.Origin = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Origin"));
         result.PendingDeletionWindowInDays = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PendingDeletionWindowInDays"));
-        result.SigningAlgorithms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SigningAlgorithms"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ValidTo = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ValidTo"));
+        result.MacAlgorithms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MacAlgorithms"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.XksKeyConfiguration = global::Gureum.Api.Kms.XksKeyConfigurationType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "XksKeyConfiguration")));
+        result.CurrentKeyMaterialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CurrentKeyMaterialId"));
         return result;
     }
 
@@ -2373,31 +2373,31 @@ public sealed partial class KeyMetadata
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AWSAccountId", AWSAccountId);
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "CloudHsmClusterId", CloudHsmClusterId);
-        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
-        global::Gureum.Core.ValueTree.Put(node, "CurrentKeyMaterialId", CurrentKeyMaterialId);
-        global::Gureum.Core.ValueTree.Put(node, "CustomKeyStoreId", CustomKeyStoreId);
-        global::Gureum.Core.ValueTree.Put(node, "CustomerMasterKeySpec", CustomerMasterKeySpec);
-        global::Gureum.Core.ValueTree.Put(node, "DeletionDate", DeletionDate);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
-        global::Gureum.Core.ValueTree.Put(node, "EncryptionAlgorithms", global::Gureum.Core.ValueTree.WriteList(EncryptionAlgorithms, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ExpirationModel", ExpirationModel);
-        global::Gureum.Core.ValueTree.Put(node, "KeyAgreementAlgorithms", global::Gureum.Core.ValueTree.WriteList(KeyAgreementAlgorithms, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
-        global::Gureum.Core.ValueTree.Put(node, "KeyManager", KeyManager);
-        global::Gureum.Core.ValueTree.Put(node, "KeySpec", KeySpec);
-        global::Gureum.Core.ValueTree.Put(node, "KeyState", KeyState);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
+        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
+        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "KeyUsage", KeyUsage);
-        global::Gureum.Core.ValueTree.Put(node, "MacAlgorithms", global::Gureum.Core.ValueTree.WriteList(MacAlgorithms, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "KeyState", KeyState);
+        global::Gureum.Core.ValueTree.Put(node, "DeletionDate", DeletionDate);
+        global::Gureum.Core.ValueTree.Put(node, "ValidTo", ValidTo);
+        global::Gureum.Core.ValueTree.Put(node, "Origin", Origin);
+        global::Gureum.Core.ValueTree.Put(node, "CustomKeyStoreId", CustomKeyStoreId);
+        global::Gureum.Core.ValueTree.Put(node, "CloudHsmClusterId", CloudHsmClusterId);
+        global::Gureum.Core.ValueTree.Put(node, "ExpirationModel", ExpirationModel);
+        global::Gureum.Core.ValueTree.Put(node, "KeyManager", KeyManager);
+        global::Gureum.Core.ValueTree.Put(node, "CustomerMasterKeySpec", CustomerMasterKeySpec);
+        global::Gureum.Core.ValueTree.Put(node, "KeySpec", KeySpec);
+        global::Gureum.Core.ValueTree.Put(node, "EncryptionAlgorithms", global::Gureum.Core.ValueTree.WriteList(EncryptionAlgorithms, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SigningAlgorithms", global::Gureum.Core.ValueTree.WriteList(SigningAlgorithms, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "KeyAgreementAlgorithms", global::Gureum.Core.ValueTree.WriteList(KeyAgreementAlgorithms, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "MultiRegion", MultiRegion);
         global::Gureum.Core.ValueTree.Put(node, "MultiRegionConfiguration", MultiRegionConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Origin", Origin);
         global::Gureum.Core.ValueTree.Put(node, "PendingDeletionWindowInDays", PendingDeletionWindowInDays);
-        global::Gureum.Core.ValueTree.Put(node, "SigningAlgorithms", global::Gureum.Core.ValueTree.WriteList(SigningAlgorithms, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ValidTo", ValidTo);
+        global::Gureum.Core.ValueTree.Put(node, "MacAlgorithms", global::Gureum.Core.ValueTree.WriteList(MacAlgorithms, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "XksKeyConfiguration", XksKeyConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CurrentKeyMaterialId", CurrentKeyMaterialId);
         return node;
     }
 }
@@ -2510,15 +2510,15 @@ public sealed partial class ListAliasesResponse
 
 public sealed partial class ListGrantsRequest
 {
-    public string? GrantId { get; set; }
-
-    public string? GranteePrincipal { get; set; }
-
-    public string? KeyId { get; set; }
-
     public int? Limit { get; set; }
 
     public string? Marker { get; set; }
+
+    public string? KeyId { get; set; }
+
+    public string? GrantId { get; set; }
+
+    public string? GranteePrincipal { get; set; }
 
     public static ListGrantsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2527,22 +2527,22 @@ public sealed partial class ListGrantsRequest
             return null;
         }
         var result = new ListGrantsRequest();
-        result.GrantId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantId"));
-        result.GranteePrincipal = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GranteePrincipal"));
-        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
         result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
+        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.GrantId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantId"));
+        result.GranteePrincipal = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GranteePrincipal"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "GrantId", GrantId);
-        global::Gureum.Core.ValueTree.Put(node, "GranteePrincipal", GranteePrincipal);
-        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
+        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "GrantId", GrantId);
+        global::Gureum.Core.ValueTree.Put(node, "GranteePrincipal", GranteePrincipal);
         return node;
     }
 }
@@ -2611,9 +2611,9 @@ public sealed partial class ListKeyPoliciesRequest
 
 public sealed partial class ListKeyPoliciesResponse
 {
-    public string? NextMarker { get; set; }
-
     public global::System.Collections.Generic.List<string>? PolicyNames { get; set; }
+
+    public string? NextMarker { get; set; }
 
     public bool? Truncated { get; set; }
 
@@ -2624,8 +2624,8 @@ public sealed partial class ListKeyPoliciesResponse
             return null;
         }
         var result = new ListKeyPoliciesResponse();
-        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         result.PolicyNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         result.Truncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Truncated"));
         return result;
     }
@@ -2633,8 +2633,8 @@ public sealed partial class ListKeyPoliciesResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         global::Gureum.Core.ValueTree.Put(node, "PolicyNames", global::Gureum.Core.ValueTree.WriteList(PolicyNames, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         global::Gureum.Core.ValueTree.Put(node, "Truncated", Truncated);
         return node;
     }
@@ -2642,9 +2642,9 @@ public sealed partial class ListKeyPoliciesResponse
 
 public sealed partial class ListKeyRotationsRequest
 {
-    public string? IncludeKeyMaterial { get; set; }
-
     public string? KeyId { get; set; }
+
+    public string? IncludeKeyMaterial { get; set; }
 
     public int? Limit { get; set; }
 
@@ -2657,8 +2657,8 @@ public sealed partial class ListKeyRotationsRequest
             return null;
         }
         var result = new ListKeyRotationsRequest();
-        result.IncludeKeyMaterial = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IncludeKeyMaterial"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.IncludeKeyMaterial = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IncludeKeyMaterial"));
         result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Limit"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         return result;
@@ -2667,8 +2667,8 @@ public sealed partial class ListKeyRotationsRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "IncludeKeyMaterial", IncludeKeyMaterial);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "IncludeKeyMaterial", IncludeKeyMaterial);
         global::Gureum.Core.ValueTree.Put(node, "Limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         return node;
@@ -2677,9 +2677,9 @@ public sealed partial class ListKeyRotationsRequest
 
 public sealed partial class ListKeyRotationsResponse
 {
-    public string? NextMarker { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Kms.RotationsListEntry>? Rotations { get; set; }
+
+    public string? NextMarker { get; set; }
 
     public bool? Truncated { get; set; }
 
@@ -2690,8 +2690,8 @@ public sealed partial class ListKeyRotationsResponse
             return null;
         }
         var result = new ListKeyRotationsResponse();
-        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         result.Rotations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Rotations"), x => global::Gureum.Api.Kms.RotationsListEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         result.Truncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Truncated"));
         return result;
     }
@@ -2699,8 +2699,8 @@ public sealed partial class ListKeyRotationsResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         global::Gureum.Core.ValueTree.Put(node, "Rotations", global::Gureum.Core.ValueTree.WriteList(Rotations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         global::Gureum.Core.ValueTree.Put(node, "Truncated", Truncated);
         return node;
     }
@@ -2797,9 +2797,9 @@ public sealed partial class ListResourceTagsRequest
 
 public sealed partial class ListResourceTagsResponse
 {
-    public string? NextMarker { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Kms.Tag>? Tags { get; set; }
+
+    public string? NextMarker { get; set; }
 
     public bool? Truncated { get; set; }
 
@@ -2810,8 +2810,8 @@ public sealed partial class ListResourceTagsResponse
             return null;
         }
         var result = new ListResourceTagsResponse();
-        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Kms.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         result.Truncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Truncated"));
         return result;
     }
@@ -2819,8 +2819,8 @@ public sealed partial class ListResourceTagsResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         global::Gureum.Core.ValueTree.Put(node, "Truncated", Truncated);
         return node;
     }
@@ -2950,13 +2950,13 @@ public static class OriginType
 
 public sealed partial class PutKeyPolicyRequest
 {
-    public bool? BypassPolicyLockoutSafetyCheck { get; set; }
-
     public string? KeyId { get; set; }
+
+    public string? PolicyName { get; set; }
 
     public string? Policy { get; set; }
 
-    public string? PolicyName { get; set; }
+    public bool? BypassPolicyLockoutSafetyCheck { get; set; }
 
     public static PutKeyPolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2965,20 +2965,20 @@ public sealed partial class PutKeyPolicyRequest
             return null;
         }
         var result = new PutKeyPolicyRequest();
-        result.BypassPolicyLockoutSafetyCheck = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BypassPolicyLockoutSafetyCheck"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
-        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
         result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
+        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
+        result.BypassPolicyLockoutSafetyCheck = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BypassPolicyLockoutSafetyCheck"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BypassPolicyLockoutSafetyCheck", BypassPolicyLockoutSafetyCheck);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
-        global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
         global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
+        global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
+        global::Gureum.Core.ValueTree.Put(node, "BypassPolicyLockoutSafetyCheck", BypassPolicyLockoutSafetyCheck);
         return node;
     }
 }
@@ -2987,23 +2987,23 @@ public sealed partial class ReEncryptRequest
 {
     public byte[]? CiphertextBlob { get; set; }
 
-    public string? DestinationEncryptionAlgorithm { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? SourceEncryptionContext { get; set; }
+
+    public string? SourceKeyId { get; set; }
+
+    public string? DestinationKeyId { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? DestinationEncryptionContext { get; set; }
 
-    public string? DestinationKeyId { get; set; }
+    public string? SourceEncryptionAlgorithm { get; set; }
+
+    public string? DestinationEncryptionAlgorithm { get; set; }
+
+    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
 
     public bool? DryRun { get; set; }
 
     public global::System.Collections.Generic.List<string>? DryRunModifiers { get; set; }
-
-    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
-
-    public string? SourceEncryptionAlgorithm { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? SourceEncryptionContext { get; set; }
-
-    public string? SourceKeyId { get; set; }
 
     public static ReEncryptRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3013,15 +3013,15 @@ public sealed partial class ReEncryptRequest
         }
         var result = new ReEncryptRequest();
         result.CiphertextBlob = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "CiphertextBlob"));
-        result.DestinationEncryptionAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationEncryptionAlgorithm"));
-        result.DestinationEncryptionContext = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "DestinationEncryptionContext"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.DestinationKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationKeyId"));
-        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
-        result.DryRunModifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DryRunModifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.SourceEncryptionAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceEncryptionAlgorithm"));
         result.SourceEncryptionContext = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "SourceEncryptionContext"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.SourceKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceKeyId"));
+        result.DestinationKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationKeyId"));
+        result.DestinationEncryptionContext = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "DestinationEncryptionContext"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SourceEncryptionAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceEncryptionAlgorithm"));
+        result.DestinationEncryptionAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationEncryptionAlgorithm"));
+        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
+        result.DryRunModifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DryRunModifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -3029,15 +3029,15 @@ public sealed partial class ReEncryptRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "CiphertextBlob", CiphertextBlob);
-        global::Gureum.Core.ValueTree.Put(node, "DestinationEncryptionAlgorithm", DestinationEncryptionAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "DestinationEncryptionContext", global::Gureum.Core.ValueTree.WriteMap(DestinationEncryptionContext, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "DestinationKeyId", DestinationKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
-        global::Gureum.Core.ValueTree.Put(node, "DryRunModifiers", global::Gureum.Core.ValueTree.WriteList(DryRunModifiers, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "SourceEncryptionAlgorithm", SourceEncryptionAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "SourceEncryptionContext", global::Gureum.Core.ValueTree.WriteMap(SourceEncryptionContext, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "SourceKeyId", SourceKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "DestinationKeyId", DestinationKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "DestinationEncryptionContext", global::Gureum.Core.ValueTree.WriteMap(DestinationEncryptionContext, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SourceEncryptionAlgorithm", SourceEncryptionAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "DestinationEncryptionAlgorithm", DestinationEncryptionAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
+        global::Gureum.Core.ValueTree.Put(node, "DryRunModifiers", global::Gureum.Core.ValueTree.WriteList(DryRunModifiers, x => (object?)x));
         return node;
     }
 }
@@ -3046,17 +3046,17 @@ public sealed partial class ReEncryptResponse
 {
     public byte[]? CiphertextBlob { get; set; }
 
-    public string? DestinationEncryptionAlgorithm { get; set; }
-
-    public string? DestinationKeyMaterialId { get; set; }
+    public string? SourceKeyId { get; set; }
 
     public string? KeyId { get; set; }
 
     public string? SourceEncryptionAlgorithm { get; set; }
 
-    public string? SourceKeyId { get; set; }
+    public string? DestinationEncryptionAlgorithm { get; set; }
 
     public string? SourceKeyMaterialId { get; set; }
+
+    public string? DestinationKeyMaterialId { get; set; }
 
     public static ReEncryptResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3066,12 +3066,12 @@ public sealed partial class ReEncryptResponse
         }
         var result = new ReEncryptResponse();
         result.CiphertextBlob = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "CiphertextBlob"));
-        result.DestinationEncryptionAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationEncryptionAlgorithm"));
-        result.DestinationKeyMaterialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationKeyMaterialId"));
+        result.SourceKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceKeyId"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
         result.SourceEncryptionAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceEncryptionAlgorithm"));
-        result.SourceKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceKeyId"));
+        result.DestinationEncryptionAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationEncryptionAlgorithm"));
         result.SourceKeyMaterialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceKeyMaterialId"));
+        result.DestinationKeyMaterialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationKeyMaterialId"));
         return result;
     }
 
@@ -3079,21 +3079,21 @@ public sealed partial class ReEncryptResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "CiphertextBlob", CiphertextBlob);
-        global::Gureum.Core.ValueTree.Put(node, "DestinationEncryptionAlgorithm", DestinationEncryptionAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "DestinationKeyMaterialId", DestinationKeyMaterialId);
+        global::Gureum.Core.ValueTree.Put(node, "SourceKeyId", SourceKeyId);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "SourceEncryptionAlgorithm", SourceEncryptionAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "SourceKeyId", SourceKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "DestinationEncryptionAlgorithm", DestinationEncryptionAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "SourceKeyMaterialId", SourceKeyMaterialId);
+        global::Gureum.Core.ValueTree.Put(node, "DestinationKeyMaterialId", DestinationKeyMaterialId);
         return node;
     }
 }
 
 public sealed partial class RecipientInfo
 {
-    public byte[]? AttestationDocument { get; set; }
-
     public string? KeyEncryptionAlgorithm { get; set; }
+
+    public byte[]? AttestationDocument { get; set; }
 
     public static RecipientInfo? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3102,31 +3102,31 @@ public sealed partial class RecipientInfo
             return null;
         }
         var result = new RecipientInfo();
-        result.AttestationDocument = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "AttestationDocument"));
         result.KeyEncryptionAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyEncryptionAlgorithm"));
+        result.AttestationDocument = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "AttestationDocument"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AttestationDocument", AttestationDocument);
         global::Gureum.Core.ValueTree.Put(node, "KeyEncryptionAlgorithm", KeyEncryptionAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "AttestationDocument", AttestationDocument);
         return node;
     }
 }
 
 public sealed partial class ReplicateKeyRequest
 {
-    public bool? BypassPolicyLockoutSafetyCheck { get; set; }
-
-    public string? Description { get; set; }
-
     public string? KeyId { get; set; }
+
+    public string? ReplicaRegion { get; set; }
 
     public string? Policy { get; set; }
 
-    public string? ReplicaRegion { get; set; }
+    public bool? BypassPolicyLockoutSafetyCheck { get; set; }
+
+    public string? Description { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Kms.Tag>? Tags { get; set; }
 
@@ -3137,11 +3137,11 @@ public sealed partial class ReplicateKeyRequest
             return null;
         }
         var result = new ReplicateKeyRequest();
+        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.ReplicaRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplicaRegion"));
+        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
         result.BypassPolicyLockoutSafetyCheck = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BypassPolicyLockoutSafetyCheck"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
-        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
-        result.ReplicaRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplicaRegion"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Kms.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -3149,11 +3149,11 @@ public sealed partial class ReplicateKeyRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "ReplicaRegion", ReplicaRegion);
+        global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
         global::Gureum.Core.ValueTree.Put(node, "BypassPolicyLockoutSafetyCheck", BypassPolicyLockoutSafetyCheck);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
-        global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
-        global::Gureum.Core.ValueTree.Put(node, "ReplicaRegion", ReplicaRegion);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
@@ -3192,13 +3192,13 @@ public sealed partial class ReplicateKeyResponse
 
 public sealed partial class RetireGrantRequest
 {
-    public bool? DryRun { get; set; }
-
-    public string? GrantId { get; set; }
-
     public string? GrantToken { get; set; }
 
     public string? KeyId { get; set; }
+
+    public string? GrantId { get; set; }
+
+    public bool? DryRun { get; set; }
 
     public static RetireGrantRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3207,31 +3207,31 @@ public sealed partial class RetireGrantRequest
             return null;
         }
         var result = new RetireGrantRequest();
-        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
-        result.GrantId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantId"));
         result.GrantToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantToken"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.GrantId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantId"));
+        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
-        global::Gureum.Core.ValueTree.Put(node, "GrantId", GrantId);
         global::Gureum.Core.ValueTree.Put(node, "GrantToken", GrantToken);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "GrantId", GrantId);
+        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
         return node;
     }
 }
 
 public sealed partial class RevokeGrantRequest
 {
-    public bool? DryRun { get; set; }
+    public string? KeyId { get; set; }
 
     public string? GrantId { get; set; }
 
-    public string? KeyId { get; set; }
+    public bool? DryRun { get; set; }
 
     public static RevokeGrantRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3240,18 +3240,18 @@ public sealed partial class RevokeGrantRequest
             return null;
         }
         var result = new RevokeGrantRequest();
-        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
-        result.GrantId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantId"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.GrantId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantId"));
+        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
-        global::Gureum.Core.ValueTree.Put(node, "GrantId", GrantId);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "GrantId", GrantId);
+        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
         return node;
     }
 }
@@ -3311,23 +3311,23 @@ public static class RotationType
 
 public sealed partial class RotationsListEntry
 {
-    public string? ExpirationModel { get; set; }
-
-    public string? ImportState { get; set; }
-
     public string? KeyId { get; set; }
-
-    public string? KeyMaterialDescription { get; set; }
 
     public string? KeyMaterialId { get; set; }
 
+    public string? KeyMaterialDescription { get; set; }
+
+    public string? ImportState { get; set; }
+
     public string? KeyMaterialState { get; set; }
+
+    public string? ExpirationModel { get; set; }
+
+    public global::System.DateTimeOffset? ValidTo { get; set; }
 
     public global::System.DateTimeOffset? RotationDate { get; set; }
 
     public string? RotationType { get; set; }
-
-    public global::System.DateTimeOffset? ValidTo { get; set; }
 
     public static RotationsListEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3336,30 +3336,30 @@ public sealed partial class RotationsListEntry
             return null;
         }
         var result = new RotationsListEntry();
-        result.ExpirationModel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpirationModel"));
-        result.ImportState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImportState"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
-        result.KeyMaterialDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyMaterialDescription"));
         result.KeyMaterialId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyMaterialId"));
+        result.KeyMaterialDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyMaterialDescription"));
+        result.ImportState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImportState"));
         result.KeyMaterialState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyMaterialState"));
+        result.ExpirationModel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpirationModel"));
+        result.ValidTo = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ValidTo"));
         result.RotationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "RotationDate"));
         result.RotationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RotationType"));
-        result.ValidTo = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ValidTo"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ExpirationModel", ExpirationModel);
-        global::Gureum.Core.ValueTree.Put(node, "ImportState", ImportState);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
-        global::Gureum.Core.ValueTree.Put(node, "KeyMaterialDescription", KeyMaterialDescription);
         global::Gureum.Core.ValueTree.Put(node, "KeyMaterialId", KeyMaterialId);
+        global::Gureum.Core.ValueTree.Put(node, "KeyMaterialDescription", KeyMaterialDescription);
+        global::Gureum.Core.ValueTree.Put(node, "ImportState", ImportState);
         global::Gureum.Core.ValueTree.Put(node, "KeyMaterialState", KeyMaterialState);
+        global::Gureum.Core.ValueTree.Put(node, "ExpirationModel", ExpirationModel);
+        global::Gureum.Core.ValueTree.Put(node, "ValidTo", ValidTo);
         global::Gureum.Core.ValueTree.Put(node, "RotationDate", RotationDate);
         global::Gureum.Core.ValueTree.Put(node, "RotationType", RotationType);
-        global::Gureum.Core.ValueTree.Put(node, "ValidTo", ValidTo);
         return node;
     }
 }
@@ -3393,9 +3393,9 @@ public sealed partial class ScheduleKeyDeletionRequest
 
 public sealed partial class ScheduleKeyDeletionResponse
 {
-    public global::System.DateTimeOffset? DeletionDate { get; set; }
-
     public string? KeyId { get; set; }
+
+    public global::System.DateTimeOffset? DeletionDate { get; set; }
 
     public string? KeyState { get; set; }
 
@@ -3408,8 +3408,8 @@ public sealed partial class ScheduleKeyDeletionResponse
             return null;
         }
         var result = new ScheduleKeyDeletionResponse();
-        result.DeletionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeletionDate"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.DeletionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeletionDate"));
         result.KeyState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyState"));
         result.PendingWindowInDays = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PendingWindowInDays"));
         return result;
@@ -3418,8 +3418,8 @@ public sealed partial class ScheduleKeyDeletionResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DeletionDate", DeletionDate);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "DeletionDate", DeletionDate);
         global::Gureum.Core.ValueTree.Put(node, "KeyState", KeyState);
         global::Gureum.Core.ValueTree.Put(node, "PendingWindowInDays", PendingWindowInDays);
         return node;
@@ -3428,17 +3428,17 @@ public sealed partial class ScheduleKeyDeletionResponse
 
 public sealed partial class SignRequest
 {
-    public bool? DryRun { get; set; }
-
-    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
-
     public string? KeyId { get; set; }
 
     public byte[]? Message { get; set; }
 
     public string? MessageType { get; set; }
 
+    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
+
     public string? SigningAlgorithm { get; set; }
+
+    public bool? DryRun { get; set; }
 
     public static SignRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3447,24 +3447,24 @@ public sealed partial class SignRequest
             return null;
         }
         var result = new SignRequest();
-        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
-        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
         result.Message = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Message"));
         result.MessageType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageType"));
+        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.SigningAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SigningAlgorithm"));
+        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
-        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "Message", Message);
         global::Gureum.Core.ValueTree.Put(node, "MessageType", MessageType);
+        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "SigningAlgorithm", SigningAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
         return node;
     }
 }
@@ -3628,17 +3628,13 @@ public sealed partial class UpdateAliasRequest
 
 public sealed partial class UpdateCustomKeyStoreRequest
 {
-    public string? CloudHsmClusterId { get; set; }
-
     public string? CustomKeyStoreId { get; set; }
-
-    public string? KeyStorePassword { get; set; }
 
     public string? NewCustomKeyStoreName { get; set; }
 
-    public global::Gureum.Api.Kms.XksProxyAuthenticationCredentialType? XksProxyAuthenticationCredential { get; set; }
+    public string? KeyStorePassword { get; set; }
 
-    public string? XksProxyConnectivity { get; set; }
+    public string? CloudHsmClusterId { get; set; }
 
     public string? XksProxyUriEndpoint { get; set; }
 
@@ -3648,6 +3644,10 @@ public sealed partial class UpdateCustomKeyStoreRequest
 
     public string? XksProxyVpcEndpointServiceOwner { get; set; }
 
+    public global::Gureum.Api.Kms.XksProxyAuthenticationCredentialType? XksProxyAuthenticationCredential { get; set; }
+
+    public string? XksProxyConnectivity { get; set; }
+
     public static UpdateCustomKeyStoreRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -3655,32 +3655,32 @@ public sealed partial class UpdateCustomKeyStoreRequest
             return null;
         }
         var result = new UpdateCustomKeyStoreRequest();
-        result.CloudHsmClusterId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudHsmClusterId"));
         result.CustomKeyStoreId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomKeyStoreId"));
-        result.KeyStorePassword = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyStorePassword"));
         result.NewCustomKeyStoreName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NewCustomKeyStoreName"));
-        result.XksProxyAuthenticationCredential = global::Gureum.Api.Kms.XksProxyAuthenticationCredentialType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "XksProxyAuthenticationCredential")));
-        result.XksProxyConnectivity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "XksProxyConnectivity"));
+        result.KeyStorePassword = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyStorePassword"));
+        result.CloudHsmClusterId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudHsmClusterId"));
         result.XksProxyUriEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "XksProxyUriEndpoint"));
         result.XksProxyUriPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "XksProxyUriPath"));
         result.XksProxyVpcEndpointServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "XksProxyVpcEndpointServiceName"));
         result.XksProxyVpcEndpointServiceOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "XksProxyVpcEndpointServiceOwner"));
+        result.XksProxyAuthenticationCredential = global::Gureum.Api.Kms.XksProxyAuthenticationCredentialType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "XksProxyAuthenticationCredential")));
+        result.XksProxyConnectivity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "XksProxyConnectivity"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudHsmClusterId", CloudHsmClusterId);
         global::Gureum.Core.ValueTree.Put(node, "CustomKeyStoreId", CustomKeyStoreId);
-        global::Gureum.Core.ValueTree.Put(node, "KeyStorePassword", KeyStorePassword);
         global::Gureum.Core.ValueTree.Put(node, "NewCustomKeyStoreName", NewCustomKeyStoreName);
-        global::Gureum.Core.ValueTree.Put(node, "XksProxyAuthenticationCredential", XksProxyAuthenticationCredential?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "XksProxyConnectivity", XksProxyConnectivity);
+        global::Gureum.Core.ValueTree.Put(node, "KeyStorePassword", KeyStorePassword);
+        global::Gureum.Core.ValueTree.Put(node, "CloudHsmClusterId", CloudHsmClusterId);
         global::Gureum.Core.ValueTree.Put(node, "XksProxyUriEndpoint", XksProxyUriEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "XksProxyUriPath", XksProxyUriPath);
         global::Gureum.Core.ValueTree.Put(node, "XksProxyVpcEndpointServiceName", XksProxyVpcEndpointServiceName);
         global::Gureum.Core.ValueTree.Put(node, "XksProxyVpcEndpointServiceOwner", XksProxyVpcEndpointServiceOwner);
+        global::Gureum.Core.ValueTree.Put(node, "XksProxyAuthenticationCredential", XksProxyAuthenticationCredential?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "XksProxyConnectivity", XksProxyConnectivity);
         return node;
     }
 }
@@ -3706,9 +3706,9 @@ public sealed partial class UpdateCustomKeyStoreResponse
 
 public sealed partial class UpdateKeyDescriptionRequest
 {
-    public string? Description { get; set; }
-
     public string? KeyId { get; set; }
+
+    public string? Description { get; set; }
 
     public static UpdateKeyDescriptionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3717,16 +3717,16 @@ public sealed partial class UpdateKeyDescriptionRequest
             return null;
         }
         var result = new UpdateKeyDescriptionRequest();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         return node;
     }
 }
@@ -3760,17 +3760,17 @@ public sealed partial class UpdatePrimaryRegionRequest
 
 public sealed partial class VerifyMacRequest
 {
-    public bool? DryRun { get; set; }
-
-    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
+    public byte[]? Message { get; set; }
 
     public string? KeyId { get; set; }
 
-    public byte[]? Mac { get; set; }
-
     public string? MacAlgorithm { get; set; }
 
-    public byte[]? Message { get; set; }
+    public byte[]? Mac { get; set; }
+
+    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
+
+    public bool? DryRun { get; set; }
 
     public static VerifyMacRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3779,24 +3779,24 @@ public sealed partial class VerifyMacRequest
             return null;
         }
         var result = new VerifyMacRequest();
-        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
-        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
-        result.Mac = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Mac"));
-        result.MacAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MacAlgorithm"));
         result.Message = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Message"));
+        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
+        result.MacAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MacAlgorithm"));
+        result.Mac = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Mac"));
+        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
-        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
-        global::Gureum.Core.ValueTree.Put(node, "Mac", Mac);
-        global::Gureum.Core.ValueTree.Put(node, "MacAlgorithm", MacAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "Message", Message);
+        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
+        global::Gureum.Core.ValueTree.Put(node, "MacAlgorithm", MacAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "Mac", Mac);
+        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
         return node;
     }
 }
@@ -3805,9 +3805,9 @@ public sealed partial class VerifyMacResponse
 {
     public string? KeyId { get; set; }
 
-    public string? MacAlgorithm { get; set; }
-
     public bool? MacValid { get; set; }
+
+    public string? MacAlgorithm { get; set; }
 
     public static VerifyMacResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3817,8 +3817,8 @@ public sealed partial class VerifyMacResponse
         }
         var result = new VerifyMacResponse();
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
-        result.MacAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MacAlgorithm"));
         result.MacValid = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "MacValid"));
+        result.MacAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MacAlgorithm"));
         return result;
     }
 
@@ -3826,18 +3826,14 @@ public sealed partial class VerifyMacResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
-        global::Gureum.Core.ValueTree.Put(node, "MacAlgorithm", MacAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "MacValid", MacValid);
+        global::Gureum.Core.ValueTree.Put(node, "MacAlgorithm", MacAlgorithm);
         return node;
     }
 }
 
 public sealed partial class VerifyRequest
 {
-    public bool? DryRun { get; set; }
-
-    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
-
     public string? KeyId { get; set; }
 
     public byte[]? Message { get; set; }
@@ -3848,6 +3844,10 @@ public sealed partial class VerifyRequest
 
     public string? SigningAlgorithm { get; set; }
 
+    public global::System.Collections.Generic.List<string>? GrantTokens { get; set; }
+
+    public bool? DryRun { get; set; }
+
     public static VerifyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -3855,26 +3855,26 @@ public sealed partial class VerifyRequest
             return null;
         }
         var result = new VerifyRequest();
-        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
-        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
         result.Message = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Message"));
         result.MessageType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageType"));
         result.Signature = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Signature"));
         result.SigningAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SigningAlgorithm"));
+        result.GrantTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "GrantTokens"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
-        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "Message", Message);
         global::Gureum.Core.ValueTree.Put(node, "MessageType", MessageType);
         global::Gureum.Core.ValueTree.Put(node, "Signature", Signature);
         global::Gureum.Core.ValueTree.Put(node, "SigningAlgorithm", SigningAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "GrantTokens", global::Gureum.Core.ValueTree.WriteList(GrantTokens, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
         return node;
     }
 }
@@ -3971,9 +3971,9 @@ public sealed partial class XksProxyAuthenticationCredentialType
 
 public sealed partial class XksProxyConfigurationType
 {
-    public string? AccessKeyId { get; set; }
-
     public string? Connectivity { get; set; }
+
+    public string? AccessKeyId { get; set; }
 
     public string? UriEndpoint { get; set; }
 
@@ -3990,8 +3990,8 @@ public sealed partial class XksProxyConfigurationType
             return null;
         }
         var result = new XksProxyConfigurationType();
-        result.AccessKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessKeyId"));
         result.Connectivity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Connectivity"));
+        result.AccessKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessKeyId"));
         result.UriEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UriEndpoint"));
         result.UriPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UriPath"));
         result.VpcEndpointServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VpcEndpointServiceName"));
@@ -4002,8 +4002,8 @@ public sealed partial class XksProxyConfigurationType
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessKeyId", AccessKeyId);
         global::Gureum.Core.ValueTree.Put(node, "Connectivity", Connectivity);
+        global::Gureum.Core.ValueTree.Put(node, "AccessKeyId", AccessKeyId);
         global::Gureum.Core.ValueTree.Put(node, "UriEndpoint", UriEndpoint);
         global::Gureum.Core.ValueTree.Put(node, "UriPath", UriPath);
         global::Gureum.Core.ValueTree.Put(node, "VpcEndpointServiceName", VpcEndpointServiceName);

@@ -151,16 +151,16 @@ public sealed partial class EC2UnexpectedException : global::Gureum.Core.AwsServ
     {
     }
 
-    public string? EC2ErrorCode
-    {
-        get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "EC2ErrorCode"));
-        set => With("EC2ErrorCode", value);
-    }
-
     public string? Type
     {
         get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "Type"));
         set => With("Type", value);
+    }
+
+    public string? EC2ErrorCode
+    {
+        get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "EC2ErrorCode"));
+        set => With("EC2ErrorCode", value);
     }
 }
 
@@ -786,10 +786,10 @@ public sealed partial class TooManyRequestsException : global::Gureum.Core.AwsSe
     {
     }
 
-    public string? Reason
+    public string? RetryAfterSeconds
     {
-        get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "Reason"));
-        set => With("Reason", value);
+        get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "retryAfterSeconds"));
+        set => With("retryAfterSeconds", value);
     }
 
     public string? Type
@@ -798,10 +798,10 @@ public sealed partial class TooManyRequestsException : global::Gureum.Core.AwsSe
         set => With("Type", value);
     }
 
-    public string? RetryAfterSeconds
+    public string? Reason
     {
-        get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "retryAfterSeconds"));
-        set => With("retryAfterSeconds", value);
+        get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "Reason"));
+        set => With("Reason", value);
     }
 }
 

@@ -7,13 +7,13 @@ namespace Gureum.Api.Lambda;
 
 public sealed partial class AccountLimit
 {
+    public long? TotalCodeSize { get; set; }
+
     public long? CodeSizeUnzipped { get; set; }
 
     public long? CodeSizeZipped { get; set; }
 
     public int? ConcurrentExecutions { get; set; }
-
-    public long? TotalCodeSize { get; set; }
 
     public int? UnreservedConcurrentExecutions { get; set; }
 
@@ -24,10 +24,10 @@ public sealed partial class AccountLimit
             return null;
         }
         var result = new AccountLimit();
+        result.TotalCodeSize = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "TotalCodeSize"));
         result.CodeSizeUnzipped = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "CodeSizeUnzipped"));
         result.CodeSizeZipped = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "CodeSizeZipped"));
         result.ConcurrentExecutions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ConcurrentExecutions"));
-        result.TotalCodeSize = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "TotalCodeSize"));
         result.UnreservedConcurrentExecutions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "UnreservedConcurrentExecutions"));
         return result;
     }
@@ -35,10 +35,10 @@ public sealed partial class AccountLimit
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TotalCodeSize", TotalCodeSize);
         global::Gureum.Core.ValueTree.Put(node, "CodeSizeUnzipped", CodeSizeUnzipped);
         global::Gureum.Core.ValueTree.Put(node, "CodeSizeZipped", CodeSizeZipped);
         global::Gureum.Core.ValueTree.Put(node, "ConcurrentExecutions", ConcurrentExecutions);
-        global::Gureum.Core.ValueTree.Put(node, "TotalCodeSize", TotalCodeSize);
         global::Gureum.Core.ValueTree.Put(node, "UnreservedConcurrentExecutions", UnreservedConcurrentExecutions);
         return node;
     }
@@ -46,9 +46,9 @@ public sealed partial class AccountLimit
 
 public sealed partial class AccountUsage
 {
-    public long? FunctionCount { get; set; }
-
     public long? TotalCodeSize { get; set; }
+
+    public long? FunctionCount { get; set; }
 
     public static AccountUsage? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -57,35 +57,35 @@ public sealed partial class AccountUsage
             return null;
         }
         var result = new AccountUsage();
-        result.FunctionCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "FunctionCount"));
         result.TotalCodeSize = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "TotalCodeSize"));
+        result.FunctionCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "FunctionCount"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "FunctionCount", FunctionCount);
         global::Gureum.Core.ValueTree.Put(node, "TotalCodeSize", TotalCodeSize);
+        global::Gureum.Core.ValueTree.Put(node, "FunctionCount", FunctionCount);
         return node;
     }
 }
 
 public sealed partial class AddLayerVersionPermissionRequest
 {
-    public string? Action { get; set; }
-
     public string? LayerName { get; set; }
 
-    public string? OrganizationId { get; set; }
-
-    public string? Principal { get; set; }
-
-    public string? RevisionId { get; set; }
+    public long? VersionNumber { get; set; }
 
     public string? StatementId { get; set; }
 
-    public long? VersionNumber { get; set; }
+    public string? Action { get; set; }
+
+    public string? Principal { get; set; }
+
+    public string? OrganizationId { get; set; }
+
+    public string? RevisionId { get; set; }
 
     public static AddLayerVersionPermissionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -94,35 +94,35 @@ public sealed partial class AddLayerVersionPermissionRequest
             return null;
         }
         var result = new AddLayerVersionPermissionRequest();
-        result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Action"));
         result.LayerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LayerName"));
-        result.OrganizationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OrganizationId"));
-        result.Principal = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Principal"));
-        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevisionId"));
-        result.StatementId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatementId"));
         result.VersionNumber = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "VersionNumber"));
+        result.StatementId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatementId"));
+        result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Action"));
+        result.Principal = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Principal"));
+        result.OrganizationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OrganizationId"));
+        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevisionId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Action", Action);
         global::Gureum.Core.ValueTree.Put(node, "LayerName", LayerName);
-        global::Gureum.Core.ValueTree.Put(node, "OrganizationId", OrganizationId);
-        global::Gureum.Core.ValueTree.Put(node, "Principal", Principal);
-        global::Gureum.Core.ValueTree.Put(node, "RevisionId", RevisionId);
-        global::Gureum.Core.ValueTree.Put(node, "StatementId", StatementId);
         global::Gureum.Core.ValueTree.Put(node, "VersionNumber", VersionNumber);
+        global::Gureum.Core.ValueTree.Put(node, "StatementId", StatementId);
+        global::Gureum.Core.ValueTree.Put(node, "Action", Action);
+        global::Gureum.Core.ValueTree.Put(node, "Principal", Principal);
+        global::Gureum.Core.ValueTree.Put(node, "OrganizationId", OrganizationId);
+        global::Gureum.Core.ValueTree.Put(node, "RevisionId", RevisionId);
         return node;
     }
 }
 
 public sealed partial class AddLayerVersionPermissionResponse
 {
-    public string? RevisionId { get; set; }
-
     public string? Statement { get; set; }
+
+    public string? RevisionId { get; set; }
 
     public static AddLayerVersionPermissionResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -131,45 +131,45 @@ public sealed partial class AddLayerVersionPermissionResponse
             return null;
         }
         var result = new AddLayerVersionPermissionResponse();
-        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevisionId"));
         result.Statement = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Statement"));
+        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevisionId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "RevisionId", RevisionId);
         global::Gureum.Core.ValueTree.Put(node, "Statement", Statement);
+        global::Gureum.Core.ValueTree.Put(node, "RevisionId", RevisionId);
         return node;
     }
 }
 
 public sealed partial class AddPermissionRequest
 {
-    public string? Action { get; set; }
-
-    public string? EventSourceToken { get; set; }
-
     public string? FunctionName { get; set; }
 
-    public string? FunctionUrlAuthType { get; set; }
+    public string? StatementId { get; set; }
 
-    public bool? InvokedViaFunctionUrl { get; set; }
+    public string? Action { get; set; }
 
     public string? Principal { get; set; }
 
-    public string? PrincipalOrgID { get; set; }
+    public string? SourceArn { get; set; }
+
+    public string? SourceAccount { get; set; }
+
+    public string? EventSourceToken { get; set; }
 
     public string? Qualifier { get; set; }
 
     public string? RevisionId { get; set; }
 
-    public string? SourceAccount { get; set; }
+    public string? PrincipalOrgID { get; set; }
 
-    public string? SourceArn { get; set; }
+    public string? FunctionUrlAuthType { get; set; }
 
-    public string? StatementId { get; set; }
+    public bool? InvokedViaFunctionUrl { get; set; }
 
     public static AddPermissionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -178,36 +178,36 @@ public sealed partial class AddPermissionRequest
             return null;
         }
         var result = new AddPermissionRequest();
-        result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Action"));
-        result.EventSourceToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceToken"));
         result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
-        result.FunctionUrlAuthType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionUrlAuthType"));
-        result.InvokedViaFunctionUrl = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "InvokedViaFunctionUrl"));
+        result.StatementId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatementId"));
+        result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Action"));
         result.Principal = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Principal"));
-        result.PrincipalOrgID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PrincipalOrgID"));
+        result.SourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceArn"));
+        result.SourceAccount = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceAccount"));
+        result.EventSourceToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceToken"));
         result.Qualifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Qualifier"));
         result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevisionId"));
-        result.SourceAccount = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceAccount"));
-        result.SourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceArn"));
-        result.StatementId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatementId"));
+        result.PrincipalOrgID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PrincipalOrgID"));
+        result.FunctionUrlAuthType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionUrlAuthType"));
+        result.InvokedViaFunctionUrl = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "InvokedViaFunctionUrl"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Action", Action);
-        global::Gureum.Core.ValueTree.Put(node, "EventSourceToken", EventSourceToken);
         global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
-        global::Gureum.Core.ValueTree.Put(node, "FunctionUrlAuthType", FunctionUrlAuthType);
-        global::Gureum.Core.ValueTree.Put(node, "InvokedViaFunctionUrl", InvokedViaFunctionUrl);
+        global::Gureum.Core.ValueTree.Put(node, "StatementId", StatementId);
+        global::Gureum.Core.ValueTree.Put(node, "Action", Action);
         global::Gureum.Core.ValueTree.Put(node, "Principal", Principal);
-        global::Gureum.Core.ValueTree.Put(node, "PrincipalOrgID", PrincipalOrgID);
+        global::Gureum.Core.ValueTree.Put(node, "SourceArn", SourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "SourceAccount", SourceAccount);
+        global::Gureum.Core.ValueTree.Put(node, "EventSourceToken", EventSourceToken);
         global::Gureum.Core.ValueTree.Put(node, "Qualifier", Qualifier);
         global::Gureum.Core.ValueTree.Put(node, "RevisionId", RevisionId);
-        global::Gureum.Core.ValueTree.Put(node, "SourceAccount", SourceAccount);
-        global::Gureum.Core.ValueTree.Put(node, "SourceArn", SourceArn);
-        global::Gureum.Core.ValueTree.Put(node, "StatementId", StatementId);
+        global::Gureum.Core.ValueTree.Put(node, "PrincipalOrgID", PrincipalOrgID);
+        global::Gureum.Core.ValueTree.Put(node, "FunctionUrlAuthType", FunctionUrlAuthType);
+        global::Gureum.Core.ValueTree.Put(node, "InvokedViaFunctionUrl", InvokedViaFunctionUrl);
         return node;
     }
 }
@@ -239,15 +239,15 @@ public sealed partial class AliasConfiguration
 {
     public string? AliasArn { get; set; }
 
-    public string? Description { get; set; }
+    public string? Name { get; set; }
 
     public string? FunctionVersion { get; set; }
 
-    public string? Name { get; set; }
-
-    public string? RevisionId { get; set; }
+    public string? Description { get; set; }
 
     public global::Gureum.Api.Lambda.AliasRoutingConfiguration? RoutingConfig { get; set; }
+
+    public string? RevisionId { get; set; }
 
     public static AliasConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -257,11 +257,11 @@ public sealed partial class AliasConfiguration
         }
         var result = new AliasConfiguration();
         result.AliasArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AliasArn"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.FunctionVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionVersion"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevisionId"));
+        result.FunctionVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionVersion"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.RoutingConfig = global::Gureum.Api.Lambda.AliasRoutingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RoutingConfig")));
+        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevisionId"));
         return result;
     }
 
@@ -269,11 +269,11 @@ public sealed partial class AliasConfiguration
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AliasArn", AliasArn);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "FunctionVersion", FunctionVersion);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "RevisionId", RevisionId);
+        global::Gureum.Core.ValueTree.Put(node, "FunctionVersion", FunctionVersion);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "RoutingConfig", RoutingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RevisionId", RevisionId);
         return node;
     }
 }
@@ -373,9 +373,9 @@ public sealed partial class CallbackDetails
 {
     public string? CallbackId { get; set; }
 
-    public global::Gureum.Api.Lambda.ErrorObject? Error { get; set; }
-
     public string? Result { get; set; }
+
+    public global::Gureum.Api.Lambda.ErrorObject? Error { get; set; }
 
     public static CallbackDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -385,8 +385,8 @@ public sealed partial class CallbackDetails
         }
         var result = new CallbackDetails();
         result.CallbackId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CallbackId"));
-        result.Error = global::Gureum.Api.Lambda.ErrorObject.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
         result.Result = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Result"));
+        result.Error = global::Gureum.Api.Lambda.ErrorObject.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
         return result;
     }
 
@@ -394,8 +394,8 @@ public sealed partial class CallbackDetails
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "CallbackId", CallbackId);
-        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Result", Result);
+        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
         return node;
     }
 }
@@ -425,9 +425,9 @@ public sealed partial class CallbackFailedDetails
 
 public sealed partial class CallbackOptions
 {
-    public int? HeartbeatTimeoutSeconds { get; set; }
-
     public int? TimeoutSeconds { get; set; }
+
+    public int? HeartbeatTimeoutSeconds { get; set; }
 
     public static CallbackOptions? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -436,16 +436,16 @@ public sealed partial class CallbackOptions
             return null;
         }
         var result = new CallbackOptions();
-        result.HeartbeatTimeoutSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HeartbeatTimeoutSeconds"));
         result.TimeoutSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TimeoutSeconds"));
+        result.HeartbeatTimeoutSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HeartbeatTimeoutSeconds"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "HeartbeatTimeoutSeconds", HeartbeatTimeoutSeconds);
         global::Gureum.Core.ValueTree.Put(node, "TimeoutSeconds", TimeoutSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "HeartbeatTimeoutSeconds", HeartbeatTimeoutSeconds);
         return node;
     }
 }
@@ -531,19 +531,19 @@ public sealed partial class CapacityProvider
 {
     public string? CapacityProviderArn { get; set; }
 
-    public global::Gureum.Api.Lambda.CapacityProviderScalingConfig? CapacityProviderScalingConfig { get; set; }
+    public string? State { get; set; }
+
+    public global::Gureum.Api.Lambda.CapacityProviderVpcConfig? VpcConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.CapacityProviderPermissionsConfig? PermissionsConfig { get; set; }
 
     public global::Gureum.Api.Lambda.InstanceRequirements? InstanceRequirements { get; set; }
+
+    public global::Gureum.Api.Lambda.CapacityProviderScalingConfig? CapacityProviderScalingConfig { get; set; }
 
     public string? KmsKeyArn { get; set; }
 
     public string? LastModified { get; set; }
-
-    public global::Gureum.Api.Lambda.CapacityProviderPermissionsConfig? PermissionsConfig { get; set; }
-
-    public string? State { get; set; }
-
-    public global::Gureum.Api.Lambda.CapacityProviderVpcConfig? VpcConfig { get; set; }
 
     public static CapacityProvider? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -553,13 +553,13 @@ public sealed partial class CapacityProvider
         }
         var result = new CapacityProvider();
         result.CapacityProviderArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CapacityProviderArn"));
-        result.CapacityProviderScalingConfig = global::Gureum.Api.Lambda.CapacityProviderScalingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CapacityProviderScalingConfig")));
-        result.InstanceRequirements = global::Gureum.Api.Lambda.InstanceRequirements.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceRequirements")));
-        result.KmsKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyArn"));
-        result.LastModified = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
-        result.PermissionsConfig = global::Gureum.Api.Lambda.CapacityProviderPermissionsConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PermissionsConfig")));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
         result.VpcConfig = global::Gureum.Api.Lambda.CapacityProviderVpcConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "VpcConfig")));
+        result.PermissionsConfig = global::Gureum.Api.Lambda.CapacityProviderPermissionsConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PermissionsConfig")));
+        result.InstanceRequirements = global::Gureum.Api.Lambda.InstanceRequirements.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceRequirements")));
+        result.CapacityProviderScalingConfig = global::Gureum.Api.Lambda.CapacityProviderScalingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CapacityProviderScalingConfig")));
+        result.KmsKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyArn"));
+        result.LastModified = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
         return result;
     }
 
@@ -567,13 +567,13 @@ public sealed partial class CapacityProvider
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "CapacityProviderArn", CapacityProviderArn);
-        global::Gureum.Core.ValueTree.Put(node, "CapacityProviderScalingConfig", CapacityProviderScalingConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "InstanceRequirements", InstanceRequirements?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyArn", KmsKeyArn);
-        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
-        global::Gureum.Core.ValueTree.Put(node, "PermissionsConfig", PermissionsConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "State", State);
         global::Gureum.Core.ValueTree.Put(node, "VpcConfig", VpcConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "PermissionsConfig", PermissionsConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "InstanceRequirements", InstanceRequirements?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CapacityProviderScalingConfig", CapacityProviderScalingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyArn", KmsKeyArn);
+        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
         return node;
     }
 }
@@ -679,9 +679,9 @@ public static class CapacityProviderState
 
 public sealed partial class CapacityProviderVpcConfig
 {
-    public global::System.Collections.Generic.List<string>? SecurityGroupIds { get; set; }
-
     public global::System.Collections.Generic.List<string>? SubnetIds { get; set; }
+
+    public global::System.Collections.Generic.List<string>? SecurityGroupIds { get; set; }
 
     public static CapacityProviderVpcConfig? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -690,25 +690,25 @@ public sealed partial class CapacityProviderVpcConfig
             return null;
         }
         var result = new CapacityProviderVpcConfig();
-        result.SecurityGroupIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecurityGroupIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.SubnetIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SubnetIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SecurityGroupIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecurityGroupIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "SecurityGroupIds", global::Gureum.Core.ValueTree.WriteList(SecurityGroupIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "SubnetIds", global::Gureum.Core.ValueTree.WriteList(SubnetIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SecurityGroupIds", global::Gureum.Core.ValueTree.WriteList(SecurityGroupIds, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class ChainedInvokeDetails
 {
-    public global::Gureum.Api.Lambda.ErrorObject? Error { get; set; }
-
     public string? Result { get; set; }
+
+    public global::Gureum.Api.Lambda.ErrorObject? Error { get; set; }
 
     public static ChainedInvokeDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -717,16 +717,16 @@ public sealed partial class ChainedInvokeDetails
             return null;
         }
         var result = new ChainedInvokeDetails();
-        result.Error = global::Gureum.Api.Lambda.ErrorObject.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
         result.Result = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Result"));
+        result.Error = global::Gureum.Api.Lambda.ErrorObject.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Result", Result);
+        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
         return node;
     }
 }
@@ -783,15 +783,15 @@ public sealed partial class ChainedInvokeOptions
 
 public sealed partial class ChainedInvokeStartedDetails
 {
-    public string? DurableExecutionArn { get; set; }
-
-    public string? ExecutedVersion { get; set; }
-
     public string? FunctionName { get; set; }
+
+    public string? TenantId { get; set; }
 
     public global::Gureum.Api.Lambda.EventInput? Input { get; set; }
 
-    public string? TenantId { get; set; }
+    public string? ExecutedVersion { get; set; }
+
+    public string? DurableExecutionArn { get; set; }
 
     public static ChainedInvokeStartedDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -800,22 +800,22 @@ public sealed partial class ChainedInvokeStartedDetails
             return null;
         }
         var result = new ChainedInvokeStartedDetails();
-        result.DurableExecutionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DurableExecutionArn"));
-        result.ExecutedVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutedVersion"));
         result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
-        result.Input = global::Gureum.Api.Lambda.EventInput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Input")));
         result.TenantId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TenantId"));
+        result.Input = global::Gureum.Api.Lambda.EventInput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Input")));
+        result.ExecutedVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutedVersion"));
+        result.DurableExecutionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DurableExecutionArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DurableExecutionArn", DurableExecutionArn);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutedVersion", ExecutedVersion);
         global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
-        global::Gureum.Core.ValueTree.Put(node, "Input", Input?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TenantId", TenantId);
+        global::Gureum.Core.ValueTree.Put(node, "Input", Input?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExecutedVersion", ExecutedVersion);
+        global::Gureum.Core.ValueTree.Put(node, "DurableExecutionArn", DurableExecutionArn);
         return node;
     }
 }
@@ -891,13 +891,13 @@ public sealed partial class ChainedInvokeTimedOutDetails
 
 public sealed partial class CheckpointDurableExecutionRequest
 {
-    public string? CheckpointToken { get; set; }
-
-    public string? ClientToken { get; set; }
-
     public string? DurableExecutionArn { get; set; }
 
+    public string? CheckpointToken { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.OperationUpdate>? Updates { get; set; }
+
+    public string? ClientToken { get; set; }
 
     public static CheckpointDurableExecutionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -906,20 +906,20 @@ public sealed partial class CheckpointDurableExecutionRequest
             return null;
         }
         var result = new CheckpointDurableExecutionRequest();
-        result.CheckpointToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CheckpointToken"));
-        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
         result.DurableExecutionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DurableExecutionArn"));
+        result.CheckpointToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CheckpointToken"));
         result.Updates = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Updates"), x => global::Gureum.Api.Lambda.OperationUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CheckpointToken", CheckpointToken);
-        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
         global::Gureum.Core.ValueTree.Put(node, "DurableExecutionArn", DurableExecutionArn);
+        global::Gureum.Core.ValueTree.Put(node, "CheckpointToken", CheckpointToken);
         global::Gureum.Core.ValueTree.Put(node, "Updates", global::Gureum.Core.ValueTree.WriteList(Updates, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
         return node;
     }
 }
@@ -953,9 +953,9 @@ public sealed partial class CheckpointDurableExecutionResponse
 
 public sealed partial class CheckpointUpdatedExecutionState
 {
-    public string? NextMarker { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.Operation>? Operations { get; set; }
+
+    public string? NextMarker { get; set; }
 
     public static CheckpointUpdatedExecutionState? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -964,31 +964,31 @@ public sealed partial class CheckpointUpdatedExecutionState
             return null;
         }
         var result = new CheckpointUpdatedExecutionState();
-        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         result.Operations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Operations"), x => global::Gureum.Api.Lambda.Operation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         global::Gureum.Core.ValueTree.Put(node, "Operations", global::Gureum.Core.ValueTree.WriteList(Operations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         return node;
     }
 }
 
 public sealed partial class CodeSigningConfig
 {
-    public global::Gureum.Api.Lambda.AllowedPublishers? AllowedPublishers { get; set; }
+    public string? CodeSigningConfigId { get; set; }
 
     public string? CodeSigningConfigArn { get; set; }
 
-    public string? CodeSigningConfigId { get; set; }
+    public string? Description { get; set; }
+
+    public global::Gureum.Api.Lambda.AllowedPublishers? AllowedPublishers { get; set; }
 
     public global::Gureum.Api.Lambda.CodeSigningPolicies? CodeSigningPolicies { get; set; }
-
-    public string? Description { get; set; }
 
     public string? LastModified { get; set; }
 
@@ -999,11 +999,11 @@ public sealed partial class CodeSigningConfig
             return null;
         }
         var result = new CodeSigningConfig();
-        result.AllowedPublishers = global::Gureum.Api.Lambda.AllowedPublishers.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AllowedPublishers")));
-        result.CodeSigningConfigArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CodeSigningConfigArn"));
         result.CodeSigningConfigId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CodeSigningConfigId"));
-        result.CodeSigningPolicies = global::Gureum.Api.Lambda.CodeSigningPolicies.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CodeSigningPolicies")));
+        result.CodeSigningConfigArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CodeSigningConfigArn"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.AllowedPublishers = global::Gureum.Api.Lambda.AllowedPublishers.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AllowedPublishers")));
+        result.CodeSigningPolicies = global::Gureum.Api.Lambda.CodeSigningPolicies.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CodeSigningPolicies")));
         result.LastModified = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
         return result;
     }
@@ -1011,11 +1011,11 @@ public sealed partial class CodeSigningConfig
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AllowedPublishers", AllowedPublishers?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CodeSigningConfigArn", CodeSigningConfigArn);
         global::Gureum.Core.ValueTree.Put(node, "CodeSigningConfigId", CodeSigningConfigId);
-        global::Gureum.Core.ValueTree.Put(node, "CodeSigningPolicies", CodeSigningPolicies?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CodeSigningConfigArn", CodeSigningConfigArn);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "AllowedPublishers", AllowedPublishers?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CodeSigningPolicies", CodeSigningPolicies?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
         return node;
     }
@@ -1076,11 +1076,11 @@ public sealed partial class Concurrency
 
 public sealed partial class ContextDetails
 {
-    public global::Gureum.Api.Lambda.ErrorObject? Error { get; set; }
-
     public bool? ReplayChildren { get; set; }
 
     public string? Result { get; set; }
+
+    public global::Gureum.Api.Lambda.ErrorObject? Error { get; set; }
 
     public static ContextDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1089,18 +1089,18 @@ public sealed partial class ContextDetails
             return null;
         }
         var result = new ContextDetails();
-        result.Error = global::Gureum.Api.Lambda.ErrorObject.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
         result.ReplayChildren = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ReplayChildren"));
         result.Result = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Result"));
+        result.Error = global::Gureum.Api.Lambda.ErrorObject.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ReplayChildren", ReplayChildren);
         global::Gureum.Core.ValueTree.Put(node, "Result", Result);
+        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
         return node;
     }
 }
@@ -1238,13 +1238,13 @@ public sealed partial class Cors
 
 public sealed partial class CreateAliasRequest
 {
-    public string? Description { get; set; }
-
     public string? FunctionName { get; set; }
+
+    public string? Name { get; set; }
 
     public string? FunctionVersion { get; set; }
 
-    public string? Name { get; set; }
+    public string? Description { get; set; }
 
     public global::Gureum.Api.Lambda.AliasRoutingConfiguration? RoutingConfig { get; set; }
 
@@ -1255,10 +1255,10 @@ public sealed partial class CreateAliasRequest
             return null;
         }
         var result = new CreateAliasRequest();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
-        result.FunctionVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionVersion"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.FunctionVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionVersion"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.RoutingConfig = global::Gureum.Api.Lambda.AliasRoutingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RoutingConfig")));
         return result;
     }
@@ -1266,10 +1266,10 @@ public sealed partial class CreateAliasRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
-        global::Gureum.Core.ValueTree.Put(node, "FunctionVersion", FunctionVersion);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "FunctionVersion", FunctionVersion);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "RoutingConfig", RoutingConfig?.ToTree());
         return node;
     }
@@ -1279,17 +1279,17 @@ public sealed partial class CreateCapacityProviderRequest
 {
     public string? CapacityProviderName { get; set; }
 
-    public global::Gureum.Api.Lambda.CapacityProviderScalingConfig? CapacityProviderScalingConfig { get; set; }
-
-    public global::Gureum.Api.Lambda.InstanceRequirements? InstanceRequirements { get; set; }
-
-    public string? KmsKeyArn { get; set; }
+    public global::Gureum.Api.Lambda.CapacityProviderVpcConfig? VpcConfig { get; set; }
 
     public global::Gureum.Api.Lambda.CapacityProviderPermissionsConfig? PermissionsConfig { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
+    public global::Gureum.Api.Lambda.InstanceRequirements? InstanceRequirements { get; set; }
 
-    public global::Gureum.Api.Lambda.CapacityProviderVpcConfig? VpcConfig { get; set; }
+    public global::Gureum.Api.Lambda.CapacityProviderScalingConfig? CapacityProviderScalingConfig { get; set; }
+
+    public string? KmsKeyArn { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
 
     public static CreateCapacityProviderRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1299,12 +1299,12 @@ public sealed partial class CreateCapacityProviderRequest
         }
         var result = new CreateCapacityProviderRequest();
         result.CapacityProviderName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CapacityProviderName"));
-        result.CapacityProviderScalingConfig = global::Gureum.Api.Lambda.CapacityProviderScalingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CapacityProviderScalingConfig")));
-        result.InstanceRequirements = global::Gureum.Api.Lambda.InstanceRequirements.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceRequirements")));
-        result.KmsKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyArn"));
-        result.PermissionsConfig = global::Gureum.Api.Lambda.CapacityProviderPermissionsConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PermissionsConfig")));
-        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.VpcConfig = global::Gureum.Api.Lambda.CapacityProviderVpcConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "VpcConfig")));
+        result.PermissionsConfig = global::Gureum.Api.Lambda.CapacityProviderPermissionsConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PermissionsConfig")));
+        result.InstanceRequirements = global::Gureum.Api.Lambda.InstanceRequirements.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InstanceRequirements")));
+        result.CapacityProviderScalingConfig = global::Gureum.Api.Lambda.CapacityProviderScalingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CapacityProviderScalingConfig")));
+        result.KmsKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyArn"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -1312,12 +1312,12 @@ public sealed partial class CreateCapacityProviderRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "CapacityProviderName", CapacityProviderName);
-        global::Gureum.Core.ValueTree.Put(node, "CapacityProviderScalingConfig", CapacityProviderScalingConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "InstanceRequirements", InstanceRequirements?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyArn", KmsKeyArn);
-        global::Gureum.Core.ValueTree.Put(node, "PermissionsConfig", PermissionsConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "VpcConfig", VpcConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "PermissionsConfig", PermissionsConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "InstanceRequirements", InstanceRequirements?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CapacityProviderScalingConfig", CapacityProviderScalingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyArn", KmsKeyArn);
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         return node;
     }
 }
@@ -1347,11 +1347,11 @@ public sealed partial class CreateCapacityProviderResponse
 
 public sealed partial class CreateCodeSigningConfigRequest
 {
+    public string? Description { get; set; }
+
     public global::Gureum.Api.Lambda.AllowedPublishers? AllowedPublishers { get; set; }
 
     public global::Gureum.Api.Lambda.CodeSigningPolicies? CodeSigningPolicies { get; set; }
-
-    public string? Description { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
 
@@ -1362,9 +1362,9 @@ public sealed partial class CreateCodeSigningConfigRequest
             return null;
         }
         var result = new CreateCodeSigningConfigRequest();
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.AllowedPublishers = global::Gureum.Api.Lambda.AllowedPublishers.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AllowedPublishers")));
         result.CodeSigningPolicies = global::Gureum.Api.Lambda.CodeSigningPolicies.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CodeSigningPolicies")));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -1372,9 +1372,9 @@ public sealed partial class CreateCodeSigningConfigRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "AllowedPublishers", AllowedPublishers?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CodeSigningPolicies", CodeSigningPolicies?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         return node;
     }
@@ -1405,61 +1405,61 @@ public sealed partial class CreateCodeSigningConfigResponse
 
 public sealed partial class CreateEventSourceMappingRequest
 {
-    public global::Gureum.Api.Lambda.AmazonManagedKafkaEventSourceConfig? AmazonManagedKafkaEventSourceConfig { get; set; }
-
-    public int? BatchSize { get; set; }
-
-    public bool? BisectBatchOnFunctionError { get; set; }
-
-    public global::Gureum.Api.Lambda.DestinationConfig? DestinationConfig { get; set; }
-
-    public global::Gureum.Api.Lambda.DocumentDBEventSourceConfig? DocumentDBEventSourceConfig { get; set; }
-
-    public bool? Enabled { get; set; }
-
     public string? EventSourceArn { get; set; }
-
-    public global::Gureum.Api.Lambda.FilterCriteria? FilterCriteria { get; set; }
 
     public string? FunctionName { get; set; }
 
-    public global::System.Collections.Generic.List<string>? FunctionResponseTypes { get; set; }
+    public bool? Enabled { get; set; }
 
-    public string? KMSKeyArn { get; set; }
+    public int? BatchSize { get; set; }
 
-    public global::Gureum.Api.Lambda.EventSourceMappingLoggingConfig? LoggingConfig { get; set; }
+    public global::Gureum.Api.Lambda.FilterCriteria? FilterCriteria { get; set; }
 
     public int? MaximumBatchingWindowInSeconds { get; set; }
 
-    public int? MaximumRecordAgeInSeconds { get; set; }
-
-    public int? MaximumRetryAttempts { get; set; }
-
-    public global::Gureum.Api.Lambda.EventSourceMappingMetricsConfig? MetricsConfig { get; set; }
-
     public int? ParallelizationFactor { get; set; }
-
-    public global::Gureum.Api.Lambda.ProvisionedPollerConfig? ProvisionedPollerConfig { get; set; }
-
-    public global::System.Collections.Generic.List<string>? Queues { get; set; }
-
-    public global::Gureum.Api.Lambda.ScalingConfig? ScalingConfig { get; set; }
-
-    public global::Gureum.Api.Lambda.SelfManagedEventSource? SelfManagedEventSource { get; set; }
-
-    public global::Gureum.Api.Lambda.SelfManagedKafkaEventSourceConfig? SelfManagedKafkaEventSourceConfig { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.SourceAccessConfiguration>? SourceAccessConfigurations { get; set; }
 
     public string? StartingPosition { get; set; }
 
     public global::System.DateTimeOffset? StartingPositionTimestamp { get; set; }
 
+    public global::Gureum.Api.Lambda.DestinationConfig? DestinationConfig { get; set; }
+
+    public int? MaximumRecordAgeInSeconds { get; set; }
+
+    public bool? BisectBatchOnFunctionError { get; set; }
+
+    public int? MaximumRetryAttempts { get; set; }
+
     public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
+
+    public int? TumblingWindowInSeconds { get; set; }
 
     public global::System.Collections.Generic.List<string>? Topics { get; set; }
 
-    public int? TumblingWindowInSeconds { get; set; }
+    public global::System.Collections.Generic.List<string>? Queues { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.SourceAccessConfiguration>? SourceAccessConfigurations { get; set; }
+
+    public global::Gureum.Api.Lambda.SelfManagedEventSource? SelfManagedEventSource { get; set; }
+
+    public global::System.Collections.Generic.List<string>? FunctionResponseTypes { get; set; }
+
+    public global::Gureum.Api.Lambda.AmazonManagedKafkaEventSourceConfig? AmazonManagedKafkaEventSourceConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.SelfManagedKafkaEventSourceConfig? SelfManagedKafkaEventSourceConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.ScalingConfig? ScalingConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.DocumentDBEventSourceConfig? DocumentDBEventSourceConfig { get; set; }
+
+    public string? KMSKeyArn { get; set; }
+
+    public global::Gureum.Api.Lambda.EventSourceMappingMetricsConfig? MetricsConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.EventSourceMappingLoggingConfig? LoggingConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.ProvisionedPollerConfig? ProvisionedPollerConfig { get; set; }
 
     public static CreateEventSourceMappingRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1468,129 +1468,129 @@ public sealed partial class CreateEventSourceMappingRequest
             return null;
         }
         var result = new CreateEventSourceMappingRequest();
-        result.AmazonManagedKafkaEventSourceConfig = global::Gureum.Api.Lambda.AmazonManagedKafkaEventSourceConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AmazonManagedKafkaEventSourceConfig")));
-        result.BatchSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "BatchSize"));
-        result.BisectBatchOnFunctionError = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BisectBatchOnFunctionError"));
-        result.DestinationConfig = global::Gureum.Api.Lambda.DestinationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DestinationConfig")));
-        result.DocumentDBEventSourceConfig = global::Gureum.Api.Lambda.DocumentDBEventSourceConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DocumentDBEventSourceConfig")));
-        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
         result.EventSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceArn"));
-        result.FilterCriteria = global::Gureum.Api.Lambda.FilterCriteria.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FilterCriteria")));
         result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
-        result.FunctionResponseTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FunctionResponseTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.KMSKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSKeyArn"));
-        result.LoggingConfig = global::Gureum.Api.Lambda.EventSourceMappingLoggingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingConfig")));
+        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
+        result.BatchSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "BatchSize"));
+        result.FilterCriteria = global::Gureum.Api.Lambda.FilterCriteria.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FilterCriteria")));
         result.MaximumBatchingWindowInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumBatchingWindowInSeconds"));
-        result.MaximumRecordAgeInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumRecordAgeInSeconds"));
-        result.MaximumRetryAttempts = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumRetryAttempts"));
-        result.MetricsConfig = global::Gureum.Api.Lambda.EventSourceMappingMetricsConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricsConfig")));
         result.ParallelizationFactor = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ParallelizationFactor"));
-        result.ProvisionedPollerConfig = global::Gureum.Api.Lambda.ProvisionedPollerConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedPollerConfig")));
-        result.Queues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Queues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ScalingConfig = global::Gureum.Api.Lambda.ScalingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ScalingConfig")));
-        result.SelfManagedEventSource = global::Gureum.Api.Lambda.SelfManagedEventSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SelfManagedEventSource")));
-        result.SelfManagedKafkaEventSourceConfig = global::Gureum.Api.Lambda.SelfManagedKafkaEventSourceConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SelfManagedKafkaEventSourceConfig")));
-        result.SourceAccessConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SourceAccessConfigurations"), x => global::Gureum.Api.Lambda.SourceAccessConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.StartingPosition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StartingPosition"));
         result.StartingPositionTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartingPositionTimestamp"));
+        result.DestinationConfig = global::Gureum.Api.Lambda.DestinationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DestinationConfig")));
+        result.MaximumRecordAgeInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumRecordAgeInSeconds"));
+        result.BisectBatchOnFunctionError = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BisectBatchOnFunctionError"));
+        result.MaximumRetryAttempts = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumRetryAttempts"));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Topics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Topics"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.TumblingWindowInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TumblingWindowInSeconds"));
+        result.Topics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Topics"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Queues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Queues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SourceAccessConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SourceAccessConfigurations"), x => global::Gureum.Api.Lambda.SourceAccessConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.SelfManagedEventSource = global::Gureum.Api.Lambda.SelfManagedEventSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SelfManagedEventSource")));
+        result.FunctionResponseTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FunctionResponseTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AmazonManagedKafkaEventSourceConfig = global::Gureum.Api.Lambda.AmazonManagedKafkaEventSourceConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AmazonManagedKafkaEventSourceConfig")));
+        result.SelfManagedKafkaEventSourceConfig = global::Gureum.Api.Lambda.SelfManagedKafkaEventSourceConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SelfManagedKafkaEventSourceConfig")));
+        result.ScalingConfig = global::Gureum.Api.Lambda.ScalingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ScalingConfig")));
+        result.DocumentDBEventSourceConfig = global::Gureum.Api.Lambda.DocumentDBEventSourceConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DocumentDBEventSourceConfig")));
+        result.KMSKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSKeyArn"));
+        result.MetricsConfig = global::Gureum.Api.Lambda.EventSourceMappingMetricsConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricsConfig")));
+        result.LoggingConfig = global::Gureum.Api.Lambda.EventSourceMappingLoggingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingConfig")));
+        result.ProvisionedPollerConfig = global::Gureum.Api.Lambda.ProvisionedPollerConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedPollerConfig")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AmazonManagedKafkaEventSourceConfig", AmazonManagedKafkaEventSourceConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "BatchSize", BatchSize);
-        global::Gureum.Core.ValueTree.Put(node, "BisectBatchOnFunctionError", BisectBatchOnFunctionError);
-        global::Gureum.Core.ValueTree.Put(node, "DestinationConfig", DestinationConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DocumentDBEventSourceConfig", DocumentDBEventSourceConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
         global::Gureum.Core.ValueTree.Put(node, "EventSourceArn", EventSourceArn);
-        global::Gureum.Core.ValueTree.Put(node, "FilterCriteria", FilterCriteria?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
-        global::Gureum.Core.ValueTree.Put(node, "FunctionResponseTypes", global::Gureum.Core.ValueTree.WriteList(FunctionResponseTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "KMSKeyArn", KMSKeyArn);
-        global::Gureum.Core.ValueTree.Put(node, "LoggingConfig", LoggingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
+        global::Gureum.Core.ValueTree.Put(node, "BatchSize", BatchSize);
+        global::Gureum.Core.ValueTree.Put(node, "FilterCriteria", FilterCriteria?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "MaximumBatchingWindowInSeconds", MaximumBatchingWindowInSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "MaximumRecordAgeInSeconds", MaximumRecordAgeInSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "MaximumRetryAttempts", MaximumRetryAttempts);
-        global::Gureum.Core.ValueTree.Put(node, "MetricsConfig", MetricsConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ParallelizationFactor", ParallelizationFactor);
-        global::Gureum.Core.ValueTree.Put(node, "ProvisionedPollerConfig", ProvisionedPollerConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Queues", global::Gureum.Core.ValueTree.WriteList(Queues, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ScalingConfig", ScalingConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SelfManagedEventSource", SelfManagedEventSource?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SelfManagedKafkaEventSourceConfig", SelfManagedKafkaEventSourceConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SourceAccessConfigurations", global::Gureum.Core.ValueTree.WriteList(SourceAccessConfigurations, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "StartingPosition", StartingPosition);
         global::Gureum.Core.ValueTree.Put(node, "StartingPositionTimestamp", StartingPositionTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "DestinationConfig", DestinationConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MaximumRecordAgeInSeconds", MaximumRecordAgeInSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "BisectBatchOnFunctionError", BisectBatchOnFunctionError);
+        global::Gureum.Core.ValueTree.Put(node, "MaximumRetryAttempts", MaximumRetryAttempts);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Topics", global::Gureum.Core.ValueTree.WriteList(Topics, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "TumblingWindowInSeconds", TumblingWindowInSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "Topics", global::Gureum.Core.ValueTree.WriteList(Topics, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Queues", global::Gureum.Core.ValueTree.WriteList(Queues, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SourceAccessConfigurations", global::Gureum.Core.ValueTree.WriteList(SourceAccessConfigurations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "SelfManagedEventSource", SelfManagedEventSource?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "FunctionResponseTypes", global::Gureum.Core.ValueTree.WriteList(FunctionResponseTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AmazonManagedKafkaEventSourceConfig", AmazonManagedKafkaEventSourceConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SelfManagedKafkaEventSourceConfig", SelfManagedKafkaEventSourceConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ScalingConfig", ScalingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DocumentDBEventSourceConfig", DocumentDBEventSourceConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "KMSKeyArn", KMSKeyArn);
+        global::Gureum.Core.ValueTree.Put(node, "MetricsConfig", MetricsConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "LoggingConfig", LoggingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProvisionedPollerConfig", ProvisionedPollerConfig?.ToTree());
         return node;
     }
 }
 
 public sealed partial class CreateFunctionRequest
 {
-    public global::System.Collections.Generic.List<string>? Architectures { get; set; }
-
-    public global::Gureum.Api.Lambda.CapacityProviderConfig? CapacityProviderConfig { get; set; }
-
-    public global::Gureum.Api.Lambda.FunctionCode? Code { get; set; }
-
-    public string? CodeSigningConfigArn { get; set; }
-
-    public global::Gureum.Api.Lambda.DeadLetterConfig? DeadLetterConfig { get; set; }
-
-    public string? Description { get; set; }
-
-    public global::Gureum.Api.Lambda.DurableConfig? DurableConfig { get; set; }
-
-    public global::Gureum.Api.Lambda.Environment? Environment { get; set; }
-
-    public global::Gureum.Api.Lambda.EphemeralStorage? EphemeralStorage { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.FileSystemConfig>? FileSystemConfigs { get; set; }
-
     public string? FunctionName { get; set; }
-
-    public string? Handler { get; set; }
-
-    public global::Gureum.Api.Lambda.ImageConfig? ImageConfig { get; set; }
-
-    public string? KMSKeyArn { get; set; }
-
-    public global::System.Collections.Generic.List<string>? Layers { get; set; }
-
-    public global::Gureum.Api.Lambda.LoggingConfig? LoggingConfig { get; set; }
-
-    public int? MemorySize { get; set; }
-
-    public string? PackageType { get; set; }
-
-    public bool? Publish { get; set; }
-
-    public string? PublishTo { get; set; }
-
-    public string? Role { get; set; }
 
     public string? Runtime { get; set; }
 
-    public global::Gureum.Api.Lambda.SnapStart? SnapStart { get; set; }
+    public string? Role { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
+    public string? Handler { get; set; }
 
-    public global::Gureum.Api.Lambda.TenancyConfig? TenancyConfig { get; set; }
+    public global::Gureum.Api.Lambda.FunctionCode? Code { get; set; }
+
+    public string? Description { get; set; }
 
     public int? Timeout { get; set; }
 
-    public global::Gureum.Api.Lambda.TracingConfig? TracingConfig { get; set; }
+    public int? MemorySize { get; set; }
+
+    public bool? Publish { get; set; }
 
     public global::Gureum.Api.Lambda.VpcConfig? VpcConfig { get; set; }
+
+    public string? PackageType { get; set; }
+
+    public global::Gureum.Api.Lambda.DeadLetterConfig? DeadLetterConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.Environment? Environment { get; set; }
+
+    public string? KMSKeyArn { get; set; }
+
+    public global::Gureum.Api.Lambda.TracingConfig? TracingConfig { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Layers { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.FileSystemConfig>? FileSystemConfigs { get; set; }
+
+    public global::Gureum.Api.Lambda.ImageConfig? ImageConfig { get; set; }
+
+    public string? CodeSigningConfigArn { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Architectures { get; set; }
+
+    public global::Gureum.Api.Lambda.EphemeralStorage? EphemeralStorage { get; set; }
+
+    public global::Gureum.Api.Lambda.SnapStart? SnapStart { get; set; }
+
+    public global::Gureum.Api.Lambda.LoggingConfig? LoggingConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.CapacityProviderConfig? CapacityProviderConfig { get; set; }
+
+    public string? PublishTo { get; set; }
+
+    public global::Gureum.Api.Lambda.DurableConfig? DurableConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.TenancyConfig? TenancyConfig { get; set; }
 
     public static CreateFunctionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1599,83 +1599,83 @@ public sealed partial class CreateFunctionRequest
             return null;
         }
         var result = new CreateFunctionRequest();
-        result.Architectures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Architectures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CapacityProviderConfig = global::Gureum.Api.Lambda.CapacityProviderConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CapacityProviderConfig")));
-        result.Code = global::Gureum.Api.Lambda.FunctionCode.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Code")));
-        result.CodeSigningConfigArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CodeSigningConfigArn"));
-        result.DeadLetterConfig = global::Gureum.Api.Lambda.DeadLetterConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeadLetterConfig")));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.DurableConfig = global::Gureum.Api.Lambda.DurableConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DurableConfig")));
-        result.Environment = global::Gureum.Api.Lambda.Environment.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Environment")));
-        result.EphemeralStorage = global::Gureum.Api.Lambda.EphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EphemeralStorage")));
-        result.FileSystemConfigs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FileSystemConfigs"), x => global::Gureum.Api.Lambda.FileSystemConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
-        result.Handler = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Handler"));
-        result.ImageConfig = global::Gureum.Api.Lambda.ImageConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ImageConfig")));
-        result.KMSKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSKeyArn"));
-        result.Layers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Layers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.LoggingConfig = global::Gureum.Api.Lambda.LoggingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingConfig")));
-        result.MemorySize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MemorySize"));
-        result.PackageType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PackageType"));
-        result.Publish = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Publish"));
-        result.PublishTo = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublishTo"));
-        result.Role = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Role"));
         result.Runtime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Runtime"));
-        result.SnapStart = global::Gureum.Api.Lambda.SnapStart.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnapStart")));
-        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.TenancyConfig = global::Gureum.Api.Lambda.TenancyConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TenancyConfig")));
+        result.Role = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Role"));
+        result.Handler = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Handler"));
+        result.Code = global::Gureum.Api.Lambda.FunctionCode.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Code")));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.Timeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Timeout"));
-        result.TracingConfig = global::Gureum.Api.Lambda.TracingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TracingConfig")));
+        result.MemorySize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MemorySize"));
+        result.Publish = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Publish"));
         result.VpcConfig = global::Gureum.Api.Lambda.VpcConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "VpcConfig")));
+        result.PackageType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PackageType"));
+        result.DeadLetterConfig = global::Gureum.Api.Lambda.DeadLetterConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeadLetterConfig")));
+        result.Environment = global::Gureum.Api.Lambda.Environment.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Environment")));
+        result.KMSKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSKeyArn"));
+        result.TracingConfig = global::Gureum.Api.Lambda.TracingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TracingConfig")));
+        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Layers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Layers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.FileSystemConfigs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FileSystemConfigs"), x => global::Gureum.Api.Lambda.FileSystemConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ImageConfig = global::Gureum.Api.Lambda.ImageConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ImageConfig")));
+        result.CodeSigningConfigArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CodeSigningConfigArn"));
+        result.Architectures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Architectures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.EphemeralStorage = global::Gureum.Api.Lambda.EphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EphemeralStorage")));
+        result.SnapStart = global::Gureum.Api.Lambda.SnapStart.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnapStart")));
+        result.LoggingConfig = global::Gureum.Api.Lambda.LoggingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingConfig")));
+        result.CapacityProviderConfig = global::Gureum.Api.Lambda.CapacityProviderConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CapacityProviderConfig")));
+        result.PublishTo = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublishTo"));
+        result.DurableConfig = global::Gureum.Api.Lambda.DurableConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DurableConfig")));
+        result.TenancyConfig = global::Gureum.Api.Lambda.TenancyConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TenancyConfig")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Architectures", global::Gureum.Core.ValueTree.WriteList(Architectures, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "CapacityProviderConfig", CapacityProviderConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Code", Code?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CodeSigningConfigArn", CodeSigningConfigArn);
-        global::Gureum.Core.ValueTree.Put(node, "DeadLetterConfig", DeadLetterConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "DurableConfig", DurableConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Environment", Environment?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EphemeralStorage", EphemeralStorage?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "FileSystemConfigs", global::Gureum.Core.ValueTree.WriteList(FileSystemConfigs, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
-        global::Gureum.Core.ValueTree.Put(node, "Handler", Handler);
-        global::Gureum.Core.ValueTree.Put(node, "ImageConfig", ImageConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "KMSKeyArn", KMSKeyArn);
-        global::Gureum.Core.ValueTree.Put(node, "Layers", global::Gureum.Core.ValueTree.WriteList(Layers, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "LoggingConfig", LoggingConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MemorySize", MemorySize);
-        global::Gureum.Core.ValueTree.Put(node, "PackageType", PackageType);
-        global::Gureum.Core.ValueTree.Put(node, "Publish", Publish);
-        global::Gureum.Core.ValueTree.Put(node, "PublishTo", PublishTo);
-        global::Gureum.Core.ValueTree.Put(node, "Role", Role);
         global::Gureum.Core.ValueTree.Put(node, "Runtime", Runtime);
-        global::Gureum.Core.ValueTree.Put(node, "SnapStart", SnapStart?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "TenancyConfig", TenancyConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Role", Role);
+        global::Gureum.Core.ValueTree.Put(node, "Handler", Handler);
+        global::Gureum.Core.ValueTree.Put(node, "Code", Code?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "Timeout", Timeout);
-        global::Gureum.Core.ValueTree.Put(node, "TracingConfig", TracingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MemorySize", MemorySize);
+        global::Gureum.Core.ValueTree.Put(node, "Publish", Publish);
         global::Gureum.Core.ValueTree.Put(node, "VpcConfig", VpcConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "PackageType", PackageType);
+        global::Gureum.Core.ValueTree.Put(node, "DeadLetterConfig", DeadLetterConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Environment", Environment?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "KMSKeyArn", KMSKeyArn);
+        global::Gureum.Core.ValueTree.Put(node, "TracingConfig", TracingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Layers", global::Gureum.Core.ValueTree.WriteList(Layers, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "FileSystemConfigs", global::Gureum.Core.ValueTree.WriteList(FileSystemConfigs, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ImageConfig", ImageConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CodeSigningConfigArn", CodeSigningConfigArn);
+        global::Gureum.Core.ValueTree.Put(node, "Architectures", global::Gureum.Core.ValueTree.WriteList(Architectures, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "EphemeralStorage", EphemeralStorage?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SnapStart", SnapStart?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "LoggingConfig", LoggingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CapacityProviderConfig", CapacityProviderConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "PublishTo", PublishTo);
+        global::Gureum.Core.ValueTree.Put(node, "DurableConfig", DurableConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "TenancyConfig", TenancyConfig?.ToTree());
         return node;
     }
 }
 
 public sealed partial class CreateFunctionUrlConfigRequest
 {
+    public string? FunctionName { get; set; }
+
+    public string? Qualifier { get; set; }
+
     public string? AuthType { get; set; }
 
     public global::Gureum.Api.Lambda.Cors? Cors { get; set; }
 
-    public string? FunctionName { get; set; }
-
     public string? InvokeMode { get; set; }
-
-    public string? Qualifier { get; set; }
 
     public static CreateFunctionUrlConfigRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1684,37 +1684,37 @@ public sealed partial class CreateFunctionUrlConfigRequest
             return null;
         }
         var result = new CreateFunctionUrlConfigRequest();
+        result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
+        result.Qualifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Qualifier"));
         result.AuthType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthType"));
         result.Cors = global::Gureum.Api.Lambda.Cors.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Cors")));
-        result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
         result.InvokeMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvokeMode"));
-        result.Qualifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Qualifier"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
+        global::Gureum.Core.ValueTree.Put(node, "Qualifier", Qualifier);
         global::Gureum.Core.ValueTree.Put(node, "AuthType", AuthType);
         global::Gureum.Core.ValueTree.Put(node, "Cors", Cors?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
         global::Gureum.Core.ValueTree.Put(node, "InvokeMode", InvokeMode);
-        global::Gureum.Core.ValueTree.Put(node, "Qualifier", Qualifier);
         return node;
     }
 }
 
 public sealed partial class CreateFunctionUrlConfigResponse
 {
+    public string? FunctionUrl { get; set; }
+
+    public string? FunctionArn { get; set; }
+
     public string? AuthType { get; set; }
 
     public global::Gureum.Api.Lambda.Cors? Cors { get; set; }
 
     public string? CreationTime { get; set; }
-
-    public string? FunctionArn { get; set; }
-
-    public string? FunctionUrl { get; set; }
 
     public string? InvokeMode { get; set; }
 
@@ -1725,11 +1725,11 @@ public sealed partial class CreateFunctionUrlConfigResponse
             return null;
         }
         var result = new CreateFunctionUrlConfigResponse();
+        result.FunctionUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionUrl"));
+        result.FunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionArn"));
         result.AuthType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthType"));
         result.Cors = global::Gureum.Api.Lambda.Cors.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Cors")));
         result.CreationTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
-        result.FunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionArn"));
-        result.FunctionUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionUrl"));
         result.InvokeMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvokeMode"));
         return result;
     }
@@ -1737,11 +1737,11 @@ public sealed partial class CreateFunctionUrlConfigResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "FunctionUrl", FunctionUrl);
+        global::Gureum.Core.ValueTree.Put(node, "FunctionArn", FunctionArn);
         global::Gureum.Core.ValueTree.Put(node, "AuthType", AuthType);
         global::Gureum.Core.ValueTree.Put(node, "Cors", Cors?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "FunctionArn", FunctionArn);
-        global::Gureum.Core.ValueTree.Put(node, "FunctionUrl", FunctionUrl);
         global::Gureum.Core.ValueTree.Put(node, "InvokeMode", InvokeMode);
         return node;
     }
@@ -2114,9 +2114,9 @@ public sealed partial class DeleteProvisionedConcurrencyConfigRequest
 
 public sealed partial class DestinationConfig
 {
-    public global::Gureum.Api.Lambda.OnFailure? OnFailure { get; set; }
-
     public global::Gureum.Api.Lambda.OnSuccess? OnSuccess { get; set; }
+
+    public global::Gureum.Api.Lambda.OnFailure? OnFailure { get; set; }
 
     public static DestinationConfig? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2125,25 +2125,25 @@ public sealed partial class DestinationConfig
             return null;
         }
         var result = new DestinationConfig();
-        result.OnFailure = global::Gureum.Api.Lambda.OnFailure.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnFailure")));
         result.OnSuccess = global::Gureum.Api.Lambda.OnSuccess.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnSuccess")));
+        result.OnFailure = global::Gureum.Api.Lambda.OnFailure.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OnFailure")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "OnFailure", OnFailure?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "OnSuccess", OnSuccess?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OnFailure", OnFailure?.ToTree());
         return node;
     }
 }
 
 public sealed partial class DocumentDBEventSourceConfig
 {
-    public string? CollectionName { get; set; }
-
     public string? DatabaseName { get; set; }
+
+    public string? CollectionName { get; set; }
 
     public string? FullDocument { get; set; }
 
@@ -2154,8 +2154,8 @@ public sealed partial class DocumentDBEventSourceConfig
             return null;
         }
         var result = new DocumentDBEventSourceConfig();
-        result.CollectionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CollectionName"));
         result.DatabaseName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DatabaseName"));
+        result.CollectionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CollectionName"));
         result.FullDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FullDocument"));
         return result;
     }
@@ -2163,8 +2163,8 @@ public sealed partial class DocumentDBEventSourceConfig
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CollectionName", CollectionName);
         global::Gureum.Core.ValueTree.Put(node, "DatabaseName", DatabaseName);
+        global::Gureum.Core.ValueTree.Put(node, "CollectionName", CollectionName);
         global::Gureum.Core.ValueTree.Put(node, "FullDocument", FullDocument);
         return node;
     }
@@ -2172,9 +2172,9 @@ public sealed partial class DocumentDBEventSourceConfig
 
 public sealed partial class DurableConfig
 {
-    public int? ExecutionTimeout { get; set; }
-
     public int? RetentionPeriodInDays { get; set; }
+
+    public int? ExecutionTimeout { get; set; }
 
     public static DurableConfig? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2183,16 +2183,16 @@ public sealed partial class DurableConfig
             return null;
         }
         var result = new DurableConfig();
-        result.ExecutionTimeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ExecutionTimeout"));
         result.RetentionPeriodInDays = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RetentionPeriodInDays"));
+        result.ExecutionTimeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ExecutionTimeout"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionTimeout", ExecutionTimeout);
         global::Gureum.Core.ValueTree.Put(node, "RetentionPeriodInDays", RetentionPeriodInDays);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionTimeout", ExecutionTimeout);
         return node;
     }
 }
@@ -2255,9 +2255,9 @@ public sealed partial class EnvironmentError
 
 public sealed partial class EnvironmentResponse
 {
-    public global::Gureum.Api.Lambda.EnvironmentError? Error { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, string>? Variables { get; set; }
+
+    public global::Gureum.Api.Lambda.EnvironmentError? Error { get; set; }
 
     public static EnvironmentResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2266,16 +2266,16 @@ public sealed partial class EnvironmentResponse
             return null;
         }
         var result = new EnvironmentResponse();
-        result.Error = global::Gureum.Api.Lambda.EnvironmentError.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
         result.Variables = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Variables"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Error = global::Gureum.Api.Lambda.EnvironmentError.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Variables", global::Gureum.Core.ValueTree.WriteMap(Variables, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
         return node;
     }
 }
@@ -2305,11 +2305,11 @@ public sealed partial class EphemeralStorage
 
 public sealed partial class ErrorObject
 {
-    public string? ErrorData { get; set; }
-
     public string? ErrorMessage { get; set; }
 
     public string? ErrorType { get; set; }
+
+    public string? ErrorData { get; set; }
 
     public global::System.Collections.Generic.List<string>? StackTrace { get; set; }
 
@@ -2320,9 +2320,9 @@ public sealed partial class ErrorObject
             return null;
         }
         var result = new ErrorObject();
-        result.ErrorData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorData"));
         result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorMessage"));
         result.ErrorType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorType"));
+        result.ErrorData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorData"));
         result.StackTrace = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StackTrace"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -2330,9 +2330,9 @@ public sealed partial class ErrorObject
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ErrorData", ErrorData);
         global::Gureum.Core.ValueTree.Put(node, "ErrorMessage", ErrorMessage);
         global::Gureum.Core.ValueTree.Put(node, "ErrorType", ErrorType);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorData", ErrorData);
         global::Gureum.Core.ValueTree.Put(node, "StackTrace", global::Gureum.Core.ValueTree.WriteList(StackTrace, x => (object?)x));
         return node;
     }
@@ -2340,67 +2340,67 @@ public sealed partial class ErrorObject
 
 public sealed partial class Event
 {
-    public global::Gureum.Api.Lambda.CallbackFailedDetails? CallbackFailedDetails { get; set; }
+    public string? EventType { get; set; }
 
-    public global::Gureum.Api.Lambda.CallbackStartedDetails? CallbackStartedDetails { get; set; }
+    public string? SubType { get; set; }
 
-    public global::Gureum.Api.Lambda.CallbackSucceededDetails? CallbackSucceededDetails { get; set; }
+    public int? EventId { get; set; }
 
-    public global::Gureum.Api.Lambda.CallbackTimedOutDetails? CallbackTimedOutDetails { get; set; }
+    public string? Id { get; set; }
 
-    public global::Gureum.Api.Lambda.ChainedInvokeFailedDetails? ChainedInvokeFailedDetails { get; set; }
+    public string? Name { get; set; }
 
-    public global::Gureum.Api.Lambda.ChainedInvokeStartedDetails? ChainedInvokeStartedDetails { get; set; }
+    public global::System.DateTimeOffset? EventTimestamp { get; set; }
 
-    public global::Gureum.Api.Lambda.ChainedInvokeStoppedDetails? ChainedInvokeStoppedDetails { get; set; }
+    public string? ParentId { get; set; }
 
-    public global::Gureum.Api.Lambda.ChainedInvokeSucceededDetails? ChainedInvokeSucceededDetails { get; set; }
+    public global::Gureum.Api.Lambda.ExecutionStartedDetails? ExecutionStartedDetails { get; set; }
 
-    public global::Gureum.Api.Lambda.ChainedInvokeTimedOutDetails? ChainedInvokeTimedOutDetails { get; set; }
+    public global::Gureum.Api.Lambda.ExecutionSucceededDetails? ExecutionSucceededDetails { get; set; }
 
-    public global::Gureum.Api.Lambda.ContextFailedDetails? ContextFailedDetails { get; set; }
+    public global::Gureum.Api.Lambda.ExecutionFailedDetails? ExecutionFailedDetails { get; set; }
+
+    public global::Gureum.Api.Lambda.ExecutionTimedOutDetails? ExecutionTimedOutDetails { get; set; }
+
+    public global::Gureum.Api.Lambda.ExecutionStoppedDetails? ExecutionStoppedDetails { get; set; }
 
     public global::Gureum.Api.Lambda.ContextStartedDetails? ContextStartedDetails { get; set; }
 
     public global::Gureum.Api.Lambda.ContextSucceededDetails? ContextSucceededDetails { get; set; }
 
-    public int? EventId { get; set; }
+    public global::Gureum.Api.Lambda.ContextFailedDetails? ContextFailedDetails { get; set; }
 
-    public global::System.DateTimeOffset? EventTimestamp { get; set; }
+    public global::Gureum.Api.Lambda.WaitStartedDetails? WaitStartedDetails { get; set; }
 
-    public string? EventType { get; set; }
+    public global::Gureum.Api.Lambda.WaitSucceededDetails? WaitSucceededDetails { get; set; }
 
-    public global::Gureum.Api.Lambda.ExecutionFailedDetails? ExecutionFailedDetails { get; set; }
-
-    public global::Gureum.Api.Lambda.ExecutionStartedDetails? ExecutionStartedDetails { get; set; }
-
-    public global::Gureum.Api.Lambda.ExecutionStoppedDetails? ExecutionStoppedDetails { get; set; }
-
-    public global::Gureum.Api.Lambda.ExecutionSucceededDetails? ExecutionSucceededDetails { get; set; }
-
-    public global::Gureum.Api.Lambda.ExecutionTimedOutDetails? ExecutionTimedOutDetails { get; set; }
-
-    public string? Id { get; set; }
-
-    public global::Gureum.Api.Lambda.InvocationCompletedDetails? InvocationCompletedDetails { get; set; }
-
-    public string? Name { get; set; }
-
-    public string? ParentId { get; set; }
-
-    public global::Gureum.Api.Lambda.StepFailedDetails? StepFailedDetails { get; set; }
+    public global::Gureum.Api.Lambda.WaitCancelledDetails? WaitCancelledDetails { get; set; }
 
     public global::Gureum.Api.Lambda.StepStartedDetails? StepStartedDetails { get; set; }
 
     public global::Gureum.Api.Lambda.StepSucceededDetails? StepSucceededDetails { get; set; }
 
-    public string? SubType { get; set; }
+    public global::Gureum.Api.Lambda.StepFailedDetails? StepFailedDetails { get; set; }
 
-    public global::Gureum.Api.Lambda.WaitCancelledDetails? WaitCancelledDetails { get; set; }
+    public global::Gureum.Api.Lambda.ChainedInvokeStartedDetails? ChainedInvokeStartedDetails { get; set; }
 
-    public global::Gureum.Api.Lambda.WaitStartedDetails? WaitStartedDetails { get; set; }
+    public global::Gureum.Api.Lambda.ChainedInvokeSucceededDetails? ChainedInvokeSucceededDetails { get; set; }
 
-    public global::Gureum.Api.Lambda.WaitSucceededDetails? WaitSucceededDetails { get; set; }
+    public global::Gureum.Api.Lambda.ChainedInvokeFailedDetails? ChainedInvokeFailedDetails { get; set; }
+
+    public global::Gureum.Api.Lambda.ChainedInvokeTimedOutDetails? ChainedInvokeTimedOutDetails { get; set; }
+
+    public global::Gureum.Api.Lambda.ChainedInvokeStoppedDetails? ChainedInvokeStoppedDetails { get; set; }
+
+    public global::Gureum.Api.Lambda.CallbackStartedDetails? CallbackStartedDetails { get; set; }
+
+    public global::Gureum.Api.Lambda.CallbackSucceededDetails? CallbackSucceededDetails { get; set; }
+
+    public global::Gureum.Api.Lambda.CallbackFailedDetails? CallbackFailedDetails { get; set; }
+
+    public global::Gureum.Api.Lambda.CallbackTimedOutDetails? CallbackTimedOutDetails { get; set; }
+
+    public global::Gureum.Api.Lambda.InvocationCompletedDetails? InvocationCompletedDetails { get; set; }
 
     public static Event? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2409,74 +2409,74 @@ public sealed partial class Event
             return null;
         }
         var result = new Event();
-        result.CallbackFailedDetails = global::Gureum.Api.Lambda.CallbackFailedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CallbackFailedDetails")));
-        result.CallbackStartedDetails = global::Gureum.Api.Lambda.CallbackStartedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CallbackStartedDetails")));
-        result.CallbackSucceededDetails = global::Gureum.Api.Lambda.CallbackSucceededDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CallbackSucceededDetails")));
-        result.CallbackTimedOutDetails = global::Gureum.Api.Lambda.CallbackTimedOutDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CallbackTimedOutDetails")));
-        result.ChainedInvokeFailedDetails = global::Gureum.Api.Lambda.ChainedInvokeFailedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ChainedInvokeFailedDetails")));
-        result.ChainedInvokeStartedDetails = global::Gureum.Api.Lambda.ChainedInvokeStartedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ChainedInvokeStartedDetails")));
-        result.ChainedInvokeStoppedDetails = global::Gureum.Api.Lambda.ChainedInvokeStoppedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ChainedInvokeStoppedDetails")));
-        result.ChainedInvokeSucceededDetails = global::Gureum.Api.Lambda.ChainedInvokeSucceededDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ChainedInvokeSucceededDetails")));
-        result.ChainedInvokeTimedOutDetails = global::Gureum.Api.Lambda.ChainedInvokeTimedOutDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ChainedInvokeTimedOutDetails")));
-        result.ContextFailedDetails = global::Gureum.Api.Lambda.ContextFailedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ContextFailedDetails")));
+        result.EventType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventType"));
+        result.SubType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SubType"));
+        result.EventId = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "EventId"));
+        result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.EventTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EventTimestamp"));
+        result.ParentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParentId"));
+        result.ExecutionStartedDetails = global::Gureum.Api.Lambda.ExecutionStartedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExecutionStartedDetails")));
+        result.ExecutionSucceededDetails = global::Gureum.Api.Lambda.ExecutionSucceededDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExecutionSucceededDetails")));
+        result.ExecutionFailedDetails = global::Gureum.Api.Lambda.ExecutionFailedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExecutionFailedDetails")));
+        result.ExecutionTimedOutDetails = global::Gureum.Api.Lambda.ExecutionTimedOutDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExecutionTimedOutDetails")));
+        result.ExecutionStoppedDetails = global::Gureum.Api.Lambda.ExecutionStoppedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExecutionStoppedDetails")));
         result.ContextStartedDetails = global::Gureum.Api.Lambda.ContextStartedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ContextStartedDetails")));
         result.ContextSucceededDetails = global::Gureum.Api.Lambda.ContextSucceededDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ContextSucceededDetails")));
-        result.EventId = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "EventId"));
-        result.EventTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EventTimestamp"));
-        result.EventType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventType"));
-        result.ExecutionFailedDetails = global::Gureum.Api.Lambda.ExecutionFailedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExecutionFailedDetails")));
-        result.ExecutionStartedDetails = global::Gureum.Api.Lambda.ExecutionStartedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExecutionStartedDetails")));
-        result.ExecutionStoppedDetails = global::Gureum.Api.Lambda.ExecutionStoppedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExecutionStoppedDetails")));
-        result.ExecutionSucceededDetails = global::Gureum.Api.Lambda.ExecutionSucceededDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExecutionSucceededDetails")));
-        result.ExecutionTimedOutDetails = global::Gureum.Api.Lambda.ExecutionTimedOutDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExecutionTimedOutDetails")));
-        result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
-        result.InvocationCompletedDetails = global::Gureum.Api.Lambda.InvocationCompletedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InvocationCompletedDetails")));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.ParentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParentId"));
-        result.StepFailedDetails = global::Gureum.Api.Lambda.StepFailedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StepFailedDetails")));
-        result.StepStartedDetails = global::Gureum.Api.Lambda.StepStartedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StepStartedDetails")));
-        result.StepSucceededDetails = global::Gureum.Api.Lambda.StepSucceededDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StepSucceededDetails")));
-        result.SubType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SubType"));
-        result.WaitCancelledDetails = global::Gureum.Api.Lambda.WaitCancelledDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WaitCancelledDetails")));
+        result.ContextFailedDetails = global::Gureum.Api.Lambda.ContextFailedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ContextFailedDetails")));
         result.WaitStartedDetails = global::Gureum.Api.Lambda.WaitStartedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WaitStartedDetails")));
         result.WaitSucceededDetails = global::Gureum.Api.Lambda.WaitSucceededDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WaitSucceededDetails")));
+        result.WaitCancelledDetails = global::Gureum.Api.Lambda.WaitCancelledDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WaitCancelledDetails")));
+        result.StepStartedDetails = global::Gureum.Api.Lambda.StepStartedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StepStartedDetails")));
+        result.StepSucceededDetails = global::Gureum.Api.Lambda.StepSucceededDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StepSucceededDetails")));
+        result.StepFailedDetails = global::Gureum.Api.Lambda.StepFailedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StepFailedDetails")));
+        result.ChainedInvokeStartedDetails = global::Gureum.Api.Lambda.ChainedInvokeStartedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ChainedInvokeStartedDetails")));
+        result.ChainedInvokeSucceededDetails = global::Gureum.Api.Lambda.ChainedInvokeSucceededDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ChainedInvokeSucceededDetails")));
+        result.ChainedInvokeFailedDetails = global::Gureum.Api.Lambda.ChainedInvokeFailedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ChainedInvokeFailedDetails")));
+        result.ChainedInvokeTimedOutDetails = global::Gureum.Api.Lambda.ChainedInvokeTimedOutDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ChainedInvokeTimedOutDetails")));
+        result.ChainedInvokeStoppedDetails = global::Gureum.Api.Lambda.ChainedInvokeStoppedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ChainedInvokeStoppedDetails")));
+        result.CallbackStartedDetails = global::Gureum.Api.Lambda.CallbackStartedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CallbackStartedDetails")));
+        result.CallbackSucceededDetails = global::Gureum.Api.Lambda.CallbackSucceededDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CallbackSucceededDetails")));
+        result.CallbackFailedDetails = global::Gureum.Api.Lambda.CallbackFailedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CallbackFailedDetails")));
+        result.CallbackTimedOutDetails = global::Gureum.Api.Lambda.CallbackTimedOutDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CallbackTimedOutDetails")));
+        result.InvocationCompletedDetails = global::Gureum.Api.Lambda.InvocationCompletedDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InvocationCompletedDetails")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CallbackFailedDetails", CallbackFailedDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CallbackStartedDetails", CallbackStartedDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CallbackSucceededDetails", CallbackSucceededDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CallbackTimedOutDetails", CallbackTimedOutDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ChainedInvokeFailedDetails", ChainedInvokeFailedDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ChainedInvokeStartedDetails", ChainedInvokeStartedDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ChainedInvokeStoppedDetails", ChainedInvokeStoppedDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ChainedInvokeSucceededDetails", ChainedInvokeSucceededDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ChainedInvokeTimedOutDetails", ChainedInvokeTimedOutDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ContextFailedDetails", ContextFailedDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EventType", EventType);
+        global::Gureum.Core.ValueTree.Put(node, "SubType", SubType);
+        global::Gureum.Core.ValueTree.Put(node, "EventId", EventId);
+        global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "EventTimestamp", EventTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "ParentId", ParentId);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionStartedDetails", ExecutionStartedDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionSucceededDetails", ExecutionSucceededDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionFailedDetails", ExecutionFailedDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionTimedOutDetails", ExecutionTimedOutDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionStoppedDetails", ExecutionStoppedDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ContextStartedDetails", ContextStartedDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ContextSucceededDetails", ContextSucceededDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EventId", EventId);
-        global::Gureum.Core.ValueTree.Put(node, "EventTimestamp", EventTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "EventType", EventType);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionFailedDetails", ExecutionFailedDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionStartedDetails", ExecutionStartedDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionStoppedDetails", ExecutionStoppedDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionSucceededDetails", ExecutionSucceededDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionTimedOutDetails", ExecutionTimedOutDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Id", Id);
-        global::Gureum.Core.ValueTree.Put(node, "InvocationCompletedDetails", InvocationCompletedDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "ParentId", ParentId);
-        global::Gureum.Core.ValueTree.Put(node, "StepFailedDetails", StepFailedDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "StepStartedDetails", StepStartedDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "StepSucceededDetails", StepSucceededDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SubType", SubType);
-        global::Gureum.Core.ValueTree.Put(node, "WaitCancelledDetails", WaitCancelledDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ContextFailedDetails", ContextFailedDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "WaitStartedDetails", WaitStartedDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "WaitSucceededDetails", WaitSucceededDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "WaitCancelledDetails", WaitCancelledDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "StepStartedDetails", StepStartedDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "StepSucceededDetails", StepSucceededDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "StepFailedDetails", StepFailedDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ChainedInvokeStartedDetails", ChainedInvokeStartedDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ChainedInvokeSucceededDetails", ChainedInvokeSucceededDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ChainedInvokeFailedDetails", ChainedInvokeFailedDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ChainedInvokeTimedOutDetails", ChainedInvokeTimedOutDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ChainedInvokeStoppedDetails", ChainedInvokeStoppedDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CallbackStartedDetails", CallbackStartedDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CallbackSucceededDetails", CallbackSucceededDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CallbackFailedDetails", CallbackFailedDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CallbackTimedOutDetails", CallbackTimedOutDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "InvocationCompletedDetails", InvocationCompletedDetails?.ToTree());
         return node;
     }
 }
@@ -2564,71 +2564,71 @@ public sealed partial class EventResult
 
 public sealed partial class EventSourceMappingConfiguration
 {
-    public global::Gureum.Api.Lambda.AmazonManagedKafkaEventSourceConfig? AmazonManagedKafkaEventSourceConfig { get; set; }
-
-    public int? BatchSize { get; set; }
-
-    public bool? BisectBatchOnFunctionError { get; set; }
-
-    public global::Gureum.Api.Lambda.DestinationConfig? DestinationConfig { get; set; }
-
-    public global::Gureum.Api.Lambda.DocumentDBEventSourceConfig? DocumentDBEventSourceConfig { get; set; }
-
-    public string? EventSourceArn { get; set; }
-
-    public string? EventSourceMappingArn { get; set; }
-
-    public global::Gureum.Api.Lambda.FilterCriteria? FilterCriteria { get; set; }
-
-    public global::Gureum.Api.Lambda.FilterCriteriaError? FilterCriteriaError { get; set; }
-
-    public string? FunctionArn { get; set; }
-
-    public global::System.Collections.Generic.List<string>? FunctionResponseTypes { get; set; }
-
-    public string? KMSKeyArn { get; set; }
-
-    public global::System.DateTimeOffset? LastModified { get; set; }
-
-    public string? LastProcessingResult { get; set; }
-
-    public global::Gureum.Api.Lambda.EventSourceMappingLoggingConfig? LoggingConfig { get; set; }
-
-    public int? MaximumBatchingWindowInSeconds { get; set; }
-
-    public int? MaximumRecordAgeInSeconds { get; set; }
-
-    public int? MaximumRetryAttempts { get; set; }
-
-    public global::Gureum.Api.Lambda.EventSourceMappingMetricsConfig? MetricsConfig { get; set; }
-
-    public int? ParallelizationFactor { get; set; }
-
-    public global::Gureum.Api.Lambda.ProvisionedPollerConfig? ProvisionedPollerConfig { get; set; }
-
-    public global::System.Collections.Generic.List<string>? Queues { get; set; }
-
-    public global::Gureum.Api.Lambda.ScalingConfig? ScalingConfig { get; set; }
-
-    public global::Gureum.Api.Lambda.SelfManagedEventSource? SelfManagedEventSource { get; set; }
-
-    public global::Gureum.Api.Lambda.SelfManagedKafkaEventSourceConfig? SelfManagedKafkaEventSourceConfig { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.SourceAccessConfiguration>? SourceAccessConfigurations { get; set; }
+    public string? UUID { get; set; }
 
     public string? StartingPosition { get; set; }
 
     public global::System.DateTimeOffset? StartingPositionTimestamp { get; set; }
 
+    public int? BatchSize { get; set; }
+
+    public int? MaximumBatchingWindowInSeconds { get; set; }
+
+    public int? ParallelizationFactor { get; set; }
+
+    public string? EventSourceArn { get; set; }
+
+    public global::Gureum.Api.Lambda.FilterCriteria? FilterCriteria { get; set; }
+
+    public string? FunctionArn { get; set; }
+
+    public global::System.DateTimeOffset? LastModified { get; set; }
+
+    public string? LastProcessingResult { get; set; }
+
     public string? State { get; set; }
 
     public string? StateTransitionReason { get; set; }
 
+    public global::Gureum.Api.Lambda.DestinationConfig? DestinationConfig { get; set; }
+
     public global::System.Collections.Generic.List<string>? Topics { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Queues { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.SourceAccessConfiguration>? SourceAccessConfigurations { get; set; }
+
+    public global::Gureum.Api.Lambda.SelfManagedEventSource? SelfManagedEventSource { get; set; }
+
+    public int? MaximumRecordAgeInSeconds { get; set; }
+
+    public bool? BisectBatchOnFunctionError { get; set; }
+
+    public int? MaximumRetryAttempts { get; set; }
 
     public int? TumblingWindowInSeconds { get; set; }
 
-    public string? UUID { get; set; }
+    public global::System.Collections.Generic.List<string>? FunctionResponseTypes { get; set; }
+
+    public global::Gureum.Api.Lambda.AmazonManagedKafkaEventSourceConfig? AmazonManagedKafkaEventSourceConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.SelfManagedKafkaEventSourceConfig? SelfManagedKafkaEventSourceConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.ScalingConfig? ScalingConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.DocumentDBEventSourceConfig? DocumentDBEventSourceConfig { get; set; }
+
+    public string? KMSKeyArn { get; set; }
+
+    public global::Gureum.Api.Lambda.FilterCriteriaError? FilterCriteriaError { get; set; }
+
+    public string? EventSourceMappingArn { get; set; }
+
+    public global::Gureum.Api.Lambda.EventSourceMappingMetricsConfig? MetricsConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.EventSourceMappingLoggingConfig? LoggingConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.ProvisionedPollerConfig? ProvisionedPollerConfig { get; set; }
 
     public static EventSourceMappingConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2637,78 +2637,78 @@ public sealed partial class EventSourceMappingConfiguration
             return null;
         }
         var result = new EventSourceMappingConfiguration();
-        result.AmazonManagedKafkaEventSourceConfig = global::Gureum.Api.Lambda.AmazonManagedKafkaEventSourceConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AmazonManagedKafkaEventSourceConfig")));
-        result.BatchSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "BatchSize"));
-        result.BisectBatchOnFunctionError = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BisectBatchOnFunctionError"));
-        result.DestinationConfig = global::Gureum.Api.Lambda.DestinationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DestinationConfig")));
-        result.DocumentDBEventSourceConfig = global::Gureum.Api.Lambda.DocumentDBEventSourceConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DocumentDBEventSourceConfig")));
-        result.EventSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceArn"));
-        result.EventSourceMappingArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceMappingArn"));
-        result.FilterCriteria = global::Gureum.Api.Lambda.FilterCriteria.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FilterCriteria")));
-        result.FilterCriteriaError = global::Gureum.Api.Lambda.FilterCriteriaError.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FilterCriteriaError")));
-        result.FunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionArn"));
-        result.FunctionResponseTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FunctionResponseTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.KMSKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSKeyArn"));
-        result.LastModified = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
-        result.LastProcessingResult = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastProcessingResult"));
-        result.LoggingConfig = global::Gureum.Api.Lambda.EventSourceMappingLoggingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingConfig")));
-        result.MaximumBatchingWindowInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumBatchingWindowInSeconds"));
-        result.MaximumRecordAgeInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumRecordAgeInSeconds"));
-        result.MaximumRetryAttempts = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumRetryAttempts"));
-        result.MetricsConfig = global::Gureum.Api.Lambda.EventSourceMappingMetricsConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricsConfig")));
-        result.ParallelizationFactor = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ParallelizationFactor"));
-        result.ProvisionedPollerConfig = global::Gureum.Api.Lambda.ProvisionedPollerConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedPollerConfig")));
-        result.Queues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Queues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ScalingConfig = global::Gureum.Api.Lambda.ScalingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ScalingConfig")));
-        result.SelfManagedEventSource = global::Gureum.Api.Lambda.SelfManagedEventSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SelfManagedEventSource")));
-        result.SelfManagedKafkaEventSourceConfig = global::Gureum.Api.Lambda.SelfManagedKafkaEventSourceConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SelfManagedKafkaEventSourceConfig")));
-        result.SourceAccessConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SourceAccessConfigurations"), x => global::Gureum.Api.Lambda.SourceAccessConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.UUID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UUID"));
         result.StartingPosition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StartingPosition"));
         result.StartingPositionTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartingPositionTimestamp"));
+        result.BatchSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "BatchSize"));
+        result.MaximumBatchingWindowInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumBatchingWindowInSeconds"));
+        result.ParallelizationFactor = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ParallelizationFactor"));
+        result.EventSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceArn"));
+        result.FilterCriteria = global::Gureum.Api.Lambda.FilterCriteria.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FilterCriteria")));
+        result.FunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionArn"));
+        result.LastModified = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
+        result.LastProcessingResult = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastProcessingResult"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
         result.StateTransitionReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateTransitionReason"));
+        result.DestinationConfig = global::Gureum.Api.Lambda.DestinationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DestinationConfig")));
         result.Topics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Topics"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Queues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Queues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SourceAccessConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SourceAccessConfigurations"), x => global::Gureum.Api.Lambda.SourceAccessConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.SelfManagedEventSource = global::Gureum.Api.Lambda.SelfManagedEventSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SelfManagedEventSource")));
+        result.MaximumRecordAgeInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumRecordAgeInSeconds"));
+        result.BisectBatchOnFunctionError = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BisectBatchOnFunctionError"));
+        result.MaximumRetryAttempts = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumRetryAttempts"));
         result.TumblingWindowInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TumblingWindowInSeconds"));
-        result.UUID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UUID"));
+        result.FunctionResponseTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FunctionResponseTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AmazonManagedKafkaEventSourceConfig = global::Gureum.Api.Lambda.AmazonManagedKafkaEventSourceConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AmazonManagedKafkaEventSourceConfig")));
+        result.SelfManagedKafkaEventSourceConfig = global::Gureum.Api.Lambda.SelfManagedKafkaEventSourceConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SelfManagedKafkaEventSourceConfig")));
+        result.ScalingConfig = global::Gureum.Api.Lambda.ScalingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ScalingConfig")));
+        result.DocumentDBEventSourceConfig = global::Gureum.Api.Lambda.DocumentDBEventSourceConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DocumentDBEventSourceConfig")));
+        result.KMSKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSKeyArn"));
+        result.FilterCriteriaError = global::Gureum.Api.Lambda.FilterCriteriaError.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FilterCriteriaError")));
+        result.EventSourceMappingArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventSourceMappingArn"));
+        result.MetricsConfig = global::Gureum.Api.Lambda.EventSourceMappingMetricsConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricsConfig")));
+        result.LoggingConfig = global::Gureum.Api.Lambda.EventSourceMappingLoggingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingConfig")));
+        result.ProvisionedPollerConfig = global::Gureum.Api.Lambda.ProvisionedPollerConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedPollerConfig")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AmazonManagedKafkaEventSourceConfig", AmazonManagedKafkaEventSourceConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "BatchSize", BatchSize);
-        global::Gureum.Core.ValueTree.Put(node, "BisectBatchOnFunctionError", BisectBatchOnFunctionError);
-        global::Gureum.Core.ValueTree.Put(node, "DestinationConfig", DestinationConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DocumentDBEventSourceConfig", DocumentDBEventSourceConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EventSourceArn", EventSourceArn);
-        global::Gureum.Core.ValueTree.Put(node, "EventSourceMappingArn", EventSourceMappingArn);
-        global::Gureum.Core.ValueTree.Put(node, "FilterCriteria", FilterCriteria?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "FilterCriteriaError", FilterCriteriaError?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "FunctionArn", FunctionArn);
-        global::Gureum.Core.ValueTree.Put(node, "FunctionResponseTypes", global::Gureum.Core.ValueTree.WriteList(FunctionResponseTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "KMSKeyArn", KMSKeyArn);
-        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
-        global::Gureum.Core.ValueTree.Put(node, "LastProcessingResult", LastProcessingResult);
-        global::Gureum.Core.ValueTree.Put(node, "LoggingConfig", LoggingConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MaximumBatchingWindowInSeconds", MaximumBatchingWindowInSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "MaximumRecordAgeInSeconds", MaximumRecordAgeInSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "MaximumRetryAttempts", MaximumRetryAttempts);
-        global::Gureum.Core.ValueTree.Put(node, "MetricsConfig", MetricsConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ParallelizationFactor", ParallelizationFactor);
-        global::Gureum.Core.ValueTree.Put(node, "ProvisionedPollerConfig", ProvisionedPollerConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Queues", global::Gureum.Core.ValueTree.WriteList(Queues, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ScalingConfig", ScalingConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SelfManagedEventSource", SelfManagedEventSource?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SelfManagedKafkaEventSourceConfig", SelfManagedKafkaEventSourceConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SourceAccessConfigurations", global::Gureum.Core.ValueTree.WriteList(SourceAccessConfigurations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "UUID", UUID);
         global::Gureum.Core.ValueTree.Put(node, "StartingPosition", StartingPosition);
         global::Gureum.Core.ValueTree.Put(node, "StartingPositionTimestamp", StartingPositionTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "BatchSize", BatchSize);
+        global::Gureum.Core.ValueTree.Put(node, "MaximumBatchingWindowInSeconds", MaximumBatchingWindowInSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "ParallelizationFactor", ParallelizationFactor);
+        global::Gureum.Core.ValueTree.Put(node, "EventSourceArn", EventSourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "FilterCriteria", FilterCriteria?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "FunctionArn", FunctionArn);
+        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
+        global::Gureum.Core.ValueTree.Put(node, "LastProcessingResult", LastProcessingResult);
         global::Gureum.Core.ValueTree.Put(node, "State", State);
         global::Gureum.Core.ValueTree.Put(node, "StateTransitionReason", StateTransitionReason);
+        global::Gureum.Core.ValueTree.Put(node, "DestinationConfig", DestinationConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Topics", global::Gureum.Core.ValueTree.WriteList(Topics, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Queues", global::Gureum.Core.ValueTree.WriteList(Queues, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SourceAccessConfigurations", global::Gureum.Core.ValueTree.WriteList(SourceAccessConfigurations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "SelfManagedEventSource", SelfManagedEventSource?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MaximumRecordAgeInSeconds", MaximumRecordAgeInSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "BisectBatchOnFunctionError", BisectBatchOnFunctionError);
+        global::Gureum.Core.ValueTree.Put(node, "MaximumRetryAttempts", MaximumRetryAttempts);
         global::Gureum.Core.ValueTree.Put(node, "TumblingWindowInSeconds", TumblingWindowInSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "UUID", UUID);
+        global::Gureum.Core.ValueTree.Put(node, "FunctionResponseTypes", global::Gureum.Core.ValueTree.WriteList(FunctionResponseTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AmazonManagedKafkaEventSourceConfig", AmazonManagedKafkaEventSourceConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SelfManagedKafkaEventSourceConfig", SelfManagedKafkaEventSourceConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ScalingConfig", ScalingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DocumentDBEventSourceConfig", DocumentDBEventSourceConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "KMSKeyArn", KMSKeyArn);
+        global::Gureum.Core.ValueTree.Put(node, "FilterCriteriaError", FilterCriteriaError?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EventSourceMappingArn", EventSourceMappingArn);
+        global::Gureum.Core.ValueTree.Put(node, "MetricsConfig", MetricsConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "LoggingConfig", LoggingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProvisionedPollerConfig", ProvisionedPollerConfig?.ToTree());
         return node;
     }
 }
@@ -2818,13 +2818,13 @@ public sealed partial class Execution
 
     public string? DurableExecutionName { get; set; }
 
-    public global::System.DateTimeOffset? EndTimestamp { get; set; }
-
     public string? FunctionArn { get; set; }
+
+    public string? Status { get; set; }
 
     public global::System.DateTimeOffset? StartTimestamp { get; set; }
 
-    public string? Status { get; set; }
+    public global::System.DateTimeOffset? EndTimestamp { get; set; }
 
     public static Execution? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2835,10 +2835,10 @@ public sealed partial class Execution
         var result = new Execution();
         result.DurableExecutionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DurableExecutionArn"));
         result.DurableExecutionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DurableExecutionName"));
-        result.EndTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTimestamp"));
         result.FunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionArn"));
-        result.StartTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTimestamp"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.StartTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTimestamp"));
+        result.EndTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTimestamp"));
         return result;
     }
 
@@ -2847,10 +2847,10 @@ public sealed partial class Execution
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "DurableExecutionArn", DurableExecutionArn);
         global::Gureum.Core.ValueTree.Put(node, "DurableExecutionName", DurableExecutionName);
-        global::Gureum.Core.ValueTree.Put(node, "EndTimestamp", EndTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "FunctionArn", FunctionArn);
-        global::Gureum.Core.ValueTree.Put(node, "StartTimestamp", StartTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "StartTimestamp", StartTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "EndTimestamp", EndTimestamp);
         return node;
     }
 }
@@ -2903,9 +2903,9 @@ public sealed partial class ExecutionFailedDetails
 
 public sealed partial class ExecutionStartedDetails
 {
-    public int? ExecutionTimeout { get; set; }
-
     public global::Gureum.Api.Lambda.EventInput? Input { get; set; }
+
+    public int? ExecutionTimeout { get; set; }
 
     public static ExecutionStartedDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2914,16 +2914,16 @@ public sealed partial class ExecutionStartedDetails
             return null;
         }
         var result = new ExecutionStartedDetails();
-        result.ExecutionTimeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ExecutionTimeout"));
         result.Input = global::Gureum.Api.Lambda.EventInput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Input")));
+        result.ExecutionTimeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ExecutionTimeout"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionTimeout", ExecutionTimeout);
         global::Gureum.Core.ValueTree.Put(node, "Input", Input?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionTimeout", ExecutionTimeout);
         return node;
     }
 }
@@ -3116,7 +3116,7 @@ public static class FullDocument
 
 public sealed partial class FunctionCode
 {
-    public string? ImageUri { get; set; }
+    public byte[]? ZipFile { get; set; }
 
     public string? S3Bucket { get; set; }
 
@@ -3124,9 +3124,9 @@ public sealed partial class FunctionCode
 
     public string? S3ObjectVersion { get; set; }
 
-    public string? SourceKMSKeyArn { get; set; }
+    public string? ImageUri { get; set; }
 
-    public byte[]? ZipFile { get; set; }
+    public string? SourceKMSKeyArn { get; set; }
 
     public static FunctionCode? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3135,35 +3135,35 @@ public sealed partial class FunctionCode
             return null;
         }
         var result = new FunctionCode();
-        result.ImageUri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImageUri"));
+        result.ZipFile = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "ZipFile"));
         result.S3Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3Bucket"));
         result.S3Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3Key"));
         result.S3ObjectVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3ObjectVersion"));
+        result.ImageUri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImageUri"));
         result.SourceKMSKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceKMSKeyArn"));
-        result.ZipFile = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "ZipFile"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ImageUri", ImageUri);
+        global::Gureum.Core.ValueTree.Put(node, "ZipFile", ZipFile);
         global::Gureum.Core.ValueTree.Put(node, "S3Bucket", S3Bucket);
         global::Gureum.Core.ValueTree.Put(node, "S3Key", S3Key);
         global::Gureum.Core.ValueTree.Put(node, "S3ObjectVersion", S3ObjectVersion);
+        global::Gureum.Core.ValueTree.Put(node, "ImageUri", ImageUri);
         global::Gureum.Core.ValueTree.Put(node, "SourceKMSKeyArn", SourceKMSKeyArn);
-        global::Gureum.Core.ValueTree.Put(node, "ZipFile", ZipFile);
         return node;
     }
 }
 
 public sealed partial class FunctionCodeLocation
 {
-    public string? ImageUri { get; set; }
+    public string? RepositoryType { get; set; }
 
     public string? Location { get; set; }
 
-    public string? RepositoryType { get; set; }
+    public string? ImageUri { get; set; }
 
     public string? ResolvedImageUri { get; set; }
 
@@ -3176,9 +3176,9 @@ public sealed partial class FunctionCodeLocation
             return null;
         }
         var result = new FunctionCodeLocation();
-        result.ImageUri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImageUri"));
-        result.Location = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Location"));
         result.RepositoryType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RepositoryType"));
+        result.Location = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Location"));
+        result.ImageUri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImageUri"));
         result.ResolvedImageUri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResolvedImageUri"));
         result.SourceKMSKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceKMSKeyArn"));
         return result;
@@ -3187,9 +3187,9 @@ public sealed partial class FunctionCodeLocation
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ImageUri", ImageUri);
-        global::Gureum.Core.ValueTree.Put(node, "Location", Location);
         global::Gureum.Core.ValueTree.Put(node, "RepositoryType", RepositoryType);
+        global::Gureum.Core.ValueTree.Put(node, "Location", Location);
+        global::Gureum.Core.ValueTree.Put(node, "ImageUri", ImageUri);
         global::Gureum.Core.ValueTree.Put(node, "ResolvedImageUri", ResolvedImageUri);
         global::Gureum.Core.ValueTree.Put(node, "SourceKMSKeyArn", SourceKMSKeyArn);
         return node;
@@ -3198,69 +3198,45 @@ public sealed partial class FunctionCodeLocation
 
 public sealed partial class FunctionConfiguration
 {
-    public global::System.Collections.Generic.List<string>? Architectures { get; set; }
-
-    public global::Gureum.Api.Lambda.CapacityProviderConfig? CapacityProviderConfig { get; set; }
-
-    public string? CodeSha256 { get; set; }
-
-    public long? CodeSize { get; set; }
-
-    public string? ConfigSha256 { get; set; }
-
-    public global::Gureum.Api.Lambda.DeadLetterConfig? DeadLetterConfig { get; set; }
-
-    public string? Description { get; set; }
-
-    public global::Gureum.Api.Lambda.DurableConfig? DurableConfig { get; set; }
-
-    public global::Gureum.Api.Lambda.EnvironmentResponse? Environment { get; set; }
-
-    public global::Gureum.Api.Lambda.EphemeralStorage? EphemeralStorage { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.FileSystemConfig>? FileSystemConfigs { get; set; }
+    public string? FunctionName { get; set; }
 
     public string? FunctionArn { get; set; }
 
-    public string? FunctionName { get; set; }
-
-    public string? Handler { get; set; }
-
-    public global::Gureum.Api.Lambda.ImageConfigResponse? ImageConfigResponse { get; set; }
-
-    public string? KMSKeyArn { get; set; }
-
-    public string? LastModified { get; set; }
-
-    public string? LastUpdateStatus { get; set; }
-
-    public string? LastUpdateStatusReason { get; set; }
-
-    public string? LastUpdateStatusReasonCode { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.Layer>? Layers { get; set; }
-
-    public global::Gureum.Api.Lambda.LoggingConfig? LoggingConfig { get; set; }
-
-    public string? MasterArn { get; set; }
-
-    public int? MemorySize { get; set; }
-
-    public string? PackageType { get; set; }
-
-    public string? RevisionId { get; set; }
+    public string? Runtime { get; set; }
 
     public string? Role { get; set; }
 
-    public string? Runtime { get; set; }
+    public string? Handler { get; set; }
 
-    public global::Gureum.Api.Lambda.RuntimeVersionConfig? RuntimeVersionConfig { get; set; }
+    public long? CodeSize { get; set; }
 
-    public string? SigningJobArn { get; set; }
+    public string? Description { get; set; }
 
-    public string? SigningProfileVersionArn { get; set; }
+    public int? Timeout { get; set; }
 
-    public global::Gureum.Api.Lambda.SnapStartResponse? SnapStart { get; set; }
+    public int? MemorySize { get; set; }
+
+    public string? LastModified { get; set; }
+
+    public string? CodeSha256 { get; set; }
+
+    public string? Version { get; set; }
+
+    public global::Gureum.Api.Lambda.VpcConfigResponse? VpcConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.DeadLetterConfig? DeadLetterConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.EnvironmentResponse? Environment { get; set; }
+
+    public string? KMSKeyArn { get; set; }
+
+    public global::Gureum.Api.Lambda.TracingConfigResponse? TracingConfig { get; set; }
+
+    public string? MasterArn { get; set; }
+
+    public string? RevisionId { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.Layer>? Layers { get; set; }
 
     public string? State { get; set; }
 
@@ -3268,15 +3244,39 @@ public sealed partial class FunctionConfiguration
 
     public string? StateReasonCode { get; set; }
 
+    public string? LastUpdateStatus { get; set; }
+
+    public string? LastUpdateStatusReason { get; set; }
+
+    public string? LastUpdateStatusReasonCode { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.FileSystemConfig>? FileSystemConfigs { get; set; }
+
+    public string? PackageType { get; set; }
+
+    public global::Gureum.Api.Lambda.ImageConfigResponse? ImageConfigResponse { get; set; }
+
+    public string? SigningProfileVersionArn { get; set; }
+
+    public string? SigningJobArn { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Architectures { get; set; }
+
+    public global::Gureum.Api.Lambda.EphemeralStorage? EphemeralStorage { get; set; }
+
+    public global::Gureum.Api.Lambda.SnapStartResponse? SnapStart { get; set; }
+
+    public global::Gureum.Api.Lambda.RuntimeVersionConfig? RuntimeVersionConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.LoggingConfig? LoggingConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.CapacityProviderConfig? CapacityProviderConfig { get; set; }
+
+    public string? ConfigSha256 { get; set; }
+
+    public global::Gureum.Api.Lambda.DurableConfig? DurableConfig { get; set; }
+
     public global::Gureum.Api.Lambda.TenancyConfig? TenancyConfig { get; set; }
-
-    public int? Timeout { get; set; }
-
-    public global::Gureum.Api.Lambda.TracingConfigResponse? TracingConfig { get; set; }
-
-    public string? Version { get; set; }
-
-    public global::Gureum.Api.Lambda.VpcConfigResponse? VpcConfig { get; set; }
 
     public static FunctionConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3285,107 +3285,107 @@ public sealed partial class FunctionConfiguration
             return null;
         }
         var result = new FunctionConfiguration();
-        result.Architectures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Architectures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CapacityProviderConfig = global::Gureum.Api.Lambda.CapacityProviderConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CapacityProviderConfig")));
-        result.CodeSha256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CodeSha256"));
-        result.CodeSize = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "CodeSize"));
-        result.ConfigSha256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConfigSha256"));
-        result.DeadLetterConfig = global::Gureum.Api.Lambda.DeadLetterConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeadLetterConfig")));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.DurableConfig = global::Gureum.Api.Lambda.DurableConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DurableConfig")));
-        result.Environment = global::Gureum.Api.Lambda.EnvironmentResponse.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Environment")));
-        result.EphemeralStorage = global::Gureum.Api.Lambda.EphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EphemeralStorage")));
-        result.FileSystemConfigs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FileSystemConfigs"), x => global::Gureum.Api.Lambda.FileSystemConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.FunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionArn"));
         result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
-        result.Handler = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Handler"));
-        result.ImageConfigResponse = global::Gureum.Api.Lambda.ImageConfigResponse.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ImageConfigResponse")));
-        result.KMSKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSKeyArn"));
-        result.LastModified = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
-        result.LastUpdateStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastUpdateStatus"));
-        result.LastUpdateStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastUpdateStatusReason"));
-        result.LastUpdateStatusReasonCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastUpdateStatusReasonCode"));
-        result.Layers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Layers"), x => global::Gureum.Api.Lambda.Layer.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.LoggingConfig = global::Gureum.Api.Lambda.LoggingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingConfig")));
-        result.MasterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MasterArn"));
-        result.MemorySize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MemorySize"));
-        result.PackageType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PackageType"));
-        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevisionId"));
-        result.Role = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Role"));
+        result.FunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionArn"));
         result.Runtime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Runtime"));
-        result.RuntimeVersionConfig = global::Gureum.Api.Lambda.RuntimeVersionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RuntimeVersionConfig")));
-        result.SigningJobArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SigningJobArn"));
-        result.SigningProfileVersionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SigningProfileVersionArn"));
-        result.SnapStart = global::Gureum.Api.Lambda.SnapStartResponse.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnapStart")));
+        result.Role = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Role"));
+        result.Handler = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Handler"));
+        result.CodeSize = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "CodeSize"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.Timeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Timeout"));
+        result.MemorySize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MemorySize"));
+        result.LastModified = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
+        result.CodeSha256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CodeSha256"));
+        result.Version = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Version"));
+        result.VpcConfig = global::Gureum.Api.Lambda.VpcConfigResponse.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "VpcConfig")));
+        result.DeadLetterConfig = global::Gureum.Api.Lambda.DeadLetterConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeadLetterConfig")));
+        result.Environment = global::Gureum.Api.Lambda.EnvironmentResponse.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Environment")));
+        result.KMSKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSKeyArn"));
+        result.TracingConfig = global::Gureum.Api.Lambda.TracingConfigResponse.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TracingConfig")));
+        result.MasterArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MasterArn"));
+        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevisionId"));
+        result.Layers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Layers"), x => global::Gureum.Api.Lambda.Layer.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
         result.StateReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateReason"));
         result.StateReasonCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StateReasonCode"));
+        result.LastUpdateStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastUpdateStatus"));
+        result.LastUpdateStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastUpdateStatusReason"));
+        result.LastUpdateStatusReasonCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastUpdateStatusReasonCode"));
+        result.FileSystemConfigs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FileSystemConfigs"), x => global::Gureum.Api.Lambda.FileSystemConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PackageType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PackageType"));
+        result.ImageConfigResponse = global::Gureum.Api.Lambda.ImageConfigResponse.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ImageConfigResponse")));
+        result.SigningProfileVersionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SigningProfileVersionArn"));
+        result.SigningJobArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SigningJobArn"));
+        result.Architectures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Architectures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.EphemeralStorage = global::Gureum.Api.Lambda.EphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EphemeralStorage")));
+        result.SnapStart = global::Gureum.Api.Lambda.SnapStartResponse.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnapStart")));
+        result.RuntimeVersionConfig = global::Gureum.Api.Lambda.RuntimeVersionConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RuntimeVersionConfig")));
+        result.LoggingConfig = global::Gureum.Api.Lambda.LoggingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingConfig")));
+        result.CapacityProviderConfig = global::Gureum.Api.Lambda.CapacityProviderConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CapacityProviderConfig")));
+        result.ConfigSha256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConfigSha256"));
+        result.DurableConfig = global::Gureum.Api.Lambda.DurableConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DurableConfig")));
         result.TenancyConfig = global::Gureum.Api.Lambda.TenancyConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TenancyConfig")));
-        result.Timeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Timeout"));
-        result.TracingConfig = global::Gureum.Api.Lambda.TracingConfigResponse.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TracingConfig")));
-        result.Version = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Version"));
-        result.VpcConfig = global::Gureum.Api.Lambda.VpcConfigResponse.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "VpcConfig")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Architectures", global::Gureum.Core.ValueTree.WriteList(Architectures, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "CapacityProviderConfig", CapacityProviderConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CodeSha256", CodeSha256);
-        global::Gureum.Core.ValueTree.Put(node, "CodeSize", CodeSize);
-        global::Gureum.Core.ValueTree.Put(node, "ConfigSha256", ConfigSha256);
-        global::Gureum.Core.ValueTree.Put(node, "DeadLetterConfig", DeadLetterConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "DurableConfig", DurableConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Environment", Environment?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EphemeralStorage", EphemeralStorage?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "FileSystemConfigs", global::Gureum.Core.ValueTree.WriteList(FileSystemConfigs, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "FunctionArn", FunctionArn);
         global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
-        global::Gureum.Core.ValueTree.Put(node, "Handler", Handler);
-        global::Gureum.Core.ValueTree.Put(node, "ImageConfigResponse", ImageConfigResponse?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "KMSKeyArn", KMSKeyArn);
-        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
-        global::Gureum.Core.ValueTree.Put(node, "LastUpdateStatus", LastUpdateStatus);
-        global::Gureum.Core.ValueTree.Put(node, "LastUpdateStatusReason", LastUpdateStatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "LastUpdateStatusReasonCode", LastUpdateStatusReasonCode);
-        global::Gureum.Core.ValueTree.Put(node, "Layers", global::Gureum.Core.ValueTree.WriteList(Layers, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "LoggingConfig", LoggingConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MasterArn", MasterArn);
-        global::Gureum.Core.ValueTree.Put(node, "MemorySize", MemorySize);
-        global::Gureum.Core.ValueTree.Put(node, "PackageType", PackageType);
-        global::Gureum.Core.ValueTree.Put(node, "RevisionId", RevisionId);
-        global::Gureum.Core.ValueTree.Put(node, "Role", Role);
+        global::Gureum.Core.ValueTree.Put(node, "FunctionArn", FunctionArn);
         global::Gureum.Core.ValueTree.Put(node, "Runtime", Runtime);
-        global::Gureum.Core.ValueTree.Put(node, "RuntimeVersionConfig", RuntimeVersionConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SigningJobArn", SigningJobArn);
-        global::Gureum.Core.ValueTree.Put(node, "SigningProfileVersionArn", SigningProfileVersionArn);
-        global::Gureum.Core.ValueTree.Put(node, "SnapStart", SnapStart?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Role", Role);
+        global::Gureum.Core.ValueTree.Put(node, "Handler", Handler);
+        global::Gureum.Core.ValueTree.Put(node, "CodeSize", CodeSize);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "Timeout", Timeout);
+        global::Gureum.Core.ValueTree.Put(node, "MemorySize", MemorySize);
+        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
+        global::Gureum.Core.ValueTree.Put(node, "CodeSha256", CodeSha256);
+        global::Gureum.Core.ValueTree.Put(node, "Version", Version);
+        global::Gureum.Core.ValueTree.Put(node, "VpcConfig", VpcConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DeadLetterConfig", DeadLetterConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Environment", Environment?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "KMSKeyArn", KMSKeyArn);
+        global::Gureum.Core.ValueTree.Put(node, "TracingConfig", TracingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MasterArn", MasterArn);
+        global::Gureum.Core.ValueTree.Put(node, "RevisionId", RevisionId);
+        global::Gureum.Core.ValueTree.Put(node, "Layers", global::Gureum.Core.ValueTree.WriteList(Layers, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "State", State);
         global::Gureum.Core.ValueTree.Put(node, "StateReason", StateReason);
         global::Gureum.Core.ValueTree.Put(node, "StateReasonCode", StateReasonCode);
+        global::Gureum.Core.ValueTree.Put(node, "LastUpdateStatus", LastUpdateStatus);
+        global::Gureum.Core.ValueTree.Put(node, "LastUpdateStatusReason", LastUpdateStatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "LastUpdateStatusReasonCode", LastUpdateStatusReasonCode);
+        global::Gureum.Core.ValueTree.Put(node, "FileSystemConfigs", global::Gureum.Core.ValueTree.WriteList(FileSystemConfigs, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "PackageType", PackageType);
+        global::Gureum.Core.ValueTree.Put(node, "ImageConfigResponse", ImageConfigResponse?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SigningProfileVersionArn", SigningProfileVersionArn);
+        global::Gureum.Core.ValueTree.Put(node, "SigningJobArn", SigningJobArn);
+        global::Gureum.Core.ValueTree.Put(node, "Architectures", global::Gureum.Core.ValueTree.WriteList(Architectures, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "EphemeralStorage", EphemeralStorage?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SnapStart", SnapStart?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RuntimeVersionConfig", RuntimeVersionConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "LoggingConfig", LoggingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CapacityProviderConfig", CapacityProviderConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ConfigSha256", ConfigSha256);
+        global::Gureum.Core.ValueTree.Put(node, "DurableConfig", DurableConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TenancyConfig", TenancyConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Timeout", Timeout);
-        global::Gureum.Core.ValueTree.Put(node, "TracingConfig", TracingConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Version", Version);
-        global::Gureum.Core.ValueTree.Put(node, "VpcConfig", VpcConfig?.ToTree());
         return node;
     }
 }
 
 public sealed partial class FunctionEventInvokeConfig
 {
-    public global::Gureum.Api.Lambda.DestinationConfig? DestinationConfig { get; set; }
+    public global::System.DateTimeOffset? LastModified { get; set; }
 
     public string? FunctionArn { get; set; }
 
-    public global::System.DateTimeOffset? LastModified { get; set; }
+    public int? MaximumRetryAttempts { get; set; }
 
     public int? MaximumEventAgeInSeconds { get; set; }
 
-    public int? MaximumRetryAttempts { get; set; }
+    public global::Gureum.Api.Lambda.DestinationConfig? DestinationConfig { get; set; }
 
     public static FunctionEventInvokeConfig? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3394,22 +3394,22 @@ public sealed partial class FunctionEventInvokeConfig
             return null;
         }
         var result = new FunctionEventInvokeConfig();
-        result.DestinationConfig = global::Gureum.Api.Lambda.DestinationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DestinationConfig")));
-        result.FunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionArn"));
         result.LastModified = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
-        result.MaximumEventAgeInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumEventAgeInSeconds"));
+        result.FunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionArn"));
         result.MaximumRetryAttempts = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumRetryAttempts"));
+        result.MaximumEventAgeInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumEventAgeInSeconds"));
+        result.DestinationConfig = global::Gureum.Api.Lambda.DestinationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DestinationConfig")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DestinationConfig", DestinationConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "FunctionArn", FunctionArn);
         global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
-        global::Gureum.Core.ValueTree.Put(node, "MaximumEventAgeInSeconds", MaximumEventAgeInSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "FunctionArn", FunctionArn);
         global::Gureum.Core.ValueTree.Put(node, "MaximumRetryAttempts", MaximumRetryAttempts);
+        global::Gureum.Core.ValueTree.Put(node, "MaximumEventAgeInSeconds", MaximumEventAgeInSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "DestinationConfig", DestinationConfig?.ToTree());
         return node;
     }
 }
@@ -3422,9 +3422,9 @@ public static class FunctionResponseType
 
 public sealed partial class FunctionScalingConfig
 {
-    public int? MaxExecutionEnvironments { get; set; }
-
     public int? MinExecutionEnvironments { get; set; }
+
+    public int? MaxExecutionEnvironments { get; set; }
 
     public static FunctionScalingConfig? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3433,16 +3433,16 @@ public sealed partial class FunctionScalingConfig
             return null;
         }
         var result = new FunctionScalingConfig();
-        result.MaxExecutionEnvironments = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxExecutionEnvironments"));
         result.MinExecutionEnvironments = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinExecutionEnvironments"));
+        result.MaxExecutionEnvironments = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxExecutionEnvironments"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxExecutionEnvironments", MaxExecutionEnvironments);
         global::Gureum.Core.ValueTree.Put(node, "MinExecutionEnvironments", MinExecutionEnvironments);
+        global::Gureum.Core.ValueTree.Put(node, "MaxExecutionEnvironments", MaxExecutionEnvironments);
         return node;
     }
 }
@@ -3456,19 +3456,19 @@ public static class FunctionUrlAuthType
 
 public sealed partial class FunctionUrlConfig
 {
-    public string? AuthType { get; set; }
-
-    public global::Gureum.Api.Lambda.Cors? Cors { get; set; }
-
-    public string? CreationTime { get; set; }
+    public string? FunctionUrl { get; set; }
 
     public string? FunctionArn { get; set; }
 
-    public string? FunctionUrl { get; set; }
-
-    public string? InvokeMode { get; set; }
+    public string? CreationTime { get; set; }
 
     public string? LastModifiedTime { get; set; }
+
+    public global::Gureum.Api.Lambda.Cors? Cors { get; set; }
+
+    public string? AuthType { get; set; }
+
+    public string? InvokeMode { get; set; }
 
     public static FunctionUrlConfig? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3477,26 +3477,26 @@ public sealed partial class FunctionUrlConfig
             return null;
         }
         var result = new FunctionUrlConfig();
-        result.AuthType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthType"));
-        result.Cors = global::Gureum.Api.Lambda.Cors.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Cors")));
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
-        result.FunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionArn"));
         result.FunctionUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionUrl"));
-        result.InvokeMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvokeMode"));
+        result.FunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionArn"));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
         result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
+        result.Cors = global::Gureum.Api.Lambda.Cors.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Cors")));
+        result.AuthType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthType"));
+        result.InvokeMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvokeMode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AuthType", AuthType);
-        global::Gureum.Core.ValueTree.Put(node, "Cors", Cors?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "FunctionArn", FunctionArn);
         global::Gureum.Core.ValueTree.Put(node, "FunctionUrl", FunctionUrl);
-        global::Gureum.Core.ValueTree.Put(node, "InvokeMode", InvokeMode);
+        global::Gureum.Core.ValueTree.Put(node, "FunctionArn", FunctionArn);
+        global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
+        global::Gureum.Core.ValueTree.Put(node, "Cors", Cors?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AuthType", AuthType);
+        global::Gureum.Core.ValueTree.Put(node, "InvokeMode", InvokeMode);
         return node;
     }
 }
@@ -3711,9 +3711,9 @@ public sealed partial class GetDurableExecutionHistoryRequest
 
     public bool? IncludeExecutionData { get; set; }
 
-    public string? Marker { get; set; }
-
     public int? MaxItems { get; set; }
+
+    public string? Marker { get; set; }
 
     public bool? ReverseOrder { get; set; }
 
@@ -3726,8 +3726,8 @@ public sealed partial class GetDurableExecutionHistoryRequest
         var result = new GetDurableExecutionHistoryRequest();
         result.DurableExecutionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DurableExecutionArn"));
         result.IncludeExecutionData = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeExecutionData"));
-        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
+        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.ReverseOrder = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ReverseOrder"));
         return result;
     }
@@ -3737,8 +3737,8 @@ public sealed partial class GetDurableExecutionHistoryRequest
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "DurableExecutionArn", DurableExecutionArn);
         global::Gureum.Core.ValueTree.Put(node, "IncludeExecutionData", IncludeExecutionData);
-        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
+        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "ReverseOrder", ReverseOrder);
         return node;
     }
@@ -3800,23 +3800,23 @@ public sealed partial class GetDurableExecutionResponse
 
     public string? DurableExecutionName { get; set; }
 
-    public global::System.DateTimeOffset? EndTimestamp { get; set; }
-
-    public global::Gureum.Api.Lambda.ErrorObject? Error { get; set; }
-
     public string? FunctionArn { get; set; }
 
     public string? InputPayload { get; set; }
 
     public string? Result { get; set; }
 
+    public global::Gureum.Api.Lambda.ErrorObject? Error { get; set; }
+
     public global::System.DateTimeOffset? StartTimestamp { get; set; }
 
     public string? Status { get; set; }
 
-    public global::Gureum.Api.Lambda.TraceHeader? TraceHeader { get; set; }
+    public global::System.DateTimeOffset? EndTimestamp { get; set; }
 
     public string? Version { get; set; }
+
+    public global::Gureum.Api.Lambda.TraceHeader? TraceHeader { get; set; }
 
     public static GetDurableExecutionResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3827,15 +3827,15 @@ public sealed partial class GetDurableExecutionResponse
         var result = new GetDurableExecutionResponse();
         result.DurableExecutionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DurableExecutionArn"));
         result.DurableExecutionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DurableExecutionName"));
-        result.EndTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTimestamp"));
-        result.Error = global::Gureum.Api.Lambda.ErrorObject.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
         result.FunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionArn"));
         result.InputPayload = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InputPayload"));
         result.Result = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Result"));
+        result.Error = global::Gureum.Api.Lambda.ErrorObject.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
         result.StartTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTimestamp"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.TraceHeader = global::Gureum.Api.Lambda.TraceHeader.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TraceHeader")));
+        result.EndTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTimestamp"));
         result.Version = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Version"));
+        result.TraceHeader = global::Gureum.Api.Lambda.TraceHeader.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TraceHeader")));
         return result;
     }
 
@@ -3844,24 +3844,24 @@ public sealed partial class GetDurableExecutionResponse
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "DurableExecutionArn", DurableExecutionArn);
         global::Gureum.Core.ValueTree.Put(node, "DurableExecutionName", DurableExecutionName);
-        global::Gureum.Core.ValueTree.Put(node, "EndTimestamp", EndTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "FunctionArn", FunctionArn);
         global::Gureum.Core.ValueTree.Put(node, "InputPayload", InputPayload);
         global::Gureum.Core.ValueTree.Put(node, "Result", Result);
+        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "StartTimestamp", StartTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "TraceHeader", TraceHeader?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EndTimestamp", EndTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "Version", Version);
+        global::Gureum.Core.ValueTree.Put(node, "TraceHeader", TraceHeader?.ToTree());
         return node;
     }
 }
 
 public sealed partial class GetDurableExecutionStateRequest
 {
-    public string? CheckpointToken { get; set; }
-
     public string? DurableExecutionArn { get; set; }
+
+    public string? CheckpointToken { get; set; }
 
     public string? Marker { get; set; }
 
@@ -3874,8 +3874,8 @@ public sealed partial class GetDurableExecutionStateRequest
             return null;
         }
         var result = new GetDurableExecutionStateRequest();
-        result.CheckpointToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CheckpointToken"));
         result.DurableExecutionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DurableExecutionArn"));
+        result.CheckpointToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CheckpointToken"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
         return result;
@@ -3884,8 +3884,8 @@ public sealed partial class GetDurableExecutionStateRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CheckpointToken", CheckpointToken);
         global::Gureum.Core.ValueTree.Put(node, "DurableExecutionArn", DurableExecutionArn);
+        global::Gureum.Core.ValueTree.Put(node, "CheckpointToken", CheckpointToken);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
         return node;
@@ -3894,9 +3894,9 @@ public sealed partial class GetDurableExecutionStateRequest
 
 public sealed partial class GetDurableExecutionStateResponse
 {
-    public string? NextMarker { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.Operation>? Operations { get; set; }
+
+    public string? NextMarker { get; set; }
 
     public static GetDurableExecutionStateResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3905,16 +3905,16 @@ public sealed partial class GetDurableExecutionStateResponse
             return null;
         }
         var result = new GetDurableExecutionStateResponse();
-        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         result.Operations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Operations"), x => global::Gureum.Api.Lambda.Operation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         global::Gureum.Core.ValueTree.Put(node, "Operations", global::Gureum.Core.ValueTree.WriteList(Operations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         return node;
     }
 }
@@ -4167,15 +4167,15 @@ public sealed partial class GetFunctionRequest
 
 public sealed partial class GetFunctionResponse
 {
-    public global::Gureum.Api.Lambda.FunctionCodeLocation? Code { get; set; }
-
-    public global::Gureum.Api.Lambda.Concurrency? Concurrency { get; set; }
-
     public global::Gureum.Api.Lambda.FunctionConfiguration? Configuration { get; set; }
+
+    public global::Gureum.Api.Lambda.FunctionCodeLocation? Code { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
 
     public global::Gureum.Api.Lambda.TagsError? TagsError { get; set; }
+
+    public global::Gureum.Api.Lambda.Concurrency? Concurrency { get; set; }
 
     public static GetFunctionResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4184,22 +4184,22 @@ public sealed partial class GetFunctionResponse
             return null;
         }
         var result = new GetFunctionResponse();
-        result.Code = global::Gureum.Api.Lambda.FunctionCodeLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Code")));
-        result.Concurrency = global::Gureum.Api.Lambda.Concurrency.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Concurrency")));
         result.Configuration = global::Gureum.Api.Lambda.FunctionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Configuration")));
+        result.Code = global::Gureum.Api.Lambda.FunctionCodeLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Code")));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.TagsError = global::Gureum.Api.Lambda.TagsError.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TagsError")));
+        result.Concurrency = global::Gureum.Api.Lambda.Concurrency.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Concurrency")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Code", Code?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Concurrency", Concurrency?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Configuration", Configuration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Code", Code?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "TagsError", TagsError?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Concurrency", Concurrency?.ToTree());
         return node;
     }
 }
@@ -4233,9 +4233,9 @@ public sealed partial class GetFunctionScalingConfigRequest
 
 public sealed partial class GetFunctionScalingConfigResponse
 {
-    public global::Gureum.Api.Lambda.FunctionScalingConfig? AppliedFunctionScalingConfig { get; set; }
-
     public string? FunctionArn { get; set; }
+
+    public global::Gureum.Api.Lambda.FunctionScalingConfig? AppliedFunctionScalingConfig { get; set; }
 
     public global::Gureum.Api.Lambda.FunctionScalingConfig? RequestedFunctionScalingConfig { get; set; }
 
@@ -4246,8 +4246,8 @@ public sealed partial class GetFunctionScalingConfigResponse
             return null;
         }
         var result = new GetFunctionScalingConfigResponse();
-        result.AppliedFunctionScalingConfig = global::Gureum.Api.Lambda.FunctionScalingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AppliedFunctionScalingConfig")));
         result.FunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionArn"));
+        result.AppliedFunctionScalingConfig = global::Gureum.Api.Lambda.FunctionScalingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AppliedFunctionScalingConfig")));
         result.RequestedFunctionScalingConfig = global::Gureum.Api.Lambda.FunctionScalingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RequestedFunctionScalingConfig")));
         return result;
     }
@@ -4255,8 +4255,8 @@ public sealed partial class GetFunctionScalingConfigResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AppliedFunctionScalingConfig", AppliedFunctionScalingConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "FunctionArn", FunctionArn);
+        global::Gureum.Core.ValueTree.Put(node, "AppliedFunctionScalingConfig", AppliedFunctionScalingConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RequestedFunctionScalingConfig", RequestedFunctionScalingConfig?.ToTree());
         return node;
     }
@@ -4291,19 +4291,19 @@ public sealed partial class GetFunctionUrlConfigRequest
 
 public sealed partial class GetFunctionUrlConfigResponse
 {
+    public string? FunctionUrl { get; set; }
+
+    public string? FunctionArn { get; set; }
+
     public string? AuthType { get; set; }
 
     public global::Gureum.Api.Lambda.Cors? Cors { get; set; }
 
     public string? CreationTime { get; set; }
 
-    public string? FunctionArn { get; set; }
-
-    public string? FunctionUrl { get; set; }
+    public string? LastModifiedTime { get; set; }
 
     public string? InvokeMode { get; set; }
-
-    public string? LastModifiedTime { get; set; }
 
     public static GetFunctionUrlConfigResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4312,26 +4312,26 @@ public sealed partial class GetFunctionUrlConfigResponse
             return null;
         }
         var result = new GetFunctionUrlConfigResponse();
+        result.FunctionUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionUrl"));
+        result.FunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionArn"));
         result.AuthType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthType"));
         result.Cors = global::Gureum.Api.Lambda.Cors.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Cors")));
         result.CreationTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
-        result.FunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionArn"));
-        result.FunctionUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionUrl"));
-        result.InvokeMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvokeMode"));
         result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
+        result.InvokeMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvokeMode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "FunctionUrl", FunctionUrl);
+        global::Gureum.Core.ValueTree.Put(node, "FunctionArn", FunctionArn);
         global::Gureum.Core.ValueTree.Put(node, "AuthType", AuthType);
         global::Gureum.Core.ValueTree.Put(node, "Cors", Cors?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "FunctionArn", FunctionArn);
-        global::Gureum.Core.ValueTree.Put(node, "FunctionUrl", FunctionUrl);
-        global::Gureum.Core.ValueTree.Put(node, "InvokeMode", InvokeMode);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
+        global::Gureum.Core.ValueTree.Put(node, "InvokeMode", InvokeMode);
         return node;
     }
 }
@@ -4442,23 +4442,23 @@ public sealed partial class GetLayerVersionRequest
 
 public sealed partial class GetLayerVersionResponse
 {
-    public global::System.Collections.Generic.List<string>? CompatibleArchitectures { get; set; }
-
-    public global::System.Collections.Generic.List<string>? CompatibleRuntimes { get; set; }
-
     public global::Gureum.Api.Lambda.LayerVersionContentOutput? Content { get; set; }
-
-    public string? CreatedDate { get; set; }
-
-    public string? Description { get; set; }
 
     public string? LayerArn { get; set; }
 
     public string? LayerVersionArn { get; set; }
 
-    public string? LicenseInfo { get; set; }
+    public string? Description { get; set; }
+
+    public string? CreatedDate { get; set; }
 
     public long? Version { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CompatibleRuntimes { get; set; }
+
+    public string? LicenseInfo { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CompatibleArchitectures { get; set; }
 
     public static GetLayerVersionResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4467,30 +4467,30 @@ public sealed partial class GetLayerVersionResponse
             return null;
         }
         var result = new GetLayerVersionResponse();
-        result.CompatibleArchitectures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CompatibleArchitectures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CompatibleRuntimes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CompatibleRuntimes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Content = global::Gureum.Api.Lambda.LayerVersionContentOutput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Content")));
-        result.CreatedDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.LayerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LayerArn"));
         result.LayerVersionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LayerVersionArn"));
-        result.LicenseInfo = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LicenseInfo"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.CreatedDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
         result.Version = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "Version"));
+        result.CompatibleRuntimes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CompatibleRuntimes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.LicenseInfo = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LicenseInfo"));
+        result.CompatibleArchitectures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CompatibleArchitectures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CompatibleArchitectures", global::Gureum.Core.ValueTree.WriteList(CompatibleArchitectures, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "CompatibleRuntimes", global::Gureum.Core.ValueTree.WriteList(CompatibleRuntimes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Content", Content?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "LayerArn", LayerArn);
         global::Gureum.Core.ValueTree.Put(node, "LayerVersionArn", LayerVersionArn);
-        global::Gureum.Core.ValueTree.Put(node, "LicenseInfo", LicenseInfo);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
         global::Gureum.Core.ValueTree.Put(node, "Version", Version);
+        global::Gureum.Core.ValueTree.Put(node, "CompatibleRuntimes", global::Gureum.Core.ValueTree.WriteList(CompatibleRuntimes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "LicenseInfo", LicenseInfo);
+        global::Gureum.Core.ValueTree.Put(node, "CompatibleArchitectures", global::Gureum.Core.ValueTree.WriteList(CompatibleArchitectures, x => (object?)x));
         return node;
     }
 }
@@ -4578,17 +4578,17 @@ public sealed partial class GetProvisionedConcurrencyConfigRequest
 
 public sealed partial class GetProvisionedConcurrencyConfigResponse
 {
-    public int? AllocatedProvisionedConcurrentExecutions { get; set; }
+    public int? RequestedProvisionedConcurrentExecutions { get; set; }
 
     public int? AvailableProvisionedConcurrentExecutions { get; set; }
 
-    public string? LastModified { get; set; }
-
-    public int? RequestedProvisionedConcurrentExecutions { get; set; }
+    public int? AllocatedProvisionedConcurrentExecutions { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
+
+    public string? LastModified { get; set; }
 
     public static GetProvisionedConcurrencyConfigResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4597,24 +4597,24 @@ public sealed partial class GetProvisionedConcurrencyConfigResponse
             return null;
         }
         var result = new GetProvisionedConcurrencyConfigResponse();
-        result.AllocatedProvisionedConcurrentExecutions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AllocatedProvisionedConcurrentExecutions"));
-        result.AvailableProvisionedConcurrentExecutions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AvailableProvisionedConcurrentExecutions"));
-        result.LastModified = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
         result.RequestedProvisionedConcurrentExecutions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RequestedProvisionedConcurrentExecutions"));
+        result.AvailableProvisionedConcurrentExecutions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AvailableProvisionedConcurrentExecutions"));
+        result.AllocatedProvisionedConcurrentExecutions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AllocatedProvisionedConcurrentExecutions"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusReason"));
+        result.LastModified = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AllocatedProvisionedConcurrentExecutions", AllocatedProvisionedConcurrentExecutions);
-        global::Gureum.Core.ValueTree.Put(node, "AvailableProvisionedConcurrentExecutions", AvailableProvisionedConcurrentExecutions);
-        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
         global::Gureum.Core.ValueTree.Put(node, "RequestedProvisionedConcurrentExecutions", RequestedProvisionedConcurrentExecutions);
+        global::Gureum.Core.ValueTree.Put(node, "AvailableProvisionedConcurrentExecutions", AvailableProvisionedConcurrentExecutions);
+        global::Gureum.Core.ValueTree.Put(node, "AllocatedProvisionedConcurrentExecutions", AllocatedProvisionedConcurrentExecutions);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusReason", StatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
         return node;
     }
 }
@@ -4648,11 +4648,11 @@ public sealed partial class GetRuntimeManagementConfigRequest
 
 public sealed partial class GetRuntimeManagementConfigResponse
 {
-    public string? FunctionArn { get; set; }
+    public string? UpdateRuntimeOn { get; set; }
 
     public string? RuntimeVersionArn { get; set; }
 
-    public string? UpdateRuntimeOn { get; set; }
+    public string? FunctionArn { get; set; }
 
     public static GetRuntimeManagementConfigResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4661,27 +4661,27 @@ public sealed partial class GetRuntimeManagementConfigResponse
             return null;
         }
         var result = new GetRuntimeManagementConfigResponse();
-        result.FunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionArn"));
-        result.RuntimeVersionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuntimeVersionArn"));
         result.UpdateRuntimeOn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UpdateRuntimeOn"));
+        result.RuntimeVersionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuntimeVersionArn"));
+        result.FunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "FunctionArn", FunctionArn);
-        global::Gureum.Core.ValueTree.Put(node, "RuntimeVersionArn", RuntimeVersionArn);
         global::Gureum.Core.ValueTree.Put(node, "UpdateRuntimeOn", UpdateRuntimeOn);
+        global::Gureum.Core.ValueTree.Put(node, "RuntimeVersionArn", RuntimeVersionArn);
+        global::Gureum.Core.ValueTree.Put(node, "FunctionArn", FunctionArn);
         return node;
     }
 }
 
 public sealed partial class ImageConfig
 {
-    public global::System.Collections.Generic.List<string>? Command { get; set; }
-
     public global::System.Collections.Generic.List<string>? EntryPoint { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Command { get; set; }
 
     public string? WorkingDirectory { get; set; }
 
@@ -4692,8 +4692,8 @@ public sealed partial class ImageConfig
             return null;
         }
         var result = new ImageConfig();
-        result.Command = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Command"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.EntryPoint = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EntryPoint"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Command = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Command"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.WorkingDirectory = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WorkingDirectory"));
         return result;
     }
@@ -4701,8 +4701,8 @@ public sealed partial class ImageConfig
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Command", global::Gureum.Core.ValueTree.WriteList(Command, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "EntryPoint", global::Gureum.Core.ValueTree.WriteList(EntryPoint, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Command", global::Gureum.Core.ValueTree.WriteList(Command, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "WorkingDirectory", WorkingDirectory);
         return node;
     }
@@ -4737,9 +4737,9 @@ public sealed partial class ImageConfigError
 
 public sealed partial class ImageConfigResponse
 {
-    public global::Gureum.Api.Lambda.ImageConfigError? Error { get; set; }
-
     public global::Gureum.Api.Lambda.ImageConfig? ImageConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.ImageConfigError? Error { get; set; }
 
     public static ImageConfigResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4748,25 +4748,25 @@ public sealed partial class ImageConfigResponse
             return null;
         }
         var result = new ImageConfigResponse();
-        result.Error = global::Gureum.Api.Lambda.ImageConfigError.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
         result.ImageConfig = global::Gureum.Api.Lambda.ImageConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ImageConfig")));
+        result.Error = global::Gureum.Api.Lambda.ImageConfigError.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ImageConfig", ImageConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
         return node;
     }
 }
 
 public sealed partial class InstanceRequirements
 {
-    public global::System.Collections.Generic.List<string>? AllowedInstanceTypes { get; set; }
-
     public global::System.Collections.Generic.List<string>? Architectures { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AllowedInstanceTypes { get; set; }
 
     public global::System.Collections.Generic.List<string>? ExcludedInstanceTypes { get; set; }
 
@@ -4777,8 +4777,8 @@ public sealed partial class InstanceRequirements
             return null;
         }
         var result = new InstanceRequirements();
-        result.AllowedInstanceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AllowedInstanceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Architectures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Architectures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AllowedInstanceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AllowedInstanceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ExcludedInstanceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExcludedInstanceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -4786,8 +4786,8 @@ public sealed partial class InstanceRequirements
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AllowedInstanceTypes", global::Gureum.Core.ValueTree.WriteList(AllowedInstanceTypes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Architectures", global::Gureum.Core.ValueTree.WriteList(Architectures, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AllowedInstanceTypes", global::Gureum.Core.ValueTree.WriteList(AllowedInstanceTypes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ExcludedInstanceTypes", global::Gureum.Core.ValueTree.WriteList(ExcludedInstanceTypes, x => (object?)x));
         return node;
     }
@@ -4795,13 +4795,13 @@ public sealed partial class InstanceRequirements
 
 public sealed partial class InvocationCompletedDetails
 {
-    public global::System.DateTimeOffset? EndTimestamp { get; set; }
+    public global::System.DateTimeOffset? StartTimestamp { get; set; }
 
-    public global::Gureum.Api.Lambda.EventError? Error { get; set; }
+    public global::System.DateTimeOffset? EndTimestamp { get; set; }
 
     public string? RequestId { get; set; }
 
-    public global::System.DateTimeOffset? StartTimestamp { get; set; }
+    public global::Gureum.Api.Lambda.EventError? Error { get; set; }
 
     public static InvocationCompletedDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4810,35 +4810,35 @@ public sealed partial class InvocationCompletedDetails
             return null;
         }
         var result = new InvocationCompletedDetails();
-        result.EndTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTimestamp"));
-        result.Error = global::Gureum.Api.Lambda.EventError.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
-        result.RequestId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestId"));
         result.StartTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTimestamp"));
+        result.EndTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTimestamp"));
+        result.RequestId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestId"));
+        result.Error = global::Gureum.Api.Lambda.EventError.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndTimestamp", EndTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RequestId", RequestId);
         global::Gureum.Core.ValueTree.Put(node, "StartTimestamp", StartTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "EndTimestamp", EndTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "RequestId", RequestId);
+        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
         return node;
     }
 }
 
 public sealed partial class InvocationRequest
 {
-    public string? ClientContext { get; set; }
-
-    public string? DurableExecutionName { get; set; }
-
     public string? FunctionName { get; set; }
 
     public string? InvocationType { get; set; }
 
     public string? LogType { get; set; }
+
+    public string? ClientContext { get; set; }
+
+    public string? DurableExecutionName { get; set; }
 
     public byte[]? Payload { get; set; }
 
@@ -4853,11 +4853,11 @@ public sealed partial class InvocationRequest
             return null;
         }
         var result = new InvocationRequest();
-        result.ClientContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientContext"));
-        result.DurableExecutionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DurableExecutionName"));
         result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
         result.InvocationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvocationType"));
         result.LogType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogType"));
+        result.ClientContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientContext"));
+        result.DurableExecutionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DurableExecutionName"));
         result.Payload = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Payload"));
         result.Qualifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Qualifier"));
         result.TenantId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TenantId"));
@@ -4867,11 +4867,11 @@ public sealed partial class InvocationRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientContext", ClientContext);
-        global::Gureum.Core.ValueTree.Put(node, "DurableExecutionName", DurableExecutionName);
         global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
         global::Gureum.Core.ValueTree.Put(node, "InvocationType", InvocationType);
         global::Gureum.Core.ValueTree.Put(node, "LogType", LogType);
+        global::Gureum.Core.ValueTree.Put(node, "ClientContext", ClientContext);
+        global::Gureum.Core.ValueTree.Put(node, "DurableExecutionName", DurableExecutionName);
         global::Gureum.Core.ValueTree.Put(node, "Payload", Payload);
         global::Gureum.Core.ValueTree.Put(node, "Qualifier", Qualifier);
         global::Gureum.Core.ValueTree.Put(node, "TenantId", TenantId);
@@ -4881,9 +4881,7 @@ public sealed partial class InvocationRequest
 
 public sealed partial class InvocationResponse
 {
-    public string? DurableExecutionArn { get; set; }
-
-    public string? ExecutedVersion { get; set; }
+    public int? StatusCode { get; set; }
 
     public string? FunctionError { get; set; }
 
@@ -4891,7 +4889,9 @@ public sealed partial class InvocationResponse
 
     public byte[]? Payload { get; set; }
 
-    public int? StatusCode { get; set; }
+    public string? ExecutedVersion { get; set; }
+
+    public string? DurableExecutionArn { get; set; }
 
     public static InvocationResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4900,24 +4900,24 @@ public sealed partial class InvocationResponse
             return null;
         }
         var result = new InvocationResponse();
-        result.DurableExecutionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DurableExecutionArn"));
-        result.ExecutedVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutedVersion"));
+        result.StatusCode = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "StatusCode"));
         result.FunctionError = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionError"));
         result.LogResult = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogResult"));
         result.Payload = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Payload"));
-        result.StatusCode = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "StatusCode"));
+        result.ExecutedVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutedVersion"));
+        result.DurableExecutionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DurableExecutionArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DurableExecutionArn", DurableExecutionArn);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutedVersion", ExecutedVersion);
+        global::Gureum.Core.ValueTree.Put(node, "StatusCode", StatusCode);
         global::Gureum.Core.ValueTree.Put(node, "FunctionError", FunctionError);
         global::Gureum.Core.ValueTree.Put(node, "LogResult", LogResult);
         global::Gureum.Core.ValueTree.Put(node, "Payload", Payload);
-        global::Gureum.Core.ValueTree.Put(node, "StatusCode", StatusCode);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutedVersion", ExecutedVersion);
+        global::Gureum.Core.ValueTree.Put(node, "DurableExecutionArn", DurableExecutionArn);
         return node;
     }
 }
@@ -5043,17 +5043,17 @@ public sealed partial class InvokeWithResponseStreamCompleteEvent
 
 public sealed partial class InvokeWithResponseStreamRequest
 {
-    public string? ClientContext { get; set; }
-
     public string? FunctionName { get; set; }
 
     public string? InvocationType { get; set; }
 
     public string? LogType { get; set; }
 
-    public byte[]? Payload { get; set; }
+    public string? ClientContext { get; set; }
 
     public string? Qualifier { get; set; }
+
+    public byte[]? Payload { get; set; }
 
     public string? TenantId { get; set; }
 
@@ -5064,12 +5064,12 @@ public sealed partial class InvokeWithResponseStreamRequest
             return null;
         }
         var result = new InvokeWithResponseStreamRequest();
-        result.ClientContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientContext"));
         result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
         result.InvocationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvocationType"));
         result.LogType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogType"));
-        result.Payload = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Payload"));
+        result.ClientContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientContext"));
         result.Qualifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Qualifier"));
+        result.Payload = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Payload"));
         result.TenantId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TenantId"));
         return result;
     }
@@ -5077,12 +5077,12 @@ public sealed partial class InvokeWithResponseStreamRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientContext", ClientContext);
         global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
         global::Gureum.Core.ValueTree.Put(node, "InvocationType", InvocationType);
         global::Gureum.Core.ValueTree.Put(node, "LogType", LogType);
-        global::Gureum.Core.ValueTree.Put(node, "Payload", Payload);
+        global::Gureum.Core.ValueTree.Put(node, "ClientContext", ClientContext);
         global::Gureum.Core.ValueTree.Put(node, "Qualifier", Qualifier);
+        global::Gureum.Core.ValueTree.Put(node, "Payload", Payload);
         global::Gureum.Core.ValueTree.Put(node, "TenantId", TenantId);
         return node;
     }
@@ -5090,13 +5090,13 @@ public sealed partial class InvokeWithResponseStreamRequest
 
 public sealed partial class InvokeWithResponseStreamResponse
 {
-    public global::Gureum.Api.Lambda.InvokeWithResponseStreamResponseEvent? EventStream { get; set; }
+    public int? StatusCode { get; set; }
 
     public string? ExecutedVersion { get; set; }
 
-    public string? ResponseStreamContentType { get; set; }
+    public global::Gureum.Api.Lambda.InvokeWithResponseStreamResponseEvent? EventStream { get; set; }
 
-    public int? StatusCode { get; set; }
+    public string? ResponseStreamContentType { get; set; }
 
     public static InvokeWithResponseStreamResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5105,29 +5105,29 @@ public sealed partial class InvokeWithResponseStreamResponse
             return null;
         }
         var result = new InvokeWithResponseStreamResponse();
-        result.EventStream = global::Gureum.Api.Lambda.InvokeWithResponseStreamResponseEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EventStream")));
-        result.ExecutedVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutedVersion"));
-        result.ResponseStreamContentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResponseStreamContentType"));
         result.StatusCode = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "StatusCode"));
+        result.ExecutedVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutedVersion"));
+        result.EventStream = global::Gureum.Api.Lambda.InvokeWithResponseStreamResponseEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EventStream")));
+        result.ResponseStreamContentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResponseStreamContentType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventStream", EventStream?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ExecutedVersion", ExecutedVersion);
-        global::Gureum.Core.ValueTree.Put(node, "ResponseStreamContentType", ResponseStreamContentType);
         global::Gureum.Core.ValueTree.Put(node, "StatusCode", StatusCode);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutedVersion", ExecutedVersion);
+        global::Gureum.Core.ValueTree.Put(node, "EventStream", EventStream?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ResponseStreamContentType", ResponseStreamContentType);
         return node;
     }
 }
 
 public sealed partial class InvokeWithResponseStreamResponseEvent
 {
-    public global::Gureum.Api.Lambda.InvokeWithResponseStreamCompleteEvent? InvokeComplete { get; set; }
-
     public global::Gureum.Api.Lambda.InvokeResponseStreamUpdate? PayloadChunk { get; set; }
+
+    public global::Gureum.Api.Lambda.InvokeWithResponseStreamCompleteEvent? InvokeComplete { get; set; }
 
     public static InvokeWithResponseStreamResponseEvent? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5136,16 +5136,16 @@ public sealed partial class InvokeWithResponseStreamResponseEvent
             return null;
         }
         var result = new InvokeWithResponseStreamResponseEvent();
-        result.InvokeComplete = global::Gureum.Api.Lambda.InvokeWithResponseStreamCompleteEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InvokeComplete")));
         result.PayloadChunk = global::Gureum.Api.Lambda.InvokeResponseStreamUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PayloadChunk")));
+        result.InvokeComplete = global::Gureum.Api.Lambda.InvokeWithResponseStreamCompleteEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InvokeComplete")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "InvokeComplete", InvokeComplete?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "PayloadChunk", PayloadChunk?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "InvokeComplete", InvokeComplete?.ToTree());
         return node;
     }
 }
@@ -5187,11 +5187,11 @@ public static class KafkaSchemaRegistryAuthType
 
 public sealed partial class KafkaSchemaRegistryConfig
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.KafkaSchemaRegistryAccessConfig>? AccessConfigs { get; set; }
+    public string? SchemaRegistryURI { get; set; }
 
     public string? EventRecordFormat { get; set; }
 
-    public string? SchemaRegistryURI { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.KafkaSchemaRegistryAccessConfig>? AccessConfigs { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.KafkaSchemaValidationConfig>? SchemaValidationConfigs { get; set; }
 
@@ -5202,9 +5202,9 @@ public sealed partial class KafkaSchemaRegistryConfig
             return null;
         }
         var result = new KafkaSchemaRegistryConfig();
-        result.AccessConfigs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AccessConfigs"), x => global::Gureum.Api.Lambda.KafkaSchemaRegistryAccessConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.EventRecordFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventRecordFormat"));
         result.SchemaRegistryURI = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SchemaRegistryURI"));
+        result.EventRecordFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventRecordFormat"));
+        result.AccessConfigs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AccessConfigs"), x => global::Gureum.Api.Lambda.KafkaSchemaRegistryAccessConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.SchemaValidationConfigs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SchemaValidationConfigs"), x => global::Gureum.Api.Lambda.KafkaSchemaValidationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -5212,9 +5212,9 @@ public sealed partial class KafkaSchemaRegistryConfig
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessConfigs", global::Gureum.Core.ValueTree.WriteList(AccessConfigs, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "EventRecordFormat", EventRecordFormat);
         global::Gureum.Core.ValueTree.Put(node, "SchemaRegistryURI", SchemaRegistryURI);
+        global::Gureum.Core.ValueTree.Put(node, "EventRecordFormat", EventRecordFormat);
+        global::Gureum.Core.ValueTree.Put(node, "AccessConfigs", global::Gureum.Core.ValueTree.WriteList(AccessConfigs, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "SchemaValidationConfigs", global::Gureum.Core.ValueTree.WriteList(SchemaValidationConfigs, x => (object?)x.ToTree()));
         return node;
     }
@@ -5254,9 +5254,9 @@ public sealed partial class LambdaManagedInstancesCapacityProviderConfig
 {
     public string? CapacityProviderArn { get; set; }
 
-    public double? ExecutionEnvironmentMemoryGiBPerVCpu { get; set; }
-
     public int? PerExecutionEnvironmentMaxConcurrency { get; set; }
+
+    public double? ExecutionEnvironmentMemoryGiBPerVCpu { get; set; }
 
     public static LambdaManagedInstancesCapacityProviderConfig? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5266,8 +5266,8 @@ public sealed partial class LambdaManagedInstancesCapacityProviderConfig
         }
         var result = new LambdaManagedInstancesCapacityProviderConfig();
         result.CapacityProviderArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CapacityProviderArn"));
-        result.ExecutionEnvironmentMemoryGiBPerVCpu = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "ExecutionEnvironmentMemoryGiBPerVCpu"));
         result.PerExecutionEnvironmentMaxConcurrency = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PerExecutionEnvironmentMaxConcurrency"));
+        result.ExecutionEnvironmentMemoryGiBPerVCpu = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "ExecutionEnvironmentMemoryGiBPerVCpu"));
         return result;
     }
 
@@ -5275,8 +5275,8 @@ public sealed partial class LambdaManagedInstancesCapacityProviderConfig
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "CapacityProviderArn", CapacityProviderArn);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionEnvironmentMemoryGiBPerVCpu", ExecutionEnvironmentMemoryGiBPerVCpu);
         global::Gureum.Core.ValueTree.Put(node, "PerExecutionEnvironmentMaxConcurrency", PerExecutionEnvironmentMaxConcurrency);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionEnvironmentMemoryGiBPerVCpu", ExecutionEnvironmentMemoryGiBPerVCpu);
         return node;
     }
 }
@@ -5334,9 +5334,9 @@ public sealed partial class Layer
 
     public long? CodeSize { get; set; }
 
-    public string? SigningJobArn { get; set; }
-
     public string? SigningProfileVersionArn { get; set; }
+
+    public string? SigningJobArn { get; set; }
 
     public static Layer? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5347,8 +5347,8 @@ public sealed partial class Layer
         var result = new Layer();
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
         result.CodeSize = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "CodeSize"));
-        result.SigningJobArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SigningJobArn"));
         result.SigningProfileVersionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SigningProfileVersionArn"));
+        result.SigningJobArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SigningJobArn"));
         return result;
     }
 
@@ -5357,8 +5357,8 @@ public sealed partial class Layer
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
         global::Gureum.Core.ValueTree.Put(node, "CodeSize", CodeSize);
-        global::Gureum.Core.ValueTree.Put(node, "SigningJobArn", SigningJobArn);
         global::Gureum.Core.ValueTree.Put(node, "SigningProfileVersionArn", SigningProfileVersionArn);
+        global::Gureum.Core.ValueTree.Put(node, "SigningJobArn", SigningJobArn);
         return node;
     }
 }
@@ -5400,15 +5400,15 @@ public sealed partial class LayerVersionContentInput
 
 public sealed partial class LayerVersionContentOutput
 {
+    public string? Location { get; set; }
+
     public string? CodeSha256 { get; set; }
 
     public long? CodeSize { get; set; }
 
-    public string? Location { get; set; }
+    public string? SigningProfileVersionArn { get; set; }
 
     public string? SigningJobArn { get; set; }
-
-    public string? SigningProfileVersionArn { get; set; }
 
     public static LayerVersionContentOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5417,41 +5417,41 @@ public sealed partial class LayerVersionContentOutput
             return null;
         }
         var result = new LayerVersionContentOutput();
+        result.Location = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Location"));
         result.CodeSha256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CodeSha256"));
         result.CodeSize = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "CodeSize"));
-        result.Location = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Location"));
-        result.SigningJobArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SigningJobArn"));
         result.SigningProfileVersionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SigningProfileVersionArn"));
+        result.SigningJobArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SigningJobArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Location", Location);
         global::Gureum.Core.ValueTree.Put(node, "CodeSha256", CodeSha256);
         global::Gureum.Core.ValueTree.Put(node, "CodeSize", CodeSize);
-        global::Gureum.Core.ValueTree.Put(node, "Location", Location);
-        global::Gureum.Core.ValueTree.Put(node, "SigningJobArn", SigningJobArn);
         global::Gureum.Core.ValueTree.Put(node, "SigningProfileVersionArn", SigningProfileVersionArn);
+        global::Gureum.Core.ValueTree.Put(node, "SigningJobArn", SigningJobArn);
         return node;
     }
 }
 
 public sealed partial class LayerVersionsListItem
 {
-    public global::System.Collections.Generic.List<string>? CompatibleArchitectures { get; set; }
+    public string? LayerVersionArn { get; set; }
 
-    public global::System.Collections.Generic.List<string>? CompatibleRuntimes { get; set; }
-
-    public string? CreatedDate { get; set; }
+    public long? Version { get; set; }
 
     public string? Description { get; set; }
 
-    public string? LayerVersionArn { get; set; }
+    public string? CreatedDate { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CompatibleRuntimes { get; set; }
 
     public string? LicenseInfo { get; set; }
 
-    public long? Version { get; set; }
+    public global::System.Collections.Generic.List<string>? CompatibleArchitectures { get; set; }
 
     public static LayerVersionsListItem? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5460,37 +5460,37 @@ public sealed partial class LayerVersionsListItem
             return null;
         }
         var result = new LayerVersionsListItem();
-        result.CompatibleArchitectures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CompatibleArchitectures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CompatibleRuntimes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CompatibleRuntimes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CreatedDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.LayerVersionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LayerVersionArn"));
-        result.LicenseInfo = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LicenseInfo"));
         result.Version = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "Version"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.CreatedDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
+        result.CompatibleRuntimes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CompatibleRuntimes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.LicenseInfo = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LicenseInfo"));
+        result.CompatibleArchitectures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CompatibleArchitectures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CompatibleArchitectures", global::Gureum.Core.ValueTree.WriteList(CompatibleArchitectures, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "CompatibleRuntimes", global::Gureum.Core.ValueTree.WriteList(CompatibleRuntimes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "LayerVersionArn", LayerVersionArn);
-        global::Gureum.Core.ValueTree.Put(node, "LicenseInfo", LicenseInfo);
         global::Gureum.Core.ValueTree.Put(node, "Version", Version);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
+        global::Gureum.Core.ValueTree.Put(node, "CompatibleRuntimes", global::Gureum.Core.ValueTree.WriteList(CompatibleRuntimes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "LicenseInfo", LicenseInfo);
+        global::Gureum.Core.ValueTree.Put(node, "CompatibleArchitectures", global::Gureum.Core.ValueTree.WriteList(CompatibleArchitectures, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class LayersListItem
 {
-    public global::Gureum.Api.Lambda.LayerVersionsListItem? LatestMatchingVersion { get; set; }
+    public string? LayerName { get; set; }
 
     public string? LayerArn { get; set; }
 
-    public string? LayerName { get; set; }
+    public global::Gureum.Api.Lambda.LayerVersionsListItem? LatestMatchingVersion { get; set; }
 
     public static LayersListItem? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5499,18 +5499,18 @@ public sealed partial class LayersListItem
             return null;
         }
         var result = new LayersListItem();
-        result.LatestMatchingVersion = global::Gureum.Api.Lambda.LayerVersionsListItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LatestMatchingVersion")));
-        result.LayerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LayerArn"));
         result.LayerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LayerName"));
+        result.LayerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LayerArn"));
+        result.LatestMatchingVersion = global::Gureum.Api.Lambda.LayerVersionsListItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LatestMatchingVersion")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LatestMatchingVersion", LatestMatchingVersion?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "LayerArn", LayerArn);
         global::Gureum.Core.ValueTree.Put(node, "LayerName", LayerName);
+        global::Gureum.Core.ValueTree.Put(node, "LayerArn", LayerArn);
+        global::Gureum.Core.ValueTree.Put(node, "LatestMatchingVersion", LatestMatchingVersion?.ToTree());
         return node;
     }
 }
@@ -5552,9 +5552,9 @@ public sealed partial class ListAliasesRequest
 
 public sealed partial class ListAliasesResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.AliasConfiguration>? Aliases { get; set; }
-
     public string? NextMarker { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.AliasConfiguration>? Aliases { get; set; }
 
     public static ListAliasesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5563,27 +5563,27 @@ public sealed partial class ListAliasesResponse
             return null;
         }
         var result = new ListAliasesResponse();
-        result.Aliases = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Aliases"), x => global::Gureum.Api.Lambda.AliasConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
+        result.Aliases = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Aliases"), x => global::Gureum.Api.Lambda.AliasConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Aliases", global::Gureum.Core.ValueTree.WriteList(Aliases, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
+        global::Gureum.Core.ValueTree.Put(node, "Aliases", global::Gureum.Core.ValueTree.WriteList(Aliases, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ListCapacityProvidersRequest
 {
+    public string? State { get; set; }
+
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
-
-    public string? State { get; set; }
 
     public static ListCapacityProvidersRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5592,18 +5592,18 @@ public sealed partial class ListCapacityProvidersRequest
             return null;
         }
         var result = new ListCapacityProvidersRequest();
+        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
-        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "State", State);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "State", State);
         return node;
     }
 }
@@ -5664,9 +5664,9 @@ public sealed partial class ListCodeSigningConfigsRequest
 
 public sealed partial class ListCodeSigningConfigsResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.CodeSigningConfig>? CodeSigningConfigs { get; set; }
-
     public string? NextMarker { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.CodeSigningConfig>? CodeSigningConfigs { get; set; }
 
     public static ListCodeSigningConfigsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5675,39 +5675,39 @@ public sealed partial class ListCodeSigningConfigsResponse
             return null;
         }
         var result = new ListCodeSigningConfigsResponse();
-        result.CodeSigningConfigs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CodeSigningConfigs"), x => global::Gureum.Api.Lambda.CodeSigningConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
+        result.CodeSigningConfigs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CodeSigningConfigs"), x => global::Gureum.Api.Lambda.CodeSigningConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CodeSigningConfigs", global::Gureum.Core.ValueTree.WriteList(CodeSigningConfigs, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
+        global::Gureum.Core.ValueTree.Put(node, "CodeSigningConfigs", global::Gureum.Core.ValueTree.WriteList(CodeSigningConfigs, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ListDurableExecutionsByFunctionRequest
 {
-    public string? DurableExecutionName { get; set; }
-
     public string? FunctionName { get; set; }
-
-    public string? Marker { get; set; }
-
-    public int? MaxItems { get; set; }
 
     public string? Qualifier { get; set; }
 
-    public bool? ReverseOrder { get; set; }
+    public string? DurableExecutionName { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Statuses { get; set; }
 
     public global::System.DateTimeOffset? StartedAfter { get; set; }
 
     public global::System.DateTimeOffset? StartedBefore { get; set; }
 
-    public global::System.Collections.Generic.List<string>? Statuses { get; set; }
+    public bool? ReverseOrder { get; set; }
+
+    public string? Marker { get; set; }
+
+    public int? MaxItems { get; set; }
 
     public static ListDurableExecutionsByFunctionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5716,30 +5716,30 @@ public sealed partial class ListDurableExecutionsByFunctionRequest
             return null;
         }
         var result = new ListDurableExecutionsByFunctionRequest();
-        result.DurableExecutionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DurableExecutionName"));
         result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
-        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
         result.Qualifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Qualifier"));
-        result.ReverseOrder = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ReverseOrder"));
+        result.DurableExecutionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DurableExecutionName"));
+        result.Statuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Statuses"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.StartedAfter = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartedAfter"));
         result.StartedBefore = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartedBefore"));
-        result.Statuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Statuses"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ReverseOrder = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ReverseOrder"));
+        result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
+        result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DurableExecutionName", DurableExecutionName);
         global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
-        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
         global::Gureum.Core.ValueTree.Put(node, "Qualifier", Qualifier);
-        global::Gureum.Core.ValueTree.Put(node, "ReverseOrder", ReverseOrder);
+        global::Gureum.Core.ValueTree.Put(node, "DurableExecutionName", DurableExecutionName);
+        global::Gureum.Core.ValueTree.Put(node, "Statuses", global::Gureum.Core.ValueTree.WriteList(Statuses, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "StartedAfter", StartedAfter);
         global::Gureum.Core.ValueTree.Put(node, "StartedBefore", StartedBefore);
-        global::Gureum.Core.ValueTree.Put(node, "Statuses", global::Gureum.Core.ValueTree.WriteList(Statuses, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ReverseOrder", ReverseOrder);
+        global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
+        global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
         return node;
     }
 }
@@ -5808,9 +5808,9 @@ public sealed partial class ListEventSourceMappingsRequest
 
 public sealed partial class ListEventSourceMappingsResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.EventSourceMappingConfiguration>? EventSourceMappings { get; set; }
-
     public string? NextMarker { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.EventSourceMappingConfiguration>? EventSourceMappings { get; set; }
 
     public static ListEventSourceMappingsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5819,16 +5819,16 @@ public sealed partial class ListEventSourceMappingsResponse
             return null;
         }
         var result = new ListEventSourceMappingsResponse();
-        result.EventSourceMappings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventSourceMappings"), x => global::Gureum.Api.Lambda.EventSourceMappingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
+        result.EventSourceMappings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EventSourceMappings"), x => global::Gureum.Api.Lambda.EventSourceMappingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventSourceMappings", global::Gureum.Core.ValueTree.WriteList(EventSourceMappings, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
+        global::Gureum.Core.ValueTree.Put(node, "EventSourceMappings", global::Gureum.Core.ValueTree.WriteList(EventSourceMappings, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -6044,9 +6044,9 @@ public sealed partial class ListFunctionsByCodeSigningConfigRequest
 
 public sealed partial class ListFunctionsByCodeSigningConfigResponse
 {
-    public global::System.Collections.Generic.List<string>? FunctionArns { get; set; }
-
     public string? NextMarker { get; set; }
+
+    public global::System.Collections.Generic.List<string>? FunctionArns { get; set; }
 
     public static ListFunctionsByCodeSigningConfigResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6055,27 +6055,27 @@ public sealed partial class ListFunctionsByCodeSigningConfigResponse
             return null;
         }
         var result = new ListFunctionsByCodeSigningConfigResponse();
-        result.FunctionArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FunctionArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
+        result.FunctionArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FunctionArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "FunctionArns", global::Gureum.Core.ValueTree.WriteList(FunctionArns, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
+        global::Gureum.Core.ValueTree.Put(node, "FunctionArns", global::Gureum.Core.ValueTree.WriteList(FunctionArns, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class ListFunctionsRequest
 {
+    public string? MasterRegion { get; set; }
+
     public string? FunctionVersion { get; set; }
 
     public string? Marker { get; set; }
-
-    public string? MasterRegion { get; set; }
 
     public int? MaxItems { get; set; }
 
@@ -6086,9 +6086,9 @@ public sealed partial class ListFunctionsRequest
             return null;
         }
         var result = new ListFunctionsRequest();
+        result.MasterRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MasterRegion"));
         result.FunctionVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionVersion"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.MasterRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MasterRegion"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
         return result;
     }
@@ -6096,9 +6096,9 @@ public sealed partial class ListFunctionsRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "MasterRegion", MasterRegion);
         global::Gureum.Core.ValueTree.Put(node, "FunctionVersion", FunctionVersion);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "MasterRegion", MasterRegion);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
         return node;
     }
@@ -6106,9 +6106,9 @@ public sealed partial class ListFunctionsRequest
 
 public sealed partial class ListFunctionsResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.FunctionConfiguration>? Functions { get; set; }
-
     public string? NextMarker { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.FunctionConfiguration>? Functions { get; set; }
 
     public static ListFunctionsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6117,24 +6117,22 @@ public sealed partial class ListFunctionsResponse
             return null;
         }
         var result = new ListFunctionsResponse();
-        result.Functions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Functions"), x => global::Gureum.Api.Lambda.FunctionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
+        result.Functions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Functions"), x => global::Gureum.Api.Lambda.FunctionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Functions", global::Gureum.Core.ValueTree.WriteList(Functions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
+        global::Gureum.Core.ValueTree.Put(node, "Functions", global::Gureum.Core.ValueTree.WriteList(Functions, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ListLayerVersionsRequest
 {
-    public string? CompatibleArchitecture { get; set; }
-
     public string? CompatibleRuntime { get; set; }
 
     public string? LayerName { get; set; }
@@ -6143,6 +6141,8 @@ public sealed partial class ListLayerVersionsRequest
 
     public int? MaxItems { get; set; }
 
+    public string? CompatibleArchitecture { get; set; }
+
     public static ListLayerVersionsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -6150,31 +6150,31 @@ public sealed partial class ListLayerVersionsRequest
             return null;
         }
         var result = new ListLayerVersionsRequest();
-        result.CompatibleArchitecture = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CompatibleArchitecture"));
         result.CompatibleRuntime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CompatibleRuntime"));
         result.LayerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LayerName"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
+        result.CompatibleArchitecture = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CompatibleArchitecture"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CompatibleArchitecture", CompatibleArchitecture);
         global::Gureum.Core.ValueTree.Put(node, "CompatibleRuntime", CompatibleRuntime);
         global::Gureum.Core.ValueTree.Put(node, "LayerName", LayerName);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
+        global::Gureum.Core.ValueTree.Put(node, "CompatibleArchitecture", CompatibleArchitecture);
         return node;
     }
 }
 
 public sealed partial class ListLayerVersionsResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.LayerVersionsListItem>? LayerVersions { get; set; }
-
     public string? NextMarker { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.LayerVersionsListItem>? LayerVersions { get; set; }
 
     public static ListLayerVersionsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6183,29 +6183,29 @@ public sealed partial class ListLayerVersionsResponse
             return null;
         }
         var result = new ListLayerVersionsResponse();
-        result.LayerVersions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LayerVersions"), x => global::Gureum.Api.Lambda.LayerVersionsListItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
+        result.LayerVersions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LayerVersions"), x => global::Gureum.Api.Lambda.LayerVersionsListItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LayerVersions", global::Gureum.Core.ValueTree.WriteList(LayerVersions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
+        global::Gureum.Core.ValueTree.Put(node, "LayerVersions", global::Gureum.Core.ValueTree.WriteList(LayerVersions, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ListLayersRequest
 {
-    public string? CompatibleArchitecture { get; set; }
-
     public string? CompatibleRuntime { get; set; }
 
     public string? Marker { get; set; }
 
     public int? MaxItems { get; set; }
+
+    public string? CompatibleArchitecture { get; set; }
 
     public static ListLayersRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6214,29 +6214,29 @@ public sealed partial class ListLayersRequest
             return null;
         }
         var result = new ListLayersRequest();
-        result.CompatibleArchitecture = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CompatibleArchitecture"));
         result.CompatibleRuntime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CompatibleRuntime"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxItems"));
+        result.CompatibleArchitecture = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CompatibleArchitecture"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CompatibleArchitecture", CompatibleArchitecture);
         global::Gureum.Core.ValueTree.Put(node, "CompatibleRuntime", CompatibleRuntime);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxItems", MaxItems);
+        global::Gureum.Core.ValueTree.Put(node, "CompatibleArchitecture", CompatibleArchitecture);
         return node;
     }
 }
 
 public sealed partial class ListLayersResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.LayersListItem>? Layers { get; set; }
-
     public string? NextMarker { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.LayersListItem>? Layers { get; set; }
 
     public static ListLayersResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6245,16 +6245,16 @@ public sealed partial class ListLayersResponse
             return null;
         }
         var result = new ListLayersResponse();
-        result.Layers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Layers"), x => global::Gureum.Api.Lambda.LayersListItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
+        result.Layers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Layers"), x => global::Gureum.Api.Lambda.LayersListItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Layers", global::Gureum.Core.ValueTree.WriteList(Layers, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
+        global::Gureum.Core.ValueTree.Put(node, "Layers", global::Gureum.Core.ValueTree.WriteList(Layers, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -6292,9 +6292,9 @@ public sealed partial class ListProvisionedConcurrencyConfigsRequest
 
 public sealed partial class ListProvisionedConcurrencyConfigsResponse
 {
-    public string? NextMarker { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.ProvisionedConcurrencyConfigListItem>? ProvisionedConcurrencyConfigs { get; set; }
+
+    public string? NextMarker { get; set; }
 
     public static ListProvisionedConcurrencyConfigsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6303,16 +6303,16 @@ public sealed partial class ListProvisionedConcurrencyConfigsResponse
             return null;
         }
         var result = new ListProvisionedConcurrencyConfigsResponse();
-        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         result.ProvisionedConcurrencyConfigs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ProvisionedConcurrencyConfigs"), x => global::Gureum.Api.Lambda.ProvisionedConcurrencyConfigListItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         global::Gureum.Core.ValueTree.Put(node, "ProvisionedConcurrencyConfigs", global::Gureum.Core.ValueTree.WriteList(ProvisionedConcurrencyConfigs, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
         return node;
     }
 }
@@ -6437,13 +6437,13 @@ public static class LogType
 
 public sealed partial class LoggingConfig
 {
-    public string? ApplicationLogLevel { get; set; }
-
     public string? LogFormat { get; set; }
 
-    public string? LogGroup { get; set; }
+    public string? ApplicationLogLevel { get; set; }
 
     public string? SystemLogLevel { get; set; }
+
+    public string? LogGroup { get; set; }
 
     public static LoggingConfig? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6452,20 +6452,20 @@ public sealed partial class LoggingConfig
             return null;
         }
         var result = new LoggingConfig();
-        result.ApplicationLogLevel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ApplicationLogLevel"));
         result.LogFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogFormat"));
-        result.LogGroup = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogGroup"));
+        result.ApplicationLogLevel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ApplicationLogLevel"));
         result.SystemLogLevel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SystemLogLevel"));
+        result.LogGroup = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogGroup"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ApplicationLogLevel", ApplicationLogLevel);
         global::Gureum.Core.ValueTree.Put(node, "LogFormat", LogFormat);
-        global::Gureum.Core.ValueTree.Put(node, "LogGroup", LogGroup);
+        global::Gureum.Core.ValueTree.Put(node, "ApplicationLogLevel", ApplicationLogLevel);
         global::Gureum.Core.ValueTree.Put(node, "SystemLogLevel", SystemLogLevel);
+        global::Gureum.Core.ValueTree.Put(node, "LogGroup", LogGroup);
         return node;
     }
 }
@@ -6518,33 +6518,33 @@ public sealed partial class OnSuccess
 
 public sealed partial class Operation
 {
-    public global::Gureum.Api.Lambda.CallbackDetails? CallbackDetails { get; set; }
-
-    public global::Gureum.Api.Lambda.ChainedInvokeDetails? ChainedInvokeDetails { get; set; }
-
-    public global::Gureum.Api.Lambda.ContextDetails? ContextDetails { get; set; }
-
-    public global::System.DateTimeOffset? EndTimestamp { get; set; }
-
-    public global::Gureum.Api.Lambda.ExecutionDetails? ExecutionDetails { get; set; }
-
     public string? Id { get; set; }
-
-    public string? Name { get; set; }
 
     public string? ParentId { get; set; }
 
-    public global::System.DateTimeOffset? StartTimestamp { get; set; }
-
-    public string? Status { get; set; }
-
-    public global::Gureum.Api.Lambda.StepDetails? StepDetails { get; set; }
-
-    public string? SubType { get; set; }
+    public string? Name { get; set; }
 
     public string? Type { get; set; }
 
+    public string? SubType { get; set; }
+
+    public global::System.DateTimeOffset? StartTimestamp { get; set; }
+
+    public global::System.DateTimeOffset? EndTimestamp { get; set; }
+
+    public string? Status { get; set; }
+
+    public global::Gureum.Api.Lambda.ExecutionDetails? ExecutionDetails { get; set; }
+
+    public global::Gureum.Api.Lambda.ContextDetails? ContextDetails { get; set; }
+
+    public global::Gureum.Api.Lambda.StepDetails? StepDetails { get; set; }
+
     public global::Gureum.Api.Lambda.WaitDetails? WaitDetails { get; set; }
+
+    public global::Gureum.Api.Lambda.CallbackDetails? CallbackDetails { get; set; }
+
+    public global::Gureum.Api.Lambda.ChainedInvokeDetails? ChainedInvokeDetails { get; set; }
 
     public static Operation? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6553,40 +6553,40 @@ public sealed partial class Operation
             return null;
         }
         var result = new Operation();
+        result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.ParentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParentId"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.SubType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SubType"));
+        result.StartTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTimestamp"));
+        result.EndTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTimestamp"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.ExecutionDetails = global::Gureum.Api.Lambda.ExecutionDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExecutionDetails")));
+        result.ContextDetails = global::Gureum.Api.Lambda.ContextDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ContextDetails")));
+        result.StepDetails = global::Gureum.Api.Lambda.StepDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StepDetails")));
+        result.WaitDetails = global::Gureum.Api.Lambda.WaitDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WaitDetails")));
         result.CallbackDetails = global::Gureum.Api.Lambda.CallbackDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CallbackDetails")));
         result.ChainedInvokeDetails = global::Gureum.Api.Lambda.ChainedInvokeDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ChainedInvokeDetails")));
-        result.ContextDetails = global::Gureum.Api.Lambda.ContextDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ContextDetails")));
-        result.EndTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTimestamp"));
-        result.ExecutionDetails = global::Gureum.Api.Lambda.ExecutionDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExecutionDetails")));
-        result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.ParentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParentId"));
-        result.StartTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTimestamp"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.StepDetails = global::Gureum.Api.Lambda.StepDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StepDetails")));
-        result.SubType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SubType"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
-        result.WaitDetails = global::Gureum.Api.Lambda.WaitDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WaitDetails")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "ParentId", ParentId);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "SubType", SubType);
+        global::Gureum.Core.ValueTree.Put(node, "StartTimestamp", StartTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "EndTimestamp", EndTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionDetails", ExecutionDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ContextDetails", ContextDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "StepDetails", StepDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "WaitDetails", WaitDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CallbackDetails", CallbackDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ChainedInvokeDetails", ChainedInvokeDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ContextDetails", ContextDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EndTimestamp", EndTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionDetails", ExecutionDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Id", Id);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "ParentId", ParentId);
-        global::Gureum.Core.ValueTree.Put(node, "StartTimestamp", StartTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "StepDetails", StepDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SubType", SubType);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
-        global::Gureum.Core.ValueTree.Put(node, "WaitDetails", WaitDetails?.ToTree());
         return node;
     }
 }
@@ -6627,31 +6627,31 @@ public static class OperationType
 
 public sealed partial class OperationUpdate
 {
+    public string? Id { get; set; }
+
+    public string? ParentId { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? Type { get; set; }
+
+    public string? SubType { get; set; }
+
     public string? Action { get; set; }
+
+    public string? Payload { get; set; }
+
+    public global::Gureum.Api.Lambda.ErrorObject? Error { get; set; }
+
+    public global::Gureum.Api.Lambda.ContextOptions? ContextOptions { get; set; }
+
+    public global::Gureum.Api.Lambda.StepOptions? StepOptions { get; set; }
+
+    public global::Gureum.Api.Lambda.WaitOptions? WaitOptions { get; set; }
 
     public global::Gureum.Api.Lambda.CallbackOptions? CallbackOptions { get; set; }
 
     public global::Gureum.Api.Lambda.ChainedInvokeOptions? ChainedInvokeOptions { get; set; }
-
-    public global::Gureum.Api.Lambda.ContextOptions? ContextOptions { get; set; }
-
-    public global::Gureum.Api.Lambda.ErrorObject? Error { get; set; }
-
-    public string? Id { get; set; }
-
-    public string? Name { get; set; }
-
-    public string? ParentId { get; set; }
-
-    public string? Payload { get; set; }
-
-    public global::Gureum.Api.Lambda.StepOptions? StepOptions { get; set; }
-
-    public string? SubType { get; set; }
-
-    public string? Type { get; set; }
-
-    public global::Gureum.Api.Lambda.WaitOptions? WaitOptions { get; set; }
 
     public static OperationUpdate? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6660,38 +6660,38 @@ public sealed partial class OperationUpdate
             return null;
         }
         var result = new OperationUpdate();
+        result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.ParentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParentId"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.SubType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SubType"));
         result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Action"));
+        result.Payload = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Payload"));
+        result.Error = global::Gureum.Api.Lambda.ErrorObject.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
+        result.ContextOptions = global::Gureum.Api.Lambda.ContextOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ContextOptions")));
+        result.StepOptions = global::Gureum.Api.Lambda.StepOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StepOptions")));
+        result.WaitOptions = global::Gureum.Api.Lambda.WaitOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WaitOptions")));
         result.CallbackOptions = global::Gureum.Api.Lambda.CallbackOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CallbackOptions")));
         result.ChainedInvokeOptions = global::Gureum.Api.Lambda.ChainedInvokeOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ChainedInvokeOptions")));
-        result.ContextOptions = global::Gureum.Api.Lambda.ContextOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ContextOptions")));
-        result.Error = global::Gureum.Api.Lambda.ErrorObject.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
-        result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.ParentId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParentId"));
-        result.Payload = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Payload"));
-        result.StepOptions = global::Gureum.Api.Lambda.StepOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StepOptions")));
-        result.SubType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SubType"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
-        result.WaitOptions = global::Gureum.Api.Lambda.WaitOptions.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WaitOptions")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "ParentId", ParentId);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "SubType", SubType);
         global::Gureum.Core.ValueTree.Put(node, "Action", Action);
+        global::Gureum.Core.ValueTree.Put(node, "Payload", Payload);
+        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ContextOptions", ContextOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "StepOptions", StepOptions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "WaitOptions", WaitOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CallbackOptions", CallbackOptions?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ChainedInvokeOptions", ChainedInvokeOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ContextOptions", ContextOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Id", Id);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "ParentId", ParentId);
-        global::Gureum.Core.ValueTree.Put(node, "Payload", Payload);
-        global::Gureum.Core.ValueTree.Put(node, "StepOptions", StepOptions?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SubType", SubType);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
-        global::Gureum.Core.ValueTree.Put(node, "WaitOptions", WaitOptions?.ToTree());
         return node;
     }
 }
@@ -6705,19 +6705,19 @@ public static class PackageType
 
 public sealed partial class ProvisionedConcurrencyConfigListItem
 {
-    public int? AllocatedProvisionedConcurrentExecutions { get; set; }
+    public string? FunctionArn { get; set; }
+
+    public int? RequestedProvisionedConcurrentExecutions { get; set; }
 
     public int? AvailableProvisionedConcurrentExecutions { get; set; }
 
-    public string? FunctionArn { get; set; }
-
-    public string? LastModified { get; set; }
-
-    public int? RequestedProvisionedConcurrentExecutions { get; set; }
+    public int? AllocatedProvisionedConcurrentExecutions { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
+
+    public string? LastModified { get; set; }
 
     public static ProvisionedConcurrencyConfigListItem? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6726,26 +6726,26 @@ public sealed partial class ProvisionedConcurrencyConfigListItem
             return null;
         }
         var result = new ProvisionedConcurrencyConfigListItem();
-        result.AllocatedProvisionedConcurrentExecutions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AllocatedProvisionedConcurrentExecutions"));
-        result.AvailableProvisionedConcurrentExecutions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AvailableProvisionedConcurrentExecutions"));
         result.FunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionArn"));
-        result.LastModified = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
         result.RequestedProvisionedConcurrentExecutions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RequestedProvisionedConcurrentExecutions"));
+        result.AvailableProvisionedConcurrentExecutions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AvailableProvisionedConcurrentExecutions"));
+        result.AllocatedProvisionedConcurrentExecutions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AllocatedProvisionedConcurrentExecutions"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusReason"));
+        result.LastModified = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AllocatedProvisionedConcurrentExecutions", AllocatedProvisionedConcurrentExecutions);
-        global::Gureum.Core.ValueTree.Put(node, "AvailableProvisionedConcurrentExecutions", AvailableProvisionedConcurrentExecutions);
         global::Gureum.Core.ValueTree.Put(node, "FunctionArn", FunctionArn);
-        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
         global::Gureum.Core.ValueTree.Put(node, "RequestedProvisionedConcurrentExecutions", RequestedProvisionedConcurrentExecutions);
+        global::Gureum.Core.ValueTree.Put(node, "AvailableProvisionedConcurrentExecutions", AvailableProvisionedConcurrentExecutions);
+        global::Gureum.Core.ValueTree.Put(node, "AllocatedProvisionedConcurrentExecutions", AllocatedProvisionedConcurrentExecutions);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusReason", StatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
         return node;
     }
 }
@@ -6760,9 +6760,9 @@ public static class ProvisionedConcurrencyStatusEnum
 
 public sealed partial class ProvisionedPollerConfig
 {
-    public int? MaximumPollers { get; set; }
-
     public int? MinimumPollers { get; set; }
+
+    public int? MaximumPollers { get; set; }
 
     public string? PollerGroupName { get; set; }
 
@@ -6773,8 +6773,8 @@ public sealed partial class ProvisionedPollerConfig
             return null;
         }
         var result = new ProvisionedPollerConfig();
-        result.MaximumPollers = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumPollers"));
         result.MinimumPollers = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MinimumPollers"));
+        result.MaximumPollers = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumPollers"));
         result.PollerGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PollerGroupName"));
         return result;
     }
@@ -6782,8 +6782,8 @@ public sealed partial class ProvisionedPollerConfig
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaximumPollers", MaximumPollers);
         global::Gureum.Core.ValueTree.Put(node, "MinimumPollers", MinimumPollers);
+        global::Gureum.Core.ValueTree.Put(node, "MaximumPollers", MaximumPollers);
         global::Gureum.Core.ValueTree.Put(node, "PollerGroupName", PollerGroupName);
         return node;
     }
@@ -6791,17 +6791,17 @@ public sealed partial class ProvisionedPollerConfig
 
 public sealed partial class PublishLayerVersionRequest
 {
-    public global::System.Collections.Generic.List<string>? CompatibleArchitectures { get; set; }
-
-    public global::System.Collections.Generic.List<string>? CompatibleRuntimes { get; set; }
-
-    public global::Gureum.Api.Lambda.LayerVersionContentInput? Content { get; set; }
+    public string? LayerName { get; set; }
 
     public string? Description { get; set; }
 
-    public string? LayerName { get; set; }
+    public global::Gureum.Api.Lambda.LayerVersionContentInput? Content { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CompatibleRuntimes { get; set; }
 
     public string? LicenseInfo { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CompatibleArchitectures { get; set; }
 
     public static PublishLayerVersionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6810,47 +6810,47 @@ public sealed partial class PublishLayerVersionRequest
             return null;
         }
         var result = new PublishLayerVersionRequest();
-        result.CompatibleArchitectures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CompatibleArchitectures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CompatibleRuntimes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CompatibleRuntimes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Content = global::Gureum.Api.Lambda.LayerVersionContentInput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Content")));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.LayerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LayerName"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.Content = global::Gureum.Api.Lambda.LayerVersionContentInput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Content")));
+        result.CompatibleRuntimes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CompatibleRuntimes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.LicenseInfo = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LicenseInfo"));
+        result.CompatibleArchitectures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CompatibleArchitectures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CompatibleArchitectures", global::Gureum.Core.ValueTree.WriteList(CompatibleArchitectures, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "CompatibleRuntimes", global::Gureum.Core.ValueTree.WriteList(CompatibleRuntimes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Content", Content?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "LayerName", LayerName);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "Content", Content?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CompatibleRuntimes", global::Gureum.Core.ValueTree.WriteList(CompatibleRuntimes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "LicenseInfo", LicenseInfo);
+        global::Gureum.Core.ValueTree.Put(node, "CompatibleArchitectures", global::Gureum.Core.ValueTree.WriteList(CompatibleArchitectures, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class PublishLayerVersionResponse
 {
-    public global::System.Collections.Generic.List<string>? CompatibleArchitectures { get; set; }
-
-    public global::System.Collections.Generic.List<string>? CompatibleRuntimes { get; set; }
-
     public global::Gureum.Api.Lambda.LayerVersionContentOutput? Content { get; set; }
-
-    public string? CreatedDate { get; set; }
-
-    public string? Description { get; set; }
 
     public string? LayerArn { get; set; }
 
     public string? LayerVersionArn { get; set; }
 
-    public string? LicenseInfo { get; set; }
+    public string? Description { get; set; }
+
+    public string? CreatedDate { get; set; }
 
     public long? Version { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CompatibleRuntimes { get; set; }
+
+    public string? LicenseInfo { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CompatibleArchitectures { get; set; }
 
     public static PublishLayerVersionResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6859,45 +6859,45 @@ public sealed partial class PublishLayerVersionResponse
             return null;
         }
         var result = new PublishLayerVersionResponse();
-        result.CompatibleArchitectures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CompatibleArchitectures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CompatibleRuntimes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CompatibleRuntimes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Content = global::Gureum.Api.Lambda.LayerVersionContentOutput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Content")));
-        result.CreatedDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.LayerArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LayerArn"));
         result.LayerVersionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LayerVersionArn"));
-        result.LicenseInfo = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LicenseInfo"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.CreatedDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
         result.Version = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "Version"));
+        result.CompatibleRuntimes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CompatibleRuntimes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.LicenseInfo = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LicenseInfo"));
+        result.CompatibleArchitectures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CompatibleArchitectures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CompatibleArchitectures", global::Gureum.Core.ValueTree.WriteList(CompatibleArchitectures, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "CompatibleRuntimes", global::Gureum.Core.ValueTree.WriteList(CompatibleRuntimes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Content", Content?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "LayerArn", LayerArn);
         global::Gureum.Core.ValueTree.Put(node, "LayerVersionArn", LayerVersionArn);
-        global::Gureum.Core.ValueTree.Put(node, "LicenseInfo", LicenseInfo);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
         global::Gureum.Core.ValueTree.Put(node, "Version", Version);
+        global::Gureum.Core.ValueTree.Put(node, "CompatibleRuntimes", global::Gureum.Core.ValueTree.WriteList(CompatibleRuntimes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "LicenseInfo", LicenseInfo);
+        global::Gureum.Core.ValueTree.Put(node, "CompatibleArchitectures", global::Gureum.Core.ValueTree.WriteList(CompatibleArchitectures, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class PublishVersionRequest
 {
+    public string? FunctionName { get; set; }
+
     public string? CodeSha256 { get; set; }
 
     public string? Description { get; set; }
 
-    public string? FunctionName { get; set; }
+    public string? RevisionId { get; set; }
 
     public string? PublishTo { get; set; }
-
-    public string? RevisionId { get; set; }
 
     public static PublishVersionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6906,22 +6906,22 @@ public sealed partial class PublishVersionRequest
             return null;
         }
         var result = new PublishVersionRequest();
+        result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
         result.CodeSha256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CodeSha256"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
-        result.PublishTo = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublishTo"));
         result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevisionId"));
+        result.PublishTo = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublishTo"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
         global::Gureum.Core.ValueTree.Put(node, "CodeSha256", CodeSha256);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
-        global::Gureum.Core.ValueTree.Put(node, "PublishTo", PublishTo);
         global::Gureum.Core.ValueTree.Put(node, "RevisionId", RevisionId);
+        global::Gureum.Core.ValueTree.Put(node, "PublishTo", PublishTo);
         return node;
     }
 }
@@ -7009,15 +7009,15 @@ public sealed partial class PutFunctionConcurrencyRequest
 
 public sealed partial class PutFunctionEventInvokeConfigRequest
 {
-    public global::Gureum.Api.Lambda.DestinationConfig? DestinationConfig { get; set; }
-
     public string? FunctionName { get; set; }
 
-    public int? MaximumEventAgeInSeconds { get; set; }
+    public string? Qualifier { get; set; }
 
     public int? MaximumRetryAttempts { get; set; }
 
-    public string? Qualifier { get; set; }
+    public int? MaximumEventAgeInSeconds { get; set; }
+
+    public global::Gureum.Api.Lambda.DestinationConfig? DestinationConfig { get; set; }
 
     public static PutFunctionEventInvokeConfigRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7026,22 +7026,22 @@ public sealed partial class PutFunctionEventInvokeConfigRequest
             return null;
         }
         var result = new PutFunctionEventInvokeConfigRequest();
-        result.DestinationConfig = global::Gureum.Api.Lambda.DestinationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DestinationConfig")));
         result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
-        result.MaximumEventAgeInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumEventAgeInSeconds"));
-        result.MaximumRetryAttempts = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumRetryAttempts"));
         result.Qualifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Qualifier"));
+        result.MaximumRetryAttempts = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumRetryAttempts"));
+        result.MaximumEventAgeInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumEventAgeInSeconds"));
+        result.DestinationConfig = global::Gureum.Api.Lambda.DestinationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DestinationConfig")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DestinationConfig", DestinationConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
-        global::Gureum.Core.ValueTree.Put(node, "MaximumEventAgeInSeconds", MaximumEventAgeInSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "MaximumRetryAttempts", MaximumRetryAttempts);
         global::Gureum.Core.ValueTree.Put(node, "Qualifier", Qualifier);
+        global::Gureum.Core.ValueTree.Put(node, "MaximumRetryAttempts", MaximumRetryAttempts);
+        global::Gureum.Core.ValueTree.Put(node, "MaximumEventAgeInSeconds", MaximumEventAgeInSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "DestinationConfig", DestinationConfig?.ToTree());
         return node;
     }
 }
@@ -7100,9 +7100,9 @@ public sealed partial class PutFunctionScalingConfigRequest
 {
     public string? FunctionName { get; set; }
 
-    public global::Gureum.Api.Lambda.FunctionScalingConfig? FunctionScalingConfig { get; set; }
-
     public string? Qualifier { get; set; }
+
+    public global::Gureum.Api.Lambda.FunctionScalingConfig? FunctionScalingConfig { get; set; }
 
     public static PutFunctionScalingConfigRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7112,8 +7112,8 @@ public sealed partial class PutFunctionScalingConfigRequest
         }
         var result = new PutFunctionScalingConfigRequest();
         result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
-        result.FunctionScalingConfig = global::Gureum.Api.Lambda.FunctionScalingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FunctionScalingConfig")));
         result.Qualifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Qualifier"));
+        result.FunctionScalingConfig = global::Gureum.Api.Lambda.FunctionScalingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FunctionScalingConfig")));
         return result;
     }
 
@@ -7121,8 +7121,8 @@ public sealed partial class PutFunctionScalingConfigRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
-        global::Gureum.Core.ValueTree.Put(node, "FunctionScalingConfig", FunctionScalingConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Qualifier", Qualifier);
+        global::Gureum.Core.ValueTree.Put(node, "FunctionScalingConfig", FunctionScalingConfig?.ToTree());
         return node;
     }
 }
@@ -7154,9 +7154,9 @@ public sealed partial class PutProvisionedConcurrencyConfigRequest
 {
     public string? FunctionName { get; set; }
 
-    public int? ProvisionedConcurrentExecutions { get; set; }
-
     public string? Qualifier { get; set; }
+
+    public int? ProvisionedConcurrentExecutions { get; set; }
 
     public static PutProvisionedConcurrencyConfigRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7166,8 +7166,8 @@ public sealed partial class PutProvisionedConcurrencyConfigRequest
         }
         var result = new PutProvisionedConcurrencyConfigRequest();
         result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
-        result.ProvisionedConcurrentExecutions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ProvisionedConcurrentExecutions"));
         result.Qualifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Qualifier"));
+        result.ProvisionedConcurrentExecutions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ProvisionedConcurrentExecutions"));
         return result;
     }
 
@@ -7175,25 +7175,25 @@ public sealed partial class PutProvisionedConcurrencyConfigRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
-        global::Gureum.Core.ValueTree.Put(node, "ProvisionedConcurrentExecutions", ProvisionedConcurrentExecutions);
         global::Gureum.Core.ValueTree.Put(node, "Qualifier", Qualifier);
+        global::Gureum.Core.ValueTree.Put(node, "ProvisionedConcurrentExecutions", ProvisionedConcurrentExecutions);
         return node;
     }
 }
 
 public sealed partial class PutProvisionedConcurrencyConfigResponse
 {
-    public int? AllocatedProvisionedConcurrentExecutions { get; set; }
+    public int? RequestedProvisionedConcurrentExecutions { get; set; }
 
     public int? AvailableProvisionedConcurrentExecutions { get; set; }
 
-    public string? LastModified { get; set; }
-
-    public int? RequestedProvisionedConcurrentExecutions { get; set; }
+    public int? AllocatedProvisionedConcurrentExecutions { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
+
+    public string? LastModified { get; set; }
 
     public static PutProvisionedConcurrencyConfigResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7202,24 +7202,24 @@ public sealed partial class PutProvisionedConcurrencyConfigResponse
             return null;
         }
         var result = new PutProvisionedConcurrencyConfigResponse();
-        result.AllocatedProvisionedConcurrentExecutions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AllocatedProvisionedConcurrentExecutions"));
-        result.AvailableProvisionedConcurrentExecutions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AvailableProvisionedConcurrentExecutions"));
-        result.LastModified = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
         result.RequestedProvisionedConcurrentExecutions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RequestedProvisionedConcurrentExecutions"));
+        result.AvailableProvisionedConcurrentExecutions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AvailableProvisionedConcurrentExecutions"));
+        result.AllocatedProvisionedConcurrentExecutions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AllocatedProvisionedConcurrentExecutions"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusReason"));
+        result.LastModified = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AllocatedProvisionedConcurrentExecutions", AllocatedProvisionedConcurrentExecutions);
-        global::Gureum.Core.ValueTree.Put(node, "AvailableProvisionedConcurrentExecutions", AvailableProvisionedConcurrentExecutions);
-        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
         global::Gureum.Core.ValueTree.Put(node, "RequestedProvisionedConcurrentExecutions", RequestedProvisionedConcurrentExecutions);
+        global::Gureum.Core.ValueTree.Put(node, "AvailableProvisionedConcurrentExecutions", AvailableProvisionedConcurrentExecutions);
+        global::Gureum.Core.ValueTree.Put(node, "AllocatedProvisionedConcurrentExecutions", AllocatedProvisionedConcurrentExecutions);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusReason", StatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
         return node;
     }
 }
@@ -7230,9 +7230,9 @@ public sealed partial class PutRuntimeManagementConfigRequest
 
     public string? Qualifier { get; set; }
 
-    public string? RuntimeVersionArn { get; set; }
-
     public string? UpdateRuntimeOn { get; set; }
+
+    public string? RuntimeVersionArn { get; set; }
 
     public static PutRuntimeManagementConfigRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7243,8 +7243,8 @@ public sealed partial class PutRuntimeManagementConfigRequest
         var result = new PutRuntimeManagementConfigRequest();
         result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
         result.Qualifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Qualifier"));
-        result.RuntimeVersionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuntimeVersionArn"));
         result.UpdateRuntimeOn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UpdateRuntimeOn"));
+        result.RuntimeVersionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuntimeVersionArn"));
         return result;
     }
 
@@ -7253,19 +7253,19 @@ public sealed partial class PutRuntimeManagementConfigRequest
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
         global::Gureum.Core.ValueTree.Put(node, "Qualifier", Qualifier);
-        global::Gureum.Core.ValueTree.Put(node, "RuntimeVersionArn", RuntimeVersionArn);
         global::Gureum.Core.ValueTree.Put(node, "UpdateRuntimeOn", UpdateRuntimeOn);
+        global::Gureum.Core.ValueTree.Put(node, "RuntimeVersionArn", RuntimeVersionArn);
         return node;
     }
 }
 
 public sealed partial class PutRuntimeManagementConfigResponse
 {
+    public string? UpdateRuntimeOn { get; set; }
+
     public string? FunctionArn { get; set; }
 
     public string? RuntimeVersionArn { get; set; }
-
-    public string? UpdateRuntimeOn { get; set; }
 
     public static PutRuntimeManagementConfigResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7274,18 +7274,18 @@ public sealed partial class PutRuntimeManagementConfigResponse
             return null;
         }
         var result = new PutRuntimeManagementConfigResponse();
+        result.UpdateRuntimeOn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UpdateRuntimeOn"));
         result.FunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionArn"));
         result.RuntimeVersionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuntimeVersionArn"));
-        result.UpdateRuntimeOn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UpdateRuntimeOn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UpdateRuntimeOn", UpdateRuntimeOn);
         global::Gureum.Core.ValueTree.Put(node, "FunctionArn", FunctionArn);
         global::Gureum.Core.ValueTree.Put(node, "RuntimeVersionArn", RuntimeVersionArn);
-        global::Gureum.Core.ValueTree.Put(node, "UpdateRuntimeOn", UpdateRuntimeOn);
         return node;
     }
 }
@@ -7301,11 +7301,11 @@ public sealed partial class RemoveLayerVersionPermissionRequest
 {
     public string? LayerName { get; set; }
 
-    public string? RevisionId { get; set; }
+    public long? VersionNumber { get; set; }
 
     public string? StatementId { get; set; }
 
-    public long? VersionNumber { get; set; }
+    public string? RevisionId { get; set; }
 
     public static RemoveLayerVersionPermissionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7315,9 +7315,9 @@ public sealed partial class RemoveLayerVersionPermissionRequest
         }
         var result = new RemoveLayerVersionPermissionRequest();
         result.LayerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LayerName"));
-        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevisionId"));
-        result.StatementId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatementId"));
         result.VersionNumber = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "VersionNumber"));
+        result.StatementId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatementId"));
+        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevisionId"));
         return result;
     }
 
@@ -7325,9 +7325,9 @@ public sealed partial class RemoveLayerVersionPermissionRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "LayerName", LayerName);
-        global::Gureum.Core.ValueTree.Put(node, "RevisionId", RevisionId);
-        global::Gureum.Core.ValueTree.Put(node, "StatementId", StatementId);
         global::Gureum.Core.ValueTree.Put(node, "VersionNumber", VersionNumber);
+        global::Gureum.Core.ValueTree.Put(node, "StatementId", StatementId);
+        global::Gureum.Core.ValueTree.Put(node, "RevisionId", RevisionId);
         return node;
     }
 }
@@ -7336,11 +7336,11 @@ public sealed partial class RemovePermissionRequest
 {
     public string? FunctionName { get; set; }
 
+    public string? StatementId { get; set; }
+
     public string? Qualifier { get; set; }
 
     public string? RevisionId { get; set; }
-
-    public string? StatementId { get; set; }
 
     public static RemovePermissionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7350,9 +7350,9 @@ public sealed partial class RemovePermissionRequest
         }
         var result = new RemovePermissionRequest();
         result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
+        result.StatementId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatementId"));
         result.Qualifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Qualifier"));
         result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevisionId"));
-        result.StatementId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatementId"));
         return result;
     }
 
@@ -7360,9 +7360,9 @@ public sealed partial class RemovePermissionRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
+        global::Gureum.Core.ValueTree.Put(node, "StatementId", StatementId);
         global::Gureum.Core.ValueTree.Put(node, "Qualifier", Qualifier);
         global::Gureum.Core.ValueTree.Put(node, "RevisionId", RevisionId);
-        global::Gureum.Core.ValueTree.Put(node, "StatementId", StatementId);
         return node;
     }
 }
@@ -7454,9 +7454,9 @@ public static class Runtime
 
 public sealed partial class RuntimeVersionConfig
 {
-    public global::Gureum.Api.Lambda.RuntimeVersionError? Error { get; set; }
-
     public string? RuntimeVersionArn { get; set; }
+
+    public global::Gureum.Api.Lambda.RuntimeVersionError? Error { get; set; }
 
     public static RuntimeVersionConfig? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7465,16 +7465,16 @@ public sealed partial class RuntimeVersionConfig
             return null;
         }
         var result = new RuntimeVersionConfig();
-        result.Error = global::Gureum.Api.Lambda.RuntimeVersionError.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
         result.RuntimeVersionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuntimeVersionArn"));
+        result.Error = global::Gureum.Api.Lambda.RuntimeVersionError.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RuntimeVersionArn", RuntimeVersionArn);
+        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
         return node;
     }
 }
@@ -7884,11 +7884,11 @@ public sealed partial class StepDetails
 {
     public int? Attempt { get; set; }
 
-    public global::Gureum.Api.Lambda.ErrorObject? Error { get; set; }
-
     public global::System.DateTimeOffset? NextAttemptTimestamp { get; set; }
 
     public string? Result { get; set; }
+
+    public global::Gureum.Api.Lambda.ErrorObject? Error { get; set; }
 
     public static StepDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7898,9 +7898,9 @@ public sealed partial class StepDetails
         }
         var result = new StepDetails();
         result.Attempt = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Attempt"));
-        result.Error = global::Gureum.Api.Lambda.ErrorObject.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
         result.NextAttemptTimestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "NextAttemptTimestamp"));
         result.Result = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Result"));
+        result.Error = global::Gureum.Api.Lambda.ErrorObject.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
         return result;
     }
 
@@ -7908,9 +7908,9 @@ public sealed partial class StepDetails
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Attempt", Attempt);
-        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "NextAttemptTimestamp", NextAttemptTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "Result", Result);
+        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
         return node;
     }
 }
@@ -8295,17 +8295,17 @@ public sealed partial class UntagResourceRequest
 
 public sealed partial class UpdateAliasRequest
 {
-    public string? Description { get; set; }
-
     public string? FunctionName { get; set; }
-
-    public string? FunctionVersion { get; set; }
 
     public string? Name { get; set; }
 
-    public string? RevisionId { get; set; }
+    public string? FunctionVersion { get; set; }
+
+    public string? Description { get; set; }
 
     public global::Gureum.Api.Lambda.AliasRoutingConfiguration? RoutingConfig { get; set; }
+
+    public string? RevisionId { get; set; }
 
     public static UpdateAliasRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8314,24 +8314,24 @@ public sealed partial class UpdateAliasRequest
             return null;
         }
         var result = new UpdateAliasRequest();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
-        result.FunctionVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionVersion"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevisionId"));
+        result.FunctionVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionVersion"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.RoutingConfig = global::Gureum.Api.Lambda.AliasRoutingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RoutingConfig")));
+        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevisionId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
-        global::Gureum.Core.ValueTree.Put(node, "FunctionVersion", FunctionVersion);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "RevisionId", RevisionId);
+        global::Gureum.Core.ValueTree.Put(node, "FunctionVersion", FunctionVersion);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "RoutingConfig", RoutingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RevisionId", RevisionId);
         return node;
     }
 }
@@ -8388,13 +8388,13 @@ public sealed partial class UpdateCapacityProviderResponse
 
 public sealed partial class UpdateCodeSigningConfigRequest
 {
-    public global::Gureum.Api.Lambda.AllowedPublishers? AllowedPublishers { get; set; }
-
     public string? CodeSigningConfigArn { get; set; }
 
-    public global::Gureum.Api.Lambda.CodeSigningPolicies? CodeSigningPolicies { get; set; }
-
     public string? Description { get; set; }
+
+    public global::Gureum.Api.Lambda.AllowedPublishers? AllowedPublishers { get; set; }
+
+    public global::Gureum.Api.Lambda.CodeSigningPolicies? CodeSigningPolicies { get; set; }
 
     public static UpdateCodeSigningConfigRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8403,20 +8403,20 @@ public sealed partial class UpdateCodeSigningConfigRequest
             return null;
         }
         var result = new UpdateCodeSigningConfigRequest();
-        result.AllowedPublishers = global::Gureum.Api.Lambda.AllowedPublishers.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AllowedPublishers")));
         result.CodeSigningConfigArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CodeSigningConfigArn"));
-        result.CodeSigningPolicies = global::Gureum.Api.Lambda.CodeSigningPolicies.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CodeSigningPolicies")));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.AllowedPublishers = global::Gureum.Api.Lambda.AllowedPublishers.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AllowedPublishers")));
+        result.CodeSigningPolicies = global::Gureum.Api.Lambda.CodeSigningPolicies.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CodeSigningPolicies")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AllowedPublishers", AllowedPublishers?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CodeSigningConfigArn", CodeSigningConfigArn);
-        global::Gureum.Core.ValueTree.Put(node, "CodeSigningPolicies", CodeSigningPolicies?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "AllowedPublishers", AllowedPublishers?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CodeSigningPolicies", CodeSigningPolicies?.ToTree());
         return node;
     }
 }
@@ -8446,49 +8446,49 @@ public sealed partial class UpdateCodeSigningConfigResponse
 
 public sealed partial class UpdateEventSourceMappingRequest
 {
-    public global::Gureum.Api.Lambda.AmazonManagedKafkaEventSourceConfig? AmazonManagedKafkaEventSourceConfig { get; set; }
-
-    public int? BatchSize { get; set; }
-
-    public bool? BisectBatchOnFunctionError { get; set; }
-
-    public global::Gureum.Api.Lambda.DestinationConfig? DestinationConfig { get; set; }
-
-    public global::Gureum.Api.Lambda.DocumentDBEventSourceConfig? DocumentDBEventSourceConfig { get; set; }
-
-    public bool? Enabled { get; set; }
-
-    public global::Gureum.Api.Lambda.FilterCriteria? FilterCriteria { get; set; }
+    public string? UUID { get; set; }
 
     public string? FunctionName { get; set; }
 
-    public global::System.Collections.Generic.List<string>? FunctionResponseTypes { get; set; }
+    public bool? Enabled { get; set; }
 
-    public string? KMSKeyArn { get; set; }
+    public int? BatchSize { get; set; }
 
-    public global::Gureum.Api.Lambda.EventSourceMappingLoggingConfig? LoggingConfig { get; set; }
+    public global::Gureum.Api.Lambda.FilterCriteria? FilterCriteria { get; set; }
 
     public int? MaximumBatchingWindowInSeconds { get; set; }
 
+    public global::Gureum.Api.Lambda.DestinationConfig? DestinationConfig { get; set; }
+
     public int? MaximumRecordAgeInSeconds { get; set; }
+
+    public bool? BisectBatchOnFunctionError { get; set; }
 
     public int? MaximumRetryAttempts { get; set; }
 
-    public global::Gureum.Api.Lambda.EventSourceMappingMetricsConfig? MetricsConfig { get; set; }
-
     public int? ParallelizationFactor { get; set; }
-
-    public global::Gureum.Api.Lambda.ProvisionedPollerConfig? ProvisionedPollerConfig { get; set; }
-
-    public global::Gureum.Api.Lambda.ScalingConfig? ScalingConfig { get; set; }
-
-    public global::Gureum.Api.Lambda.SelfManagedKafkaEventSourceConfig? SelfManagedKafkaEventSourceConfig { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.SourceAccessConfiguration>? SourceAccessConfigurations { get; set; }
 
     public int? TumblingWindowInSeconds { get; set; }
 
-    public string? UUID { get; set; }
+    public global::System.Collections.Generic.List<string>? FunctionResponseTypes { get; set; }
+
+    public global::Gureum.Api.Lambda.ScalingConfig? ScalingConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.AmazonManagedKafkaEventSourceConfig? AmazonManagedKafkaEventSourceConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.SelfManagedKafkaEventSourceConfig? SelfManagedKafkaEventSourceConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.DocumentDBEventSourceConfig? DocumentDBEventSourceConfig { get; set; }
+
+    public string? KMSKeyArn { get; set; }
+
+    public global::Gureum.Api.Lambda.EventSourceMappingMetricsConfig? MetricsConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.EventSourceMappingLoggingConfig? LoggingConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.ProvisionedPollerConfig? ProvisionedPollerConfig { get; set; }
 
     public static UpdateEventSourceMappingRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8497,75 +8497,65 @@ public sealed partial class UpdateEventSourceMappingRequest
             return null;
         }
         var result = new UpdateEventSourceMappingRequest();
-        result.AmazonManagedKafkaEventSourceConfig = global::Gureum.Api.Lambda.AmazonManagedKafkaEventSourceConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AmazonManagedKafkaEventSourceConfig")));
-        result.BatchSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "BatchSize"));
-        result.BisectBatchOnFunctionError = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BisectBatchOnFunctionError"));
-        result.DestinationConfig = global::Gureum.Api.Lambda.DestinationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DestinationConfig")));
-        result.DocumentDBEventSourceConfig = global::Gureum.Api.Lambda.DocumentDBEventSourceConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DocumentDBEventSourceConfig")));
-        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
-        result.FilterCriteria = global::Gureum.Api.Lambda.FilterCriteria.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FilterCriteria")));
+        result.UUID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UUID"));
         result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
-        result.FunctionResponseTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FunctionResponseTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.KMSKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSKeyArn"));
-        result.LoggingConfig = global::Gureum.Api.Lambda.EventSourceMappingLoggingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingConfig")));
+        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
+        result.BatchSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "BatchSize"));
+        result.FilterCriteria = global::Gureum.Api.Lambda.FilterCriteria.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FilterCriteria")));
         result.MaximumBatchingWindowInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumBatchingWindowInSeconds"));
+        result.DestinationConfig = global::Gureum.Api.Lambda.DestinationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DestinationConfig")));
         result.MaximumRecordAgeInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumRecordAgeInSeconds"));
+        result.BisectBatchOnFunctionError = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BisectBatchOnFunctionError"));
         result.MaximumRetryAttempts = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumRetryAttempts"));
-        result.MetricsConfig = global::Gureum.Api.Lambda.EventSourceMappingMetricsConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricsConfig")));
         result.ParallelizationFactor = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ParallelizationFactor"));
-        result.ProvisionedPollerConfig = global::Gureum.Api.Lambda.ProvisionedPollerConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedPollerConfig")));
-        result.ScalingConfig = global::Gureum.Api.Lambda.ScalingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ScalingConfig")));
-        result.SelfManagedKafkaEventSourceConfig = global::Gureum.Api.Lambda.SelfManagedKafkaEventSourceConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SelfManagedKafkaEventSourceConfig")));
         result.SourceAccessConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SourceAccessConfigurations"), x => global::Gureum.Api.Lambda.SourceAccessConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TumblingWindowInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TumblingWindowInSeconds"));
-        result.UUID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UUID"));
+        result.FunctionResponseTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FunctionResponseTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ScalingConfig = global::Gureum.Api.Lambda.ScalingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ScalingConfig")));
+        result.AmazonManagedKafkaEventSourceConfig = global::Gureum.Api.Lambda.AmazonManagedKafkaEventSourceConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AmazonManagedKafkaEventSourceConfig")));
+        result.SelfManagedKafkaEventSourceConfig = global::Gureum.Api.Lambda.SelfManagedKafkaEventSourceConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SelfManagedKafkaEventSourceConfig")));
+        result.DocumentDBEventSourceConfig = global::Gureum.Api.Lambda.DocumentDBEventSourceConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DocumentDBEventSourceConfig")));
+        result.KMSKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSKeyArn"));
+        result.MetricsConfig = global::Gureum.Api.Lambda.EventSourceMappingMetricsConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricsConfig")));
+        result.LoggingConfig = global::Gureum.Api.Lambda.EventSourceMappingLoggingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingConfig")));
+        result.ProvisionedPollerConfig = global::Gureum.Api.Lambda.ProvisionedPollerConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProvisionedPollerConfig")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AmazonManagedKafkaEventSourceConfig", AmazonManagedKafkaEventSourceConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "BatchSize", BatchSize);
-        global::Gureum.Core.ValueTree.Put(node, "BisectBatchOnFunctionError", BisectBatchOnFunctionError);
-        global::Gureum.Core.ValueTree.Put(node, "DestinationConfig", DestinationConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DocumentDBEventSourceConfig", DocumentDBEventSourceConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
-        global::Gureum.Core.ValueTree.Put(node, "FilterCriteria", FilterCriteria?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "UUID", UUID);
         global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
-        global::Gureum.Core.ValueTree.Put(node, "FunctionResponseTypes", global::Gureum.Core.ValueTree.WriteList(FunctionResponseTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "KMSKeyArn", KMSKeyArn);
-        global::Gureum.Core.ValueTree.Put(node, "LoggingConfig", LoggingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
+        global::Gureum.Core.ValueTree.Put(node, "BatchSize", BatchSize);
+        global::Gureum.Core.ValueTree.Put(node, "FilterCriteria", FilterCriteria?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "MaximumBatchingWindowInSeconds", MaximumBatchingWindowInSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "DestinationConfig", DestinationConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "MaximumRecordAgeInSeconds", MaximumRecordAgeInSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "BisectBatchOnFunctionError", BisectBatchOnFunctionError);
         global::Gureum.Core.ValueTree.Put(node, "MaximumRetryAttempts", MaximumRetryAttempts);
-        global::Gureum.Core.ValueTree.Put(node, "MetricsConfig", MetricsConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ParallelizationFactor", ParallelizationFactor);
-        global::Gureum.Core.ValueTree.Put(node, "ProvisionedPollerConfig", ProvisionedPollerConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ScalingConfig", ScalingConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SelfManagedKafkaEventSourceConfig", SelfManagedKafkaEventSourceConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SourceAccessConfigurations", global::Gureum.Core.ValueTree.WriteList(SourceAccessConfigurations, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TumblingWindowInSeconds", TumblingWindowInSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "UUID", UUID);
+        global::Gureum.Core.ValueTree.Put(node, "FunctionResponseTypes", global::Gureum.Core.ValueTree.WriteList(FunctionResponseTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ScalingConfig", ScalingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AmazonManagedKafkaEventSourceConfig", AmazonManagedKafkaEventSourceConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SelfManagedKafkaEventSourceConfig", SelfManagedKafkaEventSourceConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DocumentDBEventSourceConfig", DocumentDBEventSourceConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "KMSKeyArn", KMSKeyArn);
+        global::Gureum.Core.ValueTree.Put(node, "MetricsConfig", MetricsConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "LoggingConfig", LoggingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ProvisionedPollerConfig", ProvisionedPollerConfig?.ToTree());
         return node;
     }
 }
 
 public sealed partial class UpdateFunctionCodeRequest
 {
-    public global::System.Collections.Generic.List<string>? Architectures { get; set; }
-
-    public bool? DryRun { get; set; }
-
     public string? FunctionName { get; set; }
 
-    public string? ImageUri { get; set; }
-
-    public bool? Publish { get; set; }
-
-    public string? PublishTo { get; set; }
-
-    public string? RevisionId { get; set; }
+    public byte[]? ZipFile { get; set; }
 
     public string? S3Bucket { get; set; }
 
@@ -8573,9 +8563,19 @@ public sealed partial class UpdateFunctionCodeRequest
 
     public string? S3ObjectVersion { get; set; }
 
+    public string? ImageUri { get; set; }
+
+    public bool? Publish { get; set; }
+
+    public bool? DryRun { get; set; }
+
+    public string? RevisionId { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Architectures { get; set; }
+
     public string? SourceKMSKeyArn { get; set; }
 
-    public byte[]? ZipFile { get; set; }
+    public string? PublishTo { get; set; }
 
     public static UpdateFunctionCodeRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8584,83 +8584,83 @@ public sealed partial class UpdateFunctionCodeRequest
             return null;
         }
         var result = new UpdateFunctionCodeRequest();
-        result.Architectures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Architectures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
         result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
-        result.ImageUri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImageUri"));
-        result.Publish = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Publish"));
-        result.PublishTo = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublishTo"));
-        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevisionId"));
+        result.ZipFile = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "ZipFile"));
         result.S3Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3Bucket"));
         result.S3Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3Key"));
         result.S3ObjectVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3ObjectVersion"));
+        result.ImageUri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ImageUri"));
+        result.Publish = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Publish"));
+        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
+        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevisionId"));
+        result.Architectures = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Architectures"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.SourceKMSKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceKMSKeyArn"));
-        result.ZipFile = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "ZipFile"));
+        result.PublishTo = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PublishTo"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Architectures", global::Gureum.Core.ValueTree.WriteList(Architectures, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
         global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
-        global::Gureum.Core.ValueTree.Put(node, "ImageUri", ImageUri);
-        global::Gureum.Core.ValueTree.Put(node, "Publish", Publish);
-        global::Gureum.Core.ValueTree.Put(node, "PublishTo", PublishTo);
-        global::Gureum.Core.ValueTree.Put(node, "RevisionId", RevisionId);
+        global::Gureum.Core.ValueTree.Put(node, "ZipFile", ZipFile);
         global::Gureum.Core.ValueTree.Put(node, "S3Bucket", S3Bucket);
         global::Gureum.Core.ValueTree.Put(node, "S3Key", S3Key);
         global::Gureum.Core.ValueTree.Put(node, "S3ObjectVersion", S3ObjectVersion);
+        global::Gureum.Core.ValueTree.Put(node, "ImageUri", ImageUri);
+        global::Gureum.Core.ValueTree.Put(node, "Publish", Publish);
+        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
+        global::Gureum.Core.ValueTree.Put(node, "RevisionId", RevisionId);
+        global::Gureum.Core.ValueTree.Put(node, "Architectures", global::Gureum.Core.ValueTree.WriteList(Architectures, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "SourceKMSKeyArn", SourceKMSKeyArn);
-        global::Gureum.Core.ValueTree.Put(node, "ZipFile", ZipFile);
+        global::Gureum.Core.ValueTree.Put(node, "PublishTo", PublishTo);
         return node;
     }
 }
 
 public sealed partial class UpdateFunctionConfigurationRequest
 {
-    public global::Gureum.Api.Lambda.CapacityProviderConfig? CapacityProviderConfig { get; set; }
-
-    public global::Gureum.Api.Lambda.DeadLetterConfig? DeadLetterConfig { get; set; }
-
-    public string? Description { get; set; }
-
-    public global::Gureum.Api.Lambda.DurableConfig? DurableConfig { get; set; }
-
-    public global::Gureum.Api.Lambda.Environment? Environment { get; set; }
-
-    public global::Gureum.Api.Lambda.EphemeralStorage? EphemeralStorage { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.FileSystemConfig>? FileSystemConfigs { get; set; }
-
     public string? FunctionName { get; set; }
-
-    public string? Handler { get; set; }
-
-    public global::Gureum.Api.Lambda.ImageConfig? ImageConfig { get; set; }
-
-    public string? KMSKeyArn { get; set; }
-
-    public global::System.Collections.Generic.List<string>? Layers { get; set; }
-
-    public global::Gureum.Api.Lambda.LoggingConfig? LoggingConfig { get; set; }
-
-    public int? MemorySize { get; set; }
-
-    public string? RevisionId { get; set; }
 
     public string? Role { get; set; }
 
-    public string? Runtime { get; set; }
+    public string? Handler { get; set; }
 
-    public global::Gureum.Api.Lambda.SnapStart? SnapStart { get; set; }
+    public string? Description { get; set; }
 
     public int? Timeout { get; set; }
 
-    public global::Gureum.Api.Lambda.TracingConfig? TracingConfig { get; set; }
+    public int? MemorySize { get; set; }
 
     public global::Gureum.Api.Lambda.VpcConfig? VpcConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.Environment? Environment { get; set; }
+
+    public string? Runtime { get; set; }
+
+    public global::Gureum.Api.Lambda.DeadLetterConfig? DeadLetterConfig { get; set; }
+
+    public string? KMSKeyArn { get; set; }
+
+    public global::Gureum.Api.Lambda.TracingConfig? TracingConfig { get; set; }
+
+    public string? RevisionId { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Layers { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Lambda.FileSystemConfig>? FileSystemConfigs { get; set; }
+
+    public global::Gureum.Api.Lambda.ImageConfig? ImageConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.EphemeralStorage? EphemeralStorage { get; set; }
+
+    public global::Gureum.Api.Lambda.SnapStart? SnapStart { get; set; }
+
+    public global::Gureum.Api.Lambda.LoggingConfig? LoggingConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.CapacityProviderConfig? CapacityProviderConfig { get; set; }
+
+    public global::Gureum.Api.Lambda.DurableConfig? DurableConfig { get; set; }
 
     public static UpdateFunctionConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8669,69 +8669,69 @@ public sealed partial class UpdateFunctionConfigurationRequest
             return null;
         }
         var result = new UpdateFunctionConfigurationRequest();
-        result.CapacityProviderConfig = global::Gureum.Api.Lambda.CapacityProviderConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CapacityProviderConfig")));
-        result.DeadLetterConfig = global::Gureum.Api.Lambda.DeadLetterConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeadLetterConfig")));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.DurableConfig = global::Gureum.Api.Lambda.DurableConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DurableConfig")));
-        result.Environment = global::Gureum.Api.Lambda.Environment.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Environment")));
-        result.EphemeralStorage = global::Gureum.Api.Lambda.EphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EphemeralStorage")));
-        result.FileSystemConfigs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FileSystemConfigs"), x => global::Gureum.Api.Lambda.FileSystemConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
-        result.Handler = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Handler"));
-        result.ImageConfig = global::Gureum.Api.Lambda.ImageConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ImageConfig")));
-        result.KMSKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSKeyArn"));
-        result.Layers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Layers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.LoggingConfig = global::Gureum.Api.Lambda.LoggingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingConfig")));
-        result.MemorySize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MemorySize"));
-        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevisionId"));
         result.Role = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Role"));
-        result.Runtime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Runtime"));
-        result.SnapStart = global::Gureum.Api.Lambda.SnapStart.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnapStart")));
+        result.Handler = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Handler"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.Timeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Timeout"));
-        result.TracingConfig = global::Gureum.Api.Lambda.TracingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TracingConfig")));
+        result.MemorySize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MemorySize"));
         result.VpcConfig = global::Gureum.Api.Lambda.VpcConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "VpcConfig")));
+        result.Environment = global::Gureum.Api.Lambda.Environment.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Environment")));
+        result.Runtime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Runtime"));
+        result.DeadLetterConfig = global::Gureum.Api.Lambda.DeadLetterConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeadLetterConfig")));
+        result.KMSKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSKeyArn"));
+        result.TracingConfig = global::Gureum.Api.Lambda.TracingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TracingConfig")));
+        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RevisionId"));
+        result.Layers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Layers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.FileSystemConfigs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FileSystemConfigs"), x => global::Gureum.Api.Lambda.FileSystemConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ImageConfig = global::Gureum.Api.Lambda.ImageConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ImageConfig")));
+        result.EphemeralStorage = global::Gureum.Api.Lambda.EphemeralStorage.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EphemeralStorage")));
+        result.SnapStart = global::Gureum.Api.Lambda.SnapStart.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SnapStart")));
+        result.LoggingConfig = global::Gureum.Api.Lambda.LoggingConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingConfig")));
+        result.CapacityProviderConfig = global::Gureum.Api.Lambda.CapacityProviderConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CapacityProviderConfig")));
+        result.DurableConfig = global::Gureum.Api.Lambda.DurableConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DurableConfig")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CapacityProviderConfig", CapacityProviderConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DeadLetterConfig", DeadLetterConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "DurableConfig", DurableConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Environment", Environment?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EphemeralStorage", EphemeralStorage?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "FileSystemConfigs", global::Gureum.Core.ValueTree.WriteList(FileSystemConfigs, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
-        global::Gureum.Core.ValueTree.Put(node, "Handler", Handler);
-        global::Gureum.Core.ValueTree.Put(node, "ImageConfig", ImageConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "KMSKeyArn", KMSKeyArn);
-        global::Gureum.Core.ValueTree.Put(node, "Layers", global::Gureum.Core.ValueTree.WriteList(Layers, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "LoggingConfig", LoggingConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MemorySize", MemorySize);
-        global::Gureum.Core.ValueTree.Put(node, "RevisionId", RevisionId);
         global::Gureum.Core.ValueTree.Put(node, "Role", Role);
-        global::Gureum.Core.ValueTree.Put(node, "Runtime", Runtime);
-        global::Gureum.Core.ValueTree.Put(node, "SnapStart", SnapStart?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Handler", Handler);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "Timeout", Timeout);
-        global::Gureum.Core.ValueTree.Put(node, "TracingConfig", TracingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MemorySize", MemorySize);
         global::Gureum.Core.ValueTree.Put(node, "VpcConfig", VpcConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Environment", Environment?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Runtime", Runtime);
+        global::Gureum.Core.ValueTree.Put(node, "DeadLetterConfig", DeadLetterConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "KMSKeyArn", KMSKeyArn);
+        global::Gureum.Core.ValueTree.Put(node, "TracingConfig", TracingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RevisionId", RevisionId);
+        global::Gureum.Core.ValueTree.Put(node, "Layers", global::Gureum.Core.ValueTree.WriteList(Layers, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "FileSystemConfigs", global::Gureum.Core.ValueTree.WriteList(FileSystemConfigs, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ImageConfig", ImageConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EphemeralStorage", EphemeralStorage?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SnapStart", SnapStart?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "LoggingConfig", LoggingConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CapacityProviderConfig", CapacityProviderConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DurableConfig", DurableConfig?.ToTree());
         return node;
     }
 }
 
 public sealed partial class UpdateFunctionEventInvokeConfigRequest
 {
-    public global::Gureum.Api.Lambda.DestinationConfig? DestinationConfig { get; set; }
-
     public string? FunctionName { get; set; }
 
-    public int? MaximumEventAgeInSeconds { get; set; }
+    public string? Qualifier { get; set; }
 
     public int? MaximumRetryAttempts { get; set; }
 
-    public string? Qualifier { get; set; }
+    public int? MaximumEventAgeInSeconds { get; set; }
+
+    public global::Gureum.Api.Lambda.DestinationConfig? DestinationConfig { get; set; }
 
     public static UpdateFunctionEventInvokeConfigRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8740,37 +8740,37 @@ public sealed partial class UpdateFunctionEventInvokeConfigRequest
             return null;
         }
         var result = new UpdateFunctionEventInvokeConfigRequest();
-        result.DestinationConfig = global::Gureum.Api.Lambda.DestinationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DestinationConfig")));
         result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
-        result.MaximumEventAgeInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumEventAgeInSeconds"));
-        result.MaximumRetryAttempts = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumRetryAttempts"));
         result.Qualifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Qualifier"));
+        result.MaximumRetryAttempts = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumRetryAttempts"));
+        result.MaximumEventAgeInSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaximumEventAgeInSeconds"));
+        result.DestinationConfig = global::Gureum.Api.Lambda.DestinationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DestinationConfig")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DestinationConfig", DestinationConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
-        global::Gureum.Core.ValueTree.Put(node, "MaximumEventAgeInSeconds", MaximumEventAgeInSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "MaximumRetryAttempts", MaximumRetryAttempts);
         global::Gureum.Core.ValueTree.Put(node, "Qualifier", Qualifier);
+        global::Gureum.Core.ValueTree.Put(node, "MaximumRetryAttempts", MaximumRetryAttempts);
+        global::Gureum.Core.ValueTree.Put(node, "MaximumEventAgeInSeconds", MaximumEventAgeInSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "DestinationConfig", DestinationConfig?.ToTree());
         return node;
     }
 }
 
 public sealed partial class UpdateFunctionUrlConfigRequest
 {
+    public string? FunctionName { get; set; }
+
+    public string? Qualifier { get; set; }
+
     public string? AuthType { get; set; }
 
     public global::Gureum.Api.Lambda.Cors? Cors { get; set; }
 
-    public string? FunctionName { get; set; }
-
     public string? InvokeMode { get; set; }
-
-    public string? Qualifier { get; set; }
 
     public static UpdateFunctionUrlConfigRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8779,41 +8779,41 @@ public sealed partial class UpdateFunctionUrlConfigRequest
             return null;
         }
         var result = new UpdateFunctionUrlConfigRequest();
+        result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
+        result.Qualifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Qualifier"));
         result.AuthType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthType"));
         result.Cors = global::Gureum.Api.Lambda.Cors.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Cors")));
-        result.FunctionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionName"));
         result.InvokeMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvokeMode"));
-        result.Qualifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Qualifier"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
+        global::Gureum.Core.ValueTree.Put(node, "Qualifier", Qualifier);
         global::Gureum.Core.ValueTree.Put(node, "AuthType", AuthType);
         global::Gureum.Core.ValueTree.Put(node, "Cors", Cors?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "FunctionName", FunctionName);
         global::Gureum.Core.ValueTree.Put(node, "InvokeMode", InvokeMode);
-        global::Gureum.Core.ValueTree.Put(node, "Qualifier", Qualifier);
         return node;
     }
 }
 
 public sealed partial class UpdateFunctionUrlConfigResponse
 {
+    public string? FunctionUrl { get; set; }
+
+    public string? FunctionArn { get; set; }
+
     public string? AuthType { get; set; }
 
     public global::Gureum.Api.Lambda.Cors? Cors { get; set; }
 
     public string? CreationTime { get; set; }
 
-    public string? FunctionArn { get; set; }
-
-    public string? FunctionUrl { get; set; }
+    public string? LastModifiedTime { get; set; }
 
     public string? InvokeMode { get; set; }
-
-    public string? LastModifiedTime { get; set; }
 
     public static UpdateFunctionUrlConfigResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8822,26 +8822,26 @@ public sealed partial class UpdateFunctionUrlConfigResponse
             return null;
         }
         var result = new UpdateFunctionUrlConfigResponse();
+        result.FunctionUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionUrl"));
+        result.FunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionArn"));
         result.AuthType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthType"));
         result.Cors = global::Gureum.Api.Lambda.Cors.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Cors")));
         result.CreationTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CreationTime"));
-        result.FunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionArn"));
-        result.FunctionUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FunctionUrl"));
-        result.InvokeMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvokeMode"));
         result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
+        result.InvokeMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvokeMode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "FunctionUrl", FunctionUrl);
+        global::Gureum.Core.ValueTree.Put(node, "FunctionArn", FunctionArn);
         global::Gureum.Core.ValueTree.Put(node, "AuthType", AuthType);
         global::Gureum.Core.ValueTree.Put(node, "Cors", Cors?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CreationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "FunctionArn", FunctionArn);
-        global::Gureum.Core.ValueTree.Put(node, "FunctionUrl", FunctionUrl);
-        global::Gureum.Core.ValueTree.Put(node, "InvokeMode", InvokeMode);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
+        global::Gureum.Core.ValueTree.Put(node, "InvokeMode", InvokeMode);
         return node;
     }
 }
@@ -8856,11 +8856,11 @@ public static class UpdateRuntimeOn
 
 public sealed partial class VpcConfig
 {
-    public bool? Ipv6AllowedForDualStack { get; set; }
+    public global::System.Collections.Generic.List<string>? SubnetIds { get; set; }
 
     public global::System.Collections.Generic.List<string>? SecurityGroupIds { get; set; }
 
-    public global::System.Collections.Generic.List<string>? SubnetIds { get; set; }
+    public bool? Ipv6AllowedForDualStack { get; set; }
 
     public static VpcConfig? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8869,31 +8869,31 @@ public sealed partial class VpcConfig
             return null;
         }
         var result = new VpcConfig();
-        result.Ipv6AllowedForDualStack = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Ipv6AllowedForDualStack"));
-        result.SecurityGroupIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecurityGroupIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.SubnetIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SubnetIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SecurityGroupIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecurityGroupIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Ipv6AllowedForDualStack = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Ipv6AllowedForDualStack"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Ipv6AllowedForDualStack", Ipv6AllowedForDualStack);
-        global::Gureum.Core.ValueTree.Put(node, "SecurityGroupIds", global::Gureum.Core.ValueTree.WriteList(SecurityGroupIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "SubnetIds", global::Gureum.Core.ValueTree.WriteList(SubnetIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SecurityGroupIds", global::Gureum.Core.ValueTree.WriteList(SecurityGroupIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Ipv6AllowedForDualStack", Ipv6AllowedForDualStack);
         return node;
     }
 }
 
 public sealed partial class VpcConfigResponse
 {
-    public bool? Ipv6AllowedForDualStack { get; set; }
+    public global::System.Collections.Generic.List<string>? SubnetIds { get; set; }
 
     public global::System.Collections.Generic.List<string>? SecurityGroupIds { get; set; }
 
-    public global::System.Collections.Generic.List<string>? SubnetIds { get; set; }
-
     public string? VpcId { get; set; }
+
+    public bool? Ipv6AllowedForDualStack { get; set; }
 
     public static VpcConfigResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8902,20 +8902,20 @@ public sealed partial class VpcConfigResponse
             return null;
         }
         var result = new VpcConfigResponse();
-        result.Ipv6AllowedForDualStack = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Ipv6AllowedForDualStack"));
-        result.SecurityGroupIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecurityGroupIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.SubnetIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SubnetIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SecurityGroupIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecurityGroupIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.VpcId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VpcId"));
+        result.Ipv6AllowedForDualStack = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Ipv6AllowedForDualStack"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Ipv6AllowedForDualStack", Ipv6AllowedForDualStack);
-        global::Gureum.Core.ValueTree.Put(node, "SecurityGroupIds", global::Gureum.Core.ValueTree.WriteList(SecurityGroupIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "SubnetIds", global::Gureum.Core.ValueTree.WriteList(SubnetIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SecurityGroupIds", global::Gureum.Core.ValueTree.WriteList(SecurityGroupIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "VpcId", VpcId);
+        global::Gureum.Core.ValueTree.Put(node, "Ipv6AllowedForDualStack", Ipv6AllowedForDualStack);
         return node;
     }
 }

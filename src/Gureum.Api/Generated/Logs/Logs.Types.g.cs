@@ -7,19 +7,19 @@ namespace Gureum.Api.Logs;
 
 public sealed partial class AccountPolicy
 {
-    public string? AccountId { get; set; }
-
-    public long? LastUpdatedTime { get; set; }
+    public string? PolicyName { get; set; }
 
     public string? PolicyDocument { get; set; }
 
-    public string? PolicyName { get; set; }
+    public long? LastUpdatedTime { get; set; }
 
     public string? PolicyType { get; set; }
 
     public string? Scope { get; set; }
 
     public string? SelectionCriteria { get; set; }
+
+    public string? AccountId { get; set; }
 
     public static AccountPolicy? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -28,26 +28,26 @@ public sealed partial class AccountPolicy
             return null;
         }
         var result = new AccountPolicy();
-        result.AccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "accountId"));
-        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
-        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyDocument"));
         result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyName"));
+        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyDocument"));
+        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
         result.PolicyType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyType"));
         result.Scope = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scope"));
         result.SelectionCriteria = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "selectionCriteria"));
+        result.AccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "accountId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "accountId", AccountId);
-        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
-        global::Gureum.Core.ValueTree.Put(node, "policyDocument", PolicyDocument);
         global::Gureum.Core.ValueTree.Put(node, "policyName", PolicyName);
+        global::Gureum.Core.ValueTree.Put(node, "policyDocument", PolicyDocument);
+        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
         global::Gureum.Core.ValueTree.Put(node, "policyType", PolicyType);
         global::Gureum.Core.ValueTree.Put(node, "scope", Scope);
         global::Gureum.Core.ValueTree.Put(node, "selectionCriteria", SelectionCriteria);
+        global::Gureum.Core.ValueTree.Put(node, "accountId", AccountId);
         return node;
     }
 }
@@ -65,9 +65,9 @@ public sealed partial class AddKeyEntry
 {
     public string? Key { get; set; }
 
-    public bool? OverwriteIfExists { get; set; }
-
     public string? Value { get; set; }
+
+    public bool? OverwriteIfExists { get; set; }
 
     public static AddKeyEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -77,8 +77,8 @@ public sealed partial class AddKeyEntry
         }
         var result = new AddKeyEntry();
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "key"));
-        result.OverwriteIfExists = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "overwriteIfExists"));
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "value"));
+        result.OverwriteIfExists = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "overwriteIfExists"));
         return result;
     }
 
@@ -86,8 +86,8 @@ public sealed partial class AddKeyEntry
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "overwriteIfExists", OverwriteIfExists);
         global::Gureum.Core.ValueTree.Put(node, "value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "overwriteIfExists", OverwriteIfExists);
         return node;
     }
 }
@@ -117,9 +117,9 @@ public sealed partial class AddKeys
 
 public sealed partial class AggregateLogGroupSummary
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.GroupingIdentifier>? GroupingIdentifiers { get; set; }
-
     public int? LogGroupCount { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.GroupingIdentifier>? GroupingIdentifiers { get; set; }
 
     public static AggregateLogGroupSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -128,59 +128,59 @@ public sealed partial class AggregateLogGroupSummary
             return null;
         }
         var result = new AggregateLogGroupSummary();
-        result.GroupingIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "groupingIdentifiers"), x => global::Gureum.Api.Logs.GroupingIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.LogGroupCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "logGroupCount"));
+        result.GroupingIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "groupingIdentifiers"), x => global::Gureum.Api.Logs.GroupingIdentifier.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "groupingIdentifiers", global::Gureum.Core.ValueTree.WriteList(GroupingIdentifiers, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "logGroupCount", LogGroupCount);
+        global::Gureum.Core.ValueTree.Put(node, "groupingIdentifiers", global::Gureum.Core.ValueTree.WriteList(GroupingIdentifiers, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class Anomaly
 {
-    public bool? Active { get; set; }
-
-    public string? AnomalyDetectorArn { get; set; }
-
     public string? AnomalyId { get; set; }
-
-    public string? Description { get; set; }
-
-    public long? FirstSeen { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, long>? Histogram { get; set; }
-
-    public bool? IsPatternLevelSuppression { get; set; }
-
-    public long? LastSeen { get; set; }
-
-    public global::System.Collections.Generic.List<string>? LogGroupArnList { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.LogEvent>? LogSamples { get; set; }
 
     public string? PatternId { get; set; }
 
-    public string? PatternRegex { get; set; }
+    public string? AnomalyDetectorArn { get; set; }
 
     public string? PatternString { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.PatternToken>? PatternTokens { get; set; }
+    public string? PatternRegex { get; set; }
 
     public string? Priority { get; set; }
 
+    public long? FirstSeen { get; set; }
+
+    public long? LastSeen { get; set; }
+
+    public string? Description { get; set; }
+
+    public bool? Active { get; set; }
+
     public string? State { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, long>? Histogram { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.LogEvent>? LogSamples { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.PatternToken>? PatternTokens { get; set; }
+
+    public global::System.Collections.Generic.List<string>? LogGroupArnList { get; set; }
 
     public bool? Suppressed { get; set; }
 
     public long? SuppressedDate { get; set; }
 
     public long? SuppressedUntil { get; set; }
+
+    public bool? IsPatternLevelSuppression { get; set; }
 
     public static Anomaly? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -189,50 +189,50 @@ public sealed partial class Anomaly
             return null;
         }
         var result = new Anomaly();
-        result.Active = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "active"));
-        result.AnomalyDetectorArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "anomalyDetectorArn"));
         result.AnomalyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "anomalyId"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.FirstSeen = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "firstSeen"));
-        result.Histogram = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "histogram"), x => global::Gureum.Core.ValueConvert.AsLong(x) ?? default);
-        result.IsPatternLevelSuppression = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "isPatternLevelSuppression"));
-        result.LastSeen = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastSeen"));
-        result.LogGroupArnList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupArnList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.LogSamples = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logSamples"), x => global::Gureum.Api.Logs.LogEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.PatternId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "patternId"));
-        result.PatternRegex = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "patternRegex"));
+        result.AnomalyDetectorArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "anomalyDetectorArn"));
         result.PatternString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "patternString"));
-        result.PatternTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patternTokens"), x => global::Gureum.Api.Logs.PatternToken.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PatternRegex = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "patternRegex"));
         result.Priority = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "priority"));
+        result.FirstSeen = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "firstSeen"));
+        result.LastSeen = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastSeen"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
+        result.Active = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "active"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "state"));
+        result.Histogram = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "histogram"), x => global::Gureum.Core.ValueConvert.AsLong(x) ?? default);
+        result.LogSamples = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logSamples"), x => global::Gureum.Api.Logs.LogEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PatternTokens = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "patternTokens"), x => global::Gureum.Api.Logs.PatternToken.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LogGroupArnList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupArnList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Suppressed = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "suppressed"));
         result.SuppressedDate = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "suppressedDate"));
         result.SuppressedUntil = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "suppressedUntil"));
+        result.IsPatternLevelSuppression = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "isPatternLevelSuppression"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "active", Active);
-        global::Gureum.Core.ValueTree.Put(node, "anomalyDetectorArn", AnomalyDetectorArn);
         global::Gureum.Core.ValueTree.Put(node, "anomalyId", AnomalyId);
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "firstSeen", FirstSeen);
-        global::Gureum.Core.ValueTree.Put(node, "histogram", global::Gureum.Core.ValueTree.WriteMap(Histogram, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "isPatternLevelSuppression", IsPatternLevelSuppression);
-        global::Gureum.Core.ValueTree.Put(node, "lastSeen", LastSeen);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupArnList", global::Gureum.Core.ValueTree.WriteList(LogGroupArnList, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "logSamples", global::Gureum.Core.ValueTree.WriteList(LogSamples, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "patternId", PatternId);
-        global::Gureum.Core.ValueTree.Put(node, "patternRegex", PatternRegex);
+        global::Gureum.Core.ValueTree.Put(node, "anomalyDetectorArn", AnomalyDetectorArn);
         global::Gureum.Core.ValueTree.Put(node, "patternString", PatternString);
-        global::Gureum.Core.ValueTree.Put(node, "patternTokens", global::Gureum.Core.ValueTree.WriteList(PatternTokens, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "patternRegex", PatternRegex);
         global::Gureum.Core.ValueTree.Put(node, "priority", Priority);
+        global::Gureum.Core.ValueTree.Put(node, "firstSeen", FirstSeen);
+        global::Gureum.Core.ValueTree.Put(node, "lastSeen", LastSeen);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "active", Active);
         global::Gureum.Core.ValueTree.Put(node, "state", State);
+        global::Gureum.Core.ValueTree.Put(node, "histogram", global::Gureum.Core.ValueTree.WriteMap(Histogram, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "logSamples", global::Gureum.Core.ValueTree.WriteList(LogSamples, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "patternTokens", global::Gureum.Core.ValueTree.WriteList(PatternTokens, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "logGroupArnList", global::Gureum.Core.ValueTree.WriteList(LogGroupArnList, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "suppressed", Suppressed);
         global::Gureum.Core.ValueTree.Put(node, "suppressedDate", SuppressedDate);
         global::Gureum.Core.ValueTree.Put(node, "suppressedUntil", SuppressedUntil);
+        global::Gureum.Core.ValueTree.Put(node, "isPatternLevelSuppression", IsPatternLevelSuppression);
         return node;
     }
 }
@@ -241,23 +241,23 @@ public sealed partial class AnomalyDetector
 {
     public string? AnomalyDetectorArn { get; set; }
 
-    public string? AnomalyDetectorStatus { get; set; }
-
-    public long? AnomalyVisibilityTime { get; set; }
-
-    public long? CreationTimeStamp { get; set; }
-
     public string? DetectorName { get; set; }
+
+    public global::System.Collections.Generic.List<string>? LogGroupArnList { get; set; }
 
     public string? EvaluationFrequency { get; set; }
 
     public string? FilterPattern { get; set; }
 
+    public string? AnomalyDetectorStatus { get; set; }
+
     public string? KmsKeyId { get; set; }
+
+    public long? CreationTimeStamp { get; set; }
 
     public long? LastModifiedTimeStamp { get; set; }
 
-    public global::System.Collections.Generic.List<string>? LogGroupArnList { get; set; }
+    public long? AnomalyVisibilityTime { get; set; }
 
     public static AnomalyDetector? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -267,15 +267,15 @@ public sealed partial class AnomalyDetector
         }
         var result = new AnomalyDetector();
         result.AnomalyDetectorArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "anomalyDetectorArn"));
-        result.AnomalyDetectorStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "anomalyDetectorStatus"));
-        result.AnomalyVisibilityTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "anomalyVisibilityTime"));
-        result.CreationTimeStamp = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTimeStamp"));
         result.DetectorName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "detectorName"));
+        result.LogGroupArnList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupArnList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.EvaluationFrequency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "evaluationFrequency"));
         result.FilterPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterPattern"));
+        result.AnomalyDetectorStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "anomalyDetectorStatus"));
         result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
+        result.CreationTimeStamp = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTimeStamp"));
         result.LastModifiedTimeStamp = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastModifiedTimeStamp"));
-        result.LogGroupArnList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupArnList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AnomalyVisibilityTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "anomalyVisibilityTime"));
         return result;
     }
 
@@ -283,15 +283,15 @@ public sealed partial class AnomalyDetector
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "anomalyDetectorArn", AnomalyDetectorArn);
-        global::Gureum.Core.ValueTree.Put(node, "anomalyDetectorStatus", AnomalyDetectorStatus);
-        global::Gureum.Core.ValueTree.Put(node, "anomalyVisibilityTime", AnomalyVisibilityTime);
-        global::Gureum.Core.ValueTree.Put(node, "creationTimeStamp", CreationTimeStamp);
         global::Gureum.Core.ValueTree.Put(node, "detectorName", DetectorName);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupArnList", global::Gureum.Core.ValueTree.WriteList(LogGroupArnList, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "evaluationFrequency", EvaluationFrequency);
         global::Gureum.Core.ValueTree.Put(node, "filterPattern", FilterPattern);
+        global::Gureum.Core.ValueTree.Put(node, "anomalyDetectorStatus", AnomalyDetectorStatus);
         global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "creationTimeStamp", CreationTimeStamp);
         global::Gureum.Core.ValueTree.Put(node, "lastModifiedTimeStamp", LastModifiedTimeStamp);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupArnList", global::Gureum.Core.ValueTree.WriteList(LogGroupArnList, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "anomalyVisibilityTime", AnomalyVisibilityTime);
         return node;
     }
 }
@@ -309,9 +309,9 @@ public static class AnomalyDetectorStatus
 
 public sealed partial class AssociateKmsKeyRequest
 {
-    public string? KmsKeyId { get; set; }
-
     public string? LogGroupName { get; set; }
+
+    public string? KmsKeyId { get; set; }
 
     public string? ResourceIdentifier { get; set; }
 
@@ -322,8 +322,8 @@ public sealed partial class AssociateKmsKeyRequest
             return null;
         }
         var result = new AssociateKmsKeyRequest();
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
         result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
         result.ResourceIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceIdentifier"));
         return result;
     }
@@ -331,8 +331,8 @@ public sealed partial class AssociateKmsKeyRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
         global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
+        global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
         global::Gureum.Core.ValueTree.Put(node, "resourceIdentifier", ResourceIdentifier);
         return node;
     }
@@ -340,9 +340,9 @@ public sealed partial class AssociateKmsKeyRequest
 
 public sealed partial class AssociateSourceToS3TableIntegrationRequest
 {
-    public global::Gureum.Api.Logs.DataSource? DataSource { get; set; }
-
     public string? IntegrationArn { get; set; }
+
+    public global::Gureum.Api.Logs.DataSource? DataSource { get; set; }
 
     public static AssociateSourceToS3TableIntegrationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -351,16 +351,16 @@ public sealed partial class AssociateSourceToS3TableIntegrationRequest
             return null;
         }
         var result = new AssociateSourceToS3TableIntegrationRequest();
-        result.DataSource = global::Gureum.Api.Logs.DataSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "dataSource")));
         result.IntegrationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationArn"));
+        result.DataSource = global::Gureum.Api.Logs.DataSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "dataSource")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "dataSource", DataSource?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "integrationArn", IntegrationArn);
+        global::Gureum.Core.ValueTree.Put(node, "dataSource", DataSource?.ToTree());
         return node;
     }
 }
@@ -390,15 +390,15 @@ public sealed partial class AssociateSourceToS3TableIntegrationResponse
 
 public sealed partial class CSV
 {
-    public global::System.Collections.Generic.List<string>? Columns { get; set; }
+    public string? QuoteCharacter { get; set; }
 
     public string? Delimiter { get; set; }
 
-    public string? Destination { get; set; }
-
-    public string? QuoteCharacter { get; set; }
+    public global::System.Collections.Generic.List<string>? Columns { get; set; }
 
     public string? Source { get; set; }
+
+    public string? Destination { get; set; }
 
     public static CSV? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -407,22 +407,22 @@ public sealed partial class CSV
             return null;
         }
         var result = new CSV();
-        result.Columns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "columns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Delimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "delimiter"));
-        result.Destination = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destination"));
         result.QuoteCharacter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "quoteCharacter"));
+        result.Delimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "delimiter"));
+        result.Columns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "columns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "source"));
+        result.Destination = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destination"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "columns", global::Gureum.Core.ValueTree.WriteList(Columns, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "delimiter", Delimiter);
-        global::Gureum.Core.ValueTree.Put(node, "destination", Destination);
         global::Gureum.Core.ValueTree.Put(node, "quoteCharacter", QuoteCharacter);
+        global::Gureum.Core.ValueTree.Put(node, "delimiter", Delimiter);
+        global::Gureum.Core.ValueTree.Put(node, "columns", global::Gureum.Core.ValueTree.WriteList(Columns, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "source", Source);
+        global::Gureum.Core.ValueTree.Put(node, "destination", Destination);
         return node;
     }
 }
@@ -475,13 +475,13 @@ public sealed partial class CancelImportTaskRequest
 
 public sealed partial class CancelImportTaskResponse
 {
-    public long? CreationTime { get; set; }
-
     public string? ImportId { get; set; }
 
     public global::Gureum.Api.Logs.ImportStatistics? ImportStatistics { get; set; }
 
     public string? ImportStatus { get; set; }
+
+    public long? CreationTime { get; set; }
 
     public long? LastUpdatedTime { get; set; }
 
@@ -492,10 +492,10 @@ public sealed partial class CancelImportTaskResponse
             return null;
         }
         var result = new CancelImportTaskResponse();
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTime"));
         result.ImportId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "importId"));
         result.ImportStatistics = global::Gureum.Api.Logs.ImportStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "importStatistics")));
         result.ImportStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "importStatus"));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTime"));
         result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
         return result;
     }
@@ -503,10 +503,10 @@ public sealed partial class CancelImportTaskResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "creationTime", CreationTime);
         global::Gureum.Core.ValueTree.Put(node, "importId", ImportId);
         global::Gureum.Core.ValueTree.Put(node, "importStatistics", ImportStatistics?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "importStatus", ImportStatus);
+        global::Gureum.Core.ValueTree.Put(node, "creationTime", CreationTime);
         global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
         return node;
     }
@@ -514,29 +514,29 @@ public sealed partial class CancelImportTaskResponse
 
 public sealed partial class ConfigurationTemplate
 {
-    public string? AllowedActionForAllowVendedLogsDeliveryForResource { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AllowedFieldDelimiters { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.RecordField>? AllowedFields { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AllowedOutputFormats { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AllowedSuffixPathFields { get; set; }
-
-    public global::Gureum.Api.Logs.ConfigurationTemplateDeliveryConfigValues? DefaultDeliveryConfigValues { get; set; }
-
-    public string? DeliveryDestinationType { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.DeliverySourceConfigurationSchema>? DeliverySourceConfiguration { get; set; }
+    public string? Service { get; set; }
 
     public string? LogType { get; set; }
 
     public string? ResourceType { get; set; }
 
-    public global::Gureum.Api.Logs.S3TablesIntegration? S3TablesIntegration { get; set; }
+    public string? DeliveryDestinationType { get; set; }
 
-    public string? Service { get; set; }
+    public global::Gureum.Api.Logs.ConfigurationTemplateDeliveryConfigValues? DefaultDeliveryConfigValues { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.RecordField>? AllowedFields { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AllowedOutputFormats { get; set; }
+
+    public string? AllowedActionForAllowVendedLogsDeliveryForResource { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AllowedFieldDelimiters { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AllowedSuffixPathFields { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.DeliverySourceConfigurationSchema>? DeliverySourceConfiguration { get; set; }
+
+    public global::Gureum.Api.Logs.S3TablesIntegration? S3TablesIntegration { get; set; }
 
     public static ConfigurationTemplate? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -545,45 +545,45 @@ public sealed partial class ConfigurationTemplate
             return null;
         }
         var result = new ConfigurationTemplate();
-        result.AllowedActionForAllowVendedLogsDeliveryForResource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "allowedActionForAllowVendedLogsDeliveryForResource"));
-        result.AllowedFieldDelimiters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "allowedFieldDelimiters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.AllowedFields = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "allowedFields"), x => global::Gureum.Api.Logs.RecordField.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.AllowedOutputFormats = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "allowedOutputFormats"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.AllowedSuffixPathFields = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "allowedSuffixPathFields"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.DefaultDeliveryConfigValues = global::Gureum.Api.Logs.ConfigurationTemplateDeliveryConfigValues.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "defaultDeliveryConfigValues")));
-        result.DeliveryDestinationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deliveryDestinationType"));
-        result.DeliverySourceConfiguration = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "deliverySourceConfiguration"), x => global::Gureum.Api.Logs.DeliverySourceConfigurationSchema.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Service = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "service"));
         result.LogType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logType"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceType"));
+        result.DeliveryDestinationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deliveryDestinationType"));
+        result.DefaultDeliveryConfigValues = global::Gureum.Api.Logs.ConfigurationTemplateDeliveryConfigValues.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "defaultDeliveryConfigValues")));
+        result.AllowedFields = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "allowedFields"), x => global::Gureum.Api.Logs.RecordField.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AllowedOutputFormats = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "allowedOutputFormats"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AllowedActionForAllowVendedLogsDeliveryForResource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "allowedActionForAllowVendedLogsDeliveryForResource"));
+        result.AllowedFieldDelimiters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "allowedFieldDelimiters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AllowedSuffixPathFields = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "allowedSuffixPathFields"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DeliverySourceConfiguration = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "deliverySourceConfiguration"), x => global::Gureum.Api.Logs.DeliverySourceConfigurationSchema.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.S3TablesIntegration = global::Gureum.Api.Logs.S3TablesIntegration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "s3TablesIntegration")));
-        result.Service = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "service"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "allowedActionForAllowVendedLogsDeliveryForResource", AllowedActionForAllowVendedLogsDeliveryForResource);
-        global::Gureum.Core.ValueTree.Put(node, "allowedFieldDelimiters", global::Gureum.Core.ValueTree.WriteList(AllowedFieldDelimiters, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "allowedFields", global::Gureum.Core.ValueTree.WriteList(AllowedFields, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "allowedOutputFormats", global::Gureum.Core.ValueTree.WriteList(AllowedOutputFormats, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "allowedSuffixPathFields", global::Gureum.Core.ValueTree.WriteList(AllowedSuffixPathFields, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "defaultDeliveryConfigValues", DefaultDeliveryConfigValues?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "deliveryDestinationType", DeliveryDestinationType);
-        global::Gureum.Core.ValueTree.Put(node, "deliverySourceConfiguration", global::Gureum.Core.ValueTree.WriteList(DeliverySourceConfiguration, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "service", Service);
         global::Gureum.Core.ValueTree.Put(node, "logType", LogType);
         global::Gureum.Core.ValueTree.Put(node, "resourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "deliveryDestinationType", DeliveryDestinationType);
+        global::Gureum.Core.ValueTree.Put(node, "defaultDeliveryConfigValues", DefaultDeliveryConfigValues?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "allowedFields", global::Gureum.Core.ValueTree.WriteList(AllowedFields, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "allowedOutputFormats", global::Gureum.Core.ValueTree.WriteList(AllowedOutputFormats, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "allowedActionForAllowVendedLogsDeliveryForResource", AllowedActionForAllowVendedLogsDeliveryForResource);
+        global::Gureum.Core.ValueTree.Put(node, "allowedFieldDelimiters", global::Gureum.Core.ValueTree.WriteList(AllowedFieldDelimiters, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "allowedSuffixPathFields", global::Gureum.Core.ValueTree.WriteList(AllowedSuffixPathFields, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "deliverySourceConfiguration", global::Gureum.Core.ValueTree.WriteList(DeliverySourceConfiguration, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "s3TablesIntegration", S3TablesIntegration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "service", Service);
         return node;
     }
 }
 
 public sealed partial class ConfigurationTemplateDeliveryConfigValues
 {
-    public string? FieldDelimiter { get; set; }
-
     public global::System.Collections.Generic.List<string>? RecordFields { get; set; }
+
+    public string? FieldDelimiter { get; set; }
 
     public global::Gureum.Api.Logs.S3DeliveryConfiguration? S3DeliveryConfiguration { get; set; }
 
@@ -594,8 +594,8 @@ public sealed partial class ConfigurationTemplateDeliveryConfigValues
             return null;
         }
         var result = new ConfigurationTemplateDeliveryConfigValues();
-        result.FieldDelimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fieldDelimiter"));
         result.RecordFields = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "recordFields"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.FieldDelimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fieldDelimiter"));
         result.S3DeliveryConfiguration = global::Gureum.Api.Logs.S3DeliveryConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "s3DeliveryConfiguration")));
         return result;
     }
@@ -603,8 +603,8 @@ public sealed partial class ConfigurationTemplateDeliveryConfigValues
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "fieldDelimiter", FieldDelimiter);
         global::Gureum.Core.ValueTree.Put(node, "recordFields", global::Gureum.Core.ValueTree.WriteList(RecordFields, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "fieldDelimiter", FieldDelimiter);
         global::Gureum.Core.ValueTree.Put(node, "s3DeliveryConfiguration", S3DeliveryConfiguration?.ToTree());
         return node;
     }
@@ -635,11 +635,11 @@ public sealed partial class CopyValue
 
 public sealed partial class CopyValueEntry
 {
-    public bool? OverwriteIfExists { get; set; }
-
     public string? Source { get; set; }
 
     public string? Target { get; set; }
+
+    public bool? OverwriteIfExists { get; set; }
 
     public static CopyValueEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -648,31 +648,31 @@ public sealed partial class CopyValueEntry
             return null;
         }
         var result = new CopyValueEntry();
-        result.OverwriteIfExists = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "overwriteIfExists"));
         result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "source"));
         result.Target = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "target"));
+        result.OverwriteIfExists = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "overwriteIfExists"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "overwriteIfExists", OverwriteIfExists);
         global::Gureum.Core.ValueTree.Put(node, "source", Source);
         global::Gureum.Core.ValueTree.Put(node, "target", Target);
+        global::Gureum.Core.ValueTree.Put(node, "overwriteIfExists", OverwriteIfExists);
         return node;
     }
 }
 
 public sealed partial class CreateDeliveryRequest
 {
-    public string? DeliveryDestinationArn { get; set; }
-
     public string? DeliverySourceName { get; set; }
 
-    public string? FieldDelimiter { get; set; }
+    public string? DeliveryDestinationArn { get; set; }
 
     public global::System.Collections.Generic.List<string>? RecordFields { get; set; }
+
+    public string? FieldDelimiter { get; set; }
 
     public global::Gureum.Api.Logs.S3DeliveryConfiguration? S3DeliveryConfiguration { get; set; }
 
@@ -685,10 +685,10 @@ public sealed partial class CreateDeliveryRequest
             return null;
         }
         var result = new CreateDeliveryRequest();
-        result.DeliveryDestinationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deliveryDestinationArn"));
         result.DeliverySourceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deliverySourceName"));
-        result.FieldDelimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fieldDelimiter"));
+        result.DeliveryDestinationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deliveryDestinationArn"));
         result.RecordFields = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "recordFields"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.FieldDelimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fieldDelimiter"));
         result.S3DeliveryConfiguration = global::Gureum.Api.Logs.S3DeliveryConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "s3DeliveryConfiguration")));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
@@ -697,10 +697,10 @@ public sealed partial class CreateDeliveryRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "deliveryDestinationArn", DeliveryDestinationArn);
         global::Gureum.Core.ValueTree.Put(node, "deliverySourceName", DeliverySourceName);
-        global::Gureum.Core.ValueTree.Put(node, "fieldDelimiter", FieldDelimiter);
+        global::Gureum.Core.ValueTree.Put(node, "deliveryDestinationArn", DeliveryDestinationArn);
         global::Gureum.Core.ValueTree.Put(node, "recordFields", global::Gureum.Core.ValueTree.WriteList(RecordFields, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "fieldDelimiter", FieldDelimiter);
         global::Gureum.Core.ValueTree.Put(node, "s3DeliveryConfiguration", S3DeliveryConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         return node;
@@ -732,19 +732,19 @@ public sealed partial class CreateDeliveryResponse
 
 public sealed partial class CreateExportTaskRequest
 {
-    public string? Destination { get; set; }
-
-    public string? DestinationPrefix { get; set; }
-
-    public long? From { get; set; }
+    public string? TaskName { get; set; }
 
     public string? LogGroupName { get; set; }
 
     public string? LogStreamNamePrefix { get; set; }
 
-    public string? TaskName { get; set; }
+    public long? From { get; set; }
 
     public long? To { get; set; }
+
+    public string? Destination { get; set; }
+
+    public string? DestinationPrefix { get; set; }
 
     public static CreateExportTaskRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -753,26 +753,26 @@ public sealed partial class CreateExportTaskRequest
             return null;
         }
         var result = new CreateExportTaskRequest();
-        result.Destination = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destination"));
-        result.DestinationPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destinationPrefix"));
-        result.From = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "from"));
+        result.TaskName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskName"));
         result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
         result.LogStreamNamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logStreamNamePrefix"));
-        result.TaskName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskName"));
+        result.From = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "from"));
         result.To = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "to"));
+        result.Destination = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destination"));
+        result.DestinationPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destinationPrefix"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "destination", Destination);
-        global::Gureum.Core.ValueTree.Put(node, "destinationPrefix", DestinationPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "from", From);
+        global::Gureum.Core.ValueTree.Put(node, "taskName", TaskName);
         global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
         global::Gureum.Core.ValueTree.Put(node, "logStreamNamePrefix", LogStreamNamePrefix);
-        global::Gureum.Core.ValueTree.Put(node, "taskName", TaskName);
+        global::Gureum.Core.ValueTree.Put(node, "from", From);
         global::Gureum.Core.ValueTree.Put(node, "to", To);
+        global::Gureum.Core.ValueTree.Put(node, "destination", Destination);
+        global::Gureum.Core.ValueTree.Put(node, "destinationPrefix", DestinationPrefix);
         return node;
     }
 }
@@ -802,11 +802,11 @@ public sealed partial class CreateExportTaskResponse
 
 public sealed partial class CreateImportTaskRequest
 {
-    public global::Gureum.Api.Logs.ImportFilter? ImportFilter { get; set; }
+    public string? ImportSourceArn { get; set; }
 
     public string? ImportRoleArn { get; set; }
 
-    public string? ImportSourceArn { get; set; }
+    public global::Gureum.Api.Logs.ImportFilter? ImportFilter { get; set; }
 
     public static CreateImportTaskRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -815,29 +815,29 @@ public sealed partial class CreateImportTaskRequest
             return null;
         }
         var result = new CreateImportTaskRequest();
-        result.ImportFilter = global::Gureum.Api.Logs.ImportFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "importFilter")));
-        result.ImportRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "importRoleArn"));
         result.ImportSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "importSourceArn"));
+        result.ImportRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "importRoleArn"));
+        result.ImportFilter = global::Gureum.Api.Logs.ImportFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "importFilter")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "importFilter", ImportFilter?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "importRoleArn", ImportRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "importSourceArn", ImportSourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "importRoleArn", ImportRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "importFilter", ImportFilter?.ToTree());
         return node;
     }
 }
 
 public sealed partial class CreateImportTaskResponse
 {
-    public long? CreationTime { get; set; }
+    public string? ImportId { get; set; }
 
     public string? ImportDestinationArn { get; set; }
 
-    public string? ImportId { get; set; }
+    public long? CreationTime { get; set; }
 
     public static CreateImportTaskResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -846,25 +846,25 @@ public sealed partial class CreateImportTaskResponse
             return null;
         }
         var result = new CreateImportTaskResponse();
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTime"));
-        result.ImportDestinationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "importDestinationArn"));
         result.ImportId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "importId"));
+        result.ImportDestinationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "importDestinationArn"));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "creationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "importDestinationArn", ImportDestinationArn);
         global::Gureum.Core.ValueTree.Put(node, "importId", ImportId);
+        global::Gureum.Core.ValueTree.Put(node, "importDestinationArn", ImportDestinationArn);
+        global::Gureum.Core.ValueTree.Put(node, "creationTime", CreationTime);
         return node;
     }
 }
 
 public sealed partial class CreateLogAnomalyDetectorRequest
 {
-    public long? AnomalyVisibilityTime { get; set; }
+    public global::System.Collections.Generic.List<string>? LogGroupArnList { get; set; }
 
     public string? DetectorName { get; set; }
 
@@ -874,7 +874,7 @@ public sealed partial class CreateLogAnomalyDetectorRequest
 
     public string? KmsKeyId { get; set; }
 
-    public global::System.Collections.Generic.List<string>? LogGroupArnList { get; set; }
+    public long? AnomalyVisibilityTime { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
 
@@ -885,12 +885,12 @@ public sealed partial class CreateLogAnomalyDetectorRequest
             return null;
         }
         var result = new CreateLogAnomalyDetectorRequest();
-        result.AnomalyVisibilityTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "anomalyVisibilityTime"));
+        result.LogGroupArnList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupArnList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.DetectorName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "detectorName"));
         result.EvaluationFrequency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "evaluationFrequency"));
         result.FilterPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterPattern"));
         result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
-        result.LogGroupArnList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupArnList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AnomalyVisibilityTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "anomalyVisibilityTime"));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -898,12 +898,12 @@ public sealed partial class CreateLogAnomalyDetectorRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "anomalyVisibilityTime", AnomalyVisibilityTime);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupArnList", global::Gureum.Core.ValueTree.WriteList(LogGroupArnList, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "detectorName", DetectorName);
         global::Gureum.Core.ValueTree.Put(node, "evaluationFrequency", EvaluationFrequency);
         global::Gureum.Core.ValueTree.Put(node, "filterPattern", FilterPattern);
         global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupArnList", global::Gureum.Core.ValueTree.WriteList(LogGroupArnList, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "anomalyVisibilityTime", AnomalyVisibilityTime);
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         return node;
     }
@@ -934,15 +934,15 @@ public sealed partial class CreateLogAnomalyDetectorResponse
 
 public sealed partial class CreateLogGroupRequest
 {
-    public bool? DeletionProtectionEnabled { get; set; }
+    public string? LogGroupName { get; set; }
 
     public string? KmsKeyId { get; set; }
 
+    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
+
     public string? LogGroupClass { get; set; }
 
-    public string? LogGroupName { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
+    public bool? DeletionProtectionEnabled { get; set; }
 
     public static CreateLogGroupRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -951,22 +951,22 @@ public sealed partial class CreateLogGroupRequest
             return null;
         }
         var result = new CreateLogGroupRequest();
-        result.DeletionProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "deletionProtectionEnabled"));
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
-        result.LogGroupClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupClass"));
         result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.LogGroupClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupClass"));
+        result.DeletionProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "deletionProtectionEnabled"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "deletionProtectionEnabled", DeletionProtectionEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupClass", LogGroupClass);
         global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
+        global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "logGroupClass", LogGroupClass);
+        global::Gureum.Core.ValueTree.Put(node, "deletionProtectionEnabled", DeletionProtectionEnabled);
         return node;
     }
 }
@@ -1000,13 +1000,13 @@ public sealed partial class CreateLogStreamRequest
 
 public sealed partial class CreateLookupTableRequest
 {
-    public string? Description { get; set; }
-
-    public string? KmsKeyId { get; set; }
-
     public string? LookupTableName { get; set; }
 
+    public string? Description { get; set; }
+
     public string? TableBody { get; set; }
+
+    public string? KmsKeyId { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
 
@@ -1017,10 +1017,10 @@ public sealed partial class CreateLookupTableRequest
             return null;
         }
         var result = new CreateLookupTableRequest();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
         result.LookupTableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lookupTableName"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.TableBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "tableBody"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -1028,10 +1028,10 @@ public sealed partial class CreateLookupTableRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
         global::Gureum.Core.ValueTree.Put(node, "lookupTableName", LookupTableName);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "tableBody", TableBody);
+        global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         return node;
     }
@@ -1039,9 +1039,9 @@ public sealed partial class CreateLookupTableRequest
 
 public sealed partial class CreateLookupTableResponse
 {
-    public long? CreatedAt { get; set; }
-
     public string? LookupTableArn { get; set; }
+
+    public long? CreatedAt { get; set; }
 
     public static CreateLookupTableResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1050,49 +1050,49 @@ public sealed partial class CreateLookupTableResponse
             return null;
         }
         var result = new CreateLookupTableResponse();
-        result.CreatedAt = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         result.LookupTableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lookupTableArn"));
+        result.CreatedAt = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "createdAt"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "lookupTableArn", LookupTableArn);
+        global::Gureum.Core.ValueTree.Put(node, "createdAt", CreatedAt);
         return node;
     }
 }
 
 public sealed partial class CreateScheduledQueryRequest
 {
-    public string? Description { get; set; }
-
-    public global::Gureum.Api.Logs.DestinationConfiguration? DestinationConfiguration { get; set; }
-
-    public string? ExecutionRoleArn { get; set; }
-
-    public global::System.Collections.Generic.List<string>? LogGroupIdentifiers { get; set; }
-
     public string? Name { get; set; }
+
+    public string? Description { get; set; }
 
     public string? QueryLanguage { get; set; }
 
     public string? QueryString { get; set; }
 
-    public long? ScheduleEndTime { get; set; }
+    public global::System.Collections.Generic.List<string>? LogGroupIdentifiers { get; set; }
 
     public string? ScheduleExpression { get; set; }
 
-    public long? ScheduleStartTime { get; set; }
+    public string? Timezone { get; set; }
 
     public long? StartTimeOffset { get; set; }
+
+    public global::Gureum.Api.Logs.DestinationConfiguration? DestinationConfiguration { get; set; }
+
+    public long? ScheduleStartTime { get; set; }
+
+    public long? ScheduleEndTime { get; set; }
+
+    public string? ExecutionRoleArn { get; set; }
 
     public string? State { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
-
-    public string? Timezone { get; set; }
 
     public static CreateScheduledQueryRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1101,40 +1101,40 @@ public sealed partial class CreateScheduledQueryRequest
             return null;
         }
         var result = new CreateScheduledQueryRequest();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.DestinationConfiguration = global::Gureum.Api.Logs.DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "destinationConfiguration")));
-        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionRoleArn"));
-        result.LogGroupIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.QueryLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryLanguage"));
         result.QueryString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryString"));
-        result.ScheduleEndTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "scheduleEndTime"));
+        result.LogGroupIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ScheduleExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scheduleExpression"));
-        result.ScheduleStartTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "scheduleStartTime"));
+        result.Timezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "timezone"));
         result.StartTimeOffset = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "startTimeOffset"));
+        result.DestinationConfiguration = global::Gureum.Api.Logs.DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "destinationConfiguration")));
+        result.ScheduleStartTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "scheduleStartTime"));
+        result.ScheduleEndTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "scheduleEndTime"));
+        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionRoleArn"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "state"));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Timezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "timezone"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "destinationConfiguration", DestinationConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "executionRoleArn", ExecutionRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifiers", global::Gureum.Core.ValueTree.WriteList(LogGroupIdentifiers, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "queryLanguage", QueryLanguage);
         global::Gureum.Core.ValueTree.Put(node, "queryString", QueryString);
-        global::Gureum.Core.ValueTree.Put(node, "scheduleEndTime", ScheduleEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifiers", global::Gureum.Core.ValueTree.WriteList(LogGroupIdentifiers, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "scheduleExpression", ScheduleExpression);
-        global::Gureum.Core.ValueTree.Put(node, "scheduleStartTime", ScheduleStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "timezone", Timezone);
         global::Gureum.Core.ValueTree.Put(node, "startTimeOffset", StartTimeOffset);
+        global::Gureum.Core.ValueTree.Put(node, "destinationConfiguration", DestinationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "scheduleStartTime", ScheduleStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "scheduleEndTime", ScheduleEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "executionRoleArn", ExecutionRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "state", State);
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "timezone", Timezone);
         return node;
     }
 }
@@ -1231,19 +1231,19 @@ public sealed partial class DataSourceFilter
 
 public sealed partial class DateTimeConverter
 {
-    public string? Locale { get; set; }
-
-    public global::System.Collections.Generic.List<string>? MatchPatterns { get; set; }
-
     public string? Source { get; set; }
-
-    public string? SourceTimezone { get; set; }
 
     public string? Target { get; set; }
 
     public string? TargetFormat { get; set; }
 
+    public global::System.Collections.Generic.List<string>? MatchPatterns { get; set; }
+
+    public string? SourceTimezone { get; set; }
+
     public string? TargetTimezone { get; set; }
+
+    public string? Locale { get; set; }
 
     public static DateTimeConverter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1252,26 +1252,26 @@ public sealed partial class DateTimeConverter
             return null;
         }
         var result = new DateTimeConverter();
-        result.Locale = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "locale"));
-        result.MatchPatterns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "matchPatterns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "source"));
-        result.SourceTimezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "sourceTimezone"));
         result.Target = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "target"));
         result.TargetFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetFormat"));
+        result.MatchPatterns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "matchPatterns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SourceTimezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "sourceTimezone"));
         result.TargetTimezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetTimezone"));
+        result.Locale = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "locale"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "locale", Locale);
-        global::Gureum.Core.ValueTree.Put(node, "matchPatterns", global::Gureum.Core.ValueTree.WriteList(MatchPatterns, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "source", Source);
-        global::Gureum.Core.ValueTree.Put(node, "sourceTimezone", SourceTimezone);
         global::Gureum.Core.ValueTree.Put(node, "target", Target);
         global::Gureum.Core.ValueTree.Put(node, "targetFormat", TargetFormat);
+        global::Gureum.Core.ValueTree.Put(node, "matchPatterns", global::Gureum.Core.ValueTree.WriteList(MatchPatterns, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "sourceTimezone", SourceTimezone);
         global::Gureum.Core.ValueTree.Put(node, "targetTimezone", TargetTimezone);
+        global::Gureum.Core.ValueTree.Put(node, "locale", Locale);
         return node;
     }
 }
@@ -1485,9 +1485,9 @@ public sealed partial class DeleteIndexPolicyResponse
 
 public sealed partial class DeleteIntegrationRequest
 {
-    public bool? Force { get; set; }
-
     public string? IntegrationName { get; set; }
+
+    public bool? Force { get; set; }
 
     public static DeleteIntegrationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1496,16 +1496,16 @@ public sealed partial class DeleteIntegrationRequest
             return null;
         }
         var result = new DeleteIntegrationRequest();
-        result.Force = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "force"));
         result.IntegrationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationName"));
+        result.Force = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "force"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "force", Force);
         global::Gureum.Core.ValueTree.Put(node, "integrationName", IntegrationName);
+        global::Gureum.Core.ValueTree.Put(node, "force", Force);
         return node;
     }
 }
@@ -1650,9 +1650,9 @@ public sealed partial class DeleteLookupTableRequest
 
 public sealed partial class DeleteMetricFilterRequest
 {
-    public string? FilterName { get; set; }
-
     public string? LogGroupName { get; set; }
+
+    public string? FilterName { get; set; }
 
     public static DeleteMetricFilterRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1661,16 +1661,16 @@ public sealed partial class DeleteMetricFilterRequest
             return null;
         }
         var result = new DeleteMetricFilterRequest();
-        result.FilterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterName"));
         result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
+        result.FilterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "filterName", FilterName);
         global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
+        global::Gureum.Core.ValueTree.Put(node, "filterName", FilterName);
         return node;
     }
 }
@@ -1723,11 +1723,11 @@ public sealed partial class DeleteQueryDefinitionResponse
 
 public sealed partial class DeleteResourcePolicyRequest
 {
-    public string? ExpectedRevisionId { get; set; }
-
     public string? PolicyName { get; set; }
 
     public string? ResourceArn { get; set; }
+
+    public string? ExpectedRevisionId { get; set; }
 
     public static DeleteResourcePolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1736,18 +1736,18 @@ public sealed partial class DeleteResourcePolicyRequest
             return null;
         }
         var result = new DeleteResourcePolicyRequest();
-        result.ExpectedRevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "expectedRevisionId"));
         result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyName"));
         result.ResourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceArn"));
+        result.ExpectedRevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "expectedRevisionId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "expectedRevisionId", ExpectedRevisionId);
         global::Gureum.Core.ValueTree.Put(node, "policyName", PolicyName);
         global::Gureum.Core.ValueTree.Put(node, "resourceArn", ResourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "expectedRevisionId", ExpectedRevisionId);
         return node;
     }
 }
@@ -1819,9 +1819,9 @@ public sealed partial class DeleteScheduledQueryResponse
 
 public sealed partial class DeleteSubscriptionFilterRequest
 {
-    public string? FilterName { get; set; }
-
     public string? LogGroupName { get; set; }
+
+    public string? FilterName { get; set; }
 
     public static DeleteSubscriptionFilterRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1830,16 +1830,16 @@ public sealed partial class DeleteSubscriptionFilterRequest
             return null;
         }
         var result = new DeleteSubscriptionFilterRequest();
-        result.FilterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterName"));
         result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
+        result.FilterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "filterName", FilterName);
         global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
+        global::Gureum.Core.ValueTree.Put(node, "filterName", FilterName);
         return node;
     }
 }
@@ -1869,19 +1869,19 @@ public sealed partial class DeleteTransformerRequest
 
 public sealed partial class Delivery
 {
+    public string? Id { get; set; }
+
     public string? Arn { get; set; }
+
+    public string? DeliverySourceName { get; set; }
 
     public string? DeliveryDestinationArn { get; set; }
 
     public string? DeliveryDestinationType { get; set; }
 
-    public string? DeliverySourceName { get; set; }
+    public global::System.Collections.Generic.List<string>? RecordFields { get; set; }
 
     public string? FieldDelimiter { get; set; }
-
-    public string? Id { get; set; }
-
-    public global::System.Collections.Generic.List<string>? RecordFields { get; set; }
 
     public global::Gureum.Api.Logs.S3DeliveryConfiguration? S3DeliveryConfiguration { get; set; }
 
@@ -1894,13 +1894,13 @@ public sealed partial class Delivery
             return null;
         }
         var result = new Delivery();
+        result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "id"));
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
+        result.DeliverySourceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deliverySourceName"));
         result.DeliveryDestinationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deliveryDestinationArn"));
         result.DeliveryDestinationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deliveryDestinationType"));
-        result.DeliverySourceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deliverySourceName"));
-        result.FieldDelimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fieldDelimiter"));
-        result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "id"));
         result.RecordFields = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "recordFields"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.FieldDelimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fieldDelimiter"));
         result.S3DeliveryConfiguration = global::Gureum.Api.Logs.S3DeliveryConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "s3DeliveryConfiguration")));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
@@ -1909,13 +1909,13 @@ public sealed partial class Delivery
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "id", Id);
         global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
+        global::Gureum.Core.ValueTree.Put(node, "deliverySourceName", DeliverySourceName);
         global::Gureum.Core.ValueTree.Put(node, "deliveryDestinationArn", DeliveryDestinationArn);
         global::Gureum.Core.ValueTree.Put(node, "deliveryDestinationType", DeliveryDestinationType);
-        global::Gureum.Core.ValueTree.Put(node, "deliverySourceName", DeliverySourceName);
-        global::Gureum.Core.ValueTree.Put(node, "fieldDelimiter", FieldDelimiter);
-        global::Gureum.Core.ValueTree.Put(node, "id", Id);
         global::Gureum.Core.ValueTree.Put(node, "recordFields", global::Gureum.Core.ValueTree.WriteList(RecordFields, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "fieldDelimiter", FieldDelimiter);
         global::Gureum.Core.ValueTree.Put(node, "s3DeliveryConfiguration", S3DeliveryConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         return node;
@@ -1924,15 +1924,15 @@ public sealed partial class Delivery
 
 public sealed partial class DeliveryDestination
 {
-    public string? Arn { get; set; }
+    public string? Name { get; set; }
 
-    public global::Gureum.Api.Logs.DeliveryDestinationConfiguration? DeliveryDestinationConfiguration { get; set; }
+    public string? Arn { get; set; }
 
     public string? DeliveryDestinationType { get; set; }
 
-    public string? Name { get; set; }
-
     public string? OutputFormat { get; set; }
+
+    public global::Gureum.Api.Logs.DeliveryDestinationConfiguration? DeliveryDestinationConfiguration { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
 
@@ -1943,11 +1943,11 @@ public sealed partial class DeliveryDestination
             return null;
         }
         var result = new DeliveryDestination();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
-        result.DeliveryDestinationConfiguration = global::Gureum.Api.Logs.DeliveryDestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deliveryDestinationConfiguration")));
-        result.DeliveryDestinationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deliveryDestinationType"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
+        result.DeliveryDestinationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deliveryDestinationType"));
         result.OutputFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "outputFormat"));
+        result.DeliveryDestinationConfiguration = global::Gureum.Api.Logs.DeliveryDestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deliveryDestinationConfiguration")));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -1955,11 +1955,11 @@ public sealed partial class DeliveryDestination
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "deliveryDestinationConfiguration", DeliveryDestinationConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "deliveryDestinationType", DeliveryDestinationType);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
+        global::Gureum.Core.ValueTree.Put(node, "deliveryDestinationType", DeliveryDestinationType);
         global::Gureum.Core.ValueTree.Put(node, "outputFormat", OutputFormat);
+        global::Gureum.Core.ValueTree.Put(node, "deliveryDestinationConfiguration", DeliveryDestinationConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         return node;
     }
@@ -1999,23 +1999,23 @@ public static class DeliveryDestinationType
 
 public sealed partial class DeliverySource
 {
-    public string? Arn { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? DeliverySourceConfiguration { get; set; }
-
-    public string? LogType { get; set; }
-
     public string? Name { get; set; }
+
+    public string? Arn { get; set; }
 
     public global::System.Collections.Generic.List<string>? ResourceArns { get; set; }
 
     public string? Service { get; set; }
 
+    public string? LogType { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? DeliverySourceConfiguration { get; set; }
+
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
 
     public static DeliverySource? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2024,47 +2024,47 @@ public sealed partial class DeliverySource
             return null;
         }
         var result = new DeliverySource();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
-        result.DeliverySourceConfiguration = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "deliverySourceConfiguration"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.LogType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logType"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
         result.ResourceArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "resourceArns"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Service = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "service"));
+        result.LogType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logType"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DeliverySourceConfiguration = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "deliverySourceConfiguration"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusReason"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "deliverySourceConfiguration", global::Gureum.Core.ValueTree.WriteMap(DeliverySourceConfiguration, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "logType", LogType);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
         global::Gureum.Core.ValueTree.Put(node, "resourceArns", global::Gureum.Core.ValueTree.WriteList(ResourceArns, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "service", Service);
+        global::Gureum.Core.ValueTree.Put(node, "logType", LogType);
+        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "deliverySourceConfiguration", global::Gureum.Core.ValueTree.WriteMap(DeliverySourceConfiguration, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "statusReason", StatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class DeliverySourceConfigurationSchema
 {
-    public string? DefaultValue { get; set; }
-
     public string? KeyName { get; set; }
 
-    public double? MaxValue { get; set; }
+    public string? ValueType { get; set; }
 
-    public double? MinValue { get; set; }
+    public string? DefaultValue { get; set; }
 
     public global::System.Collections.Generic.List<string>? SupportedValues { get; set; }
 
-    public string? ValueType { get; set; }
+    public double? MinValue { get; set; }
+
+    public double? MaxValue { get; set; }
 
     public static DeliverySourceConfigurationSchema? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2073,24 +2073,24 @@ public sealed partial class DeliverySourceConfigurationSchema
             return null;
         }
         var result = new DeliverySourceConfigurationSchema();
-        result.DefaultValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "defaultValue"));
         result.KeyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "keyName"));
-        result.MaxValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "maxValue"));
-        result.MinValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "minValue"));
-        result.SupportedValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "supportedValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ValueType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "valueType"));
+        result.DefaultValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "defaultValue"));
+        result.SupportedValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "supportedValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.MinValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "minValue"));
+        result.MaxValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "maxValue"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "defaultValue", DefaultValue);
         global::Gureum.Core.ValueTree.Put(node, "keyName", KeyName);
-        global::Gureum.Core.ValueTree.Put(node, "maxValue", MaxValue);
-        global::Gureum.Core.ValueTree.Put(node, "minValue", MinValue);
-        global::Gureum.Core.ValueTree.Put(node, "supportedValues", global::Gureum.Core.ValueTree.WriteList(SupportedValues, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "valueType", ValueType);
+        global::Gureum.Core.ValueTree.Put(node, "defaultValue", DefaultValue);
+        global::Gureum.Core.ValueTree.Put(node, "supportedValues", global::Gureum.Core.ValueTree.WriteList(SupportedValues, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "minValue", MinValue);
+        global::Gureum.Core.ValueTree.Put(node, "maxValue", MaxValue);
         return node;
     }
 }
@@ -2120,13 +2120,13 @@ public static class DeliverySourceStatusReason
 
 public sealed partial class DescribeAccountPoliciesRequest
 {
-    public global::System.Collections.Generic.List<string>? AccountIdentifiers { get; set; }
-
-    public string? NextToken { get; set; }
+    public string? PolicyType { get; set; }
 
     public string? PolicyName { get; set; }
 
-    public string? PolicyType { get; set; }
+    public global::System.Collections.Generic.List<string>? AccountIdentifiers { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeAccountPoliciesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2135,20 +2135,20 @@ public sealed partial class DescribeAccountPoliciesRequest
             return null;
         }
         var result = new DescribeAccountPoliciesRequest();
+        result.PolicyType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyType"));
+        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyName"));
         result.AccountIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "accountIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
-        result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyName"));
-        result.PolicyType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "policyType", PolicyType);
+        global::Gureum.Core.ValueTree.Put(node, "policyName", PolicyName);
         global::Gureum.Core.ValueTree.Put(node, "accountIdentifiers", global::Gureum.Core.ValueTree.WriteList(AccountIdentifiers, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "policyName", PolicyName);
-        global::Gureum.Core.ValueTree.Put(node, "policyType", PolicyType);
         return node;
     }
 }
@@ -2182,17 +2182,17 @@ public sealed partial class DescribeAccountPoliciesResponse
 
 public sealed partial class DescribeConfigurationTemplatesRequest
 {
-    public global::System.Collections.Generic.List<string>? DeliveryDestinationTypes { get; set; }
-
-    public int? Limit { get; set; }
+    public string? Service { get; set; }
 
     public global::System.Collections.Generic.List<string>? LogTypes { get; set; }
 
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<string>? ResourceTypes { get; set; }
 
-    public string? Service { get; set; }
+    public global::System.Collections.Generic.List<string>? DeliveryDestinationTypes { get; set; }
+
+    public string? NextToken { get; set; }
+
+    public int? Limit { get; set; }
 
     public static DescribeConfigurationTemplatesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2201,24 +2201,24 @@ public sealed partial class DescribeConfigurationTemplatesRequest
             return null;
         }
         var result = new DescribeConfigurationTemplatesRequest();
-        result.DeliveryDestinationTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "deliveryDestinationTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
-        result.LogTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
-        result.ResourceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "resourceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Service = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "service"));
+        result.LogTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ResourceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "resourceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DeliveryDestinationTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "deliveryDestinationTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "deliveryDestinationTypes", global::Gureum.Core.ValueTree.WriteList(DeliveryDestinationTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "logTypes", global::Gureum.Core.ValueTree.WriteList(LogTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "resourceTypes", global::Gureum.Core.ValueTree.WriteList(ResourceTypes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "service", Service);
+        global::Gureum.Core.ValueTree.Put(node, "logTypes", global::Gureum.Core.ValueTree.WriteList(LogTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "resourceTypes", global::Gureum.Core.ValueTree.WriteList(ResourceTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "deliveryDestinationTypes", global::Gureum.Core.ValueTree.WriteList(DeliveryDestinationTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
@@ -2252,9 +2252,9 @@ public sealed partial class DescribeConfigurationTemplatesResponse
 
 public sealed partial class DescribeDeliveriesRequest
 {
-    public int? Limit { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? Limit { get; set; }
 
     public static DescribeDeliveriesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2263,16 +2263,16 @@ public sealed partial class DescribeDeliveriesRequest
             return null;
         }
         var result = new DescribeDeliveriesRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
@@ -2306,9 +2306,9 @@ public sealed partial class DescribeDeliveriesResponse
 
 public sealed partial class DescribeDeliveryDestinationsRequest
 {
-    public int? Limit { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? Limit { get; set; }
 
     public static DescribeDeliveryDestinationsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2317,16 +2317,16 @@ public sealed partial class DescribeDeliveryDestinationsRequest
             return null;
         }
         var result = new DescribeDeliveryDestinationsRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
@@ -2360,9 +2360,9 @@ public sealed partial class DescribeDeliveryDestinationsResponse
 
 public sealed partial class DescribeDeliverySourcesRequest
 {
-    public int? Limit { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? Limit { get; set; }
 
     public static DescribeDeliverySourcesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2371,16 +2371,16 @@ public sealed partial class DescribeDeliverySourcesRequest
             return null;
         }
         var result = new DescribeDeliverySourcesRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
@@ -2416,9 +2416,9 @@ public sealed partial class DescribeDestinationsRequest
 {
     public string? DestinationNamePrefix { get; set; }
 
-    public int? Limit { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? Limit { get; set; }
 
     public static DescribeDestinationsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2428,8 +2428,8 @@ public sealed partial class DescribeDestinationsRequest
         }
         var result = new DescribeDestinationsRequest();
         result.DestinationNamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationNamePrefix"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
@@ -2437,8 +2437,8 @@ public sealed partial class DescribeDestinationsRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "DestinationNamePrefix", DestinationNamePrefix);
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
@@ -2472,13 +2472,13 @@ public sealed partial class DescribeDestinationsResponse
 
 public sealed partial class DescribeExportTasksRequest
 {
-    public int? Limit { get; set; }
-
-    public string? NextToken { get; set; }
+    public string? TaskId { get; set; }
 
     public string? StatusCode { get; set; }
 
-    public string? TaskId { get; set; }
+    public string? NextToken { get; set; }
+
+    public int? Limit { get; set; }
 
     public static DescribeExportTasksRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2487,20 +2487,20 @@ public sealed partial class DescribeExportTasksRequest
             return null;
         }
         var result = new DescribeExportTasksRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
-        result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusCode"));
         result.TaskId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskId"));
+        result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusCode"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "statusCode", StatusCode);
         global::Gureum.Core.ValueTree.Put(node, "taskId", TaskId);
+        global::Gureum.Core.ValueTree.Put(node, "statusCode", StatusCode);
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
@@ -2588,9 +2588,9 @@ public sealed partial class DescribeFieldIndexesResponse
 
 public sealed partial class DescribeImportTaskBatchesRequest
 {
-    public global::System.Collections.Generic.List<string>? BatchImportStatus { get; set; }
-
     public string? ImportId { get; set; }
+
+    public global::System.Collections.Generic.List<string>? BatchImportStatus { get; set; }
 
     public int? Limit { get; set; }
 
@@ -2603,8 +2603,8 @@ public sealed partial class DescribeImportTaskBatchesRequest
             return null;
         }
         var result = new DescribeImportTaskBatchesRequest();
-        result.BatchImportStatus = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "batchImportStatus"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ImportId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "importId"));
+        result.BatchImportStatus = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "batchImportStatus"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
@@ -2613,8 +2613,8 @@ public sealed partial class DescribeImportTaskBatchesRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "batchImportStatus", global::Gureum.Core.ValueTree.WriteList(BatchImportStatus, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "importId", ImportId);
+        global::Gureum.Core.ValueTree.Put(node, "batchImportStatus", global::Gureum.Core.ValueTree.WriteList(BatchImportStatus, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
@@ -2623,11 +2623,11 @@ public sealed partial class DescribeImportTaskBatchesRequest
 
 public sealed partial class DescribeImportTaskBatchesResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.ImportBatch>? ImportBatches { get; set; }
+    public string? ImportSourceArn { get; set; }
 
     public string? ImportId { get; set; }
 
-    public string? ImportSourceArn { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.ImportBatch>? ImportBatches { get; set; }
 
     public string? NextToken { get; set; }
 
@@ -2638,9 +2638,9 @@ public sealed partial class DescribeImportTaskBatchesResponse
             return null;
         }
         var result = new DescribeImportTaskBatchesResponse();
-        result.ImportBatches = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "importBatches"), x => global::Gureum.Api.Logs.ImportBatch.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ImportId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "importId"));
         result.ImportSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "importSourceArn"));
+        result.ImportId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "importId"));
+        result.ImportBatches = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "importBatches"), x => global::Gureum.Api.Logs.ImportBatch.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
@@ -2648,9 +2648,9 @@ public sealed partial class DescribeImportTaskBatchesResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "importBatches", global::Gureum.Core.ValueTree.WriteList(ImportBatches, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "importId", ImportId);
         global::Gureum.Core.ValueTree.Put(node, "importSourceArn", ImportSourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "importId", ImportId);
+        global::Gureum.Core.ValueTree.Put(node, "importBatches", global::Gureum.Core.ValueTree.WriteList(ImportBatches, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
@@ -2660,9 +2660,9 @@ public sealed partial class DescribeImportTasksRequest
 {
     public string? ImportId { get; set; }
 
-    public string? ImportSourceArn { get; set; }
-
     public string? ImportStatus { get; set; }
+
+    public string? ImportSourceArn { get; set; }
 
     public int? Limit { get; set; }
 
@@ -2676,8 +2676,8 @@ public sealed partial class DescribeImportTasksRequest
         }
         var result = new DescribeImportTasksRequest();
         result.ImportId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "importId"));
-        result.ImportSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "importSourceArn"));
         result.ImportStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "importStatus"));
+        result.ImportSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "importSourceArn"));
         result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
@@ -2687,8 +2687,8 @@ public sealed partial class DescribeImportTasksRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "importId", ImportId);
-        global::Gureum.Core.ValueTree.Put(node, "importSourceArn", ImportSourceArn);
         global::Gureum.Core.ValueTree.Put(node, "importStatus", ImportStatus);
+        global::Gureum.Core.ValueTree.Put(node, "importSourceArn", ImportSourceArn);
         global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
@@ -2780,19 +2780,19 @@ public sealed partial class DescribeLogGroupsRequest
 {
     public global::System.Collections.Generic.List<string>? AccountIdentifiers { get; set; }
 
-    public bool? IncludeLinkedAccounts { get; set; }
+    public string? LogGroupNamePrefix { get; set; }
+
+    public string? LogGroupNamePattern { get; set; }
+
+    public string? NextToken { get; set; }
 
     public int? Limit { get; set; }
+
+    public bool? IncludeLinkedAccounts { get; set; }
 
     public string? LogGroupClass { get; set; }
 
     public global::System.Collections.Generic.List<string>? LogGroupIdentifiers { get; set; }
-
-    public string? LogGroupNamePattern { get; set; }
-
-    public string? LogGroupNamePrefix { get; set; }
-
-    public string? NextToken { get; set; }
 
     public static DescribeLogGroupsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2802,13 +2802,13 @@ public sealed partial class DescribeLogGroupsRequest
         }
         var result = new DescribeLogGroupsRequest();
         result.AccountIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "accountIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.IncludeLinkedAccounts = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "includeLinkedAccounts"));
+        result.LogGroupNamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupNamePrefix"));
+        result.LogGroupNamePattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupNamePattern"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
+        result.IncludeLinkedAccounts = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "includeLinkedAccounts"));
         result.LogGroupClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupClass"));
         result.LogGroupIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.LogGroupNamePattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupNamePattern"));
-        result.LogGroupNamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupNamePrefix"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
@@ -2816,13 +2816,13 @@ public sealed partial class DescribeLogGroupsRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "accountIdentifiers", global::Gureum.Core.ValueTree.WriteList(AccountIdentifiers, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "includeLinkedAccounts", IncludeLinkedAccounts);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupNamePrefix", LogGroupNamePrefix);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupNamePattern", LogGroupNamePattern);
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
+        global::Gureum.Core.ValueTree.Put(node, "includeLinkedAccounts", IncludeLinkedAccounts);
         global::Gureum.Core.ValueTree.Put(node, "logGroupClass", LogGroupClass);
         global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifiers", global::Gureum.Core.ValueTree.WriteList(LogGroupIdentifiers, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "logGroupNamePattern", LogGroupNamePattern);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupNamePrefix", LogGroupNamePrefix);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
@@ -2856,19 +2856,19 @@ public sealed partial class DescribeLogGroupsResponse
 
 public sealed partial class DescribeLogStreamsRequest
 {
-    public bool? Descending { get; set; }
-
-    public int? Limit { get; set; }
+    public string? LogGroupName { get; set; }
 
     public string? LogGroupIdentifier { get; set; }
 
-    public string? LogGroupName { get; set; }
-
     public string? LogStreamNamePrefix { get; set; }
+
+    public string? OrderBy { get; set; }
+
+    public bool? Descending { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? OrderBy { get; set; }
+    public int? Limit { get; set; }
 
     public static DescribeLogStreamsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2877,26 +2877,26 @@ public sealed partial class DescribeLogStreamsRequest
             return null;
         }
         var result = new DescribeLogStreamsRequest();
-        result.Descending = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "descending"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
-        result.LogGroupIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifier"));
         result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
+        result.LogGroupIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifier"));
         result.LogStreamNamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logStreamNamePrefix"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.OrderBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "orderBy"));
+        result.Descending = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "descending"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "descending", Descending);
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifier", LogGroupIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifier", LogGroupIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "logStreamNamePrefix", LogStreamNamePrefix);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "orderBy", OrderBy);
+        global::Gureum.Core.ValueTree.Put(node, "descending", Descending);
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
@@ -2988,17 +2988,17 @@ public sealed partial class DescribeLookupTablesResponse
 
 public sealed partial class DescribeMetricFiltersRequest
 {
+    public string? LogGroupName { get; set; }
+
     public string? FilterNamePrefix { get; set; }
 
-    public int? Limit { get; set; }
+    public string? NextToken { get; set; }
 
-    public string? LogGroupName { get; set; }
+    public int? Limit { get; set; }
 
     public string? MetricName { get; set; }
 
     public string? MetricNamespace { get; set; }
-
-    public string? NextToken { get; set; }
 
     public static DescribeMetricFiltersRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3007,24 +3007,24 @@ public sealed partial class DescribeMetricFiltersRequest
             return null;
         }
         var result = new DescribeMetricFiltersRequest();
-        result.FilterNamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterNamePrefix"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
+        result.FilterNamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterNamePrefix"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "metricName"));
         result.MetricNamespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "metricNamespace"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "filterNamePrefix", FilterNamePrefix);
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
+        global::Gureum.Core.ValueTree.Put(node, "filterNamePrefix", FilterNamePrefix);
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "metricName", MetricName);
         global::Gureum.Core.ValueTree.Put(node, "metricNamespace", MetricNamespace);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
@@ -3060,13 +3060,13 @@ public sealed partial class DescribeQueriesRequest
 {
     public string? LogGroupName { get; set; }
 
+    public string? Status { get; set; }
+
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
 
     public string? QueryLanguage { get; set; }
-
-    public string? Status { get; set; }
 
     public static DescribeQueriesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3076,10 +3076,10 @@ public sealed partial class DescribeQueriesRequest
         }
         var result = new DescribeQueriesRequest();
         result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.QueryLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryLanguage"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         return result;
     }
 
@@ -3087,19 +3087,19 @@ public sealed partial class DescribeQueriesRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
+        global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "queryLanguage", QueryLanguage);
-        global::Gureum.Core.ValueTree.Put(node, "status", Status);
         return node;
     }
 }
 
 public sealed partial class DescribeQueriesResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Logs.QueryInfo>? Queries { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeQueriesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3108,29 +3108,29 @@ public sealed partial class DescribeQueriesResponse
             return null;
         }
         var result = new DescribeQueriesResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.Queries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "queries"), x => global::Gureum.Api.Logs.QueryInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "queries", global::Gureum.Core.ValueTree.WriteList(Queries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DescribeQueryDefinitionsRequest
 {
-    public int? MaxResults { get; set; }
-
-    public string? NextToken { get; set; }
+    public string? QueryLanguage { get; set; }
 
     public string? QueryDefinitionNamePrefix { get; set; }
 
-    public string? QueryLanguage { get; set; }
+    public int? MaxResults { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeQueryDefinitionsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3139,29 +3139,29 @@ public sealed partial class DescribeQueryDefinitionsRequest
             return null;
         }
         var result = new DescribeQueryDefinitionsRequest();
+        result.QueryLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryLanguage"));
+        result.QueryDefinitionNamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryDefinitionNamePrefix"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
-        result.QueryDefinitionNamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryDefinitionNamePrefix"));
-        result.QueryLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryLanguage"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "queryLanguage", QueryLanguage);
+        global::Gureum.Core.ValueTree.Put(node, "queryDefinitionNamePrefix", QueryDefinitionNamePrefix);
         global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "queryDefinitionNamePrefix", QueryDefinitionNamePrefix);
-        global::Gureum.Core.ValueTree.Put(node, "queryLanguage", QueryLanguage);
         return node;
     }
 }
 
 public sealed partial class DescribeQueryDefinitionsResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Logs.QueryDefinition>? QueryDefinitions { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeQueryDefinitionsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3170,29 +3170,29 @@ public sealed partial class DescribeQueryDefinitionsResponse
             return null;
         }
         var result = new DescribeQueryDefinitionsResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.QueryDefinitions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "queryDefinitions"), x => global::Gureum.Api.Logs.QueryDefinition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "queryDefinitions", global::Gureum.Core.ValueTree.WriteList(QueryDefinitions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DescribeResourcePoliciesRequest
 {
-    public int? Limit { get; set; }
-
     public string? NextToken { get; set; }
 
-    public string? PolicyScope { get; set; }
+    public int? Limit { get; set; }
 
     public string? ResourceArn { get; set; }
+
+    public string? PolicyScope { get; set; }
 
     public static DescribeResourcePoliciesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3201,29 +3201,29 @@ public sealed partial class DescribeResourcePoliciesRequest
             return null;
         }
         var result = new DescribeResourcePoliciesRequest();
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
-        result.PolicyScope = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyScope"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.ResourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceArn"));
+        result.PolicyScope = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyScope"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "policyScope", PolicyScope);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "resourceArn", ResourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "policyScope", PolicyScope);
         return node;
     }
 }
 
 public sealed partial class DescribeResourcePoliciesResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Logs.ResourcePolicy>? ResourcePolicies { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeResourcePoliciesResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3232,29 +3232,29 @@ public sealed partial class DescribeResourcePoliciesResponse
             return null;
         }
         var result = new DescribeResourcePoliciesResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.ResourcePolicies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "resourcePolicies"), x => global::Gureum.Api.Logs.ResourcePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "resourcePolicies", global::Gureum.Core.ValueTree.WriteList(ResourcePolicies, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DescribeSubscriptionFiltersRequest
 {
-    public string? FilterNamePrefix { get; set; }
-
-    public int? Limit { get; set; }
-
     public string? LogGroupName { get; set; }
 
+    public string? FilterNamePrefix { get; set; }
+
     public string? NextToken { get; set; }
+
+    public int? Limit { get; set; }
 
     public static DescribeSubscriptionFiltersRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3263,29 +3263,29 @@ public sealed partial class DescribeSubscriptionFiltersRequest
             return null;
         }
         var result = new DescribeSubscriptionFiltersRequest();
-        result.FilterNamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterNamePrefix"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
+        result.FilterNamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterNamePrefix"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "filterNamePrefix", FilterNamePrefix);
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
+        global::Gureum.Core.ValueTree.Put(node, "filterNamePrefix", FilterNamePrefix);
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
 
 public sealed partial class DescribeSubscriptionFiltersResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Logs.SubscriptionFilter>? SubscriptionFilters { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeSubscriptionFiltersResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3294,33 +3294,33 @@ public sealed partial class DescribeSubscriptionFiltersResponse
             return null;
         }
         var result = new DescribeSubscriptionFiltersResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.SubscriptionFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "subscriptionFilters"), x => global::Gureum.Api.Logs.SubscriptionFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "subscriptionFilters", global::Gureum.Core.ValueTree.WriteList(SubscriptionFilters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class Destination
 {
+    public string? DestinationName { get; set; }
+
+    public string? TargetArn { get; set; }
+
+    public string? RoleArn { get; set; }
+
     public string? AccessPolicy { get; set; }
 
     public string? Arn { get; set; }
 
     public long? CreationTime { get; set; }
-
-    public string? DestinationName { get; set; }
-
-    public string? RoleArn { get; set; }
-
-    public string? TargetArn { get; set; }
 
     public static Destination? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3329,24 +3329,24 @@ public sealed partial class Destination
             return null;
         }
         var result = new Destination();
+        result.DestinationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destinationName"));
+        result.TargetArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetArn"));
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
         result.AccessPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "accessPolicy"));
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
         result.CreationTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTime"));
-        result.DestinationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destinationName"));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
-        result.TargetArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "destinationName", DestinationName);
+        global::Gureum.Core.ValueTree.Put(node, "targetArn", TargetArn);
+        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "accessPolicy", AccessPolicy);
         global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
         global::Gureum.Core.ValueTree.Put(node, "creationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "destinationName", DestinationName);
-        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "targetArn", TargetArn);
         return node;
     }
 }
@@ -3456,9 +3456,9 @@ public static class Distribution
 
 public sealed partial class Entity
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, string>? KeyAttributes { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
 
     public static Entity? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3467,16 +3467,16 @@ public sealed partial class Entity
             return null;
         }
         var result = new Entity();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.KeyAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "keyAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "keyAttributes", global::Gureum.Core.ValueTree.WriteMap(KeyAttributes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         return node;
     }
 }
@@ -3526,23 +3526,23 @@ public static class ExecutionStatus
 
 public sealed partial class ExportTask
 {
-    public string? Destination { get; set; }
-
-    public string? DestinationPrefix { get; set; }
-
-    public global::Gureum.Api.Logs.ExportTaskExecutionInfo? ExecutionInfo { get; set; }
-
-    public long? From { get; set; }
-
-    public string? LogGroupName { get; set; }
-
-    public global::Gureum.Api.Logs.ExportTaskStatus? Status { get; set; }
-
     public string? TaskId { get; set; }
 
     public string? TaskName { get; set; }
 
+    public string? LogGroupName { get; set; }
+
+    public long? From { get; set; }
+
     public long? To { get; set; }
+
+    public string? Destination { get; set; }
+
+    public string? DestinationPrefix { get; set; }
+
+    public global::Gureum.Api.Logs.ExportTaskStatus? Status { get; set; }
+
+    public global::Gureum.Api.Logs.ExportTaskExecutionInfo? ExecutionInfo { get; set; }
 
     public static ExportTask? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3551,39 +3551,39 @@ public sealed partial class ExportTask
             return null;
         }
         var result = new ExportTask();
-        result.Destination = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destination"));
-        result.DestinationPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destinationPrefix"));
-        result.ExecutionInfo = global::Gureum.Api.Logs.ExportTaskExecutionInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "executionInfo")));
-        result.From = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "from"));
-        result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
-        result.Status = global::Gureum.Api.Logs.ExportTaskStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "status")));
         result.TaskId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskId"));
         result.TaskName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskName"));
+        result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
+        result.From = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "from"));
         result.To = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "to"));
+        result.Destination = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destination"));
+        result.DestinationPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destinationPrefix"));
+        result.Status = global::Gureum.Api.Logs.ExportTaskStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "status")));
+        result.ExecutionInfo = global::Gureum.Api.Logs.ExportTaskExecutionInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "executionInfo")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "destination", Destination);
-        global::Gureum.Core.ValueTree.Put(node, "destinationPrefix", DestinationPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "executionInfo", ExecutionInfo?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "from", From);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "status", Status?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "taskId", TaskId);
         global::Gureum.Core.ValueTree.Put(node, "taskName", TaskName);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
+        global::Gureum.Core.ValueTree.Put(node, "from", From);
         global::Gureum.Core.ValueTree.Put(node, "to", To);
+        global::Gureum.Core.ValueTree.Put(node, "destination", Destination);
+        global::Gureum.Core.ValueTree.Put(node, "destinationPrefix", DestinationPrefix);
+        global::Gureum.Core.ValueTree.Put(node, "status", Status?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "executionInfo", ExecutionInfo?.ToTree());
         return node;
     }
 }
 
 public sealed partial class ExportTaskExecutionInfo
 {
-    public long? CompletionTime { get; set; }
-
     public long? CreationTime { get; set; }
+
+    public long? CompletionTime { get; set; }
 
     public static ExportTaskExecutionInfo? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3592,16 +3592,16 @@ public sealed partial class ExportTaskExecutionInfo
             return null;
         }
         var result = new ExportTaskExecutionInfo();
-        result.CompletionTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "completionTime"));
         result.CreationTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTime"));
+        result.CompletionTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "completionTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "completionTime", CompletionTime);
         global::Gureum.Core.ValueTree.Put(node, "creationTime", CreationTime);
+        global::Gureum.Core.ValueTree.Put(node, "completionTime", CompletionTime);
         return node;
     }
 }
@@ -3646,15 +3646,15 @@ public static class ExportTaskStatusCode
 
 public sealed partial class FieldIndex
 {
+    public string? LogGroupIdentifier { get; set; }
+
     public string? FieldIndexName { get; set; }
+
+    public long? LastScanTime { get; set; }
 
     public long? FirstEventTime { get; set; }
 
     public long? LastEventTime { get; set; }
-
-    public long? LastScanTime { get; set; }
-
-    public string? LogGroupIdentifier { get; set; }
 
     public string? Type { get; set; }
 
@@ -3665,11 +3665,11 @@ public sealed partial class FieldIndex
             return null;
         }
         var result = new FieldIndex();
+        result.LogGroupIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifier"));
         result.FieldIndexName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fieldIndexName"));
+        result.LastScanTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastScanTime"));
         result.FirstEventTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "firstEventTime"));
         result.LastEventTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastEventTime"));
-        result.LastScanTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastScanTime"));
-        result.LogGroupIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifier"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
         return result;
     }
@@ -3677,11 +3677,11 @@ public sealed partial class FieldIndex
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifier", LogGroupIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "fieldIndexName", FieldIndexName);
+        global::Gureum.Core.ValueTree.Put(node, "lastScanTime", LastScanTime);
         global::Gureum.Core.ValueTree.Put(node, "firstEventTime", FirstEventTime);
         global::Gureum.Core.ValueTree.Put(node, "lastEventTime", LastEventTime);
-        global::Gureum.Core.ValueTree.Put(node, "lastScanTime", LastScanTime);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifier", LogGroupIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "type", Type);
         return node;
     }
@@ -3712,25 +3712,25 @@ public sealed partial class FieldsData
 
 public sealed partial class FilterLogEventsRequest
 {
+    public string? LogGroupName { get; set; }
+
+    public string? LogGroupIdentifier { get; set; }
+
+    public global::System.Collections.Generic.List<string>? LogStreamNames { get; set; }
+
+    public string? LogStreamNamePrefix { get; set; }
+
+    public long? StartTime { get; set; }
+
     public long? EndTime { get; set; }
 
     public string? FilterPattern { get; set; }
 
-    public bool? Interleaved { get; set; }
+    public string? NextToken { get; set; }
 
     public int? Limit { get; set; }
 
-    public string? LogGroupIdentifier { get; set; }
-
-    public string? LogGroupName { get; set; }
-
-    public string? LogStreamNamePrefix { get; set; }
-
-    public global::System.Collections.Generic.List<string>? LogStreamNames { get; set; }
-
-    public string? NextToken { get; set; }
-
-    public long? StartTime { get; set; }
+    public bool? Interleaved { get; set; }
 
     public bool? Unmask { get; set; }
 
@@ -3741,16 +3741,16 @@ public sealed partial class FilterLogEventsRequest
             return null;
         }
         var result = new FilterLogEventsRequest();
+        result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
+        result.LogGroupIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifier"));
+        result.LogStreamNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logStreamNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.LogStreamNamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logStreamNamePrefix"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "startTime"));
         result.EndTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "endTime"));
         result.FilterPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterPattern"));
-        result.Interleaved = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "interleaved"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
-        result.LogGroupIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifier"));
-        result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
-        result.LogStreamNamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logStreamNamePrefix"));
-        result.LogStreamNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logStreamNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "startTime"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
+        result.Interleaved = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "interleaved"));
         result.Unmask = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "unmask"));
         return result;
     }
@@ -3758,16 +3758,16 @@ public sealed partial class FilterLogEventsRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifier", LogGroupIdentifier);
+        global::Gureum.Core.ValueTree.Put(node, "logStreamNames", global::Gureum.Core.ValueTree.WriteList(LogStreamNames, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "logStreamNamePrefix", LogStreamNamePrefix);
+        global::Gureum.Core.ValueTree.Put(node, "startTime", StartTime);
         global::Gureum.Core.ValueTree.Put(node, "endTime", EndTime);
         global::Gureum.Core.ValueTree.Put(node, "filterPattern", FilterPattern);
-        global::Gureum.Core.ValueTree.Put(node, "interleaved", Interleaved);
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifier", LogGroupIdentifier);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "logStreamNamePrefix", LogStreamNamePrefix);
-        global::Gureum.Core.ValueTree.Put(node, "logStreamNames", global::Gureum.Core.ValueTree.WriteList(LogStreamNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "startTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
+        global::Gureum.Core.ValueTree.Put(node, "interleaved", Interleaved);
         global::Gureum.Core.ValueTree.Put(node, "unmask", Unmask);
         return node;
     }
@@ -3777,9 +3777,9 @@ public sealed partial class FilterLogEventsResponse
 {
     public global::System.Collections.Generic.List<global::Gureum.Api.Logs.FilteredLogEvent>? Events { get; set; }
 
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Logs.SearchedLogStream>? SearchedLogStreams { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static FilterLogEventsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3789,8 +3789,8 @@ public sealed partial class FilterLogEventsResponse
         }
         var result = new FilterLogEventsResponse();
         result.Events = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "events"), x => global::Gureum.Api.Logs.FilteredLogEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.SearchedLogStreams = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "searchedLogStreams"), x => global::Gureum.Api.Logs.SearchedLogStream.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
@@ -3798,23 +3798,23 @@ public sealed partial class FilterLogEventsResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "events", global::Gureum.Core.ValueTree.WriteList(Events, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "searchedLogStreams", global::Gureum.Core.ValueTree.WriteList(SearchedLogStreams, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class FilteredLogEvent
 {
-    public string? EventId { get; set; }
-
-    public long? IngestionTime { get; set; }
-
     public string? LogStreamName { get; set; }
+
+    public long? Timestamp { get; set; }
 
     public string? Message { get; set; }
 
-    public long? Timestamp { get; set; }
+    public long? IngestionTime { get; set; }
+
+    public string? EventId { get; set; }
 
     public static FilteredLogEvent? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3823,22 +3823,22 @@ public sealed partial class FilteredLogEvent
             return null;
         }
         var result = new FilteredLogEvent();
-        result.EventId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "eventId"));
-        result.IngestionTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ingestionTime"));
         result.LogStreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logStreamName"));
-        result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "message"));
         result.Timestamp = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "timestamp"));
+        result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "message"));
+        result.IngestionTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ingestionTime"));
+        result.EventId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "eventId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "eventId", EventId);
-        global::Gureum.Core.ValueTree.Put(node, "ingestionTime", IngestionTime);
         global::Gureum.Core.ValueTree.Put(node, "logStreamName", LogStreamName);
-        global::Gureum.Core.ValueTree.Put(node, "message", Message);
         global::Gureum.Core.ValueTree.Put(node, "timestamp", Timestamp);
+        global::Gureum.Core.ValueTree.Put(node, "message", Message);
+        global::Gureum.Core.ValueTree.Put(node, "ingestionTime", IngestionTime);
+        global::Gureum.Core.ValueTree.Put(node, "eventId", EventId);
         return node;
     }
 }
@@ -3875,11 +3875,11 @@ public sealed partial class GetDataProtectionPolicyRequest
 
 public sealed partial class GetDataProtectionPolicyResponse
 {
-    public long? LastUpdatedTime { get; set; }
-
     public string? LogGroupIdentifier { get; set; }
 
     public string? PolicyDocument { get; set; }
+
+    public long? LastUpdatedTime { get; set; }
 
     public static GetDataProtectionPolicyResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3888,18 +3888,18 @@ public sealed partial class GetDataProtectionPolicyResponse
             return null;
         }
         var result = new GetDataProtectionPolicyResponse();
-        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
         result.LogGroupIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifier"));
         result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyDocument"));
+        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
         global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifier", LogGroupIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "policyDocument", PolicyDocument);
+        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
         return node;
     }
 }
@@ -4113,13 +4113,13 @@ public sealed partial class GetIntegrationRequest
 
 public sealed partial class GetIntegrationResponse
 {
-    public global::Gureum.Api.Logs.IntegrationDetails? IntegrationDetails { get; set; }
-
     public string? IntegrationName { get; set; }
+
+    public string? IntegrationType { get; set; }
 
     public string? IntegrationStatus { get; set; }
 
-    public string? IntegrationType { get; set; }
+    public global::Gureum.Api.Logs.IntegrationDetails? IntegrationDetails { get; set; }
 
     public static GetIntegrationResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4128,20 +4128,20 @@ public sealed partial class GetIntegrationResponse
             return null;
         }
         var result = new GetIntegrationResponse();
-        result.IntegrationDetails = global::Gureum.Api.Logs.IntegrationDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "integrationDetails")));
         result.IntegrationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationName"));
-        result.IntegrationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationStatus"));
         result.IntegrationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationType"));
+        result.IntegrationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationStatus"));
+        result.IntegrationDetails = global::Gureum.Api.Logs.IntegrationDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "integrationDetails")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "integrationDetails", IntegrationDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "integrationName", IntegrationName);
-        global::Gureum.Core.ValueTree.Put(node, "integrationStatus", IntegrationStatus);
         global::Gureum.Core.ValueTree.Put(node, "integrationType", IntegrationType);
+        global::Gureum.Core.ValueTree.Put(node, "integrationStatus", IntegrationStatus);
+        global::Gureum.Core.ValueTree.Put(node, "integrationDetails", IntegrationDetails?.ToTree());
         return node;
     }
 }
@@ -4171,23 +4171,23 @@ public sealed partial class GetLogAnomalyDetectorRequest
 
 public sealed partial class GetLogAnomalyDetectorResponse
 {
-    public string? AnomalyDetectorStatus { get; set; }
-
-    public long? AnomalyVisibilityTime { get; set; }
-
-    public long? CreationTimeStamp { get; set; }
-
     public string? DetectorName { get; set; }
+
+    public global::System.Collections.Generic.List<string>? LogGroupArnList { get; set; }
 
     public string? EvaluationFrequency { get; set; }
 
     public string? FilterPattern { get; set; }
 
+    public string? AnomalyDetectorStatus { get; set; }
+
     public string? KmsKeyId { get; set; }
+
+    public long? CreationTimeStamp { get; set; }
 
     public long? LastModifiedTimeStamp { get; set; }
 
-    public global::System.Collections.Generic.List<string>? LogGroupArnList { get; set; }
+    public long? AnomalyVisibilityTime { get; set; }
 
     public static GetLogAnomalyDetectorResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4196,51 +4196,51 @@ public sealed partial class GetLogAnomalyDetectorResponse
             return null;
         }
         var result = new GetLogAnomalyDetectorResponse();
-        result.AnomalyDetectorStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "anomalyDetectorStatus"));
-        result.AnomalyVisibilityTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "anomalyVisibilityTime"));
-        result.CreationTimeStamp = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTimeStamp"));
         result.DetectorName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "detectorName"));
+        result.LogGroupArnList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupArnList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.EvaluationFrequency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "evaluationFrequency"));
         result.FilterPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterPattern"));
+        result.AnomalyDetectorStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "anomalyDetectorStatus"));
         result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
+        result.CreationTimeStamp = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTimeStamp"));
         result.LastModifiedTimeStamp = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastModifiedTimeStamp"));
-        result.LogGroupArnList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupArnList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AnomalyVisibilityTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "anomalyVisibilityTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "anomalyDetectorStatus", AnomalyDetectorStatus);
-        global::Gureum.Core.ValueTree.Put(node, "anomalyVisibilityTime", AnomalyVisibilityTime);
-        global::Gureum.Core.ValueTree.Put(node, "creationTimeStamp", CreationTimeStamp);
         global::Gureum.Core.ValueTree.Put(node, "detectorName", DetectorName);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupArnList", global::Gureum.Core.ValueTree.WriteList(LogGroupArnList, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "evaluationFrequency", EvaluationFrequency);
         global::Gureum.Core.ValueTree.Put(node, "filterPattern", FilterPattern);
+        global::Gureum.Core.ValueTree.Put(node, "anomalyDetectorStatus", AnomalyDetectorStatus);
         global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "creationTimeStamp", CreationTimeStamp);
         global::Gureum.Core.ValueTree.Put(node, "lastModifiedTimeStamp", LastModifiedTimeStamp);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupArnList", global::Gureum.Core.ValueTree.WriteList(LogGroupArnList, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "anomalyVisibilityTime", AnomalyVisibilityTime);
         return node;
     }
 }
 
 public sealed partial class GetLogEventsRequest
 {
-    public long? EndTime { get; set; }
-
-    public int? Limit { get; set; }
+    public string? LogGroupName { get; set; }
 
     public string? LogGroupIdentifier { get; set; }
 
-    public string? LogGroupName { get; set; }
-
     public string? LogStreamName { get; set; }
+
+    public long? StartTime { get; set; }
+
+    public long? EndTime { get; set; }
 
     public string? NextToken { get; set; }
 
-    public bool? StartFromHead { get; set; }
+    public int? Limit { get; set; }
 
-    public long? StartTime { get; set; }
+    public bool? StartFromHead { get; set; }
 
     public bool? Unmask { get; set; }
 
@@ -4251,14 +4251,14 @@ public sealed partial class GetLogEventsRequest
             return null;
         }
         var result = new GetLogEventsRequest();
-        result.EndTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "endTime"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
-        result.LogGroupIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifier"));
         result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
+        result.LogGroupIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifier"));
         result.LogStreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logStreamName"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
-        result.StartFromHead = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "startFromHead"));
         result.StartTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "startTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "endTime"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
+        result.StartFromHead = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "startFromHead"));
         result.Unmask = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "unmask"));
         return result;
     }
@@ -4266,14 +4266,14 @@ public sealed partial class GetLogEventsRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "endTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifier", LogGroupIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifier", LogGroupIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "logStreamName", LogStreamName);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "startFromHead", StartFromHead);
         global::Gureum.Core.ValueTree.Put(node, "startTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "endTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
+        global::Gureum.Core.ValueTree.Put(node, "startFromHead", StartFromHead);
         global::Gureum.Core.ValueTree.Put(node, "unmask", Unmask);
         return node;
     }
@@ -4283,9 +4283,9 @@ public sealed partial class GetLogEventsResponse
 {
     public global::System.Collections.Generic.List<global::Gureum.Api.Logs.OutputLogEvent>? Events { get; set; }
 
-    public string? NextBackwardToken { get; set; }
-
     public string? NextForwardToken { get; set; }
+
+    public string? NextBackwardToken { get; set; }
 
     public static GetLogEventsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4295,8 +4295,8 @@ public sealed partial class GetLogEventsResponse
         }
         var result = new GetLogEventsResponse();
         result.Events = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "events"), x => global::Gureum.Api.Logs.OutputLogEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.NextBackwardToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextBackwardToken"));
         result.NextForwardToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextForwardToken"));
+        result.NextBackwardToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextBackwardToken"));
         return result;
     }
 
@@ -4304,8 +4304,8 @@ public sealed partial class GetLogEventsResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "events", global::Gureum.Core.ValueTree.WriteList(Events, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "nextBackwardToken", NextBackwardToken);
         global::Gureum.Core.ValueTree.Put(node, "nextForwardToken", NextForwardToken);
+        global::Gureum.Core.ValueTree.Put(node, "nextBackwardToken", NextBackwardToken);
         return node;
     }
 }
@@ -4362,11 +4362,11 @@ public sealed partial class GetLogFieldsResponse
 
 public sealed partial class GetLogGroupFieldsRequest
 {
-    public string? LogGroupIdentifier { get; set; }
-
     public string? LogGroupName { get; set; }
 
     public long? Time { get; set; }
+
+    public string? LogGroupIdentifier { get; set; }
 
     public static GetLogGroupFieldsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4375,18 +4375,18 @@ public sealed partial class GetLogGroupFieldsRequest
             return null;
         }
         var result = new GetLogGroupFieldsRequest();
-        result.LogGroupIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifier"));
         result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
         result.Time = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "time"));
+        result.LogGroupIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifier"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifier", LogGroupIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
         global::Gureum.Core.ValueTree.Put(node, "time", Time);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifier", LogGroupIdentifier);
         return node;
     }
 }
@@ -4416,9 +4416,9 @@ public sealed partial class GetLogGroupFieldsResponse
 
 public sealed partial class GetLogObjectRequest
 {
-    public string? LogObjectPointer { get; set; }
-
     public bool? Unmask { get; set; }
+
+    public string? LogObjectPointer { get; set; }
 
     public static GetLogObjectRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4427,16 +4427,16 @@ public sealed partial class GetLogObjectRequest
             return null;
         }
         var result = new GetLogObjectRequest();
-        result.LogObjectPointer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logObjectPointer"));
         result.Unmask = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "unmask"));
+        result.LogObjectPointer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logObjectPointer"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "logObjectPointer", LogObjectPointer);
         global::Gureum.Core.ValueTree.Put(node, "unmask", Unmask);
+        global::Gureum.Core.ValueTree.Put(node, "logObjectPointer", LogObjectPointer);
         return node;
     }
 }
@@ -4466,9 +4466,9 @@ public sealed partial class GetLogObjectResponse
 
 public sealed partial class GetLogObjectResponseStream
 {
-    public object? InternalStreamingException { get; set; }
-
     public global::Gureum.Api.Logs.FieldsData? Fields { get; set; }
+
+    public object? InternalStreamingException { get; set; }
 
     public static GetLogObjectResponseStream? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4477,16 +4477,16 @@ public sealed partial class GetLogObjectResponseStream
             return null;
         }
         var result = new GetLogObjectResponseStream();
-        result.InternalStreamingException = global::Gureum.Core.ValueTree.Get(node, "InternalStreamingException");
         result.Fields = global::Gureum.Api.Logs.FieldsData.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "fields")));
+        result.InternalStreamingException = global::Gureum.Core.ValueTree.Get(node, "InternalStreamingException");
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "InternalStreamingException", InternalStreamingException);
         global::Gureum.Core.ValueTree.Put(node, "fields", Fields?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "InternalStreamingException", InternalStreamingException);
         return node;
     }
 }
@@ -4566,19 +4566,19 @@ public sealed partial class GetLookupTableRequest
 
 public sealed partial class GetLookupTableResponse
 {
-    public string? Description { get; set; }
-
-    public string? KmsKeyId { get; set; }
-
-    public long? LastUpdatedTime { get; set; }
-
     public string? LookupTableArn { get; set; }
 
     public string? LookupTableName { get; set; }
 
-    public long? SizeBytes { get; set; }
+    public string? Description { get; set; }
 
     public string? TableBody { get; set; }
+
+    public long? SizeBytes { get; set; }
+
+    public long? LastUpdatedTime { get; set; }
+
+    public string? KmsKeyId { get; set; }
 
     public static GetLookupTableResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4587,37 +4587,37 @@ public sealed partial class GetLookupTableResponse
             return null;
         }
         var result = new GetLookupTableResponse();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
-        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
         result.LookupTableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lookupTableArn"));
         result.LookupTableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lookupTableName"));
-        result.SizeBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "sizeBytes"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.TableBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "tableBody"));
+        result.SizeBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "sizeBytes"));
+        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
         global::Gureum.Core.ValueTree.Put(node, "lookupTableArn", LookupTableArn);
         global::Gureum.Core.ValueTree.Put(node, "lookupTableName", LookupTableName);
-        global::Gureum.Core.ValueTree.Put(node, "sizeBytes", SizeBytes);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "tableBody", TableBody);
+        global::Gureum.Core.ValueTree.Put(node, "sizeBytes", SizeBytes);
+        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
+        global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
         return node;
     }
 }
 
 public sealed partial class GetQueryResultsRequest
 {
-    public int? MaxItems { get; set; }
+    public string? QueryId { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? QueryId { get; set; }
+    public int? MaxItems { get; set; }
 
     public static GetQueryResultsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4626,28 +4626,24 @@ public sealed partial class GetQueryResultsRequest
             return null;
         }
         var result = new GetQueryResultsRequest();
-        result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxItems"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.QueryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryId"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.MaxItems = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxItems"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "maxItems", MaxItems);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "queryId", QueryId);
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "maxItems", MaxItems);
         return node;
     }
 }
 
 public sealed partial class GetQueryResultsResponse
 {
-    public string? EncryptionKey { get; set; }
-
-    public string? NextToken { get; set; }
-
     public string? QueryLanguage { get; set; }
 
     public global::System.Collections.Generic.List<global::System.Collections.Generic.List<global::Gureum.Api.Logs.ResultField>>? Results { get; set; }
@@ -4656,6 +4652,10 @@ public sealed partial class GetQueryResultsResponse
 
     public string? Status { get; set; }
 
+    public string? EncryptionKey { get; set; }
+
+    public string? NextToken { get; set; }
+
     public static GetQueryResultsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -4663,41 +4663,41 @@ public sealed partial class GetQueryResultsResponse
             return null;
         }
         var result = new GetQueryResultsResponse();
-        result.EncryptionKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "encryptionKey"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.QueryLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryLanguage"));
         result.Results = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "results"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Api.Logs.ResultField.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!)!);
         result.Statistics = global::Gureum.Api.Logs.QueryStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "statistics")));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.EncryptionKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "encryptionKey"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "encryptionKey", EncryptionKey);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "queryLanguage", QueryLanguage);
         global::Gureum.Core.ValueTree.Put(node, "results", global::Gureum.Core.ValueTree.WriteList(Results, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x.ToTree())));
         global::Gureum.Core.ValueTree.Put(node, "statistics", Statistics?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "encryptionKey", EncryptionKey);
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class GetScheduledQueryHistoryRequest
 {
+    public string? Identifier { get; set; }
+
+    public long? StartTime { get; set; }
+
     public long? EndTime { get; set; }
 
     public global::System.Collections.Generic.List<string>? ExecutionStatuses { get; set; }
 
-    public string? Identifier { get; set; }
-
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public long? StartTime { get; set; }
 
     public static GetScheduledQueryHistoryRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4706,24 +4706,24 @@ public sealed partial class GetScheduledQueryHistoryRequest
             return null;
         }
         var result = new GetScheduledQueryHistoryRequest();
+        result.Identifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "identifier"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "startTime"));
         result.EndTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "endTime"));
         result.ExecutionStatuses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "executionStatuses"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Identifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "identifier"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "startTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "identifier", Identifier);
+        global::Gureum.Core.ValueTree.Put(node, "startTime", StartTime);
         global::Gureum.Core.ValueTree.Put(node, "endTime", EndTime);
         global::Gureum.Core.ValueTree.Put(node, "executionStatuses", global::Gureum.Core.ValueTree.WriteList(ExecutionStatuses, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "identifier", Identifier);
         global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "startTime", StartTime);
         return node;
     }
 }
@@ -4732,11 +4732,11 @@ public sealed partial class GetScheduledQueryHistoryResponse
 {
     public string? Name { get; set; }
 
-    public string? NextToken { get; set; }
-
     public string? ScheduledQueryArn { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Logs.TriggerHistoryRecord>? TriggerHistory { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static GetScheduledQueryHistoryResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4746,9 +4746,9 @@ public sealed partial class GetScheduledQueryHistoryResponse
         }
         var result = new GetScheduledQueryHistoryResponse();
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.ScheduledQueryArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scheduledQueryArn"));
         result.TriggerHistory = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "triggerHistory"), x => global::Gureum.Api.Logs.TriggerHistoryRecord.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
@@ -4756,9 +4756,9 @@ public sealed partial class GetScheduledQueryHistoryResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "scheduledQueryArn", ScheduledQueryArn);
         global::Gureum.Core.ValueTree.Put(node, "triggerHistory", global::Gureum.Core.ValueTree.WriteList(TriggerHistory, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
@@ -4788,41 +4788,41 @@ public sealed partial class GetScheduledQueryRequest
 
 public sealed partial class GetScheduledQueryResponse
 {
-    public long? CreationTime { get; set; }
-
-    public string? Description { get; set; }
-
-    public global::Gureum.Api.Logs.DestinationConfiguration? DestinationConfiguration { get; set; }
-
-    public string? ExecutionRoleArn { get; set; }
-
-    public string? LastExecutionStatus { get; set; }
-
-    public long? LastTriggeredTime { get; set; }
-
-    public long? LastUpdatedTime { get; set; }
-
-    public global::System.Collections.Generic.List<string>? LogGroupIdentifiers { get; set; }
+    public string? ScheduledQueryArn { get; set; }
 
     public string? Name { get; set; }
+
+    public string? Description { get; set; }
 
     public string? QueryLanguage { get; set; }
 
     public string? QueryString { get; set; }
 
-    public long? ScheduleEndTime { get; set; }
+    public global::System.Collections.Generic.List<string>? LogGroupIdentifiers { get; set; }
 
     public string? ScheduleExpression { get; set; }
 
-    public long? ScheduleStartTime { get; set; }
-
-    public string? ScheduledQueryArn { get; set; }
+    public string? Timezone { get; set; }
 
     public long? StartTimeOffset { get; set; }
 
+    public global::Gureum.Api.Logs.DestinationConfiguration? DestinationConfiguration { get; set; }
+
     public string? State { get; set; }
 
-    public string? Timezone { get; set; }
+    public long? LastTriggeredTime { get; set; }
+
+    public string? LastExecutionStatus { get; set; }
+
+    public long? ScheduleStartTime { get; set; }
+
+    public long? ScheduleEndTime { get; set; }
+
+    public string? ExecutionRoleArn { get; set; }
+
+    public long? CreationTime { get; set; }
+
+    public long? LastUpdatedTime { get; set; }
 
     public static GetScheduledQueryResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4831,48 +4831,48 @@ public sealed partial class GetScheduledQueryResponse
             return null;
         }
         var result = new GetScheduledQueryResponse();
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTime"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.DestinationConfiguration = global::Gureum.Api.Logs.DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "destinationConfiguration")));
-        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionRoleArn"));
-        result.LastExecutionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lastExecutionStatus"));
-        result.LastTriggeredTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastTriggeredTime"));
-        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
-        result.LogGroupIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ScheduledQueryArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scheduledQueryArn"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.QueryLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryLanguage"));
         result.QueryString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryString"));
-        result.ScheduleEndTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "scheduleEndTime"));
+        result.LogGroupIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ScheduleExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scheduleExpression"));
-        result.ScheduleStartTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "scheduleStartTime"));
-        result.ScheduledQueryArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scheduledQueryArn"));
-        result.StartTimeOffset = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "startTimeOffset"));
-        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "state"));
         result.Timezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "timezone"));
+        result.StartTimeOffset = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "startTimeOffset"));
+        result.DestinationConfiguration = global::Gureum.Api.Logs.DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "destinationConfiguration")));
+        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "state"));
+        result.LastTriggeredTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastTriggeredTime"));
+        result.LastExecutionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lastExecutionStatus"));
+        result.ScheduleStartTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "scheduleStartTime"));
+        result.ScheduleEndTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "scheduleEndTime"));
+        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionRoleArn"));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTime"));
+        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "creationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "destinationConfiguration", DestinationConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "executionRoleArn", ExecutionRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "lastExecutionStatus", LastExecutionStatus);
-        global::Gureum.Core.ValueTree.Put(node, "lastTriggeredTime", LastTriggeredTime);
-        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifiers", global::Gureum.Core.ValueTree.WriteList(LogGroupIdentifiers, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "scheduledQueryArn", ScheduledQueryArn);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "queryLanguage", QueryLanguage);
         global::Gureum.Core.ValueTree.Put(node, "queryString", QueryString);
-        global::Gureum.Core.ValueTree.Put(node, "scheduleEndTime", ScheduleEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifiers", global::Gureum.Core.ValueTree.WriteList(LogGroupIdentifiers, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "scheduleExpression", ScheduleExpression);
-        global::Gureum.Core.ValueTree.Put(node, "scheduleStartTime", ScheduleStartTime);
-        global::Gureum.Core.ValueTree.Put(node, "scheduledQueryArn", ScheduledQueryArn);
-        global::Gureum.Core.ValueTree.Put(node, "startTimeOffset", StartTimeOffset);
-        global::Gureum.Core.ValueTree.Put(node, "state", State);
         global::Gureum.Core.ValueTree.Put(node, "timezone", Timezone);
+        global::Gureum.Core.ValueTree.Put(node, "startTimeOffset", StartTimeOffset);
+        global::Gureum.Core.ValueTree.Put(node, "destinationConfiguration", DestinationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "state", State);
+        global::Gureum.Core.ValueTree.Put(node, "lastTriggeredTime", LastTriggeredTime);
+        global::Gureum.Core.ValueTree.Put(node, "lastExecutionStatus", LastExecutionStatus);
+        global::Gureum.Core.ValueTree.Put(node, "scheduleStartTime", ScheduleStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "scheduleEndTime", ScheduleEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "executionRoleArn", ExecutionRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "creationTime", CreationTime);
+        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
         return node;
     }
 }
@@ -4902,11 +4902,11 @@ public sealed partial class GetTransformerRequest
 
 public sealed partial class GetTransformerResponse
 {
+    public string? LogGroupIdentifier { get; set; }
+
     public long? CreationTime { get; set; }
 
     public long? LastModifiedTime { get; set; }
-
-    public string? LogGroupIdentifier { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Logs.Processor>? TransformerConfig { get; set; }
 
@@ -4917,9 +4917,9 @@ public sealed partial class GetTransformerResponse
             return null;
         }
         var result = new GetTransformerResponse();
+        result.LogGroupIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifier"));
         result.CreationTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTime"));
         result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastModifiedTime"));
-        result.LogGroupIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifier"));
         result.TransformerConfig = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "transformerConfig"), x => global::Gureum.Api.Logs.Processor.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -4927,9 +4927,9 @@ public sealed partial class GetTransformerResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifier", LogGroupIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "creationTime", CreationTime);
         global::Gureum.Core.ValueTree.Put(node, "lastModifiedTime", LastModifiedTime);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifier", LogGroupIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "transformerConfig", global::Gureum.Core.ValueTree.WriteList(TransformerConfig, x => (object?)x.ToTree()));
         return node;
     }
@@ -4937,9 +4937,9 @@ public sealed partial class GetTransformerResponse
 
 public sealed partial class Grok
 {
-    public string? Match { get; set; }
-
     public string? Source { get; set; }
+
+    public string? Match { get; set; }
 
     public static Grok? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4948,16 +4948,16 @@ public sealed partial class Grok
             return null;
         }
         var result = new Grok();
-        result.Match = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "match"));
         result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "source"));
+        result.Match = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "match"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "match", Match);
         global::Gureum.Core.ValueTree.Put(node, "source", Source);
+        global::Gureum.Core.ValueTree.Put(node, "match", Match);
         return node;
     }
 }
@@ -4991,23 +4991,23 @@ public sealed partial class GroupingIdentifier
 
 public sealed partial class Import
 {
-    public long? CreationTime { get; set; }
-
-    public string? ErrorMessage { get; set; }
-
-    public string? ImportDestinationArn { get; set; }
-
-    public global::Gureum.Api.Logs.ImportFilter? ImportFilter { get; set; }
-
     public string? ImportId { get; set; }
 
     public string? ImportSourceArn { get; set; }
 
-    public global::Gureum.Api.Logs.ImportStatistics? ImportStatistics { get; set; }
-
     public string? ImportStatus { get; set; }
 
+    public string? ImportDestinationArn { get; set; }
+
+    public global::Gureum.Api.Logs.ImportStatistics? ImportStatistics { get; set; }
+
+    public global::Gureum.Api.Logs.ImportFilter? ImportFilter { get; set; }
+
+    public long? CreationTime { get; set; }
+
     public long? LastUpdatedTime { get; set; }
+
+    public string? ErrorMessage { get; set; }
 
     public static Import? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5016,30 +5016,30 @@ public sealed partial class Import
             return null;
         }
         var result = new Import();
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTime"));
-        result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "errorMessage"));
-        result.ImportDestinationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "importDestinationArn"));
-        result.ImportFilter = global::Gureum.Api.Logs.ImportFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "importFilter")));
         result.ImportId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "importId"));
         result.ImportSourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "importSourceArn"));
-        result.ImportStatistics = global::Gureum.Api.Logs.ImportStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "importStatistics")));
         result.ImportStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "importStatus"));
+        result.ImportDestinationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "importDestinationArn"));
+        result.ImportStatistics = global::Gureum.Api.Logs.ImportStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "importStatistics")));
+        result.ImportFilter = global::Gureum.Api.Logs.ImportFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "importFilter")));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTime"));
         result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
+        result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "errorMessage"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "creationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "errorMessage", ErrorMessage);
-        global::Gureum.Core.ValueTree.Put(node, "importDestinationArn", ImportDestinationArn);
-        global::Gureum.Core.ValueTree.Put(node, "importFilter", ImportFilter?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "importId", ImportId);
         global::Gureum.Core.ValueTree.Put(node, "importSourceArn", ImportSourceArn);
-        global::Gureum.Core.ValueTree.Put(node, "importStatistics", ImportStatistics?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "importStatus", ImportStatus);
+        global::Gureum.Core.ValueTree.Put(node, "importDestinationArn", ImportDestinationArn);
+        global::Gureum.Core.ValueTree.Put(node, "importStatistics", ImportStatistics?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "importFilter", ImportFilter?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "creationTime", CreationTime);
         global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
+        global::Gureum.Core.ValueTree.Put(node, "errorMessage", ErrorMessage);
         return node;
     }
 }
@@ -5048,9 +5048,9 @@ public sealed partial class ImportBatch
 {
     public string? BatchId { get; set; }
 
-    public string? ErrorMessage { get; set; }
-
     public string? Status { get; set; }
+
+    public string? ErrorMessage { get; set; }
 
     public static ImportBatch? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5060,8 +5060,8 @@ public sealed partial class ImportBatch
         }
         var result = new ImportBatch();
         result.BatchId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "batchId"));
-        result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "errorMessage"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "errorMessage"));
         return result;
     }
 
@@ -5069,17 +5069,17 @@ public sealed partial class ImportBatch
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "batchId", BatchId);
-        global::Gureum.Core.ValueTree.Put(node, "errorMessage", ErrorMessage);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "errorMessage", ErrorMessage);
         return node;
     }
 }
 
 public sealed partial class ImportFilter
 {
-    public long? EndEventTime { get; set; }
-
     public long? StartEventTime { get; set; }
+
+    public long? EndEventTime { get; set; }
 
     public static ImportFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5088,16 +5088,16 @@ public sealed partial class ImportFilter
             return null;
         }
         var result = new ImportFilter();
-        result.EndEventTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "endEventTime"));
         result.StartEventTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "startEventTime"));
+        result.EndEventTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "endEventTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "endEventTime", EndEventTime);
         global::Gureum.Core.ValueTree.Put(node, "startEventTime", StartEventTime);
+        global::Gureum.Core.ValueTree.Put(node, "endEventTime", EndEventTime);
         return node;
     }
 }
@@ -5136,9 +5136,9 @@ public static class ImportStatus
 
 public sealed partial class IndexPolicy
 {
-    public long? LastUpdateTime { get; set; }
-
     public string? LogGroupIdentifier { get; set; }
+
+    public long? LastUpdateTime { get; set; }
 
     public string? PolicyDocument { get; set; }
 
@@ -5153,8 +5153,8 @@ public sealed partial class IndexPolicy
             return null;
         }
         var result = new IndexPolicy();
-        result.LastUpdateTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdateTime"));
         result.LogGroupIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifier"));
+        result.LastUpdateTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdateTime"));
         result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyDocument"));
         result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyName"));
         result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "source"));
@@ -5164,8 +5164,8 @@ public sealed partial class IndexPolicy
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "lastUpdateTime", LastUpdateTime);
         global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifier", LogGroupIdentifier);
+        global::Gureum.Core.ValueTree.Put(node, "lastUpdateTime", LastUpdateTime);
         global::Gureum.Core.ValueTree.Put(node, "policyDocument", PolicyDocument);
         global::Gureum.Core.ValueTree.Put(node, "policyName", PolicyName);
         global::Gureum.Core.ValueTree.Put(node, "source", Source);
@@ -5195,9 +5195,9 @@ public static class InheritedProperty
 
 public sealed partial class InputLogEvent
 {
-    public string? Message { get; set; }
-
     public long? Timestamp { get; set; }
+
+    public string? Message { get; set; }
 
     public static InputLogEvent? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5206,16 +5206,16 @@ public sealed partial class InputLogEvent
             return null;
         }
         var result = new InputLogEvent();
-        result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "message"));
         result.Timestamp = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "timestamp"));
+        result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "message"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "message", Message);
         global::Gureum.Core.ValueTree.Put(node, "timestamp", Timestamp);
+        global::Gureum.Core.ValueTree.Put(node, "message", Message);
         return node;
     }
 }
@@ -5255,9 +5255,9 @@ public sealed partial class IntegrationSummary
 {
     public string? IntegrationName { get; set; }
 
-    public string? IntegrationStatus { get; set; }
-
     public string? IntegrationType { get; set; }
+
+    public string? IntegrationStatus { get; set; }
 
     public static IntegrationSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5267,8 +5267,8 @@ public sealed partial class IntegrationSummary
         }
         var result = new IntegrationSummary();
         result.IntegrationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationName"));
-        result.IntegrationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationStatus"));
         result.IntegrationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationType"));
+        result.IntegrationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationStatus"));
         return result;
     }
 
@@ -5276,8 +5276,8 @@ public sealed partial class IntegrationSummary
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "integrationName", IntegrationName);
-        global::Gureum.Core.ValueTree.Put(node, "integrationStatus", IntegrationStatus);
         global::Gureum.Core.ValueTree.Put(node, "integrationType", IntegrationType);
+        global::Gureum.Core.ValueTree.Put(node, "integrationStatus", IntegrationStatus);
         return node;
     }
 }
@@ -5299,19 +5299,19 @@ public sealed partial class ListAggregateLogGroupSummariesRequest
 {
     public global::System.Collections.Generic.List<string>? AccountIdentifiers { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.DataSourceFilter>? DataSources { get; set; }
-
-    public string? GroupBy { get; set; }
-
     public bool? IncludeLinkedAccounts { get; set; }
-
-    public int? Limit { get; set; }
 
     public string? LogGroupClass { get; set; }
 
     public string? LogGroupNamePattern { get; set; }
 
+    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.DataSourceFilter>? DataSources { get; set; }
+
+    public string? GroupBy { get; set; }
+
     public string? NextToken { get; set; }
+
+    public int? Limit { get; set; }
 
     public static ListAggregateLogGroupSummariesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5321,13 +5321,13 @@ public sealed partial class ListAggregateLogGroupSummariesRequest
         }
         var result = new ListAggregateLogGroupSummariesRequest();
         result.AccountIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "accountIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.DataSources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "dataSources"), x => global::Gureum.Api.Logs.DataSourceFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.GroupBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "groupBy"));
         result.IncludeLinkedAccounts = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "includeLinkedAccounts"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.LogGroupClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupClass"));
         result.LogGroupNamePattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupNamePattern"));
+        result.DataSources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "dataSources"), x => global::Gureum.Api.Logs.DataSourceFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.GroupBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "groupBy"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
@@ -5335,13 +5335,13 @@ public sealed partial class ListAggregateLogGroupSummariesRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "accountIdentifiers", global::Gureum.Core.ValueTree.WriteList(AccountIdentifiers, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "dataSources", global::Gureum.Core.ValueTree.WriteList(DataSources, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "groupBy", GroupBy);
         global::Gureum.Core.ValueTree.Put(node, "includeLinkedAccounts", IncludeLinkedAccounts);
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "logGroupClass", LogGroupClass);
         global::Gureum.Core.ValueTree.Put(node, "logGroupNamePattern", LogGroupNamePattern);
+        global::Gureum.Core.ValueTree.Put(node, "dataSources", global::Gureum.Core.ValueTree.WriteList(DataSources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "groupBy", GroupBy);
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
@@ -5377,11 +5377,11 @@ public sealed partial class ListAnomaliesRequest
 {
     public string? AnomalyDetectorArn { get; set; }
 
+    public string? SuppressionState { get; set; }
+
     public int? Limit { get; set; }
 
     public string? NextToken { get; set; }
-
-    public string? SuppressionState { get; set; }
 
     public static ListAnomaliesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5391,9 +5391,9 @@ public sealed partial class ListAnomaliesRequest
         }
         var result = new ListAnomaliesRequest();
         result.AnomalyDetectorArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "anomalyDetectorArn"));
+        result.SuppressionState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "suppressionState"));
         result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
-        result.SuppressionState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "suppressionState"));
         return result;
     }
 
@@ -5401,9 +5401,9 @@ public sealed partial class ListAnomaliesRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "anomalyDetectorArn", AnomalyDetectorArn);
+        global::Gureum.Core.ValueTree.Put(node, "suppressionState", SuppressionState);
         global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "suppressionState", SuppressionState);
         return node;
     }
 }
@@ -5439,9 +5439,9 @@ public sealed partial class ListIntegrationsRequest
 {
     public string? IntegrationNamePrefix { get; set; }
 
-    public string? IntegrationStatus { get; set; }
-
     public string? IntegrationType { get; set; }
+
+    public string? IntegrationStatus { get; set; }
 
     public static ListIntegrationsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5451,8 +5451,8 @@ public sealed partial class ListIntegrationsRequest
         }
         var result = new ListIntegrationsRequest();
         result.IntegrationNamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationNamePrefix"));
-        result.IntegrationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationStatus"));
         result.IntegrationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationType"));
+        result.IntegrationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationStatus"));
         return result;
     }
 
@@ -5460,8 +5460,8 @@ public sealed partial class ListIntegrationsRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "integrationNamePrefix", IntegrationNamePrefix);
-        global::Gureum.Core.ValueTree.Put(node, "integrationStatus", IntegrationStatus);
         global::Gureum.Core.ValueTree.Put(node, "integrationType", IntegrationType);
+        global::Gureum.Core.ValueTree.Put(node, "integrationStatus", IntegrationStatus);
         return node;
     }
 }
@@ -5549,11 +5549,11 @@ public sealed partial class ListLogAnomalyDetectorsResponse
 
 public sealed partial class ListLogGroupsForQueryRequest
 {
-    public int? MaxResults { get; set; }
+    public string? QueryId { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? QueryId { get; set; }
+    public int? MaxResults { get; set; }
 
     public static ListLogGroupsForQueryRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5562,18 +5562,18 @@ public sealed partial class ListLogGroupsForQueryRequest
             return null;
         }
         var result = new ListLogGroupsForQueryRequest();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.QueryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryId"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "queryId", QueryId);
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         return node;
     }
 }
@@ -5607,23 +5607,23 @@ public sealed partial class ListLogGroupsForQueryResponse
 
 public sealed partial class ListLogGroupsRequest
 {
+    public string? LogGroupNamePattern { get; set; }
+
+    public string? LogGroupClass { get; set; }
+
+    public bool? IncludeLinkedAccounts { get; set; }
+
     public global::System.Collections.Generic.List<string>? AccountIdentifiers { get; set; }
+
+    public string? NextToken { get; set; }
+
+    public int? Limit { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Logs.DataSourceFilter>? DataSources { get; set; }
 
     public global::System.Collections.Generic.List<string>? FieldIndexNames { get; set; }
 
-    public bool? IncludeLinkedAccounts { get; set; }
-
-    public int? Limit { get; set; }
-
-    public string? LogGroupClass { get; set; }
-
-    public string? LogGroupNamePattern { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Logs.TagFilter>? LogGroupTags { get; set; }
-
-    public string? NextToken { get; set; }
 
     public static ListLogGroupsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5632,30 +5632,30 @@ public sealed partial class ListLogGroupsRequest
             return null;
         }
         var result = new ListLogGroupsRequest();
+        result.LogGroupNamePattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupNamePattern"));
+        result.LogGroupClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupClass"));
+        result.IncludeLinkedAccounts = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "includeLinkedAccounts"));
         result.AccountIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "accountIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         result.DataSources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "dataSources"), x => global::Gureum.Api.Logs.DataSourceFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.FieldIndexNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "fieldIndexNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.IncludeLinkedAccounts = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "includeLinkedAccounts"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
-        result.LogGroupClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupClass"));
-        result.LogGroupNamePattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupNamePattern"));
         result.LogGroupTags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupTags"), x => global::Gureum.Api.Logs.TagFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "logGroupNamePattern", LogGroupNamePattern);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupClass", LogGroupClass);
+        global::Gureum.Core.ValueTree.Put(node, "includeLinkedAccounts", IncludeLinkedAccounts);
         global::Gureum.Core.ValueTree.Put(node, "accountIdentifiers", global::Gureum.Core.ValueTree.WriteList(AccountIdentifiers, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         global::Gureum.Core.ValueTree.Put(node, "dataSources", global::Gureum.Core.ValueTree.WriteList(DataSources, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "fieldIndexNames", global::Gureum.Core.ValueTree.WriteList(FieldIndexNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "includeLinkedAccounts", IncludeLinkedAccounts);
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupClass", LogGroupClass);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupNamePattern", LogGroupNamePattern);
         global::Gureum.Core.ValueTree.Put(node, "logGroupTags", global::Gureum.Core.ValueTree.WriteList(LogGroupTags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
@@ -5778,9 +5778,9 @@ public sealed partial class ListSourcesForS3TableIntegrationRequest
 
 public sealed partial class ListSourcesForS3TableIntegrationResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Logs.S3TableIntegrationSource>? Sources { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListSourcesForS3TableIntegrationResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5789,16 +5789,16 @@ public sealed partial class ListSourcesForS3TableIntegrationResponse
             return null;
         }
         var result = new ListSourcesForS3TableIntegrationResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.Sources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "sources"), x => global::Gureum.Api.Logs.S3TableIntegrationSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "sources", global::Gureum.Core.ValueTree.WriteList(Sources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
@@ -5897,17 +5897,17 @@ public sealed partial class ListTagsLogGroupResponse
 
 public sealed partial class ListToMap
 {
-    public bool? Flatten { get; set; }
-
-    public string? FlattenedElement { get; set; }
+    public string? Source { get; set; }
 
     public string? Key { get; set; }
 
-    public string? Source { get; set; }
+    public string? ValueKey { get; set; }
 
     public string? Target { get; set; }
 
-    public string? ValueKey { get; set; }
+    public bool? Flatten { get; set; }
+
+    public string? FlattenedElement { get; set; }
 
     public static ListToMap? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5916,39 +5916,39 @@ public sealed partial class ListToMap
             return null;
         }
         var result = new ListToMap();
+        result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "source"));
+        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "key"));
+        result.ValueKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "valueKey"));
+        result.Target = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "target"));
         result.Flatten = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "flatten"));
         result.FlattenedElement = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "flattenedElement"));
-        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "key"));
-        result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "source"));
-        result.Target = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "target"));
-        result.ValueKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "valueKey"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "source", Source);
+        global::Gureum.Core.ValueTree.Put(node, "key", Key);
+        global::Gureum.Core.ValueTree.Put(node, "valueKey", ValueKey);
+        global::Gureum.Core.ValueTree.Put(node, "target", Target);
         global::Gureum.Core.ValueTree.Put(node, "flatten", Flatten);
         global::Gureum.Core.ValueTree.Put(node, "flattenedElement", FlattenedElement);
-        global::Gureum.Core.ValueTree.Put(node, "key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "source", Source);
-        global::Gureum.Core.ValueTree.Put(node, "target", Target);
-        global::Gureum.Core.ValueTree.Put(node, "valueKey", ValueKey);
         return node;
     }
 }
 
 public sealed partial class LiveTailSessionLogEvent
 {
-    public long? IngestionTime { get; set; }
+    public string? LogStreamName { get; set; }
 
     public string? LogGroupIdentifier { get; set; }
-
-    public string? LogStreamName { get; set; }
 
     public string? Message { get; set; }
 
     public long? Timestamp { get; set; }
+
+    public long? IngestionTime { get; set; }
 
     public static LiveTailSessionLogEvent? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5957,22 +5957,22 @@ public sealed partial class LiveTailSessionLogEvent
             return null;
         }
         var result = new LiveTailSessionLogEvent();
-        result.IngestionTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ingestionTime"));
-        result.LogGroupIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifier"));
         result.LogStreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logStreamName"));
+        result.LogGroupIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifier"));
         result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "message"));
         result.Timestamp = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "timestamp"));
+        result.IngestionTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ingestionTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ingestionTime", IngestionTime);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifier", LogGroupIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "logStreamName", LogStreamName);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifier", LogGroupIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "message", Message);
         global::Gureum.Core.ValueTree.Put(node, "timestamp", Timestamp);
+        global::Gureum.Core.ValueTree.Put(node, "ingestionTime", IngestionTime);
         return node;
     }
 }
@@ -6002,17 +6002,17 @@ public sealed partial class LiveTailSessionMetadata
 
 public sealed partial class LiveTailSessionStart
 {
-    public string? LogEventFilterPattern { get; set; }
-
-    public global::System.Collections.Generic.List<string>? LogGroupIdentifiers { get; set; }
-
-    public global::System.Collections.Generic.List<string>? LogStreamNamePrefixes { get; set; }
-
-    public global::System.Collections.Generic.List<string>? LogStreamNames { get; set; }
-
     public string? RequestId { get; set; }
 
     public string? SessionId { get; set; }
+
+    public global::System.Collections.Generic.List<string>? LogGroupIdentifiers { get; set; }
+
+    public global::System.Collections.Generic.List<string>? LogStreamNames { get; set; }
+
+    public global::System.Collections.Generic.List<string>? LogStreamNamePrefixes { get; set; }
+
+    public string? LogEventFilterPattern { get; set; }
 
     public static LiveTailSessionStart? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6021,24 +6021,24 @@ public sealed partial class LiveTailSessionStart
             return null;
         }
         var result = new LiveTailSessionStart();
-        result.LogEventFilterPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logEventFilterPattern"));
-        result.LogGroupIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.LogStreamNamePrefixes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logStreamNamePrefixes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.LogStreamNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logStreamNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.RequestId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "requestId"));
         result.SessionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "sessionId"));
+        result.LogGroupIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.LogStreamNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logStreamNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.LogStreamNamePrefixes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logStreamNamePrefixes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.LogEventFilterPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logEventFilterPattern"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "logEventFilterPattern", LogEventFilterPattern);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifiers", global::Gureum.Core.ValueTree.WriteList(LogGroupIdentifiers, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "logStreamNamePrefixes", global::Gureum.Core.ValueTree.WriteList(LogStreamNamePrefixes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "logStreamNames", global::Gureum.Core.ValueTree.WriteList(LogStreamNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "requestId", RequestId);
         global::Gureum.Core.ValueTree.Put(node, "sessionId", SessionId);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifiers", global::Gureum.Core.ValueTree.WriteList(LogGroupIdentifiers, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "logStreamNames", global::Gureum.Core.ValueTree.WriteList(LogStreamNames, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "logStreamNamePrefixes", global::Gureum.Core.ValueTree.WriteList(LogStreamNamePrefixes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "logEventFilterPattern", LogEventFilterPattern);
         return node;
     }
 }
@@ -6072,9 +6072,9 @@ public sealed partial class LiveTailSessionUpdate
 
 public sealed partial class LogEvent
 {
-    public string? Message { get; set; }
-
     public long? Timestamp { get; set; }
+
+    public string? Message { get; set; }
 
     public static LogEvent? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6083,27 +6083,27 @@ public sealed partial class LogEvent
             return null;
         }
         var result = new LogEvent();
-        result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "message"));
         result.Timestamp = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "timestamp"));
+        result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "message"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "message", Message);
         global::Gureum.Core.ValueTree.Put(node, "timestamp", Timestamp);
+        global::Gureum.Core.ValueTree.Put(node, "message", Message);
         return node;
     }
 }
 
 public sealed partial class LogFieldType
 {
+    public string? Type { get; set; }
+
     public global::Gureum.Api.Logs.LogFieldType? Element { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Logs.LogFieldsListItem>? Fields { get; set; }
-
-    public string? Type { get; set; }
 
     public static LogFieldType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6112,18 +6112,18 @@ public sealed partial class LogFieldType
             return null;
         }
         var result = new LogFieldType();
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
         result.Element = global::Gureum.Api.Logs.LogFieldType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "element")));
         result.Fields = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "fields"), x => global::Gureum.Api.Logs.LogFieldsListItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "type", Type);
         global::Gureum.Core.ValueTree.Put(node, "element", Element?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "fields", global::Gureum.Core.ValueTree.WriteList(Fields, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "type", Type);
         return node;
     }
 }
@@ -6157,31 +6157,31 @@ public sealed partial class LogFieldsListItem
 
 public sealed partial class LogGroup
 {
-    public string? Arn { get; set; }
-
-    public bool? BearerTokenAuthenticationEnabled { get; set; }
+    public string? LogGroupName { get; set; }
 
     public long? CreationTime { get; set; }
 
-    public string? DataProtectionStatus { get; set; }
-
-    public bool? DeletionProtectionEnabled { get; set; }
-
-    public global::System.Collections.Generic.List<string>? InheritedProperties { get; set; }
-
-    public string? KmsKeyId { get; set; }
-
-    public string? LogGroupArn { get; set; }
-
-    public string? LogGroupClass { get; set; }
-
-    public string? LogGroupName { get; set; }
+    public int? RetentionInDays { get; set; }
 
     public int? MetricFilterCount { get; set; }
 
-    public int? RetentionInDays { get; set; }
+    public string? Arn { get; set; }
 
     public long? StoredBytes { get; set; }
+
+    public string? KmsKeyId { get; set; }
+
+    public string? DataProtectionStatus { get; set; }
+
+    public global::System.Collections.Generic.List<string>? InheritedProperties { get; set; }
+
+    public string? LogGroupClass { get; set; }
+
+    public string? LogGroupArn { get; set; }
+
+    public bool? DeletionProtectionEnabled { get; set; }
+
+    public bool? BearerTokenAuthenticationEnabled { get; set; }
 
     public static LogGroup? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6190,38 +6190,38 @@ public sealed partial class LogGroup
             return null;
         }
         var result = new LogGroup();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
-        result.BearerTokenAuthenticationEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "bearerTokenAuthenticationEnabled"));
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTime"));
-        result.DataProtectionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "dataProtectionStatus"));
-        result.DeletionProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "deletionProtectionEnabled"));
-        result.InheritedProperties = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "inheritedProperties"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
-        result.LogGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupArn"));
-        result.LogGroupClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupClass"));
         result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
-        result.MetricFilterCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "metricFilterCount"));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTime"));
         result.RetentionInDays = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "retentionInDays"));
+        result.MetricFilterCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "metricFilterCount"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
         result.StoredBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "storedBytes"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
+        result.DataProtectionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "dataProtectionStatus"));
+        result.InheritedProperties = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "inheritedProperties"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.LogGroupClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupClass"));
+        result.LogGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupArn"));
+        result.DeletionProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "deletionProtectionEnabled"));
+        result.BearerTokenAuthenticationEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "bearerTokenAuthenticationEnabled"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "bearerTokenAuthenticationEnabled", BearerTokenAuthenticationEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "creationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "dataProtectionStatus", DataProtectionStatus);
-        global::Gureum.Core.ValueTree.Put(node, "deletionProtectionEnabled", DeletionProtectionEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "inheritedProperties", global::Gureum.Core.ValueTree.WriteList(InheritedProperties, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupArn", LogGroupArn);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupClass", LogGroupClass);
         global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "metricFilterCount", MetricFilterCount);
+        global::Gureum.Core.ValueTree.Put(node, "creationTime", CreationTime);
         global::Gureum.Core.ValueTree.Put(node, "retentionInDays", RetentionInDays);
+        global::Gureum.Core.ValueTree.Put(node, "metricFilterCount", MetricFilterCount);
+        global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
         global::Gureum.Core.ValueTree.Put(node, "storedBytes", StoredBytes);
+        global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "dataProtectionStatus", DataProtectionStatus);
+        global::Gureum.Core.ValueTree.Put(node, "inheritedProperties", global::Gureum.Core.ValueTree.WriteList(InheritedProperties, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "logGroupClass", LogGroupClass);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupArn", LogGroupArn);
+        global::Gureum.Core.ValueTree.Put(node, "deletionProtectionEnabled", DeletionProtectionEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "bearerTokenAuthenticationEnabled", BearerTokenAuthenticationEnabled);
         return node;
     }
 }
@@ -6263,11 +6263,11 @@ public sealed partial class LogGroupField
 
 public sealed partial class LogGroupSummary
 {
+    public string? LogGroupName { get; set; }
+
     public string? LogGroupArn { get; set; }
 
     public string? LogGroupClass { get; set; }
-
-    public string? LogGroupName { get; set; }
 
     public static LogGroupSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6276,25 +6276,25 @@ public sealed partial class LogGroupSummary
             return null;
         }
         var result = new LogGroupSummary();
+        result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
         result.LogGroupArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupArn"));
         result.LogGroupClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupClass"));
-        result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
         global::Gureum.Core.ValueTree.Put(node, "logGroupArn", LogGroupArn);
         global::Gureum.Core.ValueTree.Put(node, "logGroupClass", LogGroupClass);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
         return node;
     }
 }
 
 public sealed partial class LogStream
 {
-    public string? Arn { get; set; }
+    public string? LogStreamName { get; set; }
 
     public long? CreationTime { get; set; }
 
@@ -6304,11 +6304,11 @@ public sealed partial class LogStream
 
     public long? LastIngestionTime { get; set; }
 
-    public string? LogStreamName { get; set; }
+    public string? UploadSequenceToken { get; set; }
+
+    public string? Arn { get; set; }
 
     public long? StoredBytes { get; set; }
-
-    public string? UploadSequenceToken { get; set; }
 
     public static LogStream? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6317,49 +6317,49 @@ public sealed partial class LogStream
             return null;
         }
         var result = new LogStream();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
+        result.LogStreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logStreamName"));
         result.CreationTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTime"));
         result.FirstEventTimestamp = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "firstEventTimestamp"));
         result.LastEventTimestamp = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastEventTimestamp"));
         result.LastIngestionTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastIngestionTime"));
-        result.LogStreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logStreamName"));
-        result.StoredBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "storedBytes"));
         result.UploadSequenceToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "uploadSequenceToken"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "arn"));
+        result.StoredBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "storedBytes"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
+        global::Gureum.Core.ValueTree.Put(node, "logStreamName", LogStreamName);
         global::Gureum.Core.ValueTree.Put(node, "creationTime", CreationTime);
         global::Gureum.Core.ValueTree.Put(node, "firstEventTimestamp", FirstEventTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "lastEventTimestamp", LastEventTimestamp);
         global::Gureum.Core.ValueTree.Put(node, "lastIngestionTime", LastIngestionTime);
-        global::Gureum.Core.ValueTree.Put(node, "logStreamName", LogStreamName);
-        global::Gureum.Core.ValueTree.Put(node, "storedBytes", StoredBytes);
         global::Gureum.Core.ValueTree.Put(node, "uploadSequenceToken", UploadSequenceToken);
+        global::Gureum.Core.ValueTree.Put(node, "arn", Arn);
+        global::Gureum.Core.ValueTree.Put(node, "storedBytes", StoredBytes);
         return node;
     }
 }
 
 public sealed partial class LookupTable
 {
-    public string? Description { get; set; }
-
-    public string? KmsKeyId { get; set; }
-
-    public long? LastUpdatedTime { get; set; }
-
     public string? LookupTableArn { get; set; }
 
     public string? LookupTableName { get; set; }
+
+    public string? Description { get; set; }
+
+    public global::System.Collections.Generic.List<string>? TableFields { get; set; }
 
     public long? RecordsCount { get; set; }
 
     public long? SizeBytes { get; set; }
 
-    public global::System.Collections.Generic.List<string>? TableFields { get; set; }
+    public long? LastUpdatedTime { get; set; }
+
+    public string? KmsKeyId { get; set; }
 
     public static LookupTable? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6368,28 +6368,28 @@ public sealed partial class LookupTable
             return null;
         }
         var result = new LookupTable();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
-        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
         result.LookupTableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lookupTableArn"));
         result.LookupTableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lookupTableName"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
+        result.TableFields = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tableFields"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.RecordsCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "recordsCount"));
         result.SizeBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "sizeBytes"));
-        result.TableFields = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tableFields"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
         global::Gureum.Core.ValueTree.Put(node, "lookupTableArn", LookupTableArn);
         global::Gureum.Core.ValueTree.Put(node, "lookupTableName", LookupTableName);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "tableFields", global::Gureum.Core.ValueTree.WriteList(TableFields, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "recordsCount", RecordsCount);
         global::Gureum.Core.ValueTree.Put(node, "sizeBytes", SizeBytes);
-        global::Gureum.Core.ValueTree.Put(node, "tableFields", global::Gureum.Core.ValueTree.WriteList(TableFields, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
+        global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
         return node;
     }
 }
@@ -6419,21 +6419,21 @@ public sealed partial class LowerCaseString
 
 public sealed partial class MetricFilter
 {
-    public bool? ApplyOnTransformedLogs { get; set; }
-
-    public long? CreationTime { get; set; }
-
-    public global::System.Collections.Generic.List<string>? EmitSystemFieldDimensions { get; set; }
-
-    public string? FieldSelectionCriteria { get; set; }
-
     public string? FilterName { get; set; }
 
     public string? FilterPattern { get; set; }
 
+    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.MetricTransformation>? MetricTransformations { get; set; }
+
+    public long? CreationTime { get; set; }
+
     public string? LogGroupName { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.MetricTransformation>? MetricTransformations { get; set; }
+    public bool? ApplyOnTransformedLogs { get; set; }
+
+    public string? FieldSelectionCriteria { get; set; }
+
+    public global::System.Collections.Generic.List<string>? EmitSystemFieldDimensions { get; set; }
 
     public static MetricFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6442,37 +6442,37 @@ public sealed partial class MetricFilter
             return null;
         }
         var result = new MetricFilter();
-        result.ApplyOnTransformedLogs = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "applyOnTransformedLogs"));
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTime"));
-        result.EmitSystemFieldDimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "emitSystemFieldDimensions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.FieldSelectionCriteria = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fieldSelectionCriteria"));
         result.FilterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterName"));
         result.FilterPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterPattern"));
-        result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
         result.MetricTransformations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "metricTransformations"), x => global::Gureum.Api.Logs.MetricTransformation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTime"));
+        result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
+        result.ApplyOnTransformedLogs = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "applyOnTransformedLogs"));
+        result.FieldSelectionCriteria = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fieldSelectionCriteria"));
+        result.EmitSystemFieldDimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "emitSystemFieldDimensions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "applyOnTransformedLogs", ApplyOnTransformedLogs);
-        global::Gureum.Core.ValueTree.Put(node, "creationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "emitSystemFieldDimensions", global::Gureum.Core.ValueTree.WriteList(EmitSystemFieldDimensions, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "fieldSelectionCriteria", FieldSelectionCriteria);
         global::Gureum.Core.ValueTree.Put(node, "filterName", FilterName);
         global::Gureum.Core.ValueTree.Put(node, "filterPattern", FilterPattern);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
         global::Gureum.Core.ValueTree.Put(node, "metricTransformations", global::Gureum.Core.ValueTree.WriteList(MetricTransformations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "creationTime", CreationTime);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
+        global::Gureum.Core.ValueTree.Put(node, "applyOnTransformedLogs", ApplyOnTransformedLogs);
+        global::Gureum.Core.ValueTree.Put(node, "fieldSelectionCriteria", FieldSelectionCriteria);
+        global::Gureum.Core.ValueTree.Put(node, "emitSystemFieldDimensions", global::Gureum.Core.ValueTree.WriteList(EmitSystemFieldDimensions, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class MetricFilterMatchRecord
 {
-    public string? EventMessage { get; set; }
-
     public long? EventNumber { get; set; }
+
+    public string? EventMessage { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? ExtractedValues { get; set; }
 
@@ -6483,8 +6483,8 @@ public sealed partial class MetricFilterMatchRecord
             return null;
         }
         var result = new MetricFilterMatchRecord();
-        result.EventMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "eventMessage"));
         result.EventNumber = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "eventNumber"));
+        result.EventMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "eventMessage"));
         result.ExtractedValues = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "extractedValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -6492,8 +6492,8 @@ public sealed partial class MetricFilterMatchRecord
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "eventMessage", EventMessage);
         global::Gureum.Core.ValueTree.Put(node, "eventNumber", EventNumber);
+        global::Gureum.Core.ValueTree.Put(node, "eventMessage", EventMessage);
         global::Gureum.Core.ValueTree.Put(node, "extractedValues", global::Gureum.Core.ValueTree.WriteMap(ExtractedValues, x => (object?)x));
         return node;
     }
@@ -6501,15 +6501,15 @@ public sealed partial class MetricFilterMatchRecord
 
 public sealed partial class MetricTransformation
 {
-    public double? DefaultValue { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? Dimensions { get; set; }
-
     public string? MetricName { get; set; }
 
     public string? MetricNamespace { get; set; }
 
     public string? MetricValue { get; set; }
+
+    public double? DefaultValue { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Dimensions { get; set; }
 
     public string? Unit { get; set; }
 
@@ -6520,11 +6520,11 @@ public sealed partial class MetricTransformation
             return null;
         }
         var result = new MetricTransformation();
-        result.DefaultValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "defaultValue"));
-        result.Dimensions = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "dimensions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.MetricName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "metricName"));
         result.MetricNamespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "metricNamespace"));
         result.MetricValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "metricValue"));
+        result.DefaultValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "defaultValue"));
+        result.Dimensions = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "dimensions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Unit = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "unit"));
         return result;
     }
@@ -6532,11 +6532,11 @@ public sealed partial class MetricTransformation
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "defaultValue", DefaultValue);
-        global::Gureum.Core.ValueTree.Put(node, "dimensions", global::Gureum.Core.ValueTree.WriteMap(Dimensions, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "metricName", MetricName);
         global::Gureum.Core.ValueTree.Put(node, "metricNamespace", MetricNamespace);
         global::Gureum.Core.ValueTree.Put(node, "metricValue", MetricValue);
+        global::Gureum.Core.ValueTree.Put(node, "defaultValue", DefaultValue);
+        global::Gureum.Core.ValueTree.Put(node, "dimensions", global::Gureum.Core.ValueTree.WriteMap(Dimensions, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "unit", Unit);
         return node;
     }
@@ -6544,11 +6544,11 @@ public sealed partial class MetricTransformation
 
 public sealed partial class MoveKeyEntry
 {
-    public bool? OverwriteIfExists { get; set; }
-
     public string? Source { get; set; }
 
     public string? Target { get; set; }
+
+    public bool? OverwriteIfExists { get; set; }
 
     public static MoveKeyEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6557,18 +6557,18 @@ public sealed partial class MoveKeyEntry
             return null;
         }
         var result = new MoveKeyEntry();
-        result.OverwriteIfExists = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "overwriteIfExists"));
         result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "source"));
         result.Target = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "target"));
+        result.OverwriteIfExists = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "overwriteIfExists"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "overwriteIfExists", OverwriteIfExists);
         global::Gureum.Core.ValueTree.Put(node, "source", Source);
         global::Gureum.Core.ValueTree.Put(node, "target", Target);
+        global::Gureum.Core.ValueTree.Put(node, "overwriteIfExists", OverwriteIfExists);
         return node;
     }
 }
@@ -6605,9 +6605,9 @@ public static class OCSFVersion
 
 public sealed partial class OpenSearchApplication
 {
-    public string? ApplicationArn { get; set; }
-
     public string? ApplicationEndpoint { get; set; }
+
+    public string? ApplicationArn { get; set; }
 
     public string? ApplicationId { get; set; }
 
@@ -6620,8 +6620,8 @@ public sealed partial class OpenSearchApplication
             return null;
         }
         var result = new OpenSearchApplication();
-        result.ApplicationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "applicationArn"));
         result.ApplicationEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "applicationEndpoint"));
+        result.ApplicationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "applicationArn"));
         result.ApplicationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "applicationId"));
         result.Status = global::Gureum.Api.Logs.OpenSearchResourceStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "status")));
         return result;
@@ -6630,8 +6630,8 @@ public sealed partial class OpenSearchApplication
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "applicationArn", ApplicationArn);
         global::Gureum.Core.ValueTree.Put(node, "applicationEndpoint", ApplicationEndpoint);
+        global::Gureum.Core.ValueTree.Put(node, "applicationArn", ApplicationArn);
         global::Gureum.Core.ValueTree.Put(node, "applicationId", ApplicationId);
         global::Gureum.Core.ValueTree.Put(node, "status", Status?.ToTree());
         return node;
@@ -6640,9 +6640,9 @@ public sealed partial class OpenSearchApplication
 
 public sealed partial class OpenSearchCollection
 {
-    public string? CollectionArn { get; set; }
-
     public string? CollectionEndpoint { get; set; }
+
+    public string? CollectionArn { get; set; }
 
     public global::Gureum.Api.Logs.OpenSearchResourceStatus? Status { get; set; }
 
@@ -6653,8 +6653,8 @@ public sealed partial class OpenSearchCollection
             return null;
         }
         var result = new OpenSearchCollection();
-        result.CollectionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "collectionArn"));
         result.CollectionEndpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "collectionEndpoint"));
+        result.CollectionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "collectionArn"));
         result.Status = global::Gureum.Api.Logs.OpenSearchResourceStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "status")));
         return result;
     }
@@ -6662,8 +6662,8 @@ public sealed partial class OpenSearchCollection
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "collectionArn", CollectionArn);
         global::Gureum.Core.ValueTree.Put(node, "collectionEndpoint", CollectionEndpoint);
+        global::Gureum.Core.ValueTree.Put(node, "collectionArn", CollectionArn);
         global::Gureum.Core.ValueTree.Put(node, "status", Status?.ToTree());
         return node;
     }
@@ -6752,21 +6752,21 @@ public sealed partial class OpenSearchEncryptionPolicy
 
 public sealed partial class OpenSearchIntegrationDetails
 {
-    public global::Gureum.Api.Logs.OpenSearchDataAccessPolicy? AccessPolicy { get; set; }
+    public global::Gureum.Api.Logs.OpenSearchDataSource? DataSource { get; set; }
 
     public global::Gureum.Api.Logs.OpenSearchApplication? Application { get; set; }
 
     public global::Gureum.Api.Logs.OpenSearchCollection? Collection { get; set; }
 
-    public global::Gureum.Api.Logs.OpenSearchDataSource? DataSource { get; set; }
+    public global::Gureum.Api.Logs.OpenSearchWorkspace? Workspace { get; set; }
 
     public global::Gureum.Api.Logs.OpenSearchEncryptionPolicy? EncryptionPolicy { get; set; }
 
-    public global::Gureum.Api.Logs.OpenSearchLifecyclePolicy? LifecyclePolicy { get; set; }
-
     public global::Gureum.Api.Logs.OpenSearchNetworkPolicy? NetworkPolicy { get; set; }
 
-    public global::Gureum.Api.Logs.OpenSearchWorkspace? Workspace { get; set; }
+    public global::Gureum.Api.Logs.OpenSearchDataAccessPolicy? AccessPolicy { get; set; }
+
+    public global::Gureum.Api.Logs.OpenSearchLifecyclePolicy? LifecyclePolicy { get; set; }
 
     public static OpenSearchIntegrationDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6775,28 +6775,28 @@ public sealed partial class OpenSearchIntegrationDetails
             return null;
         }
         var result = new OpenSearchIntegrationDetails();
-        result.AccessPolicy = global::Gureum.Api.Logs.OpenSearchDataAccessPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "accessPolicy")));
+        result.DataSource = global::Gureum.Api.Logs.OpenSearchDataSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "dataSource")));
         result.Application = global::Gureum.Api.Logs.OpenSearchApplication.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "application")));
         result.Collection = global::Gureum.Api.Logs.OpenSearchCollection.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "collection")));
-        result.DataSource = global::Gureum.Api.Logs.OpenSearchDataSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "dataSource")));
-        result.EncryptionPolicy = global::Gureum.Api.Logs.OpenSearchEncryptionPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "encryptionPolicy")));
-        result.LifecyclePolicy = global::Gureum.Api.Logs.OpenSearchLifecyclePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicy")));
-        result.NetworkPolicy = global::Gureum.Api.Logs.OpenSearchNetworkPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkPolicy")));
         result.Workspace = global::Gureum.Api.Logs.OpenSearchWorkspace.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "workspace")));
+        result.EncryptionPolicy = global::Gureum.Api.Logs.OpenSearchEncryptionPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "encryptionPolicy")));
+        result.NetworkPolicy = global::Gureum.Api.Logs.OpenSearchNetworkPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "networkPolicy")));
+        result.AccessPolicy = global::Gureum.Api.Logs.OpenSearchDataAccessPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "accessPolicy")));
+        result.LifecyclePolicy = global::Gureum.Api.Logs.OpenSearchLifecyclePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "lifecyclePolicy")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "accessPolicy", AccessPolicy?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "dataSource", DataSource?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "application", Application?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "collection", Collection?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "dataSource", DataSource?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "encryptionPolicy", EncryptionPolicy?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicy", LifecyclePolicy?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "networkPolicy", NetworkPolicy?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "workspace", Workspace?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "encryptionPolicy", EncryptionPolicy?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "networkPolicy", NetworkPolicy?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "accessPolicy", AccessPolicy?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "lifecyclePolicy", LifecyclePolicy?.ToTree());
         return node;
     }
 }
@@ -6857,13 +6857,13 @@ public sealed partial class OpenSearchNetworkPolicy
 
 public sealed partial class OpenSearchResourceConfig
 {
-    public string? ApplicationArn { get; set; }
-
-    public global::System.Collections.Generic.List<string>? DashboardViewerPrincipals { get; set; }
+    public string? KmsKeyArn { get; set; }
 
     public string? DataSourceRoleArn { get; set; }
 
-    public string? KmsKeyArn { get; set; }
+    public global::System.Collections.Generic.List<string>? DashboardViewerPrincipals { get; set; }
+
+    public string? ApplicationArn { get; set; }
 
     public int? RetentionDays { get; set; }
 
@@ -6874,10 +6874,10 @@ public sealed partial class OpenSearchResourceConfig
             return null;
         }
         var result = new OpenSearchResourceConfig();
-        result.ApplicationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "applicationArn"));
-        result.DashboardViewerPrincipals = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "dashboardViewerPrincipals"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.DataSourceRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "dataSourceRoleArn"));
         result.KmsKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyArn"));
+        result.DataSourceRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "dataSourceRoleArn"));
+        result.DashboardViewerPrincipals = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "dashboardViewerPrincipals"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ApplicationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "applicationArn"));
         result.RetentionDays = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "retentionDays"));
         return result;
     }
@@ -6885,10 +6885,10 @@ public sealed partial class OpenSearchResourceConfig
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "applicationArn", ApplicationArn);
-        global::Gureum.Core.ValueTree.Put(node, "dashboardViewerPrincipals", global::Gureum.Core.ValueTree.WriteList(DashboardViewerPrincipals, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "dataSourceRoleArn", DataSourceRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "kmsKeyArn", KmsKeyArn);
+        global::Gureum.Core.ValueTree.Put(node, "dataSourceRoleArn", DataSourceRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "dashboardViewerPrincipals", global::Gureum.Core.ValueTree.WriteList(DashboardViewerPrincipals, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "applicationArn", ApplicationArn);
         global::Gureum.Core.ValueTree.Put(node, "retentionDays", RetentionDays);
         return node;
     }
@@ -6931,9 +6931,9 @@ public static class OpenSearchResourceStatusType
 
 public sealed partial class OpenSearchWorkspace
 {
-    public global::Gureum.Api.Logs.OpenSearchResourceStatus? Status { get; set; }
-
     public string? WorkspaceId { get; set; }
+
+    public global::Gureum.Api.Logs.OpenSearchResourceStatus? Status { get; set; }
 
     public static OpenSearchWorkspace? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6942,16 +6942,16 @@ public sealed partial class OpenSearchWorkspace
             return null;
         }
         var result = new OpenSearchWorkspace();
-        result.Status = global::Gureum.Api.Logs.OpenSearchResourceStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "status")));
         result.WorkspaceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "workspaceId"));
+        result.Status = global::Gureum.Api.Logs.OpenSearchResourceStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "status")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "status", Status?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "workspaceId", WorkspaceId);
+        global::Gureum.Core.ValueTree.Put(node, "status", Status?.ToTree());
         return node;
     }
 }
@@ -6975,11 +6975,11 @@ public static class OutputFormat
 
 public sealed partial class OutputLogEvent
 {
-    public long? IngestionTime { get; set; }
+    public long? Timestamp { get; set; }
 
     public string? Message { get; set; }
 
-    public long? Timestamp { get; set; }
+    public long? IngestionTime { get; set; }
 
     public static OutputLogEvent? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6988,18 +6988,18 @@ public sealed partial class OutputLogEvent
             return null;
         }
         var result = new OutputLogEvent();
-        result.IngestionTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ingestionTime"));
-        result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "message"));
         result.Timestamp = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "timestamp"));
+        result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "message"));
+        result.IngestionTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ingestionTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ingestionTime", IngestionTime);
-        global::Gureum.Core.ValueTree.Put(node, "message", Message);
         global::Gureum.Core.ValueTree.Put(node, "timestamp", Timestamp);
+        global::Gureum.Core.ValueTree.Put(node, "message", Message);
+        global::Gureum.Core.ValueTree.Put(node, "ingestionTime", IngestionTime);
         return node;
     }
 }
@@ -7029,9 +7029,9 @@ public sealed partial class ParseCloudfront
 
 public sealed partial class ParseJSON
 {
-    public string? Destination { get; set; }
-
     public string? Source { get; set; }
+
+    public string? Destination { get; set; }
 
     public static ParseJSON? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7040,35 +7040,35 @@ public sealed partial class ParseJSON
             return null;
         }
         var result = new ParseJSON();
-        result.Destination = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destination"));
         result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "source"));
+        result.Destination = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destination"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "destination", Destination);
         global::Gureum.Core.ValueTree.Put(node, "source", Source);
+        global::Gureum.Core.ValueTree.Put(node, "destination", Destination);
         return node;
     }
 }
 
 public sealed partial class ParseKeyValue
 {
+    public string? Source { get; set; }
+
     public string? Destination { get; set; }
 
     public string? FieldDelimiter { get; set; }
 
-    public string? KeyPrefix { get; set; }
-
     public string? KeyValueDelimiter { get; set; }
+
+    public string? KeyPrefix { get; set; }
 
     public string? NonMatchValue { get; set; }
 
     public bool? OverwriteIfExists { get; set; }
-
-    public string? Source { get; set; }
 
     public static ParseKeyValue? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7077,26 +7077,26 @@ public sealed partial class ParseKeyValue
             return null;
         }
         var result = new ParseKeyValue();
+        result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "source"));
         result.Destination = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destination"));
         result.FieldDelimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fieldDelimiter"));
-        result.KeyPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "keyPrefix"));
         result.KeyValueDelimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "keyValueDelimiter"));
+        result.KeyPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "keyPrefix"));
         result.NonMatchValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nonMatchValue"));
         result.OverwriteIfExists = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "overwriteIfExists"));
-        result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "source"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "source", Source);
         global::Gureum.Core.ValueTree.Put(node, "destination", Destination);
         global::Gureum.Core.ValueTree.Put(node, "fieldDelimiter", FieldDelimiter);
-        global::Gureum.Core.ValueTree.Put(node, "keyPrefix", KeyPrefix);
         global::Gureum.Core.ValueTree.Put(node, "keyValueDelimiter", KeyValueDelimiter);
+        global::Gureum.Core.ValueTree.Put(node, "keyPrefix", KeyPrefix);
         global::Gureum.Core.ValueTree.Put(node, "nonMatchValue", NonMatchValue);
         global::Gureum.Core.ValueTree.Put(node, "overwriteIfExists", OverwriteIfExists);
-        global::Gureum.Core.ValueTree.Put(node, "source", Source);
         return node;
     }
 }
@@ -7149,13 +7149,13 @@ public sealed partial class ParseRoute53
 
 public sealed partial class ParseToOCSF
 {
-    public string? EventSource { get; set; }
+    public string? Source { get; set; }
 
-    public string? MappingVersion { get; set; }
+    public string? EventSource { get; set; }
 
     public string? OcsfVersion { get; set; }
 
-    public string? Source { get; set; }
+    public string? MappingVersion { get; set; }
 
     public static ParseToOCSF? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7164,20 +7164,20 @@ public sealed partial class ParseToOCSF
             return null;
         }
         var result = new ParseToOCSF();
-        result.EventSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "eventSource"));
-        result.MappingVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "mappingVersion"));
-        result.OcsfVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ocsfVersion"));
         result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "source"));
+        result.EventSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "eventSource"));
+        result.OcsfVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ocsfVersion"));
+        result.MappingVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "mappingVersion"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "eventSource", EventSource);
-        global::Gureum.Core.ValueTree.Put(node, "mappingVersion", MappingVersion);
-        global::Gureum.Core.ValueTree.Put(node, "ocsfVersion", OcsfVersion);
         global::Gureum.Core.ValueTree.Put(node, "source", Source);
+        global::Gureum.Core.ValueTree.Put(node, "eventSource", EventSource);
+        global::Gureum.Core.ValueTree.Put(node, "ocsfVersion", OcsfVersion);
+        global::Gureum.Core.ValueTree.Put(node, "mappingVersion", MappingVersion);
         return node;
     }
 }
@@ -7232,13 +7232,13 @@ public sealed partial class PatternToken
 {
     public int? DynamicTokenPosition { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, long>? Enumerations { get; set; }
-
-    public string? InferredTokenName { get; set; }
-
     public bool? IsDynamic { get; set; }
 
     public string? TokenString { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, long>? Enumerations { get; set; }
+
+    public string? InferredTokenName { get; set; }
 
     public static PatternToken? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7248,10 +7248,10 @@ public sealed partial class PatternToken
         }
         var result = new PatternToken();
         result.DynamicTokenPosition = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "dynamicTokenPosition"));
-        result.Enumerations = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "enumerations"), x => global::Gureum.Core.ValueConvert.AsLong(x) ?? default);
-        result.InferredTokenName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "inferredTokenName"));
         result.IsDynamic = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "isDynamic"));
         result.TokenString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "tokenString"));
+        result.Enumerations = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "enumerations"), x => global::Gureum.Core.ValueConvert.AsLong(x) ?? default);
+        result.InferredTokenName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "inferredTokenName"));
         return result;
     }
 
@@ -7259,10 +7259,10 @@ public sealed partial class PatternToken
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "dynamicTokenPosition", DynamicTokenPosition);
-        global::Gureum.Core.ValueTree.Put(node, "enumerations", global::Gureum.Core.ValueTree.WriteMap(Enumerations, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "inferredTokenName", InferredTokenName);
         global::Gureum.Core.ValueTree.Put(node, "isDynamic", IsDynamic);
         global::Gureum.Core.ValueTree.Put(node, "tokenString", TokenString);
+        global::Gureum.Core.ValueTree.Put(node, "enumerations", global::Gureum.Core.ValueTree.WriteMap(Enumerations, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "inferredTokenName", InferredTokenName);
         return node;
     }
 }
@@ -7333,11 +7333,11 @@ public sealed partial class Processor
 
     public global::Gureum.Api.Logs.ParseKeyValue? ParseKeyValue { get; set; }
 
-    public global::Gureum.Api.Logs.ParsePostgres? ParsePostgres { get; set; }
-
     public global::Gureum.Api.Logs.ParseRoute53? ParseRoute53 { get; set; }
 
     public global::Gureum.Api.Logs.ParseToOCSF? ParseToOCSF { get; set; }
+
+    public global::Gureum.Api.Logs.ParsePostgres? ParsePostgres { get; set; }
 
     public global::Gureum.Api.Logs.ParseVPC? ParseVPC { get; set; }
 
@@ -7374,9 +7374,9 @@ public sealed partial class Processor
         result.ParseCloudfront = global::Gureum.Api.Logs.ParseCloudfront.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "parseCloudfront")));
         result.ParseJSON = global::Gureum.Api.Logs.ParseJSON.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "parseJSON")));
         result.ParseKeyValue = global::Gureum.Api.Logs.ParseKeyValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "parseKeyValue")));
-        result.ParsePostgres = global::Gureum.Api.Logs.ParsePostgres.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "parsePostgres")));
         result.ParseRoute53 = global::Gureum.Api.Logs.ParseRoute53.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "parseRoute53")));
         result.ParseToOCSF = global::Gureum.Api.Logs.ParseToOCSF.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "parseToOCSF")));
+        result.ParsePostgres = global::Gureum.Api.Logs.ParsePostgres.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "parsePostgres")));
         result.ParseVPC = global::Gureum.Api.Logs.ParseVPC.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "parseVPC")));
         result.ParseWAF = global::Gureum.Api.Logs.ParseWAF.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "parseWAF")));
         result.RenameKeys = global::Gureum.Api.Logs.RenameKeys.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "renameKeys")));
@@ -7403,9 +7403,9 @@ public sealed partial class Processor
         global::Gureum.Core.ValueTree.Put(node, "parseCloudfront", ParseCloudfront?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "parseJSON", ParseJSON?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "parseKeyValue", ParseKeyValue?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "parsePostgres", ParsePostgres?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "parseRoute53", ParseRoute53?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "parseToOCSF", ParseToOCSF?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "parsePostgres", ParsePostgres?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "parseVPC", ParseVPC?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "parseWAF", ParseWAF?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "renameKeys", RenameKeys?.ToTree());
@@ -7420,9 +7420,9 @@ public sealed partial class Processor
 
 public sealed partial class PutAccountPolicyRequest
 {
-    public string? PolicyDocument { get; set; }
-
     public string? PolicyName { get; set; }
+
+    public string? PolicyDocument { get; set; }
 
     public string? PolicyType { get; set; }
 
@@ -7437,8 +7437,8 @@ public sealed partial class PutAccountPolicyRequest
             return null;
         }
         var result = new PutAccountPolicyRequest();
-        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyDocument"));
         result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyName"));
+        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyDocument"));
         result.PolicyType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyType"));
         result.Scope = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scope"));
         result.SelectionCriteria = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "selectionCriteria"));
@@ -7448,8 +7448,8 @@ public sealed partial class PutAccountPolicyRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "policyDocument", PolicyDocument);
         global::Gureum.Core.ValueTree.Put(node, "policyName", PolicyName);
+        global::Gureum.Core.ValueTree.Put(node, "policyDocument", PolicyDocument);
         global::Gureum.Core.ValueTree.Put(node, "policyType", PolicyType);
         global::Gureum.Core.ValueTree.Put(node, "scope", Scope);
         global::Gureum.Core.ValueTree.Put(node, "selectionCriteria", SelectionCriteria);
@@ -7482,9 +7482,9 @@ public sealed partial class PutAccountPolicyResponse
 
 public sealed partial class PutBearerTokenAuthenticationRequest
 {
-    public bool? BearerTokenAuthenticationEnabled { get; set; }
-
     public string? LogGroupIdentifier { get; set; }
+
+    public bool? BearerTokenAuthenticationEnabled { get; set; }
 
     public static PutBearerTokenAuthenticationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7493,16 +7493,16 @@ public sealed partial class PutBearerTokenAuthenticationRequest
             return null;
         }
         var result = new PutBearerTokenAuthenticationRequest();
-        result.BearerTokenAuthenticationEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "bearerTokenAuthenticationEnabled"));
         result.LogGroupIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifier"));
+        result.BearerTokenAuthenticationEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "bearerTokenAuthenticationEnabled"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "bearerTokenAuthenticationEnabled", BearerTokenAuthenticationEnabled);
         global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifier", LogGroupIdentifier);
+        global::Gureum.Core.ValueTree.Put(node, "bearerTokenAuthenticationEnabled", BearerTokenAuthenticationEnabled);
         return node;
     }
 }
@@ -7536,11 +7536,11 @@ public sealed partial class PutDataProtectionPolicyRequest
 
 public sealed partial class PutDataProtectionPolicyResponse
 {
-    public long? LastUpdatedTime { get; set; }
-
     public string? LogGroupIdentifier { get; set; }
 
     public string? PolicyDocument { get; set; }
+
+    public long? LastUpdatedTime { get; set; }
 
     public static PutDataProtectionPolicyResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7549,18 +7549,18 @@ public sealed partial class PutDataProtectionPolicyResponse
             return null;
         }
         var result = new PutDataProtectionPolicyResponse();
-        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
         result.LogGroupIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifier"));
         result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyDocument"));
+        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
         global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifier", LogGroupIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "policyDocument", PolicyDocument);
+        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
         return node;
     }
 }
@@ -7617,13 +7617,13 @@ public sealed partial class PutDeliveryDestinationPolicyResponse
 
 public sealed partial class PutDeliveryDestinationRequest
 {
-    public global::Gureum.Api.Logs.DeliveryDestinationConfiguration? DeliveryDestinationConfiguration { get; set; }
-
-    public string? DeliveryDestinationType { get; set; }
-
     public string? Name { get; set; }
 
     public string? OutputFormat { get; set; }
+
+    public global::Gureum.Api.Logs.DeliveryDestinationConfiguration? DeliveryDestinationConfiguration { get; set; }
+
+    public string? DeliveryDestinationType { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
 
@@ -7634,10 +7634,10 @@ public sealed partial class PutDeliveryDestinationRequest
             return null;
         }
         var result = new PutDeliveryDestinationRequest();
-        result.DeliveryDestinationConfiguration = global::Gureum.Api.Logs.DeliveryDestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deliveryDestinationConfiguration")));
-        result.DeliveryDestinationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deliveryDestinationType"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.OutputFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "outputFormat"));
+        result.DeliveryDestinationConfiguration = global::Gureum.Api.Logs.DeliveryDestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "deliveryDestinationConfiguration")));
+        result.DeliveryDestinationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "deliveryDestinationType"));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -7645,10 +7645,10 @@ public sealed partial class PutDeliveryDestinationRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "deliveryDestinationConfiguration", DeliveryDestinationConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "deliveryDestinationType", DeliveryDestinationType);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "outputFormat", OutputFormat);
+        global::Gureum.Core.ValueTree.Put(node, "deliveryDestinationConfiguration", DeliveryDestinationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "deliveryDestinationType", DeliveryDestinationType);
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         return node;
     }
@@ -7679,15 +7679,15 @@ public sealed partial class PutDeliveryDestinationResponse
 
 public sealed partial class PutDeliverySourceRequest
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? DeliverySourceConfiguration { get; set; }
-
-    public string? LogType { get; set; }
-
     public string? Name { get; set; }
 
     public string? ResourceArn { get; set; }
 
+    public string? LogType { get; set; }
+
     public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? DeliverySourceConfiguration { get; set; }
 
     public static PutDeliverySourceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7696,22 +7696,22 @@ public sealed partial class PutDeliverySourceRequest
             return null;
         }
         var result = new PutDeliverySourceRequest();
-        result.DeliverySourceConfiguration = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "deliverySourceConfiguration"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.LogType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logType"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.ResourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceArn"));
+        result.LogType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logType"));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DeliverySourceConfiguration = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "deliverySourceConfiguration"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "deliverySourceConfiguration", global::Gureum.Core.ValueTree.WriteMap(DeliverySourceConfiguration, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "logType", LogType);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "resourceArn", ResourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "logType", LogType);
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "deliverySourceConfiguration", global::Gureum.Core.ValueTree.WriteMap(DeliverySourceConfiguration, x => (object?)x));
         return node;
     }
 }
@@ -7741,9 +7741,9 @@ public sealed partial class PutDeliverySourceResponse
 
 public sealed partial class PutDestinationPolicyRequest
 {
-    public string? AccessPolicy { get; set; }
-
     public string? DestinationName { get; set; }
+
+    public string? AccessPolicy { get; set; }
 
     public bool? ForceUpdate { get; set; }
 
@@ -7754,8 +7754,8 @@ public sealed partial class PutDestinationPolicyRequest
             return null;
         }
         var result = new PutDestinationPolicyRequest();
-        result.AccessPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "accessPolicy"));
         result.DestinationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destinationName"));
+        result.AccessPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "accessPolicy"));
         result.ForceUpdate = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "forceUpdate"));
         return result;
     }
@@ -7763,8 +7763,8 @@ public sealed partial class PutDestinationPolicyRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "accessPolicy", AccessPolicy);
         global::Gureum.Core.ValueTree.Put(node, "destinationName", DestinationName);
+        global::Gureum.Core.ValueTree.Put(node, "accessPolicy", AccessPolicy);
         global::Gureum.Core.ValueTree.Put(node, "forceUpdate", ForceUpdate);
         return node;
     }
@@ -7774,11 +7774,11 @@ public sealed partial class PutDestinationRequest
 {
     public string? DestinationName { get; set; }
 
+    public string? TargetArn { get; set; }
+
     public string? RoleArn { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
-
-    public string? TargetArn { get; set; }
 
     public static PutDestinationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7788,9 +7788,9 @@ public sealed partial class PutDestinationRequest
         }
         var result = new PutDestinationRequest();
         result.DestinationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destinationName"));
+        result.TargetArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetArn"));
         result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.TargetArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "targetArn"));
         return result;
     }
 
@@ -7798,9 +7798,9 @@ public sealed partial class PutDestinationRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "destinationName", DestinationName);
+        global::Gureum.Core.ValueTree.Put(node, "targetArn", TargetArn);
         global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "targetArn", TargetArn);
         return node;
     }
 }
@@ -7882,9 +7882,9 @@ public sealed partial class PutIntegrationRequest
 {
     public string? IntegrationName { get; set; }
 
-    public string? IntegrationType { get; set; }
-
     public global::Gureum.Api.Logs.ResourceConfig? ResourceConfig { get; set; }
+
+    public string? IntegrationType { get; set; }
 
     public static PutIntegrationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7894,8 +7894,8 @@ public sealed partial class PutIntegrationRequest
         }
         var result = new PutIntegrationRequest();
         result.IntegrationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationName"));
-        result.IntegrationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationType"));
         result.ResourceConfig = global::Gureum.Api.Logs.ResourceConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "resourceConfig")));
+        result.IntegrationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "integrationType"));
         return result;
     }
 
@@ -7903,8 +7903,8 @@ public sealed partial class PutIntegrationRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "integrationName", IntegrationName);
-        global::Gureum.Core.ValueTree.Put(node, "integrationType", IntegrationType);
         global::Gureum.Core.ValueTree.Put(node, "resourceConfig", ResourceConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "integrationType", IntegrationType);
         return node;
     }
 }
@@ -7938,15 +7938,15 @@ public sealed partial class PutIntegrationResponse
 
 public sealed partial class PutLogEventsRequest
 {
-    public global::Gureum.Api.Logs.Entity? Entity { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.InputLogEvent>? LogEvents { get; set; }
-
     public string? LogGroupName { get; set; }
 
     public string? LogStreamName { get; set; }
 
+    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.InputLogEvent>? LogEvents { get; set; }
+
     public string? SequenceToken { get; set; }
+
+    public global::Gureum.Api.Logs.Entity? Entity { get; set; }
 
     public static PutLogEventsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7955,22 +7955,22 @@ public sealed partial class PutLogEventsRequest
             return null;
         }
         var result = new PutLogEventsRequest();
-        result.Entity = global::Gureum.Api.Logs.Entity.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "entity")));
-        result.LogEvents = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logEvents"), x => global::Gureum.Api.Logs.InputLogEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
         result.LogStreamName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logStreamName"));
+        result.LogEvents = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logEvents"), x => global::Gureum.Api.Logs.InputLogEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.SequenceToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "sequenceToken"));
+        result.Entity = global::Gureum.Api.Logs.Entity.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "entity")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "entity", Entity?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "logEvents", global::Gureum.Core.ValueTree.WriteList(LogEvents, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
         global::Gureum.Core.ValueTree.Put(node, "logStreamName", LogStreamName);
+        global::Gureum.Core.ValueTree.Put(node, "logEvents", global::Gureum.Core.ValueTree.WriteList(LogEvents, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "sequenceToken", SequenceToken);
+        global::Gureum.Core.ValueTree.Put(node, "entity", Entity?.ToTree());
         return node;
     }
 }
@@ -7979,9 +7979,9 @@ public sealed partial class PutLogEventsResponse
 {
     public string? NextSequenceToken { get; set; }
 
-    public global::Gureum.Api.Logs.RejectedEntityInfo? RejectedEntityInfo { get; set; }
-
     public global::Gureum.Api.Logs.RejectedLogEventsInfo? RejectedLogEventsInfo { get; set; }
+
+    public global::Gureum.Api.Logs.RejectedEntityInfo? RejectedEntityInfo { get; set; }
 
     public static PutLogEventsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7991,8 +7991,8 @@ public sealed partial class PutLogEventsResponse
         }
         var result = new PutLogEventsResponse();
         result.NextSequenceToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextSequenceToken"));
-        result.RejectedEntityInfo = global::Gureum.Api.Logs.RejectedEntityInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "rejectedEntityInfo")));
         result.RejectedLogEventsInfo = global::Gureum.Api.Logs.RejectedLogEventsInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "rejectedLogEventsInfo")));
+        result.RejectedEntityInfo = global::Gureum.Api.Logs.RejectedEntityInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "rejectedEntityInfo")));
         return result;
     }
 
@@ -8000,17 +8000,17 @@ public sealed partial class PutLogEventsResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "nextSequenceToken", NextSequenceToken);
-        global::Gureum.Core.ValueTree.Put(node, "rejectedEntityInfo", RejectedEntityInfo?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "rejectedLogEventsInfo", RejectedLogEventsInfo?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "rejectedEntityInfo", RejectedEntityInfo?.ToTree());
         return node;
     }
 }
 
 public sealed partial class PutLogGroupDeletionProtectionRequest
 {
-    public bool? DeletionProtectionEnabled { get; set; }
-
     public string? LogGroupIdentifier { get; set; }
+
+    public bool? DeletionProtectionEnabled { get; set; }
 
     public static PutLogGroupDeletionProtectionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8019,35 +8019,35 @@ public sealed partial class PutLogGroupDeletionProtectionRequest
             return null;
         }
         var result = new PutLogGroupDeletionProtectionRequest();
-        result.DeletionProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "deletionProtectionEnabled"));
         result.LogGroupIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifier"));
+        result.DeletionProtectionEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "deletionProtectionEnabled"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "deletionProtectionEnabled", DeletionProtectionEnabled);
         global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifier", LogGroupIdentifier);
+        global::Gureum.Core.ValueTree.Put(node, "deletionProtectionEnabled", DeletionProtectionEnabled);
         return node;
     }
 }
 
 public sealed partial class PutMetricFilterRequest
 {
-    public bool? ApplyOnTransformedLogs { get; set; }
-
-    public global::System.Collections.Generic.List<string>? EmitSystemFieldDimensions { get; set; }
-
-    public string? FieldSelectionCriteria { get; set; }
+    public string? LogGroupName { get; set; }
 
     public string? FilterName { get; set; }
 
     public string? FilterPattern { get; set; }
 
-    public string? LogGroupName { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Logs.MetricTransformation>? MetricTransformations { get; set; }
+
+    public bool? ApplyOnTransformedLogs { get; set; }
+
+    public string? FieldSelectionCriteria { get; set; }
+
+    public global::System.Collections.Generic.List<string>? EmitSystemFieldDimensions { get; set; }
 
     public static PutMetricFilterRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8056,45 +8056,45 @@ public sealed partial class PutMetricFilterRequest
             return null;
         }
         var result = new PutMetricFilterRequest();
-        result.ApplyOnTransformedLogs = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "applyOnTransformedLogs"));
-        result.EmitSystemFieldDimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "emitSystemFieldDimensions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.FieldSelectionCriteria = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fieldSelectionCriteria"));
+        result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
         result.FilterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterName"));
         result.FilterPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterPattern"));
-        result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
         result.MetricTransformations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "metricTransformations"), x => global::Gureum.Api.Logs.MetricTransformation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ApplyOnTransformedLogs = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "applyOnTransformedLogs"));
+        result.FieldSelectionCriteria = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fieldSelectionCriteria"));
+        result.EmitSystemFieldDimensions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "emitSystemFieldDimensions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "applyOnTransformedLogs", ApplyOnTransformedLogs);
-        global::Gureum.Core.ValueTree.Put(node, "emitSystemFieldDimensions", global::Gureum.Core.ValueTree.WriteList(EmitSystemFieldDimensions, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "fieldSelectionCriteria", FieldSelectionCriteria);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
         global::Gureum.Core.ValueTree.Put(node, "filterName", FilterName);
         global::Gureum.Core.ValueTree.Put(node, "filterPattern", FilterPattern);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
         global::Gureum.Core.ValueTree.Put(node, "metricTransformations", global::Gureum.Core.ValueTree.WriteList(MetricTransformations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "applyOnTransformedLogs", ApplyOnTransformedLogs);
+        global::Gureum.Core.ValueTree.Put(node, "fieldSelectionCriteria", FieldSelectionCriteria);
+        global::Gureum.Core.ValueTree.Put(node, "emitSystemFieldDimensions", global::Gureum.Core.ValueTree.WriteList(EmitSystemFieldDimensions, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class PutQueryDefinitionRequest
 {
-    public string? ClientToken { get; set; }
-
-    public global::System.Collections.Generic.List<string>? LogGroupNames { get; set; }
+    public string? QueryLanguage { get; set; }
 
     public string? Name { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.QueryParameter>? Parameters { get; set; }
-
     public string? QueryDefinitionId { get; set; }
 
-    public string? QueryLanguage { get; set; }
+    public global::System.Collections.Generic.List<string>? LogGroupNames { get; set; }
 
     public string? QueryString { get; set; }
+
+    public string? ClientToken { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.QueryParameter>? Parameters { get; set; }
 
     public static PutQueryDefinitionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8103,26 +8103,26 @@ public sealed partial class PutQueryDefinitionRequest
             return null;
         }
         var result = new PutQueryDefinitionRequest();
-        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clientToken"));
-        result.LogGroupNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
-        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "parameters"), x => global::Gureum.Api.Logs.QueryParameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.QueryDefinitionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryDefinitionId"));
         result.QueryLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryLanguage"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.QueryDefinitionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryDefinitionId"));
+        result.LogGroupNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.QueryString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryString"));
+        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clientToken"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "parameters"), x => global::Gureum.Api.Logs.QueryParameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "clientToken", ClientToken);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupNames", global::Gureum.Core.ValueTree.WriteList(LogGroupNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "queryDefinitionId", QueryDefinitionId);
         global::Gureum.Core.ValueTree.Put(node, "queryLanguage", QueryLanguage);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "queryDefinitionId", QueryDefinitionId);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupNames", global::Gureum.Core.ValueTree.WriteList(LogGroupNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "queryString", QueryString);
+        global::Gureum.Core.ValueTree.Put(node, "clientToken", ClientToken);
+        global::Gureum.Core.ValueTree.Put(node, "parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -8152,13 +8152,13 @@ public sealed partial class PutQueryDefinitionResponse
 
 public sealed partial class PutResourcePolicyRequest
 {
-    public string? ExpectedRevisionId { get; set; }
+    public string? PolicyName { get; set; }
 
     public string? PolicyDocument { get; set; }
 
-    public string? PolicyName { get; set; }
-
     public string? ResourceArn { get; set; }
+
+    public string? ExpectedRevisionId { get; set; }
 
     public static PutResourcePolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8167,20 +8167,20 @@ public sealed partial class PutResourcePolicyRequest
             return null;
         }
         var result = new PutResourcePolicyRequest();
-        result.ExpectedRevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "expectedRevisionId"));
-        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyDocument"));
         result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyName"));
+        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyDocument"));
         result.ResourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceArn"));
+        result.ExpectedRevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "expectedRevisionId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "expectedRevisionId", ExpectedRevisionId);
-        global::Gureum.Core.ValueTree.Put(node, "policyDocument", PolicyDocument);
         global::Gureum.Core.ValueTree.Put(node, "policyName", PolicyName);
+        global::Gureum.Core.ValueTree.Put(node, "policyDocument", PolicyDocument);
         global::Gureum.Core.ValueTree.Put(node, "resourceArn", ResourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "expectedRevisionId", ExpectedRevisionId);
         return node;
     }
 }
@@ -8241,23 +8241,23 @@ public sealed partial class PutRetentionPolicyRequest
 
 public sealed partial class PutSubscriptionFilterRequest
 {
-    public bool? ApplyOnTransformedLogs { get; set; }
-
-    public string? DestinationArn { get; set; }
-
-    public string? Distribution { get; set; }
-
-    public global::System.Collections.Generic.List<string>? EmitSystemFields { get; set; }
-
-    public string? FieldSelectionCriteria { get; set; }
+    public string? LogGroupName { get; set; }
 
     public string? FilterName { get; set; }
 
     public string? FilterPattern { get; set; }
 
-    public string? LogGroupName { get; set; }
+    public string? DestinationArn { get; set; }
 
     public string? RoleArn { get; set; }
+
+    public string? Distribution { get; set; }
+
+    public bool? ApplyOnTransformedLogs { get; set; }
+
+    public string? FieldSelectionCriteria { get; set; }
+
+    public global::System.Collections.Generic.List<string>? EmitSystemFields { get; set; }
 
     public static PutSubscriptionFilterRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8266,30 +8266,30 @@ public sealed partial class PutSubscriptionFilterRequest
             return null;
         }
         var result = new PutSubscriptionFilterRequest();
-        result.ApplyOnTransformedLogs = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "applyOnTransformedLogs"));
-        result.DestinationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destinationArn"));
-        result.Distribution = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "distribution"));
-        result.EmitSystemFields = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "emitSystemFields"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.FieldSelectionCriteria = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fieldSelectionCriteria"));
+        result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
         result.FilterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterName"));
         result.FilterPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterPattern"));
-        result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
+        result.DestinationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destinationArn"));
         result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
+        result.Distribution = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "distribution"));
+        result.ApplyOnTransformedLogs = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "applyOnTransformedLogs"));
+        result.FieldSelectionCriteria = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fieldSelectionCriteria"));
+        result.EmitSystemFields = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "emitSystemFields"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "applyOnTransformedLogs", ApplyOnTransformedLogs);
-        global::Gureum.Core.ValueTree.Put(node, "destinationArn", DestinationArn);
-        global::Gureum.Core.ValueTree.Put(node, "distribution", Distribution);
-        global::Gureum.Core.ValueTree.Put(node, "emitSystemFields", global::Gureum.Core.ValueTree.WriteList(EmitSystemFields, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "fieldSelectionCriteria", FieldSelectionCriteria);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
         global::Gureum.Core.ValueTree.Put(node, "filterName", FilterName);
         global::Gureum.Core.ValueTree.Put(node, "filterPattern", FilterPattern);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
+        global::Gureum.Core.ValueTree.Put(node, "destinationArn", DestinationArn);
         global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "distribution", Distribution);
+        global::Gureum.Core.ValueTree.Put(node, "applyOnTransformedLogs", ApplyOnTransformedLogs);
+        global::Gureum.Core.ValueTree.Put(node, "fieldSelectionCriteria", FieldSelectionCriteria);
+        global::Gureum.Core.ValueTree.Put(node, "emitSystemFields", global::Gureum.Core.ValueTree.WriteList(EmitSystemFields, x => (object?)x));
         return node;
     }
 }
@@ -8350,9 +8350,9 @@ public sealed partial class QueryCompileError
 
 public sealed partial class QueryCompileErrorLocation
 {
-    public int? EndCharOffset { get; set; }
-
     public int? StartCharOffset { get; set; }
+
+    public int? EndCharOffset { get; set; }
 
     public static QueryCompileErrorLocation? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8361,35 +8361,35 @@ public sealed partial class QueryCompileErrorLocation
             return null;
         }
         var result = new QueryCompileErrorLocation();
-        result.EndCharOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "endCharOffset"));
         result.StartCharOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "startCharOffset"));
+        result.EndCharOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "endCharOffset"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "endCharOffset", EndCharOffset);
         global::Gureum.Core.ValueTree.Put(node, "startCharOffset", StartCharOffset);
+        global::Gureum.Core.ValueTree.Put(node, "endCharOffset", EndCharOffset);
         return node;
     }
 }
 
 public sealed partial class QueryDefinition
 {
+    public string? QueryLanguage { get; set; }
+
+    public string? QueryDefinitionId { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? QueryString { get; set; }
+
     public long? LastModified { get; set; }
 
     public global::System.Collections.Generic.List<string>? LogGroupNames { get; set; }
 
-    public string? Name { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Logs.QueryParameter>? Parameters { get; set; }
-
-    public string? QueryDefinitionId { get; set; }
-
-    public string? QueryLanguage { get; set; }
-
-    public string? QueryString { get; set; }
 
     public static QueryDefinition? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8398,33 +8398,39 @@ public sealed partial class QueryDefinition
             return null;
         }
         var result = new QueryDefinition();
+        result.QueryLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryLanguage"));
+        result.QueryDefinitionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryDefinitionId"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.QueryString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryString"));
         result.LastModified = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastModified"));
         result.LogGroupNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "parameters"), x => global::Gureum.Api.Logs.QueryParameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.QueryDefinitionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryDefinitionId"));
-        result.QueryLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryLanguage"));
-        result.QueryString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryString"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "queryLanguage", QueryLanguage);
+        global::Gureum.Core.ValueTree.Put(node, "queryDefinitionId", QueryDefinitionId);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "queryString", QueryString);
         global::Gureum.Core.ValueTree.Put(node, "lastModified", LastModified);
         global::Gureum.Core.ValueTree.Put(node, "logGroupNames", global::Gureum.Core.ValueTree.WriteList(LogGroupNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "queryDefinitionId", QueryDefinitionId);
-        global::Gureum.Core.ValueTree.Put(node, "queryLanguage", QueryLanguage);
-        global::Gureum.Core.ValueTree.Put(node, "queryString", QueryString);
         return node;
     }
 }
 
 public sealed partial class QueryInfo
 {
-    public double? BytesScanned { get; set; }
+    public string? QueryLanguage { get; set; }
+
+    public string? QueryId { get; set; }
+
+    public string? QueryString { get; set; }
+
+    public string? Status { get; set; }
 
     public long? CreateTime { get; set; }
 
@@ -8432,13 +8438,7 @@ public sealed partial class QueryInfo
 
     public long? QueryDuration { get; set; }
 
-    public string? QueryId { get; set; }
-
-    public string? QueryLanguage { get; set; }
-
-    public string? QueryString { get; set; }
-
-    public string? Status { get; set; }
+    public double? BytesScanned { get; set; }
 
     public string? UserIdentity { get; set; }
 
@@ -8449,14 +8449,14 @@ public sealed partial class QueryInfo
             return null;
         }
         var result = new QueryInfo();
-        result.BytesScanned = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "bytesScanned"));
+        result.QueryLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryLanguage"));
+        result.QueryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryId"));
+        result.QueryString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryString"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.CreateTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "createTime"));
         result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
         result.QueryDuration = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "queryDuration"));
-        result.QueryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryId"));
-        result.QueryLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryLanguage"));
-        result.QueryString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryString"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.BytesScanned = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "bytesScanned"));
         result.UserIdentity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "userIdentity"));
         return result;
     }
@@ -8464,14 +8464,14 @@ public sealed partial class QueryInfo
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "bytesScanned", BytesScanned);
+        global::Gureum.Core.ValueTree.Put(node, "queryLanguage", QueryLanguage);
+        global::Gureum.Core.ValueTree.Put(node, "queryId", QueryId);
+        global::Gureum.Core.ValueTree.Put(node, "queryString", QueryString);
+        global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "createTime", CreateTime);
         global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
         global::Gureum.Core.ValueTree.Put(node, "queryDuration", QueryDuration);
-        global::Gureum.Core.ValueTree.Put(node, "queryId", QueryId);
-        global::Gureum.Core.ValueTree.Put(node, "queryLanguage", QueryLanguage);
-        global::Gureum.Core.ValueTree.Put(node, "queryString", QueryString);
-        global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "bytesScanned", BytesScanned);
         global::Gureum.Core.ValueTree.Put(node, "userIdentity", UserIdentity);
         return node;
     }
@@ -8487,11 +8487,11 @@ public static class QueryLanguage
 
 public sealed partial class QueryParameter
 {
+    public string? Name { get; set; }
+
     public string? DefaultValue { get; set; }
 
     public string? Description { get; set; }
-
-    public string? Name { get; set; }
 
     public static QueryParameter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8500,35 +8500,35 @@ public sealed partial class QueryParameter
             return null;
         }
         var result = new QueryParameter();
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.DefaultValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "defaultValue"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "defaultValue", DefaultValue);
         global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         return node;
     }
 }
 
 public sealed partial class QueryStatistics
 {
+    public double? RecordsMatched { get; set; }
+
+    public double? RecordsScanned { get; set; }
+
+    public double? EstimatedRecordsSkipped { get; set; }
+
     public double? BytesScanned { get; set; }
 
     public double? EstimatedBytesSkipped { get; set; }
 
-    public double? EstimatedRecordsSkipped { get; set; }
-
     public double? LogGroupsScanned { get; set; }
-
-    public double? RecordsMatched { get; set; }
-
-    public double? RecordsScanned { get; set; }
 
     public static QueryStatistics? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8537,24 +8537,24 @@ public sealed partial class QueryStatistics
             return null;
         }
         var result = new QueryStatistics();
-        result.BytesScanned = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "bytesScanned"));
-        result.EstimatedBytesSkipped = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "estimatedBytesSkipped"));
-        result.EstimatedRecordsSkipped = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "estimatedRecordsSkipped"));
-        result.LogGroupsScanned = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "logGroupsScanned"));
         result.RecordsMatched = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "recordsMatched"));
         result.RecordsScanned = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "recordsScanned"));
+        result.EstimatedRecordsSkipped = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "estimatedRecordsSkipped"));
+        result.BytesScanned = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "bytesScanned"));
+        result.EstimatedBytesSkipped = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "estimatedBytesSkipped"));
+        result.LogGroupsScanned = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "logGroupsScanned"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "bytesScanned", BytesScanned);
-        global::Gureum.Core.ValueTree.Put(node, "estimatedBytesSkipped", EstimatedBytesSkipped);
-        global::Gureum.Core.ValueTree.Put(node, "estimatedRecordsSkipped", EstimatedRecordsSkipped);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupsScanned", LogGroupsScanned);
         global::Gureum.Core.ValueTree.Put(node, "recordsMatched", RecordsMatched);
         global::Gureum.Core.ValueTree.Put(node, "recordsScanned", RecordsScanned);
+        global::Gureum.Core.ValueTree.Put(node, "estimatedRecordsSkipped", EstimatedRecordsSkipped);
+        global::Gureum.Core.ValueTree.Put(node, "bytesScanned", BytesScanned);
+        global::Gureum.Core.ValueTree.Put(node, "estimatedBytesSkipped", EstimatedBytesSkipped);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupsScanned", LogGroupsScanned);
         return node;
     }
 }
@@ -8573,9 +8573,9 @@ public static class QueryStatus
 
 public sealed partial class RecordField
 {
-    public bool? Mandatory { get; set; }
-
     public string? Name { get; set; }
+
+    public bool? Mandatory { get; set; }
 
     public static RecordField? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8584,16 +8584,16 @@ public sealed partial class RecordField
             return null;
         }
         var result = new RecordField();
-        result.Mandatory = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "mandatory"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Mandatory = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "mandatory"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "mandatory", Mandatory);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "mandatory", Mandatory);
         return node;
     }
 }
@@ -8623,11 +8623,11 @@ public sealed partial class RejectedEntityInfo
 
 public sealed partial class RejectedLogEventsInfo
 {
-    public int? ExpiredLogEventEndIndex { get; set; }
-
     public int? TooNewLogEventStartIndex { get; set; }
 
     public int? TooOldLogEventEndIndex { get; set; }
+
+    public int? ExpiredLogEventEndIndex { get; set; }
 
     public static RejectedLogEventsInfo? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8636,18 +8636,18 @@ public sealed partial class RejectedLogEventsInfo
             return null;
         }
         var result = new RejectedLogEventsInfo();
-        result.ExpiredLogEventEndIndex = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "expiredLogEventEndIndex"));
         result.TooNewLogEventStartIndex = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "tooNewLogEventStartIndex"));
         result.TooOldLogEventEndIndex = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "tooOldLogEventEndIndex"));
+        result.ExpiredLogEventEndIndex = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "expiredLogEventEndIndex"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "expiredLogEventEndIndex", ExpiredLogEventEndIndex);
         global::Gureum.Core.ValueTree.Put(node, "tooNewLogEventStartIndex", TooNewLogEventStartIndex);
         global::Gureum.Core.ValueTree.Put(node, "tooOldLogEventEndIndex", TooOldLogEventEndIndex);
+        global::Gureum.Core.ValueTree.Put(node, "expiredLogEventEndIndex", ExpiredLogEventEndIndex);
         return node;
     }
 }
@@ -8656,9 +8656,9 @@ public sealed partial class RenameKeyEntry
 {
     public string? Key { get; set; }
 
-    public bool? OverwriteIfExists { get; set; }
-
     public string? RenameTo { get; set; }
+
+    public bool? OverwriteIfExists { get; set; }
 
     public static RenameKeyEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8668,8 +8668,8 @@ public sealed partial class RenameKeyEntry
         }
         var result = new RenameKeyEntry();
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "key"));
-        result.OverwriteIfExists = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "overwriteIfExists"));
         result.RenameTo = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "renameTo"));
+        result.OverwriteIfExists = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "overwriteIfExists"));
         return result;
     }
 
@@ -8677,8 +8677,8 @@ public sealed partial class RenameKeyEntry
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "overwriteIfExists", OverwriteIfExists);
         global::Gureum.Core.ValueTree.Put(node, "renameTo", RenameTo);
+        global::Gureum.Core.ValueTree.Put(node, "overwriteIfExists", OverwriteIfExists);
         return node;
     }
 }
@@ -8731,11 +8731,11 @@ public sealed partial class ResourceConfig
 
 public sealed partial class ResourcePolicy
 {
-    public long? LastUpdatedTime { get; set; }
+    public string? PolicyName { get; set; }
 
     public string? PolicyDocument { get; set; }
 
-    public string? PolicyName { get; set; }
+    public long? LastUpdatedTime { get; set; }
 
     public string? PolicyScope { get; set; }
 
@@ -8750,9 +8750,9 @@ public sealed partial class ResourcePolicy
             return null;
         }
         var result = new ResourcePolicy();
-        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
-        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyDocument"));
         result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyName"));
+        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyDocument"));
+        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
         result.PolicyScope = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "policyScope"));
         result.ResourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceArn"));
         result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "revisionId"));
@@ -8762,9 +8762,9 @@ public sealed partial class ResourcePolicy
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
-        global::Gureum.Core.ValueTree.Put(node, "policyDocument", PolicyDocument);
         global::Gureum.Core.ValueTree.Put(node, "policyName", PolicyName);
+        global::Gureum.Core.ValueTree.Put(node, "policyDocument", PolicyDocument);
+        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
         global::Gureum.Core.ValueTree.Put(node, "policyScope", PolicyScope);
         global::Gureum.Core.ValueTree.Put(node, "resourceArn", ResourceArn);
         global::Gureum.Core.ValueTree.Put(node, "revisionId", RevisionId);
@@ -8803,11 +8803,11 @@ public sealed partial class S3Configuration
 {
     public string? DestinationIdentifier { get; set; }
 
-    public string? KmsKeyId { get; set; }
+    public string? RoleArn { get; set; }
 
     public string? OwnerAccountId { get; set; }
 
-    public string? RoleArn { get; set; }
+    public string? KmsKeyId { get; set; }
 
     public static S3Configuration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8817,9 +8817,9 @@ public sealed partial class S3Configuration
         }
         var result = new S3Configuration();
         result.DestinationIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destinationIdentifier"));
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
-        result.OwnerAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ownerAccountId"));
         result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
+        result.OwnerAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ownerAccountId"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
         return result;
     }
 
@@ -8827,18 +8827,18 @@ public sealed partial class S3Configuration
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "destinationIdentifier", DestinationIdentifier);
-        global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "ownerAccountId", OwnerAccountId);
         global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "ownerAccountId", OwnerAccountId);
+        global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
         return node;
     }
 }
 
 public sealed partial class S3DeliveryConfiguration
 {
-    public bool? EnableHiveCompatiblePath { get; set; }
-
     public string? SuffixPath { get; set; }
+
+    public bool? EnableHiveCompatiblePath { get; set; }
 
     public static S3DeliveryConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8847,33 +8847,33 @@ public sealed partial class S3DeliveryConfiguration
             return null;
         }
         var result = new S3DeliveryConfiguration();
-        result.EnableHiveCompatiblePath = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableHiveCompatiblePath"));
         result.SuffixPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "suffixPath"));
+        result.EnableHiveCompatiblePath = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enableHiveCompatiblePath"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "enableHiveCompatiblePath", EnableHiveCompatiblePath);
         global::Gureum.Core.ValueTree.Put(node, "suffixPath", SuffixPath);
+        global::Gureum.Core.ValueTree.Put(node, "enableHiveCompatiblePath", EnableHiveCompatiblePath);
         return node;
     }
 }
 
 public sealed partial class S3TableIntegrationSource
 {
-    public long? CreatedTimeStamp { get; set; }
-
-    public global::Gureum.Api.Logs.DataSource? DataSource { get; set; }
-
     public string? Identifier { get; set; }
 
-    public string? ParentSourceIdentifier { get; set; }
+    public global::Gureum.Api.Logs.DataSource? DataSource { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusReason { get; set; }
+
+    public long? CreatedTimeStamp { get; set; }
+
+    public string? ParentSourceIdentifier { get; set; }
 
     public static S3TableIntegrationSource? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8882,24 +8882,24 @@ public sealed partial class S3TableIntegrationSource
             return null;
         }
         var result = new S3TableIntegrationSource();
-        result.CreatedTimeStamp = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "createdTimeStamp"));
-        result.DataSource = global::Gureum.Api.Logs.DataSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "dataSource")));
         result.Identifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "identifier"));
-        result.ParentSourceIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "parentSourceIdentifier"));
+        result.DataSource = global::Gureum.Api.Logs.DataSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "dataSource")));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.StatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusReason"));
+        result.CreatedTimeStamp = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "createdTimeStamp"));
+        result.ParentSourceIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "parentSourceIdentifier"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "createdTimeStamp", CreatedTimeStamp);
-        global::Gureum.Core.ValueTree.Put(node, "dataSource", DataSource?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "identifier", Identifier);
-        global::Gureum.Core.ValueTree.Put(node, "parentSourceIdentifier", ParentSourceIdentifier);
+        global::Gureum.Core.ValueTree.Put(node, "dataSource", DataSource?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "statusReason", StatusReason);
+        global::Gureum.Core.ValueTree.Put(node, "createdTimeStamp", CreatedTimeStamp);
+        global::Gureum.Core.ValueTree.Put(node, "parentSourceIdentifier", ParentSourceIdentifier);
         return node;
     }
 }
@@ -8942,15 +8942,15 @@ public sealed partial class S3TablesIntegration
 
 public sealed partial class ScheduledQueryDestination
 {
-    public string? DestinationIdentifier { get; set; }
-
     public string? DestinationType { get; set; }
 
-    public string? ErrorMessage { get; set; }
+    public string? DestinationIdentifier { get; set; }
+
+    public string? Status { get; set; }
 
     public string? ProcessedIdentifier { get; set; }
 
-    public string? Status { get; set; }
+    public string? ErrorMessage { get; set; }
 
     public static ScheduledQueryDestination? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8959,22 +8959,22 @@ public sealed partial class ScheduledQueryDestination
             return null;
         }
         var result = new ScheduledQueryDestination();
-        result.DestinationIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destinationIdentifier"));
         result.DestinationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destinationType"));
-        result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "errorMessage"));
-        result.ProcessedIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "processedIdentifier"));
+        result.DestinationIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destinationIdentifier"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.ProcessedIdentifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "processedIdentifier"));
+        result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "errorMessage"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "destinationIdentifier", DestinationIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "destinationType", DestinationType);
-        global::Gureum.Core.ValueTree.Put(node, "errorMessage", ErrorMessage);
-        global::Gureum.Core.ValueTree.Put(node, "processedIdentifier", ProcessedIdentifier);
+        global::Gureum.Core.ValueTree.Put(node, "destinationIdentifier", DestinationIdentifier);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "processedIdentifier", ProcessedIdentifier);
+        global::Gureum.Core.ValueTree.Put(node, "errorMessage", ErrorMessage);
         return node;
     }
 }
@@ -8994,25 +8994,25 @@ public static class ScheduledQueryState
 
 public sealed partial class ScheduledQuerySummary
 {
-    public long? CreationTime { get; set; }
-
-    public global::Gureum.Api.Logs.DestinationConfiguration? DestinationConfiguration { get; set; }
-
-    public string? LastExecutionStatus { get; set; }
-
-    public long? LastTriggeredTime { get; set; }
-
-    public long? LastUpdatedTime { get; set; }
+    public string? ScheduledQueryArn { get; set; }
 
     public string? Name { get; set; }
 
-    public string? ScheduleExpression { get; set; }
-
-    public string? ScheduledQueryArn { get; set; }
-
     public string? State { get; set; }
 
+    public long? LastTriggeredTime { get; set; }
+
+    public string? LastExecutionStatus { get; set; }
+
+    public string? ScheduleExpression { get; set; }
+
     public string? Timezone { get; set; }
+
+    public global::Gureum.Api.Logs.DestinationConfiguration? DestinationConfiguration { get; set; }
+
+    public long? CreationTime { get; set; }
+
+    public long? LastUpdatedTime { get; set; }
 
     public static ScheduledQuerySummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9021,32 +9021,32 @@ public sealed partial class ScheduledQuerySummary
             return null;
         }
         var result = new ScheduledQuerySummary();
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTime"));
-        result.DestinationConfiguration = global::Gureum.Api.Logs.DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "destinationConfiguration")));
-        result.LastExecutionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lastExecutionStatus"));
-        result.LastTriggeredTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastTriggeredTime"));
-        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
-        result.ScheduleExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scheduleExpression"));
         result.ScheduledQueryArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scheduledQueryArn"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "state"));
+        result.LastTriggeredTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastTriggeredTime"));
+        result.LastExecutionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lastExecutionStatus"));
+        result.ScheduleExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scheduleExpression"));
         result.Timezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "timezone"));
+        result.DestinationConfiguration = global::Gureum.Api.Logs.DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "destinationConfiguration")));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTime"));
+        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "creationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "destinationConfiguration", DestinationConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "lastExecutionStatus", LastExecutionStatus);
-        global::Gureum.Core.ValueTree.Put(node, "lastTriggeredTime", LastTriggeredTime);
-        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "scheduleExpression", ScheduleExpression);
         global::Gureum.Core.ValueTree.Put(node, "scheduledQueryArn", ScheduledQueryArn);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "state", State);
+        global::Gureum.Core.ValueTree.Put(node, "lastTriggeredTime", LastTriggeredTime);
+        global::Gureum.Core.ValueTree.Put(node, "lastExecutionStatus", LastExecutionStatus);
+        global::Gureum.Core.ValueTree.Put(node, "scheduleExpression", ScheduleExpression);
         global::Gureum.Core.ValueTree.Put(node, "timezone", Timezone);
+        global::Gureum.Core.ValueTree.Put(node, "destinationConfiguration", DestinationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "creationTime", CreationTime);
+        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
         return node;
     }
 }
@@ -9109,9 +9109,9 @@ public sealed partial class SplitString
 
 public sealed partial class SplitStringEntry
 {
-    public string? Delimiter { get; set; }
-
     public string? Source { get; set; }
+
+    public string? Delimiter { get; set; }
 
     public static SplitStringEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9120,16 +9120,16 @@ public sealed partial class SplitStringEntry
             return null;
         }
         var result = new SplitStringEntry();
-        result.Delimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "delimiter"));
         result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "source"));
+        result.Delimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "delimiter"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "delimiter", Delimiter);
         global::Gureum.Core.ValueTree.Put(node, "source", Source);
+        global::Gureum.Core.ValueTree.Put(node, "delimiter", Delimiter);
         return node;
     }
 }
@@ -9168,13 +9168,13 @@ public static class StandardUnit
 
 public sealed partial class StartLiveTailRequest
 {
-    public string? LogEventFilterPattern { get; set; }
-
     public global::System.Collections.Generic.List<string>? LogGroupIdentifiers { get; set; }
+
+    public global::System.Collections.Generic.List<string>? LogStreamNames { get; set; }
 
     public global::System.Collections.Generic.List<string>? LogStreamNamePrefixes { get; set; }
 
-    public global::System.Collections.Generic.List<string>? LogStreamNames { get; set; }
+    public string? LogEventFilterPattern { get; set; }
 
     public static StartLiveTailRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9183,20 +9183,20 @@ public sealed partial class StartLiveTailRequest
             return null;
         }
         var result = new StartLiveTailRequest();
-        result.LogEventFilterPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logEventFilterPattern"));
         result.LogGroupIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.LogStreamNamePrefixes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logStreamNamePrefixes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.LogStreamNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logStreamNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.LogStreamNamePrefixes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logStreamNamePrefixes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.LogEventFilterPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logEventFilterPattern"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "logEventFilterPattern", LogEventFilterPattern);
         global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifiers", global::Gureum.Core.ValueTree.WriteList(LogGroupIdentifiers, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "logStreamNamePrefixes", global::Gureum.Core.ValueTree.WriteList(LogStreamNamePrefixes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "logStreamNames", global::Gureum.Core.ValueTree.WriteList(LogStreamNames, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "logStreamNamePrefixes", global::Gureum.Core.ValueTree.WriteList(LogStreamNamePrefixes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "logEventFilterPattern", LogEventFilterPattern);
         return node;
     }
 }
@@ -9226,13 +9226,13 @@ public sealed partial class StartLiveTailResponse
 
 public sealed partial class StartLiveTailResponseStream
 {
-    public object? SessionStreamingException { get; set; }
-
-    public object? SessionTimeoutException { get; set; }
-
     public global::Gureum.Api.Logs.LiveTailSessionStart? SessionStart { get; set; }
 
     public global::Gureum.Api.Logs.LiveTailSessionUpdate? SessionUpdate { get; set; }
+
+    public object? SessionTimeoutException { get; set; }
+
+    public object? SessionStreamingException { get; set; }
 
     public static StartLiveTailResponseStream? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9241,41 +9241,41 @@ public sealed partial class StartLiveTailResponseStream
             return null;
         }
         var result = new StartLiveTailResponseStream();
-        result.SessionStreamingException = global::Gureum.Core.ValueTree.Get(node, "SessionStreamingException");
-        result.SessionTimeoutException = global::Gureum.Core.ValueTree.Get(node, "SessionTimeoutException");
         result.SessionStart = global::Gureum.Api.Logs.LiveTailSessionStart.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "sessionStart")));
         result.SessionUpdate = global::Gureum.Api.Logs.LiveTailSessionUpdate.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "sessionUpdate")));
+        result.SessionTimeoutException = global::Gureum.Core.ValueTree.Get(node, "SessionTimeoutException");
+        result.SessionStreamingException = global::Gureum.Core.ValueTree.Get(node, "SessionStreamingException");
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "SessionStreamingException", SessionStreamingException);
-        global::Gureum.Core.ValueTree.Put(node, "SessionTimeoutException", SessionTimeoutException);
         global::Gureum.Core.ValueTree.Put(node, "sessionStart", SessionStart?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "sessionUpdate", SessionUpdate?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SessionTimeoutException", SessionTimeoutException);
+        global::Gureum.Core.ValueTree.Put(node, "SessionStreamingException", SessionStreamingException);
         return node;
     }
 }
 
 public sealed partial class StartQueryRequest
 {
-    public long? EndTime { get; set; }
-
-    public int? Limit { get; set; }
-
-    public global::System.Collections.Generic.List<string>? LogGroupIdentifiers { get; set; }
+    public string? QueryLanguage { get; set; }
 
     public string? LogGroupName { get; set; }
 
     public global::System.Collections.Generic.List<string>? LogGroupNames { get; set; }
 
-    public string? QueryLanguage { get; set; }
+    public global::System.Collections.Generic.List<string>? LogGroupIdentifiers { get; set; }
+
+    public long? StartTime { get; set; }
+
+    public long? EndTime { get; set; }
 
     public string? QueryString { get; set; }
 
-    public long? StartTime { get; set; }
+    public int? Limit { get; set; }
 
     public static StartQueryRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9284,28 +9284,28 @@ public sealed partial class StartQueryRequest
             return null;
         }
         var result = new StartQueryRequest();
-        result.EndTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "endTime"));
-        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
-        result.LogGroupIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.QueryLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryLanguage"));
         result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
         result.LogGroupNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.QueryLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryLanguage"));
-        result.QueryString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryString"));
+        result.LogGroupIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.StartTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "startTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "endTime"));
+        result.QueryString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryString"));
+        result.Limit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "limit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "endTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifiers", global::Gureum.Core.ValueTree.WriteList(LogGroupIdentifiers, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "queryLanguage", QueryLanguage);
         global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
         global::Gureum.Core.ValueTree.Put(node, "logGroupNames", global::Gureum.Core.ValueTree.WriteList(LogGroupNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "queryLanguage", QueryLanguage);
-        global::Gureum.Core.ValueTree.Put(node, "queryString", QueryString);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifiers", global::Gureum.Core.ValueTree.WriteList(LogGroupIdentifiers, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "startTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "endTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "queryString", QueryString);
+        global::Gureum.Core.ValueTree.Put(node, "limit", Limit);
         return node;
     }
 }
@@ -9389,25 +9389,25 @@ public sealed partial class StopQueryResponse
 
 public sealed partial class SubscriptionFilter
 {
+    public string? FilterName { get; set; }
+
+    public string? LogGroupName { get; set; }
+
+    public string? FilterPattern { get; set; }
+
+    public string? DestinationArn { get; set; }
+
+    public string? RoleArn { get; set; }
+
+    public string? Distribution { get; set; }
+
     public bool? ApplyOnTransformedLogs { get; set; }
 
     public long? CreationTime { get; set; }
 
-    public string? DestinationArn { get; set; }
-
-    public string? Distribution { get; set; }
-
-    public global::System.Collections.Generic.List<string>? EmitSystemFields { get; set; }
-
     public string? FieldSelectionCriteria { get; set; }
 
-    public string? FilterName { get; set; }
-
-    public string? FilterPattern { get; set; }
-
-    public string? LogGroupName { get; set; }
-
-    public string? RoleArn { get; set; }
+    public global::System.Collections.Generic.List<string>? EmitSystemFields { get; set; }
 
     public static SubscriptionFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9416,32 +9416,32 @@ public sealed partial class SubscriptionFilter
             return null;
         }
         var result = new SubscriptionFilter();
+        result.FilterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterName"));
+        result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
+        result.FilterPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterPattern"));
+        result.DestinationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destinationArn"));
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
+        result.Distribution = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "distribution"));
         result.ApplyOnTransformedLogs = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "applyOnTransformedLogs"));
         result.CreationTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTime"));
-        result.DestinationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "destinationArn"));
-        result.Distribution = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "distribution"));
-        result.EmitSystemFields = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "emitSystemFields"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.FieldSelectionCriteria = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fieldSelectionCriteria"));
-        result.FilterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterName"));
-        result.FilterPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterPattern"));
-        result.LogGroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "logGroupName"));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
+        result.EmitSystemFields = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "emitSystemFields"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "filterName", FilterName);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
+        global::Gureum.Core.ValueTree.Put(node, "filterPattern", FilterPattern);
+        global::Gureum.Core.ValueTree.Put(node, "destinationArn", DestinationArn);
+        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "distribution", Distribution);
         global::Gureum.Core.ValueTree.Put(node, "applyOnTransformedLogs", ApplyOnTransformedLogs);
         global::Gureum.Core.ValueTree.Put(node, "creationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "destinationArn", DestinationArn);
-        global::Gureum.Core.ValueTree.Put(node, "distribution", Distribution);
-        global::Gureum.Core.ValueTree.Put(node, "emitSystemFields", global::Gureum.Core.ValueTree.WriteList(EmitSystemFields, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "fieldSelectionCriteria", FieldSelectionCriteria);
-        global::Gureum.Core.ValueTree.Put(node, "filterName", FilterName);
-        global::Gureum.Core.ValueTree.Put(node, "filterPattern", FilterPattern);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupName", LogGroupName);
-        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "emitSystemFields", global::Gureum.Core.ValueTree.WriteList(EmitSystemFields, x => (object?)x));
         return node;
     }
 }
@@ -9471,9 +9471,9 @@ public sealed partial class SubstituteString
 
 public sealed partial class SubstituteStringEntry
 {
-    public string? From { get; set; }
-
     public string? Source { get; set; }
+
+    public string? From { get; set; }
 
     public string? To { get; set; }
 
@@ -9484,8 +9484,8 @@ public sealed partial class SubstituteStringEntry
             return null;
         }
         var result = new SubstituteStringEntry();
-        result.From = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "from"));
         result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "source"));
+        result.From = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "from"));
         result.To = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "to"));
         return result;
     }
@@ -9493,8 +9493,8 @@ public sealed partial class SubstituteStringEntry
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "from", From);
         global::Gureum.Core.ValueTree.Put(node, "source", Source);
+        global::Gureum.Core.ValueTree.Put(node, "from", From);
         global::Gureum.Core.ValueTree.Put(node, "to", To);
         return node;
     }
@@ -9502,9 +9502,9 @@ public sealed partial class SubstituteStringEntry
 
 public sealed partial class SuppressionPeriod
 {
-    public string? SuppressionUnit { get; set; }
-
     public int? Value { get; set; }
+
+    public string? SuppressionUnit { get; set; }
 
     public static SuppressionPeriod? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9513,16 +9513,16 @@ public sealed partial class SuppressionPeriod
             return null;
         }
         var result = new SuppressionPeriod();
-        result.SuppressionUnit = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "suppressionUnit"));
         result.Value = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "value"));
+        result.SuppressionUnit = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "suppressionUnit"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "suppressionUnit", SuppressionUnit);
         global::Gureum.Core.ValueTree.Put(node, "value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "suppressionUnit", SuppressionUnit);
         return node;
     }
 }
@@ -9682,9 +9682,9 @@ public sealed partial class TestMetricFilterResponse
 
 public sealed partial class TestTransformerRequest
 {
-    public global::System.Collections.Generic.List<string>? LogEventMessages { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Logs.Processor>? TransformerConfig { get; set; }
+
+    public global::System.Collections.Generic.List<string>? LogEventMessages { get; set; }
 
     public static TestTransformerRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9693,16 +9693,16 @@ public sealed partial class TestTransformerRequest
             return null;
         }
         var result = new TestTransformerRequest();
-        result.LogEventMessages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logEventMessages"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.TransformerConfig = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "transformerConfig"), x => global::Gureum.Api.Logs.Processor.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LogEventMessages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logEventMessages"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "logEventMessages", global::Gureum.Core.ValueTree.WriteList(LogEventMessages, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "transformerConfig", global::Gureum.Core.ValueTree.WriteList(TransformerConfig, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "logEventMessages", global::Gureum.Core.ValueTree.WriteList(LogEventMessages, x => (object?)x));
         return node;
     }
 }
@@ -9732,9 +9732,9 @@ public sealed partial class TestTransformerResponse
 
 public sealed partial class TransformedLogRecord
 {
-    public string? EventMessage { get; set; }
-
     public long? EventNumber { get; set; }
+
+    public string? EventMessage { get; set; }
 
     public string? TransformedEventMessage { get; set; }
 
@@ -9745,8 +9745,8 @@ public sealed partial class TransformedLogRecord
             return null;
         }
         var result = new TransformedLogRecord();
-        result.EventMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "eventMessage"));
         result.EventNumber = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "eventNumber"));
+        result.EventMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "eventMessage"));
         result.TransformedEventMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "transformedEventMessage"));
         return result;
     }
@@ -9754,8 +9754,8 @@ public sealed partial class TransformedLogRecord
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "eventMessage", EventMessage);
         global::Gureum.Core.ValueTree.Put(node, "eventNumber", EventNumber);
+        global::Gureum.Core.ValueTree.Put(node, "eventMessage", EventMessage);
         global::Gureum.Core.ValueTree.Put(node, "transformedEventMessage", TransformedEventMessage);
         return node;
     }
@@ -9763,15 +9763,15 @@ public sealed partial class TransformedLogRecord
 
 public sealed partial class TriggerHistoryRecord
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.ScheduledQueryDestination>? Destinations { get; set; }
-
-    public string? ErrorMessage { get; set; }
+    public string? QueryId { get; set; }
 
     public string? ExecutionStatus { get; set; }
 
-    public string? QueryId { get; set; }
-
     public long? TriggeredTimestamp { get; set; }
+
+    public string? ErrorMessage { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Logs.ScheduledQueryDestination>? Destinations { get; set; }
 
     public static TriggerHistoryRecord? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9780,22 +9780,22 @@ public sealed partial class TriggerHistoryRecord
             return null;
         }
         var result = new TriggerHistoryRecord();
-        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "destinations"), x => global::Gureum.Api.Logs.ScheduledQueryDestination.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "errorMessage"));
-        result.ExecutionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionStatus"));
         result.QueryId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryId"));
+        result.ExecutionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionStatus"));
         result.TriggeredTimestamp = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "triggeredTimestamp"));
+        result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "errorMessage"));
+        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "destinations"), x => global::Gureum.Api.Logs.ScheduledQueryDestination.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "errorMessage", ErrorMessage);
-        global::Gureum.Core.ValueTree.Put(node, "executionStatus", ExecutionStatus);
         global::Gureum.Core.ValueTree.Put(node, "queryId", QueryId);
+        global::Gureum.Core.ValueTree.Put(node, "executionStatus", ExecutionStatus);
         global::Gureum.Core.ValueTree.Put(node, "triggeredTimestamp", TriggeredTimestamp);
+        global::Gureum.Core.ValueTree.Put(node, "errorMessage", ErrorMessage);
+        global::Gureum.Core.ValueTree.Put(node, "destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -9938,17 +9938,17 @@ public sealed partial class UntagResourceRequest
 
 public sealed partial class UpdateAnomalyRequest
 {
-    public string? AnomalyDetectorArn { get; set; }
-
     public string? AnomalyId { get; set; }
-
-    public bool? Baseline { get; set; }
 
     public string? PatternId { get; set; }
 
-    public global::Gureum.Api.Logs.SuppressionPeriod? SuppressionPeriod { get; set; }
+    public string? AnomalyDetectorArn { get; set; }
 
     public string? SuppressionType { get; set; }
+
+    public global::Gureum.Api.Logs.SuppressionPeriod? SuppressionPeriod { get; set; }
+
+    public bool? Baseline { get; set; }
 
     public static UpdateAnomalyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9957,35 +9957,35 @@ public sealed partial class UpdateAnomalyRequest
             return null;
         }
         var result = new UpdateAnomalyRequest();
-        result.AnomalyDetectorArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "anomalyDetectorArn"));
         result.AnomalyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "anomalyId"));
-        result.Baseline = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "baseline"));
         result.PatternId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "patternId"));
-        result.SuppressionPeriod = global::Gureum.Api.Logs.SuppressionPeriod.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "suppressionPeriod")));
+        result.AnomalyDetectorArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "anomalyDetectorArn"));
         result.SuppressionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "suppressionType"));
+        result.SuppressionPeriod = global::Gureum.Api.Logs.SuppressionPeriod.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "suppressionPeriod")));
+        result.Baseline = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "baseline"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "anomalyDetectorArn", AnomalyDetectorArn);
         global::Gureum.Core.ValueTree.Put(node, "anomalyId", AnomalyId);
-        global::Gureum.Core.ValueTree.Put(node, "baseline", Baseline);
         global::Gureum.Core.ValueTree.Put(node, "patternId", PatternId);
-        global::Gureum.Core.ValueTree.Put(node, "suppressionPeriod", SuppressionPeriod?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "anomalyDetectorArn", AnomalyDetectorArn);
         global::Gureum.Core.ValueTree.Put(node, "suppressionType", SuppressionType);
+        global::Gureum.Core.ValueTree.Put(node, "suppressionPeriod", SuppressionPeriod?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "baseline", Baseline);
         return node;
     }
 }
 
 public sealed partial class UpdateDeliveryConfigurationRequest
 {
-    public string? FieldDelimiter { get; set; }
-
     public string? Id { get; set; }
 
     public global::System.Collections.Generic.List<string>? RecordFields { get; set; }
+
+    public string? FieldDelimiter { get; set; }
 
     public global::Gureum.Api.Logs.S3DeliveryConfiguration? S3DeliveryConfiguration { get; set; }
 
@@ -9996,9 +9996,9 @@ public sealed partial class UpdateDeliveryConfigurationRequest
             return null;
         }
         var result = new UpdateDeliveryConfigurationRequest();
-        result.FieldDelimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fieldDelimiter"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "id"));
         result.RecordFields = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "recordFields"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.FieldDelimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fieldDelimiter"));
         result.S3DeliveryConfiguration = global::Gureum.Api.Logs.S3DeliveryConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "s3DeliveryConfiguration")));
         return result;
     }
@@ -10006,9 +10006,9 @@ public sealed partial class UpdateDeliveryConfigurationRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "fieldDelimiter", FieldDelimiter);
         global::Gureum.Core.ValueTree.Put(node, "id", Id);
         global::Gureum.Core.ValueTree.Put(node, "recordFields", global::Gureum.Core.ValueTree.WriteList(RecordFields, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "fieldDelimiter", FieldDelimiter);
         global::Gureum.Core.ValueTree.Put(node, "s3DeliveryConfiguration", S3DeliveryConfiguration?.ToTree());
         return node;
     }
@@ -10037,13 +10037,13 @@ public sealed partial class UpdateLogAnomalyDetectorRequest
 {
     public string? AnomalyDetectorArn { get; set; }
 
-    public long? AnomalyVisibilityTime { get; set; }
-
-    public bool? Enabled { get; set; }
-
     public string? EvaluationFrequency { get; set; }
 
     public string? FilterPattern { get; set; }
+
+    public long? AnomalyVisibilityTime { get; set; }
+
+    public bool? Enabled { get; set; }
 
     public static UpdateLogAnomalyDetectorRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10053,10 +10053,10 @@ public sealed partial class UpdateLogAnomalyDetectorRequest
         }
         var result = new UpdateLogAnomalyDetectorRequest();
         result.AnomalyDetectorArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "anomalyDetectorArn"));
-        result.AnomalyVisibilityTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "anomalyVisibilityTime"));
-        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enabled"));
         result.EvaluationFrequency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "evaluationFrequency"));
         result.FilterPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "filterPattern"));
+        result.AnomalyVisibilityTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "anomalyVisibilityTime"));
+        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "enabled"));
         return result;
     }
 
@@ -10064,23 +10064,23 @@ public sealed partial class UpdateLogAnomalyDetectorRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "anomalyDetectorArn", AnomalyDetectorArn);
-        global::Gureum.Core.ValueTree.Put(node, "anomalyVisibilityTime", AnomalyVisibilityTime);
-        global::Gureum.Core.ValueTree.Put(node, "enabled", Enabled);
         global::Gureum.Core.ValueTree.Put(node, "evaluationFrequency", EvaluationFrequency);
         global::Gureum.Core.ValueTree.Put(node, "filterPattern", FilterPattern);
+        global::Gureum.Core.ValueTree.Put(node, "anomalyVisibilityTime", AnomalyVisibilityTime);
+        global::Gureum.Core.ValueTree.Put(node, "enabled", Enabled);
         return node;
     }
 }
 
 public sealed partial class UpdateLookupTableRequest
 {
-    public string? Description { get; set; }
-
-    public string? KmsKeyId { get; set; }
-
     public string? LookupTableArn { get; set; }
 
+    public string? Description { get; set; }
+
     public string? TableBody { get; set; }
+
+    public string? KmsKeyId { get; set; }
 
     public static UpdateLookupTableRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10089,29 +10089,29 @@ public sealed partial class UpdateLookupTableRequest
             return null;
         }
         var result = new UpdateLookupTableRequest();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
         result.LookupTableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lookupTableArn"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.TableBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "tableBody"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
         global::Gureum.Core.ValueTree.Put(node, "lookupTableArn", LookupTableArn);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "tableBody", TableBody);
+        global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
         return node;
     }
 }
 
 public sealed partial class UpdateLookupTableResponse
 {
-    public long? LastUpdatedTime { get; set; }
-
     public string? LookupTableArn { get; set; }
+
+    public long? LastUpdatedTime { get; set; }
 
     public static UpdateLookupTableResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10120,47 +10120,47 @@ public sealed partial class UpdateLookupTableResponse
             return null;
         }
         var result = new UpdateLookupTableResponse();
-        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
         result.LookupTableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lookupTableArn"));
+        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
         global::Gureum.Core.ValueTree.Put(node, "lookupTableArn", LookupTableArn);
+        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
         return node;
     }
 }
 
 public sealed partial class UpdateScheduledQueryRequest
 {
-    public string? Description { get; set; }
-
-    public global::Gureum.Api.Logs.DestinationConfiguration? DestinationConfiguration { get; set; }
-
-    public string? ExecutionRoleArn { get; set; }
-
     public string? Identifier { get; set; }
 
-    public global::System.Collections.Generic.List<string>? LogGroupIdentifiers { get; set; }
+    public string? Description { get; set; }
 
     public string? QueryLanguage { get; set; }
 
     public string? QueryString { get; set; }
 
-    public long? ScheduleEndTime { get; set; }
+    public global::System.Collections.Generic.List<string>? LogGroupIdentifiers { get; set; }
 
     public string? ScheduleExpression { get; set; }
 
-    public long? ScheduleStartTime { get; set; }
+    public string? Timezone { get; set; }
 
     public long? StartTimeOffset { get; set; }
 
-    public string? State { get; set; }
+    public global::Gureum.Api.Logs.DestinationConfiguration? DestinationConfiguration { get; set; }
 
-    public string? Timezone { get; set; }
+    public long? ScheduleStartTime { get; set; }
+
+    public long? ScheduleEndTime { get; set; }
+
+    public string? ExecutionRoleArn { get; set; }
+
+    public string? State { get; set; }
 
     public static UpdateScheduledQueryRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10169,79 +10169,79 @@ public sealed partial class UpdateScheduledQueryRequest
             return null;
         }
         var result = new UpdateScheduledQueryRequest();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.DestinationConfiguration = global::Gureum.Api.Logs.DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "destinationConfiguration")));
-        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionRoleArn"));
         result.Identifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "identifier"));
-        result.LogGroupIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.QueryLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryLanguage"));
         result.QueryString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryString"));
-        result.ScheduleEndTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "scheduleEndTime"));
+        result.LogGroupIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ScheduleExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scheduleExpression"));
-        result.ScheduleStartTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "scheduleStartTime"));
-        result.StartTimeOffset = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "startTimeOffset"));
-        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "state"));
         result.Timezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "timezone"));
+        result.StartTimeOffset = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "startTimeOffset"));
+        result.DestinationConfiguration = global::Gureum.Api.Logs.DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "destinationConfiguration")));
+        result.ScheduleStartTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "scheduleStartTime"));
+        result.ScheduleEndTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "scheduleEndTime"));
+        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionRoleArn"));
+        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "state"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "destinationConfiguration", DestinationConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "executionRoleArn", ExecutionRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "identifier", Identifier);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifiers", global::Gureum.Core.ValueTree.WriteList(LogGroupIdentifiers, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "queryLanguage", QueryLanguage);
         global::Gureum.Core.ValueTree.Put(node, "queryString", QueryString);
-        global::Gureum.Core.ValueTree.Put(node, "scheduleEndTime", ScheduleEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifiers", global::Gureum.Core.ValueTree.WriteList(LogGroupIdentifiers, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "scheduleExpression", ScheduleExpression);
-        global::Gureum.Core.ValueTree.Put(node, "scheduleStartTime", ScheduleStartTime);
-        global::Gureum.Core.ValueTree.Put(node, "startTimeOffset", StartTimeOffset);
-        global::Gureum.Core.ValueTree.Put(node, "state", State);
         global::Gureum.Core.ValueTree.Put(node, "timezone", Timezone);
+        global::Gureum.Core.ValueTree.Put(node, "startTimeOffset", StartTimeOffset);
+        global::Gureum.Core.ValueTree.Put(node, "destinationConfiguration", DestinationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "scheduleStartTime", ScheduleStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "scheduleEndTime", ScheduleEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "executionRoleArn", ExecutionRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "state", State);
         return node;
     }
 }
 
 public sealed partial class UpdateScheduledQueryResponse
 {
-    public long? CreationTime { get; set; }
-
-    public string? Description { get; set; }
-
-    public global::Gureum.Api.Logs.DestinationConfiguration? DestinationConfiguration { get; set; }
-
-    public string? ExecutionRoleArn { get; set; }
-
-    public string? LastExecutionStatus { get; set; }
-
-    public long? LastTriggeredTime { get; set; }
-
-    public long? LastUpdatedTime { get; set; }
-
-    public global::System.Collections.Generic.List<string>? LogGroupIdentifiers { get; set; }
+    public string? ScheduledQueryArn { get; set; }
 
     public string? Name { get; set; }
+
+    public string? Description { get; set; }
 
     public string? QueryLanguage { get; set; }
 
     public string? QueryString { get; set; }
 
-    public long? ScheduleEndTime { get; set; }
+    public global::System.Collections.Generic.List<string>? LogGroupIdentifiers { get; set; }
 
     public string? ScheduleExpression { get; set; }
 
-    public long? ScheduleStartTime { get; set; }
-
-    public string? ScheduledQueryArn { get; set; }
+    public string? Timezone { get; set; }
 
     public long? StartTimeOffset { get; set; }
 
+    public global::Gureum.Api.Logs.DestinationConfiguration? DestinationConfiguration { get; set; }
+
     public string? State { get; set; }
 
-    public string? Timezone { get; set; }
+    public long? LastTriggeredTime { get; set; }
+
+    public string? LastExecutionStatus { get; set; }
+
+    public long? ScheduleStartTime { get; set; }
+
+    public long? ScheduleEndTime { get; set; }
+
+    public string? ExecutionRoleArn { get; set; }
+
+    public long? CreationTime { get; set; }
+
+    public long? LastUpdatedTime { get; set; }
 
     public static UpdateScheduledQueryResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10250,48 +10250,48 @@ public sealed partial class UpdateScheduledQueryResponse
             return null;
         }
         var result = new UpdateScheduledQueryResponse();
-        result.CreationTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTime"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.DestinationConfiguration = global::Gureum.Api.Logs.DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "destinationConfiguration")));
-        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionRoleArn"));
-        result.LastExecutionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lastExecutionStatus"));
-        result.LastTriggeredTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastTriggeredTime"));
-        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
-        result.LogGroupIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ScheduledQueryArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scheduledQueryArn"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.QueryLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryLanguage"));
         result.QueryString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "queryString"));
-        result.ScheduleEndTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "scheduleEndTime"));
+        result.LogGroupIdentifiers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "logGroupIdentifiers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ScheduleExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scheduleExpression"));
-        result.ScheduleStartTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "scheduleStartTime"));
-        result.ScheduledQueryArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "scheduledQueryArn"));
-        result.StartTimeOffset = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "startTimeOffset"));
-        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "state"));
         result.Timezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "timezone"));
+        result.StartTimeOffset = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "startTimeOffset"));
+        result.DestinationConfiguration = global::Gureum.Api.Logs.DestinationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "destinationConfiguration")));
+        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "state"));
+        result.LastTriggeredTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastTriggeredTime"));
+        result.LastExecutionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "lastExecutionStatus"));
+        result.ScheduleStartTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "scheduleStartTime"));
+        result.ScheduleEndTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "scheduleEndTime"));
+        result.ExecutionRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionRoleArn"));
+        result.CreationTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "creationTime"));
+        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "lastUpdatedTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "creationTime", CreationTime);
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "destinationConfiguration", DestinationConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "executionRoleArn", ExecutionRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "lastExecutionStatus", LastExecutionStatus);
-        global::Gureum.Core.ValueTree.Put(node, "lastTriggeredTime", LastTriggeredTime);
-        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
-        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifiers", global::Gureum.Core.ValueTree.WriteList(LogGroupIdentifiers, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "scheduledQueryArn", ScheduledQueryArn);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "queryLanguage", QueryLanguage);
         global::Gureum.Core.ValueTree.Put(node, "queryString", QueryString);
-        global::Gureum.Core.ValueTree.Put(node, "scheduleEndTime", ScheduleEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "logGroupIdentifiers", global::Gureum.Core.ValueTree.WriteList(LogGroupIdentifiers, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "scheduleExpression", ScheduleExpression);
-        global::Gureum.Core.ValueTree.Put(node, "scheduleStartTime", ScheduleStartTime);
-        global::Gureum.Core.ValueTree.Put(node, "scheduledQueryArn", ScheduledQueryArn);
-        global::Gureum.Core.ValueTree.Put(node, "startTimeOffset", StartTimeOffset);
-        global::Gureum.Core.ValueTree.Put(node, "state", State);
         global::Gureum.Core.ValueTree.Put(node, "timezone", Timezone);
+        global::Gureum.Core.ValueTree.Put(node, "startTimeOffset", StartTimeOffset);
+        global::Gureum.Core.ValueTree.Put(node, "destinationConfiguration", DestinationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "state", State);
+        global::Gureum.Core.ValueTree.Put(node, "lastTriggeredTime", LastTriggeredTime);
+        global::Gureum.Core.ValueTree.Put(node, "lastExecutionStatus", LastExecutionStatus);
+        global::Gureum.Core.ValueTree.Put(node, "scheduleStartTime", ScheduleStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "scheduleEndTime", ScheduleEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "executionRoleArn", ExecutionRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "creationTime", CreationTime);
+        global::Gureum.Core.ValueTree.Put(node, "lastUpdatedTime", LastUpdatedTime);
         return node;
     }
 }

@@ -70,16 +70,16 @@ public sealed partial class InvalidObjectStateException : global::Gureum.Core.Aw
     {
     }
 
-    public string? AccessTier
-    {
-        get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "AccessTier"));
-        set => With("AccessTier", value);
-    }
-
     public string? StorageClass
     {
         get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "StorageClass"));
         set => With("StorageClass", value);
+    }
+
+    public string? AccessTier
+    {
+        get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "AccessTier"));
+        set => With("AccessTier", value);
     }
 }
 

@@ -78,15 +78,15 @@ public sealed partial class AbortMultipartUploadRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
-    public global::System.DateTimeOffset? IfMatchInitiatedTime { get; set; }
-
     public string? Key { get; set; }
+
+    public string? UploadId { get; set; }
 
     public string? RequestPayer { get; set; }
 
-    public string? UploadId { get; set; }
+    public string? ExpectedBucketOwner { get; set; }
+
+    public global::System.DateTimeOffset? IfMatchInitiatedTime { get; set; }
 
     public static AbortMultipartUploadRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -96,11 +96,11 @@ public sealed partial class AbortMultipartUploadRequest
         }
         var result = new AbortMultipartUploadRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
+        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
+        result.UploadId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UploadId"));
+        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.IfMatchInitiatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "IfMatchInitiatedTime"));
-        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
-        result.UploadId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UploadId"));
         return result;
     }
 
@@ -108,11 +108,11 @@ public sealed partial class AbortMultipartUploadRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
+        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
+        global::Gureum.Core.ValueTree.Put(node, "UploadId", UploadId);
+        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "IfMatchInitiatedTime", IfMatchInitiatedTime);
-        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
-        global::Gureum.Core.ValueTree.Put(node, "UploadId", UploadId);
         return node;
     }
 }
@@ -219,9 +219,9 @@ public sealed partial class AnalyticsAndOperator
 
 public sealed partial class AnalyticsConfiguration
 {
-    public global::Gureum.Api.S3.AnalyticsFilter? Filter { get; set; }
-
     public string? Id { get; set; }
+
+    public global::Gureum.Api.S3.AnalyticsFilter? Filter { get; set; }
 
     public global::Gureum.Api.S3.StorageClassAnalysis? StorageClassAnalysis { get; set; }
 
@@ -232,8 +232,8 @@ public sealed partial class AnalyticsConfiguration
             return null;
         }
         var result = new AnalyticsConfiguration();
-        result.Filter = global::Gureum.Api.S3.AnalyticsFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Filter")));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.Filter = global::Gureum.Api.S3.AnalyticsFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Filter")));
         result.StorageClassAnalysis = global::Gureum.Api.S3.StorageClassAnalysis.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StorageClassAnalysis")));
         return result;
     }
@@ -241,8 +241,8 @@ public sealed partial class AnalyticsConfiguration
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Filter", Filter?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "Filter", Filter?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "StorageClassAnalysis", StorageClassAnalysis?.ToTree());
         return node;
     }
@@ -273,11 +273,11 @@ public sealed partial class AnalyticsExportDestination
 
 public sealed partial class AnalyticsFilter
 {
-    public global::Gureum.Api.S3.AnalyticsAndOperator? And { get; set; }
-
     public string? Prefix { get; set; }
 
     public global::Gureum.Api.S3.Tag? Tag { get; set; }
+
+    public global::Gureum.Api.S3.AnalyticsAndOperator? And { get; set; }
 
     public static AnalyticsFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -286,29 +286,29 @@ public sealed partial class AnalyticsFilter
             return null;
         }
         var result = new AnalyticsFilter();
-        result.And = global::Gureum.Api.S3.AnalyticsAndOperator.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "And")));
         result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
         result.Tag = global::Gureum.Api.S3.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Tag")));
+        result.And = global::Gureum.Api.S3.AnalyticsAndOperator.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "And")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "And", And?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
         global::Gureum.Core.ValueTree.Put(node, "Tag", Tag?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "And", And?.ToTree());
         return node;
     }
 }
 
 public sealed partial class AnalyticsS3BucketDestination
 {
-    public string? Bucket { get; set; }
+    public string? Format { get; set; }
 
     public string? BucketAccountId { get; set; }
 
-    public string? Format { get; set; }
+    public string? Bucket { get; set; }
 
     public string? Prefix { get; set; }
 
@@ -319,9 +319,9 @@ public sealed partial class AnalyticsS3BucketDestination
             return null;
         }
         var result = new AnalyticsS3BucketDestination();
-        result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.BucketAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketAccountId"));
         result.Format = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Format"));
+        result.BucketAccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketAccountId"));
+        result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
         result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
         return result;
     }
@@ -329,9 +329,9 @@ public sealed partial class AnalyticsS3BucketDestination
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "BucketAccountId", BucketAccountId);
         global::Gureum.Core.ValueTree.Put(node, "Format", Format);
+        global::Gureum.Core.ValueTree.Put(node, "BucketAccountId", BucketAccountId);
+        global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
         global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
         return node;
     }
@@ -375,13 +375,13 @@ public sealed partial class BlockedEncryptionTypes
 
 public sealed partial class Bucket
 {
-    public string? BucketArn { get; set; }
-
-    public string? BucketRegion { get; set; }
+    public string? Name { get; set; }
 
     public global::System.DateTimeOffset? CreationDate { get; set; }
 
-    public string? Name { get; set; }
+    public string? BucketRegion { get; set; }
+
+    public string? BucketArn { get; set; }
 
     public static Bucket? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -390,20 +390,20 @@ public sealed partial class Bucket
             return null;
         }
         var result = new Bucket();
-        result.BucketArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketArn"));
-        result.BucketRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketRegion"));
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
+        result.BucketRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketRegion"));
+        result.BucketArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BucketArn", BucketArn);
-        global::Gureum.Core.ValueTree.Put(node, "BucketRegion", BucketRegion);
-        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
+        global::Gureum.Core.ValueTree.Put(node, "BucketRegion", BucketRegion);
+        global::Gureum.Core.ValueTree.Put(node, "BucketArn", BucketArn);
         return node;
     }
 }
@@ -600,6 +600,8 @@ public sealed partial class CORSConfiguration
 
 public sealed partial class CORSRule
 {
+    public string? ID { get; set; }
+
     public global::System.Collections.Generic.List<string>? AllowedHeaders { get; set; }
 
     public global::System.Collections.Generic.List<string>? AllowedMethods { get; set; }
@@ -607,8 +609,6 @@ public sealed partial class CORSRule
     public global::System.Collections.Generic.List<string>? AllowedOrigins { get; set; }
 
     public global::System.Collections.Generic.List<string>? ExposeHeaders { get; set; }
-
-    public string? ID { get; set; }
 
     public int? MaxAgeSeconds { get; set; }
 
@@ -619,11 +619,11 @@ public sealed partial class CORSRule
             return null;
         }
         var result = new CORSRule();
+        result.ID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ID"));
         result.AllowedHeaders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AllowedHeaders"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.AllowedMethods = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AllowedMethods"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.AllowedOrigins = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AllowedOrigins"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ExposeHeaders = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExposeHeaders"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ID"));
         result.MaxAgeSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxAgeSeconds"));
         return result;
     }
@@ -631,11 +631,11 @@ public sealed partial class CORSRule
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ID", ID);
         global::Gureum.Core.ValueTree.Put(node, "AllowedHeaders", global::Gureum.Core.ValueTree.WriteList(AllowedHeaders, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "AllowedMethods", global::Gureum.Core.ValueTree.WriteList(AllowedMethods, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "AllowedOrigins", global::Gureum.Core.ValueTree.WriteList(AllowedOrigins, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ExposeHeaders", global::Gureum.Core.ValueTree.WriteList(ExposeHeaders, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ID", ID);
         global::Gureum.Core.ValueTree.Put(node, "MaxAgeSeconds", MaxAgeSeconds);
         return node;
     }
@@ -643,19 +643,19 @@ public sealed partial class CORSRule
 
 public sealed partial class CSVInput
 {
-    public bool? AllowQuotedRecordDelimiter { get; set; }
-
-    public string? Comments { get; set; }
-
-    public string? FieldDelimiter { get; set; }
-
     public string? FileHeaderInfo { get; set; }
 
-    public string? QuoteCharacter { get; set; }
+    public string? Comments { get; set; }
 
     public string? QuoteEscapeCharacter { get; set; }
 
     public string? RecordDelimiter { get; set; }
+
+    public string? FieldDelimiter { get; set; }
+
+    public string? QuoteCharacter { get; set; }
+
+    public bool? AllowQuotedRecordDelimiter { get; set; }
 
     public static CSVInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -664,41 +664,41 @@ public sealed partial class CSVInput
             return null;
         }
         var result = new CSVInput();
-        result.AllowQuotedRecordDelimiter = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowQuotedRecordDelimiter"));
-        result.Comments = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Comments"));
-        result.FieldDelimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FieldDelimiter"));
         result.FileHeaderInfo = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FileHeaderInfo"));
-        result.QuoteCharacter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QuoteCharacter"));
+        result.Comments = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Comments"));
         result.QuoteEscapeCharacter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QuoteEscapeCharacter"));
         result.RecordDelimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RecordDelimiter"));
+        result.FieldDelimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FieldDelimiter"));
+        result.QuoteCharacter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QuoteCharacter"));
+        result.AllowQuotedRecordDelimiter = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowQuotedRecordDelimiter"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AllowQuotedRecordDelimiter", AllowQuotedRecordDelimiter);
-        global::Gureum.Core.ValueTree.Put(node, "Comments", Comments);
-        global::Gureum.Core.ValueTree.Put(node, "FieldDelimiter", FieldDelimiter);
         global::Gureum.Core.ValueTree.Put(node, "FileHeaderInfo", FileHeaderInfo);
-        global::Gureum.Core.ValueTree.Put(node, "QuoteCharacter", QuoteCharacter);
+        global::Gureum.Core.ValueTree.Put(node, "Comments", Comments);
         global::Gureum.Core.ValueTree.Put(node, "QuoteEscapeCharacter", QuoteEscapeCharacter);
         global::Gureum.Core.ValueTree.Put(node, "RecordDelimiter", RecordDelimiter);
+        global::Gureum.Core.ValueTree.Put(node, "FieldDelimiter", FieldDelimiter);
+        global::Gureum.Core.ValueTree.Put(node, "QuoteCharacter", QuoteCharacter);
+        global::Gureum.Core.ValueTree.Put(node, "AllowQuotedRecordDelimiter", AllowQuotedRecordDelimiter);
         return node;
     }
 }
 
 public sealed partial class CSVOutput
 {
-    public string? FieldDelimiter { get; set; }
-
-    public string? QuoteCharacter { get; set; }
+    public string? QuoteFields { get; set; }
 
     public string? QuoteEscapeCharacter { get; set; }
 
-    public string? QuoteFields { get; set; }
-
     public string? RecordDelimiter { get; set; }
+
+    public string? FieldDelimiter { get; set; }
+
+    public string? QuoteCharacter { get; set; }
 
     public static CSVOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -707,22 +707,22 @@ public sealed partial class CSVOutput
             return null;
         }
         var result = new CSVOutput();
+        result.QuoteFields = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QuoteFields"));
+        result.QuoteEscapeCharacter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QuoteEscapeCharacter"));
+        result.RecordDelimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RecordDelimiter"));
         result.FieldDelimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FieldDelimiter"));
         result.QuoteCharacter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QuoteCharacter"));
-        result.QuoteEscapeCharacter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QuoteEscapeCharacter"));
-        result.QuoteFields = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QuoteFields"));
-        result.RecordDelimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RecordDelimiter"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "QuoteFields", QuoteFields);
+        global::Gureum.Core.ValueTree.Put(node, "QuoteEscapeCharacter", QuoteEscapeCharacter);
+        global::Gureum.Core.ValueTree.Put(node, "RecordDelimiter", RecordDelimiter);
         global::Gureum.Core.ValueTree.Put(node, "FieldDelimiter", FieldDelimiter);
         global::Gureum.Core.ValueTree.Put(node, "QuoteCharacter", QuoteCharacter);
-        global::Gureum.Core.ValueTree.Put(node, "QuoteEscapeCharacter", QuoteEscapeCharacter);
-        global::Gureum.Core.ValueTree.Put(node, "QuoteFields", QuoteFields);
-        global::Gureum.Core.ValueTree.Put(node, "RecordDelimiter", RecordDelimiter);
         return node;
     }
 }
@@ -735,21 +735,21 @@ public sealed partial class Checksum
 
     public string? ChecksumCRC64NVME { get; set; }
 
-    public string? ChecksumMD5 { get; set; }
-
     public string? ChecksumSHA1 { get; set; }
 
     public string? ChecksumSHA256 { get; set; }
 
     public string? ChecksumSHA512 { get; set; }
 
-    public string? ChecksumType { get; set; }
+    public string? ChecksumMD5 { get; set; }
 
-    public string? ChecksumXXHASH128 { get; set; }
+    public string? ChecksumXXHASH64 { get; set; }
 
     public string? ChecksumXXHASH3 { get; set; }
 
-    public string? ChecksumXXHASH64 { get; set; }
+    public string? ChecksumXXHASH128 { get; set; }
+
+    public string? ChecksumType { get; set; }
 
     public static Checksum? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -761,14 +761,14 @@ public sealed partial class Checksum
         result.ChecksumCRC32 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32"));
         result.ChecksumCRC32C = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32C"));
         result.ChecksumCRC64NVME = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC64NVME"));
-        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumSHA1 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA1"));
         result.ChecksumSHA256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA256"));
         result.ChecksumSHA512 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA512"));
-        result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
-        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
-        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumXXHASH64 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH64"));
+        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
+        result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
         return result;
     }
 
@@ -778,14 +778,14 @@ public sealed partial class Checksum
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32", ChecksumCRC32);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32C", ChecksumCRC32C);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC64NVME", ChecksumCRC64NVME);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA1", ChecksumSHA1);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA256", ChecksumSHA256);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA512", ChecksumSHA512);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH64", ChecksumXXHASH64);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
         return node;
     }
 }
@@ -820,13 +820,13 @@ public static class ChecksumType
 
 public sealed partial class CloudFunctionConfiguration
 {
-    public string? CloudFunction { get; set; }
+    public string? Id { get; set; }
 
     public string? Event { get; set; }
 
     public global::System.Collections.Generic.List<string>? Events { get; set; }
 
-    public string? Id { get; set; }
+    public string? CloudFunction { get; set; }
 
     public string? InvocationRole { get; set; }
 
@@ -837,10 +837,10 @@ public sealed partial class CloudFunctionConfiguration
             return null;
         }
         var result = new CloudFunctionConfiguration();
-        result.CloudFunction = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudFunction"));
+        result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
         result.Event = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Event"));
         result.Events = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Events"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.CloudFunction = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudFunction"));
         result.InvocationRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvocationRole"));
         return result;
     }
@@ -848,10 +848,10 @@ public sealed partial class CloudFunctionConfiguration
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudFunction", CloudFunction);
+        global::Gureum.Core.ValueTree.Put(node, "Id", Id);
         global::Gureum.Core.ValueTree.Put(node, "Event", Event);
         global::Gureum.Core.ValueTree.Put(node, "Events", global::Gureum.Core.ValueTree.WriteList(Events, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "CloudFunction", CloudFunction);
         global::Gureum.Core.ValueTree.Put(node, "InvocationRole", InvocationRole);
         return node;
     }
@@ -882,9 +882,15 @@ public sealed partial class CommonPrefix
 
 public sealed partial class CompleteMultipartUploadOutput
 {
+    public string? Location { get; set; }
+
     public string? Bucket { get; set; }
 
-    public bool? BucketKeyEnabled { get; set; }
+    public string? Key { get; set; }
+
+    public string? Expiration { get; set; }
+
+    public string? ETag { get; set; }
 
     public string? ChecksumCRC32 { get; set; }
 
@@ -892,37 +898,31 @@ public sealed partial class CompleteMultipartUploadOutput
 
     public string? ChecksumCRC64NVME { get; set; }
 
-    public string? ChecksumMD5 { get; set; }
-
     public string? ChecksumSHA1 { get; set; }
 
     public string? ChecksumSHA256 { get; set; }
 
     public string? ChecksumSHA512 { get; set; }
 
-    public string? ChecksumType { get; set; }
-
-    public string? ChecksumXXHASH128 { get; set; }
-
-    public string? ChecksumXXHASH3 { get; set; }
+    public string? ChecksumMD5 { get; set; }
 
     public string? ChecksumXXHASH64 { get; set; }
 
-    public string? ETag { get; set; }
+    public string? ChecksumXXHASH3 { get; set; }
 
-    public string? Expiration { get; set; }
+    public string? ChecksumXXHASH128 { get; set; }
 
-    public string? Key { get; set; }
-
-    public string? Location { get; set; }
-
-    public string? RequestCharged { get; set; }
-
-    public string? SSEKMSKeyId { get; set; }
+    public string? ChecksumType { get; set; }
 
     public string? ServerSideEncryption { get; set; }
 
     public string? VersionId { get; set; }
+
+    public string? SSEKMSKeyId { get; set; }
+
+    public bool? BucketKeyEnabled { get; set; }
+
+    public string? RequestCharged { get; set; }
 
     public static CompleteMultipartUploadOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -931,54 +931,54 @@ public sealed partial class CompleteMultipartUploadOutput
             return null;
         }
         var result = new CompleteMultipartUploadOutput();
+        result.Location = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Location"));
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
+        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
+        result.Expiration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
+        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
         result.ChecksumCRC32 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32"));
         result.ChecksumCRC32C = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32C"));
         result.ChecksumCRC64NVME = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC64NVME"));
-        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumSHA1 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA1"));
         result.ChecksumSHA256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA256"));
         result.ChecksumSHA512 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA512"));
-        result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
-        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
-        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumXXHASH64 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH64"));
-        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
-        result.Expiration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
-        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.Location = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Location"));
-        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
-        result.SSEKMSKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSKeyId"));
+        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
+        result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
         result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.SSEKMSKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSKeyId"));
+        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
+        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Location", Location);
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
+        global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
+        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32", ChecksumCRC32);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32C", ChecksumCRC32C);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC64NVME", ChecksumCRC64NVME);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA1", ChecksumSHA1);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA256", ChecksumSHA256);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA512", ChecksumSHA512);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH64", ChecksumXXHASH64);
-        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
-        global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
-        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "Location", Location);
-        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
-        global::Gureum.Core.ValueTree.Put(node, "SSEKMSKeyId", SSEKMSKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
         global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "SSEKMSKeyId", SSEKMSKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
         return node;
     }
 }
@@ -987,13 +987,17 @@ public sealed partial class CompleteMultipartUploadRequest
 {
     public string? Bucket { get; set; }
 
+    public string? Key { get; set; }
+
+    public global::Gureum.Api.S3.CompletedMultipartUpload? MultipartUpload { get; set; }
+
+    public string? UploadId { get; set; }
+
     public string? ChecksumCRC32 { get; set; }
 
     public string? ChecksumCRC32C { get; set; }
 
     public string? ChecksumCRC64NVME { get; set; }
-
-    public string? ChecksumMD5 { get; set; }
 
     public string? ChecksumSHA1 { get; set; }
 
@@ -1001,13 +1005,19 @@ public sealed partial class CompleteMultipartUploadRequest
 
     public string? ChecksumSHA512 { get; set; }
 
-    public string? ChecksumType { get; set; }
+    public string? ChecksumMD5 { get; set; }
 
-    public string? ChecksumXXHASH128 { get; set; }
+    public string? ChecksumXXHASH64 { get; set; }
 
     public string? ChecksumXXHASH3 { get; set; }
 
-    public string? ChecksumXXHASH64 { get; set; }
+    public string? ChecksumXXHASH128 { get; set; }
+
+    public string? ChecksumType { get; set; }
+
+    public long? MpuObjectSize { get; set; }
+
+    public string? RequestPayer { get; set; }
 
     public string? ExpectedBucketOwner { get; set; }
 
@@ -1015,21 +1025,11 @@ public sealed partial class CompleteMultipartUploadRequest
 
     public string? IfNoneMatch { get; set; }
 
-    public string? Key { get; set; }
-
-    public long? MpuObjectSize { get; set; }
-
-    public global::Gureum.Api.S3.CompletedMultipartUpload? MultipartUpload { get; set; }
-
-    public string? RequestPayer { get; set; }
-
     public string? SSECustomerAlgorithm { get; set; }
 
     public string? SSECustomerKey { get; set; }
 
     public string? SSECustomerKeyMD5 { get; set; }
-
-    public string? UploadId { get; set; }
 
     public static CompleteMultipartUploadRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1039,28 +1039,28 @@ public sealed partial class CompleteMultipartUploadRequest
         }
         var result = new CompleteMultipartUploadRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
+        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
+        result.MultipartUpload = global::Gureum.Api.S3.CompletedMultipartUpload.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MultipartUpload")));
+        result.UploadId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UploadId"));
         result.ChecksumCRC32 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32"));
         result.ChecksumCRC32C = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32C"));
         result.ChecksumCRC64NVME = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC64NVME"));
-        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumSHA1 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA1"));
         result.ChecksumSHA256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA256"));
         result.ChecksumSHA512 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA512"));
-        result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
-        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
-        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumXXHASH64 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH64"));
+        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
+        result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
+        result.MpuObjectSize = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "MpuObjectSize"));
+        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.IfMatch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IfMatch"));
         result.IfNoneMatch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IfNoneMatch"));
-        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.MpuObjectSize = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "MpuObjectSize"));
-        result.MultipartUpload = global::Gureum.Api.S3.CompletedMultipartUpload.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MultipartUpload")));
-        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.SSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerAlgorithm"));
         result.SSECustomerKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKey"));
         result.SSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKeyMD5"));
-        result.UploadId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UploadId"));
         return result;
     }
 
@@ -1068,28 +1068,28 @@ public sealed partial class CompleteMultipartUploadRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
+        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
+        global::Gureum.Core.ValueTree.Put(node, "MultipartUpload", MultipartUpload?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "UploadId", UploadId);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32", ChecksumCRC32);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32C", ChecksumCRC32C);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC64NVME", ChecksumCRC64NVME);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA1", ChecksumSHA1);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA256", ChecksumSHA256);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA512", ChecksumSHA512);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH64", ChecksumXXHASH64);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
+        global::Gureum.Core.ValueTree.Put(node, "MpuObjectSize", MpuObjectSize);
+        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "IfMatch", IfMatch);
         global::Gureum.Core.ValueTree.Put(node, "IfNoneMatch", IfNoneMatch);
-        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "MpuObjectSize", MpuObjectSize);
-        global::Gureum.Core.ValueTree.Put(node, "MultipartUpload", MultipartUpload?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerAlgorithm", SSECustomerAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKey", SSECustomerKey);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKeyMD5", SSECustomerKeyMD5);
-        global::Gureum.Core.ValueTree.Put(node, "UploadId", UploadId);
         return node;
     }
 }
@@ -1119,13 +1119,13 @@ public sealed partial class CompletedMultipartUpload
 
 public sealed partial class CompletedPart
 {
+    public string? ETag { get; set; }
+
     public string? ChecksumCRC32 { get; set; }
 
     public string? ChecksumCRC32C { get; set; }
 
     public string? ChecksumCRC64NVME { get; set; }
-
-    public string? ChecksumMD5 { get; set; }
 
     public string? ChecksumSHA1 { get; set; }
 
@@ -1133,13 +1133,13 @@ public sealed partial class CompletedPart
 
     public string? ChecksumSHA512 { get; set; }
 
-    public string? ChecksumXXHASH128 { get; set; }
-
-    public string? ChecksumXXHASH3 { get; set; }
+    public string? ChecksumMD5 { get; set; }
 
     public string? ChecksumXXHASH64 { get; set; }
 
-    public string? ETag { get; set; }
+    public string? ChecksumXXHASH3 { get; set; }
+
+    public string? ChecksumXXHASH128 { get; set; }
 
     public int? PartNumber { get; set; }
 
@@ -1150,17 +1150,17 @@ public sealed partial class CompletedPart
             return null;
         }
         var result = new CompletedPart();
+        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
         result.ChecksumCRC32 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32"));
         result.ChecksumCRC32C = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32C"));
         result.ChecksumCRC64NVME = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC64NVME"));
-        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumSHA1 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA1"));
         result.ChecksumSHA256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA256"));
         result.ChecksumSHA512 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA512"));
-        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
-        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumXXHASH64 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH64"));
-        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
+        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
         result.PartNumber = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartNumber"));
         return result;
     }
@@ -1168,17 +1168,17 @@ public sealed partial class CompletedPart
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32", ChecksumCRC32);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32C", ChecksumCRC32C);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC64NVME", ChecksumCRC64NVME);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA1", ChecksumSHA1);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA256", ChecksumSHA256);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA512", ChecksumSHA512);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH64", ChecksumXXHASH64);
-        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
         global::Gureum.Core.ValueTree.Put(node, "PartNumber", PartNumber);
         return node;
     }
@@ -1240,27 +1240,27 @@ public sealed partial class ContinuationEvent
 
 public sealed partial class CopyObjectOutput
 {
-    public bool? BucketKeyEnabled { get; set; }
-
     public global::Gureum.Api.S3.CopyObjectResult? CopyObjectResult { get; set; }
-
-    public string? CopySourceVersionId { get; set; }
 
     public string? Expiration { get; set; }
 
-    public string? RequestCharged { get; set; }
+    public string? CopySourceVersionId { get; set; }
+
+    public string? VersionId { get; set; }
+
+    public string? ServerSideEncryption { get; set; }
 
     public string? SSECustomerAlgorithm { get; set; }
 
     public string? SSECustomerKeyMD5 { get; set; }
 
-    public string? SSEKMSEncryptionContext { get; set; }
-
     public string? SSEKMSKeyId { get; set; }
 
-    public string? ServerSideEncryption { get; set; }
+    public string? SSEKMSEncryptionContext { get; set; }
 
-    public string? VersionId { get; set; }
+    public bool? BucketKeyEnabled { get; set; }
+
+    public string? RequestCharged { get; set; }
 
     public static CopyObjectOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1269,34 +1269,34 @@ public sealed partial class CopyObjectOutput
             return null;
         }
         var result = new CopyObjectOutput();
-        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
         result.CopyObjectResult = global::Gureum.Api.S3.CopyObjectResult.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CopyObjectResult")));
-        result.CopySourceVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CopySourceVersionId"));
         result.Expiration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
-        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
+        result.CopySourceVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CopySourceVersionId"));
+        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
         result.SSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerAlgorithm"));
         result.SSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKeyMD5"));
-        result.SSEKMSEncryptionContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSEncryptionContext"));
         result.SSEKMSKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSKeyId"));
-        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
-        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.SSEKMSEncryptionContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSEncryptionContext"));
+        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
+        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
         global::Gureum.Core.ValueTree.Put(node, "CopyObjectResult", CopyObjectResult?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CopySourceVersionId", CopySourceVersionId);
         global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
-        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
+        global::Gureum.Core.ValueTree.Put(node, "CopySourceVersionId", CopySourceVersionId);
+        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerAlgorithm", SSECustomerAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKeyMD5", SSECustomerKeyMD5);
-        global::Gureum.Core.ValueTree.Put(node, "SSEKMSEncryptionContext", SSEKMSEncryptionContext);
         global::Gureum.Core.ValueTree.Put(node, "SSEKMSKeyId", SSEKMSKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
-        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "SSEKMSEncryptionContext", SSEKMSEncryptionContext);
+        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
         return node;
     }
 }
@@ -1306,8 +1306,6 @@ public sealed partial class CopyObjectRequest
     public string? ACL { get; set; }
 
     public string? Bucket { get; set; }
-
-    public bool? BucketKeyEnabled { get; set; }
 
     public string? CacheControl { get; set; }
 
@@ -1331,16 +1329,6 @@ public sealed partial class CopyObjectRequest
 
     public global::System.DateTimeOffset? CopySourceIfUnmodifiedSince { get; set; }
 
-    public string? CopySourceSSECustomerAlgorithm { get; set; }
-
-    public string? CopySourceSSECustomerKey { get; set; }
-
-    public string? CopySourceSSECustomerKeyMD5 { get; set; }
-
-    public string? ExpectedBucketOwner { get; set; }
-
-    public string? ExpectedSourceBucketOwner { get; set; }
-
     public string? Expires { get; set; }
 
     public string? GrantFullControl { get; set; }
@@ -1361,13 +1349,13 @@ public sealed partial class CopyObjectRequest
 
     public string? MetadataDirective { get; set; }
 
-    public string? ObjectLockLegalHoldStatus { get; set; }
+    public string? TaggingDirective { get; set; }
 
-    public string? ObjectLockMode { get; set; }
+    public string? ServerSideEncryption { get; set; }
 
-    public global::System.DateTimeOffset? ObjectLockRetainUntilDate { get; set; }
+    public string? StorageClass { get; set; }
 
-    public string? RequestPayer { get; set; }
+    public string? WebsiteRedirectLocation { get; set; }
 
     public string? SSECustomerAlgorithm { get; set; }
 
@@ -1375,19 +1363,31 @@ public sealed partial class CopyObjectRequest
 
     public string? SSECustomerKeyMD5 { get; set; }
 
-    public string? SSEKMSEncryptionContext { get; set; }
-
     public string? SSEKMSKeyId { get; set; }
 
-    public string? ServerSideEncryption { get; set; }
+    public string? SSEKMSEncryptionContext { get; set; }
 
-    public string? StorageClass { get; set; }
+    public bool? BucketKeyEnabled { get; set; }
+
+    public string? CopySourceSSECustomerAlgorithm { get; set; }
+
+    public string? CopySourceSSECustomerKey { get; set; }
+
+    public string? CopySourceSSECustomerKeyMD5 { get; set; }
+
+    public string? RequestPayer { get; set; }
 
     public string? Tagging { get; set; }
 
-    public string? TaggingDirective { get; set; }
+    public string? ObjectLockMode { get; set; }
 
-    public string? WebsiteRedirectLocation { get; set; }
+    public global::System.DateTimeOffset? ObjectLockRetainUntilDate { get; set; }
+
+    public string? ObjectLockLegalHoldStatus { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
+
+    public string? ExpectedSourceBucketOwner { get; set; }
 
     public static CopyObjectRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1398,7 +1398,6 @@ public sealed partial class CopyObjectRequest
         var result = new CopyObjectRequest();
         result.ACL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ACL"));
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
         result.CacheControl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CacheControl"));
         result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ContentDisposition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentDisposition"));
@@ -1410,11 +1409,6 @@ public sealed partial class CopyObjectRequest
         result.CopySourceIfModifiedSince = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CopySourceIfModifiedSince"));
         result.CopySourceIfNoneMatch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CopySourceIfNoneMatch"));
         result.CopySourceIfUnmodifiedSince = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CopySourceIfUnmodifiedSince"));
-        result.CopySourceSSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CopySourceSSECustomerAlgorithm"));
-        result.CopySourceSSECustomerKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CopySourceSSECustomerKey"));
-        result.CopySourceSSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CopySourceSSECustomerKeyMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
-        result.ExpectedSourceBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedSourceBucketOwner"));
         result.Expires = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expires"));
         result.GrantFullControl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantFullControl"));
         result.GrantRead = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantRead"));
@@ -1425,20 +1419,26 @@ public sealed partial class CopyObjectRequest
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
         result.Metadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Metadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.MetadataDirective = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MetadataDirective"));
-        result.ObjectLockLegalHoldStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockLegalHoldStatus"));
-        result.ObjectLockMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockMode"));
-        result.ObjectLockRetainUntilDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ObjectLockRetainUntilDate"));
-        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
+        result.TaggingDirective = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaggingDirective"));
+        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
+        result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
+        result.WebsiteRedirectLocation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WebsiteRedirectLocation"));
         result.SSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerAlgorithm"));
         result.SSECustomerKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKey"));
         result.SSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKeyMD5"));
-        result.SSEKMSEncryptionContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSEncryptionContext"));
         result.SSEKMSKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSKeyId"));
-        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
-        result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
+        result.SSEKMSEncryptionContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSEncryptionContext"));
+        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
+        result.CopySourceSSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CopySourceSSECustomerAlgorithm"));
+        result.CopySourceSSECustomerKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CopySourceSSECustomerKey"));
+        result.CopySourceSSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CopySourceSSECustomerKeyMD5"));
+        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.Tagging = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Tagging"));
-        result.TaggingDirective = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaggingDirective"));
-        result.WebsiteRedirectLocation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WebsiteRedirectLocation"));
+        result.ObjectLockMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockMode"));
+        result.ObjectLockRetainUntilDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ObjectLockRetainUntilDate"));
+        result.ObjectLockLegalHoldStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockLegalHoldStatus"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ExpectedSourceBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedSourceBucketOwner"));
         return result;
     }
 
@@ -1447,7 +1447,6 @@ public sealed partial class CopyObjectRequest
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ACL", ACL);
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
         global::Gureum.Core.ValueTree.Put(node, "CacheControl", CacheControl);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ContentDisposition", ContentDisposition);
@@ -1459,11 +1458,6 @@ public sealed partial class CopyObjectRequest
         global::Gureum.Core.ValueTree.Put(node, "CopySourceIfModifiedSince", CopySourceIfModifiedSince);
         global::Gureum.Core.ValueTree.Put(node, "CopySourceIfNoneMatch", CopySourceIfNoneMatch);
         global::Gureum.Core.ValueTree.Put(node, "CopySourceIfUnmodifiedSince", CopySourceIfUnmodifiedSince);
-        global::Gureum.Core.ValueTree.Put(node, "CopySourceSSECustomerAlgorithm", CopySourceSSECustomerAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "CopySourceSSECustomerKey", CopySourceSSECustomerKey);
-        global::Gureum.Core.ValueTree.Put(node, "CopySourceSSECustomerKeyMD5", CopySourceSSECustomerKeyMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedSourceBucketOwner", ExpectedSourceBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Expires", Expires);
         global::Gureum.Core.ValueTree.Put(node, "GrantFullControl", GrantFullControl);
         global::Gureum.Core.ValueTree.Put(node, "GrantRead", GrantRead);
@@ -1474,33 +1468,43 @@ public sealed partial class CopyObjectRequest
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
         global::Gureum.Core.ValueTree.Put(node, "Metadata", global::Gureum.Core.ValueTree.WriteMap(Metadata, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "MetadataDirective", MetadataDirective);
-        global::Gureum.Core.ValueTree.Put(node, "ObjectLockLegalHoldStatus", ObjectLockLegalHoldStatus);
-        global::Gureum.Core.ValueTree.Put(node, "ObjectLockMode", ObjectLockMode);
-        global::Gureum.Core.ValueTree.Put(node, "ObjectLockRetainUntilDate", ObjectLockRetainUntilDate);
-        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
+        global::Gureum.Core.ValueTree.Put(node, "TaggingDirective", TaggingDirective);
+        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
+        global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
+        global::Gureum.Core.ValueTree.Put(node, "WebsiteRedirectLocation", WebsiteRedirectLocation);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerAlgorithm", SSECustomerAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKey", SSECustomerKey);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKeyMD5", SSECustomerKeyMD5);
-        global::Gureum.Core.ValueTree.Put(node, "SSEKMSEncryptionContext", SSEKMSEncryptionContext);
         global::Gureum.Core.ValueTree.Put(node, "SSEKMSKeyId", SSEKMSKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
-        global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
+        global::Gureum.Core.ValueTree.Put(node, "SSEKMSEncryptionContext", SSEKMSEncryptionContext);
+        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "CopySourceSSECustomerAlgorithm", CopySourceSSECustomerAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "CopySourceSSECustomerKey", CopySourceSSECustomerKey);
+        global::Gureum.Core.ValueTree.Put(node, "CopySourceSSECustomerKeyMD5", CopySourceSSECustomerKeyMD5);
+        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "Tagging", Tagging);
-        global::Gureum.Core.ValueTree.Put(node, "TaggingDirective", TaggingDirective);
-        global::Gureum.Core.ValueTree.Put(node, "WebsiteRedirectLocation", WebsiteRedirectLocation);
+        global::Gureum.Core.ValueTree.Put(node, "ObjectLockMode", ObjectLockMode);
+        global::Gureum.Core.ValueTree.Put(node, "ObjectLockRetainUntilDate", ObjectLockRetainUntilDate);
+        global::Gureum.Core.ValueTree.Put(node, "ObjectLockLegalHoldStatus", ObjectLockLegalHoldStatus);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedSourceBucketOwner", ExpectedSourceBucketOwner);
         return node;
     }
 }
 
 public sealed partial class CopyObjectResult
 {
+    public string? ETag { get; set; }
+
+    public global::System.DateTimeOffset? LastModified { get; set; }
+
+    public string? ChecksumType { get; set; }
+
     public string? ChecksumCRC32 { get; set; }
 
     public string? ChecksumCRC32C { get; set; }
 
     public string? ChecksumCRC64NVME { get; set; }
-
-    public string? ChecksumMD5 { get; set; }
 
     public string? ChecksumSHA1 { get; set; }
 
@@ -1508,17 +1512,13 @@ public sealed partial class CopyObjectResult
 
     public string? ChecksumSHA512 { get; set; }
 
-    public string? ChecksumType { get; set; }
-
-    public string? ChecksumXXHASH128 { get; set; }
-
-    public string? ChecksumXXHASH3 { get; set; }
+    public string? ChecksumMD5 { get; set; }
 
     public string? ChecksumXXHASH64 { get; set; }
 
-    public string? ETag { get; set; }
+    public string? ChecksumXXHASH3 { get; set; }
 
-    public global::System.DateTimeOffset? LastModified { get; set; }
+    public string? ChecksumXXHASH128 { get; set; }
 
     public static CopyObjectResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1527,51 +1527,53 @@ public sealed partial class CopyObjectResult
             return null;
         }
         var result = new CopyObjectResult();
+        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
+        result.LastModified = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
+        result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
         result.ChecksumCRC32 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32"));
         result.ChecksumCRC32C = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32C"));
         result.ChecksumCRC64NVME = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC64NVME"));
-        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumSHA1 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA1"));
         result.ChecksumSHA256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA256"));
         result.ChecksumSHA512 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA512"));
-        result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
-        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
-        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumXXHASH64 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH64"));
-        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
-        result.LastModified = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
+        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
+        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32", ChecksumCRC32);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32C", ChecksumCRC32C);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC64NVME", ChecksumCRC64NVME);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA1", ChecksumSHA1);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA256", ChecksumSHA256);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA512", ChecksumSHA512);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH64", ChecksumXXHASH64);
-        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
-        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
         return node;
     }
 }
 
 public sealed partial class CopyPartResult
 {
+    public string? ETag { get; set; }
+
+    public global::System.DateTimeOffset? LastModified { get; set; }
+
     public string? ChecksumCRC32 { get; set; }
 
     public string? ChecksumCRC32C { get; set; }
 
     public string? ChecksumCRC64NVME { get; set; }
-
-    public string? ChecksumMD5 { get; set; }
 
     public string? ChecksumSHA1 { get; set; }
 
@@ -1579,15 +1581,13 @@ public sealed partial class CopyPartResult
 
     public string? ChecksumSHA512 { get; set; }
 
-    public string? ChecksumXXHASH128 { get; set; }
-
-    public string? ChecksumXXHASH3 { get; set; }
+    public string? ChecksumMD5 { get; set; }
 
     public string? ChecksumXXHASH64 { get; set; }
 
-    public string? ETag { get; set; }
+    public string? ChecksumXXHASH3 { get; set; }
 
-    public global::System.DateTimeOffset? LastModified { get; set; }
+    public string? ChecksumXXHASH128 { get; set; }
 
     public static CopyPartResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1596,47 +1596,47 @@ public sealed partial class CopyPartResult
             return null;
         }
         var result = new CopyPartResult();
+        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
+        result.LastModified = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
         result.ChecksumCRC32 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32"));
         result.ChecksumCRC32C = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32C"));
         result.ChecksumCRC64NVME = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC64NVME"));
-        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumSHA1 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA1"));
         result.ChecksumSHA256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA256"));
         result.ChecksumSHA512 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA512"));
-        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
-        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumXXHASH64 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH64"));
-        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
-        result.LastModified = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
+        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
+        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32", ChecksumCRC32);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32C", ChecksumCRC32C);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC64NVME", ChecksumCRC64NVME);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA1", ChecksumSHA1);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA256", ChecksumSHA256);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA512", ChecksumSHA512);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH64", ChecksumXXHASH64);
-        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
-        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
         return node;
     }
 }
 
 public sealed partial class CreateBucketConfiguration
 {
-    public global::Gureum.Api.S3.BucketInfo? Bucket { get; set; }
+    public string? LocationConstraint { get; set; }
 
     public global::Gureum.Api.S3.LocationInfo? Location { get; set; }
 
-    public string? LocationConstraint { get; set; }
+    public global::Gureum.Api.S3.BucketInfo? Bucket { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.S3.Tag>? Tags { get; set; }
 
@@ -1647,9 +1647,9 @@ public sealed partial class CreateBucketConfiguration
             return null;
         }
         var result = new CreateBucketConfiguration();
-        result.Bucket = global::Gureum.Api.S3.BucketInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Bucket")));
-        result.Location = global::Gureum.Api.S3.LocationInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Location")));
         result.LocationConstraint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LocationConstraint"));
+        result.Location = global::Gureum.Api.S3.LocationInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Location")));
+        result.Bucket = global::Gureum.Api.S3.BucketInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Bucket")));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.S3.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -1657,9 +1657,9 @@ public sealed partial class CreateBucketConfiguration
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Location", Location?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "LocationConstraint", LocationConstraint);
+        global::Gureum.Core.ValueTree.Put(node, "Location", Location?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
@@ -1669,13 +1669,13 @@ public sealed partial class CreateBucketMetadataConfigurationRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
     public string? ContentMD5 { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
+    public string? ChecksumAlgorithm { get; set; }
 
     public global::Gureum.Api.S3.MetadataConfiguration? MetadataConfiguration { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static CreateBucketMetadataConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1685,10 +1685,10 @@ public sealed partial class CreateBucketMetadataConfigurationRequest
         }
         var result = new CreateBucketMetadataConfigurationRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.MetadataConfiguration = global::Gureum.Api.S3.MetadataConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetadataConfiguration")));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -1696,10 +1696,10 @@ public sealed partial class CreateBucketMetadataConfigurationRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "MetadataConfiguration", MetadataConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -1708,13 +1708,13 @@ public sealed partial class CreateBucketMetadataTableConfigurationRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
     public string? ContentMD5 { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
+    public string? ChecksumAlgorithm { get; set; }
 
     public global::Gureum.Api.S3.MetadataTableConfiguration? MetadataTableConfiguration { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static CreateBucketMetadataTableConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1724,10 +1724,10 @@ public sealed partial class CreateBucketMetadataTableConfigurationRequest
         }
         var result = new CreateBucketMetadataTableConfigurationRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.MetadataTableConfiguration = global::Gureum.Api.S3.MetadataTableConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetadataTableConfiguration")));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -1735,19 +1735,19 @@ public sealed partial class CreateBucketMetadataTableConfigurationRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "MetadataTableConfiguration", MetadataTableConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
 
 public sealed partial class CreateBucketOutput
 {
-    public string? BucketArn { get; set; }
-
     public string? Location { get; set; }
+
+    public string? BucketArn { get; set; }
 
     public static CreateBucketOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1756,16 +1756,16 @@ public sealed partial class CreateBucketOutput
             return null;
         }
         var result = new CreateBucketOutput();
-        result.BucketArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketArn"));
         result.Location = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Location"));
+        result.BucketArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BucketArn", BucketArn);
         global::Gureum.Core.ValueTree.Put(node, "Location", Location);
+        global::Gureum.Core.ValueTree.Put(node, "BucketArn", BucketArn);
         return node;
     }
 }
@@ -1775,8 +1775,6 @@ public sealed partial class CreateBucketRequest
     public string? ACL { get; set; }
 
     public string? Bucket { get; set; }
-
-    public string? BucketNamespace { get; set; }
 
     public global::Gureum.Api.S3.CreateBucketConfiguration? CreateBucketConfiguration { get; set; }
 
@@ -1794,6 +1792,8 @@ public sealed partial class CreateBucketRequest
 
     public string? ObjectOwnership { get; set; }
 
+    public string? BucketNamespace { get; set; }
+
     public static CreateBucketRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -1803,7 +1803,6 @@ public sealed partial class CreateBucketRequest
         var result = new CreateBucketRequest();
         result.ACL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ACL"));
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.BucketNamespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketNamespace"));
         result.CreateBucketConfiguration = global::Gureum.Api.S3.CreateBucketConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CreateBucketConfiguration")));
         result.GrantFullControl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantFullControl"));
         result.GrantRead = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantRead"));
@@ -1812,6 +1811,7 @@ public sealed partial class CreateBucketRequest
         result.GrantWriteACP = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantWriteACP"));
         result.ObjectLockEnabledForBucket = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ObjectLockEnabledForBucket"));
         result.ObjectOwnership = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectOwnership"));
+        result.BucketNamespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketNamespace"));
         return result;
     }
 
@@ -1820,7 +1820,6 @@ public sealed partial class CreateBucketRequest
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ACL", ACL);
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "BucketNamespace", BucketNamespace);
         global::Gureum.Core.ValueTree.Put(node, "CreateBucketConfiguration", CreateBucketConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "GrantFullControl", GrantFullControl);
         global::Gureum.Core.ValueTree.Put(node, "GrantRead", GrantRead);
@@ -1829,6 +1828,7 @@ public sealed partial class CreateBucketRequest
         global::Gureum.Core.ValueTree.Put(node, "GrantWriteACP", GrantWriteACP);
         global::Gureum.Core.ValueTree.Put(node, "ObjectLockEnabledForBucket", ObjectLockEnabledForBucket);
         global::Gureum.Core.ValueTree.Put(node, "ObjectOwnership", ObjectOwnership);
+        global::Gureum.Core.ValueTree.Put(node, "BucketNamespace", BucketNamespace);
         return node;
     }
 }
@@ -1841,27 +1841,27 @@ public sealed partial class CreateMultipartUploadOutput
 
     public string? Bucket { get; set; }
 
-    public bool? BucketKeyEnabled { get; set; }
-
-    public string? ChecksumAlgorithm { get; set; }
-
-    public string? ChecksumType { get; set; }
-
     public string? Key { get; set; }
 
-    public string? RequestCharged { get; set; }
+    public string? UploadId { get; set; }
+
+    public string? ServerSideEncryption { get; set; }
 
     public string? SSECustomerAlgorithm { get; set; }
 
     public string? SSECustomerKeyMD5 { get; set; }
 
-    public string? SSEKMSEncryptionContext { get; set; }
-
     public string? SSEKMSKeyId { get; set; }
 
-    public string? ServerSideEncryption { get; set; }
+    public string? SSEKMSEncryptionContext { get; set; }
 
-    public string? UploadId { get; set; }
+    public bool? BucketKeyEnabled { get; set; }
+
+    public string? RequestCharged { get; set; }
+
+    public string? ChecksumAlgorithm { get; set; }
+
+    public string? ChecksumType { get; set; }
 
     public static CreateMultipartUploadOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1873,17 +1873,17 @@ public sealed partial class CreateMultipartUploadOutput
         result.AbortDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "AbortDate"));
         result.AbortRuleId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AbortRuleId"));
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
-        result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
+        result.UploadId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UploadId"));
+        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
         result.SSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerAlgorithm"));
         result.SSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKeyMD5"));
-        result.SSEKMSEncryptionContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSEncryptionContext"));
         result.SSEKMSKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSKeyId"));
-        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
-        result.UploadId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UploadId"));
+        result.SSEKMSEncryptionContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSEncryptionContext"));
+        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
+        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
+        result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
         return result;
     }
 
@@ -1893,17 +1893,17 @@ public sealed partial class CreateMultipartUploadOutput
         global::Gureum.Core.ValueTree.Put(node, "AbortDate", AbortDate);
         global::Gureum.Core.ValueTree.Put(node, "AbortRuleId", AbortRuleId);
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
+        global::Gureum.Core.ValueTree.Put(node, "UploadId", UploadId);
+        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerAlgorithm", SSECustomerAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKeyMD5", SSECustomerKeyMD5);
-        global::Gureum.Core.ValueTree.Put(node, "SSEKMSEncryptionContext", SSEKMSEncryptionContext);
         global::Gureum.Core.ValueTree.Put(node, "SSEKMSKeyId", SSEKMSKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
-        global::Gureum.Core.ValueTree.Put(node, "UploadId", UploadId);
+        global::Gureum.Core.ValueTree.Put(node, "SSEKMSEncryptionContext", SSEKMSEncryptionContext);
+        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
         return node;
     }
 }
@@ -1914,13 +1914,7 @@ public sealed partial class CreateMultipartUploadRequest
 
     public string? Bucket { get; set; }
 
-    public bool? BucketKeyEnabled { get; set; }
-
     public string? CacheControl { get; set; }
-
-    public string? ChecksumAlgorithm { get; set; }
-
-    public string? ChecksumType { get; set; }
 
     public string? ContentDisposition { get; set; }
 
@@ -1929,8 +1923,6 @@ public sealed partial class CreateMultipartUploadRequest
     public string? ContentLanguage { get; set; }
 
     public string? ContentType { get; set; }
-
-    public string? ExpectedBucketOwner { get; set; }
 
     public string? Expires { get; set; }
 
@@ -1946,13 +1938,11 @@ public sealed partial class CreateMultipartUploadRequest
 
     public global::System.Collections.Generic.Dictionary<string, string>? Metadata { get; set; }
 
-    public string? ObjectLockLegalHoldStatus { get; set; }
+    public string? ServerSideEncryption { get; set; }
 
-    public string? ObjectLockMode { get; set; }
+    public string? StorageClass { get; set; }
 
-    public global::System.DateTimeOffset? ObjectLockRetainUntilDate { get; set; }
-
-    public string? RequestPayer { get; set; }
+    public string? WebsiteRedirectLocation { get; set; }
 
     public string? SSECustomerAlgorithm { get; set; }
 
@@ -1960,17 +1950,27 @@ public sealed partial class CreateMultipartUploadRequest
 
     public string? SSECustomerKeyMD5 { get; set; }
 
-    public string? SSEKMSEncryptionContext { get; set; }
-
     public string? SSEKMSKeyId { get; set; }
 
-    public string? ServerSideEncryption { get; set; }
+    public string? SSEKMSEncryptionContext { get; set; }
 
-    public string? StorageClass { get; set; }
+    public bool? BucketKeyEnabled { get; set; }
+
+    public string? RequestPayer { get; set; }
 
     public string? Tagging { get; set; }
 
-    public string? WebsiteRedirectLocation { get; set; }
+    public string? ObjectLockMode { get; set; }
+
+    public global::System.DateTimeOffset? ObjectLockRetainUntilDate { get; set; }
+
+    public string? ObjectLockLegalHoldStatus { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
+
+    public string? ChecksumAlgorithm { get; set; }
+
+    public string? ChecksumType { get; set; }
 
     public static CreateMultipartUploadRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1981,15 +1981,11 @@ public sealed partial class CreateMultipartUploadRequest
         var result = new CreateMultipartUploadRequest();
         result.ACL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ACL"));
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
         result.CacheControl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CacheControl"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
-        result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
         result.ContentDisposition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentDisposition"));
         result.ContentEncoding = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentEncoding"));
         result.ContentLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentLanguage"));
         result.ContentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentType"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Expires = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expires"));
         result.GrantFullControl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantFullControl"));
         result.GrantRead = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantRead"));
@@ -1997,19 +1993,23 @@ public sealed partial class CreateMultipartUploadRequest
         result.GrantWriteACP = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantWriteACP"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
         result.Metadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Metadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ObjectLockLegalHoldStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockLegalHoldStatus"));
-        result.ObjectLockMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockMode"));
-        result.ObjectLockRetainUntilDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ObjectLockRetainUntilDate"));
-        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
+        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
+        result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
+        result.WebsiteRedirectLocation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WebsiteRedirectLocation"));
         result.SSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerAlgorithm"));
         result.SSECustomerKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKey"));
         result.SSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKeyMD5"));
-        result.SSEKMSEncryptionContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSEncryptionContext"));
         result.SSEKMSKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSKeyId"));
-        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
-        result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
+        result.SSEKMSEncryptionContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSEncryptionContext"));
+        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
+        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.Tagging = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Tagging"));
-        result.WebsiteRedirectLocation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WebsiteRedirectLocation"));
+        result.ObjectLockMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockMode"));
+        result.ObjectLockRetainUntilDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ObjectLockRetainUntilDate"));
+        result.ObjectLockLegalHoldStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockLegalHoldStatus"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
+        result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
         return result;
     }
 
@@ -2018,15 +2018,11 @@ public sealed partial class CreateMultipartUploadRequest
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ACL", ACL);
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
         global::Gureum.Core.ValueTree.Put(node, "CacheControl", CacheControl);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
         global::Gureum.Core.ValueTree.Put(node, "ContentDisposition", ContentDisposition);
         global::Gureum.Core.ValueTree.Put(node, "ContentEncoding", ContentEncoding);
         global::Gureum.Core.ValueTree.Put(node, "ContentLanguage", ContentLanguage);
         global::Gureum.Core.ValueTree.Put(node, "ContentType", ContentType);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Expires", Expires);
         global::Gureum.Core.ValueTree.Put(node, "GrantFullControl", GrantFullControl);
         global::Gureum.Core.ValueTree.Put(node, "GrantRead", GrantRead);
@@ -2034,34 +2030,38 @@ public sealed partial class CreateMultipartUploadRequest
         global::Gureum.Core.ValueTree.Put(node, "GrantWriteACP", GrantWriteACP);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
         global::Gureum.Core.ValueTree.Put(node, "Metadata", global::Gureum.Core.ValueTree.WriteMap(Metadata, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ObjectLockLegalHoldStatus", ObjectLockLegalHoldStatus);
-        global::Gureum.Core.ValueTree.Put(node, "ObjectLockMode", ObjectLockMode);
-        global::Gureum.Core.ValueTree.Put(node, "ObjectLockRetainUntilDate", ObjectLockRetainUntilDate);
-        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
+        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
+        global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
+        global::Gureum.Core.ValueTree.Put(node, "WebsiteRedirectLocation", WebsiteRedirectLocation);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerAlgorithm", SSECustomerAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKey", SSECustomerKey);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKeyMD5", SSECustomerKeyMD5);
-        global::Gureum.Core.ValueTree.Put(node, "SSEKMSEncryptionContext", SSEKMSEncryptionContext);
         global::Gureum.Core.ValueTree.Put(node, "SSEKMSKeyId", SSEKMSKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
-        global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
+        global::Gureum.Core.ValueTree.Put(node, "SSEKMSEncryptionContext", SSEKMSEncryptionContext);
+        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "Tagging", Tagging);
-        global::Gureum.Core.ValueTree.Put(node, "WebsiteRedirectLocation", WebsiteRedirectLocation);
+        global::Gureum.Core.ValueTree.Put(node, "ObjectLockMode", ObjectLockMode);
+        global::Gureum.Core.ValueTree.Put(node, "ObjectLockRetainUntilDate", ObjectLockRetainUntilDate);
+        global::Gureum.Core.ValueTree.Put(node, "ObjectLockLegalHoldStatus", ObjectLockLegalHoldStatus);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
         return node;
     }
 }
 
 public sealed partial class CreateSessionOutput
 {
-    public bool? BucketKeyEnabled { get; set; }
-
-    public global::Gureum.Api.S3.SessionCredentials? Credentials { get; set; }
-
-    public string? SSEKMSEncryptionContext { get; set; }
+    public string? ServerSideEncryption { get; set; }
 
     public string? SSEKMSKeyId { get; set; }
 
-    public string? ServerSideEncryption { get; set; }
+    public string? SSEKMSEncryptionContext { get; set; }
+
+    public bool? BucketKeyEnabled { get; set; }
+
+    public global::Gureum.Api.S3.SessionCredentials? Credentials { get; set; }
 
     public static CreateSessionOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2070,39 +2070,39 @@ public sealed partial class CreateSessionOutput
             return null;
         }
         var result = new CreateSessionOutput();
+        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
+        result.SSEKMSKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSKeyId"));
+        result.SSEKMSEncryptionContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSEncryptionContext"));
         result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
         result.Credentials = global::Gureum.Api.S3.SessionCredentials.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Credentials")));
-        result.SSEKMSEncryptionContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSEncryptionContext"));
-        result.SSEKMSKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSKeyId"));
-        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
+        global::Gureum.Core.ValueTree.Put(node, "SSEKMSKeyId", SSEKMSKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "SSEKMSEncryptionContext", SSEKMSEncryptionContext);
         global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
         global::Gureum.Core.ValueTree.Put(node, "Credentials", Credentials?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SSEKMSEncryptionContext", SSEKMSEncryptionContext);
-        global::Gureum.Core.ValueTree.Put(node, "SSEKMSKeyId", SSEKMSKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
         return node;
     }
 }
 
 public sealed partial class CreateSessionRequest
 {
+    public string? SessionMode { get; set; }
+
     public string? Bucket { get; set; }
-
-    public bool? BucketKeyEnabled { get; set; }
-
-    public string? SSEKMSEncryptionContext { get; set; }
-
-    public string? SSEKMSKeyId { get; set; }
 
     public string? ServerSideEncryption { get; set; }
 
-    public string? SessionMode { get; set; }
+    public string? SSEKMSKeyId { get; set; }
+
+    public string? SSEKMSEncryptionContext { get; set; }
+
+    public bool? BucketKeyEnabled { get; set; }
 
     public static CreateSessionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2111,24 +2111,24 @@ public sealed partial class CreateSessionRequest
             return null;
         }
         var result = new CreateSessionRequest();
-        result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
-        result.SSEKMSEncryptionContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSEncryptionContext"));
-        result.SSEKMSKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSKeyId"));
-        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
         result.SessionMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SessionMode"));
+        result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
+        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
+        result.SSEKMSKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSKeyId"));
+        result.SSEKMSEncryptionContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSEncryptionContext"));
+        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "SSEKMSEncryptionContext", SSEKMSEncryptionContext);
-        global::Gureum.Core.ValueTree.Put(node, "SSEKMSKeyId", SSEKMSKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
         global::Gureum.Core.ValueTree.Put(node, "SessionMode", SessionMode);
+        global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
+        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
+        global::Gureum.Core.ValueTree.Put(node, "SSEKMSKeyId", SSEKMSKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "SSEKMSEncryptionContext", SSEKMSEncryptionContext);
+        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
         return node;
     }
 }
@@ -2142,9 +2142,9 @@ public static class DataRedundancy
 
 public sealed partial class DefaultRetention
 {
-    public int? Days { get; set; }
-
     public string? Mode { get; set; }
+
+    public int? Days { get; set; }
 
     public int? Years { get; set; }
 
@@ -2155,8 +2155,8 @@ public sealed partial class DefaultRetention
             return null;
         }
         var result = new DefaultRetention();
-        result.Days = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Days"));
         result.Mode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Mode"));
+        result.Days = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Days"));
         result.Years = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Years"));
         return result;
     }
@@ -2164,8 +2164,8 @@ public sealed partial class DefaultRetention
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Days", Days);
         global::Gureum.Core.ValueTree.Put(node, "Mode", Mode);
+        global::Gureum.Core.ValueTree.Put(node, "Days", Days);
         global::Gureum.Core.ValueTree.Put(node, "Years", Years);
         return node;
     }
@@ -2202,9 +2202,9 @@ public sealed partial class DeleteBucketAnalyticsConfigurationRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Id { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static DeleteBucketAnalyticsConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2214,8 +2214,8 @@ public sealed partial class DeleteBucketAnalyticsConfigurationRequest
         }
         var result = new DeleteBucketAnalyticsConfigurationRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -2223,8 +2223,8 @@ public sealed partial class DeleteBucketAnalyticsConfigurationRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -2287,9 +2287,9 @@ public sealed partial class DeleteBucketIntelligentTieringConfigurationRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Id { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static DeleteBucketIntelligentTieringConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2299,8 +2299,8 @@ public sealed partial class DeleteBucketIntelligentTieringConfigurationRequest
         }
         var result = new DeleteBucketIntelligentTieringConfigurationRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -2308,8 +2308,8 @@ public sealed partial class DeleteBucketIntelligentTieringConfigurationRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -2318,9 +2318,9 @@ public sealed partial class DeleteBucketInventoryConfigurationRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Id { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static DeleteBucketInventoryConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2330,8 +2330,8 @@ public sealed partial class DeleteBucketInventoryConfigurationRequest
         }
         var result = new DeleteBucketInventoryConfigurationRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -2339,8 +2339,8 @@ public sealed partial class DeleteBucketInventoryConfigurationRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -2430,9 +2430,9 @@ public sealed partial class DeleteBucketMetricsConfigurationRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Id { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static DeleteBucketMetricsConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2442,8 +2442,8 @@ public sealed partial class DeleteBucketMetricsConfigurationRequest
         }
         var result = new DeleteBucketMetricsConfigurationRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -2451,8 +2451,8 @@ public sealed partial class DeleteBucketMetricsConfigurationRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -2621,15 +2621,15 @@ public sealed partial class DeleteBucketWebsiteRequest
 
 public sealed partial class DeleteMarkerEntry
 {
-    public bool? IsLatest { get; set; }
+    public global::Gureum.Api.S3.Owner? Owner { get; set; }
 
     public string? Key { get; set; }
 
-    public global::System.DateTimeOffset? LastModified { get; set; }
-
-    public global::Gureum.Api.S3.Owner? Owner { get; set; }
-
     public string? VersionId { get; set; }
+
+    public bool? IsLatest { get; set; }
+
+    public global::System.DateTimeOffset? LastModified { get; set; }
 
     public static DeleteMarkerEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2638,22 +2638,22 @@ public sealed partial class DeleteMarkerEntry
             return null;
         }
         var result = new DeleteMarkerEntry();
-        result.IsLatest = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsLatest"));
-        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.LastModified = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
         result.Owner = global::Gureum.Api.S3.Owner.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Owner")));
+        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.IsLatest = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsLatest"));
+        result.LastModified = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "IsLatest", IsLatest);
-        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
         global::Gureum.Core.ValueTree.Put(node, "Owner", Owner?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "IsLatest", IsLatest);
+        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
         return node;
     }
 }
@@ -2692,9 +2692,9 @@ public sealed partial class DeleteObjectOutput
 {
     public bool? DeleteMarker { get; set; }
 
-    public string? RequestCharged { get; set; }
-
     public string? VersionId { get; set; }
+
+    public string? RequestCharged { get; set; }
 
     public static DeleteObjectOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2704,8 +2704,8 @@ public sealed partial class DeleteObjectOutput
         }
         var result = new DeleteObjectOutput();
         result.DeleteMarker = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DeleteMarker"));
-        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
         return result;
     }
 
@@ -2713,8 +2713,8 @@ public sealed partial class DeleteObjectOutput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "DeleteMarker", DeleteMarker);
-        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
         return node;
     }
 }
@@ -2722,6 +2722,14 @@ public sealed partial class DeleteObjectOutput
 public sealed partial class DeleteObjectRequest
 {
     public string? Bucket { get; set; }
+
+    public string? Key { get; set; }
+
+    public string? MFA { get; set; }
+
+    public string? VersionId { get; set; }
+
+    public string? RequestPayer { get; set; }
 
     public bool? BypassGovernanceRetention { get; set; }
 
@@ -2733,14 +2741,6 @@ public sealed partial class DeleteObjectRequest
 
     public long? IfMatchSize { get; set; }
 
-    public string? Key { get; set; }
-
-    public string? MFA { get; set; }
-
-    public string? RequestPayer { get; set; }
-
-    public string? VersionId { get; set; }
-
     public static DeleteObjectRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -2749,15 +2749,15 @@ public sealed partial class DeleteObjectRequest
         }
         var result = new DeleteObjectRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
+        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
+        result.MFA = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MFA"));
+        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.BypassGovernanceRetention = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BypassGovernanceRetention"));
         result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.IfMatch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IfMatch"));
         result.IfMatchLastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "IfMatchLastModifiedTime"));
         result.IfMatchSize = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "IfMatchSize"));
-        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.MFA = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MFA"));
-        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
-        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
         return result;
     }
 
@@ -2765,15 +2765,15 @@ public sealed partial class DeleteObjectRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
+        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
+        global::Gureum.Core.ValueTree.Put(node, "MFA", MFA);
+        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "BypassGovernanceRetention", BypassGovernanceRetention);
         global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "IfMatch", IfMatch);
         global::Gureum.Core.ValueTree.Put(node, "IfMatchLastModifiedTime", IfMatchLastModifiedTime);
         global::Gureum.Core.ValueTree.Put(node, "IfMatchSize", IfMatchSize);
-        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "MFA", MFA);
-        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
-        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
         return node;
     }
 }
@@ -2805,11 +2805,11 @@ public sealed partial class DeleteObjectTaggingRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Key { get; set; }
 
     public string? VersionId { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static DeleteObjectTaggingRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2819,9 +2819,9 @@ public sealed partial class DeleteObjectTaggingRequest
         }
         var result = new DeleteObjectTaggingRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -2829,9 +2829,9 @@ public sealed partial class DeleteObjectTaggingRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -2840,9 +2840,9 @@ public sealed partial class DeleteObjectsOutput
 {
     public global::System.Collections.Generic.List<global::Gureum.Api.S3.DeletedObject>? Deleted { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.S3.Error>? Errors { get; set; }
-
     public string? RequestCharged { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.S3.Error>? Errors { get; set; }
 
     public static DeleteObjectsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2852,8 +2852,8 @@ public sealed partial class DeleteObjectsOutput
         }
         var result = new DeleteObjectsOutput();
         result.Deleted = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Deleted"), x => global::Gureum.Api.S3.DeletedObject.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Errors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Errors"), x => global::Gureum.Api.S3.Error.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
+        result.Errors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Errors"), x => global::Gureum.Api.S3.Error.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -2861,8 +2861,8 @@ public sealed partial class DeleteObjectsOutput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Deleted", global::Gureum.Core.ValueTree.WriteList(Deleted, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Errors", global::Gureum.Core.ValueTree.WriteList(Errors, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
+        global::Gureum.Core.ValueTree.Put(node, "Errors", global::Gureum.Core.ValueTree.WriteList(Errors, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -2871,17 +2871,17 @@ public sealed partial class DeleteObjectsRequest
 {
     public string? Bucket { get; set; }
 
-    public bool? BypassGovernanceRetention { get; set; }
-
-    public string? ChecksumAlgorithm { get; set; }
-
     public global::Gureum.Api.S3.Delete? Delete { get; set; }
-
-    public string? ExpectedBucketOwner { get; set; }
 
     public string? MFA { get; set; }
 
     public string? RequestPayer { get; set; }
+
+    public bool? BypassGovernanceRetention { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
+
+    public string? ChecksumAlgorithm { get; set; }
 
     public static DeleteObjectsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2891,12 +2891,12 @@ public sealed partial class DeleteObjectsRequest
         }
         var result = new DeleteObjectsRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.BypassGovernanceRetention = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BypassGovernanceRetention"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.Delete = global::Gureum.Api.S3.Delete.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Delete")));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.MFA = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MFA"));
         result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
+        result.BypassGovernanceRetention = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BypassGovernanceRetention"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         return result;
     }
 
@@ -2904,12 +2904,12 @@ public sealed partial class DeleteObjectsRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "BypassGovernanceRetention", BypassGovernanceRetention);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "Delete", Delete?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "MFA", MFA);
         global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
+        global::Gureum.Core.ValueTree.Put(node, "BypassGovernanceRetention", BypassGovernanceRetention);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         return node;
     }
 }
@@ -2943,13 +2943,13 @@ public sealed partial class DeletePublicAccessBlockRequest
 
 public sealed partial class DeletedObject
 {
-    public bool? DeleteMarker { get; set; }
-
-    public string? DeleteMarkerVersionId { get; set; }
-
     public string? Key { get; set; }
 
     public string? VersionId { get; set; }
+
+    public bool? DeleteMarker { get; set; }
+
+    public string? DeleteMarkerVersionId { get; set; }
 
     public static DeletedObject? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2958,39 +2958,39 @@ public sealed partial class DeletedObject
             return null;
         }
         var result = new DeletedObject();
-        result.DeleteMarker = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DeleteMarker"));
-        result.DeleteMarkerVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeleteMarkerVersionId"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.DeleteMarker = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DeleteMarker"));
+        result.DeleteMarkerVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeleteMarkerVersionId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DeleteMarker", DeleteMarker);
-        global::Gureum.Core.ValueTree.Put(node, "DeleteMarkerVersionId", DeleteMarkerVersionId);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "DeleteMarker", DeleteMarker);
+        global::Gureum.Core.ValueTree.Put(node, "DeleteMarkerVersionId", DeleteMarkerVersionId);
         return node;
     }
 }
 
 public sealed partial class Destination
 {
-    public global::Gureum.Api.S3.AccessControlTranslation? AccessControlTranslation { get; set; }
+    public string? Bucket { get; set; }
 
     public string? Account { get; set; }
 
-    public string? Bucket { get; set; }
+    public string? StorageClass { get; set; }
+
+    public global::Gureum.Api.S3.AccessControlTranslation? AccessControlTranslation { get; set; }
 
     public global::Gureum.Api.S3.EncryptionConfiguration? EncryptionConfiguration { get; set; }
 
-    public global::Gureum.Api.S3.Metrics? Metrics { get; set; }
-
     public global::Gureum.Api.S3.ReplicationTime? ReplicationTime { get; set; }
 
-    public string? StorageClass { get; set; }
+    public global::Gureum.Api.S3.Metrics? Metrics { get; set; }
 
     public static Destination? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2999,35 +2999,35 @@ public sealed partial class Destination
             return null;
         }
         var result = new Destination();
-        result.AccessControlTranslation = global::Gureum.Api.S3.AccessControlTranslation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AccessControlTranslation")));
-        result.Account = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Account"));
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.EncryptionConfiguration = global::Gureum.Api.S3.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EncryptionConfiguration")));
-        result.Metrics = global::Gureum.Api.S3.Metrics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Metrics")));
-        result.ReplicationTime = global::Gureum.Api.S3.ReplicationTime.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicationTime")));
+        result.Account = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Account"));
         result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
+        result.AccessControlTranslation = global::Gureum.Api.S3.AccessControlTranslation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AccessControlTranslation")));
+        result.EncryptionConfiguration = global::Gureum.Api.S3.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EncryptionConfiguration")));
+        result.ReplicationTime = global::Gureum.Api.S3.ReplicationTime.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicationTime")));
+        result.Metrics = global::Gureum.Api.S3.Metrics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Metrics")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessControlTranslation", AccessControlTranslation?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Account", Account);
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "EncryptionConfiguration", EncryptionConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Metrics", Metrics?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ReplicationTime", ReplicationTime?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Account", Account);
         global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
+        global::Gureum.Core.ValueTree.Put(node, "AccessControlTranslation", AccessControlTranslation?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EncryptionConfiguration", EncryptionConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ReplicationTime", ReplicationTime?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Metrics", Metrics?.ToTree());
         return node;
     }
 }
 
 public sealed partial class DestinationResult
 {
-    public string? TableBucketArn { get; set; }
-
     public string? TableBucketType { get; set; }
+
+    public string? TableBucketArn { get; set; }
 
     public string? TableNamespace { get; set; }
 
@@ -3038,8 +3038,8 @@ public sealed partial class DestinationResult
             return null;
         }
         var result = new DestinationResult();
-        result.TableBucketArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableBucketArn"));
         result.TableBucketType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableBucketType"));
+        result.TableBucketArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableBucketArn"));
         result.TableNamespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableNamespace"));
         return result;
     }
@@ -3047,8 +3047,8 @@ public sealed partial class DestinationResult
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "TableBucketArn", TableBucketArn);
         global::Gureum.Core.ValueTree.Put(node, "TableBucketType", TableBucketType);
+        global::Gureum.Core.ValueTree.Put(node, "TableBucketArn", TableBucketArn);
         global::Gureum.Core.ValueTree.Put(node, "TableNamespace", TableNamespace);
         return node;
     }
@@ -3064,9 +3064,9 @@ public sealed partial class Encryption
 {
     public string? EncryptionType { get; set; }
 
-    public string? KMSContext { get; set; }
-
     public string? KMSKeyId { get; set; }
+
+    public string? KMSContext { get; set; }
 
     public static Encryption? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3076,8 +3076,8 @@ public sealed partial class Encryption
         }
         var result = new Encryption();
         result.EncryptionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncryptionType"));
-        result.KMSContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSContext"));
         result.KMSKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSKeyId"));
+        result.KMSContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSContext"));
         return result;
     }
 
@@ -3085,8 +3085,8 @@ public sealed partial class Encryption
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "EncryptionType", EncryptionType);
-        global::Gureum.Core.ValueTree.Put(node, "KMSContext", KMSContext);
         global::Gureum.Core.ValueTree.Put(node, "KMSKeyId", KMSKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "KMSContext", KMSContext);
         return node;
     }
 }
@@ -3142,13 +3142,13 @@ public sealed partial class EndEvent
 
 public sealed partial class Error
 {
-    public string? Code { get; set; }
-
     public string? Key { get; set; }
 
-    public string? Message { get; set; }
-
     public string? VersionId { get; set; }
+
+    public string? Code { get; set; }
+
+    public string? Message { get; set; }
 
     public static Error? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3157,20 +3157,20 @@ public sealed partial class Error
             return null;
         }
         var result = new Error();
-        result.Code = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Code"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Message"));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.Code = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Code"));
+        result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Message"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Code", Code);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "Message", Message);
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "Code", Code);
+        global::Gureum.Core.ValueTree.Put(node, "Message", Message);
         return node;
     }
 }
@@ -3420,9 +3420,9 @@ public sealed partial class GetBucketAbacRequest
 
 public sealed partial class GetBucketAccelerateConfigurationOutput
 {
-    public string? RequestCharged { get; set; }
-
     public string? Status { get; set; }
+
+    public string? RequestCharged { get; set; }
 
     public static GetBucketAccelerateConfigurationOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3431,16 +3431,16 @@ public sealed partial class GetBucketAccelerateConfigurationOutput
             return null;
         }
         var result = new GetBucketAccelerateConfigurationOutput();
-        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
         return node;
     }
 }
@@ -3478,9 +3478,9 @@ public sealed partial class GetBucketAccelerateConfigurationRequest
 
 public sealed partial class GetBucketAclOutput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.S3.Grant>? Grants { get; set; }
-
     public global::Gureum.Api.S3.Owner? Owner { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.S3.Grant>? Grants { get; set; }
 
     public static GetBucketAclOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3489,16 +3489,16 @@ public sealed partial class GetBucketAclOutput
             return null;
         }
         var result = new GetBucketAclOutput();
-        result.Grants = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Grants"), x => global::Gureum.Api.S3.Grant.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Owner = global::Gureum.Api.S3.Owner.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Owner")));
+        result.Grants = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Grants"), x => global::Gureum.Api.S3.Grant.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Grants", global::Gureum.Core.ValueTree.WriteList(Grants, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Owner", Owner?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Grants", global::Gureum.Core.ValueTree.WriteList(Grants, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -3557,9 +3557,9 @@ public sealed partial class GetBucketAnalyticsConfigurationRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Id { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static GetBucketAnalyticsConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3569,8 +3569,8 @@ public sealed partial class GetBucketAnalyticsConfigurationRequest
         }
         var result = new GetBucketAnalyticsConfigurationRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -3578,8 +3578,8 @@ public sealed partial class GetBucketAnalyticsConfigurationRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -3711,9 +3711,9 @@ public sealed partial class GetBucketIntelligentTieringConfigurationRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Id { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static GetBucketIntelligentTieringConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3723,8 +3723,8 @@ public sealed partial class GetBucketIntelligentTieringConfigurationRequest
         }
         var result = new GetBucketIntelligentTieringConfigurationRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -3732,8 +3732,8 @@ public sealed partial class GetBucketIntelligentTieringConfigurationRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -3765,9 +3765,9 @@ public sealed partial class GetBucketInventoryConfigurationRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Id { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static GetBucketInventoryConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3777,8 +3777,8 @@ public sealed partial class GetBucketInventoryConfigurationRequest
         }
         var result = new GetBucketInventoryConfigurationRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -3786,8 +3786,8 @@ public sealed partial class GetBucketInventoryConfigurationRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -4121,11 +4121,11 @@ public sealed partial class GetBucketMetadataTableConfigurationRequest
 
 public sealed partial class GetBucketMetadataTableConfigurationResult
 {
-    public global::Gureum.Api.S3.ErrorDetails? Error { get; set; }
-
     public global::Gureum.Api.S3.MetadataTableConfigurationResult? MetadataTableConfigurationResult { get; set; }
 
     public string? Status { get; set; }
+
+    public global::Gureum.Api.S3.ErrorDetails? Error { get; set; }
 
     public static GetBucketMetadataTableConfigurationResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4134,18 +4134,18 @@ public sealed partial class GetBucketMetadataTableConfigurationResult
             return null;
         }
         var result = new GetBucketMetadataTableConfigurationResult();
-        result.Error = global::Gureum.Api.S3.ErrorDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
         result.MetadataTableConfigurationResult = global::Gureum.Api.S3.MetadataTableConfigurationResult.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetadataTableConfigurationResult")));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.Error = global::Gureum.Api.S3.ErrorDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "MetadataTableConfigurationResult", MetadataTableConfigurationResult?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
         return node;
     }
 }
@@ -4177,9 +4177,9 @@ public sealed partial class GetBucketMetricsConfigurationRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Id { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static GetBucketMetricsConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4189,8 +4189,8 @@ public sealed partial class GetBucketMetricsConfigurationRequest
         }
         var result = new GetBucketMetricsConfigurationRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -4198,8 +4198,8 @@ public sealed partial class GetBucketMetricsConfigurationRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -4533,9 +4533,9 @@ public sealed partial class GetBucketTaggingRequest
 
 public sealed partial class GetBucketVersioningOutput
 {
-    public string? MFADelete { get; set; }
-
     public string? Status { get; set; }
+
+    public string? MFADelete { get; set; }
 
     public static GetBucketVersioningOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4544,16 +4544,16 @@ public sealed partial class GetBucketVersioningOutput
             return null;
         }
         var result = new GetBucketVersioningOutput();
-        result.MFADelete = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MFADelete"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.MFADelete = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MFADelete"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MFADelete", MFADelete);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "MFADelete", MFADelete);
         return node;
     }
 }
@@ -4587,11 +4587,11 @@ public sealed partial class GetBucketVersioningRequest
 
 public sealed partial class GetBucketWebsiteOutput
 {
-    public global::Gureum.Api.S3.ErrorDocument? ErrorDocument { get; set; }
+    public global::Gureum.Api.S3.RedirectAllRequestsTo? RedirectAllRequestsTo { get; set; }
 
     public global::Gureum.Api.S3.IndexDocument? IndexDocument { get; set; }
 
-    public global::Gureum.Api.S3.RedirectAllRequestsTo? RedirectAllRequestsTo { get; set; }
+    public global::Gureum.Api.S3.ErrorDocument? ErrorDocument { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.S3.RoutingRule>? RoutingRules { get; set; }
 
@@ -4602,9 +4602,9 @@ public sealed partial class GetBucketWebsiteOutput
             return null;
         }
         var result = new GetBucketWebsiteOutput();
-        result.ErrorDocument = global::Gureum.Api.S3.ErrorDocument.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ErrorDocument")));
-        result.IndexDocument = global::Gureum.Api.S3.IndexDocument.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "IndexDocument")));
         result.RedirectAllRequestsTo = global::Gureum.Api.S3.RedirectAllRequestsTo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RedirectAllRequestsTo")));
+        result.IndexDocument = global::Gureum.Api.S3.IndexDocument.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "IndexDocument")));
+        result.ErrorDocument = global::Gureum.Api.S3.ErrorDocument.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ErrorDocument")));
         result.RoutingRules = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RoutingRules"), x => global::Gureum.Api.S3.RoutingRule.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -4612,9 +4612,9 @@ public sealed partial class GetBucketWebsiteOutput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ErrorDocument", ErrorDocument?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "IndexDocument", IndexDocument?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RedirectAllRequestsTo", RedirectAllRequestsTo?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "IndexDocument", IndexDocument?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ErrorDocument", ErrorDocument?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RoutingRules", global::Gureum.Core.ValueTree.WriteList(RoutingRules, x => (object?)x.ToTree()));
         return node;
     }
@@ -4649,9 +4649,9 @@ public sealed partial class GetBucketWebsiteRequest
 
 public sealed partial class GetObjectAclOutput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.S3.Grant>? Grants { get; set; }
-
     public global::Gureum.Api.S3.Owner? Owner { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.S3.Grant>? Grants { get; set; }
 
     public string? RequestCharged { get; set; }
 
@@ -4662,8 +4662,8 @@ public sealed partial class GetObjectAclOutput
             return null;
         }
         var result = new GetObjectAclOutput();
-        result.Grants = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Grants"), x => global::Gureum.Api.S3.Grant.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Owner = global::Gureum.Api.S3.Owner.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Owner")));
+        result.Grants = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Grants"), x => global::Gureum.Api.S3.Grant.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
         return result;
     }
@@ -4671,8 +4671,8 @@ public sealed partial class GetObjectAclOutput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Grants", global::Gureum.Core.ValueTree.WriteList(Grants, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Owner", Owner?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Grants", global::Gureum.Core.ValueTree.WriteList(Grants, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
         return node;
     }
@@ -4682,13 +4682,13 @@ public sealed partial class GetObjectAclRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Key { get; set; }
+
+    public string? VersionId { get; set; }
 
     public string? RequestPayer { get; set; }
 
-    public string? VersionId { get; set; }
+    public string? ExpectedBucketOwner { get; set; }
 
     public static GetObjectAclRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4698,10 +4698,10 @@ public sealed partial class GetObjectAclRequest
         }
         var result = new GetObjectAclRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -4709,33 +4709,33 @@ public sealed partial class GetObjectAclRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
 
 public sealed partial class GetObjectAttributesOutput
 {
-    public global::Gureum.Api.S3.Checksum? Checksum { get; set; }
-
     public bool? DeleteMarker { get; set; }
-
-    public string? ETag { get; set; }
 
     public global::System.DateTimeOffset? LastModified { get; set; }
 
-    public global::Gureum.Api.S3.GetObjectAttributesParts? ObjectParts { get; set; }
-
-    public long? ObjectSize { get; set; }
+    public string? VersionId { get; set; }
 
     public string? RequestCharged { get; set; }
 
+    public string? ETag { get; set; }
+
+    public global::Gureum.Api.S3.Checksum? Checksum { get; set; }
+
+    public global::Gureum.Api.S3.GetObjectAttributesParts? ObjectParts { get; set; }
+
     public string? StorageClass { get; set; }
 
-    public string? VersionId { get; set; }
+    public long? ObjectSize { get; set; }
 
     public static GetObjectAttributesOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4744,47 +4744,47 @@ public sealed partial class GetObjectAttributesOutput
             return null;
         }
         var result = new GetObjectAttributesOutput();
-        result.Checksum = global::Gureum.Api.S3.Checksum.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Checksum")));
         result.DeleteMarker = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DeleteMarker"));
-        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
         result.LastModified = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
-        result.ObjectParts = global::Gureum.Api.S3.GetObjectAttributesParts.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ObjectParts")));
-        result.ObjectSize = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ObjectSize"));
-        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
-        result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
+        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
+        result.Checksum = global::Gureum.Api.S3.Checksum.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Checksum")));
+        result.ObjectParts = global::Gureum.Api.S3.GetObjectAttributesParts.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ObjectParts")));
+        result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
+        result.ObjectSize = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ObjectSize"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Checksum", Checksum?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "DeleteMarker", DeleteMarker);
-        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
         global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
-        global::Gureum.Core.ValueTree.Put(node, "ObjectParts", ObjectParts?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ObjectSize", ObjectSize);
-        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
-        global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
+        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
+        global::Gureum.Core.ValueTree.Put(node, "Checksum", Checksum?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ObjectParts", ObjectParts?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
+        global::Gureum.Core.ValueTree.Put(node, "ObjectSize", ObjectSize);
         return node;
     }
 }
 
 public sealed partial class GetObjectAttributesParts
 {
-    public bool? IsTruncated { get; set; }
-
-    public int? MaxParts { get; set; }
-
-    public int? NextPartNumberMarker { get; set; }
+    public int? TotalPartsCount { get; set; }
 
     public int? PartNumberMarker { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.S3.ObjectPart>? Parts { get; set; }
+    public int? NextPartNumberMarker { get; set; }
 
-    public int? TotalPartsCount { get; set; }
+    public int? MaxParts { get; set; }
+
+    public bool? IsTruncated { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.S3.ObjectPart>? Parts { get; set; }
 
     public static GetObjectAttributesParts? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4793,24 +4793,24 @@ public sealed partial class GetObjectAttributesParts
             return null;
         }
         var result = new GetObjectAttributesParts();
-        result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
-        result.MaxParts = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxParts"));
-        result.NextPartNumberMarker = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "NextPartNumberMarker"));
-        result.PartNumberMarker = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartNumberMarker"));
-        result.Parts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parts"), x => global::Gureum.Api.S3.ObjectPart.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TotalPartsCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TotalPartsCount"));
+        result.PartNumberMarker = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartNumberMarker"));
+        result.NextPartNumberMarker = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "NextPartNumberMarker"));
+        result.MaxParts = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxParts"));
+        result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
+        result.Parts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parts"), x => global::Gureum.Api.S3.ObjectPart.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
-        global::Gureum.Core.ValueTree.Put(node, "MaxParts", MaxParts);
-        global::Gureum.Core.ValueTree.Put(node, "NextPartNumberMarker", NextPartNumberMarker);
-        global::Gureum.Core.ValueTree.Put(node, "PartNumberMarker", PartNumberMarker);
-        global::Gureum.Core.ValueTree.Put(node, "Parts", global::Gureum.Core.ValueTree.WriteList(Parts, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TotalPartsCount", TotalPartsCount);
+        global::Gureum.Core.ValueTree.Put(node, "PartNumberMarker", PartNumberMarker);
+        global::Gureum.Core.ValueTree.Put(node, "NextPartNumberMarker", NextPartNumberMarker);
+        global::Gureum.Core.ValueTree.Put(node, "MaxParts", MaxParts);
+        global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
+        global::Gureum.Core.ValueTree.Put(node, "Parts", global::Gureum.Core.ValueTree.WriteList(Parts, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -4819,17 +4819,13 @@ public sealed partial class GetObjectAttributesRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Key { get; set; }
+
+    public string? VersionId { get; set; }
 
     public int? MaxParts { get; set; }
 
-    public global::System.Collections.Generic.List<string>? ObjectAttributes { get; set; }
-
     public int? PartNumberMarker { get; set; }
-
-    public string? RequestPayer { get; set; }
 
     public string? SSECustomerAlgorithm { get; set; }
 
@@ -4837,7 +4833,11 @@ public sealed partial class GetObjectAttributesRequest
 
     public string? SSECustomerKeyMD5 { get; set; }
 
-    public string? VersionId { get; set; }
+    public string? RequestPayer { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
+
+    public global::System.Collections.Generic.List<string>? ObjectAttributes { get; set; }
 
     public static GetObjectAttributesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4847,16 +4847,16 @@ public sealed partial class GetObjectAttributesRequest
         }
         var result = new GetObjectAttributesRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
+        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
         result.MaxParts = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxParts"));
-        result.ObjectAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ObjectAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.PartNumberMarker = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartNumberMarker"));
-        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.SSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerAlgorithm"));
         result.SSECustomerKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKey"));
         result.SSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKeyMD5"));
-        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ObjectAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ObjectAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -4864,16 +4864,16 @@ public sealed partial class GetObjectAttributesRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
+        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
         global::Gureum.Core.ValueTree.Put(node, "MaxParts", MaxParts);
-        global::Gureum.Core.ValueTree.Put(node, "ObjectAttributes", global::Gureum.Core.ValueTree.WriteList(ObjectAttributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "PartNumberMarker", PartNumberMarker);
-        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerAlgorithm", SSECustomerAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKey", SSECustomerKey);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKeyMD5", SSECustomerKeyMD5);
-        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ObjectAttributes", global::Gureum.Core.ValueTree.WriteList(ObjectAttributes, x => (object?)x));
         return node;
     }
 }
@@ -4905,13 +4905,13 @@ public sealed partial class GetObjectLegalHoldRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Key { get; set; }
+
+    public string? VersionId { get; set; }
 
     public string? RequestPayer { get; set; }
 
-    public string? VersionId { get; set; }
+    public string? ExpectedBucketOwner { get; set; }
 
     public static GetObjectLegalHoldRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4921,10 +4921,10 @@ public sealed partial class GetObjectLegalHoldRequest
         }
         var result = new GetObjectLegalHoldRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -4932,10 +4932,10 @@ public sealed partial class GetObjectLegalHoldRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -4992,13 +4992,21 @@ public sealed partial class GetObjectLockConfigurationRequest
 
 public sealed partial class GetObjectOutput
 {
-    public string? AcceptRanges { get; set; }
-
     public byte[]? Body { get; set; }
 
-    public bool? BucketKeyEnabled { get; set; }
+    public bool? DeleteMarker { get; set; }
 
-    public string? CacheControl { get; set; }
+    public string? AcceptRanges { get; set; }
+
+    public string? Expiration { get; set; }
+
+    public string? Restore { get; set; }
+
+    public global::System.DateTimeOffset? LastModified { get; set; }
+
+    public long? ContentLength { get; set; }
+
+    public string? ETag { get; set; }
 
     public string? ChecksumCRC32 { get; set; }
 
@@ -5006,21 +5014,27 @@ public sealed partial class GetObjectOutput
 
     public string? ChecksumCRC64NVME { get; set; }
 
-    public string? ChecksumMD5 { get; set; }
-
     public string? ChecksumSHA1 { get; set; }
 
     public string? ChecksumSHA256 { get; set; }
 
     public string? ChecksumSHA512 { get; set; }
 
-    public string? ChecksumType { get; set; }
+    public string? ChecksumMD5 { get; set; }
 
-    public string? ChecksumXXHASH128 { get; set; }
+    public string? ChecksumXXHASH64 { get; set; }
 
     public string? ChecksumXXHASH3 { get; set; }
 
-    public string? ChecksumXXHASH64 { get; set; }
+    public string? ChecksumXXHASH128 { get; set; }
+
+    public string? ChecksumType { get; set; }
+
+    public int? MissingMeta { get; set; }
+
+    public string? VersionId { get; set; }
+
+    public string? CacheControl { get; set; }
 
     public string? ContentDisposition { get; set; }
 
@@ -5028,39 +5042,17 @@ public sealed partial class GetObjectOutput
 
     public string? ContentLanguage { get; set; }
 
-    public long? ContentLength { get; set; }
-
     public string? ContentRange { get; set; }
 
     public string? ContentType { get; set; }
 
-    public bool? DeleteMarker { get; set; }
-
-    public string? ETag { get; set; }
-
-    public string? Expiration { get; set; }
-
     public string? Expires { get; set; }
 
-    public global::System.DateTimeOffset? LastModified { get; set; }
+    public string? WebsiteRedirectLocation { get; set; }
+
+    public string? ServerSideEncryption { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Metadata { get; set; }
-
-    public int? MissingMeta { get; set; }
-
-    public string? ObjectLockLegalHoldStatus { get; set; }
-
-    public string? ObjectLockMode { get; set; }
-
-    public global::System.DateTimeOffset? ObjectLockRetainUntilDate { get; set; }
-
-    public int? PartsCount { get; set; }
-
-    public string? ReplicationStatus { get; set; }
-
-    public string? RequestCharged { get; set; }
-
-    public string? Restore { get; set; }
 
     public string? SSECustomerAlgorithm { get; set; }
 
@@ -5068,15 +5060,23 @@ public sealed partial class GetObjectOutput
 
     public string? SSEKMSKeyId { get; set; }
 
-    public string? ServerSideEncryption { get; set; }
+    public bool? BucketKeyEnabled { get; set; }
 
     public string? StorageClass { get; set; }
 
+    public string? RequestCharged { get; set; }
+
+    public string? ReplicationStatus { get; set; }
+
+    public int? PartsCount { get; set; }
+
     public int? TagCount { get; set; }
 
-    public string? VersionId { get; set; }
+    public string? ObjectLockMode { get; set; }
 
-    public string? WebsiteRedirectLocation { get; set; }
+    public global::System.DateTimeOffset? ObjectLockRetainUntilDate { get; set; }
+
+    public string? ObjectLockLegalHoldStatus { get; set; }
 
     public static GetObjectOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5085,98 +5085,98 @@ public sealed partial class GetObjectOutput
             return null;
         }
         var result = new GetObjectOutput();
-        result.AcceptRanges = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AcceptRanges"));
         result.Body = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Body"));
-        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
-        result.CacheControl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CacheControl"));
+        result.DeleteMarker = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DeleteMarker"));
+        result.AcceptRanges = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AcceptRanges"));
+        result.Expiration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
+        result.Restore = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Restore"));
+        result.LastModified = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
+        result.ContentLength = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ContentLength"));
+        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
         result.ChecksumCRC32 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32"));
         result.ChecksumCRC32C = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32C"));
         result.ChecksumCRC64NVME = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC64NVME"));
-        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumSHA1 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA1"));
         result.ChecksumSHA256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA256"));
         result.ChecksumSHA512 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA512"));
-        result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
-        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
-        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumXXHASH64 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH64"));
+        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
+        result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
+        result.MissingMeta = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MissingMeta"));
+        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.CacheControl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CacheControl"));
         result.ContentDisposition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentDisposition"));
         result.ContentEncoding = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentEncoding"));
         result.ContentLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentLanguage"));
-        result.ContentLength = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ContentLength"));
         result.ContentRange = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentRange"));
         result.ContentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentType"));
-        result.DeleteMarker = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DeleteMarker"));
-        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
-        result.Expiration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
         result.Expires = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expires"));
-        result.LastModified = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
+        result.WebsiteRedirectLocation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WebsiteRedirectLocation"));
+        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
         result.Metadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Metadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.MissingMeta = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MissingMeta"));
-        result.ObjectLockLegalHoldStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockLegalHoldStatus"));
-        result.ObjectLockMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockMode"));
-        result.ObjectLockRetainUntilDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ObjectLockRetainUntilDate"));
-        result.PartsCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartsCount"));
-        result.ReplicationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplicationStatus"));
-        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
-        result.Restore = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Restore"));
         result.SSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerAlgorithm"));
         result.SSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKeyMD5"));
         result.SSEKMSKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSKeyId"));
-        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
+        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
         result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
+        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
+        result.ReplicationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplicationStatus"));
+        result.PartsCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartsCount"));
         result.TagCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TagCount"));
-        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
-        result.WebsiteRedirectLocation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WebsiteRedirectLocation"));
+        result.ObjectLockMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockMode"));
+        result.ObjectLockRetainUntilDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ObjectLockRetainUntilDate"));
+        result.ObjectLockLegalHoldStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockLegalHoldStatus"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AcceptRanges", AcceptRanges);
         global::Gureum.Core.ValueTree.Put(node, "Body", Body);
-        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "CacheControl", CacheControl);
+        global::Gureum.Core.ValueTree.Put(node, "DeleteMarker", DeleteMarker);
+        global::Gureum.Core.ValueTree.Put(node, "AcceptRanges", AcceptRanges);
+        global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
+        global::Gureum.Core.ValueTree.Put(node, "Restore", Restore);
+        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
+        global::Gureum.Core.ValueTree.Put(node, "ContentLength", ContentLength);
+        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32", ChecksumCRC32);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32C", ChecksumCRC32C);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC64NVME", ChecksumCRC64NVME);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA1", ChecksumSHA1);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA256", ChecksumSHA256);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA512", ChecksumSHA512);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH64", ChecksumXXHASH64);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
+        global::Gureum.Core.ValueTree.Put(node, "MissingMeta", MissingMeta);
+        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "CacheControl", CacheControl);
         global::Gureum.Core.ValueTree.Put(node, "ContentDisposition", ContentDisposition);
         global::Gureum.Core.ValueTree.Put(node, "ContentEncoding", ContentEncoding);
         global::Gureum.Core.ValueTree.Put(node, "ContentLanguage", ContentLanguage);
-        global::Gureum.Core.ValueTree.Put(node, "ContentLength", ContentLength);
         global::Gureum.Core.ValueTree.Put(node, "ContentRange", ContentRange);
         global::Gureum.Core.ValueTree.Put(node, "ContentType", ContentType);
-        global::Gureum.Core.ValueTree.Put(node, "DeleteMarker", DeleteMarker);
-        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
-        global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
         global::Gureum.Core.ValueTree.Put(node, "Expires", Expires);
-        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
+        global::Gureum.Core.ValueTree.Put(node, "WebsiteRedirectLocation", WebsiteRedirectLocation);
+        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
         global::Gureum.Core.ValueTree.Put(node, "Metadata", global::Gureum.Core.ValueTree.WriteMap(Metadata, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "MissingMeta", MissingMeta);
-        global::Gureum.Core.ValueTree.Put(node, "ObjectLockLegalHoldStatus", ObjectLockLegalHoldStatus);
-        global::Gureum.Core.ValueTree.Put(node, "ObjectLockMode", ObjectLockMode);
-        global::Gureum.Core.ValueTree.Put(node, "ObjectLockRetainUntilDate", ObjectLockRetainUntilDate);
-        global::Gureum.Core.ValueTree.Put(node, "PartsCount", PartsCount);
-        global::Gureum.Core.ValueTree.Put(node, "ReplicationStatus", ReplicationStatus);
-        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
-        global::Gureum.Core.ValueTree.Put(node, "Restore", Restore);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerAlgorithm", SSECustomerAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKeyMD5", SSECustomerKeyMD5);
         global::Gureum.Core.ValueTree.Put(node, "SSEKMSKeyId", SSEKMSKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
+        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
         global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
+        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
+        global::Gureum.Core.ValueTree.Put(node, "ReplicationStatus", ReplicationStatus);
+        global::Gureum.Core.ValueTree.Put(node, "PartsCount", PartsCount);
         global::Gureum.Core.ValueTree.Put(node, "TagCount", TagCount);
-        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
-        global::Gureum.Core.ValueTree.Put(node, "WebsiteRedirectLocation", WebsiteRedirectLocation);
+        global::Gureum.Core.ValueTree.Put(node, "ObjectLockMode", ObjectLockMode);
+        global::Gureum.Core.ValueTree.Put(node, "ObjectLockRetainUntilDate", ObjectLockRetainUntilDate);
+        global::Gureum.Core.ValueTree.Put(node, "ObjectLockLegalHoldStatus", ObjectLockLegalHoldStatus);
         return node;
     }
 }
@@ -5184,10 +5184,6 @@ public sealed partial class GetObjectOutput
 public sealed partial class GetObjectRequest
 {
     public string? Bucket { get; set; }
-
-    public string? ChecksumMode { get; set; }
-
-    public string? ExpectedBucketOwner { get; set; }
 
     public string? IfMatch { get; set; }
 
@@ -5199,11 +5195,7 @@ public sealed partial class GetObjectRequest
 
     public string? Key { get; set; }
 
-    public int? PartNumber { get; set; }
-
     public string? Range { get; set; }
-
-    public string? RequestPayer { get; set; }
 
     public string? ResponseCacheControl { get; set; }
 
@@ -5217,13 +5209,21 @@ public sealed partial class GetObjectRequest
 
     public global::System.DateTimeOffset? ResponseExpires { get; set; }
 
+    public string? VersionId { get; set; }
+
     public string? SSECustomerAlgorithm { get; set; }
 
     public string? SSECustomerKey { get; set; }
 
     public string? SSECustomerKeyMD5 { get; set; }
 
-    public string? VersionId { get; set; }
+    public string? RequestPayer { get; set; }
+
+    public int? PartNumber { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
+
+    public string? ChecksumMode { get; set; }
 
     public static GetObjectRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5233,26 +5233,26 @@ public sealed partial class GetObjectRequest
         }
         var result = new GetObjectRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMode"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.IfMatch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IfMatch"));
         result.IfModifiedSince = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "IfModifiedSince"));
         result.IfNoneMatch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IfNoneMatch"));
         result.IfUnmodifiedSince = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "IfUnmodifiedSince"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.PartNumber = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartNumber"));
         result.Range = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Range"));
-        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.ResponseCacheControl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResponseCacheControl"));
         result.ResponseContentDisposition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResponseContentDisposition"));
         result.ResponseContentEncoding = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResponseContentEncoding"));
         result.ResponseContentLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResponseContentLanguage"));
         result.ResponseContentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResponseContentType"));
         result.ResponseExpires = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ResponseExpires"));
+        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
         result.SSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerAlgorithm"));
         result.SSECustomerKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKey"));
         result.SSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKeyMD5"));
-        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
+        result.PartNumber = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartNumber"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMode"));
         return result;
     }
 
@@ -5260,26 +5260,26 @@ public sealed partial class GetObjectRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumMode", ChecksumMode);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "IfMatch", IfMatch);
         global::Gureum.Core.ValueTree.Put(node, "IfModifiedSince", IfModifiedSince);
         global::Gureum.Core.ValueTree.Put(node, "IfNoneMatch", IfNoneMatch);
         global::Gureum.Core.ValueTree.Put(node, "IfUnmodifiedSince", IfUnmodifiedSince);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "PartNumber", PartNumber);
         global::Gureum.Core.ValueTree.Put(node, "Range", Range);
-        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "ResponseCacheControl", ResponseCacheControl);
         global::Gureum.Core.ValueTree.Put(node, "ResponseContentDisposition", ResponseContentDisposition);
         global::Gureum.Core.ValueTree.Put(node, "ResponseContentEncoding", ResponseContentEncoding);
         global::Gureum.Core.ValueTree.Put(node, "ResponseContentLanguage", ResponseContentLanguage);
         global::Gureum.Core.ValueTree.Put(node, "ResponseContentType", ResponseContentType);
         global::Gureum.Core.ValueTree.Put(node, "ResponseExpires", ResponseExpires);
+        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerAlgorithm", SSECustomerAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKey", SSECustomerKey);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKeyMD5", SSECustomerKeyMD5);
-        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
+        global::Gureum.Core.ValueTree.Put(node, "PartNumber", PartNumber);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumMode", ChecksumMode);
         return node;
     }
 }
@@ -5311,13 +5311,13 @@ public sealed partial class GetObjectRetentionRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Key { get; set; }
+
+    public string? VersionId { get; set; }
 
     public string? RequestPayer { get; set; }
 
-    public string? VersionId { get; set; }
+    public string? ExpectedBucketOwner { get; set; }
 
     public static GetObjectRetentionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5327,10 +5327,10 @@ public sealed partial class GetObjectRetentionRequest
         }
         var result = new GetObjectRetentionRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -5338,19 +5338,19 @@ public sealed partial class GetObjectRetentionRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
 
 public sealed partial class GetObjectTaggingOutput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.S3.Tag>? TagSet { get; set; }
-
     public string? VersionId { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.S3.Tag>? TagSet { get; set; }
 
     public static GetObjectTaggingOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5359,16 +5359,16 @@ public sealed partial class GetObjectTaggingOutput
             return null;
         }
         var result = new GetObjectTaggingOutput();
-        result.TagSet = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TagSet"), x => global::Gureum.Api.S3.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.TagSet = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TagSet"), x => global::Gureum.Api.S3.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "TagSet", global::Gureum.Core.ValueTree.WriteList(TagSet, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "TagSet", global::Gureum.Core.ValueTree.WriteList(TagSet, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -5377,13 +5377,13 @@ public sealed partial class GetObjectTaggingRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Key { get; set; }
 
-    public string? RequestPayer { get; set; }
-
     public string? VersionId { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
+
+    public string? RequestPayer { get; set; }
 
     public static GetObjectTaggingRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5393,10 +5393,10 @@ public sealed partial class GetObjectTaggingRequest
         }
         var result = new GetObjectTaggingRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         return result;
     }
 
@@ -5404,10 +5404,10 @@ public sealed partial class GetObjectTaggingRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         return node;
     }
 }
@@ -5443,11 +5443,11 @@ public sealed partial class GetObjectTorrentRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Key { get; set; }
 
     public string? RequestPayer { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static GetObjectTorrentRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5457,9 +5457,9 @@ public sealed partial class GetObjectTorrentRequest
         }
         var result = new GetObjectTorrentRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
         result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -5467,9 +5467,9 @@ public sealed partial class GetObjectTorrentRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
         global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -5615,15 +5615,15 @@ public sealed partial class Grantee
 
 public sealed partial class HeadBucketOutput
 {
-    public bool? AccessPointAlias { get; set; }
-
     public string? BucketArn { get; set; }
-
-    public string? BucketLocationName { get; set; }
 
     public string? BucketLocationType { get; set; }
 
+    public string? BucketLocationName { get; set; }
+
     public string? BucketRegion { get; set; }
+
+    public bool? AccessPointAlias { get; set; }
 
     public static HeadBucketOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5632,22 +5632,22 @@ public sealed partial class HeadBucketOutput
             return null;
         }
         var result = new HeadBucketOutput();
-        result.AccessPointAlias = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AccessPointAlias"));
         result.BucketArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketArn"));
-        result.BucketLocationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketLocationName"));
         result.BucketLocationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketLocationType"));
+        result.BucketLocationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketLocationName"));
         result.BucketRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketRegion"));
+        result.AccessPointAlias = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AccessPointAlias"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessPointAlias", AccessPointAlias);
         global::Gureum.Core.ValueTree.Put(node, "BucketArn", BucketArn);
-        global::Gureum.Core.ValueTree.Put(node, "BucketLocationName", BucketLocationName);
         global::Gureum.Core.ValueTree.Put(node, "BucketLocationType", BucketLocationType);
+        global::Gureum.Core.ValueTree.Put(node, "BucketLocationName", BucketLocationName);
         global::Gureum.Core.ValueTree.Put(node, "BucketRegion", BucketRegion);
+        global::Gureum.Core.ValueTree.Put(node, "AccessPointAlias", AccessPointAlias);
         return node;
     }
 }
@@ -5681,13 +5681,19 @@ public sealed partial class HeadBucketRequest
 
 public sealed partial class HeadObjectOutput
 {
+    public bool? DeleteMarker { get; set; }
+
     public string? AcceptRanges { get; set; }
+
+    public string? Expiration { get; set; }
+
+    public string? Restore { get; set; }
 
     public string? ArchiveStatus { get; set; }
 
-    public bool? BucketKeyEnabled { get; set; }
+    public global::System.DateTimeOffset? LastModified { get; set; }
 
-    public string? CacheControl { get; set; }
+    public long? ContentLength { get; set; }
 
     public string? ChecksumCRC32 { get; set; }
 
@@ -5695,21 +5701,29 @@ public sealed partial class HeadObjectOutput
 
     public string? ChecksumCRC64NVME { get; set; }
 
-    public string? ChecksumMD5 { get; set; }
-
     public string? ChecksumSHA1 { get; set; }
 
     public string? ChecksumSHA256 { get; set; }
 
     public string? ChecksumSHA512 { get; set; }
 
-    public string? ChecksumType { get; set; }
+    public string? ChecksumMD5 { get; set; }
 
-    public string? ChecksumXXHASH128 { get; set; }
+    public string? ChecksumXXHASH64 { get; set; }
 
     public string? ChecksumXXHASH3 { get; set; }
 
-    public string? ChecksumXXHASH64 { get; set; }
+    public string? ChecksumXXHASH128 { get; set; }
+
+    public string? ChecksumType { get; set; }
+
+    public string? ETag { get; set; }
+
+    public int? MissingMeta { get; set; }
+
+    public string? VersionId { get; set; }
+
+    public string? CacheControl { get; set; }
 
     public string? ContentDisposition { get; set; }
 
@@ -5717,39 +5731,17 @@ public sealed partial class HeadObjectOutput
 
     public string? ContentLanguage { get; set; }
 
-    public long? ContentLength { get; set; }
+    public string? ContentType { get; set; }
 
     public string? ContentRange { get; set; }
 
-    public string? ContentType { get; set; }
-
-    public bool? DeleteMarker { get; set; }
-
-    public string? ETag { get; set; }
-
-    public string? Expiration { get; set; }
-
     public string? Expires { get; set; }
 
-    public global::System.DateTimeOffset? LastModified { get; set; }
+    public string? WebsiteRedirectLocation { get; set; }
+
+    public string? ServerSideEncryption { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Metadata { get; set; }
-
-    public int? MissingMeta { get; set; }
-
-    public string? ObjectLockLegalHoldStatus { get; set; }
-
-    public string? ObjectLockMode { get; set; }
-
-    public global::System.DateTimeOffset? ObjectLockRetainUntilDate { get; set; }
-
-    public int? PartsCount { get; set; }
-
-    public string? ReplicationStatus { get; set; }
-
-    public string? RequestCharged { get; set; }
-
-    public string? Restore { get; set; }
 
     public string? SSECustomerAlgorithm { get; set; }
 
@@ -5757,15 +5749,23 @@ public sealed partial class HeadObjectOutput
 
     public string? SSEKMSKeyId { get; set; }
 
-    public string? ServerSideEncryption { get; set; }
+    public bool? BucketKeyEnabled { get; set; }
 
     public string? StorageClass { get; set; }
 
+    public string? RequestCharged { get; set; }
+
+    public string? ReplicationStatus { get; set; }
+
+    public int? PartsCount { get; set; }
+
     public int? TagCount { get; set; }
 
-    public string? VersionId { get; set; }
+    public string? ObjectLockMode { get; set; }
 
-    public string? WebsiteRedirectLocation { get; set; }
+    public global::System.DateTimeOffset? ObjectLockRetainUntilDate { get; set; }
+
+    public string? ObjectLockLegalHoldStatus { get; set; }
 
     public static HeadObjectOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5774,98 +5774,98 @@ public sealed partial class HeadObjectOutput
             return null;
         }
         var result = new HeadObjectOutput();
+        result.DeleteMarker = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DeleteMarker"));
         result.AcceptRanges = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AcceptRanges"));
+        result.Expiration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
+        result.Restore = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Restore"));
         result.ArchiveStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ArchiveStatus"));
-        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
-        result.CacheControl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CacheControl"));
+        result.LastModified = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
+        result.ContentLength = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ContentLength"));
         result.ChecksumCRC32 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32"));
         result.ChecksumCRC32C = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32C"));
         result.ChecksumCRC64NVME = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC64NVME"));
-        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumSHA1 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA1"));
         result.ChecksumSHA256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA256"));
         result.ChecksumSHA512 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA512"));
-        result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
-        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
-        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumXXHASH64 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH64"));
+        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
+        result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
+        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
+        result.MissingMeta = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MissingMeta"));
+        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.CacheControl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CacheControl"));
         result.ContentDisposition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentDisposition"));
         result.ContentEncoding = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentEncoding"));
         result.ContentLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentLanguage"));
-        result.ContentLength = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ContentLength"));
-        result.ContentRange = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentRange"));
         result.ContentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentType"));
-        result.DeleteMarker = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DeleteMarker"));
-        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
-        result.Expiration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
+        result.ContentRange = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentRange"));
         result.Expires = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expires"));
-        result.LastModified = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
+        result.WebsiteRedirectLocation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WebsiteRedirectLocation"));
+        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
         result.Metadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Metadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.MissingMeta = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MissingMeta"));
-        result.ObjectLockLegalHoldStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockLegalHoldStatus"));
-        result.ObjectLockMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockMode"));
-        result.ObjectLockRetainUntilDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ObjectLockRetainUntilDate"));
-        result.PartsCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartsCount"));
-        result.ReplicationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplicationStatus"));
-        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
-        result.Restore = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Restore"));
         result.SSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerAlgorithm"));
         result.SSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKeyMD5"));
         result.SSEKMSKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSKeyId"));
-        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
+        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
         result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
+        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
+        result.ReplicationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplicationStatus"));
+        result.PartsCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartsCount"));
         result.TagCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TagCount"));
-        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
-        result.WebsiteRedirectLocation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WebsiteRedirectLocation"));
+        result.ObjectLockMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockMode"));
+        result.ObjectLockRetainUntilDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ObjectLockRetainUntilDate"));
+        result.ObjectLockLegalHoldStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockLegalHoldStatus"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "DeleteMarker", DeleteMarker);
         global::Gureum.Core.ValueTree.Put(node, "AcceptRanges", AcceptRanges);
+        global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
+        global::Gureum.Core.ValueTree.Put(node, "Restore", Restore);
         global::Gureum.Core.ValueTree.Put(node, "ArchiveStatus", ArchiveStatus);
-        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "CacheControl", CacheControl);
+        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
+        global::Gureum.Core.ValueTree.Put(node, "ContentLength", ContentLength);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32", ChecksumCRC32);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32C", ChecksumCRC32C);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC64NVME", ChecksumCRC64NVME);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA1", ChecksumSHA1);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA256", ChecksumSHA256);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA512", ChecksumSHA512);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH64", ChecksumXXHASH64);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
+        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
+        global::Gureum.Core.ValueTree.Put(node, "MissingMeta", MissingMeta);
+        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "CacheControl", CacheControl);
         global::Gureum.Core.ValueTree.Put(node, "ContentDisposition", ContentDisposition);
         global::Gureum.Core.ValueTree.Put(node, "ContentEncoding", ContentEncoding);
         global::Gureum.Core.ValueTree.Put(node, "ContentLanguage", ContentLanguage);
-        global::Gureum.Core.ValueTree.Put(node, "ContentLength", ContentLength);
-        global::Gureum.Core.ValueTree.Put(node, "ContentRange", ContentRange);
         global::Gureum.Core.ValueTree.Put(node, "ContentType", ContentType);
-        global::Gureum.Core.ValueTree.Put(node, "DeleteMarker", DeleteMarker);
-        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
-        global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
+        global::Gureum.Core.ValueTree.Put(node, "ContentRange", ContentRange);
         global::Gureum.Core.ValueTree.Put(node, "Expires", Expires);
-        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
+        global::Gureum.Core.ValueTree.Put(node, "WebsiteRedirectLocation", WebsiteRedirectLocation);
+        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
         global::Gureum.Core.ValueTree.Put(node, "Metadata", global::Gureum.Core.ValueTree.WriteMap(Metadata, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "MissingMeta", MissingMeta);
-        global::Gureum.Core.ValueTree.Put(node, "ObjectLockLegalHoldStatus", ObjectLockLegalHoldStatus);
-        global::Gureum.Core.ValueTree.Put(node, "ObjectLockMode", ObjectLockMode);
-        global::Gureum.Core.ValueTree.Put(node, "ObjectLockRetainUntilDate", ObjectLockRetainUntilDate);
-        global::Gureum.Core.ValueTree.Put(node, "PartsCount", PartsCount);
-        global::Gureum.Core.ValueTree.Put(node, "ReplicationStatus", ReplicationStatus);
-        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
-        global::Gureum.Core.ValueTree.Put(node, "Restore", Restore);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerAlgorithm", SSECustomerAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKeyMD5", SSECustomerKeyMD5);
         global::Gureum.Core.ValueTree.Put(node, "SSEKMSKeyId", SSEKMSKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
+        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
         global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
+        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
+        global::Gureum.Core.ValueTree.Put(node, "ReplicationStatus", ReplicationStatus);
+        global::Gureum.Core.ValueTree.Put(node, "PartsCount", PartsCount);
         global::Gureum.Core.ValueTree.Put(node, "TagCount", TagCount);
-        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
-        global::Gureum.Core.ValueTree.Put(node, "WebsiteRedirectLocation", WebsiteRedirectLocation);
+        global::Gureum.Core.ValueTree.Put(node, "ObjectLockMode", ObjectLockMode);
+        global::Gureum.Core.ValueTree.Put(node, "ObjectLockRetainUntilDate", ObjectLockRetainUntilDate);
+        global::Gureum.Core.ValueTree.Put(node, "ObjectLockLegalHoldStatus", ObjectLockLegalHoldStatus);
         return node;
     }
 }
@@ -5873,10 +5873,6 @@ public sealed partial class HeadObjectOutput
 public sealed partial class HeadObjectRequest
 {
     public string? Bucket { get; set; }
-
-    public string? ChecksumMode { get; set; }
-
-    public string? ExpectedBucketOwner { get; set; }
 
     public string? IfMatch { get; set; }
 
@@ -5888,11 +5884,7 @@ public sealed partial class HeadObjectRequest
 
     public string? Key { get; set; }
 
-    public int? PartNumber { get; set; }
-
     public string? Range { get; set; }
-
-    public string? RequestPayer { get; set; }
 
     public string? ResponseCacheControl { get; set; }
 
@@ -5906,13 +5898,21 @@ public sealed partial class HeadObjectRequest
 
     public global::System.DateTimeOffset? ResponseExpires { get; set; }
 
+    public string? VersionId { get; set; }
+
     public string? SSECustomerAlgorithm { get; set; }
 
     public string? SSECustomerKey { get; set; }
 
     public string? SSECustomerKeyMD5 { get; set; }
 
-    public string? VersionId { get; set; }
+    public string? RequestPayer { get; set; }
+
+    public int? PartNumber { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
+
+    public string? ChecksumMode { get; set; }
 
     public static HeadObjectRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5922,26 +5922,26 @@ public sealed partial class HeadObjectRequest
         }
         var result = new HeadObjectRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMode"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.IfMatch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IfMatch"));
         result.IfModifiedSince = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "IfModifiedSince"));
         result.IfNoneMatch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IfNoneMatch"));
         result.IfUnmodifiedSince = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "IfUnmodifiedSince"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.PartNumber = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartNumber"));
         result.Range = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Range"));
-        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.ResponseCacheControl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResponseCacheControl"));
         result.ResponseContentDisposition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResponseContentDisposition"));
         result.ResponseContentEncoding = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResponseContentEncoding"));
         result.ResponseContentLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResponseContentLanguage"));
         result.ResponseContentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResponseContentType"));
         result.ResponseExpires = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ResponseExpires"));
+        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
         result.SSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerAlgorithm"));
         result.SSECustomerKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKey"));
         result.SSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKeyMD5"));
-        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
+        result.PartNumber = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartNumber"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMode"));
         return result;
     }
 
@@ -5949,26 +5949,26 @@ public sealed partial class HeadObjectRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumMode", ChecksumMode);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "IfMatch", IfMatch);
         global::Gureum.Core.ValueTree.Put(node, "IfModifiedSince", IfModifiedSince);
         global::Gureum.Core.ValueTree.Put(node, "IfNoneMatch", IfNoneMatch);
         global::Gureum.Core.ValueTree.Put(node, "IfUnmodifiedSince", IfUnmodifiedSince);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "PartNumber", PartNumber);
         global::Gureum.Core.ValueTree.Put(node, "Range", Range);
-        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "ResponseCacheControl", ResponseCacheControl);
         global::Gureum.Core.ValueTree.Put(node, "ResponseContentDisposition", ResponseContentDisposition);
         global::Gureum.Core.ValueTree.Put(node, "ResponseContentEncoding", ResponseContentEncoding);
         global::Gureum.Core.ValueTree.Put(node, "ResponseContentLanguage", ResponseContentLanguage);
         global::Gureum.Core.ValueTree.Put(node, "ResponseContentType", ResponseContentType);
         global::Gureum.Core.ValueTree.Put(node, "ResponseExpires", ResponseExpires);
+        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerAlgorithm", SSECustomerAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKey", SSECustomerKey);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKeyMD5", SSECustomerKeyMD5);
-        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
+        global::Gureum.Core.ValueTree.Put(node, "PartNumber", PartNumber);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumMode", ChecksumMode);
         return node;
     }
 }
@@ -5998,9 +5998,9 @@ public sealed partial class IndexDocument
 
 public sealed partial class Initiator
 {
-    public string? DisplayName { get; set; }
-
     public string? ID { get; set; }
+
+    public string? DisplayName { get; set; }
 
     public static Initiator? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6009,16 +6009,16 @@ public sealed partial class Initiator
             return null;
         }
         var result = new Initiator();
-        result.DisplayName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DisplayName"));
         result.ID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ID"));
+        result.DisplayName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DisplayName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DisplayName", DisplayName);
         global::Gureum.Core.ValueTree.Put(node, "ID", ID);
+        global::Gureum.Core.ValueTree.Put(node, "DisplayName", DisplayName);
         return node;
     }
 }
@@ -6094,9 +6094,9 @@ public sealed partial class IntelligentTieringAndOperator
 
 public sealed partial class IntelligentTieringConfiguration
 {
-    public global::Gureum.Api.S3.IntelligentTieringFilter? Filter { get; set; }
-
     public string? Id { get; set; }
+
+    public global::Gureum.Api.S3.IntelligentTieringFilter? Filter { get; set; }
 
     public string? Status { get; set; }
 
@@ -6109,8 +6109,8 @@ public sealed partial class IntelligentTieringConfiguration
             return null;
         }
         var result = new IntelligentTieringConfiguration();
-        result.Filter = global::Gureum.Api.S3.IntelligentTieringFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Filter")));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.Filter = global::Gureum.Api.S3.IntelligentTieringFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Filter")));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.Tierings = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tierings"), x => global::Gureum.Api.S3.Tiering.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
@@ -6119,8 +6119,8 @@ public sealed partial class IntelligentTieringConfiguration
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Filter", Filter?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "Filter", Filter?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "Tierings", global::Gureum.Core.ValueTree.WriteList(Tierings, x => (object?)x.ToTree()));
         return node;
@@ -6129,11 +6129,11 @@ public sealed partial class IntelligentTieringConfiguration
 
 public sealed partial class IntelligentTieringFilter
 {
-    public global::Gureum.Api.S3.IntelligentTieringAndOperator? And { get; set; }
-
     public string? Prefix { get; set; }
 
     public global::Gureum.Api.S3.Tag? Tag { get; set; }
+
+    public global::Gureum.Api.S3.IntelligentTieringAndOperator? And { get; set; }
 
     public static IntelligentTieringFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6142,18 +6142,18 @@ public sealed partial class IntelligentTieringFilter
             return null;
         }
         var result = new IntelligentTieringFilter();
-        result.And = global::Gureum.Api.S3.IntelligentTieringAndOperator.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "And")));
         result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
         result.Tag = global::Gureum.Api.S3.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Tag")));
+        result.And = global::Gureum.Api.S3.IntelligentTieringAndOperator.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "And")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "And", And?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
         global::Gureum.Core.ValueTree.Put(node, "Tag", Tag?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "And", And?.ToTree());
         return node;
     }
 }
@@ -6169,13 +6169,13 @@ public sealed partial class InventoryConfiguration
 {
     public global::Gureum.Api.S3.InventoryDestination? Destination { get; set; }
 
+    public bool? IsEnabled { get; set; }
+
     public global::Gureum.Api.S3.InventoryFilter? Filter { get; set; }
 
     public string? Id { get; set; }
 
     public string? IncludedObjectVersions { get; set; }
-
-    public bool? IsEnabled { get; set; }
 
     public global::System.Collections.Generic.List<string>? OptionalFields { get; set; }
 
@@ -6189,10 +6189,10 @@ public sealed partial class InventoryConfiguration
         }
         var result = new InventoryConfiguration();
         result.Destination = global::Gureum.Api.S3.InventoryDestination.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Destination")));
+        result.IsEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsEnabled"));
         result.Filter = global::Gureum.Api.S3.InventoryFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Filter")));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
         result.IncludedObjectVersions = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IncludedObjectVersions"));
-        result.IsEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsEnabled"));
         result.OptionalFields = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OptionalFields"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Schedule = global::Gureum.Api.S3.InventorySchedule.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Schedule")));
         return result;
@@ -6202,10 +6202,10 @@ public sealed partial class InventoryConfiguration
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Destination", Destination?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "IsEnabled", IsEnabled);
         global::Gureum.Core.ValueTree.Put(node, "Filter", Filter?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
         global::Gureum.Core.ValueTree.Put(node, "IncludedObjectVersions", IncludedObjectVersions);
-        global::Gureum.Core.ValueTree.Put(node, "IsEnabled", IsEnabled);
         global::Gureum.Core.ValueTree.Put(node, "OptionalFields", global::Gureum.Core.ValueTree.WriteList(OptionalFields, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Schedule", Schedule?.ToTree());
         return node;
@@ -6244,9 +6244,9 @@ public sealed partial class InventoryDestination
 
 public sealed partial class InventoryEncryption
 {
-    public global::Gureum.Api.S3.SSEKMS? SSEKMS { get; set; }
-
     public global::Gureum.Api.S3.SSES3? SSES3 { get; set; }
+
+    public global::Gureum.Api.S3.SSEKMS? SSEKMS { get; set; }
 
     public static InventoryEncryption? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6255,16 +6255,16 @@ public sealed partial class InventoryEncryption
             return null;
         }
         var result = new InventoryEncryption();
-        result.SSEKMS = global::Gureum.Api.S3.SSEKMS.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SSEKMS")));
         result.SSES3 = global::Gureum.Api.S3.SSES3.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SSES3")));
+        result.SSEKMS = global::Gureum.Api.S3.SSEKMS.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SSEKMS")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "SSEKMS", SSEKMS?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SSES3", SSES3?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SSEKMS", SSEKMS?.ToTree());
         return node;
     }
 }
@@ -6341,11 +6341,11 @@ public sealed partial class InventoryS3BucketDestination
 
     public string? Bucket { get; set; }
 
-    public global::Gureum.Api.S3.InventoryEncryption? Encryption { get; set; }
-
     public string? Format { get; set; }
 
     public string? Prefix { get; set; }
+
+    public global::Gureum.Api.S3.InventoryEncryption? Encryption { get; set; }
 
     public static InventoryS3BucketDestination? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6356,9 +6356,9 @@ public sealed partial class InventoryS3BucketDestination
         var result = new InventoryS3BucketDestination();
         result.AccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountId"));
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.Encryption = global::Gureum.Api.S3.InventoryEncryption.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Encryption")));
         result.Format = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Format"));
         result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
+        result.Encryption = global::Gureum.Api.S3.InventoryEncryption.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Encryption")));
         return result;
     }
 
@@ -6367,9 +6367,9 @@ public sealed partial class InventoryS3BucketDestination
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AccountId", AccountId);
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "Encryption", Encryption?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Format", Format);
         global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
+        global::Gureum.Core.ValueTree.Put(node, "Encryption", Encryption?.ToTree());
         return node;
     }
 }
@@ -6428,13 +6428,13 @@ public sealed partial class InventoryTableConfigurationResult
 {
     public string? ConfigurationState { get; set; }
 
-    public global::Gureum.Api.S3.ErrorDetails? Error { get; set; }
+    public string? TableStatus { get; set; }
 
-    public string? TableArn { get; set; }
+    public global::Gureum.Api.S3.ErrorDetails? Error { get; set; }
 
     public string? TableName { get; set; }
 
-    public string? TableStatus { get; set; }
+    public string? TableArn { get; set; }
 
     public static InventoryTableConfigurationResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6444,10 +6444,10 @@ public sealed partial class InventoryTableConfigurationResult
         }
         var result = new InventoryTableConfigurationResult();
         result.ConfigurationState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ConfigurationState"));
-        result.Error = global::Gureum.Api.S3.ErrorDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
-        result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
-        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         result.TableStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableStatus"));
+        result.Error = global::Gureum.Api.S3.ErrorDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
+        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
         return result;
     }
 
@@ -6455,10 +6455,10 @@ public sealed partial class InventoryTableConfigurationResult
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ConfigurationState", ConfigurationState);
-        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
-        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         global::Gureum.Core.ValueTree.Put(node, "TableStatus", TableStatus);
+        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
         return node;
     }
 }
@@ -6545,9 +6545,9 @@ public static class JSONType
 
 public sealed partial class JournalTableConfiguration
 {
-    public global::Gureum.Api.S3.MetadataTableEncryptionConfiguration? EncryptionConfiguration { get; set; }
-
     public global::Gureum.Api.S3.RecordExpiration? RecordExpiration { get; set; }
+
+    public global::Gureum.Api.S3.MetadataTableEncryptionConfiguration? EncryptionConfiguration { get; set; }
 
     public static JournalTableConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6556,31 +6556,31 @@ public sealed partial class JournalTableConfiguration
             return null;
         }
         var result = new JournalTableConfiguration();
-        result.EncryptionConfiguration = global::Gureum.Api.S3.MetadataTableEncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EncryptionConfiguration")));
         result.RecordExpiration = global::Gureum.Api.S3.RecordExpiration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RecordExpiration")));
+        result.EncryptionConfiguration = global::Gureum.Api.S3.MetadataTableEncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EncryptionConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EncryptionConfiguration", EncryptionConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RecordExpiration", RecordExpiration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "EncryptionConfiguration", EncryptionConfiguration?.ToTree());
         return node;
     }
 }
 
 public sealed partial class JournalTableConfigurationResult
 {
+    public string? TableStatus { get; set; }
+
     public global::Gureum.Api.S3.ErrorDetails? Error { get; set; }
-
-    public global::Gureum.Api.S3.RecordExpiration? RecordExpiration { get; set; }
-
-    public string? TableArn { get; set; }
 
     public string? TableName { get; set; }
 
-    public string? TableStatus { get; set; }
+    public string? TableArn { get; set; }
+
+    public global::Gureum.Api.S3.RecordExpiration? RecordExpiration { get; set; }
 
     public static JournalTableConfigurationResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6589,22 +6589,22 @@ public sealed partial class JournalTableConfigurationResult
             return null;
         }
         var result = new JournalTableConfigurationResult();
-        result.Error = global::Gureum.Api.S3.ErrorDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
-        result.RecordExpiration = global::Gureum.Api.S3.RecordExpiration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RecordExpiration")));
-        result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
-        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
         result.TableStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableStatus"));
+        result.Error = global::Gureum.Api.S3.ErrorDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Error")));
+        result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
+        result.RecordExpiration = global::Gureum.Api.S3.RecordExpiration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RecordExpiration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RecordExpiration", RecordExpiration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
-        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
         global::Gureum.Core.ValueTree.Put(node, "TableStatus", TableStatus);
+        global::Gureum.Core.ValueTree.Put(node, "Error", Error?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
+        global::Gureum.Core.ValueTree.Put(node, "RecordExpiration", RecordExpiration?.ToTree());
         return node;
     }
 }
@@ -6634,13 +6634,13 @@ public sealed partial class JournalTableConfigurationUpdates
 
 public sealed partial class LambdaFunctionConfiguration
 {
-    public global::System.Collections.Generic.List<string>? Events { get; set; }
-
-    public global::Gureum.Api.S3.NotificationConfigurationFilter? Filter { get; set; }
-
     public string? Id { get; set; }
 
     public string? LambdaFunctionArn { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Events { get; set; }
+
+    public global::Gureum.Api.S3.NotificationConfigurationFilter? Filter { get; set; }
 
     public static LambdaFunctionConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6649,20 +6649,20 @@ public sealed partial class LambdaFunctionConfiguration
             return null;
         }
         var result = new LambdaFunctionConfiguration();
-        result.Events = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Events"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Filter = global::Gureum.Api.S3.NotificationConfigurationFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Filter")));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
         result.LambdaFunctionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LambdaFunctionArn"));
+        result.Events = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Events"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Filter = global::Gureum.Api.S3.NotificationConfigurationFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Filter")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Events", global::Gureum.Core.ValueTree.WriteList(Events, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Filter", Filter?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
         global::Gureum.Core.ValueTree.Put(node, "LambdaFunctionArn", LambdaFunctionArn);
+        global::Gureum.Core.ValueTree.Put(node, "Events", global::Gureum.Core.ValueTree.WriteList(Events, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Filter", Filter?.ToTree());
         return node;
     }
 }
@@ -6723,23 +6723,23 @@ public sealed partial class LifecycleExpiration
 
 public sealed partial class LifecycleRule
 {
-    public global::Gureum.Api.S3.AbortIncompleteMultipartUpload? AbortIncompleteMultipartUpload { get; set; }
-
     public global::Gureum.Api.S3.LifecycleExpiration? Expiration { get; set; }
-
-    public global::Gureum.Api.S3.LifecycleRuleFilter? Filter { get; set; }
 
     public string? ID { get; set; }
 
-    public global::Gureum.Api.S3.NoncurrentVersionExpiration? NoncurrentVersionExpiration { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.S3.NoncurrentVersionTransition>? NoncurrentVersionTransitions { get; set; }
-
     public string? Prefix { get; set; }
+
+    public global::Gureum.Api.S3.LifecycleRuleFilter? Filter { get; set; }
 
     public string? Status { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.S3.Transition>? Transitions { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.S3.NoncurrentVersionTransition>? NoncurrentVersionTransitions { get; set; }
+
+    public global::Gureum.Api.S3.NoncurrentVersionExpiration? NoncurrentVersionExpiration { get; set; }
+
+    public global::Gureum.Api.S3.AbortIncompleteMultipartUpload? AbortIncompleteMultipartUpload { get; set; }
 
     public static LifecycleRule? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6748,43 +6748,43 @@ public sealed partial class LifecycleRule
             return null;
         }
         var result = new LifecycleRule();
-        result.AbortIncompleteMultipartUpload = global::Gureum.Api.S3.AbortIncompleteMultipartUpload.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AbortIncompleteMultipartUpload")));
         result.Expiration = global::Gureum.Api.S3.LifecycleExpiration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Expiration")));
-        result.Filter = global::Gureum.Api.S3.LifecycleRuleFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Filter")));
         result.ID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ID"));
-        result.NoncurrentVersionExpiration = global::Gureum.Api.S3.NoncurrentVersionExpiration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NoncurrentVersionExpiration")));
-        result.NoncurrentVersionTransitions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NoncurrentVersionTransitions"), x => global::Gureum.Api.S3.NoncurrentVersionTransition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
+        result.Filter = global::Gureum.Api.S3.LifecycleRuleFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Filter")));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.Transitions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Transitions"), x => global::Gureum.Api.S3.Transition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NoncurrentVersionTransitions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NoncurrentVersionTransitions"), x => global::Gureum.Api.S3.NoncurrentVersionTransition.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NoncurrentVersionExpiration = global::Gureum.Api.S3.NoncurrentVersionExpiration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NoncurrentVersionExpiration")));
+        result.AbortIncompleteMultipartUpload = global::Gureum.Api.S3.AbortIncompleteMultipartUpload.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AbortIncompleteMultipartUpload")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AbortIncompleteMultipartUpload", AbortIncompleteMultipartUpload?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Filter", Filter?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ID", ID);
-        global::Gureum.Core.ValueTree.Put(node, "NoncurrentVersionExpiration", NoncurrentVersionExpiration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "NoncurrentVersionTransitions", global::Gureum.Core.ValueTree.WriteList(NoncurrentVersionTransitions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
+        global::Gureum.Core.ValueTree.Put(node, "Filter", Filter?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "Transitions", global::Gureum.Core.ValueTree.WriteList(Transitions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NoncurrentVersionTransitions", global::Gureum.Core.ValueTree.WriteList(NoncurrentVersionTransitions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NoncurrentVersionExpiration", NoncurrentVersionExpiration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AbortIncompleteMultipartUpload", AbortIncompleteMultipartUpload?.ToTree());
         return node;
     }
 }
 
 public sealed partial class LifecycleRuleAndOperator
 {
-    public long? ObjectSizeGreaterThan { get; set; }
-
-    public long? ObjectSizeLessThan { get; set; }
-
     public string? Prefix { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.S3.Tag>? Tags { get; set; }
+
+    public long? ObjectSizeGreaterThan { get; set; }
+
+    public long? ObjectSizeLessThan { get; set; }
 
     public static LifecycleRuleAndOperator? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6793,35 +6793,35 @@ public sealed partial class LifecycleRuleAndOperator
             return null;
         }
         var result = new LifecycleRuleAndOperator();
-        result.ObjectSizeGreaterThan = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ObjectSizeGreaterThan"));
-        result.ObjectSizeLessThan = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ObjectSizeLessThan"));
         result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.S3.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ObjectSizeGreaterThan = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ObjectSizeGreaterThan"));
+        result.ObjectSizeLessThan = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ObjectSizeLessThan"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ObjectSizeGreaterThan", ObjectSizeGreaterThan);
-        global::Gureum.Core.ValueTree.Put(node, "ObjectSizeLessThan", ObjectSizeLessThan);
         global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ObjectSizeGreaterThan", ObjectSizeGreaterThan);
+        global::Gureum.Core.ValueTree.Put(node, "ObjectSizeLessThan", ObjectSizeLessThan);
         return node;
     }
 }
 
 public sealed partial class LifecycleRuleFilter
 {
-    public global::Gureum.Api.S3.LifecycleRuleAndOperator? And { get; set; }
+    public string? Prefix { get; set; }
+
+    public global::Gureum.Api.S3.Tag? Tag { get; set; }
 
     public long? ObjectSizeGreaterThan { get; set; }
 
     public long? ObjectSizeLessThan { get; set; }
 
-    public string? Prefix { get; set; }
-
-    public global::Gureum.Api.S3.Tag? Tag { get; set; }
+    public global::Gureum.Api.S3.LifecycleRuleAndOperator? And { get; set; }
 
     public static LifecycleRuleFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6830,35 +6830,35 @@ public sealed partial class LifecycleRuleFilter
             return null;
         }
         var result = new LifecycleRuleFilter();
-        result.And = global::Gureum.Api.S3.LifecycleRuleAndOperator.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "And")));
-        result.ObjectSizeGreaterThan = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ObjectSizeGreaterThan"));
-        result.ObjectSizeLessThan = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ObjectSizeLessThan"));
         result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
         result.Tag = global::Gureum.Api.S3.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Tag")));
+        result.ObjectSizeGreaterThan = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ObjectSizeGreaterThan"));
+        result.ObjectSizeLessThan = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ObjectSizeLessThan"));
+        result.And = global::Gureum.Api.S3.LifecycleRuleAndOperator.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "And")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "And", And?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ObjectSizeGreaterThan", ObjectSizeGreaterThan);
-        global::Gureum.Core.ValueTree.Put(node, "ObjectSizeLessThan", ObjectSizeLessThan);
         global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
         global::Gureum.Core.ValueTree.Put(node, "Tag", Tag?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ObjectSizeGreaterThan", ObjectSizeGreaterThan);
+        global::Gureum.Core.ValueTree.Put(node, "ObjectSizeLessThan", ObjectSizeLessThan);
+        global::Gureum.Core.ValueTree.Put(node, "And", And?.ToTree());
         return node;
     }
 }
 
 public sealed partial class ListBucketAnalyticsConfigurationsOutput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.S3.AnalyticsConfiguration>? AnalyticsConfigurationList { get; set; }
+    public bool? IsTruncated { get; set; }
 
     public string? ContinuationToken { get; set; }
 
-    public bool? IsTruncated { get; set; }
-
     public string? NextContinuationToken { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.S3.AnalyticsConfiguration>? AnalyticsConfigurationList { get; set; }
 
     public static ListBucketAnalyticsConfigurationsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6867,20 +6867,20 @@ public sealed partial class ListBucketAnalyticsConfigurationsOutput
             return null;
         }
         var result = new ListBucketAnalyticsConfigurationsOutput();
-        result.AnalyticsConfigurationList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AnalyticsConfigurationList"), x => global::Gureum.Api.S3.AnalyticsConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ContinuationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContinuationToken"));
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
+        result.ContinuationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContinuationToken"));
         result.NextContinuationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextContinuationToken"));
+        result.AnalyticsConfigurationList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AnalyticsConfigurationList"), x => global::Gureum.Api.S3.AnalyticsConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AnalyticsConfigurationList", global::Gureum.Core.ValueTree.WriteList(AnalyticsConfigurationList, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ContinuationToken", ContinuationToken);
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
+        global::Gureum.Core.ValueTree.Put(node, "ContinuationToken", ContinuationToken);
         global::Gureum.Core.ValueTree.Put(node, "NextContinuationToken", NextContinuationToken);
+        global::Gureum.Core.ValueTree.Put(node, "AnalyticsConfigurationList", global::Gureum.Core.ValueTree.WriteList(AnalyticsConfigurationList, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -6918,13 +6918,13 @@ public sealed partial class ListBucketAnalyticsConfigurationsRequest
 
 public sealed partial class ListBucketIntelligentTieringConfigurationsOutput
 {
-    public string? ContinuationToken { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.S3.IntelligentTieringConfiguration>? IntelligentTieringConfigurationList { get; set; }
-
     public bool? IsTruncated { get; set; }
 
+    public string? ContinuationToken { get; set; }
+
     public string? NextContinuationToken { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.S3.IntelligentTieringConfiguration>? IntelligentTieringConfigurationList { get; set; }
 
     public static ListBucketIntelligentTieringConfigurationsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6933,20 +6933,20 @@ public sealed partial class ListBucketIntelligentTieringConfigurationsOutput
             return null;
         }
         var result = new ListBucketIntelligentTieringConfigurationsOutput();
-        result.ContinuationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContinuationToken"));
-        result.IntelligentTieringConfigurationList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "IntelligentTieringConfigurationList"), x => global::Gureum.Api.S3.IntelligentTieringConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
+        result.ContinuationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContinuationToken"));
         result.NextContinuationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextContinuationToken"));
+        result.IntelligentTieringConfigurationList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "IntelligentTieringConfigurationList"), x => global::Gureum.Api.S3.IntelligentTieringConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ContinuationToken", ContinuationToken);
-        global::Gureum.Core.ValueTree.Put(node, "IntelligentTieringConfigurationList", global::Gureum.Core.ValueTree.WriteList(IntelligentTieringConfigurationList, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
+        global::Gureum.Core.ValueTree.Put(node, "ContinuationToken", ContinuationToken);
         global::Gureum.Core.ValueTree.Put(node, "NextContinuationToken", NextContinuationToken);
+        global::Gureum.Core.ValueTree.Put(node, "IntelligentTieringConfigurationList", global::Gureum.Core.ValueTree.WriteList(IntelligentTieringConfigurationList, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -7050,13 +7050,13 @@ public sealed partial class ListBucketInventoryConfigurationsRequest
 
 public sealed partial class ListBucketMetricsConfigurationsOutput
 {
-    public string? ContinuationToken { get; set; }
-
     public bool? IsTruncated { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.S3.MetricsConfiguration>? MetricsConfigurationList { get; set; }
+    public string? ContinuationToken { get; set; }
 
     public string? NextContinuationToken { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.S3.MetricsConfiguration>? MetricsConfigurationList { get; set; }
 
     public static ListBucketMetricsConfigurationsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7065,20 +7065,20 @@ public sealed partial class ListBucketMetricsConfigurationsOutput
             return null;
         }
         var result = new ListBucketMetricsConfigurationsOutput();
-        result.ContinuationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContinuationToken"));
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
-        result.MetricsConfigurationList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MetricsConfigurationList"), x => global::Gureum.Api.S3.MetricsConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ContinuationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContinuationToken"));
         result.NextContinuationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextContinuationToken"));
+        result.MetricsConfigurationList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MetricsConfigurationList"), x => global::Gureum.Api.S3.MetricsConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ContinuationToken", ContinuationToken);
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
-        global::Gureum.Core.ValueTree.Put(node, "MetricsConfigurationList", global::Gureum.Core.ValueTree.WriteList(MetricsConfigurationList, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ContinuationToken", ContinuationToken);
         global::Gureum.Core.ValueTree.Put(node, "NextContinuationToken", NextContinuationToken);
+        global::Gureum.Core.ValueTree.Put(node, "MetricsConfigurationList", global::Gureum.Core.ValueTree.WriteList(MetricsConfigurationList, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -7118,9 +7118,9 @@ public sealed partial class ListBucketsOutput
 {
     public global::System.Collections.Generic.List<global::Gureum.Api.S3.Bucket>? Buckets { get; set; }
 
-    public string? ContinuationToken { get; set; }
-
     public global::Gureum.Api.S3.Owner? Owner { get; set; }
+
+    public string? ContinuationToken { get; set; }
 
     public string? Prefix { get; set; }
 
@@ -7132,8 +7132,8 @@ public sealed partial class ListBucketsOutput
         }
         var result = new ListBucketsOutput();
         result.Buckets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Buckets"), x => global::Gureum.Api.S3.Bucket.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ContinuationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContinuationToken"));
         result.Owner = global::Gureum.Api.S3.Owner.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Owner")));
+        result.ContinuationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContinuationToken"));
         result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
         return result;
     }
@@ -7142,8 +7142,8 @@ public sealed partial class ListBucketsOutput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Buckets", global::Gureum.Core.ValueTree.WriteList(Buckets, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ContinuationToken", ContinuationToken);
         global::Gureum.Core.ValueTree.Put(node, "Owner", Owner?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ContinuationToken", ContinuationToken);
         global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
         return node;
     }
@@ -7151,13 +7151,13 @@ public sealed partial class ListBucketsOutput
 
 public sealed partial class ListBucketsRequest
 {
-    public string? BucketRegion { get; set; }
+    public int? MaxBuckets { get; set; }
 
     public string? ContinuationToken { get; set; }
 
-    public int? MaxBuckets { get; set; }
-
     public string? Prefix { get; set; }
+
+    public string? BucketRegion { get; set; }
 
     public static ListBucketsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7166,20 +7166,20 @@ public sealed partial class ListBucketsRequest
             return null;
         }
         var result = new ListBucketsRequest();
-        result.BucketRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketRegion"));
-        result.ContinuationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContinuationToken"));
         result.MaxBuckets = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxBuckets"));
+        result.ContinuationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContinuationToken"));
         result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
+        result.BucketRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketRegion"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BucketRegion", BucketRegion);
-        global::Gureum.Core.ValueTree.Put(node, "ContinuationToken", ContinuationToken);
         global::Gureum.Core.ValueTree.Put(node, "MaxBuckets", MaxBuckets);
+        global::Gureum.Core.ValueTree.Put(node, "ContinuationToken", ContinuationToken);
         global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
+        global::Gureum.Core.ValueTree.Put(node, "BucketRegion", BucketRegion);
         return node;
     }
 }
@@ -7242,29 +7242,29 @@ public sealed partial class ListMultipartUploadsOutput
 {
     public string? Bucket { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.S3.CommonPrefix>? CommonPrefixes { get; set; }
-
-    public string? Delimiter { get; set; }
-
-    public string? EncodingType { get; set; }
-
-    public bool? IsTruncated { get; set; }
-
     public string? KeyMarker { get; set; }
-
-    public int? MaxUploads { get; set; }
-
-    public string? NextKeyMarker { get; set; }
-
-    public string? NextUploadIdMarker { get; set; }
-
-    public string? Prefix { get; set; }
-
-    public string? RequestCharged { get; set; }
 
     public string? UploadIdMarker { get; set; }
 
+    public string? NextKeyMarker { get; set; }
+
+    public string? Prefix { get; set; }
+
+    public string? Delimiter { get; set; }
+
+    public string? NextUploadIdMarker { get; set; }
+
+    public int? MaxUploads { get; set; }
+
+    public bool? IsTruncated { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.S3.MultipartUpload>? Uploads { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.S3.CommonPrefix>? CommonPrefixes { get; set; }
+
+    public string? EncodingType { get; set; }
+
+    public string? RequestCharged { get; set; }
 
     public static ListMultipartUploadsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7274,18 +7274,18 @@ public sealed partial class ListMultipartUploadsOutput
         }
         var result = new ListMultipartUploadsOutput();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.CommonPrefixes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CommonPrefixes"), x => global::Gureum.Api.S3.CommonPrefix.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Delimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Delimiter"));
-        result.EncodingType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncodingType"));
-        result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.KeyMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyMarker"));
-        result.MaxUploads = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxUploads"));
-        result.NextKeyMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextKeyMarker"));
-        result.NextUploadIdMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextUploadIdMarker"));
-        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
-        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
         result.UploadIdMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UploadIdMarker"));
+        result.NextKeyMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextKeyMarker"));
+        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
+        result.Delimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Delimiter"));
+        result.NextUploadIdMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextUploadIdMarker"));
+        result.MaxUploads = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxUploads"));
+        result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Uploads = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Uploads"), x => global::Gureum.Api.S3.MultipartUpload.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.CommonPrefixes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CommonPrefixes"), x => global::Gureum.Api.S3.CommonPrefix.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EncodingType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncodingType"));
+        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
         return result;
     }
 
@@ -7293,18 +7293,18 @@ public sealed partial class ListMultipartUploadsOutput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "CommonPrefixes", global::Gureum.Core.ValueTree.WriteList(CommonPrefixes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Delimiter", Delimiter);
-        global::Gureum.Core.ValueTree.Put(node, "EncodingType", EncodingType);
-        global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "KeyMarker", KeyMarker);
-        global::Gureum.Core.ValueTree.Put(node, "MaxUploads", MaxUploads);
-        global::Gureum.Core.ValueTree.Put(node, "NextKeyMarker", NextKeyMarker);
-        global::Gureum.Core.ValueTree.Put(node, "NextUploadIdMarker", NextUploadIdMarker);
-        global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
-        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
         global::Gureum.Core.ValueTree.Put(node, "UploadIdMarker", UploadIdMarker);
+        global::Gureum.Core.ValueTree.Put(node, "NextKeyMarker", NextKeyMarker);
+        global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
+        global::Gureum.Core.ValueTree.Put(node, "Delimiter", Delimiter);
+        global::Gureum.Core.ValueTree.Put(node, "NextUploadIdMarker", NextUploadIdMarker);
+        global::Gureum.Core.ValueTree.Put(node, "MaxUploads", MaxUploads);
+        global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Uploads", global::Gureum.Core.ValueTree.WriteList(Uploads, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "CommonPrefixes", global::Gureum.Core.ValueTree.WriteList(CommonPrefixes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "EncodingType", EncodingType);
+        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
         return node;
     }
 }
@@ -7317,17 +7317,17 @@ public sealed partial class ListMultipartUploadsRequest
 
     public string? EncodingType { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? KeyMarker { get; set; }
 
     public int? MaxUploads { get; set; }
 
     public string? Prefix { get; set; }
 
-    public string? RequestPayer { get; set; }
-
     public string? UploadIdMarker { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
+
+    public string? RequestPayer { get; set; }
 
     public static ListMultipartUploadsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7339,12 +7339,12 @@ public sealed partial class ListMultipartUploadsRequest
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
         result.Delimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Delimiter"));
         result.EncodingType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncodingType"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.KeyMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyMarker"));
         result.MaxUploads = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxUploads"));
         result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
-        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.UploadIdMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UploadIdMarker"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         return result;
     }
 
@@ -7354,45 +7354,45 @@ public sealed partial class ListMultipartUploadsRequest
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
         global::Gureum.Core.ValueTree.Put(node, "Delimiter", Delimiter);
         global::Gureum.Core.ValueTree.Put(node, "EncodingType", EncodingType);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "KeyMarker", KeyMarker);
         global::Gureum.Core.ValueTree.Put(node, "MaxUploads", MaxUploads);
         global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
-        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "UploadIdMarker", UploadIdMarker);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         return node;
     }
 }
 
 public sealed partial class ListObjectVersionsOutput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.S3.CommonPrefix>? CommonPrefixes { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.S3.DeleteMarkerEntry>? DeleteMarkers { get; set; }
-
-    public string? Delimiter { get; set; }
-
-    public string? EncodingType { get; set; }
-
     public bool? IsTruncated { get; set; }
 
     public string? KeyMarker { get; set; }
 
-    public int? MaxKeys { get; set; }
-
-    public string? Name { get; set; }
+    public string? VersionIdMarker { get; set; }
 
     public string? NextKeyMarker { get; set; }
 
     public string? NextVersionIdMarker { get; set; }
 
+    public global::System.Collections.Generic.List<global::Gureum.Api.S3.ObjectVersion>? Versions { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.S3.DeleteMarkerEntry>? DeleteMarkers { get; set; }
+
+    public string? Name { get; set; }
+
     public string? Prefix { get; set; }
 
+    public string? Delimiter { get; set; }
+
+    public int? MaxKeys { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.S3.CommonPrefix>? CommonPrefixes { get; set; }
+
+    public string? EncodingType { get; set; }
+
     public string? RequestCharged { get; set; }
-
-    public string? VersionIdMarker { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.S3.ObjectVersion>? Versions { get; set; }
 
     public static ListObjectVersionsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7401,40 +7401,40 @@ public sealed partial class ListObjectVersionsOutput
             return null;
         }
         var result = new ListObjectVersionsOutput();
-        result.CommonPrefixes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CommonPrefixes"), x => global::Gureum.Api.S3.CommonPrefix.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.DeleteMarkers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DeleteMarkers"), x => global::Gureum.Api.S3.DeleteMarkerEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Delimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Delimiter"));
-        result.EncodingType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncodingType"));
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.KeyMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyMarker"));
-        result.MaxKeys = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxKeys"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.VersionIdMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionIdMarker"));
         result.NextKeyMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextKeyMarker"));
         result.NextVersionIdMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextVersionIdMarker"));
-        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
-        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
-        result.VersionIdMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionIdMarker"));
         result.Versions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Versions"), x => global::Gureum.Api.S3.ObjectVersion.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DeleteMarkers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DeleteMarkers"), x => global::Gureum.Api.S3.DeleteMarkerEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
+        result.Delimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Delimiter"));
+        result.MaxKeys = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxKeys"));
+        result.CommonPrefixes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CommonPrefixes"), x => global::Gureum.Api.S3.CommonPrefix.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EncodingType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncodingType"));
+        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CommonPrefixes", global::Gureum.Core.ValueTree.WriteList(CommonPrefixes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "DeleteMarkers", global::Gureum.Core.ValueTree.WriteList(DeleteMarkers, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Delimiter", Delimiter);
-        global::Gureum.Core.ValueTree.Put(node, "EncodingType", EncodingType);
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "KeyMarker", KeyMarker);
-        global::Gureum.Core.ValueTree.Put(node, "MaxKeys", MaxKeys);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "VersionIdMarker", VersionIdMarker);
         global::Gureum.Core.ValueTree.Put(node, "NextKeyMarker", NextKeyMarker);
         global::Gureum.Core.ValueTree.Put(node, "NextVersionIdMarker", NextVersionIdMarker);
-        global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
-        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
-        global::Gureum.Core.ValueTree.Put(node, "VersionIdMarker", VersionIdMarker);
         global::Gureum.Core.ValueTree.Put(node, "Versions", global::Gureum.Core.ValueTree.WriteList(Versions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "DeleteMarkers", global::Gureum.Core.ValueTree.WriteList(DeleteMarkers, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
+        global::Gureum.Core.ValueTree.Put(node, "Delimiter", Delimiter);
+        global::Gureum.Core.ValueTree.Put(node, "MaxKeys", MaxKeys);
+        global::Gureum.Core.ValueTree.Put(node, "CommonPrefixes", global::Gureum.Core.ValueTree.WriteList(CommonPrefixes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "EncodingType", EncodingType);
+        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
         return node;
     }
 }
@@ -7447,19 +7447,19 @@ public sealed partial class ListObjectVersionsRequest
 
     public string? EncodingType { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? KeyMarker { get; set; }
 
     public int? MaxKeys { get; set; }
 
-    public global::System.Collections.Generic.List<string>? OptionalObjectAttributes { get; set; }
-
     public string? Prefix { get; set; }
+
+    public string? VersionIdMarker { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public string? RequestPayer { get; set; }
 
-    public string? VersionIdMarker { get; set; }
+    public global::System.Collections.Generic.List<string>? OptionalObjectAttributes { get; set; }
 
     public static ListObjectVersionsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7471,13 +7471,13 @@ public sealed partial class ListObjectVersionsRequest
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
         result.Delimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Delimiter"));
         result.EncodingType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncodingType"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.KeyMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyMarker"));
         result.MaxKeys = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxKeys"));
-        result.OptionalObjectAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OptionalObjectAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
-        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.VersionIdMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionIdMarker"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
+        result.OptionalObjectAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OptionalObjectAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -7487,38 +7487,38 @@ public sealed partial class ListObjectVersionsRequest
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
         global::Gureum.Core.ValueTree.Put(node, "Delimiter", Delimiter);
         global::Gureum.Core.ValueTree.Put(node, "EncodingType", EncodingType);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "KeyMarker", KeyMarker);
         global::Gureum.Core.ValueTree.Put(node, "MaxKeys", MaxKeys);
-        global::Gureum.Core.ValueTree.Put(node, "OptionalObjectAttributes", global::Gureum.Core.ValueTree.WriteList(OptionalObjectAttributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
-        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "VersionIdMarker", VersionIdMarker);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
+        global::Gureum.Core.ValueTree.Put(node, "OptionalObjectAttributes", global::Gureum.Core.ValueTree.WriteList(OptionalObjectAttributes, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class ListObjectsOutput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.S3.CommonPrefix>? CommonPrefixes { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.S3.Object>? Contents { get; set; }
-
-    public string? Delimiter { get; set; }
-
-    public string? EncodingType { get; set; }
-
     public bool? IsTruncated { get; set; }
 
     public string? Marker { get; set; }
 
-    public int? MaxKeys { get; set; }
+    public string? NextMarker { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.S3.Object>? Contents { get; set; }
 
     public string? Name { get; set; }
 
-    public string? NextMarker { get; set; }
-
     public string? Prefix { get; set; }
+
+    public string? Delimiter { get; set; }
+
+    public int? MaxKeys { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.S3.CommonPrefix>? CommonPrefixes { get; set; }
+
+    public string? EncodingType { get; set; }
 
     public string? RequestCharged { get; set; }
 
@@ -7529,16 +7529,16 @@ public sealed partial class ListObjectsOutput
             return null;
         }
         var result = new ListObjectsOutput();
-        result.CommonPrefixes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CommonPrefixes"), x => global::Gureum.Api.S3.CommonPrefix.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Contents = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Contents"), x => global::Gureum.Api.S3.Object.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Delimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Delimiter"));
-        result.EncodingType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncodingType"));
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
-        result.MaxKeys = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxKeys"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.NextMarker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextMarker"));
+        result.Contents = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Contents"), x => global::Gureum.Api.S3.Object.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
+        result.Delimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Delimiter"));
+        result.MaxKeys = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxKeys"));
+        result.CommonPrefixes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CommonPrefixes"), x => global::Gureum.Api.S3.CommonPrefix.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EncodingType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncodingType"));
         result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
         return result;
     }
@@ -7546,16 +7546,16 @@ public sealed partial class ListObjectsOutput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CommonPrefixes", global::Gureum.Core.ValueTree.WriteList(CommonPrefixes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Contents", global::Gureum.Core.ValueTree.WriteList(Contents, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Delimiter", Delimiter);
-        global::Gureum.Core.ValueTree.Put(node, "EncodingType", EncodingType);
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
-        global::Gureum.Core.ValueTree.Put(node, "MaxKeys", MaxKeys);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "NextMarker", NextMarker);
+        global::Gureum.Core.ValueTree.Put(node, "Contents", global::Gureum.Core.ValueTree.WriteList(Contents, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
+        global::Gureum.Core.ValueTree.Put(node, "Delimiter", Delimiter);
+        global::Gureum.Core.ValueTree.Put(node, "MaxKeys", MaxKeys);
+        global::Gureum.Core.ValueTree.Put(node, "CommonPrefixes", global::Gureum.Core.ValueTree.WriteList(CommonPrefixes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "EncodingType", EncodingType);
         global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
         return node;
     }
@@ -7569,17 +7569,17 @@ public sealed partial class ListObjectsRequest
 
     public string? EncodingType { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Marker { get; set; }
 
     public int? MaxKeys { get; set; }
 
-    public global::System.Collections.Generic.List<string>? OptionalObjectAttributes { get; set; }
-
     public string? Prefix { get; set; }
 
     public string? RequestPayer { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
+
+    public global::System.Collections.Generic.List<string>? OptionalObjectAttributes { get; set; }
 
     public static ListObjectsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7591,12 +7591,12 @@ public sealed partial class ListObjectsRequest
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
         result.Delimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Delimiter"));
         result.EncodingType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncodingType"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Marker = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Marker"));
         result.MaxKeys = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxKeys"));
-        result.OptionalObjectAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OptionalObjectAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
         result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.OptionalObjectAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OptionalObjectAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -7606,43 +7606,43 @@ public sealed partial class ListObjectsRequest
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
         global::Gureum.Core.ValueTree.Put(node, "Delimiter", Delimiter);
         global::Gureum.Core.ValueTree.Put(node, "EncodingType", EncodingType);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Marker", Marker);
         global::Gureum.Core.ValueTree.Put(node, "MaxKeys", MaxKeys);
-        global::Gureum.Core.ValueTree.Put(node, "OptionalObjectAttributes", global::Gureum.Core.ValueTree.WriteList(OptionalObjectAttributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
         global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "OptionalObjectAttributes", global::Gureum.Core.ValueTree.WriteList(OptionalObjectAttributes, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class ListObjectsV2Output
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.S3.CommonPrefix>? CommonPrefixes { get; set; }
+    public bool? IsTruncated { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.S3.Object>? Contents { get; set; }
 
-    public string? ContinuationToken { get; set; }
-
-    public string? Delimiter { get; set; }
-
-    public string? EncodingType { get; set; }
-
-    public bool? IsTruncated { get; set; }
-
-    public int? KeyCount { get; set; }
-
-    public int? MaxKeys { get; set; }
-
     public string? Name { get; set; }
-
-    public string? NextContinuationToken { get; set; }
 
     public string? Prefix { get; set; }
 
-    public string? RequestCharged { get; set; }
+    public string? Delimiter { get; set; }
+
+    public int? MaxKeys { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.S3.CommonPrefix>? CommonPrefixes { get; set; }
+
+    public string? EncodingType { get; set; }
+
+    public int? KeyCount { get; set; }
+
+    public string? ContinuationToken { get; set; }
+
+    public string? NextContinuationToken { get; set; }
 
     public string? StartAfter { get; set; }
+
+    public string? RequestCharged { get; set; }
 
     public static ListObjectsV2Output? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7651,38 +7651,38 @@ public sealed partial class ListObjectsV2Output
             return null;
         }
         var result = new ListObjectsV2Output();
-        result.CommonPrefixes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CommonPrefixes"), x => global::Gureum.Api.S3.CommonPrefix.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Contents = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Contents"), x => global::Gureum.Api.S3.Object.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ContinuationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContinuationToken"));
-        result.Delimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Delimiter"));
-        result.EncodingType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncodingType"));
         result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
-        result.KeyCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "KeyCount"));
-        result.MaxKeys = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxKeys"));
+        result.Contents = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Contents"), x => global::Gureum.Api.S3.Object.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.NextContinuationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextContinuationToken"));
         result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
-        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
+        result.Delimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Delimiter"));
+        result.MaxKeys = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxKeys"));
+        result.CommonPrefixes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CommonPrefixes"), x => global::Gureum.Api.S3.CommonPrefix.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EncodingType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncodingType"));
+        result.KeyCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "KeyCount"));
+        result.ContinuationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContinuationToken"));
+        result.NextContinuationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextContinuationToken"));
         result.StartAfter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StartAfter"));
+        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CommonPrefixes", global::Gureum.Core.ValueTree.WriteList(CommonPrefixes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Contents", global::Gureum.Core.ValueTree.WriteList(Contents, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ContinuationToken", ContinuationToken);
-        global::Gureum.Core.ValueTree.Put(node, "Delimiter", Delimiter);
-        global::Gureum.Core.ValueTree.Put(node, "EncodingType", EncodingType);
         global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
-        global::Gureum.Core.ValueTree.Put(node, "KeyCount", KeyCount);
-        global::Gureum.Core.ValueTree.Put(node, "MaxKeys", MaxKeys);
+        global::Gureum.Core.ValueTree.Put(node, "Contents", global::Gureum.Core.ValueTree.WriteList(Contents, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "NextContinuationToken", NextContinuationToken);
         global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
-        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
+        global::Gureum.Core.ValueTree.Put(node, "Delimiter", Delimiter);
+        global::Gureum.Core.ValueTree.Put(node, "MaxKeys", MaxKeys);
+        global::Gureum.Core.ValueTree.Put(node, "CommonPrefixes", global::Gureum.Core.ValueTree.WriteList(CommonPrefixes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "EncodingType", EncodingType);
+        global::Gureum.Core.ValueTree.Put(node, "KeyCount", KeyCount);
+        global::Gureum.Core.ValueTree.Put(node, "ContinuationToken", ContinuationToken);
+        global::Gureum.Core.ValueTree.Put(node, "NextContinuationToken", NextContinuationToken);
         global::Gureum.Core.ValueTree.Put(node, "StartAfter", StartAfter);
+        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
         return node;
     }
 }
@@ -7691,25 +7691,25 @@ public sealed partial class ListObjectsV2Request
 {
     public string? Bucket { get; set; }
 
-    public string? ContinuationToken { get; set; }
-
     public string? Delimiter { get; set; }
 
     public string? EncodingType { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
-    public bool? FetchOwner { get; set; }
-
     public int? MaxKeys { get; set; }
-
-    public global::System.Collections.Generic.List<string>? OptionalObjectAttributes { get; set; }
 
     public string? Prefix { get; set; }
 
-    public string? RequestPayer { get; set; }
+    public string? ContinuationToken { get; set; }
+
+    public bool? FetchOwner { get; set; }
 
     public string? StartAfter { get; set; }
+
+    public string? RequestPayer { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
+
+    public global::System.Collections.Generic.List<string>? OptionalObjectAttributes { get; set; }
 
     public static ListObjectsV2Request? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7719,16 +7719,16 @@ public sealed partial class ListObjectsV2Request
         }
         var result = new ListObjectsV2Request();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ContinuationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContinuationToken"));
         result.Delimiter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Delimiter"));
         result.EncodingType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EncodingType"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
-        result.FetchOwner = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "FetchOwner"));
         result.MaxKeys = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxKeys"));
-        result.OptionalObjectAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OptionalObjectAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
-        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
+        result.ContinuationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContinuationToken"));
+        result.FetchOwner = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "FetchOwner"));
         result.StartAfter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StartAfter"));
+        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.OptionalObjectAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OptionalObjectAttributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -7736,16 +7736,16 @@ public sealed partial class ListObjectsV2Request
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ContinuationToken", ContinuationToken);
         global::Gureum.Core.ValueTree.Put(node, "Delimiter", Delimiter);
         global::Gureum.Core.ValueTree.Put(node, "EncodingType", EncodingType);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
-        global::Gureum.Core.ValueTree.Put(node, "FetchOwner", FetchOwner);
         global::Gureum.Core.ValueTree.Put(node, "MaxKeys", MaxKeys);
-        global::Gureum.Core.ValueTree.Put(node, "OptionalObjectAttributes", global::Gureum.Core.ValueTree.WriteList(OptionalObjectAttributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
-        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
+        global::Gureum.Core.ValueTree.Put(node, "ContinuationToken", ContinuationToken);
+        global::Gureum.Core.ValueTree.Put(node, "FetchOwner", FetchOwner);
         global::Gureum.Core.ValueTree.Put(node, "StartAfter", StartAfter);
+        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "OptionalObjectAttributes", global::Gureum.Core.ValueTree.WriteList(OptionalObjectAttributes, x => (object?)x));
         return node;
     }
 }
@@ -7758,31 +7758,31 @@ public sealed partial class ListPartsOutput
 
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
-    public string? ChecksumType { get; set; }
-
-    public global::Gureum.Api.S3.Initiator? Initiator { get; set; }
-
-    public bool? IsTruncated { get; set; }
-
     public string? Key { get; set; }
 
-    public int? MaxParts { get; set; }
-
-    public int? NextPartNumberMarker { get; set; }
-
-    public global::Gureum.Api.S3.Owner? Owner { get; set; }
+    public string? UploadId { get; set; }
 
     public int? PartNumberMarker { get; set; }
 
+    public int? NextPartNumberMarker { get; set; }
+
+    public int? MaxParts { get; set; }
+
+    public bool? IsTruncated { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.S3.Part>? Parts { get; set; }
 
-    public string? RequestCharged { get; set; }
+    public global::Gureum.Api.S3.Initiator? Initiator { get; set; }
+
+    public global::Gureum.Api.S3.Owner? Owner { get; set; }
 
     public string? StorageClass { get; set; }
 
-    public string? UploadId { get; set; }
+    public string? RequestCharged { get; set; }
+
+    public string? ChecksumAlgorithm { get; set; }
+
+    public string? ChecksumType { get; set; }
 
     public static ListPartsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7794,19 +7794,19 @@ public sealed partial class ListPartsOutput
         result.AbortDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "AbortDate"));
         result.AbortRuleId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AbortRuleId"));
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
+        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
+        result.UploadId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UploadId"));
+        result.PartNumberMarker = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartNumberMarker"));
+        result.NextPartNumberMarker = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "NextPartNumberMarker"));
+        result.MaxParts = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxParts"));
+        result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
+        result.Parts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parts"), x => global::Gureum.Api.S3.Part.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Initiator = global::Gureum.Api.S3.Initiator.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Initiator")));
+        result.Owner = global::Gureum.Api.S3.Owner.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Owner")));
+        result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
+        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
         result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
-        result.Initiator = global::Gureum.Api.S3.Initiator.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Initiator")));
-        result.IsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsTruncated"));
-        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.MaxParts = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxParts"));
-        result.NextPartNumberMarker = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "NextPartNumberMarker"));
-        result.Owner = global::Gureum.Api.S3.Owner.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Owner")));
-        result.PartNumberMarker = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartNumberMarker"));
-        result.Parts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parts"), x => global::Gureum.Api.S3.Part.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
-        result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
-        result.UploadId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UploadId"));
         return result;
     }
 
@@ -7816,19 +7816,19 @@ public sealed partial class ListPartsOutput
         global::Gureum.Core.ValueTree.Put(node, "AbortDate", AbortDate);
         global::Gureum.Core.ValueTree.Put(node, "AbortRuleId", AbortRuleId);
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
+        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
+        global::Gureum.Core.ValueTree.Put(node, "UploadId", UploadId);
+        global::Gureum.Core.ValueTree.Put(node, "PartNumberMarker", PartNumberMarker);
+        global::Gureum.Core.ValueTree.Put(node, "NextPartNumberMarker", NextPartNumberMarker);
+        global::Gureum.Core.ValueTree.Put(node, "MaxParts", MaxParts);
+        global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
+        global::Gureum.Core.ValueTree.Put(node, "Parts", global::Gureum.Core.ValueTree.WriteList(Parts, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Initiator", Initiator?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Owner", Owner?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
+        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
-        global::Gureum.Core.ValueTree.Put(node, "Initiator", Initiator?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "IsTruncated", IsTruncated);
-        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "MaxParts", MaxParts);
-        global::Gureum.Core.ValueTree.Put(node, "NextPartNumberMarker", NextPartNumberMarker);
-        global::Gureum.Core.ValueTree.Put(node, "Owner", Owner?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "PartNumberMarker", PartNumberMarker);
-        global::Gureum.Core.ValueTree.Put(node, "Parts", global::Gureum.Core.ValueTree.WriteList(Parts, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
-        global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
-        global::Gureum.Core.ValueTree.Put(node, "UploadId", UploadId);
         return node;
     }
 }
@@ -7837,23 +7837,23 @@ public sealed partial class ListPartsRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Key { get; set; }
 
     public int? MaxParts { get; set; }
 
     public int? PartNumberMarker { get; set; }
 
+    public string? UploadId { get; set; }
+
     public string? RequestPayer { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public string? SSECustomerAlgorithm { get; set; }
 
     public string? SSECustomerKey { get; set; }
 
     public string? SSECustomerKeyMD5 { get; set; }
-
-    public string? UploadId { get; set; }
 
     public static ListPartsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7863,15 +7863,15 @@ public sealed partial class ListPartsRequest
         }
         var result = new ListPartsRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
         result.MaxParts = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxParts"));
         result.PartNumberMarker = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartNumberMarker"));
+        result.UploadId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UploadId"));
         result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.SSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerAlgorithm"));
         result.SSECustomerKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKey"));
         result.SSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKeyMD5"));
-        result.UploadId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UploadId"));
         return result;
     }
 
@@ -7879,24 +7879,24 @@ public sealed partial class ListPartsRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
         global::Gureum.Core.ValueTree.Put(node, "MaxParts", MaxParts);
         global::Gureum.Core.ValueTree.Put(node, "PartNumberMarker", PartNumberMarker);
+        global::Gureum.Core.ValueTree.Put(node, "UploadId", UploadId);
         global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerAlgorithm", SSECustomerAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKey", SSECustomerKey);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKeyMD5", SSECustomerKeyMD5);
-        global::Gureum.Core.ValueTree.Put(node, "UploadId", UploadId);
         return node;
     }
 }
 
 public sealed partial class LocationInfo
 {
-    public string? Name { get; set; }
-
     public string? Type { get; set; }
+
+    public string? Name { get; set; }
 
     public static LocationInfo? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7905,16 +7905,16 @@ public sealed partial class LocationInfo
             return null;
         }
         var result = new LocationInfo();
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         return node;
     }
 }
@@ -7932,9 +7932,9 @@ public sealed partial class LoggingEnabled
 
     public global::System.Collections.Generic.List<global::Gureum.Api.S3.TargetGrant>? TargetGrants { get; set; }
 
-    public global::Gureum.Api.S3.TargetObjectKeyFormat? TargetObjectKeyFormat { get; set; }
-
     public string? TargetPrefix { get; set; }
+
+    public global::Gureum.Api.S3.TargetObjectKeyFormat? TargetObjectKeyFormat { get; set; }
 
     public static LoggingEnabled? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7945,8 +7945,8 @@ public sealed partial class LoggingEnabled
         var result = new LoggingEnabled();
         result.TargetBucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetBucket"));
         result.TargetGrants = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetGrants"), x => global::Gureum.Api.S3.TargetGrant.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TargetObjectKeyFormat = global::Gureum.Api.S3.TargetObjectKeyFormat.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TargetObjectKeyFormat")));
         result.TargetPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetPrefix"));
+        result.TargetObjectKeyFormat = global::Gureum.Api.S3.TargetObjectKeyFormat.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TargetObjectKeyFormat")));
         return result;
     }
 
@@ -7955,8 +7955,8 @@ public sealed partial class LoggingEnabled
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "TargetBucket", TargetBucket);
         global::Gureum.Core.ValueTree.Put(node, "TargetGrants", global::Gureum.Core.ValueTree.WriteList(TargetGrants, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TargetObjectKeyFormat", TargetObjectKeyFormat?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TargetPrefix", TargetPrefix);
+        global::Gureum.Core.ValueTree.Put(node, "TargetObjectKeyFormat", TargetObjectKeyFormat?.ToTree());
         return node;
     }
 }
@@ -7977,9 +7977,9 @@ public static class MFADeleteStatus
 
 public sealed partial class MetadataConfiguration
 {
-    public global::Gureum.Api.S3.InventoryTableConfiguration? InventoryTableConfiguration { get; set; }
-
     public global::Gureum.Api.S3.JournalTableConfiguration? JournalTableConfiguration { get; set; }
+
+    public global::Gureum.Api.S3.InventoryTableConfiguration? InventoryTableConfiguration { get; set; }
 
     public static MetadataConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7988,16 +7988,16 @@ public sealed partial class MetadataConfiguration
             return null;
         }
         var result = new MetadataConfiguration();
-        result.InventoryTableConfiguration = global::Gureum.Api.S3.InventoryTableConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InventoryTableConfiguration")));
         result.JournalTableConfiguration = global::Gureum.Api.S3.JournalTableConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "JournalTableConfiguration")));
+        result.InventoryTableConfiguration = global::Gureum.Api.S3.InventoryTableConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InventoryTableConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "InventoryTableConfiguration", InventoryTableConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "JournalTableConfiguration", JournalTableConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "InventoryTableConfiguration", InventoryTableConfiguration?.ToTree());
         return node;
     }
 }
@@ -8006,9 +8006,9 @@ public sealed partial class MetadataConfigurationResult
 {
     public global::Gureum.Api.S3.DestinationResult? DestinationResult { get; set; }
 
-    public global::Gureum.Api.S3.InventoryTableConfigurationResult? InventoryTableConfigurationResult { get; set; }
-
     public global::Gureum.Api.S3.JournalTableConfigurationResult? JournalTableConfigurationResult { get; set; }
+
+    public global::Gureum.Api.S3.InventoryTableConfigurationResult? InventoryTableConfigurationResult { get; set; }
 
     public static MetadataConfigurationResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8018,8 +8018,8 @@ public sealed partial class MetadataConfigurationResult
         }
         var result = new MetadataConfigurationResult();
         result.DestinationResult = global::Gureum.Api.S3.DestinationResult.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DestinationResult")));
-        result.InventoryTableConfigurationResult = global::Gureum.Api.S3.InventoryTableConfigurationResult.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InventoryTableConfigurationResult")));
         result.JournalTableConfigurationResult = global::Gureum.Api.S3.JournalTableConfigurationResult.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "JournalTableConfigurationResult")));
+        result.InventoryTableConfigurationResult = global::Gureum.Api.S3.InventoryTableConfigurationResult.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InventoryTableConfigurationResult")));
         return result;
     }
 
@@ -8027,8 +8027,8 @@ public sealed partial class MetadataConfigurationResult
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "DestinationResult", DestinationResult?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "InventoryTableConfigurationResult", InventoryTableConfigurationResult?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "JournalTableConfigurationResult", JournalTableConfigurationResult?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "InventoryTableConfigurationResult", InventoryTableConfigurationResult?.ToTree());
         return node;
     }
 }
@@ -8115,9 +8115,9 @@ public sealed partial class MetadataTableConfigurationResult
 
 public sealed partial class MetadataTableEncryptionConfiguration
 {
-    public string? KmsKeyArn { get; set; }
-
     public string? SseAlgorithm { get; set; }
+
+    public string? KmsKeyArn { get; set; }
 
     public static MetadataTableEncryptionConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8126,25 +8126,25 @@ public sealed partial class MetadataTableEncryptionConfiguration
             return null;
         }
         var result = new MetadataTableEncryptionConfiguration();
-        result.KmsKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyArn"));
         result.SseAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SseAlgorithm"));
+        result.KmsKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyArn", KmsKeyArn);
         global::Gureum.Core.ValueTree.Put(node, "SseAlgorithm", SseAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyArn", KmsKeyArn);
         return node;
     }
 }
 
 public sealed partial class Metrics
 {
-    public global::Gureum.Api.S3.ReplicationTimeValue? EventThreshold { get; set; }
-
     public string? Status { get; set; }
+
+    public global::Gureum.Api.S3.ReplicationTimeValue? EventThreshold { get; set; }
 
     public static Metrics? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8153,27 +8153,27 @@ public sealed partial class Metrics
             return null;
         }
         var result = new Metrics();
-        result.EventThreshold = global::Gureum.Api.S3.ReplicationTimeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EventThreshold")));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.EventThreshold = global::Gureum.Api.S3.ReplicationTimeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EventThreshold")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventThreshold", EventThreshold?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "EventThreshold", EventThreshold?.ToTree());
         return node;
     }
 }
 
 public sealed partial class MetricsAndOperator
 {
-    public string? AccessPointArn { get; set; }
-
     public string? Prefix { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.S3.Tag>? Tags { get; set; }
+
+    public string? AccessPointArn { get; set; }
 
     public static MetricsAndOperator? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8182,27 +8182,27 @@ public sealed partial class MetricsAndOperator
             return null;
         }
         var result = new MetricsAndOperator();
-        result.AccessPointArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessPointArn"));
         result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.S3.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AccessPointArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessPointArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessPointArn", AccessPointArn);
         global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AccessPointArn", AccessPointArn);
         return node;
     }
 }
 
 public sealed partial class MetricsConfiguration
 {
-    public global::Gureum.Api.S3.MetricsFilter? Filter { get; set; }
-
     public string? Id { get; set; }
+
+    public global::Gureum.Api.S3.MetricsFilter? Filter { get; set; }
 
     public static MetricsConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8211,29 +8211,29 @@ public sealed partial class MetricsConfiguration
             return null;
         }
         var result = new MetricsConfiguration();
-        result.Filter = global::Gureum.Api.S3.MetricsFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Filter")));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.Filter = global::Gureum.Api.S3.MetricsFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Filter")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Filter", Filter?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "Filter", Filter?.ToTree());
         return node;
     }
 }
 
 public sealed partial class MetricsFilter
 {
-    public string? AccessPointArn { get; set; }
-
-    public global::Gureum.Api.S3.MetricsAndOperator? And { get; set; }
-
     public string? Prefix { get; set; }
 
     public global::Gureum.Api.S3.Tag? Tag { get; set; }
+
+    public string? AccessPointArn { get; set; }
+
+    public global::Gureum.Api.S3.MetricsAndOperator? And { get; set; }
 
     public static MetricsFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8242,20 +8242,20 @@ public sealed partial class MetricsFilter
             return null;
         }
         var result = new MetricsFilter();
-        result.AccessPointArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessPointArn"));
-        result.And = global::Gureum.Api.S3.MetricsAndOperator.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "And")));
         result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
         result.Tag = global::Gureum.Api.S3.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Tag")));
+        result.AccessPointArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessPointArn"));
+        result.And = global::Gureum.Api.S3.MetricsAndOperator.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "And")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessPointArn", AccessPointArn);
-        global::Gureum.Core.ValueTree.Put(node, "And", And?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
         global::Gureum.Core.ValueTree.Put(node, "Tag", Tag?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AccessPointArn", AccessPointArn);
+        global::Gureum.Core.ValueTree.Put(node, "And", And?.ToTree());
         return node;
     }
 }
@@ -8269,21 +8269,21 @@ public static class MetricsStatus
 
 public sealed partial class MultipartUpload
 {
-    public string? ChecksumAlgorithm { get; set; }
-
-    public string? ChecksumType { get; set; }
-
-    public global::System.DateTimeOffset? Initiated { get; set; }
-
-    public global::Gureum.Api.S3.Initiator? Initiator { get; set; }
+    public string? UploadId { get; set; }
 
     public string? Key { get; set; }
 
-    public global::Gureum.Api.S3.Owner? Owner { get; set; }
+    public global::System.DateTimeOffset? Initiated { get; set; }
 
     public string? StorageClass { get; set; }
 
-    public string? UploadId { get; set; }
+    public global::Gureum.Api.S3.Owner? Owner { get; set; }
+
+    public global::Gureum.Api.S3.Initiator? Initiator { get; set; }
+
+    public string? ChecksumAlgorithm { get; set; }
+
+    public string? ChecksumType { get; set; }
 
     public static MultipartUpload? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8292,37 +8292,37 @@ public sealed partial class MultipartUpload
             return null;
         }
         var result = new MultipartUpload();
+        result.UploadId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UploadId"));
+        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
+        result.Initiated = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Initiated"));
+        result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
+        result.Owner = global::Gureum.Api.S3.Owner.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Owner")));
+        result.Initiator = global::Gureum.Api.S3.Initiator.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Initiator")));
         result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
-        result.Initiated = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Initiated"));
-        result.Initiator = global::Gureum.Api.S3.Initiator.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Initiator")));
-        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.Owner = global::Gureum.Api.S3.Owner.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Owner")));
-        result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
-        result.UploadId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UploadId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UploadId", UploadId);
+        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
+        global::Gureum.Core.ValueTree.Put(node, "Initiated", Initiated);
+        global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
+        global::Gureum.Core.ValueTree.Put(node, "Owner", Owner?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Initiator", Initiator?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
-        global::Gureum.Core.ValueTree.Put(node, "Initiated", Initiated);
-        global::Gureum.Core.ValueTree.Put(node, "Initiator", Initiator?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "Owner", Owner?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
-        global::Gureum.Core.ValueTree.Put(node, "UploadId", UploadId);
         return node;
     }
 }
 
 public sealed partial class NoncurrentVersionExpiration
 {
-    public int? NewerNoncurrentVersions { get; set; }
-
     public int? NoncurrentDays { get; set; }
+
+    public int? NewerNoncurrentVersions { get; set; }
 
     public static NoncurrentVersionExpiration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8331,27 +8331,27 @@ public sealed partial class NoncurrentVersionExpiration
             return null;
         }
         var result = new NoncurrentVersionExpiration();
-        result.NewerNoncurrentVersions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "NewerNoncurrentVersions"));
         result.NoncurrentDays = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "NoncurrentDays"));
+        result.NewerNoncurrentVersions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "NewerNoncurrentVersions"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NewerNoncurrentVersions", NewerNoncurrentVersions);
         global::Gureum.Core.ValueTree.Put(node, "NoncurrentDays", NoncurrentDays);
+        global::Gureum.Core.ValueTree.Put(node, "NewerNoncurrentVersions", NewerNoncurrentVersions);
         return node;
     }
 }
 
 public sealed partial class NoncurrentVersionTransition
 {
-    public int? NewerNoncurrentVersions { get; set; }
-
     public int? NoncurrentDays { get; set; }
 
     public string? StorageClass { get; set; }
+
+    public int? NewerNoncurrentVersions { get; set; }
 
     public static NoncurrentVersionTransition? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8360,31 +8360,31 @@ public sealed partial class NoncurrentVersionTransition
             return null;
         }
         var result = new NoncurrentVersionTransition();
-        result.NewerNoncurrentVersions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "NewerNoncurrentVersions"));
         result.NoncurrentDays = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "NoncurrentDays"));
         result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
+        result.NewerNoncurrentVersions = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "NewerNoncurrentVersions"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NewerNoncurrentVersions", NewerNoncurrentVersions);
         global::Gureum.Core.ValueTree.Put(node, "NoncurrentDays", NoncurrentDays);
         global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
+        global::Gureum.Core.ValueTree.Put(node, "NewerNoncurrentVersions", NewerNoncurrentVersions);
         return node;
     }
 }
 
 public sealed partial class NotificationConfiguration
 {
-    public global::Gureum.Api.S3.EventBridgeConfiguration? EventBridgeConfiguration { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.S3.LambdaFunctionConfiguration>? LambdaFunctionConfigurations { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.S3.TopicConfiguration>? TopicConfigurations { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.S3.QueueConfiguration>? QueueConfigurations { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.S3.TopicConfiguration>? TopicConfigurations { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.S3.LambdaFunctionConfiguration>? LambdaFunctionConfigurations { get; set; }
+
+    public global::Gureum.Api.S3.EventBridgeConfiguration? EventBridgeConfiguration { get; set; }
 
     public static NotificationConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8393,31 +8393,31 @@ public sealed partial class NotificationConfiguration
             return null;
         }
         var result = new NotificationConfiguration();
-        result.EventBridgeConfiguration = global::Gureum.Api.S3.EventBridgeConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EventBridgeConfiguration")));
-        result.LambdaFunctionConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LambdaFunctionConfigurations"), x => global::Gureum.Api.S3.LambdaFunctionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.QueueConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "QueueConfigurations"), x => global::Gureum.Api.S3.QueueConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TopicConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TopicConfigurations"), x => global::Gureum.Api.S3.TopicConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.QueueConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "QueueConfigurations"), x => global::Gureum.Api.S3.QueueConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LambdaFunctionConfigurations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "LambdaFunctionConfigurations"), x => global::Gureum.Api.S3.LambdaFunctionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EventBridgeConfiguration = global::Gureum.Api.S3.EventBridgeConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EventBridgeConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EventBridgeConfiguration", EventBridgeConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "LambdaFunctionConfigurations", global::Gureum.Core.ValueTree.WriteList(LambdaFunctionConfigurations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "QueueConfigurations", global::Gureum.Core.ValueTree.WriteList(QueueConfigurations, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TopicConfigurations", global::Gureum.Core.ValueTree.WriteList(TopicConfigurations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "QueueConfigurations", global::Gureum.Core.ValueTree.WriteList(QueueConfigurations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "LambdaFunctionConfigurations", global::Gureum.Core.ValueTree.WriteList(LambdaFunctionConfigurations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "EventBridgeConfiguration", EventBridgeConfiguration?.ToTree());
         return node;
     }
 }
 
 public sealed partial class NotificationConfigurationDeprecated
 {
-    public global::Gureum.Api.S3.CloudFunctionConfiguration? CloudFunctionConfiguration { get; set; }
+    public global::Gureum.Api.S3.TopicConfigurationDeprecated? TopicConfiguration { get; set; }
 
     public global::Gureum.Api.S3.QueueConfigurationDeprecated? QueueConfiguration { get; set; }
 
-    public global::Gureum.Api.S3.TopicConfigurationDeprecated? TopicConfiguration { get; set; }
+    public global::Gureum.Api.S3.CloudFunctionConfiguration? CloudFunctionConfiguration { get; set; }
 
     public static NotificationConfigurationDeprecated? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8426,18 +8426,18 @@ public sealed partial class NotificationConfigurationDeprecated
             return null;
         }
         var result = new NotificationConfigurationDeprecated();
-        result.CloudFunctionConfiguration = global::Gureum.Api.S3.CloudFunctionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudFunctionConfiguration")));
-        result.QueueConfiguration = global::Gureum.Api.S3.QueueConfigurationDeprecated.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "QueueConfiguration")));
         result.TopicConfiguration = global::Gureum.Api.S3.TopicConfigurationDeprecated.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TopicConfiguration")));
+        result.QueueConfiguration = global::Gureum.Api.S3.QueueConfigurationDeprecated.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "QueueConfiguration")));
+        result.CloudFunctionConfiguration = global::Gureum.Api.S3.CloudFunctionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudFunctionConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudFunctionConfiguration", CloudFunctionConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "QueueConfiguration", QueueConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TopicConfiguration", TopicConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "QueueConfiguration", QueueConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudFunctionConfiguration", CloudFunctionConfiguration?.ToTree());
         return node;
     }
 }
@@ -8467,23 +8467,23 @@ public sealed partial class NotificationConfigurationFilter
 
 public sealed partial class Object
 {
-    public global::System.Collections.Generic.List<string>? ChecksumAlgorithm { get; set; }
-
-    public string? ChecksumType { get; set; }
-
-    public string? ETag { get; set; }
-
     public string? Key { get; set; }
 
     public global::System.DateTimeOffset? LastModified { get; set; }
 
-    public global::Gureum.Api.S3.Owner? Owner { get; set; }
+    public string? ETag { get; set; }
 
-    public global::Gureum.Api.S3.RestoreStatus? RestoreStatus { get; set; }
+    public global::System.Collections.Generic.List<string>? ChecksumAlgorithm { get; set; }
+
+    public string? ChecksumType { get; set; }
 
     public long? Size { get; set; }
 
     public string? StorageClass { get; set; }
+
+    public global::Gureum.Api.S3.Owner? Owner { get; set; }
+
+    public global::Gureum.Api.S3.RestoreStatus? RestoreStatus { get; set; }
 
     public static Object? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8492,30 +8492,30 @@ public sealed partial class Object
             return null;
         }
         var result = new Object();
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
-        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
         result.LastModified = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
-        result.Owner = global::Gureum.Api.S3.Owner.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Owner")));
-        result.RestoreStatus = global::Gureum.Api.S3.RestoreStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RestoreStatus")));
+        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
         result.Size = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "Size"));
         result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
+        result.Owner = global::Gureum.Api.S3.Owner.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Owner")));
+        result.RestoreStatus = global::Gureum.Api.S3.RestoreStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RestoreStatus")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", global::Gureum.Core.ValueTree.WriteList(ChecksumAlgorithm, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
-        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
         global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
-        global::Gureum.Core.ValueTree.Put(node, "Owner", Owner?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RestoreStatus", RestoreStatus?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", global::Gureum.Core.ValueTree.WriteList(ChecksumAlgorithm, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
         global::Gureum.Core.ValueTree.Put(node, "Size", Size);
         global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
+        global::Gureum.Core.ValueTree.Put(node, "Owner", Owner?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RestoreStatus", RestoreStatus?.ToTree());
         return node;
     }
 }
@@ -8567,15 +8567,15 @@ public sealed partial class ObjectEncryption
 
 public sealed partial class ObjectIdentifier
 {
-    public string? ETag { get; set; }
-
     public string? Key { get; set; }
+
+    public string? VersionId { get; set; }
+
+    public string? ETag { get; set; }
 
     public global::System.DateTimeOffset? LastModifiedTime { get; set; }
 
     public long? Size { get; set; }
-
-    public string? VersionId { get; set; }
 
     public static ObjectIdentifier? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8584,22 +8584,22 @@ public sealed partial class ObjectIdentifier
             return null;
         }
         var result = new ObjectIdentifier();
-        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
+        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
         result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
         result.Size = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "Size"));
-        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
+        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
         global::Gureum.Core.ValueTree.Put(node, "Size", Size);
-        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
         return node;
     }
 }
@@ -8741,13 +8741,15 @@ public static class ObjectOwnership
 
 public sealed partial class ObjectPart
 {
+    public int? PartNumber { get; set; }
+
+    public long? Size { get; set; }
+
     public string? ChecksumCRC32 { get; set; }
 
     public string? ChecksumCRC32C { get; set; }
 
     public string? ChecksumCRC64NVME { get; set; }
-
-    public string? ChecksumMD5 { get; set; }
 
     public string? ChecksumSHA1 { get; set; }
 
@@ -8755,15 +8757,13 @@ public sealed partial class ObjectPart
 
     public string? ChecksumSHA512 { get; set; }
 
-    public string? ChecksumXXHASH128 { get; set; }
-
-    public string? ChecksumXXHASH3 { get; set; }
+    public string? ChecksumMD5 { get; set; }
 
     public string? ChecksumXXHASH64 { get; set; }
 
-    public int? PartNumber { get; set; }
+    public string? ChecksumXXHASH3 { get; set; }
 
-    public long? Size { get; set; }
+    public string? ChecksumXXHASH128 { get; set; }
 
     public static ObjectPart? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8772,36 +8772,36 @@ public sealed partial class ObjectPart
             return null;
         }
         var result = new ObjectPart();
+        result.PartNumber = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartNumber"));
+        result.Size = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "Size"));
         result.ChecksumCRC32 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32"));
         result.ChecksumCRC32C = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32C"));
         result.ChecksumCRC64NVME = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC64NVME"));
-        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumSHA1 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA1"));
         result.ChecksumSHA256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA256"));
         result.ChecksumSHA512 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA512"));
-        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
-        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumXXHASH64 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH64"));
-        result.PartNumber = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartNumber"));
-        result.Size = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "Size"));
+        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PartNumber", PartNumber);
+        global::Gureum.Core.ValueTree.Put(node, "Size", Size);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32", ChecksumCRC32);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32C", ChecksumCRC32C);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC64NVME", ChecksumCRC64NVME);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA1", ChecksumSHA1);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA256", ChecksumSHA256);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA512", ChecksumSHA512);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH64", ChecksumXXHASH64);
-        global::Gureum.Core.ValueTree.Put(node, "PartNumber", PartNumber);
-        global::Gureum.Core.ValueTree.Put(node, "Size", Size);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
         return node;
     }
 }
@@ -8826,27 +8826,27 @@ public static class ObjectStorageClass
 
 public sealed partial class ObjectVersion
 {
+    public string? ETag { get; set; }
+
     public global::System.Collections.Generic.List<string>? ChecksumAlgorithm { get; set; }
 
     public string? ChecksumType { get; set; }
 
-    public string? ETag { get; set; }
+    public long? Size { get; set; }
 
-    public bool? IsLatest { get; set; }
+    public string? StorageClass { get; set; }
 
     public string? Key { get; set; }
+
+    public string? VersionId { get; set; }
+
+    public bool? IsLatest { get; set; }
 
     public global::System.DateTimeOffset? LastModified { get; set; }
 
     public global::Gureum.Api.S3.Owner? Owner { get; set; }
 
     public global::Gureum.Api.S3.RestoreStatus? RestoreStatus { get; set; }
-
-    public long? Size { get; set; }
-
-    public string? StorageClass { get; set; }
-
-    public string? VersionId { get; set; }
 
     public static ObjectVersion? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8855,34 +8855,34 @@ public sealed partial class ObjectVersion
             return null;
         }
         var result = new ObjectVersion();
+        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
         result.ChecksumAlgorithm = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
-        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
-        result.IsLatest = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsLatest"));
+        result.Size = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "Size"));
+        result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
+        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.IsLatest = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsLatest"));
         result.LastModified = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
         result.Owner = global::Gureum.Api.S3.Owner.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Owner")));
         result.RestoreStatus = global::Gureum.Api.S3.RestoreStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RestoreStatus")));
-        result.Size = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "Size"));
-        result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
-        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", global::Gureum.Core.ValueTree.WriteList(ChecksumAlgorithm, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
-        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
-        global::Gureum.Core.ValueTree.Put(node, "IsLatest", IsLatest);
+        global::Gureum.Core.ValueTree.Put(node, "Size", Size);
+        global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
+        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "IsLatest", IsLatest);
         global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
         global::Gureum.Core.ValueTree.Put(node, "Owner", Owner?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RestoreStatus", RestoreStatus?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Size", Size);
-        global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
-        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
         return node;
     }
 }
@@ -9049,13 +9049,19 @@ public sealed partial class ParquetInput
 
 public sealed partial class Part
 {
+    public int? PartNumber { get; set; }
+
+    public global::System.DateTimeOffset? LastModified { get; set; }
+
+    public string? ETag { get; set; }
+
+    public long? Size { get; set; }
+
     public string? ChecksumCRC32 { get; set; }
 
     public string? ChecksumCRC32C { get; set; }
 
     public string? ChecksumCRC64NVME { get; set; }
-
-    public string? ChecksumMD5 { get; set; }
 
     public string? ChecksumSHA1 { get; set; }
 
@@ -9063,19 +9069,13 @@ public sealed partial class Part
 
     public string? ChecksumSHA512 { get; set; }
 
-    public string? ChecksumXXHASH128 { get; set; }
-
-    public string? ChecksumXXHASH3 { get; set; }
+    public string? ChecksumMD5 { get; set; }
 
     public string? ChecksumXXHASH64 { get; set; }
 
-    public string? ETag { get; set; }
+    public string? ChecksumXXHASH3 { get; set; }
 
-    public global::System.DateTimeOffset? LastModified { get; set; }
-
-    public int? PartNumber { get; set; }
-
-    public long? Size { get; set; }
+    public string? ChecksumXXHASH128 { get; set; }
 
     public static Part? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9084,40 +9084,40 @@ public sealed partial class Part
             return null;
         }
         var result = new Part();
+        result.PartNumber = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartNumber"));
+        result.LastModified = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
+        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
+        result.Size = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "Size"));
         result.ChecksumCRC32 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32"));
         result.ChecksumCRC32C = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32C"));
         result.ChecksumCRC64NVME = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC64NVME"));
-        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumSHA1 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA1"));
         result.ChecksumSHA256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA256"));
         result.ChecksumSHA512 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA512"));
-        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
-        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumXXHASH64 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH64"));
-        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
-        result.LastModified = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
-        result.PartNumber = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartNumber"));
-        result.Size = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "Size"));
+        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PartNumber", PartNumber);
+        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
+        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
+        global::Gureum.Core.ValueTree.Put(node, "Size", Size);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32", ChecksumCRC32);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32C", ChecksumCRC32C);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC64NVME", ChecksumCRC64NVME);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA1", ChecksumSHA1);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA256", ChecksumSHA256);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA512", ChecksumSHA512);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH64", ChecksumXXHASH64);
-        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
-        global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
-        global::Gureum.Core.ValueTree.Put(node, "PartNumber", PartNumber);
-        global::Gureum.Core.ValueTree.Put(node, "Size", Size);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
         return node;
     }
 }
@@ -9194,11 +9194,11 @@ public sealed partial class PolicyStatus
 
 public sealed partial class Progress
 {
+    public long? BytesScanned { get; set; }
+
     public long? BytesProcessed { get; set; }
 
     public long? BytesReturned { get; set; }
-
-    public long? BytesScanned { get; set; }
 
     public static Progress? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9207,18 +9207,18 @@ public sealed partial class Progress
             return null;
         }
         var result = new Progress();
+        result.BytesScanned = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "BytesScanned"));
         result.BytesProcessed = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "BytesProcessed"));
         result.BytesReturned = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "BytesReturned"));
-        result.BytesScanned = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "BytesScanned"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "BytesScanned", BytesScanned);
         global::Gureum.Core.ValueTree.Put(node, "BytesProcessed", BytesProcessed);
         global::Gureum.Core.ValueTree.Put(node, "BytesReturned", BytesReturned);
-        global::Gureum.Core.ValueTree.Put(node, "BytesScanned", BytesScanned);
         return node;
     }
 }
@@ -9257,9 +9257,9 @@ public sealed partial class PublicAccessBlockConfiguration
 {
     public bool? BlockPublicAcls { get; set; }
 
-    public bool? BlockPublicPolicy { get; set; }
-
     public bool? IgnorePublicAcls { get; set; }
+
+    public bool? BlockPublicPolicy { get; set; }
 
     public bool? RestrictPublicBuckets { get; set; }
 
@@ -9271,8 +9271,8 @@ public sealed partial class PublicAccessBlockConfiguration
         }
         var result = new PublicAccessBlockConfiguration();
         result.BlockPublicAcls = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BlockPublicAcls"));
-        result.BlockPublicPolicy = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BlockPublicPolicy"));
         result.IgnorePublicAcls = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IgnorePublicAcls"));
+        result.BlockPublicPolicy = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BlockPublicPolicy"));
         result.RestrictPublicBuckets = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RestrictPublicBuckets"));
         return result;
     }
@@ -9281,8 +9281,8 @@ public sealed partial class PublicAccessBlockConfiguration
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "BlockPublicAcls", BlockPublicAcls);
-        global::Gureum.Core.ValueTree.Put(node, "BlockPublicPolicy", BlockPublicPolicy);
         global::Gureum.Core.ValueTree.Put(node, "IgnorePublicAcls", IgnorePublicAcls);
+        global::Gureum.Core.ValueTree.Put(node, "BlockPublicPolicy", BlockPublicPolicy);
         global::Gureum.Core.ValueTree.Put(node, "RestrictPublicBuckets", RestrictPublicBuckets);
         return node;
     }
@@ -9290,15 +9290,15 @@ public sealed partial class PublicAccessBlockConfiguration
 
 public sealed partial class PutBucketAbacRequest
 {
-    public global::Gureum.Api.S3.AbacStatus? AbacStatus { get; set; }
-
     public string? Bucket { get; set; }
-
-    public string? ChecksumAlgorithm { get; set; }
 
     public string? ContentMD5 { get; set; }
 
+    public string? ChecksumAlgorithm { get; set; }
+
     public string? ExpectedBucketOwner { get; set; }
+
+    public global::Gureum.Api.S3.AbacStatus? AbacStatus { get; set; }
 
     public static PutBucketAbacRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9307,35 +9307,35 @@ public sealed partial class PutBucketAbacRequest
             return null;
         }
         var result = new PutBucketAbacRequest();
-        result.AbacStatus = global::Gureum.Api.S3.AbacStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AbacStatus")));
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.AbacStatus = global::Gureum.Api.S3.AbacStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AbacStatus")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AbacStatus", AbacStatus?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "AbacStatus", AbacStatus?.ToTree());
         return node;
     }
 }
 
 public sealed partial class PutBucketAccelerateConfigurationRequest
 {
-    public global::Gureum.Api.S3.AccelerateConfiguration? AccelerateConfiguration { get; set; }
-
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
+    public global::Gureum.Api.S3.AccelerateConfiguration? AccelerateConfiguration { get; set; }
 
     public string? ExpectedBucketOwner { get; set; }
+
+    public string? ChecksumAlgorithm { get; set; }
 
     public static PutBucketAccelerateConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9344,20 +9344,20 @@ public sealed partial class PutBucketAccelerateConfigurationRequest
             return null;
         }
         var result = new PutBucketAccelerateConfigurationRequest();
-        result.AccelerateConfiguration = global::Gureum.Api.S3.AccelerateConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AccelerateConfiguration")));
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
+        result.AccelerateConfiguration = global::Gureum.Api.S3.AccelerateConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AccelerateConfiguration")));
         result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccelerateConfiguration", AccelerateConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "AccelerateConfiguration", AccelerateConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         return node;
     }
 }
@@ -9370,11 +9370,9 @@ public sealed partial class PutBucketAclRequest
 
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
     public string? ContentMD5 { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
+    public string? ChecksumAlgorithm { get; set; }
 
     public string? GrantFullControl { get; set; }
 
@@ -9386,6 +9384,8 @@ public sealed partial class PutBucketAclRequest
 
     public string? GrantWriteACP { get; set; }
 
+    public string? ExpectedBucketOwner { get; set; }
+
     public static PutBucketAclRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -9396,14 +9396,14 @@ public sealed partial class PutBucketAclRequest
         result.ACL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ACL"));
         result.AccessControlPolicy = global::Gureum.Api.S3.AccessControlPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AccessControlPolicy")));
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.GrantFullControl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantFullControl"));
         result.GrantRead = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantRead"));
         result.GrantReadACP = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantReadACP"));
         result.GrantWrite = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantWrite"));
         result.GrantWriteACP = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantWriteACP"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -9413,27 +9413,27 @@ public sealed partial class PutBucketAclRequest
         global::Gureum.Core.ValueTree.Put(node, "ACL", ACL);
         global::Gureum.Core.ValueTree.Put(node, "AccessControlPolicy", AccessControlPolicy?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "GrantFullControl", GrantFullControl);
         global::Gureum.Core.ValueTree.Put(node, "GrantRead", GrantRead);
         global::Gureum.Core.ValueTree.Put(node, "GrantReadACP", GrantReadACP);
         global::Gureum.Core.ValueTree.Put(node, "GrantWrite", GrantWrite);
         global::Gureum.Core.ValueTree.Put(node, "GrantWriteACP", GrantWriteACP);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
 
 public sealed partial class PutBucketAnalyticsConfigurationRequest
 {
-    public global::Gureum.Api.S3.AnalyticsConfiguration? AnalyticsConfiguration { get; set; }
-
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Id { get; set; }
+
+    public global::Gureum.Api.S3.AnalyticsConfiguration? AnalyticsConfiguration { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static PutBucketAnalyticsConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9442,20 +9442,20 @@ public sealed partial class PutBucketAnalyticsConfigurationRequest
             return null;
         }
         var result = new PutBucketAnalyticsConfigurationRequest();
-        result.AnalyticsConfiguration = global::Gureum.Api.S3.AnalyticsConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsConfiguration")));
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.AnalyticsConfiguration = global::Gureum.Api.S3.AnalyticsConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AnalyticsConfiguration")));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AnalyticsConfiguration", AnalyticsConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "AnalyticsConfiguration", AnalyticsConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -9466,9 +9466,9 @@ public sealed partial class PutBucketCorsRequest
 
     public global::Gureum.Api.S3.CORSConfiguration? CORSConfiguration { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
     public string? ContentMD5 { get; set; }
+
+    public string? ChecksumAlgorithm { get; set; }
 
     public string? ExpectedBucketOwner { get; set; }
 
@@ -9481,8 +9481,8 @@ public sealed partial class PutBucketCorsRequest
         var result = new PutBucketCorsRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
         result.CORSConfiguration = global::Gureum.Api.S3.CORSConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CORSConfiguration")));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
@@ -9492,8 +9492,8 @@ public sealed partial class PutBucketCorsRequest
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
         global::Gureum.Core.ValueTree.Put(node, "CORSConfiguration", CORSConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
@@ -9503,13 +9503,13 @@ public sealed partial class PutBucketEncryptionRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
     public string? ContentMD5 { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
+    public string? ChecksumAlgorithm { get; set; }
 
     public global::Gureum.Api.S3.ServerSideEncryptionConfiguration? ServerSideEncryptionConfiguration { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static PutBucketEncryptionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9519,10 +9519,10 @@ public sealed partial class PutBucketEncryptionRequest
         }
         var result = new PutBucketEncryptionRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ServerSideEncryptionConfiguration = global::Gureum.Api.S3.ServerSideEncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryptionConfiguration")));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -9530,10 +9530,10 @@ public sealed partial class PutBucketEncryptionRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryptionConfiguration", ServerSideEncryptionConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -9542,9 +9542,9 @@ public sealed partial class PutBucketIntelligentTieringConfigurationRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Id { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public global::Gureum.Api.S3.IntelligentTieringConfiguration? IntelligentTieringConfiguration { get; set; }
 
@@ -9556,8 +9556,8 @@ public sealed partial class PutBucketIntelligentTieringConfigurationRequest
         }
         var result = new PutBucketIntelligentTieringConfigurationRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.IntelligentTieringConfiguration = global::Gureum.Api.S3.IntelligentTieringConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "IntelligentTieringConfiguration")));
         return result;
     }
@@ -9566,8 +9566,8 @@ public sealed partial class PutBucketIntelligentTieringConfigurationRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "IntelligentTieringConfiguration", IntelligentTieringConfiguration?.ToTree());
         return node;
     }
@@ -9577,11 +9577,11 @@ public sealed partial class PutBucketInventoryConfigurationRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Id { get; set; }
 
     public global::Gureum.Api.S3.InventoryConfiguration? InventoryConfiguration { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static PutBucketInventoryConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9591,9 +9591,9 @@ public sealed partial class PutBucketInventoryConfigurationRequest
         }
         var result = new PutBucketInventoryConfigurationRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
         result.InventoryConfiguration = global::Gureum.Api.S3.InventoryConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InventoryConfiguration")));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -9601,9 +9601,9 @@ public sealed partial class PutBucketInventoryConfigurationRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
         global::Gureum.Core.ValueTree.Put(node, "InventoryConfiguration", InventoryConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -9637,9 +9637,9 @@ public sealed partial class PutBucketLifecycleConfigurationRequest
 
     public string? ChecksumAlgorithm { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public global::Gureum.Api.S3.BucketLifecycleConfiguration? LifecycleConfiguration { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public string? TransitionDefaultMinimumObjectSize { get; set; }
 
@@ -9652,8 +9652,8 @@ public sealed partial class PutBucketLifecycleConfigurationRequest
         var result = new PutBucketLifecycleConfigurationRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
         result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.LifecycleConfiguration = global::Gureum.Api.S3.BucketLifecycleConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LifecycleConfiguration")));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.TransitionDefaultMinimumObjectSize = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TransitionDefaultMinimumObjectSize"));
         return result;
     }
@@ -9663,8 +9663,8 @@ public sealed partial class PutBucketLifecycleConfigurationRequest
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "LifecycleConfiguration", LifecycleConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "TransitionDefaultMinimumObjectSize", TransitionDefaultMinimumObjectSize);
         return node;
     }
@@ -9674,13 +9674,13 @@ public sealed partial class PutBucketLifecycleRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
     public string? ContentMD5 { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
+    public string? ChecksumAlgorithm { get; set; }
 
     public global::Gureum.Api.S3.LifecycleConfiguration? LifecycleConfiguration { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static PutBucketLifecycleRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9690,10 +9690,10 @@ public sealed partial class PutBucketLifecycleRequest
         }
         var result = new PutBucketLifecycleRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.LifecycleConfiguration = global::Gureum.Api.S3.LifecycleConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LifecycleConfiguration")));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -9701,10 +9701,10 @@ public sealed partial class PutBucketLifecycleRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "LifecycleConfiguration", LifecycleConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -9715,9 +9715,9 @@ public sealed partial class PutBucketLoggingRequest
 
     public global::Gureum.Api.S3.BucketLoggingStatus? BucketLoggingStatus { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
     public string? ContentMD5 { get; set; }
+
+    public string? ChecksumAlgorithm { get; set; }
 
     public string? ExpectedBucketOwner { get; set; }
 
@@ -9730,8 +9730,8 @@ public sealed partial class PutBucketLoggingRequest
         var result = new PutBucketLoggingRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
         result.BucketLoggingStatus = global::Gureum.Api.S3.BucketLoggingStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BucketLoggingStatus")));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
@@ -9741,8 +9741,8 @@ public sealed partial class PutBucketLoggingRequest
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
         global::Gureum.Core.ValueTree.Put(node, "BucketLoggingStatus", BucketLoggingStatus?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
@@ -9752,11 +9752,11 @@ public sealed partial class PutBucketMetricsConfigurationRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Id { get; set; }
 
     public global::Gureum.Api.S3.MetricsConfiguration? MetricsConfiguration { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static PutBucketMetricsConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9766,9 +9766,9 @@ public sealed partial class PutBucketMetricsConfigurationRequest
         }
         var result = new PutBucketMetricsConfigurationRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
         result.MetricsConfiguration = global::Gureum.Api.S3.MetricsConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "MetricsConfiguration")));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -9776,9 +9776,9 @@ public sealed partial class PutBucketMetricsConfigurationRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
         global::Gureum.Core.ValueTree.Put(node, "MetricsConfiguration", MetricsConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -9787,9 +9787,9 @@ public sealed partial class PutBucketNotificationConfigurationRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
     public global::Gureum.Api.S3.NotificationConfiguration? NotificationConfiguration { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public bool? SkipDestinationValidation { get; set; }
 
@@ -9801,8 +9801,8 @@ public sealed partial class PutBucketNotificationConfigurationRequest
         }
         var result = new PutBucketNotificationConfigurationRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.NotificationConfiguration = global::Gureum.Api.S3.NotificationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NotificationConfiguration")));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.SkipDestinationValidation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "SkipDestinationValidation"));
         return result;
     }
@@ -9811,8 +9811,8 @@ public sealed partial class PutBucketNotificationConfigurationRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "NotificationConfiguration", NotificationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "SkipDestinationValidation", SkipDestinationValidation);
         return node;
     }
@@ -9822,13 +9822,13 @@ public sealed partial class PutBucketNotificationRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
     public string? ContentMD5 { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
+    public string? ChecksumAlgorithm { get; set; }
 
     public global::Gureum.Api.S3.NotificationConfigurationDeprecated? NotificationConfiguration { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static PutBucketNotificationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9838,10 +9838,10 @@ public sealed partial class PutBucketNotificationRequest
         }
         var result = new PutBucketNotificationRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.NotificationConfiguration = global::Gureum.Api.S3.NotificationConfigurationDeprecated.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NotificationConfiguration")));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -9849,10 +9849,10 @@ public sealed partial class PutBucketNotificationRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "NotificationConfiguration", NotificationConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -9861,13 +9861,13 @@ public sealed partial class PutBucketOwnershipControlsRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
     public string? ContentMD5 { get; set; }
 
     public string? ExpectedBucketOwner { get; set; }
 
     public global::Gureum.Api.S3.OwnershipControls? OwnershipControls { get; set; }
+
+    public string? ChecksumAlgorithm { get; set; }
 
     public static PutBucketOwnershipControlsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9877,10 +9877,10 @@ public sealed partial class PutBucketOwnershipControlsRequest
         }
         var result = new PutBucketOwnershipControlsRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
         result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.OwnershipControls = global::Gureum.Api.S3.OwnershipControls.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OwnershipControls")));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         return result;
     }
 
@@ -9888,10 +9888,10 @@ public sealed partial class PutBucketOwnershipControlsRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
         global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "OwnershipControls", OwnershipControls?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         return node;
     }
 }
@@ -9900,15 +9900,15 @@ public sealed partial class PutBucketPolicyRequest
 {
     public string? Bucket { get; set; }
 
+    public string? ContentMD5 { get; set; }
+
     public string? ChecksumAlgorithm { get; set; }
 
     public bool? ConfirmRemoveSelfBucketAccess { get; set; }
 
-    public string? ContentMD5 { get; set; }
+    public string? Policy { get; set; }
 
     public string? ExpectedBucketOwner { get; set; }
-
-    public string? Policy { get; set; }
 
     public static PutBucketPolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9918,11 +9918,11 @@ public sealed partial class PutBucketPolicyRequest
         }
         var result = new PutBucketPolicyRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
+        result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
         result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ConfirmRemoveSelfBucketAccess = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ConfirmRemoveSelfBucketAccess"));
-        result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -9930,11 +9930,11 @@ public sealed partial class PutBucketPolicyRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
+        global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ConfirmRemoveSelfBucketAccess", ConfirmRemoveSelfBucketAccess);
-        global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -9943,15 +9943,15 @@ public sealed partial class PutBucketReplicationRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
     public string? ContentMD5 { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
+    public string? ChecksumAlgorithm { get; set; }
 
     public global::Gureum.Api.S3.ReplicationConfiguration? ReplicationConfiguration { get; set; }
 
     public string? Token { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static PutBucketReplicationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9961,11 +9961,11 @@ public sealed partial class PutBucketReplicationRequest
         }
         var result = new PutBucketReplicationRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ReplicationConfiguration = global::Gureum.Api.S3.ReplicationConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicationConfiguration")));
         result.Token = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Token"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -9973,11 +9973,11 @@ public sealed partial class PutBucketReplicationRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ReplicationConfiguration", ReplicationConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Token", Token);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -9986,13 +9986,13 @@ public sealed partial class PutBucketRequestPaymentRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
     public string? ContentMD5 { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
+    public string? ChecksumAlgorithm { get; set; }
 
     public global::Gureum.Api.S3.RequestPaymentConfiguration? RequestPaymentConfiguration { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static PutBucketRequestPaymentRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10002,10 +10002,10 @@ public sealed partial class PutBucketRequestPaymentRequest
         }
         var result = new PutBucketRequestPaymentRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.RequestPaymentConfiguration = global::Gureum.Api.S3.RequestPaymentConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RequestPaymentConfiguration")));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -10013,10 +10013,10 @@ public sealed partial class PutBucketRequestPaymentRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "RequestPaymentConfiguration", RequestPaymentConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -10025,13 +10025,13 @@ public sealed partial class PutBucketTaggingRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
     public string? ContentMD5 { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
+    public string? ChecksumAlgorithm { get; set; }
 
     public global::Gureum.Api.S3.Tagging? Tagging { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static PutBucketTaggingRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10041,10 +10041,10 @@ public sealed partial class PutBucketTaggingRequest
         }
         var result = new PutBucketTaggingRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.Tagging = global::Gureum.Api.S3.Tagging.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Tagging")));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -10052,10 +10052,10 @@ public sealed partial class PutBucketTaggingRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "Tagging", Tagging?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -10064,15 +10064,15 @@ public sealed partial class PutBucketVersioningRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
     public string? ContentMD5 { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
+    public string? ChecksumAlgorithm { get; set; }
 
     public string? MFA { get; set; }
 
     public global::Gureum.Api.S3.VersioningConfiguration? VersioningConfiguration { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static PutBucketVersioningRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10082,11 +10082,11 @@ public sealed partial class PutBucketVersioningRequest
         }
         var result = new PutBucketVersioningRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.MFA = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MFA"));
         result.VersioningConfiguration = global::Gureum.Api.S3.VersioningConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "VersioningConfiguration")));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -10094,11 +10094,11 @@ public sealed partial class PutBucketVersioningRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "MFA", MFA);
         global::Gureum.Core.ValueTree.Put(node, "VersioningConfiguration", VersioningConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -10107,13 +10107,13 @@ public sealed partial class PutBucketWebsiteRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
     public string? ContentMD5 { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
+    public string? ChecksumAlgorithm { get; set; }
 
     public global::Gureum.Api.S3.WebsiteConfiguration? WebsiteConfiguration { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static PutBucketWebsiteRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10123,10 +10123,10 @@ public sealed partial class PutBucketWebsiteRequest
         }
         var result = new PutBucketWebsiteRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.WebsiteConfiguration = global::Gureum.Api.S3.WebsiteConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "WebsiteConfiguration")));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -10134,10 +10134,10 @@ public sealed partial class PutBucketWebsiteRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "WebsiteConfiguration", WebsiteConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -10173,11 +10173,9 @@ public sealed partial class PutObjectAclRequest
 
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
     public string? ContentMD5 { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
+    public string? ChecksumAlgorithm { get; set; }
 
     public string? GrantFullControl { get; set; }
 
@@ -10195,6 +10193,8 @@ public sealed partial class PutObjectAclRequest
 
     public string? VersionId { get; set; }
 
+    public string? ExpectedBucketOwner { get; set; }
+
     public static PutObjectAclRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -10205,9 +10205,8 @@ public sealed partial class PutObjectAclRequest
         result.ACL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ACL"));
         result.AccessControlPolicy = global::Gureum.Api.S3.AccessControlPolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AccessControlPolicy")));
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.GrantFullControl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantFullControl"));
         result.GrantRead = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantRead"));
         result.GrantReadACP = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantReadACP"));
@@ -10216,6 +10215,7 @@ public sealed partial class PutObjectAclRequest
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
         result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -10225,9 +10225,8 @@ public sealed partial class PutObjectAclRequest
         global::Gureum.Core.ValueTree.Put(node, "ACL", ACL);
         global::Gureum.Core.ValueTree.Put(node, "AccessControlPolicy", AccessControlPolicy?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "GrantFullControl", GrantFullControl);
         global::Gureum.Core.ValueTree.Put(node, "GrantRead", GrantRead);
         global::Gureum.Core.ValueTree.Put(node, "GrantReadACP", GrantReadACP);
@@ -10236,6 +10235,7 @@ public sealed partial class PutObjectAclRequest
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
         global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -10267,12 +10267,6 @@ public sealed partial class PutObjectLegalHoldRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
-    public string? ContentMD5 { get; set; }
-
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Key { get; set; }
 
     public global::Gureum.Api.S3.ObjectLockLegalHold? LegalHold { get; set; }
@@ -10280,6 +10274,12 @@ public sealed partial class PutObjectLegalHoldRequest
     public string? RequestPayer { get; set; }
 
     public string? VersionId { get; set; }
+
+    public string? ContentMD5 { get; set; }
+
+    public string? ChecksumAlgorithm { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static PutObjectLegalHoldRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10289,13 +10289,13 @@ public sealed partial class PutObjectLegalHoldRequest
         }
         var result = new PutObjectLegalHoldRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
-        result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
         result.LegalHold = global::Gureum.Api.S3.ObjectLockLegalHold.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LegalHold")));
         result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -10303,13 +10303,13 @@ public sealed partial class PutObjectLegalHoldRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
         global::Gureum.Core.ValueTree.Put(node, "LegalHold", LegalHold?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -10341,17 +10341,17 @@ public sealed partial class PutObjectLockConfigurationRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
-    public string? ContentMD5 { get; set; }
-
-    public string? ExpectedBucketOwner { get; set; }
-
     public global::Gureum.Api.S3.ObjectLockConfiguration? ObjectLockConfiguration { get; set; }
 
     public string? RequestPayer { get; set; }
 
     public string? Token { get; set; }
+
+    public string? ContentMD5 { get; set; }
+
+    public string? ChecksumAlgorithm { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static PutObjectLockConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10361,12 +10361,12 @@ public sealed partial class PutObjectLockConfigurationRequest
         }
         var result = new PutObjectLockConfigurationRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
-        result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.ObjectLockConfiguration = global::Gureum.Api.S3.ObjectLockConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ObjectLockConfiguration")));
         result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.Token = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Token"));
+        result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -10374,19 +10374,21 @@ public sealed partial class PutObjectLockConfigurationRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "ObjectLockConfiguration", ObjectLockConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "Token", Token);
+        global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
 
 public sealed partial class PutObjectOutput
 {
-    public bool? BucketKeyEnabled { get; set; }
+    public string? Expiration { get; set; }
+
+    public string? ETag { get; set; }
 
     public string? ChecksumCRC32 { get; set; }
 
@@ -10394,41 +10396,39 @@ public sealed partial class PutObjectOutput
 
     public string? ChecksumCRC64NVME { get; set; }
 
-    public string? ChecksumMD5 { get; set; }
-
     public string? ChecksumSHA1 { get; set; }
 
     public string? ChecksumSHA256 { get; set; }
 
     public string? ChecksumSHA512 { get; set; }
 
-    public string? ChecksumType { get; set; }
-
-    public string? ChecksumXXHASH128 { get; set; }
-
-    public string? ChecksumXXHASH3 { get; set; }
+    public string? ChecksumMD5 { get; set; }
 
     public string? ChecksumXXHASH64 { get; set; }
 
-    public string? ETag { get; set; }
+    public string? ChecksumXXHASH3 { get; set; }
 
-    public string? Expiration { get; set; }
+    public string? ChecksumXXHASH128 { get; set; }
 
-    public string? RequestCharged { get; set; }
+    public string? ChecksumType { get; set; }
+
+    public string? ServerSideEncryption { get; set; }
+
+    public string? VersionId { get; set; }
 
     public string? SSECustomerAlgorithm { get; set; }
 
     public string? SSECustomerKeyMD5 { get; set; }
 
-    public string? SSEKMSEncryptionContext { get; set; }
-
     public string? SSEKMSKeyId { get; set; }
 
-    public string? ServerSideEncryption { get; set; }
+    public string? SSEKMSEncryptionContext { get; set; }
+
+    public bool? BucketKeyEnabled { get; set; }
 
     public long? Size { get; set; }
 
-    public string? VersionId { get; set; }
+    public string? RequestCharged { get; set; }
 
     public static PutObjectOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10437,56 +10437,56 @@ public sealed partial class PutObjectOutput
             return null;
         }
         var result = new PutObjectOutput();
-        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
+        result.Expiration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
+        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
         result.ChecksumCRC32 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32"));
         result.ChecksumCRC32C = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32C"));
         result.ChecksumCRC64NVME = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC64NVME"));
-        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumSHA1 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA1"));
         result.ChecksumSHA256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA256"));
         result.ChecksumSHA512 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA512"));
-        result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
-        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
-        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumXXHASH64 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH64"));
-        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
-        result.Expiration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
-        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
+        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
+        result.ChecksumType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumType"));
+        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
+        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
         result.SSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerAlgorithm"));
         result.SSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKeyMD5"));
-        result.SSEKMSEncryptionContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSEncryptionContext"));
         result.SSEKMSKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSKeyId"));
-        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
+        result.SSEKMSEncryptionContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSEncryptionContext"));
+        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
         result.Size = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "Size"));
-        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
+        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32", ChecksumCRC32);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32C", ChecksumCRC32C);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC64NVME", ChecksumCRC64NVME);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA1", ChecksumSHA1);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA256", ChecksumSHA256);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA512", ChecksumSHA512);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH64", ChecksumXXHASH64);
-        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
-        global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
-        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumType", ChecksumType);
+        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
+        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerAlgorithm", SSECustomerAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKeyMD5", SSECustomerKeyMD5);
-        global::Gureum.Core.ValueTree.Put(node, "SSEKMSEncryptionContext", SSEKMSEncryptionContext);
         global::Gureum.Core.ValueTree.Put(node, "SSEKMSKeyId", SSEKMSKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
+        global::Gureum.Core.ValueTree.Put(node, "SSEKMSEncryptionContext", SSEKMSEncryptionContext);
+        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
         global::Gureum.Core.ValueTree.Put(node, "Size", Size);
-        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
         return node;
     }
 }
@@ -10499,31 +10499,7 @@ public sealed partial class PutObjectRequest
 
     public string? Bucket { get; set; }
 
-    public bool? BucketKeyEnabled { get; set; }
-
     public string? CacheControl { get; set; }
-
-    public string? ChecksumAlgorithm { get; set; }
-
-    public string? ChecksumCRC32 { get; set; }
-
-    public string? ChecksumCRC32C { get; set; }
-
-    public string? ChecksumCRC64NVME { get; set; }
-
-    public string? ChecksumMD5 { get; set; }
-
-    public string? ChecksumSHA1 { get; set; }
-
-    public string? ChecksumSHA256 { get; set; }
-
-    public string? ChecksumSHA512 { get; set; }
-
-    public string? ChecksumXXHASH128 { get; set; }
-
-    public string? ChecksumXXHASH3 { get; set; }
-
-    public string? ChecksumXXHASH64 { get; set; }
 
     public string? ContentDisposition { get; set; }
 
@@ -10537,9 +10513,33 @@ public sealed partial class PutObjectRequest
 
     public string? ContentType { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
+    public string? ChecksumAlgorithm { get; set; }
+
+    public string? ChecksumCRC32 { get; set; }
+
+    public string? ChecksumCRC32C { get; set; }
+
+    public string? ChecksumCRC64NVME { get; set; }
+
+    public string? ChecksumSHA1 { get; set; }
+
+    public string? ChecksumSHA256 { get; set; }
+
+    public string? ChecksumSHA512 { get; set; }
+
+    public string? ChecksumMD5 { get; set; }
+
+    public string? ChecksumXXHASH64 { get; set; }
+
+    public string? ChecksumXXHASH3 { get; set; }
+
+    public string? ChecksumXXHASH128 { get; set; }
 
     public string? Expires { get; set; }
+
+    public string? IfMatch { get; set; }
+
+    public string? IfNoneMatch { get; set; }
 
     public string? GrantFullControl { get; set; }
 
@@ -10549,21 +10549,17 @@ public sealed partial class PutObjectRequest
 
     public string? GrantWriteACP { get; set; }
 
-    public string? IfMatch { get; set; }
-
-    public string? IfNoneMatch { get; set; }
-
     public string? Key { get; set; }
+
+    public long? WriteOffsetBytes { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Metadata { get; set; }
 
-    public string? ObjectLockLegalHoldStatus { get; set; }
+    public string? ServerSideEncryption { get; set; }
 
-    public string? ObjectLockMode { get; set; }
+    public string? StorageClass { get; set; }
 
-    public global::System.DateTimeOffset? ObjectLockRetainUntilDate { get; set; }
-
-    public string? RequestPayer { get; set; }
+    public string? WebsiteRedirectLocation { get; set; }
 
     public string? SSECustomerAlgorithm { get; set; }
 
@@ -10571,19 +10567,23 @@ public sealed partial class PutObjectRequest
 
     public string? SSECustomerKeyMD5 { get; set; }
 
-    public string? SSEKMSEncryptionContext { get; set; }
-
     public string? SSEKMSKeyId { get; set; }
 
-    public string? ServerSideEncryption { get; set; }
+    public string? SSEKMSEncryptionContext { get; set; }
 
-    public string? StorageClass { get; set; }
+    public bool? BucketKeyEnabled { get; set; }
+
+    public string? RequestPayer { get; set; }
 
     public string? Tagging { get; set; }
 
-    public string? WebsiteRedirectLocation { get; set; }
+    public string? ObjectLockMode { get; set; }
 
-    public long? WriteOffsetBytes { get; set; }
+    public global::System.DateTimeOffset? ObjectLockRetainUntilDate { get; set; }
+
+    public string? ObjectLockLegalHoldStatus { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static PutObjectRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10595,49 +10595,49 @@ public sealed partial class PutObjectRequest
         result.ACL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ACL"));
         result.Body = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Body"));
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
         result.CacheControl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CacheControl"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
-        result.ChecksumCRC32 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32"));
-        result.ChecksumCRC32C = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32C"));
-        result.ChecksumCRC64NVME = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC64NVME"));
-        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
-        result.ChecksumSHA1 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA1"));
-        result.ChecksumSHA256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA256"));
-        result.ChecksumSHA512 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA512"));
-        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
-        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
-        result.ChecksumXXHASH64 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH64"));
         result.ContentDisposition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentDisposition"));
         result.ContentEncoding = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentEncoding"));
         result.ContentLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentLanguage"));
         result.ContentLength = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ContentLength"));
         result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
         result.ContentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentType"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
+        result.ChecksumCRC32 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32"));
+        result.ChecksumCRC32C = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32C"));
+        result.ChecksumCRC64NVME = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC64NVME"));
+        result.ChecksumSHA1 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA1"));
+        result.ChecksumSHA256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA256"));
+        result.ChecksumSHA512 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA512"));
+        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
+        result.ChecksumXXHASH64 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH64"));
+        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
         result.Expires = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expires"));
+        result.IfMatch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IfMatch"));
+        result.IfNoneMatch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IfNoneMatch"));
         result.GrantFullControl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantFullControl"));
         result.GrantRead = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantRead"));
         result.GrantReadACP = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantReadACP"));
         result.GrantWriteACP = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GrantWriteACP"));
-        result.IfMatch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IfMatch"));
-        result.IfNoneMatch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IfNoneMatch"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
+        result.WriteOffsetBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "WriteOffsetBytes"));
         result.Metadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Metadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ObjectLockLegalHoldStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockLegalHoldStatus"));
-        result.ObjectLockMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockMode"));
-        result.ObjectLockRetainUntilDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ObjectLockRetainUntilDate"));
-        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
+        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
+        result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
+        result.WebsiteRedirectLocation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WebsiteRedirectLocation"));
         result.SSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerAlgorithm"));
         result.SSECustomerKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKey"));
         result.SSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKeyMD5"));
-        result.SSEKMSEncryptionContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSEncryptionContext"));
         result.SSEKMSKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSKeyId"));
-        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
-        result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
+        result.SSEKMSEncryptionContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSEncryptionContext"));
+        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
+        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.Tagging = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Tagging"));
-        result.WebsiteRedirectLocation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WebsiteRedirectLocation"));
-        result.WriteOffsetBytes = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "WriteOffsetBytes"));
+        result.ObjectLockMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockMode"));
+        result.ObjectLockRetainUntilDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ObjectLockRetainUntilDate"));
+        result.ObjectLockLegalHoldStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockLegalHoldStatus"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -10647,49 +10647,49 @@ public sealed partial class PutObjectRequest
         global::Gureum.Core.ValueTree.Put(node, "ACL", ACL);
         global::Gureum.Core.ValueTree.Put(node, "Body", Body);
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
         global::Gureum.Core.ValueTree.Put(node, "CacheControl", CacheControl);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32", ChecksumCRC32);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32C", ChecksumCRC32C);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC64NVME", ChecksumCRC64NVME);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA1", ChecksumSHA1);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA256", ChecksumSHA256);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA512", ChecksumSHA512);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH64", ChecksumXXHASH64);
         global::Gureum.Core.ValueTree.Put(node, "ContentDisposition", ContentDisposition);
         global::Gureum.Core.ValueTree.Put(node, "ContentEncoding", ContentEncoding);
         global::Gureum.Core.ValueTree.Put(node, "ContentLanguage", ContentLanguage);
         global::Gureum.Core.ValueTree.Put(node, "ContentLength", ContentLength);
         global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
         global::Gureum.Core.ValueTree.Put(node, "ContentType", ContentType);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32", ChecksumCRC32);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32C", ChecksumCRC32C);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC64NVME", ChecksumCRC64NVME);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA1", ChecksumSHA1);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA256", ChecksumSHA256);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA512", ChecksumSHA512);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH64", ChecksumXXHASH64);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
         global::Gureum.Core.ValueTree.Put(node, "Expires", Expires);
+        global::Gureum.Core.ValueTree.Put(node, "IfMatch", IfMatch);
+        global::Gureum.Core.ValueTree.Put(node, "IfNoneMatch", IfNoneMatch);
         global::Gureum.Core.ValueTree.Put(node, "GrantFullControl", GrantFullControl);
         global::Gureum.Core.ValueTree.Put(node, "GrantRead", GrantRead);
         global::Gureum.Core.ValueTree.Put(node, "GrantReadACP", GrantReadACP);
         global::Gureum.Core.ValueTree.Put(node, "GrantWriteACP", GrantWriteACP);
-        global::Gureum.Core.ValueTree.Put(node, "IfMatch", IfMatch);
-        global::Gureum.Core.ValueTree.Put(node, "IfNoneMatch", IfNoneMatch);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
+        global::Gureum.Core.ValueTree.Put(node, "WriteOffsetBytes", WriteOffsetBytes);
         global::Gureum.Core.ValueTree.Put(node, "Metadata", global::Gureum.Core.ValueTree.WriteMap(Metadata, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ObjectLockLegalHoldStatus", ObjectLockLegalHoldStatus);
-        global::Gureum.Core.ValueTree.Put(node, "ObjectLockMode", ObjectLockMode);
-        global::Gureum.Core.ValueTree.Put(node, "ObjectLockRetainUntilDate", ObjectLockRetainUntilDate);
-        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
+        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
+        global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
+        global::Gureum.Core.ValueTree.Put(node, "WebsiteRedirectLocation", WebsiteRedirectLocation);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerAlgorithm", SSECustomerAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKey", SSECustomerKey);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKeyMD5", SSECustomerKeyMD5);
-        global::Gureum.Core.ValueTree.Put(node, "SSEKMSEncryptionContext", SSEKMSEncryptionContext);
         global::Gureum.Core.ValueTree.Put(node, "SSEKMSKeyId", SSEKMSKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
-        global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
+        global::Gureum.Core.ValueTree.Put(node, "SSEKMSEncryptionContext", SSEKMSEncryptionContext);
+        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "Tagging", Tagging);
-        global::Gureum.Core.ValueTree.Put(node, "WebsiteRedirectLocation", WebsiteRedirectLocation);
-        global::Gureum.Core.ValueTree.Put(node, "WriteOffsetBytes", WriteOffsetBytes);
+        global::Gureum.Core.ValueTree.Put(node, "ObjectLockMode", ObjectLockMode);
+        global::Gureum.Core.ValueTree.Put(node, "ObjectLockRetainUntilDate", ObjectLockRetainUntilDate);
+        global::Gureum.Core.ValueTree.Put(node, "ObjectLockLegalHoldStatus", ObjectLockLegalHoldStatus);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -10721,21 +10721,21 @@ public sealed partial class PutObjectRetentionRequest
 {
     public string? Bucket { get; set; }
 
-    public bool? BypassGovernanceRetention { get; set; }
-
-    public string? ChecksumAlgorithm { get; set; }
-
-    public string? ContentMD5 { get; set; }
-
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Key { get; set; }
-
-    public string? RequestPayer { get; set; }
 
     public global::Gureum.Api.S3.ObjectLockRetention? Retention { get; set; }
 
+    public string? RequestPayer { get; set; }
+
     public string? VersionId { get; set; }
+
+    public bool? BypassGovernanceRetention { get; set; }
+
+    public string? ContentMD5 { get; set; }
+
+    public string? ChecksumAlgorithm { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static PutObjectRetentionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10745,14 +10745,14 @@ public sealed partial class PutObjectRetentionRequest
         }
         var result = new PutObjectRetentionRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.BypassGovernanceRetention = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BypassGovernanceRetention"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
-        result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.Retention = global::Gureum.Api.S3.ObjectLockRetention.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Retention")));
+        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.BypassGovernanceRetention = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BypassGovernanceRetention"));
+        result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -10760,14 +10760,14 @@ public sealed partial class PutObjectRetentionRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "BypassGovernanceRetention", BypassGovernanceRetention);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "Retention", Retention?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "BypassGovernanceRetention", BypassGovernanceRetention);
+        global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -10799,19 +10799,19 @@ public sealed partial class PutObjectTaggingRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
+    public string? Key { get; set; }
+
+    public string? VersionId { get; set; }
 
     public string? ContentMD5 { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
-    public string? Key { get; set; }
-
-    public string? RequestPayer { get; set; }
+    public string? ChecksumAlgorithm { get; set; }
 
     public global::Gureum.Api.S3.Tagging? Tagging { get; set; }
 
-    public string? VersionId { get; set; }
+    public string? ExpectedBucketOwner { get; set; }
+
+    public string? RequestPayer { get; set; }
 
     public static PutObjectTaggingRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10821,13 +10821,13 @@ public sealed partial class PutObjectTaggingRequest
         }
         var result = new PutObjectTaggingRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
-        result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
-        result.Tagging = global::Gureum.Api.S3.Tagging.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Tagging")));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
+        result.Tagging = global::Gureum.Api.S3.Tagging.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Tagging")));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         return result;
     }
 
@@ -10835,13 +10835,13 @@ public sealed partial class PutObjectTaggingRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
-        global::Gureum.Core.ValueTree.Put(node, "Tagging", Tagging?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "Tagging", Tagging?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         return node;
     }
 }
@@ -10850,13 +10850,13 @@ public sealed partial class PutPublicAccessBlockRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
     public string? ContentMD5 { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
+    public string? ChecksumAlgorithm { get; set; }
 
     public global::Gureum.Api.S3.PublicAccessBlockConfiguration? PublicAccessBlockConfiguration { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static PutPublicAccessBlockRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10866,10 +10866,10 @@ public sealed partial class PutPublicAccessBlockRequest
         }
         var result = new PutPublicAccessBlockRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.PublicAccessBlockConfiguration = global::Gureum.Api.S3.PublicAccessBlockConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PublicAccessBlockConfiguration")));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -10877,23 +10877,23 @@ public sealed partial class PutPublicAccessBlockRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "PublicAccessBlockConfiguration", PublicAccessBlockConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
 
 public sealed partial class QueueConfiguration
 {
-    public global::System.Collections.Generic.List<string>? Events { get; set; }
-
-    public global::Gureum.Api.S3.NotificationConfigurationFilter? Filter { get; set; }
-
     public string? Id { get; set; }
 
     public string? QueueArn { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Events { get; set; }
+
+    public global::Gureum.Api.S3.NotificationConfigurationFilter? Filter { get; set; }
 
     public static QueueConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10902,31 +10902,31 @@ public sealed partial class QueueConfiguration
             return null;
         }
         var result = new QueueConfiguration();
-        result.Events = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Events"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Filter = global::Gureum.Api.S3.NotificationConfigurationFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Filter")));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
         result.QueueArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueueArn"));
+        result.Events = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Events"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Filter = global::Gureum.Api.S3.NotificationConfigurationFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Filter")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Events", global::Gureum.Core.ValueTree.WriteList(Events, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Filter", Filter?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
         global::Gureum.Core.ValueTree.Put(node, "QueueArn", QueueArn);
+        global::Gureum.Core.ValueTree.Put(node, "Events", global::Gureum.Core.ValueTree.WriteList(Events, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Filter", Filter?.ToTree());
         return node;
     }
 }
 
 public sealed partial class QueueConfigurationDeprecated
 {
+    public string? Id { get; set; }
+
     public string? Event { get; set; }
 
     public global::System.Collections.Generic.List<string>? Events { get; set; }
-
-    public string? Id { get; set; }
 
     public string? Queue { get; set; }
 
@@ -10937,9 +10937,9 @@ public sealed partial class QueueConfigurationDeprecated
             return null;
         }
         var result = new QueueConfigurationDeprecated();
+        result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
         result.Event = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Event"));
         result.Events = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Events"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
         result.Queue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Queue"));
         return result;
     }
@@ -10947,9 +10947,9 @@ public sealed partial class QueueConfigurationDeprecated
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Id", Id);
         global::Gureum.Core.ValueTree.Put(node, "Event", Event);
         global::Gureum.Core.ValueTree.Put(node, "Events", global::Gureum.Core.ValueTree.WriteList(Events, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Id", Id);
         global::Gureum.Core.ValueTree.Put(node, "Queue", Queue);
         return node;
     }
@@ -10964,9 +10964,9 @@ public static class QuoteFields
 
 public sealed partial class RecordExpiration
 {
-    public int? Days { get; set; }
-
     public string? Expiration { get; set; }
+
+    public int? Days { get; set; }
 
     public static RecordExpiration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10975,16 +10975,16 @@ public sealed partial class RecordExpiration
             return null;
         }
         var result = new RecordExpiration();
-        result.Days = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Days"));
         result.Expiration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
+        result.Days = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Days"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Days", Days);
         global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
+        global::Gureum.Core.ValueTree.Put(node, "Days", Days);
         return node;
     }
 }
@@ -11101,27 +11101,27 @@ public sealed partial class RenameObjectRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ClientToken { get; set; }
-
-    public string? DestinationIfMatch { get; set; }
-
-    public global::System.DateTimeOffset? DestinationIfModifiedSince { get; set; }
-
-    public string? DestinationIfNoneMatch { get; set; }
-
-    public global::System.DateTimeOffset? DestinationIfUnmodifiedSince { get; set; }
-
     public string? Key { get; set; }
 
     public string? RenameSource { get; set; }
 
-    public string? SourceIfMatch { get; set; }
+    public string? DestinationIfMatch { get; set; }
 
-    public global::System.DateTimeOffset? SourceIfModifiedSince { get; set; }
+    public string? DestinationIfNoneMatch { get; set; }
+
+    public global::System.DateTimeOffset? DestinationIfModifiedSince { get; set; }
+
+    public global::System.DateTimeOffset? DestinationIfUnmodifiedSince { get; set; }
+
+    public string? SourceIfMatch { get; set; }
 
     public string? SourceIfNoneMatch { get; set; }
 
+    public global::System.DateTimeOffset? SourceIfModifiedSince { get; set; }
+
     public global::System.DateTimeOffset? SourceIfUnmodifiedSince { get; set; }
+
+    public string? ClientToken { get; set; }
 
     public static RenameObjectRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11131,17 +11131,17 @@ public sealed partial class RenameObjectRequest
         }
         var result = new RenameObjectRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
-        result.DestinationIfMatch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationIfMatch"));
-        result.DestinationIfModifiedSince = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DestinationIfModifiedSince"));
-        result.DestinationIfNoneMatch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationIfNoneMatch"));
-        result.DestinationIfUnmodifiedSince = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DestinationIfUnmodifiedSince"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
         result.RenameSource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RenameSource"));
+        result.DestinationIfMatch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationIfMatch"));
+        result.DestinationIfNoneMatch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationIfNoneMatch"));
+        result.DestinationIfModifiedSince = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DestinationIfModifiedSince"));
+        result.DestinationIfUnmodifiedSince = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DestinationIfUnmodifiedSince"));
         result.SourceIfMatch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceIfMatch"));
-        result.SourceIfModifiedSince = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "SourceIfModifiedSince"));
         result.SourceIfNoneMatch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceIfNoneMatch"));
+        result.SourceIfModifiedSince = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "SourceIfModifiedSince"));
         result.SourceIfUnmodifiedSince = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "SourceIfUnmodifiedSince"));
+        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
         return result;
     }
 
@@ -11149,17 +11149,17 @@ public sealed partial class RenameObjectRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
-        global::Gureum.Core.ValueTree.Put(node, "DestinationIfMatch", DestinationIfMatch);
-        global::Gureum.Core.ValueTree.Put(node, "DestinationIfModifiedSince", DestinationIfModifiedSince);
-        global::Gureum.Core.ValueTree.Put(node, "DestinationIfNoneMatch", DestinationIfNoneMatch);
-        global::Gureum.Core.ValueTree.Put(node, "DestinationIfUnmodifiedSince", DestinationIfUnmodifiedSince);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
         global::Gureum.Core.ValueTree.Put(node, "RenameSource", RenameSource);
+        global::Gureum.Core.ValueTree.Put(node, "DestinationIfMatch", DestinationIfMatch);
+        global::Gureum.Core.ValueTree.Put(node, "DestinationIfNoneMatch", DestinationIfNoneMatch);
+        global::Gureum.Core.ValueTree.Put(node, "DestinationIfModifiedSince", DestinationIfModifiedSince);
+        global::Gureum.Core.ValueTree.Put(node, "DestinationIfUnmodifiedSince", DestinationIfUnmodifiedSince);
         global::Gureum.Core.ValueTree.Put(node, "SourceIfMatch", SourceIfMatch);
-        global::Gureum.Core.ValueTree.Put(node, "SourceIfModifiedSince", SourceIfModifiedSince);
         global::Gureum.Core.ValueTree.Put(node, "SourceIfNoneMatch", SourceIfNoneMatch);
+        global::Gureum.Core.ValueTree.Put(node, "SourceIfModifiedSince", SourceIfModifiedSince);
         global::Gureum.Core.ValueTree.Put(node, "SourceIfUnmodifiedSince", SourceIfUnmodifiedSince);
+        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
         return node;
     }
 }
@@ -11223,23 +11223,23 @@ public sealed partial class ReplicationConfiguration
 
 public sealed partial class ReplicationRule
 {
-    public global::Gureum.Api.S3.DeleteMarkerReplication? DeleteMarkerReplication { get; set; }
-
-    public global::Gureum.Api.S3.Destination? Destination { get; set; }
-
-    public global::Gureum.Api.S3.ExistingObjectReplication? ExistingObjectReplication { get; set; }
-
-    public global::Gureum.Api.S3.ReplicationRuleFilter? Filter { get; set; }
-
     public string? ID { get; set; }
-
-    public string? Prefix { get; set; }
 
     public int? Priority { get; set; }
 
-    public global::Gureum.Api.S3.SourceSelectionCriteria? SourceSelectionCriteria { get; set; }
+    public string? Prefix { get; set; }
+
+    public global::Gureum.Api.S3.ReplicationRuleFilter? Filter { get; set; }
 
     public string? Status { get; set; }
+
+    public global::Gureum.Api.S3.SourceSelectionCriteria? SourceSelectionCriteria { get; set; }
+
+    public global::Gureum.Api.S3.ExistingObjectReplication? ExistingObjectReplication { get; set; }
+
+    public global::Gureum.Api.S3.Destination? Destination { get; set; }
+
+    public global::Gureum.Api.S3.DeleteMarkerReplication? DeleteMarkerReplication { get; set; }
 
     public static ReplicationRule? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11248,30 +11248,30 @@ public sealed partial class ReplicationRule
             return null;
         }
         var result = new ReplicationRule();
-        result.DeleteMarkerReplication = global::Gureum.Api.S3.DeleteMarkerReplication.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeleteMarkerReplication")));
-        result.Destination = global::Gureum.Api.S3.Destination.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Destination")));
-        result.ExistingObjectReplication = global::Gureum.Api.S3.ExistingObjectReplication.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExistingObjectReplication")));
-        result.Filter = global::Gureum.Api.S3.ReplicationRuleFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Filter")));
         result.ID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ID"));
-        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
         result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
-        result.SourceSelectionCriteria = global::Gureum.Api.S3.SourceSelectionCriteria.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SourceSelectionCriteria")));
+        result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
+        result.Filter = global::Gureum.Api.S3.ReplicationRuleFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Filter")));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.SourceSelectionCriteria = global::Gureum.Api.S3.SourceSelectionCriteria.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SourceSelectionCriteria")));
+        result.ExistingObjectReplication = global::Gureum.Api.S3.ExistingObjectReplication.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExistingObjectReplication")));
+        result.Destination = global::Gureum.Api.S3.Destination.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Destination")));
+        result.DeleteMarkerReplication = global::Gureum.Api.S3.DeleteMarkerReplication.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeleteMarkerReplication")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DeleteMarkerReplication", DeleteMarkerReplication?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Destination", Destination?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ExistingObjectReplication", ExistingObjectReplication?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Filter", Filter?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ID", ID);
-        global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
         global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
-        global::Gureum.Core.ValueTree.Put(node, "SourceSelectionCriteria", SourceSelectionCriteria?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
+        global::Gureum.Core.ValueTree.Put(node, "Filter", Filter?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "SourceSelectionCriteria", SourceSelectionCriteria?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExistingObjectReplication", ExistingObjectReplication?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Destination", Destination?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DeleteMarkerReplication", DeleteMarkerReplication?.ToTree());
         return node;
     }
 }
@@ -11305,11 +11305,11 @@ public sealed partial class ReplicationRuleAndOperator
 
 public sealed partial class ReplicationRuleFilter
 {
-    public global::Gureum.Api.S3.ReplicationRuleAndOperator? And { get; set; }
-
     public string? Prefix { get; set; }
 
     public global::Gureum.Api.S3.Tag? Tag { get; set; }
+
+    public global::Gureum.Api.S3.ReplicationRuleAndOperator? And { get; set; }
 
     public static ReplicationRuleFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11318,18 +11318,18 @@ public sealed partial class ReplicationRuleFilter
             return null;
         }
         var result = new ReplicationRuleFilter();
-        result.And = global::Gureum.Api.S3.ReplicationRuleAndOperator.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "And")));
         result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
         result.Tag = global::Gureum.Api.S3.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Tag")));
+        result.And = global::Gureum.Api.S3.ReplicationRuleAndOperator.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "And")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "And", And?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
         global::Gureum.Core.ValueTree.Put(node, "Tag", Tag?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "And", And?.ToTree());
         return node;
     }
 }
@@ -11497,17 +11497,17 @@ public sealed partial class RestoreObjectRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Key { get; set; }
 
-    public string? RequestPayer { get; set; }
+    public string? VersionId { get; set; }
 
     public global::Gureum.Api.S3.RestoreRequest? RestoreRequest { get; set; }
 
-    public string? VersionId { get; set; }
+    public string? RequestPayer { get; set; }
+
+    public string? ChecksumAlgorithm { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static RestoreObjectRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11517,12 +11517,12 @@ public sealed partial class RestoreObjectRequest
         }
         var result = new RestoreObjectRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
+        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
+        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.RestoreRequest = global::Gureum.Api.S3.RestoreRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RestoreRequest")));
+        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
         result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
-        result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
-        result.RestoreRequest = global::Gureum.Api.S3.RestoreRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RestoreRequest")));
-        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
         return result;
     }
 
@@ -11530,12 +11530,12 @@ public sealed partial class RestoreObjectRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
+        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
+        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "RestoreRequest", RestoreRequest?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
-        global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
-        global::Gureum.Core.ValueTree.Put(node, "RestoreRequest", RestoreRequest?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
         return node;
     }
 }
@@ -11544,17 +11544,17 @@ public sealed partial class RestoreRequest
 {
     public int? Days { get; set; }
 
-    public string? Description { get; set; }
-
     public global::Gureum.Api.S3.GlacierJobParameters? GlacierJobParameters { get; set; }
 
-    public global::Gureum.Api.S3.OutputLocation? OutputLocation { get; set; }
-
-    public global::Gureum.Api.S3.SelectParameters? SelectParameters { get; set; }
+    public string? Type { get; set; }
 
     public string? Tier { get; set; }
 
-    public string? Type { get; set; }
+    public string? Description { get; set; }
+
+    public global::Gureum.Api.S3.SelectParameters? SelectParameters { get; set; }
+
+    public global::Gureum.Api.S3.OutputLocation? OutputLocation { get; set; }
 
     public static RestoreRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11564,12 +11564,12 @@ public sealed partial class RestoreRequest
         }
         var result = new RestoreRequest();
         result.Days = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Days"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.GlacierJobParameters = global::Gureum.Api.S3.GlacierJobParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "GlacierJobParameters")));
-        result.OutputLocation = global::Gureum.Api.S3.OutputLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputLocation")));
-        result.SelectParameters = global::Gureum.Api.S3.SelectParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SelectParameters")));
-        result.Tier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Tier"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.Tier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Tier"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.SelectParameters = global::Gureum.Api.S3.SelectParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SelectParameters")));
+        result.OutputLocation = global::Gureum.Api.S3.OutputLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputLocation")));
         return result;
     }
 
@@ -11577,12 +11577,12 @@ public sealed partial class RestoreRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Days", Days);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "GlacierJobParameters", GlacierJobParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "OutputLocation", OutputLocation?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SelectParameters", SelectParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Tier", Tier);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Tier", Tier);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "SelectParameters", SelectParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OutputLocation", OutputLocation?.ToTree());
         return node;
     }
 }
@@ -11649,21 +11649,21 @@ public sealed partial class RoutingRule
 
 public sealed partial class Rule
 {
-    public global::Gureum.Api.S3.AbortIncompleteMultipartUpload? AbortIncompleteMultipartUpload { get; set; }
-
     public global::Gureum.Api.S3.LifecycleExpiration? Expiration { get; set; }
 
     public string? ID { get; set; }
-
-    public global::Gureum.Api.S3.NoncurrentVersionExpiration? NoncurrentVersionExpiration { get; set; }
-
-    public global::Gureum.Api.S3.NoncurrentVersionTransition? NoncurrentVersionTransition { get; set; }
 
     public string? Prefix { get; set; }
 
     public string? Status { get; set; }
 
     public global::Gureum.Api.S3.Transition? Transition { get; set; }
+
+    public global::Gureum.Api.S3.NoncurrentVersionTransition? NoncurrentVersionTransition { get; set; }
+
+    public global::Gureum.Api.S3.NoncurrentVersionExpiration? NoncurrentVersionExpiration { get; set; }
+
+    public global::Gureum.Api.S3.AbortIncompleteMultipartUpload? AbortIncompleteMultipartUpload { get; set; }
 
     public static Rule? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11672,28 +11672,28 @@ public sealed partial class Rule
             return null;
         }
         var result = new Rule();
-        result.AbortIncompleteMultipartUpload = global::Gureum.Api.S3.AbortIncompleteMultipartUpload.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AbortIncompleteMultipartUpload")));
         result.Expiration = global::Gureum.Api.S3.LifecycleExpiration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Expiration")));
         result.ID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ID"));
-        result.NoncurrentVersionExpiration = global::Gureum.Api.S3.NoncurrentVersionExpiration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NoncurrentVersionExpiration")));
-        result.NoncurrentVersionTransition = global::Gureum.Api.S3.NoncurrentVersionTransition.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NoncurrentVersionTransition")));
         result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.Transition = global::Gureum.Api.S3.Transition.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Transition")));
+        result.NoncurrentVersionTransition = global::Gureum.Api.S3.NoncurrentVersionTransition.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NoncurrentVersionTransition")));
+        result.NoncurrentVersionExpiration = global::Gureum.Api.S3.NoncurrentVersionExpiration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NoncurrentVersionExpiration")));
+        result.AbortIncompleteMultipartUpload = global::Gureum.Api.S3.AbortIncompleteMultipartUpload.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AbortIncompleteMultipartUpload")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AbortIncompleteMultipartUpload", AbortIncompleteMultipartUpload?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ID", ID);
-        global::Gureum.Core.ValueTree.Put(node, "NoncurrentVersionExpiration", NoncurrentVersionExpiration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "NoncurrentVersionTransition", NoncurrentVersionTransition?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "Transition", Transition?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "NoncurrentVersionTransition", NoncurrentVersionTransition?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "NoncurrentVersionExpiration", NoncurrentVersionExpiration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AbortIncompleteMultipartUpload", AbortIncompleteMultipartUpload?.ToTree());
         return node;
     }
 }
@@ -11723,21 +11723,21 @@ public sealed partial class S3KeyFilter
 
 public sealed partial class S3Location
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.S3.Grant>? AccessControlList { get; set; }
-
     public string? BucketName { get; set; }
-
-    public string? CannedACL { get; set; }
-
-    public global::Gureum.Api.S3.Encryption? Encryption { get; set; }
 
     public string? Prefix { get; set; }
 
-    public string? StorageClass { get; set; }
+    public global::Gureum.Api.S3.Encryption? Encryption { get; set; }
+
+    public string? CannedACL { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.S3.Grant>? AccessControlList { get; set; }
 
     public global::Gureum.Api.S3.Tagging? Tagging { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.S3.MetadataEntry>? UserMetadata { get; set; }
+
+    public string? StorageClass { get; set; }
 
     public static S3Location? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11746,28 +11746,28 @@ public sealed partial class S3Location
             return null;
         }
         var result = new S3Location();
-        result.AccessControlList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AccessControlList"), x => global::Gureum.Api.S3.Grant.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.BucketName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketName"));
-        result.CannedACL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CannedACL"));
-        result.Encryption = global::Gureum.Api.S3.Encryption.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Encryption")));
         result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
-        result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
+        result.Encryption = global::Gureum.Api.S3.Encryption.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Encryption")));
+        result.CannedACL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CannedACL"));
+        result.AccessControlList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AccessControlList"), x => global::Gureum.Api.S3.Grant.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Tagging = global::Gureum.Api.S3.Tagging.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Tagging")));
         result.UserMetadata = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UserMetadata"), x => global::Gureum.Api.S3.MetadataEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessControlList", global::Gureum.Core.ValueTree.WriteList(AccessControlList, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "BucketName", BucketName);
-        global::Gureum.Core.ValueTree.Put(node, "CannedACL", CannedACL);
-        global::Gureum.Core.ValueTree.Put(node, "Encryption", Encryption?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
-        global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
+        global::Gureum.Core.ValueTree.Put(node, "Encryption", Encryption?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CannedACL", CannedACL);
+        global::Gureum.Core.ValueTree.Put(node, "AccessControlList", global::Gureum.Core.ValueTree.WriteList(AccessControlList, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Tagging", Tagging?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "UserMetadata", global::Gureum.Core.ValueTree.WriteList(UserMetadata, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
         return node;
     }
 }
@@ -11808,11 +11808,11 @@ public sealed partial class S3TablesDestination
 
 public sealed partial class S3TablesDestinationResult
 {
-    public string? TableArn { get; set; }
-
     public string? TableBucketArn { get; set; }
 
     public string? TableName { get; set; }
+
+    public string? TableArn { get; set; }
 
     public string? TableNamespace { get; set; }
 
@@ -11823,9 +11823,9 @@ public sealed partial class S3TablesDestinationResult
             return null;
         }
         var result = new S3TablesDestinationResult();
-        result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
         result.TableBucketArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableBucketArn"));
         result.TableName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableName"));
+        result.TableArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableArn"));
         result.TableNamespace = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TableNamespace"));
         return result;
     }
@@ -11833,9 +11833,9 @@ public sealed partial class S3TablesDestinationResult
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
         global::Gureum.Core.ValueTree.Put(node, "TableBucketArn", TableBucketArn);
         global::Gureum.Core.ValueTree.Put(node, "TableName", TableName);
+        global::Gureum.Core.ValueTree.Put(node, "TableArn", TableArn);
         global::Gureum.Core.ValueTree.Put(node, "TableNamespace", TableNamespace);
         return node;
     }
@@ -11866,9 +11866,9 @@ public sealed partial class SSEKMS
 
 public sealed partial class SSEKMSEncryption
 {
-    public bool? BucketKeyEnabled { get; set; }
-
     public string? KMSKeyArn { get; set; }
+
+    public bool? BucketKeyEnabled { get; set; }
 
     public static SSEKMSEncryption? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11877,16 +11877,16 @@ public sealed partial class SSEKMSEncryption
             return null;
         }
         var result = new SSEKMSEncryption();
-        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
         result.KMSKeyArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSKeyArn"));
+        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
         global::Gureum.Core.ValueTree.Put(node, "KMSKeyArn", KMSKeyArn);
+        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
         return node;
     }
 }
@@ -11912,9 +11912,9 @@ public sealed partial class SSES3
 
 public sealed partial class ScanRange
 {
-    public long? End { get; set; }
-
     public long? Start { get; set; }
+
+    public long? End { get; set; }
 
     public static ScanRange? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11923,31 +11923,31 @@ public sealed partial class ScanRange
             return null;
         }
         var result = new ScanRange();
-        result.End = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "End"));
         result.Start = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "Start"));
+        result.End = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "End"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "End", End);
         global::Gureum.Core.ValueTree.Put(node, "Start", Start);
+        global::Gureum.Core.ValueTree.Put(node, "End", End);
         return node;
     }
 }
 
 public sealed partial class SelectObjectContentEventStream
 {
-    public global::Gureum.Api.S3.ContinuationEvent? Cont { get; set; }
-
-    public global::Gureum.Api.S3.EndEvent? End { get; set; }
-
-    public global::Gureum.Api.S3.ProgressEvent? Progress { get; set; }
-
     public global::Gureum.Api.S3.RecordsEvent? Records { get; set; }
 
     public global::Gureum.Api.S3.StatsEvent? Stats { get; set; }
+
+    public global::Gureum.Api.S3.ProgressEvent? Progress { get; set; }
+
+    public global::Gureum.Api.S3.ContinuationEvent? Cont { get; set; }
+
+    public global::Gureum.Api.S3.EndEvent? End { get; set; }
 
     public static SelectObjectContentEventStream? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11956,22 +11956,22 @@ public sealed partial class SelectObjectContentEventStream
             return null;
         }
         var result = new SelectObjectContentEventStream();
-        result.Cont = global::Gureum.Api.S3.ContinuationEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Cont")));
-        result.End = global::Gureum.Api.S3.EndEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "End")));
-        result.Progress = global::Gureum.Api.S3.ProgressEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Progress")));
         result.Records = global::Gureum.Api.S3.RecordsEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Records")));
         result.Stats = global::Gureum.Api.S3.StatsEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Stats")));
+        result.Progress = global::Gureum.Api.S3.ProgressEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Progress")));
+        result.Cont = global::Gureum.Api.S3.ContinuationEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Cont")));
+        result.End = global::Gureum.Api.S3.EndEvent.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "End")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Cont", Cont?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "End", End?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Progress", Progress?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Records", Records?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Stats", Stats?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Progress", Progress?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Cont", Cont?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "End", End?.ToTree());
         return node;
     }
 }
@@ -12003,19 +12003,7 @@ public sealed partial class SelectObjectContentRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
-
-    public string? Expression { get; set; }
-
-    public string? ExpressionType { get; set; }
-
-    public global::Gureum.Api.S3.InputSerialization? InputSerialization { get; set; }
-
     public string? Key { get; set; }
-
-    public global::Gureum.Api.S3.OutputSerialization? OutputSerialization { get; set; }
-
-    public global::Gureum.Api.S3.RequestProgress? RequestProgress { get; set; }
 
     public string? SSECustomerAlgorithm { get; set; }
 
@@ -12023,7 +12011,19 @@ public sealed partial class SelectObjectContentRequest
 
     public string? SSECustomerKeyMD5 { get; set; }
 
+    public string? Expression { get; set; }
+
+    public string? ExpressionType { get; set; }
+
+    public global::Gureum.Api.S3.RequestProgress? RequestProgress { get; set; }
+
+    public global::Gureum.Api.S3.InputSerialization? InputSerialization { get; set; }
+
+    public global::Gureum.Api.S3.OutputSerialization? OutputSerialization { get; set; }
+
     public global::Gureum.Api.S3.ScanRange? ScanRange { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static SelectObjectContentRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12033,17 +12033,17 @@ public sealed partial class SelectObjectContentRequest
         }
         var result = new SelectObjectContentRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
-        result.Expression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expression"));
-        result.ExpressionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpressionType"));
-        result.InputSerialization = global::Gureum.Api.S3.InputSerialization.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InputSerialization")));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.OutputSerialization = global::Gureum.Api.S3.OutputSerialization.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputSerialization")));
-        result.RequestProgress = global::Gureum.Api.S3.RequestProgress.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RequestProgress")));
         result.SSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerAlgorithm"));
         result.SSECustomerKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKey"));
         result.SSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKeyMD5"));
+        result.Expression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expression"));
+        result.ExpressionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpressionType"));
+        result.RequestProgress = global::Gureum.Api.S3.RequestProgress.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RequestProgress")));
+        result.InputSerialization = global::Gureum.Api.S3.InputSerialization.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InputSerialization")));
+        result.OutputSerialization = global::Gureum.Api.S3.OutputSerialization.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputSerialization")));
         result.ScanRange = global::Gureum.Api.S3.ScanRange.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ScanRange")));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -12051,28 +12051,28 @@ public sealed partial class SelectObjectContentRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
-        global::Gureum.Core.ValueTree.Put(node, "Expression", Expression);
-        global::Gureum.Core.ValueTree.Put(node, "ExpressionType", ExpressionType);
-        global::Gureum.Core.ValueTree.Put(node, "InputSerialization", InputSerialization?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "OutputSerialization", OutputSerialization?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RequestProgress", RequestProgress?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerAlgorithm", SSECustomerAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKey", SSECustomerKey);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKeyMD5", SSECustomerKeyMD5);
+        global::Gureum.Core.ValueTree.Put(node, "Expression", Expression);
+        global::Gureum.Core.ValueTree.Put(node, "ExpressionType", ExpressionType);
+        global::Gureum.Core.ValueTree.Put(node, "RequestProgress", RequestProgress?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "InputSerialization", InputSerialization?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "OutputSerialization", OutputSerialization?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ScanRange", ScanRange?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
 
 public sealed partial class SelectParameters
 {
-    public string? Expression { get; set; }
+    public global::Gureum.Api.S3.InputSerialization? InputSerialization { get; set; }
 
     public string? ExpressionType { get; set; }
 
-    public global::Gureum.Api.S3.InputSerialization? InputSerialization { get; set; }
+    public string? Expression { get; set; }
 
     public global::Gureum.Api.S3.OutputSerialization? OutputSerialization { get; set; }
 
@@ -12083,9 +12083,9 @@ public sealed partial class SelectParameters
             return null;
         }
         var result = new SelectParameters();
-        result.Expression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expression"));
-        result.ExpressionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpressionType"));
         result.InputSerialization = global::Gureum.Api.S3.InputSerialization.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InputSerialization")));
+        result.ExpressionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpressionType"));
+        result.Expression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expression"));
         result.OutputSerialization = global::Gureum.Api.S3.OutputSerialization.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputSerialization")));
         return result;
     }
@@ -12093,9 +12093,9 @@ public sealed partial class SelectParameters
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Expression", Expression);
-        global::Gureum.Core.ValueTree.Put(node, "ExpressionType", ExpressionType);
         global::Gureum.Core.ValueTree.Put(node, "InputSerialization", InputSerialization?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExpressionType", ExpressionType);
+        global::Gureum.Core.ValueTree.Put(node, "Expression", Expression);
         global::Gureum.Core.ValueTree.Put(node, "OutputSerialization", OutputSerialization?.ToTree());
         return node;
     }
@@ -12112,9 +12112,9 @@ public static class ServerSideEncryption
 
 public sealed partial class ServerSideEncryptionByDefault
 {
-    public string? KMSMasterKeyID { get; set; }
-
     public string? SSEAlgorithm { get; set; }
+
+    public string? KMSMasterKeyID { get; set; }
 
     public static ServerSideEncryptionByDefault? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12123,16 +12123,16 @@ public sealed partial class ServerSideEncryptionByDefault
             return null;
         }
         var result = new ServerSideEncryptionByDefault();
-        result.KMSMasterKeyID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSMasterKeyID"));
         result.SSEAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEAlgorithm"));
+        result.KMSMasterKeyID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KMSMasterKeyID"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "KMSMasterKeyID", KMSMasterKeyID);
         global::Gureum.Core.ValueTree.Put(node, "SSEAlgorithm", SSEAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "KMSMasterKeyID", KMSMasterKeyID);
         return node;
     }
 }
@@ -12164,9 +12164,9 @@ public sealed partial class ServerSideEncryptionRule
 {
     public global::Gureum.Api.S3.ServerSideEncryptionByDefault? ApplyServerSideEncryptionByDefault { get; set; }
 
-    public global::Gureum.Api.S3.BlockedEncryptionTypes? BlockedEncryptionTypes { get; set; }
-
     public bool? BucketKeyEnabled { get; set; }
+
+    public global::Gureum.Api.S3.BlockedEncryptionTypes? BlockedEncryptionTypes { get; set; }
 
     public static ServerSideEncryptionRule? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12176,8 +12176,8 @@ public sealed partial class ServerSideEncryptionRule
         }
         var result = new ServerSideEncryptionRule();
         result.ApplyServerSideEncryptionByDefault = global::Gureum.Api.S3.ServerSideEncryptionByDefault.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ApplyServerSideEncryptionByDefault")));
-        result.BlockedEncryptionTypes = global::Gureum.Api.S3.BlockedEncryptionTypes.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BlockedEncryptionTypes")));
         result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
+        result.BlockedEncryptionTypes = global::Gureum.Api.S3.BlockedEncryptionTypes.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BlockedEncryptionTypes")));
         return result;
     }
 
@@ -12185,8 +12185,8 @@ public sealed partial class ServerSideEncryptionRule
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ApplyServerSideEncryptionByDefault", ApplyServerSideEncryptionByDefault?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "BlockedEncryptionTypes", BlockedEncryptionTypes?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "BlockedEncryptionTypes", BlockedEncryptionTypes?.ToTree());
         return node;
     }
 }
@@ -12195,11 +12195,11 @@ public sealed partial class SessionCredentials
 {
     public string? AccessKeyId { get; set; }
 
-    public global::System.DateTimeOffset? Expiration { get; set; }
-
     public string? SecretAccessKey { get; set; }
 
     public string? SessionToken { get; set; }
+
+    public global::System.DateTimeOffset? Expiration { get; set; }
 
     public static SessionCredentials? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12209,9 +12209,9 @@ public sealed partial class SessionCredentials
         }
         var result = new SessionCredentials();
         result.AccessKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessKeyId"));
-        result.Expiration = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
         result.SecretAccessKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretAccessKey"));
         result.SessionToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SessionToken"));
+        result.Expiration = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
         return result;
     }
 
@@ -12219,9 +12219,9 @@ public sealed partial class SessionCredentials
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AccessKeyId", AccessKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
         global::Gureum.Core.ValueTree.Put(node, "SecretAccessKey", SecretAccessKey);
         global::Gureum.Core.ValueTree.Put(node, "SessionToken", SessionToken);
+        global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
         return node;
     }
 }
@@ -12254,9 +12254,9 @@ public sealed partial class SimplePrefix
 
 public sealed partial class SourceSelectionCriteria
 {
-    public global::Gureum.Api.S3.ReplicaModifications? ReplicaModifications { get; set; }
-
     public global::Gureum.Api.S3.SseKmsEncryptedObjects? SseKmsEncryptedObjects { get; set; }
+
+    public global::Gureum.Api.S3.ReplicaModifications? ReplicaModifications { get; set; }
 
     public static SourceSelectionCriteria? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12265,16 +12265,16 @@ public sealed partial class SourceSelectionCriteria
             return null;
         }
         var result = new SourceSelectionCriteria();
-        result.ReplicaModifications = global::Gureum.Api.S3.ReplicaModifications.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicaModifications")));
         result.SseKmsEncryptedObjects = global::Gureum.Api.S3.SseKmsEncryptedObjects.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SseKmsEncryptedObjects")));
+        result.ReplicaModifications = global::Gureum.Api.S3.ReplicaModifications.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ReplicaModifications")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ReplicaModifications", ReplicaModifications?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SseKmsEncryptedObjects", SseKmsEncryptedObjects?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ReplicaModifications", ReplicaModifications?.ToTree());
         return node;
     }
 }
@@ -12311,11 +12311,11 @@ public static class SseKmsEncryptedObjectsStatus
 
 public sealed partial class Stats
 {
+    public long? BytesScanned { get; set; }
+
     public long? BytesProcessed { get; set; }
 
     public long? BytesReturned { get; set; }
-
-    public long? BytesScanned { get; set; }
 
     public static Stats? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12324,18 +12324,18 @@ public sealed partial class Stats
             return null;
         }
         var result = new Stats();
+        result.BytesScanned = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "BytesScanned"));
         result.BytesProcessed = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "BytesProcessed"));
         result.BytesReturned = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "BytesReturned"));
-        result.BytesScanned = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "BytesScanned"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "BytesScanned", BytesScanned);
         global::Gureum.Core.ValueTree.Put(node, "BytesProcessed", BytesProcessed);
         global::Gureum.Core.ValueTree.Put(node, "BytesReturned", BytesReturned);
-        global::Gureum.Core.ValueTree.Put(node, "BytesScanned", BytesScanned);
         return node;
     }
 }
@@ -12406,9 +12406,9 @@ public sealed partial class StorageClassAnalysis
 
 public sealed partial class StorageClassAnalysisDataExport
 {
-    public global::Gureum.Api.S3.AnalyticsExportDestination? Destination { get; set; }
-
     public string? OutputSchemaVersion { get; set; }
+
+    public global::Gureum.Api.S3.AnalyticsExportDestination? Destination { get; set; }
 
     public static StorageClassAnalysisDataExport? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12417,16 +12417,16 @@ public sealed partial class StorageClassAnalysisDataExport
             return null;
         }
         var result = new StorageClassAnalysisDataExport();
-        result.Destination = global::Gureum.Api.S3.AnalyticsExportDestination.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Destination")));
         result.OutputSchemaVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputSchemaVersion"));
+        result.Destination = global::Gureum.Api.S3.AnalyticsExportDestination.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Destination")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Destination", Destination?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "OutputSchemaVersion", OutputSchemaVersion);
+        global::Gureum.Core.ValueTree.Put(node, "Destination", Destination?.ToTree());
         return node;
     }
 }
@@ -12530,9 +12530,9 @@ public sealed partial class TargetGrant
 
 public sealed partial class TargetObjectKeyFormat
 {
-    public global::Gureum.Api.S3.PartitionedPrefix? PartitionedPrefix { get; set; }
-
     public global::Gureum.Api.S3.SimplePrefix? SimplePrefix { get; set; }
+
+    public global::Gureum.Api.S3.PartitionedPrefix? PartitionedPrefix { get; set; }
 
     public static TargetObjectKeyFormat? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12541,16 +12541,16 @@ public sealed partial class TargetObjectKeyFormat
             return null;
         }
         var result = new TargetObjectKeyFormat();
-        result.PartitionedPrefix = global::Gureum.Api.S3.PartitionedPrefix.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PartitionedPrefix")));
         result.SimplePrefix = global::Gureum.Api.S3.SimplePrefix.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SimplePrefix")));
+        result.PartitionedPrefix = global::Gureum.Api.S3.PartitionedPrefix.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PartitionedPrefix")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PartitionedPrefix", PartitionedPrefix?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SimplePrefix", SimplePrefix?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "PartitionedPrefix", PartitionedPrefix?.ToTree());
         return node;
     }
 }
@@ -12565,9 +12565,9 @@ public static class Tier
 
 public sealed partial class Tiering
 {
-    public string? AccessTier { get; set; }
-
     public int? Days { get; set; }
+
+    public string? AccessTier { get; set; }
 
     public static Tiering? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12576,29 +12576,29 @@ public sealed partial class Tiering
             return null;
         }
         var result = new Tiering();
-        result.AccessTier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessTier"));
         result.Days = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Days"));
+        result.AccessTier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessTier"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessTier", AccessTier);
         global::Gureum.Core.ValueTree.Put(node, "Days", Days);
+        global::Gureum.Core.ValueTree.Put(node, "AccessTier", AccessTier);
         return node;
     }
 }
 
 public sealed partial class TopicConfiguration
 {
-    public global::System.Collections.Generic.List<string>? Events { get; set; }
-
-    public global::Gureum.Api.S3.NotificationConfigurationFilter? Filter { get; set; }
-
     public string? Id { get; set; }
 
     public string? TopicArn { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Events { get; set; }
+
+    public global::Gureum.Api.S3.NotificationConfigurationFilter? Filter { get; set; }
 
     public static TopicConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12607,31 +12607,31 @@ public sealed partial class TopicConfiguration
             return null;
         }
         var result = new TopicConfiguration();
-        result.Events = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Events"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Filter = global::Gureum.Api.S3.NotificationConfigurationFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Filter")));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
         result.TopicArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TopicArn"));
+        result.Events = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Events"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Filter = global::Gureum.Api.S3.NotificationConfigurationFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Filter")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Events", global::Gureum.Core.ValueTree.WriteList(Events, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Filter", Filter?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
         global::Gureum.Core.ValueTree.Put(node, "TopicArn", TopicArn);
+        global::Gureum.Core.ValueTree.Put(node, "Events", global::Gureum.Core.ValueTree.WriteList(Events, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Filter", Filter?.ToTree());
         return node;
     }
 }
 
 public sealed partial class TopicConfigurationDeprecated
 {
-    public string? Event { get; set; }
+    public string? Id { get; set; }
 
     public global::System.Collections.Generic.List<string>? Events { get; set; }
 
-    public string? Id { get; set; }
+    public string? Event { get; set; }
 
     public string? Topic { get; set; }
 
@@ -12642,9 +12642,9 @@ public sealed partial class TopicConfigurationDeprecated
             return null;
         }
         var result = new TopicConfigurationDeprecated();
-        result.Event = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Event"));
-        result.Events = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Events"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.Events = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Events"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Event = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Event"));
         result.Topic = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Topic"));
         return result;
     }
@@ -12652,9 +12652,9 @@ public sealed partial class TopicConfigurationDeprecated
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Event", Event);
-        global::Gureum.Core.ValueTree.Put(node, "Events", global::Gureum.Core.ValueTree.WriteList(Events, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "Events", global::Gureum.Core.ValueTree.WriteList(Events, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Event", Event);
         global::Gureum.Core.ValueTree.Put(node, "Topic", Topic);
         return node;
     }
@@ -12721,13 +12721,13 @@ public sealed partial class UpdateBucketMetadataInventoryTableConfigurationReque
 {
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
     public string? ContentMD5 { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
+    public string? ChecksumAlgorithm { get; set; }
 
     public global::Gureum.Api.S3.InventoryTableConfigurationUpdates? InventoryTableConfiguration { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static UpdateBucketMetadataInventoryTableConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12737,10 +12737,10 @@ public sealed partial class UpdateBucketMetadataInventoryTableConfigurationReque
         }
         var result = new UpdateBucketMetadataInventoryTableConfigurationRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.InventoryTableConfiguration = global::Gureum.Api.S3.InventoryTableConfigurationUpdates.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InventoryTableConfiguration")));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -12748,10 +12748,10 @@ public sealed partial class UpdateBucketMetadataInventoryTableConfigurationReque
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "InventoryTableConfiguration", InventoryTableConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -12760,13 +12760,13 @@ public sealed partial class UpdateBucketMetadataJournalTableConfigurationRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
     public string? ContentMD5 { get; set; }
 
-    public string? ExpectedBucketOwner { get; set; }
+    public string? ChecksumAlgorithm { get; set; }
 
     public global::Gureum.Api.S3.JournalTableConfigurationUpdates? JournalTableConfiguration { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static UpdateBucketMetadataJournalTableConfigurationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12776,10 +12776,10 @@ public sealed partial class UpdateBucketMetadataJournalTableConfigurationRequest
         }
         var result = new UpdateBucketMetadataJournalTableConfigurationRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.JournalTableConfiguration = global::Gureum.Api.S3.JournalTableConfigurationUpdates.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "JournalTableConfiguration")));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -12787,10 +12787,10 @@ public sealed partial class UpdateBucketMetadataJournalTableConfigurationRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "JournalTableConfiguration", JournalTableConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -12799,19 +12799,19 @@ public sealed partial class UpdateObjectEncryptionRequest
 {
     public string? Bucket { get; set; }
 
-    public string? ChecksumAlgorithm { get; set; }
-
-    public string? ContentMD5 { get; set; }
-
-    public string? ExpectedBucketOwner { get; set; }
-
     public string? Key { get; set; }
+
+    public string? VersionId { get; set; }
 
     public global::Gureum.Api.S3.ObjectEncryption? ObjectEncryption { get; set; }
 
     public string? RequestPayer { get; set; }
 
-    public string? VersionId { get; set; }
+    public string? ExpectedBucketOwner { get; set; }
+
+    public string? ContentMD5 { get; set; }
+
+    public string? ChecksumAlgorithm { get; set; }
 
     public static UpdateObjectEncryptionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12821,13 +12821,13 @@ public sealed partial class UpdateObjectEncryptionRequest
         }
         var result = new UpdateObjectEncryptionRequest();
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
-        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
-        result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
+        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
         result.ObjectEncryption = global::Gureum.Api.S3.ObjectEncryption.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ObjectEncryption")));
         result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
-        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
+        result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         return result;
     }
 
@@ -12835,13 +12835,13 @@ public sealed partial class UpdateObjectEncryptionRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
+        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
         global::Gureum.Core.ValueTree.Put(node, "ObjectEncryption", ObjectEncryption?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
-        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         return node;
     }
 }
@@ -12871,13 +12871,11 @@ public sealed partial class UpdateObjectEncryptionResponse
 
 public sealed partial class UploadPartCopyOutput
 {
-    public bool? BucketKeyEnabled { get; set; }
+    public string? CopySourceVersionId { get; set; }
 
     public global::Gureum.Api.S3.CopyPartResult? CopyPartResult { get; set; }
 
-    public string? CopySourceVersionId { get; set; }
-
-    public string? RequestCharged { get; set; }
+    public string? ServerSideEncryption { get; set; }
 
     public string? SSECustomerAlgorithm { get; set; }
 
@@ -12885,7 +12883,9 @@ public sealed partial class UploadPartCopyOutput
 
     public string? SSEKMSKeyId { get; set; }
 
-    public string? ServerSideEncryption { get; set; }
+    public bool? BucketKeyEnabled { get; set; }
+
+    public string? RequestCharged { get; set; }
 
     public static UploadPartCopyOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12894,28 +12894,28 @@ public sealed partial class UploadPartCopyOutput
             return null;
         }
         var result = new UploadPartCopyOutput();
-        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
-        result.CopyPartResult = global::Gureum.Api.S3.CopyPartResult.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CopyPartResult")));
         result.CopySourceVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CopySourceVersionId"));
-        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
+        result.CopyPartResult = global::Gureum.Api.S3.CopyPartResult.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CopyPartResult")));
+        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
         result.SSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerAlgorithm"));
         result.SSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKeyMD5"));
         result.SSEKMSKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSKeyId"));
-        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
+        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
+        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
-        global::Gureum.Core.ValueTree.Put(node, "CopyPartResult", CopyPartResult?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CopySourceVersionId", CopySourceVersionId);
-        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
+        global::Gureum.Core.ValueTree.Put(node, "CopyPartResult", CopyPartResult?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerAlgorithm", SSECustomerAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKeyMD5", SSECustomerKeyMD5);
         global::Gureum.Core.ValueTree.Put(node, "SSEKMSKeyId", SSEKMSKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
+        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
         return node;
     }
 }
@@ -12936,21 +12936,11 @@ public sealed partial class UploadPartCopyRequest
 
     public string? CopySourceRange { get; set; }
 
-    public string? CopySourceSSECustomerAlgorithm { get; set; }
-
-    public string? CopySourceSSECustomerKey { get; set; }
-
-    public string? CopySourceSSECustomerKeyMD5 { get; set; }
-
-    public string? ExpectedBucketOwner { get; set; }
-
-    public string? ExpectedSourceBucketOwner { get; set; }
-
     public string? Key { get; set; }
 
     public int? PartNumber { get; set; }
 
-    public string? RequestPayer { get; set; }
+    public string? UploadId { get; set; }
 
     public string? SSECustomerAlgorithm { get; set; }
 
@@ -12958,7 +12948,17 @@ public sealed partial class UploadPartCopyRequest
 
     public string? SSECustomerKeyMD5 { get; set; }
 
-    public string? UploadId { get; set; }
+    public string? CopySourceSSECustomerAlgorithm { get; set; }
+
+    public string? CopySourceSSECustomerKey { get; set; }
+
+    public string? CopySourceSSECustomerKeyMD5 { get; set; }
+
+    public string? RequestPayer { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
+
+    public string? ExpectedSourceBucketOwner { get; set; }
 
     public static UploadPartCopyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12974,18 +12974,18 @@ public sealed partial class UploadPartCopyRequest
         result.CopySourceIfNoneMatch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CopySourceIfNoneMatch"));
         result.CopySourceIfUnmodifiedSince = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CopySourceIfUnmodifiedSince"));
         result.CopySourceRange = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CopySourceRange"));
-        result.CopySourceSSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CopySourceSSECustomerAlgorithm"));
-        result.CopySourceSSECustomerKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CopySourceSSECustomerKey"));
-        result.CopySourceSSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CopySourceSSECustomerKeyMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
-        result.ExpectedSourceBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedSourceBucketOwner"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
         result.PartNumber = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartNumber"));
-        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
+        result.UploadId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UploadId"));
         result.SSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerAlgorithm"));
         result.SSECustomerKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKey"));
         result.SSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKeyMD5"));
-        result.UploadId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UploadId"));
+        result.CopySourceSSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CopySourceSSECustomerAlgorithm"));
+        result.CopySourceSSECustomerKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CopySourceSSECustomerKey"));
+        result.CopySourceSSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CopySourceSSECustomerKeyMD5"));
+        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ExpectedSourceBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedSourceBucketOwner"));
         return result;
     }
 
@@ -12999,25 +12999,27 @@ public sealed partial class UploadPartCopyRequest
         global::Gureum.Core.ValueTree.Put(node, "CopySourceIfNoneMatch", CopySourceIfNoneMatch);
         global::Gureum.Core.ValueTree.Put(node, "CopySourceIfUnmodifiedSince", CopySourceIfUnmodifiedSince);
         global::Gureum.Core.ValueTree.Put(node, "CopySourceRange", CopySourceRange);
-        global::Gureum.Core.ValueTree.Put(node, "CopySourceSSECustomerAlgorithm", CopySourceSSECustomerAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "CopySourceSSECustomerKey", CopySourceSSECustomerKey);
-        global::Gureum.Core.ValueTree.Put(node, "CopySourceSSECustomerKeyMD5", CopySourceSSECustomerKeyMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedSourceBucketOwner", ExpectedSourceBucketOwner);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
         global::Gureum.Core.ValueTree.Put(node, "PartNumber", PartNumber);
-        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
+        global::Gureum.Core.ValueTree.Put(node, "UploadId", UploadId);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerAlgorithm", SSECustomerAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKey", SSECustomerKey);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKeyMD5", SSECustomerKeyMD5);
-        global::Gureum.Core.ValueTree.Put(node, "UploadId", UploadId);
+        global::Gureum.Core.ValueTree.Put(node, "CopySourceSSECustomerAlgorithm", CopySourceSSECustomerAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "CopySourceSSECustomerKey", CopySourceSSECustomerKey);
+        global::Gureum.Core.ValueTree.Put(node, "CopySourceSSECustomerKeyMD5", CopySourceSSECustomerKeyMD5);
+        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedSourceBucketOwner", ExpectedSourceBucketOwner);
         return node;
     }
 }
 
 public sealed partial class UploadPartOutput
 {
-    public bool? BucketKeyEnabled { get; set; }
+    public string? ServerSideEncryption { get; set; }
+
+    public string? ETag { get; set; }
 
     public string? ChecksumCRC32 { get; set; }
 
@@ -13025,23 +13027,19 @@ public sealed partial class UploadPartOutput
 
     public string? ChecksumCRC64NVME { get; set; }
 
-    public string? ChecksumMD5 { get; set; }
-
     public string? ChecksumSHA1 { get; set; }
 
     public string? ChecksumSHA256 { get; set; }
 
     public string? ChecksumSHA512 { get; set; }
 
-    public string? ChecksumXXHASH128 { get; set; }
-
-    public string? ChecksumXXHASH3 { get; set; }
+    public string? ChecksumMD5 { get; set; }
 
     public string? ChecksumXXHASH64 { get; set; }
 
-    public string? ETag { get; set; }
+    public string? ChecksumXXHASH3 { get; set; }
 
-    public string? RequestCharged { get; set; }
+    public string? ChecksumXXHASH128 { get; set; }
 
     public string? SSECustomerAlgorithm { get; set; }
 
@@ -13049,7 +13047,9 @@ public sealed partial class UploadPartOutput
 
     public string? SSEKMSKeyId { get; set; }
 
-    public string? ServerSideEncryption { get; set; }
+    public bool? BucketKeyEnabled { get; set; }
+
+    public string? RequestCharged { get; set; }
 
     public static UploadPartOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13058,46 +13058,46 @@ public sealed partial class UploadPartOutput
             return null;
         }
         var result = new UploadPartOutput();
-        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
+        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
+        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
         result.ChecksumCRC32 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32"));
         result.ChecksumCRC32C = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32C"));
         result.ChecksumCRC64NVME = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC64NVME"));
-        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumSHA1 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA1"));
         result.ChecksumSHA256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA256"));
         result.ChecksumSHA512 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA512"));
-        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
-        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumXXHASH64 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH64"));
-        result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
-        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
+        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
         result.SSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerAlgorithm"));
         result.SSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKeyMD5"));
         result.SSEKMSKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSKeyId"));
-        result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
+        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
+        result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
+        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32", ChecksumCRC32);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32C", ChecksumCRC32C);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC64NVME", ChecksumCRC64NVME);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA1", ChecksumSHA1);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA256", ChecksumSHA256);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA512", ChecksumSHA512);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH64", ChecksumXXHASH64);
-        global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
-        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerAlgorithm", SSECustomerAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKeyMD5", SSECustomerKeyMD5);
         global::Gureum.Core.ValueTree.Put(node, "SSEKMSKeyId", SSEKMSKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
+        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
         return node;
     }
 }
@@ -13108,6 +13108,10 @@ public sealed partial class UploadPartRequest
 
     public string? Bucket { get; set; }
 
+    public long? ContentLength { get; set; }
+
+    public string? ContentMD5 { get; set; }
+
     public string? ChecksumAlgorithm { get; set; }
 
     public string? ChecksumCRC32 { get; set; }
@@ -13116,31 +13120,25 @@ public sealed partial class UploadPartRequest
 
     public string? ChecksumCRC64NVME { get; set; }
 
-    public string? ChecksumMD5 { get; set; }
-
     public string? ChecksumSHA1 { get; set; }
 
     public string? ChecksumSHA256 { get; set; }
 
     public string? ChecksumSHA512 { get; set; }
 
-    public string? ChecksumXXHASH128 { get; set; }
-
-    public string? ChecksumXXHASH3 { get; set; }
+    public string? ChecksumMD5 { get; set; }
 
     public string? ChecksumXXHASH64 { get; set; }
 
-    public long? ContentLength { get; set; }
+    public string? ChecksumXXHASH3 { get; set; }
 
-    public string? ContentMD5 { get; set; }
-
-    public string? ExpectedBucketOwner { get; set; }
+    public string? ChecksumXXHASH128 { get; set; }
 
     public string? Key { get; set; }
 
     public int? PartNumber { get; set; }
 
-    public string? RequestPayer { get; set; }
+    public string? UploadId { get; set; }
 
     public string? SSECustomerAlgorithm { get; set; }
 
@@ -13148,7 +13146,9 @@ public sealed partial class UploadPartRequest
 
     public string? SSECustomerKeyMD5 { get; set; }
 
-    public string? UploadId { get; set; }
+    public string? RequestPayer { get; set; }
+
+    public string? ExpectedBucketOwner { get; set; }
 
     public static UploadPartRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13159,27 +13159,27 @@ public sealed partial class UploadPartRequest
         var result = new UploadPartRequest();
         result.Body = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Body"));
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
+        result.ContentLength = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ContentLength"));
+        result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
         result.ChecksumAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumAlgorithm"));
         result.ChecksumCRC32 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32"));
         result.ChecksumCRC32C = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32C"));
         result.ChecksumCRC64NVME = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC64NVME"));
-        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumSHA1 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA1"));
         result.ChecksumSHA256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA256"));
         result.ChecksumSHA512 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA512"));
-        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
-        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
         result.ChecksumXXHASH64 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH64"));
-        result.ContentLength = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ContentLength"));
-        result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
-        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
+        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
         result.PartNumber = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartNumber"));
-        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
+        result.UploadId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UploadId"));
         result.SSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerAlgorithm"));
         result.SSECustomerKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKey"));
         result.SSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKeyMD5"));
-        result.UploadId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UploadId"));
+        result.RequestPayer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestPayer"));
+        result.ExpectedBucketOwner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExpectedBucketOwner"));
         return result;
     }
 
@@ -13188,27 +13188,27 @@ public sealed partial class UploadPartRequest
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Body", Body);
         global::Gureum.Core.ValueTree.Put(node, "Bucket", Bucket);
+        global::Gureum.Core.ValueTree.Put(node, "ContentLength", ContentLength);
+        global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumAlgorithm", ChecksumAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32", ChecksumCRC32);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32C", ChecksumCRC32C);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC64NVME", ChecksumCRC64NVME);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA1", ChecksumSHA1);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA256", ChecksumSHA256);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA512", ChecksumSHA512);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
         global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH64", ChecksumXXHASH64);
-        global::Gureum.Core.ValueTree.Put(node, "ContentLength", ContentLength);
-        global::Gureum.Core.ValueTree.Put(node, "ContentMD5", ContentMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
         global::Gureum.Core.ValueTree.Put(node, "PartNumber", PartNumber);
-        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
+        global::Gureum.Core.ValueTree.Put(node, "UploadId", UploadId);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerAlgorithm", SSECustomerAlgorithm);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKey", SSECustomerKey);
         global::Gureum.Core.ValueTree.Put(node, "SSECustomerKeyMD5", SSECustomerKeyMD5);
-        global::Gureum.Core.ValueTree.Put(node, "UploadId", UploadId);
+        global::Gureum.Core.ValueTree.Put(node, "RequestPayer", RequestPayer);
+        global::Gureum.Core.ValueTree.Put(node, "ExpectedBucketOwner", ExpectedBucketOwner);
         return node;
     }
 }
@@ -13277,33 +13277,21 @@ public sealed partial class WebsiteConfiguration
 
 public sealed partial class WriteGetObjectResponseRequest
 {
-    public string? AcceptRanges { get; set; }
+    public string? RequestRoute { get; set; }
+
+    public string? RequestToken { get; set; }
 
     public byte[]? Body { get; set; }
 
-    public bool? BucketKeyEnabled { get; set; }
+    public int? StatusCode { get; set; }
+
+    public string? ErrorCode { get; set; }
+
+    public string? ErrorMessage { get; set; }
+
+    public string? AcceptRanges { get; set; }
 
     public string? CacheControl { get; set; }
-
-    public string? ChecksumCRC32 { get; set; }
-
-    public string? ChecksumCRC32C { get; set; }
-
-    public string? ChecksumCRC64NVME { get; set; }
-
-    public string? ChecksumMD5 { get; set; }
-
-    public string? ChecksumSHA1 { get; set; }
-
-    public string? ChecksumSHA256 { get; set; }
-
-    public string? ChecksumSHA512 { get; set; }
-
-    public string? ChecksumXXHASH128 { get; set; }
-
-    public string? ChecksumXXHASH3 { get; set; }
-
-    public string? ChecksumXXHASH64 { get; set; }
 
     public string? ContentDisposition { get; set; }
 
@@ -13317,27 +13305,43 @@ public sealed partial class WriteGetObjectResponseRequest
 
     public string? ContentType { get; set; }
 
+    public string? ChecksumCRC32 { get; set; }
+
+    public string? ChecksumCRC32C { get; set; }
+
+    public string? ChecksumCRC64NVME { get; set; }
+
+    public string? ChecksumSHA1 { get; set; }
+
+    public string? ChecksumSHA256 { get; set; }
+
+    public string? ChecksumSHA512 { get; set; }
+
+    public string? ChecksumMD5 { get; set; }
+
+    public string? ChecksumXXHASH64 { get; set; }
+
+    public string? ChecksumXXHASH3 { get; set; }
+
+    public string? ChecksumXXHASH128 { get; set; }
+
     public bool? DeleteMarker { get; set; }
 
     public string? ETag { get; set; }
 
-    public string? ErrorCode { get; set; }
-
-    public string? ErrorMessage { get; set; }
+    public string? Expires { get; set; }
 
     public string? Expiration { get; set; }
 
-    public string? Expires { get; set; }
-
     public global::System.DateTimeOffset? LastModified { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? Metadata { get; set; }
 
     public int? MissingMeta { get; set; }
 
-    public string? ObjectLockLegalHoldStatus { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? Metadata { get; set; }
 
     public string? ObjectLockMode { get; set; }
+
+    public string? ObjectLockLegalHoldStatus { get; set; }
 
     public global::System.DateTimeOffset? ObjectLockRetainUntilDate { get; set; }
 
@@ -13347,27 +13351,23 @@ public sealed partial class WriteGetObjectResponseRequest
 
     public string? RequestCharged { get; set; }
 
-    public string? RequestRoute { get; set; }
-
-    public string? RequestToken { get; set; }
-
     public string? Restore { get; set; }
-
-    public string? SSECustomerAlgorithm { get; set; }
-
-    public string? SSECustomerKeyMD5 { get; set; }
-
-    public string? SSEKMSKeyId { get; set; }
 
     public string? ServerSideEncryption { get; set; }
 
-    public int? StatusCode { get; set; }
+    public string? SSECustomerAlgorithm { get; set; }
+
+    public string? SSEKMSKeyId { get; set; }
+
+    public string? SSECustomerKeyMD5 { get; set; }
 
     public string? StorageClass { get; set; }
 
     public int? TagCount { get; set; }
 
     public string? VersionId { get; set; }
+
+    public bool? BucketKeyEnabled { get; set; }
 
     public static WriteGetObjectResponseRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13376,104 +13376,104 @@ public sealed partial class WriteGetObjectResponseRequest
             return null;
         }
         var result = new WriteGetObjectResponseRequest();
-        result.AcceptRanges = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AcceptRanges"));
+        result.RequestRoute = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestRoute"));
+        result.RequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestToken"));
         result.Body = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Body"));
-        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
+        result.StatusCode = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "StatusCode"));
+        result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
+        result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorMessage"));
+        result.AcceptRanges = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AcceptRanges"));
         result.CacheControl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CacheControl"));
-        result.ChecksumCRC32 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32"));
-        result.ChecksumCRC32C = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32C"));
-        result.ChecksumCRC64NVME = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC64NVME"));
-        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
-        result.ChecksumSHA1 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA1"));
-        result.ChecksumSHA256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA256"));
-        result.ChecksumSHA512 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA512"));
-        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
-        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
-        result.ChecksumXXHASH64 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH64"));
         result.ContentDisposition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentDisposition"));
         result.ContentEncoding = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentEncoding"));
         result.ContentLanguage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentLanguage"));
         result.ContentLength = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ContentLength"));
         result.ContentRange = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentRange"));
         result.ContentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentType"));
+        result.ChecksumCRC32 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32"));
+        result.ChecksumCRC32C = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC32C"));
+        result.ChecksumCRC64NVME = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumCRC64NVME"));
+        result.ChecksumSHA1 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA1"));
+        result.ChecksumSHA256 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA256"));
+        result.ChecksumSHA512 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumSHA512"));
+        result.ChecksumMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumMD5"));
+        result.ChecksumXXHASH64 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH64"));
+        result.ChecksumXXHASH3 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH3"));
+        result.ChecksumXXHASH128 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChecksumXXHASH128"));
         result.DeleteMarker = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DeleteMarker"));
         result.ETag = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ETag"));
-        result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
-        result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorMessage"));
-        result.Expiration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
         result.Expires = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expires"));
+        result.Expiration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
         result.LastModified = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModified"));
-        result.Metadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Metadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.MissingMeta = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MissingMeta"));
-        result.ObjectLockLegalHoldStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockLegalHoldStatus"));
+        result.Metadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Metadata"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ObjectLockMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockMode"));
+        result.ObjectLockLegalHoldStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockLegalHoldStatus"));
         result.ObjectLockRetainUntilDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ObjectLockRetainUntilDate"));
         result.PartsCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PartsCount"));
         result.ReplicationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReplicationStatus"));
         result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
-        result.RequestRoute = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestRoute"));
-        result.RequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestToken"));
         result.Restore = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Restore"));
-        result.SSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerAlgorithm"));
-        result.SSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKeyMD5"));
-        result.SSEKMSKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSKeyId"));
         result.ServerSideEncryption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServerSideEncryption"));
-        result.StatusCode = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "StatusCode"));
+        result.SSECustomerAlgorithm = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerAlgorithm"));
+        result.SSEKMSKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSEKMSKeyId"));
+        result.SSECustomerKeyMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SSECustomerKeyMD5"));
         result.StorageClass = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StorageClass"));
         result.TagCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TagCount"));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.BucketKeyEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BucketKeyEnabled"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AcceptRanges", AcceptRanges);
+        global::Gureum.Core.ValueTree.Put(node, "RequestRoute", RequestRoute);
+        global::Gureum.Core.ValueTree.Put(node, "RequestToken", RequestToken);
         global::Gureum.Core.ValueTree.Put(node, "Body", Body);
-        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
+        global::Gureum.Core.ValueTree.Put(node, "StatusCode", StatusCode);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorMessage", ErrorMessage);
+        global::Gureum.Core.ValueTree.Put(node, "AcceptRanges", AcceptRanges);
         global::Gureum.Core.ValueTree.Put(node, "CacheControl", CacheControl);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32", ChecksumCRC32);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32C", ChecksumCRC32C);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC64NVME", ChecksumCRC64NVME);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA1", ChecksumSHA1);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA256", ChecksumSHA256);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA512", ChecksumSHA512);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
-        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH64", ChecksumXXHASH64);
         global::Gureum.Core.ValueTree.Put(node, "ContentDisposition", ContentDisposition);
         global::Gureum.Core.ValueTree.Put(node, "ContentEncoding", ContentEncoding);
         global::Gureum.Core.ValueTree.Put(node, "ContentLanguage", ContentLanguage);
         global::Gureum.Core.ValueTree.Put(node, "ContentLength", ContentLength);
         global::Gureum.Core.ValueTree.Put(node, "ContentRange", ContentRange);
         global::Gureum.Core.ValueTree.Put(node, "ContentType", ContentType);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32", ChecksumCRC32);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC32C", ChecksumCRC32C);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumCRC64NVME", ChecksumCRC64NVME);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA1", ChecksumSHA1);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA256", ChecksumSHA256);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumSHA512", ChecksumSHA512);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumMD5", ChecksumMD5);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH64", ChecksumXXHASH64);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH3", ChecksumXXHASH3);
+        global::Gureum.Core.ValueTree.Put(node, "ChecksumXXHASH128", ChecksumXXHASH128);
         global::Gureum.Core.ValueTree.Put(node, "DeleteMarker", DeleteMarker);
         global::Gureum.Core.ValueTree.Put(node, "ETag", ETag);
-        global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
-        global::Gureum.Core.ValueTree.Put(node, "ErrorMessage", ErrorMessage);
-        global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
         global::Gureum.Core.ValueTree.Put(node, "Expires", Expires);
+        global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
         global::Gureum.Core.ValueTree.Put(node, "LastModified", LastModified);
-        global::Gureum.Core.ValueTree.Put(node, "Metadata", global::Gureum.Core.ValueTree.WriteMap(Metadata, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "MissingMeta", MissingMeta);
-        global::Gureum.Core.ValueTree.Put(node, "ObjectLockLegalHoldStatus", ObjectLockLegalHoldStatus);
+        global::Gureum.Core.ValueTree.Put(node, "Metadata", global::Gureum.Core.ValueTree.WriteMap(Metadata, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ObjectLockMode", ObjectLockMode);
+        global::Gureum.Core.ValueTree.Put(node, "ObjectLockLegalHoldStatus", ObjectLockLegalHoldStatus);
         global::Gureum.Core.ValueTree.Put(node, "ObjectLockRetainUntilDate", ObjectLockRetainUntilDate);
         global::Gureum.Core.ValueTree.Put(node, "PartsCount", PartsCount);
         global::Gureum.Core.ValueTree.Put(node, "ReplicationStatus", ReplicationStatus);
         global::Gureum.Core.ValueTree.Put(node, "RequestCharged", RequestCharged);
-        global::Gureum.Core.ValueTree.Put(node, "RequestRoute", RequestRoute);
-        global::Gureum.Core.ValueTree.Put(node, "RequestToken", RequestToken);
         global::Gureum.Core.ValueTree.Put(node, "Restore", Restore);
-        global::Gureum.Core.ValueTree.Put(node, "SSECustomerAlgorithm", SSECustomerAlgorithm);
-        global::Gureum.Core.ValueTree.Put(node, "SSECustomerKeyMD5", SSECustomerKeyMD5);
-        global::Gureum.Core.ValueTree.Put(node, "SSEKMSKeyId", SSEKMSKeyId);
         global::Gureum.Core.ValueTree.Put(node, "ServerSideEncryption", ServerSideEncryption);
-        global::Gureum.Core.ValueTree.Put(node, "StatusCode", StatusCode);
+        global::Gureum.Core.ValueTree.Put(node, "SSECustomerAlgorithm", SSECustomerAlgorithm);
+        global::Gureum.Core.ValueTree.Put(node, "SSEKMSKeyId", SSEKMSKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "SSECustomerKeyMD5", SSECustomerKeyMD5);
         global::Gureum.Core.ValueTree.Put(node, "StorageClass", StorageClass);
         global::Gureum.Core.ValueTree.Put(node, "TagCount", TagCount);
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "BucketKeyEnabled", BucketKeyEnabled);
         return node;
     }
 }

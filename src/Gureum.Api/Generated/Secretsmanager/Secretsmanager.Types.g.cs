@@ -7,11 +7,11 @@ namespace Gureum.Api.Secretsmanager;
 
 public sealed partial class APIErrorType
 {
+    public string? SecretId { get; set; }
+
     public string? ErrorCode { get; set; }
 
     public string? Message { get; set; }
-
-    public string? SecretId { get; set; }
 
     public static APIErrorType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -20,31 +20,31 @@ public sealed partial class APIErrorType
             return null;
         }
         var result = new APIErrorType();
+        result.SecretId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretId"));
         result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
         result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Message"));
-        result.SecretId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "SecretId", SecretId);
         global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
         global::Gureum.Core.ValueTree.Put(node, "Message", Message);
-        global::Gureum.Core.ValueTree.Put(node, "SecretId", SecretId);
         return node;
     }
 }
 
 public sealed partial class BatchGetSecretValueRequest
 {
+    public global::System.Collections.Generic.List<string>? SecretIdList { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.Filter>? Filters { get; set; }
 
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public global::System.Collections.Generic.List<string>? SecretIdList { get; set; }
 
     public static BatchGetSecretValueRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -53,31 +53,31 @@ public sealed partial class BatchGetSecretValueRequest
             return null;
         }
         var result = new BatchGetSecretValueRequest();
+        result.SecretIdList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecretIdList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Secretsmanager.Filter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.SecretIdList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecretIdList"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "SecretIdList", global::Gureum.Core.ValueTree.WriteList(SecretIdList, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "SecretIdList", global::Gureum.Core.ValueTree.WriteList(SecretIdList, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class BatchGetSecretValueResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.APIErrorType>? Errors { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.SecretValueEntry>? SecretValues { get; set; }
 
     public string? NextToken { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.SecretValueEntry>? SecretValues { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.APIErrorType>? Errors { get; set; }
 
     public static BatchGetSecretValueResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -86,18 +86,18 @@ public sealed partial class BatchGetSecretValueResponse
             return null;
         }
         var result = new BatchGetSecretValueResponse();
-        result.Errors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Errors"), x => global::Gureum.Api.Secretsmanager.APIErrorType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.SecretValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecretValues"), x => global::Gureum.Api.Secretsmanager.SecretValueEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.Errors = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Errors"), x => global::Gureum.Api.Secretsmanager.APIErrorType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Errors", global::Gureum.Core.ValueTree.WriteList(Errors, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "SecretValues", global::Gureum.Core.ValueTree.WriteList(SecretValues, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "Errors", global::Gureum.Core.ValueTree.WriteList(Errors, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -158,23 +158,23 @@ public sealed partial class CancelRotateSecretResponse
 
 public sealed partial class CreateSecretRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.ReplicaRegionType>? AddReplicaRegions { get; set; }
+    public string? Name { get; set; }
 
     public string? ClientRequestToken { get; set; }
 
     public string? Description { get; set; }
 
-    public bool? ForceOverwriteReplicaSecret { get; set; }
-
     public string? KmsKeyId { get; set; }
-
-    public string? Name { get; set; }
 
     public byte[]? SecretBinary { get; set; }
 
     public string? SecretString { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.Tag>? Tags { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.ReplicaRegionType>? AddReplicaRegions { get; set; }
+
+    public bool? ForceOverwriteReplicaSecret { get; set; }
 
     public string? Type { get; set; }
 
@@ -185,15 +185,15 @@ public sealed partial class CreateSecretRequest
             return null;
         }
         var result = new CreateSecretRequest();
-        result.AddReplicaRegions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AddReplicaRegions"), x => global::Gureum.Api.Secretsmanager.ReplicaRegionType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.ForceOverwriteReplicaSecret = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ForceOverwriteReplicaSecret"));
         result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.SecretBinary = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "SecretBinary"));
         result.SecretString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretString"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Secretsmanager.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AddReplicaRegions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AddReplicaRegions"), x => global::Gureum.Api.Secretsmanager.ReplicaRegionType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ForceOverwriteReplicaSecret = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ForceOverwriteReplicaSecret"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         return result;
     }
@@ -201,15 +201,15 @@ public sealed partial class CreateSecretRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AddReplicaRegions", global::Gureum.Core.ValueTree.WriteList(AddReplicaRegions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "ForceOverwriteReplicaSecret", ForceOverwriteReplicaSecret);
         global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "SecretBinary", SecretBinary);
         global::Gureum.Core.ValueTree.Put(node, "SecretString", SecretString);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AddReplicaRegions", global::Gureum.Core.ValueTree.WriteList(AddReplicaRegions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ForceOverwriteReplicaSecret", ForceOverwriteReplicaSecret);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         return node;
     }
@@ -221,9 +221,9 @@ public sealed partial class CreateSecretResponse
 
     public string? Name { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.ReplicationStatusType>? ReplicationStatus { get; set; }
-
     public string? VersionId { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.ReplicationStatusType>? ReplicationStatus { get; set; }
 
     public static CreateSecretResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -234,8 +234,8 @@ public sealed partial class CreateSecretResponse
         var result = new CreateSecretResponse();
         result.ARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ARN"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.ReplicationStatus = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReplicationStatus"), x => global::Gureum.Api.Secretsmanager.ReplicationStatusType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
+        result.ReplicationStatus = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReplicationStatus"), x => global::Gureum.Api.Secretsmanager.ReplicationStatusType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -244,8 +244,8 @@ public sealed partial class CreateSecretResponse
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ARN", ARN);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "ReplicationStatus", global::Gureum.Core.ValueTree.WriteList(ReplicationStatus, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
+        global::Gureum.Core.ValueTree.Put(node, "ReplicationStatus", global::Gureum.Core.ValueTree.WriteList(ReplicationStatus, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -302,11 +302,11 @@ public sealed partial class DeleteResourcePolicyResponse
 
 public sealed partial class DeleteSecretRequest
 {
-    public bool? ForceDeleteWithoutRecovery { get; set; }
+    public string? SecretId { get; set; }
 
     public long? RecoveryWindowInDays { get; set; }
 
-    public string? SecretId { get; set; }
+    public bool? ForceDeleteWithoutRecovery { get; set; }
 
     public static DeleteSecretRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -315,18 +315,18 @@ public sealed partial class DeleteSecretRequest
             return null;
         }
         var result = new DeleteSecretRequest();
-        result.ForceDeleteWithoutRecovery = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ForceDeleteWithoutRecovery"));
-        result.RecoveryWindowInDays = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "RecoveryWindowInDays"));
         result.SecretId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretId"));
+        result.RecoveryWindowInDays = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "RecoveryWindowInDays"));
+        result.ForceDeleteWithoutRecovery = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ForceDeleteWithoutRecovery"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ForceDeleteWithoutRecovery", ForceDeleteWithoutRecovery);
-        global::Gureum.Core.ValueTree.Put(node, "RecoveryWindowInDays", RecoveryWindowInDays);
         global::Gureum.Core.ValueTree.Put(node, "SecretId", SecretId);
+        global::Gureum.Core.ValueTree.Put(node, "RecoveryWindowInDays", RecoveryWindowInDays);
+        global::Gureum.Core.ValueTree.Put(node, "ForceDeleteWithoutRecovery", ForceDeleteWithoutRecovery);
         return node;
     }
 }
@@ -335,9 +335,9 @@ public sealed partial class DeleteSecretResponse
 {
     public string? ARN { get; set; }
 
-    public global::System.DateTimeOffset? DeletionDate { get; set; }
-
     public string? Name { get; set; }
+
+    public global::System.DateTimeOffset? DeletionDate { get; set; }
 
     public static DeleteSecretResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -347,8 +347,8 @@ public sealed partial class DeleteSecretResponse
         }
         var result = new DeleteSecretResponse();
         result.ARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ARN"));
-        result.DeletionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeletionDate"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.DeletionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeletionDate"));
         return result;
     }
 
@@ -356,8 +356,8 @@ public sealed partial class DeleteSecretResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ARN", ARN);
-        global::Gureum.Core.ValueTree.Put(node, "DeletionDate", DeletionDate);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "DeletionDate", DeletionDate);
         return node;
     }
 }
@@ -389,33 +389,13 @@ public sealed partial class DescribeSecretResponse
 {
     public string? ARN { get; set; }
 
-    public global::System.DateTimeOffset? CreatedDate { get; set; }
+    public string? Name { get; set; }
 
-    public global::System.DateTimeOffset? DeletedDate { get; set; }
+    public string? Type { get; set; }
 
     public string? Description { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.ExternalSecretRotationMetadataItem>? ExternalSecretRotationMetadata { get; set; }
-
-    public string? ExternalSecretRotationRoleArn { get; set; }
-
     public string? KmsKeyId { get; set; }
-
-    public global::System.DateTimeOffset? LastAccessedDate { get; set; }
-
-    public global::System.DateTimeOffset? LastChangedDate { get; set; }
-
-    public global::System.DateTimeOffset? LastRotatedDate { get; set; }
-
-    public string? Name { get; set; }
-
-    public global::System.DateTimeOffset? NextRotationDate { get; set; }
-
-    public string? OwningService { get; set; }
-
-    public string? PrimaryRegion { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.ReplicationStatusType>? ReplicationStatus { get; set; }
 
     public bool? RotationEnabled { get; set; }
 
@@ -423,11 +403,31 @@ public sealed partial class DescribeSecretResponse
 
     public global::Gureum.Api.Secretsmanager.RotationRulesType? RotationRules { get; set; }
 
+    public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.ExternalSecretRotationMetadataItem>? ExternalSecretRotationMetadata { get; set; }
+
+    public string? ExternalSecretRotationRoleArn { get; set; }
+
+    public global::System.DateTimeOffset? LastRotatedDate { get; set; }
+
+    public global::System.DateTimeOffset? LastChangedDate { get; set; }
+
+    public global::System.DateTimeOffset? LastAccessedDate { get; set; }
+
+    public global::System.DateTimeOffset? DeletedDate { get; set; }
+
+    public global::System.DateTimeOffset? NextRotationDate { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.Tag>? Tags { get; set; }
 
-    public string? Type { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? VersionIdsToStages { get; set; }
+
+    public string? OwningService { get; set; }
+
+    public global::System.DateTimeOffset? CreatedDate { get; set; }
+
+    public string? PrimaryRegion { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.ReplicationStatusType>? ReplicationStatus { get; set; }
 
     public static DescribeSecretResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -437,26 +437,26 @@ public sealed partial class DescribeSecretResponse
         }
         var result = new DescribeSecretResponse();
         result.ARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ARN"));
-        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
-        result.DeletedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeletedDate"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.ExternalSecretRotationMetadata = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExternalSecretRotationMetadata"), x => global::Gureum.Api.Secretsmanager.ExternalSecretRotationMetadataItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ExternalSecretRotationRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExternalSecretRotationRoleArn"));
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
-        result.LastAccessedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAccessedDate"));
-        result.LastChangedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastChangedDate"));
-        result.LastRotatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastRotatedDate"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.NextRotationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "NextRotationDate"));
-        result.OwningService = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwningService"));
-        result.PrimaryRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PrimaryRegion"));
-        result.ReplicationStatus = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReplicationStatus"), x => global::Gureum.Api.Secretsmanager.ReplicationStatusType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
         result.RotationEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RotationEnabled"));
         result.RotationLambdaARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RotationLambdaARN"));
         result.RotationRules = global::Gureum.Api.Secretsmanager.RotationRulesType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RotationRules")));
+        result.ExternalSecretRotationMetadata = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExternalSecretRotationMetadata"), x => global::Gureum.Api.Secretsmanager.ExternalSecretRotationMetadataItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ExternalSecretRotationRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExternalSecretRotationRoleArn"));
+        result.LastRotatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastRotatedDate"));
+        result.LastChangedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastChangedDate"));
+        result.LastAccessedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAccessedDate"));
+        result.DeletedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeletedDate"));
+        result.NextRotationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "NextRotationDate"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Secretsmanager.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.VersionIdsToStages = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "VersionIdsToStages"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
+        result.OwningService = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwningService"));
+        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
+        result.PrimaryRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PrimaryRegion"));
+        result.ReplicationStatus = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReplicationStatus"), x => global::Gureum.Api.Secretsmanager.ReplicationStatusType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -464,26 +464,26 @@ public sealed partial class DescribeSecretResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ARN", ARN);
-        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
-        global::Gureum.Core.ValueTree.Put(node, "DeletedDate", DeletedDate);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "ExternalSecretRotationMetadata", global::Gureum.Core.ValueTree.WriteList(ExternalSecretRotationMetadata, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ExternalSecretRotationRoleArn", ExternalSecretRotationRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "LastAccessedDate", LastAccessedDate);
-        global::Gureum.Core.ValueTree.Put(node, "LastChangedDate", LastChangedDate);
-        global::Gureum.Core.ValueTree.Put(node, "LastRotatedDate", LastRotatedDate);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "NextRotationDate", NextRotationDate);
-        global::Gureum.Core.ValueTree.Put(node, "OwningService", OwningService);
-        global::Gureum.Core.ValueTree.Put(node, "PrimaryRegion", PrimaryRegion);
-        global::Gureum.Core.ValueTree.Put(node, "ReplicationStatus", global::Gureum.Core.ValueTree.WriteList(ReplicationStatus, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
         global::Gureum.Core.ValueTree.Put(node, "RotationEnabled", RotationEnabled);
         global::Gureum.Core.ValueTree.Put(node, "RotationLambdaARN", RotationLambdaARN);
         global::Gureum.Core.ValueTree.Put(node, "RotationRules", RotationRules?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ExternalSecretRotationMetadata", global::Gureum.Core.ValueTree.WriteList(ExternalSecretRotationMetadata, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ExternalSecretRotationRoleArn", ExternalSecretRotationRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "LastRotatedDate", LastRotatedDate);
+        global::Gureum.Core.ValueTree.Put(node, "LastChangedDate", LastChangedDate);
+        global::Gureum.Core.ValueTree.Put(node, "LastAccessedDate", LastAccessedDate);
+        global::Gureum.Core.ValueTree.Put(node, "DeletedDate", DeletedDate);
+        global::Gureum.Core.ValueTree.Put(node, "NextRotationDate", NextRotationDate);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "VersionIdsToStages", global::Gureum.Core.ValueTree.WriteMap(VersionIdsToStages, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
+        global::Gureum.Core.ValueTree.Put(node, "OwningService", OwningService);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
+        global::Gureum.Core.ValueTree.Put(node, "PrimaryRegion", PrimaryRegion);
+        global::Gureum.Core.ValueTree.Put(node, "ReplicationStatus", global::Gureum.Core.ValueTree.WriteList(ReplicationStatus, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -556,9 +556,9 @@ public static class FilterNameStringType
 
 public sealed partial class GetRandomPasswordRequest
 {
-    public string? ExcludeCharacters { get; set; }
+    public long? PasswordLength { get; set; }
 
-    public bool? ExcludeLowercase { get; set; }
+    public string? ExcludeCharacters { get; set; }
 
     public bool? ExcludeNumbers { get; set; }
 
@@ -566,9 +566,9 @@ public sealed partial class GetRandomPasswordRequest
 
     public bool? ExcludeUppercase { get; set; }
 
-    public bool? IncludeSpace { get; set; }
+    public bool? ExcludeLowercase { get; set; }
 
-    public long? PasswordLength { get; set; }
+    public bool? IncludeSpace { get; set; }
 
     public bool? RequireEachIncludedType { get; set; }
 
@@ -579,13 +579,13 @@ public sealed partial class GetRandomPasswordRequest
             return null;
         }
         var result = new GetRandomPasswordRequest();
+        result.PasswordLength = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "PasswordLength"));
         result.ExcludeCharacters = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExcludeCharacters"));
-        result.ExcludeLowercase = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ExcludeLowercase"));
         result.ExcludeNumbers = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ExcludeNumbers"));
         result.ExcludePunctuation = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ExcludePunctuation"));
         result.ExcludeUppercase = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ExcludeUppercase"));
+        result.ExcludeLowercase = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ExcludeLowercase"));
         result.IncludeSpace = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeSpace"));
-        result.PasswordLength = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "PasswordLength"));
         result.RequireEachIncludedType = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RequireEachIncludedType"));
         return result;
     }
@@ -593,13 +593,13 @@ public sealed partial class GetRandomPasswordRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PasswordLength", PasswordLength);
         global::Gureum.Core.ValueTree.Put(node, "ExcludeCharacters", ExcludeCharacters);
-        global::Gureum.Core.ValueTree.Put(node, "ExcludeLowercase", ExcludeLowercase);
         global::Gureum.Core.ValueTree.Put(node, "ExcludeNumbers", ExcludeNumbers);
         global::Gureum.Core.ValueTree.Put(node, "ExcludePunctuation", ExcludePunctuation);
         global::Gureum.Core.ValueTree.Put(node, "ExcludeUppercase", ExcludeUppercase);
+        global::Gureum.Core.ValueTree.Put(node, "ExcludeLowercase", ExcludeLowercase);
         global::Gureum.Core.ValueTree.Put(node, "IncludeSpace", IncludeSpace);
-        global::Gureum.Core.ValueTree.Put(node, "PasswordLength", PasswordLength);
         global::Gureum.Core.ValueTree.Put(node, "RequireEachIncludedType", RequireEachIncludedType);
         return node;
     }
@@ -717,17 +717,17 @@ public sealed partial class GetSecretValueResponse
 {
     public string? ARN { get; set; }
 
-    public global::System.DateTimeOffset? CreatedDate { get; set; }
-
     public string? Name { get; set; }
+
+    public string? VersionId { get; set; }
 
     public byte[]? SecretBinary { get; set; }
 
     public string? SecretString { get; set; }
 
-    public string? VersionId { get; set; }
-
     public global::System.Collections.Generic.List<string>? VersionStages { get; set; }
+
+    public global::System.DateTimeOffset? CreatedDate { get; set; }
 
     public static GetSecretValueResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -737,12 +737,12 @@ public sealed partial class GetSecretValueResponse
         }
         var result = new GetSecretValueResponse();
         result.ARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ARN"));
-        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
         result.SecretBinary = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "SecretBinary"));
         result.SecretString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretString"));
-        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
         result.VersionStages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "VersionStages"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
         return result;
     }
 
@@ -750,25 +750,25 @@ public sealed partial class GetSecretValueResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ARN", ARN);
-        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
         global::Gureum.Core.ValueTree.Put(node, "SecretBinary", SecretBinary);
         global::Gureum.Core.ValueTree.Put(node, "SecretString", SecretString);
-        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
         global::Gureum.Core.ValueTree.Put(node, "VersionStages", global::Gureum.Core.ValueTree.WriteList(VersionStages, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
         return node;
     }
 }
 
 public sealed partial class ListSecretVersionIdsRequest
 {
-    public bool? IncludeDeprecated { get; set; }
+    public string? SecretId { get; set; }
 
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? SecretId { get; set; }
+    public bool? IncludeDeprecated { get; set; }
 
     public static ListSecretVersionIdsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -777,33 +777,33 @@ public sealed partial class ListSecretVersionIdsRequest
             return null;
         }
         var result = new ListSecretVersionIdsRequest();
-        result.IncludeDeprecated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeDeprecated"));
+        result.SecretId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretId"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.SecretId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretId"));
+        result.IncludeDeprecated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeDeprecated"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "IncludeDeprecated", IncludeDeprecated);
+        global::Gureum.Core.ValueTree.Put(node, "SecretId", SecretId);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "SecretId", SecretId);
+        global::Gureum.Core.ValueTree.Put(node, "IncludeDeprecated", IncludeDeprecated);
         return node;
     }
 }
 
 public sealed partial class ListSecretVersionIdsResponse
 {
-    public string? ARN { get; set; }
-
-    public string? Name { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.SecretVersionsListEntry>? Versions { get; set; }
 
     public string? NextToken { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.SecretVersionsListEntry>? Versions { get; set; }
+    public string? ARN { get; set; }
+
+    public string? Name { get; set; }
 
     public static ListSecretVersionIdsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -812,37 +812,37 @@ public sealed partial class ListSecretVersionIdsResponse
             return null;
         }
         var result = new ListSecretVersionIdsResponse();
+        result.Versions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Versions"), x => global::Gureum.Api.Secretsmanager.SecretVersionsListEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ARN"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.Versions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Versions"), x => global::Gureum.Api.Secretsmanager.SecretVersionsListEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Versions", global::Gureum.Core.ValueTree.WriteList(Versions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ARN", ARN);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "Versions", global::Gureum.Core.ValueTree.WriteList(Versions, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ListSecretsRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.Filter>? Filters { get; set; }
-
     public bool? IncludePlannedDeletion { get; set; }
 
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? SortBy { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.Filter>? Filters { get; set; }
 
     public string? SortOrder { get; set; }
+
+    public string? SortBy { get; set; }
 
     public static ListSecretsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -851,33 +851,33 @@ public sealed partial class ListSecretsRequest
             return null;
         }
         var result = new ListSecretsRequest();
-        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Secretsmanager.Filter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IncludePlannedDeletion = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludePlannedDeletion"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.SortBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SortBy"));
+        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Secretsmanager.Filter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.SortOrder = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SortOrder"));
+        result.SortBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SortBy"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IncludePlannedDeletion", IncludePlannedDeletion);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "SortBy", SortBy);
+        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "SortOrder", SortOrder);
+        global::Gureum.Core.ValueTree.Put(node, "SortBy", SortBy);
         return node;
     }
 }
 
 public sealed partial class ListSecretsResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.SecretListEntry>? SecretList { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListSecretsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -886,27 +886,27 @@ public sealed partial class ListSecretsResponse
             return null;
         }
         var result = new ListSecretsResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.SecretList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SecretList"), x => global::Gureum.Api.Secretsmanager.SecretListEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "SecretList", global::Gureum.Core.ValueTree.WriteList(SecretList, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class PutResourcePolicyRequest
 {
-    public bool? BlockPublicPolicy { get; set; }
+    public string? SecretId { get; set; }
 
     public string? ResourcePolicy { get; set; }
 
-    public string? SecretId { get; set; }
+    public bool? BlockPublicPolicy { get; set; }
 
     public static PutResourcePolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -915,18 +915,18 @@ public sealed partial class PutResourcePolicyRequest
             return null;
         }
         var result = new PutResourcePolicyRequest();
-        result.BlockPublicPolicy = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BlockPublicPolicy"));
-        result.ResourcePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourcePolicy"));
         result.SecretId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretId"));
+        result.ResourcePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourcePolicy"));
+        result.BlockPublicPolicy = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BlockPublicPolicy"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BlockPublicPolicy", BlockPublicPolicy);
-        global::Gureum.Core.ValueTree.Put(node, "ResourcePolicy", ResourcePolicy);
         global::Gureum.Core.ValueTree.Put(node, "SecretId", SecretId);
+        global::Gureum.Core.ValueTree.Put(node, "ResourcePolicy", ResourcePolicy);
+        global::Gureum.Core.ValueTree.Put(node, "BlockPublicPolicy", BlockPublicPolicy);
         return node;
     }
 }
@@ -960,17 +960,17 @@ public sealed partial class PutResourcePolicyResponse
 
 public sealed partial class PutSecretValueRequest
 {
+    public string? SecretId { get; set; }
+
     public string? ClientRequestToken { get; set; }
 
-    public string? RotationToken { get; set; }
-
     public byte[]? SecretBinary { get; set; }
-
-    public string? SecretId { get; set; }
 
     public string? SecretString { get; set; }
 
     public global::System.Collections.Generic.List<string>? VersionStages { get; set; }
+
+    public string? RotationToken { get; set; }
 
     public static PutSecretValueRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -979,24 +979,24 @@ public sealed partial class PutSecretValueRequest
             return null;
         }
         var result = new PutSecretValueRequest();
-        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
-        result.RotationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RotationToken"));
-        result.SecretBinary = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "SecretBinary"));
         result.SecretId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretId"));
+        result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
+        result.SecretBinary = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "SecretBinary"));
         result.SecretString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretString"));
         result.VersionStages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "VersionStages"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.RotationToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RotationToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
-        global::Gureum.Core.ValueTree.Put(node, "RotationToken", RotationToken);
-        global::Gureum.Core.ValueTree.Put(node, "SecretBinary", SecretBinary);
         global::Gureum.Core.ValueTree.Put(node, "SecretId", SecretId);
+        global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
+        global::Gureum.Core.ValueTree.Put(node, "SecretBinary", SecretBinary);
         global::Gureum.Core.ValueTree.Put(node, "SecretString", SecretString);
         global::Gureum.Core.ValueTree.Put(node, "VersionStages", global::Gureum.Core.ValueTree.WriteList(VersionStages, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "RotationToken", RotationToken);
         return node;
     }
 }
@@ -1038,9 +1038,9 @@ public sealed partial class PutSecretValueResponse
 
 public sealed partial class RemoveRegionsFromReplicationRequest
 {
-    public global::System.Collections.Generic.List<string>? RemoveReplicaRegions { get; set; }
-
     public string? SecretId { get; set; }
+
+    public global::System.Collections.Generic.List<string>? RemoveReplicaRegions { get; set; }
 
     public static RemoveRegionsFromReplicationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1049,16 +1049,16 @@ public sealed partial class RemoveRegionsFromReplicationRequest
             return null;
         }
         var result = new RemoveRegionsFromReplicationRequest();
-        result.RemoveReplicaRegions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RemoveReplicaRegions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.SecretId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretId"));
+        result.RemoveReplicaRegions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RemoveReplicaRegions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "RemoveReplicaRegions", global::Gureum.Core.ValueTree.WriteList(RemoveReplicaRegions, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "SecretId", SecretId);
+        global::Gureum.Core.ValueTree.Put(node, "RemoveReplicaRegions", global::Gureum.Core.ValueTree.WriteList(RemoveReplicaRegions, x => (object?)x));
         return node;
     }
 }
@@ -1092,9 +1092,9 @@ public sealed partial class RemoveRegionsFromReplicationResponse
 
 public sealed partial class ReplicaRegionType
 {
-    public string? KmsKeyId { get; set; }
-
     public string? Region { get; set; }
+
+    public string? KmsKeyId { get; set; }
 
     public static ReplicaRegionType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1103,27 +1103,27 @@ public sealed partial class ReplicaRegionType
             return null;
         }
         var result = new ReplicaRegionType();
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
         result.Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Region"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
         global::Gureum.Core.ValueTree.Put(node, "Region", Region);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
         return node;
     }
 }
 
 public sealed partial class ReplicateSecretToRegionsRequest
 {
+    public string? SecretId { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.ReplicaRegionType>? AddReplicaRegions { get; set; }
 
     public bool? ForceOverwriteReplicaSecret { get; set; }
-
-    public string? SecretId { get; set; }
 
     public static ReplicateSecretToRegionsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1132,18 +1132,18 @@ public sealed partial class ReplicateSecretToRegionsRequest
             return null;
         }
         var result = new ReplicateSecretToRegionsRequest();
+        result.SecretId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretId"));
         result.AddReplicaRegions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AddReplicaRegions"), x => global::Gureum.Api.Secretsmanager.ReplicaRegionType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ForceOverwriteReplicaSecret = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ForceOverwriteReplicaSecret"));
-        result.SecretId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "SecretId", SecretId);
         global::Gureum.Core.ValueTree.Put(node, "AddReplicaRegions", global::Gureum.Core.ValueTree.WriteList(AddReplicaRegions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ForceOverwriteReplicaSecret", ForceOverwriteReplicaSecret);
-        global::Gureum.Core.ValueTree.Put(node, "SecretId", SecretId);
         return node;
     }
 }
@@ -1177,15 +1177,15 @@ public sealed partial class ReplicateSecretToRegionsResponse
 
 public sealed partial class ReplicationStatusType
 {
-    public string? KmsKeyId { get; set; }
-
-    public global::System.DateTimeOffset? LastAccessedDate { get; set; }
-
     public string? Region { get; set; }
+
+    public string? KmsKeyId { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusMessage { get; set; }
+
+    public global::System.DateTimeOffset? LastAccessedDate { get; set; }
 
     public static ReplicationStatusType? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1194,22 +1194,22 @@ public sealed partial class ReplicationStatusType
             return null;
         }
         var result = new ReplicationStatusType();
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
-        result.LastAccessedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAccessedDate"));
         result.Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Region"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusMessage"));
+        result.LastAccessedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAccessedDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "LastAccessedDate", LastAccessedDate);
         global::Gureum.Core.ValueTree.Put(node, "Region", Region);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusMessage", StatusMessage);
+        global::Gureum.Core.ValueTree.Put(node, "LastAccessedDate", LastAccessedDate);
         return node;
     }
 }
@@ -1266,19 +1266,19 @@ public sealed partial class RestoreSecretResponse
 
 public sealed partial class RotateSecretRequest
 {
+    public string? SecretId { get; set; }
+
     public string? ClientRequestToken { get; set; }
+
+    public string? RotationLambdaARN { get; set; }
+
+    public global::Gureum.Api.Secretsmanager.RotationRulesType? RotationRules { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.ExternalSecretRotationMetadataItem>? ExternalSecretRotationMetadata { get; set; }
 
     public string? ExternalSecretRotationRoleArn { get; set; }
 
     public bool? RotateImmediately { get; set; }
-
-    public string? RotationLambdaARN { get; set; }
-
-    public global::Gureum.Api.Secretsmanager.RotationRulesType? RotationRules { get; set; }
-
-    public string? SecretId { get; set; }
 
     public static RotateSecretRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1287,26 +1287,26 @@ public sealed partial class RotateSecretRequest
             return null;
         }
         var result = new RotateSecretRequest();
+        result.SecretId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretId"));
         result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
+        result.RotationLambdaARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RotationLambdaARN"));
+        result.RotationRules = global::Gureum.Api.Secretsmanager.RotationRulesType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RotationRules")));
         result.ExternalSecretRotationMetadata = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExternalSecretRotationMetadata"), x => global::Gureum.Api.Secretsmanager.ExternalSecretRotationMetadataItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ExternalSecretRotationRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExternalSecretRotationRoleArn"));
         result.RotateImmediately = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RotateImmediately"));
-        result.RotationLambdaARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RotationLambdaARN"));
-        result.RotationRules = global::Gureum.Api.Secretsmanager.RotationRulesType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RotationRules")));
-        result.SecretId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "SecretId", SecretId);
         global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
+        global::Gureum.Core.ValueTree.Put(node, "RotationLambdaARN", RotationLambdaARN);
+        global::Gureum.Core.ValueTree.Put(node, "RotationRules", RotationRules?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ExternalSecretRotationMetadata", global::Gureum.Core.ValueTree.WriteList(ExternalSecretRotationMetadata, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ExternalSecretRotationRoleArn", ExternalSecretRotationRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "RotateImmediately", RotateImmediately);
-        global::Gureum.Core.ValueTree.Put(node, "RotationLambdaARN", RotationLambdaARN);
-        global::Gureum.Core.ValueTree.Put(node, "RotationRules", RotationRules?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SecretId", SecretId);
         return node;
     }
 }
@@ -1377,31 +1377,13 @@ public sealed partial class SecretListEntry
 {
     public string? ARN { get; set; }
 
-    public global::System.DateTimeOffset? CreatedDate { get; set; }
+    public string? Name { get; set; }
 
-    public global::System.DateTimeOffset? DeletedDate { get; set; }
+    public string? Type { get; set; }
 
     public string? Description { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.ExternalSecretRotationMetadataItem>? ExternalSecretRotationMetadata { get; set; }
-
-    public string? ExternalSecretRotationRoleArn { get; set; }
-
     public string? KmsKeyId { get; set; }
-
-    public global::System.DateTimeOffset? LastAccessedDate { get; set; }
-
-    public global::System.DateTimeOffset? LastChangedDate { get; set; }
-
-    public global::System.DateTimeOffset? LastRotatedDate { get; set; }
-
-    public string? Name { get; set; }
-
-    public global::System.DateTimeOffset? NextRotationDate { get; set; }
-
-    public string? OwningService { get; set; }
-
-    public string? PrimaryRegion { get; set; }
 
     public bool? RotationEnabled { get; set; }
 
@@ -1409,11 +1391,29 @@ public sealed partial class SecretListEntry
 
     public global::Gureum.Api.Secretsmanager.RotationRulesType? RotationRules { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? SecretVersionsToStages { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.ExternalSecretRotationMetadataItem>? ExternalSecretRotationMetadata { get; set; }
+
+    public string? ExternalSecretRotationRoleArn { get; set; }
+
+    public global::System.DateTimeOffset? LastRotatedDate { get; set; }
+
+    public global::System.DateTimeOffset? LastChangedDate { get; set; }
+
+    public global::System.DateTimeOffset? LastAccessedDate { get; set; }
+
+    public global::System.DateTimeOffset? DeletedDate { get; set; }
+
+    public global::System.DateTimeOffset? NextRotationDate { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Secretsmanager.Tag>? Tags { get; set; }
 
-    public string? Type { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? SecretVersionsToStages { get; set; }
+
+    public string? OwningService { get; set; }
+
+    public global::System.DateTimeOffset? CreatedDate { get; set; }
+
+    public string? PrimaryRegion { get; set; }
 
     public static SecretListEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1423,25 +1423,25 @@ public sealed partial class SecretListEntry
         }
         var result = new SecretListEntry();
         result.ARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ARN"));
-        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
-        result.DeletedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeletedDate"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.ExternalSecretRotationMetadata = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExternalSecretRotationMetadata"), x => global::Gureum.Api.Secretsmanager.ExternalSecretRotationMetadataItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ExternalSecretRotationRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExternalSecretRotationRoleArn"));
-        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
-        result.LastAccessedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAccessedDate"));
-        result.LastChangedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastChangedDate"));
-        result.LastRotatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastRotatedDate"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.NextRotationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "NextRotationDate"));
-        result.OwningService = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwningService"));
-        result.PrimaryRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PrimaryRegion"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
         result.RotationEnabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "RotationEnabled"));
         result.RotationLambdaARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RotationLambdaARN"));
         result.RotationRules = global::Gureum.Api.Secretsmanager.RotationRulesType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RotationRules")));
-        result.SecretVersionsToStages = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "SecretVersionsToStages"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
+        result.ExternalSecretRotationMetadata = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExternalSecretRotationMetadata"), x => global::Gureum.Api.Secretsmanager.ExternalSecretRotationMetadataItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ExternalSecretRotationRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExternalSecretRotationRoleArn"));
+        result.LastRotatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastRotatedDate"));
+        result.LastChangedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastChangedDate"));
+        result.LastAccessedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAccessedDate"));
+        result.DeletedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeletedDate"));
+        result.NextRotationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "NextRotationDate"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Secretsmanager.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.SecretVersionsToStages = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "SecretVersionsToStages"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
+        result.OwningService = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwningService"));
+        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
+        result.PrimaryRegion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PrimaryRegion"));
         return result;
     }
 
@@ -1449,25 +1449,25 @@ public sealed partial class SecretListEntry
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ARN", ARN);
-        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
-        global::Gureum.Core.ValueTree.Put(node, "DeletedDate", DeletedDate);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "ExternalSecretRotationMetadata", global::Gureum.Core.ValueTree.WriteList(ExternalSecretRotationMetadata, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ExternalSecretRotationRoleArn", ExternalSecretRotationRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "LastAccessedDate", LastAccessedDate);
-        global::Gureum.Core.ValueTree.Put(node, "LastChangedDate", LastChangedDate);
-        global::Gureum.Core.ValueTree.Put(node, "LastRotatedDate", LastRotatedDate);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "NextRotationDate", NextRotationDate);
-        global::Gureum.Core.ValueTree.Put(node, "OwningService", OwningService);
-        global::Gureum.Core.ValueTree.Put(node, "PrimaryRegion", PrimaryRegion);
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
         global::Gureum.Core.ValueTree.Put(node, "RotationEnabled", RotationEnabled);
         global::Gureum.Core.ValueTree.Put(node, "RotationLambdaARN", RotationLambdaARN);
         global::Gureum.Core.ValueTree.Put(node, "RotationRules", RotationRules?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SecretVersionsToStages", global::Gureum.Core.ValueTree.WriteMap(SecretVersionsToStages, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
+        global::Gureum.Core.ValueTree.Put(node, "ExternalSecretRotationMetadata", global::Gureum.Core.ValueTree.WriteList(ExternalSecretRotationMetadata, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ExternalSecretRotationRoleArn", ExternalSecretRotationRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "LastRotatedDate", LastRotatedDate);
+        global::Gureum.Core.ValueTree.Put(node, "LastChangedDate", LastChangedDate);
+        global::Gureum.Core.ValueTree.Put(node, "LastAccessedDate", LastAccessedDate);
+        global::Gureum.Core.ValueTree.Put(node, "DeletedDate", DeletedDate);
+        global::Gureum.Core.ValueTree.Put(node, "NextRotationDate", NextRotationDate);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "SecretVersionsToStages", global::Gureum.Core.ValueTree.WriteMap(SecretVersionsToStages, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
+        global::Gureum.Core.ValueTree.Put(node, "OwningService", OwningService);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
+        global::Gureum.Core.ValueTree.Put(node, "PrimaryRegion", PrimaryRegion);
         return node;
     }
 }
@@ -1476,17 +1476,17 @@ public sealed partial class SecretValueEntry
 {
     public string? ARN { get; set; }
 
-    public global::System.DateTimeOffset? CreatedDate { get; set; }
-
     public string? Name { get; set; }
+
+    public string? VersionId { get; set; }
 
     public byte[]? SecretBinary { get; set; }
 
     public string? SecretString { get; set; }
 
-    public string? VersionId { get; set; }
-
     public global::System.Collections.Generic.List<string>? VersionStages { get; set; }
+
+    public global::System.DateTimeOffset? CreatedDate { get; set; }
 
     public static SecretValueEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1496,12 +1496,12 @@ public sealed partial class SecretValueEntry
         }
         var result = new SecretValueEntry();
         result.ARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ARN"));
-        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
         result.SecretBinary = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "SecretBinary"));
         result.SecretString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretString"));
-        result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
         result.VersionStages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "VersionStages"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
         return result;
     }
 
@@ -1509,27 +1509,27 @@ public sealed partial class SecretValueEntry
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ARN", ARN);
-        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
         global::Gureum.Core.ValueTree.Put(node, "SecretBinary", SecretBinary);
         global::Gureum.Core.ValueTree.Put(node, "SecretString", SecretString);
-        global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
         global::Gureum.Core.ValueTree.Put(node, "VersionStages", global::Gureum.Core.ValueTree.WriteList(VersionStages, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
         return node;
     }
 }
 
 public sealed partial class SecretVersionsListEntry
 {
-    public global::System.DateTimeOffset? CreatedDate { get; set; }
-
-    public global::System.Collections.Generic.List<string>? KmsKeyIds { get; set; }
-
-    public global::System.DateTimeOffset? LastAccessedDate { get; set; }
-
     public string? VersionId { get; set; }
 
     public global::System.Collections.Generic.List<string>? VersionStages { get; set; }
+
+    public global::System.DateTimeOffset? LastAccessedDate { get; set; }
+
+    public global::System.DateTimeOffset? CreatedDate { get; set; }
+
+    public global::System.Collections.Generic.List<string>? KmsKeyIds { get; set; }
 
     public static SecretVersionsListEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1538,22 +1538,22 @@ public sealed partial class SecretVersionsListEntry
             return null;
         }
         var result = new SecretVersionsListEntry();
-        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
-        result.KmsKeyIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KmsKeyIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.LastAccessedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAccessedDate"));
         result.VersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionId"));
         result.VersionStages = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "VersionStages"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.LastAccessedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAccessedDate"));
+        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
+        result.KmsKeyIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KmsKeyIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
-        global::Gureum.Core.ValueTree.Put(node, "KmsKeyIds", global::Gureum.Core.ValueTree.WriteList(KmsKeyIds, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "LastAccessedDate", LastAccessedDate);
         global::Gureum.Core.ValueTree.Put(node, "VersionId", VersionId);
         global::Gureum.Core.ValueTree.Put(node, "VersionStages", global::Gureum.Core.ValueTree.WriteList(VersionStages, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "LastAccessedDate", LastAccessedDate);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
+        global::Gureum.Core.ValueTree.Put(node, "KmsKeyIds", global::Gureum.Core.ValueTree.WriteList(KmsKeyIds, x => (object?)x));
         return node;
     }
 }
@@ -1711,6 +1711,8 @@ public sealed partial class UntagResourceRequest
 
 public sealed partial class UpdateSecretRequest
 {
+    public string? SecretId { get; set; }
+
     public string? ClientRequestToken { get; set; }
 
     public string? Description { get; set; }
@@ -1718,8 +1720,6 @@ public sealed partial class UpdateSecretRequest
     public string? KmsKeyId { get; set; }
 
     public byte[]? SecretBinary { get; set; }
-
-    public string? SecretId { get; set; }
 
     public string? SecretString { get; set; }
 
@@ -1732,11 +1732,11 @@ public sealed partial class UpdateSecretRequest
             return null;
         }
         var result = new UpdateSecretRequest();
+        result.SecretId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretId"));
         result.ClientRequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientRequestToken"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KmsKeyId"));
         result.SecretBinary = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "SecretBinary"));
-        result.SecretId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretId"));
         result.SecretString = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretString"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         return result;
@@ -1745,11 +1745,11 @@ public sealed partial class UpdateSecretRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "SecretId", SecretId);
         global::Gureum.Core.ValueTree.Put(node, "ClientRequestToken", ClientRequestToken);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "KmsKeyId", KmsKeyId);
         global::Gureum.Core.ValueTree.Put(node, "SecretBinary", SecretBinary);
-        global::Gureum.Core.ValueTree.Put(node, "SecretId", SecretId);
         global::Gureum.Core.ValueTree.Put(node, "SecretString", SecretString);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         return node;
@@ -1789,13 +1789,13 @@ public sealed partial class UpdateSecretResponse
 
 public sealed partial class UpdateSecretVersionStageRequest
 {
-    public string? MoveToVersionId { get; set; }
-
-    public string? RemoveFromVersionId { get; set; }
-
     public string? SecretId { get; set; }
 
     public string? VersionStage { get; set; }
+
+    public string? RemoveFromVersionId { get; set; }
+
+    public string? MoveToVersionId { get; set; }
 
     public static UpdateSecretVersionStageRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1804,20 +1804,20 @@ public sealed partial class UpdateSecretVersionStageRequest
             return null;
         }
         var result = new UpdateSecretVersionStageRequest();
-        result.MoveToVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MoveToVersionId"));
-        result.RemoveFromVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RemoveFromVersionId"));
         result.SecretId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretId"));
         result.VersionStage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionStage"));
+        result.RemoveFromVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RemoveFromVersionId"));
+        result.MoveToVersionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MoveToVersionId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MoveToVersionId", MoveToVersionId);
-        global::Gureum.Core.ValueTree.Put(node, "RemoveFromVersionId", RemoveFromVersionId);
         global::Gureum.Core.ValueTree.Put(node, "SecretId", SecretId);
         global::Gureum.Core.ValueTree.Put(node, "VersionStage", VersionStage);
+        global::Gureum.Core.ValueTree.Put(node, "RemoveFromVersionId", RemoveFromVersionId);
+        global::Gureum.Core.ValueTree.Put(node, "MoveToVersionId", MoveToVersionId);
         return node;
     }
 }
@@ -1851,9 +1851,9 @@ public sealed partial class UpdateSecretVersionStageResponse
 
 public sealed partial class ValidateResourcePolicyRequest
 {
-    public string? ResourcePolicy { get; set; }
-
     public string? SecretId { get; set; }
+
+    public string? ResourcePolicy { get; set; }
 
     public static ValidateResourcePolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1862,16 +1862,16 @@ public sealed partial class ValidateResourcePolicyRequest
             return null;
         }
         var result = new ValidateResourcePolicyRequest();
-        result.ResourcePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourcePolicy"));
         result.SecretId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretId"));
+        result.ResourcePolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourcePolicy"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ResourcePolicy", ResourcePolicy);
         global::Gureum.Core.ValueTree.Put(node, "SecretId", SecretId);
+        global::Gureum.Core.ValueTree.Put(node, "ResourcePolicy", ResourcePolicy);
         return node;
     }
 }

@@ -7,13 +7,13 @@ namespace Gureum.Api.Sns;
 
 public sealed partial class AddPermissionInput
 {
-    public global::System.Collections.Generic.List<string>? AWSAccountId { get; set; }
-
-    public global::System.Collections.Generic.List<string>? ActionName { get; set; }
+    public string? TopicArn { get; set; }
 
     public string? Label { get; set; }
 
-    public string? TopicArn { get; set; }
+    public global::System.Collections.Generic.List<string>? AWSAccountId { get; set; }
+
+    public global::System.Collections.Generic.List<string>? ActionName { get; set; }
 
     public static AddPermissionInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -22,29 +22,29 @@ public sealed partial class AddPermissionInput
             return null;
         }
         var result = new AddPermissionInput();
+        result.TopicArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TopicArn"));
+        result.Label = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Label"));
         result.AWSAccountId = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AWSAccountId"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ActionName = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ActionName"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Label = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Label"));
-        result.TopicArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TopicArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TopicArn", TopicArn);
+        global::Gureum.Core.ValueTree.Put(node, "Label", Label);
         global::Gureum.Core.ValueTree.Put(node, "AWSAccountId", global::Gureum.Core.ValueTree.WriteList(AWSAccountId, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ActionName", global::Gureum.Core.ValueTree.WriteList(ActionName, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Label", Label);
-        global::Gureum.Core.ValueTree.Put(node, "TopicArn", TopicArn);
         return node;
     }
 }
 
 public sealed partial class BatchResultErrorEntry
 {
-    public string? Code { get; set; }
-
     public string? Id { get; set; }
+
+    public string? Code { get; set; }
 
     public string? Message { get; set; }
 
@@ -57,8 +57,8 @@ public sealed partial class BatchResultErrorEntry
             return null;
         }
         var result = new BatchResultErrorEntry();
-        result.Code = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Code"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.Code = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Code"));
         result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Message"));
         result.SenderFault = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "SenderFault"));
         return result;
@@ -67,8 +67,8 @@ public sealed partial class BatchResultErrorEntry
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Code", Code);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "Code", Code);
         global::Gureum.Core.ValueTree.Put(node, "Message", Message);
         global::Gureum.Core.ValueTree.Put(node, "SenderFault", SenderFault);
         return node;
@@ -123,11 +123,11 @@ public sealed partial class CheckIfPhoneNumberIsOptedOutResponse
 
 public sealed partial class ConfirmSubscriptionInput
 {
-    public string? AuthenticateOnUnsubscribe { get; set; }
+    public string? TopicArn { get; set; }
 
     public string? Token { get; set; }
 
-    public string? TopicArn { get; set; }
+    public string? AuthenticateOnUnsubscribe { get; set; }
 
     public static ConfirmSubscriptionInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -136,18 +136,18 @@ public sealed partial class ConfirmSubscriptionInput
             return null;
         }
         var result = new ConfirmSubscriptionInput();
-        result.AuthenticateOnUnsubscribe = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthenticateOnUnsubscribe"));
-        result.Token = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Token"));
         result.TopicArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TopicArn"));
+        result.Token = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Token"));
+        result.AuthenticateOnUnsubscribe = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AuthenticateOnUnsubscribe"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AuthenticateOnUnsubscribe", AuthenticateOnUnsubscribe);
-        global::Gureum.Core.ValueTree.Put(node, "Token", Token);
         global::Gureum.Core.ValueTree.Put(node, "TopicArn", TopicArn);
+        global::Gureum.Core.ValueTree.Put(node, "Token", Token);
+        global::Gureum.Core.ValueTree.Put(node, "AuthenticateOnUnsubscribe", AuthenticateOnUnsubscribe);
         return node;
     }
 }
@@ -200,11 +200,11 @@ public sealed partial class CreateEndpointResponse
 
 public sealed partial class CreatePlatformApplicationInput
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
-
     public string? Name { get; set; }
 
     public string? Platform { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
 
     public static CreatePlatformApplicationInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -213,18 +213,18 @@ public sealed partial class CreatePlatformApplicationInput
             return null;
         }
         var result = new CreatePlatformApplicationInput();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Platform = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Platform"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Platform", Platform);
+        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         return node;
     }
 }
@@ -254,13 +254,13 @@ public sealed partial class CreatePlatformApplicationResponse
 
 public sealed partial class CreatePlatformEndpointInput
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
-
-    public string? CustomUserData { get; set; }
-
     public string? PlatformApplicationArn { get; set; }
 
     public string? Token { get; set; }
+
+    public string? CustomUserData { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
 
     public static CreatePlatformEndpointInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -269,29 +269,29 @@ public sealed partial class CreatePlatformEndpointInput
             return null;
         }
         var result = new CreatePlatformEndpointInput();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CustomUserData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomUserData"));
         result.PlatformApplicationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlatformApplicationArn"));
         result.Token = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Token"));
+        result.CustomUserData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CustomUserData"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "CustomUserData", CustomUserData);
         global::Gureum.Core.ValueTree.Put(node, "PlatformApplicationArn", PlatformApplicationArn);
         global::Gureum.Core.ValueTree.Put(node, "Token", Token);
+        global::Gureum.Core.ValueTree.Put(node, "CustomUserData", CustomUserData);
+        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class CreateSMSSandboxPhoneNumberInput
 {
-    public string? LanguageCode { get; set; }
-
     public string? PhoneNumber { get; set; }
+
+    public string? LanguageCode { get; set; }
 
     public static CreateSMSSandboxPhoneNumberInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -300,16 +300,16 @@ public sealed partial class CreateSMSSandboxPhoneNumberInput
             return null;
         }
         var result = new CreateSMSSandboxPhoneNumberInput();
-        result.LanguageCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LanguageCode"));
         result.PhoneNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PhoneNumber"));
+        result.LanguageCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LanguageCode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LanguageCode", LanguageCode);
         global::Gureum.Core.ValueTree.Put(node, "PhoneNumber", PhoneNumber);
+        global::Gureum.Core.ValueTree.Put(node, "LanguageCode", LanguageCode);
         return node;
     }
 }
@@ -335,13 +335,13 @@ public sealed partial class CreateSMSSandboxPhoneNumberResult
 
 public sealed partial class CreateTopicInput
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
-
-    public string? DataProtectionPolicy { get; set; }
-
     public string? Name { get; set; }
 
+    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Sns.Tag>? Tags { get; set; }
+
+    public string? DataProtectionPolicy { get; set; }
 
     public static CreateTopicInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -350,20 +350,20 @@ public sealed partial class CreateTopicInput
             return null;
         }
         var result = new CreateTopicInput();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.DataProtectionPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataProtectionPolicy"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Sns.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DataProtectionPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataProtectionPolicy"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "DataProtectionPolicy", DataProtectionPolicy);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "DataProtectionPolicy", DataProtectionPolicy);
         return node;
     }
 }
@@ -504,9 +504,9 @@ public sealed partial class DeleteTopicInput
 
 public sealed partial class Endpoint
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
-
     public string? EndpointArn { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
 
     public static Endpoint? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -515,16 +515,16 @@ public sealed partial class Endpoint
             return null;
         }
         var result = new Endpoint();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.EndpointArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndpointArn"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "EndpointArn", EndpointArn);
+        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         return node;
     }
 }
@@ -867,9 +867,9 @@ public static class LanguageCodeString
 
 public sealed partial class ListEndpointsByPlatformApplicationInput
 {
-    public string? NextToken { get; set; }
-
     public string? PlatformApplicationArn { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListEndpointsByPlatformApplicationInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -878,16 +878,16 @@ public sealed partial class ListEndpointsByPlatformApplicationInput
             return null;
         }
         var result = new ListEndpointsByPlatformApplicationInput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.PlatformApplicationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlatformApplicationArn"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "PlatformApplicationArn", PlatformApplicationArn);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -921,9 +921,9 @@ public sealed partial class ListEndpointsByPlatformApplicationResponse
 
 public sealed partial class ListOriginationNumbersRequest
 {
-    public int? MaxResults { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListOriginationNumbersRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -932,16 +932,16 @@ public sealed partial class ListOriginationNumbersRequest
             return null;
         }
         var result = new ListOriginationNumbersRequest();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
@@ -998,9 +998,9 @@ public sealed partial class ListPhoneNumbersOptedOutInput
 
 public sealed partial class ListPhoneNumbersOptedOutResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<string>? PhoneNumbers { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListPhoneNumbersOptedOutResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1009,16 +1009,16 @@ public sealed partial class ListPhoneNumbersOptedOutResponse
             return null;
         }
         var result = new ListPhoneNumbersOptedOutResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.PhoneNumbers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "phoneNumbers"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "phoneNumbers", global::Gureum.Core.ValueTree.WriteList(PhoneNumbers, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
@@ -1048,9 +1048,9 @@ public sealed partial class ListPlatformApplicationsInput
 
 public sealed partial class ListPlatformApplicationsResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Sns.PlatformApplication>? PlatformApplications { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListPlatformApplicationsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1059,25 +1059,25 @@ public sealed partial class ListPlatformApplicationsResponse
             return null;
         }
         var result = new ListPlatformApplicationsResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.PlatformApplications = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PlatformApplications"), x => global::Gureum.Api.Sns.PlatformApplication.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "PlatformApplications", global::Gureum.Core.ValueTree.WriteList(PlatformApplications, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListSMSSandboxPhoneNumbersInput
 {
-    public int? MaxResults { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListSMSSandboxPhoneNumbersInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1086,25 +1086,25 @@ public sealed partial class ListSMSSandboxPhoneNumbersInput
             return null;
         }
         var result = new ListSMSSandboxPhoneNumbersInput();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListSMSSandboxPhoneNumbersResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Sns.SMSSandboxPhoneNumber>? PhoneNumbers { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListSMSSandboxPhoneNumbersResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1113,25 +1113,25 @@ public sealed partial class ListSMSSandboxPhoneNumbersResult
             return null;
         }
         var result = new ListSMSSandboxPhoneNumbersResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.PhoneNumbers = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PhoneNumbers"), x => global::Gureum.Api.Sns.SMSSandboxPhoneNumber.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "PhoneNumbers", global::Gureum.Core.ValueTree.WriteList(PhoneNumbers, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListSubscriptionsByTopicInput
 {
-    public string? NextToken { get; set; }
-
     public string? TopicArn { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListSubscriptionsByTopicInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1140,25 +1140,25 @@ public sealed partial class ListSubscriptionsByTopicInput
             return null;
         }
         var result = new ListSubscriptionsByTopicInput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.TopicArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TopicArn"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "TopicArn", TopicArn);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListSubscriptionsByTopicResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Sns.Subscription>? Subscriptions { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListSubscriptionsByTopicResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1167,16 +1167,16 @@ public sealed partial class ListSubscriptionsByTopicResponse
             return null;
         }
         var result = new ListSubscriptionsByTopicResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Subscriptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Subscriptions"), x => global::Gureum.Api.Sns.Subscription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Subscriptions", global::Gureum.Core.ValueTree.WriteList(Subscriptions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -1206,9 +1206,9 @@ public sealed partial class ListSubscriptionsInput
 
 public sealed partial class ListSubscriptionsResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Sns.Subscription>? Subscriptions { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListSubscriptionsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1217,16 +1217,16 @@ public sealed partial class ListSubscriptionsResponse
             return null;
         }
         var result = new ListSubscriptionsResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Subscriptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Subscriptions"), x => global::Gureum.Api.Sns.Subscription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Subscriptions", global::Gureum.Core.ValueTree.WriteList(Subscriptions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -1302,9 +1302,9 @@ public sealed partial class ListTopicsInput
 
 public sealed partial class ListTopicsResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Sns.Topic>? Topics { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListTopicsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1313,27 +1313,27 @@ public sealed partial class ListTopicsResponse
             return null;
         }
         var result = new ListTopicsResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Topics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Topics"), x => global::Gureum.Api.Sns.Topic.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Topics", global::Gureum.Core.ValueTree.WriteList(Topics, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class MessageAttributeValue
 {
-    public byte[]? BinaryValue { get; set; }
-
     public string? DataType { get; set; }
 
     public string? StringValue { get; set; }
+
+    public byte[]? BinaryValue { get; set; }
 
     public static MessageAttributeValue? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1342,18 +1342,18 @@ public sealed partial class MessageAttributeValue
             return null;
         }
         var result = new MessageAttributeValue();
-        result.BinaryValue = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "BinaryValue"));
         result.DataType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataType"));
         result.StringValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StringValue"));
+        result.BinaryValue = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "BinaryValue"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BinaryValue", BinaryValue);
         global::Gureum.Core.ValueTree.Put(node, "DataType", DataType);
         global::Gureum.Core.ValueTree.Put(node, "StringValue", StringValue);
+        global::Gureum.Core.ValueTree.Put(node, "BinaryValue", BinaryValue);
         return node;
     }
 }
@@ -1412,15 +1412,15 @@ public sealed partial class PhoneNumberInformation
 {
     public global::System.DateTimeOffset? CreatedAt { get; set; }
 
-    public string? Iso2CountryCode { get; set; }
-
-    public global::System.Collections.Generic.List<string>? NumberCapabilities { get; set; }
-
     public string? PhoneNumber { get; set; }
+
+    public string? Status { get; set; }
+
+    public string? Iso2CountryCode { get; set; }
 
     public string? RouteType { get; set; }
 
-    public string? Status { get; set; }
+    public global::System.Collections.Generic.List<string>? NumberCapabilities { get; set; }
 
     public static PhoneNumberInformation? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1430,11 +1430,11 @@ public sealed partial class PhoneNumberInformation
         }
         var result = new PhoneNumberInformation();
         result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedAt"));
-        result.Iso2CountryCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Iso2CountryCode"));
-        result.NumberCapabilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NumberCapabilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.PhoneNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PhoneNumber"));
-        result.RouteType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RouteType"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.Iso2CountryCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Iso2CountryCode"));
+        result.RouteType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RouteType"));
+        result.NumberCapabilities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "NumberCapabilities"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -1442,20 +1442,20 @@ public sealed partial class PhoneNumberInformation
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "CreatedAt", CreatedAt);
-        global::Gureum.Core.ValueTree.Put(node, "Iso2CountryCode", Iso2CountryCode);
-        global::Gureum.Core.ValueTree.Put(node, "NumberCapabilities", global::Gureum.Core.ValueTree.WriteList(NumberCapabilities, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "PhoneNumber", PhoneNumber);
-        global::Gureum.Core.ValueTree.Put(node, "RouteType", RouteType);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "Iso2CountryCode", Iso2CountryCode);
+        global::Gureum.Core.ValueTree.Put(node, "RouteType", RouteType);
+        global::Gureum.Core.ValueTree.Put(node, "NumberCapabilities", global::Gureum.Core.ValueTree.WriteList(NumberCapabilities, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class PlatformApplication
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
-
     public string? PlatformApplicationArn { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
 
     public static PlatformApplication? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1464,25 +1464,25 @@ public sealed partial class PlatformApplication
             return null;
         }
         var result = new PlatformApplication();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.PlatformApplicationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlatformApplicationArn"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "PlatformApplicationArn", PlatformApplicationArn);
+        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class PublishBatchInput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Sns.PublishBatchRequestEntry>? PublishBatchRequestEntries { get; set; }
-
     public string? TopicArn { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Sns.PublishBatchRequestEntry>? PublishBatchRequestEntries { get; set; }
 
     public static PublishBatchInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1491,16 +1491,16 @@ public sealed partial class PublishBatchInput
             return null;
         }
         var result = new PublishBatchInput();
-        result.PublishBatchRequestEntries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PublishBatchRequestEntries"), x => global::Gureum.Api.Sns.PublishBatchRequestEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TopicArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TopicArn"));
+        result.PublishBatchRequestEntries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PublishBatchRequestEntries"), x => global::Gureum.Api.Sns.PublishBatchRequestEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PublishBatchRequestEntries", global::Gureum.Core.ValueTree.WriteList(PublishBatchRequestEntries, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TopicArn", TopicArn);
+        global::Gureum.Core.ValueTree.Put(node, "PublishBatchRequestEntries", global::Gureum.Core.ValueTree.WriteList(PublishBatchRequestEntries, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -1511,15 +1511,15 @@ public sealed partial class PublishBatchRequestEntry
 
     public string? Message { get; set; }
 
+    public string? Subject { get; set; }
+
+    public string? MessageStructure { get; set; }
+
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Sns.MessageAttributeValue>? MessageAttributes { get; set; }
 
     public string? MessageDeduplicationId { get; set; }
 
     public string? MessageGroupId { get; set; }
-
-    public string? MessageStructure { get; set; }
-
-    public string? Subject { get; set; }
 
     public static PublishBatchRequestEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1530,11 +1530,11 @@ public sealed partial class PublishBatchRequestEntry
         var result = new PublishBatchRequestEntry();
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
         result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Message"));
+        result.Subject = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Subject"));
+        result.MessageStructure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageStructure"));
         result.MessageAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MessageAttributes"), x => global::Gureum.Api.Sns.MessageAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MessageDeduplicationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageDeduplicationId"));
         result.MessageGroupId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageGroupId"));
-        result.MessageStructure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageStructure"));
-        result.Subject = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Subject"));
         return result;
     }
 
@@ -1543,20 +1543,20 @@ public sealed partial class PublishBatchRequestEntry
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
         global::Gureum.Core.ValueTree.Put(node, "Message", Message);
+        global::Gureum.Core.ValueTree.Put(node, "Subject", Subject);
+        global::Gureum.Core.ValueTree.Put(node, "MessageStructure", MessageStructure);
         global::Gureum.Core.ValueTree.Put(node, "MessageAttributes", global::Gureum.Core.ValueTree.WriteMap(MessageAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MessageDeduplicationId", MessageDeduplicationId);
         global::Gureum.Core.ValueTree.Put(node, "MessageGroupId", MessageGroupId);
-        global::Gureum.Core.ValueTree.Put(node, "MessageStructure", MessageStructure);
-        global::Gureum.Core.ValueTree.Put(node, "Subject", Subject);
         return node;
     }
 }
 
 public sealed partial class PublishBatchResponse
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Sns.BatchResultErrorEntry>? Failed { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Sns.PublishBatchResultEntry>? Successful { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Sns.BatchResultErrorEntry>? Failed { get; set; }
 
     public static PublishBatchResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1565,16 +1565,16 @@ public sealed partial class PublishBatchResponse
             return null;
         }
         var result = new PublishBatchResponse();
-        result.Failed = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Failed"), x => global::Gureum.Api.Sns.BatchResultErrorEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Successful = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Successful"), x => global::Gureum.Api.Sns.PublishBatchResultEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Failed = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Failed"), x => global::Gureum.Api.Sns.BatchResultErrorEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Failed", global::Gureum.Core.ValueTree.WriteList(Failed, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Successful", global::Gureum.Core.ValueTree.WriteList(Successful, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Failed", global::Gureum.Core.ValueTree.WriteList(Failed, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -1612,23 +1612,23 @@ public sealed partial class PublishBatchResultEntry
 
 public sealed partial class PublishInput
 {
+    public string? TopicArn { get; set; }
+
+    public string? TargetArn { get; set; }
+
+    public string? PhoneNumber { get; set; }
+
     public string? Message { get; set; }
+
+    public string? Subject { get; set; }
+
+    public string? MessageStructure { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Sns.MessageAttributeValue>? MessageAttributes { get; set; }
 
     public string? MessageDeduplicationId { get; set; }
 
     public string? MessageGroupId { get; set; }
-
-    public string? MessageStructure { get; set; }
-
-    public string? PhoneNumber { get; set; }
-
-    public string? Subject { get; set; }
-
-    public string? TargetArn { get; set; }
-
-    public string? TopicArn { get; set; }
 
     public static PublishInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1637,30 +1637,30 @@ public sealed partial class PublishInput
             return null;
         }
         var result = new PublishInput();
+        result.TopicArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TopicArn"));
+        result.TargetArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetArn"));
+        result.PhoneNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PhoneNumber"));
         result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Message"));
+        result.Subject = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Subject"));
+        result.MessageStructure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageStructure"));
         result.MessageAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MessageAttributes"), x => global::Gureum.Api.Sns.MessageAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MessageDeduplicationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageDeduplicationId"));
         result.MessageGroupId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageGroupId"));
-        result.MessageStructure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageStructure"));
-        result.PhoneNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PhoneNumber"));
-        result.Subject = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Subject"));
-        result.TargetArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetArn"));
-        result.TopicArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TopicArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TopicArn", TopicArn);
+        global::Gureum.Core.ValueTree.Put(node, "TargetArn", TargetArn);
+        global::Gureum.Core.ValueTree.Put(node, "PhoneNumber", PhoneNumber);
         global::Gureum.Core.ValueTree.Put(node, "Message", Message);
+        global::Gureum.Core.ValueTree.Put(node, "Subject", Subject);
+        global::Gureum.Core.ValueTree.Put(node, "MessageStructure", MessageStructure);
         global::Gureum.Core.ValueTree.Put(node, "MessageAttributes", global::Gureum.Core.ValueTree.WriteMap(MessageAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MessageDeduplicationId", MessageDeduplicationId);
         global::Gureum.Core.ValueTree.Put(node, "MessageGroupId", MessageGroupId);
-        global::Gureum.Core.ValueTree.Put(node, "MessageStructure", MessageStructure);
-        global::Gureum.Core.ValueTree.Put(node, "PhoneNumber", PhoneNumber);
-        global::Gureum.Core.ValueTree.Put(node, "Subject", Subject);
-        global::Gureum.Core.ValueTree.Put(node, "TargetArn", TargetArn);
-        global::Gureum.Core.ValueTree.Put(node, "TopicArn", TopicArn);
         return node;
     }
 }
@@ -1694,9 +1694,9 @@ public sealed partial class PublishResponse
 
 public sealed partial class PutDataProtectionPolicyInput
 {
-    public string? DataProtectionPolicy { get; set; }
-
     public string? ResourceArn { get; set; }
+
+    public string? DataProtectionPolicy { get; set; }
 
     public static PutDataProtectionPolicyInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1705,25 +1705,25 @@ public sealed partial class PutDataProtectionPolicyInput
             return null;
         }
         var result = new PutDataProtectionPolicyInput();
-        result.DataProtectionPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataProtectionPolicy"));
         result.ResourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceArn"));
+        result.DataProtectionPolicy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataProtectionPolicy"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DataProtectionPolicy", DataProtectionPolicy);
         global::Gureum.Core.ValueTree.Put(node, "ResourceArn", ResourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "DataProtectionPolicy", DataProtectionPolicy);
         return node;
     }
 }
 
 public sealed partial class RemovePermissionInput
 {
-    public string? Label { get; set; }
-
     public string? TopicArn { get; set; }
+
+    public string? Label { get; set; }
 
     public static RemovePermissionInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1732,16 +1732,16 @@ public sealed partial class RemovePermissionInput
             return null;
         }
         var result = new RemovePermissionInput();
-        result.Label = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Label"));
         result.TopicArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TopicArn"));
+        result.Label = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Label"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Label", Label);
         global::Gureum.Core.ValueTree.Put(node, "TopicArn", TopicArn);
+        global::Gureum.Core.ValueTree.Put(node, "Label", Label);
         return node;
     }
 }
@@ -1790,9 +1790,9 @@ public static class SMSSandboxPhoneNumberVerificationStatus
 
 public sealed partial class SetEndpointAttributesInput
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
-
     public string? EndpointArn { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
 
     public static SetEndpointAttributesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1801,25 +1801,25 @@ public sealed partial class SetEndpointAttributesInput
             return null;
         }
         var result = new SetEndpointAttributesInput();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.EndpointArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndpointArn"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "EndpointArn", EndpointArn);
+        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class SetPlatformApplicationAttributesInput
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
-
     public string? PlatformApplicationArn { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
 
     public static SetPlatformApplicationAttributesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1828,16 +1828,16 @@ public sealed partial class SetPlatformApplicationAttributesInput
             return null;
         }
         var result = new SetPlatformApplicationAttributesInput();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.PlatformApplicationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlatformApplicationArn"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "PlatformApplicationArn", PlatformApplicationArn);
+        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         return node;
     }
 }
@@ -1886,11 +1886,11 @@ public sealed partial class SetSMSAttributesResponse
 
 public sealed partial class SetSubscriptionAttributesInput
 {
+    public string? SubscriptionArn { get; set; }
+
     public string? AttributeName { get; set; }
 
     public string? AttributeValue { get; set; }
-
-    public string? SubscriptionArn { get; set; }
 
     public static SetSubscriptionAttributesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1899,29 +1899,29 @@ public sealed partial class SetSubscriptionAttributesInput
             return null;
         }
         var result = new SetSubscriptionAttributesInput();
+        result.SubscriptionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SubscriptionArn"));
         result.AttributeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AttributeName"));
         result.AttributeValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AttributeValue"));
-        result.SubscriptionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SubscriptionArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "SubscriptionArn", SubscriptionArn);
         global::Gureum.Core.ValueTree.Put(node, "AttributeName", AttributeName);
         global::Gureum.Core.ValueTree.Put(node, "AttributeValue", AttributeValue);
-        global::Gureum.Core.ValueTree.Put(node, "SubscriptionArn", SubscriptionArn);
         return node;
     }
 }
 
 public sealed partial class SetTopicAttributesInput
 {
+    public string? TopicArn { get; set; }
+
     public string? AttributeName { get; set; }
 
     public string? AttributeValue { get; set; }
-
-    public string? TopicArn { get; set; }
 
     public static SetTopicAttributesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1930,33 +1930,33 @@ public sealed partial class SetTopicAttributesInput
             return null;
         }
         var result = new SetTopicAttributesInput();
+        result.TopicArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TopicArn"));
         result.AttributeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AttributeName"));
         result.AttributeValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AttributeValue"));
-        result.TopicArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TopicArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TopicArn", TopicArn);
         global::Gureum.Core.ValueTree.Put(node, "AttributeName", AttributeName);
         global::Gureum.Core.ValueTree.Put(node, "AttributeValue", AttributeValue);
-        global::Gureum.Core.ValueTree.Put(node, "TopicArn", TopicArn);
         return node;
     }
 }
 
 public sealed partial class SubscribeInput
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
-
-    public string? Endpoint { get; set; }
+    public string? TopicArn { get; set; }
 
     public string? Protocol { get; set; }
 
-    public bool? ReturnSubscriptionArn { get; set; }
+    public string? Endpoint { get; set; }
 
-    public string? TopicArn { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
+
+    public bool? ReturnSubscriptionArn { get; set; }
 
     public static SubscribeInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1965,22 +1965,22 @@ public sealed partial class SubscribeInput
             return null;
         }
         var result = new SubscribeInput();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Endpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Endpoint"));
-        result.Protocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Protocol"));
-        result.ReturnSubscriptionArn = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ReturnSubscriptionArn"));
         result.TopicArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TopicArn"));
+        result.Protocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Protocol"));
+        result.Endpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Endpoint"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ReturnSubscriptionArn = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ReturnSubscriptionArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Endpoint", Endpoint);
-        global::Gureum.Core.ValueTree.Put(node, "Protocol", Protocol);
-        global::Gureum.Core.ValueTree.Put(node, "ReturnSubscriptionArn", ReturnSubscriptionArn);
         global::Gureum.Core.ValueTree.Put(node, "TopicArn", TopicArn);
+        global::Gureum.Core.ValueTree.Put(node, "Protocol", Protocol);
+        global::Gureum.Core.ValueTree.Put(node, "Endpoint", Endpoint);
+        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ReturnSubscriptionArn", ReturnSubscriptionArn);
         return node;
     }
 }
@@ -2010,13 +2010,13 @@ public sealed partial class SubscribeResponse
 
 public sealed partial class Subscription
 {
-    public string? Endpoint { get; set; }
+    public string? SubscriptionArn { get; set; }
 
     public string? Owner { get; set; }
 
     public string? Protocol { get; set; }
 
-    public string? SubscriptionArn { get; set; }
+    public string? Endpoint { get; set; }
 
     public string? TopicArn { get; set; }
 
@@ -2027,10 +2027,10 @@ public sealed partial class Subscription
             return null;
         }
         var result = new Subscription();
-        result.Endpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Endpoint"));
+        result.SubscriptionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SubscriptionArn"));
         result.Owner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Owner"));
         result.Protocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Protocol"));
-        result.SubscriptionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SubscriptionArn"));
+        result.Endpoint = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Endpoint"));
         result.TopicArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TopicArn"));
         return result;
     }
@@ -2038,10 +2038,10 @@ public sealed partial class Subscription
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Endpoint", Endpoint);
+        global::Gureum.Core.ValueTree.Put(node, "SubscriptionArn", SubscriptionArn);
         global::Gureum.Core.ValueTree.Put(node, "Owner", Owner);
         global::Gureum.Core.ValueTree.Put(node, "Protocol", Protocol);
-        global::Gureum.Core.ValueTree.Put(node, "SubscriptionArn", SubscriptionArn);
+        global::Gureum.Core.ValueTree.Put(node, "Endpoint", Endpoint);
         global::Gureum.Core.ValueTree.Put(node, "TopicArn", TopicArn);
         return node;
     }
@@ -2214,9 +2214,9 @@ public sealed partial class UntagResourceResponse
 
 public sealed partial class VerifySMSSandboxPhoneNumberInput
 {
-    public string? OneTimePassword { get; set; }
-
     public string? PhoneNumber { get; set; }
+
+    public string? OneTimePassword { get; set; }
 
     public static VerifySMSSandboxPhoneNumberInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2225,16 +2225,16 @@ public sealed partial class VerifySMSSandboxPhoneNumberInput
             return null;
         }
         var result = new VerifySMSSandboxPhoneNumberInput();
-        result.OneTimePassword = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OneTimePassword"));
         result.PhoneNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PhoneNumber"));
+        result.OneTimePassword = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OneTimePassword"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "OneTimePassword", OneTimePassword);
         global::Gureum.Core.ValueTree.Put(node, "PhoneNumber", PhoneNumber);
+        global::Gureum.Core.ValueTree.Put(node, "OneTimePassword", OneTimePassword);
         return node;
     }
 }

@@ -7,13 +7,13 @@ namespace Gureum.Api.Sqs;
 
 public sealed partial class AddPermissionRequest
 {
-    public global::System.Collections.Generic.List<string>? AWSAccountIds { get; set; }
-
-    public global::System.Collections.Generic.List<string>? Actions { get; set; }
+    public string? QueueUrl { get; set; }
 
     public string? Label { get; set; }
 
-    public string? QueueUrl { get; set; }
+    public global::System.Collections.Generic.List<string>? AWSAccountIds { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Actions { get; set; }
 
     public static AddPermissionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -22,33 +22,33 @@ public sealed partial class AddPermissionRequest
             return null;
         }
         var result = new AddPermissionRequest();
+        result.QueueUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueueUrl"));
+        result.Label = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Label"));
         result.AWSAccountIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AWSAccountIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Actions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Actions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Label = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Label"));
-        result.QueueUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueueUrl"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "QueueUrl", QueueUrl);
+        global::Gureum.Core.ValueTree.Put(node, "Label", Label);
         global::Gureum.Core.ValueTree.Put(node, "AWSAccountIds", global::Gureum.Core.ValueTree.WriteList(AWSAccountIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Actions", global::Gureum.Core.ValueTree.WriteList(Actions, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Label", Label);
-        global::Gureum.Core.ValueTree.Put(node, "QueueUrl", QueueUrl);
         return node;
     }
 }
 
 public sealed partial class BatchResultErrorEntry
 {
-    public string? Code { get; set; }
-
     public string? Id { get; set; }
 
-    public string? Message { get; set; }
-
     public bool? SenderFault { get; set; }
+
+    public string? Code { get; set; }
+
+    public string? Message { get; set; }
 
     public static BatchResultErrorEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -57,20 +57,20 @@ public sealed partial class BatchResultErrorEntry
             return null;
         }
         var result = new BatchResultErrorEntry();
-        result.Code = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Code"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
-        result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Message"));
         result.SenderFault = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "SenderFault"));
+        result.Code = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Code"));
+        result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Message"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Code", Code);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
-        global::Gureum.Core.ValueTree.Put(node, "Message", Message);
         global::Gureum.Core.ValueTree.Put(node, "SenderFault", SenderFault);
+        global::Gureum.Core.ValueTree.Put(node, "Code", Code);
+        global::Gureum.Core.ValueTree.Put(node, "Message", Message);
         return node;
     }
 }
@@ -123,9 +123,9 @@ public sealed partial class CancelMessageMoveTaskResult
 
 public sealed partial class ChangeMessageVisibilityBatchRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Sqs.ChangeMessageVisibilityBatchRequestEntry>? Entries { get; set; }
-
     public string? QueueUrl { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Sqs.ChangeMessageVisibilityBatchRequestEntry>? Entries { get; set; }
 
     public static ChangeMessageVisibilityBatchRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -134,16 +134,16 @@ public sealed partial class ChangeMessageVisibilityBatchRequest
             return null;
         }
         var result = new ChangeMessageVisibilityBatchRequest();
-        result.Entries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Entries"), x => global::Gureum.Api.Sqs.ChangeMessageVisibilityBatchRequestEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.QueueUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueueUrl"));
+        result.Entries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Entries"), x => global::Gureum.Api.Sqs.ChangeMessageVisibilityBatchRequestEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Entries", global::Gureum.Core.ValueTree.WriteList(Entries, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "QueueUrl", QueueUrl);
+        global::Gureum.Core.ValueTree.Put(node, "Entries", global::Gureum.Core.ValueTree.WriteList(Entries, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -181,9 +181,9 @@ public sealed partial class ChangeMessageVisibilityBatchRequestEntry
 
 public sealed partial class ChangeMessageVisibilityBatchResult
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Sqs.BatchResultErrorEntry>? Failed { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Sqs.ChangeMessageVisibilityBatchResultEntry>? Successful { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Sqs.BatchResultErrorEntry>? Failed { get; set; }
 
     public static ChangeMessageVisibilityBatchResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -192,16 +192,16 @@ public sealed partial class ChangeMessageVisibilityBatchResult
             return null;
         }
         var result = new ChangeMessageVisibilityBatchResult();
-        result.Failed = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Failed"), x => global::Gureum.Api.Sqs.BatchResultErrorEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Successful = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Successful"), x => global::Gureum.Api.Sqs.ChangeMessageVisibilityBatchResultEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Failed = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Failed"), x => global::Gureum.Api.Sqs.BatchResultErrorEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Failed", global::Gureum.Core.ValueTree.WriteList(Failed, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Successful", global::Gureum.Core.ValueTree.WriteList(Successful, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Failed", global::Gureum.Core.ValueTree.WriteList(Failed, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -262,9 +262,9 @@ public sealed partial class ChangeMessageVisibilityRequest
 
 public sealed partial class CreateQueueRequest
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
-
     public string? QueueName { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, string>? Tags { get; set; }
 
@@ -275,8 +275,8 @@ public sealed partial class CreateQueueRequest
             return null;
         }
         var result = new CreateQueueRequest();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.QueueName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueueName"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Tags = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -284,8 +284,8 @@ public sealed partial class CreateQueueRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "QueueName", QueueName);
+        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteMap(Tags, x => (object?)x));
         return node;
     }
@@ -316,9 +316,9 @@ public sealed partial class CreateQueueResult
 
 public sealed partial class DeleteMessageBatchRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Sqs.DeleteMessageBatchRequestEntry>? Entries { get; set; }
-
     public string? QueueUrl { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Sqs.DeleteMessageBatchRequestEntry>? Entries { get; set; }
 
     public static DeleteMessageBatchRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -327,16 +327,16 @@ public sealed partial class DeleteMessageBatchRequest
             return null;
         }
         var result = new DeleteMessageBatchRequest();
-        result.Entries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Entries"), x => global::Gureum.Api.Sqs.DeleteMessageBatchRequestEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.QueueUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueueUrl"));
+        result.Entries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Entries"), x => global::Gureum.Api.Sqs.DeleteMessageBatchRequestEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Entries", global::Gureum.Core.ValueTree.WriteList(Entries, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "QueueUrl", QueueUrl);
+        global::Gureum.Core.ValueTree.Put(node, "Entries", global::Gureum.Core.ValueTree.WriteList(Entries, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -370,9 +370,9 @@ public sealed partial class DeleteMessageBatchRequestEntry
 
 public sealed partial class DeleteMessageBatchResult
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Sqs.BatchResultErrorEntry>? Failed { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Sqs.DeleteMessageBatchResultEntry>? Successful { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Sqs.BatchResultErrorEntry>? Failed { get; set; }
 
     public static DeleteMessageBatchResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -381,16 +381,16 @@ public sealed partial class DeleteMessageBatchResult
             return null;
         }
         var result = new DeleteMessageBatchResult();
-        result.Failed = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Failed"), x => global::Gureum.Api.Sqs.BatchResultErrorEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Successful = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Successful"), x => global::Gureum.Api.Sqs.DeleteMessageBatchResultEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Failed = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Failed"), x => global::Gureum.Api.Sqs.BatchResultErrorEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Failed", global::Gureum.Core.ValueTree.WriteList(Failed, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Successful", global::Gureum.Core.ValueTree.WriteList(Successful, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Failed", global::Gureum.Core.ValueTree.WriteList(Failed, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -470,9 +470,9 @@ public sealed partial class DeleteQueueRequest
 
 public sealed partial class GetQueueAttributesRequest
 {
-    public global::System.Collections.Generic.List<string>? AttributeNames { get; set; }
-
     public string? QueueUrl { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AttributeNames { get; set; }
 
     public static GetQueueAttributesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -481,16 +481,16 @@ public sealed partial class GetQueueAttributesRequest
             return null;
         }
         var result = new GetQueueAttributesRequest();
-        result.AttributeNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.QueueUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueueUrl"));
+        result.AttributeNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AttributeNames", global::Gureum.Core.ValueTree.WriteList(AttributeNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "QueueUrl", QueueUrl);
+        global::Gureum.Core.ValueTree.Put(node, "AttributeNames", global::Gureum.Core.ValueTree.WriteList(AttributeNames, x => (object?)x));
         return node;
     }
 }
@@ -570,11 +570,11 @@ public sealed partial class GetQueueUrlResult
 
 public sealed partial class ListDeadLetterSourceQueuesRequest
 {
-    public int? MaxResults { get; set; }
+    public string? QueueUrl { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? QueueUrl { get; set; }
+    public int? MaxResults { get; set; }
 
     public static ListDeadLetterSourceQueuesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -583,27 +583,27 @@ public sealed partial class ListDeadLetterSourceQueuesRequest
             return null;
         }
         var result = new ListDeadLetterSourceQueuesRequest();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.QueueUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueueUrl"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "QueueUrl", QueueUrl);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListDeadLetterSourceQueuesResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<string>? QueueUrls { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListDeadLetterSourceQueuesResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -612,25 +612,25 @@ public sealed partial class ListDeadLetterSourceQueuesResult
             return null;
         }
         var result = new ListDeadLetterSourceQueuesResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.QueueUrls = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "queueUrls"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "queueUrls", global::Gureum.Core.ValueTree.WriteList(QueueUrls, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListMessageMoveTasksRequest
 {
-    public int? MaxResults { get; set; }
-
     public string? SourceArn { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListMessageMoveTasksRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -639,16 +639,16 @@ public sealed partial class ListMessageMoveTasksRequest
             return null;
         }
         var result = new ListMessageMoveTasksRequest();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.SourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceArn"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "SourceArn", SourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
@@ -678,23 +678,23 @@ public sealed partial class ListMessageMoveTasksResult
 
 public sealed partial class ListMessageMoveTasksResultEntry
 {
+    public string? TaskHandle { get; set; }
+
+    public string? Status { get; set; }
+
+    public string? SourceArn { get; set; }
+
+    public string? DestinationArn { get; set; }
+
+    public int? MaxNumberOfMessagesPerSecond { get; set; }
+
     public long? ApproximateNumberOfMessagesMoved { get; set; }
 
     public long? ApproximateNumberOfMessagesToMove { get; set; }
 
-    public string? DestinationArn { get; set; }
-
     public string? FailureReason { get; set; }
 
-    public int? MaxNumberOfMessagesPerSecond { get; set; }
-
-    public string? SourceArn { get; set; }
-
     public long? StartedTimestamp { get; set; }
-
-    public string? Status { get; set; }
-
-    public string? TaskHandle { get; set; }
 
     public static ListMessageMoveTasksResultEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -703,30 +703,30 @@ public sealed partial class ListMessageMoveTasksResultEntry
             return null;
         }
         var result = new ListMessageMoveTasksResultEntry();
+        result.TaskHandle = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskHandle"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.SourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceArn"));
+        result.DestinationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationArn"));
+        result.MaxNumberOfMessagesPerSecond = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxNumberOfMessagesPerSecond"));
         result.ApproximateNumberOfMessagesMoved = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ApproximateNumberOfMessagesMoved"));
         result.ApproximateNumberOfMessagesToMove = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ApproximateNumberOfMessagesToMove"));
-        result.DestinationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationArn"));
         result.FailureReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureReason"));
-        result.MaxNumberOfMessagesPerSecond = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxNumberOfMessagesPerSecond"));
-        result.SourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceArn"));
         result.StartedTimestamp = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "StartedTimestamp"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.TaskHandle = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskHandle"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TaskHandle", TaskHandle);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "SourceArn", SourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "DestinationArn", DestinationArn);
+        global::Gureum.Core.ValueTree.Put(node, "MaxNumberOfMessagesPerSecond", MaxNumberOfMessagesPerSecond);
         global::Gureum.Core.ValueTree.Put(node, "ApproximateNumberOfMessagesMoved", ApproximateNumberOfMessagesMoved);
         global::Gureum.Core.ValueTree.Put(node, "ApproximateNumberOfMessagesToMove", ApproximateNumberOfMessagesToMove);
-        global::Gureum.Core.ValueTree.Put(node, "DestinationArn", DestinationArn);
         global::Gureum.Core.ValueTree.Put(node, "FailureReason", FailureReason);
-        global::Gureum.Core.ValueTree.Put(node, "MaxNumberOfMessagesPerSecond", MaxNumberOfMessagesPerSecond);
-        global::Gureum.Core.ValueTree.Put(node, "SourceArn", SourceArn);
         global::Gureum.Core.ValueTree.Put(node, "StartedTimestamp", StartedTimestamp);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "TaskHandle", TaskHandle);
         return node;
     }
 }
@@ -779,11 +779,11 @@ public sealed partial class ListQueueTagsResult
 
 public sealed partial class ListQueuesRequest
 {
-    public int? MaxResults { get; set; }
+    public string? QueueNamePrefix { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? QueueNamePrefix { get; set; }
+    public int? MaxResults { get; set; }
 
     public static ListQueuesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -792,27 +792,27 @@ public sealed partial class ListQueuesRequest
             return null;
         }
         var result = new ListQueuesRequest();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.QueueNamePrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueueNamePrefix"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "QueueNamePrefix", QueueNamePrefix);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListQueuesResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<string>? QueueUrls { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListQueuesResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -821,35 +821,35 @@ public sealed partial class ListQueuesResult
             return null;
         }
         var result = new ListQueuesResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.QueueUrls = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "QueueUrls"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "QueueUrls", global::Gureum.Core.ValueTree.WriteList(QueueUrls, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class Message
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
+    public string? MessageId { get; set; }
+
+    public string? ReceiptHandle { get; set; }
+
+    public string? MD5OfBody { get; set; }
 
     public string? Body { get; set; }
 
-    public string? MD5OfBody { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
 
     public string? MD5OfMessageAttributes { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Sqs.MessageAttributeValue>? MessageAttributes { get; set; }
-
-    public string? MessageId { get; set; }
-
-    public string? ReceiptHandle { get; set; }
 
     public static Message? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -858,41 +858,41 @@ public sealed partial class Message
             return null;
         }
         var result = new Message();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Body = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Body"));
-        result.MD5OfBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MD5OfBody"));
-        result.MD5OfMessageAttributes = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MD5OfMessageAttributes"));
-        result.MessageAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MessageAttributes"), x => global::Gureum.Api.Sqs.MessageAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MessageId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageId"));
         result.ReceiptHandle = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReceiptHandle"));
+        result.MD5OfBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MD5OfBody"));
+        result.Body = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Body"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.MD5OfMessageAttributes = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MD5OfMessageAttributes"));
+        result.MessageAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MessageAttributes"), x => global::Gureum.Api.Sqs.MessageAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Body", Body);
-        global::Gureum.Core.ValueTree.Put(node, "MD5OfBody", MD5OfBody);
-        global::Gureum.Core.ValueTree.Put(node, "MD5OfMessageAttributes", MD5OfMessageAttributes);
-        global::Gureum.Core.ValueTree.Put(node, "MessageAttributes", global::Gureum.Core.ValueTree.WriteMap(MessageAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MessageId", MessageId);
         global::Gureum.Core.ValueTree.Put(node, "ReceiptHandle", ReceiptHandle);
+        global::Gureum.Core.ValueTree.Put(node, "MD5OfBody", MD5OfBody);
+        global::Gureum.Core.ValueTree.Put(node, "Body", Body);
+        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "MD5OfMessageAttributes", MD5OfMessageAttributes);
+        global::Gureum.Core.ValueTree.Put(node, "MessageAttributes", global::Gureum.Core.ValueTree.WriteMap(MessageAttributes, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class MessageAttributeValue
 {
-    public global::System.Collections.Generic.List<byte[]>? BinaryListValues { get; set; }
+    public string? StringValue { get; set; }
 
     public byte[]? BinaryValue { get; set; }
 
-    public string? DataType { get; set; }
-
     public global::System.Collections.Generic.List<string>? StringListValues { get; set; }
 
-    public string? StringValue { get; set; }
+    public global::System.Collections.Generic.List<byte[]>? BinaryListValues { get; set; }
+
+    public string? DataType { get; set; }
 
     public static MessageAttributeValue? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -901,22 +901,22 @@ public sealed partial class MessageAttributeValue
             return null;
         }
         var result = new MessageAttributeValue();
-        result.BinaryListValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "BinaryListValues"), x => global::Gureum.Core.ValueConvert.AsBytes(x)!);
-        result.BinaryValue = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "BinaryValue"));
-        result.DataType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataType"));
-        result.StringListValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StringListValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.StringValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StringValue"));
+        result.BinaryValue = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "BinaryValue"));
+        result.StringListValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StringListValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.BinaryListValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "BinaryListValues"), x => global::Gureum.Core.ValueConvert.AsBytes(x)!);
+        result.DataType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BinaryListValues", global::Gureum.Core.ValueTree.WriteList(BinaryListValues, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "BinaryValue", BinaryValue);
-        global::Gureum.Core.ValueTree.Put(node, "DataType", DataType);
-        global::Gureum.Core.ValueTree.Put(node, "StringListValues", global::Gureum.Core.ValueTree.WriteList(StringListValues, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "StringValue", StringValue);
+        global::Gureum.Core.ValueTree.Put(node, "BinaryValue", BinaryValue);
+        global::Gureum.Core.ValueTree.Put(node, "StringListValues", global::Gureum.Core.ValueTree.WriteList(StringListValues, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "BinaryListValues", global::Gureum.Core.ValueTree.WriteList(BinaryListValues, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "DataType", DataType);
         return node;
     }
 }
@@ -944,15 +944,15 @@ public static class MessageSystemAttributeNameForSends
 
 public sealed partial class MessageSystemAttributeValue
 {
-    public global::System.Collections.Generic.List<byte[]>? BinaryListValues { get; set; }
+    public string? StringValue { get; set; }
 
     public byte[]? BinaryValue { get; set; }
 
-    public string? DataType { get; set; }
-
     public global::System.Collections.Generic.List<string>? StringListValues { get; set; }
 
-    public string? StringValue { get; set; }
+    public global::System.Collections.Generic.List<byte[]>? BinaryListValues { get; set; }
+
+    public string? DataType { get; set; }
 
     public static MessageSystemAttributeValue? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -961,22 +961,22 @@ public sealed partial class MessageSystemAttributeValue
             return null;
         }
         var result = new MessageSystemAttributeValue();
-        result.BinaryListValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "BinaryListValues"), x => global::Gureum.Core.ValueConvert.AsBytes(x)!);
-        result.BinaryValue = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "BinaryValue"));
-        result.DataType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataType"));
-        result.StringListValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StringListValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.StringValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StringValue"));
+        result.BinaryValue = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "BinaryValue"));
+        result.StringListValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StringListValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.BinaryListValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "BinaryListValues"), x => global::Gureum.Core.ValueConvert.AsBytes(x)!);
+        result.DataType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BinaryListValues", global::Gureum.Core.ValueTree.WriteList(BinaryListValues, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "BinaryValue", BinaryValue);
-        global::Gureum.Core.ValueTree.Put(node, "DataType", DataType);
-        global::Gureum.Core.ValueTree.Put(node, "StringListValues", global::Gureum.Core.ValueTree.WriteList(StringListValues, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "StringValue", StringValue);
+        global::Gureum.Core.ValueTree.Put(node, "BinaryValue", BinaryValue);
+        global::Gureum.Core.ValueTree.Put(node, "StringListValues", global::Gureum.Core.ValueTree.WriteList(StringListValues, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "BinaryListValues", global::Gureum.Core.ValueTree.WriteList(BinaryListValues, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "DataType", DataType);
         return node;
     }
 }
@@ -1033,21 +1033,21 @@ public static class QueueAttributeName
 
 public sealed partial class ReceiveMessageRequest
 {
+    public string? QueueUrl { get; set; }
+
     public global::System.Collections.Generic.List<string>? AttributeNames { get; set; }
-
-    public int? MaxNumberOfMessages { get; set; }
-
-    public global::System.Collections.Generic.List<string>? MessageAttributeNames { get; set; }
 
     public global::System.Collections.Generic.List<string>? MessageSystemAttributeNames { get; set; }
 
-    public string? QueueUrl { get; set; }
+    public global::System.Collections.Generic.List<string>? MessageAttributeNames { get; set; }
 
-    public string? ReceiveRequestAttemptId { get; set; }
+    public int? MaxNumberOfMessages { get; set; }
 
     public int? VisibilityTimeout { get; set; }
 
     public int? WaitTimeSeconds { get; set; }
+
+    public string? ReceiveRequestAttemptId { get; set; }
 
     public static ReceiveMessageRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1056,28 +1056,28 @@ public sealed partial class ReceiveMessageRequest
             return null;
         }
         var result = new ReceiveMessageRequest();
-        result.AttributeNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.MaxNumberOfMessages = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxNumberOfMessages"));
-        result.MessageAttributeNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MessageAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.MessageSystemAttributeNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MessageSystemAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.QueueUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueueUrl"));
-        result.ReceiveRequestAttemptId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReceiveRequestAttemptId"));
+        result.AttributeNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.MessageSystemAttributeNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MessageSystemAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.MessageAttributeNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "MessageAttributeNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.MaxNumberOfMessages = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxNumberOfMessages"));
         result.VisibilityTimeout = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "VisibilityTimeout"));
         result.WaitTimeSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "WaitTimeSeconds"));
+        result.ReceiveRequestAttemptId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReceiveRequestAttemptId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AttributeNames", global::Gureum.Core.ValueTree.WriteList(AttributeNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "MaxNumberOfMessages", MaxNumberOfMessages);
-        global::Gureum.Core.ValueTree.Put(node, "MessageAttributeNames", global::Gureum.Core.ValueTree.WriteList(MessageAttributeNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "MessageSystemAttributeNames", global::Gureum.Core.ValueTree.WriteList(MessageSystemAttributeNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "QueueUrl", QueueUrl);
-        global::Gureum.Core.ValueTree.Put(node, "ReceiveRequestAttemptId", ReceiveRequestAttemptId);
+        global::Gureum.Core.ValueTree.Put(node, "AttributeNames", global::Gureum.Core.ValueTree.WriteList(AttributeNames, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "MessageSystemAttributeNames", global::Gureum.Core.ValueTree.WriteList(MessageSystemAttributeNames, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "MessageAttributeNames", global::Gureum.Core.ValueTree.WriteList(MessageAttributeNames, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "MaxNumberOfMessages", MaxNumberOfMessages);
         global::Gureum.Core.ValueTree.Put(node, "VisibilityTimeout", VisibilityTimeout);
         global::Gureum.Core.ValueTree.Put(node, "WaitTimeSeconds", WaitTimeSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "ReceiveRequestAttemptId", ReceiveRequestAttemptId);
         return node;
     }
 }
@@ -1107,9 +1107,9 @@ public sealed partial class ReceiveMessageResult
 
 public sealed partial class RemovePermissionRequest
 {
-    public string? Label { get; set; }
-
     public string? QueueUrl { get; set; }
+
+    public string? Label { get; set; }
 
     public static RemovePermissionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1118,25 +1118,25 @@ public sealed partial class RemovePermissionRequest
             return null;
         }
         var result = new RemovePermissionRequest();
-        result.Label = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Label"));
         result.QueueUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueueUrl"));
+        result.Label = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Label"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Label", Label);
         global::Gureum.Core.ValueTree.Put(node, "QueueUrl", QueueUrl);
+        global::Gureum.Core.ValueTree.Put(node, "Label", Label);
         return node;
     }
 }
 
 public sealed partial class SendMessageBatchRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Sqs.SendMessageBatchRequestEntry>? Entries { get; set; }
-
     public string? QueueUrl { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Sqs.SendMessageBatchRequestEntry>? Entries { get; set; }
 
     public static SendMessageBatchRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1145,35 +1145,35 @@ public sealed partial class SendMessageBatchRequest
             return null;
         }
         var result = new SendMessageBatchRequest();
-        result.Entries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Entries"), x => global::Gureum.Api.Sqs.SendMessageBatchRequestEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.QueueUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueueUrl"));
+        result.Entries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Entries"), x => global::Gureum.Api.Sqs.SendMessageBatchRequestEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Entries", global::Gureum.Core.ValueTree.WriteList(Entries, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "QueueUrl", QueueUrl);
+        global::Gureum.Core.ValueTree.Put(node, "Entries", global::Gureum.Core.ValueTree.WriteList(Entries, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class SendMessageBatchRequestEntry
 {
-    public int? DelaySeconds { get; set; }
-
     public string? Id { get; set; }
+
+    public string? MessageBody { get; set; }
+
+    public int? DelaySeconds { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Sqs.MessageAttributeValue>? MessageAttributes { get; set; }
 
-    public string? MessageBody { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Sqs.MessageSystemAttributeValue>? MessageSystemAttributes { get; set; }
 
     public string? MessageDeduplicationId { get; set; }
 
     public string? MessageGroupId { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Sqs.MessageSystemAttributeValue>? MessageSystemAttributes { get; set; }
 
     public static SendMessageBatchRequestEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1182,35 +1182,35 @@ public sealed partial class SendMessageBatchRequestEntry
             return null;
         }
         var result = new SendMessageBatchRequestEntry();
-        result.DelaySeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DelaySeconds"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
-        result.MessageAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MessageAttributes"), x => global::Gureum.Api.Sqs.MessageAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MessageBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageBody"));
+        result.DelaySeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DelaySeconds"));
+        result.MessageAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MessageAttributes"), x => global::Gureum.Api.Sqs.MessageAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.MessageSystemAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MessageSystemAttributes"), x => global::Gureum.Api.Sqs.MessageSystemAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MessageDeduplicationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageDeduplicationId"));
         result.MessageGroupId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageGroupId"));
-        result.MessageSystemAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MessageSystemAttributes"), x => global::Gureum.Api.Sqs.MessageSystemAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DelaySeconds", DelaySeconds);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
-        global::Gureum.Core.ValueTree.Put(node, "MessageAttributes", global::Gureum.Core.ValueTree.WriteMap(MessageAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MessageBody", MessageBody);
+        global::Gureum.Core.ValueTree.Put(node, "DelaySeconds", DelaySeconds);
+        global::Gureum.Core.ValueTree.Put(node, "MessageAttributes", global::Gureum.Core.ValueTree.WriteMap(MessageAttributes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "MessageSystemAttributes", global::Gureum.Core.ValueTree.WriteMap(MessageSystemAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MessageDeduplicationId", MessageDeduplicationId);
         global::Gureum.Core.ValueTree.Put(node, "MessageGroupId", MessageGroupId);
-        global::Gureum.Core.ValueTree.Put(node, "MessageSystemAttributes", global::Gureum.Core.ValueTree.WriteMap(MessageSystemAttributes, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class SendMessageBatchResult
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Sqs.BatchResultErrorEntry>? Failed { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Sqs.SendMessageBatchResultEntry>? Successful { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Sqs.BatchResultErrorEntry>? Failed { get; set; }
 
     public static SendMessageBatchResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1219,16 +1219,16 @@ public sealed partial class SendMessageBatchResult
             return null;
         }
         var result = new SendMessageBatchResult();
-        result.Failed = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Failed"), x => global::Gureum.Api.Sqs.BatchResultErrorEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Successful = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Successful"), x => global::Gureum.Api.Sqs.SendMessageBatchResultEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Failed = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Failed"), x => global::Gureum.Api.Sqs.BatchResultErrorEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Failed", global::Gureum.Core.ValueTree.WriteList(Failed, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Successful", global::Gureum.Core.ValueTree.WriteList(Successful, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Failed", global::Gureum.Core.ValueTree.WriteList(Failed, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -1237,13 +1237,13 @@ public sealed partial class SendMessageBatchResultEntry
 {
     public string? Id { get; set; }
 
-    public string? MD5OfMessageAttributes { get; set; }
+    public string? MessageId { get; set; }
 
     public string? MD5OfMessageBody { get; set; }
 
-    public string? MD5OfMessageSystemAttributes { get; set; }
+    public string? MD5OfMessageAttributes { get; set; }
 
-    public string? MessageId { get; set; }
+    public string? MD5OfMessageSystemAttributes { get; set; }
 
     public string? SequenceNumber { get; set; }
 
@@ -1255,10 +1255,10 @@ public sealed partial class SendMessageBatchResultEntry
         }
         var result = new SendMessageBatchResultEntry();
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
-        result.MD5OfMessageAttributes = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MD5OfMessageAttributes"));
-        result.MD5OfMessageBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MD5OfMessageBody"));
-        result.MD5OfMessageSystemAttributes = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MD5OfMessageSystemAttributes"));
         result.MessageId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageId"));
+        result.MD5OfMessageBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MD5OfMessageBody"));
+        result.MD5OfMessageAttributes = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MD5OfMessageAttributes"));
+        result.MD5OfMessageSystemAttributes = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MD5OfMessageSystemAttributes"));
         result.SequenceNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SequenceNumber"));
         return result;
     }
@@ -1267,10 +1267,10 @@ public sealed partial class SendMessageBatchResultEntry
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
-        global::Gureum.Core.ValueTree.Put(node, "MD5OfMessageAttributes", MD5OfMessageAttributes);
-        global::Gureum.Core.ValueTree.Put(node, "MD5OfMessageBody", MD5OfMessageBody);
-        global::Gureum.Core.ValueTree.Put(node, "MD5OfMessageSystemAttributes", MD5OfMessageSystemAttributes);
         global::Gureum.Core.ValueTree.Put(node, "MessageId", MessageId);
+        global::Gureum.Core.ValueTree.Put(node, "MD5OfMessageBody", MD5OfMessageBody);
+        global::Gureum.Core.ValueTree.Put(node, "MD5OfMessageAttributes", MD5OfMessageAttributes);
+        global::Gureum.Core.ValueTree.Put(node, "MD5OfMessageSystemAttributes", MD5OfMessageSystemAttributes);
         global::Gureum.Core.ValueTree.Put(node, "SequenceNumber", SequenceNumber);
         return node;
     }
@@ -1278,19 +1278,19 @@ public sealed partial class SendMessageBatchResultEntry
 
 public sealed partial class SendMessageRequest
 {
+    public string? QueueUrl { get; set; }
+
+    public string? MessageBody { get; set; }
+
     public int? DelaySeconds { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Sqs.MessageAttributeValue>? MessageAttributes { get; set; }
 
-    public string? MessageBody { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Sqs.MessageSystemAttributeValue>? MessageSystemAttributes { get; set; }
 
     public string? MessageDeduplicationId { get; set; }
 
     public string? MessageGroupId { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Sqs.MessageSystemAttributeValue>? MessageSystemAttributes { get; set; }
-
-    public string? QueueUrl { get; set; }
 
     public static SendMessageRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1299,35 +1299,35 @@ public sealed partial class SendMessageRequest
             return null;
         }
         var result = new SendMessageRequest();
+        result.QueueUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueueUrl"));
+        result.MessageBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageBody"));
         result.DelaySeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DelaySeconds"));
         result.MessageAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MessageAttributes"), x => global::Gureum.Api.Sqs.MessageAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MessageBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageBody"));
+        result.MessageSystemAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MessageSystemAttributes"), x => global::Gureum.Api.Sqs.MessageSystemAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MessageDeduplicationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageDeduplicationId"));
         result.MessageGroupId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageGroupId"));
-        result.MessageSystemAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MessageSystemAttributes"), x => global::Gureum.Api.Sqs.MessageSystemAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.QueueUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueueUrl"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "QueueUrl", QueueUrl);
+        global::Gureum.Core.ValueTree.Put(node, "MessageBody", MessageBody);
         global::Gureum.Core.ValueTree.Put(node, "DelaySeconds", DelaySeconds);
         global::Gureum.Core.ValueTree.Put(node, "MessageAttributes", global::Gureum.Core.ValueTree.WriteMap(MessageAttributes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MessageBody", MessageBody);
+        global::Gureum.Core.ValueTree.Put(node, "MessageSystemAttributes", global::Gureum.Core.ValueTree.WriteMap(MessageSystemAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MessageDeduplicationId", MessageDeduplicationId);
         global::Gureum.Core.ValueTree.Put(node, "MessageGroupId", MessageGroupId);
-        global::Gureum.Core.ValueTree.Put(node, "MessageSystemAttributes", global::Gureum.Core.ValueTree.WriteMap(MessageSystemAttributes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "QueueUrl", QueueUrl);
         return node;
     }
 }
 
 public sealed partial class SendMessageResult
 {
-    public string? MD5OfMessageAttributes { get; set; }
-
     public string? MD5OfMessageBody { get; set; }
+
+    public string? MD5OfMessageAttributes { get; set; }
 
     public string? MD5OfMessageSystemAttributes { get; set; }
 
@@ -1342,8 +1342,8 @@ public sealed partial class SendMessageResult
             return null;
         }
         var result = new SendMessageResult();
-        result.MD5OfMessageAttributes = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MD5OfMessageAttributes"));
         result.MD5OfMessageBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MD5OfMessageBody"));
+        result.MD5OfMessageAttributes = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MD5OfMessageAttributes"));
         result.MD5OfMessageSystemAttributes = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MD5OfMessageSystemAttributes"));
         result.MessageId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageId"));
         result.SequenceNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SequenceNumber"));
@@ -1353,8 +1353,8 @@ public sealed partial class SendMessageResult
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MD5OfMessageAttributes", MD5OfMessageAttributes);
         global::Gureum.Core.ValueTree.Put(node, "MD5OfMessageBody", MD5OfMessageBody);
+        global::Gureum.Core.ValueTree.Put(node, "MD5OfMessageAttributes", MD5OfMessageAttributes);
         global::Gureum.Core.ValueTree.Put(node, "MD5OfMessageSystemAttributes", MD5OfMessageSystemAttributes);
         global::Gureum.Core.ValueTree.Put(node, "MessageId", MessageId);
         global::Gureum.Core.ValueTree.Put(node, "SequenceNumber", SequenceNumber);
@@ -1364,9 +1364,9 @@ public sealed partial class SendMessageResult
 
 public sealed partial class SetQueueAttributesRequest
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
-
     public string? QueueUrl { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
 
     public static SetQueueAttributesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1375,27 +1375,27 @@ public sealed partial class SetQueueAttributesRequest
             return null;
         }
         var result = new SetQueueAttributesRequest();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.QueueUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueueUrl"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "QueueUrl", QueueUrl);
+        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class StartMessageMoveTaskRequest
 {
+    public string? SourceArn { get; set; }
+
     public string? DestinationArn { get; set; }
 
     public int? MaxNumberOfMessagesPerSecond { get; set; }
-
-    public string? SourceArn { get; set; }
 
     public static StartMessageMoveTaskRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1404,18 +1404,18 @@ public sealed partial class StartMessageMoveTaskRequest
             return null;
         }
         var result = new StartMessageMoveTaskRequest();
+        result.SourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceArn"));
         result.DestinationArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DestinationArn"));
         result.MaxNumberOfMessagesPerSecond = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxNumberOfMessagesPerSecond"));
-        result.SourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "SourceArn", SourceArn);
         global::Gureum.Core.ValueTree.Put(node, "DestinationArn", DestinationArn);
         global::Gureum.Core.ValueTree.Put(node, "MaxNumberOfMessagesPerSecond", MaxNumberOfMessagesPerSecond);
-        global::Gureum.Core.ValueTree.Put(node, "SourceArn", SourceArn);
         return node;
     }
 }

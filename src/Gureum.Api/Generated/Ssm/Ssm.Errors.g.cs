@@ -1035,6 +1035,12 @@ public sealed partial class OpsItemLimitExceededException : global::Gureum.Core.
     {
     }
 
+    public global::System.Collections.Generic.List<string>? ResourceTypes
+    {
+        get => global::Gureum.Core.ValueTree.ReadList(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "ResourceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        set => With("ResourceTypes", global::Gureum.Core.ValueTree.WriteList(value, x => (object?)x));
+    }
+
     public int? Limit
     {
         get => global::Gureum.Core.ValueConvert.AsInt(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "Limit"));
@@ -1045,12 +1051,6 @@ public sealed partial class OpsItemLimitExceededException : global::Gureum.Core.
     {
         get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "LimitType"));
         set => With("LimitType", value);
-    }
-
-    public global::System.Collections.Generic.List<string>? ResourceTypes
-    {
-        get => global::Gureum.Core.ValueTree.ReadList(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "ResourceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        set => With("ResourceTypes", global::Gureum.Core.ValueTree.WriteList(value, x => (object?)x));
     }
 }
 
@@ -1075,16 +1075,16 @@ public sealed partial class OpsItemRelatedItemAlreadyExistsException : global::G
     {
     }
 
-    public string? OpsItemId
-    {
-        get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "OpsItemId"));
-        set => With("OpsItemId", value);
-    }
-
     public string? ResourceUri
     {
         get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "ResourceUri"));
         set => With("ResourceUri", value);
+    }
+
+    public string? OpsItemId
+    {
+        get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "OpsItemId"));
+        set => With("OpsItemId", value);
     }
 }
 
@@ -1431,12 +1431,6 @@ public sealed partial class ServiceQuotaExceededException : global::Gureum.Core.
     {
     }
 
-    public string? QuotaCode
-    {
-        get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "QuotaCode"));
-        set => With("QuotaCode", value);
-    }
-
     public string? ResourceId
     {
         get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "ResourceId"));
@@ -1447,6 +1441,12 @@ public sealed partial class ServiceQuotaExceededException : global::Gureum.Core.
     {
         get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "ResourceType"));
         set => With("ResourceType", value);
+    }
+
+    public string? QuotaCode
+    {
+        get => global::Gureum.Core.ValueConvert.AsString(Fields is null ? null : global::Gureum.Core.ValueTree.Get(Fields, "QuotaCode"));
+        set => With("QuotaCode", value);
     }
 
     public string? ServiceCode

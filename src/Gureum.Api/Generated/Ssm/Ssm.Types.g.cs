@@ -53,21 +53,21 @@ public sealed partial class Activation
 {
     public string? ActivationId { get; set; }
 
-    public global::System.DateTimeOffset? CreatedDate { get; set; }
-
-    public string? DefaultInstanceName { get; set; }
-
     public string? Description { get; set; }
 
-    public global::System.DateTimeOffset? ExpirationDate { get; set; }
-
-    public bool? Expired { get; set; }
+    public string? DefaultInstanceName { get; set; }
 
     public string? IamRole { get; set; }
 
     public int? RegistrationLimit { get; set; }
 
     public int? RegistrationsCount { get; set; }
+
+    public global::System.DateTimeOffset? ExpirationDate { get; set; }
+
+    public bool? Expired { get; set; }
+
+    public global::System.DateTimeOffset? CreatedDate { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Tag>? Tags { get; set; }
 
@@ -79,14 +79,14 @@ public sealed partial class Activation
         }
         var result = new Activation();
         result.ActivationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActivationId"));
-        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
-        result.DefaultInstanceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultInstanceName"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.ExpirationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExpirationDate"));
-        result.Expired = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Expired"));
+        result.DefaultInstanceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultInstanceName"));
         result.IamRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IamRole"));
         result.RegistrationLimit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RegistrationLimit"));
         result.RegistrationsCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RegistrationsCount"));
+        result.ExpirationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExpirationDate"));
+        result.Expired = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Expired"));
+        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -95,14 +95,14 @@ public sealed partial class Activation
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ActivationId", ActivationId);
-        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
-        global::Gureum.Core.ValueTree.Put(node, "DefaultInstanceName", DefaultInstanceName);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "ExpirationDate", ExpirationDate);
-        global::Gureum.Core.ValueTree.Put(node, "Expired", Expired);
+        global::Gureum.Core.ValueTree.Put(node, "DefaultInstanceName", DefaultInstanceName);
         global::Gureum.Core.ValueTree.Put(node, "IamRole", IamRole);
         global::Gureum.Core.ValueTree.Put(node, "RegistrationLimit", RegistrationLimit);
         global::Gureum.Core.ValueTree.Put(node, "RegistrationsCount", RegistrationsCount);
+        global::Gureum.Core.ValueTree.Put(node, "ExpirationDate", ExpirationDate);
+        global::Gureum.Core.ValueTree.Put(node, "Expired", Expired);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
@@ -110,9 +110,9 @@ public sealed partial class Activation
 
 public sealed partial class AddTagsToResourceRequest
 {
-    public string? ResourceId { get; set; }
-
     public string? ResourceType { get; set; }
+
+    public string? ResourceId { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Tag>? Tags { get; set; }
 
@@ -123,8 +123,8 @@ public sealed partial class AddTagsToResourceRequest
             return null;
         }
         var result = new AddTagsToResourceRequest();
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceId"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceId"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -132,8 +132,8 @@ public sealed partial class AddTagsToResourceRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ResourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
@@ -183,9 +183,9 @@ public sealed partial class Alarm
 
 public sealed partial class AlarmConfiguration
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Alarm>? Alarms { get; set; }
-
     public bool? IgnorePollAlarmFailure { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Alarm>? Alarms { get; set; }
 
     public static AlarmConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -194,16 +194,16 @@ public sealed partial class AlarmConfiguration
             return null;
         }
         var result = new AlarmConfiguration();
-        result.Alarms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Alarms"), x => global::Gureum.Api.Ssm.Alarm.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.IgnorePollAlarmFailure = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IgnorePollAlarmFailure"));
+        result.Alarms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Alarms"), x => global::Gureum.Api.Ssm.Alarm.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Alarms", global::Gureum.Core.ValueTree.WriteList(Alarms, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "IgnorePollAlarmFailure", IgnorePollAlarmFailure);
+        global::Gureum.Core.ValueTree.Put(node, "Alarms", global::Gureum.Core.ValueTree.WriteList(Alarms, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -237,9 +237,9 @@ public sealed partial class AlarmStateInformation
 
 public sealed partial class AssociateOpsItemRelatedItemRequest
 {
-    public string? AssociationType { get; set; }
-
     public string? OpsItemId { get; set; }
+
+    public string? AssociationType { get; set; }
 
     public string? ResourceType { get; set; }
 
@@ -252,8 +252,8 @@ public sealed partial class AssociateOpsItemRelatedItemRequest
             return null;
         }
         var result = new AssociateOpsItemRelatedItemRequest();
-        result.AssociationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationType"));
         result.OpsItemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemId"));
+        result.AssociationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationType"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
         result.ResourceUri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceUri"));
         return result;
@@ -262,8 +262,8 @@ public sealed partial class AssociateOpsItemRelatedItemRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AssociationType", AssociationType);
         global::Gureum.Core.ValueTree.Put(node, "OpsItemId", OpsItemId);
+        global::Gureum.Core.ValueTree.Put(node, "AssociationType", AssociationType);
         global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
         global::Gureum.Core.ValueTree.Put(node, "ResourceUri", ResourceUri);
         return node;
@@ -295,31 +295,31 @@ public sealed partial class AssociateOpsItemRelatedItemResponse
 
 public sealed partial class Association
 {
-    public string? AssociationId { get; set; }
+    public string? Name { get; set; }
 
-    public string? AssociationName { get; set; }
+    public string? InstanceId { get; set; }
+
+    public string? AssociationId { get; set; }
 
     public string? AssociationVersion { get; set; }
 
     public string? DocumentVersion { get; set; }
 
-    public int? Duration { get; set; }
-
-    public string? InstanceId { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
 
     public global::System.DateTimeOffset? LastExecutionDate { get; set; }
-
-    public string? Name { get; set; }
 
     public global::Gureum.Api.Ssm.AssociationOverview? Overview { get; set; }
 
     public string? ScheduleExpression { get; set; }
 
+    public string? AssociationName { get; set; }
+
     public int? ScheduleOffset { get; set; }
 
-    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>>? TargetMaps { get; set; }
+    public int? Duration { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>>? TargetMaps { get; set; }
 
     public static Association? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -328,38 +328,38 @@ public sealed partial class Association
             return null;
         }
         var result = new Association();
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
         result.AssociationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationId"));
-        result.AssociationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationName"));
         result.AssociationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationVersion"));
         result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
-        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
-        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
+        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.LastExecutionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastExecutionDate"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Overview = global::Gureum.Api.Ssm.AssociationOverview.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Overview")));
         result.ScheduleExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleExpression"));
+        result.AssociationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationName"));
         result.ScheduleOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScheduleOffset"));
+        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
         result.TargetMaps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetMaps"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!)!);
-        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
         global::Gureum.Core.ValueTree.Put(node, "AssociationId", AssociationId);
-        global::Gureum.Core.ValueTree.Put(node, "AssociationName", AssociationName);
         global::Gureum.Core.ValueTree.Put(node, "AssociationVersion", AssociationVersion);
         global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
+        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "LastExecutionDate", LastExecutionDate);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Overview", Overview?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ScheduleExpression", ScheduleExpression);
+        global::Gureum.Core.ValueTree.Put(node, "AssociationName", AssociationName);
         global::Gureum.Core.ValueTree.Put(node, "ScheduleOffset", ScheduleOffset);
+        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
         global::Gureum.Core.ValueTree.Put(node, "TargetMaps", global::Gureum.Core.ValueTree.WriteList(TargetMaps, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x))));
-        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -376,65 +376,65 @@ public static class AssociationComplianceSeverity
 
 public sealed partial class AssociationDescription
 {
-    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
+    public string? Name { get; set; }
 
-    public bool? ApplyOnlyAtCronInterval { get; set; }
-
-    public string? AssociationDispatchAssumeRole { get; set; }
-
-    public string? AssociationId { get; set; }
-
-    public string? AssociationName { get; set; }
+    public string? InstanceId { get; set; }
 
     public string? AssociationVersion { get; set; }
 
-    public string? AutomationTargetParameterName { get; set; }
-
-    public global::System.Collections.Generic.List<string>? CalendarNames { get; set; }
-
-    public string? ComplianceSeverity { get; set; }
-
     public global::System.DateTimeOffset? Date { get; set; }
+
+    public global::System.DateTimeOffset? LastUpdateAssociationDate { get; set; }
+
+    public global::Gureum.Api.Ssm.AssociationStatus? Status { get; set; }
+
+    public global::Gureum.Api.Ssm.AssociationOverview? Overview { get; set; }
 
     public string? DocumentVersion { get; set; }
 
-    public int? Duration { get; set; }
+    public string? AutomationTargetParameterName { get; set; }
 
-    public string? InstanceId { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Parameters { get; set; }
+
+    public string? AssociationId { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+
+    public string? ScheduleExpression { get; set; }
+
+    public global::Gureum.Api.Ssm.InstanceAssociationOutputLocation? OutputLocation { get; set; }
 
     public global::System.DateTimeOffset? LastExecutionDate { get; set; }
 
     public global::System.DateTimeOffset? LastSuccessfulExecutionDate { get; set; }
 
-    public global::System.DateTimeOffset? LastUpdateAssociationDate { get; set; }
-
-    public string? MaxConcurrency { get; set; }
+    public string? AssociationName { get; set; }
 
     public string? MaxErrors { get; set; }
 
-    public string? Name { get; set; }
+    public string? MaxConcurrency { get; set; }
 
-    public global::Gureum.Api.Ssm.InstanceAssociationOutputLocation? OutputLocation { get; set; }
-
-    public global::Gureum.Api.Ssm.AssociationOverview? Overview { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Parameters { get; set; }
-
-    public string? ScheduleExpression { get; set; }
-
-    public int? ScheduleOffset { get; set; }
-
-    public global::Gureum.Api.Ssm.AssociationStatus? Status { get; set; }
+    public string? ComplianceSeverity { get; set; }
 
     public string? SyncCompliance { get; set; }
 
+    public bool? ApplyOnlyAtCronInterval { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CalendarNames { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.TargetLocation>? TargetLocations { get; set; }
+
+    public int? ScheduleOffset { get; set; }
+
+    public int? Duration { get; set; }
 
     public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>>? TargetMaps { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.AlarmStateInformation>? TriggeredAlarms { get; set; }
+
+    public string? AssociationDispatchAssumeRole { get; set; }
 
     public static AssociationDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -443,95 +443,95 @@ public sealed partial class AssociationDescription
             return null;
         }
         var result = new AssociationDescription();
-        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
-        result.ApplyOnlyAtCronInterval = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ApplyOnlyAtCronInterval"));
-        result.AssociationDispatchAssumeRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationDispatchAssumeRole"));
-        result.AssociationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationId"));
-        result.AssociationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationName"));
-        result.AssociationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationVersion"));
-        result.AutomationTargetParameterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutomationTargetParameterName"));
-        result.CalendarNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CalendarNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ComplianceSeverity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComplianceSeverity"));
-        result.Date = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Date"));
-        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
-        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
+        result.AssociationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationVersion"));
+        result.Date = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Date"));
+        result.LastUpdateAssociationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdateAssociationDate"));
+        result.Status = global::Gureum.Api.Ssm.AssociationStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Status")));
+        result.Overview = global::Gureum.Api.Ssm.AssociationOverview.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Overview")));
+        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
+        result.AutomationTargetParameterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutomationTargetParameterName"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
+        result.AssociationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationId"));
+        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ScheduleExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleExpression"));
+        result.OutputLocation = global::Gureum.Api.Ssm.InstanceAssociationOutputLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputLocation")));
         result.LastExecutionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastExecutionDate"));
         result.LastSuccessfulExecutionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastSuccessfulExecutionDate"));
-        result.LastUpdateAssociationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdateAssociationDate"));
-        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
+        result.AssociationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationName"));
         result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.OutputLocation = global::Gureum.Api.Ssm.InstanceAssociationOutputLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputLocation")));
-        result.Overview = global::Gureum.Api.Ssm.AssociationOverview.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Overview")));
-        result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
-        result.ScheduleExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleExpression"));
-        result.ScheduleOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScheduleOffset"));
-        result.Status = global::Gureum.Api.Ssm.AssociationStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Status")));
+        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
+        result.ComplianceSeverity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComplianceSeverity"));
         result.SyncCompliance = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SyncCompliance"));
+        result.ApplyOnlyAtCronInterval = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ApplyOnlyAtCronInterval"));
+        result.CalendarNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CalendarNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.TargetLocations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetLocations"), x => global::Gureum.Api.Ssm.TargetLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ScheduleOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScheduleOffset"));
+        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
         result.TargetMaps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetMaps"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!)!);
-        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
         result.TriggeredAlarms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TriggeredAlarms"), x => global::Gureum.Api.Ssm.AlarmStateInformation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AssociationDispatchAssumeRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationDispatchAssumeRole"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ApplyOnlyAtCronInterval", ApplyOnlyAtCronInterval);
-        global::Gureum.Core.ValueTree.Put(node, "AssociationDispatchAssumeRole", AssociationDispatchAssumeRole);
-        global::Gureum.Core.ValueTree.Put(node, "AssociationId", AssociationId);
-        global::Gureum.Core.ValueTree.Put(node, "AssociationName", AssociationName);
-        global::Gureum.Core.ValueTree.Put(node, "AssociationVersion", AssociationVersion);
-        global::Gureum.Core.ValueTree.Put(node, "AutomationTargetParameterName", AutomationTargetParameterName);
-        global::Gureum.Core.ValueTree.Put(node, "CalendarNames", global::Gureum.Core.ValueTree.WriteList(CalendarNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ComplianceSeverity", ComplianceSeverity);
-        global::Gureum.Core.ValueTree.Put(node, "Date", Date);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
+        global::Gureum.Core.ValueTree.Put(node, "AssociationVersion", AssociationVersion);
+        global::Gureum.Core.ValueTree.Put(node, "Date", Date);
+        global::Gureum.Core.ValueTree.Put(node, "LastUpdateAssociationDate", LastUpdateAssociationDate);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Overview", Overview?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
+        global::Gureum.Core.ValueTree.Put(node, "AutomationTargetParameterName", AutomationTargetParameterName);
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
+        global::Gureum.Core.ValueTree.Put(node, "AssociationId", AssociationId);
+        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ScheduleExpression", ScheduleExpression);
+        global::Gureum.Core.ValueTree.Put(node, "OutputLocation", OutputLocation?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "LastExecutionDate", LastExecutionDate);
         global::Gureum.Core.ValueTree.Put(node, "LastSuccessfulExecutionDate", LastSuccessfulExecutionDate);
-        global::Gureum.Core.ValueTree.Put(node, "LastUpdateAssociationDate", LastUpdateAssociationDate);
-        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
+        global::Gureum.Core.ValueTree.Put(node, "AssociationName", AssociationName);
         global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "OutputLocation", OutputLocation?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Overview", Overview?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
-        global::Gureum.Core.ValueTree.Put(node, "ScheduleExpression", ScheduleExpression);
-        global::Gureum.Core.ValueTree.Put(node, "ScheduleOffset", ScheduleOffset);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
+        global::Gureum.Core.ValueTree.Put(node, "ComplianceSeverity", ComplianceSeverity);
         global::Gureum.Core.ValueTree.Put(node, "SyncCompliance", SyncCompliance);
+        global::Gureum.Core.ValueTree.Put(node, "ApplyOnlyAtCronInterval", ApplyOnlyAtCronInterval);
+        global::Gureum.Core.ValueTree.Put(node, "CalendarNames", global::Gureum.Core.ValueTree.WriteList(CalendarNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "TargetLocations", global::Gureum.Core.ValueTree.WriteList(TargetLocations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ScheduleOffset", ScheduleOffset);
+        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
         global::Gureum.Core.ValueTree.Put(node, "TargetMaps", global::Gureum.Core.ValueTree.WriteList(TargetMaps, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x))));
-        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TriggeredAlarms", global::Gureum.Core.ValueTree.WriteList(TriggeredAlarms, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AssociationDispatchAssumeRole", AssociationDispatchAssumeRole);
         return node;
     }
 }
 
 public sealed partial class AssociationExecution
 {
-    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
-
     public string? AssociationId { get; set; }
 
     public string? AssociationVersion { get; set; }
 
-    public global::System.DateTimeOffset? CreatedTime { get; set; }
+    public string? ExecutionId { get; set; }
+
+    public string? Status { get; set; }
 
     public string? DetailedStatus { get; set; }
 
-    public string? ExecutionId { get; set; }
+    public global::System.DateTimeOffset? CreatedTime { get; set; }
 
     public global::System.DateTimeOffset? LastExecutionDate { get; set; }
 
     public string? ResourceCountByStatus { get; set; }
 
-    public string? Status { get; set; }
+    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.AlarmStateInformation>? TriggeredAlarms { get; set; }
 
@@ -542,15 +542,15 @@ public sealed partial class AssociationExecution
             return null;
         }
         var result = new AssociationExecution();
-        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
         result.AssociationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationId"));
         result.AssociationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationVersion"));
-        result.CreatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTime"));
-        result.DetailedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetailedStatus"));
         result.ExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionId"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.DetailedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetailedStatus"));
+        result.CreatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTime"));
         result.LastExecutionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastExecutionDate"));
         result.ResourceCountByStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceCountByStatus"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
         result.TriggeredAlarms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TriggeredAlarms"), x => global::Gureum.Api.Ssm.AlarmStateInformation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -558,15 +558,15 @@ public sealed partial class AssociationExecution
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "AssociationId", AssociationId);
         global::Gureum.Core.ValueTree.Put(node, "AssociationVersion", AssociationVersion);
-        global::Gureum.Core.ValueTree.Put(node, "CreatedTime", CreatedTime);
-        global::Gureum.Core.ValueTree.Put(node, "DetailedStatus", DetailedStatus);
         global::Gureum.Core.ValueTree.Put(node, "ExecutionId", ExecutionId);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "DetailedStatus", DetailedStatus);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedTime", CreatedTime);
         global::Gureum.Core.ValueTree.Put(node, "LastExecutionDate", LastExecutionDate);
         global::Gureum.Core.ValueTree.Put(node, "ResourceCountByStatus", ResourceCountByStatus);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TriggeredAlarms", global::Gureum.Core.ValueTree.WriteList(TriggeredAlarms, x => (object?)x.ToTree()));
         return node;
     }
@@ -576,9 +576,9 @@ public sealed partial class AssociationExecutionFilter
 {
     public string? Key { get; set; }
 
-    public string? Type { get; set; }
-
     public string? Value { get; set; }
+
+    public string? Type { get; set; }
 
     public static AssociationExecutionFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -588,8 +588,8 @@ public sealed partial class AssociationExecutionFilter
         }
         var result = new AssociationExecutionFilter();
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Value"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         return result;
     }
 
@@ -597,8 +597,8 @@ public sealed partial class AssociationExecutionFilter
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "Value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         return node;
     }
 }
@@ -617,19 +617,19 @@ public sealed partial class AssociationExecutionTarget
 
     public string? AssociationVersion { get; set; }
 
-    public string? DetailedStatus { get; set; }
-
     public string? ExecutionId { get; set; }
-
-    public global::System.DateTimeOffset? LastExecutionDate { get; set; }
-
-    public global::Gureum.Api.Ssm.OutputSource? OutputSource { get; set; }
 
     public string? ResourceId { get; set; }
 
     public string? ResourceType { get; set; }
 
     public string? Status { get; set; }
+
+    public string? DetailedStatus { get; set; }
+
+    public global::System.DateTimeOffset? LastExecutionDate { get; set; }
+
+    public global::Gureum.Api.Ssm.OutputSource? OutputSource { get; set; }
 
     public static AssociationExecutionTarget? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -640,13 +640,13 @@ public sealed partial class AssociationExecutionTarget
         var result = new AssociationExecutionTarget();
         result.AssociationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationId"));
         result.AssociationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationVersion"));
-        result.DetailedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetailedStatus"));
         result.ExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionId"));
-        result.LastExecutionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastExecutionDate"));
-        result.OutputSource = global::Gureum.Api.Ssm.OutputSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputSource")));
         result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceId"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.DetailedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetailedStatus"));
+        result.LastExecutionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastExecutionDate"));
+        result.OutputSource = global::Gureum.Api.Ssm.OutputSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputSource")));
         return result;
     }
 
@@ -655,13 +655,13 @@ public sealed partial class AssociationExecutionTarget
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AssociationId", AssociationId);
         global::Gureum.Core.ValueTree.Put(node, "AssociationVersion", AssociationVersion);
-        global::Gureum.Core.ValueTree.Put(node, "DetailedStatus", DetailedStatus);
         global::Gureum.Core.ValueTree.Put(node, "ExecutionId", ExecutionId);
-        global::Gureum.Core.ValueTree.Put(node, "LastExecutionDate", LastExecutionDate);
-        global::Gureum.Core.ValueTree.Put(node, "OutputSource", OutputSource?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ResourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "DetailedStatus", DetailedStatus);
+        global::Gureum.Core.ValueTree.Put(node, "LastExecutionDate", LastExecutionDate);
+        global::Gureum.Core.ValueTree.Put(node, "OutputSource", OutputSource?.ToTree());
         return node;
     }
 }
@@ -751,11 +751,11 @@ public static class AssociationFilterOperatorType
 
 public sealed partial class AssociationOverview
 {
-    public global::System.Collections.Generic.Dictionary<string, int>? AssociationStatusAggregatedCount { get; set; }
+    public string? Status { get; set; }
 
     public string? DetailedStatus { get; set; }
 
-    public string? Status { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, int>? AssociationStatusAggregatedCount { get; set; }
 
     public static AssociationOverview? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -764,31 +764,31 @@ public sealed partial class AssociationOverview
             return null;
         }
         var result = new AssociationOverview();
-        result.AssociationStatusAggregatedCount = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "AssociationStatusAggregatedCount"), x => global::Gureum.Core.ValueConvert.AsInt(x) ?? default);
-        result.DetailedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetailedStatus"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.DetailedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetailedStatus"));
+        result.AssociationStatusAggregatedCount = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "AssociationStatusAggregatedCount"), x => global::Gureum.Core.ValueConvert.AsInt(x) ?? default);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AssociationStatusAggregatedCount", global::Gureum.Core.ValueTree.WriteMap(AssociationStatusAggregatedCount, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "DetailedStatus", DetailedStatus);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "DetailedStatus", DetailedStatus);
+        global::Gureum.Core.ValueTree.Put(node, "AssociationStatusAggregatedCount", global::Gureum.Core.ValueTree.WriteMap(AssociationStatusAggregatedCount, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class AssociationStatus
 {
-    public string? AdditionalInfo { get; set; }
-
     public global::System.DateTimeOffset? Date { get; set; }
+
+    public string? Name { get; set; }
 
     public string? Message { get; set; }
 
-    public string? Name { get; set; }
+    public string? AdditionalInfo { get; set; }
 
     public static AssociationStatus? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -797,20 +797,20 @@ public sealed partial class AssociationStatus
             return null;
         }
         var result = new AssociationStatus();
-        result.AdditionalInfo = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AdditionalInfo"));
         result.Date = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Date"));
-        result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Message"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Message"));
+        result.AdditionalInfo = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AdditionalInfo"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AdditionalInfo", AdditionalInfo);
         global::Gureum.Core.ValueTree.Put(node, "Date", Date);
-        global::Gureum.Core.ValueTree.Put(node, "Message", Message);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Message", Message);
+        global::Gureum.Core.ValueTree.Put(node, "AdditionalInfo", AdditionalInfo);
         return node;
     }
 }
@@ -832,47 +832,47 @@ public static class AssociationSyncCompliance
 
 public sealed partial class AssociationVersionInfo
 {
-    public bool? ApplyOnlyAtCronInterval { get; set; }
-
-    public string? AssociationDispatchAssumeRole { get; set; }
-
     public string? AssociationId { get; set; }
-
-    public string? AssociationName { get; set; }
 
     public string? AssociationVersion { get; set; }
 
-    public global::System.Collections.Generic.List<string>? CalendarNames { get; set; }
-
-    public string? ComplianceSeverity { get; set; }
-
     public global::System.DateTimeOffset? CreatedDate { get; set; }
-
-    public string? DocumentVersion { get; set; }
-
-    public int? Duration { get; set; }
-
-    public string? MaxConcurrency { get; set; }
-
-    public string? MaxErrors { get; set; }
 
     public string? Name { get; set; }
 
-    public global::Gureum.Api.Ssm.InstanceAssociationOutputLocation? OutputLocation { get; set; }
+    public string? DocumentVersion { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Parameters { get; set; }
 
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+
     public string? ScheduleExpression { get; set; }
 
-    public int? ScheduleOffset { get; set; }
+    public global::Gureum.Api.Ssm.InstanceAssociationOutputLocation? OutputLocation { get; set; }
+
+    public string? AssociationName { get; set; }
+
+    public string? MaxErrors { get; set; }
+
+    public string? MaxConcurrency { get; set; }
+
+    public string? ComplianceSeverity { get; set; }
 
     public string? SyncCompliance { get; set; }
 
+    public bool? ApplyOnlyAtCronInterval { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CalendarNames { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.TargetLocation>? TargetLocations { get; set; }
+
+    public int? ScheduleOffset { get; set; }
+
+    public int? Duration { get; set; }
 
     public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>>? TargetMaps { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+    public string? AssociationDispatchAssumeRole { get; set; }
 
     public static AssociationVersionInfo? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -881,67 +881,67 @@ public sealed partial class AssociationVersionInfo
             return null;
         }
         var result = new AssociationVersionInfo();
-        result.ApplyOnlyAtCronInterval = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ApplyOnlyAtCronInterval"));
-        result.AssociationDispatchAssumeRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationDispatchAssumeRole"));
         result.AssociationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationId"));
-        result.AssociationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationName"));
         result.AssociationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationVersion"));
-        result.CalendarNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CalendarNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ComplianceSeverity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComplianceSeverity"));
         result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
-        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
-        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
-        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
-        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.OutputLocation = global::Gureum.Api.Ssm.InstanceAssociationOutputLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputLocation")));
+        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
         result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
-        result.ScheduleExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleExpression"));
-        result.ScheduleOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScheduleOffset"));
-        result.SyncCompliance = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SyncCompliance"));
-        result.TargetLocations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetLocations"), x => global::Gureum.Api.Ssm.TargetLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TargetMaps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetMaps"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!)!);
         result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ScheduleExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleExpression"));
+        result.OutputLocation = global::Gureum.Api.Ssm.InstanceAssociationOutputLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputLocation")));
+        result.AssociationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationName"));
+        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
+        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
+        result.ComplianceSeverity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComplianceSeverity"));
+        result.SyncCompliance = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SyncCompliance"));
+        result.ApplyOnlyAtCronInterval = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ApplyOnlyAtCronInterval"));
+        result.CalendarNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CalendarNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.TargetLocations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetLocations"), x => global::Gureum.Api.Ssm.TargetLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ScheduleOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScheduleOffset"));
+        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
+        result.TargetMaps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetMaps"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!)!);
+        result.AssociationDispatchAssumeRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationDispatchAssumeRole"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ApplyOnlyAtCronInterval", ApplyOnlyAtCronInterval);
-        global::Gureum.Core.ValueTree.Put(node, "AssociationDispatchAssumeRole", AssociationDispatchAssumeRole);
         global::Gureum.Core.ValueTree.Put(node, "AssociationId", AssociationId);
-        global::Gureum.Core.ValueTree.Put(node, "AssociationName", AssociationName);
         global::Gureum.Core.ValueTree.Put(node, "AssociationVersion", AssociationVersion);
-        global::Gureum.Core.ValueTree.Put(node, "CalendarNames", global::Gureum.Core.ValueTree.WriteList(CalendarNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ComplianceSeverity", ComplianceSeverity);
         global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
-        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
-        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "OutputLocation", OutputLocation?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
         global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
-        global::Gureum.Core.ValueTree.Put(node, "ScheduleExpression", ScheduleExpression);
-        global::Gureum.Core.ValueTree.Put(node, "ScheduleOffset", ScheduleOffset);
-        global::Gureum.Core.ValueTree.Put(node, "SyncCompliance", SyncCompliance);
-        global::Gureum.Core.ValueTree.Put(node, "TargetLocations", global::Gureum.Core.ValueTree.WriteList(TargetLocations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TargetMaps", global::Gureum.Core.ValueTree.WriteList(TargetMaps, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x))));
         global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ScheduleExpression", ScheduleExpression);
+        global::Gureum.Core.ValueTree.Put(node, "OutputLocation", OutputLocation?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AssociationName", AssociationName);
+        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
+        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
+        global::Gureum.Core.ValueTree.Put(node, "ComplianceSeverity", ComplianceSeverity);
+        global::Gureum.Core.ValueTree.Put(node, "SyncCompliance", SyncCompliance);
+        global::Gureum.Core.ValueTree.Put(node, "ApplyOnlyAtCronInterval", ApplyOnlyAtCronInterval);
+        global::Gureum.Core.ValueTree.Put(node, "CalendarNames", global::Gureum.Core.ValueTree.WriteList(CalendarNames, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "TargetLocations", global::Gureum.Core.ValueTree.WriteList(TargetLocations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ScheduleOffset", ScheduleOffset);
+        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
+        global::Gureum.Core.ValueTree.Put(node, "TargetMaps", global::Gureum.Core.ValueTree.WriteList(TargetMaps, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x))));
+        global::Gureum.Core.ValueTree.Put(node, "AssociationDispatchAssumeRole", AssociationDispatchAssumeRole);
         return node;
     }
 }
 
 public sealed partial class AttachmentContent
 {
-    public string? Hash { get; set; }
-
-    public string? HashType { get; set; }
-
     public string? Name { get; set; }
 
     public long? Size { get; set; }
+
+    public string? Hash { get; set; }
+
+    public string? HashType { get; set; }
 
     public string? Url { get; set; }
 
@@ -952,10 +952,10 @@ public sealed partial class AttachmentContent
             return null;
         }
         var result = new AttachmentContent();
-        result.Hash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Hash"));
-        result.HashType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HashType"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Size = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "Size"));
+        result.Hash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Hash"));
+        result.HashType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HashType"));
         result.Url = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Url"));
         return result;
     }
@@ -963,10 +963,10 @@ public sealed partial class AttachmentContent
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Hash", Hash);
-        global::Gureum.Core.ValueTree.Put(node, "HashType", HashType);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Size", Size);
+        global::Gureum.Core.ValueTree.Put(node, "Hash", Hash);
+        global::Gureum.Core.ValueTree.Put(node, "HashType", HashType);
         global::Gureum.Core.ValueTree.Put(node, "Url", Url);
         return node;
     }
@@ -1005,9 +1005,9 @@ public sealed partial class AttachmentsSource
 {
     public string? Key { get; set; }
 
-    public string? Name { get; set; }
-
     public global::System.Collections.Generic.List<string>? Values { get; set; }
+
+    public string? Name { get; set; }
 
     public static AttachmentsSource? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1017,8 +1017,8 @@ public sealed partial class AttachmentsSource
         }
         var result = new AttachmentsSource();
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Values = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Values"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         return result;
     }
 
@@ -1026,8 +1026,8 @@ public sealed partial class AttachmentsSource
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Values", global::Gureum.Core.ValueTree.WriteList(Values, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         return node;
     }
 }
@@ -1042,73 +1042,73 @@ public static class AttachmentsSourceKey
 
 public sealed partial class AutomationExecution
 {
-    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
-
-    public string? AssociationId { get; set; }
-
     public string? AutomationExecutionId { get; set; }
-
-    public string? AutomationExecutionStatus { get; set; }
-
-    public string? AutomationSubtype { get; set; }
-
-    public string? ChangeRequestName { get; set; }
-
-    public string? CurrentAction { get; set; }
-
-    public string? CurrentStepName { get; set; }
 
     public string? DocumentName { get; set; }
 
     public string? DocumentVersion { get; set; }
 
-    public string? ExecutedBy { get; set; }
+    public global::System.DateTimeOffset? ExecutionStartTime { get; set; }
 
     public global::System.DateTimeOffset? ExecutionEndTime { get; set; }
 
-    public global::System.DateTimeOffset? ExecutionStartTime { get; set; }
-
-    public string? FailureMessage { get; set; }
-
-    public string? MaxConcurrency { get; set; }
-
-    public string? MaxErrors { get; set; }
-
-    public string? Mode { get; set; }
-
-    public string? OpsItemId { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Outputs { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Parameters { get; set; }
-
-    public string? ParentAutomationExecutionId { get; set; }
-
-    public global::Gureum.Api.Ssm.ProgressCounters? ProgressCounters { get; set; }
-
-    public global::Gureum.Api.Ssm.ResolvedTargets? ResolvedTargets { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Runbook>? Runbooks { get; set; }
-
-    public global::System.DateTimeOffset? ScheduledTime { get; set; }
+    public string? AutomationExecutionStatus { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.StepExecution>? StepExecutions { get; set; }
 
     public bool? StepExecutionsTruncated { get; set; }
 
-    public string? Target { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Parameters { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.TargetLocation>? TargetLocations { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Outputs { get; set; }
 
-    public string? TargetLocationsURL { get; set; }
+    public string? FailureMessage { get; set; }
 
-    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>>? TargetMaps { get; set; }
+    public string? Mode { get; set; }
+
+    public string? ParentAutomationExecutionId { get; set; }
+
+    public string? ExecutedBy { get; set; }
+
+    public string? CurrentStepName { get; set; }
+
+    public string? CurrentAction { get; set; }
 
     public string? TargetParameterName { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
 
+    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>>? TargetMaps { get; set; }
+
+    public global::Gureum.Api.Ssm.ResolvedTargets? ResolvedTargets { get; set; }
+
+    public string? MaxConcurrency { get; set; }
+
+    public string? MaxErrors { get; set; }
+
+    public string? Target { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.TargetLocation>? TargetLocations { get; set; }
+
+    public global::Gureum.Api.Ssm.ProgressCounters? ProgressCounters { get; set; }
+
+    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.AlarmStateInformation>? TriggeredAlarms { get; set; }
+
+    public string? TargetLocationsURL { get; set; }
+
+    public string? AutomationSubtype { get; set; }
+
+    public global::System.DateTimeOffset? ScheduledTime { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Runbook>? Runbooks { get; set; }
+
+    public string? OpsItemId { get; set; }
+
+    public string? AssociationId { get; set; }
+
+    public string? ChangeRequestName { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Variables { get; set; }
 
@@ -1119,40 +1119,40 @@ public sealed partial class AutomationExecution
             return null;
         }
         var result = new AutomationExecution();
-        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
-        result.AssociationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationId"));
         result.AutomationExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutomationExecutionId"));
-        result.AutomationExecutionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutomationExecutionStatus"));
-        result.AutomationSubtype = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutomationSubtype"));
-        result.ChangeRequestName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeRequestName"));
-        result.CurrentAction = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CurrentAction"));
-        result.CurrentStepName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CurrentStepName"));
         result.DocumentName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentName"));
         result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
-        result.ExecutedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutedBy"));
-        result.ExecutionEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExecutionEndTime"));
         result.ExecutionStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExecutionStartTime"));
-        result.FailureMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureMessage"));
-        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
-        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
-        result.Mode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Mode"));
-        result.OpsItemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemId"));
-        result.Outputs = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Outputs"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
-        result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
-        result.ParentAutomationExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParentAutomationExecutionId"));
-        result.ProgressCounters = global::Gureum.Api.Ssm.ProgressCounters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProgressCounters")));
-        result.ResolvedTargets = global::Gureum.Api.Ssm.ResolvedTargets.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ResolvedTargets")));
-        result.Runbooks = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Runbooks"), x => global::Gureum.Api.Ssm.Runbook.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ScheduledTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ScheduledTime"));
+        result.ExecutionEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExecutionEndTime"));
+        result.AutomationExecutionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutomationExecutionStatus"));
         result.StepExecutions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StepExecutions"), x => global::Gureum.Api.Ssm.StepExecution.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.StepExecutionsTruncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "StepExecutionsTruncated"));
-        result.Target = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Target"));
-        result.TargetLocations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetLocations"), x => global::Gureum.Api.Ssm.TargetLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TargetLocationsURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetLocationsURL"));
-        result.TargetMaps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetMaps"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!)!);
+        result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
+        result.Outputs = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Outputs"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
+        result.FailureMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureMessage"));
+        result.Mode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Mode"));
+        result.ParentAutomationExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParentAutomationExecutionId"));
+        result.ExecutedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutedBy"));
+        result.CurrentStepName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CurrentStepName"));
+        result.CurrentAction = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CurrentAction"));
         result.TargetParameterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetParameterName"));
         result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TargetMaps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetMaps"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!)!);
+        result.ResolvedTargets = global::Gureum.Api.Ssm.ResolvedTargets.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ResolvedTargets")));
+        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
+        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
+        result.Target = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Target"));
+        result.TargetLocations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetLocations"), x => global::Gureum.Api.Ssm.TargetLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ProgressCounters = global::Gureum.Api.Ssm.ProgressCounters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ProgressCounters")));
+        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
         result.TriggeredAlarms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TriggeredAlarms"), x => global::Gureum.Api.Ssm.AlarmStateInformation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TargetLocationsURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetLocationsURL"));
+        result.AutomationSubtype = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutomationSubtype"));
+        result.ScheduledTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ScheduledTime"));
+        result.Runbooks = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Runbooks"), x => global::Gureum.Api.Ssm.Runbook.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.OpsItemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemId"));
+        result.AssociationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationId"));
+        result.ChangeRequestName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeRequestName"));
         result.Variables = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Variables"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
         return result;
     }
@@ -1160,40 +1160,40 @@ public sealed partial class AutomationExecution
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AssociationId", AssociationId);
         global::Gureum.Core.ValueTree.Put(node, "AutomationExecutionId", AutomationExecutionId);
-        global::Gureum.Core.ValueTree.Put(node, "AutomationExecutionStatus", AutomationExecutionStatus);
-        global::Gureum.Core.ValueTree.Put(node, "AutomationSubtype", AutomationSubtype);
-        global::Gureum.Core.ValueTree.Put(node, "ChangeRequestName", ChangeRequestName);
-        global::Gureum.Core.ValueTree.Put(node, "CurrentAction", CurrentAction);
-        global::Gureum.Core.ValueTree.Put(node, "CurrentStepName", CurrentStepName);
         global::Gureum.Core.ValueTree.Put(node, "DocumentName", DocumentName);
         global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutedBy", ExecutedBy);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionEndTime", ExecutionEndTime);
         global::Gureum.Core.ValueTree.Put(node, "ExecutionStartTime", ExecutionStartTime);
-        global::Gureum.Core.ValueTree.Put(node, "FailureMessage", FailureMessage);
-        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
-        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
-        global::Gureum.Core.ValueTree.Put(node, "Mode", Mode);
-        global::Gureum.Core.ValueTree.Put(node, "OpsItemId", OpsItemId);
-        global::Gureum.Core.ValueTree.Put(node, "Outputs", global::Gureum.Core.ValueTree.WriteMap(Outputs, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
-        global::Gureum.Core.ValueTree.Put(node, "ParentAutomationExecutionId", ParentAutomationExecutionId);
-        global::Gureum.Core.ValueTree.Put(node, "ProgressCounters", ProgressCounters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ResolvedTargets", ResolvedTargets?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Runbooks", global::Gureum.Core.ValueTree.WriteList(Runbooks, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ScheduledTime", ScheduledTime);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionEndTime", ExecutionEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "AutomationExecutionStatus", AutomationExecutionStatus);
         global::Gureum.Core.ValueTree.Put(node, "StepExecutions", global::Gureum.Core.ValueTree.WriteList(StepExecutions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "StepExecutionsTruncated", StepExecutionsTruncated);
-        global::Gureum.Core.ValueTree.Put(node, "Target", Target);
-        global::Gureum.Core.ValueTree.Put(node, "TargetLocations", global::Gureum.Core.ValueTree.WriteList(TargetLocations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TargetLocationsURL", TargetLocationsURL);
-        global::Gureum.Core.ValueTree.Put(node, "TargetMaps", global::Gureum.Core.ValueTree.WriteList(TargetMaps, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x))));
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
+        global::Gureum.Core.ValueTree.Put(node, "Outputs", global::Gureum.Core.ValueTree.WriteMap(Outputs, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
+        global::Gureum.Core.ValueTree.Put(node, "FailureMessage", FailureMessage);
+        global::Gureum.Core.ValueTree.Put(node, "Mode", Mode);
+        global::Gureum.Core.ValueTree.Put(node, "ParentAutomationExecutionId", ParentAutomationExecutionId);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutedBy", ExecutedBy);
+        global::Gureum.Core.ValueTree.Put(node, "CurrentStepName", CurrentStepName);
+        global::Gureum.Core.ValueTree.Put(node, "CurrentAction", CurrentAction);
         global::Gureum.Core.ValueTree.Put(node, "TargetParameterName", TargetParameterName);
         global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TargetMaps", global::Gureum.Core.ValueTree.WriteList(TargetMaps, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x))));
+        global::Gureum.Core.ValueTree.Put(node, "ResolvedTargets", ResolvedTargets?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
+        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
+        global::Gureum.Core.ValueTree.Put(node, "Target", Target);
+        global::Gureum.Core.ValueTree.Put(node, "TargetLocations", global::Gureum.Core.ValueTree.WriteList(TargetLocations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ProgressCounters", ProgressCounters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TriggeredAlarms", global::Gureum.Core.ValueTree.WriteList(TriggeredAlarms, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TargetLocationsURL", TargetLocationsURL);
+        global::Gureum.Core.ValueTree.Put(node, "AutomationSubtype", AutomationSubtype);
+        global::Gureum.Core.ValueTree.Put(node, "ScheduledTime", ScheduledTime);
+        global::Gureum.Core.ValueTree.Put(node, "Runbooks", global::Gureum.Core.ValueTree.WriteList(Runbooks, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "OpsItemId", OpsItemId);
+        global::Gureum.Core.ValueTree.Put(node, "AssociationId", AssociationId);
+        global::Gureum.Core.ValueTree.Put(node, "ChangeRequestName", ChangeRequestName);
         global::Gureum.Core.ValueTree.Put(node, "Variables", global::Gureum.Core.ValueTree.WriteMap(Variables, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
         return node;
     }
@@ -1247,15 +1247,15 @@ public sealed partial class AutomationExecutionInputs
 {
     public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Parameters { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.TargetLocation>? TargetLocations { get; set; }
-
-    public string? TargetLocationsURL { get; set; }
-
-    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>>? TargetMaps { get; set; }
-
     public string? TargetParameterName { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+
+    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>>? TargetMaps { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.TargetLocation>? TargetLocations { get; set; }
+
+    public string? TargetLocationsURL { get; set; }
 
     public static AutomationExecutionInputs? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1265,11 +1265,11 @@ public sealed partial class AutomationExecutionInputs
         }
         var result = new AutomationExecutionInputs();
         result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
-        result.TargetLocations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetLocations"), x => global::Gureum.Api.Ssm.TargetLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TargetLocationsURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetLocationsURL"));
-        result.TargetMaps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetMaps"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!)!);
         result.TargetParameterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetParameterName"));
         result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TargetMaps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetMaps"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!)!);
+        result.TargetLocations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetLocations"), x => global::Gureum.Api.Ssm.TargetLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TargetLocationsURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetLocationsURL"));
         return result;
     }
 
@@ -1277,78 +1277,78 @@ public sealed partial class AutomationExecutionInputs
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
-        global::Gureum.Core.ValueTree.Put(node, "TargetLocations", global::Gureum.Core.ValueTree.WriteList(TargetLocations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TargetLocationsURL", TargetLocationsURL);
-        global::Gureum.Core.ValueTree.Put(node, "TargetMaps", global::Gureum.Core.ValueTree.WriteList(TargetMaps, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x))));
         global::Gureum.Core.ValueTree.Put(node, "TargetParameterName", TargetParameterName);
         global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TargetMaps", global::Gureum.Core.ValueTree.WriteList(TargetMaps, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x))));
+        global::Gureum.Core.ValueTree.Put(node, "TargetLocations", global::Gureum.Core.ValueTree.WriteList(TargetLocations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TargetLocationsURL", TargetLocationsURL);
         return node;
     }
 }
 
 public sealed partial class AutomationExecutionMetadata
 {
-    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
-
-    public string? AssociationId { get; set; }
-
     public string? AutomationExecutionId { get; set; }
-
-    public string? AutomationExecutionStatus { get; set; }
-
-    public string? AutomationSubtype { get; set; }
-
-    public string? AutomationType { get; set; }
-
-    public string? ChangeRequestName { get; set; }
-
-    public string? CurrentAction { get; set; }
-
-    public string? CurrentStepName { get; set; }
 
     public string? DocumentName { get; set; }
 
     public string? DocumentVersion { get; set; }
 
-    public string? ExecutedBy { get; set; }
-
-    public global::System.DateTimeOffset? ExecutionEndTime { get; set; }
+    public string? AutomationExecutionStatus { get; set; }
 
     public global::System.DateTimeOffset? ExecutionStartTime { get; set; }
 
-    public string? FailureMessage { get; set; }
+    public global::System.DateTimeOffset? ExecutionEndTime { get; set; }
+
+    public string? ExecutedBy { get; set; }
 
     public string? LogFile { get; set; }
 
-    public string? MaxConcurrency { get; set; }
-
-    public string? MaxErrors { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Outputs { get; set; }
 
     public string? Mode { get; set; }
 
-    public string? OpsItemId { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Outputs { get; set; }
-
     public string? ParentAutomationExecutionId { get; set; }
 
-    public global::Gureum.Api.Ssm.ResolvedTargets? ResolvedTargets { get; set; }
+    public string? CurrentStepName { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Runbook>? Runbooks { get; set; }
+    public string? CurrentAction { get; set; }
 
-    public global::System.DateTimeOffset? ScheduledTime { get; set; }
-
-    public string? Target { get; set; }
-
-    public string? TargetLocationsURL { get; set; }
-
-    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>>? TargetMaps { get; set; }
+    public string? FailureMessage { get; set; }
 
     public string? TargetParameterName { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
 
+    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>>? TargetMaps { get; set; }
+
+    public global::Gureum.Api.Ssm.ResolvedTargets? ResolvedTargets { get; set; }
+
+    public string? MaxConcurrency { get; set; }
+
+    public string? MaxErrors { get; set; }
+
+    public string? Target { get; set; }
+
+    public string? AutomationType { get; set; }
+
+    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.AlarmStateInformation>? TriggeredAlarms { get; set; }
+
+    public string? TargetLocationsURL { get; set; }
+
+    public string? AutomationSubtype { get; set; }
+
+    public global::System.DateTimeOffset? ScheduledTime { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Runbook>? Runbooks { get; set; }
+
+    public string? OpsItemId { get; set; }
+
+    public string? AssociationId { get; set; }
+
+    public string? ChangeRequestName { get; set; }
 
     public static AutomationExecutionMetadata? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1357,83 +1357,83 @@ public sealed partial class AutomationExecutionMetadata
             return null;
         }
         var result = new AutomationExecutionMetadata();
-        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
-        result.AssociationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationId"));
         result.AutomationExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutomationExecutionId"));
-        result.AutomationExecutionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutomationExecutionStatus"));
-        result.AutomationSubtype = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutomationSubtype"));
-        result.AutomationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutomationType"));
-        result.ChangeRequestName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeRequestName"));
-        result.CurrentAction = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CurrentAction"));
-        result.CurrentStepName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CurrentStepName"));
         result.DocumentName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentName"));
         result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
-        result.ExecutedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutedBy"));
-        result.ExecutionEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExecutionEndTime"));
+        result.AutomationExecutionStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutomationExecutionStatus"));
         result.ExecutionStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExecutionStartTime"));
-        result.FailureMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureMessage"));
+        result.ExecutionEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExecutionEndTime"));
+        result.ExecutedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutedBy"));
         result.LogFile = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LogFile"));
-        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
-        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
-        result.Mode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Mode"));
-        result.OpsItemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemId"));
         result.Outputs = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Outputs"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
+        result.Mode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Mode"));
         result.ParentAutomationExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ParentAutomationExecutionId"));
-        result.ResolvedTargets = global::Gureum.Api.Ssm.ResolvedTargets.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ResolvedTargets")));
-        result.Runbooks = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Runbooks"), x => global::Gureum.Api.Ssm.Runbook.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ScheduledTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ScheduledTime"));
-        result.Target = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Target"));
-        result.TargetLocationsURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetLocationsURL"));
-        result.TargetMaps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetMaps"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!)!);
+        result.CurrentStepName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CurrentStepName"));
+        result.CurrentAction = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CurrentAction"));
+        result.FailureMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureMessage"));
         result.TargetParameterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetParameterName"));
         result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TargetMaps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetMaps"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!)!);
+        result.ResolvedTargets = global::Gureum.Api.Ssm.ResolvedTargets.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ResolvedTargets")));
+        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
+        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
+        result.Target = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Target"));
+        result.AutomationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutomationType"));
+        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
         result.TriggeredAlarms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TriggeredAlarms"), x => global::Gureum.Api.Ssm.AlarmStateInformation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TargetLocationsURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetLocationsURL"));
+        result.AutomationSubtype = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutomationSubtype"));
+        result.ScheduledTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ScheduledTime"));
+        result.Runbooks = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Runbooks"), x => global::Gureum.Api.Ssm.Runbook.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.OpsItemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemId"));
+        result.AssociationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationId"));
+        result.ChangeRequestName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeRequestName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AssociationId", AssociationId);
         global::Gureum.Core.ValueTree.Put(node, "AutomationExecutionId", AutomationExecutionId);
-        global::Gureum.Core.ValueTree.Put(node, "AutomationExecutionStatus", AutomationExecutionStatus);
-        global::Gureum.Core.ValueTree.Put(node, "AutomationSubtype", AutomationSubtype);
-        global::Gureum.Core.ValueTree.Put(node, "AutomationType", AutomationType);
-        global::Gureum.Core.ValueTree.Put(node, "ChangeRequestName", ChangeRequestName);
-        global::Gureum.Core.ValueTree.Put(node, "CurrentAction", CurrentAction);
-        global::Gureum.Core.ValueTree.Put(node, "CurrentStepName", CurrentStepName);
         global::Gureum.Core.ValueTree.Put(node, "DocumentName", DocumentName);
         global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutedBy", ExecutedBy);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionEndTime", ExecutionEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "AutomationExecutionStatus", AutomationExecutionStatus);
         global::Gureum.Core.ValueTree.Put(node, "ExecutionStartTime", ExecutionStartTime);
-        global::Gureum.Core.ValueTree.Put(node, "FailureMessage", FailureMessage);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionEndTime", ExecutionEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutedBy", ExecutedBy);
         global::Gureum.Core.ValueTree.Put(node, "LogFile", LogFile);
-        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
-        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
-        global::Gureum.Core.ValueTree.Put(node, "Mode", Mode);
-        global::Gureum.Core.ValueTree.Put(node, "OpsItemId", OpsItemId);
         global::Gureum.Core.ValueTree.Put(node, "Outputs", global::Gureum.Core.ValueTree.WriteMap(Outputs, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
+        global::Gureum.Core.ValueTree.Put(node, "Mode", Mode);
         global::Gureum.Core.ValueTree.Put(node, "ParentAutomationExecutionId", ParentAutomationExecutionId);
-        global::Gureum.Core.ValueTree.Put(node, "ResolvedTargets", ResolvedTargets?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Runbooks", global::Gureum.Core.ValueTree.WriteList(Runbooks, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ScheduledTime", ScheduledTime);
-        global::Gureum.Core.ValueTree.Put(node, "Target", Target);
-        global::Gureum.Core.ValueTree.Put(node, "TargetLocationsURL", TargetLocationsURL);
-        global::Gureum.Core.ValueTree.Put(node, "TargetMaps", global::Gureum.Core.ValueTree.WriteList(TargetMaps, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x))));
+        global::Gureum.Core.ValueTree.Put(node, "CurrentStepName", CurrentStepName);
+        global::Gureum.Core.ValueTree.Put(node, "CurrentAction", CurrentAction);
+        global::Gureum.Core.ValueTree.Put(node, "FailureMessage", FailureMessage);
         global::Gureum.Core.ValueTree.Put(node, "TargetParameterName", TargetParameterName);
         global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TargetMaps", global::Gureum.Core.ValueTree.WriteList(TargetMaps, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x))));
+        global::Gureum.Core.ValueTree.Put(node, "ResolvedTargets", ResolvedTargets?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
+        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
+        global::Gureum.Core.ValueTree.Put(node, "Target", Target);
+        global::Gureum.Core.ValueTree.Put(node, "AutomationType", AutomationType);
+        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TriggeredAlarms", global::Gureum.Core.ValueTree.WriteList(TriggeredAlarms, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TargetLocationsURL", TargetLocationsURL);
+        global::Gureum.Core.ValueTree.Put(node, "AutomationSubtype", AutomationSubtype);
+        global::Gureum.Core.ValueTree.Put(node, "ScheduledTime", ScheduledTime);
+        global::Gureum.Core.ValueTree.Put(node, "Runbooks", global::Gureum.Core.ValueTree.WriteList(Runbooks, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "OpsItemId", OpsItemId);
+        global::Gureum.Core.ValueTree.Put(node, "AssociationId", AssociationId);
+        global::Gureum.Core.ValueTree.Put(node, "ChangeRequestName", ChangeRequestName);
         return node;
     }
 }
 
 public sealed partial class AutomationExecutionPreview
 {
-    public global::System.Collections.Generic.List<string>? Regions { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, int>? StepPreviews { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Regions { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.TargetPreview>? TargetPreviews { get; set; }
 
@@ -1446,8 +1446,8 @@ public sealed partial class AutomationExecutionPreview
             return null;
         }
         var result = new AutomationExecutionPreview();
-        result.Regions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Regions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.StepPreviews = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "StepPreviews"), x => global::Gureum.Core.ValueConvert.AsInt(x) ?? default);
+        result.Regions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Regions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.TargetPreviews = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetPreviews"), x => global::Gureum.Api.Ssm.TargetPreview.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TotalAccounts = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TotalAccounts"));
         return result;
@@ -1456,8 +1456,8 @@ public sealed partial class AutomationExecutionPreview
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Regions", global::Gureum.Core.ValueTree.WriteList(Regions, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "StepPreviews", global::Gureum.Core.ValueTree.WriteMap(StepPreviews, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Regions", global::Gureum.Core.ValueTree.WriteList(Regions, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "TargetPreviews", global::Gureum.Core.ValueTree.WriteList(TargetPreviews, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TotalAccounts", TotalAccounts);
         return node;
@@ -1504,25 +1504,25 @@ public static class AutomationType
 
 public sealed partial class BaselineOverride
 {
+    public string? OperatingSystem { get; set; }
+
+    public global::Gureum.Api.Ssm.PatchFilterGroup? GlobalFilters { get; set; }
+
     public global::Gureum.Api.Ssm.PatchRuleGroup? ApprovalRules { get; set; }
 
     public global::System.Collections.Generic.List<string>? ApprovedPatches { get; set; }
 
     public string? ApprovedPatchesComplianceLevel { get; set; }
 
-    public bool? ApprovedPatchesEnableNonSecurity { get; set; }
-
-    public string? AvailableSecurityUpdatesComplianceStatus { get; set; }
-
-    public global::Gureum.Api.Ssm.PatchFilterGroup? GlobalFilters { get; set; }
-
-    public string? OperatingSystem { get; set; }
-
     public global::System.Collections.Generic.List<string>? RejectedPatches { get; set; }
 
     public string? RejectedPatchesAction { get; set; }
 
+    public bool? ApprovedPatchesEnableNonSecurity { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.PatchSource>? Sources { get; set; }
+
+    public string? AvailableSecurityUpdatesComplianceStatus { get; set; }
 
     public static BaselineOverride? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1531,32 +1531,32 @@ public sealed partial class BaselineOverride
             return null;
         }
         var result = new BaselineOverride();
+        result.OperatingSystem = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperatingSystem"));
+        result.GlobalFilters = global::Gureum.Api.Ssm.PatchFilterGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "GlobalFilters")));
         result.ApprovalRules = global::Gureum.Api.Ssm.PatchRuleGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ApprovalRules")));
         result.ApprovedPatches = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ApprovedPatches"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ApprovedPatchesComplianceLevel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ApprovedPatchesComplianceLevel"));
-        result.ApprovedPatchesEnableNonSecurity = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ApprovedPatchesEnableNonSecurity"));
-        result.AvailableSecurityUpdatesComplianceStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailableSecurityUpdatesComplianceStatus"));
-        result.GlobalFilters = global::Gureum.Api.Ssm.PatchFilterGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "GlobalFilters")));
-        result.OperatingSystem = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperatingSystem"));
         result.RejectedPatches = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RejectedPatches"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.RejectedPatchesAction = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RejectedPatchesAction"));
+        result.ApprovedPatchesEnableNonSecurity = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ApprovedPatchesEnableNonSecurity"));
         result.Sources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Sources"), x => global::Gureum.Api.Ssm.PatchSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AvailableSecurityUpdatesComplianceStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailableSecurityUpdatesComplianceStatus"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "OperatingSystem", OperatingSystem);
+        global::Gureum.Core.ValueTree.Put(node, "GlobalFilters", GlobalFilters?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ApprovalRules", ApprovalRules?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ApprovedPatches", global::Gureum.Core.ValueTree.WriteList(ApprovedPatches, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ApprovedPatchesComplianceLevel", ApprovedPatchesComplianceLevel);
-        global::Gureum.Core.ValueTree.Put(node, "ApprovedPatchesEnableNonSecurity", ApprovedPatchesEnableNonSecurity);
-        global::Gureum.Core.ValueTree.Put(node, "AvailableSecurityUpdatesComplianceStatus", AvailableSecurityUpdatesComplianceStatus);
-        global::Gureum.Core.ValueTree.Put(node, "GlobalFilters", GlobalFilters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "OperatingSystem", OperatingSystem);
         global::Gureum.Core.ValueTree.Put(node, "RejectedPatches", global::Gureum.Core.ValueTree.WriteList(RejectedPatches, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "RejectedPatchesAction", RejectedPatchesAction);
+        global::Gureum.Core.ValueTree.Put(node, "ApprovedPatchesEnableNonSecurity", ApprovedPatchesEnableNonSecurity);
         global::Gureum.Core.ValueTree.Put(node, "Sources", global::Gureum.Core.ValueTree.WriteList(Sources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AvailableSecurityUpdatesComplianceStatus", AvailableSecurityUpdatesComplianceStatus);
         return node;
     }
 }
@@ -1689,55 +1689,55 @@ public sealed partial class CloudWatchOutputConfig
 
 public sealed partial class Command
 {
-    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
-
-    public global::Gureum.Api.Ssm.CloudWatchOutputConfig? CloudWatchOutputConfig { get; set; }
-
     public string? CommandId { get; set; }
-
-    public string? Comment { get; set; }
-
-    public int? CompletedCount { get; set; }
-
-    public int? DeliveryTimedOutCount { get; set; }
 
     public string? DocumentName { get; set; }
 
     public string? DocumentVersion { get; set; }
 
-    public int? ErrorCount { get; set; }
+    public string? Comment { get; set; }
 
     public global::System.DateTimeOffset? ExpiresAfter { get; set; }
 
-    public global::System.Collections.Generic.List<string>? InstanceIds { get; set; }
-
-    public string? MaxConcurrency { get; set; }
-
-    public string? MaxErrors { get; set; }
-
-    public global::Gureum.Api.Ssm.NotificationConfig? NotificationConfig { get; set; }
-
-    public string? OutputS3BucketName { get; set; }
-
-    public string? OutputS3KeyPrefix { get; set; }
-
-    public string? OutputS3Region { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Parameters { get; set; }
 
-    public global::System.DateTimeOffset? RequestedDateTime { get; set; }
+    public global::System.Collections.Generic.List<string>? InstanceIds { get; set; }
 
-    public string? ServiceRole { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+
+    public global::System.DateTimeOffset? RequestedDateTime { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusDetails { get; set; }
 
+    public string? OutputS3Region { get; set; }
+
+    public string? OutputS3BucketName { get; set; }
+
+    public string? OutputS3KeyPrefix { get; set; }
+
+    public string? MaxConcurrency { get; set; }
+
+    public string? MaxErrors { get; set; }
+
     public int? TargetCount { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+    public int? CompletedCount { get; set; }
+
+    public int? ErrorCount { get; set; }
+
+    public int? DeliveryTimedOutCount { get; set; }
+
+    public string? ServiceRole { get; set; }
+
+    public global::Gureum.Api.Ssm.NotificationConfig? NotificationConfig { get; set; }
+
+    public global::Gureum.Api.Ssm.CloudWatchOutputConfig? CloudWatchOutputConfig { get; set; }
 
     public int? TimeoutSeconds { get; set; }
+
+    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.AlarmStateInformation>? TriggeredAlarms { get; set; }
 
@@ -1748,31 +1748,31 @@ public sealed partial class Command
             return null;
         }
         var result = new Command();
-        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
-        result.CloudWatchOutputConfig = global::Gureum.Api.Ssm.CloudWatchOutputConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchOutputConfig")));
         result.CommandId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CommandId"));
-        result.Comment = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Comment"));
-        result.CompletedCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "CompletedCount"));
-        result.DeliveryTimedOutCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DeliveryTimedOutCount"));
         result.DocumentName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentName"));
         result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
-        result.ErrorCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ErrorCount"));
+        result.Comment = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Comment"));
         result.ExpiresAfter = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExpiresAfter"));
-        result.InstanceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InstanceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
-        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
-        result.NotificationConfig = global::Gureum.Api.Ssm.NotificationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NotificationConfig")));
-        result.OutputS3BucketName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputS3BucketName"));
-        result.OutputS3KeyPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputS3KeyPrefix"));
-        result.OutputS3Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputS3Region"));
         result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
+        result.InstanceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InstanceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.RequestedDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "RequestedDateTime"));
-        result.ServiceRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceRole"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusDetails = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusDetails"));
+        result.OutputS3Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputS3Region"));
+        result.OutputS3BucketName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputS3BucketName"));
+        result.OutputS3KeyPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputS3KeyPrefix"));
+        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
+        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
         result.TargetCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TargetCount"));
-        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.CompletedCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "CompletedCount"));
+        result.ErrorCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ErrorCount"));
+        result.DeliveryTimedOutCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DeliveryTimedOutCount"));
+        result.ServiceRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceRole"));
+        result.NotificationConfig = global::Gureum.Api.Ssm.NotificationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NotificationConfig")));
+        result.CloudWatchOutputConfig = global::Gureum.Api.Ssm.CloudWatchOutputConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchOutputConfig")));
         result.TimeoutSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TimeoutSeconds"));
+        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
         result.TriggeredAlarms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TriggeredAlarms"), x => global::Gureum.Api.Ssm.AlarmStateInformation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -1780,31 +1780,31 @@ public sealed partial class Command
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchOutputConfig", CloudWatchOutputConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CommandId", CommandId);
-        global::Gureum.Core.ValueTree.Put(node, "Comment", Comment);
-        global::Gureum.Core.ValueTree.Put(node, "CompletedCount", CompletedCount);
-        global::Gureum.Core.ValueTree.Put(node, "DeliveryTimedOutCount", DeliveryTimedOutCount);
         global::Gureum.Core.ValueTree.Put(node, "DocumentName", DocumentName);
         global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "ErrorCount", ErrorCount);
+        global::Gureum.Core.ValueTree.Put(node, "Comment", Comment);
         global::Gureum.Core.ValueTree.Put(node, "ExpiresAfter", ExpiresAfter);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceIds", global::Gureum.Core.ValueTree.WriteList(InstanceIds, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
-        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
-        global::Gureum.Core.ValueTree.Put(node, "NotificationConfig", NotificationConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "OutputS3BucketName", OutputS3BucketName);
-        global::Gureum.Core.ValueTree.Put(node, "OutputS3KeyPrefix", OutputS3KeyPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "OutputS3Region", OutputS3Region);
         global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
+        global::Gureum.Core.ValueTree.Put(node, "InstanceIds", global::Gureum.Core.ValueTree.WriteList(InstanceIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "RequestedDateTime", RequestedDateTime);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceRole", ServiceRole);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusDetails", StatusDetails);
+        global::Gureum.Core.ValueTree.Put(node, "OutputS3Region", OutputS3Region);
+        global::Gureum.Core.ValueTree.Put(node, "OutputS3BucketName", OutputS3BucketName);
+        global::Gureum.Core.ValueTree.Put(node, "OutputS3KeyPrefix", OutputS3KeyPrefix);
+        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
+        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
         global::Gureum.Core.ValueTree.Put(node, "TargetCount", TargetCount);
-        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "CompletedCount", CompletedCount);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorCount", ErrorCount);
+        global::Gureum.Core.ValueTree.Put(node, "DeliveryTimedOutCount", DeliveryTimedOutCount);
+        global::Gureum.Core.ValueTree.Put(node, "ServiceRole", ServiceRole);
+        global::Gureum.Core.ValueTree.Put(node, "NotificationConfig", NotificationConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchOutputConfig", CloudWatchOutputConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TimeoutSeconds", TimeoutSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TriggeredAlarms", global::Gureum.Core.ValueTree.WriteList(TriggeredAlarms, x => (object?)x.ToTree()));
         return node;
     }
@@ -1849,11 +1849,11 @@ public static class CommandFilterKey
 
 public sealed partial class CommandInvocation
 {
-    public global::Gureum.Api.Ssm.CloudWatchOutputConfig? CloudWatchOutputConfig { get; set; }
-
     public string? CommandId { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.CommandPlugin>? CommandPlugins { get; set; }
+    public string? InstanceId { get; set; }
+
+    public string? InstanceName { get; set; }
 
     public string? Comment { get; set; }
 
@@ -1861,25 +1861,25 @@ public sealed partial class CommandInvocation
 
     public string? DocumentVersion { get; set; }
 
-    public string? InstanceId { get; set; }
-
-    public string? InstanceName { get; set; }
-
-    public global::Gureum.Api.Ssm.NotificationConfig? NotificationConfig { get; set; }
-
     public global::System.DateTimeOffset? RequestedDateTime { get; set; }
-
-    public string? ServiceRole { get; set; }
-
-    public string? StandardErrorUrl { get; set; }
-
-    public string? StandardOutputUrl { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusDetails { get; set; }
 
     public string? TraceOutput { get; set; }
+
+    public string? StandardOutputUrl { get; set; }
+
+    public string? StandardErrorUrl { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.CommandPlugin>? CommandPlugins { get; set; }
+
+    public string? ServiceRole { get; set; }
+
+    public global::Gureum.Api.Ssm.NotificationConfig? NotificationConfig { get; set; }
+
+    public global::Gureum.Api.Ssm.CloudWatchOutputConfig? CloudWatchOutputConfig { get; set; }
 
     public static CommandInvocation? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1888,44 +1888,44 @@ public sealed partial class CommandInvocation
             return null;
         }
         var result = new CommandInvocation();
-        result.CloudWatchOutputConfig = global::Gureum.Api.Ssm.CloudWatchOutputConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchOutputConfig")));
         result.CommandId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CommandId"));
-        result.CommandPlugins = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CommandPlugins"), x => global::Gureum.Api.Ssm.CommandPlugin.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
+        result.InstanceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceName"));
         result.Comment = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Comment"));
         result.DocumentName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentName"));
         result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
-        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
-        result.InstanceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceName"));
-        result.NotificationConfig = global::Gureum.Api.Ssm.NotificationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NotificationConfig")));
         result.RequestedDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "RequestedDateTime"));
-        result.ServiceRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceRole"));
-        result.StandardErrorUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StandardErrorUrl"));
-        result.StandardOutputUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StandardOutputUrl"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusDetails = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusDetails"));
         result.TraceOutput = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TraceOutput"));
+        result.StandardOutputUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StandardOutputUrl"));
+        result.StandardErrorUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StandardErrorUrl"));
+        result.CommandPlugins = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CommandPlugins"), x => global::Gureum.Api.Ssm.CommandPlugin.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ServiceRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceRole"));
+        result.NotificationConfig = global::Gureum.Api.Ssm.NotificationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NotificationConfig")));
+        result.CloudWatchOutputConfig = global::Gureum.Api.Ssm.CloudWatchOutputConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchOutputConfig")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchOutputConfig", CloudWatchOutputConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CommandId", CommandId);
-        global::Gureum.Core.ValueTree.Put(node, "CommandPlugins", global::Gureum.Core.ValueTree.WriteList(CommandPlugins, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceName", InstanceName);
         global::Gureum.Core.ValueTree.Put(node, "Comment", Comment);
         global::Gureum.Core.ValueTree.Put(node, "DocumentName", DocumentName);
         global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceName", InstanceName);
-        global::Gureum.Core.ValueTree.Put(node, "NotificationConfig", NotificationConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RequestedDateTime", RequestedDateTime);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceRole", ServiceRole);
-        global::Gureum.Core.ValueTree.Put(node, "StandardErrorUrl", StandardErrorUrl);
-        global::Gureum.Core.ValueTree.Put(node, "StandardOutputUrl", StandardOutputUrl);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusDetails", StatusDetails);
         global::Gureum.Core.ValueTree.Put(node, "TraceOutput", TraceOutput);
+        global::Gureum.Core.ValueTree.Put(node, "StandardOutputUrl", StandardOutputUrl);
+        global::Gureum.Core.ValueTree.Put(node, "StandardErrorUrl", StandardErrorUrl);
+        global::Gureum.Core.ValueTree.Put(node, "CommandPlugins", global::Gureum.Core.ValueTree.WriteList(CommandPlugins, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ServiceRole", ServiceRole);
+        global::Gureum.Core.ValueTree.Put(node, "NotificationConfig", NotificationConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchOutputConfig", CloudWatchOutputConfig?.ToTree());
         return node;
     }
 }
@@ -1947,27 +1947,27 @@ public sealed partial class CommandPlugin
 {
     public string? Name { get; set; }
 
+    public string? Status { get; set; }
+
+    public string? StatusDetails { get; set; }
+
+    public int? ResponseCode { get; set; }
+
+    public global::System.DateTimeOffset? ResponseStartDateTime { get; set; }
+
+    public global::System.DateTimeOffset? ResponseFinishDateTime { get; set; }
+
     public string? Output { get; set; }
+
+    public string? StandardOutputUrl { get; set; }
+
+    public string? StandardErrorUrl { get; set; }
+
+    public string? OutputS3Region { get; set; }
 
     public string? OutputS3BucketName { get; set; }
 
     public string? OutputS3KeyPrefix { get; set; }
-
-    public string? OutputS3Region { get; set; }
-
-    public int? ResponseCode { get; set; }
-
-    public global::System.DateTimeOffset? ResponseFinishDateTime { get; set; }
-
-    public global::System.DateTimeOffset? ResponseStartDateTime { get; set; }
-
-    public string? StandardErrorUrl { get; set; }
-
-    public string? StandardOutputUrl { get; set; }
-
-    public string? Status { get; set; }
-
-    public string? StatusDetails { get; set; }
 
     public static CommandPlugin? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1977,17 +1977,17 @@ public sealed partial class CommandPlugin
         }
         var result = new CommandPlugin();
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Output = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Output"));
-        result.OutputS3BucketName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputS3BucketName"));
-        result.OutputS3KeyPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputS3KeyPrefix"));
-        result.OutputS3Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputS3Region"));
-        result.ResponseCode = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ResponseCode"));
-        result.ResponseFinishDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ResponseFinishDateTime"));
-        result.ResponseStartDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ResponseStartDateTime"));
-        result.StandardErrorUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StandardErrorUrl"));
-        result.StandardOutputUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StandardOutputUrl"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusDetails = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusDetails"));
+        result.ResponseCode = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ResponseCode"));
+        result.ResponseStartDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ResponseStartDateTime"));
+        result.ResponseFinishDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ResponseFinishDateTime"));
+        result.Output = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Output"));
+        result.StandardOutputUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StandardOutputUrl"));
+        result.StandardErrorUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StandardErrorUrl"));
+        result.OutputS3Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputS3Region"));
+        result.OutputS3BucketName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputS3BucketName"));
+        result.OutputS3KeyPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputS3KeyPrefix"));
         return result;
     }
 
@@ -1995,17 +1995,17 @@ public sealed partial class CommandPlugin
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Output", Output);
-        global::Gureum.Core.ValueTree.Put(node, "OutputS3BucketName", OutputS3BucketName);
-        global::Gureum.Core.ValueTree.Put(node, "OutputS3KeyPrefix", OutputS3KeyPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "OutputS3Region", OutputS3Region);
-        global::Gureum.Core.ValueTree.Put(node, "ResponseCode", ResponseCode);
-        global::Gureum.Core.ValueTree.Put(node, "ResponseFinishDateTime", ResponseFinishDateTime);
-        global::Gureum.Core.ValueTree.Put(node, "ResponseStartDateTime", ResponseStartDateTime);
-        global::Gureum.Core.ValueTree.Put(node, "StandardErrorUrl", StandardErrorUrl);
-        global::Gureum.Core.ValueTree.Put(node, "StandardOutputUrl", StandardOutputUrl);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusDetails", StatusDetails);
+        global::Gureum.Core.ValueTree.Put(node, "ResponseCode", ResponseCode);
+        global::Gureum.Core.ValueTree.Put(node, "ResponseStartDateTime", ResponseStartDateTime);
+        global::Gureum.Core.ValueTree.Put(node, "ResponseFinishDateTime", ResponseFinishDateTime);
+        global::Gureum.Core.ValueTree.Put(node, "Output", Output);
+        global::Gureum.Core.ValueTree.Put(node, "StandardOutputUrl", StandardOutputUrl);
+        global::Gureum.Core.ValueTree.Put(node, "StandardErrorUrl", StandardErrorUrl);
+        global::Gureum.Core.ValueTree.Put(node, "OutputS3Region", OutputS3Region);
+        global::Gureum.Core.ValueTree.Put(node, "OutputS3BucketName", OutputS3BucketName);
+        global::Gureum.Core.ValueTree.Put(node, "OutputS3KeyPrefix", OutputS3KeyPrefix);
         return node;
     }
 }
@@ -2035,9 +2035,9 @@ public static class CommandStatus
 
 public sealed partial class ComplianceExecutionSummary
 {
-    public string? ExecutionId { get; set; }
-
     public global::System.DateTimeOffset? ExecutionTime { get; set; }
+
+    public string? ExecutionId { get; set; }
 
     public string? ExecutionType { get; set; }
 
@@ -2048,8 +2048,8 @@ public sealed partial class ComplianceExecutionSummary
             return null;
         }
         var result = new ComplianceExecutionSummary();
-        result.ExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionId"));
         result.ExecutionTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExecutionTime"));
+        result.ExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionId"));
         result.ExecutionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionType"));
         return result;
     }
@@ -2057,8 +2057,8 @@ public sealed partial class ComplianceExecutionSummary
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionId", ExecutionId);
         global::Gureum.Core.ValueTree.Put(node, "ExecutionTime", ExecutionTime);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionId", ExecutionId);
         global::Gureum.Core.ValueTree.Put(node, "ExecutionType", ExecutionType);
         return node;
     }
@@ -2068,21 +2068,21 @@ public sealed partial class ComplianceItem
 {
     public string? ComplianceType { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? Details { get; set; }
-
-    public global::Gureum.Api.Ssm.ComplianceExecutionSummary? ExecutionSummary { get; set; }
-
-    public string? Id { get; set; }
+    public string? ResourceType { get; set; }
 
     public string? ResourceId { get; set; }
 
-    public string? ResourceType { get; set; }
+    public string? Id { get; set; }
 
-    public string? Severity { get; set; }
+    public string? Title { get; set; }
 
     public string? Status { get; set; }
 
-    public string? Title { get; set; }
+    public string? Severity { get; set; }
+
+    public global::Gureum.Api.Ssm.ComplianceExecutionSummary? ExecutionSummary { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Details { get; set; }
 
     public static ComplianceItem? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2092,14 +2092,14 @@ public sealed partial class ComplianceItem
         }
         var result = new ComplianceItem();
         result.ComplianceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComplianceType"));
-        result.Details = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Details"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ExecutionSummary = global::Gureum.Api.Ssm.ComplianceExecutionSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExecutionSummary")));
-        result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceId"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
-        result.Severity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Severity"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceId"));
+        result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
         result.Title = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Title"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.Severity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Severity"));
+        result.ExecutionSummary = global::Gureum.Api.Ssm.ComplianceExecutionSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExecutionSummary")));
+        result.Details = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Details"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -2107,29 +2107,29 @@ public sealed partial class ComplianceItem
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ComplianceType", ComplianceType);
-        global::Gureum.Core.ValueTree.Put(node, "Details", global::Gureum.Core.ValueTree.WriteMap(Details, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionSummary", ExecutionSummary?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Id", Id);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
-        global::Gureum.Core.ValueTree.Put(node, "Severity", Severity);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceId", ResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "Id", Id);
         global::Gureum.Core.ValueTree.Put(node, "Title", Title);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "Severity", Severity);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionSummary", ExecutionSummary?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Details", global::Gureum.Core.ValueTree.WriteMap(Details, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class ComplianceItemEntry
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? Details { get; set; }
-
     public string? Id { get; set; }
+
+    public string? Title { get; set; }
 
     public string? Severity { get; set; }
 
     public string? Status { get; set; }
 
-    public string? Title { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, string>? Details { get; set; }
 
     public static ComplianceItemEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2138,22 +2138,22 @@ public sealed partial class ComplianceItemEntry
             return null;
         }
         var result = new ComplianceItemEntry();
-        result.Details = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Details"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.Title = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Title"));
         result.Severity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Severity"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.Title = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Title"));
+        result.Details = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Details"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Details", global::Gureum.Core.ValueTree.WriteMap(Details, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "Title", Title);
         global::Gureum.Core.ValueTree.Put(node, "Severity", Severity);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "Title", Title);
+        global::Gureum.Core.ValueTree.Put(node, "Details", global::Gureum.Core.ValueTree.WriteMap(Details, x => (object?)x));
         return node;
     }
 }
@@ -2190,9 +2190,9 @@ public sealed partial class ComplianceStringFilter
 {
     public string? Key { get; set; }
 
-    public string? Type { get; set; }
-
     public global::System.Collections.Generic.List<string>? Values { get; set; }
+
+    public string? Type { get; set; }
 
     public static ComplianceStringFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2202,8 +2202,8 @@ public sealed partial class ComplianceStringFilter
         }
         var result = new ComplianceStringFilter();
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.Values = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Values"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         return result;
     }
 
@@ -2211,8 +2211,8 @@ public sealed partial class ComplianceStringFilter
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "Values", global::Gureum.Core.ValueTree.WriteList(Values, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         return node;
     }
 }
@@ -2291,19 +2291,19 @@ public static class ConnectionStatus
 
 public sealed partial class CreateActivationRequest
 {
-    public string? DefaultInstanceName { get; set; }
-
     public string? Description { get; set; }
 
-    public global::System.DateTimeOffset? ExpirationDate { get; set; }
+    public string? DefaultInstanceName { get; set; }
 
     public string? IamRole { get; set; }
 
     public int? RegistrationLimit { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.RegistrationMetadataItem>? RegistrationMetadata { get; set; }
+    public global::System.DateTimeOffset? ExpirationDate { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Tag>? Tags { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.RegistrationMetadataItem>? RegistrationMetadata { get; set; }
 
     public static CreateActivationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2312,35 +2312,35 @@ public sealed partial class CreateActivationRequest
             return null;
         }
         var result = new CreateActivationRequest();
-        result.DefaultInstanceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultInstanceName"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.ExpirationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExpirationDate"));
+        result.DefaultInstanceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultInstanceName"));
         result.IamRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IamRole"));
         result.RegistrationLimit = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RegistrationLimit"));
-        result.RegistrationMetadata = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RegistrationMetadata"), x => global::Gureum.Api.Ssm.RegistrationMetadataItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ExpirationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExpirationDate"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.RegistrationMetadata = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RegistrationMetadata"), x => global::Gureum.Api.Ssm.RegistrationMetadataItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DefaultInstanceName", DefaultInstanceName);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "ExpirationDate", ExpirationDate);
+        global::Gureum.Core.ValueTree.Put(node, "DefaultInstanceName", DefaultInstanceName);
         global::Gureum.Core.ValueTree.Put(node, "IamRole", IamRole);
         global::Gureum.Core.ValueTree.Put(node, "RegistrationLimit", RegistrationLimit);
-        global::Gureum.Core.ValueTree.Put(node, "RegistrationMetadata", global::Gureum.Core.ValueTree.WriteList(RegistrationMetadata, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ExpirationDate", ExpirationDate);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "RegistrationMetadata", global::Gureum.Core.ValueTree.WriteList(RegistrationMetadata, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class CreateActivationResult
 {
-    public string? ActivationCode { get; set; }
-
     public string? ActivationId { get; set; }
+
+    public string? ActivationCode { get; set; }
 
     public static CreateActivationResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2349,25 +2349,25 @@ public sealed partial class CreateActivationResult
             return null;
         }
         var result = new CreateActivationResult();
-        result.ActivationCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActivationCode"));
         result.ActivationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActivationId"));
+        result.ActivationCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActivationCode"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ActivationCode", ActivationCode);
         global::Gureum.Core.ValueTree.Put(node, "ActivationId", ActivationId);
+        global::Gureum.Core.ValueTree.Put(node, "ActivationCode", ActivationCode);
         return node;
     }
 }
 
 public sealed partial class CreateAssociationBatchRequest
 {
-    public string? AssociationDispatchAssumeRole { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.CreateAssociationBatchRequestEntry>? Entries { get; set; }
+
+    public string? AssociationDispatchAssumeRole { get; set; }
 
     public static CreateAssociationBatchRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2376,61 +2376,61 @@ public sealed partial class CreateAssociationBatchRequest
             return null;
         }
         var result = new CreateAssociationBatchRequest();
-        result.AssociationDispatchAssumeRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationDispatchAssumeRole"));
         result.Entries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Entries"), x => global::Gureum.Api.Ssm.CreateAssociationBatchRequestEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AssociationDispatchAssumeRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationDispatchAssumeRole"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AssociationDispatchAssumeRole", AssociationDispatchAssumeRole);
         global::Gureum.Core.ValueTree.Put(node, "Entries", global::Gureum.Core.ValueTree.WriteList(Entries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AssociationDispatchAssumeRole", AssociationDispatchAssumeRole);
         return node;
     }
 }
 
 public sealed partial class CreateAssociationBatchRequestEntry
 {
-    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
-
-    public bool? ApplyOnlyAtCronInterval { get; set; }
-
-    public string? AssociationName { get; set; }
-
-    public string? AutomationTargetParameterName { get; set; }
-
-    public global::System.Collections.Generic.List<string>? CalendarNames { get; set; }
-
-    public string? ComplianceSeverity { get; set; }
-
-    public string? DocumentVersion { get; set; }
-
-    public int? Duration { get; set; }
+    public string? Name { get; set; }
 
     public string? InstanceId { get; set; }
 
-    public string? MaxConcurrency { get; set; }
-
-    public string? MaxErrors { get; set; }
-
-    public string? Name { get; set; }
-
-    public global::Gureum.Api.Ssm.InstanceAssociationOutputLocation? OutputLocation { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Parameters { get; set; }
+
+    public string? AutomationTargetParameterName { get; set; }
+
+    public string? DocumentVersion { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
 
     public string? ScheduleExpression { get; set; }
 
-    public int? ScheduleOffset { get; set; }
+    public global::Gureum.Api.Ssm.InstanceAssociationOutputLocation? OutputLocation { get; set; }
+
+    public string? AssociationName { get; set; }
+
+    public string? MaxErrors { get; set; }
+
+    public string? MaxConcurrency { get; set; }
+
+    public string? ComplianceSeverity { get; set; }
 
     public string? SyncCompliance { get; set; }
 
+    public bool? ApplyOnlyAtCronInterval { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CalendarNames { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.TargetLocation>? TargetLocations { get; set; }
+
+    public int? ScheduleOffset { get; set; }
+
+    public int? Duration { get; set; }
 
     public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>>? TargetMaps { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
 
     public static CreateAssociationBatchRequestEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2439,61 +2439,61 @@ public sealed partial class CreateAssociationBatchRequestEntry
             return null;
         }
         var result = new CreateAssociationBatchRequestEntry();
-        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
-        result.ApplyOnlyAtCronInterval = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ApplyOnlyAtCronInterval"));
-        result.AssociationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationName"));
-        result.AutomationTargetParameterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutomationTargetParameterName"));
-        result.CalendarNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CalendarNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ComplianceSeverity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComplianceSeverity"));
-        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
-        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
-        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
-        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
-        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.OutputLocation = global::Gureum.Api.Ssm.InstanceAssociationOutputLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputLocation")));
+        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
         result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
-        result.ScheduleExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleExpression"));
-        result.ScheduleOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScheduleOffset"));
-        result.SyncCompliance = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SyncCompliance"));
-        result.TargetLocations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetLocations"), x => global::Gureum.Api.Ssm.TargetLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TargetMaps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetMaps"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!)!);
+        result.AutomationTargetParameterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutomationTargetParameterName"));
+        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
         result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ScheduleExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleExpression"));
+        result.OutputLocation = global::Gureum.Api.Ssm.InstanceAssociationOutputLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputLocation")));
+        result.AssociationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationName"));
+        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
+        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
+        result.ComplianceSeverity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComplianceSeverity"));
+        result.SyncCompliance = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SyncCompliance"));
+        result.ApplyOnlyAtCronInterval = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ApplyOnlyAtCronInterval"));
+        result.CalendarNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CalendarNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.TargetLocations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetLocations"), x => global::Gureum.Api.Ssm.TargetLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ScheduleOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScheduleOffset"));
+        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
+        result.TargetMaps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetMaps"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!)!);
+        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ApplyOnlyAtCronInterval", ApplyOnlyAtCronInterval);
-        global::Gureum.Core.ValueTree.Put(node, "AssociationName", AssociationName);
-        global::Gureum.Core.ValueTree.Put(node, "AutomationTargetParameterName", AutomationTargetParameterName);
-        global::Gureum.Core.ValueTree.Put(node, "CalendarNames", global::Gureum.Core.ValueTree.WriteList(CalendarNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ComplianceSeverity", ComplianceSeverity);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
-        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
-        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "OutputLocation", OutputLocation?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
         global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
-        global::Gureum.Core.ValueTree.Put(node, "ScheduleExpression", ScheduleExpression);
-        global::Gureum.Core.ValueTree.Put(node, "ScheduleOffset", ScheduleOffset);
-        global::Gureum.Core.ValueTree.Put(node, "SyncCompliance", SyncCompliance);
-        global::Gureum.Core.ValueTree.Put(node, "TargetLocations", global::Gureum.Core.ValueTree.WriteList(TargetLocations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TargetMaps", global::Gureum.Core.ValueTree.WriteList(TargetMaps, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x))));
+        global::Gureum.Core.ValueTree.Put(node, "AutomationTargetParameterName", AutomationTargetParameterName);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
         global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ScheduleExpression", ScheduleExpression);
+        global::Gureum.Core.ValueTree.Put(node, "OutputLocation", OutputLocation?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AssociationName", AssociationName);
+        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
+        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
+        global::Gureum.Core.ValueTree.Put(node, "ComplianceSeverity", ComplianceSeverity);
+        global::Gureum.Core.ValueTree.Put(node, "SyncCompliance", SyncCompliance);
+        global::Gureum.Core.ValueTree.Put(node, "ApplyOnlyAtCronInterval", ApplyOnlyAtCronInterval);
+        global::Gureum.Core.ValueTree.Put(node, "CalendarNames", global::Gureum.Core.ValueTree.WriteList(CalendarNames, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "TargetLocations", global::Gureum.Core.ValueTree.WriteList(TargetLocations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ScheduleOffset", ScheduleOffset);
+        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
+        global::Gureum.Core.ValueTree.Put(node, "TargetMaps", global::Gureum.Core.ValueTree.WriteList(TargetMaps, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x))));
+        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
         return node;
     }
 }
 
 public sealed partial class CreateAssociationBatchResult
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.FailedCreateAssociation>? Failed { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.AssociationDescription>? Successful { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.FailedCreateAssociation>? Failed { get; set; }
 
     public static CreateAssociationBatchResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2502,65 +2502,65 @@ public sealed partial class CreateAssociationBatchResult
             return null;
         }
         var result = new CreateAssociationBatchResult();
-        result.Failed = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Failed"), x => global::Gureum.Api.Ssm.FailedCreateAssociation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Successful = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Successful"), x => global::Gureum.Api.Ssm.AssociationDescription.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Failed = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Failed"), x => global::Gureum.Api.Ssm.FailedCreateAssociation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Failed", global::Gureum.Core.ValueTree.WriteList(Failed, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Successful", global::Gureum.Core.ValueTree.WriteList(Successful, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Failed", global::Gureum.Core.ValueTree.WriteList(Failed, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class CreateAssociationRequest
 {
-    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
+    public string? Name { get; set; }
 
-    public bool? ApplyOnlyAtCronInterval { get; set; }
+    public string? DocumentVersion { get; set; }
 
-    public string? AssociationDispatchAssumeRole { get; set; }
+    public string? InstanceId { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Parameters { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+
+    public string? ScheduleExpression { get; set; }
+
+    public global::Gureum.Api.Ssm.InstanceAssociationOutputLocation? OutputLocation { get; set; }
 
     public string? AssociationName { get; set; }
 
     public string? AutomationTargetParameterName { get; set; }
 
-    public global::System.Collections.Generic.List<string>? CalendarNames { get; set; }
-
-    public string? ComplianceSeverity { get; set; }
-
-    public string? DocumentVersion { get; set; }
-
-    public int? Duration { get; set; }
-
-    public string? InstanceId { get; set; }
+    public string? MaxErrors { get; set; }
 
     public string? MaxConcurrency { get; set; }
 
-    public string? MaxErrors { get; set; }
-
-    public string? Name { get; set; }
-
-    public global::Gureum.Api.Ssm.InstanceAssociationOutputLocation? OutputLocation { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Parameters { get; set; }
-
-    public string? ScheduleExpression { get; set; }
-
-    public int? ScheduleOffset { get; set; }
+    public string? ComplianceSeverity { get; set; }
 
     public string? SyncCompliance { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Tag>? Tags { get; set; }
+    public bool? ApplyOnlyAtCronInterval { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CalendarNames { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.TargetLocation>? TargetLocations { get; set; }
 
+    public int? ScheduleOffset { get; set; }
+
+    public int? Duration { get; set; }
+
     public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>>? TargetMaps { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Tag>? Tags { get; set; }
+
+    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
+
+    public string? AssociationDispatchAssumeRole { get; set; }
 
     public static CreateAssociationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2569,56 +2569,56 @@ public sealed partial class CreateAssociationRequest
             return null;
         }
         var result = new CreateAssociationRequest();
-        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
-        result.ApplyOnlyAtCronInterval = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ApplyOnlyAtCronInterval"));
-        result.AssociationDispatchAssumeRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationDispatchAssumeRole"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
+        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
+        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ScheduleExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleExpression"));
+        result.OutputLocation = global::Gureum.Api.Ssm.InstanceAssociationOutputLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputLocation")));
         result.AssociationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationName"));
         result.AutomationTargetParameterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutomationTargetParameterName"));
-        result.CalendarNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CalendarNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ComplianceSeverity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComplianceSeverity"));
-        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
-        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
-        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
-        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
         result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.OutputLocation = global::Gureum.Api.Ssm.InstanceAssociationOutputLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputLocation")));
-        result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
-        result.ScheduleExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleExpression"));
-        result.ScheduleOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScheduleOffset"));
+        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
+        result.ComplianceSeverity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComplianceSeverity"));
         result.SyncCompliance = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SyncCompliance"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ApplyOnlyAtCronInterval = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ApplyOnlyAtCronInterval"));
+        result.CalendarNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CalendarNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.TargetLocations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetLocations"), x => global::Gureum.Api.Ssm.TargetLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ScheduleOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScheduleOffset"));
+        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
         result.TargetMaps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetMaps"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!)!);
-        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
+        result.AssociationDispatchAssumeRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationDispatchAssumeRole"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ApplyOnlyAtCronInterval", ApplyOnlyAtCronInterval);
-        global::Gureum.Core.ValueTree.Put(node, "AssociationDispatchAssumeRole", AssociationDispatchAssumeRole);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
+        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ScheduleExpression", ScheduleExpression);
+        global::Gureum.Core.ValueTree.Put(node, "OutputLocation", OutputLocation?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "AssociationName", AssociationName);
         global::Gureum.Core.ValueTree.Put(node, "AutomationTargetParameterName", AutomationTargetParameterName);
-        global::Gureum.Core.ValueTree.Put(node, "CalendarNames", global::Gureum.Core.ValueTree.WriteList(CalendarNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ComplianceSeverity", ComplianceSeverity);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
-        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
         global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "OutputLocation", OutputLocation?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
-        global::Gureum.Core.ValueTree.Put(node, "ScheduleExpression", ScheduleExpression);
-        global::Gureum.Core.ValueTree.Put(node, "ScheduleOffset", ScheduleOffset);
+        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
+        global::Gureum.Core.ValueTree.Put(node, "ComplianceSeverity", ComplianceSeverity);
         global::Gureum.Core.ValueTree.Put(node, "SyncCompliance", SyncCompliance);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ApplyOnlyAtCronInterval", ApplyOnlyAtCronInterval);
+        global::Gureum.Core.ValueTree.Put(node, "CalendarNames", global::Gureum.Core.ValueTree.WriteList(CalendarNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "TargetLocations", global::Gureum.Core.ValueTree.WriteList(TargetLocations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ScheduleOffset", ScheduleOffset);
+        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
         global::Gureum.Core.ValueTree.Put(node, "TargetMaps", global::Gureum.Core.ValueTree.WriteList(TargetMaps, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x))));
-        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AssociationDispatchAssumeRole", AssociationDispatchAssumeRole);
         return node;
     }
 }
@@ -2648,25 +2648,25 @@ public sealed partial class CreateAssociationResult
 
 public sealed partial class CreateDocumentRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.AttachmentsSource>? Attachments { get; set; }
-
     public string? Content { get; set; }
-
-    public string? DisplayName { get; set; }
-
-    public string? DocumentFormat { get; set; }
-
-    public string? DocumentType { get; set; }
-
-    public string? Name { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.DocumentRequires>? Requires { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Tag>? Tags { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.AttachmentsSource>? Attachments { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? DisplayName { get; set; }
+
+    public string? VersionName { get; set; }
+
+    public string? DocumentType { get; set; }
+
+    public string? DocumentFormat { get; set; }
 
     public string? TargetType { get; set; }
 
-    public string? VersionName { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Tag>? Tags { get; set; }
 
     public static CreateDocumentRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2675,32 +2675,32 @@ public sealed partial class CreateDocumentRequest
             return null;
         }
         var result = new CreateDocumentRequest();
-        result.Attachments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Attachments"), x => global::Gureum.Api.Ssm.AttachmentsSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Content = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Content"));
-        result.DisplayName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DisplayName"));
-        result.DocumentFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentFormat"));
-        result.DocumentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentType"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Requires = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Requires"), x => global::Gureum.Api.Ssm.DocumentRequires.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetType"));
+        result.Attachments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Attachments"), x => global::Gureum.Api.Ssm.AttachmentsSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.DisplayName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DisplayName"));
         result.VersionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionName"));
+        result.DocumentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentType"));
+        result.DocumentFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentFormat"));
+        result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetType"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Attachments", global::Gureum.Core.ValueTree.WriteList(Attachments, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Content", Content);
-        global::Gureum.Core.ValueTree.Put(node, "DisplayName", DisplayName);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentFormat", DocumentFormat);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentType", DocumentType);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Requires", global::Gureum.Core.ValueTree.WriteList(Requires, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TargetType", TargetType);
+        global::Gureum.Core.ValueTree.Put(node, "Attachments", global::Gureum.Core.ValueTree.WriteList(Attachments, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "DisplayName", DisplayName);
         global::Gureum.Core.ValueTree.Put(node, "VersionName", VersionName);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentType", DocumentType);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentFormat", DocumentFormat);
+        global::Gureum.Core.ValueTree.Put(node, "TargetType", TargetType);
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -2730,27 +2730,27 @@ public sealed partial class CreateDocumentResult
 
 public sealed partial class CreateMaintenanceWindowRequest
 {
-    public bool? AllowUnassociatedTargets { get; set; }
-
-    public string? ClientToken { get; set; }
-
-    public int? Cutoff { get; set; }
+    public string? Name { get; set; }
 
     public string? Description { get; set; }
 
-    public int? Duration { get; set; }
+    public string? StartDate { get; set; }
 
     public string? EndDate { get; set; }
 
-    public string? Name { get; set; }
-
     public string? Schedule { get; set; }
-
-    public int? ScheduleOffset { get; set; }
 
     public string? ScheduleTimezone { get; set; }
 
-    public string? StartDate { get; set; }
+    public int? ScheduleOffset { get; set; }
+
+    public int? Duration { get; set; }
+
+    public int? Cutoff { get; set; }
+
+    public bool? AllowUnassociatedTargets { get; set; }
+
+    public string? ClientToken { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Tag>? Tags { get; set; }
 
@@ -2761,17 +2761,17 @@ public sealed partial class CreateMaintenanceWindowRequest
             return null;
         }
         var result = new CreateMaintenanceWindowRequest();
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.StartDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StartDate"));
+        result.EndDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndDate"));
+        result.Schedule = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Schedule"));
+        result.ScheduleTimezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleTimezone"));
+        result.ScheduleOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScheduleOffset"));
+        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
+        result.Cutoff = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Cutoff"));
         result.AllowUnassociatedTargets = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowUnassociatedTargets"));
         result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
-        result.Cutoff = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Cutoff"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
-        result.EndDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndDate"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Schedule = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Schedule"));
-        result.ScheduleOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScheduleOffset"));
-        result.ScheduleTimezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleTimezone"));
-        result.StartDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StartDate"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -2779,17 +2779,17 @@ public sealed partial class CreateMaintenanceWindowRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "StartDate", StartDate);
+        global::Gureum.Core.ValueTree.Put(node, "EndDate", EndDate);
+        global::Gureum.Core.ValueTree.Put(node, "Schedule", Schedule);
+        global::Gureum.Core.ValueTree.Put(node, "ScheduleTimezone", ScheduleTimezone);
+        global::Gureum.Core.ValueTree.Put(node, "ScheduleOffset", ScheduleOffset);
+        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
+        global::Gureum.Core.ValueTree.Put(node, "Cutoff", Cutoff);
         global::Gureum.Core.ValueTree.Put(node, "AllowUnassociatedTargets", AllowUnassociatedTargets);
         global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
-        global::Gureum.Core.ValueTree.Put(node, "Cutoff", Cutoff);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
-        global::Gureum.Core.ValueTree.Put(node, "EndDate", EndDate);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Schedule", Schedule);
-        global::Gureum.Core.ValueTree.Put(node, "ScheduleOffset", ScheduleOffset);
-        global::Gureum.Core.ValueTree.Put(node, "ScheduleTimezone", ScheduleTimezone);
-        global::Gureum.Core.ValueTree.Put(node, "StartDate", StartDate);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
@@ -2820,37 +2820,37 @@ public sealed partial class CreateMaintenanceWindowResult
 
 public sealed partial class CreateOpsItemRequest
 {
-    public string? AccountId { get; set; }
-
-    public global::System.DateTimeOffset? ActualEndTime { get; set; }
-
-    public global::System.DateTimeOffset? ActualStartTime { get; set; }
-
-    public string? Category { get; set; }
-
     public string? Description { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.OpsItemNotification>? Notifications { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.OpsItemDataValue>? OperationalData { get; set; }
 
     public string? OpsItemType { get; set; }
 
-    public global::System.DateTimeOffset? PlannedEndTime { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.OpsItemDataValue>? OperationalData { get; set; }
 
-    public global::System.DateTimeOffset? PlannedStartTime { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.OpsItemNotification>? Notifications { get; set; }
 
     public int? Priority { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.RelatedOpsItem>? RelatedOpsItems { get; set; }
 
-    public string? Severity { get; set; }
-
     public string? Source { get; set; }
+
+    public string? Title { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Tag>? Tags { get; set; }
 
-    public string? Title { get; set; }
+    public string? Category { get; set; }
+
+    public string? Severity { get; set; }
+
+    public global::System.DateTimeOffset? ActualStartTime { get; set; }
+
+    public global::System.DateTimeOffset? ActualEndTime { get; set; }
+
+    public global::System.DateTimeOffset? PlannedStartTime { get; set; }
+
+    public global::System.DateTimeOffset? PlannedEndTime { get; set; }
+
+    public string? AccountId { get; set; }
 
     public static CreateOpsItemRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2859,53 +2859,53 @@ public sealed partial class CreateOpsItemRequest
             return null;
         }
         var result = new CreateOpsItemRequest();
-        result.AccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountId"));
-        result.ActualEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ActualEndTime"));
-        result.ActualStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ActualStartTime"));
-        result.Category = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Category"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.Notifications = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Notifications"), x => global::Gureum.Api.Ssm.OpsItemNotification.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.OperationalData = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "OperationalData"), x => global::Gureum.Api.Ssm.OpsItemDataValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.OpsItemType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemType"));
-        result.PlannedEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "PlannedEndTime"));
-        result.PlannedStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "PlannedStartTime"));
+        result.OperationalData = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "OperationalData"), x => global::Gureum.Api.Ssm.OpsItemDataValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Notifications = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Notifications"), x => global::Gureum.Api.Ssm.OpsItemNotification.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
         result.RelatedOpsItems = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RelatedOpsItems"), x => global::Gureum.Api.Ssm.RelatedOpsItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Severity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Severity"));
         result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Source"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Title = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Title"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Category = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Category"));
+        result.Severity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Severity"));
+        result.ActualStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ActualStartTime"));
+        result.ActualEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ActualEndTime"));
+        result.PlannedStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "PlannedStartTime"));
+        result.PlannedEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "PlannedEndTime"));
+        result.AccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccountId", AccountId);
-        global::Gureum.Core.ValueTree.Put(node, "ActualEndTime", ActualEndTime);
-        global::Gureum.Core.ValueTree.Put(node, "ActualStartTime", ActualStartTime);
-        global::Gureum.Core.ValueTree.Put(node, "Category", Category);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "Notifications", global::Gureum.Core.ValueTree.WriteList(Notifications, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "OperationalData", global::Gureum.Core.ValueTree.WriteMap(OperationalData, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "OpsItemType", OpsItemType);
-        global::Gureum.Core.ValueTree.Put(node, "PlannedEndTime", PlannedEndTime);
-        global::Gureum.Core.ValueTree.Put(node, "PlannedStartTime", PlannedStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "OperationalData", global::Gureum.Core.ValueTree.WriteMap(OperationalData, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Notifications", global::Gureum.Core.ValueTree.WriteList(Notifications, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
         global::Gureum.Core.ValueTree.Put(node, "RelatedOpsItems", global::Gureum.Core.ValueTree.WriteList(RelatedOpsItems, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Severity", Severity);
         global::Gureum.Core.ValueTree.Put(node, "Source", Source);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Title", Title);
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Category", Category);
+        global::Gureum.Core.ValueTree.Put(node, "Severity", Severity);
+        global::Gureum.Core.ValueTree.Put(node, "ActualStartTime", ActualStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "ActualEndTime", ActualEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "PlannedStartTime", PlannedStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "PlannedEndTime", PlannedEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "AccountId", AccountId);
         return node;
     }
 }
 
 public sealed partial class CreateOpsItemResponse
 {
-    public string? OpsItemArn { get; set; }
-
     public string? OpsItemId { get; set; }
+
+    public string? OpsItemArn { get; set; }
 
     public static CreateOpsItemResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2914,25 +2914,25 @@ public sealed partial class CreateOpsItemResponse
             return null;
         }
         var result = new CreateOpsItemResponse();
-        result.OpsItemArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemArn"));
         result.OpsItemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemId"));
+        result.OpsItemArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "OpsItemArn", OpsItemArn);
         global::Gureum.Core.ValueTree.Put(node, "OpsItemId", OpsItemId);
+        global::Gureum.Core.ValueTree.Put(node, "OpsItemArn", OpsItemArn);
         return node;
     }
 }
 
 public sealed partial class CreateOpsMetadataRequest
 {
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.MetadataValue>? Metadata { get; set; }
-
     public string? ResourceId { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.MetadataValue>? Metadata { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Tag>? Tags { get; set; }
 
@@ -2943,8 +2943,8 @@ public sealed partial class CreateOpsMetadataRequest
             return null;
         }
         var result = new CreateOpsMetadataRequest();
-        result.Metadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Metadata"), x => global::Gureum.Api.Ssm.MetadataValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceId"));
+        result.Metadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Metadata"), x => global::Gureum.Api.Ssm.MetadataValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -2952,8 +2952,8 @@ public sealed partial class CreateOpsMetadataRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Metadata", global::Gureum.Core.ValueTree.WriteMap(Metadata, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ResourceId", ResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "Metadata", global::Gureum.Core.ValueTree.WriteMap(Metadata, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
@@ -2984,6 +2984,12 @@ public sealed partial class CreateOpsMetadataResult
 
 public sealed partial class CreatePatchBaselineRequest
 {
+    public string? OperatingSystem { get; set; }
+
+    public string? Name { get; set; }
+
+    public global::Gureum.Api.Ssm.PatchFilterGroup? GlobalFilters { get; set; }
+
     public global::Gureum.Api.Ssm.PatchRuleGroup? ApprovalRules { get; set; }
 
     public global::System.Collections.Generic.List<string>? ApprovedPatches { get; set; }
@@ -2992,23 +2998,17 @@ public sealed partial class CreatePatchBaselineRequest
 
     public bool? ApprovedPatchesEnableNonSecurity { get; set; }
 
-    public string? AvailableSecurityUpdatesComplianceStatus { get; set; }
-
-    public string? ClientToken { get; set; }
-
-    public string? Description { get; set; }
-
-    public global::Gureum.Api.Ssm.PatchFilterGroup? GlobalFilters { get; set; }
-
-    public string? Name { get; set; }
-
-    public string? OperatingSystem { get; set; }
-
     public global::System.Collections.Generic.List<string>? RejectedPatches { get; set; }
 
     public string? RejectedPatchesAction { get; set; }
 
+    public string? Description { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.PatchSource>? Sources { get; set; }
+
+    public string? AvailableSecurityUpdatesComplianceStatus { get; set; }
+
+    public string? ClientToken { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Tag>? Tags { get; set; }
 
@@ -3019,19 +3019,19 @@ public sealed partial class CreatePatchBaselineRequest
             return null;
         }
         var result = new CreatePatchBaselineRequest();
+        result.OperatingSystem = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperatingSystem"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.GlobalFilters = global::Gureum.Api.Ssm.PatchFilterGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "GlobalFilters")));
         result.ApprovalRules = global::Gureum.Api.Ssm.PatchRuleGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ApprovalRules")));
         result.ApprovedPatches = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ApprovedPatches"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ApprovedPatchesComplianceLevel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ApprovedPatchesComplianceLevel"));
         result.ApprovedPatchesEnableNonSecurity = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ApprovedPatchesEnableNonSecurity"));
-        result.AvailableSecurityUpdatesComplianceStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailableSecurityUpdatesComplianceStatus"));
-        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.GlobalFilters = global::Gureum.Api.Ssm.PatchFilterGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "GlobalFilters")));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.OperatingSystem = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperatingSystem"));
         result.RejectedPatches = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RejectedPatches"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.RejectedPatchesAction = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RejectedPatchesAction"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.Sources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Sources"), x => global::Gureum.Api.Ssm.PatchSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AvailableSecurityUpdatesComplianceStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailableSecurityUpdatesComplianceStatus"));
+        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -3039,19 +3039,19 @@ public sealed partial class CreatePatchBaselineRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "OperatingSystem", OperatingSystem);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "GlobalFilters", GlobalFilters?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ApprovalRules", ApprovalRules?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ApprovedPatches", global::Gureum.Core.ValueTree.WriteList(ApprovedPatches, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ApprovedPatchesComplianceLevel", ApprovedPatchesComplianceLevel);
         global::Gureum.Core.ValueTree.Put(node, "ApprovedPatchesEnableNonSecurity", ApprovedPatchesEnableNonSecurity);
-        global::Gureum.Core.ValueTree.Put(node, "AvailableSecurityUpdatesComplianceStatus", AvailableSecurityUpdatesComplianceStatus);
-        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "GlobalFilters", GlobalFilters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "OperatingSystem", OperatingSystem);
         global::Gureum.Core.ValueTree.Put(node, "RejectedPatches", global::Gureum.Core.ValueTree.WriteList(RejectedPatches, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "RejectedPatchesAction", RejectedPatchesAction);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "Sources", global::Gureum.Core.ValueTree.WriteList(Sources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AvailableSecurityUpdatesComplianceStatus", AvailableSecurityUpdatesComplianceStatus);
+        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
@@ -3082,13 +3082,13 @@ public sealed partial class CreatePatchBaselineResult
 
 public sealed partial class CreateResourceDataSyncRequest
 {
-    public global::Gureum.Api.Ssm.ResourceDataSyncS3Destination? S3Destination { get; set; }
-
     public string? SyncName { get; set; }
 
-    public global::Gureum.Api.Ssm.ResourceDataSyncSource? SyncSource { get; set; }
+    public global::Gureum.Api.Ssm.ResourceDataSyncS3Destination? S3Destination { get; set; }
 
     public string? SyncType { get; set; }
+
+    public global::Gureum.Api.Ssm.ResourceDataSyncSource? SyncSource { get; set; }
 
     public static CreateResourceDataSyncRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3097,20 +3097,20 @@ public sealed partial class CreateResourceDataSyncRequest
             return null;
         }
         var result = new CreateResourceDataSyncRequest();
-        result.S3Destination = global::Gureum.Api.Ssm.ResourceDataSyncS3Destination.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Destination")));
         result.SyncName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SyncName"));
-        result.SyncSource = global::Gureum.Api.Ssm.ResourceDataSyncSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SyncSource")));
+        result.S3Destination = global::Gureum.Api.Ssm.ResourceDataSyncS3Destination.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Destination")));
         result.SyncType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SyncType"));
+        result.SyncSource = global::Gureum.Api.Ssm.ResourceDataSyncSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SyncSource")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "S3Destination", S3Destination?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SyncName", SyncName);
-        global::Gureum.Core.ValueTree.Put(node, "SyncSource", SyncSource?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "S3Destination", S3Destination?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SyncType", SyncType);
+        global::Gureum.Core.ValueTree.Put(node, "SyncSource", SyncSource?.ToTree());
         return node;
     }
 }
@@ -3138,11 +3138,11 @@ public sealed partial class Credentials
 {
     public string? AccessKeyId { get; set; }
 
-    public global::System.DateTimeOffset? ExpirationTime { get; set; }
-
     public string? SecretAccessKey { get; set; }
 
     public string? SessionToken { get; set; }
+
+    public global::System.DateTimeOffset? ExpirationTime { get; set; }
 
     public static Credentials? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3152,9 +3152,9 @@ public sealed partial class Credentials
         }
         var result = new Credentials();
         result.AccessKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessKeyId"));
-        result.ExpirationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExpirationTime"));
         result.SecretAccessKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretAccessKey"));
         result.SessionToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SessionToken"));
+        result.ExpirationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExpirationTime"));
         return result;
     }
 
@@ -3162,9 +3162,9 @@ public sealed partial class Credentials
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AccessKeyId", AccessKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "ExpirationTime", ExpirationTime);
         global::Gureum.Core.ValueTree.Put(node, "SecretAccessKey", SecretAccessKey);
         global::Gureum.Core.ValueTree.Put(node, "SessionToken", SessionToken);
+        global::Gureum.Core.ValueTree.Put(node, "ExpirationTime", ExpirationTime);
         return node;
     }
 }
@@ -3213,11 +3213,11 @@ public sealed partial class DeleteActivationResult
 
 public sealed partial class DeleteAssociationRequest
 {
-    public string? AssociationId { get; set; }
+    public string? Name { get; set; }
 
     public string? InstanceId { get; set; }
 
-    public string? Name { get; set; }
+    public string? AssociationId { get; set; }
 
     public static DeleteAssociationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3226,18 +3226,18 @@ public sealed partial class DeleteAssociationRequest
             return null;
         }
         var result = new DeleteAssociationRequest();
-        result.AssociationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationId"));
-        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
+        result.AssociationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AssociationId", AssociationId);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
+        global::Gureum.Core.ValueTree.Put(node, "AssociationId", AssociationId);
         return node;
     }
 }
@@ -3263,13 +3263,13 @@ public sealed partial class DeleteAssociationResult
 
 public sealed partial class DeleteDocumentRequest
 {
-    public string? DocumentVersion { get; set; }
-
-    public bool? Force { get; set; }
-
     public string? Name { get; set; }
 
+    public string? DocumentVersion { get; set; }
+
     public string? VersionName { get; set; }
+
+    public bool? Force { get; set; }
 
     public static DeleteDocumentRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3278,20 +3278,20 @@ public sealed partial class DeleteDocumentRequest
             return null;
         }
         var result = new DeleteDocumentRequest();
-        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
-        result.Force = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Force"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
         result.VersionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionName"));
+        result.Force = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Force"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "Force", Force);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
         global::Gureum.Core.ValueTree.Put(node, "VersionName", VersionName);
+        global::Gureum.Core.ValueTree.Put(node, "Force", Force);
         return node;
     }
 }
@@ -3317,13 +3317,13 @@ public sealed partial class DeleteDocumentResult
 
 public sealed partial class DeleteInventoryRequest
 {
-    public string? ClientToken { get; set; }
-
-    public bool? DryRun { get; set; }
+    public string? TypeName { get; set; }
 
     public string? SchemaDeleteOption { get; set; }
 
-    public string? TypeName { get; set; }
+    public bool? DryRun { get; set; }
+
+    public string? ClientToken { get; set; }
 
     public static DeleteInventoryRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3332,20 +3332,20 @@ public sealed partial class DeleteInventoryRequest
             return null;
         }
         var result = new DeleteInventoryRequest();
-        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
-        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
-        result.SchemaDeleteOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SchemaDeleteOption"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.SchemaDeleteOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SchemaDeleteOption"));
+        result.DryRun = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DryRun"));
+        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
-        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
-        global::Gureum.Core.ValueTree.Put(node, "SchemaDeleteOption", SchemaDeleteOption);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "SchemaDeleteOption", SchemaDeleteOption);
+        global::Gureum.Core.ValueTree.Put(node, "DryRun", DryRun);
+        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
         return node;
     }
 }
@@ -3354,9 +3354,9 @@ public sealed partial class DeleteInventoryResult
 {
     public string? DeletionId { get; set; }
 
-    public global::Gureum.Api.Ssm.InventoryDeletionSummary? DeletionSummary { get; set; }
-
     public string? TypeName { get; set; }
+
+    public global::Gureum.Api.Ssm.InventoryDeletionSummary? DeletionSummary { get; set; }
 
     public static DeleteInventoryResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3366,8 +3366,8 @@ public sealed partial class DeleteInventoryResult
         }
         var result = new DeleteInventoryResult();
         result.DeletionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeletionId"));
-        result.DeletionSummary = global::Gureum.Api.Ssm.InventoryDeletionSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeletionSummary")));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.DeletionSummary = global::Gureum.Api.Ssm.InventoryDeletionSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeletionSummary")));
         return result;
     }
 
@@ -3375,8 +3375,8 @@ public sealed partial class DeleteInventoryResult
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "DeletionId", DeletionId);
-        global::Gureum.Core.ValueTree.Put(node, "DeletionSummary", DeletionSummary?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "DeletionSummary", DeletionSummary?.ToTree());
         return node;
     }
 }
@@ -3697,11 +3697,11 @@ public sealed partial class DeleteResourceDataSyncResult
 
 public sealed partial class DeleteResourcePolicyRequest
 {
-    public string? PolicyHash { get; set; }
+    public string? ResourceArn { get; set; }
 
     public string? PolicyId { get; set; }
 
-    public string? ResourceArn { get; set; }
+    public string? PolicyHash { get; set; }
 
     public static DeleteResourcePolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3710,18 +3710,18 @@ public sealed partial class DeleteResourcePolicyRequest
             return null;
         }
         var result = new DeleteResourcePolicyRequest();
-        result.PolicyHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyHash"));
-        result.PolicyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyId"));
         result.ResourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceArn"));
+        result.PolicyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyId"));
+        result.PolicyHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyHash"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PolicyHash", PolicyHash);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyId", PolicyId);
         global::Gureum.Core.ValueTree.Put(node, "ResourceArn", ResourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyId", PolicyId);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyHash", PolicyHash);
         return node;
     }
 }
@@ -3843,11 +3843,11 @@ public sealed partial class DeregisterPatchBaselineForPatchGroupResult
 
 public sealed partial class DeregisterTargetFromMaintenanceWindowRequest
 {
-    public bool? Safe { get; set; }
-
     public string? WindowId { get; set; }
 
     public string? WindowTargetId { get; set; }
+
+    public bool? Safe { get; set; }
 
     public static DeregisterTargetFromMaintenanceWindowRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3856,18 +3856,18 @@ public sealed partial class DeregisterTargetFromMaintenanceWindowRequest
             return null;
         }
         var result = new DeregisterTargetFromMaintenanceWindowRequest();
-        result.Safe = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Safe"));
         result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
         result.WindowTargetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowTargetId"));
+        result.Safe = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Safe"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Safe", Safe);
         global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
         global::Gureum.Core.ValueTree.Put(node, "WindowTargetId", WindowTargetId);
+        global::Gureum.Core.ValueTree.Put(node, "Safe", Safe);
         return node;
     }
 }
@@ -4176,13 +4176,13 @@ public sealed partial class DescribeAssociationExecutionsResult
 
 public sealed partial class DescribeAssociationRequest
 {
-    public string? AssociationId { get; set; }
-
-    public string? AssociationVersion { get; set; }
+    public string? Name { get; set; }
 
     public string? InstanceId { get; set; }
 
-    public string? Name { get; set; }
+    public string? AssociationId { get; set; }
+
+    public string? AssociationVersion { get; set; }
 
     public static DescribeAssociationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4191,20 +4191,20 @@ public sealed partial class DescribeAssociationRequest
             return null;
         }
         var result = new DescribeAssociationRequest();
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
         result.AssociationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationId"));
         result.AssociationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationVersion"));
-        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
         global::Gureum.Core.ValueTree.Put(node, "AssociationId", AssociationId);
         global::Gureum.Core.ValueTree.Put(node, "AssociationVersion", AssociationVersion);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         return node;
     }
 }
@@ -4296,9 +4296,9 @@ public sealed partial class DescribeAutomationStepExecutionsRequest
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.StepExecutionFilter>? Filters { get; set; }
 
-    public int? MaxResults { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public bool? ReverseOrder { get; set; }
 
@@ -4311,8 +4311,8 @@ public sealed partial class DescribeAutomationStepExecutionsRequest
         var result = new DescribeAutomationStepExecutionsRequest();
         result.AutomationExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutomationExecutionId"));
         result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.StepExecutionFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.ReverseOrder = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ReverseOrder"));
         return result;
     }
@@ -4322,8 +4322,8 @@ public sealed partial class DescribeAutomationStepExecutionsRequest
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutomationExecutionId", AutomationExecutionId);
         global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "ReverseOrder", ReverseOrder);
         return node;
     }
@@ -4331,9 +4331,9 @@ public sealed partial class DescribeAutomationStepExecutionsRequest
 
 public sealed partial class DescribeAutomationStepExecutionsResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.StepExecution>? StepExecutions { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeAutomationStepExecutionsResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4342,16 +4342,16 @@ public sealed partial class DescribeAutomationStepExecutionsResult
             return null;
         }
         var result = new DescribeAutomationStepExecutionsResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.StepExecutions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StepExecutions"), x => global::Gureum.Api.Ssm.StepExecution.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "StepExecutions", global::Gureum.Core.ValueTree.WriteList(StepExecutions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -4389,9 +4389,9 @@ public sealed partial class DescribeAvailablePatchesRequest
 
 public sealed partial class DescribeAvailablePatchesResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Patch>? Patches { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeAvailablePatchesResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4400,29 +4400,29 @@ public sealed partial class DescribeAvailablePatchesResult
             return null;
         }
         var result = new DescribeAvailablePatchesResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Patches = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Patches"), x => global::Gureum.Api.Ssm.Patch.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Patches", global::Gureum.Core.ValueTree.WriteList(Patches, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DescribeDocumentPermissionRequest
 {
-    public int? MaxResults { get; set; }
-
     public string? Name { get; set; }
 
-    public string? NextToken { get; set; }
-
     public string? PermissionType { get; set; }
+
+    public int? MaxResults { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeDocumentPermissionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4431,20 +4431,20 @@ public sealed partial class DescribeDocumentPermissionRequest
             return null;
         }
         var result = new DescribeDocumentPermissionRequest();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.PermissionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionType"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "PermissionType", PermissionType);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -4482,9 +4482,9 @@ public sealed partial class DescribeDocumentPermissionResponse
 
 public sealed partial class DescribeDocumentRequest
 {
-    public string? DocumentVersion { get; set; }
-
     public string? Name { get; set; }
+
+    public string? DocumentVersion { get; set; }
 
     public string? VersionName { get; set; }
 
@@ -4495,8 +4495,8 @@ public sealed partial class DescribeDocumentRequest
             return null;
         }
         var result = new DescribeDocumentRequest();
-        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
         result.VersionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionName"));
         return result;
     }
@@ -4504,8 +4504,8 @@ public sealed partial class DescribeDocumentRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
         global::Gureum.Core.ValueTree.Put(node, "VersionName", VersionName);
         return node;
     }
@@ -4710,9 +4710,9 @@ public sealed partial class DescribeInstanceAssociationsStatusResult
 
 public sealed partial class DescribeInstanceInformationRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InstanceInformationStringFilter>? Filters { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InstanceInformationFilter>? InstanceInformationFilterList { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InstanceInformationStringFilter>? Filters { get; set; }
 
     public int? MaxResults { get; set; }
 
@@ -4725,8 +4725,8 @@ public sealed partial class DescribeInstanceInformationRequest
             return null;
         }
         var result = new DescribeInstanceInformationRequest();
-        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.InstanceInformationStringFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.InstanceInformationFilterList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InstanceInformationFilterList"), x => global::Gureum.Api.Ssm.InstanceInformationFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.InstanceInformationStringFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
@@ -4735,8 +4735,8 @@ public sealed partial class DescribeInstanceInformationRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "InstanceInformationFilterList", global::Gureum.Core.ValueTree.WriteList(InstanceInformationFilterList, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
@@ -4772,13 +4772,13 @@ public sealed partial class DescribeInstanceInformationResult
 
 public sealed partial class DescribeInstancePatchStatesForPatchGroupRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InstancePatchStateFilter>? Filters { get; set; }
+    public string? PatchGroup { get; set; }
 
-    public int? MaxResults { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InstancePatchStateFilter>? Filters { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? PatchGroup { get; set; }
+    public int? MaxResults { get; set; }
 
     public static DescribeInstancePatchStatesForPatchGroupRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4787,20 +4787,20 @@ public sealed partial class DescribeInstancePatchStatesForPatchGroupRequest
             return null;
         }
         var result = new DescribeInstancePatchStatesForPatchGroupRequest();
-        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.InstancePatchStateFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.PatchGroup = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PatchGroup"));
+        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.InstancePatchStateFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "PatchGroup", PatchGroup);
+        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
@@ -4836,9 +4836,9 @@ public sealed partial class DescribeInstancePatchStatesRequest
 {
     public global::System.Collections.Generic.List<string>? InstanceIds { get; set; }
 
-    public int? MaxResults { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static DescribeInstancePatchStatesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4848,8 +4848,8 @@ public sealed partial class DescribeInstancePatchStatesRequest
         }
         var result = new DescribeInstancePatchStatesRequest();
         result.InstanceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InstanceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
@@ -4857,8 +4857,8 @@ public sealed partial class DescribeInstancePatchStatesRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "InstanceIds", global::Gureum.Core.ValueTree.WriteList(InstanceIds, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
@@ -4892,13 +4892,13 @@ public sealed partial class DescribeInstancePatchStatesResult
 
 public sealed partial class DescribeInstancePatchesRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.PatchOrchestratorFilter>? Filters { get; set; }
-
     public string? InstanceId { get; set; }
 
-    public int? MaxResults { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.PatchOrchestratorFilter>? Filters { get; set; }
 
     public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static DescribeInstancePatchesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4907,29 +4907,29 @@ public sealed partial class DescribeInstancePatchesRequest
             return null;
         }
         var result = new DescribeInstancePatchesRequest();
-        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.PatchOrchestratorFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
+        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.PatchOrchestratorFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
+        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class DescribeInstancePatchesResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.PatchComplianceData>? Patches { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeInstancePatchesResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4938,25 +4938,25 @@ public sealed partial class DescribeInstancePatchesResult
             return null;
         }
         var result = new DescribeInstancePatchesResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Patches = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Patches"), x => global::Gureum.Api.Ssm.PatchComplianceData.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Patches", global::Gureum.Core.ValueTree.WriteList(Patches, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DescribeInstancePropertiesRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InstancePropertyStringFilter>? FiltersWithOperator { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InstancePropertyFilter>? InstancePropertyFilterList { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InstancePropertyStringFilter>? FiltersWithOperator { get; set; }
 
     public int? MaxResults { get; set; }
 
@@ -4969,8 +4969,8 @@ public sealed partial class DescribeInstancePropertiesRequest
             return null;
         }
         var result = new DescribeInstancePropertiesRequest();
-        result.FiltersWithOperator = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FiltersWithOperator"), x => global::Gureum.Api.Ssm.InstancePropertyStringFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.InstancePropertyFilterList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InstancePropertyFilterList"), x => global::Gureum.Api.Ssm.InstancePropertyFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.FiltersWithOperator = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FiltersWithOperator"), x => global::Gureum.Api.Ssm.InstancePropertyStringFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
@@ -4979,8 +4979,8 @@ public sealed partial class DescribeInstancePropertiesRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "FiltersWithOperator", global::Gureum.Core.ValueTree.WriteList(FiltersWithOperator, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "InstancePropertyFilterList", global::Gureum.Core.ValueTree.WriteList(InstancePropertyFilterList, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "FiltersWithOperator", global::Gureum.Core.ValueTree.WriteList(FiltersWithOperator, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
@@ -5018,9 +5018,9 @@ public sealed partial class DescribeInventoryDeletionsRequest
 {
     public string? DeletionId { get; set; }
 
-    public int? MaxResults { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static DescribeInventoryDeletionsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5030,8 +5030,8 @@ public sealed partial class DescribeInventoryDeletionsRequest
         }
         var result = new DescribeInventoryDeletionsRequest();
         result.DeletionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeletionId"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
@@ -5039,8 +5039,8 @@ public sealed partial class DescribeInventoryDeletionsRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "DeletionId", DeletionId);
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
@@ -5074,15 +5074,15 @@ public sealed partial class DescribeInventoryDeletionsResult
 
 public sealed partial class DescribeMaintenanceWindowExecutionTaskInvocationsRequest
 {
+    public string? WindowExecutionId { get; set; }
+
+    public string? TaskId { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.MaintenanceWindowFilter>? Filters { get; set; }
 
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public string? TaskId { get; set; }
-
-    public string? WindowExecutionId { get; set; }
 
     public static DescribeMaintenanceWindowExecutionTaskInvocationsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5091,31 +5091,31 @@ public sealed partial class DescribeMaintenanceWindowExecutionTaskInvocationsReq
             return null;
         }
         var result = new DescribeMaintenanceWindowExecutionTaskInvocationsRequest();
+        result.WindowExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowExecutionId"));
+        result.TaskId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskId"));
         result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.MaintenanceWindowFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.TaskId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskId"));
-        result.WindowExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowExecutionId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "WindowExecutionId", WindowExecutionId);
+        global::Gureum.Core.ValueTree.Put(node, "TaskId", TaskId);
         global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "TaskId", TaskId);
-        global::Gureum.Core.ValueTree.Put(node, "WindowExecutionId", WindowExecutionId);
         return node;
     }
 }
 
 public sealed partial class DescribeMaintenanceWindowExecutionTaskInvocationsResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.MaintenanceWindowExecutionTaskInvocationIdentity>? WindowExecutionTaskInvocationIdentities { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeMaintenanceWindowExecutionTaskInvocationsResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5124,29 +5124,29 @@ public sealed partial class DescribeMaintenanceWindowExecutionTaskInvocationsRes
             return null;
         }
         var result = new DescribeMaintenanceWindowExecutionTaskInvocationsResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.WindowExecutionTaskInvocationIdentities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "WindowExecutionTaskInvocationIdentities"), x => global::Gureum.Api.Ssm.MaintenanceWindowExecutionTaskInvocationIdentity.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "WindowExecutionTaskInvocationIdentities", global::Gureum.Core.ValueTree.WriteList(WindowExecutionTaskInvocationIdentities, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DescribeMaintenanceWindowExecutionTasksRequest
 {
+    public string? WindowExecutionId { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.MaintenanceWindowFilter>? Filters { get; set; }
 
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public string? WindowExecutionId { get; set; }
 
     public static DescribeMaintenanceWindowExecutionTasksRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5155,29 +5155,29 @@ public sealed partial class DescribeMaintenanceWindowExecutionTasksRequest
             return null;
         }
         var result = new DescribeMaintenanceWindowExecutionTasksRequest();
+        result.WindowExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowExecutionId"));
         result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.MaintenanceWindowFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.WindowExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowExecutionId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "WindowExecutionId", WindowExecutionId);
         global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "WindowExecutionId", WindowExecutionId);
         return node;
     }
 }
 
 public sealed partial class DescribeMaintenanceWindowExecutionTasksResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.MaintenanceWindowExecutionTaskIdentity>? WindowExecutionTaskIdentities { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeMaintenanceWindowExecutionTasksResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5186,29 +5186,29 @@ public sealed partial class DescribeMaintenanceWindowExecutionTasksResult
             return null;
         }
         var result = new DescribeMaintenanceWindowExecutionTasksResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.WindowExecutionTaskIdentities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "WindowExecutionTaskIdentities"), x => global::Gureum.Api.Ssm.MaintenanceWindowExecutionTaskIdentity.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "WindowExecutionTaskIdentities", global::Gureum.Core.ValueTree.WriteList(WindowExecutionTaskIdentities, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DescribeMaintenanceWindowExecutionsRequest
 {
+    public string? WindowId { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.MaintenanceWindowFilter>? Filters { get; set; }
 
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public string? WindowId { get; set; }
 
     public static DescribeMaintenanceWindowExecutionsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5217,29 +5217,29 @@ public sealed partial class DescribeMaintenanceWindowExecutionsRequest
             return null;
         }
         var result = new DescribeMaintenanceWindowExecutionsRequest();
+        result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
         result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.MaintenanceWindowFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
         global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
         return node;
     }
 }
 
 public sealed partial class DescribeMaintenanceWindowExecutionsResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.MaintenanceWindowExecution>? WindowExecutions { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeMaintenanceWindowExecutionsResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5248,33 +5248,33 @@ public sealed partial class DescribeMaintenanceWindowExecutionsResult
             return null;
         }
         var result = new DescribeMaintenanceWindowExecutionsResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.WindowExecutions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "WindowExecutions"), x => global::Gureum.Api.Ssm.MaintenanceWindowExecution.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "WindowExecutions", global::Gureum.Core.ValueTree.WriteList(WindowExecutions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DescribeMaintenanceWindowScheduleRequest
 {
+    public string? WindowId { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+
+    public string? ResourceType { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.PatchOrchestratorFilter>? Filters { get; set; }
 
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public string? ResourceType { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
-
-    public string? WindowId { get; set; }
 
     public static DescribeMaintenanceWindowScheduleRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5283,33 +5283,33 @@ public sealed partial class DescribeMaintenanceWindowScheduleRequest
             return null;
         }
         var result = new DescribeMaintenanceWindowScheduleRequest();
+        result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
+        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
         result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.PatchOrchestratorFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
-        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
+        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
         global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
-        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
         return node;
     }
 }
 
 public sealed partial class DescribeMaintenanceWindowScheduleResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ScheduledWindowExecution>? ScheduledWindowExecutions { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeMaintenanceWindowScheduleResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5318,29 +5318,29 @@ public sealed partial class DescribeMaintenanceWindowScheduleResult
             return null;
         }
         var result = new DescribeMaintenanceWindowScheduleResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ScheduledWindowExecutions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ScheduledWindowExecutions"), x => global::Gureum.Api.Ssm.ScheduledWindowExecution.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ScheduledWindowExecutions", global::Gureum.Core.ValueTree.WriteList(ScheduledWindowExecutions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DescribeMaintenanceWindowTargetsRequest
 {
+    public string? WindowId { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.MaintenanceWindowFilter>? Filters { get; set; }
 
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public string? WindowId { get; set; }
 
     public static DescribeMaintenanceWindowTargetsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5349,29 +5349,29 @@ public sealed partial class DescribeMaintenanceWindowTargetsRequest
             return null;
         }
         var result = new DescribeMaintenanceWindowTargetsRequest();
+        result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
         result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.MaintenanceWindowFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
         global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
         return node;
     }
 }
 
 public sealed partial class DescribeMaintenanceWindowTargetsResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.MaintenanceWindowTarget>? Targets { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeMaintenanceWindowTargetsResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5380,29 +5380,29 @@ public sealed partial class DescribeMaintenanceWindowTargetsResult
             return null;
         }
         var result = new DescribeMaintenanceWindowTargetsResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.MaintenanceWindowTarget.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DescribeMaintenanceWindowTasksRequest
 {
+    public string? WindowId { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.MaintenanceWindowFilter>? Filters { get; set; }
 
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public string? WindowId { get; set; }
 
     public static DescribeMaintenanceWindowTasksRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5411,29 +5411,29 @@ public sealed partial class DescribeMaintenanceWindowTasksRequest
             return null;
         }
         var result = new DescribeMaintenanceWindowTasksRequest();
+        result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
         result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.MaintenanceWindowFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
         global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
         return node;
     }
 }
 
 public sealed partial class DescribeMaintenanceWindowTasksResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.MaintenanceWindowTask>? Tasks { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeMaintenanceWindowTasksResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5442,29 +5442,29 @@ public sealed partial class DescribeMaintenanceWindowTasksResult
             return null;
         }
         var result = new DescribeMaintenanceWindowTasksResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Tasks = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tasks"), x => global::Gureum.Api.Ssm.MaintenanceWindowTask.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Tasks", global::Gureum.Core.ValueTree.WriteList(Tasks, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DescribeMaintenanceWindowsForTargetRequest
 {
-    public int? MaxResults { get; set; }
-
-    public string? NextToken { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
 
     public string? ResourceType { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+    public int? MaxResults { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeMaintenanceWindowsForTargetRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5473,29 +5473,29 @@ public sealed partial class DescribeMaintenanceWindowsForTargetRequest
             return null;
         }
         var result = new DescribeMaintenanceWindowsForTargetRequest();
+        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
-        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
-        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class DescribeMaintenanceWindowsForTargetResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.MaintenanceWindowIdentityForTarget>? WindowIdentities { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeMaintenanceWindowsForTargetResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5504,16 +5504,16 @@ public sealed partial class DescribeMaintenanceWindowsForTargetResult
             return null;
         }
         var result = new DescribeMaintenanceWindowsForTargetResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.WindowIdentities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "WindowIdentities"), x => global::Gureum.Api.Ssm.MaintenanceWindowIdentityForTarget.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "WindowIdentities", global::Gureum.Core.ValueTree.WriteList(WindowIdentities, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -5551,9 +5551,9 @@ public sealed partial class DescribeMaintenanceWindowsRequest
 
 public sealed partial class DescribeMaintenanceWindowsResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.MaintenanceWindowIdentity>? WindowIdentities { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeMaintenanceWindowsResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5562,27 +5562,27 @@ public sealed partial class DescribeMaintenanceWindowsResult
             return null;
         }
         var result = new DescribeMaintenanceWindowsResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.WindowIdentities = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "WindowIdentities"), x => global::Gureum.Api.Ssm.MaintenanceWindowIdentity.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "WindowIdentities", global::Gureum.Core.ValueTree.WriteList(WindowIdentities, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DescribeOpsItemsRequest
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.OpsItemFilter>? OpsItemFilters { get; set; }
+
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.OpsItemFilter>? OpsItemFilters { get; set; }
 
     public static DescribeOpsItemsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5591,18 +5591,18 @@ public sealed partial class DescribeOpsItemsRequest
             return null;
         }
         var result = new DescribeOpsItemsRequest();
+        result.OpsItemFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OpsItemFilters"), x => global::Gureum.Api.Ssm.OpsItemFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.OpsItemFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OpsItemFilters"), x => global::Gureum.Api.Ssm.OpsItemFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "OpsItemFilters", global::Gureum.Core.ValueTree.WriteList(OpsItemFilters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "OpsItemFilters", global::Gureum.Core.ValueTree.WriteList(OpsItemFilters, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -5638,11 +5638,11 @@ public sealed partial class DescribeParametersRequest
 {
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ParametersFilter>? Filters { get; set; }
 
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ParameterStringFilter>? ParameterFilters { get; set; }
+
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ParameterStringFilter>? ParameterFilters { get; set; }
 
     public bool? Shared { get; set; }
 
@@ -5654,9 +5654,9 @@ public sealed partial class DescribeParametersRequest
         }
         var result = new DescribeParametersRequest();
         result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.ParametersFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ParameterFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ParameterFilters"), x => global::Gureum.Api.Ssm.ParameterStringFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.ParameterFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ParameterFilters"), x => global::Gureum.Api.Ssm.ParameterStringFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Shared = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Shared"));
         return result;
     }
@@ -5665,9 +5665,9 @@ public sealed partial class DescribeParametersRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ParameterFilters", global::Gureum.Core.ValueTree.WriteList(ParameterFilters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "ParameterFilters", global::Gureum.Core.ValueTree.WriteList(ParameterFilters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Shared", Shared);
         return node;
     }
@@ -5675,9 +5675,9 @@ public sealed partial class DescribeParametersRequest
 
 public sealed partial class DescribeParametersResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ParameterMetadata>? Parameters { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeParametersResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5686,16 +5686,16 @@ public sealed partial class DescribeParametersResult
             return null;
         }
         var result = new DescribeParametersResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Ssm.ParameterMetadata.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -5785,15 +5785,9 @@ public sealed partial class DescribePatchGroupStateResult
 {
     public int? Instances { get; set; }
 
-    public int? InstancesWithAvailableSecurityUpdates { get; set; }
-
-    public int? InstancesWithCriticalNonCompliantPatches { get; set; }
-
-    public int? InstancesWithFailedPatches { get; set; }
+    public int? InstancesWithInstalledPatches { get; set; }
 
     public int? InstancesWithInstalledOtherPatches { get; set; }
-
-    public int? InstancesWithInstalledPatches { get; set; }
 
     public int? InstancesWithInstalledPendingRebootPatches { get; set; }
 
@@ -5801,13 +5795,19 @@ public sealed partial class DescribePatchGroupStateResult
 
     public int? InstancesWithMissingPatches { get; set; }
 
+    public int? InstancesWithFailedPatches { get; set; }
+
     public int? InstancesWithNotApplicablePatches { get; set; }
 
-    public int? InstancesWithOtherNonCompliantPatches { get; set; }
+    public int? InstancesWithUnreportedNotApplicablePatches { get; set; }
+
+    public int? InstancesWithCriticalNonCompliantPatches { get; set; }
 
     public int? InstancesWithSecurityNonCompliantPatches { get; set; }
 
-    public int? InstancesWithUnreportedNotApplicablePatches { get; set; }
+    public int? InstancesWithOtherNonCompliantPatches { get; set; }
+
+    public int? InstancesWithAvailableSecurityUpdates { get; set; }
 
     public static DescribePatchGroupStateResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5817,18 +5817,18 @@ public sealed partial class DescribePatchGroupStateResult
         }
         var result = new DescribePatchGroupStateResult();
         result.Instances = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Instances"));
-        result.InstancesWithAvailableSecurityUpdates = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesWithAvailableSecurityUpdates"));
-        result.InstancesWithCriticalNonCompliantPatches = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesWithCriticalNonCompliantPatches"));
-        result.InstancesWithFailedPatches = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesWithFailedPatches"));
-        result.InstancesWithInstalledOtherPatches = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesWithInstalledOtherPatches"));
         result.InstancesWithInstalledPatches = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesWithInstalledPatches"));
+        result.InstancesWithInstalledOtherPatches = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesWithInstalledOtherPatches"));
         result.InstancesWithInstalledPendingRebootPatches = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesWithInstalledPendingRebootPatches"));
         result.InstancesWithInstalledRejectedPatches = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesWithInstalledRejectedPatches"));
         result.InstancesWithMissingPatches = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesWithMissingPatches"));
+        result.InstancesWithFailedPatches = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesWithFailedPatches"));
         result.InstancesWithNotApplicablePatches = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesWithNotApplicablePatches"));
-        result.InstancesWithOtherNonCompliantPatches = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesWithOtherNonCompliantPatches"));
-        result.InstancesWithSecurityNonCompliantPatches = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesWithSecurityNonCompliantPatches"));
         result.InstancesWithUnreportedNotApplicablePatches = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesWithUnreportedNotApplicablePatches"));
+        result.InstancesWithCriticalNonCompliantPatches = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesWithCriticalNonCompliantPatches"));
+        result.InstancesWithSecurityNonCompliantPatches = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesWithSecurityNonCompliantPatches"));
+        result.InstancesWithOtherNonCompliantPatches = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesWithOtherNonCompliantPatches"));
+        result.InstancesWithAvailableSecurityUpdates = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstancesWithAvailableSecurityUpdates"));
         return result;
     }
 
@@ -5836,27 +5836,27 @@ public sealed partial class DescribePatchGroupStateResult
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Instances", Instances);
-        global::Gureum.Core.ValueTree.Put(node, "InstancesWithAvailableSecurityUpdates", InstancesWithAvailableSecurityUpdates);
-        global::Gureum.Core.ValueTree.Put(node, "InstancesWithCriticalNonCompliantPatches", InstancesWithCriticalNonCompliantPatches);
-        global::Gureum.Core.ValueTree.Put(node, "InstancesWithFailedPatches", InstancesWithFailedPatches);
-        global::Gureum.Core.ValueTree.Put(node, "InstancesWithInstalledOtherPatches", InstancesWithInstalledOtherPatches);
         global::Gureum.Core.ValueTree.Put(node, "InstancesWithInstalledPatches", InstancesWithInstalledPatches);
+        global::Gureum.Core.ValueTree.Put(node, "InstancesWithInstalledOtherPatches", InstancesWithInstalledOtherPatches);
         global::Gureum.Core.ValueTree.Put(node, "InstancesWithInstalledPendingRebootPatches", InstancesWithInstalledPendingRebootPatches);
         global::Gureum.Core.ValueTree.Put(node, "InstancesWithInstalledRejectedPatches", InstancesWithInstalledRejectedPatches);
         global::Gureum.Core.ValueTree.Put(node, "InstancesWithMissingPatches", InstancesWithMissingPatches);
+        global::Gureum.Core.ValueTree.Put(node, "InstancesWithFailedPatches", InstancesWithFailedPatches);
         global::Gureum.Core.ValueTree.Put(node, "InstancesWithNotApplicablePatches", InstancesWithNotApplicablePatches);
-        global::Gureum.Core.ValueTree.Put(node, "InstancesWithOtherNonCompliantPatches", InstancesWithOtherNonCompliantPatches);
-        global::Gureum.Core.ValueTree.Put(node, "InstancesWithSecurityNonCompliantPatches", InstancesWithSecurityNonCompliantPatches);
         global::Gureum.Core.ValueTree.Put(node, "InstancesWithUnreportedNotApplicablePatches", InstancesWithUnreportedNotApplicablePatches);
+        global::Gureum.Core.ValueTree.Put(node, "InstancesWithCriticalNonCompliantPatches", InstancesWithCriticalNonCompliantPatches);
+        global::Gureum.Core.ValueTree.Put(node, "InstancesWithSecurityNonCompliantPatches", InstancesWithSecurityNonCompliantPatches);
+        global::Gureum.Core.ValueTree.Put(node, "InstancesWithOtherNonCompliantPatches", InstancesWithOtherNonCompliantPatches);
+        global::Gureum.Core.ValueTree.Put(node, "InstancesWithAvailableSecurityUpdates", InstancesWithAvailableSecurityUpdates);
         return node;
     }
 }
 
 public sealed partial class DescribePatchGroupsRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.PatchOrchestratorFilter>? Filters { get; set; }
-
     public int? MaxResults { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.PatchOrchestratorFilter>? Filters { get; set; }
 
     public string? NextToken { get; set; }
 
@@ -5867,8 +5867,8 @@ public sealed partial class DescribePatchGroupsRequest
             return null;
         }
         var result = new DescribePatchGroupsRequest();
-        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.PatchOrchestratorFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
+        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.PatchOrchestratorFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
@@ -5876,8 +5876,8 @@ public sealed partial class DescribePatchGroupsRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
+        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
@@ -5912,15 +5912,15 @@ public sealed partial class DescribePatchGroupsResult
 
 public sealed partial class DescribePatchPropertiesRequest
 {
-    public int? MaxResults { get; set; }
-
-    public string? NextToken { get; set; }
-
     public string? OperatingSystem { get; set; }
+
+    public string? Property { get; set; }
 
     public string? PatchSet { get; set; }
 
-    public string? Property { get; set; }
+    public int? MaxResults { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribePatchPropertiesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5929,31 +5929,31 @@ public sealed partial class DescribePatchPropertiesRequest
             return null;
         }
         var result = new DescribePatchPropertiesRequest();
+        result.OperatingSystem = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperatingSystem"));
+        result.Property = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Property"));
+        result.PatchSet = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PatchSet"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.OperatingSystem = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperatingSystem"));
-        result.PatchSet = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PatchSet"));
-        result.Property = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Property"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "OperatingSystem", OperatingSystem);
+        global::Gureum.Core.ValueTree.Put(node, "Property", Property);
+        global::Gureum.Core.ValueTree.Put(node, "PatchSet", PatchSet);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "OperatingSystem", OperatingSystem);
-        global::Gureum.Core.ValueTree.Put(node, "PatchSet", PatchSet);
-        global::Gureum.Core.ValueTree.Put(node, "Property", Property);
         return node;
     }
 }
 
 public sealed partial class DescribePatchPropertiesResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, string>>? Properties { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribePatchPropertiesResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5962,29 +5962,29 @@ public sealed partial class DescribePatchPropertiesResult
             return null;
         }
         var result = new DescribePatchPropertiesResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Properties = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Properties"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Properties", global::Gureum.Core.ValueTree.WriteList(Properties, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)x)));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DescribeSessionsRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.SessionFilter>? Filters { get; set; }
+    public string? State { get; set; }
 
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? State { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.SessionFilter>? Filters { get; set; }
 
     public static DescribeSessionsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -5993,29 +5993,29 @@ public sealed partial class DescribeSessionsRequest
             return null;
         }
         var result = new DescribeSessionsRequest();
-        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.SessionFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
+        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.SessionFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "State", State);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "State", State);
+        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class DescribeSessionsResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Session>? Sessions { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static DescribeSessionsResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6024,25 +6024,25 @@ public sealed partial class DescribeSessionsResponse
             return null;
         }
         var result = new DescribeSessionsResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Sessions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Sessions"), x => global::Gureum.Api.Ssm.Session.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Sessions", global::Gureum.Core.ValueTree.WriteList(Sessions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class DisassociateOpsItemRelatedItemRequest
 {
-    public string? AssociationId { get; set; }
-
     public string? OpsItemId { get; set; }
+
+    public string? AssociationId { get; set; }
 
     public static DisassociateOpsItemRelatedItemRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6051,16 +6051,16 @@ public sealed partial class DisassociateOpsItemRelatedItemRequest
             return null;
         }
         var result = new DisassociateOpsItemRelatedItemRequest();
-        result.AssociationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationId"));
         result.OpsItemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemId"));
+        result.AssociationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AssociationId", AssociationId);
         global::Gureum.Core.ValueTree.Put(node, "OpsItemId", OpsItemId);
+        global::Gureum.Core.ValueTree.Put(node, "AssociationId", AssociationId);
         return node;
     }
 }
@@ -6086,11 +6086,11 @@ public sealed partial class DisassociateOpsItemRelatedItemResponse
 
 public sealed partial class DocumentDefaultVersionDescription
 {
+    public string? Name { get; set; }
+
     public string? DefaultVersion { get; set; }
 
     public string? DefaultVersionName { get; set; }
-
-    public string? Name { get; set; }
 
     public static DocumentDefaultVersionDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6099,83 +6099,83 @@ public sealed partial class DocumentDefaultVersionDescription
             return null;
         }
         var result = new DocumentDefaultVersionDescription();
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.DefaultVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultVersion"));
         result.DefaultVersionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultVersionName"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "DefaultVersion", DefaultVersion);
         global::Gureum.Core.ValueTree.Put(node, "DefaultVersionName", DefaultVersionName);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         return node;
     }
 }
 
 public sealed partial class DocumentDescription
 {
-    public string? ApprovedVersion { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.AttachmentInformation>? AttachmentsInformation { get; set; }
-
-    public string? Author { get; set; }
-
-    public global::System.Collections.Generic.List<string>? Category { get; set; }
-
-    public global::System.Collections.Generic.List<string>? CategoryEnum { get; set; }
-
-    public global::System.DateTimeOffset? CreatedDate { get; set; }
-
-    public string? DefaultVersion { get; set; }
-
-    public string? Description { get; set; }
-
-    public string? DisplayName { get; set; }
-
-    public string? DocumentFormat { get; set; }
-
-    public string? DocumentType { get; set; }
-
-    public string? DocumentVersion { get; set; }
+    public string? Sha1 { get; set; }
 
     public string? Hash { get; set; }
 
     public string? HashType { get; set; }
 
-    public string? LatestVersion { get; set; }
-
     public string? Name { get; set; }
+
+    public string? DisplayName { get; set; }
+
+    public string? VersionName { get; set; }
 
     public string? Owner { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.DocumentParameter>? Parameters { get; set; }
-
-    public string? PendingReviewVersion { get; set; }
-
-    public global::System.Collections.Generic.List<string>? PlatformTypes { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.DocumentRequires>? Requires { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ReviewInformation>? ReviewInformation { get; set; }
-
-    public string? ReviewStatus { get; set; }
-
-    public string? SchemaVersion { get; set; }
-
-    public string? Sha1 { get; set; }
+    public global::System.DateTimeOffset? CreatedDate { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusInformation { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Tag>? Tags { get; set; }
+    public string? DocumentVersion { get; set; }
+
+    public string? Description { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.DocumentParameter>? Parameters { get; set; }
+
+    public global::System.Collections.Generic.List<string>? PlatformTypes { get; set; }
+
+    public string? DocumentType { get; set; }
+
+    public string? SchemaVersion { get; set; }
+
+    public string? LatestVersion { get; set; }
+
+    public string? DefaultVersion { get; set; }
+
+    public string? DocumentFormat { get; set; }
 
     public string? TargetType { get; set; }
 
-    public string? VersionName { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Tag>? Tags { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.AttachmentInformation>? AttachmentsInformation { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.DocumentRequires>? Requires { get; set; }
+
+    public string? Author { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ReviewInformation>? ReviewInformation { get; set; }
+
+    public string? ApprovedVersion { get; set; }
+
+    public string? PendingReviewVersion { get; set; }
+
+    public string? ReviewStatus { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Category { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CategoryEnum { get; set; }
 
     public static DocumentDescription? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6184,72 +6184,72 @@ public sealed partial class DocumentDescription
             return null;
         }
         var result = new DocumentDescription();
-        result.ApprovedVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ApprovedVersion"));
-        result.AttachmentsInformation = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttachmentsInformation"), x => global::Gureum.Api.Ssm.AttachmentInformation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Author = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Author"));
-        result.Category = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Category"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CategoryEnum = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CategoryEnum"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
-        result.DefaultVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultVersion"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.DisplayName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DisplayName"));
-        result.DocumentFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentFormat"));
-        result.DocumentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentType"));
-        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
+        result.Sha1 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Sha1"));
         result.Hash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Hash"));
         result.HashType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HashType"));
-        result.LatestVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestVersion"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.DisplayName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DisplayName"));
+        result.VersionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionName"));
         result.Owner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Owner"));
-        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Ssm.DocumentParameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.PendingReviewVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PendingReviewVersion"));
-        result.PlatformTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PlatformTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Requires = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Requires"), x => global::Gureum.Api.Ssm.DocumentRequires.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ReviewInformation = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReviewInformation"), x => global::Gureum.Api.Ssm.ReviewInformation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ReviewStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReviewStatus"));
-        result.SchemaVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SchemaVersion"));
-        result.Sha1 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Sha1"));
+        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusInformation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusInformation"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Ssm.DocumentParameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.PlatformTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PlatformTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DocumentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentType"));
+        result.SchemaVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SchemaVersion"));
+        result.LatestVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LatestVersion"));
+        result.DefaultVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultVersion"));
+        result.DocumentFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentFormat"));
         result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetType"));
-        result.VersionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionName"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AttachmentsInformation = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttachmentsInformation"), x => global::Gureum.Api.Ssm.AttachmentInformation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Requires = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Requires"), x => global::Gureum.Api.Ssm.DocumentRequires.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Author = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Author"));
+        result.ReviewInformation = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReviewInformation"), x => global::Gureum.Api.Ssm.ReviewInformation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ApprovedVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ApprovedVersion"));
+        result.PendingReviewVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PendingReviewVersion"));
+        result.ReviewStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReviewStatus"));
+        result.Category = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Category"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CategoryEnum = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CategoryEnum"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ApprovedVersion", ApprovedVersion);
-        global::Gureum.Core.ValueTree.Put(node, "AttachmentsInformation", global::Gureum.Core.ValueTree.WriteList(AttachmentsInformation, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Author", Author);
-        global::Gureum.Core.ValueTree.Put(node, "Category", global::Gureum.Core.ValueTree.WriteList(Category, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "CategoryEnum", global::Gureum.Core.ValueTree.WriteList(CategoryEnum, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
-        global::Gureum.Core.ValueTree.Put(node, "DefaultVersion", DefaultVersion);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "DisplayName", DisplayName);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentFormat", DocumentFormat);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentType", DocumentType);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
+        global::Gureum.Core.ValueTree.Put(node, "Sha1", Sha1);
         global::Gureum.Core.ValueTree.Put(node, "Hash", Hash);
         global::Gureum.Core.ValueTree.Put(node, "HashType", HashType);
-        global::Gureum.Core.ValueTree.Put(node, "LatestVersion", LatestVersion);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "DisplayName", DisplayName);
+        global::Gureum.Core.ValueTree.Put(node, "VersionName", VersionName);
         global::Gureum.Core.ValueTree.Put(node, "Owner", Owner);
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "PendingReviewVersion", PendingReviewVersion);
-        global::Gureum.Core.ValueTree.Put(node, "PlatformTypes", global::Gureum.Core.ValueTree.WriteList(PlatformTypes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Requires", global::Gureum.Core.ValueTree.WriteList(Requires, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ReviewInformation", global::Gureum.Core.ValueTree.WriteList(ReviewInformation, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ReviewStatus", ReviewStatus);
-        global::Gureum.Core.ValueTree.Put(node, "SchemaVersion", SchemaVersion);
-        global::Gureum.Core.ValueTree.Put(node, "Sha1", Sha1);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusInformation", StatusInformation);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "PlatformTypes", global::Gureum.Core.ValueTree.WriteList(PlatformTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "DocumentType", DocumentType);
+        global::Gureum.Core.ValueTree.Put(node, "SchemaVersion", SchemaVersion);
+        global::Gureum.Core.ValueTree.Put(node, "LatestVersion", LatestVersion);
+        global::Gureum.Core.ValueTree.Put(node, "DefaultVersion", DefaultVersion);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentFormat", DocumentFormat);
         global::Gureum.Core.ValueTree.Put(node, "TargetType", TargetType);
-        global::Gureum.Core.ValueTree.Put(node, "VersionName", VersionName);
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AttachmentsInformation", global::Gureum.Core.ValueTree.WriteList(AttachmentsInformation, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Requires", global::Gureum.Core.ValueTree.WriteList(Requires, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Author", Author);
+        global::Gureum.Core.ValueTree.Put(node, "ReviewInformation", global::Gureum.Core.ValueTree.WriteList(ReviewInformation, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ApprovedVersion", ApprovedVersion);
+        global::Gureum.Core.ValueTree.Put(node, "PendingReviewVersion", PendingReviewVersion);
+        global::Gureum.Core.ValueTree.Put(node, "ReviewStatus", ReviewStatus);
+        global::Gureum.Core.ValueTree.Put(node, "Category", global::Gureum.Core.ValueTree.WriteList(Category, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "CategoryEnum", global::Gureum.Core.ValueTree.WriteList(CategoryEnum, x => (object?)x));
         return node;
     }
 }
@@ -6307,35 +6307,35 @@ public static class DocumentHashType
 
 public sealed partial class DocumentIdentifier
 {
-    public string? Author { get; set; }
+    public string? Name { get; set; }
 
     public global::System.DateTimeOffset? CreatedDate { get; set; }
 
     public string? DisplayName { get; set; }
 
-    public string? DocumentFormat { get; set; }
+    public string? Owner { get; set; }
 
-    public string? DocumentType { get; set; }
+    public string? VersionName { get; set; }
+
+    public global::System.Collections.Generic.List<string>? PlatformTypes { get; set; }
 
     public string? DocumentVersion { get; set; }
 
-    public string? Name { get; set; }
+    public string? DocumentType { get; set; }
 
-    public string? Owner { get; set; }
+    public string? SchemaVersion { get; set; }
 
-    public global::System.Collections.Generic.List<string>? PlatformTypes { get; set; }
+    public string? DocumentFormat { get; set; }
+
+    public string? TargetType { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Tag>? Tags { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.DocumentRequires>? Requires { get; set; }
 
     public string? ReviewStatus { get; set; }
 
-    public string? SchemaVersion { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Tag>? Tags { get; set; }
-
-    public string? TargetType { get; set; }
-
-    public string? VersionName { get; set; }
+    public string? Author { get; set; }
 
     public static DocumentIdentifier? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6344,42 +6344,42 @@ public sealed partial class DocumentIdentifier
             return null;
         }
         var result = new DocumentIdentifier();
-        result.Author = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Author"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
         result.DisplayName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DisplayName"));
-        result.DocumentFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentFormat"));
-        result.DocumentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentType"));
-        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Owner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Owner"));
+        result.VersionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionName"));
         result.PlatformTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PlatformTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
+        result.DocumentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentType"));
+        result.SchemaVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SchemaVersion"));
+        result.DocumentFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentFormat"));
+        result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetType"));
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Requires = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Requires"), x => global::Gureum.Api.Ssm.DocumentRequires.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ReviewStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReviewStatus"));
-        result.SchemaVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SchemaVersion"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetType"));
-        result.VersionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionName"));
+        result.Author = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Author"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Author", Author);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
         global::Gureum.Core.ValueTree.Put(node, "DisplayName", DisplayName);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentFormat", DocumentFormat);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentType", DocumentType);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Owner", Owner);
+        global::Gureum.Core.ValueTree.Put(node, "VersionName", VersionName);
         global::Gureum.Core.ValueTree.Put(node, "PlatformTypes", global::Gureum.Core.ValueTree.WriteList(PlatformTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentType", DocumentType);
+        global::Gureum.Core.ValueTree.Put(node, "SchemaVersion", SchemaVersion);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentFormat", DocumentFormat);
+        global::Gureum.Core.ValueTree.Put(node, "TargetType", TargetType);
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Requires", global::Gureum.Core.ValueTree.WriteList(Requires, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ReviewStatus", ReviewStatus);
-        global::Gureum.Core.ValueTree.Put(node, "SchemaVersion", SchemaVersion);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TargetType", TargetType);
-        global::Gureum.Core.ValueTree.Put(node, "VersionName", VersionName);
+        global::Gureum.Core.ValueTree.Put(node, "Author", Author);
         return node;
     }
 }
@@ -6442,13 +6442,13 @@ public sealed partial class DocumentMetadataResponseInfo
 
 public sealed partial class DocumentParameter
 {
-    public string? DefaultValue { get; set; }
-
-    public string? Description { get; set; }
-
     public string? Name { get; set; }
 
     public string? Type { get; set; }
+
+    public string? Description { get; set; }
+
+    public string? DefaultValue { get; set; }
 
     public static DocumentParameter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6457,20 +6457,20 @@ public sealed partial class DocumentParameter
             return null;
         }
         var result = new DocumentParameter();
-        result.DefaultValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultValue"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.DefaultValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DefaultValue"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DefaultValue", DefaultValue);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "DefaultValue", DefaultValue);
         return node;
     }
 }
@@ -6492,9 +6492,9 @@ public sealed partial class DocumentRequires
 {
     public string? Name { get; set; }
 
-    public string? RequireType { get; set; }
-
     public string? Version { get; set; }
+
+    public string? RequireType { get; set; }
 
     public string? VersionName { get; set; }
 
@@ -6506,8 +6506,8 @@ public sealed partial class DocumentRequires
         }
         var result = new DocumentRequires();
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.RequireType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequireType"));
         result.Version = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Version"));
+        result.RequireType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequireType"));
         result.VersionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionName"));
         return result;
     }
@@ -6516,8 +6516,8 @@ public sealed partial class DocumentRequires
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "RequireType", RequireType);
         global::Gureum.Core.ValueTree.Put(node, "Version", Version);
+        global::Gureum.Core.ValueTree.Put(node, "RequireType", RequireType);
         global::Gureum.Core.ValueTree.Put(node, "VersionName", VersionName);
         return node;
     }
@@ -6534,9 +6534,9 @@ public static class DocumentReviewAction
 
 public sealed partial class DocumentReviewCommentSource
 {
-    public string? Content { get; set; }
-
     public string? Type { get; set; }
+
+    public string? Content { get; set; }
 
     public static DocumentReviewCommentSource? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6545,16 +6545,16 @@ public sealed partial class DocumentReviewCommentSource
             return null;
         }
         var result = new DocumentReviewCommentSource();
-        result.Content = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Content"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.Content = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Content"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Content", Content);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Content", Content);
         return node;
     }
 }
@@ -6567,15 +6567,15 @@ public static class DocumentReviewCommentType
 
 public sealed partial class DocumentReviewerResponseSource
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.DocumentReviewCommentSource>? Comment { get; set; }
-
     public global::System.DateTimeOffset? CreateTime { get; set; }
+
+    public global::System.DateTimeOffset? UpdatedTime { get; set; }
 
     public string? ReviewStatus { get; set; }
 
-    public string? Reviewer { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.DocumentReviewCommentSource>? Comment { get; set; }
 
-    public global::System.DateTimeOffset? UpdatedTime { get; set; }
+    public string? Reviewer { get; set; }
 
     public static DocumentReviewerResponseSource? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6584,22 +6584,22 @@ public sealed partial class DocumentReviewerResponseSource
             return null;
         }
         var result = new DocumentReviewerResponseSource();
-        result.Comment = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Comment"), x => global::Gureum.Api.Ssm.DocumentReviewCommentSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.CreateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreateTime"));
-        result.ReviewStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReviewStatus"));
-        result.Reviewer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Reviewer"));
         result.UpdatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "UpdatedTime"));
+        result.ReviewStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReviewStatus"));
+        result.Comment = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Comment"), x => global::Gureum.Api.Ssm.DocumentReviewCommentSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Reviewer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Reviewer"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Comment", global::Gureum.Core.ValueTree.WriteList(Comment, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "CreateTime", CreateTime);
-        global::Gureum.Core.ValueTree.Put(node, "ReviewStatus", ReviewStatus);
-        global::Gureum.Core.ValueTree.Put(node, "Reviewer", Reviewer);
         global::Gureum.Core.ValueTree.Put(node, "UpdatedTime", UpdatedTime);
+        global::Gureum.Core.ValueTree.Put(node, "ReviewStatus", ReviewStatus);
+        global::Gureum.Core.ValueTree.Put(node, "Comment", global::Gureum.Core.ValueTree.WriteList(Comment, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Reviewer", Reviewer);
         return node;
     }
 }
@@ -6665,25 +6665,25 @@ public static class DocumentType
 
 public sealed partial class DocumentVersionInfo
 {
-    public global::System.DateTimeOffset? CreatedDate { get; set; }
+    public string? Name { get; set; }
 
     public string? DisplayName { get; set; }
 
-    public string? DocumentFormat { get; set; }
-
     public string? DocumentVersion { get; set; }
+
+    public string? VersionName { get; set; }
+
+    public global::System.DateTimeOffset? CreatedDate { get; set; }
 
     public bool? IsDefaultVersion { get; set; }
 
-    public string? Name { get; set; }
-
-    public string? ReviewStatus { get; set; }
+    public string? DocumentFormat { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusInformation { get; set; }
 
-    public string? VersionName { get; set; }
+    public string? ReviewStatus { get; set; }
 
     public static DocumentVersionInfo? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6692,32 +6692,32 @@ public sealed partial class DocumentVersionInfo
             return null;
         }
         var result = new DocumentVersionInfo();
-        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
-        result.DisplayName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DisplayName"));
-        result.DocumentFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentFormat"));
-        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
-        result.IsDefaultVersion = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsDefaultVersion"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.ReviewStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReviewStatus"));
+        result.DisplayName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DisplayName"));
+        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
+        result.VersionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionName"));
+        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
+        result.IsDefaultVersion = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsDefaultVersion"));
+        result.DocumentFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentFormat"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusInformation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusInformation"));
-        result.VersionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionName"));
+        result.ReviewStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReviewStatus"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
-        global::Gureum.Core.ValueTree.Put(node, "DisplayName", DisplayName);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentFormat", DocumentFormat);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "IsDefaultVersion", IsDefaultVersion);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "ReviewStatus", ReviewStatus);
+        global::Gureum.Core.ValueTree.Put(node, "DisplayName", DisplayName);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
+        global::Gureum.Core.ValueTree.Put(node, "VersionName", VersionName);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
+        global::Gureum.Core.ValueTree.Put(node, "IsDefaultVersion", IsDefaultVersion);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentFormat", DocumentFormat);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusInformation", StatusInformation);
-        global::Gureum.Core.ValueTree.Put(node, "VersionName", VersionName);
+        global::Gureum.Core.ValueTree.Put(node, "ReviewStatus", ReviewStatus);
         return node;
     }
 }
@@ -6822,9 +6822,9 @@ public sealed partial class FailedCreateAssociation
 {
     public global::Gureum.Api.Ssm.CreateAssociationBatchRequestEntry? Entry { get; set; }
 
-    public string? Fault { get; set; }
-
     public string? Message { get; set; }
+
+    public string? Fault { get; set; }
 
     public static FailedCreateAssociation? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6834,8 +6834,8 @@ public sealed partial class FailedCreateAssociation
         }
         var result = new FailedCreateAssociation();
         result.Entry = global::Gureum.Api.Ssm.CreateAssociationBatchRequestEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Entry")));
-        result.Fault = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Fault"));
         result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Message"));
+        result.Fault = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Fault"));
         return result;
     }
 
@@ -6843,19 +6843,19 @@ public sealed partial class FailedCreateAssociation
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Entry", Entry?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Fault", Fault);
         global::Gureum.Core.ValueTree.Put(node, "Message", Message);
+        global::Gureum.Core.ValueTree.Put(node, "Fault", Fault);
         return node;
     }
 }
 
 public sealed partial class FailureDetails
 {
-    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Details { get; set; }
-
     public string? FailureStage { get; set; }
 
     public string? FailureType { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Details { get; set; }
 
     public static FailureDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6864,18 +6864,18 @@ public sealed partial class FailureDetails
             return null;
         }
         var result = new FailureDetails();
-        result.Details = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Details"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
         result.FailureStage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureStage"));
         result.FailureType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureType"));
+        result.Details = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Details"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Details", global::Gureum.Core.ValueTree.WriteMap(Details, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
         global::Gureum.Core.ValueTree.Put(node, "FailureStage", FailureStage);
         global::Gureum.Core.ValueTree.Put(node, "FailureType", FailureType);
+        global::Gureum.Core.ValueTree.Put(node, "Details", global::Gureum.Core.ValueTree.WriteMap(Details, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
         return node;
     }
 }
@@ -6913,9 +6913,9 @@ public sealed partial class GetAccessTokenRequest
 
 public sealed partial class GetAccessTokenResponse
 {
-    public string? AccessRequestStatus { get; set; }
-
     public global::Gureum.Api.Ssm.Credentials? Credentials { get; set; }
+
+    public string? AccessRequestStatus { get; set; }
 
     public static GetAccessTokenResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6924,16 +6924,16 @@ public sealed partial class GetAccessTokenResponse
             return null;
         }
         var result = new GetAccessTokenResponse();
-        result.AccessRequestStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessRequestStatus"));
         result.Credentials = global::Gureum.Api.Ssm.Credentials.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Credentials")));
+        result.AccessRequestStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessRequestStatus"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessRequestStatus", AccessRequestStatus);
         global::Gureum.Core.ValueTree.Put(node, "Credentials", Credentials?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AccessRequestStatus", AccessRequestStatus);
         return node;
     }
 }
@@ -6986,9 +6986,9 @@ public sealed partial class GetAutomationExecutionResult
 
 public sealed partial class GetCalendarStateRequest
 {
-    public string? AtTime { get; set; }
-
     public global::System.Collections.Generic.List<string>? CalendarNames { get; set; }
+
+    public string? AtTime { get; set; }
 
     public static GetCalendarStateRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -6997,27 +6997,27 @@ public sealed partial class GetCalendarStateRequest
             return null;
         }
         var result = new GetCalendarStateRequest();
-        result.AtTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AtTime"));
         result.CalendarNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CalendarNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AtTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AtTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AtTime", AtTime);
         global::Gureum.Core.ValueTree.Put(node, "CalendarNames", global::Gureum.Core.ValueTree.WriteList(CalendarNames, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AtTime", AtTime);
         return node;
     }
 }
 
 public sealed partial class GetCalendarStateResponse
 {
+    public string? State { get; set; }
+
     public string? AtTime { get; set; }
 
     public string? NextTransitionTime { get; set; }
-
-    public string? State { get; set; }
 
     public static GetCalendarStateResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7026,18 +7026,18 @@ public sealed partial class GetCalendarStateResponse
             return null;
         }
         var result = new GetCalendarStateResponse();
+        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
         result.AtTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AtTime"));
         result.NextTransitionTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextTransitionTime"));
-        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "State", State);
         global::Gureum.Core.ValueTree.Put(node, "AtTime", AtTime);
         global::Gureum.Core.ValueTree.Put(node, "NextTransitionTime", NextTransitionTime);
-        global::Gureum.Core.ValueTree.Put(node, "State", State);
         return node;
     }
 }
@@ -7075,9 +7075,9 @@ public sealed partial class GetCommandInvocationRequest
 
 public sealed partial class GetCommandInvocationResult
 {
-    public global::Gureum.Api.Ssm.CloudWatchOutputConfig? CloudWatchOutputConfig { get; set; }
-
     public string? CommandId { get; set; }
+
+    public string? InstanceId { get; set; }
 
     public string? Comment { get; set; }
 
@@ -7085,29 +7085,29 @@ public sealed partial class GetCommandInvocationResult
 
     public string? DocumentVersion { get; set; }
 
-    public string? ExecutionElapsedTime { get; set; }
-
-    public string? ExecutionEndDateTime { get; set; }
-
-    public string? ExecutionStartDateTime { get; set; }
-
-    public string? InstanceId { get; set; }
-
     public string? PluginName { get; set; }
 
     public int? ResponseCode { get; set; }
 
-    public string? StandardErrorContent { get; set; }
+    public string? ExecutionStartDateTime { get; set; }
 
-    public string? StandardErrorUrl { get; set; }
+    public string? ExecutionElapsedTime { get; set; }
+
+    public string? ExecutionEndDateTime { get; set; }
+
+    public string? Status { get; set; }
+
+    public string? StatusDetails { get; set; }
 
     public string? StandardOutputContent { get; set; }
 
     public string? StandardOutputUrl { get; set; }
 
-    public string? Status { get; set; }
+    public string? StandardErrorContent { get; set; }
 
-    public string? StatusDetails { get; set; }
+    public string? StandardErrorUrl { get; set; }
+
+    public global::Gureum.Api.Ssm.CloudWatchOutputConfig? CloudWatchOutputConfig { get; set; }
 
     public static GetCommandInvocationResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7116,46 +7116,46 @@ public sealed partial class GetCommandInvocationResult
             return null;
         }
         var result = new GetCommandInvocationResult();
-        result.CloudWatchOutputConfig = global::Gureum.Api.Ssm.CloudWatchOutputConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchOutputConfig")));
         result.CommandId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CommandId"));
+        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
         result.Comment = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Comment"));
         result.DocumentName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentName"));
         result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
-        result.ExecutionElapsedTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionElapsedTime"));
-        result.ExecutionEndDateTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionEndDateTime"));
-        result.ExecutionStartDateTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionStartDateTime"));
-        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
         result.PluginName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PluginName"));
         result.ResponseCode = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ResponseCode"));
-        result.StandardErrorContent = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StandardErrorContent"));
-        result.StandardErrorUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StandardErrorUrl"));
-        result.StandardOutputContent = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StandardOutputContent"));
-        result.StandardOutputUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StandardOutputUrl"));
+        result.ExecutionStartDateTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionStartDateTime"));
+        result.ExecutionElapsedTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionElapsedTime"));
+        result.ExecutionEndDateTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionEndDateTime"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusDetails = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusDetails"));
+        result.StandardOutputContent = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StandardOutputContent"));
+        result.StandardOutputUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StandardOutputUrl"));
+        result.StandardErrorContent = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StandardErrorContent"));
+        result.StandardErrorUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StandardErrorUrl"));
+        result.CloudWatchOutputConfig = global::Gureum.Api.Ssm.CloudWatchOutputConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchOutputConfig")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchOutputConfig", CloudWatchOutputConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CommandId", CommandId);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
         global::Gureum.Core.ValueTree.Put(node, "Comment", Comment);
         global::Gureum.Core.ValueTree.Put(node, "DocumentName", DocumentName);
         global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionElapsedTime", ExecutionElapsedTime);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionEndDateTime", ExecutionEndDateTime);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionStartDateTime", ExecutionStartDateTime);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
         global::Gureum.Core.ValueTree.Put(node, "PluginName", PluginName);
         global::Gureum.Core.ValueTree.Put(node, "ResponseCode", ResponseCode);
-        global::Gureum.Core.ValueTree.Put(node, "StandardErrorContent", StandardErrorContent);
-        global::Gureum.Core.ValueTree.Put(node, "StandardErrorUrl", StandardErrorUrl);
-        global::Gureum.Core.ValueTree.Put(node, "StandardOutputContent", StandardOutputContent);
-        global::Gureum.Core.ValueTree.Put(node, "StandardOutputUrl", StandardOutputUrl);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionStartDateTime", ExecutionStartDateTime);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionElapsedTime", ExecutionElapsedTime);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionEndDateTime", ExecutionEndDateTime);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusDetails", StatusDetails);
+        global::Gureum.Core.ValueTree.Put(node, "StandardOutputContent", StandardOutputContent);
+        global::Gureum.Core.ValueTree.Put(node, "StandardOutputUrl", StandardOutputUrl);
+        global::Gureum.Core.ValueTree.Put(node, "StandardErrorContent", StandardErrorContent);
+        global::Gureum.Core.ValueTree.Put(node, "StandardErrorUrl", StandardErrorUrl);
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchOutputConfig", CloudWatchOutputConfig?.ToTree());
         return node;
     }
 }
@@ -7185,9 +7185,9 @@ public sealed partial class GetConnectionStatusRequest
 
 public sealed partial class GetConnectionStatusResponse
 {
-    public string? Status { get; set; }
-
     public string? Target { get; set; }
+
+    public string? Status { get; set; }
 
     public static GetConnectionStatusResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7196,16 +7196,16 @@ public sealed partial class GetConnectionStatusResponse
             return null;
         }
         var result = new GetConnectionStatusResponse();
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.Target = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Target"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "Target", Target);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         return node;
     }
 }
@@ -7262,11 +7262,11 @@ public sealed partial class GetDefaultPatchBaselineResult
 
 public sealed partial class GetDeployablePatchSnapshotForInstanceRequest
 {
-    public global::Gureum.Api.Ssm.BaselineOverride? BaselineOverride { get; set; }
-
     public string? InstanceId { get; set; }
 
     public string? SnapshotId { get; set; }
+
+    public global::Gureum.Api.Ssm.BaselineOverride? BaselineOverride { get; set; }
 
     public bool? UseS3DualStackEndpoint { get; set; }
 
@@ -7277,9 +7277,9 @@ public sealed partial class GetDeployablePatchSnapshotForInstanceRequest
             return null;
         }
         var result = new GetDeployablePatchSnapshotForInstanceRequest();
-        result.BaselineOverride = global::Gureum.Api.Ssm.BaselineOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BaselineOverride")));
         result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
         result.SnapshotId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnapshotId"));
+        result.BaselineOverride = global::Gureum.Api.Ssm.BaselineOverride.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BaselineOverride")));
         result.UseS3DualStackEndpoint = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "UseS3DualStackEndpoint"));
         return result;
     }
@@ -7287,9 +7287,9 @@ public sealed partial class GetDeployablePatchSnapshotForInstanceRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BaselineOverride", BaselineOverride?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
         global::Gureum.Core.ValueTree.Put(node, "SnapshotId", SnapshotId);
+        global::Gureum.Core.ValueTree.Put(node, "BaselineOverride", BaselineOverride?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "UseS3DualStackEndpoint", UseS3DualStackEndpoint);
         return node;
     }
@@ -7299,11 +7299,11 @@ public sealed partial class GetDeployablePatchSnapshotForInstanceResult
 {
     public string? InstanceId { get; set; }
 
-    public string? Product { get; set; }
+    public string? SnapshotId { get; set; }
 
     public string? SnapshotDownloadUrl { get; set; }
 
-    public string? SnapshotId { get; set; }
+    public string? Product { get; set; }
 
     public static GetDeployablePatchSnapshotForInstanceResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7313,9 +7313,9 @@ public sealed partial class GetDeployablePatchSnapshotForInstanceResult
         }
         var result = new GetDeployablePatchSnapshotForInstanceResult();
         result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
-        result.Product = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Product"));
-        result.SnapshotDownloadUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnapshotDownloadUrl"));
         result.SnapshotId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnapshotId"));
+        result.SnapshotDownloadUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnapshotDownloadUrl"));
+        result.Product = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Product"));
         return result;
     }
 
@@ -7323,22 +7323,22 @@ public sealed partial class GetDeployablePatchSnapshotForInstanceResult
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
-        global::Gureum.Core.ValueTree.Put(node, "Product", Product);
-        global::Gureum.Core.ValueTree.Put(node, "SnapshotDownloadUrl", SnapshotDownloadUrl);
         global::Gureum.Core.ValueTree.Put(node, "SnapshotId", SnapshotId);
+        global::Gureum.Core.ValueTree.Put(node, "SnapshotDownloadUrl", SnapshotDownloadUrl);
+        global::Gureum.Core.ValueTree.Put(node, "Product", Product);
         return node;
     }
 }
 
 public sealed partial class GetDocumentRequest
 {
-    public string? DocumentFormat { get; set; }
-
-    public string? DocumentVersion { get; set; }
-
     public string? Name { get; set; }
 
     public string? VersionName { get; set; }
+
+    public string? DocumentVersion { get; set; }
+
+    public string? DocumentFormat { get; set; }
 
     public static GetDocumentRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7347,51 +7347,51 @@ public sealed partial class GetDocumentRequest
             return null;
         }
         var result = new GetDocumentRequest();
-        result.DocumentFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentFormat"));
-        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.VersionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionName"));
+        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
+        result.DocumentFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentFormat"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DocumentFormat", DocumentFormat);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "VersionName", VersionName);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentFormat", DocumentFormat);
         return node;
     }
 }
 
 public sealed partial class GetDocumentResult
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.AttachmentContent>? AttachmentsContent { get; set; }
-
-    public string? Content { get; set; }
+    public string? Name { get; set; }
 
     public global::System.DateTimeOffset? CreatedDate { get; set; }
 
     public string? DisplayName { get; set; }
 
-    public string? DocumentFormat { get; set; }
-
-    public string? DocumentType { get; set; }
+    public string? VersionName { get; set; }
 
     public string? DocumentVersion { get; set; }
-
-    public string? Name { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.DocumentRequires>? Requires { get; set; }
-
-    public string? ReviewStatus { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusInformation { get; set; }
 
-    public string? VersionName { get; set; }
+    public string? Content { get; set; }
+
+    public string? DocumentType { get; set; }
+
+    public string? DocumentFormat { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.DocumentRequires>? Requires { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.AttachmentContent>? AttachmentsContent { get; set; }
+
+    public string? ReviewStatus { get; set; }
 
     public static GetDocumentResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7400,38 +7400,38 @@ public sealed partial class GetDocumentResult
             return null;
         }
         var result = new GetDocumentResult();
-        result.AttachmentsContent = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttachmentsContent"), x => global::Gureum.Api.Ssm.AttachmentContent.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Content = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Content"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
         result.DisplayName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DisplayName"));
-        result.DocumentFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentFormat"));
-        result.DocumentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentType"));
+        result.VersionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionName"));
         result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Requires = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Requires"), x => global::Gureum.Api.Ssm.DocumentRequires.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ReviewStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReviewStatus"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusInformation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusInformation"));
-        result.VersionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionName"));
+        result.Content = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Content"));
+        result.DocumentType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentType"));
+        result.DocumentFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentFormat"));
+        result.Requires = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Requires"), x => global::Gureum.Api.Ssm.DocumentRequires.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AttachmentsContent = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AttachmentsContent"), x => global::Gureum.Api.Ssm.AttachmentContent.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ReviewStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReviewStatus"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AttachmentsContent", global::Gureum.Core.ValueTree.WriteList(AttachmentsContent, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Content", Content);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
         global::Gureum.Core.ValueTree.Put(node, "DisplayName", DisplayName);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentFormat", DocumentFormat);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentType", DocumentType);
+        global::Gureum.Core.ValueTree.Put(node, "VersionName", VersionName);
         global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Requires", global::Gureum.Core.ValueTree.WriteList(Requires, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ReviewStatus", ReviewStatus);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusInformation", StatusInformation);
-        global::Gureum.Core.ValueTree.Put(node, "VersionName", VersionName);
+        global::Gureum.Core.ValueTree.Put(node, "Content", Content);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentType", DocumentType);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentFormat", DocumentFormat);
+        global::Gureum.Core.ValueTree.Put(node, "Requires", global::Gureum.Core.ValueTree.WriteList(Requires, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AttachmentsContent", global::Gureum.Core.ValueTree.WriteList(AttachmentsContent, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ReviewStatus", ReviewStatus);
         return node;
     }
 }
@@ -7461,15 +7461,15 @@ public sealed partial class GetExecutionPreviewRequest
 
 public sealed partial class GetExecutionPreviewResponse
 {
-    public global::System.DateTimeOffset? EndedAt { get; set; }
-
-    public global::Gureum.Api.Ssm.ExecutionPreview? ExecutionPreview { get; set; }
-
     public string? ExecutionPreviewId { get; set; }
+
+    public global::System.DateTimeOffset? EndedAt { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusMessage { get; set; }
+
+    public global::Gureum.Api.Ssm.ExecutionPreview? ExecutionPreview { get; set; }
 
     public static GetExecutionPreviewResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7478,37 +7478,37 @@ public sealed partial class GetExecutionPreviewResponse
             return null;
         }
         var result = new GetExecutionPreviewResponse();
-        result.EndedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndedAt"));
-        result.ExecutionPreview = global::Gureum.Api.Ssm.ExecutionPreview.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExecutionPreview")));
         result.ExecutionPreviewId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionPreviewId"));
+        result.EndedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndedAt"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusMessage"));
+        result.ExecutionPreview = global::Gureum.Api.Ssm.ExecutionPreview.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExecutionPreview")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndedAt", EndedAt);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionPreview", ExecutionPreview?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ExecutionPreviewId", ExecutionPreviewId);
+        global::Gureum.Core.ValueTree.Put(node, "EndedAt", EndedAt);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusMessage", StatusMessage);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionPreview", ExecutionPreview?.ToTree());
         return node;
     }
 }
 
 public sealed partial class GetInventoryRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InventoryAggregator>? Aggregators { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InventoryFilter>? Filters { get; set; }
 
-    public int? MaxResults { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InventoryAggregator>? Aggregators { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ResultAttribute>? ResultAttributes { get; set; }
 
     public string? NextToken { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ResultAttribute>? ResultAttributes { get; set; }
+    public int? MaxResults { get; set; }
 
     public static GetInventoryRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7517,22 +7517,22 @@ public sealed partial class GetInventoryRequest
             return null;
         }
         var result = new GetInventoryRequest();
-        result.Aggregators = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Aggregators"), x => global::Gureum.Api.Ssm.InventoryAggregator.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.InventoryFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.Aggregators = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Aggregators"), x => global::Gureum.Api.Ssm.InventoryAggregator.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ResultAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResultAttributes"), x => global::Gureum.Api.Ssm.ResultAttribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Aggregators", global::Gureum.Core.ValueTree.WriteList(Aggregators, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "Aggregators", global::Gureum.Core.ValueTree.WriteList(Aggregators, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ResultAttributes", global::Gureum.Core.ValueTree.WriteList(ResultAttributes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
@@ -7566,15 +7566,15 @@ public sealed partial class GetInventoryResult
 
 public sealed partial class GetInventorySchemaRequest
 {
-    public bool? Aggregator { get; set; }
-
-    public int? MaxResults { get; set; }
+    public string? TypeName { get; set; }
 
     public string? NextToken { get; set; }
 
-    public bool? SubType { get; set; }
+    public int? MaxResults { get; set; }
 
-    public string? TypeName { get; set; }
+    public bool? Aggregator { get; set; }
+
+    public bool? SubType { get; set; }
 
     public static GetInventorySchemaRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7583,31 +7583,31 @@ public sealed partial class GetInventorySchemaRequest
             return null;
         }
         var result = new GetInventorySchemaRequest();
-        result.Aggregator = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Aggregator"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.SubType = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "SubType"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
+        result.Aggregator = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Aggregator"));
+        result.SubType = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "SubType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Aggregator", Aggregator);
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "SubType", SubType);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
+        global::Gureum.Core.ValueTree.Put(node, "Aggregator", Aggregator);
+        global::Gureum.Core.ValueTree.Put(node, "SubType", SubType);
         return node;
     }
 }
 
 public sealed partial class GetInventorySchemaResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InventoryItemSchema>? Schemas { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static GetInventorySchemaResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7616,16 +7616,16 @@ public sealed partial class GetInventorySchemaResult
             return null;
         }
         var result = new GetInventorySchemaResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Schemas = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Schemas"), x => global::Gureum.Api.Ssm.InventoryItemSchema.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Schemas", global::Gureum.Core.ValueTree.WriteList(Schemas, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -7655,17 +7655,17 @@ public sealed partial class GetMaintenanceWindowExecutionRequest
 
 public sealed partial class GetMaintenanceWindowExecutionResult
 {
-    public global::System.DateTimeOffset? EndTime { get; set; }
+    public string? WindowExecutionId { get; set; }
 
-    public global::System.DateTimeOffset? StartTime { get; set; }
+    public global::System.Collections.Generic.List<string>? TaskIds { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusDetails { get; set; }
 
-    public global::System.Collections.Generic.List<string>? TaskIds { get; set; }
+    public global::System.DateTimeOffset? StartTime { get; set; }
 
-    public string? WindowExecutionId { get; set; }
+    public global::System.DateTimeOffset? EndTime { get; set; }
 
     public static GetMaintenanceWindowExecutionResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7674,35 +7674,35 @@ public sealed partial class GetMaintenanceWindowExecutionResult
             return null;
         }
         var result = new GetMaintenanceWindowExecutionResult();
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.WindowExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowExecutionId"));
+        result.TaskIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TaskIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusDetails = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusDetails"));
-        result.TaskIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TaskIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.WindowExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowExecutionId"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "WindowExecutionId", WindowExecutionId);
+        global::Gureum.Core.ValueTree.Put(node, "TaskIds", global::Gureum.Core.ValueTree.WriteList(TaskIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusDetails", StatusDetails);
-        global::Gureum.Core.ValueTree.Put(node, "TaskIds", global::Gureum.Core.ValueTree.WriteList(TaskIds, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "WindowExecutionId", WindowExecutionId);
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         return node;
     }
 }
 
 public sealed partial class GetMaintenanceWindowExecutionTaskInvocationRequest
 {
-    public string? InvocationId { get; set; }
+    public string? WindowExecutionId { get; set; }
 
     public string? TaskId { get; set; }
 
-    public string? WindowExecutionId { get; set; }
+    public string? InvocationId { get; set; }
 
     public static GetMaintenanceWindowExecutionTaskInvocationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7711,45 +7711,45 @@ public sealed partial class GetMaintenanceWindowExecutionTaskInvocationRequest
             return null;
         }
         var result = new GetMaintenanceWindowExecutionTaskInvocationRequest();
-        result.InvocationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvocationId"));
-        result.TaskId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskId"));
         result.WindowExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowExecutionId"));
+        result.TaskId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskId"));
+        result.InvocationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvocationId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "InvocationId", InvocationId);
-        global::Gureum.Core.ValueTree.Put(node, "TaskId", TaskId);
         global::Gureum.Core.ValueTree.Put(node, "WindowExecutionId", WindowExecutionId);
+        global::Gureum.Core.ValueTree.Put(node, "TaskId", TaskId);
+        global::Gureum.Core.ValueTree.Put(node, "InvocationId", InvocationId);
         return node;
     }
 }
 
 public sealed partial class GetMaintenanceWindowExecutionTaskInvocationResult
 {
-    public global::System.DateTimeOffset? EndTime { get; set; }
+    public string? WindowExecutionId { get; set; }
 
-    public string? ExecutionId { get; set; }
+    public string? TaskExecutionId { get; set; }
 
     public string? InvocationId { get; set; }
 
-    public string? OwnerInformation { get; set; }
+    public string? ExecutionId { get; set; }
+
+    public string? TaskType { get; set; }
 
     public string? Parameters { get; set; }
-
-    public global::System.DateTimeOffset? StartTime { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusDetails { get; set; }
 
-    public string? TaskExecutionId { get; set; }
+    public global::System.DateTimeOffset? StartTime { get; set; }
 
-    public string? TaskType { get; set; }
+    public global::System.DateTimeOffset? EndTime { get; set; }
 
-    public string? WindowExecutionId { get; set; }
+    public string? OwnerInformation { get; set; }
 
     public string? WindowTargetId { get; set; }
 
@@ -7760,17 +7760,17 @@ public sealed partial class GetMaintenanceWindowExecutionTaskInvocationResult
             return null;
         }
         var result = new GetMaintenanceWindowExecutionTaskInvocationResult();
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.ExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionId"));
+        result.WindowExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowExecutionId"));
+        result.TaskExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskExecutionId"));
         result.InvocationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvocationId"));
-        result.OwnerInformation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnerInformation"));
+        result.ExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionId"));
+        result.TaskType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskType"));
         result.Parameters = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Parameters"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusDetails = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusDetails"));
-        result.TaskExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskExecutionId"));
-        result.TaskType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskType"));
-        result.WindowExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowExecutionId"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.OwnerInformation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnerInformation"));
         result.WindowTargetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowTargetId"));
         return result;
     }
@@ -7778,17 +7778,17 @@ public sealed partial class GetMaintenanceWindowExecutionTaskInvocationResult
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionId", ExecutionId);
+        global::Gureum.Core.ValueTree.Put(node, "WindowExecutionId", WindowExecutionId);
+        global::Gureum.Core.ValueTree.Put(node, "TaskExecutionId", TaskExecutionId);
         global::Gureum.Core.ValueTree.Put(node, "InvocationId", InvocationId);
-        global::Gureum.Core.ValueTree.Put(node, "OwnerInformation", OwnerInformation);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionId", ExecutionId);
+        global::Gureum.Core.ValueTree.Put(node, "TaskType", TaskType);
         global::Gureum.Core.ValueTree.Put(node, "Parameters", Parameters);
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusDetails", StatusDetails);
-        global::Gureum.Core.ValueTree.Put(node, "TaskExecutionId", TaskExecutionId);
-        global::Gureum.Core.ValueTree.Put(node, "TaskType", TaskType);
-        global::Gureum.Core.ValueTree.Put(node, "WindowExecutionId", WindowExecutionId);
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "OwnerInformation", OwnerInformation);
         global::Gureum.Core.ValueTree.Put(node, "WindowTargetId", WindowTargetId);
         return node;
     }
@@ -7796,9 +7796,9 @@ public sealed partial class GetMaintenanceWindowExecutionTaskInvocationResult
 
 public sealed partial class GetMaintenanceWindowExecutionTaskRequest
 {
-    public string? TaskId { get; set; }
-
     public string? WindowExecutionId { get; set; }
+
+    public string? TaskId { get; set; }
 
     public static GetMaintenanceWindowExecutionTaskRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7807,51 +7807,51 @@ public sealed partial class GetMaintenanceWindowExecutionTaskRequest
             return null;
         }
         var result = new GetMaintenanceWindowExecutionTaskRequest();
-        result.TaskId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskId"));
         result.WindowExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowExecutionId"));
+        result.TaskId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "TaskId", TaskId);
         global::Gureum.Core.ValueTree.Put(node, "WindowExecutionId", WindowExecutionId);
+        global::Gureum.Core.ValueTree.Put(node, "TaskId", TaskId);
         return node;
     }
 }
 
 public sealed partial class GetMaintenanceWindowExecutionTaskResult
 {
-    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
+    public string? WindowExecutionId { get; set; }
 
-    public global::System.DateTimeOffset? EndTime { get; set; }
+    public string? TaskExecutionId { get; set; }
+
+    public string? TaskArn { get; set; }
+
+    public string? ServiceRole { get; set; }
+
+    public string? Type { get; set; }
+
+    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression>>? TaskParameters { get; set; }
+
+    public int? Priority { get; set; }
 
     public string? MaxConcurrency { get; set; }
 
     public string? MaxErrors { get; set; }
 
-    public int? Priority { get; set; }
-
-    public string? ServiceRole { get; set; }
-
-    public global::System.DateTimeOffset? StartTime { get; set; }
-
     public string? Status { get; set; }
 
     public string? StatusDetails { get; set; }
 
-    public string? TaskArn { get; set; }
+    public global::System.DateTimeOffset? StartTime { get; set; }
 
-    public string? TaskExecutionId { get; set; }
+    public global::System.DateTimeOffset? EndTime { get; set; }
 
-    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression>>? TaskParameters { get; set; }
+    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.AlarmStateInformation>? TriggeredAlarms { get; set; }
-
-    public string? Type { get; set; }
-
-    public string? WindowExecutionId { get; set; }
 
     public static GetMaintenanceWindowExecutionTaskResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7860,42 +7860,42 @@ public sealed partial class GetMaintenanceWindowExecutionTaskResult
             return null;
         }
         var result = new GetMaintenanceWindowExecutionTaskResult();
-        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.WindowExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowExecutionId"));
+        result.TaskExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskExecutionId"));
+        result.TaskArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskArn"));
+        result.ServiceRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceRole"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.TaskParameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TaskParameters"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!)!);
+        result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
         result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
         result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
-        result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
-        result.ServiceRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceRole"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusDetails = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusDetails"));
-        result.TaskArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskArn"));
-        result.TaskExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskExecutionId"));
-        result.TaskParameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TaskParameters"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!)!);
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
         result.TriggeredAlarms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TriggeredAlarms"), x => global::Gureum.Api.Ssm.AlarmStateInformation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
-        result.WindowExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowExecutionId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "WindowExecutionId", WindowExecutionId);
+        global::Gureum.Core.ValueTree.Put(node, "TaskExecutionId", TaskExecutionId);
+        global::Gureum.Core.ValueTree.Put(node, "TaskArn", TaskArn);
+        global::Gureum.Core.ValueTree.Put(node, "ServiceRole", ServiceRole);
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "TaskParameters", global::Gureum.Core.ValueTree.WriteList(TaskParameters, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)x.ToTree())));
+        global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
         global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
         global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
-        global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceRole", ServiceRole);
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusDetails", StatusDetails);
-        global::Gureum.Core.ValueTree.Put(node, "TaskArn", TaskArn);
-        global::Gureum.Core.ValueTree.Put(node, "TaskExecutionId", TaskExecutionId);
-        global::Gureum.Core.ValueTree.Put(node, "TaskParameters", global::Gureum.Core.ValueTree.WriteList(TaskParameters, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)x.ToTree())));
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TriggeredAlarms", global::Gureum.Core.ValueTree.WriteList(TriggeredAlarms, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
-        global::Gureum.Core.ValueTree.Put(node, "WindowExecutionId", WindowExecutionId);
         return node;
     }
 }
@@ -7925,35 +7925,35 @@ public sealed partial class GetMaintenanceWindowRequest
 
 public sealed partial class GetMaintenanceWindowResult
 {
-    public bool? AllowUnassociatedTargets { get; set; }
-
-    public global::System.DateTimeOffset? CreatedDate { get; set; }
-
-    public int? Cutoff { get; set; }
-
-    public string? Description { get; set; }
-
-    public int? Duration { get; set; }
-
-    public bool? Enabled { get; set; }
-
-    public string? EndDate { get; set; }
-
-    public global::System.DateTimeOffset? ModifiedDate { get; set; }
+    public string? WindowId { get; set; }
 
     public string? Name { get; set; }
 
-    public string? NextExecutionTime { get; set; }
-
-    public string? Schedule { get; set; }
-
-    public int? ScheduleOffset { get; set; }
-
-    public string? ScheduleTimezone { get; set; }
+    public string? Description { get; set; }
 
     public string? StartDate { get; set; }
 
-    public string? WindowId { get; set; }
+    public string? EndDate { get; set; }
+
+    public string? Schedule { get; set; }
+
+    public string? ScheduleTimezone { get; set; }
+
+    public int? ScheduleOffset { get; set; }
+
+    public string? NextExecutionTime { get; set; }
+
+    public int? Duration { get; set; }
+
+    public int? Cutoff { get; set; }
+
+    public bool? AllowUnassociatedTargets { get; set; }
+
+    public bool? Enabled { get; set; }
+
+    public global::System.DateTimeOffset? CreatedDate { get; set; }
+
+    public global::System.DateTimeOffset? ModifiedDate { get; set; }
 
     public static GetMaintenanceWindowResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -7962,42 +7962,42 @@ public sealed partial class GetMaintenanceWindowResult
             return null;
         }
         var result = new GetMaintenanceWindowResult();
-        result.AllowUnassociatedTargets = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowUnassociatedTargets"));
-        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
-        result.Cutoff = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Cutoff"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
-        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
-        result.EndDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndDate"));
-        result.ModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ModifiedDate"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.NextExecutionTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextExecutionTime"));
-        result.Schedule = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Schedule"));
-        result.ScheduleOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScheduleOffset"));
-        result.ScheduleTimezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleTimezone"));
-        result.StartDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StartDate"));
         result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.StartDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StartDate"));
+        result.EndDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndDate"));
+        result.Schedule = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Schedule"));
+        result.ScheduleTimezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleTimezone"));
+        result.ScheduleOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScheduleOffset"));
+        result.NextExecutionTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextExecutionTime"));
+        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
+        result.Cutoff = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Cutoff"));
+        result.AllowUnassociatedTargets = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowUnassociatedTargets"));
+        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
+        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
+        result.ModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ModifiedDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AllowUnassociatedTargets", AllowUnassociatedTargets);
-        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
-        global::Gureum.Core.ValueTree.Put(node, "Cutoff", Cutoff);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
-        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
-        global::Gureum.Core.ValueTree.Put(node, "EndDate", EndDate);
-        global::Gureum.Core.ValueTree.Put(node, "ModifiedDate", ModifiedDate);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "NextExecutionTime", NextExecutionTime);
-        global::Gureum.Core.ValueTree.Put(node, "Schedule", Schedule);
-        global::Gureum.Core.ValueTree.Put(node, "ScheduleOffset", ScheduleOffset);
-        global::Gureum.Core.ValueTree.Put(node, "ScheduleTimezone", ScheduleTimezone);
-        global::Gureum.Core.ValueTree.Put(node, "StartDate", StartDate);
         global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "StartDate", StartDate);
+        global::Gureum.Core.ValueTree.Put(node, "EndDate", EndDate);
+        global::Gureum.Core.ValueTree.Put(node, "Schedule", Schedule);
+        global::Gureum.Core.ValueTree.Put(node, "ScheduleTimezone", ScheduleTimezone);
+        global::Gureum.Core.ValueTree.Put(node, "ScheduleOffset", ScheduleOffset);
+        global::Gureum.Core.ValueTree.Put(node, "NextExecutionTime", NextExecutionTime);
+        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
+        global::Gureum.Core.ValueTree.Put(node, "Cutoff", Cutoff);
+        global::Gureum.Core.ValueTree.Put(node, "AllowUnassociatedTargets", AllowUnassociatedTargets);
+        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
+        global::Gureum.Core.ValueTree.Put(node, "ModifiedDate", ModifiedDate);
         return node;
     }
 }
@@ -8031,37 +8031,37 @@ public sealed partial class GetMaintenanceWindowTaskRequest
 
 public sealed partial class GetMaintenanceWindowTaskResult
 {
-    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
+    public string? WindowId { get; set; }
 
-    public string? CutoffBehavior { get; set; }
-
-    public string? Description { get; set; }
-
-    public global::Gureum.Api.Ssm.LoggingInfo? LoggingInfo { get; set; }
-
-    public string? MaxConcurrency { get; set; }
-
-    public string? MaxErrors { get; set; }
-
-    public string? Name { get; set; }
-
-    public int? Priority { get; set; }
-
-    public string? ServiceRoleArn { get; set; }
+    public string? WindowTaskId { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
 
     public string? TaskArn { get; set; }
 
-    public global::Gureum.Api.Ssm.MaintenanceWindowTaskInvocationParameters? TaskInvocationParameters { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression>? TaskParameters { get; set; }
+    public string? ServiceRoleArn { get; set; }
 
     public string? TaskType { get; set; }
 
-    public string? WindowId { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression>? TaskParameters { get; set; }
 
-    public string? WindowTaskId { get; set; }
+    public global::Gureum.Api.Ssm.MaintenanceWindowTaskInvocationParameters? TaskInvocationParameters { get; set; }
+
+    public int? Priority { get; set; }
+
+    public string? MaxConcurrency { get; set; }
+
+    public string? MaxErrors { get; set; }
+
+    public global::Gureum.Api.Ssm.LoggingInfo? LoggingInfo { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? Description { get; set; }
+
+    public string? CutoffBehavior { get; set; }
+
+    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
 
     public static GetMaintenanceWindowTaskResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8070,53 +8070,53 @@ public sealed partial class GetMaintenanceWindowTaskResult
             return null;
         }
         var result = new GetMaintenanceWindowTaskResult();
-        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
-        result.CutoffBehavior = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CutoffBehavior"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.LoggingInfo = global::Gureum.Api.Ssm.LoggingInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingInfo")));
-        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
-        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
-        result.ServiceRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceRoleArn"));
-        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TaskArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskArn"));
-        result.TaskInvocationParameters = global::Gureum.Api.Ssm.MaintenanceWindowTaskInvocationParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TaskInvocationParameters")));
-        result.TaskParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "TaskParameters"), x => global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TaskType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskType"));
         result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
         result.WindowTaskId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowTaskId"));
+        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TaskArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskArn"));
+        result.ServiceRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceRoleArn"));
+        result.TaskType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskType"));
+        result.TaskParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "TaskParameters"), x => global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TaskInvocationParameters = global::Gureum.Api.Ssm.MaintenanceWindowTaskInvocationParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TaskInvocationParameters")));
+        result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
+        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
+        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
+        result.LoggingInfo = global::Gureum.Api.Ssm.LoggingInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingInfo")));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.CutoffBehavior = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CutoffBehavior"));
+        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CutoffBehavior", CutoffBehavior);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "LoggingInfo", LoggingInfo?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
-        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceRoleArn", ServiceRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TaskArn", TaskArn);
-        global::Gureum.Core.ValueTree.Put(node, "TaskInvocationParameters", TaskInvocationParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TaskParameters", global::Gureum.Core.ValueTree.WriteMap(TaskParameters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TaskType", TaskType);
         global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
         global::Gureum.Core.ValueTree.Put(node, "WindowTaskId", WindowTaskId);
+        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TaskArn", TaskArn);
+        global::Gureum.Core.ValueTree.Put(node, "ServiceRoleArn", ServiceRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "TaskType", TaskType);
+        global::Gureum.Core.ValueTree.Put(node, "TaskParameters", global::Gureum.Core.ValueTree.WriteMap(TaskParameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TaskInvocationParameters", TaskInvocationParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
+        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
+        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
+        global::Gureum.Core.ValueTree.Put(node, "LoggingInfo", LoggingInfo?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "CutoffBehavior", CutoffBehavior);
+        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
         return node;
     }
 }
 
 public sealed partial class GetOpsItemRequest
 {
-    public string? OpsItemArn { get; set; }
-
     public string? OpsItemId { get; set; }
+
+    public string? OpsItemArn { get; set; }
 
     public static GetOpsItemRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8125,16 +8125,16 @@ public sealed partial class GetOpsItemRequest
             return null;
         }
         var result = new GetOpsItemRequest();
-        result.OpsItemArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemArn"));
         result.OpsItemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemId"));
+        result.OpsItemArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "OpsItemArn", OpsItemArn);
         global::Gureum.Core.ValueTree.Put(node, "OpsItemId", OpsItemId);
+        global::Gureum.Core.ValueTree.Put(node, "OpsItemArn", OpsItemArn);
         return node;
     }
 }
@@ -8164,11 +8164,11 @@ public sealed partial class GetOpsItemResponse
 
 public sealed partial class GetOpsMetadataRequest
 {
+    public string? OpsMetadataArn { get; set; }
+
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public string? OpsMetadataArn { get; set; }
 
     public static GetOpsMetadataRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8177,29 +8177,29 @@ public sealed partial class GetOpsMetadataRequest
             return null;
         }
         var result = new GetOpsMetadataRequest();
+        result.OpsMetadataArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsMetadataArn"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.OpsMetadataArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsMetadataArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "OpsMetadataArn", OpsMetadataArn);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "OpsMetadataArn", OpsMetadataArn);
         return node;
     }
 }
 
 public sealed partial class GetOpsMetadataResult
 {
+    public string? ResourceId { get; set; }
+
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.MetadataValue>? Metadata { get; set; }
 
     public string? NextToken { get; set; }
-
-    public string? ResourceId { get; set; }
 
     public static GetOpsMetadataResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8208,35 +8208,35 @@ public sealed partial class GetOpsMetadataResult
             return null;
         }
         var result = new GetOpsMetadataResult();
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceId"));
         result.Metadata = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Metadata"), x => global::Gureum.Api.Ssm.MetadataValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ResourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "Metadata", global::Gureum.Core.ValueTree.WriteMap(Metadata, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceId", ResourceId);
         return node;
     }
 }
 
 public sealed partial class GetOpsSummaryRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.OpsAggregator>? Aggregators { get; set; }
+    public string? SyncName { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.OpsFilter>? Filters { get; set; }
 
-    public int? MaxResults { get; set; }
-
-    public string? NextToken { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.OpsAggregator>? Aggregators { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.OpsResultAttribute>? ResultAttributes { get; set; }
 
-    public string? SyncName { get; set; }
+    public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static GetOpsSummaryRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8245,24 +8245,24 @@ public sealed partial class GetOpsSummaryRequest
             return null;
         }
         var result = new GetOpsSummaryRequest();
-        result.Aggregators = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Aggregators"), x => global::Gureum.Api.Ssm.OpsAggregator.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.OpsFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.ResultAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResultAttributes"), x => global::Gureum.Api.Ssm.OpsResultAttribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.SyncName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SyncName"));
+        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.OpsFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Aggregators = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Aggregators"), x => global::Gureum.Api.Ssm.OpsAggregator.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ResultAttributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResultAttributes"), x => global::Gureum.Api.Ssm.OpsResultAttribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Aggregators", global::Gureum.Core.ValueTree.WriteList(Aggregators, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "ResultAttributes", global::Gureum.Core.ValueTree.WriteList(ResultAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "SyncName", SyncName);
+        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Aggregators", global::Gureum.Core.ValueTree.WriteList(Aggregators, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ResultAttributes", global::Gureum.Core.ValueTree.WriteList(ResultAttributes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
@@ -8296,13 +8296,13 @@ public sealed partial class GetOpsSummaryResult
 
 public sealed partial class GetParameterHistoryRequest
 {
-    public int? MaxResults { get; set; }
-
     public string? Name { get; set; }
 
-    public string? NextToken { get; set; }
-
     public bool? WithDecryption { get; set; }
+
+    public int? MaxResults { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static GetParameterHistoryRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8311,29 +8311,29 @@ public sealed partial class GetParameterHistoryRequest
             return null;
         }
         var result = new GetParameterHistoryRequest();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.WithDecryption = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "WithDecryption"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "WithDecryption", WithDecryption);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class GetParameterHistoryResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ParameterHistory>? Parameters { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static GetParameterHistoryResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8342,16 +8342,16 @@ public sealed partial class GetParameterHistoryResult
             return null;
         }
         var result = new GetParameterHistoryResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Ssm.ParameterHistory.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -8408,17 +8408,17 @@ public sealed partial class GetParameterResult
 
 public sealed partial class GetParametersByPathRequest
 {
-    public int? MaxResults { get; set; }
-
-    public string? NextToken { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ParameterStringFilter>? ParameterFilters { get; set; }
-
     public string? Path { get; set; }
 
     public bool? Recursive { get; set; }
 
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ParameterStringFilter>? ParameterFilters { get; set; }
+
     public bool? WithDecryption { get; set; }
+
+    public int? MaxResults { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static GetParametersByPathRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8427,33 +8427,33 @@ public sealed partial class GetParametersByPathRequest
             return null;
         }
         var result = new GetParametersByPathRequest();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.ParameterFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ParameterFilters"), x => global::Gureum.Api.Ssm.ParameterStringFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Path = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Path"));
         result.Recursive = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Recursive"));
+        result.ParameterFilters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ParameterFilters"), x => global::Gureum.Api.Ssm.ParameterStringFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.WithDecryption = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "WithDecryption"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "ParameterFilters", global::Gureum.Core.ValueTree.WriteList(ParameterFilters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Path", Path);
         global::Gureum.Core.ValueTree.Put(node, "Recursive", Recursive);
+        global::Gureum.Core.ValueTree.Put(node, "ParameterFilters", global::Gureum.Core.ValueTree.WriteList(ParameterFilters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "WithDecryption", WithDecryption);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class GetParametersByPathResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Parameter>? Parameters { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static GetParametersByPathResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8462,16 +8462,16 @@ public sealed partial class GetParametersByPathResult
             return null;
         }
         var result = new GetParametersByPathResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Ssm.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -8505,9 +8505,9 @@ public sealed partial class GetParametersRequest
 
 public sealed partial class GetParametersResult
 {
-    public global::System.Collections.Generic.List<string>? InvalidParameters { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Parameter>? Parameters { get; set; }
+
+    public global::System.Collections.Generic.List<string>? InvalidParameters { get; set; }
 
     public static GetParametersResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8516,25 +8516,25 @@ public sealed partial class GetParametersResult
             return null;
         }
         var result = new GetParametersResult();
-        result.InvalidParameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InvalidParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Parameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Api.Ssm.Parameter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.InvalidParameters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InvalidParameters"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "InvalidParameters", global::Gureum.Core.ValueTree.WriteList(InvalidParameters, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteList(Parameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "InvalidParameters", global::Gureum.Core.ValueTree.WriteList(InvalidParameters, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class GetPatchBaselineForPatchGroupRequest
 {
-    public string? OperatingSystem { get; set; }
-
     public string? PatchGroup { get; set; }
+
+    public string? OperatingSystem { get; set; }
 
     public static GetPatchBaselineForPatchGroupRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8543,16 +8543,16 @@ public sealed partial class GetPatchBaselineForPatchGroupRequest
             return null;
         }
         var result = new GetPatchBaselineForPatchGroupRequest();
-        result.OperatingSystem = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperatingSystem"));
         result.PatchGroup = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PatchGroup"));
+        result.OperatingSystem = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperatingSystem"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "OperatingSystem", OperatingSystem);
         global::Gureum.Core.ValueTree.Put(node, "PatchGroup", PatchGroup);
+        global::Gureum.Core.ValueTree.Put(node, "OperatingSystem", OperatingSystem);
         return node;
     }
 }
@@ -8561,9 +8561,9 @@ public sealed partial class GetPatchBaselineForPatchGroupResult
 {
     public string? BaselineId { get; set; }
 
-    public string? OperatingSystem { get; set; }
-
     public string? PatchGroup { get; set; }
+
+    public string? OperatingSystem { get; set; }
 
     public static GetPatchBaselineForPatchGroupResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8573,8 +8573,8 @@ public sealed partial class GetPatchBaselineForPatchGroupResult
         }
         var result = new GetPatchBaselineForPatchGroupResult();
         result.BaselineId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BaselineId"));
-        result.OperatingSystem = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperatingSystem"));
         result.PatchGroup = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PatchGroup"));
+        result.OperatingSystem = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperatingSystem"));
         return result;
     }
 
@@ -8582,8 +8582,8 @@ public sealed partial class GetPatchBaselineForPatchGroupResult
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "BaselineId", BaselineId);
-        global::Gureum.Core.ValueTree.Put(node, "OperatingSystem", OperatingSystem);
         global::Gureum.Core.ValueTree.Put(node, "PatchGroup", PatchGroup);
+        global::Gureum.Core.ValueTree.Put(node, "OperatingSystem", OperatingSystem);
         return node;
     }
 }
@@ -8613,6 +8613,14 @@ public sealed partial class GetPatchBaselineRequest
 
 public sealed partial class GetPatchBaselineResult
 {
+    public string? BaselineId { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? OperatingSystem { get; set; }
+
+    public global::Gureum.Api.Ssm.PatchFilterGroup? GlobalFilters { get; set; }
+
     public global::Gureum.Api.Ssm.PatchRuleGroup? ApprovalRules { get; set; }
 
     public global::System.Collections.Generic.List<string>? ApprovedPatches { get; set; }
@@ -8621,29 +8629,21 @@ public sealed partial class GetPatchBaselineResult
 
     public bool? ApprovedPatchesEnableNonSecurity { get; set; }
 
-    public string? AvailableSecurityUpdatesComplianceStatus { get; set; }
-
-    public string? BaselineId { get; set; }
-
-    public global::System.DateTimeOffset? CreatedDate { get; set; }
-
-    public string? Description { get; set; }
-
-    public global::Gureum.Api.Ssm.PatchFilterGroup? GlobalFilters { get; set; }
-
-    public global::System.DateTimeOffset? ModifiedDate { get; set; }
-
-    public string? Name { get; set; }
-
-    public string? OperatingSystem { get; set; }
-
-    public global::System.Collections.Generic.List<string>? PatchGroups { get; set; }
-
     public global::System.Collections.Generic.List<string>? RejectedPatches { get; set; }
 
     public string? RejectedPatchesAction { get; set; }
 
+    public global::System.Collections.Generic.List<string>? PatchGroups { get; set; }
+
+    public global::System.DateTimeOffset? CreatedDate { get; set; }
+
+    public global::System.DateTimeOffset? ModifiedDate { get; set; }
+
+    public string? Description { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.PatchSource>? Sources { get; set; }
+
+    public string? AvailableSecurityUpdatesComplianceStatus { get; set; }
 
     public static GetPatchBaselineResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8652,55 +8652,55 @@ public sealed partial class GetPatchBaselineResult
             return null;
         }
         var result = new GetPatchBaselineResult();
+        result.BaselineId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BaselineId"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.OperatingSystem = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperatingSystem"));
+        result.GlobalFilters = global::Gureum.Api.Ssm.PatchFilterGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "GlobalFilters")));
         result.ApprovalRules = global::Gureum.Api.Ssm.PatchRuleGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ApprovalRules")));
         result.ApprovedPatches = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ApprovedPatches"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ApprovedPatchesComplianceLevel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ApprovedPatchesComplianceLevel"));
         result.ApprovedPatchesEnableNonSecurity = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ApprovedPatchesEnableNonSecurity"));
-        result.AvailableSecurityUpdatesComplianceStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailableSecurityUpdatesComplianceStatus"));
-        result.BaselineId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BaselineId"));
-        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.GlobalFilters = global::Gureum.Api.Ssm.PatchFilterGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "GlobalFilters")));
-        result.ModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ModifiedDate"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.OperatingSystem = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperatingSystem"));
-        result.PatchGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PatchGroups"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.RejectedPatches = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RejectedPatches"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.RejectedPatchesAction = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RejectedPatchesAction"));
+        result.PatchGroups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PatchGroups"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
+        result.ModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ModifiedDate"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.Sources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Sources"), x => global::Gureum.Api.Ssm.PatchSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AvailableSecurityUpdatesComplianceStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailableSecurityUpdatesComplianceStatus"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "BaselineId", BaselineId);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "OperatingSystem", OperatingSystem);
+        global::Gureum.Core.ValueTree.Put(node, "GlobalFilters", GlobalFilters?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ApprovalRules", ApprovalRules?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ApprovedPatches", global::Gureum.Core.ValueTree.WriteList(ApprovedPatches, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ApprovedPatchesComplianceLevel", ApprovedPatchesComplianceLevel);
         global::Gureum.Core.ValueTree.Put(node, "ApprovedPatchesEnableNonSecurity", ApprovedPatchesEnableNonSecurity);
-        global::Gureum.Core.ValueTree.Put(node, "AvailableSecurityUpdatesComplianceStatus", AvailableSecurityUpdatesComplianceStatus);
-        global::Gureum.Core.ValueTree.Put(node, "BaselineId", BaselineId);
-        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "GlobalFilters", GlobalFilters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ModifiedDate", ModifiedDate);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "OperatingSystem", OperatingSystem);
-        global::Gureum.Core.ValueTree.Put(node, "PatchGroups", global::Gureum.Core.ValueTree.WriteList(PatchGroups, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "RejectedPatches", global::Gureum.Core.ValueTree.WriteList(RejectedPatches, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "RejectedPatchesAction", RejectedPatchesAction);
+        global::Gureum.Core.ValueTree.Put(node, "PatchGroups", global::Gureum.Core.ValueTree.WriteList(PatchGroups, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
+        global::Gureum.Core.ValueTree.Put(node, "ModifiedDate", ModifiedDate);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "Sources", global::Gureum.Core.ValueTree.WriteList(Sources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AvailableSecurityUpdatesComplianceStatus", AvailableSecurityUpdatesComplianceStatus);
         return node;
     }
 }
 
 public sealed partial class GetResourcePoliciesRequest
 {
-    public int? MaxResults { get; set; }
+    public string? ResourceArn { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? ResourceArn { get; set; }
+    public int? MaxResults { get; set; }
 
     public static GetResourcePoliciesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8709,18 +8709,18 @@ public sealed partial class GetResourcePoliciesRequest
             return null;
         }
         var result = new GetResourcePoliciesRequest();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ResourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceArn"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ResourceArn", ResourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
@@ -8754,11 +8754,11 @@ public sealed partial class GetResourcePoliciesResponse
 
 public sealed partial class GetResourcePoliciesResponseEntry
 {
-    public string? Policy { get; set; }
+    public string? PolicyId { get; set; }
 
     public string? PolicyHash { get; set; }
 
-    public string? PolicyId { get; set; }
+    public string? Policy { get; set; }
 
     public static GetResourcePoliciesResponseEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8767,18 +8767,18 @@ public sealed partial class GetResourcePoliciesResponseEntry
             return null;
         }
         var result = new GetResourcePoliciesResponseEntry();
-        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
-        result.PolicyHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyHash"));
         result.PolicyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyId"));
+        result.PolicyHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyHash"));
+        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyHash", PolicyHash);
         global::Gureum.Core.ValueTree.Put(node, "PolicyId", PolicyId);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyHash", PolicyHash);
+        global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
         return node;
     }
 }
@@ -8868,11 +8868,11 @@ public sealed partial class InstanceAssociation
 {
     public string? AssociationId { get; set; }
 
-    public string? AssociationVersion { get; set; }
+    public string? InstanceId { get; set; }
 
     public string? Content { get; set; }
 
-    public string? InstanceId { get; set; }
+    public string? AssociationVersion { get; set; }
 
     public static InstanceAssociation? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8882,9 +8882,9 @@ public sealed partial class InstanceAssociation
         }
         var result = new InstanceAssociation();
         result.AssociationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationId"));
-        result.AssociationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationVersion"));
-        result.Content = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Content"));
         result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
+        result.Content = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Content"));
+        result.AssociationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationVersion"));
         return result;
     }
 
@@ -8892,9 +8892,9 @@ public sealed partial class InstanceAssociation
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AssociationId", AssociationId);
-        global::Gureum.Core.ValueTree.Put(node, "AssociationVersion", AssociationVersion);
-        global::Gureum.Core.ValueTree.Put(node, "Content", Content);
         global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
+        global::Gureum.Core.ValueTree.Put(node, "Content", Content);
+        global::Gureum.Core.ValueTree.Put(node, "AssociationVersion", AssociationVersion);
         return node;
     }
 }
@@ -8949,27 +8949,27 @@ public sealed partial class InstanceAssociationStatusInfo
 {
     public string? AssociationId { get; set; }
 
-    public string? AssociationName { get; set; }
-
-    public string? AssociationVersion { get; set; }
-
-    public string? DetailedStatus { get; set; }
+    public string? Name { get; set; }
 
     public string? DocumentVersion { get; set; }
 
-    public string? ErrorCode { get; set; }
-
-    public global::System.DateTimeOffset? ExecutionDate { get; set; }
-
-    public string? ExecutionSummary { get; set; }
+    public string? AssociationVersion { get; set; }
 
     public string? InstanceId { get; set; }
 
-    public string? Name { get; set; }
+    public global::System.DateTimeOffset? ExecutionDate { get; set; }
+
+    public string? Status { get; set; }
+
+    public string? DetailedStatus { get; set; }
+
+    public string? ExecutionSummary { get; set; }
+
+    public string? ErrorCode { get; set; }
 
     public global::Gureum.Api.Ssm.InstanceAssociationOutputUrl? OutputUrl { get; set; }
 
-    public string? Status { get; set; }
+    public string? AssociationName { get; set; }
 
     public static InstanceAssociationStatusInfo? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -8979,17 +8979,17 @@ public sealed partial class InstanceAssociationStatusInfo
         }
         var result = new InstanceAssociationStatusInfo();
         result.AssociationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationId"));
-        result.AssociationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationName"));
-        result.AssociationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationVersion"));
-        result.DetailedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetailedStatus"));
-        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
-        result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
-        result.ExecutionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExecutionDate"));
-        result.ExecutionSummary = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionSummary"));
-        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.OutputUrl = global::Gureum.Api.Ssm.InstanceAssociationOutputUrl.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputUrl")));
+        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
+        result.AssociationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationVersion"));
+        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
+        result.ExecutionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExecutionDate"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.DetailedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetailedStatus"));
+        result.ExecutionSummary = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionSummary"));
+        result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
+        result.OutputUrl = global::Gureum.Api.Ssm.InstanceAssociationOutputUrl.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputUrl")));
+        result.AssociationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationName"));
         return result;
     }
 
@@ -8997,17 +8997,17 @@ public sealed partial class InstanceAssociationStatusInfo
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AssociationId", AssociationId);
-        global::Gureum.Core.ValueTree.Put(node, "AssociationName", AssociationName);
-        global::Gureum.Core.ValueTree.Put(node, "AssociationVersion", AssociationVersion);
-        global::Gureum.Core.ValueTree.Put(node, "DetailedStatus", DetailedStatus);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionDate", ExecutionDate);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionSummary", ExecutionSummary);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "OutputUrl", OutputUrl?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
+        global::Gureum.Core.ValueTree.Put(node, "AssociationVersion", AssociationVersion);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionDate", ExecutionDate);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "DetailedStatus", DetailedStatus);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionSummary", ExecutionSummary);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
+        global::Gureum.Core.ValueTree.Put(node, "OutputUrl", OutputUrl?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AssociationName", AssociationName);
         return node;
     }
 }
@@ -9026,9 +9026,9 @@ public sealed partial class InstanceInfo
 
     public string? ManagedStatus { get; set; }
 
-    public string? PlatformName { get; set; }
-
     public string? PlatformType { get; set; }
+
+    public string? PlatformName { get; set; }
 
     public string? PlatformVersion { get; set; }
 
@@ -9047,8 +9047,8 @@ public sealed partial class InstanceInfo
         result.InstanceStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceStatus"));
         result.IpAddress = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IpAddress"));
         result.ManagedStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ManagedStatus"));
-        result.PlatformName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlatformName"));
         result.PlatformType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlatformType"));
+        result.PlatformName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlatformName"));
         result.PlatformVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlatformVersion"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
         return result;
@@ -9063,8 +9063,8 @@ public sealed partial class InstanceInfo
         global::Gureum.Core.ValueTree.Put(node, "InstanceStatus", InstanceStatus);
         global::Gureum.Core.ValueTree.Put(node, "IpAddress", IpAddress);
         global::Gureum.Core.ValueTree.Put(node, "ManagedStatus", ManagedStatus);
-        global::Gureum.Core.ValueTree.Put(node, "PlatformName", PlatformName);
         global::Gureum.Core.ValueTree.Put(node, "PlatformType", PlatformType);
+        global::Gureum.Core.ValueTree.Put(node, "PlatformName", PlatformName);
         global::Gureum.Core.ValueTree.Put(node, "PlatformVersion", PlatformVersion);
         global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
         return node;
@@ -9073,43 +9073,43 @@ public sealed partial class InstanceInfo
 
 public sealed partial class InstanceInformation
 {
-    public string? ActivationId { get; set; }
-
-    public string? AgentVersion { get; set; }
-
-    public global::Gureum.Api.Ssm.InstanceAggregatedAssociationOverview? AssociationOverview { get; set; }
-
-    public string? AssociationStatus { get; set; }
-
-    public string? ComputerName { get; set; }
-
-    public string? IPAddress { get; set; }
-
-    public string? IamRole { get; set; }
-
     public string? InstanceId { get; set; }
-
-    public bool? IsLatestVersion { get; set; }
-
-    public global::System.DateTimeOffset? LastAssociationExecutionDate { get; set; }
-
-    public global::System.DateTimeOffset? LastPingDateTime { get; set; }
-
-    public global::System.DateTimeOffset? LastSuccessfulAssociationExecutionDate { get; set; }
-
-    public string? Name { get; set; }
 
     public string? PingStatus { get; set; }
 
-    public string? PlatformName { get; set; }
+    public global::System.DateTimeOffset? LastPingDateTime { get; set; }
+
+    public string? AgentVersion { get; set; }
+
+    public bool? IsLatestVersion { get; set; }
 
     public string? PlatformType { get; set; }
 
+    public string? PlatformName { get; set; }
+
     public string? PlatformVersion { get; set; }
+
+    public string? ActivationId { get; set; }
+
+    public string? IamRole { get; set; }
 
     public global::System.DateTimeOffset? RegistrationDate { get; set; }
 
     public string? ResourceType { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? IPAddress { get; set; }
+
+    public string? ComputerName { get; set; }
+
+    public string? AssociationStatus { get; set; }
+
+    public global::System.DateTimeOffset? LastAssociationExecutionDate { get; set; }
+
+    public global::System.DateTimeOffset? LastSuccessfulAssociationExecutionDate { get; set; }
+
+    public global::Gureum.Api.Ssm.InstanceAggregatedAssociationOverview? AssociationOverview { get; set; }
 
     public string? SourceId { get; set; }
 
@@ -9122,25 +9122,25 @@ public sealed partial class InstanceInformation
             return null;
         }
         var result = new InstanceInformation();
-        result.ActivationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActivationId"));
-        result.AgentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AgentVersion"));
-        result.AssociationOverview = global::Gureum.Api.Ssm.InstanceAggregatedAssociationOverview.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AssociationOverview")));
-        result.AssociationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationStatus"));
-        result.ComputerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComputerName"));
-        result.IPAddress = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IPAddress"));
-        result.IamRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IamRole"));
         result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
-        result.IsLatestVersion = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsLatestVersion"));
-        result.LastAssociationExecutionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAssociationExecutionDate"));
-        result.LastPingDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastPingDateTime"));
-        result.LastSuccessfulAssociationExecutionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastSuccessfulAssociationExecutionDate"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.PingStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PingStatus"));
-        result.PlatformName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlatformName"));
+        result.LastPingDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastPingDateTime"));
+        result.AgentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AgentVersion"));
+        result.IsLatestVersion = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsLatestVersion"));
         result.PlatformType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlatformType"));
+        result.PlatformName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlatformName"));
         result.PlatformVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlatformVersion"));
+        result.ActivationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActivationId"));
+        result.IamRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IamRole"));
         result.RegistrationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "RegistrationDate"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.IPAddress = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IPAddress"));
+        result.ComputerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComputerName"));
+        result.AssociationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationStatus"));
+        result.LastAssociationExecutionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAssociationExecutionDate"));
+        result.LastSuccessfulAssociationExecutionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastSuccessfulAssociationExecutionDate"));
+        result.AssociationOverview = global::Gureum.Api.Ssm.InstanceAggregatedAssociationOverview.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AssociationOverview")));
         result.SourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceId"));
         result.SourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceType"));
         return result;
@@ -9149,25 +9149,25 @@ public sealed partial class InstanceInformation
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ActivationId", ActivationId);
-        global::Gureum.Core.ValueTree.Put(node, "AgentVersion", AgentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "AssociationOverview", AssociationOverview?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AssociationStatus", AssociationStatus);
-        global::Gureum.Core.ValueTree.Put(node, "ComputerName", ComputerName);
-        global::Gureum.Core.ValueTree.Put(node, "IPAddress", IPAddress);
-        global::Gureum.Core.ValueTree.Put(node, "IamRole", IamRole);
         global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
-        global::Gureum.Core.ValueTree.Put(node, "IsLatestVersion", IsLatestVersion);
-        global::Gureum.Core.ValueTree.Put(node, "LastAssociationExecutionDate", LastAssociationExecutionDate);
-        global::Gureum.Core.ValueTree.Put(node, "LastPingDateTime", LastPingDateTime);
-        global::Gureum.Core.ValueTree.Put(node, "LastSuccessfulAssociationExecutionDate", LastSuccessfulAssociationExecutionDate);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "PingStatus", PingStatus);
-        global::Gureum.Core.ValueTree.Put(node, "PlatformName", PlatformName);
+        global::Gureum.Core.ValueTree.Put(node, "LastPingDateTime", LastPingDateTime);
+        global::Gureum.Core.ValueTree.Put(node, "AgentVersion", AgentVersion);
+        global::Gureum.Core.ValueTree.Put(node, "IsLatestVersion", IsLatestVersion);
         global::Gureum.Core.ValueTree.Put(node, "PlatformType", PlatformType);
+        global::Gureum.Core.ValueTree.Put(node, "PlatformName", PlatformName);
         global::Gureum.Core.ValueTree.Put(node, "PlatformVersion", PlatformVersion);
+        global::Gureum.Core.ValueTree.Put(node, "ActivationId", ActivationId);
+        global::Gureum.Core.ValueTree.Put(node, "IamRole", IamRole);
         global::Gureum.Core.ValueTree.Put(node, "RegistrationDate", RegistrationDate);
         global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "IPAddress", IPAddress);
+        global::Gureum.Core.ValueTree.Put(node, "ComputerName", ComputerName);
+        global::Gureum.Core.ValueTree.Put(node, "AssociationStatus", AssociationStatus);
+        global::Gureum.Core.ValueTree.Put(node, "LastAssociationExecutionDate", LastAssociationExecutionDate);
+        global::Gureum.Core.ValueTree.Put(node, "LastSuccessfulAssociationExecutionDate", LastSuccessfulAssociationExecutionDate);
+        global::Gureum.Core.ValueTree.Put(node, "AssociationOverview", AssociationOverview?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SourceId", SourceId);
         global::Gureum.Core.ValueTree.Put(node, "SourceType", SourceType);
         return node;
@@ -9243,15 +9243,17 @@ public sealed partial class InstanceInformationStringFilter
 
 public sealed partial class InstancePatchState
 {
-    public int? AvailableSecurityUpdateCount { get; set; }
+    public string? InstanceId { get; set; }
+
+    public string? PatchGroup { get; set; }
 
     public string? BaselineId { get; set; }
 
-    public int? CriticalNonCompliantCount { get; set; }
-
-    public int? FailedCount { get; set; }
+    public string? SnapshotId { get; set; }
 
     public string? InstallOverrideList { get; set; }
+
+    public string? OwnerInformation { get; set; }
 
     public int? InstalledCount { get; set; }
 
@@ -9261,33 +9263,31 @@ public sealed partial class InstancePatchState
 
     public int? InstalledRejectedCount { get; set; }
 
-    public string? InstanceId { get; set; }
-
-    public global::System.DateTimeOffset? LastNoRebootInstallOperationTime { get; set; }
-
     public int? MissingCount { get; set; }
+
+    public int? FailedCount { get; set; }
+
+    public int? UnreportedNotApplicableCount { get; set; }
 
     public int? NotApplicableCount { get; set; }
 
-    public string? Operation { get; set; }
-
-    public global::System.DateTimeOffset? OperationEndTime { get; set; }
+    public int? AvailableSecurityUpdateCount { get; set; }
 
     public global::System.DateTimeOffset? OperationStartTime { get; set; }
 
-    public int? OtherNonCompliantCount { get; set; }
+    public global::System.DateTimeOffset? OperationEndTime { get; set; }
 
-    public string? OwnerInformation { get; set; }
+    public string? Operation { get; set; }
 
-    public string? PatchGroup { get; set; }
+    public global::System.DateTimeOffset? LastNoRebootInstallOperationTime { get; set; }
 
     public string? RebootOption { get; set; }
 
+    public int? CriticalNonCompliantCount { get; set; }
+
     public int? SecurityNonCompliantCount { get; set; }
 
-    public string? SnapshotId { get; set; }
-
-    public int? UnreportedNotApplicableCount { get; set; }
+    public int? OtherNonCompliantCount { get; set; }
 
     public static InstancePatchState? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9296,58 +9296,58 @@ public sealed partial class InstancePatchState
             return null;
         }
         var result = new InstancePatchState();
-        result.AvailableSecurityUpdateCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AvailableSecurityUpdateCount"));
+        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
+        result.PatchGroup = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PatchGroup"));
         result.BaselineId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BaselineId"));
-        result.CriticalNonCompliantCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "CriticalNonCompliantCount"));
-        result.FailedCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "FailedCount"));
+        result.SnapshotId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnapshotId"));
         result.InstallOverrideList = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstallOverrideList"));
+        result.OwnerInformation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnerInformation"));
         result.InstalledCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstalledCount"));
         result.InstalledOtherCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstalledOtherCount"));
         result.InstalledPendingRebootCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstalledPendingRebootCount"));
         result.InstalledRejectedCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InstalledRejectedCount"));
-        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
-        result.LastNoRebootInstallOperationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastNoRebootInstallOperationTime"));
         result.MissingCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MissingCount"));
-        result.NotApplicableCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "NotApplicableCount"));
-        result.Operation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Operation"));
-        result.OperationEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "OperationEndTime"));
-        result.OperationStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "OperationStartTime"));
-        result.OtherNonCompliantCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "OtherNonCompliantCount"));
-        result.OwnerInformation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnerInformation"));
-        result.PatchGroup = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PatchGroup"));
-        result.RebootOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RebootOption"));
-        result.SecurityNonCompliantCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SecurityNonCompliantCount"));
-        result.SnapshotId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SnapshotId"));
+        result.FailedCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "FailedCount"));
         result.UnreportedNotApplicableCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "UnreportedNotApplicableCount"));
+        result.NotApplicableCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "NotApplicableCount"));
+        result.AvailableSecurityUpdateCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AvailableSecurityUpdateCount"));
+        result.OperationStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "OperationStartTime"));
+        result.OperationEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "OperationEndTime"));
+        result.Operation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Operation"));
+        result.LastNoRebootInstallOperationTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastNoRebootInstallOperationTime"));
+        result.RebootOption = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RebootOption"));
+        result.CriticalNonCompliantCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "CriticalNonCompliantCount"));
+        result.SecurityNonCompliantCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SecurityNonCompliantCount"));
+        result.OtherNonCompliantCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "OtherNonCompliantCount"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AvailableSecurityUpdateCount", AvailableSecurityUpdateCount);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
+        global::Gureum.Core.ValueTree.Put(node, "PatchGroup", PatchGroup);
         global::Gureum.Core.ValueTree.Put(node, "BaselineId", BaselineId);
-        global::Gureum.Core.ValueTree.Put(node, "CriticalNonCompliantCount", CriticalNonCompliantCount);
-        global::Gureum.Core.ValueTree.Put(node, "FailedCount", FailedCount);
+        global::Gureum.Core.ValueTree.Put(node, "SnapshotId", SnapshotId);
         global::Gureum.Core.ValueTree.Put(node, "InstallOverrideList", InstallOverrideList);
+        global::Gureum.Core.ValueTree.Put(node, "OwnerInformation", OwnerInformation);
         global::Gureum.Core.ValueTree.Put(node, "InstalledCount", InstalledCount);
         global::Gureum.Core.ValueTree.Put(node, "InstalledOtherCount", InstalledOtherCount);
         global::Gureum.Core.ValueTree.Put(node, "InstalledPendingRebootCount", InstalledPendingRebootCount);
         global::Gureum.Core.ValueTree.Put(node, "InstalledRejectedCount", InstalledRejectedCount);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
-        global::Gureum.Core.ValueTree.Put(node, "LastNoRebootInstallOperationTime", LastNoRebootInstallOperationTime);
         global::Gureum.Core.ValueTree.Put(node, "MissingCount", MissingCount);
-        global::Gureum.Core.ValueTree.Put(node, "NotApplicableCount", NotApplicableCount);
-        global::Gureum.Core.ValueTree.Put(node, "Operation", Operation);
-        global::Gureum.Core.ValueTree.Put(node, "OperationEndTime", OperationEndTime);
-        global::Gureum.Core.ValueTree.Put(node, "OperationStartTime", OperationStartTime);
-        global::Gureum.Core.ValueTree.Put(node, "OtherNonCompliantCount", OtherNonCompliantCount);
-        global::Gureum.Core.ValueTree.Put(node, "OwnerInformation", OwnerInformation);
-        global::Gureum.Core.ValueTree.Put(node, "PatchGroup", PatchGroup);
-        global::Gureum.Core.ValueTree.Put(node, "RebootOption", RebootOption);
-        global::Gureum.Core.ValueTree.Put(node, "SecurityNonCompliantCount", SecurityNonCompliantCount);
-        global::Gureum.Core.ValueTree.Put(node, "SnapshotId", SnapshotId);
+        global::Gureum.Core.ValueTree.Put(node, "FailedCount", FailedCount);
         global::Gureum.Core.ValueTree.Put(node, "UnreportedNotApplicableCount", UnreportedNotApplicableCount);
+        global::Gureum.Core.ValueTree.Put(node, "NotApplicableCount", NotApplicableCount);
+        global::Gureum.Core.ValueTree.Put(node, "AvailableSecurityUpdateCount", AvailableSecurityUpdateCount);
+        global::Gureum.Core.ValueTree.Put(node, "OperationStartTime", OperationStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "OperationEndTime", OperationEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "Operation", Operation);
+        global::Gureum.Core.ValueTree.Put(node, "LastNoRebootInstallOperationTime", LastNoRebootInstallOperationTime);
+        global::Gureum.Core.ValueTree.Put(node, "RebootOption", RebootOption);
+        global::Gureum.Core.ValueTree.Put(node, "CriticalNonCompliantCount", CriticalNonCompliantCount);
+        global::Gureum.Core.ValueTree.Put(node, "SecurityNonCompliantCount", SecurityNonCompliantCount);
+        global::Gureum.Core.ValueTree.Put(node, "OtherNonCompliantCount", OtherNonCompliantCount);
         return node;
     }
 }
@@ -9356,9 +9356,9 @@ public sealed partial class InstancePatchStateFilter
 {
     public string? Key { get; set; }
 
-    public string? Type { get; set; }
-
     public global::System.Collections.Generic.List<string>? Values { get; set; }
+
+    public string? Type { get; set; }
 
     public static InstancePatchStateFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9368,8 +9368,8 @@ public sealed partial class InstancePatchStateFilter
         }
         var result = new InstancePatchStateFilter();
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.Values = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Values"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         return result;
     }
 
@@ -9377,8 +9377,8 @@ public sealed partial class InstancePatchStateFilter
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "Values", global::Gureum.Core.ValueTree.WriteList(Values, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         return node;
     }
 }
@@ -9394,53 +9394,53 @@ public static class InstancePatchStateOperatorType
 
 public sealed partial class InstanceProperty
 {
-    public string? ActivationId { get; set; }
-
-    public string? AgentVersion { get; set; }
-
-    public string? Architecture { get; set; }
-
-    public global::Gureum.Api.Ssm.InstanceAggregatedAssociationOverview? AssociationOverview { get; set; }
-
-    public string? AssociationStatus { get; set; }
-
-    public string? ComputerName { get; set; }
-
-    public string? IPAddress { get; set; }
-
-    public string? IamRole { get; set; }
+    public string? Name { get; set; }
 
     public string? InstanceId { get; set; }
 
-    public string? InstanceRole { get; set; }
-
-    public string? InstanceState { get; set; }
-
     public string? InstanceType { get; set; }
+
+    public string? InstanceRole { get; set; }
 
     public string? KeyName { get; set; }
 
-    public global::System.DateTimeOffset? LastAssociationExecutionDate { get; set; }
+    public string? InstanceState { get; set; }
 
-    public global::System.DateTimeOffset? LastPingDateTime { get; set; }
+    public string? Architecture { get; set; }
 
-    public global::System.DateTimeOffset? LastSuccessfulAssociationExecutionDate { get; set; }
+    public string? IPAddress { get; set; }
 
     public global::System.DateTimeOffset? LaunchTime { get; set; }
 
-    public string? Name { get; set; }
-
     public string? PingStatus { get; set; }
 
-    public string? PlatformName { get; set; }
+    public global::System.DateTimeOffset? LastPingDateTime { get; set; }
+
+    public string? AgentVersion { get; set; }
 
     public string? PlatformType { get; set; }
 
+    public string? PlatformName { get; set; }
+
     public string? PlatformVersion { get; set; }
+
+    public string? ActivationId { get; set; }
+
+    public string? IamRole { get; set; }
 
     public global::System.DateTimeOffset? RegistrationDate { get; set; }
 
     public string? ResourceType { get; set; }
+
+    public string? ComputerName { get; set; }
+
+    public string? AssociationStatus { get; set; }
+
+    public global::System.DateTimeOffset? LastAssociationExecutionDate { get; set; }
+
+    public global::System.DateTimeOffset? LastSuccessfulAssociationExecutionDate { get; set; }
+
+    public global::Gureum.Api.Ssm.InstanceAggregatedAssociationOverview? AssociationOverview { get; set; }
 
     public string? SourceId { get; set; }
 
@@ -9453,30 +9453,30 @@ public sealed partial class InstanceProperty
             return null;
         }
         var result = new InstanceProperty();
-        result.ActivationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActivationId"));
-        result.AgentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AgentVersion"));
-        result.Architecture = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Architecture"));
-        result.AssociationOverview = global::Gureum.Api.Ssm.InstanceAggregatedAssociationOverview.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AssociationOverview")));
-        result.AssociationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationStatus"));
-        result.ComputerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComputerName"));
-        result.IPAddress = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IPAddress"));
-        result.IamRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IamRole"));
-        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
-        result.InstanceRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceRole"));
-        result.InstanceState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceState"));
-        result.InstanceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceType"));
-        result.KeyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyName"));
-        result.LastAssociationExecutionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAssociationExecutionDate"));
-        result.LastPingDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastPingDateTime"));
-        result.LastSuccessfulAssociationExecutionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastSuccessfulAssociationExecutionDate"));
-        result.LaunchTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LaunchTime"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
+        result.InstanceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceType"));
+        result.InstanceRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceRole"));
+        result.KeyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyName"));
+        result.InstanceState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceState"));
+        result.Architecture = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Architecture"));
+        result.IPAddress = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IPAddress"));
+        result.LaunchTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LaunchTime"));
         result.PingStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PingStatus"));
-        result.PlatformName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlatformName"));
+        result.LastPingDateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastPingDateTime"));
+        result.AgentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AgentVersion"));
         result.PlatformType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlatformType"));
+        result.PlatformName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlatformName"));
         result.PlatformVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PlatformVersion"));
+        result.ActivationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ActivationId"));
+        result.IamRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IamRole"));
         result.RegistrationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "RegistrationDate"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
+        result.ComputerName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComputerName"));
+        result.AssociationStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationStatus"));
+        result.LastAssociationExecutionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastAssociationExecutionDate"));
+        result.LastSuccessfulAssociationExecutionDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastSuccessfulAssociationExecutionDate"));
+        result.AssociationOverview = global::Gureum.Api.Ssm.InstanceAggregatedAssociationOverview.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AssociationOverview")));
         result.SourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceId"));
         result.SourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceType"));
         return result;
@@ -9485,30 +9485,30 @@ public sealed partial class InstanceProperty
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ActivationId", ActivationId);
-        global::Gureum.Core.ValueTree.Put(node, "AgentVersion", AgentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "Architecture", Architecture);
-        global::Gureum.Core.ValueTree.Put(node, "AssociationOverview", AssociationOverview?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "AssociationStatus", AssociationStatus);
-        global::Gureum.Core.ValueTree.Put(node, "ComputerName", ComputerName);
-        global::Gureum.Core.ValueTree.Put(node, "IPAddress", IPAddress);
-        global::Gureum.Core.ValueTree.Put(node, "IamRole", IamRole);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceRole", InstanceRole);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceState", InstanceState);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceType", InstanceType);
-        global::Gureum.Core.ValueTree.Put(node, "KeyName", KeyName);
-        global::Gureum.Core.ValueTree.Put(node, "LastAssociationExecutionDate", LastAssociationExecutionDate);
-        global::Gureum.Core.ValueTree.Put(node, "LastPingDateTime", LastPingDateTime);
-        global::Gureum.Core.ValueTree.Put(node, "LastSuccessfulAssociationExecutionDate", LastSuccessfulAssociationExecutionDate);
-        global::Gureum.Core.ValueTree.Put(node, "LaunchTime", LaunchTime);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceType", InstanceType);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceRole", InstanceRole);
+        global::Gureum.Core.ValueTree.Put(node, "KeyName", KeyName);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceState", InstanceState);
+        global::Gureum.Core.ValueTree.Put(node, "Architecture", Architecture);
+        global::Gureum.Core.ValueTree.Put(node, "IPAddress", IPAddress);
+        global::Gureum.Core.ValueTree.Put(node, "LaunchTime", LaunchTime);
         global::Gureum.Core.ValueTree.Put(node, "PingStatus", PingStatus);
-        global::Gureum.Core.ValueTree.Put(node, "PlatformName", PlatformName);
+        global::Gureum.Core.ValueTree.Put(node, "LastPingDateTime", LastPingDateTime);
+        global::Gureum.Core.ValueTree.Put(node, "AgentVersion", AgentVersion);
         global::Gureum.Core.ValueTree.Put(node, "PlatformType", PlatformType);
+        global::Gureum.Core.ValueTree.Put(node, "PlatformName", PlatformName);
         global::Gureum.Core.ValueTree.Put(node, "PlatformVersion", PlatformVersion);
+        global::Gureum.Core.ValueTree.Put(node, "ActivationId", ActivationId);
+        global::Gureum.Core.ValueTree.Put(node, "IamRole", IamRole);
         global::Gureum.Core.ValueTree.Put(node, "RegistrationDate", RegistrationDate);
         global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "ComputerName", ComputerName);
+        global::Gureum.Core.ValueTree.Put(node, "AssociationStatus", AssociationStatus);
+        global::Gureum.Core.ValueTree.Put(node, "LastAssociationExecutionDate", LastAssociationExecutionDate);
+        global::Gureum.Core.ValueTree.Put(node, "LastSuccessfulAssociationExecutionDate", LastSuccessfulAssociationExecutionDate);
+        global::Gureum.Core.ValueTree.Put(node, "AssociationOverview", AssociationOverview?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SourceId", SourceId);
         global::Gureum.Core.ValueTree.Put(node, "SourceType", SourceType);
         return node;
@@ -9570,9 +9570,9 @@ public sealed partial class InstancePropertyStringFilter
 {
     public string? Key { get; set; }
 
-    public string? Operator { get; set; }
-
     public global::System.Collections.Generic.List<string>? Values { get; set; }
+
+    public string? Operator { get; set; }
 
     public static InstancePropertyStringFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9582,8 +9582,8 @@ public sealed partial class InstancePropertyStringFilter
         }
         var result = new InstancePropertyStringFilter();
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.Operator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Operator"));
         result.Values = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Values"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Operator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Operator"));
         return result;
     }
 
@@ -9591,17 +9591,17 @@ public sealed partial class InstancePropertyStringFilter
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "Operator", Operator);
         global::Gureum.Core.ValueTree.Put(node, "Values", global::Gureum.Core.ValueTree.WriteList(Values, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Operator", Operator);
         return node;
     }
 }
 
 public sealed partial class InventoryAggregator
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InventoryAggregator>? Aggregators { get; set; }
-
     public string? Expression { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InventoryAggregator>? Aggregators { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InventoryGroup>? Groups { get; set; }
 
@@ -9612,8 +9612,8 @@ public sealed partial class InventoryAggregator
             return null;
         }
         var result = new InventoryAggregator();
-        result.Aggregators = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Aggregators"), x => global::Gureum.Api.Ssm.InventoryAggregator.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Expression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expression"));
+        result.Aggregators = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Aggregators"), x => global::Gureum.Api.Ssm.InventoryAggregator.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Groups = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Groups"), x => global::Gureum.Api.Ssm.InventoryGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -9621,8 +9621,8 @@ public sealed partial class InventoryAggregator
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Aggregators", global::Gureum.Core.ValueTree.WriteList(Aggregators, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Expression", Expression);
+        global::Gureum.Core.ValueTree.Put(node, "Aggregators", global::Gureum.Core.ValueTree.WriteList(Aggregators, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Groups", global::Gureum.Core.ValueTree.WriteList(Groups, x => (object?)x.ToTree()));
         return node;
     }
@@ -9646,17 +9646,17 @@ public sealed partial class InventoryDeletionStatusItem
 {
     public string? DeletionId { get; set; }
 
-    public global::System.DateTimeOffset? DeletionStartTime { get; set; }
+    public string? TypeName { get; set; }
 
-    public global::Gureum.Api.Ssm.InventoryDeletionSummary? DeletionSummary { get; set; }
+    public global::System.DateTimeOffset? DeletionStartTime { get; set; }
 
     public string? LastStatus { get; set; }
 
     public string? LastStatusMessage { get; set; }
 
-    public global::System.DateTimeOffset? LastStatusUpdateTime { get; set; }
+    public global::Gureum.Api.Ssm.InventoryDeletionSummary? DeletionSummary { get; set; }
 
-    public string? TypeName { get; set; }
+    public global::System.DateTimeOffset? LastStatusUpdateTime { get; set; }
 
     public static InventoryDeletionStatusItem? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9666,12 +9666,12 @@ public sealed partial class InventoryDeletionStatusItem
         }
         var result = new InventoryDeletionStatusItem();
         result.DeletionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeletionId"));
+        result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
         result.DeletionStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "DeletionStartTime"));
-        result.DeletionSummary = global::Gureum.Api.Ssm.InventoryDeletionSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeletionSummary")));
         result.LastStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastStatus"));
         result.LastStatusMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastStatusMessage"));
+        result.DeletionSummary = global::Gureum.Api.Ssm.InventoryDeletionSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DeletionSummary")));
         result.LastStatusUpdateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastStatusUpdateTime"));
-        result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
         return result;
     }
 
@@ -9679,23 +9679,23 @@ public sealed partial class InventoryDeletionStatusItem
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "DeletionId", DeletionId);
+        global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
         global::Gureum.Core.ValueTree.Put(node, "DeletionStartTime", DeletionStartTime);
-        global::Gureum.Core.ValueTree.Put(node, "DeletionSummary", DeletionSummary?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "LastStatus", LastStatus);
         global::Gureum.Core.ValueTree.Put(node, "LastStatusMessage", LastStatusMessage);
+        global::Gureum.Core.ValueTree.Put(node, "DeletionSummary", DeletionSummary?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "LastStatusUpdateTime", LastStatusUpdateTime);
-        global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
         return node;
     }
 }
 
 public sealed partial class InventoryDeletionSummary
 {
+    public int? TotalCount { get; set; }
+
     public int? RemainingCount { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InventoryDeletionSummaryItem>? SummaryItems { get; set; }
-
-    public int? TotalCount { get; set; }
 
     public static InventoryDeletionSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9704,29 +9704,29 @@ public sealed partial class InventoryDeletionSummary
             return null;
         }
         var result = new InventoryDeletionSummary();
+        result.TotalCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TotalCount"));
         result.RemainingCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RemainingCount"));
         result.SummaryItems = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SummaryItems"), x => global::Gureum.Api.Ssm.InventoryDeletionSummaryItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TotalCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TotalCount"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TotalCount", TotalCount);
         global::Gureum.Core.ValueTree.Put(node, "RemainingCount", RemainingCount);
         global::Gureum.Core.ValueTree.Put(node, "SummaryItems", global::Gureum.Core.ValueTree.WriteList(SummaryItems, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TotalCount", TotalCount);
         return node;
     }
 }
 
 public sealed partial class InventoryDeletionSummaryItem
 {
+    public string? Version { get; set; }
+
     public int? Count { get; set; }
 
     public int? RemainingCount { get; set; }
-
-    public string? Version { get; set; }
 
     public static InventoryDeletionSummaryItem? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9735,18 +9735,18 @@ public sealed partial class InventoryDeletionSummaryItem
             return null;
         }
         var result = new InventoryDeletionSummaryItem();
+        result.Version = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Version"));
         result.Count = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Count"));
         result.RemainingCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RemainingCount"));
-        result.Version = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Version"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Version", Version);
         global::Gureum.Core.ValueTree.Put(node, "Count", Count);
         global::Gureum.Core.ValueTree.Put(node, "RemainingCount", RemainingCount);
-        global::Gureum.Core.ValueTree.Put(node, "Version", Version);
         return node;
     }
 }
@@ -9755,9 +9755,9 @@ public sealed partial class InventoryFilter
 {
     public string? Key { get; set; }
 
-    public string? Type { get; set; }
-
     public global::System.Collections.Generic.List<string>? Values { get; set; }
+
+    public string? Type { get; set; }
 
     public static InventoryFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9767,8 +9767,8 @@ public sealed partial class InventoryFilter
         }
         var result = new InventoryFilter();
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.Values = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Values"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         return result;
     }
 
@@ -9776,17 +9776,17 @@ public sealed partial class InventoryFilter
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "Values", global::Gureum.Core.ValueTree.WriteList(Values, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         return node;
     }
 }
 
 public sealed partial class InventoryGroup
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InventoryFilter>? Filters { get; set; }
-
     public string? Name { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InventoryFilter>? Filters { get; set; }
 
     public static InventoryGroup? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9795,33 +9795,33 @@ public sealed partial class InventoryGroup
             return null;
         }
         var result = new InventoryGroup();
-        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.InventoryFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.InventoryFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class InventoryItem
 {
-    public string? CaptureTime { get; set; }
-
-    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, string>>? Content { get; set; }
-
-    public string? ContentHash { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? Context { get; set; }
+    public string? TypeName { get; set; }
 
     public string? SchemaVersion { get; set; }
 
-    public string? TypeName { get; set; }
+    public string? CaptureTime { get; set; }
+
+    public string? ContentHash { get; set; }
+
+    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, string>>? Content { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Context { get; set; }
 
     public static InventoryItem? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9830,33 +9830,33 @@ public sealed partial class InventoryItem
             return null;
         }
         var result = new InventoryItem();
-        result.CaptureTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CaptureTime"));
-        result.Content = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Content"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
-        result.ContentHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentHash"));
-        result.Context = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Context"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.SchemaVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SchemaVersion"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.SchemaVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SchemaVersion"));
+        result.CaptureTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CaptureTime"));
+        result.ContentHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentHash"));
+        result.Content = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Content"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
+        result.Context = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Context"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CaptureTime", CaptureTime);
-        global::Gureum.Core.ValueTree.Put(node, "Content", global::Gureum.Core.ValueTree.WriteList(Content, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)x)));
-        global::Gureum.Core.ValueTree.Put(node, "ContentHash", ContentHash);
-        global::Gureum.Core.ValueTree.Put(node, "Context", global::Gureum.Core.ValueTree.WriteMap(Context, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "SchemaVersion", SchemaVersion);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "SchemaVersion", SchemaVersion);
+        global::Gureum.Core.ValueTree.Put(node, "CaptureTime", CaptureTime);
+        global::Gureum.Core.ValueTree.Put(node, "ContentHash", ContentHash);
+        global::Gureum.Core.ValueTree.Put(node, "Content", global::Gureum.Core.ValueTree.WriteList(Content, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)x)));
+        global::Gureum.Core.ValueTree.Put(node, "Context", global::Gureum.Core.ValueTree.WriteMap(Context, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class InventoryItemAttribute
 {
-    public string? DataType { get; set; }
-
     public string? Name { get; set; }
+
+    public string? DataType { get; set; }
 
     public static InventoryItemAttribute? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9865,29 +9865,29 @@ public sealed partial class InventoryItemAttribute
             return null;
         }
         var result = new InventoryItemAttribute();
-        result.DataType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataType"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.DataType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DataType", DataType);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "DataType", DataType);
         return node;
     }
 }
 
 public sealed partial class InventoryItemSchema
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InventoryItemAttribute>? Attributes { get; set; }
-
-    public string? DisplayName { get; set; }
-
     public string? TypeName { get; set; }
 
     public string? Version { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InventoryItemAttribute>? Attributes { get; set; }
+
+    public string? DisplayName { get; set; }
 
     public static InventoryItemSchema? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9896,20 +9896,20 @@ public sealed partial class InventoryItemSchema
             return null;
         }
         var result = new InventoryItemSchema();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Api.Ssm.InventoryItemAttribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.DisplayName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DisplayName"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
         result.Version = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Version"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Api.Ssm.InventoryItemAttribute.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DisplayName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DisplayName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteList(Attributes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "DisplayName", DisplayName);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
         global::Gureum.Core.ValueTree.Put(node, "Version", Version);
+        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteList(Attributes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "DisplayName", DisplayName);
         return node;
     }
 }
@@ -9927,9 +9927,9 @@ public static class InventoryQueryOperatorType
 
 public sealed partial class InventoryResultEntity
 {
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.InventoryResultItem>? Data { get; set; }
-
     public string? Id { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.InventoryResultItem>? Data { get; set; }
 
     public static InventoryResultEntity? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9938,31 +9938,31 @@ public sealed partial class InventoryResultEntity
             return null;
         }
         var result = new InventoryResultEntity();
-        result.Data = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Data"), x => global::Gureum.Api.Ssm.InventoryResultItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.Data = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Data"), x => global::Gureum.Api.Ssm.InventoryResultItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Data", global::Gureum.Core.ValueTree.WriteMap(Data, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "Data", global::Gureum.Core.ValueTree.WriteMap(Data, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class InventoryResultItem
 {
-    public string? CaptureTime { get; set; }
-
-    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, string>>? Content { get; set; }
-
-    public string? ContentHash { get; set; }
+    public string? TypeName { get; set; }
 
     public string? SchemaVersion { get; set; }
 
-    public string? TypeName { get; set; }
+    public string? CaptureTime { get; set; }
+
+    public string? ContentHash { get; set; }
+
+    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, string>>? Content { get; set; }
 
     public static InventoryResultItem? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -9971,22 +9971,22 @@ public sealed partial class InventoryResultItem
             return null;
         }
         var result = new InventoryResultItem();
-        result.CaptureTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CaptureTime"));
-        result.Content = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Content"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
-        result.ContentHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentHash"));
-        result.SchemaVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SchemaVersion"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.SchemaVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SchemaVersion"));
+        result.CaptureTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CaptureTime"));
+        result.ContentHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentHash"));
+        result.Content = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Content"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CaptureTime", CaptureTime);
-        global::Gureum.Core.ValueTree.Put(node, "Content", global::Gureum.Core.ValueTree.WriteList(Content, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)x)));
-        global::Gureum.Core.ValueTree.Put(node, "ContentHash", ContentHash);
-        global::Gureum.Core.ValueTree.Put(node, "SchemaVersion", SchemaVersion);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "SchemaVersion", SchemaVersion);
+        global::Gureum.Core.ValueTree.Put(node, "CaptureTime", CaptureTime);
+        global::Gureum.Core.ValueTree.Put(node, "ContentHash", ContentHash);
+        global::Gureum.Core.ValueTree.Put(node, "Content", global::Gureum.Core.ValueTree.WriteList(Content, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)x)));
         return node;
     }
 }
@@ -10000,11 +10000,11 @@ public static class InventorySchemaDeleteOption
 
 public sealed partial class LabelParameterVersionRequest
 {
-    public global::System.Collections.Generic.List<string>? Labels { get; set; }
-
     public string? Name { get; set; }
 
     public long? ParameterVersion { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Labels { get; set; }
 
     public static LabelParameterVersionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10013,18 +10013,18 @@ public sealed partial class LabelParameterVersionRequest
             return null;
         }
         var result = new LabelParameterVersionRequest();
-        result.Labels = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Labels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.ParameterVersion = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ParameterVersion"));
+        result.Labels = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Labels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Labels", global::Gureum.Core.ValueTree.WriteList(Labels, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "ParameterVersion", ParameterVersion);
+        global::Gureum.Core.ValueTree.Put(node, "Labels", global::Gureum.Core.ValueTree.WriteList(Labels, x => (object?)x));
         return node;
     }
 }
@@ -10184,15 +10184,15 @@ public sealed partial class ListCommandInvocationsRequest
 {
     public string? CommandId { get; set; }
 
-    public bool? Details { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.CommandFilter>? Filters { get; set; }
-
     public string? InstanceId { get; set; }
 
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.CommandFilter>? Filters { get; set; }
+
+    public bool? Details { get; set; }
 
     public static ListCommandInvocationsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10202,11 +10202,11 @@ public sealed partial class ListCommandInvocationsRequest
         }
         var result = new ListCommandInvocationsRequest();
         result.CommandId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CommandId"));
-        result.Details = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Details"));
-        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.CommandFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.CommandFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Details = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Details"));
         return result;
     }
 
@@ -10214,11 +10214,11 @@ public sealed partial class ListCommandInvocationsRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "CommandId", CommandId);
-        global::Gureum.Core.ValueTree.Put(node, "Details", Details);
-        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Details", Details);
         return node;
     }
 }
@@ -10254,13 +10254,13 @@ public sealed partial class ListCommandsRequest
 {
     public string? CommandId { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.CommandFilter>? Filters { get; set; }
-
     public string? InstanceId { get; set; }
 
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.CommandFilter>? Filters { get; set; }
 
     public static ListCommandsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10270,10 +10270,10 @@ public sealed partial class ListCommandsRequest
         }
         var result = new ListCommandsRequest();
         result.CommandId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CommandId"));
-        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.CommandFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.CommandFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -10281,10 +10281,10 @@ public sealed partial class ListCommandsRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "CommandId", CommandId);
-        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -10320,13 +10320,13 @@ public sealed partial class ListComplianceItemsRequest
 {
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ComplianceStringFilter>? Filters { get; set; }
 
-    public int? MaxResults { get; set; }
-
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<string>? ResourceIds { get; set; }
 
     public global::System.Collections.Generic.List<string>? ResourceTypes { get; set; }
+
+    public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListComplianceItemsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10336,10 +10336,10 @@ public sealed partial class ListComplianceItemsRequest
         }
         var result = new ListComplianceItemsRequest();
         result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.ComplianceStringFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ResourceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ResourceTypes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceTypes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
@@ -10347,10 +10347,10 @@ public sealed partial class ListComplianceItemsRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ResourceIds", global::Gureum.Core.ValueTree.WriteList(ResourceIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ResourceTypes", global::Gureum.Core.ValueTree.WriteList(ResourceTypes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
@@ -10386,9 +10386,9 @@ public sealed partial class ListComplianceSummariesRequest
 {
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ComplianceStringFilter>? Filters { get; set; }
 
-    public int? MaxResults { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListComplianceSummariesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10398,8 +10398,8 @@ public sealed partial class ListComplianceSummariesRequest
         }
         var result = new ListComplianceSummariesRequest();
         result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.ComplianceStringFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
@@ -10407,8 +10407,8 @@ public sealed partial class ListComplianceSummariesRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
@@ -10442,15 +10442,15 @@ public sealed partial class ListComplianceSummariesResult
 
 public sealed partial class ListDocumentMetadataHistoryRequest
 {
-    public string? DocumentVersion { get; set; }
+    public string? Name { get; set; }
 
-    public int? MaxResults { get; set; }
+    public string? DocumentVersion { get; set; }
 
     public string? Metadata { get; set; }
 
-    public string? Name { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListDocumentMetadataHistoryRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10459,35 +10459,35 @@ public sealed partial class ListDocumentMetadataHistoryRequest
             return null;
         }
         var result = new ListDocumentMetadataHistoryRequest();
-        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.Metadata = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Metadata"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
+        result.Metadata = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Metadata"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "Metadata", Metadata);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
+        global::Gureum.Core.ValueTree.Put(node, "Metadata", Metadata);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListDocumentMetadataHistoryResponse
 {
-    public string? Author { get; set; }
+    public string? Name { get; set; }
 
     public string? DocumentVersion { get; set; }
 
-    public global::Gureum.Api.Ssm.DocumentMetadataResponseInfo? Metadata { get; set; }
+    public string? Author { get; set; }
 
-    public string? Name { get; set; }
+    public global::Gureum.Api.Ssm.DocumentMetadataResponseInfo? Metadata { get; set; }
 
     public string? NextToken { get; set; }
 
@@ -10498,10 +10498,10 @@ public sealed partial class ListDocumentMetadataHistoryResponse
             return null;
         }
         var result = new ListDocumentMetadataHistoryResponse();
-        result.Author = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Author"));
-        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
-        result.Metadata = global::Gureum.Api.Ssm.DocumentMetadataResponseInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Metadata")));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
+        result.Author = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Author"));
+        result.Metadata = global::Gureum.Api.Ssm.DocumentMetadataResponseInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Metadata")));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
@@ -10509,10 +10509,10 @@ public sealed partial class ListDocumentMetadataHistoryResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Author", Author);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "Metadata", Metadata?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
+        global::Gureum.Core.ValueTree.Put(node, "Author", Author);
+        global::Gureum.Core.ValueTree.Put(node, "Metadata", Metadata?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
@@ -10520,9 +10520,9 @@ public sealed partial class ListDocumentMetadataHistoryResponse
 
 public sealed partial class ListDocumentVersionsRequest
 {
-    public int? MaxResults { get; set; }
-
     public string? Name { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
 
@@ -10533,8 +10533,8 @@ public sealed partial class ListDocumentVersionsRequest
             return null;
         }
         var result = new ListDocumentVersionsRequest();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
@@ -10542,8 +10542,8 @@ public sealed partial class ListDocumentVersionsRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
@@ -10640,15 +10640,15 @@ public sealed partial class ListDocumentsResult
 
 public sealed partial class ListInventoryEntriesRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InventoryFilter>? Filters { get; set; }
-
     public string? InstanceId { get; set; }
 
-    public int? MaxResults { get; set; }
+    public string? TypeName { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.InventoryFilter>? Filters { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? TypeName { get; set; }
+    public int? MaxResults { get; set; }
 
     public static ListInventoryEntriesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10657,39 +10657,39 @@ public sealed partial class ListInventoryEntriesRequest
             return null;
         }
         var result = new ListInventoryEntriesRequest();
-        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.InventoryFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.InventoryFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListInventoryEntriesResult
 {
+    public string? TypeName { get; set; }
+
+    public string? InstanceId { get; set; }
+
+    public string? SchemaVersion { get; set; }
+
     public string? CaptureTime { get; set; }
 
     public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, string>>? Entries { get; set; }
 
-    public string? InstanceId { get; set; }
-
     public string? NextToken { get; set; }
-
-    public string? SchemaVersion { get; set; }
-
-    public string? TypeName { get; set; }
 
     public static ListInventoryEntriesResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10698,37 +10698,37 @@ public sealed partial class ListInventoryEntriesResult
             return null;
         }
         var result = new ListInventoryEntriesResult();
+        result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
+        result.SchemaVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SchemaVersion"));
         result.CaptureTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CaptureTime"));
         result.Entries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Entries"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
-        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.SchemaVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SchemaVersion"));
-        result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
+        global::Gureum.Core.ValueTree.Put(node, "SchemaVersion", SchemaVersion);
         global::Gureum.Core.ValueTree.Put(node, "CaptureTime", CaptureTime);
         global::Gureum.Core.ValueTree.Put(node, "Entries", global::Gureum.Core.ValueTree.WriteList(Entries, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)x)));
-        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "SchemaVersion", SchemaVersion);
-        global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
         return node;
     }
 }
 
 public sealed partial class ListNodesRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.NodeFilter>? Filters { get; set; }
+    public string? SyncName { get; set; }
 
-    public int? MaxResults { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.NodeFilter>? Filters { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? SyncName { get; set; }
+    public int? MaxResults { get; set; }
 
     public static ListNodesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10737,29 +10737,29 @@ public sealed partial class ListNodesRequest
             return null;
         }
         var result = new ListNodesRequest();
-        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.NodeFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.SyncName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SyncName"));
+        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.NodeFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "SyncName", SyncName);
+        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListNodesResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Node>? Nodes { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListNodesResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10768,31 +10768,31 @@ public sealed partial class ListNodesResult
             return null;
         }
         var result = new ListNodesResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Nodes = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Nodes"), x => global::Gureum.Api.Ssm.Node.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Nodes", global::Gureum.Core.ValueTree.WriteList(Nodes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListNodesSummaryRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.NodeAggregator>? Aggregators { get; set; }
+    public string? SyncName { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.NodeFilter>? Filters { get; set; }
 
-    public int? MaxResults { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.NodeAggregator>? Aggregators { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? SyncName { get; set; }
+    public int? MaxResults { get; set; }
 
     public static ListNodesSummaryRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10801,31 +10801,31 @@ public sealed partial class ListNodesSummaryRequest
             return null;
         }
         var result = new ListNodesSummaryRequest();
-        result.Aggregators = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Aggregators"), x => global::Gureum.Api.Ssm.NodeAggregator.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.NodeFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.SyncName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SyncName"));
+        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.NodeFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Aggregators = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Aggregators"), x => global::Gureum.Api.Ssm.NodeAggregator.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Aggregators", global::Gureum.Core.ValueTree.WriteList(Aggregators, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "SyncName", SyncName);
+        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Aggregators", global::Gureum.Core.ValueTree.WriteList(Aggregators, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListNodesSummaryResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, string>>? Summary { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListNodesSummaryResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10834,16 +10834,16 @@ public sealed partial class ListNodesSummaryResult
             return null;
         }
         var result = new ListNodesSummaryResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Summary = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Summary"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Summary", global::Gureum.Core.ValueTree.WriteList(Summary, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)x)));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -10908,13 +10908,13 @@ public sealed partial class ListOpsItemEventsResponse
 
 public sealed partial class ListOpsItemRelatedItemsRequest
 {
+    public string? OpsItemId { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.OpsItemRelatedItemsFilter>? Filters { get; set; }
 
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public string? OpsItemId { get; set; }
 
     public static ListOpsItemRelatedItemsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -10923,20 +10923,20 @@ public sealed partial class ListOpsItemRelatedItemsRequest
             return null;
         }
         var result = new ListOpsItemRelatedItemsRequest();
+        result.OpsItemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemId"));
         result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.OpsItemRelatedItemsFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.OpsItemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "OpsItemId", OpsItemId);
         global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "OpsItemId", OpsItemId);
         return node;
     }
 }
@@ -11001,9 +11001,9 @@ public sealed partial class ListOpsMetadataRequest
 
 public sealed partial class ListOpsMetadataResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.OpsMetadata>? OpsMetadataList { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListOpsMetadataResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11012,16 +11012,16 @@ public sealed partial class ListOpsMetadataResult
             return null;
         }
         var result = new ListOpsMetadataResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.OpsMetadataList = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OpsMetadataList"), x => global::Gureum.Api.Ssm.OpsMetadata.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "OpsMetadataList", global::Gureum.Core.ValueTree.WriteList(OpsMetadataList, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -11030,9 +11030,9 @@ public sealed partial class ListResourceComplianceSummariesRequest
 {
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ComplianceStringFilter>? Filters { get; set; }
 
-    public int? MaxResults { get; set; }
-
     public string? NextToken { get; set; }
+
+    public int? MaxResults { get; set; }
 
     public static ListResourceComplianceSummariesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11042,8 +11042,8 @@ public sealed partial class ListResourceComplianceSummariesRequest
         }
         var result = new ListResourceComplianceSummariesRequest();
         result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.ComplianceStringFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
@@ -11051,17 +11051,17 @@ public sealed partial class ListResourceComplianceSummariesRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListResourceComplianceSummariesResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ResourceComplianceSummaryItem>? ResourceComplianceSummaryItems { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListResourceComplianceSummariesResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11070,27 +11070,27 @@ public sealed partial class ListResourceComplianceSummariesResult
             return null;
         }
         var result = new ListResourceComplianceSummariesResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ResourceComplianceSummaryItems = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceComplianceSummaryItems"), x => global::Gureum.Api.Ssm.ResourceComplianceSummaryItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ResourceComplianceSummaryItems", global::Gureum.Core.ValueTree.WriteList(ResourceComplianceSummaryItems, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListResourceDataSyncRequest
 {
-    public int? MaxResults { get; set; }
+    public string? SyncType { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? SyncType { get; set; }
+    public int? MaxResults { get; set; }
 
     public static ListResourceDataSyncRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11099,27 +11099,27 @@ public sealed partial class ListResourceDataSyncRequest
             return null;
         }
         var result = new ListResourceDataSyncRequest();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.SyncType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SyncType"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "SyncType", SyncType);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListResourceDataSyncResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ResourceDataSyncItem>? ResourceDataSyncItems { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListResourceDataSyncResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11128,25 +11128,25 @@ public sealed partial class ListResourceDataSyncResult
             return null;
         }
         var result = new ListResourceDataSyncResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ResourceDataSyncItems = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceDataSyncItems"), x => global::Gureum.Api.Ssm.ResourceDataSyncItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ResourceDataSyncItems", global::Gureum.Core.ValueTree.WriteList(ResourceDataSyncItems, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListTagsForResourceRequest
 {
-    public string? ResourceId { get; set; }
-
     public string? ResourceType { get; set; }
+
+    public string? ResourceId { get; set; }
 
     public static ListTagsForResourceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11155,16 +11155,16 @@ public sealed partial class ListTagsForResourceRequest
             return null;
         }
         var result = new ListTagsForResourceRequest();
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceId"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ResourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceId", ResourceId);
         return node;
     }
 }
@@ -11252,17 +11252,17 @@ public sealed partial class MaintenanceWindowAutomationParameters
 
 public sealed partial class MaintenanceWindowExecution
 {
-    public global::System.DateTimeOffset? EndTime { get; set; }
+    public string? WindowId { get; set; }
 
-    public global::System.DateTimeOffset? StartTime { get; set; }
+    public string? WindowExecutionId { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusDetails { get; set; }
 
-    public string? WindowExecutionId { get; set; }
+    public global::System.DateTimeOffset? StartTime { get; set; }
 
-    public string? WindowId { get; set; }
+    public global::System.DateTimeOffset? EndTime { get; set; }
 
     public static MaintenanceWindowExecution? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11271,24 +11271,24 @@ public sealed partial class MaintenanceWindowExecution
             return null;
         }
         var result = new MaintenanceWindowExecution();
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
+        result.WindowExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowExecutionId"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusDetails = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusDetails"));
-        result.WindowExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowExecutionId"));
-        result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
+        global::Gureum.Core.ValueTree.Put(node, "WindowExecutionId", WindowExecutionId);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusDetails", StatusDetails);
-        global::Gureum.Core.ValueTree.Put(node, "WindowExecutionId", WindowExecutionId);
-        global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         return node;
     }
 }
@@ -11308,25 +11308,25 @@ public static class MaintenanceWindowExecutionStatus
 
 public sealed partial class MaintenanceWindowExecutionTaskIdentity
 {
-    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
+    public string? WindowExecutionId { get; set; }
 
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
-    public global::System.DateTimeOffset? StartTime { get; set; }
+    public string? TaskExecutionId { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusDetails { get; set; }
 
-    public string? TaskArn { get; set; }
+    public global::System.DateTimeOffset? StartTime { get; set; }
 
-    public string? TaskExecutionId { get; set; }
+    public global::System.DateTimeOffset? EndTime { get; set; }
+
+    public string? TaskArn { get; set; }
 
     public string? TaskType { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.AlarmStateInformation>? TriggeredAlarms { get; set; }
+    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
 
-    public string? WindowExecutionId { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.AlarmStateInformation>? TriggeredAlarms { get; set; }
 
     public static MaintenanceWindowExecutionTaskIdentity? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11335,59 +11335,59 @@ public sealed partial class MaintenanceWindowExecutionTaskIdentity
             return null;
         }
         var result = new MaintenanceWindowExecutionTaskIdentity();
-        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.WindowExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowExecutionId"));
+        result.TaskExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskExecutionId"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusDetails = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusDetails"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         result.TaskArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskArn"));
-        result.TaskExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskExecutionId"));
         result.TaskType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskType"));
+        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
         result.TriggeredAlarms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TriggeredAlarms"), x => global::Gureum.Api.Ssm.AlarmStateInformation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.WindowExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowExecutionId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "WindowExecutionId", WindowExecutionId);
+        global::Gureum.Core.ValueTree.Put(node, "TaskExecutionId", TaskExecutionId);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusDetails", StatusDetails);
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         global::Gureum.Core.ValueTree.Put(node, "TaskArn", TaskArn);
-        global::Gureum.Core.ValueTree.Put(node, "TaskExecutionId", TaskExecutionId);
         global::Gureum.Core.ValueTree.Put(node, "TaskType", TaskType);
+        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TriggeredAlarms", global::Gureum.Core.ValueTree.WriteList(TriggeredAlarms, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "WindowExecutionId", WindowExecutionId);
         return node;
     }
 }
 
 public sealed partial class MaintenanceWindowExecutionTaskInvocationIdentity
 {
-    public global::System.DateTimeOffset? EndTime { get; set; }
+    public string? WindowExecutionId { get; set; }
 
-    public string? ExecutionId { get; set; }
+    public string? TaskExecutionId { get; set; }
 
     public string? InvocationId { get; set; }
 
-    public string? OwnerInformation { get; set; }
+    public string? ExecutionId { get; set; }
+
+    public string? TaskType { get; set; }
 
     public string? Parameters { get; set; }
-
-    public global::System.DateTimeOffset? StartTime { get; set; }
 
     public string? Status { get; set; }
 
     public string? StatusDetails { get; set; }
 
-    public string? TaskExecutionId { get; set; }
+    public global::System.DateTimeOffset? StartTime { get; set; }
 
-    public string? TaskType { get; set; }
+    public global::System.DateTimeOffset? EndTime { get; set; }
 
-    public string? WindowExecutionId { get; set; }
+    public string? OwnerInformation { get; set; }
 
     public string? WindowTargetId { get; set; }
 
@@ -11398,17 +11398,17 @@ public sealed partial class MaintenanceWindowExecutionTaskInvocationIdentity
             return null;
         }
         var result = new MaintenanceWindowExecutionTaskInvocationIdentity();
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.ExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionId"));
+        result.WindowExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowExecutionId"));
+        result.TaskExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskExecutionId"));
         result.InvocationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InvocationId"));
-        result.OwnerInformation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnerInformation"));
+        result.ExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionId"));
+        result.TaskType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskType"));
         result.Parameters = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Parameters"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         result.StatusDetails = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StatusDetails"));
-        result.TaskExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskExecutionId"));
-        result.TaskType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskType"));
-        result.WindowExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowExecutionId"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.OwnerInformation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnerInformation"));
         result.WindowTargetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowTargetId"));
         return result;
     }
@@ -11416,17 +11416,17 @@ public sealed partial class MaintenanceWindowExecutionTaskInvocationIdentity
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionId", ExecutionId);
+        global::Gureum.Core.ValueTree.Put(node, "WindowExecutionId", WindowExecutionId);
+        global::Gureum.Core.ValueTree.Put(node, "TaskExecutionId", TaskExecutionId);
         global::Gureum.Core.ValueTree.Put(node, "InvocationId", InvocationId);
-        global::Gureum.Core.ValueTree.Put(node, "OwnerInformation", OwnerInformation);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionId", ExecutionId);
+        global::Gureum.Core.ValueTree.Put(node, "TaskType", TaskType);
         global::Gureum.Core.ValueTree.Put(node, "Parameters", Parameters);
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         global::Gureum.Core.ValueTree.Put(node, "StatusDetails", StatusDetails);
-        global::Gureum.Core.ValueTree.Put(node, "TaskExecutionId", TaskExecutionId);
-        global::Gureum.Core.ValueTree.Put(node, "TaskType", TaskType);
-        global::Gureum.Core.ValueTree.Put(node, "WindowExecutionId", WindowExecutionId);
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "OwnerInformation", OwnerInformation);
         global::Gureum.Core.ValueTree.Put(node, "WindowTargetId", WindowTargetId);
         return node;
     }
@@ -11461,29 +11461,29 @@ public sealed partial class MaintenanceWindowFilter
 
 public sealed partial class MaintenanceWindowIdentity
 {
-    public int? Cutoff { get; set; }
-
-    public string? Description { get; set; }
-
-    public int? Duration { get; set; }
-
-    public bool? Enabled { get; set; }
-
-    public string? EndDate { get; set; }
+    public string? WindowId { get; set; }
 
     public string? Name { get; set; }
 
-    public string? NextExecutionTime { get; set; }
+    public string? Description { get; set; }
+
+    public bool? Enabled { get; set; }
+
+    public int? Duration { get; set; }
+
+    public int? Cutoff { get; set; }
 
     public string? Schedule { get; set; }
 
+    public string? ScheduleTimezone { get; set; }
+
     public int? ScheduleOffset { get; set; }
 
-    public string? ScheduleTimezone { get; set; }
+    public string? EndDate { get; set; }
 
     public string? StartDate { get; set; }
 
-    public string? WindowId { get; set; }
+    public string? NextExecutionTime { get; set; }
 
     public static MaintenanceWindowIdentity? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11492,45 +11492,45 @@ public sealed partial class MaintenanceWindowIdentity
             return null;
         }
         var result = new MaintenanceWindowIdentity();
-        result.Cutoff = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Cutoff"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
-        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
-        result.EndDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndDate"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.NextExecutionTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextExecutionTime"));
-        result.Schedule = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Schedule"));
-        result.ScheduleOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScheduleOffset"));
-        result.ScheduleTimezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleTimezone"));
-        result.StartDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StartDate"));
         result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
+        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
+        result.Cutoff = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Cutoff"));
+        result.Schedule = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Schedule"));
+        result.ScheduleTimezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleTimezone"));
+        result.ScheduleOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScheduleOffset"));
+        result.EndDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndDate"));
+        result.StartDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StartDate"));
+        result.NextExecutionTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextExecutionTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Cutoff", Cutoff);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
-        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
-        global::Gureum.Core.ValueTree.Put(node, "EndDate", EndDate);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "NextExecutionTime", NextExecutionTime);
-        global::Gureum.Core.ValueTree.Put(node, "Schedule", Schedule);
-        global::Gureum.Core.ValueTree.Put(node, "ScheduleOffset", ScheduleOffset);
-        global::Gureum.Core.ValueTree.Put(node, "ScheduleTimezone", ScheduleTimezone);
-        global::Gureum.Core.ValueTree.Put(node, "StartDate", StartDate);
         global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
+        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
+        global::Gureum.Core.ValueTree.Put(node, "Cutoff", Cutoff);
+        global::Gureum.Core.ValueTree.Put(node, "Schedule", Schedule);
+        global::Gureum.Core.ValueTree.Put(node, "ScheduleTimezone", ScheduleTimezone);
+        global::Gureum.Core.ValueTree.Put(node, "ScheduleOffset", ScheduleOffset);
+        global::Gureum.Core.ValueTree.Put(node, "EndDate", EndDate);
+        global::Gureum.Core.ValueTree.Put(node, "StartDate", StartDate);
+        global::Gureum.Core.ValueTree.Put(node, "NextExecutionTime", NextExecutionTime);
         return node;
     }
 }
 
 public sealed partial class MaintenanceWindowIdentityForTarget
 {
-    public string? Name { get; set; }
-
     public string? WindowId { get; set; }
+
+    public string? Name { get; set; }
 
     public static MaintenanceWindowIdentityForTarget? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11539,16 +11539,16 @@ public sealed partial class MaintenanceWindowIdentityForTarget
             return null;
         }
         var result = new MaintenanceWindowIdentityForTarget();
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         return node;
     }
 }
@@ -11557,9 +11557,9 @@ public sealed partial class MaintenanceWindowLambdaParameters
 {
     public string? ClientContext { get; set; }
 
-    public byte[]? Payload { get; set; }
-
     public string? Qualifier { get; set; }
+
+    public byte[]? Payload { get; set; }
 
     public static MaintenanceWindowLambdaParameters? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11569,8 +11569,8 @@ public sealed partial class MaintenanceWindowLambdaParameters
         }
         var result = new MaintenanceWindowLambdaParameters();
         result.ClientContext = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientContext"));
-        result.Payload = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Payload"));
         result.Qualifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Qualifier"));
+        result.Payload = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Payload"));
         return result;
     }
 
@@ -11578,8 +11578,8 @@ public sealed partial class MaintenanceWindowLambdaParameters
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ClientContext", ClientContext);
-        global::Gureum.Core.ValueTree.Put(node, "Payload", Payload);
         global::Gureum.Core.ValueTree.Put(node, "Qualifier", Qualifier);
+        global::Gureum.Core.ValueTree.Put(node, "Payload", Payload);
         return node;
     }
 }
@@ -11593,9 +11593,9 @@ public static class MaintenanceWindowResourceType
 
 public sealed partial class MaintenanceWindowRunCommandParameters
 {
-    public global::Gureum.Api.Ssm.CloudWatchOutputConfig? CloudWatchOutputConfig { get; set; }
-
     public string? Comment { get; set; }
+
+    public global::Gureum.Api.Ssm.CloudWatchOutputConfig? CloudWatchOutputConfig { get; set; }
 
     public string? DocumentHash { get; set; }
 
@@ -11622,8 +11622,8 @@ public sealed partial class MaintenanceWindowRunCommandParameters
             return null;
         }
         var result = new MaintenanceWindowRunCommandParameters();
-        result.CloudWatchOutputConfig = global::Gureum.Api.Ssm.CloudWatchOutputConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchOutputConfig")));
         result.Comment = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Comment"));
+        result.CloudWatchOutputConfig = global::Gureum.Api.Ssm.CloudWatchOutputConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchOutputConfig")));
         result.DocumentHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentHash"));
         result.DocumentHashType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentHashType"));
         result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
@@ -11639,8 +11639,8 @@ public sealed partial class MaintenanceWindowRunCommandParameters
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchOutputConfig", CloudWatchOutputConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Comment", Comment);
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchOutputConfig", CloudWatchOutputConfig?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "DocumentHash", DocumentHash);
         global::Gureum.Core.ValueTree.Put(node, "DocumentHashType", DocumentHashType);
         global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
@@ -11683,19 +11683,19 @@ public sealed partial class MaintenanceWindowStepFunctionsParameters
 
 public sealed partial class MaintenanceWindowTarget
 {
-    public string? Description { get; set; }
+    public string? WindowId { get; set; }
 
-    public string? Name { get; set; }
-
-    public string? OwnerInformation { get; set; }
+    public string? WindowTargetId { get; set; }
 
     public string? ResourceType { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
 
-    public string? WindowId { get; set; }
+    public string? OwnerInformation { get; set; }
 
-    public string? WindowTargetId { get; set; }
+    public string? Name { get; set; }
+
+    public string? Description { get; set; }
 
     public static MaintenanceWindowTarget? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11704,39 +11704,49 @@ public sealed partial class MaintenanceWindowTarget
             return null;
         }
         var result = new MaintenanceWindowTarget();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.OwnerInformation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnerInformation"));
-        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
-        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
         result.WindowTargetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowTargetId"));
+        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
+        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.OwnerInformation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnerInformation"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "OwnerInformation", OwnerInformation);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
-        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
         global::Gureum.Core.ValueTree.Put(node, "WindowTargetId", WindowTargetId);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "OwnerInformation", OwnerInformation);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         return node;
     }
 }
 
 public sealed partial class MaintenanceWindowTask
 {
-    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
+    public string? WindowId { get; set; }
 
-    public string? CutoffBehavior { get; set; }
+    public string? WindowTaskId { get; set; }
 
-    public string? Description { get; set; }
+    public string? TaskArn { get; set; }
+
+    public string? Type { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression>? TaskParameters { get; set; }
+
+    public int? Priority { get; set; }
 
     public global::Gureum.Api.Ssm.LoggingInfo? LoggingInfo { get; set; }
+
+    public string? ServiceRoleArn { get; set; }
 
     public string? MaxConcurrency { get; set; }
 
@@ -11744,21 +11754,11 @@ public sealed partial class MaintenanceWindowTask
 
     public string? Name { get; set; }
 
-    public int? Priority { get; set; }
+    public string? Description { get; set; }
 
-    public string? ServiceRoleArn { get; set; }
+    public string? CutoffBehavior { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
-
-    public string? TaskArn { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression>? TaskParameters { get; set; }
-
-    public string? Type { get; set; }
-
-    public string? WindowId { get; set; }
-
-    public string? WindowTaskId { get; set; }
+    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
 
     public static MaintenanceWindowTask? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11767,42 +11767,42 @@ public sealed partial class MaintenanceWindowTask
             return null;
         }
         var result = new MaintenanceWindowTask();
-        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
-        result.CutoffBehavior = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CutoffBehavior"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
+        result.WindowTaskId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowTaskId"));
+        result.TaskArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskArn"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TaskParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "TaskParameters"), x => global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
         result.LoggingInfo = global::Gureum.Api.Ssm.LoggingInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingInfo")));
+        result.ServiceRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceRoleArn"));
         result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
         result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
-        result.ServiceRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceRoleArn"));
-        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TaskArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskArn"));
-        result.TaskParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "TaskParameters"), x => global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
-        result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
-        result.WindowTaskId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowTaskId"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.CutoffBehavior = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CutoffBehavior"));
+        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CutoffBehavior", CutoffBehavior);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
+        global::Gureum.Core.ValueTree.Put(node, "WindowTaskId", WindowTaskId);
+        global::Gureum.Core.ValueTree.Put(node, "TaskArn", TaskArn);
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TaskParameters", global::Gureum.Core.ValueTree.WriteMap(TaskParameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
         global::Gureum.Core.ValueTree.Put(node, "LoggingInfo", LoggingInfo?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ServiceRoleArn", ServiceRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
         global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceRoleArn", ServiceRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TaskArn", TaskArn);
-        global::Gureum.Core.ValueTree.Put(node, "TaskParameters", global::Gureum.Core.ValueTree.WriteMap(TaskParameters, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
-        global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
-        global::Gureum.Core.ValueTree.Put(node, "WindowTaskId", WindowTaskId);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "CutoffBehavior", CutoffBehavior);
+        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
         return node;
     }
 }
@@ -11816,13 +11816,13 @@ public static class MaintenanceWindowTaskCutoffBehavior
 
 public sealed partial class MaintenanceWindowTaskInvocationParameters
 {
-    public global::Gureum.Api.Ssm.MaintenanceWindowAutomationParameters? Automation { get; set; }
-
-    public global::Gureum.Api.Ssm.MaintenanceWindowLambdaParameters? Lambda { get; set; }
-
     public global::Gureum.Api.Ssm.MaintenanceWindowRunCommandParameters? RunCommand { get; set; }
 
+    public global::Gureum.Api.Ssm.MaintenanceWindowAutomationParameters? Automation { get; set; }
+
     public global::Gureum.Api.Ssm.MaintenanceWindowStepFunctionsParameters? StepFunctions { get; set; }
+
+    public global::Gureum.Api.Ssm.MaintenanceWindowLambdaParameters? Lambda { get; set; }
 
     public static MaintenanceWindowTaskInvocationParameters? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11831,20 +11831,20 @@ public sealed partial class MaintenanceWindowTaskInvocationParameters
             return null;
         }
         var result = new MaintenanceWindowTaskInvocationParameters();
-        result.Automation = global::Gureum.Api.Ssm.MaintenanceWindowAutomationParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Automation")));
-        result.Lambda = global::Gureum.Api.Ssm.MaintenanceWindowLambdaParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Lambda")));
         result.RunCommand = global::Gureum.Api.Ssm.MaintenanceWindowRunCommandParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RunCommand")));
+        result.Automation = global::Gureum.Api.Ssm.MaintenanceWindowAutomationParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Automation")));
         result.StepFunctions = global::Gureum.Api.Ssm.MaintenanceWindowStepFunctionsParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "StepFunctions")));
+        result.Lambda = global::Gureum.Api.Ssm.MaintenanceWindowLambdaParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Lambda")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Automation", Automation?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Lambda", Lambda?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "RunCommand", RunCommand?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Automation", Automation?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "StepFunctions", StepFunctions?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Lambda", Lambda?.ToTree());
         return node;
     }
 }
@@ -11914,13 +11914,13 @@ public sealed partial class MetadataValue
 
 public sealed partial class ModifyDocumentPermissionRequest
 {
-    public global::System.Collections.Generic.List<string>? AccountIdsToAdd { get; set; }
-
-    public global::System.Collections.Generic.List<string>? AccountIdsToRemove { get; set; }
-
     public string? Name { get; set; }
 
     public string? PermissionType { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AccountIdsToAdd { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AccountIdsToRemove { get; set; }
 
     public string? SharedDocumentVersion { get; set; }
 
@@ -11931,10 +11931,10 @@ public sealed partial class ModifyDocumentPermissionRequest
             return null;
         }
         var result = new ModifyDocumentPermissionRequest();
-        result.AccountIdsToAdd = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AccountIdsToAdd"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.AccountIdsToRemove = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AccountIdsToRemove"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.PermissionType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PermissionType"));
+        result.AccountIdsToAdd = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AccountIdsToAdd"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AccountIdsToRemove = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AccountIdsToRemove"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.SharedDocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SharedDocumentVersion"));
         return result;
     }
@@ -11942,10 +11942,10 @@ public sealed partial class ModifyDocumentPermissionRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccountIdsToAdd", global::Gureum.Core.ValueTree.WriteList(AccountIdsToAdd, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "AccountIdsToRemove", global::Gureum.Core.ValueTree.WriteList(AccountIdsToRemove, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "PermissionType", PermissionType);
+        global::Gureum.Core.ValueTree.Put(node, "AccountIdsToAdd", global::Gureum.Core.ValueTree.WriteList(AccountIdsToAdd, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AccountIdsToRemove", global::Gureum.Core.ValueTree.WriteList(AccountIdsToRemove, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "SharedDocumentVersion", SharedDocumentVersion);
         return node;
     }
@@ -11976,11 +11976,11 @@ public sealed partial class Node
 
     public string? Id { get; set; }
 
-    public global::Gureum.Api.Ssm.NodeType? NodeType { get; set; }
-
     public global::Gureum.Api.Ssm.NodeOwnerInfo? Owner { get; set; }
 
     public string? Region { get; set; }
+
+    public global::Gureum.Api.Ssm.NodeType? NodeType { get; set; }
 
     public static Node? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -11991,9 +11991,9 @@ public sealed partial class Node
         var result = new Node();
         result.CaptureTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CaptureTime"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
-        result.NodeType = global::Gureum.Api.Ssm.NodeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NodeType")));
         result.Owner = global::Gureum.Api.Ssm.NodeOwnerInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Owner")));
         result.Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Region"));
+        result.NodeType = global::Gureum.Api.Ssm.NodeType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NodeType")));
         return result;
     }
 
@@ -12002,9 +12002,9 @@ public sealed partial class Node
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "CaptureTime", CaptureTime);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
-        global::Gureum.Core.ValueTree.Put(node, "NodeType", NodeType?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Owner", Owner?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Region", Region);
+        global::Gureum.Core.ValueTree.Put(node, "NodeType", NodeType?.ToTree());
         return node;
     }
 }
@@ -12013,11 +12013,11 @@ public sealed partial class NodeAggregator
 {
     public string? AggregatorType { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.NodeAggregator>? Aggregators { get; set; }
+    public string? TypeName { get; set; }
 
     public string? AttributeName { get; set; }
 
-    public string? TypeName { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.NodeAggregator>? Aggregators { get; set; }
 
     public static NodeAggregator? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12027,9 +12027,9 @@ public sealed partial class NodeAggregator
         }
         var result = new NodeAggregator();
         result.AggregatorType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AggregatorType"));
-        result.Aggregators = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Aggregators"), x => global::Gureum.Api.Ssm.NodeAggregator.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.AttributeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AttributeName"));
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.AttributeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AttributeName"));
+        result.Aggregators = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Aggregators"), x => global::Gureum.Api.Ssm.NodeAggregator.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -12037,9 +12037,9 @@ public sealed partial class NodeAggregator
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AggregatorType", AggregatorType);
-        global::Gureum.Core.ValueTree.Put(node, "Aggregators", global::Gureum.Core.ValueTree.WriteList(Aggregators, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "AttributeName", AttributeName);
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "AttributeName", AttributeName);
+        global::Gureum.Core.ValueTree.Put(node, "Aggregators", global::Gureum.Core.ValueTree.WriteList(Aggregators, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -12065,9 +12065,9 @@ public sealed partial class NodeFilter
 {
     public string? Key { get; set; }
 
-    public string? Type { get; set; }
-
     public global::System.Collections.Generic.List<string>? Values { get; set; }
+
+    public string? Type { get; set; }
 
     public static NodeFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12077,8 +12077,8 @@ public sealed partial class NodeFilter
         }
         var result = new NodeFilter();
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.Values = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Values"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         return result;
     }
 
@@ -12086,8 +12086,8 @@ public sealed partial class NodeFilter
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "Values", global::Gureum.Core.ValueTree.WriteList(Values, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         return node;
     }
 }
@@ -12280,15 +12280,15 @@ public sealed partial class OpsAggregator
 {
     public string? AggregatorType { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.OpsAggregator>? Aggregators { get; set; }
+    public string? TypeName { get; set; }
 
     public string? AttributeName { get; set; }
 
+    public global::System.Collections.Generic.Dictionary<string, string>? Values { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.OpsFilter>? Filters { get; set; }
 
-    public string? TypeName { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? Values { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.OpsAggregator>? Aggregators { get; set; }
 
     public static OpsAggregator? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12298,11 +12298,11 @@ public sealed partial class OpsAggregator
         }
         var result = new OpsAggregator();
         result.AggregatorType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AggregatorType"));
-        result.Aggregators = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Aggregators"), x => global::Gureum.Api.Ssm.OpsAggregator.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.AttributeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AttributeName"));
-        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.OpsFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TypeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TypeName"));
+        result.AttributeName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AttributeName"));
         result.Values = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Values"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Filters = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Filters"), x => global::Gureum.Api.Ssm.OpsFilter.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Aggregators = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Aggregators"), x => global::Gureum.Api.Ssm.OpsAggregator.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -12310,20 +12310,20 @@ public sealed partial class OpsAggregator
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AggregatorType", AggregatorType);
-        global::Gureum.Core.ValueTree.Put(node, "Aggregators", global::Gureum.Core.ValueTree.WriteList(Aggregators, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "AttributeName", AttributeName);
-        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TypeName", TypeName);
+        global::Gureum.Core.ValueTree.Put(node, "AttributeName", AttributeName);
         global::Gureum.Core.ValueTree.Put(node, "Values", global::Gureum.Core.ValueTree.WriteMap(Values, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Filters", global::Gureum.Core.ValueTree.WriteList(Filters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Aggregators", global::Gureum.Core.ValueTree.WriteList(Aggregators, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class OpsEntity
 {
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.OpsEntityItem>? Data { get; set; }
-
     public string? Id { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.OpsEntityItem>? Data { get; set; }
 
     public static OpsEntity? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12332,16 +12332,16 @@ public sealed partial class OpsEntity
             return null;
         }
         var result = new OpsEntity();
-        result.Data = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Data"), x => global::Gureum.Api.Ssm.OpsEntityItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.Data = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Data"), x => global::Gureum.Api.Ssm.OpsEntityItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Data", global::Gureum.Core.ValueTree.WriteMap(Data, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "Data", global::Gureum.Core.ValueTree.WriteMap(Data, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -12377,9 +12377,9 @@ public sealed partial class OpsFilter
 {
     public string? Key { get; set; }
 
-    public string? Type { get; set; }
-
     public global::System.Collections.Generic.List<string>? Values { get; set; }
+
+    public string? Type { get; set; }
 
     public static OpsFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12389,8 +12389,8 @@ public sealed partial class OpsFilter
         }
         var result = new OpsFilter();
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.Values = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Values"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         return result;
     }
 
@@ -12398,8 +12398,8 @@ public sealed partial class OpsFilter
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "Values", global::Gureum.Core.ValueTree.WriteList(Values, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         return node;
     }
 }
@@ -12417,13 +12417,9 @@ public static class OpsFilterOperatorType
 
 public sealed partial class OpsItem
 {
-    public global::System.DateTimeOffset? ActualEndTime { get; set; }
-
-    public global::System.DateTimeOffset? ActualStartTime { get; set; }
-
-    public string? Category { get; set; }
-
     public string? CreatedBy { get; set; }
+
+    public string? OpsItemType { get; set; }
 
     public global::System.DateTimeOffset? CreatedTime { get; set; }
 
@@ -12435,31 +12431,35 @@ public sealed partial class OpsItem
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.OpsItemNotification>? Notifications { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.OpsItemDataValue>? OperationalData { get; set; }
-
-    public string? OpsItemArn { get; set; }
-
-    public string? OpsItemId { get; set; }
-
-    public string? OpsItemType { get; set; }
-
-    public global::System.DateTimeOffset? PlannedEndTime { get; set; }
-
-    public global::System.DateTimeOffset? PlannedStartTime { get; set; }
-
     public int? Priority { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.RelatedOpsItem>? RelatedOpsItems { get; set; }
 
-    public string? Severity { get; set; }
-
-    public string? Source { get; set; }
-
     public string? Status { get; set; }
+
+    public string? OpsItemId { get; set; }
+
+    public string? Version { get; set; }
 
     public string? Title { get; set; }
 
-    public string? Version { get; set; }
+    public string? Source { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.OpsItemDataValue>? OperationalData { get; set; }
+
+    public string? Category { get; set; }
+
+    public string? Severity { get; set; }
+
+    public global::System.DateTimeOffset? ActualStartTime { get; set; }
+
+    public global::System.DateTimeOffset? ActualEndTime { get; set; }
+
+    public global::System.DateTimeOffset? PlannedStartTime { get; set; }
+
+    public global::System.DateTimeOffset? PlannedEndTime { get; set; }
+
+    public string? OpsItemArn { get; set; }
 
     public static OpsItem? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12468,56 +12468,56 @@ public sealed partial class OpsItem
             return null;
         }
         var result = new OpsItem();
-        result.ActualEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ActualEndTime"));
-        result.ActualStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ActualStartTime"));
-        result.Category = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Category"));
         result.CreatedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CreatedBy"));
+        result.OpsItemType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemType"));
         result.CreatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTime"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.LastModifiedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastModifiedBy"));
         result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
         result.Notifications = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Notifications"), x => global::Gureum.Api.Ssm.OpsItemNotification.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.OperationalData = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "OperationalData"), x => global::Gureum.Api.Ssm.OpsItemDataValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.OpsItemArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemArn"));
-        result.OpsItemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemId"));
-        result.OpsItemType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemType"));
-        result.PlannedEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "PlannedEndTime"));
-        result.PlannedStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "PlannedStartTime"));
         result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
         result.RelatedOpsItems = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RelatedOpsItems"), x => global::Gureum.Api.Ssm.RelatedOpsItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Severity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Severity"));
-        result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Source"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.Title = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Title"));
+        result.OpsItemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemId"));
         result.Version = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Version"));
+        result.Title = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Title"));
+        result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Source"));
+        result.OperationalData = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "OperationalData"), x => global::Gureum.Api.Ssm.OpsItemDataValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Category = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Category"));
+        result.Severity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Severity"));
+        result.ActualStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ActualStartTime"));
+        result.ActualEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ActualEndTime"));
+        result.PlannedStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "PlannedStartTime"));
+        result.PlannedEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "PlannedEndTime"));
+        result.OpsItemArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ActualEndTime", ActualEndTime);
-        global::Gureum.Core.ValueTree.Put(node, "ActualStartTime", ActualStartTime);
-        global::Gureum.Core.ValueTree.Put(node, "Category", Category);
         global::Gureum.Core.ValueTree.Put(node, "CreatedBy", CreatedBy);
+        global::Gureum.Core.ValueTree.Put(node, "OpsItemType", OpsItemType);
         global::Gureum.Core.ValueTree.Put(node, "CreatedTime", CreatedTime);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedBy", LastModifiedBy);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
         global::Gureum.Core.ValueTree.Put(node, "Notifications", global::Gureum.Core.ValueTree.WriteList(Notifications, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "OperationalData", global::Gureum.Core.ValueTree.WriteMap(OperationalData, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "OpsItemArn", OpsItemArn);
-        global::Gureum.Core.ValueTree.Put(node, "OpsItemId", OpsItemId);
-        global::Gureum.Core.ValueTree.Put(node, "OpsItemType", OpsItemType);
-        global::Gureum.Core.ValueTree.Put(node, "PlannedEndTime", PlannedEndTime);
-        global::Gureum.Core.ValueTree.Put(node, "PlannedStartTime", PlannedStartTime);
         global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
         global::Gureum.Core.ValueTree.Put(node, "RelatedOpsItems", global::Gureum.Core.ValueTree.WriteList(RelatedOpsItems, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Severity", Severity);
-        global::Gureum.Core.ValueTree.Put(node, "Source", Source);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "Title", Title);
+        global::Gureum.Core.ValueTree.Put(node, "OpsItemId", OpsItemId);
         global::Gureum.Core.ValueTree.Put(node, "Version", Version);
+        global::Gureum.Core.ValueTree.Put(node, "Title", Title);
+        global::Gureum.Core.ValueTree.Put(node, "Source", Source);
+        global::Gureum.Core.ValueTree.Put(node, "OperationalData", global::Gureum.Core.ValueTree.WriteMap(OperationalData, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Category", Category);
+        global::Gureum.Core.ValueTree.Put(node, "Severity", Severity);
+        global::Gureum.Core.ValueTree.Put(node, "ActualStartTime", ActualStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "ActualEndTime", ActualEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "PlannedStartTime", PlannedStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "PlannedEndTime", PlannedEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "OpsItemArn", OpsItemArn);
         return node;
     }
 }
@@ -12531,9 +12531,9 @@ public static class OpsItemDataType
 
 public sealed partial class OpsItemDataValue
 {
-    public string? Type { get; set; }
-
     public string? Value { get; set; }
+
+    public string? Type { get; set; }
 
     public static OpsItemDataValue? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12542,16 +12542,16 @@ public sealed partial class OpsItemDataValue
             return null;
         }
         var result = new OpsItemDataValue();
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Value"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "Value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         return node;
     }
 }
@@ -12560,9 +12560,9 @@ public sealed partial class OpsItemEventFilter
 {
     public string? Key { get; set; }
 
-    public string? Operator { get; set; }
-
     public global::System.Collections.Generic.List<string>? Values { get; set; }
+
+    public string? Operator { get; set; }
 
     public static OpsItemEventFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12572,8 +12572,8 @@ public sealed partial class OpsItemEventFilter
         }
         var result = new OpsItemEventFilter();
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.Operator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Operator"));
         result.Values = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Values"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Operator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Operator"));
         return result;
     }
 
@@ -12581,8 +12581,8 @@ public sealed partial class OpsItemEventFilter
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "Operator", Operator);
         global::Gureum.Core.ValueTree.Put(node, "Values", global::Gureum.Core.ValueTree.WriteList(Values, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Operator", Operator);
         return node;
     }
 }
@@ -12601,19 +12601,19 @@ public static class OpsItemEventFilterOperator
 
 public sealed partial class OpsItemEventSummary
 {
-    public global::Gureum.Api.Ssm.OpsItemIdentity? CreatedBy { get; set; }
-
-    public global::System.DateTimeOffset? CreatedTime { get; set; }
-
-    public string? Detail { get; set; }
-
-    public string? DetailType { get; set; }
+    public string? OpsItemId { get; set; }
 
     public string? EventId { get; set; }
 
-    public string? OpsItemId { get; set; }
-
     public string? Source { get; set; }
+
+    public string? DetailType { get; set; }
+
+    public string? Detail { get; set; }
+
+    public global::Gureum.Api.Ssm.OpsItemIdentity? CreatedBy { get; set; }
+
+    public global::System.DateTimeOffset? CreatedTime { get; set; }
 
     public static OpsItemEventSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12622,26 +12622,26 @@ public sealed partial class OpsItemEventSummary
             return null;
         }
         var result = new OpsItemEventSummary();
+        result.OpsItemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemId"));
+        result.EventId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventId"));
+        result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Source"));
+        result.DetailType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetailType"));
+        result.Detail = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Detail"));
         result.CreatedBy = global::Gureum.Api.Ssm.OpsItemIdentity.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CreatedBy")));
         result.CreatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTime"));
-        result.Detail = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Detail"));
-        result.DetailType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DetailType"));
-        result.EventId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EventId"));
-        result.OpsItemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemId"));
-        result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Source"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "OpsItemId", OpsItemId);
+        global::Gureum.Core.ValueTree.Put(node, "EventId", EventId);
+        global::Gureum.Core.ValueTree.Put(node, "Source", Source);
+        global::Gureum.Core.ValueTree.Put(node, "DetailType", DetailType);
+        global::Gureum.Core.ValueTree.Put(node, "Detail", Detail);
         global::Gureum.Core.ValueTree.Put(node, "CreatedBy", CreatedBy?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CreatedTime", CreatedTime);
-        global::Gureum.Core.ValueTree.Put(node, "Detail", Detail);
-        global::Gureum.Core.ValueTree.Put(node, "DetailType", DetailType);
-        global::Gureum.Core.ValueTree.Put(node, "EventId", EventId);
-        global::Gureum.Core.ValueTree.Put(node, "OpsItemId", OpsItemId);
-        global::Gureum.Core.ValueTree.Put(node, "Source", Source);
         return node;
     }
 }
@@ -12650,9 +12650,9 @@ public sealed partial class OpsItemFilter
 {
     public string? Key { get; set; }
 
-    public string? Operator { get; set; }
-
     public global::System.Collections.Generic.List<string>? Values { get; set; }
+
+    public string? Operator { get; set; }
 
     public static OpsItemFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12662,8 +12662,8 @@ public sealed partial class OpsItemFilter
         }
         var result = new OpsItemFilter();
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.Operator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Operator"));
         result.Values = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Values"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Operator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Operator"));
         return result;
     }
 
@@ -12671,8 +12671,8 @@ public sealed partial class OpsItemFilter
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "Operator", Operator);
         global::Gureum.Core.ValueTree.Put(node, "Values", global::Gureum.Core.ValueTree.WriteList(Values, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Operator", Operator);
         return node;
     }
 }
@@ -12776,9 +12776,15 @@ public sealed partial class OpsItemNotification
 
 public sealed partial class OpsItemRelatedItemSummary
 {
+    public string? OpsItemId { get; set; }
+
     public string? AssociationId { get; set; }
 
+    public string? ResourceType { get; set; }
+
     public string? AssociationType { get; set; }
+
+    public string? ResourceUri { get; set; }
 
     public global::Gureum.Api.Ssm.OpsItemIdentity? CreatedBy { get; set; }
 
@@ -12788,12 +12794,6 @@ public sealed partial class OpsItemRelatedItemSummary
 
     public global::System.DateTimeOffset? LastModifiedTime { get; set; }
 
-    public string? OpsItemId { get; set; }
-
-    public string? ResourceType { get; set; }
-
-    public string? ResourceUri { get; set; }
-
     public static OpsItemRelatedItemSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -12801,30 +12801,30 @@ public sealed partial class OpsItemRelatedItemSummary
             return null;
         }
         var result = new OpsItemRelatedItemSummary();
+        result.OpsItemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemId"));
         result.AssociationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationId"));
+        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
         result.AssociationType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationType"));
+        result.ResourceUri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceUri"));
         result.CreatedBy = global::Gureum.Api.Ssm.OpsItemIdentity.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CreatedBy")));
         result.CreatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTime"));
         result.LastModifiedBy = global::Gureum.Api.Ssm.OpsItemIdentity.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LastModifiedBy")));
         result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
-        result.OpsItemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemId"));
-        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
-        result.ResourceUri = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceUri"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "OpsItemId", OpsItemId);
         global::Gureum.Core.ValueTree.Put(node, "AssociationId", AssociationId);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
         global::Gureum.Core.ValueTree.Put(node, "AssociationType", AssociationType);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceUri", ResourceUri);
         global::Gureum.Core.ValueTree.Put(node, "CreatedBy", CreatedBy?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CreatedTime", CreatedTime);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedBy", LastModifiedBy?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
-        global::Gureum.Core.ValueTree.Put(node, "OpsItemId", OpsItemId);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceUri", ResourceUri);
         return node;
     }
 }
@@ -12833,9 +12833,9 @@ public sealed partial class OpsItemRelatedItemsFilter
 {
     public string? Key { get; set; }
 
-    public string? Operator { get; set; }
-
     public global::System.Collections.Generic.List<string>? Values { get; set; }
+
+    public string? Operator { get; set; }
 
     public static OpsItemRelatedItemsFilter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12845,8 +12845,8 @@ public sealed partial class OpsItemRelatedItemsFilter
         }
         var result = new OpsItemRelatedItemsFilter();
         result.Key = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Key"));
-        result.Operator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Operator"));
         result.Values = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Values"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Operator = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Operator"));
         return result;
     }
 
@@ -12854,8 +12854,8 @@ public sealed partial class OpsItemRelatedItemsFilter
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Key", Key);
-        global::Gureum.Core.ValueTree.Put(node, "Operator", Operator);
         global::Gureum.Core.ValueTree.Put(node, "Values", global::Gureum.Core.ValueTree.WriteList(Values, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Operator", Operator);
         return node;
     }
 }
@@ -12901,12 +12901,6 @@ public static class OpsItemStatus
 
 public sealed partial class OpsItemSummary
 {
-    public global::System.DateTimeOffset? ActualEndTime { get; set; }
-
-    public global::System.DateTimeOffset? ActualStartTime { get; set; }
-
-    public string? Category { get; set; }
-
     public string? CreatedBy { get; set; }
 
     public global::System.DateTimeOffset? CreatedTime { get; set; }
@@ -12915,25 +12909,31 @@ public sealed partial class OpsItemSummary
 
     public global::System.DateTimeOffset? LastModifiedTime { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.OpsItemDataValue>? OperationalData { get; set; }
-
-    public string? OpsItemId { get; set; }
-
-    public string? OpsItemType { get; set; }
-
-    public global::System.DateTimeOffset? PlannedEndTime { get; set; }
-
-    public global::System.DateTimeOffset? PlannedStartTime { get; set; }
-
     public int? Priority { get; set; }
-
-    public string? Severity { get; set; }
 
     public string? Source { get; set; }
 
     public string? Status { get; set; }
 
+    public string? OpsItemId { get; set; }
+
     public string? Title { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.OpsItemDataValue>? OperationalData { get; set; }
+
+    public string? Category { get; set; }
+
+    public string? Severity { get; set; }
+
+    public string? OpsItemType { get; set; }
+
+    public global::System.DateTimeOffset? ActualStartTime { get; set; }
+
+    public global::System.DateTimeOffset? ActualEndTime { get; set; }
+
+    public global::System.DateTimeOffset? PlannedStartTime { get; set; }
+
+    public global::System.DateTimeOffset? PlannedEndTime { get; set; }
 
     public static OpsItemSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -12942,61 +12942,61 @@ public sealed partial class OpsItemSummary
             return null;
         }
         var result = new OpsItemSummary();
-        result.ActualEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ActualEndTime"));
-        result.ActualStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ActualStartTime"));
-        result.Category = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Category"));
         result.CreatedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CreatedBy"));
         result.CreatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedTime"));
         result.LastModifiedBy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastModifiedBy"));
         result.LastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedTime"));
-        result.OperationalData = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "OperationalData"), x => global::Gureum.Api.Ssm.OpsItemDataValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.OpsItemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemId"));
-        result.OpsItemType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemType"));
-        result.PlannedEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "PlannedEndTime"));
-        result.PlannedStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "PlannedStartTime"));
         result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
-        result.Severity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Severity"));
         result.Source = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Source"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.OpsItemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemId"));
         result.Title = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Title"));
+        result.OperationalData = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "OperationalData"), x => global::Gureum.Api.Ssm.OpsItemDataValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Category = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Category"));
+        result.Severity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Severity"));
+        result.OpsItemType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemType"));
+        result.ActualStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ActualStartTime"));
+        result.ActualEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ActualEndTime"));
+        result.PlannedStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "PlannedStartTime"));
+        result.PlannedEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "PlannedEndTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ActualEndTime", ActualEndTime);
-        global::Gureum.Core.ValueTree.Put(node, "ActualStartTime", ActualStartTime);
-        global::Gureum.Core.ValueTree.Put(node, "Category", Category);
         global::Gureum.Core.ValueTree.Put(node, "CreatedBy", CreatedBy);
         global::Gureum.Core.ValueTree.Put(node, "CreatedTime", CreatedTime);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedBy", LastModifiedBy);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedTime", LastModifiedTime);
-        global::Gureum.Core.ValueTree.Put(node, "OperationalData", global::Gureum.Core.ValueTree.WriteMap(OperationalData, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "OpsItemId", OpsItemId);
-        global::Gureum.Core.ValueTree.Put(node, "OpsItemType", OpsItemType);
-        global::Gureum.Core.ValueTree.Put(node, "PlannedEndTime", PlannedEndTime);
-        global::Gureum.Core.ValueTree.Put(node, "PlannedStartTime", PlannedStartTime);
         global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
-        global::Gureum.Core.ValueTree.Put(node, "Severity", Severity);
         global::Gureum.Core.ValueTree.Put(node, "Source", Source);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "OpsItemId", OpsItemId);
         global::Gureum.Core.ValueTree.Put(node, "Title", Title);
+        global::Gureum.Core.ValueTree.Put(node, "OperationalData", global::Gureum.Core.ValueTree.WriteMap(OperationalData, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Category", Category);
+        global::Gureum.Core.ValueTree.Put(node, "Severity", Severity);
+        global::Gureum.Core.ValueTree.Put(node, "OpsItemType", OpsItemType);
+        global::Gureum.Core.ValueTree.Put(node, "ActualStartTime", ActualStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "ActualEndTime", ActualEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "PlannedStartTime", PlannedStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "PlannedEndTime", PlannedEndTime);
         return node;
     }
 }
 
 public sealed partial class OpsMetadata
 {
-    public global::System.DateTimeOffset? CreationDate { get; set; }
+    public string? ResourceId { get; set; }
+
+    public string? OpsMetadataArn { get; set; }
 
     public global::System.DateTimeOffset? LastModifiedDate { get; set; }
 
     public string? LastModifiedUser { get; set; }
 
-    public string? OpsMetadataArn { get; set; }
-
-    public string? ResourceId { get; set; }
+    public global::System.DateTimeOffset? CreationDate { get; set; }
 
     public static OpsMetadata? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13005,22 +13005,22 @@ public sealed partial class OpsMetadata
             return null;
         }
         var result = new OpsMetadata();
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceId"));
+        result.OpsMetadataArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsMetadataArn"));
         result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
         result.LastModifiedUser = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastModifiedUser"));
-        result.OpsMetadataArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsMetadataArn"));
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceId"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreationDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceId", ResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "OpsMetadataArn", OpsMetadataArn);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedUser", LastModifiedUser);
-        global::Gureum.Core.ValueTree.Put(node, "OpsMetadataArn", OpsMetadataArn);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceId", ResourceId);
+        global::Gureum.Core.ValueTree.Put(node, "CreationDate", CreationDate);
         return node;
     }
 }
@@ -13104,23 +13104,23 @@ public sealed partial class OutputSource
 
 public sealed partial class Parameter
 {
-    public string? ARN { get; set; }
-
-    public string? DataType { get; set; }
-
-    public global::System.DateTimeOffset? LastModifiedDate { get; set; }
-
     public string? Name { get; set; }
-
-    public string? Selector { get; set; }
-
-    public string? SourceResult { get; set; }
 
     public string? Type { get; set; }
 
     public string? Value { get; set; }
 
     public long? Version { get; set; }
+
+    public string? Selector { get; set; }
+
+    public string? SourceResult { get; set; }
+
+    public global::System.DateTimeOffset? LastModifiedDate { get; set; }
+
+    public string? ARN { get; set; }
+
+    public string? DataType { get; set; }
 
     public static Parameter? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13129,61 +13129,61 @@ public sealed partial class Parameter
             return null;
         }
         var result = new Parameter();
-        result.ARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ARN"));
-        result.DataType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataType"));
-        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Selector = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Selector"));
-        result.SourceResult = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceResult"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Value"));
         result.Version = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "Version"));
+        result.Selector = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Selector"));
+        result.SourceResult = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceResult"));
+        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
+        result.ARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ARN"));
+        result.DataType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ARN", ARN);
-        global::Gureum.Core.ValueTree.Put(node, "DataType", DataType);
-        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Selector", Selector);
-        global::Gureum.Core.ValueTree.Put(node, "SourceResult", SourceResult);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "Value", Value);
         global::Gureum.Core.ValueTree.Put(node, "Version", Version);
+        global::Gureum.Core.ValueTree.Put(node, "Selector", Selector);
+        global::Gureum.Core.ValueTree.Put(node, "SourceResult", SourceResult);
+        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
+        global::Gureum.Core.ValueTree.Put(node, "ARN", ARN);
+        global::Gureum.Core.ValueTree.Put(node, "DataType", DataType);
         return node;
     }
 }
 
 public sealed partial class ParameterHistory
 {
-    public string? AllowedPattern { get; set; }
+    public string? Name { get; set; }
 
-    public string? DataType { get; set; }
-
-    public string? Description { get; set; }
+    public string? Type { get; set; }
 
     public string? KeyId { get; set; }
-
-    public global::System.Collections.Generic.List<string>? Labels { get; set; }
 
     public global::System.DateTimeOffset? LastModifiedDate { get; set; }
 
     public string? LastModifiedUser { get; set; }
 
-    public string? Name { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ParameterInlinePolicy>? Policies { get; set; }
-
-    public string? Tier { get; set; }
-
-    public string? Type { get; set; }
+    public string? Description { get; set; }
 
     public string? Value { get; set; }
 
+    public string? AllowedPattern { get; set; }
+
     public long? Version { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Labels { get; set; }
+
+    public string? Tier { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ParameterInlinePolicy>? Policies { get; set; }
+
+    public string? DataType { get; set; }
 
     public static ParameterHistory? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13192,49 +13192,49 @@ public sealed partial class ParameterHistory
             return null;
         }
         var result = new ParameterHistory();
-        result.AllowedPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AllowedPattern"));
-        result.DataType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataType"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
-        result.Labels = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Labels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
         result.LastModifiedUser = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastModifiedUser"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Policies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Policies"), x => global::Gureum.Api.Ssm.ParameterInlinePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Tier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Tier"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Value"));
+        result.AllowedPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AllowedPattern"));
         result.Version = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "Version"));
+        result.Labels = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Labels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Tier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Tier"));
+        result.Policies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Policies"), x => global::Gureum.Api.Ssm.ParameterInlinePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DataType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AllowedPattern", AllowedPattern);
-        global::Gureum.Core.ValueTree.Put(node, "DataType", DataType);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
-        global::Gureum.Core.ValueTree.Put(node, "Labels", global::Gureum.Core.ValueTree.WriteList(Labels, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedUser", LastModifiedUser);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Policies", global::Gureum.Core.ValueTree.WriteList(Policies, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Tier", Tier);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "Value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "AllowedPattern", AllowedPattern);
         global::Gureum.Core.ValueTree.Put(node, "Version", Version);
+        global::Gureum.Core.ValueTree.Put(node, "Labels", global::Gureum.Core.ValueTree.WriteList(Labels, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Tier", Tier);
+        global::Gureum.Core.ValueTree.Put(node, "Policies", global::Gureum.Core.ValueTree.WriteList(Policies, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "DataType", DataType);
         return node;
     }
 }
 
 public sealed partial class ParameterInlinePolicy
 {
-    public string? PolicyStatus { get; set; }
-
     public string? PolicyText { get; set; }
 
     public string? PolicyType { get; set; }
+
+    public string? PolicyStatus { get; set; }
 
     public static ParameterInlinePolicy? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13243,31 +13243,29 @@ public sealed partial class ParameterInlinePolicy
             return null;
         }
         var result = new ParameterInlinePolicy();
-        result.PolicyStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyStatus"));
         result.PolicyText = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyText"));
         result.PolicyType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyType"));
+        result.PolicyStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyStatus"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PolicyStatus", PolicyStatus);
         global::Gureum.Core.ValueTree.Put(node, "PolicyText", PolicyText);
         global::Gureum.Core.ValueTree.Put(node, "PolicyType", PolicyType);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyStatus", PolicyStatus);
         return node;
     }
 }
 
 public sealed partial class ParameterMetadata
 {
+    public string? Name { get; set; }
+
     public string? ARN { get; set; }
 
-    public string? AllowedPattern { get; set; }
-
-    public string? DataType { get; set; }
-
-    public string? Description { get; set; }
+    public string? Type { get; set; }
 
     public string? KeyId { get; set; }
 
@@ -13275,15 +13273,17 @@ public sealed partial class ParameterMetadata
 
     public string? LastModifiedUser { get; set; }
 
-    public string? Name { get; set; }
+    public string? Description { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ParameterInlinePolicy>? Policies { get; set; }
+    public string? AllowedPattern { get; set; }
+
+    public long? Version { get; set; }
 
     public string? Tier { get; set; }
 
-    public string? Type { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ParameterInlinePolicy>? Policies { get; set; }
 
-    public long? Version { get; set; }
+    public string? DataType { get; set; }
 
     public static ParameterMetadata? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13292,36 +13292,36 @@ public sealed partial class ParameterMetadata
             return null;
         }
         var result = new ParameterMetadata();
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.ARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ARN"));
-        result.AllowedPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AllowedPattern"));
-        result.DataType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataType"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
         result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
         result.LastModifiedUser = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastModifiedUser"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Policies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Policies"), x => global::Gureum.Api.Ssm.ParameterInlinePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Tier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Tier"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.AllowedPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AllowedPattern"));
         result.Version = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "Version"));
+        result.Tier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Tier"));
+        result.Policies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Policies"), x => global::Gureum.Api.Ssm.ParameterInlinePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DataType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "ARN", ARN);
-        global::Gureum.Core.ValueTree.Put(node, "AllowedPattern", AllowedPattern);
-        global::Gureum.Core.ValueTree.Put(node, "DataType", DataType);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
         global::Gureum.Core.ValueTree.Put(node, "LastModifiedUser", LastModifiedUser);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Policies", global::Gureum.Core.ValueTree.WriteList(Policies, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Tier", Tier);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "AllowedPattern", AllowedPattern);
         global::Gureum.Core.ValueTree.Put(node, "Version", Version);
+        global::Gureum.Core.ValueTree.Put(node, "Tier", Tier);
+        global::Gureum.Core.ValueTree.Put(node, "Policies", global::Gureum.Core.ValueTree.WriteList(Policies, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "DataType", DataType);
         return node;
     }
 }
@@ -13410,15 +13410,15 @@ public static class ParametersFilterKey
 
 public sealed partial class ParentStepDetails
 {
+    public string? StepExecutionId { get; set; }
+
+    public string? StepName { get; set; }
+
     public string? Action { get; set; }
 
     public int? Iteration { get; set; }
 
     public string? IteratorValue { get; set; }
-
-    public string? StepExecutionId { get; set; }
-
-    public string? StepName { get; set; }
 
     public static ParentStepDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13427,73 +13427,73 @@ public sealed partial class ParentStepDetails
             return null;
         }
         var result = new ParentStepDetails();
+        result.StepExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StepExecutionId"));
+        result.StepName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StepName"));
         result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Action"));
         result.Iteration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Iteration"));
         result.IteratorValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IteratorValue"));
-        result.StepExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StepExecutionId"));
-        result.StepName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StepName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StepExecutionId", StepExecutionId);
+        global::Gureum.Core.ValueTree.Put(node, "StepName", StepName);
         global::Gureum.Core.ValueTree.Put(node, "Action", Action);
         global::Gureum.Core.ValueTree.Put(node, "Iteration", Iteration);
         global::Gureum.Core.ValueTree.Put(node, "IteratorValue", IteratorValue);
-        global::Gureum.Core.ValueTree.Put(node, "StepExecutionId", StepExecutionId);
-        global::Gureum.Core.ValueTree.Put(node, "StepName", StepName);
         return node;
     }
 }
 
 public sealed partial class Patch
 {
-    public global::System.Collections.Generic.List<string>? AdvisoryIds { get; set; }
+    public string? Id { get; set; }
 
-    public string? Arch { get; set; }
+    public global::System.DateTimeOffset? ReleaseDate { get; set; }
+
+    public string? Title { get; set; }
+
+    public string? Description { get; set; }
+
+    public string? ContentUrl { get; set; }
+
+    public string? Vendor { get; set; }
+
+    public string? ProductFamily { get; set; }
+
+    public string? Product { get; set; }
+
+    public string? Classification { get; set; }
+
+    public string? MsrcSeverity { get; set; }
+
+    public string? KbNumber { get; set; }
+
+    public string? MsrcNumber { get; set; }
+
+    public string? Language { get; set; }
+
+    public global::System.Collections.Generic.List<string>? AdvisoryIds { get; set; }
 
     public global::System.Collections.Generic.List<string>? BugzillaIds { get; set; }
 
     public global::System.Collections.Generic.List<string>? CVEIds { get; set; }
 
-    public string? Classification { get; set; }
-
-    public string? ContentUrl { get; set; }
-
-    public string? Description { get; set; }
+    public string? Name { get; set; }
 
     public int? Epoch { get; set; }
 
-    public string? Id { get; set; }
-
-    public string? KbNumber { get; set; }
-
-    public string? Language { get; set; }
-
-    public string? MsrcNumber { get; set; }
-
-    public string? MsrcSeverity { get; set; }
-
-    public string? Name { get; set; }
-
-    public string? Product { get; set; }
-
-    public string? ProductFamily { get; set; }
+    public string? Version { get; set; }
 
     public string? Release { get; set; }
 
-    public global::System.DateTimeOffset? ReleaseDate { get; set; }
-
-    public string? Repository { get; set; }
+    public string? Arch { get; set; }
 
     public string? Severity { get; set; }
 
-    public string? Title { get; set; }
-
-    public string? Vendor { get; set; }
-
-    public string? Version { get; set; }
+    public string? Repository { get; set; }
 
     public static Patch? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13502,58 +13502,58 @@ public sealed partial class Patch
             return null;
         }
         var result = new Patch();
+        result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.ReleaseDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ReleaseDate"));
+        result.Title = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Title"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.ContentUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentUrl"));
+        result.Vendor = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Vendor"));
+        result.ProductFamily = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProductFamily"));
+        result.Product = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Product"));
+        result.Classification = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Classification"));
+        result.MsrcSeverity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MsrcSeverity"));
+        result.KbNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KbNumber"));
+        result.MsrcNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MsrcNumber"));
+        result.Language = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Language"));
         result.AdvisoryIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AdvisoryIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Arch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arch"));
         result.BugzillaIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "BugzillaIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.CVEIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CVEIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.Classification = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Classification"));
-        result.ContentUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentUrl"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.Epoch = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Epoch"));
-        result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
-        result.KbNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KbNumber"));
-        result.Language = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Language"));
-        result.MsrcNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MsrcNumber"));
-        result.MsrcSeverity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MsrcSeverity"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Product = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Product"));
-        result.ProductFamily = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProductFamily"));
-        result.Release = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Release"));
-        result.ReleaseDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ReleaseDate"));
-        result.Repository = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Repository"));
-        result.Severity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Severity"));
-        result.Title = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Title"));
-        result.Vendor = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Vendor"));
+        result.Epoch = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Epoch"));
         result.Version = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Version"));
+        result.Release = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Release"));
+        result.Arch = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arch"));
+        result.Severity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Severity"));
+        result.Repository = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Repository"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "ReleaseDate", ReleaseDate);
+        global::Gureum.Core.ValueTree.Put(node, "Title", Title);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "ContentUrl", ContentUrl);
+        global::Gureum.Core.ValueTree.Put(node, "Vendor", Vendor);
+        global::Gureum.Core.ValueTree.Put(node, "ProductFamily", ProductFamily);
+        global::Gureum.Core.ValueTree.Put(node, "Product", Product);
+        global::Gureum.Core.ValueTree.Put(node, "Classification", Classification);
+        global::Gureum.Core.ValueTree.Put(node, "MsrcSeverity", MsrcSeverity);
+        global::Gureum.Core.ValueTree.Put(node, "KbNumber", KbNumber);
+        global::Gureum.Core.ValueTree.Put(node, "MsrcNumber", MsrcNumber);
+        global::Gureum.Core.ValueTree.Put(node, "Language", Language);
         global::Gureum.Core.ValueTree.Put(node, "AdvisoryIds", global::Gureum.Core.ValueTree.WriteList(AdvisoryIds, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Arch", Arch);
         global::Gureum.Core.ValueTree.Put(node, "BugzillaIds", global::Gureum.Core.ValueTree.WriteList(BugzillaIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "CVEIds", global::Gureum.Core.ValueTree.WriteList(CVEIds, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "Classification", Classification);
-        global::Gureum.Core.ValueTree.Put(node, "ContentUrl", ContentUrl);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "Epoch", Epoch);
-        global::Gureum.Core.ValueTree.Put(node, "Id", Id);
-        global::Gureum.Core.ValueTree.Put(node, "KbNumber", KbNumber);
-        global::Gureum.Core.ValueTree.Put(node, "Language", Language);
-        global::Gureum.Core.ValueTree.Put(node, "MsrcNumber", MsrcNumber);
-        global::Gureum.Core.ValueTree.Put(node, "MsrcSeverity", MsrcSeverity);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Product", Product);
-        global::Gureum.Core.ValueTree.Put(node, "ProductFamily", ProductFamily);
-        global::Gureum.Core.ValueTree.Put(node, "Release", Release);
-        global::Gureum.Core.ValueTree.Put(node, "ReleaseDate", ReleaseDate);
-        global::Gureum.Core.ValueTree.Put(node, "Repository", Repository);
-        global::Gureum.Core.ValueTree.Put(node, "Severity", Severity);
-        global::Gureum.Core.ValueTree.Put(node, "Title", Title);
-        global::Gureum.Core.ValueTree.Put(node, "Vendor", Vendor);
+        global::Gureum.Core.ValueTree.Put(node, "Epoch", Epoch);
         global::Gureum.Core.ValueTree.Put(node, "Version", Version);
+        global::Gureum.Core.ValueTree.Put(node, "Release", Release);
+        global::Gureum.Core.ValueTree.Put(node, "Arch", Arch);
+        global::Gureum.Core.ValueTree.Put(node, "Severity", Severity);
+        global::Gureum.Core.ValueTree.Put(node, "Repository", Repository);
         return node;
     }
 }
@@ -13567,15 +13567,15 @@ public static class PatchAction
 
 public sealed partial class PatchBaselineIdentity
 {
-    public string? BaselineDescription { get; set; }
-
     public string? BaselineId { get; set; }
 
     public string? BaselineName { get; set; }
 
-    public bool? DefaultBaseline { get; set; }
-
     public string? OperatingSystem { get; set; }
+
+    public string? BaselineDescription { get; set; }
+
+    public bool? DefaultBaseline { get; set; }
 
     public static PatchBaselineIdentity? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13584,41 +13584,41 @@ public sealed partial class PatchBaselineIdentity
             return null;
         }
         var result = new PatchBaselineIdentity();
-        result.BaselineDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BaselineDescription"));
         result.BaselineId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BaselineId"));
         result.BaselineName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BaselineName"));
-        result.DefaultBaseline = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DefaultBaseline"));
         result.OperatingSystem = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperatingSystem"));
+        result.BaselineDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BaselineDescription"));
+        result.DefaultBaseline = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DefaultBaseline"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BaselineDescription", BaselineDescription);
         global::Gureum.Core.ValueTree.Put(node, "BaselineId", BaselineId);
         global::Gureum.Core.ValueTree.Put(node, "BaselineName", BaselineName);
-        global::Gureum.Core.ValueTree.Put(node, "DefaultBaseline", DefaultBaseline);
         global::Gureum.Core.ValueTree.Put(node, "OperatingSystem", OperatingSystem);
+        global::Gureum.Core.ValueTree.Put(node, "BaselineDescription", BaselineDescription);
+        global::Gureum.Core.ValueTree.Put(node, "DefaultBaseline", DefaultBaseline);
         return node;
     }
 }
 
 public sealed partial class PatchComplianceData
 {
-    public string? CVEIds { get; set; }
-
-    public string? Classification { get; set; }
-
-    public global::System.DateTimeOffset? InstalledTime { get; set; }
+    public string? Title { get; set; }
 
     public string? KBId { get; set; }
+
+    public string? Classification { get; set; }
 
     public string? Severity { get; set; }
 
     public string? State { get; set; }
 
-    public string? Title { get; set; }
+    public global::System.DateTimeOffset? InstalledTime { get; set; }
+
+    public string? CVEIds { get; set; }
 
     public static PatchComplianceData? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13627,26 +13627,26 @@ public sealed partial class PatchComplianceData
             return null;
         }
         var result = new PatchComplianceData();
-        result.CVEIds = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CVEIds"));
-        result.Classification = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Classification"));
-        result.InstalledTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "InstalledTime"));
+        result.Title = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Title"));
         result.KBId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KBId"));
+        result.Classification = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Classification"));
         result.Severity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Severity"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
-        result.Title = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Title"));
+        result.InstalledTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "InstalledTime"));
+        result.CVEIds = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CVEIds"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CVEIds", CVEIds);
-        global::Gureum.Core.ValueTree.Put(node, "Classification", Classification);
-        global::Gureum.Core.ValueTree.Put(node, "InstalledTime", InstalledTime);
+        global::Gureum.Core.ValueTree.Put(node, "Title", Title);
         global::Gureum.Core.ValueTree.Put(node, "KBId", KBId);
+        global::Gureum.Core.ValueTree.Put(node, "Classification", Classification);
         global::Gureum.Core.ValueTree.Put(node, "Severity", Severity);
         global::Gureum.Core.ValueTree.Put(node, "State", State);
-        global::Gureum.Core.ValueTree.Put(node, "Title", Title);
+        global::Gureum.Core.ValueTree.Put(node, "InstalledTime", InstalledTime);
+        global::Gureum.Core.ValueTree.Put(node, "CVEIds", CVEIds);
         return node;
     }
 }
@@ -13767,9 +13767,9 @@ public static class PatchFilterKey
 
 public sealed partial class PatchGroupPatchBaselineMapping
 {
-    public global::Gureum.Api.Ssm.PatchBaselineIdentity? BaselineIdentity { get; set; }
-
     public string? PatchGroup { get; set; }
+
+    public global::Gureum.Api.Ssm.PatchBaselineIdentity? BaselineIdentity { get; set; }
 
     public static PatchGroupPatchBaselineMapping? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13778,16 +13778,16 @@ public sealed partial class PatchGroupPatchBaselineMapping
             return null;
         }
         var result = new PatchGroupPatchBaselineMapping();
-        result.BaselineIdentity = global::Gureum.Api.Ssm.PatchBaselineIdentity.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BaselineIdentity")));
         result.PatchGroup = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PatchGroup"));
+        result.BaselineIdentity = global::Gureum.Api.Ssm.PatchBaselineIdentity.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BaselineIdentity")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BaselineIdentity", BaselineIdentity?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "PatchGroup", PatchGroup);
+        global::Gureum.Core.ValueTree.Put(node, "BaselineIdentity", BaselineIdentity?.ToTree());
         return node;
     }
 }
@@ -13839,15 +13839,15 @@ public static class PatchProperty
 
 public sealed partial class PatchRule
 {
+    public global::Gureum.Api.Ssm.PatchFilterGroup? PatchFilterGroup { get; set; }
+
+    public string? ComplianceLevel { get; set; }
+
     public int? ApproveAfterDays { get; set; }
 
     public string? ApproveUntilDate { get; set; }
 
-    public string? ComplianceLevel { get; set; }
-
     public bool? EnableNonSecurity { get; set; }
-
-    public global::Gureum.Api.Ssm.PatchFilterGroup? PatchFilterGroup { get; set; }
 
     public static PatchRule? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13856,22 +13856,22 @@ public sealed partial class PatchRule
             return null;
         }
         var result = new PatchRule();
+        result.PatchFilterGroup = global::Gureum.Api.Ssm.PatchFilterGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PatchFilterGroup")));
+        result.ComplianceLevel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComplianceLevel"));
         result.ApproveAfterDays = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ApproveAfterDays"));
         result.ApproveUntilDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ApproveUntilDate"));
-        result.ComplianceLevel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComplianceLevel"));
         result.EnableNonSecurity = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableNonSecurity"));
-        result.PatchFilterGroup = global::Gureum.Api.Ssm.PatchFilterGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "PatchFilterGroup")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "PatchFilterGroup", PatchFilterGroup?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ComplianceLevel", ComplianceLevel);
         global::Gureum.Core.ValueTree.Put(node, "ApproveAfterDays", ApproveAfterDays);
         global::Gureum.Core.ValueTree.Put(node, "ApproveUntilDate", ApproveUntilDate);
-        global::Gureum.Core.ValueTree.Put(node, "ComplianceLevel", ComplianceLevel);
         global::Gureum.Core.ValueTree.Put(node, "EnableNonSecurity", EnableNonSecurity);
-        global::Gureum.Core.ValueTree.Put(node, "PatchFilterGroup", PatchFilterGroup?.ToTree());
         return node;
     }
 }
@@ -13908,11 +13908,11 @@ public static class PatchSet
 
 public sealed partial class PatchSource
 {
-    public string? Configuration { get; set; }
-
     public string? Name { get; set; }
 
     public global::System.Collections.Generic.List<string>? Products { get; set; }
+
+    public string? Configuration { get; set; }
 
     public static PatchSource? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13921,29 +13921,29 @@ public sealed partial class PatchSource
             return null;
         }
         var result = new PatchSource();
-        result.Configuration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Configuration"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Products = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Products"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Configuration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Configuration"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Configuration", Configuration);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Products", global::Gureum.Core.ValueTree.WriteList(Products, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Configuration", Configuration);
         return node;
     }
 }
 
 public sealed partial class PatchStatus
 {
-    public global::System.DateTimeOffset? ApprovalDate { get; set; }
+    public string? DeploymentStatus { get; set; }
 
     public string? ComplianceLevel { get; set; }
 
-    public string? DeploymentStatus { get; set; }
+    public global::System.DateTimeOffset? ApprovalDate { get; set; }
 
     public static PatchStatus? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -13952,18 +13952,18 @@ public sealed partial class PatchStatus
             return null;
         }
         var result = new PatchStatus();
-        result.ApprovalDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ApprovalDate"));
-        result.ComplianceLevel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComplianceLevel"));
         result.DeploymentStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DeploymentStatus"));
+        result.ComplianceLevel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComplianceLevel"));
+        result.ApprovalDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ApprovalDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ApprovalDate", ApprovalDate);
-        global::Gureum.Core.ValueTree.Put(node, "ComplianceLevel", ComplianceLevel);
         global::Gureum.Core.ValueTree.Put(node, "DeploymentStatus", DeploymentStatus);
+        global::Gureum.Core.ValueTree.Put(node, "ComplianceLevel", ComplianceLevel);
+        global::Gureum.Core.ValueTree.Put(node, "ApprovalDate", ApprovalDate);
         return node;
     }
 }
@@ -13986,15 +13986,15 @@ public static class PlatformType
 
 public sealed partial class ProgressCounters
 {
-    public int? CancelledSteps { get; set; }
-
-    public int? FailedSteps { get; set; }
+    public int? TotalSteps { get; set; }
 
     public int? SuccessSteps { get; set; }
 
-    public int? TimedOutSteps { get; set; }
+    public int? FailedSteps { get; set; }
 
-    public int? TotalSteps { get; set; }
+    public int? CancelledSteps { get; set; }
+
+    public int? TimedOutSteps { get; set; }
 
     public static ProgressCounters? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -14003,39 +14003,39 @@ public sealed partial class ProgressCounters
             return null;
         }
         var result = new ProgressCounters();
-        result.CancelledSteps = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "CancelledSteps"));
-        result.FailedSteps = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "FailedSteps"));
-        result.SuccessSteps = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SuccessSteps"));
-        result.TimedOutSteps = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TimedOutSteps"));
         result.TotalSteps = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TotalSteps"));
+        result.SuccessSteps = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SuccessSteps"));
+        result.FailedSteps = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "FailedSteps"));
+        result.CancelledSteps = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "CancelledSteps"));
+        result.TimedOutSteps = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TimedOutSteps"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CancelledSteps", CancelledSteps);
-        global::Gureum.Core.ValueTree.Put(node, "FailedSteps", FailedSteps);
-        global::Gureum.Core.ValueTree.Put(node, "SuccessSteps", SuccessSteps);
-        global::Gureum.Core.ValueTree.Put(node, "TimedOutSteps", TimedOutSteps);
         global::Gureum.Core.ValueTree.Put(node, "TotalSteps", TotalSteps);
+        global::Gureum.Core.ValueTree.Put(node, "SuccessSteps", SuccessSteps);
+        global::Gureum.Core.ValueTree.Put(node, "FailedSteps", FailedSteps);
+        global::Gureum.Core.ValueTree.Put(node, "CancelledSteps", CancelledSteps);
+        global::Gureum.Core.ValueTree.Put(node, "TimedOutSteps", TimedOutSteps);
         return node;
     }
 }
 
 public sealed partial class PutComplianceItemsRequest
 {
+    public string? ResourceId { get; set; }
+
+    public string? ResourceType { get; set; }
+
     public string? ComplianceType { get; set; }
 
     public global::Gureum.Api.Ssm.ComplianceExecutionSummary? ExecutionSummary { get; set; }
 
-    public string? ItemContentHash { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.ComplianceItemEntry>? Items { get; set; }
 
-    public string? ResourceId { get; set; }
-
-    public string? ResourceType { get; set; }
+    public string? ItemContentHash { get; set; }
 
     public string? UploadType { get; set; }
 
@@ -14046,12 +14046,12 @@ public sealed partial class PutComplianceItemsRequest
             return null;
         }
         var result = new PutComplianceItemsRequest();
-        result.ComplianceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComplianceType"));
-        result.ExecutionSummary = global::Gureum.Api.Ssm.ComplianceExecutionSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExecutionSummary")));
-        result.ItemContentHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ItemContentHash"));
-        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Items"), x => global::Gureum.Api.Ssm.ComplianceItemEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceId"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
+        result.ComplianceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComplianceType"));
+        result.ExecutionSummary = global::Gureum.Api.Ssm.ComplianceExecutionSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExecutionSummary")));
+        result.Items = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Items"), x => global::Gureum.Api.Ssm.ComplianceItemEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ItemContentHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ItemContentHash"));
         result.UploadType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UploadType"));
         return result;
     }
@@ -14059,12 +14059,12 @@ public sealed partial class PutComplianceItemsRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ComplianceType", ComplianceType);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionSummary", ExecutionSummary?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ItemContentHash", ItemContentHash);
-        global::Gureum.Core.ValueTree.Put(node, "Items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ResourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "ComplianceType", ComplianceType);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionSummary", ExecutionSummary?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Items", global::Gureum.Core.ValueTree.WriteList(Items, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ItemContentHash", ItemContentHash);
         global::Gureum.Core.ValueTree.Put(node, "UploadType", UploadType);
         return node;
     }
@@ -14141,27 +14141,27 @@ public sealed partial class PutInventoryResult
 
 public sealed partial class PutParameterRequest
 {
-    public string? AllowedPattern { get; set; }
-
-    public string? DataType { get; set; }
+    public string? Name { get; set; }
 
     public string? Description { get; set; }
 
-    public string? KeyId { get; set; }
+    public string? Value { get; set; }
 
-    public string? Name { get; set; }
+    public string? Type { get; set; }
+
+    public string? KeyId { get; set; }
 
     public bool? Overwrite { get; set; }
 
-    public string? Policies { get; set; }
+    public string? AllowedPattern { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Tag>? Tags { get; set; }
 
     public string? Tier { get; set; }
 
-    public string? Type { get; set; }
+    public string? Policies { get; set; }
 
-    public string? Value { get; set; }
+    public string? DataType { get; set; }
 
     public static PutParameterRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -14170,43 +14170,43 @@ public sealed partial class PutParameterRequest
             return null;
         }
         var result = new PutParameterRequest();
-        result.AllowedPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AllowedPattern"));
-        result.DataType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataType"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Value"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.KeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "KeyId"));
         result.Overwrite = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Overwrite"));
-        result.Policies = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policies"));
+        result.AllowedPattern = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AllowedPattern"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Tier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Tier"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
-        result.Value = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Value"));
+        result.Policies = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policies"));
+        result.DataType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AllowedPattern", AllowedPattern);
-        global::Gureum.Core.ValueTree.Put(node, "DataType", DataType);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "Value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "KeyId", KeyId);
         global::Gureum.Core.ValueTree.Put(node, "Overwrite", Overwrite);
-        global::Gureum.Core.ValueTree.Put(node, "Policies", Policies);
+        global::Gureum.Core.ValueTree.Put(node, "AllowedPattern", AllowedPattern);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Tier", Tier);
-        global::Gureum.Core.ValueTree.Put(node, "Type", Type);
-        global::Gureum.Core.ValueTree.Put(node, "Value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "Policies", Policies);
+        global::Gureum.Core.ValueTree.Put(node, "DataType", DataType);
         return node;
     }
 }
 
 public sealed partial class PutParameterResult
 {
-    public string? Tier { get; set; }
-
     public long? Version { get; set; }
+
+    public string? Tier { get; set; }
 
     public static PutParameterResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -14215,29 +14215,29 @@ public sealed partial class PutParameterResult
             return null;
         }
         var result = new PutParameterResult();
-        result.Tier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Tier"));
         result.Version = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "Version"));
+        result.Tier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Tier"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Tier", Tier);
         global::Gureum.Core.ValueTree.Put(node, "Version", Version);
+        global::Gureum.Core.ValueTree.Put(node, "Tier", Tier);
         return node;
     }
 }
 
 public sealed partial class PutResourcePolicyRequest
 {
-    public string? Policy { get; set; }
+    public string? ResourceArn { get; set; }
 
-    public string? PolicyHash { get; set; }
+    public string? Policy { get; set; }
 
     public string? PolicyId { get; set; }
 
-    public string? ResourceArn { get; set; }
+    public string? PolicyHash { get; set; }
 
     public static PutResourcePolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -14246,29 +14246,29 @@ public sealed partial class PutResourcePolicyRequest
             return null;
         }
         var result = new PutResourcePolicyRequest();
-        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
-        result.PolicyHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyHash"));
-        result.PolicyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyId"));
         result.ResourceArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceArn"));
+        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
+        result.PolicyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyId"));
+        result.PolicyHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyHash"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyHash", PolicyHash);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyId", PolicyId);
         global::Gureum.Core.ValueTree.Put(node, "ResourceArn", ResourceArn);
+        global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyId", PolicyId);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyHash", PolicyHash);
         return node;
     }
 }
 
 public sealed partial class PutResourcePolicyResponse
 {
-    public string? PolicyHash { get; set; }
-
     public string? PolicyId { get; set; }
+
+    public string? PolicyHash { get; set; }
 
     public static PutResourcePolicyResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -14277,16 +14277,16 @@ public sealed partial class PutResourcePolicyResponse
             return null;
         }
         var result = new PutResourcePolicyResponse();
-        result.PolicyHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyHash"));
         result.PolicyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyId"));
+        result.PolicyHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyHash"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "PolicyHash", PolicyHash);
         global::Gureum.Core.ValueTree.Put(node, "PolicyId", PolicyId);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyHash", PolicyHash);
         return node;
     }
 }
@@ -14400,19 +14400,19 @@ public sealed partial class RegisterPatchBaselineForPatchGroupResult
 
 public sealed partial class RegisterTargetWithMaintenanceWindowRequest
 {
-    public string? ClientToken { get; set; }
-
-    public string? Description { get; set; }
-
-    public string? Name { get; set; }
-
-    public string? OwnerInformation { get; set; }
+    public string? WindowId { get; set; }
 
     public string? ResourceType { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
 
-    public string? WindowId { get; set; }
+    public string? OwnerInformation { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? Description { get; set; }
+
+    public string? ClientToken { get; set; }
 
     public static RegisterTargetWithMaintenanceWindowRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -14421,26 +14421,26 @@ public sealed partial class RegisterTargetWithMaintenanceWindowRequest
             return null;
         }
         var result = new RegisterTargetWithMaintenanceWindowRequest();
-        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.OwnerInformation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnerInformation"));
+        result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
         result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
+        result.OwnerInformation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnerInformation"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "OwnerInformation", OwnerInformation);
+        global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
         global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
         global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
+        global::Gureum.Core.ValueTree.Put(node, "OwnerInformation", OwnerInformation);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
         return node;
     }
 }
@@ -14470,37 +14470,37 @@ public sealed partial class RegisterTargetWithMaintenanceWindowResult
 
 public sealed partial class RegisterTaskWithMaintenanceWindowRequest
 {
-    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
-
-    public string? ClientToken { get; set; }
-
-    public string? CutoffBehavior { get; set; }
-
-    public string? Description { get; set; }
-
-    public global::Gureum.Api.Ssm.LoggingInfo? LoggingInfo { get; set; }
-
-    public string? MaxConcurrency { get; set; }
-
-    public string? MaxErrors { get; set; }
-
-    public string? Name { get; set; }
-
-    public int? Priority { get; set; }
-
-    public string? ServiceRoleArn { get; set; }
+    public string? WindowId { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
 
     public string? TaskArn { get; set; }
 
-    public global::Gureum.Api.Ssm.MaintenanceWindowTaskInvocationParameters? TaskInvocationParameters { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression>? TaskParameters { get; set; }
+    public string? ServiceRoleArn { get; set; }
 
     public string? TaskType { get; set; }
 
-    public string? WindowId { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression>? TaskParameters { get; set; }
+
+    public global::Gureum.Api.Ssm.MaintenanceWindowTaskInvocationParameters? TaskInvocationParameters { get; set; }
+
+    public int? Priority { get; set; }
+
+    public string? MaxConcurrency { get; set; }
+
+    public string? MaxErrors { get; set; }
+
+    public global::Gureum.Api.Ssm.LoggingInfo? LoggingInfo { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? Description { get; set; }
+
+    public string? ClientToken { get; set; }
+
+    public string? CutoffBehavior { get; set; }
+
+    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
 
     public static RegisterTaskWithMaintenanceWindowRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -14509,44 +14509,44 @@ public sealed partial class RegisterTaskWithMaintenanceWindowRequest
             return null;
         }
         var result = new RegisterTaskWithMaintenanceWindowRequest();
-        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
-        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
-        result.CutoffBehavior = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CutoffBehavior"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.LoggingInfo = global::Gureum.Api.Ssm.LoggingInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingInfo")));
-        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
-        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
-        result.ServiceRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceRoleArn"));
+        result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
         result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TaskArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskArn"));
-        result.TaskInvocationParameters = global::Gureum.Api.Ssm.MaintenanceWindowTaskInvocationParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TaskInvocationParameters")));
-        result.TaskParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "TaskParameters"), x => global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ServiceRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceRoleArn"));
         result.TaskType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskType"));
-        result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
+        result.TaskParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "TaskParameters"), x => global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TaskInvocationParameters = global::Gureum.Api.Ssm.MaintenanceWindowTaskInvocationParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TaskInvocationParameters")));
+        result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
+        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
+        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
+        result.LoggingInfo = global::Gureum.Api.Ssm.LoggingInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingInfo")));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
+        result.CutoffBehavior = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CutoffBehavior"));
+        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
-        global::Gureum.Core.ValueTree.Put(node, "CutoffBehavior", CutoffBehavior);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "LoggingInfo", LoggingInfo?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
-        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceRoleArn", ServiceRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
         global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TaskArn", TaskArn);
-        global::Gureum.Core.ValueTree.Put(node, "TaskInvocationParameters", TaskInvocationParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TaskParameters", global::Gureum.Core.ValueTree.WriteMap(TaskParameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ServiceRoleArn", ServiceRoleArn);
         global::Gureum.Core.ValueTree.Put(node, "TaskType", TaskType);
-        global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
+        global::Gureum.Core.ValueTree.Put(node, "TaskParameters", global::Gureum.Core.ValueTree.WriteMap(TaskParameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TaskInvocationParameters", TaskInvocationParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
+        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
+        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
+        global::Gureum.Core.ValueTree.Put(node, "LoggingInfo", LoggingInfo?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
+        global::Gureum.Core.ValueTree.Put(node, "CutoffBehavior", CutoffBehavior);
+        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
         return node;
     }
 }
@@ -14626,9 +14626,9 @@ public sealed partial class RelatedOpsItem
 
 public sealed partial class RemoveTagsFromResourceRequest
 {
-    public string? ResourceId { get; set; }
-
     public string? ResourceType { get; set; }
+
+    public string? ResourceId { get; set; }
 
     public global::System.Collections.Generic.List<string>? TagKeys { get; set; }
 
@@ -14639,8 +14639,8 @@ public sealed partial class RemoveTagsFromResourceRequest
             return null;
         }
         var result = new RemoveTagsFromResourceRequest();
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceId"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceId"));
         result.TagKeys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TagKeys"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
@@ -14648,8 +14648,8 @@ public sealed partial class RemoveTagsFromResourceRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ResourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "TagKeys", global::Gureum.Core.ValueTree.WriteList(TagKeys, x => (object?)x));
         return node;
     }
@@ -14751,19 +14751,19 @@ public sealed partial class ResourceComplianceSummaryItem
 {
     public string? ComplianceType { get; set; }
 
-    public global::Gureum.Api.Ssm.CompliantSummary? CompliantSummary { get; set; }
-
-    public global::Gureum.Api.Ssm.ComplianceExecutionSummary? ExecutionSummary { get; set; }
-
-    public global::Gureum.Api.Ssm.NonCompliantSummary? NonCompliantSummary { get; set; }
-
-    public string? OverallSeverity { get; set; }
+    public string? ResourceType { get; set; }
 
     public string? ResourceId { get; set; }
 
-    public string? ResourceType { get; set; }
-
     public string? Status { get; set; }
+
+    public string? OverallSeverity { get; set; }
+
+    public global::Gureum.Api.Ssm.ComplianceExecutionSummary? ExecutionSummary { get; set; }
+
+    public global::Gureum.Api.Ssm.CompliantSummary? CompliantSummary { get; set; }
+
+    public global::Gureum.Api.Ssm.NonCompliantSummary? NonCompliantSummary { get; set; }
 
     public static ResourceComplianceSummaryItem? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -14773,13 +14773,13 @@ public sealed partial class ResourceComplianceSummaryItem
         }
         var result = new ResourceComplianceSummaryItem();
         result.ComplianceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComplianceType"));
-        result.CompliantSummary = global::Gureum.Api.Ssm.CompliantSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CompliantSummary")));
-        result.ExecutionSummary = global::Gureum.Api.Ssm.ComplianceExecutionSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExecutionSummary")));
-        result.NonCompliantSummary = global::Gureum.Api.Ssm.NonCompliantSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NonCompliantSummary")));
-        result.OverallSeverity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OverallSeverity"));
-        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceId"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceType"));
+        result.ResourceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceId"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.OverallSeverity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OverallSeverity"));
+        result.ExecutionSummary = global::Gureum.Api.Ssm.ComplianceExecutionSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ExecutionSummary")));
+        result.CompliantSummary = global::Gureum.Api.Ssm.CompliantSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CompliantSummary")));
+        result.NonCompliantSummary = global::Gureum.Api.Ssm.NonCompliantSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NonCompliantSummary")));
         return result;
     }
 
@@ -14787,13 +14787,13 @@ public sealed partial class ResourceComplianceSummaryItem
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ComplianceType", ComplianceType);
-        global::Gureum.Core.ValueTree.Put(node, "CompliantSummary", CompliantSummary?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionSummary", ExecutionSummary?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "NonCompliantSummary", NonCompliantSummary?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "OverallSeverity", OverallSeverity);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "ResourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceId", ResourceId);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "OverallSeverity", OverallSeverity);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionSummary", ExecutionSummary?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CompliantSummary", CompliantSummary?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "NonCompliantSummary", NonCompliantSummary?.ToTree());
         return node;
     }
 }
@@ -14850,25 +14850,25 @@ public sealed partial class ResourceDataSyncDestinationDataSharing
 
 public sealed partial class ResourceDataSyncItem
 {
-    public string? LastStatus { get; set; }
-
-    public global::System.DateTimeOffset? LastSuccessfulSyncTime { get; set; }
-
-    public string? LastSyncStatusMessage { get; set; }
-
-    public global::System.DateTimeOffset? LastSyncTime { get; set; }
-
-    public global::Gureum.Api.Ssm.ResourceDataSyncS3Destination? S3Destination { get; set; }
-
-    public global::System.DateTimeOffset? SyncCreatedTime { get; set; }
-
-    public global::System.DateTimeOffset? SyncLastModifiedTime { get; set; }
-
     public string? SyncName { get; set; }
+
+    public string? SyncType { get; set; }
 
     public global::Gureum.Api.Ssm.ResourceDataSyncSourceWithState? SyncSource { get; set; }
 
-    public string? SyncType { get; set; }
+    public global::Gureum.Api.Ssm.ResourceDataSyncS3Destination? S3Destination { get; set; }
+
+    public global::System.DateTimeOffset? LastSyncTime { get; set; }
+
+    public global::System.DateTimeOffset? LastSuccessfulSyncTime { get; set; }
+
+    public global::System.DateTimeOffset? SyncLastModifiedTime { get; set; }
+
+    public string? LastStatus { get; set; }
+
+    public global::System.DateTimeOffset? SyncCreatedTime { get; set; }
+
+    public string? LastSyncStatusMessage { get; set; }
 
     public static ResourceDataSyncItem? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -14877,32 +14877,32 @@ public sealed partial class ResourceDataSyncItem
             return null;
         }
         var result = new ResourceDataSyncItem();
-        result.LastStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastStatus"));
-        result.LastSuccessfulSyncTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastSuccessfulSyncTime"));
-        result.LastSyncStatusMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastSyncStatusMessage"));
-        result.LastSyncTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastSyncTime"));
-        result.S3Destination = global::Gureum.Api.Ssm.ResourceDataSyncS3Destination.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Destination")));
-        result.SyncCreatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "SyncCreatedTime"));
-        result.SyncLastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "SyncLastModifiedTime"));
         result.SyncName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SyncName"));
-        result.SyncSource = global::Gureum.Api.Ssm.ResourceDataSyncSourceWithState.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SyncSource")));
         result.SyncType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SyncType"));
+        result.SyncSource = global::Gureum.Api.Ssm.ResourceDataSyncSourceWithState.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SyncSource")));
+        result.S3Destination = global::Gureum.Api.Ssm.ResourceDataSyncS3Destination.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "S3Destination")));
+        result.LastSyncTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastSyncTime"));
+        result.LastSuccessfulSyncTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastSuccessfulSyncTime"));
+        result.SyncLastModifiedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "SyncLastModifiedTime"));
+        result.LastStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastStatus"));
+        result.SyncCreatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "SyncCreatedTime"));
+        result.LastSyncStatusMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastSyncStatusMessage"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LastStatus", LastStatus);
-        global::Gureum.Core.ValueTree.Put(node, "LastSuccessfulSyncTime", LastSuccessfulSyncTime);
-        global::Gureum.Core.ValueTree.Put(node, "LastSyncStatusMessage", LastSyncStatusMessage);
-        global::Gureum.Core.ValueTree.Put(node, "LastSyncTime", LastSyncTime);
-        global::Gureum.Core.ValueTree.Put(node, "S3Destination", S3Destination?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "SyncCreatedTime", SyncCreatedTime);
-        global::Gureum.Core.ValueTree.Put(node, "SyncLastModifiedTime", SyncLastModifiedTime);
         global::Gureum.Core.ValueTree.Put(node, "SyncName", SyncName);
-        global::Gureum.Core.ValueTree.Put(node, "SyncSource", SyncSource?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SyncType", SyncType);
+        global::Gureum.Core.ValueTree.Put(node, "SyncSource", SyncSource?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "S3Destination", S3Destination?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "LastSyncTime", LastSyncTime);
+        global::Gureum.Core.ValueTree.Put(node, "LastSuccessfulSyncTime", LastSuccessfulSyncTime);
+        global::Gureum.Core.ValueTree.Put(node, "SyncLastModifiedTime", SyncLastModifiedTime);
+        global::Gureum.Core.ValueTree.Put(node, "LastStatus", LastStatus);
+        global::Gureum.Core.ValueTree.Put(node, "SyncCreatedTime", SyncCreatedTime);
+        global::Gureum.Core.ValueTree.Put(node, "LastSyncStatusMessage", LastSyncStatusMessage);
         return node;
     }
 }
@@ -14932,17 +14932,17 @@ public sealed partial class ResourceDataSyncOrganizationalUnit
 
 public sealed partial class ResourceDataSyncS3Destination
 {
-    public string? AWSKMSKeyARN { get; set; }
-
     public string? BucketName { get; set; }
-
-    public global::Gureum.Api.Ssm.ResourceDataSyncDestinationDataSharing? DestinationDataSharing { get; set; }
 
     public string? Prefix { get; set; }
 
+    public string? SyncFormat { get; set; }
+
     public string? Region { get; set; }
 
-    public string? SyncFormat { get; set; }
+    public string? AWSKMSKeyARN { get; set; }
+
+    public global::Gureum.Api.Ssm.ResourceDataSyncDestinationDataSharing? DestinationDataSharing { get; set; }
 
     public static ResourceDataSyncS3Destination? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -14951,24 +14951,24 @@ public sealed partial class ResourceDataSyncS3Destination
             return null;
         }
         var result = new ResourceDataSyncS3Destination();
-        result.AWSKMSKeyARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AWSKMSKeyARN"));
         result.BucketName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BucketName"));
-        result.DestinationDataSharing = global::Gureum.Api.Ssm.ResourceDataSyncDestinationDataSharing.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DestinationDataSharing")));
         result.Prefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Prefix"));
-        result.Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Region"));
         result.SyncFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SyncFormat"));
+        result.Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Region"));
+        result.AWSKMSKeyARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AWSKMSKeyARN"));
+        result.DestinationDataSharing = global::Gureum.Api.Ssm.ResourceDataSyncDestinationDataSharing.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DestinationDataSharing")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AWSKMSKeyARN", AWSKMSKeyARN);
         global::Gureum.Core.ValueTree.Put(node, "BucketName", BucketName);
-        global::Gureum.Core.ValueTree.Put(node, "DestinationDataSharing", DestinationDataSharing?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Prefix", Prefix);
-        global::Gureum.Core.ValueTree.Put(node, "Region", Region);
         global::Gureum.Core.ValueTree.Put(node, "SyncFormat", SyncFormat);
+        global::Gureum.Core.ValueTree.Put(node, "Region", Region);
+        global::Gureum.Core.ValueTree.Put(node, "AWSKMSKeyARN", AWSKMSKeyARN);
+        global::Gureum.Core.ValueTree.Put(node, "DestinationDataSharing", DestinationDataSharing?.ToTree());
         return node;
     }
 }
@@ -14981,15 +14981,15 @@ public static class ResourceDataSyncS3Format
 
 public sealed partial class ResourceDataSyncSource
 {
+    public string? SourceType { get; set; }
+
     public global::Gureum.Api.Ssm.ResourceDataSyncAwsOrganizationsSource? AwsOrganizationsSource { get; set; }
-
-    public bool? EnableAllOpsDataSources { get; set; }
-
-    public bool? IncludeFutureRegions { get; set; }
 
     public global::System.Collections.Generic.List<string>? SourceRegions { get; set; }
 
-    public string? SourceType { get; set; }
+    public bool? IncludeFutureRegions { get; set; }
+
+    public bool? EnableAllOpsDataSources { get; set; }
 
     public static ResourceDataSyncSource? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -14998,39 +14998,39 @@ public sealed partial class ResourceDataSyncSource
             return null;
         }
         var result = new ResourceDataSyncSource();
-        result.AwsOrganizationsSource = global::Gureum.Api.Ssm.ResourceDataSyncAwsOrganizationsSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AwsOrganizationsSource")));
-        result.EnableAllOpsDataSources = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableAllOpsDataSources"));
-        result.IncludeFutureRegions = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeFutureRegions"));
-        result.SourceRegions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SourceRegions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.SourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceType"));
+        result.AwsOrganizationsSource = global::Gureum.Api.Ssm.ResourceDataSyncAwsOrganizationsSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AwsOrganizationsSource")));
+        result.SourceRegions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SourceRegions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.IncludeFutureRegions = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeFutureRegions"));
+        result.EnableAllOpsDataSources = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableAllOpsDataSources"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AwsOrganizationsSource", AwsOrganizationsSource?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EnableAllOpsDataSources", EnableAllOpsDataSources);
-        global::Gureum.Core.ValueTree.Put(node, "IncludeFutureRegions", IncludeFutureRegions);
-        global::Gureum.Core.ValueTree.Put(node, "SourceRegions", global::Gureum.Core.ValueTree.WriteList(SourceRegions, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "SourceType", SourceType);
+        global::Gureum.Core.ValueTree.Put(node, "AwsOrganizationsSource", AwsOrganizationsSource?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SourceRegions", global::Gureum.Core.ValueTree.WriteList(SourceRegions, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "IncludeFutureRegions", IncludeFutureRegions);
+        global::Gureum.Core.ValueTree.Put(node, "EnableAllOpsDataSources", EnableAllOpsDataSources);
         return node;
     }
 }
 
 public sealed partial class ResourceDataSyncSourceWithState
 {
+    public string? SourceType { get; set; }
+
     public global::Gureum.Api.Ssm.ResourceDataSyncAwsOrganizationsSource? AwsOrganizationsSource { get; set; }
-
-    public bool? EnableAllOpsDataSources { get; set; }
-
-    public bool? IncludeFutureRegions { get; set; }
 
     public global::System.Collections.Generic.List<string>? SourceRegions { get; set; }
 
-    public string? SourceType { get; set; }
+    public bool? IncludeFutureRegions { get; set; }
 
     public string? State { get; set; }
+
+    public bool? EnableAllOpsDataSources { get; set; }
 
     public static ResourceDataSyncSourceWithState? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -15039,24 +15039,24 @@ public sealed partial class ResourceDataSyncSourceWithState
             return null;
         }
         var result = new ResourceDataSyncSourceWithState();
-        result.AwsOrganizationsSource = global::Gureum.Api.Ssm.ResourceDataSyncAwsOrganizationsSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AwsOrganizationsSource")));
-        result.EnableAllOpsDataSources = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableAllOpsDataSources"));
-        result.IncludeFutureRegions = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeFutureRegions"));
-        result.SourceRegions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SourceRegions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.SourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceType"));
+        result.AwsOrganizationsSource = global::Gureum.Api.Ssm.ResourceDataSyncAwsOrganizationsSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AwsOrganizationsSource")));
+        result.SourceRegions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SourceRegions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.IncludeFutureRegions = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeFutureRegions"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
+        result.EnableAllOpsDataSources = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "EnableAllOpsDataSources"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AwsOrganizationsSource", AwsOrganizationsSource?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EnableAllOpsDataSources", EnableAllOpsDataSources);
-        global::Gureum.Core.ValueTree.Put(node, "IncludeFutureRegions", IncludeFutureRegions);
-        global::Gureum.Core.ValueTree.Put(node, "SourceRegions", global::Gureum.Core.ValueTree.WriteList(SourceRegions, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "SourceType", SourceType);
+        global::Gureum.Core.ValueTree.Put(node, "AwsOrganizationsSource", AwsOrganizationsSource?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SourceRegions", global::Gureum.Core.ValueTree.WriteList(SourceRegions, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "IncludeFutureRegions", IncludeFutureRegions);
         global::Gureum.Core.ValueTree.Put(node, "State", State);
+        global::Gureum.Core.ValueTree.Put(node, "EnableAllOpsDataSources", EnableAllOpsDataSources);
         return node;
     }
 }
@@ -15132,9 +15132,9 @@ public sealed partial class ResumeSessionResponse
 {
     public string? SessionId { get; set; }
 
-    public string? StreamUrl { get; set; }
-
     public string? TokenValue { get; set; }
+
+    public string? StreamUrl { get; set; }
 
     public static ResumeSessionResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -15144,8 +15144,8 @@ public sealed partial class ResumeSessionResponse
         }
         var result = new ResumeSessionResponse();
         result.SessionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SessionId"));
-        result.StreamUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamUrl"));
         result.TokenValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TokenValue"));
+        result.StreamUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamUrl"));
         return result;
     }
 
@@ -15153,8 +15153,8 @@ public sealed partial class ResumeSessionResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "SessionId", SessionId);
-        global::Gureum.Core.ValueTree.Put(node, "StreamUrl", StreamUrl);
         global::Gureum.Core.ValueTree.Put(node, "TokenValue", TokenValue);
+        global::Gureum.Core.ValueTree.Put(node, "StreamUrl", StreamUrl);
         return node;
     }
 }
@@ -15163,9 +15163,9 @@ public sealed partial class ReviewInformation
 {
     public global::System.DateTimeOffset? ReviewedTime { get; set; }
 
-    public string? Reviewer { get; set; }
-
     public string? Status { get; set; }
+
+    public string? Reviewer { get; set; }
 
     public static ReviewInformation? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -15175,8 +15175,8 @@ public sealed partial class ReviewInformation
         }
         var result = new ReviewInformation();
         result.ReviewedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ReviewedTime"));
-        result.Reviewer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Reviewer"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.Reviewer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Reviewer"));
         return result;
     }
 
@@ -15184,8 +15184,8 @@ public sealed partial class ReviewInformation
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "ReviewedTime", ReviewedTime);
-        global::Gureum.Core.ValueTree.Put(node, "Reviewer", Reviewer);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "Reviewer", Reviewer);
         return node;
     }
 }
@@ -15205,19 +15205,19 @@ public sealed partial class Runbook
 
     public string? DocumentVersion { get; set; }
 
-    public string? MaxConcurrency { get; set; }
-
-    public string? MaxErrors { get; set; }
-
     public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Parameters { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.TargetLocation>? TargetLocations { get; set; }
-
-    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>>? TargetMaps { get; set; }
 
     public string? TargetParameterName { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+
+    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>>? TargetMaps { get; set; }
+
+    public string? MaxConcurrency { get; set; }
+
+    public string? MaxErrors { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.TargetLocation>? TargetLocations { get; set; }
 
     public static Runbook? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -15228,13 +15228,13 @@ public sealed partial class Runbook
         var result = new Runbook();
         result.DocumentName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentName"));
         result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
-        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
-        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
         result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
-        result.TargetLocations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetLocations"), x => global::Gureum.Api.Ssm.TargetLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TargetMaps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetMaps"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!)!);
         result.TargetParameterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetParameterName"));
         result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TargetMaps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetMaps"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!)!);
+        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
+        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
+        result.TargetLocations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetLocations"), x => global::Gureum.Api.Ssm.TargetLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -15243,24 +15243,24 @@ public sealed partial class Runbook
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "DocumentName", DocumentName);
         global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
-        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
         global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
-        global::Gureum.Core.ValueTree.Put(node, "TargetLocations", global::Gureum.Core.ValueTree.WriteList(TargetLocations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TargetMaps", global::Gureum.Core.ValueTree.WriteList(TargetMaps, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x))));
         global::Gureum.Core.ValueTree.Put(node, "TargetParameterName", TargetParameterName);
         global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TargetMaps", global::Gureum.Core.ValueTree.WriteList(TargetMaps, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x))));
+        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
+        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
+        global::Gureum.Core.ValueTree.Put(node, "TargetLocations", global::Gureum.Core.ValueTree.WriteList(TargetLocations, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class S3OutputLocation
 {
+    public string? OutputS3Region { get; set; }
+
     public string? OutputS3BucketName { get; set; }
 
     public string? OutputS3KeyPrefix { get; set; }
-
-    public string? OutputS3Region { get; set; }
 
     public static S3OutputLocation? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -15269,18 +15269,18 @@ public sealed partial class S3OutputLocation
             return null;
         }
         var result = new S3OutputLocation();
+        result.OutputS3Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputS3Region"));
         result.OutputS3BucketName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputS3BucketName"));
         result.OutputS3KeyPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputS3KeyPrefix"));
-        result.OutputS3Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputS3Region"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "OutputS3Region", OutputS3Region);
         global::Gureum.Core.ValueTree.Put(node, "OutputS3BucketName", OutputS3BucketName);
         global::Gureum.Core.ValueTree.Put(node, "OutputS3KeyPrefix", OutputS3KeyPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "OutputS3Region", OutputS3Region);
         return node;
     }
 }
@@ -15310,11 +15310,11 @@ public sealed partial class S3OutputUrl
 
 public sealed partial class ScheduledWindowExecution
 {
-    public string? ExecutionTime { get; set; }
+    public string? WindowId { get; set; }
 
     public string? Name { get; set; }
 
-    public string? WindowId { get; set; }
+    public string? ExecutionTime { get; set; }
 
     public static ScheduledWindowExecution? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -15323,18 +15323,18 @@ public sealed partial class ScheduledWindowExecution
             return null;
         }
         var result = new ScheduledWindowExecution();
-        result.ExecutionTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionTime"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.ExecutionTime = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionTime", ExecutionTime);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionTime", ExecutionTime);
         return node;
     }
 }
@@ -15343,9 +15343,9 @@ public sealed partial class SendAutomationSignalRequest
 {
     public string? AutomationExecutionId { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Payload { get; set; }
-
     public string? SignalType { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Payload { get; set; }
 
     public static SendAutomationSignalRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -15355,8 +15355,8 @@ public sealed partial class SendAutomationSignalRequest
         }
         var result = new SendAutomationSignalRequest();
         result.AutomationExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutomationExecutionId"));
-        result.Payload = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Payload"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
         result.SignalType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SignalType"));
+        result.Payload = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Payload"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
         return result;
     }
 
@@ -15364,8 +15364,8 @@ public sealed partial class SendAutomationSignalRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AutomationExecutionId", AutomationExecutionId);
-        global::Gureum.Core.ValueTree.Put(node, "Payload", global::Gureum.Core.ValueTree.WriteMap(Payload, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
         global::Gureum.Core.ValueTree.Put(node, "SignalType", SignalType);
+        global::Gureum.Core.ValueTree.Put(node, "Payload", global::Gureum.Core.ValueTree.WriteMap(Payload, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
         return node;
     }
 }
@@ -15391,41 +15391,41 @@ public sealed partial class SendAutomationSignalResult
 
 public sealed partial class SendCommandRequest
 {
-    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
+    public global::System.Collections.Generic.List<string>? InstanceIds { get; set; }
 
-    public global::Gureum.Api.Ssm.CloudWatchOutputConfig? CloudWatchOutputConfig { get; set; }
-
-    public string? Comment { get; set; }
-
-    public string? DocumentHash { get; set; }
-
-    public string? DocumentHashType { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
 
     public string? DocumentName { get; set; }
 
     public string? DocumentVersion { get; set; }
 
-    public global::System.Collections.Generic.List<string>? InstanceIds { get; set; }
+    public string? DocumentHash { get; set; }
 
-    public string? MaxConcurrency { get; set; }
+    public string? DocumentHashType { get; set; }
 
-    public string? MaxErrors { get; set; }
+    public int? TimeoutSeconds { get; set; }
 
-    public global::Gureum.Api.Ssm.NotificationConfig? NotificationConfig { get; set; }
+    public string? Comment { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Parameters { get; set; }
+
+    public string? OutputS3Region { get; set; }
 
     public string? OutputS3BucketName { get; set; }
 
     public string? OutputS3KeyPrefix { get; set; }
 
-    public string? OutputS3Region { get; set; }
+    public string? MaxConcurrency { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Parameters { get; set; }
+    public string? MaxErrors { get; set; }
 
     public string? ServiceRoleArn { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+    public global::Gureum.Api.Ssm.NotificationConfig? NotificationConfig { get; set; }
 
-    public int? TimeoutSeconds { get; set; }
+    public global::Gureum.Api.Ssm.CloudWatchOutputConfig? CloudWatchOutputConfig { get; set; }
+
+    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
 
     public static SendCommandRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -15434,48 +15434,48 @@ public sealed partial class SendCommandRequest
             return null;
         }
         var result = new SendCommandRequest();
-        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
-        result.CloudWatchOutputConfig = global::Gureum.Api.Ssm.CloudWatchOutputConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchOutputConfig")));
-        result.Comment = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Comment"));
-        result.DocumentHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentHash"));
-        result.DocumentHashType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentHashType"));
+        result.InstanceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InstanceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.DocumentName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentName"));
         result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
-        result.InstanceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InstanceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
-        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
-        result.NotificationConfig = global::Gureum.Api.Ssm.NotificationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NotificationConfig")));
+        result.DocumentHash = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentHash"));
+        result.DocumentHashType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentHashType"));
+        result.TimeoutSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TimeoutSeconds"));
+        result.Comment = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Comment"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
+        result.OutputS3Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputS3Region"));
         result.OutputS3BucketName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputS3BucketName"));
         result.OutputS3KeyPrefix = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputS3KeyPrefix"));
-        result.OutputS3Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OutputS3Region"));
-        result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
+        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
+        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
         result.ServiceRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceRoleArn"));
-        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TimeoutSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TimeoutSeconds"));
+        result.NotificationConfig = global::Gureum.Api.Ssm.NotificationConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "NotificationConfig")));
+        result.CloudWatchOutputConfig = global::Gureum.Api.Ssm.CloudWatchOutputConfig.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "CloudWatchOutputConfig")));
+        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchOutputConfig", CloudWatchOutputConfig?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Comment", Comment);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentHash", DocumentHash);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentHashType", DocumentHashType);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceIds", global::Gureum.Core.ValueTree.WriteList(InstanceIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "DocumentName", DocumentName);
         global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceIds", global::Gureum.Core.ValueTree.WriteList(InstanceIds, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
-        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
-        global::Gureum.Core.ValueTree.Put(node, "NotificationConfig", NotificationConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DocumentHash", DocumentHash);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentHashType", DocumentHashType);
+        global::Gureum.Core.ValueTree.Put(node, "TimeoutSeconds", TimeoutSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "Comment", Comment);
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
+        global::Gureum.Core.ValueTree.Put(node, "OutputS3Region", OutputS3Region);
         global::Gureum.Core.ValueTree.Put(node, "OutputS3BucketName", OutputS3BucketName);
         global::Gureum.Core.ValueTree.Put(node, "OutputS3KeyPrefix", OutputS3KeyPrefix);
-        global::Gureum.Core.ValueTree.Put(node, "OutputS3Region", OutputS3Region);
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
+        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
+        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
         global::Gureum.Core.ValueTree.Put(node, "ServiceRoleArn", ServiceRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TimeoutSeconds", TimeoutSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "NotificationConfig", NotificationConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchOutputConfig", CloudWatchOutputConfig?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
         return node;
     }
 }
@@ -15505,15 +15505,15 @@ public sealed partial class SendCommandResult
 
 public sealed partial class ServiceSetting
 {
-    public string? ARN { get; set; }
+    public string? SettingId { get; set; }
+
+    public string? SettingValue { get; set; }
 
     public global::System.DateTimeOffset? LastModifiedDate { get; set; }
 
     public string? LastModifiedUser { get; set; }
 
-    public string? SettingId { get; set; }
-
-    public string? SettingValue { get; set; }
+    public string? ARN { get; set; }
 
     public string? Status { get; set; }
 
@@ -15524,11 +15524,11 @@ public sealed partial class ServiceSetting
             return null;
         }
         var result = new ServiceSetting();
-        result.ARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ARN"));
-        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
-        result.LastModifiedUser = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastModifiedUser"));
         result.SettingId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SettingId"));
         result.SettingValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SettingValue"));
+        result.LastModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastModifiedDate"));
+        result.LastModifiedUser = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "LastModifiedUser"));
+        result.ARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ARN"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
         return result;
     }
@@ -15536,11 +15536,11 @@ public sealed partial class ServiceSetting
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ARN", ARN);
-        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
-        global::Gureum.Core.ValueTree.Put(node, "LastModifiedUser", LastModifiedUser);
         global::Gureum.Core.ValueTree.Put(node, "SettingId", SettingId);
         global::Gureum.Core.ValueTree.Put(node, "SettingValue", SettingValue);
+        global::Gureum.Core.ValueTree.Put(node, "LastModifiedDate", LastModifiedDate);
+        global::Gureum.Core.ValueTree.Put(node, "LastModifiedUser", LastModifiedUser);
+        global::Gureum.Core.ValueTree.Put(node, "ARN", ARN);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
         return node;
     }
@@ -15548,29 +15548,29 @@ public sealed partial class ServiceSetting
 
 public sealed partial class Session
 {
-    public string? AccessType { get; set; }
+    public string? SessionId { get; set; }
 
-    public string? Details { get; set; }
+    public string? Target { get; set; }
 
-    public string? DocumentName { get; set; }
+    public string? Status { get; set; }
+
+    public global::System.DateTimeOffset? StartDate { get; set; }
 
     public global::System.DateTimeOffset? EndDate { get; set; }
 
-    public string? MaxSessionDuration { get; set; }
-
-    public global::Gureum.Api.Ssm.SessionManagerOutputUrl? OutputUrl { get; set; }
+    public string? DocumentName { get; set; }
 
     public string? Owner { get; set; }
 
     public string? Reason { get; set; }
 
-    public string? SessionId { get; set; }
+    public string? Details { get; set; }
 
-    public global::System.DateTimeOffset? StartDate { get; set; }
+    public global::Gureum.Api.Ssm.SessionManagerOutputUrl? OutputUrl { get; set; }
 
-    public string? Status { get; set; }
+    public string? MaxSessionDuration { get; set; }
 
-    public string? Target { get; set; }
+    public string? AccessType { get; set; }
 
     public static Session? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -15579,36 +15579,36 @@ public sealed partial class Session
             return null;
         }
         var result = new Session();
-        result.AccessType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessType"));
-        result.Details = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Details"));
-        result.DocumentName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentName"));
+        result.SessionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SessionId"));
+        result.Target = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Target"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.StartDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartDate"));
         result.EndDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndDate"));
-        result.MaxSessionDuration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxSessionDuration"));
-        result.OutputUrl = global::Gureum.Api.Ssm.SessionManagerOutputUrl.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputUrl")));
+        result.DocumentName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentName"));
         result.Owner = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Owner"));
         result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Reason"));
-        result.SessionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SessionId"));
-        result.StartDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartDate"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
-        result.Target = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Target"));
+        result.Details = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Details"));
+        result.OutputUrl = global::Gureum.Api.Ssm.SessionManagerOutputUrl.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputUrl")));
+        result.MaxSessionDuration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxSessionDuration"));
+        result.AccessType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccessType", AccessType);
-        global::Gureum.Core.ValueTree.Put(node, "Details", Details);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentName", DocumentName);
+        global::Gureum.Core.ValueTree.Put(node, "SessionId", SessionId);
+        global::Gureum.Core.ValueTree.Put(node, "Target", Target);
+        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "StartDate", StartDate);
         global::Gureum.Core.ValueTree.Put(node, "EndDate", EndDate);
-        global::Gureum.Core.ValueTree.Put(node, "MaxSessionDuration", MaxSessionDuration);
-        global::Gureum.Core.ValueTree.Put(node, "OutputUrl", OutputUrl?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DocumentName", DocumentName);
         global::Gureum.Core.ValueTree.Put(node, "Owner", Owner);
         global::Gureum.Core.ValueTree.Put(node, "Reason", Reason);
-        global::Gureum.Core.ValueTree.Put(node, "SessionId", SessionId);
-        global::Gureum.Core.ValueTree.Put(node, "StartDate", StartDate);
-        global::Gureum.Core.ValueTree.Put(node, "Status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "Target", Target);
+        global::Gureum.Core.ValueTree.Put(node, "Details", Details);
+        global::Gureum.Core.ValueTree.Put(node, "OutputUrl", OutputUrl?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "MaxSessionDuration", MaxSessionDuration);
+        global::Gureum.Core.ValueTree.Put(node, "AccessType", AccessType);
         return node;
     }
 }
@@ -15654,9 +15654,9 @@ public static class SessionFilterKey
 
 public sealed partial class SessionManagerOutputUrl
 {
-    public string? CloudWatchOutputUrl { get; set; }
-
     public string? S3OutputUrl { get; set; }
+
+    public string? CloudWatchOutputUrl { get; set; }
 
     public static SessionManagerOutputUrl? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -15665,16 +15665,16 @@ public sealed partial class SessionManagerOutputUrl
             return null;
         }
         var result = new SessionManagerOutputUrl();
-        result.CloudWatchOutputUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchOutputUrl"));
         result.S3OutputUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "S3OutputUrl"));
+        result.CloudWatchOutputUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CloudWatchOutputUrl"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CloudWatchOutputUrl", CloudWatchOutputUrl);
         global::Gureum.Core.ValueTree.Put(node, "S3OutputUrl", S3OutputUrl);
+        global::Gureum.Core.ValueTree.Put(node, "CloudWatchOutputUrl", CloudWatchOutputUrl);
         return node;
     }
 }
@@ -15703,11 +15703,11 @@ public sealed partial class SeveritySummary
 
     public int? HighCount { get; set; }
 
-    public int? InformationalCount { get; set; }
+    public int? MediumCount { get; set; }
 
     public int? LowCount { get; set; }
 
-    public int? MediumCount { get; set; }
+    public int? InformationalCount { get; set; }
 
     public int? UnspecifiedCount { get; set; }
 
@@ -15720,9 +15720,9 @@ public sealed partial class SeveritySummary
         var result = new SeveritySummary();
         result.CriticalCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "CriticalCount"));
         result.HighCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HighCount"));
-        result.InformationalCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InformationalCount"));
-        result.LowCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "LowCount"));
         result.MediumCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MediumCount"));
+        result.LowCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "LowCount"));
+        result.InformationalCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "InformationalCount"));
         result.UnspecifiedCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "UnspecifiedCount"));
         return result;
     }
@@ -15732,9 +15732,9 @@ public sealed partial class SeveritySummary
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "CriticalCount", CriticalCount);
         global::Gureum.Core.ValueTree.Put(node, "HighCount", HighCount);
-        global::Gureum.Core.ValueTree.Put(node, "InformationalCount", InformationalCount);
-        global::Gureum.Core.ValueTree.Put(node, "LowCount", LowCount);
         global::Gureum.Core.ValueTree.Put(node, "MediumCount", MediumCount);
+        global::Gureum.Core.ValueTree.Put(node, "LowCount", LowCount);
+        global::Gureum.Core.ValueTree.Put(node, "InformationalCount", InformationalCount);
         global::Gureum.Core.ValueTree.Put(node, "UnspecifiedCount", UnspecifiedCount);
         return node;
     }
@@ -15763,9 +15763,9 @@ public sealed partial class StartAccessRequestRequest
 {
     public string? Reason { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Tag>? Tags { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Tag>? Tags { get; set; }
 
     public static StartAccessRequestRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -15775,8 +15775,8 @@ public sealed partial class StartAccessRequestRequest
         }
         var result = new StartAccessRequestRequest();
         result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Reason"));
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -15784,8 +15784,8 @@ public sealed partial class StartAccessRequestRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Reason", Reason);
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -15857,33 +15857,33 @@ public sealed partial class StartAssociationsOnceResult
 
 public sealed partial class StartAutomationExecutionRequest
 {
-    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
-
-    public string? ClientToken { get; set; }
-
     public string? DocumentName { get; set; }
 
     public string? DocumentVersion { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Parameters { get; set; }
+
+    public string? ClientToken { get; set; }
+
+    public string? Mode { get; set; }
+
+    public string? TargetParameterName { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+
+    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>>? TargetMaps { get; set; }
 
     public string? MaxConcurrency { get; set; }
 
     public string? MaxErrors { get; set; }
 
-    public string? Mode { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Parameters { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.TargetLocation>? TargetLocations { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Tag>? Tags { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.TargetLocation>? TargetLocations { get; set; }
+    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
 
     public string? TargetLocationsURL { get; set; }
-
-    public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>>? TargetMaps { get; set; }
-
-    public string? TargetParameterName { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
 
     public static StartAutomationExecutionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -15892,40 +15892,40 @@ public sealed partial class StartAutomationExecutionRequest
             return null;
         }
         var result = new StartAutomationExecutionRequest();
-        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
-        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
         result.DocumentName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentName"));
         result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
-        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
-        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
-        result.Mode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Mode"));
         result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
-        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TargetLocations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetLocations"), x => global::Gureum.Api.Ssm.TargetLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TargetLocationsURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetLocationsURL"));
-        result.TargetMaps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetMaps"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!)!);
+        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
+        result.Mode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Mode"));
         result.TargetParameterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetParameterName"));
         result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TargetMaps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetMaps"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!)!);
+        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
+        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
+        result.TargetLocations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetLocations"), x => global::Gureum.Api.Ssm.TargetLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
+        result.TargetLocationsURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetLocationsURL"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
         global::Gureum.Core.ValueTree.Put(node, "DocumentName", DocumentName);
         global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
-        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
-        global::Gureum.Core.ValueTree.Put(node, "Mode", Mode);
         global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
-        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TargetLocations", global::Gureum.Core.ValueTree.WriteList(TargetLocations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TargetLocationsURL", TargetLocationsURL);
-        global::Gureum.Core.ValueTree.Put(node, "TargetMaps", global::Gureum.Core.ValueTree.WriteList(TargetMaps, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x))));
+        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
+        global::Gureum.Core.ValueTree.Put(node, "Mode", Mode);
         global::Gureum.Core.ValueTree.Put(node, "TargetParameterName", TargetParameterName);
         global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TargetMaps", global::Gureum.Core.ValueTree.WriteList(TargetMaps, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x))));
+        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
+        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
+        global::Gureum.Core.ValueTree.Put(node, "TargetLocations", global::Gureum.Core.ValueTree.WriteList(TargetLocations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "TargetLocationsURL", TargetLocationsURL);
         return node;
     }
 }
@@ -15955,13 +15955,7 @@ public sealed partial class StartAutomationExecutionResult
 
 public sealed partial class StartChangeRequestExecutionRequest
 {
-    public bool? AutoApprove { get; set; }
-
-    public string? ChangeDetails { get; set; }
-
-    public string? ChangeRequestName { get; set; }
-
-    public string? ClientToken { get; set; }
+    public global::System.DateTimeOffset? ScheduledTime { get; set; }
 
     public string? DocumentName { get; set; }
 
@@ -15969,13 +15963,19 @@ public sealed partial class StartChangeRequestExecutionRequest
 
     public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Parameters { get; set; }
 
+    public string? ChangeRequestName { get; set; }
+
+    public string? ClientToken { get; set; }
+
+    public bool? AutoApprove { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Runbook>? Runbooks { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Tag>? Tags { get; set; }
 
     public global::System.DateTimeOffset? ScheduledEndTime { get; set; }
 
-    public global::System.DateTimeOffset? ScheduledTime { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Tag>? Tags { get; set; }
+    public string? ChangeDetails { get; set; }
 
     public static StartChangeRequestExecutionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -15984,34 +15984,34 @@ public sealed partial class StartChangeRequestExecutionRequest
             return null;
         }
         var result = new StartChangeRequestExecutionRequest();
-        result.AutoApprove = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AutoApprove"));
-        result.ChangeDetails = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeDetails"));
-        result.ChangeRequestName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeRequestName"));
-        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
+        result.ScheduledTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ScheduledTime"));
         result.DocumentName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentName"));
         result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
         result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
+        result.ChangeRequestName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeRequestName"));
+        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientToken"));
+        result.AutoApprove = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AutoApprove"));
         result.Runbooks = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Runbooks"), x => global::Gureum.Api.Ssm.Runbook.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ScheduledEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ScheduledEndTime"));
-        result.ScheduledTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ScheduledTime"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Ssm.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ScheduledEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ScheduledEndTime"));
+        result.ChangeDetails = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ChangeDetails"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AutoApprove", AutoApprove);
-        global::Gureum.Core.ValueTree.Put(node, "ChangeDetails", ChangeDetails);
-        global::Gureum.Core.ValueTree.Put(node, "ChangeRequestName", ChangeRequestName);
-        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
+        global::Gureum.Core.ValueTree.Put(node, "ScheduledTime", ScheduledTime);
         global::Gureum.Core.ValueTree.Put(node, "DocumentName", DocumentName);
         global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
         global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
+        global::Gureum.Core.ValueTree.Put(node, "ChangeRequestName", ChangeRequestName);
+        global::Gureum.Core.ValueTree.Put(node, "ClientToken", ClientToken);
+        global::Gureum.Core.ValueTree.Put(node, "AutoApprove", AutoApprove);
         global::Gureum.Core.ValueTree.Put(node, "Runbooks", global::Gureum.Core.ValueTree.WriteList(Runbooks, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ScheduledEndTime", ScheduledEndTime);
-        global::Gureum.Core.ValueTree.Put(node, "ScheduledTime", ScheduledTime);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ScheduledEndTime", ScheduledEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "ChangeDetails", ChangeDetails);
         return node;
     }
 }
@@ -16095,13 +16095,13 @@ public sealed partial class StartExecutionPreviewResponse
 
 public sealed partial class StartSessionRequest
 {
-    public string? DocumentName { get; set; }
+    public string? Target { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Parameters { get; set; }
+    public string? DocumentName { get; set; }
 
     public string? Reason { get; set; }
 
-    public string? Target { get; set; }
+    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Parameters { get; set; }
 
     public static StartSessionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -16110,20 +16110,20 @@ public sealed partial class StartSessionRequest
             return null;
         }
         var result = new StartSessionRequest();
-        result.DocumentName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentName"));
-        result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
-        result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Reason"));
         result.Target = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Target"));
+        result.DocumentName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentName"));
+        result.Reason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Reason"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DocumentName", DocumentName);
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
-        global::Gureum.Core.ValueTree.Put(node, "Reason", Reason);
         global::Gureum.Core.ValueTree.Put(node, "Target", Target);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentName", DocumentName);
+        global::Gureum.Core.ValueTree.Put(node, "Reason", Reason);
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
         return node;
     }
 }
@@ -16132,9 +16132,9 @@ public sealed partial class StartSessionResponse
 {
     public string? SessionId { get; set; }
 
-    public string? StreamUrl { get; set; }
-
     public string? TokenValue { get; set; }
+
+    public string? StreamUrl { get; set; }
 
     public static StartSessionResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -16144,8 +16144,8 @@ public sealed partial class StartSessionResponse
         }
         var result = new StartSessionResponse();
         result.SessionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SessionId"));
-        result.StreamUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamUrl"));
         result.TokenValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TokenValue"));
+        result.StreamUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StreamUrl"));
         return result;
     }
 
@@ -16153,61 +16153,61 @@ public sealed partial class StartSessionResponse
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "SessionId", SessionId);
-        global::Gureum.Core.ValueTree.Put(node, "StreamUrl", StreamUrl);
         global::Gureum.Core.ValueTree.Put(node, "TokenValue", TokenValue);
+        global::Gureum.Core.ValueTree.Put(node, "StreamUrl", StreamUrl);
         return node;
     }
 }
 
 public sealed partial class StepExecution
 {
-    public string? Action { get; set; }
-
-    public global::System.DateTimeOffset? ExecutionEndTime { get; set; }
-
-    public global::System.DateTimeOffset? ExecutionStartTime { get; set; }
-
-    public global::Gureum.Api.Ssm.FailureDetails? FailureDetails { get; set; }
-
-    public string? FailureMessage { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, string>? Inputs { get; set; }
-
-    public bool? IsCritical { get; set; }
-
-    public bool? IsEnd { get; set; }
-
-    public int? MaxAttempts { get; set; }
-
-    public string? NextStep { get; set; }
-
-    public string? OnFailure { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Outputs { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? OverriddenParameters { get; set; }
-
-    public global::Gureum.Api.Ssm.ParentStepDetails? ParentStepDetails { get; set; }
-
-    public string? Response { get; set; }
-
-    public string? ResponseCode { get; set; }
-
-    public string? StepExecutionId { get; set; }
-
     public string? StepName { get; set; }
 
-    public string? StepStatus { get; set; }
-
-    public global::Gureum.Api.Ssm.TargetLocation? TargetLocation { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+    public string? Action { get; set; }
 
     public long? TimeoutSeconds { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.AlarmStateInformation>? TriggeredAlarms { get; set; }
+    public string? OnFailure { get; set; }
+
+    public int? MaxAttempts { get; set; }
+
+    public global::System.DateTimeOffset? ExecutionStartTime { get; set; }
+
+    public global::System.DateTimeOffset? ExecutionEndTime { get; set; }
+
+    public string? StepStatus { get; set; }
+
+    public string? ResponseCode { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Inputs { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Outputs { get; set; }
+
+    public string? Response { get; set; }
+
+    public string? FailureMessage { get; set; }
+
+    public global::Gureum.Api.Ssm.FailureDetails? FailureDetails { get; set; }
+
+    public string? StepExecutionId { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? OverriddenParameters { get; set; }
+
+    public bool? IsEnd { get; set; }
+
+    public string? NextStep { get; set; }
+
+    public bool? IsCritical { get; set; }
 
     public global::System.Collections.Generic.List<string>? ValidNextSteps { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+
+    public global::Gureum.Api.Ssm.TargetLocation? TargetLocation { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.AlarmStateInformation>? TriggeredAlarms { get; set; }
+
+    public global::Gureum.Api.Ssm.ParentStepDetails? ParentStepDetails { get; set; }
 
     public static StepExecution? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -16216,60 +16216,60 @@ public sealed partial class StepExecution
             return null;
         }
         var result = new StepExecution();
-        result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Action"));
-        result.ExecutionEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExecutionEndTime"));
-        result.ExecutionStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExecutionStartTime"));
-        result.FailureDetails = global::Gureum.Api.Ssm.FailureDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FailureDetails")));
-        result.FailureMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureMessage"));
-        result.Inputs = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Inputs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.IsCritical = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsCritical"));
-        result.IsEnd = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsEnd"));
-        result.MaxAttempts = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxAttempts"));
-        result.NextStep = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextStep"));
-        result.OnFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OnFailure"));
-        result.Outputs = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Outputs"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
-        result.OverriddenParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "OverriddenParameters"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
-        result.ParentStepDetails = global::Gureum.Api.Ssm.ParentStepDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ParentStepDetails")));
-        result.Response = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Response"));
-        result.ResponseCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResponseCode"));
-        result.StepExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StepExecutionId"));
         result.StepName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StepName"));
-        result.StepStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StepStatus"));
-        result.TargetLocation = global::Gureum.Api.Ssm.TargetLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TargetLocation")));
-        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Action = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Action"));
         result.TimeoutSeconds = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "TimeoutSeconds"));
-        result.TriggeredAlarms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TriggeredAlarms"), x => global::Gureum.Api.Ssm.AlarmStateInformation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.OnFailure = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OnFailure"));
+        result.MaxAttempts = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxAttempts"));
+        result.ExecutionStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExecutionStartTime"));
+        result.ExecutionEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ExecutionEndTime"));
+        result.StepStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StepStatus"));
+        result.ResponseCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResponseCode"));
+        result.Inputs = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Inputs"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Outputs = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Outputs"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
+        result.Response = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Response"));
+        result.FailureMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FailureMessage"));
+        result.FailureDetails = global::Gureum.Api.Ssm.FailureDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FailureDetails")));
+        result.StepExecutionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StepExecutionId"));
+        result.OverriddenParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "OverriddenParameters"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
+        result.IsEnd = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsEnd"));
+        result.NextStep = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextStep"));
+        result.IsCritical = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsCritical"));
         result.ValidNextSteps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ValidNextSteps"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TargetLocation = global::Gureum.Api.Ssm.TargetLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TargetLocation")));
+        result.TriggeredAlarms = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TriggeredAlarms"), x => global::Gureum.Api.Ssm.AlarmStateInformation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ParentStepDetails = global::Gureum.Api.Ssm.ParentStepDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ParentStepDetails")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Action", Action);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionEndTime", ExecutionEndTime);
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionStartTime", ExecutionStartTime);
-        global::Gureum.Core.ValueTree.Put(node, "FailureDetails", FailureDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "FailureMessage", FailureMessage);
-        global::Gureum.Core.ValueTree.Put(node, "Inputs", global::Gureum.Core.ValueTree.WriteMap(Inputs, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "IsCritical", IsCritical);
-        global::Gureum.Core.ValueTree.Put(node, "IsEnd", IsEnd);
-        global::Gureum.Core.ValueTree.Put(node, "MaxAttempts", MaxAttempts);
-        global::Gureum.Core.ValueTree.Put(node, "NextStep", NextStep);
-        global::Gureum.Core.ValueTree.Put(node, "OnFailure", OnFailure);
-        global::Gureum.Core.ValueTree.Put(node, "Outputs", global::Gureum.Core.ValueTree.WriteMap(Outputs, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
-        global::Gureum.Core.ValueTree.Put(node, "OverriddenParameters", global::Gureum.Core.ValueTree.WriteMap(OverriddenParameters, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
-        global::Gureum.Core.ValueTree.Put(node, "ParentStepDetails", ParentStepDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Response", Response);
-        global::Gureum.Core.ValueTree.Put(node, "ResponseCode", ResponseCode);
-        global::Gureum.Core.ValueTree.Put(node, "StepExecutionId", StepExecutionId);
         global::Gureum.Core.ValueTree.Put(node, "StepName", StepName);
-        global::Gureum.Core.ValueTree.Put(node, "StepStatus", StepStatus);
-        global::Gureum.Core.ValueTree.Put(node, "TargetLocation", TargetLocation?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Action", Action);
         global::Gureum.Core.ValueTree.Put(node, "TimeoutSeconds", TimeoutSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "TriggeredAlarms", global::Gureum.Core.ValueTree.WriteList(TriggeredAlarms, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "OnFailure", OnFailure);
+        global::Gureum.Core.ValueTree.Put(node, "MaxAttempts", MaxAttempts);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionStartTime", ExecutionStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionEndTime", ExecutionEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "StepStatus", StepStatus);
+        global::Gureum.Core.ValueTree.Put(node, "ResponseCode", ResponseCode);
+        global::Gureum.Core.ValueTree.Put(node, "Inputs", global::Gureum.Core.ValueTree.WriteMap(Inputs, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Outputs", global::Gureum.Core.ValueTree.WriteMap(Outputs, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
+        global::Gureum.Core.ValueTree.Put(node, "Response", Response);
+        global::Gureum.Core.ValueTree.Put(node, "FailureMessage", FailureMessage);
+        global::Gureum.Core.ValueTree.Put(node, "FailureDetails", FailureDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "StepExecutionId", StepExecutionId);
+        global::Gureum.Core.ValueTree.Put(node, "OverriddenParameters", global::Gureum.Core.ValueTree.WriteMap(OverriddenParameters, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
+        global::Gureum.Core.ValueTree.Put(node, "IsEnd", IsEnd);
+        global::Gureum.Core.ValueTree.Put(node, "NextStep", NextStep);
+        global::Gureum.Core.ValueTree.Put(node, "IsCritical", IsCritical);
         global::Gureum.Core.ValueTree.Put(node, "ValidNextSteps", global::Gureum.Core.ValueTree.WriteList(ValidNextSteps, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TargetLocation", TargetLocation?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "TriggeredAlarms", global::Gureum.Core.ValueTree.WriteList(TriggeredAlarms, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ParentStepDetails", ParentStepDetails?.ToTree());
         return node;
     }
 }
@@ -16426,19 +16426,19 @@ public sealed partial class TargetLocation
 {
     public global::System.Collections.Generic.List<string>? Accounts { get; set; }
 
-    public global::System.Collections.Generic.List<string>? ExcludeAccounts { get; set; }
-
-    public string? ExecutionRoleName { get; set; }
-
-    public bool? IncludeChildOrganizationUnits { get; set; }
-
     public global::System.Collections.Generic.List<string>? Regions { get; set; }
-
-    public global::Gureum.Api.Ssm.AlarmConfiguration? TargetLocationAlarmConfiguration { get; set; }
 
     public string? TargetLocationMaxConcurrency { get; set; }
 
     public string? TargetLocationMaxErrors { get; set; }
+
+    public string? ExecutionRoleName { get; set; }
+
+    public global::Gureum.Api.Ssm.AlarmConfiguration? TargetLocationAlarmConfiguration { get; set; }
+
+    public bool? IncludeChildOrganizationUnits { get; set; }
+
+    public global::System.Collections.Generic.List<string>? ExcludeAccounts { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
 
@@ -16454,13 +16454,13 @@ public sealed partial class TargetLocation
         }
         var result = new TargetLocation();
         result.Accounts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Accounts"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ExcludeAccounts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExcludeAccounts"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ExecutionRoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionRoleName"));
-        result.IncludeChildOrganizationUnits = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeChildOrganizationUnits"));
         result.Regions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Regions"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.TargetLocationAlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TargetLocationAlarmConfiguration")));
         result.TargetLocationMaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetLocationMaxConcurrency"));
         result.TargetLocationMaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetLocationMaxErrors"));
+        result.ExecutionRoleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExecutionRoleName"));
+        result.TargetLocationAlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TargetLocationAlarmConfiguration")));
+        result.IncludeChildOrganizationUnits = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IncludeChildOrganizationUnits"));
+        result.ExcludeAccounts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ExcludeAccounts"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TargetsMaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetsMaxConcurrency"));
         result.TargetsMaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetsMaxErrors"));
@@ -16471,13 +16471,13 @@ public sealed partial class TargetLocation
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "Accounts", global::Gureum.Core.ValueTree.WriteList(Accounts, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ExcludeAccounts", global::Gureum.Core.ValueTree.WriteList(ExcludeAccounts, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ExecutionRoleName", ExecutionRoleName);
-        global::Gureum.Core.ValueTree.Put(node, "IncludeChildOrganizationUnits", IncludeChildOrganizationUnits);
         global::Gureum.Core.ValueTree.Put(node, "Regions", global::Gureum.Core.ValueTree.WriteList(Regions, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "TargetLocationAlarmConfiguration", TargetLocationAlarmConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TargetLocationMaxConcurrency", TargetLocationMaxConcurrency);
         global::Gureum.Core.ValueTree.Put(node, "TargetLocationMaxErrors", TargetLocationMaxErrors);
+        global::Gureum.Core.ValueTree.Put(node, "ExecutionRoleName", ExecutionRoleName);
+        global::Gureum.Core.ValueTree.Put(node, "TargetLocationAlarmConfiguration", TargetLocationAlarmConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "IncludeChildOrganizationUnits", IncludeChildOrganizationUnits);
+        global::Gureum.Core.ValueTree.Put(node, "ExcludeAccounts", global::Gureum.Core.ValueTree.WriteList(ExcludeAccounts, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "TargetsMaxConcurrency", TargetsMaxConcurrency);
         global::Gureum.Core.ValueTree.Put(node, "TargetsMaxErrors", TargetsMaxErrors);
@@ -16560,11 +16560,11 @@ public sealed partial class TerminateSessionResponse
 
 public sealed partial class UnlabelParameterVersionRequest
 {
-    public global::System.Collections.Generic.List<string>? Labels { get; set; }
-
     public string? Name { get; set; }
 
     public long? ParameterVersion { get; set; }
+
+    public global::System.Collections.Generic.List<string>? Labels { get; set; }
 
     public static UnlabelParameterVersionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -16573,27 +16573,27 @@ public sealed partial class UnlabelParameterVersionRequest
             return null;
         }
         var result = new UnlabelParameterVersionRequest();
-        result.Labels = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Labels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.ParameterVersion = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ParameterVersion"));
+        result.Labels = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Labels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Labels", global::Gureum.Core.ValueTree.WriteList(Labels, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "ParameterVersion", ParameterVersion);
+        global::Gureum.Core.ValueTree.Put(node, "Labels", global::Gureum.Core.ValueTree.WriteList(Labels, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class UnlabelParameterVersionResult
 {
-    public global::System.Collections.Generic.List<string>? InvalidLabels { get; set; }
-
     public global::System.Collections.Generic.List<string>? RemovedLabels { get; set; }
+
+    public global::System.Collections.Generic.List<string>? InvalidLabels { get; set; }
 
     public static UnlabelParameterVersionResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -16602,29 +16602,35 @@ public sealed partial class UnlabelParameterVersionResult
             return null;
         }
         var result = new UnlabelParameterVersionResult();
-        result.InvalidLabels = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InvalidLabels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.RemovedLabels = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RemovedLabels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.InvalidLabels = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InvalidLabels"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "InvalidLabels", global::Gureum.Core.ValueTree.WriteList(InvalidLabels, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "RemovedLabels", global::Gureum.Core.ValueTree.WriteList(RemovedLabels, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "InvalidLabels", global::Gureum.Core.ValueTree.WriteList(InvalidLabels, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class UpdateAssociationRequest
 {
-    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
-
-    public bool? ApplyOnlyAtCronInterval { get; set; }
-
-    public string? AssociationDispatchAssumeRole { get; set; }
-
     public string? AssociationId { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Parameters { get; set; }
+
+    public string? DocumentVersion { get; set; }
+
+    public string? ScheduleExpression { get; set; }
+
+    public global::Gureum.Api.Ssm.InstanceAssociationOutputLocation? OutputLocation { get; set; }
+
+    public string? Name { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
 
     public string? AssociationName { get; set; }
 
@@ -16632,35 +16638,29 @@ public sealed partial class UpdateAssociationRequest
 
     public string? AutomationTargetParameterName { get; set; }
 
-    public global::System.Collections.Generic.List<string>? CalendarNames { get; set; }
-
-    public string? ComplianceSeverity { get; set; }
-
-    public string? DocumentVersion { get; set; }
-
-    public int? Duration { get; set; }
+    public string? MaxErrors { get; set; }
 
     public string? MaxConcurrency { get; set; }
 
-    public string? MaxErrors { get; set; }
-
-    public string? Name { get; set; }
-
-    public global::Gureum.Api.Ssm.InstanceAssociationOutputLocation? OutputLocation { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? Parameters { get; set; }
-
-    public string? ScheduleExpression { get; set; }
-
-    public int? ScheduleOffset { get; set; }
+    public string? ComplianceSeverity { get; set; }
 
     public string? SyncCompliance { get; set; }
 
+    public bool? ApplyOnlyAtCronInterval { get; set; }
+
+    public global::System.Collections.Generic.List<string>? CalendarNames { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.TargetLocation>? TargetLocations { get; set; }
+
+    public int? ScheduleOffset { get; set; }
+
+    public int? Duration { get; set; }
 
     public global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>>? TargetMaps { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
+
+    public string? AssociationDispatchAssumeRole { get; set; }
 
     public static UpdateAssociationRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -16669,56 +16669,56 @@ public sealed partial class UpdateAssociationRequest
             return null;
         }
         var result = new UpdateAssociationRequest();
-        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
-        result.ApplyOnlyAtCronInterval = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ApplyOnlyAtCronInterval"));
-        result.AssociationDispatchAssumeRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationDispatchAssumeRole"));
         result.AssociationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationId"));
+        result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
+        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
+        result.ScheduleExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleExpression"));
+        result.OutputLocation = global::Gureum.Api.Ssm.InstanceAssociationOutputLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputLocation")));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.AssociationName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationName"));
         result.AssociationVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationVersion"));
         result.AutomationTargetParameterName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AutomationTargetParameterName"));
-        result.CalendarNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CalendarNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ComplianceSeverity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComplianceSeverity"));
-        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
-        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
-        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
         result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.OutputLocation = global::Gureum.Api.Ssm.InstanceAssociationOutputLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "OutputLocation")));
-        result.Parameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Parameters"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
-        result.ScheduleExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleExpression"));
-        result.ScheduleOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScheduleOffset"));
+        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
+        result.ComplianceSeverity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ComplianceSeverity"));
         result.SyncCompliance = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SyncCompliance"));
+        result.ApplyOnlyAtCronInterval = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ApplyOnlyAtCronInterval"));
+        result.CalendarNames = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "CalendarNames"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.TargetLocations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetLocations"), x => global::Gureum.Api.Ssm.TargetLocation.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ScheduleOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScheduleOffset"));
+        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
         result.TargetMaps = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TargetMaps"), x => global::Gureum.Core.ValueTree.ReadMap(x, x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!)!);
-        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
+        result.AssociationDispatchAssumeRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssociationDispatchAssumeRole"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ApplyOnlyAtCronInterval", ApplyOnlyAtCronInterval);
-        global::Gureum.Core.ValueTree.Put(node, "AssociationDispatchAssumeRole", AssociationDispatchAssumeRole);
         global::Gureum.Core.ValueTree.Put(node, "AssociationId", AssociationId);
+        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
+        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
+        global::Gureum.Core.ValueTree.Put(node, "ScheduleExpression", ScheduleExpression);
+        global::Gureum.Core.ValueTree.Put(node, "OutputLocation", OutputLocation?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "AssociationName", AssociationName);
         global::Gureum.Core.ValueTree.Put(node, "AssociationVersion", AssociationVersion);
         global::Gureum.Core.ValueTree.Put(node, "AutomationTargetParameterName", AutomationTargetParameterName);
-        global::Gureum.Core.ValueTree.Put(node, "CalendarNames", global::Gureum.Core.ValueTree.WriteList(CalendarNames, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ComplianceSeverity", ComplianceSeverity);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
-        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
-        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
         global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "OutputLocation", OutputLocation?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Parameters", global::Gureum.Core.ValueTree.WriteMap(Parameters, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
-        global::Gureum.Core.ValueTree.Put(node, "ScheduleExpression", ScheduleExpression);
-        global::Gureum.Core.ValueTree.Put(node, "ScheduleOffset", ScheduleOffset);
+        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
+        global::Gureum.Core.ValueTree.Put(node, "ComplianceSeverity", ComplianceSeverity);
         global::Gureum.Core.ValueTree.Put(node, "SyncCompliance", SyncCompliance);
+        global::Gureum.Core.ValueTree.Put(node, "ApplyOnlyAtCronInterval", ApplyOnlyAtCronInterval);
+        global::Gureum.Core.ValueTree.Put(node, "CalendarNames", global::Gureum.Core.ValueTree.WriteList(CalendarNames, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "TargetLocations", global::Gureum.Core.ValueTree.WriteList(TargetLocations, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ScheduleOffset", ScheduleOffset);
+        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
         global::Gureum.Core.ValueTree.Put(node, "TargetMaps", global::Gureum.Core.ValueTree.WriteList(TargetMaps, x => (object?)global::Gureum.Core.ValueTree.WriteMap(x, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x))));
-        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AssociationDispatchAssumeRole", AssociationDispatchAssumeRole);
         return node;
     }
 }
@@ -16748,11 +16748,11 @@ public sealed partial class UpdateAssociationResult
 
 public sealed partial class UpdateAssociationStatusRequest
 {
-    public global::Gureum.Api.Ssm.AssociationStatus? AssociationStatus { get; set; }
+    public string? Name { get; set; }
 
     public string? InstanceId { get; set; }
 
-    public string? Name { get; set; }
+    public global::Gureum.Api.Ssm.AssociationStatus? AssociationStatus { get; set; }
 
     public static UpdateAssociationStatusRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -16761,18 +16761,18 @@ public sealed partial class UpdateAssociationStatusRequest
             return null;
         }
         var result = new UpdateAssociationStatusRequest();
-        result.AssociationStatus = global::Gureum.Api.Ssm.AssociationStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AssociationStatus")));
-        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
+        result.AssociationStatus = global::Gureum.Api.Ssm.AssociationStatus.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AssociationStatus")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AssociationStatus", AssociationStatus?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
+        global::Gureum.Core.ValueTree.Put(node, "AssociationStatus", AssociationStatus?.ToTree());
         return node;
     }
 }
@@ -16802,9 +16802,9 @@ public sealed partial class UpdateAssociationStatusResult
 
 public sealed partial class UpdateDocumentDefaultVersionRequest
 {
-    public string? DocumentVersion { get; set; }
-
     public string? Name { get; set; }
+
+    public string? DocumentVersion { get; set; }
 
     public static UpdateDocumentDefaultVersionRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -16813,16 +16813,16 @@ public sealed partial class UpdateDocumentDefaultVersionRequest
             return null;
         }
         var result = new UpdateDocumentDefaultVersionRequest();
-        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
         return node;
     }
 }
@@ -16852,11 +16852,11 @@ public sealed partial class UpdateDocumentDefaultVersionResult
 
 public sealed partial class UpdateDocumentMetadataRequest
 {
-    public global::Gureum.Api.Ssm.DocumentReviews? DocumentReviews { get; set; }
+    public string? Name { get; set; }
 
     public string? DocumentVersion { get; set; }
 
-    public string? Name { get; set; }
+    public global::Gureum.Api.Ssm.DocumentReviews? DocumentReviews { get; set; }
 
     public static UpdateDocumentMetadataRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -16865,18 +16865,18 @@ public sealed partial class UpdateDocumentMetadataRequest
             return null;
         }
         var result = new UpdateDocumentMetadataRequest();
-        result.DocumentReviews = global::Gureum.Api.Ssm.DocumentReviews.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DocumentReviews")));
-        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
+        result.DocumentReviews = global::Gureum.Api.Ssm.DocumentReviews.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "DocumentReviews")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DocumentReviews", DocumentReviews?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentReviews", DocumentReviews?.ToTree());
         return node;
     }
 }
@@ -16902,21 +16902,21 @@ public sealed partial class UpdateDocumentMetadataResponse
 
 public sealed partial class UpdateDocumentRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.AttachmentsSource>? Attachments { get; set; }
-
     public string? Content { get; set; }
 
-    public string? DisplayName { get; set; }
-
-    public string? DocumentFormat { get; set; }
-
-    public string? DocumentVersion { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.AttachmentsSource>? Attachments { get; set; }
 
     public string? Name { get; set; }
 
-    public string? TargetType { get; set; }
+    public string? DisplayName { get; set; }
 
     public string? VersionName { get; set; }
+
+    public string? DocumentVersion { get; set; }
+
+    public string? DocumentFormat { get; set; }
+
+    public string? TargetType { get; set; }
 
     public static UpdateDocumentRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -16925,28 +16925,28 @@ public sealed partial class UpdateDocumentRequest
             return null;
         }
         var result = new UpdateDocumentRequest();
-        result.Attachments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Attachments"), x => global::Gureum.Api.Ssm.AttachmentsSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Content = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Content"));
-        result.DisplayName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DisplayName"));
-        result.DocumentFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentFormat"));
-        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
+        result.Attachments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Attachments"), x => global::Gureum.Api.Ssm.AttachmentsSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetType"));
+        result.DisplayName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DisplayName"));
         result.VersionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "VersionName"));
+        result.DocumentVersion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentVersion"));
+        result.DocumentFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DocumentFormat"));
+        result.TargetType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Attachments", global::Gureum.Core.ValueTree.WriteList(Attachments, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Content", Content);
-        global::Gureum.Core.ValueTree.Put(node, "DisplayName", DisplayName);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentFormat", DocumentFormat);
-        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
+        global::Gureum.Core.ValueTree.Put(node, "Attachments", global::Gureum.Core.ValueTree.WriteList(Attachments, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "TargetType", TargetType);
+        global::Gureum.Core.ValueTree.Put(node, "DisplayName", DisplayName);
         global::Gureum.Core.ValueTree.Put(node, "VersionName", VersionName);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentVersion", DocumentVersion);
+        global::Gureum.Core.ValueTree.Put(node, "DocumentFormat", DocumentFormat);
+        global::Gureum.Core.ValueTree.Put(node, "TargetType", TargetType);
         return node;
     }
 }
@@ -16976,31 +16976,31 @@ public sealed partial class UpdateDocumentResult
 
 public sealed partial class UpdateMaintenanceWindowRequest
 {
-    public bool? AllowUnassociatedTargets { get; set; }
-
-    public int? Cutoff { get; set; }
-
-    public string? Description { get; set; }
-
-    public int? Duration { get; set; }
-
-    public bool? Enabled { get; set; }
-
-    public string? EndDate { get; set; }
+    public string? WindowId { get; set; }
 
     public string? Name { get; set; }
 
-    public bool? Replace { get; set; }
-
-    public string? Schedule { get; set; }
-
-    public int? ScheduleOffset { get; set; }
-
-    public string? ScheduleTimezone { get; set; }
+    public string? Description { get; set; }
 
     public string? StartDate { get; set; }
 
-    public string? WindowId { get; set; }
+    public string? EndDate { get; set; }
+
+    public string? Schedule { get; set; }
+
+    public string? ScheduleTimezone { get; set; }
+
+    public int? ScheduleOffset { get; set; }
+
+    public int? Duration { get; set; }
+
+    public int? Cutoff { get; set; }
+
+    public bool? AllowUnassociatedTargets { get; set; }
+
+    public bool? Enabled { get; set; }
+
+    public bool? Replace { get; set; }
 
     public static UpdateMaintenanceWindowRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -17009,67 +17009,67 @@ public sealed partial class UpdateMaintenanceWindowRequest
             return null;
         }
         var result = new UpdateMaintenanceWindowRequest();
-        result.AllowUnassociatedTargets = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowUnassociatedTargets"));
-        result.Cutoff = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Cutoff"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
-        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
-        result.EndDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndDate"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Replace = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Replace"));
-        result.Schedule = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Schedule"));
-        result.ScheduleOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScheduleOffset"));
-        result.ScheduleTimezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleTimezone"));
-        result.StartDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StartDate"));
         result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.StartDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StartDate"));
+        result.EndDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndDate"));
+        result.Schedule = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Schedule"));
+        result.ScheduleTimezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleTimezone"));
+        result.ScheduleOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScheduleOffset"));
+        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
+        result.Cutoff = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Cutoff"));
+        result.AllowUnassociatedTargets = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowUnassociatedTargets"));
+        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
+        result.Replace = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Replace"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AllowUnassociatedTargets", AllowUnassociatedTargets);
-        global::Gureum.Core.ValueTree.Put(node, "Cutoff", Cutoff);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
-        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
-        global::Gureum.Core.ValueTree.Put(node, "EndDate", EndDate);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Replace", Replace);
-        global::Gureum.Core.ValueTree.Put(node, "Schedule", Schedule);
-        global::Gureum.Core.ValueTree.Put(node, "ScheduleOffset", ScheduleOffset);
-        global::Gureum.Core.ValueTree.Put(node, "ScheduleTimezone", ScheduleTimezone);
-        global::Gureum.Core.ValueTree.Put(node, "StartDate", StartDate);
         global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "StartDate", StartDate);
+        global::Gureum.Core.ValueTree.Put(node, "EndDate", EndDate);
+        global::Gureum.Core.ValueTree.Put(node, "Schedule", Schedule);
+        global::Gureum.Core.ValueTree.Put(node, "ScheduleTimezone", ScheduleTimezone);
+        global::Gureum.Core.ValueTree.Put(node, "ScheduleOffset", ScheduleOffset);
+        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
+        global::Gureum.Core.ValueTree.Put(node, "Cutoff", Cutoff);
+        global::Gureum.Core.ValueTree.Put(node, "AllowUnassociatedTargets", AllowUnassociatedTargets);
+        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
+        global::Gureum.Core.ValueTree.Put(node, "Replace", Replace);
         return node;
     }
 }
 
 public sealed partial class UpdateMaintenanceWindowResult
 {
-    public bool? AllowUnassociatedTargets { get; set; }
-
-    public int? Cutoff { get; set; }
-
-    public string? Description { get; set; }
-
-    public int? Duration { get; set; }
-
-    public bool? Enabled { get; set; }
-
-    public string? EndDate { get; set; }
+    public string? WindowId { get; set; }
 
     public string? Name { get; set; }
 
-    public string? Schedule { get; set; }
-
-    public int? ScheduleOffset { get; set; }
-
-    public string? ScheduleTimezone { get; set; }
+    public string? Description { get; set; }
 
     public string? StartDate { get; set; }
 
-    public string? WindowId { get; set; }
+    public string? EndDate { get; set; }
+
+    public string? Schedule { get; set; }
+
+    public string? ScheduleTimezone { get; set; }
+
+    public int? ScheduleOffset { get; set; }
+
+    public int? Duration { get; set; }
+
+    public int? Cutoff { get; set; }
+
+    public bool? AllowUnassociatedTargets { get; set; }
+
+    public bool? Enabled { get; set; }
 
     public static UpdateMaintenanceWindowResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -17078,55 +17078,55 @@ public sealed partial class UpdateMaintenanceWindowResult
             return null;
         }
         var result = new UpdateMaintenanceWindowResult();
-        result.AllowUnassociatedTargets = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowUnassociatedTargets"));
-        result.Cutoff = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Cutoff"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
-        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
-        result.EndDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndDate"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Schedule = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Schedule"));
-        result.ScheduleOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScheduleOffset"));
-        result.ScheduleTimezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleTimezone"));
-        result.StartDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StartDate"));
         result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.StartDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StartDate"));
+        result.EndDate = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EndDate"));
+        result.Schedule = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Schedule"));
+        result.ScheduleTimezone = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ScheduleTimezone"));
+        result.ScheduleOffset = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ScheduleOffset"));
+        result.Duration = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Duration"));
+        result.Cutoff = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Cutoff"));
+        result.AllowUnassociatedTargets = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "AllowUnassociatedTargets"));
+        result.Enabled = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Enabled"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AllowUnassociatedTargets", AllowUnassociatedTargets);
-        global::Gureum.Core.ValueTree.Put(node, "Cutoff", Cutoff);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
-        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
-        global::Gureum.Core.ValueTree.Put(node, "EndDate", EndDate);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Schedule", Schedule);
-        global::Gureum.Core.ValueTree.Put(node, "ScheduleOffset", ScheduleOffset);
-        global::Gureum.Core.ValueTree.Put(node, "ScheduleTimezone", ScheduleTimezone);
-        global::Gureum.Core.ValueTree.Put(node, "StartDate", StartDate);
         global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "StartDate", StartDate);
+        global::Gureum.Core.ValueTree.Put(node, "EndDate", EndDate);
+        global::Gureum.Core.ValueTree.Put(node, "Schedule", Schedule);
+        global::Gureum.Core.ValueTree.Put(node, "ScheduleTimezone", ScheduleTimezone);
+        global::Gureum.Core.ValueTree.Put(node, "ScheduleOffset", ScheduleOffset);
+        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
+        global::Gureum.Core.ValueTree.Put(node, "Cutoff", Cutoff);
+        global::Gureum.Core.ValueTree.Put(node, "AllowUnassociatedTargets", AllowUnassociatedTargets);
+        global::Gureum.Core.ValueTree.Put(node, "Enabled", Enabled);
         return node;
     }
 }
 
 public sealed partial class UpdateMaintenanceWindowTargetRequest
 {
-    public string? Description { get; set; }
-
-    public string? Name { get; set; }
-
-    public string? OwnerInformation { get; set; }
-
-    public bool? Replace { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
-
     public string? WindowId { get; set; }
 
     public string? WindowTargetId { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+
+    public string? OwnerInformation { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? Description { get; set; }
+
+    public bool? Replace { get; set; }
 
     public static UpdateMaintenanceWindowTargetRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -17135,43 +17135,43 @@ public sealed partial class UpdateMaintenanceWindowTargetRequest
             return null;
         }
         var result = new UpdateMaintenanceWindowTargetRequest();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.OwnerInformation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnerInformation"));
-        result.Replace = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Replace"));
-        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
         result.WindowTargetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowTargetId"));
+        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.OwnerInformation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnerInformation"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.Replace = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Replace"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "OwnerInformation", OwnerInformation);
-        global::Gureum.Core.ValueTree.Put(node, "Replace", Replace);
-        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
         global::Gureum.Core.ValueTree.Put(node, "WindowTargetId", WindowTargetId);
+        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "OwnerInformation", OwnerInformation);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "Replace", Replace);
         return node;
     }
 }
 
 public sealed partial class UpdateMaintenanceWindowTargetResult
 {
-    public string? Description { get; set; }
-
-    public string? Name { get; set; }
-
-    public string? OwnerInformation { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
-
     public string? WindowId { get; set; }
 
     public string? WindowTargetId { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
+
+    public string? OwnerInformation { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? Description { get; set; }
 
     public static UpdateMaintenanceWindowTargetResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -17180,61 +17180,61 @@ public sealed partial class UpdateMaintenanceWindowTargetResult
             return null;
         }
         var result = new UpdateMaintenanceWindowTargetResult();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.OwnerInformation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnerInformation"));
-        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
         result.WindowTargetId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowTargetId"));
+        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.OwnerInformation = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OwnerInformation"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "OwnerInformation", OwnerInformation);
-        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
         global::Gureum.Core.ValueTree.Put(node, "WindowTargetId", WindowTargetId);
+        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "OwnerInformation", OwnerInformation);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         return node;
     }
 }
 
 public sealed partial class UpdateMaintenanceWindowTaskRequest
 {
-    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
+    public string? WindowId { get; set; }
 
-    public string? CutoffBehavior { get; set; }
-
-    public string? Description { get; set; }
-
-    public global::Gureum.Api.Ssm.LoggingInfo? LoggingInfo { get; set; }
-
-    public string? MaxConcurrency { get; set; }
-
-    public string? MaxErrors { get; set; }
-
-    public string? Name { get; set; }
-
-    public int? Priority { get; set; }
-
-    public bool? Replace { get; set; }
-
-    public string? ServiceRoleArn { get; set; }
+    public string? WindowTaskId { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
 
     public string? TaskArn { get; set; }
 
-    public global::Gureum.Api.Ssm.MaintenanceWindowTaskInvocationParameters? TaskInvocationParameters { get; set; }
+    public string? ServiceRoleArn { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression>? TaskParameters { get; set; }
 
-    public string? WindowId { get; set; }
+    public global::Gureum.Api.Ssm.MaintenanceWindowTaskInvocationParameters? TaskInvocationParameters { get; set; }
 
-    public string? WindowTaskId { get; set; }
+    public int? Priority { get; set; }
+
+    public string? MaxConcurrency { get; set; }
+
+    public string? MaxErrors { get; set; }
+
+    public global::Gureum.Api.Ssm.LoggingInfo? LoggingInfo { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? Description { get; set; }
+
+    public bool? Replace { get; set; }
+
+    public string? CutoffBehavior { get; set; }
+
+    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
 
     public static UpdateMaintenanceWindowTaskRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -17243,79 +17243,79 @@ public sealed partial class UpdateMaintenanceWindowTaskRequest
             return null;
         }
         var result = new UpdateMaintenanceWindowTaskRequest();
-        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
-        result.CutoffBehavior = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CutoffBehavior"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.LoggingInfo = global::Gureum.Api.Ssm.LoggingInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingInfo")));
-        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
-        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
-        result.Replace = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Replace"));
-        result.ServiceRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceRoleArn"));
-        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TaskArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskArn"));
-        result.TaskInvocationParameters = global::Gureum.Api.Ssm.MaintenanceWindowTaskInvocationParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TaskInvocationParameters")));
-        result.TaskParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "TaskParameters"), x => global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
         result.WindowTaskId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowTaskId"));
+        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TaskArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskArn"));
+        result.ServiceRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceRoleArn"));
+        result.TaskParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "TaskParameters"), x => global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TaskInvocationParameters = global::Gureum.Api.Ssm.MaintenanceWindowTaskInvocationParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TaskInvocationParameters")));
+        result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
+        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
+        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
+        result.LoggingInfo = global::Gureum.Api.Ssm.LoggingInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingInfo")));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.Replace = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Replace"));
+        result.CutoffBehavior = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CutoffBehavior"));
+        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CutoffBehavior", CutoffBehavior);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "LoggingInfo", LoggingInfo?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
-        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
-        global::Gureum.Core.ValueTree.Put(node, "Replace", Replace);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceRoleArn", ServiceRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TaskArn", TaskArn);
-        global::Gureum.Core.ValueTree.Put(node, "TaskInvocationParameters", TaskInvocationParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TaskParameters", global::Gureum.Core.ValueTree.WriteMap(TaskParameters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
         global::Gureum.Core.ValueTree.Put(node, "WindowTaskId", WindowTaskId);
+        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TaskArn", TaskArn);
+        global::Gureum.Core.ValueTree.Put(node, "ServiceRoleArn", ServiceRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "TaskParameters", global::Gureum.Core.ValueTree.WriteMap(TaskParameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TaskInvocationParameters", TaskInvocationParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
+        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
+        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
+        global::Gureum.Core.ValueTree.Put(node, "LoggingInfo", LoggingInfo?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "Replace", Replace);
+        global::Gureum.Core.ValueTree.Put(node, "CutoffBehavior", CutoffBehavior);
+        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
         return node;
     }
 }
 
 public sealed partial class UpdateMaintenanceWindowTaskResult
 {
-    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
+    public string? WindowId { get; set; }
 
-    public string? CutoffBehavior { get; set; }
-
-    public string? Description { get; set; }
-
-    public global::Gureum.Api.Ssm.LoggingInfo? LoggingInfo { get; set; }
-
-    public string? MaxConcurrency { get; set; }
-
-    public string? MaxErrors { get; set; }
-
-    public string? Name { get; set; }
-
-    public int? Priority { get; set; }
-
-    public string? ServiceRoleArn { get; set; }
+    public string? WindowTaskId { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.Target>? Targets { get; set; }
 
     public string? TaskArn { get; set; }
 
-    public global::Gureum.Api.Ssm.MaintenanceWindowTaskInvocationParameters? TaskInvocationParameters { get; set; }
+    public string? ServiceRoleArn { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression>? TaskParameters { get; set; }
 
-    public string? WindowId { get; set; }
+    public global::Gureum.Api.Ssm.MaintenanceWindowTaskInvocationParameters? TaskInvocationParameters { get; set; }
 
-    public string? WindowTaskId { get; set; }
+    public int? Priority { get; set; }
+
+    public string? MaxConcurrency { get; set; }
+
+    public string? MaxErrors { get; set; }
+
+    public global::Gureum.Api.Ssm.LoggingInfo? LoggingInfo { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? Description { get; set; }
+
+    public string? CutoffBehavior { get; set; }
+
+    public global::Gureum.Api.Ssm.AlarmConfiguration? AlarmConfiguration { get; set; }
 
     public static UpdateMaintenanceWindowTaskResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -17324,51 +17324,51 @@ public sealed partial class UpdateMaintenanceWindowTaskResult
             return null;
         }
         var result = new UpdateMaintenanceWindowTaskResult();
-        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
-        result.CutoffBehavior = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CutoffBehavior"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.LoggingInfo = global::Gureum.Api.Ssm.LoggingInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingInfo")));
-        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
-        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
-        result.ServiceRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceRoleArn"));
-        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TaskArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskArn"));
-        result.TaskInvocationParameters = global::Gureum.Api.Ssm.MaintenanceWindowTaskInvocationParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TaskInvocationParameters")));
-        result.TaskParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "TaskParameters"), x => global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.WindowId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowId"));
         result.WindowTaskId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WindowTaskId"));
+        result.Targets = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Targets"), x => global::Gureum.Api.Ssm.Target.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TaskArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TaskArn"));
+        result.ServiceRoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceRoleArn"));
+        result.TaskParameters = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "TaskParameters"), x => global::Gureum.Api.Ssm.MaintenanceWindowTaskParameterValueExpression.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.TaskInvocationParameters = global::Gureum.Api.Ssm.MaintenanceWindowTaskInvocationParameters.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TaskInvocationParameters")));
+        result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
+        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxConcurrency"));
+        result.MaxErrors = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MaxErrors"));
+        result.LoggingInfo = global::Gureum.Api.Ssm.LoggingInfo.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "LoggingInfo")));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
+        result.CutoffBehavior = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CutoffBehavior"));
+        result.AlarmConfiguration = global::Gureum.Api.Ssm.AlarmConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AlarmConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "CutoffBehavior", CutoffBehavior);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "LoggingInfo", LoggingInfo?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
-        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceRoleArn", ServiceRoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TaskArn", TaskArn);
-        global::Gureum.Core.ValueTree.Put(node, "TaskInvocationParameters", TaskInvocationParameters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "TaskParameters", global::Gureum.Core.ValueTree.WriteMap(TaskParameters, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "WindowId", WindowId);
         global::Gureum.Core.ValueTree.Put(node, "WindowTaskId", WindowTaskId);
+        global::Gureum.Core.ValueTree.Put(node, "Targets", global::Gureum.Core.ValueTree.WriteList(Targets, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TaskArn", TaskArn);
+        global::Gureum.Core.ValueTree.Put(node, "ServiceRoleArn", ServiceRoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "TaskParameters", global::Gureum.Core.ValueTree.WriteMap(TaskParameters, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "TaskInvocationParameters", TaskInvocationParameters?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
+        global::Gureum.Core.ValueTree.Put(node, "MaxConcurrency", MaxConcurrency);
+        global::Gureum.Core.ValueTree.Put(node, "MaxErrors", MaxErrors);
+        global::Gureum.Core.ValueTree.Put(node, "LoggingInfo", LoggingInfo?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "CutoffBehavior", CutoffBehavior);
+        global::Gureum.Core.ValueTree.Put(node, "AlarmConfiguration", AlarmConfiguration?.ToTree());
         return node;
     }
 }
 
 public sealed partial class UpdateManagedInstanceRoleRequest
 {
-    public string? IamRole { get; set; }
-
     public string? InstanceId { get; set; }
+
+    public string? IamRole { get; set; }
 
     public static UpdateManagedInstanceRoleRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -17377,16 +17377,16 @@ public sealed partial class UpdateManagedInstanceRoleRequest
             return null;
         }
         var result = new UpdateManagedInstanceRoleRequest();
-        result.IamRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IamRole"));
         result.InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InstanceId"));
+        result.IamRole = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "IamRole"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "IamRole", IamRole);
         global::Gureum.Core.ValueTree.Put(node, "InstanceId", InstanceId);
+        global::Gureum.Core.ValueTree.Put(node, "IamRole", IamRole);
         return node;
     }
 }
@@ -17412,37 +17412,37 @@ public sealed partial class UpdateManagedInstanceRoleResult
 
 public sealed partial class UpdateOpsItemRequest
 {
-    public global::System.DateTimeOffset? ActualEndTime { get; set; }
-
-    public global::System.DateTimeOffset? ActualStartTime { get; set; }
-
-    public string? Category { get; set; }
-
     public string? Description { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.OpsItemNotification>? Notifications { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.OpsItemDataValue>? OperationalData { get; set; }
 
     public global::System.Collections.Generic.List<string>? OperationalDataToDelete { get; set; }
 
-    public string? OpsItemArn { get; set; }
-
-    public string? OpsItemId { get; set; }
-
-    public global::System.DateTimeOffset? PlannedEndTime { get; set; }
-
-    public global::System.DateTimeOffset? PlannedStartTime { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.OpsItemNotification>? Notifications { get; set; }
 
     public int? Priority { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.RelatedOpsItem>? RelatedOpsItems { get; set; }
 
-    public string? Severity { get; set; }
-
     public string? Status { get; set; }
 
+    public string? OpsItemId { get; set; }
+
     public string? Title { get; set; }
+
+    public string? Category { get; set; }
+
+    public string? Severity { get; set; }
+
+    public global::System.DateTimeOffset? ActualStartTime { get; set; }
+
+    public global::System.DateTimeOffset? ActualEndTime { get; set; }
+
+    public global::System.DateTimeOffset? PlannedStartTime { get; set; }
+
+    public global::System.DateTimeOffset? PlannedEndTime { get; set; }
+
+    public string? OpsItemArn { get; set; }
 
     public static UpdateOpsItemRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -17451,44 +17451,44 @@ public sealed partial class UpdateOpsItemRequest
             return null;
         }
         var result = new UpdateOpsItemRequest();
-        result.ActualEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ActualEndTime"));
-        result.ActualStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ActualStartTime"));
-        result.Category = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Category"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.Notifications = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Notifications"), x => global::Gureum.Api.Ssm.OpsItemNotification.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.OperationalData = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "OperationalData"), x => global::Gureum.Api.Ssm.OpsItemDataValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.OperationalDataToDelete = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "OperationalDataToDelete"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.OpsItemArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemArn"));
-        result.OpsItemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemId"));
-        result.PlannedEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "PlannedEndTime"));
-        result.PlannedStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "PlannedStartTime"));
+        result.Notifications = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Notifications"), x => global::Gureum.Api.Ssm.OpsItemNotification.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
         result.RelatedOpsItems = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RelatedOpsItems"), x => global::Gureum.Api.Ssm.RelatedOpsItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Severity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Severity"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Status"));
+        result.OpsItemId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemId"));
         result.Title = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Title"));
+        result.Category = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Category"));
+        result.Severity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Severity"));
+        result.ActualStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ActualStartTime"));
+        result.ActualEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ActualEndTime"));
+        result.PlannedStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "PlannedStartTime"));
+        result.PlannedEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "PlannedEndTime"));
+        result.OpsItemArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsItemArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ActualEndTime", ActualEndTime);
-        global::Gureum.Core.ValueTree.Put(node, "ActualStartTime", ActualStartTime);
-        global::Gureum.Core.ValueTree.Put(node, "Category", Category);
         global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "Notifications", global::Gureum.Core.ValueTree.WriteList(Notifications, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "OperationalData", global::Gureum.Core.ValueTree.WriteMap(OperationalData, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "OperationalDataToDelete", global::Gureum.Core.ValueTree.WriteList(OperationalDataToDelete, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "OpsItemArn", OpsItemArn);
-        global::Gureum.Core.ValueTree.Put(node, "OpsItemId", OpsItemId);
-        global::Gureum.Core.ValueTree.Put(node, "PlannedEndTime", PlannedEndTime);
-        global::Gureum.Core.ValueTree.Put(node, "PlannedStartTime", PlannedStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "Notifications", global::Gureum.Core.ValueTree.WriteList(Notifications, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
         global::Gureum.Core.ValueTree.Put(node, "RelatedOpsItems", global::Gureum.Core.ValueTree.WriteList(RelatedOpsItems, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Severity", Severity);
         global::Gureum.Core.ValueTree.Put(node, "Status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "OpsItemId", OpsItemId);
         global::Gureum.Core.ValueTree.Put(node, "Title", Title);
+        global::Gureum.Core.ValueTree.Put(node, "Category", Category);
+        global::Gureum.Core.ValueTree.Put(node, "Severity", Severity);
+        global::Gureum.Core.ValueTree.Put(node, "ActualStartTime", ActualStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "ActualEndTime", ActualEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "PlannedStartTime", PlannedStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "PlannedEndTime", PlannedEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "OpsItemArn", OpsItemArn);
         return node;
     }
 }
@@ -17514,11 +17514,11 @@ public sealed partial class UpdateOpsItemResponse
 
 public sealed partial class UpdateOpsMetadataRequest
 {
-    public global::System.Collections.Generic.List<string>? KeysToDelete { get; set; }
+    public string? OpsMetadataArn { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Ssm.MetadataValue>? MetadataToUpdate { get; set; }
 
-    public string? OpsMetadataArn { get; set; }
+    public global::System.Collections.Generic.List<string>? KeysToDelete { get; set; }
 
     public static UpdateOpsMetadataRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -17527,18 +17527,18 @@ public sealed partial class UpdateOpsMetadataRequest
             return null;
         }
         var result = new UpdateOpsMetadataRequest();
-        result.KeysToDelete = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeysToDelete"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.MetadataToUpdate = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MetadataToUpdate"), x => global::Gureum.Api.Ssm.MetadataValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.OpsMetadataArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OpsMetadataArn"));
+        result.MetadataToUpdate = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MetadataToUpdate"), x => global::Gureum.Api.Ssm.MetadataValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.KeysToDelete = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "KeysToDelete"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "KeysToDelete", global::Gureum.Core.ValueTree.WriteList(KeysToDelete, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "MetadataToUpdate", global::Gureum.Core.ValueTree.WriteMap(MetadataToUpdate, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "OpsMetadataArn", OpsMetadataArn);
+        global::Gureum.Core.ValueTree.Put(node, "MetadataToUpdate", global::Gureum.Core.ValueTree.WriteMap(MetadataToUpdate, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "KeysToDelete", global::Gureum.Core.ValueTree.WriteList(KeysToDelete, x => (object?)x));
         return node;
     }
 }
@@ -17568,6 +17568,12 @@ public sealed partial class UpdateOpsMetadataResult
 
 public sealed partial class UpdatePatchBaselineRequest
 {
+    public string? BaselineId { get; set; }
+
+    public string? Name { get; set; }
+
+    public global::Gureum.Api.Ssm.PatchFilterGroup? GlobalFilters { get; set; }
+
     public global::Gureum.Api.Ssm.PatchRuleGroup? ApprovalRules { get; set; }
 
     public global::System.Collections.Generic.List<string>? ApprovedPatches { get; set; }
@@ -17576,23 +17582,17 @@ public sealed partial class UpdatePatchBaselineRequest
 
     public bool? ApprovedPatchesEnableNonSecurity { get; set; }
 
-    public string? AvailableSecurityUpdatesComplianceStatus { get; set; }
-
-    public string? BaselineId { get; set; }
-
-    public string? Description { get; set; }
-
-    public global::Gureum.Api.Ssm.PatchFilterGroup? GlobalFilters { get; set; }
-
-    public string? Name { get; set; }
-
     public global::System.Collections.Generic.List<string>? RejectedPatches { get; set; }
 
     public string? RejectedPatchesAction { get; set; }
 
-    public bool? Replace { get; set; }
+    public string? Description { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.PatchSource>? Sources { get; set; }
+
+    public string? AvailableSecurityUpdatesComplianceStatus { get; set; }
+
+    public bool? Replace { get; set; }
 
     public static UpdatePatchBaselineRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -17601,44 +17601,52 @@ public sealed partial class UpdatePatchBaselineRequest
             return null;
         }
         var result = new UpdatePatchBaselineRequest();
+        result.BaselineId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BaselineId"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.GlobalFilters = global::Gureum.Api.Ssm.PatchFilterGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "GlobalFilters")));
         result.ApprovalRules = global::Gureum.Api.Ssm.PatchRuleGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ApprovalRules")));
         result.ApprovedPatches = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ApprovedPatches"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ApprovedPatchesComplianceLevel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ApprovedPatchesComplianceLevel"));
         result.ApprovedPatchesEnableNonSecurity = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ApprovedPatchesEnableNonSecurity"));
-        result.AvailableSecurityUpdatesComplianceStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailableSecurityUpdatesComplianceStatus"));
-        result.BaselineId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BaselineId"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.GlobalFilters = global::Gureum.Api.Ssm.PatchFilterGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "GlobalFilters")));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.RejectedPatches = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RejectedPatches"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.RejectedPatchesAction = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RejectedPatchesAction"));
-        result.Replace = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Replace"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.Sources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Sources"), x => global::Gureum.Api.Ssm.PatchSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AvailableSecurityUpdatesComplianceStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailableSecurityUpdatesComplianceStatus"));
+        result.Replace = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Replace"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "BaselineId", BaselineId);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "GlobalFilters", GlobalFilters?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ApprovalRules", ApprovalRules?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ApprovedPatches", global::Gureum.Core.ValueTree.WriteList(ApprovedPatches, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ApprovedPatchesComplianceLevel", ApprovedPatchesComplianceLevel);
         global::Gureum.Core.ValueTree.Put(node, "ApprovedPatchesEnableNonSecurity", ApprovedPatchesEnableNonSecurity);
-        global::Gureum.Core.ValueTree.Put(node, "AvailableSecurityUpdatesComplianceStatus", AvailableSecurityUpdatesComplianceStatus);
-        global::Gureum.Core.ValueTree.Put(node, "BaselineId", BaselineId);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "GlobalFilters", GlobalFilters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "RejectedPatches", global::Gureum.Core.ValueTree.WriteList(RejectedPatches, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "RejectedPatchesAction", RejectedPatchesAction);
-        global::Gureum.Core.ValueTree.Put(node, "Replace", Replace);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "Sources", global::Gureum.Core.ValueTree.WriteList(Sources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AvailableSecurityUpdatesComplianceStatus", AvailableSecurityUpdatesComplianceStatus);
+        global::Gureum.Core.ValueTree.Put(node, "Replace", Replace);
         return node;
     }
 }
 
 public sealed partial class UpdatePatchBaselineResult
 {
+    public string? BaselineId { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? OperatingSystem { get; set; }
+
+    public global::Gureum.Api.Ssm.PatchFilterGroup? GlobalFilters { get; set; }
+
     public global::Gureum.Api.Ssm.PatchRuleGroup? ApprovalRules { get; set; }
 
     public global::System.Collections.Generic.List<string>? ApprovedPatches { get; set; }
@@ -17647,27 +17655,19 @@ public sealed partial class UpdatePatchBaselineResult
 
     public bool? ApprovedPatchesEnableNonSecurity { get; set; }
 
-    public string? AvailableSecurityUpdatesComplianceStatus { get; set; }
-
-    public string? BaselineId { get; set; }
-
-    public global::System.DateTimeOffset? CreatedDate { get; set; }
-
-    public string? Description { get; set; }
-
-    public global::Gureum.Api.Ssm.PatchFilterGroup? GlobalFilters { get; set; }
-
-    public global::System.DateTimeOffset? ModifiedDate { get; set; }
-
-    public string? Name { get; set; }
-
-    public string? OperatingSystem { get; set; }
-
     public global::System.Collections.Generic.List<string>? RejectedPatches { get; set; }
 
     public string? RejectedPatchesAction { get; set; }
 
+    public global::System.DateTimeOffset? CreatedDate { get; set; }
+
+    public global::System.DateTimeOffset? ModifiedDate { get; set; }
+
+    public string? Description { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Ssm.PatchSource>? Sources { get; set; }
+
+    public string? AvailableSecurityUpdatesComplianceStatus { get; set; }
 
     public static UpdatePatchBaselineResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -17676,42 +17676,42 @@ public sealed partial class UpdatePatchBaselineResult
             return null;
         }
         var result = new UpdatePatchBaselineResult();
+        result.BaselineId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BaselineId"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.OperatingSystem = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperatingSystem"));
+        result.GlobalFilters = global::Gureum.Api.Ssm.PatchFilterGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "GlobalFilters")));
         result.ApprovalRules = global::Gureum.Api.Ssm.PatchRuleGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ApprovalRules")));
         result.ApprovedPatches = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ApprovedPatches"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ApprovedPatchesComplianceLevel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ApprovedPatchesComplianceLevel"));
         result.ApprovedPatchesEnableNonSecurity = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ApprovedPatchesEnableNonSecurity"));
-        result.AvailableSecurityUpdatesComplianceStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailableSecurityUpdatesComplianceStatus"));
-        result.BaselineId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "BaselineId"));
-        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
-        result.GlobalFilters = global::Gureum.Api.Ssm.PatchFilterGroup.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "GlobalFilters")));
-        result.ModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ModifiedDate"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.OperatingSystem = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "OperatingSystem"));
         result.RejectedPatches = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "RejectedPatches"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.RejectedPatchesAction = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RejectedPatchesAction"));
+        result.CreatedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedDate"));
+        result.ModifiedDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ModifiedDate"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Description"));
         result.Sources = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Sources"), x => global::Gureum.Api.Ssm.PatchSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AvailableSecurityUpdatesComplianceStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AvailableSecurityUpdatesComplianceStatus"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "BaselineId", BaselineId);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "OperatingSystem", OperatingSystem);
+        global::Gureum.Core.ValueTree.Put(node, "GlobalFilters", GlobalFilters?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ApprovalRules", ApprovalRules?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "ApprovedPatches", global::Gureum.Core.ValueTree.WriteList(ApprovedPatches, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ApprovedPatchesComplianceLevel", ApprovedPatchesComplianceLevel);
         global::Gureum.Core.ValueTree.Put(node, "ApprovedPatchesEnableNonSecurity", ApprovedPatchesEnableNonSecurity);
-        global::Gureum.Core.ValueTree.Put(node, "AvailableSecurityUpdatesComplianceStatus", AvailableSecurityUpdatesComplianceStatus);
-        global::Gureum.Core.ValueTree.Put(node, "BaselineId", BaselineId);
-        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
-        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "GlobalFilters", GlobalFilters?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ModifiedDate", ModifiedDate);
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "OperatingSystem", OperatingSystem);
         global::Gureum.Core.ValueTree.Put(node, "RejectedPatches", global::Gureum.Core.ValueTree.WriteList(RejectedPatches, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "RejectedPatchesAction", RejectedPatchesAction);
+        global::Gureum.Core.ValueTree.Put(node, "CreatedDate", CreatedDate);
+        global::Gureum.Core.ValueTree.Put(node, "ModifiedDate", ModifiedDate);
+        global::Gureum.Core.ValueTree.Put(node, "Description", Description);
         global::Gureum.Core.ValueTree.Put(node, "Sources", global::Gureum.Core.ValueTree.WriteList(Sources, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AvailableSecurityUpdatesComplianceStatus", AvailableSecurityUpdatesComplianceStatus);
         return node;
     }
 }
@@ -17720,9 +17720,9 @@ public sealed partial class UpdateResourceDataSyncRequest
 {
     public string? SyncName { get; set; }
 
-    public global::Gureum.Api.Ssm.ResourceDataSyncSource? SyncSource { get; set; }
-
     public string? SyncType { get; set; }
+
+    public global::Gureum.Api.Ssm.ResourceDataSyncSource? SyncSource { get; set; }
 
     public static UpdateResourceDataSyncRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -17732,8 +17732,8 @@ public sealed partial class UpdateResourceDataSyncRequest
         }
         var result = new UpdateResourceDataSyncRequest();
         result.SyncName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SyncName"));
-        result.SyncSource = global::Gureum.Api.Ssm.ResourceDataSyncSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SyncSource")));
         result.SyncType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SyncType"));
+        result.SyncSource = global::Gureum.Api.Ssm.ResourceDataSyncSource.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SyncSource")));
         return result;
     }
 
@@ -17741,8 +17741,8 @@ public sealed partial class UpdateResourceDataSyncRequest
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "SyncName", SyncName);
-        global::Gureum.Core.ValueTree.Put(node, "SyncSource", SyncSource?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "SyncType", SyncType);
+        global::Gureum.Core.ValueTree.Put(node, "SyncSource", SyncSource?.ToTree());
         return node;
     }
 }

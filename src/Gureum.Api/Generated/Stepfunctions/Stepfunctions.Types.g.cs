@@ -7,9 +7,9 @@ namespace Gureum.Api.Stepfunctions;
 
 public sealed partial class ActivityFailedEventDetails
 {
-    public string? Cause { get; set; }
-
     public string? Error { get; set; }
+
+    public string? Cause { get; set; }
 
     public static ActivityFailedEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -18,16 +18,16 @@ public sealed partial class ActivityFailedEventDetails
             return null;
         }
         var result = new ActivityFailedEventDetails();
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         return node;
     }
 }
@@ -36,9 +36,9 @@ public sealed partial class ActivityListItem
 {
     public string? ActivityArn { get; set; }
 
-    public global::System.DateTimeOffset? CreationDate { get; set; }
-
     public string? Name { get; set; }
+
+    public global::System.DateTimeOffset? CreationDate { get; set; }
 
     public static ActivityListItem? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -48,8 +48,8 @@ public sealed partial class ActivityListItem
         }
         var result = new ActivityListItem();
         result.ActivityArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "activityArn"));
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "creationDate"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "creationDate"));
         return result;
     }
 
@@ -57,17 +57,17 @@ public sealed partial class ActivityListItem
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "activityArn", ActivityArn);
-        global::Gureum.Core.ValueTree.Put(node, "creationDate", CreationDate);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "creationDate", CreationDate);
         return node;
     }
 }
 
 public sealed partial class ActivityScheduleFailedEventDetails
 {
-    public string? Cause { get; set; }
-
     public string? Error { get; set; }
+
+    public string? Cause { get; set; }
 
     public static ActivityScheduleFailedEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -76,31 +76,31 @@ public sealed partial class ActivityScheduleFailedEventDetails
             return null;
         }
         var result = new ActivityScheduleFailedEventDetails();
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         return node;
     }
 }
 
 public sealed partial class ActivityScheduledEventDetails
 {
-    public long? HeartbeatInSeconds { get; set; }
+    public string? Resource { get; set; }
 
     public string? Input { get; set; }
 
     public global::Gureum.Api.Stepfunctions.HistoryEventExecutionDataDetails? InputDetails { get; set; }
 
-    public string? Resource { get; set; }
-
     public long? TimeoutInSeconds { get; set; }
+
+    public long? HeartbeatInSeconds { get; set; }
 
     public static ActivityScheduledEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -109,22 +109,22 @@ public sealed partial class ActivityScheduledEventDetails
             return null;
         }
         var result = new ActivityScheduledEventDetails();
-        result.HeartbeatInSeconds = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "heartbeatInSeconds"));
+        result.Resource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resource"));
         result.Input = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "input"));
         result.InputDetails = global::Gureum.Api.Stepfunctions.HistoryEventExecutionDataDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "inputDetails")));
-        result.Resource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resource"));
         result.TimeoutInSeconds = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "timeoutInSeconds"));
+        result.HeartbeatInSeconds = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "heartbeatInSeconds"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "heartbeatInSeconds", HeartbeatInSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "resource", Resource);
         global::Gureum.Core.ValueTree.Put(node, "input", Input);
         global::Gureum.Core.ValueTree.Put(node, "inputDetails", InputDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "resource", Resource);
         global::Gureum.Core.ValueTree.Put(node, "timeoutInSeconds", TimeoutInSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "heartbeatInSeconds", HeartbeatInSeconds);
         return node;
     }
 }
@@ -181,9 +181,9 @@ public sealed partial class ActivitySucceededEventDetails
 
 public sealed partial class ActivityTimedOutEventDetails
 {
-    public string? Cause { get; set; }
-
     public string? Error { get; set; }
+
+    public string? Cause { get; set; }
 
     public static ActivityTimedOutEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -192,16 +192,16 @@ public sealed partial class ActivityTimedOutEventDetails
             return null;
         }
         var result = new ActivityTimedOutEventDetails();
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         return node;
     }
 }
@@ -231,9 +231,9 @@ public sealed partial class AssignedVariablesDetails
 
 public sealed partial class BillingDetails
 {
-    public long? BilledDurationInMilliseconds { get; set; }
-
     public long? BilledMemoryUsedInMB { get; set; }
+
+    public long? BilledDurationInMilliseconds { get; set; }
 
     public static BillingDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -242,16 +242,16 @@ public sealed partial class BillingDetails
             return null;
         }
         var result = new BillingDetails();
-        result.BilledDurationInMilliseconds = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "billedDurationInMilliseconds"));
         result.BilledMemoryUsedInMB = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "billedMemoryUsedInMB"));
+        result.BilledDurationInMilliseconds = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "billedDurationInMilliseconds"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "billedDurationInMilliseconds", BilledDurationInMilliseconds);
         global::Gureum.Core.ValueTree.Put(node, "billedMemoryUsedInMB", BilledMemoryUsedInMB);
+        global::Gureum.Core.ValueTree.Put(node, "billedDurationInMilliseconds", BilledDurationInMilliseconds);
         return node;
     }
 }
@@ -304,11 +304,11 @@ public sealed partial class CloudWatchLogsLogGroup
 
 public sealed partial class CreateActivityInput
 {
-    public global::Gureum.Api.Stepfunctions.EncryptionConfiguration? EncryptionConfiguration { get; set; }
-
     public string? Name { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Stepfunctions.Tag>? Tags { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.EncryptionConfiguration? EncryptionConfiguration { get; set; }
 
     public static CreateActivityInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -317,18 +317,18 @@ public sealed partial class CreateActivityInput
             return null;
         }
         var result = new CreateActivityInput();
-        result.EncryptionConfiguration = global::Gureum.Api.Stepfunctions.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "encryptionConfiguration")));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Stepfunctions.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EncryptionConfiguration = global::Gureum.Api.Stepfunctions.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "encryptionConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "encryptionConfiguration", EncryptionConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "encryptionConfiguration", EncryptionConfiguration?.ToTree());
         return node;
     }
 }
@@ -393,9 +393,9 @@ public sealed partial class CreateStateMachineAliasInput
 
 public sealed partial class CreateStateMachineAliasOutput
 {
-    public global::System.DateTimeOffset? CreationDate { get; set; }
-
     public string? StateMachineAliasArn { get; set; }
+
+    public global::System.DateTimeOffset? CreationDate { get; set; }
 
     public static CreateStateMachineAliasOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -404,41 +404,41 @@ public sealed partial class CreateStateMachineAliasOutput
             return null;
         }
         var result = new CreateStateMachineAliasOutput();
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "creationDate"));
         result.StateMachineAliasArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineAliasArn"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "creationDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "creationDate", CreationDate);
         global::Gureum.Core.ValueTree.Put(node, "stateMachineAliasArn", StateMachineAliasArn);
+        global::Gureum.Core.ValueTree.Put(node, "creationDate", CreationDate);
         return node;
     }
 }
 
 public sealed partial class CreateStateMachineInput
 {
-    public string? Definition { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.EncryptionConfiguration? EncryptionConfiguration { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.LoggingConfiguration? LoggingConfiguration { get; set; }
-
     public string? Name { get; set; }
 
-    public bool? Publish { get; set; }
+    public string? Definition { get; set; }
 
     public string? RoleArn { get; set; }
+
+    public string? Type { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.LoggingConfiguration? LoggingConfiguration { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Stepfunctions.Tag>? Tags { get; set; }
 
     public global::Gureum.Api.Stepfunctions.TracingConfiguration? TracingConfiguration { get; set; }
 
-    public string? Type { get; set; }
+    public bool? Publish { get; set; }
 
     public string? VersionDescription { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.EncryptionConfiguration? EncryptionConfiguration { get; set; }
 
     public static CreateStateMachineInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -447,41 +447,41 @@ public sealed partial class CreateStateMachineInput
             return null;
         }
         var result = new CreateStateMachineInput();
-        result.Definition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "definition"));
-        result.EncryptionConfiguration = global::Gureum.Api.Stepfunctions.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "encryptionConfiguration")));
-        result.LoggingConfiguration = global::Gureum.Api.Stepfunctions.LoggingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "loggingConfiguration")));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
-        result.Publish = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "publish"));
+        result.Definition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "definition"));
         result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.LoggingConfiguration = global::Gureum.Api.Stepfunctions.LoggingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "loggingConfiguration")));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "tags"), x => global::Gureum.Api.Stepfunctions.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.TracingConfiguration = global::Gureum.Api.Stepfunctions.TracingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "tracingConfiguration")));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.Publish = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "publish"));
         result.VersionDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "versionDescription"));
+        result.EncryptionConfiguration = global::Gureum.Api.Stepfunctions.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "encryptionConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "definition", Definition);
-        global::Gureum.Core.ValueTree.Put(node, "encryptionConfiguration", EncryptionConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "loggingConfiguration", LoggingConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "publish", Publish);
+        global::Gureum.Core.ValueTree.Put(node, "definition", Definition);
         global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "loggingConfiguration", LoggingConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "tracingConfiguration", TracingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "publish", Publish);
         global::Gureum.Core.ValueTree.Put(node, "versionDescription", VersionDescription);
+        global::Gureum.Core.ValueTree.Put(node, "encryptionConfiguration", EncryptionConfiguration?.ToTree());
         return node;
     }
 }
 
 public sealed partial class CreateStateMachineOutput
 {
-    public global::System.DateTimeOffset? CreationDate { get; set; }
-
     public string? StateMachineArn { get; set; }
+
+    public global::System.DateTimeOffset? CreationDate { get; set; }
 
     public string? StateMachineVersionArn { get; set; }
 
@@ -492,8 +492,8 @@ public sealed partial class CreateStateMachineOutput
             return null;
         }
         var result = new CreateStateMachineOutput();
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "creationDate"));
         result.StateMachineArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineArn"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "creationDate"));
         result.StateMachineVersionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineVersionArn"));
         return result;
     }
@@ -501,8 +501,8 @@ public sealed partial class CreateStateMachineOutput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "creationDate", CreationDate);
         global::Gureum.Core.ValueTree.Put(node, "stateMachineArn", StateMachineArn);
+        global::Gureum.Core.ValueTree.Put(node, "creationDate", CreationDate);
         global::Gureum.Core.ValueTree.Put(node, "stateMachineVersionArn", StateMachineVersionArn);
         return node;
     }
@@ -703,11 +703,11 @@ public sealed partial class DescribeActivityOutput
 {
     public string? ActivityArn { get; set; }
 
+    public string? Name { get; set; }
+
     public global::System.DateTimeOffset? CreationDate { get; set; }
 
     public global::Gureum.Api.Stepfunctions.EncryptionConfiguration? EncryptionConfiguration { get; set; }
-
-    public string? Name { get; set; }
 
     public static DescribeActivityOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -717,9 +717,9 @@ public sealed partial class DescribeActivityOutput
         }
         var result = new DescribeActivityOutput();
         result.ActivityArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "activityArn"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "creationDate"));
         result.EncryptionConfiguration = global::Gureum.Api.Stepfunctions.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "encryptionConfiguration")));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         return result;
     }
 
@@ -727,9 +727,9 @@ public sealed partial class DescribeActivityOutput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "activityArn", ActivityArn);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "creationDate", CreationDate);
         global::Gureum.Core.ValueTree.Put(node, "encryptionConfiguration", EncryptionConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         return node;
     }
 }
@@ -763,23 +763,37 @@ public sealed partial class DescribeExecutionInput
 
 public sealed partial class DescribeExecutionOutput
 {
-    public string? Cause { get; set; }
-
-    public string? Error { get; set; }
-
     public string? ExecutionArn { get; set; }
+
+    public string? StateMachineArn { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? Status { get; set; }
+
+    public global::System.DateTimeOffset? StartDate { get; set; }
+
+    public global::System.DateTimeOffset? StopDate { get; set; }
 
     public string? Input { get; set; }
 
     public global::Gureum.Api.Stepfunctions.CloudWatchEventsExecutionDataDetails? InputDetails { get; set; }
 
-    public string? MapRunArn { get; set; }
-
-    public string? Name { get; set; }
-
     public string? Output { get; set; }
 
     public global::Gureum.Api.Stepfunctions.CloudWatchEventsExecutionDataDetails? OutputDetails { get; set; }
+
+    public string? TraceHeader { get; set; }
+
+    public string? MapRunArn { get; set; }
+
+    public string? Error { get; set; }
+
+    public string? Cause { get; set; }
+
+    public string? StateMachineVersionArn { get; set; }
+
+    public string? StateMachineAliasArn { get; set; }
 
     public int? RedriveCount { get; set; }
 
@@ -789,20 +803,6 @@ public sealed partial class DescribeExecutionOutput
 
     public string? RedriveStatusReason { get; set; }
 
-    public global::System.DateTimeOffset? StartDate { get; set; }
-
-    public string? StateMachineAliasArn { get; set; }
-
-    public string? StateMachineArn { get; set; }
-
-    public string? StateMachineVersionArn { get; set; }
-
-    public string? Status { get; set; }
-
-    public global::System.DateTimeOffset? StopDate { get; set; }
-
-    public string? TraceHeader { get; set; }
-
     public static DescribeExecutionOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -810,52 +810,52 @@ public sealed partial class DescribeExecutionOutput
             return null;
         }
         var result = new DescribeExecutionOutput();
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
-        result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
         result.ExecutionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionArn"));
+        result.StateMachineArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineArn"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.StartDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "startDate"));
+        result.StopDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "stopDate"));
         result.Input = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "input"));
         result.InputDetails = global::Gureum.Api.Stepfunctions.CloudWatchEventsExecutionDataDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "inputDetails")));
-        result.MapRunArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "mapRunArn"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.Output = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "output"));
         result.OutputDetails = global::Gureum.Api.Stepfunctions.CloudWatchEventsExecutionDataDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "outputDetails")));
+        result.TraceHeader = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "traceHeader"));
+        result.MapRunArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "mapRunArn"));
+        result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
+        result.StateMachineVersionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineVersionArn"));
+        result.StateMachineAliasArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineAliasArn"));
         result.RedriveCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "redriveCount"));
         result.RedriveDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "redriveDate"));
         result.RedriveStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "redriveStatus"));
         result.RedriveStatusReason = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "redriveStatusReason"));
-        result.StartDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "startDate"));
-        result.StateMachineAliasArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineAliasArn"));
-        result.StateMachineArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineArn"));
-        result.StateMachineVersionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineVersionArn"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
-        result.StopDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "stopDate"));
-        result.TraceHeader = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "traceHeader"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
-        global::Gureum.Core.ValueTree.Put(node, "error", Error);
         global::Gureum.Core.ValueTree.Put(node, "executionArn", ExecutionArn);
+        global::Gureum.Core.ValueTree.Put(node, "stateMachineArn", StateMachineArn);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "startDate", StartDate);
+        global::Gureum.Core.ValueTree.Put(node, "stopDate", StopDate);
         global::Gureum.Core.ValueTree.Put(node, "input", Input);
         global::Gureum.Core.ValueTree.Put(node, "inputDetails", InputDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "mapRunArn", MapRunArn);
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "output", Output);
         global::Gureum.Core.ValueTree.Put(node, "outputDetails", OutputDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "traceHeader", TraceHeader);
+        global::Gureum.Core.ValueTree.Put(node, "mapRunArn", MapRunArn);
+        global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
+        global::Gureum.Core.ValueTree.Put(node, "stateMachineVersionArn", StateMachineVersionArn);
+        global::Gureum.Core.ValueTree.Put(node, "stateMachineAliasArn", StateMachineAliasArn);
         global::Gureum.Core.ValueTree.Put(node, "redriveCount", RedriveCount);
         global::Gureum.Core.ValueTree.Put(node, "redriveDate", RedriveDate);
         global::Gureum.Core.ValueTree.Put(node, "redriveStatus", RedriveStatus);
         global::Gureum.Core.ValueTree.Put(node, "redriveStatusReason", RedriveStatusReason);
-        global::Gureum.Core.ValueTree.Put(node, "startDate", StartDate);
-        global::Gureum.Core.ValueTree.Put(node, "stateMachineAliasArn", StateMachineAliasArn);
-        global::Gureum.Core.ValueTree.Put(node, "stateMachineArn", StateMachineArn);
-        global::Gureum.Core.ValueTree.Put(node, "stateMachineVersionArn", StateMachineVersionArn);
-        global::Gureum.Core.ValueTree.Put(node, "status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "stopDate", StopDate);
-        global::Gureum.Core.ValueTree.Put(node, "traceHeader", TraceHeader);
         return node;
     }
 }
@@ -885,29 +885,29 @@ public sealed partial class DescribeMapRunInput
 
 public sealed partial class DescribeMapRunOutput
 {
+    public string? MapRunArn { get; set; }
+
     public string? ExecutionArn { get; set; }
 
-    public global::Gureum.Api.Stepfunctions.MapRunExecutionCounts? ExecutionCounts { get; set; }
+    public string? Status { get; set; }
+
+    public global::System.DateTimeOffset? StartDate { get; set; }
+
+    public global::System.DateTimeOffset? StopDate { get; set; }
+
+    public int? MaxConcurrency { get; set; }
+
+    public float? ToleratedFailurePercentage { get; set; }
+
+    public long? ToleratedFailureCount { get; set; }
 
     public global::Gureum.Api.Stepfunctions.MapRunItemCounts? ItemCounts { get; set; }
 
-    public string? MapRunArn { get; set; }
-
-    public int? MaxConcurrency { get; set; }
+    public global::Gureum.Api.Stepfunctions.MapRunExecutionCounts? ExecutionCounts { get; set; }
 
     public int? RedriveCount { get; set; }
 
     public global::System.DateTimeOffset? RedriveDate { get; set; }
-
-    public global::System.DateTimeOffset? StartDate { get; set; }
-
-    public string? Status { get; set; }
-
-    public global::System.DateTimeOffset? StopDate { get; set; }
-
-    public long? ToleratedFailureCount { get; set; }
-
-    public float? ToleratedFailurePercentage { get; set; }
 
     public static DescribeMapRunOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -916,36 +916,36 @@ public sealed partial class DescribeMapRunOutput
             return null;
         }
         var result = new DescribeMapRunOutput();
-        result.ExecutionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionArn"));
-        result.ExecutionCounts = global::Gureum.Api.Stepfunctions.MapRunExecutionCounts.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "executionCounts")));
-        result.ItemCounts = global::Gureum.Api.Stepfunctions.MapRunItemCounts.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "itemCounts")));
         result.MapRunArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "mapRunArn"));
+        result.ExecutionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionArn"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.StartDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "startDate"));
+        result.StopDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "stopDate"));
         result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxConcurrency"));
+        result.ToleratedFailurePercentage = global::Gureum.Core.ValueConvert.AsFloat(global::Gureum.Core.ValueTree.Get(node, "toleratedFailurePercentage"));
+        result.ToleratedFailureCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "toleratedFailureCount"));
+        result.ItemCounts = global::Gureum.Api.Stepfunctions.MapRunItemCounts.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "itemCounts")));
+        result.ExecutionCounts = global::Gureum.Api.Stepfunctions.MapRunExecutionCounts.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "executionCounts")));
         result.RedriveCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "redriveCount"));
         result.RedriveDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "redriveDate"));
-        result.StartDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "startDate"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
-        result.StopDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "stopDate"));
-        result.ToleratedFailureCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "toleratedFailureCount"));
-        result.ToleratedFailurePercentage = global::Gureum.Core.ValueConvert.AsFloat(global::Gureum.Core.ValueTree.Get(node, "toleratedFailurePercentage"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "executionArn", ExecutionArn);
-        global::Gureum.Core.ValueTree.Put(node, "executionCounts", ExecutionCounts?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "itemCounts", ItemCounts?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "mapRunArn", MapRunArn);
+        global::Gureum.Core.ValueTree.Put(node, "executionArn", ExecutionArn);
+        global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "startDate", StartDate);
+        global::Gureum.Core.ValueTree.Put(node, "stopDate", StopDate);
         global::Gureum.Core.ValueTree.Put(node, "maxConcurrency", MaxConcurrency);
+        global::Gureum.Core.ValueTree.Put(node, "toleratedFailurePercentage", ToleratedFailurePercentage);
+        global::Gureum.Core.ValueTree.Put(node, "toleratedFailureCount", ToleratedFailureCount);
+        global::Gureum.Core.ValueTree.Put(node, "itemCounts", ItemCounts?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "executionCounts", ExecutionCounts?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "redriveCount", RedriveCount);
         global::Gureum.Core.ValueTree.Put(node, "redriveDate", RedriveDate);
-        global::Gureum.Core.ValueTree.Put(node, "startDate", StartDate);
-        global::Gureum.Core.ValueTree.Put(node, "status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "stopDate", StopDate);
-        global::Gureum.Core.ValueTree.Put(node, "toleratedFailureCount", ToleratedFailureCount);
-        global::Gureum.Core.ValueTree.Put(node, "toleratedFailurePercentage", ToleratedFailurePercentage);
         return node;
     }
 }
@@ -975,15 +975,15 @@ public sealed partial class DescribeStateMachineAliasInput
 
 public sealed partial class DescribeStateMachineAliasOutput
 {
-    public global::System.DateTimeOffset? CreationDate { get; set; }
-
-    public string? Description { get; set; }
+    public string? StateMachineAliasArn { get; set; }
 
     public string? Name { get; set; }
 
+    public string? Description { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Stepfunctions.RoutingConfigurationListItem>? RoutingConfiguration { get; set; }
 
-    public string? StateMachineAliasArn { get; set; }
+    public global::System.DateTimeOffset? CreationDate { get; set; }
 
     public global::System.DateTimeOffset? UpdateDate { get; set; }
 
@@ -994,11 +994,11 @@ public sealed partial class DescribeStateMachineAliasOutput
             return null;
         }
         var result = new DescribeStateMachineAliasOutput();
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "creationDate"));
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
-        result.RoutingConfiguration = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "routingConfiguration"), x => global::Gureum.Api.Stepfunctions.RoutingConfigurationListItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.StateMachineAliasArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineAliasArn"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
+        result.RoutingConfiguration = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "routingConfiguration"), x => global::Gureum.Api.Stepfunctions.RoutingConfigurationListItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "creationDate"));
         result.UpdateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updateDate"));
         return result;
     }
@@ -1006,11 +1006,11 @@ public sealed partial class DescribeStateMachineAliasOutput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "creationDate", CreationDate);
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "routingConfiguration", global::Gureum.Core.ValueTree.WriteList(RoutingConfiguration, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "stateMachineAliasArn", StateMachineAliasArn);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
+        global::Gureum.Core.ValueTree.Put(node, "routingConfiguration", global::Gureum.Core.ValueTree.WriteList(RoutingConfiguration, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "creationDate", CreationDate);
         global::Gureum.Core.ValueTree.Put(node, "updateDate", UpdateDate);
         return node;
     }
@@ -1045,27 +1045,27 @@ public sealed partial class DescribeStateMachineForExecutionInput
 
 public sealed partial class DescribeStateMachineForExecutionOutput
 {
-    public string? Definition { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.EncryptionConfiguration? EncryptionConfiguration { get; set; }
-
-    public string? Label { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.LoggingConfiguration? LoggingConfiguration { get; set; }
-
-    public string? MapRunArn { get; set; }
+    public string? StateMachineArn { get; set; }
 
     public string? Name { get; set; }
 
-    public string? RevisionId { get; set; }
+    public string? Definition { get; set; }
 
     public string? RoleArn { get; set; }
 
-    public string? StateMachineArn { get; set; }
+    public global::System.DateTimeOffset? UpdateDate { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.LoggingConfiguration? LoggingConfiguration { get; set; }
 
     public global::Gureum.Api.Stepfunctions.TracingConfiguration? TracingConfiguration { get; set; }
 
-    public global::System.DateTimeOffset? UpdateDate { get; set; }
+    public string? MapRunArn { get; set; }
+
+    public string? Label { get; set; }
+
+    public string? RevisionId { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.EncryptionConfiguration? EncryptionConfiguration { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? VariableReferences { get; set; }
 
@@ -1076,17 +1076,17 @@ public sealed partial class DescribeStateMachineForExecutionOutput
             return null;
         }
         var result = new DescribeStateMachineForExecutionOutput();
-        result.Definition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "definition"));
-        result.EncryptionConfiguration = global::Gureum.Api.Stepfunctions.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "encryptionConfiguration")));
-        result.Label = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "label"));
-        result.LoggingConfiguration = global::Gureum.Api.Stepfunctions.LoggingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "loggingConfiguration")));
-        result.MapRunArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "mapRunArn"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
-        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "revisionId"));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
         result.StateMachineArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineArn"));
-        result.TracingConfiguration = global::Gureum.Api.Stepfunctions.TracingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "tracingConfiguration")));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Definition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "definition"));
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
         result.UpdateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updateDate"));
+        result.LoggingConfiguration = global::Gureum.Api.Stepfunctions.LoggingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "loggingConfiguration")));
+        result.TracingConfiguration = global::Gureum.Api.Stepfunctions.TracingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "tracingConfiguration")));
+        result.MapRunArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "mapRunArn"));
+        result.Label = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "label"));
+        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "revisionId"));
+        result.EncryptionConfiguration = global::Gureum.Api.Stepfunctions.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "encryptionConfiguration")));
         result.VariableReferences = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "variableReferences"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
         return result;
     }
@@ -1094,17 +1094,17 @@ public sealed partial class DescribeStateMachineForExecutionOutput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "definition", Definition);
-        global::Gureum.Core.ValueTree.Put(node, "encryptionConfiguration", EncryptionConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "label", Label);
-        global::Gureum.Core.ValueTree.Put(node, "loggingConfiguration", LoggingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "mapRunArn", MapRunArn);
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "revisionId", RevisionId);
-        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "stateMachineArn", StateMachineArn);
-        global::Gureum.Core.ValueTree.Put(node, "tracingConfiguration", TracingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "definition", Definition);
+        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "updateDate", UpdateDate);
+        global::Gureum.Core.ValueTree.Put(node, "loggingConfiguration", LoggingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "tracingConfiguration", TracingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "mapRunArn", MapRunArn);
+        global::Gureum.Core.ValueTree.Put(node, "label", Label);
+        global::Gureum.Core.ValueTree.Put(node, "revisionId", RevisionId);
+        global::Gureum.Core.ValueTree.Put(node, "encryptionConfiguration", EncryptionConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "variableReferences", global::Gureum.Core.ValueTree.WriteMap(VariableReferences, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
         return node;
     }
@@ -1112,9 +1112,9 @@ public sealed partial class DescribeStateMachineForExecutionOutput
 
 public sealed partial class DescribeStateMachineInput
 {
-    public string? IncludedData { get; set; }
-
     public string? StateMachineArn { get; set; }
+
+    public string? IncludedData { get; set; }
 
     public static DescribeStateMachineInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1123,47 +1123,47 @@ public sealed partial class DescribeStateMachineInput
             return null;
         }
         var result = new DescribeStateMachineInput();
-        result.IncludedData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "includedData"));
         result.StateMachineArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineArn"));
+        result.IncludedData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "includedData"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "includedData", IncludedData);
         global::Gureum.Core.ValueTree.Put(node, "stateMachineArn", StateMachineArn);
+        global::Gureum.Core.ValueTree.Put(node, "includedData", IncludedData);
         return node;
     }
 }
 
 public sealed partial class DescribeStateMachineOutput
 {
-    public global::System.DateTimeOffset? CreationDate { get; set; }
+    public string? StateMachineArn { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? Status { get; set; }
 
     public string? Definition { get; set; }
+
+    public string? RoleArn { get; set; }
+
+    public string? Type { get; set; }
+
+    public global::System.DateTimeOffset? CreationDate { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.LoggingConfiguration? LoggingConfiguration { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.TracingConfiguration? TracingConfiguration { get; set; }
+
+    public string? Label { get; set; }
+
+    public string? RevisionId { get; set; }
 
     public string? Description { get; set; }
 
     public global::Gureum.Api.Stepfunctions.EncryptionConfiguration? EncryptionConfiguration { get; set; }
-
-    public string? Label { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.LoggingConfiguration? LoggingConfiguration { get; set; }
-
-    public string? Name { get; set; }
-
-    public string? RevisionId { get; set; }
-
-    public string? RoleArn { get; set; }
-
-    public string? StateMachineArn { get; set; }
-
-    public string? Status { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.TracingConfiguration? TracingConfiguration { get; set; }
-
-    public string? Type { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<string>>? VariableReferences { get; set; }
 
@@ -1174,19 +1174,19 @@ public sealed partial class DescribeStateMachineOutput
             return null;
         }
         var result = new DescribeStateMachineOutput();
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "creationDate"));
+        result.StateMachineArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineArn"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         result.Definition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "definition"));
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "creationDate"));
+        result.LoggingConfiguration = global::Gureum.Api.Stepfunctions.LoggingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "loggingConfiguration")));
+        result.TracingConfiguration = global::Gureum.Api.Stepfunctions.TracingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "tracingConfiguration")));
+        result.Label = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "label"));
+        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "revisionId"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.EncryptionConfiguration = global::Gureum.Api.Stepfunctions.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "encryptionConfiguration")));
-        result.Label = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "label"));
-        result.LoggingConfiguration = global::Gureum.Api.Stepfunctions.LoggingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "loggingConfiguration")));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
-        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "revisionId"));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
-        result.StateMachineArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineArn"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
-        result.TracingConfiguration = global::Gureum.Api.Stepfunctions.TracingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "tracingConfiguration")));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
         result.VariableReferences = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "variableReferences"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Core.ValueConvert.AsString(x)!)!);
         return result;
     }
@@ -1194,19 +1194,19 @@ public sealed partial class DescribeStateMachineOutput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "creationDate", CreationDate);
+        global::Gureum.Core.ValueTree.Put(node, "stateMachineArn", StateMachineArn);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "status", Status);
         global::Gureum.Core.ValueTree.Put(node, "definition", Definition);
+        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "creationDate", CreationDate);
+        global::Gureum.Core.ValueTree.Put(node, "loggingConfiguration", LoggingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "tracingConfiguration", TracingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "label", Label);
+        global::Gureum.Core.ValueTree.Put(node, "revisionId", RevisionId);
         global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "encryptionConfiguration", EncryptionConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "label", Label);
-        global::Gureum.Core.ValueTree.Put(node, "loggingConfiguration", LoggingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "revisionId", RevisionId);
-        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "stateMachineArn", StateMachineArn);
-        global::Gureum.Core.ValueTree.Put(node, "status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "tracingConfiguration", TracingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "type", Type);
         global::Gureum.Core.ValueTree.Put(node, "variableReferences", global::Gureum.Core.ValueTree.WriteMap(VariableReferences, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x)));
         return node;
     }
@@ -1214,9 +1214,9 @@ public sealed partial class DescribeStateMachineOutput
 
 public sealed partial class EncryptionConfiguration
 {
-    public int? KmsDataKeyReusePeriodSeconds { get; set; }
-
     public string? KmsKeyId { get; set; }
+
+    public int? KmsDataKeyReusePeriodSeconds { get; set; }
 
     public string? Type { get; set; }
 
@@ -1227,8 +1227,8 @@ public sealed partial class EncryptionConfiguration
             return null;
         }
         var result = new EncryptionConfiguration();
-        result.KmsDataKeyReusePeriodSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "kmsDataKeyReusePeriodSeconds"));
         result.KmsKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "kmsKeyId"));
+        result.KmsDataKeyReusePeriodSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "kmsDataKeyReusePeriodSeconds"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
         return result;
     }
@@ -1236,8 +1236,8 @@ public sealed partial class EncryptionConfiguration
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "kmsDataKeyReusePeriodSeconds", KmsDataKeyReusePeriodSeconds);
         global::Gureum.Core.ValueTree.Put(node, "kmsKeyId", KmsKeyId);
+        global::Gureum.Core.ValueTree.Put(node, "kmsDataKeyReusePeriodSeconds", KmsDataKeyReusePeriodSeconds);
         global::Gureum.Core.ValueTree.Put(node, "type", Type);
         return node;
     }
@@ -1252,9 +1252,9 @@ public static class EncryptionType
 
 public sealed partial class EvaluationFailedEventDetails
 {
-    public string? Cause { get; set; }
-
     public string? Error { get; set; }
+
+    public string? Cause { get; set; }
 
     public string? Location { get; set; }
 
@@ -1267,8 +1267,8 @@ public sealed partial class EvaluationFailedEventDetails
             return null;
         }
         var result = new EvaluationFailedEventDetails();
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         result.Location = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "location"));
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "state"));
         return result;
@@ -1277,8 +1277,8 @@ public sealed partial class EvaluationFailedEventDetails
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         global::Gureum.Core.ValueTree.Put(node, "location", Location);
         global::Gureum.Core.ValueTree.Put(node, "state", State);
         return node;
@@ -1287,9 +1287,9 @@ public sealed partial class EvaluationFailedEventDetails
 
 public sealed partial class ExecutionAbortedEventDetails
 {
-    public string? Cause { get; set; }
-
     public string? Error { get; set; }
+
+    public string? Cause { get; set; }
 
     public static ExecutionAbortedEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1298,25 +1298,25 @@ public sealed partial class ExecutionAbortedEventDetails
             return null;
         }
         var result = new ExecutionAbortedEventDetails();
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         return node;
     }
 }
 
 public sealed partial class ExecutionFailedEventDetails
 {
-    public string? Cause { get; set; }
-
     public string? Error { get; set; }
+
+    public string? Cause { get; set; }
 
     public static ExecutionFailedEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1325,16 +1325,16 @@ public sealed partial class ExecutionFailedEventDetails
             return null;
         }
         var result = new ExecutionFailedEventDetails();
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         return node;
     }
 }
@@ -1343,27 +1343,27 @@ public sealed partial class ExecutionListItem
 {
     public string? ExecutionArn { get; set; }
 
-    public int? ItemCount { get; set; }
+    public string? StateMachineArn { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? Status { get; set; }
+
+    public global::System.DateTimeOffset? StartDate { get; set; }
+
+    public global::System.DateTimeOffset? StopDate { get; set; }
 
     public string? MapRunArn { get; set; }
 
-    public string? Name { get; set; }
+    public int? ItemCount { get; set; }
+
+    public string? StateMachineVersionArn { get; set; }
+
+    public string? StateMachineAliasArn { get; set; }
 
     public int? RedriveCount { get; set; }
 
     public global::System.DateTimeOffset? RedriveDate { get; set; }
-
-    public global::System.DateTimeOffset? StartDate { get; set; }
-
-    public string? StateMachineAliasArn { get; set; }
-
-    public string? StateMachineArn { get; set; }
-
-    public string? StateMachineVersionArn { get; set; }
-
-    public string? Status { get; set; }
-
-    public global::System.DateTimeOffset? StopDate { get; set; }
 
     public static ExecutionListItem? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1373,17 +1373,17 @@ public sealed partial class ExecutionListItem
         }
         var result = new ExecutionListItem();
         result.ExecutionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionArn"));
-        result.ItemCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "itemCount"));
-        result.MapRunArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "mapRunArn"));
+        result.StateMachineArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineArn"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.StartDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "startDate"));
+        result.StopDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "stopDate"));
+        result.MapRunArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "mapRunArn"));
+        result.ItemCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "itemCount"));
+        result.StateMachineVersionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineVersionArn"));
+        result.StateMachineAliasArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineAliasArn"));
         result.RedriveCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "redriveCount"));
         result.RedriveDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "redriveDate"));
-        result.StartDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "startDate"));
-        result.StateMachineAliasArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineAliasArn"));
-        result.StateMachineArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineArn"));
-        result.StateMachineVersionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineVersionArn"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
-        result.StopDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "stopDate"));
         return result;
     }
 
@@ -1391,17 +1391,17 @@ public sealed partial class ExecutionListItem
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "executionArn", ExecutionArn);
-        global::Gureum.Core.ValueTree.Put(node, "itemCount", ItemCount);
-        global::Gureum.Core.ValueTree.Put(node, "mapRunArn", MapRunArn);
+        global::Gureum.Core.ValueTree.Put(node, "stateMachineArn", StateMachineArn);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "startDate", StartDate);
+        global::Gureum.Core.ValueTree.Put(node, "stopDate", StopDate);
+        global::Gureum.Core.ValueTree.Put(node, "mapRunArn", MapRunArn);
+        global::Gureum.Core.ValueTree.Put(node, "itemCount", ItemCount);
+        global::Gureum.Core.ValueTree.Put(node, "stateMachineVersionArn", StateMachineVersionArn);
+        global::Gureum.Core.ValueTree.Put(node, "stateMachineAliasArn", StateMachineAliasArn);
         global::Gureum.Core.ValueTree.Put(node, "redriveCount", RedriveCount);
         global::Gureum.Core.ValueTree.Put(node, "redriveDate", RedriveDate);
-        global::Gureum.Core.ValueTree.Put(node, "startDate", StartDate);
-        global::Gureum.Core.ValueTree.Put(node, "stateMachineAliasArn", StateMachineAliasArn);
-        global::Gureum.Core.ValueTree.Put(node, "stateMachineArn", StateMachineArn);
-        global::Gureum.Core.ValueTree.Put(node, "stateMachineVersionArn", StateMachineVersionArn);
-        global::Gureum.Core.ValueTree.Put(node, "status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "stopDate", StopDate);
         return node;
     }
 }
@@ -1523,9 +1523,9 @@ public sealed partial class ExecutionSucceededEventDetails
 
 public sealed partial class ExecutionTimedOutEventDetails
 {
-    public string? Cause { get; set; }
-
     public string? Error { get; set; }
+
+    public string? Cause { get; set; }
 
     public static ExecutionTimedOutEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1534,16 +1534,16 @@ public sealed partial class ExecutionTimedOutEventDetails
             return null;
         }
         var result = new ExecutionTimedOutEventDetails();
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         return node;
     }
 }
@@ -1577,9 +1577,9 @@ public sealed partial class GetActivityTaskInput
 
 public sealed partial class GetActivityTaskOutput
 {
-    public string? Input { get; set; }
-
     public string? TaskToken { get; set; }
+
+    public string? Input { get; set; }
 
     public static GetActivityTaskOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1588,16 +1588,16 @@ public sealed partial class GetActivityTaskOutput
             return null;
         }
         var result = new GetActivityTaskOutput();
-        result.Input = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "input"));
         result.TaskToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskToken"));
+        result.Input = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "input"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "input", Input);
         global::Gureum.Core.ValueTree.Put(node, "taskToken", TaskToken);
+        global::Gureum.Core.ValueTree.Put(node, "input", Input);
         return node;
     }
 }
@@ -1606,13 +1606,13 @@ public sealed partial class GetExecutionHistoryInput
 {
     public string? ExecutionArn { get; set; }
 
-    public bool? IncludeExecutionData { get; set; }
-
     public int? MaxResults { get; set; }
+
+    public bool? ReverseOrder { get; set; }
 
     public string? NextToken { get; set; }
 
-    public bool? ReverseOrder { get; set; }
+    public bool? IncludeExecutionData { get; set; }
 
     public static GetExecutionHistoryInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1622,10 +1622,10 @@ public sealed partial class GetExecutionHistoryInput
         }
         var result = new GetExecutionHistoryInput();
         result.ExecutionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionArn"));
-        result.IncludeExecutionData = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "includeExecutionData"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.ReverseOrder = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "reverseOrder"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.IncludeExecutionData = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "includeExecutionData"));
         return result;
     }
 
@@ -1633,10 +1633,10 @@ public sealed partial class GetExecutionHistoryInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "executionArn", ExecutionArn);
-        global::Gureum.Core.ValueTree.Put(node, "includeExecutionData", IncludeExecutionData);
         global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "reverseOrder", ReverseOrder);
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "includeExecutionData", IncludeExecutionData);
         return node;
     }
 }
@@ -1670,6 +1670,14 @@ public sealed partial class GetExecutionHistoryOutput
 
 public sealed partial class HistoryEvent
 {
+    public global::System.DateTimeOffset? Timestamp { get; set; }
+
+    public string? Type { get; set; }
+
+    public long? Id { get; set; }
+
+    public long? PreviousEventId { get; set; }
+
     public global::Gureum.Api.Stepfunctions.ActivityFailedEventDetails? ActivityFailedEventDetails { get; set; }
 
     public global::Gureum.Api.Stepfunctions.ActivityScheduleFailedEventDetails? ActivityScheduleFailedEventDetails { get; set; }
@@ -1681,56 +1689,6 @@ public sealed partial class HistoryEvent
     public global::Gureum.Api.Stepfunctions.ActivitySucceededEventDetails? ActivitySucceededEventDetails { get; set; }
 
     public global::Gureum.Api.Stepfunctions.ActivityTimedOutEventDetails? ActivityTimedOutEventDetails { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.EvaluationFailedEventDetails? EvaluationFailedEventDetails { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.ExecutionAbortedEventDetails? ExecutionAbortedEventDetails { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.ExecutionFailedEventDetails? ExecutionFailedEventDetails { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.ExecutionRedrivenEventDetails? ExecutionRedrivenEventDetails { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.ExecutionStartedEventDetails? ExecutionStartedEventDetails { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.ExecutionSucceededEventDetails? ExecutionSucceededEventDetails { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.ExecutionTimedOutEventDetails? ExecutionTimedOutEventDetails { get; set; }
-
-    public long? Id { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.LambdaFunctionFailedEventDetails? LambdaFunctionFailedEventDetails { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.LambdaFunctionScheduleFailedEventDetails? LambdaFunctionScheduleFailedEventDetails { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.LambdaFunctionScheduledEventDetails? LambdaFunctionScheduledEventDetails { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.LambdaFunctionStartFailedEventDetails? LambdaFunctionStartFailedEventDetails { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.LambdaFunctionSucceededEventDetails? LambdaFunctionSucceededEventDetails { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.LambdaFunctionTimedOutEventDetails? LambdaFunctionTimedOutEventDetails { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.MapIterationEventDetails? MapIterationAbortedEventDetails { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.MapIterationEventDetails? MapIterationFailedEventDetails { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.MapIterationEventDetails? MapIterationStartedEventDetails { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.MapIterationEventDetails? MapIterationSucceededEventDetails { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.MapRunFailedEventDetails? MapRunFailedEventDetails { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.MapRunRedrivenEventDetails? MapRunRedrivenEventDetails { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.MapRunStartedEventDetails? MapRunStartedEventDetails { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.MapStateStartedEventDetails? MapStateStartedEventDetails { get; set; }
-
-    public long? PreviousEventId { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.StateEnteredEventDetails? StateEnteredEventDetails { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.StateExitedEventDetails? StateExitedEventDetails { get; set; }
 
     public global::Gureum.Api.Stepfunctions.TaskFailedEventDetails? TaskFailedEventDetails { get; set; }
 
@@ -1748,9 +1706,51 @@ public sealed partial class HistoryEvent
 
     public global::Gureum.Api.Stepfunctions.TaskTimedOutEventDetails? TaskTimedOutEventDetails { get; set; }
 
-    public global::System.DateTimeOffset? Timestamp { get; set; }
+    public global::Gureum.Api.Stepfunctions.ExecutionFailedEventDetails? ExecutionFailedEventDetails { get; set; }
 
-    public string? Type { get; set; }
+    public global::Gureum.Api.Stepfunctions.ExecutionStartedEventDetails? ExecutionStartedEventDetails { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.ExecutionSucceededEventDetails? ExecutionSucceededEventDetails { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.ExecutionAbortedEventDetails? ExecutionAbortedEventDetails { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.ExecutionTimedOutEventDetails? ExecutionTimedOutEventDetails { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.ExecutionRedrivenEventDetails? ExecutionRedrivenEventDetails { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.MapStateStartedEventDetails? MapStateStartedEventDetails { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.MapIterationEventDetails? MapIterationStartedEventDetails { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.MapIterationEventDetails? MapIterationSucceededEventDetails { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.MapIterationEventDetails? MapIterationFailedEventDetails { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.MapIterationEventDetails? MapIterationAbortedEventDetails { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.LambdaFunctionFailedEventDetails? LambdaFunctionFailedEventDetails { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.LambdaFunctionScheduleFailedEventDetails? LambdaFunctionScheduleFailedEventDetails { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.LambdaFunctionScheduledEventDetails? LambdaFunctionScheduledEventDetails { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.LambdaFunctionStartFailedEventDetails? LambdaFunctionStartFailedEventDetails { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.LambdaFunctionSucceededEventDetails? LambdaFunctionSucceededEventDetails { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.LambdaFunctionTimedOutEventDetails? LambdaFunctionTimedOutEventDetails { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.StateEnteredEventDetails? StateEnteredEventDetails { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.StateExitedEventDetails? StateExitedEventDetails { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.MapRunStartedEventDetails? MapRunStartedEventDetails { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.MapRunFailedEventDetails? MapRunFailedEventDetails { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.MapRunRedrivenEventDetails? MapRunRedrivenEventDetails { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.EvaluationFailedEventDetails? EvaluationFailedEventDetails { get; set; }
 
     public static HistoryEvent? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1759,37 +1759,16 @@ public sealed partial class HistoryEvent
             return null;
         }
         var result = new HistoryEvent();
+        result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "timestamp"));
+        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.Id = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "id"));
+        result.PreviousEventId = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "previousEventId"));
         result.ActivityFailedEventDetails = global::Gureum.Api.Stepfunctions.ActivityFailedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "activityFailedEventDetails")));
         result.ActivityScheduleFailedEventDetails = global::Gureum.Api.Stepfunctions.ActivityScheduleFailedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "activityScheduleFailedEventDetails")));
         result.ActivityScheduledEventDetails = global::Gureum.Api.Stepfunctions.ActivityScheduledEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "activityScheduledEventDetails")));
         result.ActivityStartedEventDetails = global::Gureum.Api.Stepfunctions.ActivityStartedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "activityStartedEventDetails")));
         result.ActivitySucceededEventDetails = global::Gureum.Api.Stepfunctions.ActivitySucceededEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "activitySucceededEventDetails")));
         result.ActivityTimedOutEventDetails = global::Gureum.Api.Stepfunctions.ActivityTimedOutEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "activityTimedOutEventDetails")));
-        result.EvaluationFailedEventDetails = global::Gureum.Api.Stepfunctions.EvaluationFailedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "evaluationFailedEventDetails")));
-        result.ExecutionAbortedEventDetails = global::Gureum.Api.Stepfunctions.ExecutionAbortedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "executionAbortedEventDetails")));
-        result.ExecutionFailedEventDetails = global::Gureum.Api.Stepfunctions.ExecutionFailedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "executionFailedEventDetails")));
-        result.ExecutionRedrivenEventDetails = global::Gureum.Api.Stepfunctions.ExecutionRedrivenEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "executionRedrivenEventDetails")));
-        result.ExecutionStartedEventDetails = global::Gureum.Api.Stepfunctions.ExecutionStartedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "executionStartedEventDetails")));
-        result.ExecutionSucceededEventDetails = global::Gureum.Api.Stepfunctions.ExecutionSucceededEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "executionSucceededEventDetails")));
-        result.ExecutionTimedOutEventDetails = global::Gureum.Api.Stepfunctions.ExecutionTimedOutEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "executionTimedOutEventDetails")));
-        result.Id = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "id"));
-        result.LambdaFunctionFailedEventDetails = global::Gureum.Api.Stepfunctions.LambdaFunctionFailedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "lambdaFunctionFailedEventDetails")));
-        result.LambdaFunctionScheduleFailedEventDetails = global::Gureum.Api.Stepfunctions.LambdaFunctionScheduleFailedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "lambdaFunctionScheduleFailedEventDetails")));
-        result.LambdaFunctionScheduledEventDetails = global::Gureum.Api.Stepfunctions.LambdaFunctionScheduledEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "lambdaFunctionScheduledEventDetails")));
-        result.LambdaFunctionStartFailedEventDetails = global::Gureum.Api.Stepfunctions.LambdaFunctionStartFailedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "lambdaFunctionStartFailedEventDetails")));
-        result.LambdaFunctionSucceededEventDetails = global::Gureum.Api.Stepfunctions.LambdaFunctionSucceededEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "lambdaFunctionSucceededEventDetails")));
-        result.LambdaFunctionTimedOutEventDetails = global::Gureum.Api.Stepfunctions.LambdaFunctionTimedOutEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "lambdaFunctionTimedOutEventDetails")));
-        result.MapIterationAbortedEventDetails = global::Gureum.Api.Stepfunctions.MapIterationEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "mapIterationAbortedEventDetails")));
-        result.MapIterationFailedEventDetails = global::Gureum.Api.Stepfunctions.MapIterationEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "mapIterationFailedEventDetails")));
-        result.MapIterationStartedEventDetails = global::Gureum.Api.Stepfunctions.MapIterationEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "mapIterationStartedEventDetails")));
-        result.MapIterationSucceededEventDetails = global::Gureum.Api.Stepfunctions.MapIterationEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "mapIterationSucceededEventDetails")));
-        result.MapRunFailedEventDetails = global::Gureum.Api.Stepfunctions.MapRunFailedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "mapRunFailedEventDetails")));
-        result.MapRunRedrivenEventDetails = global::Gureum.Api.Stepfunctions.MapRunRedrivenEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "mapRunRedrivenEventDetails")));
-        result.MapRunStartedEventDetails = global::Gureum.Api.Stepfunctions.MapRunStartedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "mapRunStartedEventDetails")));
-        result.MapStateStartedEventDetails = global::Gureum.Api.Stepfunctions.MapStateStartedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "mapStateStartedEventDetails")));
-        result.PreviousEventId = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "previousEventId"));
-        result.StateEnteredEventDetails = global::Gureum.Api.Stepfunctions.StateEnteredEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "stateEnteredEventDetails")));
-        result.StateExitedEventDetails = global::Gureum.Api.Stepfunctions.StateExitedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "stateExitedEventDetails")));
         result.TaskFailedEventDetails = global::Gureum.Api.Stepfunctions.TaskFailedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "taskFailedEventDetails")));
         result.TaskScheduledEventDetails = global::Gureum.Api.Stepfunctions.TaskScheduledEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "taskScheduledEventDetails")));
         result.TaskStartFailedEventDetails = global::Gureum.Api.Stepfunctions.TaskStartFailedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "taskStartFailedEventDetails")));
@@ -1798,45 +1777,45 @@ public sealed partial class HistoryEvent
         result.TaskSubmittedEventDetails = global::Gureum.Api.Stepfunctions.TaskSubmittedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "taskSubmittedEventDetails")));
         result.TaskSucceededEventDetails = global::Gureum.Api.Stepfunctions.TaskSucceededEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "taskSucceededEventDetails")));
         result.TaskTimedOutEventDetails = global::Gureum.Api.Stepfunctions.TaskTimedOutEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "taskTimedOutEventDetails")));
-        result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "timestamp"));
-        result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.ExecutionFailedEventDetails = global::Gureum.Api.Stepfunctions.ExecutionFailedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "executionFailedEventDetails")));
+        result.ExecutionStartedEventDetails = global::Gureum.Api.Stepfunctions.ExecutionStartedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "executionStartedEventDetails")));
+        result.ExecutionSucceededEventDetails = global::Gureum.Api.Stepfunctions.ExecutionSucceededEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "executionSucceededEventDetails")));
+        result.ExecutionAbortedEventDetails = global::Gureum.Api.Stepfunctions.ExecutionAbortedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "executionAbortedEventDetails")));
+        result.ExecutionTimedOutEventDetails = global::Gureum.Api.Stepfunctions.ExecutionTimedOutEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "executionTimedOutEventDetails")));
+        result.ExecutionRedrivenEventDetails = global::Gureum.Api.Stepfunctions.ExecutionRedrivenEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "executionRedrivenEventDetails")));
+        result.MapStateStartedEventDetails = global::Gureum.Api.Stepfunctions.MapStateStartedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "mapStateStartedEventDetails")));
+        result.MapIterationStartedEventDetails = global::Gureum.Api.Stepfunctions.MapIterationEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "mapIterationStartedEventDetails")));
+        result.MapIterationSucceededEventDetails = global::Gureum.Api.Stepfunctions.MapIterationEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "mapIterationSucceededEventDetails")));
+        result.MapIterationFailedEventDetails = global::Gureum.Api.Stepfunctions.MapIterationEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "mapIterationFailedEventDetails")));
+        result.MapIterationAbortedEventDetails = global::Gureum.Api.Stepfunctions.MapIterationEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "mapIterationAbortedEventDetails")));
+        result.LambdaFunctionFailedEventDetails = global::Gureum.Api.Stepfunctions.LambdaFunctionFailedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "lambdaFunctionFailedEventDetails")));
+        result.LambdaFunctionScheduleFailedEventDetails = global::Gureum.Api.Stepfunctions.LambdaFunctionScheduleFailedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "lambdaFunctionScheduleFailedEventDetails")));
+        result.LambdaFunctionScheduledEventDetails = global::Gureum.Api.Stepfunctions.LambdaFunctionScheduledEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "lambdaFunctionScheduledEventDetails")));
+        result.LambdaFunctionStartFailedEventDetails = global::Gureum.Api.Stepfunctions.LambdaFunctionStartFailedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "lambdaFunctionStartFailedEventDetails")));
+        result.LambdaFunctionSucceededEventDetails = global::Gureum.Api.Stepfunctions.LambdaFunctionSucceededEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "lambdaFunctionSucceededEventDetails")));
+        result.LambdaFunctionTimedOutEventDetails = global::Gureum.Api.Stepfunctions.LambdaFunctionTimedOutEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "lambdaFunctionTimedOutEventDetails")));
+        result.StateEnteredEventDetails = global::Gureum.Api.Stepfunctions.StateEnteredEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "stateEnteredEventDetails")));
+        result.StateExitedEventDetails = global::Gureum.Api.Stepfunctions.StateExitedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "stateExitedEventDetails")));
+        result.MapRunStartedEventDetails = global::Gureum.Api.Stepfunctions.MapRunStartedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "mapRunStartedEventDetails")));
+        result.MapRunFailedEventDetails = global::Gureum.Api.Stepfunctions.MapRunFailedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "mapRunFailedEventDetails")));
+        result.MapRunRedrivenEventDetails = global::Gureum.Api.Stepfunctions.MapRunRedrivenEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "mapRunRedrivenEventDetails")));
+        result.EvaluationFailedEventDetails = global::Gureum.Api.Stepfunctions.EvaluationFailedEventDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "evaluationFailedEventDetails")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "timestamp", Timestamp);
+        global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "previousEventId", PreviousEventId);
         global::Gureum.Core.ValueTree.Put(node, "activityFailedEventDetails", ActivityFailedEventDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "activityScheduleFailedEventDetails", ActivityScheduleFailedEventDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "activityScheduledEventDetails", ActivityScheduledEventDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "activityStartedEventDetails", ActivityStartedEventDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "activitySucceededEventDetails", ActivitySucceededEventDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "activityTimedOutEventDetails", ActivityTimedOutEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "evaluationFailedEventDetails", EvaluationFailedEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "executionAbortedEventDetails", ExecutionAbortedEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "executionFailedEventDetails", ExecutionFailedEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "executionRedrivenEventDetails", ExecutionRedrivenEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "executionStartedEventDetails", ExecutionStartedEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "executionSucceededEventDetails", ExecutionSucceededEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "executionTimedOutEventDetails", ExecutionTimedOutEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "id", Id);
-        global::Gureum.Core.ValueTree.Put(node, "lambdaFunctionFailedEventDetails", LambdaFunctionFailedEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "lambdaFunctionScheduleFailedEventDetails", LambdaFunctionScheduleFailedEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "lambdaFunctionScheduledEventDetails", LambdaFunctionScheduledEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "lambdaFunctionStartFailedEventDetails", LambdaFunctionStartFailedEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "lambdaFunctionSucceededEventDetails", LambdaFunctionSucceededEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "lambdaFunctionTimedOutEventDetails", LambdaFunctionTimedOutEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "mapIterationAbortedEventDetails", MapIterationAbortedEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "mapIterationFailedEventDetails", MapIterationFailedEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "mapIterationStartedEventDetails", MapIterationStartedEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "mapIterationSucceededEventDetails", MapIterationSucceededEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "mapRunFailedEventDetails", MapRunFailedEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "mapRunRedrivenEventDetails", MapRunRedrivenEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "mapRunStartedEventDetails", MapRunStartedEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "mapStateStartedEventDetails", MapStateStartedEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "previousEventId", PreviousEventId);
-        global::Gureum.Core.ValueTree.Put(node, "stateEnteredEventDetails", StateEnteredEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "stateExitedEventDetails", StateExitedEventDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "taskFailedEventDetails", TaskFailedEventDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "taskScheduledEventDetails", TaskScheduledEventDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "taskStartFailedEventDetails", TaskStartFailedEventDetails?.ToTree());
@@ -1845,8 +1824,29 @@ public sealed partial class HistoryEvent
         global::Gureum.Core.ValueTree.Put(node, "taskSubmittedEventDetails", TaskSubmittedEventDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "taskSucceededEventDetails", TaskSucceededEventDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "taskTimedOutEventDetails", TaskTimedOutEventDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "timestamp", Timestamp);
-        global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "executionFailedEventDetails", ExecutionFailedEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "executionStartedEventDetails", ExecutionStartedEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "executionSucceededEventDetails", ExecutionSucceededEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "executionAbortedEventDetails", ExecutionAbortedEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "executionTimedOutEventDetails", ExecutionTimedOutEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "executionRedrivenEventDetails", ExecutionRedrivenEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "mapStateStartedEventDetails", MapStateStartedEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "mapIterationStartedEventDetails", MapIterationStartedEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "mapIterationSucceededEventDetails", MapIterationSucceededEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "mapIterationFailedEventDetails", MapIterationFailedEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "mapIterationAbortedEventDetails", MapIterationAbortedEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "lambdaFunctionFailedEventDetails", LambdaFunctionFailedEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "lambdaFunctionScheduleFailedEventDetails", LambdaFunctionScheduleFailedEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "lambdaFunctionScheduledEventDetails", LambdaFunctionScheduledEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "lambdaFunctionStartFailedEventDetails", LambdaFunctionStartFailedEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "lambdaFunctionSucceededEventDetails", LambdaFunctionSucceededEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "lambdaFunctionTimedOutEventDetails", LambdaFunctionTimedOutEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "stateEnteredEventDetails", StateEnteredEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "stateExitedEventDetails", StateExitedEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "mapRunStartedEventDetails", MapRunStartedEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "mapRunFailedEventDetails", MapRunFailedEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "mapRunRedrivenEventDetails", MapRunRedrivenEventDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "evaluationFailedEventDetails", EvaluationFailedEventDetails?.ToTree());
         return node;
     }
 }
@@ -1950,41 +1950,41 @@ public static class IncludedData
 
 public sealed partial class InspectionData
 {
+    public string? Input { get; set; }
+
     public string? AfterArguments { get; set; }
 
     public string? AfterInputPath { get; set; }
 
-    public string? AfterItemBatcher { get; set; }
-
-    public string? AfterItemSelector { get; set; }
-
-    public string? AfterItemsPath { get; set; }
-
-    public string? AfterItemsPointer { get; set; }
-
     public string? AfterParameters { get; set; }
 
-    public string? AfterResultPath { get; set; }
+    public string? Result { get; set; }
 
     public string? AfterResultSelector { get; set; }
 
-    public global::Gureum.Api.Stepfunctions.InspectionErrorDetails? ErrorDetails { get; set; }
-
-    public string? Input { get; set; }
-
-    public int? MaxConcurrency { get; set; }
+    public string? AfterResultPath { get; set; }
 
     public global::Gureum.Api.Stepfunctions.InspectionDataRequest? Request { get; set; }
 
     public global::Gureum.Api.Stepfunctions.InspectionDataResponse? Response { get; set; }
 
-    public string? Result { get; set; }
+    public string? Variables { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.InspectionErrorDetails? ErrorDetails { get; set; }
+
+    public string? AfterItemsPath { get; set; }
+
+    public string? AfterItemSelector { get; set; }
+
+    public string? AfterItemBatcher { get; set; }
+
+    public string? AfterItemsPointer { get; set; }
 
     public int? ToleratedFailureCount { get; set; }
 
     public float? ToleratedFailurePercentage { get; set; }
 
-    public string? Variables { get; set; }
+    public int? MaxConcurrency { get; set; }
 
     public static InspectionData? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1993,63 +1993,63 @@ public sealed partial class InspectionData
             return null;
         }
         var result = new InspectionData();
+        result.Input = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "input"));
         result.AfterArguments = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "afterArguments"));
         result.AfterInputPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "afterInputPath"));
-        result.AfterItemBatcher = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "afterItemBatcher"));
-        result.AfterItemSelector = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "afterItemSelector"));
-        result.AfterItemsPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "afterItemsPath"));
-        result.AfterItemsPointer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "afterItemsPointer"));
         result.AfterParameters = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "afterParameters"));
-        result.AfterResultPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "afterResultPath"));
+        result.Result = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "result"));
         result.AfterResultSelector = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "afterResultSelector"));
-        result.ErrorDetails = global::Gureum.Api.Stepfunctions.InspectionErrorDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "errorDetails")));
-        result.Input = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "input"));
-        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxConcurrency"));
+        result.AfterResultPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "afterResultPath"));
         result.Request = global::Gureum.Api.Stepfunctions.InspectionDataRequest.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "request")));
         result.Response = global::Gureum.Api.Stepfunctions.InspectionDataResponse.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "response")));
-        result.Result = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "result"));
+        result.Variables = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "variables"));
+        result.ErrorDetails = global::Gureum.Api.Stepfunctions.InspectionErrorDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "errorDetails")));
+        result.AfterItemsPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "afterItemsPath"));
+        result.AfterItemSelector = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "afterItemSelector"));
+        result.AfterItemBatcher = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "afterItemBatcher"));
+        result.AfterItemsPointer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "afterItemsPointer"));
         result.ToleratedFailureCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "toleratedFailureCount"));
         result.ToleratedFailurePercentage = global::Gureum.Core.ValueConvert.AsFloat(global::Gureum.Core.ValueTree.Get(node, "toleratedFailurePercentage"));
-        result.Variables = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "variables"));
+        result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxConcurrency"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "input", Input);
         global::Gureum.Core.ValueTree.Put(node, "afterArguments", AfterArguments);
         global::Gureum.Core.ValueTree.Put(node, "afterInputPath", AfterInputPath);
-        global::Gureum.Core.ValueTree.Put(node, "afterItemBatcher", AfterItemBatcher);
-        global::Gureum.Core.ValueTree.Put(node, "afterItemSelector", AfterItemSelector);
-        global::Gureum.Core.ValueTree.Put(node, "afterItemsPath", AfterItemsPath);
-        global::Gureum.Core.ValueTree.Put(node, "afterItemsPointer", AfterItemsPointer);
         global::Gureum.Core.ValueTree.Put(node, "afterParameters", AfterParameters);
-        global::Gureum.Core.ValueTree.Put(node, "afterResultPath", AfterResultPath);
+        global::Gureum.Core.ValueTree.Put(node, "result", Result);
         global::Gureum.Core.ValueTree.Put(node, "afterResultSelector", AfterResultSelector);
-        global::Gureum.Core.ValueTree.Put(node, "errorDetails", ErrorDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "input", Input);
-        global::Gureum.Core.ValueTree.Put(node, "maxConcurrency", MaxConcurrency);
+        global::Gureum.Core.ValueTree.Put(node, "afterResultPath", AfterResultPath);
         global::Gureum.Core.ValueTree.Put(node, "request", Request?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "response", Response?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "result", Result);
+        global::Gureum.Core.ValueTree.Put(node, "variables", Variables);
+        global::Gureum.Core.ValueTree.Put(node, "errorDetails", ErrorDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "afterItemsPath", AfterItemsPath);
+        global::Gureum.Core.ValueTree.Put(node, "afterItemSelector", AfterItemSelector);
+        global::Gureum.Core.ValueTree.Put(node, "afterItemBatcher", AfterItemBatcher);
+        global::Gureum.Core.ValueTree.Put(node, "afterItemsPointer", AfterItemsPointer);
         global::Gureum.Core.ValueTree.Put(node, "toleratedFailureCount", ToleratedFailureCount);
         global::Gureum.Core.ValueTree.Put(node, "toleratedFailurePercentage", ToleratedFailurePercentage);
-        global::Gureum.Core.ValueTree.Put(node, "variables", Variables);
+        global::Gureum.Core.ValueTree.Put(node, "maxConcurrency", MaxConcurrency);
         return node;
     }
 }
 
 public sealed partial class InspectionDataRequest
 {
-    public string? Body { get; set; }
-
-    public string? Headers { get; set; }
+    public string? Protocol { get; set; }
 
     public string? Method { get; set; }
 
-    public string? Protocol { get; set; }
-
     public string? Url { get; set; }
+
+    public string? Headers { get; set; }
+
+    public string? Body { get; set; }
 
     public static InspectionDataRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2058,37 +2058,37 @@ public sealed partial class InspectionDataRequest
             return null;
         }
         var result = new InspectionDataRequest();
-        result.Body = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "body"));
-        result.Headers = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "headers"));
-        result.Method = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "method"));
         result.Protocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "protocol"));
+        result.Method = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "method"));
         result.Url = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "url"));
+        result.Headers = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "headers"));
+        result.Body = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "body"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "body", Body);
-        global::Gureum.Core.ValueTree.Put(node, "headers", Headers);
-        global::Gureum.Core.ValueTree.Put(node, "method", Method);
         global::Gureum.Core.ValueTree.Put(node, "protocol", Protocol);
+        global::Gureum.Core.ValueTree.Put(node, "method", Method);
         global::Gureum.Core.ValueTree.Put(node, "url", Url);
+        global::Gureum.Core.ValueTree.Put(node, "headers", Headers);
+        global::Gureum.Core.ValueTree.Put(node, "body", Body);
         return node;
     }
 }
 
 public sealed partial class InspectionDataResponse
 {
-    public string? Body { get; set; }
-
-    public string? Headers { get; set; }
-
     public string? Protocol { get; set; }
 
     public string? StatusCode { get; set; }
 
     public string? StatusMessage { get; set; }
+
+    public string? Headers { get; set; }
+
+    public string? Body { get; set; }
 
     public static InspectionDataResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2097,22 +2097,22 @@ public sealed partial class InspectionDataResponse
             return null;
         }
         var result = new InspectionDataResponse();
-        result.Body = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "body"));
-        result.Headers = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "headers"));
         result.Protocol = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "protocol"));
         result.StatusCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusCode"));
         result.StatusMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusMessage"));
+        result.Headers = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "headers"));
+        result.Body = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "body"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "body", Body);
-        global::Gureum.Core.ValueTree.Put(node, "headers", Headers);
         global::Gureum.Core.ValueTree.Put(node, "protocol", Protocol);
         global::Gureum.Core.ValueTree.Put(node, "statusCode", StatusCode);
         global::Gureum.Core.ValueTree.Put(node, "statusMessage", StatusMessage);
+        global::Gureum.Core.ValueTree.Put(node, "headers", Headers);
+        global::Gureum.Core.ValueTree.Put(node, "body", Body);
         return node;
     }
 }
@@ -2121,9 +2121,9 @@ public sealed partial class InspectionErrorDetails
 {
     public int? CatchIndex { get; set; }
 
-    public int? RetryBackoffIntervalSeconds { get; set; }
-
     public int? RetryIndex { get; set; }
+
+    public int? RetryBackoffIntervalSeconds { get; set; }
 
     public static InspectionErrorDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2133,8 +2133,8 @@ public sealed partial class InspectionErrorDetails
         }
         var result = new InspectionErrorDetails();
         result.CatchIndex = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "catchIndex"));
-        result.RetryBackoffIntervalSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "retryBackoffIntervalSeconds"));
         result.RetryIndex = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "retryIndex"));
+        result.RetryBackoffIntervalSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "retryBackoffIntervalSeconds"));
         return result;
     }
 
@@ -2142,8 +2142,8 @@ public sealed partial class InspectionErrorDetails
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "catchIndex", CatchIndex);
-        global::Gureum.Core.ValueTree.Put(node, "retryBackoffIntervalSeconds", RetryBackoffIntervalSeconds);
         global::Gureum.Core.ValueTree.Put(node, "retryIndex", RetryIndex);
+        global::Gureum.Core.ValueTree.Put(node, "retryBackoffIntervalSeconds", RetryBackoffIntervalSeconds);
         return node;
     }
 }
@@ -2168,9 +2168,9 @@ public static class KmsKeyState
 
 public sealed partial class LambdaFunctionFailedEventDetails
 {
-    public string? Cause { get; set; }
-
     public string? Error { get; set; }
+
+    public string? Cause { get; set; }
 
     public static LambdaFunctionFailedEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2179,25 +2179,25 @@ public sealed partial class LambdaFunctionFailedEventDetails
             return null;
         }
         var result = new LambdaFunctionFailedEventDetails();
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         return node;
     }
 }
 
 public sealed partial class LambdaFunctionScheduleFailedEventDetails
 {
-    public string? Cause { get; set; }
-
     public string? Error { get; set; }
+
+    public string? Cause { get; set; }
 
     public static LambdaFunctionScheduleFailedEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2206,31 +2206,31 @@ public sealed partial class LambdaFunctionScheduleFailedEventDetails
             return null;
         }
         var result = new LambdaFunctionScheduleFailedEventDetails();
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         return node;
     }
 }
 
 public sealed partial class LambdaFunctionScheduledEventDetails
 {
+    public string? Resource { get; set; }
+
     public string? Input { get; set; }
 
     public global::Gureum.Api.Stepfunctions.HistoryEventExecutionDataDetails? InputDetails { get; set; }
 
-    public string? Resource { get; set; }
+    public long? TimeoutInSeconds { get; set; }
 
     public global::Gureum.Api.Stepfunctions.TaskCredentials? TaskCredentials { get; set; }
-
-    public long? TimeoutInSeconds { get; set; }
 
     public static LambdaFunctionScheduledEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2239,31 +2239,31 @@ public sealed partial class LambdaFunctionScheduledEventDetails
             return null;
         }
         var result = new LambdaFunctionScheduledEventDetails();
+        result.Resource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resource"));
         result.Input = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "input"));
         result.InputDetails = global::Gureum.Api.Stepfunctions.HistoryEventExecutionDataDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "inputDetails")));
-        result.Resource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resource"));
-        result.TaskCredentials = global::Gureum.Api.Stepfunctions.TaskCredentials.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "taskCredentials")));
         result.TimeoutInSeconds = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "timeoutInSeconds"));
+        result.TaskCredentials = global::Gureum.Api.Stepfunctions.TaskCredentials.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "taskCredentials")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "resource", Resource);
         global::Gureum.Core.ValueTree.Put(node, "input", Input);
         global::Gureum.Core.ValueTree.Put(node, "inputDetails", InputDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "resource", Resource);
-        global::Gureum.Core.ValueTree.Put(node, "taskCredentials", TaskCredentials?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "timeoutInSeconds", TimeoutInSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "taskCredentials", TaskCredentials?.ToTree());
         return node;
     }
 }
 
 public sealed partial class LambdaFunctionStartFailedEventDetails
 {
-    public string? Cause { get; set; }
-
     public string? Error { get; set; }
+
+    public string? Cause { get; set; }
 
     public static LambdaFunctionStartFailedEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2272,16 +2272,16 @@ public sealed partial class LambdaFunctionStartFailedEventDetails
             return null;
         }
         var result = new LambdaFunctionStartFailedEventDetails();
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         return node;
     }
 }
@@ -2315,9 +2315,9 @@ public sealed partial class LambdaFunctionSucceededEventDetails
 
 public sealed partial class LambdaFunctionTimedOutEventDetails
 {
-    public string? Cause { get; set; }
-
     public string? Error { get; set; }
+
+    public string? Cause { get; set; }
 
     public static LambdaFunctionTimedOutEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2326,16 +2326,16 @@ public sealed partial class LambdaFunctionTimedOutEventDetails
             return null;
         }
         var result = new LambdaFunctionTimedOutEventDetails();
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         return node;
     }
 }
@@ -2396,17 +2396,17 @@ public sealed partial class ListActivitiesOutput
 
 public sealed partial class ListExecutionsInput
 {
-    public string? MapRunArn { get; set; }
+    public string? StateMachineArn { get; set; }
+
+    public string? StatusFilter { get; set; }
 
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
 
+    public string? MapRunArn { get; set; }
+
     public string? RedriveFilter { get; set; }
-
-    public string? StateMachineArn { get; set; }
-
-    public string? StatusFilter { get; set; }
 
     public static ListExecutionsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2415,24 +2415,24 @@ public sealed partial class ListExecutionsInput
             return null;
         }
         var result = new ListExecutionsInput();
-        result.MapRunArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "mapRunArn"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
-        result.RedriveFilter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "redriveFilter"));
         result.StateMachineArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineArn"));
         result.StatusFilter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "statusFilter"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.MapRunArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "mapRunArn"));
+        result.RedriveFilter = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "redriveFilter"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "mapRunArn", MapRunArn);
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "redriveFilter", RedriveFilter);
         global::Gureum.Core.ValueTree.Put(node, "stateMachineArn", StateMachineArn);
         global::Gureum.Core.ValueTree.Put(node, "statusFilter", StatusFilter);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "mapRunArn", MapRunArn);
+        global::Gureum.Core.ValueTree.Put(node, "redriveFilter", RedriveFilter);
         return node;
     }
 }
@@ -2524,11 +2524,11 @@ public sealed partial class ListMapRunsOutput
 
 public sealed partial class ListStateMachineAliasesInput
 {
-    public int? MaxResults { get; set; }
+    public string? StateMachineArn { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? StateMachineArn { get; set; }
+    public int? MaxResults { get; set; }
 
     public static ListStateMachineAliasesInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2537,27 +2537,27 @@ public sealed partial class ListStateMachineAliasesInput
             return null;
         }
         var result = new ListStateMachineAliasesInput();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.StateMachineArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineArn"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "stateMachineArn", StateMachineArn);
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListStateMachineAliasesOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Stepfunctions.StateMachineAliasListItem>? StateMachineAliases { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListStateMachineAliasesOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2566,27 +2566,27 @@ public sealed partial class ListStateMachineAliasesOutput
             return null;
         }
         var result = new ListStateMachineAliasesOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.StateMachineAliases = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "stateMachineAliases"), x => global::Gureum.Api.Stepfunctions.StateMachineAliasListItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "stateMachineAliases", global::Gureum.Core.ValueTree.WriteList(StateMachineAliases, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListStateMachineVersionsInput
 {
-    public int? MaxResults { get; set; }
+    public string? StateMachineArn { get; set; }
 
     public string? NextToken { get; set; }
 
-    public string? StateMachineArn { get; set; }
+    public int? MaxResults { get; set; }
 
     public static ListStateMachineVersionsInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2595,27 +2595,27 @@ public sealed partial class ListStateMachineVersionsInput
             return null;
         }
         var result = new ListStateMachineVersionsInput();
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.StateMachineArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineArn"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "stateMachineArn", StateMachineArn);
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ListStateMachineVersionsOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Stepfunctions.StateMachineVersionListItem>? StateMachineVersions { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListStateMachineVersionsOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2624,16 +2624,16 @@ public sealed partial class ListStateMachineVersionsOutput
             return null;
         }
         var result = new ListStateMachineVersionsOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.StateMachineVersions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "stateMachineVersions"), x => global::Gureum.Api.Stepfunctions.StateMachineVersionListItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "stateMachineVersions", global::Gureum.Core.ValueTree.WriteList(StateMachineVersions, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
@@ -2667,9 +2667,9 @@ public sealed partial class ListStateMachinesInput
 
 public sealed partial class ListStateMachinesOutput
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Stepfunctions.StateMachineListItem>? StateMachines { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListStateMachinesOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2678,16 +2678,16 @@ public sealed partial class ListStateMachinesOutput
             return null;
         }
         var result = new ListStateMachinesOutput();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         result.StateMachines = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "stateMachines"), x => global::Gureum.Api.Stepfunctions.StateMachineListItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "stateMachines", global::Gureum.Core.ValueTree.WriteList(StateMachines, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "nextToken", NextToken);
         return node;
     }
 }
@@ -2772,11 +2772,11 @@ public static class LogLevel
 
 public sealed partial class LoggingConfiguration
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Stepfunctions.LogDestination>? Destinations { get; set; }
+    public string? Level { get; set; }
 
     public bool? IncludeExecutionData { get; set; }
 
-    public string? Level { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Stepfunctions.LogDestination>? Destinations { get; set; }
 
     public static LoggingConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2785,27 +2785,27 @@ public sealed partial class LoggingConfiguration
             return null;
         }
         var result = new LoggingConfiguration();
-        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "destinations"), x => global::Gureum.Api.Stepfunctions.LogDestination.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.IncludeExecutionData = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "includeExecutionData"));
         result.Level = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "level"));
+        result.IncludeExecutionData = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "includeExecutionData"));
+        result.Destinations = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "destinations"), x => global::Gureum.Api.Stepfunctions.LogDestination.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "includeExecutionData", IncludeExecutionData);
         global::Gureum.Core.ValueTree.Put(node, "level", Level);
+        global::Gureum.Core.ValueTree.Put(node, "includeExecutionData", IncludeExecutionData);
+        global::Gureum.Core.ValueTree.Put(node, "destinations", global::Gureum.Core.ValueTree.WriteList(Destinations, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class MapIterationEventDetails
 {
-    public int? Index { get; set; }
-
     public string? Name { get; set; }
+
+    public int? Index { get; set; }
 
     public static MapIterationEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2814,41 +2814,41 @@ public sealed partial class MapIterationEventDetails
             return null;
         }
         var result = new MapIterationEventDetails();
-        result.Index = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "index"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Index = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "index"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "index", Index);
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "index", Index);
         return node;
     }
 }
 
 public sealed partial class MapRunExecutionCounts
 {
-    public long? Aborted { get; set; }
-
-    public long? Failed { get; set; }
-
-    public long? FailuresNotRedrivable { get; set; }
-
     public long? Pending { get; set; }
-
-    public long? PendingRedrive { get; set; }
-
-    public long? ResultsWritten { get; set; }
 
     public long? Running { get; set; }
 
     public long? Succeeded { get; set; }
 
+    public long? Failed { get; set; }
+
     public long? TimedOut { get; set; }
 
+    public long? Aborted { get; set; }
+
     public long? Total { get; set; }
+
+    public long? ResultsWritten { get; set; }
+
+    public long? FailuresNotRedrivable { get; set; }
+
+    public long? PendingRedrive { get; set; }
 
     public static MapRunExecutionCounts? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2857,41 +2857,41 @@ public sealed partial class MapRunExecutionCounts
             return null;
         }
         var result = new MapRunExecutionCounts();
-        result.Aborted = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "aborted"));
-        result.Failed = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "failed"));
-        result.FailuresNotRedrivable = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "failuresNotRedrivable"));
         result.Pending = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "pending"));
-        result.PendingRedrive = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "pendingRedrive"));
-        result.ResultsWritten = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "resultsWritten"));
         result.Running = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "running"));
         result.Succeeded = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "succeeded"));
+        result.Failed = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "failed"));
         result.TimedOut = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "timedOut"));
+        result.Aborted = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "aborted"));
         result.Total = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "total"));
+        result.ResultsWritten = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "resultsWritten"));
+        result.FailuresNotRedrivable = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "failuresNotRedrivable"));
+        result.PendingRedrive = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "pendingRedrive"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "aborted", Aborted);
-        global::Gureum.Core.ValueTree.Put(node, "failed", Failed);
-        global::Gureum.Core.ValueTree.Put(node, "failuresNotRedrivable", FailuresNotRedrivable);
         global::Gureum.Core.ValueTree.Put(node, "pending", Pending);
-        global::Gureum.Core.ValueTree.Put(node, "pendingRedrive", PendingRedrive);
-        global::Gureum.Core.ValueTree.Put(node, "resultsWritten", ResultsWritten);
         global::Gureum.Core.ValueTree.Put(node, "running", Running);
         global::Gureum.Core.ValueTree.Put(node, "succeeded", Succeeded);
+        global::Gureum.Core.ValueTree.Put(node, "failed", Failed);
         global::Gureum.Core.ValueTree.Put(node, "timedOut", TimedOut);
+        global::Gureum.Core.ValueTree.Put(node, "aborted", Aborted);
         global::Gureum.Core.ValueTree.Put(node, "total", Total);
+        global::Gureum.Core.ValueTree.Put(node, "resultsWritten", ResultsWritten);
+        global::Gureum.Core.ValueTree.Put(node, "failuresNotRedrivable", FailuresNotRedrivable);
+        global::Gureum.Core.ValueTree.Put(node, "pendingRedrive", PendingRedrive);
         return node;
     }
 }
 
 public sealed partial class MapRunFailedEventDetails
 {
-    public string? Cause { get; set; }
-
     public string? Error { get; set; }
+
+    public string? Cause { get; set; }
 
     public static MapRunFailedEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2900,41 +2900,41 @@ public sealed partial class MapRunFailedEventDetails
             return null;
         }
         var result = new MapRunFailedEventDetails();
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         return node;
     }
 }
 
 public sealed partial class MapRunItemCounts
 {
-    public long? Aborted { get; set; }
-
-    public long? Failed { get; set; }
-
-    public long? FailuresNotRedrivable { get; set; }
-
     public long? Pending { get; set; }
-
-    public long? PendingRedrive { get; set; }
-
-    public long? ResultsWritten { get; set; }
 
     public long? Running { get; set; }
 
     public long? Succeeded { get; set; }
 
+    public long? Failed { get; set; }
+
     public long? TimedOut { get; set; }
 
+    public long? Aborted { get; set; }
+
     public long? Total { get; set; }
+
+    public long? ResultsWritten { get; set; }
+
+    public long? FailuresNotRedrivable { get; set; }
+
+    public long? PendingRedrive { get; set; }
 
     public static MapRunItemCounts? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2943,32 +2943,32 @@ public sealed partial class MapRunItemCounts
             return null;
         }
         var result = new MapRunItemCounts();
-        result.Aborted = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "aborted"));
-        result.Failed = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "failed"));
-        result.FailuresNotRedrivable = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "failuresNotRedrivable"));
         result.Pending = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "pending"));
-        result.PendingRedrive = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "pendingRedrive"));
-        result.ResultsWritten = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "resultsWritten"));
         result.Running = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "running"));
         result.Succeeded = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "succeeded"));
+        result.Failed = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "failed"));
         result.TimedOut = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "timedOut"));
+        result.Aborted = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "aborted"));
         result.Total = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "total"));
+        result.ResultsWritten = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "resultsWritten"));
+        result.FailuresNotRedrivable = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "failuresNotRedrivable"));
+        result.PendingRedrive = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "pendingRedrive"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "aborted", Aborted);
-        global::Gureum.Core.ValueTree.Put(node, "failed", Failed);
-        global::Gureum.Core.ValueTree.Put(node, "failuresNotRedrivable", FailuresNotRedrivable);
         global::Gureum.Core.ValueTree.Put(node, "pending", Pending);
-        global::Gureum.Core.ValueTree.Put(node, "pendingRedrive", PendingRedrive);
-        global::Gureum.Core.ValueTree.Put(node, "resultsWritten", ResultsWritten);
         global::Gureum.Core.ValueTree.Put(node, "running", Running);
         global::Gureum.Core.ValueTree.Put(node, "succeeded", Succeeded);
+        global::Gureum.Core.ValueTree.Put(node, "failed", Failed);
         global::Gureum.Core.ValueTree.Put(node, "timedOut", TimedOut);
+        global::Gureum.Core.ValueTree.Put(node, "aborted", Aborted);
         global::Gureum.Core.ValueTree.Put(node, "total", Total);
+        global::Gureum.Core.ValueTree.Put(node, "resultsWritten", ResultsWritten);
+        global::Gureum.Core.ValueTree.Put(node, "failuresNotRedrivable", FailuresNotRedrivable);
+        global::Gureum.Core.ValueTree.Put(node, "pendingRedrive", PendingRedrive);
         return node;
     }
 }
@@ -2979,9 +2979,9 @@ public sealed partial class MapRunListItem
 
     public string? MapRunArn { get; set; }
 
-    public global::System.DateTimeOffset? StartDate { get; set; }
-
     public string? StateMachineArn { get; set; }
+
+    public global::System.DateTimeOffset? StartDate { get; set; }
 
     public global::System.DateTimeOffset? StopDate { get; set; }
 
@@ -2994,8 +2994,8 @@ public sealed partial class MapRunListItem
         var result = new MapRunListItem();
         result.ExecutionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionArn"));
         result.MapRunArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "mapRunArn"));
-        result.StartDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "startDate"));
         result.StateMachineArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineArn"));
+        result.StartDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "startDate"));
         result.StopDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "stopDate"));
         return result;
     }
@@ -3005,8 +3005,8 @@ public sealed partial class MapRunListItem
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "executionArn", ExecutionArn);
         global::Gureum.Core.ValueTree.Put(node, "mapRunArn", MapRunArn);
-        global::Gureum.Core.ValueTree.Put(node, "startDate", StartDate);
         global::Gureum.Core.ValueTree.Put(node, "stateMachineArn", StateMachineArn);
+        global::Gureum.Core.ValueTree.Put(node, "startDate", StartDate);
         global::Gureum.Core.ValueTree.Put(node, "stopDate", StopDate);
         return node;
     }
@@ -3096,9 +3096,9 @@ public sealed partial class MapStateStartedEventDetails
 
 public sealed partial class MockErrorOutput
 {
-    public string? Cause { get; set; }
-
     public string? Error { get; set; }
+
+    public string? Cause { get; set; }
 
     public static MockErrorOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3107,27 +3107,27 @@ public sealed partial class MockErrorOutput
             return null;
         }
         var result = new MockErrorOutput();
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         return node;
     }
 }
 
 public sealed partial class MockInput
 {
+    public string? Result { get; set; }
+
     public global::Gureum.Api.Stepfunctions.MockErrorOutput? ErrorOutput { get; set; }
 
     public string? FieldValidationMode { get; set; }
-
-    public string? Result { get; set; }
 
     public static MockInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3136,18 +3136,18 @@ public sealed partial class MockInput
             return null;
         }
         var result = new MockInput();
+        result.Result = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "result"));
         result.ErrorOutput = global::Gureum.Api.Stepfunctions.MockErrorOutput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "errorOutput")));
         result.FieldValidationMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "fieldValidationMode"));
-        result.Result = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "result"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "result", Result);
         global::Gureum.Core.ValueTree.Put(node, "errorOutput", ErrorOutput?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "fieldValidationMode", FieldValidationMode);
-        global::Gureum.Core.ValueTree.Put(node, "result", Result);
         return node;
     }
 }
@@ -3162,11 +3162,11 @@ public static class MockResponseValidationMode
 
 public sealed partial class PublishStateMachineVersionInput
 {
-    public string? Description { get; set; }
+    public string? StateMachineArn { get; set; }
 
     public string? RevisionId { get; set; }
 
-    public string? StateMachineArn { get; set; }
+    public string? Description { get; set; }
 
     public static PublishStateMachineVersionInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3175,18 +3175,18 @@ public sealed partial class PublishStateMachineVersionInput
             return null;
         }
         var result = new PublishStateMachineVersionInput();
-        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
-        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "revisionId"));
         result.StateMachineArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineArn"));
+        result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "revisionId"));
+        result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "description", Description);
-        global::Gureum.Core.ValueTree.Put(node, "revisionId", RevisionId);
         global::Gureum.Core.ValueTree.Put(node, "stateMachineArn", StateMachineArn);
+        global::Gureum.Core.ValueTree.Put(node, "revisionId", RevisionId);
+        global::Gureum.Core.ValueTree.Put(node, "description", Description);
         return node;
     }
 }
@@ -3220,9 +3220,9 @@ public sealed partial class PublishStateMachineVersionOutput
 
 public sealed partial class RedriveExecutionInput
 {
-    public string? ClientToken { get; set; }
-
     public string? ExecutionArn { get; set; }
+
+    public string? ClientToken { get; set; }
 
     public static RedriveExecutionInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3231,16 +3231,16 @@ public sealed partial class RedriveExecutionInput
             return null;
         }
         var result = new RedriveExecutionInput();
-        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clientToken"));
         result.ExecutionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionArn"));
+        result.ClientToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "clientToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "clientToken", ClientToken);
         global::Gureum.Core.ValueTree.Put(node, "executionArn", ExecutionArn);
+        global::Gureum.Core.ValueTree.Put(node, "clientToken", ClientToken);
         return node;
     }
 }
@@ -3297,11 +3297,11 @@ public sealed partial class RoutingConfigurationListItem
 
 public sealed partial class SendTaskFailureInput
 {
-    public string? Cause { get; set; }
+    public string? TaskToken { get; set; }
 
     public string? Error { get; set; }
 
-    public string? TaskToken { get; set; }
+    public string? Cause { get; set; }
 
     public static SendTaskFailureInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3310,18 +3310,18 @@ public sealed partial class SendTaskFailureInput
             return null;
         }
         var result = new SendTaskFailureInput();
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
-        result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
         result.TaskToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskToken"));
+        result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
-        global::Gureum.Core.ValueTree.Put(node, "error", Error);
         global::Gureum.Core.ValueTree.Put(node, "taskToken", TaskToken);
+        global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         return node;
     }
 }
@@ -3389,9 +3389,9 @@ public sealed partial class SendTaskHeartbeatOutput
 
 public sealed partial class SendTaskSuccessInput
 {
-    public string? Output { get; set; }
-
     public string? TaskToken { get; set; }
+
+    public string? Output { get; set; }
 
     public static SendTaskSuccessInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3400,16 +3400,16 @@ public sealed partial class SendTaskSuccessInput
             return null;
         }
         var result = new SendTaskSuccessInput();
-        result.Output = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "output"));
         result.TaskToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "taskToken"));
+        result.Output = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "output"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "output", Output);
         global::Gureum.Core.ValueTree.Put(node, "taskToken", TaskToken);
+        global::Gureum.Core.ValueTree.Put(node, "output", Output);
         return node;
     }
 }
@@ -3435,11 +3435,11 @@ public sealed partial class SendTaskSuccessOutput
 
 public sealed partial class StartExecutionInput
 {
-    public string? Input { get; set; }
+    public string? StateMachineArn { get; set; }
 
     public string? Name { get; set; }
 
-    public string? StateMachineArn { get; set; }
+    public string? Input { get; set; }
 
     public string? TraceHeader { get; set; }
 
@@ -3450,9 +3450,9 @@ public sealed partial class StartExecutionInput
             return null;
         }
         var result = new StartExecutionInput();
-        result.Input = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "input"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.StateMachineArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineArn"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Input = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "input"));
         result.TraceHeader = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "traceHeader"));
         return result;
     }
@@ -3460,9 +3460,9 @@ public sealed partial class StartExecutionInput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "input", Input);
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "stateMachineArn", StateMachineArn);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "input", Input);
         global::Gureum.Core.ValueTree.Put(node, "traceHeader", TraceHeader);
         return node;
     }
@@ -3497,15 +3497,15 @@ public sealed partial class StartExecutionOutput
 
 public sealed partial class StartSyncExecutionInput
 {
-    public string? IncludedData { get; set; }
-
-    public string? Input { get; set; }
+    public string? StateMachineArn { get; set; }
 
     public string? Name { get; set; }
 
-    public string? StateMachineArn { get; set; }
+    public string? Input { get; set; }
 
     public string? TraceHeader { get; set; }
+
+    public string? IncludedData { get; set; }
 
     public static StartSyncExecutionInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3514,55 +3514,55 @@ public sealed partial class StartSyncExecutionInput
             return null;
         }
         var result = new StartSyncExecutionInput();
-        result.IncludedData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "includedData"));
-        result.Input = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "input"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.StateMachineArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineArn"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.Input = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "input"));
         result.TraceHeader = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "traceHeader"));
+        result.IncludedData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "includedData"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "includedData", IncludedData);
-        global::Gureum.Core.ValueTree.Put(node, "input", Input);
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "stateMachineArn", StateMachineArn);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "input", Input);
         global::Gureum.Core.ValueTree.Put(node, "traceHeader", TraceHeader);
+        global::Gureum.Core.ValueTree.Put(node, "includedData", IncludedData);
         return node;
     }
 }
 
 public sealed partial class StartSyncExecutionOutput
 {
-    public global::Gureum.Api.Stepfunctions.BillingDetails? BillingDetails { get; set; }
+    public string? ExecutionArn { get; set; }
 
-    public string? Cause { get; set; }
+    public string? StateMachineArn { get; set; }
+
+    public string? Name { get; set; }
+
+    public global::System.DateTimeOffset? StartDate { get; set; }
+
+    public global::System.DateTimeOffset? StopDate { get; set; }
+
+    public string? Status { get; set; }
 
     public string? Error { get; set; }
 
-    public string? ExecutionArn { get; set; }
+    public string? Cause { get; set; }
 
     public string? Input { get; set; }
 
     public global::Gureum.Api.Stepfunctions.CloudWatchEventsExecutionDataDetails? InputDetails { get; set; }
 
-    public string? Name { get; set; }
-
     public string? Output { get; set; }
 
     public global::Gureum.Api.Stepfunctions.CloudWatchEventsExecutionDataDetails? OutputDetails { get; set; }
 
-    public global::System.DateTimeOffset? StartDate { get; set; }
-
-    public string? StateMachineArn { get; set; }
-
-    public string? Status { get; set; }
-
-    public global::System.DateTimeOffset? StopDate { get; set; }
-
     public string? TraceHeader { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.BillingDetails? BillingDetails { get; set; }
 
     public static StartSyncExecutionOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3571,51 +3571,51 @@ public sealed partial class StartSyncExecutionOutput
             return null;
         }
         var result = new StartSyncExecutionOutput();
-        result.BillingDetails = global::Gureum.Api.Stepfunctions.BillingDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "billingDetails")));
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
-        result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
         result.ExecutionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionArn"));
+        result.StateMachineArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineArn"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
+        result.StartDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "startDate"));
+        result.StopDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "stopDate"));
+        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
+        result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         result.Input = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "input"));
         result.InputDetails = global::Gureum.Api.Stepfunctions.CloudWatchEventsExecutionDataDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "inputDetails")));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.Output = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "output"));
         result.OutputDetails = global::Gureum.Api.Stepfunctions.CloudWatchEventsExecutionDataDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "outputDetails")));
-        result.StartDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "startDate"));
-        result.StateMachineArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineArn"));
-        result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
-        result.StopDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "stopDate"));
         result.TraceHeader = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "traceHeader"));
+        result.BillingDetails = global::Gureum.Api.Stepfunctions.BillingDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "billingDetails")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "billingDetails", BillingDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
-        global::Gureum.Core.ValueTree.Put(node, "error", Error);
         global::Gureum.Core.ValueTree.Put(node, "executionArn", ExecutionArn);
+        global::Gureum.Core.ValueTree.Put(node, "stateMachineArn", StateMachineArn);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "startDate", StartDate);
+        global::Gureum.Core.ValueTree.Put(node, "stopDate", StopDate);
+        global::Gureum.Core.ValueTree.Put(node, "status", Status);
+        global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         global::Gureum.Core.ValueTree.Put(node, "input", Input);
         global::Gureum.Core.ValueTree.Put(node, "inputDetails", InputDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "output", Output);
         global::Gureum.Core.ValueTree.Put(node, "outputDetails", OutputDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "startDate", StartDate);
-        global::Gureum.Core.ValueTree.Put(node, "stateMachineArn", StateMachineArn);
-        global::Gureum.Core.ValueTree.Put(node, "status", Status);
-        global::Gureum.Core.ValueTree.Put(node, "stopDate", StopDate);
         global::Gureum.Core.ValueTree.Put(node, "traceHeader", TraceHeader);
+        global::Gureum.Core.ValueTree.Put(node, "billingDetails", BillingDetails?.ToTree());
         return node;
     }
 }
 
 public sealed partial class StateEnteredEventDetails
 {
+    public string? Name { get; set; }
+
     public string? Input { get; set; }
 
     public global::Gureum.Api.Stepfunctions.HistoryEventExecutionDataDetails? InputDetails { get; set; }
-
-    public string? Name { get; set; }
 
     public static StateEnteredEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3624,33 +3624,33 @@ public sealed partial class StateEnteredEventDetails
             return null;
         }
         var result = new StateEnteredEventDetails();
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.Input = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "input"));
         result.InputDetails = global::Gureum.Api.Stepfunctions.HistoryEventExecutionDataDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "inputDetails")));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "input", Input);
         global::Gureum.Core.ValueTree.Put(node, "inputDetails", InputDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         return node;
     }
 }
 
 public sealed partial class StateExitedEventDetails
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? AssignedVariables { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.AssignedVariablesDetails? AssignedVariablesDetails { get; set; }
-
     public string? Name { get; set; }
 
     public string? Output { get; set; }
 
     public global::Gureum.Api.Stepfunctions.HistoryEventExecutionDataDetails? OutputDetails { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? AssignedVariables { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.AssignedVariablesDetails? AssignedVariablesDetails { get; set; }
 
     public static StateExitedEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3659,31 +3659,31 @@ public sealed partial class StateExitedEventDetails
             return null;
         }
         var result = new StateExitedEventDetails();
-        result.AssignedVariables = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "assignedVariables"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.AssignedVariablesDetails = global::Gureum.Api.Stepfunctions.AssignedVariablesDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "assignedVariablesDetails")));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.Output = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "output"));
         result.OutputDetails = global::Gureum.Api.Stepfunctions.HistoryEventExecutionDataDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "outputDetails")));
+        result.AssignedVariables = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "assignedVariables"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AssignedVariablesDetails = global::Gureum.Api.Stepfunctions.AssignedVariablesDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "assignedVariablesDetails")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "assignedVariables", global::Gureum.Core.ValueTree.WriteMap(AssignedVariables, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "assignedVariablesDetails", AssignedVariablesDetails?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "output", Output);
         global::Gureum.Core.ValueTree.Put(node, "outputDetails", OutputDetails?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "assignedVariables", global::Gureum.Core.ValueTree.WriteMap(AssignedVariables, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "assignedVariablesDetails", AssignedVariablesDetails?.ToTree());
         return node;
     }
 }
 
 public sealed partial class StateMachineAliasListItem
 {
-    public global::System.DateTimeOffset? CreationDate { get; set; }
-
     public string? StateMachineAliasArn { get; set; }
+
+    public global::System.DateTimeOffset? CreationDate { get; set; }
 
     public static StateMachineAliasListItem? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3692,29 +3692,29 @@ public sealed partial class StateMachineAliasListItem
             return null;
         }
         var result = new StateMachineAliasListItem();
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "creationDate"));
         result.StateMachineAliasArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineAliasArn"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "creationDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "creationDate", CreationDate);
         global::Gureum.Core.ValueTree.Put(node, "stateMachineAliasArn", StateMachineAliasArn);
+        global::Gureum.Core.ValueTree.Put(node, "creationDate", CreationDate);
         return node;
     }
 }
 
 public sealed partial class StateMachineListItem
 {
-    public global::System.DateTimeOffset? CreationDate { get; set; }
+    public string? StateMachineArn { get; set; }
 
     public string? Name { get; set; }
 
-    public string? StateMachineArn { get; set; }
-
     public string? Type { get; set; }
+
+    public global::System.DateTimeOffset? CreationDate { get; set; }
 
     public static StateMachineListItem? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3723,20 +3723,20 @@ public sealed partial class StateMachineListItem
             return null;
         }
         var result = new StateMachineListItem();
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "creationDate"));
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.StateMachineArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineArn"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "name"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "creationDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "creationDate", CreationDate);
-        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "stateMachineArn", StateMachineArn);
+        global::Gureum.Core.ValueTree.Put(node, "name", Name);
         global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "creationDate", CreationDate);
         return node;
     }
 }
@@ -3757,9 +3757,9 @@ public static class StateMachineType
 
 public sealed partial class StateMachineVersionListItem
 {
-    public global::System.DateTimeOffset? CreationDate { get; set; }
-
     public string? StateMachineVersionArn { get; set; }
+
+    public global::System.DateTimeOffset? CreationDate { get; set; }
 
     public static StateMachineVersionListItem? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3768,27 +3768,27 @@ public sealed partial class StateMachineVersionListItem
             return null;
         }
         var result = new StateMachineVersionListItem();
-        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "creationDate"));
         result.StateMachineVersionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineVersionArn"));
+        result.CreationDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "creationDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "creationDate", CreationDate);
         global::Gureum.Core.ValueTree.Put(node, "stateMachineVersionArn", StateMachineVersionArn);
+        global::Gureum.Core.ValueTree.Put(node, "creationDate", CreationDate);
         return node;
     }
 }
 
 public sealed partial class StopExecutionInput
 {
-    public string? Cause { get; set; }
+    public string? ExecutionArn { get; set; }
 
     public string? Error { get; set; }
 
-    public string? ExecutionArn { get; set; }
+    public string? Cause { get; set; }
 
     public static StopExecutionInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3797,18 +3797,18 @@ public sealed partial class StopExecutionInput
             return null;
         }
         var result = new StopExecutionInput();
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
-        result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
         result.ExecutionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "executionArn"));
+        result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
-        global::Gureum.Core.ValueTree.Put(node, "error", Error);
         global::Gureum.Core.ValueTree.Put(node, "executionArn", ExecutionArn);
+        global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         return node;
     }
 }
@@ -3942,13 +3942,13 @@ public sealed partial class TaskCredentials
 
 public sealed partial class TaskFailedEventDetails
 {
-    public string? Cause { get; set; }
-
-    public string? Error { get; set; }
+    public string? ResourceType { get; set; }
 
     public string? Resource { get; set; }
 
-    public string? ResourceType { get; set; }
+    public string? Error { get; set; }
+
+    public string? Cause { get; set; }
 
     public static TaskFailedEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3957,39 +3957,39 @@ public sealed partial class TaskFailedEventDetails
             return null;
         }
         var result = new TaskFailedEventDetails();
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
-        result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
-        result.Resource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resource"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceType"));
+        result.Resource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resource"));
+        result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
-        global::Gureum.Core.ValueTree.Put(node, "error", Error);
-        global::Gureum.Core.ValueTree.Put(node, "resource", Resource);
         global::Gureum.Core.ValueTree.Put(node, "resourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "resource", Resource);
+        global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         return node;
     }
 }
 
 public sealed partial class TaskScheduledEventDetails
 {
-    public long? HeartbeatInSeconds { get; set; }
-
-    public string? Parameters { get; set; }
-
-    public string? Region { get; set; }
+    public string? ResourceType { get; set; }
 
     public string? Resource { get; set; }
 
-    public string? ResourceType { get; set; }
+    public string? Region { get; set; }
 
-    public global::Gureum.Api.Stepfunctions.TaskCredentials? TaskCredentials { get; set; }
+    public string? Parameters { get; set; }
 
     public long? TimeoutInSeconds { get; set; }
+
+    public long? HeartbeatInSeconds { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.TaskCredentials? TaskCredentials { get; set; }
 
     public static TaskScheduledEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3998,39 +3998,39 @@ public sealed partial class TaskScheduledEventDetails
             return null;
         }
         var result = new TaskScheduledEventDetails();
-        result.HeartbeatInSeconds = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "heartbeatInSeconds"));
-        result.Parameters = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "parameters"));
-        result.Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "region"));
-        result.Resource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resource"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceType"));
-        result.TaskCredentials = global::Gureum.Api.Stepfunctions.TaskCredentials.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "taskCredentials")));
+        result.Resource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resource"));
+        result.Region = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "region"));
+        result.Parameters = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "parameters"));
         result.TimeoutInSeconds = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "timeoutInSeconds"));
+        result.HeartbeatInSeconds = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "heartbeatInSeconds"));
+        result.TaskCredentials = global::Gureum.Api.Stepfunctions.TaskCredentials.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "taskCredentials")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "heartbeatInSeconds", HeartbeatInSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "parameters", Parameters);
-        global::Gureum.Core.ValueTree.Put(node, "region", Region);
-        global::Gureum.Core.ValueTree.Put(node, "resource", Resource);
         global::Gureum.Core.ValueTree.Put(node, "resourceType", ResourceType);
-        global::Gureum.Core.ValueTree.Put(node, "taskCredentials", TaskCredentials?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "resource", Resource);
+        global::Gureum.Core.ValueTree.Put(node, "region", Region);
+        global::Gureum.Core.ValueTree.Put(node, "parameters", Parameters);
         global::Gureum.Core.ValueTree.Put(node, "timeoutInSeconds", TimeoutInSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "heartbeatInSeconds", HeartbeatInSeconds);
+        global::Gureum.Core.ValueTree.Put(node, "taskCredentials", TaskCredentials?.ToTree());
         return node;
     }
 }
 
 public sealed partial class TaskStartFailedEventDetails
 {
-    public string? Cause { get; set; }
-
-    public string? Error { get; set; }
+    public string? ResourceType { get; set; }
 
     public string? Resource { get; set; }
 
-    public string? ResourceType { get; set; }
+    public string? Error { get; set; }
+
+    public string? Cause { get; set; }
 
     public static TaskStartFailedEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4039,29 +4039,29 @@ public sealed partial class TaskStartFailedEventDetails
             return null;
         }
         var result = new TaskStartFailedEventDetails();
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
-        result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
-        result.Resource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resource"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceType"));
+        result.Resource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resource"));
+        result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
-        global::Gureum.Core.ValueTree.Put(node, "error", Error);
-        global::Gureum.Core.ValueTree.Put(node, "resource", Resource);
         global::Gureum.Core.ValueTree.Put(node, "resourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "resource", Resource);
+        global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         return node;
     }
 }
 
 public sealed partial class TaskStartedEventDetails
 {
-    public string? Resource { get; set; }
-
     public string? ResourceType { get; set; }
+
+    public string? Resource { get; set; }
 
     public static TaskStartedEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4070,29 +4070,29 @@ public sealed partial class TaskStartedEventDetails
             return null;
         }
         var result = new TaskStartedEventDetails();
-        result.Resource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resource"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceType"));
+        result.Resource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resource"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "resource", Resource);
         global::Gureum.Core.ValueTree.Put(node, "resourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "resource", Resource);
         return node;
     }
 }
 
 public sealed partial class TaskSubmitFailedEventDetails
 {
-    public string? Cause { get; set; }
-
-    public string? Error { get; set; }
+    public string? ResourceType { get; set; }
 
     public string? Resource { get; set; }
 
-    public string? ResourceType { get; set; }
+    public string? Error { get; set; }
+
+    public string? Cause { get; set; }
 
     public static TaskSubmitFailedEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4101,33 +4101,33 @@ public sealed partial class TaskSubmitFailedEventDetails
             return null;
         }
         var result = new TaskSubmitFailedEventDetails();
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
-        result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
-        result.Resource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resource"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceType"));
+        result.Resource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resource"));
+        result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
-        global::Gureum.Core.ValueTree.Put(node, "error", Error);
-        global::Gureum.Core.ValueTree.Put(node, "resource", Resource);
         global::Gureum.Core.ValueTree.Put(node, "resourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "resource", Resource);
+        global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         return node;
     }
 }
 
 public sealed partial class TaskSubmittedEventDetails
 {
-    public string? Output { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.HistoryEventExecutionDataDetails? OutputDetails { get; set; }
+    public string? ResourceType { get; set; }
 
     public string? Resource { get; set; }
 
-    public string? ResourceType { get; set; }
+    public string? Output { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.HistoryEventExecutionDataDetails? OutputDetails { get; set; }
 
     public static TaskSubmittedEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4136,33 +4136,33 @@ public sealed partial class TaskSubmittedEventDetails
             return null;
         }
         var result = new TaskSubmittedEventDetails();
+        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceType"));
+        result.Resource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resource"));
         result.Output = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "output"));
         result.OutputDetails = global::Gureum.Api.Stepfunctions.HistoryEventExecutionDataDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "outputDetails")));
-        result.Resource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resource"));
-        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "resourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "resource", Resource);
         global::Gureum.Core.ValueTree.Put(node, "output", Output);
         global::Gureum.Core.ValueTree.Put(node, "outputDetails", OutputDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "resource", Resource);
-        global::Gureum.Core.ValueTree.Put(node, "resourceType", ResourceType);
         return node;
     }
 }
 
 public sealed partial class TaskSucceededEventDetails
 {
-    public string? Output { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.HistoryEventExecutionDataDetails? OutputDetails { get; set; }
+    public string? ResourceType { get; set; }
 
     public string? Resource { get; set; }
 
-    public string? ResourceType { get; set; }
+    public string? Output { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.HistoryEventExecutionDataDetails? OutputDetails { get; set; }
 
     public static TaskSucceededEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4171,33 +4171,33 @@ public sealed partial class TaskSucceededEventDetails
             return null;
         }
         var result = new TaskSucceededEventDetails();
+        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceType"));
+        result.Resource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resource"));
         result.Output = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "output"));
         result.OutputDetails = global::Gureum.Api.Stepfunctions.HistoryEventExecutionDataDetails.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "outputDetails")));
-        result.Resource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resource"));
-        result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceType"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "resourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "resource", Resource);
         global::Gureum.Core.ValueTree.Put(node, "output", Output);
         global::Gureum.Core.ValueTree.Put(node, "outputDetails", OutputDetails?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "resource", Resource);
-        global::Gureum.Core.ValueTree.Put(node, "resourceType", ResourceType);
         return node;
     }
 }
 
 public sealed partial class TaskTimedOutEventDetails
 {
-    public string? Cause { get; set; }
-
-    public string? Error { get; set; }
+    public string? ResourceType { get; set; }
 
     public string? Resource { get; set; }
 
-    public string? ResourceType { get; set; }
+    public string? Error { get; set; }
+
+    public string? Cause { get; set; }
 
     public static TaskTimedOutEventDetails? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4206,20 +4206,20 @@ public sealed partial class TaskTimedOutEventDetails
             return null;
         }
         var result = new TaskTimedOutEventDetails();
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
-        result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
-        result.Resource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resource"));
         result.ResourceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resourceType"));
+        result.Resource = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "resource"));
+        result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
-        global::Gureum.Core.ValueTree.Put(node, "error", Error);
-        global::Gureum.Core.ValueTree.Put(node, "resource", Resource);
         global::Gureum.Core.ValueTree.Put(node, "resourceType", ResourceType);
+        global::Gureum.Core.ValueTree.Put(node, "resource", Resource);
+        global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         return node;
     }
 }
@@ -4235,13 +4235,13 @@ public static class TestExecutionStatus
 
 public sealed partial class TestStateConfiguration
 {
-    public string? ErrorCausedByState { get; set; }
+    public int? RetrierRetryCount { get; set; }
 
-    public string? MapItemReaderData { get; set; }
+    public string? ErrorCausedByState { get; set; }
 
     public int? MapIterationFailureCount { get; set; }
 
-    public int? RetrierRetryCount { get; set; }
+    public string? MapItemReaderData { get; set; }
 
     public static TestStateConfiguration? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4250,45 +4250,45 @@ public sealed partial class TestStateConfiguration
             return null;
         }
         var result = new TestStateConfiguration();
-        result.ErrorCausedByState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "errorCausedByState"));
-        result.MapItemReaderData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "mapItemReaderData"));
-        result.MapIterationFailureCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "mapIterationFailureCount"));
         result.RetrierRetryCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "retrierRetryCount"));
+        result.ErrorCausedByState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "errorCausedByState"));
+        result.MapIterationFailureCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "mapIterationFailureCount"));
+        result.MapItemReaderData = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "mapItemReaderData"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "errorCausedByState", ErrorCausedByState);
-        global::Gureum.Core.ValueTree.Put(node, "mapItemReaderData", MapItemReaderData);
-        global::Gureum.Core.ValueTree.Put(node, "mapIterationFailureCount", MapIterationFailureCount);
         global::Gureum.Core.ValueTree.Put(node, "retrierRetryCount", RetrierRetryCount);
+        global::Gureum.Core.ValueTree.Put(node, "errorCausedByState", ErrorCausedByState);
+        global::Gureum.Core.ValueTree.Put(node, "mapIterationFailureCount", MapIterationFailureCount);
+        global::Gureum.Core.ValueTree.Put(node, "mapItemReaderData", MapItemReaderData);
         return node;
     }
 }
 
 public sealed partial class TestStateInput
 {
-    public string? Context { get; set; }
-
     public string? Definition { get; set; }
+
+    public string? RoleArn { get; set; }
 
     public string? Input { get; set; }
 
     public string? InspectionLevel { get; set; }
 
-    public global::Gureum.Api.Stepfunctions.MockInput? Mock { get; set; }
-
     public bool? RevealSecrets { get; set; }
 
-    public string? RoleArn { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.TestStateConfiguration? StateConfiguration { get; set; }
+    public string? Variables { get; set; }
 
     public string? StateName { get; set; }
 
-    public string? Variables { get; set; }
+    public global::Gureum.Api.Stepfunctions.MockInput? Mock { get; set; }
+
+    public string? Context { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.TestStateConfiguration? StateConfiguration { get; set; }
 
     public static TestStateInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4297,47 +4297,47 @@ public sealed partial class TestStateInput
             return null;
         }
         var result = new TestStateInput();
-        result.Context = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "context"));
         result.Definition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "definition"));
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
         result.Input = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "input"));
         result.InspectionLevel = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "inspectionLevel"));
-        result.Mock = global::Gureum.Api.Stepfunctions.MockInput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "mock")));
         result.RevealSecrets = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "revealSecrets"));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
-        result.StateConfiguration = global::Gureum.Api.Stepfunctions.TestStateConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "stateConfiguration")));
-        result.StateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateName"));
         result.Variables = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "variables"));
+        result.StateName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateName"));
+        result.Mock = global::Gureum.Api.Stepfunctions.MockInput.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "mock")));
+        result.Context = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "context"));
+        result.StateConfiguration = global::Gureum.Api.Stepfunctions.TestStateConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "stateConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "context", Context);
         global::Gureum.Core.ValueTree.Put(node, "definition", Definition);
+        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "input", Input);
         global::Gureum.Core.ValueTree.Put(node, "inspectionLevel", InspectionLevel);
-        global::Gureum.Core.ValueTree.Put(node, "mock", Mock?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "revealSecrets", RevealSecrets);
-        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
-        global::Gureum.Core.ValueTree.Put(node, "stateConfiguration", StateConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "stateName", StateName);
         global::Gureum.Core.ValueTree.Put(node, "variables", Variables);
+        global::Gureum.Core.ValueTree.Put(node, "stateName", StateName);
+        global::Gureum.Core.ValueTree.Put(node, "mock", Mock?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "context", Context);
+        global::Gureum.Core.ValueTree.Put(node, "stateConfiguration", StateConfiguration?.ToTree());
         return node;
     }
 }
 
 public sealed partial class TestStateOutput
 {
-    public string? Cause { get; set; }
+    public string? Output { get; set; }
 
     public string? Error { get; set; }
+
+    public string? Cause { get; set; }
 
     public global::Gureum.Api.Stepfunctions.InspectionData? InspectionData { get; set; }
 
     public string? NextState { get; set; }
-
-    public string? Output { get; set; }
 
     public string? Status { get; set; }
 
@@ -4348,11 +4348,11 @@ public sealed partial class TestStateOutput
             return null;
         }
         var result = new TestStateOutput();
-        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
+        result.Output = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "output"));
         result.Error = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "error"));
+        result.Cause = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "cause"));
         result.InspectionData = global::Gureum.Api.Stepfunctions.InspectionData.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "inspectionData")));
         result.NextState = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "nextState"));
-        result.Output = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "output"));
         result.Status = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "status"));
         return result;
     }
@@ -4360,11 +4360,11 @@ public sealed partial class TestStateOutput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
+        global::Gureum.Core.ValueTree.Put(node, "output", Output);
         global::Gureum.Core.ValueTree.Put(node, "error", Error);
+        global::Gureum.Core.ValueTree.Put(node, "cause", Cause);
         global::Gureum.Core.ValueTree.Put(node, "inspectionData", InspectionData?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "nextState", NextState);
-        global::Gureum.Core.ValueTree.Put(node, "output", Output);
         global::Gureum.Core.ValueTree.Put(node, "status", Status);
         return node;
     }
@@ -4445,9 +4445,9 @@ public sealed partial class UpdateMapRunInput
 
     public int? MaxConcurrency { get; set; }
 
-    public long? ToleratedFailureCount { get; set; }
-
     public float? ToleratedFailurePercentage { get; set; }
+
+    public long? ToleratedFailureCount { get; set; }
 
     public static UpdateMapRunInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4458,8 +4458,8 @@ public sealed partial class UpdateMapRunInput
         var result = new UpdateMapRunInput();
         result.MapRunArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "mapRunArn"));
         result.MaxConcurrency = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxConcurrency"));
-        result.ToleratedFailureCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "toleratedFailureCount"));
         result.ToleratedFailurePercentage = global::Gureum.Core.ValueConvert.AsFloat(global::Gureum.Core.ValueTree.Get(node, "toleratedFailurePercentage"));
+        result.ToleratedFailureCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "toleratedFailureCount"));
         return result;
     }
 
@@ -4468,8 +4468,8 @@ public sealed partial class UpdateMapRunInput
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "mapRunArn", MapRunArn);
         global::Gureum.Core.ValueTree.Put(node, "maxConcurrency", MaxConcurrency);
-        global::Gureum.Core.ValueTree.Put(node, "toleratedFailureCount", ToleratedFailureCount);
         global::Gureum.Core.ValueTree.Put(node, "toleratedFailurePercentage", ToleratedFailurePercentage);
+        global::Gureum.Core.ValueTree.Put(node, "toleratedFailureCount", ToleratedFailureCount);
         return node;
     }
 }
@@ -4495,11 +4495,11 @@ public sealed partial class UpdateMapRunOutput
 
 public sealed partial class UpdateStateMachineAliasInput
 {
+    public string? StateMachineAliasArn { get; set; }
+
     public string? Description { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Stepfunctions.RoutingConfigurationListItem>? RoutingConfiguration { get; set; }
-
-    public string? StateMachineAliasArn { get; set; }
 
     public static UpdateStateMachineAliasInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4508,18 +4508,18 @@ public sealed partial class UpdateStateMachineAliasInput
             return null;
         }
         var result = new UpdateStateMachineAliasInput();
+        result.StateMachineAliasArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineAliasArn"));
         result.Description = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "description"));
         result.RoutingConfiguration = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "routingConfiguration"), x => global::Gureum.Api.Stepfunctions.RoutingConfigurationListItem.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.StateMachineAliasArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineAliasArn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "stateMachineAliasArn", StateMachineAliasArn);
         global::Gureum.Core.ValueTree.Put(node, "description", Description);
         global::Gureum.Core.ValueTree.Put(node, "routingConfiguration", global::Gureum.Core.ValueTree.WriteList(RoutingConfiguration, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "stateMachineAliasArn", StateMachineAliasArn);
         return node;
     }
 }
@@ -4549,21 +4549,21 @@ public sealed partial class UpdateStateMachineAliasOutput
 
 public sealed partial class UpdateStateMachineInput
 {
+    public string? StateMachineArn { get; set; }
+
     public string? Definition { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.EncryptionConfiguration? EncryptionConfiguration { get; set; }
-
-    public global::Gureum.Api.Stepfunctions.LoggingConfiguration? LoggingConfiguration { get; set; }
-
-    public bool? Publish { get; set; }
 
     public string? RoleArn { get; set; }
 
-    public string? StateMachineArn { get; set; }
+    public global::Gureum.Api.Stepfunctions.LoggingConfiguration? LoggingConfiguration { get; set; }
 
     public global::Gureum.Api.Stepfunctions.TracingConfiguration? TracingConfiguration { get; set; }
 
+    public bool? Publish { get; set; }
+
     public string? VersionDescription { get; set; }
+
+    public global::Gureum.Api.Stepfunctions.EncryptionConfiguration? EncryptionConfiguration { get; set; }
 
     public static UpdateStateMachineInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4572,39 +4572,39 @@ public sealed partial class UpdateStateMachineInput
             return null;
         }
         var result = new UpdateStateMachineInput();
-        result.Definition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "definition"));
-        result.EncryptionConfiguration = global::Gureum.Api.Stepfunctions.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "encryptionConfiguration")));
-        result.LoggingConfiguration = global::Gureum.Api.Stepfunctions.LoggingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "loggingConfiguration")));
-        result.Publish = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "publish"));
-        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
         result.StateMachineArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineArn"));
+        result.Definition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "definition"));
+        result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "roleArn"));
+        result.LoggingConfiguration = global::Gureum.Api.Stepfunctions.LoggingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "loggingConfiguration")));
         result.TracingConfiguration = global::Gureum.Api.Stepfunctions.TracingConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "tracingConfiguration")));
+        result.Publish = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "publish"));
         result.VersionDescription = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "versionDescription"));
+        result.EncryptionConfiguration = global::Gureum.Api.Stepfunctions.EncryptionConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "encryptionConfiguration")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "definition", Definition);
-        global::Gureum.Core.ValueTree.Put(node, "encryptionConfiguration", EncryptionConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "loggingConfiguration", LoggingConfiguration?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "publish", Publish);
-        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "stateMachineArn", StateMachineArn);
+        global::Gureum.Core.ValueTree.Put(node, "definition", Definition);
+        global::Gureum.Core.ValueTree.Put(node, "roleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "loggingConfiguration", LoggingConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "tracingConfiguration", TracingConfiguration?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "publish", Publish);
         global::Gureum.Core.ValueTree.Put(node, "versionDescription", VersionDescription);
+        global::Gureum.Core.ValueTree.Put(node, "encryptionConfiguration", EncryptionConfiguration?.ToTree());
         return node;
     }
 }
 
 public sealed partial class UpdateStateMachineOutput
 {
+    public global::System.DateTimeOffset? UpdateDate { get; set; }
+
     public string? RevisionId { get; set; }
 
     public string? StateMachineVersionArn { get; set; }
-
-    public global::System.DateTimeOffset? UpdateDate { get; set; }
 
     public static UpdateStateMachineOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4613,31 +4613,31 @@ public sealed partial class UpdateStateMachineOutput
             return null;
         }
         var result = new UpdateStateMachineOutput();
+        result.UpdateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updateDate"));
         result.RevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "revisionId"));
         result.StateMachineVersionArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "stateMachineVersionArn"));
-        result.UpdateDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "updateDate"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "updateDate", UpdateDate);
         global::Gureum.Core.ValueTree.Put(node, "revisionId", RevisionId);
         global::Gureum.Core.ValueTree.Put(node, "stateMachineVersionArn", StateMachineVersionArn);
-        global::Gureum.Core.ValueTree.Put(node, "updateDate", UpdateDate);
         return node;
     }
 }
 
 public sealed partial class ValidateStateMachineDefinitionDiagnostic
 {
-    public string? Code { get; set; }
+    public string? Severity { get; set; }
 
-    public string? Location { get; set; }
+    public string? Code { get; set; }
 
     public string? Message { get; set; }
 
-    public string? Severity { get; set; }
+    public string? Location { get; set; }
 
     public static ValidateStateMachineDefinitionDiagnostic? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4646,20 +4646,20 @@ public sealed partial class ValidateStateMachineDefinitionDiagnostic
             return null;
         }
         var result = new ValidateStateMachineDefinitionDiagnostic();
-        result.Code = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "code"));
-        result.Location = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "location"));
-        result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "message"));
         result.Severity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "severity"));
+        result.Code = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "code"));
+        result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "message"));
+        result.Location = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "location"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "code", Code);
-        global::Gureum.Core.ValueTree.Put(node, "location", Location);
-        global::Gureum.Core.ValueTree.Put(node, "message", Message);
         global::Gureum.Core.ValueTree.Put(node, "severity", Severity);
+        global::Gureum.Core.ValueTree.Put(node, "code", Code);
+        global::Gureum.Core.ValueTree.Put(node, "message", Message);
+        global::Gureum.Core.ValueTree.Put(node, "location", Location);
         return node;
     }
 }
@@ -4668,11 +4668,11 @@ public sealed partial class ValidateStateMachineDefinitionInput
 {
     public string? Definition { get; set; }
 
-    public int? MaxResults { get; set; }
+    public string? Type { get; set; }
 
     public string? Severity { get; set; }
 
-    public string? Type { get; set; }
+    public int? MaxResults { get; set; }
 
     public static ValidateStateMachineDefinitionInput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4682,9 +4682,9 @@ public sealed partial class ValidateStateMachineDefinitionInput
         }
         var result = new ValidateStateMachineDefinitionInput();
         result.Definition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "definition"));
-        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
-        result.Severity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "severity"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "type"));
+        result.Severity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "severity"));
+        result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "maxResults"));
         return result;
     }
 
@@ -4692,18 +4692,18 @@ public sealed partial class ValidateStateMachineDefinitionInput
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "definition", Definition);
-        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
-        global::Gureum.Core.ValueTree.Put(node, "severity", Severity);
         global::Gureum.Core.ValueTree.Put(node, "type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "severity", Severity);
+        global::Gureum.Core.ValueTree.Put(node, "maxResults", MaxResults);
         return node;
     }
 }
 
 public sealed partial class ValidateStateMachineDefinitionOutput
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Stepfunctions.ValidateStateMachineDefinitionDiagnostic>? Diagnostics { get; set; }
-
     public string? Result { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Stepfunctions.ValidateStateMachineDefinitionDiagnostic>? Diagnostics { get; set; }
 
     public bool? Truncated { get; set; }
 
@@ -4714,8 +4714,8 @@ public sealed partial class ValidateStateMachineDefinitionOutput
             return null;
         }
         var result = new ValidateStateMachineDefinitionOutput();
-        result.Diagnostics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "diagnostics"), x => global::Gureum.Api.Stepfunctions.ValidateStateMachineDefinitionDiagnostic.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Result = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "result"));
+        result.Diagnostics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "diagnostics"), x => global::Gureum.Api.Stepfunctions.ValidateStateMachineDefinitionDiagnostic.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Truncated = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "truncated"));
         return result;
     }
@@ -4723,8 +4723,8 @@ public sealed partial class ValidateStateMachineDefinitionOutput
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "diagnostics", global::Gureum.Core.ValueTree.WriteList(Diagnostics, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "result", Result);
+        global::Gureum.Core.ValueTree.Put(node, "diagnostics", global::Gureum.Core.ValueTree.WriteList(Diagnostics, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "truncated", Truncated);
         return node;
     }

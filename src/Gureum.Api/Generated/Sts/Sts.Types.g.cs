@@ -7,29 +7,29 @@ namespace Gureum.Api.Sts;
 
 public sealed partial class AssumeRoleRequest
 {
-    public int? DurationSeconds { get; set; }
-
-    public string? ExternalId { get; set; }
-
-    public string? Policy { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Sts.PolicyDescriptorType>? PolicyArns { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Sts.ProvidedContext>? ProvidedContexts { get; set; }
-
     public string? RoleArn { get; set; }
 
     public string? RoleSessionName { get; set; }
 
-    public string? SerialNumber { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Sts.PolicyDescriptorType>? PolicyArns { get; set; }
 
-    public string? SourceIdentity { get; set; }
+    public string? Policy { get; set; }
+
+    public int? DurationSeconds { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Sts.Tag>? Tags { get; set; }
 
+    public global::System.Collections.Generic.List<string>? TransitiveTagKeys { get; set; }
+
+    public string? ExternalId { get; set; }
+
+    public string? SerialNumber { get; set; }
+
     public string? TokenCode { get; set; }
 
-    public global::System.Collections.Generic.List<string>? TransitiveTagKeys { get; set; }
+    public string? SourceIdentity { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Sts.ProvidedContext>? ProvidedContexts { get; set; }
 
     public static AssumeRoleRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -38,45 +38,45 @@ public sealed partial class AssumeRoleRequest
             return null;
         }
         var result = new AssumeRoleRequest();
-        result.DurationSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DurationSeconds"));
-        result.ExternalId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExternalId"));
-        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
-        result.PolicyArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyArns"), x => global::Gureum.Api.Sts.PolicyDescriptorType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ProvidedContexts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ProvidedContexts"), x => global::Gureum.Api.Sts.ProvidedContext.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
         result.RoleSessionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleSessionName"));
-        result.SerialNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SerialNumber"));
-        result.SourceIdentity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceIdentity"));
+        result.PolicyArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyArns"), x => global::Gureum.Api.Sts.PolicyDescriptorType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
+        result.DurationSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DurationSeconds"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Sts.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.TokenCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TokenCode"));
         result.TransitiveTagKeys = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TransitiveTagKeys"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.ExternalId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ExternalId"));
+        result.SerialNumber = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SerialNumber"));
+        result.TokenCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TokenCode"));
+        result.SourceIdentity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceIdentity"));
+        result.ProvidedContexts = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ProvidedContexts"), x => global::Gureum.Api.Sts.ProvidedContext.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DurationSeconds", DurationSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "ExternalId", ExternalId);
-        global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyArns", global::Gureum.Core.ValueTree.WriteList(PolicyArns, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ProvidedContexts", global::Gureum.Core.ValueTree.WriteList(ProvidedContexts, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "RoleSessionName", RoleSessionName);
-        global::Gureum.Core.ValueTree.Put(node, "SerialNumber", SerialNumber);
-        global::Gureum.Core.ValueTree.Put(node, "SourceIdentity", SourceIdentity);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyArns", global::Gureum.Core.ValueTree.WriteList(PolicyArns, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
+        global::Gureum.Core.ValueTree.Put(node, "DurationSeconds", DurationSeconds);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "TokenCode", TokenCode);
         global::Gureum.Core.ValueTree.Put(node, "TransitiveTagKeys", global::Gureum.Core.ValueTree.WriteList(TransitiveTagKeys, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "ExternalId", ExternalId);
+        global::Gureum.Core.ValueTree.Put(node, "SerialNumber", SerialNumber);
+        global::Gureum.Core.ValueTree.Put(node, "TokenCode", TokenCode);
+        global::Gureum.Core.ValueTree.Put(node, "SourceIdentity", SourceIdentity);
+        global::Gureum.Core.ValueTree.Put(node, "ProvidedContexts", global::Gureum.Core.ValueTree.WriteList(ProvidedContexts, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class AssumeRoleResponse
 {
-    public global::Gureum.Api.Sts.AssumedRoleUser? AssumedRoleUser { get; set; }
-
     public global::Gureum.Api.Sts.Credentials? Credentials { get; set; }
+
+    public global::Gureum.Api.Sts.AssumedRoleUser? AssumedRoleUser { get; set; }
 
     public int? PackedPolicySize { get; set; }
 
@@ -89,8 +89,8 @@ public sealed partial class AssumeRoleResponse
             return null;
         }
         var result = new AssumeRoleResponse();
-        result.AssumedRoleUser = global::Gureum.Api.Sts.AssumedRoleUser.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AssumedRoleUser")));
         result.Credentials = global::Gureum.Api.Sts.Credentials.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Credentials")));
+        result.AssumedRoleUser = global::Gureum.Api.Sts.AssumedRoleUser.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AssumedRoleUser")));
         result.PackedPolicySize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PackedPolicySize"));
         result.SourceIdentity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceIdentity"));
         return result;
@@ -99,8 +99,8 @@ public sealed partial class AssumeRoleResponse
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AssumedRoleUser", AssumedRoleUser?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Credentials", Credentials?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AssumedRoleUser", AssumedRoleUser?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "PackedPolicySize", PackedPolicySize);
         global::Gureum.Core.ValueTree.Put(node, "SourceIdentity", SourceIdentity);
         return node;
@@ -109,17 +109,17 @@ public sealed partial class AssumeRoleResponse
 
 public sealed partial class AssumeRoleWithSAMLRequest
 {
-    public int? DurationSeconds { get; set; }
-
-    public string? Policy { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Sts.PolicyDescriptorType>? PolicyArns { get; set; }
+    public string? RoleArn { get; set; }
 
     public string? PrincipalArn { get; set; }
 
-    public string? RoleArn { get; set; }
-
     public string? SAMLAssertion { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Sts.PolicyDescriptorType>? PolicyArns { get; set; }
+
+    public string? Policy { get; set; }
+
+    public int? DurationSeconds { get; set; }
 
     public static AssumeRoleWithSAMLRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -128,47 +128,47 @@ public sealed partial class AssumeRoleWithSAMLRequest
             return null;
         }
         var result = new AssumeRoleWithSAMLRequest();
-        result.DurationSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DurationSeconds"));
-        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
-        result.PolicyArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyArns"), x => global::Gureum.Api.Sts.PolicyDescriptorType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.PrincipalArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PrincipalArn"));
         result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
+        result.PrincipalArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PrincipalArn"));
         result.SAMLAssertion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SAMLAssertion"));
+        result.PolicyArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyArns"), x => global::Gureum.Api.Sts.PolicyDescriptorType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
+        result.DurationSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DurationSeconds"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DurationSeconds", DurationSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyArns", global::Gureum.Core.ValueTree.WriteList(PolicyArns, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "PrincipalArn", PrincipalArn);
         global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
+        global::Gureum.Core.ValueTree.Put(node, "PrincipalArn", PrincipalArn);
         global::Gureum.Core.ValueTree.Put(node, "SAMLAssertion", SAMLAssertion);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyArns", global::Gureum.Core.ValueTree.WriteList(PolicyArns, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
+        global::Gureum.Core.ValueTree.Put(node, "DurationSeconds", DurationSeconds);
         return node;
     }
 }
 
 public sealed partial class AssumeRoleWithSAMLResponse
 {
-    public global::Gureum.Api.Sts.AssumedRoleUser? AssumedRoleUser { get; set; }
-
-    public string? Audience { get; set; }
-
     public global::Gureum.Api.Sts.Credentials? Credentials { get; set; }
 
-    public string? Issuer { get; set; }
-
-    public string? NameQualifier { get; set; }
+    public global::Gureum.Api.Sts.AssumedRoleUser? AssumedRoleUser { get; set; }
 
     public int? PackedPolicySize { get; set; }
-
-    public string? SourceIdentity { get; set; }
 
     public string? Subject { get; set; }
 
     public string? SubjectType { get; set; }
+
+    public string? Issuer { get; set; }
+
+    public string? Audience { get; set; }
+
+    public string? NameQualifier { get; set; }
+
+    public string? SourceIdentity { get; set; }
 
     public static AssumeRoleWithSAMLResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -177,49 +177,49 @@ public sealed partial class AssumeRoleWithSAMLResponse
             return null;
         }
         var result = new AssumeRoleWithSAMLResponse();
-        result.AssumedRoleUser = global::Gureum.Api.Sts.AssumedRoleUser.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AssumedRoleUser")));
-        result.Audience = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Audience"));
         result.Credentials = global::Gureum.Api.Sts.Credentials.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Credentials")));
-        result.Issuer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Issuer"));
-        result.NameQualifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NameQualifier"));
+        result.AssumedRoleUser = global::Gureum.Api.Sts.AssumedRoleUser.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AssumedRoleUser")));
         result.PackedPolicySize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PackedPolicySize"));
-        result.SourceIdentity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceIdentity"));
         result.Subject = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Subject"));
         result.SubjectType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SubjectType"));
+        result.Issuer = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Issuer"));
+        result.Audience = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Audience"));
+        result.NameQualifier = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NameQualifier"));
+        result.SourceIdentity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceIdentity"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AssumedRoleUser", AssumedRoleUser?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Audience", Audience);
         global::Gureum.Core.ValueTree.Put(node, "Credentials", Credentials?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Issuer", Issuer);
-        global::Gureum.Core.ValueTree.Put(node, "NameQualifier", NameQualifier);
+        global::Gureum.Core.ValueTree.Put(node, "AssumedRoleUser", AssumedRoleUser?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "PackedPolicySize", PackedPolicySize);
-        global::Gureum.Core.ValueTree.Put(node, "SourceIdentity", SourceIdentity);
         global::Gureum.Core.ValueTree.Put(node, "Subject", Subject);
         global::Gureum.Core.ValueTree.Put(node, "SubjectType", SubjectType);
+        global::Gureum.Core.ValueTree.Put(node, "Issuer", Issuer);
+        global::Gureum.Core.ValueTree.Put(node, "Audience", Audience);
+        global::Gureum.Core.ValueTree.Put(node, "NameQualifier", NameQualifier);
+        global::Gureum.Core.ValueTree.Put(node, "SourceIdentity", SourceIdentity);
         return node;
     }
 }
 
 public sealed partial class AssumeRoleWithWebIdentityRequest
 {
-    public int? DurationSeconds { get; set; }
-
-    public string? Policy { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Sts.PolicyDescriptorType>? PolicyArns { get; set; }
-
-    public string? ProviderId { get; set; }
-
     public string? RoleArn { get; set; }
 
     public string? RoleSessionName { get; set; }
 
     public string? WebIdentityToken { get; set; }
+
+    public string? ProviderId { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Sts.PolicyDescriptorType>? PolicyArns { get; set; }
+
+    public string? Policy { get; set; }
+
+    public int? DurationSeconds { get; set; }
 
     public static AssumeRoleWithWebIdentityRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -228,45 +228,45 @@ public sealed partial class AssumeRoleWithWebIdentityRequest
             return null;
         }
         var result = new AssumeRoleWithWebIdentityRequest();
-        result.DurationSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DurationSeconds"));
-        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
-        result.PolicyArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyArns"), x => global::Gureum.Api.Sts.PolicyDescriptorType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ProviderId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProviderId"));
         result.RoleArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleArn"));
         result.RoleSessionName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RoleSessionName"));
         result.WebIdentityToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WebIdentityToken"));
+        result.ProviderId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProviderId"));
+        result.PolicyArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyArns"), x => global::Gureum.Api.Sts.PolicyDescriptorType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
+        result.DurationSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DurationSeconds"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DurationSeconds", DurationSeconds);
-        global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyArns", global::Gureum.Core.ValueTree.WriteList(PolicyArns, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ProviderId", ProviderId);
         global::Gureum.Core.ValueTree.Put(node, "RoleArn", RoleArn);
         global::Gureum.Core.ValueTree.Put(node, "RoleSessionName", RoleSessionName);
         global::Gureum.Core.ValueTree.Put(node, "WebIdentityToken", WebIdentityToken);
+        global::Gureum.Core.ValueTree.Put(node, "ProviderId", ProviderId);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyArns", global::Gureum.Core.ValueTree.WriteList(PolicyArns, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
+        global::Gureum.Core.ValueTree.Put(node, "DurationSeconds", DurationSeconds);
         return node;
     }
 }
 
 public sealed partial class AssumeRoleWithWebIdentityResponse
 {
-    public global::Gureum.Api.Sts.AssumedRoleUser? AssumedRoleUser { get; set; }
-
-    public string? Audience { get; set; }
-
     public global::Gureum.Api.Sts.Credentials? Credentials { get; set; }
+
+    public string? SubjectFromWebIdentityToken { get; set; }
+
+    public global::Gureum.Api.Sts.AssumedRoleUser? AssumedRoleUser { get; set; }
 
     public int? PackedPolicySize { get; set; }
 
     public string? Provider { get; set; }
 
-    public string? SourceIdentity { get; set; }
+    public string? Audience { get; set; }
 
-    public string? SubjectFromWebIdentityToken { get; set; }
+    public string? SourceIdentity { get; set; }
 
     public static AssumeRoleWithWebIdentityResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -275,37 +275,37 @@ public sealed partial class AssumeRoleWithWebIdentityResponse
             return null;
         }
         var result = new AssumeRoleWithWebIdentityResponse();
-        result.AssumedRoleUser = global::Gureum.Api.Sts.AssumedRoleUser.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AssumedRoleUser")));
-        result.Audience = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Audience"));
         result.Credentials = global::Gureum.Api.Sts.Credentials.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Credentials")));
+        result.SubjectFromWebIdentityToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SubjectFromWebIdentityToken"));
+        result.AssumedRoleUser = global::Gureum.Api.Sts.AssumedRoleUser.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "AssumedRoleUser")));
         result.PackedPolicySize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PackedPolicySize"));
         result.Provider = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Provider"));
+        result.Audience = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Audience"));
         result.SourceIdentity = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceIdentity"));
-        result.SubjectFromWebIdentityToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SubjectFromWebIdentityToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AssumedRoleUser", AssumedRoleUser?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "Audience", Audience);
         global::Gureum.Core.ValueTree.Put(node, "Credentials", Credentials?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "SubjectFromWebIdentityToken", SubjectFromWebIdentityToken);
+        global::Gureum.Core.ValueTree.Put(node, "AssumedRoleUser", AssumedRoleUser?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "PackedPolicySize", PackedPolicySize);
         global::Gureum.Core.ValueTree.Put(node, "Provider", Provider);
+        global::Gureum.Core.ValueTree.Put(node, "Audience", Audience);
         global::Gureum.Core.ValueTree.Put(node, "SourceIdentity", SourceIdentity);
-        global::Gureum.Core.ValueTree.Put(node, "SubjectFromWebIdentityToken", SubjectFromWebIdentityToken);
         return node;
     }
 }
 
 public sealed partial class AssumeRootRequest
 {
-    public int? DurationSeconds { get; set; }
-
     public string? TargetPrincipal { get; set; }
 
     public global::Gureum.Api.Sts.PolicyDescriptorType? TaskPolicyArn { get; set; }
+
+    public int? DurationSeconds { get; set; }
 
     public static AssumeRootRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -314,18 +314,18 @@ public sealed partial class AssumeRootRequest
             return null;
         }
         var result = new AssumeRootRequest();
-        result.DurationSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DurationSeconds"));
         result.TargetPrincipal = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TargetPrincipal"));
         result.TaskPolicyArn = global::Gureum.Api.Sts.PolicyDescriptorType.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "TaskPolicyArn")));
+        result.DurationSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DurationSeconds"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DurationSeconds", DurationSeconds);
         global::Gureum.Core.ValueTree.Put(node, "TargetPrincipal", TargetPrincipal);
         global::Gureum.Core.ValueTree.Put(node, "TaskPolicyArn", TaskPolicyArn?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DurationSeconds", DurationSeconds);
         return node;
     }
 }
@@ -359,9 +359,9 @@ public sealed partial class AssumeRootResponse
 
 public sealed partial class AssumedRoleUser
 {
-    public string? Arn { get; set; }
-
     public string? AssumedRoleId { get; set; }
+
+    public string? Arn { get; set; }
 
     public static AssumedRoleUser? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -370,16 +370,16 @@ public sealed partial class AssumedRoleUser
             return null;
         }
         var result = new AssumedRoleUser();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
         result.AssumedRoleId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssumedRoleId"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
         global::Gureum.Core.ValueTree.Put(node, "AssumedRoleId", AssumedRoleId);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
         return node;
     }
 }
@@ -388,11 +388,11 @@ public sealed partial class Credentials
 {
     public string? AccessKeyId { get; set; }
 
-    public global::System.DateTimeOffset? Expiration { get; set; }
-
     public string? SecretAccessKey { get; set; }
 
     public string? SessionToken { get; set; }
+
+    public global::System.DateTimeOffset? Expiration { get; set; }
 
     public static Credentials? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -402,9 +402,9 @@ public sealed partial class Credentials
         }
         var result = new Credentials();
         result.AccessKeyId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccessKeyId"));
-        result.Expiration = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
         result.SecretAccessKey = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SecretAccessKey"));
         result.SessionToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SessionToken"));
+        result.Expiration = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
         return result;
     }
 
@@ -412,9 +412,9 @@ public sealed partial class Credentials
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "AccessKeyId", AccessKeyId);
-        global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
         global::Gureum.Core.ValueTree.Put(node, "SecretAccessKey", SecretAccessKey);
         global::Gureum.Core.ValueTree.Put(node, "SessionToken", SessionToken);
+        global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
         return node;
     }
 }
@@ -467,9 +467,9 @@ public sealed partial class DecodeAuthorizationMessageResponse
 
 public sealed partial class FederatedUser
 {
-    public string? Arn { get; set; }
-
     public string? FederatedUserId { get; set; }
+
+    public string? Arn { get; set; }
 
     public static FederatedUser? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -478,16 +478,16 @@ public sealed partial class FederatedUser
             return null;
         }
         var result = new FederatedUser();
-        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
         result.FederatedUserId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FederatedUserId"));
+        result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
         global::Gureum.Core.ValueTree.Put(node, "FederatedUserId", FederatedUserId);
+        global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
         return node;
     }
 }
@@ -559,11 +559,11 @@ public sealed partial class GetCallerIdentityRequest
 
 public sealed partial class GetCallerIdentityResponse
 {
+    public string? UserId { get; set; }
+
     public string? Account { get; set; }
 
     public string? Arn { get; set; }
-
-    public string? UserId { get; set; }
 
     public static GetCallerIdentityResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -572,18 +572,18 @@ public sealed partial class GetCallerIdentityResponse
             return null;
         }
         var result = new GetCallerIdentityResponse();
+        result.UserId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserId"));
         result.Account = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Account"));
         result.Arn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Arn"));
-        result.UserId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserId"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "UserId", UserId);
         global::Gureum.Core.ValueTree.Put(node, "Account", Account);
         global::Gureum.Core.ValueTree.Put(node, "Arn", Arn);
-        global::Gureum.Core.ValueTree.Put(node, "UserId", UserId);
         return node;
     }
 }
@@ -613,11 +613,11 @@ public sealed partial class GetDelegatedAccessTokenRequest
 
 public sealed partial class GetDelegatedAccessTokenResponse
 {
-    public string? AssumedPrincipal { get; set; }
-
     public global::Gureum.Api.Sts.Credentials? Credentials { get; set; }
 
     public int? PackedPolicySize { get; set; }
+
+    public string? AssumedPrincipal { get; set; }
 
     public static GetDelegatedAccessTokenResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -626,31 +626,31 @@ public sealed partial class GetDelegatedAccessTokenResponse
             return null;
         }
         var result = new GetDelegatedAccessTokenResponse();
-        result.AssumedPrincipal = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssumedPrincipal"));
         result.Credentials = global::Gureum.Api.Sts.Credentials.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Credentials")));
         result.PackedPolicySize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "PackedPolicySize"));
+        result.AssumedPrincipal = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AssumedPrincipal"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AssumedPrincipal", AssumedPrincipal);
         global::Gureum.Core.ValueTree.Put(node, "Credentials", Credentials?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "PackedPolicySize", PackedPolicySize);
+        global::Gureum.Core.ValueTree.Put(node, "AssumedPrincipal", AssumedPrincipal);
         return node;
     }
 }
 
 public sealed partial class GetFederationTokenRequest
 {
-    public int? DurationSeconds { get; set; }
-
     public string? Name { get; set; }
 
     public string? Policy { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Sts.PolicyDescriptorType>? PolicyArns { get; set; }
+
+    public int? DurationSeconds { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Sts.Tag>? Tags { get; set; }
 
@@ -661,10 +661,10 @@ public sealed partial class GetFederationTokenRequest
             return null;
         }
         var result = new GetFederationTokenRequest();
-        result.DurationSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DurationSeconds"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Policy = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Policy"));
         result.PolicyArns = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "PolicyArns"), x => global::Gureum.Api.Sts.PolicyDescriptorType.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.DurationSeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DurationSeconds"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Sts.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -672,10 +672,10 @@ public sealed partial class GetFederationTokenRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DurationSeconds", DurationSeconds);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Policy", Policy);
         global::Gureum.Core.ValueTree.Put(node, "PolicyArns", global::Gureum.Core.ValueTree.WriteList(PolicyArns, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "DurationSeconds", DurationSeconds);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
     }
@@ -803,9 +803,9 @@ public sealed partial class GetWebIdentityTokenRequest
 
 public sealed partial class GetWebIdentityTokenResponse
 {
-    public global::System.DateTimeOffset? Expiration { get; set; }
-
     public string? WebIdentityToken { get; set; }
+
+    public global::System.DateTimeOffset? Expiration { get; set; }
 
     public static GetWebIdentityTokenResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -814,16 +814,16 @@ public sealed partial class GetWebIdentityTokenResponse
             return null;
         }
         var result = new GetWebIdentityTokenResponse();
-        result.Expiration = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
         result.WebIdentityToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "WebIdentityToken"));
+        result.Expiration = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
         global::Gureum.Core.ValueTree.Put(node, "WebIdentityToken", WebIdentityToken);
+        global::Gureum.Core.ValueTree.Put(node, "Expiration", Expiration);
         return node;
     }
 }
@@ -853,9 +853,9 @@ public sealed partial class PolicyDescriptorType
 
 public sealed partial class ProvidedContext
 {
-    public string? ContextAssertion { get; set; }
-
     public string? ProviderArn { get; set; }
+
+    public string? ContextAssertion { get; set; }
 
     public static ProvidedContext? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -864,16 +864,16 @@ public sealed partial class ProvidedContext
             return null;
         }
         var result = new ProvidedContext();
-        result.ContextAssertion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContextAssertion"));
         result.ProviderArn = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ProviderArn"));
+        result.ContextAssertion = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContextAssertion"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ContextAssertion", ContextAssertion);
         global::Gureum.Core.ValueTree.Put(node, "ProviderArn", ProviderArn);
+        global::Gureum.Core.ValueTree.Put(node, "ContextAssertion", ContextAssertion);
         return node;
     }
 }

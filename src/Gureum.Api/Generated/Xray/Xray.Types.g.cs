@@ -38,9 +38,9 @@ public sealed partial class Alias
 
 public sealed partial class AnnotationValue
 {
-    public bool? BooleanValue { get; set; }
-
     public double? NumberValue { get; set; }
+
+    public bool? BooleanValue { get; set; }
 
     public string? StringValue { get; set; }
 
@@ -51,8 +51,8 @@ public sealed partial class AnnotationValue
             return null;
         }
         var result = new AnnotationValue();
-        result.BooleanValue = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BooleanValue"));
         result.NumberValue = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "NumberValue"));
+        result.BooleanValue = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BooleanValue"));
         result.StringValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StringValue"));
         return result;
     }
@@ -60,8 +60,8 @@ public sealed partial class AnnotationValue
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BooleanValue", BooleanValue);
         global::Gureum.Core.ValueTree.Put(node, "NumberValue", NumberValue);
+        global::Gureum.Core.ValueTree.Put(node, "BooleanValue", BooleanValue);
         global::Gureum.Core.ValueTree.Put(node, "StringValue", StringValue);
         return node;
     }
@@ -115,17 +115,17 @@ public sealed partial class AvailabilityZoneDetail
 
 public sealed partial class BackendConnectionErrors
 {
+    public int? TimeoutCount { get; set; }
+
     public int? ConnectionRefusedCount { get; set; }
 
     public int? HTTPCode4XXCount { get; set; }
 
     public int? HTTPCode5XXCount { get; set; }
 
-    public int? OtherCount { get; set; }
-
-    public int? TimeoutCount { get; set; }
-
     public int? UnknownHostCount { get; set; }
+
+    public int? OtherCount { get; set; }
 
     public static BackendConnectionErrors? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -134,33 +134,33 @@ public sealed partial class BackendConnectionErrors
             return null;
         }
         var result = new BackendConnectionErrors();
+        result.TimeoutCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TimeoutCount"));
         result.ConnectionRefusedCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ConnectionRefusedCount"));
         result.HTTPCode4XXCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HTTPCode4XXCount"));
         result.HTTPCode5XXCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HTTPCode5XXCount"));
-        result.OtherCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "OtherCount"));
-        result.TimeoutCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TimeoutCount"));
         result.UnknownHostCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "UnknownHostCount"));
+        result.OtherCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "OtherCount"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TimeoutCount", TimeoutCount);
         global::Gureum.Core.ValueTree.Put(node, "ConnectionRefusedCount", ConnectionRefusedCount);
         global::Gureum.Core.ValueTree.Put(node, "HTTPCode4XXCount", HTTPCode4XXCount);
         global::Gureum.Core.ValueTree.Put(node, "HTTPCode5XXCount", HTTPCode5XXCount);
-        global::Gureum.Core.ValueTree.Put(node, "OtherCount", OtherCount);
-        global::Gureum.Core.ValueTree.Put(node, "TimeoutCount", TimeoutCount);
         global::Gureum.Core.ValueTree.Put(node, "UnknownHostCount", UnknownHostCount);
+        global::Gureum.Core.ValueTree.Put(node, "OtherCount", OtherCount);
         return node;
     }
 }
 
 public sealed partial class BatchGetTracesRequest
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<string>? TraceIds { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static BatchGetTracesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -169,27 +169,27 @@ public sealed partial class BatchGetTracesRequest
             return null;
         }
         var result = new BatchGetTracesRequest();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.TraceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TraceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "TraceIds", global::Gureum.Core.ValueTree.WriteList(TraceIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class BatchGetTracesResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.Trace>? Traces { get; set; }
 
     public global::System.Collections.Generic.List<string>? UnprocessedTraceIds { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static BatchGetTracesResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -198,18 +198,18 @@ public sealed partial class BatchGetTracesResult
             return null;
         }
         var result = new BatchGetTracesResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Traces = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Traces"), x => global::Gureum.Api.Xray.Trace.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.UnprocessedTraceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UnprocessedTraceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Traces", global::Gureum.Core.ValueTree.WriteList(Traces, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "UnprocessedTraceIds", global::Gureum.Core.ValueTree.WriteList(UnprocessedTraceIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -258,9 +258,9 @@ public sealed partial class CancelTraceRetrievalResult
 
 public sealed partial class CreateGroupRequest
 {
-    public string? FilterExpression { get; set; }
-
     public string? GroupName { get; set; }
+
+    public string? FilterExpression { get; set; }
 
     public global::Gureum.Api.Xray.InsightsConfiguration? InsightsConfiguration { get; set; }
 
@@ -273,8 +273,8 @@ public sealed partial class CreateGroupRequest
             return null;
         }
         var result = new CreateGroupRequest();
-        result.FilterExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FilterExpression"));
         result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
+        result.FilterExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FilterExpression"));
         result.InsightsConfiguration = global::Gureum.Api.Xray.InsightsConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InsightsConfiguration")));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Xray.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
@@ -283,8 +283,8 @@ public sealed partial class CreateGroupRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "FilterExpression", FilterExpression);
         global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
+        global::Gureum.Core.ValueTree.Put(node, "FilterExpression", FilterExpression);
         global::Gureum.Core.ValueTree.Put(node, "InsightsConfiguration", InsightsConfiguration?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
         return node;
@@ -366,9 +366,9 @@ public sealed partial class CreateSamplingRuleResult
 
 public sealed partial class DeleteGroupRequest
 {
-    public string? GroupARN { get; set; }
-
     public string? GroupName { get; set; }
+
+    public string? GroupARN { get; set; }
 
     public static DeleteGroupRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -377,16 +377,16 @@ public sealed partial class DeleteGroupRequest
             return null;
         }
         var result = new DeleteGroupRequest();
-        result.GroupARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupARN"));
         result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
+        result.GroupARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupARN"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "GroupARN", GroupARN);
         global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
+        global::Gureum.Core.ValueTree.Put(node, "GroupARN", GroupARN);
         return node;
     }
 }
@@ -458,9 +458,9 @@ public sealed partial class DeleteResourcePolicyResult
 
 public sealed partial class DeleteSamplingRuleRequest
 {
-    public string? RuleARN { get; set; }
-
     public string? RuleName { get; set; }
+
+    public string? RuleARN { get; set; }
 
     public static DeleteSamplingRuleRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -469,16 +469,16 @@ public sealed partial class DeleteSamplingRuleRequest
             return null;
         }
         var result = new DeleteSamplingRuleRequest();
-        result.RuleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleARN"));
         result.RuleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleName"));
+        result.RuleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleARN"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "RuleARN", RuleARN);
         global::Gureum.Core.ValueTree.Put(node, "RuleName", RuleName);
+        global::Gureum.Core.ValueTree.Put(node, "RuleARN", RuleARN);
         return node;
     }
 }
@@ -508,21 +508,21 @@ public sealed partial class DeleteSamplingRuleResult
 
 public sealed partial class Edge
 {
+    public int? ReferenceId { get; set; }
+
+    public global::System.DateTimeOffset? StartTime { get; set; }
+
+    public global::System.DateTimeOffset? EndTime { get; set; }
+
+    public global::Gureum.Api.Xray.EdgeStatistics? SummaryStatistics { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.HistogramEntry>? ResponseTimeHistogram { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.Alias>? Aliases { get; set; }
 
     public string? EdgeType { get; set; }
 
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.HistogramEntry>? ReceivedEventAgeHistogram { get; set; }
-
-    public int? ReferenceId { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.HistogramEntry>? ResponseTimeHistogram { get; set; }
-
-    public global::System.DateTimeOffset? StartTime { get; set; }
-
-    public global::Gureum.Api.Xray.EdgeStatistics? SummaryStatistics { get; set; }
 
     public static Edge? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -531,39 +531,39 @@ public sealed partial class Edge
             return null;
         }
         var result = new Edge();
+        result.ReferenceId = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ReferenceId"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.SummaryStatistics = global::Gureum.Api.Xray.EdgeStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SummaryStatistics")));
+        result.ResponseTimeHistogram = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResponseTimeHistogram"), x => global::Gureum.Api.Xray.HistogramEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Aliases = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Aliases"), x => global::Gureum.Api.Xray.Alias.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.EdgeType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EdgeType"));
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         result.ReceivedEventAgeHistogram = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ReceivedEventAgeHistogram"), x => global::Gureum.Api.Xray.HistogramEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ReferenceId = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ReferenceId"));
-        result.ResponseTimeHistogram = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResponseTimeHistogram"), x => global::Gureum.Api.Xray.HistogramEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
-        result.SummaryStatistics = global::Gureum.Api.Xray.EdgeStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SummaryStatistics")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "ReferenceId", ReferenceId);
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "SummaryStatistics", SummaryStatistics?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ResponseTimeHistogram", global::Gureum.Core.ValueTree.WriteList(ResponseTimeHistogram, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Aliases", global::Gureum.Core.ValueTree.WriteList(Aliases, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "EdgeType", EdgeType);
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         global::Gureum.Core.ValueTree.Put(node, "ReceivedEventAgeHistogram", global::Gureum.Core.ValueTree.WriteList(ReceivedEventAgeHistogram, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ReferenceId", ReferenceId);
-        global::Gureum.Core.ValueTree.Put(node, "ResponseTimeHistogram", global::Gureum.Core.ValueTree.WriteList(ResponseTimeHistogram, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
-        global::Gureum.Core.ValueTree.Put(node, "SummaryStatistics", SummaryStatistics?.ToTree());
         return node;
     }
 }
 
 public sealed partial class EdgeStatistics
 {
+    public long? OkCount { get; set; }
+
     public global::Gureum.Api.Xray.ErrorStatistics? ErrorStatistics { get; set; }
 
     public global::Gureum.Api.Xray.FaultStatistics? FaultStatistics { get; set; }
-
-    public long? OkCount { get; set; }
 
     public long? TotalCount { get; set; }
 
@@ -576,9 +576,9 @@ public sealed partial class EdgeStatistics
             return null;
         }
         var result = new EdgeStatistics();
+        result.OkCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "OkCount"));
         result.ErrorStatistics = global::Gureum.Api.Xray.ErrorStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ErrorStatistics")));
         result.FaultStatistics = global::Gureum.Api.Xray.FaultStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FaultStatistics")));
-        result.OkCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "OkCount"));
         result.TotalCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "TotalCount"));
         result.TotalResponseTime = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "TotalResponseTime"));
         return result;
@@ -587,9 +587,9 @@ public sealed partial class EdgeStatistics
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "OkCount", OkCount);
         global::Gureum.Core.ValueTree.Put(node, "ErrorStatistics", ErrorStatistics?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "FaultStatistics", FaultStatistics?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "OkCount", OkCount);
         global::Gureum.Core.ValueTree.Put(node, "TotalCount", TotalCount);
         global::Gureum.Core.ValueTree.Put(node, "TotalResponseTime", TotalResponseTime);
         return node;
@@ -643,9 +643,9 @@ public static class EncryptionType
 
 public sealed partial class ErrorRootCause
 {
-    public bool? ClientImpacting { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.ErrorRootCauseService>? Services { get; set; }
+
+    public bool? ClientImpacting { get; set; }
 
     public static ErrorRootCause? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -654,25 +654,25 @@ public sealed partial class ErrorRootCause
             return null;
         }
         var result = new ErrorRootCause();
-        result.ClientImpacting = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ClientImpacting"));
         result.Services = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Services"), x => global::Gureum.Api.Xray.ErrorRootCauseService.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ClientImpacting = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ClientImpacting"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientImpacting", ClientImpacting);
         global::Gureum.Core.ValueTree.Put(node, "Services", global::Gureum.Core.ValueTree.WriteList(Services, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ClientImpacting", ClientImpacting);
         return node;
     }
 }
 
 public sealed partial class ErrorRootCauseEntity
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.RootCauseException>? Exceptions { get; set; }
-
     public string? Name { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.RootCauseException>? Exceptions { get; set; }
 
     public bool? Remote { get; set; }
 
@@ -683,8 +683,8 @@ public sealed partial class ErrorRootCauseEntity
             return null;
         }
         var result = new ErrorRootCauseEntity();
-        result.Exceptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Exceptions"), x => global::Gureum.Api.Xray.RootCauseException.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Exceptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Exceptions"), x => global::Gureum.Api.Xray.RootCauseException.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Remote = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Remote"));
         return result;
     }
@@ -692,8 +692,8 @@ public sealed partial class ErrorRootCauseEntity
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Exceptions", global::Gureum.Core.ValueTree.WriteList(Exceptions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Exceptions", global::Gureum.Core.ValueTree.WriteList(Exceptions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Remote", Remote);
         return node;
     }
@@ -701,17 +701,17 @@ public sealed partial class ErrorRootCauseEntity
 
 public sealed partial class ErrorRootCauseService
 {
-    public string? AccountId { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.ErrorRootCauseEntity>? EntityPath { get; set; }
-
-    public bool? Inferred { get; set; }
-
     public string? Name { get; set; }
 
     public global::System.Collections.Generic.List<string>? Names { get; set; }
 
     public string? Type { get; set; }
+
+    public string? AccountId { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.ErrorRootCauseEntity>? EntityPath { get; set; }
+
+    public bool? Inferred { get; set; }
 
     public static ErrorRootCauseService? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -720,33 +720,33 @@ public sealed partial class ErrorRootCauseService
             return null;
         }
         var result = new ErrorRootCauseService();
-        result.AccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountId"));
-        result.EntityPath = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EntityPath"), x => global::Gureum.Api.Xray.ErrorRootCauseEntity.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Inferred = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Inferred"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Names = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Names"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.AccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountId"));
+        result.EntityPath = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EntityPath"), x => global::Gureum.Api.Xray.ErrorRootCauseEntity.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Inferred = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Inferred"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccountId", AccountId);
-        global::Gureum.Core.ValueTree.Put(node, "EntityPath", global::Gureum.Core.ValueTree.WriteList(EntityPath, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Inferred", Inferred);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Names", global::Gureum.Core.ValueTree.WriteList(Names, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "AccountId", AccountId);
+        global::Gureum.Core.ValueTree.Put(node, "EntityPath", global::Gureum.Core.ValueTree.WriteList(EntityPath, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Inferred", Inferred);
         return node;
     }
 }
 
 public sealed partial class ErrorStatistics
 {
-    public long? OtherCount { get; set; }
-
     public long? ThrottleCount { get; set; }
+
+    public long? OtherCount { get; set; }
 
     public long? TotalCount { get; set; }
 
@@ -757,8 +757,8 @@ public sealed partial class ErrorStatistics
             return null;
         }
         var result = new ErrorStatistics();
-        result.OtherCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "OtherCount"));
         result.ThrottleCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ThrottleCount"));
+        result.OtherCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "OtherCount"));
         result.TotalCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "TotalCount"));
         return result;
     }
@@ -766,8 +766,8 @@ public sealed partial class ErrorStatistics
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "OtherCount", OtherCount);
         global::Gureum.Core.ValueTree.Put(node, "ThrottleCount", ThrottleCount);
+        global::Gureum.Core.ValueTree.Put(node, "OtherCount", OtherCount);
         global::Gureum.Core.ValueTree.Put(node, "TotalCount", TotalCount);
         return node;
     }
@@ -775,9 +775,9 @@ public sealed partial class ErrorStatistics
 
 public sealed partial class FaultRootCause
 {
-    public bool? ClientImpacting { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.FaultRootCauseService>? Services { get; set; }
+
+    public bool? ClientImpacting { get; set; }
 
     public static FaultRootCause? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -786,25 +786,25 @@ public sealed partial class FaultRootCause
             return null;
         }
         var result = new FaultRootCause();
-        result.ClientImpacting = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ClientImpacting"));
         result.Services = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Services"), x => global::Gureum.Api.Xray.FaultRootCauseService.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ClientImpacting = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ClientImpacting"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientImpacting", ClientImpacting);
         global::Gureum.Core.ValueTree.Put(node, "Services", global::Gureum.Core.ValueTree.WriteList(Services, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ClientImpacting", ClientImpacting);
         return node;
     }
 }
 
 public sealed partial class FaultRootCauseEntity
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.RootCauseException>? Exceptions { get; set; }
-
     public string? Name { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.RootCauseException>? Exceptions { get; set; }
 
     public bool? Remote { get; set; }
 
@@ -815,8 +815,8 @@ public sealed partial class FaultRootCauseEntity
             return null;
         }
         var result = new FaultRootCauseEntity();
-        result.Exceptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Exceptions"), x => global::Gureum.Api.Xray.RootCauseException.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Exceptions = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Exceptions"), x => global::Gureum.Api.Xray.RootCauseException.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Remote = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Remote"));
         return result;
     }
@@ -824,8 +824,8 @@ public sealed partial class FaultRootCauseEntity
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Exceptions", global::Gureum.Core.ValueTree.WriteList(Exceptions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Exceptions", global::Gureum.Core.ValueTree.WriteList(Exceptions, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Remote", Remote);
         return node;
     }
@@ -833,17 +833,17 @@ public sealed partial class FaultRootCauseEntity
 
 public sealed partial class FaultRootCauseService
 {
-    public string? AccountId { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.FaultRootCauseEntity>? EntityPath { get; set; }
-
-    public bool? Inferred { get; set; }
-
     public string? Name { get; set; }
 
     public global::System.Collections.Generic.List<string>? Names { get; set; }
 
     public string? Type { get; set; }
+
+    public string? AccountId { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.FaultRootCauseEntity>? EntityPath { get; set; }
+
+    public bool? Inferred { get; set; }
 
     public static FaultRootCauseService? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -852,24 +852,24 @@ public sealed partial class FaultRootCauseService
             return null;
         }
         var result = new FaultRootCauseService();
-        result.AccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountId"));
-        result.EntityPath = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EntityPath"), x => global::Gureum.Api.Xray.FaultRootCauseEntity.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Inferred = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Inferred"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Names = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Names"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.AccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountId"));
+        result.EntityPath = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EntityPath"), x => global::Gureum.Api.Xray.FaultRootCauseEntity.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Inferred = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Inferred"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccountId", AccountId);
-        global::Gureum.Core.ValueTree.Put(node, "EntityPath", global::Gureum.Core.ValueTree.WriteList(EntityPath, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Inferred", Inferred);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Names", global::Gureum.Core.ValueTree.WriteList(Names, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "AccountId", AccountId);
+        global::Gureum.Core.ValueTree.Put(node, "EntityPath", global::Gureum.Core.ValueTree.WriteList(EntityPath, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Inferred", Inferred);
         return node;
     }
 }
@@ -972,9 +972,9 @@ public sealed partial class GetEncryptionConfigResult
 
 public sealed partial class GetGroupRequest
 {
-    public string? GroupARN { get; set; }
-
     public string? GroupName { get; set; }
+
+    public string? GroupARN { get; set; }
 
     public static GetGroupRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -983,16 +983,16 @@ public sealed partial class GetGroupRequest
             return null;
         }
         var result = new GetGroupRequest();
-        result.GroupARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupARN"));
         result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
+        result.GroupARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupARN"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "GroupARN", GroupARN);
         global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
+        global::Gureum.Core.ValueTree.Put(node, "GroupARN", GroupARN);
         return node;
     }
 }
@@ -1180,13 +1180,13 @@ public sealed partial class GetInsightEventsResult
 
 public sealed partial class GetInsightImpactGraphRequest
 {
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
     public string? InsightId { get; set; }
 
-    public string? NextToken { get; set; }
-
     public global::System.DateTimeOffset? StartTime { get; set; }
+
+    public global::System.DateTimeOffset? EndTime { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static GetInsightImpactGraphRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1195,39 +1195,39 @@ public sealed partial class GetInsightImpactGraphRequest
             return null;
         }
         var result = new GetInsightImpactGraphRequest();
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         result.InsightId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InsightId"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         global::Gureum.Core.ValueTree.Put(node, "InsightId", InsightId);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class GetInsightImpactGraphResult
 {
-    public global::System.DateTimeOffset? EndTime { get; set; }
-
     public string? InsightId { get; set; }
 
-    public string? NextToken { get; set; }
+    public global::System.DateTimeOffset? StartTime { get; set; }
 
-    public global::System.DateTimeOffset? ServiceGraphEndTime { get; set; }
+    public global::System.DateTimeOffset? EndTime { get; set; }
 
     public global::System.DateTimeOffset? ServiceGraphStartTime { get; set; }
 
+    public global::System.DateTimeOffset? ServiceGraphEndTime { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.InsightImpactGraphService>? Services { get; set; }
 
-    public global::System.DateTimeOffset? StartTime { get; set; }
+    public string? NextToken { get; set; }
 
     public static GetInsightImpactGraphResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1236,26 +1236,26 @@ public sealed partial class GetInsightImpactGraphResult
             return null;
         }
         var result = new GetInsightImpactGraphResult();
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         result.InsightId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InsightId"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.ServiceGraphEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ServiceGraphEndTime"));
-        result.ServiceGraphStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ServiceGraphStartTime"));
-        result.Services = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Services"), x => global::Gureum.Api.Xray.InsightImpactGraphService.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.ServiceGraphStartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ServiceGraphStartTime"));
+        result.ServiceGraphEndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ServiceGraphEndTime"));
+        result.Services = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Services"), x => global::Gureum.Api.Xray.InsightImpactGraphService.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         global::Gureum.Core.ValueTree.Put(node, "InsightId", InsightId);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceGraphEndTime", ServiceGraphEndTime);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceGraphStartTime", ServiceGraphStartTime);
-        global::Gureum.Core.ValueTree.Put(node, "Services", global::Gureum.Core.ValueTree.WriteList(Services, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "ServiceGraphStartTime", ServiceGraphStartTime);
+        global::Gureum.Core.ValueTree.Put(node, "ServiceGraphEndTime", ServiceGraphEndTime);
+        global::Gureum.Core.ValueTree.Put(node, "Services", global::Gureum.Core.ValueTree.WriteList(Services, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -1308,19 +1308,19 @@ public sealed partial class GetInsightResult
 
 public sealed partial class GetInsightSummariesRequest
 {
-    public global::System.DateTimeOffset? EndTime { get; set; }
+    public global::System.Collections.Generic.List<string>? States { get; set; }
 
     public string? GroupARN { get; set; }
 
     public string? GroupName { get; set; }
 
+    public global::System.DateTimeOffset? StartTime { get; set; }
+
+    public global::System.DateTimeOffset? EndTime { get; set; }
+
     public int? MaxResults { get; set; }
 
     public string? NextToken { get; set; }
-
-    public global::System.DateTimeOffset? StartTime { get; set; }
-
-    public global::System.Collections.Generic.List<string>? States { get; set; }
 
     public static GetInsightSummariesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1329,26 +1329,26 @@ public sealed partial class GetInsightSummariesRequest
             return null;
         }
         var result = new GetInsightSummariesRequest();
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.States = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "States"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.GroupARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupARN"));
         result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         result.MaxResults = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "MaxResults"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
-        result.States = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "States"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "States", global::Gureum.Core.ValueTree.WriteList(States, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "GroupARN", GroupARN);
         global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         global::Gureum.Core.ValueTree.Put(node, "MaxResults", MaxResults);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
-        global::Gureum.Core.ValueTree.Put(node, "States", global::Gureum.Core.ValueTree.WriteList(States, x => (object?)x));
         return node;
     }
 }
@@ -1382,9 +1382,9 @@ public sealed partial class GetInsightSummariesResult
 
 public sealed partial class GetRetrievedTracesGraphRequest
 {
-    public string? NextToken { get; set; }
-
     public string? RetrievalToken { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static GetRetrievedTracesGraphRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1393,27 +1393,27 @@ public sealed partial class GetRetrievedTracesGraphRequest
             return null;
         }
         var result = new GetRetrievedTracesGraphRequest();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.RetrievalToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RetrievalToken"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "RetrievalToken", RetrievalToken);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class GetRetrievedTracesGraphResult
 {
-    public string? NextToken { get; set; }
-
     public string? RetrievalStatus { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.RetrievedService>? Services { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static GetRetrievedTracesGraphResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1422,18 +1422,18 @@ public sealed partial class GetRetrievedTracesGraphResult
             return null;
         }
         var result = new GetRetrievedTracesGraphResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.RetrievalStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RetrievalStatus"));
         result.Services = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Services"), x => global::Gureum.Api.Xray.RetrievedService.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "RetrievalStatus", RetrievalStatus);
         global::Gureum.Core.ValueTree.Put(node, "Services", global::Gureum.Core.ValueTree.WriteList(Services, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -1463,9 +1463,9 @@ public sealed partial class GetSamplingRulesRequest
 
 public sealed partial class GetSamplingRulesResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.SamplingRuleRecord>? SamplingRuleRecords { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static GetSamplingRulesResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1474,16 +1474,16 @@ public sealed partial class GetSamplingRulesResult
             return null;
         }
         var result = new GetSamplingRulesResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.SamplingRuleRecords = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SamplingRuleRecords"), x => global::Gureum.Api.Xray.SamplingRuleRecord.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "SamplingRuleRecords", global::Gureum.Core.ValueTree.WriteList(SamplingRuleRecords, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -1513,9 +1513,9 @@ public sealed partial class GetSamplingStatisticSummariesRequest
 
 public sealed partial class GetSamplingStatisticSummariesResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.SamplingStatisticSummary>? SamplingStatisticSummaries { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static GetSamplingStatisticSummariesResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1524,25 +1524,25 @@ public sealed partial class GetSamplingStatisticSummariesResult
             return null;
         }
         var result = new GetSamplingStatisticSummariesResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.SamplingStatisticSummaries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SamplingStatisticSummaries"), x => global::Gureum.Api.Xray.SamplingStatisticSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "SamplingStatisticSummaries", global::Gureum.Core.ValueTree.WriteList(SamplingStatisticSummaries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class GetSamplingTargetsRequest
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.SamplingBoostStatisticsDocument>? SamplingBoostStatisticsDocuments { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.SamplingStatisticsDocument>? SamplingStatisticsDocuments { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.SamplingBoostStatisticsDocument>? SamplingBoostStatisticsDocuments { get; set; }
 
     public static GetSamplingTargetsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1551,29 +1551,29 @@ public sealed partial class GetSamplingTargetsRequest
             return null;
         }
         var result = new GetSamplingTargetsRequest();
-        result.SamplingBoostStatisticsDocuments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SamplingBoostStatisticsDocuments"), x => global::Gureum.Api.Xray.SamplingBoostStatisticsDocument.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.SamplingStatisticsDocuments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SamplingStatisticsDocuments"), x => global::Gureum.Api.Xray.SamplingStatisticsDocument.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.SamplingBoostStatisticsDocuments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SamplingBoostStatisticsDocuments"), x => global::Gureum.Api.Xray.SamplingBoostStatisticsDocument.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "SamplingBoostStatisticsDocuments", global::Gureum.Core.ValueTree.WriteList(SamplingBoostStatisticsDocuments, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "SamplingStatisticsDocuments", global::Gureum.Core.ValueTree.WriteList(SamplingStatisticsDocuments, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "SamplingBoostStatisticsDocuments", global::Gureum.Core.ValueTree.WriteList(SamplingBoostStatisticsDocuments, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class GetSamplingTargetsResult
 {
-    public global::System.DateTimeOffset? LastRuleModification { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.SamplingTargetDocument>? SamplingTargetDocuments { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.UnprocessedStatistics>? UnprocessedBoostStatistics { get; set; }
+    public global::System.DateTimeOffset? LastRuleModification { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.UnprocessedStatistics>? UnprocessedStatistics { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.UnprocessedStatistics>? UnprocessedBoostStatistics { get; set; }
 
     public static GetSamplingTargetsResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1582,35 +1582,35 @@ public sealed partial class GetSamplingTargetsResult
             return null;
         }
         var result = new GetSamplingTargetsResult();
-        result.LastRuleModification = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastRuleModification"));
         result.SamplingTargetDocuments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "SamplingTargetDocuments"), x => global::Gureum.Api.Xray.SamplingTargetDocument.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.UnprocessedBoostStatistics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UnprocessedBoostStatistics"), x => global::Gureum.Api.Xray.UnprocessedStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LastRuleModification = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastRuleModification"));
         result.UnprocessedStatistics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UnprocessedStatistics"), x => global::Gureum.Api.Xray.UnprocessedStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.UnprocessedBoostStatistics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "UnprocessedBoostStatistics"), x => global::Gureum.Api.Xray.UnprocessedStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LastRuleModification", LastRuleModification);
         global::Gureum.Core.ValueTree.Put(node, "SamplingTargetDocuments", global::Gureum.Core.ValueTree.WriteList(SamplingTargetDocuments, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "UnprocessedBoostStatistics", global::Gureum.Core.ValueTree.WriteList(UnprocessedBoostStatistics, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "LastRuleModification", LastRuleModification);
         global::Gureum.Core.ValueTree.Put(node, "UnprocessedStatistics", global::Gureum.Core.ValueTree.WriteList(UnprocessedStatistics, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "UnprocessedBoostStatistics", global::Gureum.Core.ValueTree.WriteList(UnprocessedBoostStatistics, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class GetServiceGraphRequest
 {
-    public global::System.DateTimeOffset? EndTime { get; set; }
+    public global::System.DateTimeOffset? StartTime { get; set; }
 
-    public string? GroupARN { get; set; }
+    public global::System.DateTimeOffset? EndTime { get; set; }
 
     public string? GroupName { get; set; }
 
-    public string? NextToken { get; set; }
+    public string? GroupARN { get; set; }
 
-    public global::System.DateTimeOffset? StartTime { get; set; }
+    public string? NextToken { get; set; }
 
     public static GetServiceGraphRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1619,37 +1619,37 @@ public sealed partial class GetServiceGraphRequest
             return null;
         }
         var result = new GetServiceGraphRequest();
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.GroupARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupARN"));
-        result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
+        result.GroupARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupARN"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "GroupARN", GroupARN);
-        global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
+        global::Gureum.Core.ValueTree.Put(node, "GroupARN", GroupARN);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class GetServiceGraphResult
 {
-    public bool? ContainsOldGroupVersions { get; set; }
+    public global::System.DateTimeOffset? StartTime { get; set; }
 
     public global::System.DateTimeOffset? EndTime { get; set; }
 
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.Service>? Services { get; set; }
 
-    public global::System.DateTimeOffset? StartTime { get; set; }
+    public bool? ContainsOldGroupVersions { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static GetServiceGraphResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1658,43 +1658,43 @@ public sealed partial class GetServiceGraphResult
             return null;
         }
         var result = new GetServiceGraphResult();
-        result.ContainsOldGroupVersions = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ContainsOldGroupVersions"));
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.Services = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Services"), x => global::Gureum.Api.Xray.Service.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.Services = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Services"), x => global::Gureum.Api.Xray.Service.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ContainsOldGroupVersions = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ContainsOldGroupVersions"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ContainsOldGroupVersions", ContainsOldGroupVersions);
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "Services", global::Gureum.Core.ValueTree.WriteList(Services, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "Services", global::Gureum.Core.ValueTree.WriteList(Services, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ContainsOldGroupVersions", ContainsOldGroupVersions);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class GetTimeSeriesServiceStatisticsRequest
 {
+    public global::System.DateTimeOffset? StartTime { get; set; }
+
     public global::System.DateTimeOffset? EndTime { get; set; }
-
-    public string? EntitySelectorExpression { get; set; }
-
-    public bool? ForecastStatistics { get; set; }
-
-    public string? GroupARN { get; set; }
 
     public string? GroupName { get; set; }
 
-    public string? NextToken { get; set; }
+    public string? GroupARN { get; set; }
+
+    public string? EntitySelectorExpression { get; set; }
 
     public int? Period { get; set; }
 
-    public global::System.DateTimeOffset? StartTime { get; set; }
+    public bool? ForecastStatistics { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static GetTimeSeriesServiceStatisticsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1703,39 +1703,39 @@ public sealed partial class GetTimeSeriesServiceStatisticsRequest
             return null;
         }
         var result = new GetTimeSeriesServiceStatisticsRequest();
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.EntitySelectorExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EntitySelectorExpression"));
-        result.ForecastStatistics = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ForecastStatistics"));
-        result.GroupARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupARN"));
-        result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.Period = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Period"));
         result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
+        result.GroupARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupARN"));
+        result.EntitySelectorExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EntitySelectorExpression"));
+        result.Period = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Period"));
+        result.ForecastStatistics = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ForecastStatistics"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "EntitySelectorExpression", EntitySelectorExpression);
-        global::Gureum.Core.ValueTree.Put(node, "ForecastStatistics", ForecastStatistics);
-        global::Gureum.Core.ValueTree.Put(node, "GroupARN", GroupARN);
-        global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "Period", Period);
         global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
+        global::Gureum.Core.ValueTree.Put(node, "GroupARN", GroupARN);
+        global::Gureum.Core.ValueTree.Put(node, "EntitySelectorExpression", EntitySelectorExpression);
+        global::Gureum.Core.ValueTree.Put(node, "Period", Period);
+        global::Gureum.Core.ValueTree.Put(node, "ForecastStatistics", ForecastStatistics);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class GetTimeSeriesServiceStatisticsResult
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.TimeSeriesServiceStatistics>? TimeSeriesServiceStatistics { get; set; }
+
     public bool? ContainsOldGroupVersions { get; set; }
 
     public string? NextToken { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.TimeSeriesServiceStatistics>? TimeSeriesServiceStatistics { get; set; }
 
     public static GetTimeSeriesServiceStatisticsResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1744,27 +1744,27 @@ public sealed partial class GetTimeSeriesServiceStatisticsResult
             return null;
         }
         var result = new GetTimeSeriesServiceStatisticsResult();
+        result.TimeSeriesServiceStatistics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TimeSeriesServiceStatistics"), x => global::Gureum.Api.Xray.TimeSeriesServiceStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ContainsOldGroupVersions = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ContainsOldGroupVersions"));
         result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
-        result.TimeSeriesServiceStatistics = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TimeSeriesServiceStatistics"), x => global::Gureum.Api.Xray.TimeSeriesServiceStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TimeSeriesServiceStatistics", global::Gureum.Core.ValueTree.WriteList(TimeSeriesServiceStatistics, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ContainsOldGroupVersions", ContainsOldGroupVersions);
         global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
-        global::Gureum.Core.ValueTree.Put(node, "TimeSeriesServiceStatistics", global::Gureum.Core.ValueTree.WriteList(TimeSeriesServiceStatistics, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class GetTraceGraphRequest
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<string>? TraceIds { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static GetTraceGraphRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1773,25 +1773,25 @@ public sealed partial class GetTraceGraphRequest
             return null;
         }
         var result = new GetTraceGraphRequest();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.TraceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TraceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "TraceIds", global::Gureum.Core.ValueTree.WriteList(TraceIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class GetTraceGraphResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.Service>? Services { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static GetTraceGraphResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1800,16 +1800,16 @@ public sealed partial class GetTraceGraphResult
             return null;
         }
         var result = new GetTraceGraphResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Services = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Services"), x => global::Gureum.Api.Xray.Service.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Services", global::Gureum.Core.ValueTree.WriteList(Services, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
@@ -1862,19 +1862,19 @@ public sealed partial class GetTraceSegmentDestinationResult
 
 public sealed partial class GetTraceSummariesRequest
 {
+    public global::System.DateTimeOffset? StartTime { get; set; }
+
     public global::System.DateTimeOffset? EndTime { get; set; }
 
-    public string? FilterExpression { get; set; }
-
-    public string? NextToken { get; set; }
+    public string? TimeRangeType { get; set; }
 
     public bool? Sampling { get; set; }
 
     public global::Gureum.Api.Xray.SamplingStrategy? SamplingStrategy { get; set; }
 
-    public global::System.DateTimeOffset? StartTime { get; set; }
+    public string? FilterExpression { get; set; }
 
-    public string? TimeRangeType { get; set; }
+    public string? NextToken { get; set; }
 
     public static GetTraceSummariesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1883,39 +1883,39 @@ public sealed partial class GetTraceSummariesRequest
             return null;
         }
         var result = new GetTraceSummariesRequest();
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
         result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.FilterExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FilterExpression"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
+        result.TimeRangeType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TimeRangeType"));
         result.Sampling = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Sampling"));
         result.SamplingStrategy = global::Gureum.Api.Xray.SamplingStrategy.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SamplingStrategy")));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
-        result.TimeRangeType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TimeRangeType"));
+        result.FilterExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FilterExpression"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
         global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "FilterExpression", FilterExpression);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
+        global::Gureum.Core.ValueTree.Put(node, "TimeRangeType", TimeRangeType);
         global::Gureum.Core.ValueTree.Put(node, "Sampling", Sampling);
         global::Gureum.Core.ValueTree.Put(node, "SamplingStrategy", SamplingStrategy?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
-        global::Gureum.Core.ValueTree.Put(node, "TimeRangeType", TimeRangeType);
+        global::Gureum.Core.ValueTree.Put(node, "FilterExpression", FilterExpression);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class GetTraceSummariesResult
 {
-    public global::System.DateTimeOffset? ApproximateTime { get; set; }
-
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.TraceSummary>? TraceSummaries { get; set; }
 
+    public global::System.DateTimeOffset? ApproximateTime { get; set; }
+
     public long? TracesProcessedCount { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static GetTraceSummariesResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1924,31 +1924,31 @@ public sealed partial class GetTraceSummariesResult
             return null;
         }
         var result = new GetTraceSummariesResult();
-        result.ApproximateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ApproximateTime"));
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.TraceSummaries = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TraceSummaries"), x => global::Gureum.Api.Xray.TraceSummary.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ApproximateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ApproximateTime"));
         result.TracesProcessedCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "TracesProcessedCount"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ApproximateTime", ApproximateTime);
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "TraceSummaries", global::Gureum.Core.ValueTree.WriteList(TraceSummaries, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ApproximateTime", ApproximateTime);
         global::Gureum.Core.ValueTree.Put(node, "TracesProcessedCount", TracesProcessedCount);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class GraphLink
 {
-    public global::System.Collections.Generic.List<string>? DestinationTraceIds { get; set; }
-
     public string? ReferenceType { get; set; }
 
     public string? SourceTraceId { get; set; }
+
+    public global::System.Collections.Generic.List<string>? DestinationTraceIds { get; set; }
 
     public static GraphLink? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1957,29 +1957,29 @@ public sealed partial class GraphLink
             return null;
         }
         var result = new GraphLink();
-        result.DestinationTraceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DestinationTraceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ReferenceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReferenceType"));
         result.SourceTraceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "SourceTraceId"));
+        result.DestinationTraceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DestinationTraceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "DestinationTraceIds", global::Gureum.Core.ValueTree.WriteList(DestinationTraceIds, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ReferenceType", ReferenceType);
         global::Gureum.Core.ValueTree.Put(node, "SourceTraceId", SourceTraceId);
+        global::Gureum.Core.ValueTree.Put(node, "DestinationTraceIds", global::Gureum.Core.ValueTree.WriteList(DestinationTraceIds, x => (object?)x));
         return node;
     }
 }
 
 public sealed partial class Group
 {
-    public string? FilterExpression { get; set; }
+    public string? GroupName { get; set; }
 
     public string? GroupARN { get; set; }
 
-    public string? GroupName { get; set; }
+    public string? FilterExpression { get; set; }
 
     public global::Gureum.Api.Xray.InsightsConfiguration? InsightsConfiguration { get; set; }
 
@@ -1990,9 +1990,9 @@ public sealed partial class Group
             return null;
         }
         var result = new Group();
-        result.FilterExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FilterExpression"));
-        result.GroupARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupARN"));
         result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
+        result.GroupARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupARN"));
+        result.FilterExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FilterExpression"));
         result.InsightsConfiguration = global::Gureum.Api.Xray.InsightsConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InsightsConfiguration")));
         return result;
     }
@@ -2000,9 +2000,9 @@ public sealed partial class Group
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "FilterExpression", FilterExpression);
-        global::Gureum.Core.ValueTree.Put(node, "GroupARN", GroupARN);
         global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
+        global::Gureum.Core.ValueTree.Put(node, "GroupARN", GroupARN);
+        global::Gureum.Core.ValueTree.Put(node, "FilterExpression", FilterExpression);
         global::Gureum.Core.ValueTree.Put(node, "InsightsConfiguration", InsightsConfiguration?.ToTree());
         return node;
     }
@@ -2010,11 +2010,11 @@ public sealed partial class Group
 
 public sealed partial class GroupSummary
 {
-    public string? FilterExpression { get; set; }
+    public string? GroupName { get; set; }
 
     public string? GroupARN { get; set; }
 
-    public string? GroupName { get; set; }
+    public string? FilterExpression { get; set; }
 
     public global::Gureum.Api.Xray.InsightsConfiguration? InsightsConfiguration { get; set; }
 
@@ -2025,9 +2025,9 @@ public sealed partial class GroupSummary
             return null;
         }
         var result = new GroupSummary();
-        result.FilterExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FilterExpression"));
-        result.GroupARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupARN"));
         result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
+        result.GroupARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupARN"));
+        result.FilterExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FilterExpression"));
         result.InsightsConfiguration = global::Gureum.Api.Xray.InsightsConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InsightsConfiguration")));
         return result;
     }
@@ -2035,9 +2035,9 @@ public sealed partial class GroupSummary
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "FilterExpression", FilterExpression);
-        global::Gureum.Core.ValueTree.Put(node, "GroupARN", GroupARN);
         global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
+        global::Gureum.Core.ValueTree.Put(node, "GroupARN", GroupARN);
+        global::Gureum.Core.ValueTree.Put(node, "FilterExpression", FilterExpression);
         global::Gureum.Core.ValueTree.Put(node, "InsightsConfiguration", InsightsConfiguration?.ToTree());
         return node;
     }
@@ -2045,9 +2045,9 @@ public sealed partial class GroupSummary
 
 public sealed partial class HistogramEntry
 {
-    public int? Count { get; set; }
-
     public double? Value { get; set; }
+
+    public int? Count { get; set; }
 
     public static HistogramEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2056,31 +2056,31 @@ public sealed partial class HistogramEntry
             return null;
         }
         var result = new HistogramEntry();
-        result.Count = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Count"));
         result.Value = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Value"));
+        result.Count = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Count"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Count", Count);
         global::Gureum.Core.ValueTree.Put(node, "Value", Value);
+        global::Gureum.Core.ValueTree.Put(node, "Count", Count);
         return node;
     }
 }
 
 public sealed partial class Http
 {
-    public string? ClientIp { get; set; }
-
-    public string? HttpMethod { get; set; }
+    public string? HttpURL { get; set; }
 
     public int? HttpStatus { get; set; }
 
-    public string? HttpURL { get; set; }
+    public string? HttpMethod { get; set; }
 
     public string? UserAgent { get; set; }
+
+    public string? ClientIp { get; set; }
 
     public static Http? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2089,31 +2089,31 @@ public sealed partial class Http
             return null;
         }
         var result = new Http();
-        result.ClientIp = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientIp"));
-        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HttpMethod"));
-        result.HttpStatus = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HttpStatus"));
         result.HttpURL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HttpURL"));
+        result.HttpStatus = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HttpStatus"));
+        result.HttpMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HttpMethod"));
         result.UserAgent = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserAgent"));
+        result.ClientIp = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientIp"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientIp", ClientIp);
-        global::Gureum.Core.ValueTree.Put(node, "HttpMethod", HttpMethod);
-        global::Gureum.Core.ValueTree.Put(node, "HttpStatus", HttpStatus);
         global::Gureum.Core.ValueTree.Put(node, "HttpURL", HttpURL);
+        global::Gureum.Core.ValueTree.Put(node, "HttpStatus", HttpStatus);
+        global::Gureum.Core.ValueTree.Put(node, "HttpMethod", HttpMethod);
         global::Gureum.Core.ValueTree.Put(node, "UserAgent", UserAgent);
+        global::Gureum.Core.ValueTree.Put(node, "ClientIp", ClientIp);
         return node;
     }
 }
 
 public sealed partial class IndexingRule
 {
-    public global::System.DateTimeOffset? ModifiedAt { get; set; }
-
     public string? Name { get; set; }
+
+    public global::System.DateTimeOffset? ModifiedAt { get; set; }
 
     public global::Gureum.Api.Xray.IndexingRuleValue? Rule { get; set; }
 
@@ -2124,8 +2124,8 @@ public sealed partial class IndexingRule
             return null;
         }
         var result = new IndexingRule();
-        result.ModifiedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ModifiedAt"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.ModifiedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ModifiedAt"));
         result.Rule = global::Gureum.Api.Xray.IndexingRuleValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Rule")));
         return result;
     }
@@ -2133,8 +2133,8 @@ public sealed partial class IndexingRule
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ModifiedAt", ModifiedAt);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "ModifiedAt", ModifiedAt);
         global::Gureum.Core.ValueTree.Put(node, "Rule", Rule?.ToTree());
         return node;
     }
@@ -2188,27 +2188,27 @@ public sealed partial class IndexingRuleValueUpdate
 
 public sealed partial class Insight
 {
-    public global::System.Collections.Generic.List<string>? Categories { get; set; }
-
-    public global::Gureum.Api.Xray.RequestImpactStatistics? ClientRequestImpactStatistics { get; set; }
-
-    public global::System.DateTimeOffset? EndTime { get; set; }
+    public string? InsightId { get; set; }
 
     public string? GroupARN { get; set; }
 
     public string? GroupName { get; set; }
 
-    public string? InsightId { get; set; }
-
     public global::Gureum.Api.Xray.ServiceId? RootCauseServiceId { get; set; }
 
-    public global::Gureum.Api.Xray.RequestImpactStatistics? RootCauseServiceRequestImpactStatistics { get; set; }
-
-    public global::System.DateTimeOffset? StartTime { get; set; }
+    public global::System.Collections.Generic.List<string>? Categories { get; set; }
 
     public string? State { get; set; }
 
+    public global::System.DateTimeOffset? StartTime { get; set; }
+
+    public global::System.DateTimeOffset? EndTime { get; set; }
+
     public string? Summary { get; set; }
+
+    public global::Gureum.Api.Xray.RequestImpactStatistics? ClientRequestImpactStatistics { get; set; }
+
+    public global::Gureum.Api.Xray.RequestImpactStatistics? RootCauseServiceRequestImpactStatistics { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.AnomalousService>? TopAnomalousServices { get; set; }
 
@@ -2219,17 +2219,17 @@ public sealed partial class Insight
             return null;
         }
         var result = new Insight();
-        result.Categories = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Categories"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ClientRequestImpactStatistics = global::Gureum.Api.Xray.RequestImpactStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ClientRequestImpactStatistics")));
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.InsightId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InsightId"));
         result.GroupARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupARN"));
         result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
-        result.InsightId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InsightId"));
         result.RootCauseServiceId = global::Gureum.Api.Xray.ServiceId.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RootCauseServiceId")));
-        result.RootCauseServiceRequestImpactStatistics = global::Gureum.Api.Xray.RequestImpactStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RootCauseServiceRequestImpactStatistics")));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.Categories = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Categories"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         result.Summary = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Summary"));
+        result.ClientRequestImpactStatistics = global::Gureum.Api.Xray.RequestImpactStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ClientRequestImpactStatistics")));
+        result.RootCauseServiceRequestImpactStatistics = global::Gureum.Api.Xray.RequestImpactStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RootCauseServiceRequestImpactStatistics")));
         result.TopAnomalousServices = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TopAnomalousServices"), x => global::Gureum.Api.Xray.AnomalousService.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -2237,17 +2237,17 @@ public sealed partial class Insight
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Categories", global::Gureum.Core.ValueTree.WriteList(Categories, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ClientRequestImpactStatistics", ClientRequestImpactStatistics?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "InsightId", InsightId);
         global::Gureum.Core.ValueTree.Put(node, "GroupARN", GroupARN);
         global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
-        global::Gureum.Core.ValueTree.Put(node, "InsightId", InsightId);
         global::Gureum.Core.ValueTree.Put(node, "RootCauseServiceId", RootCauseServiceId?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RootCauseServiceRequestImpactStatistics", RootCauseServiceRequestImpactStatistics?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "Categories", global::Gureum.Core.ValueTree.WriteList(Categories, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "State", State);
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         global::Gureum.Core.ValueTree.Put(node, "Summary", Summary);
+        global::Gureum.Core.ValueTree.Put(node, "ClientRequestImpactStatistics", ClientRequestImpactStatistics?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RootCauseServiceRequestImpactStatistics", RootCauseServiceRequestImpactStatistics?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TopAnomalousServices", global::Gureum.Core.ValueTree.WriteList(TopAnomalousServices, x => (object?)x.ToTree()));
         return node;
     }
@@ -2261,13 +2261,13 @@ public static class InsightCategory
 
 public sealed partial class InsightEvent
 {
-    public global::Gureum.Api.Xray.RequestImpactStatistics? ClientRequestImpactStatistics { get; set; }
+    public string? Summary { get; set; }
 
     public global::System.DateTimeOffset? EventTime { get; set; }
 
-    public global::Gureum.Api.Xray.RequestImpactStatistics? RootCauseServiceRequestImpactStatistics { get; set; }
+    public global::Gureum.Api.Xray.RequestImpactStatistics? ClientRequestImpactStatistics { get; set; }
 
-    public string? Summary { get; set; }
+    public global::Gureum.Api.Xray.RequestImpactStatistics? RootCauseServiceRequestImpactStatistics { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.AnomalousService>? TopAnomalousServices { get; set; }
 
@@ -2278,10 +2278,10 @@ public sealed partial class InsightEvent
             return null;
         }
         var result = new InsightEvent();
-        result.ClientRequestImpactStatistics = global::Gureum.Api.Xray.RequestImpactStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ClientRequestImpactStatistics")));
-        result.EventTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EventTime"));
-        result.RootCauseServiceRequestImpactStatistics = global::Gureum.Api.Xray.RequestImpactStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RootCauseServiceRequestImpactStatistics")));
         result.Summary = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Summary"));
+        result.EventTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EventTime"));
+        result.ClientRequestImpactStatistics = global::Gureum.Api.Xray.RequestImpactStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ClientRequestImpactStatistics")));
+        result.RootCauseServiceRequestImpactStatistics = global::Gureum.Api.Xray.RequestImpactStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RootCauseServiceRequestImpactStatistics")));
         result.TopAnomalousServices = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TopAnomalousServices"), x => global::Gureum.Api.Xray.AnomalousService.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -2289,10 +2289,10 @@ public sealed partial class InsightEvent
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientRequestImpactStatistics", ClientRequestImpactStatistics?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EventTime", EventTime);
-        global::Gureum.Core.ValueTree.Put(node, "RootCauseServiceRequestImpactStatistics", RootCauseServiceRequestImpactStatistics?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Summary", Summary);
+        global::Gureum.Core.ValueTree.Put(node, "EventTime", EventTime);
+        global::Gureum.Core.ValueTree.Put(node, "ClientRequestImpactStatistics", ClientRequestImpactStatistics?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RootCauseServiceRequestImpactStatistics", RootCauseServiceRequestImpactStatistics?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TopAnomalousServices", global::Gureum.Core.ValueTree.WriteList(TopAnomalousServices, x => (object?)x.ToTree()));
         return node;
     }
@@ -2323,17 +2323,17 @@ public sealed partial class InsightImpactGraphEdge
 
 public sealed partial class InsightImpactGraphService
 {
-    public string? AccountId { get; set; }
+    public int? ReferenceId { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.InsightImpactGraphEdge>? Edges { get; set; }
+    public string? Type { get; set; }
 
     public string? Name { get; set; }
 
     public global::System.Collections.Generic.List<string>? Names { get; set; }
 
-    public int? ReferenceId { get; set; }
+    public string? AccountId { get; set; }
 
-    public string? Type { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.InsightImpactGraphEdge>? Edges { get; set; }
 
     public static InsightImpactGraphService? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2342,24 +2342,24 @@ public sealed partial class InsightImpactGraphService
             return null;
         }
         var result = new InsightImpactGraphService();
-        result.AccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountId"));
-        result.Edges = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Edges"), x => global::Gureum.Api.Xray.InsightImpactGraphEdge.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
-        result.Names = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Names"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.ReferenceId = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ReferenceId"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Names = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Names"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountId"));
+        result.Edges = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Edges"), x => global::Gureum.Api.Xray.InsightImpactGraphEdge.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccountId", AccountId);
-        global::Gureum.Core.ValueTree.Put(node, "Edges", global::Gureum.Core.ValueTree.WriteList(Edges, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
-        global::Gureum.Core.ValueTree.Put(node, "Names", global::Gureum.Core.ValueTree.WriteList(Names, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "ReferenceId", ReferenceId);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Names", global::Gureum.Core.ValueTree.WriteList(Names, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AccountId", AccountId);
+        global::Gureum.Core.ValueTree.Put(node, "Edges", global::Gureum.Core.ValueTree.WriteList(Edges, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -2373,31 +2373,31 @@ public static class InsightState
 
 public sealed partial class InsightSummary
 {
-    public global::System.Collections.Generic.List<string>? Categories { get; set; }
-
-    public global::Gureum.Api.Xray.RequestImpactStatistics? ClientRequestImpactStatistics { get; set; }
-
-    public global::System.DateTimeOffset? EndTime { get; set; }
+    public string? InsightId { get; set; }
 
     public string? GroupARN { get; set; }
 
     public string? GroupName { get; set; }
 
-    public string? InsightId { get; set; }
-
-    public global::System.DateTimeOffset? LastUpdateTime { get; set; }
-
     public global::Gureum.Api.Xray.ServiceId? RootCauseServiceId { get; set; }
 
-    public global::Gureum.Api.Xray.RequestImpactStatistics? RootCauseServiceRequestImpactStatistics { get; set; }
-
-    public global::System.DateTimeOffset? StartTime { get; set; }
+    public global::System.Collections.Generic.List<string>? Categories { get; set; }
 
     public string? State { get; set; }
 
+    public global::System.DateTimeOffset? StartTime { get; set; }
+
+    public global::System.DateTimeOffset? EndTime { get; set; }
+
     public string? Summary { get; set; }
 
+    public global::Gureum.Api.Xray.RequestImpactStatistics? ClientRequestImpactStatistics { get; set; }
+
+    public global::Gureum.Api.Xray.RequestImpactStatistics? RootCauseServiceRequestImpactStatistics { get; set; }
+
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.AnomalousService>? TopAnomalousServices { get; set; }
+
+    public global::System.DateTimeOffset? LastUpdateTime { get; set; }
 
     public static InsightSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2406,38 +2406,38 @@ public sealed partial class InsightSummary
             return null;
         }
         var result = new InsightSummary();
-        result.Categories = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Categories"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ClientRequestImpactStatistics = global::Gureum.Api.Xray.RequestImpactStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ClientRequestImpactStatistics")));
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.InsightId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InsightId"));
         result.GroupARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupARN"));
         result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
-        result.InsightId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "InsightId"));
-        result.LastUpdateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdateTime"));
         result.RootCauseServiceId = global::Gureum.Api.Xray.ServiceId.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RootCauseServiceId")));
-        result.RootCauseServiceRequestImpactStatistics = global::Gureum.Api.Xray.RequestImpactStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RootCauseServiceRequestImpactStatistics")));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.Categories = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Categories"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         result.Summary = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Summary"));
+        result.ClientRequestImpactStatistics = global::Gureum.Api.Xray.RequestImpactStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ClientRequestImpactStatistics")));
+        result.RootCauseServiceRequestImpactStatistics = global::Gureum.Api.Xray.RequestImpactStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "RootCauseServiceRequestImpactStatistics")));
         result.TopAnomalousServices = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TopAnomalousServices"), x => global::Gureum.Api.Xray.AnomalousService.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.LastUpdateTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdateTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Categories", global::Gureum.Core.ValueTree.WriteList(Categories, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ClientRequestImpactStatistics", ClientRequestImpactStatistics?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "InsightId", InsightId);
         global::Gureum.Core.ValueTree.Put(node, "GroupARN", GroupARN);
         global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
-        global::Gureum.Core.ValueTree.Put(node, "InsightId", InsightId);
-        global::Gureum.Core.ValueTree.Put(node, "LastUpdateTime", LastUpdateTime);
         global::Gureum.Core.ValueTree.Put(node, "RootCauseServiceId", RootCauseServiceId?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "RootCauseServiceRequestImpactStatistics", RootCauseServiceRequestImpactStatistics?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "Categories", global::Gureum.Core.ValueTree.WriteList(Categories, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "State", State);
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         global::Gureum.Core.ValueTree.Put(node, "Summary", Summary);
+        global::Gureum.Core.ValueTree.Put(node, "ClientRequestImpactStatistics", ClientRequestImpactStatistics?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RootCauseServiceRequestImpactStatistics", RootCauseServiceRequestImpactStatistics?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "TopAnomalousServices", global::Gureum.Core.ValueTree.WriteList(TopAnomalousServices, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "LastUpdateTime", LastUpdateTime);
         return node;
     }
 }
@@ -2517,9 +2517,9 @@ public sealed partial class ListResourcePoliciesRequest
 
 public sealed partial class ListResourcePoliciesResult
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.ResourcePolicy>? ResourcePolicies { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListResourcePoliciesResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2528,27 +2528,27 @@ public sealed partial class ListResourcePoliciesResult
             return null;
         }
         var result = new ListResourcePoliciesResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ResourcePolicies = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourcePolicies"), x => global::Gureum.Api.Xray.ResourcePolicy.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ResourcePolicies", global::Gureum.Core.ValueTree.WriteList(ResourcePolicies, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListRetrievedTracesRequest
 {
-    public string? NextToken { get; set; }
-
     public string? RetrievalToken { get; set; }
 
     public string? TraceFormat { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListRetrievedTracesRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2557,31 +2557,31 @@ public sealed partial class ListRetrievedTracesRequest
             return null;
         }
         var result = new ListRetrievedTracesRequest();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.RetrievalToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RetrievalToken"));
         result.TraceFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TraceFormat"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "RetrievalToken", RetrievalToken);
         global::Gureum.Core.ValueTree.Put(node, "TraceFormat", TraceFormat);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListRetrievedTracesResult
 {
-    public string? NextToken { get; set; }
-
     public string? RetrievalStatus { get; set; }
 
     public string? TraceFormat { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.RetrievedTrace>? Traces { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListRetrievedTracesResult? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2590,29 +2590,29 @@ public sealed partial class ListRetrievedTracesResult
             return null;
         }
         var result = new ListRetrievedTracesResult();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.RetrievalStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RetrievalStatus"));
         result.TraceFormat = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "TraceFormat"));
         result.Traces = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Traces"), x => global::Gureum.Api.Xray.RetrievedTrace.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "RetrievalStatus", RetrievalStatus);
         global::Gureum.Core.ValueTree.Put(node, "TraceFormat", TraceFormat);
         global::Gureum.Core.ValueTree.Put(node, "Traces", global::Gureum.Core.ValueTree.WriteList(Traces, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListTagsForResourceRequest
 {
-    public string? NextToken { get; set; }
-
     public string? ResourceARN { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListTagsForResourceRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2621,25 +2621,25 @@ public sealed partial class ListTagsForResourceRequest
             return null;
         }
         var result = new ListTagsForResourceRequest();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.ResourceARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceARN"));
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "ResourceARN", ResourceARN);
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ListTagsForResourceResponse
 {
-    public string? NextToken { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.Tag>? Tags { get; set; }
+
+    public string? NextToken { get; set; }
 
     public static ListTagsForResourceResponse? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2648,25 +2648,25 @@ public sealed partial class ListTagsForResourceResponse
             return null;
         }
         var result = new ListTagsForResourceResponse();
-        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         result.Tags = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Tags"), x => global::Gureum.Api.Xray.Tag.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.NextToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "NextToken"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         global::Gureum.Core.ValueTree.Put(node, "Tags", global::Gureum.Core.ValueTree.WriteList(Tags, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "NextToken", NextToken);
         return node;
     }
 }
 
 public sealed partial class ProbabilisticRuleValue
 {
-    public double? ActualSamplingPercentage { get; set; }
-
     public double? DesiredSamplingPercentage { get; set; }
+
+    public double? ActualSamplingPercentage { get; set; }
 
     public static ProbabilisticRuleValue? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2675,16 +2675,16 @@ public sealed partial class ProbabilisticRuleValue
             return null;
         }
         var result = new ProbabilisticRuleValue();
-        result.ActualSamplingPercentage = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "ActualSamplingPercentage"));
         result.DesiredSamplingPercentage = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "DesiredSamplingPercentage"));
+        result.ActualSamplingPercentage = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "ActualSamplingPercentage"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ActualSamplingPercentage", ActualSamplingPercentage);
         global::Gureum.Core.ValueTree.Put(node, "DesiredSamplingPercentage", DesiredSamplingPercentage);
+        global::Gureum.Core.ValueTree.Put(node, "ActualSamplingPercentage", ActualSamplingPercentage);
         return node;
     }
 }
@@ -2764,13 +2764,13 @@ public sealed partial class PutEncryptionConfigResult
 
 public sealed partial class PutResourcePolicyRequest
 {
-    public bool? BypassPolicyLockoutCheck { get; set; }
+    public string? PolicyName { get; set; }
 
     public string? PolicyDocument { get; set; }
 
-    public string? PolicyName { get; set; }
-
     public string? PolicyRevisionId { get; set; }
+
+    public bool? BypassPolicyLockoutCheck { get; set; }
 
     public static PutResourcePolicyRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2779,20 +2779,20 @@ public sealed partial class PutResourcePolicyRequest
             return null;
         }
         var result = new PutResourcePolicyRequest();
-        result.BypassPolicyLockoutCheck = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BypassPolicyLockoutCheck"));
-        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyDocument"));
         result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
+        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyDocument"));
         result.PolicyRevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyRevisionId"));
+        result.BypassPolicyLockoutCheck = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "BypassPolicyLockoutCheck"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BypassPolicyLockoutCheck", BypassPolicyLockoutCheck);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyDocument", PolicyDocument);
         global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyDocument", PolicyDocument);
         global::Gureum.Core.ValueTree.Put(node, "PolicyRevisionId", PolicyRevisionId);
+        global::Gureum.Core.ValueTree.Put(node, "BypassPolicyLockoutCheck", BypassPolicyLockoutCheck);
         return node;
     }
 }
@@ -2822,13 +2822,13 @@ public sealed partial class PutResourcePolicyResult
 
 public sealed partial class PutTelemetryRecordsRequest
 {
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.TelemetryRecord>? TelemetryRecords { get; set; }
+
     public string? EC2InstanceId { get; set; }
 
     public string? Hostname { get; set; }
 
     public string? ResourceARN { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.TelemetryRecord>? TelemetryRecords { get; set; }
 
     public static PutTelemetryRecordsRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2837,20 +2837,20 @@ public sealed partial class PutTelemetryRecordsRequest
             return null;
         }
         var result = new PutTelemetryRecordsRequest();
+        result.TelemetryRecords = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TelemetryRecords"), x => global::Gureum.Api.Xray.TelemetryRecord.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.EC2InstanceId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "EC2InstanceId"));
         result.Hostname = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Hostname"));
         result.ResourceARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceARN"));
-        result.TelemetryRecords = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TelemetryRecords"), x => global::Gureum.Api.Xray.TelemetryRecord.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "TelemetryRecords", global::Gureum.Core.ValueTree.WriteList(TelemetryRecords, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "EC2InstanceId", EC2InstanceId);
         global::Gureum.Core.ValueTree.Put(node, "Hostname", Hostname);
         global::Gureum.Core.ValueTree.Put(node, "ResourceARN", ResourceARN);
-        global::Gureum.Core.ValueTree.Put(node, "TelemetryRecords", global::Gureum.Core.ValueTree.WriteList(TelemetryRecords, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -2976,13 +2976,13 @@ public sealed partial class ResourceARNDetail
 
 public sealed partial class ResourcePolicy
 {
-    public global::System.DateTimeOffset? LastUpdatedTime { get; set; }
+    public string? PolicyName { get; set; }
 
     public string? PolicyDocument { get; set; }
 
-    public string? PolicyName { get; set; }
-
     public string? PolicyRevisionId { get; set; }
+
+    public global::System.DateTimeOffset? LastUpdatedTime { get; set; }
 
     public static ResourcePolicy? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -2991,29 +2991,29 @@ public sealed partial class ResourcePolicy
             return null;
         }
         var result = new ResourcePolicy();
-        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdatedTime"));
-        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyDocument"));
         result.PolicyName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyName"));
+        result.PolicyDocument = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyDocument"));
         result.PolicyRevisionId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "PolicyRevisionId"));
+        result.LastUpdatedTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "LastUpdatedTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "LastUpdatedTime", LastUpdatedTime);
-        global::Gureum.Core.ValueTree.Put(node, "PolicyDocument", PolicyDocument);
         global::Gureum.Core.ValueTree.Put(node, "PolicyName", PolicyName);
+        global::Gureum.Core.ValueTree.Put(node, "PolicyDocument", PolicyDocument);
         global::Gureum.Core.ValueTree.Put(node, "PolicyRevisionId", PolicyRevisionId);
+        global::Gureum.Core.ValueTree.Put(node, "LastUpdatedTime", LastUpdatedTime);
         return node;
     }
 }
 
 public sealed partial class ResponseTimeRootCause
 {
-    public bool? ClientImpacting { get; set; }
-
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.ResponseTimeRootCauseService>? Services { get; set; }
+
+    public bool? ClientImpacting { get; set; }
 
     public static ResponseTimeRootCause? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3022,25 +3022,25 @@ public sealed partial class ResponseTimeRootCause
             return null;
         }
         var result = new ResponseTimeRootCause();
-        result.ClientImpacting = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ClientImpacting"));
         result.Services = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Services"), x => global::Gureum.Api.Xray.ResponseTimeRootCauseService.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ClientImpacting = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "ClientImpacting"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ClientImpacting", ClientImpacting);
         global::Gureum.Core.ValueTree.Put(node, "Services", global::Gureum.Core.ValueTree.WriteList(Services, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ClientImpacting", ClientImpacting);
         return node;
     }
 }
 
 public sealed partial class ResponseTimeRootCauseEntity
 {
-    public double? Coverage { get; set; }
-
     public string? Name { get; set; }
+
+    public double? Coverage { get; set; }
 
     public bool? Remote { get; set; }
 
@@ -3051,8 +3051,8 @@ public sealed partial class ResponseTimeRootCauseEntity
             return null;
         }
         var result = new ResponseTimeRootCauseEntity();
-        result.Coverage = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Coverage"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Coverage = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Coverage"));
         result.Remote = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Remote"));
         return result;
     }
@@ -3060,8 +3060,8 @@ public sealed partial class ResponseTimeRootCauseEntity
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Coverage", Coverage);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Coverage", Coverage);
         global::Gureum.Core.ValueTree.Put(node, "Remote", Remote);
         return node;
     }
@@ -3069,17 +3069,17 @@ public sealed partial class ResponseTimeRootCauseEntity
 
 public sealed partial class ResponseTimeRootCauseService
 {
-    public string? AccountId { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.ResponseTimeRootCauseEntity>? EntityPath { get; set; }
-
-    public bool? Inferred { get; set; }
-
     public string? Name { get; set; }
 
     public global::System.Collections.Generic.List<string>? Names { get; set; }
 
     public string? Type { get; set; }
+
+    public string? AccountId { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.ResponseTimeRootCauseEntity>? EntityPath { get; set; }
+
+    public bool? Inferred { get; set; }
 
     public static ResponseTimeRootCauseService? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3088,24 +3088,24 @@ public sealed partial class ResponseTimeRootCauseService
             return null;
         }
         var result = new ResponseTimeRootCauseService();
-        result.AccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountId"));
-        result.EntityPath = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EntityPath"), x => global::Gureum.Api.Xray.ResponseTimeRootCauseEntity.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Inferred = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Inferred"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Names = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Names"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.AccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountId"));
+        result.EntityPath = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "EntityPath"), x => global::Gureum.Api.Xray.ResponseTimeRootCauseEntity.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.Inferred = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Inferred"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccountId", AccountId);
-        global::Gureum.Core.ValueTree.Put(node, "EntityPath", global::Gureum.Core.ValueTree.WriteList(EntityPath, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Inferred", Inferred);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Names", global::Gureum.Core.ValueTree.WriteList(Names, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "AccountId", AccountId);
+        global::Gureum.Core.ValueTree.Put(node, "EntityPath", global::Gureum.Core.ValueTree.WriteList(EntityPath, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "Inferred", Inferred);
         return node;
     }
 }
@@ -3123,9 +3123,9 @@ public static class RetrievalStatus
 
 public sealed partial class RetrievedService
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.GraphLink>? Links { get; set; }
-
     public global::Gureum.Api.Xray.Service? Service { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.GraphLink>? Links { get; set; }
 
     public static RetrievedService? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3134,25 +3134,25 @@ public sealed partial class RetrievedService
             return null;
         }
         var result = new RetrievedService();
-        result.Links = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Links"), x => global::Gureum.Api.Xray.GraphLink.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Service = global::Gureum.Api.Xray.Service.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Service")));
+        result.Links = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Links"), x => global::Gureum.Api.Xray.GraphLink.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Links", global::Gureum.Core.ValueTree.WriteList(Links, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Service", Service?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Links", global::Gureum.Core.ValueTree.WriteList(Links, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class RetrievedTrace
 {
-    public double? Duration { get; set; }
-
     public string? Id { get; set; }
+
+    public double? Duration { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.Span>? Spans { get; set; }
 
@@ -3163,8 +3163,8 @@ public sealed partial class RetrievedTrace
             return null;
         }
         var result = new RetrievedTrace();
-        result.Duration = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Duration"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.Duration = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Duration"));
         result.Spans = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Spans"), x => global::Gureum.Api.Xray.Span.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -3172,8 +3172,8 @@ public sealed partial class RetrievedTrace
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
         global::Gureum.Core.ValueTree.Put(node, "Spans", global::Gureum.Core.ValueTree.WriteList(Spans, x => (object?)x.ToTree()));
         return node;
     }
@@ -3181,9 +3181,9 @@ public sealed partial class RetrievedTrace
 
 public sealed partial class RootCauseException
 {
-    public string? Message { get; set; }
-
     public string? Name { get; set; }
+
+    public string? Message { get; set; }
 
     public static RootCauseException? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3192,16 +3192,16 @@ public sealed partial class RootCauseException
             return null;
         }
         var result = new RootCauseException();
-        result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Message"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
+        result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Message"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Message", Message);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
+        global::Gureum.Core.ValueTree.Put(node, "Message", Message);
         return node;
     }
 }
@@ -3235,17 +3235,17 @@ public sealed partial class SamplingBoost
 
 public sealed partial class SamplingBoostStatisticsDocument
 {
-    public int? AnomalyCount { get; set; }
-
     public string? RuleName { get; set; }
-
-    public int? SampledAnomalyCount { get; set; }
 
     public string? ServiceName { get; set; }
 
     public global::System.DateTimeOffset? Timestamp { get; set; }
 
+    public int? AnomalyCount { get; set; }
+
     public int? TotalCount { get; set; }
+
+    public int? SampledAnomalyCount { get; set; }
 
     public static SamplingBoostStatisticsDocument? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3254,33 +3254,33 @@ public sealed partial class SamplingBoostStatisticsDocument
             return null;
         }
         var result = new SamplingBoostStatisticsDocument();
-        result.AnomalyCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AnomalyCount"));
         result.RuleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleName"));
-        result.SampledAnomalyCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SampledAnomalyCount"));
         result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceName"));
         result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
+        result.AnomalyCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "AnomalyCount"));
         result.TotalCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "TotalCount"));
+        result.SampledAnomalyCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SampledAnomalyCount"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AnomalyCount", AnomalyCount);
         global::Gureum.Core.ValueTree.Put(node, "RuleName", RuleName);
-        global::Gureum.Core.ValueTree.Put(node, "SampledAnomalyCount", SampledAnomalyCount);
         global::Gureum.Core.ValueTree.Put(node, "ServiceName", ServiceName);
         global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
+        global::Gureum.Core.ValueTree.Put(node, "AnomalyCount", AnomalyCount);
         global::Gureum.Core.ValueTree.Put(node, "TotalCount", TotalCount);
+        global::Gureum.Core.ValueTree.Put(node, "SampledAnomalyCount", SampledAnomalyCount);
         return node;
     }
 }
 
 public sealed partial class SamplingRateBoost
 {
-    public int? CooldownWindowMinutes { get; set; }
-
     public double? MaxRate { get; set; }
+
+    public int? CooldownWindowMinutes { get; set; }
 
     public static SamplingRateBoost? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3289,49 +3289,49 @@ public sealed partial class SamplingRateBoost
             return null;
         }
         var result = new SamplingRateBoost();
-        result.CooldownWindowMinutes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "CooldownWindowMinutes"));
         result.MaxRate = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "MaxRate"));
+        result.CooldownWindowMinutes = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "CooldownWindowMinutes"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "CooldownWindowMinutes", CooldownWindowMinutes);
         global::Gureum.Core.ValueTree.Put(node, "MaxRate", MaxRate);
+        global::Gureum.Core.ValueTree.Put(node, "CooldownWindowMinutes", CooldownWindowMinutes);
         return node;
     }
 }
 
 public sealed partial class SamplingRule
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
-
-    public double? FixedRate { get; set; }
-
-    public string? HTTPMethod { get; set; }
-
-    public string? Host { get; set; }
-
-    public int? Priority { get; set; }
-
-    public int? ReservoirSize { get; set; }
-
-    public string? ResourceARN { get; set; }
+    public string? RuleName { get; set; }
 
     public string? RuleARN { get; set; }
 
-    public string? RuleName { get; set; }
+    public string? ResourceARN { get; set; }
 
-    public global::Gureum.Api.Xray.SamplingRateBoost? SamplingRateBoost { get; set; }
+    public int? Priority { get; set; }
+
+    public double? FixedRate { get; set; }
+
+    public int? ReservoirSize { get; set; }
 
     public string? ServiceName { get; set; }
 
     public string? ServiceType { get; set; }
 
+    public string? Host { get; set; }
+
+    public string? HTTPMethod { get; set; }
+
     public string? URLPath { get; set; }
 
     public int? Version { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
+
+    public global::Gureum.Api.Xray.SamplingRateBoost? SamplingRateBoost { get; set; }
 
     public static SamplingRule? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3340,51 +3340,51 @@ public sealed partial class SamplingRule
             return null;
         }
         var result = new SamplingRule();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.FixedRate = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "FixedRate"));
-        result.HTTPMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HTTPMethod"));
-        result.Host = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Host"));
-        result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
-        result.ReservoirSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ReservoirSize"));
-        result.ResourceARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceARN"));
-        result.RuleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleARN"));
         result.RuleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleName"));
-        result.SamplingRateBoost = global::Gureum.Api.Xray.SamplingRateBoost.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SamplingRateBoost")));
+        result.RuleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleARN"));
+        result.ResourceARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceARN"));
+        result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
+        result.FixedRate = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "FixedRate"));
+        result.ReservoirSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ReservoirSize"));
         result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceName"));
         result.ServiceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceType"));
+        result.Host = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Host"));
+        result.HTTPMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HTTPMethod"));
         result.URLPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "URLPath"));
         result.Version = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Version"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SamplingRateBoost = global::Gureum.Api.Xray.SamplingRateBoost.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SamplingRateBoost")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "FixedRate", FixedRate);
-        global::Gureum.Core.ValueTree.Put(node, "HTTPMethod", HTTPMethod);
-        global::Gureum.Core.ValueTree.Put(node, "Host", Host);
-        global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
-        global::Gureum.Core.ValueTree.Put(node, "ReservoirSize", ReservoirSize);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceARN", ResourceARN);
-        global::Gureum.Core.ValueTree.Put(node, "RuleARN", RuleARN);
         global::Gureum.Core.ValueTree.Put(node, "RuleName", RuleName);
-        global::Gureum.Core.ValueTree.Put(node, "SamplingRateBoost", SamplingRateBoost?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RuleARN", RuleARN);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceARN", ResourceARN);
+        global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
+        global::Gureum.Core.ValueTree.Put(node, "FixedRate", FixedRate);
+        global::Gureum.Core.ValueTree.Put(node, "ReservoirSize", ReservoirSize);
         global::Gureum.Core.ValueTree.Put(node, "ServiceName", ServiceName);
         global::Gureum.Core.ValueTree.Put(node, "ServiceType", ServiceType);
+        global::Gureum.Core.ValueTree.Put(node, "Host", Host);
+        global::Gureum.Core.ValueTree.Put(node, "HTTPMethod", HTTPMethod);
         global::Gureum.Core.ValueTree.Put(node, "URLPath", URLPath);
         global::Gureum.Core.ValueTree.Put(node, "Version", Version);
+        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SamplingRateBoost", SamplingRateBoost?.ToTree());
         return node;
     }
 }
 
 public sealed partial class SamplingRuleRecord
 {
+    public global::Gureum.Api.Xray.SamplingRule? SamplingRule { get; set; }
+
     public global::System.DateTimeOffset? CreatedAt { get; set; }
 
     public global::System.DateTimeOffset? ModifiedAt { get; set; }
-
-    public global::Gureum.Api.Xray.SamplingRule? SamplingRule { get; set; }
 
     public static SamplingRuleRecord? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3393,49 +3393,49 @@ public sealed partial class SamplingRuleRecord
             return null;
         }
         var result = new SamplingRuleRecord();
+        result.SamplingRule = global::Gureum.Api.Xray.SamplingRule.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SamplingRule")));
         result.CreatedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "CreatedAt"));
         result.ModifiedAt = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ModifiedAt"));
-        result.SamplingRule = global::Gureum.Api.Xray.SamplingRule.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SamplingRule")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "SamplingRule", SamplingRule?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "CreatedAt", CreatedAt);
         global::Gureum.Core.ValueTree.Put(node, "ModifiedAt", ModifiedAt);
-        global::Gureum.Core.ValueTree.Put(node, "SamplingRule", SamplingRule?.ToTree());
         return node;
     }
 }
 
 public sealed partial class SamplingRuleUpdate
 {
-    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
-
-    public double? FixedRate { get; set; }
-
-    public string? HTTPMethod { get; set; }
-
-    public string? Host { get; set; }
-
-    public int? Priority { get; set; }
-
-    public int? ReservoirSize { get; set; }
-
-    public string? ResourceARN { get; set; }
+    public string? RuleName { get; set; }
 
     public string? RuleARN { get; set; }
 
-    public string? RuleName { get; set; }
+    public string? ResourceARN { get; set; }
 
-    public global::Gureum.Api.Xray.SamplingRateBoost? SamplingRateBoost { get; set; }
+    public int? Priority { get; set; }
+
+    public double? FixedRate { get; set; }
+
+    public int? ReservoirSize { get; set; }
+
+    public string? Host { get; set; }
 
     public string? ServiceName { get; set; }
 
     public string? ServiceType { get; set; }
 
+    public string? HTTPMethod { get; set; }
+
     public string? URLPath { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
+
+    public global::Gureum.Api.Xray.SamplingRateBoost? SamplingRateBoost { get; set; }
 
     public static SamplingRuleUpdate? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3444,53 +3444,53 @@ public sealed partial class SamplingRuleUpdate
             return null;
         }
         var result = new SamplingRuleUpdate();
-        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.FixedRate = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "FixedRate"));
-        result.HTTPMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HTTPMethod"));
-        result.Host = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Host"));
-        result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
-        result.ReservoirSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ReservoirSize"));
-        result.ResourceARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceARN"));
-        result.RuleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleARN"));
         result.RuleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleName"));
-        result.SamplingRateBoost = global::Gureum.Api.Xray.SamplingRateBoost.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SamplingRateBoost")));
+        result.RuleARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleARN"));
+        result.ResourceARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ResourceARN"));
+        result.Priority = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Priority"));
+        result.FixedRate = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "FixedRate"));
+        result.ReservoirSize = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ReservoirSize"));
+        result.Host = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Host"));
         result.ServiceName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceName"));
         result.ServiceType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ServiceType"));
+        result.HTTPMethod = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "HTTPMethod"));
         result.URLPath = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "URLPath"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.SamplingRateBoost = global::Gureum.Api.Xray.SamplingRateBoost.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SamplingRateBoost")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "FixedRate", FixedRate);
-        global::Gureum.Core.ValueTree.Put(node, "HTTPMethod", HTTPMethod);
-        global::Gureum.Core.ValueTree.Put(node, "Host", Host);
-        global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
-        global::Gureum.Core.ValueTree.Put(node, "ReservoirSize", ReservoirSize);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceARN", ResourceARN);
-        global::Gureum.Core.ValueTree.Put(node, "RuleARN", RuleARN);
         global::Gureum.Core.ValueTree.Put(node, "RuleName", RuleName);
-        global::Gureum.Core.ValueTree.Put(node, "SamplingRateBoost", SamplingRateBoost?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "RuleARN", RuleARN);
+        global::Gureum.Core.ValueTree.Put(node, "ResourceARN", ResourceARN);
+        global::Gureum.Core.ValueTree.Put(node, "Priority", Priority);
+        global::Gureum.Core.ValueTree.Put(node, "FixedRate", FixedRate);
+        global::Gureum.Core.ValueTree.Put(node, "ReservoirSize", ReservoirSize);
+        global::Gureum.Core.ValueTree.Put(node, "Host", Host);
         global::Gureum.Core.ValueTree.Put(node, "ServiceName", ServiceName);
         global::Gureum.Core.ValueTree.Put(node, "ServiceType", ServiceType);
+        global::Gureum.Core.ValueTree.Put(node, "HTTPMethod", HTTPMethod);
         global::Gureum.Core.ValueTree.Put(node, "URLPath", URLPath);
+        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "SamplingRateBoost", SamplingRateBoost?.ToTree());
         return node;
     }
 }
 
 public sealed partial class SamplingStatisticSummary
 {
-    public int? BorrowCount { get; set; }
+    public string? RuleName { get; set; }
+
+    public global::System.DateTimeOffset? Timestamp { get; set; }
 
     public int? RequestCount { get; set; }
 
-    public string? RuleName { get; set; }
+    public int? BorrowCount { get; set; }
 
     public int? SampledCount { get; set; }
-
-    public global::System.DateTimeOffset? Timestamp { get; set; }
 
     public static SamplingStatisticSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3499,39 +3499,39 @@ public sealed partial class SamplingStatisticSummary
             return null;
         }
         var result = new SamplingStatisticSummary();
-        result.BorrowCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "BorrowCount"));
-        result.RequestCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RequestCount"));
         result.RuleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleName"));
-        result.SampledCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SampledCount"));
         result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
+        result.RequestCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RequestCount"));
+        result.BorrowCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "BorrowCount"));
+        result.SampledCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SampledCount"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BorrowCount", BorrowCount);
-        global::Gureum.Core.ValueTree.Put(node, "RequestCount", RequestCount);
         global::Gureum.Core.ValueTree.Put(node, "RuleName", RuleName);
-        global::Gureum.Core.ValueTree.Put(node, "SampledCount", SampledCount);
         global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
+        global::Gureum.Core.ValueTree.Put(node, "RequestCount", RequestCount);
+        global::Gureum.Core.ValueTree.Put(node, "BorrowCount", BorrowCount);
+        global::Gureum.Core.ValueTree.Put(node, "SampledCount", SampledCount);
         return node;
     }
 }
 
 public sealed partial class SamplingStatisticsDocument
 {
-    public int? BorrowCount { get; set; }
+    public string? RuleName { get; set; }
 
     public string? ClientID { get; set; }
 
-    public int? RequestCount { get; set; }
+    public global::System.DateTimeOffset? Timestamp { get; set; }
 
-    public string? RuleName { get; set; }
+    public int? RequestCount { get; set; }
 
     public int? SampledCount { get; set; }
 
-    public global::System.DateTimeOffset? Timestamp { get; set; }
+    public int? BorrowCount { get; set; }
 
     public static SamplingStatisticsDocument? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3540,24 +3540,24 @@ public sealed partial class SamplingStatisticsDocument
             return null;
         }
         var result = new SamplingStatisticsDocument();
-        result.BorrowCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "BorrowCount"));
-        result.ClientID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientID"));
-        result.RequestCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RequestCount"));
         result.RuleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleName"));
-        result.SampledCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SampledCount"));
+        result.ClientID = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ClientID"));
         result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
+        result.RequestCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "RequestCount"));
+        result.SampledCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SampledCount"));
+        result.BorrowCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "BorrowCount"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BorrowCount", BorrowCount);
-        global::Gureum.Core.ValueTree.Put(node, "ClientID", ClientID);
-        global::Gureum.Core.ValueTree.Put(node, "RequestCount", RequestCount);
         global::Gureum.Core.ValueTree.Put(node, "RuleName", RuleName);
-        global::Gureum.Core.ValueTree.Put(node, "SampledCount", SampledCount);
+        global::Gureum.Core.ValueTree.Put(node, "ClientID", ClientID);
         global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
+        global::Gureum.Core.ValueTree.Put(node, "RequestCount", RequestCount);
+        global::Gureum.Core.ValueTree.Put(node, "SampledCount", SampledCount);
+        global::Gureum.Core.ValueTree.Put(node, "BorrowCount", BorrowCount);
         return node;
     }
 }
@@ -3598,15 +3598,15 @@ public static class SamplingStrategyName
 
 public sealed partial class SamplingTargetDocument
 {
-    public double? FixedRate { get; set; }
+    public string? RuleName { get; set; }
 
-    public int? Interval { get; set; }
+    public double? FixedRate { get; set; }
 
     public int? ReservoirQuota { get; set; }
 
     public global::System.DateTimeOffset? ReservoirQuotaTTL { get; set; }
 
-    public string? RuleName { get; set; }
+    public int? Interval { get; set; }
 
     public global::Gureum.Api.Xray.SamplingBoost? SamplingBoost { get; set; }
 
@@ -3617,11 +3617,11 @@ public sealed partial class SamplingTargetDocument
             return null;
         }
         var result = new SamplingTargetDocument();
+        result.RuleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleName"));
         result.FixedRate = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "FixedRate"));
-        result.Interval = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Interval"));
         result.ReservoirQuota = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ReservoirQuota"));
         result.ReservoirQuotaTTL = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ReservoirQuotaTTL"));
-        result.RuleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleName"));
+        result.Interval = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Interval"));
         result.SamplingBoost = global::Gureum.Api.Xray.SamplingBoost.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SamplingBoost")));
         return result;
     }
@@ -3629,11 +3629,11 @@ public sealed partial class SamplingTargetDocument
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "RuleName", RuleName);
         global::Gureum.Core.ValueTree.Put(node, "FixedRate", FixedRate);
-        global::Gureum.Core.ValueTree.Put(node, "Interval", Interval);
         global::Gureum.Core.ValueTree.Put(node, "ReservoirQuota", ReservoirQuota);
         global::Gureum.Core.ValueTree.Put(node, "ReservoirQuotaTTL", ReservoirQuotaTTL);
-        global::Gureum.Core.ValueTree.Put(node, "RuleName", RuleName);
+        global::Gureum.Core.ValueTree.Put(node, "Interval", Interval);
         global::Gureum.Core.ValueTree.Put(node, "SamplingBoost", SamplingBoost?.ToTree());
         return node;
     }
@@ -3641,9 +3641,9 @@ public sealed partial class SamplingTargetDocument
 
 public sealed partial class Segment
 {
-    public string? Document { get; set; }
-
     public string? Id { get; set; }
+
+    public string? Document { get; set; }
 
     public static Segment? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3652,47 +3652,47 @@ public sealed partial class Segment
             return null;
         }
         var result = new Segment();
-        result.Document = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Document"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.Document = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Document"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Document", Document);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "Document", Document);
         return node;
     }
 }
 
 public sealed partial class Service
 {
-    public string? AccountId { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.HistogramEntry>? DurationHistogram { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.Edge>? Edges { get; set; }
-
-    public global::System.DateTimeOffset? EndTime { get; set; }
+    public int? ReferenceId { get; set; }
 
     public string? Name { get; set; }
 
     public global::System.Collections.Generic.List<string>? Names { get; set; }
 
-    public int? ReferenceId { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.HistogramEntry>? ResponseTimeHistogram { get; set; }
-
     public bool? Root { get; set; }
 
-    public global::System.DateTimeOffset? StartTime { get; set; }
+    public string? AccountId { get; set; }
+
+    public string? Type { get; set; }
 
     public string? State { get; set; }
 
+    public global::System.DateTimeOffset? StartTime { get; set; }
+
+    public global::System.DateTimeOffset? EndTime { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.Edge>? Edges { get; set; }
+
     public global::Gureum.Api.Xray.ServiceStatistics? SummaryStatistics { get; set; }
 
-    public string? Type { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.HistogramEntry>? DurationHistogram { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.HistogramEntry>? ResponseTimeHistogram { get; set; }
 
     public static Service? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3701,49 +3701,49 @@ public sealed partial class Service
             return null;
         }
         var result = new Service();
-        result.AccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountId"));
-        result.DurationHistogram = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DurationHistogram"), x => global::Gureum.Api.Xray.HistogramEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Edges = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Edges"), x => global::Gureum.Api.Xray.Edge.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.ReferenceId = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ReferenceId"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Names = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Names"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.ReferenceId = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "ReferenceId"));
-        result.ResponseTimeHistogram = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResponseTimeHistogram"), x => global::Gureum.Api.Xray.HistogramEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Root = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "Root"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
-        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
-        result.SummaryStatistics = global::Gureum.Api.Xray.ServiceStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SummaryStatistics")));
+        result.AccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountId"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
+        result.State = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "State"));
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
+        result.Edges = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Edges"), x => global::Gureum.Api.Xray.Edge.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.SummaryStatistics = global::Gureum.Api.Xray.ServiceStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "SummaryStatistics")));
+        result.DurationHistogram = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "DurationHistogram"), x => global::Gureum.Api.Xray.HistogramEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ResponseTimeHistogram = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResponseTimeHistogram"), x => global::Gureum.Api.Xray.HistogramEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccountId", AccountId);
-        global::Gureum.Core.ValueTree.Put(node, "DurationHistogram", global::Gureum.Core.ValueTree.WriteList(DurationHistogram, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Edges", global::Gureum.Core.ValueTree.WriteList(Edges, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "ReferenceId", ReferenceId);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Names", global::Gureum.Core.ValueTree.WriteList(Names, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "ReferenceId", ReferenceId);
-        global::Gureum.Core.ValueTree.Put(node, "ResponseTimeHistogram", global::Gureum.Core.ValueTree.WriteList(ResponseTimeHistogram, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Root", Root);
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
-        global::Gureum.Core.ValueTree.Put(node, "State", State);
-        global::Gureum.Core.ValueTree.Put(node, "SummaryStatistics", SummaryStatistics?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "AccountId", AccountId);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
+        global::Gureum.Core.ValueTree.Put(node, "State", State);
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
+        global::Gureum.Core.ValueTree.Put(node, "Edges", global::Gureum.Core.ValueTree.WriteList(Edges, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "SummaryStatistics", SummaryStatistics?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "DurationHistogram", global::Gureum.Core.ValueTree.WriteList(DurationHistogram, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ResponseTimeHistogram", global::Gureum.Core.ValueTree.WriteList(ResponseTimeHistogram, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class ServiceId
 {
-    public string? AccountId { get; set; }
-
     public string? Name { get; set; }
 
     public global::System.Collections.Generic.List<string>? Names { get; set; }
+
+    public string? AccountId { get; set; }
 
     public string? Type { get; set; }
 
@@ -3754,9 +3754,9 @@ public sealed partial class ServiceId
             return null;
         }
         var result = new ServiceId();
-        result.AccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountId"));
         result.Name = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Name"));
         result.Names = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Names"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.AccountId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AccountId"));
         result.Type = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Type"));
         return result;
     }
@@ -3764,9 +3764,9 @@ public sealed partial class ServiceId
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "AccountId", AccountId);
         global::Gureum.Core.ValueTree.Put(node, "Name", Name);
         global::Gureum.Core.ValueTree.Put(node, "Names", global::Gureum.Core.ValueTree.WriteList(Names, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "AccountId", AccountId);
         global::Gureum.Core.ValueTree.Put(node, "Type", Type);
         return node;
     }
@@ -3774,11 +3774,11 @@ public sealed partial class ServiceId
 
 public sealed partial class ServiceStatistics
 {
+    public long? OkCount { get; set; }
+
     public global::Gureum.Api.Xray.ErrorStatistics? ErrorStatistics { get; set; }
 
     public global::Gureum.Api.Xray.FaultStatistics? FaultStatistics { get; set; }
-
-    public long? OkCount { get; set; }
 
     public long? TotalCount { get; set; }
 
@@ -3791,9 +3791,9 @@ public sealed partial class ServiceStatistics
             return null;
         }
         var result = new ServiceStatistics();
+        result.OkCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "OkCount"));
         result.ErrorStatistics = global::Gureum.Api.Xray.ErrorStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ErrorStatistics")));
         result.FaultStatistics = global::Gureum.Api.Xray.FaultStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "FaultStatistics")));
-        result.OkCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "OkCount"));
         result.TotalCount = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "TotalCount"));
         result.TotalResponseTime = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "TotalResponseTime"));
         return result;
@@ -3802,9 +3802,9 @@ public sealed partial class ServiceStatistics
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "OkCount", OkCount);
         global::Gureum.Core.ValueTree.Put(node, "ErrorStatistics", ErrorStatistics?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "FaultStatistics", FaultStatistics?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "OkCount", OkCount);
         global::Gureum.Core.ValueTree.Put(node, "TotalCount", TotalCount);
         global::Gureum.Core.ValueTree.Put(node, "TotalResponseTime", TotalResponseTime);
         return node;
@@ -3813,9 +3813,9 @@ public sealed partial class ServiceStatistics
 
 public sealed partial class Span
 {
-    public string? Document { get; set; }
-
     public string? Id { get; set; }
+
+    public string? Document { get; set; }
 
     public static Span? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3824,27 +3824,27 @@ public sealed partial class Span
             return null;
         }
         var result = new Span();
-        result.Document = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Document"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.Document = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Document"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Document", Document);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "Document", Document);
         return node;
     }
 }
 
 public sealed partial class StartTraceRetrievalRequest
 {
-    public global::System.DateTimeOffset? EndTime { get; set; }
+    public global::System.Collections.Generic.List<string>? TraceIds { get; set; }
 
     public global::System.DateTimeOffset? StartTime { get; set; }
 
-    public global::System.Collections.Generic.List<string>? TraceIds { get; set; }
+    public global::System.DateTimeOffset? EndTime { get; set; }
 
     public static StartTraceRetrievalRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3853,18 +3853,18 @@ public sealed partial class StartTraceRetrievalRequest
             return null;
         }
         var result = new StartTraceRetrievalRequest();
-        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
         result.TraceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "TraceIds"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.EndTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "EndTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
         global::Gureum.Core.ValueTree.Put(node, "TraceIds", global::Gureum.Core.ValueTree.WriteList(TraceIds, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "EndTime", EndTime);
         return node;
     }
 }
@@ -3967,17 +3967,17 @@ public sealed partial class TagResourceResponse
 
 public sealed partial class TelemetryRecord
 {
-    public global::Gureum.Api.Xray.BackendConnectionErrors? BackendConnectionErrors { get; set; }
+    public global::System.DateTimeOffset? Timestamp { get; set; }
 
     public int? SegmentsReceivedCount { get; set; }
-
-    public int? SegmentsRejectedCount { get; set; }
 
     public int? SegmentsSentCount { get; set; }
 
     public int? SegmentsSpilloverCount { get; set; }
 
-    public global::System.DateTimeOffset? Timestamp { get; set; }
+    public int? SegmentsRejectedCount { get; set; }
+
+    public global::Gureum.Api.Xray.BackendConnectionErrors? BackendConnectionErrors { get; set; }
 
     public static TelemetryRecord? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -3986,24 +3986,24 @@ public sealed partial class TelemetryRecord
             return null;
         }
         var result = new TelemetryRecord();
-        result.BackendConnectionErrors = global::Gureum.Api.Xray.BackendConnectionErrors.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BackendConnectionErrors")));
+        result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
         result.SegmentsReceivedCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SegmentsReceivedCount"));
-        result.SegmentsRejectedCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SegmentsRejectedCount"));
         result.SegmentsSentCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SegmentsSentCount"));
         result.SegmentsSpilloverCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SegmentsSpilloverCount"));
-        result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
+        result.SegmentsRejectedCount = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "SegmentsRejectedCount"));
+        result.BackendConnectionErrors = global::Gureum.Api.Xray.BackendConnectionErrors.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "BackendConnectionErrors")));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "BackendConnectionErrors", BackendConnectionErrors?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
         global::Gureum.Core.ValueTree.Put(node, "SegmentsReceivedCount", SegmentsReceivedCount);
-        global::Gureum.Core.ValueTree.Put(node, "SegmentsRejectedCount", SegmentsRejectedCount);
         global::Gureum.Core.ValueTree.Put(node, "SegmentsSentCount", SegmentsSentCount);
         global::Gureum.Core.ValueTree.Put(node, "SegmentsSpilloverCount", SegmentsSpilloverCount);
-        global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
+        global::Gureum.Core.ValueTree.Put(node, "SegmentsRejectedCount", SegmentsRejectedCount);
+        global::Gureum.Core.ValueTree.Put(node, "BackendConnectionErrors", BackendConnectionErrors?.ToTree());
         return node;
     }
 }
@@ -4018,15 +4018,15 @@ public static class TimeRangeType
 
 public sealed partial class TimeSeriesServiceStatistics
 {
+    public global::System.DateTimeOffset? Timestamp { get; set; }
+
     public global::Gureum.Api.Xray.EdgeStatistics? EdgeSummaryStatistics { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.HistogramEntry>? ResponseTimeHistogram { get; set; }
-
-    public global::Gureum.Api.Xray.ForecastStatistics? ServiceForecastStatistics { get; set; }
 
     public global::Gureum.Api.Xray.ServiceStatistics? ServiceSummaryStatistics { get; set; }
 
-    public global::System.DateTimeOffset? Timestamp { get; set; }
+    public global::Gureum.Api.Xray.ForecastStatistics? ServiceForecastStatistics { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.HistogramEntry>? ResponseTimeHistogram { get; set; }
 
     public static TimeSeriesServiceStatistics? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4035,31 +4035,31 @@ public sealed partial class TimeSeriesServiceStatistics
             return null;
         }
         var result = new TimeSeriesServiceStatistics();
-        result.EdgeSummaryStatistics = global::Gureum.Api.Xray.EdgeStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EdgeSummaryStatistics")));
-        result.ResponseTimeHistogram = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResponseTimeHistogram"), x => global::Gureum.Api.Xray.HistogramEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.ServiceForecastStatistics = global::Gureum.Api.Xray.ForecastStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ServiceForecastStatistics")));
-        result.ServiceSummaryStatistics = global::Gureum.Api.Xray.ServiceStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ServiceSummaryStatistics")));
         result.Timestamp = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "Timestamp"));
+        result.EdgeSummaryStatistics = global::Gureum.Api.Xray.EdgeStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EdgeSummaryStatistics")));
+        result.ServiceSummaryStatistics = global::Gureum.Api.Xray.ServiceStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ServiceSummaryStatistics")));
+        result.ServiceForecastStatistics = global::Gureum.Api.Xray.ForecastStatistics.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "ServiceForecastStatistics")));
+        result.ResponseTimeHistogram = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResponseTimeHistogram"), x => global::Gureum.Api.Xray.HistogramEntry.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "EdgeSummaryStatistics", EdgeSummaryStatistics?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ResponseTimeHistogram", global::Gureum.Core.ValueTree.WriteList(ResponseTimeHistogram, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "ServiceForecastStatistics", ServiceForecastStatistics?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ServiceSummaryStatistics", ServiceSummaryStatistics?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Timestamp", Timestamp);
+        global::Gureum.Core.ValueTree.Put(node, "EdgeSummaryStatistics", EdgeSummaryStatistics?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ServiceSummaryStatistics", ServiceSummaryStatistics?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ServiceForecastStatistics", ServiceForecastStatistics?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "ResponseTimeHistogram", global::Gureum.Core.ValueTree.WriteList(ResponseTimeHistogram, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class Trace
 {
-    public double? Duration { get; set; }
-
     public string? Id { get; set; }
+
+    public double? Duration { get; set; }
 
     public bool? LimitExceeded { get; set; }
 
@@ -4072,8 +4072,8 @@ public sealed partial class Trace
             return null;
         }
         var result = new Trace();
-        result.Duration = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Duration"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.Duration = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Duration"));
         result.LimitExceeded = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "LimitExceeded"));
         result.Segments = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Segments"), x => global::Gureum.Api.Xray.Segment.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
@@ -4082,8 +4082,8 @@ public sealed partial class Trace
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
         global::Gureum.Core.ValueTree.Put(node, "LimitExceeded", LimitExceeded);
         global::Gureum.Core.ValueTree.Put(node, "Segments", global::Gureum.Core.ValueTree.WriteList(Segments, x => (object?)x.ToTree()));
         return node;
@@ -4113,47 +4113,47 @@ public static class TraceSegmentDestinationStatus
 
 public sealed partial class TraceSummary
 {
-    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<global::Gureum.Api.Xray.ValueWithServiceIds>>? Annotations { get; set; }
+    public string? Id { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.AvailabilityZoneDetail>? AvailabilityZones { get; set; }
+    public global::System.DateTimeOffset? StartTime { get; set; }
 
     public double? Duration { get; set; }
 
-    public global::Gureum.Api.Xray.ServiceId? EntryPoint { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.ErrorRootCause>? ErrorRootCauses { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.FaultRootCause>? FaultRootCauses { get; set; }
-
-    public bool? HasError { get; set; }
+    public double? ResponseTime { get; set; }
 
     public bool? HasFault { get; set; }
 
+    public bool? HasError { get; set; }
+
     public bool? HasThrottle { get; set; }
-
-    public global::Gureum.Api.Xray.Http? Http { get; set; }
-
-    public string? Id { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.InstanceIdDetail>? InstanceIds { get; set; }
 
     public bool? IsPartial { get; set; }
 
-    public global::System.DateTimeOffset? MatchedEventTime { get; set; }
+    public global::Gureum.Api.Xray.Http? Http { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<global::Gureum.Api.Xray.ValueWithServiceIds>>? Annotations { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.TraceUser>? Users { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.ServiceId>? ServiceIds { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.ResourceARNDetail>? ResourceARNs { get; set; }
 
-    public double? ResponseTime { get; set; }
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.InstanceIdDetail>? InstanceIds { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.AvailabilityZoneDetail>? AvailabilityZones { get; set; }
+
+    public global::Gureum.Api.Xray.ServiceId? EntryPoint { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.FaultRootCause>? FaultRootCauses { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.ErrorRootCause>? ErrorRootCauses { get; set; }
 
     public global::System.Collections.Generic.List<global::Gureum.Api.Xray.ResponseTimeRootCause>? ResponseTimeRootCauses { get; set; }
 
     public int? Revision { get; set; }
 
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.ServiceId>? ServiceIds { get; set; }
-
-    public global::System.DateTimeOffset? StartTime { get; set; }
-
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.TraceUser>? Users { get; set; }
+    public global::System.DateTimeOffset? MatchedEventTime { get; set; }
 
     public static TraceSummary? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4162,63 +4162,63 @@ public sealed partial class TraceSummary
             return null;
         }
         var result = new TraceSummary();
-        result.Annotations = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Annotations"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Api.Xray.ValueWithServiceIds.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!)!);
-        result.AvailabilityZones = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZones"), x => global::Gureum.Api.Xray.AvailabilityZoneDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.Duration = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Duration"));
-        result.EntryPoint = global::Gureum.Api.Xray.ServiceId.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EntryPoint")));
-        result.ErrorRootCauses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ErrorRootCauses"), x => global::Gureum.Api.Xray.ErrorRootCause.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.FaultRootCauses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FaultRootCauses"), x => global::Gureum.Api.Xray.FaultRootCause.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.HasError = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HasError"));
-        result.HasFault = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HasFault"));
-        result.HasThrottle = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HasThrottle"));
-        result.Http = global::Gureum.Api.Xray.Http.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Http")));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
-        result.InstanceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InstanceIds"), x => global::Gureum.Api.Xray.InstanceIdDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.IsPartial = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsPartial"));
-        result.MatchedEventTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "MatchedEventTime"));
-        result.ResourceARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceARNs"), x => global::Gureum.Api.Xray.ResourceARNDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
+        result.Duration = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "Duration"));
         result.ResponseTime = global::Gureum.Core.ValueConvert.AsDouble(global::Gureum.Core.ValueTree.Get(node, "ResponseTime"));
+        result.HasFault = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HasFault"));
+        result.HasError = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HasError"));
+        result.HasThrottle = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "HasThrottle"));
+        result.IsPartial = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "IsPartial"));
+        result.Http = global::Gureum.Api.Xray.Http.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "Http")));
+        result.Annotations = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Annotations"), x => global::Gureum.Core.ValueTree.ReadList(x, x => global::Gureum.Api.Xray.ValueWithServiceIds.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!)!);
+        result.Users = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Users"), x => global::Gureum.Api.Xray.TraceUser.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ServiceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ServiceIds"), x => global::Gureum.Api.Xray.ServiceId.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ResourceARNs = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResourceARNs"), x => global::Gureum.Api.Xray.ResourceARNDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.InstanceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "InstanceIds"), x => global::Gureum.Api.Xray.InstanceIdDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.AvailabilityZones = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "AvailabilityZones"), x => global::Gureum.Api.Xray.AvailabilityZoneDetail.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.EntryPoint = global::Gureum.Api.Xray.ServiceId.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "EntryPoint")));
+        result.FaultRootCauses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "FaultRootCauses"), x => global::Gureum.Api.Xray.FaultRootCause.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.ErrorRootCauses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ErrorRootCauses"), x => global::Gureum.Api.Xray.ErrorRootCause.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.ResponseTimeRootCauses = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ResponseTimeRootCauses"), x => global::Gureum.Api.Xray.ResponseTimeRootCause.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.Revision = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "Revision"));
-        result.ServiceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ServiceIds"), x => global::Gureum.Api.Xray.ServiceId.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.StartTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "StartTime"));
-        result.Users = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "Users"), x => global::Gureum.Api.Xray.TraceUser.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.MatchedEventTime = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "MatchedEventTime"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "Annotations", global::Gureum.Core.ValueTree.WriteMap(Annotations, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x.ToTree())));
-        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZones", global::Gureum.Core.ValueTree.WriteList(AvailabilityZones, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
-        global::Gureum.Core.ValueTree.Put(node, "EntryPoint", EntryPoint?.ToTree());
-        global::Gureum.Core.ValueTree.Put(node, "ErrorRootCauses", global::Gureum.Core.ValueTree.WriteList(ErrorRootCauses, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "FaultRootCauses", global::Gureum.Core.ValueTree.WriteList(FaultRootCauses, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "HasError", HasError);
-        global::Gureum.Core.ValueTree.Put(node, "HasFault", HasFault);
-        global::Gureum.Core.ValueTree.Put(node, "HasThrottle", HasThrottle);
-        global::Gureum.Core.ValueTree.Put(node, "Http", Http?.ToTree());
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
-        global::Gureum.Core.ValueTree.Put(node, "InstanceIds", global::Gureum.Core.ValueTree.WriteList(InstanceIds, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "IsPartial", IsPartial);
-        global::Gureum.Core.ValueTree.Put(node, "MatchedEventTime", MatchedEventTime);
-        global::Gureum.Core.ValueTree.Put(node, "ResourceARNs", global::Gureum.Core.ValueTree.WriteList(ResourceARNs, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
+        global::Gureum.Core.ValueTree.Put(node, "Duration", Duration);
         global::Gureum.Core.ValueTree.Put(node, "ResponseTime", ResponseTime);
+        global::Gureum.Core.ValueTree.Put(node, "HasFault", HasFault);
+        global::Gureum.Core.ValueTree.Put(node, "HasError", HasError);
+        global::Gureum.Core.ValueTree.Put(node, "HasThrottle", HasThrottle);
+        global::Gureum.Core.ValueTree.Put(node, "IsPartial", IsPartial);
+        global::Gureum.Core.ValueTree.Put(node, "Http", Http?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "Annotations", global::Gureum.Core.ValueTree.WriteMap(Annotations, x => (object?)global::Gureum.Core.ValueTree.WriteList(x, x => (object?)x.ToTree())));
+        global::Gureum.Core.ValueTree.Put(node, "Users", global::Gureum.Core.ValueTree.WriteList(Users, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ServiceIds", global::Gureum.Core.ValueTree.WriteList(ServiceIds, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ResourceARNs", global::Gureum.Core.ValueTree.WriteList(ResourceARNs, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "InstanceIds", global::Gureum.Core.ValueTree.WriteList(InstanceIds, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "AvailabilityZones", global::Gureum.Core.ValueTree.WriteList(AvailabilityZones, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "EntryPoint", EntryPoint?.ToTree());
+        global::Gureum.Core.ValueTree.Put(node, "FaultRootCauses", global::Gureum.Core.ValueTree.WriteList(FaultRootCauses, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "ErrorRootCauses", global::Gureum.Core.ValueTree.WriteList(ErrorRootCauses, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "ResponseTimeRootCauses", global::Gureum.Core.ValueTree.WriteList(ResponseTimeRootCauses, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "Revision", Revision);
-        global::Gureum.Core.ValueTree.Put(node, "ServiceIds", global::Gureum.Core.ValueTree.WriteList(ServiceIds, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "StartTime", StartTime);
-        global::Gureum.Core.ValueTree.Put(node, "Users", global::Gureum.Core.ValueTree.WriteList(Users, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "MatchedEventTime", MatchedEventTime);
         return node;
     }
 }
 
 public sealed partial class TraceUser
 {
-    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.ServiceId>? ServiceIds { get; set; }
-
     public string? UserName { get; set; }
+
+    public global::System.Collections.Generic.List<global::Gureum.Api.Xray.ServiceId>? ServiceIds { get; set; }
 
     public static TraceUser? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4227,27 +4227,27 @@ public sealed partial class TraceUser
             return null;
         }
         var result = new TraceUser();
-        result.ServiceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ServiceIds"), x => global::Gureum.Api.Xray.ServiceId.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.UserName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "UserName"));
+        result.ServiceIds = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "ServiceIds"), x => global::Gureum.Api.Xray.ServiceId.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ServiceIds", global::Gureum.Core.ValueTree.WriteList(ServiceIds, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "UserName", UserName);
+        global::Gureum.Core.ValueTree.Put(node, "ServiceIds", global::Gureum.Core.ValueTree.WriteList(ServiceIds, x => (object?)x.ToTree()));
         return node;
     }
 }
 
 public sealed partial class UnprocessedStatistics
 {
+    public string? RuleName { get; set; }
+
     public string? ErrorCode { get; set; }
 
     public string? Message { get; set; }
-
-    public string? RuleName { get; set; }
 
     public static UnprocessedStatistics? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -4256,27 +4256,27 @@ public sealed partial class UnprocessedStatistics
             return null;
         }
         var result = new UnprocessedStatistics();
+        result.RuleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleName"));
         result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
         result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Message"));
-        result.RuleName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RuleName"));
         return result;
     }
 
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
+        global::Gureum.Core.ValueTree.Put(node, "RuleName", RuleName);
         global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
         global::Gureum.Core.ValueTree.Put(node, "Message", Message);
-        global::Gureum.Core.ValueTree.Put(node, "RuleName", RuleName);
         return node;
     }
 }
 
 public sealed partial class UnprocessedTraceSegment
 {
-    public string? ErrorCode { get; set; }
-
     public string? Id { get; set; }
+
+    public string? ErrorCode { get; set; }
 
     public string? Message { get; set; }
 
@@ -4287,8 +4287,8 @@ public sealed partial class UnprocessedTraceSegment
             return null;
         }
         var result = new UnprocessedTraceSegment();
-        result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
+        result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
         result.Message = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Message"));
         return result;
     }
@@ -4296,8 +4296,8 @@ public sealed partial class UnprocessedTraceSegment
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
+        global::Gureum.Core.ValueTree.Put(node, "ErrorCode", ErrorCode);
         global::Gureum.Core.ValueTree.Put(node, "Message", Message);
         return node;
     }
@@ -4351,11 +4351,11 @@ public sealed partial class UntagResourceResponse
 
 public sealed partial class UpdateGroupRequest
 {
-    public string? FilterExpression { get; set; }
+    public string? GroupName { get; set; }
 
     public string? GroupARN { get; set; }
 
-    public string? GroupName { get; set; }
+    public string? FilterExpression { get; set; }
 
     public global::Gureum.Api.Xray.InsightsConfiguration? InsightsConfiguration { get; set; }
 
@@ -4366,9 +4366,9 @@ public sealed partial class UpdateGroupRequest
             return null;
         }
         var result = new UpdateGroupRequest();
-        result.FilterExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FilterExpression"));
-        result.GroupARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupARN"));
         result.GroupName = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupName"));
+        result.GroupARN = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "GroupARN"));
+        result.FilterExpression = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "FilterExpression"));
         result.InsightsConfiguration = global::Gureum.Api.Xray.InsightsConfiguration.FromTree(global::Gureum.Core.ValueTree.AsStruct(global::Gureum.Core.ValueTree.Get(node, "InsightsConfiguration")));
         return result;
     }
@@ -4376,9 +4376,9 @@ public sealed partial class UpdateGroupRequest
     public global::System.Collections.Generic.Dictionary<string, object?> ToTree()
     {
         var node = global::Gureum.Core.ValueTree.NewStruct();
-        global::Gureum.Core.ValueTree.Put(node, "FilterExpression", FilterExpression);
-        global::Gureum.Core.ValueTree.Put(node, "GroupARN", GroupARN);
         global::Gureum.Core.ValueTree.Put(node, "GroupName", GroupName);
+        global::Gureum.Core.ValueTree.Put(node, "GroupARN", GroupARN);
+        global::Gureum.Core.ValueTree.Put(node, "FilterExpression", FilterExpression);
         global::Gureum.Core.ValueTree.Put(node, "InsightsConfiguration", InsightsConfiguration?.ToTree());
         return node;
     }
