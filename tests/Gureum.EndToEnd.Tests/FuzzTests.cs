@@ -74,6 +74,17 @@ public sealed class FuzzTests : IClassFixture<ServerFixture>, IDisposable
     }
 
     [Fact]
+    public async Task OversizedBodyOfABufferedOperationIsRequestEntityTooLarge()
+    {
+        var body = new byte[21 * 1024 * 1024];
+        var (status, text, requestId) = await SendSignedAsync("dynamodb", "POST", "/",
+            "Content-Type: application/x-amz-json-1.0|X-Amz-Target: DynamoDB_20120810.PutItem", body);
+        Assert.Equal(413, status);
+        Assert.Contains("RequestEntityTooLarge", text, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(requestId));
+    }
+
+    [Fact]
     public async Task ServerStillServesAfterTheFuzzing()
     {
         const string body = "Action=GetCallerIdentity&Version=2011-06-15";
