@@ -59,9 +59,12 @@ public sealed class RequestPipeline
         try
         {
             var bucket = RequestRouter.ApplyVirtualHost(wire);
+            var buffered = false;
             if (IsForm(wire))
             {
+                // Query requests carry their Action in the body: it is needed to route.
                 await BufferBodyAsync(http, wire).ConfigureAwait(false);
+                buffered = true;
             }
             RouteResult route;
             try
@@ -80,8 +83,8 @@ public sealed class RequestPipeline
             var protocol = _protocols.Find(protocolName)
                 ?? throw CommonErrors.NotImplemented(service.Name, $"{operation.Name} over the {protocolName} protocol");
 
-            var streaming = HasStreamingInput(operation);
-            if (!streaming && wire.Body.IsEmpty)
+            var streaming = HasStreamingInput(operation) && !buffered;
+            if (!streaming && !buffered)
             {
                 await BufferBodyAsync(http, wire).ConfigureAwait(false);
             }
@@ -98,9 +101,17 @@ public sealed class RequestPipeline
             {
                 wire.BodyStream = BodyStreams.Open(http.Request.Body, wire, auth);
             }
-            else if (IsChunked(wire))
+            else
             {
-                await DecodeBufferedChunkedAsync(wire, auth).ConfigureAwait(false);
+                if (IsChunked(wire))
+                {
+                    await DecodeBufferedChunkedAsync(wire, auth).ConfigureAwait(false);
+                }
+                if (HasStreamingInput(operation))
+                {
+                    // A streaming payload that arrived form-encoded was buffered to route it.
+                    wire.BodyStream = new MemoryStream(wire.Body.ToArray(), writable: false);
+                }
             }
 
             var context = new RequestContext
