@@ -50,6 +50,16 @@ class RoutingTest(unittest.TestCase):
                 client = boto3.client(service, endpoint_url=self.server.url, region_name="us-east-1", config=CONFIG,
                                       aws_access_key_id="test", aws_secret_access_key="test")
                 operation = client.meta.method_to_api_mapping[method]
+                if service == "s3":
+                    # S3 is implemented: reaching the operation means S3's own answer for a missing bucket.
+                    if method == "list_buckets":
+                        self.assertEqual(client.list_buckets()["ResponseMetadata"]["HTTPStatusCode"], 200)
+                        continue
+                    with self.assertRaises(ClientError) as ctx:
+                        getattr(client, method)(**params)
+                    self.assertEqual(ctx.exception.response["Error"]["Code"], "NoSuchBucket")
+                    self.assertEqual(ctx.exception.response["Error"]["BucketName"], "b")
+                    continue
                 with self.assertRaises(ClientError) as ctx:
                     getattr(client, method)(**params)
                 error = ctx.exception.response["Error"]

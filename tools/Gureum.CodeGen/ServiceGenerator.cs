@@ -98,7 +98,7 @@ internal sealed class ServiceGenerator
         sb.Append("public sealed partial class ").Append(name).Append("\n{\n");
         foreach (var (member, prop) in props)
         {
-            sb.Append("    public ").Append(TypeOf(member.Shape)).Append("? ").Append(prop).Append(" { get; set; }\n\n");
+            sb.Append("    public ").Append(TypeOf(member.Shape, member.Streaming)).Append("? ").Append(prop).Append(" { get; set; }\n\n");
         }
         sb.Append("    public static ").Append(name).Append("? FromTree(").Append(Dict).Append("? node)\n    {\n");
         sb.Append("        if (node is null)\n        {\n            return null;\n        }\n");
@@ -106,7 +106,7 @@ internal sealed class ServiceGenerator
         foreach (var (member, prop) in props)
         {
             sb.Append("        result.").Append(prop).Append(" = ")
-              .Append(Read(member.Shape, $"global::Gureum.Core.ValueTree.Get(node, {Names.Literal(member.Name)})", nullable: true)).Append(";\n");
+              .Append(Read(member.Shape, $"global::Gureum.Core.ValueTree.Get(node, {Names.Literal(member.Name)})", nullable: true, member.Streaming)).Append(";\n");
         }
         sb.Append("        return result;\n    }\n\n");
         sb.Append("    public ").Append(Dict).Append(" ToTree()\n    {\n");
@@ -125,7 +125,8 @@ internal sealed class ServiceGenerator
         return shape.Members.Select(m => (m, Names.Property(m.Name, owner, taken))).ToList();
     }
 
-    private string TypeOf(Shape shape) => shape.Type switch
+    // A member ref may carry the streaming trait itself (S3's Body members), not only the shape.
+    private string TypeOf(Shape shape, bool streaming = false) => shape.Type switch
     {
         ShapeType.String => "string",
         ShapeType.Integer or ShapeType.Short or ShapeType.Byte => "int",
@@ -134,7 +135,7 @@ internal sealed class ServiceGenerator
         ShapeType.Float => "float",
         ShapeType.Double or ShapeType.BigDecimal => "double",
         ShapeType.Timestamp => "global::System.DateTimeOffset",
-        ShapeType.Blob => shape.Streaming ? "global::System.IO.Stream" : "byte[]",
+        ShapeType.Blob => streaming || shape.Streaming ? "global::System.IO.Stream" : "byte[]",
         ShapeType.List => $"global::System.Collections.Generic.List<{TypeOf(shape.ListMember!.Shape)}>",
         ShapeType.Map => $"global::System.Collections.Generic.Dictionary<string, {TypeOf(shape.MapValue!.Shape)}>",
         ShapeType.Structure when shape.Document || shape.IsException => "object",
@@ -143,7 +144,7 @@ internal sealed class ServiceGenerator
     };
 
     /// <summary>C# expression turning the tree value <paramref name="expr"/> into the typed value.</summary>
-    private string Read(Shape shape, string expr, bool nullable)
+    private string Read(Shape shape, string expr, bool nullable, bool streaming = false)
     {
         var bang = nullable ? "" : "!";
         return shape.Type switch
@@ -155,7 +156,7 @@ internal sealed class ServiceGenerator
             ShapeType.Float => Scalar("AsFloat", expr, nullable),
             ShapeType.Double or ShapeType.BigDecimal => Scalar("AsDouble", expr, nullable),
             ShapeType.Timestamp => Scalar("AsTime", expr, nullable),
-            ShapeType.Blob => shape.Streaming
+            ShapeType.Blob => streaming || shape.Streaming
                 ? $"global::Gureum.Core.ValueConvert.AsStream({expr}){bang}"
                 : $"global::Gureum.Core.ValueConvert.AsBytes({expr}){bang}",
             ShapeType.List => $"global::Gureum.Core.ValueTree.ReadList({expr}, x => {Read(shape.ListMember!.Shape, "x", nullable: false)}){bang}",

@@ -87,6 +87,19 @@ public sealed class RestXmlProtocol : IProtocol
                     w => XmlShapeWriter.WriteMembers(w, payload.Shape, structure));
             }
         }
+        else if (XmlRootNames.IsTextRoot(operation.Service, shape))
+        {
+            var member = shape.Members.First(m => m.Location == MemberLocation.Body);
+            output.TryGetValue(member.Name, out var text);
+            response.ContentType ??= "application/xml";
+            response.Body = WriteDocument(XmlShapeWriter.ElementName(member), ns, w =>
+            {
+                if (text is not null)
+                {
+                    w.WriteString(ScalarText.Format(member, text, Timestamps.Iso8601));
+                }
+            }, fullEnd: text is not null);
+        }
         else if (RestBindings.HasBodyMembers(shape))
         {
             var root = XmlRootNames.For(operation.Service, shape);
@@ -157,7 +170,7 @@ public sealed class RestXmlProtocol : IProtocol
         }
     }
 
-    private static byte[] WriteDocument(string root, string? ns, Action<XmlWriter> body)
+    private static byte[] WriteDocument(string root, string? ns, Action<XmlWriter> body, bool fullEnd = true)
     {
         using var stream = new MemoryStream();
         using (var writer = XmlWriter.Create(stream, XmlShapeWriter.Settings))
@@ -165,7 +178,14 @@ public sealed class RestXmlProtocol : IProtocol
             writer.WriteStartDocument();
             writer.WriteStartElement(root, ns ?? "");
             body(writer);
-            writer.WriteFullEndElement();
+            if (fullEnd)
+            {
+                writer.WriteFullEndElement();
+            }
+            else
+            {
+                writer.WriteEndElement();
+            }
             writer.WriteEndDocument();
         }
         return FixDeclaration(stream.ToArray());

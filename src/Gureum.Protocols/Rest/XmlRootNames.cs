@@ -40,6 +40,14 @@ public static class XmlRootNames
         ["NotificationConfiguration"] = "NotificationConfiguration",
     };
 
+    /// <summary>
+    /// Outputs whose document is a single element holding the member's text, named after the member:
+    /// GetBucketLocation answers <c>&lt;LocationConstraint xmlns=...&gt;us-west-2&lt;/LocationConstraint&gt;</c>
+    /// (empty for us-east-1), not a wrapper element around it.
+    /// </summary>
+    public static bool IsTextRoot(ServiceModel service, Shape output) =>
+        service.EndpointPrefix == "s3" && output.Name == "GetBucketLocationOutput";
+
     /// <summary>The document element for an output structure without a payload member.</summary>
     public static string For(ServiceModel service, Shape output) =>
         output.LocationName

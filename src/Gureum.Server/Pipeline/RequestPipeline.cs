@@ -155,6 +155,12 @@ public sealed class RequestPipeline
             response = SerializeError(service, operation, protocolName, failure, info);
         }
 
+        if (failure is not null && http.Request.Headers.Expect.Count > 0)
+        {
+            // The client waited for 100-continue and got a final answer instead: it will not send the body,
+            // so Kestrel must not read the next request as this one's body. S3 closes such connections too.
+            response.AddHeader("Connection", "close");
+        }
         try
         {
             await WriteResponseAsync(http, response).ConfigureAwait(false);
@@ -182,7 +188,11 @@ public sealed class RequestPipeline
         {
             foreach (var (name, value) in error.Headers)
             {
-                response.AddHeader(name, value);
+                // Protocols that already wrote the error's headers must not get them twice.
+                if (!response.Headers.Exists(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)))
+                {
+                    response.AddHeader(name, value);
+                }
             }
         }
         return response;
@@ -226,7 +236,7 @@ public sealed class RequestPipeline
         wire.Headers["x-amz-content-sha256"] is { } sha && sha.StartsWith("STREAMING-", StringComparison.Ordinal);
 
     private static bool HasStreamingInput(OperationModel operation) =>
-        operation.Input is { Payload: { } payload } input && input.MembersByName[payload].Shape.Streaming;
+        operation.Input is { Payload: { } payload } input && input.MembersByName[payload].Streaming;
 
     private static async Task BufferBodyAsync(HttpContext http, WireRequest wire)
     {
@@ -291,6 +301,10 @@ public sealed class RequestPipeline
                 }
             }
             return;
+        }
+        if (response.Status is 204 or 304)
+        {
+            return; // no body by definition (S3's 304 Not Modified, 204 No Content); Kestrel rejects one
         }
         outgoing.ContentLength = response.ContentLength ?? response.Body.Length;
         if (!isHead && response.Body.Length > 0)

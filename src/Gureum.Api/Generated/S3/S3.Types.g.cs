@@ -4992,7 +4992,7 @@ public sealed partial class GetObjectLockConfigurationRequest
 
 public sealed partial class GetObjectOutput
 {
-    public byte[]? Body { get; set; }
+    public global::System.IO.Stream? Body { get; set; }
 
     public bool? DeleteMarker { get; set; }
 
@@ -5078,6 +5078,8 @@ public sealed partial class GetObjectOutput
 
     public string? ObjectLockLegalHoldStatus { get; set; }
 
+    public int? HttpStatusCode { get; set; }
+
     public static GetObjectOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -5085,7 +5087,7 @@ public sealed partial class GetObjectOutput
             return null;
         }
         var result = new GetObjectOutput();
-        result.Body = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Body"));
+        result.Body = global::Gureum.Core.ValueConvert.AsStream(global::Gureum.Core.ValueTree.Get(node, "Body"));
         result.DeleteMarker = global::Gureum.Core.ValueConvert.AsBool(global::Gureum.Core.ValueTree.Get(node, "DeleteMarker"));
         result.AcceptRanges = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "AcceptRanges"));
         result.Expiration = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Expiration"));
@@ -5128,6 +5130,7 @@ public sealed partial class GetObjectOutput
         result.ObjectLockMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockMode"));
         result.ObjectLockRetainUntilDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ObjectLockRetainUntilDate"));
         result.ObjectLockLegalHoldStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockLegalHoldStatus"));
+        result.HttpStatusCode = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HttpStatusCode"));
         return result;
     }
 
@@ -5177,6 +5180,7 @@ public sealed partial class GetObjectOutput
         global::Gureum.Core.ValueTree.Put(node, "ObjectLockMode", ObjectLockMode);
         global::Gureum.Core.ValueTree.Put(node, "ObjectLockRetainUntilDate", ObjectLockRetainUntilDate);
         global::Gureum.Core.ValueTree.Put(node, "ObjectLockLegalHoldStatus", ObjectLockLegalHoldStatus);
+        global::Gureum.Core.ValueTree.Put(node, "HttpStatusCode", HttpStatusCode);
         return node;
     }
 }
@@ -5414,7 +5418,7 @@ public sealed partial class GetObjectTaggingRequest
 
 public sealed partial class GetObjectTorrentOutput
 {
-    public byte[]? Body { get; set; }
+    public global::System.IO.Stream? Body { get; set; }
 
     public string? RequestCharged { get; set; }
 
@@ -5425,7 +5429,7 @@ public sealed partial class GetObjectTorrentOutput
             return null;
         }
         var result = new GetObjectTorrentOutput();
-        result.Body = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Body"));
+        result.Body = global::Gureum.Core.ValueConvert.AsStream(global::Gureum.Core.ValueTree.Get(node, "Body"));
         result.RequestCharged = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestCharged"));
         return result;
     }
@@ -5767,6 +5771,8 @@ public sealed partial class HeadObjectOutput
 
     public string? ObjectLockLegalHoldStatus { get; set; }
 
+    public int? HttpStatusCode { get; set; }
+
     public static HeadObjectOutput? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
         if (node is null)
@@ -5817,6 +5823,7 @@ public sealed partial class HeadObjectOutput
         result.ObjectLockMode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockMode"));
         result.ObjectLockRetainUntilDate = global::Gureum.Core.ValueConvert.AsTime(global::Gureum.Core.ValueTree.Get(node, "ObjectLockRetainUntilDate"));
         result.ObjectLockLegalHoldStatus = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ObjectLockLegalHoldStatus"));
+        result.HttpStatusCode = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "HttpStatusCode"));
         return result;
     }
 
@@ -5866,6 +5873,7 @@ public sealed partial class HeadObjectOutput
         global::Gureum.Core.ValueTree.Put(node, "ObjectLockMode", ObjectLockMode);
         global::Gureum.Core.ValueTree.Put(node, "ObjectLockRetainUntilDate", ObjectLockRetainUntilDate);
         global::Gureum.Core.ValueTree.Put(node, "ObjectLockLegalHoldStatus", ObjectLockLegalHoldStatus);
+        global::Gureum.Core.ValueTree.Put(node, "HttpStatusCode", HttpStatusCode);
         return node;
     }
 }
@@ -10495,7 +10503,7 @@ public sealed partial class PutObjectRequest
 {
     public string? ACL { get; set; }
 
-    public byte[]? Body { get; set; }
+    public global::System.IO.Stream? Body { get; set; }
 
     public string? Bucket { get; set; }
 
@@ -10593,7 +10601,7 @@ public sealed partial class PutObjectRequest
         }
         var result = new PutObjectRequest();
         result.ACL = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ACL"));
-        result.Body = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Body"));
+        result.Body = global::Gureum.Core.ValueConvert.AsStream(global::Gureum.Core.ValueTree.Get(node, "Body"));
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
         result.CacheControl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "CacheControl"));
         result.ContentDisposition = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentDisposition"));
@@ -13104,7 +13112,7 @@ public sealed partial class UploadPartOutput
 
 public sealed partial class UploadPartRequest
 {
-    public byte[]? Body { get; set; }
+    public global::System.IO.Stream? Body { get; set; }
 
     public string? Bucket { get; set; }
 
@@ -13157,7 +13165,7 @@ public sealed partial class UploadPartRequest
             return null;
         }
         var result = new UploadPartRequest();
-        result.Body = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Body"));
+        result.Body = global::Gureum.Core.ValueConvert.AsStream(global::Gureum.Core.ValueTree.Get(node, "Body"));
         result.Bucket = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Bucket"));
         result.ContentLength = global::Gureum.Core.ValueConvert.AsLong(global::Gureum.Core.ValueTree.Get(node, "ContentLength"));
         result.ContentMD5 = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ContentMD5"));
@@ -13281,7 +13289,7 @@ public sealed partial class WriteGetObjectResponseRequest
 
     public string? RequestToken { get; set; }
 
-    public byte[]? Body { get; set; }
+    public global::System.IO.Stream? Body { get; set; }
 
     public int? StatusCode { get; set; }
 
@@ -13378,7 +13386,7 @@ public sealed partial class WriteGetObjectResponseRequest
         var result = new WriteGetObjectResponseRequest();
         result.RequestRoute = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestRoute"));
         result.RequestToken = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "RequestToken"));
-        result.Body = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "Body"));
+        result.Body = global::Gureum.Core.ValueConvert.AsStream(global::Gureum.Core.ValueTree.Get(node, "Body"));
         result.StatusCode = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "StatusCode"));
         result.ErrorCode = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorCode"));
         result.ErrorMessage = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ErrorMessage"));
