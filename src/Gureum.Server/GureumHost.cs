@@ -2,6 +2,7 @@ using Gureum.Protocols.Query;
 using Gureum.Server.Audit;
 using Gureum.Server.Pipeline;
 using Gureum.Services.S3;
+using Gureum.Services.Sqs;
 using Gureum.Services.Sts;
 using Gureum.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -46,6 +47,7 @@ public sealed class GureumHost : IAsyncDisposable
         var services = new ServiceRegistry();
         services.Add(new StsProvider());
         services.Add(new S3Provider(state, blobs));
+        services.Add(new SqsProvider(state, blobs, clock));
 
         var audit = new AuditLog(state);
         var log = new RequestLog(!options.Quiet);

@@ -29,6 +29,12 @@ public sealed class Member
     /// <summary>The wire name (header name, query key, XML element, JSON key) when it differs from <see cref="Name"/>.</summary>
     public string? LocationName { get; internal set; }
 
+    /// <summary>
+    /// Query key and XML element name only (Smithy's xmlName; set by model patches of JSON services
+    /// that keep a query API, e.g. SQS's Attribute.N), leaving JSON's key alone.
+    /// </summary>
+    public string? XmlName { get; internal set; }
+
     /// <summary>The EC2 protocol's query key override.</summary>
     public string? QueryName { get; internal set; }
 

@@ -190,6 +190,7 @@ public static class ModelLoader
             },
             LocationName = Str(json, "locationName"),
             QueryName = Str(json, "queryName"),
+            XmlName = Str(json, "xmlName"),
             XmlAttribute = Bool(json, "xmlAttribute"),
             JsonValue = Bool(json, "jsonvalue"),
             TimestampFormat = Str(json, "timestampFormat"),

@@ -131,7 +131,7 @@ internal sealed class QueryParameterReader
             }
             return fallback;
         }
-        return member.LocationName ?? fallback;
+        return member.XmlName ?? member.LocationName ?? fallback;
     }
 
     private static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;

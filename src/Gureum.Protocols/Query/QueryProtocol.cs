@@ -88,7 +88,8 @@ public sealed class QueryProtocol : IProtocol
     {
         var response = new WireResponse { Status = error.HttpStatus, ContentType = "text/xml" };
         response.AddHeader("x-amzn-RequestId", info.RequestId);
-        var code = service.ErrorsByCode.TryGetValue(error.Code, out var shape) ? shape.ErrorCode ?? shape.Name : error.Code;
+        var shape = ErrorInfo.FindShape(service, error);
+        var code = shape is null ? error.Code : shape.ErrorCode ?? shape.Name;
         using var buffer = new MemoryStream();
         using (var writer = XmlWriter.Create(buffer, XmlShapeWriter.NoDeclarationSettings))
         {

@@ -44,6 +44,10 @@ public static class XmlShapeWriter
     /// <summary>The element name botocore expects for a structure member.</summary>
     public static string ElementName(Member member, bool ec2 = false)
     {
+        if (member.XmlName is { } xmlName)
+        {
+            return xmlName;
+        }
         if (member.Shape.Type == ShapeType.List && member.IsFlattened && member.Shape.ListMember!.LocationName is { } itemName)
         {
             return itemName;

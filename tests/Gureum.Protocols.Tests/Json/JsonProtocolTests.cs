@@ -154,7 +154,7 @@ public class JsonProtocolTests
         var error = new AwsServiceException("QueueDoesNotExist", "The specified queue does not exist.");
         var response = Protocol.SerializeError(service, service.Operations["GetQueueUrl"], error, Fixtures.Info);
         Assert.Equal(400, response.Status);
-        Assert.Equal("QueueDoesNotExist;Sender", Fixtures.Header(response, "x-amzn-query-error"));
+        Assert.Equal("AWS.SimpleQueueService.NonExistentQueue;Sender", Fixtures.Header(response, "x-amzn-query-error"));
         Assert.Equal("{\"__type\":\"com.amazonaws.sqs#QueueDoesNotExist\",\"message\":\"The specified queue does not exist.\"}",
             Fixtures.Text(response));
 

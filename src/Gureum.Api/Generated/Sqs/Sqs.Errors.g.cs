@@ -38,13 +38,13 @@ public sealed partial class EmptyBatchRequestException : global::Gureum.Core.Aws
     }
 }
 
-/// <summary>The model error InvalidAddress (HTTP 400).</summary>
+/// <summary>The model error InvalidAddress (HTTP 404).</summary>
 public sealed partial class InvalidAddressException : global::Gureum.Core.AwsServiceException
 {
     public const string ErrorCode = "InvalidAddress";
 
     public InvalidAddressException(string message)
-        : base(ErrorCode, message, 400, true)
+        : base(ErrorCode, message, 404, true)
     {
     }
 }
@@ -104,13 +104,13 @@ public sealed partial class InvalidMessageContentsException : global::Gureum.Cor
     }
 }
 
-/// <summary>The model error InvalidSecurity (HTTP 400).</summary>
+/// <summary>The model error InvalidSecurity (HTTP 403).</summary>
 public sealed partial class InvalidSecurityException : global::Gureum.Core.AwsServiceException
 {
     public const string ErrorCode = "InvalidSecurity";
 
     public InvalidSecurityException(string message)
-        : base(ErrorCode, message, 400, true)
+        : base(ErrorCode, message, 403, true)
     {
     }
 }
@@ -170,13 +170,13 @@ public sealed partial class KmsNotFoundException : global::Gureum.Core.AwsServic
     }
 }
 
-/// <summary>The model error KmsOptInRequired (HTTP 400).</summary>
+/// <summary>The model error KmsOptInRequired (HTTP 403).</summary>
 public sealed partial class KmsOptInRequiredException : global::Gureum.Core.AwsServiceException
 {
     public const string ErrorCode = "KmsOptInRequired";
 
     public KmsOptInRequiredException(string message)
-        : base(ErrorCode, message, 400, true)
+        : base(ErrorCode, message, 403, true)
     {
     }
 }
@@ -203,24 +203,24 @@ public sealed partial class MessageNotInflightException : global::Gureum.Core.Aw
     }
 }
 
-/// <summary>The model error OverLimit (HTTP 400).</summary>
+/// <summary>The model error OverLimit (HTTP 403).</summary>
 public sealed partial class OverLimitException : global::Gureum.Core.AwsServiceException
 {
     public const string ErrorCode = "OverLimit";
 
     public OverLimitException(string message)
-        : base(ErrorCode, message, 400, true)
+        : base(ErrorCode, message, 403, true)
     {
     }
 }
 
-/// <summary>The model error PurgeQueueInProgress (HTTP 400).</summary>
+/// <summary>The model error PurgeQueueInProgress (HTTP 403).</summary>
 public sealed partial class PurgeQueueInProgressException : global::Gureum.Core.AwsServiceException
 {
     public const string ErrorCode = "PurgeQueueInProgress";
 
     public PurgeQueueInProgressException(string message)
-        : base(ErrorCode, message, 400, true)
+        : base(ErrorCode, message, 403, true)
     {
     }
 }
@@ -258,35 +258,35 @@ public sealed partial class QueueNameExistsException : global::Gureum.Core.AwsSe
     }
 }
 
-/// <summary>The model error ReceiptHandleIsInvalid (HTTP 400).</summary>
+/// <summary>The model error ReceiptHandleIsInvalid (HTTP 404).</summary>
 public sealed partial class ReceiptHandleIsInvalidException : global::Gureum.Core.AwsServiceException
 {
     public const string ErrorCode = "ReceiptHandleIsInvalid";
 
     public ReceiptHandleIsInvalidException(string message)
-        : base(ErrorCode, message, 400, true)
+        : base(ErrorCode, message, 404, true)
     {
     }
 }
 
-/// <summary>The model error RequestThrottled (HTTP 400).</summary>
+/// <summary>The model error RequestThrottled (HTTP 403).</summary>
 public sealed partial class RequestThrottledException : global::Gureum.Core.AwsServiceException
 {
     public const string ErrorCode = "RequestThrottled";
 
     public RequestThrottledException(string message)
-        : base(ErrorCode, message, 400, true)
+        : base(ErrorCode, message, 403, true)
     {
     }
 }
 
-/// <summary>The model error ResourceNotFoundException (HTTP 400).</summary>
+/// <summary>The model error ResourceNotFoundException (HTTP 404).</summary>
 public sealed partial class ResourceNotFoundException : global::Gureum.Core.AwsServiceException
 {
     public const string ErrorCode = "ResourceNotFoundException";
 
     public ResourceNotFoundException(string message)
-        : base(ErrorCode, message, 400, true)
+        : base(ErrorCode, message, 404, true)
     {
     }
 }

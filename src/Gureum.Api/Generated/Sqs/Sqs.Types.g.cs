@@ -845,9 +845,9 @@ public sealed partial class Message
 
     public string? Body { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
-
     public string? MD5OfMessageAttributes { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, string>? Attributes { get; set; }
 
     public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Sqs.MessageAttributeValue>? MessageAttributes { get; set; }
 
@@ -862,8 +862,8 @@ public sealed partial class Message
         result.ReceiptHandle = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "ReceiptHandle"));
         result.MD5OfBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MD5OfBody"));
         result.Body = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Body"));
-        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.MD5OfMessageAttributes = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MD5OfMessageAttributes"));
+        result.Attributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "Attributes"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         result.MessageAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MessageAttributes"), x => global::Gureum.Api.Sqs.MessageAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
@@ -875,8 +875,8 @@ public sealed partial class Message
         global::Gureum.Core.ValueTree.Put(node, "ReceiptHandle", ReceiptHandle);
         global::Gureum.Core.ValueTree.Put(node, "MD5OfBody", MD5OfBody);
         global::Gureum.Core.ValueTree.Put(node, "Body", Body);
-        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "MD5OfMessageAttributes", MD5OfMessageAttributes);
+        global::Gureum.Core.ValueTree.Put(node, "Attributes", global::Gureum.Core.ValueTree.WriteMap(Attributes, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "MessageAttributes", global::Gureum.Core.ValueTree.WriteMap(MessageAttributes, x => (object?)x.ToTree()));
         return node;
     }
@@ -888,11 +888,11 @@ public sealed partial class MessageAttributeValue
 
     public byte[]? BinaryValue { get; set; }
 
-    public global::System.Collections.Generic.List<string>? StringListValues { get; set; }
+    public string? DataType { get; set; }
 
     public global::System.Collections.Generic.List<byte[]>? BinaryListValues { get; set; }
 
-    public string? DataType { get; set; }
+    public global::System.Collections.Generic.List<string>? StringListValues { get; set; }
 
     public static MessageAttributeValue? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -903,9 +903,9 @@ public sealed partial class MessageAttributeValue
         var result = new MessageAttributeValue();
         result.StringValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StringValue"));
         result.BinaryValue = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "BinaryValue"));
-        result.StringListValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StringListValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.BinaryListValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "BinaryListValues"), x => global::Gureum.Core.ValueConvert.AsBytes(x)!);
         result.DataType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataType"));
+        result.BinaryListValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "BinaryListValues"), x => global::Gureum.Core.ValueConvert.AsBytes(x)!);
+        result.StringListValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StringListValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -914,9 +914,9 @@ public sealed partial class MessageAttributeValue
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "StringValue", StringValue);
         global::Gureum.Core.ValueTree.Put(node, "BinaryValue", BinaryValue);
-        global::Gureum.Core.ValueTree.Put(node, "StringListValues", global::Gureum.Core.ValueTree.WriteList(StringListValues, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "BinaryListValues", global::Gureum.Core.ValueTree.WriteList(BinaryListValues, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "DataType", DataType);
+        global::Gureum.Core.ValueTree.Put(node, "BinaryListValues", global::Gureum.Core.ValueTree.WriteList(BinaryListValues, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "StringListValues", global::Gureum.Core.ValueTree.WriteList(StringListValues, x => (object?)x));
         return node;
     }
 }
@@ -948,11 +948,11 @@ public sealed partial class MessageSystemAttributeValue
 
     public byte[]? BinaryValue { get; set; }
 
-    public global::System.Collections.Generic.List<string>? StringListValues { get; set; }
+    public string? DataType { get; set; }
 
     public global::System.Collections.Generic.List<byte[]>? BinaryListValues { get; set; }
 
-    public string? DataType { get; set; }
+    public global::System.Collections.Generic.List<string>? StringListValues { get; set; }
 
     public static MessageSystemAttributeValue? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -963,9 +963,9 @@ public sealed partial class MessageSystemAttributeValue
         var result = new MessageSystemAttributeValue();
         result.StringValue = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "StringValue"));
         result.BinaryValue = global::Gureum.Core.ValueConvert.AsBytes(global::Gureum.Core.ValueTree.Get(node, "BinaryValue"));
-        result.StringListValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StringListValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
-        result.BinaryListValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "BinaryListValues"), x => global::Gureum.Core.ValueConvert.AsBytes(x)!);
         result.DataType = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "DataType"));
+        result.BinaryListValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "BinaryListValues"), x => global::Gureum.Core.ValueConvert.AsBytes(x)!);
+        result.StringListValues = global::Gureum.Core.ValueTree.ReadList(global::Gureum.Core.ValueTree.Get(node, "StringListValues"), x => global::Gureum.Core.ValueConvert.AsString(x)!);
         return result;
     }
 
@@ -974,9 +974,9 @@ public sealed partial class MessageSystemAttributeValue
         var node = global::Gureum.Core.ValueTree.NewStruct();
         global::Gureum.Core.ValueTree.Put(node, "StringValue", StringValue);
         global::Gureum.Core.ValueTree.Put(node, "BinaryValue", BinaryValue);
-        global::Gureum.Core.ValueTree.Put(node, "StringListValues", global::Gureum.Core.ValueTree.WriteList(StringListValues, x => (object?)x));
-        global::Gureum.Core.ValueTree.Put(node, "BinaryListValues", global::Gureum.Core.ValueTree.WriteList(BinaryListValues, x => (object?)x));
         global::Gureum.Core.ValueTree.Put(node, "DataType", DataType);
+        global::Gureum.Core.ValueTree.Put(node, "BinaryListValues", global::Gureum.Core.ValueTree.WriteList(BinaryListValues, x => (object?)x));
+        global::Gureum.Core.ValueTree.Put(node, "StringListValues", global::Gureum.Core.ValueTree.WriteList(StringListValues, x => (object?)x));
         return node;
     }
 }
@@ -1167,13 +1167,13 @@ public sealed partial class SendMessageBatchRequestEntry
 
     public int? DelaySeconds { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Sqs.MessageAttributeValue>? MessageAttributes { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Sqs.MessageSystemAttributeValue>? MessageSystemAttributes { get; set; }
-
     public string? MessageDeduplicationId { get; set; }
 
     public string? MessageGroupId { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Sqs.MessageAttributeValue>? MessageAttributes { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Sqs.MessageSystemAttributeValue>? MessageSystemAttributes { get; set; }
 
     public static SendMessageBatchRequestEntry? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1185,10 +1185,10 @@ public sealed partial class SendMessageBatchRequestEntry
         result.Id = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "Id"));
         result.MessageBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageBody"));
         result.DelaySeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DelaySeconds"));
-        result.MessageAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MessageAttributes"), x => global::Gureum.Api.Sqs.MessageAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MessageSystemAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MessageSystemAttributes"), x => global::Gureum.Api.Sqs.MessageSystemAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MessageDeduplicationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageDeduplicationId"));
         result.MessageGroupId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageGroupId"));
+        result.MessageAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MessageAttributes"), x => global::Gureum.Api.Sqs.MessageAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.MessageSystemAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MessageSystemAttributes"), x => global::Gureum.Api.Sqs.MessageSystemAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -1198,10 +1198,10 @@ public sealed partial class SendMessageBatchRequestEntry
         global::Gureum.Core.ValueTree.Put(node, "Id", Id);
         global::Gureum.Core.ValueTree.Put(node, "MessageBody", MessageBody);
         global::Gureum.Core.ValueTree.Put(node, "DelaySeconds", DelaySeconds);
-        global::Gureum.Core.ValueTree.Put(node, "MessageAttributes", global::Gureum.Core.ValueTree.WriteMap(MessageAttributes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MessageSystemAttributes", global::Gureum.Core.ValueTree.WriteMap(MessageSystemAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MessageDeduplicationId", MessageDeduplicationId);
         global::Gureum.Core.ValueTree.Put(node, "MessageGroupId", MessageGroupId);
+        global::Gureum.Core.ValueTree.Put(node, "MessageAttributes", global::Gureum.Core.ValueTree.WriteMap(MessageAttributes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "MessageSystemAttributes", global::Gureum.Core.ValueTree.WriteMap(MessageSystemAttributes, x => (object?)x.ToTree()));
         return node;
     }
 }
@@ -1284,13 +1284,13 @@ public sealed partial class SendMessageRequest
 
     public int? DelaySeconds { get; set; }
 
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Sqs.MessageAttributeValue>? MessageAttributes { get; set; }
-
-    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Sqs.MessageSystemAttributeValue>? MessageSystemAttributes { get; set; }
-
     public string? MessageDeduplicationId { get; set; }
 
     public string? MessageGroupId { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Sqs.MessageAttributeValue>? MessageAttributes { get; set; }
+
+    public global::System.Collections.Generic.Dictionary<string, global::Gureum.Api.Sqs.MessageSystemAttributeValue>? MessageSystemAttributes { get; set; }
 
     public static SendMessageRequest? FromTree(global::System.Collections.Generic.Dictionary<string, object?>? node)
     {
@@ -1302,10 +1302,10 @@ public sealed partial class SendMessageRequest
         result.QueueUrl = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "QueueUrl"));
         result.MessageBody = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageBody"));
         result.DelaySeconds = global::Gureum.Core.ValueConvert.AsInt(global::Gureum.Core.ValueTree.Get(node, "DelaySeconds"));
-        result.MessageAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MessageAttributes"), x => global::Gureum.Api.Sqs.MessageAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
-        result.MessageSystemAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MessageSystemAttributes"), x => global::Gureum.Api.Sqs.MessageSystemAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         result.MessageDeduplicationId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageDeduplicationId"));
         result.MessageGroupId = global::Gureum.Core.ValueConvert.AsString(global::Gureum.Core.ValueTree.Get(node, "MessageGroupId"));
+        result.MessageAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MessageAttributes"), x => global::Gureum.Api.Sqs.MessageAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
+        result.MessageSystemAttributes = global::Gureum.Core.ValueTree.ReadMap(global::Gureum.Core.ValueTree.Get(node, "MessageSystemAttributes"), x => global::Gureum.Api.Sqs.MessageSystemAttributeValue.FromTree(global::Gureum.Core.ValueTree.AsStruct(x))!);
         return result;
     }
 
@@ -1315,10 +1315,10 @@ public sealed partial class SendMessageRequest
         global::Gureum.Core.ValueTree.Put(node, "QueueUrl", QueueUrl);
         global::Gureum.Core.ValueTree.Put(node, "MessageBody", MessageBody);
         global::Gureum.Core.ValueTree.Put(node, "DelaySeconds", DelaySeconds);
-        global::Gureum.Core.ValueTree.Put(node, "MessageAttributes", global::Gureum.Core.ValueTree.WriteMap(MessageAttributes, x => (object?)x.ToTree()));
-        global::Gureum.Core.ValueTree.Put(node, "MessageSystemAttributes", global::Gureum.Core.ValueTree.WriteMap(MessageSystemAttributes, x => (object?)x.ToTree()));
         global::Gureum.Core.ValueTree.Put(node, "MessageDeduplicationId", MessageDeduplicationId);
         global::Gureum.Core.ValueTree.Put(node, "MessageGroupId", MessageGroupId);
+        global::Gureum.Core.ValueTree.Put(node, "MessageAttributes", global::Gureum.Core.ValueTree.WriteMap(MessageAttributes, x => (object?)x.ToTree()));
+        global::Gureum.Core.ValueTree.Put(node, "MessageSystemAttributes", global::Gureum.Core.ValueTree.WriteMap(MessageSystemAttributes, x => (object?)x.ToTree()));
         return node;
     }
 }
