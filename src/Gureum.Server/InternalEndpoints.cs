@@ -53,6 +53,10 @@ internal sealed class InternalEndpoints
                 await _audit.FlushAsync().ConfigureAwait(false);
                 await _state.DropAllAsync().ConfigureAwait(false);
                 await _blobs.DropAllAsync().ConfigureAwait(false);
+                foreach (var service in _services.All.OfType<Gureum.Core.IResettable>())
+                {
+                    await service.ResetAsync(http.RequestAborted).ConfigureAwait(false);
+                }
                 await WriteJsonAsync(http, 200, w => w.WriteBoolean("reset", true)).ConfigureAwait(false);
                 return;
             case "/_gureum/audit" when HttpMethods.IsGet(method):

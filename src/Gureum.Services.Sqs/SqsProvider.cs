@@ -14,7 +14,7 @@ namespace Gureum.Services.Sqs;
 /// an in-memory index per queue, rebuilt at start-up, makes receives read only due messages.
 /// </summary>
 #pragma warning disable CA1001 // the provider lives as long as the process; its semaphore never needs disposing
-public sealed partial class SqsProvider : SqsServiceBase
+public sealed partial class SqsProvider : SqsServiceBase, IResettable
 #pragma warning restore CA1001
 {
     private readonly IStateStore _state;
@@ -54,6 +54,21 @@ public sealed partial class SqsProvider : SqsServiceBase
     private long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     // ---------------------------------------------------------------- start-up
+
+    /// <summary>After the store was emptied by a reset, the in-memory queue index is dropped too.</summary>
+    public async ValueTask ResetAsync(CancellationToken cancellationToken)
+    {
+        await _queueLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _queues.Clear();
+            _deletedAt.Clear();
+        }
+        finally
+        {
+            _queueLock.Release();
+        }
+    }
 
     private async Task LoadAsync()
     {

@@ -25,4 +25,6 @@ public sealed class ServiceRegistry
     public IServiceDispatcher? Find(string name) => _services.GetValueOrDefault(name);
 
     public IEnumerable<string> Names => _services.Keys;
+
+    public IEnumerable<IServiceDispatcher> All => _services.Values;
 }
