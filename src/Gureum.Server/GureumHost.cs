@@ -44,12 +44,15 @@ public sealed class GureumHost : IAsyncDisposable
         protocols.Add(new QueryProtocol(ec2: true));
         ProtocolSetup.AddAll(protocols);
 
+        var audit = new AuditLog(state);
         var services = new ServiceRegistry();
+        // Services call each other through their APIs with this client (e.g. SNS → SQS).
+        var serviceClient = new InProcessServiceClient(services, audit, clock);
+        _ = serviceClient;
         services.Add(new StsProvider());
         services.Add(new S3Provider(state, blobs));
         services.Add(new SqsProvider(state, blobs, clock));
 
-        var audit = new AuditLog(state);
         var log = new RequestLog(!options.Quiet);
         var pipeline = new RequestPipeline(options, protocols, services,
             new CredentialStore(options.Account, options.CredentialsFile), audit, log, clock);
