@@ -3,6 +3,7 @@ using Gureum.Server.Audit;
 using Gureum.Server.Pipeline;
 using Gureum.Services.S3;
 using Gureum.Services.Sqs;
+using Gureum.Services.DynamoDb;
 using Gureum.Services.Sts;
 using Gureum.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -52,6 +53,7 @@ public sealed class GureumHost : IAsyncDisposable
         services.Add(new StsProvider());
         services.Add(new S3Provider(state, blobs));
         services.Add(new SqsProvider(state, blobs, clock));
+        services.Add(new DynamodbProvider(state));
 
         var log = new RequestLog(!options.Quiet);
         var pipeline = new RequestPipeline(options, protocols, services,

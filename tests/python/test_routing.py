@@ -20,7 +20,7 @@ CASES = [
     ("s3", "list_parts", {"Bucket": "b", "Key": "k", "UploadId": "u"}),
     ("s3", "get_object", {"Bucket": "b", "Key": "k"}),
     ("s3", "delete_objects", {"Bucket": "b", "Delete": {"Objects": [{"Key": "k"}]}}),
-    ("dynamodb", "list_tables", {}),
+    ("dynamodb", "list_backups", {}),
     ("sqs", "list_message_move_tasks", {"SourceArn": "arn:aws:sqs:us-east-1:000000000000:q"}),
     ("lambda", "list_functions", {}),
     ("lambda", "invoke", {"FunctionName": "f", "Payload": b"{}"}),
