@@ -2,7 +2,17 @@ namespace Gureum.Auth;
 
 /// <summary>A credential the emulator knows: who signs with this access key.</summary>
 public sealed record SigningIdentity(
-    string AccessKeyId, string SecretAccessKey, string AccountId, string? PrincipalArn, string? SessionToken);
+    string AccessKeyId, string SecretAccessKey, string AccountId, string? PrincipalArn, string? SessionToken)
+{
+    /// <summary>The principal's unique id (AIDA…, AROA…:session), when the issuer knows it.</summary>
+    public string? UserId { get; init; }
+
+    /// <summary>Set when the key is known but must be refused (inactive key, expired credentials).</summary>
+    public AuthFailureKind? Rejection { get; init; }
+
+    /// <summary>Temporary credentials: the request must carry exactly <see cref="SessionToken"/> (any auth mode but Off).</summary>
+    public bool RequiresSessionToken { get; init; }
+}
 
 /// <summary>Looks up secrets by access key id. Returns null for an unknown key.</summary>
 public interface ICredentialResolver
@@ -47,6 +57,8 @@ public enum AuthFailureKind
     RequestTimeTooSkewed,
     AuthorizationQueryParametersError,
     InvalidToken,
+    /// <summary>Temporary credentials past their expiration.</summary>
+    ExpiredToken,
     UnsupportedAlgorithm,
     ContentSha256Mismatch,
     /// <summary>x-amz-content-sha256 is neither hex SHA-256 nor a known literal (S3: InvalidArgument).</summary>
@@ -135,6 +147,8 @@ public sealed class AuthResult
     public string AccessKeyId { get; init; } = "";
     public string AccountId { get; init; } = "";
     public string? PrincipalArn { get; init; }
+    /// <summary>The principal's unique id from the credential's issuer, when known.</summary>
+    public string? UserId { get; init; }
     public string? SessionToken { get; init; }
     public string? Region { get; init; }
     /// <summary>Service from the credential scope (e.g. "s3", "sts", "dynamodb").</summary>

@@ -126,6 +126,11 @@ public sealed class SigV4Verifier
             return Unverified(auth, null, token, presigned, request, time);
         }
 
+        if (identity.Rejection is { } rejection)
+            return AuthResult.Fail(rejection, rejection == AuthFailureKind.ExpiredToken
+                ? "The security token included in the request is expired"
+                : "The security token included in the request is invalid.");
+
         if (timestampText![..8] != auth.ScopeDate)
             return AuthResult.Fail(AuthFailureKind.SignatureDoesNotMatch,
                 $"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{auth.ScopeDate}' != '{timestampText[..8]}', from '{timestampText}'.");
@@ -141,6 +146,8 @@ public sealed class SigV4Verifier
 
         // Long-lived keys have no token; temporary ones must present theirs. Only Strict enforces,
         // because local setups often export a stale AWS_SESSION_TOKEN next to the test keys.
+        if (identity.RequiresSessionToken && !string.Equals(identity.SessionToken, token, StringComparison.Ordinal))
+            return AuthResult.Fail(AuthFailureKind.InvalidToken, "The security token included in the request is invalid.");
         if (_mode == AuthMode.Strict && identity.SessionToken != token && (identity.SessionToken is not null || token is not null))
             return AuthResult.Fail(AuthFailureKind.InvalidToken, "The provided token is malformed or otherwise invalid.");
 
@@ -229,7 +236,7 @@ public sealed class SigV4Verifier
         return new AuthResult
         {
             AccessKeyId = auth.AccessKeyId, AccountId = identity.AccountId, PrincipalArn = identity.PrincipalArn,
-            SessionToken = token, Region = auth.Region, Service = auth.Service, Payload = mode,
+            UserId = identity.UserId, SessionToken = token, Region = auth.Region, Service = auth.Service, Payload = mode,
             DeclaredPayloadSha256 = mode == PayloadMode.Signed ? declared : null, PayloadHashVerified = verified,
             Presigned = presigned, KeyKnown = true, SignatureVerified = true, RequestTime = time,
             ChunkSigning = mode is PayloadMode.StreamingSigned or PayloadMode.StreamingSignedTrailer
@@ -270,7 +277,7 @@ public sealed class SigV4Verifier
             ?? (akid.Length == 12 && akid.All(char.IsAsciiDigit) ? akid : _defaultAccountId); // LocalStack: 12-digit key = account id
         return new AuthResult
         {
-            AccessKeyId = akid, AccountId = account, PrincipalArn = identity?.PrincipalArn, SessionToken = token,
+            AccessKeyId = akid, AccountId = account, PrincipalArn = identity?.PrincipalArn, UserId = identity?.UserId, SessionToken = token,
             Region = auth?.Region, Service = auth?.Service, Payload = mode,
             DeclaredPayloadSha256 = mode == PayloadMode.Signed ? declared : null, Presigned = presigned,
             KeyKnown = identity is not null, RequestTime = time == default ? null : time,

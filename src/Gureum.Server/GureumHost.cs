@@ -1,9 +1,10 @@
 using Gureum.Protocols.Query;
 using Gureum.Server.Audit;
 using Gureum.Server.Pipeline;
+using Gureum.Services.DynamoDb;
+using Gureum.Services.Iam;
 using Gureum.Services.S3;
 using Gureum.Services.Sqs;
-using Gureum.Services.DynamoDb;
 using Gureum.Services.Sts;
 using Gureum.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -46,18 +47,24 @@ public sealed class GureumHost : IAsyncDisposable
         ProtocolSetup.AddAll(protocols);
 
         var audit = new AuditLog(state);
+        var credentials = new CredentialStore(options.Account, options.CredentialsFile, clock);
         var services = new ServiceRegistry();
         // Services call each other through their APIs with this client (e.g. SNS → SQS).
         var serviceClient = new InProcessServiceClient(services, audit, clock);
         _ = serviceClient;
-        services.Add(new StsProvider());
+        var iam = new IamProvider(state, clock);
+        var sts = new StsProvider(state, clock, iam);
+        services.Add(iam);
+        services.Add(sts);
+        credentials.AddDirectory(iam);
+        credentials.AddDirectory(sts);
         services.Add(new S3Provider(state, blobs));
         services.Add(new SqsProvider(state, blobs, clock));
         services.Add(new DynamodbProvider(state));
 
         var log = new RequestLog(!options.Quiet);
         var pipeline = new RequestPipeline(options, protocols, services,
-            new CredentialStore(options.Account, options.CredentialsFile), audit, log, clock);
+            credentials, audit, log, clock);
         var internals = new InternalEndpoints(services, state, blobs, audit, options, clock);
 
         var builder = WebApplication.CreateSlimBuilder();

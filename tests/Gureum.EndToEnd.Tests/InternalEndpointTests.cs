@@ -44,13 +44,13 @@ public sealed class InternalEndpointTests : IClassFixture<ServerFixture>, IDispo
     [Fact]
     public async Task UnimplementedOperationNamesServiceAndOperation()
     {
-        const string body = "Action=ListUsers&Version=2010-05-08";
+        const string body = "Action=GetAccountSummary&Version=2010-05-08";
         var signer = new SigV4Signer("test", "test", "us-east-1", "iam");
         var signed = signer.Sign(RawClient.FormPost(_client.HostHeader, body), RawClient.Utf8(body), DateTimeOffset.UtcNow);
         var (status, text, _) = await _client.SendAsync(signed, RawClient.Utf8(body));
         Assert.Equal(501, status);
         Assert.Contains("<Code>NotImplemented</Code>", text, StringComparison.Ordinal);
-        Assert.Contains("'ListUsers' of service 'iam'", text, StringComparison.Ordinal);
+        Assert.Contains("'GetAccountSummary' of service 'iam'", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -27,7 +27,7 @@ CASES = [
     ("cloudwatch", "list_metrics", {}),
     ("kms", "list_keys", {}),
     ("ec2", "describe_regions", {}),
-    ("iam", "list_users", {}),
+    ("iam", "get_account_summary", {}),
     ("sns", "list_topics", {}),
     ("apigatewayv2", "get_apis", {}),
     ("apigateway", "get_rest_apis", {}),

@@ -41,6 +41,12 @@ public static class AuthErrors
                 Family.Query => new("InvalidClientTokenId", "The security token included in the request is invalid.", 403),
                 _ => new("UnrecognizedClientException", "The security token included in the request is invalid.", 400),
             },
+            AuthFailureKind.ExpiredToken => family switch
+            {
+                Family.S3 => new("ExpiredToken", "The provided token has expired.", 400),
+                Family.Query => new("ExpiredToken", "The security token included in the request is expired", 403),
+                _ => new("ExpiredTokenException", "The security token included in the request is expired", 400),
+            },
             AuthFailureKind.SignatureDoesNotMatch => family switch
             {
                 Family.S3 => WithS3Details(new("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.", 403), failure),

@@ -15,9 +15,13 @@ public sealed class CredentialStore : ICredentialResolver
 {
     private readonly Dictionary<string, SigningIdentity> _identities = new(StringComparer.Ordinal);
 
-    public CredentialStore(string defaultAccount, string? credentialsFile)
+    private readonly List<ICredentialDirectory> _directories = [];
+    private readonly TimeProvider _clock;
+
+    public CredentialStore(string defaultAccount, string? credentialsFile, TimeProvider? clock = null)
     {
         DefaultAccount = defaultAccount;
+        _clock = clock ?? TimeProvider.System;
         _identities["test"] = new SigningIdentity("test", "test", defaultAccount, null, null);
         if (credentialsFile is not null)
         {
@@ -27,7 +31,46 @@ public sealed class CredentialStore : ICredentialResolver
 
     public string DefaultAccount { get; }
 
-    public SigningIdentity? Find(string accessKeyId) => _identities.GetValueOrDefault(accessKeyId);
+    /// <summary>Adds a service's credential directory (IAM access keys, STS sessions), consulted after the built-in identities.</summary>
+    public void AddDirectory(ICredentialDirectory directory) => _directories.Add(directory);
+
+    public SigningIdentity? Find(string accessKeyId)
+    {
+        if (_identities.TryGetValue(accessKeyId, out var builtIn))
+        {
+            return builtIn;
+        }
+        foreach (var directory in _directories)
+        {
+            if (directory.FindCredential(accessKeyId) is not { } credential)
+            {
+                continue;
+            }
+            return new SigningIdentity(credential.AccessKeyId, credential.SecretAccessKey, credential.AccountId,
+                credential.PrincipalArn, credential.SessionToken)
+            {
+                UserId = credential.UserId,
+                RequiresSessionToken = credential.SessionToken is not null,
+                Rejection = !credential.Active ? AuthFailureKind.InvalidAccessKeyId
+                    : credential.Expiration is { } expiration && _clock.GetUtcNow() >= expiration ? AuthFailureKind.ExpiredToken
+                    : null,
+            };
+        }
+        return null;
+    }
+
+    /// <summary>Tells the issuing directory that one of its keys authenticated a request (access key last used).</summary>
+    public void RecordUse(string accessKeyId, string service, string region, DateTimeOffset when)
+    {
+        if (_identities.ContainsKey(accessKeyId))
+        {
+            return;
+        }
+        foreach (var directory in _directories)
+        {
+            directory.RecordUse(accessKeyId, service, region, when);
+        }
+    }
 
     private void LoadFile(string path)
     {
@@ -52,9 +95,10 @@ public sealed class CredentialStore : ICredentialResolver
         var account = auth.AccountId.Length > 0 ? auth.AccountId : defaultAccount;
         var arn = auth.PrincipalArn ?? $"arn:aws:iam::{account}:root";
         var type = arn.Contains(":assumed-role/", StringComparison.Ordinal) ? "AssumedRole"
+            : arn.Contains(":federated-user/", StringComparison.Ordinal) ? "FederatedUser"
             : arn.Contains(":user/", StringComparison.Ordinal) ? "IAMUser"
             : arn.EndsWith(":root", StringComparison.Ordinal) ? "Root" : "IAMUser";
-        var userId = type switch
+        var userId = auth.UserId ?? type switch
         {
             "Root" => account,
             "AssumedRole" => "AROA" + StableId(arn) + ":" + arn[(arn.LastIndexOf('/') + 1)..],

@@ -41,7 +41,10 @@ public sealed class RequestPipeline
         _log = log;
         _clock = clock;
         _verifier = new SigV4Verifier(credentials, options.Auth, clock, options.Account);
+        _credentialStore = credentials as CredentialStore;
     }
+
+    private readonly CredentialStore? _credentialStore;
 
     public async Task HandleAsync(HttpContext http)
     {
@@ -114,6 +117,10 @@ public sealed class RequestPipeline
                 }
             }
 
+            if (auth.SignatureVerified)
+            {
+                _credentialStore?.RecordUse(auth.AccessKeyId, service.Name, auth.Region ?? _options.Region, received);
+            }
             var context = new RequestContext
             {
                 RequestId = requestId,
