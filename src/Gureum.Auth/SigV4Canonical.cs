@@ -157,7 +157,7 @@ public static class SigV4Canonical
         string.Concat(method, "\n", canonicalPath, "\n", canonicalQuery, "\n", canonicalHeaders, "\n", signedHeaders, "\n", payloadHash);
 
     public static string StringToSign(string timestamp, string scope, string canonicalRequest) =>
-        string.Concat(Algorithm, "\n", timestamp, "\n", scope, "\n", Sha256Hex(Encoding.UTF8.GetBytes(canonicalRequest)));
+        string.Concat(Algorithm, "\n", timestamp, "\n", scope, "\n", Sha256HexOfUtf8(canonicalRequest));
 
     /// <summary>kSigning = HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request").</summary>
     public static byte[] DeriveSigningKey(string secret, string date, string region, string service)
@@ -170,7 +170,43 @@ public static class SigV4Canonical
 
     public static byte[] HmacSha256(byte[] key, string data) => HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(data));
 
-    public static string HmacHex(byte[] key, string data) => Convert.ToHexStringLower(HmacSha256(key, data));
+    public static string HmacHex(byte[] key, string data)
+    {
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        var utf8 = RentUtf8(data, out var length);
+        try
+        {
+            HMACSHA256.HashData(key, utf8.AsSpan(0, length), mac);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(utf8);
+        }
+        return Convert.ToHexStringLower(mac);
+    }
+
+    /// <summary>Hex SHA-256 of a string's UTF-8 bytes, through a pooled buffer (the canonical request of every request).</summary>
+    private static string Sha256HexOfUtf8(string text)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        var utf8 = RentUtf8(text, out var length);
+        try
+        {
+            SHA256.HashData(utf8.AsSpan(0, length), hash);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(utf8);
+        }
+        return Convert.ToHexStringLower(hash);
+    }
+
+    private static byte[] RentUtf8(string text, out int length)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        length = Encoding.UTF8.GetBytes(text, buffer);
+        return buffer;
+    }
 
     public static string Sha256Hex(ReadOnlySpan<byte> data) => Convert.ToHexStringLower(SHA256.HashData(data));
 

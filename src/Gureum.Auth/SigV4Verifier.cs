@@ -18,6 +18,14 @@ public sealed class SigV4Verifier
     private readonly TimeProvider _clock;
     private readonly string _defaultAccountId;
 
+    /// <summary>
+    /// Derived signing keys by (secret, date, region, service): a key is valid for a whole day, so
+    /// deriving it (four HMACs) once per day and scope instead of once per request is safe.
+    /// Bounded: cleared when it grows past <see cref="MaxCachedKeys"/> entries.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Secret, string Date, string Region, string Service), byte[]> _signingKeys = new();
+    private const int MaxCachedKeys = 1024;
+
     public SigV4Verifier(ICredentialResolver creds, AuthMode mode, TimeProvider clock, string defaultAccountId = DefaultAccount)
     {
         _creds = creds;
@@ -186,7 +194,7 @@ public sealed class SigV4Verifier
             pathCandidates.Add(SigV4Canonical.NormalizedPath(request.RawPath));
         }
 
-        var signingKey = SigV4Canonical.DeriveSigningKey(identity.SecretAccessKey, auth.ScopeDate, auth.Region, auth.Service);
+        var signingKey = SigningKey(identity.SecretAccessKey, auth.ScopeDate, auth.Region, auth.Service);
         var canonicalQuery = SigV4Canonical.CanonicalQuery(request.RawQuery, excludeSignature: presigned);
         var canonicalHeaders = SigV4Canonical.CanonicalHeaders(request.Headers, auth.SignedHeaders);
         string? firstCanonical = null, firstStringToSign = null;
@@ -243,6 +251,18 @@ public sealed class SigV4Verifier
                 ? new ChunkSigningContext(signingKey, auth.Signature.ToLowerInvariant(), timestampText, auth.Scope)
                 : null,
         };
+    }
+
+    private byte[] SigningKey(string secret, string date, string region, string service)
+    {
+        var cacheKey = (secret, date, region, service);
+        if (_signingKeys.TryGetValue(cacheKey, out var key))
+            return key;
+        key = SigV4Canonical.DeriveSigningKey(secret, date, region, service);
+        if (_signingKeys.Count >= MaxCachedKeys)
+            _signingKeys.Clear();
+        _signingKeys[cacheKey] = key;
+        return key;
     }
 
     /// <summary>The x-amz-content-sha256 value that takes part in the signature, if any.</summary>

@@ -20,15 +20,7 @@ public sealed class QueryProtocol : IProtocol
     public string Name => _ec2 ? "ec2" : "query";
 
     /// <summary>All parameters of a query request: the URL's, then the form body's.</summary>
-    public static List<KeyValuePair<string, string>> Parameters(WireRequest request)
-    {
-        var parameters = new List<KeyValuePair<string, string>>(request.Query);
-        if (!request.Body.IsEmpty)
-        {
-            parameters.AddRange(QueryString.Parse(Encoding.UTF8.GetString(request.Body.Span)));
-        }
-        return parameters;
-    }
+    public static IReadOnlyList<KeyValuePair<string, string>> Parameters(WireRequest request) => request.QueryAndFormParameters;
 
     public Dictionary<string, object?> ParseRequest(OperationModel operation, WireRequest request, IReadOnlyDictionary<string, string>? uriLabels)
     {

@@ -4,6 +4,8 @@ namespace Gureum.Protocols.Wire;
 public sealed class WireRequest
 {
     private List<KeyValuePair<string, string>>? _query;
+    private List<KeyValuePair<string, string>>? _queryAndForm;
+    private ReadOnlyMemory<byte> _body;
 
     public required string Method { get; init; }
 
@@ -18,13 +20,42 @@ public sealed class WireRequest
     public string Host { get; init; } = "";
 
     /// <summary>The body, buffered by the server for non-streaming operations (bounded in size).</summary>
-    public ReadOnlyMemory<byte> Body { get; set; }
+    public ReadOnlyMemory<byte> Body
+    {
+        get => _body;
+        set
+        {
+            _body = value;
+            _queryAndForm = null;
+        }
+    }
 
     /// <summary>The body as a stream, for operations with a streaming payload (e.g. S3 PutObject).</summary>
     public Stream? BodyStream { get; set; }
 
     /// <summary>Decoded query parameters in order; repeated keys stay repeated.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Query => _query ??= QueryString.Parse(RawQuery);
+
+    /// <summary>
+    /// The URL's parameters, then the body's parsed as a form (query protocol). Parsed once per body:
+    /// routing, the protocol and the audit trail all read it.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> QueryAndFormParameters
+    {
+        get
+        {
+            if (_queryAndForm is null)
+            {
+                var parameters = new List<KeyValuePair<string, string>>(Query);
+                if (!_body.IsEmpty)
+                {
+                    parameters.AddRange(QueryString.Parse(System.Text.Encoding.UTF8.GetString(_body.Span)));
+                }
+                _queryAndForm = parameters;
+            }
+            return _queryAndForm;
+        }
+    }
 
     public string? QueryValue(string key)
     {

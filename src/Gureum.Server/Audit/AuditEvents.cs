@@ -3,7 +3,6 @@ using Gureum.Core;
 using Gureum.Protocols.Model;
 using Gureum.Protocols.Query;
 using Gureum.Protocols.Wire;
-using Microsoft.AspNetCore.Http;
 
 namespace Gureum.Server.Audit;
 
@@ -18,7 +17,7 @@ internal static class AuditEvents
     };
 
     public static AuditEvent Create(string requestId, DateTimeOffset received, ServiceModel? service, string operation,
-        string region, HttpContext http, WireRequest wire, AuthResult? auth, string account, int status,
+        string region, string? sourceIp, WireRequest wire, AuthResult? auth, string account, int status,
         AwsServiceException? failure, double latencyMs)
     {
         var identityType = auth is null || !auth.Success ? "Unknown" : auth.IsAnonymous ? "AWSAccount" : auth.PrincipalArn is null ? "Root" : "IAMUser";
@@ -30,7 +29,7 @@ internal static class AuditEvents
             EventSource = source,
             EventName = operation,
             AwsRegion = region,
-            SourceIpAddress = http.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1",
+            SourceIpAddress = sourceIp ?? "127.0.0.1",
             UserAgent = wire.Headers["User-Agent"],
             RequestId = requestId,
             AccountId = account,

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -47,6 +48,10 @@ public sealed class AuditLog : IAsyncDisposable
     private async Task WriteLoopAsync()
     {
         var reader = _queue.Reader;
+        // One buffer and one JSON writer for the life of the writer loop, reset per event: the
+        // stored value is still a fresh array per event, but nothing else is allocated.
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using var json = new Utf8JsonWriter(buffer);
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             var batch = new WriteBatch();
@@ -54,7 +59,11 @@ public sealed class AuditLog : IAsyncDisposable
             Interlocked.Exchange(ref _pending, 1);
             while (count < 1000 && reader.TryRead(out var e))
             {
-                batch.Put(Table, Key(e), AuditJson.Serialize(e));
+                buffer.ResetWrittenCount();
+                json.Reset(buffer);
+                AuditJson.Write(json, e);
+                json.Flush();
+                batch.Put(Table, Key(e), buffer.WrittenSpan.ToArray());
                 count++;
             }
             try

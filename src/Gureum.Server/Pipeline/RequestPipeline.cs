@@ -58,6 +58,7 @@ public sealed class RequestPipeline
         AuthResult? auth = null;
         WireResponse response;
         AwsServiceException? failure = null;
+        var sourceIp = http.Connection.RemoteIpAddress?.ToString();
         var info = new ResponseInfo(requestId, received);
         try
         {
@@ -132,7 +133,7 @@ public sealed class RequestPipeline
                 Clock = _clock,
                 Caller = CredentialStore.Caller(auth, _options.Account),
                 BaseUrl = $"{http.Request.Scheme}://{http.Request.Host.Value}",
-                SourceIp = http.Connection.RemoteIpAddress?.ToString(),
+                SourceIp = sourceIp,
                 UserAgent = wire.Headers["User-Agent"],
             };
             var input = protocol.ParseRequest(operation, wire, route.UriLabels);
@@ -180,7 +181,7 @@ public sealed class RequestPipeline
             var serviceName = service?.Name ?? "unknown";
             var operationName = operation?.Name ?? "unknown";
             _log.Write(requestId, serviceName, operationName, response.Status, failure?.Code, latency, account, region);
-            _audit.Record(AuditEvents.Create(requestId, received, service, operationName, region, http, wire, auth, account,
+            _audit.Record(AuditEvents.Create(requestId, received, service, operationName, region, sourceIp, wire, auth, account,
                 response.Status, failure, latency));
         }
     }
