@@ -46,7 +46,8 @@ public sealed class GureumHost : IAsyncDisposable
         protocols.Add(new QueryProtocol(ec2: true));
         ProtocolSetup.AddAll(protocols);
 
-        var audit = new AuditLog(state);
+        // In memory the trail is capped lower: it shares the heap with everything else.
+        var audit = new AuditLog(state, options.InMemory ? 50_000 : 1_000_000);
         var credentials = new CredentialStore(options.Account, options.CredentialsFile, clock);
         var services = new ServiceRegistry();
         // Services call each other through their APIs with this client (e.g. SNS → SQS).

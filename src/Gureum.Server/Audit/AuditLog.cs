@@ -19,9 +19,17 @@ public sealed class AuditLog : IAsyncDisposable
         new BoundedChannelOptions(100_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly Task _writer;
 
-    public AuditLog(IStateStore store)
+    private readonly int _maxEvents;
+    private long _stored = -1;
+
+    /// <param name="maxEvents">
+    /// Retention: the oldest events are dropped beyond this count, so a long-running server's trail
+    /// (memory in --in-memory mode, disk otherwise) stays bounded.
+    /// </param>
+    public AuditLog(IStateStore store, int maxEvents = 1_000_000)
     {
         _store = store;
+        _maxEvents = maxEvents;
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -69,6 +77,7 @@ public sealed class AuditLog : IAsyncDisposable
             try
             {
                 await _store.CommitAsync(batch).ConfigureAwait(false);
+                await TrimAsync(count).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -76,6 +85,34 @@ public sealed class AuditLog : IAsyncDisposable
             }
             Interlocked.Exchange(ref _pending, 0);
         }
+    }
+
+    /// <summary>Drops the oldest events once the trail holds more than its retention count.</summary>
+    private async Task TrimAsync(int added)
+    {
+        if (_stored < 0)
+        {
+            _stored = await _store.CountAsync(Table).ConfigureAwait(false);
+        }
+        else
+        {
+            _stored += added;
+        }
+        // Trim in chunks of a tenth of the cap, so trimming is rare and each pass is one scan.
+        if (_stored <= _maxEvents)
+        {
+            return;
+        }
+        var excess = (int)Math.Min(_stored - _maxEvents + _maxEvents / 10, int.MaxValue);
+        var trim = new WriteBatch();
+        var removed = 0;
+        await foreach (var (key, _) in _store.ScanAsync(Table, new ScanRange { Limit = excess }).ConfigureAwait(false))
+        {
+            trim.Delete(Table, key);
+            removed++;
+        }
+        await _store.CommitAsync(trim).ConfigureAwait(false);
+        _stored -= removed;
     }
 
     private static string Key(AuditEvent e) =>
