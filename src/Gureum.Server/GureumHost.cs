@@ -4,7 +4,9 @@ using Gureum.Server.Pipeline;
 using Gureum.Services.DynamoDb;
 using Gureum.Services.Iam;
 using Gureum.Services.S3;
+using Gureum.Services.Sns;
 using Gureum.Services.Sqs;
+using Gureum.Services.Kms;
 using Gureum.Services.Sts;
 using Gureum.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -52,7 +54,6 @@ public sealed class GureumHost : IAsyncDisposable
         var services = new ServiceRegistry();
         // Services call each other through their APIs with this client (e.g. SNS → SQS).
         var serviceClient = new InProcessServiceClient(services, audit, clock);
-        _ = serviceClient;
         var iam = new IamProvider(state, clock);
         var sts = new StsProvider(state, clock, iam);
         services.Add(iam);
@@ -62,6 +63,8 @@ public sealed class GureumHost : IAsyncDisposable
         services.Add(new S3Provider(state, blobs));
         services.Add(new SqsProvider(state, blobs, clock));
         services.Add(new DynamodbProvider(state));
+        services.Add(new KmsProvider(state, clock, options.InMemory ? null : options.DataDir));
+        services.Add(new SnsProvider(state, clock, serviceClient));
 
         var log = new RequestLog(!options.Quiet);
         var pipeline = new RequestPipeline(options, protocols, services,

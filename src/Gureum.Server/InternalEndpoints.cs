@@ -59,6 +59,13 @@ internal sealed class InternalEndpoints
                 }
                 await WriteJsonAsync(http, 200, w => w.WriteBoolean("reset", true)).ConfigureAwait(false);
                 return;
+            case var sns when sns.StartsWith("/_gureum/sns", StringComparison.Ordinal) && _services.Find("sns") is Gureum.Services.Sns.SnsProvider provider:
+                var (status, type, text) = await provider.HandleInternalAsync(path,
+                    http.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal), http.RequestAborted).ConfigureAwait(false);
+                http.Response.StatusCode = status;
+                http.Response.ContentType = type;
+                await http.Response.WriteAsync(text, http.RequestAborted).ConfigureAwait(false);
+                return;
             case "/_gureum/audit" when HttpMethods.IsGet(method):
                 await AuditAsync(http).ConfigureAwait(false);
                 return;
