@@ -21,7 +21,7 @@ public sealed record ServiceConventions(
         ["ec2"] = new("InvalidParameterValue", "MissingParameter", false, false),
         ["s3"] = new("InvalidArgument", "InvalidArgument", false, false),
         ["cloudwatch"] = new("InvalidParameterValue", "MissingParameter", false, false),
-        ["lambda"] = new("InvalidParameterValueException", "InvalidParameterValueException", true, true),
+        ["lambda"] = new("ValidationException", "ValidationException", true, true),
         ["apigateway"] = new("BadRequestException", "BadRequestException", false, false),
         ["apigatewayv2"] = new("BadRequestException", "BadRequestException", false, false),
         ["cloudformation"] = new("ValidationError", "ValidationError", true, true),

@@ -7,6 +7,7 @@ using Gureum.Services.S3;
 using Gureum.Services.Sns;
 using Gureum.Services.Sqs;
 using Gureum.Services.Kms;
+using Gureum.Services.Lambda;
 using Gureum.Services.Sts;
 using Gureum.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -60,6 +61,7 @@ public sealed class GureumHost : IAsyncDisposable
         services.Add(sts);
         credentials.AddDirectory(iam);
         credentials.AddDirectory(sts);
+        services.Add(new LambdaProvider(state, blobs, clock, serviceClient, options.InMemory ? null : options.DataDir));
         services.Add(new S3Provider(state, blobs));
         services.Add(new SqsProvider(state, blobs, clock));
         services.Add(new DynamodbProvider(state));
