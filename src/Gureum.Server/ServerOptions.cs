@@ -37,6 +37,11 @@ public sealed class ServerOptions
           --quiet                no per-request log lines (GUREUM_QUIET=1)
         """;
 
+    private static readonly HashSet<string> KnownOptions = new(StringComparer.Ordinal)
+    {
+        "host", "port", "data-dir", "in-memory", "region", "account", "auth", "credentials-file", "quiet",
+    };
+
     /// <summary>Parses options; throws <see cref="ArgumentException"/> with a clear message when invalid.</summary>
     public static ServerOptions Parse(string[] args, Func<string, string?> env)
     {
@@ -64,6 +69,10 @@ public sealed class ServerOptions
             {
                 value = name[(equals + 1)..];
                 name = name[..equals];
+            }
+            else if (!KnownOptions.Contains(name))
+            {
+                throw new ArgumentException($"unknown option --{name}");
             }
             else if (name is "in-memory" or "quiet")
             {
