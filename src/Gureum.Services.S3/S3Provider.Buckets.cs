@@ -144,7 +144,7 @@ public sealed partial class S3Provider
     public override async ValueTask<Empty> DeleteBucketAsync(RequestContext context, DeleteBucketRequest request, CancellationToken cancellationToken)
     {
         var bucket = await BucketAsync(context, request.Bucket, cancellationToken).ConfigureAwait(false);
-        await foreach (var _ in _state.ScanAsync(Objects, new ScanRange { Prefix = bucket.Name + "/", Limit = 1 }, cancellationToken).ConfigureAwait(false))
+        await foreach (var _ in _state.ScanAsync(Versions, new ScanRange { Prefix = bucket.Name + "/", Limit = 1 }, cancellationToken).ConfigureAwait(false))
         {
             throw S3Errors.BucketNotEmpty(bucket.Name);
         }

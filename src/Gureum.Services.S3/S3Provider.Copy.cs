@@ -34,6 +34,19 @@ public sealed partial class S3Provider
         return (decoded[..slash], decoded[(slash + 1)..], versionId);
     }
 
+    /// <summary>The object a copy reads; a delete marker named by version id is a 400, as on S3.</summary>
+    private async ValueTask<ObjectRecord> CopySourceAsync(RequestContext context, string bucket, string key, string? versionId, CancellationToken ct)
+    {
+        try
+        {
+            return await ReadableObjectAsync(context, bucket, key, versionId, ct).ConfigureAwait(false);
+        }
+        catch (AwsServiceException e) when (e.Code == "MethodNotAllowed")
+        {
+            throw S3Errors.InvalidRequest("The source of a copy request may not specifically refer to a delete marker by version id.");
+        }
+    }
+
     private static void CheckCopyConditions(ObjectRecord source, string? ifMatch, string? ifNoneMatch, DateTimeOffset? ifUnmodifiedSince, DateTimeOffset? ifModifiedSince)
     {
         if (ifMatch is not null && !EtagMatches(ifMatch, source.ETag))
@@ -59,7 +72,7 @@ public sealed partial class S3Provider
         var bucket = await BucketAsync(context, request.Bucket, cancellationToken).ConfigureAwait(false);
         CheckKey(request.Key);
         var (sourceBucket, sourceKey, sourceVersion) = ParseCopySource(request.CopySource);
-        var source = await ReadableObjectAsync(context, sourceBucket, sourceKey, sourceVersion, cancellationToken).ConfigureAwait(false);
+        var source = await CopySourceAsync(context, sourceBucket, sourceKey, sourceVersion, cancellationToken).ConfigureAwait(false);
         CheckCopyConditions(source, request.CopySourceIfMatch, request.CopySourceIfNoneMatch, request.CopySourceIfUnmodifiedSince, request.CopySourceIfModifiedSince);
 
         var directive = request.MetadataDirective ?? "COPY";
@@ -68,6 +81,12 @@ public sealed partial class S3Provider
             throw S3Errors.InvalidArgument("Unknown metadata directive.", "x-amz-metadata-directive", directive);
         }
         var replace = directive == "REPLACE";
+        var taggingDirective = request.TaggingDirective ?? "COPY";
+        if (taggingDirective is not ("COPY" or "REPLACE"))
+        {
+            throw S3Errors.InvalidArgument("Unknown tagging directive.", "x-amz-tagging-directive", taggingDirective);
+        }
+        var tagging = taggingDirective == "REPLACE" ? HeaderTagging(request.Tagging) : source.Tagging;
         if (sourceBucket == bucket.Name && sourceKey == request.Key && !replace && request.StorageClass is null
             && request.WebsiteRedirectLocation is null && request.ServerSideEncryption is null && request.SSEKMSKeyId is null
             && request.ChecksumAlgorithm is null)
@@ -106,12 +125,12 @@ public sealed partial class S3Provider
             ChecksumAlgorithm = algorithm,
             ChecksumValue = hashing.Checksum!.Base64(),
             ChecksumType = "FULL_OBJECT",
-            Tagging = request.TaggingDirective == "REPLACE" ? request.Tagging : source.Tagging,
+            Tagging = tagging,
             Owner = context.AccountId,
         };
         try
         {
-            await CommitObjectAsync(bucket.Name, record, request.IfMatch, request.IfNoneMatch, cancellationToken).ConfigureAwait(false);
+            await CommitVersionAsync(bucket, record, request.IfMatch, request.IfNoneMatch, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -133,7 +152,8 @@ public sealed partial class S3Provider
         return new CopyObjectOutput
         {
             CopyObjectResult = result,
-            CopySourceVersionId = source.VersionId == "null" ? null : source.VersionId,
+            CopySourceVersionId = sourceVersion is null && source.VersionId == "null" ? null : source.VersionId,
+            VersionId = bucket.Versioning == "Enabled" ? record.VersionId : null,
         };
     }
 }

@@ -180,56 +180,6 @@ public sealed partial class S3Provider
         }
     }
 
-    /// <summary>
-    /// Makes <paramref name="record"/> the current object, atomically with respect to concurrent writers (optimistic
-    /// retry on the previous value), after checking conditional-write headers; then deletes the replaced object's blobs.
-    /// </summary>
-    private async Task CommitObjectAsync(string bucket, ObjectRecord record, string? ifMatch, string? ifNoneMatch, CancellationToken ct)
-    {
-        var objectKey = ObjectKey(bucket, record.Key);
-        while (true)
-        {
-            var (old, raw) = await FindObjectAsync(bucket, record.Key, ct).ConfigureAwait(false);
-            if (ifNoneMatch is not null && old is not null && EtagMatches(ifNoneMatch, old.ETag))
-            {
-                throw S3Errors.PreconditionFailed("If-None-Match");
-            }
-            if (ifMatch is not null)
-            {
-                if (old is null)
-                {
-                    throw S3Errors.NoSuchKey(record.Key);
-                }
-                if (!EtagMatches(ifMatch, old.ETag))
-                {
-                    throw S3Errors.PreconditionFailed("If-Match");
-                }
-            }
-            var batch = new WriteBatch().RequireExists(Buckets, bucket);
-            if (raw is null)
-            {
-                batch.RequireAbsent(Objects, objectKey);
-            }
-            else
-            {
-                batch.RequireValue(Objects, objectKey, raw);
-            }
-            batch.Put(Objects, objectKey, S3Json.Bytes(record));
-            if (await _state.CommitAsync(batch, ct).ConfigureAwait(false))
-            {
-                if (old is not null)
-                {
-                    await DeleteBlobsAsync(old.Segments).ConfigureAwait(false);
-                }
-                return;
-            }
-            if (await FindBucketAsync(bucket, ct).ConfigureAwait(false) is null)
-            {
-                throw S3Errors.NoSuchBucket(bucket);
-            }
-        }
-    }
-
     /// <summary>If-Match / If-None-Match: "*" or a comma-separated list of (weak or strong) entity tags.</summary>
     internal static bool EtagMatches(string header, string etag)
     {

@@ -53,7 +53,7 @@ public sealed partial class S3Provider
             StorageClass = request.StorageClass ?? "STANDARD",
             ChecksumAlgorithm = request.ChecksumAlgorithm?.ToUpperInvariant(),
             ChecksumType = request.ChecksumType,
-            Tagging = request.Tagging,
+            Tagging = HeaderTagging(request.Tagging),
         };
         var batch = new WriteBatch().RequireExists(Buckets, bucket.Name)
             .Put(Uploads, UploadKey(bucket.Name, upload.Key, upload.UploadId), S3Json.Bytes(upload));
@@ -127,7 +127,7 @@ public sealed partial class S3Provider
         CheckPartNumber(request.PartNumber);
         var upload = await UploadAsync(bucket.Name, request.Key, request.UploadId, cancellationToken).ConfigureAwait(false);
         var (sourceBucket, sourceKey, sourceVersion) = ParseCopySource(request.CopySource);
-        var source = await ReadableObjectAsync(context, sourceBucket, sourceKey, sourceVersion, cancellationToken).ConfigureAwait(false);
+        var source = await CopySourceAsync(context, sourceBucket, sourceKey, sourceVersion, cancellationToken).ConfigureAwait(false);
         CheckCopyConditions(source, request.CopySourceIfMatch, request.CopySourceIfNoneMatch, request.CopySourceIfUnmodifiedSince, request.CopySourceIfModifiedSince);
         long start = 0, length = source.Size;
         if (request.CopySourceRange is { } range)
@@ -279,44 +279,16 @@ public sealed partial class S3Provider
             Owner = upload.Owner,
         };
         // The object and the end of the upload land together: a retried Complete finds NoSuchUpload, never a half state.
-        var objectKey = ObjectKey(bucket.Name, upload.Key);
         var uploadKey = UploadKey(bucket.Name, upload.Key, upload.UploadId);
-        ObjectRecord? replaced;
-        while (true)
-        {
-            var (old, raw) = await FindObjectAsync(bucket.Name, upload.Key, cancellationToken).ConfigureAwait(false);
-            if (request.IfNoneMatch is not null && old is not null)
+        await CommitVersionAsync(bucket, record, request.IfMatch, request.IfNoneMatch, cancellationToken,
+            batch => batch.RequireExists(Uploads, uploadKey).Delete(Uploads, uploadKey),
+            async () =>
             {
-                throw S3Errors.PreconditionFailed("If-None-Match");
-            }
-            if (request.IfMatch is not null && (old is null || !EtagMatches(request.IfMatch, old.ETag)))
-            {
-                throw old is null ? S3Errors.NoSuchKey(upload.Key) : S3Errors.PreconditionFailed("If-Match");
-            }
-            var batch = new WriteBatch().RequireExists(Uploads, uploadKey).Delete(Uploads, uploadKey);
-            if (raw is null)
-            {
-                batch.RequireAbsent(Objects, objectKey);
-            }
-            else
-            {
-                batch.RequireValue(Objects, objectKey, raw);
-            }
-            batch.Put(Objects, objectKey, S3Json.Bytes(record));
-            if (await _state.CommitAsync(batch, cancellationToken).ConfigureAwait(false))
-            {
-                replaced = old;
-                break;
-            }
-            if (await _state.GetAsync(Uploads, uploadKey, cancellationToken).ConfigureAwait(false) is null)
-            {
-                throw S3Errors.NoSuchUpload(upload.UploadId);
-            }
-        }
-        if (replaced is not null)
-        {
-            await DeleteBlobsAsync(replaced.Segments).ConfigureAwait(false);
-        }
+                if (await _state.GetAsync(Uploads, uploadKey, cancellationToken).ConfigureAwait(false) is null)
+                {
+                    throw S3Errors.NoSuchUpload(upload.UploadId);
+                }
+            }).ConfigureAwait(false);
         await DropPartsAsync(upload.UploadId, chosen.Select(p => p.Blob).ToHashSet(StringComparer.Ordinal), CancellationToken.None).ConfigureAwait(false);
         var output = new CompleteMultipartUploadOutput
         {
@@ -325,6 +297,7 @@ public sealed partial class S3Provider
             Key = upload.Key,
             ETag = etag,
             ChecksumType = record.ChecksumType,
+            VersionId = bucket.Versioning == "Enabled" ? record.VersionId : null,
         };
         SetChecksum(record.ChecksumAlgorithm, record.ChecksumValue, (a, v) =>
         {

@@ -11,6 +11,7 @@ public sealed partial class S3Provider
         var bucket = await BucketAsync(context, request.Bucket, cancellationToken).ConfigureAwait(false);
         CheckKey(request.Key);
         CheckMetadata(request.Metadata);
+        var tagging = HeaderTagging(request.Tagging);
         if (request.IfNoneMatch is not null && request.IfNoneMatch.Trim() != "*")
         {
             throw new AwsServiceException("NotImplemented", "A header you provided implies functionality that is not implemented", 501)
@@ -37,19 +38,24 @@ public sealed partial class S3Provider
             ChecksumAlgorithm = ingested.ChecksumAlgorithm,
             ChecksumValue = ingested.ChecksumValue,
             ChecksumType = "FULL_OBJECT",
-            Tagging = request.Tagging,
+            Tagging = tagging,
             Owner = context.AccountId,
         };
         try
         {
-            await CommitObjectAsync(bucket.Name, record, request.IfMatch, request.IfNoneMatch, cancellationToken).ConfigureAwait(false);
+            await CommitVersionAsync(bucket, record, request.IfMatch, request.IfNoneMatch, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             await _blobs.DeleteAsync(ingested.Blob.Id, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
-        var output = new PutObjectOutput { ETag = record.ETag, ChecksumType = "FULL_OBJECT" };
+        var output = new PutObjectOutput
+        {
+            ETag = record.ETag,
+            ChecksumType = "FULL_OBJECT",
+            VersionId = bucket.Versioning == "Enabled" ? record.VersionId : null,
+        };
         SetChecksum(record.ChecksumAlgorithm, record.ChecksumValue, (a, v) =>
         {
             switch (a)
@@ -72,21 +78,14 @@ public sealed partial class S3Provider
         }
     }
 
-    private async ValueTask<ObjectRecord> ReadableObjectAsync(RequestContext context, string? bucketName, string? key, string? versionId, CancellationToken ct)
+    private async ValueTask<ObjectRecord> ReadableObjectAsync(RequestContext context, string? bucketName, string? key, string? versionId, CancellationToken ct) =>
+        (await ReadableAsync(context, bucketName, key, versionId, "GET", ct).ConfigureAwait(false)).Record;
+
+    private async ValueTask<(BucketRecord Bucket, ObjectRecord Record)> ReadableAsync(RequestContext context, string? bucketName, string? key, string? versionId, string method, CancellationToken ct)
     {
         var bucket = await BucketAsync(context, bucketName, ct).ConfigureAwait(false);
         CheckKey(key);
-        var (record, _) = await FindObjectAsync(bucket.Name, key!, ct).ConfigureAwait(false);
-        if (versionId is not null && versionId != "null" && (record is null || record.VersionId != versionId))
-        {
-            throw new AwsServiceException("NoSuchVersion", "The specified version does not exist.", 404)
-                .With("Key", key).With("VersionId", versionId);
-        }
-        if (record is null)
-        {
-            throw S3Errors.NoSuchKey(key!);
-        }
-        return record;
+        return (bucket, await ResolveVersionAsync(bucket, key!, versionId, method, ct).ConfigureAwait(false));
     }
 
     /// <summary>If-Match and If-Unmodified-Since fail with 412; If-None-Match and If-Modified-Since with 304 (RFC 7232 order, as S3).</summary>
@@ -204,7 +203,7 @@ public sealed partial class S3Provider
 
     public override async ValueTask<GetObjectOutput> GetObjectAsync(RequestContext context, GetObjectRequest request, CancellationToken cancellationToken)
     {
-        var record = await ReadableObjectAsync(context, request.Bucket, request.Key, request.VersionId, cancellationToken).ConfigureAwait(false);
+        var (bucket, record) = await ReadableAsync(context, request.Bucket, request.Key, request.VersionId, "GET", cancellationToken).ConfigureAwait(false);
         CheckConditions(record, request.IfMatch, request.IfUnmodifiedSince, request.IfNoneMatch, request.IfModifiedSince, context.ReceivedAt);
         var plan = Plan(record, request.Range, request.PartNumber);
         var output = new GetObjectOutput
@@ -226,7 +225,7 @@ public sealed partial class S3Provider
             Metadata = record.Metadata,
             StorageClass = record.StorageClass == "STANDARD" ? null : record.StorageClass,
             PartsCount = plan.PartsCount,
-            VersionId = record.VersionId == "null" ? null : record.VersionId,
+            VersionId = WireVersion(bucket, record),
             TagCount = TagCount(record.Tagging),
         };
         if (request.ChecksumMode == "ENABLED" && !plan.Partial && record.ChecksumValue is not null)
@@ -249,7 +248,7 @@ public sealed partial class S3Provider
 
     public override async ValueTask<HeadObjectOutput> HeadObjectAsync(RequestContext context, HeadObjectRequest request, CancellationToken cancellationToken)
     {
-        var record = await ReadableObjectAsync(context, request.Bucket, request.Key, request.VersionId, cancellationToken).ConfigureAwait(false);
+        var (bucket, record) = await ReadableAsync(context, request.Bucket, request.Key, request.VersionId, "HEAD", cancellationToken).ConfigureAwait(false);
         CheckConditions(record, request.IfMatch, request.IfUnmodifiedSince, request.IfNoneMatch, request.IfModifiedSince, context.ReceivedAt);
         var plan = Plan(record, request.Range, request.PartNumber);
         var output = new HeadObjectOutput
@@ -270,7 +269,7 @@ public sealed partial class S3Provider
             Metadata = record.Metadata,
             StorageClass = record.StorageClass == "STANDARD" ? null : record.StorageClass,
             PartsCount = plan.PartsCount,
-            VersionId = record.VersionId == "null" ? null : record.VersionId,
+            VersionId = WireVersion(bucket, record),
         };
         if (request.ChecksumMode == "ENABLED" && !plan.Partial && record.ChecksumValue is not null)
         {
@@ -303,36 +302,56 @@ public sealed partial class S3Provider
     {
         var bucket = await BucketAsync(context, request.Bucket, cancellationToken).ConfigureAwait(false);
         CheckKey(request.Key);
-        await DeleteCurrentAsync(bucket.Name, request.Key!, request.IfMatch, cancellationToken).ConfigureAwait(false);
-        return new DeleteObjectOutput();
+        var result = await DeleteOneAsync(context, bucket, request.Key!, request.VersionId, request.IfMatch, cancellationToken).ConfigureAwait(false);
+        return new DeleteObjectOutput { DeleteMarker = result.DeleteMarker ? true : null, VersionId = result.VersionId };
     }
 
-    /// <summary>Deletes the current object; deleting a missing key succeeds (S3 deletes are idempotent).</summary>
-    private async Task DeleteCurrentAsync(string bucket, string key, string? ifMatch, CancellationToken ct)
+    private sealed record DeleteResult(bool DeleteMarker, string? VersionId);
+
+    /// <summary>
+    /// DeleteObject's semantics: with a version id, that version goes for good; without one, an unversioned bucket
+    /// loses the object, a versioned bucket gains a delete marker (version "null" when suspended).
+    /// Deleting a missing key or version succeeds (S3 deletes are idempotent).
+    /// </summary>
+    private async Task<DeleteResult> DeleteOneAsync(RequestContext context, BucketRecord bucket, string key, string? versionId, string? ifMatch, CancellationToken ct)
     {
-        var objectKey = ObjectKey(bucket, key);
-        while (true)
+        if (versionId is not null)
         {
-            var (old, raw) = await FindObjectAsync(bucket, key, ct).ConfigureAwait(false);
-            if (ifMatch is not null && (old is null ? true : !EtagMatches(ifMatch, old.ETag)))
+            if (versionId.Length == 0 || (versionId != "null" && !IsVersionIdShape(versionId)))
             {
-                if (old is null)
+                throw S3Errors.InvalidArgument("Invalid version id specified", "versionId", versionId);
+            }
+            if (ifMatch is not null)
+            {
+                var (current, _) = await FindObjectAsync(bucket.Name, key, ct).ConfigureAwait(false);
+                if (current is null || current.VersionId != versionId || !EtagMatches(ifMatch, current.ETag))
                 {
-                    throw S3Errors.NoSuchKey(key);
+                    throw S3Errors.PreconditionFailed("If-Match");
                 }
+            }
+            var removed = await DeleteVersionAsync(bucket.Name, key, versionId, ct).ConfigureAwait(false);
+            return new DeleteResult(removed?.DeleteMarker == true, versionId);
+        }
+        if (ifMatch is not null)
+        {
+            var (current, _) = await FindObjectAsync(bucket.Name, key, ct).ConfigureAwait(false);
+            if (current is null)
+            {
+                throw S3Errors.NoSuchKey(key);
+            }
+            if (!EtagMatches(ifMatch, current.ETag))
+            {
                 throw S3Errors.PreconditionFailed("If-Match");
             }
-            if (old is null)
-            {
-                return;
-            }
-            var batch = new Gureum.Storage.WriteBatch().RequireValue(Objects, objectKey, raw!).Delete(Objects, objectKey);
-            if (await _state.CommitAsync(batch, ct).ConfigureAwait(false))
-            {
-                await DeleteBlobsAsync(old.Segments).ConfigureAwait(false);
-                return;
-            }
         }
+        if (bucket.Versioning is null)
+        {
+            await DeleteVersionAsync(bucket.Name, key, "null", ct).ConfigureAwait(false);
+            return new DeleteResult(false, null);
+        }
+        var marker = new ObjectRecord { Key = key, DeleteMarker = true, LastModified = Now(context), Owner = context.AccountId, ETag = "" };
+        await CommitVersionAsync(bucket, marker, null, null, ct).ConfigureAwait(false);
+        return new DeleteResult(true, marker.VersionId);
     }
 
     public override async ValueTask<DeleteObjectsOutput> DeleteObjectsAsync(RequestContext context, DeleteObjectsRequest request, CancellationToken cancellationToken)
@@ -352,19 +371,12 @@ public sealed partial class S3Provider
             try
             {
                 CheckKey(key);
-                if (item.VersionId is not null && item.VersionId != "null")
-                {
-                    var (current, _) = await FindObjectAsync(bucket.Name, key, cancellationToken).ConfigureAwait(false);
-                    if (current is null || current.VersionId != item.VersionId)
-                    {
-                        errors.Add(new Error { Key = key, VersionId = item.VersionId, Code = "NoSuchVersion", Message = "The specified version does not exist." });
-                        continue;
-                    }
-                }
-                await DeleteCurrentAsync(bucket.Name, key, item.ETag, cancellationToken).ConfigureAwait(false);
+                var result = await DeleteOneAsync(context, bucket, key, item.VersionId, item.ETag, cancellationToken).ConfigureAwait(false);
                 if (!quiet)
                 {
-                    deleted.Add(new DeletedObject { Key = key, VersionId = item.VersionId });
+                    deleted.Add(item.VersionId is null
+                        ? new DeletedObject { Key = key, DeleteMarker = result.DeleteMarker ? true : null, DeleteMarkerVersionId = result.DeleteMarker ? result.VersionId : null }
+                        : new DeletedObject { Key = key, VersionId = item.VersionId, DeleteMarker = result.DeleteMarker ? true : null, DeleteMarkerVersionId = result.DeleteMarker ? item.VersionId : null });
                 }
             }
             catch (AwsServiceException e) when (e.HttpStatus < 500)

@@ -12,6 +12,10 @@ internal sealed class BucketRecord
     public DateTimeOffset Created { get; set; }
     /// <summary>null (never enabled), "Enabled" or "Suspended".</summary>
     public string? Versioning { get; set; }
+    /// <summary>"Enabled" or "Disabled" once configured (stored; MFA is not checked).</summary>
+    public string? MfaDelete { get; set; }
+    /// <summary>Bucket tags as a URL query string (k=v&amp;k2=v2), null when none.</summary>
+    public string? Tagging { get; set; }
     public string? ObjectOwnership { get; set; }
 }
 
