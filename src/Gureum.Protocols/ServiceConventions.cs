@@ -22,6 +22,7 @@ public sealed record ServiceConventions(
         ["s3"] = new("InvalidArgument", "InvalidArgument", false, false),
         ["cloudwatch"] = new("InvalidParameterValue", "MissingParameter", false, false),
         ["lambda"] = new("ValidationException", "ValidationException", true, true),
+        ["logs"] = new("InvalidParameterException", "InvalidParameterException", true, true),
         ["apigateway"] = new("BadRequestException", "BadRequestException", false, false),
         ["apigatewayv2"] = new("BadRequestException", "BadRequestException", false, false),
         ["cloudformation"] = new("ValidationError", "ValidationError", true, true),

@@ -8,6 +8,7 @@ using Gureum.Services.Sns;
 using Gureum.Services.Sqs;
 using Gureum.Services.Kms;
 using Gureum.Services.Lambda;
+using Gureum.Services.Logs;
 using Gureum.Services.Sts;
 using Gureum.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -61,6 +62,7 @@ public sealed class GureumHost : IAsyncDisposable
         services.Add(sts);
         credentials.AddDirectory(iam);
         credentials.AddDirectory(sts);
+        services.Add(new LogsProvider(state, clock));
         services.Add(new LambdaProvider(state, blobs, clock, serviceClient, options.InMemory ? null : options.DataDir));
         services.Add(new S3Provider(state, blobs));
         services.Add(new SqsProvider(state, blobs, clock));

@@ -78,6 +78,7 @@ public sealed partial class LambdaProvider
             TraceId = NewTraceId(),
         };
         var outcome = await _executor.InvokeAsync(spec, invocation, f.ReservedConcurrency, ct).ConfigureAwait(false);
+        _logDelivery.Enqueue(spec, outcome);
         return new InvocationResponse
         {
             StatusCode = 200,
@@ -163,6 +164,7 @@ public sealed partial class LambdaProvider
                     TraceId = NewTraceId(),
                 };
                 var outcome = await _executor.InvokeAsync(spec, invocation, reserved, CancellationToken.None).ConfigureAwait(false);
+                _logDelivery.Enqueue(spec, outcome);
                 if (outcome.ErrorType is null)
                 {
                     return;

@@ -44,6 +44,7 @@ public sealed partial class LambdaProvider : LambdaServiceBase, IResettable, IDi
     private readonly CodePackages _code;
     private readonly LambdaExecutor _executor;
     private readonly MiniHttpServer _codeServer;
+    private readonly LogDelivery _logDelivery;
     private readonly byte[] _urlKey = RandomNumberGenerator.GetBytes(32);
     private readonly SemaphoreSlim _write = new(1, 1);
     private readonly string? _tempRoot;
@@ -72,6 +73,8 @@ public sealed partial class LambdaProvider : LambdaServiceBase, IResettable, IDi
         _executor = new LambdaExecutor(clock, Path.Combine(AppContext.BaseDirectory, DefaultRuntimesFolder), idle,
             EnvInt("GUREUM_LAMBDA_CONCURRENCY", 1000));
         _codeServer = new MiniHttpServer(System.Net.IPAddress.Loopback, ServeCodeAsync);
+        _logDelivery = new LogDelivery(services, clock);
+        _ = Task.Run(ResumePollersAsync);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Dispose();
     }
 
@@ -718,6 +721,14 @@ public sealed partial class LambdaProvider : LambdaServiceBase, IResettable, IDi
     public ValueTask ResetAsync(CancellationToken cancellationToken)
     {
         _executor.Retire("");
+        _logDelivery.Forget();
+        foreach (var uuid in _pollers.Keys)
+        {
+            if (_pollers.TryRemove(uuid, out var cts))
+            {
+                cts.Cancel();
+            }
+        }
         foreach (var dir in Directory.Exists(_code.Root) ? Directory.GetDirectories(_code.Root) : [])
         {
             CodePackages.TryDelete(dir);
@@ -733,6 +744,7 @@ public sealed partial class LambdaProvider : LambdaServiceBase, IResettable, IDi
         }
         _executor.Dispose();
         _codeServer.Dispose();
+        _logDelivery.Dispose();
         if (_tempRoot is not null)
         {
             CodePackages.TryDelete(_tempRoot);

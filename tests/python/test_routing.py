@@ -31,7 +31,7 @@ CASES = [
     ("sns", "list_platform_applications", {}),
     ("apigatewayv2", "get_apis", {}),
     ("apigateway", "get_rest_apis", {}),
-    ("logs", "describe_log_groups", {}),
+    ("logs", "describe_metric_filters", {}),
 ]
 
 

@@ -38,7 +38,8 @@ internal sealed class Invocation
 }
 
 /// <param name="ErrorType">null on success; the runtime's error type otherwise.</param>
-internal sealed record InvocationOutcome(byte[] Payload, string? ErrorType, string Log);
+/// <param name="LogStream">The environment's CloudWatch Logs stream (null when no environment ran).</param>
+internal sealed record InvocationOutcome(byte[] Payload, string? ErrorType, string Log, string? LogStream = null);
 
 /// <summary>
 /// One execution environment: a child process (the runtime-interface client or the package's
@@ -439,7 +440,7 @@ internal sealed class ExecutionEnvironment : IDisposable
             // an environment whose init failed is not reused (Lambda re-runs init on the next invoke)
             Kill();
         }
-        return outcome with { Log = log };
+        return outcome with { Log = log, LogStream = LogStream };
     }
 
     public void Kill()
