@@ -171,12 +171,16 @@ public static class InputValidator
         }
     }
 
-    /// <summary>Model patterns are Java regexes; a few do not compile in .NET and are skipped.</summary>
+    /// <summary>
+    /// Model patterns are Java regexes that AWS services match against the whole value (Java's
+    /// Matcher.matches), e.g. DynamoDB rejects "bad name" for [a-zA-Z0-9_.-]+; a few do not compile
+    /// in .NET and are skipped.
+    /// </summary>
     private static Regex? PatternFor(string pattern) => Patterns.GetOrAdd(pattern, p =>
     {
         try
         {
-            return new Regex(p, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50));
+            return new Regex("\\A(?:" + p + ")\\z", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50));
         }
         catch (ArgumentException)
         {

@@ -174,3 +174,15 @@ public class InputValidatorTests
             ["Key"] = new Dictionary<string, object?> { ["id"] = new Dictionary<string, object?> { ["S"] = "1" } },
         });
 }
+
+public class PatternValidationTests
+{
+    [Fact]
+    public void PatternsMustMatchTheWholeValue()
+    {
+        var error = Assert.Throws<AwsServiceException>(() => InputValidator.Validate(ModelCatalog.Get("logs").Operations["CreateLogGroup"],
+            new Dictionary<string, object?> { ["logGroupName"] = "bad name!" }));
+        Assert.Equal("InvalidParameterException", error.Code);
+        Assert.Contains("Member must satisfy regular expression pattern", error.Message, StringComparison.Ordinal);
+    }
+}
