@@ -66,7 +66,9 @@ public sealed class GureumHost : IAsyncDisposable
         services.Add(new LambdaProvider(state, blobs, clock, serviceClient, options.InMemory ? null : options.DataDir));
         services.Add(new S3Provider(state, blobs));
         services.Add(new SqsProvider(state, blobs, clock));
-        services.Add(new DynamodbProvider(state));
+        var dynamodb = new DynamodbProvider(state, clock);
+        services.Add(dynamodb);
+        services.Add(new Gureum.Services.DynamoDbStreams.DynamodbstreamsProvider(dynamodb));
         services.Add(new KmsProvider(state, clock, options.InMemory ? null : options.DataDir));
         services.Add(new SnsProvider(state, clock, serviceClient));
 

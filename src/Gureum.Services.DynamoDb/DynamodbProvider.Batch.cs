@@ -70,6 +70,16 @@ public sealed partial class DynamodbProvider
     {
         var requestItems = request.RequestItems ?? [];
         if (requestItems.Count == 0) throw DdbErrors.Validation("The requestItems parameter is required for BatchWriteItem");
+        foreach (var (tableName, writes) in requestItems)
+        {
+            if (writes.Count is 0 or > 25)
+            {
+                // AWS's constraint message echoes the map as Java's toString of the request objects.
+                var echo = "{" + tableName + "=[" + string.Join(", ", writes.Select(w =>
+                    "com.amazonaws.dynamodb.v20120810.WriteRequest@" + ((uint)System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(w)).ToString("x", System.Globalization.CultureInfo.InvariantCulture))) + "]}";
+                throw DdbErrors.Validation($"1 validation error detected: Value '{echo}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]");
+            }
+        }
         if (requestItems.Sum(r => r.Value.Count) > 25)
         {
             throw DdbErrors.Validation("Too many items requested for the BatchWriteItem call");
@@ -166,6 +176,35 @@ public sealed partial class DynamodbProvider
 
     // ================= TransactWriteItems =================
 
+    private static readonly TimeSpan TokenWindow = TimeSpan.FromMinutes(10);
+    internal const string TransactionOngoing = "Transaction is ongoing for the item";
+    private readonly ConcurrentDictionary<string, byte> _inTransaction = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// True when the token was used (within 10 minutes) for the same parameters: the retry succeeds without
+    /// applying again. A different request under the same token is IdempotentParameterMismatchException.
+    /// </summary>
+    private ValueTask<bool> CheckTokenAsync(RequestContext context, string? token, string fingerprint)
+    {
+        if (token is null) return ValueTask.FromResult(false);
+        var now = context.Clock.GetUtcNow();
+        foreach (var (k, v) in _transactionTokens)
+        {
+            if (now - v.At > TokenWindow) _transactionTokens.TryRemove(k, out _);
+        }
+        if (!_transactionTokens.TryGetValue(context.AccountId + "/" + token, out var seen)) return ValueTask.FromResult(false);
+        if (seen.Fingerprint != fingerprint)
+        {
+            throw new IdempotentParameterMismatchException("DynamoDB rejected the request because you retried a request with a different payload but with an idempotent token that was already used.");
+        }
+        return ValueTask.FromResult(true);
+    }
+
+    private void RememberToken(RequestContext context, string? token, string fingerprint)
+    {
+        if (token is not null) _transactionTokens[context.AccountId + "/" + token] = (context.Clock.GetUtcNow(), fingerprint);
+    }
+
     private sealed class TxOp
     {
         public required TableMeta Meta { get; init; }
@@ -174,23 +213,16 @@ public sealed partial class DynamodbProvider
         public string? ReturnOnFailure { get; init; }
         public required Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> Mutate { get; init; }
         public bool CheckOnly { get; init; }
+        public string FailureCode { get; init; } = "ConditionalCheckFailed";
     }
 
     public override async ValueTask<TransactWriteItemsOutput> TransactWriteItemsAsync(RequestContext context, TransactWriteItemsInput request, CancellationToken cancellationToken)
     {
         var items = request.TransactItems ?? [];
-        var fingerprint = string.Join("|", items.Select(i => i.GetHashCode()));
-        var now = context.Clock.GetUtcNow();
-        if (request.ClientRequestToken is { } token)
+        var fingerprint = string.Join("\n", items.Select(i => RequestFingerprint.Of(i.ToTree())));
+        if (await CheckTokenAsync(context, request.ClientRequestToken, fingerprint).ConfigureAwait(false))
         {
-            foreach (var (k, v) in _transactionTokens)
-            {
-                if (now - v.At > TimeSpan.FromMinutes(10)) _transactionTokens.TryRemove(k, out _);
-            }
-            if (_transactionTokens.ContainsKey(context.AccountId + "/" + token))
-            {
-                return new TransactWriteItemsOutput();
-            }
+            return new TransactWriteItemsOutput();
         }
         var ops = new List<TxOp>();
         foreach (var t in items)
@@ -202,13 +234,48 @@ public sealed partial class DynamodbProvider
             }
             ops.Add(await BuildTxOpAsync(context, t, cancellationToken).ConfigureAwait(false));
         }
+        await RunTransactionAsync(ops, cancellationToken).ConfigureAwait(false);
+        RememberToken(context, request.ClientRequestToken, fingerprint);
+        return new TransactWriteItemsOutput
+        {
+            ConsumedCapacity = request.ReturnConsumedCapacity is "TOTAL" or "INDEXES"
+                ? ops.GroupBy(o => o.Meta.Name).Select(g => Capacity(request.ReturnConsumedCapacity, g.First().Meta, 2.0 * g.Count(), null, read: false)!).ToList()
+                : null,
+        };
+    }
+
+    /// <summary>Checks every condition and commits all the writes of a transaction atomically, or cancels it.</summary>
+    private async ValueTask RunTransactionAsync(List<TxOp> ops, CancellationToken ct)
+    {
         var distinct = ops.Select(o => o.Meta.Id + "\n" + o.Key).Distinct(StringComparer.Ordinal).Count();
         if (distinct != ops.Count)
         {
             throw DdbErrors.Validation("Transaction request cannot include multiple operations on one item");
         }
+        // Items of an ongoing transaction are claimed: a concurrent transaction on any of them is cancelled
+        // with TransactionConflict, a concurrent single-item write gets TransactionConflictException (as on AWS).
+        var claimed = new List<string>();
+        var conflicts = new bool[ops.Count];
+        for (var i = 0; i < ops.Count; i++)
+        {
+            var id = ops[i].Meta.Id + "\n" + ops[i].Key;
+            if (_inTransaction.TryAdd(id, 0)) claimed.Add(id);
+            else conflicts[i] = true;
+        }
+        if (conflicts.Any(c => c))
+        {
+            foreach (var id in claimed) _inTransaction.TryRemove(id, out _);
+            var conflictReasons = conflicts.Select(c => c
+                ? new CancellationReason { Code = "TransactionConflict", Message = TransactionOngoing }
+                : new CancellationReason { Code = "None" }).ToList();
+            throw new TransactionCanceledException(
+                $"Transaction cancelled, please refer cancellation reasons for specific reasons [{string.Join(", ", conflictReasons.Select(r => r.Code))}]")
+            { CancellationReasons = conflictReasons };
+        }
         var stripes = ops.Select(o => StripeFor(o.Meta, o.Key)).Distinct().OrderBy(s => Array.IndexOf(_stripes, s)).ToList();
-        foreach (var s in stripes) await s.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+        foreach (var s in stripes) await s.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             while (true)
@@ -217,10 +284,13 @@ public sealed partial class DynamodbProvider
                 var reasons = new List<CancellationReason>();
                 var failed = false;
                 var indexUnits = new Dictionary<string, double>(StringComparer.Ordinal);
+                var appends = new List<StreamAppend>();
+                try
+                {
                 foreach (var op in ops)
                 {
                     var table = ItemsTable(op.Meta);
-                    var oldBytes = await _state.GetAsync(table, op.Key, cancellationToken).ConfigureAwait(false);
+                    var oldBytes = await _state.GetAsync(table, op.Key, ct).ConfigureAwait(false);
                     var old = oldBytes is null ? null : Values.Decode(oldBytes);
                     if (oldBytes is null) batch.RequireAbsent(table, op.Key);
                     else batch.RequireValue(table, op.Key, oldBytes);
@@ -229,8 +299,8 @@ public sealed partial class DynamodbProvider
                         failed = true;
                         reasons.Add(new CancellationReason
                         {
-                            Code = "ConditionalCheckFailed",
-                            Message = "The conditional request failed",
+                            Code = op.FailureCode,
+                            Message = op.FailureCode == "DuplicateItem" ? "Duplicate primary key exists in table" : "The conditional request failed",
                             Item = op.ReturnOnFailure == "ALL_OLD" ? old : null,
                         });
                         continue;
@@ -247,6 +317,10 @@ public sealed partial class DynamodbProvider
                         batch.Put(table, op.Key, Values.Encode(updated));
                     }
                     AddIndexWrites(op.Meta, batch, old, updated, op.Key, indexUnits);
+                    if (await AddStreamRecordAsync(op.Meta, batch, old, updated, false, ct).ConfigureAwait(false) is { } append)
+                    {
+                        appends.Add(append);
+                    }
                 }
                 if (failed)
                 {
@@ -254,9 +328,14 @@ public sealed partial class DynamodbProvider
                         $"Transaction cancelled, please refer cancellation reasons for specific reasons [{string.Join(", ", reasons.Select(r => r.Code))}]")
                     { CancellationReasons = reasons };
                 }
-                if (await _state.CommitAsync(batch, cancellationToken).ConfigureAwait(false))
+                if (await _state.CommitAsync(batch, ct).ConfigureAwait(false))
                 {
                     break;
+                }
+                }
+                finally
+                {
+                    foreach (var a in appends) a.Complete();
                 }
             }
         }
@@ -264,16 +343,11 @@ public sealed partial class DynamodbProvider
         {
             foreach (var s in stripes) s.Release();
         }
-        if (request.ClientRequestToken is { } done)
-        {
-            _transactionTokens[context.AccountId + "/" + done] = (now, fingerprint);
         }
-        return new TransactWriteItemsOutput
+        finally
         {
-            ConsumedCapacity = request.ReturnConsumedCapacity is "TOTAL" or "INDEXES"
-                ? ops.GroupBy(o => o.Meta.Name).Select(g => Capacity(request.ReturnConsumedCapacity, g.First().Meta, 2.0 * g.Count(), null, read: false)!).ToList()
-                : null,
-        };
+            foreach (var id in claimed) _inTransaction.TryRemove(id, out _);
+        }
     }
 
     private async ValueTask<TxOp> BuildTxOpAsync(RequestContext context, TransactWriteItem t, CancellationToken ct)

@@ -149,8 +149,12 @@ public sealed partial class DynamodbProvider
     /// conditions), and commits the item and its index entries atomically, serialised per item.
     /// </summary>
     private async ValueTask<WriteResult> WriteItemAsync(TableMeta meta, string keyText,
-        Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> mutate, CancellationToken ct)
+        Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> mutate, CancellationToken ct, bool byTtl = false)
     {
+        if (_inTransaction.ContainsKey(meta.Id + "\n" + keyText))
+        {
+            throw new TransactionConflictException(TransactionOngoing);
+        }
         var stripe = StripeFor(meta, keyText);
         await stripe.WaitAsync(ct).ConfigureAwait(false);
         try
@@ -175,9 +179,17 @@ public sealed partial class DynamodbProvider
                     batch.Put(table, keyText, Values.Encode(updated));
                 }
                 AddIndexWrites(meta, batch, old, updated, keyText, result.IndexUnits);
-                if (await _state.CommitAsync(batch, ct).ConfigureAwait(false))
+                var append = await AddStreamRecordAsync(meta, batch, old, updated, byTtl, ct).ConfigureAwait(false);
+                try
                 {
-                    return result;
+                    if (await _state.CommitAsync(batch, ct).ConfigureAwait(false))
+                    {
+                        return result;
+                    }
+                }
+                finally
+                {
+                    append?.Complete();
                 }
             }
         }

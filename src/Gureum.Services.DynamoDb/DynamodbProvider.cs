@@ -16,9 +16,13 @@ public sealed partial class DynamodbProvider : DynamodbServiceBase
     private readonly SemaphoreSlim[] _stripes = Enumerable.Range(0, 1024).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
     private readonly SemaphoreSlim _tableLock = new(1, 1);
 
-    public DynamodbProvider(IStateStore state)
+    private readonly TimeProvider _clock;
+
+    public DynamodbProvider(IStateStore state, TimeProvider? clock = null)
     {
         _state = state;
+        _clock = clock ?? TimeProvider.System;
+        _sweepTimer = _clock.CreateTimer(_ => _ = SweepAsync(), null, SweepInterval, SweepInterval);
     }
 
     private static string MetaKey(RequestContext ctx, string name) => $"{ctx.AccountId}/{ctx.Region}/{name}";
@@ -228,6 +232,10 @@ public sealed partial class DynamodbProvider : DynamodbServiceBase
             {
                 throw new ResourceInUseException($"Table already exists: {meta.Name}");
             }
+            if (meta.StreamEnabled)
+            {
+                await RegisterStreamAsync(context.AccountId, context.Region, meta, true, cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -381,6 +389,9 @@ public sealed partial class DynamodbProvider : DynamodbServiceBase
         if (meta.StreamEnabled)
         {
             d.StreamSpecification = new StreamSpecification { StreamEnabled = true, StreamViewType = meta.StreamViewType };
+        }
+        if (meta.StreamLabel is not null)
+        {
             d.LatestStreamLabel = meta.StreamLabel;
             d.LatestStreamArn = meta.Arn + "/stream/" + meta.StreamLabel;
         }
@@ -456,6 +467,10 @@ public sealed partial class DynamodbProvider : DynamodbServiceBase
         var description = await DescribeAsync(meta, cancellationToken).ConfigureAwait(false);
         description.TableStatus = "DELETING";
         await _state.CommitAsync(new WriteBatch().Delete(MetaTable, MetaKey(context, meta.Name)), cancellationToken).ConfigureAwait(false);
+        if (meta.StreamEnabled)
+        {
+            await RegisterStreamAsync(context.AccountId, context.Region, meta, false, cancellationToken).ConfigureAwait(false);
+        }
         await PurgeAsync(ItemsTable(meta), cancellationToken).ConfigureAwait(false);
         foreach (var index in meta.Gsis.Concat(meta.Lsis))
         {
@@ -545,9 +560,14 @@ public sealed partial class DynamodbProvider : DynamodbServiceBase
                     {
                         throw DdbErrors.Validation($"Table already has an enabled stream: {meta.Arn}/stream/{meta.StreamLabel}");
                     }
+                    if (stream.StreamViewType is null)
+                    {
+                        throw DdbErrors.Validation("One or more parameter values were invalid: StreamViewType is required when StreamEnabled is true");
+                    }
                     meta.StreamEnabled = true;
                     meta.StreamViewType = stream.StreamViewType;
                     meta.StreamLabel = context.Clock.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture);
+                    await RegisterStreamAsync(context.AccountId, context.Region, meta, true, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
@@ -556,6 +576,7 @@ public sealed partial class DynamodbProvider : DynamodbServiceBase
                         throw DdbErrors.Validation("Table already has stream disabled");
                     }
                     meta.StreamEnabled = false;
+                    await RegisterStreamAsync(context.AccountId, context.Region, meta, false, cancellationToken).ConfigureAwait(false);
                 }
                 changed = true;
             }
