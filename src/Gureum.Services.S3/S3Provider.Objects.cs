@@ -8,7 +8,7 @@ public sealed partial class S3Provider
 {
     public override async ValueTask<PutObjectOutput> PutObjectAsync(RequestContext context, PutObjectRequest request, CancellationToken cancellationToken)
     {
-        var bucket = await BucketAsync(context, request.Bucket, cancellationToken).ConfigureAwait(false);
+        var bucket = await BucketAsync(context, request.Bucket, cancellationToken, request.Key ?? "").ConfigureAwait(false);
         CheckKey(request.Key);
         CheckMetadata(request.Metadata);
         var tagging = HeaderTagging(request.Tagging);
@@ -83,7 +83,7 @@ public sealed partial class S3Provider
 
     private async ValueTask<(BucketRecord Bucket, ObjectRecord Record)> ReadableAsync(RequestContext context, string? bucketName, string? key, string? versionId, string method, CancellationToken ct)
     {
-        var bucket = await BucketAsync(context, bucketName, ct).ConfigureAwait(false);
+        var bucket = await BucketAsync(context, bucketName, ct, key ?? "").ConfigureAwait(false);
         CheckKey(key);
         return (bucket, await ResolveVersionAsync(bucket, key!, versionId, method, ct).ConfigureAwait(false));
     }
@@ -300,7 +300,7 @@ public sealed partial class S3Provider
 
     public override async ValueTask<DeleteObjectOutput> DeleteObjectAsync(RequestContext context, DeleteObjectRequest request, CancellationToken cancellationToken)
     {
-        var bucket = await BucketAsync(context, request.Bucket, cancellationToken).ConfigureAwait(false);
+        var bucket = await BucketAsync(context, request.Bucket, cancellationToken, request.Key ?? "").ConfigureAwait(false);
         CheckKey(request.Key);
         var result = await DeleteOneAsync(context, bucket, request.Key!, request.VersionId, request.IfMatch, cancellationToken).ConfigureAwait(false);
         return new DeleteObjectOutput { DeleteMarker = result.DeleteMarker ? true : null, VersionId = result.VersionId };

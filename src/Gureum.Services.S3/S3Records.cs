@@ -17,6 +17,8 @@ internal sealed class BucketRecord
     /// <summary>Bucket tags as a URL query string (k=v&amp;k2=v2), null when none.</summary>
     public string? Tagging { get; set; }
     public string? ObjectOwnership { get; set; }
+    /// <summary>The bucket policy document as the owner sent it, null when none.</summary>
+    public string? Policy { get; set; }
 }
 
 /// <summary>A stretch of payload bytes in the blob store; an object is one segment, or one per multipart part.</summary>
