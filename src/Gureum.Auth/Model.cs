@@ -128,8 +128,10 @@ public sealed class AuthRequest
     /// <summary>First value of a header (case-insensitive name), or null.</summary>
     public string? Header(string name)
     {
-        foreach (var h in Headers)
+        var headers = Headers;
+        for (var i = 0; i < headers.Count; i++)
         {
+            var h = headers[i];
             if (string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase))
                 return h.Value;
         }

@@ -27,7 +27,7 @@ public static class SigV4Canonical
     /// </summary>
     public static string NormalizedPath(string rawPath)
     {
-        if (rawPath.Length == 0)
+        if (rawPath.Length == 0 || rawPath == "/")
             return "/";
         var output = new List<string>();
         foreach (var seg in rawPath.Split('/'))
@@ -115,6 +115,8 @@ public static class SigV4Canonical
     public static List<KeyValuePair<string, string>> ParseQuery(string rawQuery)
     {
         var list = new List<KeyValuePair<string, string>>();
+        if (rawQuery.Length == 0)
+            return list;
         foreach (var part in rawQuery.Split('&'))
         {
             if (part.Length == 0)
@@ -151,6 +153,111 @@ public static class SigV4Canonical
         }
         return sb.ToString();
     }
+
+    /// <summary>
+    /// Whether <paramref name="providedSignature"/> is the signature of the canonical request made of
+    /// these parts: the canonical request and the string to sign are written as UTF-8 into pooled
+    /// buffers and hashed there, nothing is allocated. Byte for byte the UTF-8 of
+    /// <see cref="CanonicalRequest"/> and <see cref="StringToSign"/> (which build the strings for
+    /// the SignatureDoesNotMatch details).
+    /// </summary>
+    public static bool SignatureMatches(byte[] signingKey, string method, string canonicalPath, string canonicalQuery,
+        ReadOnlySpan<byte> canonicalHeadersUtf8, string signedHeaders, string payloadHash, string timestamp, string scope, string providedSignature)
+    {
+        if (providedSignature.Length != 2 * HMACSHA256.HashSizeInBytes)
+            return false;
+        var buffer = new PooledUtf8(256 + canonicalHeadersUtf8.Length + canonicalPath.Length + canonicalQuery.Length);
+        try
+        {
+            buffer.Append(method);
+            buffer.Append('\n');
+            buffer.Append(canonicalPath);
+            buffer.Append('\n');
+            buffer.Append(canonicalQuery);
+            buffer.Append('\n');
+            buffer.Append(canonicalHeadersUtf8);
+            buffer.Append('\n');
+            buffer.Append(signedHeaders);
+            buffer.Append('\n');
+            buffer.Append(payloadHash);
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(buffer.Written, hash);
+            buffer.Clear();
+            buffer.Append(Algorithm);
+            buffer.Append('\n');
+            buffer.Append(timestamp);
+            buffer.Append('\n');
+            buffer.Append(scope);
+            buffer.Append('\n');
+            buffer.AppendLowerHex(hash);
+            Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+            HMACSHA256.HashData(signingKey, buffer.Written, mac);
+            Span<byte> expected = stackalloc byte[2 * HMACSHA256.HashSizeInBytes];
+            Span<byte> provided = stackalloc byte[2 * HMACSHA256.HashSizeInBytes];
+            for (var i = 0; i < mac.Length; i++)
+            {
+                expected[2 * i] = (byte)HexDigits[mac[i] >> 4];
+                expected[2 * i + 1] = (byte)HexDigits[mac[i] & 15];
+            }
+            for (var i = 0; i < provided.Length; i++)
+                provided[i] = (byte)char.ToLowerInvariant(providedSignature[i]);
+            return CryptographicOperations.FixedTimeEquals(expected, provided);
+        }
+        finally
+        {
+            buffer.Dispose();
+        }
+    }
+
+    /// <summary>The canonical headers block of <see cref="CanonicalHeaders"/> as UTF-8, into <paramref name="output"/>.</summary>
+    public static void WriteCanonicalHeaders(IReadOnlyList<KeyValuePair<string, string>> headers, IReadOnlyList<string> signedHeaders, ref PooledUtf8 output)
+    {
+        for (var n = 0; n < signedHeaders.Count; n++)
+        {
+            var name = signedHeaders[n];
+            output.Append(name);
+            output.Append(':');
+            var first = true;
+            for (var i = 0; i < headers.Count; i++)
+            {
+                var h = headers[i];
+                if (!h.Key.AsSpan().Trim().Equals(name, StringComparison.OrdinalIgnoreCase))
+                    continue;
+                if (!first)
+                    output.Append(',');
+                AppendTrimAll(ref output, h.Value);
+                first = false;
+            }
+            output.Append('\n');
+        }
+    }
+
+    private const string HexDigits = "0123456789abcdef";
+
+    private static void AppendTrimAll(ref PooledUtf8 output, string value)
+    {
+        // Runs of non-whitespace, joined by single spaces: a surrogate pair is never split.
+        var span = value.AsSpan();
+        var any = false;
+        var i = 0;
+        while (i < span.Length)
+        {
+            while (i < span.Length && IsTrimSpace(span[i]))
+                i++;
+            var start = i;
+            while (i < span.Length && !IsTrimSpace(span[i]))
+                i++;
+            if (i > start)
+            {
+                if (any)
+                    output.Append(' ');
+                output.Append(span[start..i]);
+                any = true;
+            }
+        }
+    }
+
+    private static bool IsTrimSpace(char c) => c is ' ' or '\t' or '\r' or '\n' or '\f' or '\v';
 
     public static string CanonicalRequest(string method, string canonicalPath, string canonicalQuery,
         string canonicalHeaders, string signedHeaders, string payloadHash) =>

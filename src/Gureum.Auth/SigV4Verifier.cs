@@ -196,34 +196,41 @@ public sealed class SigV4Verifier
 
         var signingKey = SigningKey(identity.SecretAccessKey, auth.ScopeDate, auth.Region, auth.Service);
         var canonicalQuery = SigV4Canonical.CanonicalQuery(request.RawQuery, excludeSignature: presigned);
-        var canonicalHeaders = SigV4Canonical.CanonicalHeaders(request.Headers, auth.SignedHeaders);
-        string? firstCanonical = null, firstStringToSign = null;
+        var canonicalHeaders = new PooledUtf8(512);
         string? matchedPayload = null;
-        foreach (var path in pathCandidates)
+        try
         {
-            foreach (var payload in payloadCandidates)
+            SigV4Canonical.WriteCanonicalHeaders(request.Headers, auth.SignedHeaders, ref canonicalHeaders);
+            foreach (var path in pathCandidates)
             {
-                var canonical = SigV4Canonical.CanonicalRequest(request.Method, path, canonicalQuery, canonicalHeaders, auth.SignedHeadersRaw, payload);
-                var sts = SigV4Canonical.StringToSign(timestampText, auth.Scope, canonical);
-                firstCanonical ??= canonical;
-                firstStringToSign ??= sts;
-                if (SigV4Canonical.SignatureEquals(SigV4Canonical.HmacHex(signingKey, sts), auth.Signature))
+                foreach (var payload in payloadCandidates)
                 {
-                    matchedPayload = payload;
-                    break;
+                    if (SigV4Canonical.SignatureMatches(signingKey, request.Method, path, canonicalQuery, canonicalHeaders.Written,
+                        auth.SignedHeadersRaw, payload, timestampText, auth.Scope, auth.Signature))
+                    {
+                        matchedPayload = payload;
+                        break;
+                    }
                 }
+                if (matchedPayload is not null)
+                    break;
             }
-            if (matchedPayload is not null)
-                break;
+        }
+        finally
+        {
+            canonicalHeaders.Dispose();
         }
         if (matchedPayload is null)
         {
+            // Strings only for the error details: the first candidate's canonical request and string to sign.
+            var canonical = SigV4Canonical.CanonicalRequest(request.Method, pathCandidates[0], canonicalQuery,
+                SigV4Canonical.CanonicalHeaders(request.Headers, auth.SignedHeaders), auth.SignedHeadersRaw, payloadCandidates[0]);
             return new AuthResult
             {
                 Failure = new AuthFailure(AuthFailureKind.SignatureDoesNotMatch,
                     "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
                 {
-                    CanonicalRequest = firstCanonical, StringToSign = firstStringToSign, SignatureProvided = auth.Signature,
+                    CanonicalRequest = canonical, StringToSign = SigV4Canonical.StringToSign(timestampText, auth.Scope, canonical), SignatureProvided = auth.Signature,
                 },
             };
         }

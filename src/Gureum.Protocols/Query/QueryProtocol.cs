@@ -1,5 +1,4 @@
 using System.Text;
-using System.Xml;
 using Gureum.Core;
 using Gureum.Protocols.Model;
 using Gureum.Protocols.Serialization;
@@ -24,9 +23,9 @@ public sealed class QueryProtocol : IProtocol
 
     public Dictionary<string, object?> ParseRequest(OperationModel operation, WireRequest request, IReadOnlyDictionary<string, string>? uriLabels)
     {
-        if (operation.Input is null)
+        if (operation.Input is null || operation.Input.Members.Count == 0)
         {
-            return ValueTree.NewStruct();
+            return ValueTree.NewStruct(); // nothing to read (e.g. GetCallerIdentity)
         }
         try
         {
@@ -43,10 +42,11 @@ public sealed class QueryProtocol : IProtocol
     {
         var response = new WireResponse { ContentType = "text/xml" };
         response.AddHeader("x-amzn-RequestId", info.RequestId);
-        using var buffer = new MemoryStream();
-        using (var writer = XmlWriter.Create(buffer, XmlShapeWriter.NoDeclarationSettings))
+        var writer = XmlOutput.Rent();
+        try
         {
-            writer.WriteStartElement(operation.Name + "Response", XmlNamespace(operation.Service));
+            var names = Names(operation);
+            writer.WriteStartElement(names.Response, XmlNamespace(operation.Service));
             if (_ec2)
             {
                 writer.WriteElementString("requestId", info.RequestId);
@@ -59,7 +59,7 @@ public sealed class QueryProtocol : IProtocol
             {
                 if (operation.Output is not null)
                 {
-                    writer.WriteStartElement(operation.ResultWrapper ?? operation.Name + "Result");
+                    writer.WriteStartElement(names.Result);
                     if (output is not null)
                     {
                         XmlShapeWriter.WriteMembers(writer, operation.Output, output);
@@ -71,8 +71,12 @@ public sealed class QueryProtocol : IProtocol
                 writer.WriteEndElement();
             }
             writer.WriteEndElement();
+            response.Body = writer.ToArray();
         }
-        response.Body = buffer.ToArray();
+        finally
+        {
+            writer.Return();
+        }
         return response;
     }
 
@@ -82,8 +86,8 @@ public sealed class QueryProtocol : IProtocol
         response.AddHeader("x-amzn-RequestId", info.RequestId);
         var shape = ErrorInfo.FindShape(service, error);
         var code = shape is null ? error.Code : shape.ErrorCode ?? shape.Name;
-        using var buffer = new MemoryStream();
-        using (var writer = XmlWriter.Create(buffer, XmlShapeWriter.NoDeclarationSettings))
+        var writer = XmlOutput.Rent();
+        try
         {
             if (_ec2)
             {
@@ -112,11 +116,22 @@ public sealed class QueryProtocol : IProtocol
                 writer.WriteElementString("RequestId", info.RequestId);
                 writer.WriteEndElement();
             }
+            response.Body = writer.ToArray();
         }
-        response.Body = buffer.ToArray();
+        finally
+        {
+            writer.Return();
+        }
         return response;
     }
 
-    private static string XmlNamespace(ServiceModel service) =>
-        service.XmlNamespace ?? $"https://{service.EndpointPrefix}.amazonaws.com/doc/{service.ApiVersion}/";
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<ServiceModel, string> Namespaces = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<OperationModel, (string Response, string Result)> ElementNames = new();
+
+    private static string XmlNamespace(ServiceModel service) => Namespaces.GetOrAdd(service, static s =>
+        s.XmlNamespace ?? $"https://{s.EndpointPrefix}.amazonaws.com/doc/{s.ApiVersion}/");
+
+    /// <summary>The response and result element names of an operation, computed once.</summary>
+    private static (string Response, string Result) Names(OperationModel operation) => ElementNames.GetOrAdd(operation, static o =>
+        (o.Name + "Response", o.ResultWrapper ?? o.Name + "Result"));
 }

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Xml;
 using Gureum.Core;
 using Gureum.Protocols.Model;
 using Gureum.Protocols.Serialization;
@@ -140,7 +139,7 @@ public sealed class RestXmlProtocol : IProtocol
         return response;
     }
 
-    private static void WriteErrorFields(XmlWriter writer, Shape? shape, Dictionary<string, object?> fields)
+    private static void WriteErrorFields(XmlOutput writer, Shape? shape, Dictionary<string, object?> fields)
     {
         var written = new HashSet<string>(StringComparer.Ordinal) { "Code", "Message", "RequestId", "HostId" };
         if (shape is not null)
@@ -170,12 +169,13 @@ public sealed class RestXmlProtocol : IProtocol
         }
     }
 
-    private static byte[] WriteDocument(string root, string? ns, Action<XmlWriter> body, bool fullEnd = true)
+    private static byte[] WriteDocument(string root, string? ns, Action<XmlOutput> body, bool fullEnd = true)
     {
-        using var stream = new MemoryStream();
-        using (var writer = XmlWriter.Create(stream, XmlShapeWriter.Settings))
+        var writer = XmlOutput.Rent();
+        try
         {
-            writer.WriteStartDocument();
+            // S3 writes encoding="UTF-8" and a newline after the declaration.
+            writer.WriteRaw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"u8);
             writer.WriteStartElement(root, ns ?? "");
             body(writer);
             if (fullEnd)
@@ -186,23 +186,12 @@ public sealed class RestXmlProtocol : IProtocol
             {
                 writer.WriteEndElement();
             }
-            writer.WriteEndDocument();
+            return writer.ToArray();
         }
-        return FixDeclaration(stream.ToArray());
-    }
-
-    /// <summary>XmlWriter writes <c>encoding="utf-8"</c>; S3 writes <c>encoding="UTF-8"</c>.</summary>
-    private static byte[] FixDeclaration(byte[] xml)
-    {
-        var lower = "<?xml version=\"1.0\" encoding=\"utf-8\"?>"u8;
-        if (xml.AsSpan().StartsWith(lower))
+        finally
         {
-            var fixedXml = new byte[xml.Length + 1];
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"u8.CopyTo(fixedXml);
-            xml.AsSpan(lower.Length).CopyTo(fixedXml.AsSpan(lower.Length + 1));
-            return fixedXml;
+            writer.Return();
         }
-        return xml;
     }
 
     private static bool IsS3(ServiceModel service) => service.SigningName == "s3" || service.EndpointPrefix == "s3";

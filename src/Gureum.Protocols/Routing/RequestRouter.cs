@@ -62,10 +62,11 @@ public sealed class RequestRouter
 
     private static List<ServiceModel> Candidates(WireRequest request)
     {
+        // The lists are computed once per signing name / endpoint prefix and only ever read.
         var scope = CredentialScopeService(request);
         if (scope is not null)
         {
-            var bySigning = ServiceIndex.BySigningName[scope].Select(e => ModelCatalog.Get(e.Name)).ToList();
+            var bySigning = SigningCandidates.GetOrAdd(scope, static s => ServiceIndex.BySigningName[s].Select(e => ModelCatalog.Get(e.Name)).ToList());
             if (bySigning.Count > 0)
             {
                 return bySigning;
@@ -74,12 +75,14 @@ public sealed class RequestRouter
         var prefix = HostNames.EndpointPrefix(request.Host);
         if (prefix is not null)
         {
-            return ServiceIndex.ByEndpointPrefix[prefix].Select(e => ModelCatalog.Get(e.Name)).ToList();
+            return PrefixCandidates.GetOrAdd(prefix, static p => ServiceIndex.ByEndpointPrefix[p].Select(e => ModelCatalog.Get(e.Name)).ToList());
         }
         return [];
     }
 
-    /// <summary>The service of the SigV4 credential scope: AKID/date/region/SERVICE/aws4_request.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, List<ServiceModel>> SigningCandidates = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, List<ServiceModel>> PrefixCandidates = new(StringComparer.Ordinal);
+
     public static string? CredentialScopeService(WireRequest request)
     {
         var credential = request.Headers["Authorization"] is { } authorization
@@ -89,8 +92,20 @@ public sealed class RequestRouter
         {
             return null;
         }
-        var parts = credential.Split('/');
-        return parts.Length >= 5 ? parts[3] : null;
+        // The fourth '/'-separated part of at least five (AKID/date/region/service/aws4_request).
+        var rest = credential.AsSpan();
+        var start = 0;
+        for (var part = 0; part < 3; part++)
+        {
+            var slash = rest[start..].IndexOf('/');
+            if (slash < 0)
+            {
+                return null;
+            }
+            start += slash + 1;
+        }
+        var end = rest[start..].IndexOf('/');
+        return end < 0 ? null : credential.Substring(start, end);
     }
 
     private static string? Between(string text, string start, string end)
@@ -164,15 +179,41 @@ public sealed class RequestRouter
 
     private static RouteResult RouteQuery(string action, string? version, List<ServiceModel> candidates)
     {
-        IEnumerable<ServiceModel> pool = candidates.Count > 0
-            ? candidates
-            : (version is null ? ServiceIndex.All : ServiceIndex.ByApiVersion[version]).Select(e => ModelCatalog.Get(e.Name));
+        if (candidates.Count > 0)
+        {
+            // The common case, without LINQ: the first query-capable candidate with the action and version,
+            // else the first with the action.
+            ServiceModel? firstCapable = null, withAction = null;
+            foreach (var candidate in candidates)
+            {
+                if (!AcceptsQuery(candidate))
+                {
+                    continue;
+                }
+                firstCapable ??= candidate;
+                if (candidate.FindOperation(action) is not null)
+                {
+                    if (version is null || candidate.ApiVersion == version)
+                    {
+                        return new RouteResult(candidate, candidate.Operations[action], QueryProtocolOf(candidate), null);
+                    }
+                    withAction ??= candidate;
+                }
+            }
+            if (withAction is not null)
+            {
+                return new RouteResult(withAction, withAction.Operations[action], QueryProtocolOf(withAction), null);
+            }
+            var fallback = firstCapable ?? candidates[0];
+            throw new RouteException(fallback, QueryProtocolOf(fallback), CommonErrors.InvalidAction(fallback.Name, action));
+        }
+        var pool = (version is null ? ServiceIndex.All : ServiceIndex.ByApiVersion[version]).Select(e => ModelCatalog.Get(e.Name));
         var queryCapable = pool.Where(AcceptsQuery).ToList();
         var match = queryCapable.FirstOrDefault(s => s.FindOperation(action) is not null && (version is null || s.ApiVersion == version))
             ?? queryCapable.FirstOrDefault(s => s.FindOperation(action) is not null);
         if (match is null)
         {
-            var service = queryCapable.FirstOrDefault() ?? candidates.FirstOrDefault();
+            var service = queryCapable.FirstOrDefault();
             throw new RouteException(service, service is null ? "query" : QueryProtocolOf(service),
                 CommonErrors.InvalidAction(service?.Name ?? "unknown", action));
         }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Xml;
 using Gureum.Protocols.Model;
 
 namespace Gureum.Protocols.Serialization;
@@ -11,7 +10,7 @@ namespace Gureum.Protocols.Serialization;
 public static class XmlShapeWriter
 {
     /// <summary>Writes the members of <paramref name="value"/> as children of the current element.</summary>
-    public static void WriteMembers(XmlWriter writer, Shape shape, Dictionary<string, object?> value, bool ec2 = false)
+    public static void WriteMembers(XmlOutput writer, Shape shape, Dictionary<string, object?> value, bool ec2 = false)
     {
         // Attributes must come before any child element.
         foreach (var member in shape.Members)
@@ -22,7 +21,7 @@ public static class XmlShapeWriter
                 var colon = name.IndexOf(':', StringComparison.Ordinal);
                 if (colon > 0)
                 {
-                    writer.WriteAttributeString(name[..colon], name[(colon + 1)..], null, Scalar(member, attribute));
+                    writer.WriteAttributeString(name[..colon], name[(colon + 1)..], Scalar(member, attribute));
                 }
                 else
                 {
@@ -60,7 +59,7 @@ public static class XmlShapeWriter
         return member.LocationName ?? member.Name;
     }
 
-    public static void WriteMember(XmlWriter writer, Member member, string elementName, object value, bool ec2 = false)
+    public static void WriteMember(XmlOutput writer, Member member, string elementName, object value, bool ec2 = false)
     {
         var shape = member.Shape;
         switch (shape.Type)
@@ -71,7 +70,7 @@ public static class XmlShapeWriter
                 {
                     if (member.XmlNamespacePrefix is { } prefix)
                     {
-                        writer.WriteAttributeString("xmlns", prefix, null, uri);
+                        writer.WriteAttributeString("xmlns", prefix, uri);
                     }
                     else
                     {
@@ -96,7 +95,7 @@ public static class XmlShapeWriter
         }
     }
 
-    private static void WriteList(XmlWriter writer, Member member, string elementName, List<object?> list, bool ec2)
+    private static void WriteList(XmlOutput writer, Member member, string elementName, List<object?> list, bool ec2)
     {
         var item = member.Shape.ListMember!;
         if (member.IsFlattened)
@@ -122,7 +121,7 @@ public static class XmlShapeWriter
         writer.WriteEndElement();
     }
 
-    private static void WriteMap(XmlWriter writer, Member member, string elementName, Dictionary<string, object?> map, bool ec2)
+    private static void WriteMap(XmlOutput writer, Member member, string elementName, Dictionary<string, object?> map, bool ec2)
     {
         var shape = member.Shape;
         var keyName = shape.MapKey!.LocationName ?? "key";
@@ -165,21 +164,4 @@ public static class XmlShapeWriter
         : double.IsPositiveInfinity(value) ? "Infinity"
         : double.IsNegativeInfinity(value) ? "-Infinity"
         : value.ToString("R", CultureInfo.InvariantCulture);
-
-    /// <summary>Query and EC2 responses carry no XML declaration, as AWS sends them.</summary>
-    public static XmlWriterSettings NoDeclarationSettings { get; } = new()
-    {
-        Encoding = new System.Text.UTF8Encoding(false),
-        OmitXmlDeclaration = true,
-        Indent = false,
-        CheckCharacters = false,
-    };
-
-    public static XmlWriterSettings Settings { get; } = new()
-    {
-        Encoding = new System.Text.UTF8Encoding(false),
-        OmitXmlDeclaration = false,
-        Indent = false,
-        CheckCharacters = false,
-    };
 }

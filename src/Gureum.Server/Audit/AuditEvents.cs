@@ -16,12 +16,15 @@ internal static class AuditEvents
         "SecretBinary", "Plaintext", "MessageBody", "Body", "Payload", "Message",
     };
 
+    /// <summary>eventSource per service, formatted once.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<ServiceModel, string> Sources = new();
+
     public static AuditEvent Create(string requestId, DateTimeOffset received, ServiceModel? service, string operation,
         string region, string? sourceIp, WireRequest wire, AuthResult? auth, string account, int status,
         AwsServiceException? failure, double latencyMs)
     {
         var identityType = auth is null || !auth.Success ? "Unknown" : auth.IsAnonymous ? "AWSAccount" : auth.PrincipalArn is null ? "Root" : "IAMUser";
-        var source = service is null ? "unknown.amazonaws.com" : $"{service.EndpointPrefix}.amazonaws.com";
+        var source = service is null ? "unknown.amazonaws.com" : Sources.GetOrAdd(service, static s => $"{s.EndpointPrefix}.amazonaws.com");
         return new AuditEvent
         {
             EventId = Guid.NewGuid().ToString(),
@@ -69,8 +72,9 @@ internal static class AuditEvents
         var source = wire.Body.IsEmpty || !(wire.Headers["Content-Type"]?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) ?? false)
             ? wire.Query
             : QueryProtocol.Parameters(wire);
-        foreach (var (key, value) in source)
+        for (var i = 0; i < source.Count; i++)
         {
+            var (key, value) = source[i];
             if (Hidden.Contains(key) || key.StartsWith("X-Amz-", StringComparison.OrdinalIgnoreCase))
             {
                 continue;

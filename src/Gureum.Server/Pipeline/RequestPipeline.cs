@@ -92,7 +92,7 @@ public sealed class RequestPipeline
             {
                 await BufferBodyAsync(http, wire).ConfigureAwait(false);
             }
-            auth = _verifier.Verify(new AuthRequest(wire.Method, OriginalPath(http), wire.RawQuery, wire.Headers.ToList()), wire.Body.Span, !streaming);
+            auth = _verifier.Verify(new AuthRequest(wire.Method, OriginalPath(http), wire.RawQuery, wire.Headers), wire.Body.Span, !streaming);
             if (!auth.Success)
             {
                 throw AuthErrors.For(protocolName, service.Name, auth.Failure!);
@@ -211,7 +211,7 @@ public sealed class RequestPipeline
         var request = http.Request;
         var target = http.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (request.PathBase + request.Path + request.QueryString).ToString();
         var question = target.IndexOf('?', StringComparison.Ordinal);
-        var headers = new HeaderCollection();
+        var headers = new HeaderCollection(request.Headers.Count);
         foreach (var (name, values) in request.Headers)
         {
             foreach (var value in values)
