@@ -66,7 +66,8 @@ public sealed partial class LambdaProvider
         }
         if (type == "Event")
         {
-            _ = RunAsyncInvocationAsync(spec, context.RequestId, payload, invokedArn, clientContext, f.ReservedConcurrency);
+            _ = RunAsyncInvocationAsync(spec, context.RequestId, payload, invokedArn, clientContext, f.ReservedConcurrency,
+                BuildAsyncTarget(context, f, version, qualifier));
             return new InvocationResponse { StatusCode = 202, Payload = [] };
         }
         var invocation = new Invocation
@@ -129,14 +130,18 @@ public sealed partial class LambdaProvider
     }
 
     /// <summary>
-    /// An Event invocation: run in the background with up to two retries on function errors (after one
-    /// and two minutes on the shared clock) and on throttling. The queue is in memory: events accepted
-    /// but not yet run are lost when the server stops.
+    /// An Event invocation: run in the background with up to MaximumRetryAttempts retries (default two) on
+    /// function errors and throttling (after one and two minutes on the shared clock), unless the event
+    /// got older than MaximumEventAgeInSeconds; then its destinations and dead-letter queue get the outcome.
+    /// The queue is in memory: events accepted but not yet run are lost when the server stops.
     /// </summary>
-    private async Task RunAsyncInvocationAsync(FunctionSpec spec, string requestId, byte[] payload, string invokedArn, string? clientContext, int? reserved)
+    private async Task RunAsyncInvocationAsync(FunctionSpec spec, string requestId, byte[] payload, string invokedArn, string? clientContext, int? reserved,
+        AsyncTarget target)
     {
         await Task.Yield();
-        for (var attempt = 0; attempt <= DefaultAsyncRetries; attempt++)
+        InvocationOutcome? last = null;
+        var invokeCount = 0;
+        for (var attempt = 0; attempt <= target.Retries; attempt++)
         {
             if (attempt > 0)
             {
@@ -153,6 +158,11 @@ public sealed partial class LambdaProvider
             {
                 return;
             }
+            if (_clock.GetUtcNow() - target.Received > TimeSpan.FromSeconds(target.MaximumEventAge))
+            {
+                await ReportAsyncOutcomeAsync(target, requestId, payload, "EventAgeExceeded", invokeCount, last).ConfigureAwait(false);
+                return;
+            }
             try
             {
                 var invocation = new Invocation
@@ -163,10 +173,13 @@ public sealed partial class LambdaProvider
                     ClientContext = clientContext,
                     TraceId = NewTraceId(),
                 };
+                invokeCount++;
                 var outcome = await _executor.InvokeAsync(spec, invocation, reserved, CancellationToken.None).ConfigureAwait(false);
                 _logDelivery.Enqueue(spec, outcome);
+                last = outcome;
                 if (outcome.ErrorType is null)
                 {
+                    await ReportAsyncOutcomeAsync(target, requestId, payload, "Success", invokeCount, outcome).ConfigureAwait(false);
                     return;
                 }
             }
@@ -179,5 +192,6 @@ public sealed partial class LambdaProvider
                 return;
             }
         }
+        await ReportAsyncOutcomeAsync(target, requestId, payload, "RetriesExhausted", invokeCount, last).ConfigureAwait(false);
     }
 }

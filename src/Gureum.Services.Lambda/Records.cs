@@ -19,6 +19,18 @@ internal sealed class FunctionRecord
     public Dictionary<string, string> PolicyRevisions { get; set; } = [];
     public Dictionary<string, string> Tags { get; set; } = [];
     public int? ReservedConcurrency { get; set; }
+    /// <summary>Asynchronous invocation settings per qualifier ("$LATEST", a version or an alias).</summary>
+    public Dictionary<string, EventInvokeConfigRecord> EventInvokeConfigs { get; set; } = [];
+}
+
+/// <summary>PutFunctionEventInvokeConfig's settings for one qualifier.</summary>
+internal sealed class EventInvokeConfigRecord
+{
+    public int? MaximumRetryAttempts { get; set; }
+    public int? MaximumEventAgeInSeconds { get; set; }
+    public string? OnSuccess { get; set; }
+    public string? OnFailure { get; set; }
+    public DateTimeOffset LastModified { get; set; }
 }
 
 /// <summary>One version's configuration and code ($LATEST or a published number).</summary>

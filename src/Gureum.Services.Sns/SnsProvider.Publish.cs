@@ -7,6 +7,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Gureum.Api.Sns;
 using Gureum.Core;
+using Lambda = Gureum.Api.Lambda;
 using Sqs = Gureum.Api.Sqs;
 
 namespace Gureum.Services.Sns;
@@ -440,11 +441,87 @@ public sealed partial class SnsProvider
                         Subject = m.Subject, Message = payload, Timestamp = timestamp, Account = topic.Account, Region = topic.Region,
                         MessageAttributes = m.Attributes?.ToDictionary(a => a.Key, a => a.Value.StringValue ?? Convert.ToBase64String(a.Value.BinaryValue ?? []), StringComparer.Ordinal),
                     });
+                    if (sub.Protocol == "lambda")
+                    {
+                        tasks.Add(InvokeLambdaAsync(context, sub, payload));
+                    }
                     break;
                 }
             }
         }
         await Task.WhenAll(tasks);
+    }
+
+    /// <summary>
+    /// A lambda subscription: Lambda's SNS event (the notification envelope reshaped into Records[0].Sns)
+    /// through Lambda's Invoke with InvocationType Event, as SNS does.
+    /// </summary>
+    private async Task InvokeLambdaAsync(RequestContext context, SubscriptionRecord sub, string envelope)
+    {
+        try
+        {
+            var parts = sub.Endpoint.Split(':');
+            var (region, account) = (parts[3], parts[4]);
+            var request = new Lambda.InvocationRequest
+            {
+                FunctionName = sub.Endpoint,
+                InvocationType = "Event",
+                Payload = LambdaEvent(sub.Arn, envelope),
+            };
+            await _services.InvokeAsync(new ServiceCall("lambda", "Invoke", request.ToTree(), account, region,
+                ServiceCall.ServicePrincipal("sns.amazonaws.com", account), context.BaseUrl), CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            // the function is gone or refused the event: SNS drops it after its retries
+        }
+    }
+
+    internal static byte[] LambdaEvent(string subscriptionArn, string envelope)
+    {
+        using var doc = JsonDocument.Parse(envelope);
+        var e = doc.RootElement;
+        string? Str(string name) => e.TryGetProperty(name, out var v) ? v.GetString() : null;
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, EnvelopeJson))
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("Records");
+            w.WriteStartObject();
+            w.WriteString("EventSource", "aws:sns");
+            w.WriteString("EventVersion", "1.0");
+            w.WriteString("EventSubscriptionArn", subscriptionArn);
+            w.WriteStartObject("Sns");
+            w.WriteString("Type", Str("Type"));
+            w.WriteString("MessageId", Str("MessageId"));
+            if (Str("SequenceNumber") is { } seq)
+            {
+                w.WriteString("SequenceNumber", seq);
+            }
+            w.WriteString("TopicArn", Str("TopicArn"));
+            w.WriteString("Subject", Str("Subject"));
+            w.WriteString("Message", Str("Message"));
+            w.WriteString("Timestamp", Str("Timestamp"));
+            w.WriteString("SignatureVersion", Str("SignatureVersion"));
+            w.WriteString("Signature", Str("Signature"));
+            w.WriteString("SigningCertUrl", Str("SigningCertURL"));
+            w.WriteString("UnsubscribeUrl", Str("UnsubscribeURL"));
+            w.WritePropertyName("MessageAttributes");
+            if (e.TryGetProperty("MessageAttributes", out var attributes))
+            {
+                attributes.WriteTo(w);
+            }
+            else
+            {
+                w.WriteStartObject();
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return buffer.ToArray();
     }
 
     private async Task SendToSqsAsync(RequestContext context, TopicRecord topic, SubscriptionRecord sub, string body,
