@@ -62,6 +62,7 @@ public sealed class RequestPipeline
         var info = new ResponseInfo(requestId, received);
         try
         {
+            var signedPath = wire.RawPath; // the path the client signed: before the virtual-host rewrite
             var bucket = RequestRouter.ApplyVirtualHost(wire);
             var buffered = false;
             if (IsForm(wire))
@@ -87,12 +88,13 @@ public sealed class RequestPipeline
             var protocol = _protocols.Find(protocolName)
                 ?? throw CommonErrors.NotImplemented(service.Name, $"{operation.Name} over the {protocolName} protocol");
 
-            var streaming = HasStreamingInput(operation) && !buffered;
+            var streamingPayload = HasStreamingInput(operation);
+            var streaming = streamingPayload && !buffered;
             if (!streaming && !buffered)
             {
                 await BufferBodyAsync(http, wire).ConfigureAwait(false);
             }
-            auth = _verifier.Verify(new AuthRequest(wire.Method, OriginalPath(http), wire.RawQuery, wire.Headers), wire.Body.Span, !streaming);
+            auth = _verifier.Verify(new AuthRequest(wire.Method, signedPath, wire.RawQuery, wire.Headers), wire.Body.Span, !streaming);
             if (!auth.Success)
             {
                 throw AuthErrors.For(protocolName, service.Name, auth.Failure!);
@@ -111,7 +113,7 @@ public sealed class RequestPipeline
                 {
                     await DecodeBufferedChunkedAsync(wire, auth).ConfigureAwait(false);
                 }
-                if (HasStreamingInput(operation))
+                if (streamingPayload)
                 {
                     // A streaming payload that arrived form-encoded was buffered to route it.
                     wire.BodyStream = new MemoryStream(wire.Body.ToArray(), writable: false);
@@ -227,14 +229,6 @@ public sealed class RequestPipeline
             Headers = headers,
             Host = request.Host.Value ?? "",
         };
-    }
-
-    /// <summary>The path the client signed: before the virtual-host rewrite.</summary>
-    private static string OriginalPath(HttpContext http)
-    {
-        var target = http.Features.Get<IHttpRequestFeature>()?.RawTarget ?? http.Request.Path.ToString();
-        var question = target.IndexOf('?', StringComparison.Ordinal);
-        return question < 0 ? target : target[..question];
     }
 
     private static bool IsForm(WireRequest wire) =>
